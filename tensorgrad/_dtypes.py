@@ -1,0 +1,51 @@
+"""Default dtype and the conversion of user data to ndarrays."""
+
+from __future__ import annotations
+
+import numpy as np
+
+_DEFAULT = [np.dtype(np.float64)]
+_NUMERIC_KINDS = frozenset("biuf")
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype factories and Python floats use (float64 unless changed)."""
+    return _DEFAULT[0]
+
+
+def set_default_dtype(dtype) -> None:
+    """Set the floating dtype of factories and of Python float data (float32 or float64)."""
+    d = np.dtype(dtype)
+    if d.kind != "f":
+        raise TypeError(f"set_default_dtype: expected a floating dtype, got {d}")
+    _DEFAULT[0] = d
+
+
+def check_dtype(dtype, what: str = "dtype") -> np.dtype:
+    """Return ``dtype`` as an np.dtype if tensorgrad supports it (bool, int, uint, float)."""
+    try:
+        d = np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"{what}: {dtype!r} is not a dtype") from exc
+    if d.kind not in _NUMERIC_KINDS:
+        raise TypeError(f"{what}: tensors hold bool, integer or floating data, not {d}")
+    return d
+
+
+def as_array(data, dtype=None, copy: bool = True, what: str = "data") -> np.ndarray:
+    """Convert ``data`` to an ndarray of a supported dtype, raising TypeError on anything else."""
+    from_python = not isinstance(data, (np.ndarray, np.generic))
+    if dtype is not None:
+        dtype = check_dtype(dtype, "dtype")
+    try:
+        arr = np.array(data, dtype=dtype, copy=copy) if copy else np.asarray(data, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{what}: cannot make a tensor from {type(data).__name__}: {exc}") from None
+    if arr.dtype.kind not in _NUMERIC_KINDS:
+        raise TypeError(
+            f"{what}: tensors hold bool, integer or floating data, got dtype {arr.dtype} "
+            f"from {type(data).__name__}"
+        )
+    if dtype is None and from_python and arr.dtype == np.float64 and _DEFAULT[0] != np.float64:
+        arr = arr.astype(_DEFAULT[0])
+    return arr

@@ -1,0 +1,57 @@
+"""Shape helpers shared by every op: one unbroadcast, one axis normaliser."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def unbroadcast(adjoint, shape: tuple[int, ...]):
+    """Sum ``adjoint`` back down to ``shape`` after NumPy broadcasting.
+
+    Works on ndarrays and on Tensors alike (through ``np.sum``/``np.reshape``, which dispatch
+    to tensorgrad ops for Tensors), so the reduction is itself differentiable.
+    """
+    if adjoint.shape == shape:
+        return adjoint
+    lead = adjoint.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and adjoint.shape[lead + i] != 1
+    )
+    if axes:
+        adjoint = np.sum(adjoint, axis=axes, keepdims=True)
+    return np.reshape(adjoint, shape)
+
+
+def normalize_axis(axis, ndim: int, op: str = "op") -> tuple[int, ...]:
+    """Return ``axis`` (None, int or sequence) as a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (int, np.integer)) and not isinstance(axis, (bool, np.bool_)):
+        axes: Sequence = (axis,)
+    elif isinstance(axis, Sequence) and all(
+        isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in axis
+    ):
+        axes = axis
+    else:
+        raise TypeError(f"{op}: axis must be None, an int or a tuple of ints, got {axis!r}")
+    out = []
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise ValueError(
+                f"{op}: axis {a} is out of bounds for a tensor of dimension {ndim}"
+            )
+        out.append(int(a) % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: repeated axis in {axis!r}")
+    return tuple(sorted(out))
+
+
+def broadcast_shapes(*shapes: tuple[int, ...], op: str = "op") -> tuple[int, ...]:
+    """NumPy's broadcast of ``shapes``, with an error that names the op and every shape."""
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        listed = " and ".join(str(tuple(s)) for s in shapes)
+        raise ValueError(f"{op}: shapes {listed} cannot be broadcast together") from None

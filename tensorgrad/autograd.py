@@ -1,0 +1,351 @@
+"""Reverse mode: topological backward over the recorded graph.
+
+The walk is iterative (no recursion limit) and visits each node once: a first pass counts, for
+every node, the edges that lead into it; a ready stack then pops a node only when all of its
+consumers have delivered their contributions, runs its adjoint rule once, and frees what it
+saved unless ``retain_graph``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from tensorgrad.grad_mode import STATE, enable_grad, no_grad
+from tensorgrad.ops._base import Op
+from tensorgrad.tensor import Tensor
+
+__all__ = ["backward", "grad"]
+
+
+def _as_list(x: Any) -> list:
+    if isinstance(x, Tensor):
+        return [x]
+    return list(x)
+
+
+def _root_delta(out: Tensor, gradient: Any, create_graph: bool, what: str) -> Any:
+    if gradient is None:
+        if out.data.size != 1:
+            raise RuntimeError(
+                f"{what}: a gradient must be given for a non-scalar output of shape {out.shape} "
+                "(grad can be implicitly created only for one-element outputs)"
+            )
+        delta = np.ones_like(out.data)
+    else:
+        g = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
+        if g.shape != out.shape:
+            raise ValueError(
+                f"{what}: gradient has shape {g.shape} but the output has shape {out.shape}"
+            )
+        if create_graph and isinstance(gradient, Tensor):
+            return gradient if gradient.dtype == out.dtype else gradient.astype(out.dtype)
+        delta = g.astype(out.dtype, copy=False)
+    return Tensor._make(delta) if create_graph else delta
+
+
+def _edge(t: Tensor) -> Any:
+    return t if t._node is None else t._node
+
+
+def backward(
+    tensors: Any,
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    inputs: Any = None,
+) -> None:
+    """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves they depend on.
+
+    ``inputs`` restricts accumulation to those leaves.
+    """
+    outs = _as_list(tensors)
+    grads = [None] * len(outs) if grad_tensors is None else _as_list(grad_tensors)
+    if len(grads) != len(outs):
+        raise ValueError(f"backward: got {len(outs)} tensors but {len(grads)} gradients")
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots = []
+    for out, g in zip(outs, grads):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"backward: expected Tensors, got {type(out).__name__}")
+        if not out.requires_grad:
+            raise RuntimeError(
+                "backward: the tensor does not require grad and has no grad_fn "
+                "(no input of its computation has requires_grad=True)"
+            )
+        roots.append((_edge(out), _root_delta(out, g, create_graph, "backward")))
+    targets = None if inputs is None else {_edge(t): t for t in _as_list(inputs)}
+    leaf_grads, owned = _run(roots, retain_graph, create_graph, targets)
+    for leaf, g in leaf_grads.items():
+        if isinstance(leaf, Tensor):
+            _accumulate_leaf(leaf, g, create_graph, leaf in owned)
+
+
+def grad(
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """The gradients of ``outputs`` with respect to ``inputs``, without touching ``.grad``.
+
+    With ``create_graph=True`` the results are themselves differentiable.
+    """
+    outs = _as_list(outputs)
+    ins = _as_list(inputs)
+    gos = [None] * len(outs) if grad_outputs is None else _as_list(grad_outputs)
+    if len(gos) != len(outs):
+        raise ValueError(f"grad: got {len(outs)} outputs but {len(gos)} grad_outputs")
+    if retain_graph is None:
+        retain_graph = create_graph
+    for i, x in enumerate(ins):
+        if not isinstance(x, Tensor) or not x.requires_grad:
+            raise RuntimeError(f"grad: input {i} does not require grad")
+    roots = []
+    for out, g in zip(outs, gos):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"grad: expected Tensors as outputs, got {type(out).__name__}")
+        if not out.requires_grad:
+            if allow_unused:
+                continue
+            raise RuntimeError("grad: an output does not require grad and has no grad_fn")
+        roots.append((_edge(out), _root_delta(out, g, create_graph, "grad")))
+    targets = {_edge(x): x for x in ins}
+    found = _run(roots, retain_graph, create_graph, targets)[0] if roots else {}
+    result = []
+    for i, x in enumerate(ins):
+        g = found.get(_edge(x))
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"grad: input {i} (shape {x.shape}) was not used in computing the outputs; "
+                    "pass allow_unused=True to get None for it"
+                )
+            result.append(None)
+            continue
+        result.append(g if isinstance(g, Tensor) else Tensor._make(g))
+    return tuple(result)
+
+
+def _accumulate_leaf(leaf: Tensor, g: Any, create_graph: bool, owned: bool = False) -> None:
+    if leaf._hooks:
+        g = _run_hooks(leaf._hooks, g, create_graph)
+    if create_graph:
+        gt = g if isinstance(g, Tensor) else Tensor._make(g)
+        leaf._grad = gt if leaf._grad is None else leaf._grad + gt
+        return
+    if isinstance(g, Tensor):
+        g = g.data
+    if leaf._grad is None:
+        leaf._grad = Tensor._make(g if owned and _owns(g) else g.copy())
+    elif leaf._grad.requires_grad or leaf._grad.data.dtype != g.dtype:
+        leaf._grad = Tensor._make((leaf._grad.data + g).astype(leaf.data.dtype, copy=False))
+    else:
+        leaf._grad.data += g
+
+
+def _owns(g: np.ndarray) -> bool:
+    return g.base is None and g.flags.writeable
+
+
+def _run_hooks(hooks: list, g: Any, create_graph: bool) -> Any:
+    for hook in list(hooks):
+        gt = g if isinstance(g, Tensor) else Tensor._make(g)
+        new = hook(gt)
+        if new is not None:
+            new_data = new if create_graph and isinstance(new, Tensor) else np.asarray(new)
+            if new_data.shape != gt.shape:
+                raise RuntimeError(
+                    f"hook returned a gradient of shape {new_data.shape}, expected {gt.shape}"
+                )
+            g = new_data
+    return g
+
+
+def _count_consumers(roots: Sequence[Any]) -> dict:
+    """For every op node reachable from ``roots``, how many edges point at it."""
+    deps: dict = {}
+    stack = [r for r in roots if isinstance(r, Op)]
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        if node.released:
+            _raise_released(node)
+        for e in node.edges:
+            if e is None:
+                continue
+            parent = e[0]
+            if isinstance(parent, Op):
+                deps[parent] = deps.get(parent, 0) + 1
+                if parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+    for r in seen:
+        deps.setdefault(r, 0)
+    return deps
+
+
+def _prune(deps: dict, targets: dict) -> set:
+    """The nodes whose rule must run: those with a path to one of ``targets``."""
+    useful: set = set()
+    # Process nodes after all of their inputs: a reverse topological order from the counts.
+    pending = dict(deps)
+    order = [n for n, c in pending.items() if c == 0]
+    i = 0
+    while i < len(order):
+        node = order[i]
+        i += 1
+        for e in node.edges:
+            if e is not None and isinstance(e[0], Op):
+                pending[e[0]] -= 1
+                if pending[e[0]] == 0:
+                    order.append(e[0])
+    for node in reversed(order):
+        for e in node.edges:
+            if e is not None and (e[0] in targets or e[0] in useful):
+                useful.add(node)
+                break
+    return useful
+
+
+def _raise_released(node: Op) -> None:
+    raise RuntimeError(
+        f"backward through {node.name} a second time: its saved values were freed after the "
+        "first backward. Specify retain_graph=True on the first backward (or autograd.grad) "
+        "to backward through the graph again."
+    )
+
+
+def _check_versions(node: Op) -> None:
+    for cell, version in node.versions:
+        if cell[0] != version:
+            raise RuntimeError(
+                f"one of the tensors saved by {node.name} has been modified by an in-place "
+                f"operation (version {cell[0]}, saved at version {version}); "
+                "its gradient would be wrong"
+                + _site(node)
+            )
+
+
+def _site(node: Op) -> str:
+    extras = getattr(node, "extras", None)
+    site = extras.get("site") if extras else None
+    return f" (the op was created at {site})" if site else ""
+
+
+def _run(
+    roots: list, retain_graph: bool, create_graph: bool, targets: dict | None
+) -> tuple[dict, set]:
+    """Propagate the root adjoints; return the adjoints of leaves (or of ``targets``) and the
+    keys whose buffers the engine allocated."""
+    deps = _count_consumers([r for r, _ in roots])
+    useful = None if targets is None else _prune(deps, targets)
+    adjoints: dict = {}
+    owned: set = set()
+    for edge, delta in roots:
+        _add(adjoints, owned, edge, delta)
+    found: dict = {}
+    ready = [n for n, c in deps.items() if c == 0]
+    ctx = enable_grad() if create_graph else no_grad()
+    with ctx:
+        while ready:
+            node = ready.pop()
+            delta = adjoints.pop(node, None)
+            owned.discard(node)
+            if delta is not None:
+                delta = _visit(node, delta, create_graph)
+                if targets is not None and node in targets:
+                    found[node] = delta
+            run_rule = delta is not None and (useful is None or node in useful)
+            if run_rule:
+                if node.released:
+                    _raise_released(node)
+                if node.versions:
+                    _check_versions(node)
+                contributions = [None] * len(node.edges)
+                node.generate_adjoints(contributions, delta, *node.saved_args(create_graph))
+                if STATE.anomaly:
+                    from tensorgrad.anomaly import check_adjoints
+
+                    check_adjoints(node, contributions)
+            for i, e in enumerate(node.edges):
+                if e is None:
+                    continue
+                parent = e[0]
+                if run_rule:
+                    g = contributions[i]
+                    if g is not None:
+                        g = _conform(node, i, g, e, create_graph)
+                        fresh = not create_graph and g is not delta and not any(
+                            g is contributions[j] for j in range(i)
+                        )
+                        _add(adjoints, owned, parent, g, fresh)
+                if isinstance(parent, Op):
+                    deps[parent] -= 1
+                    if deps[parent] == 0:
+                        ready.append(parent)
+            if not retain_graph:
+                node.saved = ()
+                node.out_data = None
+                node.released = True
+    if targets is None:
+        return adjoints, owned
+    for key, g in adjoints.items():
+        if key in targets:
+            found[key] = g
+    return found, owned
+
+
+def _visit(node: Op, delta: Any, create_graph: bool) -> Any:
+    """Run non-leaf hooks and keep ``.grad`` for tensors that asked with ``retain_grad``."""
+    extras = node.extras
+    if not extras:
+        return delta
+    hooks = extras.get("hooks")
+    if hooks:
+        delta = _run_hooks(hooks, delta, create_graph)
+    ref = extras.get("retained")
+    if ref is not None:
+        t = ref()
+        if t is not None:
+            _accumulate_leaf(t, delta, create_graph)
+    return delta
+
+
+def _conform(node: Op, i: int, g: Any, edge: tuple, create_graph: bool) -> Any:
+    """Check the shape a rule produced and restore the input's dtype."""
+    if not create_graph and isinstance(g, Tensor):
+        g = g.data
+    elif create_graph and not isinstance(g, Tensor):
+        g = Tensor._make(np.asarray(g))
+    elif type(g) is not np.ndarray and not isinstance(g, Tensor):
+        g = np.asarray(g)
+    if g.shape != edge[1]:
+        raise RuntimeError(
+            f"{node.name}: the adjoint rule returned shape {g.shape} for input {i}, which has "
+            f"shape {edge[1]} (a broadcast adjoint that was not reduced back to its input)"
+        )
+    if g.dtype != edge[2]:
+        g = g.astype(edge[2])
+    return g
+
+
+def _add(adjoints: dict, owned: set, key: Any, g: Any, fresh: bool = False) -> None:
+    """Accumulate ``g`` into ``adjoints[key]``; sum in place only into buffers we allocated."""
+    prev = adjoints.get(key)
+    if prev is None:
+        adjoints[key] = g
+        if fresh and _owns(g):
+            owned.add(key)
+    elif isinstance(prev, Tensor) or isinstance(g, Tensor):
+        adjoints[key] = prev + g
+    elif key in owned:
+        prev += g
+    else:
+        adjoints[key] = prev + g
+        owned.add(key)

@@ -1,0 +1,128 @@
+"""Datasets and mini-batch loading: ``TensorDataset`` and ``DataLoader``, as in PyTorch.
+
+Batches of a ``TensorDataset`` are gathered with one integer-array index per tensor (a single
+NumPy fancy-index copy), never by stacking rows in a Python loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from tensorgrad.tensor import Tensor
+
+__all__ = ["TensorDataset", "DataLoader"]
+
+
+def _wrap(array: np.ndarray) -> Tensor:
+    """A Tensor over ``array`` without another copy (the gather already made a fresh one)."""
+    return Tensor._make(array)
+
+
+class TensorDataset:
+    """Samples are the rows (first-axis entries) of several Tensors or arrays of equal length.
+
+    ``dataset[i]`` returns a tuple with row ``i`` of each tensor, as Tensors. ``i`` may be an
+    int, a slice or an integer array (a whole batch at once). Arrays are kept as given, not
+    copied; a Tensor that requires grad is indexed through tensorgrad, so its graph is kept.
+    """
+
+    def __init__(self, *tensors: Any) -> None:
+        if not tensors:
+            raise ValueError("TensorDataset needs at least one tensor")
+        items: list[Tensor | np.ndarray] = []
+        for pos, t in enumerate(tensors):
+            if not isinstance(t, Tensor):
+                t = np.asarray(t)
+                if t.dtype.hasobject or t.dtype.kind not in "biufc":
+                    raise TypeError(f"TensorDataset: tensor {pos} has non-numeric dtype {t.dtype}")
+            if t.ndim == 0:
+                raise ValueError(f"TensorDataset: tensor {pos} is 0-d; it needs a first axis")
+            items.append(t)
+        sizes = [t.shape[0] for t in items]
+        if any(s != sizes[0] for s in sizes):
+            raise ValueError(
+                f"TensorDataset: size mismatch between tensors: first dimensions {sizes}"
+            )
+        self.tensors: tuple[Tensor | np.ndarray, ...] = tuple(items)
+
+    def __len__(self) -> int:
+        return int(self.tensors[0].shape[0])
+
+    def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
+        out = []
+        for t in self.tensors:
+            if isinstance(t, Tensor):
+                out.append(t[index] if t.requires_grad else _wrap(np.asarray(t.data[index])))
+            else:
+                out.append(_wrap(np.asarray(t[index])))
+        return tuple(out)
+
+    def __getitems__(self, indices: Sequence[int] | np.ndarray) -> tuple[Tensor, ...]:
+        """A whole batch: rows ``indices`` of every tensor, gathered in one indexing step each."""
+        return self[np.asarray(indices, dtype=np.intp)]
+
+
+def _as_generator(rng: np.random.Generator | int | None) -> np.random.Generator:
+    if rng is None or isinstance(rng, np.random.Generator):
+        return rng if rng is not None else np.random.default_rng()
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        return np.random.default_rng(int(rng))
+    raise TypeError(f"rng must be a numpy.random.Generator, an int seed or None, got {rng!r}")
+
+
+def _collate(samples: list[Any]) -> Any:
+    """Stack a list of samples (Tensors, arrays, numbers, or tuples of these) into a batch."""
+    first = samples[0]
+    if isinstance(first, (tuple, list)):
+        return tuple(_collate([s[k] for s in samples]) for k in range(len(first)))
+    return _wrap(np.stack([s.data if isinstance(s, Tensor) else np.asarray(s) for s in samples]))
+
+
+class DataLoader:
+    """Iterate over ``dataset`` in mini-batches of ``batch_size`` samples.
+
+    With ``shuffle``, each epoch (each ``iter()``) draws a new permutation from ``rng``: a
+    ``numpy.random.Generator``, or an int seed that makes one generator for the loader's life,
+    so a seeded run reproduces every epoch while epochs differ. ``drop_last`` drops a final
+    incomplete batch. A dataset with ``__getitems__`` (such as ``TensorDataset``) is indexed a
+    batch at a time; any other ``len``-and-index dataset has its samples stacked.
+    """
+
+    def __init__(
+        self,
+        dataset: Any,
+        batch_size: int = 1,
+        shuffle: bool = False,
+        rng: np.random.Generator | int | None = None,
+        drop_last: bool = False,
+    ) -> None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+            raise TypeError(f"DataLoader: batch_size must be an int, got {batch_size!r}")
+        if batch_size < 1:
+            raise ValueError(f"DataLoader: batch_size must be at least 1, got {batch_size}")
+        self.dataset = dataset
+        self.batch_size = int(batch_size)
+        self.shuffle = bool(shuffle)
+        self.drop_last = bool(drop_last)
+        self.rng = _as_generator(rng) if self.shuffle else None
+
+    def __len__(self) -> int:
+        n = len(self.dataset)
+        if self.drop_last:
+            return n // self.batch_size
+        return -(-n // self.batch_size)
+
+    def __iter__(self) -> Iterator[Any]:
+        n = len(self.dataset)
+        order = self.rng.permutation(n) if self.rng is not None else np.arange(n)
+        batched = getattr(self.dataset, "__getitems__", None)
+        stop = n - n % self.batch_size if self.drop_last else n
+        for start in range(0, stop, self.batch_size):
+            idx = order[start : start + self.batch_size]
+            if batched is not None:
+                yield batched(idx)
+            else:
+                yield _collate([self.dataset[int(i)] for i in idx])

@@ -1,0 +1,78 @@
+"""Per-thread switches: grad mode, the forward-mode level cap, anomaly detection."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _State(threading.local):
+    """Thread-local state read on the op hot path."""
+
+    def __init__(self) -> None:
+        self.grad_enabled = True
+        self.fw_cap = 1 << 62  # forward-mode levels at or above the cap are invisible
+        self.anomaly = False
+
+
+STATE = _State()
+
+
+def is_grad_enabled() -> bool:
+    """Whether ops record the graph in this thread."""
+    return STATE.grad_enabled
+
+
+class _GradModeContext:
+    """Context manager and decorator that sets grad mode for this thread."""
+
+    enabled: bool
+
+    def __enter__(self) -> None:
+        self._prev = STATE.grad_enabled
+        STATE.grad_enabled = self.enabled
+
+    def __exit__(self, *exc: object) -> None:
+        STATE.grad_enabled = self._prev
+
+    def __call__(self, fn: F) -> F:
+        enabled = self.enabled
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            prev = STATE.grad_enabled
+            STATE.grad_enabled = enabled
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                STATE.grad_enabled = prev
+
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(_GradModeContext):
+    """Stop recording: ops inside run on values only (forward-mode tangents still flow)."""
+
+    enabled = False
+
+
+class enable_grad(_GradModeContext):
+    """Record again, e.g. inside a ``no_grad`` block."""
+
+    enabled = True
+
+
+class set_grad_enabled(_GradModeContext):
+    """Set grad mode to ``mode`` (context manager, decorator, or plain call)."""
+
+    def __init__(self, mode: bool) -> None:
+        self.enabled = bool(mode)
+        self._prev = STATE.grad_enabled
+        STATE.grad_enabled = self.enabled
+
+    def __enter__(self) -> None:  # the switch already happened in __init__
+        pass

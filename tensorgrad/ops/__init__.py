@@ -1,0 +1,30 @@
+"""Every public op, by family; ``OPS`` maps each name to its public function.
+
+The test suite reads ``OPS`` (and ``NO_GRADIENT``) so that no op can skip its gradient check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+from tensorgrad.ops import arithmetic, elementwise, reductions, shape
+from tensorgrad.ops.arithmetic import *  # noqa: F403
+from tensorgrad.ops.elementwise import *  # noqa: F403
+from tensorgrad.ops.reductions import *  # noqa: F403
+from tensorgrad.ops.shape import *  # noqa: F403
+
+FAMILIES: tuple[ModuleType, ...] = (arithmetic, elementwise, reductions, shape)
+
+OPS: dict[str, Callable[..., Any]] = {
+    name: getattr(module, name) for module in FAMILIES for name in module.__all__
+}
+
+# Public functions whose results carry no gradient (comparisons, indices, logic).
+NO_GRADIENT = frozenset(
+    """less less_equal greater greater_equal equal not_equal logical_and logical_or logical_xor
+    logical_not argmax argmin""".split()
+)
+
+__all__ = sorted(OPS) + ["OPS", "NO_GRADIENT", "FAMILIES"]

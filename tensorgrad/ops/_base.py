@@ -1,0 +1,221 @@
+"""The Op base class: forward on ndarrays, an adjoint rule, a tangent rule, and ``apply``.
+
+An op instance is also the graph node of the tensor it made. It keeps its inputs' edges (the
+node or leaf each gradient flows to, with the shape and dtype the gradient must have), the
+values its rules need, and never its output Tensor, so graphs die by reference counting.
+
+Rules are written with NumPy functions and operators. Handed ndarrays (an ordinary backward)
+they run at NumPy speed; handed Tensors (``create_graph=True`` or forward mode over a recorded
+graph) the same code dispatches to tensorgrad ops and is itself recorded.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from tensorgrad.grad_mode import STATE
+from tensorgrad.tensor import Tensor
+
+
+class Op:
+    """One differentiable operation; subclasses define ``forward``, ``generate_adjoints``, ``jvp``.
+
+    Class attributes say what to keep for the rules: ``save_inputs`` (input positions) and
+    ``save_output``; the rules receive them, in that order, as ``*args``. A ``linear`` op's
+    tangent is the op itself applied to the tangents.
+    """
+
+    __slots__ = ("edges", "saved", "out_data", "versions", "released", "extras", "__weakref__")
+
+    save_inputs: ClassVar[tuple[int, ...]] = ()
+    save_output: ClassVar[bool] = False
+    linear: ClassVar[bool] = False
+    differentiable: ClassVar[bool] = True
+    _param_slots: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        slots: list[str] = []
+        for klass in reversed(cls.__mro__):
+            if klass is Op or not issubclass(klass, Op):
+                continue
+            slots.extend(s for s in klass.__dict__.get("__slots__", ()) if s not in slots)
+        cls._param_slots = tuple(slots)
+
+    # ---------------------------------------------------------------- the three rules
+    def forward(self, *arrays: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def generate_adjoints(self, adjoints: list, delta: Any, *args: Any) -> None:
+        raise NotImplementedError(f"{type(self).__name__} has no adjoint rule")
+
+    def jvp(self, tangents: list, *args: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} has no tangent rule")
+
+    # ---------------------------------------------------------------- helpers for rules
+    @property
+    def needs_grad(self) -> tuple[bool, ...]:
+        """For each input, whether its adjoint is wanted."""
+        return tuple(e is not None for e in self.edges)
+
+    def in_shape(self, i: int) -> tuple[int, ...]:
+        """Shape of input ``i`` (only for inputs that need grad)."""
+        return self.edges[i][1]
+
+    def in_dtype(self, i: int) -> np.dtype:
+        return self.edges[i][2]
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+    # ---------------------------------------------------------------- non-leaf hooks
+    def retain(self, tensor: Tensor) -> None:
+        import weakref
+
+        self._extras()["retained"] = weakref.ref(tensor)
+
+    def hooks_list(self) -> list:
+        return self._extras().setdefault("hooks", [])
+
+    def _extras(self) -> dict:
+        try:
+            extras = self.extras
+        except AttributeError:
+            extras = None
+        if extras is None:
+            extras = self.extras = {}
+        return extras
+
+    # ---------------------------------------------------------------- application
+    @classmethod
+    def apply(cls, *inputs: Any, **params: Any) -> Any:
+        """Run the op; record it when grad mode is on and an input requires grad.
+
+        Returns a Tensor if any input is a Tensor, else a plain ndarray (the path rules take).
+        """
+        return apply(cls(**params), inputs)
+
+    def reapply(self, *inputs: Any) -> Any:
+        """Apply a fresh op with this one's parameters to other inputs (for linear tangents)."""
+        op = object.__new__(type(self))
+        for s in self._param_slots:
+            if hasattr(self, s):
+                setattr(op, s, getattr(self, s))
+        return apply(op, inputs)
+
+    def saved_args(self, as_tensors: bool) -> list:
+        """The saved values for the rules: ndarrays, or Tensors for a recorded rule."""
+        saved = self.saved
+        if as_tensors:
+            args = list(saved)
+            if self.save_output:
+                out = self._extras().get("out_tensor")
+                if out is None:
+                    out = Tensor._make(self.out_data, self, True)
+                args.append(out)
+        else:
+            args = [x.data if isinstance(x, Tensor) else x for x in saved]
+            if self.save_output:
+                args.append(self.out_data)
+        return args
+
+
+def apply(op: Op, inputs: tuple) -> Any:
+    """The hot path: forward, then record the node and push tangents if needed."""
+    arrays = []
+    any_tensor = False
+    any_grad = False
+    any_tangent = False
+    for x in inputs:
+        if isinstance(x, Tensor):
+            any_tensor = True
+            arrays.append(x.data)
+            if x.requires_grad:
+                any_grad = True
+            if x._fw is not None:
+                any_tangent = True
+        else:
+            arrays.append(x)
+    out = op.forward(*arrays)
+    if not any_tensor:
+        return out
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    t = Tensor._make(out)
+    if any_grad and STATE.grad_enabled and op.differentiable:
+        _record(op, inputs, t)
+    if any_tangent and op.differentiable:
+        from tensorgrad.forward_mode import push_tangents
+
+        push_tangents(op, inputs, t)
+    return t
+
+
+def _record(op: Op, inputs: tuple, t: Tensor) -> None:
+    edges = []
+    for x in inputs:
+        if isinstance(x, Tensor) and x.requires_grad:
+            node = x._node
+            edges.append((x if node is None else node, x.data.shape, x.data.dtype))
+        else:
+            edges.append(None)
+    op.edges = tuple(edges)
+    saved = tuple(inputs[i] for i in op.save_inputs)
+    op.saved = saved
+    op.released = False
+    op.extras = None
+    if op.save_output:
+        op.out_data = t.data
+        op.versions = (t._version, 0) + tuple(
+            (x._version, x._version[0]) for x in saved if isinstance(x, Tensor)
+        )
+    else:
+        op.versions = tuple((x._version, x._version[0]) for x in saved if isinstance(x, Tensor))
+    t.requires_grad = True
+    t._node = op
+    if STATE.anomaly:
+        from tensorgrad.anomaly import record_site
+
+        record_site(op)
+
+
+def call(cls: type[Op], *inputs: Any, **params: Any) -> Tensor:
+    """Public entry: like ``cls.apply`` but always returns a Tensor."""
+    out = apply(cls(**params), inputs)
+    return out if isinstance(out, Tensor) else Tensor._make(np.asarray(out))
+
+
+def binary(cls: type[Op], a: Any, b: Any) -> Tensor:
+    """Public entry for broadcasting binary ops: a shape mismatch names the op and both shapes."""
+    try:
+        return call(cls, a, b)
+    except ValueError:
+        sa, sb = np.shape(_data(a)), np.shape(_data(b))
+        try:
+            np.broadcast_shapes(sa, sb)
+        except ValueError:
+            raise ValueError(
+                f"{cls.__name__.lower()}: shapes {sa} and {sb} cannot be broadcast together"
+            ) from None
+        raise
+
+
+def _data(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
+
+
+def unary(cls: type[Op], name: str) -> Any:
+    """The public function ``name(x)`` for a one-input op; its docstring is the op's."""
+
+    def fn(x: Any) -> Tensor:
+        return call(cls, x)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = cls.__doc__
+    return fn

@@ -1,0 +1,250 @@
+"""Arithmetic: add subtract multiply divide negative power, astype, and comparisons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tensorgrad._dtypes import check_dtype
+from tensorgrad._shapes import unbroadcast
+from tensorgrad.ops._base import Op, binary, call
+from tensorgrad.tensor import Tensor
+
+__all__ = ['add', 'subtract', 'multiply', 'divide', 'power', 'negative', 'astype', 'less', 'less_equal', 'greater', 'greater_equal', 'equal', 'not_equal', 'logical_and', 'logical_or', 'logical_xor', 'logical_not']
+
+
+# ----------------------------------------------------------------------------- add, subtract
+
+
+class Add(Op):
+    """a + b"""
+
+    linear = True
+
+    def forward(self, a, b):
+        return np.add(a, b)
+
+    def generate_adjoints(self, adjoints, delta):
+        for i, e in enumerate(self.edges):
+            if e is not None:
+                adjoints[i] = unbroadcast(delta, e[1])
+
+
+class Subtract(Op):
+    """a - b"""
+
+    linear = True
+
+    def forward(self, a, b):
+        return np.subtract(a, b)
+
+    def generate_adjoints(self, adjoints, delta):
+        if self.edges[0] is not None:
+            adjoints[0] = unbroadcast(delta, self.in_shape(0))
+        if self.edges[1] is not None:
+            adjoints[1] = unbroadcast(-delta, self.in_shape(1))
+
+
+class Negative(Op):
+    """-a"""
+
+    linear = True
+
+    def forward(self, a):
+        return np.negative(a)
+
+    def generate_adjoints(self, adjoints, delta):
+        adjoints[0] = -delta
+
+
+# ----------------------------------------------------------------------------- multiply, divide
+
+
+class Multiply(Op):
+    """a * b"""
+
+    save_inputs = (0, 1)
+
+    def forward(self, a, b):
+        return np.multiply(a, b)
+
+    def generate_adjoints(self, adjoints, delta, a, b):
+        if self.edges[0] is not None:
+            adjoints[0] = unbroadcast(delta * b, self.in_shape(0))
+        if self.edges[1] is not None:
+            adjoints[1] = unbroadcast(delta * a, self.in_shape(1))
+
+    def jvp(self, tangents, a, b):
+        ta, tb = tangents
+        if ta is None:
+            return a * tb
+        return ta * b if tb is None else ta * b + a * tb
+
+
+class Divide(Op):
+    """a / b"""
+
+    save_inputs = (1,)
+    save_output = True
+
+    def forward(self, a, b):
+        return np.true_divide(a, b)
+
+    def generate_adjoints(self, adjoints, delta, b, out):
+        da = delta / b
+        if self.edges[0] is not None:
+            adjoints[0] = unbroadcast(da, self.in_shape(0))
+        if self.edges[1] is not None:
+            adjoints[1] = unbroadcast(-da * out, self.in_shape(1))
+
+    def jvp(self, tangents, b, out):
+        ta, tb = tangents
+        if tb is None:
+            return ta / b
+        return -(out * tb) / b if ta is None else (ta - out * tb) / b
+
+
+# ----------------------------------------------------------------------------- power
+
+
+def _safe_log(x):
+    # NOTE: d(x**y)/dy = x**y * log(x) is taken as 0 where x <= 0 (0 ** y is flat in y for
+    # y > 0; a negative base has no real power for non-integer y).
+    positive = x > 0
+    return np.where(positive, np.log(np.where(positive, x, 1)), 0)
+
+
+def _power_dx(x, y):
+    # NOTE: y * x ** (y - 1) with the y == 0 case pinned to 0, so x ** 0 has slope 0 at x == 0.
+    return np.where(y == 0, 0, y * x ** (y - 1))
+
+
+class Power(Op):
+    """a ** b (the exponent may be a tensor too)."""
+
+    save_inputs = (0, 1)
+    save_output = True
+
+    def forward(self, a, b):
+        return np.power(a, b)
+
+    def generate_adjoints(self, adjoints, delta, a, b, out):
+        if self.edges[0] is not None:
+            adjoints[0] = unbroadcast(delta * _power_dx(a, b), self.in_shape(0))
+        if self.edges[1] is not None:
+            adjoints[1] = unbroadcast(delta * out * _safe_log(a), self.in_shape(1))
+
+    def jvp(self, tangents, a, b, out):
+        ta, tb = tangents
+        result = None if ta is None else ta * _power_dx(a, b)
+        if tb is not None:
+            extra = tb * out * _safe_log(a)
+            result = extra if result is None else result + extra
+        return result
+
+
+# ----------------------------------------------------------------------------- dtype
+
+
+class AsType(Op):
+    """Cast to another dtype; the adjoint is cast back by the engine."""
+
+    __slots__ = ("dtype",)
+    linear = True
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def forward(self, a):
+        return a.astype(self.dtype)
+
+    def generate_adjoints(self, adjoints, delta):
+        adjoints[0] = delta
+
+
+# ----------------------------------------------------------------------------- comparisons
+
+
+class _Compare(Op):
+    """Elementwise comparison: bool result, no gradient."""
+
+    differentiable = False
+    ufunc: Any = None
+
+    def forward(self, a, b):
+        return self.ufunc(a, b)
+
+
+def _comparison(ufunc: np.ufunc, doc: str):
+    cls = type(ufunc.__name__.title().replace("_", ""), (_Compare,), {"ufunc": ufunc})
+
+    def fn(a: Any, b: Any) -> Tensor:
+        return binary(cls, a, b)
+
+    fn.__name__ = ufunc.__name__
+    fn.__doc__ = f"{doc} elementwise, as a bool tensor (no gradient)."
+    return fn
+
+
+less = _comparison(np.less, "a < b")
+less_equal = _comparison(np.less_equal, "a <= b")
+greater = _comparison(np.greater, "a > b")
+greater_equal = _comparison(np.greater_equal, "a >= b")
+equal = _comparison(np.equal, "a == b")
+not_equal = _comparison(np.not_equal, "a != b")
+logical_and = _comparison(np.logical_and, "a and b")
+logical_or = _comparison(np.logical_or, "a or b")
+logical_xor = _comparison(np.logical_xor, "a xor b")
+
+
+class LogicalNot(Op):
+    """not a (bool result, no gradient)."""
+
+    differentiable = False
+
+    def forward(self, a):
+        return np.logical_not(a) if a.dtype == np.bool_ else np.invert(a)
+
+
+# ----------------------------------------------------------------------------- public functions
+
+
+def add(a: Any, b: Any) -> Tensor:
+    """a + b with broadcasting."""
+    return binary(Add, a, b)
+
+
+def subtract(a: Any, b: Any) -> Tensor:
+    """a - b with broadcasting."""
+    return binary(Subtract, a, b)
+
+
+def multiply(a: Any, b: Any) -> Tensor:
+    """a * b with broadcasting."""
+    return binary(Multiply, a, b)
+
+
+def divide(a: Any, b: Any) -> Tensor:
+    """a / b with broadcasting (true division)."""
+    return binary(Divide, a, b)
+
+
+def power(a: Any, b: Any) -> Tensor:
+    """a ** b with broadcasting; see ``Power`` for the conventions at a <= 0."""
+    return binary(Power, a, b)
+
+
+def negative(a: Any) -> Tensor:
+    """-a"""
+    return call(Negative, a)
+
+
+def logical_not(a: Any) -> Tensor:
+    """Elementwise not (bitwise invert for integers); no gradient."""
+    return call(LogicalNot, a)
+
+
+def astype(a: Any, dtype: Any) -> Tensor:
+    """A copy of ``a`` as ``dtype``; gradients flow between floating dtypes."""
+    return call(AsType, a, dtype=check_dtype(dtype, "astype"))

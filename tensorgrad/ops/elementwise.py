@@ -1,0 +1,573 @@
+"""Elementwise functions of one tensor, plus maximum, minimum, clip and where.
+
+Each op keeps what its rules need: the output for exp, tanh, sigmoid, sqrt (their
+derivatives are functions of it), the input otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from tensorgrad._shapes import unbroadcast
+from tensorgrad.ops._base import Op, binary, call, unary
+from tensorgrad.tensor import Tensor
+
+__all__ = ['exp', 'expm1', 'log', 'log1p', 'sqrt', 'square', 'reciprocal', 'sin', 'cos', 'tan', 'arcsin', 'arccos', 'arctan', 'tanh', 'sinh', 'cosh', 'sigmoid', 'softplus', 'relu', 'abs', 'sign', 'erf', 'gelu', 'maximum', 'minimum', 'clip', 'where']
+
+
+
+class _SavesInput(Op):
+    save_inputs = (0,)
+
+
+class _SavesOutput(Op):
+    save_output = True
+
+
+# ----------------------------------------------------------------------------- exp and log
+
+
+class Exp(_SavesOutput):
+    """e ** x"""
+
+    def forward(self, x):
+        return np.exp(x)
+
+    def generate_adjoints(self, adjoints, delta, out):
+        adjoints[0] = delta * out
+
+    def jvp(self, tangents, out):
+        return tangents[0] * out
+
+
+class Expm1(_SavesOutput):
+    """e ** x - 1, accurate near 0"""
+
+    def forward(self, x):
+        return np.expm1(x)
+
+    def generate_adjoints(self, adjoints, delta, out):
+        adjoints[0] = delta * (out + 1)
+
+    def jvp(self, tangents, out):
+        return tangents[0] * (out + 1)
+
+
+class Log(_SavesInput):
+    """natural logarithm"""
+
+    def forward(self, x):
+        return np.log(x)
+
+    def generate_adjoints(self, adjoints, delta, x):
+        adjoints[0] = delta / x
+
+    def jvp(self, tangents, x):
+        return tangents[0] / x
+
+
+class Log1p(_SavesInput):
+    """log(1 + x), accurate near 0"""
+
+    def forward(self, x):
+        return np.log1p(x)
+
+    def generate_adjoints(self, adjoints, delta, x):
+        adjoints[0] = delta / (x + 1)
+
+    def jvp(self, tangents, x):
+        return tangents[0] / (x + 1)
+
+
+# ----------------------------------------------------------------------------- powers
+
+
+class Sqrt(_SavesOutput):
+    """square root (gradient inf at 0: guard user code with the double-where idiom)"""
+
+    def forward(self, x):
+        return np.sqrt(x)
+
+    def generate_adjoints(self, adjoints, delta, out):
+        adjoints[0] = delta / (2 * out)
+
+    def jvp(self, tangents, out):
+        return tangents[0] / (2 * out)
+
+
+class Square(_SavesInput):
+    """x * x"""
+
+    def forward(self, x):
+        return np.square(x)
+
+    def generate_adjoints(self, adjoints, delta, x):
+        adjoints[0] = delta * (2 * x)
+
+    def jvp(self, tangents, x):
+        return tangents[0] * (2 * x)
+
+
+class Reciprocal(_SavesOutput):
+    """1 / x"""
+
+    def forward(self, x):
+        return np.reciprocal(x)
+
+    def generate_adjoints(self, adjoints, delta, out):
+        adjoints[0] = -delta * out * out
+
+    def jvp(self, tangents, out):
+        return -tangents[0] * out * out
+
+
+# ----------------------------------------------------------------------------- trigonometric
+
+
+class Sin(_SavesInput):
+    """sine"""
+
+    def forward(self, x):
+        return np.sin(x)
+
+    def generate_adjoints(self, adjoints, delta, x):
+        adjoints[0] = delta * np.cos(x)
+
+    def jvp(self, tangents, x):
+        return tangents[0] * np.cos(x)
+
+
+class Cos(_SavesInput):
+    """cosine"""
+
+    def forward(self, x):
+        return np.cos(x)
+
+    def generate_adjoints(self, adjoints, delta, x):
+        adjoints[0] = -delta * np.sin(x)
+
+    def jvp(self, tangents, x):
+        return -tangents[0] * np.sin(x)
+
+
+class Tan(_SavesOutput):
+    """tangent"""
+
+    def forward(self, x):
+        return np.tan(x)
+
+    def generate_adjoints(self, adjoints, delta, out):
+        adjoints[0] = delta * (1 + out * out)
+
+    def jvp(self, tangents, out):
+        return tangents[0] * (1 + out * out)
+
+
+class Arcsin(_SavesInput):
+    """inverse sine"""
+
+    def forward(self, x):
+        return np.arcsin(x)
+
+    def generate_adjoints(self, adjoints, delta, x):
+        adjoints[0] = delta / np.sqrt(1 - x * x)
+
+    def jvp(self, tangents, x):
+        return tangents[0] / np.sqrt(1 - x * x)
+
+
+class Arccos(_SavesInput):
+    """inverse cosine"""
+
+    def forward(self, x):
+        return np.arccos(x)
+
+    def generate_adjoints(self, adjoints, delta, x):
+        adjoints[0] = -delta / np.sqrt(1 - x * x)
+
+    def jvp(self, tangents, x):
+        return -tangents[0] / np.sqrt(1 - x * x)
+
+
+class Arctan(_SavesInput):
+    """inverse tangent"""
+
+    def forward(self, x):
+        return np.arctan(x)
+
+    def generate_adjoints(self, adjoints, delta, x):
+        adjoints[0] = delta / (1 + x * x)
+
+    def jvp(self, tangents, x):
+        return tangents[0] / (1 + x * x)
+
+
+# ----------------------------------------------------------------------------- hyperbolic
+
+
+class Tanh(_SavesOutput):
+    """hyperbolic tangent"""
+
+    def forward(self, x):
+        return np.tanh(x)
+
+    def generate_adjoints(self, adjoints, delta, out):
+        adjoints[0] = delta * (1 - out * out)
+
+    def jvp(self, tangents, out):
+        return tangents[0] * (1 - out * out)
+
+
+class Sinh(_SavesInput):
+    """hyperbolic sine"""
+
+    def forward(self, x):
+        return np.sinh(x)
+
+    def generate_adjoints(self, adjoints, delta, x):
+        adjoints[0] = delta * np.cosh(x)
+
+    def jvp(self, tangents, x):
+        return tangents[0] * np.cosh(x)
+
+
+class Cosh(_SavesInput):
+    """hyperbolic cosine"""
+
+    def forward(self, x):
+        return np.cosh(x)
+
+    def generate_adjoints(self, adjoints, delta, x):
+        adjoints[0] = delta * np.sinh(x)
+
+    def jvp(self, tangents, x):
+        return tangents[0] * np.sinh(x)
+
+
+# ----------------------------------------------------------------------------- activations
+
+
+class Sigmoid(_SavesOutput):
+    """1 / (1 + e ** -x), computed without overflow for any x"""
+
+    def forward(self, x):
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1, e) / (1 + e)
+
+    def generate_adjoints(self, adjoints, delta, out):
+        adjoints[0] = delta * (out * (1 - out))
+
+    def jvp(self, tangents, out):
+        return tangents[0] * (out * (1 - out))
+
+
+class Softplus(_SavesInput):
+    """log(1 + e ** x), computed without overflow for any x"""
+
+    def forward(self, x):
+        return np.logaddexp(0, x)
+
+    def generate_adjoints(self, adjoints, delta, x):
+        adjoints[0] = delta * Sigmoid.apply(x)
+
+    def jvp(self, tangents, x):
+        return tangents[0] * Sigmoid.apply(x)
+
+
+class Relu(_SavesOutput):
+    """max(x, 0); derivative 0 at the kink x == 0"""
+
+    def forward(self, x):
+        return np.maximum(x, 0)
+
+    def generate_adjoints(self, adjoints, delta, out):
+        adjoints[0] = delta * (out > 0)
+
+    def jvp(self, tangents, out):
+        return tangents[0] * (out > 0)
+
+
+class Abs(_SavesInput):
+    """|x|; derivative 0 at the kink x == 0"""
+
+    def forward(self, x):
+        return np.abs(x)
+
+    def generate_adjoints(self, adjoints, delta, x):
+        adjoints[0] = delta * np.sign(x)
+
+    def jvp(self, tangents, x):
+        return tangents[0] * np.sign(x)
+
+
+class Sign(Op):
+    """-1, 0 or 1; derivative 0 everywhere (including 0, where it is undefined)"""
+
+    def forward(self, x):
+        return np.sign(x)
+
+    def generate_adjoints(self, adjoints, delta):
+        adjoints[0] = delta * 0
+
+    def jvp(self, tangents):
+        return tangents[0] * 0
+
+
+# ----------------------------------------------------------------------------- erf and gelu
+
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+_SERIES_TERMS = 60  # 2**n x**(2n+1) / (2n+1)!! converges below 1 ulp by n = 60 for |x| <= 3
+_CF_TERMS = 60  # continued fraction for erfc, |x| > 3
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    """erf to float64 rounding: a cancellation-free series for |x| <= 3, erfc's continued
+    fraction above (NumPy has no erf)."""
+    x = np.asarray(x)
+    work = x.astype(np.float64) if x.dtype != np.float64 else x
+    a = np.abs(work)
+    out = np.empty_like(work)
+    small = a <= 3.0
+    if small.any():
+        xs = a[small]
+        x2 = xs * xs
+        term = xs.copy()
+        total = xs.copy()
+        for n in range(1, _SERIES_TERMS):
+            term = term * (2.0 * x2 / (2 * n + 1))
+            total = total + term
+        out[small] = _TWO_OVER_SQRT_PI * np.exp(-x2) * total
+    big = ~small
+    if big.any():
+        xb = np.minimum(a[big], 27.0)  # erfc underflows to 0 long before 27
+        # erfc(x) = exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + ...)))))
+        frac = xb
+        for k in range(_CF_TERMS, 0, -1):
+            frac = xb + (k / 2.0) / frac
+        out[big] = 1.0 - np.exp(-xb * xb) / math.sqrt(math.pi) / frac
+    out = np.copysign(out, work)
+    return out.astype(x.dtype, copy=False) if x.dtype.kind == "f" else out
+
+
+class Erf(_SavesInput):
+    """the error function 2/sqrt(pi) * integral of e**(-t**2) from 0 to x"""
+
+    def forward(self, x):
+        return _erf(x)
+
+    def generate_adjoints(self, adjoints, delta, x):
+        adjoints[0] = delta * (_TWO_OVER_SQRT_PI * np.exp(-(x * x)))
+
+    def jvp(self, tangents, x):
+        return tangents[0] * (_TWO_OVER_SQRT_PI * np.exp(-(x * x)))
+
+
+_INV_SQRT2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_TANH_C = math.sqrt(2.0 / math.pi)
+
+
+def _gelu_slope(x, approximate: str):
+    if approximate == "tanh":
+        inner = _TANH_C * (x + 0.044715 * x * x * x)
+        t = np.tanh(inner)
+        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * (_TANH_C * (1 + 3 * 0.044715 * x * x))
+    cdf = 0.5 * (1 + Erf.apply(x * _INV_SQRT2))
+    return cdf + x * (_INV_SQRT_2PI * np.exp(-0.5 * (x * x)))
+
+
+class Gelu(_SavesInput):
+    """x * Phi(x) (Phi the normal CDF), or its tanh approximation with approximate='tanh'"""
+
+    __slots__ = ("approximate",)
+
+    def __init__(self, approximate: str = "none"):
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, x):
+        if self.approximate == "tanh":
+            inner = _TANH_C * (x + 0.044715 * x * x * x)
+            return 0.5 * x * (1 + np.tanh(inner))
+        return 0.5 * x * (1 + _erf(x * _INV_SQRT2))
+
+    def generate_adjoints(self, adjoints, delta, x):
+        adjoints[0] = delta * _gelu_slope(x, self.approximate)
+
+    def jvp(self, tangents, x):
+        return tangents[0] * _gelu_slope(x, self.approximate)
+
+
+# ----------------------------------------------------------------------------- binary, clip, where
+
+
+def _max_mask(a, b, greater):
+    # NOTE: ties split the gradient half and half between the two arguments.
+    return greater(a, b) + 0.5 * (a == b)
+
+
+class Maximum(Op):
+    """elementwise max(a, b); ties give each argument half the gradient"""
+
+    save_inputs = (0, 1)
+
+    def forward(self, a, b):
+        return np.maximum(a, b)
+
+    def generate_adjoints(self, adjoints, delta, a, b):
+        mask = _max_mask(a, b, np.greater)
+        if self.edges[0] is not None:
+            adjoints[0] = unbroadcast(delta * mask, self.in_shape(0))
+        if self.edges[1] is not None:
+            adjoints[1] = unbroadcast(delta * (1 - mask), self.in_shape(1))
+
+    def jvp(self, tangents, a, b):
+        mask = _max_mask(a, b, np.greater)
+        return _blend(tangents, mask)
+
+
+class Minimum(Op):
+    """elementwise min(a, b); ties give each argument half the gradient"""
+
+    save_inputs = (0, 1)
+
+    def forward(self, a, b):
+        return np.minimum(a, b)
+
+    def generate_adjoints(self, adjoints, delta, a, b):
+        mask = _max_mask(a, b, np.less)
+        if self.edges[0] is not None:
+            adjoints[0] = unbroadcast(delta * mask, self.in_shape(0))
+        if self.edges[1] is not None:
+            adjoints[1] = unbroadcast(delta * (1 - mask), self.in_shape(1))
+
+    def jvp(self, tangents, a, b):
+        mask = _max_mask(a, b, np.less)
+        return _blend(tangents, mask)
+
+
+def _blend(tangents, mask):
+    ta, tb = tangents
+    if ta is None:
+        return tb * (1 - mask)
+    return ta * mask if tb is None else ta * mask + tb * (1 - mask)
+
+
+class Clip(_SavesInput):
+    """x limited to [lo, hi]; derivative 1 strictly inside, 0 outside and at the bounds"""
+
+    __slots__ = ("lo", "hi")
+
+    def __init__(self, lo, hi):
+        self.lo = lo
+        self.hi = hi
+
+    def forward(self, x):
+        return np.clip(x, self.lo, self.hi)
+
+    def _inside(self, x):
+        inside = True
+        if self.lo is not None:
+            inside = x > self.lo
+        if self.hi is not None:
+            inside = inside & (x < self.hi) if self.lo is not None else x < self.hi
+        return inside
+
+    def generate_adjoints(self, adjoints, delta, x):
+        adjoints[0] = delta * self._inside(x)
+
+    def jvp(self, tangents, x):
+        return tangents[0] * self._inside(x)
+
+
+class Where(Op):
+    """a where cond else b (no gradient to cond)"""
+
+    save_inputs = (0,)
+
+    def forward(self, cond, a, b):
+        return np.where(cond, a, b)
+
+    def generate_adjoints(self, adjoints, delta, cond):
+        if self.edges[1] is not None:
+            adjoints[1] = unbroadcast(np.where(cond, delta, 0), self.in_shape(1))
+        if self.edges[2] is not None:
+            adjoints[2] = unbroadcast(np.where(cond, 0, delta), self.in_shape(2))
+
+    def jvp(self, tangents, cond):
+        _, ta, tb = tangents
+        return np.where(cond, 0 if ta is None else ta, 0 if tb is None else tb)
+
+
+# ----------------------------------------------------------------------------- public functions
+
+exp = unary(Exp, "exp")
+expm1 = unary(Expm1, "expm1")
+log = unary(Log, "log")
+log1p = unary(Log1p, "log1p")
+sqrt = unary(Sqrt, "sqrt")
+square = unary(Square, "square")
+reciprocal = unary(Reciprocal, "reciprocal")
+sin = unary(Sin, "sin")
+cos = unary(Cos, "cos")
+tan = unary(Tan, "tan")
+arcsin = unary(Arcsin, "arcsin")
+arccos = unary(Arccos, "arccos")
+arctan = unary(Arctan, "arctan")
+tanh = unary(Tanh, "tanh")
+sinh = unary(Sinh, "sinh")
+cosh = unary(Cosh, "cosh")
+sigmoid = unary(Sigmoid, "sigmoid")
+softplus = unary(Softplus, "softplus")
+relu = unary(Relu, "relu")
+abs = unary(Abs, "abs")  # noqa: A001 - NumPy's name
+sign = unary(Sign, "sign")
+erf = unary(Erf, "erf")
+
+
+def gelu(x: Any, approximate: str = "none") -> Tensor:
+    """x * Phi(x); ``approximate='tanh'`` uses the tanh approximation (as torch)."""
+    return call(Gelu, x, approximate=approximate)
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Elementwise maximum; ties split the gradient half and half."""
+    return binary(Maximum, a, b)
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Elementwise minimum; ties split the gradient half and half."""
+    return binary(Minimum, a, b)
+
+
+def clip(x: Any, a_min: Any = None, a_max: Any = None) -> Tensor:
+    """Limit ``x`` to [a_min, a_max] (bounds are constants: no gradient flows to them)."""
+    if a_min is None and a_max is None:
+        raise ValueError("clip: at least one of a_min and a_max must be given")
+    lo = a_min.data if isinstance(a_min, Tensor) else a_min
+    hi = a_max.data if isinstance(a_max, Tensor) else a_max
+    return call(Clip, x, lo=lo, hi=hi)
+
+
+def where(cond: Any, a: Any, b: Any) -> Tensor:
+    """``a`` where ``cond`` is true, else ``b``, broadcasting all three.
+
+    Both branches are computed: for ``where(x > 0, sqrt(x), 0)`` the gradient of the untaken
+    branch is multiplied by 0, and 0 * inf is NaN. Use the double-where idiom:
+    ``safe = where(x > 0, x, 1); where(x > 0, sqrt(safe), 0)``.
+    """
+    c = cond.data if isinstance(cond, Tensor) else np.asarray(cond)
+    if c.dtype != np.bool_:
+        c = c.astype(bool)
+    try:
+        return call(Where, c, a, b)
+    except ValueError:
+        shapes = [np.shape(v.data if isinstance(v, Tensor) else v) for v in (c, a, b)]
+        raise ValueError(
+            f"where: shapes {shapes[0]}, {shapes[1]} and {shapes[2]} cannot be broadcast together"
+        ) from None

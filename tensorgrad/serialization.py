@@ -1,0 +1,289 @@
+"""``save`` / ``load`` for model and optimizer state dicts: an ``.npz`` that never needs pickle.
+
+A checkpoint is a zip archive in NumPy's ``.npz`` layout. It holds one ``.npy`` member per array
+(``a0``, ``a1``, ...) and one metadata member, ``__tensorgrad__``: a uint8 array of UTF-8 JSON
+with the format name and version, ``tensorgrad.__version__``, and the object tree: the nesting of
+dicts, lists and tuples, every non-array value (None, bools, ints, floats, strings) in place, and
+a reference for each array. Loading uses ``np.load(..., allow_pickle=False)`` and plain JSON, so a
+file can describe data but never run code; anything that is not such a checkpoint is refused with
+``ValueError``.
+
+What round-trips, exactly (type, dtype, shape, value, dict key order):
+
+- ``dict`` (any ``Mapping``; loaded as ``dict``), ``list``, ``tuple``; dict keys may be str, int,
+  float, bool, None, or tuples of these (optimizer states use int keys).
+- ``None``, ``bool``, ``int``, ``float`` (including nan and inf), ``str``.
+- ``numpy.ndarray`` of any non-object dtype (bool, ints, floats, complex, ...), 0-d included;
+  NumPy scalars such as ``np.float32(1.5)`` come back as NumPy scalars of the same dtype.
+- ``tg.Tensor`` (and subclasses such as ``Parameter``) come back as plain ``tg.Tensor`` leaves
+  with ``requires_grad=False`` over the stored data, as ``state_dict()`` hands them out: so
+  ``module.load_state_dict(tg.load(p))`` and ``optimizer.load_state_dict(tg.load(p))`` receive
+  what ``state_dict()`` gave.
+
+Anything else (sets, arbitrary objects, object arrays, cycles) is refused at save time with a
+``TypeError`` that names the key path, such as ``obj['state'][0]['exp_avg']``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import uuid
+from collections.abc import Mapping
+from typing import IO, Any
+
+import numpy as np
+
+from tensorgrad._version import __version__
+from tensorgrad.tensor import Tensor
+
+__all__ = ["save", "load", "CheckpointError"]
+
+FORMAT_NAME = "tensorgrad-checkpoint"
+FORMAT_VERSION = 1
+META_KEY = "__tensorgrad__"
+_ZIP_MAGIC = b"PK\x03\x04"
+_SCALAR_TYPES = (type(None), bool, int, float, str)
+_NONFINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+
+PathOrFile = str | os.PathLike | IO[bytes]
+
+
+# ---------------------------------------------------------------------------------- encoding
+class _Encoder:
+    """Turn an object tree into a JSON-able tree plus a dict of arrays named ``a0``, ``a1``..."""
+
+    def __init__(self) -> None:
+        self.arrays: dict[str, np.ndarray] = {}
+        self._active: set[int] = set()
+
+    def _array(self, kind: str, value: np.ndarray, where: str) -> dict[str, Any]:
+        if value.dtype.hasobject or value.dtype.kind == "V":
+            raise TypeError(
+                f"save: {where} is an array of dtype {value.dtype}, which needs pickle; "
+                "only plain numeric, bool and string arrays can be saved"
+            )
+        name = f"a{len(self.arrays)}"
+        self.arrays[name] = value
+        return {"kind": kind, "key": name, "dtype": value.dtype.str, "shape": list(value.shape)}
+
+    def value(self, obj: Any, where: str) -> Any:
+        if isinstance(obj, bool) or obj is None or isinstance(obj, str):
+            return bool(obj) if isinstance(obj, bool) else obj
+        if isinstance(obj, np.generic):  # before int/float: np.float64 subclasses float
+            return self._array("npscalar", np.asarray(obj), where)
+        if isinstance(obj, int):
+            return int(obj)
+        if isinstance(obj, float):
+            obj = float(obj)
+            if math.isfinite(obj):
+                return obj
+            return {"kind": "float", "value": "nan" if math.isnan(obj) else repr(obj)}
+        if isinstance(obj, Tensor):
+            return self._array("tensor", np.asarray(obj.data), where)
+        if isinstance(obj, np.ndarray):
+            return self._array("ndarray", obj, where)
+        if isinstance(obj, (Mapping, list, tuple)):
+            if id(obj) in self._active:
+                raise TypeError(f"save: {where} contains itself (a reference cycle)")
+            self._active.add(id(obj))
+            try:
+                if isinstance(obj, Mapping):
+                    items = [
+                        [self.key(k, where), self.value(v, f"{where}[{k!r}]")]
+                        for k, v in obj.items()
+                    ]
+                    return {"kind": "dict", "items": items}
+                kind = "list" if isinstance(obj, list) else "tuple"
+                return {
+                    "kind": kind,
+                    "items": [self.value(v, f"{where}[{i}]") for i, v in enumerate(obj)],
+                }
+            finally:
+                self._active.discard(id(obj))
+        raise TypeError(
+            f"save: {where} has unsupported type {type(obj).__name__}; a checkpoint holds dicts, "
+            "lists, tuples, Tensors, ndarrays, NumPy scalars, None, bool, int, float and str"
+        )
+
+    def key(self, key: Any, where: str) -> Any:
+        if isinstance(key, tuple):
+            return {"kind": "tuple", "items": [self.key(k, where) for k in key]}
+        if isinstance(key, np.generic) or not isinstance(key, _SCALAR_TYPES):
+            raise TypeError(
+                f"save: {where} has a key {key!r} of unsupported type {type(key).__name__}; "
+                "dict keys must be str, int, float, bool, None or tuples of these"
+            )
+        return self.value(key, where)
+
+
+# ---------------------------------------------------------------------------------- decoding
+class CheckpointError(ValueError):
+    """The file is not an intact tensorgrad checkpoint (or is from a newer format)."""
+
+
+def _corrupt(msg: str) -> CheckpointError:
+    return CheckpointError(f"not a valid tensorgrad checkpoint: {msg}")
+
+
+class _Decoder:
+    """Rebuild the object tree from its JSON form, checking every node as it goes."""
+
+    def __init__(self, npz: Any) -> None:
+        self.npz = npz
+        self.members = set(npz.files)
+
+    def _array(self, node: dict[str, Any]) -> np.ndarray:
+        key = node.get("key")
+        if not isinstance(key, str) or key == META_KEY or key not in self.members:
+            raise _corrupt(f"array reference {key!r} has no matching array in the archive")
+        arr = self.npz[key]  # allow_pickle=False: an object array raises ValueError here
+        if arr.dtype.str != node.get("dtype") or list(arr.shape) != node.get("shape"):
+            raise _corrupt(
+                f"array {key!r} is {arr.dtype.str}{list(arr.shape)}, metadata says "
+                f"{node.get('dtype')}{node.get('shape')}"
+            )
+        return arr
+
+    def value(self, node: Any) -> Any:
+        if node is None or isinstance(node, (bool, int, float, str)):
+            return node
+        if not isinstance(node, dict):
+            raise _corrupt(f"unexpected node {node!r:.80} in the object tree")
+        kind = node.get("kind")
+        if kind == "dict":
+            out = {}
+            for pair in self._items(node):
+                if not isinstance(pair, list) or len(pair) != 2:
+                    raise _corrupt("a dict item is not a [key, value] pair")
+                out[self.key(pair[0])] = self.value(pair[1])
+            return out
+        if kind == "list":
+            return [self.value(v) for v in self._items(node)]
+        if kind == "tuple":
+            return tuple(self.value(v) for v in self._items(node))
+        if kind == "ndarray":
+            return self._array(node)
+        if kind == "tensor":
+            return Tensor._make(self._array(node))
+        if kind == "npscalar":
+            arr = self._array(node)
+            if arr.ndim != 0:
+                raise _corrupt("a NumPy scalar is stored as a non-0-d array")
+            return arr[()]
+        if kind == "float" and node.get("value") in _NONFINITE:
+            return _NONFINITE[node["value"]]
+        raise _corrupt(f"unknown node {node!r:.80} in the object tree")
+
+    def key(self, node: Any) -> Any:
+        if isinstance(node, dict) and node.get("kind") == "tuple":
+            return tuple(self.key(k) for k in self._items(node))
+        if isinstance(node, dict) and node.get("kind") not in ("float", None):
+            raise _corrupt(f"dict key {node!r:.80} is not a scalar or tuple")
+        return self.value(node)
+
+    @staticmethod
+    def _items(node: dict[str, Any]) -> list[Any]:
+        items = node.get("items")
+        if not isinstance(items, list):
+            raise _corrupt(f"{node.get('kind')} node without an item list")
+        return items
+
+
+# ---------------------------------------------------------------------------------- public API
+def save(obj: Any, path: PathOrFile) -> None:
+    """Write ``obj`` (a state dict, or any tree of the supported values) to ``path``.
+
+    The path is used exactly as given (no ``.npz`` is appended). The file is written to a
+    temporary name in the same folder and moved into place with ``os.replace``, so a save that
+    fails part-way leaves any earlier checkpoint at ``path`` intact. A writable binary file
+    object is also accepted (written directly). Raises ``TypeError`` naming the key path of the
+    first value that cannot be stored.
+    """
+    enc = _Encoder()
+    tree = enc.value(obj, "obj")
+    meta = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "tensorgrad_version": __version__,
+        "tree": tree,
+    }
+    meta_bytes = json.dumps(meta, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    members = {META_KEY: np.frombuffer(meta_bytes, dtype=np.uint8), **enc.arrays}
+
+    if hasattr(path, "write"):
+        np.savez(path, **members)
+        return
+    target = os.fspath(path)
+    folder, base = os.path.split(os.path.abspath(target))
+    tmp = os.path.join(folder, f".{base}.{uuid.uuid4().hex[:12]}.tmp")
+    # O_EXCL: never clobber; mode 0o666 so the umask applies as for a plain open().
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **members)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def load(path: PathOrFile) -> Any:
+    """Read a checkpoint written by :func:`save` and return the object tree.
+
+    Arrays come back as ndarrays and Tensors as ``requires_grad=False`` Tensors, so
+    ``module.load_state_dict(tg.load(p))`` works. Never unpickles. Raises ``FileNotFoundError``
+    for a missing file and ``CheckpointError`` (a ``ValueError``) for anything that is not an
+    intact tensorgrad checkpoint: a pickle, random bytes, a truncated file, a foreign ``.npz``
+    or zip, an object array, or a checkpoint from a newer format version. A readable binary
+    file object is also accepted.
+    """
+    if hasattr(path, "read"):
+        seekable = getattr(path, "seekable", lambda: False)()
+        return _load_from(path if seekable else io.BytesIO(path.read()), repr(path))
+    with open(os.fspath(path), "rb") as f:
+        return _load_from(f, repr(os.fspath(path)))
+
+
+def _load_from(f: IO[bytes], name: str) -> Any:
+    start = f.tell()
+    head = f.read(len(_ZIP_MAGIC))
+    if head != _ZIP_MAGIC:
+        kind = "a pickle" if head[:1] == b"\x80" else "not an .npz (zip) archive"
+        raise _corrupt(f"{name} is {kind}")
+    f.seek(start)
+    try:
+        with np.load(f, allow_pickle=False) as npz:
+            if META_KEY not in npz.files:
+                raise _corrupt(f"{name} is an .npz without tensorgrad metadata")
+            meta_arr = npz[META_KEY]
+            if meta_arr.dtype != np.uint8 or meta_arr.ndim != 1:
+                raise _corrupt(f"{name} has a malformed metadata entry")
+            meta = json.loads(meta_arr.tobytes().decode("utf-8"))
+            if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+                raise _corrupt(f"{name} metadata does not name the {FORMAT_NAME} format")
+            version = meta.get("format_version")
+            if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+                raise _corrupt(f"{name} has an invalid format version {version!r}")
+            if version > FORMAT_VERSION:
+                raise CheckpointError(
+                    f"{name} uses checkpoint format {version}, written by tensorgrad "
+                    f"{meta.get('tensorgrad_version')}; this tensorgrad ({__version__}) reads "
+                    f"format {FORMAT_VERSION} and older"
+                )
+            if "tree" not in meta:
+                raise _corrupt(f"{name} metadata has no object tree")
+            return _Decoder(npz).value(meta["tree"])
+    except CheckpointError:
+        raise
+    except RecursionError as e:
+        raise _corrupt(f"{name} nests too deeply") from e
+    except Exception as e:  # BadZipFile, zlib.error, EOFError, numpy's ValueErrors, bad JSON...
+        raise _corrupt(f"{name} could not be read ({type(e).__name__}: {e})") from e

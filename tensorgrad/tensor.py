@@ -1,0 +1,359 @@
+"""The Tensor: an ndarray, a flag, and a link to the op that made it.
+
+Everything differentiable lives in ``tensorgrad.ops``; the methods and operators here are
+sugar over those functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from tensorgrad._dtypes import as_array, check_dtype
+
+
+class Tensor:
+    """An n-dimensional array that records the differentiable ops applied to it.
+
+    ``data`` is the ndarray; ``requires_grad`` asks for gradients; ``grad_fn`` is the op that
+    made it (None for leaves). Tensors hash by identity, so they can be dict keys.
+    """
+
+    __slots__ = (
+        "data",
+        "_grad",
+        "requires_grad",
+        "_node",
+        "name",
+        "_version",
+        "_fw",
+        "_hooks",
+        "__weakref__",
+    )
+    __array_priority__ = 1000.0
+
+    def __init__(
+        self,
+        data: Any,
+        requires_grad: bool = False,
+        dtype: Any = None,
+        name: str | None = None,
+    ) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        self.data = as_array(data, dtype=dtype, copy=True)
+        self._grad = None
+        self.requires_grad = False
+        self._node = None
+        self.name = name
+        self._version = [0]
+        self._fw = None
+        self._hooks = None
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make(cls, data: np.ndarray, node: Any = None, requires_grad: bool = False) -> Tensor:
+        """Wrap ``data`` without copying or checking (the op hot path)."""
+        t = object.__new__(cls)
+        t.data = data
+        t._grad = None
+        t.requires_grad = requires_grad
+        t._node = node
+        t.name = None
+        t._version = [0]
+        t._fw = None
+        t._hooks = None
+        return t
+
+    # ------------------------------------------------------------------ attributes
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def T(self) -> Tensor:
+        return _ops.transpose(self)
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not made by a recorded op (user-created or results under no_grad)."""
+        return self._node is None
+
+    @property
+    def grad_fn(self) -> Any:
+        """The op that made this tensor, or None for a leaf."""
+        return self._node
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The accumulated gradient (leaves, and non-leaves that called ``retain_grad``)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        if value is None:
+            self._grad = None
+            return
+        if not isinstance(value, Tensor):
+            value = Tensor(value)
+        if value.shape != self.shape:
+            raise ValueError(
+                f"grad: assigned gradient has shape {value.shape}, tensor has shape {self.shape}"
+            )
+        self._grad = value
+
+    # ------------------------------------------------------------------ autograd
+    def requires_grad_(self, flag: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place (leaves only); returns self."""
+        flag = bool(flag)
+        if flag and self.data.dtype.kind != "f":
+            raise TypeError(
+                f"only floating-point tensors can require gradients, got dtype {self.data.dtype}"
+            )
+        if not flag and self._node is not None:
+            raise RuntimeError(
+                "requires_grad_(False) on a non-leaf tensor: use detach() to stop gradients"
+            )
+        self.requires_grad = flag
+        return self
+
+    def backward(
+        self, gradient: Any = None, retain_graph: bool = False, create_graph: bool = False
+    ) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see ``tg.autograd.backward``)."""
+        from tensorgrad import autograd
+
+        autograd.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing this tensor's data and version counter, cut from the graph."""
+        t = Tensor._make(self.data)
+        t._version = self._version
+        return t
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` on this non-leaf tensor after backward."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad() on a tensor that does not require grad")
+        if self._node is not None:
+            self._node.retain(self)
+
+    def register_hook(self, fn: Callable[[Tensor], Tensor | None]) -> Callable[[], None]:
+        """Call ``fn(grad)`` when this tensor's gradient is computed; a returned Tensor replaces
+        it. Returns a function that removes the hook."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook on a tensor that does not require grad")
+        hooks = self._node.hooks_list() if self._node is not None else self._leaf_hooks()
+        hooks.append(fn)
+        return lambda: hooks.remove(fn) if fn in hooks else None
+
+    def _leaf_hooks(self) -> list:
+        if self._hooks is None:
+            self._hooks = []
+        return self._hooks
+
+    # ------------------------------------------------------------------ conversion
+    def numpy(self) -> np.ndarray:
+        """The underlying ndarray (no copy)."""
+        return self.data
+
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"item(): only one-element tensors can be converted, got shape {self.shape}"
+            )
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def astype(self, dtype: Any) -> Tensor:
+        """A copy converted to ``dtype`` (differentiable between floating dtypes)."""
+        return _ops.astype(self, dtype)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if dtype is not None and np.dtype(dtype) != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        from tensorgrad._numpy_interop import array_ufunc
+
+        return array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        from tensorgrad._numpy_interop import array_function
+
+        return array_function(func, args, kwargs)
+
+    # ------------------------------------------------------------------ python protocol
+    __hash__ = object.__hash__
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        for i in range(self.data.shape[0]):
+            yield self[i]
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor with {self.data.size} elements is ambiguous"
+            )
+        return bool(self.data.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError("only integer one-element tensors can be used as an index")
+        return int(self.data.item())
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(", threshold=200)
+        extra = []
+        if self.data.dtype != np.float64 and self.data.dtype != np.int64:
+            extra.append(f"dtype={self.data.dtype}")
+        if self._node is not None:
+            extra.append(f"grad_fn=<{type(self._node).__name__}>")
+        elif self.requires_grad:
+            extra.append("requires_grad=True")
+        if self.name is not None:
+            extra.append(f"name={self.name!r}")
+        return "tensor(" + body + "".join(", " + e for e in extra) + ")"
+
+    def __getstate__(self) -> None:
+        raise TypeError("tensors are not pickled: use tg.save / tg.load for checkpoints")
+
+    # ------------------------------------------------------------------ operators
+    def __add__(self, other: Any) -> Tensor:
+        return _ops.add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _ops.add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _ops.subtract(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _ops.subtract(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _ops.multiply(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _ops.multiply(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _ops.divide(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _ops.divide(other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return _ops.power(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return _ops.power(other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return _ops.matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return _ops.negative(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return _ops.abs(self)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return _ops.less(self, other)
+
+    def __le__(self, other: Any) -> Tensor:
+        return _ops.less_equal(self, other)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return _ops.greater(self, other)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return _ops.greater_equal(self, other)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _ops.equal(self, other)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _ops.not_equal(self, other)
+
+    def __invert__(self) -> Tensor:
+        return _ops.logical_not(self)
+
+    def __and__(self, other: Any) -> Tensor:
+        return _ops.logical_and(self, other)
+
+    def __or__(self, other: Any) -> Tensor:
+        return _ops.logical_or(self, other)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return _ops.getitem(self, index)
+
+
+_ops: Any = None  # tensorgrad.ops, bound at package import (it imports this module)
+
+
+def _method(name: str) -> Callable[..., Any]:
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        return getattr(_ops, name)(self, *args, **kwargs)
+
+    method.__name__ = name
+    method.__doc__ = f"Same as ``tg.{name}(self, ...)``."
+    return method
+
+
+# Methods that read naturally on a tensor; each forwards to the function of the same name.
+TENSOR_METHODS = (
+    "sum mean prod max min var std logsumexp norm argmax argmin cumsum "
+    "reshape transpose swapaxes moveaxis squeeze expand_dims flatten broadcast_to flip tile repeat "
+    "split exp log log1p expm1 sqrt square reciprocal sin cos tan tanh sinh cosh arcsin arccos "
+    "arctan sigmoid relu softplus gelu abs sign clip maximum minimum matmul dot outer"
+).split()
+
+for _name in TENSOR_METHODS:
+    setattr(Tensor, _name, _method(_name))
+
+
+def check_float_dtype(dtype: Any) -> np.dtype:
+    """A floating dtype, or TypeError (for requires_grad and layer dtypes)."""
+    d = check_dtype(dtype)
+    if d.kind != "f":
+        raise TypeError(f"expected a floating dtype, got {d}")
+    return d

@@ -1,0 +1,136 @@
+"""tg.data: TensorDataset and DataLoader."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tensorgrad.data import DataLoader, TensorDataset
+from tensorgrad.tensor import Tensor
+
+
+def _ids(batch):
+    return np.asarray(batch[0].data).tolist()
+
+
+def test_dataset_rows_are_tuples_of_tensors():
+    X = np.arange(12, dtype=np.float32).reshape(4, 3)
+    y = np.array([3, 1, 4, 1], dtype=np.int64)
+    ds = TensorDataset(Tensor(X), y)
+    assert len(ds) == 4
+    x1, y1 = ds[1]
+    assert isinstance(x1, Tensor) and isinstance(y1, Tensor)
+    assert x1.shape == (3,) and x1.dtype == np.float32 and x1.data.tolist() == [3.0, 4.0, 5.0]
+    assert y1.shape == () and y1.dtype == np.int64 and y1.item() == 1
+    xb, yb = ds[np.array([3, 0])]
+    assert xb.data.tolist() == [X[3].tolist(), X[0].tolist()] and yb.data.tolist() == [1, 3]
+    xs, _ = ds[1:3]
+    assert xs.shape == (2, 3)
+
+
+def test_dataset_checks_first_dimensions():
+    with pytest.raises(ValueError, match=r"\[3, 4\]"):
+        TensorDataset(np.zeros((3, 2)), np.zeros(4))
+    with pytest.raises(ValueError, match="at least one"):
+        TensorDataset()
+    with pytest.raises(ValueError, match="0-d"):
+        TensorDataset(np.float64(1.0))
+    with pytest.raises(TypeError, match="non-numeric"):
+        TensorDataset(np.array(["a", "b"]))
+
+
+def test_dataset_keeps_the_graph_of_a_tensor_that_requires_grad():
+    w = Tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+    (rows,) = TensorDataset(w)[np.array([0, 2, 0])]
+    rows.sum().backward()
+    assert w.grad.data.tolist() == [[2.0, 2.0], [0.0, 0.0], [1.0, 1.0]]
+
+
+def test_loader_batches_in_order_without_shuffle():
+    ds = TensorDataset(np.arange(10), np.arange(10) * 2.0)
+    loader = DataLoader(ds, batch_size=4)
+    batches = list(loader)
+    assert len(loader) == 3 == len(batches)
+    assert [_ids(b) for b in batches] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    assert all(isinstance(t, Tensor) for b in batches for t in b)
+    assert batches[0][1].data.tolist() == [0.0, 2.0, 4.0, 6.0]
+    assert batches[0][0].dtype == np.arange(1).dtype
+
+
+def test_loader_drop_last():
+    ds = TensorDataset(np.arange(10))
+    loader = DataLoader(ds, batch_size=4, drop_last=True)
+    assert len(loader) == 2
+    assert [_ids(b) for b in loader] == [[0, 1, 2, 3], [4, 5, 6, 7]]
+    assert len(DataLoader(ds, batch_size=11, drop_last=True)) == 0
+    assert list(DataLoader(ds, batch_size=11, drop_last=True)) == []
+
+
+def test_loader_shuffle_is_seeded_and_reshuffles_each_epoch():
+    ds = TensorDataset(np.arange(50))
+    a = DataLoader(ds, batch_size=8, shuffle=True, rng=3)
+    b = DataLoader(ds, batch_size=8, shuffle=True, rng=np.random.default_rng(3))
+    epoch1 = sum((_ids(x) for x in a), [])
+    epoch2 = sum((_ids(x) for x in a), [])
+    assert sorted(epoch1) == list(range(50)) == sorted(epoch2)
+    assert epoch1 != epoch2 and epoch1 != list(range(50))
+    assert sum((_ids(x) for x in b), []) == epoch1
+    assert sum((_ids(x) for x in b), []) == epoch2
+
+
+def test_loader_gathers_each_batch_in_one_indexing_step():
+    calls = []
+
+    class Counting(TensorDataset):
+        def __getitem__(self, index):
+            calls.append(np.ndim(index))
+            return super().__getitem__(index)
+
+    loader = DataLoader(Counting(np.arange(100), np.arange(100)), batch_size=32, shuffle=True)
+    assert len(list(loader)) == 4
+    assert calls == [1, 1, 1, 1]
+
+
+def test_loader_stacks_samples_of_a_plain_dataset():
+    samples = [(np.full(3, i, dtype=np.float32), i) for i in range(5)]
+    (xb, yb), (xl, yl) = list(DataLoader(samples, batch_size=3))
+    assert xb.shape == (3, 3) and xb.dtype == np.float32 and yb.data.tolist() == [0, 1, 2]
+    assert xl.shape == (2, 3) and yl.data.tolist() == [3, 4]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc"),
+    [
+        ({"batch_size": 0}, ValueError),
+        ({"batch_size": 2.0}, TypeError),
+        ({"batch_size": True}, TypeError),
+        ({"shuffle": True, "rng": "seed"}, TypeError),
+    ],
+)
+def test_loader_rejects_bad_arguments(kwargs, exc):
+    with pytest.raises(exc):
+        DataLoader(TensorDataset(np.arange(3)), **kwargs)
+
+
+@settings(deadline=None, max_examples=50)
+@given(
+    n=st.integers(0, 40),
+    batch_size=st.integers(1, 12),
+    shuffle=st.booleans(),
+    drop_last=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_loader_covers_the_dataset(n, batch_size, shuffle, drop_last, seed):
+    loader = DataLoader(
+        TensorDataset(np.arange(n)), batch_size, shuffle=shuffle, rng=seed, drop_last=drop_last
+    )
+    batches = [_ids(b) for b in loader]
+    assert len(batches) == len(loader)
+    seen = sum(batches, [])
+    assert len(set(seen)) == len(seen)
+    if drop_last:
+        assert all(len(b) == batch_size for b in batches)
+        assert len(seen) == n - n % batch_size
+    else:
+        assert sorted(seen) == list(range(n))
+        assert all(len(b) == batch_size for b in batches[:-1])

@@ -1,0 +1,405 @@
+"""tg.save / tg.load: exact round trips, and refusal of anything that is not our checkpoint."""
+
+import io
+import json
+import math
+import os
+import pickle
+import zipfile
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import extra as _  # noqa: F401  (hypothesis.extra.numpy below)
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from tensorgrad import serialization
+from tensorgrad.serialization import CheckpointError, load, save
+from tensorgrad.tensor import Tensor
+
+
+# ---------------------------------------------------------------------------------- helpers
+def assert_same(a, b, where="obj"):
+    """Exact equality of two object trees: types, dtypes, shapes, bits, key order."""
+    if isinstance(a, Tensor):
+        assert type(b) is Tensor, where
+        assert not b.requires_grad and b.is_leaf, where
+        assert_same(np.asarray(a.data), b.data, where)
+    elif isinstance(a, (np.ndarray, np.generic)):
+        assert type(b) is type(a), (where, type(a), type(b))
+        assert b.dtype == a.dtype and b.shape == a.shape, where
+        assert np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes(), where
+    elif isinstance(a, dict):
+        assert type(b) is dict, where
+        assert len(a) == len(b), where
+        for (ka, va), (kb, vb) in zip(a.items(), b.items()):
+            assert_same(ka, kb, f"{where} key")
+            assert_same(va, vb, f"{where}[{ka!r}]")
+    elif isinstance(a, (list, tuple)):
+        assert type(b) is type(a) and len(b) == len(a), where
+        for i, (u, v) in enumerate(zip(a, b)):
+            assert_same(u, v, f"{where}[{i}]")
+    elif isinstance(a, float):
+        assert type(b) is float and (a.hex() == b.hex() or (math.isnan(a) and math.isnan(b)))
+    else:
+        assert type(b) is type(a) and b == a, (where, a, b)
+
+
+def roundtrip(obj, tmp_path):
+    path = tmp_path / "ckpt.tg"
+    save(obj, path)
+    return load(path)
+
+
+DTYPES = [np.float16, np.float32, np.float64, np.int8, np.int32, np.int64, np.uint8, np.bool_]
+DTYPES += [np.complex128]
+arrays = st.sampled_from(DTYPES).flatmap(
+    lambda dt: hnp.arrays(dt, hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4))
+)
+scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8)
+np_scalars = arrays.filter(lambda a: a.ndim == 0).map(lambda a: a[()])
+leaves = scalars | arrays | arrays.map(Tensor) | np_scalars
+keys = st.text(max_size=6) | st.integers() | st.tuples(st.integers(), st.text(max_size=3))
+trees = st.recursive(
+    leaves,
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.lists(children, max_size=3).map(tuple)
+        | st.dictionaries(keys, children, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@pytest.fixture
+def marker(tmp_path):
+    """A path that a malicious pickle would create; it must never appear."""
+    return tmp_path / "pwned"
+
+
+class _Payload:
+    """Unpickling this runs ``os.mkdir(path)``."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (os.mkdir, (self.path,))
+
+
+@pytest.fixture
+def no_unpickling(monkeypatch):
+    """Fail loudly if anything reaches pickle while loading."""
+
+    def boom(*args, **kwargs):
+        raise AssertionError("pickle was called")
+
+    monkeypatch.setattr(pickle, "load", boom)
+    monkeypatch.setattr(pickle, "loads", boom)
+
+
+# ---------------------------------------------------------------------------------- round trips
+def test_state_dict_round_trip(tmp_path):
+    obj = {
+        "layer.weight": Tensor(np.arange(6, dtype=np.float32).reshape(2, 3)),
+        "layer.bias": np.zeros(3, dtype=np.float64),
+        "bn.num_batches_tracked": np.array(7, dtype=np.int64),
+        "scalar0d": np.array(2.5, dtype=np.float32),
+    }
+    back = roundtrip(obj, tmp_path)
+    assert list(back) == list(obj)
+    assert_same(obj, back)
+    assert back["layer.weight"].dtype == np.float32
+    assert back["bn.num_batches_tracked"].shape == ()
+
+
+def test_optimizer_state_round_trip_with_int_keys(tmp_path):
+    obj = {
+        "state": {0: {"step": 3, "exp_avg": np.ones(2), "exp_avg_sq": np.ones(2)}, 1: {}},
+        "param_groups": [
+            {
+                "params": [0, 1],
+                "lr": 1e-3,
+                "betas": (0.9, 0.999),
+                "eps": 1e-8,
+                "weight_decay": 0,
+                "amsgrad": False,
+                "maximize": None,
+                "name": "default",
+                "step": np.float32(3.0),
+            }
+        ],
+        (1, "tuple-key"): [math.inf, -math.inf, math.nan, -0.0, 10**30],
+        2.5: True,
+        None: "none-key",
+    }
+    assert_same(obj, roundtrip(obj, tmp_path))
+
+
+def test_layouts_and_dtypes(tmp_path):
+    base = np.arange(24, dtype=np.float64).reshape(2, 3, 4)
+    obj = [
+        np.asfortranarray(base),
+        base[:, ::2, 1:],
+        base.astype(">f4"),
+        np.array([1 + 2j]),
+        np.array([], dtype=np.int64).reshape(0, 3),
+        np.array(["ab", "c"]),
+        np.float64(-0.0),
+        np.bool_(True),
+    ]
+    back = roundtrip(obj, tmp_path)
+    assert_same(obj, back)
+    assert back[0].flags.writeable
+
+
+def test_mapping_is_loaded_as_dict(tmp_path):
+    back = roundtrip(OrderedDict([("b", 1), ("a", 2)]), tmp_path)
+    assert type(back) is dict and list(back.items()) == [("b", 1), ("a", 2)]
+
+
+def test_tensor_subclass_and_grad_state(tmp_path):
+    t = Tensor(np.ones(3), requires_grad=True)
+    back = roundtrip({"w": t}, tmp_path)["w"]
+    assert type(back) is Tensor and not back.requires_grad
+    assert back.data is not t.data
+
+
+@settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(obj=trees)
+def test_random_trees_round_trip(obj, tmp_path):
+    assert_same(obj, roundtrip(obj, tmp_path))
+
+
+def test_file_objects(tmp_path):
+    buf = io.BytesIO()
+    save({"x": np.arange(3)}, buf)
+    buf.seek(0)
+    assert_same({"x": np.arange(3)}, load(buf))
+
+
+def test_path_is_kept_as_given(tmp_path):
+    for name in ["model.ckpt", "weights", "w.npz"]:
+        save({"a": 1}, str(tmp_path / name))
+        assert (tmp_path / name).is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.ckpt", "w.npz", "weights"]
+
+
+def test_metadata_is_plain_json(tmp_path):
+    path = tmp_path / "c"
+    save({"lr": 0.1, "w": np.zeros(2)}, path)
+    with np.load(path, allow_pickle=False) as z:
+        meta = json.loads(z["__tensorgrad__"].tobytes())
+        assert sorted(z.files) == ["__tensorgrad__", "a0"]
+    assert meta["format"] == "tensorgrad-checkpoint" and meta["format_version"] == 1
+    assert meta["tensorgrad_version"] == serialization.__version__
+    assert meta["tree"]["items"][0] == ["lr", 0.1]
+
+
+# ---------------------------------------------------------------------------------- save errors
+@pytest.mark.parametrize(
+    ("obj", "where"),
+    [
+        ({"a": [1, {2, 3}]}, r"obj\['a'\]\[1\]"),
+        ({"opt": {"f": lambda: 0}}, r"obj\['opt'\]\['f'\]"),
+        ({"x": np.array([object()], dtype=object)}, r"obj\['x'\]"),
+        ({frozenset(): 1}, r"frozenset"),
+        ({np.int64(1): 1}, r"key"),
+        ([b"bytes"], r"obj\[0\]"),
+    ],
+)
+def test_unsupported_values_raise_type_error_naming_the_path(obj, where, tmp_path):
+    with pytest.raises(TypeError, match=where):
+        save(obj, tmp_path / "c")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cycles_are_refused(tmp_path):
+    d = {"a": []}
+    d["a"].append(d)
+    with pytest.raises(TypeError, match="cycle"):
+        save(d, tmp_path / "c")
+
+
+def test_failed_save_keeps_the_old_checkpoint(tmp_path, monkeypatch):
+    path = tmp_path / "c"
+    save({"v": 1}, path)
+
+    def broken_savez(f, **arrays):
+        f.write(b"PK\x03\x04 half a checkpoint")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(serialization.np, "savez", broken_savez)
+    with pytest.raises(OSError, match="disk full"):
+        save({"v": 2}, path)
+    with pytest.raises(TypeError):
+        save({"v": {1, 2}}, path)
+    monkeypatch.undo()
+    assert load(path) == {"v": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["c"]
+
+
+def test_save_into_missing_folder(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        save({}, tmp_path / "nope" / "c")
+
+
+# ---------------------------------------------------------------------------------- refusals
+def test_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load(tmp_path / "absent")
+
+
+@pytest.mark.parametrize("protocol", [0, 2, pickle.HIGHEST_PROTOCOL])
+def test_pickle_file_is_refused_without_running_it(protocol, tmp_path, marker):
+    payload = pickle.dumps({"state": _Payload(marker)}, protocol=protocol)
+    # The payload is armed: unpickling it elsewhere does create its marker.
+    armed = tmp_path / "armed"
+    pickle.loads(pickle.dumps(_Payload(armed)))
+    assert armed.is_dir()
+
+    path = tmp_path / "evil.pt"
+    path.write_bytes(payload)
+    with pytest.raises(ValueError):
+        load(path)
+    assert not marker.exists()
+
+
+def test_object_arrays_are_refused_without_running_them(tmp_path, marker, no_unpickling):
+    evil = np.array([_Payload(marker)], dtype=object)
+    files = {}
+    # A bare .npy holding a pickle.
+    files["npy"] = tmp_path / "a.npy"
+    np.save(files["npy"], evil, allow_pickle=True)
+    # A foreign .npz with an object array.
+    files["npz"] = tmp_path / "b.npz"
+    np.savez(files["npz"], x=evil)
+    # Our own layout and metadata, but the array member is a pickled object array.
+    meta = {
+        "format": "tensorgrad-checkpoint",
+        "format_version": 1,
+        "tensorgrad_version": "0",
+        "tree": {"kind": "ndarray", "key": "a0", "dtype": "|O", "shape": [1]},
+    }
+    files["ours"] = tmp_path / "c.tg"
+    with open(files["ours"], "wb") as f:
+        np.savez(f, __tensorgrad__=np.frombuffer(json.dumps(meta).encode(), np.uint8), a0=evil)
+    # A zip with a pickle inside, as torch.save writes.
+    files["zip"] = tmp_path / "d.pt"
+    with zipfile.ZipFile(files["zip"], "w") as z:
+        z.writestr("archive/data.pkl", pickle.dumps(_Payload(marker)))
+    for kind, path in files.items():
+        with pytest.raises(ValueError):
+            load(path)
+        assert not marker.exists(), kind
+
+
+def test_foreign_npz(tmp_path):
+    path = tmp_path / "foreign.npz"
+    np.savez(path, weight=np.ones(3))
+    with pytest.raises(ValueError, match="without tensorgrad metadata"):
+        load(path)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"\x00", os.urandom(0) + bytes(range(256)) * 4, b"PK\x03\x04garbage", b"\x93NUMPY"],
+)
+def test_junk_files(content, tmp_path):
+    path = tmp_path / "junk"
+    path.write_bytes(content)
+    with pytest.raises(CheckpointError):
+        load(path)
+
+
+def test_truncated_files(tmp_path):
+    path = tmp_path / "c"
+    save({"w": np.arange(100.0), "lr": 0.1}, path)
+    blob = path.read_bytes()
+    for cut in range(0, len(blob), max(1, len(blob) // 40)):
+        path.write_bytes(blob[:cut])
+        with pytest.raises(ValueError):
+            load(path)
+
+
+@settings(deadline=None, max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_corrupted_bytes_give_value_error_or_the_same_object(data, tmp_path):
+    obj = {"w": np.arange(5.0), "b": Tensor(np.ones(2, np.float32)), "step": 4}
+    path = tmp_path / "c"
+    save(obj, path)
+    blob = bytearray(path.read_bytes())
+    pos = data.draw(st.integers(0, len(blob) - 1))
+    blob[pos] ^= data.draw(st.integers(1, 255))
+    path.write_bytes(bytes(blob))
+    try:
+        back = load(path)
+    except ValueError:
+        return
+    assert_same(obj, back)
+
+
+def _rewrite_meta(path, change):
+    with np.load(path, allow_pickle=False) as z:
+        members = {k: z[k] for k in z.files}
+    meta = json.loads(members["__tensorgrad__"].tobytes())
+    change(meta)
+    members["__tensorgrad__"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    with open(path, "wb") as f:
+        np.savez(f, **members)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda m: m.update(format_version=99), "format 99"),
+        (lambda m: m.update(format_version="1"), "format version"),
+        (lambda m: m.update(format="other"), "format"),
+        (lambda m: m.pop("tree"), "tree"),
+        (lambda m: m["tree"]["items"][0].__setitem__(1, {"kind": "evil"}), "unknown node"),
+        (lambda m: m["tree"]["items"][0][1].update(key="a9"), "no matching array"),
+        (lambda m: m["tree"]["items"][0][1].update(dtype="<i8"), "metadata says"),
+        (lambda m: m["tree"]["items"][0][1].update(key="__tensorgrad__"), "no matching array"),
+        (lambda m: m["tree"].update(items=[[[1], 2]]), "unknown node|not a scalar"),
+    ],
+)
+def test_bad_metadata(change, message, tmp_path):
+    path = tmp_path / "c"
+    save({"w": np.zeros(2)}, path)
+    _rewrite_meta(path, change)
+    with pytest.raises(CheckpointError, match=message):
+        load(path)
+
+
+def test_metadata_that_is_not_json(tmp_path):
+    path = tmp_path / "c"
+    with open(path, "wb") as f:
+        np.savez(f, __tensorgrad__=np.frombuffer(b"{not json", np.uint8))
+    with pytest.raises(CheckpointError):
+        load(path)
+
+
+# ---------------------------------------------------------------------------------- with tg.nn
+def test_module_and_optimizer_state_dicts(tmp_path):
+    tg = pytest.importorskip("tensorgrad")
+    if not all(hasattr(tg, name) for name in ("nn", "optim", "save", "load")):
+        pytest.skip("tg.nn / tg.optim / tg.save not wired yet")
+    rng = np.random.default_rng(0)
+    model = tg.nn.Sequential(tg.nn.Linear(4, 3), tg.nn.ReLU(), tg.nn.Linear(3, 2))
+    opt = tg.optim.Adam(model.parameters(), lr=1e-2)
+    x = tg.tensor(rng.standard_normal((5, 4)).astype(np.float32))
+    model(x).square().mean().backward()
+    opt.step()
+    tg.save(model.state_dict(), tmp_path / "model.ckpt")
+    tg.save(opt.state_dict(), tmp_path / "opt.ckpt")
+
+    clone = tg.nn.Sequential(tg.nn.Linear(4, 3), tg.nn.ReLU(), tg.nn.Linear(3, 2))
+    clone.load_state_dict(tg.load(tmp_path / "model.ckpt"))
+    for (name, p), (_, q) in zip(model.named_parameters(), clone.named_parameters()):
+        assert np.array_equal(p.data, q.data), name
+        assert q.dtype == np.float32
+    opt2 = tg.optim.Adam(clone.parameters(), lr=1e-2)
+    opt2.load_state_dict(tg.load(tmp_path / "opt.ckpt"))
+    assert_same(opt.state_dict(), opt2.state_dict())
