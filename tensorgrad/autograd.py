@@ -91,6 +91,7 @@ def grad(
     retain_graph: bool | None = None,
     create_graph: bool = False,
     allow_unused: bool = False,
+    _tensors: bool = False,
 ) -> tuple[Tensor | None, ...]:
     """The gradients of ``outputs`` with respect to ``inputs``, without touching ``.grad``.
 
@@ -114,9 +115,9 @@ def grad(
             if allow_unused:
                 continue
             raise RuntimeError("grad: an output does not require grad and has no grad_fn")
-        roots.append((_edge(out), _root_delta(out, g, create_graph, "grad")))
+        roots.append((_edge(out), _root_delta(out, g, create_graph or _tensors, "grad")))
     targets = {_edge(x): x for x in ins}
-    found = _run(roots, retain_graph, create_graph, targets)[0] if roots else {}
+    found = _run(roots, retain_graph, create_graph, targets, _tensors)[0] if roots else {}
     result = []
     for i, x in enumerate(ins):
         g = found.get(_edge(x))
@@ -239,10 +240,18 @@ def _site(node: Op) -> str:
 
 
 def _run(
-    roots: list, retain_graph: bool, create_graph: bool, targets: dict | None
+    roots: list,
+    retain_graph: bool,
+    create_graph: bool,
+    targets: dict | None,
+    tensors: bool = False,
 ) -> tuple[dict, set]:
     """Propagate the root adjoints; return the adjoints of leaves (or of ``targets``) and the
-    keys whose buffers the engine allocated."""
+    keys whose buffers the engine allocated.
+
+    Rules run on Tensors when ``create_graph`` (recorded) or ``tensors`` (not recorded, but
+    forward-mode tangents flow through them: forward over reverse)."""
+    tensors = tensors or create_graph
     deps = _count_consumers([r for r, _ in roots])
     useful = None if targets is None else _prune(deps, targets)
     adjoints: dict = {}
@@ -252,7 +261,7 @@ def _run(
     found: dict = {}
     ready = [n for n, c in deps.items() if c == 0]
     ctx = enable_grad() if create_graph else no_grad()
-    with ctx:
+    with ctx, np.errstate(all="ignore"):
         while ready:
             node = ready.pop()
             delta = adjoints.pop(node, None)
@@ -268,7 +277,7 @@ def _run(
                 if node.versions:
                     _check_versions(node)
                 contributions = [None] * len(node.edges)
-                node.generate_adjoints(contributions, delta, *node.saved_args(create_graph))
+                node.generate_adjoints(contributions, delta, *node.saved_args(tensors))
                 if STATE.anomaly:
                     from tensorgrad.anomaly import check_adjoints
 
@@ -280,8 +289,8 @@ def _run(
                 if run_rule:
                     g = contributions[i]
                     if g is not None:
-                        g = _conform(node, i, g, e, create_graph)
-                        fresh = not create_graph and g is not delta and not any(
+                        g = _conform(node, i, g, e, tensors)
+                        fresh = not tensors and g is not delta and not any(
                             g is contributions[j] for j in range(i)
                         )
                         _add(adjoints, owned, parent, g, fresh)

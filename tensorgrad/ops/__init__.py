@@ -9,13 +9,24 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from tensorgrad.ops import arithmetic, elementwise, reductions, shape
+from tensorgrad.ops import arithmetic, elementwise, indexing, linalg, losses, reductions, shape
 from tensorgrad.ops.arithmetic import *  # noqa: F403
 from tensorgrad.ops.elementwise import *  # noqa: F403
+from tensorgrad.ops.indexing import *  # noqa: F403
+from tensorgrad.ops.linalg import *  # noqa: F403
+from tensorgrad.ops.losses import *  # noqa: F403
 from tensorgrad.ops.reductions import *  # noqa: F403
 from tensorgrad.ops.shape import *  # noqa: F403
 
-FAMILIES: tuple[ModuleType, ...] = (arithmetic, elementwise, reductions, shape)
+FAMILIES: tuple[ModuleType, ...] = (
+    arithmetic,
+    elementwise,
+    reductions,
+    shape,
+    indexing,
+    linalg,
+    losses,
+)
 
 OPS: dict[str, Callable[..., Any]] = {
     name: getattr(module, name) for module in FAMILIES for name in module.__all__

@@ -115,9 +115,10 @@ class Op:
         if as_tensors:
             args = list(saved)
             if self.save_output:
-                out = self._extras().get("out_tensor")
-                if out is None:
-                    out = Tensor._make(self.out_data, self, True)
+                out = Tensor._make(self.out_data, self, True)
+                extras = self.extras
+                if extras:
+                    out._fw = extras.get("out_fw")
                 args.append(out)
         else:
             args = [x.data if isinstance(x, Tensor) else x for x in saved]
@@ -154,6 +155,10 @@ def apply(op: Op, inputs: tuple) -> Any:
         from tensorgrad.forward_mode import push_tangents
 
         push_tangents(op, inputs, t)
+        if t._fw is not None and t._node is op and op.save_output:
+            # NOTE: a recorded rule that gets the saved output needs its tangent too
+            # (forward over reverse); the node keeps the tangents, never the output tensor.
+            op._extras()["out_fw"] = t._fw
     return t
 
 

@@ -2,20 +2,58 @@
 flatten, concatenate, stack, split, pad, flip, tile, repeat, and alias.
 
 All are linear, so their tangent rule is the op applied to the tangent. Ops whose NumPy form
-returns a view share the base tensor's version counter.
+returns a view (reshape, transpose, expand_dims, squeeze, flip, broadcast_to) share the base
+tensor's version counter.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from tensorgrad._shapes import normalize_axis, unbroadcast
 from tensorgrad.ops._base import Op, call
 from tensorgrad.tensor import Tensor
 
-__all__ = ['alias', 'reshape']
+__all__ = [
+    "alias",
+    "reshape",
+    "transpose",
+    "swapaxes",
+    "moveaxis",
+    "expand_dims",
+    "squeeze",
+    "broadcast_to",
+    "flatten",
+    "concatenate",
+    "stack",
+    "split",
+    "pad",
+    "flip",
+    "tile",
+    "repeat",
+]
 
+
+def _data(x: Any) -> np.ndarray:
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def _view(out: Tensor, x: Any) -> Tensor:
+    if isinstance(x, Tensor):
+        out._version = x._version
+    return out
+
+
+def _shape_arg(shape: tuple) -> tuple:
+    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
+        shape = tuple(shape[0])
+    try:
+        return tuple(int(s) for s in shape)
+    except (TypeError, ValueError):
+        raise TypeError(f"shape must be ints, got {shape!r}") from None
 
 
 class Alias(Op):
@@ -32,10 +70,10 @@ class Alias(Op):
 
 def alias(x: Any) -> Tensor:
     """A new tensor sharing ``x``'s data, version counter and graph."""
-    out = call(Alias, x)
-    if isinstance(x, Tensor):
-        out._version = x._version
-    return out
+    return _view(call(Alias, x), x)
+
+
+# ----------------------------------------------------------------------------- reshape family
 
 
 class Reshape(Op):
@@ -54,20 +92,328 @@ class Reshape(Op):
         adjoints[0] = np.reshape(delta, self.in_shape(0))
 
 
-def _shape_arg(shape: tuple) -> tuple:
-    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
-        shape = tuple(shape[0])
-    return tuple(int(s) for s in shape)
-
-
 def reshape(x: Any, *shape: Any) -> Tensor:
     """``x`` with shape ``shape`` (one entry may be -1); ``t.reshape(2, 3)`` works too."""
     new = _shape_arg(shape)
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    data = _data(x)
     try:
         out = call(Reshape, x, shape=new)
     except ValueError:
         raise ValueError(f"reshape: cannot reshape a tensor of shape {data.shape} into {new}") from None
-    if isinstance(x, Tensor):
-        out._version = x._version
-    return out
+    return _view(out, x)
+
+
+def flatten(x: Any) -> Tensor:
+    """A 1-D copy of ``x`` in C order (NumPy's ``ndarray.flatten``)."""
+    return reshape(x, -1)
+
+
+def expand_dims(x: Any, axis: Any) -> Tensor:
+    """``x`` with new size-1 axes inserted at ``axis`` (int or tuple), as NumPy."""
+    data = _data(x)
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    ndim = data.ndim + len(axes)
+    pos = normalize_axis(axes, ndim, "expand_dims")
+    shape = list(data.shape)
+    for a in pos:
+        shape.insert(a, 1)
+    return reshape(x, tuple(shape))
+
+
+def squeeze(x: Any, axis: Any = None) -> Tensor:
+    """``x`` without its size-1 axes (or only those in ``axis``; others raise ValueError)."""
+    data = _data(x)
+    if axis is None:
+        axes = tuple(i for i, n in enumerate(data.shape) if n == 1)
+    else:
+        axes = normalize_axis(axis, data.ndim, "squeeze")
+        for a in axes:
+            if data.shape[a] != 1:
+                raise ValueError(
+                    f"squeeze: cannot squeeze axis {a} of size {data.shape[a]} (shape {data.shape})"
+                )
+    return reshape(x, tuple(n for i, n in enumerate(data.shape) if i not in axes))
+
+
+# ----------------------------------------------------------------------------- axis order
+
+
+class Transpose(Op):
+    """x with its axes permuted"""
+
+    __slots__ = ("axes",)
+    linear = True
+
+    def __init__(self, axes):
+        self.axes = axes
+
+    def forward(self, x):
+        return np.transpose(x, self.axes)
+
+    def generate_adjoints(self, adjoints, delta):
+        adjoints[0] = np.transpose(delta, tuple(int(i) for i in np.argsort(self.axes)))
+
+
+def transpose(x: Any, axes: Any = None) -> Tensor:
+    """Permute the axes (reverse them when ``axes`` is None), as NumPy."""
+    ndim = _data(x).ndim
+    if axes is None:
+        perm = tuple(range(ndim))[::-1]
+    else:
+        perm = tuple(int(a) % ndim if -ndim <= int(a) < ndim else -1 for a in axes)
+        if sorted(perm) != list(range(ndim)):
+            raise ValueError(f"transpose: axes {tuple(axes)!r} are not a permutation of {ndim} axes")
+    return _view(call(Transpose, x, axes=perm), x)
+
+
+def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
+    """``x`` with two axes interchanged."""
+    ndim = _data(x).ndim
+    (a,) = normalize_axis(axis1, ndim, "swapaxes")
+    (b,) = normalize_axis(axis2, ndim, "swapaxes")
+    perm = list(range(ndim))
+    perm[a], perm[b] = perm[b], perm[a]
+    return transpose(x, perm)
+
+
+def moveaxis(x: Any, source: Any, destination: Any) -> Tensor:
+    """Move axes to new positions; the others keep their order (NumPy's ``moveaxis``)."""
+    ndim = _data(x).ndim
+    src = [source] if isinstance(source, (int, np.integer)) else list(source)
+    dst = [destination] if isinstance(destination, (int, np.integer)) else list(destination)
+    if len(src) != len(dst):
+        raise ValueError("moveaxis: source and destination must have the same number of axes")
+    src_n = [normalize_axis(s, ndim, "moveaxis")[0] for s in src]
+    dst_n = [normalize_axis(d, ndim, "moveaxis")[0] for d in dst]
+    order = [n for n in range(ndim) if n not in src_n]
+    for d, s in sorted(zip(dst_n, src_n)):
+        order.insert(d, s)
+    return transpose(x, order)
+
+
+class Flip(Op):
+    """x reversed along ``axis``"""
+
+    __slots__ = ("axis",)
+    linear = True
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        return np.flip(x, axis=self.axis)
+
+    def generate_adjoints(self, adjoints, delta):
+        adjoints[0] = np.flip(delta, axis=self.axis)
+
+
+def flip(x: Any, axis: Any = None) -> Tensor:
+    """Reverse the order of elements along ``axis`` (None: all axes)."""
+    axes = normalize_axis(axis, _data(x).ndim, "flip")
+    return _view(call(Flip, x, axis=axes), x)
+
+
+# ----------------------------------------------------------------------------- broadcast, tile
+
+
+class BroadcastTo(Op):
+    """x broadcast to ``shape``"""
+
+    __slots__ = ("shape",)
+    linear = True
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        return np.broadcast_to(x, self.shape)
+
+    def generate_adjoints(self, adjoints, delta):
+        adjoints[0] = unbroadcast(delta, self.in_shape(0))
+
+
+def broadcast_to(x: Any, shape: Any) -> Tensor:
+    """A read-only view of ``x`` broadcast to ``shape``."""
+    shape = _shape_arg((shape,)) if not isinstance(shape, (int, np.integer)) else (int(shape),)
+    src = _data(x).shape
+    try:
+        np.broadcast_shapes(src, shape)
+        if len(shape) < len(src) or np.broadcast_shapes(src, shape) != shape:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {src} to {shape}") from None
+    return _view(call(BroadcastTo, x, shape=shape), x)
+
+
+class Tile(Op):
+    """x repeated ``reps`` times along each axis (NumPy's ``tile``)"""
+
+    __slots__ = ("reps",)
+    linear = True
+
+    def __init__(self, reps):
+        self.reps = reps
+
+    def forward(self, x):
+        return np.tile(x, self.reps)
+
+    def generate_adjoints(self, adjoints, delta):
+        shape = self.in_shape(0)
+        ndim = max(len(shape), len(self.reps))
+        full = (1,) * (ndim - len(shape)) + tuple(shape)
+        reps = (1,) * (ndim - len(self.reps)) + tuple(self.reps)
+        split = tuple(n for pair in zip(reps, full) for n in pair)
+        summed = np.sum(np.reshape(delta, split), axis=tuple(range(0, 2 * ndim, 2)))
+        adjoints[0] = np.reshape(summed, shape)
+
+
+def tile(x: Any, reps: Any) -> Tensor:
+    """Construct a tensor by repeating ``x`` ``reps`` times (an int or a tuple), as NumPy."""
+    reps = (int(reps),) if isinstance(reps, (int, np.integer)) else tuple(int(r) for r in reps)
+    if any(r < 0 for r in reps):
+        raise ValueError(f"tile: reps must be non-negative, got {reps}")
+    return call(Tile, x, reps=reps)
+
+
+def repeat(x: Any, repeats: Any, axis: int | None = None) -> Tensor:
+    """Repeat each element ``repeats`` times (an int or one count per entry), as ``np.repeat``.
+
+    Implemented as an integer-array index, so repeated entries accumulate gradient.
+    """
+    from tensorgrad.ops.indexing import take
+
+    data = _data(x)
+    if axis is None:
+        x = reshape(x, -1)
+        data = data.reshape(-1)
+        axis = 0
+    (ax,) = normalize_axis(axis, data.ndim, "repeat")
+    counts = np.asarray(repeats.data if isinstance(repeats, Tensor) else repeats)
+    if counts.dtype.kind not in "iu" or np.any(counts < 0):
+        raise ValueError(f"repeat: repeats must be non-negative integers, got {repeats!r}")
+    if counts.ndim > 1 or (counts.ndim == 1 and counts.size not in (1, data.shape[ax])):
+        raise ValueError(
+            f"repeat: repeats of shape {counts.shape} do not match axis {ax} of length "
+            f"{data.shape[ax]}"
+        )
+    index = np.repeat(np.arange(data.shape[ax]), counts)
+    return take(x, index, axis=ax)
+
+
+# ----------------------------------------------------------------------------- join and split
+
+
+class Concatenate(Op):
+    """inputs joined along ``axis``"""
+
+    __slots__ = ("axis", "sizes")
+    linear = True
+
+    def __init__(self, axis, sizes):
+        self.axis = axis
+        self.sizes = sizes
+
+    def forward(self, *xs):
+        return np.concatenate(xs, axis=self.axis)
+
+    def generate_adjoints(self, adjoints, delta):
+        start = 0
+        for i, e in enumerate(self.edges):
+            n = self.sizes[i]
+            if e is not None:
+                adjoints[i] = delta[(slice(None),) * self.axis + (slice(start, start + n),)]
+            start += n
+
+
+def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join a sequence of tensors along an existing axis."""
+    xs = list(tensors)
+    if not xs:
+        raise ValueError("concatenate: need at least one tensor")
+    shapes = [_data(x).shape for x in xs]
+    ndim = len(shapes[0])
+    if ndim == 0:
+        raise ValueError("concatenate: zero-dimensional tensors cannot be concatenated")
+    (ax,) = normalize_axis(axis, ndim, "concatenate")
+    for s in shapes:
+        if len(s) != ndim or any(s[i] != shapes[0][i] for i in range(ndim) if i != ax):
+            raise ValueError(
+                f"concatenate: shapes {shapes} must match except along axis {ax}"
+            )
+    return call(Concatenate, *xs, axis=ax, sizes=tuple(s[ax] for s in shapes))
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors of equal shape along a new axis."""
+    xs = list(tensors)
+    if not xs:
+        raise ValueError("stack: need at least one tensor")
+    shapes = [_data(x).shape for x in xs]
+    if any(s != shapes[0] for s in shapes):
+        raise ValueError(f"stack: all tensors must have the same shape, got {shapes}")
+    (ax,) = normalize_axis(axis, len(shapes[0]) + 1, "stack")
+    return concatenate([expand_dims(x, ax) for x in xs], axis=ax)
+
+
+def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Tensor]:
+    """Split into pieces along ``axis``: ``n`` equal sections, or at the given split points."""
+    from tensorgrad.ops.indexing import getitem
+
+    data = _data(x)
+    (ax,) = normalize_axis(axis, data.ndim, "split")
+    length = data.shape[ax]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        n = int(indices_or_sections)
+        if n <= 0 or length % n:
+            raise ValueError(
+                f"split: axis {ax} of length {length} cannot be split into {n} equal sections"
+            )
+        bounds = list(range(0, length + 1, length // n)) if length else [0] * (n + 1)
+    else:
+        points = [int(p) for p in indices_or_sections]
+        bounds = [0] + points + [length]
+    pieces = []
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        index = (slice(None),) * ax + (slice(lo, hi),)
+        pieces.append(getitem(x, index))
+    return pieces
+
+
+# ----------------------------------------------------------------------------- pad
+
+
+class Pad(Op):
+    """x padded with a constant along each axis"""
+
+    __slots__ = ("pad_width", "value")
+
+    def __init__(self, pad_width, value):
+        self.pad_width = pad_width
+        self.value = value
+
+    def forward(self, x):
+        return np.pad(x, self.pad_width, mode="constant", constant_values=self.value)
+
+    def generate_adjoints(self, adjoints, delta):
+        index = tuple(slice(lo, lo + n) for (lo, _), n in zip(self.pad_width, self.in_shape(0)))
+        adjoints[0] = delta[index]
+
+    def jvp(self, tangents):
+        # NOTE: the padding constant has zero tangent, so the tangent is padded with zeros.
+        return np.pad(tangents[0], self.pad_width, mode="constant", constant_values=0)
+
+
+def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: float = 0) -> Tensor:
+    """Pad with a constant (``np.pad`` with ``mode='constant'``; other modes are refused)."""
+    if mode != "constant":
+        raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
+    ndim = _data(x).ndim
+    try:
+        widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (ndim, 2))
+    except ValueError:
+        raise ValueError(f"pad: pad_width {pad_width!r} does not fit {ndim} axes") from None
+    if np.any(widths < 0):
+        raise ValueError(f"pad: pad_width must be non-negative, got {pad_width!r}")
+    pw = tuple((int(a), int(b)) for a, b in widths)
+    value = constant_values.item() if isinstance(constant_values, Tensor) else constant_values
+    return call(Pad, x, pad_width=pw, value=value)

@@ -1,0 +1,90 @@
+"""tensorgrad: a NumPy-vectorised tensor autodiff engine.
+
+Reverse mode with a topological, iterative backward; forward mode with levelled tangents;
+derivatives of any order; function transforms; small neural nets. Only NumPy at run time.
+"""
+
+from __future__ import annotations
+
+from tensorgrad import tensor as _tensor_module
+from tensorgrad._dtypes import get_default_dtype, set_default_dtype
+from tensorgrad._version import __version__
+from tensorgrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from tensorgrad.tensor import Tensor
+
+from tensorgrad import ops  # noqa: E402, I001  (ops import tensor; bind them next)
+
+_tensor_module._ops = ops
+
+from tensorgrad import autograd  # noqa: E402
+from tensorgrad.anomaly import detect_anomaly  # noqa: E402
+from tensorgrad.factories import (  # noqa: E402
+    arange,
+    empty,
+    eye,
+    from_numpy,
+    full,
+    linspace,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from tensorgrad.gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
+from tensorgrad.ops import OPS as _OPS  # noqa: E402
+from tensorgrad.ops import *  # noqa: E402, F403
+from tensorgrad.transforms import (  # noqa: E402
+    grad,
+    hessian,
+    hvp,
+    jacfwd,
+    jacrev,
+    jvp,
+    value_and_grad,
+    vjp,
+)
+
+_FUNCTIONS = sorted(set(_OPS) - {"alias"})
+
+__all__ = [
+    "__version__",
+    "Tensor",
+    "tensor",
+    "from_numpy",
+    "zeros",
+    "ones",
+    "full",
+    "empty",
+    "arange",
+    "linspace",
+    "eye",
+    "zeros_like",
+    "ones_like",
+    "rand",
+    "randn",
+    "manual_seed",
+    "set_default_dtype",
+    "get_default_dtype",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "autograd",
+    "detect_anomaly",
+    "gradcheck",
+    "gradgradcheck",
+    "GradcheckError",
+    "grad",
+    "value_and_grad",
+    "vjp",
+    "jvp",
+    "jacrev",
+    "jacfwd",
+    "hessian",
+    "hvp",
+    *_FUNCTIONS,
+]

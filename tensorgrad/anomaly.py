@@ -1,0 +1,68 @@
+"""Anomaly detection: where each op was created, and NaN/inf checks on every adjoint.
+
+Off by default and free when off: ``apply`` and the backward loop test one thread-local flag.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import numpy as np
+
+from tensorgrad.grad_mode import STATE
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+class detect_anomaly:  # noqa: N801 - torch's name
+    """Context manager: ops record their creation site (file:line of user code), and backward
+    raises ``RuntimeError`` naming the op and that site when an adjoint holds NaN or inf."""
+
+    def __init__(self, check_nan: bool = True) -> None:
+        self.check_nan = check_nan
+
+    def __enter__(self) -> detect_anomaly:
+        self._prev = STATE.anomaly
+        STATE.anomaly = self.check_nan
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        STATE.anomaly = self._prev
+
+
+def _user_site() -> str:
+    frame = sys._getframe(2)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    if frame is None:
+        return "<unknown>"
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+def record_site(op: Any) -> None:
+    """Remember the user code line that created ``op``."""
+    op._extras()["site"] = _user_site()
+
+
+def check_adjoints(op: Any, adjoints: list) -> None:
+    """Raise if an adjoint ``op``'s rule produced has NaN or inf."""
+    for i, g in enumerate(adjoints):
+        if g is None:
+            continue
+        data = np.asarray(getattr(g, "data", g))
+        if data.dtype.kind not in "fc":
+            continue
+        bad = None
+        if np.isnan(data).any():
+            bad = "nan"
+        elif np.isinf(data).any():
+            bad = "inf"
+        if bad:
+            extras = op.extras or {}
+            site = extras.get("site", "<created outside detect_anomaly>")
+            raise RuntimeError(
+                f"detect_anomaly: the adjoint rule of {op.name} (created at {site}) returned "
+                f"{bad} values for its input {i}"
+            )

@@ -1,0 +1,169 @@
+"""Tensor constructors: tensor, from_numpy, zeros, ones, full, empty, arange, linspace, eye,
+zeros_like, ones_like, rand, randn, and the global seed for the random ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tensorgrad._dtypes import check_dtype, get_default_dtype
+from tensorgrad.tensor import Tensor
+
+__all__ = [
+    "tensor",
+    "from_numpy",
+    "zeros",
+    "ones",
+    "full",
+    "empty",
+    "arange",
+    "linspace",
+    "eye",
+    "zeros_like",
+    "ones_like",
+    "rand",
+    "randn",
+    "manual_seed",
+]
+
+_RNG = [np.random.default_rng()]
+
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Seed the generator that ``rand``/``randn`` (and layers' initialisers) use by default."""
+    _RNG[0] = np.random.default_rng(seed)
+    return _RNG[0]
+
+
+def default_rng() -> np.random.Generator:
+    """The generator set by ``manual_seed``."""
+    return _RNG[0]
+
+
+def tensor(
+    data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
+) -> Tensor:
+    """A new Tensor holding a copy of ``data`` (same as ``Tensor(...)``)."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
+
+
+def from_numpy(array: np.ndarray, requires_grad: bool = False) -> Tensor:
+    """A Tensor sharing memory with ``array`` (no copy)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected an ndarray, got {type(array).__name__}")
+    check_dtype(array.dtype, "from_numpy")
+    t = Tensor._make(array)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _shape(shape: tuple, what: str) -> tuple[int, ...]:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    out = []
+    for s in shape:
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+            raise TypeError(f"{what}: shape entries must be ints, got {s!r}")
+        if s < 0:
+            raise ValueError(f"{what}: negative dimension {s} in shape {tuple(shape)}")
+        out.append(int(s))
+    return tuple(out)
+
+
+def _finish(data: np.ndarray, requires_grad: bool, name: str | None = None) -> Tensor:
+    t = Tensor._make(data)
+    t.name = name
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _dtype(dtype: Any) -> np.dtype:
+    return get_default_dtype() if dtype is None else check_dtype(dtype)
+
+
+def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros; ``zeros(2, 3)`` and ``zeros((2, 3))`` both work."""
+    return _finish(np.zeros(_shape(shape, "zeros"), dtype=_dtype(dtype)), requires_grad)
+
+
+def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones."""
+    return _finish(np.ones(_shape(shape, "ones"), dtype=_dtype(dtype)), requires_grad)
+
+
+def empty(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor."""
+    return _finish(np.empty(_shape(shape, "empty"), dtype=_dtype(dtype)), requires_grad)
+
+
+def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ``shape`` filled with ``fill_value``."""
+    shp = _shape((shape,) if isinstance(shape, (int, np.integer)) else tuple(shape), "full")
+    return _finish(np.full(shp, fill_value, dtype=_dtype(dtype)), requires_grad)
+
+
+def arange(
+    start: float, stop: float | None = None, step: float = 1, dtype: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """Evenly spaced values in [start, stop), as ``np.arange`` (integers stay integer)."""
+    if step == 0:
+        raise ValueError("arange: step must not be zero")
+    data = np.arange(start, stop, step) if stop is not None else np.arange(start)
+    if dtype is not None:
+        data = data.astype(check_dtype(dtype))
+    elif data.dtype.kind == "f":
+        data = data.astype(get_default_dtype())
+    return _finish(data, requires_grad)
+
+
+def linspace(
+    start: float, stop: float, num: int = 50, dtype: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """``num`` evenly spaced values from start to stop inclusive."""
+    if not isinstance(num, (int, np.integer)) or num < 0:
+        raise ValueError(f"linspace: num must be a non-negative int, got {num!r}")
+    return _finish(np.linspace(start, stop, num, dtype=_dtype(dtype)), requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """The identity matrix (n x m)."""
+    _shape((n,) if m is None else (n, m), "eye")
+    return _finish(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
+
+
+def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros with the shape (and dtype, unless given) of ``x``."""
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    return _finish(np.zeros(data.shape, dtype=dtype or data.dtype), requires_grad)
+
+
+def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones with the shape (and dtype, unless given) of ``x``."""
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    return _finish(np.ones(data.shape, dtype=dtype or data.dtype), requires_grad)
+
+
+def _rng(rng: Any) -> np.random.Generator:
+    if rng is None:
+        return _RNG[0]
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    return rng
+
+
+def rand(*shape: Any, rng: Any = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1)."""
+    d = _dtype(dtype)
+    data = _rng(rng).random(_shape(shape, "rand")).astype(d, copy=False)
+    return _finish(data, requires_grad)
+
+
+def randn(*shape: Any, rng: Any = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples."""
+    d = _dtype(dtype)
+    data = _rng(rng).standard_normal(_shape(shape, "randn")).astype(d, copy=False)
+    return _finish(data, requires_grad)

@@ -1,0 +1,166 @@
+"""``gradcheck`` and ``gradgradcheck``: analytic Jacobians against central finite differences.
+
+Both run in float64 whatever the inputs' dtype, as torch's do, and the test suite uses them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from tensorgrad.grad_mode import no_grad
+from tensorgrad.tensor import Tensor
+
+__all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
+
+
+class GradcheckError(AssertionError):
+    """An analytic gradient disagrees with finite differences."""
+
+
+def _as_tuple(x: Any) -> tuple:
+    if isinstance(x, (list, tuple)):
+        return tuple(x)
+    return (x,)
+
+
+def _float64_inputs(inputs: Sequence[Any]) -> list[Any]:
+    out = []
+    for x in inputs:
+        if isinstance(x, Tensor) and x.dtype.kind == "f":
+            out.append(Tensor(x.data.astype(np.float64), requires_grad=x.requires_grad))
+        else:
+            out.append(x)
+    return out
+
+
+def _outputs(fn: Callable[..., Any], xs: Sequence[Any]) -> list[np.ndarray]:
+    return [np.asarray(o.data if isinstance(o, Tensor) else o, dtype=np.float64)
+            for o in _as_tuple(fn(*xs))]
+
+
+def numerical_jacobians(
+    fn: Callable[..., Any], xs: Sequence[Any], wrt: Sequence[int], eps: float
+) -> list[list[np.ndarray]]:
+    """d out / d x[i] by central differences: ``[input][output]`` arrays of shape (out, in)."""
+    result = []
+    for i in wrt:
+        x = xs[i]
+        flat = x.data.reshape(-1)
+        cols = []
+        with no_grad():
+            for k in range(flat.size):
+                orig = flat[k]
+                flat[k] = orig + eps
+                plus = _outputs(fn, xs)
+                flat[k] = orig - eps
+                minus = _outputs(fn, xs)
+                flat[k] = orig
+                cols.append([((p - m) / (2 * eps)).reshape(-1) for p, m in zip(plus, minus)])
+        n_out = len(_outputs(fn, xs)) if not cols else len(cols[0])
+        per_out = []
+        for o in range(n_out):
+            size = cols[0][o].size if cols else 0
+            per_out.append(np.stack([c[o] for c in cols], axis=1) if cols else np.zeros((size, 0)))
+        result.append(per_out)
+    return result
+
+
+def analytic_jacobians(
+    fn: Callable[..., Any], xs: Sequence[Any], wrt: Sequence[int]
+) -> list[list[np.ndarray]]:
+    """d out / d x[i] by reverse mode, one backward per output element."""
+    from tensorgrad.autograd import grad
+
+    outs = list(_as_tuple(fn(*xs)))
+    result = [[np.zeros((o.size, xs[i].size)) for o in outs] for i in wrt]
+    for o_idx, out in enumerate(outs):
+        if not isinstance(out, Tensor) or not out.requires_grad:
+            continue
+        for j in range(out.size):
+            seed = np.zeros(out.shape, dtype=out.dtype)
+            seed.reshape(-1)[j] = 1
+            grads = grad(out, [xs[i] for i in wrt], grad_outputs=seed, retain_graph=True,
+                         allow_unused=True)
+            for k, g in enumerate(grads):
+                if g is not None:
+                    result[k][o_idx][j] = g.data.reshape(-1)
+    return result
+
+
+def gradcheck(
+    fn: Callable[..., Any],
+    inputs: Any,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+) -> bool:
+    """Check ``fn``'s gradients with respect to the inputs that require grad.
+
+    Returns True, or raises ``GradcheckError`` naming the input, the worst entry (output index,
+    input index) and both values.
+    """
+    xs = _float64_inputs(_as_tuple(inputs))
+    wrt = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]
+    if not wrt:
+        raise ValueError("gradcheck: no input requires grad")
+    analytic = analytic_jacobians(fn, xs, wrt)
+    numeric = numerical_jacobians(fn, xs, wrt, eps)
+    for k, i in enumerate(wrt):
+        for o, (a, n) in enumerate(zip(analytic[k], numeric[k])):
+            _compare(a, n, atol, rtol, f"input {i}", f"output {o}")
+    return True
+
+
+def _compare(a: np.ndarray, n: np.ndarray, atol: float, rtol: float, what: str, out: str) -> None:
+    if a.shape != n.shape:
+        raise GradcheckError(f"gradcheck: Jacobian shapes differ for {what}: {a.shape} vs {n.shape}")
+    excess = np.abs(a - n) - (atol + rtol * np.abs(n))
+    bad = ~(excess <= 0)
+    if bad.any():
+        flat = np.where(np.isnan(excess), np.inf, excess).reshape(-1)
+        idx = np.unravel_index(int(np.argmax(flat)), a.shape)
+        raise GradcheckError(
+            f"gradcheck: Jacobian mismatch for {what} ({out}) at entry (output element "
+            f"{idx[0]}, input element {idx[1]}): analytic {a[idx]!r}, numerical {n[idx]!r}"
+        )
+
+
+def gradgradcheck(
+    fn: Callable[..., Any],
+    inputs: Any,
+    grad_outputs: Any = None,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    seed: int = 0,
+) -> bool:
+    """Check second derivatives: gradcheck of x -> d<v, fn(x)>/dx with ``create_graph=True``.
+
+    ``grad_outputs`` (v) defaults to a fixed random cotangent, never all ones.
+    """
+    from tensorgrad.autograd import grad
+
+    xs = _float64_inputs(_as_tuple(inputs))
+    wrt = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]
+    if not wrt:
+        raise ValueError("gradgradcheck: no input requires grad")
+    outs0 = _as_tuple(fn(*xs))
+    if grad_outputs is None:
+        rng = np.random.default_rng(seed)
+        vs = [rng.standard_normal(np.shape(o.data)) for o in outs0]
+    else:
+        vs = [np.asarray(getattr(v, "data", v), dtype=np.float64) for v in _as_tuple(grad_outputs)]
+
+    def first(*args: Any) -> tuple:
+        outs = [o for o in _as_tuple(fn(*args))]
+        pairs = [(o, v) for o, v in zip(outs, vs) if isinstance(o, Tensor) and o.requires_grad]
+        gs = grad([o for o, _ in pairs], [args[i] for i in wrt],
+                  grad_outputs=[v for _, v in pairs], create_graph=True, allow_unused=True)
+        return tuple(
+            g if g is not None else Tensor(np.zeros(args[i].shape)) for g, i in zip(gs, wrt)
+        )
+
+    return gradcheck(first, xs, eps=eps, atol=atol, rtol=rtol)

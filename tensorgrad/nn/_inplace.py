@@ -1,0 +1,46 @@
+"""The one path for in-place parameter writes (optimizers, ``nn.init``, ``load_state_dict``,
+running statistics): copy into the existing array, record nothing, bump the version counter.
+
+Ops that saved the tensor before such a write then refuse to backward through it (the version
+check), exactly as for any other in-place change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from tensorgrad.tensor import Tensor
+
+
+def _array(target: Any) -> np.ndarray:
+    return target.data if isinstance(target, Tensor) else target
+
+
+def check(target: Any, value: Any, what: str = "value") -> np.ndarray:
+    """``value`` as an array that can be copied into ``target`` (same shape), or ValueError."""
+    data = _array(target)
+    new = np.asarray(value.data if isinstance(value, Tensor) else value)
+    if new.shape != data.shape and np.broadcast_shapes(new.shape, data.shape) != data.shape:
+        raise ValueError(f"{what}: expected shape {data.shape}, got {new.shape}")
+    return new
+
+
+def assign(target: Any, value: Any) -> None:
+    """Write ``value`` into ``target``'s array in place (cast to its dtype), without recording."""
+    data = _array(target)
+    np.copyto(data, check(target, value), casting="unsafe")
+    if isinstance(target, Tensor):
+        target._version[0] += 1
+
+
+def assign_all(pairs: Iterable[tuple[Any, Any]]) -> None:
+    """Check every ``(target, value)`` pair first, then write them all: all or nothing."""
+    checked = [(t, check(t, v)) for t, v in pairs]
+    for t, v in checked:
+        if not _array(t).flags.writeable:
+            raise ValueError(f"cannot write into a read-only array of shape {_array(t).shape}")
+    for t, v in checked:
+        assign(t, v)

@@ -1,0 +1,377 @@
+"""``Module`` and ``Parameter``: PyTorch's registration model over tensorgrad Tensors.
+
+Assigning a ``Parameter`` or a ``Module`` as an attribute registers it; ``register_buffer``
+registers non-trained state (running statistics). Names are dotted paths (``"0.weight"``), and
+``state_dict`` / ``load_state_dict`` use them as keys. ``load_state_dict`` checks every key,
+shape and dtype before it writes anything, then copies into the existing arrays through the one
+in-place path (no recording, versions bumped).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from tensorgrad.nn._inplace import assign_all
+from tensorgrad.tensor import Tensor
+
+__all__ = ["Module", "Parameter", "IncompatibleKeys"]
+
+
+class Parameter(Tensor):
+    """A Tensor that a ``Module`` registers as trainable; ``requires_grad=True`` by default.
+
+    ``Parameter(t)`` copies the data of ``t`` (a Tensor, ndarray or nested list) and keeps its
+    dtype (unlike a plain ``tg.tensor`` of Python floats, there is no default-dtype cast for
+    arrays).
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data: Any = None, requires_grad: bool = True, dtype: Any = None) -> None:
+        if data is None:
+            data = np.empty(0, dtype=np.float32)
+        super().__init__(data, requires_grad=requires_grad, dtype=dtype)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+
+class IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict(strict=False)`` skipped."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+class Module:
+    """Base class of all layers and models: subclasses set attributes in ``__init__`` and
+    define ``forward``; calling the module calls ``forward``."""
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent", set())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    # ------------------------------------------------------------------ registration
+    def _check_init(self) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(
+                f"{type(self).__name__}: call super().__init__() before assigning attributes"
+            )
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        params = self.__dict__.get("_parameters")
+        if isinstance(value, Parameter):
+            self._check_init()
+            self._forget(name)
+            params[name] = value
+        elif isinstance(value, Module):
+            self._check_init()
+            self._forget(name)
+            self._modules[name] = value
+        elif params is not None and name in params:
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as parameter {name!r} "
+                    "(a tg.nn.Parameter or None is expected)"
+                )
+            params[name] = None
+        elif params is not None and name in self._buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as buffer {name!r} "
+                    "(a Tensor or None is expected)"
+                )
+            self._buffers[name] = value
+        elif params is not None and name in self._modules:
+            if value is not None:
+                raise TypeError(f"cannot assign {type(value).__name__} as child module {name!r}")
+            self._modules[name] = None
+        else:
+            object.__setattr__(self, name, value)
+
+    def _forget(self, name: str) -> None:
+        self.__dict__.pop(name, None)
+        for table in (self._parameters, self._buffers, self._modules):
+            table.pop(name, None)
+        self._non_persistent.discard(name)
+
+    def __getattr__(self, name: str) -> Any:
+        d = self.__dict__
+        for table in ("_parameters", "_buffers", "_modules"):
+            if table in d and name in d[table]:
+                return d[table][name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        for table in (self._parameters, self._buffers, self._modules):
+            if name in table:
+                del table[name]
+                self._non_persistent.discard(name)
+                return
+        object.__delattr__(self, name)
+
+    def __dir__(self) -> list[str]:
+        names = set(super().__dir__())
+        names.update(self._parameters, self._buffers, self._modules)
+        return sorted(names)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Register ``param`` (or None, a placeholder) under ``name``."""
+        self._check_init()
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter: {name!r} must be a Parameter or None")
+        self._check_name(name, "parameter")
+        self._forget(name)
+        self._parameters[name] = param
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Register non-trained state under ``name``; persistent buffers go in ``state_dict``."""
+        self._check_init()
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"register_buffer: {name!r} must be a Tensor or None")
+        self._check_name(name, "buffer")
+        self._forget(name)
+        self._buffers[name] = tensor
+        if not persistent:
+            self._non_persistent.add(name)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Register ``module`` as a child under ``name``."""
+        self._check_init()
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {name!r} must be a Module or None")
+        self._check_name(name, "module")
+        self._forget(name)
+        self._modules[name] = module
+
+    register_module = add_module
+
+    @staticmethod
+    def _check_name(name: str, what: str) -> None:
+        if not isinstance(name, str) or not name or "." in name:
+            raise ValueError(f"{what} name must be a non-empty string without '.', got {name!r}")
+
+    # ------------------------------------------------------------------ traversal
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module and every descendant, each once, with dotted names (pre-order)."""
+        seen: set[int] = set()
+        stack: list[tuple[str, Module]] = [(prefix, self)]
+        while stack:
+            name, mod = stack.pop()
+            if id(mod) in seen:
+                continue
+            seen.add(id(mod))
+            yield name, mod
+            children = [
+                (f"{name}.{k}" if name else k, m) for k, m in mod._modules.items() if m is not None
+            ]
+            stack.extend(reversed(children))
+
+    def modules(self) -> Iterator[Module]:
+        for _, m in self.named_modules():
+            yield m
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        seen: set[int] = set()
+        for name, m in self._modules.items():
+            if m is not None and id(m) not in seen:
+                seen.add(id(m))
+                yield name, m
+
+    def children(self) -> Iterator[Module]:
+        for _, m in self.named_children():
+            yield m
+
+    def _named_members(self, table: str, prefix: str, recurse: bool) -> Iterator[tuple[str, Any]]:
+        seen: set[int] = set()
+        mods = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        for mod_name, mod in mods:
+            for name, value in getattr(mod, table).items():
+                if value is None or id(value) in seen:
+                    continue
+                seen.add(id(value))
+                yield (f"{mod_name}.{name}" if mod_name else name), value
+
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
+        """``(dotted name, parameter)`` pairs; a shared parameter appears once."""
+        return self._named_members("_parameters", prefix, recurse)
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
+        return self._named_members("_buffers", prefix, recurse)
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call ``fn`` on every submodule (children first) and on this module; returns self."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    # ------------------------------------------------------------------ modes and grads
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode (dropout active, batch norm on batch statistics) recursively."""
+        for m in self.modules():
+            object.__setattr__(m, "training", bool(mode))
+        return self
+
+    def eval(self) -> Module:
+        """Set evaluation mode; same as ``train(False)``."""
+        return self.train(False)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every parameter's ``.grad`` (to None, the default, as torch)."""
+        for p in self.parameters():
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad = Tensor._make(np.zeros_like(p.data))
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def to(self, dtype: Any) -> Module:
+        """Convert every floating parameter and buffer (and gradient) to ``dtype`` in place."""
+        target = np.dtype(dtype)
+        if target.kind != "f":
+            raise TypeError(f"Module.to: expected a floating dtype, got {target}")
+        for m in self.modules():
+            for table in (m._parameters, m._buffers):
+                for t in table.values():
+                    if t is None or t.dtype.kind != "f" or t.dtype == target:
+                        continue
+                    t.data = t.data.astype(target)
+                    t._version[0] += 1
+                    if t.grad is not None:
+                        t.grad = Tensor._make(t.grad.data.astype(target))
+        return self
+
+    def float(self) -> Module:
+        return self.to(np.float32)
+
+    def double(self) -> Module:
+        return self.to(np.float64)
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self, prefix: str = "") -> dict[str, Tensor]:
+        """Parameters and persistent buffers by dotted name, as detached Tensors that share
+        the module's arrays (save them with ``tg.save``)."""
+        out: dict[str, Tensor] = OrderedDict()
+        for mod_name, mod in self.named_modules(prefix):
+            base = f"{mod_name}." if mod_name else ""
+            for name, p in mod._parameters.items():
+                if p is not None:
+                    out[base + name] = p.detach()
+            for name, b in mod._buffers.items():
+                if b is not None and name not in mod._non_persistent:
+                    out[base + name] = b.detach()
+        return out
+
+    def _state_targets(self) -> dict[str, Tensor]:
+        targets: dict[str, Tensor] = OrderedDict()
+        for mod_name, mod in self.named_modules():
+            base = f"{mod_name}." if mod_name else ""
+            for name, p in mod._parameters.items():
+                if p is not None:
+                    targets[base + name] = p
+            for name, b in mod._buffers.items():
+                if b is not None and name not in mod._non_persistent:
+                    targets[base + name] = b
+        return targets
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Copy ``state_dict`` into this module's parameters and buffers, in place.
+
+        Every key, shape and dtype is checked first; on any mismatch a ``ValueError`` lists all
+        the problems and nothing is changed. With ``strict=False`` missing and unexpected keys
+        are allowed (and returned); shapes and dtypes must still match.
+        """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict: expected a mapping, got {type(state_dict).__name__}")
+        targets = self._state_targets()
+        missing = [k for k in targets if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in targets]
+        problems: list[str] = []
+        if strict:
+            problems += [f"missing key {k!r}" for k in missing]
+            problems += [f"unexpected key {k!r}" for k in unexpected]
+        pairs = []
+        for key, target in targets.items():
+            if key not in state_dict:
+                continue
+            value = state_dict[key]
+            arr = value.data if isinstance(value, Tensor) else value
+            if not isinstance(arr, (np.ndarray, np.generic)):
+                problems.append(f"{key!r}: expected an array or Tensor, got {type(value).__name__}")
+                continue
+            arr = np.asarray(arr)
+            if arr.shape != target.shape:
+                problems.append(
+                    f"{key!r}: expected shape {target.shape}, got {arr.shape} (wrong shape)"
+                )
+            elif arr.dtype != target.dtype:
+                problems.append(f"{key!r}: expected dtype {target.dtype}, got {arr.dtype}")
+            else:
+                pairs.append((target, arr))
+        if problems:
+            raise ValueError(
+                f"load_state_dict for {type(self).__name__} changed nothing: " + "; ".join(problems)
+            )
+        assign_all(pairs)
+        return IncompatibleKeys(missing, unexpected)
+
+    # ------------------------------------------------------------------ calling and display
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    def extra_repr(self) -> str:
+        """The text between the parentheses of this module's repr (override in layers)."""
+        return ""
+
+    def __repr__(self) -> str:
+        lines = []
+        for name, m in self._modules.items():
+            body = repr(m).replace("\n", "\n  ")
+            lines.append(f"({name}): {body}")
+        extra = self.extra_repr()
+        if not lines:
+            return f"{type(self).__name__}({extra})"
+        head = f"{type(self).__name__}(" + (f"{extra}" if extra else "")
+        return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+    def summary(self, *inputs: Any) -> Any:
+        """A table of layers, output shapes and parameter counts (``tensorgrad._display``)."""
+        from tensorgrad import _display
+
+        return _display.module_summary(self, *inputs)
+
+    def _repr_html_(self) -> str:
+        from tensorgrad import _display
+
+        return _display.module_html(self)
+
+    def num_parameters(self) -> int:
+        """Total number of parameter entries."""
+        return int(sum(p.size for p in self.parameters()))

@@ -1,0 +1,463 @@
+"""2-D convolution and pooling over NCHW tensors: conv2d, max_pool2d, avg_pool2d.
+
+Every op reads its input through one strided window view
+(``np.lib.stride_tricks.sliding_window_view``) and contracts it with ``np.tensordot``: no Python
+loop ever runs over pixels. The only loops run over the kernel's ``kh * kw`` offsets, to
+scatter-add windows back into an image (the transpose of the window view).
+
+Convolution is three bilinear ops that are each other's adjoints, so derivatives of any order
+stay inside this file (Chainer's ``Convolution2D`` / ``Deconvolution2D`` pairing):
+
+- ``Conv2d(x, w)``: the cross-correlation torch calls conv2d;
+- ``ConvTranspose2d(d, w)``: its adjoint in ``x`` (scatter of ``d`` through ``w``);
+- ``Conv2dWeight(x, d)``: its adjoint in ``w`` (windows of ``x`` against ``d``).
+
+Pooling: ``max_pool2d`` records which input each output took (the first maximum of its window,
+as torch) and its adjoint scatters through that fixed index, a linear op whose own adjoint is
+the gather. ``avg_pool2d`` is linear; its adjoint is the window scatter divided by the count.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from tensorgrad.ops._base import Op, call
+from tensorgrad.tensor import Tensor
+
+__all__ = ["conv2d", "max_pool2d", "avg_pool2d"]
+
+Pair = tuple[int, int]
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _pair(value: Any, name: str, op: str, minimum: int) -> Pair:
+    """``value`` as an (h, w) pair of ints >= ``minimum``; an int is used for both sides."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        pair = (int(value), int(value))
+    else:
+        try:
+            items = tuple(value)
+        except TypeError:
+            raise TypeError(
+                f"{op}: {name} must be an int or a pair of ints, got {value!r}"
+            ) from None
+        if len(items) != 2 or not all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in items
+        ):
+            raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+        pair = (int(items[0]), int(items[1]))
+    if min(pair) < minimum:
+        raise ValueError(f"{op}: {name} must be at least {minimum}, got {value!r}")
+    return pair
+
+
+def _out_size(size: int, k: int, s: int, p: int, d: int) -> int:
+    return (size + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+def _pad(x: np.ndarray, padding: Pair, value: float = 0.0) -> np.ndarray:
+    ph, pw = padding
+    if ph == 0 and pw == 0:
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
+
+
+def _windows(xp: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair, out: Pair) -> np.ndarray:
+    """The (N, C, Ho, Wo, kh, kw) strided view of the windows of the padded image ``xp``."""
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    view = sliding_window_view(xp, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))
+    return view[:, :, : sh * (out[0] - 1) + 1 : sh, : sw * (out[1] - 1) + 1 : sw, ::dh, ::dw]
+
+
+def _scatter_windows(
+    cols: np.ndarray, size: Pair, padding: Pair, stride: Pair, dilation: Pair
+) -> np.ndarray:
+    """Transpose of ``_windows`` after padding: add (N, C, Ho, Wo, kh, kw) windows into an
+    (N, C, H, W) image, dropping the padding. One vectorised add per kernel offset."""
+    n, c, ho, wo, kh, kw = cols.shape
+    (ph, pw), (sh, sw), (dh, dw) = padding, stride, dilation
+    image = np.zeros((n, c, size[0] + 2 * ph, size[1] + 2 * pw), dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            h0, w0 = i * dh, j * dw
+            image[:, :, h0 : h0 + sh * (ho - 1) + 1 : sh, w0 : w0 + sw * (wo - 1) + 1 : sw] += cols[
+                :, :, :, :, i, j
+            ]
+    return image[:, :, ph : ph + size[0], pw : pw + size[1]]
+
+
+def _add_tangents(a: Any, b: Any) -> Any:
+    if a is None:
+        return b
+    return a if b is None else a + b
+
+
+# ----------------------------------------------------------------------------- convolution
+
+
+class _Conv(Op):
+    """Shared parameters of the three convolution ops; all save both inputs (bilinear)."""
+
+    __slots__ = ("stride", "padding", "dilation")
+    save_inputs = (0, 1)
+
+    def __init__(self, stride: Pair, padding: Pair, dilation: Pair) -> None:
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+
+    @property
+    def _conv(self) -> dict[str, Pair]:
+        return {"stride": self.stride, "padding": self.padding, "dilation": self.dilation}
+
+    def _out(self, size: tuple[int, ...], kernel: tuple[int, ...]) -> Pair:
+        return (
+            _out_size(size[0], kernel[0], self.stride[0], self.padding[0], self.dilation[0]),
+            _out_size(size[1], kernel[1], self.stride[1], self.padding[1], self.dilation[1]),
+        )
+
+    def jvp(self, tangents, a, b):
+        # NOTE: bilinear: d(f(a, b)) = f(da, b) + f(a, db).
+        ta, tb = tangents
+        first = None if ta is None else self.reapply(ta, b)
+        second = None if tb is None else self.reapply(a, tb)
+        return _add_tangents(first, second)
+
+
+class Conv2d(_Conv):
+    """cross-correlation of x (N, C, H, W) with w (O, C, kh, kw), as torch's conv2d"""
+
+    def forward(self, x, w):
+        out = self._out(x.shape[2:], w.shape[2:])
+        cols = _windows(_pad(x, self.padding), w.shape[2:], self.stride, self.dilation, out)
+        y = np.tensordot(cols, w, axes=([1, 4, 5], [1, 2, 3]))  # (N, Ho, Wo, O)
+        return np.ascontiguousarray(y.transpose(0, 3, 1, 2))
+
+    def generate_adjoints(self, adjoints, delta, x, w):
+        if self.edges[0] is not None:
+            adjoints[0] = ConvTranspose2d.apply(delta, w, size=tuple(x.shape[2:]), **self._conv)
+        if self.edges[1] is not None:
+            adjoints[1] = Conv2dWeight.apply(x, delta, kernel=tuple(w.shape[2:]), **self._conv)
+
+
+class ConvTranspose2d(_Conv):
+    """adjoint of conv2d in its input: d (N, O, Ho, Wo) scattered through w to (N, C, H, W)"""
+
+    __slots__ = ("size",)
+
+    def __init__(self, size: Pair, stride: Pair, padding: Pair, dilation: Pair) -> None:
+        super().__init__(stride, padding, dilation)
+        self.size = size
+
+    def forward(self, d, w):
+        cols = np.tensordot(d, w, axes=([1], [0]))  # (N, Ho, Wo, C, kh, kw)
+        cols = cols.transpose(0, 3, 1, 2, 4, 5)
+        return _scatter_windows(cols, self.size, self.padding, self.stride, self.dilation)
+
+    def generate_adjoints(self, adjoints, delta, d, w):
+        if self.edges[0] is not None:
+            adjoints[0] = Conv2d.apply(delta, w, **self._conv)
+        if self.edges[1] is not None:
+            adjoints[1] = Conv2dWeight.apply(delta, d, kernel=tuple(w.shape[2:]), **self._conv)
+
+
+class Conv2dWeight(_Conv):
+    """adjoint of conv2d in its weight: windows of x (N, C, H, W) against d (N, O, Ho, Wo)"""
+
+    __slots__ = ("kernel",)
+
+    def __init__(self, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair) -> None:
+        super().__init__(stride, padding, dilation)
+        self.kernel = kernel
+
+    def forward(self, x, d):
+        cols = _windows(_pad(x, self.padding), self.kernel, self.stride, self.dilation, d.shape[2:])
+        return np.tensordot(d, cols, axes=([0, 2, 3], [0, 2, 3]))  # (O, C, kh, kw)
+
+    def generate_adjoints(self, adjoints, delta, x, d):
+        if self.edges[0] is not None:
+            adjoints[0] = ConvTranspose2d.apply(d, delta, size=tuple(x.shape[2:]), **self._conv)
+        if self.edges[1] is not None:
+            adjoints[1] = Conv2d.apply(x, delta, **self._conv)
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    return tuple(np.shape(x.data if isinstance(x, Tensor) else x))
+
+
+def conv2d(
+    input: Any,
+    weight: Any,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+) -> Tensor:
+    """2-D cross-correlation of ``input`` (N, C, H, W) with ``weight`` (O, C, kh, kw), plus
+    ``bias`` (O,), with torch's ``conv2d`` arguments (``padding`` is zero padding; a string
+    padding such as ``'same'`` and ``groups != 1`` are not supported)."""
+    if groups != 1:
+        raise ValueError(f"conv2d: only groups=1 is supported, got groups={groups!r}")
+    xs, ws = _shape(input), _shape(weight)
+    if len(xs) != 4:
+        raise ValueError(f"conv2d: input must be 4-D (N, C, H, W), got shape {xs}")
+    if len(ws) != 4:
+        raise ValueError(f"conv2d: weight must be 4-D (O, C, kh, kw), got shape {ws}")
+    if xs[1] != ws[1]:
+        raise ValueError(
+            f"conv2d: input has {xs[1]} channels but weight expects {ws[1]} (weight shape {ws})"
+        )
+    params = {
+        "stride": _pair(stride, "stride", "conv2d", 1),
+        "padding": _pair(padding, "padding", "conv2d", 0),
+        "dilation": _pair(dilation, "dilation", "conv2d", 1),
+    }
+    out = Conv2d(**params)._out(xs[2:], ws[2:])
+    if min(out) < 1:
+        raise ValueError(
+            f"conv2d: kernel {ws[2:]} (dilation {params['dilation']}) is larger than the padded "
+            f"input {xs[2:]} (padding {params['padding']})"
+        )
+    y = call(Conv2d, input, weight, **params)
+    if bias is not None:
+        bs = _shape(bias)
+        if bs != (ws[0],):
+            raise ValueError(f"conv2d: bias must have shape ({ws[0]},), got {bs}")
+        from tensorgrad.ops.shape import reshape
+
+        y = y + reshape(bias, (1, ws[0], 1, 1))
+    return y
+
+
+# ----------------------------------------------------------------------------- max pooling
+
+
+class _PoolIndex(Op):
+    """Shared state of the gather/scatter pair: flat positions into each (H, W) plane."""
+
+    __slots__ = ("index", "size")
+    linear = True
+
+    def __init__(self, index: np.ndarray, size: Pair) -> None:
+        self.index = index  # (N, C, Ho * Wo) ints into the H * W plane
+        self.size = size
+
+
+class PoolGather(_PoolIndex):
+    """x (N, C, H, W) read at the recorded positions: (N, C, Ho, Wo)"""
+
+    __slots__ = ("out",)
+
+    def __init__(self, index: np.ndarray, size: Pair, out: Pair) -> None:
+        super().__init__(index, size)
+        self.out = out
+
+    def forward(self, x):
+        n, c = x.shape[:2]
+        flat = np.take_along_axis(x.reshape(n, c, -1), self.index, axis=2)
+        return flat.reshape(n, c, *self.out)
+
+    def generate_adjoints(self, adjoints, delta):
+        adjoints[0] = PoolScatter.apply(delta, index=self.index, size=self.size)
+
+
+class PoolScatter(_PoolIndex):
+    """d (N, C, Ho, Wo) added into an (N, C, H, W) zero image at the recorded positions"""
+
+    def forward(self, d):
+        n, c, ho, wo = d.shape
+        plane = self.size[0] * self.size[1]
+        # NOTE: bincount sums repeated positions (overlapping windows) in one vectorised pass.
+        base = (np.arange(n * c) * plane).reshape(n, c, 1)
+        flat = (self.index + base).ravel()
+        weights = np.asarray(d).reshape(-1).astype(np.float64, copy=False)
+        image = np.bincount(flat, weights=weights, minlength=n * c * plane)
+        return image.astype(d.dtype, copy=False).reshape(n, c, *self.size)
+
+    def generate_adjoints(self, adjoints, delta):
+        out = self.edges[0][1][2:]
+        adjoints[0] = PoolGather.apply(delta, index=self.index, size=self.size, out=tuple(out))
+
+
+class MaxPool2d(Op):
+    """maximum over each window; the gradient goes to the first maximum of a window (torch)"""
+
+    __slots__ = ("kernel", "stride", "padding", "dilation", "index", "out")
+
+    def __init__(self, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair) -> None:
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+
+    def forward(self, x):
+        n, c, h, w = x.shape
+        (kh, kw), (sh, sw), (ph, pw), (dh, dw) = (
+            self.kernel,
+            self.stride,
+            self.padding,
+            self.dilation,
+        )
+        self.out = (_out_size(h, kh, sh, ph, dh), _out_size(w, kw, sw, pw, dw))
+        xp = _pad(x, self.padding, -np.inf)
+        cols = _windows(xp, self.kernel, self.stride, self.dilation, self.out)
+        cols = cols.reshape(n, c, self.out[0], self.out[1], kh * kw)
+        arg = np.argmax(cols, axis=-1)  # first maximum, as torch
+        # Position of the winner in the unpadded plane (a window never wins on padding).
+        i, j = np.divmod(arg, kw)
+        rows = np.arange(self.out[0]).reshape(-1, 1) * sh + i * dh - ph
+        cols_ = np.arange(self.out[1]) * sw + j * dw - pw
+        self.index = (rows * w + cols_).reshape(n, c, -1)
+        return np.take_along_axis(cols, arg[..., None], axis=-1)[..., 0]
+
+    def generate_adjoints(self, adjoints, delta):
+        adjoints[0] = PoolScatter.apply(delta, index=self.index, size=tuple(self.in_shape(0)[2:]))
+
+    def jvp(self, tangents):
+        x_shape = tangents[0].shape
+        return PoolGather.apply(
+            tangents[0], index=self.index, size=tuple(x_shape[2:]), out=self.out
+        )
+
+
+def _pool_params(
+    op: str, x: Any, kernel_size: Any, stride: Any, padding: Any, ceil_mode: bool
+) -> tuple[Pair, Pair, Pair]:
+    shape = _shape(x)
+    if len(shape) != 4:
+        raise ValueError(f"{op}: input must be 4-D (N, C, H, W), got shape {shape}")
+    if ceil_mode:
+        raise ValueError(f"{op}: ceil_mode=True is not supported")
+    kernel = _pair(kernel_size, "kernel_size", op, 1)
+    stride = kernel if stride is None else _pair(stride, "stride", op, 1)
+    pad = _pair(padding, "padding", op, 0)
+    if pad[0] > kernel[0] // 2 or pad[1] > kernel[1] // 2:
+        raise ValueError(f"{op}: padding {pad} must be at most half the kernel size {kernel}")
+    return kernel, stride, pad
+
+
+def max_pool2d(
+    input: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor:
+    """Maximum over (kh, kw) windows of an (N, C, H, W) tensor; ``stride`` defaults to the
+    kernel size and padding is -inf, as torch. A tie sends its gradient to the first maximum
+    (row-major within the window). ``return_indices=True`` also returns the flat index into
+    each H * W plane, as torch."""
+    kernel, stride_, pad = _pool_params(
+        "max_pool2d", input, kernel_size, stride, padding, ceil_mode
+    )
+    dil = _pair(dilation, "dilation", "max_pool2d", 1)
+    h, w = _shape(input)[2:]
+    if min(_out_size(h, kernel[0], stride_[0], pad[0], dil[0]),
+           _out_size(w, kernel[1], stride_[1], pad[1], dil[1])) < 1:  # fmt: skip
+        raise ValueError(f"max_pool2d: kernel {kernel} is larger than the input {(h, w)}")
+    op = MaxPool2d(kernel=kernel, stride=stride_, padding=pad, dilation=dil)
+    from tensorgrad.ops._base import apply
+
+    out = apply(op, (input,))
+    if not isinstance(out, Tensor):
+        out = Tensor._make(np.asarray(out))
+    if return_indices:
+        return out, Tensor._make(op.index.reshape(out.shape).astype(np.int64))
+    return out
+
+
+# ----------------------------------------------------------------------------- average pooling
+
+
+class AvgPool2d(Op):
+    """mean over each window (zero padding counted or not, by ``divisor``)"""
+
+    __slots__ = ("kernel", "stride", "padding", "divisor", "size")
+    linear = True
+
+    def __init__(self, kernel: Pair, stride: Pair, padding: Pair, divisor: Any, size: Pair) -> None:
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+        self.divisor = divisor  # a number, or an (Ho, Wo) array of counts
+        self.size = size
+
+    def _outshape(self) -> Pair:
+        (kh, kw), (sh, sw), (ph, pw) = self.kernel, self.stride, self.padding
+        return (_out_size(self.size[0], kh, sh, ph, 1), _out_size(self.size[1], kw, sw, pw, 1))
+
+    def forward(self, x):
+        cols = _windows(_pad(x, self.padding), self.kernel, self.stride, (1, 1), self._outshape())
+        total = cols.sum(axis=(4, 5))
+        return (total / self.divisor).astype(x.dtype, copy=False)
+
+    def generate_adjoints(self, adjoints, delta):
+        adjoints[0] = AvgPool2dTranspose.apply(
+            delta,
+            kernel=self.kernel,
+            stride=self.stride,
+            padding=self.padding,
+            divisor=self.divisor,
+            size=self.size,
+        )
+
+
+class AvgPool2dTranspose(AvgPool2d):
+    """adjoint of avg_pool2d: each output's share spread evenly over its window"""
+
+    def forward(self, d):
+        kh, kw = self.kernel
+        share = (d / self.divisor).astype(d.dtype, copy=False)
+        cols = np.broadcast_to(share[..., None, None], share.shape + (kh, kw))
+        return _scatter_windows(cols, self.size, self.padding, self.stride, (1, 1))
+
+    def generate_adjoints(self, adjoints, delta):
+        adjoints[0] = AvgPool2d.apply(
+            delta,
+            kernel=self.kernel,
+            stride=self.stride,
+            padding=self.padding,
+            divisor=self.divisor,
+            size=self.size,
+        )
+
+
+def avg_pool2d(
+    input: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """Mean over (kh, kw) windows of an (N, C, H, W) tensor, with torch's arguments: ``stride``
+    defaults to the kernel size, zero padding is counted unless ``count_include_pad=False``."""
+    kernel, stride_, pad = _pool_params(
+        "avg_pool2d", input, kernel_size, stride, padding, ceil_mode
+    )
+    size = _shape(input)[2:]
+    if divisor_override is not None:
+        if isinstance(divisor_override, bool) or int(divisor_override) < 1:
+            raise ValueError(f"avg_pool2d: divisor_override must be >= 1, got {divisor_override}")
+        divisor: Any = int(divisor_override)
+    elif count_include_pad or pad == (0, 0):
+        divisor = kernel[0] * kernel[1]
+    else:
+        ones = np.ones((1, 1) + tuple(size))
+        probe = AvgPool2d(kernel=kernel, stride=stride_, padding=pad, divisor=1, size=size)
+        divisor = probe.forward(ones)[0, 0]
+    probe = AvgPool2d(kernel=kernel, stride=stride_, padding=pad, divisor=divisor, size=size)
+    if min(probe._outshape()) < 1:
+        raise ValueError(f"avg_pool2d: kernel {kernel} is larger than the input {tuple(size)}")
+    return call(
+        AvgPool2d, input, kernel=kernel, stride=stride_, padding=pad, divisor=divisor, size=size
+    )

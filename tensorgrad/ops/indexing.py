@@ -1,0 +1,118 @@
+"""Indexing: ``t[index]`` (basic and advanced), ``take``, and the scatter-add that is its adjoint.
+
+``getitem`` and ``scatter_add`` are each other's adjoints, so indexing is differentiable to any
+order; repeated integer indices accumulate gradient (``np.add.at``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tensorgrad.ops._base import Op, call
+from tensorgrad.tensor import Tensor
+
+__all__ = ["getitem", "take"]
+
+
+def normalize_index(index: Any) -> tuple[Any, bool]:
+    """The index as NumPy takes it (Tensors and lists become arrays), and whether it is basic
+    (ints, slices, None, Ellipsis only: a view with no repeated entries)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    out = []
+    basic = True
+    for p in parts:
+        if isinstance(p, Tensor):
+            p = p.data
+        if isinstance(p, list):
+            p = np.asarray(p)
+            if p.size == 0:
+                p = p.astype(np.intp)
+        if isinstance(p, np.ndarray):
+            if p.dtype.kind not in "iub":
+                raise IndexError(
+                    f"index arrays must be integer or bool, got dtype {p.dtype}"
+                )
+            if p.ndim == 0 and p.dtype.kind in "iu":
+                p = int(p)
+            else:
+                basic = False
+        elif isinstance(p, (bool, np.bool_)):
+            basic = False
+        elif not isinstance(p, (int, np.integer, slice, type(None), type(Ellipsis))):
+            raise IndexError(
+                f"only integers, slices, None, Ellipsis and integer or bool arrays are valid "
+                f"indices, got {type(p).__name__}"
+            )
+        out.append(p)
+    return tuple(out), basic
+
+
+class GetItem(Op):
+    """x[index]"""
+
+    __slots__ = ("index", "basic")
+    linear = True
+
+    def __init__(self, index, basic):
+        self.index = index
+        self.basic = basic
+
+    def forward(self, x):
+        return x[self.index]
+
+    def generate_adjoints(self, adjoints, delta):
+        adjoints[0] = ScatterAdd.apply(
+            delta, shape=self.in_shape(0), index=self.index, basic=self.basic
+        )
+
+
+class ScatterAdd(Op):
+    """A zero tensor of ``shape`` with ``delta`` added at ``index`` (the adjoint of getitem)"""
+
+    __slots__ = ("shape", "index", "basic")
+    linear = True
+
+    def __init__(self, shape, index, basic):
+        self.shape = shape
+        self.index = index
+        self.basic = basic
+
+    def forward(self, delta):
+        out = np.zeros(self.shape, dtype=delta.dtype)
+        if self.basic:
+            out[self.index] = delta
+        else:
+            np.add.at(out, self.index, delta)
+        return out
+
+    def generate_adjoints(self, adjoints, delta):
+        adjoints[0] = GetItem.apply(delta, index=self.index, basic=self.basic)
+
+
+def getitem(x: Any, index: Any) -> Tensor:
+    """``x[index]`` with NumPy's basic and advanced indexing; basic indices give a view that
+    shares ``x``'s version counter."""
+    idx, basic = normalize_index(index)
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    try:
+        out = call(GetItem, x, index=idx, basic=basic)
+    except IndexError as exc:
+        raise IndexError(f"getitem: {exc} (tensor of shape {data.shape})") from None
+    if basic and isinstance(x, Tensor):
+        out._version = x._version
+    return out
+
+
+def take(x: Any, indices: Any, axis: int | None = None) -> Tensor:
+    """Entries of ``x`` at integer ``indices`` along ``axis`` (flattened when None), as NumPy."""
+    from tensorgrad._shapes import normalize_axis
+    from tensorgrad.ops.shape import reshape
+
+    if axis is None:
+        return getitem(reshape(x, -1), np.asarray(indices.data if isinstance(indices, Tensor) else indices))
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    (ax,) = normalize_axis(axis, data.ndim, "take")
+    ind = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    return getitem(x, (slice(None),) * ax + (ind,))

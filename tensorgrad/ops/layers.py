@@ -1,0 +1,239 @@
+"""Layer primitives: linear, dropout, embedding.
+
+``Linear`` is bilinear in (x, w); its rules are written with ``@`` and ``.T`` so that they run on
+ndarrays and, under ``create_graph``, on Tensors. ``Dropout`` multiplies by a fixed mask drawn
+once by the public function, so it is linear in x. ``EmbeddingGather`` / ``EmbeddingScatter``
+are each other's adjoints (row gather, and row scatter-add with repeated indices summed).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tensorgrad.ops._base import Op, call
+from tensorgrad.tensor import Tensor
+
+__all__ = ["linear", "dropout", "embedding"]
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    return tuple(np.shape(x.data if isinstance(x, Tensor) else x))
+
+
+# ----------------------------------------------------------------------------- linear
+
+
+class Linear(Op):
+    """x @ w.T for x (..., in) and w (out, in)"""
+
+    save_inputs = (0, 1)
+
+    def forward(self, x, w):
+        return x @ w.T
+
+    def generate_adjoints(self, adjoints, delta, x, w):
+        if self.edges[0] is not None:
+            adjoints[0] = delta @ w
+        if self.edges[1] is not None:
+            rows = delta.reshape(-1, w.shape[0])
+            adjoints[1] = rows.T @ x.reshape(-1, w.shape[1])
+
+    def jvp(self, tangents, x, w):
+        tx, tw = tangents
+        first = None if tx is None else self.reapply(tx, w)
+        second = None if tw is None else self.reapply(x, tw)
+        if first is None:
+            return second
+        return first if second is None else first + second
+
+
+def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
+    """``input @ weight.T + bias``, as torch's ``linear``: input (..., in), weight (out, in),
+    bias (out,)."""
+    xs, ws = _shape(input), _shape(weight)
+    if len(ws) != 2:
+        raise ValueError(f"linear: weight must be 2-D (out, in), got shape {ws}")
+    if len(xs) < 1 or xs[-1] != ws[1]:
+        raise ValueError(
+            f"linear: input of shape {xs} does not end with in_features={ws[1]} (weight shape {ws})"
+        )
+    y = call(Linear, input, weight)
+    if bias is not None:
+        if _shape(bias) != (ws[0],):
+            raise ValueError(f"linear: bias must have shape ({ws[0]},), got {_shape(bias)}")
+        y = y + bias
+    return y
+
+
+# ----------------------------------------------------------------------------- dropout
+
+
+class Dropout(Op):
+    """x times a fixed mask of 0 and 1 / (1 - p)"""
+
+    __slots__ = ("mask",)
+    linear = True
+
+    def __init__(self, mask: np.ndarray) -> None:
+        self.mask = mask
+
+    def forward(self, x):
+        return x * self.mask
+
+    def generate_adjoints(self, adjoints, delta):
+        adjoints[0] = delta * self.mask
+
+
+_FALLBACK_RNG: list[np.random.Generator] = []
+
+
+def default_generator() -> np.random.Generator:
+    """The generator seeded by ``tg.manual_seed`` (a private one if the core has none)."""
+    try:
+        from tensorgrad import random as _random  # the core's seeded generator, if present
+
+        return _random.default_generator()
+    except (ImportError, AttributeError):
+        if not _FALLBACK_RNG:
+            _FALLBACK_RNG.append(np.random.default_rng())
+        return _FALLBACK_RNG[0]
+
+
+def as_generator(rng: Any, op: str = "rng") -> np.random.Generator:
+    """``rng`` as a Generator: a Generator, an int seed, or None for the default generator."""
+    if rng is None:
+        return default_generator()
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        return np.random.default_rng(int(rng))
+    raise TypeError(f"{op}: rng must be a numpy.random.Generator, an int seed or None, got {rng!r}")
+
+
+def dropout(
+    input: Any,
+    p: float = 0.5,
+    training: bool = True,
+    inplace: bool = False,
+    rng: np.random.Generator | int | None = None,
+) -> Tensor:
+    """Zero each entry with probability ``p`` and scale the rest by 1 / (1 - p), as torch.
+
+    The mask is drawn from ``rng`` (a Generator or seed; default: the generator of
+    ``tg.manual_seed``), so a seeded call is reproducible. With ``training=False`` or ``p=0``
+    the input is returned unchanged. ``inplace`` is accepted for torch compatibility; the result
+    is always a new tensor.
+    """
+    if isinstance(p, bool) or not 0.0 <= float(p) <= 1.0:
+        raise ValueError(f"dropout: p must be a probability in [0, 1], got {p!r}")
+    x = input if isinstance(input, Tensor) else Tensor(input)
+    if not training or p == 0:
+        return x
+    gen = as_generator(rng, "dropout")
+    keep = gen.random(x.shape) >= p
+    scale = 0.0 if p == 1 else 1.0 / (1.0 - float(p))
+    mask = (keep * scale).astype(x.dtype if x.dtype.kind == "f" else np.float64)
+    return call(Dropout, x, mask=mask)
+
+
+# ----------------------------------------------------------------------------- embedding
+
+
+class _Rows(Op):
+    __slots__ = ("index", "padding_idx", "num")
+
+    def __init__(self, index: np.ndarray, padding_idx: int | None, num: int) -> None:
+        self.index = index
+        self.padding_idx = padding_idx
+        self.num = num
+
+    def _params(self) -> dict[str, Any]:
+        return {"index": self.index, "padding_idx": self.padding_idx, "num": self.num}
+
+
+class EmbeddingGather(_Rows):
+    """rows ``index`` of w (num, dim), shaped index.shape + (dim,); with ``masked``, the rows
+    picked by ``padding_idx`` are zero (the transpose of the scatter)"""
+
+    __slots__ = ("masked",)
+
+    def __init__(self, index, padding_idx, num, masked: bool = False) -> None:
+        super().__init__(index, padding_idx, num)
+        self.masked = masked
+
+    def forward(self, w):
+        rows = w[self.index]
+        if self.masked and self.padding_idx is not None:
+            rows = rows * (self.index != self.padding_idx)[..., None]
+        return rows
+
+    def generate_adjoints(self, adjoints, delta):
+        adjoints[0] = EmbeddingScatter.apply(delta, **self._params())
+
+    def jvp(self, tangents):
+        # NOTE: consistent with the adjoint, the padding row carries no tangent (torch's rule).
+        return EmbeddingGather.apply(tangents[0], masked=True, **self._params())
+
+
+class EmbeddingScatter(_Rows):
+    """d (index.shape + (dim,)) summed into (num, dim) rows; ``padding_idx`` rows get nothing"""
+
+    linear = True
+
+    def forward(self, d):
+        dim = d.shape[-1]
+        rows = d.reshape(-1, dim)
+        flat = self.index.reshape(-1)
+        if self.padding_idx is not None:
+            keep = flat != self.padding_idx
+            rows, flat = rows[keep], flat[keep]
+        out = np.zeros((self.num, dim), dtype=d.dtype)
+        np.add.at(out, flat, rows)  # repeated indices accumulate
+        return out
+
+    def generate_adjoints(self, adjoints, delta):
+        adjoints[0] = EmbeddingGather.apply(delta, masked=True, **self._params())
+
+
+def embedding(
+    input: Any,
+    weight: Any,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+) -> Tensor:
+    """Rows of ``weight`` (num, dim) picked by the integer tensor ``input``, as torch's
+    ``embedding``. Rows at ``padding_idx`` get no gradient. With ``max_norm``, the picked rows
+    of ``weight`` whose ``norm_type``-norm exceeds it are rescaled in place first (as torch)."""
+    idx = np.asarray(input.data if isinstance(input, Tensor) else input)
+    ws = _shape(weight)
+    if len(ws) != 2:
+        raise ValueError(f"embedding: weight must be 2-D (num_embeddings, dim), got shape {ws}")
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"embedding: indices must be integers, got dtype {idx.dtype}")
+    num = ws[0]
+    if idx.size and (idx.min() < -num or idx.max() >= num):
+        raise IndexError(
+            f"embedding: index out of range for {num} embeddings "
+            f"(got min {idx.min()}, max {idx.max()})"
+        )
+    idx = np.where(idx < 0, idx + num, idx).astype(np.intp)
+    if padding_idx is not None:
+        if not -num <= padding_idx < num:
+            raise ValueError(
+                f"embedding: padding_idx must be in [-{num}, {num}), got {padding_idx}"
+            )
+        padding_idx = int(padding_idx) % num
+    if max_norm is not None:
+        from tensorgrad.nn._inplace import assign
+
+        w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
+        used = np.unique(idx)
+        norms = np.linalg.norm(w[used], ord=norm_type, axis=1)
+        scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+        new = w.copy()
+        new[used] = w[used] * scale[:, None].astype(w.dtype)
+        assign(weight, new)
+    return call(EmbeddingGather, weight, index=idx, padding_idx=padding_idx, num=num)

@@ -1,0 +1,256 @@
+"""Linear algebra: matmul (NumPy's 1-D and batched rules), dot, outer, tensordot, einsum.
+
+All are bilinear (multilinear for einsum): each adjoint is the same kind of product with the
+output adjoint in place of one operand, and the tangent is the sum over operands of the product
+with that operand's tangent.
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+import numpy as np
+
+from tensorgrad._shapes import unbroadcast
+from tensorgrad.ops._base import Op, binary, call
+from tensorgrad.tensor import Tensor
+
+__all__ = ["matmul", "dot", "outer", "tensordot", "einsum"]
+
+
+def _data(x: Any) -> np.ndarray:
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
+# ----------------------------------------------------------------------------- matmul
+
+
+class Matmul(Op):
+    """a @ b (1-D operands are promoted and the added axis removed, as NumPy)"""
+
+    save_inputs = (0, 1)
+
+    def forward(self, a, b):
+        return np.matmul(a, b)
+
+    def generate_adjoints(self, adjoints, delta, a, b):
+        a_vec, b_vec = a.ndim == 1, b.ndim == 1
+        a2 = np.reshape(a, (1, -1)) if a_vec else a
+        b2 = np.reshape(b, (-1, 1)) if b_vec else b
+        d = delta
+        if a_vec:
+            d = np.expand_dims(d, -2)
+        if b_vec:
+            d = np.expand_dims(d, -1)
+        if self.edges[0] is not None:
+            da = np.matmul(d, np.swapaxes(b2, -1, -2))
+            adjoints[0] = (
+                np.reshape(unbroadcast(da, (1, a.shape[0])), a.shape)
+                if a_vec
+                else unbroadcast(da, a.shape)
+            )
+        if self.edges[1] is not None:
+            db = np.matmul(np.swapaxes(a2, -1, -2), d)
+            adjoints[1] = (
+                np.reshape(unbroadcast(db, (b.shape[0], 1)), b.shape)
+                if b_vec
+                else unbroadcast(db, b.shape)
+            )
+
+    def jvp(self, tangents, a, b):
+        ta, tb = tangents
+        if ta is None:
+            return np.matmul(a, tb)
+        return np.matmul(ta, b) if tb is None else np.matmul(ta, b) + np.matmul(a, tb)
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """Matrix product with NumPy's rules: 1-D operands, batched broadcasting of leading axes."""
+    sa, sb = np.shape(_data(a)), np.shape(_data(b))
+    if len(sa) == 0 or len(sb) == 0:
+        raise ValueError(f"matmul: operands must be at least 1-D, got shapes {sa} and {sb}")
+    ka = sa[-1]
+    kb = sb[0] if len(sb) == 1 else sb[-2]
+    if ka != kb:
+        raise ValueError(
+            f"matmul: shapes {sa} and {sb} are not aligned (inner dimensions {ka} != {kb})"
+        )
+    return binary(Matmul, a, b)
+
+
+# ----------------------------------------------------------------------------- einsum
+
+
+def _parse(subscripts: str, shapes: list[tuple[int, ...]]) -> tuple[list[str], str]:
+    """Explicit per-operand letters and output letters (ellipses spelled out)."""
+    subscripts = subscripts.replace(" ", "")
+    if "->" in subscripts:
+        lhs, out = subscripts.split("->")
+    else:
+        lhs, out = subscripts, None
+    ins = lhs.split(",")
+    if len(ins) != len(shapes):
+        raise ValueError(
+            f"einsum: {len(ins)} operand subscripts for {len(shapes)} operands"
+        )
+    used = set(subscripts) - set(".,->")
+    free = [c for c in string.ascii_letters if c not in used]
+    ell_ndim = 0
+    for s, shape in zip(ins, shapes):
+        if "..." in s:
+            ell_ndim = max(ell_ndim, len(shape) - (len(s) - 3))
+    ell = "".join(free[:ell_ndim])
+    new_ins = []
+    for s, shape in zip(ins, shapes):
+        if "..." in s:
+            k = len(shape) - (len(s) - 3)
+            s = s.replace("...", ell[ell_ndim - k :] if k else "")
+        if len(s) != len(shape):
+            raise ValueError(
+                f"einsum: subscripts {s!r} do not match an operand of shape {shape}"
+            )
+        new_ins.append(s)
+    if out is None:
+        letters = "".join(new_ins)
+        out = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ell))
+    else:
+        out = out.replace("...", ell)
+    return new_ins, out
+
+
+class Einsum(Op):
+    """Einstein summation over explicit subscripts"""
+
+    __slots__ = ("ins", "out")
+
+    def __init__(self, ins, out):
+        self.ins = ins
+        self.out = out
+
+    @property
+    def save_inputs(self):  # every operand is needed by the others' adjoints
+        return tuple(range(len(self.ins)))
+
+    def forward(self, *xs):
+        return np.einsum(",".join(self.ins) + "->" + self.out, *xs, optimize=len(xs) > 2)
+
+    def generate_adjoints(self, adjoints, delta, *xs):
+        for i, e in enumerate(self.edges):
+            if e is not None:
+                adjoints[i] = _einsum_adjoint(self.ins, self.out, i, delta, xs)
+
+    def jvp(self, tangents, *xs):
+        spec = ",".join(self.ins) + "->" + self.out
+        total = None
+        for i, t in enumerate(tangents):
+            if t is not None:
+                ops = list(xs)
+                ops[i] = t
+                term = np.einsum(spec, *ops)
+                total = term if total is None else total + term
+        return total
+
+
+def _einsum_adjoint(ins: list[str], out: str, i: int, delta: Any, xs: tuple) -> Any:
+    # NOTE: the adjoint of operand i contracts delta with the other operands onto i's letters.
+    # Letters of i found nowhere else are summed-out axes: a ones vector brings them back
+    # (broadcast). A letter repeated in i (a diagonal) is renamed, and an identity matrix puts
+    # the result back on that diagonal.
+    target = ins[i]
+    sizes = {c: n for s, x in zip(ins, xs) for c, n in zip(s, x.shape)}
+    seen = set(out).union(*(set(s) for j, s in enumerate(ins) if j != i))
+    specs = [out] + [s for j, s in enumerate(ins) if j != i]
+    operands = [delta] + [x for j, x in enumerate(xs) if j != i]
+    unique = "".join(dict.fromkeys(target))
+    for c in unique:
+        if c not in seen:
+            specs.append(c)
+            operands.append(np.ones(sizes[c], dtype=_data(xs[i]).dtype))
+    result = np.einsum(",".join(specs) + "->" + unique, *operands)
+    if len(unique) == len(target):
+        return result
+    used = set("".join(ins) + out)
+    fresh = iter(c for c in string.ascii_letters if c not in used)
+    renamed = []
+    eyes_specs, eyes = [], []
+    first = set()
+    for c in target:
+        if c in first:
+            d = next(fresh)
+            renamed.append(d)
+            eyes_specs.append(c + d)
+            eyes.append(np.eye(sizes[c], dtype=_data(xs[i]).dtype))
+        else:
+            first.add(c)
+            renamed.append(c)
+    return np.einsum(",".join([unique] + eyes_specs) + "->" + "".join(renamed), result, *eyes)
+
+
+def einsum(subscripts: str, *operands: Any) -> Tensor:
+    """Einstein summation as ``np.einsum`` (explicit or implicit output, ellipses)."""
+    if not isinstance(subscripts, str):
+        raise TypeError("einsum: the first argument must be a subscripts string")
+    shapes = [np.shape(_data(x)) for x in operands]
+    ins, out = _parse(subscripts, shapes)
+    try:
+        np.einsum(",".join(ins) + "->" + out, *(np.empty(s) for s in shapes))
+    except ValueError as exc:
+        raise ValueError(f"einsum: {exc} (operand shapes {shapes})") from None
+    return call(Einsum, *operands, ins=ins, out=out)
+
+
+# ----------------------------------------------------------------------------- dot family
+
+
+def tensordot(a: Any, b: Any, axes: Any = 2) -> Tensor:
+    """Sum products over the given axes of ``a`` and ``b`` (NumPy's ``tensordot``)."""
+    sa, sb = np.shape(_data(a)), np.shape(_data(b))
+    if isinstance(axes, (int, np.integer)):
+        n = int(axes)
+        if n < 0 or n > len(sa) or n > len(sb):
+            raise ValueError(f"tensordot: axes={n} does not fit shapes {sa} and {sb}")
+        ax_a, ax_b = list(range(len(sa) - n, len(sa))), list(range(n))
+    else:
+        ax_a, ax_b = axes
+        ax_a = [ax_a] if isinstance(ax_a, (int, np.integer)) else list(ax_a)
+        ax_b = [ax_b] if isinstance(ax_b, (int, np.integer)) else list(ax_b)
+        if len(ax_a) != len(ax_b):
+            raise ValueError("tensordot: axes for a and b must have the same length")
+    letters = iter(string.ascii_letters)
+    la = [next(letters) for _ in sa]
+    lb = [next(letters) for _ in sb]
+    for i, j in zip(ax_a, ax_b):
+        try:
+            if sa[i] != sb[j]:
+                raise ValueError(
+                    f"tensordot: shape mismatch for sum: {sa} axis {i} vs {sb} axis {j}"
+                )
+        except IndexError:
+            raise ValueError(f"tensordot: axes {axes!r} out of range for {sa} and {sb}") from None
+        lb[j] = la[i]
+    contracted = {la[i] for i in ax_a}
+    out = "".join(c for c in la if c not in contracted) + "".join(
+        c for c in lb if c not in contracted
+    )
+    return einsum("".join(la) + "," + "".join(lb) + "->" + out, a, b)
+
+
+def dot(a: Any, b: Any) -> Tensor:
+    """NumPy's ``dot``: products of scalars, inner product of vectors, matmul of matrices, and
+    a sum over the last axis of ``a`` and the second-to-last of ``b`` otherwise."""
+    from tensorgrad.ops.arithmetic import multiply
+
+    sa, sb = np.shape(_data(a)), np.shape(_data(b))
+    if len(sa) == 0 or len(sb) == 0:
+        return multiply(a, b)
+    if len(sa) <= 2 and len(sb) <= 2:
+        return matmul(a, b)
+    return tensordot(a, b, axes=([len(sa) - 1], [max(len(sb) - 2, 0)]))
+
+
+def outer(a: Any, b: Any) -> Tensor:
+    """Outer product of the flattened ``a`` and ``b``."""
+    from tensorgrad.ops.shape import reshape
+
+    return einsum("i,j->ij", reshape(a, -1), reshape(b, -1))

@@ -1,0 +1,290 @@
+"""Softmax family and losses: softmax, log_softmax, cross_entropy, nll_loss, mse_loss,
+binary_cross_entropy_with_logits (``torch.nn.functional`` semantics; ``tg.nn.functional``
+re-exports them and also accepts ``dim=``).
+
+softmax and log_softmax are ops (stable: they subtract the maximum); the losses are compositions
+of differentiable ops, so they are differentiable to any order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tensorgrad._shapes import normalize_axis
+from tensorgrad.ops._base import Op, call
+from tensorgrad.tensor import Tensor
+
+__all__ = [
+    "softmax",
+    "log_softmax",
+    "cross_entropy",
+    "nll_loss",
+    "mse_loss",
+    "binary_cross_entropy_with_logits",
+]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _data(x: Any) -> np.ndarray:
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def _shifted(x, axis):
+    m = np.max(x, axis=axis, keepdims=True)
+    return x - np.where(np.isfinite(m), m, 0)
+
+
+class Softmax(Op):
+    """exp(x) / sum(exp(x)) along ``axis``"""
+
+    __slots__ = ("axis",)
+    save_output = True
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        e = np.exp(_shifted(x, self.axis))
+        return e / np.sum(e, axis=self.axis, keepdims=True)
+
+    def generate_adjoints(self, adjoints, delta, out):
+        adjoints[0] = out * (delta - np.sum(delta * out, axis=self.axis, keepdims=True))
+
+    def jvp(self, tangents, out):
+        t = tangents[0]
+        return out * (t - np.sum(t * out, axis=self.axis, keepdims=True))
+
+
+class LogSoftmax(Op):
+    """x - logsumexp(x) along ``axis``"""
+
+    __slots__ = ("axis",)
+    save_output = True
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        z = _shifted(x, self.axis)
+        with np.errstate(divide="ignore"):
+            return z - np.log(np.sum(np.exp(z), axis=self.axis, keepdims=True))
+
+    def generate_adjoints(self, adjoints, delta, out):
+        adjoints[0] = delta - np.exp(out) * np.sum(delta, axis=self.axis, keepdims=True)
+
+    def jvp(self, tangents, out):
+        t = tangents[0]
+        return t - np.sum(np.exp(out) * t, axis=self.axis, keepdims=True)
+
+
+def _axis(x: Any, axis: Any, dim: Any, name: str) -> int:
+    if dim is not None:
+        if axis is not None and axis != -1 and axis != dim:
+            raise TypeError(f"{name}: give axis or dim, not both")
+        axis = dim
+    if axis is None:
+        axis = -1
+    if isinstance(axis, tuple) or isinstance(axis, bool):
+        raise TypeError(f"{name}: axis must be an int, got {axis!r}")
+    return normalize_axis(axis, _data(x).ndim, name)[0] if _data(x).ndim else 0
+
+
+def softmax(x: Any, axis: int | None = None, dim: int | None = None) -> Tensor:
+    """Softmax along ``axis`` (default -1), computed stably."""
+    if _data(x).ndim == 0:
+        return call(Softmax, x, axis=None)
+    return call(Softmax, x, axis=_axis(x, axis, dim, "softmax"))
+
+
+def log_softmax(x: Any, axis: int | None = None, dim: int | None = None) -> Tensor:
+    """Log of the softmax along ``axis`` (default -1), without overflow or log(0)."""
+    if _data(x).ndim == 0:
+        return call(LogSoftmax, x, axis=None)
+    return call(LogSoftmax, x, axis=_axis(x, axis, dim, "log_softmax"))
+
+
+# ----------------------------------------------------------------------------- losses
+
+
+def _check_reduction(reduction: str, name: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    from tensorgrad.ops.reductions import mean, sum
+
+    if reduction == "mean":
+        return mean(loss)
+    if reduction == "sum":
+        return sum(loss)
+    return loss
+
+
+def _classes_last(x: Any) -> tuple[Any, int, tuple[int, ...]]:
+    """Input of shape (N, C, d1, ...) or (C,) as a (M, C) matrix; the batch shape it had."""
+    from tensorgrad.ops.shape import moveaxis, reshape
+
+    shape = _data(x).shape
+    if len(shape) == 1:
+        return reshape(x, (1, shape[0])), shape[0], ()
+    c = shape[1]
+    batch = (shape[0],) + tuple(shape[2:])
+    if len(shape) > 2:
+        x = moveaxis(x, 1, -1)
+    return reshape(x, (-1, c)), c, batch
+
+
+def nll_loss(
+    input: Any,
+    target: Any,
+    weight: Any = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> Tensor:
+    """Negative log likelihood of integer ``target`` classes given log-probabilities ``input``
+    of shape (N, C, ...) or (C,); ``mean`` divides by the total weight of counted targets."""
+    from tensorgrad.ops.indexing import getitem
+    from tensorgrad.ops.reductions import sum
+    from tensorgrad.ops.shape import reshape
+
+    _check_reduction(reduction, "nll_loss")
+    logp, c, batch = _classes_last(input)
+    y = _data(target)
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"nll_loss: target must hold integer class indices, got dtype {y.dtype}")
+    if y.shape != batch:
+        raise ValueError(
+            f"nll_loss: target has shape {y.shape}, expected {batch} for input of shape "
+            f"{_data(input).shape}"
+        )
+    y = y.reshape(-1)
+    keep = y != ignore_index
+    if np.any((y[keep] < 0) | (y[keep] >= c)):
+        raise IndexError(f"nll_loss: target values must be in [0, {c}) or ignore_index")
+    safe = np.where(keep, y, 0)
+    w = np.ones(c) if weight is None else _data(weight)
+    if w.shape != (c,):
+        raise ValueError(f"nll_loss: weight has shape {w.shape}, expected ({c},)")
+    picked = getitem(logp, (np.arange(len(safe)), safe))
+    wt = np.where(keep, w[safe], 0).astype(_data(input).dtype)
+    if isinstance(weight, Tensor) and weight.requires_grad:
+        wt_t = getitem(weight, safe) * keep
+        losses = -picked * wt_t
+    else:
+        losses = -picked * wt
+    if reduction == "none":
+        return reshape(losses, batch)
+    total = sum(losses)
+    if reduction == "sum":
+        return total
+    return total / wt.sum()
+
+
+def cross_entropy(
+    input: Any,
+    target: Any,
+    weight: Any = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """Softmax cross-entropy of logits (N, C, ...) or (C,) against integer class indices or
+    class probabilities (same shape as ``input``), as ``torch.nn.functional.cross_entropy``."""
+    from tensorgrad.ops.reductions import sum
+
+    _check_reduction(reduction, "cross_entropy")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    x = _data(input)
+    if x.ndim == 0:
+        raise ValueError("cross_entropy: input must have a class axis, got a 0-d tensor")
+    class_axis = 0 if x.ndim == 1 else 1
+    c = x.shape[class_axis]
+    logp = log_softmax(input, axis=class_axis)
+    y = _data(target)
+    w = None if weight is None else weight
+    wshape = [1] * x.ndim
+    wshape[class_axis] = c
+    if y.dtype.kind == "f":
+        if y.shape != x.shape:
+            raise ValueError(
+                f"cross_entropy: probability targets must have the input's shape {x.shape}, "
+                f"got {y.shape}"
+            )
+        probs = target
+        if label_smoothing:
+            probs = probs * (1 - label_smoothing) + label_smoothing / c
+        terms = logp * probs
+        if w is not None:
+            terms = terms * _reshape_const(w, wshape)
+        losses = -sum(terms, axis=class_axis)
+        return _reduce(losses, reduction)
+    nll = nll_loss(logp, target, weight=weight, ignore_index=ignore_index, reduction=reduction)
+    if not label_smoothing:
+        return nll
+    # NOTE: torch mixes in the uniform-target loss -sum_c w_c log p_c, ignored entries zeroed,
+    # averaged by the same total weight as the nll term.
+    terms = logp if w is None else logp * _reshape_const(w, wshape)
+    smooth = -sum(terms, axis=class_axis)
+    keep = (y != ignore_index).astype(x.dtype)
+    smooth = smooth * keep
+    if reduction == "none":
+        pass
+    elif reduction == "sum":
+        smooth = sum(smooth)
+    else:
+        wd = np.ones(c) if w is None else _data(w)
+        denom = (wd[np.where(y != ignore_index, y, 0)] * keep).sum()
+        smooth = sum(smooth) / denom
+    return nll * (1 - label_smoothing) + smooth * (label_smoothing / c)
+
+
+def _reshape_const(w: Any, shape: list[int]) -> Any:
+    from tensorgrad.ops.shape import reshape
+
+    return reshape(w, tuple(shape)) if isinstance(w, Tensor) else np.reshape(w, shape)
+
+
+def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """Squared error, averaged over all elements by default."""
+    _check_reduction(reduction, "mse_loss")
+    sa, sb = _data(input).shape, _data(target).shape
+    if sa != sb:
+        raise ValueError(f"mse_loss: input shape {sa} and target shape {sb} differ")
+    from tensorgrad.ops.arithmetic import subtract
+
+    d = subtract(input, target)
+    return _reduce(d * d, reduction)
+
+
+def binary_cross_entropy_with_logits(
+    input: Any,
+    target: Any,
+    weight: Any = None,
+    reduction: str = "mean",
+    pos_weight: Any = None,
+) -> Tensor:
+    """Binary cross-entropy of logits, stable for any magnitude: (1 - t) x + l softplus(-x) with
+    l = 1 + (pos_weight - 1) t, as torch."""
+    from tensorgrad.ops.arithmetic import negative, subtract
+    from tensorgrad.ops.elementwise import softplus
+
+    _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    sa, sb = _data(input).shape, _data(target).shape
+    if sa != sb:
+        raise ValueError(
+            f"binary_cross_entropy_with_logits: input shape {sa} and target shape {sb} differ"
+        )
+    sp = softplus(negative(input))
+    if pos_weight is not None:
+        sp = sp * ((pos_weight - 1) * target + 1) if isinstance(pos_weight, Tensor) else sp * (
+            (np.asarray(pos_weight) - 1) * target + 1
+        )
+    loss = subtract(1, target) * input + sp
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)

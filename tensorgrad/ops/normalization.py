@@ -1,0 +1,165 @@
+"""Normalisation: layer_norm and batch_norm, both built on one fused ``Standardize`` op.
+
+``Standardize`` maps x to (x - mean) / sqrt(var + eps) over some axes (biased variance, as torch
+normalises). Its Jacobian is symmetric, rstd * (I - 1/n - xhat xhat^T / n) along the reduced
+axes, so the adjoint and the tangent rule are the same formula. The rule reads the saved output
+xhat and recomputes rstd from the saved input, so under ``create_graph`` both are differentiable
+functions of x and higher derivatives are exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from tensorgrad.ops._base import Op, call
+from tensorgrad.tensor import Tensor
+
+__all__ = ["layer_norm", "batch_norm"]
+
+
+class Standardize(Op):
+    """(x - mean) / sqrt(var + eps) over ``axes`` (biased variance)"""
+
+    __slots__ = ("axes", "eps", "stats")
+    save_inputs = (0,)
+    save_output = True
+
+    def __init__(self, axes: tuple[int, ...], eps: float) -> None:
+        self.axes = axes
+        self.eps = eps
+
+    def forward(self, x):
+        mean = x.mean(axis=self.axes, keepdims=True)
+        centred = x - mean
+        var = np.mean(centred * centred, axis=self.axes, keepdims=True)
+        self.stats = (mean, var)  # read by batch_norm for the running statistics
+        return centred / np.sqrt(var + self.eps)
+
+    def _rule(self, v, x, xhat):
+        centred = x - np.mean(x, axis=self.axes, keepdims=True)
+        rstd = 1 / np.sqrt(np.mean(centred * centred, axis=self.axes, keepdims=True) + self.eps)
+        mean_v = np.mean(v, axis=self.axes, keepdims=True)
+        mean_vx = np.mean(v * xhat, axis=self.axes, keepdims=True)
+        return rstd * (v - mean_v - xhat * mean_vx)
+
+    def generate_adjoints(self, adjoints, delta, x, xhat):
+        adjoints[0] = self._rule(delta, x, xhat)
+
+    def jvp(self, tangents, x, xhat):
+        return self._rule(tangents[0], x, xhat)
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    return tuple(np.shape(x.data if isinstance(x, Tensor) else x))
+
+
+def _standardize(x: Any, axes: tuple[int, ...], eps: float) -> tuple[Tensor, Standardize]:
+    from tensorgrad.ops._base import apply
+
+    op = Standardize(axes=axes, eps=float(eps))
+    out = apply(op, (x,))
+    return (out if isinstance(out, Tensor) else Tensor._make(np.asarray(out))), op
+
+
+def layer_norm(
+    input: Any,
+    normalized_shape: int | Sequence[int],
+    weight: Any = None,
+    bias: Any = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise over the trailing ``normalized_shape`` axes, then scale by ``weight`` and shift
+    by ``bias`` (both of shape ``normalized_shape``), as torch's ``layer_norm``."""
+    ns = (
+        (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else normalized_shape
+    )
+    ns = tuple(int(n) for n in ns)
+    shape = _shape(input)
+    if not ns or len(ns) > len(shape) or shape[len(shape) - len(ns) :] != ns:
+        raise ValueError(
+            f"layer_norm: input of shape {shape} does not end with normalized_shape {ns}"
+        )
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and _shape(p) != ns:
+            raise ValueError(f"layer_norm: {name} must have shape {ns}, got {_shape(p)}")
+    axes = tuple(range(len(shape) - len(ns), len(shape)))
+    y, _ = _standardize(input, axes, eps)
+    if weight is not None:
+        y = y * weight
+    if bias is not None:
+        y = y + bias
+    return y
+
+
+def batch_norm(
+    input: Any,
+    running_mean: Any,
+    running_var: Any,
+    weight: Any = None,
+    bias: Any = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each channel (axis 1) of an (N, C, ...) tensor, as torch's ``batch_norm``.
+
+    ``training=True`` uses the batch statistics (biased variance) and, when running statistics
+    are given, updates them in place: ``running = (1 - momentum) * running + momentum * batch``,
+    with the *unbiased* batch variance for ``running_var``, as torch. ``training=False`` uses
+    the running statistics as constants.
+    """
+    from tensorgrad.ops.shape import reshape
+
+    shape = _shape(input)
+    if len(shape) < 2:
+        raise ValueError(f"batch_norm: input must be (N, C, ...), got shape {shape}")
+    c = shape[1]
+    bshape = (1, c) + (1,) * (len(shape) - 2)
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and _shape(p) != (c,):
+            raise ValueError(f"batch_norm: {name} must have shape ({c},), got {_shape(p)}")
+    for name, p in (("running_mean", running_mean), ("running_var", running_var)):
+        if p is not None and _shape(p) != (c,):
+            raise ValueError(f"batch_norm: {name} must have shape ({c},), got {_shape(p)}")
+    if training:
+        axes = (0,) + tuple(range(2, len(shape)))
+        count = int(np.prod([shape[a] for a in axes]))
+        if count <= 1:
+            raise ValueError(
+                f"batch_norm: expected more than 1 value per channel when training, got input "
+                f"shape {shape}"
+            )
+        y, op = _standardize(input, axes, eps)
+        if running_mean is not None or running_var is not None:
+            _update_running(op.stats, running_mean, running_var, momentum, count)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: training=False needs running_mean and running_var")
+        mean = np.asarray(running_mean.data if isinstance(running_mean, Tensor) else running_mean)
+        var = np.asarray(running_var.data if isinstance(running_var, Tensor) else running_var)
+        dtype = input.dtype if isinstance(input, Tensor) else np.asarray(input).dtype
+        scale = (1 / np.sqrt(var + eps)).astype(dtype, copy=False).reshape(bshape)
+        y = (input - mean.astype(dtype, copy=False).reshape(bshape)) * scale
+        if not isinstance(y, Tensor):
+            y = Tensor._make(np.asarray(y))
+    if weight is not None:
+        y = y * reshape(weight, bshape)
+    if bias is not None:
+        y = y + reshape(bias, bshape)
+    return y
+
+
+def _update_running(stats: tuple, running_mean: Any, running_var: Any, momentum: float, n: int):
+    """Exponential moving averages of the batch mean and unbiased variance, written in place."""
+    from tensorgrad.nn._inplace import assign
+
+    mean, var = (np.asarray(s).reshape(-1) for s in stats)
+    if running_mean is not None:
+        old = np.asarray(running_mean.data if isinstance(running_mean, Tensor) else running_mean)
+        assign(running_mean, (1 - momentum) * old + momentum * mean)
+    if running_var is not None:
+        old = np.asarray(running_var.data if isinstance(running_var, Tensor) else running_var)
+        assign(running_var, (1 - momentum) * old + momentum * var * (n / (n - 1)))

@@ -1,0 +1,335 @@
+"""Function transforms: grad, value_and_grad, vjp, jvp, jacrev, jacfwd, hessian, hvp.
+
+Reverse transforms differentiate with respect to fresh leaves made from the arguments (or
+aliases of arguments that already require grad, so outer graphs stay connected) and ask
+``autograd.grad`` for exactly those, so nested transforms never confuse their perturbations.
+Forward transforms tag tangents with a level (``forward_mode``). The reverse pass runs its rules
+on Tensors, so tangents of an enclosing ``jvp`` flow through it (forward over reverse), and it
+records them only when something outside the transform needs the result differentiable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from tensorgrad import autograd
+from tensorgrad.forward_mode import new_level, strip_level, visible_tangent, with_tangent
+from tensorgrad.grad_mode import STATE
+from tensorgrad.ops._base import Op
+from tensorgrad.ops.shape import alias, reshape, stack
+from tensorgrad.tensor import Tensor
+
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "hvp"]
+
+
+def _to_tensor(x: Any, what: str) -> Tensor:
+    if isinstance(x, Tensor):
+        return x
+    try:
+        return Tensor(x)
+    except TypeError as exc:
+        raise TypeError(f"{what}: arguments must be Tensors, arrays or numbers ({exc})") from None
+
+
+def _argnums(argnums: Any, n: int, what: str) -> tuple[tuple[int, ...], bool]:
+    single = isinstance(argnums, (int, np.integer))
+    nums = (int(argnums),) if single else tuple(int(a) for a in argnums)
+    for a in nums:
+        if not -n <= a < n:
+            raise ValueError(f"{what}: argnums {argnums!r} out of range for {n} arguments")
+    return tuple(a % n for a in nums), single
+
+
+def _lift(x: Any, what: str) -> Tensor:
+    """A tensor to differentiate with respect to: connected to ``x``'s graph and tangents."""
+    t = _to_tensor(x, what)
+    if t.dtype.kind != "f":
+        raise TypeError(f"{what}: can only differentiate floating-point inputs, got {t.dtype}")
+    if t.requires_grad:
+        return alias(t)
+    y = alias(t) if t._fw is not None else Tensor._make(t.data)
+    if t._fw is not None:
+        y._version = t._version
+    y.requires_grad = True
+    return y
+
+
+def _needs_graph(outputs: Sequence[Tensor], own: set) -> bool:
+    """Whether the graph behind ``outputs`` reaches a leaf requiring grad other than ``own``
+    (then the gradient must itself be differentiable for whoever owns that leaf)."""
+    if not STATE.grad_enabled:
+        return False
+    stack_: list[Any] = [o._node if o._node is not None else o for o in outputs]
+    seen: set = set()
+    while stack_:
+        n = stack_.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        if isinstance(n, Tensor):
+            if n not in own and n.requires_grad:
+                return True
+            continue
+        if n in own:
+            continue
+        for e in n.edges:
+            if e is not None:
+                stack_.append(e[0])
+    return False
+
+
+def _reverse(
+    outs: Sequence[Tensor], xs: Sequence[Tensor], cotangents: Sequence[Any], retain: bool
+) -> tuple[Tensor, ...]:
+    own = {x._node if x._node is not None else x for x in xs}
+    create = _needs_graph(outs, own)
+    pairs = [(o, c) for o, c in zip(outs, cotangents) if o.requires_grad]
+    if not pairs:
+        return tuple(Tensor._make(np.zeros_like(x.data)) for x in xs)
+    gs = autograd.grad(
+        [o for o, _ in pairs],
+        list(xs),
+        grad_outputs=[c for _, c in pairs],
+        retain_graph=retain or create,
+        create_graph=create,
+        allow_unused=True,
+        _tensors=True,
+    )
+    out = []
+    for g, x in zip(gs, xs):
+        if g is None:
+            g = Tensor._make(np.zeros_like(x.data))
+        elif not create and g.requires_grad:
+            g = _detached(g)
+        out.append(g)
+    return tuple(out)
+
+
+def _detached(g: Tensor) -> Tensor:
+    d = Tensor._make(g.data)
+    d._fw = g._fw
+    return d
+
+
+# ----------------------------------------------------------------------------- grad
+
+
+def value_and_grad(
+    f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False
+) -> Callable[..., Any]:
+    """``f`` and its gradient with respect to ``argnums``: ``(value, g)``, or
+    ``((value, aux), g)`` with ``has_aux`` (JAX's layout)."""
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        nums, single = _argnums(argnums, len(args), "value_and_grad")
+        args = list(args)
+        xs = []
+        for i in nums:
+            args[i] = _lift(args[i], "grad")
+            xs.append(args[i])
+        result = f(*args, **kwargs)
+        if has_aux:
+            if not isinstance(result, tuple) or len(result) != 2:
+                raise TypeError("grad: with has_aux=True, f must return (output, aux)")
+            out, aux = result
+        else:
+            out, aux = result, None
+        if not isinstance(out, Tensor):
+            raise TypeError(f"grad: f must return a Tensor, got {type(out).__name__}")
+        if out.size != 1:
+            raise TypeError(
+                f"grad: f must return a one-element Tensor, got shape {out.shape} "
+                "(use jacrev or vjp for non-scalar outputs)"
+            )
+        gs = _reverse([out], xs, [np.ones_like(out.data)], retain=False)
+        g = gs[0] if single else gs
+        return ((out, aux) if has_aux else out), g
+
+    return wrapped
+
+
+def grad(
+    f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False
+) -> Callable[..., Any]:
+    """The gradient of a one-element-output ``f`` with respect to ``argnums``; ``(g, aux)``
+    with ``has_aux``."""
+    vg = value_and_grad(f, argnums, has_aux)
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        (value, g) = vg(*args, **kwargs)
+        if has_aux:
+            return g, value[1]
+        return g
+
+    return wrapped
+
+
+# ----------------------------------------------------------------------------- vjp, jvp
+
+
+def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., tuple]]:
+    """``(f(*primals), vjp_fn)``; ``vjp_fn(cotangent)`` returns one gradient per primal."""
+    xs = [_lift(p, "vjp") for p in primals]
+    out = f(*xs)
+    outs = list(out) if isinstance(out, (tuple, list)) else [out]
+    for o in outs:
+        if not isinstance(o, Tensor):
+            raise TypeError(f"vjp: f must return Tensors, got {type(o).__name__}")
+
+    def vjp_fn(*cotangents: Any) -> tuple:
+        cts = list(cotangents[0]) if len(cotangents) == 1 and isinstance(out, (tuple, list)) else list(cotangents)
+        if len(cts) != len(outs):
+            raise ValueError(f"vjp_fn: expected {len(outs)} cotangents, got {len(cts)}")
+        for c, o in zip(cts, outs):
+            if np.shape(getattr(c, "data", c)) != o.shape:
+                raise ValueError(
+                    f"vjp_fn: cotangent of shape {np.shape(getattr(c, 'data', c))} for an "
+                    f"output of shape {o.shape}"
+                )
+        cts = [c if isinstance(c, Tensor) else np.asarray(c, dtype=o.dtype) for c, o in zip(cts, outs)]
+        return _reverse(outs, xs, cts, retain=True)
+
+    return out, vjp_fn
+
+
+def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
+    """``(f(*primals), tangent_out)`` by forward mode: tangents pushed through every op's tangent
+    rule in the same pass as the values."""
+    primals = tuple(primals) if isinstance(primals, (tuple, list)) else (primals,)
+    tangents = tuple(tangents) if isinstance(tangents, (tuple, list)) else (tangents,)
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
+    level = new_level()
+    xs = []
+    for p, t in zip(primals, tangents):
+        x = _to_tensor(p, "jvp")
+        tt = _to_tensor(t, "jvp")
+        if tt.shape != x.shape:
+            raise ValueError(f"jvp: tangent of shape {tt.shape} for a primal of shape {x.shape}")
+        if x.dtype.kind != "f":
+            raise TypeError(f"jvp: primals must be floating point, got {x.dtype}")
+        if tt.dtype != x.dtype:
+            tt = tt.astype(x.dtype)
+        xs.append(with_tangent(x, level, tt))
+    out = f(*xs)
+    if isinstance(out, (tuple, list)):
+        pairs = [_split(o, level) for o in out]
+        return type(out)(p for p, _ in pairs), type(out)(t for _, t in pairs)
+    return _split(out, level)
+
+
+def _split(out: Any, level: int) -> tuple[Tensor, Tensor]:
+    if not isinstance(out, Tensor):
+        raise TypeError(f"jvp: f must return Tensors, got {type(out).__name__}")
+    t = visible_tangent(out, level)
+    if t is None:
+        t = Tensor._make(np.zeros_like(out.data))
+    return strip_level(out, level), t
+
+
+# ----------------------------------------------------------------------------- Jacobians
+
+
+def _select(args: tuple, argnums: Any, what: str) -> tuple[tuple[int, ...], bool]:
+    return _argnums(argnums, len(args), what)
+
+
+def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+    """The Jacobian of ``f`` by reverse mode (one vjp per output element), shaped
+    ``out.shape + in.shape``; use it when outputs are fewer than inputs."""
+
+    def wrapped(*args: Any) -> Any:
+        nums, single = _select(args, argnums, "jacrev")
+        args = list(args)
+        xs = []
+        for i in nums:
+            args[i] = _lift(args[i], "jacrev")
+            xs.append(args[i])
+        out = f(*args)
+        if not isinstance(out, Tensor):
+            raise TypeError(f"jacrev: f must return a Tensor, got {type(out).__name__}")
+        rows: list[list[Tensor]] = [[] for _ in xs]
+        for j in range(out.size):
+            seed = np.zeros(out.shape, dtype=out.dtype)
+            seed.reshape(-1)[j] = 1
+            gs = _reverse([out], xs, [seed], retain=True)
+            for k, g in enumerate(gs):
+                rows[k].append(g)
+        jacs = tuple(
+            reshape(stack(r, axis=0), out.shape + x.shape)
+            if r
+            else Tensor._make(np.zeros(out.shape + x.shape, dtype=out.dtype))
+            for r, x in zip(rows, xs)
+        )
+        return jacs[0] if single else jacs
+
+    return wrapped
+
+
+def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+    """The Jacobian of ``f`` by forward mode (one jvp per input element), shaped
+    ``out.shape + in.shape``; use it when inputs are fewer than outputs."""
+
+    def wrapped(*args: Any) -> Any:
+        nums, single = _select(args, argnums, "jacfwd")
+        args = [_to_tensor(a, "jacfwd") if i in nums else a for i, a in enumerate(args)]
+        jacs = []
+        for i in nums:
+            x = args[i]
+            cols = []
+            out_shape: tuple[int, ...] = ()
+            for k in range(x.size):
+                basis = np.zeros(x.shape, dtype=x.dtype)
+                basis.reshape(-1)[k] = 1
+
+                def fi(xi: Tensor, i: int = i) -> Any:
+                    call_args = list(args)
+                    call_args[i] = xi
+                    return f(*call_args)
+
+                out, t = jvp(fi, (x,), (basis,))
+                out_shape = out.shape
+                cols.append(reshape(t, -1))
+            if not cols:
+                out_shape = f(*args).shape
+                jacs.append(Tensor._make(np.zeros(out_shape + x.shape)))
+                continue
+            jac = stack(cols, axis=-1)
+            jacs.append(reshape(jac, out_shape + x.shape))
+        return jacs[0] if single else tuple(jacs)
+
+    return wrapped
+
+
+def hessian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+    """The Hessian of a one-element-output ``f``: forward over reverse (``jacfwd(jacrev(f))``)."""
+    return jacfwd(jacrev(f, argnums), argnums)
+
+
+def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, tuple]:
+    """``(f(*primals), H v)`` for a one-element-output ``f``, forward over reverse: the gradient
+    is computed with tangents ``v`` riding on the primals, so ``H v`` costs one forward and one
+    reverse pass, never the full Hessian."""
+    primals = tuple(primals) if isinstance(primals, (tuple, list)) else (primals,)
+    tangents = tuple(tangents) if isinstance(tangents, (tuple, list)) else (tangents,)
+    if len(primals) != len(tangents):
+        raise ValueError(f"hvp: {len(primals)} primals but {len(tangents)} tangents")
+    argnums = tuple(range(len(primals)))
+    value: list[Any] = []
+
+    def gradient(*xs: Any) -> tuple:
+        v, g = value_and_grad(f, argnums)(*xs)
+        value.append(v)
+        return g
+
+    _, hv = jvp(gradient, primals, tangents)
+    out = value[0]
+    level_free = out if out._fw is None else Tensor._make(out.data)
+    return level_free, tuple(hv)
+
+
+def _unused(_: Op) -> None:  # keeps the Op import for type checkers of node walks
+    return None
