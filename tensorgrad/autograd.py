@@ -21,9 +21,9 @@ __all__ = ["backward", "grad"]
 
 
 def _as_list(x: Any) -> list:
-    if isinstance(x, Tensor):
-        return [x]
-    return list(x)
+    if isinstance(x, (list, tuple)):
+        return list(x)
+    return [x]
 
 
 def _root_delta(out: Tensor, gradient: Any, create_graph: bool, what: str) -> Any:

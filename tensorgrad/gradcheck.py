@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad.grad_mode import no_grad
 from tensorgrad.tensor import Tensor
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
@@ -50,15 +49,14 @@ def numerical_jacobians(
         x = xs[i]
         flat = x.data.reshape(-1)
         cols = []
-        with no_grad():
-            for k in range(flat.size):
-                orig = flat[k]
-                flat[k] = orig + eps
-                plus = _outputs(fn, xs)
-                flat[k] = orig - eps
-                minus = _outputs(fn, xs)
-                flat[k] = orig
-                cols.append([((p - m) / (2 * eps)).reshape(-1) for p, m in zip(plus, minus)])
+        for k in range(flat.size):
+            orig = flat[k]
+            flat[k] = orig + eps
+            plus = _outputs(fn, xs)
+            flat[k] = orig - eps
+            minus = _outputs(fn, xs)
+            flat[k] = orig
+            cols.append([((p - m) / (2 * eps)).reshape(-1) for p, m in zip(plus, minus)])
         n_out = len(_outputs(fn, xs)) if not cols else len(cols[0])
         per_out = []
         for o in range(n_out):

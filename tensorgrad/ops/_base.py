@@ -177,7 +177,7 @@ def _record(op: Op, inputs: tuple, t: Tensor) -> None:
     op.extras = None
     if op.save_output:
         op.out_data = t.data
-        op.versions = (t._version, 0) + tuple(
+        op.versions = ((t._version, 0),) + tuple(
             (x._version, x._version[0]) for x in saved if isinstance(x, Tensor)
         )
     else:

@@ -39,9 +39,11 @@ class Matmul(Op):
         a2 = np.reshape(a, (1, -1)) if a_vec else a
         b2 = np.reshape(b, (-1, 1)) if b_vec else b
         d = delta
-        if a_vec:
+        if a_vec and b_vec:
+            d = np.reshape(d, (1, 1))
+        elif a_vec:
             d = np.expand_dims(d, -2)
-        if b_vec:
+        elif b_vec:
             d = np.expand_dims(d, -1)
         if self.edges[0] is not None:
             da = np.matmul(d, np.swapaxes(b2, -1, -2))
