@@ -356,5 +356,8 @@ def _add(adjoints: dict, owned: set, key: Any, g: Any, fresh: bool = False) -> N
     elif key in owned:
         prev += g
     else:
-        adjoints[key] = prev + g
+        total = prev + g
+        # NOTE: NumPy returns a scalar, not a 0-d array, for 0-d + 0-d; a scalar cannot be
+        # summed into in place, so keep it as an array we own.
+        adjoints[key] = total if type(total) is np.ndarray else np.asarray(total)
         owned.add(key)

@@ -51,10 +51,11 @@ class _Record:
     out_data: np.ndarray
     inputs: tuple
     input_refs: tuple
+    seq: int
 
 
 _TRACE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_TRACE_DEPTH = [0]
+_TRACE_DEPTH = [0, 0]  # nesting depth, ops recorded so far
 _ORIGINAL_RECORD: list = []
 
 
@@ -72,7 +73,8 @@ def _tracing_record(op: Op, inputs: tuple, t: Tensor) -> None:
             except Exception:
                 values.append(None)
             refs.append(None)
-    _TRACE[op] = _Record(weakref.ref(t), t.data, tuple(values), tuple(refs))
+    _TRACE_DEPTH[1] += 1
+    _TRACE[op] = _Record(weakref.ref(t), t.data, tuple(values), tuple(refs), _TRACE_DEPTH[1])
 
 
 @contextmanager
@@ -184,26 +186,38 @@ class _Graph:
             self.edges.append(EdgeInfo(src, dst, None, tuple(positions)))
 
     def order(self) -> list[int]:
-        """Node ids with every node after all of its inputs."""
-        preds: dict[int, list[int]] = {i: [] for i in range(len(self.nodes))}
+        """Node ids in evaluation order: every node after its inputs, inputs left to right.
+
+        A depth-first post-order from the output, taking each op's inputs in argument order,
+        is the order Python evaluated an expression in; when :func:`trace` saw every op, its
+        record of creation order is used instead.
+        """
+        preds: dict[int, list[tuple[int, int]]] = {i: [] for i in range(len(self.nodes))}
         for e in self.edges:
-            preds[e.dst].append(e.src)
+            preds[e.dst].append((min(e.inputs, default=0), e.src))
         done: set[int] = set()
         out: list[int] = []
-        for start in range(len(self.nodes) - 1, -1, -1):
-            if start in done:
+        stack = [(0, False)]
+        while stack:
+            n, expanded = stack.pop()
+            if n in done:
                 continue
-            stack = [(start, False)]
-            while stack:
-                n, expanded = stack.pop()
-                if n in done:
-                    continue
-                if expanded:
-                    done.add(n)
-                    out.append(n)
-                    continue
-                stack.append((n, True))
-                stack.extend((p, False) for p in preds[n] if p not in done)
+            if expanded:
+                done.add(n)
+                out.append(n)
+                continue
+            stack.append((n, True))
+            stack.extend((p, False) for _, p in sorted(preds[n], reverse=True) if p not in done)
+        seqs = {}
+        for n in out:
+            if self.nodes[n].kind == "op":
+                rec = _TRACE.get(self.keys[n])
+                if rec is None:
+                    return out
+                seqs[n] = rec.seq
+        slots = [i for i, n in enumerate(out) if n in seqs]
+        for i, n in zip(slots, sorted(seqs, key=seqs.__getitem__), strict=True):
+            out[i] = n
         return out
 
 
@@ -225,15 +239,20 @@ def _traced_tensor(node: Op) -> Tensor | None:
     return rec.out_ref() if rec is not None else None
 
 
-def _saved_input(node: Op, pos: int) -> np.ndarray | None:
-    """The value of input ``pos`` if the op saved it for backward and has not released it."""
+def _saved_object(node: Op, pos: int) -> Any:
+    """Input ``pos`` as the op saved it for backward (None if not saved or released)."""
     if getattr(node, "released", True) or pos not in node.save_inputs:
         return None
     saved = getattr(node, "saved", ())
     k = node.save_inputs.index(pos)
-    if k >= len(saved):
+    return saved[k] if k < len(saved) else None
+
+
+def _saved_input(node: Op, pos: int) -> np.ndarray | None:
+    """The value of input ``pos`` if the op saved it for backward and has not released it."""
+    x = _saved_object(node, pos)
+    if x is None:
         return None
-    x = saved[k]
     return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
@@ -254,6 +273,9 @@ def _fill_values(g: _Graph) -> None:
                 info.label = (t.name if t is not None else None) or ""
                 value, info.value_source = rec.inputs[pos], "trace"
             if value is None:
+                saved = _saved_object(op, pos)
+                if isinstance(saved, Tensor):
+                    info.label = saved.name or ""
                 value = _saved_input(op, pos)
                 info.value_source = "saved" if value is not None else None
             info.value = value
@@ -448,6 +470,7 @@ def _kept_grads(g: _Graph) -> list[tuple[Tensor, Any]]:
             t = _retained(key)
             if t is not None:
                 kept.append((t, t._grad))
+                t._grad = None  # grad() accumulates into it in place; keep the original apart
     return kept
 
 
@@ -695,7 +718,7 @@ class _Layout:
             for r in range(rank[e.src] + 1, rank[e.dst]):
                 v = len(rank)
                 rank.append(r)
-                self.w.append(len(text) * _CHAR_W * 0.9 + 6 if text and len(chain) == 1 else 0.0)
+                self.w.append(_label_w(text) if text and len(chain) == 1 else 0.0)
                 self.h.append(_LINE_H if text and len(chain) == 1 else 4.0)
                 vpreds.append([chain[-1]])
                 vsuccs.append([])
@@ -727,7 +750,7 @@ class _Layout:
         gaps = [0.0] * len(layers)  # room for labels of one-layer edges after each layer
         for chain, text in zip(chains, d._edge_labels, strict=True):
             if text and len(chain) == 2:
-                gaps[rank[chain[0]]] = max(gaps[rank[chain[0]]], len(text) * _CHAR_W * 0.9)
+                gaps[rank[chain[0]]] = max(gaps[rank[chain[0]]], _label_w(text))
         heights = [sum(self.h[v] for v in layer) + _V_GAP * (len(layer) - 1) for layer in layers]
         total_h = max(heights, default=0.0)
         self.x = [0.0] * total
@@ -758,8 +781,8 @@ class _Layout:
                 where = None
             elif at is not None:
                 where = (self.x[at] + self.w[at] / 2, self.y[at] + self.h[at] / 2)
-            else:
-                where = _bezier_mid(segments[0])
+            else:  # near the head, where edges fanning out of one node have spread apart
+                where = _bezier_at_x(segments[0], pts[-1][0] - 8 - _label_w(text) / 2)
             self.curves.append((segments, where, text))
 
 
@@ -781,9 +804,27 @@ def _topo(n: int, preds: list[list[int]]) -> list[int]:
     return out
 
 
-def _bezier_mid(c: tuple) -> tuple[float, float]:
+def _label_w(text: str) -> float:
+    return len(text) * _CHAR_W * 0.9 + 6
+
+
+def _bezier(c: tuple, t: float) -> tuple[float, float]:
     (x0, y0), (x1, y1), (x2, y2), (x3, y3) = c
-    return ((x0 + 3 * x1 + 3 * x2 + x3) / 8, (y0 + 3 * y1 + 3 * y2 + y3) / 8)
+    u = 1 - t
+    a, b, k, d = u**3, 3 * u * u * t, 3 * u * t * t, t**3
+    return (a * x0 + b * x1 + k * x2 + d * x3, a * y0 + b * y1 + k * y2 + d * y3)
+
+
+def _bezier_at_x(c: tuple, x: float) -> tuple[float, float]:
+    """The point of a left-to-right Bezier segment at abscissa ``x`` (bisection on t)."""
+    lo, hi = 0.0, 1.0
+    for _ in range(30):
+        mid = (lo + hi) / 2
+        if _bezier(c, mid)[0] < x:
+            lo = mid
+        else:
+            hi = mid
+    return _bezier(c, lo)
 
 
 def _svg(lay: _Layout) -> str:
@@ -809,7 +850,7 @@ def _svg(lay: _Layout) -> str:
     for _, where, text in lay.curves:
         if where is not None:
             mx, my = where
-            w = len(text) * _CHAR_W * 0.9 + 6
+            w = _label_w(text)
             out.append(
                 f'<rect x="{mx - w / 2:.1f}" y="{my - 8:.1f}" width="{w:.1f}" height="15" '
                 'fill="white" fill-opacity="0.9"/>'
@@ -820,7 +861,7 @@ def _svg(lay: _Layout) -> str:
             )
     for v, info in enumerate(d.nodes):
         x, y, w, h = lay.x[v], lay.y[v], lay.w[v], lay.h[v]
-        radius = h / 2 if info.kind == "leaf" else 6
+        radius = min(h / 2, 14.0) if info.kind == "leaf" else 6
         dash = ' stroke-dasharray="4,3"' if info.kind == "const" else ""
         out.append(f'<g class="node {info.kind}"><title>{esc(info.label)}</title>')
         out.append(

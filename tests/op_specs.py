@@ -81,7 +81,7 @@ def draw_array(data: Any, shape: tuple[int, ...], low: float, high: float) -> np
     """A float64 array of ``shape`` with values in [low, high] (well away from subnormals)."""
     seed = data.draw(st.integers(0, 2**32 - 1), label="seed")
     rng = np.random.default_rng(seed)
-    return rng.uniform(low, high, size=shape)
+    return np.asarray(rng.uniform(low, high, size=shape), dtype=np.float64)
 
 
 def draw_shape(data: Any, min_dims: int = 0, max_dims: int = 3, max_side: int = 4) -> tuple:
@@ -121,3 +121,436 @@ REGISTRY: list[OpSpec] = []
 
 def register(*specs: OpSpec) -> None:
     REGISTRY.extend(specs)
+
+
+# ============================================================================= the core ops
+
+import tensorgrad as tg  # noqa: E402
+
+
+def _positive(low: float = 0.2, high: float = 2.0) -> dict[int, tuple[float, float]]:
+    return {0: (low, high)}
+
+
+def _distinct(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """No two entries within 1e-3 (ties are tested exactly elsewhere)."""
+    x = np.sort(np.asarray(args[0]).reshape(-1))
+    return x.size < 2 or bool(np.min(np.diff(x)) > 1e-3)
+
+
+def _apart(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    a, b = np.broadcast_arrays(args[0], args[1])
+    return bool(np.all(np.abs(a - b) > 1e-3))
+
+
+def _not_near(*points: float) -> Callable[[list[Any], dict[str, Any]], bool]:
+    def valid(args: list[Any], kwargs: dict[str, Any]) -> bool:
+        x = np.asarray(args[0])
+        return all(bool(np.all(np.abs(x - p) > 1e-3)) for p in points)
+
+    return valid
+
+
+UNARY = {
+    "exp": {},
+    "expm1": {},
+    "log": {"domains": _positive()},
+    "log1p": {"domains": {0: (-0.8, 2.0)}},
+    "sqrt": {"domains": _positive()},
+    "square": {},
+    "reciprocal": {"domains": _positive(0.3)},
+    "sin": {},
+    "cos": {},
+    "tan": {"domains": {0: (-1.2, 1.2)}},
+    "arcsin": {"domains": {0: (-0.9, 0.9)}},
+    "arccos": {"domains": {0: (-0.9, 0.9)}},
+    "arctan": {},
+    "tanh": {},
+    "sinh": {},
+    "cosh": {},
+    "sigmoid": {"low": -6.0, "high": 6.0},
+    "softplus": {"low": -6.0, "high": 6.0},
+    "relu": {"valid": _not_near(0.0)},
+    "abs": {"valid": _not_near(0.0)},
+    "sign": {"valid": _not_near(0.0)},
+    "erf": {"low": -4.0, "high": 4.0},
+    "negative": {},
+    "flatten": {},
+}
+for _name, _extra in UNARY.items():
+    register(OpSpec(_name, getattr(tg, _name), **_extra))
+
+register(
+    OpSpec("gelu", tg.gelu, low=-4, high=4,
+           kwargs=lambda d, s: {"approximate": d.draw(st.sampled_from(["none", "tanh"]))}),
+    OpSpec("add", tg.add, arity=2),
+    OpSpec("subtract", tg.subtract, arity=2),
+    OpSpec("multiply", tg.multiply, arity=2),
+    OpSpec("divide", tg.divide, arity=2, domains={1: (0.4, 2.0)}),
+    OpSpec("power", tg.power, arity=2, domains={0: (0.3, 2.0), 1: (-2.0, 2.0)}),
+    OpSpec("maximum", tg.maximum, arity=2, valid=_apart),
+    OpSpec("minimum", tg.minimum, arity=2, valid=_apart),
+    OpSpec("clip", tg.clip, kwargs=lambda d, s: {"a_min": -0.5, "a_max": 0.7},
+           valid=_not_near(-0.5, 0.7)),
+    OpSpec("astype", tg.astype, kwargs=lambda d, s: {"dtype": np.float64}),
+    OpSpec("alias", tg.ops.alias),
+)
+
+
+def _where_sample(data: Any) -> Sample:
+    shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=3, max_dims=3, max_side=4))
+    c, a, b = shapes.input_shapes
+    cond = draw_array(data, c, 0, 1) > 0.5
+    return [cond, draw_array(data, a, -2, 2), draw_array(data, b, -2, 2)], {}
+
+
+register(OpSpec("where", tg.where, sample=_where_sample, wrt=(1, 2)))
+
+# ----------------------------------------------------------------------------- reductions
+
+
+def _var_kwargs(data: Any, shapes: list[tuple[int, ...]]) -> dict:
+    kw = axis_kwargs(data, shapes)
+    axes = tg._shapes.normalize_axis(kw["axis"], len(shapes[0]))
+    n = int(np.prod([shapes[0][a] for a in axes])) if axes else 1
+    kw["ddof"] = data.draw(st.integers(0, 1)) if n > 1 else 0
+    return kw
+
+
+def _spread(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    v = np.var(args[0], axis=kwargs.get("axis"), ddof=kwargs.get("ddof", 0))
+    return bool(np.all(v > 1e-3))
+
+
+def _norm_positive(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    n = np.sqrt(np.sum(np.asarray(args[0]) ** 2, axis=kwargs.get("axis")))
+    return bool(np.all(n > 1e-3))
+
+
+register(
+    OpSpec("sum", tg.sum, kwargs=axis_kwargs),
+    OpSpec("mean", tg.mean, kwargs=axis_kwargs),
+    OpSpec("prod", tg.prod, kwargs=axis_kwargs),
+    OpSpec("max", tg.max, kwargs=axis_kwargs, valid=_distinct),
+    OpSpec("min", tg.min, kwargs=axis_kwargs, valid=_distinct),
+    OpSpec("var", tg.var, kwargs=_var_kwargs),
+    OpSpec("std", tg.std, kwargs=_var_kwargs, valid=_spread),
+    OpSpec("logsumexp", tg.logsumexp, kwargs=axis_kwargs, low=-5, high=5),
+    OpSpec("norm", tg.norm, kwargs=axis_kwargs, valid=_norm_positive),
+    OpSpec(
+        "cumsum",
+        tg.cumsum,
+        kwargs=lambda d, s: {
+            "axis": d.draw(st.none() | st.integers(-len(s[0]), len(s[0]) - 1))
+            if s[0]
+            else None
+        },
+    ),
+)
+
+# ----------------------------------------------------------------------------- shape
+
+
+def _one(data: Any, min_dims: int = 0) -> tuple[np.ndarray, tuple[int, ...]]:
+    shape = draw_shape(data, min_dims=min_dims)
+    return draw_array(data, shape, -2, 2), shape
+
+
+def _reshape_sample(data: Any) -> Sample:
+    x, shape = _one(data)
+    new = data.draw(st.sampled_from([(-1,), shape[::-1], (1,) + shape, (x.size, 1)]))
+    return [x], {"shape": new}
+
+
+def _transpose_sample(data: Any) -> Sample:
+    x, shape = _one(data)
+    axes = data.draw(st.permutations(range(len(shape))) | st.none())
+    return [x], {"axes": None if axes is None else tuple(axes)}
+
+
+def _axis_pair_sample(data: Any) -> Sample:
+    x, shape = _one(data, 1)
+    n = len(shape)
+    a, b = data.draw(st.integers(-n, n - 1)), data.draw(st.integers(-n, n - 1))
+    return [x], {"a": a, "b": b}
+
+
+def _expand_sample(data: Any) -> Sample:
+    x, shape = _one(data)
+    return [x], {"axis": data.draw(st.integers(-len(shape) - 1, len(shape)))}
+
+
+def _squeeze_sample(data: Any) -> Sample:
+    x, shape = _one(data)
+    ones = [i for i, n in enumerate(shape) if n == 1]
+    axis = data.draw(st.none() | st.sampled_from(ones)) if ones else None
+    return [x], {"axis": axis}
+
+
+def _broadcast_sample(data: Any) -> Sample:
+    x, shape = _one(data)
+    target = (2,) + tuple(3 if n == 1 else n for n in shape)
+    return [x], {"shape": target}
+
+
+def _join_sample(data: Any) -> Sample:
+    shape = draw_shape(data, min_dims=1)
+    axis = data.draw(st.integers(0, len(shape) - 1))
+    k = data.draw(st.integers(1, 3))
+    arrays = []
+    for _ in range(k):
+        s = list(shape)
+        s[axis] = data.draw(st.integers(1, 3))
+        arrays.append(draw_array(data, tuple(s), -2, 2))
+    return arrays, {"axis": axis}
+
+
+def _stack_sample(data: Any) -> Sample:
+    shape = draw_shape(data)
+    k = data.draw(st.integers(1, 3))
+    arrays = [draw_array(data, shape, -2, 2) for _ in range(k)]
+    return arrays, {"axis": data.draw(st.integers(-len(shape) - 1, len(shape)))}
+
+
+def _split_sample(data: Any) -> Sample:
+    x, shape = _one(data, 1)
+    axis = data.draw(st.integers(0, len(shape) - 1))
+    n = shape[axis]
+    how = data.draw(
+        st.sampled_from([d for d in range(1, n + 1) if n % d == 0])
+        | st.lists(st.integers(0, n), max_size=3).map(sorted)
+    )
+    return [x], {"how": how, "axis": axis}
+
+
+def _split(x: Any, how: Any, axis: int) -> Any:
+    pieces = tg.split(x, how, axis)
+    return tg.concatenate([p * (i + 1.0) for i, p in enumerate(pieces)], axis=axis)
+
+
+def _pad_sample(data: Any) -> Sample:
+    x, shape = _one(data)
+    widths = [(data.draw(st.integers(0, 2)), data.draw(st.integers(0, 2))) for _ in shape]
+    return [x], {"pad_width": widths, "constant_values": data.draw(st.sampled_from([0.0, 1.5]))}
+
+
+def _flip_sample(data: Any) -> Sample:
+    x, shape = _one(data)
+    return [x], axis_kwargs(data, [shape], keepdims=False)
+
+
+def _tile_sample(data: Any) -> Sample:
+    x, shape = _one(data)
+    reps = tuple(data.draw(st.lists(st.integers(1, 3), min_size=1, max_size=len(shape) + 1)))
+    return [x], {"reps": reps}
+
+
+def _repeat_sample(data: Any) -> Sample:
+    x, shape = _one(data)
+    if shape and data.draw(st.booleans()):
+        axis = data.draw(st.integers(0, len(shape) - 1))
+        reps = data.draw(
+            st.integers(0, 3) | st.lists(st.integers(0, 3), min_size=shape[axis], max_size=shape[axis]).map(np.array)
+        )
+        return [x], {"repeats": reps, "axis": axis}
+    return [x], {"repeats": data.draw(st.integers(0, 3)), "axis": None}
+
+
+register(
+    OpSpec("reshape", lambda x, shape: tg.reshape(x, shape), sample=_reshape_sample),
+    OpSpec("transpose", tg.transpose, sample=_transpose_sample),
+    OpSpec("swapaxes", lambda x, a, b: tg.swapaxes(x, a, b), sample=_axis_pair_sample),
+    OpSpec("moveaxis", lambda x, a, b: tg.moveaxis(x, a, b), sample=_axis_pair_sample),
+    OpSpec("expand_dims", tg.expand_dims, sample=_expand_sample),
+    OpSpec("squeeze", tg.squeeze, sample=_squeeze_sample),
+    OpSpec("broadcast_to", tg.broadcast_to, sample=_broadcast_sample),
+    OpSpec("concatenate", lambda *xs, axis: tg.concatenate(xs, axis), sample=_join_sample),
+    OpSpec("stack", lambda *xs, axis: tg.stack(xs, axis), sample=_stack_sample),
+    OpSpec("split", _split, sample=_split_sample),
+    OpSpec("pad", tg.pad, sample=_pad_sample),
+    OpSpec("flip", tg.flip, sample=_flip_sample),
+    OpSpec("tile", tg.tile, sample=_tile_sample),
+    OpSpec("repeat", tg.repeat, sample=_repeat_sample),
+)
+
+# ----------------------------------------------------------------------------- indexing
+
+
+def _index_sample(data: Any) -> Sample:
+    x, shape = _one(data, 1)
+    kind = data.draw(st.sampled_from(["basic", "int", "bool", "mixed"]))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
+    if kind == "basic":
+        index = data.draw(hnp.basic_indices(shape, allow_newaxis=True))
+    elif kind == "int":
+        index = rng.integers(-shape[0], shape[0], size=data.draw(st.integers(0, 6)))
+    elif kind == "bool":
+        index = rng.random(shape) > 0.5
+    else:
+        index = (slice(None), rng.integers(0, shape[1], size=4)) if len(shape) > 1 else (
+            rng.integers(0, shape[0], size=(2, 2)),
+        )
+    return [x], {"index": index}
+
+
+def _take_sample(data: Any) -> Sample:
+    x, shape = _one(data, 1)
+    axis = data.draw(st.none() | st.integers(0, len(shape) - 1))
+    n = x.size if axis is None else shape[axis]
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
+    return [x], {"indices": rng.integers(0, n, size=5), "axis": axis}
+
+
+register(
+    OpSpec("getitem", lambda x, index: tg.getitem(x, index), sample=_index_sample),
+    OpSpec("take", tg.take, sample=_take_sample),
+)
+
+# ----------------------------------------------------------------------------- linalg
+
+
+def _matmul_sample(data: Any) -> Sample:
+    n, k, m = (data.draw(st.integers(1, 4)) for _ in range(3))
+    case = data.draw(st.sampled_from(["mm", "mv", "vm", "vv", "batched"]))
+    shapes = {
+        "mm": ((n, k), (k, m)),
+        "mv": ((n, k), (k,)),
+        "vm": ((k,), (k, m)),
+        "vv": ((k,), (k,)),
+        "batched": ((2, 1, n, k), (3, k, m)),
+    }[case]
+    return [draw_array(data, s, -2, 2) for s in shapes], {}
+
+
+def _dot_sample(data: Any) -> Sample:
+    k = data.draw(st.integers(1, 3))
+    case = data.draw(st.sampled_from(["scalar", "vv", "mm", "nd"]))
+    shapes = {
+        "scalar": ((), (2, k)),
+        "vv": ((k,), (k,)),
+        "mm": ((2, k), (k, 3)),
+        "nd": ((2, 2, k), (3, k, 2)),
+    }[case]
+    return [draw_array(data, s, -2, 2) for s in shapes], {}
+
+
+def _outer_sample(data: Any) -> Sample:
+    return [draw_array(data, draw_shape(data, max_dims=2), -2, 2) for _ in range(2)], {}
+
+
+def _tensordot_sample(data: Any) -> Sample:
+    case = data.draw(st.sampled_from(["int", "pairs"]))
+    if case == "int":
+        return [draw_array(data, (2, 3, 4), -2, 2), draw_array(data, (3, 4, 2), -2, 2)], {
+            "axes": 2
+        }
+    return [draw_array(data, (2, 3, 4), -2, 2), draw_array(data, (4, 2, 3), -2, 2)], {
+        "axes": ([1, 2], [2, 0])
+    }
+
+
+EINSUMS = {
+    "ij,jk->ik": ((2, 3), (3, 4)),
+    "i,i->": ((3,), (3,)),
+    "ii->i": ((3, 3),),
+    "ii": ((3, 3),),
+    "ij->": ((2, 3),),
+    "bij,bjk->bik": ((2, 2, 3), (2, 3, 2)),
+    "...ij->...ji": ((2, 3, 4),),
+    "ij,jk": ((2, 3), (3, 2)),
+    "ij,jk,kl->il": ((2, 3), (3, 2), (2, 2)),
+    "iij,j->ij": ((2, 2, 3), (3,)),
+    "i,j->ij": ((2,), (3,)),
+}
+
+
+def _einsum_sample(data: Any) -> Sample:
+    spec = data.draw(st.sampled_from(sorted(EINSUMS)))
+    return [draw_array(data, s, -2, 2) for s in EINSUMS[spec]], {"subscripts": spec}
+
+
+register(
+    OpSpec("matmul", tg.matmul, sample=_matmul_sample),
+    OpSpec("dot", tg.dot, sample=_dot_sample),
+    OpSpec("outer", tg.outer, sample=_outer_sample),
+    OpSpec("tensordot", tg.tensordot, sample=_tensordot_sample),
+    OpSpec("einsum", lambda *xs, subscripts: tg.einsum(subscripts, *xs), sample=_einsum_sample),
+)
+
+# ----------------------------------------------------------------------------- softmax, losses
+
+
+def _softmax_kwargs(data: Any, shapes: list[tuple[int, ...]]) -> dict:
+    n = len(shapes[0])
+    return {"axis": data.draw(st.integers(-n, n - 1))} if n else {}
+
+
+def _classification_sample(data: Any) -> Sample:
+    n, c = data.draw(st.integers(1, 4)), data.draw(st.integers(2, 4))
+    extra = data.draw(st.sampled_from([(), (2,)]))
+    logits = draw_array(data, (n, c) + extra, -3, 3)
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
+    kwargs: dict[str, Any] = {"reduction": data.draw(st.sampled_from(["mean", "sum", "none"]))}
+    if data.draw(st.booleans()):
+        kwargs["weight"] = rng.uniform(0.5, 2.0, size=c)
+    if data.draw(st.booleans()):
+        target = rng.uniform(0, 1, size=logits.shape)
+        target = target / target.sum(axis=1, keepdims=True)
+    else:
+        target = rng.integers(0, c, size=(n,) + extra)
+        if data.draw(st.booleans()) and target.size > 1:
+            target.reshape(-1)[0] = -100
+            kwargs["ignore_index"] = -100
+            target.reshape(-1)[-1] = 0
+    if data.draw(st.booleans()):
+        kwargs["label_smoothing"] = 0.1
+    return [logits, target], kwargs
+
+
+def _nll_sample(data: Any) -> Sample:
+    args, kwargs = _classification_sample(data)
+    logits, target = args
+    if target.dtype.kind == "f":
+        target = np.argmax(target, axis=1)
+    kwargs.pop("label_smoothing", None)
+    return [logits, target], kwargs
+
+
+def _pair_same_shape(data: Any, low: float = -2, high: float = 2) -> list[np.ndarray]:
+    shape = draw_shape(data)
+    return [draw_array(data, shape, -2, 2), draw_array(data, shape, low, high)]
+
+
+def _bce_sample(data: Any) -> Sample:
+    x, t = _pair_same_shape(data, 0, 1)
+    kwargs: dict[str, Any] = {"reduction": data.draw(st.sampled_from(["mean", "sum", "none"]))}
+    if data.draw(st.booleans()):
+        kwargs["pos_weight"] = 2.0
+    return [x, t], kwargs
+
+
+register(
+    OpSpec("softmax", tg.softmax, kwargs=_softmax_kwargs),
+    OpSpec("log_softmax", tg.log_softmax, kwargs=_softmax_kwargs),
+    OpSpec("cross_entropy", tg.cross_entropy, sample=_classification_sample, wrt=(0,)),
+    OpSpec("nll_loss", tg.nll_loss, sample=_nll_sample, wrt=(0,)),
+    OpSpec(
+        "mse_loss",
+        tg.mse_loss,
+        sample=lambda d: (
+            _pair_same_shape(d),
+            {"reduction": d.draw(st.sampled_from(["mean", "sum", "none"]))},
+        ),
+    ),
+    OpSpec("binary_cross_entropy_with_logits", tg.binary_cross_entropy_with_logits,
+           sample=_bce_sample),
+)
+
+# Names that are public and carry no gradient by design.
+NO_SPEC_NEEDED = set(tg.ops.NO_GRADIENT)
+
+try:  # the neural-network ops register their own specs
+    from tests import nn_op_specs  # noqa: E402, F401
+except ImportError as exc:  # pragma: no cover - only while tg.nn is being built
+    if "nn_op_specs" not in str(exc):
+        raise

@@ -39,7 +39,7 @@ def assign(target: Any, value: Any) -> None:
 def assign_all(pairs: Iterable[tuple[Any, Any]]) -> None:
     """Check every ``(target, value)`` pair first, then write them all: all or nothing."""
     checked = [(t, check(t, v)) for t, v in pairs]
-    for t, v in checked:
+    for t, _ in checked:
         if not _array(t).flags.writeable:
             raise ValueError(f"cannot write into a read-only array of shape {_array(t).shape}")
     for t, v in checked:

@@ -298,7 +298,9 @@ class Module:
                     targets[base + name] = b
         return targets
 
-    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
+    def load_state_dict(
+        self, state_dict: Mapping[str, Any], strict: bool = True
+    ) -> IncompatibleKeys:
         """Copy ``state_dict`` into this module's parameters and buffers, in place.
 
         Every key, shape and dtype is checked first; on any mismatch a ``ValueError`` lists all

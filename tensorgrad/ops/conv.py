@@ -360,8 +360,13 @@ def max_pool2d(
     )
     dil = _pair(dilation, "dilation", "max_pool2d", 1)
     h, w = _shape(input)[2:]
-    if min(_out_size(h, kernel[0], stride_[0], pad[0], dil[0]),
-           _out_size(w, kernel[1], stride_[1], pad[1], dil[1])) < 1:  # fmt: skip
+    if (
+        min(
+            _out_size(h, kernel[0], stride_[0], pad[0], dil[0]),
+            _out_size(w, kernel[1], stride_[1], pad[1], dil[1]),
+        )
+        < 1
+    ):
         raise ValueError(f"max_pool2d: kernel {kernel} is larger than the input {(h, w)}")
     op = MaxPool2d(kernel=kernel, stride=stride_, padding=pad, dilation=dil)
     from tensorgrad.ops._base import apply

@@ -86,19 +86,11 @@ class Dropout(Op):
         adjoints[0] = delta * self.mask
 
 
-_FALLBACK_RNG: list[np.random.Generator] = []
-
-
 def default_generator() -> np.random.Generator:
-    """The generator seeded by ``tg.manual_seed`` (a private one if the core has none)."""
-    try:
-        from tensorgrad import random as _random  # the core's seeded generator, if present
+    """The generator that ``tg.manual_seed`` seeds."""
+    from tensorgrad.factories import default_rng
 
-        return _random.default_generator()
-    except (ImportError, AttributeError):
-        if not _FALLBACK_RNG:
-            _FALLBACK_RNG.append(np.random.default_rng())
-        return _FALLBACK_RNG[0]
+    return default_rng()
 
 
 def as_generator(rng: Any, op: str = "rng") -> np.random.Generator:

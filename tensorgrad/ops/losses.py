@@ -32,6 +32,14 @@ def _data(x: Any) -> np.ndarray:
     return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
+def _const(x: Any, like: Any) -> Any:
+    """A constant (not a Tensor) in the input's floating dtype, so float32 stays float32."""
+    if x is None or isinstance(x, Tensor):
+        return x
+    dtype = _data(like).dtype
+    return np.asarray(x, dtype=dtype if dtype.kind == "f" else None)
+
+
 def _shifted(x, axis):
     m = np.max(x, axis=axis, keepdims=True)
     return x - np.where(np.isfinite(m), m, 0)
@@ -206,7 +214,9 @@ def cross_entropy(
     c = x.shape[class_axis]
     logp = log_softmax(input, axis=class_axis)
     y = _data(target)
-    w = None if weight is None else weight
+    w = _const(weight, input)
+    if y.dtype.kind == "f":
+        target = _const(target, input)
     wshape = [1] * x.ndim
     wshape[class_axis] = c
     if y.dtype.kind == "f":
@@ -274,6 +284,7 @@ def binary_cross_entropy_with_logits(
     from tensorgrad.ops.elementwise import softplus
 
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    target, weight, pos_weight = (_const(v, input) for v in (target, weight, pos_weight))
     sa, sb = _data(input).shape, _data(target).shape
     if sa != sb:
         raise ValueError(

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad.ops._base import Op, call
+from tensorgrad.ops._base import Op
 from tensorgrad.tensor import Tensor
 
 __all__ = ["layer_norm", "batch_norm"]

@@ -392,6 +392,8 @@ class Pad(Op):
         self.value = value
 
     def forward(self, x):
+        if not self.pad_width:
+            return np.array(x, copy=True)
         return np.pad(x, self.pad_width, mode="constant", constant_values=self.value)
 
     def generate_adjoints(self, adjoints, delta):
@@ -400,7 +402,7 @@ class Pad(Op):
 
     def jvp(self, tangents):
         # NOTE: the padding constant has zero tangent, so the tangent is padded with zeros.
-        return np.pad(tangents[0], self.pad_width, mode="constant", constant_values=0)
+        return Pad.apply(tangents[0], pad_width=self.pad_width, value=0)
 
 
 def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: float = 0) -> Tensor:
@@ -409,7 +411,9 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: float =
         raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
     ndim = _data(x).ndim
     try:
-        widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (ndim, 2))
+        widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64).reshape(-1, 2)
+                                 if np.size(pad_width) else np.zeros((ndim, 2), np.int64),
+                                 (ndim, 2))
     except ValueError:
         raise ValueError(f"pad: pad_width {pad_width!r} does not fit {ndim} axes") from None
     if np.any(widths < 0):

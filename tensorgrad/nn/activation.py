@@ -1,0 +1,154 @@
+"""Activation and loss modules: thin wrappers over ``tg.nn.functional``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tensorgrad.nn import functional as F
+from tensorgrad.nn.module import Module
+from tensorgrad.tensor import Tensor
+
+__all__ = [
+    "ReLU",
+    "Tanh",
+    "Sigmoid",
+    "GELU",
+    "Softmax",
+    "LogSoftmax",
+    "CrossEntropyLoss",
+    "MSELoss",
+    "BCEWithLogitsLoss",
+]
+
+
+class ReLU(Module):
+    """max(x, 0)"""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.relu(x)
+
+
+class Tanh(Module):
+    """tanh(x)"""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.tanh(x)
+
+
+class Sigmoid(Module):
+    """1 / (1 + exp(-x))"""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.sigmoid(x)
+
+
+class GELU(Module):
+    """x * Phi(x), or its tanh approximation with ``approximate='tanh'``"""
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, x: Any) -> Tensor:
+        return F.gelu(x, approximate=self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class Softmax(Module):
+    """softmax along ``dim`` (default: the last axis)"""
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: Any) -> Tensor:
+        return F.softmax(x, dim=self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Softmax):
+    """log of softmax along ``dim`` (default: the last axis), computed stably"""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.log_softmax(x, dim=self.dim)
+
+
+def _reduction(reduction: str, name: str) -> str:
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    return reduction
+
+
+class CrossEntropyLoss(Module):
+    """Cross entropy of logits (N, C) or (N, C, ...) against class indices or probabilities,
+    as ``torch.nn.CrossEntropyLoss`` (``weight``, ``ignore_index``, ``label_smoothing``)."""
+
+    def __init__(
+        self,
+        weight: Any = None,
+        ignore_index: int = -100,
+        reduction: str = "mean",
+        label_smoothing: float = 0.0,
+    ) -> None:
+        super().__init__()
+        if weight is not None:
+            self.register_buffer("weight", weight if isinstance(weight, Tensor) else Tensor(weight))
+        else:
+            self.weight = None
+        self.ignore_index = ignore_index
+        self.reduction = _reduction(reduction, "CrossEntropyLoss")
+        self.label_smoothing = label_smoothing
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.cross_entropy(
+            input,
+            target,
+            weight=self.weight,
+            ignore_index=self.ignore_index,
+            reduction=self.reduction,
+            label_smoothing=self.label_smoothing,
+        )
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}"
+
+
+class MSELoss(Module):
+    """Mean squared error over all elements (``reduction`` as torch)."""
+
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__()
+        self.reduction = _reduction(reduction, "MSELoss")
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.mse_loss(input, target, reduction=self.reduction)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}"
+
+
+class BCEWithLogitsLoss(Module):
+    """Binary cross entropy on logits, computed stably, as ``torch.nn.BCEWithLogitsLoss``."""
+
+    def __init__(self, weight: Any = None, reduction: str = "mean", pos_weight: Any = None) -> None:
+        super().__init__()
+        self.weight = weight
+        self.pos_weight = pos_weight
+        self.reduction = _reduction(reduction, "BCEWithLogitsLoss")
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        kwargs: dict[str, Any] = {"reduction": self.reduction}
+        if self.weight is not None:
+            kwargs["weight"] = self.weight
+        if self.pos_weight is not None:
+            kwargs["pos_weight"] = self.pos_weight
+        return F.binary_cross_entropy_with_logits(input, target, **kwargs)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}"

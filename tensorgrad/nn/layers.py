@@ -1,0 +1,496 @@
+"""Layers with parameters or modes: Linear, Conv2d, pools, Flatten, Dropout, batch and layer
+norm, Embedding, Identity.
+
+Parameters default to float32 (``dtype=``) and are initialised as PyTorch does (``Linear`` and
+``Conv2d``: kaiming-uniform weights with a = sqrt(5), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
+and the same bound for the bias). ``rng=`` (a Generator or seed) makes the initialisation
+reproducible; by default it draws from the generator of ``tg.manual_seed``. A wrong input shape
+raises ``ValueError`` naming the layer, what it expected and what it got.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from tensorgrad.nn import functional as F
+from tensorgrad.nn import init
+from tensorgrad.nn.module import Module, Parameter
+from tensorgrad.ops.layers import as_generator
+from tensorgrad.tensor import Tensor
+
+__all__ = [
+    "Identity",
+    "Linear",
+    "Conv2d",
+    "MaxPool2d",
+    "AvgPool2d",
+    "Flatten",
+    "Dropout",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "LayerNorm",
+    "Embedding",
+]
+
+
+def _float_dtype(dtype: Any, layer: str) -> np.dtype:
+    d = np.dtype(dtype)
+    if d.kind != "f":
+        raise TypeError(f"{layer}: dtype must be a floating dtype, got {d}")
+    return d
+
+
+def _empty(shape: tuple[int, ...], dtype: np.dtype) -> Parameter:
+    return Parameter(np.zeros(shape, dtype=dtype))
+
+
+def _positive(value: Any, name: str, layer: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{layer}: {name} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def _as_tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+class Identity(Module):
+    """Returns its input unchanged (a placeholder layer)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def forward(self, x: Any) -> Any:
+        return x
+
+
+class Linear(Module):
+    """y = x @ weight.T + bias, weight (out_features, in_features), as ``torch.nn.Linear``."""
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        dtype: Any = np.float32,
+        rng: Any = None,
+    ) -> None:
+        super().__init__()
+        self.in_features = _positive(in_features, "in_features", "Linear")
+        self.out_features = _positive(out_features, "out_features", "Linear")
+        d = _float_dtype(dtype, "Linear")
+        self.weight = _empty((self.out_features, self.in_features), d)
+        if bias:
+            self.bias = _empty((self.out_features,), d)
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters(rng)
+
+    def reset_parameters(self, rng: Any = None) -> None:
+        """PyTorch's default: U(-1/sqrt(in), 1/sqrt(in)) for weight and bias."""
+        gen = as_generator(rng, "Linear")
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5), rng=gen)
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features)
+            init.uniform_(self.bias, -bound, bound, rng=gen)
+
+    def forward(self, x: Any) -> Tensor:
+        shape = np.shape(x.data if isinstance(x, Tensor) else x)
+        if len(shape) < 1 or shape[-1] != self.in_features:
+            raise ValueError(
+                f"{self!r}: expected input of shape (..., {self.in_features}), got {tuple(shape)}"
+            )
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
+
+
+class Conv2d(Module):
+    """2-D convolution over (N, C, H, W) (or unbatched (C, H, W)), as ``torch.nn.Conv2d``
+    with zero padding and ``groups=1``."""
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] = 1,
+        padding: int | tuple[int, int] = 0,
+        dilation: int | tuple[int, int] = 1,
+        groups: int = 1,
+        bias: bool = True,
+        dtype: Any = np.float32,
+        rng: Any = None,
+    ) -> None:
+        super().__init__()
+        if groups != 1:
+            raise ValueError(f"Conv2d: only groups=1 is supported, got {groups!r}")
+        self.in_channels = _positive(in_channels, "in_channels", "Conv2d")
+        self.out_channels = _positive(out_channels, "out_channels", "Conv2d")
+        k = (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
+        self.kernel_size = (
+            _positive(k[0], "kernel_size", "Conv2d"),
+            _positive(k[-1], "kernel_size", "Conv2d"),
+        )
+        self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
+        d = _float_dtype(dtype, "Conv2d")
+        self.weight = _empty((self.out_channels, self.in_channels) + self.kernel_size, d)
+        if bias:
+            self.bias = _empty((self.out_channels,), d)
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters(rng)
+
+    def reset_parameters(self, rng: Any = None) -> None:
+        """PyTorch's default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = C * kh * kw."""
+        gen = as_generator(rng, "Conv2d")
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5), rng=gen)
+        if self.bias is not None:
+            fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
+            init.uniform_(self.bias, -1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in), rng=gen)
+
+    def forward(self, x: Any) -> Tensor:
+        x = _as_tensor(x)
+        if x.ndim not in (3, 4) or x.shape[-3] != self.in_channels:
+            raise ValueError(
+                f"{self!r}: expected input of shape (N, {self.in_channels}, H, W) or "
+                f"({self.in_channels}, H, W), got {x.shape}"
+            )
+        if x.ndim == 3:
+            return F.conv2d(
+                x[None], self.weight, self.bias, self.stride, self.padding, self.dilation
+            )[0]
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+
+    def extra_repr(self) -> str:
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
+        s += f", stride={self.stride}"
+        if self.padding not in (0, (0, 0)):
+            s += f", padding={self.padding}"
+        if self.dilation not in (1, (1, 1)):
+            s += f", dilation={self.dilation}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
+
+
+def _check_4d(layer: Module, x: Tensor) -> None:
+    if x.ndim not in (3, 4):
+        raise ValueError(
+            f"{layer!r}: expected input of shape (N, C, H, W) or (C, H, W), got {x.shape}"
+        )
+
+
+class MaxPool2d(Module):
+    """Max over windows, as ``torch.nn.MaxPool2d`` (stride defaults to the kernel size)."""
+
+    def __init__(
+        self,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        dilation: Any = 1,
+        return_indices: bool = False,
+        ceil_mode: bool = False,
+    ) -> None:
+        super().__init__()
+        self.kernel_size, self.padding, self.dilation = kernel_size, padding, dilation
+        self.stride = stride if stride is not None else kernel_size
+        self.return_indices, self.ceil_mode = return_indices, ceil_mode
+
+    def forward(self, x: Any) -> Any:
+        x = _as_tensor(x)
+        _check_4d(self, x)
+        batched = x if x.ndim == 4 else x[None]
+        out = F.max_pool2d(
+            batched,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.ceil_mode,
+            self.return_indices,
+        )
+        if x.ndim == 3:
+            return (out[0][0], out[1][0]) if self.return_indices else out[0]
+        return out
+
+    def extra_repr(self) -> str:
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}"
+        )
+
+
+class AvgPool2d(Module):
+    """Mean over windows, as ``torch.nn.AvgPool2d`` (stride defaults to the kernel size)."""
+
+    def __init__(
+        self,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.kernel_size, self.padding = kernel_size, padding
+        self.stride = stride if stride is not None else kernel_size
+        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+        self.divisor_override = divisor_override
+
+    def forward(self, x: Any) -> Tensor:
+        x = _as_tensor(x)
+        _check_4d(self, x)
+        batched = x if x.ndim == 4 else x[None]
+        out = F.avg_pool2d(
+            batched,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+            self.divisor_override,
+        )
+        return out if x.ndim == 4 else out[0]
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class Flatten(Module):
+    """Flatten axes ``start_dim`` to ``end_dim`` into one, as ``torch.nn.Flatten``."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x: Any) -> Tensor:
+        from tensorgrad.ops.shape import reshape
+
+        x = _as_tensor(x)
+        nd = x.ndim
+        start = self.start_dim + nd if self.start_dim < 0 else self.start_dim
+        end = self.end_dim + nd if self.end_dim < 0 else self.end_dim
+        if not (0 <= start < max(nd, 1) and 0 <= end < max(nd, 1)) or start > end:
+            raise ValueError(
+                f"{self!r}: cannot flatten dims {self.start_dim}..{self.end_dim} of an input of "
+                f"shape {x.shape}"
+            )
+        if nd == 0:
+            return reshape(x, (1,))
+        shape = x.shape[:start] + (int(np.prod(x.shape[start : end + 1])),) + x.shape[end + 1 :]
+        return reshape(x, shape)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Dropout(Module):
+    """Zero entries with probability ``p`` in training mode (scaling the rest by 1/(1-p)); the
+    identity in eval mode. ``rng`` (Generator or seed) makes the masks reproducible."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False, rng: Any = None) -> None:
+        super().__init__()
+        if isinstance(p, bool) or not 0.0 <= float(p) <= 1.0:
+            raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
+        self.p = float(p)
+        self.inplace = inplace
+        self.rng = None if rng is None else as_generator(rng, "Dropout")
+
+    def forward(self, x: Any) -> Tensor:
+        return F.dropout(x, self.p, self.training, rng=self.rng)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class _BatchNorm(Module):
+    _input_dims: tuple[int, ...] = ()
+    _input_text = ""
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        dtype: Any = np.float32,
+    ) -> None:
+        super().__init__()
+        name = type(self).__name__
+        self.num_features = _positive(num_features, "num_features", name)
+        self.eps, self.momentum = float(eps), momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        d = _float_dtype(dtype, name)
+        if affine:
+            self.weight = Parameter(np.ones(self.num_features, dtype=d))
+            self.bias = Parameter(np.zeros(self.num_features, dtype=d))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", Tensor(np.zeros(self.num_features, dtype=d)))
+            self.register_buffer("running_var", Tensor(np.ones(self.num_features, dtype=d)))
+            self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self) -> None:
+        if self.track_running_stats:
+            init.zeros_(self.running_mean)
+            init.ones_(self.running_var)
+            init.zeros_(self.num_batches_tracked)
+
+    def forward(self, x: Any) -> Tensor:
+        x = _as_tensor(x)
+        if x.ndim not in self._input_dims or x.shape[1] != self.num_features:
+            raise ValueError(
+                f"{self!r}: expected input of shape {self._input_text.format(c=self.num_features)}"
+                f", got {x.shape}"
+            )
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            from tensorgrad.nn._inplace import assign
+
+            assign(self.num_batches_tracked, self.num_batches_tracked.data + 1)
+            if self.momentum is None:  # cumulative moving average, as torch
+                factor = 1.0 / float(self.num_batches_tracked.data)
+        use_batch = self.training or self.running_mean is None
+        track = not self.training or self.track_running_stats
+        return F.batch_norm(
+            x,
+            self.running_mean if track else None,
+            self.running_var if track else None,
+            self.weight,
+            self.bias,
+            training=use_batch,
+            momentum=factor,
+            eps=self.eps,
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation over (N, C) or (N, C, L), as ``torch.nn.BatchNorm1d``: buffers
+    ``running_mean``, ``running_var`` (unbiased) and ``num_batches_tracked``."""
+
+    _input_dims = (2, 3)
+    _input_text = "(N, {c}) or (N, {c}, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation over (N, C, H, W), as ``torch.nn.BatchNorm2d``."""
+
+    _input_dims = (4,)
+    _input_text = "(N, {c}, H, W)"
+
+
+class LayerNorm(Module):
+    """Normalise over the trailing ``normalized_shape`` axes, as ``torch.nn.LayerNorm``."""
+
+    def __init__(
+        self,
+        normalized_shape: int | Sequence[int],
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        dtype: Any = np.float32,
+    ) -> None:
+        super().__init__()
+        ns = (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape
+        self.normalized_shape = tuple(_positive(n, "normalized_shape", "LayerNorm") for n in ns)
+        self.eps = float(eps)
+        self.elementwise_affine = elementwise_affine
+        d = _float_dtype(dtype, "LayerNorm")
+        if elementwise_affine:
+            self.weight = Parameter(np.ones(self.normalized_shape, dtype=d))
+            if bias:
+                self.bias = Parameter(np.zeros(self.normalized_shape, dtype=d))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, x: Any) -> Tensor:
+        x = _as_tensor(x)
+        k = len(self.normalized_shape)
+        if x.ndim < k or x.shape[x.ndim - k :] != self.normalized_shape:
+            raise ValueError(
+                f"{self!r}: expected input of shape (..., "
+                f"{', '.join(map(str, self.normalized_shape))}), got {x.shape}"
+            )
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        )
+
+
+class Embedding(Module):
+    """A lookup table of ``num_embeddings`` rows of size ``embedding_dim``, initialised
+    N(0, 1) with the ``padding_idx`` row zero, as ``torch.nn.Embedding``."""
+
+    def __init__(
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        dtype: Any = np.float32,
+        rng: Any = None,
+    ) -> None:
+        super().__init__()
+        self.num_embeddings = _positive(num_embeddings, "num_embeddings", "Embedding")
+        self.embedding_dim = _positive(embedding_dim, "embedding_dim", "Embedding")
+        if padding_idx is not None:
+            if not -self.num_embeddings <= padding_idx < self.num_embeddings:
+                raise ValueError(
+                    f"Embedding: padding_idx must be within num_embeddings, got {padding_idx}"
+                )
+            padding_idx = padding_idx % self.num_embeddings
+        self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, norm_type
+        d = _float_dtype(dtype, "Embedding")
+        self.weight = _empty((self.num_embeddings, self.embedding_dim), d)
+        self.reset_parameters(rng)
+
+    def reset_parameters(self, rng: Any = None) -> None:
+        init.normal_(self.weight, rng=as_generator(rng, "Embedding"))
+        if self.padding_idx is not None:
+            values = self.weight.data.copy()
+            values[self.padding_idx] = 0
+            from tensorgrad.nn._inplace import assign
+
+            assign(self.weight, values)
+
+    def forward(self, indices: Any) -> Tensor:
+        idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+        if idx.dtype.kind not in "iu":
+            raise ValueError(f"{self!r}: expected an integer index tensor, got dtype {idx.dtype}")
+        return F.embedding(idx, self.weight, self.padding_idx, self.max_norm, self.norm_type)
+
+    def extra_repr(self) -> str:
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            s += f", padding_idx={self.padding_idx}"
+        return s

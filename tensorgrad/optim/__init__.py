@@ -1,0 +1,20 @@
+"""``tg.optim``: optimizers and learning-rate schedulers with PyTorch's formulas and defaults."""
+
+from __future__ import annotations
+
+from tensorgrad.optim import lr_scheduler
+from tensorgrad.optim.algorithms import SGD, Adam, AdamW, RMSprop
+from tensorgrad.optim.lr_scheduler import CosineAnnealingLR, LRScheduler, StepLR
+from tensorgrad.optim.optimizer import Optimizer
+
+__all__ = [
+    "Optimizer",
+    "SGD",
+    "Adam",
+    "AdamW",
+    "RMSprop",
+    "lr_scheduler",
+    "LRScheduler",
+    "StepLR",
+    "CosineAnnealingLR",
+]

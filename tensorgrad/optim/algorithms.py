@@ -1,0 +1,190 @@
+"""SGD, Adam, AdamW and RMSprop with PyTorch's update formulas and defaults.
+
+Each ``_update`` is a pure function of (parameter, gradient, state, group) that returns new
+arrays; the base class writes them (see ``optimizer.py``). Arithmetic stays in the parameter's
+dtype (Python-float hyperparameters do not upcast float32, NEP 50).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from tensorgrad.optim.optimizer import Optimizer, State
+
+__all__ = ["SGD", "Adam", "AdamW", "RMSprop"]
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with momentum, dampening, Nesterov and weight decay.
+
+    ``g = grad + weight_decay * p``; with momentum, ``buf = g`` on the first step, then
+    ``buf = momentum * buf + (1 - dampening) * g``, and ``g = g + momentum * buf`` (Nesterov)
+    or ``g = buf``; finally ``p = p - lr * g`` (torch's formulation).
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+        )
+        super().__init__(params, defaults)
+
+    def _validate(self, group: dict[str, Any]) -> None:
+        super()._validate(group)
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError("SGD: Nesterov momentum requires a momentum > 0 and zero dampening")
+
+    def _update(self, p: np.ndarray, g: np.ndarray, state: State, group: dict) -> tuple:
+        if group["weight_decay"]:
+            g = g + group["weight_decay"] * p
+        new: State = dict(state)
+        momentum = group["momentum"]
+        if momentum:
+            buf = state.get("momentum_buffer")
+            buf = g.copy() if buf is None else momentum * buf + (1 - group["dampening"]) * g
+            new["momentum_buffer"] = buf
+            g = g + momentum * buf if group["nesterov"] else buf
+        return p - group["lr"] * g, new
+
+
+class Adam(Optimizer):
+    """Adam (Kingma and Ba), as torch: L2 ``weight_decay`` is added to the gradient;
+    ``amsgrad`` keeps the running maximum of the second moment."""
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad
+        )
+        super().__init__(params, defaults)
+
+    _decoupled = False
+
+    def _validate(self, group: dict[str, Any]) -> None:
+        super()._validate(group)
+        betas = group["betas"]
+        if len(betas) != 2 or not all(0.0 <= float(b) < 1.0 for b in betas):
+            raise ValueError(
+                f"{type(self).__name__}: betas must be two numbers in [0, 1), got {betas!r}"
+            )
+
+    def _update(self, p: np.ndarray, g: np.ndarray, state: State, group: dict) -> tuple:
+        lr, (beta1, beta2), eps, wd = (
+            group["lr"],
+            group["betas"],
+            group["eps"],
+            group["weight_decay"],
+        )
+        if wd and self._decoupled:
+            p = p * (1 - lr * wd)
+        elif wd:
+            g = g + wd * p
+        step = state.get("step", 0) + 1
+        m = state.get("exp_avg", np.zeros_like(p))
+        v = state.get("exp_avg_sq", np.zeros_like(p))
+        m = m + (1 - beta1) * (g - m)  # torch's lerp
+        v = beta2 * v + (1 - beta2) * (g * g)
+        new: State = {"step": step, "exp_avg": m, "exp_avg_sq": v}
+        if group["amsgrad"]:
+            vmax = np.maximum(state.get("max_exp_avg_sq", np.zeros_like(p)), v)
+            new["max_exp_avg_sq"] = vmax
+            v = vmax
+        step_size = lr / (1 - beta1**step)
+        denom = np.sqrt(v) / math.sqrt(1 - beta2**step) + eps
+        return p - step_size * (m / denom), new
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov and Hutter): ``p = p * (1 - lr * wd)``
+    before the Adam step; ``weight_decay`` defaults to 1e-2, as torch."""
+
+    _decoupled = True
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+
+
+class RMSprop(Optimizer):
+    """RMSprop, as torch: ``square_avg = alpha * square_avg + (1 - alpha) * g**2``; the step
+    divides by ``sqrt(square_avg) + eps`` (minus the squared mean gradient when ``centered``),
+    through a momentum buffer when ``momentum > 0``."""
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            alpha=alpha,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum=momentum,
+            centered=centered,
+        )
+        super().__init__(params, defaults)
+
+    def _validate(self, group: dict[str, Any]) -> None:
+        super()._validate(group)
+        if not 0.0 <= float(group["alpha"]) <= 1.0:
+            raise ValueError(f"RMSprop: alpha must be in [0, 1], got {group['alpha']!r}")
+
+    def _update(self, p: np.ndarray, g: np.ndarray, state: State, group: dict) -> tuple:
+        alpha, eps, wd, momentum = (
+            group["alpha"],
+            group["eps"],
+            group["weight_decay"],
+            group["momentum"],
+        )
+        if wd:
+            g = g + wd * p
+        sq = state.get("square_avg", np.zeros_like(p))
+        sq = alpha * sq + (1 - alpha) * (g * g)
+        new: State = {"step": state.get("step", 0) + 1, "square_avg": sq}
+        if group["centered"]:
+            ga = state.get("grad_avg", np.zeros_like(p))
+            ga = ga + (1 - alpha) * (g - ga)
+            new["grad_avg"] = ga
+            avg = np.sqrt(sq - ga * ga) + eps
+        else:
+            avg = np.sqrt(sq) + eps
+        if momentum > 0:
+            buf = momentum * state.get("momentum_buffer", np.zeros_like(p)) + g / avg
+            new["momentum_buffer"] = buf
+            return p - group["lr"] * buf, new
+        return p - group["lr"] * (g / avg), new

@@ -1,0 +1,198 @@
+"""The ``Optimizer`` base class: parameter groups, per-parameter state, all-or-nothing steps.
+
+A step first computes every new parameter value and state entry into fresh arrays (a pure
+function of the old ones, ``_update``), then writes all parameters through the one in-place
+path. If anything raises while computing (a gradient of the wrong shape, a bad hyperparameter)
+no parameter and no state entry has changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from tensorgrad.grad_mode import enable_grad
+from tensorgrad.nn._inplace import assign_all
+from tensorgrad.tensor import Tensor
+
+__all__ = ["Optimizer"]
+
+State = dict[str, Any]
+
+
+def _check_param(p: Any, where: str) -> Tensor:
+    if not isinstance(p, Tensor):
+        raise TypeError(f"{where}: optimizers take Tensors, got {type(p).__name__}")
+    if not p.is_leaf:
+        raise ValueError(f"{where}: cannot optimize a non-leaf tensor (shape {p.shape})")
+    if p.dtype.kind != "f":
+        raise TypeError(f"{where}: cannot optimize a tensor of dtype {p.dtype}")
+    return p
+
+
+class Optimizer:
+    """Base class: ``params`` is an iterable of Tensors or of dicts (parameter groups with
+    their own hyperparameters); ``defaults`` fills in what a group does not set."""
+
+    def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
+        self.defaults = dict(defaults)
+        self.state: dict[Tensor, State] = {}
+        self.param_groups: list[dict[str, Any]] = []
+        groups = list(params) if not isinstance(params, Tensor) else [params]
+        if not groups:
+            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for g in groups:
+            self.add_param_group(g)
+
+    def add_param_group(self, group: dict[str, Any]) -> None:
+        """Add a group of parameters (with optional hyperparameter overrides)."""
+        name = type(self).__name__
+        if not isinstance(group, dict) or "params" not in group:
+            raise TypeError(f"{name}: a parameter group is a dict with a 'params' entry")
+        params = group["params"]
+        params = [params] if isinstance(params, Tensor) else list(params)
+        params = [_check_param(p, name) for p in params]
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if len({id(p) for p in params}) != len(params) or seen & {id(p) for p in params}:
+            raise ValueError(f"{name}: some parameters appear more than once")
+        full = {**self.defaults, **{k: v for k, v in group.items() if k != "params"}}
+        self._validate(full)
+        full["params"] = params
+        self.param_groups.append(full)
+
+    def _validate(self, group: dict[str, Any]) -> None:
+        """Raise ValueError for an invalid hyperparameter (subclasses extend)."""
+        name = type(self).__name__
+        for key in ("lr", "eps", "weight_decay", "momentum"):
+            if key in group and not float(group[key]) >= 0.0:
+                raise ValueError(f"{name}: invalid {key} {group[key]!r} (must be >= 0)")
+
+    # ------------------------------------------------------------------ stepping
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset the ``.grad`` of every parameter (to None by default, as torch)."""
+        for g in self.param_groups:
+            for p in g["params"]:
+                if set_to_none or p.grad is None:
+                    p.grad = None
+                else:
+                    p.grad = Tensor._make(np.zeros_like(p.data))
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient; with ``closure``, re-evaluate the loss
+        first and return it."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        name = type(self).__name__
+        writes = []
+        new_states = []
+        for group in self.param_groups:
+            self._validate(group)
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                grad = p.grad.data
+                if grad.shape != p.shape:
+                    raise ValueError(
+                        f"{name}.step: gradient of shape {grad.shape} for a parameter of "
+                        f"shape {p.shape}"
+                    )
+                grad = grad.astype(p.dtype, copy=False)
+                new_p, state = self._update(p.data, grad, self.state.get(p, {}), group)
+                writes.append((p, new_p))
+                new_states.append((p, state))
+        assign_all(writes)
+        for p, state in new_states:
+            self.state[p] = state
+        return loss
+
+    def _update(
+        self, param: np.ndarray, grad: np.ndarray, state: State, group: dict[str, Any]
+    ) -> tuple[np.ndarray, State]:
+        """The new parameter value and state, as fresh arrays (the old ones are not touched)."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ state dicts
+    def state_dict(self) -> dict[str, Any]:
+        """``{'state': {index: {...}}, 'param_groups': [{..., 'params': [index, ...]}]}`` with
+        parameters numbered across groups in order, as torch; arrays are copies."""
+        index: dict[int, int] = {}
+        groups = []
+        for g in self.param_groups:
+            ids = []
+            for p in g["params"]:
+                index.setdefault(id(p), len(index))
+                ids.append(index[id(p)])
+            groups.append({**{k: v for k, v in g.items() if k != "params"}, "params": ids})
+        state = {}
+        for g in self.param_groups:
+            for p in g["params"]:
+                if p in self.state:
+                    state[index[id(p)]] = {
+                        k: (v.copy() if isinstance(v, np.ndarray) else v)
+                        for k, v in self.state[p].items()
+                    }
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore hyperparameters and state; everything is checked before anything changes."""
+        name = type(self).__name__
+        try:
+            groups, state = state_dict["param_groups"], state_dict["state"]
+        except (KeyError, TypeError):
+            raise ValueError(
+                f"{name}.load_state_dict: expected a dict with 'state' and 'param_groups'"
+            ) from None
+        if len(groups) != len(self.param_groups):
+            raise ValueError(
+                f"{name}.load_state_dict: {len(groups)} parameter groups, expected "
+                f"{len(self.param_groups)}"
+            )
+        params: dict[int, Tensor] = {}
+        for mine, saved in zip(self.param_groups, groups, strict=True):
+            if len(saved.get("params", ())) != len(mine["params"]):
+                raise ValueError(
+                    f"{name}.load_state_dict: a group has {len(saved.get('params', ()))} "
+                    f"parameters, expected {len(mine['params'])}"
+                )
+            params.update(zip(saved["params"], mine["params"], strict=True))
+        new_state: dict[Tensor, State] = {}
+        for key, entry in state.items():
+            if key not in params:
+                raise ValueError(f"{name}.load_state_dict: state for unknown parameter {key!r}")
+            p = params[key]
+            converted: State = {}
+            for k, v in entry.items():
+                if isinstance(v, Tensor):
+                    v = v.data
+                if isinstance(v, np.ndarray) and v.ndim:
+                    if v.shape != p.shape:
+                        raise ValueError(
+                            f"{name}.load_state_dict: state {k!r} of parameter {key} has shape "
+                            f"{v.shape}, expected {p.shape}"
+                        )
+                    v = v.astype(p.dtype, copy=True)
+                elif isinstance(v, np.ndarray):
+                    v = v.item()
+                converted[k] = v
+            new_state[p] = converted
+        new_groups = []
+        for mine, saved in zip(self.param_groups, groups, strict=True):
+            g = {k: v for k, v in saved.items() if k != "params"}
+            g["params"] = mine["params"]
+            self._validate(g)
+            new_groups.append(g)
+        self.param_groups = new_groups
+        self.state = new_state
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, g in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {k}: {v}" for k, v in sorted(g.items()) if k != "params"]
+        return "\n".join(lines) + "\n)"

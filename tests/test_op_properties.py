@@ -1,0 +1,196 @@
+"""Every op in the registry against central finite differences in float64.
+
+First order: the vector-Jacobian product for a random cotangent (never all ones), the tangent
+rule along a random direction, and their agreement <u, vjp(v)> == <jvp(u), v>. Second order:
+the gradient computed with ``create_graph=True`` is differentiated again and compared with
+finite differences of the gradient along a random direction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+import tensorgrad as tg
+from tests.op_specs import NO_SPEC_NEEDED, REGISTRY, OpSpec
+
+EPS = 1e-6
+
+
+def _bind(spec: OpSpec, args: list[Any], kwargs: dict[str, Any], wrt: tuple[int, ...]):
+    def f(*xs: Any) -> tg.Tensor:
+        full = list(args)
+        for i, x in zip(wrt, xs):
+            full[i] = x
+        return spec.fn(*full, **kwargs)
+
+    return f
+
+
+def _draw(spec: OpSpec, data: Any):
+    args, kwargs = spec.draw(data)
+    if spec.valid is not None:
+        assume(spec.valid(args, kwargs))
+    wrt = spec.positions(args)
+    for a in args:
+        if isinstance(a, np.ndarray):
+            a.flags.writeable = False  # the op must not write into its inputs
+    return args, kwargs, wrt, _bind(spec, args, kwargs, wrt)
+
+
+def _value(f, xs: list[np.ndarray]) -> np.ndarray:
+    return np.asarray(f(*[tg.from_numpy(np.asarray(x)) for x in xs]).data, dtype=np.float64)
+
+
+def _fd_gradient(f, xs: list[np.ndarray], v: np.ndarray) -> list[np.ndarray]:
+    """d<v, f(xs)>/dxs by central differences."""
+    grads = []
+    for i, x in enumerate(xs):
+        g = np.zeros_like(x)
+        for k in range(x.size):
+            shifted = [y.copy() for y in xs]
+            shifted[i].reshape(-1)[k] += EPS
+            plus = np.sum(v * _value(f, shifted))
+            shifted[i].reshape(-1)[k] -= 2 * EPS
+            minus = np.sum(v * _value(f, shifted))
+            g.reshape(-1)[k] = (plus - minus) / (2 * EPS)
+        grads.append(g)
+    return grads
+
+
+def _close(actual: Any, expected: np.ndarray, spec: OpSpec, what: str) -> None:
+    actual = np.asarray(getattr(actual, "data", actual), dtype=np.float64)
+    assert actual.shape == np.shape(expected), f"{spec.name}: {what} shape {actual.shape}"
+    np.testing.assert_allclose(
+        actual, expected, atol=spec.atol, rtol=spec.rtol, err_msg=f"{spec.name}: {what}"
+    )
+
+
+@pytest.mark.parametrize("spec", REGISTRY, ids=lambda s: s.name)
+@given(data=st.data())
+def test_first_order(spec: OpSpec, data: Any) -> None:
+    args, kwargs, wrt, f = _draw(spec, data)
+    xs = [np.asarray(args[i]) for i in wrt]
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="rng"))
+    leaves = [tg.from_numpy(x, requires_grad=True) for x in xs]
+    out = f(*leaves)
+    v = np.asarray(rng.standard_normal(out.shape))
+    us = [np.asarray(rng.standard_normal(x.shape)) for x in xs]
+
+    # reverse mode against finite differences, random cotangent
+    grads = tg.autograd.grad(out, leaves, grad_outputs=v, retain_graph=True, allow_unused=True)
+    expected = _fd_gradient(f, xs, v)
+    for i, (g, e) in enumerate(zip(grads, expected)):
+        _close(np.zeros_like(e) if g is None else g, e, spec, f"vjp wrt input {wrt[i]}")
+        if g is not None:
+            assert g.dtype == xs[i].dtype and g.shape == xs[i].shape
+
+    # reentrant: a second backward through the retained graph gives the same result
+    again = tg.autograd.grad(out, leaves, grad_outputs=v, allow_unused=True)
+    for g1, g2 in zip(grads, again):
+        if g1 is not None:
+            np.testing.assert_array_equal(g1.data, g2.data)
+
+    # forward mode against finite differences along u
+    value, tangent = tg.jvp(f, [tg.from_numpy(x) for x in xs], [tg.from_numpy(u) for u in us])
+    plus = _value(f, [x + EPS * u for x, u in zip(xs, us)])
+    minus = _value(f, [x - EPS * u for x, u in zip(xs, us)])
+    _close(tangent, (plus - minus) / (2 * EPS), spec, "jvp")
+    _close(value, np.asarray(out.data), spec, "jvp primal output")
+
+    # the adjoint and tangent rules are transposes of each other
+    lhs = sum(float(np.sum(u * (0 if g is None else g.data))) for u, g in zip(us, grads))
+    rhs = float(np.sum(np.asarray(tangent.data) * v))
+    assert np.isclose(lhs, rhs, rtol=1e-8, atol=1e-9), f"{spec.name}: <u, vjp v> != <jvp u, v>"
+
+
+@pytest.mark.parametrize("spec", [s for s in REGISTRY if s.order >= 2], ids=lambda s: s.name)
+@given(data=st.data())
+def test_second_order(spec: OpSpec, data: Any) -> None:
+    args, kwargs, wrt, f = _draw(spec, data)
+    xs = [np.asarray(args[i]) for i in wrt]
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="rng"))
+    v = rng.standard_normal(np.shape(_value(f, xs)))
+    us = [rng.standard_normal(x.shape) for x in xs]
+    ws = [rng.standard_normal(x.shape) for x in xs]
+
+    def gradient(arrays: list[np.ndarray], create_graph: bool):
+        leaves = [tg.from_numpy(np.asarray(a), requires_grad=True) for a in arrays]
+        out = f(*leaves)
+        if not out.requires_grad:
+            return leaves, [None] * len(leaves)
+        gs = tg.autograd.grad(
+            out, leaves, grad_outputs=v, create_graph=create_graph, allow_unused=True
+        )
+        return leaves, gs
+
+    def w_dot_grad(arrays: list[np.ndarray]) -> float:
+        _, gs = gradient(arrays, False)
+        return sum(float(np.sum(w * g.data)) for w, g in zip(ws, gs) if g is not None)
+
+    leaves, gs = gradient(xs, True)
+    s = sum(((g * w).sum() for g, w in zip(gs, ws) if g is not None and g.requires_grad), 0.0)
+    if isinstance(s, tg.Tensor) and s.requires_grad:
+        hw = tg.autograd.grad(s, leaves, allow_unused=True)
+        analytic = sum(float(np.sum(u * h.data)) for u, h in zip(us, hw) if h is not None)
+    else:
+        analytic = 0.0  # the gradient does not depend on the inputs (a linear op)
+    plus = w_dot_grad([x + EPS * u for x, u in zip(xs, us)])
+    minus = w_dot_grad([x - EPS * u for x, u in zip(xs, us)])
+    numeric = (plus - minus) / (2 * EPS)
+    assert np.isclose(analytic, numeric, atol=spec.atol, rtol=spec.rtol), (
+        f"{spec.name}: second order u.H.w analytic {analytic!r} vs numerical {numeric!r}"
+    )
+
+
+def _public_differentiable() -> set[str]:
+    names = set(tg.ops.OPS)
+    try:
+        import tensorgrad.nn.functional as F
+
+        names |= {n for n in getattr(F, "__all__", []) if callable(getattr(F, n))}
+    except ImportError:
+        pass
+    return names - NO_SPEC_NEEDED
+
+
+def test_registry_complete() -> None:
+    """A public differentiable op without a spec fails here: it cannot skip its check."""
+    specced = {s.name for s in REGISTRY}
+    missing = sorted(_public_differentiable() - specced)
+    assert not missing, f"ops without an OpSpec in tests/op_specs.py: {missing}"
+
+
+def test_registry_names_are_public() -> None:
+    public = set(tg.ops.OPS)
+    try:
+        import tensorgrad.nn.functional as F
+
+        public |= set(getattr(F, "__all__", []))
+    except ImportError:
+        pass
+    unknown = sorted({s.name for s in REGISTRY} - public)
+    assert not unknown, f"specs for names that are not public ops: {unknown}"
+
+
+@pytest.mark.parametrize("spec", REGISTRY, ids=lambda s: s.name)
+@given(data=st.data())
+def test_float32_preserved(spec: OpSpec, data: Any) -> None:
+    """float32 in gives float32 value and gradient out (no silent upcast)."""
+    args, kwargs, wrt, f = _draw(spec, data)
+    leaves = [tg.tensor(np.asarray(args[i]), dtype=np.float32, requires_grad=True) for i in wrt]
+    out = f(*leaves)
+    if spec.name == "astype":
+        return
+    assert out.dtype == np.float32, f"{spec.name}: float32 input gave {out.dtype}"
+    if out.requires_grad:
+        gs = tg.autograd.grad(out, leaves, grad_outputs=np.zeros(out.shape, np.float32),
+                              allow_unused=True)
+        for g in gs:
+            if g is not None:
+                assert g.dtype == np.float32
+                assert not np.any(g.data), f"{spec.name}: zero cotangent gave nonzero grads"
