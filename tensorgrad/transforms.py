@@ -18,7 +18,6 @@ import numpy as np
 from tensorgrad import autograd
 from tensorgrad.forward_mode import new_level, strip_level, visible_tangent, with_tangent
 from tensorgrad.grad_mode import STATE
-from tensorgrad.ops._base import Op
 from tensorgrad.ops.shape import alias, reshape, stack
 from tensorgrad.tensor import Tensor
 
@@ -73,8 +72,6 @@ def _needs_graph(outputs: Sequence[Tensor], own: set) -> bool:
             if n not in own and n.requires_grad:
                 return True
             continue
-        if n in own:
-            continue
         for e in n.edges:
             if e is not None:
                 stack_.append(e[0])
@@ -84,7 +81,7 @@ def _needs_graph(outputs: Sequence[Tensor], own: set) -> bool:
 def _reverse(
     outs: Sequence[Tensor], xs: Sequence[Tensor], cotangents: Sequence[Any], retain: bool
 ) -> tuple[Tensor, ...]:
-    own = {x._node if x._node is not None else x for x in xs}
+    own = {x for x in xs if x._node is None}  # fresh leaves; aliases lead on to outer graphs
     create = _needs_graph(outs, own)
     pairs = [(o, c) for o, c in zip(outs, cotangents) if o.requires_grad]
     if not pairs:
@@ -329,7 +326,3 @@ def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     out = value[0]
     level_free = out if out._fw is None else Tensor._make(out.data)
     return level_free, tuple(hv)
-
-
-def _unused(_: Op) -> None:  # keeps the Op import for type checkers of node walks
-    return None

@@ -1,0 +1,260 @@
+"""Backward: accumulation, retain_graph, hooks, errors, scale, lifetimes, seed figures."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+from tensorgrad.ops.arithmetic import Multiply
+
+
+def test_first_example() -> None:
+    a = tg.tensor(4.0, requires_grad=True)
+    b = tg.tensor(3.0, requires_grad=True)
+    d = a * (a + b)
+    d.backward()
+    assert d.item() == 28.0
+    assert a.grad.item() == 11.0 and b.grad.item() == 4.0
+
+
+def test_seed_rational_function() -> None:
+    a = tg.tensor(230.3, requires_grad=True)
+    b = tg.tensor(33.2, requires_grad=True)
+    y = (a / b - a) * (b / a + a + b) * (a - b)
+    y.backward()
+    assert a.grad.item() == pytest.approx(-153284.83150602411, rel=1e-12)
+    assert b.grad.item() == pytest.approx(3815.0389441500993, rel=1e-12)
+
+
+def test_seed_sin_exp_log() -> None:
+    a = tg.tensor(43.0, requires_grad=True)
+    b = tg.tensor(3.0, requires_grad=True)
+    c = tg.tensor(2.0, requires_grad=True)
+    y = tg.log((tg.sin(a * b) + tg.exp(c - a / b)) ** 2) * c
+    y.backward()
+    assert a.grad.item() == pytest.approx(60.85353612046653, rel=1e-12)
+    assert b.grad.item() == pytest.approx(872.2331479536114, rel=1e-12)
+    assert c.grad.item() == pytest.approx(-3.2853671032530305, rel=1e-12)
+
+
+def test_x_times_x() -> None:
+    x = tg.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, -4.0, 6.0])
+
+
+def test_gradient_accumulates_across_backward_calls() -> None:
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).sum().backward()
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [5.0, 7.0])
+    x.grad = None
+    (x * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+
+
+def test_grad_does_not_share_memory_with_cotangent() -> None:
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    v = np.array([1.0, 1.0])
+    (x + 0).backward(v)
+    x.grad.data += 1
+    np.testing.assert_array_equal(v, [1.0, 1.0])
+
+
+def test_repeated_indices_accumulate() -> None:
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x[np.array([0, 0, 2, 0])].sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [3.0, 0.0, 1.0])
+
+
+def test_boolean_mask_index() -> None:
+    x = tg.tensor([[1.0, -2.0], [3.0, -4.0]], requires_grad=True)
+    y = x[x > 0]
+    np.testing.assert_array_equal(y.data, [1.0, 3.0])
+    (y * 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[2.0, 0.0], [2.0, 0.0]])
+
+
+def test_zero_size() -> None:
+    x = tg.zeros(0, 3, requires_grad=True)
+    y = (x * 2).sum()
+    y.backward()
+    assert y.item() == 0.0 and x.grad.shape == (0, 3)
+
+
+def test_non_scalar_backward_needs_gradient() -> None:
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="gradient must be given"):
+        (x * 2).backward()
+    (x * 2).backward(np.array([1.0, 0.5]))
+    np.testing.assert_array_equal(x.grad.data, [2.0, 1.0])
+
+
+def test_gradient_shape_must_match() -> None:
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(ValueError, match=r"\(3,\).*\(2,\)"):
+        (x * 2).backward(np.ones(3))
+
+
+def test_second_backward_needs_retain_graph() -> None:
+    x = tg.tensor(2.0, requires_grad=True)
+    y = tg.exp(x) * x
+    y.backward(retain_graph=True)
+    y.backward()
+    assert x.grad.item() == pytest.approx(2 * 3 * np.exp(2.0))
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        y.backward()
+
+
+def test_integer_tensor_cannot_require_grad() -> None:
+    with pytest.raises(TypeError, match="floating"):
+        tg.tensor([1, 2], requires_grad=True)
+    t = tg.tensor([1, 2])
+    assert t.dtype == np.int64 and not t.requires_grad
+
+
+def test_shape_mismatch_names_both_shapes() -> None:
+    with pytest.raises(ValueError, match=r"add.*\(2, 3\).*\(4,\)"):
+        tg.ones(2, 3) + tg.ones(4)
+    with pytest.raises(ValueError, match=r"matmul.*\(2, 3\).*\(4, 5\)"):
+        tg.ones(2, 3) @ tg.ones(4, 5)
+
+
+def test_bad_rule_is_caught_with_op_and_shapes() -> None:
+    class Broken(Multiply):
+        def generate_adjoints(self, adjoints, delta, a, b):
+            adjoints[0] = delta * b  # forgot to unbroadcast
+
+    from tensorgrad.ops._base import call
+
+    x = tg.ones(3, requires_grad=True)
+    y = call(Broken, x, tg.ones(2, 3))
+    with pytest.raises(RuntimeError, match=r"Broken.*\(2, 3\).*\(3,\)"):
+        y.sum().backward()
+
+
+def test_unsupported_numpy_function_raises() -> None:
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match="np.fft.fft|fft"):
+        np.fft.fft(x)
+    with pytest.raises(TypeError, match="sort"):
+        np.sort(x)
+    with pytest.raises(TypeError, match="add.reduce|reduce"):
+        np.add.reduce(x)
+
+
+def test_hooks_and_retain_grad() -> None:
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    x.register_hook(lambda g: seen.append(g.data.copy()))
+    y = x * 3
+    y.retain_grad()
+    remove = y.register_hook(lambda g: g * 2)
+    y.sum().backward()
+    np.testing.assert_array_equal(y.grad.data, [2.0, 2.0])
+    np.testing.assert_array_equal(x.grad.data, [6.0, 6.0])
+    np.testing.assert_array_equal(seen[0], [6.0, 6.0])
+    remove()
+
+
+def test_detach_and_no_grad() -> None:
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    with tg.no_grad():
+        y = x * 2
+    assert not y.requires_grad and y.grad_fn is None
+    z = x.detach() * 2
+    assert not z.requires_grad
+
+    @tg.no_grad()
+    def f(t):
+        return t * 2
+
+    assert not f(x).requires_grad
+    with tg.no_grad():
+        with tg.enable_grad():
+            assert (x * 2).requires_grad
+    assert tg.is_grad_enabled()
+
+
+def test_grad_mode_is_per_thread() -> None:
+    import threading
+
+    results = {}
+
+    def worker() -> None:
+        results["other"] = tg.is_grad_enabled()
+
+    with tg.no_grad():
+        t = threading.Thread(target=worker)
+        t.start()
+        t.join()
+    assert results["other"] is True
+
+
+def test_autograd_grad_does_not_touch_grad() -> None:
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    (g,) = tg.autograd.grad((x**2).sum(), x)
+    np.testing.assert_array_equal(g.data, [2.0, 4.0])
+    assert x.grad is None
+    y = tg.tensor(1.0, requires_grad=True)
+    with pytest.raises(RuntimeError, match="not used"):
+        tg.autograd.grad((x * 2).sum(), [x, y])
+    assert tg.autograd.grad((x * 2).sum(), [x, y], allow_unused=True)[1] is None
+
+
+def test_million_op_chain() -> None:
+    x = tg.tensor([0.5], requires_grad=True)
+    y = x
+    for _ in range(1_000_000):
+        y = y + 1.0
+    y.backward(np.ones(1))
+    assert x.grad.data[0] == 1.0
+
+
+def test_nested_diamonds_visit_each_node_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = {"n": 0}
+    original = Multiply.generate_adjoints
+
+    def counting(self, adjoints, delta, a, b):
+        calls["n"] += 1
+        return original(self, adjoints, delta, a, b)
+
+    monkeypatch.setattr(Multiply, "generate_adjoints", counting)
+    x = tg.tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(200):
+        y = y * 0.5 + y * 0.5
+    y.backward()
+    assert calls["n"] == 400  # two multiplies per diamond, each rule run exactly once
+    assert x.grad.item() == pytest.approx(1.0)
+
+
+def test_intermediates_freed_after_backward() -> None:
+    gc.disable()
+    try:
+        x = tg.tensor(np.ones(5), requires_grad=True)
+        h = tg.tanh(x * 2)
+        ref = weakref.ref(h)
+        node_ref = weakref.ref(h.grad_fn)
+        out = (h * 3).sum()
+        del h
+        out.backward()
+        assert ref() is None  # freed by backward while the output is still referenced
+        assert out.grad_fn is not None and out.grad_fn.saved == ()
+        del out
+        assert node_ref() is None  # no reference cycles: freed without the collector
+    finally:
+        gc.enable()
+
+
+def test_tensor_weakref_and_hash() -> None:
+    t = tg.tensor([1.0])
+    r = weakref.ref(t)
+    d = {t: 1}
+    assert r() is t and d[t] == 1
+    del d, t
+    assert r() is None

@@ -1,0 +1,186 @@
+"""Higher order, forward mode and function transforms (exact cases)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+
+def test_fifth_derivative_of_sin() -> None:
+    f = tg.sin
+    for _ in range(5):
+        f = tg.grad(f)
+    assert f(0.7).item() == pytest.approx(math.cos(0.7), rel=1e-12)
+
+
+def test_x4_with_create_graph() -> None:
+    x = tg.tensor(2.0, requires_grad=True)
+    (g,) = tg.autograd.grad(x**4, x, create_graph=True)
+    assert g.item() == 32.0
+    (h,) = tg.autograd.grad(g, x)
+    assert h.item() == 48.0
+
+
+def test_backward_create_graph_then_backward_again() -> None:
+    x = tg.tensor(2.0, requires_grad=True)
+    y = x**3
+    y.backward(create_graph=True)
+    g = x.grad
+    assert g.item() == 12.0 and g.requires_grad
+    x.grad = None
+    g.backward()
+    assert x.grad.item() == 12.0  # d(3x^2)/dx = 6x
+
+
+def test_jacfwd_equals_jacrev_non_square() -> None:
+    rng = np.random.default_rng(0)
+    a = tg.tensor(rng.standard_normal((3, 2)))
+
+    def f(x):
+        return tg.tanh(a @ x) * tg.sum(x**2)
+
+    x = rng.standard_normal(2)
+    jf, jr = tg.jacfwd(f)(x), tg.jacrev(f)(x)
+    assert jf.shape == jr.shape == (3, 2)
+    np.testing.assert_allclose(jf.data, jr.data, rtol=1e-12, atol=1e-14)
+
+
+def test_jacobian_shape_is_out_plus_in() -> None:
+    def f(x):
+        return tg.reshape(x, (3, 2)) * 2.0
+
+    x = np.ones((2, 3))
+    assert tg.jacrev(f)(x).shape == (3, 2, 2, 3)
+    assert tg.jacfwd(f)(x).shape == (3, 2, 2, 3)
+
+
+def test_perturbation_confusion() -> None:
+    def outer(x):
+        return x * tg.grad(lambda y: x + y)(1.0)
+
+    assert tg.grad(outer)(2.0).item() == 1.0
+
+    def outer_fwd(x):
+        inner = tg.jvp(lambda y: x * y, (tg.tensor(1.0),), (tg.tensor(1.0),))[1]
+        return x * inner
+
+    _, t = tg.jvp(outer_fwd, (tg.tensor(2.0),), (tg.tensor(1.0),))
+    assert t.item() == 4.0  # d/dx x * x = 2x
+
+
+def test_seed_forward_mode_example() -> None:
+    def f(x1, x2):
+        return x1 * x2 + tg.sin(x1)
+
+    out, t1 = tg.jvp(f, (tg.tensor(2.0), tg.tensor(3.0)), (tg.tensor(1.0), tg.tensor(0.0)))
+    _, t2 = tg.jvp(f, (tg.tensor(2.0), tg.tensor(3.0)), (tg.tensor(0.0), tg.tensor(1.0)))
+    assert out.item() == pytest.approx(6 + math.sin(2))
+    assert t1.item() == pytest.approx(3 + math.cos(2), rel=1e-15)
+    assert t2.item() == 2.0
+    g1, g2 = tg.grad(f, argnums=(0, 1))(2.0, 3.0)
+    assert g1.item() == pytest.approx(t1.item(), rel=1e-15) and g2.item() == t2.item()
+
+
+def test_value_and_grad_layouts() -> None:
+    def f(x, y):
+        return (x * y).sum(), {"n": 3}
+
+    (v, aux), g = tg.value_and_grad(f, argnums=1, has_aux=True)(np.array([1.0, 2.0]), np.ones(2))
+    assert v.item() == 3.0 and aux == {"n": 3}
+    np.testing.assert_array_equal(g.data, [1.0, 2.0])
+    g, aux = tg.grad(f, has_aux=True)(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    np.testing.assert_array_equal(g.data, [3.0, 4.0])
+    gx, gy = tg.grad(lambda x, y: (x * y).sum(), argnums=(0, 1))(np.ones(2), np.full(2, 2.0))
+    np.testing.assert_array_equal(gx.data, [2.0, 2.0])
+    np.testing.assert_array_equal(gy.data, [1.0, 1.0])
+
+
+def test_grad_requires_scalar_output() -> None:
+    with pytest.raises(TypeError, match="one-element"):
+        tg.grad(lambda x: x * 2)(np.ones(3))
+
+
+def test_vjp() -> None:
+    out, vjp_fn = tg.vjp(lambda x, y: x * y, np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    gx, gy = vjp_fn(np.array([1.0, 10.0]))
+    np.testing.assert_array_equal(out.data, [3.0, 8.0])
+    np.testing.assert_array_equal(gx.data, [3.0, 40.0])
+    np.testing.assert_array_equal(gy.data, [1.0, 20.0])
+    gx2, _ = vjp_fn(np.array([1.0, 0.0]))  # callable again
+    np.testing.assert_array_equal(gx2.data, [3.0, 0.0])
+
+
+def _f_hvp(x, a):
+    return tg.sum(tg.tanh(a @ x) ** 2)
+
+
+def test_hessian_and_hvp_match_hand_written() -> None:
+    rng = np.random.default_rng(1)
+    a_np = rng.standard_normal((5, 4)) / 2
+    a = tg.tensor(a_np)
+    x = rng.standard_normal(4)
+    v = rng.standard_normal(4)
+    t = np.tanh(a_np @ x)
+    h_of_z = 2 * (1 - t**2) * (1 - 3 * t**2)
+    expected_hv = a_np.T @ (h_of_z * (a_np @ v))
+    value, (hv,) = tg.hvp(lambda x: _f_hvp(x, a), (x,), (v,))
+    assert value.item() == pytest.approx(np.sum(t**2))
+    np.testing.assert_allclose(hv.data, expected_hv, rtol=1e-12, atol=1e-14)
+    hess = tg.hessian(lambda x: _f_hvp(x, a))(x)
+    assert hess.shape == (4, 4)
+    np.testing.assert_allclose(hess.data, a_np.T @ (h_of_z[:, None] * a_np), rtol=1e-12)
+    np.testing.assert_allclose(tg.jacfwd(tg.jacrev(lambda x: _f_hvp(x, a)))(x).data, hess.data)
+    np.testing.assert_allclose(tg.jacrev(tg.jacrev(lambda x: _f_hvp(x, a)))(x).data, hess.data)
+
+
+def test_closed_over_parameters_stay_connected() -> None:
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+
+    def f(x):
+        return tg.sum(w * x**2)
+
+    g = tg.grad(f)(np.array([3.0, 4.0]))  # 2 w x
+    np.testing.assert_array_equal(g.data, [6.0, 16.0])
+    assert g.requires_grad  # a gradient penalty can backpropagate into w
+    g.sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [6.0, 8.0])
+
+
+def test_constant_closure_not_differentiated() -> None:
+    c = tg.tensor(3.0)
+    g = tg.grad(lambda x: c * x)(2.0)
+    assert g.item() == 3.0 and not g.requires_grad
+
+
+def test_no_grad_does_not_stop_jvp() -> None:
+    with tg.no_grad():
+        _, t = tg.jvp(lambda x: tg.exp(x), (tg.tensor(0.0),), (tg.tensor(2.0),))
+    assert t.item() == 2.0
+
+
+def test_nested_grad_of_grad() -> None:
+    f = tg.grad(tg.grad(lambda x: x**3))
+    assert f(2.0).item() == 12.0
+
+
+def test_jvp_returns_tuple_for_tuple_output() -> None:
+    out, t = tg.jvp(lambda x: (x * 2, x * x), (tg.tensor(3.0),), (tg.tensor(1.0),))
+    assert isinstance(out, tuple) and [o.item() for o in out] == [6.0, 9.0]
+    assert [v.item() for v in t] == [2.0, 6.0]
+
+
+def test_gradcheck_and_gradgradcheck() -> None:
+    x = tg.tensor(np.random.default_rng(0).standard_normal((2, 3)), requires_grad=True)
+    assert tg.gradcheck(lambda x: tg.softmax(x) * x, (x,))
+    assert tg.gradgradcheck(lambda x: tg.softmax(x) * x, (x,))
+
+    def wrong(x):
+        return tg.ops.alias(x) * tg.tensor(x.data)  # hides one factor from the graph
+
+    with pytest.raises(tg.GradcheckError, match="input 0"):
+        tg.gradcheck(wrong, (x,))
+    assert issubclass(tg.GradcheckError, AssertionError)
