@@ -319,7 +319,9 @@ class Sign(Op):
 # ----------------------------------------------------------------------------- erf and gelu
 
 
-_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+_SQRT_PI = np.sqrt(np.longdouble("3.14159265358979323846264338327950288"))
+_TWO_OVER_SQRT_PI = np.longdouble(2) / _SQRT_PI
+_ERF_SLOPE = float(_TWO_OVER_SQRT_PI)  # d erf / dx = 2/sqrt(pi) exp(-x^2)
 _SERIES_TERMS = 60  # 2**n x**(2n+1) / (2n+1)!! converges below 1 ulp by n = 60 for |x| <= 3
 _CF_TERMS = 60  # continued fraction for erfc, |x| > 3
 
@@ -328,7 +330,10 @@ def _erf(x: np.ndarray) -> np.ndarray:
     """erf to float64 rounding: a cancellation-free series for |x| <= 3, erfc's continued
     fraction above (NumPy has no erf)."""
     x = np.asarray(x)
-    work = x.astype(np.float64) if x.dtype != np.float64 else x
+    # NOTE: the series and fraction run in extended precision (80-bit long double on x86-64;
+    # quad on aarch64 Linux), so rounding to float64 at the end is within 1 ulp of the true
+    # value; where long double is double (Windows, macOS arm64) expect a few ulp.
+    work = x.astype(np.longdouble)
     a = np.abs(work)
     out = np.empty_like(work)
     small = a <= 3.0
@@ -348,8 +353,8 @@ def _erf(x: np.ndarray) -> np.ndarray:
         frac = xb
         for k in range(_CF_TERMS, 0, -1):
             frac = xb + (k / 2.0) / frac
-        out[big] = 1.0 - np.exp(-xb * xb) / math.sqrt(math.pi) / frac
-    out = np.copysign(out, work)
+        out[big] = 1.0 - np.exp(-xb * xb) / _SQRT_PI / frac
+    out = np.copysign(out, work).astype(np.float64)
     return out.astype(x.dtype, copy=False) if x.dtype.kind == "f" else out
 
 
@@ -360,10 +365,10 @@ class Erf(_SavesInput):
         return _erf(x)
 
     def generate_adjoints(self, adjoints, delta, x):
-        adjoints[0] = delta * (_TWO_OVER_SQRT_PI * np.exp(-(x * x)))
+        adjoints[0] = delta * (_ERF_SLOPE * np.exp(-(x * x)))
 
     def jvp(self, tangents, x):
-        return tangents[0] * (_TWO_OVER_SQRT_PI * np.exp(-(x * x)))
+        return tangents[0] * (_ERF_SLOPE * np.exp(-(x * x)))
 
 
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)

@@ -1,0 +1,80 @@
+"""Tensor construction, dtypes, factories and Python protocols."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+
+def test_construction_copies_and_from_numpy_shares() -> None:
+    a = np.array([1.0, 2.0])
+    t = tg.tensor(a)
+    a[0] = 5.0
+    assert t.data[0] == 1.0
+    s = tg.from_numpy(a)
+    a[1] = 7.0
+    assert s.data[1] == 7.0
+
+
+def test_dtype_rules() -> None:
+    assert tg.tensor(1.5).dtype == np.float64
+    assert tg.tensor(np.float32(1.5)).dtype == np.float32
+    assert tg.tensor(np.ones(2, np.float32)).dtype == np.float32
+    assert tg.tensor([1, 2]).dtype == np.int64
+    assert tg.zeros(2).dtype == np.float64
+    with pytest.raises(TypeError, match="str|U"):
+        tg.tensor(["a", "b"])
+    with pytest.raises(TypeError):
+        tg.tensor(np.array([object()], dtype=object))
+    tg.set_default_dtype(np.float32)
+    try:
+        assert tg.zeros(2).dtype == np.float32 and tg.tensor(1.5).dtype == np.float32
+    finally:
+        tg.set_default_dtype(np.float64)
+
+
+def test_factories() -> None:
+    assert tg.zeros(2, 3).shape == (2, 3) and tg.ones((2,)).shape == (2,)
+    assert tg.full((2, 2), 3.0).data.sum() == 12.0
+    assert tg.arange(5).dtype == np.int64 and tg.arange(0.0, 1.0, 0.25).shape == (4,)
+    assert tg.linspace(0, 1, 5).data[-1] == 1.0
+    np.testing.assert_array_equal(tg.eye(2).data, np.eye(2))
+    x = tg.ones(3, requires_grad=True)
+    assert x.requires_grad and tg.zeros_like(x).shape == (3,) and tg.ones_like(x).data.sum() == 3
+    r1 = tg.randn(3, rng=np.random.default_rng(0))
+    r2 = tg.randn(3, rng=np.random.default_rng(0))
+    np.testing.assert_array_equal(r1.data, r2.data)
+    tg.manual_seed(4)
+    a = tg.rand(3)
+    tg.manual_seed(4)
+    np.testing.assert_array_equal(a.data, tg.rand(3).data)
+    with pytest.raises(ValueError, match="negative"):
+        tg.zeros(-1)
+
+
+def test_python_protocols() -> None:
+    t = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert len(t) == 2 and [r.shape for r in t] == [(2,), (2,)]
+    assert bool(tg.tensor([1.0])) and float(tg.tensor(2.5)) == 2.5
+    with pytest.raises(ValueError, match="ambiguous"):
+        bool(t)
+    assert "tensor(" in repr(t)
+    x = tg.tensor(1.0, requires_grad=True, name="x")
+    assert x.name == "x" and x.is_leaf and x.grad_fn is None
+    y = x * 2
+    assert not y.is_leaf and y.grad_fn.name == "Multiply"
+
+
+def test_grad_assignment_checks_shape() -> None:
+    x = tg.zeros(2, requires_grad=True)
+    x.grad = tg.ones(2)
+    with pytest.raises(ValueError, match=r"\(3,\).*\(2,\)"):
+        x.grad = np.ones(3)
+
+
+def test_comparisons_have_no_gradient() -> None:
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    m = x > 1.5
+    assert m.dtype == np.bool_ and not m.requires_grad
