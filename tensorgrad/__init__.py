@@ -6,17 +6,24 @@ derivatives of any order; function transforms; small neural nets. Only NumPy at 
 
 from __future__ import annotations
 
+from tensorgrad import ops  # noqa: E402, I001  (ops import tensor; bind them next)
 from tensorgrad import tensor as _tensor_module
 from tensorgrad._dtypes import get_default_dtype, set_default_dtype
 from tensorgrad._version import __version__
 from tensorgrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from tensorgrad.tensor import Tensor
 
-from tensorgrad import ops  # noqa: E402, I001  (ops import tensor; bind them next)
-
 _tensor_module._ops = ops
 
-from tensorgrad import autograd  # noqa: E402
+from tensorgrad import (  # noqa: E402  # noqa: E402
+    autograd,  # noqa: E402
+    data,
+    datasets,
+    nn,
+    notebook,
+    optim,
+    viz,
+)
 from tensorgrad.anomaly import detect_anomaly  # noqa: E402
 from tensorgrad.factories import (  # noqa: E402
     arange,
@@ -35,8 +42,9 @@ from tensorgrad.factories import (  # noqa: E402
     zeros_like,
 )
 from tensorgrad.gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
-from tensorgrad.ops import OPS as _OPS  # noqa: E402
 from tensorgrad.ops import *  # noqa: E402, F403
+from tensorgrad.ops import OPS as _OPS  # noqa: E402
+from tensorgrad.serialization import load, save  # noqa: E402
 from tensorgrad.transforms import (  # noqa: E402
     grad,
     hessian,
@@ -86,5 +94,13 @@ __all__ = [
     "jacfwd",
     "hessian",
     "hvp",
+    "nn",
+    "optim",
+    "data",
+    "datasets",
+    "save",
+    "load",
+    "viz",
+    "notebook",
     *_FUNCTIONS,
 ]

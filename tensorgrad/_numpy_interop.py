@@ -95,8 +95,14 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
 
 
 def _reduction(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
-    def wrapped(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: Any = False,
-                **kwargs: Any) -> Any:
+    def wrapped(
+        a: Any,
+        axis: Any = None,
+        dtype: Any = None,
+        out: Any = None,
+        keepdims: Any = False,
+        **kwargs: Any,
+    ) -> Any:
         _no_extra(name, {"dtype": dtype, "out": out, **kwargs}, ())
         return fn(a, axis=axis, keepdims=bool(keepdims) if keepdims is not np._NoValue else False)
 
@@ -104,8 +110,15 @@ def _reduction(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
 
 
 def _var(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
-    def wrapped(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: int = 0,
-                keepdims: Any = False, **kwargs: Any) -> Any:
+    def wrapped(
+        a: Any,
+        axis: Any = None,
+        dtype: Any = None,
+        out: Any = None,
+        ddof: int = 0,
+        keepdims: Any = False,
+        **kwargs: Any,
+    ) -> Any:
         _no_extra(name, {"dtype": dtype, "out": out, **kwargs})
         return fn(a, axis=axis, keepdims=bool(keepdims), ddof=ddof)
 
@@ -178,7 +191,9 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.dot: ops.dot,
     np.outer: ops.outer,
     np.tensordot: ops.tensordot,
-    np.einsum: lambda subscripts, *operands, optimize=False, **kw: ops.einsum(subscripts, *operands),
+    np.einsum: lambda subscripts, *operands, optimize=False, **kw: ops.einsum(
+        subscripts, *operands
+    ),
     np.where: _where,
     np.clip: _clip,
     np.maximum: ops.maximum,

@@ -79,7 +79,7 @@ def backward(
             )
         roots.append((_edge(out), _root_delta(out, g, create_graph, "backward")))
     targets = None if inputs is None else {_edge(t): t for t in _as_list(inputs)}
-    leaf_grads, owned = _run(roots, retain_graph, create_graph, targets)
+    leaf_grads, owned = _run(roots, retain_graph, create_graph, targets, accumulate=True)
     for leaf, g in leaf_grads.items():
         if isinstance(leaf, Tensor):
             _accumulate_leaf(leaf, g, create_graph, leaf in owned)
@@ -229,8 +229,7 @@ def _check_versions(node: Op) -> None:
             raise RuntimeError(
                 f"one of the tensors saved by {node.name} has been modified by an in-place "
                 f"operation (version {cell[0]}, saved at version {version}); "
-                "its gradient would be wrong"
-                + _site(node)
+                "its gradient would be wrong" + _site(node)
             )
 
 
@@ -246,6 +245,7 @@ def _run(
     create_graph: bool,
     targets: dict | None,
     tensors: bool = False,
+    accumulate: bool = False,
 ) -> tuple[dict, set]:
     """``_propagate`` with the cyclic garbage collector paused.
 
@@ -256,7 +256,7 @@ def _run(
     if paused:
         gc.disable()
     try:
-        return _propagate(roots, retain_graph, create_graph, targets, tensors)
+        return _propagate(roots, retain_graph, create_graph, targets, tensors, accumulate)
     finally:
         if paused:
             gc.enable()
@@ -268,6 +268,7 @@ def _propagate(
     create_graph: bool,
     targets: dict | None,
     tensors: bool = False,
+    accumulate: bool = False,
 ) -> tuple[dict, set]:
     """Propagate the root adjoints; return the adjoints of leaves (or of ``targets``) and the
     keys whose buffers the engine allocated.
@@ -290,7 +291,7 @@ def _propagate(
             delta = adjoints.pop(node, None)
             owned.discard(node)
             if delta is not None:
-                delta = _visit(node, delta, create_graph)
+                delta = _visit(node, delta, create_graph, accumulate)
                 if targets is not None and node in targets:
                     found[node] = delta
             run_rule = delta is not None and (useful is None or node in useful)
@@ -313,8 +314,10 @@ def _propagate(
                     g = contributions[i]
                     if g is not None:
                         g = _conform(node, i, g, e, tensors)
-                        fresh = not tensors and g is not delta and not any(
-                            g is contributions[j] for j in range(i)
+                        fresh = (
+                            not tensors
+                            and g is not delta
+                            and not any(g is contributions[j] for j in range(i))
                         )
                         _add(adjoints, owned, parent, g, fresh)
                 if isinstance(parent, Op):
@@ -333,7 +336,7 @@ def _propagate(
     return found, owned
 
 
-def _visit(node: Op, delta: Any, create_graph: bool) -> Any:
+def _visit(node: Op, delta: Any, create_graph: bool, accumulate: bool) -> Any:
     """Run non-leaf hooks and keep ``.grad`` for tensors that asked with ``retain_grad``."""
     extras = node.extras
     if not extras:
@@ -341,7 +344,7 @@ def _visit(node: Op, delta: Any, create_graph: bool) -> Any:
     hooks = extras.get("hooks")
     if hooks:
         delta = _run_hooks(hooks, delta, create_graph)
-    ref = extras.get("retained")
+    ref = extras.get("retained") if accumulate else None  # autograd.grad leaves .grad alone
     if ref is not None:
         t = ref()
         if t is not None:

@@ -82,7 +82,9 @@ def _tangent(op: Any, inputs: tuple, out: Tensor, tangents: list, level: int) ->
         result = op.reapply(*filled)
     else:
         if plain:
-            args = [x.data if isinstance(x, Tensor) else x for x in (inputs[i] for i in op.save_inputs)]
+            args = [
+                x.data if isinstance(x, Tensor) else x for x in (inputs[i] for i in op.save_inputs)
+            ]
             if op.save_output:
                 args.append(out.data)
             ts = [None if t is None else t.data for t in tangents]

@@ -36,8 +36,10 @@ def _float64_inputs(inputs: Sequence[Any]) -> list[Any]:
 
 
 def _outputs(fn: Callable[..., Any], xs: Sequence[Any]) -> list[np.ndarray]:
-    return [np.asarray(o.data if isinstance(o, Tensor) else o, dtype=np.float64)
-            for o in _as_tuple(fn(*xs))]
+    return [
+        np.asarray(o.data if isinstance(o, Tensor) else o, dtype=np.float64)
+        for o in _as_tuple(fn(*xs))
+    ]
 
 
 def numerical_jacobians(
@@ -80,8 +82,9 @@ def analytic_jacobians(
         for j in range(out.size):
             seed = np.zeros(out.shape, dtype=out.dtype)
             seed.reshape(-1)[j] = 1
-            grads = grad(out, [xs[i] for i in wrt], grad_outputs=seed, retain_graph=True,
-                         allow_unused=True)
+            grads = grad(
+                out, [xs[i] for i in wrt], grad_outputs=seed, retain_graph=True, allow_unused=True
+            )
             for k, g in enumerate(grads):
                 if g is not None:
                     result[k][o_idx][j] = g.data.reshape(-1)
@@ -114,7 +117,9 @@ def gradcheck(
 
 def _compare(a: np.ndarray, n: np.ndarray, atol: float, rtol: float, what: str, out: str) -> None:
     if a.shape != n.shape:
-        raise GradcheckError(f"gradcheck: Jacobian shapes differ for {what}: {a.shape} vs {n.shape}")
+        raise GradcheckError(
+            f"gradcheck: Jacobian shapes differ for {what}: {a.shape} vs {n.shape}"
+        )
     excess = np.abs(a - n) - (atol + rtol * np.abs(n))
     bad = ~(excess <= 0)
     if bad.any():
@@ -155,8 +160,13 @@ def gradgradcheck(
     def first(*args: Any) -> tuple:
         outs = [o for o in _as_tuple(fn(*args))]
         pairs = [(o, v) for o, v in zip(outs, vs) if isinstance(o, Tensor) and o.requires_grad]
-        gs = grad([o for o, _ in pairs], [args[i] for i in wrt],
-                  grad_outputs=[v for _, v in pairs], create_graph=True, allow_unused=True)
+        gs = grad(
+            [o for o, _ in pairs],
+            [args[i] for i in wrt],
+            grad_outputs=[v for _, v in pairs],
+            create_graph=True,
+            allow_unused=True,
+        )
         return tuple(
             g if g is not None else Tensor(np.zeros(args[i].shape)) for g, i in zip(gs, wrt)
         )

@@ -247,6 +247,12 @@ class Tensor:
             extra.append(f"name={self.name!r}")
         return "tensor(" + body + "".join(", " + e for e in extra) + ")"
 
+    def _repr_html_(self) -> str:
+        """An HTML card for Jupyter (shape, dtype, requires_grad, grad_fn, values)."""
+        from tensorgrad._display import tensor_html
+
+        return tensor_html(self)
+
     def __getstate__(self) -> None:
         raise TypeError("tensors are not pickled: use tg.save / tg.load for checkpoints")
 

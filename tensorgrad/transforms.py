@@ -177,7 +177,11 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., tuple]
             raise TypeError(f"vjp: f must return Tensors, got {type(o).__name__}")
 
     def vjp_fn(*cotangents: Any) -> tuple:
-        cts = list(cotangents[0]) if len(cotangents) == 1 and isinstance(out, (tuple, list)) else list(cotangents)
+        cts = (
+            list(cotangents[0])
+            if len(cotangents) == 1 and isinstance(out, (tuple, list))
+            else list(cotangents)
+        )
         if len(cts) != len(outs):
             raise ValueError(f"vjp_fn: expected {len(outs)} cotangents, got {len(cts)}")
         for c, o in zip(cts, outs):
@@ -186,7 +190,9 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., tuple]
                     f"vjp_fn: cotangent of shape {np.shape(getattr(c, 'data', c))} for an "
                     f"output of shape {o.shape}"
                 )
-        cts = [c if isinstance(c, Tensor) else np.asarray(c, dtype=o.dtype) for c, o in zip(cts, outs)]
+        cts = [
+            c if isinstance(c, Tensor) else np.asarray(c, dtype=o.dtype) for c, o in zip(cts, outs)
+        ]
         return _reverse(outs, xs, cts, retain=True)
 
     return out, vjp_fn
@@ -306,7 +312,9 @@ def hessian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable
     return jacfwd(jacrev(f, argnums), argnums)
 
 
-def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, tuple]:
+def hvp(
+    f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
+) -> tuple[Any, tuple]:
     """``(f(*primals), H v)`` for a one-element-output ``f``, forward over reverse: the gradient
     is computed with tangents ``v`` riding on the primals, so ``H v`` costs one forward and one
     reverse pass, never the full Hessian."""

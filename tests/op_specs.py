@@ -181,8 +181,13 @@ for _name, _extra in UNARY.items():
     register(OpSpec(_name, getattr(tg, _name), **_extra))
 
 register(
-    OpSpec("gelu", tg.gelu, low=-4, high=4,
-           kwargs=lambda d, s: {"approximate": d.draw(st.sampled_from(["none", "tanh"]))}),
+    OpSpec(
+        "gelu",
+        tg.gelu,
+        low=-4,
+        high=4,
+        kwargs=lambda d, s: {"approximate": d.draw(st.sampled_from(["none", "tanh"]))},
+    ),
     OpSpec("add", tg.add, arity=2),
     OpSpec("subtract", tg.subtract, arity=2),
     OpSpec("multiply", tg.multiply, arity=2),
@@ -190,8 +195,12 @@ register(
     OpSpec("power", tg.power, arity=2, domains={0: (0.3, 2.0), 1: (-2.0, 2.0)}),
     OpSpec("maximum", tg.maximum, arity=2, valid=_apart),
     OpSpec("minimum", tg.minimum, arity=2, valid=_apart),
-    OpSpec("clip", tg.clip, kwargs=lambda d, s: {"a_min": -0.5, "a_max": 0.7},
-           valid=_not_near(-0.5, 0.7)),
+    OpSpec(
+        "clip",
+        tg.clip,
+        kwargs=lambda d, s: {"a_min": -0.5, "a_max": 0.7},
+        valid=_not_near(-0.5, 0.7),
+    ),
     OpSpec("astype", tg.astype, kwargs=lambda d, s: {"dtype": np.float64}),
     OpSpec("alias", tg.ops.alias),
 )
@@ -241,9 +250,7 @@ register(
         "cumsum",
         tg.cumsum,
         kwargs=lambda d, s: {
-            "axis": d.draw(st.none() | st.integers(-len(s[0]), len(s[0]) - 1))
-            if s[0]
-            else None
+            "axis": d.draw(st.none() | st.integers(-len(s[0]), len(s[0]) - 1)) if s[0] else None
         },
     ),
 )
@@ -350,7 +357,8 @@ def _repeat_sample(data: Any) -> Sample:
     if shape and data.draw(st.booleans()):
         axis = data.draw(st.integers(0, len(shape) - 1))
         reps = data.draw(
-            st.integers(0, 3) | st.lists(st.integers(0, 3), min_size=shape[axis], max_size=shape[axis]).map(np.array)
+            st.integers(0, 3)
+            | st.lists(st.integers(0, 3), min_size=shape[axis], max_size=shape[axis]).map(np.array)
         )
         return [x], {"repeats": reps, "axis": axis}
     return [x], {"repeats": data.draw(st.integers(0, 3)), "axis": None}
@@ -387,8 +395,10 @@ def _index_sample(data: Any) -> Sample:
     elif kind == "bool":
         index = rng.random(shape) > 0.5
     else:
-        index = (slice(None), rng.integers(0, shape[1], size=4)) if len(shape) > 1 else (
-            rng.integers(0, shape[0], size=(2, 2)),
+        index = (
+            (slice(None), rng.integers(0, shape[1], size=4))
+            if len(shape) > 1
+            else (rng.integers(0, shape[0], size=(2, 2)),)
         )
     return [x], {"index": index}
 
@@ -441,9 +451,7 @@ def _outer_sample(data: Any) -> Sample:
 def _tensordot_sample(data: Any) -> Sample:
     case = data.draw(st.sampled_from(["int", "pairs"]))
     if case == "int":
-        return [draw_array(data, (2, 3, 4), -2, 2), draw_array(data, (3, 4, 2), -2, 2)], {
-            "axes": 2
-        }
+        return [draw_array(data, (2, 3, 4), -2, 2), draw_array(data, (3, 4, 2), -2, 2)], {"axes": 2}
     return [draw_array(data, (2, 3, 4), -2, 2), draw_array(data, (4, 2, 3), -2, 2)], {
         "axes": ([1, 2], [2, 0])
     }
@@ -542,8 +550,9 @@ register(
             {"reduction": d.draw(st.sampled_from(["mean", "sum", "none"]))},
         ),
     ),
-    OpSpec("binary_cross_entropy_with_logits", tg.binary_cross_entropy_with_logits,
-           sample=_bce_sample),
+    OpSpec(
+        "binary_cross_entropy_with_logits", tg.binary_cross_entropy_with_logits, sample=_bce_sample
+    ),
 )
 
 # Names that are public and carry no gradient by design.

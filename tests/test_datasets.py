@@ -65,7 +65,7 @@ def test_split_of_digits_holds_out_a_stratified_fifth():
     assert np.all(np.abs(np.bincount(y_te, minlength=10) - expected) < 1)
     # Rows stay paired with their labels.
     rows = {X[i].tobytes(): y[i] for i in range(len(y))}
-    assert all(rows[x.tobytes()] == label for x, label in zip(X_te, y_te))
+    assert all(rows[x.tobytes()] == label for x, label in zip(X_te, y_te, strict=True))
 
 
 def test_split_is_reproducible_and_seed_dependent():
@@ -74,7 +74,7 @@ def test_split_is_reproducible_and_seed_dependent():
     a = split(ids, labels, rng=7)
     b = split(ids, labels, rng=np.random.default_rng(7))
     c = split(ids, labels, rng=8)
-    for u, v in zip(a, b):
+    for u, v in zip(a, b, strict=True):
         assert np.array_equal(u, v)
     assert not np.array_equal(a[1], c[1])
 

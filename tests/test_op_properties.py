@@ -188,8 +188,9 @@ def test_float32_preserved(spec: OpSpec, data: Any) -> None:
         return
     assert out.dtype == np.float32, f"{spec.name}: float32 input gave {out.dtype}"
     if out.requires_grad:
-        gs = tg.autograd.grad(out, leaves, grad_outputs=np.zeros(out.shape, np.float32),
-                              allow_unused=True)
+        gs = tg.autograd.grad(
+            out, leaves, grad_outputs=np.zeros(out.shape, np.float32), allow_unused=True
+        )
         for g in gs:
             if g is not None:
                 assert g.dtype == np.float32

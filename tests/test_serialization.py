@@ -11,7 +11,6 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import extra as _  # noqa: F401  (hypothesis.extra.numpy below)
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -34,12 +33,12 @@ def assert_same(a, b, where="obj"):
     elif isinstance(a, dict):
         assert type(b) is dict, where
         assert len(a) == len(b), where
-        for (ka, va), (kb, vb) in zip(a.items(), b.items()):
+        for (ka, va), (kb, vb) in zip(a.items(), b.items(), strict=True):
             assert_same(ka, kb, f"{where} key")
             assert_same(va, vb, f"{where}[{ka!r}]")
     elif isinstance(a, (list, tuple)):
         assert type(b) is type(a) and len(b) == len(a), where
-        for i, (u, v) in enumerate(zip(a, b)):
+        for i, (u, v) in enumerate(zip(a, b, strict=True)):
             assert_same(u, v, f"{where}[{i}]")
     elif isinstance(a, float):
         assert type(b) is float and (a.hex() == b.hex() or (math.isnan(a) and math.isnan(b)))
@@ -60,7 +59,8 @@ arrays = st.sampled_from(DTYPES).flatmap(
 )
 scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8)
 np_scalars = arrays.filter(lambda a: a.ndim == 0).map(lambda a: a[()])
-leaves = scalars | arrays | arrays.map(Tensor) | np_scalars
+real_arrays = arrays.filter(lambda a: a.dtype.kind != "c")  # Tensors hold no complex data
+leaves = scalars | arrays | real_arrays.map(Tensor) | np_scalars
 keys = st.text(max_size=6) | st.integers() | st.tuples(st.integers(), st.text(max_size=3))
 trees = st.recursive(
     leaves,
@@ -167,7 +167,9 @@ def test_tensor_subclass_and_grad_state(tmp_path):
     assert back.data is not t.data
 
 
-@settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    deadline=None, max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(obj=trees)
 def test_random_trees_round_trip(obj, tmp_path):
     assert_same(obj, roundtrip(obj, tmp_path))
@@ -324,7 +326,9 @@ def test_truncated_files(tmp_path):
             load(path)
 
 
-@settings(deadline=None, max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    deadline=None, max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_corrupted_bytes_give_value_error_or_the_same_object(data, tmp_path):
     obj = {"w": np.arange(5.0), "b": Tensor(np.ones(2, np.float32)), "step": 4}
@@ -362,7 +366,7 @@ def _rewrite_meta(path, change):
         (lambda m: m["tree"]["items"][0][1].update(key="a9"), "no matching array"),
         (lambda m: m["tree"]["items"][0][1].update(dtype="<i8"), "metadata says"),
         (lambda m: m["tree"]["items"][0][1].update(key="__tensorgrad__"), "no matching array"),
-        (lambda m: m["tree"].update(items=[[[1], 2]]), "unknown node|not a scalar"),
+        (lambda m: m["tree"].update(items=[[[1], 2]]), "unknown node|unexpected node|not a scalar"),
     ],
 )
 def test_bad_metadata(change, message, tmp_path):
@@ -383,23 +387,24 @@ def test_metadata_that_is_not_json(tmp_path):
 
 # ---------------------------------------------------------------------------------- with tg.nn
 def test_module_and_optimizer_state_dicts(tmp_path):
-    tg = pytest.importorskip("tensorgrad")
-    if not all(hasattr(tg, name) for name in ("nn", "optim", "save", "load")):
-        pytest.skip("tg.nn / tg.optim / tg.save not wired yet")
-    rng = np.random.default_rng(0)
-    model = tg.nn.Sequential(tg.nn.Linear(4, 3), tg.nn.ReLU(), tg.nn.Linear(3, 2))
-    opt = tg.optim.Adam(model.parameters(), lr=1e-2)
-    x = tg.tensor(rng.standard_normal((5, 4)).astype(np.float32))
-    model(x).square().mean().backward()
-    opt.step()
-    tg.save(model.state_dict(), tmp_path / "model.ckpt")
-    tg.save(opt.state_dict(), tmp_path / "opt.ckpt")
+    from tensorgrad import nn, optim
+    from tensorgrad.ops.elementwise import square
+    from tensorgrad.ops.reductions import mean
 
-    clone = tg.nn.Sequential(tg.nn.Linear(4, 3), tg.nn.ReLU(), tg.nn.Linear(3, 2))
-    clone.load_state_dict(tg.load(tmp_path / "model.ckpt"))
-    for (name, p), (_, q) in zip(model.named_parameters(), clone.named_parameters()):
+    rng = np.random.default_rng(0)
+    model = nn.Sequential(nn.Linear(4, 3, rng=0), nn.ReLU(), nn.Linear(3, 2, rng=1))
+    opt = optim.Adam(model.parameters(), lr=1e-2)
+    x = Tensor(rng.standard_normal((5, 4)).astype(np.float32))
+    mean(square(model(x))).backward()
+    opt.step()
+    save(model.state_dict(), tmp_path / "model.ckpt")
+    save(opt.state_dict(), tmp_path / "opt.ckpt")
+
+    clone = nn.Sequential(nn.Linear(4, 3, rng=2), nn.ReLU(), nn.Linear(3, 2, rng=3))
+    clone.load_state_dict(load(tmp_path / "model.ckpt"))
+    for (name, p), (_, q) in zip(model.named_parameters(), clone.named_parameters(), strict=True):
         assert np.array_equal(p.data, q.data), name
         assert q.dtype == np.float32
-    opt2 = tg.optim.Adam(clone.parameters(), lr=1e-2)
-    opt2.load_state_dict(tg.load(tmp_path / "opt.ckpt"))
+    opt2 = optim.Adam(clone.parameters(), lr=1e-2)
+    opt2.load_state_dict(load(tmp_path / "opt.ckpt"))
     assert_same(opt.state_dict(), opt2.state_dict())

@@ -11,7 +11,25 @@ from tensorgrad._shapes import unbroadcast
 from tensorgrad.ops._base import Op, binary, call
 from tensorgrad.tensor import Tensor
 
-__all__ = ['add', 'subtract', 'multiply', 'divide', 'power', 'negative', 'astype', 'less', 'less_equal', 'greater', 'greater_equal', 'equal', 'not_equal', 'logical_and', 'logical_or', 'logical_xor', 'logical_not']
+__all__ = [
+    "add",
+    "subtract",
+    "multiply",
+    "divide",
+    "power",
+    "negative",
+    "astype",
+    "less",
+    "less_equal",
+    "greater",
+    "greater_equal",
+    "equal",
+    "not_equal",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
+    "logical_not",
+]
 
 
 # ----------------------------------------------------------------------------- add, subtract

@@ -15,8 +15,35 @@ from tensorgrad._shapes import unbroadcast
 from tensorgrad.ops._base import Op, binary, call, unary
 from tensorgrad.tensor import Tensor
 
-__all__ = ['exp', 'expm1', 'log', 'log1p', 'sqrt', 'square', 'reciprocal', 'sin', 'cos', 'tan', 'arcsin', 'arccos', 'arctan', 'tanh', 'sinh', 'cosh', 'sigmoid', 'softplus', 'relu', 'abs', 'sign', 'erf', 'gelu', 'maximum', 'minimum', 'clip', 'where']
-
+__all__ = [
+    "exp",
+    "expm1",
+    "log",
+    "log1p",
+    "sqrt",
+    "square",
+    "reciprocal",
+    "sin",
+    "cos",
+    "tan",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "tanh",
+    "sinh",
+    "cosh",
+    "sigmoid",
+    "softplus",
+    "relu",
+    "abs",
+    "sign",
+    "erf",
+    "gelu",
+    "maximum",
+    "minimum",
+    "clip",
+    "where",
+]
 
 
 class _SavesInput(Op):

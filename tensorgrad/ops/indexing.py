@@ -31,9 +31,7 @@ def normalize_index(index: Any) -> tuple[Any, bool]:
                 p = p.astype(np.intp)
         if isinstance(p, np.ndarray):
             if p.dtype.kind not in "iub":
-                raise IndexError(
-                    f"index arrays must be integer or bool, got dtype {p.dtype}"
-                )
+                raise IndexError(f"index arrays must be integer or bool, got dtype {p.dtype}")
             if p.ndim == 0 and p.dtype.kind in "iu":
                 p = int(p)
             else:
@@ -111,7 +109,9 @@ def take(x: Any, indices: Any, axis: int | None = None) -> Tensor:
     from tensorgrad.ops.shape import reshape
 
     if axis is None:
-        return getitem(reshape(x, -1), np.asarray(indices.data if isinstance(indices, Tensor) else indices))
+        return getitem(
+            reshape(x, -1), np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+        )
     data = x.data if isinstance(x, Tensor) else np.asarray(x)
     (ax,) = normalize_axis(axis, data.ndim, "take")
     ind = np.asarray(indices.data if isinstance(indices, Tensor) else indices)

@@ -93,9 +93,7 @@ def _parse(subscripts: str, shapes: list[tuple[int, ...]]) -> tuple[list[str], s
         lhs, out = subscripts, None
     ins = lhs.split(",")
     if len(ins) != len(shapes):
-        raise ValueError(
-            f"einsum: {len(ins)} operand subscripts for {len(shapes)} operands"
-        )
+        raise ValueError(f"einsum: {len(ins)} operand subscripts for {len(shapes)} operands")
     used = set(subscripts) - set(".,->")
     free = [c for c in string.ascii_letters if c not in used]
     ell_ndim = 0
@@ -109,13 +107,13 @@ def _parse(subscripts: str, shapes: list[tuple[int, ...]]) -> tuple[list[str], s
             k = len(shape) - (len(s) - 3)
             s = s.replace("...", ell[ell_ndim - k :] if k else "")
         if len(s) != len(shape):
-            raise ValueError(
-                f"einsum: subscripts {s!r} do not match an operand of shape {shape}"
-            )
+            raise ValueError(f"einsum: subscripts {s!r} do not match an operand of shape {shape}")
         new_ins.append(s)
     if out is None:
         letters = "".join(new_ins)
-        out = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ell))
+        out = ell + "".join(
+            sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ell)
+        )
     else:
         out = out.replace("...", ell)
     return new_ins, out

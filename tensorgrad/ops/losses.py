@@ -292,8 +292,10 @@ def binary_cross_entropy_with_logits(
         )
     sp = softplus(negative(input))
     if pos_weight is not None:
-        sp = sp * ((pos_weight - 1) * target + 1) if isinstance(pos_weight, Tensor) else sp * (
-            (np.asarray(pos_weight) - 1) * target + 1
+        sp = (
+            sp * ((pos_weight - 1) * target + 1)
+            if isinstance(pos_weight, Tensor)
+            else sp * ((np.asarray(pos_weight) - 1) * target + 1)
         )
     loss = subtract(1, target) * input + sp
     if weight is not None:

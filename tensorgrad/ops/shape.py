@@ -99,7 +99,9 @@ def reshape(x: Any, *shape: Any) -> Tensor:
     try:
         out = call(Reshape, x, shape=new)
     except ValueError:
-        raise ValueError(f"reshape: cannot reshape a tensor of shape {data.shape} into {new}") from None
+        raise ValueError(
+            f"reshape: cannot reshape a tensor of shape {data.shape} into {new}"
+        ) from None
     return _view(out, x)
 
 
@@ -162,7 +164,9 @@ def transpose(x: Any, axes: Any = None) -> Tensor:
     else:
         perm = tuple(int(a) % ndim if -ndim <= int(a) < ndim else -1 for a in axes)
         if sorted(perm) != list(range(ndim)):
-            raise ValueError(f"transpose: axes {tuple(axes)!r} are not a permutation of {ndim} axes")
+            raise ValueError(
+                f"transpose: axes {tuple(axes)!r} are not a permutation of {ndim} axes"
+            )
     return _view(call(Transpose, x, axes=perm), x)
 
 
@@ -337,9 +341,7 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     (ax,) = normalize_axis(axis, ndim, "concatenate")
     for s in shapes:
         if len(s) != ndim or any(s[i] != shapes[0][i] for i in range(ndim) if i != ax):
-            raise ValueError(
-                f"concatenate: shapes {shapes} must match except along axis {ax}"
-            )
+            raise ValueError(f"concatenate: shapes {shapes} must match except along axis {ax}")
     return call(Concatenate, *xs, axis=ax, sizes=tuple(s[ax] for s in shapes))
 
 
@@ -411,9 +413,12 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: float =
         raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
     ndim = _data(x).ndim
     try:
-        widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64).reshape(-1, 2)
-                                 if np.size(pad_width) else np.zeros((ndim, 2), np.int64),
-                                 (ndim, 2))
+        widths = np.broadcast_to(
+            np.asarray(pad_width, dtype=np.int64).reshape(-1, 2)
+            if np.size(pad_width)
+            else np.zeros((ndim, 2), np.int64),
+            (ndim, 2),
+        )
     except ValueError:
         raise ValueError(f"pad: pad_width {pad_width!r} does not fit {ndim} axes") from None
     if np.any(widths < 0):

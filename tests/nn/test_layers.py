@@ -1,0 +1,239 @@
+"""Layers and functional ops: exact conventions (ties, padding rows, running statistics), shape
+errors that name the layer, dtypes. Gradients against finite differences live in the op registry
+(tests/nn_op_specs.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+from tensorgrad import nn
+from tensorgrad.nn import functional as F
+
+
+def test_layers_default_to_float32_and_keep_it():
+    x = tg.tensor(np.ones((2, 1, 6, 6), np.float32))
+    model = nn.Sequential(
+        nn.Conv2d(1, 2, 3, rng=0),
+        nn.BatchNorm2d(2),
+        nn.GELU(),
+        nn.AvgPool2d(2),
+        nn.Flatten(),
+        nn.LayerNorm(8),
+        nn.Dropout(0.5, rng=0),
+        nn.Linear(8, 3, rng=0),
+        nn.Tanh(),
+    )
+    out = model(x)
+    assert out.dtype == np.float32 and out.shape == (2, 3)
+    out.sum().backward()
+    assert all(p.dtype == np.float32 and p.grad.dtype == np.float32 for p in model.parameters())
+
+
+@pytest.mark.parametrize(
+    ("layer", "x", "pattern"),
+    [
+        (
+            nn.Linear(4, 3),
+            np.ones((2, 5), np.float32),
+            r"Linear\(in_features=4.*\(\.\.\., 4\).*\(2, 5\)",
+        ),
+        (
+            nn.Conv2d(3, 2, 3),
+            np.ones((1, 2, 5, 5), np.float32),
+            r"Conv2d\(3, 2.*\(N, 3, H, W\).*\(1, 2, 5, 5\)",
+        ),
+        (nn.BatchNorm1d(3), np.ones((4, 2), np.float32), r"BatchNorm1d\(3.*\(N, 3\).*\(4, 2\)"),
+        (
+            nn.BatchNorm2d(3),
+            np.ones((4, 3, 2), np.float32),
+            r"BatchNorm2d\(3.*\(N, 3, H, W\).*\(4, 3, 2\)",
+        ),
+        (
+            nn.LayerNorm((2, 3)),
+            np.ones((4, 3, 2), np.float32),
+            r"LayerNorm.*\(\.\.\., 2, 3\).*\(4, 3, 2\)",
+        ),
+        (nn.MaxPool2d(2), np.ones((4, 4), np.float32), r"MaxPool2d.*\(N, C, H, W\).*\(4, 4\)"),
+        (nn.Embedding(5, 2), np.ones(3, np.float32), r"Embedding\(5, 2\).*integer"),
+    ],
+)
+def test_wrong_input_shape_names_layer_expected_and_got(layer, x, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        layer(tg.tensor(x))
+
+
+def test_conv2d_errors():
+    x, w = np.ones((1, 2, 4, 4)), np.ones((3, 2, 5, 5))
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        F.conv2d(x, w)
+    with pytest.raises(ValueError, match="channels"):
+        F.conv2d(x, np.ones((3, 1, 3, 3)))
+    with pytest.raises(ValueError, match="stride"):
+        F.conv2d(x, np.ones((3, 2, 3, 3)), stride=0)
+    with pytest.raises(ValueError, match="groups"):
+        F.conv2d(x, np.ones((3, 2, 3, 3)), groups=2)
+    with pytest.raises(ValueError, match="bias"):
+        F.conv2d(x, np.ones((3, 2, 3, 3)), bias=np.ones(2))
+
+
+def test_conv2d_against_a_direct_sum():
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal((2, 3, 7, 6)), rng.standard_normal((4, 3, 3, 2)), np.arange(4.0)
+    y = F.conv2d(x, w, b, stride=(2, 1), padding=(1, 0), dilation=(1, 2)).data
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (0, 0)))
+    ref = np.zeros_like(y)
+    for i in range(y.shape[2]):
+        for j in range(y.shape[3]):
+            patch = xp[:, :, 2 * i : 2 * i + 3, j : j + 3 : 2]
+            ref[:, :, i, j] = np.einsum("nckl,ockl->no", patch, w) + b
+    np.testing.assert_allclose(y, ref, atol=1e-12)
+
+
+def test_conv_unbatched_input():
+    conv = nn.Conv2d(2, 3, 3, padding=1, rng=0)
+    x = np.random.default_rng(1).standard_normal((2, 5, 5)).astype(np.float32)
+    np.testing.assert_allclose(conv(x).data, conv(x[None]).data[0], rtol=1e-6)
+
+
+def test_max_pool_tie_sends_gradient_to_the_first_maximum():
+    x = tg.tensor(np.array([[[[1.0, 3.0], [3.0, 0.0]]]]), requires_grad=True)
+    y = F.max_pool2d(x, 2)
+    y.backward(np.ones((1, 1, 1, 1)))
+    np.testing.assert_array_equal(x.grad.data[0, 0], [[0.0, 1.0], [0.0, 0.0]])
+
+
+def test_max_pool_overlapping_windows_accumulate_and_indices():
+    x = tg.tensor(np.array([[[[0.0, 5.0, 1.0, 0.0]]]]), requires_grad=True)
+    y, idx = F.max_pool2d(x, (1, 2), stride=1, return_indices=True)
+    np.testing.assert_array_equal(y.data[0, 0, 0], [5.0, 5.0, 1.0])
+    np.testing.assert_array_equal(idx.data[0, 0, 0], [1, 1, 2])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data[0, 0, 0], [0.0, 2.0, 1.0, 0.0])
+
+
+def test_pools_default_stride_is_kernel_size_and_padding_is_limited():
+    x = np.arange(36.0).reshape(1, 1, 6, 6)
+    assert F.max_pool2d(x, 3).shape == (1, 1, 2, 2)
+    np.testing.assert_allclose(F.avg_pool2d(x, 2).data[0, 0, 0], [3.5, 5.5, 7.5])
+    with pytest.raises(ValueError, match="half the kernel"):
+        F.max_pool2d(x, 2, padding=2)
+
+
+def test_avg_pool_count_include_pad():
+    x = np.ones((1, 1, 2, 2))
+    np.testing.assert_allclose(F.avg_pool2d(x, 3, 1, 1).data[0, 0], np.full((2, 2), 4 / 9))
+    np.testing.assert_allclose(F.avg_pool2d(x, 3, 1, 1, count_include_pad=False).data, 1.0)
+
+
+def test_batch_norm_running_statistics_as_torch():
+    rng = np.random.default_rng(0)
+    bn = nn.BatchNorm1d(2, momentum=0.3, dtype=np.float64)
+    x = rng.standard_normal((5, 2)) * 3 + 1
+    y = bn(x)
+    np.testing.assert_allclose(y.data.mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(y.data.var(axis=0), 1 / (1 + 1e-5 / x.var(axis=0)), rtol=1e-12)
+    np.testing.assert_allclose(bn.running_mean.data, 0.3 * x.mean(axis=0), rtol=1e-12)
+    unbiased = x.var(axis=0, ddof=1)
+    np.testing.assert_allclose(bn.running_var.data, 0.7 + 0.3 * unbiased, rtol=1e-12)
+    assert bn.num_batches_tracked.data == 1
+    bn.eval()
+    z = bn(x)
+    ref = (x - bn.running_mean.data) / np.sqrt(bn.running_var.data + 1e-5)
+    np.testing.assert_allclose(z.data, ref, rtol=1e-12)
+    assert bn.num_batches_tracked.data == 1
+    assert set(bn.state_dict()) == {
+        "weight",
+        "bias",
+        "running_mean",
+        "running_var",
+        "num_batches_tracked",
+    }
+
+
+def test_batch_norm_cumulative_average_and_untracked():
+    bn = nn.BatchNorm2d(1, momentum=None, dtype=np.float64)
+    batches = [np.full((2, 1, 1, 1), v) + np.array([-1, 1.0]).reshape(2, 1, 1, 1) for v in (1, 3)]
+    for b in batches:
+        bn(b)
+    np.testing.assert_allclose(bn.running_mean.data, [2.0])
+    free = nn.BatchNorm1d(2, track_running_stats=False).eval()
+    out = free(np.array([[1.0, 2.0], [3.0, 6.0]], np.float32))
+    np.testing.assert_allclose(out.data, [[-1, -1], [1, 1]], atol=1e-4)
+    with pytest.raises(ValueError, match="more than 1 value"):
+        F.batch_norm(np.ones((1, 3)), None, None, training=True)
+
+
+def test_layer_norm_matches_definition():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 4, 5))
+    w, b = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
+    mean = x.mean(axis=(1, 2), keepdims=True)
+    var = x.var(axis=(1, 2), keepdims=True)
+    ref = (x - mean) / np.sqrt(var + 1e-5) * w + b
+    np.testing.assert_allclose(F.layer_norm(x, (4, 5), w, b).data, ref, rtol=1e-12)
+    with pytest.raises(ValueError, match="normalized_shape"):
+        F.layer_norm(x, (5, 4))
+
+
+def test_embedding_repeated_indices_and_padding_row():
+    emb = nn.Embedding(4, 2, padding_idx=1, dtype=np.float64, rng=0)
+    np.testing.assert_array_equal(emb.weight.data[1], [0.0, 0.0])
+    idx = np.array([[0, 1, 0], [3, 1, 0]])
+    out = emb(idx)
+    assert out.shape == (2, 3, 2)
+    out.backward(np.ones((2, 3, 2)))
+    np.testing.assert_array_equal(emb.weight.grad.data[:, 0], [3.0, 0.0, 0.0, 1.0])
+    with pytest.raises(IndexError):
+        emb(np.array([4]))
+
+
+def test_embedding_max_norm_renormalises_in_place():
+    w = nn.Parameter(np.array([[3.0, 4.0], [0.3, 0.4]]))
+    F.embedding(np.array([0, 1]), w, max_norm=1.0)
+    np.testing.assert_allclose(np.linalg.norm(w.data, axis=1), [1.0, 0.5], rtol=1e-6)
+
+
+def test_dropout_seeded_scaled_and_identity_in_eval():
+    x = tg.tensor(np.ones((200, 50)))
+    a = F.dropout(x, 0.3, rng=np.random.default_rng(5))
+    b = F.dropout(x, 0.3, rng=np.random.default_rng(5))
+    np.testing.assert_array_equal(a.data, b.data)
+    assert set(np.unique(a.data)) == {0.0, 1 / 0.7}
+    assert abs((a.data == 0).mean() - 0.3) < 0.02
+    assert F.dropout(x, 0.3, training=False) is x
+    layer = nn.Dropout(0.3, rng=0).eval()
+    assert layer(x) is x
+    assert np.all(F.dropout(x, 1.0, rng=0).data == 0)
+    with pytest.raises(ValueError):
+        F.dropout(x, 1.5)
+
+
+def test_functional_accepts_dim_and_axis():
+    x = np.random.default_rng(0).standard_normal((2, 3))
+    np.testing.assert_allclose(F.softmax(x, dim=0).data, F.softmax(x, axis=0).data)
+    np.testing.assert_allclose(nn.LogSoftmax(dim=1)(x).data, F.log_softmax(x, axis=1).data)
+    np.testing.assert_allclose(nn.Softmax()(x).data.sum(axis=-1), 1.0)
+
+
+def test_loss_modules():
+    logits = np.array([[2.0, 0.5, -1.0], [0.1, 0.2, 0.3]])
+    target = np.array([0, 2])
+    logp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    ce = nn.CrossEntropyLoss()(logits, target).item()
+    assert ce == pytest.approx(-(logp[0, 0] + logp[1, 2]) / 2)
+    assert nn.MSELoss(reduction="sum")(np.ones(3), np.zeros(3)).item() == 3.0
+    bce = nn.BCEWithLogitsLoss()(np.array([0.0]), np.array([1.0])).item()
+    assert bce == pytest.approx(np.log(2))
+    with pytest.raises(ValueError, match="reduction"):
+        nn.MSELoss(reduction="avg")
+
+
+def test_linear_higher_order_through_the_layer():
+    lin = nn.Linear(3, 1, dtype=np.float64, rng=0)
+    x = tg.tensor(np.array([[0.5, -1.0, 2.0]]), requires_grad=True)
+    (g,) = tg.autograd.grad(lin(x).sum() ** 2, [x], create_graph=True)
+    (h,) = tg.autograd.grad(g.sum(), [x])
+    w = lin.weight.data[0]
+    np.testing.assert_allclose(h.data[0], 2 * w * w.sum(), rtol=1e-12)

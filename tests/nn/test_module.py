@@ -1,0 +1,240 @@
+"""Module registration, traversal, modes, state dicts, dtype conversion, containers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+from tensorgrad import nn
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 4, rng=0)
+        self.scale = nn.Parameter(np.ones(4, dtype=np.float32))
+        self.register_buffer("count", tg.tensor(np.array(0, dtype=np.int64)))
+        self.register_buffer("scratch", tg.tensor(np.zeros(2)), persistent=False)
+        self.note = "plain attribute"
+
+    def forward(self, x):
+        return self.fc(x) * self.scale
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = Block()
+        self.layers = nn.ModuleList([nn.Linear(4, 4, rng=1), nn.ReLU()])
+        self.heads = nn.ModuleDict({"a": nn.Linear(4, 2, rng=2)})
+        self.shared = self.block.fc  # the same module twice: its parameters appear once
+
+    def forward(self, x):
+        h = self.block(x)
+        for layer in self.layers:
+            h = layer(h)
+        return self.heads["a"](h)
+
+
+def test_registration_and_dotted_names():
+    net = Net()
+    names = [n for n, _ in net.named_parameters()]
+    assert names == [
+        "block.scale",
+        "block.fc.weight",
+        "block.fc.bias",
+        "layers.0.weight",
+        "layers.0.bias",
+        "heads.a.weight",
+        "heads.a.bias",
+    ]
+    assert len(list(net.parameters())) == 7
+    assert [n for n, _ in net.named_buffers()] == ["block.count", "block.scratch"]
+    assert [type(m).__name__ for m in net.children()] == [
+        "Block",
+        "ModuleList",
+        "ModuleDict",
+        "Linear",
+    ]
+    assert len(list(net.modules())) == 8
+    assert net.block.note == "plain attribute"
+
+
+def test_assigning_none_and_replacing():
+    m = nn.Linear(2, 2)
+    m.bias = None
+    assert [n for n, _ in m.named_parameters()] == ["weight"]
+    with pytest.raises(TypeError):
+        m.weight = np.zeros((2, 2))
+    m.extra = nn.Parameter(np.zeros(1))
+    assert "extra" in dict(m.named_parameters())
+    del m.extra
+    assert "extra" not in dict(m.named_parameters())
+
+
+def test_init_must_run_first():
+    class Bad(nn.Module):
+        def __init__(self):
+            self.w = nn.Parameter(np.zeros(1))
+
+    with pytest.raises(AttributeError, match="super"):
+        Bad()
+
+
+def test_train_eval_and_zero_grad():
+    net = Net()
+    assert all(m.training for m in net.modules())
+    net.eval()
+    assert not any(m.training for m in net.modules())
+    net.train()
+    out = net(tg.tensor(np.ones((2, 3), np.float32)))
+    out.sum().backward()
+    assert all(p.grad is not None for p in net.parameters())
+    net.zero_grad()
+    assert all(p.grad is None for p in net.parameters())
+
+
+def test_state_dict_round_trip_into_a_fresh_model(tmp_path):
+    from tensorgrad.serialization import load, save
+
+    a, b = Net(), Net()
+    for p in b.parameters():
+        p.data[...] = 0
+    sd = a.state_dict()
+    assert "block.scratch" not in sd and sd["block.count"].dtype == np.int64
+    save(sd, tmp_path / "m.ckpt")
+    arrays = {n: p.data for n, p in b.named_parameters()}
+    b.load_state_dict(load(tmp_path / "m.ckpt"))
+    for (n, p), (_, q) in zip(a.named_parameters(), b.named_parameters(), strict=True):
+        np.testing.assert_array_equal(p.data, q.data)
+        assert q.data is arrays[n]  # copied into the existing arrays
+
+
+def test_load_state_dict_refuses_and_changes_nothing():
+    net = Net()
+    before = {n: p.data.copy() for n, p in net.named_parameters()}
+    versions = {n: p._version[0] for n, p in net.named_parameters()}
+    good = {k: v.data.copy() for k, v in net.state_dict().items()}
+    for key in good:
+        if key != "block.count":
+            good[key] = good[key] + 1
+
+    bad_shape = dict(good, **{"heads.a.weight": np.zeros((3, 4), np.float32)})
+    with pytest.raises(ValueError, match=r"heads\.a\.weight.*\(2, 4\).*\(3, 4\)"):
+        net.load_state_dict(bad_shape)
+    bad_dtype = dict(good, **{"block.scale": np.ones(4, np.float64)})
+    with pytest.raises(ValueError, match="dtype"):
+        net.load_state_dict(bad_dtype)
+    missing = {k: v for k, v in good.items() if k != "block.fc.bias"}
+    with pytest.raises(ValueError, match="missing key 'block.fc.bias'"):
+        net.load_state_dict(missing)
+    with pytest.raises(ValueError, match="unexpected key 'nope'"):
+        net.load_state_dict(dict(good, nope=np.zeros(1)))
+    for n, p in net.named_parameters():
+        np.testing.assert_array_equal(p.data, before[n])
+        assert p._version[0] == versions[n]
+
+    result = net.load_state_dict(missing, strict=False)
+    assert result.missing_keys == ["block.fc.bias"]
+    np.testing.assert_array_equal(net.block.scale.data, before["block.scale"] + 1)
+
+
+def test_load_state_dict_bumps_versions_so_stale_graphs_fail():
+    m = nn.Linear(2, 1, rng=0)
+    loss = m(tg.tensor(np.ones((1, 2), np.float32))).sum()
+    m.load_state_dict(m.state_dict())
+    with pytest.raises(RuntimeError, match="in-place"):
+        loss.backward()
+
+
+def test_to_dtype():
+    net = Net().to(np.float64)
+    assert all(p.dtype == np.float64 for p in net.parameters())
+    assert net.block.count.dtype == np.int64
+    out = net(tg.tensor(np.ones((1, 3))))
+    assert out.dtype == np.float64
+    with pytest.raises(TypeError):
+        net.to(np.int32)
+
+
+def test_containers():
+    seq = nn.Sequential(nn.Linear(2, 3, rng=0), nn.ReLU(), nn.Linear(3, 1, rng=1))
+    assert len(seq) == 3 and isinstance(seq[1], nn.ReLU) and isinstance(seq[-1], nn.Linear)
+    assert len(seq[:2]) == 2
+    x = tg.tensor(np.ones((4, 2), np.float32))
+    np.testing.assert_allclose(seq(x).data, seq[2](seq[1](seq[0](x))).data)
+    with pytest.raises(IndexError):
+        seq[3]
+    ml = nn.ModuleList()
+    ml.append(nn.Linear(1, 1)).extend([nn.Linear(1, 1)])
+    assert len(list(ml.parameters())) == 4
+    md = nn.ModuleDict()
+    md["x"] = nn.Linear(1, 1)
+    assert "x" in md and list(md.keys()) == ["x"]
+    with pytest.raises(TypeError):
+        md["y"] = 3
+
+
+def test_repr_and_summary_hooks():
+    seq = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+    text = repr(seq)
+    assert "(0): Linear(in_features=2, out_features=3, bias=True)" in text
+    assert "(1): ReLU()" in text
+    assert seq.num_parameters() == 9
+    from tensorgrad import _display
+
+    if hasattr(_display, "module_summary"):
+        assert seq.summary(tg.tensor(np.ones((1, 2), np.float32))) is not None
+    if hasattr(_display, "module_html"):
+        assert "<" in seq._repr_html_()
+
+
+def test_clip_grad_norm():
+    a, b = nn.Parameter(np.zeros(2)), nn.Parameter(np.zeros(1))
+    a.grad, b.grad = tg.tensor([3.0, 0.0]), tg.tensor([4.0])
+    total = nn.utils.clip_grad_norm_([a, b], max_norm=1.0)
+    assert total.item() == pytest.approx(5.0)
+    np.testing.assert_allclose(a.grad.data, [0.6, 0.0], rtol=1e-5)
+    np.testing.assert_allclose(b.grad.data, [0.8], rtol=1e-5)
+    total = nn.utils.clip_grad_norm_([a, b], max_norm=10.0)
+    assert total.item() == pytest.approx(1.0, rel=1e-5)
+    np.testing.assert_allclose(b.grad.data, [0.8], rtol=1e-5)  # below the limit: unchanged
+    nn.utils.clip_grad_value_([a], 0.5)
+    np.testing.assert_allclose(a.grad.data, [0.5, 0.0])
+
+
+def test_init_functions():
+    w = nn.Parameter(np.zeros((30, 20), np.float32))
+    version = w._version[0]
+    nn.init.xavier_uniform_(w, rng=0)
+    assert w.dtype == np.float32 and w._version[0] == version + 1
+    assert np.abs(w.data).max() <= np.sqrt(6 / 50)
+    nn.init.kaiming_normal_(w, nonlinearity="relu", rng=0)
+    assert abs(w.data.std() - np.sqrt(2 / 20)) < 0.03
+    nn.init.kaiming_uniform_(w, a=np.sqrt(5), rng=0)
+    assert np.abs(w.data).max() <= 1 / np.sqrt(20)
+    nn.init.xavier_normal_(w, rng=1)
+    assert abs(w.data.std() - np.sqrt(2 / 50)) < 0.03
+    nn.init.ones_(w)
+    assert np.all(w.data == 1)
+    nn.init.zeros_(w)
+    assert np.all(w.data == 0)
+    nn.init.normal_(w, 3.0, 0.1, rng=0)
+    assert abs(w.data.mean() - 3.0) < 0.05
+    nn.init.uniform_(w, -1, 1, rng=0)
+    assert -1 <= w.data.min() and w.data.max() <= 1
+    assert nn.init.calculate_gain("tanh") == pytest.approx(5 / 3)
+    with pytest.raises(ValueError):
+        nn.init.xavier_uniform_(nn.Parameter(np.zeros(3)))
+
+
+def test_seeded_construction_is_reproducible():
+    tg.manual_seed(3)
+    a = nn.Linear(4, 4)
+    tg.manual_seed(3)
+    b = nn.Linear(4, 4)
+    np.testing.assert_array_equal(a.weight.data, b.weight.data)
+    np.testing.assert_array_equal(
+        nn.Linear(4, 4, rng=7).weight.data, nn.Linear(4, 4, rng=7).weight.data
+    )

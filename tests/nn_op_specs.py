@@ -1,0 +1,167 @@
+"""OpSpecs for the neural-network functional ops (imported at the end of ``tests/op_specs.py``).
+
+Shapes stay tiny: the finite-difference oracle perturbs every input entry.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import hypothesis.strategies as st
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+import tensorgrad.nn.functional as F
+from tests.op_specs import OpSpec, Sample, draw_array, register
+
+
+def _ints(data: Any, lo: int, hi: int, label: str) -> int:
+    return data.draw(st.integers(lo, hi), label=label)
+
+
+# ----------------------------------------------------------------------------- conv and pools
+
+
+def _conv_sample(data: Any) -> Sample:
+    n, c, o = _ints(data, 1, 2, "N"), _ints(data, 1, 2, "C"), _ints(data, 1, 3, "O")
+    kh, kw = _ints(data, 1, 3, "kh"), _ints(data, 1, 3, "kw")
+    sh, sw = _ints(data, 1, 2, "sh"), _ints(data, 1, 2, "sw")
+    dh, dw = _ints(data, 1, 2, "dh"), _ints(data, 1, 2, "dw")
+    ph, pw = _ints(data, 0, 1, "ph"), _ints(data, 0, 1, "pw")
+    h = _ints(data, max(1, dh * (kh - 1) + 1 - 2 * ph), 5, "H")
+    w = _ints(data, max(1, dw * (kw - 1) + 1 - 2 * pw), 5, "W")
+    x = draw_array(data, (n, c, h, w), -1.0, 1.0)
+    weight = draw_array(data, (o, c, kh, kw), -1.0, 1.0)
+    args: list[Any] = [x, weight]
+    if data.draw(st.booleans(), label="bias"):
+        args.append(draw_array(data, (o,), -1.0, 1.0))
+    kwargs = {"stride": (sh, sw), "padding": (ph, pw), "dilation": (dh, dw)}
+    return args, kwargs
+
+
+def _conv(x: Any, weight: Any, bias: Any = None, **kwargs: Any) -> Any:
+    return F.conv2d(x, weight, bias, **kwargs)
+
+
+def _pool_sample(data: Any, dilation: bool) -> Sample:
+    n, c = _ints(data, 1, 2, "N"), _ints(data, 1, 2, "C")
+    kh, kw = _ints(data, 1, 3, "kh"), _ints(data, 1, 3, "kw")
+    sh, sw = _ints(data, 1, 3, "sh"), _ints(data, 1, 3, "sw")
+    ph, pw = _ints(data, 0, kh // 2, "ph"), _ints(data, 0, kw // 2, "pw")
+    dh, dw = (_ints(data, 1, 2, "dh"), _ints(data, 1, 2, "dw")) if dilation else (1, 1)
+    h = _ints(data, max(1, dh * (kh - 1) + 1 - 2 * ph), 6, "H")
+    w = _ints(data, max(1, dw * (kw - 1) + 1 - 2 * pw), 6, "W")
+    x = draw_array(data, (n, c, h, w), -2.0, 2.0)
+    kwargs: dict[str, Any] = {"kernel_size": (kh, kw), "stride": (sh, sw), "padding": (ph, pw)}
+    if dilation:
+        kwargs["dilation"] = (dh, dw)
+    else:
+        kwargs["count_include_pad"] = data.draw(st.booleans(), label="count_include_pad")
+    return [x], kwargs
+
+
+def _no_window_ties(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """Within every pooling window the maximum beats the runner-up by more than 1e-3."""
+    x = args[0]
+    (kh, kw), (sh, sw) = kwargs["kernel_size"], kwargs["stride"]
+    (ph, pw), (dh, dw) = kwargs["padding"], kwargs["dilation"]
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
+    view = sliding_window_view(xp, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))
+    win = view[:, :, ::sh, ::sw, ::dh, ::dw].reshape(*view.shape[:2], -1, kh * kw)
+    if kh * kw == 1:
+        return True
+    top = np.sort(win, axis=-1)
+    with np.errstate(invalid="ignore"):  # an all-padding window gives -inf - -inf: rejected
+        gap = top[..., -1] - top[..., -2]
+    return bool(np.all(gap > 1e-3))
+
+
+# ----------------------------------------------------------------------------- normalisation
+
+
+def _layer_norm_sample(data: Any) -> Sample:
+    lead = tuple(_ints(data, 1, 3, f"lead{i}") for i in range(_ints(data, 0, 2, "nlead")))
+    ns = tuple(_ints(data, 2, 4, f"ns{i}") for i in range(_ints(data, 1, 2, "nns")))
+    x = draw_array(data, lead + ns, -2.0, 2.0)
+    args: list[Any] = [x, ns]
+    affine = data.draw(st.booleans(), label="affine")
+    if affine:
+        args += [draw_array(data, ns, 0.5, 1.5), draw_array(data, ns, -1.0, 1.0)]
+    return args, {}
+
+
+def _layer_norm(x: Any, ns: tuple, weight: Any = None, bias: Any = None) -> Any:
+    return F.layer_norm(x, ns, weight, bias, eps=1e-5)
+
+
+def _batch_norm_sample(data: Any) -> Sample:
+    n, c = _ints(data, 2, 4, "N"), _ints(data, 1, 3, "C")
+    spatial = tuple(_ints(data, 1, 3, f"s{i}") for i in range(_ints(data, 0, 2, "nspatial")))
+    x = draw_array(data, (n, c) + spatial, -2.0, 2.0)
+    return [x, draw_array(data, (c,), 0.5, 1.5), draw_array(data, (c,), -1.0, 1.0)], {}
+
+
+def _batch_norm(x: Any, weight: Any, bias: Any) -> Any:
+    return F.batch_norm(x, None, None, weight, bias, training=True)
+
+
+def _spread_over(axes_of: Any) -> Any:
+    """Normalised groups with a tiny spread have huge second derivatives: keep them away."""
+
+    def valid(args: list[Any], kwargs: dict[str, Any]) -> bool:
+        x = np.asarray(args[0])
+        return bool(np.all(np.std(x, axis=axes_of(x, args)) > 0.2))
+
+    return valid
+
+
+_layer_norm_spread = _spread_over(lambda x, args: tuple(range(x.ndim - len(args[1]), x.ndim)))
+_batch_norm_spread = _spread_over(lambda x, args: (0,) + tuple(range(2, x.ndim)))
+
+
+# ----------------------------------------------------------------------------- layers
+
+
+def _linear_sample(data: Any) -> Sample:
+    lead = tuple(_ints(data, 1, 3, f"lead{i}") for i in range(_ints(data, 0, 2, "nlead")))
+    fin, fout = _ints(data, 1, 4, "in"), _ints(data, 1, 4, "out")
+    args: list[Any] = [draw_array(data, lead + (fin,), -2, 2), draw_array(data, (fout, fin), -1, 1)]
+    if data.draw(st.booleans(), label="bias"):
+        args.append(draw_array(data, (fout,), -1.0, 1.0))
+    return args, {}
+
+
+def _embedding_sample(data: Any) -> Sample:
+    num, dim = _ints(data, 1, 5, "num"), _ints(data, 1, 3, "dim")
+    shape = tuple(_ints(data, 1, 4, f"i{k}") for k in range(_ints(data, 0, 2, "ndim")))
+    seed = data.draw(st.integers(0, 2**32 - 1), label="index seed")
+    index = np.random.default_rng(seed).integers(0, num, size=shape)  # repeats likely
+    return [index, draw_array(data, (num, dim), -2.0, 2.0)], {}
+
+
+def _dropout_sample(data: Any) -> Sample:
+    shape = tuple(_ints(data, 1, 4, f"d{k}") for k in range(_ints(data, 1, 3, "ndim")))
+    p = data.draw(st.sampled_from([0.0, 0.25, 0.5, 0.9]), label="p")
+    return [draw_array(data, shape, -2.0, 2.0)], {"p": p}
+
+
+def _dropout(x: Any, p: float) -> Any:
+    # NOTE: a fresh generator with a fixed seed per call, so every call draws the same mask.
+    return F.dropout(x, p, training=True, rng=np.random.default_rng(1234))
+
+
+register(
+    OpSpec("conv2d", _conv, sample=_conv_sample),
+    OpSpec(
+        "max_pool2d",
+        F.max_pool2d,
+        sample=lambda d: _pool_sample(d, dilation=True),
+        valid=_no_window_ties,
+    ),
+    OpSpec("avg_pool2d", F.avg_pool2d, sample=lambda d: _pool_sample(d, dilation=False)),
+    OpSpec("layer_norm", _layer_norm, sample=_layer_norm_sample, valid=_layer_norm_spread),
+    OpSpec("batch_norm", _batch_norm, sample=_batch_norm_sample, valid=_batch_norm_spread),
+    OpSpec("linear", F.linear, sample=_linear_sample),
+    OpSpec("embedding", F.embedding, sample=_embedding_sample),
+    OpSpec("dropout", _dropout, sample=_dropout_sample),
+)

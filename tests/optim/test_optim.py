@@ -1,0 +1,240 @@
+"""Optimizers and schedulers against PyTorch's update formulas.
+
+The expected parameters below were computed once with torch 2.13 (torch.optim, float64, the same
+three gradients); torch is not a test dependency.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+from tensorgrad import nn, optim
+from tensorgrad.serialization import load, save
+
+GRADS = [[0.5, -1.0], [0.1, 0.3], [-0.2, 0.4]]
+TORCH = [
+    ("SGD", {"lr": 0.1}, [0.96, -1.97]),
+    (
+        "SGD",
+        {"lr": 0.1, "momentum": 0.9, "dampening": 0.3, "weight_decay": 0.01},
+        [0.8606010250099999, -1.7876775500199997],
+    ),
+    (
+        "SGD",
+        {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1},
+        [0.765319646, -1.664334292],
+    ),
+    ("Adam", {"lr": 0.01}, [0.9785260531835489, -1.9849209238476584]),
+    (
+        "Adam",
+        {"lr": 0.01, "betas": (0.8, 0.9), "eps": 1e-06, "weight_decay": 0.1},
+        [0.9762524611682887, -1.9812734788352493],
+    ),
+    ("Adam", {"lr": 0.01, "amsgrad": True}, [0.9785260531835489, -1.9849209238476584]),
+    ("AdamW", {"lr": 0.01}, [0.978228886123465, -1.984323411594224]),
+    (
+        "AdamW",
+        {"lr": 0.01, "weight_decay": 0.3, "amsgrad": True},
+        [0.9696370274110353, -1.9670476153046306],
+    ),
+    ("RMSprop", {"lr": 0.01}, [0.9171210980353726, -1.9649460375747332]),
+    (
+        "RMSprop",
+        {"lr": 0.01, "alpha": 0.9, "momentum": 0.8, "weight_decay": 0.1},
+        [0.9100438564500751, -1.9338626837839212],
+    ),
+    (
+        "RMSprop",
+        {"lr": 0.01, "centered": True, "momentum": 0.5},
+        [0.8312757505298135, -1.9036057104527864],
+    ),
+]
+
+
+def _run(name, kwargs, grads=GRADS, dtype=np.float64):
+    p = nn.Parameter(np.array([1.0, -2.0], dtype=dtype))
+    opt = getattr(optim, name)([p], **kwargs)
+    for g in grads:
+        p.grad = tg.tensor(np.array(g, dtype=dtype))
+        opt.step()
+    return p, opt
+
+
+@pytest.mark.parametrize(("name", "kwargs", "expected"), TORCH, ids=lambda v: str(v))
+def test_matches_torch(name, kwargs, expected):
+    p, _ = _run(name, kwargs)
+    np.testing.assert_allclose(p.data, expected, rtol=1e-12, atol=1e-14)
+
+
+def test_defaults_are_torchs():
+    p = [nn.Parameter(np.zeros(1))]
+    assert optim.SGD(p).defaults == {
+        "lr": 1e-3,
+        "momentum": 0,
+        "dampening": 0,
+        "weight_decay": 0,
+        "nesterov": False,
+    }
+    adam = optim.Adam(p).defaults
+    assert (adam["lr"], adam["betas"], adam["eps"], adam["weight_decay"]) == (
+        1e-3,
+        (0.9, 0.999),
+        1e-8,
+        0,
+    )
+    assert optim.AdamW(p).defaults["weight_decay"] == 1e-2
+    rms = optim.RMSprop(p).defaults
+    assert (rms["lr"], rms["alpha"], rms["eps"], rms["momentum"]) == (1e-2, 0.99, 1e-8, 0)
+
+
+def test_float32_stays_float32_and_updates_in_place():
+    p, opt = _run("Adam", {"lr": 0.01}, dtype=np.float32)
+    assert p.dtype == np.float32
+    assert all(v.dtype == np.float32 for v in opt.state[p].values() if isinstance(v, np.ndarray))
+    data = p.data
+    version = p._version[0]
+    p.grad = tg.tensor(np.ones(2, np.float32))
+    opt.step()
+    assert p.data is data and p._version[0] == version + 1
+
+
+def test_step_records_nothing_and_skips_params_without_grad():
+    a, b = nn.Parameter(np.ones(2)), nn.Parameter(np.ones(2))
+    opt = optim.SGD([a, b], lr=0.5)
+    a.grad = tg.tensor([1.0, 2.0])
+    opt.step()
+    assert a.is_leaf and a.grad_fn is None
+    np.testing.assert_array_equal(a.data, [0.5, 0.0])
+    np.testing.assert_array_equal(b.data, [1.0, 1.0])
+
+
+def test_failed_step_changes_nothing():
+    a, b = nn.Parameter(np.ones(2)), nn.Parameter(np.ones(3))
+    opt = optim.Adam([a, b], lr=0.1)
+    a.grad = tg.tensor([1.0, 1.0])
+    b.grad = tg.tensor([1.0, 1.0, 1.0])
+    opt.step()
+    before = (
+        a.data.copy(),
+        b.data.copy(),
+        {k: v.copy() for k, v in opt.state[a].items() if isinstance(v, np.ndarray)},
+    )
+    a.grad = tg.tensor([1.0, 1.0])
+    b._grad = tg.tensor([1.0, 1.0])  # wrong shape, smuggled past the grad setter
+    with pytest.raises(ValueError, match="shape"):
+        opt.step()
+    np.testing.assert_array_equal(a.data, before[0])
+    np.testing.assert_array_equal(b.data, before[1])
+    assert opt.state[a]["step"] == 1
+    np.testing.assert_array_equal(opt.state[a]["exp_avg"], before[2]["exp_avg"])
+
+
+def test_saved_tensor_modified_by_step_is_detected():
+    w = nn.Parameter(np.array([1.0, 2.0]))
+    opt = optim.SGD([w], lr=0.1)
+    loss = (w * w).sum()
+    w.grad = tg.tensor([1.0, 1.0])
+    opt.step()
+    with pytest.raises(RuntimeError, match="in-place"):
+        loss.backward()
+
+
+@pytest.mark.parametrize(
+    ("cls", "kwargs"),
+    [
+        (optim.SGD, {"lr": -1.0}),
+        (optim.SGD, {"lr": 0.1, "nesterov": True}),
+        (optim.Adam, {"betas": (0.9, 1.0)}),
+        (optim.Adam, {"eps": -1e-8}),
+        (optim.RMSprop, {"alpha": 1.5}),
+    ],
+)
+def test_bad_hyperparameters(cls, kwargs):
+    with pytest.raises(ValueError):
+        cls([nn.Parameter(np.zeros(1))], **kwargs)
+
+
+def test_bad_params():
+    with pytest.raises(ValueError, match="empty"):
+        optim.SGD([], lr=0.1)
+    x = tg.tensor([1.0], requires_grad=True)
+    with pytest.raises(ValueError, match="non-leaf"):
+        optim.SGD([x * 2], lr=0.1)
+    p = nn.Parameter(np.zeros(1))
+    with pytest.raises(ValueError, match="more than once"):
+        optim.SGD([p, p], lr=0.1)
+
+
+def test_param_groups_and_zero_grad():
+    a, b = nn.Parameter(np.ones(1)), nn.Parameter(np.ones(1))
+    opt = optim.SGD([{"params": [a]}, {"params": [b], "lr": 1.0}], lr=0.1)
+    a.grad, b.grad = tg.tensor([1.0]), tg.tensor([1.0])
+    opt.step()
+    np.testing.assert_allclose([a.data[0], b.data[0]], [0.9, 0.0])
+    opt.zero_grad()
+    assert a.grad is None and b.grad is None
+
+
+def test_state_dict_round_trip_continues_identically(tmp_path):
+    p1, opt1 = _run("Adam", {"lr": 0.01}, GRADS[:2])
+    save(opt1.state_dict(), tmp_path / "opt.ckpt")
+    p2 = nn.Parameter(p1.data.copy())
+    opt2 = optim.Adam([p2], lr=0.5)
+    opt2.load_state_dict(load(tmp_path / "opt.ckpt"))
+    assert opt2.param_groups[0]["lr"] == 0.01
+    for p, opt in ((p1, opt1), (p2, opt2)):
+        p.grad = tg.tensor(GRADS[2])
+        opt.step()
+    np.testing.assert_array_equal(p1.data, p2.data)
+    np.testing.assert_allclose(p1.data, TORCH[3][2], rtol=1e-12)
+
+
+def test_load_state_dict_checks_before_changing():
+    p, opt = _run("SGD", {"lr": 0.1, "momentum": 0.9})
+    sd = opt.state_dict()
+    sd["state"][0]["momentum_buffer"] = np.zeros(5)
+    sd["param_groups"][0]["lr"] = 123.0
+    with pytest.raises(ValueError, match="shape"):
+        opt.load_state_dict(sd)
+    assert opt.param_groups[0]["lr"] == 0.1
+    with pytest.raises(ValueError, match="groups"):
+        opt.load_state_dict({"state": {}, "param_groups": []})
+
+
+def test_step_lr_and_cosine_annealing():
+    p = nn.Parameter(np.zeros(1))
+    opt = optim.SGD([p], lr=0.1)
+    sched = optim.StepLR(opt, step_size=3, gamma=0.5)
+    lrs = []
+    for _ in range(7):
+        sched.step()
+        lrs.append(opt.param_groups[0]["lr"])
+    np.testing.assert_allclose(lrs, [0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025])
+
+    opt = optim.SGD([p], lr=0.1)
+    sched = optim.CosineAnnealingLR(opt, T_max=4, eta_min=0.02)
+    got = [sched.get_last_lr()[0]]
+    for _ in range(4):
+        sched.step()
+        got.append(opt.param_groups[0]["lr"])
+    want = [0.02 + 0.08 * (1 + math.cos(math.pi * t / 4)) / 2 for t in range(5)]
+    np.testing.assert_allclose(got, want)
+
+
+def test_training_a_tiny_regression_converges():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((64, 3))
+    y = X @ np.array([1.0, -2.0, 0.5]) + 0.3
+    model = nn.Linear(3, 1, dtype=np.float64, rng=0)
+    opt = optim.Adam(model.parameters(), lr=0.1)
+    for _ in range(200):
+        loss = nn.functional.mse_loss(model(X)[:, 0], y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert loss.item() < 1e-6
+    np.testing.assert_allclose(model.weight.data[0], [1.0, -2.0, 0.5], atol=1e-3)

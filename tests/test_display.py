@@ -1,0 +1,84 @@
+"""Rich display: tensor HTML cards and module summaries."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+from tensorgrad import _display, nn
+
+
+def test_tensor_html_fields_and_escaping():
+    x = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True, name="<w&b>")
+    y = (x * x).sum()
+    y.backward()
+    page = _display.tensor_html(x)
+    for text in ("shape", "(2, 2)", "float64", "requires_grad", "True", "None (leaf)", "grad"):
+        assert text in page
+    assert "&lt;w&amp;b&gt;" in page and "<w&b>" not in page
+    assert "min 1 · max 4 · mean 2.5" in page
+    assert "&lt;Multiply&gt;" in _display.tensor_html(x * 2.0)
+
+
+def test_tensor_html_summarises_large_and_nonfinite_arrays():
+    big = tg.tensor(np.arange(10_000, dtype=np.float32))
+    page = _display.tensor_html(big)
+    assert "..." in page and "float32" in page and len(page) < 5_000
+    bad = tg.tensor([1.0, np.nan, np.inf, -np.inf])
+    assert "1 NaN, 2 inf" in _display.tensor_html(bad)
+    assert "[1, 2]</pre>" in _display.tensor_html(tg.tensor([1, 2]))
+
+
+def test_tensor_repr_html_delegates():
+    if not hasattr(tg.Tensor, "_repr_html_"):
+        pytest.skip("Tensor._repr_html_ not wired yet")
+    t = tg.tensor([1.0, 2.0])
+    assert t._repr_html_() == _display.tensor_html(t)
+
+
+def _model() -> nn.Module:
+    return nn.Sequential(nn.Linear(6, 5), nn.ReLU(), nn.BatchNorm1d(5), nn.Linear(5, 3))
+
+
+def test_module_summary_shapes_counts_and_totals():
+    model = _model()
+    text = _display.module_summary(model, np.zeros((4, 6), np.float32))
+    rows = [line.split() for line in text.splitlines()[2:7]]
+    assert rows[0][:1] == ["Sequential"] and rows[0][-3:] == ["(4,", "3)", "63"]
+    assert rows[1][:2] == ["0:", "Linear"] and rows[1][-3:] == ["(4,", "5)", "35"]
+    assert rows[2][:2] == ["1:", "ReLU"] and rows[2][-1] == "0"
+    assert rows[3][:2] == ["2:", "BatchNorm1d"] and rows[3][-1] == "10"
+    assert rows[4][:2] == ["3:", "Linear"] and rows[4][-3:] == ["(4,", "3)", "18"]
+    assert "Total params: 63" in text and "Trainable params: 63" in text
+    assert model.summary(tg.zeros((4, 6), dtype="float32")) == text
+
+
+def test_module_summary_leaves_the_model_as_it_was():
+    model = _model()
+    model.train()
+    model[1].eval()
+    flags = [m.training for m in model.modules()]
+    bn = [m for m in model.modules() if isinstance(m, nn.BatchNorm1d)][0]
+    mean = bn.running_mean.numpy().copy()
+    _display.module_summary(model, np.random.default_rng(0).standard_normal((8, 6)))
+    assert [m.training for m in model.modules()] == flags
+    assert np.array_equal(bn.running_mean.numpy(), mean)
+    assert all("forward" not in m.__dict__ for m in model.modules())
+
+
+def test_module_summary_without_inputs_and_frozen_params():
+    model = _model()
+    for p in model[0].parameters():
+        p.requires_grad_(False)
+    text = _display.module_summary(model)
+    assert "Output shape" not in text and "Total params: 63" in text
+    assert "Non-trainable params: 35" in text
+
+
+def test_module_html():
+    model = _model()
+    page = _display.module_html(model)
+    assert "Sequential" in page and "Linear" in page and "Total params: 63" in page
+    assert "weight (5, 6)" in page and "in_features=6" in page
+    assert model._repr_html_() == page

@@ -1,0 +1,85 @@
+"""The training command, end to end on one epoch, through ``python -m tensorgrad``."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tensorgrad import train
+from tensorgrad.serialization import load
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env["MPLBACKEND"] = "Agg"
+    return env
+
+
+def test_cli_one_epoch_writes_checkpoint_metrics_and_plot(tmp_path):
+    out = tmp_path / "run"
+    proc = subprocess.run(
+        [sys.executable, "-m", "tensorgrad", "train", "--epochs", "1", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "final test accuracy:" in proc.stdout
+    ckpt = load(out / "checkpoint.npz")
+    assert ckpt["config"]["model"] == "mlp" and ckpt["config"]["epochs"] == 1
+    assert "0.weight" in ckpt["model"] and "state" in ckpt["optimizer"]
+    with open(out / "metrics.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 1 and 0.5 < float(rows[0]["test_acc"]) <= 1.0
+    pytest.importorskip("matplotlib")
+    assert (out / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cnn_run_and_reload(tmp_path):
+    cfg = train.TrainConfig(model="cnn", epochs=1, out=str(tmp_path), progress=False)
+    result = train.run(cfg)
+    assert result["test_acc"] > 0.5
+    model = train.build_model("cnn", seed=1)
+    model.load_state_dict(load(tmp_path / "checkpoint.npz")["model"])
+    X, _, _, _ = train._data(cfg)
+    model.eval()
+    assert model(X[:4]).shape == (4, 10)
+    assert np.isfinite(model(X[:4]).data).all()
+
+
+def test_bad_arguments_fail_cleanly(tmp_path, capsys):
+    assert train.main(["train", "--epochs", "0", "--out", str(tmp_path)]) == 2
+    assert "epochs" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        train.main(["train", "--model", "resnet"])
+
+
+def test_runs_without_tqdm_and_matplotlib(tmp_path, monkeypatch, capsys):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def blocked(name, *args, **kwargs):
+        if name.split(".")[0] in ("tqdm", "matplotlib"):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", blocked)
+    cfg = train.TrainConfig(epochs=2, out=str(tmp_path), progress=True)
+    result = train.run(cfg)
+    text = capsys.readouterr().out
+    assert "tqdm is not installed" in text and "matplotlib is not installed" in text
+    assert "epoch 2: train loss" in text
+    assert "plot" not in result["paths"] and not (tmp_path / "curves.png").exists()
+    assert (tmp_path / "checkpoint.npz").exists() and (tmp_path / "metrics.csv").exists()

@@ -1,0 +1,245 @@
+"""tg.viz.draw: what a picture holds (values, local derivatives, gradients); how it renders."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tensorgrad as tg
+from tensorgrad import viz
+from tensorgrad.ops import _base
+
+
+def _by_label(drawing: viz.Drawing) -> dict[str, viz.NodeInfo]:
+    return {n.label: n for n in drawing.nodes}
+
+
+def _local(drawing: viz.Drawing, src: str, dst: str) -> float | None:
+    nodes = _by_label(drawing)
+    for e in drawing.edges:
+        if e.src == nodes[src].id and e.dst == nodes[dst].id:
+            return e.local
+    raise AssertionError(f"no edge {src} -> {dst}")
+
+
+def _route_sum(drawing: viz.Drawing, leaf: str) -> float:
+    """The textbook rule on the drawn edges: multiply along each route, add the routes."""
+    label = {n.id: n.label for n in drawing.nodes}
+    into: dict[int, list[viz.EdgeInfo]] = {}
+    for e in drawing.edges:
+        into.setdefault(e.dst, []).append(e)
+    total, stack = 0.0, [(0, 1.0)]
+    while stack:
+        node, product = stack.pop()
+        if label[node] == leaf:
+            total += product
+            continue
+        for e in into.get(node, []):
+            if drawing.nodes[e.src].kind != "const":
+                stack.append((e.src, product * e.local))
+    return total
+
+
+def _d_of_a_times_a_plus_b(traced: bool) -> tuple[tg.Tensor, tg.Tensor, tg.Tensor]:
+    a = tg.tensor(2.0, requires_grad=True, name="a")
+    b = tg.tensor(3.0, requires_grad=True, name="b")
+    if traced:
+        with viz.trace():
+            c = a + b
+            c.name = "c"
+            d = a * c
+    else:
+        d = a * (a + b)
+    return a, b, d
+
+
+def test_textbook_example_values_locals_and_grads():
+    a, b, d = _d_of_a_times_a_plus_b(traced=True)
+    pic = viz.draw(d, show_local=True, show_grads=True)
+    nodes = _by_label(pic)
+    assert set(nodes) == {"a", "b", "c", "v1"}
+    assert nodes["c"].op == "Add" and nodes["v1"].op == "Multiply"
+    assert nodes["c"].value == 5.0 and nodes["c"].value_source == "tensor"
+    assert nodes["v1"].value == 10.0
+    assert _local(pic, "a", "v1") == 5.0  # d(a*c)/da = c
+    assert _local(pic, "c", "v1") == 2.0  # d(a*c)/dc = a
+    assert _local(pic, "a", "c") == 1.0 and _local(pic, "b", "c") == 1.0
+    grads = {k: float(n.grad) for k, n in nodes.items()}
+    assert grads == {"a": 7.0, "b": 2.0, "c": 2.0, "v1": 1.0}
+    assert _route_sum(pic, "a") == 7.0 and _route_sum(pic, "b") == 2.0
+    # draw computed gradients without touching .grad
+    assert a.grad is None and b.grad is None
+
+
+def test_untraced_intermediates_are_recomputed_and_numbered():
+    _, _, d = _d_of_a_times_a_plus_b(traced=False)
+    pic = viz.draw(d, show_local=True)
+    nodes = _by_label(pic)
+    assert set(nodes) == {"a", "b", "v1", "v2"}
+    assert nodes["v1"].op == "Add" and nodes["v1"].value == 5.0
+    assert nodes["v1"].value_source == "recomputed"
+    assert _local(pic, "v1", "v2") == 2.0
+
+
+def test_after_backward_uses_kept_grads_only():
+    a = tg.tensor(2.0, requires_grad=True, name="a")
+    b = tg.tensor(3.0, requires_grad=True, name="b")
+    c = a + b
+    c.name = "c"
+    c.retain_grad()
+    e = tg.exp(c)
+    d = a * e
+    d.backward()
+    pic = viz.draw(d, show_grads=True, show_local=True)
+    nodes = _by_label(pic)
+    assert nodes["a"].grad_source == "stored" and nodes["a"].grad == a.grad.item()
+    assert nodes["c"].grad == pytest.approx(2.0 * np.exp(5.0))
+    assert nodes["v1"].op == "Exp" and nodes["v1"].grad is None  # not retained, not traced
+    assert "grad not kept" in pic.svg
+    assert nodes["v1"].value == pytest.approx(np.exp(5.0))  # the op saved its output
+    # after the graph is freed, local derivatives come from re-running ops on known values
+    assert _local(pic, "c", "v1") == pytest.approx(np.exp(5.0))
+    assert _local(pic, "v1", "v2") == pytest.approx(2.0)
+
+
+def test_retained_grads_survive_a_live_draw():
+    a = tg.tensor(1.5, requires_grad=True)
+    c = tg.sin(a)
+    c.retain_grad()
+    y = c * c
+    y.backward(retain_graph=True)
+    before = c.grad.item()
+    viz.draw(y, show_grads=True)
+    assert c.grad.item() == before and a.grad.item() == pytest.approx(2 * np.sin(1.5) * np.cos(1.5))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    x1=st.floats(0.2, 3.0),
+    x2=st.floats(-3.0, 3.0),
+)
+def test_route_sums_equal_backward(x1: float, x2: float):
+    a = tg.tensor(x1, requires_grad=True, name="p")
+    b = tg.tensor(x2, requires_grad=True, name="q")
+    y = tg.log(a) * b + tg.sin(b) * tg.exp(a / 3.0) - a * a
+    pic = viz.draw(y, show_local=True)
+    ga, gb = tg.autograd.grad(y, [a, b])
+    assert _route_sum(pic, "p") == pytest.approx(ga.item(), rel=1e-9, abs=1e-12)
+    assert _route_sum(pic, "q") == pytest.approx(gb.item(), rel=1e-9, abs=1e-12)
+
+
+def test_constants_saved_traced_or_unknown():
+    a = tg.tensor(2.0, requires_grad=True, name="a")
+    y = a * 3.0 + 1.0
+    nodes = viz.draw(y).nodes
+    consts = sorted((n for n in nodes if n.kind == "const"), key=lambda n: n.id)
+    values = {float(n.value) if n.value is not None else None for n in consts}
+    assert values == {3.0, None}  # multiply saved its inputs; add did not
+    with viz.trace():
+        y = a * 3.0 + 1.0
+    consts = [n for n in viz.draw(y).nodes if n.kind == "const"]
+    assert sorted(float(n.value) for n in consts) == [1.0, 3.0]
+    assert "const" not in {n.kind for n in viz.draw(y, show_constants=False).nodes}
+
+
+def test_named_constant_tensor_keeps_its_name():
+    X = tg.tensor(np.ones((3, 2)), name="X")
+    W = tg.tensor(np.ones((2, 2)), requires_grad=True, name="W")
+    y = (X @ W).sum()
+    labels = {n.label for n in viz.draw(y).nodes}
+    assert {"X", "W"} <= labels
+
+
+def test_trace_restores_the_recorder_even_on_error():
+    original = _base._record
+    with pytest.raises(RuntimeError):
+        with viz.trace():
+            with viz.trace():
+                assert _base._record is not original
+            raise RuntimeError("boom")
+    assert _base._record is original
+
+
+def test_arrays_summaries_and_no_scalar_locals():
+    rng = np.random.default_rng(0)
+    W = tg.tensor(rng.standard_normal((4, 3)), requires_grad=True, name="W")
+    x = tg.tensor(rng.standard_normal(3), name="x")
+    y = tg.tanh(W @ x).sum()
+    pic = viz.draw(y, show_local=True, show_grads=True)
+    nodes = _by_label(pic)
+    assert nodes["W"].shape == (4, 3) and "shape (4, 3)" in pic.svg
+    assert "mean" in viz.summarize(W.data) and viz.summarize(np.arange(3)) == "[0, 1, 2]"
+    assert np.allclose(nodes["W"].grad, tg.autograd.grad(y, [W])[0].numpy())
+    assert all(e.local is None for e in pic.edges if pic.nodes[e.src].shape != ())
+
+
+def test_leaf_and_plain_tensors():
+    t = tg.tensor([1.0, 2.0], name="t")
+    pic = viz.draw(t, show_grads=True)
+    assert len(pic.nodes) == 1 and pic.nodes[0].label == "t" and pic.edges == []
+    with pytest.raises(TypeError):
+        viz.draw(np.ones(2))  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        viz.draw(t, backend="ascii")
+
+
+def test_long_chain_is_truncated_not_recursive():
+    x = tg.tensor(0.5, requires_grad=True)
+    y = x
+    for _ in range(3000):
+        y = y * 1.0001
+    pic = viz.draw(y, max_nodes=40, show_grads=True)
+    assert len(pic.nodes) == 40 and pic.truncated > 0 and "not drawn" in pic.svg
+    assert len(viz.draw(y).nodes) == 300
+
+
+def test_svg_is_well_formed_and_escaped():
+    a = tg.tensor(1.0, requires_grad=True, name='<a "quoted" & odd>')
+    pic = viz.draw(tg.exp(a), show_local=True, backend="svg")
+    root = ET.fromstring(pic.svg)
+    assert root.tag.endswith("svg")
+    assert '<a "quoted" & odd>' in "".join(root.itertext())
+    assert pic._repr_svg_() == pic.svg
+    assert pic.source.startswith("digraph") and '\\"quoted\\"' in pic.source
+
+
+def test_save_formats(tmp_path):
+    _, _, d = _d_of_a_times_a_plus_b(traced=True)
+    pic = viz.draw(d, show_local=True, show_grads=True, backend="svg")
+    assert ET.fromstring(pic.save(tmp_path / "g.svg").read_text()).tag.endswith("svg")
+    assert pic.save(tmp_path / "g.dot").read_text() == pic.source
+    png = pic.save(tmp_path / "g.png").read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    with pytest.raises(ValueError):
+        pic.save(tmp_path / "g.jpg")
+
+
+def test_backend_choice(monkeypatch):
+    _, _, d = _d_of_a_times_a_plus_b(traced=False)
+    monkeypatch.setattr(viz.shutil, "which", lambda name: None)
+    assert not viz.graphviz_available()
+    assert viz.draw(d).backend == "svg"
+    assert viz.draw(d, backend="graphviz").backend == "svg"  # falls back, never raises
+
+    pytest.importorskip("graphviz")
+    monkeypatch.setattr(viz.shutil, "which", lambda name: "/usr/bin/dot")
+    calls = []
+
+    def fake_render(source: str, fmt: str) -> bytes:
+        calls.append(fmt)
+        return b"<svg xmlns='http://www.w3.org/2000/svg'/>"
+
+    monkeypatch.setattr(viz, "_graphviz_render", fake_render)
+    pic = viz.draw(d)
+    assert pic.backend == "graphviz" and calls == ["svg"]
+    assert viz.draw(d, backend="svg").backend == "svg"
+
+    def broken(source: str, fmt: str) -> bytes:
+        raise RuntimeError("dot crashed")
+
+    monkeypatch.setattr(viz, "_graphviz_render", broken)
+    assert viz.draw(d).backend == "svg"
