@@ -189,7 +189,7 @@ def nll_loss(
     total = sum(losses)
     if reduction == "sum":
         return total
-    return total / wt.sum()
+    return total / float(wt.sum())
 
 
 def cross_entropy(
@@ -249,7 +249,7 @@ def cross_entropy(
     else:
         wd = np.ones(c) if w is None else _data(w)
         denom = (wd[np.where(y != ignore_index, y, 0)] * keep).sum()
-        smooth = sum(smooth) / denom
+        smooth = sum(smooth) / float(denom)
     return nll * (1 - label_smoothing) + smooth * (label_smoothing / c)
 
 
