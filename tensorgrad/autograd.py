@@ -224,12 +224,14 @@ def _raise_released(node: Op) -> None:
 
 
 def _check_versions(node: Op) -> None:
-    for cell, version in node.versions:
+    for cell, version, tensor in node.versions:
         if cell[0] != version:
+            shape = node.out_data.shape if tensor is None else tensor.shape
+            what = "output" if tensor is None else "input"
             raise RuntimeError(
-                f"one of the tensors saved by {node.name} has been modified by an in-place "
-                f"operation (version {cell[0]}, saved at version {version}); "
-                "its gradient would be wrong" + _site(node)
+                f"one of the tensors saved by {node.name} (its {what} of shape {shape}) has been "
+                f"modified by an in-place operation (version {cell[0]}, saved at version "
+                f"{version}); its gradient would be wrong" + _site(node)
             )
 
 
@@ -326,6 +328,7 @@ def _propagate(
                         ready.append(parent)
             if not retain_graph:
                 node.saved = ()
+                node.versions = ()
                 node.out_data = None
                 node.released = True
     if targets is None:

@@ -332,6 +332,37 @@ class Tensor:
     def __getitem__(self, index: Any) -> Tensor:
         return _ops.getitem(self, index)
 
+    # ------------------------------------------------------------------ in place
+    def __setitem__(self, index: Any, value: Any) -> None:
+        from tensorgrad.ops.inplace import setitem
+
+        setitem(self, index, value)
+
+    def __iadd__(self, other: Any) -> Tensor:
+        from tensorgrad.ops.inplace import inplace_binary
+
+        return inplace_binary(self, other, _ops.add, "+=")
+
+    def __isub__(self, other: Any) -> Tensor:
+        from tensorgrad.ops.inplace import inplace_binary
+
+        return inplace_binary(self, other, _ops.subtract, "-=")
+
+    def __imul__(self, other: Any) -> Tensor:
+        from tensorgrad.ops.inplace import inplace_binary
+
+        return inplace_binary(self, other, _ops.multiply, "*=")
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        from tensorgrad.ops.inplace import inplace_binary
+
+        return inplace_binary(self, other, _ops.divide, "/=")
+
+    def __ipow__(self, other: Any) -> Tensor:
+        from tensorgrad.ops.inplace import inplace_binary
+
+        return inplace_binary(self, other, _ops.power, "**=")
+
 
 _ops: Any = None  # tensorgrad.ops, bound at package import (it imports this module)
 

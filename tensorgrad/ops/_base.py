@@ -175,13 +175,11 @@ def _record(op: Op, inputs: tuple, t: Tensor) -> None:
     op.saved = saved
     op.released = False
     op.extras = None
+    versions = [(x._version, x._version[0], x) for x in saved if isinstance(x, Tensor)]
     if op.save_output:
         op.out_data = t.data
-        op.versions = ((t._version, 0),) + tuple(
-            (x._version, x._version[0]) for x in saved if isinstance(x, Tensor)
-        )
-    else:
-        op.versions = tuple((x._version, x._version[0]) for x in saved if isinstance(x, Tensor))
+        versions.append((t._version, 0, None))
+    op.versions = tuple(versions)
     t.requires_grad = True
     t._node = op
     if STATE.anomaly:

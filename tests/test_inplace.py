@@ -1,0 +1,106 @@
+"""In-place writes: version counters, leaf protection, recorded in-place on non-leaves."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+
+def test_setitem_on_non_leaf_is_recorded() -> None:
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    y[0] = 5
+    assert y.grad_fn.name == "SetItem"
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 2.0])
+
+
+def test_setitem_gradient_flows_to_value() -> None:
+    x = tg.zeros(3)
+    v = tg.tensor(2.0, requires_grad=True)
+    x[np.array([0, 2])] = v
+    (x * tg.tensor([1.0, 10.0, 100.0])).sum().backward()
+    assert v.grad.item() == 101.0
+
+
+@pytest.mark.parametrize(
+    "op,expected",
+    [("+=", [3.0, 3.0]), ("-=", [3.0, 3.0]), ("*=", [6.0, 12.0]), ("/=", [1.5, 1.5])],
+)
+def test_augmented_assignment_on_non_leaf(op: str, expected: list[float]) -> None:
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    other = {"+=": 1.0, "-=": 1.0, "*=": x, "/=": 2.0}[op]
+    if op == "+=":
+        y += other
+    elif op == "-=":
+        y -= other
+    elif op == "*=":
+        y *= other
+    else:
+        y /= other
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, expected)
+
+
+def test_modified_saved_tensor_raises_naming_op_and_shape() -> None:
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    z = tg.exp(y) * y
+    y += 1
+    with pytest.raises(RuntimeError, match=r"Multiply.*\(2,\).*in-place"):
+        z.sum().backward()
+
+
+def test_saved_output_modified_raises() -> None:
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = tg.exp(x)
+    y[0] = 0.0  # exp saved its output
+    with pytest.raises(RuntimeError, match="Exp"):
+        y.sum().backward()
+
+
+def test_in_place_on_leaf_requiring_grad_raises_outside_no_grad() -> None:
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf"):
+        w += 1
+    with pytest.raises(RuntimeError, match="leaf"):
+        w[0] = 3.0
+    with tg.no_grad():
+        w -= 0.5
+        w[1] = 7.0
+    np.testing.assert_array_equal(w.data, [0.5, 7.0])
+    assert w._version[0] == 2 and w.is_leaf
+
+
+def test_views_share_the_version_counter() -> None:
+    x = tg.tensor(np.arange(6.0))
+    views = [x.reshape(2, 3), x[1:], tg.expand_dims(x, 0), x.reshape(2, 3).T]
+    for v in views:
+        assert v._version is x._version
+    x[0] = 10.0
+    assert all(v._version[0] == 1 for v in views)
+    assert views[0].data[0, 0] == 10.0
+
+
+def test_in_place_through_a_view_is_detected() -> None:
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 1.0
+    z = y * y
+    with tg.no_grad():
+        y[1:] += 1.0  # a view of y, shares y's counter
+    with pytest.raises(RuntimeError, match="Multiply"):
+        z.sum().backward()
+
+
+def test_in_place_plain_tensors() -> None:
+    t = tg.tensor([1, 2])
+    t += 1
+    np.testing.assert_array_equal(t.data, [2, 3])
+    with pytest.raises(TypeError, match="cast"):
+        t += 0.5
+    f = tg.ones(2)
+    with pytest.raises(ValueError, match=r"\(3,\)"):
+        f += tg.ones(3)
