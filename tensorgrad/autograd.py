@@ -293,7 +293,8 @@ def _propagate(
             delta = adjoints.pop(node, None)
             owned.discard(node)
             if delta is not None:
-                delta = _visit(node, delta, create_graph, accumulate)
+                if node.extras:
+                    delta = _visit(node, delta, create_graph, accumulate)
                 if targets is not None and node in targets:
                     found[node] = delta
             run_rule = delta is not None and (useful is None or node in useful)
@@ -315,12 +316,15 @@ def _propagate(
                 if run_rule:
                     g = contributions[i]
                     if g is not None:
-                        g = _conform(node, i, g, e, tensors)
-                        fresh = (
-                            not tensors
-                            and g is not delta
-                            and not any(g is contributions[j] for j in range(i))
-                        )
+                        if tensors or type(g) is not np.ndarray or g.dtype != e[2]:
+                            g = _conform(node, i, g, e, tensors)
+                        elif g.shape != e[1]:
+                            _conform(node, i, g, e, tensors)  # raises, naming op and shapes
+                        # NOTE: a buffer may be summed into in place only if the rule made it
+                        # for this input alone (not the incoming delta, not shared with another).
+                        fresh = not tensors and g is not delta
+                        if fresh and i:
+                            fresh = all(g is not c for c in contributions[:i])
                         _add(adjoints, owned, parent, g, fresh)
                 if isinstance(parent, Op):
                     deps[parent] -= 1

@@ -171,7 +171,8 @@ def _record(op: Op, inputs: tuple, t: Tensor) -> None:
         else:
             edges.append(None)
     op.edges = tuple(edges)
-    saved = tuple(inputs[i] for i in op.save_inputs)
+    save = op.save_inputs
+    saved = tuple([inputs[i] for i in save]) if save else ()
     op.saved = saved
     op.released = False
     op.extras = None
@@ -179,7 +180,7 @@ def _record(op: Op, inputs: tuple, t: Tensor) -> None:
     if op.save_output:
         op.out_data = t.data
         versions.append((t._version, 0, None))
-    op.versions = tuple(versions)
+    op.versions = tuple(versions) if versions else ()
     t.requires_grad = True
     t._node = op
     if STATE.anomaly:
