@@ -563,3 +563,12 @@ try:  # the neural-network ops register their own specs
 except ImportError as exc:  # pragma: no cover - only while tg.nn is being built
     if "nn_op_specs" not in str(exc):
         raise
+
+
+def _power_constant_sample(data: Any) -> Sample:
+    x, _ = _one(data)
+    p = data.draw(st.sampled_from([2, 3, 0.5, -1.0, 0, 1, 2.5]), label="p")
+    return [np.asarray(np.abs(x) + 0.3)], {"p": p}
+
+
+register(OpSpec("power", lambda x, p: tg.power(x, p), sample=_power_constant_sample))

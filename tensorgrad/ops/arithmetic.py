@@ -162,6 +162,32 @@ class Power(Op):
         return result
 
 
+class PowerConstant(Op):
+    """a ** p for a constant exponent p (the common ``x ** 2``, ``x ** 0.5``)."""
+
+    __slots__ = ("p",)
+    save_inputs = (0,)
+
+    def __init__(self, p):
+        self.p = p
+
+    def forward(self, a):
+        return np.power(a, self.p)
+
+    def _slope(self, a):
+        # NOTE: x ** 0 is flat everywhere, also at x == 0 (no 0 * inf).
+        p = self.p
+        if p == 0:
+            return a * 0
+        return p * a if p == 2 else p * a ** (p - 1)
+
+    def generate_adjoints(self, adjoints, delta, a):
+        adjoints[0] = delta if self.p == 1 else delta * self._slope(a)
+
+    def jvp(self, tangents, a):
+        return tangents[0] * self._slope(a)
+
+
 # ----------------------------------------------------------------------------- dtype
 
 
@@ -250,6 +276,8 @@ def divide(a: Any, b: Any) -> Tensor:
 
 def power(a: Any, b: Any) -> Tensor:
     """a ** b with broadcasting; see ``Power`` for the conventions at a <= 0."""
+    if isinstance(b, (int, float)) and not isinstance(b, bool) and isinstance(a, Tensor):
+        return call(PowerConstant, a, p=b)
     return binary(Power, a, b)
 
 

@@ -35,6 +35,14 @@ class Matmul(Op):
         return np.matmul(a, b)
 
     def generate_adjoints(self, adjoints, delta, a, b):
+        if a.ndim == 2 and b.ndim <= 2:  # the common cases, in one product each
+            if self.edges[0] is not None:
+                adjoints[0] = (
+                    np.matmul(delta, np.swapaxes(b, 0, 1)) if b.ndim == 2 else np.outer(delta, b)
+                )
+            if self.edges[1] is not None:
+                adjoints[1] = np.matmul(np.swapaxes(a, 0, 1), delta)
+            return
         a_vec, b_vec = a.ndim == 1, b.ndim == 1
         a2 = np.reshape(a, (1, -1)) if a_vec else a
         b2 = np.reshape(b, (-1, 1)) if b_vec else b
