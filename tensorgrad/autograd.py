@@ -287,52 +287,65 @@ def _propagate(
     found: dict = {}
     ready = [n for n, c in deps.items() if c == 0]
     ctx = enable_grad() if create_graph else no_grad()
+    anomaly = STATE.anomaly
     with ctx, np.errstate(all="ignore"):
         while ready:
             node = ready.pop()
             delta = adjoints.pop(node, None)
-            owned.discard(node)
             if delta is not None:
                 if node.extras:
                     delta = _visit(node, delta, create_graph, accumulate)
                 if targets is not None and node in targets:
                     found[node] = delta
-            run_rule = delta is not None and (useful is None or node in useful)
-            if run_rule:
+                if useful is not None and node not in useful:
+                    delta = None
+            edges = node.edges
+            if delta is not None:
                 if node.released:
                     _raise_released(node)
-                if node.versions:
-                    _check_versions(node)
-                contributions = [None] * len(node.edges)
+                for cell, version, _ in node.versions:
+                    if cell[0] != version:
+                        _check_versions(node)
+                contributions = [None] * len(edges)
                 node.generate_adjoints(contributions, delta, *node.saved_args(tensors))
-                if STATE.anomaly:
+                if anomaly:
                     from tensorgrad.anomaly import check_adjoints
 
                     check_adjoints(node, contributions)
-            for i, e in enumerate(node.edges):
+            i = -1
+            for e in edges:
+                i += 1
                 if e is None:
                     continue
                 parent = e[0]
-                if run_rule:
+                if delta is not None:
                     g = contributions[i]
                     if g is not None:
                         if tensors or type(g) is not np.ndarray or g.dtype != e[2]:
                             g = _conform(node, i, g, e, tensors)
                         elif g.shape != e[1]:
                             _conform(node, i, g, e, tensors)  # raises, naming op and shapes
-                        # NOTE: a buffer may be summed into in place only if the rule made it
-                        # for this input alone (not the incoming delta, not shared with another).
-                        fresh = not tensors and g is not delta
-                        if fresh and i:
-                            fresh = all(g is not c for c in contributions[:i])
-                        _add(adjoints, owned, parent, g, fresh)
+                        prev = adjoints.get(parent)
+                        if prev is None:
+                            adjoints[parent] = g
+                            # NOTE: a buffer may later be summed into in place only if the rule
+                            # made it for this input alone (not the delta, not shared).
+                            if (
+                                not tensors
+                                and g is not delta
+                                and (not i or all(g is not c for c in contributions[:i]))
+                                and _owns(g)
+                            ):
+                                owned.add(parent)
+                        else:
+                            _add(adjoints, owned, parent, g)
                 if isinstance(parent, Op):
-                    deps[parent] -= 1
-                    if deps[parent] == 0:
+                    count = deps[parent] - 1
+                    deps[parent] = count
+                    if not count:
                         ready.append(parent)
             if not retain_graph:
-                node.saved = ()
-                node.versions = ()
+                node.saved = node.versions = ()
                 node.out_data = None
                 node.released = True
     if targets is None:

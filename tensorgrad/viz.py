@@ -56,11 +56,9 @@ class _Record:
 
 _TRACE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _TRACE_DEPTH = [0, 0]  # nesting depth, ops recorded so far
-_ORIGINAL_RECORD: list = []
 
 
 def _tracing_record(op: Op, inputs: tuple, t: Tensor) -> None:
-    _ORIGINAL_RECORD[0](op, inputs, t)
     values = []
     refs = []
     for x in inputs:
@@ -84,18 +82,17 @@ def trace() -> Iterator[None]:
     Without it, :func:`draw` knows an intermediate tensor only through what its op saved for
     backward; with it, every intermediate keeps its value and (while the tensor is alive) its
     ``name``, so a figure can label ``c = a + b`` as ``c``. Records live as long as the graph.
-    The switch is process-wide (not per thread); nesting is fine.
+    The hook is process-wide (not per thread); nesting is fine.
     """
     if _TRACE_DEPTH[0] == 0:
-        _ORIGINAL_RECORD[:] = [_base._record]
-        _base._record = _tracing_record
+        _base.RECORD_HOOKS.append(_tracing_record)
     _TRACE_DEPTH[0] += 1
     try:
         yield
     finally:
         _TRACE_DEPTH[0] -= 1
         if _TRACE_DEPTH[0] == 0:
-            _base._record = _ORIGINAL_RECORD.pop()
+            _base.RECORD_HOOKS.remove(_tracing_record)
 
 
 # ---------------------------------------------------------------- the graph as data

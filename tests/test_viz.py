@@ -154,14 +154,14 @@ def test_named_constant_tensor_keeps_its_name():
     assert {"X", "W"} <= labels
 
 
-def test_trace_restores_the_recorder_even_on_error():
-    original = _base._record
+def test_trace_removes_its_hook_even_on_error():
+    assert _base.RECORD_HOOKS == []
     with pytest.raises(RuntimeError):
         with viz.trace():
             with viz.trace():
-                assert _base._record is not original
+                assert len(_base.RECORD_HOOKS) == 1
             raise RuntimeError("boom")
-    assert _base._record is original
+    assert _base.RECORD_HOOKS == []
 
 
 def test_arrays_summaries_and_no_scalar_locals():

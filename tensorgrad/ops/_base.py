@@ -121,18 +121,22 @@ class Op:
                     out._fw = extras.get("out_fw")
                 args.append(out)
         else:
-            args = [x.data if isinstance(x, Tensor) else x for x in saved]
+            args = []
+            for x in saved:
+                args.append(x.data if isinstance(x, Tensor) else x)
             if self.save_output:
                 args.append(self.out_data)
         return args
 
 
 def apply(op: Op, inputs: tuple) -> Any:
-    """The hot path: forward, then record the node and push tangents if needed."""
+    """The hot path: forward, then record the node and push tangents if needed.
+
+    Written out flat (no helper calls on the common path): per-op overhead is what small
+    tensors pay for.
+    """
     arrays = []
-    any_tensor = False
-    any_grad = False
-    any_tangent = False
+    any_tensor = any_grad = any_tangent = False
     for x in inputs:
         if isinstance(x, Tensor):
             any_tensor = True
@@ -148,9 +152,48 @@ def apply(op: Op, inputs: tuple) -> Any:
         return out
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    t = Tensor._make(out)
-    if any_grad and STATE.grad_enabled and op.differentiable:
-        _record(op, inputs, t)
+    t = _new_tensor(Tensor)
+    t.data = out
+    t._grad = t._node = t.name = t._fw = t._hooks = None
+    t._version = [0]
+    if any_grad and op.differentiable and STATE.grad_enabled:
+        # record: edges to the inputs' nodes (or leaves), what the rules need, versions
+        edges = []
+        for x in inputs:
+            if isinstance(x, Tensor) and x.requires_grad:
+                node = x._node
+                data = x.data
+                edges.append((x if node is None else node, data.shape, data.dtype))
+            else:
+                edges.append(None)
+        op.edges = tuple(edges)
+        op.released = False
+        op.extras = None
+        save = op.save_inputs
+        versions = []
+        if save:
+            saved = tuple(map(inputs.__getitem__, save))
+            for x in saved:
+                if isinstance(x, Tensor):
+                    versions.append((x._version, x._version[0], x))
+        else:
+            saved = ()
+        op.saved = saved
+        if op.save_output:
+            op.out_data = out
+            versions.append((t._version, 0, None))
+        op.versions = tuple(versions) if versions else ()
+        t.requires_grad = True
+        t._node = op
+        if STATE.anomaly:
+            from tensorgrad.anomaly import record_site
+
+            record_site(op)
+        if RECORD_HOOKS:
+            for hook in RECORD_HOOKS:
+                hook(op, inputs, t)
+    else:
+        t.requires_grad = False
     if any_tangent and op.differentiable:
         from tensorgrad.forward_mode import push_tangents
 
@@ -162,31 +205,10 @@ def apply(op: Op, inputs: tuple) -> Any:
     return t
 
 
-def _record(op: Op, inputs: tuple, t: Tensor) -> None:
-    edges = []
-    for x in inputs:
-        if isinstance(x, Tensor) and x.requires_grad:
-            node = x._node
-            edges.append((x if node is None else node, x.data.shape, x.data.dtype))
-        else:
-            edges.append(None)
-    op.edges = tuple(edges)
-    save = op.save_inputs
-    saved = tuple([inputs[i] for i in save]) if save else ()
-    op.saved = saved
-    op.released = False
-    op.extras = None
-    versions = [(x._version, x._version[0], x) for x in saved if isinstance(x, Tensor)]
-    if op.save_output:
-        op.out_data = t.data
-        versions.append((t._version, 0, None))
-    op.versions = tuple(versions) if versions else ()
-    t.requires_grad = True
-    t._node = op
-    if STATE.anomaly:
-        from tensorgrad.anomaly import record_site
+_new_tensor = object.__new__
 
-        record_site(op)
+# Functions called as ``hook(op, inputs, out)`` each time an op is recorded (``tg.viz.trace``).
+RECORD_HOOKS: list = []
 
 
 def call(cls: type[Op], *inputs: Any, **params: Any) -> Tensor:
@@ -198,7 +220,8 @@ def call(cls: type[Op], *inputs: Any, **params: Any) -> Tensor:
 def binary(cls: type[Op], a: Any, b: Any) -> Tensor:
     """Public entry for broadcasting binary ops: a shape mismatch names the op and both shapes."""
     try:
-        return call(cls, a, b)
+        out = apply(cls(), (a, b))
+        return out if isinstance(out, Tensor) else Tensor._make(np.asarray(out))
     except ValueError:
         sa, sb = np.shape(_data(a)), np.shape(_data(b))
         try:
