@@ -224,15 +224,21 @@ def _raise_released(node: Op) -> None:
 
 
 def _check_versions(node: Op) -> None:
-    for cell, version, tensor in node.versions:
-        if cell[0] != version:
-            shape = node.out_data.shape if tensor is None else tensor.shape
-            what = "output" if tensor is None else "input"
-            raise RuntimeError(
-                f"one of the tensors saved by {node.name} (its {what} of shape {shape}) has been "
-                f"modified by an in-place operation (version {cell[0]}, saved at version "
-                f"{version}); its gradient would be wrong" + _site(node)
-            )
+    """Raise if a value ``node`` saved was written in place after it was saved."""
+    tensors = [x for x in node.saved if isinstance(x, Tensor)]
+    for x, version in zip(tensors, node.versions):
+        if x.version != version:
+            _raise_modified(node, "input", x.shape, x.version, version)
+    if node.save_output and node.out_cell[0] != 0:
+        _raise_modified(node, "output", node.out_data.shape, node.out_cell[0], 0)
+
+
+def _raise_modified(node: Op, what: str, shape: tuple, now: int, then: int) -> None:
+    raise RuntimeError(
+        f"one of the tensors saved by {node.name} (its {what} of shape {shape}) has been "
+        f"modified by an in-place operation (version {now}, saved at version {then}); "
+        "its gradient would be wrong" + _site(node)
+    )
 
 
 def _site(node: Op) -> str:
@@ -303,9 +309,8 @@ def _propagate(
             if delta is not None:
                 if node.released:
                     _raise_released(node)
-                for cell, version, _ in node.versions:
-                    if cell[0] != version:
-                        _check_versions(node)
+                if node.versions or node.save_output:
+                    _check_versions(node)
                 contributions = [None] * len(edges)
                 node.generate_adjoints(contributions, delta, *node.saved_args(tensors))
                 if anomaly:

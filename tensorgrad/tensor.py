@@ -48,7 +48,7 @@ class Tensor:
         self.requires_grad = False
         self._node = None
         self.name = name
-        self._version = [0]
+        self._version = None  # the in-place counter, made on first need (see _cell)
         self._fw = None
         self._hooks = None
         if requires_grad:
@@ -63,7 +63,7 @@ class Tensor:
         t.requires_grad = requires_grad
         t._node = node
         t.name = None
-        t._version = [0]
+        t._version = None
         t._fw = None
         t._hooks = None
         return t
@@ -143,8 +143,22 @@ class Tensor:
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data and version counter, cut from the graph."""
         t = Tensor._make(self.data)
-        t._version = self._version
+        t._version = self._cell()
         return t
+
+    def _cell(self) -> list[int]:
+        """The version counter, shared with views; made on first need, since most tensors are
+        never written in place (fewer objects for the garbage collector to track)."""
+        cell = self._version
+        if cell is None:
+            cell = self._version = [0]
+        return cell
+
+    @property
+    def version(self) -> int:
+        """How many in-place writes this tensor (or a view sharing its memory) has had."""
+        cell = self._version
+        return 0 if cell is None else cell[0]
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf tensor after backward."""

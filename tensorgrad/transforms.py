@@ -51,7 +51,7 @@ def _lift(x: Any, what: str) -> Tensor:
         return alias(t)
     y = alias(t) if t._fw is not None else Tensor._make(t.data)
     if t._fw is not None:
-        y._version = t._version
+        y._version = t._cell()
     y.requires_grad = True
     return y
 

@@ -33,7 +33,7 @@ def assign(target: Any, value: Any) -> None:
     data = _array(target)
     np.copyto(data, check(target, value), casting="unsafe")
     if isinstance(target, Tensor):
-        target._version[0] += 1
+        target._cell()[0] += 1
 
 
 def assign_all(pairs: Iterable[tuple[Any, Any]]) -> None:

@@ -260,7 +260,7 @@ class Module:
                     if t is None or t.dtype.kind != "f" or t.dtype == target:
                         continue
                     t.data = t.data.astype(target)
-                    t._version[0] += 1
+                    t._cell()[0] += 1
                     if t.grad is not None:
                         t.grad = Tensor._make(t.grad.data.astype(target))
         return self

@@ -27,7 +27,16 @@ class Op:
     tangent is the op itself applied to the tangents.
     """
 
-    __slots__ = ("edges", "saved", "out_data", "versions", "released", "extras", "__weakref__")
+    __slots__ = (
+        "edges",
+        "saved",
+        "out_data",
+        "out_cell",
+        "versions",
+        "released",
+        "extras",
+        "__weakref__",
+    )
 
     save_inputs: ClassVar[tuple[int, ...]] = ()
     save_output: ClassVar[bool] = False
@@ -154,8 +163,7 @@ def apply(op: Op, inputs: tuple) -> Any:
         out = np.asarray(out)
     t = _new_tensor(Tensor)
     t.data = out
-    t._grad = t._node = t.name = t._fw = t._hooks = None
-    t._version = [0]
+    t._grad = t._node = t.name = t._fw = t._hooks = t._version = None
     if any_grad and op.differentiable and STATE.grad_enabled:
         # record: edges to the inputs' nodes (or leaves), what the rules need, versions
         edges = []
@@ -170,19 +178,22 @@ def apply(op: Op, inputs: tuple) -> Any:
         op.released = False
         op.extras = None
         save = op.save_inputs
-        versions = []
+        # NOTE: versions holds one int per saved Tensor (its in-place count now); ints and
+        # tuples of ints are not tracked by the cyclic garbage collector.
         if save:
             saved = tuple(map(inputs.__getitem__, save))
+            versions = []
             for x in saved:
                 if isinstance(x, Tensor):
-                    versions.append((x._version, x._version[0], x))
+                    cell = x._version
+                    versions.append(0 if cell is None else cell[0])
+            op.versions = tuple(versions)
         else:
-            saved = ()
+            saved = op.versions = ()
         op.saved = saved
         if op.save_output:
             op.out_data = out
-            versions.append((t._version, 0, None))
-        op.versions = tuple(versions) if versions else ()
+            op.out_cell = t._version = [0]
         t.requires_grad = True
         t._node = op
         if STATE.anomaly:

@@ -114,7 +114,7 @@ def test_state_dict_round_trip_into_a_fresh_model(tmp_path):
 def test_load_state_dict_refuses_and_changes_nothing():
     net = Net()
     before = {n: p.data.copy() for n, p in net.named_parameters()}
-    versions = {n: p._version[0] for n, p in net.named_parameters()}
+    versions = {n: p.version for n, p in net.named_parameters()}
     good = {k: v.data.copy() for k, v in net.state_dict().items()}
     for key in good:
         if key != "block.count":
@@ -133,7 +133,7 @@ def test_load_state_dict_refuses_and_changes_nothing():
         net.load_state_dict(dict(good, nope=np.zeros(1)))
     for n, p in net.named_parameters():
         np.testing.assert_array_equal(p.data, before[n])
-        assert p._version[0] == versions[n]
+        assert p.version == versions[n]
 
     result = net.load_state_dict(missing, strict=False)
     assert result.missing_keys == ["block.fc.bias"]
@@ -206,9 +206,9 @@ def test_clip_grad_norm():
 
 def test_init_functions():
     w = nn.Parameter(np.zeros((30, 20), np.float32))
-    version = w._version[0]
+    version = w.version
     nn.init.xavier_uniform_(w, rng=0)
-    assert w.dtype == np.float32 and w._version[0] == version + 1
+    assert w.dtype == np.float32 and w.version == version + 1
     assert np.abs(w.data).max() <= np.sqrt(6 / 50)
     nn.init.kaiming_normal_(w, nonlinearity="relu", rng=0)
     assert abs(w.data.std() - np.sqrt(2 / 20)) < 0.03

@@ -96,10 +96,10 @@ def test_float32_stays_float32_and_updates_in_place():
     assert p.dtype == np.float32
     assert all(v.dtype == np.float32 for v in opt.state[p].values() if isinstance(v, np.ndarray))
     data = p.data
-    version = p._version[0]
+    version = p.version
     p.grad = tg.tensor(np.ones(2, np.float32))
     opt.step()
-    assert p.data is data and p._version[0] == version + 1
+    assert p.data is data and p.version == version + 1
 
 
 def test_step_records_nothing_and_skips_params_without_grad():
