@@ -16,7 +16,7 @@ import numpy as np
 
 from tensorgrad.grad_mode import STATE, enable_grad, no_grad
 from tensorgrad.ops._base import Op
-from tensorgrad.tensor import Tensor
+from tensorgrad.tensor import WRITE_CLOCK, Tensor
 
 __all__ = ["backward", "grad"]
 
@@ -225,18 +225,17 @@ def _raise_released(node: Op) -> None:
 
 def _check_versions(node: Op) -> None:
     """Raise if a value ``node`` saved was written in place after it was saved."""
-    tensors = [x for x in node.saved if isinstance(x, Tensor)]
-    for x, version in zip(tensors, node.versions):
-        if x.version != version:
-            _raise_modified(node, "input", x.shape, x.version, version)
-    if node.save_output and node.out_cell[0] != 0:
-        _raise_modified(node, "output", node.out_data.shape, node.out_cell[0], 0)
+    for x in node.saved:
+        if isinstance(x, Tensor) and x._version is not None and x._version[1] > node.stamp:
+            _raise_modified(node, "input", x.shape, x.version)
+    if node.save_output and node.out_cell[0]:
+        _raise_modified(node, "output", node.out_data.shape, node.out_cell[0])
 
 
-def _raise_modified(node: Op, what: str, shape: tuple, now: int, then: int) -> None:
+def _raise_modified(node: Op, what: str, shape: tuple, now: int) -> None:
     raise RuntimeError(
         f"one of the tensors saved by {node.name} (its {what} of shape {shape}) has been "
-        f"modified by an in-place operation (version {now}, saved at version {then}); "
+        f"modified by an in-place operation after it was saved (it is now at version {now}); "
         "its gradient would be wrong" + _site(node)
     )
 
@@ -309,7 +308,7 @@ def _propagate(
             if delta is not None:
                 if node.released:
                     _raise_released(node)
-                if node.versions or node.save_output:
+                if WRITE_CLOCK[0] != node.stamp:
                     _check_versions(node)
                 contributions = [None] * len(edges)
                 node.generate_adjoints(contributions, delta, *node.saved_args(tensors))
@@ -350,7 +349,7 @@ def _propagate(
                     if not count:
                         ready.append(parent)
             if not retain_graph:
-                node.saved = node.versions = ()
+                node.saved = ()
                 node.out_data = None
                 node.released = True
     if targets is None:

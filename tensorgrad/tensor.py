@@ -147,11 +147,11 @@ class Tensor:
         return t
 
     def _cell(self) -> list[int]:
-        """The version counter, shared with views; made on first need, since most tensors are
-        never written in place (fewer objects for the garbage collector to track)."""
+        """The version cell ``[writes, stamp of the last write]``, shared with views; made on
+        first need, since most tensors are never written in place."""
         cell = self._version
         if cell is None:
-            cell = self._version = [0]
+            cell = self._version = [0, 0]
         return cell
 
     @property
@@ -379,6 +379,19 @@ class Tensor:
 
 
 _ops: Any = None  # tensorgrad.ops, bound at package import (it imports this module)
+
+# NOTE: every in-place write takes a new stamp from this process-wide clock. An op records the
+# clock when it saves values; in backward, if the clock has not moved since, nothing it saved
+# can have changed (one comparison per node), else it compares its tensors' last-write stamps.
+WRITE_CLOCK = [0]
+
+
+def bump_version(t: Tensor) -> None:
+    """Count an in-place write to ``t`` (and every view sharing its memory)."""
+    cell = t._cell()
+    WRITE_CLOCK[0] += 1
+    cell[0] += 1
+    cell[1] = WRITE_CLOCK[0]
 
 
 def _method(name: str) -> Callable[..., Any]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad.tensor import Tensor
+from tensorgrad.tensor import Tensor, bump_version
 
 
 def _array(target: Any) -> np.ndarray:
@@ -33,7 +33,7 @@ def assign(target: Any, value: Any) -> None:
     data = _array(target)
     np.copyto(data, check(target, value), casting="unsafe")
     if isinstance(target, Tensor):
-        target._cell()[0] += 1
+        bump_version(target)
 
 
 def assign_all(pairs: Iterable[tuple[Any, Any]]) -> None:

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from tensorgrad.nn._inplace import assign_all
-from tensorgrad.tensor import Tensor
+from tensorgrad.tensor import Tensor, bump_version
 
 __all__ = ["Module", "Parameter", "IncompatibleKeys"]
 
@@ -260,7 +260,7 @@ class Module:
                     if t is None or t.dtype.kind != "f" or t.dtype == target:
                         continue
                     t.data = t.data.astype(target)
-                    t._cell()[0] += 1
+                    bump_version(t)
                     if t.grad is not None:
                         t.grad = Tensor._make(t.grad.data.astype(target))
         return self

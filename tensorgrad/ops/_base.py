@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from tensorgrad.grad_mode import STATE
-from tensorgrad.tensor import Tensor
+from tensorgrad.tensor import WRITE_CLOCK, Tensor
 
 
 class Op:
@@ -32,7 +32,7 @@ class Op:
         "saved",
         "out_data",
         "out_cell",
-        "versions",
+        "stamp",
         "released",
         "extras",
         "__weakref__",
@@ -178,22 +178,11 @@ def apply(op: Op, inputs: tuple) -> Any:
         op.released = False
         op.extras = None
         save = op.save_inputs
-        # NOTE: versions holds one int per saved Tensor (its in-place count now); ints and
-        # tuples of ints are not tracked by the cyclic garbage collector.
-        if save:
-            saved = tuple(map(inputs.__getitem__, save))
-            versions = []
-            for x in saved:
-                if isinstance(x, Tensor):
-                    cell = x._version
-                    versions.append(0 if cell is None else cell[0])
-            op.versions = tuple(versions)
-        else:
-            saved = op.versions = ()
-        op.saved = saved
+        op.saved = tuple(map(inputs.__getitem__, save)) if save else ()
+        op.stamp = WRITE_CLOCK[0]
         if op.save_output:
             op.out_data = out
-            op.out_cell = t._version = [0]
+            op.out_cell = t._version = [0, 0]
         t.requires_grad = True
         t._node = op
         if STATE.anomaly:

@@ -19,7 +19,7 @@ import numpy as np
 from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import Op, call
 from tensorgrad.ops.indexing import normalize_index
-from tensorgrad.tensor import Tensor
+from tensorgrad.tensor import Tensor, bump_version
 
 __all__: list[str] = []
 
@@ -71,7 +71,7 @@ def _commit(t: Tensor, new: Tensor, what: str) -> Tensor:
         t.data[...] = new.data
     except ValueError as exc:
         raise ValueError(f"{what}: cannot write into a tensor of shape {t.shape}: {exc}") from None
-    t._cell()[0] += 1
+    bump_version(t)
     if new._node is not None:
         t._node = new._node
         t.requires_grad = True
@@ -106,7 +106,7 @@ def inplace_binary(t: Tensor, v: Any, fn: Callable[[Any, Any], Tensor], what: st
                 f"shape {t.shape} in place"
             )
         t.data[...] = result
-        t._cell()[0] += 1
+        bump_version(t)
         return t
     new = fn(_snapshot(t), v)
     if new.shape != t.shape:
@@ -138,7 +138,7 @@ def setitem(t: Tensor, index: Any, v: Any) -> None:
             t.data[idx] = vd
         except (ValueError, TypeError) as exc:
             raise type(exc)(f"setitem: {exc} (tensor of shape {t.shape})") from None
-        t._cell()[0] += 1
+        bump_version(t)
         return
     if v_grad and v.dtype != t.dtype:
         v = v.astype(t.dtype)
