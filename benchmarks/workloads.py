@@ -3,6 +3,8 @@
 Every library implements a workload as a factory ``make(data, sizes) -> task``; calling the task
 runs the timed unit of work once and returns the numbers that are compared across libraries.
 Inputs are generated here, once, in the parent process, so every library sees the same arrays.
+Tasks are stateless: each call starts from the same inputs, so every call returns the same
+numbers (the worker checks that) and warm-up calls do not change what is timed.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ class Workload:
     full: Sizes
     quick: Sizes
     make_data: Callable[[np.random.Generator, Sizes], Data]
-    units_per_call: Callable[[Sizes, str], int] = lambda sizes, lib: 1
+    units_per_call: Callable[[Sizes], int] = lambda sizes: 1
+    """How many ``unit`` one call is, given the sizes a library ran (see ``lib_sizes``)."""
     implementation: str = ""
     """The workload whose implementations are run (``memory`` runs ``mlp_large``)."""
     measures: str = "time"
@@ -60,6 +63,16 @@ class Workload:
     def sizes(self, quick: bool) -> Sizes:
         return dict(self.quick if quick else self.full)
 
+    def lib_sizes(self, quick: bool, lib: str) -> Sizes:
+        """The sizes ``lib`` runs: a ``{lib}_steps`` entry replaces ``steps`` (fewer steps for a
+        slow library, said in the output); other libraries' overrides are dropped."""
+        sizes = self.sizes(quick)
+        steps = sizes.get(f"{lib}_steps")
+        sizes = {k: v for k, v in sizes.items() if not k.endswith("_steps")}
+        if steps is not None:
+            sizes["steps"] = steps
+        return sizes
+
 
 def _linear_data(rng: np.random.Generator, s: Sizes) -> Data:
     n_in, n_out = s["n_in"], s["n_out"]
@@ -70,8 +83,8 @@ def _linear_data(rng: np.random.Generator, s: Sizes) -> Data:
     }
 
 
-def _linear_steps(sizes: Sizes, lib: str) -> int:
-    return sizes.get(f"{lib}_steps", sizes["steps"])
+def _linear_steps(sizes: Sizes) -> int:
+    return sizes["steps"]
 
 
 def _mlp_data(rng: np.random.Generator, s: Sizes) -> Data:
@@ -88,10 +101,12 @@ def _mlp_data(rng: np.random.Generator, s: Sizes) -> Data:
 
 
 def _chain_data(rng: np.random.Generator, s: Sizes) -> Data:
+    if s["n_ops"] % len(CHAIN_CYCLE):
+        raise ValueError(f"n_ops must be a multiple of {len(CHAIN_CYCLE)}, got {s['n_ops']}")
     return {"x": rng.uniform(0.5, 1.5, s["n"])}
 
 
-def _chain_ops(sizes: Sizes, lib: str) -> int:
+def _chain_ops(sizes: Sizes) -> int:
     return sizes["n_ops"]
 
 
@@ -112,7 +127,7 @@ WORKLOADS: dict[str, Workload] = {
     for w in [
         Workload(
             name="linear_noise",
-            description="linear layer 50x10 fits noise to noise: MSE, 100 steps of GD (lr 1e-3)",
+            description="linear layer 50x10 fits noise to noise: MSE, 100 steps of GD, lr 1e-3",
             dtype="float64",
             unit="step",
             full={"n_in": 50, "n_out": 10, "steps": 100},

@@ -37,6 +37,10 @@ def as_array(data, dtype=None, copy: bool = True, what: str = "data") -> np.ndar
     from_python = not isinstance(data, (np.ndarray, np.generic))
     if dtype is not None:
         dtype = check_dtype(dtype, "dtype")
+        if not from_python and data.dtype.kind not in _NUMERIC_KINDS:  # no silent casts
+            raise TypeError(
+                f"{what}: tensors hold bool, integer or floating data, not {data.dtype}"
+            )
     try:
         arr = np.array(data, dtype=dtype, copy=copy) if copy else np.asarray(data, dtype=dtype)
     except (TypeError, ValueError) as exc:
@@ -49,3 +53,37 @@ def as_array(data, dtype=None, copy: bool = True, what: str = "data") -> np.ndar
     if dtype is None and from_python and arr.dtype == np.float64 and _DEFAULT[0] != np.float64:
         arr = arr.astype(_DEFAULT[0])
     return arr
+
+
+def check_operands(op, inputs: tuple) -> None:
+    """Raise TypeError, naming ``op`` (a name or an Op class) and the argument, for a non-Tensor
+    input whose data is not bool, integer or floating (complex, object, strings); Tensors and
+    Python numbers pass at the cost of a type check."""
+    from tensorgrad.tensor import Tensor
+
+    for i, x in enumerate(inputs):
+        if type(x) in _PLAIN or isinstance(x, Tensor):
+            continue
+        kind = x.dtype.kind if isinstance(x, (np.ndarray, np.generic)) else _kind_of(x)
+        if kind not in _NUMERIC_KINDS:
+            name = op if isinstance(op, str) else op.__name__.lower()
+            raise TypeError(
+                f"{name}: argument {i} holds {_describe(x)}; tensors hold bool, integer or "
+                "floating data"
+            )
+
+
+_PLAIN = frozenset((float, int, bool))
+
+
+def _kind_of(x) -> str:
+    try:
+        return np.asarray(x).dtype.kind
+    except (TypeError, ValueError):
+        return "O"
+
+
+def _describe(x) -> str:
+    if isinstance(x, (np.ndarray, np.generic)):
+        return f"dtype {x.dtype}"
+    return f"{type(x).__name__} data"

@@ -24,6 +24,17 @@ def unbroadcast(adjoint, shape: tuple[int, ...]):
     return np.reshape(adjoint, shape)
 
 
+def expand_to(x, shape: tuple[int, ...]):
+    """``x`` broadcast to ``shape`` (the adjoint of a sum): a fresh array for ndarrays (much
+    cheaper than ``np.broadcast_to`` on small arrays, and writable, so it can be summed into
+    in place); a differentiable ``broadcast_to`` for Tensors."""
+    if type(x) is not np.ndarray and not isinstance(x, np.generic):
+        return np.broadcast_to(x, shape)  # a Tensor: dispatches to tg.broadcast_to
+    out = np.empty(shape, dtype=x.dtype)
+    out[...] = x
+    return out
+
+
 def normalize_axis(axis, ndim: int, op: str = "op") -> tuple[int, ...]:
     """Return ``axis`` (None, int or sequence) as a sorted tuple of non-negative axes."""
     if axis is None:

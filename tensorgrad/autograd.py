@@ -169,11 +169,13 @@ def _run_hooks(hooks: list, g: Any, create_graph: bool) -> Any:
     return g
 
 
-def _count_consumers(roots: Sequence[Any]) -> dict:
-    """For every op node reachable from ``roots``, how many edges point at it."""
+def _count_consumers(roots: Sequence[Any], targets: dict | None = None) -> tuple[dict, bool]:
+    """For every op node reachable from ``roots``, how many edges point at it; and whether
+    some leaf reached is not among ``targets`` (only then can a node be useless to them)."""
     deps: dict = {}
     stack = [r for r in roots if isinstance(r, Op)]
     seen = set(stack)
+    stray = targets is not None and any(not isinstance(r, Op) and r not in targets for r in roots)
     while stack:
         node = stack.pop()
         if node.released:
@@ -187,9 +189,11 @@ def _count_consumers(roots: Sequence[Any]) -> dict:
                 if parent not in seen:
                     seen.add(parent)
                     stack.append(parent)
+            elif targets is not None and parent not in targets:
+                stray = True
     for r in seen:
         deps.setdefault(r, 0)
-    return deps
+    return deps, stray
 
 
 def _prune(deps: dict, targets: dict) -> set:
@@ -283,8 +287,11 @@ def _propagate(
     Rules run on Tensors when ``create_graph`` (recorded) or ``tensors`` (not recorded, but
     forward-mode tangents flow through them: forward over reverse)."""
     tensors = tensors or create_graph
-    deps = _count_consumers([r for r, _ in roots])
-    useful = None if targets is None else _prune(deps, targets)
+    deps, stray = _count_consumers([r for r, _ in roots], targets)
+    # NOTE: every recorded node has an edge that needs grad, so every path ends in a leaf; if
+    # all leaves reached are targets (and no target is an inner node), every node is useful.
+    inner_target = targets is not None and any(isinstance(k, Op) for k in targets)
+    useful = _prune(deps, targets) if stray or inner_target else None
     adjoints: dict = {}
     owned: set = set()
     for edge, delta in roots:
@@ -293,7 +300,7 @@ def _propagate(
     ready = [n for n, c in deps.items() if c == 0]
     ctx = enable_grad() if create_graph else no_grad()
     anomaly = STATE.anomaly
-    with ctx, np.errstate(all="ignore"):
+    with ctx:
         while ready:
             node = ready.pop()
             delta = adjoints.pop(node, None)

@@ -141,13 +141,17 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
 def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Zeros with the shape (and dtype, unless given) of ``x``."""
     data = x.data if isinstance(x, Tensor) else np.asarray(x)
-    return _finish(np.zeros(data.shape, dtype=dtype or data.dtype), requires_grad)
+    check_dtype(data.dtype, "zeros_like: x")
+    dtype = check_dtype(data.dtype if dtype is None else dtype, "zeros_like")
+    return _finish(np.zeros(data.shape, dtype=dtype), requires_grad)
 
 
 def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Ones with the shape (and dtype, unless given) of ``x``."""
     data = x.data if isinstance(x, Tensor) else np.asarray(x)
-    return _finish(np.ones(data.shape, dtype=dtype or data.dtype), requires_grad)
+    check_dtype(data.dtype, "ones_like: x")
+    dtype = check_dtype(data.dtype if dtype is None else dtype, "ones_like")
+    return _finish(np.ones(data.shape, dtype=dtype), requires_grad)
 
 
 def _rng(rng: Any) -> np.random.Generator:

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from tensorgrad._dtypes import check_operands
 from tensorgrad.grad_mode import STATE
 from tensorgrad.tensor import WRITE_CLOCK, Tensor
 
@@ -145,7 +146,7 @@ def apply(op: Op, inputs: tuple) -> Any:
     tensors pay for.
     """
     arrays = []
-    any_tensor = any_grad = any_tangent = False
+    any_tensor = any_grad = any_tangent = unchecked = False
     for x in inputs:
         if isinstance(x, Tensor):
             any_tensor = True
@@ -156,6 +157,10 @@ def apply(op: Op, inputs: tuple) -> Any:
                 any_tangent = True
         else:
             arrays.append(x)
+            if type(x) not in _PLAIN:
+                unchecked = True
+    if unchecked:  # an ndarray or a list: refuse complex, object and string data by name
+        check_operands(type(op), inputs)
     out = op.forward(*arrays)
     if not any_tensor:
         return out
@@ -206,6 +211,7 @@ def apply(op: Op, inputs: tuple) -> Any:
 
 
 _new_tensor = object.__new__
+_PLAIN = frozenset((float, int, bool))
 
 # Functions called as ``hook(op, inputs, out)`` each time an op is recorded (``tg.viz.trace``).
 RECORD_HOOKS: list = []

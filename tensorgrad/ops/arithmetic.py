@@ -135,7 +135,10 @@ def _safe_log(x):
 
 def _power_dx(x, y):
     # NOTE: y * x ** (y - 1) with the y == 0 case pinned to 0, so x ** 0 has slope 0 at x == 0.
-    return np.where(y == 0, 0, y * x ** (y - 1))
+    # The base is replaced by 1 where y == 0 (double where) so that 0 ** -1 = inf never enters
+    # the masked branch: its second derivative would be 0 * inf = NaN.
+    flat = y == 0
+    return np.where(flat, 0, y * np.where(flat, 1, x) ** (y - 1))
 
 
 class Power(Op):
@@ -201,7 +204,7 @@ class AsType(Op):
         self.dtype = dtype
 
     def forward(self, a):
-        return a.astype(self.dtype)
+        return np.asarray(a).astype(self.dtype)
 
     def generate_adjoints(self, adjoints, delta):
         adjoints[0] = delta
@@ -248,6 +251,7 @@ class LogicalNot(Op):
     differentiable = False
 
     def forward(self, a):
+        a = np.asarray(a)
         return np.logical_not(a) if a.dtype == np.bool_ else np.invert(a)
 
 

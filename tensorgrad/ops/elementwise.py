@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad._dtypes import check_operands
 from tensorgrad._shapes import unbroadcast
 from tensorgrad.ops._base import Op, binary, call, unary
 from tensorgrad.tensor import Tensor
@@ -112,17 +113,25 @@ class Log1p(_SavesInput):
 # ----------------------------------------------------------------------------- powers
 
 
+def _sqrt_slope_times(delta, out):
+    # NOTE: delta / (2 sqrt x) with a zero delta giving 0 even at x == 0 (0 * inf is NaN), so
+    # where(x > 0, sqrt(x), 0) and sqrt(x) * 0 have gradient 0 there. The inner where keeps the
+    # second derivative finite too: the masked branch never divides by 0.
+    idle = delta == 0
+    return np.where(idle, 0, delta / (2 * np.where(idle, 1, out)))
+
+
 class Sqrt(_SavesOutput):
-    """square root (gradient inf at 0: guard user code with the double-where idiom)"""
+    """square root; a zero adjoint gives gradient 0 at x == 0 (else the slope there is inf)"""
 
     def forward(self, x):
         return np.sqrt(x)
 
     def generate_adjoints(self, adjoints, delta, out):
-        adjoints[0] = delta / (2 * out)
+        adjoints[0] = _sqrt_slope_times(delta, out)
 
     def jvp(self, tangents, out):
-        return tangents[0] / (2 * out)
+        return _sqrt_slope_times(tangents[0], out)
 
 
 class Square(_SavesInput):
@@ -511,7 +520,8 @@ class Clip(_SavesInput):
         return inside
 
     def generate_adjoints(self, adjoints, delta, x):
-        adjoints[0] = delta * self._inside(x)
+        # NOTE: array bounds may broadcast x to a larger shape, as np.clip does
+        adjoints[0] = unbroadcast(delta * self._inside(x), self.in_shape(0))
 
     def jvp(self, tangents, x):
         return tangents[0] * self._inside(x)
@@ -583,6 +593,7 @@ def clip(x: Any, a_min: Any = None, a_max: Any = None) -> Tensor:
         raise ValueError("clip: at least one of a_min and a_max must be given")
     lo = a_min.data if isinstance(a_min, Tensor) else a_min
     hi = a_max.data if isinstance(a_max, Tensor) else a_max
+    check_operands("clip", (x, lo, hi))
     return call(Clip, x, lo=lo, hi=hi)
 
 
@@ -594,6 +605,7 @@ def where(cond: Any, a: Any, b: Any) -> Tensor:
     ``safe = where(x > 0, x, 1); where(x > 0, sqrt(safe), 0)``.
     """
     c = cond.data if isinstance(cond, Tensor) else np.asarray(cond)
+    check_operands("where", (c,))
     if c.dtype != np.bool_:
         c = c.astype(bool)
     try:

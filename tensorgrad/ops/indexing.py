@@ -99,7 +99,7 @@ def getitem(x: Any, index: Any) -> Tensor:
     except IndexError as exc:
         raise IndexError(f"getitem: {exc} (tensor of shape {data.shape})") from None
     if basic and isinstance(x, Tensor):
-        out._version = x._version
+        out._version = x._cell()
     return out
 
 
@@ -115,4 +115,4 @@ def take(x: Any, indices: Any, axis: int | None = None) -> Tensor:
     data = x.data if isinstance(x, Tensor) else np.asarray(x)
     (ax,) = normalize_axis(axis, data.ndim, "take")
     ind = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
-    return getitem(x, (slice(None),) * ax + (ind,))
+    return getitem(x if isinstance(x, Tensor) else data, (slice(None),) * ax + (ind,))

@@ -59,6 +59,10 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
         raise ValueError(
             f"linear: input of shape {xs} does not end with in_features={ws[1]} (weight shape {ws})"
         )
+    if not isinstance(input, Tensor):
+        input = np.asarray(input)
+    if not isinstance(weight, Tensor):
+        weight = np.asarray(weight)
     y = call(Linear, input, weight)
     if bias is not None:
         if _shape(bias) != (ws[0],):

@@ -211,37 +211,56 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
 # ----------------------------------------------------------------------------- dot family
 
 
-def tensordot(a: Any, b: Any, axes: Any = 2) -> Tensor:
-    """Sum products over the given axes of ``a`` and ``b`` (NumPy's ``tensordot``)."""
-    sa, sb = np.shape(_data(a)), np.shape(_data(b))
-    if isinstance(axes, (int, np.integer)):
+def _tensordot_axes(axes: Any, sa: tuple, sb: tuple) -> tuple[list[int], list[int]]:
+    if isinstance(axes, (int, np.integer)) and not isinstance(axes, (bool, np.bool_)):
         n = int(axes)
         if n < 0 or n > len(sa) or n > len(sb):
             raise ValueError(f"tensordot: axes={n} does not fit shapes {sa} and {sb}")
-        ax_a, ax_b = list(range(len(sa) - n, len(sa))), list(range(n))
-    else:
+        return list(range(len(sa) - n, len(sa))), list(range(n))
+    try:
         ax_a, ax_b = axes
         ax_a = [ax_a] if isinstance(ax_a, (int, np.integer)) else list(ax_a)
         ax_b = [ax_b] if isinstance(ax_b, (int, np.integer)) else list(ax_b)
-        if len(ax_a) != len(ax_b):
-            raise ValueError("tensordot: axes for a and b must have the same length")
-    letters = iter(string.ascii_letters)
-    la = [next(letters) for _ in sa]
-    lb = [next(letters) for _ in sb]
+        if not all(isinstance(i, (int, np.integer)) for i in ax_a + ax_b):
+            raise TypeError
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"tensordot: axes must be an int or a pair of axis lists, got {axes!r}"
+        ) from None
+    if len(ax_a) != len(ax_b):
+        raise ValueError("tensordot: axes for a and b must have the same length")
+    for ax, shape in ((ax_a, sa), (ax_b, sb)):
+        for k, i in enumerate(ax):
+            if not -len(shape) <= i < len(shape):
+                raise ValueError(f"tensordot: axes {axes!r} out of range for {sa} and {sb}")
+            ax[k] = int(i) % len(shape)
+        if len(set(ax)) != len(ax):
+            raise ValueError(f"tensordot: repeated axis in {axes!r}")
+    return ax_a, ax_b
+
+
+def tensordot(a: Any, b: Any, axes: Any = 2) -> Tensor:
+    """Sum products over the given axes of ``a`` and ``b`` (NumPy's ``tensordot``).
+
+    Computed as NumPy does: contracted axes moved together, both operands reshaped to
+    matrices, one matmul, so any rank NumPy allows works.
+    """
+    from tensorgrad.ops.shape import reshape, transpose
+
+    sa, sb = np.shape(_data(a)), np.shape(_data(b))
+    ax_a, ax_b = _tensordot_axes(axes, sa, sb)
     for i, j in zip(ax_a, ax_b):
-        try:
-            if sa[i] != sb[j]:
-                raise ValueError(
-                    f"tensordot: shape mismatch for sum: {sa} axis {i} vs {sb} axis {j}"
-                )
-        except IndexError:
-            raise ValueError(f"tensordot: axes {axes!r} out of range for {sa} and {sb}") from None
-        lb[j] = la[i]
-    contracted = {la[i] for i in ax_a}
-    out = "".join(c for c in la if c not in contracted) + "".join(
-        c for c in lb if c not in contracted
-    )
-    return einsum("".join(la) + "," + "".join(lb) + "->" + out, a, b)
+        if sa[i] != sb[j]:
+            raise ValueError(f"tensordot: shape mismatch for sum: {sa} axis {i} vs {sb} axis {j}")
+    free_a = [i for i in range(len(sa)) if i not in ax_a]
+    free_b = [j for j in range(len(sb)) if j not in ax_b]
+    k = int(np.prod([sa[i] for i in ax_a], dtype=np.int64))
+    m = int(np.prod([sa[i] for i in free_a], dtype=np.int64))
+    n = int(np.prod([sb[j] for j in free_b], dtype=np.int64))
+    a2 = reshape(transpose(a, tuple(free_a + ax_a)), (m, k))
+    b2 = reshape(transpose(b, tuple(ax_b + free_b)), (k, n))
+    out = matmul(a2, b2)
+    return reshape(out, tuple(sa[i] for i in free_a) + tuple(sb[j] for j in free_b))
 
 
 def dot(a: Any, b: Any) -> Tensor:

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad._dtypes import check_operands
 from tensorgrad._shapes import normalize_axis
 from tensorgrad.ops._base import Op, call
 from tensorgrad.tensor import Tensor
@@ -36,6 +37,7 @@ def _const(x: Any, like: Any) -> Any:
     """A constant (not a Tensor) in the input's floating dtype, so float32 stays float32."""
     if x is None or isinstance(x, Tensor):
         return x
+    check_operands("loss", (x,))  # no silent cast of complex, object or string data
     dtype = _data(like).dtype
     return np.asarray(x, dtype=dtype if dtype.kind == "f" else None)
 
@@ -86,6 +88,49 @@ class LogSoftmax(Op):
     def jvp(self, tangents, out):
         t = tangents[0]
         return t - np.sum(np.exp(out) * t, axis=self.axis, keepdims=True)
+
+
+class SoftmaxCrossEntropy(Op):
+    """-log softmax(x)[i, y_i] over the rows of x (N, C), summed and scaled (1 / count for a
+    mean); rows whose target is ignored (``keep`` false) count for nothing"""
+
+    __slots__ = ("target", "keep", "scale", "logp")
+    save_inputs = (0,)
+
+    def __init__(self, target, keep, scale):
+        self.target = target
+        self.keep = keep  # None when every row counts
+        self.scale = scale
+
+    def forward(self, x):
+        m = np.max(x, axis=1, keepdims=True)
+        if not np.isfinite(m).all():
+            m = np.where(np.isfinite(m), m, 0)
+        z = x - m
+        logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+        self.logp = logp  # the plain backward needs softmax(x) = exp(logp)
+        picked = logp[np.arange(len(self.target)), self.target]
+        total = picked.sum() if self.keep is None else np.dot(picked, self.keep)
+        return np.asarray(-total * self.scale, dtype=x.dtype)
+
+    def _residual(self, x):
+        # NOTE: softmax(x) - onehot(y), per kept row. Handed a Tensor (higher order), softmax is
+        # recomputed as an op so that it is differentiated too; else exp of the saved logp.
+        rows = np.arange(len(self.target))
+        if isinstance(x, Tensor):
+            onehot = np.zeros(x.shape, dtype=x.dtype)
+            onehot[rows, self.target] = 1
+            residual = softmax(x, axis=1) - onehot
+        else:
+            residual = np.exp(self.logp)
+            residual[rows, self.target] -= 1
+        return residual if self.keep is None else residual * self.keep[:, None]
+
+    def generate_adjoints(self, adjoints, delta, x):
+        adjoints[0] = self._residual(x) * (delta * self.scale)
+
+    def jvp(self, tangents, x):
+        return np.sum(self._residual(x) * tangents[0]) * self.scale
 
 
 def _axis(x: Any, axis: Any, dim: Any, name: str) -> int:
@@ -212,8 +257,36 @@ def cross_entropy(
         raise ValueError("cross_entropy: input must have a class axis, got a 0-d tensor")
     class_axis = 0 if x.ndim == 1 else 1
     c = x.shape[class_axis]
-    logp = log_softmax(input, axis=class_axis)
     y = _data(target)
+    if (
+        x.ndim == 2
+        and y.dtype.kind in "iu"
+        and weight is None
+        and not label_smoothing
+        and reduction != "none"
+        and y.shape == x.shape[:1]
+    ):
+        # the common classification case, as one op: softmax - onehot is its whole adjoint
+        lo, hi = (int(y.min()), int(y.max())) if y.size else (0, 0)
+        keep = None
+        if lo == ignore_index or hi == ignore_index or lo < 0 or hi >= c:
+            keep = y != ignore_index
+            kept = y[keep]
+            if kept.size and (kept.min() < 0 or kept.max() >= c):
+                raise IndexError(
+                    f"cross_entropy: target values must be in [0, {c}) or ignore_index"
+                )
+            y = np.where(keep, y, 0)
+        count = len(y) if keep is None else int(keep.sum())
+        scale = 1.0 if reduction == "sum" else (1.0 / count if count else float("nan"))
+        return call(
+            SoftmaxCrossEntropy,
+            input,
+            target=y,
+            keep=None if keep is None else keep.astype(x.dtype),
+            scale=scale,
+        )
+    logp = log_softmax(input, axis=class_axis)
     w = _const(weight, input)
     if y.dtype.kind == "f":
         target = _const(target, input)

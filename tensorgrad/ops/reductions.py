@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad._shapes import normalize_axis
+from tensorgrad._shapes import expand_to, normalize_axis
 from tensorgrad.ops._base import Op, call
 from tensorgrad.tensor import Tensor
 
@@ -72,7 +72,7 @@ class Sum(_Reduction):
 
     def generate_adjoints(self, adjoints, delta):
         shape = self.in_shape(0)
-        adjoints[0] = np.broadcast_to(self._expand(delta, shape), shape)
+        adjoints[0] = expand_to(self._expand(delta, shape), shape)
 
 
 class Mean(_Reduction):
@@ -86,7 +86,7 @@ class Mean(_Reduction):
     def generate_adjoints(self, adjoints, delta):
         shape = self.in_shape(0)
         n = _count(shape, self.axis)
-        adjoints[0] = np.broadcast_to(self._expand(delta, shape) / builtins.max(n, 1), shape)
+        adjoints[0] = expand_to(self._expand(delta, shape) / builtins.max(n, 1), shape)
 
 
 # ----------------------------------------------------------------------------- prod
@@ -230,7 +230,7 @@ class Norm(_Reduction):
     save_output = True
 
     def forward(self, x):
-        return np.sqrt(np.sum(x * x, axis=self.axis, keepdims=self.keepdims))
+        return np.sqrt(np.sum(np.square(x), axis=self.axis, keepdims=self.keepdims))
 
     def _slope(self, x, out):
         full = self._expand(out, x.shape)
@@ -355,6 +355,8 @@ def norm(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 
 def _arg(fn, name, x, axis, keepdims):
+    if isinstance(keepdims, Tensor) or not isinstance(keepdims, (bool, np.bool_, int)):
+        raise TypeError(f"{name}: keepdims must be a bool, got {keepdims!r}")
     _nonempty(name, x, axis)
     if axis is not None:
         axis = normalize_axis(axis, _ndim(x), name)

@@ -43,7 +43,7 @@ def _data(x: Any) -> np.ndarray:
 
 def _view(out: Tensor, x: Any) -> Tensor:
     if isinstance(x, Tensor):
-        out._version = x._version
+        out._version = x._cell()
     return out
 
 
@@ -143,17 +143,18 @@ def squeeze(x: Any, axis: Any = None) -> Tensor:
 class Transpose(Op):
     """x with its axes permuted"""
 
-    __slots__ = ("axes",)
+    __slots__ = ("axes", "inverse")
     linear = True
 
-    def __init__(self, axes):
+    def __init__(self, axes, inverse=None):
         self.axes = axes
+        self.inverse = inverse if inverse is not None else tuple(int(i) for i in np.argsort(axes))
 
     def forward(self, x):
         return np.transpose(x, self.axes)
 
     def generate_adjoints(self, adjoints, delta):
-        adjoints[0] = np.transpose(delta, tuple(int(i) for i in np.argsort(self.axes)))
+        adjoints[0] = np.transpose(delta, self.inverse)
 
 
 def transpose(x: Any, axes: Any = None) -> Tensor:
@@ -244,9 +245,13 @@ def broadcast_to(x: Any, shape: Any) -> Tensor:
         np.broadcast_shapes(src, shape)
         if len(shape) < len(src) or np.broadcast_shapes(src, shape) != shape:
             raise ValueError
-    except ValueError:
+    except (ValueError, RuntimeError):  # NumPy's iterator takes at most 32 dimensions
         raise ValueError(f"broadcast_to: cannot broadcast shape {src} to {shape}") from None
-    return _view(call(BroadcastTo, x, shape=shape), x)
+    try:
+        out = call(BroadcastTo, x, shape=shape)
+    except RuntimeError as exc:  # NumPy's iterator takes at most 32 dimensions
+        raise ValueError(f"broadcast_to: shape {shape}: {exc}") from None
+    return _view(out, x)
 
 
 class Tile(Op):
@@ -266,14 +271,33 @@ class Tile(Op):
         ndim = max(len(shape), len(self.reps))
         full = (1,) * (ndim - len(shape)) + tuple(shape)
         reps = (1,) * (ndim - len(self.reps)) + tuple(self.reps)
-        split = tuple(n for pair in zip(reps, full) for n in pair)
-        summed = np.sum(np.reshape(delta, split), axis=tuple(range(0, 2 * ndim, 2)))
+        # NOTE: only tiled axes are split into (reps, size) pairs, so a high-rank input stays
+        # within NumPy's 64 dimensions; past that, the copies are summed one axis at a time.
+        split: list[int] = []
+        axes: list[int] = []
+        for r, n in zip(reps, full):
+            if r != 1:
+                axes.append(len(split))
+                split.append(r)
+            split.append(n)
+        if len(split) <= 64:
+            summed = np.sum(np.reshape(delta, split), axis=tuple(axes)) if axes else delta
+        else:
+            summed = np.reshape(delta, tuple(r * n for r, n in zip(reps, full)))
+            for i, (r, n) in enumerate(zip(reps, full)):
+                parts = [
+                    summed[(slice(None),) * i + (slice(k * n, (k + 1) * n),)] for k in range(r)
+                ]
+                summed = sum(parts[1:], parts[0]) if parts else summed
         adjoints[0] = np.reshape(summed, shape)
 
 
 def tile(x: Any, reps: Any) -> Tensor:
     """Construct a tensor by repeating ``x`` ``reps`` times (an int or a tuple), as NumPy."""
-    reps = (int(reps),) if isinstance(reps, (int, np.integer)) else tuple(int(r) for r in reps)
+    given = np.asarray(reps.data if isinstance(reps, Tensor) else reps)
+    if given.dtype.kind not in "iu" and given.size or given.ndim > 1:
+        raise TypeError(f"tile: reps must be an int or a sequence of ints, got {reps!r}")
+    reps = tuple(int(r) for r in given.reshape(-1))
     if any(r < 0 for r in reps):
         raise ValueError(f"tile: reps must be non-negative, got {reps}")
     return call(Tile, x, reps=reps)
@@ -413,12 +437,11 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: float =
         raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
     ndim = _data(x).ndim
     try:
-        widths = np.broadcast_to(
-            np.asarray(pad_width, dtype=np.int64).reshape(-1, 2)
-            if np.size(pad_width)
-            else np.zeros((ndim, 2), np.int64),
-            (ndim, 2),
-        )
+        given = np.asarray(pad_width.data if isinstance(pad_width, Tensor) else pad_width)
+        if given.dtype.kind not in "iu" and given.size:
+            raise TypeError(f"pad: pad_width must be integers, got {pad_width!r}")
+        given = given.astype(np.int64) if given.size else np.zeros((ndim, 2), np.int64)
+        widths = np.broadcast_to(given, (ndim, 2))
     except ValueError:
         raise ValueError(f"pad: pad_width {pad_width!r} does not fit {ndim} axes") from None
     if np.any(widths < 0):

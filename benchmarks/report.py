@@ -1,0 +1,255 @@
+"""The Markdown tables and the PNG chart, made from the results document."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.libs import LIBRARIES, REFERENCE
+
+# What issue #5 asks of tensorgrad: (workload, compared with, bound, "<=" ratio or ">=" speed-up).
+TARGETS: list[tuple[str, str, float, str]] = [
+    ("linear_noise_784", "naive", 1000.0, ">="),
+    ("mlp_small", REFERENCE, 1.5, "<="),
+    ("mlp_large", REFERENCE, 1.05, "<="),
+    ("op_overhead", REFERENCE, 4.0, "<="),
+    ("deep_chain", REFERENCE, 8.0, "<="),
+    ("hvp", REFERENCE, 3.0, "<="),
+    ("memory", REFERENCE, 1.5, "<="),
+]
+
+
+def _fmt_value(x: float, unit: str) -> str:
+    if unit == "MiB":
+        return f"{x:.3g} MiB"
+    for scale, suffix in ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs")):
+        if x >= scale:
+            return f"{x / scale:.3g} {suffix}"
+    return f"{x / 1e-9:.3g} ns"
+
+
+def ratio(results: dict, lib: str, base: str) -> tuple[float, float, float] | None:
+    """The median, min and max over rounds of the paired ratio ``lib / base`` of round medians.
+
+    Rounds alternate the processes, so a round's two medians were measured side by side; the
+    spread of their ratios says how much of a difference is noise.
+    """
+    a, b = results.get(lib, {}), results.get(base, {})
+    if "median" not in a or "median" not in b:
+        return None
+    paired = [
+        a["round_medians"][r] / b["round_medians"][r]
+        for r in a["round_medians"]
+        if r in b["round_medians"] and b["round_medians"][r] > 0
+    ]
+    if not paired:
+        return None
+    return float(np.median(paired)), min(paired), max(paired)
+
+
+def _cell_ratio(r: tuple[float, float, float] | None) -> str:
+    if r is None:
+        return "—"
+    mid, lo, hi = r
+    if lo == hi:
+        return f"{mid:.3g}×"
+    return f"{mid:.3g}× [{lo:.3g}–{hi:.3g}]"
+
+
+def _libs(doc: dict) -> list[str]:
+    seen = {lib for entries in doc["results"].values() for lib in entries}
+    return [lib for lib in LIBRARIES if lib in seen]
+
+
+def _status_cell(entry: dict) -> str:
+    return {"skipped": "skip", "failed": "FAIL", "mismatch": "MISMATCH"}.get(entry["status"], "—")
+
+
+def write_markdown(doc: dict) -> str:
+    """The report: machine and versions, medians, ratios, targets, checks and notes."""
+    meta, results = doc["meta"], doc["results"]
+    libs = _libs(doc)
+    m = meta["machine"]
+    lines = [
+        "# tensorgrad benchmarks",
+        "",
+        f"- date: {meta['date']}; command: `{meta['command']}`; wall time {meta.get('wall_s')} s",
+        f"- machine: {m['cpu']}, {m['cores']} cores, {m['memory']}; {m['platform']}",
+        f"- Python {m['python']}, NumPy {m['numpy']}"
+        + (f"; thread settings {m['thread_env']}" if m["thread_env"] else ""),
+        "- versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()),
+        f"- tensorgrad source: commit {m.get('tensorgrad_commit') or 'unknown'}",
+        f"- method: each (workload, library) runs in a fresh process per round, {meta['rounds']} "
+        f"round(s), the order reversed every round; threads per process: {meta['threads']}; per "
+        f"process {meta['warmup_s']} s of warm-up (at least one call) then timed calls for "
+        f"{meta['target_s']} s (at least one; a first call over {meta['slow_s']} s is itself the "
+        "one sample). Memory: one step after a warm-up on the quick sizes (jax: on the full "
+        "size, so compiling is not counted), peak RSS minus RSS before the step. NumPy "
+        "and tensorgrad run every round; a peer stops after the round in which its time on a "
+        f"workload passes {meta['pair_budget_s']} s. Times: medians over all timed calls. Ratios: "
+        "the median over rounds of the ratio of the two libraries' round medians, with `[a–b]` "
+        "the range of those per-round ratios (a target inside it is a tie).",
+        "",
+        "## Median time per unit",
+        "",
+        "| workload | unit | " + " | ".join(libs) + " |",
+        "|---|---|" + "---|" * len(libs),
+    ]
+    for wname, entries in results.items():
+        w = doc["workloads"][wname]
+        cells = []
+        for lib in libs:
+            e = entries.get(lib, {"status": "skipped"})
+            cell = _fmt_value(e["median"], w["unit"]) if "median" in e else _status_cell(e)
+            if "rounds" in e:
+                cell += f" ({e['samples_count']}/{e['rounds']}r)"
+            cells.append(cell)
+        lines.append(f"| {wname} | {w['unit']} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "`(n/rr)`: n timed calls over r rounds (fresh processes).",
+        "",
+        "## Ratio to hand-written NumPy (lower is faster)",
+        "",
+        "| workload | " + " | ".join(lib for lib in libs if lib != REFERENCE) + " |",
+        "|---|" + "---|" * (len(libs) - 1),
+    ]
+    for wname, entries in results.items():
+        cells = [_cell_ratio(ratio(entries, lib, REFERENCE)) for lib in libs if lib != REFERENCE]
+        lines.append(f"| {wname} | " + " | ".join(cells) + " |")
+    lines += _targets(doc) + _peers(doc) + _checks(doc) + _notes(doc)
+    return "\n".join(lines) + "\n"
+
+
+def _targets(doc: dict) -> list[str]:
+    lines = [
+        "",
+        "## tensorgrad against the targets of issue #5",
+        "",
+        "| workload | target | measured [spread] | verdict |",
+        "|---|---|---|---|",
+    ]
+    for wname, base, bound, sense in TARGETS:
+        entries = doc["results"].get(wname)
+        if entries is None:
+            continue
+        if sense == ">=":
+            r = ratio(entries, base, "tensorgrad")
+            target = f"≥ {bound:g}× faster than {base}"
+        else:
+            r = ratio(entries, "tensorgrad", base)
+            target = f"≤ {bound:g}× NumPy"
+        if r is None:
+            lines.append(f"| {wname} | {target} | — | not measured |")
+            continue
+        mid, lo, hi = r
+        ok = mid >= bound if sense == ">=" else mid <= bound
+        tie = lo <= bound <= hi
+        verdict = "met" if ok and not tie else "tie (within spread)" if tie else "missed"
+        lines.append(f"| {wname} | {target} | {_cell_ratio(r)} | {verdict} |")
+    return lines
+
+
+def _peers(doc: dict) -> list[str]:
+    """Does tensorgrad beat every eager peer? A pair whose round medians overlap is a tie."""
+    lines = ["", "## tensorgrad against each eager peer (tensorgrad time / peer time)", ""]
+    peers = [p for p in _libs(doc) if p not in (REFERENCE, "tensorgrad", "naive")]
+    peers = [p for p in peers if LIBRARIES[p].eager]
+    if not peers:
+        return lines + ["No eager peer was measured."]
+    lines += ["| workload | " + " | ".join(peers) + " |", "|---|" + "---|" * len(peers)]
+    for wname, entries in doc["results"].items():
+        cells = []
+        tg = entries.get("tensorgrad", {})
+        for peer in peers:
+            p = entries.get(peer, {})
+            if "median" not in tg or "median" not in p:
+                cells.append("—")
+                continue
+            r = tg["median"] / p["median"]
+            tg_meds, p_meds = tg["round_medians"].values(), p["round_medians"].values()
+            if max(tg_meds) < min(p_meds):
+                verdict = "win"
+            elif min(tg_meds) > max(p_meds):
+                verdict = "loss"
+            else:
+                verdict = "tie"
+            cells.append(f"{r:.3g} {verdict}")
+        lines.append(f"| {wname} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _checks(doc: dict) -> list[str]:
+    lines = [
+        "",
+        "## Numbers checked against NumPy",
+        "",
+        "Normwise relative error `max|x - ref| / max|ref|` over every output (loss traces, "
+        "updated weights, gradients, values); tolerance 1e-10 in float64, 1e-4 in float32.",
+        "",
+    ]
+    rows = []
+    for wname, entries in doc["results"].items():
+        for lib, e in entries.items():
+            c = e.get("check")
+            if c and "max_rel_err" in c:
+                mark = "ok" if c["agree"] else "**DISAGREES**"
+                rows.append(
+                    f"| {wname} | {lib} | {c['max_rel_err']:.1e} ({c['worst_output']}) | {mark} |"
+                )
+    if rows:
+        lines += ["| workload | library | worst error (output) | |", "|---|---|---|---|"] + rows
+    return lines
+
+
+def _notes(doc: dict) -> list[str]:
+    lines = ["", "## Notes", ""]
+    for wname, w in doc["workloads"].items():
+        lines.append(f"- `{wname}`: {w['description']} ({w['dtype']}).")
+        ref_sizes = w["sizes"].get(REFERENCE)
+        for lib, sizes in w["sizes"].items():
+            if sizes != ref_sizes and doc["results"][wname].get(lib, {}).get("status") != "skipped":
+                lines.append(
+                    f"  - {lib} ran {sizes} (others {ref_sizes}); times are per {w['unit']}."
+                )
+    for wname, entries in doc["results"].items():
+        for lib, e in entries.items():
+            if e.get("note"):
+                lines.append(f"- {wname} / {lib}: {e['status']}: {e['note']}")
+    if doc["meta"].get("chart"):
+        lines.append(f"- chart: {doc['meta']['chart']}")
+    return lines
+
+
+def write_chart(doc: dict, path: Path) -> str:
+    """A bar chart of ratios to NumPy per workload (log scale); says why if it is skipped."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return "skipped: matplotlib is not installed"
+    libs = [lib for lib in _libs(doc) if lib != REFERENCE]
+    workloads = list(doc["results"])
+    fig, ax = plt.subplots(figsize=(2.4 + 1.3 * len(workloads), 4.5))
+    width = 0.8 / max(len(libs), 1)
+    x = np.arange(len(workloads))
+    for i, lib in enumerate(libs):
+        values: list[Any] = []
+        for wname in workloads:
+            r = ratio(doc["results"][wname], lib, REFERENCE)
+            values.append(r[0] if r else np.nan)
+        ax.bar(x + (i - (len(libs) - 1) / 2) * width, values, width, label=lib)
+    ax.axhline(1.0, color="black", linewidth=0.8)
+    ax.set_yscale("log")
+    ax.set_xticks(x, workloads, rotation=20, ha="right")
+    ax.set_ylabel("time / hand-written NumPy (log)")
+    ax.set_title(f"tensorgrad benchmarks, {doc['meta']['date']}")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return f"`{path.name}`"

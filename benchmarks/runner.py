@@ -1,0 +1,349 @@
+"""The benchmark driver: fresh worker processes in alternating order, checks, and the report.
+
+For each workload, round after round, every library runs in its own fresh process (the order
+reverses every round, so A/B pairs alternate). The reference (hand-written NumPy) and tensorgrad
+run every round; a slower library stops after the round in which its time on that workload
+passes ``--pair-budget``. Outputs of each library's first round are checked against NumPy's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.compare import compare
+from benchmarks.libs import LIBRARIES, PEERS, REFERENCE
+from benchmarks.report import write_chart, write_markdown
+from benchmarks.workloads import WORKLOADS, Workload, make_data
+
+ROOT = Path(__file__).resolve().parent.parent
+ALWAYS_FULL_ROUNDS = (REFERENCE, "tensorgrad")
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    p.add_argument("--quick", action="store_true", help="tiny sizes, one round: a smoke run")
+    p.add_argument("--rounds", type=int, help="rounds of fresh processes (default 10, quick 1)")
+    p.add_argument("--workloads", help="comma-separated subset of: " + ",".join(WORKLOADS))
+    p.add_argument("--libs", help="comma-separated subset of: " + ",".join(LIBRARIES))
+    p.add_argument("--out", type=Path, help="output folder (default benchmarks/results[-quick])")
+    p.add_argument("--python", default=sys.executable, help="interpreter for the workers")
+    p.add_argument(
+        "--pair-budget", type=float, help="seconds per (workload, peer) (default 6, quick 60)"
+    )
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds per worker process")
+    p.add_argument("--warmup", type=float, help="warm-up seconds per process (default 0.2)")
+    p.add_argument("--target", type=float, help="timed seconds per process (default 0.25)")
+    p.add_argument(
+        "--slow", type=float, default=2.0, help="a first call this slow is the sample (s)"
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="BLAS/OpenMP/XLA threads per worker (default 1: steadier on a shared machine; "
+        "0 keeps each library's default)",
+    )
+    p.add_argument("--no-chart", action="store_true", help="skip the PNG chart")
+    p.add_argument(
+        "--report",
+        type=Path,
+        metavar="RESULTS_JSON",
+        help="only rewrite results.md and results.png beside an existing results.json",
+    )
+    args = p.parse_args(argv)
+    args.rounds = args.rounds or (1 if args.quick else 10)
+    args.pair_budget = args.pair_budget or (60.0 if args.quick else 6.0)
+    args.warmup = args.warmup if args.warmup is not None else (0.0 if args.quick else 0.2)
+    args.target = args.target if args.target is not None else (0.0 if args.quick else 0.25)
+    args.out = args.out or ROOT / "benchmarks" / ("results-quick" if args.quick else "results")
+    for option, names, known in (
+        ("workloads", args.workloads, WORKLOADS),
+        ("libs", args.libs, LIBRARIES),
+    ):
+        chosen = names.split(",") if names else list(known)
+        unknown = [n for n in chosen if n not in known]
+        if unknown:
+            p.error(f"--{option}: unknown {unknown}; choose from {list(known)}")
+        setattr(args, option, chosen)
+    return args
+
+
+THREAD_VARS = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+)
+
+
+def _env(threads: int = 0) -> dict[str, str]:
+    """The workers' environment: the repository importable, and ``threads`` BLAS/OpenMP threads
+    for every library (0 leaves each library's default)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    if threads > 0:
+        env.update({var: str(threads) for var in THREAD_VARS})
+        xla = f"--xla_cpu_multi_thread_eigen={'false' if threads == 1 else 'true'}"
+        env["XLA_FLAGS"] = " ".join(filter(None, [env.get("XLA_FLAGS"), xla]))
+    return env
+
+
+def _probe(python: str) -> dict[str, str | None]:
+    proc = subprocess.run(
+        [python, "-m", "benchmarks.worker", "--probe"],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(proc.stdout)
+
+
+def _machine() -> dict[str, Any]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = None
+    try:
+        total_kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f"{total_kib / 2**20:.1f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    threads = {k: v for k, v in os.environ.items() if k.endswith("_NUM_THREADS")}
+    commit = None
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "tensorgrad"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        if head.returncode == 0:
+            commit = head.stdout.strip() + (" + uncommitted changes" if dirty.stdout else "")
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory": memory,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "thread_env": threads,
+        "tensorgrad_commit": commit,
+    }
+
+
+def _run_worker(spec: dict, args: argparse.Namespace, tmp: Path) -> dict:
+    spec_path = tmp / "spec.json"
+    spec_path.write_text(json.dumps(spec))
+    result_path = Path(spec["result_path"])
+    result_path.unlink(missing_ok=True)
+    try:
+        proc = subprocess.run(
+            [args.python, "-m", "benchmarks.worker", str(spec_path)],
+            cwd=ROOT,
+            env=_env(args.threads),
+            capture_output=True,
+            text=True,
+            timeout=args.timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return {"status": "failed", "note": f"timed out after {args.timeout:.0f} s"}
+    if not result_path.exists():
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        return {"status": "failed", "note": f"worker exited {proc.returncode}: {' | '.join(tail)}"}
+    return json.loads(result_path.read_text())
+
+
+def _summarise(entry: dict) -> None:
+    """Median, quartiles and per-round medians of a pair's samples."""
+    rounds = entry.get("round_samples", {})
+    samples = [s for r in rounds.values() for s in r]
+    if not samples:
+        return
+    entry["samples_count"] = len(samples)
+    entry["rounds"] = len(rounds)
+    entry["median"] = float(np.median(samples))
+    entry["p25"], entry["p75"] = (float(q) for q in np.percentile(samples, [25, 75]))
+    entry["round_medians"] = {r: float(np.median(s)) for r, s in rounds.items()}
+
+
+def _check(workload: Workload, quick: bool, lib: str, outputs: Path, reference: Path) -> dict:
+    """Compare a library's first-round outputs with the reference's."""
+    with np.load(outputs) as a, np.load(reference) as b:
+        got, ref = dict(a), dict(b)
+    same_sizes = workload.lib_sizes(quick, lib) == workload.lib_sizes(quick, REFERENCE)
+    keys = [k for k in ref if same_sizes or k in workload.prefix_keys]
+    errors = compare(got, ref, keys=keys, prefix_keys=workload.prefix_keys)
+    worst_key = max(errors, key=errors.__getitem__) if errors else None
+    worst = errors[worst_key] if worst_key else 0.0
+    return {
+        "max_rel_err": worst,
+        "worst_output": worst_key,
+        "outputs_checked": keys,
+        "tolerance": workload.tolerance,
+        "agree": worst <= workload.tolerance,
+    }
+
+
+def run(args: argparse.Namespace) -> dict:
+    """Run every selected pair and return the results document (also written to ``args.out``)."""
+    installed = _probe(args.python)
+    libs = [lib for lib in LIBRARIES if lib in args.libs]
+    if REFERENCE not in libs:
+        libs.insert(0, REFERENCE)  # everything is checked against it and divided by it
+    doc: dict[str, Any] = {
+        "meta": {
+            "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "command": "python -m benchmarks " + " ".join(sys.argv[1:]),
+            "quick": args.quick,
+            "rounds": args.rounds,
+            "pair_budget_s": args.pair_budget,
+            "warmup_s": args.warmup,
+            "target_s": args.target,
+            "slow_s": args.slow,
+            "threads": args.threads or "library defaults",
+            "machine": _machine(),
+            "installed": installed,
+            "versions": {},
+        },
+        "workloads": {},
+        "results": {},
+    }
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="tg-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        for wname in args.workloads:
+            workload = WORKLOADS[wname]
+            data_path = tmp / f"{wname}-data.npz"
+            np.savez(data_path, **make_data(workload, args.quick))
+            doc["workloads"][wname] = {
+                "description": workload.description,
+                "dtype": workload.dtype,
+                "unit": workload.unit,
+                "measures": workload.measures,
+                "sizes": {lib: workload.lib_sizes(args.quick, lib) for lib in libs},
+                "tolerance": workload.tolerance,
+            }
+            entries: dict[str, dict] = {}
+            for lib in libs:
+                entry: dict[str, Any] = {"status": "pending", "round_samples": {}, "spent_s": 0.0}
+                if installed.get(lib) is None:
+                    entry.update(status="skipped", note=f"{LIBRARIES[lib].package} not installed")
+                entries[lib] = entry
+            doc["results"][wname] = entries
+            for rnd in range(args.rounds):
+                order = libs if rnd % 2 == 0 else libs[::-1]
+                for lib in order:
+                    entry = entries[lib]
+                    if entry["status"] in ("skipped", "failed"):
+                        continue
+                    if (
+                        lib not in ALWAYS_FULL_ROUNDS
+                        and entry["round_samples"]
+                        and entry["spent_s"] >= args.pair_budget
+                    ):
+                        continue
+                    outputs = tmp / f"{wname}-{lib}-out.npz" if rnd == 0 else None
+                    spec = {
+                        "workload": wname,
+                        "lib": lib,
+                        "sizes": workload.lib_sizes(args.quick, lib),
+                        "data_path": str(data_path),
+                        "result_path": str(tmp / "result.json"),
+                        "outputs_path": str(outputs) if outputs else None,
+                        "warmup_s": args.warmup,
+                        "target_s": args.target,
+                        "max_reps": 50,
+                        "slow_s": args.slow,
+                    }
+                    t0 = time.perf_counter()
+                    result = _run_worker(spec, args, tmp)
+                    entry["spent_s"] += time.perf_counter() - t0
+                    if result["status"] != "ok":
+                        entry.update({k: v for k, v in result.items() if k != "samples"})
+                        print(f"  {wname:17s} {lib:10s} {result['status']}: {result.get('note')}")
+                        continue
+                    entry["status"] = "ok"
+                    entry["version"] = result["version"]
+                    doc["meta"]["versions"][lib] = result["version"]
+                    entry["round_samples"][rnd] = result["samples"]
+                    if result.get("note"):
+                        entry["note"] = result["note"]
+                    if outputs is not None and lib != REFERENCE:
+                        ref_out = tmp / f"{wname}-{REFERENCE}-out.npz"
+                        if ref_out.exists():
+                            entry["check"] = _check(workload, args.quick, lib, outputs, ref_out)
+                        else:
+                            entry["check"] = {"agree": None, "note": "no reference output"}
+                    med = float(np.median(result["samples"]))
+                    print(f"  {wname:17s} {lib:10s} round {rnd + 1}: {med:.4g} ({workload.unit})")
+            for entry in entries.values():
+                if entry["status"] == "pending":
+                    entry["status"] = "failed"
+                    entry["note"] = "no round ran"
+                if entry.get("check", {}).get("agree") is False:
+                    entry["status"] = "mismatch"
+                _summarise(entry)
+    doc["meta"]["wall_s"] = round(time.perf_counter() - started, 1)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(doc, indent=1))
+    chart_note = None
+    if not args.no_chart:
+        chart_note = write_chart(doc, args.out / "results.png")
+    doc["meta"]["chart"] = chart_note
+    (args.out / "results.md").write_text(write_markdown(doc))
+    return doc
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m benchmarks``; exits 1 if any library disagreed with NumPy."""
+    args = _parse(argv)
+    if args.report:
+        doc = json.loads(args.report.read_text())
+        out = args.report.parent
+        doc["meta"]["chart"] = None if args.no_chart else write_chart(doc, out / "results.png")
+        (out / "results.md").write_text(write_markdown(doc))
+        print(f"rewrote {out}/results.md" + ("" if args.no_chart else " and results.png"))
+        return 0
+    missing = [p for p in PEERS if p in args.libs]
+    print(
+        f"benchmarks: {len(args.workloads)} workloads x {len(args.libs)} libraries, "
+        f"{args.rounds} round(s){' (quick)' if args.quick else ''}; peers wanted: {missing}"
+    )
+    doc = run(args)
+    print((args.out / "results.md").read_text())
+    chart = ", results.png" if (args.out / "results.png").exists() else ""
+    print(f"wrote {args.out}/results.json, results.md{chart}")
+    bad = [
+        f"{w}/{lib}"
+        for w, entries in doc["results"].items()
+        for lib, e in entries.items()
+        if e["status"] == "mismatch"
+    ]
+    if bad:
+        print(f"numbers disagree with {REFERENCE}: {', '.join(bad)}", file=sys.stderr)
+        return 1
+    return 0

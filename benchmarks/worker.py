@@ -1,0 +1,172 @@
+"""Run one (workload, library) pair in this fresh process and write what was measured.
+
+``python -m benchmarks.worker SPEC.json`` reads the spec the runner wrote, imports only the one
+library it names, builds the task (not timed), warms it up, then times repeated calls (or, for
+``memory``, measures the resident memory one call adds) and writes a JSON result, plus the
+outputs of the first call as ``.npz`` when asked. ``python -m benchmarks.worker --probe`` prints
+which libraries are installed, without importing them.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import importlib.metadata
+import importlib.util
+import json
+import re
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.compare import compare
+from benchmarks.libs import LIBRARIES
+from benchmarks.workloads import WORKLOADS, Workload, make_data
+
+
+def probe() -> dict[str, str | None]:
+    """For each library, its package's version if installed (found without importing it)."""
+    found: dict[str, str | None] = {}
+    for name, lib in LIBRARIES.items():
+        if importlib.util.find_spec(lib.package) is None:
+            found[name] = None
+            continue
+        try:
+            found[name] = importlib.metadata.version(lib.package)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = "source tree"
+    return found
+
+
+def _as_numpy(outputs: dict[str, Any]) -> dict[str, np.ndarray]:
+    return {k: np.asarray(v) for k, v in outputs.items()}
+
+
+COMPILED_SLOW_S = 30.0
+"""For a library that compiles on its first call, the first-call time that makes it the sample."""
+
+
+def _timed(
+    task: Callable[[], Any], spec: dict, compiles: bool
+) -> tuple[dict, list[float], dict, int]:
+    """Warm up for ``warmup_s`` (at least one call), then time calls for ``target_s``.
+
+    A first call slower than ``slow_s`` is itself the one sample (its one-off costs are small
+    beside it), so that a minute-long call is not run twice per process. For a library that
+    compiles on its first call (``compiles``), only a first call over ``COMPILED_SLOW_S`` is.
+    """
+    start = time.perf_counter()
+    first = _as_numpy(task())
+    elapsed = time.perf_counter() - start
+    if elapsed >= (max(spec["slow_s"], COMPILED_SLOW_S) if compiles else spec["slow_s"]):
+        return first, [elapsed], first, 0
+    warmup_calls = 1
+    while time.perf_counter() - start < spec["warmup_s"] and warmup_calls < spec["max_reps"]:
+        task()
+        warmup_calls += 1
+    times: list[float] = []
+    out: Any = None
+    while not times or (sum(times) < spec["target_s"] and len(times) < spec["max_reps"]):
+        t0 = time.perf_counter()
+        out = task()
+        times.append(time.perf_counter() - t0)
+    return first, times, _as_numpy(out), warmup_calls
+
+
+def _status_kib(field: str) -> int:
+    text = Path("/proc/self/status").read_text()
+    match = re.search(rf"^{field}:\s+(\d+) kB", text, re.MULTILINE)
+    if match is None:
+        raise RuntimeError(f"no {field} in /proc/self/status")
+    return int(match.group(1))
+
+
+def _memory(task: Callable[[], Any]) -> tuple[dict, float]:
+    """Resident memory (MiB) one call adds above what the process held before it."""
+    gc.collect()
+    baseline = _status_kib("VmRSS")
+    try:
+        Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
+    except OSError as exc:
+        raise RuntimeError(
+            f"cannot reset the peak RSS through /proc/self/clear_refs: {exc}"
+        ) from exc
+    out = _as_numpy(task())
+    peak = _status_kib("VmHWM")
+    return out, (peak - baseline) / 1024
+
+
+def run(spec: dict) -> dict:
+    """Measure one pair as ``spec`` says; returns the JSON-able result."""
+    workload: Workload = WORKLOADS[spec["workload"]]
+    lib = LIBRARIES[spec["lib"]]
+    module = importlib.import_module(lib.module)
+    skip = getattr(module, "SKIPS", {}).get(workload.name)
+    if skip:
+        return {"status": "skipped", "note": skip}
+    if hasattr(module, "configure"):
+        module.configure(workload.dtype)
+    implementations = module.implementations(**lib.options)
+    if workload.runs not in implementations:
+        return {"status": "skipped", "note": f"{lib.name} has no {workload.runs} implementation"}
+    make = implementations[workload.runs]
+    with np.load(spec["data_path"]) as archive:
+        data = {k: archive[k] for k in archive.files}
+    sizes = spec["sizes"]
+    result: dict[str, Any] = {"status": "ok", "version": module.version()}
+
+    if workload.measures == "memory":
+        small = make_data(workload, quick=True)
+        make(small, workload.lib_sizes(True, lib.name))()  # initialise the library's machinery
+        task = make(data, sizes)
+        warm_full = getattr(module, "memory_warmup_full", None)
+        if warm_full is not None and warm_full(**lib.options):
+            task()
+        first, mib = _memory(task)
+        result["samples"] = [mib]
+    else:
+        task = make(data, sizes)
+        compiles = getattr(module, "FIRST_CALL_COMPILES", False)
+        first, times, last, warmup_calls = _timed(task, spec, compiles)
+        units = workload.units_per_call(sizes)
+        result["samples"] = [t / units for t in times]
+        result["warmup_calls"] = warmup_calls
+        if warmup_calls == 0:
+            result["note"] = f"a first call over {spec['slow_s']:g} s is the sample (no warm-up)"
+        drift = compare(last, first)
+        worst = max(drift.values(), default=0.0)
+        if worst > workload.tolerance:
+            result["status"] = "failed"
+            result["note"] = f"not stateless: the last call differs from the first by {worst:.2e}"
+    if spec.get("outputs_path"):
+        np.savez(spec["outputs_path"], **first)
+    return result
+
+
+def main(argv: list[str]) -> int:
+    if argv == ["--probe"]:
+        print(json.dumps(probe()))
+        return 0
+    if len(argv) != 1:
+        print("usage: python -m benchmarks.worker SPEC.json | --probe", file=sys.stderr)
+        return 2
+    spec = json.loads(Path(argv[0]).read_text())
+    try:
+        result = run(spec)
+    except Exception as exc:  # reported by the runner, which goes on with the other pairs
+        result = {
+            "status": "failed",
+            "note": f"{type(exc).__name__}: {exc}"[:500],
+            "traceback": traceback.format_exc(limit=8),
+        }
+    Path(spec["result_path"]).write_text(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

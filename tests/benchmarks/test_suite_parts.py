@@ -1,0 +1,86 @@
+"""Parts of the benchmark suite run in-process: the check, the sizes and the references."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks.compare import compare, relative_error
+from benchmarks.libs import numpy_impl
+from benchmarks.workloads import WORKLOADS, make_data
+
+
+def test_relative_error_is_normwise() -> None:
+    ref = np.array([1.0, 1e-20, -2.0])
+    assert relative_error(ref + np.array([0.0, 1e-17, 0.0]), ref) == pytest.approx(5e-18)
+    assert relative_error(ref[:2], ref) == float("inf")
+    assert relative_error(np.array([np.nan]), np.array([1.0])) == float("inf")
+    assert relative_error(np.array([np.inf]), np.array([np.inf])) == 0.0
+
+
+def test_compare_uses_the_common_prefix_of_traces_and_flags_missing_keys() -> None:
+    ref = {"losses": np.array([3.0, 2.0, 1.0]), "W": np.ones(2)}
+    got = {"losses": np.array([3.0, 2.0])}
+    errors = compare(got, ref, prefix_keys=("losses",))
+    assert errors == {"losses": 0.0, "W": float("inf")}
+
+
+def test_lib_sizes_swap_in_a_library_s_own_step_count() -> None:
+    w = WORKLOADS["linear_noise_784"]
+    assert w.lib_sizes(False, "naive")["steps"] == 2
+    assert w.lib_sizes(False, "numpy") == {"n_in": 784, "n_out": 128, "steps": 100}
+
+
+def test_data_is_the_same_for_every_call() -> None:
+    w = WORKLOADS["mlp_small"]
+    a, b = make_data(w, quick=True), make_data(w, quick=True)
+    assert a.keys() == b.keys()
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])
+    assert a["X"].dtype == np.float32 and a["labels"].dtype == np.int64
+
+
+def _central(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    out = np.empty_like(x)
+    for i in range(x.size):
+        e = np.zeros_like(x)
+        e.flat[i] = eps
+        out.flat[i] = (f(x + e) - f(x - e)) / (2 * eps)
+    return out
+
+
+def test_hand_written_hvp_matches_finite_differences_of_the_gradient() -> None:
+    data = make_data(WORKLOADS["hvp"], quick=True)
+    a, x, v = data["A"], data["x"], data["v"]
+    out = numpy_impl.hvp(data, {})()
+
+    def grad_dot_v(x: np.ndarray) -> float:
+        t = np.tanh(a @ x)
+        return float((a.T @ (2 * t * (1 - t * t))) @ v)
+
+    assert out["value"] == pytest.approx(np.sum(np.tanh(a @ x) ** 2))
+    np.testing.assert_allclose(out["hvp"], _central(grad_dot_v, x), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("name", ["mlp_small", "mlp_large"])
+def test_hand_written_mlp_gradients_match_finite_differences(name: str) -> None:
+    w = WORKLOADS[name]
+    data = {
+        k: v.astype(np.float64) if v.dtype == np.float32 else v
+        for k, v in make_data(w, True).items()
+    }
+    make = numpy_impl.implementations()[name]
+    out = make(data, w.sizes(True))()
+    for key in ("b1", "b3"):
+
+        def loss(p: np.ndarray, key: str = key) -> float:
+            return float(make({**data, key: p}, w.sizes(True))()["loss"])
+
+        np.testing.assert_allclose(out[f"grad_{key}"], _central(loss, data[key]), atol=1e-8)
+
+
+def test_hand_written_chain_gradient_is_one_and_values_return() -> None:
+    data = make_data(WORKLOADS["op_overhead"], quick=True)
+    out = numpy_impl.chain(data, {"n_ops": 96})()
+    np.testing.assert_allclose(out["y"], data["x"], rtol=1e-12)
+    np.testing.assert_allclose(out["dx"], np.ones_like(data["x"]), rtol=1e-12)

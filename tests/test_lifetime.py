@@ -1,0 +1,149 @@
+"""Lifetime: training keeps memory flat, and graphs die by reference counting alone.
+
+Nodes point to their inputs, never to their outputs, and backward frees the saved values, so a
+graph has no reference cycles and is freed the moment its last tensor goes. The documented
+exception is ``backward(create_graph=True)``: a leaf's ``.grad`` then references a graph that
+references the leaf (a cycle, as in PyTorch); ``tg.autograd.grad`` is the leak-free way.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def _rss_bytes() -> int:
+    """Current resident set size (not the peak) from /proc/self/statm."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * PAGE
+
+
+@contextmanager
+def no_cyclic_gc() -> Iterator[None]:
+    """Run with the cyclic collector off, so only reference counting frees objects."""
+    gc.collect()
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _mlp(seed: int) -> tuple[tg.nn.Module, tg.optim.Optimizer, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    model = tg.nn.Sequential(
+        tg.nn.Linear(8, 16, rng=rng), tg.nn.Tanh(), tg.nn.Linear(16, 3, rng=rng)
+    )
+    opt = tg.optim.Adam(model.parameters(), lr=1e-2)
+    x = rng.standard_normal((32, 8)).astype(np.float32)
+    y = rng.integers(0, 3, size=32)
+    return model, opt, x, y
+
+
+def _step(model: tg.nn.Module, opt: tg.optim.Optimizer, x: np.ndarray, y: np.ndarray) -> float:
+    opt.zero_grad()
+    loss = tg.nn.functional.cross_entropy(model(tg.tensor(x)), y)
+    loss.backward()
+    opt.step()
+    return loss.item()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/statm")
+def test_training_keeps_resident_memory_flat() -> None:
+    model, opt, x, y = _mlp(0)
+    for _ in range(200):  # warm-up: optimizer state, allocator pools, caches
+        _step(model, opt, x, y)
+    gc.collect()
+    start = _rss_bytes()
+    peak = start
+    for i in range(2000):
+        _step(model, opt, x, y)
+        if i % 100 == 0:
+            peak = max(peak, _rss_bytes())
+    end = _rss_bytes()
+    growth = (max(peak, end) - start) / 2**20
+    assert growth < 4.0, f"resident memory grew by {growth:.2f} MiB over 2,000 steps"
+
+
+def test_graph_dies_by_reference_counting() -> None:
+    """Every intermediate tensor and graph node of a training step dies with gc disabled."""
+    model, opt, x, y = _mlp(1)
+    with no_cyclic_gc():
+        for _ in range(5):
+            opt.zero_grad()
+            h = model[0](tg.tensor(x))
+            a = model[1](h)
+            logits = model[2](a)
+            loss = tg.nn.functional.cross_entropy(logits, y)
+            refs = [weakref.ref(t) for t in (h, a, logits, loss)]
+            nodes = [weakref.ref(t.grad_fn) for t in (h, a, logits, loss)]
+            loss.backward()
+            opt.step()
+            del h, a, logits, loss
+            assert all(r() is None for r in refs), "an intermediate tensor outlived its step"
+            assert all(r() is None for r in nodes), "a graph node outlived its step"
+
+
+def test_unused_graph_dies_without_backward() -> None:
+    """A forward pass whose loss is dropped (evaluation with grad on) frees everything."""
+    model, _, x, y = _mlp(2)
+    with no_cyclic_gc():
+        loss = tg.nn.functional.cross_entropy(model(tg.tensor(x)), y)
+        node = weakref.ref(loss.grad_fn)
+        out = weakref.ref(loss)
+        del loss
+        assert node() is None and out() is None
+
+
+def test_higher_order_with_autograd_grad_has_no_cycles() -> None:
+    """Second derivatives through ``tg.autograd.grad`` leave no cycle behind."""
+    with no_cyclic_gc():
+        x = tg.tensor([0.5, -1.0, 2.0], requires_grad=True)
+        y = (tg.tanh(x) * x).sum()
+        (g,) = tg.autograd.grad(y, [x], create_graph=True)
+        (h,) = tg.autograd.grad(g.sum(), [x])
+        refs = [weakref.ref(t) for t in (y, g)]
+        nodes = [weakref.ref(t.grad_fn) for t in (y, g)]
+        del y, g, h
+        assert all(r() is None for r in refs + nodes)
+        assert x.grad is None
+
+
+def test_backward_create_graph_is_the_documented_cycle() -> None:
+    """With ``backward(create_graph=True)`` the leaf's grad holds a graph that holds the leaf."""
+    with no_cyclic_gc():
+        x = tg.tensor([0.5, -1.0], requires_grad=True)
+        (x * x).sum().backward(create_graph=True)
+        assert x.grad is not None and x.grad.grad_fn is not None
+        leaf = weakref.ref(x)
+        del x
+        cycle_kept_alive = leaf() is not None
+    gc.collect()
+    assert cycle_kept_alive, "expected the documented create_graph cycle"
+    assert leaf() is None, "the cyclic collector frees it"
+
+
+def test_backward_frees_saved_values() -> None:
+    """After backward, nodes drop what they saved, so a retained output keeps no inputs alive."""
+    with no_cyclic_gc():
+        x = tg.tensor(np.ones(4), requires_grad=True)
+        w = tg.tensor(np.full(4, 2.0))  # saved by Multiply, not a leaf needing grad
+        y = (x * w).sum()
+        ref = weakref.ref(w)
+        del w
+        assert ref() is not None  # the graph holds it until backward
+        y.backward()
+        assert ref() is None, "backward must release the values it saved"
