@@ -1,9 +1,11 @@
 """The training job: fit an MLP or a small CNN on the bundled digits and write the results.
 
 ``python -m tensorgrad train`` (or the ``tensorgrad train`` console script) holds out a
-stratified 20% test split, trains with a seeded shuffle, shows a tqdm progress bar with the
-running loss and accuracy (plain lines if tqdm is missing), prints the final test accuracy and
-writes into ``--out`` (default ``./runs``):
+stratified 20% test split, trains on the rest with a seeded shuffle, random +-1 pixel shifts
+of the training images (redrawn every epoch) and label smoothing, shows a tqdm progress bar
+with the running loss and accuracy on the (shifted) training batches (plain lines if tqdm is
+missing), prints the final test accuracy (of the last epoch's model; nothing is selected on
+the test split) and writes into ``--out`` (default ``./runs``):
 
 - ``checkpoint.npz``: ``tg.save`` of ``{"model": ..., "optimizer": ..., "config": ...}``;
 - ``metrics.csv``: one row per epoch (losses, accuracies, learning rate, elapsed seconds);
@@ -30,23 +32,30 @@ from tensorgrad.grad_mode import no_grad
 from tensorgrad.serialization import save
 from tensorgrad.tensor import Tensor
 
-__all__ = ["TrainConfig", "build_model", "run", "add_arguments", "main"]
+__all__ = ["TrainConfig", "build_model", "random_shift", "run", "add_arguments", "main"]
 
 MODELS = ("mlp", "cnn")
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 # Per-model defaults, chosen to pass the accuracy bars well inside a minute on 2 cores.
+# Both train on randomly shifted images with label smoothing (TrainConfig defaults), which
+# lifts every seed's test accuracy clear of the bars (measured on seeds 0-9).
 DEFAULTS: dict[str, dict[str, Any]] = {
-    "mlp": {"epochs": 40, "batch_size": 32, "lr": 2e-3},
-    "cnn": {"epochs": 15, "batch_size": 32, "lr": 2e-3},
+    "mlp": {"epochs": 60, "batch_size": 32, "lr": 2e-3},
+    "cnn": {"epochs": 20, "batch_size": 32, "lr": 2e-3},
 }
 
 
 @dataclass
 class TrainConfig:
-    """Everything that determines a run (saved in the checkpoint)."""
+    """Everything that determines a run (saved in the checkpoint).
+
+    ``shift`` is the largest random translation, in pixels, applied to each training image
+    afresh every epoch (0 turns augmentation off; the test images are never shifted);
+    ``label_smoothing`` is passed to the cross-entropy loss.
+    """
 
     model: str = "mlp"
-    epochs: int = 40
+    epochs: int = 60
     batch_size: int = 32
     lr: float = 2e-3
     optimizer: str = "adam"
@@ -55,6 +64,8 @@ class TrainConfig:
     progress: bool = True
     test_fraction: float = 0.2
     threads: int = 1
+    shift: int = 1
+    label_smoothing: float = 0.1
 
 
 def build_model(kind: str, seed: int = 0) -> nn.Module:
@@ -126,19 +137,49 @@ def _optimizer(name: str, params: Any, lr: float) -> optim.Optimizer:
     raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
 
 
-def _data(cfg: TrainConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The stratified split, each pixel centred on its training-set mean and divided by its
-    training-set spread plus 0.5 (pixel counts scaled to [0, 1] first; the 0.5 keeps the
-    always-blank border pixels finite)."""
+def _split(cfg: TrainConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The stratified split of the digits as 8x8 images with pixel values scaled to [0, 1]."""
     X, y = load_digits()
     X_train, X_test, y_train, y_test = train_test_split(
-        X / np.float32(16.0), y, test_fraction=cfg.test_fraction, rng=cfg.seed
+        X.reshape(-1, 8, 8) / np.float32(16.0), y, test_fraction=cfg.test_fraction, rng=cfg.seed
     )
-    mean, spread = X_train.mean(axis=0), X_train.std(axis=0) + np.float32(0.5)
-    X_train, X_test = (X_train - mean) / spread, (X_test - mean) / spread
-    if cfg.model == "cnn":
-        X_train, X_test = X_train.reshape(-1, 1, 8, 8), X_test.reshape(-1, 1, 8, 8)
     return X_train, X_test, y_train, y_test
+
+
+class _Standardise:
+    """Centre each pixel on its training-set mean and divide by its training-set spread plus
+    0.5 (the 0.5 keeps the always-blank border pixels finite); the CNN gets ``(N, 1, 8, 8)``
+    images and the MLP flat 64-vectors."""
+
+    def __init__(self, X_train: np.ndarray, model: str) -> None:
+        self.mean = X_train.mean(axis=0)
+        self.spread = X_train.std(axis=0) + np.float32(0.5)
+        self.shape = (1, 8, 8) if model == "cnn" else (64,)
+
+    def __call__(self, images: np.ndarray) -> np.ndarray:
+        out = (images - self.mean) / self.spread
+        return out.reshape((-1, *self.shape)).astype(np.float32, copy=False)
+
+
+def random_shift(images: np.ndarray, max_shift: int, rng: np.random.Generator) -> np.ndarray:
+    """Translate each ``(H, W)`` image of ``images`` by its own random whole-pixel offset in
+    ``[-max_shift, max_shift]`` along each axis, filling the uncovered edge with blank (0)
+    pixels: training-set augmentation, one vectorised gather for the whole batch."""
+    if max_shift <= 0:
+        return images
+    n, h, w = images.shape
+    padded = np.pad(images, ((0, 0), (max_shift, max_shift), (max_shift, max_shift)))
+    dy, dx = rng.integers(0, 2 * max_shift + 1, size=(2, n))
+    rows = dy[:, None, None] + np.arange(h)[None, :, None]
+    cols = dx[:, None, None] + np.arange(w)[None, None, :]
+    return padded[np.arange(n)[:, None, None], rows, cols]
+
+
+def _data(cfg: TrainConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The standardised split (no augmentation): model-ready training and test inputs."""
+    X_train, X_test, y_train, y_test = _split(cfg)
+    standardise = _Standardise(X_train, cfg.model)
+    return standardise(X_train), standardise(X_test), y_train, y_test
 
 
 def _evaluate(model: nn.Module, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -219,16 +260,21 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
         raise ValueError(f"unknown model {cfg.model!r}; choose one of {', '.join(MODELS)}")
     if cfg.epochs < 1 or cfg.batch_size < 1 or not cfg.lr > 0:
         raise ValueError("epochs and batch size must be at least 1, and lr positive")
+    if cfg.shift < 0 or not 0.0 <= cfg.label_smoothing <= 1.0:
+        raise ValueError("shift must be at least 0, and label smoothing in [0, 1]")
     os.makedirs(cfg.out, exist_ok=True)
     if cfg.threads > 0:
         limit_blas_threads(cfg.threads)
-    X_train, X_test, y_train, y_test = _data(cfg)
+    images, X_test, y_train, y_test = _split(cfg)
+    standardise = _Standardise(images, cfg.model)
+    X_test = standardise(X_test)
     model = build_model(cfg.model, cfg.seed)
     opt = _optimizer(cfg.optimizer, model.parameters(), cfg.lr)
     sched = optim.CosineAnnealingLR(opt, T_max=cfg.epochs)
-    loader = DataLoader(
-        TensorDataset(X_train, y_train), batch_size=cfg.batch_size, shuffle=True, rng=cfg.seed
-    )
+    # One generator shuffles, another draws the shifts: both reproducible from the seed.
+    shuffle_rng = np.random.default_rng([cfg.seed, 0])
+    shift_rng = np.random.default_rng([cfg.seed, 1])
+    steps = -(-len(y_train) // cfg.batch_size)
     paths = {
         "checkpoint": os.path.join(cfg.out, "checkpoint.npz"),
         "metrics": os.path.join(cfg.out, "metrics.csv"),
@@ -236,7 +282,7 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
     }
     fields = ["epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds"]
     rows: list[dict[str, Any]] = []
-    progress = _Progress(cfg.epochs * len(loader), cfg.progress)
+    progress = _Progress(cfg.epochs * steps, cfg.progress)
     start = time.perf_counter()
     with open(paths["metrics"], "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=fields)
@@ -244,9 +290,18 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
         for epoch in range(1, cfg.epochs + 1):
             lr = opt.param_groups[0]["lr"]
             total_loss, correct, seen = 0.0, 0, 0
+            X_epoch = standardise(random_shift(images, cfg.shift, shift_rng))
+            loader = DataLoader(
+                TensorDataset(X_epoch, y_train),
+                batch_size=cfg.batch_size,
+                shuffle=True,
+                rng=shuffle_rng,
+            )
             for xb, yb in loader:
                 logits = model(xb)
-                loss = nn.functional.cross_entropy(logits, yb.data)
+                loss = nn.functional.cross_entropy(
+                    logits, yb.data, label_smoothing=cfg.label_smoothing
+                )
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
@@ -298,10 +353,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--lr", type=float, default=None, help="initial learning rate (cosine decay)"
     )
     parser.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the split, init and shuffle")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the split, init, shuffle and shifts"
+    )
     parser.add_argument("--out", default="runs", help="output folder (default: ./runs)")
     parser.add_argument(
         "--threads", type=int, default=1, help="BLAS threads (default 1; 0 leaves it alone)"
+    )
+    parser.add_argument(
+        "--shift", type=int, default=1, help="max random shift of training images (0: none)"
+    )
+    parser.add_argument(
+        "--label-smoothing", type=float, default=0.1, help="cross-entropy label smoothing"
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -318,6 +381,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         out=args.out,
         progress=not args.no_progress,
         threads=args.threads,
+        shift=args.shift,
+        label_smoothing=args.label_smoothing,
     )
 
 

@@ -586,3 +586,19 @@ def _ce_plain_sample(data: Any) -> Sample:
 
 
 register(OpSpec("cross_entropy", tg.cross_entropy, sample=_ce_plain_sample, wrt=(0,)))
+
+
+def _scalar_sample(data: Any) -> Sample:
+    x, _ = _one(data)
+    c = data.draw(st.sampled_from([2.0, -0.5, 0.0, 1.0, 3.25]), label="c")
+    flip = data.draw(st.booleans(), label="flip")
+    return [x], {"c": c, "flip": flip}
+
+
+register(
+    OpSpec(
+        "multiply",
+        lambda x, c, flip: tg.multiply(c, x) if flip else tg.multiply(x, c),
+        sample=_scalar_sample,
+    )
+)

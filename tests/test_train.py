@@ -83,3 +83,44 @@ def test_runs_without_tqdm_and_matplotlib(tmp_path, monkeypatch, capsys):
     assert "epoch 2: train loss" in text
     assert "plot" not in result["paths"] and not (tmp_path / "curves.png").exists()
     assert (tmp_path / "checkpoint.npz").exists() and (tmp_path / "metrics.csv").exists()
+
+
+def test_random_shift_translates_each_image_within_bounds():
+    rng = np.random.default_rng(0)
+    images = np.zeros((200, 8, 8), dtype=np.float32)
+    images[:, 2:6, 2:6] = rng.random((200, 4, 4), dtype=np.float32) + 0.1  # blank border
+    out = train.random_shift(images, 1, np.random.default_rng(1))
+    assert out.shape == images.shape and out.dtype == images.dtype
+    offsets = set()
+    for src, dst in zip(images, out):
+        # The shifted copy holds the same pixels (the border was blank) at one offset.
+        np.testing.assert_array_equal(np.sort(src.ravel()), np.sort(dst.ravel()))
+        found = [
+            (dy, dx)
+            for dy in (-1, 0, 1)
+            for dx in (-1, 0, 1)
+            if np.array_equal(np.roll(src, (dy, dx), axis=(0, 1)), dst)
+        ]
+        assert len(found) == 1
+        offsets.add(found[0])
+    assert len(offsets) == 9  # every offset in [-1, 1]^2 occurs over 200 draws
+    again = train.random_shift(images, 1, np.random.default_rng(1))
+    np.testing.assert_array_equal(out, again)
+    assert train.random_shift(images, 0, rng) is images
+
+
+def test_random_shift_fills_uncovered_edge_with_blank():
+    images = np.ones((50, 8, 8), dtype=np.float32)
+    out = train.random_shift(images, 2, np.random.default_rng(3))
+    blank_rows = (out == 0).all(axis=2).sum(axis=1)
+    blank_cols = (out == 0).all(axis=1).sum(axis=1)
+    assert blank_rows.max() <= 2 and blank_cols.max() <= 2
+    assert (out.sum(axis=(1, 2)) == (8 - blank_rows) * (8 - blank_cols)).all()
+
+
+def test_shift_and_label_smoothing_options(tmp_path):
+    assert train.main(["train", "--epochs", "1", "--shift", "-1", "--out", str(tmp_path)]) == 2
+    args = ["train", "--epochs", "1", "--shift", "0", "--label-smoothing", "0"]
+    assert train.main([*args, "--no-progress", "--out", str(tmp_path)]) == 0
+    config = load(tmp_path / "checkpoint.npz")["config"]
+    assert config["shift"] == 0 and config["label_smoothing"] == 0.0

@@ -247,7 +247,8 @@ def unary(cls: type[Op], name: str) -> Any:
     """The public function ``name(x)`` for a one-input op; its docstring is the op's."""
 
     def fn(x: Any) -> Tensor:
-        return call(cls, x)
+        out = apply(cls(), (x,))
+        return out if isinstance(out, Tensor) else Tensor._make(np.asarray(out))
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = cls.__doc__

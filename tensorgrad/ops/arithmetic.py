@@ -8,7 +8,7 @@ import numpy as np
 
 from tensorgrad._dtypes import check_dtype
 from tensorgrad._shapes import unbroadcast
-from tensorgrad.ops._base import Op, binary, call
+from tensorgrad.ops._base import Op, apply, binary, call, unary
 from tensorgrad.tensor import Tensor
 
 __all__ = [
@@ -98,6 +98,22 @@ class Multiply(Op):
         if ta is None:
             return a * tb
         return ta * b if tb is None else ta * b + a * tb
+
+
+class Scale(Op):
+    """x * c for a Python float c (saves nothing: the adjoint is delta * c)"""
+
+    __slots__ = ("c",)
+    linear = True
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return np.multiply(x, self.c)
+
+    def generate_adjoints(self, adjoints, delta):
+        adjoints[0] = delta * self.c
 
 
 class Divide(Op):
@@ -270,7 +286,16 @@ def subtract(a: Any, b: Any) -> Tensor:
 
 def multiply(a: Any, b: Any) -> Tensor:
     """a * b with broadcasting."""
+    if type(b) is float and isinstance(a, Tensor):
+        return _scale(a, b)
+    if type(a) is float and isinstance(b, Tensor):
+        return _scale(b, a)
     return binary(Multiply, a, b)
+
+
+def _scale(x: Tensor, c: float) -> Tensor:
+    out = apply(Scale(c), (x,))
+    return out if isinstance(out, Tensor) else Tensor._make(np.asarray(out))
 
 
 def divide(a: Any, b: Any) -> Tensor:
@@ -285,9 +310,7 @@ def power(a: Any, b: Any) -> Tensor:
     return binary(Power, a, b)
 
 
-def negative(a: Any) -> Tensor:
-    """-a"""
-    return call(Negative, a)
+negative = unary(Negative, "negative")
 
 
 def logical_not(a: Any) -> Tensor:
