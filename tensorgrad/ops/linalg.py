@@ -77,16 +77,23 @@ class Matmul(Op):
 
 def matmul(a: Any, b: Any) -> Tensor:
     """Matrix product with NumPy's rules: 1-D operands, batched broadcasting of leading axes."""
-    sa, sb = np.shape(_data(a)), np.shape(_data(b))
-    if len(sa) == 0 or len(sb) == 0:
-        raise ValueError(f"matmul: operands must be at least 1-D, got shapes {sa} and {sb}")
-    ka = sa[-1]
-    kb = sb[0] if len(sb) == 1 else sb[-2]
-    if ka != kb:
-        raise ValueError(
-            f"matmul: shapes {sa} and {sb} are not aligned (inner dimensions {ka} != {kb})"
-        )
-    return binary(Matmul, a, b)
+    try:
+        return binary(Matmul, a, b)
+    except RuntimeError as exc:  # NumPy's own limit on dimensions
+        raise ValueError(f"matmul: {exc}") from None
+    except ValueError:
+        sa, sb = np.shape(_data(a)), np.shape(_data(b))
+        if len(sa) == 0 or len(sb) == 0:
+            raise ValueError(
+                f"matmul: operands must be at least 1-D, got shapes {sa} and {sb}"
+            ) from None
+        ka = sa[-1]
+        kb = sb[0] if len(sb) == 1 else sb[-2]
+        if ka != kb:
+            raise ValueError(
+                f"matmul: shapes {sa} and {sb} are not aligned (inner dimensions {ka} != {kb})"
+            ) from None
+        raise
 
 
 # ----------------------------------------------------------------------------- einsum

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from tensorgrad._shapes import normalize_axis, unbroadcast
-from tensorgrad.ops._base import Op, call
+from tensorgrad.ops._base import Op, apply, call
 from tensorgrad.tensor import Tensor
 
 __all__ = [
@@ -148,7 +148,11 @@ class Transpose(Op):
 
     def __init__(self, axes, inverse=None):
         self.axes = axes
-        self.inverse = inverse if inverse is not None else tuple(int(i) for i in np.argsort(axes))
+        self.inverse = (
+            inverse
+            if inverse is not None
+            else tuple(sorted(range(len(axes)), key=axes.__getitem__))
+        )
 
     def forward(self, x):
         return np.transpose(x, self.axes)
@@ -161,7 +165,9 @@ def transpose(x: Any, axes: Any = None) -> Tensor:
     """Permute the axes (reverse them when ``axes`` is None), as NumPy."""
     ndim = _data(x).ndim
     if axes is None:
-        perm = tuple(range(ndim))[::-1]
+        perm = tuple(range(ndim - 1, -1, -1))
+        out = apply(Transpose(perm, perm), (x,))  # a reversal is its own inverse
+        return _view(out if isinstance(out, Tensor) else Tensor._make(out), x)
     else:
         perm = tuple(int(a) % ndim if -ndim <= int(a) < ndim else -1 for a in axes)
         if sorted(perm) != list(range(ndim)):
