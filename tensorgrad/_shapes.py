@@ -10,18 +10,17 @@ import numpy as np
 def unbroadcast(adjoint, shape: tuple[int, ...]):
     """Sum ``adjoint`` back down to ``shape`` after NumPy broadcasting.
 
-    Works on ndarrays and on Tensors alike (through ``np.sum``/``np.reshape``, which dispatch
-    to tensorgrad ops for Tensors), so the reduction is itself differentiable.
+    Works on ndarrays and on Tensors alike (through the ``sum``/``reshape`` methods, which are
+    tensorgrad ops on Tensors), so the reduction is itself differentiable.
     """
     if adjoint.shape == shape:
         return adjoint
     lead = adjoint.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and adjoint.shape[lead + i] != 1
-    )
-    if axes:
-        adjoint = np.sum(adjoint, axis=axes, keepdims=True)
-    return np.reshape(adjoint, shape)
+    inner = tuple(lead + i for i, n in enumerate(shape) if n == 1 and adjoint.shape[lead + i] != 1)
+    if not inner:  # only extra leading axes (a bias): one sum, no reshape
+        return adjoint.sum(axis=tuple(range(lead)))
+    adjoint = adjoint.sum(axis=tuple(range(lead)) + inner, keepdims=True)
+    return adjoint.reshape(shape)
 
 
 def expand_to(x, shape: tuple[int, ...]):

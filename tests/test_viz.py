@@ -138,9 +138,14 @@ def test_constants_saved_traced_or_unknown():
     nodes = viz.draw(y).nodes
     consts = sorted((n for n in nodes if n.kind == "const"), key=lambda n: n.id)
     values = {float(n.value) if n.value is not None else None for n in consts}
+    assert values == {None}  # add did not save its constant input
+    assert "Scale(3)" in {n.op for n in nodes}  # a float factor is part of the op
+    z = a * tg.tensor(3.0) + 1.0
+    consts = [n for n in viz.draw(z).nodes if n.kind == "const"]
+    values = {float(n.value) if n.value is not None else None for n in consts}
     assert values == {3.0, None}  # multiply saved its inputs; add did not
     with viz.trace():
-        y = a * 3.0 + 1.0
+        y = a * tg.tensor(3.0) + 1.0
     consts = [n for n in viz.draw(y).nodes if n.kind == "const"]
     assert sorted(float(n.value) for n in consts) == [1.0, 3.0]
     assert "const" not in {n.kind for n in viz.draw(y, show_constants=False).nodes}

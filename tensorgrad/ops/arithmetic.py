@@ -109,6 +109,10 @@ class Scale(Op):
     def __init__(self, c):
         self.c = c
 
+    @property
+    def name(self) -> str:
+        return f"Scale({self.c:g})"  # the constant shows in graph pictures and errors
+
     def forward(self, x):
         return np.multiply(x, self.c)
 

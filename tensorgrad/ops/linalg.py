@@ -37,11 +37,9 @@ class Matmul(Op):
     def generate_adjoints(self, adjoints, delta, a, b):
         if a.ndim == 2 and b.ndim <= 2:  # the common cases, in one product each
             if self.edges[0] is not None:
-                adjoints[0] = (
-                    np.matmul(delta, np.swapaxes(b, 0, 1)) if b.ndim == 2 else np.outer(delta, b)
-                )
+                adjoints[0] = np.matmul(delta, b.T) if b.ndim == 2 else np.outer(delta, b)
             if self.edges[1] is not None:
-                adjoints[1] = np.matmul(np.swapaxes(a, 0, 1), delta)
+                adjoints[1] = np.matmul(a.T, delta)
             return
         a_vec, b_vec = a.ndim == 1, b.ndim == 1
         a2 = np.reshape(a, (1, -1)) if a_vec else a
