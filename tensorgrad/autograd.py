@@ -183,7 +183,7 @@ def _count_consumers(roots: Sequence[Any], targets: dict | None = None) -> tuple
         for e in node.edges:
             if e is None:
                 continue
-            parent = e[0]
+            parent = e
             if isinstance(parent, Op):
                 deps[parent] = deps.get(parent, 0) + 1
                 if parent not in seen:
@@ -207,13 +207,13 @@ def _prune(deps: dict, targets: dict) -> set:
         node = order[i]
         i += 1
         for e in node.edges:
-            if e is not None and isinstance(e[0], Op):
-                pending[e[0]] -= 1
-                if pending[e[0]] == 0:
-                    order.append(e[0])
+            if e is not None and isinstance(e, Op):
+                pending[e] -= 1
+                if pending[e] == 0:
+                    order.append(e)
     for node in reversed(order):
         for e in node.edges:
-            if e is not None and (e[0] in targets or e[0] in useful):
+            if e is not None and (e in targets or e in useful):
                 useful.add(node)
                 break
     return useful
@@ -324,18 +324,22 @@ def _propagate(
 
                     check_adjoints(node, contributions)
             i = -1
-            for e in edges:
+            for parent in edges:
                 i += 1
-                if e is None:
+                if parent is None:
                     continue
-                parent = e[0]
+                is_node = isinstance(parent, Op)
                 if delta is not None:
                     g = contributions[i]
                     if g is not None:
-                        if tensors or type(g) is not np.ndarray or g.dtype != e[2]:
-                            g = _conform(node, i, g, e, tensors)
-                        elif g.shape != e[1]:
-                            _conform(node, i, g, e, tensors)  # raises, naming op and shapes
+                        if is_node:
+                            meta = (parent.out_shape, parent.out_dtype)
+                        else:
+                            meta = (parent.data.shape, parent.data.dtype)
+                        if tensors or type(g) is not np.ndarray or g.dtype != meta[1]:
+                            g = _conform(node, i, g, meta, tensors)
+                        elif g.shape != meta[0]:
+                            _conform(node, i, g, meta, tensors)  # raises, naming op and shapes
                         prev = adjoints.get(parent)
                         if prev is None:
                             adjoints[parent] = g
@@ -350,7 +354,7 @@ def _propagate(
                                 owned.add(parent)
                         else:
                             _add(adjoints, owned, parent, g)
-                if isinstance(parent, Op):
+                if is_node:
                     count = deps[parent] - 1
                     deps[parent] = count
                     if not count:
@@ -391,13 +395,13 @@ def _conform(node: Op, i: int, g: Any, edge: tuple, create_graph: bool) -> Any:
         g = Tensor._make(np.asarray(g))
     elif type(g) is not np.ndarray and not isinstance(g, Tensor):
         g = np.asarray(g)
-    if g.shape != edge[1]:
+    if g.shape != edge[0]:
         raise RuntimeError(
             f"{node.name}: the adjoint rule returned shape {g.shape} for input {i}, which has "
-            f"shape {edge[1]} (a broadcast adjoint that was not reduced back to its input)"
+            f"shape {edge[0]} (a broadcast adjoint that was not reduced back to its input)"
         )
-    if g.dtype != edge[2]:
-        g = g.astype(edge[2])
+    if g.dtype != edge[1]:
+        g = g.astype(edge[1])
     return g
 
 

@@ -74,7 +74,7 @@ def _needs_graph(outputs: Sequence[Tensor], own: set) -> bool:
             continue
         for e in n.edges:
             if e is not None:
-                stack_.append(e[0])
+                stack_.append(e)
     return False
 
 

@@ -219,7 +219,11 @@ class _Graph:
 
 
 def _edges(node: Op) -> tuple:
-    return getattr(node, "edges", ()) or ()
+    """Per input: None, or (parent node or leaf, shape, dtype)."""
+    edges = getattr(node, "edges", ()) or ()
+    return tuple(
+        None if p is None else (p, node.in_shape(i), node.in_dtype(i)) for i, p in enumerate(edges)
+    )
 
 
 def _extras(node: Op) -> dict:

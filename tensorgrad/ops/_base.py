@@ -33,6 +33,8 @@ class Op:
         "saved",
         "out_data",
         "out_cell",
+        "out_shape",
+        "out_dtype",
         "stamp",
         "released",
         "extras",
@@ -72,10 +74,13 @@ class Op:
 
     def in_shape(self, i: int) -> tuple[int, ...]:
         """Shape of input ``i`` (only for inputs that need grad)."""
-        return self.edges[i][1]
+        parent = self.edges[i]
+        return parent.out_shape if isinstance(parent, Op) else parent.data.shape
 
     def in_dtype(self, i: int) -> np.dtype:
-        return self.edges[i][2]
+        """dtype of input ``i`` (only for inputs that need grad)."""
+        parent = self.edges[i]
+        return parent.out_dtype if isinstance(parent, Op) else parent.data.dtype
 
     @property
     def name(self) -> str:
@@ -171,15 +176,18 @@ def apply(op: Op, inputs: tuple) -> Any:
     t._grad = t._node = t.name = t._fw = t._hooks = t._version = None
     if any_grad and op.differentiable and STATE.grad_enabled:
         # record: edges to the inputs' nodes (or leaves), what the rules need, versions
+        # NOTE: an edge is the input's node, or the leaf itself; shapes are read from there
+        # (node.out_shape, leaf.data.shape), so no per-edge tuples for the collector to track.
         edges = []
         for x in inputs:
             if isinstance(x, Tensor) and x.requires_grad:
                 node = x._node
-                data = x.data
-                edges.append((x if node is None else node, data.shape, data.dtype))
+                edges.append(x if node is None else node)
             else:
                 edges.append(None)
         op.edges = tuple(edges)
+        op.out_shape = out.shape
+        op.out_dtype = out.dtype
         op.released = False
         op.extras = None
         save = op.save_inputs

@@ -46,7 +46,7 @@ class Add(Op):
     def generate_adjoints(self, adjoints, delta):
         for i, e in enumerate(self.edges):
             if e is not None:
-                adjoints[i] = unbroadcast(delta, e[1])
+                adjoints[i] = unbroadcast(delta, self.in_shape(i))
 
 
 class Subtract(Op):

@@ -281,7 +281,7 @@ class PoolScatter(_PoolIndex):
         return image.astype(d.dtype, copy=False).reshape(n, c, *self.size)
 
     def generate_adjoints(self, adjoints, delta):
-        out = self.edges[0][1][2:]
+        out = self.in_shape(0)[2:]
         adjoints[0] = PoolGather.apply(delta, index=self.index, size=self.size, out=tuple(out))
 
 
