@@ -258,3 +258,15 @@ def test_tensor_weakref_and_hash() -> None:
     assert r() is t and d[t] == 1
     del d, t
     assert r() is None
+
+
+def test_matmul_with_transposed_weight_keeps_layout() -> None:
+    rng = np.random.default_rng(0)
+    x = tg.tensor(rng.standard_normal((5, 4)), requires_grad=True)
+    w = tg.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    v = rng.standard_normal((5, 3))
+    (x @ w.T).backward(v)
+    np.testing.assert_allclose(w.grad.data, v.T @ x.data, rtol=1e-13)
+    np.testing.assert_allclose(x.grad.data, v @ w.data, rtol=1e-13)
+    assert w.grad.data.flags.c_contiguous
+    assert tg.gradgradcheck(lambda x, w: tg.tanh(x @ w.T), (x, w))

@@ -26,6 +26,11 @@ def _data(x: Any) -> np.ndarray:
 # ----------------------------------------------------------------------------- matmul
 
 
+def _transposed(x: Any) -> bool:
+    data = x.data if isinstance(x, Tensor) else x
+    return data.flags.f_contiguous and not data.flags.c_contiguous
+
+
 class Matmul(Op):
     """a @ b (1-D operands are promoted and the added axis removed, as NumPy)"""
 
@@ -39,7 +44,12 @@ class Matmul(Op):
             if self.edges[0] is not None:
                 adjoints[0] = np.matmul(delta, b.T) if b.ndim == 2 else np.outer(delta, b)
             if self.edges[1] is not None:
-                adjoints[1] = np.matmul(a.T, delta)
+                if b.ndim == 2 and _transposed(b):
+                    # NOTE: b is a transposed view (x @ W.T): give its adjoint the same layout,
+                    # so W's gradient comes out C-contiguous, as W is.
+                    adjoints[1] = np.matmul(delta.T, a).T
+                else:
+                    adjoints[1] = np.matmul(a.T, delta)
             return
         a_vec, b_vec = a.ndim == 1, b.ndim == 1
         a2 = np.reshape(a, (1, -1)) if a_vec else a
