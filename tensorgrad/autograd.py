@@ -405,13 +405,11 @@ def _conform(node: Op, i: int, g: Any, edge: tuple, create_graph: bool) -> Any:
     return g
 
 
-def _add(adjoints: dict, owned: set, key: Any, g: Any, fresh: bool = False) -> None:
+def _add(adjoints: dict, owned: set, key: Any, g: Any) -> None:
     """Accumulate ``g`` into ``adjoints[key]``; sum in place only into buffers we allocated."""
     prev = adjoints.get(key)
     if prev is None:
         adjoints[key] = g
-        if fresh and _owns(g):
-            owned.add(key)
     elif isinstance(prev, Tensor) or isinstance(g, Tensor):
         adjoints[key] = prev + g
     elif key in owned:

@@ -236,16 +236,12 @@ def _split(out: Any, level: int) -> tuple[Tensor, Tensor]:
 # ----------------------------------------------------------------------------- Jacobians
 
 
-def _select(args: tuple, argnums: Any, what: str) -> tuple[tuple[int, ...], bool]:
-    return _argnums(argnums, len(args), what)
-
-
 def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
     """The Jacobian of ``f`` by reverse mode (one vjp per output element), shaped
     ``out.shape + in.shape``; use it when outputs are fewer than inputs."""
 
     def wrapped(*args: Any) -> Any:
-        nums, single = _select(args, argnums, "jacrev")
+        nums, single = _argnums(argnums, len(args), "jacrev")
         args = list(args)
         xs = []
         for i in nums:
@@ -277,7 +273,7 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
     ``out.shape + in.shape``; use it when inputs are fewer than outputs."""
 
     def wrapped(*args: Any) -> Any:
-        nums, single = _select(args, argnums, "jacfwd")
+        nums, single = _argnums(argnums, len(args), "jacfwd")
         args = [_to_tensor(a, "jacfwd") if i in nums else a for i, a in enumerate(args)]
         jacs = []
         for i in nums:
