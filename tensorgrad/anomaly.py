@@ -1,6 +1,7 @@
 """Anomaly detection: where each op was created, and NaN/inf checks on every adjoint.
 
-Off by default and free when off: ``apply`` and the backward loop test one thread-local flag.
+Off by default and free when off: while a ``detect_anomaly`` block is open in any thread, ops
+call a record hook (which looks at this thread's flag); the backward loop tests the flag once.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from tensorgrad.grad_mode import STATE
+from tensorgrad.ops._base import RECORD_HOOKS
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -26,10 +28,12 @@ class detect_anomaly:  # noqa: N801 - torch's name
     def __enter__(self) -> detect_anomaly:
         self._prev = STATE.anomaly
         STATE.anomaly = self.check_nan
+        RECORD_HOOKS.append(_record_hook)
         return self
 
     def __exit__(self, *exc: object) -> None:
         STATE.anomaly = self._prev
+        RECORD_HOOKS.remove(_record_hook)
 
 
 def _user_site() -> str:
@@ -44,6 +48,12 @@ def _user_site() -> str:
 def record_site(op: Any) -> None:
     """Remember the user code line that created ``op``."""
     op._extras()["site"] = _user_site()
+
+
+def _record_hook(op: Any, inputs: tuple, out: Any) -> None:
+    """The record hook of open ``detect_anomaly`` blocks (once per op, in this thread only)."""
+    if STATE.anomaly and not (op.extras and "site" in op.extras):
+        record_site(op)
 
 
 def check_adjoints(op: Any, adjoints: list) -> None:

@@ -172,27 +172,25 @@ def _run_hooks(hooks: list, g: Any, create_graph: bool) -> Any:
 def _count_consumers(roots: Sequence[Any], targets: dict | None = None) -> tuple[dict, bool]:
     """For every op node reachable from ``roots``, how many edges point at it; and whether
     some leaf reached is not among ``targets`` (only then can a node be useless to them)."""
-    deps: dict = {}
     stack = [r for r in roots if isinstance(r, Op)]
-    seen = set(stack)
+    deps: dict = dict.fromkeys(stack, 0)  # a node is in deps once it has been stacked
     stray = targets is not None and any(not isinstance(r, Op) and r not in targets for r in roots)
     while stack:
         node = stack.pop()
         if node.released:
             _raise_released(node)
-        for e in node.edges:
-            if e is None:
+        for parent in node.edges:
+            if parent is None:
                 continue
-            parent = e
             if isinstance(parent, Op):
-                deps[parent] = deps.get(parent, 0) + 1
-                if parent not in seen:
-                    seen.add(parent)
+                count = deps.get(parent)
+                if count is None:
+                    deps[parent] = 1
                     stack.append(parent)
+                else:
+                    deps[parent] = count + 1
             elif targets is not None and parent not in targets:
                 stray = True
-    for r in seen:
-        deps.setdefault(r, 0)
     return deps, stray
 
 
@@ -297,7 +295,7 @@ def _propagate(
     for edge, delta in roots:
         _add(adjoints, owned, edge, delta)
     found: dict = {}
-    ready = [n for n, c in deps.items() if c == 0]
+    ready = [r for r in dict.fromkeys(r for r, _ in roots) if isinstance(r, Op) and not deps[r]]
     ctx = enable_grad() if create_graph else no_grad()
     anomaly = STATE.anomaly
     with ctx:
@@ -318,7 +316,7 @@ def _propagate(
                 if WRITE_CLOCK[0] != node.stamp:
                     _check_versions(node)
                 contributions = [None] * len(edges)
-                node.generate_adjoints(contributions, delta, *node.saved_args(tensors))
+                _call_rule(node, contributions, delta, tensors)
                 if anomaly:
                     from tensorgrad.anomaly import check_adjoints
 
@@ -333,20 +331,22 @@ def _propagate(
                     g = contributions[i]
                     if g is not None:
                         if is_node:
-                            meta = (parent.out_shape, parent.out_dtype)
+                            shape, dtype = parent.out_shape, parent.out_dtype
                         else:
-                            meta = (parent.data.shape, parent.data.dtype)
-                        if tensors or type(g) is not np.ndarray or g.dtype != meta[1]:
-                            g = _conform(node, i, g, meta, tensors)
-                        elif g.shape != meta[0]:
-                            _conform(node, i, g, meta, tensors)  # raises, naming op and shapes
+                            shape, dtype = parent.data.shape, parent.data.dtype
+                        if tensors or type(g) is not np.ndarray or g.dtype != dtype:
+                            g = _conform(node, i, g, shape, dtype, tensors)
+                        elif g.shape != shape:
+                            _conform(node, i, g, shape, dtype, tensors)  # raises, naming both
                         prev = adjoints.get(parent)
                         if prev is None:
                             adjoints[parent] = g
                             # NOTE: a buffer may later be summed into in place only if the rule
-                            # made it for this input alone (not the delta, not shared).
+                            # made it for this input alone (not the delta, not shared); a node's
+                            # last contribution is never summed into, so it needs no check.
                             if (
                                 not tensors
+                                and (not is_node or deps[parent] != 1)
                                 and g is not delta
                                 and (not i or all(g is not c for c in contributions[:i]))
                                 and _owns(g)
@@ -387,7 +387,29 @@ def _visit(node: Op, delta: Any, create_graph: bool, accumulate: bool) -> Any:
     return delta
 
 
-def _conform(node: Op, i: int, g: Any, edge: tuple, create_graph: bool) -> Any:
+def _call_rule(node: Op, contributions: list, delta: Any, tensors: bool) -> None:
+    """Run ``node``'s adjoint rule on its saved values (ndarrays, or Tensors when ``tensors``).
+
+    The common arities are spelled out: unpacking a list into the call costs more than most
+    small rules do."""
+    rule = node.generate_adjoints
+    saved = node.saved
+    if tensors or len(saved) > 1:
+        rule(contributions, delta, *node.saved_args(tensors))
+    elif node.save_output:
+        if saved:
+            x = saved[0]
+            rule(contributions, delta, x.data if isinstance(x, Tensor) else x, node.out_data)
+        else:
+            rule(contributions, delta, node.out_data)
+    elif saved:
+        x = saved[0]
+        rule(contributions, delta, x.data if isinstance(x, Tensor) else x)
+    else:
+        rule(contributions, delta)
+
+
+def _conform(node: Op, i: int, g: Any, shape: tuple, dtype: np.dtype, create_graph: bool) -> Any:
     """Check the shape a rule produced and restore the input's dtype."""
     if not create_graph and isinstance(g, Tensor):
         g = g.data
@@ -395,13 +417,13 @@ def _conform(node: Op, i: int, g: Any, edge: tuple, create_graph: bool) -> Any:
         g = Tensor._make(np.asarray(g))
     elif type(g) is not np.ndarray and not isinstance(g, Tensor):
         g = np.asarray(g)
-    if g.shape != edge[0]:
+    if g.shape != shape:
         raise RuntimeError(
             f"{node.name}: the adjoint rule returned shape {g.shape} for input {i}, which has "
-            f"shape {edge[0]} (a broadcast adjoint that was not reduced back to its input)"
+            f"shape {shape} (a broadcast adjoint that was not reduced back to its input)"
         )
-    if g.dtype != edge[1]:
-        g = g.astype(edge[1])
+    if g.dtype != dtype:
+        g = g.astype(dtype)
     return g
 
 

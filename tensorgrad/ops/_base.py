@@ -147,28 +147,34 @@ class Op:
 def apply(op: Op, inputs: tuple) -> Any:
     """The hot path: forward, then record the node and push tangents if needed.
 
-    Written out flat (no helper calls on the common path): per-op overhead is what small
-    tensors pay for.
+    Written out flat (no helper calls on the common path, the forward called with its
+    arguments spelled out for one and two inputs): per-op overhead is what small tensors pay.
     """
-    arrays = []
-    any_tensor = any_grad = any_tangent = unchecked = False
-    for x in inputs:
-        if isinstance(x, Tensor):
-            any_tensor = True
-            arrays.append(x.data)
-            if x.requires_grad:
-                any_grad = True
-            if x._fw is not None:
-                any_tangent = True
-        else:
-            arrays.append(x)
-            if type(x) not in _PLAIN:
-                unchecked = True
-    if unchecked:  # an ndarray or a list: refuse complex, object and string data by name
-        check_operands(type(op), inputs)
-    out = op.forward(*arrays)
-    if not any_tensor:
-        return out
+    if len(inputs) == 1 and isinstance(inputs[0], Tensor):
+        x = inputs[0]
+        out = op.forward(x.data)
+        any_grad = x.requires_grad
+        any_tangent = x._fw is not None
+    else:
+        arrays = []
+        any_tensor = any_grad = any_tangent = unchecked = False
+        for x in inputs:
+            if isinstance(x, Tensor):
+                any_tensor = True
+                arrays.append(x.data)
+                if x.requires_grad:
+                    any_grad = True
+                if x._fw is not None:
+                    any_tangent = True
+            else:
+                arrays.append(x)
+                if type(x) not in _PLAIN:
+                    unchecked = True
+        if unchecked:  # an ndarray or a list: refuse complex, object and string data by name
+            check_operands(type(op), inputs)
+        out = op.forward(*arrays) if len(arrays) != 2 else op.forward(arrays[0], arrays[1])
+        if not any_tensor:
+            return out
     if type(out) is not np.ndarray:
         out = np.asarray(out)
     t = _new_tensor(Tensor)
@@ -178,14 +184,18 @@ def apply(op: Op, inputs: tuple) -> Any:
         # record: edges to the inputs' nodes (or leaves), what the rules need, versions
         # NOTE: an edge is the input's node, or the leaf itself; shapes are read from there
         # (node.out_shape, leaf.data.shape), so no per-edge tuples for the collector to track.
-        edges = []
-        for x in inputs:
-            if isinstance(x, Tensor) and x.requires_grad:
-                node = x._node
-                edges.append(x if node is None else node)
-            else:
-                edges.append(None)
-        op.edges = tuple(edges)
+        if len(inputs) == 1:
+            node = x._node
+            op.edges = (x if node is None else node,)
+        else:
+            edges = []
+            for x in inputs:
+                if isinstance(x, Tensor) and x.requires_grad:
+                    node = x._node
+                    edges.append(x if node is None else node)
+                else:
+                    edges.append(None)
+            op.edges = tuple(edges)
         op.out_shape = out.shape
         op.out_dtype = out.dtype
         op.released = False
@@ -198,10 +208,6 @@ def apply(op: Op, inputs: tuple) -> Any:
             op.out_cell = t._version = [0, 0]
         t.requires_grad = True
         t._node = op
-        if STATE.anomaly:
-            from tensorgrad.anomaly import record_site
-
-            record_site(op)
         if RECORD_HOOKS:
             for hook in RECORD_HOOKS:
                 hook(op, inputs, t)
@@ -221,7 +227,8 @@ def apply(op: Op, inputs: tuple) -> Any:
 _new_tensor = object.__new__
 _PLAIN = frozenset((float, int, bool))
 
-# Functions called as ``hook(op, inputs, out)`` each time an op is recorded (``tg.viz.trace``).
+# Functions called as ``hook(op, inputs, out)`` each time an op is recorded (``tg.viz.trace``,
+# ``tg.detect_anomaly``): one list, so that recording tests one global when none is active.
 RECORD_HOOKS: list = []
 
 
