@@ -315,8 +315,12 @@ def _propagate(
                     _raise_released(node)
                 if WRITE_CLOCK[0] != node.stamp:
                     _check_versions(node)
+                # NOTE: unrecorded rules need Tensors only where forward-mode tangents ride.
+                on_tensors = tensors and (create_graph or _carries_tangents(node, delta))
+                if not on_tensors and type(delta) is not np.ndarray and tensors:
+                    delta = delta.data
                 contributions = [None] * len(edges)
-                _call_rule(node, contributions, delta, tensors)
+                _call_rule(node, contributions, delta, on_tensors)
                 if anomaly:
                     from tensorgrad.anomaly import check_adjoints
 
@@ -334,10 +338,10 @@ def _propagate(
                             shape, dtype = parent.out_shape, parent.out_dtype
                         else:
                             shape, dtype = parent.data.shape, parent.data.dtype
-                        if tensors or type(g) is not np.ndarray or g.dtype != dtype:
-                            g = _conform(node, i, g, shape, dtype, tensors)
+                        if on_tensors or type(g) is not np.ndarray or g.dtype != dtype:
+                            g = _conform(node, i, g, shape, dtype, on_tensors)
                         elif g.shape != shape:
-                            _conform(node, i, g, shape, dtype, tensors)  # raises, naming both
+                            _conform(node, i, g, shape, dtype, on_tensors)  # raises, naming both
                         prev = adjoints.get(parent)
                         if prev is None:
                             adjoints[parent] = g
@@ -385,6 +389,16 @@ def _visit(node: Op, delta: Any, create_graph: bool, accumulate: bool) -> Any:
         if t is not None:
             _accumulate_leaf(t, delta, create_graph)
     return delta
+
+
+def _carries_tangents(node: Op, delta: Any) -> bool:
+    """Whether forward-mode tangents ride on ``delta`` or on what ``node`` saved."""
+    if isinstance(delta, Tensor) and delta._fw is not None:
+        return True
+    for x in node.saved:
+        if isinstance(x, Tensor) and x._fw is not None:
+            return True
+    return bool(node.save_output and node.extras and node.extras.get("out_fw") is not None)
 
 
 def _call_rule(node: Op, contributions: list, delta: Any, tensors: bool) -> None:

@@ -31,31 +31,51 @@ def visible_tangent(x: Any, level: int) -> Any:
     return None
 
 
-def _is_plain(x: Any, level: int, recording: bool) -> bool:
-    if not isinstance(x, Tensor):
-        return True
-    if recording and x.requires_grad:
-        return False
-    return x._fw is None or all(lv >= level for lv in x._fw)
+UNRECORDED: set[int] = set()
+"""Levels whose tangents need no graph of their own (``hvp`` when nothing outside it can
+differentiate H v): their rules run on plain arrays even where the primals are recorded."""
+
+
+def _all_plain(xs: Any, level: int, recording: bool) -> bool:
+    """Whether the level-``level`` rule may run on the arrays of ``xs``: none is recorded (when
+    ``recording``) or carries a tangent of a lower level (nested transforms)."""
+    for x in xs:
+        if isinstance(x, Tensor):
+            if recording and x.requires_grad:
+                return False
+            fw = x._fw
+            if fw is not None:
+                for lv in fw:
+                    if lv < level:
+                        return False
+    return True
 
 
 def push_tangents(op: Any, inputs: tuple, out: Tensor) -> None:
     """Give ``out`` the tangents of every visible level present on ``inputs``."""
     cap = STATE.fw_cap
-    levels: set[int] = set()
+    levels: list[int] = []
     for x in inputs:
         if isinstance(x, Tensor) and x._fw is not None:
-            levels.update(lv for lv in x._fw if lv < cap)
+            for lv in x._fw:
+                if lv < cap and lv not in levels:
+                    levels.append(lv)
     if not levels:
         return
+    if len(levels) > 1:
+        levels.sort()
     fw: dict[int, Tensor] = {}
-    for level in sorted(levels):
+    for level in levels:
         tangents = [visible_tangent(x, level) for x in inputs]
-        STATE.fw_cap = level
-        try:
-            tangent = _tangent(op, inputs, out, tangents, level)
-        finally:
-            STATE.fw_cap = cap
+        recording = STATE.grad_enabled and level not in UNRECORDED
+        if _all_plain(inputs, level, recording) and _all_plain(tangents, level, recording):
+            tangent = _plain_tangent(op, inputs, out, tangents)
+        else:
+            STATE.fw_cap = level
+            try:
+                tangent = _tangent(op, inputs, out, tangents)
+            finally:
+                STATE.fw_cap = cap
         if tangent is not None:
             fw[level] = tangent
             out._fw = fw
@@ -69,31 +89,37 @@ def _zero_like(x: Any) -> Any:
     return 0
 
 
-def _tangent(op: Any, inputs: tuple, out: Tensor, tangents: list, level: int) -> Any:
-    recording = STATE.grad_enabled
-    plain = all(_is_plain(x, level, recording) for x in inputs) and all(
-        _is_plain(t, level, recording) for t in tangents
-    )
+def _plain_tangent(op: Any, inputs: tuple, out: Tensor, tangents: list) -> Tensor | None:
+    """The tangent rule on ndarrays: nothing it computes needs recording."""
     if op.linear:
-        filled = [
-            _zero_like(x) if t is None else (t.data if plain else t)
-            for x, t in zip(inputs, tangents)
-        ]
-        result = op.reapply(*filled)
+        # NOTE: a linear op's forward keeps no state, so the op itself maps the tangents.
+        result = op.forward(
+            *[_zero_like(x) if t is None else t.data for x, t in zip(inputs, tangents)]
+        )
     else:
-        if plain:
-            args = [
-                x.data if isinstance(x, Tensor) else x for x in (inputs[i] for i in op.save_inputs)
-            ]
-            if op.save_output:
-                args.append(out.data)
-            ts = [None if t is None else t.data for t in tangents]
-        else:
-            args = [inputs[i] for i in op.save_inputs]
-            if op.save_output:
-                args.append(out)
-            ts = tangents
-        result = op.jvp(ts, *args)
+        args = []
+        for i in op.save_inputs:
+            x = inputs[i]
+            args.append(x.data if isinstance(x, Tensor) else x)
+        if op.save_output:
+            args.append(out.data)
+        result = op.jvp([None if t is None else t.data for t in tangents], *args)
+    return _as_tangent(result, out)
+
+
+def _tangent(op: Any, inputs: tuple, out: Tensor, tangents: list) -> Tensor | None:
+    """The tangent rule on Tensors, recorded (or carrying lower-level tangents) as needed."""
+    if op.linear:
+        result = op.reapply(*[_zero_like(x) if t is None else t for x, t in zip(inputs, tangents)])
+    else:
+        args = [inputs[i] for i in op.save_inputs]
+        if op.save_output:
+            args.append(out)
+        result = op.jvp(tangents, *args)
+    return _as_tangent(result, out)
+
+
+def _as_tangent(result: Any, out: Tensor) -> Tensor | None:
     if result is None:
         return None
     if isinstance(result, Tensor):

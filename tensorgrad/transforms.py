@@ -16,7 +16,13 @@ from typing import Any
 import numpy as np
 
 from tensorgrad import autograd
-from tensorgrad.forward_mode import new_level, strip_level, visible_tangent, with_tangent
+from tensorgrad.forward_mode import (
+    UNRECORDED,
+    new_level,
+    strip_level,
+    visible_tangent,
+    with_tangent,
+)
 from tensorgrad.grad_mode import STATE
 from tensorgrad.ops.shape import alias, reshape, stack
 from tensorgrad.tensor import Tensor
@@ -83,6 +89,8 @@ def _reverse(
 ) -> tuple[Tensor, ...]:
     own = {x for x in xs if x._node is None}  # fresh leaves; aliases lead on to outer graphs
     create = _needs_graph(outs, own)
+    if create and UNRECORDED and any(lv in UNRECORDED for o in outs for lv in o._fw or ()):
+        raise _NeedsRecording  # hvp guessed wrong: its tangents must be recorded after all
     pairs = [(o, c) for o, c in zip(outs, cotangents) if o.requires_grad]
     if not pairs:
         return tuple(Tensor._make(np.zeros_like(x.data)) for x in xs)
@@ -103,6 +111,10 @@ def _reverse(
             g = _detached(g)
         out.append(g)
     return tuple(out)
+
+
+class _NeedsRecording(Exception):
+    """Raised inside ``hvp`` when H v turns out to need a graph (see ``UNRECORDED``)."""
 
 
 def _detached(g: Tensor) -> Tensor:
@@ -205,7 +217,10 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     tangents = tuple(tangents) if isinstance(tangents, (tuple, list)) else (tangents,)
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
-    level = new_level()
+    return _jvp(f, primals, tangents, new_level())
+
+
+def _jvp(f: Callable[..., Any], primals: tuple, tangents: tuple, level: int) -> tuple[Any, Any]:
     xs = []
     for p, t in zip(primals, tangents):
         x = _to_tensor(p, "jvp")
@@ -313,11 +328,32 @@ def hvp(
 ) -> tuple[Any, tuple]:
     """``(f(*primals), H v)`` for a one-element-output ``f``, forward over reverse: the gradient
     is computed with tangents ``v`` riding on the primals, so ``H v`` costs one forward and one
-    reverse pass, never the full Hessian."""
+    reverse pass, never the full Hessian.
+
+    ``H v`` is differentiable when something outside needs it (a primal, a tangent or a tensor
+    ``f`` closes over requires grad); otherwise the tangents are pushed as plain arrays."""
     primals = tuple(primals) if isinstance(primals, (tuple, list)) else (primals,)
     tangents = tuple(tangents) if isinstance(tangents, (tuple, list)) else (tangents,)
     if len(primals) != len(tangents):
         raise ValueError(f"hvp: {len(primals)} primals but {len(tangents)} tangents")
+    # NOTE: whether a closed-over tensor requires grad shows only once f has run; guess not
+    # (the common case, and the cheap one) and run again recorded if the guess was wrong.
+    outer = STATE.grad_enabled and any(
+        isinstance(a, Tensor) and a.requires_grad for a in primals + tangents
+    )
+    if not outer:
+        level = new_level()
+        UNRECORDED.add(level)
+        try:
+            return _hvp(f, primals, tangents, level)
+        except _NeedsRecording:
+            pass
+        finally:
+            UNRECORDED.discard(level)
+    return _hvp(f, primals, tangents, new_level())
+
+
+def _hvp(f: Callable[..., Any], primals: tuple, tangents: tuple, level: int) -> tuple[Any, tuple]:
     argnums = tuple(range(len(primals)))
     value: list[Any] = []
 
@@ -326,7 +362,7 @@ def hvp(
         value.append(v)
         return g
 
-    _, hv = jvp(gradient, primals, tangents)
+    _, hv = _jvp(gradient, primals, tangents, level)
     out = value[0]
     level_free = out if out._fw is None else Tensor._make(out.data)
     return level_free, tuple(hv)

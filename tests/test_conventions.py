@@ -148,3 +148,8 @@ def test_cross_entropy_matches_manual() -> None:
     assert got == pytest.approx(expected_ls)
     ignored = L.cross_entropy(tg.tensor(logits), np.array([1, -100]), ignore_index=-100)
     assert ignored.item() == pytest.approx(-logp[0, 1])
+    # an ignore_index inside [0, C) that is neither the smallest nor the largest target
+    three = np.vstack([logits, logits[:1]])
+    logp3 = np.vstack([logp, logp[:1]])
+    mid = L.cross_entropy(tg.tensor(three), np.array([0, 1, 2]), ignore_index=1)
+    assert mid.item() == pytest.approx(-(logp3[0, 0] + logp3[2, 2]) / 2)

@@ -137,6 +137,30 @@ def test_hessian_and_hvp_match_hand_written() -> None:
     np.testing.assert_allclose(tg.jacrev(tg.jacrev(lambda x: _f_hvp(x, a)))(x).data, hess.data)
 
 
+def test_hvp_stays_differentiable_when_something_outside_needs_it() -> None:
+    x_np, v_np, w_np = (
+        np.array([0.5, -1.5, 2.0]),
+        np.array([1.0, 2.0, -0.5]),
+        np.array([2.0, 3.0, 0.5]),
+    )
+    # nothing outside requires grad: H v = 6 w x v, and it carries no graph
+    w_const = tg.tensor(w_np)
+    _, (hv,) = tg.hvp(lambda x: tg.sum(w_const * x**3), (x_np,), (v_np,))
+    np.testing.assert_allclose(hv.data, 6 * w_np * x_np * v_np)
+    assert not hv.requires_grad
+    # a closed-over parameter requires grad: d sum(H v) / dw = 6 x v
+    w = tg.tensor(w_np, requires_grad=True)
+    _, (hv,) = tg.hvp(lambda x: tg.sum(w * x**3), (x_np,), (v_np,))
+    np.testing.assert_allclose(hv.data, 6 * w_np * x_np * v_np)
+    (gw,) = tg.autograd.grad(hv.sum(), [w])
+    np.testing.assert_allclose(gw.data, 6 * x_np * v_np)
+    # the primal requires grad (third order): d sum(H v) / dx = 6 w v
+    x = tg.tensor(x_np, requires_grad=True)
+    _, (hv,) = tg.hvp(lambda x: tg.sum(w_const * x**3), (x,), (v_np,))
+    (gx,) = tg.autograd.grad(hv.sum(), [x])
+    np.testing.assert_allclose(gx.data, 6 * w_np * v_np)
+
+
 def test_closed_over_parameters_stay_connected() -> None:
     w = tg.tensor([1.0, 2.0], requires_grad=True)
 

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from tensorgrad._dtypes import check_operands
+from tensorgrad.forward_mode import push_tangents
 from tensorgrad.grad_mode import STATE
 from tensorgrad.tensor import WRITE_CLOCK, Tensor
 
@@ -214,8 +215,6 @@ def apply(op: Op, inputs: tuple) -> Any:
     else:
         t.requires_grad = False
     if any_tangent and op.differentiable:
-        from tensorgrad.forward_mode import push_tangents
-
         push_tangents(op, inputs, t)
         if t._fw is not None and t._node is op and op.save_output:
             # NOTE: a recorded rule that gets the saved output needs its tangent too

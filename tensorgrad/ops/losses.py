@@ -103,15 +103,24 @@ class SoftmaxCrossEntropy(Op):
         self.scale = scale
 
     def forward(self, x):
-        m = np.max(x, axis=1, keepdims=True)
-        if not np.isfinite(m).all():
-            m = np.where(np.isfinite(m), m, 0)
-        z = x - m
-        logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
-        self.logp = logp  # the plain backward needs softmax(x) = exp(logp)
+        logp = self._log_softmax(x, guard=False)
         picked = logp[np.arange(len(self.target)), self.target]
         total = picked.sum() if self.keep is None else np.dot(picked, self.keep)
+        if not np.isfinite(total):  # a row with an infinite or NaN maximum: shift it by 0
+            logp = self._log_softmax(x, guard=True)
+            picked = logp[np.arange(len(self.target)), self.target]
+            total = picked.sum() if self.keep is None else np.dot(picked, self.keep)
+        self.logp = logp  # the plain backward needs softmax(x) = exp(logp)
         return np.asarray(-total * self.scale, dtype=x.dtype)
+
+    @staticmethod
+    def _log_softmax(x, guard):
+        m = x.max(axis=1, keepdims=True)
+        if guard:
+            m = np.where(np.isfinite(m), m, 0)
+        z = x - m
+        z -= np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return z
 
     def _residual(self, x):
         # NOTE: softmax(x) - onehot(y), per kept row. Handed a Tensor (higher order), softmax is
@@ -127,7 +136,12 @@ class SoftmaxCrossEntropy(Op):
         return residual if self.keep is None else residual * self.keep[:, None]
 
     def generate_adjoints(self, adjoints, delta, x):
-        adjoints[0] = self._residual(x) * (delta * self.scale)
+        residual = self._residual(x)
+        if isinstance(residual, np.ndarray) and type(delta) is np.ndarray:
+            residual *= delta * self.scale  # a buffer of our own: scale it in place
+            adjoints[0] = residual
+        else:
+            adjoints[0] = residual * (delta * self.scale)
 
     def jvp(self, tangents, x):
         return np.sum(self._residual(x) * tangents[0]) * self.scale
@@ -267,9 +281,13 @@ def cross_entropy(
         and y.shape == x.shape[:1]
     ):
         # the common classification case, as one op: softmax - onehot is its whole adjoint
-        lo, hi = (int(y.min()), int(y.max())) if y.size else (0, 0)
+        # NOTE: seen as unsigned, a negative target is huge: one max finds every value outside
+        # [0, c) (ignored rows included), and the careful path sorts them out.
         keep = None
-        if lo == ignore_index or hi == ignore_index or lo < 0 or hi >= c:
+        if y.size and (
+            int(y.view(f"u{y.dtype.itemsize}").max()) >= c
+            or (0 <= ignore_index < c and (y == ignore_index).any())
+        ):
             keep = y != ignore_index
             kept = y[keep]
             if kept.size and (kept.min() < 0 or kept.max() >= c):

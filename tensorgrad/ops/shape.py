@@ -15,6 +15,7 @@ import numpy as np
 
 from tensorgrad._shapes import normalize_axis, unbroadcast
 from tensorgrad.ops._base import Op, apply, call
+from tensorgrad.grad_mode import STATE
 from tensorgrad.tensor import Tensor
 
 __all__ = [
@@ -69,7 +70,14 @@ class Alias(Op):
 
 
 def alias(x: Any) -> Tensor:
-    """A new tensor sharing ``x``'s data, version counter and graph."""
+    """A new tensor sharing ``x``'s data, version counter, graph and tangents."""
+    if isinstance(x, Tensor) and not x.requires_grad:
+        # no graph to stay connected to: the identity's tangents are the same tensors
+        y = _view(Tensor._make(x.data), x)
+        if x._fw is not None:
+            cap = STATE.fw_cap
+            y._fw = {lv: t for lv, t in x._fw.items() if lv < cap} or None
+        return y
     return _view(call(Alias, x), x)
 
 
