@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad.grad_mode import STATE, enable_grad, no_grad
+from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import Op
 from tensorgrad.tensor import WRITE_CLOCK, Tensor
 
@@ -34,7 +34,8 @@ def _root_delta(out: Tensor, gradient: Any, create_graph: bool, what: str) -> An
                 f"{what}: a gradient must be given for a non-scalar output of shape {out.shape} "
                 "(grad can be implicitly created only for one-element outputs)"
             )
-        delta = np.ones_like(out.data)
+        delta = np.empty_like(out.data)  # (np.ones_like, minus its Python layer)
+        delta.fill(1)
     else:
         g = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
         if g.shape != out.shape:
@@ -153,6 +154,14 @@ def _accumulate_leaf(leaf: Tensor, g: Any, create_graph: bool, owned: bool = Fal
 
 def _owns(g: np.ndarray) -> bool:
     return g.base is None and g.flags.writeable
+
+
+def _unshared(g: Any, contributions: list, i: int) -> bool:
+    """Whether the rule gave ``g`` to input ``i`` alone among the inputs before it."""
+    for c in contributions[:i]:
+        if c is g:
+            return False
+    return True
 
 
 def _run_hooks(hooks: list, g: Any, create_graph: bool) -> Any:
@@ -285,20 +294,29 @@ def _propagate(
     Rules run on Tensors when ``create_graph`` (recorded) or ``tensors`` (not recorded, but
     forward-mode tangents flow through them: forward over reverse)."""
     tensors = tensors or create_graph
-    deps, stray = _count_consumers([r for r, _ in roots], targets)
+    root_edges = [r for r, _ in roots]
+    deps, stray = _count_consumers(root_edges, targets)
     # NOTE: every recorded node has an edge that needs grad, so every path ends in a leaf; if
     # all leaves reached are targets (and no target is an inner node), every node is useful.
-    inner_target = targets is not None and any(isinstance(k, Op) for k in targets)
+    inner_target = False
+    if targets is not None:
+        for key in targets:
+            if isinstance(key, Op):
+                inner_target = True
     useful = _prune(deps, targets) if stray or inner_target else None
     adjoints: dict = {}
     owned: set = set()
     for edge, delta in roots:
         _add(adjoints, owned, edge, delta)
     found: dict = {}
-    ready = [r for r in dict.fromkeys(r for r, _ in roots) if isinstance(r, Op) and not deps[r]]
-    ctx = enable_grad() if create_graph else no_grad()
+    ready = []
+    for r in root_edges:
+        if isinstance(r, Op) and not deps[r] and r not in ready:
+            ready.append(r)
     anomaly = STATE.anomaly
-    with ctx:
+    was_enabled = STATE.grad_enabled
+    STATE.grad_enabled = create_graph  # rules record only for create_graph
+    try:
         while ready:
             node = ready.pop()
             delta = adjoints.pop(node, None)
@@ -348,12 +366,12 @@ def _propagate(
                             # NOTE: a buffer may later be summed into in place only if the rule
                             # made it for this input alone (not the delta, not shared); a node's
                             # last contribution is never summed into, so it needs no check.
+                            # (whether it is a whole, writable array is checked when summing)
                             if (
                                 not tensors
                                 and (not is_node or deps[parent] != 1)
                                 and g is not delta
-                                and (not i or all(g is not c for c in contributions[:i]))
-                                and _owns(g)
+                                and (not i or _unshared(g, contributions, i))
                             ):
                                 owned.add(parent)
                         else:
@@ -367,6 +385,8 @@ def _propagate(
                 node.saved = ()
                 node.out_data = None
                 node.released = True
+    finally:
+        STATE.grad_enabled = was_enabled
     if targets is None:
         return adjoints, owned
     for key, g in adjoints.items():
@@ -448,7 +468,7 @@ def _add(adjoints: dict, owned: set, key: Any, g: Any) -> None:
         adjoints[key] = g
     elif isinstance(prev, Tensor) or isinstance(g, Tensor):
         adjoints[key] = prev + g
-    elif key in owned:
+    elif key in owned and _owns(prev):
         prev += g
     else:
         total = prev + g

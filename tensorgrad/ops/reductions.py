@@ -33,11 +33,11 @@ __all__ = [
 
 def _expand(delta, in_shape, axes, keepdims):
     """Put back the reduced axes of ``delta`` (as size 1) so it broadcasts against the input."""
-    if not keepdims:
+    if not keepdims and delta.ndim:  # (a 0-d delta, everything reduced, broadcasts as it is)
         shape = list(in_shape)
         for a in axes:
             shape[a] = 1
-        delta = np.reshape(delta, tuple(shape))
+        delta = delta.reshape(tuple(shape))  # an ndarray's or a Tensor's method
     return delta
 
 
