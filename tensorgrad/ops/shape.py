@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from tensorgrad._shapes import normalize_axis, unbroadcast
-from tensorgrad.ops._base import Op, apply, call
 from tensorgrad.grad_mode import STATE
+from tensorgrad.ops._base import Op, apply, call
 from tensorgrad.tensor import Tensor
 
 __all__ = [
