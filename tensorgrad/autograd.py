@@ -239,8 +239,9 @@ def _check_versions(node: Op) -> None:
     for x in node.saved:
         if isinstance(x, Tensor) and x._version is not None and x._version[1] > node.stamp:
             _raise_modified(node, "input", x.shape, x.version)
-    if node.save_output and node.out_cell[0]:
-        _raise_modified(node, "output", node.out_data.shape, node.out_cell[0])
+    cell = node.out_cell if node.save_output else None
+    if cell is not None and cell[1] > node.stamp:
+        _raise_modified(node, "output", node.out_data.shape, cell[0])
 
 
 def _raise_modified(node: Op, what: str, shape: tuple, now: int) -> None:

@@ -152,6 +152,9 @@ class Tensor:
         cell = self._version
         if cell is None:
             cell = self._version = [0, 0]
+            node = self._node
+            if node is not None and node.save_output:
+                node.out_cell = cell  # the node that saved this output now sees its writes
         return cell
 
     @property

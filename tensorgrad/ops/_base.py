@@ -206,7 +206,7 @@ def apply(op: Op, inputs: tuple) -> Any:
         op.stamp = WRITE_CLOCK[0]
         if op.save_output:
             op.out_data = out
-            op.out_cell = t._version = [0, 0]
+            op.out_cell = None  # linked when the output's version cell is made (Tensor._cell)
         t.requires_grad = True
         t._node = op
         if RECORD_HOOKS:

@@ -51,6 +51,12 @@ class Matmul(Op):
                 else:
                     adjoints[1] = np.matmul(a.T, delta)
             return
+        if a.ndim == 1 and b.ndim == 2:  # a vector times a matrix: a matvec and an outer product
+            if self.edges[0] is not None:
+                adjoints[0] = np.matmul(b, delta)
+            if self.edges[1] is not None:
+                adjoints[1] = np.outer(a, delta)
+            return
         a_vec, b_vec = a.ndim == 1, b.ndim == 1
         a2 = np.reshape(a, (1, -1)) if a_vec else a
         b2 = np.reshape(b, (-1, 1)) if b_vec else b

@@ -261,7 +261,6 @@ def cross_entropy(
 ) -> Tensor:
     """Softmax cross-entropy of logits (N, C, ...) or (C,) against integer class indices or
     class probabilities (same shape as ``input``), as ``torch.nn.functional.cross_entropy``."""
-    from tensorgrad.ops.reductions import sum
 
     _check_reduction(reduction, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
@@ -304,6 +303,8 @@ def cross_entropy(
             keep=None if keep is None else keep.astype(x.dtype),
             scale=scale,
         )
+    from tensorgrad.ops.reductions import sum
+
     logp = log_softmax(input, axis=class_axis)
     w = _const(weight, input)
     if y.dtype.kind == "f":

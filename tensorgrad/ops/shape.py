@@ -170,11 +170,14 @@ class Transpose(Op):
         adjoints[0] = delta.transpose(self.inverse)  # an ndarray's or a Tensor's method
 
 
+_REVERSED = {n: tuple(range(n - 1, -1, -1)) for n in range(5)}
+
+
 def transpose(x: Any, axes: Any = None) -> Tensor:
     """Permute the axes (reverse them when ``axes`` is None), as NumPy."""
     ndim = _data(x).ndim
     if axes is None:
-        perm = tuple(range(ndim - 1, -1, -1))
+        perm = _REVERSED.get(ndim) or tuple(range(ndim - 1, -1, -1))
         out = apply(Transpose(perm, perm), (x,))  # a reversal is its own inverse
         return _view(out if isinstance(out, Tensor) else Tensor._make(out), x)
     else:
