@@ -66,7 +66,10 @@ def push_tangents(op: Any, inputs: tuple, out: Tensor) -> None:
         levels.sort()
     fw: dict[int, Tensor] = {}
     for level in levels:
-        tangents = [visible_tangent(x, level) for x in inputs]
+        tangents = [
+            x._fw.get(level) if isinstance(x, Tensor) and x._fw is not None else None
+            for x in inputs
+        ]
         recording = STATE.grad_enabled and level not in UNRECORDED
         if _all_plain(inputs, level, recording) and _all_plain(tangents, level, recording):
             tangent = _plain_tangent(op, inputs, out, tangents)
@@ -125,8 +128,9 @@ def _as_tangent(result: Any, out: Tensor) -> Tensor | None:
     if isinstance(result, Tensor):
         return result
     result = np.asarray(result)
-    if result.shape != out.shape:
-        result = np.broadcast_to(result, out.shape).copy()
+    shape = out.data.shape
+    if result.shape != shape:
+        result = np.broadcast_to(result, shape).copy()
     return Tensor._make(result)
 
 
