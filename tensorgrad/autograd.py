@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad.forward_mode import ACTIVE
 from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import Op
 from tensorgrad.tensor import WRITE_CLOCK, Tensor
@@ -413,13 +414,16 @@ def _visit(node: Op, delta: Any, create_graph: bool, accumulate: bool) -> Any:
 
 
 def _carries_tangents(node: Op, delta: Any) -> bool:
-    """Whether forward-mode tangents ride on ``delta`` or on what ``node`` saved."""
-    if isinstance(delta, Tensor) and delta._fw is not None:
+    """Whether tangents of a running ``jvp`` ride on ``delta`` or on what ``node`` saved."""
+    if not ACTIVE:
+        return False
+    if isinstance(delta, Tensor) and delta._fw is not None and not ACTIVE.isdisjoint(delta._fw):
         return True
     for x in node.saved:
-        if isinstance(x, Tensor) and x._fw is not None:
+        if isinstance(x, Tensor) and x._fw is not None and not ACTIVE.isdisjoint(x._fw):
             return True
-    return bool(node.save_output and node.extras and node.extras.get("out_fw") is not None)
+    fw = node.extras.get("out_fw") if node.save_output and node.extras else None
+    return fw is not None and not ACTIVE.isdisjoint(fw)
 
 
 def _call_rule(node: Op, contributions: list, delta: Any, tensors: bool) -> None:

@@ -31,47 +31,43 @@ def visible_tangent(x: Any, level: int) -> Any:
     return None
 
 
-UNRECORDED: set[int] = set()
-"""Levels whose tangents need no graph of their own (``hvp`` when nothing outside it can
-differentiate H v): their rules run on plain arrays even where the primals are recorded."""
-
-
-def _all_plain(xs: Any, level: int, recording: bool) -> bool:
-    """Whether the level-``level`` rule may run on the arrays of ``xs``: none is recorded (when
-    ``recording``) or carries a tangent of a lower level (nested transforms)."""
-    for x in xs:
-        if isinstance(x, Tensor):
-            if recording and x.requires_grad:
-                return False
-            fw = x._fw
-            if fw is not None:
-                for lv in fw:
-                    if lv < level:
-                        return False
-    return True
+ACTIVE: set[int] = set()
+"""Levels whose ``jvp`` is running: only their tangents still need to flow (a reverse pass run
+after a ``jvp`` has finished can ignore the tangents its saved values carry)."""
 
 
 def push_tangents(op: Any, inputs: tuple, out: Tensor) -> None:
     """Give ``out`` the tangents of every visible level present on ``inputs``."""
     cap = STATE.fw_cap
-    levels: list[int] = []
+    levels = None
     for x in inputs:
         if isinstance(x, Tensor) and x._fw is not None:
             for lv in x._fw:
-                if lv < cap and lv not in levels:
-                    levels.append(lv)
-    if not levels:
+                if lv < cap:
+                    if levels is None:
+                        levels = [lv]
+                    elif lv not in levels:
+                        levels.append(lv)
+    if levels is None:
         return
     if len(levels) > 1:
         levels.sort()
     fw: dict[int, Tensor] = {}
     for level in levels:
-        tangents = [
-            x._fw.get(level) if isinstance(x, Tensor) and x._fw is not None else None
-            for x in inputs
-        ]
-        recording = STATE.grad_enabled and level not in UNRECORDED
-        if _all_plain(inputs, level, recording) and _all_plain(tangents, level, recording):
+        recording = STATE.grad_enabled
+        tangents = []
+        plain = True  # the rule may run on arrays: nothing recorded, no lower level riding
+        for x in inputs:
+            t = None
+            if isinstance(x, Tensor):
+                if plain and not _plain(x, level, recording):
+                    plain = False
+                if x._fw is not None:
+                    t = x._fw.get(level)
+                    if t is not None and plain and not _plain(t, level, recording):
+                        plain = False
+            tangents.append(t)
+        if plain:
             tangent = _plain_tangent(op, inputs, out, tangents)
         else:
             STATE.fw_cap = level
@@ -82,6 +78,19 @@ def push_tangents(op: Any, inputs: tuple, out: Tensor) -> None:
         if tangent is not None:
             fw[level] = tangent
             out._fw = fw
+
+
+def _plain(x: Tensor, level: int, recording: bool) -> bool:
+    """Whether the level-``level`` rule may use the array of ``x``: it is not recorded (when
+    ``recording``) and carries no tangent of a lower level (nested transforms)."""
+    if recording and x.requires_grad:
+        return False
+    fw = x._fw
+    if fw is not None:
+        for lv in fw:
+            if lv < level:
+                return False
+    return True
 
 
 def _zero_like(x: Any) -> Any:
@@ -96,17 +105,27 @@ def _plain_tangent(op: Any, inputs: tuple, out: Tensor, tangents: list) -> Tenso
     """The tangent rule on ndarrays: nothing it computes needs recording."""
     if op.linear:
         # NOTE: a linear op's forward keeps no state, so the op itself maps the tangents.
-        result = op.forward(
-            *[_zero_like(x) if t is None else t.data for x, t in zip(inputs, tangents)]
-        )
+        arrays = []
+        for x, t in zip(inputs, tangents):
+            arrays.append(_zero_like(x) if t is None else t.data)
+        result = op.forward(*arrays)
     else:
-        args = []
-        for i in op.save_inputs:
-            x = inputs[i]
-            args.append(x.data if isinstance(x, Tensor) else x)
-        if op.save_output:
-            args.append(out.data)
-        result = op.jvp([None if t is None else t.data for t in tangents], *args)
+        ts = []
+        for t in tangents:
+            ts.append(None if t is None else t.data)
+        save = op.save_inputs
+        if not save:
+            result = op.jvp(ts, out.data) if op.save_output else op.jvp(ts)
+        else:
+            args = []
+            for i in save:
+                x = inputs[i]
+                args.append(x.data if isinstance(x, Tensor) else x)
+            if op.save_output:
+                args.append(out.data)
+            result = op.jvp(ts, *args)
+    if type(result) is np.ndarray and result.shape == out.data.shape:
+        return Tensor._make(result)
     return _as_tangent(result, out)
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from tensorgrad import autograd
 from tensorgrad.forward_mode import (
-    UNRECORDED,
+    ACTIVE,
     new_level,
     strip_level,
     visible_tangent,
@@ -89,8 +89,6 @@ def _reverse(
 ) -> tuple[Tensor, ...]:
     own = {x for x in xs if x._node is None}  # fresh leaves; aliases lead on to outer graphs
     create = _needs_graph(outs, own)
-    if create and UNRECORDED and any(lv in UNRECORDED for o in outs for lv in o._fw or ()):
-        raise _NeedsRecording  # hvp guessed wrong: its tangents must be recorded after all
     pairs = [(o, c) for o, c in zip(outs, cotangents) if o.requires_grad]
     if not pairs:
         return tuple(Tensor._make(np.zeros_like(x.data)) for x in xs)
@@ -111,10 +109,6 @@ def _reverse(
             g = _detached(g)
         out.append(g)
     return tuple(out)
-
-
-class _NeedsRecording(Exception):
-    """Raised inside ``hvp`` when H v turns out to need a graph (see ``UNRECORDED``)."""
 
 
 def _detached(g: Tensor) -> Tensor:
@@ -232,7 +226,11 @@ def _jvp(f: Callable[..., Any], primals: tuple, tangents: tuple, level: int) -> 
         if tt.dtype != x.dtype:
             tt = tt.astype(x.dtype)
         xs.append(with_tangent(x, level, tt))
-    out = f(*xs)
+    ACTIVE.add(level)
+    try:
+        out = f(*xs)
+    finally:
+        ACTIVE.discard(level)
     if isinstance(out, (tuple, list)):
         pairs = [_split(o, level) for o in out]
         return type(out)(p for p, _ in pairs), type(out)(t for _, t in pairs)
@@ -326,43 +324,23 @@ def hessian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable
 def hvp(
     f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
 ) -> tuple[Any, tuple]:
-    """``(f(*primals), H v)`` for a one-element-output ``f``, forward over reverse: the gradient
-    is computed with tangents ``v`` riding on the primals, so ``H v`` costs one forward and one
-    reverse pass, never the full Hessian.
-
-    ``H v`` is differentiable when something outside needs it (a primal, a tangent or a tensor
-    ``f`` closes over requires grad); otherwise the tangents are pushed as plain arrays."""
+    """``(f(*primals), H v)`` for a one-element-output ``f``, reverse over forward: one forward
+    pass carries the tangents ``v`` (recording the directional derivative ``grad f . v``), and
+    one reverse pass differentiates that scalar. The gradient itself is never formed, and the
+    reverse pass runs on plain arrays unless something outside needs ``H v`` differentiable."""
     primals = tuple(primals) if isinstance(primals, (tuple, list)) else (primals,)
     tangents = tuple(tangents) if isinstance(tangents, (tuple, list)) else (tangents,)
     if len(primals) != len(tangents):
         raise ValueError(f"hvp: {len(primals)} primals but {len(tangents)} tangents")
-    # NOTE: whether a closed-over tensor requires grad shows only once f has run; guess not
-    # (the common case, and the cheap one) and run again recorded if the guess was wrong.
-    outer = STATE.grad_enabled and any(
-        isinstance(a, Tensor) and a.requires_grad for a in primals + tangents
-    )
-    if not outer:
-        level = new_level()
-        UNRECORDED.add(level)
-        try:
-            return _hvp(f, primals, tangents, level)
-        except _NeedsRecording:
-            pass
-        finally:
-            UNRECORDED.discard(level)
-    return _hvp(f, primals, tangents, new_level())
 
+    def directional(*xs: Any) -> tuple[Tensor, Tensor]:
+        out, derivative = _jvp(f, xs, tangents, new_level())
+        if not isinstance(out, Tensor) or out.size != 1:
+            shape = getattr(out, "shape", None)
+            raise TypeError(f"hvp: f must return a one-element Tensor, got shape {shape}")
+        return derivative, out
 
-def _hvp(f: Callable[..., Any], primals: tuple, tangents: tuple, level: int) -> tuple[Any, tuple]:
-    argnums = tuple(range(len(primals)))
-    value: list[Any] = []
-
-    def gradient(*xs: Any) -> tuple:
-        v, g = value_and_grad(f, argnums)(*xs)
-        value.append(v)
-        return g
-
-    _, hv = _jvp(gradient, primals, tangents, level)
-    out = value[0]
-    level_free = out if out._fw is None else Tensor._make(out.data)
-    return level_free, tuple(hv)
+    (_, value), hv = value_and_grad(directional, tuple(range(len(primals))), has_aux=True)(*primals)
+    # (value hangs on the transform's own leaves; keep its graph only when H v keeps one)
+    outer = any(h.requires_grad for h in hv)
+    return (value if outer else Tensor._make(value.data)), tuple(hv)

@@ -2,8 +2,9 @@
 
 First order: the vector-Jacobian product for a random cotangent (never all ones), the tangent
 rule along a random direction, and their agreement <u, vjp(v)> == <jvp(u), v>. Second order:
-the gradient computed with ``create_graph=True`` is differentiated again and compared with
-finite differences of the gradient along a random direction.
+the gradient computed with ``create_graph=True`` is differentiated again, and so is the tangent
+from ``jvp`` (reverse over forward, as ``hvp`` does), both compared with finite differences of
+the gradient along a random direction.
 """
 
 from __future__ import annotations
@@ -144,6 +145,19 @@ def test_second_order(spec: OpSpec, data: Any) -> None:
     numeric = (plus - minus) / (2 * EPS)
     assert np.isclose(analytic, numeric, atol=spec.atol, rtol=spec.rtol), (
         f"{spec.name}: second order u.H.w analytic {analytic!r} vs numerical {numeric!r}"
+    )
+
+    # reverse over forward (the way tg.hvp works): differentiate the tangent <v, J w>
+    leaves = [tg.from_numpy(np.asarray(x), requires_grad=True) for x in xs]
+    _, tangent = tg.jvp(f, leaves, [tg.from_numpy(w) for w in ws])
+    directional = (tangent * v).sum()
+    if directional.requires_grad:
+        hw = tg.autograd.grad(directional, leaves, allow_unused=True)
+        over_forward = sum(float(np.sum(u * h.data)) for u, h in zip(us, hw) if h is not None)
+    else:
+        over_forward = 0.0
+    assert np.isclose(over_forward, numeric, atol=spec.atol, rtol=spec.rtol), (
+        f"{spec.name}: reverse over forward u.H.w {over_forward!r} vs numerical {numeric!r}"
     )
 
 
