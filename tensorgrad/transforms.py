@@ -214,7 +214,11 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     return _jvp(f, primals, tangents, new_level())
 
 
-def _jvp(f: Callable[..., Any], primals: tuple, tangents: tuple, level: int) -> tuple[Any, Any]:
+def _jvp(
+    f: Callable[..., Any], primals: tuple, tangents: tuple, level: int, own: bool = False
+) -> tuple[Any, Any]:
+    """``jvp`` at ``level``; with ``own`` the primals are the caller's fresh leaves, which carry
+    the tangents themselves (no alias op) and the outputs keep the level (the caller drops it)."""
     xs = []
     for p, t in zip(primals, tangents):
         x = _to_tensor(p, "jvp")
@@ -225,25 +229,29 @@ def _jvp(f: Callable[..., Any], primals: tuple, tangents: tuple, level: int) -> 
             raise TypeError(f"jvp: primals must be floating point, got {x.dtype}")
         if tt.dtype != x.dtype:
             tt = tt.astype(x.dtype)
-        xs.append(with_tangent(x, level, tt))
+        if own and x._fw is None:
+            x._fw = {level: tt}
+            xs.append(x)
+        else:
+            xs.append(with_tangent(x, level, tt))
     ACTIVE.add(level)
     try:
         out = f(*xs)
     finally:
         ACTIVE.discard(level)
     if isinstance(out, (tuple, list)):
-        pairs = [_split(o, level) for o in out]
+        pairs = [_split(o, level, own) for o in out]
         return type(out)(p for p, _ in pairs), type(out)(t for _, t in pairs)
-    return _split(out, level)
+    return _split(out, level, own)
 
 
-def _split(out: Any, level: int) -> tuple[Tensor, Tensor]:
+def _split(out: Any, level: int, keep_level: bool = False) -> tuple[Tensor, Tensor]:
     if not isinstance(out, Tensor):
         raise TypeError(f"jvp: f must return Tensors, got {type(out).__name__}")
     t = visible_tangent(out, level)
     if t is None:
         t = Tensor._make(np.zeros_like(out.data))
-    return strip_level(out, level), t
+    return (out if keep_level else strip_level(out, level)), t
 
 
 # ----------------------------------------------------------------------------- Jacobians
@@ -334,7 +342,7 @@ def hvp(
         raise ValueError(f"hvp: {len(primals)} primals but {len(tangents)} tangents")
 
     def directional(*xs: Any) -> tuple[Tensor, Tensor]:
-        out, derivative = _jvp(f, xs, tangents, new_level())
+        out, derivative = _jvp(f, xs, tangents, new_level(), own=True)  # xs: fresh leaves
         if not isinstance(out, Tensor) or out.size != 1:
             shape = getattr(out, "shape", None)
             raise TypeError(f"hvp: f must return a one-element Tensor, got shape {shape}")
@@ -343,4 +351,10 @@ def hvp(
     (_, value), hv = value_and_grad(directional, tuple(range(len(primals))), has_aux=True)(*primals)
     # (value hangs on the transform's own leaves; keep its graph only when H v keeps one)
     outer = any(h.requires_grad for h in hv)
-    return (value if outer else Tensor._make(value.data)), tuple(hv)
+    return (_strip_all(value) if outer else Tensor._make(value.data)), tuple(hv)
+
+
+def _strip_all(x: Tensor) -> Tensor:
+    for level in list(x._fw or ()):
+        x = strip_level(x, level)
+    return x
