@@ -340,7 +340,29 @@ def _propagate(
                 if not on_tensors and type(delta) is not np.ndarray and tensors:
                     delta = delta.data
                 contributions = [None] * len(edges)
-                _call_rule(node, contributions, delta, on_tensors)
+                saved = node.saved
+                if on_tensors or len(saved) > 1:
+                    _call_rule(node, contributions, delta, on_tensors)
+                # (the common arities spelled out: unpacking arguments costs more than most
+                # small rules do)
+                elif node.save_output:
+                    if saved:
+                        x = saved[0]
+                        node.generate_adjoints(
+                            contributions,
+                            delta,
+                            x.data if isinstance(x, Tensor) else x,
+                            node.out_data,
+                        )
+                    else:
+                        node.generate_adjoints(contributions, delta, node.out_data)
+                elif saved:
+                    x = saved[0]
+                    node.generate_adjoints(
+                        contributions, delta, x.data if isinstance(x, Tensor) else x
+                    )
+                else:
+                    node.generate_adjoints(contributions, delta)
                 if anomaly:
                     from tensorgrad.anomaly import check_adjoints
 
@@ -427,25 +449,8 @@ def _carries_tangents(node: Op, delta: Any) -> bool:
 
 
 def _call_rule(node: Op, contributions: list, delta: Any, tensors: bool) -> None:
-    """Run ``node``'s adjoint rule on its saved values (ndarrays, or Tensors when ``tensors``).
-
-    The common arities are spelled out: unpacking a list into the call costs more than most
-    small rules do."""
-    rule = node.generate_adjoints
-    saved = node.saved
-    if tensors or len(saved) > 1:
-        rule(contributions, delta, *node.saved_args(tensors))
-    elif node.save_output:
-        if saved:
-            x = saved[0]
-            rule(contributions, delta, x.data if isinstance(x, Tensor) else x, node.out_data)
-        else:
-            rule(contributions, delta, node.out_data)
-    elif saved:
-        x = saved[0]
-        rule(contributions, delta, x.data if isinstance(x, Tensor) else x)
-    else:
-        rule(contributions, delta)
+    """Run ``node``'s adjoint rule on its saved values (ndarrays, or Tensors when ``tensors``)."""
+    node.generate_adjoints(contributions, delta, *node.saved_args(tensors))
 
 
 def _conform(node: Op, i: int, g: Any, shape: tuple, dtype: np.dtype, create_graph: bool) -> Any:
