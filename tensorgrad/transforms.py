@@ -341,20 +341,21 @@ def hvp(
     if len(primals) != len(tangents):
         raise ValueError(f"hvp: {len(primals)} primals but {len(tangents)} tangents")
 
+    level = new_level()
+
     def directional(*xs: Any) -> tuple[Tensor, Tensor]:
-        out, derivative = _jvp(f, xs, tangents, new_level(), own=True)  # xs: fresh leaves
+        out, derivative = _jvp(f, xs, tangents, level, own=True)  # xs: fresh leaves
         if not isinstance(out, Tensor) or out.size != 1:
             shape = getattr(out, "shape", None)
             raise TypeError(f"hvp: f must return a one-element Tensor, got shape {shape}")
         return derivative, out
 
     (_, value), hv = value_and_grad(directional, tuple(range(len(primals))), has_aux=True)(*primals)
-    # (value hangs on the transform's own leaves; keep its graph only when H v keeps one)
-    outer = any(h.requires_grad for h in hv)
-    return (_strip_all(value) if outer else Tensor._make(value.data)), tuple(hv)
-
-
-def _strip_all(x: Tensor) -> Tensor:
-    for level in list(x._fw or ()):
-        x = strip_level(x, level)
-    return x
+    # NOTE: value hangs on the transform's own leaves and carries its level; keep its graph
+    # only when H v keeps one, and keep the tangents of enclosing jvps.
+    if any(h.requires_grad for h in hv):
+        return strip_level(value, level), tuple(hv)
+    rest = {lv: t for lv, t in (value._fw or {}).items() if lv != level}
+    plain = Tensor._make(value.data)
+    plain._fw = rest or None
+    return plain, tuple(hv)

@@ -161,6 +161,20 @@ def test_hvp_stays_differentiable_when_something_outside_needs_it() -> None:
     np.testing.assert_allclose(gx.data, 6 * w_np * v_np)
 
 
+def test_forward_mode_over_hvp() -> None:
+    # the value keeps the tangent of an enclosing jvp, and H v is differentiated forward
+    x, v, u = np.array([0.5, -1.0, 2.0]), np.array([1.0, 2.0, 3.0]), np.array([0.3, -0.2, 0.1])
+
+    def f(x):
+        return tg.sum(x**4)
+
+    _, value_tangent = tg.jvp(lambda x: tg.hvp(f, (x,), (v,))[0], (x,), (u,))
+    assert value_tangent.item() == pytest.approx(np.sum(4 * x**3 * u))
+    hv, hv_tangent = tg.jvp(lambda x: tg.hvp(f, (x,), (v,))[1][0], (x,), (u,))
+    np.testing.assert_allclose(hv.data, 12 * x**2 * v)
+    np.testing.assert_allclose(hv_tangent.data, 24 * x * v * u)
+
+
 def test_closed_over_parameters_stay_connected() -> None:
     w = tg.tensor([1.0, 2.0], requires_grad=True)
 
