@@ -380,7 +380,12 @@ def _propagate(
                             shape, dtype = parent.out_shape, parent.out_dtype
                         else:
                             shape, dtype = parent.data.shape, parent.data.dtype
-                        if on_tensors or type(g) is not np.ndarray or g.dtype != dtype:
+                        # (dtypes of the same kind are usually the same object: test that first)
+                        if (
+                            on_tensors
+                            or type(g) is not np.ndarray
+                            or (g.dtype is not dtype and g.dtype != dtype)
+                        ):
                             g = _conform(node, i, g, shape, dtype, on_tensors)
                         elif g.shape != shape:
                             _conform(node, i, g, shape, dtype, on_tensors)  # raises, naming both
