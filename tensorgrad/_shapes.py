@@ -13,14 +13,21 @@ def unbroadcast(adjoint, shape: tuple[int, ...]):
     Works on ndarrays and on Tensors alike (through the ``sum``/``reshape`` methods, which are
     tensorgrad ops on Tensors), so the reduction is itself differentiable.
     """
-    if adjoint.shape == shape:
+    ashape = adjoint.shape
+    if ashape == shape:
         return adjoint
-    lead = adjoint.ndim - len(shape)
-    inner = tuple(lead + i for i, n in enumerate(shape) if n == 1 and adjoint.shape[lead + i] != 1)
-    if not inner:  # only extra leading axes (a bias): one sum, no reshape
-        return adjoint.sum(axis=tuple(range(lead)))
+    lead = len(ashape) - len(shape)
+    if ashape[lead:] == shape:  # only extra leading axes (a bias): one sum, no reshape
+        axes = _LEADING[lead] if lead < len(_LEADING) else tuple(range(lead))
+        if type(adjoint) is np.ndarray:
+            return np.add.reduce(adjoint, axis=axes)  # (the sum method, minus a Python layer)
+        return adjoint.sum(axis=axes)
+    inner = tuple(lead + i for i, n in enumerate(shape) if n == 1 and ashape[lead + i] != 1)
     adjoint = adjoint.sum(axis=tuple(range(lead)) + inner, keepdims=True)
     return adjoint.reshape(shape)
+
+
+_LEADING = tuple(tuple(range(n)) for n in range(8))
 
 
 def expand_to(x, shape: tuple[int, ...]):

@@ -44,9 +44,11 @@ class Add(Op):
         return np.add(a, b)
 
     def generate_adjoints(self, adjoints, delta):
-        for i, e in enumerate(self.edges):
-            if e is not None:
-                adjoints[i] = unbroadcast(delta, self.in_shape(i))
+        a, b = self.edges
+        if a is not None:
+            adjoints[0] = unbroadcast(delta, self.in_shape(0))
+        if b is not None:
+            adjoints[1] = unbroadcast(delta, self.in_shape(1))
 
 
 class Subtract(Op):
