@@ -2,8 +2,10 @@
 
 For each workload, round after round, every library runs in its own fresh process (the order
 reverses every round, so A/B pairs alternate). The reference (hand-written NumPy) and tensorgrad
-run every round; a slower library stops after the round in which its time on that workload
-passes ``--pair-budget``. Outputs of each library's first round are checked against NumPy's.
+run every round, and so does torch (the eager peer the issue's bar is closest on, so that its
+spread comes from as many rounds as tensorgrad's); a slower library stops after the round in
+which its time on that workload passes ``--pair-budget``. Outputs of each library's first round
+are checked against NumPy's.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from benchmarks.report import write_chart, write_markdown
 from benchmarks.workloads import WORKLOADS, Workload, make_data
 
 ROOT = Path(__file__).resolve().parent.parent
-ALWAYS_FULL_ROUNDS = (REFERENCE, "tensorgrad")
+ALWAYS_FULL_ROUNDS = (REFERENCE, "tensorgrad", "torch")
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:

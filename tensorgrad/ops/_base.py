@@ -132,6 +132,7 @@ class Op:
             args = list(saved)
             if self.save_output:
                 out = Tensor._make(self.out_data, self, True)
+                out._version = [0, 0]  # its own counter: only the real output links to the node
                 extras = self.extras
                 if extras:
                     out._fw = extras.get("out_fw")
