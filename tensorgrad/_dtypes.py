@@ -43,7 +43,7 @@ def as_array(data, dtype=None, copy: bool = True, what: str = "data") -> np.ndar
             )
     try:
         arr = np.array(data, dtype=dtype, copy=copy) if copy else np.asarray(data, dtype=dtype)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise TypeError(f"{what}: cannot make a tensor from {type(data).__name__}: {exc}") from None
     if arr.dtype.kind not in _NUMERIC_KINDS:
         raise TypeError(

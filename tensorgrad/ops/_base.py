@@ -154,7 +154,10 @@ def apply(op: Op, inputs: tuple) -> Any:
     """
     if len(inputs) == 1 and isinstance(inputs[0], Tensor):
         x = inputs[0]
-        out = op.forward(x.data)
+        try:
+            out = op.forward(x.data)
+        except OverflowError as exc:  # a Python int that does not fit an integer array
+            raise _out_of_range(op, exc) from None
         any_grad = x.requires_grad
         any_tangent = x._fw is not None
     else:
@@ -174,7 +177,11 @@ def apply(op: Op, inputs: tuple) -> Any:
                     unchecked = True
         if unchecked:  # an ndarray or a list: refuse complex, object and string data by name
             check_operands(type(op), inputs)
-        out = op.forward(*arrays) if len(arrays) != 2 else op.forward(arrays[0], arrays[1])
+            arrays = [a if isinstance(a, _ARRAYLIKE) else np.asarray(a) for a in arrays]
+        try:
+            out = op.forward(*arrays) if len(arrays) != 2 else op.forward(arrays[0], arrays[1])
+        except OverflowError as exc:
+            raise _out_of_range(op, exc) from None
         if not any_tensor:
             return out
     if type(out) is not np.ndarray:
@@ -226,6 +233,12 @@ def apply(op: Op, inputs: tuple) -> Any:
 
 _new_tensor = object.__new__
 _PLAIN = frozenset((float, int, bool))
+_ARRAYLIKE = (np.ndarray, np.generic, float, int, bool)  # what forwards take as they are
+
+
+def _out_of_range(op: Op, exc: OverflowError) -> ValueError:
+    return ValueError(f"{type(op).__name__.lower()}: {exc}")
+
 
 # Functions called as ``hook(op, inputs, out)`` each time an op is recorded (``tg.viz.trace``,
 # ``tg.detect_anomaly``): one list, so that recording tests one global when none is active.
@@ -247,7 +260,7 @@ def binary(cls: type[Op], a: Any, b: Any) -> Tensor:
         sa, sb = np.shape(_data(a)), np.shape(_data(b))
         try:
             np.broadcast_shapes(sa, sb)
-        except ValueError:
+        except (ValueError, RuntimeError):  # (RuntimeError: NumPy's limit of 32 dimensions)
             raise ValueError(
                 f"{cls.__name__.lower()}: shapes {sa} and {sb} cannot be broadcast together"
             ) from None

@@ -382,7 +382,7 @@ def cumsum(x: Any, axis: Any = None) -> Tensor:
         from tensorgrad.ops.shape import reshape
 
         return call(CumSum, reshape(x, -1), axis=0)
-    (ax,) = normalize_axis(axis, _ndim(x), "cumsum") if not isinstance(axis, tuple) else (None,)
-    if ax is None:
-        raise TypeError("cumsum: axis must be None or an int")
+    if not isinstance(axis, (int, np.integer)) or isinstance(axis, (bool, np.bool_)):
+        raise TypeError(f"cumsum: axis must be None or an int, got {axis!r}")
+    (ax,) = normalize_axis(axis, _ndim(x), "cumsum")
     return call(CumSum, x, axis=ax)

@@ -8,6 +8,7 @@ tensor's version counter.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -52,7 +53,7 @@ def _shape_arg(shape: tuple) -> tuple:
     if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
         shape = tuple(shape[0])
     try:
-        return tuple(int(s) for s in shape)
+        return tuple(operator.index(s) for s in shape)  # ints only, as NumPy (not 1.5)
     except (TypeError, ValueError):
         raise TypeError(f"shape must be ints, got {shape!r}") from None
 
@@ -181,7 +182,11 @@ def transpose(x: Any, axes: Any = None) -> Tensor:
         out = apply(Transpose(perm, perm), (x,))  # a reversal is its own inverse
         return _view(out if isinstance(out, Tensor) else Tensor._make(out), x)
     else:
-        perm = tuple(int(a) % ndim if -ndim <= int(a) < ndim else -1 for a in axes)
+        try:
+            ints = [operator.index(a) for a in axes]
+        except TypeError:
+            raise TypeError(f"transpose: axes must be ints, got {tuple(axes)!r}") from None
+        perm = tuple(a % ndim if -ndim <= a < ndim else -1 for a in ints)
         if sorted(perm) != list(range(ndim)):
             raise ValueError(
                 f"transpose: axes {tuple(axes)!r} are not a permutation of {ndim} axes"
