@@ -177,7 +177,12 @@ def apply(op: Op, inputs: tuple) -> Any:
                     unchecked = True
         if unchecked:  # an ndarray or a list: refuse complex, object and string data by name
             check_operands(type(op), inputs)
-            arrays = [a if isinstance(a, _ARRAYLIKE) else np.asarray(a) for a in arrays]
+            # lists become arrays, for the forward and for what the rules are saved
+            inputs = tuple(
+                x if isinstance(x, Tensor) or isinstance(x, _ARRAYLIKE) else np.asarray(x)
+                for x in inputs
+            )
+            arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
         try:
             out = op.forward(*arrays) if len(arrays) != 2 else op.forward(arrays[0], arrays[1])
         except OverflowError as exc:
