@@ -342,7 +342,7 @@ def _propagate(
                 contributions = [None] * len(edges)
                 saved = node.saved
                 if on_tensors or len(saved) > 1:
-                    _call_rule(node, contributions, delta, on_tensors)
+                    node.generate_adjoints(contributions, delta, *node.saved_args(on_tensors))
                 # (the common arities spelled out: unpacking arguments costs more than most
                 # small rules do)
                 elif node.save_output:
@@ -444,18 +444,10 @@ def _carries_tangents(node: Op, delta: Any) -> bool:
     """Whether tangents of a running ``jvp`` ride on ``delta`` or on what ``node`` saved."""
     if not ACTIVE:
         return False
-    if isinstance(delta, Tensor) and delta._fw is not None and not ACTIVE.isdisjoint(delta._fw):
-        return True
-    for x in node.saved:
-        if isinstance(x, Tensor) and x._fw is not None and not ACTIVE.isdisjoint(x._fw):
-            return True
-    fw = node.extras.get("out_fw") if node.save_output and node.extras else None
-    return fw is not None and not ACTIVE.isdisjoint(fw)
-
-
-def _call_rule(node: Op, contributions: list, delta: Any, tensors: bool) -> None:
-    """Run ``node``'s adjoint rule on its saved values (ndarrays, or Tensors when ``tensors``)."""
-    node.generate_adjoints(contributions, delta, *node.saved_args(tensors))
+    riding = [x._fw for x in (delta, *node.saved) if isinstance(x, Tensor) and x._fw is not None]
+    if node.save_output and node.extras and node.extras.get("out_fw") is not None:
+        riding.append(node.extras["out_fw"])
+    return any(not ACTIVE.isdisjoint(fw) for fw in riding)
 
 
 def _conform(node: Op, i: int, g: Any, shape: tuple, dtype: np.dtype, create_graph: bool) -> Any:

@@ -103,13 +103,12 @@ class SoftmaxCrossEntropy(Op):
         self.scale = scale
 
     def forward(self, x):
-        logp = self._log_softmax(x, guard=False)
-        picked = logp[np.arange(len(self.target)), self.target]
-        total = picked.sum() if self.keep is None else np.dot(picked, self.keep)
-        if not np.isfinite(total):  # a row with an infinite or NaN maximum: shift it by 0
-            logp = self._log_softmax(x, guard=True)
+        for guard in (False, True):  # guarded only after a row with an infinite or NaN maximum
+            logp = self._log_softmax(x, guard)
             picked = logp[np.arange(len(self.target)), self.target]
             total = picked.sum() if self.keep is None else np.dot(picked, self.keep)
+            if np.isfinite(total):
+                break
         self.logp = logp  # the plain backward needs softmax(x) = exp(logp)
         return np.asarray(-total * self.scale, dtype=x.dtype)
 
@@ -117,7 +116,7 @@ class SoftmaxCrossEntropy(Op):
     def _log_softmax(x, guard):
         m = x.max(axis=1, keepdims=True)
         if guard:
-            m = np.where(np.isfinite(m), m, 0)
+            m = np.where(np.isfinite(m), m, 0)  # a non-finite row maximum: shift by 0
         z = x - m
         z -= np.log(np.exp(z).sum(axis=1, keepdims=True))
         return z
