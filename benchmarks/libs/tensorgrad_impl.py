@@ -15,7 +15,7 @@ Task = Callable[[], dict[str, Any]]
 
 
 def version() -> str:
-    return f"{tg.__version__} (cross_entropy: {_CROSS_ENTROPY_SOURCE})"
+    return f"{tg.__version__} (layers: {_SOURCE})"
 
 
 def _log_softmax_cross_entropy(logits: tg.Tensor, labels: tg.Tensor) -> tg.Tensor:
@@ -24,13 +24,18 @@ def _log_softmax_cross_entropy(logits: tg.Tensor, labels: tg.Tensor) -> tg.Tenso
     return -tg.mean(log_probs[tg.arange(labels.shape[0]), labels])
 
 
+def _matmul_linear(x: tg.Tensor, w: tg.Tensor, b: tg.Tensor) -> tg.Tensor:
+    return x @ w.T + b
+
+
 try:
     from tensorgrad.nn.functional import cross_entropy as _cross_entropy
+    from tensorgrad.nn.functional import linear as _linear
 
-    _CROSS_ENTROPY_SOURCE = "tg.nn.functional.cross_entropy"
+    _SOURCE = "tg.nn.functional linear and cross_entropy"
 except ImportError:
-    _cross_entropy = _log_softmax_cross_entropy
-    _CROSS_ENTROPY_SOURCE = "logsumexp + indexing"
+    _cross_entropy, _linear = _log_softmax_cross_entropy, _matmul_linear
+    _SOURCE = "x @ w.T + b, logsumexp + indexing"
 
 
 def linear_noise(data: Data, sizes: Sizes) -> Task:
@@ -61,9 +66,9 @@ def _mlp(activation: Callable[[tg.Tensor], tg.Tensor]) -> Callable[[Data, Sizes]
 
         def task() -> dict[str, Any]:
             w1, b1, w2, b2, w3, b3 = params
-            h1 = activation(x @ w1.T + b1)
-            h2 = activation(h1 @ w2.T + b2)
-            loss = _cross_entropy(h2 @ w3.T + b3, labels)
+            h1 = activation(_linear(x, w1, b1))
+            h2 = activation(_linear(h1, w2, b2))
+            loss = _cross_entropy(_linear(h2, w3, b3), labels)
             grads = tg.autograd.grad(loss, params)
             out: dict[str, Any] = {"loss": loss.detach()}
             with tg.no_grad():

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from benchmarks.workloads import LR_LINEAR, LR_MLP, Data, Sizes
 
@@ -48,9 +49,9 @@ def _mlp(activation: Callable[[torch.Tensor], torch.Tensor]) -> Callable[[Data, 
 
         def task() -> dict[str, Any]:
             w1, b1, w2, b2, w3, b3 = params
-            h1 = activation(x @ w1.T + b1)
-            h2 = activation(h1 @ w2.T + b2)
-            loss = torch.nn.functional.cross_entropy(h2 @ w3.T + b3, labels)
+            h1 = activation(F.linear(x, w1, b1))
+            h2 = activation(F.linear(h1, w2, b2))
+            loss = F.cross_entropy(F.linear(h2, w3, b3), labels)
             grads = torch.autograd.grad(loss, params)
             out: dict[str, Any] = {"loss": loss.detach()}
             with torch.no_grad():

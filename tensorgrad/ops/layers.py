@@ -1,13 +1,15 @@
 """Layer primitives: linear, dropout, embedding.
 
-``Linear`` is bilinear in (x, w); its rules are written with ``@`` and ``.T`` so that they run on
-ndarrays and, under ``create_graph``, on Tensors. ``Dropout`` multiplies by a fixed mask drawn
-once by the public function, so it is linear in x. ``EmbeddingGather`` / ``EmbeddingScatter``
-are each other's adjoints (row gather, and row scatter-add with repeated indices summed).
+``Linear`` is bilinear in (x, w), plus an optional bias in the same node; its rules are written
+with ``@`` and ``.T`` so that they run on ndarrays and, under ``create_graph``, on Tensors.
+``Dropout`` multiplies by a fixed mask drawn once by the public function, so it is linear in x.
+``EmbeddingGather`` / ``EmbeddingScatter`` are each other's adjoints (row gather, and row
+scatter-add with repeated indices summed).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -26,32 +28,47 @@ def _shape(x: Any) -> tuple[int, ...]:
 
 
 class Linear(Op):
-    """x @ w.T for x (..., in) and w (out, in)"""
+    """x @ w.T (+ b) for x (..., in), w (out, in) and an optional bias b (out,)"""
 
     save_inputs = (0, 1)
 
-    def forward(self, x, w):
-        return x @ w.T
+    def forward(self, x, w, b=None):
+        y = x @ w.T
+        if b is None:
+            return y
+        if type(y) is np.ndarray and b.dtype == y.dtype:
+            y += b  # a buffer of our own: add the bias in place
+            return y
+        return y + b
 
     def generate_adjoints(self, adjoints, delta, x, w):
-        if self.edges[0] is not None:
+        edges = self.edges
+        if edges[0] is not None:
             adjoints[0] = delta @ w
-        if self.edges[1] is not None:
-            rows = delta.reshape(-1, w.shape[0])
-            adjoints[1] = rows.T @ x.reshape(-1, w.shape[1])
+        if edges[1] is not None or (len(edges) > 2 and edges[2] is not None):
+            # NOTE: the batch as rows, counted from x's shape: reshape(-1, 0) fails on size 0
+            rows = delta.reshape(math.prod(x.shape[:-1]), w.shape[0])
+            if edges[1] is not None:
+                adjoints[1] = rows.T @ x.reshape(rows.shape[0], w.shape[1])
+            if len(edges) > 2 and edges[2] is not None:
+                adjoints[2] = rows.sum(axis=0)
 
     def jvp(self, tangents, x, w):
-        tx, tw = tangents
-        first = None if tx is None else self.reapply(tx, w)
-        second = None if tw is None else self.reapply(x, tw)
-        if first is None:
-            return second
-        return first if second is None else first + second
+        tx, tw = tangents[0], tangents[1]
+        terms = [] if tx is None else [tx @ w.T]
+        if tw is not None:
+            terms.append(x @ tw.T)
+        if len(tangents) > 2 and tangents[2] is not None:
+            terms.append(tangents[2])
+        out = terms[0]
+        for t in terms[1:]:
+            out = out + t
+        return out
 
 
 def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
     """``input @ weight.T + bias``, as torch's ``linear``: input (..., in), weight (out, in),
-    bias (out,)."""
+    bias (out,); one op, so an MLP layer is one node."""
     xs, ws = _shape(input), _shape(weight)
     if len(ws) != 2:
         raise ValueError(f"linear: weight must be 2-D (out, in), got shape {ws}")
@@ -63,12 +80,13 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
         input = np.asarray(input)
     if not isinstance(weight, Tensor):
         weight = np.asarray(weight)
-    y = call(Linear, input, weight)
-    if bias is not None:
-        if _shape(bias) != (ws[0],):
-            raise ValueError(f"linear: bias must have shape ({ws[0]},), got {_shape(bias)}")
-        y = y + bias
-    return y
+    if bias is None:
+        return call(Linear, input, weight)
+    if _shape(bias) != (ws[0],):
+        raise ValueError(f"linear: bias must have shape ({ws[0]},), got {_shape(bias)}")
+    if not isinstance(bias, Tensor):
+        bias = np.asarray(bias)
+    return call(Linear, input, weight, bias)
 
 
 # ----------------------------------------------------------------------------- dropout

@@ -237,3 +237,26 @@ def test_linear_higher_order_through_the_layer():
     (h,) = tg.autograd.grad(g.sum(), [x])
     w = lin.weight.data[0]
     np.testing.assert_allclose(h.data[0], 2 * w * w.sum(), rtol=1e-12)
+
+
+def test_linear_with_bias_is_one_node():
+    x = tg.tensor(np.ones((2, 3)))
+    w = tg.tensor(np.ones((4, 3)), requires_grad=True)
+    b = tg.tensor(np.ones(4), requires_grad=True)
+    y = F.linear(x, w, b)
+    assert y.grad_fn.name == "Linear" and len(y.grad_fn.edges) == 3
+    y.sum().backward()
+    np.testing.assert_array_equal(b.grad.data, [2.0] * 4)
+    np.testing.assert_array_equal(w.grad.data, np.full((4, 3), 2.0))
+
+
+@pytest.mark.parametrize(
+    ("x_shape", "w_shape"), [((0, 3), (2, 3)), ((4, 3), (0, 3)), ((5, 0), (2, 0))]
+)
+def test_linear_backward_on_empty_sizes(x_shape, w_shape):
+    x = tg.tensor(np.ones(x_shape), requires_grad=True)
+    w = tg.tensor(np.ones(w_shape), requires_grad=True)
+    b = tg.tensor(np.ones(w_shape[:1]), requires_grad=True)
+    F.linear(x, w, b).sum().backward()
+    assert x.grad.shape == x_shape and w.grad.shape == w_shape and b.grad.shape == w_shape[:1]
+    np.testing.assert_array_equal(b.grad.data, np.full(w_shape[:1], float(x_shape[0])))
