@@ -187,7 +187,7 @@ def _count_consumers(roots: Sequence[Any], targets: dict | None = None) -> tuple
     stray = targets is not None and any(not isinstance(r, Op) and r not in targets for r in roots)
     while stack:
         node = stack.pop()
-        if node.released:
+        if node.saved is None:
             _raise_released(node)
         for parent in node.edges:
             if parent is None:
@@ -319,9 +319,13 @@ def _propagate(
     was_enabled = STATE.grad_enabled
     STATE.grad_enabled = create_graph  # rules record only for create_graph
     try:
-        while ready:
-            node = ready.pop()
-            delta = adjoints.pop(node, None)
+        nxt = nxt_delta = None  # a node handed its whole adjoint by its only consumer
+        while nxt is not None or ready:
+            if nxt is None:
+                node = ready.pop()
+                delta = adjoints.pop(node, None)
+            else:
+                node, delta, nxt = nxt, nxt_delta, None
             if delta is not None:
                 if node.extras:
                     delta = _visit(node, delta, create_graph, accumulate)
@@ -331,7 +335,8 @@ def _propagate(
                     delta = None
             edges = node.edges
             if delta is not None:
-                if node.released:
+                saved = node.saved
+                if saved is None:
                     _raise_released(node)
                 if WRITE_CLOCK[0] != node.stamp:
                     _check_versions(node)
@@ -340,7 +345,6 @@ def _propagate(
                 if not on_tensors and type(delta) is not np.ndarray and tensors:
                     delta = delta.data
                 contributions = [None] * len(edges)
-                saved = node.saved
                 if on_tensors or len(saved) > 1:
                     node.generate_adjoints(contributions, delta, *node.saved_args(on_tensors))
                 # (the common arities spelled out: unpacking arguments costs more than most
@@ -391,6 +395,11 @@ def _propagate(
                             _conform(node, i, g, shape, dtype, on_tensors)  # raises, naming both
                         prev = adjoints.get(parent)
                         if prev is None:
+                            if nxt is None and is_node and deps[parent] == 1:
+                                # NOTE: the parent's only consumer: it is ready now, so run it
+                                # next with g, past the adjoints dict and the ready stack
+                                nxt, nxt_delta = parent, g
+                                continue
                             adjoints[parent] = g
                             # NOTE: a buffer may later be summed into in place only if the rule
                             # made it for this input alone (not the delta, not shared); a node's
@@ -411,9 +420,8 @@ def _propagate(
                     if not count:
                         ready.append(parent)
             if not retain_graph:
-                node.saved = ()
+                node.saved = None  # (marks it released)
                 node.out_data = None
-                node.released = True
     finally:
         STATE.grad_enabled = was_enabled
     if targets is None:

@@ -21,7 +21,16 @@ from tensorgrad.grad_mode import STATE
 from tensorgrad.tensor import WRITE_CLOCK, Tensor
 
 
-class Op:
+class _OpType(type):
+    """Gives every op class ``__slots__`` (empty unless it declares its own): an op is made per
+    call, and an instance ``__dict__`` would cost time and memory on each."""
+
+    def __new__(mcls, name: str, bases: tuple, namespace: dict, **kwargs: Any) -> type:
+        namespace.setdefault("__slots__", ())
+        return super().__new__(mcls, name, bases, namespace, **kwargs)
+
+
+class Op(metaclass=_OpType):
     """One differentiable operation; subclasses define ``forward``, ``generate_adjoints``, ``jvp``.
 
     Class attributes say what to keep for the rules: ``save_inputs`` (input positions) and
@@ -37,7 +46,6 @@ class Op:
         "out_shape",
         "out_dtype",
         "stamp",
-        "released",
         "extras",
         "__weakref__",
     )
@@ -56,6 +64,11 @@ class Op:
                 continue
             slots.extend(s for s in klass.__dict__.get("__slots__", ()) if s not in slots)
         cls._param_slots = tuple(slots)
+        save = cls.save_inputs
+        if isinstance(save, tuple) and save == tuple(range(len(save))):
+            # NOTE: one shared tuple per prefix, so that ``apply`` can tell by identity that
+            # an op saves all of its inputs in order, and keep the inputs tuple itself
+            cls.save_inputs = _PREFIXES.setdefault(len(save), save)
 
     # ---------------------------------------------------------------- the three rules
     def forward(self, *arrays: Any) -> np.ndarray:
@@ -82,6 +95,14 @@ class Op:
         """dtype of input ``i`` (only for inputs that need grad)."""
         parent = self.edges[i]
         return parent.out_dtype if isinstance(parent, Op) else parent.data.dtype
+
+    @property
+    def released(self) -> bool:
+        """Whether a backward freed what the op saved (``saved`` is None then)."""
+        try:
+            return self.saved is None
+        except AttributeError:  # never recorded
+            return True
 
     @property
     def name(self) -> str:
@@ -212,10 +233,12 @@ def apply(op: Op, inputs: tuple) -> Any:
             op.edges = tuple(edges)
         op.out_shape = out.shape
         op.out_dtype = out.dtype
-        op.released = False
         op.extras = None
         save = op.save_inputs
-        op.saved = tuple(map(inputs.__getitem__, save)) if save else ()
+        if save is _PREFIXES.get(len(inputs)):
+            op.saved = inputs  # all of them, in order
+        else:
+            op.saved = tuple(map(inputs.__getitem__, save)) if save else ()
         op.stamp = WRITE_CLOCK[0]
         if op.save_output:
             op.out_data = out
@@ -237,6 +260,7 @@ def apply(op: Op, inputs: tuple) -> Any:
 
 
 _new_tensor = object.__new__
+_PREFIXES: dict[int, tuple[int, ...]] = {0: ()}  # (0, ..., n - 1) for each n, shared
 _PLAIN = frozenset((float, int, bool))
 _ARRAYLIKE = (np.ndarray, np.generic, float, int, bool)  # what forwards take as they are
 
