@@ -170,10 +170,13 @@ class Op(metaclass=_OpType):
 def apply(op: Op, inputs: tuple) -> Any:
     """The hot path: forward, then record the node and push tangents if needed.
 
-    Written out flat (no helper calls on the common path, the forward called with its
-    arguments spelled out for one and two inputs): per-op overhead is what small tensors pay.
+    Written out flat (no helper calls on the common path; one Tensor and two Tensors have
+    their own short paths, the forward called with its arguments spelled out): per-op overhead
+    is what small tensors pay.
     """
-    if len(inputs) == 1 and isinstance(inputs[0], Tensor):
+    n = len(inputs)
+    pair = False  # two Tensors
+    if n == 1 and isinstance(inputs[0], Tensor):
         x = inputs[0]
         try:
             out = op.forward(x.data)
@@ -181,6 +184,15 @@ def apply(op: Op, inputs: tuple) -> Any:
             raise _out_of_range(op, exc) from None
         any_grad = x.requires_grad
         any_tangent = x._fw is not None
+    elif n == 2 and isinstance(inputs[0], Tensor) and isinstance(inputs[1], Tensor):
+        pair = True
+        a, b = inputs
+        try:
+            out = op.forward(a.data, b.data)
+        except OverflowError as exc:
+            raise _out_of_range(op, exc) from None
+        any_grad = a.requires_grad or b.requires_grad
+        any_tangent = a._fw is not None or b._fw is not None
     else:
         arrays = []
         any_tensor = any_grad = any_tangent = unchecked = False
@@ -205,7 +217,7 @@ def apply(op: Op, inputs: tuple) -> Any:
             )
             arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
         try:
-            out = op.forward(*arrays) if len(arrays) != 2 else op.forward(arrays[0], arrays[1])
+            out = op.forward(*arrays) if n != 2 else op.forward(arrays[0], arrays[1])
         except OverflowError as exc:
             raise _out_of_range(op, exc) from None
         if not any_tensor:
@@ -219,9 +231,14 @@ def apply(op: Op, inputs: tuple) -> Any:
         # record: edges to the inputs' nodes (or leaves), what the rules need, versions
         # NOTE: an edge is the input's node, or the leaf itself; shapes are read from there
         # (node.out_shape, leaf.data.shape), so no per-edge tuples for the collector to track.
-        if len(inputs) == 1:
+        if n == 1:
             node = x._node
             op.edges = (x if node is None else node,)
+        elif pair:
+            op.edges = (
+                (a if a._node is None else a._node) if a.requires_grad else None,
+                (b if b._node is None else b._node) if b.requires_grad else None,
+            )
         else:
             edges = []
             for x in inputs:
@@ -235,7 +252,7 @@ def apply(op: Op, inputs: tuple) -> Any:
         op.out_dtype = out.dtype
         op.extras = None
         save = op.save_inputs
-        if save is _PREFIXES.get(len(inputs)):
+        if save is _PREFIXES.get(n):
             op.saved = inputs  # all of them, in order
         else:
             op.saved = tuple(map(inputs.__getitem__, save)) if save else ()

@@ -21,7 +21,9 @@ __all__ = ["linear", "dropout", "embedding"]
 
 
 def _shape(x: Any) -> tuple[int, ...]:
-    return tuple(np.shape(x.data if isinstance(x, Tensor) else x))
+    if isinstance(x, Tensor):
+        return x.data.shape
+    return x.shape if isinstance(x, np.ndarray) else np.shape(x)
 
 
 # ----------------------------------------------------------------------------- linear

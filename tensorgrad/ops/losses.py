@@ -8,6 +8,7 @@ of differentiable ops, so they are differentiable to any order.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,7 @@ __all__ = [
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")
+_UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}  # by itemsize
 
 
 def _data(x: Any) -> np.ndarray:
@@ -107,7 +109,7 @@ class SoftmaxCrossEntropy(Op):
             logp = self._log_softmax(x, guard)
             picked = logp[np.arange(len(self.target)), self.target]
             total = picked.sum() if self.keep is None else np.dot(picked, self.keep)
-            if np.isfinite(total):
+            if math.isfinite(total):
                 break
         self.logp = logp  # the plain backward needs softmax(x) = exp(logp)
         return np.asarray(-total * self.scale, dtype=x.dtype)
@@ -279,27 +281,27 @@ def cross_entropy(
         and y.shape == x.shape[:1]
     ):
         # the common classification case, as one op: softmax - onehot is its whole adjoint
-        # NOTE: seen as unsigned, a negative target is huge: one max finds every value outside
-        # [0, c) (ignored rows included), and the careful path sorts them out.
-        keep = None
-        if y.size and (
-            int(y.view(f"u{y.dtype.itemsize}").max()) >= c
-            or (0 <= ignore_index < c and (y == ignore_index).any())
-        ):
-            keep = y != ignore_index
-            kept = y[keep]
-            if kept.size and (kept.min() < 0 or kept.max() >= c):
-                raise IndexError(
-                    f"cross_entropy: target values must be in [0, {c}) or ignore_index"
-                )
-            y = np.where(keep, y, 0)
-        count = len(y) if keep is None else int(keep.sum())
+        # NOTE: seen as unsigned, a negative target is huge, so the op's own pick of the
+        # targets raises IndexError for any value outside [0, c) (ignored rows included);
+        # only then does the careful path sort them out.
+        if not (0 <= ignore_index < c and (y == ignore_index).any()):
+            scale = 1.0 if reduction == "sum" else (1.0 / len(y) if len(y) else float("nan"))
+            unsigned = y if y.dtype.kind == "u" else y.view(_UNSIGNED[y.dtype.itemsize])
+            try:
+                return call(SoftmaxCrossEntropy, input, target=unsigned, keep=None, scale=scale)
+            except IndexError:
+                pass
+        keep = y != ignore_index
+        kept = y[keep]
+        if kept.size and (kept.min() < 0 or kept.max() >= c):
+            raise IndexError(f"cross_entropy: target values must be in [0, {c}) or ignore_index")
+        count = int(keep.sum())
         scale = 1.0 if reduction == "sum" else (1.0 / count if count else float("nan"))
         return call(
             SoftmaxCrossEntropy,
             input,
-            target=y,
-            keep=None if keep is None else keep.astype(x.dtype),
+            target=np.where(keep, y, 0),
+            keep=keep.astype(x.dtype),
             scale=scale,
         )
     from tensorgrad.ops.reductions import sum
