@@ -48,10 +48,13 @@ class Linear(Op):
         if edges[0] is not None:
             adjoints[0] = delta @ w
         if edges[1] is not None or (len(edges) > 2 and edges[2] is not None):
-            # NOTE: the batch as rows, counted from x's shape: reshape(-1, 0) fails on size 0
-            rows = delta.reshape(math.prod(x.shape[:-1]), w.shape[0])
+            rows, x2 = delta, x
+            if x.ndim != 2:
+                # NOTE: the batch as rows, counted from x's shape: reshape(-1, 0) fails on size 0
+                n = math.prod(x.shape[:-1])
+                rows, x2 = delta.reshape(n, w.shape[0]), x.reshape(n, w.shape[1])
             if edges[1] is not None:
-                adjoints[1] = rows.T @ x.reshape(rows.shape[0], w.shape[1])
+                adjoints[1] = rows.T @ x2
             if len(edges) > 2 and edges[2] is not None:
                 adjoints[2] = rows.sum(axis=0)
 
