@@ -270,3 +270,17 @@ def test_matmul_with_transposed_weight_keeps_layout() -> None:
     np.testing.assert_allclose(x.grad.data, v @ w.data, rtol=1e-13)
     assert w.grad.data.flags.c_contiguous
     assert tg.gradgradcheck(lambda x, w: tg.tanh(x @ w.T), (x, w))
+
+
+def test_a_root_that_feeds_another_root_gets_both_adjoints() -> None:
+    # y is an output of its own and the only input of z: its adjoint is the sum of both
+    x = tg.tensor(np.array([0.5, -1.0]), requires_grad=True)
+    y = tg.exp(x)
+    z = -(y * 3.0)
+    gy, gz = np.array([1.0, 2.0]), np.array([0.5, -1.0])
+    tg.autograd.backward([y, z], [gy, gz])
+    np.testing.assert_allclose(x.grad.data, np.exp(x.data) * (gy - 3.0 * gz), rtol=1e-14)
+    y = tg.exp(x)
+    z = -(y * 3.0)
+    (g,) = tg.autograd.grad([z, y], [x], [gz, gy])
+    np.testing.assert_allclose(g.data, np.exp(x.data) * (gy - 3.0 * gz), rtol=1e-14)
