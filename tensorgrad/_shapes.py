@@ -63,6 +63,13 @@ def normalize_axis(axis, ndim: int, op: str = "op") -> tuple[int, ...]:
     return tuple(sorted(out))
 
 
+def normalize_int_axis(axis, ndim: int, op: str = "op") -> int:
+    """Return a single int ``axis`` as a non-negative axis (None, tuples and bools refused)."""
+    if not isinstance(axis, (int, np.integer)) or isinstance(axis, (bool, np.bool_)):
+        raise TypeError(f"{op}: axis must be an int, got {axis!r}")
+    return normalize_axis(axis, ndim, op)[0]
+
+
 def broadcast_shapes(*shapes: tuple[int, ...], op: str = "op") -> tuple[int, ...]:
     """NumPy's broadcast of ``shapes``, with an error that names the op and every shape."""
     try:

@@ -81,6 +81,11 @@ class ScatterAdd(Op):
         out = np.zeros(self.shape, dtype=delta.dtype)
         if self.basic:
             out[self.index] = delta
+        elif out.ndim > 32 or delta.ndim > 32:
+            # NOTE: np.add.at crashes the interpreter (segfault) past 32 dimensions in NumPy
+            # 2.4, so add at flat positions instead: the index picks them from an arange.
+            flat = np.arange(out.size).reshape(out.shape)[self.index]
+            np.add.at(out.reshape(-1), flat.reshape(-1), np.broadcast_to(delta, flat.shape).ravel())
         else:
             np.add.at(out, self.index, delta)
         return out
@@ -105,14 +110,16 @@ def getitem(x: Any, index: Any) -> Tensor:
 
 def take(x: Any, indices: Any, axis: int | None = None) -> Tensor:
     """Entries of ``x`` at integer ``indices`` along ``axis`` (flattened when None), as NumPy."""
-    from tensorgrad._shapes import normalize_axis
+    from tensorgrad._shapes import normalize_int_axis
     from tensorgrad.ops.shape import reshape
 
-    if axis is None:
-        return getitem(
-            reshape(x, -1), np.asarray(indices.data if isinstance(indices, Tensor) else indices)
-        )
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
-    (ax,) = normalize_axis(axis, data.ndim, "take")
     ind = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    if ind.dtype.kind not in "iu":  # (a bool index would act as a mask)
+        raise IndexError(f"take: indices must be integers, got dtype {ind.dtype}")
+    if axis is None:
+        return getitem(reshape(x, -1), ind)
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    ax = normalize_int_axis(axis, data.ndim, "take")
+    if 0 in data.shape[:ax]:  # NumPy checks no index when there is nothing to take from
+        return reshape(x, data.shape[:ax] + ind.shape + data.shape[ax + 1 :])
     return getitem(x if isinstance(x, Tensor) else data, (slice(None),) * ax + (ind,))

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad._shapes import normalize_axis, unbroadcast
+from tensorgrad._shapes import normalize_axis, normalize_int_axis, unbroadcast
 from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import Op, apply, call
 from tensorgrad.tensor import Tensor
@@ -197,8 +197,8 @@ def transpose(x: Any, axes: Any = None) -> Tensor:
 def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
     """``x`` with two axes interchanged."""
     ndim = _data(x).ndim
-    (a,) = normalize_axis(axis1, ndim, "swapaxes")
-    (b,) = normalize_axis(axis2, ndim, "swapaxes")
+    a = normalize_int_axis(axis1, ndim, "swapaxes")
+    b = normalize_int_axis(axis2, ndim, "swapaxes")
     perm = list(range(ndim))
     perm[a], perm[b] = perm[b], perm[a]
     return transpose(x, perm)
@@ -213,6 +213,10 @@ def moveaxis(x: Any, source: Any, destination: Any) -> Tensor:
         raise ValueError("moveaxis: source and destination must have the same number of axes")
     src_n = [normalize_axis(s, ndim, "moveaxis")[0] for s in src]
     dst_n = [normalize_axis(d, ndim, "moveaxis")[0] for d in dst]
+    if len(set(src_n)) < len(src_n) or len(set(dst_n)) < len(dst_n):
+        raise ValueError(
+            f"moveaxis: repeated axis in source {source!r} or destination {destination!r}"
+        )
     order = [n for n in range(ndim) if n not in src_n]
     for d, s in sorted(zip(dst_n, src_n)):
         order.insert(d, s)
@@ -264,12 +268,15 @@ def broadcast_to(x: Any, shape: Any) -> Tensor:
     """A read-only view of ``x`` broadcast to ``shape``."""
     shape = _shape_arg((shape,)) if not isinstance(shape, (int, np.integer)) else (int(shape),)
     src = _data(x).shape
-    try:
-        np.broadcast_shapes(src, shape)
-        if len(shape) < len(src) or np.broadcast_shapes(src, shape) != shape:
-            raise ValueError
-    except (ValueError, RuntimeError):  # NumPy's iterator takes at most 32 dimensions
-        raise ValueError(f"broadcast_to: cannot broadcast shape {src} to {shape}") from None
+    # NOTE: checked here, not with np.broadcast_shapes, which stops at 32 dimensions (and
+    # np.broadcast_to does not)
+    if (
+        len(src) > len(shape)
+        or len(shape) > 64
+        or any(n < 0 for n in shape)
+        or any(a != n and a != 1 for a, n in zip(src[::-1], shape[::-1]))
+    ):
+        raise ValueError(f"broadcast_to: cannot broadcast shape {src} to {shape}")
     try:
         out = call(BroadcastTo, x, shape=shape)
     except RuntimeError as exc:  # NumPy's iterator takes at most 32 dimensions
@@ -294,6 +301,9 @@ class Tile(Op):
         ndim = max(len(shape), len(self.reps))
         full = (1,) * (ndim - len(shape)) + tuple(shape)
         reps = (1,) * (ndim - len(self.reps)) + tuple(self.reps)
+        if 0 in reps:  # an empty result: no copy of x, no gradient
+            adjoints[0] = np.zeros(shape, dtype=delta.dtype)
+            return
         # NOTE: only tiled axes are split into (reps, size) pairs, so a high-rank input stays
         # within NumPy's 64 dimensions; past that, the copies are summed one axis at a time.
         split: list[int] = []
@@ -322,7 +332,12 @@ def tile(x: Any, reps: Any) -> Tensor:
         raise TypeError(f"tile: reps must be an int or a sequence of ints, got {reps!r}")
     reps = tuple(int(r) for r in given.reshape(-1))
     if any(r < 0 for r in reps):
-        raise ValueError(f"tile: reps must be non-negative, got {reps}")
+        # NumPy takes a negative rep only against an axis of length 0 (the result is empty)
+        shape = _data(x).shape
+        full = (1,) * (len(reps) - len(shape)) + shape
+        if any(r < 0 and n for r, n in zip(reps[::-1], full[::-1])):
+            raise ValueError(f"tile: reps must be non-negative, got {reps}")
+        reps = tuple(max(r, 0) for r in reps)
     return call(Tile, x, reps=reps)
 
 
@@ -340,7 +355,8 @@ def repeat(x: Any, repeats: Any, axis: int | None = None) -> Tensor:
         axis = 0
     (ax,) = normalize_axis(axis, data.ndim, "repeat")
     counts = np.asarray(repeats.data if isinstance(repeats, Tensor) else repeats)
-    if counts.dtype.kind not in "iu" or np.any(counts < 0):
+    # (NumPy takes negative counts along an axis of length 0: nothing is repeated)
+    if counts.dtype.kind not in "iu" or (data.shape[ax] and np.any(counts < 0)):
         raise ValueError(f"repeat: repeats must be non-negative integers, got {repeats!r}")
     if counts.ndim > 1 or (counts.ndim == 1 and counts.size not in (1, data.shape[ax])):
         raise ValueError(
@@ -381,11 +397,13 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     xs = list(tensors)
     if not xs:
         raise ValueError("concatenate: need at least one tensor")
+    if axis is None:  # NumPy: join the flattened tensors
+        xs, axis = [reshape(x, -1) for x in xs], 0
     shapes = [_data(x).shape for x in xs]
     ndim = len(shapes[0])
     if ndim == 0:
         raise ValueError("concatenate: zero-dimensional tensors cannot be concatenated")
-    (ax,) = normalize_axis(axis, ndim, "concatenate")
+    ax = normalize_int_axis(axis, ndim, "concatenate")
     for s in shapes:
         if len(s) != ndim or any(s[i] != shapes[0][i] for i in range(ndim) if i != ax):
             raise ValueError(f"concatenate: shapes {shapes} must match except along axis {ax}")
@@ -400,7 +418,7 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     shapes = [_data(x).shape for x in xs]
     if any(s != shapes[0] for s in shapes):
         raise ValueError(f"stack: all tensors must have the same shape, got {shapes}")
-    (ax,) = normalize_axis(axis, len(shapes[0]) + 1, "stack")
+    ax = normalize_int_axis(axis, len(shapes[0]) + 1, "stack")
     return concatenate([expand_dims(x, ax) for x in xs], axis=ax)
 
 
@@ -409,7 +427,7 @@ def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Tensor]:
     from tensorgrad.ops.indexing import getitem
 
     data = _data(x)
-    (ax,) = normalize_axis(axis, data.ndim, "split")
+    ax = normalize_int_axis(axis, data.ndim, "split")
     length = data.shape[ax]
     if isinstance(indices_or_sections, (int, np.integer)):
         n = int(indices_or_sections)
@@ -467,7 +485,7 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: float =
         widths = np.broadcast_to(given, (ndim, 2))
     except ValueError:
         raise ValueError(f"pad: pad_width {pad_width!r} does not fit {ndim} axes") from None
-    if np.any(widths < 0):
+    if np.any(given < 0):  # (checked on the given widths: a 0-d tensor has no rows of them)
         raise ValueError(f"pad: pad_width must be non-negative, got {pad_width!r}")
     pw = tuple((int(a), int(b)) for a, b in widths)
     value = constant_values.item() if isinstance(constant_values, Tensor) else constant_values

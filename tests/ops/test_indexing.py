@@ -1,0 +1,40 @@
+"""Argument checks of the indexing ops (tensorgrad/ops/indexing.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+
+def test_take_refuses_bool_indices() -> None:
+    # a bool index would act as a mask in the getitem take is built on
+    x = np.zeros((1, 1), dtype=np.uint8)
+    for indices in (True, np.array([True, False])):
+        with pytest.raises(IndexError, match="take: indices must be integers"):
+            tg.take(x, indices, axis=1)
+
+
+def test_take_refuses_a_none_axis_given_as_a_tuple() -> None:
+    with pytest.raises(TypeError, match="take: axis must be an int"):
+        tg.take(np.zeros(3), [0], axis=(0,))
+
+
+def test_backward_of_an_integer_array_index_past_32_dimensions() -> None:
+    # np.add.at segfaults past 32 dimensions: the scatter adds at flat positions there
+    for ndim in (33, 64):
+        x = tg.tensor(np.arange(2.0).reshape((1,) * (ndim - 1) + (2,)), requires_grad=True)
+        (x[..., [1, 1, 0]] * tg.tensor([0.0, 1.0, 2.0])).sum().backward()
+        np.testing.assert_array_equal(x.grad.data.ravel(), [2.0, 1.0])
+        x.grad = None
+        tg.repeat(x, 3, axis=-1).sum().backward()
+        np.testing.assert_array_equal(x.grad.data.ravel(), [3.0, 3.0])
+
+
+def test_take_from_an_empty_leading_block_checks_no_index_as_numpy() -> None:
+    x = np.zeros((0, 0))
+    assert tg.take(x, 0, axis=1).shape == np.take(x, 0, axis=1).shape == (0,)
+    assert tg.take(np.zeros((0, 3)), [5, 6], axis=1).shape == (0, 2)
+    with pytest.raises(IndexError):
+        tg.take(np.zeros((2, 0, 3)), 5, axis=1)  # NumPy refuses this one

@@ -1,0 +1,73 @@
+"""Argument checks of the shape ops (tensorgrad/ops/shape.py), against NumPy's behaviour."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda x: tg.swapaxes(x, 0, None),
+        lambda x: tg.split(x, 1, axis=None),
+        lambda x: tg.stack([x], axis=None),
+        lambda x: tg.concatenate([x], axis=(0,)),
+    ],
+)
+def test_single_axis_ops_refuse_none_and_tuples(call) -> None:
+    with pytest.raises(TypeError, match="axis must be an int"):
+        call(tg.zeros(2))
+
+
+def test_concatenate_axis_none_joins_flattened_tensors() -> None:
+    parts = [np.zeros(0), np.array(1.0), np.ones((2, 1))]
+    out = tg.concatenate(parts, axis=None)
+    np.testing.assert_array_equal(out.data, np.concatenate(parts, axis=None))
+
+
+def test_pad_refuses_negative_width_on_0d() -> None:
+    with pytest.raises(ValueError, match="pad: pad_width must be non-negative"):
+        tg.pad(tg.tensor(0.0), -1)
+
+
+def test_tile_takes_negative_reps_only_against_an_empty_axis() -> None:
+    assert tg.tile(np.zeros(0), -1).shape == np.tile(np.zeros(0), -1).shape == (0,)
+    with pytest.raises(ValueError, match="tile: reps must be non-negative"):
+        tg.tile(np.zeros((2, 0)), (-1, 1))  # NumPy refuses this too
+    with pytest.raises(ValueError, match="tile: reps must be non-negative"):
+        tg.tile(np.zeros(2), -1)
+
+
+def test_broadcast_to_past_32_dimensions() -> None:
+    # np.broadcast_shapes stops at 32 dimensions; np.broadcast_to (and tensorgrad) do not
+    x = tg.zeros(*(1,) * 33, requires_grad=True)
+    shape = (2,) + (1,) * 33
+    y = tg.broadcast_to(x, shape)
+    assert y.shape == np.broadcast_to(x.data, shape).shape
+    y.sum().backward()
+    assert x.grad.shape == x.shape and x.grad.data.item() == 2.0
+    with pytest.raises(ValueError, match="broadcast_to: cannot broadcast"):
+        tg.broadcast_to(np.zeros(2), (-1,))
+
+
+def test_moveaxis_refuses_repeated_axes() -> None:
+    with pytest.raises(ValueError, match="moveaxis: repeated axis"):
+        tg.moveaxis(tg.zeros(1, 2), (0, 1), (1, 1))
+
+
+def test_repeat_takes_negative_counts_only_along_an_empty_axis() -> None:
+    assert tg.repeat([], -1).shape == np.repeat([], -1).shape == (0,)
+    assert tg.repeat(np.zeros((2, 0)), -1, axis=1).shape == (2, 0)
+    with pytest.raises(ValueError, match="repeat: repeats must be non-negative"):
+        tg.repeat(np.zeros(2), -1)
+
+
+def test_tile_by_zero_of_a_64_dimensional_tensor_has_zero_gradient() -> None:
+    x = tg.zeros(*(1,) * 64, requires_grad=True)
+    y = tg.tile(x, 0)
+    assert y.shape == np.tile(x.data, 0).shape
+    y.sum().backward()
+    assert x.grad.shape == x.shape and not x.grad.data.any()
