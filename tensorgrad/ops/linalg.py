@@ -216,10 +216,37 @@ def _einsum_adjoint(ins: list[str], out: str, i: int, delta: Any, xs: tuple) -> 
     return np.einsum(",".join([unique] + eyes_specs) + "->" + "".join(renamed), result, *eyes)
 
 
+def _from_sublists(args: tuple) -> tuple[str, tuple]:
+    """NumPy's other form, ``einsum(op0, sublist0, op1, sublist1, ..., [sublist_out])``, as a
+    subscripts string and the operands. NumPy checks the sublists (on stand-in operands)."""
+    n = len(args) // 2
+    raw = [a.data if isinstance(a, Tensor) else a for a in args]
+    stand_ins = [
+        np.empty(np.shape(_data(a))) if i % 2 == 0 and i < 2 * n else a for i, a in enumerate(raw)
+    ]
+    try:
+        np.einsum(*stand_ins)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"einsum: {exc}") from None
+
+    def letters(sublist: Any) -> str:  # NumPy's mapping: 0-25 are A-Z, 26-51 are a-z
+        return "".join(
+            "..." if s is Ellipsis else chr(int(s) + (65 if s < 26 else 71)) for s in sublist
+        )
+
+    sublists = raw[1 : 2 * n : 2] + raw[2 * n :]  # (and the output's, when given)
+    for s in sublists:
+        if isinstance(s, np.ndarray) and s.dtype.kind not in "biuf":
+            raise TypeError(f"einsum: a sublist must hold ints, got an array of {s.dtype}")
+    ins = ",".join(letters(s) for s in sublists[:n])
+    return ins + ("->" + letters(sublists[n]) if len(sublists) > n else ""), args[0 : 2 * n : 2]
+
+
 def einsum(subscripts: str, *operands: Any) -> Tensor:
-    """Einstein summation as ``np.einsum`` (explicit or implicit output, ellipses)."""
+    """Einstein summation as ``np.einsum`` (explicit or implicit output, ellipses), with a
+    subscripts string or NumPy's interleaved operand/sublist form."""
     if not isinstance(subscripts, str):
-        raise TypeError("einsum: the first argument must be a subscripts string")
+        subscripts, operands = _from_sublists((subscripts, *operands))
     shapes = [np.shape(_data(x)) for x in operands]
     ins, out = _parse(subscripts, shapes)
     try:
@@ -291,7 +318,13 @@ def dot(a: Any, b: Any) -> Tensor:
 
     sa, sb = np.shape(_data(a)), np.shape(_data(b))
     if len(sa) == 0 or len(sb) == 0:
+        # a Python scalar is an array to np.dot, not a weakly typed scalar (2 * float32 is
+        # float64 here, as NumPy)
+        a = a if isinstance(a, Tensor) else _data(a)
+        b = b if isinstance(b, Tensor) else _data(b)
         return multiply(a, b)
+    if len(sa) > 32 or len(sb) > 32:  # (np.dot's own limit, past 0-d operands)
+        raise ValueError(f"dot: operands of at most 32 dimensions, got shapes {sa} and {sb}")
     if len(sa) <= 2 and len(sb) <= 2:
         return matmul(a, b)
     return tensordot(a, b, axes=([len(sa) - 1], [max(len(sb) - 2, 0)]))

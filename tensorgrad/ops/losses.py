@@ -16,6 +16,7 @@ import numpy as np
 from tensorgrad._dtypes import check_operands
 from tensorgrad._shapes import normalize_axis
 from tensorgrad.ops._base import Op, call
+from tensorgrad.ops.arithmetic import astype
 from tensorgrad.tensor import Tensor
 
 __all__ = [
@@ -157,21 +158,24 @@ def _axis(x: Any, axis: Any, dim: Any, name: str) -> int:
         axis = -1
     if isinstance(axis, tuple) or isinstance(axis, bool):
         raise TypeError(f"{name}: axis must be an int, got {axis!r}")
-    return normalize_axis(axis, _data(x).ndim, name)[0] if _data(x).ndim else 0
+    # a 0-d tensor takes axis 0 or -1, as torch
+    return normalize_axis(axis, _data(x).ndim or 1, name)[0]
 
 
 def softmax(x: Any, axis: int | None = None, dim: int | None = None) -> Tensor:
     """Softmax along ``axis`` (default -1), computed stably."""
-    if _data(x).ndim == 0:
-        return call(Softmax, x, axis=None)
-    return call(Softmax, x, axis=_axis(x, axis, dim, "softmax"))
+    ax = _axis(x, axis, dim, "softmax")
+    if _data(x).dtype.kind in "biu":  # integers would wrap in the max-shift: use floats
+        x = astype(x, np.float64)
+    return call(Softmax, x, axis=None if _data(x).ndim == 0 else ax)
 
 
 def log_softmax(x: Any, axis: int | None = None, dim: int | None = None) -> Tensor:
     """Log of the softmax along ``axis`` (default -1), without overflow or log(0)."""
-    if _data(x).ndim == 0:
-        return call(LogSoftmax, x, axis=None)
-    return call(LogSoftmax, x, axis=_axis(x, axis, dim, "log_softmax"))
+    ax = _axis(x, axis, dim, "log_softmax")
+    if _data(x).dtype.kind in "biu":  # integers would wrap in the max-shift: use floats
+        x = astype(x, np.float64)
+    return call(LogSoftmax, x, axis=None if _data(x).ndim == 0 else ax)
 
 
 # ----------------------------------------------------------------------------- losses

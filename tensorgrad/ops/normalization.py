@@ -141,6 +141,12 @@ def batch_norm(
         mean = np.asarray(running_mean.data if isinstance(running_mean, Tensor) else running_mean)
         var = np.asarray(running_var.data if isinstance(running_var, Tensor) else running_var)
         dtype = input.dtype if isinstance(input, Tensor) else np.asarray(input).dtype
+        kinds = {dtype.kind, mean.dtype.kind, var.dtype.kind}
+        if not kinds <= set("biuf"):  # (ndarrays are computed on by NumPy directly)
+            raise TypeError(
+                f"batch_norm: input and running statistics must be bool, integer or float, got "
+                f"{dtype}, {mean.dtype} and {var.dtype}"
+            )
         scale = (1 / np.sqrt(var + eps)).astype(dtype, copy=False).reshape(bshape)
         y = (input - mean.astype(dtype, copy=False).reshape(bshape)) * scale
         if not isinstance(y, Tensor):

@@ -295,7 +295,7 @@ def _reduce(cls, name, x, axis, keepdims, **params) -> Tensor:
 def _nonempty(name: str, x: Any, axis: Any) -> None:
     data = x.data if isinstance(x, Tensor) else np.asarray(x)
     axes = normalize_axis(axis, data.ndim, name)
-    if any(data.shape[a] == 0 for a in axes) or (data.size == 0 and not axes):
+    if any(data.shape[a] == 0 for a in axes):  # (axis=() reduces nothing: fine, as NumPy)
         raise ValueError(f"{name}: zero-size reduction over axis {axis!r} of shape {data.shape}")
 
 

@@ -1,0 +1,19 @@
+"""Edge cases of the reductions (tensorgrad/ops/reductions.py), against NumPy's behaviour."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import tensorgrad as tg
+
+
+def test_max_min_over_no_axes_of_an_empty_tensor_is_empty() -> None:
+    for fn, ref in ((tg.max, np.max), (tg.min, np.min), (tg.logsumexp, np.max)):
+        out = fn(np.zeros(0), axis=())
+        assert out.shape == ref(np.zeros(0), axis=()).shape == (0,)
+
+
+def test_var_std_over_a_length_one_axis_of_an_empty_tensor() -> None:
+    x = np.zeros((0, 1))
+    assert tg.var(x, axis=1).shape == np.var(x, axis=1).shape == (0,)
+    assert tg.std(x, axis=1).shape == (0,)
