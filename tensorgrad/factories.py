@@ -80,29 +80,43 @@ def _finish(data: np.ndarray, requires_grad: bool, name: str | None = None) -> T
     return t
 
 
+def _alloc(what: str, fn: Any, shape: tuple[int, ...], *args: Any, **kwargs: Any) -> np.ndarray:
+    """``fn(shape, ...)``, with NumPy's MemoryError for a huge shape as a ValueError."""
+    try:
+        return fn(shape, *args, **kwargs)
+    except MemoryError:
+        raise ValueError(f"{what}: shape {shape} is too large to allocate") from None
+
+
 def _dtype(dtype: Any) -> np.dtype:
     return get_default_dtype() if dtype is None else check_dtype(dtype)
 
 
 def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros; ``zeros(2, 3)`` and ``zeros((2, 3))`` both work."""
-    return _finish(np.zeros(_shape(shape, "zeros"), dtype=_dtype(dtype)), requires_grad)
+    return _finish(
+        _alloc("zeros", np.zeros, _shape(shape, "zeros"), dtype=_dtype(dtype)), requires_grad
+    )
 
 
 def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones."""
-    return _finish(np.ones(_shape(shape, "ones"), dtype=_dtype(dtype)), requires_grad)
+    return _finish(
+        _alloc("ones", np.ones, _shape(shape, "ones"), dtype=_dtype(dtype)), requires_grad
+    )
 
 
 def empty(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor."""
-    return _finish(np.empty(_shape(shape, "empty"), dtype=_dtype(dtype)), requires_grad)
+    return _finish(
+        _alloc("empty", np.empty, _shape(shape, "empty"), dtype=_dtype(dtype)), requires_grad
+    )
 
 
 def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ``shape`` filled with ``fill_value``."""
     shp = _shape((shape,) if isinstance(shape, (int, np.integer)) else tuple(shape), "full")
-    return _finish(np.full(shp, fill_value, dtype=_dtype(dtype)), requires_grad)
+    return _finish(_alloc("full", np.full, shp, fill_value, dtype=_dtype(dtype)), requires_grad)
 
 
 def arange(
@@ -115,7 +129,11 @@ def arange(
     """Evenly spaced values in [start, stop), as ``np.arange`` (integers stay integer)."""
     if step == 0:
         raise ValueError("arange: step must not be zero")
-    data = np.arange(start, stop, step) if stop is not None else np.arange(start)
+    try:  # (stop=None counts from 0 to start, with the given step, as NumPy)
+        data = np.arange(start, stop, step)
+    except (TypeError, ValueError) as exc:
+        msg = str(exc)
+        raise type(exc)(msg if msg.startswith("arange") else f"arange: {msg}") from None
     if dtype is not None:
         data = data.astype(check_dtype(dtype))
     elif data.dtype.kind == "f":
@@ -134,8 +152,9 @@ def linspace(
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """The identity matrix (n x m)."""
-    _shape((n,) if m is None else (n, m), "eye")
-    return _finish(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
+    shape = _shape((n,) if m is None else (n, m), "eye")
+    d = _dtype(dtype)
+    return _finish(_alloc("eye", lambda s: np.eye(*s, dtype=d), shape), requires_grad)
 
 
 def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -165,12 +184,12 @@ def _rng(rng: Any) -> np.random.Generator:
 def rand(*shape: Any, rng: Any = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1)."""
     d = _dtype(dtype)
-    data = _rng(rng).random(_shape(shape, "rand")).astype(d, copy=False)
+    data = _alloc("rand", _rng(rng).random, _shape(shape, "rand")).astype(d, copy=False)
     return _finish(data, requires_grad)
 
 
 def randn(*shape: Any, rng: Any = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples."""
     d = _dtype(dtype)
-    data = _rng(rng).standard_normal(_shape(shape, "randn")).astype(d, copy=False)
+    data = _alloc("randn", _rng(rng).standard_normal, _shape(shape, "randn")).astype(d, copy=False)
     return _finish(data, requires_grad)
