@@ -45,9 +45,10 @@ class Linear(Op):
 
     def generate_adjoints(self, adjoints, delta, x, w):
         edges = self.edges
+        bias = len(edges) > 2 and edges[2] is not None
         if edges[0] is not None:
             adjoints[0] = delta @ w
-        if edges[1] is not None or (len(edges) > 2 and edges[2] is not None):
+        if edges[1] is not None or bias:
             rows, x2 = delta, x
             if x.ndim != 2:
                 # NOTE: the batch as rows, counted from x's shape: reshape(-1, 0) fails on size 0
@@ -55,7 +56,7 @@ class Linear(Op):
                 rows, x2 = delta.reshape(n, w.shape[0]), x.reshape(n, w.shape[1])
             if edges[1] is not None:
                 adjoints[1] = rows.T @ x2
-            if len(edges) > 2 and edges[2] is not None:
+            if bias:
                 adjoints[2] = rows.sum(axis=0)
 
     def jvp(self, tangents, x, w):

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from tensorgrad._dtypes import check_operands
-from tensorgrad._shapes import normalize_axis
+from tensorgrad._shapes import normalize_int_axis
 from tensorgrad.ops._base import Op, call
 from tensorgrad.ops.arithmetic import astype
 from tensorgrad.tensor import Tensor
@@ -156,26 +156,25 @@ def _axis(x: Any, axis: Any, dim: Any, name: str) -> int:
         axis = dim
     if axis is None:
         axis = -1
-    if isinstance(axis, tuple) or isinstance(axis, bool):
-        raise TypeError(f"{name}: axis must be an int, got {axis!r}")
     # a 0-d tensor takes axis 0 or -1, as torch
-    return normalize_axis(axis, _data(x).ndim or 1, name)[0]
+    return normalize_int_axis(axis, _data(x).ndim or 1, name)
+
+
+def _softmax_op(cls: type[Op], x: Any, axis: Any, dim: Any, name: str) -> Tensor:
+    ax = _axis(x, axis, dim, name)
+    if _data(x).dtype.kind in "biu":  # integers would wrap in the max-shift: use floats
+        x = astype(x, np.float64)
+    return call(cls, x, axis=None if _data(x).ndim == 0 else ax)
 
 
 def softmax(x: Any, axis: int | None = None, dim: int | None = None) -> Tensor:
     """Softmax along ``axis`` (default -1), computed stably."""
-    ax = _axis(x, axis, dim, "softmax")
-    if _data(x).dtype.kind in "biu":  # integers would wrap in the max-shift: use floats
-        x = astype(x, np.float64)
-    return call(Softmax, x, axis=None if _data(x).ndim == 0 else ax)
+    return _softmax_op(Softmax, x, axis, dim, "softmax")
 
 
 def log_softmax(x: Any, axis: int | None = None, dim: int | None = None) -> Tensor:
     """Log of the softmax along ``axis`` (default -1), without overflow or log(0)."""
-    ax = _axis(x, axis, dim, "log_softmax")
-    if _data(x).dtype.kind in "biu":  # integers would wrap in the max-shift: use floats
-        x = astype(x, np.float64)
-    return call(LogSoftmax, x, axis=None if _data(x).ndim == 0 else ax)
+    return _softmax_op(LogSoftmax, x, axis, dim, "log_softmax")
 
 
 # ----------------------------------------------------------------------------- losses
@@ -256,6 +255,12 @@ def nll_loss(
     return total / float(wt.sum())
 
 
+def _row_scale(reduction: str, count: int) -> float:
+    """What the fused cross-entropy multiplies its summed rows by: 1, or 1 / count (NaN for
+    no rows, as torch's mean over nothing)."""
+    return 1.0 if reduction == "sum" else (1.0 / count if count else float("nan"))
+
+
 def cross_entropy(
     input: Any,
     target: Any,
@@ -289,7 +294,7 @@ def cross_entropy(
         # targets raises IndexError for any value outside [0, c) (ignored rows included);
         # only then does the careful path sort them out.
         if not (0 <= ignore_index < c and (y == ignore_index).any()):
-            scale = 1.0 if reduction == "sum" else (1.0 / len(y) if len(y) else float("nan"))
+            scale = _row_scale(reduction, len(y))
             unsigned = y if y.dtype.kind == "u" else y.view(_UNSIGNED[y.dtype.itemsize])
             try:
                 return call(SoftmaxCrossEntropy, input, target=unsigned, keep=None, scale=scale)
@@ -299,14 +304,12 @@ def cross_entropy(
         kept = y[keep]
         if kept.size and (kept.min() < 0 or kept.max() >= c):
             raise IndexError(f"cross_entropy: target values must be in [0, {c}) or ignore_index")
-        count = int(keep.sum())
-        scale = 1.0 if reduction == "sum" else (1.0 / count if count else float("nan"))
         return call(
             SoftmaxCrossEntropy,
             input,
             target=np.where(keep, y, 0),
             keep=keep.astype(x.dtype),
-            scale=scale,
+            scale=_row_scale(reduction, int(keep.sum())),
         )
     from tensorgrad.ops.reductions import sum
 
