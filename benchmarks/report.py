@@ -87,8 +87,8 @@ def write_markdown(doc: dict) -> str:
         f"{meta['target_s']} s (at least one; a first call over {meta['slow_s']} s is itself the "
         "one sample). Memory: one step after a warm-up on the quick sizes (jax: on the full "
         "size, so compiling is not counted), peak RSS minus RSS before the step. NumPy, "
-        "tensorgrad and torch run every round; another peer stops after the round in which its "
-        "time on a "
+        "tensorgrad and torch run every round, and every library runs every round of memory; "
+        "another peer stops after the round in which its time on a "
         f"workload passes {meta['pair_budget_s']} s. Times: medians over all timed calls. Ratios: "
         "the median over rounds of the ratio of the two libraries' round medians, with `[a–b]` "
         "the range of those per-round ratios (a target inside it is a tie).",

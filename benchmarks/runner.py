@@ -4,8 +4,9 @@ For each workload, round after round, every library runs in its own fresh proces
 reverses every round, so A/B pairs alternate). The reference (hand-written NumPy) and tensorgrad
 run every round, and so does torch (the eager peer the issue's bar is closest on, so that its
 spread comes from as many rounds as tensorgrad's); a slower library stops after the round in
-which its time on that workload passes ``--pair-budget``. Outputs of each library's first round
-are checked against NumPy's.
+which its time on that workload passes ``--pair-budget``, except on ``memory``, where every
+library runs every round (one step per process: a single reading of peak memory says little).
+Outputs of each library's first round are checked against NumPy's.
 """
 
 from __future__ import annotations
@@ -264,6 +265,7 @@ def run(args: argparse.Namespace) -> dict:
                         continue
                     if (
                         lib not in ALWAYS_FULL_ROUNDS
+                        and workload.measures != "memory"
                         and entry["round_samples"]
                         and entry["spent_s"] >= args.pair_budget
                     ):

@@ -23,6 +23,8 @@ __all__ = ["backward", "grad"]
 
 
 def _as_list(x: Any) -> list:
+    if type(x) is list:
+        return x
     if isinstance(x, (list, tuple)):
         return list(x)
     return [x]
@@ -107,9 +109,14 @@ def grad(
         raise ValueError(f"grad: got {len(outs)} outputs but {len(gos)} grad_outputs")
     if retain_graph is None:
         retain_graph = create_graph
+    targets = {}
+    keys = []
     for i, x in enumerate(ins):
         if not isinstance(x, Tensor) or not x.requires_grad:
             raise RuntimeError(f"grad: input {i} does not require grad")
+        key = x if x._node is None else x._node
+        targets[key] = x
+        keys.append(key)
     roots = []
     for out, g in zip(outs, gos):
         if not isinstance(out, Tensor):
@@ -119,11 +126,10 @@ def grad(
                 continue
             raise RuntimeError("grad: an output does not require grad and has no grad_fn")
         roots.append((_edge(out), _root_delta(out, g, create_graph or _tensors, "grad")))
-    targets = {_edge(x): x for x in ins}
     found = _run(roots, retain_graph, create_graph, targets, _tensors)[0] if roots else {}
     result = []
     for i, x in enumerate(ins):
-        g = found.get(_edge(x))
+        g = found.get(keys[i])
         if g is None:
             if not allow_unused:
                 raise RuntimeError(
@@ -182,9 +188,16 @@ def _run_hooks(hooks: list, g: Any, create_graph: bool) -> Any:
 def _count_consumers(roots: Sequence[Any], targets: dict | None = None) -> tuple[dict, bool]:
     """For every op node reachable from ``roots``, how many edges point at it; and whether
     some leaf reached is not among ``targets`` (only then can a node be useless to them)."""
-    stack = [r for r in roots if isinstance(r, Op)]
-    deps: dict = dict.fromkeys(stack, 0)  # a node is in deps once it has been stacked
-    stray = targets is not None and any(not isinstance(r, Op) and r not in targets for r in roots)
+    stack = []
+    deps: dict = {}  # a node is in deps once it has been stacked
+    stray = False
+    for r in roots:
+        if isinstance(r, Op):
+            if r not in deps:
+                deps[r] = 0
+                stack.append(r)
+        elif targets is not None and r not in targets:
+            stray = True
     while stack:
         node = stack.pop()
         if node.saved is None:
@@ -296,25 +309,26 @@ def _propagate(
     Rules run on Tensors when ``create_graph`` (recorded) or ``tensors`` (not recorded, but
     forward-mode tangents flow through them: forward over reverse)."""
     tensors = tensors or create_graph
-    root_edges = [r for r, _ in roots]
-    deps, stray = _count_consumers(root_edges, targets)
-    # NOTE: every recorded node has an edge that needs grad, so every path ends in a leaf; if
-    # all leaves reached are targets (and no target is an inner node), every node is useful.
-    inner_target = False
-    if targets is not None:
-        for key in targets:
-            if isinstance(key, Op):
-                inner_target = True
-    useful = _prune(deps, targets) if stray or inner_target else None
     adjoints: dict = {}
     owned: set = set()
+    root_edges = []
     for edge, delta in roots:
+        root_edges.append(edge)
         _add(adjoints, owned, edge, delta)
+    deps, prune = _count_consumers(root_edges, targets)
+    # NOTE: every recorded node has an edge that needs grad, so every path ends in a leaf; if
+    # all leaves reached are targets (and no target is an inner node), every node is useful.
+    useful = None
+    if targets is not None:
+        if not prune:
+            for key in targets:
+                if isinstance(key, Op):
+                    prune = True
+                    break
+        if prune:
+            useful = _prune(deps, targets)
     found: dict = {}
-    ready = []
-    for r in root_edges:
-        if isinstance(r, Op) and not deps[r] and r not in ready:
-            ready.append(r)
+    ready = [r for r in adjoints if isinstance(r, Op) and not deps[r]]
     anomaly = STATE.anomaly
     was_enabled = STATE.grad_enabled
     STATE.grad_enabled = create_graph  # rules record only for create_graph
