@@ -114,7 +114,7 @@ def grad(
     for i, x in enumerate(ins):
         if not isinstance(x, Tensor) or not x.requires_grad:
             raise RuntimeError(f"grad: input {i} does not require grad")
-        key = x if x._node is None else x._node
+        key = _edge(x)
         targets[key] = x
         keys.append(key)
     roots = []
@@ -311,11 +311,9 @@ def _propagate(
     tensors = tensors or create_graph
     adjoints: dict = {}
     owned: set = set()
-    root_edges = []
     for edge, delta in roots:
-        root_edges.append(edge)
         _add(adjoints, owned, edge, delta)
-    deps, prune = _count_consumers(root_edges, targets)
+    deps, prune = _count_consumers(list(adjoints), targets)  # (the distinct root edges)
     # NOTE: every recorded node has an edge that needs grad, so every path ends in a leaf; if
     # all leaves reached are targets (and no target is an inner node), every node is useful.
     useful = None
