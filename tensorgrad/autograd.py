@@ -357,10 +357,21 @@ def _propagate(
                 if not on_tensors and type(delta) is not np.ndarray and tensors:
                     delta = delta.data
                 contributions = [None] * len(edges)
-                if on_tensors or len(saved) > 1:
-                    node.generate_adjoints(contributions, delta, *node.saved_args(on_tensors))
                 # (the common arities spelled out: unpacking arguments costs more than most
                 # small rules do)
+                if on_tensors:
+                    node.generate_adjoints(contributions, delta, *node.saved_args(True))
+                elif len(saved) > 1:
+                    if len(saved) == 2 and not node.save_output:  # (a product's two inputs)
+                        a, b = saved
+                        node.generate_adjoints(
+                            contributions,
+                            delta,
+                            a.data if isinstance(a, Tensor) else a,
+                            b.data if isinstance(b, Tensor) else b,
+                        )
+                    else:
+                        node.generate_adjoints(contributions, delta, *node.saved_args(False))
                 elif node.save_output:
                     if saved:
                         x = saved[0]
@@ -421,7 +432,14 @@ def _propagate(
                                 not tensors
                                 and (not is_node or deps[parent] != 1)
                                 and g is not delta
-                                and (not i or _unshared(g, contributions, i))
+                                and (
+                                    not i
+                                    or (
+                                        contributions[0] is not g
+                                        if i == 1
+                                        else _unshared(g, contributions, i)
+                                    )
+                                )
                             ):
                                 owned.add(parent)
                         else:

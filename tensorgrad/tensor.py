@@ -7,7 +7,7 @@ sugar over those functions.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -274,29 +274,19 @@ class Tensor:
         raise TypeError("tensors are not pickled: use tg.save / tg.load for checkpoints")
 
     # ------------------------------------------------------------------ operators
-    def __add__(self, other: Any) -> Tensor:
-        return _ops.add(self, other)
-
-    def __radd__(self, other: Any) -> Tensor:
-        return _ops.add(other, self)
-
-    def __sub__(self, other: Any) -> Tensor:
-        return _ops.subtract(self, other)
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return _ops.subtract(other, self)
-
-    def __mul__(self, other: Any) -> Tensor:
-        return _ops.multiply(self, other)
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return _ops.multiply(other, self)
-
-    def __truediv__(self, other: Any) -> Tensor:
-        return _ops.divide(self, other)
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        return _ops.divide(other, self)
+    if TYPE_CHECKING:
+        # NOTE: + - * / and unary minus are installed by tensorgrad.ops.arithmetic, next to
+        # their ops: they call the op machinery directly, one Python call fewer per operator
+        # (every small op in a user's expression goes through one). Declared here for typing.
+        def __add__(self, other: Any) -> Tensor: ...
+        def __radd__(self, other: Any) -> Tensor: ...
+        def __sub__(self, other: Any) -> Tensor: ...
+        def __rsub__(self, other: Any) -> Tensor: ...
+        def __mul__(self, other: Any) -> Tensor: ...
+        def __rmul__(self, other: Any) -> Tensor: ...
+        def __truediv__(self, other: Any) -> Tensor: ...
+        def __rtruediv__(self, other: Any) -> Tensor: ...
+        def __neg__(self) -> Tensor: ...
 
     def __pow__(self, other: Any) -> Tensor:
         return _ops.power(self, other)
@@ -309,9 +299,6 @@ class Tensor:
 
     def __rmatmul__(self, other: Any) -> Tensor:
         return _ops.matmul(other, self)
-
-    def __neg__(self) -> Tensor:
-        return _ops.negative(self)
 
     def __pos__(self) -> Tensor:
         return self

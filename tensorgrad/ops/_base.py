@@ -195,6 +195,7 @@ def apply(op: Op, inputs: tuple) -> Any:
         any_tangent = a._fw is not None or b._fw is not None
     else:
         arrays = []
+        edges = []  # (what the node would record, gathered in the same pass)
         any_tensor = any_grad = any_tangent = unchecked = False
         for x in inputs:
             if isinstance(x, Tensor):
@@ -202,10 +203,15 @@ def apply(op: Op, inputs: tuple) -> Any:
                 arrays.append(x.data)
                 if x.requires_grad:
                     any_grad = True
+                    node = x._node
+                    edges.append(x if node is None else node)
+                else:
+                    edges.append(None)
                 if x._fw is not None:
                     any_tangent = True
             else:
                 arrays.append(x)
+                edges.append(None)
                 if type(x) not in _PLAIN:
                     unchecked = True
         if unchecked:  # an ndarray or a list: refuse complex, object and string data by name
@@ -240,13 +246,6 @@ def apply(op: Op, inputs: tuple) -> Any:
                 (b if b._node is None else b._node) if b.requires_grad else None,
             )
         else:
-            edges = []
-            for x in inputs:
-                if isinstance(x, Tensor) and x.requires_grad:
-                    node = x._node
-                    edges.append(x if node is None else node)
-                else:
-                    edges.append(None)
             op.edges = tuple(edges)
         op.out_shape = out.shape
         op.out_dtype = out.dtype

@@ -327,3 +327,54 @@ def logical_not(a: Any) -> Tensor:
 def astype(a: Any, dtype: Any) -> Tensor:
     """A copy of ``a`` as ``dtype``; gradients flow between floating dtypes."""
     return call(AsType, a, dtype=check_dtype(dtype, "astype"))
+
+
+# ----------------------------------------------------------------------------- Tensor operators
+# Straight to ``binary``/``apply``, past the public functions: one Python call fewer on the path
+# every small op of a user's expression takes (tensor.py declares them for type checkers).
+
+
+def _operator(cls: type[Op], reflected: bool) -> Any:
+    if reflected:
+
+        def method(self: Tensor, other: Any) -> Tensor:
+            return binary(cls, other, self)
+    else:
+
+        def method(self: Tensor, other: Any) -> Tensor:
+            return binary(cls, self, other)
+
+    return method
+
+
+def _mul(self: Tensor, other: Any) -> Tensor:
+    if type(other) is float:
+        return apply(Scale(other), (self,))
+    return binary(Multiply, self, other)
+
+
+def _rmul(self: Tensor, other: Any) -> Tensor:
+    if type(other) is float:
+        return apply(Scale(other), (self,))
+    return binary(Multiply, other, self)
+
+
+def _neg(self: Tensor) -> Tensor:
+    return apply(Negative(), (self,))
+
+
+_OPERATORS = {
+    "__add__": _operator(Add, False),
+    "__radd__": _operator(Add, True),
+    "__sub__": _operator(Subtract, False),
+    "__rsub__": _operator(Subtract, True),
+    "__mul__": _mul,
+    "__rmul__": _rmul,
+    "__truediv__": _operator(Divide, False),
+    "__rtruediv__": _operator(Divide, True),
+    "__neg__": _neg,
+}
+for _name, _method in _OPERATORS.items():
+    _method.__name__ = _method.__qualname__ = _name
+    _method.__doc__ = f"``{_name}``: the same op as the public function, called directly."
+    setattr(Tensor, _name, _method)

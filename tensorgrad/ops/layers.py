@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad.ops._base import Op, call
+from tensorgrad.ops._base import Op, apply, call
 from tensorgrad.tensor import Tensor
 
 __all__ = ["linear", "dropout", "embedding"]
@@ -75,24 +75,34 @@ class Linear(Op):
 def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
     """``input @ weight.T + bias``, as torch's ``linear``: input (..., in), weight (out, in),
     bias (out,); one op, so an MLP layer is one node."""
-    xs, ws = _shape(input), _shape(weight)
+    if isinstance(input, Tensor):
+        xs = input.data.shape
+    else:
+        input = np.asarray(input)
+        xs = input.shape
+    if isinstance(weight, Tensor):
+        ws = weight.data.shape
+    else:
+        weight = np.asarray(weight)
+        ws = weight.shape
     if len(ws) != 2:
         raise ValueError(f"linear: weight must be 2-D (out, in), got shape {ws}")
     if len(xs) < 1 or xs[-1] != ws[1]:
         raise ValueError(
             f"linear: input of shape {xs} does not end with in_features={ws[1]} (weight shape {ws})"
         )
-    if not isinstance(input, Tensor):
-        input = np.asarray(input)
-    if not isinstance(weight, Tensor):
-        weight = np.asarray(weight)
     if bias is None:
-        return call(Linear, input, weight)
-    if _shape(bias) != (ws[0],):
-        raise ValueError(f"linear: bias must have shape ({ws[0]},), got {_shape(bias)}")
-    if not isinstance(bias, Tensor):
-        bias = np.asarray(bias)
-    return call(Linear, input, weight, bias)
+        out = apply(Linear(), (input, weight))
+    else:
+        if isinstance(bias, Tensor):
+            bs = bias.data.shape
+        else:
+            bias = np.asarray(bias)
+            bs = bias.shape
+        if bs != (ws[0],):
+            raise ValueError(f"linear: bias must have shape ({ws[0]},), got {bs}")
+        out = apply(Linear(), (input, weight, bias))
+    return out if isinstance(out, Tensor) else Tensor._make(out)
 
 
 # ----------------------------------------------------------------------------- dropout
