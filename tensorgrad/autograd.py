@@ -354,7 +354,7 @@ def _propagate(
                     _check_versions(node)
                 # NOTE: unrecorded rules need Tensors only where forward-mode tangents ride.
                 on_tensors = tensors and (create_graph or _carries_tangents(node, delta))
-                if not on_tensors and type(delta) is not np.ndarray and tensors:
+                if tensors and not on_tensors and type(delta) is not np.ndarray:
                     delta = delta.data
                 contributions = [None] * len(edges)
                 # (the common arities spelled out: unpacking arguments costs more than most
