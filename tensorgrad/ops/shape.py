@@ -211,8 +211,8 @@ def moveaxis(x: Any, source: Any, destination: Any) -> Tensor:
     dst = [destination] if isinstance(destination, (int, np.integer)) else list(destination)
     if len(src) != len(dst):
         raise ValueError("moveaxis: source and destination must have the same number of axes")
-    src_n = [normalize_axis(s, ndim, "moveaxis")[0] for s in src]
-    dst_n = [normalize_axis(d, ndim, "moveaxis")[0] for d in dst]
+    src_n = [normalize_int_axis(s, ndim, "moveaxis") for s in src]
+    dst_n = [normalize_int_axis(d, ndim, "moveaxis") for d in dst]
     if len(set(src_n)) < len(src_n) or len(set(dst_n)) < len(dst_n):
         raise ValueError(
             f"moveaxis: repeated axis in source {source!r} or destination {destination!r}"
@@ -353,7 +353,7 @@ def repeat(x: Any, repeats: Any, axis: int | None = None) -> Tensor:
         x = reshape(x, -1)
         data = data.reshape(-1)
         axis = 0
-    (ax,) = normalize_axis(axis, data.ndim, "repeat")
+    ax = normalize_int_axis(axis, data.ndim, "repeat")
     counts = np.asarray(repeats.data if isinstance(repeats, Tensor) else repeats)
     # (NumPy takes negative counts along an axis of length 0: nothing is repeated)
     if counts.dtype.kind not in "iu" or (data.shape[ax] and np.any(counts < 0)):

@@ -58,6 +58,15 @@ def test_moveaxis_refuses_repeated_axes() -> None:
         tg.moveaxis(tg.zeros(1, 2), (0, 1), (1, 1))
 
 
+def test_repeat_and_moveaxis_take_int_axes_only_as_numpy() -> None:
+    x = tg.zeros(2, 3)
+    with pytest.raises(TypeError, match="repeat: axis must be an int"):
+        tg.repeat(x, 2, axis=(0,))  # np.repeat refuses a tuple too
+    with pytest.raises(TypeError, match="moveaxis: axis must be an int"):
+        tg.moveaxis(x, [(0,)], [1])
+    assert tg.repeat(x, 2, axis=-1).shape == np.repeat(x.data, 2, axis=-1).shape
+
+
 def test_repeat_takes_negative_counts_only_along_an_empty_axis() -> None:
     assert tg.repeat([], -1).shape == np.repeat([], -1).shape == (0,)
     assert tg.repeat(np.zeros((2, 0)), -1, axis=1).shape == (2, 0)
