@@ -83,7 +83,7 @@ def backward(
             )
         roots.append((_edge(out), _root_delta(out, g, create_graph, "backward")))
     targets = None if inputs is None else {_edge(t): t for t in _as_list(inputs)}
-    leaf_grads, owned = _run(roots, retain_graph, create_graph, targets, accumulate=True)
+    leaf_grads, owned, _ = _run(roots, retain_graph, create_graph, targets, accumulate=True)
     for leaf, g in leaf_grads.items():
         if isinstance(leaf, Tensor):
             _accumulate_leaf(leaf, g, create_graph, leaf in owned)
@@ -96,19 +96,34 @@ def grad(
     retain_graph: bool | None = None,
     create_graph: bool = False,
     allow_unused: bool = False,
-    _tensors: bool = False,
 ) -> tuple[Tensor | None, ...]:
     """The gradients of ``outputs`` with respect to ``inputs``, without touching ``.grad``.
 
     With ``create_graph=True`` the results are themselves differentiable.
     """
+    return _grad(outputs, inputs, grad_outputs, retain_graph, bool(create_graph), allow_unused)[0]
+
+
+def _grad(
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any,
+    retain_graph: bool | None,
+    create_graph: bool | None,
+    allow_unused: bool,
+    tensors: bool = False,
+) -> tuple[tuple[Tensor | None, ...], bool]:
+    """``grad``, and whether the rules were recorded. For the transforms: ``tensors`` runs the
+    rules on Tensors where forward-mode tangents ride; ``create_graph=None`` records them only
+    if the graph reaches a leaf requiring grad outside ``inputs`` (an enclosing transform's),
+    found by the walk's own first pass."""
     outs = _as_list(outputs)
     ins = _as_list(inputs)
     gos = [None] * len(outs) if grad_outputs is None else _as_list(grad_outputs)
     if len(gos) != len(outs):
         raise ValueError(f"grad: got {len(outs)} outputs but {len(gos)} grad_outputs")
     if retain_graph is None:
-        retain_graph = create_graph
+        retain_graph = bool(create_graph)
     targets = {}
     keys = []
     for i, x in enumerate(ins):
@@ -125,8 +140,12 @@ def grad(
             if allow_unused:
                 continue
             raise RuntimeError("grad: an output does not require grad and has no grad_fn")
-        roots.append((_edge(out), _root_delta(out, g, create_graph or _tensors, "grad")))
-    found = _run(roots, retain_graph, create_graph, targets, _tensors)[0] if roots else {}
+        roots.append(
+            (_edge(out), _root_delta(out, g, create_graph is not False or tensors, "grad"))
+        )
+    found, _, created = (
+        _run(roots, retain_graph, create_graph, targets, tensors) if roots else ({}, None, False)
+    )
     result = []
     for i, x in enumerate(ins):
         g = found.get(keys[i])
@@ -139,7 +158,7 @@ def grad(
             result.append(None)
             continue
         result.append(g if isinstance(g, Tensor) else Tensor._make(g))
-    return tuple(result)
+    return tuple(result), created
 
 
 def _accumulate_leaf(leaf: Tensor, g: Any, create_graph: bool, owned: bool = False) -> None:
@@ -275,11 +294,11 @@ def _site(node: Op) -> str:
 def _run(
     roots: list,
     retain_graph: bool,
-    create_graph: bool,
+    create_graph: bool | None,
     targets: dict | None,
     tensors: bool = False,
     accumulate: bool = False,
-) -> tuple[dict, set]:
+) -> tuple[dict, set, bool]:
     """``_propagate`` with the cyclic garbage collector paused.
 
     Backward allocates many short-lived arrays and frees the graph as it goes, without making
@@ -298,22 +317,26 @@ def _run(
 def _propagate(
     roots: list,
     retain_graph: bool,
-    create_graph: bool,
+    create_graph: bool | None,
     targets: dict | None,
     tensors: bool = False,
     accumulate: bool = False,
-) -> tuple[dict, set]:
-    """Propagate the root adjoints; return the adjoints of leaves (or of ``targets``) and the
-    keys whose buffers the engine allocated.
+) -> tuple[dict, set, bool]:
+    """Propagate the root adjoints; return the adjoints of leaves (or of ``targets``), the
+    keys whose buffers the engine allocated, and whether the rules were recorded
+    (``create_graph=None``: only if some leaf reached is not a target, see ``_grad``).
 
     Rules run on Tensors when ``create_graph`` (recorded) or ``tensors`` (not recorded, but
     forward-mode tangents flow through them: forward over reverse)."""
-    tensors = tensors or create_graph
     adjoints: dict = {}
     owned: set = set()
     for edge, delta in roots:
         _add(adjoints, owned, edge, delta)
     deps, prune = _count_consumers(list(adjoints), targets)  # (the distinct root edges)
+    if create_graph is None:
+        create_graph = prune and STATE.grad_enabled
+        retain_graph = retain_graph or create_graph
+    tensors = tensors or create_graph
     # NOTE: every recorded node has an edge that needs grad, so every path ends in a leaf; if
     # all leaves reached are targets (and no target is an inner node), every node is useful.
     useful = None
@@ -455,11 +478,11 @@ def _propagate(
     finally:
         STATE.grad_enabled = was_enabled
     if targets is None:
-        return adjoints, owned
+        return adjoints, owned, create_graph
     for key, g in adjoints.items():
         if key in targets:
             found[key] = g
-    return found, owned
+    return found, owned, create_graph
 
 
 def _visit(node: Op, delta: Any, create_graph: bool, accumulate: bool) -> Any:

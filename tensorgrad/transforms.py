@@ -23,7 +23,7 @@ from tensorgrad.forward_mode import (
     visible_tangent,
     with_tangent,
 )
-from tensorgrad.grad_mode import STATE
+from tensorgrad.grad_mode import STATE, enable_grad
 from tensorgrad.ops.shape import alias, reshape, stack
 from tensorgrad.tensor import Tensor
 
@@ -49,11 +49,12 @@ def _argnums(argnums: Any, n: int, what: str) -> tuple[tuple[int, ...], bool]:
 
 
 def _lift(x: Any, what: str) -> Tensor:
-    """A tensor to differentiate with respect to: connected to ``x``'s graph and tangents."""
+    """A tensor to differentiate with respect to: connected to ``x``'s graph (unless grad mode
+    is off) and tangents."""
     t = _to_tensor(x, what)
     if t.dtype.kind != "f":
         raise TypeError(f"{what}: can only differentiate floating-point inputs, got {t.dtype}")
-    if t.requires_grad:
+    if t.requires_grad and STATE.grad_enabled:
         return alias(t)
     y = alias(t) if t._fw is not None else Tensor._make(t.data)
     if t._fw is not None:
@@ -62,44 +63,39 @@ def _lift(x: Any, what: str) -> Tensor:
     return y
 
 
-def _needs_graph(outputs: Sequence[Tensor], own: set) -> bool:
-    """Whether the graph behind ``outputs`` reaches a leaf requiring grad other than ``own``
-    (then the gradient must itself be differentiable for whoever owns that leaf)."""
-    if not STATE.grad_enabled:
-        return False
-    stack_: list[Any] = [o._node if o._node is not None else o for o in outputs]
-    seen: set = set()
-    while stack_:
-        n = stack_.pop()
-        if id(n) in seen:
-            continue
-        seen.add(id(n))
-        if isinstance(n, Tensor):
-            if n not in own and n.requires_grad:
-                return True
-            continue
-        for e in n.edges:
-            if e is not None:
-                stack_.append(e)
-    return False
+def _trace(
+    f: Callable[..., Any], args: Sequence[Any], nums: Sequence[int], what: str, kwargs: Any = None
+) -> tuple[Any, list[Tensor], list[Any]]:
+    """Lift ``args[i]`` for ``i`` in ``nums`` and call ``f`` with grad mode on: ``(f's result,
+    the lifted tensors, the arguments)``. A reverse transform differentiates what ``f`` computes
+    whatever the caller's grad mode (as ``torch.func.grad`` under ``no_grad``); a ``no_grad``
+    inside ``f`` still holds, and under an outer ``no_grad`` nothing connects to outer graphs."""
+    args = list(args)
+    xs = []
+    for i in nums:
+        args[i] = _lift(args[i], what)
+        xs.append(args[i])
+    with enable_grad():
+        return f(*args, **(kwargs or {})), xs, args
 
 
 def _reverse(
     outs: Sequence[Tensor], xs: Sequence[Tensor], cotangents: Sequence[Any], retain: bool
 ) -> tuple[Tensor, ...]:
-    own = {x for x in xs if x._node is None}  # fresh leaves; aliases lead on to outer graphs
-    create = _needs_graph(outs, own)
+    # NOTE: the gradient is recorded only when the graph behind ``outs`` reaches a leaf
+    # requiring grad other than ``xs`` (an enclosing transform's, which will differentiate it);
+    # the engine finds that out in its own first pass over the graph (create_graph=None).
     pairs = [(o, c) for o, c in zip(outs, cotangents) if o.requires_grad]
     if not pairs:
         return tuple(Tensor._make(np.zeros_like(x.data)) for x in xs)
-    gs = autograd.grad(
+    gs, create = autograd._grad(
         [o for o, _ in pairs],
         list(xs),
-        grad_outputs=[c for _, c in pairs],
-        retain_graph=retain or create,
-        create_graph=create,
+        [c for _, c in pairs],
+        retain_graph=retain,
+        create_graph=None,
         allow_unused=True,
-        _tensors=True,
+        tensors=True,
     )
     out = []
     for g, x in zip(gs, xs):
@@ -128,12 +124,7 @@ def value_and_grad(
 
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         nums, single = _argnums(argnums, len(args), "value_and_grad")
-        args = list(args)
-        xs = []
-        for i in nums:
-            args[i] = _lift(args[i], "grad")
-            xs.append(args[i])
-        result = f(*args, **kwargs)
+        result, xs, _ = _trace(f, args, nums, "grad", kwargs)
         if has_aux:
             if not isinstance(result, tuple) or len(result) != 2:
                 raise TypeError("grad: with has_aux=True, f must return (output, aux)")
@@ -149,6 +140,8 @@ def value_and_grad(
             )
         gs = _reverse([out], xs, [np.ones_like(out.data)], retain=False)
         g = gs[0] if single else gs
+        if not STATE.grad_enabled:  # an outer no_grad: the value is a plain result too
+            out = _detached(out)
         return ((out, aux) if has_aux else out), g
 
     return wrapped
@@ -175,8 +168,7 @@ def grad(
 
 def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., tuple]]:
     """``(f(*primals), vjp_fn)``; ``vjp_fn(cotangent)`` returns one gradient per primal."""
-    xs = [_lift(p, "vjp") for p in primals]
-    out = f(*xs)
+    out, xs, _ = _trace(f, primals, range(len(primals)), "vjp")
     outs = list(out) if isinstance(out, (tuple, list)) else [out]
     for o in outs:
         if not isinstance(o, Tensor):
@@ -201,7 +193,11 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., tuple]
         ]
         return _reverse(outs, xs, cts, retain=True)
 
-    return out, vjp_fn
+    if STATE.grad_enabled:
+        return out, vjp_fn
+    # an outer no_grad: plain results (vjp_fn keeps the graph)
+    plain = type(out)(map(_detached, out)) if isinstance(out, (tuple, list)) else _detached(out)
+    return plain, vjp_fn
 
 
 def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
@@ -263,12 +259,7 @@ def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
 
     def wrapped(*args: Any) -> Any:
         nums, single = _argnums(argnums, len(args), "jacrev")
-        args = list(args)
-        xs = []
-        for i in nums:
-            args[i] = _lift(args[i], "jacrev")
-            xs.append(args[i])
-        out = f(*args)
+        out, xs, _ = _trace(f, args, nums, "jacrev")
         if not isinstance(out, Tensor):
             raise TypeError(f"jacrev: f must return a Tensor, got {type(out).__name__}")
         rows: list[list[Tensor]] = [[] for _ in xs]

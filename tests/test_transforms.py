@@ -200,6 +200,44 @@ def test_no_grad_does_not_stop_jvp() -> None:
     assert t.item() == 2.0
 
 
+def test_reverse_transforms_differentiate_under_an_outer_no_grad() -> None:
+    # As torch.func.grad under torch.no_grad: the transform differentiates what f computes
+    # (before, every gradient came back as zeros); the results are plain tensors.
+    def f(x: tg.Tensor) -> tg.Tensor:
+        return tg.sum(tg.sin(x) ** 3)
+
+    w = tg.tensor([0.3, 0.7], requires_grad=True)
+    s, c = np.sin(w.data), np.cos(w.data)
+    slope, curvature = 3 * s * s * c, 6 * s * c * c - 3 * s**3
+    with tg.no_grad():
+        value, g = tg.value_and_grad(f)(w)
+        (g_vjp,) = tg.vjp(f, w)[1](tg.tensor(1.0))
+        results = {
+            "grad": g,
+            "vjp": g_vjp,
+            "jacrev": tg.jacrev(f)(w),
+            "grad of grad": tg.grad(lambda x: tg.sum(tg.grad(f)(x)))(w),
+            "hessian": tg.hessian(f)(w)[[0, 1], [0, 1]],
+            "hvp": tg.hvp(f, (w,), (tg.ones(2),))[1][0],
+        }
+        assert not tg.is_grad_enabled()
+    assert not value.requires_grad and value.item() == pytest.approx(np.sum(s**3))
+    for name, r in results.items():
+        expected = slope if name in ("grad", "vjp", "jacrev") else curvature
+        np.testing.assert_allclose(r.data, expected, rtol=1e-12, err_msg=name)
+        assert not r.requires_grad, name
+
+
+def test_no_grad_inside_f_still_holds_in_a_transform() -> None:
+    def f(x: tg.Tensor) -> tg.Tensor:
+        with tg.no_grad():
+            y = x * 2.0  # a constant to the transform
+        return tg.sum(x * y)
+
+    g = tg.grad(f)(tg.tensor([1.0, 2.0]))
+    np.testing.assert_array_equal(g.data, [2.0, 4.0])
+
+
 def test_nested_grad_of_grad() -> None:
     f = tg.grad(tg.grad(lambda x: x**3))
     assert f(2.0).item() == 12.0
