@@ -275,6 +275,49 @@ def apply(op: Op, inputs: tuple) -> Any:
     return t
 
 
+def apply1(op: Op, x: Any) -> Any:
+    """``apply`` for a one-input op, the most common kind in a long expression: the same steps,
+    with no inputs tuple to make and unpack unless the op saves its input.
+
+    NOTE: it repeats ``apply``'s tail (the Tensor, the record, the tangents) for one input on
+    purpose: a call to a shared tail would cost more than the rest of this path does.
+    """
+    if not isinstance(x, Tensor):
+        return apply(op, (x,))
+    try:
+        out = op.forward(x.data)
+    except OverflowError as exc:  # a Python int that does not fit an integer array
+        raise _out_of_range(op, exc) from None
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    t = _new_tensor(Tensor)
+    t.data = out
+    t._grad = t._node = t.name = t._fw = t._hooks = t._version = None
+    if x.requires_grad and op.differentiable and STATE.grad_enabled:
+        node = x._node
+        op.edges = (x if node is None else node,)
+        op.out_shape = out.shape
+        op.out_dtype = out.dtype
+        op.extras = None
+        op.saved = (x,) if op.save_inputs else ()
+        op.stamp = WRITE_CLOCK[0]
+        if op.save_output:
+            op.out_data = out
+            op.out_cell = None
+        t.requires_grad = True
+        t._node = op
+        if RECORD_HOOKS:
+            for hook in RECORD_HOOKS:
+                hook(op, (x,), t)
+    else:
+        t.requires_grad = False
+    if x._fw is not None and op.differentiable:
+        push_tangents(op, (x,), t)
+        if t._fw is not None and t._node is op and op.save_output:
+            op._extras()["out_fw"] = t._fw
+    return t
+
+
 _new_tensor = object.__new__
 _PREFIXES: dict[int, tuple[int, ...]] = {0: ()}  # (0, ..., n - 1) for each n, shared
 _PLAIN = frozenset((float, int, bool))
@@ -320,7 +363,7 @@ def unary(cls: type[Op], name: str) -> Any:
     """The public function ``name(x)`` for a one-input op; its docstring is the op's."""
 
     def fn(x: Any) -> Tensor:
-        out = apply(cls(), (x,))
+        out = apply1(cls(), x)
         return out if isinstance(out, Tensor) else Tensor._make(np.asarray(out))
 
     fn.__name__ = fn.__qualname__ = name

@@ -8,7 +8,7 @@ import numpy as np
 
 from tensorgrad._dtypes import check_dtype
 from tensorgrad._shapes import unbroadcast
-from tensorgrad.ops._base import Op, apply, binary, call, unary
+from tensorgrad.ops._base import Op, apply1, binary, call, unary
 from tensorgrad.tensor import Tensor
 
 __all__ = [
@@ -300,7 +300,7 @@ def multiply(a: Any, b: Any) -> Tensor:
 
 
 def _scale(x: Tensor, c: float) -> Tensor:
-    out = apply(Scale(c), (x,))
+    out = apply1(Scale(c), x)
     return out if isinstance(out, Tensor) else Tensor._make(np.asarray(out))
 
 
@@ -349,18 +349,18 @@ def _operator(cls: type[Op], reflected: bool) -> Any:
 
 def _mul(self: Tensor, other: Any) -> Tensor:
     if type(other) is float:
-        return apply(Scale(other), (self,))
+        return apply1(Scale(other), self)
     return binary(Multiply, self, other)
 
 
 def _rmul(self: Tensor, other: Any) -> Tensor:
     if type(other) is float:
-        return apply(Scale(other), (self,))
+        return apply1(Scale(other), self)
     return binary(Multiply, other, self)
 
 
 def _neg(self: Tensor) -> Tensor:
-    return apply(Negative(), (self,))
+    return apply1(Negative(), self)
 
 
 _OPERATORS = {
