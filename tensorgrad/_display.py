@@ -54,7 +54,7 @@ def tensor_html(t: Any) -> str:
         rows.append(("name", str(t.name)))
     rows.append(("shape", str(tuple(data.shape))))
     rows.append(("dtype", str(data.dtype)))
-    rows.append(("requires_grad", str(bool(t.requires_grad))))
+    rows.append(("requires_grad", str(bool(t._requires_grad))))
     node = getattr(t, "grad_fn", None)
     rows.append(("grad_fn", f"<{node.name}>" if node is not None else "None (leaf)"))
     grad = getattr(t, "grad", None)
@@ -96,7 +96,7 @@ def _own_and_total(m: Any) -> tuple[int, int, int]:
     """(parameters held directly, all parameters below, trainable ones below) of ``m``."""
     params = list(m.parameters())
     own = list(m.parameters(recurse=False))
-    trainable = [p for p in params if p.requires_grad]
+    trainable = [p for p in params if p._requires_grad]
     return _param_count(own), _param_count(params), _param_count(trainable)
 
 

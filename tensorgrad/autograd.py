@@ -76,17 +76,27 @@ def backward(
     for out, g in zip(outs, grads):
         if not isinstance(out, Tensor):
             raise TypeError(f"backward: expected Tensors, got {type(out).__name__}")
-        if not out.requires_grad:
+        if not out._requires_grad:
             raise RuntimeError(
                 "backward: the tensor does not require grad and has no grad_fn "
                 "(no input of its computation has requires_grad=True)"
             )
         roots.append((_edge(out), _root_delta(out, g, create_graph, "backward")))
-    targets = None if inputs is None else {_edge(t): t for t in _as_list(inputs)}
-    leaf_grads, owned, _ = _run(roots, retain_graph, create_graph, targets, accumulate=True)
-    for leaf, g in leaf_grads.items():
-        if isinstance(leaf, Tensor):
-            _accumulate_leaf(leaf, g, create_graph, leaf in owned)
+    targets = None
+    if inputs is not None:
+        targets = {}
+        for i, t in enumerate(_as_list(inputs)):
+            if not isinstance(t, Tensor) or not t._requires_grad:
+                raise RuntimeError(f"backward: inputs[{i}] does not require grad")
+            targets[_edge(t)] = t
+        if not targets:
+            raise RuntimeError("backward: inputs, when given, must not be empty")
+    found, owned, _ = _run(roots, retain_graph, create_graph, targets, accumulate=True)
+    for key, g in found.items():
+        if isinstance(key, Tensor):
+            _accumulate_leaf(key, g, create_graph, key in owned)
+        elif targets is not None:  # a non-leaf among ``inputs`` gets its .grad too, as in torch
+            _accumulate_leaf(targets[key], g, create_graph)
 
 
 def grad(
@@ -119,6 +129,8 @@ def _grad(
     found by the walk's own first pass."""
     outs = _as_list(outputs)
     ins = _as_list(inputs)
+    if not ins:
+        raise RuntimeError("grad: inputs must not be empty")
     gos = [None] * len(outs) if grad_outputs is None else _as_list(grad_outputs)
     if len(gos) != len(outs):
         raise ValueError(f"grad: got {len(outs)} outputs but {len(gos)} grad_outputs")
@@ -127,7 +139,7 @@ def _grad(
     targets = {}
     keys = []
     for i, x in enumerate(ins):
-        if not isinstance(x, Tensor) or not x.requires_grad:
+        if not isinstance(x, Tensor) or not x._requires_grad:
             raise RuntimeError(f"grad: input {i} does not require grad")
         key = _edge(x)
         targets[key] = x
@@ -136,7 +148,7 @@ def _grad(
     for out, g in zip(outs, gos):
         if not isinstance(out, Tensor):
             raise TypeError(f"grad: expected Tensors as outputs, got {type(out).__name__}")
-        if not out.requires_grad:
+        if not out._requires_grad:
             if allow_unused:
                 continue
             raise RuntimeError("grad: an output does not require grad and has no grad_fn")
@@ -157,6 +169,8 @@ def _grad(
                 )
             result.append(None)
             continue
+        if x._hooks:  # a leaf's hooks run in grad too, as in backward
+            g = _run_hooks(x._hooks, g, created)
         result.append(g if isinstance(g, Tensor) else Tensor._make(g))
     return tuple(result), created
 
@@ -172,7 +186,7 @@ def _accumulate_leaf(leaf: Tensor, g: Any, create_graph: bool, owned: bool = Fal
         g = g.data
     if leaf._grad is None:
         leaf._grad = Tensor._make(g if owned and _owns(g) else g.copy())
-    elif leaf._grad.requires_grad or leaf._grad.data.dtype != g.dtype:
+    elif leaf._grad._requires_grad or leaf._grad.data.dtype != g.dtype:
         leaf._grad = Tensor._make((leaf._grad.data + g).astype(leaf.data.dtype, copy=False))
     else:
         leaf._grad.data += g
@@ -196,9 +210,10 @@ def _run_hooks(hooks: list, g: Any, create_graph: bool) -> Any:
         new = hook(gt)
         if new is not None:
             new_data = new if create_graph and isinstance(new, Tensor) else np.asarray(new)
-            if new_data.shape != gt.shape:
+            if new_data.shape != gt.shape or new_data.dtype != gt.dtype:
                 raise RuntimeError(
-                    f"hook returned a gradient of shape {new_data.shape}, expected {gt.shape}"
+                    f"hook returned a gradient of shape {new_data.shape} and dtype "
+                    f"{new_data.dtype}, expected shape {gt.shape} and dtype {gt.dtype}"
                 )
             g = new_data
     return g
@@ -472,7 +487,8 @@ def _propagate(
                     deps[parent] = count
                     if not count:
                         ready.append(parent)
-            if not retain_graph:
+            if delta is not None and not retain_graph:
+                # (only nodes whose rule ran: a pruned node may serve another backward)
                 node.saved = None  # (marks it released)
                 node.out_data = None
     finally:

@@ -55,7 +55,7 @@ class TensorDataset:
         out = []
         for t in self.tensors:
             if isinstance(t, Tensor):
-                out.append(t[index] if t.requires_grad else _wrap(np.asarray(t.data[index])))
+                out.append(t[index] if t._requires_grad else _wrap(np.asarray(t.data[index])))
             else:
                 out.append(_wrap(np.asarray(t[index])))
         return tuple(out)

@@ -83,7 +83,7 @@ def push_tangents(op: Any, inputs: tuple, out: Tensor) -> None:
 def _plain(x: Tensor, level: int, recording: bool) -> bool:
     """Whether the level-``level`` rule may use the array of ``x``: it is not recorded (when
     ``recording``) and carries no tangent of a lower level (nested transforms)."""
-    if recording and x.requires_grad:
+    if recording and x._requires_grad:
         return False
     fw = x._fw
     if fw is not None:

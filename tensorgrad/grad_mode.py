@@ -7,6 +7,8 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import numpy as np
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -70,9 +72,15 @@ class set_grad_enabled(_GradModeContext):
     """Set grad mode to ``mode`` (context manager, decorator, or plain call)."""
 
     def __init__(self, mode: bool) -> None:
+        if not isinstance(mode, (bool, np.bool_)):
+            raise TypeError(f"set_grad_enabled: mode must be a bool, got {mode!r}")
         self.enabled = bool(mode)
         self._prev = STATE.grad_enabled
         STATE.grad_enabled = self.enabled
 
-    def __enter__(self) -> None:  # the switch already happened in __init__
-        pass
+    def __enter__(self) -> None:  # (the switch happened in __init__; again for a second use)
+        STATE.grad_enabled = self.enabled
+
+    def __call__(self, fn: F) -> F:
+        STATE.grad_enabled = self._prev  # a decorator switches only while ``fn`` runs
+        return super().__call__(fn)

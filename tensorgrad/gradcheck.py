@@ -29,7 +29,7 @@ def _float64_inputs(inputs: Sequence[Any]) -> list[Any]:
     out = []
     for x in inputs:
         if isinstance(x, Tensor) and x.dtype.kind == "f":
-            out.append(Tensor(x.data.astype(np.float64), requires_grad=x.requires_grad))
+            out.append(Tensor(x.data.astype(np.float64), requires_grad=x._requires_grad))
         else:
             out.append(x)
     return out
@@ -77,7 +77,7 @@ def analytic_jacobians(
     outs = list(_as_tuple(fn(*xs)))
     result = [[np.zeros((o.size, xs[i].size)) for o in outs] for i in wrt]
     for o_idx, out in enumerate(outs):
-        if not isinstance(out, Tensor) or not out.requires_grad:
+        if not isinstance(out, Tensor) or not out._requires_grad:
             continue
         for j in range(out.size):
             seed = np.zeros(out.shape, dtype=out.dtype)
@@ -104,7 +104,7 @@ def gradcheck(
     input index) and both values.
     """
     xs = _float64_inputs(_as_tuple(inputs))
-    wrt = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]
+    wrt = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x._requires_grad]
     if not wrt:
         raise ValueError("gradcheck: no input requires grad")
     analytic = analytic_jacobians(fn, xs, wrt)
@@ -147,7 +147,7 @@ def gradgradcheck(
     from tensorgrad.autograd import grad
 
     xs = _float64_inputs(_as_tuple(inputs))
-    wrt = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]
+    wrt = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x._requires_grad]
     if not wrt:
         raise ValueError("gradgradcheck: no input requires grad")
     outs0 = _as_tuple(fn(*xs))
@@ -159,7 +159,7 @@ def gradgradcheck(
 
     def first(*args: Any) -> tuple:
         outs = [o for o in _as_tuple(fn(*args))]
-        pairs = [(o, v) for o, v in zip(outs, vs) if isinstance(o, Tensor) and o.requires_grad]
+        pairs = [(o, v) for o, v in zip(outs, vs) if isinstance(o, Tensor) and o._requires_grad]
         gs = grad(
             [o for o, _ in pairs],
             [args[i] for i in wrt],

@@ -24,7 +24,7 @@ class Tensor:
     __slots__ = (
         "data",
         "_grad",
-        "requires_grad",
+        "_requires_grad",
         "_node",
         "name",
         "_version",
@@ -45,7 +45,7 @@ class Tensor:
             data = data.data
         self.data = as_array(data, dtype=dtype, copy=True)
         self._grad = None
-        self.requires_grad = False
+        self._requires_grad = False
         self._node = None
         self.name = name
         self._version = None  # the in-place counter, made on first need (see _cell)
@@ -60,7 +60,7 @@ class Tensor:
         t = object.__new__(cls)
         t.data = data
         t._grad = None
-        t.requires_grad = requires_grad
+        t._requires_grad = requires_grad
         t._node = node
         t.name = None
         t._version = None
@@ -111,13 +111,24 @@ class Tensor:
             return
         if not isinstance(value, Tensor):
             value = Tensor(value)
-        if value.shape != self.shape:
+        if value.shape != self.shape or value.dtype != self.dtype:
             raise ValueError(
-                f"grad: assigned gradient has shape {value.shape}, tensor has shape {self.shape}"
+                f"grad: assigned gradient has shape {value.shape} and dtype {value.dtype}, "
+                f"tensor has shape {self.shape} and dtype {self.dtype}"
             )
         self._grad = value
 
     # ------------------------------------------------------------------ autograd
+    @property
+    def requires_grad(self) -> bool:
+        """Whether ops on this tensor are recorded for gradients (set through ``requires_grad_``'s
+        checks: floating-point leaves only, and a non-leaf cannot be cut off this way)."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        self.requires_grad_(flag)
+
     def requires_grad_(self, flag: bool = True) -> Tensor:
         """Set ``requires_grad`` in place (leaves only); returns self."""
         flag = bool(flag)
@@ -129,11 +140,11 @@ class Tensor:
             raise RuntimeError(
                 "requires_grad_(False) on a non-leaf tensor: use detach() to stop gradients"
             )
-        self.requires_grad = flag
+        self._requires_grad = flag
         return self
 
     def backward(
-        self, gradient: Any = None, retain_graph: bool = False, create_graph: bool = False
+        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
     ) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see ``tg.autograd.backward``)."""
         from tensorgrad import autograd
@@ -165,7 +176,7 @@ class Tensor:
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf tensor after backward."""
-        if not self.requires_grad:
+        if not self._requires_grad:
             raise RuntimeError("retain_grad() on a tensor that does not require grad")
         if self._node is not None:
             self._node.retain(self)
@@ -173,7 +184,7 @@ class Tensor:
     def register_hook(self, fn: Callable[[Tensor], Tensor | None]) -> Callable[[], None]:
         """Call ``fn(grad)`` when this tensor's gradient is computed; a returned Tensor replaces
         it. Returns a function that removes the hook."""
-        if not self.requires_grad:
+        if not self._requires_grad:
             raise RuntimeError("register_hook on a tensor that does not require grad")
         hooks = self._node.hooks_list() if self._node is not None else self._leaf_hooks()
         hooks.append(fn)
@@ -258,7 +269,7 @@ class Tensor:
             extra.append(f"dtype={self.data.dtype}")
         if self._node is not None:
             extra.append(f"grad_fn=<{type(self._node).__name__}>")
-        elif self.requires_grad:
+        elif self._requires_grad:
             extra.append("requires_grad=True")
         if self.name is not None:
             extra.append(f"name={self.name!r}")

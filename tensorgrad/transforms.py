@@ -45,7 +45,10 @@ def _argnums(argnums: Any, n: int, what: str) -> tuple[tuple[int, ...], bool]:
     for a in nums:
         if not -n <= a < n:
             raise ValueError(f"{what}: argnums {argnums!r} out of range for {n} arguments")
-    return tuple(a % n for a in nums), single
+    nums = tuple(a % n for a in nums)
+    if len(set(nums)) != len(nums):
+        raise ValueError(f"{what}: argnums {argnums!r} names an argument twice")
+    return nums, single
 
 
 def _lift(x: Any, what: str) -> Tensor:
@@ -54,12 +57,12 @@ def _lift(x: Any, what: str) -> Tensor:
     t = _to_tensor(x, what)
     if t.dtype.kind != "f":
         raise TypeError(f"{what}: can only differentiate floating-point inputs, got {t.dtype}")
-    if t.requires_grad and STATE.grad_enabled:
+    if t._requires_grad and STATE.grad_enabled:
         return alias(t)
     y = alias(t) if t._fw is not None else Tensor._make(t.data)
     if t._fw is not None:
         y._version = t._cell()
-    y.requires_grad = True
+    y._requires_grad = True
     return y
 
 
@@ -81,13 +84,15 @@ def _trace(
 
 def _reverse(
     outs: Sequence[Tensor], xs: Sequence[Tensor], cotangents: Sequence[Any], retain: bool
-) -> tuple[Tensor, ...]:
+) -> tuple[tuple[Tensor, ...], bool]:
+    """The gradients of ``outs`` with respect to ``xs``, and whether they were recorded (the
+    graph reaches leaves requiring grad outside ``xs``, and grad mode is on)."""
     # NOTE: the gradient is recorded only when the graph behind ``outs`` reaches a leaf
     # requiring grad other than ``xs`` (an enclosing transform's, which will differentiate it);
     # the engine finds that out in its own first pass over the graph (create_graph=None).
-    pairs = [(o, c) for o, c in zip(outs, cotangents) if o.requires_grad]
+    pairs = [(o, c) for o, c in zip(outs, cotangents) if o._requires_grad]
     if not pairs:
-        return tuple(Tensor._make(np.zeros_like(x.data)) for x in xs)
+        return tuple(Tensor._make(np.zeros_like(x.data)) for x in xs), False
     gs, create = autograd._grad(
         [o for o, _ in pairs],
         list(xs),
@@ -101,10 +106,10 @@ def _reverse(
     for g, x in zip(gs, xs):
         if g is None:
             g = Tensor._make(np.zeros_like(x.data))
-        elif not create and g.requires_grad:
+        elif not create and g._requires_grad:
             g = _detached(g)
         out.append(g)
-    return tuple(out)
+    return tuple(out), create
 
 
 def _detached(g: Tensor) -> Tensor:
@@ -138,10 +143,14 @@ def value_and_grad(
                 f"grad: f must return a one-element Tensor, got shape {out.shape} "
                 "(use jacrev or vjp for non-scalar outputs)"
             )
-        gs = _reverse([out], xs, [np.ones_like(out.data)], retain=False)
+        gs, connected = _reverse([out], xs, [np.ones_like(out.data)], retain=False)
         g = gs[0] if single else gs
-        if not STATE.grad_enabled:  # an outer no_grad: the value is a plain result too
+        if not connected:
+            # NOTE: the value hangs only on the transform's own leaves (or grad mode is off):
+            # a plain result, as torch.func gives; its graph is spent.
             out = _detached(out)
+            if isinstance(aux, Tensor):
+                aux = _detached(aux)
         return ((out, aux) if has_aux else out), g
 
     return wrapped
@@ -191,7 +200,7 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., tuple]
         cts = [
             c if isinstance(c, Tensor) else np.asarray(c, dtype=o.dtype) for c, o in zip(cts, outs)
         ]
-        return _reverse(outs, xs, cts, retain=True)
+        return _reverse(outs, xs, cts, retain=True)[0]
 
     if STATE.grad_enabled:
         return out, vjp_fn
@@ -266,7 +275,7 @@ def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
         for j in range(out.size):
             seed = np.zeros(out.shape, dtype=out.dtype)
             seed.reshape(-1)[j] = 1
-            gs = _reverse([out], xs, [seed], retain=True)
+            gs = _reverse([out], xs, [seed], retain=True)[0]
             for k, g in enumerate(gs):
                 rows[k].append(g)
         jacs = tuple(
@@ -282,16 +291,18 @@ def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
 
 def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
     """The Jacobian of ``f`` by forward mode (one jvp per input element), shaped
-    ``out.shape + in.shape``; use it when inputs are fewer than outputs."""
+    ``out.shape + in.shape``; use it when inputs are fewer than outputs. For a tuple of outputs
+    it is a tuple with one entry per output (each a tuple over ``argnums`` when that is one)."""
 
     def wrapped(*args: Any) -> Any:
         nums, single = _argnums(argnums, len(args), "jacfwd")
         args = [_to_tensor(a, "jacfwd") if i in nums else a for i, a in enumerate(args)]
-        jacs = []
+        per_input = []  # for each differentiated argument, one Jacobian per output
+        several = False  # whether f returns a tuple (or list) of outputs
         for i in nums:
             x = args[i]
-            cols = []
-            out_shape: tuple[int, ...] = ()
+            cols: list[list[Tensor]] = []
+            outs: Any = ()
             for k in range(x.size):
                 basis = np.zeros(x.shape, dtype=x.dtype)
                 basis.reshape(-1)[k] = 1
@@ -302,15 +313,25 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
                     return f(*call_args)
 
                 out, t = jvp(fi, (x,), (basis,))
-                out_shape = out.shape
-                cols.append(reshape(t, -1))
-            if not cols:
-                out_shape = f(*args).shape
-                jacs.append(Tensor._make(np.zeros(out_shape + x.shape)))
+                several = isinstance(out, (tuple, list))
+                outs, ts = (out, t) if several else ((out,), (t,))
+                if not cols:
+                    cols = [[] for _ in outs]
+                for col, tj in zip(cols, ts):
+                    col.append(reshape(tj, -1))
+            if not cols:  # an empty argument: zero-size Jacobians
+                out = f(*args)
+                several = isinstance(out, (tuple, list))
+                outs = out if several else (out,)
+                per_input.append(
+                    [Tensor._make(np.zeros(o.shape + x.shape, dtype=o.dtype)) for o in outs]
+                )
                 continue
-            jac = stack(cols, axis=-1)
-            jacs.append(reshape(jac, out_shape + x.shape))
-        return jacs[0] if single else tuple(jacs)
+            per_input.append(
+                [reshape(stack(c, axis=-1), o.shape + x.shape) for c, o in zip(cols, outs)]
+            )
+        by_output = [jacs[0] if single else tuple(jacs) for jacs in zip(*per_input, strict=True)]
+        return tuple(by_output) if several else by_output[0]
 
     return wrapped
 
@@ -344,7 +365,7 @@ def hvp(
     (_, value), hv = value_and_grad(directional, tuple(range(len(primals))), has_aux=True)(*primals)
     # NOTE: value hangs on the transform's own leaves and carries its level; keep its graph
     # only when H v keeps one, and keep the tangents of enclosing jvps.
-    if any(h.requires_grad for h in hv):
+    if any(h._requires_grad for h in hv):
         return strip_level(value, level), tuple(hv)
     rest = {lv: t for lv, t in (value._fw or {}).items() if lv != level}
     plain = Tensor._make(value.data)

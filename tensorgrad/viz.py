@@ -411,9 +411,9 @@ def _rerun_grads(node: Op, inputs: list) -> list | None:
         ]
         with enable_grad():
             out = node.reapply(*leaves)
-        wanted = [x for x in leaves if x.requires_grad]
+        wanted = [x for x in leaves if x._requires_grad]
         grads = iter(autograd.grad(out, wanted, allow_unused=True))
-        return [None if not x.requires_grad else _data_or_none(next(grads)) for x in leaves]
+        return [None if not x._requires_grad else _data_or_none(next(grads)) for x in leaves]
     except Exception:
         return None
 
@@ -429,7 +429,7 @@ def _fill_grads(g: _Graph) -> None:
 
     root = g.root
     live = (
-        root.requires_grad
+        root._requires_grad
         and root.size == 1
         and (root.grad_fn is None or not getattr(root.grad_fn, "released", True))
     )

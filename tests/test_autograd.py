@@ -284,3 +284,82 @@ def test_a_root_that_feeds_another_root_gets_both_adjoints() -> None:
     z = -(y * 3.0)
     (g,) = tg.autograd.grad([z, y], [x], [gz, gy])
     np.testing.assert_allclose(g.data, np.exp(x.data) * (gy - 3.0 * gz), rtol=1e-14)
+
+
+# ----------------------------------------------------------------------------- torch parity
+
+
+def test_tensor_backward_with_create_graph_keeps_the_graph() -> None:
+    # retain_graph defaults to create_graph, so the gradient can be differentiated again
+    x = tg.tensor(2.0, requires_grad=True)
+    y = tg.exp(x) * x
+    y.backward(create_graph=True)
+    first = x.grad
+    first.backward()
+    e2 = np.exp(2.0)
+    assert first.item() == pytest.approx(3 * e2)  # (x + 1) e^x
+    assert x.grad.item() == pytest.approx(3 * e2 + 4 * e2)  # plus (x + 2) e^x, accumulated
+
+
+def test_grad_leaves_nodes_it_did_not_run_usable() -> None:
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    h = tg.exp(x)
+    (gh,) = tg.autograd.grad(tg.sum(h * h), h)  # Exp, below the input h, never runs
+    np.testing.assert_allclose(gh.data, 2 * np.exp([1.0, 2.0]))
+    tg.sum(h).backward()  # so a later backward can still go through it
+    np.testing.assert_allclose(x.grad.data, np.exp([1.0, 2.0]))
+
+
+def test_backward_inputs_may_be_non_leaves_and_must_require_grad() -> None:
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2.0
+    tg.autograd.backward(tg.sum(h * h), inputs=[h])
+    np.testing.assert_array_equal(h.grad.data, [4.0, 8.0])
+    assert x.grad is None
+    with pytest.raises(RuntimeError, match=r"inputs\[0\] does not require grad"):
+        tg.autograd.backward(tg.sum(x * x), inputs=[tg.tensor([1.0])])
+    with pytest.raises(RuntimeError, match="must not be empty"):
+        tg.autograd.grad(tg.sum(x * x), [])
+
+
+def test_leaf_hooks_run_in_grad_and_may_not_change_the_dtype() -> None:
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    x.register_hook(lambda g: g * 10)
+    (g,) = tg.autograd.grad(tg.sum(x * x), x)
+    np.testing.assert_array_equal(g.data, [20.0, 40.0])
+    y = tg.tensor(np.ones(2, np.float32), requires_grad=True)
+    y.register_hook(lambda g: g.astype(np.float64))
+    with pytest.raises(RuntimeError, match="dtype float64, expected shape .* dtype float32"):
+        tg.sum(y * y).backward()
+
+
+def test_requires_grad_and_grad_attributes_go_through_the_checks() -> None:
+    ints = tg.tensor([1, 2])
+    with pytest.raises(TypeError, match="only floating-point tensors can require gradients"):
+        ints.requires_grad = True  # (it used to be stored, and gradients truncated to ints)
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2.0
+    with pytest.raises(RuntimeError, match="non-leaf"):
+        y.requires_grad = False
+    x.requires_grad = False
+    assert not x.requires_grad
+    with pytest.raises(ValueError, match="dtype int64, tensor has shape"):
+        x.grad = tg.tensor([1, 2])
+
+
+def test_set_grad_enabled_as_decorator_and_twice_as_context() -> None:
+    @tg.set_grad_enabled(False)
+    def inside() -> bool:
+        return tg.is_grad_enabled()
+
+    assert tg.is_grad_enabled()  # decorating did not switch grad mode off
+    assert not inside() and tg.is_grad_enabled()
+    switch = tg.set_grad_enabled(False)
+    with switch:
+        assert not tg.is_grad_enabled()
+    assert tg.is_grad_enabled()
+    with switch:
+        assert not tg.is_grad_enabled()
+    assert tg.is_grad_enabled()
+    with pytest.raises(TypeError, match="mode must be a bool"):
+        tg.set_grad_enabled("yes")

@@ -260,3 +260,39 @@ def test_gradcheck_and_gradgradcheck() -> None:
     with pytest.raises(tg.GradcheckError, match="input 0"):
         tg.gradcheck(wrong, (x,))
     assert issubclass(tg.GradcheckError, AssertionError)
+
+
+def test_grad_under_no_grad_keeps_a_closed_over_graph() -> None:
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    h = tg.exp(w)
+    with tg.no_grad():
+        g = tg.grad(lambda x: tg.sum(h * x))(tg.tensor([1.0, 1.0]))
+    np.testing.assert_allclose(g.data, np.exp([1.0, 2.0]))
+    tg.sum(h).backward()  # the user's own graph was not freed by the transform
+    np.testing.assert_allclose(w.grad.data, np.exp([1.0, 2.0]))
+
+
+def test_value_and_grad_value_is_plain_unless_an_outer_graph_needs_it() -> None:
+    value, _ = tg.value_and_grad(lambda x: tg.sum(x * x))(tg.tensor([1.0, 2.0]))
+    assert not value.requires_grad and value.grad_fn is None
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    value, g = tg.value_and_grad(lambda x: tg.sum(x * x * w))(tg.tensor([1.0, 2.0]))
+    assert value.requires_grad and g.requires_grad  # both hang on w
+    (value + tg.sum(g)).backward()
+    np.testing.assert_allclose(w.grad.data, [1.0 + 2.0, 4.0 + 4.0])
+
+
+def test_hessian_with_several_argnums_and_jacfwd_of_several_outputs() -> None:
+    a, b = tg.tensor([1.0, 2.0]), tg.tensor([3.0, 4.0])
+    h = tg.hessian(lambda a, b: tg.sum(a * a * b), argnums=(0, 1))(a, b)
+    np.testing.assert_allclose(h[0][0].data, np.diag(2 * b.data))
+    np.testing.assert_allclose(h[0][1].data, np.diag(2 * a.data))
+    np.testing.assert_allclose(h[1][0].data, np.diag(2 * a.data))
+    np.testing.assert_allclose(h[1][1].data, np.zeros((2, 2)))
+    j_double, j_total = tg.jacfwd(lambda x: (x * 2.0, tg.sum(x)))(a)
+    np.testing.assert_allclose(j_double.data, 2 * np.eye(2))
+    np.testing.assert_allclose(j_total.data, [1.0, 1.0])
+    empty = tg.jacfwd(lambda x: x * 2.0)(tg.tensor(np.zeros(0, np.float32)))
+    assert empty.shape == (0, 0) and empty.dtype == np.float32
+    with pytest.raises(ValueError, match="names an argument twice"):
+        tg.grad(lambda a, b: tg.sum(a * b), argnums=(0, 0))(a, b)

@@ -182,7 +182,7 @@ def apply(op: Op, inputs: tuple) -> Any:
             out = op.forward(x.data)
         except OverflowError as exc:  # a Python int that does not fit an integer array
             raise _out_of_range(op, exc) from None
-        any_grad = x.requires_grad
+        any_grad = x._requires_grad
         any_tangent = x._fw is not None
     elif n == 2 and isinstance(inputs[0], Tensor) and isinstance(inputs[1], Tensor):
         pair = True
@@ -191,7 +191,7 @@ def apply(op: Op, inputs: tuple) -> Any:
             out = op.forward(a.data, b.data)
         except OverflowError as exc:
             raise _out_of_range(op, exc) from None
-        any_grad = a.requires_grad or b.requires_grad
+        any_grad = a._requires_grad or b._requires_grad
         any_tangent = a._fw is not None or b._fw is not None
     else:
         arrays = []
@@ -201,7 +201,7 @@ def apply(op: Op, inputs: tuple) -> Any:
             if isinstance(x, Tensor):
                 any_tensor = True
                 arrays.append(x.data)
-                if x.requires_grad:
+                if x._requires_grad:
                     any_grad = True
                     node = x._node
                     edges.append(x if node is None else node)
@@ -242,8 +242,8 @@ def apply(op: Op, inputs: tuple) -> Any:
             op.edges = (x if node is None else node,)
         elif pair:
             op.edges = (
-                (a if a._node is None else a._node) if a.requires_grad else None,
-                (b if b._node is None else b._node) if b.requires_grad else None,
+                (a if a._node is None else a._node) if a._requires_grad else None,
+                (b if b._node is None else b._node) if b._requires_grad else None,
             )
         else:
             op.edges = tuple(edges)
@@ -259,13 +259,13 @@ def apply(op: Op, inputs: tuple) -> Any:
         if op.save_output:
             op.out_data = out
             op.out_cell = None  # linked when the output's version cell is made (Tensor._cell)
-        t.requires_grad = True
+        t._requires_grad = True
         t._node = op
         if RECORD_HOOKS:
             for hook in RECORD_HOOKS:
                 hook(op, inputs, t)
     else:
-        t.requires_grad = False
+        t._requires_grad = False
     if any_tangent and op.differentiable:
         push_tangents(op, inputs, t)
         if t._fw is not None and t._node is op and op.save_output:
@@ -293,7 +293,7 @@ def apply1(op: Op, x: Any) -> Any:
     t = _new_tensor(Tensor)
     t.data = out
     t._grad = t._node = t.name = t._fw = t._hooks = t._version = None
-    if x.requires_grad and op.differentiable and STATE.grad_enabled:
+    if x._requires_grad and op.differentiable and STATE.grad_enabled:
         node = x._node
         op.edges = (x if node is None else node,)
         op.out_shape = out.shape
@@ -304,13 +304,13 @@ def apply1(op: Op, x: Any) -> Any:
         if op.save_output:
             op.out_data = out
             op.out_cell = None
-        t.requires_grad = True
+        t._requires_grad = True
         t._node = op
         if RECORD_HOOKS:
             for hook in RECORD_HOOKS:
                 hook(op, (x,), t)
     else:
-        t.requires_grad = False
+        t._requires_grad = False
     if x._fw is not None and op.differentiable:
         push_tangents(op, (x,), t)
         if t._fw is not None and t._node is op and op.save_output:

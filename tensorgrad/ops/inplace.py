@@ -53,12 +53,12 @@ def _check_target(t: Tensor, what: str) -> bool:
     """Whether the write must be recorded; raises for the writes PyTorch refuses."""
     if not STATE.grad_enabled:
         return False
-    if t.requires_grad and t._node is None:
+    if t._requires_grad and t._node is None:
         raise RuntimeError(
             f"{what}: a leaf tensor of shape {t.shape} that requires grad is being used in an "
             "in-place operation (wrap it in tg.no_grad() if you mean to change its values)"
         )
-    return t.requires_grad
+    return t._requires_grad
 
 
 def _is_view(t: Tensor) -> bool:
@@ -74,23 +74,23 @@ def _commit(t: Tensor, new: Tensor, what: str) -> Tensor:
     bump_version(t)
     if new._node is not None:
         t._node = new._node
-        t.requires_grad = True
+        t._requires_grad = True
     t._fw = new._fw
     return t
 
 
 def _snapshot(t: Tensor) -> Tensor:
     """The current values of ``t`` under its current graph node, as a separate tensor."""
-    old = Tensor._make(t.data.copy(), t._node, t.requires_grad)
+    old = Tensor._make(t.data.copy(), t._node, t._requires_grad)
     old._fw = t._fw
     return old
 
 
 def inplace_binary(t: Tensor, v: Any, fn: Callable[[Any, Any], Tensor], what: str) -> Tensor:
     """``t op= v`` for a binary tensorgrad function ``fn``."""
-    v_grad = isinstance(v, Tensor) and v.requires_grad
+    v_grad = isinstance(v, Tensor) and v._requires_grad
     record = _check_target(t, what) or (STATE.grad_enabled and v_grad)
-    if record and _is_view(t) and t.requires_grad:
+    if record and _is_view(t) and t._requires_grad:
         raise RuntimeError(
             f"{what}: in-place operation on a view (shape {t.shape}) of a tensor that requires "
             "grad is not supported; use the out-of-place form"
@@ -124,9 +124,9 @@ def inplace_binary(t: Tensor, v: Any, fn: Callable[[Any, Any], Tensor], what: st
 def setitem(t: Tensor, index: Any, v: Any) -> None:
     """``t[index] = v``."""
     idx, _ = normalize_index(index)
-    v_grad = isinstance(v, Tensor) and v.requires_grad
+    v_grad = isinstance(v, Tensor) and v._requires_grad
     record = _check_target(t, "setitem") or (STATE.grad_enabled and v_grad)
-    if record and _is_view(t) and t.requires_grad:
+    if record and _is_view(t) and t._requires_grad:
         raise RuntimeError(
             f"setitem: in-place assignment into a view (shape {t.shape}) of a tensor that "
             "requires grad is not supported; build the result out of place"

@@ -242,7 +242,7 @@ def nll_loss(
         raise ValueError(f"nll_loss: weight has shape {w.shape}, expected ({c},)")
     picked = getitem(logp, (np.arange(len(safe)), safe))
     wt = np.where(keep, w[safe], 0).astype(_data(input).dtype)
-    if isinstance(weight, Tensor) and weight.requires_grad:
+    if isinstance(weight, Tensor) and weight._requires_grad:
         wt_t = getitem(weight, safe) * keep
         losses = -picked * wt_t
     else:

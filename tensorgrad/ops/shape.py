@@ -72,7 +72,7 @@ class Alias(Op):
 
 def alias(x: Any) -> Tensor:
     """A new tensor sharing ``x``'s data, version counter, graph and tangents."""
-    if isinstance(x, Tensor) and not x.requires_grad:
+    if isinstance(x, Tensor) and not x._requires_grad:
         # no graph to stay connected to: the identity's tangents are the same tensors
         y = _view(Tensor._make(x.data), x)
         if x._fw is not None:
