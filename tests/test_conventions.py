@@ -23,6 +23,9 @@ def test_relu_abs_clip_kinks_have_zero_derivative() -> None:
     np.testing.assert_array_equal(
         _grad(lambda x: tg.clip(x, -1.0, 1.0), [-2.0, -1.0, 0.0, 1.0, 2.0]), [0, 0, 1, 0, 0]
     )
+    # one side open (None), as np.clip
+    np.testing.assert_array_equal(_grad(lambda x: tg.clip(x, None, 1.0), [0.0, 2.0]), [1, 0])
+    np.testing.assert_array_equal(_grad(lambda x: tg.clip(x, 0.0, None), [-1.0, 2.0]), [0, 1])
 
 
 def test_max_min_ties_share_equally() -> None:

@@ -593,7 +593,7 @@ def clip(x: Any, a_min: Any = None, a_max: Any = None) -> Tensor:
         raise ValueError("clip: at least one of a_min and a_max must be given")
     lo = a_min.data if isinstance(a_min, Tensor) else a_min
     hi = a_max.data if isinstance(a_max, Tensor) else a_max
-    check_operands("clip", (x, lo, hi))
+    check_operands("clip", tuple(v for v in (x, lo, hi) if v is not None))  # (one side open)
     return call(Clip, x, lo=lo, hi=hi)
 
 

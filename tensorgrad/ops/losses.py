@@ -29,7 +29,6 @@ __all__ = [
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")
-_UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}  # by itemsize
 
 
 def _data(x: Any) -> np.ndarray:
@@ -137,16 +136,22 @@ class SoftmaxCrossEntropy(Op):
             residual[rows, self.target] -= 1
         return residual if self.keep is None else residual * self.keep[:, None]
 
+    def _slope_scale(self):
+        # NOTE: a mean over no counted row is NaN, but its gradient is 0, as torch's
+        scale = self.scale
+        return scale if scale == scale else 0.0
+
     def generate_adjoints(self, adjoints, delta, x):
         residual = self._residual(x)
+        scale = self._slope_scale()
         if isinstance(residual, np.ndarray) and type(delta) is np.ndarray:
-            residual *= delta * self.scale  # a buffer of our own: scale it in place
+            residual *= delta * scale  # a buffer of our own: scale it in place
             adjoints[0] = residual
         else:
-            adjoints[0] = residual * (delta * self.scale)
+            adjoints[0] = residual * (delta * scale)
 
     def jvp(self, tangents, x):
-        return np.sum(self._residual(x) * tangents[0]) * self.scale
+        return np.sum(self._residual(x) * tangents[0]) * self._slope_scale()
 
 
 def _axis(x: Any, axis: Any, dim: Any, name: str) -> int:
@@ -242,6 +247,7 @@ def nll_loss(
         raise ValueError(f"nll_loss: weight has shape {w.shape}, expected ({c},)")
     picked = getitem(logp, (np.arange(len(safe)), safe))
     wt = np.where(keep, w[safe], 0).astype(_data(input).dtype)
+    wt_t = None
     if isinstance(weight, Tensor) and weight._requires_grad:
         wt_t = getitem(weight, safe) * keep
         losses = -picked * wt_t
@@ -252,7 +258,17 @@ def nll_loss(
     total = sum(losses)
     if reduction == "sum":
         return total
-    return total / float(wt.sum())
+    return _weighted_mean(total, wt, wt_t)
+
+
+def _weighted_mean(total: Tensor, weights: np.ndarray, weights_t: Any = None) -> Tensor:
+    """``total`` over the total weight of the counted targets: a Tensor total weight when the
+    class weights require grad (so their gradient counts the denominator too); NaN with zero
+    gradients when nothing counts (as torch: an all-ignored batch does not poison parameters)."""
+    if weights_t is not None:
+        return total / sum(weights_t)
+    denom = float(weights.sum())
+    return total / denom if denom else total * 0.0 + float("nan")
 
 
 def _row_scale(reduction: str, count: int) -> float:
@@ -290,14 +306,16 @@ def cross_entropy(
         and y.shape == x.shape[:1]
     ):
         # the common classification case, as one op: softmax - onehot is its whole adjoint
-        # NOTE: seen as unsigned, a negative target is huge, so the op's own pick of the
-        # targets raises IndexError for any value outside [0, c) (ignored rows included);
-        # only then does the careful path sort them out.
-        if not (0 <= ignore_index < c and (y == ignore_index).any()):
+        # NOTE: with no negative target (an ignored -100 included), the op's own pick of the
+        # targets raises IndexError for any value >= c; only then, or for a negative or an
+        # ignored target, does the careful path sort them out. (A negative index would pick
+        # from the end, and an unsigned view of int64 targets wraps back to it.)
+        if not (0 <= ignore_index < c and (y == ignore_index).any()) and (
+            y.dtype.kind == "u" or not y.size or y.min() >= 0
+        ):
             scale = _row_scale(reduction, len(y))
-            unsigned = y if y.dtype.kind == "u" else y.view(_UNSIGNED[y.dtype.itemsize])
             try:
-                return call(SoftmaxCrossEntropy, input, target=unsigned, keep=None, scale=scale)
+                return call(SoftmaxCrossEntropy, input, target=y, keep=None, scale=scale)
             except IndexError:
                 pass
         keep = y != ignore_index
@@ -347,9 +365,14 @@ def cross_entropy(
     elif reduction == "sum":
         smooth = sum(smooth)
     else:
+        safe = np.where(y != ignore_index, y, 0)
         wd = np.ones(c) if w is None else _data(w)
-        denom = (wd[np.where(y != ignore_index, y, 0)] * keep).sum()
-        smooth = sum(smooth) / float(denom)
+        wt = None
+        if isinstance(w, Tensor) and w._requires_grad:
+            from tensorgrad.ops.indexing import getitem
+
+            wt = getitem(w, safe) * keep
+        smooth = _weighted_mean(sum(smooth), wd[safe] * keep, wt)
     return nll * (1 - label_smoothing) + smooth * (label_smoothing / c)
 
 
