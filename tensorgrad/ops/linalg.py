@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad._shapes import unbroadcast
+from tensorgrad._shapes import expand_to, unbroadcast
 from tensorgrad.ops._base import Op, binary, call
 from tensorgrad.tensor import Tensor
 
@@ -186,8 +186,13 @@ def _einsum_adjoint(ins: list[str], out: str, i: int, delta: Any, xs: tuple) -> 
     # Letters of i found nowhere else are summed-out axes: a ones vector brings them back
     # (broadcast). A letter repeated in i (a diagonal) is renamed, and an identity matrix puts
     # the result back on that diagonal.
+    # Operands may broadcast (a letter of size 1 in one of them): letters take their broadcast
+    # size, and the adjoint is summed back to operand i's shape at the end.
     target = ins[i]
-    sizes = {c: n for s, x in zip(ins, xs) for c, n in zip(s, x.shape)}
+    sizes: dict[str, int] = {}
+    for s, x in zip(ins, xs):
+        for c, n in zip(s, x.shape):
+            sizes[c] = n if sizes.get(c, 1) == 1 else sizes[c]
     seen = set(out).union(*(set(s) for j, s in enumerate(ins) if j != i))
     specs = [out] + [s for j, s in enumerate(ins) if j != i]
     operands = [delta] + [x for j, x in enumerate(xs) if j != i]
@@ -198,7 +203,7 @@ def _einsum_adjoint(ins: list[str], out: str, i: int, delta: Any, xs: tuple) -> 
             operands.append(np.ones(sizes[c], dtype=_data(xs[i]).dtype))
     result = np.einsum(",".join(specs) + "->" + unique, *operands)
     if len(unique) == len(target):
-        return result
+        return _onto(result, xs[i].shape)
     used = set("".join(ins) + out)
     fresh = iter(c for c in string.ascii_letters if c not in used)
     renamed = []
@@ -213,7 +218,17 @@ def _einsum_adjoint(ins: list[str], out: str, i: int, delta: Any, xs: tuple) -> 
         else:
             first.add(c)
             renamed.append(c)
-    return np.einsum(",".join([unique] + eyes_specs) + "->" + "".join(renamed), result, *eyes)
+    full = np.einsum(",".join([unique] + eyes_specs) + "->" + "".join(renamed), result, *eyes)
+    return _onto(full, xs[i].shape)
+
+
+def _onto(adjoint: Any, shape: tuple[int, ...]) -> Any:
+    """An einsum adjoint onto its operand's shape: broadcast where a contraction with a size-1
+    letter left it short, then summed where the operand itself was broadcast."""
+    full = np.broadcast_shapes(adjoint.shape, shape)
+    if full != adjoint.shape:
+        adjoint = expand_to(adjoint, full)
+    return unbroadcast(adjoint, shape)
 
 
 def _from_sublists(args: tuple) -> tuple[str, tuple]:

@@ -43,3 +43,25 @@ def test_dot_refuses_more_than_32_dimensions_as_numpy() -> None:
 def test_einsum_refuses_a_complex_sublist() -> None:
     with pytest.raises(TypeError, match="einsum: a sublist must hold ints"):
         tg.einsum(3, np.array([], dtype=complex))
+
+
+@pytest.mark.parametrize(
+    "spec, sa, sb",
+    [
+        ("bi,bi->b", (1, 3), (4, 3)),
+        ("...i,...i->...", (2, 1, 3), (4, 3)),
+        ("...ij,...jk->...ik", (2, 1, 2, 3), (5, 3, 4)),  # batched matmul, broadcast batch
+        ("ij,ij->ij", (4, 1), (4, 3)),
+        ("ij,jk->ik", (2, 1), (3, 4)),  # a size-1 contracted letter: b's adjoint is broadcast
+        ("ii,i->i", (3, 3), (1,)),
+        ("ii,i->i", (1, 1), (3,)),
+    ],
+)
+def test_einsum_with_broadcast_operands_first_and_second_order(spec, sa, sb) -> None:
+    # (the adjoint came back in the broadcast shape, and backward refused it)
+    rng = np.random.default_rng(0)
+    a = tg.tensor(rng.standard_normal(sa), requires_grad=True)
+    b = tg.tensor(rng.standard_normal(sb), requires_grad=True)
+    np.testing.assert_allclose(tg.einsum(spec, a, b).data, np.einsum(spec, a.data, b.data))
+    assert tg.gradcheck(lambda a, b: tg.einsum(spec, a, b), (a, b))
+    assert tg.gradgradcheck(lambda a, b: tg.einsum(spec, a, b), (a, b))
