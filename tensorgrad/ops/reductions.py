@@ -190,6 +190,27 @@ class Var(_Reduction):
         return np.sum(tangents[0] * self._slope(x), axis=self.axis, keepdims=self.keepdims)
 
 
+class Std(Var):
+    """standard deviation over ``axis`` with ``ddof``; its gradient at zero spread is 0 (as
+    torch's, and ``norm``'s at the zero vector)"""
+
+    save_output = True
+
+    def forward(self, x):
+        return np.std(x, axis=self.axis, keepdims=self.keepdims, ddof=self.ddof)
+
+    def _std_slope(self, x, out):
+        full = self._expand(out, x.shape)
+        zero = (full.data if isinstance(full, Tensor) else full) == 0
+        return self._slope(x) / (2 * np.where(zero, 1, full))
+
+    def generate_adjoints(self, adjoints, delta, x, out):
+        adjoints[0] = self._expand(delta, x.shape) * self._std_slope(x, out)
+
+    def jvp(self, tangents, x, out):
+        return np.sum(tangents[0] * self._std_slope(x, out), axis=self.axis, keepdims=self.keepdims)
+
+
 # ----------------------------------------------------------------------------- logsumexp, norm
 
 
@@ -329,18 +350,20 @@ def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A0
 
 def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
     """Variance over ``axis`` (``ddof=0`` by default, as NumPy)."""
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
-    n = _count(data.shape, normalize_axis(axis, data.ndim, "var"))
-    if not isinstance(ddof, (int, np.integer)) or not 0 <= ddof < n:
-        raise ValueError(f"var: ddof must be an int in [0, {n}) for {n} elements, got {ddof!r}")
-    return _reduce(Var, "var", x, axis, keepdims, ddof=int(ddof))
+    return _spread(Var, "var", x, axis, keepdims, ddof)
 
 
 def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-    """Standard deviation over ``axis``: sqrt of ``var`` (its gradient is inf at zero spread)."""
-    from tensorgrad.ops.elementwise import sqrt
+    """Standard deviation over ``axis``; its gradient at zero spread is 0, as torch's."""
+    return _spread(Std, "std", x, axis, keepdims, ddof)
 
-    return sqrt(var(x, axis=axis, keepdims=keepdims, ddof=ddof))
+
+def _spread(cls: type, name: str, x: Any, axis: Any, keepdims: bool, ddof: Any) -> Tensor:
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    n = _count(data.shape, normalize_axis(axis, data.ndim, name))
+    if not isinstance(ddof, (int, np.integer)) or not 0 <= ddof < n:
+        raise ValueError(f"{name}: ddof must be an int in [0, {n}) for {n} elements, got {ddof!r}")
+    return _reduce(cls, name, x, axis, keepdims, ddof=int(ddof))
 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:

@@ -68,8 +68,17 @@ class Optimizer:
         """Raise ValueError for an invalid hyperparameter (subclasses extend)."""
         name = type(self).__name__
         for key in ("lr", "eps", "weight_decay", "momentum"):
-            if key in group and not float(group[key]) >= 0.0:
-                raise ValueError(f"{name}: invalid {key} {group[key]!r} (must be >= 0)")
+            if key not in group:
+                continue
+            value = group[key]
+            raw = value.data if isinstance(value, Tensor) else value
+            number = isinstance(raw, (int, float, np.number)) or (
+                isinstance(raw, np.ndarray) and raw.ndim == 0 and raw.dtype.kind in "iuf"
+            )
+            if not number or isinstance(raw, (bool, np.bool_)):
+                raise TypeError(f"{name}: {key} must be a number, got {value!r}")
+            if not float(value) >= 0.0:
+                raise ValueError(f"{name}: invalid {key} {value!r} (must be >= 0)")
 
     # ------------------------------------------------------------------ stepping
     def zero_grad(self, set_to_none: bool = True) -> None:

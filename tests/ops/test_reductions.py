@@ -17,3 +17,10 @@ def test_var_std_over_a_length_one_axis_of_an_empty_tensor() -> None:
     x = np.zeros((0, 1))
     assert tg.var(x, axis=1).shape == np.var(x, axis=1).shape == (0,)
     assert tg.std(x, axis=1).shape == (0,)
+
+
+def test_std_gradient_at_zero_spread_is_zero_as_torch() -> None:
+    # (sqrt of var gave inf * 0 = NaN there)
+    x = tg.tensor([[3.0, 3.0], [1.0, 2.0]], requires_grad=True)
+    tg.sum(tg.std(x, axis=1, ddof=1)).backward()
+    np.testing.assert_allclose(x.grad.data, [[0.0, 0.0], [-1 / np.sqrt(2), 1 / np.sqrt(2)]])

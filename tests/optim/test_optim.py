@@ -238,3 +238,12 @@ def test_training_a_tiny_regression_converges():
         opt.step()
     assert loss.item() < 1e-6
     np.testing.assert_allclose(model.weight.data[0], [1.0, -2.0, 0.5], atol=1e-3)
+
+
+def test_hyperparameters_must_be_numbers() -> None:
+    p = tg.nn.Parameter(tg.zeros(2))
+    for bad in ("0.1", True, None):
+        with pytest.raises(TypeError, match="SGD: lr must be a number"):
+            tg.optim.SGD([p], lr=bad)
+    tg.optim.SGD([p], lr=np.float32(0.1))  # NumPy scalars and 0-d arrays are numbers
+    tg.optim.SGD([p], lr=np.asarray(0.1))
