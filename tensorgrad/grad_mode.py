@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -44,25 +45,60 @@ class _GradModeContext:
     def __call__(self, fn: F) -> F:
         enabled = self.enabled
 
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def run(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
             prev = STATE.grad_enabled
             STATE.grad_enabled = enabled
             try:
-                return fn(*args, **kwargs)
+                return call(*args, **kwargs)
             finally:
                 STATE.grad_enabled = prev
+
+        if inspect.isgeneratorfunction(fn):
+            # NOTE: a generator runs in steps: the mode holds during each step, and the
+            # caller's mode between them (as torch's decorators do).
+            @functools.wraps(fn)
+            def steps(*args: Any, **kwargs: Any) -> Any:
+                gen = run(fn, *args, **kwargs)
+                try:
+                    value = run(next, gen)
+                    while True:
+                        try:
+                            sent = yield value
+                        except GeneratorExit:
+                            run(gen.close)
+                            raise
+                        except BaseException as exc:  # thrown in: pass it on to the generator
+                            value = run(gen.throw, exc)
+                        else:
+                            value = run(gen.send, sent)
+                except StopIteration as stop:
+                    return stop.value
+
+            return steps  # type: ignore[return-value]
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            return run(fn, *args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
 
 
-class no_grad(_GradModeContext):
+class _BareDecorator(_GradModeContext):
+    """``no_grad`` and ``enable_grad`` also decorate without parentheses: ``@tg.no_grad``."""
+
+    def __new__(cls, fn: Any = None) -> Any:
+        if fn is None:
+            return super().__new__(cls)
+        return super().__new__(cls)(fn)
+
+
+class no_grad(_BareDecorator):
     """Stop recording: ops inside run on values only (forward-mode tangents still flow)."""
 
     enabled = False
 
 
-class enable_grad(_GradModeContext):
+class enable_grad(_BareDecorator):
     """Record again, e.g. inside a ``no_grad`` block."""
 
     enabled = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import weakref
+from typing import Any
 
 import numpy as np
 import pytest
@@ -363,3 +364,23 @@ def test_set_grad_enabled_as_decorator_and_twice_as_context() -> None:
     assert tg.is_grad_enabled()
     with pytest.raises(TypeError, match="mode must be a bool"):
         tg.set_grad_enabled("yes")
+
+
+def test_grad_mode_decorators_bare_and_on_generators() -> None:
+    @tg.no_grad
+    def plain() -> bool:
+        return tg.is_grad_enabled()
+
+    @tg.no_grad()
+    def steps() -> Any:
+        sent = yield tg.is_grad_enabled()
+        yield sent, tg.is_grad_enabled()
+        return "done"
+
+    assert plain() is False and tg.is_grad_enabled()
+    gen = steps()
+    assert next(gen) is False and tg.is_grad_enabled()  # the caller's mode between steps
+    assert gen.send(5) == (5, False) and tg.is_grad_enabled()
+    with pytest.raises(StopIteration) as stop:
+        next(gen)
+    assert stop.value.value == "done" and tg.is_grad_enabled()

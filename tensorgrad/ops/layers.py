@@ -244,12 +244,12 @@ def embedding(
     if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got dtype {idx.dtype}")
     num = ws[0]
-    if idx.size and (idx.min() < -num or idx.max() >= num):
+    if idx.size and (idx.min() < 0 or idx.max() >= num):  # (no negative indices, as torch)
         raise IndexError(
-            f"embedding: index out of range for {num} embeddings "
+            f"embedding: indices must be in [0, {num}) for {num} embeddings "
             f"(got min {idx.min()}, max {idx.max()})"
         )
-    idx = np.where(idx < 0, idx + num, idx).astype(np.intp)
+    idx = idx.astype(np.intp, copy=False)
     if padding_idx is not None:
         if not -num <= padding_idx < num:
             raise ValueError(

@@ -341,6 +341,9 @@ def dot(a: Any, b: Any) -> Tensor:
     if len(sa) > 32 or len(sb) > 32:  # (np.dot's own limit, past 0-d operands)
         raise ValueError(f"dot: operands of at most 32 dimensions, got shapes {sa} and {sb}")
     if len(sa) <= 2 and len(sb) <= 2:
+        k = sb[0] if len(sb) == 1 else sb[-2]
+        if sa[-1] != k:
+            raise ValueError(f"dot: shapes {sa} and {sb} are not aligned ({sa[-1]} != {k})")
         return matmul(a, b)
     return tensordot(a, b, axes=([len(sa) - 1], [max(len(sb) - 2, 0)]))
 

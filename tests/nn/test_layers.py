@@ -187,6 +187,8 @@ def test_embedding_repeated_indices_and_padding_row():
     np.testing.assert_array_equal(emb.weight.grad.data[:, 0], [3.0, 0.0, 0.0, 1.0])
     with pytest.raises(IndexError):
         emb(np.array([4]))
+    with pytest.raises(IndexError, match=r"indices must be in \[0, 4\)"):
+        emb(np.array([-1]))  # no Python-style wrap, as torch
 
 
 def test_embedding_max_norm_renormalises_in_place():

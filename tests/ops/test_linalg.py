@@ -65,3 +65,8 @@ def test_einsum_with_broadcast_operands_first_and_second_order(spec, sa, sb) -> 
     np.testing.assert_allclose(tg.einsum(spec, a, b).data, np.einsum(spec, a.data, b.data))
     assert tg.gradcheck(lambda a, b: tg.einsum(spec, a, b), (a, b))
     assert tg.gradgradcheck(lambda a, b: tg.einsum(spec, a, b), (a, b))
+
+
+def test_dot_names_itself_in_a_shape_mismatch() -> None:
+    with pytest.raises(ValueError, match=r"dot: shapes \(3,\) and \(4,\) are not aligned"):
+        tg.dot(tg.ones(3), tg.ones(4))
