@@ -119,3 +119,13 @@ def test_in_place_plain_tensors() -> None:
     f = tg.ones(2)
     with pytest.raises(ValueError, match=r"\(3,\)"):
         f += tg.ones(3)
+
+
+def test_retain_grad_follows_the_tensor_through_an_in_place_op() -> None:
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1.0
+    y.retain_grad()
+    y *= 3.0
+    tg.sum(y * y).backward()
+    np.testing.assert_array_equal(y.grad.data, [6.0, 12.0])  # d/dy of the new y, as torch
+    np.testing.assert_array_equal(x.grad.data, [18.0, 36.0])

@@ -73,8 +73,14 @@ def _commit(t: Tensor, new: Tensor, what: str) -> Tensor:
         raise ValueError(f"{what}: cannot write into a tensor of shape {t.shape}: {exc}") from None
     bump_version(t)
     if new._node is not None:
+        old = t._node
         t._node = new._node
         t._requires_grad = True
+        extras = old.extras if old is not None else None
+        ref = extras.get("retained") if extras else None
+        if ref is not None and ref() is t:  # retain_grad follows the tensor to its new value
+            del extras["retained"]
+            new._node.retain(t)
     t._fw = new._fw
     return t
 
