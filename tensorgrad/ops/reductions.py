@@ -138,8 +138,10 @@ class _Extreme(_Reduction):
     save_output = True
 
     def _share(self, x, out):
-        # NOTE: tied extremes share the gradient equally (autograd's convention, API.md).
-        hit = x == self._expand(out, x.shape)
+        # NOTE: tied extremes share the gradient equally (autograd's convention, API.md); a
+        # NaN extreme is the NaN entries' (NaN == NaN is false: they would share 0 / 0).
+        full = self._expand(out, x.shape)
+        hit = (x == full) | ((full != full) & (x != x))
         return hit / np.sum(hit, axis=self.axis, keepdims=True)
 
     def generate_adjoints(self, adjoints, delta, x, out):

@@ -24,3 +24,11 @@ def test_std_gradient_at_zero_spread_is_zero_as_torch() -> None:
     x = tg.tensor([[3.0, 3.0], [1.0, 2.0]], requires_grad=True)
     tg.sum(tg.std(x, axis=1, ddof=1)).backward()
     np.testing.assert_allclose(x.grad.data, [[0.0, 0.0], [-1 / np.sqrt(2), 1 / np.sqrt(2)]])
+
+
+def test_max_and_min_with_a_nan_send_the_gradient_to_it() -> None:
+    # (NaN == NaN is false: the share was 0 / 0, NaN everywhere with a warning)
+    x = tg.tensor([[1.0, np.nan, 3.0], [2.0, 5.0, 5.0]], requires_grad=True)
+    with np.errstate(invalid="raise", divide="raise"):
+        tg.sum(tg.max(x, axis=1)).backward()
+    np.testing.assert_array_equal(x.grad.data, [[0.0, 1.0, 0.0], [0.0, 0.5, 0.5]])
