@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad.factories import default_rng
 from tensorgrad.tensor import Tensor
 
 __all__ = ["TensorDataset", "DataLoader"]
@@ -65,20 +66,31 @@ class TensorDataset:
         return self[np.asarray(indices, dtype=np.intp)]
 
 
-def _as_generator(rng: np.random.Generator | int | None) -> np.random.Generator:
+def _as_generator(rng: np.random.Generator | int | None) -> np.random.Generator | None:
     if rng is None or isinstance(rng, np.random.Generator):
-        return rng if rng is not None else np.random.default_rng()
+        return rng
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
         return np.random.default_rng(int(rng))
     raise TypeError(f"rng must be a numpy.random.Generator, an int seed or None, got {rng!r}")
 
 
 def _collate(samples: list[Any]) -> Any:
-    """Stack a list of samples (Tensors, arrays, numbers, or tuples of these) into a batch."""
+    """Stack a list of samples (Tensors, arrays, numbers, or tuples or dicts of these) into a
+    batch, as torch's default collate; samples that require grad are stacked through
+    tensorgrad, so their graph is kept."""
     first = samples[0]
     if isinstance(first, (tuple, list)):
         return tuple(_collate([s[k] for s in samples]) for k in range(len(first)))
-    return _wrap(np.stack([s.data if isinstance(s, Tensor) else np.asarray(s) for s in samples]))
+    if isinstance(first, dict):
+        return {k: _collate([s[k] for s in samples]) for k in first}
+    if any(isinstance(s, Tensor) and s._requires_grad for s in samples):
+        from tensorgrad.ops.shape import stack
+
+        return stack(samples)
+    batch = np.stack([s.data if isinstance(s, Tensor) else np.asarray(s) for s in samples])
+    if batch.dtype.hasobject or batch.dtype.kind not in "biufc":
+        raise TypeError(f"DataLoader: samples of non-numeric type {type(first).__name__}")
+    return _wrap(batch)
 
 
 class DataLoader:
@@ -117,7 +129,10 @@ class DataLoader:
 
     def __iter__(self) -> Iterator[Any]:
         n = len(self.dataset)
-        order = self.rng.permutation(n) if self.rng is not None else np.arange(n)
+        if self.shuffle:  # (no rng: tensorgrad's generator, which tg.manual_seed seeds)
+            order = (self.rng if self.rng is not None else default_rng()).permutation(n)
+        else:
+            order = np.arange(n)
         batched = getattr(self.dataset, "__getitems__", None)
         stop = n - n % self.batch_size if self.drop_last else n
         for start in range(0, stop, self.batch_size):

@@ -181,15 +181,22 @@ def _rng(rng: Any) -> np.random.Generator:
     return rng
 
 
+def _float_dtype(dtype: Any, what: str) -> np.dtype:
+    d = _dtype(dtype)
+    if d.kind != "f":  # (as torch: random samples of an int or bool dtype are refused)
+        raise TypeError(f"{what}: dtype must be floating point, got {d}")
+    return d
+
+
 def rand(*shape: Any, rng: Any = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1)."""
-    d = _dtype(dtype)
+    d = _float_dtype(dtype, "rand")
     data = _alloc("rand", _rng(rng).random, _shape(shape, "rand")).astype(d, copy=False)
     return _finish(data, requires_grad)
 
 
 def randn(*shape: Any, rng: Any = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples."""
-    d = _dtype(dtype)
+    d = _float_dtype(dtype, "randn")
     data = _alloc("randn", _rng(rng).standard_normal, _shape(shape, "randn")).astype(d, copy=False)
     return _finish(data, requires_grad)

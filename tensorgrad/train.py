@@ -392,6 +392,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     add_arguments(sub.add_parser("train", help="train a model on the bundled digits"))
     args = parser.parse_args(argv)
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        print(
+            f"tensorgrad train: error: --out {args.out!r} is a file, not a folder", file=sys.stderr
+        )
+        return 2
     try:
         run(config_from_args(args))
     except ValueError as exc:

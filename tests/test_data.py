@@ -134,3 +134,54 @@ def test_loader_covers_the_dataset(n, batch_size, shuffle, drop_last, seed):
     else:
         assert sorted(seen) == list(range(n))
         assert all(len(b) == batch_size for b in batches[:-1])
+
+
+def test_loader_collates_dicts_keeps_graphs_and_refuses_non_numeric_samples() -> None:
+    import tensorgrad as tg
+
+    class Rows:
+        def __len__(self) -> int:
+            return 3
+
+        def __getitem__(self, i: int) -> dict:
+            return {"x": i, "y": np.array([i, i + 1.0])}
+
+    batch = next(iter(DataLoader(Rows(), 2)))
+    np.testing.assert_array_equal(batch["x"].data, [0, 1])
+    np.testing.assert_array_equal(batch["y"].data, [[0.0, 1.0], [1.0, 2.0]])
+
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+
+    class Scaled:
+        def __len__(self) -> int:
+            return 2
+
+        def __getitem__(self, i: int) -> Tensor:
+            return w * float(i + 1)
+
+    stacked = next(iter(DataLoader(Scaled(), 2)))
+    tg.sum(stacked).backward()  # the samples' graph is kept
+    np.testing.assert_array_equal(w.grad.data, [3.0, 3.0])
+
+    class Words:
+        def __len__(self) -> int:
+            return 2
+
+        def __getitem__(self, i: int) -> str:
+            return "abc"
+
+    with pytest.raises(TypeError, match="non-numeric"):
+        next(iter(DataLoader(Words(), 2)))
+
+
+def test_shuffle_without_rng_follows_manual_seed() -> None:
+    import tensorgrad as tg
+
+    def order() -> list:
+        data = TensorDataset(np.arange(6))
+        return [b[0].data.tolist() for b in DataLoader(data, 2, shuffle=True)]
+
+    tg.manual_seed(3)
+    first = order()
+    tg.manual_seed(3)
+    assert order() == first

@@ -33,3 +33,10 @@ def test_eye_too_large_to_allocate_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="eye: "):
         tg.eye(1, 2**62, dtype=bool)
     assert tg.eye(2, dtype=bool).shape == (2, 2) and tg.eye(2, 3).shape == (2, 3)
+
+
+def test_random_samples_need_a_floating_dtype() -> None:
+    for fn in (tg.rand, tg.randn):
+        with pytest.raises(TypeError, match="dtype must be floating point"):
+            fn(3, dtype=int)
+    assert tg.rand(2, dtype=np.float64).dtype == np.float64

@@ -63,6 +63,10 @@ def test_bad_arguments_fail_cleanly(tmp_path, capsys):
     assert "epochs" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         train.main(["train", "--model", "resnet"])
+    a_file = tmp_path / "taken"
+    a_file.write_text("")
+    assert train.main(["train", "--out", str(a_file)]) == 2  # (a traceback before)
+    assert "is a file" in capsys.readouterr().err
 
 
 def test_runs_without_tqdm_and_matplotlib(tmp_path, monkeypatch, capsys):
