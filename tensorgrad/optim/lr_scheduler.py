@@ -1,8 +1,10 @@
 """Learning-rate schedulers: ``StepLR`` and ``CosineAnnealingLR``, as ``torch.optim``.
 
 Call ``scheduler.step()`` once per epoch after ``optimizer.step()``. The rates come from each
-schedule's closed form in the epoch count, so they do not drift, and the result matches torch's
-recursive form.
+schedule's closed form in the epoch count, so they do not drift. They match torch's recursive
+form as long as only the scheduler sets ``lr``: a rate changed by hand is overwritten at the
+next ``step()`` (torch would carry it on), and a schedule resumed with ``last_epoch`` starts at
+that epoch's closed-form rate.
 """
 
 from __future__ import annotations
