@@ -49,6 +49,11 @@ class Sequential(Module):
             return Sequential(OrderedDict(items[i]))
         return items[_index(i, len(items), "Sequential")][1]
 
+    def __setitem__(self, i: int, module: Module) -> None:
+        """Replace the module at position ``i`` (it keeps its name and position)."""
+        names = list(self._modules)
+        setattr(self, names[_index(i, len(names), "Sequential")], module)
+
     def append(self, module: Module) -> Sequential:
         self.add_module(str(len(self)), module)
         return self

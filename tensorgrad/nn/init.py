@@ -9,6 +9,7 @@ then cast to the tensor's dtype.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -61,6 +62,17 @@ def _fans(tensor: Tensor) -> tuple[int, int]:
     return shape[1] * receptive, shape[0] * receptive
 
 
+def _no_elements(tensor: Tensor) -> bool:
+    """True (with torch's warning) for a zero-element tensor, which the fan-based initialisers
+    leave unchanged: its fans may be 0."""
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"init: expected a Tensor, got {type(tensor).__name__}")
+    if tensor.size == 0:
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=3)
+        return True
+    return False
+
+
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"init: expected a Tensor, got {type(tensor).__name__}")
@@ -96,6 +108,8 @@ def ones_(tensor: Tensor) -> Tensor:
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, rng: Any = None) -> Tensor:
     """Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
     fan_in, fan_out = _fans(tensor)
+    if _no_elements(tensor):
+        return tensor
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound, rng=rng)
 
@@ -103,6 +117,8 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0, rng: Any = None) -> Tenso
 def xavier_normal_(tensor: Tensor, gain: float = 1.0, rng: Any = None) -> Tensor:
     """Glorot normal: N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _fans(tensor)
+    if _no_elements(tensor):
+        return tensor
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), rng=rng)
 
 
@@ -122,6 +138,8 @@ def kaiming_uniform_(
     rng: Any = None,
 ) -> Tensor:
     """He uniform: U(-b, b) with b = gain * sqrt(3 / fan)."""
+    if _no_elements(tensor):
+        return tensor
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
     return uniform_(tensor, -bound, bound, rng=rng)
 
@@ -134,4 +152,6 @@ def kaiming_normal_(
     rng: Any = None,
 ) -> Tensor:
     """He normal: N(0, std**2) with std = gain / sqrt(fan)."""
+    if _no_elements(tensor):
+        return tensor
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), rng=rng)

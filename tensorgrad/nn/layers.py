@@ -19,6 +19,7 @@ import numpy as np
 from tensorgrad.nn import functional as F
 from tensorgrad.nn import init
 from tensorgrad.nn.module import Module, Parameter
+from tensorgrad.ops.conv import _pair
 from tensorgrad.ops.layers import as_generator
 from tensorgrad.tensor import Tensor
 
@@ -52,6 +53,12 @@ def _positive(value: Any, name: str, layer: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{layer}: {name} must be a positive int, got {value!r}")
     return int(value)
+
+
+def _pair_arg(value: Any, name: str, layer: str, minimum: int) -> int | tuple[int, int]:
+    """Check that ``value`` is an int or a pair of ints >= ``minimum``; keep its form."""
+    pair = _pair(value, name, layer, minimum)
+    return pair[0] if isinstance(value, (int, np.integer)) else pair
 
 
 def _as_tensor(x: Any) -> Tensor:
@@ -135,12 +142,11 @@ class Conv2d(Module):
             raise ValueError(f"Conv2d: only groups=1 is supported, got {groups!r}")
         self.in_channels = _positive(in_channels, "in_channels", "Conv2d")
         self.out_channels = _positive(out_channels, "out_channels", "Conv2d")
-        k = (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
-        self.kernel_size = (
-            _positive(k[0], "kernel_size", "Conv2d"),
-            _positive(k[-1], "kernel_size", "Conv2d"),
-        )
-        self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
+        self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2d", 1)
+        self.stride = _pair(stride, "stride", "Conv2d", 1)
+        self.padding = _pair(padding, "padding", "Conv2d", 0)
+        self.dilation = _pair(dilation, "dilation", "Conv2d", 1)
+        self.groups = groups
         d = _float_dtype(dtype, "Conv2d")
         self.weight = _empty((self.out_channels, self.in_channels) + self.kernel_size, d)
         if bias:
@@ -202,8 +208,12 @@ class MaxPool2d(Module):
         ceil_mode: bool = False,
     ) -> None:
         super().__init__()
-        self.kernel_size, self.padding, self.dilation = kernel_size, padding, dilation
-        self.stride = stride if stride is not None else kernel_size
+        self.kernel_size = _pair_arg(kernel_size, "kernel_size", "MaxPool2d", 1)
+        self.stride = (
+            self.kernel_size if stride is None else _pair_arg(stride, "stride", "MaxPool2d", 1)
+        )
+        self.padding = _pair_arg(padding, "padding", "MaxPool2d", 0)
+        self.dilation = _pair_arg(dilation, "dilation", "MaxPool2d", 1)
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, x: Any) -> Any:
@@ -243,8 +253,11 @@ class AvgPool2d(Module):
         divisor_override: int | None = None,
     ) -> None:
         super().__init__()
-        self.kernel_size, self.padding = kernel_size, padding
-        self.stride = stride if stride is not None else kernel_size
+        self.kernel_size = _pair_arg(kernel_size, "kernel_size", "AvgPool2d", 1)
+        self.stride = (
+            self.kernel_size if stride is None else _pair_arg(stride, "stride", "AvgPool2d", 1)
+        )
+        self.padding = _pair_arg(padding, "padding", "AvgPool2d", 0)
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
         self.divisor_override = divisor_override
 
@@ -415,7 +428,13 @@ class LayerNorm(Module):
         dtype: Any = np.float32,
     ) -> None:
         super().__init__()
-        ns = (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape
+        ns = normalized_shape
+        if isinstance(ns, (int, np.integer)) and not isinstance(ns, bool):
+            ns = (ns,)
+        elif not isinstance(ns, (Sequence, np.ndarray)):
+            raise TypeError(
+                f"LayerNorm: normalized_shape must be an int or a sequence of ints, got {ns!r}"
+            )
         self.normalized_shape = tuple(_positive(n, "normalized_shape", "LayerNorm") for n in ns)
         self.eps = float(eps)
         self.elementwise_affine = elementwise_affine

@@ -71,12 +71,8 @@ class Module:
         params = self.__dict__.get("_parameters")
         if isinstance(value, Parameter):
             self._check_init()
-            self._forget(name)
+            self._forget(name, keep=params)
             params[name] = value
-        elif isinstance(value, Module):
-            self._check_init()
-            self._forget(name)
-            self._modules[name] = value
         elif params is not None and name in params:
             if value is not None:
                 raise TypeError(
@@ -84,6 +80,10 @@ class Module:
                     "(a tg.nn.Parameter or None is expected)"
                 )
             params[name] = None
+        elif isinstance(value, Module):
+            self._check_init()
+            self._forget(name, keep=self._modules)
+            self._modules[name] = value
         elif params is not None and name in self._buffers:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(
@@ -98,11 +98,15 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _forget(self, name: str) -> None:
+    def _forget(self, name: str, keep: dict) -> None:
+        """Drop ``name`` from the instance dict and every registry but ``keep``, so that a
+        replacement in ``keep`` stays at its position."""
         self.__dict__.pop(name, None)
         for table in (self._parameters, self._buffers, self._modules):
-            table.pop(name, None)
-        self._non_persistent.discard(name)
+            if table is not keep:
+                table.pop(name, None)
+        if keep is not self._buffers:
+            self._non_persistent.discard(name)
 
     def __getattr__(self, name: str) -> Any:
         d = self.__dict__
@@ -127,21 +131,21 @@ class Module:
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (or None, a placeholder) under ``name``."""
         self._check_init()
+        self._check_name(name, "parameter", self._parameters)
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: {name!r} must be a Parameter or None")
-        self._check_name(name, "parameter")
-        self._forget(name)
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Register non-trained state under ``name``; persistent buffers go in ``state_dict``."""
         self._check_init()
+        self._check_name(name, "buffer", self._buffers)
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"register_buffer: {name!r} must be a Tensor or None")
-        self._check_name(name, "buffer")
-        self._forget(name)
         self._buffers[name] = tensor
-        if not persistent:
+        if persistent:
+            self._non_persistent.discard(name)
+        else:
             self._non_persistent.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
@@ -149,16 +153,20 @@ class Module:
         self._check_init()
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {name!r} must be a Module or None")
-        self._check_name(name, "module")
-        self._forget(name)
+        self._check_name(name, "module", self._modules)
         self._modules[name] = module
 
     register_module = add_module
 
-    @staticmethod
-    def _check_name(name: str, what: str) -> None:
-        if not isinstance(name, str) or not name or "." in name:
-            raise ValueError(f"{what} name must be a non-empty string without '.', got {name!r}")
+    def _check_name(self, name: str, what: str, table: dict) -> None:
+        """As torch: a non-empty string without '.', not already an attribute of another kind
+        (re-registering a name of the same registry replaces it in place)."""
+        if not isinstance(name, str):
+            raise TypeError(f"{what} name must be a string, got {type(name).__name__}")
+        if not name or "." in name:
+            raise KeyError(f"{what} name must be non-empty and contain no '.', got {name!r}")
+        if name not in table and hasattr(self, name):
+            raise KeyError(f"attribute {name!r} already exists (cannot register it as a {what})")
 
     # ------------------------------------------------------------------ traversal
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
@@ -228,8 +236,10 @@ class Module:
     # ------------------------------------------------------------------ modes and grads
     def train(self, mode: bool = True) -> Module:
         """Set training mode (dropout active, batch norm on batch statistics) recursively."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"training mode is expected to be boolean, got {mode!r}")
         for m in self.modules():
-            object.__setattr__(m, "training", bool(mode))
+            object.__setattr__(m, "training", mode)
         return self
 
     def eval(self) -> Module:

@@ -262,3 +262,40 @@ def test_linear_backward_on_empty_sizes(x_shape, w_shape):
     F.linear(x, w, b).sum().backward()
     assert x.grad.shape == x_shape and w.grad.shape == w_shape and b.grad.shape == w_shape[:1]
     np.testing.assert_array_equal(b.grad.data, np.full(w_shape[:1], float(x_shape[0])))
+
+
+@pytest.mark.parametrize(
+    "make, pattern",
+    [
+        (lambda: nn.Conv2d(1, 1, (2, 3, 4)), "kernel_size"),
+        (lambda: nn.Conv2d(1, 1, (2,)), "kernel_size"),
+        (lambda: nn.Conv2d(1, 1, 2.0), "kernel_size"),
+        (lambda: nn.Conv2d(1, 1, 2, stride=(1, 2, 3)), "stride"),
+        (lambda: nn.Conv2d(1, 1, 2, padding=(1, 2, 3)), "padding"),
+        (lambda: nn.Conv2d(1, 1, 2, dilation=(1, 2, 3)), "dilation"),
+        (lambda: nn.MaxPool2d((2, 3, 4)), "kernel_size"),
+        (lambda: nn.MaxPool2d(2, stride=(1, 1, 1)), "stride"),
+        (lambda: nn.AvgPool2d((2, 3, 4)), "kernel_size"),
+        (lambda: nn.AvgPool2d(2, padding=(0, 0, 0)), "padding"),
+        (lambda: nn.LayerNorm(4.0), "normalized_shape"),
+    ],
+)
+def test_size_arguments_of_the_wrong_length_or_type_are_refused(make, pattern):
+    with pytest.raises(TypeError, match=pattern):
+        make()
+
+
+def test_size_arguments_accept_numpy_integers():
+    conv = nn.Conv2d(1, 1, np.int64(3), stride=np.int32(2), padding=(np.int64(1), 1))
+    assert conv.kernel_size == (3, 3) and conv.stride == (2, 2) and conv.padding == (1, 1)
+    assert type(conv.kernel_size[0]) is int
+    assert repr(conv) == "Conv2d(1, 1, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1))"
+    assert conv(tg.zeros(1, 1, 5, 5)).shape == (1, 1, 3, 3)
+    assert nn.LayerNorm(np.int64(4)).normalized_shape == (4,)
+    assert nn.LayerNorm([2, np.int64(3)]).normalized_shape == (2, 3)
+    assert nn.LayerNorm(np.array([2, 3])).weight.shape == (2, 3)
+    pool = nn.MaxPool2d(np.int64(2))
+    assert pool.kernel_size == 2 and pool.stride == 2
+    assert repr(pool) == "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1)"
+    assert pool(tg.zeros(1, 1, 4, 4)).shape == (1, 1, 2, 2)
+    assert nn.AvgPool2d((2, np.int64(1))).kernel_size == (2, 1)

@@ -238,3 +238,116 @@ def test_seeded_construction_is_reproducible():
     np.testing.assert_array_equal(
         nn.Linear(4, 4, rng=7).weight.data, nn.Linear(4, 4, rng=7).weight.data
     )
+
+
+def _names(container):
+    return [type(m).__name__ for m in container]
+
+
+def test_replacing_a_child_or_parameter_keeps_its_position():
+    # torch: ml[0] = GELU() gives [GELU, Tanh, Sigmoid]; ml[-1] = ELU() gives [.., ELU]
+    ml = nn.ModuleList([nn.ReLU(), nn.Tanh(), nn.Sigmoid()])
+    gelu = nn.GELU()
+    ml[0] = gelu
+    assert ml[0] is gelu and _names(ml) == ["GELU", "Tanh", "Sigmoid"]
+    ml[-1] = nn.ReLU()
+    assert _names(ml) == ["GELU", "Tanh", "ReLU"] and list(ml._modules) == ["0", "1", "2"]
+
+    seq = nn.Sequential(nn.Linear(3, 2, rng=0), nn.ReLU(), nn.Linear(2, 1, rng=1))
+    setattr(seq, "0", nn.Linear(2, 3, rng=2))
+    seq[-1] = nn.Linear(3, 1, rng=3)
+    assert list(seq._modules) == ["0", "1", "2"]
+    assert _names(seq) == ["Linear", "ReLU", "Linear"]
+    assert seq(tg.tensor(np.ones((4, 2), np.float32))).shape == (4, 1)  # runs in order
+    with pytest.raises(IndexError):
+        seq[3] = nn.ReLU()
+    with pytest.raises(TypeError, match="child module '0'"):
+        seq[0] = 3
+
+    md = nn.ModuleDict({"a": nn.ReLU(), "b": nn.Tanh()})
+    md["a"] = nn.GELU()
+    assert list(md.keys()) == ["a", "b"] and isinstance(md["a"], nn.GELU)
+
+    lin = nn.Linear(2, 2)
+    lin.weight = nn.Parameter(np.ones((2, 2), np.float32))
+    lin.register_parameter("bias", nn.Parameter(np.zeros(2, np.float32)))
+    assert list(lin.state_dict()) == ["weight", "bias"]
+    assert [p.shape for p in lin.parameters()] == [(2, 2), (2,)]
+
+    bn = nn.BatchNorm1d(2)
+    bn.register_buffer("running_mean", tg.tensor(np.ones(2, np.float32)), persistent=False)
+    assert list(bn._buffers) == ["running_mean", "running_var", "num_batches_tracked"]
+    assert "running_mean" not in bn.state_dict()
+
+
+@pytest.mark.parametrize(
+    "register",
+    [
+        lambda: nn.ModuleDict({"training": nn.ReLU()}),
+        lambda: nn.ModuleDict({"keys": nn.ReLU()}),  # a method
+        lambda: nn.Module().add_module("_modules", nn.ReLU()),
+        lambda: nn.Linear(2, 2).add_module("weight", nn.ReLU()),
+        lambda: nn.Linear(2, 2).register_buffer("weight", None),
+        lambda: nn.BatchNorm1d(2).register_parameter("running_mean", None),
+        lambda: nn.Sequential(nn.ReLU()).register_parameter("0", None),
+    ],
+)
+def test_registering_over_another_kind_of_attribute_raises_key_error(register):
+    with pytest.raises(KeyError, match=r"attribute '\w+' already exists"):
+        register()
+
+
+def test_register_buffer_over_plain_attribute_raises_and_keeps_it():
+    m = nn.Module()
+    m.scale = 3
+    with pytest.raises(KeyError, match="attribute 'scale' already exists"):
+        m.register_buffer("scale", None)
+    with pytest.raises(KeyError, match="attribute 'scale' already exists"):
+        m.register_parameter("scale", None)
+    assert m.scale == 3 and list(m._buffers) == [] and list(m._parameters) == []
+
+
+def test_registration_names_must_be_nonempty_strings_without_dots():
+    m = nn.Module()
+    for register in (m.add_module, m.register_buffer, m.register_parameter):
+        with pytest.raises(KeyError, match="'a.b'"):
+            register("a.b", None)
+        with pytest.raises(KeyError, match="non-empty"):
+            register("", None)
+        with pytest.raises(TypeError, match="string"):
+            register(1, None)
+
+
+def test_assigning_a_module_over_a_parameter_raises_type_error():
+    lin = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match="parameter 'weight'"):
+        lin.weight = nn.ReLU()
+    assert isinstance(lin.weight, nn.Parameter)
+
+
+@pytest.mark.parametrize("mode", ["no", 1, 0, None, np.bool_(True)])
+def test_train_rejects_non_bool_mode(mode):
+    m = nn.Sequential(nn.Linear(2, 2)).eval()
+    with pytest.raises(ValueError, match="training mode is expected to be boolean"):
+        m.train(mode)
+    assert m.training is False and m[0].training is False
+
+
+@pytest.mark.parametrize("shape", [(3, 0), (0, 0), (0, 3, 2, 2)])
+@pytest.mark.parametrize(
+    "fn", ["kaiming_uniform_", "kaiming_normal_", "xavier_uniform_", "xavier_normal_"]
+)
+def test_fan_based_init_leaves_zero_element_tensor_unchanged(fn, shape):
+    t = tg.zeros(*shape)
+    version = t.version
+    with pytest.warns(UserWarning, match="zero-element tensors is a no-op"):
+        out = getattr(nn.init, fn)(t)
+    assert out is t and t.shape == shape and t.version == version
+
+
+def test_kaiming_of_one_dim_empty_tensor_is_a_no_op_as_torch():
+    t = tg.zeros(0)
+    with pytest.warns(UserWarning):
+        assert nn.init.kaiming_uniform_(t) is t
+    with pytest.raises(ValueError, match="at least 2 dimensions"):
+        nn.init.xavier_uniform_(tg.zeros(0))  # torch: fans need 2 dimensions
