@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 
 from tensorgrad import ops
+from tensorgrad._shapes import normalize_int_axis
+from tensorgrad.ops import arithmetic
 from tensorgrad.tensor import Tensor
 
 UFUNCS: dict[np.ufunc, Callable[..., Any]] = {
@@ -56,19 +58,30 @@ UFUNCS: dict[np.ufunc, Callable[..., Any]] = {
     np.logical_or: ops.logical_or,
     np.logical_xor: ops.logical_xor,
     np.logical_not: ops.logical_not,
-    np.invert: ops.logical_not,
-    np.bitwise_and: ops.logical_and,
-    np.bitwise_or: ops.logical_or,
+    np.invert: arithmetic.invert,
+    np.bitwise_and: arithmetic.bitwise_and,
+    np.bitwise_or: arithmetic.bitwise_or,
+    np.bitwise_xor: arithmetic.bitwise_xor,
     np.isfinite: lambda x: _constant(np.isfinite, x),
     np.isnan: lambda x: _constant(np.isnan, x),
     np.isinf: lambda x: _constant(np.isinf, x),
 }
 
 
+def _plain(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _on_data(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A NumPy function of the values only (a shape, a test): called on the plain data."""
+    return lambda *args, **kwargs: fn(
+        *map(_plain, args), **{k: _plain(v) for k, v in kwargs.items()}
+    )
+
+
 def _constant(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Tensor:
     """A function with no gradient (a test or a count): computed on the data."""
-    plain = [a.data if isinstance(a, Tensor) else a for a in args]
-    return Tensor._make(np.asarray(fn(*plain, **kwargs)))
+    return Tensor._make(np.asarray(_on_data(fn)(*args, **kwargs)))
 
 
 def _no_extra(name: str, kwargs: dict, allowed: tuple[str, ...] = ()) -> None:
@@ -77,7 +90,10 @@ def _no_extra(name: str, kwargs: dict, allowed: tuple[str, ...] = ()) -> None:
             continue
         if v is None or (k == "keepdims" and v is np._NoValue):
             continue
-        raise TypeError(f"np.{name} on a Tensor does not support the argument {k}={v!r}")
+        shown = (
+            f"<array of shape {np.shape(v)}>" if isinstance(v, (np.ndarray, Tensor)) else repr(v)
+        )
+        raise TypeError(f"np.{name} on a Tensor does not support the argument {k}={shown}")
 
 
 def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:
@@ -94,17 +110,31 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
     return fn(*inputs)
 
 
+# ----------------------------------------------------------------------------- reductions
+# Each wrapper has its NumPy function's signature, so positional arguments land where NumPy
+# puts them (np.max has no dtype: np.max(t, 1, None, True) is keepdims=True).
+
+
+def _keepdims(keepdims: Any) -> bool:
+    return False if keepdims is np._NoValue else bool(keepdims)
+
+
 def _reduction(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
-    def wrapped(
-        a: Any,
-        axis: Any = None,
-        dtype: Any = None,
-        out: Any = None,
-        keepdims: Any = False,
-        **kwargs: Any,
-    ) -> Any:
-        _no_extra(name, {"dtype": dtype, "out": out, **kwargs}, ())
-        return fn(a, axis=axis, keepdims=bool(keepdims) if keepdims is not np._NoValue else False)
+    """np.sum, np.mean, np.prod: (a, axis, dtype, out, keepdims, initial, where)."""
+
+    def wrapped(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+        _no_extra(name, {"dtype": dtype, "out": out, "initial": initial, "where": where})
+        return fn(a, axis=axis, keepdims=_keepdims(keepdims))
+
+    return wrapped
+
+
+def _extreme(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """np.max, np.min: (a, axis, out, keepdims, initial, where), no dtype."""
+
+    def wrapped(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+        _no_extra(name, {"out": out, "initial": initial, "where": where})
+        return fn(a, axis=axis, keepdims=_keepdims(keepdims))
 
     return wrapped
 
@@ -120,102 +150,265 @@ def _var(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
         **kwargs: Any,
     ) -> Any:
         _no_extra(name, {"dtype": dtype, "out": out, **kwargs})
-        return fn(a, axis=axis, keepdims=bool(keepdims), ddof=ddof)
+        return fn(a, axis=axis, keepdims=_keepdims(keepdims), ddof=ddof)
 
     return wrapped
 
 
+def _arg(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """np.argmax, np.argmin: (a, axis, out, *, keepdims)."""
+
+    def wrapped(a, axis=None, out=None, *, keepdims=False):
+        _no_extra(name, {"out": out})
+        return fn(a, axis, _keepdims(keepdims))
+
+    return wrapped
+
+
+def _cumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Tensor:
+    _no_extra("cumsum", {"out": out})
+    if dtype is None:
+        return ops.cumsum(a, axis)
+    # NOTE: summing the cast values and casting the sums gives NumPy's result for every
+    # dtype, also those cumsum widens (int8) or does not add in (bool: a running or)
+    out = ops.cumsum(ops.astype(a, dtype), axis)
+    return out if out.dtype == np.dtype(dtype) else ops.astype(out, dtype)
+
+
+# ----------------------------------------------------------------------------- norm
+
+
 def _norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
-    if ord not in (None, 2, "fro") or (ord == 2 and isinstance(axis, tuple) and len(axis) > 1):
-        raise TypeError(f"np.linalg.norm on a Tensor supports only the 2-norm, got ord={ord!r}")
-    return ops.norm(x, axis=axis, keepdims=keepdims)
+    """np.linalg.norm: vector norms of every order; matrix norms 'fro', 1, -1, inf and -inf.
+
+    The matrix norms that need singular values (ord=2, -2, 'nuc' over two axes) raise: tensorgrad
+    has no SVD op.
+    """
+    data = np.asarray(_plain(x))
+    ndim = data.ndim
+    if data.dtype.kind not in "fc":  # NumPy takes norms of ints in float64
+        x = ops.astype(x, np.float64)
+    if axis is None:
+        if ord is None:
+            return ops.norm(x, keepdims=keepdims)
+        if ndim not in (1, 2):
+            raise ValueError(
+                f"np.linalg.norm: ord={ord!r} needs a 1-D or 2-D tensor or an axis, got {ndim}-D"
+            )
+        axis = tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = tuple(normalize_int_axis(a, ndim, "np.linalg.norm") for a in axes)
+    if len(axes) == 1:
+        out = _vector_norm(x, ord, axes[0])
+    elif len(axes) == 2:
+        out = _matrix_norm(x, ord, *axes)
+    else:
+        raise ValueError(f"np.linalg.norm: axis must be one or two axes, got {axis!r}")
+    return out if keepdims else ops.squeeze(out, axes)
 
 
-def _like(fill: float) -> Callable[..., Any]:
+def _vector_norm(x: Any, ord: Any, axis: int) -> Tensor:
+    if ord is None or (not isinstance(ord, str) and ord == 2):
+        return ops.norm(x, axis=axis, keepdims=True)
+    if isinstance(ord, str):
+        raise ValueError(f"np.linalg.norm: invalid norm order {ord!r} for vectors")
+    if ord == np.inf:
+        return ops.max(ops.abs(x), axis=axis, keepdims=True)
+    if ord == -np.inf:
+        return ops.min(ops.abs(x), axis=axis, keepdims=True)
+    if ord == 0:  # the count of nonzero entries, in x's dtype
+        return ops.sum(ops.astype(ops.not_equal(x, 0), x.dtype), axis=axis, keepdims=True)
+    if ord == 1:
+        return ops.sum(ops.abs(x), axis=axis, keepdims=True)
+    p = float(ord)  # (a NumPy scalar order must not upcast float32)
+    return ops.sum(ops.abs(x) ** p, axis=axis, keepdims=True) ** (1 / p)
+
+
+def _matrix_norm(x: Any, ord: Any, rows: int, cols: int) -> Tensor:
+    if rows == cols:
+        raise ValueError(f"np.linalg.norm: duplicate axes given, axis=({rows}, {cols})")
+    if ord is None or ord == "fro":
+        return ops.norm(x, axis=(rows, cols), keepdims=True)
+    if ord in (2, -2, "nuc"):
+        raise TypeError(
+            f"np.linalg.norm on a Tensor does not support the matrix norm ord={ord!r} "
+            "(it needs singular values); supported: None, 'fro', 1, -1, inf, -inf"
+        )
+    if ord not in (1, -1, np.inf, -np.inf):
+        raise ValueError(f"np.linalg.norm: invalid norm order {ord!r} for matrices")
+    # ord=+-1: extreme column sum (sum over rows); ord=+-inf: extreme row sum
+    summed, other = (rows, cols) if ord in (1, -1) else (cols, rows)
+    sums = ops.sum(ops.abs(x), axis=summed, keepdims=True)
+    extreme = ops.max if ord > 0 else ops.min
+    return extreme(sums, axis=other, keepdims=True)
+
+
+# ----------------------------------------------------------------------------- shape
+
+
+def _order(a: Any, order: Any, name: str) -> str:
+    """NumPy's index order as 'C' or 'F' ('A': 'F' only for Fortran-contiguous data)."""
+    o = "C" if order is None else order.upper() if isinstance(order, str) else order
+    if o == "A" or (o == "K" and name == "ravel"):
+        flags = np.asarray(_plain(a)).flags
+        if o == "K" and not (flags.c_contiguous or flags.f_contiguous):
+            raise ValueError(f"np.{name} on a Tensor: order='K' needs contiguous data")
+        return "F" if flags.f_contiguous and not flags.c_contiguous else "C"
+    if o not in ("C", "F"):
+        raise ValueError(f"np.{name} on a Tensor: order must be 'C', 'F' or 'A', got {order!r}")
+    return o
+
+
+def _reshape(a: Any, shape: Any = None, order: Any = "C", **kwargs: Any) -> Tensor:
+    shape = kwargs.pop("newshape", shape)
+    _no_extra("reshape", kwargs)
+    if _order(a, order, "reshape") == "C":
+        return ops.reshape(a, shape)
+    # Fortran order is C order on the reversed axes
+    reversed_shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)[::-1]
+    return ops.transpose(ops.reshape(ops.transpose(a), reversed_shape))
+
+
+def _ravel(a: Any, order: Any = "C") -> Tensor:
+    if _order(a, order, "ravel") == "C":
+        return ops.reshape(a, -1)
+    return ops.reshape(ops.transpose(a), -1)
+
+
+def _joined(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """np.concatenate, np.stack: (arrays, axis, out, *, dtype, casting)."""
+
+    def wrapped(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+        _no_extra(name, {"out": out})
+        arrays = list(arrays)
+        dtypes = [np.asarray(_plain(x)).dtype for x in arrays]
+        target = np.dtype(dtype) if dtype is not None else np.result_type(*dtypes)
+        for d in dtypes:
+            if not np.can_cast(d, target, casting):
+                raise TypeError(f"np.{name}: cannot cast {d} to {target} with casting={casting!r}")
+        if dtype is not None:
+            arrays = [x if d == target else ops.astype(x, target) for x, d in zip(arrays, dtypes)]
+        return fn(arrays, axis)
+
+    return wrapped
+
+
+def _take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: str = "raise") -> Tensor:
+    _no_extra("take", {"out": out})
+    if mode not in ("raise", "wrap", "clip"):
+        raise ValueError(f"np.take: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
+    data = np.asarray(_plain(a))
+    ind = np.asarray(_plain(indices))
+    n = data.size if axis is None else data.shape[normalize_int_axis(axis, data.ndim, "take")]
+    if mode != "raise" and n and ind.dtype.kind in "iu":
+        ind = ind % n if mode == "wrap" else np.clip(ind, 0, n - 1)
+    return ops.take(a, ind, axis)
+
+
+def _einsum(*operands: Any, out: Any = None, optimize: Any = False, **kwargs: Any) -> Tensor:
+    # (optimize only changes the contraction order; order only the output's memory layout)
+    if kwargs.get("casting") == "safe":
+        del kwargs["casting"]
+    _no_extra("einsum", {"out": out, **kwargs}, allowed=("order",))
+    return ops.einsum(*operands)
+
+
+def _pad(a: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> Tensor:
+    constant_values = kwargs.pop("constant_values", 0)
+    _no_extra("pad", kwargs)
+    return ops.pad(a, pad_width, mode, constant_values)
+
+
+# ----------------------------------------------------------------------------- the rest
+
+
+def _like(fill: float, name: str) -> Callable[..., Any]:
     def like(a: Any, dtype: Any = None, **kwargs: Any) -> Tensor:
-        _no_extra("zeros_like", kwargs)
-        data = a.data if isinstance(a, Tensor) else np.asarray(a)
+        _no_extra(name, kwargs)
+        data = np.asarray(_plain(a))
         return Tensor._make(np.full(data.shape, fill, dtype=dtype or data.dtype))
 
     return like
 
 
-def _where(cond: Any, a: Any = None, b: Any = None) -> Any:
-    if a is None and b is None:
-        return _constant(np.nonzero, cond)
-    return ops.where(cond, a, b)
+def _nonzero(a: Any) -> tuple[np.ndarray, ...]:
+    return tuple(np.nonzero(_plain(a)))
 
 
-def _clip(a: Any, a_min: Any = None, a_max: Any = None, out: Any = None, **kwargs: Any) -> Any:
+def _where(condition: Any, x: Any = None, y: Any = None) -> Any:
+    if x is None and y is None:  # NumPy: the indices of the true entries, as np.nonzero
+        return _nonzero(condition)
+    if x is None or y is None:
+        raise ValueError("np.where: either both or neither of x and y should be given")
+    return ops.where(condition, x, y)
+
+
+def _clip(a: Any, a_min: Any = np._NoValue, a_max: Any = np._NoValue, out: Any = None, **kwargs):
+    # NumPy 2.1+ also takes the bounds as min= and max= (never both spellings at once)
+    lo, hi = kwargs.pop("min", np._NoValue), kwargs.pop("max", np._NoValue)
     _no_extra("clip", {"out": out, **kwargs})
+    if a_min is np._NoValue and a_max is np._NoValue:
+        a_min, a_max = (None if v is np._NoValue else v for v in (lo, hi))
+    elif a_min is np._NoValue or a_max is np._NoValue:
+        raise TypeError("np.clip: give both a_min and a_max, or the keywords min= and max=")
+    elif lo is not np._NoValue or hi is not np._NoValue:
+        raise ValueError("np.clip: min= and max= cannot be given with a_min and a_max")
     return ops.clip(a, a_min, a_max)
-
-
-def _shape_fn(name: str) -> Callable[..., Any]:
-    return lambda a: getattr(np, name)(a.data if isinstance(a, Tensor) else a)
 
 
 FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.sum: _reduction(ops.sum, "sum"),
     np.mean: _reduction(ops.mean, "mean"),
     np.prod: _reduction(ops.prod, "prod"),
-    np.max: _reduction(ops.max, "max"),
-    np.amax: _reduction(ops.max, "amax"),
-    np.min: _reduction(ops.min, "min"),
-    np.amin: _reduction(ops.min, "amin"),
+    np.max: _extreme(ops.max, "max"),
+    np.amax: _extreme(ops.max, "amax"),
+    np.min: _extreme(ops.min, "min"),
+    np.amin: _extreme(ops.min, "amin"),
     np.var: _var(ops.var, "var"),
     np.std: _var(ops.std, "std"),
-    np.argmax: lambda a, axis=None, out=None, keepdims=False: ops.argmax(a, axis, keepdims),
-    np.argmin: lambda a, axis=None, out=None, keepdims=False: ops.argmin(a, axis, keepdims),
-    np.cumsum: lambda a, axis=None, dtype=None, out=None: ops.cumsum(a, axis),
+    np.argmax: _arg(ops.argmax, "argmax"),
+    np.argmin: _arg(ops.argmin, "argmin"),
+    np.cumsum: _cumsum,
     np.linalg.norm: _norm,
-    np.reshape: lambda a, shape=None, order="C", **kw: ops.reshape(a, kw.get("newshape", shape)),
-    np.ravel: lambda a, order="C": ops.reshape(a, -1),
+    np.reshape: _reshape,
+    np.ravel: _ravel,
     np.transpose: lambda a, axes=None: ops.transpose(a, axes),
     np.swapaxes: ops.swapaxes,
     np.moveaxis: ops.moveaxis,
     np.expand_dims: ops.expand_dims,
     np.squeeze: ops.squeeze,
     np.broadcast_to: lambda a, shape, subok=False: ops.broadcast_to(a, shape),
-    np.concatenate: lambda arrays, axis=0, out=None, **kw: ops.concatenate(arrays, axis),
-    np.stack: lambda arrays, axis=0, out=None, **kw: ops.stack(arrays, axis),
+    np.concatenate: _joined(ops.concatenate, "concatenate"),
+    np.stack: _joined(ops.stack, "stack"),
     np.split: ops.split,
-    np.pad: lambda a, pad_width, mode="constant", constant_values=0: ops.pad(
-        a, pad_width, mode, constant_values
-    ),
+    np.pad: _pad,
     np.flip: ops.flip,
     np.tile: ops.tile,
     np.repeat: ops.repeat,
-    np.take: lambda a, indices, axis=None, out=None, mode="raise": ops.take(a, indices, axis),
+    np.take: _take,
     np.matmul: ops.matmul,
     np.dot: ops.dot,
     np.outer: ops.outer,
     np.tensordot: ops.tensordot,
-    np.einsum: lambda subscripts, *operands, optimize=False, **kw: ops.einsum(
-        subscripts, *operands
-    ),
+    np.einsum: _einsum,
     np.where: _where,
     np.clip: _clip,
     np.maximum: ops.maximum,
     np.minimum: ops.minimum,
-    np.zeros_like: _like(0.0),
-    np.ones_like: _like(1.0),
-    np.shape: _shape_fn("shape"),
-    np.ndim: _shape_fn("ndim"),
-    np.size: _shape_fn("size"),
-    np.result_type: lambda *a: np.result_type(*(x.data if isinstance(x, Tensor) else x for x in a)),
+    np.zeros_like: _like(0.0, "zeros_like"),
+    np.ones_like: _like(1.0, "ones_like"),
+    np.shape: _on_data(np.shape),
+    np.ndim: _on_data(np.ndim),
+    np.size: _on_data(np.size),
+    np.result_type: _on_data(np.result_type),
     np.isfinite: lambda x: _constant(np.isfinite, x),
-    np.all: lambda a, axis=None, **kw: _constant(np.all, a, axis=axis, **kw),
-    np.any: lambda a, axis=None, **kw: _constant(np.any, a, axis=axis, **kw),
-    np.count_nonzero: lambda a, axis=None, **kw: _constant(np.count_nonzero, a, axis=axis, **kw),
-    np.nonzero: lambda a: tuple(np.nonzero(a.data if isinstance(a, Tensor) else a)),
-    np.allclose: lambda a, b, **kw: np.allclose(
-        *(x.data if isinstance(x, Tensor) else x for x in (a, b)), **kw
-    ),
-    np.isclose: lambda a, b, **kw: _constant(np.isclose, a, b, **kw),
-    np.array_equal: lambda a, b, **kw: np.array_equal(
-        *(x.data if isinstance(x, Tensor) else x for x in (a, b)), **kw
-    ),
+    np.all: lambda *args, **kwargs: _constant(np.all, *args, **kwargs),
+    np.any: lambda *args, **kwargs: _constant(np.any, *args, **kwargs),
+    np.count_nonzero: lambda *args, **kwargs: _constant(np.count_nonzero, *args, **kwargs),
+    np.nonzero: _nonzero,
+    np.allclose: _on_data(np.allclose),
+    np.isclose: lambda *args, **kwargs: _constant(np.isclose, *args, **kwargs),
+    np.array_equal: _on_data(np.array_equal),
 }
 
 

@@ -217,6 +217,11 @@ class Tensor:
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if dtype is not None and np.dtype(dtype) != self.data.dtype:
+            if copy is False:  # NumPy 2's contract: never copy silently
+                raise ValueError(
+                    f"unable to avoid a copy: converting a {self.data.dtype} tensor to "
+                    f"{np.dtype(dtype)} needs one, and copy=False was given"
+                )
             return self.data.astype(dtype)
         return self.data.copy() if copy else self.data
 
@@ -298,6 +303,14 @@ class Tensor:
         def __truediv__(self, other: Any) -> Tensor: ...
         def __rtruediv__(self, other: Any) -> Tensor: ...
         def __neg__(self) -> Tensor: ...
+        # & | ^ ~ as NumPy: bitwise for integers, logical for bools, TypeError for floats
+        def __and__(self, other: Any) -> Tensor: ...
+        def __rand__(self, other: Any) -> Tensor: ...
+        def __or__(self, other: Any) -> Tensor: ...
+        def __ror__(self, other: Any) -> Tensor: ...
+        def __xor__(self, other: Any) -> Tensor: ...
+        def __rxor__(self, other: Any) -> Tensor: ...
+        def __invert__(self) -> Tensor: ...
 
     def __pow__(self, other: Any) -> Tensor:
         return _ops.power(self, other)
@@ -334,15 +347,6 @@ class Tensor:
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
         return _ops.not_equal(self, other)
-
-    def __invert__(self) -> Tensor:
-        return _ops.logical_not(self)
-
-    def __and__(self, other: Any) -> Tensor:
-        return _ops.logical_and(self, other)
-
-    def __or__(self, other: Any) -> Tensor:
-        return _ops.logical_or(self, other)
 
     def __getitem__(self, index: Any) -> Tensor:
         return _ops.getitem(self, index)

@@ -260,11 +260,6 @@ def _gelu(x: Any) -> Any:
     return x * 0.5 * (1 + _erf(x / np.sqrt(2)))
 
 
-def _logical_not(x: Any) -> Any:
-    x = np.asarray(x)
-    return np.logical_not(x) if x.dtype == bool else np.invert(x)
-
-
 UNARY_NUMPY: dict[str, Callable[..., Any]] = {
     "exp": np.exp,
     "expm1": np.expm1,
@@ -285,7 +280,7 @@ UNARY_NUMPY: dict[str, Callable[..., Any]] = {
     "abs": np.abs,
     "sign": np.sign,
     "negative": np.negative,
-    "logical_not": _logical_not,
+    "logical_not": np.logical_not,
     "relu": lambda x: np.maximum(x, 0),
     "flatten": lambda x: np.reshape(x, -1),
 }

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -48,3 +51,278 @@ def test_tensor_methods() -> None:
     y.backward()
     assert x.grad.shape == (2, 3)
     assert x.argmax().item() == 5
+
+
+# ----------------------------------------------------------------------------- np.linalg.norm
+
+
+@pytest.mark.parametrize(
+    ("shape", "ord", "axis"),
+    [
+        ((5,), None, None),
+        ((5,), 2, None),
+        ((5,), 1, None),
+        ((5,), np.inf, None),
+        ((5,), -np.inf, None),
+        ((5,), 0, None),
+        ((5,), 3, None),
+        ((5,), 0.5, None),
+        ((3, 4), None, None),
+        ((3, 4), "fro", None),
+        ((3, 4), 1, None),
+        ((3, 4), -1, None),
+        ((3, 4), np.inf, None),
+        ((3, 4), -np.inf, None),
+        ((3, 4), 2, 1),
+        ((2, 3, 4), None, None),
+        ((2, 3, 4), 1, -1),
+        ((2, 3, 4), np.inf, (2, 0)),
+        ((2, 3, 4), "fro", (0, 1)),
+    ],
+)
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_norm_orders_match_numpy(shape: tuple, ord: Any, axis: Any, keepdims: bool) -> None:
+    a = np.random.default_rng(0).normal(size=shape)
+    a.flat[0] = 0.0  # (ord=0 counts nonzeros)
+    got = np.linalg.norm(tg.tensor(a), ord, axis, keepdims)
+    want = np.linalg.norm(a, ord, axis, keepdims)
+    assert isinstance(got, tg.Tensor) and got.shape == np.shape(want)
+    np.testing.assert_allclose(got.data, want, rtol=1e-12)
+
+
+def test_norm_orders_are_differentiable() -> None:
+    rng = np.random.default_rng(1)
+    v = tg.tensor(rng.normal(size=4), requires_grad=True)
+    m = tg.tensor(rng.normal(size=(3, 4)), requires_grad=True)
+    for ord in (1, np.inf, 3):
+        assert tg.gradcheck(lambda t, ord=ord: np.linalg.norm(t, ord), [v])
+    for ord in ("fro", 1, -np.inf):
+        assert tg.gradcheck(lambda t, ord=ord: np.linalg.norm(t, ord), [m])
+
+
+def test_norm_of_integers_is_float_as_numpy() -> None:
+    a = np.array([3, -4])
+    for ord in (None, 1, np.inf):
+        got, want = np.linalg.norm(tg.tensor(a), ord), np.linalg.norm(a, ord)
+        assert got.dtype == want.dtype and got.item() == want
+
+
+def test_norm_never_computes_another_norm() -> None:
+    m = np.ones((2, 3))
+    for ord in (2, -2, "nuc"):  # matrix norms from singular values: NumPy has them, we do not
+        np.linalg.norm(m, ord)
+        with pytest.raises(TypeError, match=re.escape(f"ord={ord!r}")):
+            np.linalg.norm(tg.tensor(m), ord)
+    for a, ord in [(np.array([3.0, 4.0]), "fro"), (np.ones((2, 2, 2)), 2), (m, 3)]:
+        with pytest.raises(ValueError):
+            np.linalg.norm(a, ord)
+        with pytest.raises(ValueError, match=re.escape(repr(ord))):
+            np.linalg.norm(tg.tensor(a), ord)
+
+
+# ----------------------------------------------------------------------------- reshape, ravel
+
+
+@pytest.mark.parametrize("order", ["C", "F", "f", "A", None])
+@pytest.mark.parametrize("transposed", [False, True])
+def test_reshape_and_ravel_orders_match_numpy(order: Any, transposed: bool) -> None:
+    a = np.arange(24.0).reshape(2, 3, 4)
+    t = tg.tensor(a)
+    if transposed:  # Fortran-contiguous data: order='A' reads it in Fortran order
+        a, t = a.T, t.T
+    got = np.reshape(t, (4, -1), order=order)
+    np.testing.assert_array_equal(got.data, np.reshape(a, (4, -1), order=order))
+    np.testing.assert_array_equal(np.ravel(t, order=order).data, np.ravel(a, order=order))
+
+
+def test_fortran_reshape_is_differentiable() -> None:
+    x = tg.tensor(np.random.default_rng(2).normal(size=(2, 3)), requires_grad=True)
+    assert tg.gradcheck(lambda t: np.reshape(t, (3, 2), order="F"), [x])
+    assert tg.gradcheck(lambda t: np.ravel(t, order="F"), [x])
+
+
+def test_unsupported_orders_raise() -> None:
+    t = tg.tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="'K'"):
+        np.reshape(t, 6, order="K")
+    with pytest.raises(ValueError, match="'X'"):
+        np.ravel(t, order="X")
+
+
+# ----------------------------------------------------------------------------- & | ^ ~ and logic
+
+
+def test_bitwise_operators_follow_numpy() -> None:
+    i, b = np.array([[1, 6], [3, 12]]), np.array([True, False])
+    ti, tb = tg.tensor(i), tg.tensor(b)
+    pairs = [
+        (ti & 5, i & 5),
+        (ti | 5, i | 5),
+        (ti ^ 5, i ^ 5),
+        (~ti, ~i),
+        (5 & ti, 5 & i),
+        (3 | ti, 3 | i),
+        (2 ^ ti, 2 ^ i),
+        (tb & True, b & True),
+        (tb | b[::-1], b | b[::-1]),
+        (True ^ tb, True ^ b),
+        (~tb, ~b),
+        (tb & 1, b & 1),
+        (np.bitwise_and(ti, i.T), np.bitwise_and(i, i.T)),
+        (np.bitwise_or(ti, 8), np.bitwise_or(i, 8)),
+        (np.bitwise_xor(tb, b), np.bitwise_xor(b, b)),
+        (np.invert(ti), np.invert(i)),
+        (i[0] & ti, i[0] & i),
+    ]
+    for got, want in pairs:
+        assert isinstance(got, tg.Tensor) and not got.requires_grad
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got.data, want)
+
+
+def test_bitwise_on_floats_names_the_op() -> None:
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError):
+        x.data & 1  # NumPy refuses floats too
+    for fn, name in [
+        (lambda: x & 1, "bitwise_and"),
+        (lambda: x | x, "bitwise_or"),
+        (lambda: 1 ^ x, "bitwise_xor"),
+        (lambda: ~x, "invert"),
+        (lambda: np.bitwise_and(x, 1), "bitwise_and"),
+        (lambda: np.invert(x), "invert"),
+    ]:
+        with pytest.raises(TypeError, match=name):
+            fn()
+
+
+def test_logical_functions_give_bools_for_any_dtype() -> None:
+    for a in (np.array([0, 2, -1]), np.array([0.0, 1.5, -0.0]), np.array([True, False, True])):
+        t = tg.tensor(a)
+        other = a[::-1].copy()
+        pairs = [
+            (np.logical_not(t), np.logical_not(a)),
+            (tg.logical_not(t), np.logical_not(a)),
+            (np.logical_and(t, other), np.logical_and(a, other)),
+            (np.logical_or(t, other), np.logical_or(a, other)),
+            (np.logical_xor(t, other), np.logical_xor(a, other)),
+        ]
+        for got, want in pairs:
+            assert got.dtype == np.bool_
+            np.testing.assert_array_equal(got.data, want)
+
+
+# ----------------------------------------------------------------------------- np.where
+
+
+def test_where_with_only_a_condition_gives_indices() -> None:
+    a = np.arange(6.0).reshape(2, 3)
+    t = tg.tensor(a)
+    got, want = np.where(t > 2), np.where(a > 2)
+    assert isinstance(got, tuple) and len(got) == len(want)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+    np.testing.assert_array_equal(t[np.where(t > 2)].data, a[np.where(a > 2)])
+    with pytest.raises(ValueError, match="both or neither"):
+        np.where(t > 2, t)
+
+
+# ----------------------------------------------------------------------------- dropped arguments
+
+
+@pytest.mark.parametrize(
+    ("name", "arg", "fn"),
+    [
+        ("argmax", "out", lambda t: np.argmax(t, out=np.empty((), dtype=np.intp))),
+        ("argmin", "out", lambda t: np.argmin(t, 0, np.empty(3, dtype=np.intp))),
+        ("cumsum", "out", lambda t: np.cumsum(t, out=np.empty(6))),
+        ("concatenate", "out", lambda t: np.concatenate([t, t], out=np.empty((4, 3)))),
+        ("stack", "out", lambda t: np.stack([t, t], out=np.empty((2, 2, 3)))),
+        ("take", "out", lambda t: np.take(t, [0], out=np.empty(1))),
+        ("einsum", "out", lambda t: np.einsum("ij->j", t, out=np.empty(3))),
+        ("einsum", "dtype", lambda t: np.einsum("ij->j", t, dtype=np.float32)),
+        ("max", "initial", lambda t: np.max(t, 1, None, False, 5.0)),
+    ],
+)
+def test_unsupported_arguments_are_refused(name: str, arg: str, fn: Any) -> None:
+    with pytest.raises(TypeError, match=rf"np\.{name} on a Tensor .* {arg}="):
+        fn(tg.tensor(np.arange(6.0).reshape(2, 3)))
+
+
+def test_dtype_and_mode_are_honoured() -> None:
+    a = np.arange(6.0).reshape(2, 3) - 2.5
+    t = tg.tensor(a)
+    i8 = np.array([100, 100], dtype=np.int8)
+    pairs = [
+        (np.cumsum(t, dtype=np.int64), np.cumsum(a, dtype=np.int64)),
+        (np.cumsum(t, 1, np.float32), np.cumsum(a, 1, np.float32)),
+        (np.cumsum(tg.tensor(i8), dtype=np.int8), np.cumsum(i8, dtype=np.int8)),
+        (np.cumsum(tg.tensor([1, 0, 2]), dtype=bool), np.cumsum([1, 0, 2], dtype=bool)),
+        (np.concatenate([t, t], dtype=np.float32), np.concatenate([a, a], dtype=np.float32)),
+        (
+            np.concatenate([t, t], axis=None, dtype=np.int64, casting="unsafe"),
+            np.concatenate([a, a], axis=None, dtype=np.int64, casting="unsafe"),
+        ),
+        (np.stack([t, t], 1, dtype=np.float32), np.stack([a, a], 1, dtype=np.float32)),
+        (np.take(t, [7, -8], mode="wrap"), np.take(a, [7, -8], mode="wrap")),
+        (np.take(t, [7, -8], axis=1, mode="clip"), np.take(a, [7, -8], axis=1, mode="clip")),
+        (np.take(t, [-1, 9], mode="clip"), np.take(a, [-1, 9], mode="clip")),
+    ]
+    for got, want in pairs:
+        assert isinstance(got, tg.Tensor) and got.dtype == want.dtype
+        np.testing.assert_array_equal(got.data, want)
+    for fn in (np.concatenate, np.stack):
+        with pytest.raises(TypeError):
+            fn([a, a], dtype=np.int64)  # NumPy's same_kind rule refuses float -> int
+        with pytest.raises(TypeError, match=f"np.{fn.__name__}: cannot cast float64 to int64"):
+            fn([t, t], dtype=np.int64)
+    with pytest.raises(ValueError, match="mode"):
+        np.take(t, [0], mode="w")
+
+
+def test_take_modes_and_casts_keep_the_gradient() -> None:
+    x = tg.tensor(np.arange(4.0), requires_grad=True)
+    index = [5, 2, -7]
+    (np.take(x, index, mode="wrap").sum() + np.cumsum(x, dtype=np.float32).sum()).backward()
+    taken = np.bincount(np.take(np.arange(4), index, mode="wrap"), minlength=4)
+    np.testing.assert_array_equal(x.grad.data, taken + [4, 3, 2, 1])
+
+
+# ----------------------------------------------------------------------------- argument mapping
+
+
+def test_numpy_signatures_map_arguments() -> None:
+    a = np.arange(6.0).reshape(2, 3)
+    t = tg.tensor(a)
+    pairs = [
+        (np.max(t, 1, None, True), np.max(a, 1, None, True)),
+        (np.amin(t, 0, None, True), np.amin(a, 0, None, True)),
+        (np.sum(t, 0, None, None, True), np.sum(a, 0, None, None, True)),
+        (np.clip(t, min=1, max=3), np.clip(a, min=1, max=3)),
+        (np.clip(t, max=3), np.clip(a, max=3)),
+        (np.clip(t, 1, None), np.clip(a, 1, None)),
+    ]
+    for got, want in pairs:
+        assert got.shape == want.shape
+        np.testing.assert_array_equal(got.data, want)
+    assert np.size(t, 0) == np.size(a, 0) and np.size(t, axis=1) == np.size(a, axis=1)
+    assert np.size(t) == np.size(a) and np.shape(t) == np.shape(a)
+    with pytest.raises(ValueError, match="min="):
+        np.clip(t, 1, 3, min=0)
+    with pytest.raises(TypeError, match="a_max"):
+        np.clip(t, 1, max=3)
+
+
+# ----------------------------------------------------------------------------- __array__
+
+
+def test_array_copy_false_refuses_a_cast() -> None:
+    t = tg.tensor([1.0, 2.0])
+    with pytest.raises(ValueError, match="copy"):
+        np.array(t.data, dtype=np.float32, copy=False)  # NumPy 2 itself
+    with pytest.raises(ValueError, match="copy"):
+        np.array(t, dtype=np.float32, copy=False)
+    assert np.array(t, copy=False) is t.data
+    assert np.asarray(t, dtype=np.float32).dtype == np.float32
+    c = np.array(t, copy=True)
+    assert c is not t.data and np.array_equal(c, t.data)

@@ -268,13 +268,61 @@ logical_xor = _comparison(np.logical_xor, "a xor b")
 
 
 class LogicalNot(Op):
-    """not a (bool result, no gradient)."""
+    """not a (bool result for any numeric dtype, as ``np.logical_not``; no gradient)."""
 
     differentiable = False
 
     def forward(self, a):
-        a = np.asarray(a)
-        return np.logical_not(a) if a.dtype == np.bool_ else np.invert(a)
+        return np.logical_not(a)
+
+
+class _Bitwise(Op):
+    """Elementwise bit operation: bitwise for integers, logical for bools; no gradient."""
+
+    differentiable = False
+    ufunc: Any = None
+    symbol = ""
+
+    def forward(self, *arrays):
+        try:
+            return self.ufunc(*arrays)
+        except TypeError:  # NumPy's message names neither the operator nor the dtypes
+            dtypes = ", ".join(str(np.result_type(a)) for a in arrays)
+            raise TypeError(
+                f"{self.ufunc.__name__} ({self.symbol}) needs integer or bool tensors, got {dtypes}"
+            ) from None
+
+
+def _bitwise(ufunc: np.ufunc, symbol: str) -> type[Op]:
+    name = "".join(w.title() for w in ufunc.__name__.split("_"))
+    return type(name, (_Bitwise,), {"ufunc": ufunc, "symbol": symbol})
+
+
+BitwiseAnd = _bitwise(np.bitwise_and, "&")
+BitwiseOr = _bitwise(np.bitwise_or, "|")
+BitwiseXor = _bitwise(np.bitwise_xor, "^")
+Invert = _bitwise(np.invert, "~")
+
+
+# NOTE: not in __all__ (no registry entry): reached through the operators and NumPy's ufuncs.
+def bitwise_and(a: Any, b: Any) -> Tensor:
+    """a & b: bitwise for integers, logical for bools (TypeError for floats); no gradient."""
+    return binary(BitwiseAnd, a, b)
+
+
+def bitwise_or(a: Any, b: Any) -> Tensor:
+    """a | b: bitwise for integers, logical for bools (TypeError for floats); no gradient."""
+    return binary(BitwiseOr, a, b)
+
+
+def bitwise_xor(a: Any, b: Any) -> Tensor:
+    """a ^ b: bitwise for integers, logical for bools (TypeError for floats); no gradient."""
+    return binary(BitwiseXor, a, b)
+
+
+def invert(a: Any) -> Tensor:
+    """~a: bitwise for integers, logical for bools (TypeError for floats); no gradient."""
+    return call(Invert, a)
 
 
 # ----------------------------------------------------------------------------- public functions
@@ -320,7 +368,7 @@ negative = unary(Negative, "negative")
 
 
 def logical_not(a: Any) -> Tensor:
-    """Elementwise not (bitwise invert for integers); no gradient."""
+    """Elementwise not, a bool tensor for any numeric dtype (as NumPy); no gradient."""
     return call(LogicalNot, a)
 
 
@@ -363,6 +411,10 @@ def _neg(self: Tensor) -> Tensor:
     return apply1(Negative(), self)
 
 
+def _invert(self: Tensor) -> Tensor:
+    return call(Invert, self)
+
+
 _OPERATORS = {
     "__add__": _operator(Add, False),
     "__radd__": _operator(Add, True),
@@ -373,6 +425,13 @@ _OPERATORS = {
     "__truediv__": _operator(Divide, False),
     "__rtruediv__": _operator(Divide, True),
     "__neg__": _neg,
+    "__and__": _operator(BitwiseAnd, False),
+    "__rand__": _operator(BitwiseAnd, True),
+    "__or__": _operator(BitwiseOr, False),
+    "__ror__": _operator(BitwiseOr, True),
+    "__xor__": _operator(BitwiseXor, False),
+    "__rxor__": _operator(BitwiseXor, True),
+    "__invert__": _invert,
 }
 for _name, _method in _OPERATORS.items():
     _method.__name__ = _method.__qualname__ = _name
