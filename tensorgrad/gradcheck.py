@@ -29,15 +29,18 @@ def _float64_inputs(inputs: Sequence[Any]) -> list[Any]:
     out = []
     for x in inputs:
         if isinstance(x, Tensor) and x.dtype.kind == "f":
-            out.append(Tensor(x.data.astype(np.float64), requires_grad=x._requires_grad))
+            # (contiguous, so that the flat view the differences perturb is the tensor itself)
+            data = np.ascontiguousarray(x.data, dtype=np.float64)
+            out.append(Tensor(data, requires_grad=x._requires_grad))
         else:
             out.append(x)
     return out
 
 
 def _outputs(fn: Callable[..., Any], xs: Sequence[Any]) -> list[np.ndarray]:
+    # (copies: an output may be a view of the input the next difference perturbs)
     return [
-        np.asarray(o.data if isinstance(o, Tensor) else o, dtype=np.float64)
+        np.array(o.data if isinstance(o, Tensor) else o, dtype=np.float64)
         for o in _as_tuple(fn(*xs))
     ]
 

@@ -270,6 +270,8 @@ class Tensor:
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="tensor(", threshold=200)
         extra = []
+        if self.data.size == 0 and self.data.shape != (0,):  # "[]" alone hides the shape
+            extra.append(f"size={self.data.shape}")
         if self.data.dtype != np.float64 and self.data.dtype != np.int64:
             extra.append(f"dtype={self.data.dtype}")
         if self._node is not None:
@@ -279,6 +281,12 @@ class Tensor:
         if self.name is not None:
             extra.append(f"name={self.name!r}")
         return "tensor(" + body + "".join(", " + e for e in extra) + ")"
+
+    def __format__(self, spec: str) -> str:
+        """A 0-d tensor formats as its value (``f"{loss:.4f}"``), as torch and NumPy do."""
+        if self.data.ndim == 0:
+            return format(self.data.item(), spec)
+        return str(self) if not spec else object.__format__(self, spec)
 
     def _repr_html_(self) -> str:
         """An HTML card for Jupyter (shape, dtype, requires_grad, grad_fn, values)."""

@@ -129,3 +129,37 @@ def test_retain_grad_follows_the_tensor_through_an_in_place_op() -> None:
     tg.sum(y * y).backward()
     np.testing.assert_array_equal(y.grad.data, [6.0, 12.0])  # d/dy of the new y, as torch
     np.testing.assert_array_equal(x.grad.data, [18.0, 36.0])
+
+
+def test_writing_a_product_input_that_no_rule_reads_is_fine() -> None:
+    # y[0] * 2 keeps only the constant: writing y[0] afterwards is no error (as torch)
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 1.0
+    y[0] = y[0] * tg.tensor(2.0)
+    tg.sum(y).backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 1.0, 1.0])
+    # ...but a saved input that a rule does read still raises
+    a = tg.tensor([1.0, 2.0], requires_grad=True)
+    c = tg.tensor([3.0, 4.0])
+    z = a * c
+    c += 1.0
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        tg.sum(z).backward()
+
+
+def test_setitem_into_an_int_tensor_carries_no_gradient() -> None:
+    t = tg.tensor([1, 2])
+    w = tg.tensor(5.5, requires_grad=True)
+    t[0] = w
+    assert t.data.tolist() == [5, 2] and not t.requires_grad and t.grad_fn is None
+
+
+def test_einsum_relabelling_is_a_copy_not_an_unversioned_view() -> None:
+    b = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    w = tg.tensor(np.ones((2, 2)), requires_grad=True)
+    c = tg.sum(b * w)
+    v = tg.einsum("ij->ji", b)
+    v += 1.0  # (it wrote into b, behind the version counter's back)
+    c.backward()
+    np.testing.assert_array_equal(w.grad.data, [[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(b.data, [[1.0, 2.0], [3.0, 4.0]])

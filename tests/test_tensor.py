@@ -78,3 +78,12 @@ def test_comparisons_have_no_gradient() -> None:
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     m = x > 1.5
     assert m.dtype == np.bool_ and not m.requires_grad
+
+
+def test_format_and_repr_of_scalars_and_empty_tensors() -> None:
+    loss = tg.tensor(3.14159, requires_grad=True) * 1.0
+    assert f"{loss:.2f}" == "3.14" and f"{tg.tensor(7):>3d}" == "  7"
+    with pytest.raises(TypeError):
+        f"{tg.tensor([1.0, 2.0]):.2f}"  # as torch: only a 0-d tensor formats as a number
+    assert repr(tg.tensor(np.zeros((0, 3)))) == "tensor([], size=(0, 3))"
+    assert repr(tg.tensor(np.zeros(0))) == "tensor([])"

@@ -296,3 +296,13 @@ def test_hessian_with_several_argnums_and_jacfwd_of_several_outputs() -> None:
     assert empty.shape == (0, 0) and empty.dtype == np.float32
     with pytest.raises(ValueError, match="names an argument twice"):
         tg.grad(lambda a, b: tg.sum(a * b), argnums=(0, 0))(a, b)
+
+
+def test_gradcheck_of_views_and_of_non_contiguous_inputs() -> None:
+    # (a view output was overwritten by the next perturbation; a transposed input was
+    # perturbed through a copy: both read as a zero numerical derivative)
+    x = tg.tensor(np.random.default_rng(0).standard_normal((3, 2)), requires_grad=True)
+    for f in (lambda a: a, lambda a: a.T, lambda a: a[0], lambda a: tg.reshape(a, (-1,))):
+        assert tg.gradcheck(f, (x,))
+    transposed = tg.tensor(np.random.default_rng(1).standard_normal((3, 2)).T, requires_grad=True)
+    assert tg.gradcheck(tg.sin, (transposed,))

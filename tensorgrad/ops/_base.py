@@ -52,6 +52,7 @@ class Op(metaclass=_OpType):
 
     save_inputs: ClassVar[tuple[int, ...]] = ()
     save_output: ClassVar[bool] = False
+    trims: ClassVar[bool] = False  # whether ``trimmed`` drops saved inputs no rule will need
     linear: ClassVar[bool] = False
     differentiable: ClassVar[bool] = True
     _param_slots: ClassVar[tuple[str, ...]] = ()
@@ -79,6 +80,11 @@ class Op(metaclass=_OpType):
 
     def jvp(self, tangents: list, *args: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} has no tangent rule")
+
+    def trimmed(self, saved: tuple) -> tuple:
+        """``saved`` with None for what no rule will read, given which inputs need grad (for
+        ops with ``trims``): an in-place write to such an input then raises nothing."""
+        return saved
 
     # ---------------------------------------------------------------- helpers for rules
     @property
@@ -255,6 +261,8 @@ def apply(op: Op, inputs: tuple) -> Any:
             op.saved = inputs  # all of them, in order
         else:
             op.saved = tuple(map(inputs.__getitem__, save)) if save else ()
+        if op.trims:
+            op.saved = op.trimmed(op.saved)
         op.stamp = WRITE_CLOCK[0]
         if op.save_output:
             op.out_data = out

@@ -85,6 +85,13 @@ class Multiply(Op):
     """a * b"""
 
     save_inputs = (0, 1)
+    trims = True
+
+    def trimmed(self, saved):
+        # NOTE: a's adjoint reads b and b's reads a: x * constant keeps only the constant, so
+        # writing into x in place later is fine, as in torch
+        a, b = saved
+        return (a if self.edges[1] is not None else None, b if self.edges[0] is not None else None)
 
     def forward(self, a, b):
         return np.multiply(a, b)

@@ -130,6 +130,8 @@ def inplace_binary(t: Tensor, v: Any, fn: Callable[[Any, Any], Tensor], what: st
 def setitem(t: Tensor, index: Any, v: Any) -> None:
     """``t[index] = v``."""
     idx, _ = normalize_index(index)
+    if isinstance(v, Tensor) and t.data.dtype.kind != "f":
+        v = v.data  # (cast into an int or bool tensor: no gradient or tangent flows, as torch)
     v_grad = isinstance(v, Tensor) and v._requires_grad
     record = _check_target(t, "setitem") or (STATE.grad_enabled and v_grad)
     if record and _is_view(t) and t._requires_grad:

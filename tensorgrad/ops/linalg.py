@@ -162,7 +162,10 @@ class Einsum(Op):
         return tuple(range(len(self.ins)))
 
     def forward(self, *xs):
-        return np.einsum(",".join(self.ins) + "->" + self.out, *xs, optimize=len(xs) > 2)
+        out = np.einsum(",".join(self.ins) + "->" + self.out, *xs, optimize=len(xs) > 2)
+        # NOTE: np.einsum returns a view for a pure relabelling ('ij->ji', 'ii->i'); a view
+        # would share the input's memory but not its version counter, so copy it
+        return out.copy() if isinstance(out, np.ndarray) and out.base is not None else out
 
     def generate_adjoints(self, adjoints, delta, *xs):
         for i, e in enumerate(self.edges):
