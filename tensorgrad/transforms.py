@@ -68,9 +68,9 @@ def _lift(x: Any, what: str) -> Tensor:
 
 def _trace(
     f: Callable[..., Any], args: Sequence[Any], nums: Sequence[int], what: str, kwargs: Any = None
-) -> tuple[Any, list[Tensor], list[Any]]:
+) -> tuple[Any, list[Tensor]]:
     """Lift ``args[i]`` for ``i`` in ``nums`` and call ``f`` with grad mode on: ``(f's result,
-    the lifted tensors, the arguments)``. A reverse transform differentiates what ``f`` computes
+    the lifted tensors)``. A reverse transform differentiates what ``f`` computes
     whatever the caller's grad mode (as ``torch.func.grad`` under ``no_grad``); a ``no_grad``
     inside ``f`` still holds, and under an outer ``no_grad`` nothing connects to outer graphs."""
     args = list(args)
@@ -79,7 +79,7 @@ def _trace(
         args[i] = _lift(args[i], what)
         xs.append(args[i])
     with enable_grad():
-        return f(*args, **(kwargs or {})), xs, args
+        return f(*args, **(kwargs or {})), xs
 
 
 def _reverse(
@@ -129,7 +129,7 @@ def value_and_grad(
 
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         nums, single = _argnums(argnums, len(args), "value_and_grad")
-        result, xs, _ = _trace(f, args, nums, "grad", kwargs)
+        result, xs = _trace(f, args, nums, "grad", kwargs)
         if has_aux:
             if not isinstance(result, tuple) or len(result) != 2:
                 raise TypeError("grad: with has_aux=True, f must return (output, aux)")
@@ -177,7 +177,7 @@ def grad(
 
 def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., tuple]]:
     """``(f(*primals), vjp_fn)``; ``vjp_fn(cotangent)`` returns one gradient per primal."""
-    out, xs, _ = _trace(f, primals, range(len(primals)), "vjp")
+    out, xs = _trace(f, primals, range(len(primals)), "vjp")
     outs = list(out) if isinstance(out, (tuple, list)) else [out]
     for o in outs:
         if not isinstance(o, Tensor):
@@ -268,7 +268,7 @@ def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
 
     def wrapped(*args: Any) -> Any:
         nums, single = _argnums(argnums, len(args), "jacrev")
-        out, xs, _ = _trace(f, args, nums, "jacrev")
+        out, xs = _trace(f, args, nums, "jacrev")
         if not isinstance(out, Tensor):
             raise TypeError(f"jacrev: f must return a Tensor, got {type(out).__name__}")
         rows: list[list[Tensor]] = [[] for _ in xs]
