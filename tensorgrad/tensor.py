@@ -158,11 +158,12 @@ class Tensor:
         return t
 
     def _cell(self) -> list[int]:
-        """The version cell ``[writes, stamp of the last write]``, shared with views; made on
-        first need, since most tensors are never written in place."""
+        """The version cell ``[writes, stamp of the last write, stamp of the last recorded
+        write]``, shared with views; made on first need, since most tensors are never written
+        in place."""
         cell = self._version
         if cell is None:
-            cell = self._version = [0, 0]
+            cell = self._version = [0, 0, 0]
             node = self._node
             if node is not None and node.save_output:
                 node.out_cell = cell  # the node that saved this output now sees its writes

@@ -163,3 +163,40 @@ def test_einsum_relabelling_is_a_copy_not_an_unversioned_view() -> None:
     c.backward()
     np.testing.assert_array_equal(w.grad.data, [[1.0, 2.0], [3.0, 4.0]])
     np.testing.assert_array_equal(b.data, [[1.0, 2.0], [3.0, 4.0]])
+
+
+def test_a_view_used_after_a_recorded_write_to_its_base_is_refused() -> None:
+    # (its graph described the base's old values: the gradient was silently wrong; torch
+    # rebases the view, tensorgrad refuses it until it does)
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2.0
+    v = y[0:2]
+    y[0] = 5.0
+    with pytest.raises(RuntimeError, match="used after an in-place write to the tensor it views"):
+        v * 3.0
+    w = y[0:2]  # taken after the write: fine
+    tg.sum(w * 3.0).backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 6.0, 0.0])
+    # a view consumed before the write is fine too
+    x2 = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y2 = x2 * 2.0
+    early = y2[0:2] * 3.0
+    y2[0] = 5.0
+    (tg.sum(early) + tg.sum(y2)).backward()
+    np.testing.assert_array_equal(x2.grad.data, [6.0, 8.0, 2.0])
+
+
+def test_a_recorded_write_into_a_view_is_refused() -> None:
+    # (writing a value that requires grad through a view left the viewed tensor without the
+    # write in its graph: w's gradient was lost)
+    w = tg.tensor(2.0, requires_grad=True)
+    y = tg.zeros(2, 3)
+    with pytest.raises(RuntimeError, match="into a view .* is not supported"):
+        y[0][1] = w
+    row = y[1]
+    with pytest.raises(RuntimeError, match="into a view .* is not supported"):
+        row += w
+    assert not y.data.any() and y.version == 0  # nothing half-written
+    y[0, 1] = w  # into the tensor itself: recorded
+    tg.sum(y * 3.0).backward()
+    assert w.grad.item() == 3.0

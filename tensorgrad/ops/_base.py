@@ -47,6 +47,7 @@ class Op(metaclass=_OpType):
         "out_dtype",
         "stamp",
         "extras",
+        "view_cell",
         "__weakref__",
     )
 
@@ -159,7 +160,7 @@ class Op(metaclass=_OpType):
             args = list(saved)
             if self.save_output:
                 out = Tensor._make(self.out_data, self, True)
-                out._version = [0, 0]  # its own counter: only the real output links to the node
+                out._version = [0, 0, 0]  # its own counter: only the real output links to the node
                 extras = self.extras
                 if extras:
                     out._fw = extras.get("out_fw")
@@ -243,15 +244,25 @@ def apply(op: Op, inputs: tuple) -> Any:
         # record: edges to the inputs' nodes (or leaves), what the rules need, versions
         # NOTE: an edge is the input's node, or the leaf itself; shapes are read from there
         # (node.out_shape, leaf.data.shape), so no per-edge tuples for the collector to track.
+        # (a view used after a recorded write to its base is refused: see check_view)
         if n == 1:
             node = x._node
+            if node is not None and x._version is not None:
+                check_view(x)
             op.edges = (x if node is None else node,)
         elif pair:
+            if a._version is not None and a._node is not None:
+                check_view(a)
+            if b._version is not None and b._node is not None:
+                check_view(b)
             op.edges = (
                 (a if a._node is None else a._node) if a._requires_grad else None,
                 (b if b._node is None else b._node) if b._requires_grad else None,
             )
         else:
+            for x in inputs:
+                if isinstance(x, Tensor) and x._version is not None and x._node is not None:
+                    check_view(x)
             op.edges = tuple(edges)
         op.out_shape = out.shape
         op.out_dtype = out.dtype
@@ -303,6 +314,8 @@ def apply1(op: Op, x: Any) -> Any:
     t._grad = t._node = t.name = t._fw = t._hooks = t._version = None
     if x._requires_grad and op.differentiable and STATE.grad_enabled:
         node = x._node
+        if node is not None and x._version is not None:
+            check_view(x)
         op.edges = (x if node is None else node,)
         op.out_shape = out.shape
         op.out_dtype = out.dtype
@@ -324,6 +337,30 @@ def apply1(op: Op, x: Any) -> Any:
         if t._fw is not None and t._node is op and op.save_output:
             op._extras()["out_fw"] = t._fw
     return t
+
+
+def mark_view(out: Tensor, base: Tensor) -> Tensor:
+    """Make ``out`` a view of ``base``: it shares ``base``'s version cell, and its node (if
+    recorded) remembers that cell, so that a recorded in-place write to the base afterwards
+    makes the view's graph stale (see ``check_view``)."""
+    cell = out._version = base._cell()
+    if out._node is not None:
+        out._node.view_cell = cell
+    return out
+
+
+def check_view(x: Tensor) -> None:
+    """Refuse to record an op on a view whose base was written in place (recorded) after the
+    view was taken: its graph still describes the old values. PyTorch rebases such a view onto
+    the write; tensorgrad does not yet, and a silent wrong gradient is worse than an error."""
+    node = x._node
+    cell = x._version
+    if getattr(node, "view_cell", None) is cell and cell[2] > node.stamp:
+        raise RuntimeError(
+            f"a view of shape {x.shape} (made by {node.name}) is used after an in-place write "
+            "to the tensor it views: its gradient would flow through the old values. Take the "
+            "view again after the write."
+        )
 
 
 _new_tensor = object.__new__

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad.ops._base import Op, call
+from tensorgrad.ops._base import Op, call, mark_view
 from tensorgrad.tensor import Tensor
 
 __all__ = ["getitem", "take"]
@@ -104,7 +104,7 @@ def getitem(x: Any, index: Any) -> Tensor:
     except IndexError as exc:
         raise IndexError(f"getitem: {exc} (tensor of shape {data.shape})") from None
     if basic and isinstance(x, Tensor):
-        out._version = x._cell()
+        mark_view(out, x)
     return out
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import Op, call
 from tensorgrad.ops.indexing import normalize_index
-from tensorgrad.tensor import Tensor, bump_version
+from tensorgrad.tensor import WRITE_CLOCK, Tensor, bump_version
 
 __all__: list[str] = []
 
@@ -65,6 +65,17 @@ def _is_view(t: Tensor) -> bool:
     return t.data.base is not None
 
 
+def _view_write(what: str, t: Tensor) -> RuntimeError:
+    # NOTE: a recorded write into a view would give the view a new graph node but leave the
+    # tensor it views without one: its values would change and its gradient would miss the
+    # write (PyTorch records the write on the base too; tensorgrad does not yet).
+    return RuntimeError(
+        f"{what}: an in-place write that must be recorded (the tensor or the value requires "
+        f"grad) into a view (shape {t.shape}) is not supported; write into the tensor it "
+        "views, or build the result out of place"
+    )
+
+
 def _commit(t: Tensor, new: Tensor, what: str) -> Tensor:
     """Write ``new`` into ``t``'s memory and make ``t`` the output of ``new``'s op."""
     try:
@@ -73,6 +84,7 @@ def _commit(t: Tensor, new: Tensor, what: str) -> Tensor:
         raise ValueError(f"{what}: cannot write into a tensor of shape {t.shape}: {exc}") from None
     bump_version(t)
     if new._node is not None:
+        t._version[2] = WRITE_CLOCK[0]  # a recorded write: views taken before it are stale
         old = t._node
         t._node = new._node
         t._requires_grad = True
@@ -96,11 +108,8 @@ def inplace_binary(t: Tensor, v: Any, fn: Callable[[Any, Any], Tensor], what: st
     """``t op= v`` for a binary tensorgrad function ``fn``."""
     v_grad = isinstance(v, Tensor) and v._requires_grad
     record = _check_target(t, what) or (STATE.grad_enabled and v_grad)
-    if record and _is_view(t) and t._requires_grad:
-        raise RuntimeError(
-            f"{what}: in-place operation on a view (shape {t.shape}) of a tensor that requires "
-            "grad is not supported; use the out-of-place form"
-        )
+    if record and _is_view(t):
+        raise _view_write(what, t)
     if not record and t._fw is None and not (isinstance(v, Tensor) and v._fw is not None):
         vd = v.data if isinstance(v, Tensor) else v
         result = np.asarray(fn(t.data, vd).data)
@@ -134,11 +143,8 @@ def setitem(t: Tensor, index: Any, v: Any) -> None:
         v = v.data  # (cast into an int or bool tensor: no gradient or tangent flows, as torch)
     v_grad = isinstance(v, Tensor) and v._requires_grad
     record = _check_target(t, "setitem") or (STATE.grad_enabled and v_grad)
-    if record and _is_view(t) and t._requires_grad:
-        raise RuntimeError(
-            f"setitem: in-place assignment into a view (shape {t.shape}) of a tensor that "
-            "requires grad is not supported; build the result out of place"
-        )
+    if record and _is_view(t):
+        raise _view_write("setitem", t)
     has_fw = t._fw is not None or (isinstance(v, Tensor) and v._fw is not None)
     if not record and not has_fw:
         vd = v.data if isinstance(v, Tensor) else v

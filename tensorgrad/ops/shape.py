@@ -16,7 +16,7 @@ import numpy as np
 
 from tensorgrad._shapes import normalize_axis, normalize_int_axis, unbroadcast
 from tensorgrad.grad_mode import STATE
-from tensorgrad.ops._base import Op, apply, call
+from tensorgrad.ops._base import Op, apply, call, mark_view
 from tensorgrad.tensor import Tensor
 
 __all__ = [
@@ -44,9 +44,7 @@ def _data(x: Any) -> np.ndarray:
 
 
 def _view(out: Tensor, x: Any) -> Tensor:
-    if isinstance(x, Tensor):
-        out._version = x._cell()
-    return out
+    return mark_view(out, x) if isinstance(x, Tensor) else out
 
 
 def _shape_arg(shape: tuple) -> tuple:
