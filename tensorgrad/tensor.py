@@ -6,6 +6,7 @@ sugar over those functions.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -157,13 +158,13 @@ class Tensor:
         t._version = self._cell()
         return t
 
-    def _cell(self) -> list[int]:
+    def _cell(self) -> list[Any]:
         """The version cell ``[writes, stamp of the last write, stamp of the last recorded
-        write]``, shared with views; made on first need, since most tensors are never written
-        in place."""
+        write, a weak reference to the tensor that made it]``, shared with views; made on first
+        need, since most tensors are never written in place."""
         cell = self._version
         if cell is None:
-            cell = self._version = [0, 0, 0]
+            cell = self._version = [0, 0, 0, weakref.ref(self)]
             node = self._node
             if node is not None and node.save_output:
                 node.out_cell = cell  # the node that saved this output now sees its writes

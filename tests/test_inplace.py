@@ -200,3 +200,21 @@ def test_a_recorded_write_into_a_view_is_refused() -> None:
     y[0, 1] = w  # into the tensor itself: recorded
     tg.sum(y * 3.0).backward()
     assert w.grad.item() == 3.0
+
+
+def test_a_view_of_a_leaf_made_under_no_grad_is_not_written_outside_it() -> None:
+    # (it changed the leaf with no error; torch raises)
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with tg.no_grad():
+        v = x[0:2]
+    with pytest.raises(RuntimeError, match="view .* of a leaf tensor that requires grad"):
+        v += 1.0
+    with pytest.raises(RuntimeError, match="view .* of a leaf tensor that requires grad"):
+        v[0] = 5.0
+    np.testing.assert_array_equal(x.data, [1.0, 2.0, 3.0])
+    with tg.no_grad():
+        v += 1.0  # inside no_grad: the user means it
+    np.testing.assert_array_equal(x.data, [2.0, 3.0, 3.0])
+    d = x.detach()
+    d += 1.0  # a detached tensor may be written, as in torch
+    np.testing.assert_array_equal(x.data, [3.0, 4.0, 4.0])
