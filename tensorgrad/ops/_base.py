@@ -53,7 +53,9 @@ class Op(metaclass=_OpType):
 
     save_inputs: ClassVar[tuple[int, ...]] = ()
     save_output: ClassVar[bool] = False
-    trims: ClassVar[bool] = False  # whether ``trimmed`` drops saved inputs no rule will need
+    # whether ``trimmed`` drops saved inputs no rule will need (read by ``apply`` only, so for
+    # ops of two or more inputs: ``apply1`` keeps a one-input op's single input as is)
+    trims: ClassVar[bool] = False
     linear: ClassVar[bool] = False
     differentiable: ClassVar[bool] = True
     _param_slots: ClassVar[tuple[str, ...]] = ()

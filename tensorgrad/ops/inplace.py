@@ -63,13 +63,17 @@ def _check_target(t: Tensor, what: str) -> bool:
         # a view made under no_grad of a leaf that requires grad: writing it changes the leaf
         # (a detached tensor shares the leaf's very array and may be written, as in torch)
         base = cell[3]()
-        if base is not None and base.data is not t.data and base._requires_grad:
-            if base._node is None:
-                raise RuntimeError(
-                    f"{what}: a view (shape {t.shape}) of a leaf tensor that requires grad, "
-                    "made under no_grad, is being used in an in-place operation (wrap it in "
-                    "tg.no_grad() if you mean to change the leaf's values)"
-                )
+        if (
+            base is not None
+            and base.data is not t.data
+            and base._requires_grad
+            and base._node is None
+        ):
+            raise RuntimeError(
+                f"{what}: a view (shape {t.shape}) of a leaf tensor that requires grad, made "
+                "under no_grad, is being used in an in-place operation (wrap it in "
+                "tg.no_grad() if you mean to change the leaf's values)"
+            )
     return t._requires_grad
 
 

@@ -58,6 +58,13 @@ class _Reduction(Op):
     def _expand(self, delta, shape):
         return _expand(delta, shape, self.axis, self.keepdims)
 
+    def _divisor(self, out, shape):
+        """``out`` put back to ``shape``, with 1 where it is 0: dividing by it gives the 0
+        gradient at zero that ``norm`` (the zero vector) and ``std`` (no spread) promise."""
+        full = self._expand(out, shape)
+        zero = (full.data if isinstance(full, Tensor) else full) == 0
+        return np.where(zero, 1, full)
+
 
 # ----------------------------------------------------------------------------- sum, mean
 
@@ -202,9 +209,7 @@ class Std(Var):
         return np.std(x, axis=self.axis, keepdims=self.keepdims, ddof=self.ddof)
 
     def _std_slope(self, x, out):
-        full = self._expand(out, x.shape)
-        zero = (full.data if isinstance(full, Tensor) else full) == 0
-        return self._slope(x) / (2 * np.where(zero, 1, full))
+        return self._slope(x) / (2 * self._divisor(out, x.shape))
 
     def generate_adjoints(self, adjoints, delta, x, out):
         adjoints[0] = self._expand(delta, x.shape) * self._std_slope(x, out)
@@ -256,9 +261,7 @@ class Norm(_Reduction):
         return np.sqrt(np.sum(np.square(x), axis=self.axis, keepdims=self.keepdims))
 
     def _slope(self, x, out):
-        full = self._expand(out, x.shape)
-        zero = (full.data if isinstance(full, Tensor) else full) == 0
-        return x / np.where(zero, 1, full)
+        return x / self._divisor(out, x.shape)
 
     def generate_adjoints(self, adjoints, delta, x, out):
         adjoints[0] = self._expand(delta, x.shape) * self._slope(x, out)
