@@ -23,6 +23,17 @@ def _fmt(x: float) -> str:
     return f"{x:.4g}"
 
 
+def _mean_std(f: np.ndarray) -> tuple[float, float]:
+    """Mean and std of finite floats without overflow: in float64 (or wider), scaled by the
+    largest magnitude so that values near the dtype's maximum do not overflow the sums."""
+    f = f.astype(np.result_type(f.dtype, np.float64))
+    scale = float(np.max(np.abs(f)))
+    if scale == 0.0:
+        return 0.0, 0.0
+    u = f / scale
+    return float(u.mean()) * scale, float(u.std()) * scale
+
+
 def _stats(a: np.ndarray) -> str:
     """min / max / mean of a float or integer array, and how many entries are NaN or inf."""
     if a.size <= 1 or a.dtype.kind not in "fiu":
@@ -33,11 +44,11 @@ def _stats(a: np.ndarray) -> str:
     parts = []
     if finite.any():
         f = a[finite]
-        with np.errstate(all="ignore"):
-            parts.append(
-                f"min {_fmt(float(f.min()))} · max {_fmt(float(f.max()))} · "
-                f"mean {_fmt(float(f.mean()))} · std {_fmt(float(f.std()))}"
-            )
+        mean, std = _mean_std(f)
+        parts.append(
+            f"min {_fmt(float(f.min()))} · max {_fmt(float(f.max()))} · "
+            f"mean {_fmt(mean)} · std {_fmt(std)}"
+        )
     bad = a.size - int(finite.sum())
     if bad:
         nan = int(np.isnan(a).sum())

@@ -106,30 +106,37 @@ def gradcheck(
     Returns True, or raises ``GradcheckError`` naming the input, the worst entry (output index,
     input index) and both values.
     """
+    return _check(fn, inputs, eps, atol, rtol, "gradcheck")
+
+
+def _check(
+    fn: Callable[..., Any], inputs: Any, eps: float, atol: float, rtol: float, caller: str
+) -> bool:
+    """gradcheck's work; ``caller`` names the public function in the errors."""
     xs = _float64_inputs(_as_tuple(inputs))
     wrt = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x._requires_grad]
     if not wrt:
-        raise ValueError("gradcheck: no input requires grad")
+        raise ValueError(f"{caller}: no input requires grad")
     analytic = analytic_jacobians(fn, xs, wrt)
     numeric = numerical_jacobians(fn, xs, wrt, eps)
     for k, i in enumerate(wrt):
         for o, (a, n) in enumerate(zip(analytic[k], numeric[k])):
-            _compare(a, n, atol, rtol, f"input {i}", f"output {o}")
+            _compare(a, n, atol, rtol, f"input {i}", f"output {o}", caller)
     return True
 
 
-def _compare(a: np.ndarray, n: np.ndarray, atol: float, rtol: float, what: str, out: str) -> None:
+def _compare(
+    a: np.ndarray, n: np.ndarray, atol: float, rtol: float, what: str, out: str, caller: str
+) -> None:
     if a.shape != n.shape:
-        raise GradcheckError(
-            f"gradcheck: Jacobian shapes differ for {what}: {a.shape} vs {n.shape}"
-        )
+        raise GradcheckError(f"{caller}: Jacobian shapes differ for {what}: {a.shape} vs {n.shape}")
     excess = np.abs(a - n) - (atol + rtol * np.abs(n))
     bad = ~(excess <= 0)
     if bad.any():
         flat = np.where(np.isnan(excess), np.inf, excess).reshape(-1)
         idx = np.unravel_index(int(np.argmax(flat)), a.shape)
         raise GradcheckError(
-            f"gradcheck: Jacobian mismatch for {what} ({out}) at entry (output element "
+            f"{caller}: Jacobian mismatch for {what} ({out}) at entry (output element "
             f"{idx[0]}, input element {idx[1]}): analytic {a[idx]!r}, numerical {n[idx]!r}"
         )
 
@@ -174,4 +181,4 @@ def gradgradcheck(
             g if g is not None else Tensor(np.zeros(args[i].shape)) for g, i in zip(gs, wrt)
         )
 
-    return gradcheck(first, xs, eps=eps, atol=atol, rtol=rtol)
+    return _check(first, xs, eps, atol, rtol, "gradgradcheck")

@@ -14,7 +14,9 @@ What round-trips, exactly (type, dtype, shape, value, dict key order):
   float, bool, None, or tuples of these (optimizer states use int keys).
 - ``None``, ``bool``, ``int``, ``float`` (including nan and inf), ``str``.
 - ``numpy.ndarray`` of any non-object dtype (bool, ints, floats, complex, ...), 0-d included;
-  NumPy scalars such as ``np.float32(1.5)`` come back as NumPy scalars of the same dtype.
+  NumPy scalars such as ``np.float32(1.5)`` or ``np.str_('a')`` come back as NumPy scalars of
+  the same dtype (a ``np.str_`` or ``np.bytes_`` ending in NUL is refused with ``ValueError``:
+  NumPy's string dtypes drop trailing NULs).
 - ``tg.Tensor`` (and subclasses such as ``Parameter``) come back as plain ``tg.Tensor`` leaves
   with ``requires_grad=False`` over the stored data, as ``state_dict()`` hands them out: so
   ``module.load_state_dict(tg.load(p))`` and ``optimizer.load_state_dict(tg.load(p))`` receive
@@ -70,10 +72,16 @@ class _Encoder:
         return {"kind": kind, "key": name, "dtype": value.dtype.str, "shape": list(value.shape)}
 
     def value(self, obj: Any, where: str) -> Any:
+        # NOTE: np.generic first: np.str_ subclasses str and np.float64 subclasses float
+        if isinstance(obj, np.generic):
+            if isinstance(obj, (np.str_, np.bytes_)) and obj[-1:] in ("\0", b"\0"):
+                raise ValueError(
+                    f"save: {where} is a NumPy {type(obj).__name__} ending in a NUL character, "
+                    "which NumPy's string arrays cannot store (it would load back shortened)"
+                )
+            return self._array("npscalar", np.asarray(obj), where)
         if isinstance(obj, bool) or obj is None or isinstance(obj, str):
             return bool(obj) if isinstance(obj, bool) else obj
-        if isinstance(obj, np.generic):  # before int/float: np.float64 subclasses float
-            return self._array("npscalar", np.asarray(obj), where)
         if isinstance(obj, int):
             return int(obj)
         if isinstance(obj, float):
@@ -200,7 +208,8 @@ def save(obj: Any, path: PathOrFile) -> None:
     temporary name in the same folder and moved into place with ``os.replace``, so a save that
     fails part-way leaves any earlier checkpoint at ``path`` intact. A writable binary file
     object is also accepted (written directly). Raises ``TypeError`` naming the key path of the
-    first value that cannot be stored.
+    first value that cannot be stored (``ValueError`` for a NumPy string ending in NUL), before
+    anything is written.
     """
     enc = _Encoder()
     tree = enc.value(obj, "obj")

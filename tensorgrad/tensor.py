@@ -6,6 +6,7 @@ sugar over those functions.
 
 from __future__ import annotations
 
+import operator
 import weakref
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -353,10 +354,27 @@ class Tensor:
         return _ops.greater_equal(self, other)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        """Elementwise ``==`` as a bool tensor; ``t == None`` is all False, as NumPy."""
+        if other is None:
+            return Tensor._make(np.zeros(self.data.shape, dtype=bool))
         return _ops.equal(self, other)
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        """Elementwise ``!=`` as a bool tensor; ``t != None`` is all True, as NumPy."""
+        if other is None:
+            return Tensor._make(np.ones(self.data.shape, dtype=bool))
         return _ops.not_equal(self, other)
+
+    def __round__(self, ndigits: int | None = None) -> Tensor:
+        """``round(t)`` / ``round(t, n)``: ``np.round`` (half to even), same dtype, always a
+        Tensor (also 0-d). The gradient is 0, as torch's ``round``."""
+        try:
+            decimals = 0 if ndigits is None else operator.index(ndigits)
+        except TypeError:
+            raise TypeError(f"round: ndigits must be an int or None, got {ndigits!r}") from None
+        rounded = Tensor._make(np.round(self.data, decimals))
+        # NOTE: where(True, rounded, self) keeps self in the graph with a zero adjoint and tangent
+        return _ops.where(True, rounded, self)
 
     def __getitem__(self, index: Any) -> Tensor:
         return _ops.getitem(self, index)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -82,3 +84,17 @@ def test_module_html():
     assert "Sequential" in page and "Linear" in page and "Total params: 63" in page
     assert "weight (5, 6)" in page and "in_features=6" in page
     assert model._repr_html_() == page
+
+
+def test_tensor_html_stats_do_not_overflow_near_the_dtype_maximum():
+    cases = [
+        (np.full(4, 3e38, np.float32), "mean 3e+38 · std 0"),
+        (np.array([3e38, -3e38], np.float32), "mean 0 · std 3e+38"),
+        (np.full(3, 1.5e308), "mean 1.5e+308 · std 0"),
+        (np.full(2, 6e4, np.float16), "mean 6e+04 · std 0"),
+    ]
+    for data, expected in cases:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            page = _display.tensor_html(tg.tensor(data))
+        assert expected in page and "inf" not in page

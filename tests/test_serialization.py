@@ -408,3 +408,17 @@ def test_module_and_optimizer_state_dicts(tmp_path):
     opt2 = optim.Adam(clone.parameters(), lr=1e-2)
     opt2.load_state_dict(load(tmp_path / "opt.ckpt"))
     assert_same(opt.state_dict(), opt2.state_dict())
+
+
+def test_numpy_strings_keep_their_type(tmp_path):
+    obj = {"s": np.str_("héllo"), "empty": [np.str_("")], "b": np.bytes_(b"x\x00y"), "p": "str"}
+    back = roundtrip(obj, tmp_path)
+    assert_same(obj, back)
+    assert type(back["s"]) is np.str_ and type(back["p"]) is str
+
+
+@pytest.mark.parametrize("value", [np.str_("a\x00"), np.bytes_(b"a\x00")])
+def test_numpy_strings_ending_in_nul_are_refused(value, tmp_path):
+    with pytest.raises(ValueError, match=r"obj\['k'\].*NUL"):
+        save({"k": value}, tmp_path / "c")
+    assert list(tmp_path.iterdir()) == []

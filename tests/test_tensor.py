@@ -87,3 +87,31 @@ def test_format_and_repr_of_scalars_and_empty_tensors() -> None:
         f"{tg.tensor([1.0, 2.0]):.2f}"  # as torch: only a 0-d tensor formats as a number
     assert repr(tg.tensor(np.zeros((0, 3)))) == "tensor([], size=(0, 3))"
     assert repr(tg.tensor(np.zeros(0))) == "tensor([])"
+
+
+def test_eq_and_ne_with_none_are_elementwise_bool_tensors() -> None:
+    # NumPy's answer (torch returns a Python bool): comparisons are elementwise bool Tensors
+    t = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    eq, ne = t == None, t != None  # noqa: E711
+    assert isinstance(eq, tg.Tensor) and eq.dtype == np.bool_ and eq.shape == (2, 2)
+    assert not eq.data.any() and ne.data.all() and not eq.requires_grad
+    assert (tg.tensor(1.0) == None).shape == ()  # noqa: E711
+    assert (None != tg.tensor([1, 2])).data.all()  # noqa: E711  (the reflected form)
+
+
+def test_round_is_numpys_half_to_even_and_has_zero_gradient() -> None:
+    x = tg.tensor([0.5, 1.5, 2.5, -0.5, 1.25, np.inf], requires_grad=True)
+    r = round(x)
+    assert isinstance(r, tg.Tensor) and r.dtype == np.float64
+    np.testing.assert_array_equal(r.data, np.round(x.data))
+    assert np.signbit(r.data[3])  # -0.5 rounds to -0.0
+    r.backward(tg.ones(6))
+    np.testing.assert_array_equal(x.grad.data, np.zeros(6))
+    f32 = round(tg.tensor(np.array([1.25, 1.35], dtype=np.float32)), 1)
+    assert f32.dtype == np.float32
+    np.testing.assert_array_equal(f32.data, np.round(np.array([1.25, 1.35], np.float32), 1))
+    np.testing.assert_array_equal(round(tg.tensor([1250, 1350]), -2).data, [1200, 1400])
+    zero_d = round(tg.tensor(2.5))  # a Tensor, not an int as round(np.float64(2.5)) gives
+    assert isinstance(zero_d, tg.Tensor) and zero_d.shape == () and zero_d.item() == 2.0
+    with pytest.raises(TypeError, match="round: ndigits"):
+        round(x, 1.5)

@@ -306,3 +306,15 @@ def test_gradcheck_of_views_and_of_non_contiguous_inputs() -> None:
         assert tg.gradcheck(f, (x,))
     transposed = tg.tensor(np.random.default_rng(1).standard_normal((3, 2)).T, requires_grad=True)
     assert tg.gradcheck(tg.sin, (transposed,))
+
+
+def test_failing_gradgradcheck_names_itself() -> None:
+    x = tg.tensor([0.5, -1.0], requires_grad=True)
+
+    def wrong(x):
+        return tg.ops.alias(x) * tg.tensor(x.data)  # hides one factor from the graph
+
+    with pytest.raises(tg.GradcheckError, match="^gradgradcheck: Jacobian mismatch"):
+        tg.gradgradcheck(wrong, (x,))
+    with pytest.raises(ValueError, match="^gradgradcheck: no input"):
+        tg.gradgradcheck(wrong, (tg.tensor([1.0]),))

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad._dtypes import get_default_dtype
 from tensorgrad.nn._inplace import assign
 from tensorgrad.tensor import Tensor
 
@@ -25,10 +26,13 @@ def clip_grad_norm_(
 ) -> Tensor:
     """Scale all gradients in place so that their joint ``norm_type``-norm is at most
     ``max_norm``; returns the norm before clipping (as torch: scale = max_norm / (norm + 1e-6),
-    applied only when it is below 1)."""
+    applied only when it is below 1). The norm is computed in float64 and returned as a 0-d
+    Tensor of the gradients' (promoted) dtype, as torch; 0.0 in the default dtype when no
+    parameter has a gradient."""
     grads = [p.grad for p in _params(parameters) if p.grad is not None]
     if not grads:
-        return Tensor(0.0)
+        return Tensor(0.0, dtype=get_default_dtype())
+    dtype = np.result_type(*(g.dtype for g in grads))
     norm_type = float(norm_type)
     if norm_type == np.inf:
         total = max(float(np.max(np.abs(g.data))) if g.size else 0.0 for g in grads)
@@ -43,7 +47,8 @@ def clip_grad_norm_(
     if scale < 1.0:
         for g in grads:
             assign(g, g.data * np.asarray(scale, dtype=g.dtype))
-    return Tensor(total)
+    with np.errstate(over="ignore"):  # a float64 norm beyond float32's range is inf, as torch
+        return Tensor._make(np.asarray(total, dtype=dtype))
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:

@@ -172,23 +172,31 @@ class Transpose(Op):
 _REVERSED = {n: tuple(range(n - 1, -1, -1)) for n in range(5)}
 
 
-def transpose(x: Any, axes: Any = None) -> Tensor:
-    """Permute the axes (reverse them when ``axes`` is None), as NumPy."""
+def _is_index(a: Any) -> bool:
+    try:
+        operator.index(a)
+    except TypeError:
+        return False
+    return True
+
+
+def transpose(x: Any, axes: Any = None, *more_axes: Any) -> Tensor:
+    """Permute the axes (reverse them when ``axes`` is None), as NumPy. Like
+    ``ndarray.transpose``, the axes may also be spelled out: ``t.transpose(1, 2, 0)``."""
     ndim = _data(x).ndim
-    if axes is None:
+    if axes is None and not more_axes:
         perm = _REVERSED.get(ndim) or tuple(range(ndim - 1, -1, -1))
         out = apply(Transpose(perm, perm), (x,))  # a reversal is its own inverse
         return _view(out if isinstance(out, Tensor) else Tensor._make(out), x)
-    else:
-        try:
-            ints = [operator.index(a) for a in axes]
-        except TypeError:
-            raise TypeError(f"transpose: axes must be ints, got {tuple(axes)!r}") from None
-        perm = tuple(a % ndim if -ndim <= a < ndim else -1 for a in ints)
-        if sorted(perm) != list(range(ndim)):
-            raise ValueError(
-                f"transpose: axes {tuple(axes)!r} are not a permutation of {ndim} axes"
-            )
+    given = (axes, *more_axes) if more_axes or _is_index(axes) else axes
+    try:
+        given = tuple(given)
+        ints = [operator.index(a) for a in given]
+    except TypeError:
+        raise TypeError(f"transpose: axes must be ints, got {given!r}") from None
+    perm = tuple(a % ndim if -ndim <= a < ndim else -1 for a in ints)
+    if sorted(perm) != list(range(ndim)):
+        raise ValueError(f"transpose: axes {given!r} are not a permutation of {ndim} axes")
     return _view(call(Transpose, x, axes=perm), x)
 
 

@@ -8,6 +8,7 @@ no parameter and no state entry has changed.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -30,6 +31,22 @@ def _check_param(p: Any, where: str) -> Tensor:
     if p.dtype.kind != "f":
         raise TypeError(f"{where}: cannot optimize a tensor of dtype {p.dtype}")
     return p
+
+
+def _check_step(value: Any, where: str) -> int:
+    """A step count: a non-negative integer (an integral float or 0-d array is accepted, as
+    torch stores ``step`` as a float tensor); TypeError or ValueError naming ``where``."""
+    raw = value.item() if isinstance(value, np.ndarray) and value.ndim == 0 else value
+    numeric = (int, float, np.integer, np.floating)
+    if isinstance(raw, (bool, np.bool_)) or not isinstance(raw, numeric):
+        raise TypeError(f"{where} must be a non-negative int, got {value!r}")
+    if isinstance(raw, (int, np.integer)):
+        ok = raw >= 0
+    else:
+        ok = math.isfinite(raw) and raw >= 0 and float(raw).is_integer()
+    if not ok:
+        raise ValueError(f"{where} must be a non-negative int, got {value!r}")
+    return int(raw)
 
 
 class Optimizer:
@@ -176,9 +193,19 @@ class Optimizer:
                 raise ValueError(f"{name}.load_state_dict: state for unknown parameter {key!r}")
             p = params[key]
             converted: State = {}
+            if not isinstance(entry, dict):
+                raise TypeError(
+                    f"{name}.load_state_dict: state of parameter {key!r} must be a dict, got "
+                    f"{type(entry).__name__}"
+                )
             for k, v in entry.items():
                 if isinstance(v, Tensor):
                     v = v.data
+                if k == "step":
+                    converted[k] = _check_step(
+                        v, f"{name}.load_state_dict: state 'step' of parameter {key!r}"
+                    )
+                    continue
                 if isinstance(v, np.ndarray) and v.ndim:
                     if v.shape != p.shape:
                         raise ValueError(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -351,3 +353,20 @@ def test_kaiming_of_one_dim_empty_tensor_is_a_no_op_as_torch():
         assert nn.init.kaiming_uniform_(t) is t
     with pytest.raises(ValueError, match="at least 2 dimensions"):
         nn.init.xavier_uniform_(tg.zeros(0))  # torch: fans need 2 dimensions
+
+
+def test_clip_grad_norm_returns_the_gradients_dtype():
+    a = nn.Parameter(np.zeros(2, dtype=np.float32))
+    a.grad = tg.tensor(np.array([3.0, 4.0], dtype=np.float32))
+    total = nn.utils.clip_grad_norm_(a, max_norm=1.0)
+    assert isinstance(total, tg.Tensor) and total.dtype == np.float32 and total.shape == ()
+    assert total.item() == pytest.approx(5.0)
+    b = nn.Parameter(np.zeros(1))  # float32 and float64 gradients: float64, as torch
+    a.grad, b.grad = tg.tensor(np.ones(2, dtype=np.float32)), tg.tensor([1.0])
+    assert nn.utils.clip_grad_norm_([a, b], max_norm=10.0).dtype == np.float64
+    a.grad = tg.tensor(np.full(2, 3e38, dtype=np.float32))  # the norm is beyond float32
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        total = nn.utils.clip_grad_norm_(a, max_norm=1.0)
+    assert total.dtype == np.float32 and np.isinf(total.item())
+    np.testing.assert_allclose(a.grad.data, [2**-0.5, 2**-0.5], rtol=1e-5)

@@ -80,3 +80,20 @@ def test_tile_by_zero_of_a_64_dimensional_tensor_has_zero_gradient() -> None:
     assert y.shape == np.tile(x.data, 0).shape
     y.sum().backward()
     assert x.grad.shape == x.shape and not x.grad.data.any()
+
+
+def test_transpose_method_takes_numpys_spellings() -> None:
+    a = np.arange(24.0).reshape(2, 3, 4)
+    t = tg.tensor(a)
+    for axes in [(1, 2, 0), ((1, 2, 0),), ([2, 0, 1],), (), (None,), (-1, 0, 1)]:
+        np.testing.assert_array_equal(t.transpose(*axes).data, a.transpose(*axes))
+    np.testing.assert_array_equal(t.transpose(axes=(1, 2, 0)).data, a.transpose(1, 2, 0))
+    np.testing.assert_array_equal(tg.transpose(t, (2, 1, 0)).data, np.transpose(a, (2, 1, 0)))
+    assert tg.tensor([1.0, 2.0]).transpose(0).shape == (2,)
+    # two ints are a permutation (API.md: NumPy's transpose), not torch's swap of two dims
+    with pytest.raises(ValueError, match=r"transpose: axes \(0, 1\)"):
+        t.transpose(0, 1)
+    with pytest.raises(TypeError, match="transpose: axes must be ints"):
+        t.transpose(1, (2, 0))
+    x = tg.tensor(a, requires_grad=True)
+    assert tg.gradcheck(lambda x: x.transpose(2, 0, 1) * 1.0, (x,))

@@ -247,3 +247,32 @@ def test_hyperparameters_must_be_numbers() -> None:
             tg.optim.SGD([p], lr=bad)
     tg.optim.SGD([p], lr=np.float32(0.1))  # NumPy scalars and 0-d arrays are numbers
     tg.optim.SGD([p], lr=np.asarray(0.1))
+
+
+@pytest.mark.parametrize(
+    ("step", "error"),
+    [(-1, ValueError), (1.5, ValueError), (np.nan, ValueError), (np.array(2.5), ValueError)]
+    + [("3", TypeError), ([1], TypeError), (None, TypeError), (True, TypeError)]
+    + [(np.zeros(2), TypeError)],
+    ids=lambda v: v.__name__ if isinstance(v, type) else repr(v),
+)
+def test_load_state_dict_refuses_a_malformed_step(step, error):
+    p, opt = _run("Adam", {"lr": 0.1})
+    before = opt.state_dict()
+    sd = opt.state_dict()
+    sd["state"][0]["step"] = step
+    sd["param_groups"][0]["lr"] = 123.0
+    with pytest.raises(error, match="Adam.load_state_dict: state 'step' of parameter 0"):
+        opt.load_state_dict(sd)
+    assert opt.param_groups[0]["lr"] == 0.1
+    assert opt.state[p]["step"] == before["state"][0]["step"]
+    np.testing.assert_array_equal(opt.state[p]["exp_avg"], before["state"][0]["exp_avg"])
+
+
+def test_load_state_dict_accepts_integral_steps():
+    p, opt = _run("Adam", {"lr": 0.1})
+    for step in (0, 2.0, np.int64(4), np.array(5), tg.tensor(6.0)):  # torch keeps a float step
+        sd = opt.state_dict()
+        sd["state"][0]["step"] = step
+        opt.load_state_dict(sd)
+        assert type(opt.state[p]["step"]) is int and opt.state[p]["step"] == int(step)
