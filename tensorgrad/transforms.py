@@ -356,18 +356,18 @@ def hvp(
     level = new_level()
 
     def directional(*xs: Any) -> tuple[Tensor, Tensor]:
-        out, derivative = _jvp(f, xs, tangents, level, own=True)  # xs: fresh leaves
-        if not isinstance(out, Tensor) or out.size != 1:
-            shape = getattr(out, "shape", None)
-            raise TypeError(f"hvp: f must return a one-element Tensor, got shape {shape}")
-        return derivative, out
+        return _jvp(f, xs, tangents, level, own=True)  # xs: fresh leaves
 
-    (_, value), hv = value_and_grad(directional, tuple(range(len(primals))), has_aux=True)(*primals)
+    (value, derivative), xs = _trace(directional, primals, range(len(primals)), "hvp")
+    if not isinstance(value, Tensor) or value.size != 1:
+        shape = getattr(value, "shape", None)
+        raise TypeError(f"hvp: f must return a one-element Tensor, got shape {shape}")
+    hv, connected = _reverse([derivative], xs, [np.ones_like(derivative.data)], retain=False)
     # NOTE: value hangs on the transform's own leaves and carries its level; keep its graph
     # only when H v keeps one, and keep the tangents of enclosing jvps.
-    if any(h._requires_grad for h in hv):
-        return strip_level(value, level), tuple(hv)
+    if connected:
+        return strip_level(value, level), hv
     rest = {lv: t for lv, t in (value._fw or {}).items() if lv != level}
     plain = Tensor._make(value.data)
     plain._fw = rest or None
-    return plain, tuple(hv)
+    return plain, hv

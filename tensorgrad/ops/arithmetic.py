@@ -211,7 +211,8 @@ class PowerConstant(Op):
         p = self.p
         if p == 0:
             return a * 0
-        return p * a if p == 2 else p * a ** (p - 1)
+        # (times a Python float: on Tensors that is the cheap one-input Scale op)
+        return a * float(p) if p == 2 else a ** (p - 1) * float(p)
 
     def generate_adjoints(self, adjoints, delta, a):
         adjoints[0] = delta if self.p == 1 else delta * self._slope(a)
