@@ -255,6 +255,26 @@ register(
     ),
 )
 
+
+def _singular_norm_sample(data: Any) -> Sample:
+    """ord=2, -2 or 'nuc' over two axes (in either order) of a stack of matrices."""
+    shape = draw_shape(data, min_dims=2)
+    x = draw_array(data, shape, -2, 2)
+    rows, cols = data.draw(st.permutations(range(len(shape))), label="axes")[:2]
+    ord = data.draw(st.sampled_from([2, -2, "nuc"]), label="ord")
+    return [x], {"axis": (rows, cols), "keepdims": data.draw(st.booleans()), "ord": ord}
+
+
+def _singular_gaps(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """Singular values apart from each other and from 0 (where they are not differentiable)."""
+    s = np.linalg.svd(np.moveaxis(args[0], kwargs["axis"], (-2, -1)), compute_uv=False)
+    gaps = np.abs(s[..., :, None] - s[..., None, :]) + np.eye(s.shape[-1])
+    return bool(np.all(s > 0.05) and np.all(gaps > 0.05))
+
+
+register(OpSpec("norm", tg.norm, sample=_singular_norm_sample, valid=_singular_gaps))
+
+
 # ----------------------------------------------------------------------------- shape
 
 

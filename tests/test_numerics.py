@@ -192,3 +192,42 @@ def test_log_softmax_with_neg_inf_entry() -> None:
         )
     np.testing.assert_allclose(dx, [0.0, 0.5, -0.5])
     assert np.isfinite(dxx).all()
+
+
+# ----------------------------------------------------------------------------- NaN inputs, kinks
+
+
+def _first(f: Callable[[tg.Tensor], tg.Tensor], values: list[float]) -> tuple:
+    """Gradient (all-ones cotangent) and tangent (all-ones direction) of ``f`` at ``values``."""
+    x = tg.tensor(values, requires_grad=True)
+    (g,) = tg.autograd.grad(f(x).sum(), [x])
+    _, t = tg.jvp(f, (x.detach(),), (tg.ones_like(x),))
+    return g.data, t.data
+
+
+def test_relu_abs_clip_at_nan_and_kinks_match_torch() -> None:
+    """torch 2.13: relu passes the gradient at NaN (its rule is ``x <= 0 ? 0 : g``), abs gives 0
+    (sgn(NaN) = 0), clamp gives 0 at NaN and wherever a bound is NaN; all give 0 at the kink x == 0.
+    At a clip bound tensorgrad keeps API.md's 0 (torch passes 1 there)."""
+    nan = np.nan
+    with strict():
+        for f, values, want in (
+            (tg.relu, [nan, 0.0, -0.0, -1.0, 2.0], [1, 0, 0, 0, 1]),
+            (tg.abs, [nan, 0.0, -0.0, -1.0, 2.0], [0, 0, 0, -1, 1]),
+            (lambda x: tg.clip(x, -1.0, 1.0), [nan, -1.0, 1.0, -2.0, 0.5], [0, 0, 0, 0, 1]),
+            (lambda x: tg.clip(x, nan, 1.0), [nan, -1.0, 0.5], [0, 0, 0]),
+            (lambda x: tg.clip(x, None, np.array([nan, 1.0, nan])), [0.5, 0.5, nan], [0, 1, 0]),
+        ):
+            g, t = _first(f, values)
+            np.testing.assert_array_equal(g, want)
+            np.testing.assert_array_equal(t, want)
+
+
+@pytest.mark.parametrize("ord", [2, -2, "nuc"])
+def test_singular_norms_at_ties_and_zero_are_finite_to_second_order(ord: Any) -> None:
+    """The zero matrix, tied and zero singular values: the rules divide by gaps and sums of
+    singular values, guarded so that first and second derivatives stay finite, warning-free."""
+    for a in (np.zeros((2, 3)), np.eye(3), np.array([[1.0, 2.0], [2.0, 4.0]]), np.ones((3, 2))):
+        with strict():
+            (dx,), ((dxx,),) = _grads(lambda x: tg.norm(x, ord=ord), a)
+        assert np.isfinite(dx).all() and np.isfinite(dxx).all(), (ord, a)

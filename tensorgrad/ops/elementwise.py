@@ -313,30 +313,45 @@ class Softplus(_SavesInput):
         return tangents[0] * Sigmoid.apply(x)
 
 
+def _relu_slope(out):
+    # NOTE: 0 where out <= 0 (the kink too), 1 elsewhere, NaN included: torch's threshold rule
+    data = out.data if isinstance(out, Tensor) else out
+    mask = data <= 0
+    if type(mask) is np.ndarray:  # (inverted in place: this is every ReLU layer's backward)
+        return np.logical_not(mask, out=mask)
+    return ~mask  # (a 0-d out gives a NumPy bool)
+
+
 class Relu(_SavesOutput):
-    """max(x, 0); derivative 0 at the kink x == 0"""
+    """max(x, 0); derivative 0 at the kink x == 0, 1 at NaN (as torch)"""
 
     def forward(self, x):
         return np.maximum(x, 0)
 
     def generate_adjoints(self, adjoints, delta, out):
-        adjoints[0] = delta * (out > 0)
+        adjoints[0] = delta * _relu_slope(out)
 
     def jvp(self, tangents, out):
-        return tangents[0] * (out > 0)
+        return tangents[0] * _relu_slope(out)
+
+
+def _abs_slope(x):
+    # NOTE: sign(x), with 0 at the kink and at NaN (torch's sgn; np.sign(NaN) is NaN)
+    data = x.data if isinstance(x, Tensor) else x
+    return np.where(data == data, np.sign(data), 0)
 
 
 class Abs(_SavesInput):
-    """|x|; derivative 0 at the kink x == 0"""
+    """|x|; derivative 0 at the kink x == 0 and at NaN (as torch)"""
 
     def forward(self, x):
         return np.abs(x)
 
     def generate_adjoints(self, adjoints, delta, x):
-        adjoints[0] = delta * np.sign(x)
+        adjoints[0] = delta * _abs_slope(x)
 
     def jvp(self, tangents, x):
-        return tangents[0] * np.sign(x)
+        return tangents[0] * _abs_slope(x)
 
 
 class Sign(Op):
@@ -500,7 +515,8 @@ def _blend(tangents, mask):
 
 
 class Clip(_SavesInput):
-    """x limited to [lo, hi]; derivative 1 strictly inside, 0 outside and at the bounds"""
+    """x limited to [lo, hi]; derivative 1 strictly inside, 0 outside, at the bounds (API.md;
+    torch gives 1 there), at NaN and where a bound is NaN (as torch)"""
 
     __slots__ = ("lo", "hi")
 

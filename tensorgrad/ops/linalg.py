@@ -2,7 +2,8 @@
 
 All are bilinear (multilinear for einsum): each adjoint is the same kind of product with the
 output adjoint in place of one operand, and the tangent is the sum over operands of the product
-with that operand's tangent.
+with that operand's tangent. Singular values (internal, for ``norm``'s ord=2, -2, 'nuc') close
+the file, with the ops their rules need, differentiable to second order.
 """
 
 from __future__ import annotations
@@ -356,3 +357,149 @@ def outer(a: Any, b: Any) -> Tensor:
     from tensorgrad.ops.shape import reshape
 
     return einsum("i,j->ij", reshape(a, -1), reshape(b, -1))
+
+
+# ----------------------------------------------------------------------------- singular values
+# NOTE: with x = U diag(s) V^T (thin SVD), ds = diag(U^T dx V): the adjoint of s is
+# U diag(delta) V^T (SingularGrad) and its tangent diag(U^T t V) (SingularJvp). Their own rules
+# need how U and V move. For weights d on s and P = U^T t V, written for m >= n (else transpose)
+#   d(U diag(d) V^T)[t] = U (A o sym(P) + B o anti(P)) V^T + (I - U U^T) t V diag(d / s) V^T
+# with A_ij = (d_j - d_i) / (s_j - s_i), B_ij = (d_j + d_i) / (s_j + s_i), 0 where the
+# denominator is 0 (a tie weighted equally, as max/min/sum weight it, contributes nothing).
+# This map is self-adjoint in t, so it is the adjoint rule as well as the tangent rule.
+
+
+def _swap(a: np.ndarray) -> np.ndarray:
+    return np.swapaxes(a, -1, -2)
+
+
+def _svd(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return np.linalg.svd(x, full_matrices=False)
+
+
+def _divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a / b, 0 where b is 0."""
+    a, b = np.broadcast_arrays(a, b)
+    return np.divide(a, b, out=np.zeros(b.shape, np.result_type(a, b)), where=b != 0)
+
+
+def _curvature(x: np.ndarray, d: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """The derivative of U diag(d) V^T along t (the Hessian of <d, s> applied to t)."""
+    if x.shape[-2] < x.shape[-1]:
+        return _swap(_curvature(_swap(x), d, _swap(t)))
+    u, s, vt = _svd(x)
+    p = _swap(u) @ t @ _swap(vt)
+    di, dj, si, sj = d[..., :, None], d[..., None, :], s[..., :, None], s[..., None, :]
+    inner = _divide(dj - di, sj - si) * (p + _swap(p)) / 2
+    inner = inner + _divide(dj + di, sj + si) * (p - _swap(p)) / 2
+    off = t - u @ (_swap(u) @ t)  # the part of t outside the column space of U
+    return u @ inner @ vt + off @ (_swap(vt) * _divide(d, s)[..., None, :]) @ vt
+
+
+def _curvature_diag(x: np.ndarray, t: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The second derivatives of each singular value along t and w: ``<d, this>`` is
+    ``<w, _curvature(x, d, t)>`` for every d."""
+    if x.shape[-2] < x.shape[-1]:
+        return _curvature_diag(_swap(x), _swap(t), _swap(w))
+    u, s, vt = _svd(x)
+    v = _swap(vt)
+    p, r = _swap(u) @ t @ v, _swap(u) @ w @ v
+    sym, anti = r * (p + _swap(p)) / 2, r * (p - _swap(p)) / 2
+    si, sl = s[..., :, None], s[..., None, :]  # [i, l]: summed over i for singular value l
+    terms = _divide(sym + _swap(sym), sl - si) + _divide(anti + _swap(anti), sl + si)
+    off = t - u @ (_swap(u) @ t)
+    outside = np.einsum("...ai,...ab,...bi->...i", v, _swap(w) @ off, v)
+    return np.sum(terms, axis=-2) + _divide(outside, s)
+
+
+class SingularValues(Op):
+    """singular values of the matrices in the last two axes, largest first"""
+
+    save_inputs = (0,)
+
+    def forward(self, x):
+        return np.linalg.svd(x, compute_uv=False)
+
+    def generate_adjoints(self, adjoints, delta, x):
+        adjoints[0] = SingularGrad.apply(x, delta)
+
+    def jvp(self, tangents, x):
+        return SingularJvp.apply(x, tangents[0])
+
+
+class SingularGrad(Op):
+    """U diag(d) V^T for the thin SVD of x: the adjoint of x's singular values for d"""
+
+    save_inputs = (0, 1)
+
+    def forward(self, x, d):
+        u, _, vt = _svd(x)
+        return (u * d[..., None, :]) @ vt
+
+    def generate_adjoints(self, adjoints, delta, x, d):
+        if self.edges[0] is not None:
+            adjoints[0] = Curvature.apply(x, d, delta)
+        if self.edges[1] is not None:
+            adjoints[1] = SingularJvp.apply(x, delta)
+
+    def jvp(self, tangents, x, d):
+        tx, td = tangents
+        out = None if td is None else SingularGrad.apply(x, td)
+        if tx is not None:
+            part = Curvature.apply(x, d, tx)
+            out = part if out is None else out + part
+        return out
+
+
+class SingularJvp(Op):
+    """diag(U^T t V) for the thin SVD of x: the tangent of x's singular values along t"""
+
+    save_inputs = (0, 1)
+
+    def forward(self, x, t):
+        u, _, vt = _svd(x)
+        return np.einsum("...ai,...ab,...ib->...i", u, t, vt)
+
+    def generate_adjoints(self, adjoints, delta, x, t):
+        if self.edges[0] is not None:
+            adjoints[0] = Curvature.apply(x, delta, t)
+        if self.edges[1] is not None:
+            adjoints[1] = SingularGrad.apply(x, delta)
+
+    def jvp(self, tangents, x, t):
+        tx, tt = tangents
+        out = None if tt is None else SingularJvp.apply(x, tt)
+        if tx is not None:
+            part = CurvatureDiag.apply(x, t, tx)
+            out = part if out is None else out + part
+        return out
+
+
+_THIRD_ORDER = (
+    "norm: ord=2, -2 and 'nuc' (singular values) are differentiable to second order only; "
+    "a third derivative is not implemented"
+)
+
+
+class _ThirdOrder(Op):
+    """Second derivatives of singular values: their own derivatives are not implemented."""
+
+    def generate_adjoints(self, adjoints, delta, *args):
+        raise NotImplementedError(_THIRD_ORDER)
+
+    def jvp(self, tangents, *args):
+        raise NotImplementedError(_THIRD_ORDER)
+
+
+class Curvature(_ThirdOrder):
+    """the derivative of U diag(d) V^T along t"""
+
+    def forward(self, x, d, t):
+        return _curvature(x, d, t)
+
+
+class CurvatureDiag(_ThirdOrder):
+    """the second derivatives of each singular value of x along t and w"""
+
+    def forward(self, x, t, w):
+        return _curvature_diag(x, t, w)

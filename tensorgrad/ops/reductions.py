@@ -221,11 +221,6 @@ class Std(Var):
 # ----------------------------------------------------------------------------- logsumexp, norm
 
 
-def _finite_max(x, axis):
-    m = np.max(x, axis=axis, keepdims=True)
-    return np.where(np.isfinite(m), m, 0)
-
-
 class LogSumExp(_Reduction):
     """log(sum(exp(x))) over ``axis``, computed without overflow; all -inf gives -inf, grad 0"""
 
@@ -233,16 +228,33 @@ class LogSumExp(_Reduction):
     save_output = True
 
     def forward(self, x):
-        m = _finite_max(x, self.axis)
-        with np.errstate(divide="ignore"):
+        # a row's max is its answer when it is not finite: +inf (also with -inf entries), NaN
+        # (NaN entries propagate) or -inf (all entries -inf), as torch and NumPy give
+        if x.dtype.kind == "b":  # (NumPy cannot subtract bools)
+            x = x.astype(np.float64)
+        m = np.max(x, axis=self.axis, keepdims=True)
+        finite = np.isfinite(m)
+        if finite.all():
             out = np.log(np.sum(np.exp(x - m), axis=self.axis, keepdims=True)) + m
+        else:
+            shifted = np.exp(np.where(finite, x - np.where(finite, m, 0), -np.inf))
+            total = np.sum(shifted, axis=self.axis, keepdims=True)  # >= 1 in finite rows
+            out = np.where(finite, np.log(np.where(finite, total, 1)) + m, m)
         return out if self.keepdims else np.squeeze(out, axis=self.axis)
 
     def _weights(self, x, out):
-        # NOTE: softmax weights exp(x - out); where out is -inf (all entries -inf) they are 0.
+        # NOTE: softmax weights exp(x - out), as torch: NaN at the +inf entries of a +inf row
+        # and across a NaN row, 0 at the others; 0 across an all -inf row (API.md, where torch
+        # gives NaN). Written so that no inf - inf is evaluated (no warnings).
         full = self._expand(out, x.shape)
-        finite = np.isfinite(full.data if isinstance(full, Tensor) else full)
-        return np.where(finite, np.exp(x - np.where(finite, full, 0)), 0)
+        f = full.data if isinstance(full, Tensor) else full
+        finite = np.isfinite(f)
+        w = np.exp(np.where(finite, x, -np.inf) - np.where(finite, full, 0))
+        if finite.all():
+            return w
+        data = x.data if isinstance(x, Tensor) else x
+        undefined = (f != f) | ((f == np.inf) & (data == np.inf))
+        return np.where(undefined, np.nan, w)
 
     def generate_adjoints(self, adjoints, delta, x, out):
         adjoints[0] = self._expand(delta, x.shape) * self._weights(x, out)
@@ -311,9 +323,13 @@ def _ndim(x: Any) -> int:
     return np.ndim(x.data if isinstance(x, Tensor) else x)
 
 
-def _reduce(cls, name, x, axis, keepdims, **params) -> Tensor:
+def _check_keepdims(name: str, keepdims: Any) -> None:
     if isinstance(keepdims, Tensor) or not isinstance(keepdims, (bool, np.bool_, int)):
         raise TypeError(f"{name}: keepdims must be a bool, got {keepdims!r}")
+
+
+def _reduce(cls, name, x, axis, keepdims, **params) -> Tensor:
+    _check_keepdims(name, keepdims)
     axes = normalize_axis(axis, _ndim(x), name)
     return call(cls, x, axis=axes, keepdims=bool(keepdims), **params)
 
@@ -372,19 +388,114 @@ def _spread(cls: type, name: str, x: Any, axis: Any, keepdims: bool, ddof: Any) 
 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """log(sum(exp(x))) over ``axis`` without overflow; over all -inf it is -inf, gradient 0."""
+    """log(sum(exp(x))) over ``axis`` without overflow; over all -inf it is -inf, gradient 0.
+
+    Rows with +inf or NaN give torch's value and gradient exp(x - out): NaN at the +inf entries
+    of a +inf row and across a NaN row, 0 at the other entries.
+    """
     _nonempty("logsumexp", x, axis)
     return _reduce(LogSumExp, "logsumexp", x, axis, keepdims)
 
 
-def norm(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Euclidean norm over ``axis`` (Frobenius for several axes); gradient 0 at the zero vector."""
-    return _reduce(Norm, "norm", x, axis, keepdims)
+def norm(x: Any, axis: Any = None, keepdims: bool = False, *, ord: Any = None) -> Tensor:
+    """Norm over ``axis``; by default Euclidean (Frobenius over several axes), gradient 0 at 0.
+
+    ``ord`` is ``np.linalg.norm``'s: over one axis (or a 1-D ``x``) a vector norm (2, inf, -inf,
+    0, 1, any p); over two axes (or a 2-D ``x``) a matrix norm ('fro', 1, -1, inf, -inf, and from
+    the singular values 2, -2, 'nuc', batched over the other axes, differentiable to second
+    order). Tied maxima or minima, singular values included, share the gradient equally.
+    """
+    if ord is None:
+        return _reduce(Norm, "norm", x, axis, keepdims)
+    _check_keepdims("norm", keepdims)
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    if data.dtype.kind in "biu":  # NumPy takes norms of ints and bools in float64
+        from tensorgrad.ops.arithmetic import astype
+
+        x = astype(x, np.float64)
+    if axis is None:
+        if data.ndim not in (1, 2):
+            raise ValueError(
+                f"norm: ord={ord!r} needs a 1-D or 2-D x or an axis, got {data.ndim}-D"
+            )
+        axis = tuple(range(data.ndim))
+    normalize_axis(axis, data.ndim, "norm")  # (types, bounds, repeats)
+    axes = [axis] if isinstance(axis, (int, np.integer)) else list(axis)
+    axes = [int(a) % data.ndim for a in axes]  # in the given order: (1, 0) is the transpose
+    if len(axes) == 1:
+        out = _vector_norm(x, ord, axes[0])
+    elif len(axes) == 2:
+        out = _matrix_norm(x, ord, *axes)
+    else:
+        raise ValueError(f"norm: ord={ord!r} needs one or two axes, got axis={axis!r}")
+    if keepdims:
+        return out
+    from tensorgrad.ops.shape import squeeze
+
+    return squeeze(out, tuple(axes))
+
+
+def _vector_norm(x: Any, ord: Any, axis: int) -> Tensor:
+    """The vector norm of order ``ord`` along ``axis``, keeping it."""
+    from tensorgrad.ops.arithmetic import astype, not_equal
+    from tensorgrad.ops.elementwise import abs as absolute
+
+    if isinstance(ord, str) or not isinstance(ord, (int, float, np.integer, np.floating)):
+        raise ValueError(f"norm: invalid ord={ord!r} for vectors")
+    if ord == 2:
+        return call(Norm, x, axis=(axis,), keepdims=True)
+    if ord == np.inf:
+        return max(absolute(x), axis=axis, keepdims=True)
+    if ord == -np.inf:
+        return min(absolute(x), axis=axis, keepdims=True)
+    if ord == 0:  # the count of nonzero entries
+        return sum(astype(not_equal(x, 0), x.dtype), axis=axis, keepdims=True)
+    if ord == 1:
+        return sum(absolute(x), axis=axis, keepdims=True)
+    p = float(ord)  # (a NumPy scalar order must not upcast float32)
+    return sum(absolute(x) ** p, axis=axis, keepdims=True) ** (1 / p)
+
+
+def _matrix_norm(x: Any, ord: Any, rows: int, cols: int) -> Tensor:
+    """The matrix norm of order ``ord`` over axes ``rows`` and ``cols``, keeping them."""
+    from tensorgrad.ops.elementwise import abs as absolute
+
+    if ord == "fro":
+        return call(Norm, x, axis=tuple(sorted((rows, cols))), keepdims=True)
+    if ord == "nuc" or (not isinstance(ord, str) and ord in (2, -2)):
+        return _singular_norm(x, ord, rows, cols)
+    if isinstance(ord, str) or ord not in (1, -1, np.inf, -np.inf):
+        raise ValueError(f"norm: invalid ord={ord!r} for matrices")
+    # ord=+-1: extreme column sum (sum over rows); ord=+-inf: extreme row sum
+    summed, other = (rows, cols) if ord in (1, -1) else (cols, rows)
+    sums = sum(absolute(x), axis=summed, keepdims=True)
+    return (max if ord > 0 else min)(sums, axis=other, keepdims=True)
+
+
+def _singular_norm(x: Any, ord: Any, rows: int, cols: int) -> Tensor:
+    """ord=2 (largest singular value), -2 (smallest), 'nuc' (their sum), keeping the axes."""
+    from tensorgrad.ops.linalg import SingularValues
+    from tensorgrad.ops.shape import moveaxis, reshape
+
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    if data.dtype not in (np.float32, np.float64):
+        raise TypeError(f"norm: ord={ord!r} needs float32 or float64 x, got {data.dtype}")
+    shape = list(data.shape)
+    k = builtins.min(shape[rows], shape[cols])
+    if k == 0 and ord == -2:
+        raise ValueError(f"norm: ord=-2 of empty matrices of shape {data.shape}")
+    try:
+        s = call(SingularValues, moveaxis(x, (rows, cols), (-2, -1)))
+    except np.linalg.LinAlgError as exc:
+        raise ValueError(f"norm: ord={ord!r}: the SVD of x failed ({exc}); is x finite?") from None
+    # (the norm of an empty matrix is 0, as NumPy's)
+    reduce = sum if ord == "nuc" or k == 0 else max if ord == 2 else min
+    shape[rows] = shape[cols] = 1
+    return reshape(reduce(s, axis=-1), tuple(shape))
 
 
 def _arg(fn, name, x, axis, keepdims):
-    if isinstance(keepdims, Tensor) or not isinstance(keepdims, (bool, np.bool_, int)):
-        raise TypeError(f"{name}: keepdims must be a bool, got {keepdims!r}")
+    _check_keepdims(name, keepdims)
     _nonempty(name, x, axis)
     if axis is not None:
         axis = normalize_axis(axis, _ndim(x), name)

@@ -70,3 +70,47 @@ def test_einsum_with_broadcast_operands_first_and_second_order(spec, sa, sb) -> 
 def test_dot_names_itself_in_a_shape_mismatch() -> None:
     with pytest.raises(ValueError, match=r"dot: shapes \(3,\) and \(4,\) are not aligned"):
         tg.dot(tg.ones(3), tg.ones(4))
+
+
+# ----------------------------------------------------------------------------- singular values
+
+
+def _numeric_hessian(f, a: np.ndarray, eps: float = 1e-5) -> np.ndarray:
+    grad = tg.grad(f)
+    cols = []
+    for k in range(a.size):
+        e = np.zeros(a.size)
+        e[k] = eps
+        e = e.reshape(a.shape)
+        cols.append((grad(tg.tensor(a + e)).data - grad(tg.tensor(a - e)).data).ravel() / (2 * eps))
+    return np.stack(cols, axis=1)
+
+
+@pytest.mark.parametrize("ord", [2, -2, "nuc"])
+@pytest.mark.parametrize("shape", [(3, 2), (2, 3), (2, 2, 3)])
+def test_singular_norm_hessian_in_every_mode(ord, shape) -> None:
+    # forward over forward exercises the tangent of the singular values' tangent rule, which
+    # the registry (reverse over reverse, reverse over forward) does not reach
+    a = np.random.default_rng(5).normal(size=shape)
+    weights = np.arange(1.0, 1.0 + np.prod(shape[:-2], dtype=int))
+
+    def f(t: tg.Tensor) -> tg.Tensor:
+        return tg.sum(tg.norm(t, axis=(-2, -1), ord=ord) * weights)
+
+    want = _numeric_hessian(f, a)
+    for name, transform in (
+        ("forward over reverse", tg.hessian),
+        ("reverse over reverse", lambda f: tg.jacrev(tg.jacrev(f))),
+        ("forward over forward", lambda f: tg.jacfwd(tg.jacfwd(f))),
+        ("reverse over forward", lambda f: tg.jacrev(tg.jacfwd(f))),
+    ):
+        got = transform(f)(tg.tensor(a)).data.reshape(a.size, a.size)
+        np.testing.assert_allclose(got, want, atol=1e-6, err_msg=name)
+
+
+def test_singular_norm_third_derivative_raises_not_silently_zero() -> None:
+    x = tg.tensor(np.random.default_rng(6).normal(size=(3, 3)), requires_grad=True)
+    (g,) = tg.autograd.grad(tg.norm(x, ord="nuc"), [x], create_graph=True)
+    (h,) = tg.autograd.grad((g * g).sum(), [x], create_graph=True)
+    with pytest.raises(NotImplementedError, match="norm: ord=2, -2 and 'nuc'.*second order"):
+        tg.autograd.grad((h * h).sum(), [x])

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import pytest
 
 import tensorgrad as tg
 
@@ -32,3 +35,132 @@ def test_max_and_min_with_a_nan_send_the_gradient_to_it() -> None:
     with np.errstate(invalid="raise", divide="raise"):
         tg.sum(tg.max(x, axis=1)).backward()
     np.testing.assert_array_equal(x.grad.data, [[0.0, 1.0, 0.0], [0.0, 0.5, 0.5]])
+
+
+# ----------------------------------------------------------------------------- logsumexp
+
+
+def test_logsumexp_with_inf_and_nan_entries_matches_torch() -> None:
+    # values and gradients as torch.logsumexp (2.13) gives them: exp(x - out), so NaN where
+    # x == out == inf and across a NaN row; an all -inf row keeps API.md's 0 (torch: NaN)
+    inf, nan = np.inf, np.nan
+    rows = [[1.0, inf, 2.0], [inf, inf, -inf], [1.0, nan, 2.0], [nan, -inf, inf]]
+    rows += [[1.0, -inf, 2.0], [-inf, -inf, -inf]]
+    x = tg.tensor(rows, requires_grad=True)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        y = tg.logsumexp(x, axis=1)
+        y.backward(np.ones(6))
+        _, tangent = tg.jvp(lambda t: tg.logsumexp(t, axis=1), (x.detach(),), (tg.ones(6, 3),))
+    p = 1 / (1 + np.e)  # softmax of (1, 2)
+    np.testing.assert_allclose(y.data, [inf, inf, nan, nan, 2.313261687518223, -inf], rtol=1e-15)
+    expected = [[0, nan, 0], [nan, nan, 0], [nan] * 3, [nan] * 3, [p, 0, 1 - p], [0, 0, 0]]
+    np.testing.assert_allclose(x.grad.data, expected, rtol=1e-15)
+    np.testing.assert_allclose(tangent.data, [nan, nan, nan, nan, 1.0, 0.0], rtol=1e-15)
+
+
+def test_logsumexp_finite_rows_stay_exact_and_keep_the_dtype() -> None:
+    rows = [[1e4, 1e4 - 1.0, -1e4], [0.0, 0.0, 0.0]]
+    for dtype, rtol in ((np.float64, 1e-11), (np.float32, 1e-3)):  # (out is near 1e4)
+        x = tg.tensor(rows, dtype=dtype, requires_grad=True)
+        y = tg.logsumexp(x, axis=1)
+        y.sum().backward()
+        assert y.dtype == x.grad.dtype == dtype
+        np.testing.assert_allclose(y.data, [1e4 + np.log1p(np.exp(-1.0)), np.log(3.0)], rtol=rtol)
+        p = 1 / (1 + np.exp(-1.0))
+        np.testing.assert_allclose(x.grad.data, [[p, 1 - p, 0], [1 / 3] * 3], rtol=rtol)
+
+
+# ----------------------------------------------------------------------------- norm with ord
+
+
+def _svd(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return np.linalg.svd(a, full_matrices=False)
+
+
+@pytest.mark.parametrize("ord", [2, -2, "nuc"])
+@pytest.mark.parametrize(
+    ("shape", "axis"),
+    [((3, 4), None), ((4, 3), (1, 0)), ((2, 3, 4), (1, 2)), ((2, 3, 4), (2, 0)), ((1, 5), None)],
+)
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_norm_singular_orders_match_numpy(
+    ord: Any, shape: tuple, axis: Any, keepdims: bool
+) -> None:
+    a = np.random.default_rng(0).normal(size=shape)
+    want = np.linalg.norm(a, ord, axis, keepdims)
+    for dtype in (np.float64, np.float32):
+        got = tg.norm(tg.tensor(a, dtype=dtype), axis=axis, keepdims=keepdims, ord=ord)
+        assert got.shape == want.shape and got.dtype == dtype
+        np.testing.assert_allclose(got.data, want, rtol=1e-12 if dtype == np.float64 else 1e-5)
+    method = tg.tensor(a).norm(axis=axis, keepdims=keepdims, ord=ord)
+    np.testing.assert_allclose(method.data, want, rtol=1e-12)
+
+
+def test_norm_singular_order_gradients_are_singular_vector_products() -> None:
+    # ord=2: u1 v1^T of the largest singular value, -2: of the smallest, 'nuc': U V^T
+    a = np.random.default_rng(1).normal(size=(2, 4, 3))  # two 4 x 3 matrices, batched
+    u, _, vt = _svd(a)
+    expected = {
+        2: u[..., :, :1] @ vt[..., :1, :],
+        -2: u[..., :, -1:] @ vt[..., -1:, :],
+        "nuc": u @ vt,
+    }
+    for ord, want in expected.items():
+        x = tg.tensor(a, requires_grad=True)
+        tg.norm(x, axis=(1, 2), ord=ord).sum().backward()
+        np.testing.assert_allclose(x.grad.data, want, atol=1e-12)
+        y = tg.tensor(np.swapaxes(a, 1, 2), requires_grad=True)  # wide matrices, axes swapped
+        tg.norm(y, axis=(2, 1), ord=ord).sum().backward()
+        np.testing.assert_allclose(y.grad.data, np.swapaxes(want, 1, 2), atol=1e-12)
+
+
+def test_norm_singular_order_ties_share_the_gradient() -> None:
+    # tied singular values share as max/min ties do (torch 2.13 gives the same, 0.5 * I)
+    for ord in (2, -2):
+        x = tg.tensor(np.eye(2), requires_grad=True)
+        tg.norm(x, ord=ord).backward()
+        np.testing.assert_allclose(x.grad.data, 0.5 * np.eye(2))
+    x = tg.tensor(np.diag([3.0, 3.0, 1.0]), requires_grad=True)
+    tg.norm(x, ord="nuc").backward()
+    np.testing.assert_allclose(x.grad.data, np.eye(3))
+
+
+def test_norm_singular_orders_second_order_and_tangents() -> None:
+    a = np.random.default_rng(2).normal(size=(3, 4, 2))
+    for ord in (2, -2, "nuc"):
+
+        def f(t: tg.Tensor, ord: Any = ord) -> tg.Tensor:
+            return tg.norm(t, axis=(0, 2), ord=ord)
+
+        assert tg.gradcheck(f, [tg.tensor(a, requires_grad=True)])
+        assert tg.gradgradcheck(f, [tg.tensor(a, requires_grad=True)])
+        u = np.random.default_rng(3).normal(size=a.shape)
+        _, tangent = tg.jvp(f, (tg.tensor(a),), (tg.tensor(u),))
+        eps = 1e-6
+        numeric = (f(tg.tensor(a + eps * u)).data - f(tg.tensor(a - eps * u)).data) / (2 * eps)
+        np.testing.assert_allclose(tangent.data, numeric, atol=1e-8)
+
+
+def test_norm_orders_of_vectors_and_matrices_match_numpy() -> None:
+    a = np.random.default_rng(4).normal(size=(3, 4))
+    for ord in ("fro", 1, -1, np.inf, -np.inf):
+        np.testing.assert_allclose(tg.norm(a, ord=ord).data, np.linalg.norm(a, ord))
+    for ord in (2, 1, 0, np.inf, -np.inf, 3, 0.5):
+        got = tg.norm(a, axis=1, keepdims=True, ord=ord)
+        np.testing.assert_allclose(got.data, np.linalg.norm(a, ord, 1, True))
+    ints = np.array([[3, 0], [4, 0]])
+    assert tg.norm(ints, ord=2).dtype == np.linalg.norm(ints, 2).dtype == np.float64
+
+
+def test_norm_singular_order_errors_name_norm_and_the_argument() -> None:
+    with pytest.raises(TypeError, match="norm: ord=2 needs float32 or float64 x, got float16"):
+        tg.norm(np.ones((2, 2), np.float16), ord=2)
+    with pytest.raises(ValueError, match="norm: ord='nuc': the SVD of x failed"):
+        tg.norm(np.array([[np.nan, 1.0], [1.0, 1.0]]), ord="nuc")
+    with pytest.raises(ValueError, match="norm: ord=2 needs a 1-D or 2-D x or an axis"):
+        tg.norm(np.ones((2, 2, 2)), ord=2)
+    with pytest.raises(ValueError, match="norm: invalid ord='nuc' for vectors"):
+        tg.norm(np.ones(3), ord="nuc")
+    with pytest.raises(ValueError, match="norm: ord=-2 of empty matrices"):
+        tg.norm(np.ones((0, 3)), ord=-2)
+    assert tg.norm(np.ones((0, 3)), ord=2).item() == np.linalg.norm(np.ones((0, 3)), 2) == 0
