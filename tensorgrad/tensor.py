@@ -6,7 +6,6 @@ sugar over those functions.
 
 from __future__ import annotations
 
-import operator
 import weakref
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -366,15 +365,9 @@ class Tensor:
         return _ops.not_equal(self, other)
 
     def __round__(self, ndigits: int | None = None) -> Tensor:
-        """``round(t)`` / ``round(t, n)``: ``np.round`` (half to even), same dtype, always a
-        Tensor (also 0-d). The gradient is 0, as torch's ``round``."""
-        try:
-            decimals = 0 if ndigits is None else operator.index(ndigits)
-        except TypeError:
-            raise TypeError(f"round: ndigits must be an int or None, got {ndigits!r}") from None
-        rounded = Tensor._make(np.round(self.data, decimals))
-        # NOTE: where(True, rounded, self) keeps self in the graph with a zero adjoint and tangent
-        return _ops.where(True, rounded, self)
+        """``round(t)`` / ``round(t, n)``: ``tg.round`` (half to even, same dtype, gradient 0),
+        always a Tensor, also 0-d (``int(t)`` gives a number)."""
+        return _ops.round(self, 0 if ndigits is None else ndigits)
 
     def __getitem__(self, index: Any) -> Tensor:
         return _ops.getitem(self, index)
@@ -441,7 +434,7 @@ TENSOR_METHODS = (
     "sum mean prod max min var std logsumexp norm argmax argmin cumsum "
     "reshape transpose swapaxes moveaxis squeeze expand_dims flatten broadcast_to flip tile repeat "
     "split exp log log1p expm1 sqrt square reciprocal sin cos tan tanh sinh cosh arcsin arccos "
-    "arctan sigmoid relu softplus gelu abs sign clip maximum minimum matmul dot outer"
+    "arctan sigmoid relu softplus gelu abs sign round clip maximum minimum matmul dot outer"
 ).split()
 
 for _name in TENSOR_METHODS:

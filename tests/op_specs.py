@@ -173,6 +173,7 @@ UNARY = {
     "relu": {"valid": _not_near(0.0)},
     "abs": {"valid": _not_near(0.0)},
     "sign": {"valid": _not_near(0.0)},
+    "round": {"valid": _not_near(-1.5, -0.5, 0.5, 1.5)},
     "erf": {"low": -4.0, "high": 4.0},
     "negative": {},
     "flatten": {},

@@ -279,6 +279,7 @@ UNARY_NUMPY: dict[str, Callable[..., Any]] = {
     "cosh": np.cosh,
     "abs": np.abs,
     "sign": np.sign,
+    "round": np.round,
     "negative": np.negative,
     "logical_not": np.logical_not,
     "relu": lambda x: np.maximum(x, 0),

@@ -113,5 +113,5 @@ def test_round_is_numpys_half_to_even_and_has_zero_gradient() -> None:
     np.testing.assert_array_equal(round(tg.tensor([1250, 1350]), -2).data, [1200, 1400])
     zero_d = round(tg.tensor(2.5))  # a Tensor, not an int as round(np.float64(2.5)) gives
     assert isinstance(zero_d, tg.Tensor) and zero_d.shape == () and zero_d.item() == 2.0
-    with pytest.raises(TypeError, match="round: ndigits"):
+    with pytest.raises(TypeError, match="round: decimals"):
         round(x, 1.5)

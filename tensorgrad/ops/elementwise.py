@@ -7,6 +7,7 @@ derivatives are functions of it), the input otherwise.
 from __future__ import annotations
 
 import math
+import operator
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,7 @@ __all__ = [
     "relu",
     "abs",
     "sign",
+    "round",
     "erf",
     "gelu",
     "maximum",
@@ -244,6 +246,58 @@ class Arctan(_SavesInput):
 # ----------------------------------------------------------------------------- hyperbolic
 
 
+class _OutputSlope(Op):
+    """delta * s(y) for an activation's output y: the activation's adjoint and tangent rule as
+    one op, so that higher-order graphs (hvp, double backward) hold one node for it, not three
+    (``slope`` is s, ``bend`` its derivative ds/dy)."""
+
+    save_inputs = (0, 1)
+
+    @classmethod
+    def of(cls, delta, y):
+        """delta * s(y): plain arithmetic on arrays, this op (recorded as needed) on Tensors."""
+        if isinstance(delta, Tensor) or isinstance(y, Tensor):
+            return binary(cls, delta, y)
+        return delta * cls.slope(y)
+
+    @staticmethod
+    def slope(y):
+        raise NotImplementedError
+
+    @staticmethod
+    def bend(y):
+        raise NotImplementedError
+
+    def forward(self, delta, y):
+        return delta * self.slope(y)
+
+    def generate_adjoints(self, adjoints, g, delta, y):
+        if self.edges[0] is not None:
+            adjoints[0] = unbroadcast(self.of(g, y), self.in_shape(0))
+        if self.edges[1] is not None:
+            adjoints[1] = unbroadcast(g * delta * self.bend(y), self.in_shape(1))
+
+    def jvp(self, tangents, delta, y):
+        td, ty = tangents
+        out = None if td is None else self.of(td, y)
+        if ty is not None:
+            term = delta * self.bend(y) * ty
+            out = term if out is None else out + term
+        return out
+
+
+class TanhSlope(_OutputSlope):
+    """delta * (1 - y ** 2): tanh's rule for its output y"""
+
+    @staticmethod
+    def slope(y):
+        return 1 - y * y
+
+    @staticmethod
+    def bend(y):
+        return y * -2.0
+
+
 class Tanh(_SavesOutput):
     """hyperbolic tangent"""
 
@@ -251,10 +305,10 @@ class Tanh(_SavesOutput):
         return np.tanh(x)
 
     def generate_adjoints(self, adjoints, delta, out):
-        adjoints[0] = delta * (1 - out * out)
+        adjoints[0] = TanhSlope.of(delta, out)
 
     def jvp(self, tangents, out):
-        return tangents[0] * (1 - out * out)
+        return TanhSlope.of(tangents[0], out)
 
 
 class Sinh(_SavesInput):
@@ -294,10 +348,22 @@ class Sigmoid(_SavesOutput):
         return np.where(x >= 0, 1, e) / (1 + e)
 
     def generate_adjoints(self, adjoints, delta, out):
-        adjoints[0] = delta * (out * (1 - out))
+        adjoints[0] = SigmoidSlope.of(delta, out)
 
     def jvp(self, tangents, out):
-        return tangents[0] * (out * (1 - out))
+        return SigmoidSlope.of(tangents[0], out)
+
+
+class SigmoidSlope(_OutputSlope):
+    """delta * y (1 - y): sigmoid's rule for its output y"""
+
+    @staticmethod
+    def slope(y):
+        return y * (1 - y)
+
+    @staticmethod
+    def bend(y):
+        return 1 - y * 2.0
 
 
 class Softplus(_SavesInput):
@@ -359,6 +425,24 @@ class Sign(Op):
 
     def forward(self, x):
         return np.sign(x)
+
+    def generate_adjoints(self, adjoints, delta):
+        adjoints[0] = delta * 0
+
+    def jvp(self, tangents):
+        return tangents[0] * 0
+
+
+class Round(Op):
+    """x rounded to ``decimals`` digits, half to even (NumPy's); derivative 0 everywhere"""
+
+    __slots__ = ("decimals",)
+
+    def __init__(self, decimals):
+        self.decimals = decimals
+
+    def forward(self, x):
+        return np.round(x, self.decimals)
 
     def generate_adjoints(self, adjoints, delta):
         adjoints[0] = delta * 0
@@ -585,6 +669,18 @@ softplus = unary(Softplus, "softplus")
 relu = unary(Relu, "relu")
 abs = unary(Abs, "abs")  # noqa: A001 - NumPy's name
 sign = unary(Sign, "sign")
+
+
+def round(x: Any, decimals: int = 0) -> Tensor:  # noqa: A001
+    """``x`` rounded to ``decimals`` digits, half to even, as ``np.round``; the gradient is 0
+    (a step function, as torch's ``round``)."""
+    try:
+        decimals = operator.index(decimals)
+    except TypeError:
+        raise TypeError(f"round: decimals must be an int, got {decimals!r}") from None
+    return call(Round, x, decimals=decimals)
+
+
 erf = unary(Erf, "erf")
 
 

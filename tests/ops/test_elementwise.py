@@ -1,0 +1,86 @@
+"""Elementwise ops: the one-node rules of tanh and sigmoid (``TanhSlope``, ``SigmoidSlope``).
+
+The public ops are checked to second order from the registry (tests/op_specs.py); these ops
+are what their rules record at higher order, so they are checked here directly, and to third
+order through the public ops.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+from tensorgrad.ops._base import binary
+from tensorgrad.ops.elementwise import SigmoidSlope, TanhSlope
+
+SLOPES = {
+    TanhSlope: (lambda y: 1 - y * y, lambda y: -2 * y),
+    SigmoidSlope: (lambda y: y * (1 - y), lambda y: 1 - 2 * y),
+}
+
+
+@pytest.mark.parametrize("op", list(SLOPES), ids=lambda c: c.__name__)
+@pytest.mark.parametrize(("ds", "ys"), [((3, 4), (3, 4)), ((3, 1), (4,)), ((), (2, 3))])
+def test_slope_ops_match_finite_differences(op: type, ds: tuple, ys: tuple) -> None:
+    rng = np.random.default_rng(0)
+    d = tg.tensor(rng.standard_normal(ds), requires_grad=True)
+    y = tg.tensor(rng.uniform(-0.9, 0.9, ys), requires_grad=True)
+    slope, _ = SLOPES[op]
+    np.testing.assert_allclose(binary(op, d, y).data, d.data * slope(y.data))
+    assert tg.gradcheck(lambda d, y: binary(op, d, y), (d, y))
+    assert tg.gradgradcheck(lambda d, y: binary(op, d, y), (d, y))
+
+
+@pytest.mark.parametrize("op", list(SLOPES), ids=lambda c: c.__name__)
+def test_slope_op_tangent_matches_finite_differences(op: type) -> None:
+    rng = np.random.default_rng(1)
+    d, y = rng.standard_normal(5), rng.uniform(-0.9, 0.9, 5)
+    td, ty = rng.standard_normal(5), rng.standard_normal(5)
+    _, tangent = tg.jvp(lambda d, y: binary(op, d, y), (d, y), (td, ty))
+    eps = 1e-6
+    slope, _ = SLOPES[op]
+    central = ((d + eps * td) * slope(y + eps * ty) - (d - eps * td) * slope(y - eps * ty)) / (
+        2 * eps
+    )
+    np.testing.assert_allclose(tangent.data, central, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("fn", "third"),
+    [
+        # d3/dx3 tanh = -2 sech^2 (1 - 3 tanh^2); d3/dx3 sigmoid = s (1 - s)(1 - 6 s + 6 s^2)
+        (tg.tanh, lambda x: -2 * (1 - np.tanh(x) ** 2) * (1 - 3 * np.tanh(x) ** 2)),
+        (
+            tg.sigmoid,
+            lambda x: (s := 1 / (1 + np.exp(-x))) * (1 - s) * (1 - 6 * s + 6 * s * s),
+        ),
+    ],
+    ids=["tanh", "sigmoid"],
+)
+def test_third_derivative_through_the_slope_op(fn, third) -> None:
+    x = tg.tensor(np.linspace(-2.0, 2.0, 7), requires_grad=True)
+    (g1,) = tg.autograd.grad(fn(x).sum(), [x], create_graph=True)
+    (g2,) = tg.autograd.grad(g1.sum(), [x], create_graph=True)
+    (g3,) = tg.autograd.grad(g2.sum(), [x])
+    np.testing.assert_allclose(g3.data, third(x.data), rtol=1e-10, atol=1e-12)
+    # forward over reverse over reverse gives the same
+    _, t3 = tg.jvp(
+        lambda x: tg.grad(lambda x: tg.grad(lambda x: fn(x).sum())(x).sum())(x),
+        (x.data,),
+        (np.ones(7),),
+    )
+    np.testing.assert_allclose(t3.data, third(x.data), rtol=1e-10, atol=1e-12)
+
+
+def test_higher_order_tanh_records_one_node_for_its_rule() -> None:
+    seen = []
+    hook = lambda op, inputs, out: seen.append(type(op).__name__)  # noqa: E731
+    from tensorgrad.ops import _base
+
+    _base.RECORD_HOOKS.append(hook)
+    try:
+        tg.hvp(lambda x: tg.tanh(x).sum(), (np.ones(3),), (np.ones(3),))
+    finally:
+        _base.RECORD_HOOKS.remove(hook)
+    assert seen.count("TanhSlope") == 1 and "Subtract" not in seen, seen
