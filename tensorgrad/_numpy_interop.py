@@ -46,6 +46,8 @@ UFUNCS: dict[np.ufunc, Callable[..., Any]] = {
     np.cosh: ops.cosh,
     np.absolute: ops.abs,
     np.sign: ops.sign,
+    np.floor_divide: ops.floor_divide,
+    np.remainder: ops.remainder,
     np.round: ops.round,
     np.around: ops.round,
     np.maximum: ops.maximum,

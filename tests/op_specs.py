@@ -132,6 +132,12 @@ def _positive(low: float = 0.2, high: float = 2.0) -> dict[int, tuple[float, flo
     return {0: (low, high)}
 
 
+def _off_steps(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """a / b away from the integers, where a // b steps and a % b jumps."""
+    q = np.asarray(args[0]) / np.asarray(args[1])
+    return bool(np.all(np.abs(q - np.round(q)) > 1e-3))
+
+
 def _distinct(args: list[Any], kwargs: dict[str, Any]) -> bool:
     """No two entries within 1e-3 (ties are tested exactly elsewhere)."""
     x = np.sort(np.asarray(args[0]).reshape(-1))
@@ -193,6 +199,8 @@ register(
     OpSpec("subtract", tg.subtract, arity=2),
     OpSpec("multiply", tg.multiply, arity=2),
     OpSpec("divide", tg.divide, arity=2, domains={1: (0.4, 2.0)}),
+    OpSpec("floor_divide", tg.floor_divide, arity=2, domains={1: (0.4, 2.0)}, valid=_off_steps),
+    OpSpec("remainder", tg.remainder, arity=2, domains={1: (0.4, 2.0)}, valid=_off_steps),
     OpSpec("power", tg.power, arity=2, domains={0: (0.3, 2.0), 1: (-2.0, 2.0)}),
     OpSpec("maximum", tg.maximum, arity=2, valid=_apart),
     OpSpec("minimum", tg.minimum, arity=2, valid=_apart),

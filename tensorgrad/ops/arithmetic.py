@@ -1,4 +1,5 @@
-"""Arithmetic: add subtract multiply divide negative power, astype, and comparisons."""
+"""Arithmetic: add subtract multiply divide floor_divide remainder negative power, astype, and
+comparisons."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from tensorgrad._dtypes import check_dtype
-from tensorgrad._shapes import unbroadcast
+from tensorgrad._shapes import expand_to, unbroadcast
 from tensorgrad.ops._base import Op, apply1, binary, call, unary
 from tensorgrad.tensor import Tensor
 
@@ -16,6 +17,8 @@ __all__ = [
     "subtract",
     "multiply",
     "divide",
+    "floor_divide",
+    "remainder",
     "power",
     "negative",
     "astype",
@@ -152,6 +155,50 @@ class Divide(Op):
         return -(out * tb) / b if ta is None else (ta - out * tb) / b
 
 
+def _plain(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+class FloorDivide(Op):
+    """a // b (NumPy's floor division): a step function of a and b, derivative 0 (torch has no
+    derivative for it; 0 is the derivative almost everywhere)"""
+
+    def forward(self, a, b):
+        return np.floor_divide(a, b)
+
+    def generate_adjoints(self, adjoints, delta):
+        for i in (0, 1):
+            if self.edges[i] is not None:
+                adjoints[i] = unbroadcast(delta * 0, self.in_shape(i))
+
+    def jvp(self, tangents):
+        return None  # (a zero tangent)
+
+
+class Remainder(Op):
+    """a % b (NumPy's: the sign of b) = a - b floor(a / b); the derivative is 1 in a and
+    -floor(a / b) in b (floor(a / b) is piecewise constant: a constant to every order)"""
+
+    save_inputs = (0, 1)
+
+    def forward(self, a, b):
+        return np.remainder(a, b)
+
+    def generate_adjoints(self, adjoints, delta, a, b):
+        if self.edges[0] is not None:
+            adjoints[0] = unbroadcast(delta, self.in_shape(0))
+        if self.edges[1] is not None:
+            q = np.floor_divide(_plain(a), _plain(b))
+            adjoints[1] = unbroadcast(-delta * q, self.in_shape(1))
+
+    def jvp(self, tangents, a, b):
+        ta, tb = tangents
+        q = np.floor_divide(_plain(a), _plain(b))
+        if tb is None:
+            return expand_to(ta, q.shape)
+        return -tb * q if ta is None else ta - tb * q
+
+
 # ----------------------------------------------------------------------------- power
 
 
@@ -225,7 +272,7 @@ class PowerConstant(Op):
 
 
 class AsType(Op):
-    """Cast to another dtype; the adjoint is cast back by the engine."""
+    """Cast to a floating dtype; the adjoint is cast back by the engine."""
 
     __slots__ = ("dtype",)
     linear = True
@@ -238,6 +285,12 @@ class AsType(Op):
 
     def generate_adjoints(self, adjoints, delta):
         adjoints[0] = delta
+
+
+class Cast(AsType):
+    """Cast to an integer or bool dtype: a step function, not differentiable (as torch)"""
+
+    differentiable = False
 
 
 # ----------------------------------------------------------------------------- comparisons
@@ -365,11 +418,29 @@ def divide(a: Any, b: Any) -> Tensor:
     return binary(Divide, a, b)
 
 
+def floor_divide(a: Any, b: Any) -> Tensor:
+    """a // b with broadcasting (NumPy's floor division); the gradient is 0."""
+    return binary(FloorDivide, a, b)
+
+
+def remainder(a: Any, b: Any) -> Tensor:
+    """a % b with broadcasting, with the sign of b (NumPy's ``remainder``, Python's ``%``)."""
+    return binary(Remainder, a, b)
+
+
 def power(a: Any, b: Any) -> Tensor:
     """a ** b with broadcasting; see ``Power`` for the conventions at a <= 0."""
-    if isinstance(b, (int, float)) and not isinstance(b, bool) and isinstance(a, Tensor):
-        return call(PowerConstant, a, p=b)
-    return binary(Power, a, b)
+    try:
+        if isinstance(b, (int, float)) and not isinstance(b, bool) and isinstance(a, Tensor):
+            return call(PowerConstant, a, p=b)
+        return binary(Power, a, b)
+    except ValueError as exc:
+        if "negative integer powers" not in str(exc):
+            raise
+        raise ValueError(
+            f"power: integers to negative integer powers are not allowed (as NumPy); make the "
+            f"base floating, e.g. t.astype(float) ** -1 (got {np.shape(_plain(a))} ** {b!r})"
+        ) from None
 
 
 negative = unary(Negative, "negative")
@@ -382,7 +453,8 @@ def logical_not(a: Any) -> Tensor:
 
 def astype(a: Any, dtype: Any) -> Tensor:
     """A copy of ``a`` as ``dtype``; gradients flow between floating dtypes."""
-    return call(AsType, a, dtype=check_dtype(dtype, "astype"))
+    dtype = check_dtype(dtype, "astype")
+    return call(AsType if dtype.kind == "f" else Cast, a, dtype=dtype)
 
 
 # ----------------------------------------------------------------------------- Tensor operators
@@ -415,6 +487,14 @@ def _rmul(self: Tensor, other: Any) -> Tensor:
     return binary(Multiply, other, self)
 
 
+def _divmod(self: Tensor, other: Any) -> tuple[Tensor, Tensor]:
+    return binary(FloorDivide, self, other), binary(Remainder, self, other)
+
+
+def _rdivmod(self: Tensor, other: Any) -> tuple[Tensor, Tensor]:
+    return binary(FloorDivide, other, self), binary(Remainder, other, self)
+
+
 def _neg(self: Tensor) -> Tensor:
     return apply1(Negative(), self)
 
@@ -432,6 +512,12 @@ _OPERATORS = {
     "__rmul__": _rmul,
     "__truediv__": _operator(Divide, False),
     "__rtruediv__": _operator(Divide, True),
+    "__floordiv__": _operator(FloorDivide, False),
+    "__rfloordiv__": _operator(FloorDivide, True),
+    "__mod__": _operator(Remainder, False),
+    "__rmod__": _operator(Remainder, True),
+    "__divmod__": _divmod,
+    "__rdivmod__": _rdivmod,
     "__neg__": _neg,
     "__and__": _operator(BitwiseAnd, False),
     "__rand__": _operator(BitwiseAnd, True),

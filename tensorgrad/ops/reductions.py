@@ -230,7 +230,7 @@ class LogSumExp(_Reduction):
     def forward(self, x):
         # a row's max is its answer when it is not finite: +inf (also with -inf entries), NaN
         # (NaN entries propagate) or -inf (all entries -inf), as torch and NumPy give
-        if x.dtype.kind == "b":  # (NumPy cannot subtract bools)
+        if x.dtype.kind in "biu":  # in float64, as NumPy's log: x - max must not wrap around
             x = x.astype(np.float64)
         m = np.max(x, axis=self.axis, keepdims=True)
         finite = np.isfinite(m)
@@ -382,6 +382,8 @@ def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tens
 def _spread(cls: type, name: str, x: Any, axis: Any, keepdims: bool, ddof: Any) -> Tensor:
     data = x.data if isinstance(x, Tensor) else np.asarray(x)
     n = _count(data.shape, normalize_axis(axis, data.ndim, name))
+    if n == 0:
+        raise ValueError(f"{name}: zero-size reduction over axis {axis!r} of shape {data.shape}")
     if not isinstance(ddof, (int, np.integer)) or not 0 <= ddof < n:
         raise ValueError(f"{name}: ddof must be an int in [0, {n}) for {n} elements, got {ddof!r}")
     return _reduce(cls, name, x, axis, keepdims, ddof=int(ddof))
@@ -405,14 +407,14 @@ def norm(x: Any, axis: Any = None, keepdims: bool = False, *, ord: Any = None) -
     the singular values 2, -2, 'nuc', batched over the other axes, differentiable to second
     order). Tied maxima or minima, singular values included, share the gradient equally.
     """
-    if ord is None:
-        return _reduce(Norm, "norm", x, axis, keepdims)
-    _check_keepdims("norm", keepdims)
     data = x.data if isinstance(x, Tensor) else np.asarray(x)
-    if data.dtype.kind in "biu":  # NumPy takes norms of ints and bools in float64
+    if data.dtype.kind in "biu":  # NumPy takes norms of ints and bools in float64 (no overflow)
         from tensorgrad.ops.arithmetic import astype
 
         x = astype(x, np.float64)
+    if ord is None:
+        return _reduce(Norm, "norm", x, axis, keepdims)
+    _check_keepdims("norm", keepdims)
     if axis is None:
         if data.ndim not in (1, 2):
             raise ValueError(

@@ -164,3 +164,23 @@ def test_norm_singular_order_errors_name_norm_and_the_argument() -> None:
     with pytest.raises(ValueError, match="norm: ord=-2 of empty matrices"):
         tg.norm(np.ones((0, 3)), ord=-2)
     assert tg.norm(np.ones((0, 3)), ord=2).item() == np.linalg.norm(np.ones((0, 3)), 2) == 0
+
+
+@pytest.mark.parametrize(
+    "values",
+    [np.array([200, 200], np.uint8), np.array([100, 100], np.int8), np.array([50000, 0], np.int32)],
+)
+def test_norm_and_logsumexp_of_integers_are_taken_in_float64(values: np.ndarray) -> None:
+    # x * x (norm) and x - max (logsumexp) would wrap around in the integer dtype
+    np.testing.assert_allclose(tg.norm(tg.tensor(values)).data, np.linalg.norm(values))
+    want = np.log(np.sum(np.exp(values.astype(np.float64) - values.max()))) + float(values.max())
+    got = tg.logsumexp(tg.tensor(values))
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got.data, want)
+
+
+def test_var_of_nothing_says_so() -> None:
+    with pytest.raises(ValueError, match=r"^var: zero-size reduction"):
+        tg.var(tg.ones(0))
+    with pytest.raises(ValueError, match=r"^std: zero-size reduction"):
+        tg.std(tg.ones((2, 0)), axis=1)

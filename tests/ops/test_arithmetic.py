@@ -1,0 +1,83 @@
+"""Arithmetic ops: floor division and remainder, casts, and integer powers."""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.float64, np.float32])
+def test_floor_divide_and_remainder_match_numpy(dtype: type) -> None:
+    a = np.array([5, -7, 7, -5, 0], dtype=dtype)
+    b = np.array([2, 2, -3, -3, 4], dtype=dtype)
+    ta, tb = tg.tensor(a), tg.tensor(b)
+    for got, want in [
+        (ta // tb, a // b),
+        (ta % tb, a % b),
+        (ta // 2, a // 2),
+        (7 // tb, 7 // b),
+        (ta % 3, a % 3),
+        (7 % tb, 7 % b),
+        (np.floor_divide(ta, tb), np.floor_divide(a, b)),
+        (np.remainder(ta, tb), np.remainder(a, b)),
+        (np.mod(ta, tb), np.mod(a, b)),
+    ]:
+        assert isinstance(got, tg.Tensor) and got.dtype == want.dtype
+        np.testing.assert_array_equal(got.data, want)
+    q, r = divmod(ta, tb)
+    np.testing.assert_array_equal(q.data, a // b)
+    np.testing.assert_array_equal(r.data, a % b)
+    q, r = divmod(7, tb)
+    np.testing.assert_array_equal(r.data, 7 % b)
+
+
+def test_remainder_and_floor_divide_gradients() -> None:
+    # a % b = a - b floor(a / b): d/da = 1, d/db = -floor(a / b) (as torch); a // b is flat
+    a = tg.tensor([5.5, -7.2, 1.0], requires_grad=True)
+    b = tg.tensor([2.0, 3.0, -0.75], requires_grad=True)
+    (a % b).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(b.grad.data, -np.floor(a.data / b.data))
+    a.grad = b.grad = None
+    (a // b).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, np.zeros(3))
+    np.testing.assert_array_equal(b.grad.data, np.zeros(3))
+    assert tg.gradcheck(operator.mod, (a, b)) and tg.gradgradcheck(operator.mod, (a, b))
+
+
+def test_remainder_tangent_broadcasts_to_the_output() -> None:
+    a, ta = np.array([[4.0], [5.0]]), np.ones((2, 1))
+    _, tangent = tg.jvp(lambda a: a % tg.tensor(np.full((2, 3), 3.0)), (a,), (ta,))
+    np.testing.assert_array_equal(tangent.data, np.ones((2, 3)))
+    _, tangent = tg.jvp(lambda b: tg.tensor(a) % b, (np.full(3, 3.0),), (np.ones(3),))
+    np.testing.assert_array_equal(tangent.data, -np.floor(a / 3.0) * np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int8, bool])
+def test_casting_to_integers_or_bools_is_not_differentiable(dtype: type) -> None:
+    x = tg.tensor([1.7, -2.3, 3.5], requires_grad=True)
+    y = x.astype(dtype)
+    np.testing.assert_array_equal(y.data, x.data.astype(dtype))
+    assert not y.requires_grad and y.grad_fn is None
+    (x - x.astype(dtype)).sum().backward()  # the cast is a constant: d/dx = 1, as torch
+    np.testing.assert_array_equal(x.grad.data, np.ones(3))
+
+
+def test_casting_between_floats_stays_differentiable() -> None:
+    x = tg.tensor([1.5, -2.0], requires_grad=True)
+    y = x.astype(np.float32)
+    assert y.requires_grad and y.dtype == np.float32
+    (y * 2.0).sum().backward()
+    assert x.grad.dtype == np.float64
+    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+
+
+def test_integer_to_negative_power_names_power() -> None:
+    with pytest.raises(ValueError, match=r"^power: integers to negative integer powers"):
+        tg.tensor([2, 3]) ** -1
+    with pytest.raises(ValueError, match=r"^power: integers to negative integer powers"):
+        tg.tensor([2, 3]) ** tg.tensor([-1, 2])
