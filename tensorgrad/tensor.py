@@ -31,6 +31,9 @@ class Tensor:
         "_version",
         "_fw",
         "_hooks",
+        # (a view's ``(base, op, made in grad mode)``, set by ``ops._base.mark_view`` only:
+        # unset on other tensors, so that making a tensor costs nothing more)
+        "_base",
         "__weakref__",
     )
     __array_priority__ = 1000.0

@@ -305,8 +305,9 @@ def test_unary(name: str, data: Any) -> None:
 
 BINARY_NUMPY: dict[str, Callable[..., Any]] = {
     name: getattr(np, name)
-    for name in """add subtract multiply divide floor_divide remainder power maximum minimum less less_equal greater
-    greater_equal equal not_equal logical_and logical_or logical_xor matmul dot outer""".split()
+    for name in """add subtract multiply divide floor_divide remainder power maximum minimum less
+    less_equal greater greater_equal equal not_equal logical_and logical_or logical_xor matmul dot
+    outer""".split()
 }
 
 

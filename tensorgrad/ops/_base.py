@@ -11,6 +11,7 @@ graph) the same code dispatches to tensorgrad ops and is itself recorded.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any, ClassVar
 
 import numpy as np
@@ -246,11 +247,11 @@ def apply(op: Op, inputs: tuple) -> Any:
         # record: edges to the inputs' nodes (or leaves), what the rules need, versions
         # NOTE: an edge is the input's node, or the leaf itself; shapes are read from there
         # (node.out_shape, leaf.data.shape), so no per-edge tuples for the collector to track.
-        # (a view used after a recorded write to its base is refused: see check_view)
+        # (a view used after a recorded write to its base is rebased: see check_view)
         if n == 1:
             node = x._node
             if node is not None and x._version is not None:
-                check_view(x)
+                node = check_view(x)
             op.edges = (x if node is None else node,)
         elif pair:
             if a._version is not None and a._node is not None:
@@ -262,9 +263,9 @@ def apply(op: Op, inputs: tuple) -> Any:
                 (b if b._node is None else b._node) if b._requires_grad else None,
             )
         else:
-            for x in inputs:
+            for i, x in enumerate(inputs):
                 if isinstance(x, Tensor) and x._version is not None and x._node is not None:
-                    check_view(x)
+                    edges[i] = check_view(x)
             op.edges = tuple(edges)
         op.out_shape = out.shape
         op.out_dtype = out.dtype
@@ -317,7 +318,7 @@ def apply1(op: Op, x: Any) -> Any:
     if x._requires_grad and op.differentiable and STATE.grad_enabled:
         node = x._node
         if node is not None and x._version is not None:
-            check_view(x)
+            node = check_view(x)
         op.edges = (x if node is None else node,)
         op.out_shape = out.shape
         op.out_dtype = out.dtype
@@ -341,34 +342,163 @@ def apply1(op: Op, x: Any) -> Any:
     return t
 
 
-def mark_view(out: Tensor, base: Tensor) -> Tensor:
-    """Make ``out`` a view of ``base``: it shares ``base``'s version cell, and its node (if
-    recorded) remembers that cell, so that a recorded in-place write to the base afterwards
-    makes the view's graph stale (see ``check_view``)."""
+def mark_view(out: Tensor, base: Tensor, op: Op) -> Tensor:
+    """Make ``out``, made from ``base`` by the view op ``op``, a view of it: it shares
+    ``base``'s version cell and remembers ``(base, op, grad mode)``, so that after a recorded
+    in-place write to the memory they share its graph can be derived again from ``base``'s.
+
+    A recorded view's node remembers the cell, where ``check_view`` sees such a write; an
+    unrecorded view (its base did not require grad, or under no_grad) is never checked by an
+    op, so the cell keeps a weak reference to it for ``refresh_views``."""
     cell = out._version = base._cell()
-    if out._node is not None:
-        out._node.view_cell = cell
+    node = out._node
+    if node is not None:
+        out._base = (base, op, True)
+        node.view_cell = cell
+    else:
+        out._base = (base, op, STATE.grad_enabled)
+        if base._node is not None or not base._requires_grad:
+            # (a leaf that requires grad is never written by a recorded op: no need to watch)
+            _watch(cell, out)
     return out
 
 
-def check_view(x: Tensor) -> None:
-    """Refuse to record an op on a view whose base was written in place (recorded) after the
-    view was taken: its graph still describes the old values. PyTorch rebases such a view onto
-    the write; tensorgrad does not yet, and a silent wrong gradient is worse than an error."""
+def check_view(x: Tensor) -> Op:
+    """The node to record an op on ``x`` with (``x`` has a node and a version cell). A view
+    whose base had a recorded in-place write after the view's node was recorded is rebased
+    first: its graph describes the values from before the write (PyTorch does the same)."""
     node = x._node
     cell = x._version
     if getattr(node, "view_cell", None) is cell and cell[2] > node.stamp:
+        return rebase(x)
+    return node
+
+
+def rebase(x: Tensor) -> Op:
+    """Give the view ``x`` a node derived from its base's current graph: the view op applied
+    again to the base (itself rebased first if it is a stale view, by ``apply``). The data
+    already shares the base's memory, so only the graph and the tangents change; graphs
+    recorded from the old node keep it, and stay right for the values they used."""
+    view = getattr(x, "_base", None)
+    if view is None:  # (``ops.shape.alias``: the same values, but no view to derive again)
         raise RuntimeError(
-            f"a view of shape {x.shape} (made by {node.name}) is used after an in-place write "
-            "to the tensor it views: its gradient would flow through the old values. Take the "
-            "view again after the write."
+            f"a tensor of shape {x.shape} that aliases another is used after an in-place "
+            "write to that tensor was recorded: take the alias again after the write"
         )
+    if made_under_no_grad(x):
+        raise RuntimeError(
+            f"a view (shape {x.shape}) made under no_grad is used in a recorded op after an "
+            "in-place write to the tensor it views was recorded: the write's gradient cannot "
+            "reach it. Take the view and make the write both inside no_grad or both outside "
+            "(as PyTorch)"
+        )
+    base, op, _ = view
+    new = op.reapply(base)
+    node = new._node
+    if node is None:  # (the base no longer requires grad: nothing to rebase onto)
+        return x._node
+    node.view_cell = x._version
+    follow_retained(x, x._node, node)
+    x._node = node
+    x._requires_grad = True
+    x._fw = new._fw
+    return node
+
+
+def follow_retained(t: Tensor, old: Op | None, new: Op) -> None:
+    """``retain_grad`` follows ``t`` from its old node to its new one (as in PyTorch: ``.grad``
+    is then the gradient of its new value)."""
+    extras = old.extras if old is not None else None
+    ref = extras.get("retained") if extras else None
+    if ref is not None and ref() is t:
+        del extras["retained"]
+        new.retain(t)
+
+
+def view_of(t: Tensor) -> tuple | None:
+    """``(base, op, made in grad mode)`` if ``t`` is a view (see ``mark_view``), else None."""
+    cell = t._version
+    if cell is None or (len(cell) > 3 and cell[3] is not None and cell[3]() is t):
+        return None  # (no cell, or its own: the tensor whose memory the views share)
+    return getattr(t, "_base", None)
+
+
+def made_under_no_grad(t: Tensor) -> bool:
+    """Whether the view ``t``, or a view it was taken from, was made under no_grad."""
+    view = t._base
+    while view is not None:
+        base, _, grad_mode = view
+        if not grad_mode:
+            return True
+        view = view_of(base)
+    return False
+
+
+def _watch(cell: list, view: Tensor) -> None:
+    """Keep a weak reference to the unrecorded ``view`` in its version cell: ``cell[4]`` lists
+    them, and once it reaches ``cell[5]`` entries the dead ones are dropped (amortised O(1))."""
+    if len(cell) < 6:
+        cell += [None] * (4 - len(cell)) + [[], 64]
+    watched = cell[4]
+    watched.append(weakref.ref(view))
+    if len(watched) >= cell[5]:
+        watched[:] = [r for r in watched if r() is not None]
+        cell[5] = max(64, 2 * len(watched))
+
+
+def refresh_views(cell: list, recorded: bool) -> None:
+    """After an in-place write gave the tensor owning ``cell`` a new node (``recorded``) or new
+    tangents, update its unrecorded views, which no op checks: rebase those made in grad mode
+    onto the base's graph (they now require grad, as in PyTorch), give those made under
+    no_grad a node that refuses to be recorded on (PyTorch raises too), and recompute the
+    tangents of the others."""
+    if len(cell) < 6 or not cell[4]:
+        return
+    kept = []
+    for ref in cell[4]:
+        v = ref()
+        if v is None or v._node is not None:
+            continue  # (dead, or recorded by now: check_view keeps it up to date)
+        base, op, _ = v._base
+        if recorded and base._requires_grad:
+            if made_under_no_grad(v):
+                _refuse(v, cell)
+            else:
+                rebase(v)
+            continue
+        v._fw = None
+        if base._fw is not None:
+            push_tangents(op, (base,), v)
+        kept.append(ref)
+    cell[4][:] = kept
 
 
 _new_tensor = object.__new__
 _PREFIXES: dict[int, tuple[int, ...]] = {0: ()}  # (0, ..., n - 1) for each n, shared
 _PLAIN = frozenset((float, int, bool))
 _ARRAYLIKE = (np.ndarray, np.generic, float, int, bool)  # what forwards take as they are
+
+
+class NoGradView(Op):
+    """The node of a view made under no_grad after a recorded in-place write to its base:
+    recording an op on the view, or a backward from it, raises."""
+
+    def generate_adjoints(self, adjoints, delta):
+        raise RuntimeError(
+            "backward from a view made under no_grad after an in-place write to the tensor it "
+            "views was recorded"
+        )
+
+
+def _refuse(v: Tensor, cell: list) -> None:
+    node = NoGradView()
+    node.edges = node.saved = ()
+    node.out_shape, node.out_dtype = v.data.shape, v.data.dtype
+    node.extras = None
+    node.stamp = -1  # (stale at once: check_view calls rebase, which raises)
+    node.view_cell = cell
+    v._node = node
+    v._requires_grad = True
 
 
 def _out_of_range(op: Op, exc: OverflowError) -> ValueError:

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad.ops._base import Op, call, mark_view
+from tensorgrad.ops._base import Op, apply, mark_view
 from tensorgrad.tensor import Tensor
 
 __all__ = ["getitem", "take"]
@@ -99,12 +99,17 @@ def getitem(x: Any, index: Any) -> Tensor:
     shares ``x``'s version counter."""
     idx, basic = normalize_index(index)
     data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    if basic and len(idx) == data.ndim and Ellipsis not in idx:
+        idx += (Ellipsis,)  # (so that an int per axis gives a 0-d view, not a copied scalar)
+    op = GetItem(idx, basic)
     try:
-        out = call(GetItem, x, index=idx, basic=basic)
+        out = apply(op, (x,))
     except IndexError as exc:
         raise IndexError(f"getitem: {exc} (tensor of shape {data.shape})") from None
-    if basic and isinstance(x, Tensor):
-        mark_view(out, x)
+    if not isinstance(out, Tensor):
+        return Tensor._make(np.asarray(out))
+    if basic:
+        mark_view(out, x, op)
     return out
 
 

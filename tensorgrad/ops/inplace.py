@@ -7,6 +7,10 @@ saved the old values raises in backward instead of returning a wrong gradient. O
 requires grad, in-place ops raise at once outside ``no_grad``. On a non-leaf (or when ``v``
 requires grad) the write is recorded as an op whose input is a snapshot of the old values, and
 the tensor's ``grad_fn`` becomes that op, so gradients stay right (as in PyTorch).
+
+A recorded write into a view is recorded on the tensor it views (``SetView``, PyTorch's
+CopySlices), so that the base and all its views see it in their graphs; views taken before the
+write are rebased onto it (``ops._base.check_view``, ``refresh_views``).
 """
 
 from __future__ import annotations
@@ -17,7 +21,15 @@ from typing import Any
 import numpy as np
 
 from tensorgrad.grad_mode import STATE
-from tensorgrad.ops._base import Op, call
+from tensorgrad.ops._base import (
+    Op,
+    call,
+    check_view,
+    follow_retained,
+    made_under_no_grad,
+    refresh_views,
+    view_of,
+)
 from tensorgrad.ops.indexing import normalize_index
 from tensorgrad.tensor import WRITE_CLOCK, Tensor, bump_version
 
@@ -49,47 +61,78 @@ class SetItem(Op):
             adjoints[1] = unbroadcast(delta[self.index], self.in_shape(1))
 
 
-def _check_target(t: Tensor, what: str) -> bool:
-    """Whether the write must be recorded; raises for the writes PyTorch refuses."""
+class SetView(Op):
+    """x with the part its view op ``view`` selects replaced by v (the recorded form of a
+    write into a view of x, PyTorch's CopySlices)"""
+
+    __slots__ = ("view",)
+    linear = True
+
+    def __init__(self, view):
+        self.view = view
+
+    def forward(self, x, v):
+        out = np.array(x, copy=True)
+        self.view.forward(out)[...] = v  # (a view op's forward gives a view of out)
+        return out
+
+    def generate_adjoints(self, adjoints, delta):
+        if self.edges[0] is not None:
+            keep = np.ones(self.in_shape(0), dtype=bool)
+            self.view.forward(keep)[...] = False
+            adjoints[0] = delta * keep
+        if self.edges[1] is not None:
+            adjoints[1] = self.view.reapply(delta)
+
+
+def _must_record(t: Tensor, v: Any, what: str) -> bool:
+    """Whether the write of ``v`` into ``t`` must be recorded; raises for the writes PyTorch
+    refuses (into a leaf that requires grad or a view of one; a recorded write into a view
+    made under no_grad)."""
     if not STATE.grad_enabled:
         return False
-    if t._requires_grad and t._node is None:
-        raise RuntimeError(
-            f"{what}: a leaf tensor of shape {t.shape} that requires grad is being used in an "
-            "in-place operation (wrap it in tg.no_grad() if you mean to change its values)"
-        )
-    cell = t._version
-    if not t._requires_grad and cell is not None and len(cell) > 3:
-        # a view made under no_grad of a leaf that requires grad: writing it changes the leaf
-        # (a detached tensor shares the leaf's very array and may be written, as in torch)
-        base = cell[3]()
-        if (
-            base is not None
-            and base.data is not t.data
-            and base._requires_grad
-            and base._node is None
-        ):
+    v_grad = isinstance(v, Tensor) and v._requires_grad
+    if view_of(t) is None:
+        if t._requires_grad and t._node is None:
             raise RuntimeError(
-                f"{what}: a view (shape {t.shape}) of a leaf tensor that requires grad, made "
-                "under no_grad, is being used in an in-place operation (wrap it in "
-                "tg.no_grad() if you mean to change the leaf's values)"
+                f"{what}: a leaf tensor of shape {t.shape} that requires grad is being used in "
+                "an in-place operation (wrap it in tg.no_grad() if you mean to change its values)"
             )
-    return t._requires_grad
+        return t._requires_grad or v_grad
+    root = t
+    while view_of(root) is not None:
+        root = root._base[0]
+    no_grad = made_under_no_grad(t)
+    if root._requires_grad and root._node is None:
+        made = ", made under no_grad," if no_grad else ""
+        raise RuntimeError(
+            f"{what}: a view (shape {t.shape}) of a leaf tensor that requires grad{made} is "
+            "being used in an in-place operation (wrap it in tg.no_grad() if you mean to change "
+            "the leaf's values)"
+        )
+    record = root._requires_grad or v_grad
+    if record and no_grad:
+        raise RuntimeError(
+            f"{what}: a view (shape {t.shape}) made under no_grad is written in place outside "
+            "it, and the write must be recorded (the tensor it views or the value requires "
+            "grad): take the view outside no_grad, or make the write inside it (as PyTorch)"
+        )
+    return record
 
 
-def _is_view(t: Tensor) -> bool:
-    return t.data.base is not None
-
-
-def _view_write(what: str, t: Tensor) -> RuntimeError:
-    # NOTE: a recorded write into a view would give the view a new graph node but leave the
-    # tensor it views without one: its values would change and its gradient would miss the
-    # write (PyTorch records the write on the base too; tensorgrad does not yet).
-    return RuntimeError(
-        f"{what}: an in-place write that must be recorded (the tensor or the value requires "
-        f"grad) into a view (shape {t.shape}) is not supported; write into the tensor it "
-        "views, or build the result out of place"
-    )
+def _write(t: Tensor, new: Tensor, what: str) -> None:
+    """Make ``new`` (recorded, or carrying tangents) the value of ``t``. A view passes the
+    write on to the tensor it views, as its view op's part of a ``SetView`` (recursively, up
+    to the tensor that is no view): the base's graph then has the write, and every view of it
+    is rebased onto that graph (this one at once, the others at their next use)."""
+    view = view_of(t)
+    if view is None:
+        _commit(t, new, what)
+        return
+    base, op, _ = view
+    _write(base, call(SetView, _snapshot(base), new, view=op), what)
+    if t._node is not None and STATE.grad_enabled:
+        check_view(t)
 
 
 def _commit(t: Tensor, new: Tensor, what: str) -> Tensor:
@@ -99,33 +142,41 @@ def _commit(t: Tensor, new: Tensor, what: str) -> Tensor:
     except ValueError as exc:
         raise ValueError(f"{what}: cannot write into a tensor of shape {t.shape}: {exc}") from None
     bump_version(t)
-    if new._node is not None:
-        t._version[2] = WRITE_CLOCK[0]  # a recorded write: views taken before it are stale
-        old = t._node
+    recorded = new._node is not None
+    if recorded or new._fw is not None or t._fw is not None:
+        # a new graph or new tangents: recorded views taken before are stale (see check_view)
+        t._version[2] = WRITE_CLOCK[0]
+    if recorded:
+        follow_retained(t, t._node, new._node)
         t._node = new._node
         t._requires_grad = True
-        extras = old.extras if old is not None else None
-        ref = extras.get("retained") if extras else None
-        if ref is not None and ref() is t:  # retain_grad follows the tensor to its new value
-            del extras["retained"]
-            new._node.retain(t)
     t._fw = new._fw
+    refresh_views(t._version, recorded)
     return t
 
 
 def _snapshot(t: Tensor) -> Tensor:
-    """The current values of ``t`` under its current graph node, as a separate tensor."""
-    old = Tensor._make(t.data.copy(), t._node, t._requires_grad)
+    """The current values of ``t`` under its current graph node (a stale view rebased first),
+    as a separate tensor."""
+    node = t._node
+    if node is not None and t._version is not None and STATE.grad_enabled:
+        node = check_view(t)
+    old = Tensor._make(t.data.copy(), node, t._requires_grad)
     old._fw = t._fw
     return old
 
 
+def _check_writable(t: Tensor, what: str) -> None:
+    if not t.data.flags.writeable:
+        raise ValueError(
+            f"{what}: cannot write into a read-only tensor of shape {t.shape} (a broadcast_to "
+            "view shares one element among many positions)"
+        )
+
+
 def inplace_binary(t: Tensor, v: Any, fn: Callable[[Any, Any], Tensor], what: str) -> Tensor:
     """``t op= v`` for a binary tensorgrad function ``fn``."""
-    v_grad = isinstance(v, Tensor) and v._requires_grad
-    record = _check_target(t, what) or (STATE.grad_enabled and v_grad)
-    if record and _is_view(t):
-        raise _view_write(what, t)
+    record = _must_record(t, v, what)
     if not record and t._fw is None and not (isinstance(v, Tensor) and v._fw is not None):
         vd = v.data if isinstance(v, Tensor) else v
         result = np.asarray(fn(t.data, vd).data)
@@ -139,6 +190,7 @@ def inplace_binary(t: Tensor, v: Any, fn: Callable[[Any, Any], Tensor], what: st
         t.data[...] = result
         bump_version(t)
         return t
+    _check_writable(t, what)
     new = fn(_snapshot(t), v)
     if new.shape != t.shape:
         raise ValueError(
@@ -149,7 +201,8 @@ def inplace_binary(t: Tensor, v: Any, fn: Callable[[Any, Any], Tensor], what: st
         if not np.can_cast(new.dtype, t.dtype, casting="same_kind"):
             raise TypeError(f"{what}: cannot cast the {new.dtype} result to {t.dtype} in place")
         new = new.astype(t.dtype)
-    return _commit(t, new, what)
+    _write(t, new, what)
+    return t
 
 
 def setitem(t: Tensor, index: Any, v: Any) -> None:
@@ -157,10 +210,7 @@ def setitem(t: Tensor, index: Any, v: Any) -> None:
     idx, _ = normalize_index(index)
     if isinstance(v, Tensor) and t.data.dtype.kind != "f":
         v = v.data  # (cast into an int or bool tensor: no gradient or tangent flows, as torch)
-    v_grad = isinstance(v, Tensor) and v._requires_grad
-    record = _check_target(t, "setitem") or (STATE.grad_enabled and v_grad)
-    if record and _is_view(t):
-        raise _view_write("setitem", t)
+    record = _must_record(t, v, "setitem")
     has_fw = t._fw is not None or (isinstance(v, Tensor) and v._fw is not None)
     if not record and not has_fw:
         vd = v.data if isinstance(v, Tensor) else v
@@ -170,10 +220,11 @@ def setitem(t: Tensor, index: Any, v: Any) -> None:
             raise type(exc)(f"setitem: {exc} (tensor of shape {t.shape})") from None
         bump_version(t)
         return
-    if v_grad and v.dtype != t.dtype:
+    if isinstance(v, Tensor) and v._requires_grad and v.dtype != t.dtype:
         v = v.astype(t.dtype)
+    _check_writable(t, "setitem")
     try:
         new = call(SetItem, _snapshot(t), v, index=idx)
     except (ValueError, TypeError) as exc:
         raise type(exc)(f"setitem: {exc} (tensor of shape {t.shape})") from None
-    _commit(t, new, "setitem")
+    _write(t, new, "setitem")

@@ -2,8 +2,9 @@
 flatten, concatenate, stack, split, pad, flip, tile, repeat, and alias.
 
 All are linear, so their tangent rule is the op applied to the tangent. Ops whose NumPy form
-returns a view (reshape, transpose, expand_dims, squeeze, flip, broadcast_to) share the base
-tensor's version counter.
+returns a view (reshape unless NumPy copies, transpose, expand_dims, squeeze, flip,
+broadcast_to) make views of the base tensor (``ops._base.mark_view``): they share its memory and
+version counter, and follow its in-place writes.
 """
 
 from __future__ import annotations
@@ -43,8 +44,12 @@ def _data(x: Any) -> np.ndarray:
     return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
-def _view(out: Tensor, x: Any) -> Tensor:
-    return mark_view(out, x) if isinstance(x, Tensor) else out
+def _view(x: Any, op: Op) -> Tensor:
+    """The view op ``op`` applied to ``x``: for a Tensor, a view of it (see ``mark_view``)."""
+    out = apply(op, (x,))
+    if not isinstance(out, Tensor):
+        return Tensor._make(np.asarray(out))
+    return mark_view(out, x, op)
 
 
 def _shape_arg(shape: tuple) -> tuple:
@@ -69,15 +74,24 @@ class Alias(Op):
 
 
 def alias(x: Any) -> Tensor:
-    """A new tensor sharing ``x``'s data, version counter, graph and tangents."""
+    """A new tensor sharing ``x``'s data, version counter, graph and tangents: the stand-in the
+    transforms give ``f`` for an argument. It is no view (see ``mark_view``): an in-place write
+    into it is recorded on it alone, as on a detached tensor, never on ``x``'s graph or
+    tangents; used after a recorded write to ``x``, it is refused (``rebase``)."""
     if isinstance(x, Tensor) and not x._requires_grad:
         # no graph to stay connected to: the identity's tangents are the same tensors
-        y = _view(Tensor._make(x.data), x)
+        y = Tensor._make(x.data)
+        y._version = x._cell()
         if x._fw is not None:
             cap = STATE.fw_cap
             y._fw = {lv: t for lv, t in x._fw.items() if lv < cap} or None
         return y
-    return _view(call(Alias, x), x)
+    y = call(Alias, x)
+    if isinstance(x, Tensor):
+        y._version = x._cell()
+        if y._node is not None:
+            y._node.view_cell = y._version
+    return y
 
 
 # ----------------------------------------------------------------------------- reshape family
@@ -103,13 +117,21 @@ def reshape(x: Any, *shape: Any) -> Tensor:
     """``x`` with shape ``shape`` (one entry may be -1); ``t.reshape(2, 3)`` works too."""
     new = _shape_arg(shape)
     data = _data(x)
+    op = Reshape(new)
     try:
-        out = call(Reshape, x, shape=new)
+        out = apply(op, (x,))
     except ValueError:
         raise ValueError(
             f"reshape: cannot reshape a tensor of shape {data.shape} into {new}"
         ) from None
-    return _view(out, x)
+    if not isinstance(out, Tensor):
+        return Tensor._make(np.asarray(out))
+    # NOTE: NumPy copies what it cannot reshape as a view (some non-contiguous arrays): that
+    # copy is no view (as torch's reshape), so later writes to x must not reach it
+    base = out.data.base
+    if base is not None and (base is data or base is data.base):
+        mark_view(out, x, op)
+    return out
 
 
 def flatten(x: Any) -> Tensor:
@@ -186,8 +208,7 @@ def transpose(x: Any, axes: Any = None, *more_axes: Any) -> Tensor:
     ndim = _data(x).ndim
     if axes is None and not more_axes:
         perm = _REVERSED.get(ndim) or tuple(range(ndim - 1, -1, -1))
-        out = apply(Transpose(perm, perm), (x,))  # a reversal is its own inverse
-        return _view(out if isinstance(out, Tensor) else Tensor._make(out), x)
+        return _view(x, Transpose(perm, perm))  # a reversal is its own inverse
     given = (axes, *more_axes) if more_axes or _is_index(axes) else axes
     try:
         given = tuple(given)
@@ -197,7 +218,7 @@ def transpose(x: Any, axes: Any = None, *more_axes: Any) -> Tensor:
     perm = tuple(a % ndim if -ndim <= a < ndim else -1 for a in ints)
     if sorted(perm) != list(range(ndim)):
         raise ValueError(f"transpose: axes {given!r} are not a permutation of {ndim} axes")
-    return _view(call(Transpose, x, axes=perm), x)
+    return _view(x, Transpose(perm))
 
 
 def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
@@ -248,7 +269,7 @@ class Flip(Op):
 def flip(x: Any, axis: Any = None) -> Tensor:
     """Reverse the order of elements along ``axis`` (None: all axes)."""
     axes = normalize_axis(axis, _data(x).ndim, "flip")
-    return _view(call(Flip, x, axis=axes), x)
+    return _view(x, Flip(axes))
 
 
 # ----------------------------------------------------------------------------- broadcast, tile
@@ -284,10 +305,9 @@ def broadcast_to(x: Any, shape: Any) -> Tensor:
     ):
         raise ValueError(f"broadcast_to: cannot broadcast shape {src} to {shape}")
     try:
-        out = call(BroadcastTo, x, shape=shape)
+        return _view(x, BroadcastTo(shape))
     except RuntimeError as exc:  # NumPy's iterator takes at most 32 dimensions
         raise ValueError(f"broadcast_to: shape {shape}: {exc}") from None
-    return _view(out, x)
 
 
 class Tile(Op):
