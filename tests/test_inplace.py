@@ -505,3 +505,9 @@ def test_a_view_of_a_leaf_made_under_no_grad_is_not_written_outside_it() -> None
     d = x.detach()
     d += 1.0  # a detached tensor may be written, as in torch
     np.testing.assert_array_equal(x.data, [3.0, 4.0, 4.0])
+
+
+def test_unrecorded_write_into_a_broadcast_view_names_the_op() -> None:
+    b = tg.broadcast_to(tg.zeros(3), (2, 3))
+    with pytest.raises(ValueError, match=r"^\+=: cannot write into a read-only tensor"):
+        b += 1.0

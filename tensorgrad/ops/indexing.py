@@ -16,9 +16,10 @@ from tensorgrad.tensor import Tensor
 __all__ = ["getitem", "take"]
 
 
-def normalize_index(index: Any) -> tuple[Any, bool]:
+def normalize_index(index: Any, what: str = "getitem") -> tuple[Any, bool]:
     """The index as NumPy takes it (Tensors and lists become arrays), and whether it is basic
-    (ints, slices, None, Ellipsis only: a view with no repeated entries)."""
+    (ints, slices, None, Ellipsis only: a view with no repeated entries); an IndexError names
+    ``what``."""
     parts = index if isinstance(index, tuple) else (index,)
     out = []
     basic = True
@@ -31,7 +32,9 @@ def normalize_index(index: Any) -> tuple[Any, bool]:
                 p = p.astype(np.intp)
         if isinstance(p, np.ndarray):
             if p.dtype.kind not in "iub":
-                raise IndexError(f"index arrays must be integer or bool, got dtype {p.dtype}")
+                raise IndexError(
+                    f"{what}: index arrays must be integer or bool, got dtype {p.dtype}"
+                )
             if p.ndim == 0 and p.dtype.kind in "iu":
                 p = int(p)
             else:
@@ -40,8 +43,8 @@ def normalize_index(index: Any) -> tuple[Any, bool]:
             basic = False
         elif not isinstance(p, (int, np.integer, slice, type(None), type(Ellipsis))):
             raise IndexError(
-                f"only integers, slices, None, Ellipsis and integer or bool arrays are valid "
-                f"indices, got {type(p).__name__}"
+                f"{what}: only integers, slices, None, Ellipsis and integer or bool arrays are "
+                f"valid indices, got {type(p).__name__}"
             )
         out.append(p)
     return tuple(out), basic

@@ -177,6 +177,7 @@ def _check_writable(t: Tensor, what: str) -> None:
 def inplace_binary(t: Tensor, v: Any, fn: Callable[[Any, Any], Tensor], what: str) -> Tensor:
     """``t op= v`` for a binary tensorgrad function ``fn``."""
     record = _must_record(t, v, what)
+    _check_writable(t, what)
     if not record and t._fw is None and not (isinstance(v, Tensor) and v._fw is not None):
         vd = v.data if isinstance(v, Tensor) else v
         result = np.asarray(fn(t.data, vd).data)
@@ -190,7 +191,6 @@ def inplace_binary(t: Tensor, v: Any, fn: Callable[[Any, Any], Tensor], what: st
         t.data[...] = result
         bump_version(t)
         return t
-    _check_writable(t, what)
     new = fn(_snapshot(t), v)
     if new.shape != t.shape:
         raise ValueError(
@@ -207,7 +207,7 @@ def inplace_binary(t: Tensor, v: Any, fn: Callable[[Any, Any], Tensor], what: st
 
 def setitem(t: Tensor, index: Any, v: Any) -> None:
     """``t[index] = v``."""
-    idx, _ = normalize_index(index)
+    idx, _ = normalize_index(index, "setitem")
     if isinstance(v, Tensor) and t.data.dtype.kind != "f":
         v = v.data  # (cast into an int or bool tensor: no gradient or tangent flows, as torch)
     record = _must_record(t, v, "setitem")
@@ -216,7 +216,7 @@ def setitem(t: Tensor, index: Any, v: Any) -> None:
         vd = v.data if isinstance(v, Tensor) else v
         try:
             t.data[idx] = vd
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, IndexError) as exc:
             raise type(exc)(f"setitem: {exc} (tensor of shape {t.shape})") from None
         bump_version(t)
         return
@@ -225,6 +225,6 @@ def setitem(t: Tensor, index: Any, v: Any) -> None:
     _check_writable(t, "setitem")
     try:
         new = call(SetItem, _snapshot(t), v, index=idx)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, IndexError) as exc:
         raise type(exc)(f"setitem: {exc} (tensor of shape {t.shape})") from None
     _write(t, new, "setitem")

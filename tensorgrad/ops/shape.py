@@ -134,9 +134,17 @@ def reshape(x: Any, *shape: Any) -> Tensor:
     return out
 
 
+class Flatten(Reshape):
+    """x as a 1-D copy in C order (never a view)"""
+
+    def forward(self, x):
+        return np.array(x, copy=True).reshape(-1)
+
+
 def flatten(x: Any) -> Tensor:
-    """A 1-D copy of ``x`` in C order (NumPy's ``ndarray.flatten``)."""
-    return reshape(x, -1)
+    """A 1-D copy of ``x`` in C order (NumPy's ``ndarray.flatten``: writes to it never reach
+    ``x``)."""
+    return call(Flatten, x, shape=(-1,))
 
 
 def expand_dims(x: Any, axis: Any) -> Tensor:
@@ -455,6 +463,8 @@ def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Tensor]:
     data = _data(x)
     ax = normalize_int_axis(axis, data.ndim, "split")
     length = data.shape[ax]
+    if isinstance(indices_or_sections, Tensor) and indices_or_sections.ndim == 0:
+        indices_or_sections = indices_or_sections.item()  # (as a NumPy 0-d array would be)
     if isinstance(indices_or_sections, (int, np.integer)):
         n = int(indices_or_sections)
         if n <= 0 or length % n:

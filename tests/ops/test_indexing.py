@@ -38,3 +38,14 @@ def test_take_from_an_empty_leading_block_checks_no_index_as_numpy() -> None:
     assert tg.take(np.zeros((0, 3)), [5, 6], axis=1).shape == (0, 2)
     with pytest.raises(IndexError):
         tg.take(np.zeros((2, 0, 3)), 5, axis=1)  # NumPy refuses this one
+
+
+def test_index_errors_name_getitem_or_setitem() -> None:
+    t = tg.zeros(3)
+    with pytest.raises(IndexError, match=r"^getitem: only integers"):
+        t[1.0]
+    with pytest.raises(IndexError, match=r"^setitem: only integers"):
+        t[1.0] = 2.0
+    with pytest.raises(IndexError, match=r"^setitem: index 5 is out of bounds"):
+        t[[0, 5]] = 1.0
+    np.testing.assert_array_equal(t.data, np.zeros(3))  # nothing half-written

@@ -97,3 +97,18 @@ def test_transpose_method_takes_numpys_spellings() -> None:
         t.transpose(1, (2, 0))
     x = tg.tensor(a, requires_grad=True)
     assert tg.gradcheck(lambda x: x.transpose(2, 0, 1) * 1.0, (x,))
+
+
+def test_flatten_is_a_copy_as_numpys() -> None:
+    x = tg.zeros(2, 2)
+    f = x.flatten()
+    f[0] = 5.0  # writes to the copy never reach x
+    np.testing.assert_array_equal(x.data, np.zeros((2, 2)))
+    w = tg.tensor(np.arange(6.0).reshape(2, 3).T, requires_grad=True)  # non-contiguous
+    np.testing.assert_array_equal(w.flatten().data, w.data.flatten())
+    assert tg.gradcheck(tg.flatten, (w,))
+
+
+def test_split_takes_a_0d_tensor_as_sections() -> None:
+    pieces = tg.split(tg.arange(6.0), tg.tensor(2))
+    assert [p.data.tolist() for p in pieces] == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
