@@ -6,6 +6,8 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+import numpy as np
+
 from tensorgrad.nn.module import Module
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict"]
@@ -78,6 +80,20 @@ class ModuleList(Module):
             self.append(m)
         return self
 
+    def insert(self, index: int, module: Module) -> None:
+        """Insert ``module`` before position ``index``, as torch: the later modules move up one
+        name, so names and registration order stay the list order. A negative or too large
+        ``index`` is clamped as by ``list.insert`` (torch breaks on those)."""
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleList.insert: {module!r} is not a Module")
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            raise TypeError(f"ModuleList.insert: index must be an int, got {index!r}")
+        n = len(self._modules)
+        i = min(max(int(index) + n if index < 0 else int(index), 0), n)
+        for k in range(n, i, -1):
+            self._modules[str(k)] = self._modules[str(k - 1)]
+        self._modules[str(i)] = module
+
     def __len__(self) -> int:
         return len(self._modules)
 
@@ -112,6 +128,12 @@ class ModuleDict(Module):
 
     def __delitem__(self, key: str) -> None:
         del self._modules[key]
+
+    def pop(self, key: str) -> Module:
+        """Remove ``key`` and return its module (``KeyError`` if absent), as torch."""
+        module = self[key]
+        del self[key]
+        return module
 
     def __len__(self) -> int:
         return len(self._modules)

@@ -169,18 +169,28 @@ class Module:
             raise KeyError(f"attribute {name!r} already exists (cannot register it as a {what})")
 
     # ------------------------------------------------------------------ traversal
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """This module and every descendant, each once, with dotted names (pre-order)."""
+    def named_modules(
+        self, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Module]]:
+        """This module and every descendant with dotted names (pre-order): each once, or, with
+        ``remove_duplicate=False``, under every name it is registered by (as torch; a module
+        that contains itself is not entered again)."""
         seen: set[int] = set()
-        stack: list[tuple[str, Module]] = [(prefix, self)]
+        stack: list[tuple[str, Module, frozenset[int]]] = [(prefix, self, frozenset())]
         while stack:
-            name, mod = stack.pop()
-            if id(mod) in seen:
+            name, mod, ancestors = stack.pop()
+            if remove_duplicate:
+                if id(mod) in seen:
+                    continue
+                seen.add(id(mod))
+            elif id(mod) in ancestors:
                 continue
-            seen.add(id(mod))
             yield name, mod
+            inner = ancestors if remove_duplicate else ancestors | {id(mod)}
             children = [
-                (f"{name}.{k}" if name else k, m) for k, m in mod._modules.items() if m is not None
+                (f"{name}.{k}" if name else k, m, inner)
+                for k, m in mod._modules.items()
+                if m is not None
             ]
             stack.extend(reversed(children))
 
@@ -284,21 +294,18 @@ class Module:
     # ------------------------------------------------------------------ state
     def state_dict(self, prefix: str = "") -> dict[str, Tensor]:
         """Parameters and persistent buffers by dotted name, as detached Tensors that share
-        the module's arrays (save them with ``tg.save``)."""
+        the module's arrays (save them with ``tg.save``). As torch, a module or tensor
+        registered under several names appears under each of them."""
         out: dict[str, Tensor] = OrderedDict()
-        for mod_name, mod in self.named_modules(prefix):
-            base = f"{mod_name}." if mod_name else ""
-            for name, p in mod._parameters.items():
-                if p is not None:
-                    out[base + name] = p.detach()
-            for name, b in mod._buffers.items():
-                if b is not None and name not in mod._non_persistent:
-                    out[base + name] = b.detach()
+        for key, t in self._state_targets(prefix).items():
+            out[key] = t.detach()
         return out
 
-    def _state_targets(self) -> dict[str, Tensor]:
+    def _state_targets(self, prefix: str = "") -> dict[str, Tensor]:
+        """What ``state_dict`` lists and ``load_state_dict`` writes: every name of every
+        parameter and persistent buffer (shared ones under each name)."""
         targets: dict[str, Tensor] = OrderedDict()
-        for mod_name, mod in self.named_modules():
+        for mod_name, mod in self.named_modules(prefix, remove_duplicate=False):
             base = f"{mod_name}." if mod_name else ""
             for name, p in mod._parameters.items():
                 if p is not None:

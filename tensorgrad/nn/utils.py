@@ -18,6 +18,21 @@ def _params(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
     return [parameters] if isinstance(parameters, Tensor) else list(parameters)
 
 
+def _vector_norm(v: np.ndarray, norm_type: float) -> float:
+    """The ``norm_type``-norm of the flattened float64 ``v``, as ``torch.linalg.vector_norm``:
+    max |v| for inf, min |v| for -inf, the count of non-zeros for 0 (an empty ``v`` gives the
+    identity: 0, or inf for -inf)."""
+    a = np.abs(v.reshape(-1))
+    if norm_type == np.inf:
+        return float(a.max()) if a.size else 0.0
+    if norm_type == -np.inf:
+        return float(a.min()) if a.size else np.inf
+    if norm_type == 0:
+        return float(np.count_nonzero(a))
+    with np.errstate(divide="ignore", over="ignore"):  # 0 ** -p is inf, as torch
+        return float(np.power(np.sum(a**norm_type), 1.0 / norm_type))
+
+
 def clip_grad_norm_(
     parameters: Tensor | Iterable[Tensor],
     max_norm: float,
@@ -25,26 +40,27 @@ def clip_grad_norm_(
     error_if_nonfinite: bool = False,
 ) -> Tensor:
     """Scale all gradients in place so that their joint ``norm_type``-norm is at most
-    ``max_norm``; returns the norm before clipping (as torch: scale = max_norm / (norm + 1e-6),
-    applied only when it is below 1). The norm is computed in float64 and returned as a 0-d
-    Tensor of the gradients' (promoted) dtype, as torch; 0.0 in the default dtype when no
-    parameter has a gradient."""
+    ``max_norm``; returns the norm before clipping. As torch: the total is the norm of the
+    per-gradient norms (so ``norm_type=0`` counts the gradients with a non-zero entry, ``-inf``
+    takes the smallest |entry|), and every gradient is multiplied by
+    ``min(max_norm / (norm + 1e-6), 1)``, NaN for a NaN norm. The norm is computed in float64
+    and returned as a 0-d Tensor of the gradients' (promoted) dtype, as torch; 0.0 in the
+    default dtype when no parameter has a gradient."""
     grads = [p.grad for p in _params(parameters) if p.grad is not None]
     if not grads:
         return Tensor(0.0, dtype=get_default_dtype())
     dtype = np.result_type(*(g.dtype for g in grads))
     norm_type = float(norm_type)
-    if norm_type == np.inf:
-        total = max(float(np.max(np.abs(g.data))) if g.size else 0.0 for g in grads)
-    else:
-        parts = [np.sum(np.abs(g.data.astype(np.float64)) ** norm_type) for g in grads]
-        total = float(np.sum(parts)) ** (1.0 / norm_type)
+    norms = np.array([_vector_norm(g.data.astype(np.float64), norm_type) for g in grads])
+    total = _vector_norm(norms, norm_type)
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(
-            f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is {total}"
+            f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is "
+            f"non-finite ({total}), so it cannot be clipped (pass error_if_nonfinite=False to "
+            "scale by it anyway)"
         )
     scale = float(max_norm) / (total + 1e-6)
-    if scale < 1.0:
+    if not scale >= 1.0:  # (a NaN scale too: torch multiplies by it)
         for g in grads:
             assign(g, g.data * np.asarray(scale, dtype=g.dtype))
     with np.errstate(over="ignore"):  # a float64 norm beyond float32's range is inf, as torch

@@ -260,7 +260,8 @@ class PoolGather(_PoolIndex):
 
     def forward(self, x):
         n, c = x.shape[:2]
-        flat = np.take_along_axis(x.reshape(n, c, -1), self.index, axis=2)
+        plane = self.size[0] * self.size[1]  # (not -1: the batch may be empty)
+        flat = np.take_along_axis(x.reshape(n, c, plane), self.index, axis=2)
         return flat.reshape(n, c, *self.out)
 
     def generate_adjoints(self, adjoints, delta):
@@ -304,16 +305,23 @@ class MaxPool2d(Op):
             self.padding,
             self.dilation,
         )
-        self.out = (_out_size(h, kh, sh, ph, dh), _out_size(w, kw, sw, pw, dw))
-        xp = _pad(x, self.padding, -np.inf)
+        ho, wo = self.out = (_out_size(h, kh, sh, ph, dh), _out_size(w, kw, sw, pw, dw))
+        xp = _pad(x, self.padding, _lowest(x.dtype))
         cols = _windows(xp, self.kernel, self.stride, self.dilation, self.out)
-        cols = cols.reshape(n, c, self.out[0], self.out[1], kh * kw)
+        cols = cols.reshape(n, c, ho, wo, kh * kw)
         arg = np.argmax(cols, axis=-1)  # first maximum, as torch
-        # Position of the winner in the unpadded plane (a window never wins on padding).
+        # Position of the winner in the unpadded plane.
         i, j = np.divmod(arg, kw)
-        rows = np.arange(self.out[0]).reshape(-1, 1) * sh + i * dh - ph
-        cols_ = np.arange(self.out[1]) * sw + j * dw - pw
-        self.index = (rows * w + cols_).reshape(n, c, -1)
+        rows = np.arange(ho).reshape(-1, 1) * sh + i * dh - ph
+        cols_ = np.arange(wo) * sw + j * dw - pw
+        if ph or pw:
+            # NOTE: padding wins only a tie with every real entry of its window (all -inf, or
+            # the integer minimum); torch then takes the window's first real entry.
+            pad = (rows < 0) | (rows >= h) | (cols_ < 0) | (cols_ >= w)
+            if pad.any():
+                rows = np.where(pad, _first_inside(ho, sh, dh, ph).reshape(-1, 1), rows)
+                cols_ = np.where(pad, _first_inside(wo, sw, dw, pw), cols_)
+        self.index = (rows * w + cols_).reshape(n, c, ho * wo)
         return np.take_along_axis(cols, arg[..., None], axis=-1)[..., 0]
 
     def generate_adjoints(self, adjoints, delta):
@@ -324,6 +332,19 @@ class MaxPool2d(Op):
         return PoolGather.apply(
             tangents[0], index=self.index, size=tuple(x_shape[2:]), out=self.out
         )
+
+
+def _lowest(dtype: np.dtype) -> Any:
+    """The padding of max pooling: the smallest value of ``dtype`` (-inf for floats)."""
+    if dtype.kind in "iu":
+        return np.iinfo(dtype).min
+    return False if dtype.kind == "b" else -np.inf
+
+
+def _first_inside(out: int, stride: int, dilation: int, pad: int) -> np.ndarray:
+    """Per output position along one axis, the first unpadded input position of its window."""
+    start = np.arange(out) * stride - pad
+    return start + np.maximum(0, -(start // dilation)) * dilation
 
 
 def _pool_params(
@@ -352,9 +373,10 @@ def max_pool2d(
     return_indices: bool = False,
 ) -> Tensor:
     """Maximum over (kh, kw) windows of an (N, C, H, W) tensor; ``stride`` defaults to the
-    kernel size and padding is -inf, as torch. A tie sends its gradient to the first maximum
-    (row-major within the window). ``return_indices=True`` also returns the flat index into
-    each H * W plane, as torch."""
+    kernel size and padding is -inf (the minimum of an integer dtype) but never wins, as
+    torch: a window whose real entries all equal it takes its first real entry. A tie sends its
+    gradient to the first maximum (row-major within the window). ``return_indices=True`` also
+    returns the flat index into each H * W plane, as torch."""
     kernel, stride_, pad = _pool_params(
         "max_pool2d", input, kernel_size, stride, padding, ceil_mode
     )
@@ -368,6 +390,12 @@ def max_pool2d(
         < 1
     ):
         raise ValueError(f"max_pool2d: kernel {kernel} is larger than the input {(h, w)}")
+    for size, k, s, p, d in zip((h, w), kernel, stride_, pad, dil):
+        if p and _first_inside(_out_size(size, k, s, p, d), s, d, p).max() >= size:
+            raise ValueError(
+                f"max_pool2d: with dilation {dil} and padding {pad}, a window of kernel {kernel} "
+                f"covers only padding of the input {(h, w)}"
+            )
     op = MaxPool2d(kernel=kernel, stride=stride_, padding=pad, dilation=dil)
     from tensorgrad.ops._base import apply
 
@@ -445,7 +473,8 @@ def avg_pool2d(
     divisor_override: int | None = None,
 ) -> Tensor:
     """Mean over (kh, kw) windows of an (N, C, H, W) tensor, with torch's arguments: ``stride``
-    defaults to the kernel size, zero padding is counted unless ``count_include_pad=False``."""
+    defaults to the kernel size, zero padding is counted unless ``count_include_pad=False``.
+    Integer and bool input is averaged in float64 (NumPy's ``mean``; torch truncates)."""
     kernel, stride_, pad = _pool_params(
         "avg_pool2d", input, kernel_size, stride, padding, ceil_mode
     )
@@ -463,6 +492,10 @@ def avg_pool2d(
     probe = AvgPool2d(kernel=kernel, stride=stride_, padding=pad, divisor=divisor, size=size)
     if min(probe._outshape()) < 1:
         raise ValueError(f"avg_pool2d: kernel {kernel} is larger than the input {tuple(size)}")
+    if (input.dtype if isinstance(input, Tensor) else np.asarray(input).dtype).kind in "biu":
+        from tensorgrad.ops.arithmetic import astype
+
+        input = astype(input, np.float64)
     return call(
         AvgPool2d, input, kernel=kernel, stride=stride_, padding=pad, divisor=divisor, size=size
     )

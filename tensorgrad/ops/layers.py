@@ -188,6 +188,10 @@ class EmbeddingGather(_Rows):
     picked by ``padding_idx`` are zero (the transpose of the scatter)"""
 
     __slots__ = ("masked",)
+    # NOTE: linear, so the tangent is the same gather: the output really is w[padding_idx], and
+    # its tangent is the tangent's row there (torch.func.jvp). Only the adjoint, the scatter,
+    # blocks the padding row (torch's embedding backward).
+    linear = True
 
     def __init__(self, index, padding_idx, num, masked: bool = False) -> None:
         super().__init__(index, padding_idx, num)
@@ -201,10 +205,6 @@ class EmbeddingGather(_Rows):
 
     def generate_adjoints(self, adjoints, delta):
         adjoints[0] = EmbeddingScatter.apply(delta, **self._params())
-
-    def jvp(self, tangents):
-        # NOTE: consistent with the adjoint, the padding row carries no tangent (torch's rule).
-        return EmbeddingGather.apply(tangents[0], masked=True, **self._params())
 
 
 class EmbeddingScatter(_Rows):

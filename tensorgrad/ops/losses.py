@@ -8,7 +8,6 @@ of differentiable ops, so they are differentiable to any order.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -45,8 +44,8 @@ def _const(x: Any, like: Any) -> Any:
 
 
 def _shifted(x, axis):
-    m = np.max(x, axis=axis, keepdims=True)
-    return x - np.where(np.isfinite(m), m, 0)
+    # NOTE: unguarded, as torch: a row whose maximum is +inf, -inf (all -inf) or NaN is NaN.
+    return x - np.max(x, axis=axis, keepdims=True)
 
 
 class Softmax(Op):
@@ -105,23 +104,17 @@ class SoftmaxCrossEntropy(Op):
         self.scale = scale
 
     def forward(self, x):
-        for guard in (False, True):  # guarded only after a row with an infinite or NaN maximum
-            logp = self._log_softmax(x, guard)
-            picked = logp[np.arange(len(self.target)), self.target]
-            total = picked.sum() if self.keep is None else np.dot(picked, self.keep)
-            if math.isfinite(total):
-                break
+        # NOTE: as torch, a row with a +inf, NaN or only -inf logits has NaN log-probabilities
+        # (and so a NaN loss and NaN gradients); a -inf target logit alone gives +inf.
+        logp = x - x.max(axis=1, keepdims=True)
+        logp -= np.log(np.exp(logp).sum(axis=1, keepdims=True))
+        picked = logp[np.arange(len(self.target)), self.target]
+        if self.keep is None:
+            total = picked.sum()
+        else:  # ignored rows count for nothing, even a NaN or -inf one (not 0 * inf)
+            total = picked.sum(where=self.keep != 0)
         self.logp = logp  # the plain backward needs softmax(x) = exp(logp)
         return np.asarray(-total * self.scale, dtype=x.dtype)
-
-    @staticmethod
-    def _log_softmax(x, guard):
-        m = x.max(axis=1, keepdims=True)
-        if guard:
-            m = np.where(np.isfinite(m), m, 0)  # a non-finite row maximum: shift by 0
-        z = x - m
-        z -= np.log(np.exp(z).sum(axis=1, keepdims=True))
-        return z
 
     def _residual(self, x):
         # NOTE: softmax(x) - onehot(y), per kept row. Handed a Tensor (higher order), softmax is
@@ -194,6 +187,8 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     from tensorgrad.ops.reductions import mean, sum
 
     if reduction == "mean":
+        if loss.data.size == 0:  # a mean over nothing is NaN, with a zero-size gradient (torch)
+            return sum(loss) * float("nan")
         return mean(loss)
     if reduction == "sum":
         return sum(loss)
@@ -223,29 +218,39 @@ def nll_loss(
 ) -> Tensor:
     """Negative log likelihood of integer ``target`` classes given log-probabilities ``input``
     of shape (N, C, ...) or (C,); ``mean`` divides by the total weight of counted targets."""
+    _check_reduction(reduction, "nll_loss")
+    return _nll(input, target, weight, ignore_index, reduction, "nll_loss")
+
+
+def _nll(
+    input: Any, target: Any, weight: Any, ignore_index: int, reduction: str, name: str
+) -> Tensor:
+    """``nll_loss``; its errors name ``name`` (the public function the user called)."""
+    from tensorgrad.ops.elementwise import where
     from tensorgrad.ops.indexing import getitem
     from tensorgrad.ops.reductions import sum
     from tensorgrad.ops.shape import reshape
 
-    _check_reduction(reduction, "nll_loss")
     logp, c, batch = _classes_last(input)
     y = _data(target)
     if y.dtype.kind not in "iu":
-        raise TypeError(f"nll_loss: target must hold integer class indices, got dtype {y.dtype}")
+        raise TypeError(f"{name}: target must hold integer class indices, got dtype {y.dtype}")
     if y.shape != batch:
         raise ValueError(
-            f"nll_loss: target has shape {y.shape}, expected {batch} for input of shape "
+            f"{name}: target has shape {y.shape}, expected {batch} for input of shape "
             f"{_data(input).shape}"
         )
     y = y.reshape(-1)
     keep = y != ignore_index
     if np.any((y[keep] < 0) | (y[keep] >= c)):
-        raise IndexError(f"nll_loss: target values must be in [0, {c}) or ignore_index")
+        raise IndexError(f"{name}: target values must be in [0, {c}) or ignore_index")
     safe = np.where(keep, y, 0)
     w = np.ones(c) if weight is None else _data(weight)
     if w.shape != (c,):
-        raise ValueError(f"nll_loss: weight has shape {w.shape}, expected ({c},)")
+        raise ValueError(f"{name}: weight has shape {w.shape}, expected ({c},)")
     picked = getitem(logp, (np.arange(len(safe)), safe))
+    if not keep.all():  # an ignored row counts for nothing, even a NaN or -inf one (not 0 * inf)
+        picked = where(keep, picked, 0.0)
     wt = np.where(keep, w[safe], 0).astype(_data(input).dtype)
     wt_t = None
     if isinstance(weight, Tensor) and weight._requires_grad:
@@ -275,6 +280,13 @@ def _row_scale(reduction: str, count: int) -> float:
     """What the fused cross-entropy multiplies its summed rows by: 1, or 1 / count (NaN for
     no rows, as torch's mean over nothing)."""
     return 1.0 if reduction == "sum" else (1.0 / count if count else float("nan"))
+
+
+def _check_logits(x: np.ndarray) -> None:
+    if x.dtype.kind != "f":  # (as torch: no softmax of integers behind the user's back)
+        raise TypeError(
+            f"cross_entropy: input (logits) must be floating point, got dtype {x.dtype}"
+        )
 
 
 def cross_entropy(
@@ -318,6 +330,10 @@ def cross_entropy(
                 return call(SoftmaxCrossEntropy, input, target=y, keep=None, scale=scale)
             except IndexError:
                 pass
+            except TypeError:  # (integer logits fail in the op's in-place subtraction)
+                _check_logits(x)
+                raise
+        _check_logits(x)
         keep = y != ignore_index
         kept = y[keep]
         if kept.size and (kept.min() < 0 or kept.max() >= c):
@@ -331,6 +347,16 @@ def cross_entropy(
         )
     from tensorgrad.ops.reductions import sum
 
+    _check_logits(x)
+    if y.dtype.kind not in "iuf":
+        raise TypeError(
+            "cross_entropy: target must hold integer class indices or floating class "
+            f"probabilities, got dtype {y.dtype}"
+        )
+    if weight is not None and np.shape(_data(weight)) != (c,):
+        raise ValueError(
+            f"cross_entropy: weight has shape {np.shape(_data(weight))}, expected ({c},)"
+        )
     logp = log_softmax(input, axis=class_axis)
     w = _const(weight, input)
     if y.dtype.kind == "f":
@@ -351,7 +377,7 @@ def cross_entropy(
             terms = terms * _reshape_const(w, wshape)
         losses = -sum(terms, axis=class_axis)
         return _reduce(losses, reduction)
-    nll = nll_loss(logp, target, weight=weight, ignore_index=ignore_index, reduction=reduction)
+    nll = _nll(logp, target, weight, ignore_index, reduction, "cross_entropy")
     if not label_smoothing:
         return nll
     # NOTE: torch mixes in the uniform-target loss -sum_c w_c log p_c, ignored entries zeroed,

@@ -109,13 +109,17 @@ def batch_norm(
     ``training=True`` uses the batch statistics (biased variance) and, when running statistics
     are given, updates them in place: ``running = (1 - momentum) * running + momentum * batch``,
     with the *unbiased* batch variance for ``running_var``, as torch. ``training=False`` uses
-    the running statistics as constants.
+    the running statistics as constants. Integer and bool input is normalised in float64
+    (as ``layer_norm``; torch refuses it).
     """
+    from tensorgrad.ops.arithmetic import astype
     from tensorgrad.ops.shape import reshape
 
     shape = _shape(input)
     if len(shape) < 2:
         raise ValueError(f"batch_norm: input must be (N, C, ...), got shape {shape}")
+    if (input.dtype if isinstance(input, Tensor) else np.asarray(input).dtype).kind in "biu":
+        input = astype(input, np.float64)  # (else the eval scale would be cast to integers)
     c = shape[1]
     bshape = (1, c) + (1,) * (len(shape) - 2)
     for name, p in (("weight", weight), ("bias", bias)):

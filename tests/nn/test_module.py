@@ -370,3 +370,71 @@ def test_clip_grad_norm_returns_the_gradients_dtype():
         total = nn.utils.clip_grad_norm_(a, max_norm=1.0)
     assert total.dtype == np.float32 and np.isinf(total.item())
     np.testing.assert_allclose(a.grad.data, [2**-0.5, 2**-0.5], rtol=1e-5)
+
+
+class Aliased(nn.Module):
+    """One submodule registered under two names, as ``self.b = self.a``."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(2, 2, rng=0)
+        self.b = self.a
+        self.c = nn.Sequential(self.a, nn.Linear(2, 1, rng=1))
+
+
+def test_state_dict_lists_a_shared_submodule_under_every_name_as_torch():
+    m = Aliased()
+    want = ["a.weight", "a.bias", "b.weight", "b.bias", "c.0.weight", "c.0.bias"]
+    assert list(m.state_dict()) == [*want, "c.1.weight", "c.1.bias"]
+    assert m.state_dict()["b.weight"].data is m.a.weight.data
+    # parameters and modules are still listed once
+    assert [n for n, _ in m.named_parameters()] == ["a.weight", "a.bias", "c.1.weight", "c.1.bias"]
+    assert [n for n, _ in m.named_modules()] == ["", "a", "c", "c.1"]
+    assert len(list(m.named_modules(remove_duplicate=False))) == 6
+
+
+def test_load_state_dict_accepts_the_aliases_and_writes_the_shared_tensor():
+    m = Aliased()
+    state = {k: tg.tensor(np.full(v.shape, 2.0, v.dtype)) for k, v in m.state_dict().items()}
+    m.load_state_dict(state)  # strict: the b.* and c.0.* keys are expected, not unexpected
+    np.testing.assert_array_equal(m.b.weight.data, 2.0)
+    del state["b.bias"]
+    with pytest.raises(ValueError, match="missing key 'b.bias'"):
+        m.load_state_dict(state)
+    assert m.load_state_dict(state, strict=False).missing_keys == ["b.bias"]
+
+
+def test_state_dict_of_a_module_that_contains_itself_terminates():
+    m = nn.Sequential(nn.Linear(1, 1, rng=0))
+    m.add_module("again", m)
+    assert list(m.state_dict()) == ["0.weight", "0.bias"]
+
+
+def test_module_list_insert_keeps_names_and_registration_order_as_torch():
+    layers = [nn.Linear(1, 1, rng=i) for i in range(4)]
+    ml = nn.ModuleList(layers[:3])
+    ml.insert(1, layers[3])
+    assert list(ml) == [layers[0], layers[3], layers[1], layers[2]]
+    assert list(ml._modules) == ["0", "1", "2", "3"]
+    params = [p for _, p in ml.named_parameters()]
+    assert params == [p for layer in ml for p in (layer.weight, layer.bias)]
+    assert [n for n, _ in ml.named_parameters()][:4] == ["0.weight", "0.bias", "1.weight", "1.bias"]
+    extra = nn.Linear(1, 1, rng=9)
+    ml.insert(len(ml), extra)  # at the end: append
+    assert ml[-1] is extra
+    first, last = nn.Linear(1, 1, rng=7), nn.Linear(1, 1, rng=8)
+    ml.insert(-1, first)  # as list.insert: before the last one
+    ml.insert(100, last)
+    assert ml[-3] is first and ml[-2] is extra and ml[-1] is last and len(ml) == 7
+    with pytest.raises(TypeError, match="ModuleList.insert"):
+        ml.insert(0, "not a module")
+
+
+def test_module_dict_pop_returns_and_unregisters():
+    a, b = nn.Linear(1, 1, rng=0), nn.Linear(1, 1, rng=1)
+    md = nn.ModuleDict({"a": a, "b": b})
+    assert md.pop("a") is a
+    assert list(md) == ["b"] and list(md.state_dict()) == ["b.weight", "b.bias"]
+    assert "a" not in md
+    with pytest.raises(KeyError):
+        md.pop("a")

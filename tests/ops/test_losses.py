@@ -75,3 +75,130 @@ def test_class_weights_that_require_grad_count_in_the_mean_denominator() -> None
     assert tg.gradcheck(
         lambda weight: tg.nn.functional.nll_loss(tg.tensor(x), tg.tensor(y), weight=weight), (w,)
     )
+
+
+# ----------------------------------------------------------------------------- non-finite logits
+
+F = tg.nn.functional
+INF_ROWS = np.array([[np.inf, 1.0, 0.0], [1.0, 2.0, 3.0]])
+
+
+def _softmax_rows(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@pytest.mark.parametrize("fn", [tg.softmax, tg.log_softmax])
+def test_softmax_row_with_pos_inf_is_all_nan_as_torch(fn) -> None:
+    with np.errstate(invalid="ignore"):
+        y = fn(INF_ROWS).data
+        assert np.isnan(y[0]).all()
+        want = _softmax_rows(INF_ROWS[1])
+        np.testing.assert_allclose(y[1], want if fn is tg.softmax else np.log(want))
+        # a masked (-inf) entry is still probability 0, and a row of only -inf is NaN (torch)
+        np.testing.assert_array_equal(tg.softmax([[-np.inf, -np.inf, 0.0]]).data, [[0, 0, 1]])
+        assert np.isnan(fn([[-np.inf, -np.inf]]).data).all()
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{}, {"weight": np.ones(3)}, {"label_smoothing": 0.1}], ids=["fused", "w", "ls"]
+)
+def test_cross_entropy_with_pos_inf_logit_is_nan_with_nan_row_gradient(kwargs) -> None:
+    x = tg.tensor(INF_ROWS, requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        loss = F.cross_entropy(x, np.array([1, 0]), **kwargs)
+        loss.backward()
+    assert np.isnan(loss.item())
+    assert np.isnan(x.grad.data[0]).all()
+    if not kwargs:
+        want = (_softmax_rows(INF_ROWS[1]) - [1.0, 0.0, 0.0]) / 2
+        np.testing.assert_allclose(x.grad.data[1], want)
+    assert np.isfinite(x.grad.data[1]).all()
+
+
+@pytest.mark.parametrize("row", [[np.inf, 1.0, 0.0], [np.nan, 1.0, 0.0], [-np.inf, 1.0, 0.0]])
+@pytest.mark.parametrize("weight", [None, np.ones(3)], ids=["fused", "nll"])
+def test_an_ignored_non_finite_row_counts_for_nothing(row, weight) -> None:
+    # torch: the loss is the kept row's; the ignored row's gradient is 0 (NaN when its log-softmax
+    # is NaN, through the log-softmax adjoint, as torch)
+    x = tg.tensor(np.array([row, [1.0, 2.0, 3.0]]), requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        loss = F.cross_entropy(x, np.array([-100, 0]), weight=weight)
+        loss.backward()
+    kept = -np.log(_softmax_rows(np.array([1.0, 2.0, 3.0]))[0])
+    np.testing.assert_allclose(loss.item(), kept)
+    if np.isfinite(row[0]) or row[0] == -np.inf:
+        np.testing.assert_array_equal(x.grad.data[0], 0.0)
+    else:
+        assert np.isnan(x.grad.data[0]).all()
+
+
+def test_cross_entropy_neg_inf_target_logit_is_inf_with_finite_gradient() -> None:
+    x = tg.tensor(np.array([[-np.inf, 1.0, 0.0]]), requires_grad=True)
+    loss = F.cross_entropy(x, np.array([0]))
+    loss.backward()
+    assert loss.item() == np.inf
+    np.testing.assert_allclose(x.grad.data[0], [-1.0, *_softmax_rows(np.array([1.0, 0.0]))])
+
+
+# ----------------------------------------------------------------------------- empty batches
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [
+        lambda x: F.mse_loss(x, np.zeros((0, 3), dtype=x.dtype)),
+        lambda x: F.binary_cross_entropy_with_logits(x, np.zeros((0, 3))),
+        lambda x: F.cross_entropy(x, np.zeros((0, 3))),
+        lambda x: F.cross_entropy(x, np.zeros(0, dtype=np.int64)),
+        lambda x: F.nll_loss(x, np.zeros(0, dtype=np.int64)),
+    ],
+    ids=["mse", "bce", "ce_probs", "ce_int", "nll"],
+)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_mean_loss_of_an_empty_batch_is_nan_as_torch(loss, dtype) -> None:
+    x = tg.tensor(np.zeros((0, 3), dtype=dtype), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value = loss(x)
+        value.backward()
+    assert value.shape == () and value.dtype == dtype and np.isnan(value.item())
+    assert x.grad.shape == (0, 3) and x.grad.dtype == dtype
+
+
+def test_sum_loss_of_an_empty_batch_is_zero() -> None:
+    x = tg.tensor(np.zeros((0, 3)), requires_grad=True)
+    assert F.mse_loss(x, np.zeros((0, 3)), reduction="sum").item() == 0.0
+
+
+# ----------------------------------------------------------------------------- error messages
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.uint8, np.bool_])
+@pytest.mark.parametrize(
+    "target, kwargs",
+    [([0], {}), ([0], {"weight": np.ones(3)}), ([[0.0, 1.0, 0.0]], {}), ([-100], {})],
+    ids=["fused", "weight", "probs", "ignored"],
+)
+def test_cross_entropy_refuses_integer_logits(dtype, target, kwargs) -> None:
+    logits = tg.tensor(np.array([[1, 2, 3]], dtype=dtype))
+    pattern = rf"cross_entropy: input .* floating point.*{np.dtype(dtype)}"
+    # (uint8 logits wrap and overflow in exp before the op's float subtraction refuses them)
+    with pytest.raises(TypeError, match=pattern), np.errstate(over="ignore"):
+        F.cross_entropy(logits, np.array(target), **kwargs)
+
+
+@pytest.mark.parametrize(
+    "target, kwargs, error, pattern",
+    [
+        (np.array([0, 1, 2]), {}, ValueError, r"target has shape \(3,\), expected \(2,\)"),
+        (np.array([[0], [1]]), {}, ValueError, "target has shape"),
+        (np.array([True, False]), {}, TypeError, "target must hold .* got dtype bool"),
+        (np.array([0, 1]), {"weight": np.ones(2)}, ValueError, r"weight has shape \(2,\)"),
+        (np.full((2, 3), 1 / 3), {"weight": np.ones(2)}, ValueError, r"weight has shape \(2,\)"),
+        (np.array([0, 1]), {"weight": np.ones(2), "reduction": "none"}, ValueError, "weight"),
+    ],
+)
+def test_cross_entropy_errors_name_cross_entropy(target, kwargs, error, pattern) -> None:
+    with pytest.raises(error, match="^cross_entropy: " + pattern):
+        F.cross_entropy(np.zeros((2, 3)), target, **kwargs)

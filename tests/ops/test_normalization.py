@@ -19,3 +19,16 @@ def test_batch_norm_eval_refuses_complex_running_statistics() -> None:
     x = np.zeros((0, 0))
     with pytest.raises(TypeError, match="batch_norm: input and running statistics"):
         F.batch_norm(x, np.zeros(0), np.zeros(0, dtype=complex), training=False)
+
+
+def test_batch_norm_of_integers_is_computed_in_float() -> None:
+    # as layer_norm and NumPy's mean: integer input is normalised in float64 (torch refuses it)
+    x = np.arange(4).reshape(2, 2, 1)
+    mean, var = np.array([1.0, 2.0]), np.array([4.0, 0.25])
+    y = F.batch_norm(x, mean, var, training=False, eps=0.0)
+    assert y.dtype == np.float64
+    np.testing.assert_allclose(y.data.ravel(), [-0.5, -2.0, 0.5, 2.0])
+    trained = F.batch_norm(x, None, None, training=True)
+    np.testing.assert_array_equal(
+        trained.data, F.batch_norm(x * 1.0, None, None, training=True).data
+    )
