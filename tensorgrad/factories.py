@@ -84,7 +84,9 @@ def _alloc(what: str, fn: Any, shape: tuple[int, ...], *args: Any, **kwargs: Any
     """``fn(shape, ...)``, with NumPy's MemoryError for a huge shape as a ValueError."""
     try:
         return fn(shape, *args, **kwargs)
-    except MemoryError:
+    except (MemoryError, ValueError) as exc:  # (NumPy: "array is too big" past the address space)
+        if isinstance(exc, ValueError) and "too big" not in str(exc):
+            raise
         raise ValueError(f"{what}: shape {shape} is too large to allocate") from None
 
 
@@ -114,9 +116,41 @@ def empty(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor
 
 
 def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of ``shape`` filled with ``fill_value``."""
+    """A tensor of ``shape`` filled with ``fill_value``: a number, a 0-d tensor or array, or
+    (as ``np.full``) values that broadcast to ``shape``."""
     shp = _shape((shape,) if isinstance(shape, (int, np.integer)) else tuple(shape), "full")
-    return _finish(_alloc("full", np.full, shp, fill_value, dtype=_dtype(dtype)), requires_grad)
+    if isinstance(fill_value, Tensor):
+        if fill_value.requires_grad:  # (as torch: the result would silently drop its graph)
+            raise TypeError(
+                "full: fill_value is a tensor that requires grad, and full makes a constant; "
+                "pass fill_value.detach(), or use broadcast_to for a differentiable fill"
+            )
+        fill_value = fill_value.data
+    kind = _fill_kind(fill_value)
+    if kind not in "biuf":
+        raise TypeError(
+            f"full: fill_value must be a number (bool, integer or float), got {fill_value!r}"
+        )
+    d = _dtype(dtype)
+    try:  # (an out-of-range Python int is an OverflowError, a wrong shape a ValueError)
+        fill = np.asarray(fill_value, dtype=d)
+        tail = shp[len(shp) - fill.ndim :]
+        if fill.ndim > len(shp) or any(f not in (1, n) for f, n in zip(fill.shape, tail)):
+            raise ValueError(f"its shape {fill.shape} does not broadcast to it")
+    except (ValueError, OverflowError) as exc:
+        msg = f"full: fill_value {fill_value!r} does not fit shape {shp} as {d}: {exc}"
+        raise type(exc)(msg) from None
+    return _finish(_alloc("full", np.full, shp, fill, dtype=d), requires_grad)
+
+
+def _fill_kind(value: Any) -> str:
+    """The dtype kind NumPy gives ``value`` ('O' for what it cannot make an array of)."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.dtype.kind
+    try:
+        return np.asarray(value).dtype.kind
+    except (TypeError, ValueError):
+        return "O"
 
 
 def arange(

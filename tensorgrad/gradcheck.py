@@ -29,9 +29,10 @@ def _float64_inputs(inputs: Sequence[Any]) -> list[Any]:
     out = []
     for x in inputs:
         if isinstance(x, Tensor) and x.dtype.kind == "f":
-            # (contiguous, so that the flat view the differences perturb is the tensor itself)
-            data = np.ascontiguousarray(x.data, dtype=np.float64)
-            out.append(Tensor(data, requires_grad=x._requires_grad))
+            # (a C-ordered copy, so that the flat view the differences perturb is the tensor
+            # itself; np.ascontiguousarray would make a 0-d input 1-d)
+            t = Tensor._make(np.array(x.data, dtype=np.float64, order="C"))
+            out.append(t.requires_grad_(True) if x._requires_grad else t)
         else:
             out.append(x)
     return out
@@ -49,11 +50,11 @@ def numerical_jacobians(
     fn: Callable[..., Any], xs: Sequence[Any], wrt: Sequence[int], eps: float
 ) -> list[list[np.ndarray]]:
     """d out / d x[i] by central differences: ``[input][output]`` arrays of shape (out, in)."""
+    sizes = [o.size for o in _outputs(fn, xs)]
     result = []
     for i in wrt:
-        x = xs[i]
-        flat = x.data.reshape(-1)
-        cols = []
+        flat = xs[i].data.reshape(-1)
+        per_out = [np.zeros((n, flat.size)) for n in sizes]  # (a zero-size one stays empty)
         for k in range(flat.size):
             orig = flat[k]
             flat[k] = orig + eps
@@ -61,12 +62,8 @@ def numerical_jacobians(
             flat[k] = orig - eps
             minus = _outputs(fn, xs)
             flat[k] = orig
-            cols.append([((p - m) / (2 * eps)).reshape(-1) for p, m in zip(plus, minus)])
-        n_out = len(_outputs(fn, xs)) if not cols else len(cols[0])
-        per_out = []
-        for o in range(n_out):
-            size = cols[0][o].size if cols else 0
-            per_out.append(np.stack([c[o] for c in cols], axis=1) if cols else np.zeros((size, 0)))
+            for o, (p, m) in enumerate(zip(plus, minus)):
+                per_out[o][:, k] = ((p - m) / (2 * eps)).reshape(-1)
         result.append(per_out)
     return result
 

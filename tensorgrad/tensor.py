@@ -6,6 +6,7 @@ sugar over those functions.
 
 from __future__ import annotations
 
+import copy
 import weakref
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -302,6 +303,52 @@ class Tensor:
     def __getstate__(self) -> None:
         raise TypeError("tensors are not pickled: use tg.save / tg.load for checkpoints")
 
+    def __copy__(self) -> Tensor:
+        """``copy.copy(t)``: as ``copy.deepcopy`` (new data, as NumPy's ``copy.copy``; torch's
+        shares memory without the version counter, which would hide in-place writes)."""
+        return self.__deepcopy__({})
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
+        """``copy.deepcopy(t)``, as torch: a new leaf with a copy of the data, the same class,
+        dtype, ``requires_grad`` and name, and a deep copy of ``.grad``; refused for a tensor
+        made by a recorded op (a graph cannot be copied: use ``clone`` or ``detach``)."""
+        if self._node is not None:
+            raise RuntimeError(
+                "deepcopy: only tensors created explicitly by the user (graph leaves) support "
+                "the deepcopy protocol; this one was made by "
+                f"{type(self._node).__name__}: use clone() or detach() instead"
+            )
+        done = memo.get(id(self))
+        if done is not None:
+            return done
+        cls = type(self)
+        new = cls._make(np.array(self.data, copy=True, order="K"), None, self._requires_grad)
+        new.name = self.name
+        memo[id(self)] = new
+        if self._grad is not None:
+            new._grad = copy.deepcopy(self._grad, memo)
+        if cls is not Tensor:  # (a subclass's own state: extra slots, or its __dict__)
+            import copyreg
+
+            for slot in copyreg._slotnames(cls):  # type: ignore[attr-defined]
+                if slot not in _TENSOR_SLOTS and hasattr(self, slot):
+                    setattr(new, slot, copy.deepcopy(getattr(self, slot), memo))
+            if hasattr(self, "__dict__"):
+                new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return new
+
+    def __contains__(self, value: Any) -> bool:
+        """``value in t``: whether any element equals ``value`` (NumPy's ``(t == value).any()``;
+        no gradient)."""
+        return bool((self == value).data.any())
+
+    def clone(self) -> Tensor:
+        """A copy in new memory that stays in the graph (torch's ``clone``): gradients flow back
+        to ``self``. ``detach()`` is the other way round (shared memory, no graph)."""
+        # NOTE: astype to its own dtype is the copy op (np.astype copies; adjoint and tangent
+        # pass through); non-float tensors take the unrecorded Cast, as they need no gradient
+        return _ops.astype(self, self.data.dtype)
+
     # ------------------------------------------------------------------ operators
     if TYPE_CHECKING:
         # NOTE: + - * / and unary minus are installed by tensorgrad.ops.arithmetic, next to
@@ -412,6 +459,8 @@ class Tensor:
 
         return inplace_binary(self, other, _ops.power, "**=")
 
+
+_TENSOR_SLOTS = frozenset(Tensor.__slots__)
 
 _ops: Any = None  # tensorgrad.ops, bound at package import (it imports this module)
 

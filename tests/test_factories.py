@@ -40,3 +40,30 @@ def test_random_samples_need_a_floating_dtype() -> None:
         with pytest.raises(TypeError, match="dtype must be floating point"):
             fn(3, dtype=int)
     assert tg.rand(2, dtype=np.float64).dtype == np.float64
+
+
+def test_full_takes_a_0d_tensor_or_numpy_scalar_as_fill_value() -> None:
+    for fill in (tg.tensor(2.0), tg.tensor(2), np.float32(2.0), np.array(2.0), np.int64(2)):
+        t = tg.full((2, 3), fill)
+        assert t.dtype == np.float64 and t.shape == (2, 3) and (t.data == 2.0).all()
+    f32 = tg.full((2,), tg.tensor(1.5, dtype=np.float32), dtype=np.float32)
+    assert f32.dtype == np.float32 and f32.data.tolist() == [1.5, 1.5]
+    np.testing.assert_array_equal(tg.full((2, 2), tg.tensor([1.0, 2.0])).data, [[1, 2], [1, 2]])
+    assert tg.full((), tg.tensor(3.0)).shape == ()
+    with pytest.raises(TypeError, match="full: fill_value .*requires grad"):
+        tg.full((2,), tg.tensor(2.0, requires_grad=True))  # (torch refuses it too)
+
+
+@pytest.mark.parametrize("fill", ["a", None, 1j, object(), np.array(["x"])])
+def test_full_refuses_a_non_numeric_fill_value_by_name(fill) -> None:
+    with pytest.raises(TypeError, match="^full: fill_value"):
+        tg.full((2,), fill)
+
+
+def test_full_names_fill_value_when_it_does_not_fit() -> None:
+    with pytest.raises(ValueError, match=r"^full: fill_value .*shape \(3,\)"):
+        tg.full((2,), [1.0, 2.0, 3.0])
+    with pytest.raises(OverflowError, match="^full: fill_value 300"):
+        tg.full((2,), 300, dtype=np.int8)
+    with pytest.raises(ValueError, match="^full: shape .* too large"):
+        tg.full((2**40, 2**40), 1.0)  # (NumPy: "array is too big", not a MemoryError)

@@ -246,6 +246,8 @@ def _check_backward(name: str, everything: Any, results: list[tg.Tensor]) -> Non
 
 def _sigmoid(x: Any) -> Any:
     x = np.asarray(x)
+    if x.dtype.kind in "biu":  # in float64, rounded once to the dtype np.exp gives them
+        return (1 / (1 + np.exp(-x.astype(np.float64)))).astype(np.result_type(x, np.float16))
     return 1 / (1 + np.exp(-x))
 
 

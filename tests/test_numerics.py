@@ -223,6 +223,34 @@ def test_relu_abs_clip_at_nan_and_kinks_match_torch() -> None:
             np.testing.assert_array_equal(t, want)
 
 
+@pytest.mark.parametrize(
+    ("fn", "wins_a"), [(tg.maximum, [1.0, 0.0]), (tg.minimum, [0.0, 1.0])], ids=["max", "min"]
+)
+def test_maximum_minimum_at_nan_give_both_arguments_the_gradient(fn: Any, wins_a: list) -> None:
+    """torch 2.13: where a or b is NaN the output is NaN and both get the whole gradient (no
+    comparison in its rule holds); exact ties of finite or infinite values split it half and
+    half (API.md). The tangent is the transpose: ta + tb at a NaN (torch's forward mode gives tb
+    alone there, disagreeing with its own backward)."""
+    nan, inf = np.nan, np.inf
+    a = np.array([nan, 1.0, nan, 1.0, inf, 2.0, 1.0])
+    b = np.array([1.0, nan, nan, 1.0, inf, 1.0, 2.0])
+    want_a = np.array([1.0, 1.0, 1.0, 0.5, 0.5, *wins_a])
+    want_b = np.array([1.0, 1.0, 1.0, 0.5, 0.5, *wins_a[::-1]])
+    ta, tb = tg.tensor(a, requires_grad=True), tg.tensor(b, requires_grad=True)
+    delta = np.linspace(1.0, 2.0, a.size)  # (not all ones)
+    with strict():
+        ga, gb = tg.autograd.grad(fn(ta, tb), [ta, tb], grad_outputs=delta)
+        _, tangent = tg.jvp(fn, (a, b), (delta, 3 * delta))
+    np.testing.assert_array_equal(ga.data, delta * want_a)
+    np.testing.assert_array_equal(gb.data, delta * want_b)
+    np.testing.assert_array_equal(tangent.data, delta * want_a + 3 * delta * want_b)
+    # the same rule when it is recorded (create_graph: it sees Tensors)
+    with strict():
+        ga, gb = tg.autograd.grad(fn(ta, tb), [ta, tb], grad_outputs=delta, create_graph=True)
+    np.testing.assert_array_equal(ga.data, delta * want_a)
+    np.testing.assert_array_equal(gb.data, delta * want_b)
+
+
 @pytest.mark.parametrize("ord", [2, -2, "nuc"])
 def test_singular_norms_at_ties_and_zero_are_finite_to_second_order(ord: Any) -> None:
     """The zero matrix, tied and zero singular values: the rules divide by gaps and sums of

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import numpy as np
 import pytest
 
@@ -115,3 +118,86 @@ def test_round_is_numpys_half_to_even_and_has_zero_gradient() -> None:
     assert isinstance(zero_d, tg.Tensor) and zero_d.shape == () and zero_d.item() == 2.0
     with pytest.raises(TypeError, match="round: decimals"):
         round(x, 1.5)
+
+
+def test_in_is_numpys_any_equal() -> None:
+    t = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    assert 3.0 in t and 3 in t and tg.tensor(4.0) in t and np.float32(2.0) in t
+    assert 5.0 not in t and np.nan not in tg.tensor([np.nan]) and None not in t
+    assert [3.0, 4.0] in t and [3.0, 5.0] in t and [5.0, 6.0] not in t  # (NumPy's rule too)
+    assert 2.0 in tg.tensor(2.0) and 1.0 not in tg.tensor(2.0) and 1.0 not in tg.zeros(0)
+    assert True in tg.tensor([False, True])
+    for v in (3.0, [3.0, 5.0], 5.0, 2.0):
+        assert (v in t) == (v in t.data)
+    with pytest.raises(ValueError, match="broadcast"):
+        [1.0, 2.0, 3.0] in t  # noqa: B015
+
+
+def test_deepcopy_and_copy_make_new_leaves_as_torch() -> None:
+    a = tg.tensor([1.0, 2.0], dtype=np.float32, requires_grad=True, name="a")
+    a.grad = tg.tensor([0.5, 0.25], dtype=np.float32)
+    for b in (copy.deepcopy(a), copy.copy(a)):
+        assert type(b) is tg.Tensor and b.is_leaf and b.requires_grad and b.name == "a"
+        assert b.dtype == np.float32 and not np.shares_memory(b.data, a.data)
+        assert b.grad is not a.grad and not np.shares_memory(b.grad.data, a.grad.data)
+        np.testing.assert_array_equal(b.data, a.data)
+        np.testing.assert_array_equal(b.grad.data, a.grad.data)
+        (b * b).sum().backward()  # its own leaf: a's grad is untouched
+        np.testing.assert_array_equal(a.grad.data, [0.5, 0.25])
+    c = copy.deepcopy(tg.tensor(3))  # (0-d, integer, no grad)
+    assert c.shape == () and c.dtype == np.int64 and c.item() == 3 and c.grad is None
+    with tg.no_grad():
+        assert copy.deepcopy(a * 2).is_leaf  # (made under no_grad: a leaf)
+    assert copy.deepcopy((a * 2).detach()).data.tolist() == [2.0, 4.0]
+    for fn in (copy.deepcopy, copy.copy):
+        with pytest.raises(RuntimeError, match="graph leaves"):
+            fn(a * 2)
+    shared = [a, a, a.grad]
+    twin = copy.deepcopy(shared)  # the memo keeps shared tensors shared
+    assert twin[0] is twin[1] and twin[0].grad is twin[2]
+    with pytest.raises(TypeError, match="not pickled"):
+        pickle.dumps(a)
+
+
+def test_deepcopy_of_modules_gives_independent_parameters() -> None:
+    lin = tg.nn.Linear(2, 3)
+    twin = copy.deepcopy(lin)
+    assert type(twin.weight) is tg.nn.Parameter and twin.weight is not lin.weight
+    assert [n for n, _ in twin.named_parameters()] == ["weight", "bias"]
+    x = tg.ones(4, 2, dtype=np.float32)
+    np.testing.assert_array_equal(twin(x).data, lin(x).data)
+    twin(x).sum().backward()
+    assert lin.weight.grad is None and twin.weight.grad is not None
+    with tg.no_grad():
+        twin.weight -= 1.0
+    assert not np.array_equal(twin.weight.data, lin.weight.data)
+    # a layer used twice stays one layer, with one set of parameters
+    layer = tg.nn.Linear(2, 2)
+    seq = tg.nn.Sequential(layer, tg.nn.ReLU(), layer, tg.nn.BatchNorm1d(2))
+    copied = copy.deepcopy(seq)
+    assert copied[0] is copied[2] and copied[0] is not layer
+    assert len(list(copied.parameters())) == len(list(seq.parameters())) == 4
+    assert copied.state_dict().keys() == seq.state_dict().keys()
+    for (name, p), q in zip(seq.state_dict().items(), copied.state_dict().values()):
+        assert p is not q and p.dtype == q.dtype, name
+        np.testing.assert_array_equal(p.data, q.data)
+    with pytest.raises(TypeError, match="not pickled"):
+        pickle.dumps(lin)
+
+
+def test_clone_is_a_differentiable_copy() -> None:
+    x = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    y = x.clone()
+    assert not y.is_leaf and y.requires_grad and not np.shares_memory(y.data, x.data)
+    y[0, 0] = 10.0  # (a write into the clone never reaches x)
+    assert x.data[0, 0] == 1.0
+    (y * tg.tensor([[1.0, 2.0], [3.0, 4.0]])).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[0.0, 2.0], [3.0, 4.0]])
+    assert tg.gradcheck(lambda x: x.clone() * x, (x.detach().requires_grad_(),))
+    assert tg.gradgradcheck(lambda x: x.clone() * x, (x.detach().requires_grad_(),))
+    out, tangent = tg.jvp(lambda x: x.clone(), (tg.tensor([1.0, 2.0]),), (tg.tensor([3.0, 4.0]),))
+    assert out.data.tolist() == [1.0, 2.0] and tangent.data.tolist() == [3.0, 4.0]
+    f = tg.tensor(2.0, dtype=np.float32, requires_grad=True).clone()
+    assert f.dtype == np.float32 and f.shape == ()
+    i = tg.tensor([1, 2])
+    assert i.clone().dtype == np.int64 and not np.shares_memory(i.clone().data, i.data)

@@ -6,6 +6,7 @@ derivatives are functions of it), the input otherwise.
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from typing import Any
@@ -47,6 +48,25 @@ __all__ = [
     "clip",
     "where",
 ]
+
+
+def _takes_ints(forward):
+    """Let a forward written for floating data take bool and integer data as NumPy's ufuncs
+    (``np.exp``, so ``tg.exp``) do: computed in float64, returned in float16 for bool and 8-bit
+    data, float32 for 16-bit, float64 above (-x would raise on bools, wrap for unsigned)."""
+
+    @functools.wraps(forward)
+    def wrapped(self, x):
+        dtype = getattr(x, "dtype", None)
+        if dtype is not None and dtype.kind == "f":  # (the common path: one check)
+            return forward(self, x)
+        x = np.asarray(x)
+        if x.dtype.kind not in "biu":
+            return forward(self, x)
+        out = forward(self, x.astype(np.float64))
+        return out.astype(np.result_type(x.dtype, np.float16), copy=False)
+
+    return wrapped
 
 
 class _SavesInput(Op):
@@ -343,6 +363,7 @@ class Cosh(_SavesInput):
 class Sigmoid(_SavesOutput):
     """1 / (1 + e ** -x), computed without overflow for any x"""
 
+    @_takes_ints
     def forward(self, x):
         e = np.exp(-np.abs(x))
         return np.where(x >= 0, 1, e) / (1 + e)
@@ -369,6 +390,7 @@ class SigmoidSlope(_OutputSlope):
 class Softplus(_SavesInput):
     """log(1 + e ** x), computed without overflow for any x"""
 
+    @_takes_ints
     def forward(self, x):
         return np.logaddexp(0, x)
 
@@ -490,7 +512,7 @@ def _erf(x: np.ndarray) -> np.ndarray:
             frac = xb + (k / 2.0) / frac
         out[big] = 1.0 - np.exp(-xb * xb) / _SQRT_PI / frac
     out = np.copysign(out, work).astype(np.float64)
-    return out.astype(x.dtype, copy=False) if x.dtype.kind == "f" else out
+    return out.astype(np.result_type(x.dtype, np.float16), copy=False)  # (tg.exp's dtype)
 
 
 class Erf(_SavesInput):
@@ -530,6 +552,7 @@ class Gelu(_SavesInput):
             raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
 
+    @_takes_ints
     def forward(self, x):
         if self.approximate == "tanh":
             inner = _TANH_C * (x + 0.044715 * x * x * x)
@@ -546,56 +569,51 @@ class Gelu(_SavesInput):
 # ----------------------------------------------------------------------------- binary, clip, where
 
 
-def _max_mask(a, b, greater):
-    # NOTE: ties split the gradient half and half between the two arguments.
-    return greater(a, b) + 0.5 * (a == b)
+def _max_masks(a, b, beaten):
+    """Each argument's share of the gradient (torch's rule): all of it unless the other
+    argument wins (``beaten(a, b)``: a < b for maximum), half on an exact tie, and all of it
+    to both where either is NaN (no comparison holds there; the max reduction instead gives
+    a NaN extreme to its NaN entries). The tangent rule is the transpose: ta + tb at a NaN,
+    where torch's forward mode gives tb."""
+    a = a.data if isinstance(a, Tensor) else a
+    b = b.data if isinstance(b, Tensor) else b
+    half = 0.5 * (a == b)
+    return 1 - beaten(a, b) - half, 1 - beaten(b, a) - half
 
 
 class Maximum(Op):
-    """elementwise max(a, b); ties give each argument half the gradient"""
+    """elementwise max(a, b); ties give each argument half the gradient, a NaN all of it to
+    both (as torch)"""
 
     save_inputs = (0, 1)
+    beaten = staticmethod(np.less)
 
     def forward(self, a, b):
         return np.maximum(a, b)
 
     def generate_adjoints(self, adjoints, delta, a, b):
-        mask = _max_mask(a, b, np.greater)
+        mask_a, mask_b = _max_masks(a, b, self.beaten)
         if self.edges[0] is not None:
-            adjoints[0] = unbroadcast(delta * mask, self.in_shape(0))
+            adjoints[0] = unbroadcast(delta * mask_a, self.in_shape(0))
         if self.edges[1] is not None:
-            adjoints[1] = unbroadcast(delta * (1 - mask), self.in_shape(1))
+            adjoints[1] = unbroadcast(delta * mask_b, self.in_shape(1))
 
     def jvp(self, tangents, a, b):
-        mask = _max_mask(a, b, np.greater)
-        return _blend(tangents, mask)
+        mask_a, mask_b = _max_masks(a, b, self.beaten)
+        ta, tb = tangents
+        if ta is None:
+            return tb * mask_b
+        return ta * mask_a if tb is None else ta * mask_a + tb * mask_b
 
 
-class Minimum(Op):
-    """elementwise min(a, b); ties give each argument half the gradient"""
+class Minimum(Maximum):
+    """elementwise min(a, b); ties give each argument half the gradient, a NaN all of it to
+    both (as torch)"""
 
-    save_inputs = (0, 1)
+    beaten = staticmethod(np.greater)
 
     def forward(self, a, b):
         return np.minimum(a, b)
-
-    def generate_adjoints(self, adjoints, delta, a, b):
-        mask = _max_mask(a, b, np.less)
-        if self.edges[0] is not None:
-            adjoints[0] = unbroadcast(delta * mask, self.in_shape(0))
-        if self.edges[1] is not None:
-            adjoints[1] = unbroadcast(delta * (1 - mask), self.in_shape(1))
-
-    def jvp(self, tangents, a, b):
-        mask = _max_mask(a, b, np.less)
-        return _blend(tangents, mask)
-
-
-def _blend(tangents, mask):
-    ta, tb = tangents
-    if ta is None:
-        return tb * (1 - mask)
-    return ta * mask if tb is None else ta * mask + tb * (1 - mask)
 
 
 class Clip(_SavesInput):
@@ -690,12 +708,14 @@ def gelu(x: Any, approximate: str = "none") -> Tensor:
 
 
 def maximum(a: Any, b: Any) -> Tensor:
-    """Elementwise maximum; ties split the gradient half and half."""
+    """Elementwise maximum; ties split the gradient half and half, and where either argument is
+    NaN (the result is NaN) both get all of it, as torch."""
     return binary(Maximum, a, b)
 
 
 def minimum(a: Any, b: Any) -> Tensor:
-    """Elementwise minimum; ties split the gradient half and half."""
+    """Elementwise minimum; ties split the gradient half and half, and where either argument is
+    NaN (the result is NaN) both get all of it, as torch."""
     return binary(Minimum, a, b)
 
 

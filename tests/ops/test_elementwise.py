@@ -84,3 +84,37 @@ def test_higher_order_tanh_records_one_node_for_its_rule() -> None:
     finally:
         _base.RECORD_HOOKS.remove(hook)
     assert seen.count("TanhSlope") == 1 and "Subtract" not in seen, seen
+
+
+INT_INPUTS = {
+    "bool": np.array([True, False]),
+    "int8": np.array([-128, 0, 3, 127], np.int8),
+    "uint8": np.array([0, 3, 200, 255], np.uint8),
+    "int16": np.array([-300, 0, 3], np.int16),
+    "int64": np.array([-30, 0, 3]),
+    "uint64": np.array([0, 3, 40], np.uint64),
+}
+
+
+ACTIVATIONS = {
+    "sigmoid": tg.sigmoid,
+    "softplus": tg.softplus,
+    "erf": tg.erf,
+    "gelu": tg.gelu,
+    "gelu_tanh": lambda x: tg.gelu(x, approximate="tanh"),
+}
+
+
+@pytest.mark.parametrize("kind", list(INT_INPUTS))
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_activations_of_bool_and_integer_data_are_floats_as_exp(name: str, kind: str) -> None:
+    """Bool and integer inputs give the floating dtype tg.exp (NumPy's ufuncs) gives them, and
+    the values of the same numbers as floats: no crash on bool (-x), no wrap-around for
+    unsigned -x (sigmoid(uint8 3) was 0), no float16 overflow in gelu's x ** 3 at 127."""
+    fn, x = ACTIVATIONS[name], INT_INPUTS[kind]
+    out = fn(tg.tensor(x))
+    assert out.dtype == tg.exp(tg.tensor(x[:0])).dtype == np.exp(x[:0]).dtype
+    # (computed in float64, rounded once: the float64 answer rounded to the dtype)
+    want = fn(tg.tensor(x.astype(np.float64))).data.astype(out.dtype)
+    np.testing.assert_array_equal(out.data, want)
+    assert fn(x.tolist()).dtype == (np.float16 if kind == "bool" else np.float64)  # (lists)

@@ -1,0 +1,45 @@
+"""gradcheck / gradgradcheck on the edges of their inputs: 0-d and zero-size tensors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+
+@pytest.mark.parametrize("check", [tg.gradcheck, tg.gradgradcheck])
+def test_0d_inputs_stay_0d(check) -> None:
+    seen = []
+
+    def fn(a, b):
+        seen.append((a.shape, b.shape))
+        return tg.dot(a, b) * a
+
+    a = tg.tensor(2.0, dtype=np.float32, requires_grad=True)
+    assert check(fn, [a, tg.tensor(3.0, requires_grad=True)])
+    assert check(tg.dot, [a, tg.tensor(3.0, requires_grad=True)])
+    assert set(seen) == {((), ())}
+
+
+@pytest.mark.parametrize("check", [tg.gradcheck, tg.gradgradcheck])
+@pytest.mark.parametrize(
+    ("fn", "shape"),
+    [
+        (lambda x: x.sum(), (0,)),  # zero-size input, one-element output
+        (lambda x: x * 2.0, (2, 0)),  # both zero-size
+        (lambda x: (x * x)[:0], (3,)),  # zero-size output
+        (lambda x: (x[:0].sum(), x * x), (2,)),  # two outputs, one of them constant in x
+    ],
+)
+def test_zero_size_inputs_and_outputs_pass(check, fn, shape) -> None:
+    assert check(fn, [tg.ones(*shape, requires_grad=True)])
+
+
+def test_zero_size_checks_still_compare_the_other_inputs() -> None:
+    def wrong(x, e):
+        out = tg.tensor(x.data * 3.0)  # (a constant: its gradient is missing)
+        return out + x + e.sum()
+
+    with pytest.raises(tg.GradcheckError, match="input 0"):
+        tg.gradcheck(wrong, [tg.ones(2, requires_grad=True), tg.ones(0, requires_grad=True)])
