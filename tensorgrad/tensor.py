@@ -345,9 +345,9 @@ class Tensor:
     def clone(self) -> Tensor:
         """A copy in new memory that stays in the graph (torch's ``clone``): gradients flow back
         to ``self``. ``detach()`` is the other way round (shared memory, no graph)."""
-        # NOTE: astype to its own dtype is the copy op (np.astype copies; adjoint and tangent
-        # pass through); non-float tensors take the unrecorded Cast, as they need no gradient
-        return _ops.astype(self, self.data.dtype)
+        from tensorgrad.ops.shape import clone
+
+        return clone(self)
 
     # ------------------------------------------------------------------ operators
     if TYPE_CHECKING:

@@ -73,6 +73,18 @@ class Alias(Op):
         adjoints[0] = delta
 
 
+class Clone(Alias):
+    """x copied into new memory, staying in the graph (``Tensor.clone``, as torch's)"""
+
+    def forward(self, x):
+        return np.array(x, copy=True, order="K")
+
+
+def clone(x: Any) -> Tensor:
+    """A copy of ``x`` in new memory that stays in the graph: gradients flow back to ``x``."""
+    return call(Clone, x)
+
+
 def alias(x: Any) -> Tensor:
     """A new tensor sharing ``x``'s data, version counter, graph and tangents: the stand-in the
     transforms give ``f`` for an argument. It is no view (see ``mark_view``): an in-place write
