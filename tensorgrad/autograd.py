@@ -349,7 +349,10 @@ def _propagate(
         _add(adjoints, owned, edge, delta)
     deps, prune = _count_consumers(list(adjoints), targets)  # (the distinct root edges)
     if create_graph is None:
-        create_graph = prune and STATE.grad_enabled
+        # (also when a root's adjoint requires grad: vjp_fn's cotangent, differentiated)
+        create_graph = STATE.grad_enabled and (
+            prune or any(isinstance(d, Tensor) and d._requires_grad for _, d in roots)
+        )
         retain_graph = retain_graph or create_graph
     tensors = tensors or create_graph
     # NOTE: every recorded node has an edge that needs grad, so every path ends in a leaf; if

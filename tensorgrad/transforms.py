@@ -118,6 +118,19 @@ def _detached(g: Tensor) -> Tensor:
     return d
 
 
+def _detached_tree(aux: Any) -> Any:
+    """``aux`` with every Tensor in it (through tuples, lists and dicts) detached."""
+    if isinstance(aux, Tensor):
+        return _detached(aux)
+    if isinstance(aux, tuple) and hasattr(aux, "_fields"):  # a namedtuple
+        return type(aux)(*(_detached_tree(a) for a in aux))
+    if isinstance(aux, (tuple, list)):
+        return type(aux)(_detached_tree(a) for a in aux)
+    if isinstance(aux, dict):
+        return {k: _detached_tree(v) for k, v in aux.items()}
+    return aux
+
+
 # ----------------------------------------------------------------------------- grad
 
 
@@ -149,8 +162,7 @@ def value_and_grad(
             # NOTE: the value hangs only on the transform's own leaves (or grad mode is off):
             # a plain result, as torch.func gives; its graph is spent.
             out = _detached(out)
-            if isinstance(aux, Tensor):
-                aux = _detached(aux)
+            aux = _detached_tree(aux)
         return ((out, aux) if has_aux else out), g
 
     return wrapped
@@ -264,27 +276,34 @@ def _split(out: Any, level: int, keep_level: bool = False) -> tuple[Tensor, Tens
 
 def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
     """The Jacobian of ``f`` by reverse mode (one vjp per output element), shaped
-    ``out.shape + in.shape``; use it when outputs are fewer than inputs."""
+    ``out.shape + in.shape``; use it when outputs are fewer than inputs. For a tuple of outputs
+    it is a tuple with one entry per output (each a tuple over ``argnums`` when that is one)."""
 
-    def wrapped(*args: Any) -> Any:
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
         nums, single = _argnums(argnums, len(args), "jacrev")
-        out, xs = _trace(f, args, nums, "jacrev")
-        if not isinstance(out, Tensor):
-            raise TypeError(f"jacrev: f must return a Tensor, got {type(out).__name__}")
-        rows: list[list[Tensor]] = [[] for _ in xs]
-        for j in range(out.size):
-            seed = np.zeros(out.shape, dtype=out.dtype)
-            seed.reshape(-1)[j] = 1
-            gs = _reverse([out], xs, [seed], retain=True)[0]
-            for k, g in enumerate(gs):
-                rows[k].append(g)
-        jacs = tuple(
-            reshape(stack(r, axis=0), out.shape + x.shape)
-            if r
-            else Tensor._make(np.zeros(out.shape + x.shape, dtype=out.dtype))
-            for r, x in zip(rows, xs)
-        )
-        return jacs[0] if single else jacs
+        out, xs = _trace(f, args, nums, "jacrev", kwargs)
+        several = isinstance(out, (tuple, list))
+        outs = list(out) if several else [out]
+        for o in outs:
+            if not isinstance(o, Tensor):
+                raise TypeError(f"jacrev: f must return Tensors, got {type(o).__name__}")
+        by_output = []
+        for o in outs:
+            rows: list[list[Tensor]] = [[] for _ in xs]
+            for j in range(o.size):
+                seed = np.zeros(o.shape, dtype=o.dtype)
+                seed.reshape(-1)[j] = 1
+                gs = _reverse([o], xs, [seed], retain=True)[0]
+                for k, g in enumerate(gs):
+                    rows[k].append(g)
+            jacs = tuple(
+                reshape(stack(r, axis=0), o.shape + x.shape)
+                if r
+                else Tensor._make(np.zeros(o.shape + x.shape, dtype=o.dtype))
+                for r, x in zip(rows, xs)
+            )
+            by_output.append(jacs[0] if single else jacs)
+        return tuple(by_output) if several else by_output[0]
 
     return wrapped
 
@@ -294,7 +313,7 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
     ``out.shape + in.shape``; use it when inputs are fewer than outputs. For a tuple of outputs
     it is a tuple with one entry per output (each a tuple over ``argnums`` when that is one)."""
 
-    def wrapped(*args: Any) -> Any:
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
         nums, single = _argnums(argnums, len(args), "jacfwd")
         args = [_to_tensor(a, "jacfwd") if i in nums else a for i, a in enumerate(args)]
         per_input = []  # for each differentiated argument, one Jacobian per output
@@ -310,7 +329,7 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
                 def fi(xi: Tensor, i: int = i) -> Any:
                     call_args = list(args)
                     call_args[i] = xi
-                    return f(*call_args)
+                    return f(*call_args, **kwargs)
 
                 out, t = jvp(fi, (x,), (basis,))
                 several = isinstance(out, (tuple, list))
@@ -320,7 +339,7 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
                 for col, tj in zip(cols, ts):
                     col.append(reshape(tj, -1))
             if not cols:  # an empty argument: zero-size Jacobians
-                out = f(*args)
+                out = f(*args, **kwargs)
                 several = isinstance(out, (tuple, list))
                 outs = out if several else (out,)
                 per_input.append(

@@ -318,3 +318,42 @@ def test_failing_gradgradcheck_names_itself() -> None:
         tg.gradgradcheck(wrong, (x,))
     with pytest.raises(ValueError, match="^gradgradcheck: no input"):
         tg.gradgradcheck(wrong, (tg.tensor([1.0]),))
+
+
+def test_vjp_fn_is_differentiable_in_its_cotangent() -> None:
+    # d/dc of vjp_fn(c) = J^T c is J^T (as torch.func); it silently gave zeros
+    x = tg.tensor([0.3, 0.4])
+    _, fn = tg.vjp(lambda x: tg.sin(x) * x[0], x)
+    jac = tg.jacfwd(lambda x: tg.sin(x) * x[0])(x).data
+    np.testing.assert_allclose(tg.jacrev(lambda c: fn(c)[0])(tg.ones(2)).data, jac.T)
+    np.testing.assert_allclose(tg.grad(lambda c: tg.sum(fn(c)[0]))(tg.ones(2)).data, jac.sum(1))
+    c = tg.tensor([1.0, 1.0], requires_grad=True)
+    (g,) = fn(c)
+    assert g.requires_grad
+    g.sum().backward()
+    np.testing.assert_allclose(c.grad.data, jac.sum(1))
+
+
+def test_jacrev_takes_tuple_outputs_and_keyword_arguments() -> None:
+    x = tg.tensor([1.0, 2.0])
+    for jac in (tg.jacrev, tg.jacfwd):
+        a, b = jac(lambda a: (a * 2, tg.sum(a)))(x)
+        np.testing.assert_array_equal(a.data, 2 * np.eye(2))
+        np.testing.assert_array_equal(b.data, [1.0, 1.0])
+        np.testing.assert_array_equal(jac(lambda a, k=1.0: a * k)(x, k=3.0).data, 3 * np.eye(2))
+    (da, db), (sa, sb) = tg.jacrev(lambda a, b: (a * b, a + b), argnums=(0, 1))(x, x)
+    np.testing.assert_array_equal(da.data, np.diag(x.data))
+    np.testing.assert_array_equal(sb.data, np.eye(2))
+
+
+def test_aux_tensors_inside_containers_come_back_plain() -> None:
+    import collections
+
+    Pair = collections.namedtuple("Pair", "p q")
+    g, aux = tg.grad(
+        lambda x: (tg.sum(x * x), {"a": x * 2, "b": [x + 1, 3], "c": Pair(x, 1)}), has_aux=True
+    )(tg.tensor([1.0, 2.0]))
+    np.testing.assert_array_equal(g.data, [2.0, 4.0])
+    assert not aux["a"].requires_grad and not aux["b"][0].requires_grad
+    assert isinstance(aux["c"], Pair) and not aux["c"].p.requires_grad
+    np.testing.assert_array_equal(aux["a"].data, [2.0, 4.0])
