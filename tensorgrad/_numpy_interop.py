@@ -16,6 +16,7 @@ import numpy as np
 from tensorgrad import ops
 from tensorgrad._shapes import normalize_int_axis
 from tensorgrad.ops import arithmetic
+from tensorgrad.ops._base import _data as _plain  # (the data of a Tensor, else x itself)
 from tensorgrad.tensor import Tensor
 
 UFUNCS: dict[np.ufunc, Callable[..., Any]] = {
@@ -70,10 +71,6 @@ UFUNCS: dict[np.ufunc, Callable[..., Any]] = {
     np.isnan: lambda x: _constant(np.isnan, x),
     np.isinf: lambda x: _constant(np.isinf, x),
 }
-
-
-def _plain(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
 
 
 def _on_data(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -183,9 +180,8 @@ def _cumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Ten
 
 
 def _norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
-    """np.linalg.norm: every vector and matrix order NumPy has, as tensorgrad's ``norm``."""
-    if np.asarray(_plain(x)).dtype.kind not in "fc":  # NumPy takes norms of ints in float64
-        x = ops.astype(x, np.float64)
+    """np.linalg.norm: every vector and matrix order NumPy has, as tensorgrad's ``norm`` (which
+    takes integers in float64, as NumPy)."""
     return ops.norm(x, axis=axis, keepdims=keepdims, ord=ord)
 
 

@@ -351,9 +351,10 @@ class Tensor:
 
     # ------------------------------------------------------------------ operators
     if TYPE_CHECKING:
-        # NOTE: + - * / and unary minus are installed by tensorgrad.ops.arithmetic, next to
-        # their ops: they call the op machinery directly, one Python call fewer per operator
-        # (every small op in a user's expression goes through one). Declared here for typing.
+        # NOTE: + - * / // % divmod, unary minus and & | ^ ~ are installed by
+        # tensorgrad.ops.arithmetic, next to their ops: they call the op machinery directly, one
+        # Python call fewer per operator (every small op in a user's expression goes through
+        # one). Declared here for typing.
         def __add__(self, other: Any) -> Tensor: ...
         def __radd__(self, other: Any) -> Tensor: ...
         def __sub__(self, other: Any) -> Tensor: ...

@@ -9,7 +9,7 @@ import numpy as np
 
 from tensorgrad._dtypes import check_dtype
 from tensorgrad._shapes import expand_to, unbroadcast
-from tensorgrad.ops._base import Op, apply1, binary, call, unary
+from tensorgrad.ops._base import Op, _data, apply1, binary, call, unary
 from tensorgrad.tensor import Tensor
 
 __all__ = [
@@ -155,10 +155,6 @@ class Divide(Op):
         return -(out * tb) / b if ta is None else (ta - out * tb) / b
 
 
-def _plain(x):
-    return x.data if isinstance(x, Tensor) else x
-
-
 class FloorDivide(Op):
     """a // b (NumPy's floor division): a step function of a and b, derivative 0 (torch has no
     derivative for it; 0 is the derivative almost everywhere)"""
@@ -184,16 +180,19 @@ class Remainder(Op):
     def forward(self, a, b):
         return np.remainder(a, b)
 
+    @staticmethod
+    def _quotient(a, b):
+        return np.floor_divide(_data(a), _data(b))  # (an array: constant to every order)
+
     def generate_adjoints(self, adjoints, delta, a, b):
         if self.edges[0] is not None:
             adjoints[0] = unbroadcast(delta, self.in_shape(0))
         if self.edges[1] is not None:
-            q = np.floor_divide(_plain(a), _plain(b))
-            adjoints[1] = unbroadcast(-delta * q, self.in_shape(1))
+            adjoints[1] = unbroadcast(-delta * self._quotient(a, b), self.in_shape(1))
 
     def jvp(self, tangents, a, b):
         ta, tb = tangents
-        q = np.floor_divide(_plain(a), _plain(b))
+        q = self._quotient(a, b)
         if tb is None:
             return expand_to(ta, q.shape)
         return -tb * q if ta is None else ta - tb * q
@@ -439,7 +438,7 @@ def power(a: Any, b: Any) -> Tensor:
             raise
         raise ValueError(
             f"power: integers to negative integer powers are not allowed (as NumPy); make the "
-            f"base floating, e.g. t.astype(float) ** -1 (got {np.shape(_plain(a))} ** {b!r})"
+            f"base floating, e.g. t.astype(float) ** -1 (got {np.shape(_data(a))} ** {b!r})"
         ) from None
 
 
