@@ -82,7 +82,8 @@ def write_markdown(doc: dict) -> str:
         "- versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()),
         f"- tensorgrad source: commit {m.get('tensorgrad_commit') or 'unknown'}",
         f"- method: each (workload, library) runs in a fresh process per round, {meta['rounds']} "
-        f"round(s), the order reversed every round; threads per process: {meta['threads']}; per "
+        f"round(s), the order reversed every round; threads per process: {meta['threads']}; "
+        f"malloc: {_MALLOC.get(meta.get('malloc', 'default'), 'glibc defaults')}; per "
         f"process {meta['warmup_s']} s of warm-up (at least one call) then timed calls for "
         f"{meta['target_s']} s (at least one; a first call over {meta['slow_s']} s is itself the "
         "one sample). Memory: one step after a warm-up on the quick sizes (jax: on the full "
@@ -120,8 +121,40 @@ def write_markdown(doc: dict) -> str:
     for wname, entries in results.items():
         cells = [_cell_ratio(ratio(entries, lib, REFERENCE)) for lib in libs if lib != REFERENCE]
         lines.append(f"| {wname} | " + " | ".join(cells) + " |")
-    lines += _targets(doc) + _peers(doc) + _checks(doc) + _notes(doc)
+    lines += _faults(doc) + _targets(doc) + _peers(doc) + _checks(doc) + _notes(doc)
     return "\n".join(lines) + "\n"
+
+
+_MALLOC = {
+    "steady": "timing workers with glibc's mmap and trim thresholds fixed (32 MiB, 256 MiB; "
+    "`--malloc default` keeps the adaptive ones), memory with glibc's defaults",
+    "default": "glibc defaults",
+}
+
+
+def _faults(doc: dict) -> list[str]:
+    """Minor page faults per unit where any library takes at least one: they explain times."""
+    libs = _libs(doc)
+    rows = []
+    for wname, entries in doc["results"].items():
+        faults = {lib: e.get("page_faults_per_unit") for lib, e in entries.items()}
+        if max((f for f in faults.values() if f is not None), default=0.0) < 1.0:
+            continue
+        cells = [f"{faults[lib]:.3g}" if faults.get(lib) is not None else "—" for lib in libs]
+        rows.append(f"| {wname} | " + " | ".join(cells) + " |")
+    if not rows:
+        return []
+    return [
+        "",
+        "### Minor page faults per unit (median over rounds)",
+        "",
+        "Shown for workloads where a library takes at least one per unit: a fault is a fresh "
+        "page of memory, and on memory-bound workloads time follows them.",
+        "",
+        "| workload | " + " | ".join(libs) + " |",
+        "|---|" + "---|" * len(libs),
+        *rows,
+    ]
 
 
 def _targets(doc: dict) -> list[str]:

@@ -58,6 +58,14 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         help="BLAS/OpenMP/XLA threads per worker (default 1: steadier on a shared machine; "
         "0 keeps each library's default)",
     )
+    p.add_argument(
+        "--malloc",
+        choices=("steady", "default"),
+        default="steady",
+        help="glibc malloc in timing workers: 'steady' (default) fixes the mmap and trim "
+        "thresholds so that large arrays are reused from the heap rather than page-faulted in "
+        "again after a heap trim (see MALLOC_STEADY); 'default' keeps glibc's adaptive ones",
+    )
     p.add_argument("--no-chart", action="store_true", help="skip the PNG chart")
     p.add_argument(
         "--report",
@@ -91,10 +99,26 @@ THREAD_VARS = (
 )
 
 
-def _env(threads: int = 0) -> dict[str, str]:
-    """The workers' environment: the repository importable, and ``threads`` BLAS/OpenMP threads
-    for every library (0 leaves each library's default)."""
+MALLOC_STEADY = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456"
+"""glibc tunables of the timing workers unless ``--malloc default``.
+
+With glibc's adaptive defaults, whether an 800 KB array is reused from the heap or page-faulted
+in anew on every step depends on where unrelated small allocations happened to land: on
+linear_noise_784 one harness gave NumPy 126 minor faults per step and tensorgrad 11, the worker
+gave NumPy 10 and tensorgrad 92, and time followed the faults. Fixed thresholds (arrays under
+32 MiB come from the heap, which is not trimmed below 256 MiB of free top) take that lottery out of
+the comparison; every library runs with the same setting. ``memory`` always keeps glibc's
+defaults: its figure is what one step adds to a fresh process as users run it.
+"""
+
+
+def _env(threads: int = 0, malloc: str = "default") -> dict[str, str]:
+    """The workers' environment: the repository importable, ``threads`` BLAS/OpenMP threads for
+    every library (0 leaves each library's default), and the glibc malloc setting ``malloc``."""
     env = dict(os.environ)
+    if malloc == "steady":
+        # (the caller's own tunables come last, so they win where both set one)
+        env["GLIBC_TUNABLES"] = ":".join(filter(None, [MALLOC_STEADY, env.get("GLIBC_TUNABLES")]))
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     if threads > 0:
         env.update({var: str(threads) for var in THREAD_VARS})
@@ -167,7 +191,7 @@ def _run_worker(spec: dict, args: argparse.Namespace, tmp: Path) -> dict:
         proc = subprocess.run(
             [args.python, "-m", "benchmarks.worker", str(spec_path)],
             cwd=ROOT,
-            env=_env(args.threads),
+            env=_env(args.threads, "default" if spec["measures"] == "memory" else args.malloc),
             capture_output=True,
             text=True,
             timeout=args.timeout,
@@ -191,6 +215,9 @@ def _summarise(entry: dict) -> None:
     entry["median"] = float(np.median(samples))
     entry["p25"], entry["p75"] = (float(q) for q in np.percentile(samples, [25, 75]))
     entry["round_medians"] = {r: float(np.median(s)) for r, s in rounds.items()}
+    faults = list(entry.get("round_page_faults", {}).values())
+    if faults:
+        entry["page_faults_per_unit"] = float(np.median(faults))
 
 
 def _check(workload: Workload, quick: bool, lib: str, outputs: Path, reference: Path) -> dict:
@@ -228,6 +255,7 @@ def run(args: argparse.Namespace) -> dict:
             "target_s": args.target,
             "slow_s": args.slow,
             "threads": args.threads or "library defaults",
+            "malloc": args.malloc,
             "machine": _machine(),
             "installed": installed,
             "versions": {},
@@ -282,6 +310,7 @@ def run(args: argparse.Namespace) -> dict:
                         "target_s": args.target,
                         "max_reps": 50,
                         "slow_s": args.slow,
+                        "measures": workload.measures,
                     }
                     t0 = time.perf_counter()
                     result = _run_worker(spec, args, tmp)
@@ -294,6 +323,10 @@ def run(args: argparse.Namespace) -> dict:
                     entry["version"] = result["version"]
                     doc["meta"]["versions"][lib] = result["version"]
                     entry["round_samples"][rnd] = result["samples"]
+                    if "page_faults_per_unit" in result:
+                        entry.setdefault("round_page_faults", {})[rnd] = result[
+                            "page_faults_per_unit"
+                        ]
                     if result.get("note"):
                         entry["note"] = result["note"]
                     if outputs is not None and lib != REFERENCE:

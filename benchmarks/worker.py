@@ -15,6 +15,7 @@ import importlib.metadata
 import importlib.util
 import json
 import re
+import resource
 import sys
 import time
 import traceback
@@ -53,7 +54,7 @@ COMPILED_SLOW_S = 30.0
 
 def _timed(
     task: Callable[[], Any], spec: dict, compiles: bool
-) -> tuple[dict, list[float], dict, int]:
+) -> tuple[dict, list[float], dict, int, float]:
     """Warm up for ``warmup_s`` (at least one call), then time calls for ``target_s``.
 
     A first call slower than ``slow_s`` is itself the one sample (its one-off costs are small
@@ -64,18 +65,20 @@ def _timed(
     first = _as_numpy(task())
     elapsed = time.perf_counter() - start
     if elapsed >= (max(spec["slow_s"], COMPILED_SLOW_S) if compiles else spec["slow_s"]):
-        return first, [elapsed], first, 0
+        return first, [elapsed], first, 0, 0.0
     warmup_calls = 1
     while time.perf_counter() - start < spec["warmup_s"] and warmup_calls < spec["max_reps"]:
         task()
         warmup_calls += 1
     times: list[float] = []
     out: Any = None
+    faults_before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     while not times or (sum(times) < spec["target_s"] and len(times) < spec["max_reps"]):
         t0 = time.perf_counter()
         out = task()
         times.append(time.perf_counter() - t0)
-    return first, times, _as_numpy(out), warmup_calls
+    faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults_before) / len(times)
+    return first, times, _as_numpy(out), warmup_calls, faults
 
 
 def _status_kib(field: str) -> int:
@@ -132,10 +135,12 @@ def run(spec: dict) -> dict:
     else:
         task = make(data, sizes)
         compiles = getattr(module, "FIRST_CALL_COMPILES", False)
-        first, times, last, warmup_calls = _timed(task, spec, compiles)
+        first, times, last, warmup_calls, faults = _timed(task, spec, compiles)
         units = workload.units_per_call(sizes)
         result["samples"] = [t / units for t in times]
         result["warmup_calls"] = warmup_calls
+        if warmup_calls:
+            result["page_faults_per_unit"] = faults / units
         if warmup_calls == 0:
             result["note"] = f"a first call over {spec['slow_s']:g} s is the sample (no warm-up)"
         drift = compare(last, first)

@@ -71,6 +71,10 @@ def test_quick_run_tensorgrad_naive_numpy(tmp_path: Path) -> None:
     assert results["op_overhead"]["naive"]["status"] == "ok"
     assert results["linear_noise_784"]["naive"]["check"]["outputs_checked"] == ["losses"]
     assert results["mlp_small"]["naive"]["status"] == "skipped"
+    # timing workers record their page faults (the memory workload measures RSS instead)
+    assert doc["meta"]["malloc"] == "steady"
+    assert results["linear_noise_784"]["tensorgrad"]["page_faults_per_unit"] >= 0
+    assert "page_faults_per_unit" not in results["memory"]["tensorgrad"]
 
 
 def test_quick_run_installed_peers(tmp_path: Path) -> None:

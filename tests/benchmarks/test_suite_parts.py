@@ -7,6 +7,7 @@ import pytest
 
 from benchmarks.compare import compare, relative_error
 from benchmarks.libs import numpy_impl
+from benchmarks.runner import MALLOC_STEADY, _env
 from benchmarks.workloads import WORKLOADS, make_data
 
 
@@ -84,3 +85,12 @@ def test_hand_written_chain_gradient_is_one_and_values_return() -> None:
     out = numpy_impl.chain(data, {"n_ops": 96})()
     np.testing.assert_allclose(out["y"], data["x"], rtol=1e-12)
     np.testing.assert_allclose(out["dx"], np.ones_like(data["x"]), rtol=1e-12)
+
+
+def test_steady_malloc_adds_fixed_thresholds_before_the_caller_s_tunables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.tcache_count=0")
+    steady = _env(1, "steady")["GLIBC_TUNABLES"]
+    assert steady == MALLOC_STEADY + ":glibc.malloc.tcache_count=0"  # the caller's last: wins
+    assert _env(1, "default")["GLIBC_TUNABLES"] == "glibc.malloc.tcache_count=0"
