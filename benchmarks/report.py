@@ -187,8 +187,17 @@ def _targets(doc: dict) -> list[str]:
 
 
 def _peers(doc: dict) -> list[str]:
-    """Does tensorgrad beat every eager peer? A pair whose round medians overlap is a tie."""
-    lines = ["", "## tensorgrad against each eager peer (tensorgrad time / peer time)", ""]
+    """Does tensorgrad beat every eager peer? As for the targets, the paired per-round ratio
+    tensorgrad / peer decides: a win if every round's is below 1, a loss if every round's is
+    above, a tie if 1 is within their range."""
+    lines = [
+        "",
+        "## tensorgrad against each eager peer (tensorgrad time / peer time)",
+        "",
+        "Median over rounds of the paired ratio of round medians, `[range]` over rounds: a win "
+        "when every round's ratio is below 1, a tie when 1 is within the range.",
+        "",
+    ]
     peers = [p for p in _libs(doc) if p not in (REFERENCE, "tensorgrad", "naive")]
     peers = [p for p in peers if LIBRARIES[p].eager]
     if not peers:
@@ -196,21 +205,13 @@ def _peers(doc: dict) -> list[str]:
     lines += ["| workload | " + " | ".join(peers) + " |", "|---|" + "---|" * len(peers)]
     for wname, entries in doc["results"].items():
         cells = []
-        tg = entries.get("tensorgrad", {})
         for peer in peers:
-            p = entries.get(peer, {})
-            if "median" not in tg or "median" not in p:
+            r = ratio(entries, "tensorgrad", peer)
+            if r is None:
                 cells.append("—")
                 continue
-            r = tg["median"] / p["median"]
-            tg_meds, p_meds = tg["round_medians"].values(), p["round_medians"].values()
-            if max(tg_meds) < min(p_meds):
-                verdict = "win"
-            elif min(tg_meds) > max(p_meds):
-                verdict = "loss"
-            else:
-                verdict = "tie"
-            cells.append(f"{r:.3g} {verdict}")
+            verdict = "win" if r[2] < 1 else "loss" if r[1] > 1 else "tie"
+            cells.append(f"{_cell_ratio(r)} {verdict}")
         lines.append(f"| {wname} | " + " | ".join(cells) + " |")
     return lines
 

@@ -7,6 +7,7 @@ import pytest
 
 from benchmarks.compare import compare, relative_error
 from benchmarks.libs import numpy_impl
+from benchmarks.report import _peers
 from benchmarks.runner import MALLOC_STEADY, _env
 from benchmarks.workloads import WORKLOADS, make_data
 
@@ -94,3 +95,17 @@ def test_steady_malloc_adds_fixed_thresholds_before_the_caller_s_tunables(
     steady = _env(1, "steady")["GLIBC_TUNABLES"]
     assert steady == MALLOC_STEADY + ":glibc.malloc.tcache_count=0"  # the caller's last: wins
     assert _env(1, "default")["GLIBC_TUNABLES"] == "glibc.malloc.tcache_count=0"
+
+
+def test_peer_verdict_is_the_paired_per_round_ratio() -> None:
+    def entry(*medians: float) -> dict:
+        return {"median": float(np.median(medians)), "round_medians": dict(enumerate(medians))}
+
+    def verdict(tg: dict, peer: dict) -> str:
+        doc = {"results": {"w": {"numpy": tg, "tensorgrad": tg, "torch": peer}}}
+        return _peers(doc)[-1]
+
+    # the two ranges overlap, but tensorgrad is faster in every round: a win
+    assert verdict(entry(1.0, 3.0), entry(2.0, 4.0)).endswith("win |")
+    assert verdict(entry(1.0, 3.0), entry(2.0, 2.5)).endswith("tie |")  # (slower in round 2)
+    assert verdict(entry(3.0, 5.0), entry(2.0, 4.0)).endswith("loss |")
