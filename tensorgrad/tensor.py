@@ -328,10 +328,8 @@ class Tensor:
         if self._grad is not None:
             new._grad = copy.deepcopy(self._grad, memo)
         if cls is not Tensor:  # (a subclass's own state: extra slots, or its __dict__)
-            import copyreg
-
-            for slot in copyreg._slotnames(cls):  # type: ignore[attr-defined]
-                if slot not in _TENSOR_SLOTS and hasattr(self, slot):
+            for slot in _subclass_slots(cls):
+                if hasattr(self, slot):
                     setattr(new, slot, copy.deepcopy(getattr(self, slot), memo))
             if hasattr(self, "__dict__"):
                 new.__dict__.update(copy.deepcopy(self.__dict__, memo))
@@ -462,6 +460,22 @@ class Tensor:
 
 
 _TENSOR_SLOTS = frozenset(Tensor.__slots__)
+
+
+def _subclass_slots(cls: type) -> list[str]:
+    """The slots a subclass of Tensor adds (private names mangled), for ``deepcopy``."""
+    names = []
+    for klass in cls.__mro__:
+        if klass is Tensor:
+            break
+        slots = klass.__dict__.get("__slots__", ())
+        for name in (slots,) if isinstance(slots, str) else slots:
+            if name in ("__dict__", "__weakref__") or name in _TENSOR_SLOTS:
+                continue
+            if name.startswith("__") and not name.endswith("__"):
+                name = f"_{klass.__name__.lstrip('_')}{name}"
+            names.append(name)
+    return names
 
 _ops: Any = None  # tensorgrad.ops, bound at package import (it imports this module)
 

@@ -159,6 +159,26 @@ def test_deepcopy_and_copy_make_new_leaves_as_torch() -> None:
         pickle.dumps(a)
 
 
+def test_deepcopy_copies_a_subclass_s_own_slots_and_dict() -> None:
+    class Tagged(tg.Tensor):
+        __slots__ = ("__secret", "tag")
+
+    class Noted(Tagged):
+        __slots__ = "note"  # (a single slot as a string)
+
+    class Loose(Noted):
+        pass  # (has a __dict__)
+
+    t = Loose([1.0, 2.0], requires_grad=True)
+    t._Tagged__secret, t.tag, t.note, t.extra = [1], "t", {"k": 1}, [2]
+    u = copy.deepcopy(t)
+    assert type(u) is Loose and u.requires_grad and u.tag == "t"
+    assert u._Tagged__secret == [1] and u._Tagged__secret is not t._Tagged__secret
+    assert u.note == {"k": 1} and u.note is not t.note
+    assert u.extra == [2] and u.extra is not t.extra
+    assert not hasattr(copy.deepcopy(Loose([1.0])), "tag")  # (unset slots stay unset)
+
+
 def test_deepcopy_of_modules_gives_independent_parameters() -> None:
     lin = tg.nn.Linear(2, 3)
     twin = copy.deepcopy(lin)
