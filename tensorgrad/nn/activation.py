@@ -85,6 +85,15 @@ def _reduction(reduction: str, name: str) -> str:
     return reduction
 
 
+def _optional_buffer(module: Module, name: str, value: Any) -> None:
+    """A loss's optional tensor argument: a buffer (in ``state_dict``, cast by ``to``), as
+    torch registers it, or None."""
+    if value is None:
+        setattr(module, name, None)
+    else:
+        module.register_buffer(name, value if isinstance(value, Tensor) else Tensor(value))
+
+
 class CrossEntropyLoss(Module):
     """Cross entropy of logits (N, C) or (N, C, ...) against class indices or probabilities,
     as ``torch.nn.CrossEntropyLoss`` (``weight``, ``ignore_index``, ``label_smoothing``)."""
@@ -97,10 +106,7 @@ class CrossEntropyLoss(Module):
         label_smoothing: float = 0.0,
     ) -> None:
         super().__init__()
-        if weight is not None:
-            self.register_buffer("weight", weight if isinstance(weight, Tensor) else Tensor(weight))
-        else:
-            self.weight = None
+        _optional_buffer(self, "weight", weight)
         self.ignore_index = ignore_index
         self.reduction = _reduction(reduction, "CrossEntropyLoss")
         self.label_smoothing = label_smoothing
@@ -138,8 +144,8 @@ class BCEWithLogitsLoss(Module):
 
     def __init__(self, weight: Any = None, reduction: str = "mean", pos_weight: Any = None) -> None:
         super().__init__()
-        self.weight = weight
-        self.pos_weight = pos_weight
+        _optional_buffer(self, "weight", weight)
+        _optional_buffer(self, "pos_weight", pos_weight)
         self.reduction = _reduction(reduction, "BCEWithLogitsLoss")
 
     def forward(self, input: Any, target: Any) -> Tensor:

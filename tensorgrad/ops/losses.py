@@ -250,7 +250,7 @@ def _nll(
         raise ValueError(f"{name}: weight has shape {w.shape}, expected ({c},)")
     picked = getitem(logp, (np.arange(len(safe)), safe))
     if not keep.all():  # an ignored row counts for nothing, even a NaN or -inf one (not 0 * inf)
-        picked = where(keep, picked, 0.0)
+        picked = where(keep, picked, -0.0)  # (-0.0: its loss -picked * 0 is +0.0, as torch's)
     wt = np.where(keep, w[safe], 0).astype(_data(input).dtype)
     wt_t = None
     if isinstance(weight, Tensor) and weight._requires_grad:
@@ -384,14 +384,18 @@ def cross_entropy(
     # averaged by the same total weight as the nll term.
     terms = logp if w is None else logp * _reshape_const(w, wshape)
     smooth = -sum(terms, axis=class_axis)
-    keep = (y != ignore_index).astype(x.dtype)
-    smooth = smooth * keep
+    kept = y != ignore_index
+    keep = kept.astype(x.dtype)
+    if not kept.all():  # (a where, not a product: an ignored row's -inf logit gives inf * 0)
+        from tensorgrad.ops.elementwise import where
+
+        smooth = where(kept, smooth, 0.0)
     if reduction == "none":
         pass
     elif reduction == "sum":
         smooth = sum(smooth)
     else:
-        safe = np.where(y != ignore_index, y, 0)
+        safe = np.where(kept, y, 0)
         wd = np.ones(c) if w is None else _data(w)
         wt = None
         if isinstance(w, Tensor) and w._requires_grad:

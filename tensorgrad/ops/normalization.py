@@ -113,7 +113,6 @@ def batch_norm(
     (as ``layer_norm``; torch refuses it).
     """
     from tensorgrad.ops.arithmetic import astype
-    from tensorgrad.ops.shape import reshape
 
     shape = _shape(input)
     if len(shape) < 2:
@@ -131,7 +130,11 @@ def batch_norm(
     if training:
         axes = (0,) + tuple(range(2, len(shape)))
         count = int(np.prod([shape[a] for a in axes]))
-        if count <= 1:
+        if count == 0:  # nothing to normalise: an empty output, running statistics unchanged
+            from tensorgrad.ops.arithmetic import multiply
+
+            return _affine(multiply(input, 0.0), weight, bias, bshape)
+        if count == 1:
             raise ValueError(
                 f"batch_norm: expected more than 1 value per channel when training, got input "
                 f"shape {shape}"
@@ -155,6 +158,12 @@ def batch_norm(
         y = (input - mean.astype(dtype, copy=False).reshape(bshape)) * scale
         if not isinstance(y, Tensor):
             y = Tensor._make(np.asarray(y))
+    return _affine(y, weight, bias, bshape)
+
+
+def _affine(y: Tensor, weight: Any, bias: Any, bshape: tuple) -> Tensor:
+    from tensorgrad.ops.shape import reshape
+
     if weight is not None:
         y = y * reshape(weight, bshape)
     if bias is not None:

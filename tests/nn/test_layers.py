@@ -165,6 +165,20 @@ def test_batch_norm_cumulative_average_and_untracked():
         F.batch_norm(np.ones((1, 3)), None, None, training=True)
 
 
+def test_batch_norm_of_an_empty_batch_is_empty_and_leaves_running_stats_as_torch():
+    bn = nn.BatchNorm2d(3, dtype=np.float64)
+    x = tg.zeros((0, 3, 2, 2), requires_grad=True)
+    y = bn(x)
+    y.sum().backward()
+    assert y.shape == (0, 3, 2, 2) and x.grad.shape == (0, 3, 2, 2)
+    np.testing.assert_array_equal(bn.weight.grad.data, 0.0)
+    np.testing.assert_array_equal(bn.bias.grad.data, 0.0)
+    np.testing.assert_array_equal(bn.running_mean.data, 0.0)
+    np.testing.assert_array_equal(bn.running_var.data, 1.0)
+    assert bn.num_batches_tracked.item() == 1  # (counted, as torch)
+    assert F.batch_norm(np.ones((2, 3, 0)), None, None, training=True).shape == (2, 3, 0)
+
+
 def test_layer_norm_matches_definition():
     rng = np.random.default_rng(0)
     x = rng.standard_normal((3, 4, 5))
@@ -230,6 +244,18 @@ def test_loss_modules():
     assert bce == pytest.approx(np.log(2))
     with pytest.raises(ValueError, match="reduction"):
         nn.MSELoss(reduction="avg")
+
+
+def test_loss_weights_are_buffers_cast_by_to_as_torch():
+    bce = nn.BCEWithLogitsLoss(weight=np.array([1.0, 2.0]), pos_weight=np.array([3.0, 1.0]))
+    assert list(bce.state_dict()) == ["weight", "pos_weight"]
+    assert list(nn.BCEWithLogitsLoss().state_dict()) == []
+    bce.to(np.float32)
+    assert bce.weight.dtype == bce.pos_weight.dtype == np.float32
+    x, t = np.array([[0.5, -1.0]], np.float32), np.array([[1.0, 0.0]], np.float32)
+    assert bce(x, t).dtype == np.float32  # (a float64 weight would have promoted the loss)
+    ce = nn.CrossEntropyLoss(weight=np.array([1.0, 2.0]))
+    assert list(ce.state_dict()) == ["weight"] and ce.to(np.float32).weight.dtype == np.float32
 
 
 def test_linear_higher_order_through_the_layer():

@@ -133,6 +133,25 @@ def test_an_ignored_non_finite_row_counts_for_nothing(row, weight) -> None:
         assert np.isnan(x.grad.data[0]).all()
 
 
+@pytest.mark.parametrize("bad", [-np.inf, np.nan])
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_label_smoothing_ignores_a_non_finite_ignored_row(bad, reduction) -> None:
+    # torch: the smoothing term of an ignored row is 0 even where its log-softmax is -inf or NaN
+    rows = np.array([[0.5, bad], [1.0, 2.0]])
+    x = tg.tensor(rows, requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        loss = F.cross_entropy(x, np.array([-100, 0]), label_smoothing=0.1, reduction=reduction)
+    logp = np.log(_softmax_rows(rows[1]))
+    kept = -(0.9 * logp[0] + 0.05 * logp.sum())
+    want = [0.0, kept] if reduction == "none" else kept
+    np.testing.assert_allclose(loss.data, want)
+    assert not np.signbit(loss.data).any()  # (+0.0 for the ignored row, as torch)
+    plain = F.cross_entropy(
+        np.array([[0.5, 1.0], [1.0, 2.0]]), np.array([-100, 0]), reduction="none"
+    )
+    assert plain.data[0] == 0.0 and not np.signbit(plain.data[0])
+
+
 def test_cross_entropy_neg_inf_target_logit_is_inf_with_finite_gradient() -> None:
     x = tg.tensor(np.array([[-np.inf, 1.0, 0.0]]), requires_grad=True)
     loss = F.cross_entropy(x, np.array([0]))
