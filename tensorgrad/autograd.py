@@ -125,8 +125,8 @@ def _grad(
 ) -> tuple[tuple[Tensor | None, ...], bool]:
     """``grad``, and whether the rules were recorded. For the transforms: ``tensors`` runs the
     rules on Tensors where forward-mode tangents ride; ``create_graph=None`` records them only
-    if the graph reaches a leaf requiring grad outside ``inputs`` (an enclosing transform's),
-    found by the walk's own first pass."""
+    if the graph (or a Tensor ``grad_outputs``' graph) reaches a leaf that requires grad outside
+    ``inputs`` (a user's, or a running enclosing transform's)."""
     outs = _as_list(outputs)
     ins = _as_list(inputs)
     if not ins:
@@ -251,6 +251,23 @@ def _count_consumers(roots: Sequence[Any], targets: dict | None = None) -> tuple
     return deps, stray
 
 
+def _reaches_grad(edges: list, targets: dict | None = None) -> bool:
+    """Whether the graph from ``edges`` reaches a leaf that requires grad and is not among
+    ``targets`` (for the transforms, ``create_graph=None``: a finished transform's own leaves
+    no longer require grad, so they never make a result differentiable)."""
+    stack = list(edges)
+    seen: set = set()
+    while stack:
+        e = stack.pop()
+        if isinstance(e, Op):
+            if e not in seen:
+                seen.add(e)
+                stack.extend(p for p in e.edges if p is not None)
+        elif e._requires_grad and (targets is None or e not in targets):
+            return True
+    return False
+
+
 def _prune(deps: dict, targets: dict) -> set:
     """The nodes whose rule must run: those with a path to one of ``targets``."""
     useful: set = set()
@@ -339,7 +356,8 @@ def _propagate(
 ) -> tuple[dict, set, bool]:
     """Propagate the root adjoints; return the adjoints of leaves (or of ``targets``), the
     keys whose buffers the engine allocated, and whether the rules were recorded
-    (``create_graph=None``: only if some leaf reached is not a target, see ``_grad``).
+    (``create_graph=None``: only if some leaf reached that requires grad is not a target,
+    see ``_grad``).
 
     Rules run on Tensors when ``create_graph`` (recorded) or ``tensors`` (not recorded, but
     forward-mode tangents flow through them: forward over reverse)."""
@@ -349,9 +367,13 @@ def _propagate(
         _add(adjoints, owned, edge, delta)
     deps, prune = _count_consumers(list(adjoints), targets)  # (the distinct root edges)
     if create_graph is None:
-        # (also when a root's adjoint requires grad: vjp_fn's cotangent, differentiated)
+        # (also when a root's adjoint depends on such a leaf: vjp_fn's cotangent, differentiated)
         create_graph = STATE.grad_enabled and (
-            prune or any(isinstance(d, Tensor) and d._requires_grad for _, d in roots)
+            (prune and _reaches_grad(list(adjoints), targets))
+            or any(
+                isinstance(d, Tensor) and d._requires_grad and _reaches_grad([_edge(d)])
+                for _, d in roots
+            )
         )
         retain_graph = retain_graph or create_graph
     tensors = tensors or create_graph

@@ -477,6 +477,7 @@ def _subclass_slots(cls: type) -> list[str]:
             names.append(name)
     return names
 
+
 _ops: Any = None  # tensorgrad.ops, bound at package import (it imports this module)
 
 # NOTE: every in-place write takes a new stamp from this process-wide clock. An op records the

@@ -6,6 +6,14 @@ aliases of arguments that already require grad, so outer graphs stay connected) 
 Forward transforms tag tangents with a level (``forward_mode``). The reverse pass runs its rules
 on Tensors, so tangents of an enclosing ``jvp`` flow through it (forward over reverse), and it
 records them only when something outside the transform needs the result differentiable.
+
+A transform's own leaves require grad only while ``f`` runs (where nested transforms must keep
+their results differentiable for it) and while it differentiates with respect to them; then
+they are retired (``_retire``). So a result carries a graph exactly when a leaf that still
+requires grad influences it: a user's tensor (an argument, a closed-over parameter, a
+cotangent) or a running enclosing transform's leaf; never a finished transform's own
+(``vjp_fn``'s result differentiated in its cotangent hangs on ``vjp``'s leaves, yet the
+Jacobian comes back plain, as torch.func gives it).
 """
 
 from __future__ import annotations
@@ -51,65 +59,118 @@ def _argnums(argnums: Any, n: int, what: str) -> tuple[tuple[int, ...], bool]:
     return nums, single
 
 
-def _lift(x: Any, what: str) -> Tensor:
+def _lift(x: Any, what: str) -> tuple[Tensor, bool]:
     """A tensor to differentiate with respect to: connected to ``x``'s graph (unless grad mode
-    is off) and tangents."""
+    is off) and tangents; and whether it is a fresh leaf of the transform's own."""
     t = _to_tensor(x, what)
     if t.dtype.kind != "f":
         raise TypeError(f"{what}: can only differentiate floating-point inputs, got {t.dtype}")
     if t._requires_grad and STATE.grad_enabled:
-        return alias(t)
+        return alias(t), False
     y = alias(t) if t._fw is not None else Tensor._make(t.data)
     if t._fw is not None:
         y._version = t._cell()
     y._requires_grad = True
-    return y
+    return y, True
 
 
 def _trace(
     f: Callable[..., Any], args: Sequence[Any], nums: Sequence[int], what: str, kwargs: Any = None
-) -> tuple[Any, list[Tensor]]:
+) -> tuple[Any, list[Tensor], list[Tensor]]:
     """Lift ``args[i]`` for ``i`` in ``nums`` and call ``f`` with grad mode on: ``(f's result,
-    the lifted tensors)``. A reverse transform differentiates what ``f`` computes
-    whatever the caller's grad mode (as ``torch.func.grad`` under ``no_grad``); a ``no_grad``
-    inside ``f`` still holds, and under an outer ``no_grad`` nothing connects to outer graphs."""
+    the lifted tensors, the fresh leaves among them)``, the leaves retired once ``f`` returns
+    (``_reverse`` revives them while it differentiates). A reverse transform differentiates
+    what ``f`` computes whatever the caller's grad mode (as ``torch.func.grad`` under
+    ``no_grad``); a ``no_grad`` inside ``f`` still holds, and under an outer ``no_grad``
+    nothing connects to outer graphs."""
     args = list(args)
     xs = []
+    own = []
     for i in nums:
-        args[i] = _lift(args[i], what)
+        args[i], fresh = _lift(args[i], what)
         xs.append(args[i])
-    with enable_grad():
-        return f(*args, **(kwargs or {})), xs
+        if fresh:
+            own.append(args[i])
+    try:
+        with enable_grad():
+            return f(*args, **(kwargs or {})), xs, own
+    finally:
+        _retire(own)
+
+
+def _retire(own: Sequence[Tensor], flag: bool = False) -> None:
+    """Stop (or, with ``flag``, resume) a transform's own leaves requiring grad.
+
+    NOTE: while ``f`` runs, a nested transform must keep what it returns differentiable for
+    the enclosing one (the graph reaches the enclosing transform's leaves); once ``f`` has
+    returned, nothing can differentiate with respect to these leaves but the transform itself
+    (``vjp_fn``'s ``outs`` are fixed), so a result that hangs on them, and on no leaf that still
+    requires grad, needs no graph (the engine's ``create_graph=None`` walk, and ``_connected``,
+    skip leaves that do not require grad)."""
+    for x in own:
+        x._requires_grad = flag
+
+
+def _connected(t: Any) -> bool:
+    """Whether ``t`` must keep its graph: grad mode is on and a leaf that still requires grad
+    (a user's, or a running enclosing transform's) influences it."""
+    return (
+        isinstance(t, Tensor)
+        and t._requires_grad
+        and STATE.grad_enabled
+        and autograd._reaches_grad([autograd._edge(t)])
+    )
 
 
 def _reverse(
-    outs: Sequence[Tensor], xs: Sequence[Tensor], cotangents: Sequence[Any], retain: bool
+    outs: Sequence[Tensor],
+    xs: Sequence[Tensor],
+    cotangents: Sequence[Any],
+    retain: bool,
+    own: Sequence[Tensor] = (),
 ) -> tuple[tuple[Tensor, ...], bool]:
-    """The gradients of ``outs`` with respect to ``xs``, and whether they were recorded (the
-    graph reaches leaves requiring grad outside ``xs``, and grad mode is on)."""
+    """The gradients of ``outs`` with respect to ``xs`` (``own``: the retired fresh leaves among
+    them, revived meanwhile), and whether they were recorded (the graph, or a cotangent's,
+    reaches a leaf requiring grad outside ``xs``, and grad mode is on)."""
     # NOTE: the gradient is recorded only when the graph behind ``outs`` reaches a leaf
-    # requiring grad other than ``xs`` (an enclosing transform's, which will differentiate it);
-    # the engine finds that out in its own first pass over the graph (create_graph=None).
-    pairs = [(o, c) for o, c in zip(outs, cotangents) if o._requires_grad]
-    if not pairs:
-        return tuple(Tensor._make(np.zeros_like(x.data)) for x in xs), False
-    gs, create = autograd._grad(
-        [o for o, _ in pairs],
-        list(xs),
-        [c for _, c in pairs],
-        retain_graph=retain,
-        create_graph=None,
-        allow_unused=True,
-        tensors=True,
-    )
+    # requiring grad other than ``xs`` (a user's, or an enclosing transform's, which will
+    # differentiate it); the engine finds that out after its first pass (create_graph=None).
+    _retire(own, True)
+    try:
+        pairs = [(o, c) for o, c in zip(outs, cotangents) if o._requires_grad]
+        if not pairs:
+            return tuple(Tensor._make(np.zeros_like(x.data)) for x in xs), False
+        gs, create = autograd._grad(
+            [o for o, _ in pairs],
+            list(xs),
+            [c for _, c in pairs],
+            retain_graph=retain,
+            create_graph=None,
+            allow_unused=True,
+            tensors=True,
+        )
+    finally:
+        _retire(own)
     out = []
     for g, x in zip(gs, xs):
         if g is None:
             g = Tensor._make(np.zeros_like(x.data))
-        elif not create and g._requires_grad:
+        elif g._requires_grad and not (create and _connected(g)):
+            # NOTE: recorded rules may still leave a gradient that hangs only on retired leaves
+            # (the Jacobian of vjp_fn(c) in a c that requires grad: J^T is recorded from
+            # values that hang on vjp's leaves alone): plain, as torch.func's
             g = _detached(g)
         out.append(g)
     return tuple(out), create
+
+
+def _leaves(tree: Any) -> list:
+    """The items of a tree of tuples, lists and dicts."""
+    if isinstance(tree, (tuple, list)):
+        return [leaf for item in tree for leaf in _leaves(item)]
+    if isinstance(tree, dict):
+        return [leaf for item in tree.values() for leaf in _leaves(item)]
+    return [tree]
 
 
 def _detached(g: Tensor) -> Tensor:
@@ -118,16 +179,17 @@ def _detached(g: Tensor) -> Tensor:
     return d
 
 
-def _detached_tree(aux: Any) -> Any:
-    """``aux`` with every Tensor in it (through tuples, lists and dicts) detached."""
+def _plain_tree(aux: Any) -> Any:
+    """``aux`` with every Tensor in it (through tuples, lists and dicts) detached unless it
+    must keep its graph (``_connected``)."""
     if isinstance(aux, Tensor):
-        return _detached(aux)
+        return aux if _connected(aux) else _detached(aux)
     if isinstance(aux, tuple) and hasattr(aux, "_fields"):  # a namedtuple
-        return type(aux)(*(_detached_tree(a) for a in aux))
+        return type(aux)(*(_plain_tree(a) for a in aux))
     if isinstance(aux, (tuple, list)):
-        return type(aux)(_detached_tree(a) for a in aux)
+        return type(aux)(_plain_tree(a) for a in aux)
     if isinstance(aux, dict):
-        return {k: _detached_tree(v) for k, v in aux.items()}
+        return {k: _plain_tree(v) for k, v in aux.items()}
     return aux
 
 
@@ -142,7 +204,7 @@ def value_and_grad(
 
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         nums, single = _argnums(argnums, len(args), "value_and_grad")
-        result, xs = _trace(f, args, nums, "grad", kwargs)
+        result, xs, own = _trace(f, args, nums, "grad", kwargs)
         if has_aux:
             if not isinstance(result, tuple) or len(result) != 2:
                 raise TypeError("grad: with has_aux=True, f must return (output, aux)")
@@ -156,13 +218,17 @@ def value_and_grad(
                 f"grad: f must return a one-element Tensor, got shape {out.shape} "
                 "(use jacrev or vjp for non-scalar outputs)"
             )
-        gs, connected = _reverse([out], xs, [np.ones_like(out.data)], retain=False)
+        # NOTE: aux keeps its graph where a leaf that still requires grad influences it, as
+        # torch.func's (even when the value does not): then the value's graph, which aux may
+        # share, is kept too.
+        aux = _plain_tree(aux)
+        keep = has_aux and any(isinstance(a, Tensor) and a._requires_grad for a in _leaves(aux))
+        gs, connected = _reverse([out], xs, [np.ones_like(out.data)], retain=keep, own=own)
         g = gs[0] if single else gs
         if not connected:
             # NOTE: the value hangs only on the transform's own leaves (or grad mode is off):
             # a plain result, as torch.func gives; its graph is spent.
             out = _detached(out)
-            aux = _detached_tree(aux)
         return ((out, aux) if has_aux else out), g
 
     return wrapped
@@ -189,7 +255,7 @@ def grad(
 
 def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., tuple]]:
     """``(f(*primals), vjp_fn)``; ``vjp_fn(cotangent)`` returns one gradient per primal."""
-    out, xs = _trace(f, primals, range(len(primals)), "vjp")
+    out, xs, own = _trace(f, primals, range(len(primals)), "vjp")
     outs = list(out) if isinstance(out, (tuple, list)) else [out]
     for o in outs:
         if not isinstance(o, Tensor):
@@ -212,13 +278,12 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., tuple]
         cts = [
             c if isinstance(c, Tensor) else np.asarray(c, dtype=o.dtype) for c, o in zip(cts, outs)
         ]
-        return _reverse(outs, xs, cts, retain=True)[0]
+        return _reverse(outs, xs, cts, retain=True, own=own)[0]
 
-    if STATE.grad_enabled:
-        return out, vjp_fn
-    # an outer no_grad: plain results (vjp_fn keeps the graph)
-    plain = type(out)(map(_detached, out)) if isinstance(out, (tuple, list)) else _detached(out)
-    return plain, vjp_fn
+    # NOTE: an output that only vjp's own leaves influence (or any, under an outer no_grad)
+    # comes back plain, as torch.func's; vjp_fn keeps the graph.
+    plain = [o if _connected(o) else _detached(o) for o in outs]
+    return (type(out)(plain) if isinstance(out, (tuple, list)) else plain[0]), vjp_fn
 
 
 def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
@@ -281,7 +346,7 @@ def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
 
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         nums, single = _argnums(argnums, len(args), "jacrev")
-        out, xs = _trace(f, args, nums, "jacrev", kwargs)
+        out, xs, own = _trace(f, args, nums, "jacrev", kwargs)
         several = isinstance(out, (tuple, list))
         outs = list(out) if several else [out]
         for o in outs:
@@ -293,7 +358,7 @@ def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
             for j in range(o.size):
                 seed = np.zeros(o.shape, dtype=o.dtype)
                 seed.reshape(-1)[j] = 1
-                gs = _reverse([o], xs, [seed], retain=True)[0]
+                gs = _reverse([o], xs, [seed], retain=True, own=own)[0]
                 for k, g in enumerate(gs):
                     rows[k].append(g)
             jacs = tuple(
@@ -377,14 +442,16 @@ def hvp(
     def directional(*xs: Any) -> tuple[Tensor, Tensor]:
         return _jvp(f, xs, tangents, level, own=True)  # xs: fresh leaves
 
-    (value, derivative), xs = _trace(directional, primals, range(len(primals)), "hvp")
+    (value, derivative), xs, own = _trace(directional, primals, range(len(primals)), "hvp")
     if not isinstance(value, Tensor) or value.size != 1:
         shape = getattr(value, "shape", None)
         raise TypeError(f"hvp: f must return a one-element Tensor, got shape {shape}")
-    hv, connected = _reverse([derivative], xs, [np.ones_like(derivative.data)], retain=False)
     # NOTE: value hangs on the transform's own leaves and carries its level; keep its graph
-    # only when H v keeps one, and keep the tangents of enclosing jvps.
-    if connected:
+    # (and so the shared part of the derivative's) only when a leaf that still requires grad
+    # influences it, and keep the tangents of enclosing jvps.
+    keep = _connected(value)
+    hv, _ = _reverse([derivative], xs, [np.ones_like(derivative.data)], retain=keep, own=own)
+    if keep:
         return strip_level(value, level), hv
     rest = {lv: t for lv, t in (value._fw or {}).items() if lv != level}
     plain = Tensor._make(value.data)

@@ -357,3 +357,142 @@ def test_aux_tensors_inside_containers_come_back_plain() -> None:
     assert not aux["a"].requires_grad and not aux["b"][0].requires_grad
     assert isinstance(aux["c"], Pair) and not aux["c"].p.requires_grad
     np.testing.assert_array_equal(aux["a"].data, [2.0, 4.0])
+
+
+def _sinx0(x):
+    return tg.sin(x) * x[0]
+
+
+def _sinx0_jacobian(x: np.ndarray) -> np.ndarray:
+    jac = np.diag(np.cos(x) * x[0])
+    jac[:, 0] += np.sin(x)
+    return jac
+
+
+def _is_plain(t: tg.Tensor) -> bool:
+    return not t.requires_grad and t.grad_fn is None
+
+
+def test_jacobians_of_vjp_fn_in_its_cotangent_come_back_plain() -> None:
+    # they hang on vjp's own leaf, which the engine took for a user's: requires_grad=True
+    x_np, c_np = np.array([0.3, -0.4, 1.1]), np.array([1.0, -2.0, 0.5])
+    jac = _sinx0_jacobian(x_np)
+    out, fn = tg.vjp(_sinx0, tg.tensor(x_np))
+    assert _is_plain(out)  # as torch.func: only vjp's own leaf influences it
+    (g,) = fn(tg.tensor(c_np))
+    np.testing.assert_allclose(g.data, jac.T @ c_np, rtol=1e-13)
+    assert _is_plain(g)
+    jr = tg.jacrev(lambda c: fn(c)[0])(tg.tensor(c_np))
+    jf = tg.jacfwd(lambda c: fn(c)[0])(tg.tensor(c_np))
+    gs = tg.grad(lambda c: tg.sum(fn(c)[0] ** 2))(tg.tensor(c_np))
+    for name, r, expected in (
+        ("jacrev", jr, jac.T),
+        ("jacfwd", jf, jac.T),
+        ("grad", gs, 2 * jac @ jac.T @ c_np),
+    ):
+        np.testing.assert_allclose(r.data, expected, rtol=1e-12, atol=1e-15, err_msg=name)
+        assert _is_plain(r), name
+    # a cotangent that requires grad: vjp_fn(c) hangs on c, J^T (linear in c) does not
+    c = tg.tensor(c_np, requires_grad=True)
+    assert fn(c)[0].requires_grad
+    jc = tg.jacrev(lambda c: fn(c)[0])(c)
+    np.testing.assert_allclose(jc.data, jac.T, rtol=1e-12)
+    assert _is_plain(jc)
+
+    # inside an enclosing transform the inner results stay differentiable for it:
+    # d/dx sum((J^T)^2) by central differences
+    def outer(x):
+        _, fn = tg.vjp(_sinx0, x)
+        return tg.sum(tg.jacrev(lambda c: fn(c)[0])(tg.tensor(c_np)) ** 2)
+
+    gx = tg.grad(outer)(tg.tensor(x_np))
+    assert _is_plain(gx)
+    eps = 1e-6
+    fd = [
+        (np.sum(_sinx0_jacobian(x_np + e) ** 2) - np.sum(_sinx0_jacobian(x_np - e) ** 2)) / 2 / eps
+        for e in np.eye(3) * eps
+    ]
+    np.testing.assert_allclose(gx.data, fd, rtol=1e-7)
+
+
+def test_transform_results_hang_on_user_tensors_that_require_grad() -> None:
+    x_np, c_np, w_np = np.array([0.3, -0.4, 1.1]), np.array([1.0, -2.0, 0.5]), np.array([2.0, 3.0])
+    jac = _sinx0_jacobian(x_np)
+    # a primal that requires grad: the outputs and the Jacobian in the cotangent hang on it
+    x = tg.tensor(x_np, requires_grad=True)
+    out, fn = tg.vjp(_sinx0, x)
+    assert out.requires_grad
+    jr = tg.jacrev(lambda c: fn(c)[0])(tg.tensor(c_np))
+    assert jr.requires_grad
+    np.testing.assert_allclose(jr.data, jac.T, rtol=1e-12)
+    (gx,) = tg.autograd.grad(tg.sum(jr), [x])  # d/dx sum(J), by central differences
+    eps = 1e-6
+    fd = [
+        (np.sum(_sinx0_jacobian(x_np + e)) - np.sum(_sinx0_jacobian(x_np - e))) / 2 / eps
+        for e in np.eye(3) * eps
+    ]
+    np.testing.assert_allclose(gx.data, fd, rtol=1e-7)
+    # a closed-over parameter: f = w0 * sin(x) + w1 * x^2, so J^T = diag(w0 cos x + 2 w1 x)
+    w = tg.tensor(w_np, requires_grad=True)
+    for jac_fn in (tg.jacrev, tg.jacfwd):
+        # (a fresh vjp each time: the backward below frees the forward graph vjp_fn shares)
+        _, fn = tg.vjp(lambda x: w[0] * tg.sin(x) + w[1] * x**2, tg.tensor(x_np))
+        j = jac_fn(lambda c, fn=fn: fn(c)[0])(tg.tensor(c_np))
+        np.testing.assert_allclose(
+            j.data, np.diag(w_np[0] * np.cos(x_np) + 2 * w_np[1] * x_np), rtol=1e-13
+        )
+        assert j.requires_grad
+        (gw,) = tg.autograd.grad(tg.sum(j), [w])
+        np.testing.assert_allclose(gw.data, [np.sum(np.cos(x_np)), np.sum(2 * x_np)], rtol=1e-13)
+
+
+def test_nested_transforms_come_back_plain_unless_a_user_tensor_requires_grad() -> None:
+    x_np, v_np, w_np = np.array([0.5, -1.5, 2.0]), np.array([1.0, 2.0, -0.5]), 1.5
+
+    def make(w):
+        return lambda x: w * tg.sum(x**4)  # H = 12 w diag(x^2)
+
+    h = 12 * w_np * np.diag(x_np**2)
+    for w in (tg.tensor(w_np), tg.tensor(w_np, requires_grad=True)):
+        f = make(w)
+        results = {
+            "grad of grad": tg.grad(lambda x, f=f: tg.sum(tg.grad(f)(x)))(x_np),
+            "jacfwd of jacrev": tg.jacfwd(tg.jacrev(f))(x_np),
+            "jacrev of jacrev": tg.jacrev(tg.jacrev(f))(x_np),
+            "hessian": tg.hessian(f)(x_np),
+            "hvp": tg.hvp(f, (x_np,), (v_np,))[1][0],
+        }
+        for name, r in results.items():
+            expected = h.sum(1) if name == "grad of grad" else h @ v_np if name == "hvp" else h
+            np.testing.assert_allclose(r.data, expected, rtol=1e-13, err_msg=name)
+            if w.requires_grad:  # each is linear in w
+                assert r.requires_grad, name
+                (gw,) = tg.autograd.grad(tg.sum(r), [w])
+                assert gw.item() == pytest.approx(expected.sum() / w_np, rel=1e-13), name
+            else:
+                assert _is_plain(r), name
+
+
+def test_aux_and_hvp_value_keep_their_own_graphs() -> None:
+    # aux (or hvp's value) may hang on a parameter the value (or H v) does not; as torch.func,
+    # it keeps its graph then, and backward through it works though the transform ran
+    w = tg.tensor([2.0, 3.0], requires_grad=True)
+    x = np.array([0.5, -1.0])
+
+    def f(x):
+        xx = tg.sin(x) * x
+        return tg.sum(xx), {"scaled": xx * w, "plain": xx}
+
+    (value, aux), g = tg.value_and_grad(f, has_aux=True)(x)
+    assert _is_plain(value) and _is_plain(g) and _is_plain(aux["plain"])
+    np.testing.assert_allclose(g.data, np.sin(x) + x * np.cos(x), rtol=1e-14)
+    assert aux["scaled"].requires_grad
+    tg.sum(aux["scaled"]).backward()
+    np.testing.assert_allclose(w.grad.data, np.sin(x) * x, rtol=1e-14)
+
+    value, (hv,) = tg.hvp(lambda x: tg.sum(x**3) + tg.sum(w), (x,), (np.ones(2),))
+    np.testing.assert_allclose(hv.data, 6 * x, rtol=1e-14)
+    assert _is_plain(hv) and value.requires_grad
+    w.grad = None
+    value.backward()
+    np.testing.assert_array_equal(w.grad.data, [1.0, 1.0])
