@@ -18,19 +18,32 @@ def _params(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
     return [parameters] if isinstance(parameters, Tensor) else list(parameters)
 
 
-def _vector_norm(v: np.ndarray, norm_type: float) -> float:
-    """The ``norm_type``-norm of the flattened float64 ``v``, as ``torch.linalg.vector_norm``:
-    max |v| for inf, min |v| for -inf, the count of non-zeros for 0 (an empty ``v`` gives the
-    identity: 0, or inf for -inf)."""
+def _vector_norm(v: np.ndarray, norm_type: float) -> np.ndarray:
+    """The ``norm_type``-norm of the flattened ``v`` as a 0-d array of ``v``'s dtype, as
+    ``torch.linalg.vector_norm`` on CPU: computed in that dtype (float16 in float32, torch's
+    opmath, rounded once at the end), so float32 squares of 1e20 overflow to inf, but a single
+    entry's norm is its |v| whatever the order; max |v| for inf, min |v| for -inf, the count
+    of non-zeros for 0 (an empty ``v`` gives the identity: 0, or inf for -inf)."""
+    dtype = v.dtype
     a = np.abs(v.reshape(-1))
-    if norm_type == np.inf:
-        return float(a.max()) if a.size else 0.0
-    if norm_type == -np.inf:
-        return float(a.min()) if a.size else np.inf
-    if norm_type == 0:
-        return float(np.count_nonzero(a))
-    with np.errstate(divide="ignore", over="ignore"):  # 0 ** -p is inf, as torch
-        return float(np.power(np.sum(a**norm_type), 1.0 / norm_type))
+    if a.size == 1 and norm_type != 0:  # torch's shortcut: |v| itself, whatever the order
+        return a.reshape(())
+    if dtype.itemsize < 4:
+        a = a.astype(np.float32)
+    with np.errstate(over="ignore", divide="ignore"):  # overflow is inf; 0 ** -p is inf, as torch
+        if norm_type == np.inf:
+            r = a.max() if a.size else 0.0
+        elif norm_type == -np.inf:
+            r = a.min() if a.size else np.inf
+        elif norm_type == 0:
+            r = np.count_nonzero(a)
+        elif norm_type == 1:
+            r = a.sum()
+        elif norm_type == 2:
+            r = np.sqrt((a * a).sum())
+        else:
+            r = np.power((a**norm_type).sum(), 1.0 / norm_type)
+        return np.asarray(r, dtype=dtype)
 
 
 def clip_grad_norm_(
@@ -43,28 +56,35 @@ def clip_grad_norm_(
     ``max_norm``; returns the norm before clipping. As torch: the total is the norm of the
     per-gradient norms (so ``norm_type=0`` counts the gradients with a non-zero entry, ``-inf``
     takes the smallest |entry|), and every gradient is multiplied by
-    ``min(max_norm / (norm + 1e-6), 1)``, NaN for a NaN norm. The norm is computed in float64
-    and returned as a 0-d Tensor of the gradients' (promoted) dtype, as torch; 0.0 in the
-    default dtype when no parameter has a gradient."""
+    ``min(max_norm / (norm + 1e-6), 1)``, NaN for a NaN norm. Each gradient's norm is computed
+    in its own dtype and the total in the gradients' promoted dtype, as torch (so float32
+    gradients whose norm exceeds float32's range give an inf norm, which
+    ``error_if_nonfinite=True`` refuses, and a zero scale); it is returned as a 0-d Tensor of
+    that dtype; 0.0 in the default dtype when no parameter has a gradient."""
     grads = [p.grad for p in _params(parameters) if p.grad is not None]
     if not grads:
         return Tensor(0.0, dtype=get_default_dtype())
     dtype = np.result_type(*(g.dtype for g in grads))
     norm_type = float(norm_type)
-    norms = np.array([_vector_norm(g.data.astype(np.float64), norm_type) for g in grads])
+    norms = np.array([_vector_norm(g.data, norm_type) for g in grads], dtype=dtype)
     total = _vector_norm(norms, norm_type)
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(
-            f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is "
-            f"non-finite ({total}), so it cannot be clipped (pass error_if_nonfinite=False to "
-            "scale by it anyway)"
+            f"clip_grad_norm_: The total norm of order {norm_type} for gradients from "
+            "`parameters` is non-finite, so it cannot be clipped. To disable this error and "
+            "scale the gradients by the non-finite norm anyway, set `error_if_nonfinite=False`"
         )
-    scale = float(max_norm) / (total + 1e-6)
+    # torch's ``max_norm / (total + 1e-6)`` in the norm's dtype: reciprocal, then product
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        scale = (1 / (total + 1e-6)) * float(max_norm)
     if not scale >= 1.0:  # (a NaN scale too: torch multiplies by it)
         for g in grads:
-            assign(g, g.data * np.asarray(scale, dtype=g.dtype))
-    with np.errstate(over="ignore"):  # a float64 norm beyond float32's range is inf, as torch
-        return Tensor._make(np.asarray(total, dtype=dtype))
+            # as torch's ``mul_``: the scale cast to the gradient's dtype, float16 in float32
+            op = np.float32 if g.dtype.itemsize < 4 else g.dtype
+            with np.errstate(invalid="ignore", over="ignore"):  # inf * a zero scale is NaN
+                scaled = g.data.astype(op, copy=False) * np.asarray(scale, dtype=op)
+            assign(g, scaled.astype(g.dtype, copy=False))
+    return Tensor._make(total)
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:

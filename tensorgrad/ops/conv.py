@@ -13,8 +13,9 @@ stay inside this file (Chainer's ``Convolution2D`` / ``Deconvolution2D`` pairing
 - ``Conv2dWeight(x, d)``: its adjoint in ``w`` (windows of ``x`` against ``d``).
 
 Pooling: ``max_pool2d`` records which input each output took (the first maximum of its window,
-as torch) and its adjoint scatters through that fixed index, a linear op whose own adjoint is
-the gather. ``avg_pool2d`` is linear; its adjoint is the window scatter divided by the count.
+or its last NaN, as torch) and its adjoint scatters through that fixed index, a linear op whose
+own adjoint is the gather. ``avg_pool2d`` is linear; its adjoint is the window scatter divided
+by the count.
 """
 
 from __future__ import annotations
@@ -239,14 +240,22 @@ def conv2d(
 
 
 class _PoolIndex(Op):
-    """Shared state of the gather/scatter pair: flat positions into each (H, W) plane."""
+    """Shared state of the gather/scatter pair: flat positions into each (H, W) plane, and
+    ``valid``: None, or a (Ho * Wo,) mask that is False where a window covers only padding
+    (its position is torch's, which may lie outside the plane or alias another entry: such an
+    output reads and sends nothing)."""
 
-    __slots__ = ("index", "size")
+    __slots__ = ("index", "size", "valid")
     linear = True
 
-    def __init__(self, index: np.ndarray, size: Pair) -> None:
+    def __init__(self, index: np.ndarray, size: Pair, valid: np.ndarray | None = None) -> None:
         self.index = index  # (N, C, Ho * Wo) ints into the H * W plane
         self.size = size
+        self.valid = valid
+
+    def _index(self) -> np.ndarray:
+        """The positions with those of padding-only windows moved inside the plane (to 0)."""
+        return self.index if self.valid is None else np.where(self.valid, self.index, 0)
 
 
 class PoolGather(_PoolIndex):
@@ -254,18 +263,22 @@ class PoolGather(_PoolIndex):
 
     __slots__ = ("out",)
 
-    def __init__(self, index: np.ndarray, size: Pair, out: Pair) -> None:
-        super().__init__(index, size)
+    def __init__(
+        self, index: np.ndarray, size: Pair, out: Pair, valid: np.ndarray | None = None
+    ) -> None:
+        super().__init__(index, size, valid)
         self.out = out
 
     def forward(self, x):
         n, c = x.shape[:2]
         plane = self.size[0] * self.size[1]  # (not -1: the batch may be empty)
-        flat = np.take_along_axis(x.reshape(n, c, plane), self.index, axis=2)
+        flat = np.take_along_axis(x.reshape(n, c, plane), self._index(), axis=2)
+        if self.valid is not None:
+            flat = np.where(self.valid, flat, np.zeros((), x.dtype))
         return flat.reshape(n, c, *self.out)
 
     def generate_adjoints(self, adjoints, delta):
-        adjoints[0] = PoolScatter.apply(delta, index=self.index, size=self.size)
+        adjoints[0] = PoolScatter.apply(delta, index=self.index, size=self.size, valid=self.valid)
 
 
 class PoolScatter(_PoolIndex):
@@ -276,26 +289,34 @@ class PoolScatter(_PoolIndex):
         plane = self.size[0] * self.size[1]
         # NOTE: bincount sums repeated positions (overlapping windows) in one vectorised pass.
         base = (np.arange(n * c) * plane).reshape(n, c, 1)
-        flat = (self.index + base).ravel()
-        weights = np.asarray(d).reshape(-1).astype(np.float64, copy=False)
-        image = np.bincount(flat, weights=weights, minlength=n * c * plane)
+        flat = (self._index() + base).ravel()
+        weights = np.asarray(d).reshape(n, c, ho * wo).astype(np.float64, copy=False)
+        if self.valid is not None:
+            weights = np.where(self.valid, weights, 0.0)
+        image = np.bincount(flat, weights=weights.ravel(), minlength=n * c * plane)
         return image.astype(d.dtype, copy=False).reshape(n, c, *self.size)
 
     def generate_adjoints(self, adjoints, delta):
         out = self.in_shape(0)[2:]
-        adjoints[0] = PoolGather.apply(delta, index=self.index, size=self.size, out=tuple(out))
+        adjoints[0] = PoolGather.apply(
+            delta, index=self.index, size=self.size, out=tuple(out), valid=self.valid
+        )
 
 
 class MaxPool2d(Op):
-    """maximum over each window; the gradient goes to the first maximum of a window (torch)"""
+    """maximum over each window; the gradient goes to the first maximum of a window, or to its
+    last NaN (torch)"""
 
-    __slots__ = ("kernel", "stride", "padding", "dilation", "index", "out")
+    __slots__ = ("kernel", "stride", "padding", "dilation", "ceil_mode", "index", "valid", "out")
 
-    def __init__(self, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair) -> None:
+    def __init__(
+        self, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair, ceil_mode: bool = False
+    ) -> None:
         self.kernel = kernel
         self.stride = stride
         self.padding = padding
         self.dilation = dilation
+        self.ceil_mode = ceil_mode
 
     def forward(self, x):
         n, c, h, w = x.shape
@@ -305,32 +326,59 @@ class MaxPool2d(Op):
             self.padding,
             self.dilation,
         )
-        ho, wo = self.out = (_out_size(h, kh, sh, ph, dh), _out_size(w, kw, sw, pw, dw))
-        xp = _pad(x, self.padding, _lowest(x.dtype))
+        ceil = self.ceil_mode
+        ho, wo = self.out = (
+            _pool_out(h, kh, sh, ph, dh, ceil),
+            _pool_out(w, kw, sw, pw, dw, ceil),
+        )
+        # with ceil_mode the last window may run past the right padding: pad that far too
+        eh = max(0, (ho - 1) * sh + dh * (kh - 1) + 1 - (h + 2 * ph))
+        ew = max(0, (wo - 1) * sw + dw * (kw - 1) + 1 - (w + 2 * pw))
+        xp = x
+        if ph or pw or eh or ew:
+            widths = ((0, 0), (0, 0), (ph, ph + eh), (pw, pw + ew))
+            xp = np.pad(x, widths, constant_values=_lowest(x.dtype))
         cols = _windows(xp, self.kernel, self.stride, self.dilation, self.out)
         cols = cols.reshape(n, c, ho, wo, kh * kw)
         arg = np.argmax(cols, axis=-1)  # first maximum, as torch
+        out = np.take_along_axis(cols, arg[..., None], axis=-1)[..., 0]
+        if x.dtype.kind == "f":
+            nan = np.isnan(out)
+            if nan.any():
+                # NOTE: torch's loop lets every NaN replace the running maximum, so a window's
+                # last NaN wins; only windows holding a NaN pay for this.
+                last = np.argmax(np.isnan(cols[nan][:, ::-1]), axis=-1)
+                arg[nan] = kh * kw - 1 - last
         # Position of the winner in the unpadded plane.
         i, j = np.divmod(arg, kw)
         rows = np.arange(ho).reshape(-1, 1) * sh + i * dh - ph
         cols_ = np.arange(wo) * sw + j * dw - pw
-        if ph or pw:
+        self.valid = None
+        if ph or pw or eh or ew:
             # NOTE: padding wins only a tie with every real entry of its window (all -inf, or
-            # the integer minimum); torch then takes the window's first real entry.
+            # the integer minimum); torch then takes the window's first real entry: its first
+            # row and column at or after the window's start (its index may leave the plane, or
+            # alias another entry, for a window of padding only: no gradient goes there).
+            first_r = _first_inside(ho, sh, dh, ph)
+            first_c = _first_inside(wo, sw, dw, pw)
             pad = (rows < 0) | (rows >= h) | (cols_ < 0) | (cols_ >= w)
             if pad.any():
-                rows = np.where(pad, _first_inside(ho, sh, dh, ph).reshape(-1, 1), rows)
-                cols_ = np.where(pad, _first_inside(wo, sw, dw, pw), cols_)
+                rows = np.where(pad, first_r.reshape(-1, 1), rows)
+                cols_ = np.where(pad, first_c, cols_)
+            if first_r.max() >= h or first_c.max() >= w:
+                self.valid = ((first_r < h).reshape(-1, 1) & (first_c < w)).reshape(-1)
         self.index = (rows * w + cols_).reshape(n, c, ho * wo)
-        return np.take_along_axis(cols, arg[..., None], axis=-1)[..., 0]
+        return out
 
     def generate_adjoints(self, adjoints, delta):
-        adjoints[0] = PoolScatter.apply(delta, index=self.index, size=tuple(self.in_shape(0)[2:]))
+        adjoints[0] = PoolScatter.apply(
+            delta, index=self.index, size=tuple(self.in_shape(0)[2:]), valid=self.valid
+        )
 
     def jvp(self, tangents):
         x_shape = tangents[0].shape
         return PoolGather.apply(
-            tangents[0], index=self.index, size=tuple(x_shape[2:]), out=self.out
+            tangents[0], index=self.index, size=tuple(x_shape[2:]), out=self.out, valid=self.valid
         )
 
 
@@ -347,14 +395,23 @@ def _first_inside(out: int, stride: int, dilation: int, pad: int) -> np.ndarray:
     return start + np.maximum(0, -(start // dilation)) * dilation
 
 
+def _pool_out(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
+    """torch's pooling output size: with ``ceil_mode`` the division rounds up, but the last
+    window must start inside the input or its left padding."""
+    out = (size + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
 def _pool_params(
     op: str, x: Any, kernel_size: Any, stride: Any, padding: Any, ceil_mode: bool
 ) -> tuple[Pair, Pair, Pair]:
     shape = _shape(x)
     if len(shape) != 4:
         raise ValueError(f"{op}: input must be 4-D (N, C, H, W), got shape {shape}")
-    if ceil_mode:
-        raise ValueError(f"{op}: ceil_mode=True is not supported")
+    if not isinstance(ceil_mode, (bool, np.bool_)):
+        raise TypeError(f"{op}: ceil_mode must be a bool, got {ceil_mode!r}")
     kernel = _pair(kernel_size, "kernel_size", op, 1)
     stride = kernel if stride is None else _pair(stride, "stride", op, 1)
     pad = _pair(padding, "padding", op, 0)
@@ -374,9 +431,13 @@ def max_pool2d(
 ) -> Tensor:
     """Maximum over (kh, kw) windows of an (N, C, H, W) tensor; ``stride`` defaults to the
     kernel size and padding is -inf (the minimum of an integer dtype) but never wins, as
-    torch: a window whose real entries all equal it takes its first real entry. A tie sends its
-    gradient to the first maximum (row-major within the window). ``return_indices=True`` also
-    returns the flat index into each H * W plane, as torch."""
+    torch: a window whose real entries all equal it takes its first real entry, and a window
+    of padding only (possible with dilation) gives -inf and sends no gradient. A tie sends its
+    gradient to the first maximum (row-major within the window), a window with NaNs to its last
+    NaN. ``ceil_mode`` rounds the output size up, as torch (the last window starts inside the
+    input or the left padding). ``return_indices=True`` also returns the flat index into each
+    H * W plane, as torch (for a window of padding only, torch's: its first row and column at
+    or after its start, which lie outside the input)."""
     kernel, stride_, pad = _pool_params(
         "max_pool2d", input, kernel_size, stride, padding, ceil_mode
     )
@@ -384,19 +445,15 @@ def max_pool2d(
     h, w = _shape(input)[2:]
     if (
         min(
-            _out_size(h, kernel[0], stride_[0], pad[0], dil[0]),
-            _out_size(w, kernel[1], stride_[1], pad[1], dil[1]),
+            _pool_out(h, kernel[0], stride_[0], pad[0], dil[0], ceil_mode),
+            _pool_out(w, kernel[1], stride_[1], pad[1], dil[1], ceil_mode),
         )
         < 1
     ):
         raise ValueError(f"max_pool2d: kernel {kernel} is larger than the input {(h, w)}")
-    for size, k, s, p, d in zip((h, w), kernel, stride_, pad, dil):
-        if p and _first_inside(_out_size(size, k, s, p, d), s, d, p).max() >= size:
-            raise ValueError(
-                f"max_pool2d: with dilation {dil} and padding {pad}, a window of kernel {kernel} "
-                f"covers only padding of the input {(h, w)}"
-            )
-    op = MaxPool2d(kernel=kernel, stride=stride_, padding=pad, dilation=dil)
+    op = MaxPool2d(
+        kernel=kernel, stride=stride_, padding=pad, dilation=dil, ceil_mode=bool(ceil_mode)
+    )
     from tensorgrad.ops._base import apply
 
     out = apply(op, (input,))
@@ -478,6 +535,8 @@ def avg_pool2d(
     kernel, stride_, pad = _pool_params(
         "avg_pool2d", input, kernel_size, stride, padding, ceil_mode
     )
+    if ceil_mode:
+        raise ValueError("avg_pool2d: ceil_mode=True is not supported")
     size = _shape(input)[2:]
     if divisor_override is not None:
         if isinstance(divisor_override, bool) or int(divisor_override) < 1:

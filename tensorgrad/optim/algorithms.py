@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad.optim.optimizer import Optimizer, State
+from tensorgrad.optim.optimizer import Optimizer, State, _next_step
 
 __all__ = ["SGD", "Adam", "AdamW", "RMSprop"]
 
@@ -101,12 +101,12 @@ class Adam(Optimizer):
             p = p * (1 - lr * wd)
         elif wd:
             g = g + wd * p
-        step = state.get("step", 0) + 1
+        step, stored = _next_step(state.get("step"))
         m = state.get("exp_avg", np.zeros_like(p))
         v = state.get("exp_avg_sq", np.zeros_like(p))
         m = m + (1 - beta1) * (g - m)  # torch's lerp
         v = beta2 * v + (1 - beta2) * (g * g)
-        new: State = {"step": step, "exp_avg": m, "exp_avg_sq": v}
+        new: State = {"step": stored, "exp_avg": m, "exp_avg_sq": v}
         if group["amsgrad"]:
             vmax = np.maximum(state.get("max_exp_avg_sq", np.zeros_like(p)), v)
             new["max_exp_avg_sq"] = vmax
@@ -175,7 +175,7 @@ class RMSprop(Optimizer):
             g = g + wd * p
         sq = state.get("square_avg", np.zeros_like(p))
         sq = alpha * sq + (1 - alpha) * (g * g)
-        new: State = {"step": state.get("step", 0) + 1, "square_avg": sq}
+        new: State = {"step": _next_step(state.get("step"))[1], "square_avg": sq}
         if group["centered"]:
             ga = state.get("grad_avg", np.zeros_like(p))
             ga = ga + (1 - alpha) * (g - ga)

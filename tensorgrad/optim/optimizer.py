@@ -33,6 +33,18 @@ def _check_param(p: Any, where: str) -> Tensor:
     return p
 
 
+def _next_step(step: Any) -> tuple[int, Any]:
+    """The step after ``step`` (None: none yet) as an int to count with, and as the value to
+    store, of ``step``'s type: a loaded 0-d array or float step stays one (torch increments its
+    step tensor in place)."""
+    if step is None:
+        return 1, 1
+    new = step + 1
+    if isinstance(step, np.ndarray):
+        new = np.asarray(new, dtype=step.dtype)
+    return int(new), new
+
+
 def _check_step(value: Any, where: str) -> int:
     """A step count: a non-negative integer (an integral float or 0-d array is accepted, as
     torch stores ``step`` as a float tensor); TypeError or ValueError naming ``where``."""
@@ -130,6 +142,11 @@ class Optimizer:
                     )
                 grad = grad.astype(p.dtype, copy=False)
                 new_p, state = self._update(p.data, grad, self.state.get(p, {}), group)
+                if not p.ndim:  # NumPy arithmetic on 0-d arrays gives scalars: keep arrays
+                    state = {
+                        k: np.asarray(v) if isinstance(v, np.generic) and k != "step" else v
+                        for k, v in state.items()
+                    }
                 writes.append((p, new_p))
                 new_states.append((p, state))
         assign_all(writes)
@@ -202,19 +219,24 @@ class Optimizer:
                 if isinstance(v, Tensor):
                     v = v.data
                 if k == "step":
-                    converted[k] = _check_step(
-                        v, f"{name}.load_state_dict: state 'step' of parameter {key!r}"
-                    )
+                    # kept as saved (a 0-d array stays one, of its dtype), as torch keeps its
+                    # step tensor uncast; the algorithms count with its value
+                    _check_step(v, f"{name}.load_state_dict: state 'step' of parameter {key!r}")
+                    converted[k] = v.copy() if isinstance(v, np.ndarray) else v
                     continue
-                if isinstance(v, np.ndarray) and v.ndim:
-                    if v.shape != p.shape:
+                if isinstance(v, np.ndarray):
+                    if v.dtype.kind not in "biuf":
+                        raise TypeError(
+                            f"{name}.load_state_dict: state {k!r} of parameter {key} has dtype "
+                            f"{v.dtype}, expected numbers"
+                        )
+                    if v.ndim and v.shape != p.shape:
                         raise ValueError(
                             f"{name}.load_state_dict: state {k!r} of parameter {key} has shape "
                             f"{v.shape}, expected {p.shape}"
                         )
+                    # (0-d too: an array stays an array, in the parameter's dtype, as torch)
                     v = v.astype(p.dtype, copy=True)
-                elif isinstance(v, np.ndarray):
-                    v = v.item()
                 converted[k] = v
             new_state[p] = converted
         new_groups = []

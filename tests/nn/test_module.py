@@ -369,7 +369,7 @@ def test_clip_grad_norm_returns_the_gradients_dtype():
         warnings.simplefilter("error")
         total = nn.utils.clip_grad_norm_(a, max_norm=1.0)
     assert total.dtype == np.float32 and np.isinf(total.item())
-    np.testing.assert_allclose(a.grad.data, [2**-0.5, 2**-0.5], rtol=1e-5)
+    np.testing.assert_array_equal(a.grad.data, [0.0, 0.0])  # torch scales by 1 / inf too
 
 
 class Aliased(nn.Module):

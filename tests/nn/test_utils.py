@@ -69,3 +69,44 @@ def test_error_if_nonfinite_raises_for_nan_and_inf(bad: float, norm_type: float)
     with pytest.raises(RuntimeError, match="clip_grad_norm_: .*non-finite"):
         nn.utils.clip_grad_norm_(params, 1.0, norm_type=norm_type, error_if_nonfinite=True)
     assert params[0].grad.data[0] in (3.0, bad)  # nothing scaled
+
+
+def _float32_params(*grads: list[float]) -> list[nn.Parameter]:
+    params = []
+    for g in grads:
+        p = nn.Parameter(np.zeros(len(g), np.float32))
+        p.grad = tg.tensor(np.array(g, dtype=np.float32))
+        params.append(p)
+    return params
+
+
+def test_float32_norm_overflows_in_float32_as_torch() -> None:
+    # torch 2.13 takes each norm in the gradient's dtype: 1e20 ** 2 is inf in float32
+    (p,) = _float32_params([1e20, 1e20])
+    with pytest.raises(RuntimeError, match=r"clip_grad_norm_: The total norm of order 2\.0 for"):
+        nn.utils.clip_grad_norm_(p, 1.0, error_if_nonfinite=True)
+    np.testing.assert_array_equal(p.grad.data, np.float32([1e20, 1e20]))  # nothing scaled
+    total = nn.utils.clip_grad_norm_(p, 1.0)
+    assert total.dtype == np.float32 and total.item() == np.inf
+    np.testing.assert_array_equal(p.grad.data, [0.0, 0.0])  # scaled by 1 / inf, as torch
+    for norm_type, want, grad in ((1.0, 2e20, 0.5), (np.inf, 1e20, 1.0)):  # these fit float32
+        (p,) = _float32_params([1e20, 1e20])
+        total = nn.utils.clip_grad_norm_(p, 1.0, norm_type, error_if_nonfinite=True)
+        assert total.dtype == np.float32 and total.item() == np.float32(want)
+        np.testing.assert_allclose(p.grad.data, [grad, grad], rtol=1e-6)
+    # one entry's norm is |entry| whatever the order (torch's shortcut), so this is finite
+    (p,) = _float32_params([-1e20])
+    assert nn.utils.clip_grad_norm_(p, 1.0, 3.0, error_if_nonfinite=True).item() == np.float32(1e20)
+
+
+def test_mixed_dtype_norms_are_per_gradient_then_promoted() -> None:
+    # the float32 gradient's norm is already inf before the float64 total, as torch
+    a, b = _float32_params([1e20, 1e20])[0], _params([1.0, 2.0])[0]
+    with pytest.raises(RuntimeError, match="non-finite"):
+        nn.utils.clip_grad_norm_([a, b], 1.0, error_if_nonfinite=True)
+    total = nn.utils.clip_grad_norm_([a, b], 1.0)
+    assert total.dtype == np.float64 and total.item() == np.inf
+    h = nn.Parameter(np.zeros(2, np.float16))
+    h.grad = tg.tensor(np.array([300.0, 300.0], np.float16))  # squared in float32, as torch
+    total = nn.utils.clip_grad_norm_(h, 1000.0, error_if_nonfinite=True)
+    assert total.dtype == np.float16 and total.item() == 424.25

@@ -48,9 +48,64 @@ def test_max_pool_neg_inf_window_with_dilation_and_stride() -> None:
     np.testing.assert_array_equal(xt.grad.data.ravel(), [0.0, 2.0, 0.0])
 
 
-def test_max_pool_refuses_a_window_of_padding_only() -> None:
-    with pytest.raises(ValueError, match="max_pool2d: .*covers only padding"):
-        F.max_pool2d(np.zeros((1, 1, 2, 2)), 2, 1, 1, dilation=3)
+def test_max_pool_window_of_padding_only_is_neg_inf_with_no_gradient() -> None:
+    # as torch 2.13: such a window (dilation steps over the whole input) gives -inf and torch's
+    # index (its first row and column at or after its start: outside the plane, or aliasing
+    # another entry); torch's backward then writes out of bounds, here nothing flows
+    x = tg.tensor(np.arange(4.0).reshape(1, 1, 2, 2), requires_grad=True)
+    y, idx = F.max_pool2d(x, 2, 1, 1, dilation=3, return_indices=True)
+    assert y.data.tolist() == [[[[-np.inf]]]] and idx.data.tolist() == [[[[6]]]]
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.zeros((1, 1, 2, 2)))
+    x = tg.tensor(np.arange(16.0).reshape(2, 1, 4, 2), requires_grad=True)
+    y, idx = F.max_pool2d(x, 2, 1, 1, dilation=(1, 3), return_indices=True)
+    np.testing.assert_array_equal(y.data, np.full((2, 1, 5, 1), -np.inf))
+    np.testing.assert_array_equal(idx.data[1, 0, :, 0], [2, 2, 4, 6, 8])
+    y.sum().backward()
+    assert not x.grad.data.any()
+    _, tangent = tg.jvp(
+        lambda a: F.max_pool2d(a, 2, 1, 1, dilation=(1, 3)), (x,), (tg.ones(x.shape),)
+    )
+    assert not tangent.data.any()
+    low = F.max_pool2d(np.ones((1, 1, 2, 2), np.int16), 2, 1, 1, dilation=3)
+    assert low.dtype == np.int16 and low.data.tolist() == [[[[-32768]]]]
+
+
+def test_max_pool_sends_a_nan_window_to_its_last_nan() -> None:
+    # torch: every NaN replaces the running maximum, so a window's last NaN (row-major) wins
+    nan = np.nan
+    x = [[[[1.0, nan, 5.0, nan, 2.0, nan], [nan, 9.0, 0.0, 1.0, 2.0, 3.0]]]]
+    x = tg.tensor(np.array(x), requires_grad=True)
+    y, idx = F.max_pool2d(x, 2, return_indices=True)
+    assert np.isnan(y.data).all()
+    np.testing.assert_array_equal(idx.data.ravel(), [6, 3, 5])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data[0, 0], [[0, 0, 0, 1, 0, 1], [1, 0, 0, 0, 0, 0]])
+    x = tg.tensor(np.array([[[[nan, 1.0], [nan, nan]]]], np.float32), requires_grad=True)
+    y, idx = F.max_pool2d(x, 2, 1, 1, return_indices=True)  # with padding: never padding
+    np.testing.assert_array_equal(idx.data[0, 0], [[0, 0, 1], [2, 3, 3], [2, 3, 3]])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data[0, 0], [[2, 1], [2, 4]])
+
+
+def test_max_pool_ceil_mode_as_torch() -> None:
+    x = tg.tensor(np.arange(9.0).reshape(1, 1, 3, 3), requires_grad=True)
+    y, idx = F.max_pool2d(x, 2, ceil_mode=True, return_indices=True)
+    np.testing.assert_array_equal(y.data[0, 0], [[4.0, 5.0], [7.0, 8.0]])
+    np.testing.assert_array_equal(idx.data[0, 0], [[4, 5], [7, 8]])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data[0, 0], [[0, 0, 0], [0, 1, 1], [0, 1, 1]])
+    # windows running past the input: an all -inf window takes its first real entry
+    _, idx = F.max_pool2d(np.full((1, 1, 3, 3), -np.inf), 2, ceil_mode=True, return_indices=True)
+    np.testing.assert_array_equal(idx.data[0, 0], [[0, 2], [6, 8]])
+    # the last window must start inside the input or the left padding (5x5: 3 outputs, not 4)
+    x = np.arange(25.0).reshape(1, 1, 5, 5)
+    y = F.max_pool2d(x, 2, 2, 1, ceil_mode=True)
+    np.testing.assert_array_equal(y.data[0, 0], [[0, 2, 4], [10, 12, 14], [20, 22, 24]])
+    y = F.max_pool2d(x, 3, 2, 1, dilation=2, ceil_mode=True)
+    np.testing.assert_array_equal(y.data, np.full((1, 1, 2, 2), 18.0))
+    with pytest.raises(TypeError, match="max_pool2d: ceil_mode must be a bool"):
+        F.max_pool2d(x, 2, ceil_mode=1)
 
 
 def test_max_pool_gradcheck_with_padding_and_dilation() -> None:

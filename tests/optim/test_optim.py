@@ -269,10 +269,99 @@ def test_load_state_dict_refuses_a_malformed_step(step, error):
     np.testing.assert_array_equal(opt.state[p]["exp_avg"], before["state"][0]["exp_avg"])
 
 
-def test_load_state_dict_accepts_integral_steps():
+def test_load_state_dict_accepts_integral_steps_and_keeps_their_type():
+    # torch keeps a loaded step as saved (its tensor is not cast): a 0-d array stays one
     p, opt = _run("Adam", {"lr": 0.1})
-    for step in (0, 2.0, np.int64(4), np.array(5), tg.tensor(6.0)):  # torch keeps a float step
+    for step in (0, 2.0, np.int64(4), np.array(5), np.array(6.0, np.float32), tg.tensor(7.0)):
         sd = opt.state_dict()
         sd["state"][0]["step"] = step
         opt.load_state_dict(sd)
-        assert type(opt.state[p]["step"]) is int and opt.state[p]["step"] == int(step)
+        want = step.data if isinstance(step, tg.Tensor) else step
+        got = opt.state[p]["step"]
+        assert type(got) is type(want) and got == want
+        if isinstance(want, np.ndarray):
+            assert got.dtype == want.dtype and got.shape == () and got is not want
+
+
+def _state_equal(a, b):
+    """Two optimizer state dicts are equal in types, dtypes, shapes and values."""
+    assert a["param_groups"] == b["param_groups"] and a["state"].keys() == b["state"].keys()
+    for i, entry in a["state"].items():
+        assert entry.keys() == b["state"][i].keys()
+        for k, v in entry.items():
+            w = b["state"][i][k]
+            assert type(v) is type(w), (k, type(v), type(w))
+            if isinstance(v, np.ndarray):
+                assert (v.dtype, v.shape) == (w.dtype, w.shape)
+                np.testing.assert_array_equal(v, w)
+            else:
+                assert v == w
+
+
+@pytest.mark.parametrize("name", ["Adam", "RMSprop"])
+def test_zero_d_state_round_trips_exactly(name, tmp_path):
+    # a 0-d array (a step saved as torch's float32 tensor, a scalar buffer) came back as a
+    # Python number; it stays a 0-d array: of its own dtype for 'step', as torch, else of the
+    # parameter's dtype (as every other state tensor, and as torch casts them)
+    p, opt = _run(name, {"lr": 0.01}, GRADS[:2], dtype=np.float32)
+    sd = opt.state_dict()
+    sd["state"][0]["step"] = np.array(2.0, np.float32)
+    sd["state"][0]["scalar"] = np.array(0.5, np.float32)
+    save(sd, tmp_path / "opt.ckpt")
+    opt.load_state_dict(load(tmp_path / "opt.ckpt"))
+    _state_equal(opt.state_dict(), sd)
+    _state_equal(opt.state_dict(), sd)  # (state_dict copies: the first call changed nothing)
+    sd["state"][0]["scalar"] = np.array(0.5)  # float64: cast to the parameter's float32
+    opt.load_state_dict(sd)
+    scalar = opt.state[p]["scalar"]
+    assert type(scalar) is np.ndarray and scalar.shape == () and scalar.dtype == np.float32
+    # the step goes on counting in its type, and the update is the one of an int step
+    q, ref = _run(name, {"lr": 0.01}, GRADS[:2], dtype=np.float32)
+    for par, o in ((p, opt), (q, ref)):
+        par.grad = tg.tensor(np.array(GRADS[2], np.float32))
+        o.step()
+    np.testing.assert_array_equal(p.data, q.data)
+    step = opt.state[p]["step"]
+    assert type(step) is np.ndarray and step.dtype == np.float32 and step == 3.0
+    assert ref.state[q]["step"] == 3 and type(ref.state[q]["step"]) is int
+
+
+def test_failed_load_of_zero_d_state_changes_nothing():
+    p, opt = _run("Adam", {"lr": 0.1})
+    sd = opt.state_dict()
+    sd["state"][0]["step"] = np.array(2.0, np.float32)
+    sd["state"][0]["scalar"] = np.array(0.25)
+    opt.load_state_dict(sd)
+    before = opt.state_dict()
+    for key, bad, error in (
+        ("exp_avg", np.zeros(3), ValueError),  # wrong shape
+        ("scalar", np.array("x"), TypeError),  # not numbers
+        ("step", np.array(2.5), ValueError),  # not integral
+    ):
+        broken = opt.state_dict()
+        broken["state"][0][key] = bad
+        broken["param_groups"][0]["lr"] = 123.0
+        with pytest.raises(error, match=f"Adam.load_state_dict: state '?{key}'? of parameter 0"):
+            opt.load_state_dict(broken)
+        _state_equal(opt.state_dict(), before)
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [("Adam", {"amsgrad": True}), ("RMSprop", {"momentum": 0.5, "centered": True})]
+    + [("SGD", {"momentum": 0.9})],
+)
+def test_state_of_a_zero_d_parameter_is_zero_d_arrays(name, kwargs):
+    # NumPy arithmetic on 0-d arrays gives scalars; the state keeps 0-d arrays, as torch
+    # keeps 0-d tensors, so that state_dict -> load_state_dict -> state_dict is exact
+    p = nn.Parameter(np.array(1.0, np.float32))
+    opt = getattr(optim, name)([p], lr=0.1, **kwargs)
+    for g in (0.5, -0.25):
+        p.grad = tg.tensor(np.array(g, np.float32))
+        opt.step()
+    for k, v in opt.state[p].items():
+        if k != "step":
+            assert type(v) is np.ndarray and v.shape == () and v.dtype == np.float32, k
+    sd = opt.state_dict()
+    opt.load_state_dict(sd)
+    _state_equal(opt.state_dict(), sd)
