@@ -39,6 +39,44 @@ def _conv_sample(data: Any) -> Sample:
     return args, kwargs
 
 
+def _conv_args(data: Any, x_shape: tuple, w_shape: tuple, unbatched: bool) -> list[Any]:
+    """x (dropping its batch axis of one if ``unbatched``), weight and maybe a bias."""
+    x = draw_array(data, x_shape[1:] if unbatched else x_shape, -1.0, 1.0)
+    args: list[Any] = [x, draw_array(data, w_shape, -1.0, 1.0)]
+    if data.draw(st.booleans(), label="bias"):
+        args.append(draw_array(data, w_shape[:1], -1.0, 1.0))
+    return args
+
+
+def _conv_grouped_sample(data: Any) -> Sample:
+    """groups 2 or 3 with 1 or 2 input channels per group (1: depthwise) and a channel
+    multiplier of 1 or 2; numeric padding, stride, dilation; batched or not."""
+    g, cg, m = _ints(data, 2, 3, "groups"), _ints(data, 1, 2, "C/g"), _ints(data, 1, 2, "O/g")
+    kh, kw = _ints(data, 1, 3, "kh"), _ints(data, 1, 2, "kw")
+    s, d, p = _ints(data, 1, 2, "stride"), _ints(data, 1, 2, "dilation"), _ints(data, 0, 1, "pad")
+    lo_h, lo_w = max(1, d * (kh - 1) + 1 - 2 * p), max(1, d * (kw - 1) + 1 - 2 * p)
+    h, w = _ints(data, lo_h, max(lo_h, 4), "H"), _ints(data, lo_w, max(lo_w, 4), "W")
+    unbatched = data.draw(st.booleans(), label="unbatched")
+    n = 1 if unbatched else _ints(data, 1, 2, "N")
+    args = _conv_args(data, (n, g * cg, h, w), (g * m, cg, kh, kw), unbatched)
+    return args, {"stride": s, "padding": p, "dilation": d, "groups": g}
+
+
+def _conv_same_sample(data: Any) -> Sample:
+    """padding 'same' (even effective kernels: the extra pad at the bottom and right) or
+    'valid', with dilation 1 to 3, maybe groups 2; batched or not."""
+    g, c, o = _ints(data, 1, 2, "groups"), _ints(data, 1, 2, "C/g"), _ints(data, 1, 2, "O/g")
+    kh, kw = _ints(data, 1, 4, "kh"), _ints(data, 1, 3, "kw")
+    dh, dw = _ints(data, 1, 3, "dh"), _ints(data, 1, 2, "dw")
+    padding = data.draw(st.sampled_from(["same", "same", "valid"]), label="padding")
+    lo_h, lo_w = (1, 1) if padding == "same" else (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
+    h, w = _ints(data, lo_h, max(lo_h, 4), "H"), _ints(data, lo_w, max(lo_w, 4), "W")
+    unbatched = data.draw(st.booleans(), label="unbatched")
+    n = 1 if unbatched else _ints(data, 1, 2, "N")
+    args = _conv_args(data, (n, g * c, h, w), (g * o, c, kh, kw), unbatched)
+    return args, {"padding": padding, "dilation": (dh, dw), "groups": g}
+
+
 def _conv(x: Any, weight: Any, bias: Any = None, **kwargs: Any) -> Any:
     return F.conv2d(x, weight, bias, **kwargs)
 
@@ -60,14 +98,51 @@ def _pool_sample(data: Any, dilation: bool) -> Sample:
     return [x], kwargs
 
 
+def _unbatched_pool_sample(data: Any) -> Sample:
+    """A (C, H, W) input, maybe with ceil_mode."""
+    (x,), kwargs = _pool_sample(data, dilation=True)
+    kwargs["ceil_mode"] = data.draw(st.booleans(), label="ceil_mode")
+    return [np.ascontiguousarray(x[0])], kwargs
+
+
+def _avg_ceil_sample(data: Any) -> Sample:
+    """ceil_mode=True (windows may run past the padding), maybe divisor_override or (C, H, W)."""
+    (x,), kwargs = _pool_sample(data, dilation=False)
+    kwargs["ceil_mode"] = True
+    if data.draw(st.integers(0, 3), label="divisor_override?") == 0:
+        kwargs["divisor_override"] = _ints(data, 1, 5, "divisor_override")
+    if data.draw(st.booleans(), label="unbatched"):
+        x = np.ascontiguousarray(x[0])
+    return [x], kwargs
+
+
+def _pool_axes(x: np.ndarray, kwargs: dict[str, Any]) -> list[tuple[int, ...]]:
+    k, s, p = kwargs["kernel_size"], kwargs["stride"], kwargs["padding"]
+    d = kwargs.get("dilation", (1, 1))
+    return [(x.shape[2 + i], k[i], s[i], p[i], d[i]) for i in (0, 1)]
+
+
+def _pool_out(size: int, k: int, s: int, p: int, d: int, ceil: bool) -> int:
+    """torch's pooling output size (with ``ceil``: rounded up, the last window starting inside
+    the input or its left padding)."""
+    out = (size + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil else 0)) // s + 1
+    return out - 1 if ceil and (out - 1) * s >= size + p else out
+
+
 def _no_window_ties(args: list[Any], kwargs: dict[str, Any]) -> bool:
-    """Within every pooling window the maximum beats the runner-up by more than 1e-3."""
-    x = args[0]
+    """Within every pooling window the maximum beats the runner-up by more than 1e-3 (with
+    ``ceil_mode``, windows running past the input are padded further with -inf)."""
+    x = args[0] if np.ndim(args[0]) == 4 else args[0][None]
     (kh, kw), (sh, sw) = kwargs["kernel_size"], kwargs["stride"]
     (ph, pw), (dh, dw) = kwargs["padding"], kwargs["dilation"]
-    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
-    view = sliding_window_view(xp, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))
-    win = view[:, :, ::sh, ::sw, ::dh, ::dw].reshape(*view.shape[:2], -1, kh * kw)
+    eh, ew = dh * (kh - 1) + 1, dw * (kw - 1) + 1
+    extra = (eh, ew) if kwargs.get("ceil_mode") else (0, 0)
+    widths = ((0, 0), (0, 0), (ph, ph + extra[0]), (pw, pw + extra[1]))
+    xp = np.pad(x, widths, constant_values=-np.inf)
+    out = [_pool_out(*a, kwargs.get("ceil_mode", False)) for a in _pool_axes(x, kwargs)]
+    view = sliding_window_view(xp, (eh, ew), axis=(2, 3))
+    view = view[:, :, : out[0] * sh : sh, : out[1] * sw : sw, ::dh, ::dw]
+    win = view.reshape(*view.shape[:2], -1, kh * kw)
     if kh * kw == 1:
         return True
     top = np.sort(win, axis=-1)
@@ -159,6 +234,10 @@ register(
         valid=_no_window_ties,
     ),
     OpSpec("avg_pool2d", F.avg_pool2d, sample=lambda d: _pool_sample(d, dilation=False)),
+    OpSpec("conv2d", _conv, sample=_conv_grouped_sample),
+    OpSpec("conv2d", _conv, sample=_conv_same_sample),
+    OpSpec("max_pool2d", F.max_pool2d, sample=_unbatched_pool_sample, valid=_no_window_ties),
+    OpSpec("avg_pool2d", F.avg_pool2d, sample=_avg_ceil_sample),
     OpSpec("layer_norm", _layer_norm, sample=_layer_norm_sample, valid=_layer_norm_spread),
     OpSpec("batch_norm", _batch_norm, sample=_batch_norm_sample, valid=_batch_norm_spread),
     OpSpec("linear", F.linear, sample=_linear_sample),

@@ -919,8 +919,9 @@ def test_classification_losses(name: str, data: Any) -> None:
 # ============================================================================= nn.functional layers
 
 
-def _conv_out(size: int, k: int, s: int, p: int, d: int) -> int:
-    return (size + 2 * p - d * (k - 1) - 1) // s + 1
+def _conv_out(size: int, k: int, s: int, p: int, d: int, ceil: bool = False) -> int:
+    out = (size + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil else 0)) // s + 1
+    return out - 1 if ceil and (out - 1) * s >= size + p else out  # (torch's pooling rule)
 
 
 def _pair(v: Any) -> tuple:
@@ -928,6 +929,7 @@ def _pair(v: Any) -> tuple:
 
 
 INTS = st.one_of(st.integers(-1, 3), st.sampled_from([(1, 2), (0, 1), 1.5, "a", (1, 2, 3)]))
+PADDINGS = ["same", "valid", "full", ("same", 1)]
 
 
 @given(data=st.data())
@@ -944,21 +946,30 @@ def test_conv2d(data: Any) -> None:
     bias = data.draw(st.one_of(st.none(), hostile((cout,)), hostile()), label="bias")
     kwargs = {
         "stride": data.draw(INTS, label="stride"),
-        "padding": data.draw(INTS, label="padding"),
+        "padding": data.draw(st.one_of(INTS, st.sampled_from(PADDINGS)), label="padding"),
         "dilation": data.draw(INTS, label="dilation"),
-        "groups": data.draw(st.sampled_from([1, 1, 2, 0, 1.5]), label="groups"),
+        "groups": data.draw(st.sampled_from([1, 1, 2, 3, 0, 1.5, True]), label="groups"),
     }
     out = check("conv2d", F.conv2d, (x, weight, bias), kwargs, may_reject=True)
     if isinstance(out, tg.Tensor):
-        # an int or an (h, w) pair of ints, as torch
+        # an int or an (h, w) pair of ints ('valid' or 'same' for padding), as torch
         s, p, d = (_pair(kwargs[k]) for k in ("stride", "padding", "dilation"))
-        assert all(isinstance(v, int) for v in s + p + d), f"conv2d accepted {kwargs}"
+        g = kwargs["groups"]
+        assert isinstance(g, int) and not isinstance(g, bool) and g >= 1, f"groups={g!r}"
         xs, ws = np.shape(_raw(x)), np.shape(_raw(weight))
+        assert xs[-3] == ws[1] * g and ws[0] % g == 0, f"conv2d accepted {xs}, {ws}, groups={g}"
+        if p == ("same", "same"):
+            assert s == (1, 1), f"conv2d accepted padding='same' with stride {s}"
+            assert out.shape[-2:] == xs[-2:], f"conv2d 'same': {out.shape} from {xs}"
+        p = (0, 0) if p in (("same", "same"), ("valid", "valid")) else p
+        assert all(isinstance(v, int) for v in s + p + d), f"conv2d accepted {kwargs}"
         want = (
-            xs[0],
+            *xs[:-3],
             ws[0],
-            *(_conv_out(xs[i], ws[i], s[i - 2], p[i - 2], d[i - 2]) for i in (2, 3)),
+            *(_conv_out(xs[i], ws[i], s[i - 2], p[i - 2], d[i - 2]) for i in (-2, -1)),
         )
+        if kwargs["padding"] == "same":
+            want = want[:-2] + xs[-2:]
         assert out.shape == want, f"conv2d: {out.shape}, expected {want}"
 
 
@@ -976,17 +987,88 @@ def test_pool2d(name: str, data: Any) -> None:
         "padding": data.draw(INTS, label="padding"),
         "ceil_mode": data.draw(st.booleans(), label="ceil_mode"),
     }
+    if name == "avg_pool2d":
+        kwargs["divisor_override"] = data.draw(
+            st.sampled_from([None, None, 2, 0, -1, 1.5, True]), label="divisor_override"
+        )
     fn = getattr(F, name)
     out = check(name, fn, (x,), kwargs, may_reject=True)
-    if isinstance(out, tg.Tensor) and not kwargs["ceil_mode"]:
-        # an int or an (h, w) pair of ints, as torch
+    if isinstance(out, tg.Tensor):
+        # an int or an (h, w) pair of ints, as torch; (N, C, H, W) or (C, H, W) input
         k, s, p = (_pair(kwargs[n]) for n in ("kernel_size", "stride", "padding"))
         s = k if s == (None, None) else s
         ok = all(isinstance(v, int) and v >= 0 for v in k + s + p)
         assert ok, f"{name} accepted {kwargs}"
         xs = np.shape(_raw(x))
-        want = xs[:-2] + tuple(_conv_out(xs[i - 2], k[i], s[i], p[i], 1) for i in (0, 1))
+        assert len(xs) in (3, 4) and min(xs[-2:]) > 0, f"{name} accepted shape {xs}"
+        divisor = kwargs.get("divisor_override")
+        assert divisor is None or (type(divisor) is int and divisor >= 1), f"{divisor!r}"
+        ceil = kwargs["ceil_mode"]
+        want = xs[:-2] + tuple(_conv_out(xs[i - 2], k[i], s[i], p[i], 1, ceil) for i in (0, 1))
         assert out.shape == want, f"{name}: {out.shape}, expected {want}"
+
+
+@pytest.mark.parametrize(
+    "call, error, pattern",
+    [
+        (
+            lambda: F.conv2d(np.ones((1, 4, 3, 3)), np.ones((3, 2, 2, 2)), groups=2),
+            ValueError,
+            r"3 output channels.*groups=2",
+        ),
+        (
+            lambda: F.conv2d(np.ones((1, 3, 3, 3)), np.ones((4, 1, 2, 2)), groups=2),
+            ValueError,
+            r"3 channels.*groups=2",
+        ),
+        (
+            lambda: F.conv2d(np.ones((1, 4, 3, 3)), np.ones((4, 1, 2, 2)), groups=2),
+            ValueError,
+            r"4 channels but weight expects 2",
+        ),
+        (
+            lambda: F.conv2d(np.ones((4, 3, 3)), np.ones((4, 4, 2, 2)), groups=0),
+            ValueError,
+            "groups",
+        ),
+        (
+            lambda: F.conv2d(np.ones((4, 3, 3)), np.ones((4, 4, 2, 2)), groups=True),
+            TypeError,
+            "groups",
+        ),
+        (
+            lambda: F.conv2d(np.ones((4, 3, 3)), np.ones((4, 4, 2, 2)), padding="full"),
+            ValueError,
+            "padding",
+        ),
+        (
+            lambda: F.conv2d(np.ones((4, 3, 3)), np.ones((4, 4, 2, 2)), padding="same", stride=2),
+            ValueError,
+            r"padding='same'.*stride",
+        ),
+        (lambda: F.conv2d(np.ones((3, 3)), np.ones((1, 1, 2, 2))), ValueError, "input"),
+        (lambda: F.max_pool2d(np.ones((3, 3)), 2), ValueError, "input"),
+        (lambda: F.avg_pool2d(np.ones((1, 0, 3)), 2, 2, 1), ValueError, "height and width"),
+        (
+            lambda: F.avg_pool2d(np.ones((1, 3, 3)), 2, divisor_override=0),
+            ValueError,
+            "divisor_override",
+        ),
+        (
+            lambda: F.avg_pool2d(np.ones((1, 3, 3)), 2, divisor_override=1.5),
+            TypeError,
+            "divisor_override",
+        ),
+        (lambda: tg.nn.Conv2d(3, 4, 2, groups=2), ValueError, r"in_channels \(3\).*groups \(2\)"),
+        (lambda: tg.nn.Conv2d(4, 3, 2, groups=2), ValueError, r"out_channels \(3\).*groups \(2\)"),
+        (lambda: tg.nn.Conv2d(2, 2, 2, groups=0), ValueError, "groups"),
+        (lambda: tg.nn.Conv2d(2, 2, 3, stride=2, padding="same"), ValueError, "stride"),
+        (lambda: tg.nn.Conv2d(2, 2, 3, padding="full"), ValueError, "padding"),
+    ],
+)
+def test_conv_and_pool_refusals_name_the_argument(call: Any, error: type, pattern: str) -> None:
+    with pytest.raises(error, match=pattern):
+        call()
 
 
 @given(data=st.data())
@@ -1270,6 +1352,11 @@ def test_loss_modules(name: str, data: Any) -> None:
         lambda: tg.nn.Linear(2, 2, dtype=np.int64),
         lambda: tg.nn.Conv2d(2, 3, 0),
         lambda: tg.nn.Conv2d(2, 3, 2, groups=2),
+        lambda: tg.nn.Conv2d(3, 4, 2, groups=2),
+        lambda: tg.nn.Conv2d(2, 2, 2, groups=0),
+        lambda: tg.nn.Conv2d(2, 2, 2, groups=1.5),
+        lambda: tg.nn.Conv2d(2, 2, 3, stride=2, padding="same"),
+        lambda: tg.nn.Conv2d(2, 2, 3, padding="full"),
         lambda: tg.nn.Dropout(1.5),
         lambda: tg.nn.BatchNorm1d(-2),
         lambda: tg.nn.LayerNorm(()),

@@ -87,8 +87,11 @@ class Linear(Module):
         rng: Any = None,
     ) -> None:
         super().__init__()
-        self.in_features = _positive(in_features, "in_features", "Linear")
-        self.out_features = _positive(out_features, "out_features", "Linear")
+        for name, value in (("in_features", in_features), ("out_features", out_features)):
+            # 0 is allowed, as torch: empty outputs (out_features 0) or the bias (in_features 0)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+                raise ValueError(f"Linear: {name} must be a non-negative int, got {value!r}")
+        self.in_features, self.out_features = int(in_features), int(out_features)
         d = _float_dtype(dtype, "Linear")
         self.weight = _empty((self.out_features, self.in_features), d)
         if bias:
@@ -98,11 +101,12 @@ class Linear(Module):
         self.reset_parameters(rng)
 
     def reset_parameters(self, rng: Any = None) -> None:
-        """PyTorch's default: U(-1/sqrt(in), 1/sqrt(in)) for weight and bias."""
+        """PyTorch's default: U(-1/sqrt(in), 1/sqrt(in)) for weight and bias. A zero-element
+        weight is left as it is (with torch's warning) and, for in_features 0, the bias is 0."""
         gen = as_generator(rng, "Linear")
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), rng=gen)
         if self.bias is not None:
-            bound = 1 / math.sqrt(self.in_features)
+            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
             init.uniform_(self.bias, -bound, bound, rng=gen)
 
     def forward(self, x: Any) -> Tensor:
@@ -122,7 +126,7 @@ class Linear(Module):
 
 class Conv2d(Module):
     """2-D convolution over (N, C, H, W) (or unbatched (C, H, W)), as ``torch.nn.Conv2d``
-    with zero padding and ``groups=1``."""
+    with zero padding (an int, a pair, ``'valid'`` or ``'same'``) and ``groups``."""
 
     def __init__(
         self,
@@ -130,7 +134,7 @@ class Conv2d(Module):
         out_channels: int,
         kernel_size: int | tuple[int, int],
         stride: int | tuple[int, int] = 1,
-        padding: int | tuple[int, int] = 0,
+        padding: int | tuple[int, int] | str = 0,
         dilation: int | tuple[int, int] = 1,
         groups: int = 1,
         bias: bool = True,
@@ -138,17 +142,37 @@ class Conv2d(Module):
         rng: Any = None,
     ) -> None:
         super().__init__()
-        if groups != 1:
-            raise ValueError(f"Conv2d: only groups=1 is supported, got {groups!r}")
         self.in_channels = _positive(in_channels, "in_channels", "Conv2d")
         self.out_channels = _positive(out_channels, "out_channels", "Conv2d")
+        self.groups = _positive(groups, "groups", "Conv2d")
+        for name, channels in (
+            ("in_channels", self.in_channels),
+            ("out_channels", self.out_channels),
+        ):
+            if channels % self.groups:
+                raise ValueError(
+                    f"Conv2d: {name} ({channels}) must be divisible by groups ({self.groups})"
+                )
         self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2d", 1)
         self.stride = _pair(stride, "stride", "Conv2d", 1)
-        self.padding = _pair(padding, "padding", "Conv2d", 0)
+        if isinstance(padding, str):
+            if padding not in ("valid", "same"):
+                raise ValueError(
+                    f"Conv2d: padding must be 'valid', 'same', an int or a pair of ints, "
+                    f"got {padding!r}"
+                )
+            if padding == "same" and self.stride != (1, 1):
+                raise ValueError(
+                    "Conv2d: padding='same' is not supported for strided convolutions, got "
+                    f"stride {self.stride}"
+                )
+            self.padding: str | tuple[int, int] = padding
+        else:
+            self.padding = _pair(padding, "padding", "Conv2d", 0)
         self.dilation = _pair(dilation, "dilation", "Conv2d", 1)
-        self.groups = groups
         d = _float_dtype(dtype, "Conv2d")
-        self.weight = _empty((self.out_channels, self.in_channels) + self.kernel_size, d)
+        shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
+        self.weight = _empty(shape, d)
         if bias:
             self.bias = _empty((self.out_channels,), d)
         else:
@@ -156,11 +180,12 @@ class Conv2d(Module):
         self.reset_parameters(rng)
 
     def reset_parameters(self, rng: Any = None) -> None:
-        """PyTorch's default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = C * kh * kw."""
+        """PyTorch's default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
+        fan_in = in_channels / groups * kh * kw."""
         gen = as_generator(rng, "Conv2d")
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), rng=gen)
         if self.bias is not None:
-            fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
+            fan_in = self.in_channels // self.groups * self.kernel_size[0] * self.kernel_size[1]
             init.uniform_(self.bias, -1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in), rng=gen)
 
     def forward(self, x: Any) -> Tensor:
@@ -170,11 +195,9 @@ class Conv2d(Module):
                 f"{self!r}: expected input of shape (N, {self.in_channels}, H, W) or "
                 f"({self.in_channels}, H, W), got {x.shape}"
             )
-        if x.ndim == 3:
-            return F.conv2d(
-                x[None], self.weight, self.bias, self.stride, self.padding, self.dilation
-            )[0]
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+        return F.conv2d(
+            x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
 
     def extra_repr(self) -> str:
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
@@ -183,6 +206,8 @@ class Conv2d(Module):
             s += f", padding={self.padding}"
         if self.dilation not in (1, (1, 1)):
             s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
         return s
@@ -219,9 +244,8 @@ class MaxPool2d(Module):
     def forward(self, x: Any) -> Any:
         x = _as_tensor(x)
         _check_4d(self, x)
-        batched = x if x.ndim == 4 else x[None]
-        out = F.max_pool2d(
-            batched,
+        return F.max_pool2d(
+            x,
             self.kernel_size,
             self.stride,
             self.padding,
@@ -229,9 +253,6 @@ class MaxPool2d(Module):
             self.ceil_mode,
             self.return_indices,
         )
-        if x.ndim == 3:
-            return (out[0][0], out[1][0]) if self.return_indices else out[0]
-        return out
 
     def extra_repr(self) -> str:
         return (
@@ -264,9 +285,8 @@ class AvgPool2d(Module):
     def forward(self, x: Any) -> Tensor:
         x = _as_tensor(x)
         _check_4d(self, x)
-        batched = x if x.ndim == 4 else x[None]
-        out = F.avg_pool2d(
-            batched,
+        return F.avg_pool2d(
+            x,
             self.kernel_size,
             self.stride,
             self.padding,
@@ -274,7 +294,6 @@ class AvgPool2d(Module):
             self.count_include_pad,
             self.divisor_override,
         )
-        return out if x.ndim == 4 else out[0]
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

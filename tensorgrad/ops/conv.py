@@ -12,6 +12,11 @@ stay inside this file (Chainer's ``Convolution2D`` / ``Deconvolution2D`` pairing
 - ``ConvTranspose2d(d, w)``: its adjoint in ``x`` (scatter of ``d`` through ``w``);
 - ``Conv2dWeight(x, d)``: its adjoint in ``w`` (windows of ``x`` against ``d``).
 
+With ``groups`` > 1 the channels split into groups that each contract as one batched matmul
+(``np.matmul`` over a leading group axis). Padding is ``padding`` before and ``padding +
+extra`` after each spatial axis: ``extra`` is the one more row or column on the bottom and
+right that ``padding='same'`` needs for an even effective kernel, as torch.
+
 Pooling: ``max_pool2d`` records which input each output took (the first maximum of its window,
 or its last NaN, as torch) and its adjoint scatters through that fixed index, a linear op whose
 own adjoint is the gather. ``avg_pool2d`` is linear; its adjoint is the window scatter divided
@@ -61,11 +66,12 @@ def _out_size(size: int, k: int, s: int, p: int, d: int) -> int:
     return (size + 2 * p - d * (k - 1) - 1) // s + 1
 
 
-def _pad(x: np.ndarray, padding: Pair, value: float = 0.0) -> np.ndarray:
-    ph, pw = padding
-    if ph == 0 and pw == 0:
+def _pad(x: np.ndarray, padding: Pair, value: float = 0.0, extra: Pair = (0, 0)) -> np.ndarray:
+    """``x`` padded by ``padding`` before and ``padding + extra`` after its last two axes."""
+    (ph, pw), (eh, ew) = padding, extra
+    if ph == 0 and pw == 0 and eh == 0 and ew == 0:
         return x
-    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
+    return np.pad(x, ((0, 0), (0, 0), (ph, ph + eh), (pw, pw + ew)), constant_values=value)
 
 
 def _windows(xp: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair, out: Pair) -> np.ndarray:
@@ -79,10 +85,13 @@ def _scatter_windows(
     cols: np.ndarray, size: Pair, padding: Pair, stride: Pair, dilation: Pair
 ) -> np.ndarray:
     """Transpose of ``_windows`` after padding: add (N, C, Ho, Wo, kh, kw) windows into an
-    (N, C, H, W) image, dropping the padding. One vectorised add per kernel offset."""
+    (N, C, H, W) image, dropping the padding (the image is made large enough for windows that
+    run past the padding after the input). One vectorised add per kernel offset."""
     n, c, ho, wo, kh, kw = cols.shape
     (ph, pw), (sh, sw), (dh, dw) = padding, stride, dilation
-    image = np.zeros((n, c, size[0] + 2 * ph, size[1] + 2 * pw), dtype=cols.dtype)
+    hp = max(size[0] + 2 * ph, sh * (ho - 1) + dh * (kh - 1) + 1)
+    wp = max(size[1] + 2 * pw, sw * (wo - 1) + dw * (kw - 1) + 1)
+    image = np.zeros((n, c, hp, wp), dtype=cols.dtype)
     for i in range(kh):
         for j in range(kw):
             h0, w0 = i * dh, j * dw
@@ -98,29 +107,59 @@ def _add_tangents(a: Any, b: Any) -> Any:
     return a if b is None else a + b
 
 
+def _group_rows(cols: np.ndarray, groups: int) -> np.ndarray:
+    """(N, C, Ho, Wo, kh, kw) windows as (groups, N * Ho * Wo, C / groups * kh * kw) rows."""
+    n, c, ho, wo, kh, kw = cols.shape
+    cols = cols.reshape(n, groups, c // groups, ho, wo, kh, kw)
+    return cols.transpose(1, 0, 3, 4, 2, 5, 6).reshape(groups, n * ho * wo, c // groups * kh * kw)
+
+
+def _group_maps(d: np.ndarray, groups: int) -> np.ndarray:
+    """(N, O, Ho, Wo) maps as (groups, N * Ho * Wo, O / groups) rows."""
+    n, o, ho, wo = d.shape
+    d = d.reshape(n, groups, o // groups, ho, wo)
+    return d.transpose(1, 0, 3, 4, 2).reshape(groups, n * ho * wo, o // groups)
+
+
 # ----------------------------------------------------------------------------- convolution
 
 
 class _Conv(Op):
-    """Shared parameters of the three convolution ops; all save both inputs (bilinear)."""
+    """Shared parameters of the three convolution ops; all save both inputs (bilinear).
+    ``extra``: padding added after the input on top of ``padding`` (``'same'``, even kernels)."""
 
-    __slots__ = ("stride", "padding", "dilation")
+    __slots__ = ("stride", "padding", "dilation", "groups", "extra")
     save_inputs = (0, 1)
 
-    def __init__(self, stride: Pair, padding: Pair, dilation: Pair) -> None:
+    def __init__(
+        self, stride: Pair, padding: Pair, dilation: Pair, groups: int = 1, extra: Pair = (0, 0)
+    ) -> None:
         self.stride = stride
         self.padding = padding
         self.dilation = dilation
+        self.groups = groups
+        self.extra = extra
 
     @property
-    def _conv(self) -> dict[str, Pair]:
-        return {"stride": self.stride, "padding": self.padding, "dilation": self.dilation}
+    def _conv(self) -> dict[str, Any]:
+        return {
+            "stride": self.stride,
+            "padding": self.padding,
+            "dilation": self.dilation,
+            "groups": self.groups,
+            "extra": self.extra,
+        }
 
     def _out(self, size: tuple[int, ...], kernel: tuple[int, ...]) -> Pair:
+        s, p, d, e = self.stride, self.padding, self.dilation, self.extra
         return (
-            _out_size(size[0], kernel[0], self.stride[0], self.padding[0], self.dilation[0]),
-            _out_size(size[1], kernel[1], self.stride[1], self.padding[1], self.dilation[1]),
+            _out_size(size[0] + e[0], kernel[0], s[0], p[0], d[0]),
+            _out_size(size[1] + e[1], kernel[1], s[1], p[1], d[1]),
         )
+
+    def _cols(self, x: np.ndarray, kernel: tuple[int, ...], out: tuple[int, ...]) -> np.ndarray:
+        xp = _pad(x, self.padding, extra=self.extra)
+        return _windows(xp, kernel, self.stride, self.dilation, out)
 
     def jvp(self, tangents, a, b):
         # NOTE: bilinear: d(f(a, b)) = f(da, b) + f(a, db).
@@ -131,13 +170,18 @@ class _Conv(Op):
 
 
 class Conv2d(_Conv):
-    """cross-correlation of x (N, C, H, W) with w (O, C, kh, kw), as torch's conv2d"""
+    """cross-correlation of x (N, C, H, W) with w (O, C / groups, kh, kw), as torch's conv2d"""
 
     def forward(self, x, w):
         out = self._out(x.shape[2:], w.shape[2:])
-        cols = _windows(_pad(x, self.padding), w.shape[2:], self.stride, self.dilation, out)
-        y = np.tensordot(cols, w, axes=([1, 4, 5], [1, 2, 3]))  # (N, Ho, Wo, O)
-        return np.ascontiguousarray(y.transpose(0, 3, 1, 2))
+        cols = self._cols(x, w.shape[2:], out)
+        g = self.groups
+        if g == 1:
+            y = np.tensordot(cols, w, axes=([1, 4, 5], [1, 2, 3]))  # (N, Ho, Wo, O)
+            return np.ascontiguousarray(y.transpose(0, 3, 1, 2))
+        (n, o), k = (x.shape[0], w.shape[0]), w.shape[1] * w.shape[2] * w.shape[3]
+        y = np.matmul(_group_rows(cols, g), w.reshape(g, o // g, k).transpose(0, 2, 1))
+        return y.reshape(g, n, *out, o // g).transpose(1, 0, 4, 2, 3).reshape(n, o, *out)
 
     def generate_adjoints(self, adjoints, delta, x, w):
         if self.edges[0] is not None:
@@ -151,12 +195,19 @@ class ConvTranspose2d(_Conv):
 
     __slots__ = ("size",)
 
-    def __init__(self, size: Pair, stride: Pair, padding: Pair, dilation: Pair) -> None:
-        super().__init__(stride, padding, dilation)
+    def __init__(self, size: Pair, stride: Pair, padding: Pair, dilation: Pair, **group: Any):
+        super().__init__(stride, padding, dilation, **group)
         self.size = size
 
     def forward(self, d, w):
-        cols = np.tensordot(d, w, axes=([1], [0]))  # (N, Ho, Wo, C, kh, kw)
+        g = self.groups
+        if g == 1:
+            cols = np.tensordot(d, w, axes=([1], [0]))  # (N, Ho, Wo, C, kh, kw)
+        else:
+            (n, _, ho, wo), (o, cg, kh, kw) = d.shape, w.shape
+            cols = np.matmul(_group_maps(d, g), w.reshape(g, o // g, cg * kh * kw))
+            cols = cols.reshape(g, n, ho, wo, cg, kh, kw).transpose(1, 2, 3, 0, 4, 5, 6)
+            cols = cols.reshape(n, ho, wo, g * cg, kh, kw)
         cols = cols.transpose(0, 3, 1, 2, 4, 5)
         return _scatter_windows(cols, self.size, self.padding, self.stride, self.dilation)
 
@@ -172,13 +223,18 @@ class Conv2dWeight(_Conv):
 
     __slots__ = ("kernel",)
 
-    def __init__(self, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair) -> None:
-        super().__init__(stride, padding, dilation)
+    def __init__(self, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair, **group: Any):
+        super().__init__(stride, padding, dilation, **group)
         self.kernel = kernel
 
     def forward(self, x, d):
-        cols = _windows(_pad(x, self.padding), self.kernel, self.stride, self.dilation, d.shape[2:])
-        return np.tensordot(d, cols, axes=([0, 2, 3], [0, 2, 3]))  # (O, C, kh, kw)
+        cols = self._cols(x, self.kernel, d.shape[2:])
+        g = self.groups
+        if g == 1:
+            return np.tensordot(d, cols, axes=([0, 2, 3], [0, 2, 3]))  # (O, C, kh, kw)
+        rows = _group_rows(cols, g)  # (g, N * Ho * Wo, C / g * kh * kw)
+        dw = np.matmul(_group_maps(d, g).transpose(0, 2, 1), rows)  # (g, O / g, C / g * kh * kw)
+        return dw.reshape(d.shape[1], x.shape[1] // g, *self.kernel)
 
     def generate_adjoints(self, adjoints, delta, x, d):
         if self.edges[0] is not None:
@@ -191,6 +247,49 @@ def _shape(x: Any) -> tuple[int, ...]:
     return tuple(np.shape(x.data if isinstance(x, Tensor) else x))
 
 
+def _conv_padding(padding: Any, kernel: Pair, stride: Pair, dilation: Pair) -> tuple[Pair, Pair]:
+    """``padding`` as (before, extra after) pairs: an int or pair, ``'valid'`` (none) or
+    ``'same'`` (the output keeps the input's size; an odd total puts the extra row and column
+    at the bottom and right, as torch)."""
+    if not isinstance(padding, str):
+        return _pair(padding, "padding", "conv2d", 0), (0, 0)
+    if padding == "valid":
+        return (0, 0), (0, 0)
+    if padding != "same":
+        raise ValueError(
+            f"conv2d: padding must be 'valid', 'same', an int or a pair of ints, got {padding!r}"
+        )
+    if stride != (1, 1):
+        raise ValueError(
+            f"conv2d: padding='same' is not supported for strided convolutions, got stride {stride}"
+        )
+    total = (dilation[0] * (kernel[0] - 1), dilation[1] * (kernel[1] - 1))
+    return (total[0] // 2, total[1] // 2), (total[0] % 2, total[1] % 2)
+
+
+def _groups(groups: Any, op: str) -> int:
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)):
+        raise TypeError(f"{op}: groups must be a positive int, got {groups!r}")
+    if groups < 1:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    return int(groups)
+
+
+def _unbatched(x: Any, shape: tuple[int, ...], op: str) -> Tensor:
+    """A 3-D (C, H, W) input as a batch of one (differentiably)."""
+    from tensorgrad._dtypes import check_operands
+    from tensorgrad.ops.shape import reshape
+
+    check_operands(op, (x,))
+    return reshape(x, (1,) + shape)
+
+
+def _drop_batch(y: Tensor) -> Tensor:
+    from tensorgrad.ops.shape import reshape
+
+    return reshape(y, y.shape[1:])
+
+
 def conv2d(
     input: Any,
     weight: Any,
@@ -200,36 +299,53 @@ def conv2d(
     dilation: Any = 1,
     groups: int = 1,
 ) -> Tensor:
-    """2-D cross-correlation of ``input`` (N, C, H, W) with ``weight`` (O, C, kh, kw), plus
-    ``bias`` (O,), with torch's ``conv2d`` arguments (``padding`` is zero padding; a string
-    padding such as ``'same'`` and ``groups != 1`` are not supported)."""
-    if groups != 1:
-        raise ValueError(f"conv2d: only groups=1 is supported, got groups={groups!r}")
+    """2-D cross-correlation of ``input`` (N, C, H, W) or unbatched (C, H, W) with ``weight``
+    (O, C / groups, kh, kw), plus ``bias`` (O,), with torch's ``conv2d`` arguments: zero
+    ``padding`` as an int, a pair, ``'valid'`` or ``'same'`` (stride 1 only; an odd total pad
+    puts the extra row and column at the bottom and right, as torch), and ``groups`` (channels
+    split into groups convolved separately; ``groups == C`` is depthwise)."""
+    g = _groups(groups, "conv2d")
     xs, ws = _shape(input), _shape(weight)
-    if len(xs) != 4:
-        raise ValueError(f"conv2d: input must be 4-D (N, C, H, W), got shape {xs}")
+    if len(xs) not in (3, 4):
+        raise ValueError(f"conv2d: input must be 4-D (N, C, H, W) or 3-D (C, H, W), got shape {xs}")
     if len(ws) != 4:
-        raise ValueError(f"conv2d: weight must be 4-D (O, C, kh, kw), got shape {ws}")
-    if xs[1] != ws[1]:
+        raise ValueError(f"conv2d: weight must be 4-D (O, C / groups, kh, kw), got shape {ws}")
+    c = xs[-3]
+    if ws[0] % g:
         raise ValueError(
-            f"conv2d: input has {xs[1]} channels but weight expects {ws[1]} (weight shape {ws})"
+            f"conv2d: weight has {ws[0]} output channels, not divisible by groups={g} "
+            f"(weight shape {ws})"
         )
-    params = {
-        "stride": _pair(stride, "stride", "conv2d", 1),
-        "padding": _pair(padding, "padding", "conv2d", 0),
-        "dilation": _pair(dilation, "dilation", "conv2d", 1),
-    }
-    out = Conv2d(**params)._out(xs[2:], ws[2:])
+    if c % g:
+        raise ValueError(f"conv2d: input has {c} channels, not divisible by groups={g}")
+    if c != ws[1] * g:
+        per_group = "" if g == 1 else f" ({ws[1]} per group, groups={g})"
+        raise ValueError(
+            f"conv2d: input has {c} channels but weight expects {ws[1] * g}{per_group} "
+            f"(weight shape {ws})"
+        )
+    stride_ = _pair(stride, "stride", "conv2d", 1)
+    dil = _pair(dilation, "dilation", "conv2d", 1)
+    pad, extra = _conv_padding(padding, ws[2:], stride_, dil)
+    params = {"stride": stride_, "padding": pad, "dilation": dil}
+    if g != 1 or extra != (0, 0):
+        params.update(groups=g, extra=extra)
+    out = Conv2d(**params)._out(xs[-2:], ws[2:])
     if min(out) < 1:
         raise ValueError(
-            f"conv2d: kernel {ws[2:]} (dilation {params['dilation']}) is larger than the padded "
-            f"input {xs[2:]} (padding {params['padding']})"
+            f"conv2d: kernel {ws[2:]} (dilation {dil}) is larger than the padded "
+            f"input {xs[-2:]} (padding {padding if isinstance(padding, str) else pad})"
         )
-    y = call(Conv2d, input, weight, **params)
     if bias is not None:
         bs = _shape(bias)
         if bs != (ws[0],):
             raise ValueError(f"conv2d: bias must have shape ({ws[0]},), got {bs}")
+    if len(xs) == 3:
+        return _drop_batch(
+            conv2d(_unbatched(input, xs, "conv2d"), weight, bias, stride_, padding, dil, g)
+        )
+    y = call(Conv2d, input, weight, **params)
+    if bias is not None:
         from tensorgrad.ops.shape import reshape
 
         y = y + reshape(bias, (1, ws[0], 1, 1))
@@ -408,8 +524,12 @@ def _pool_params(
     op: str, x: Any, kernel_size: Any, stride: Any, padding: Any, ceil_mode: bool
 ) -> tuple[Pair, Pair, Pair]:
     shape = _shape(x)
-    if len(shape) != 4:
-        raise ValueError(f"{op}: input must be 4-D (N, C, H, W), got shape {shape}")
+    if len(shape) not in (3, 4):
+        raise ValueError(
+            f"{op}: input must be 4-D (N, C, H, W) or 3-D (C, H, W), got shape {shape}"
+        )
+    if 0 in shape[-2:]:
+        raise ValueError(f"{op}: input must have a non-empty height and width, got shape {shape}")
     if not isinstance(ceil_mode, (bool, np.bool_)):
         raise TypeError(f"{op}: ceil_mode must be a bool, got {ceil_mode!r}")
     kernel = _pair(kernel_size, "kernel_size", op, 1)
@@ -429,20 +549,27 @@ def max_pool2d(
     ceil_mode: bool = False,
     return_indices: bool = False,
 ) -> Tensor:
-    """Maximum over (kh, kw) windows of an (N, C, H, W) tensor; ``stride`` defaults to the
-    kernel size and padding is -inf (the minimum of an integer dtype) but never wins, as
-    torch: a window whose real entries all equal it takes its first real entry, and a window
-    of padding only (possible with dilation) gives -inf and sends no gradient. A tie sends its
-    gradient to the first maximum (row-major within the window), a window with NaNs to its last
-    NaN. ``ceil_mode`` rounds the output size up, as torch (the last window starts inside the
-    input or the left padding). ``return_indices=True`` also returns the flat index into each
-    H * W plane, as torch (for a window of padding only, torch's: its first row and column at
-    or after its start, which lie outside the input)."""
+    """Maximum over (kh, kw) windows of an (N, C, H, W) or unbatched (C, H, W) tensor;
+    ``stride`` defaults to the kernel size and padding is -inf (the minimum of an integer
+    dtype) but never wins, as torch: a window whose real entries all equal it takes its first
+    real entry, and a window of padding only (possible with dilation) gives -inf and sends no
+    gradient. A tie sends its gradient to the first maximum (row-major within the window), a
+    window with NaNs to its last NaN. ``ceil_mode`` rounds the output size up, as torch (the
+    last window starts inside the input or the left padding). ``return_indices=True`` also
+    returns the flat index into each H * W plane, as torch (for a window of padding only,
+    torch's: its first row and column at or after its start, which lie outside the input)."""
     kernel, stride_, pad = _pool_params(
         "max_pool2d", input, kernel_size, stride, padding, ceil_mode
     )
     dil = _pair(dilation, "dilation", "max_pool2d", 1)
-    h, w = _shape(input)[2:]
+    shape = _shape(input)
+    if len(shape) == 3:
+        x = _unbatched(input, shape, "max_pool2d")
+        out = max_pool2d(x, kernel, stride_, pad, dil, ceil_mode, return_indices)
+        if return_indices:
+            return _drop_batch(out[0]), _drop_batch(out[1])
+        return _drop_batch(out)
+    h, w = shape[2:]
     if (
         min(
             _pool_out(h, kernel[0], stride_[0], pad[0], dil[0], ceil_mode),
@@ -468,36 +595,40 @@ def max_pool2d(
 
 
 class AvgPool2d(Op):
-    """mean over each window (zero padding counted or not, by ``divisor``)"""
+    """sum over each (kh, kw) window divided by ``divisor``; with ``ceil_mode`` the last windows
+    may run past the padding after the input, read as zeros"""
 
-    __slots__ = ("kernel", "stride", "padding", "divisor", "size")
+    __slots__ = ("kernel", "stride", "padding", "divisor", "size", "out")
     linear = True
 
-    def __init__(self, kernel: Pair, stride: Pair, padding: Pair, divisor: Any, size: Pair) -> None:
+    def __init__(
+        self, kernel: Pair, stride: Pair, padding: Pair, divisor: Any, size: Pair, out: Pair
+    ) -> None:
         self.kernel = kernel
         self.stride = stride
         self.padding = padding
         self.divisor = divisor  # a number, or an (Ho, Wo) array of counts
         self.size = size
+        self.out = out
 
-    def _outshape(self) -> Pair:
-        (kh, kw), (sh, sw), (ph, pw) = self.kernel, self.stride, self.padding
-        return (_out_size(self.size[0], kh, sh, ph, 1), _out_size(self.size[1], kw, sw, pw, 1))
+    @property
+    def _params(self) -> dict[str, Any]:
+        return {s: getattr(self, s) for s in AvgPool2d.__slots__}
 
     def forward(self, x):
-        cols = _windows(_pad(x, self.padding), self.kernel, self.stride, (1, 1), self._outshape())
+        (kh, kw), (sh, sw), (ph, pw), (ho, wo) = self.kernel, self.stride, self.padding, self.out
+        extra = (  # (ceil_mode: how far the last window runs past the padding)
+            max(0, (ho - 1) * sh + kh - x.shape[2] - 2 * ph),
+            max(0, (wo - 1) * sw + kw - x.shape[3] - 2 * pw),
+        )
+        cols = _windows(
+            _pad(x, self.padding, extra=extra), self.kernel, self.stride, (1, 1), self.out
+        )
         total = cols.sum(axis=(4, 5))
         return (total / self.divisor).astype(x.dtype, copy=False)
 
     def generate_adjoints(self, adjoints, delta):
-        adjoints[0] = AvgPool2dTranspose.apply(
-            delta,
-            kernel=self.kernel,
-            stride=self.stride,
-            padding=self.padding,
-            divisor=self.divisor,
-            size=self.size,
-        )
+        adjoints[0] = AvgPool2dTranspose.apply(delta, **self._params)
 
 
 class AvgPool2dTranspose(AvgPool2d):
@@ -510,14 +641,17 @@ class AvgPool2dTranspose(AvgPool2d):
         return _scatter_windows(cols, self.size, self.padding, self.stride, (1, 1))
 
     def generate_adjoints(self, adjoints, delta):
-        adjoints[0] = AvgPool2d.apply(
-            delta,
-            kernel=self.kernel,
-            stride=self.stride,
-            padding=self.padding,
-            divisor=self.divisor,
-            size=self.size,
-        )
+        adjoints[0] = AvgPool2d.apply(delta, **self._params)
+
+
+def _window_counts(size: int, k: int, s: int, p: int, out: int, include_pad: bool) -> np.ndarray:
+    """torch's divisor along one axis: per window, its length inside the padded input (windows
+    past it are cut short), or only inside the input itself without ``count_include_pad``."""
+    start = np.arange(out) * s - p
+    end = np.minimum(start + k, size + p)
+    if include_pad:
+        return end - start
+    return np.minimum(end, size) - np.maximum(start, 0)
 
 
 def avg_pool2d(
@@ -529,32 +663,60 @@ def avg_pool2d(
     count_include_pad: bool = True,
     divisor_override: int | None = None,
 ) -> Tensor:
-    """Mean over (kh, kw) windows of an (N, C, H, W) tensor, with torch's arguments: ``stride``
-    defaults to the kernel size, zero padding is counted unless ``count_include_pad=False``.
-    Integer and bool input is averaged in float64 (NumPy's ``mean``; torch truncates)."""
+    """Mean over (kh, kw) windows of an (N, C, H, W) or (C, H, W) tensor, with torch's
+    arguments: ``stride`` defaults to the kernel size, zero padding is counted unless
+    ``count_include_pad=False``; ``ceil_mode`` rounds the output size up as ``max_pool2d``,
+    and a last window that runs past the padding is divided by its length inside the padded
+    input (inside the input itself without ``count_include_pad``), as torch;
+    ``divisor_override`` replaces every divisor. Integer and bool input is averaged in float64
+    (NumPy's ``mean``; torch truncates)."""
     kernel, stride_, pad = _pool_params(
         "avg_pool2d", input, kernel_size, stride, padding, ceil_mode
     )
-    if ceil_mode:
-        raise ValueError("avg_pool2d: ceil_mode=True is not supported")
-    size = _shape(input)[2:]
+    shape = _shape(input)
+    size = shape[-2:]
+    ceil = bool(ceil_mode)
+    out = (
+        _pool_out(size[0], kernel[0], stride_[0], pad[0], 1, ceil),
+        _pool_out(size[1], kernel[1], stride_[1], pad[1], 1, ceil),
+    )
+    if min(out) < 1:
+        raise ValueError(f"avg_pool2d: kernel {kernel} is larger than the input {tuple(size)}")
     if divisor_override is not None:
-        if isinstance(divisor_override, bool) or int(divisor_override) < 1:
+        if isinstance(divisor_override, bool) or not isinstance(
+            divisor_override, (int, np.integer)
+        ):
+            raise TypeError(
+                f"avg_pool2d: divisor_override must be an int, got {divisor_override!r}"
+            )
+        if divisor_override < 1:
             raise ValueError(f"avg_pool2d: divisor_override must be >= 1, got {divisor_override}")
         divisor: Any = int(divisor_override)
-    elif count_include_pad or pad == (0, 0):
-        divisor = kernel[0] * kernel[1]
     else:
-        ones = np.ones((1, 1) + tuple(size))
-        probe = AvgPool2d(kernel=kernel, stride=stride_, padding=pad, divisor=1, size=size)
-        divisor = probe.forward(ones)[0, 0]
-    probe = AvgPool2d(kernel=kernel, stride=stride_, padding=pad, divisor=divisor, size=size)
-    if min(probe._outshape()) < 1:
-        raise ValueError(f"avg_pool2d: kernel {kernel} is larger than the input {tuple(size)}")
+        include = bool(count_include_pad)
+        counts = [
+            _window_counts(size[i], kernel[i], stride_[i], pad[i], out[i], include) for i in (0, 1)
+        ]
+        if np.all(counts[0] == kernel[0]) and np.all(counts[1] == kernel[1]):
+            divisor = kernel[0] * kernel[1]
+        else:
+            divisor = np.outer(counts[0], counts[1]).astype(np.float64)
+    if len(shape) == 3:
+        x = _unbatched(input, shape, "avg_pool2d")
+        return _drop_batch(
+            avg_pool2d(x, kernel, stride_, pad, ceil, count_include_pad, divisor_override)
+        )
     if (input.dtype if isinstance(input, Tensor) else np.asarray(input).dtype).kind in "biu":
         from tensorgrad.ops.arithmetic import astype
 
         input = astype(input, np.float64)
     return call(
-        AvgPool2d, input, kernel=kernel, stride=stride_, padding=pad, divisor=divisor, size=size
+        AvgPool2d,
+        input,
+        kernel=kernel,
+        stride=stride_,
+        padding=pad,
+        divisor=divisor,
+        size=tuple(size),
+        out=out,
     )

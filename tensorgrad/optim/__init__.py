@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from tensorgrad.optim import lr_scheduler
 from tensorgrad.optim.algorithms import SGD, Adam, AdamW, RMSprop
-from tensorgrad.optim.lr_scheduler import CosineAnnealingLR, LRScheduler, StepLR
+from tensorgrad.optim.lr_scheduler import (
+    CosineAnnealingLR,
+    ExponentialLR,
+    LambdaLR,
+    LinearLR,
+    LRScheduler,
+    MultiStepLR,
+    ReduceLROnPlateau,
+    StepLR,
+)
 from tensorgrad.optim.optimizer import Optimizer
 
 __all__ = [
@@ -16,5 +25,10 @@ __all__ = [
     "lr_scheduler",
     "LRScheduler",
     "StepLR",
+    "MultiStepLR",
+    "ExponentialLR",
+    "LinearLR",
     "CosineAnnealingLR",
+    "LambdaLR",
+    "ReduceLROnPlateau",
 ]

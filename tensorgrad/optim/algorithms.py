@@ -3,6 +3,9 @@
 Each ``_update`` is a pure function of (parameter, gradient, state, group) that returns new
 arrays; the base class writes them (see ``optimizer.py``). Arithmetic stays in the parameter's
 dtype (Python-float hyperparameters do not upcast float32, NEP 50).
+
+``maximize=True`` (keyword-only, as torch) ascends instead: the gradient is negated first, before
+weight decay, momentum and the moment estimates see it, exactly where torch negates it.
 """
 
 from __future__ import annotations
@@ -21,10 +24,13 @@ __all__ = ["SGD", "Adam", "AdamW", "RMSprop"]
 class SGD(Optimizer):
     """Stochastic gradient descent with momentum, dampening, Nesterov and weight decay.
 
-    ``g = grad + weight_decay * p``; with momentum, ``buf = g`` on the first step, then
-    ``buf = momentum * buf + (1 - dampening) * g``, and ``g = g + momentum * buf`` (Nesterov)
-    or ``g = buf``; finally ``p = p - lr * g`` (torch's formulation).
+    ``g = grad`` (``-grad`` with ``maximize``), then ``g = g + weight_decay * p``; with
+    momentum, ``buf = g`` on the first step, then ``buf = momentum * buf + (1 - dampening) * g``,
+    and ``g = g + momentum * buf`` (Nesterov) or ``g = buf``; finally ``p = p - lr * g`` (torch's
+    formulation).
     """
+
+    _load_defaults = {"maximize": False}
 
     def __init__(
         self,
@@ -34,6 +40,8 @@ class SGD(Optimizer):
         dampening: float = 0.0,
         weight_decay: float = 0.0,
         nesterov: bool = False,
+        *,
+        maximize: bool = False,
     ) -> None:
         defaults = dict(
             lr=lr,
@@ -41,6 +49,7 @@ class SGD(Optimizer):
             dampening=dampening,
             weight_decay=weight_decay,
             nesterov=nesterov,
+            maximize=maximize,
         )
         super().__init__(params, defaults)
 
@@ -50,6 +59,8 @@ class SGD(Optimizer):
             raise ValueError("SGD: Nesterov momentum requires a momentum > 0 and zero dampening")
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: State, group: dict) -> tuple:
+        if group["maximize"]:
+            g = -g
         if group["weight_decay"]:
             g = g + group["weight_decay"] * p
         new: State = dict(state)
@@ -66,6 +77,8 @@ class Adam(Optimizer):
     """Adam (Kingma and Ba), as torch: L2 ``weight_decay`` is added to the gradient;
     ``amsgrad`` keeps the running maximum of the second moment."""
 
+    _load_defaults = {"maximize": False}
+
     def __init__(
         self,
         params: Iterable[Any],
@@ -74,9 +87,16 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         amsgrad: bool = False,
+        *,
+        maximize: bool = False,
     ) -> None:
         defaults = dict(
-            lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad
+            lr=lr,
+            betas=tuple(betas),
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
         )
         super().__init__(params, defaults)
 
@@ -97,6 +117,8 @@ class Adam(Optimizer):
             group["eps"],
             group["weight_decay"],
         )
+        if group["maximize"]:
+            g = -g
         if wd and self._decoupled:
             p = p * (1 - lr * wd)
         elif wd:
@@ -130,14 +152,18 @@ class AdamW(Adam):
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
         amsgrad: bool = False,
+        *,
+        maximize: bool = False,
     ) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
 
 
 class RMSprop(Optimizer):
     """RMSprop, as torch: ``square_avg = alpha * square_avg + (1 - alpha) * g**2``; the step
     divides by ``sqrt(square_avg) + eps`` (minus the squared mean gradient when ``centered``),
     through a momentum buffer when ``momentum > 0``."""
+
+    _load_defaults = {"maximize": False}
 
     def __init__(
         self,
@@ -148,6 +174,8 @@ class RMSprop(Optimizer):
         weight_decay: float = 0.0,
         momentum: float = 0.0,
         centered: bool = False,
+        *,
+        maximize: bool = False,
     ) -> None:
         defaults = dict(
             lr=lr,
@@ -156,6 +184,7 @@ class RMSprop(Optimizer):
             weight_decay=weight_decay,
             momentum=momentum,
             centered=centered,
+            maximize=maximize,
         )
         super().__init__(params, defaults)
 
@@ -171,6 +200,8 @@ class RMSprop(Optimizer):
             group["weight_decay"],
             group["momentum"],
         )
+        if group["maximize"]:
+            g = -g
         if wd:
             g = g + wd * p
         sq = state.get("square_avg", np.zeros_like(p))

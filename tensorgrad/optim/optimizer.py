@@ -65,6 +65,10 @@ class Optimizer:
     """Base class: ``params`` is an iterable of Tensors or of dicts (parameter groups with
     their own hyperparameters); ``defaults`` fills in what a group does not set."""
 
+    # hyperparameters a loaded group may lack (a state dict saved before they existed), and
+    # the value they then take, as torch's ``__setstate__`` fills them in
+    _load_defaults: dict[str, Any] = {}
+
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
         self.state: dict[Tensor, State] = {}
@@ -108,6 +112,8 @@ class Optimizer:
                 raise TypeError(f"{name}: {key} must be a number, got {value!r}")
             if not float(value) >= 0.0:
                 raise ValueError(f"{name}: invalid {key} {value!r} (must be >= 0)")
+        if "maximize" in group and not isinstance(group["maximize"], (bool, np.bool_)):
+            raise TypeError(f"{name}: maximize must be a bool, got {group['maximize']!r}")
 
     # ------------------------------------------------------------------ stepping
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -242,6 +248,8 @@ class Optimizer:
         new_groups = []
         for mine, saved in zip(self.param_groups, groups, strict=True):
             g = {k: v for k, v in saved.items() if k != "params"}
+            for k, v in self._load_defaults.items():
+                g.setdefault(k, v)
             g["params"] = mine["params"]
             self._validate(g)
             new_groups.append(g)

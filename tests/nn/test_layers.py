@@ -290,6 +290,59 @@ def test_linear_backward_on_empty_sizes(x_shape, w_shape):
     np.testing.assert_array_equal(b.grad.data, np.full(w_shape[:1], float(x_shape[0])))
 
 
+def test_linear_with_zero_in_features_is_its_bias():
+    # as torch: the zero-element weight's init is a no-op with a warning; the bias bound
+    # 1/sqrt(fan_in) is taken as 0, so the bias is 0 (and trainable)
+    with pytest.warns(UserWarning, match="zero-element"):
+        lin = nn.Linear(0, 3, dtype=np.float64, rng=0)
+    assert lin.weight.shape == (3, 0)
+    assert repr(lin) == "Linear(in_features=0, out_features=3, bias=True)"
+    np.testing.assert_array_equal(lin.bias.data, np.zeros(3))
+    nn.init.uniform_(lin.bias, -1.0, 1.0, rng=1)
+    x = tg.tensor(np.ones((2, 4, 0)), requires_grad=True)
+    y = lin(x)
+    assert y.shape == (2, 4, 3)
+    np.testing.assert_array_equal(y.data, np.broadcast_to(lin.bias.data, (2, 4, 3)))
+    (y * tg.tensor(np.arange(3.0))).sum().backward()
+    assert x.grad.shape == (2, 4, 0) and lin.weight.grad.shape == (3, 0)
+    np.testing.assert_array_equal(lin.bias.grad.data, [0.0, 8.0, 16.0])
+    with pytest.warns(UserWarning, match="zero-element"):
+        plain = nn.Linear(0, 2, bias=False)
+    out = plain(tg.tensor(np.ones((5, 0), np.float32)))
+    assert out.shape == (5, 2) and out.dtype == np.float32 and not out.data.any()
+
+
+def test_linear_with_zero_out_features_gives_empty_outputs():
+    with pytest.warns(UserWarning, match="zero-element"):
+        lin = nn.Linear(3, 0, dtype=np.float64, rng=0)
+    assert lin.weight.shape == (0, 3) and lin.bias.shape == (0,)
+    x = tg.tensor(np.ones((4, 3)), requires_grad=True)
+    y = lin(x)
+    assert y.shape == (4, 0)
+    y.sum().backward()
+    assert lin.weight.grad.shape == (0, 3) and lin.bias.grad.shape == (0,)
+    np.testing.assert_array_equal(x.grad.data, np.zeros((4, 3)))
+    # it trains (nothing to update) and round-trips like any other layer
+    opt = tg.optim.Adam(lin.parameters(), lr=0.1)
+    opt.step()
+    with pytest.warns(UserWarning, match="zero-element"):
+        other = nn.Linear(3, 0, dtype=np.float64)
+    other.load_state_dict(lin.state_dict())
+    with pytest.warns(UserWarning, match="zero-element"):
+        both = nn.Linear(0, 0)
+    assert both(tg.zeros(2, 0)).shape == (2, 0)
+
+
+@pytest.mark.parametrize(
+    ("args", "pattern"),
+    [((-1, 2), "in_features"), ((2, -1), "out_features"), ((2.0, 2), "in_features")]
+    + [((True, 2), "in_features"), ((2, "3"), "out_features")],
+)
+def test_linear_sizes_must_be_non_negative_ints(args, pattern):
+    with pytest.raises(ValueError, match=f"Linear: {pattern} must be a non-negative int"):
+        nn.Linear(*args)
+
+
 @pytest.mark.parametrize(
     "make, pattern",
     [

@@ -1,5 +1,6 @@
-"""Pooling edge cases (tensorgrad/ops/conv.py): padding that never wins, empty batches, integer
-input. Expected values are torch 2's, worked out by hand."""
+"""Convolution and pooling edge cases (tensorgrad/ops/conv.py): padding that never wins, empty
+batches, integer input, groups, 'same' padding, unbatched input, avg_pool2d's ceil_mode.
+Expected values are torch 2's, worked out by hand."""
 
 from __future__ import annotations
 
@@ -145,3 +146,195 @@ def test_avg_pool_of_integers_is_the_float_mean() -> None:
     np.testing.assert_array_equal(y.data.ravel(), [2.5, 4.5, 10.5, 12.5])
     bools = np.array([[[[True, False], [False, False]]]])
     np.testing.assert_array_equal(F.avg_pool2d(bools, 2).data.ravel(), [0.25])
+
+
+# ----------------------------------------------------------------------------- groups
+
+
+def test_depthwise_conv_with_a_channel_multiplier_by_hand() -> None:
+    # groups == C == 2 and four 1x1 kernels: output channel j reads input channel j // 2
+    x = np.arange(8.0).reshape(1, 2, 2, 2)
+    w = np.array([1.0, 2.0, 3.0, 4.0]).reshape(4, 1, 1, 1)
+    y = F.conv2d(x, w, groups=2)
+    want = np.stack([x[0, 0], 2 * x[0, 0], 3 * x[0, 1], 4 * x[0, 1]])[None]
+    np.testing.assert_array_equal(y.data, want)
+
+
+def test_grouped_conv_gradients_by_hand() -> None:
+    # groups=2 over 4 channels, 3x3 kernels of ones, padding 1 on a 3x3 image: d(sum)/dx is the
+    # number of windows covering each pixel (times the group's 3 outputs), d(sum)/dw a window sum
+    x = tg.tensor(np.ones((1, 4, 3, 3)), requires_grad=True)
+    w = tg.tensor(np.ones((6, 2, 3, 3)), requires_grad=True)
+    y = F.conv2d(x, w, padding=1, groups=2)
+    assert y.shape == (1, 6, 3, 3)
+    np.testing.assert_array_equal(y.data[0, 0], [[8, 12, 8], [12, 18, 12], [8, 12, 8]])
+    y.sum().backward()
+    covering = np.array([[4.0, 6.0, 4.0], [6.0, 9.0, 6.0], [4.0, 6.0, 4.0]])
+    np.testing.assert_array_equal(x.grad.data, np.broadcast_to(3 * covering, (1, 4, 3, 3)))
+    np.testing.assert_array_equal(w.grad.data, np.broadcast_to(covering, (6, 2, 3, 3)))
+
+
+def test_grouped_conv_is_the_groups_side_by_side() -> None:
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal((2, 6, 5, 6)), rng.standard_normal((9, 2, 2, 3)), np.arange(9.0)
+    y = F.conv2d(x, w, b, stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=3).data
+    parts = [
+        F.conv2d(
+            x[:, 2 * i : 2 * i + 2],
+            w[3 * i : 3 * i + 3],
+            b[3 * i : 3 * i + 3],
+            (2, 1),
+            (1, 0),
+            (1, 2),
+        ).data
+        for i in range(3)
+    ]
+    np.testing.assert_allclose(y, np.concatenate(parts, axis=1), atol=1e-12)
+
+
+def test_conv_groups_errors_name_the_argument_and_both_numbers() -> None:
+    x = np.ones((1, 4, 5, 5))
+    with pytest.raises(ValueError, match=r"weight has 3 output channels.*groups=2"):
+        F.conv2d(x, np.ones((3, 2, 3, 3)), groups=2)
+    with pytest.raises(ValueError, match=r"input has 3 channels, not divisible by groups=2"):
+        F.conv2d(np.ones((1, 3, 5, 5)), np.ones((4, 1, 3, 3)), groups=2)
+    with pytest.raises(
+        ValueError, match=r"input has 4 channels but weight expects 2 \(1 per group"
+    ):
+        F.conv2d(x, np.ones((4, 1, 3, 3)), groups=2)
+    with pytest.raises(ValueError, match="groups must be a positive int"):
+        F.conv2d(x, np.ones((4, 4, 3, 3)), groups=0)
+    with pytest.raises(TypeError, match="groups must be a positive int"):
+        F.conv2d(x, np.ones((4, 4, 3, 3)), groups=2.0)
+
+
+def test_conv2d_layer_with_groups() -> None:
+    conv = tg.nn.Conv2d(8, 64, 3, groups=8, rng=0)
+    assert conv.weight.shape == (64, 1, 3, 3)
+    # torch's fan_in = in_channels / groups * kh * kw = 9: U(-1/3, 1/3), not U(-1/sqrt(72), ..)
+    bound = 1 / 3
+    assert np.abs(conv.weight.data).max() <= bound and np.abs(conv.weight.data).max() > 0.3
+    assert np.abs(conv.bias.data).max() <= bound and np.abs(conv.bias.data).max() > 0.2
+    assert repr(conv) == "Conv2d(8, 64, kernel_size=(3, 3), stride=(1, 1), groups=8)"
+    assert conv(tg.zeros(2, 8, 5, 5)).shape == (2, 64, 3, 3)
+    assert conv(tg.zeros(8, 5, 5)).shape == (64, 3, 3)
+    with pytest.raises(ValueError, match=r"in_channels \(3\) must be divisible by groups \(2\)"):
+        tg.nn.Conv2d(3, 4, 3, groups=2)
+    with pytest.raises(ValueError, match=r"out_channels \(3\) must be divisible by groups \(2\)"):
+        tg.nn.Conv2d(4, 3, 3, groups=2)
+
+
+# ----------------------------------------------------------------------------- 'same' and 'valid'
+
+
+@pytest.mark.parametrize(
+    "kernel, dilation, want",
+    [
+        ([1.0, 0.0], 1, [1, 2, 3, 4, 5]),  # total pad 1: 0 left, 1 right (as torch)
+        ([0.0, 1.0], 1, [2, 3, 4, 5, 0]),
+        ([1.0, 0.0, 0.0, 0.0], 1, [0, 1, 2, 3, 4]),  # total 3: 1 left, 2 right
+        ([1.0, 0.0], 3, [0, 1, 2, 3, 4]),  # dilation 3: total 3 again
+        ([1.0, 0.0, 0.0], 2, [0, 0, 1, 2, 3]),  # total 4: 2 and 2
+    ],
+)
+def test_same_padding_puts_an_odd_pad_at_the_right(kernel, dilation, want) -> None:
+    x = np.arange(1.0, 6.0).reshape(1, 1, 1, 5)
+    w = np.array(kernel).reshape(1, 1, 1, -1)
+    y = F.conv2d(x, w, padding="same", dilation=dilation)
+    np.testing.assert_array_equal(y.data.ravel(), want)
+    # and down the rows: the extra row goes at the bottom
+    y = F.conv2d(x.reshape(1, 1, 5, 1), w.reshape(1, 1, -1, 1), padding="same", dilation=dilation)
+    np.testing.assert_array_equal(y.data.ravel(), want)
+
+
+def test_same_padding_gradients_by_hand() -> None:
+    x = tg.tensor(np.arange(1.0, 6.0).reshape(1, 1, 1, 5), requires_grad=True)
+    w = tg.tensor(np.array([[[[0.0, 1.0]]]]), requires_grad=True)
+    y = F.conv2d(x, w, padding="same")  # y[i] = x[i + 1], and 0 past the end
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data.ravel(), [0, 1, 1, 1, 1])
+    np.testing.assert_array_equal(w.grad.data.ravel(), [15, 14])  # sum(x), sum(x[1:])
+
+
+def test_valid_padding_and_same_errors() -> None:
+    x = np.random.default_rng(0).standard_normal((1, 2, 5, 6))
+    w = np.ones((3, 2, 2, 3))
+    np.testing.assert_array_equal(F.conv2d(x, w, padding="valid").data, F.conv2d(x, w).data)
+    assert F.conv2d(x, w, padding="same", dilation=(2, 1)).shape == (1, 3, 5, 6)
+    with pytest.raises(ValueError, match="'same' is not supported for strided"):
+        F.conv2d(x, w, padding="same", stride=(1, 2))
+    with pytest.raises(ValueError, match="padding must be 'valid', 'same'.*'full'"):
+        F.conv2d(x, w, padding="full")
+    conv = tg.nn.Conv2d(2, 4, 2, padding="same", groups=2, rng=0)
+    assert repr(conv) == "Conv2d(2, 4, kernel_size=(2, 2), stride=(1, 1), padding=same, groups=2)"
+    assert conv(x.astype(np.float32)).shape == (1, 4, 5, 6)
+    with pytest.raises(ValueError, match="'same' is not supported for strided"):
+        tg.nn.Conv2d(2, 4, 2, stride=2, padding="same")
+    with pytest.raises(ValueError, match="padding must be 'valid', 'same'"):
+        tg.nn.Conv2d(2, 4, 2, padding="full")
+
+
+# ----------------------------------------------------------------------------- unbatched input
+
+
+def test_functional_conv_and_pools_take_unbatched_input() -> None:
+    rng = np.random.default_rng(0)
+    x_data = rng.standard_normal((2, 5, 5))
+    w = rng.standard_normal((3, 2, 3, 3))
+    x = tg.tensor(x_data, requires_grad=True)
+    y = F.conv2d(x, w, np.arange(3.0), padding=1)
+    assert y.shape == (3, 5, 5)
+    np.testing.assert_allclose(y.data, F.conv2d(x_data[None], w, np.arange(3.0), padding=1).data[0])
+    y.sum().backward()
+    batched = tg.tensor(x_data[None], requires_grad=True)
+    F.conv2d(batched, w, padding=1).sum().backward()
+    np.testing.assert_allclose(x.grad.data, batched.grad.data[0])
+
+    x = tg.tensor(np.arange(16.0).reshape(1, 4, 4), requires_grad=True)
+    y, idx = F.max_pool2d(x, 2, return_indices=True)
+    np.testing.assert_array_equal(y.data, [[[5, 7], [13, 15]]])
+    np.testing.assert_array_equal(idx.data, [[[5, 7], [13, 15]]])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data.ravel(), [0, 0, 0, 0, 0, 1, 0, 1] * 2)
+
+    x = tg.tensor(np.arange(16.0).reshape(1, 4, 4), requires_grad=True)
+    y = F.avg_pool2d(x, 2)
+    np.testing.assert_array_equal(y.data, [[[2.5, 4.5], [10.5, 12.5]]])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.full((1, 4, 4), 0.25))
+    with pytest.raises(ValueError, match=r"avg_pool2d: input must be 4-D .* or 3-D"):
+        F.avg_pool2d(np.ones((4, 4)), 2)
+    with pytest.raises(ValueError, match=r"conv2d: input must be 4-D .* or 3-D"):
+        F.conv2d(np.ones((4, 4)), np.ones((1, 1, 2, 2)))
+
+
+# ----------------------------------------------------------------------------- avg_pool ceil_mode
+
+
+def test_avg_pool_ceil_mode_divides_cut_windows_by_their_length() -> None:
+    # 5x5, kernel 2, stride 2: the last row and column of windows hold one input row / column
+    x = tg.tensor(np.arange(25.0).reshape(1, 1, 5, 5), requires_grad=True)
+    y = F.avg_pool2d(x, 2, ceil_mode=True)
+    want = [[3.0, 5.0, 6.5], [13.0, 15.0, 16.5], [20.5, 22.5, 24.0]]
+    np.testing.assert_array_equal(y.data[0, 0], want)
+    y.sum().backward()  # each input lies in one window: 1 / its length, per axis
+    per_axis = np.array([0.5, 0.5, 0.5, 0.5, 1.0])
+    np.testing.assert_array_equal(x.grad.data[0, 0], np.outer(per_axis, per_axis))
+    assert tg.nn.AvgPool2d(2, ceil_mode=True)(x).shape == (1, 1, 3, 3)
+
+
+def test_avg_pool_ceil_mode_with_padding_counts_the_padding_but_not_past_it() -> None:
+    # 6x6 ones, kernel 3, stride 2, padding 1: 4 windows per axis, starting at -1, 1, 3, 5; the
+    # last covers rows 5 and 6 (padding); torch divides by its length inside the padded input
+    # (2), not by 3: per axis counts of real entries 2, 3, 3, 1 over divisors 3, 3, 3, 2
+    x = np.ones((1, 1, 6, 6))
+    per_axis = np.array([2 / 3, 1.0, 1.0, 1 / 2])
+    y = F.avg_pool2d(x, 3, 2, 1, ceil_mode=True)
+    np.testing.assert_allclose(y.data[0, 0], np.outer(per_axis, per_axis))
+    y = F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False)
+    np.testing.assert_array_equal(y.data, np.ones((1, 1, 4, 4)))
+    y = F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, divisor_override=2)
+    real = np.array([2.0, 3.0, 3.0, 1.0])
+    np.testing.assert_array_equal(y.data[0, 0], np.outer(real, real) / 2)
+    layer = tg.nn.AvgPool2d(3, 2, 1, ceil_mode=True, count_include_pad=False)
+    np.testing.assert_array_equal(layer(tg.ones(1, 6, 6)).data, np.ones((1, 4, 4)))

@@ -78,6 +78,7 @@ def test_defaults_are_torchs():
         "dampening": 0,
         "weight_decay": 0,
         "nesterov": False,
+        "maximize": False,
     }
     adam = optim.Adam(p).defaults
     assert (adam["lr"], adam["betas"], adam["eps"], adam["weight_decay"]) == (
@@ -89,6 +90,7 @@ def test_defaults_are_torchs():
     assert optim.AdamW(p).defaults["weight_decay"] == 1e-2
     rms = optim.RMSprop(p).defaults
     assert (rms["lr"], rms["alpha"], rms["eps"], rms["momentum"]) == (1e-2, 0.99, 1e-8, 0)
+    assert not any(o(p).defaults["maximize"] for o in (optim.Adam, optim.AdamW, optim.RMSprop))
 
 
 def test_float32_stays_float32_and_updates_in_place():

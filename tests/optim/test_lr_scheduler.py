@@ -1,0 +1,359 @@
+"""Learning-rate schedulers: each sequence against its closed form (or a hand trace for
+ReduceLROnPlateau), state-dict round trips, and malformed hyper-parameters naming the argument.
+(The sequences were also compared with torch 2.13's over 60 epochs; torch is not a test
+dependency.)"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+from tensorgrad import nn, optim
+
+
+def _opt(*lrs):
+    return optim.SGD([{"params": [nn.Parameter(np.zeros(1))], "lr": lr} for lr in lrs], lr=1.0)
+
+
+def _sequence(sched, epochs):
+    """The rates of epochs 0..epochs-1 (epoch 0 is set by the constructor), per group."""
+    out = [sched.get_last_lr()]
+    for _ in range(epochs - 1):
+        sched.step()
+        out.append(sched.get_last_lr())
+        assert [g["lr"] for g in sched.optimizer.param_groups] == out[-1]
+    return np.array(out)
+
+
+class Warmup:
+    """A callable object: LambdaLR's state_dict keeps its attributes."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __call__(self, epoch):
+        return min(1.0, (epoch + 1) / self.n)
+
+
+def test_exponential_lr():
+    got = _sequence(optim.ExponentialLR(_opt(1.0, 0.1), gamma=0.5), 8)
+    want = [[1.0 / 2**t, 0.1 / 2**t] for t in range(8)]
+    np.testing.assert_array_equal(got, want)
+
+
+def test_multistep_lr_with_a_repeated_milestone():
+    # a milestone given twice decays twice, as torch
+    got = _sequence(optim.MultiStepLR(_opt(1.0, 4.0), milestones=[2, 5, 5], gamma=0.5), 8)
+    factors = [1, 1, 0.5, 0.5, 0.5, 0.125, 0.125, 0.125]
+    np.testing.assert_array_equal(got, [[f, 4 * f] for f in factors])
+
+
+def test_multistep_lr_matches_step_lr_on_regular_milestones():
+    a = _sequence(optim.MultiStepLR(_opt(0.3), milestones=[3, 6, 9], gamma=0.1), 12)
+    b = _sequence(optim.StepLR(_opt(0.3), step_size=3, gamma=0.1), 12)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_linear_lr():
+    got = _sequence(optim.LinearLR(_opt(0.1, 2.0), start_factor=0.25, total_iters=4), 7)
+    factors = [0.25, 0.4375, 0.625, 0.8125, 1.0, 1.0, 1.0]
+    np.testing.assert_allclose(got, [[0.1 * f, 2.0 * f] for f in factors], rtol=1e-15)
+    assert got[-1].tolist() == [0.1, 2.0]  # exactly the base rate from total_iters on
+
+
+def test_linear_lr_down_to_zero_stays_exactly_zero():
+    # torch's recursive product leaves a residue of order +-1e-17 here (sometimes negative,
+    # which an optimizer refuses); the closed form gives 0 and never goes below it
+    for start, n in ((0.5294563324522789, 58), (0.5484545972413507, 32), (0.1, 3)):
+        got = _sequence(optim.LinearLR(_opt(0.7), start, 0.0, n), n + 4)[:, 0]
+        want = [0.7 * (start - start * t / n) for t in range(n)]
+        np.testing.assert_allclose(got[:n], want, rtol=1e-13)
+        assert np.all(got >= 0) and np.all(got[n:] == 0.0)
+
+
+def test_lambda_lr_one_function_per_group():
+    sched = optim.LambdaLR(_opt(0.5, 0.2), [lambda e: 1 / (e + 1), Warmup(4)])
+    got = _sequence(sched, 6)
+    want = [[0.5 / (t + 1), 0.2 * min(1.0, (t + 1) / 4)] for t in range(6)]
+    np.testing.assert_allclose(got, want, rtol=1e-15)
+    one = _sequence(optim.LambdaLR(_opt(0.5, 0.2), lambda e: 0.9**e), 5)
+    np.testing.assert_allclose(one, [[0.5 * 0.9**t, 0.2 * 0.9**t] for t in range(5)], rtol=1e-15)
+
+
+def test_cosine_annealing_past_t_max_comes_back_up():
+    got = _sequence(optim.CosineAnnealingLR(_opt(1.0), T_max=4, eta_min=0.5), 11)[:, 0]
+    want = [0.5 + 0.5 * (1 + math.cos(math.pi * t / 4)) / 2 for t in range(11)]
+    np.testing.assert_allclose(got, want, rtol=1e-15)
+    assert got[4] == 0.5 and got[8] == 1.0
+
+
+def _plateau(opt, metrics, **kwargs):
+    sched = optim.ReduceLROnPlateau(opt, **kwargs)
+    out = []
+    for m in metrics:
+        sched.step(m)
+        out.append(sched.get_last_lr())
+    return sched, np.array(out)
+
+
+def test_reduce_lr_on_plateau_by_hand():
+    # min mode, strict improvement (threshold 0), patience 1, cooldown 1; the second group is
+    # floored at min_lr 0.2, then not changed at all (a change of 0 is not above eps)
+    metrics = [5, 4, 4, 4, 4, 4, 3, 3, 3, 3]
+    sched, got = _plateau(
+        _opt(1.0, 0.3), metrics, factor=0.5, patience=1, threshold=0.0, cooldown=1, min_lr=[0, 0.2]
+    )
+    first = [1, 1, 1, 0.5, 0.5, 0.5, 0.5, 0.5, 0.25, 0.25]
+    second = [0.3, 0.3, 0.3, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2]
+    np.testing.assert_array_equal(got, np.array([first, second]).T)
+    assert (sched.best, sched.last_epoch, sched.num_bad_epochs, sched.cooldown_counter) == (
+        3,
+        10,
+        0,
+        0,
+    )
+
+
+def test_reduce_lr_on_plateau_max_mode_abs_threshold():
+    # improvement means above best + 0.5; patience 0 reduces at the first bad epoch
+    _, got = _plateau(
+        _opt(1.0), [1.0, 1.4, 2.0, 2.0], mode="max", threshold_mode="abs", threshold=0.5, patience=0
+    )
+    np.testing.assert_allclose(got[:, 0], [1.0, 0.1, 0.1, 0.01], rtol=1e-15)
+
+
+def test_reduce_lr_on_plateau_rel_threshold_and_eps():
+    # rel in min mode: below best * (1 - 0.1) is an improvement; a cut of the 1e-8 rate to
+    # 5e-9 is smaller than eps and is skipped
+    sched, got = _plateau(_opt(1e-8), [10.0, 9.5, 8.9], threshold=0.1, patience=0, factor=0.5)
+    assert sched.best == 8.9
+    np.testing.assert_array_equal(got[:, 0], [1e-8] * 3)
+    sched.step(tg.tensor(100.0))  # a one-element Tensor is a metric
+    assert sched.num_bad_epochs == 0 and sched.get_last_lr() == [1e-8]
+
+
+def _factories():
+    return {
+        "StepLR": lambda o: optim.StepLR(o, step_size=2, gamma=0.5),
+        "MultiStepLR": lambda o: optim.MultiStepLR(o, milestones=[1, 4, 4], gamma=0.3),
+        "ExponentialLR": lambda o: optim.ExponentialLR(o, gamma=0.9),
+        "LinearLR": lambda o: optim.LinearLR(o, start_factor=0.1, end_factor=0.6, total_iters=9),
+        "CosineAnnealingLR": lambda o: optim.CosineAnnealingLR(o, T_max=7, eta_min=0.01),
+        "LambdaLR": lambda o: optim.LambdaLR(o, [lambda e: 0.8**e, Warmup(6)]),
+    }
+
+
+@pytest.mark.parametrize("kind", list(_factories()))
+def test_state_dict_round_trip_continues_identically(kind, tmp_path):
+    make = _factories()[kind]
+    opt = _opt(0.5, 0.2)
+    sched = make(opt)
+    for _ in range(5):
+        sched.step()
+    sd = sched.state_dict()
+    assert "optimizer" not in sd and sd["last_epoch"] == 5
+    tg.save({"opt": opt.state_dict(), "sched": sd}, tmp_path / "ckpt")
+    back = tg.load(tmp_path / "ckpt")
+    opt2 = _opt(9.0, 9.0)
+    opt2.load_state_dict(back["opt"])
+    sched2 = make(opt2)  # (sets the rates of epoch 0; the load below restores the schedule)
+    sched2.load_state_dict(back["sched"])
+    assert sched2.last_epoch == 5 and sched2.get_last_lr() == sched.get_last_lr()
+    for _ in range(10):
+        sched.step()
+        sched2.step()
+        assert sched2.get_last_lr() == sched.get_last_lr()
+        assert [g["lr"] for g in opt2.param_groups] == sched.get_last_lr()
+    sd["base_lrs"].append(1.0)  # the state dict is a copy
+    assert len(sched.base_lrs) == 2
+
+
+def test_lambda_lr_state_dict_leaves_the_functions_out():
+    warm = Warmup(6)
+    sched = optim.LambdaLR(_opt(0.5, 0.2), [lambda e: 0.8**e, warm])
+    sd = sched.state_dict()
+    assert sd["lr_lambdas"] == [None, {"n": 6}]
+    sd["lr_lambdas"][1]["n"] = 2  # (a copy)
+    assert warm.n == 6
+    other = Warmup(100)
+    sched2 = optim.LambdaLR(_opt(0.5, 0.2), [lambda e: 1.0, other])
+    sched2.load_state_dict(sd)
+    assert other.n == 2 and sched2.lr_lambdas[1] is other
+    assert sd["lr_lambdas"] == [None, {"n": 2}]  # (loading leaves the dict as it was)
+
+
+@pytest.mark.parametrize("mode", ["min", "max"])
+def test_reduce_lr_on_plateau_round_trip(mode, tmp_path):
+    metrics = [3.0, 2.0, 2.5, 2.5, 1.0, 1.0, 1.0, 4.0, 4.0, 0.5, 0.5, 0.5]
+    opt = _opt(1.0, 0.5)
+    sched = optim.ReduceLROnPlateau(opt, mode=mode, patience=1, cooldown=1, min_lr=[0.01, 0.1])
+    for m in metrics[:5]:
+        sched.step(m)
+    tg.save({"opt": opt.state_dict(), "sched": sched.state_dict()}, tmp_path / "ckpt")
+    back = tg.load(tmp_path / "ckpt")
+    opt2 = _opt(7.0, 7.0)
+    opt2.load_state_dict(back["opt"])
+    sched2 = optim.ReduceLROnPlateau(opt2)
+    sched2.load_state_dict(back["sched"])
+    assert (sched2.mode, sched2.mode_worse) == (mode, math.inf if mode == "min" else -math.inf)
+    for m in metrics[5:]:
+        sched.step(m)
+        sched2.step(m)
+        assert sched2.get_last_lr() == sched.get_last_lr()
+    assert sched2.state_dict() == sched.state_dict()
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "pattern"),
+    [
+        (lambda o: optim.ExponentialLR(o, gamma=-0.5), ValueError, "ExponentialLR: gamma"),
+        (lambda o: optim.ExponentialLR(o, gamma=math.nan), ValueError, "ExponentialLR: gamma"),
+        (lambda o: optim.ExponentialLR(o, gamma="0.5"), TypeError, "ExponentialLR: gamma"),
+        (lambda o: optim.StepLR(o, 3, gamma=-0.1), ValueError, "StepLR: gamma"),
+        (lambda o: optim.StepLR(o, 0), ValueError, "StepLR: step_size"),
+        (lambda o: optim.StepLR(o, 3, last_epoch=-2), ValueError, "StepLR: last_epoch"),
+        (lambda o: optim.StepLR(o, 3, last_epoch=1.0), ValueError, "StepLR: last_epoch"),
+        (lambda o: optim.MultiStepLR(o, [5, 3]), ValueError, "MultiStepLR: milestones"),
+        (lambda o: optim.MultiStepLR(o, [-1, 3]), ValueError, "MultiStepLR: milestones"),
+        (lambda o: optim.MultiStepLR(o, [1.5]), ValueError, "MultiStepLR: milestones"),
+        (lambda o: optim.MultiStepLR(o, 5), TypeError, "MultiStepLR: milestones"),
+        (lambda o: optim.MultiStepLR(o, [2], gamma=-1), ValueError, "MultiStepLR: gamma"),
+        (lambda o: optim.LinearLR(o, start_factor=0.0), ValueError, "LinearLR: start_factor"),
+        (lambda o: optim.LinearLR(o, start_factor=1.5), ValueError, "LinearLR: start_factor"),
+        (lambda o: optim.LinearLR(o, end_factor=-0.1), ValueError, "LinearLR: end_factor"),
+        (lambda o: optim.LinearLR(o, end_factor=1.1), ValueError, "LinearLR: end_factor"),
+        (lambda o: optim.LinearLR(o, total_iters=0), ValueError, "LinearLR: total_iters"),
+        (lambda o: optim.CosineAnnealingLR(o, 0), ValueError, "CosineAnnealingLR: T_max"),
+        (
+            lambda o: optim.CosineAnnealingLR(o, 5, eta_min=-1.0),
+            ValueError,
+            "CosineAnnealingLR: eta_min",
+        ),
+        (lambda o: optim.LambdaLR(o, [lambda e: 1.0]), ValueError, "LambdaLR: .*lr_lambda"),
+        (lambda o: optim.LambdaLR(o, 3), TypeError, "LambdaLR: lr_lambda"),
+        (lambda o: optim.ReduceLROnPlateau(o, "median"), ValueError, "ReduceLROnPlateau: mode"),
+        (
+            lambda o: optim.ReduceLROnPlateau(o, threshold_mode="pct"),
+            ValueError,
+            "ReduceLROnPlateau: threshold_mode",
+        ),
+        (lambda o: optim.ReduceLROnPlateau(o, factor=1.0), ValueError, "ReduceLROnPlateau: factor"),
+        (lambda o: optim.ReduceLROnPlateau(o, factor=-0.1), ValueError, "factor"),
+        (lambda o: optim.ReduceLROnPlateau(o, patience=-1), ValueError, "patience"),
+        (lambda o: optim.ReduceLROnPlateau(o, cooldown=1.5), ValueError, "cooldown"),
+        (lambda o: optim.ReduceLROnPlateau(o, threshold=-0.1), ValueError, "threshold"),
+        (lambda o: optim.ReduceLROnPlateau(o, min_lr=[0.1]), ValueError, "min_lr"),
+        (lambda o: optim.ReduceLROnPlateau(o, min_lr=-1.0), ValueError, "min_lr"),
+        (lambda o: optim.ReduceLROnPlateau(o, eps="1e-8"), TypeError, "eps"),
+        (lambda o: optim.ExponentialLR(object(), 0.5), TypeError, "Optimizer"),
+        (lambda o: optim.ReduceLROnPlateau([o]), TypeError, "Optimizer"),
+    ],
+)
+def test_malformed_arguments_are_named(make, error, pattern):
+    opt = _opt(0.5, 0.2)
+    with pytest.raises(error, match=pattern):
+        make(opt)
+    assert [g["lr"] for g in opt.param_groups] == [0.5, 0.2]
+    assert not any("initial_lr" in g for g in opt.param_groups)
+
+
+def test_a_failing_step_changes_nothing():
+    def lam(epoch):
+        if epoch == 3:
+            raise ArithmeticError("no rate for epoch 3")
+        return "fast" if epoch == 5 else 0.5**epoch
+
+    opt = _opt(1.0, 0.5)
+    with pytest.raises(ArithmeticError):  # the constructor's first step: no trace left
+        optim.LambdaLR(opt, lambda e: 1 / 0)
+    assert not any("initial_lr" in g for g in opt.param_groups)
+    sched = optim.LambdaLR(opt, lam)
+    sched.step()
+    sched.step()
+    with pytest.raises(ArithmeticError):
+        sched.step()
+    assert sched.last_epoch == 2 and sched.get_last_lr() == [0.25, 0.125]
+    assert [g["lr"] for g in opt.param_groups] == [0.25, 0.125]
+    sched.last_epoch = 4
+    with pytest.raises(TypeError, match="lr_lambda returned 'fast' at epoch 5"):
+        sched.step()
+    assert sched.last_epoch == 4 and [g["lr"] for g in opt.param_groups] == [0.25, 0.125]
+    # a group added after the schedule was made
+    opt = _opt(1.0, 0.5)
+    sched = optim.ExponentialLR(opt, gamma=0.5)
+    opt.add_param_group({"params": [nn.Parameter(np.zeros(1))], "lr": 0.3})
+    with pytest.raises(ValueError, match="3 parameter groups"):
+        sched.step()
+    assert sched.last_epoch == 0 and [g["lr"] for g in opt.param_groups] == [1.0, 0.5, 0.3]
+
+
+def test_reduce_lr_on_plateau_bad_metric_or_new_group_changes_nothing():
+    opt = _opt(1.0)
+    sched = optim.ReduceLROnPlateau(opt, patience=0, min_lr=[0.0])
+    sched.step(1.0)
+    before = sched.state_dict()
+    for bad in ("low", None, tg.tensor([1.0, 2.0])):
+        with pytest.raises(TypeError, match="ReduceLROnPlateau.step: metrics"):
+            sched.step(bad)
+        assert sched.state_dict() == before
+    opt.add_param_group({"params": [nn.Parameter(np.zeros(1))], "lr": 0.3})
+    with pytest.raises(RuntimeError, match="min_lr"):
+        sched.step(5.0)
+    assert sched.state_dict() == before
+    # with one min_lr for every group, a new group is simply included
+    opt = _opt(1.0)
+    sched = optim.ReduceLROnPlateau(opt, patience=0, factor=0.5)
+    sched.step(1.0)
+    opt.add_param_group({"params": [nn.Parameter(np.zeros(1))], "lr": 0.3})
+    sched.step(5.0)
+    assert sched.get_last_lr() == [0.5, 0.15]
+
+
+def test_a_failing_load_changes_nothing():
+    sched = optim.StepLR(_opt(0.5), step_size=2)
+    before = sched.state_dict()
+    with pytest.raises(ValueError, match="StepLR.load_state_dict: unknown entries \\['T_max'\\]"):
+        sched.load_state_dict({**before, "last_epoch": 9, "T_max": 3})
+    with pytest.raises(ValueError, match="last_epoch"):
+        sched.load_state_dict({**before, "last_epoch": "9"})
+    with pytest.raises(TypeError, match="expected a dict"):
+        sched.load_state_dict([("last_epoch", 9)])
+    assert sched.state_dict() == before
+
+    lam = optim.LambdaLR(_opt(0.5, 0.2), [lambda e: 1.0, Warmup(3)])
+    before = lam.state_dict()
+    with pytest.raises(ValueError, match="lr_lambdas"):
+        lam.load_state_dict({**before, "last_epoch": 9, "lr_lambdas": [None]})
+    with pytest.raises(TypeError, match="lr_lambdas"):
+        lam.load_state_dict({**before, "last_epoch": 9, "lr_lambdas": [None, 3]})
+    assert lam.state_dict() == before and lam.lr_lambdas[1].n == 3
+
+    plateau = optim.ReduceLROnPlateau(_opt(0.5))
+    before = plateau.state_dict()
+    with pytest.raises(ValueError, match="ReduceLROnPlateau.load_state_dict: mode"):
+        plateau.load_state_dict({**before, "best": 1.0, "mode": "median"})
+    assert plateau.state_dict() == before
+
+
+def test_resuming_with_last_epoch():
+    opt = _opt(1.0)
+    with pytest.raises(KeyError, match="initial_lr"):
+        optim.ExponentialLR(opt, gamma=0.5, last_epoch=3)
+    assert opt.param_groups[0]["lr"] == 1.0
+    opt.param_groups[0]["initial_lr"] = 1.0
+    sched = optim.ExponentialLR(opt, gamma=0.5, last_epoch=3)
+    assert sched.last_epoch == 4 and sched.get_last_lr() == [1 / 16]
+
+
+def test_schedulers_drive_the_optimizer():
+    p = nn.Parameter(np.array([0.0]))
+    opt = optim.SGD([p], lr=1.0)
+    sched = optim.MultiStepLR(opt, milestones=[1, 2], gamma=0.5)
+    for _ in range(3):
+        p.grad = tg.tensor([-1.0])
+        opt.step()
+        sched.step()
+    np.testing.assert_array_equal(p.data, [1.0 + 0.5 + 0.25])
