@@ -10,6 +10,7 @@ import pytest
 
 import tensorgrad as tg
 from tensorgrad import nn, optim
+from tests.optim.test_optim import _run
 
 GRADS = [[0.5, -1.0], [0.1, 0.3], [-0.2, 0.4]]
 OPTIONS = [
@@ -25,15 +26,6 @@ OPTIONS = [
     ("RMSprop", {"lr": 0.01, "alpha": 0.9, "momentum": 0.8, "weight_decay": 0.1}),
     ("RMSprop", {"lr": 0.01, "centered": True, "momentum": 0.5}),
 ]
-
-
-def _run(name, kwargs, grads, dtype=np.float64):
-    p = nn.Parameter(np.array([1.0, -2.0], dtype=dtype))
-    opt = getattr(optim, name)([p], **kwargs)
-    for g in grads:
-        p.grad = tg.tensor(np.array(g, dtype=dtype))
-        opt.step()
-    return p, opt
 
 
 @pytest.mark.parametrize(("name", "kwargs"), OPTIONS, ids=lambda v: str(v))
