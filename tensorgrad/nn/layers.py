@@ -19,7 +19,7 @@ import numpy as np
 from tensorgrad.nn import functional as F
 from tensorgrad.nn import init
 from tensorgrad.nn.module import Module, Parameter
-from tensorgrad.ops.conv import _pair
+from tensorgrad.ops.conv import _conv_padding, _pair
 from tensorgrad.ops.layers import as_generator
 from tensorgrad.tensor import Tensor
 
@@ -49,9 +49,11 @@ def _empty(shape: tuple[int, ...], dtype: np.dtype) -> Parameter:
     return Parameter(np.zeros(shape, dtype=dtype))
 
 
-def _positive(value: Any, name: str, layer: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{layer}: {name} must be a positive int, got {value!r}")
+def _positive(value: Any, name: str, layer: str, minimum: int = 1) -> int:
+    """``value`` as an int ``>= minimum`` (1, or 0 where torch allows an empty size)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        kind = "a positive int" if minimum == 1 else "a non-negative int"
+        raise ValueError(f"{layer}: {name} must be {kind}, got {value!r}")
     return int(value)
 
 
@@ -87,11 +89,9 @@ class Linear(Module):
         rng: Any = None,
     ) -> None:
         super().__init__()
-        for name, value in (("in_features", in_features), ("out_features", out_features)):
-            # 0 is allowed, as torch: empty outputs (out_features 0) or the bias (in_features 0)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-                raise ValueError(f"Linear: {name} must be a non-negative int, got {value!r}")
-        self.in_features, self.out_features = int(in_features), int(out_features)
+        # 0 is allowed, as torch: empty outputs (out_features 0) or the bias (in_features 0)
+        self.in_features = _positive(in_features, "in_features", "Linear", 0)
+        self.out_features = _positive(out_features, "out_features", "Linear", 0)
         d = _float_dtype(dtype, "Linear")
         self.weight = _empty((self.out_features, self.in_features), d)
         if bias:
@@ -155,21 +155,10 @@ class Conv2d(Module):
                 )
         self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2d", 1)
         self.stride = _pair(stride, "stride", "Conv2d", 1)
-        if isinstance(padding, str):
-            if padding not in ("valid", "same"):
-                raise ValueError(
-                    f"Conv2d: padding must be 'valid', 'same', an int or a pair of ints, "
-                    f"got {padding!r}"
-                )
-            if padding == "same" and self.stride != (1, 1):
-                raise ValueError(
-                    "Conv2d: padding='same' is not supported for strided convolutions, got "
-                    f"stride {self.stride}"
-                )
-            self.padding: str | tuple[int, int] = padding
-        else:
-            self.padding = _pair(padding, "padding", "Conv2d", 0)
         self.dilation = _pair(dilation, "dilation", "Conv2d", 1)
+        # (checked as conv2d checks it; 'valid' and 'same' are kept as strings, as torch)
+        pad, _ = _conv_padding(padding, self.kernel_size, self.stride, self.dilation, "Conv2d")
+        self.padding: str | tuple[int, int] = padding if isinstance(padding, str) else pad
         d = _float_dtype(dtype, "Conv2d")
         shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
         self.weight = _empty(shape, d)

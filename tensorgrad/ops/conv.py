@@ -247,21 +247,23 @@ def _shape(x: Any) -> tuple[int, ...]:
     return tuple(np.shape(x.data if isinstance(x, Tensor) else x))
 
 
-def _conv_padding(padding: Any, kernel: Pair, stride: Pair, dilation: Pair) -> tuple[Pair, Pair]:
+def _conv_padding(
+    padding: Any, kernel: Pair, stride: Pair, dilation: Pair, op: str = "conv2d"
+) -> tuple[Pair, Pair]:
     """``padding`` as (before, extra after) pairs: an int or pair, ``'valid'`` (none) or
     ``'same'`` (the output keeps the input's size; an odd total puts the extra row and column
-    at the bottom and right, as torch)."""
+    at the bottom and right, as torch). Errors name ``op``."""
     if not isinstance(padding, str):
-        return _pair(padding, "padding", "conv2d", 0), (0, 0)
+        return _pair(padding, "padding", op, 0), (0, 0)
     if padding == "valid":
         return (0, 0), (0, 0)
     if padding != "same":
         raise ValueError(
-            f"conv2d: padding must be 'valid', 'same', an int or a pair of ints, got {padding!r}"
+            f"{op}: padding must be 'valid', 'same', an int or a pair of ints, got {padding!r}"
         )
     if stride != (1, 1):
         raise ValueError(
-            f"conv2d: padding='same' is not supported for strided convolutions, got stride {stride}"
+            f"{op}: padding='same' is not supported for strided convolutions, got stride {stride}"
         )
     total = (dilation[0] * (kernel[0] - 1), dilation[1] * (kernel[1] - 1))
     return (total[0] // 2, total[1] // 2), (total[0] % 2, total[1] % 2)
