@@ -70,6 +70,11 @@ def _integer(value: Any, name: str, owner: str, minimum: int) -> int:
     return int(value)
 
 
+def _check_optimizer(optimizer: Any, owner: str) -> None:
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"{owner}: expected an Optimizer, got {optimizer!r}")
+
+
 def _copy(value: Any) -> Any:
     return list(value) if isinstance(value, list) else value
 
@@ -79,8 +84,7 @@ class LRScheduler:
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         name = type(self).__name__
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{name}: expected an Optimizer, got {optimizer!r}")
+        _check_optimizer(optimizer, name)
         last_epoch = _integer(last_epoch, "last_epoch", name, -1)
         groups = optimizer.param_groups
         if last_epoch != -1:
@@ -261,8 +265,7 @@ class LambdaLR(LRScheduler):
         lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
         last_epoch: int = -1,
     ) -> None:
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"LambdaLR: expected an Optimizer, got {optimizer!r}")
+        _check_optimizer(optimizer, "LambdaLR")
         n = len(optimizer.param_groups)
         if isinstance(lr_lambda, (list, tuple)):
             if len(lr_lambda) != n:
@@ -340,8 +343,7 @@ class ReduceLROnPlateau(LRScheduler):
         eps: float = 1e-8,
     ) -> None:
         name = "ReduceLROnPlateau"
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{name}: expected an Optimizer, got {optimizer!r}")
+        _check_optimizer(optimizer, name)
         factor = _number(factor, "factor", name, 0.0)
         if factor >= 1.0:
             raise ValueError(f"{name}: factor must be < 1.0, got {factor!r}")
