@@ -74,6 +74,17 @@ def _pad(x: np.ndarray, padding: Pair, value: float = 0.0, extra: Pair = (0, 0))
     return np.pad(x, ((0, 0), (0, 0), (ph, ph + eh), (pw, pw + ew)), constant_values=value)
 
 
+def _overrun(
+    size: Pair, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair, out: Pair
+) -> Pair:
+    """How far the last of ``out`` windows runs past the padding after the input, per axis (0
+    unless ``ceil_mode`` made one more window)."""
+    return tuple(  # type: ignore[return-value]
+        max(0, (o - 1) * s + d * (k - 1) + 1 - (n + 2 * p))
+        for n, k, s, p, d, o in zip(size, kernel, stride, padding, dilation, out)
+    )
+
+
 def _windows(xp: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair, out: Pair) -> np.ndarray:
     """The (N, C, Ho, Wo, kh, kw) strided view of the windows of the padded image ``xp``."""
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
@@ -89,9 +100,8 @@ def _scatter_windows(
     run past the padding after the input). One vectorised add per kernel offset."""
     n, c, ho, wo, kh, kw = cols.shape
     (ph, pw), (sh, sw), (dh, dw) = padding, stride, dilation
-    hp = max(size[0] + 2 * ph, sh * (ho - 1) + dh * (kh - 1) + 1)
-    wp = max(size[1] + 2 * pw, sw * (wo - 1) + dw * (kw - 1) + 1)
-    image = np.zeros((n, c, hp, wp), dtype=cols.dtype)
+    eh, ew = _overrun(size, (kh, kw), stride, padding, dilation, (ho, wo))
+    image = np.zeros((n, c, size[0] + 2 * ph + eh, size[1] + 2 * pw + ew), dtype=cols.dtype)
     for i in range(kh):
         for j in range(kw):
             h0, w0 = i * dh, j * dw
@@ -450,12 +460,8 @@ class MaxPool2d(Op):
             _pool_out(w, kw, sw, pw, dw, ceil),
         )
         # with ceil_mode the last window may run past the right padding: pad that far too
-        eh = max(0, (ho - 1) * sh + dh * (kh - 1) + 1 - (h + 2 * ph))
-        ew = max(0, (wo - 1) * sw + dw * (kw - 1) + 1 - (w + 2 * pw))
-        xp = x
-        if ph or pw or eh or ew:
-            widths = ((0, 0), (0, 0), (ph, ph + eh), (pw, pw + ew))
-            xp = np.pad(x, widths, constant_values=_lowest(x.dtype))
+        eh, ew = _overrun((h, w), self.kernel, self.stride, self.padding, self.dilation, self.out)
+        xp = _pad(x, self.padding, _lowest(x.dtype), (eh, ew))
         cols = _windows(xp, self.kernel, self.stride, self.dilation, self.out)
         cols = cols.reshape(n, c, ho, wo, kh * kw)
         arg = np.argmax(cols, axis=-1)  # first maximum, as torch
@@ -618,11 +624,8 @@ class AvgPool2d(Op):
         return {s: getattr(self, s) for s in AvgPool2d.__slots__}
 
     def forward(self, x):
-        (kh, kw), (sh, sw), (ph, pw), (ho, wo) = self.kernel, self.stride, self.padding, self.out
-        extra = (  # (ceil_mode: how far the last window runs past the padding)
-            max(0, (ho - 1) * sh + kh - x.shape[2] - 2 * ph),
-            max(0, (wo - 1) * sw + kw - x.shape[3] - 2 * pw),
-        )
+        # (ceil_mode: the last windows may run past the padding, over zeros)
+        extra = _overrun(x.shape[2:], self.kernel, self.stride, self.padding, (1, 1), self.out)
         cols = _windows(
             _pad(x, self.padding, extra=extra), self.kernel, self.stride, (1, 1), self.out
         )
