@@ -1,15 +1,18 @@
 """Reverse mode: topological backward over the recorded graph.
 
-The walk is iterative (no recursion limit) and visits each node once: a first pass counts, for
-every node, the edges that lead into it; a ready stack then pops a node only when all of its
-consumers have delivered their contributions, runs its adjoint rule once, and frees what it
-saved unless ``retain_graph``.
+The walk is iterative (no recursion limit) and visits each node once. Nodes are numbered as
+they are recorded, and an edge always points at an older node, so a heap that pops the latest
+node holding an adjoint pops a node only after all of its consumers have delivered their
+contributions (the order torch's engine uses). It runs the node's adjoint rule once and frees
+what it saved unless ``retain_graph``. No pass over the graph precedes the walk, except to
+prune nodes that lead to no requested input.
 """
 
 from __future__ import annotations
 
 import gc
 from collections.abc import Sequence
+from heapq import heapify, heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -365,7 +368,9 @@ def _propagate(
     owned: set = set()
     for edge, delta in roots:
         _add(adjoints, owned, edge, delta)
-    deps, prune = _count_consumers(list(adjoints), targets)  # (the distinct root edges)
+    prune = False
+    if targets is not None:  # (which nodes may be skipped: a count over the distinct root edges)
+        deps, prune = _count_consumers(list(adjoints), targets)
     if create_graph is None:
         # (also when a root's adjoint depends on such a leaf: vjp_fn's cotangent, differentiated)
         create_graph = STATE.grad_enabled and (
@@ -389,16 +394,21 @@ def _propagate(
         if prune:
             useful = _prune(deps, targets)
     found: dict = {}
-    ready = [r for r in adjoints if isinstance(r, Op) and not deps[r]]
+    # the nodes holding an adjoint, latest first: a node's consumers are all later than it, so
+    # it is popped only when every one of them has run
+    pending = [(r.seq, r) for r in adjoints if isinstance(r, Op)]
+    heapify(pending)
     anomaly = STATE.anomaly
     was_enabled = STATE.grad_enabled
     STATE.grad_enabled = create_graph  # rules record only for create_graph
     try:
-        nxt = nxt_delta = None  # a node handed its whole adjoint by its only consumer
-        while nxt is not None or ready:
+        # a node that is next anyway (later than every pending one), handed its first adjoint
+        # past the adjoints dict and the heap: the common case of a chain
+        nxt = nxt_delta = None
+        while nxt is not None or pending:
             if nxt is None:
-                node = ready.pop()
-                delta = adjoints.pop(node, None)
+                node = heappop(pending)[1]
+                delta = adjoints.pop(node)
             else:
                 node, delta, nxt = nxt, nxt_delta, None
             if delta is not None:
@@ -481,19 +491,24 @@ def _propagate(
                             _conform(node, i, g, shape, dtype, on_tensors)  # raises, naming both
                         prev = adjoints.get(parent)
                         if prev is None:
-                            if nxt is None and is_node and deps[parent] == 1:
-                                # NOTE: the parent's only consumer: it is ready now, so run it
-                                # next with g, past the adjoints dict and the ready stack
-                                nxt, nxt_delta = parent, g
-                                continue
+                            if is_node:
+                                if nxt is None:
+                                    if not pending or parent.seq < pending[0][0]:
+                                        nxt, nxt_delta = parent, g
+                                        continue
+                                elif parent is nxt:  # (the same input twice: x * x)
+                                    adjoints[nxt] = nxt_delta
+                                    heappush(pending, (nxt.seq, nxt))
+                                    nxt = None
+                                    _add(adjoints, owned, parent, g)
+                                    continue
+                                heappush(pending, (parent.seq, parent))
                             adjoints[parent] = g
                             # NOTE: a buffer may later be summed into in place only if the rule
-                            # made it for this input alone (not the delta, not shared); a node's
-                            # last contribution is never summed into, so it needs no check.
+                            # made it for this input alone (not the delta, not shared).
                             # (whether it is a whole, writable array is checked when summing)
                             if (
                                 not tensors
-                                and (not is_node or deps[parent] != 1)
                                 and g is not delta
                                 and (
                                     not i
@@ -507,11 +522,11 @@ def _propagate(
                                 owned.add(parent)
                         else:
                             _add(adjoints, owned, parent, g)
-                if is_node:
-                    count = deps[parent] - 1
-                    deps[parent] = count
-                    if not count:
-                        ready.append(parent)
+            if nxt is not None and pending and pending[0][0] < nxt.seq:
+                # an input pushed after ``nxt`` was chosen is later, so it runs first
+                adjoints[nxt] = nxt_delta
+                heappush(pending, (nxt.seq, nxt))
+                nxt = None
             if delta is not None and not retain_graph:
                 # (only nodes whose rule ran: a pruned node may serve another backward)
                 node.saved = None  # (marks it released)

@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import tensorgrad as tg
 from tensorgrad.ops.arithmetic import Multiply, Scale
@@ -285,6 +287,63 @@ def test_a_root_that_feeds_another_root_gets_both_adjoints() -> None:
     z = -(y * 3.0)
     (g,) = tg.autograd.grad([z, y], [x], [gz, gy])
     np.testing.assert_allclose(g.data, np.exp(x.data) * (gy - 3.0 * gz), rtol=1e-14)
+
+
+def test_an_input_made_from_another_input_of_the_same_node_runs_after_it() -> None:
+    # z's node has edges (y, exp(y)): exp(y) is later than y and consumes it, so it must run
+    # first even though y is the first edge; and x * x has the same node on both edges
+    x = tg.tensor(np.array([0.3, -0.7]), requires_grad=True)
+    y = x * 1.5
+    z = y * tg.exp(y)
+    z.backward(np.ones(2))
+    yv = 1.5 * x.data
+    np.testing.assert_allclose(x.grad.data, 1.5 * np.exp(yv) * (1 + yv), rtol=1e-14)
+    x.grad = None
+    y = tg.sin(x)
+    (y * y).backward(np.ones(2))
+    np.testing.assert_allclose(x.grad.data, 2 * np.sin(x.data) * np.cos(x.data), rtol=1e-14)
+
+
+_DAG_OPS = (
+    lambda a, b: a + b,
+    lambda a, b: a * b,
+    lambda a, b: tg.tanh(a) - b,
+    lambda a, b: tg.sin(a * 0.5),
+    lambda a, b: a * a,
+    lambda a, b: a * tg.tanh(a + b),  # (its second edge is later than its first and uses it)
+)
+
+
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 99), st.integers(0, 99)), max_size=25))
+def test_random_graphs_run_each_rule_once_in_order(steps: list) -> None:
+    # each step applies an op to two earlier values picked at random: shared inputs, diamonds
+    # and edges that skip many nodes, then sums a random choice of them as the output
+    def f(x: tg.Tensor, y: tg.Tensor) -> tg.Tensor:
+        values = [x, y]
+        for op, i, j in steps:
+            values.append(_DAG_OPS[op](values[i % len(values)], values[j % len(values)]))
+        out = values[-1].sum()
+        for k in range(0, len(values) - 1, 3):
+            out = values[k].sum() * 0.25 + out
+        return out
+
+    x = tg.tensor(np.array([0.3, -0.4]), requires_grad=True)
+    y = tg.tensor(np.array([0.2, 0.6]), requires_grad=True)
+    assert tg.gradcheck(f, (x, y))
+    out = f(x, y)
+    nodes = _nodes(out)
+    out.backward()
+    assert all(n.released for n in nodes)  # every rule ran (and released) before backward ended
+
+
+def _nodes(t: tg.Tensor) -> list:
+    seen, stack = {}, [t.grad_fn]
+    while stack:
+        n = stack.pop()
+        if n is not None and not isinstance(n, tg.Tensor) and id(n) not in seen:
+            seen[id(n)] = n
+            stack.extend(n.edges)
+    return list(seen.values())
 
 
 # ----------------------------------------------------------------------------- torch parity

@@ -11,6 +11,7 @@ graph) the same code dispatches to tensorgrad ops and is itself recorded.
 
 from __future__ import annotations
 
+import itertools
 import weakref
 from typing import Any, ClassVar
 
@@ -47,6 +48,7 @@ class Op(metaclass=_OpType):
         "out_shape",
         "out_dtype",
         "stamp",
+        "seq",
         "extras",
         "view_cell",
         "__weakref__",
@@ -278,6 +280,7 @@ def apply(op: Op, inputs: tuple) -> Any:
         if op.trims:
             op.saved = op.trimmed(op.saved)
         op.stamp = WRITE_CLOCK[0]
+        op.seq = next_seq()
         if op.save_output:
             op.out_data = out
             op.out_cell = None  # linked when the output's version cell is made (Tensor._cell)
@@ -325,6 +328,7 @@ def apply1(op: Op, x: Any) -> Any:
         op.extras = None
         op.saved = (x,) if op.save_inputs else ()
         op.stamp = WRITE_CLOCK[0]
+        op.seq = next_seq()
         if op.save_output:
             op.out_data = out
             op.out_cell = None
@@ -474,6 +478,9 @@ def refresh_views(cell: list, recorded: bool) -> None:
 
 
 _new_tensor = object.__new__
+# A recorded node's ``seq``: its creation order, counting down. Every edge points at an older
+# node, so popping the smallest ``seq`` first visits a node only after all of its consumers.
+next_seq = itertools.count(-1, -1).__next__
 _PREFIXES: dict[int, tuple[int, ...]] = {0: ()}  # (0, ..., n - 1) for each n, shared
 _PLAIN = frozenset((float, int, bool))
 _ARRAYLIKE = (np.ndarray, np.generic, float, int, bool)  # what forwards take as they are
@@ -496,6 +503,7 @@ def _refuse(v: Tensor, cell: list) -> None:
     node.out_shape, node.out_dtype = v.data.shape, v.data.dtype
     node.extras = None
     node.stamp = -1  # (stale at once: check_view calls rebase, which raises)
+    node.seq = next_seq()
     node.view_cell = cell
     v._node = node
     v._requires_grad = True
