@@ -55,7 +55,9 @@ def _root_delta(out: Tensor, gradient: Any, create_graph: bool, what: str) -> An
 
 
 def _edge(t: Tensor) -> Any:
-    return t if t._node is None else t._node
+    """The node ``t``'s gradient flows into (a stale view's rebased first), or the leaf ``t``."""
+    node = t._live_node()
+    return t if node is None else node
 
 
 def backward(
@@ -98,8 +100,16 @@ def backward(
     for key, g in found.items():
         if isinstance(key, Tensor):
             _accumulate_leaf(key, g, create_graph, key in owned)
-        elif targets is not None:  # a non-leaf among ``inputs`` gets its .grad too, as in torch
+        elif targets is not None and not _retains(key, targets[key]):
+            # a non-leaf among ``inputs`` gets its .grad too, as in torch (once: if it called
+            # retain_grad, the walk gave it already)
             _accumulate_leaf(targets[key], g, create_graph)
+
+
+def _retains(node: Op, t: Tensor) -> bool:
+    """Whether ``t`` asked ``node`` (its node) to keep its gradient (``retain_grad``)."""
+    ref = node.extras.get("retained") if node.extras else None
+    return ref is not None and ref() is t
 
 
 def grad(
@@ -151,9 +161,7 @@ def _grad(
     for out, g in zip(outs, gos):
         if not isinstance(out, Tensor):
             raise TypeError(f"grad: expected Tensors as outputs, got {type(out).__name__}")
-        if not out._requires_grad:
-            if allow_unused:
-                continue
+        if not out._requires_grad:  # (allow_unused is about inputs: torch raises here too)
             raise RuntimeError("grad: an output does not require grad and has no grad_fn")
         roots.append(
             (_edge(out), _root_delta(out, g, create_graph is not False or tensors, "grad"))
@@ -179,11 +187,19 @@ def _grad(
 
 
 def _accumulate_leaf(leaf: Tensor, g: Any, create_graph: bool, owned: bool = False) -> None:
+    """Add ``g`` into ``leaf.grad``. ``owned``: ``g`` is a buffer the engine made for this leaf
+    alone, which may become ``.grad`` itself. A first ``.grad`` is otherwise a copy (as torch's
+    clone), so that a later backward, which sums into it in place, never writes into a root
+    gradient, a hook's argument or another tensor's ``.grad``."""
     if leaf._hooks:
         g = _run_hooks(leaf._hooks, g, create_graph)
+        owned = False  # the hooks have seen it (or made it)
     if create_graph:
         gt = g if isinstance(g, Tensor) else Tensor._make(g)
-        leaf._grad = gt if leaf._grad is None else leaf._grad + gt
+        if leaf._grad is None:
+            leaf._grad = gt.clone() if gt._requires_grad else Tensor._make(gt.data.copy())
+        else:
+            leaf._grad = leaf._grad + gt
         return
     if isinstance(g, Tensor):
         g = g.data
@@ -236,9 +252,7 @@ def _count_consumers(roots: Sequence[Any], targets: dict | None = None) -> tuple
         elif targets is not None and r not in targets:
             stray = True
     while stack:
-        node = stack.pop()
-        if node.saved is None:
-            _raise_released(node)
+        node = stack.pop()  # (a released node still has its edges; it raises only if run)
         for parent in node.edges:
             if parent is None:
                 continue
@@ -411,123 +425,122 @@ def _propagate(
                 delta = adjoints.pop(node)
             else:
                 node, delta, nxt = nxt, nxt_delta, None
-            if delta is not None:
-                if node.extras:
-                    delta = _visit(node, delta, create_graph, accumulate)
-                if targets is not None and node in targets:
-                    found[node] = delta
-                if useful is not None and node not in useful:
-                    delta = None
+            if useful is not None and node not in useful:
+                # (on no path to a requested input: its rule and hooks do not run, as in
+                # torch, except a requested tensor's own hooks)
+                if node in targets:
+                    found[node] = _visit(node, delta, create_graph, accumulate)
+                continue
+            if node.extras:
+                delta = _visit(node, delta, create_graph, accumulate)
+            if targets is not None and node in targets:
+                found[node] = delta
             edges = node.edges
-            if delta is not None:
-                saved = node.saved
-                if saved is None:
-                    _raise_released(node)
-                if WRITE_CLOCK[0] != node.stamp:
-                    _check_versions(node)
-                # NOTE: unrecorded rules need Tensors only where forward-mode tangents ride.
-                on_tensors = tensors and (create_graph or _carries_tangents(node, delta))
-                if tensors and not on_tensors and type(delta) is not np.ndarray:
-                    delta = delta.data
-                contributions = [None] * len(edges)
-                # (the common arities spelled out: unpacking arguments costs more than most
-                # small rules do)
-                if on_tensors:
-                    node.generate_adjoints(contributions, delta, *node.saved_args(True))
-                elif len(saved) > 1:
-                    if len(saved) == 2 and not node.save_output:  # (a product's two inputs)
-                        a, b = saved
-                        node.generate_adjoints(
-                            contributions,
-                            delta,
-                            a.data if isinstance(a, Tensor) else a,
-                            b.data if isinstance(b, Tensor) else b,
-                        )
-                    else:
-                        node.generate_adjoints(contributions, delta, *node.saved_args(False))
-                elif node.save_output:
-                    if saved:
-                        x = saved[0]
-                        node.generate_adjoints(
-                            contributions,
-                            delta,
-                            x.data if isinstance(x, Tensor) else x,
-                            node.out_data,
-                        )
-                    else:
-                        node.generate_adjoints(contributions, delta, node.out_data)
-                elif saved:
-                    x = saved[0]
+            saved = node.saved
+            if saved is None:
+                _raise_released(node)
+            if WRITE_CLOCK[0] != node.stamp:
+                _check_versions(node)
+            # NOTE: unrecorded rules need Tensors only where forward-mode tangents ride.
+            on_tensors = tensors and (create_graph or _carries_tangents(node, delta))
+            if tensors and not on_tensors and type(delta) is not np.ndarray:
+                delta = delta.data
+            contributions = [None] * len(edges)
+            # (the common arities spelled out: unpacking arguments costs more than most
+            # small rules do)
+            if on_tensors:
+                node.generate_adjoints(contributions, delta, *node.saved_args(True))
+            elif len(saved) > 1:
+                if len(saved) == 2 and not node.save_output:  # (a product's two inputs)
+                    a, b = saved
                     node.generate_adjoints(
-                        contributions, delta, x.data if isinstance(x, Tensor) else x
+                        contributions,
+                        delta,
+                        a.data if isinstance(a, Tensor) else a,
+                        b.data if isinstance(b, Tensor) else b,
                     )
                 else:
-                    node.generate_adjoints(contributions, delta)
-                if anomaly:
-                    from tensorgrad.anomaly import check_adjoints
+                    node.generate_adjoints(contributions, delta, *node.saved_args(False))
+            elif node.save_output:
+                if saved:
+                    x = saved[0]
+                    node.generate_adjoints(
+                        contributions,
+                        delta,
+                        x.data if isinstance(x, Tensor) else x,
+                        node.out_data,
+                    )
+                else:
+                    node.generate_adjoints(contributions, delta, node.out_data)
+            elif saved:
+                x = saved[0]
+                node.generate_adjoints(contributions, delta, x.data if isinstance(x, Tensor) else x)
+            else:
+                node.generate_adjoints(contributions, delta)
+            if anomaly:
+                from tensorgrad.anomaly import check_adjoints
 
-                    check_adjoints(node, contributions)
+                check_adjoints(node, contributions)
             i = -1
             for parent in edges:
                 i += 1
                 if parent is None:
                     continue
                 is_node = isinstance(parent, Op)
-                if delta is not None:
-                    g = contributions[i]
-                    if g is not None:
+                g = contributions[i]
+                if g is not None:
+                    if is_node:
+                        shape, dtype = parent.out_shape, parent.out_dtype
+                    else:
+                        shape, dtype = parent.data.shape, parent.data.dtype
+                    # (dtypes of the same kind are usually the same object: test that first)
+                    if (
+                        on_tensors
+                        or type(g) is not np.ndarray
+                        or (g.dtype is not dtype and g.dtype != dtype)
+                    ):
+                        g = _conform(node, i, g, shape, dtype, on_tensors)
+                    elif g.shape != shape:
+                        _conform(node, i, g, shape, dtype, on_tensors)  # raises, naming both
+                    prev = adjoints.get(parent)
+                    if prev is None:
                         if is_node:
-                            shape, dtype = parent.out_shape, parent.out_dtype
-                        else:
-                            shape, dtype = parent.data.shape, parent.data.dtype
-                        # (dtypes of the same kind are usually the same object: test that first)
-                        if (
-                            on_tensors
-                            or type(g) is not np.ndarray
-                            or (g.dtype is not dtype and g.dtype != dtype)
-                        ):
-                            g = _conform(node, i, g, shape, dtype, on_tensors)
-                        elif g.shape != shape:
-                            _conform(node, i, g, shape, dtype, on_tensors)  # raises, naming both
-                        prev = adjoints.get(parent)
-                        if prev is None:
-                            if is_node:
-                                if nxt is None:
-                                    if not pending or parent.seq < pending[0][0]:
-                                        nxt, nxt_delta = parent, g
-                                        continue
-                                elif parent is nxt:  # (the same input twice: x * x)
-                                    adjoints[nxt] = nxt_delta
-                                    heappush(pending, (nxt.seq, nxt))
-                                    nxt = None
-                                    _add(adjoints, owned, parent, g)
+                            if nxt is None:
+                                if not pending or parent.seq < pending[0][0]:
+                                    nxt, nxt_delta = parent, g
                                     continue
-                                heappush(pending, (parent.seq, parent))
-                            adjoints[parent] = g
-                            # NOTE: a buffer may later be summed into in place only if the rule
-                            # made it for this input alone (not the delta, not shared).
-                            # (whether it is a whole, writable array is checked when summing)
-                            if (
-                                not tensors
-                                and g is not delta
-                                and (
-                                    not i
-                                    or (
-                                        contributions[0] is not g
-                                        if i == 1
-                                        else _unshared(g, contributions, i)
-                                    )
+                            elif parent is nxt:  # (the same input twice: x * x)
+                                adjoints[nxt] = nxt_delta
+                                heappush(pending, (nxt.seq, nxt))
+                                nxt = None
+                                _add(adjoints, owned, parent, g)
+                                continue
+                            heappush(pending, (parent.seq, parent))
+                        adjoints[parent] = g
+                        # NOTE: a buffer may later be summed into in place only if the rule
+                        # made it for this input alone (not the delta, not shared).
+                        # (whether it is a whole, writable array is checked when summing)
+                        if (
+                            not tensors
+                            and g is not delta
+                            and (
+                                not i
+                                or (
+                                    contributions[0] is not g
+                                    if i == 1
+                                    else _unshared(g, contributions, i)
                                 )
-                            ):
-                                owned.add(parent)
-                        else:
-                            _add(adjoints, owned, parent, g)
+                            )
+                        ):
+                            owned.add(parent)
+                    else:
+                        _add(adjoints, owned, parent, g)
             if nxt is not None and pending and pending[0][0] < nxt.seq:
                 # an input pushed after ``nxt`` was chosen is later, so it runs first
                 adjoints[nxt] = nxt_delta
                 heappush(pending, (nxt.seq, nxt))
                 nxt = None
-            if delta is not None and not retain_graph:
+            if not retain_graph:
                 # (only nodes whose rule ran: a pruned node may serve another backward)
                 node.saved = None  # (marks it released)
                 node.out_data = None

@@ -102,7 +102,18 @@ class Tensor:
     @property
     def grad_fn(self) -> Any:
         """The op that made this tensor, or None for a leaf."""
-        return self._node
+        return self._live_node()
+
+    def _live_node(self) -> Any:
+        """``_node``; for a view whose base was written in place since the view's node was
+        recorded, a node derived again from the base's graph (as torch regenerates a view's
+        grad_fn): backward, hooks and retain_grad then see the values after the write."""
+        node = self._node
+        if node is not None and self._version is not None:
+            from tensorgrad.ops._base import check_view
+
+            node = check_view(self)
+        return node
 
     @property
     def grad(self) -> Tensor | None:
@@ -149,12 +160,17 @@ class Tensor:
         return self
 
     def backward(
-        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+        self,
+        gradient: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Any = None,
     ) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see ``tg.autograd.backward``)."""
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``, or only into ``inputs``'
+        (see ``tg.autograd.backward``)."""
         from tensorgrad import autograd
 
-        autograd.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data and version counter, cut from the graph."""
@@ -184,15 +200,17 @@ class Tensor:
         """Keep ``.grad`` on this non-leaf tensor after backward."""
         if not self._requires_grad:
             raise RuntimeError("retain_grad() on a tensor that does not require grad")
-        if self._node is not None:
-            self._node.retain(self)
+        node = self._live_node()
+        if node is not None:
+            node.retain(self)
 
     def register_hook(self, fn: Callable[[Tensor], Tensor | None]) -> Callable[[], None]:
         """Call ``fn(grad)`` when this tensor's gradient is computed; a returned Tensor replaces
         it. Returns a function that removes the hook."""
         if not self._requires_grad:
             raise RuntimeError("register_hook on a tensor that does not require grad")
-        hooks = self._node.hooks_list() if self._node is not None else self._leaf_hooks()
+        node = self._live_node()
+        hooks = node.hooks_list() if node is not None else self._leaf_hooks()
         hooks.append(fn)
         return lambda: hooks.remove(fn) if fn in hooks else None
 

@@ -349,6 +349,88 @@ def _nodes(t: tg.Tensor) -> list:
 # ----------------------------------------------------------------------------- torch parity
 
 
+def test_grad_buffers_are_never_shared_with_what_the_user_holds() -> None:
+    # a later backward sums into .grad in place: .grad must not be the array a hook saw or
+    # returned, the root gradient, or another tensor's .grad (torch clones in these cases)
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    x.register_hook(seen.append)
+    y = (x * 3.0).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_array_equal(seen[0].data, [3.0, 3.0])
+    np.testing.assert_array_equal(x.grad.data, [6.0, 6.0])
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    h = tg.tensor([5.0, 5.0])
+    x.register_hook(lambda g: h)
+    y = (x * 3.0).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_array_equal(h.data, [5.0, 5.0])
+    np.testing.assert_array_equal(x.grad.data, [10.0, 10.0])
+    # create_graph: the root gradient, a retained .grad, a read-only broadcast
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    gradient = tg.tensor([1.0, 1.0])
+    y = x + 0.0
+    y.backward(gradient, create_graph=True)
+    y.backward(gradient)
+    np.testing.assert_array_equal(gradient.data, [1.0, 1.0])
+    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = x + 0.0
+    y.retain_grad()
+    loss = (y * tg.tensor([3.0, 4.0])).sum()
+    loss.backward(create_graph=True)
+    assert x.grad is not y.grad
+    loss.backward()
+    np.testing.assert_array_equal(x.grad.data, [6.0, 8.0])
+    np.testing.assert_array_equal(y.grad.data, [6.0, 8.0])
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2.0
+    y.retain_grad()
+    y.sum().backward(create_graph=True)  # (y's adjoint is a broadcast of the sum's)
+    y.sum().backward()
+    np.testing.assert_array_equal(y.grad.data, [2.0, 2.0])
+    np.testing.assert_array_equal(x.grad.data, [4.0, 4.0])
+    w = tg.tensor([0.5, -1.0], requires_grad=True)
+    y = tg.sin(w)
+    y.retain_grad()
+    tg.autograd.backward([y], [gradient], create_graph=True)
+    tg.autograd.backward([y], [gradient])
+    np.testing.assert_allclose(w.grad.data, 2 * np.cos(w.data), rtol=1e-15)
+
+
+def test_backward_inputs_skip_what_does_not_lead_to_them() -> None:
+    # as torch: a retained tensor off the path gets no .grad and its hooks do not run; a
+    # retained input gets its gradient once; a freed node off the path is no error
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    u = tg.exp(w)
+    u.retain_grad()
+    calls = []
+    u.register_hook(calls.append)
+    loss = (x * u).sum()
+    tg.autograd.grad(loss, [x], retain_graph=True)
+    loss.backward(inputs=[x])
+    assert u.grad is None and w.grad is None and calls == []
+    np.testing.assert_allclose(x.grad.data, np.exp(w.data), rtol=1e-15)
+    y = x * 1.0
+    y.retain_grad()
+    (y * 3.0).sum().backward(inputs=[y])
+    np.testing.assert_array_equal(y.grad.data, [3.0, 3.0])
+    e = tg.exp(x)
+    e.sum().backward()
+    (g,) = tg.autograd.grad((e * w).sum(), [w])
+    np.testing.assert_allclose(g.data, np.exp(x.data), rtol=1e-15)
+
+
+def test_grad_refuses_an_output_that_does_not_require_grad_even_with_allow_unused() -> None:
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    c = tg.tensor([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        tg.autograd.grad(c.sum(), [x], allow_unused=True)
+
+
 def test_tensor_backward_with_create_graph_keeps_the_graph() -> None:
     # retain_graph defaults to create_graph, so the gradient can be differentiated again
     x = tg.tensor(2.0, requires_grad=True)

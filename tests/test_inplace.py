@@ -147,6 +147,30 @@ def test_writing_a_product_input_that_no_rule_reads_is_fine() -> None:
         tg.sum(z).backward()
 
 
+def test_writing_a_matmul_input_that_no_rule_reads_is_fine() -> None:
+    # C @ b with C constant keeps only C (b's adjoint is C.T @ delta), as torch
+    c = tg.tensor(np.arange(6.0).reshape(3, 2))
+    for shape in [(2,), (2, 4), (5, 2, 4)]:
+        b = tg.tensor(np.ones(shape), requires_grad=True)
+        y = b * 1.0
+        out = (c @ y).sum()
+        y += 1.0
+        out.backward()
+        expected = c.data.sum(axis=0).reshape((2, 1) if len(shape) > 1 else (2,))
+        np.testing.assert_array_equal(b.grad.data, np.broadcast_to(expected, shape))
+    a = tg.tensor(np.ones((3, 2)), requires_grad=True)
+    w = tg.tensor(np.ones((4, 2)))
+    y = a * 1.0
+    out = (y @ w.T).sum()
+    y += 1.0
+    out.backward()
+    np.testing.assert_array_equal(a.grad.data, np.full((3, 2), 4.0))
+    z = y @ w.T  # ...but a saved input that a rule does read still raises
+    w += 1.0
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        z.sum().backward()
+
+
 def test_setitem_into_an_int_tensor_carries_no_gradient() -> None:
     t = tg.tensor([1, 2])
     w = tg.tensor(5.5, requires_grad=True)
@@ -210,6 +234,29 @@ def test_a_view_used_after_a_recorded_write_to_its_base_is_rebased() -> None:
     y2[0] = 5.0
     (tg.sum(early) + tg.sum(y2)).backward()
     np.testing.assert_array_equal(x2.grad.data, [6.0, 8.0, 2.0])
+
+
+def test_a_stale_view_is_rebased_for_backward_hooks_and_retain_grad() -> None:
+    # backward from the view, a hook on it and retain_grad all see its values after the write
+    # (as torch, which regenerates a view's grad_fn when it is read)
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = x * 1.0
+    v = b[:2]
+    b *= 3.0
+    seen = []
+    v.register_hook(lambda g: seen.append(g.data.copy()))
+    v.retain_grad()
+    v.backward(np.array([1.0, 2.0]))
+    np.testing.assert_array_equal(x.grad.data, [3.0, 6.0, 0.0])
+    np.testing.assert_array_equal(seen[0], [1.0, 2.0])
+    np.testing.assert_array_equal(v.grad.data, [1.0, 2.0])
+    x.grad = None
+    b2 = x * 1.0
+    v2 = b2[1:]
+    b2 += 1.0
+    assert v2.grad_fn is v2.grad_fn  # (rebased once, then stable)
+    (g,) = tg.autograd.grad(v2.sum(), [x])
+    np.testing.assert_array_equal(g.data, [0.0, 1.0, 1.0])
 
 
 @pytest.mark.parametrize("kind", sorted(VIEWS))

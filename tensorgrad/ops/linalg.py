@@ -35,32 +35,43 @@ def _transposed(x: Any) -> bool:
 class Matmul(Op):
     """a @ b (1-D operands are promoted and the added axis removed, as NumPy)"""
 
+    __slots__ = ("b_transposed",)
     save_inputs = (0, 1)
+    trims = True
+
+    def trimmed(self, saved):
+        # NOTE: a's adjoint reads only b, and b's only a (as a product's): C @ x keeps only
+        # C, so writing into x in place later is fine, as in torch. b's layout is noted now,
+        # for its adjoint's.
+        a, b = saved
+        self.b_transposed = self.edges[1] is not None and _transposed(b)
+        return (a if self.edges[1] is not None else None, b if self.edges[0] is not None else None)
 
     def forward(self, a, b):
         return np.matmul(a, b)
 
     def generate_adjoints(self, adjoints, delta, a, b):
-        if a.ndim == 2 and b.ndim <= 2:  # the common cases, in one product each
+        # (an operand that was not saved has no adjoint to give: its shape is its edge's)
+        sa = a.shape if a is not None else self.in_shape(0)
+        sb = b.shape if b is not None else self.in_shape(1)
+        if len(sa) == 2 and len(sb) <= 2:  # the common cases, in one product each
             if self.edges[0] is not None:
-                adjoints[0] = np.matmul(delta, b.T) if b.ndim == 2 else np.outer(delta, b)
+                adjoints[0] = np.matmul(delta, b.T) if len(sb) == 2 else np.outer(delta, b)
             if self.edges[1] is not None:
-                if b.ndim == 2 and _transposed(b):
+                if self.b_transposed:
                     # NOTE: b is a transposed view (x @ W.T): give its adjoint the same layout,
                     # so W's gradient comes out C-contiguous, as W is.
                     adjoints[1] = np.matmul(delta.T, a).T
                 else:
                     adjoints[1] = np.matmul(a.T, delta)
             return
-        if a.ndim == 1 and b.ndim == 2:  # a vector times a matrix: a matvec and an outer product
+        a_vec, b_vec = len(sa) == 1, len(sb) == 1
+        if a_vec and not b_vec and len(sb) == 2:  # a vector times a matrix: matvec and outer
             if self.edges[0] is not None:
                 adjoints[0] = np.matmul(b, delta)
             if self.edges[1] is not None:
                 adjoints[1] = np.outer(a, delta)
             return
-        a_vec, b_vec = a.ndim == 1, b.ndim == 1
-        a2 = np.reshape(a, (1, -1)) if a_vec else a
-        b2 = np.reshape(b, (-1, 1)) if b_vec else b
         d = delta
         if a_vec and b_vec:
             d = np.reshape(d, (1, 1))
@@ -69,18 +80,16 @@ class Matmul(Op):
         elif b_vec:
             d = np.expand_dims(d, -1)
         if self.edges[0] is not None:
+            b2 = np.reshape(b, (-1, 1)) if b_vec else b
             da = np.matmul(d, np.swapaxes(b2, -1, -2))
             adjoints[0] = (
-                np.reshape(unbroadcast(da, (1, a.shape[0])), a.shape)
-                if a_vec
-                else unbroadcast(da, a.shape)
+                np.reshape(unbroadcast(da, (1, sa[0])), sa) if a_vec else unbroadcast(da, sa)
             )
         if self.edges[1] is not None:
+            a2 = np.reshape(a, (1, -1)) if a_vec else a
             db = np.matmul(np.swapaxes(a2, -1, -2), d)
             adjoints[1] = (
-                np.reshape(unbroadcast(db, (b.shape[0], 1)), b.shape)
-                if b_vec
-                else unbroadcast(db, b.shape)
+                np.reshape(unbroadcast(db, (sb[0], 1)), sb) if b_vec else unbroadcast(db, sb)
             )
 
     def jvp(self, tangents, a, b):
