@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad._shapes import expand_to
 from tensorgrad.grad_mode import STATE
 from tensorgrad.tensor import Tensor
 
@@ -144,10 +145,12 @@ def _tangent(op: Any, inputs: tuple, out: Tensor, tangents: list) -> Tensor | No
 def _as_tangent(result: Any, out: Tensor) -> Tensor | None:
     if result is None:
         return None
-    if isinstance(result, Tensor):
-        return result
-    result = np.asarray(result)
     shape = out.data.shape
+    if isinstance(result, Tensor):
+        # (a rule's Tensor result may be smaller than the output, as an ndarray's may: where's
+        # tangent has the shape of its condition and branch tangents, not of its output)
+        return result if result.shape == shape else expand_to(result, shape)
+    result = np.asarray(result)
     if result.shape != shape:
         result = np.broadcast_to(result, shape).copy()
     return Tensor._make(result)

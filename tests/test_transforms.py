@@ -496,3 +496,24 @@ def test_aux_and_hvp_value_keep_their_own_graphs() -> None:
     w.grad = None
     value.backward()
     np.testing.assert_array_equal(w.grad.data, [1.0, 1.0])
+
+
+def test_a_tangent_smaller_than_its_output_is_broadcast_in_nested_forward_mode() -> None:
+    # where(True, s, B) with a scalar s: its tangent rule gives the broadcast of the condition
+    # and s's tangent, shape (); on Tensors (forward over forward, or a recorded jvp) it must
+    # still become the output's (2, 3) (it did for ndarrays only)
+    b = np.ones((2, 3))
+
+    def f(s: tg.Tensor) -> tg.Tensor:
+        return tg.sum(tg.where(True, s, b)) * s  # 6 s^2
+
+    assert tg.hessian(f)(0.5).item() == pytest.approx(12.0)
+    assert tg.jacfwd(tg.jacfwd(f))(0.5).item() == pytest.approx(12.0)
+    assert tg.hvp(f, (tg.tensor(0.5),), (tg.tensor(1.0),))[1][0].item() == pytest.approx(12.0)
+    _, t = tg.jvp(f, (tg.tensor(0.5, requires_grad=True),), (tg.tensor(1.0),))
+    assert t.item() == pytest.approx(6.0)
+
+    def g(s: tg.Tensor) -> tg.Tensor:
+        return tg.sum(tg.tile(tg.where(True, s, b), (2, 1))) * s  # 12 s^2 (was 14 silently)
+
+    assert tg.hessian(g)(0.5).item() == pytest.approx(24.0)
