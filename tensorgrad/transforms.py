@@ -179,17 +179,21 @@ def _detached(g: Tensor) -> Tensor:
     return d
 
 
-def _plain_tree(aux: Any) -> Any:
+def _plain_tree(aux: Any, keep_levels: Any = None) -> Any:
     """``aux`` with every Tensor in it (through tuples, lists and dicts) detached unless it
-    must keep its graph (``_connected``)."""
+    must keep its graph (``_connected``); with ``keep_levels``, also without tangents at other
+    levels (an aux made inside a finished jvp: a stale tangent would ride on every later op)."""
     if isinstance(aux, Tensor):
+        if keep_levels is not None and aux._fw is not None:
+            for level in [lv for lv in aux._fw if lv not in keep_levels]:
+                aux = strip_level(aux, level)
         return aux if _connected(aux) else _detached(aux)
     if isinstance(aux, tuple) and hasattr(aux, "_fields"):  # a namedtuple
-        return type(aux)(*(_plain_tree(a) for a in aux))
+        return type(aux)(*(_plain_tree(a, keep_levels) for a in aux))
     if isinstance(aux, (tuple, list)):
-        return type(aux)(_plain_tree(a) for a in aux)
+        return type(aux)(_plain_tree(a, keep_levels) for a in aux)
     if isinstance(aux, dict):
-        return {k: _plain_tree(v) for k, v in aux.items()}
+        return {k: _plain_tree(v, keep_levels) for k, v in aux.items()}
     return aux
 
 
@@ -206,9 +210,7 @@ def value_and_grad(
         nums, single = _argnums(argnums, len(args), "value_and_grad")
         result, xs, own = _trace(f, args, nums, "grad", kwargs)
         if has_aux:
-            if not isinstance(result, tuple) or len(result) != 2:
-                raise TypeError("grad: with has_aux=True, f must return (output, aux)")
-            out, aux = result
+            out, aux = _split_aux(result, "grad")
         else:
             out, aux = result, None
         if not isinstance(out, Tensor):
@@ -232,6 +234,25 @@ def value_and_grad(
         return ((out, aux) if has_aux else out), g
 
     return wrapped
+
+
+def _split_aux(result: Any, name: str) -> tuple[Any, Any]:
+    """``(output, aux)`` from what an ``f`` with ``has_aux`` returned."""
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise TypeError(f"{name}: with has_aux=True, f must return (output, aux)")
+    return result
+
+
+def _aux_split(f: Callable[..., Any], name: str, box: list) -> Callable[..., Any]:
+    """``f`` returning only its output; the aux of its first call goes into ``box``."""
+
+    def output(*args: Any, **kwargs: Any) -> Any:
+        out, aux = _split_aux(f(*args, **kwargs), name)
+        if not box:
+            box.append(aux)
+        return out
+
+    return output
 
 
 def grad(
@@ -339,14 +360,19 @@ def _split(out: Any, level: int, keep_level: bool = False) -> tuple[Tensor, Tens
 # ----------------------------------------------------------------------------- Jacobians
 
 
-def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+def jacrev(
+    f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False
+) -> Callable[..., Any]:
     """The Jacobian of ``f`` by reverse mode (one vjp per output element), shaped
     ``out.shape + in.shape``; use it when outputs are fewer than inputs. For a tuple of outputs
-    it is a tuple with one entry per output (each a tuple over ``argnums`` when that is one)."""
+    it is a tuple with one entry per output (each a tuple over ``argnums`` when that is one).
+    With ``has_aux``, ``f`` returns ``(output, aux)`` and the result is ``(jacobian, aux)``."""
 
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         nums, single = _argnums(argnums, len(args), "jacrev")
-        out, xs, own = _trace(f, args, nums, "jacrev", kwargs)
+        box: list = []
+        fn = _aux_split(f, "jacrev", box) if has_aux else f
+        out, xs, own = _trace(fn, args, nums, "jacrev", kwargs)
         several = isinstance(out, (tuple, list))
         outs = list(out) if several else [out]
         for o in outs:
@@ -368,18 +394,26 @@ def jacrev(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
                 for r, x in zip(rows, xs)
             )
             by_output.append(jacs[0] if single else jacs)
-        return tuple(by_output) if several else by_output[0]
+        jac = tuple(by_output) if several else by_output[0]
+        return (jac, _plain_tree(box[0])) if has_aux else jac
 
     return wrapped
 
 
-def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+def jacfwd(
+    f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False
+) -> Callable[..., Any]:
     """The Jacobian of ``f`` by forward mode (one jvp per input element), shaped
     ``out.shape + in.shape``; use it when inputs are fewer than outputs. For a tuple of outputs
-    it is a tuple with one entry per output (each a tuple over ``argnums`` when that is one)."""
+    it is a tuple with one entry per output (each a tuple over ``argnums`` when that is one).
+    With ``has_aux``, ``f`` returns ``(output, aux)`` and the result is ``(jacobian, aux)``
+    (``aux`` from the first of the calls)."""
 
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         nums, single = _argnums(argnums, len(args), "jacfwd")
+        box: list = []
+        fn = _aux_split(f, "jacfwd", box) if has_aux else f
+        outer = set(ACTIVE)  # (the levels of enclosing jvps, which aux keeps)
         args = [_to_tensor(a, "jacfwd") if i in nums else a for i, a in enumerate(args)]
         per_input = []  # for each differentiated argument, one Jacobian per output
         several = False  # whether f returns a tuple (or list) of outputs
@@ -394,7 +428,7 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
                 def fi(xi: Tensor, i: int = i) -> Any:
                     call_args = list(args)
                     call_args[i] = xi
-                    return f(*call_args, **kwargs)
+                    return fn(*call_args, **kwargs)
 
                 out, t = jvp(fi, (x,), (basis,))
                 several = isinstance(out, (tuple, list))
@@ -404,7 +438,7 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
                 for col, tj in zip(cols, ts):
                     col.append(reshape(tj, -1))
             if not cols:  # an empty argument: zero-size Jacobians
-                out = f(*args, **kwargs)
+                out = fn(*args, **kwargs)
                 several = isinstance(out, (tuple, list))
                 outs = out if several else (out,)
                 per_input.append(
@@ -415,14 +449,18 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[
                 [reshape(stack(c, axis=-1), o.shape + x.shape) for c, o in zip(cols, outs)]
             )
         by_output = [jacs[0] if single else tuple(jacs) for jacs in zip(*per_input, strict=True)]
-        return tuple(by_output) if several else by_output[0]
+        jac = tuple(by_output) if several else by_output[0]
+        return (jac, _plain_tree(box[0], outer)) if has_aux else jac
 
     return wrapped
 
 
-def hessian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
-    """The Hessian of a one-element-output ``f``: forward over reverse (``jacfwd(jacrev(f))``)."""
-    return jacfwd(jacrev(f, argnums), argnums)
+def hessian(
+    f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False
+) -> Callable[..., Any]:
+    """The Hessian of a one-element-output ``f``: forward over reverse (``jacfwd(jacrev(f))``);
+    ``(hessian, aux)`` with ``has_aux``."""
+    return jacfwd(jacrev(f, argnums, has_aux), argnums, has_aux)
 
 
 def hvp(

@@ -517,3 +517,32 @@ def test_a_tangent_smaller_than_its_output_is_broadcast_in_nested_forward_mode()
         return tg.sum(tg.tile(tg.where(True, s, b), (2, 1))) * s  # 12 s^2 (was 14 silently)
 
     assert tg.hessian(g)(0.5).item() == pytest.approx(24.0)
+
+
+def test_jacobians_and_hessian_take_has_aux() -> None:
+    # JAX's and torch.func's layout: (jacobian, aux), aux plain unless a user tensor reaches it
+    x0 = np.array([0.3, -0.7, 1.1])
+
+    def f(x: tg.Tensor) -> tuple:
+        return tg.sin(x) * x[0], {"total": x.sum(), "pair": (x * 2.0,)}
+
+    expected = np.diag(np.cos(x0) * x0[0])
+    expected[:, 0] += np.sin(x0)
+    for transform in (tg.jacrev, tg.jacfwd):
+        jac, aux = transform(f, has_aux=True)(x0)
+        np.testing.assert_allclose(jac.data, expected, rtol=1e-14)
+        assert aux["total"].item() == pytest.approx(x0.sum())
+        np.testing.assert_array_equal(aux["pair"][0].data, 2 * x0)
+        assert not aux["total"].requires_grad and aux["pair"][0]._fw is None
+    h, aux = tg.hessian(lambda x: (tg.sum(x**3), x * 2.0), has_aux=True)(np.array([1.0, 2.0]))
+    np.testing.assert_allclose(h.data, np.diag([6.0, 12.0]))
+    np.testing.assert_array_equal(aux.data, [2.0, 4.0])
+    x = tg.tensor(x0, requires_grad=True)
+    _, aux = tg.jacfwd(lambda x: (tg.sin(x), x * 3.0), has_aux=True)(x)
+    assert aux._fw is None  # (no tangent of the finished inner jvps rides on it)
+    aux.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0, 3.0])
+    with pytest.raises(
+        TypeError, match=r"jacrev: with has_aux=True, f must return \(output, aux\)"
+    ):
+        tg.jacrev(lambda x: x, has_aux=True)(x0)
