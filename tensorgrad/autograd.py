@@ -100,16 +100,10 @@ def backward(
     for key, g in found.items():
         if isinstance(key, Tensor):
             _accumulate_leaf(key, g, create_graph, key in owned)
-        elif targets is not None and not _retains(key, targets[key]):
+        elif targets is not None and not key.retains(targets[key]):
             # a non-leaf among ``inputs`` gets its .grad too, as in torch (once: if it called
             # retain_grad, the walk gave it already)
             _accumulate_leaf(targets[key], g, create_graph)
-
-
-def _retains(node: Op, t: Tensor) -> bool:
-    """Whether ``t`` asked ``node`` (its node) to keep its gradient (``retain_grad``)."""
-    ref = node.extras.get("retained") if node.extras else None
-    return ref is not None and ref() is t
 
 
 def grad(
@@ -238,7 +232,7 @@ def _run_hooks(hooks: list, g: Any, create_graph: bool) -> Any:
     return g
 
 
-def _count_consumers(roots: Sequence[Any], targets: dict | None = None) -> tuple[dict, bool]:
+def _count_consumers(roots: Sequence[Any], targets: dict) -> tuple[dict, bool]:
     """For every op node reachable from ``roots``, how many edges point at it; and whether
     some leaf reached is not among ``targets`` (only then can a node be useless to them)."""
     stack = []
@@ -249,7 +243,7 @@ def _count_consumers(roots: Sequence[Any], targets: dict | None = None) -> tuple
             if r not in deps:
                 deps[r] = 0
                 stack.append(r)
-        elif targets is not None and r not in targets:
+        elif r not in targets:
             stray = True
     while stack:
         node = stack.pop()  # (a released node still has its edges; it raises only if run)
@@ -263,7 +257,7 @@ def _count_consumers(roots: Sequence[Any], targets: dict | None = None) -> tuple
                     stack.append(parent)
                 else:
                     deps[parent] = count + 1
-            elif targets is not None and parent not in targets:
+            elif parent not in targets:
                 stray = True
     return deps, stray
 

@@ -243,7 +243,7 @@ def _split_aux(result: Any, name: str) -> tuple[Any, Any]:
     return result
 
 
-def _aux_split(f: Callable[..., Any], name: str, box: list) -> Callable[..., Any]:
+def _output_only(f: Callable[..., Any], name: str, box: list) -> Callable[..., Any]:
     """``f`` returning only its output; the aux of its first call goes into ``box``."""
 
     def output(*args: Any, **kwargs: Any) -> Any:
@@ -371,7 +371,7 @@ def jacrev(
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         nums, single = _argnums(argnums, len(args), "jacrev")
         box: list = []
-        fn = _aux_split(f, "jacrev", box) if has_aux else f
+        fn = _output_only(f, "jacrev", box) if has_aux else f
         out, xs, own = _trace(fn, args, nums, "jacrev", kwargs)
         several = isinstance(out, (tuple, list))
         outs = list(out) if several else [out]
@@ -412,7 +412,7 @@ def jacfwd(
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         nums, single = _argnums(argnums, len(args), "jacfwd")
         box: list = []
-        fn = _aux_split(f, "jacfwd", box) if has_aux else f
+        fn = _output_only(f, "jacfwd", box) if has_aux else f
         outer = set(ACTIVE)  # (the levels of enclosing jvps, which aux keeps)
         args = [_to_tensor(a, "jacfwd") if i in nums else a for i, a in enumerate(args)]
         per_input = []  # for each differentiated argument, one Jacobian per output

@@ -129,6 +129,11 @@ class Op(metaclass=_OpType):
 
         self._extras()["retained"] = weakref.ref(tensor)
 
+    def retains(self, tensor: Tensor) -> bool:
+        """Whether ``tensor`` asked this node (its node) to keep its gradient."""
+        ref = self.extras.get("retained") if self.extras else None
+        return ref is not None and ref() is tensor
+
     def hooks_list(self) -> list:
         return self._extras().setdefault("hooks", [])
 
@@ -412,10 +417,8 @@ def rebase(x: Tensor) -> Op:
 def follow_retained(t: Tensor, old: Op | None, new: Op) -> None:
     """``retain_grad`` follows ``t`` from its old node to its new one (as in PyTorch: ``.grad``
     is then the gradient of its new value)."""
-    extras = old.extras if old is not None else None
-    ref = extras.get("retained") if extras else None
-    if ref is not None and ref() is t:
-        del extras["retained"]
+    if old is not None and old.retains(t):
+        del old.extras["retained"]
         new.retain(t)
 
 
