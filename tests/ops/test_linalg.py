@@ -1,4 +1,5 @@
-"""dot's dtype rules (tensorgrad/ops/linalg.py), against NumPy's."""
+"""Linear algebra (tensorgrad/ops/linalg.py): dtype rules against NumPy's, einsum's forms, and
+the adjoints' paths that the small shapes of the op registry do not reach."""
 
 from __future__ import annotations
 
@@ -114,3 +115,20 @@ def test_singular_norm_third_derivative_raises_not_silently_zero() -> None:
     (h,) = tg.autograd.grad((g * g).sum(), [x], create_graph=True)
     with pytest.raises(NotImplementedError, match="norm: ord=2, -2 and 'nuc'.*second order"):
         tg.autograd.grad((h * h).sum(), [x])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n, k", [(3, 5), (120, 70)])  # a small and a large outer product
+def test_vector_matrix_adjoints_are_outer_products(dtype, n, k) -> None:
+    rng = np.random.default_rng(0)
+    v, m = rng.standard_normal(n).astype(dtype), rng.standard_normal((n, k)).astype(dtype)
+    u = rng.standard_normal(k).astype(dtype)
+    tv, tm = tg.tensor(v, requires_grad=True), tg.tensor(m, requires_grad=True)
+    tg.sum(tv @ tm).backward()  # (the delta of a sum: a broadcast view)
+    np.testing.assert_allclose(tm.grad.data, np.outer(v, np.ones(k)), rtol=1e-6)
+    assert tm.grad.dtype == dtype and tm.grad.data.flags.c_contiguous
+    tm2, tu = tg.tensor(m, requires_grad=True), tg.tensor(u, requires_grad=True)
+    weights = rng.standard_normal(n).astype(dtype)
+    tg.sum((tm2 @ tu) * weights).backward()
+    np.testing.assert_allclose(tm2.grad.data, np.outer(weights, u), rtol=1e-5)
+    np.testing.assert_allclose(tu.grad.data, m.T @ weights, rtol=1e-4)
