@@ -92,7 +92,7 @@ def write_markdown(doc: dict) -> str:
         "another peer stops after the round in which its time on a "
         f"workload passes {meta['pair_budget_s']} s. Times: medians over all timed calls. Ratios: "
         "the median over rounds of the ratio of the two libraries' round medians, with `[a–b]` "
-        "the range of those per-round ratios (a target inside it is a tie).",
+        "the range of those per-round ratios (a target inside it is a tie)." + _reruns(doc),
         "",
         "## Median time per unit",
         "",
@@ -123,6 +123,29 @@ def write_markdown(doc: dict) -> str:
         lines.append(f"| {wname} | " + " | ".join(cells) + " |")
     lines += _faults(doc) + _targets(doc) + _peers(doc) + _checks(doc) + _notes(doc)
     return "\n".join(lines) + "\n"
+
+
+def _reruns(doc: dict) -> str:
+    """The method's sentence on processes run again because the machine ran slow around them."""
+    meta = doc["meta"]
+    if not meta.get("reruns") or "probe_s" not in meta:
+        return ""
+    processes = reruns = 0
+    kept = []
+    for wname, entries in doc["results"].items():
+        for lib, e in entries.items():
+            if "round_steadiness" in e:
+                processes += len(e["round_steadiness"])
+            reruns += sum(e.get("reruns", {}).values())
+            kept += [f"{wname}/{lib} round {int(r) + 1}" for r in e.get("unsteady_rounds", [])]
+    return (
+        f" Steadiness: a fixed NumPy kernel runs for {meta['probe_s']} s just before and after "
+        "each timing process's timed calls; when either took over "
+        f"{meta['unsteady_factor']}x the fastest level seen in the run (the machine ran slow), "
+        f"the process was run again, up to {meta['reruns']} times: {reruns} re-runs for "
+        f"{processes} kept processes"
+        + (f"; kept while still slow: {', '.join(kept)}." if kept else ", none kept while slow.")
+    )
 
 
 _MALLOC = {

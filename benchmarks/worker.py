@@ -48,28 +48,54 @@ def _as_numpy(outputs: dict[str, Any]) -> dict[str, np.ndarray]:
     return {k: np.asarray(v) for k, v in outputs.items()}
 
 
+STEADINESS_UNIT_OPS = 50
+"""exp-log pairs on 16 float64 values in one unit of the steadiness kernel (about 30 µs here)."""
+
+
+def steadiness(seconds: float) -> float:
+    """Seconds per unit of a fixed NumPy kernel, the median over ``seconds`` of units.
+
+    The same small work in every process, whatever library it measures: run just before and just
+    after a process's timed calls, it tells whether the machine itself ran slow around them (on
+    a shared machine, everything here sometimes runs about 2x slower for 0.1-2 s at a time).
+    """
+    x = np.linspace(0.5, 1.5, 16)
+    times: list[float] = []
+    end = time.perf_counter() + seconds
+    while not times or time.perf_counter() < end:
+        t0 = time.perf_counter()
+        v = x
+        for _ in range(STEADINESS_UNIT_OPS):
+            v = np.log(np.exp(v))
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
 COMPILED_SLOW_S = 30.0
 """For a library that compiles on its first call, the first-call time that makes it the sample."""
 
 
 def _timed(
     task: Callable[[], Any], spec: dict, compiles: bool
-) -> tuple[dict, list[float], dict, int, float]:
-    """Warm up for ``warmup_s`` (at least one call), then time calls for ``target_s``.
+) -> tuple[dict, list[float], dict, int, float, list[float]]:
+    """Warm up for ``warmup_s`` (at least one call), then time calls for ``target_s``, between
+    two runs of the steadiness kernel (``probe_s`` each; 0 skips them).
 
     A first call slower than ``slow_s`` is itself the one sample (its one-off costs are small
     beside it), so that a minute-long call is not run twice per process. For a library that
     compiles on its first call (``compiles``), only a first call over ``COMPILED_SLOW_S`` is.
     """
+    probe_s = spec.get("probe_s", 0.0)
     start = time.perf_counter()
     first = _as_numpy(task())
     elapsed = time.perf_counter() - start
     if elapsed >= (max(spec["slow_s"], COMPILED_SLOW_S) if compiles else spec["slow_s"]):
-        return first, [elapsed], first, 0, 0.0
+        return first, [elapsed], first, 0, 0.0, []
     warmup_calls = 1
     while time.perf_counter() - start < spec["warmup_s"] and warmup_calls < spec["max_reps"]:
         task()
         warmup_calls += 1
+    probes = [steadiness(probe_s)] if probe_s else []
     times: list[float] = []
     out: Any = None
     faults_before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
@@ -78,7 +104,9 @@ def _timed(
         out = task()
         times.append(time.perf_counter() - t0)
     faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults_before) / len(times)
-    return first, times, _as_numpy(out), warmup_calls, faults
+    if probe_s:
+        probes.append(steadiness(probe_s))
+    return first, times, _as_numpy(out), warmup_calls, faults, probes
 
 
 def _status_kib(field: str) -> int:
@@ -135,7 +163,9 @@ def run(spec: dict) -> dict:
     else:
         task = make(data, sizes)
         compiles = getattr(module, "FIRST_CALL_COMPILES", False)
-        first, times, last, warmup_calls, faults = _timed(task, spec, compiles)
+        first, times, last, warmup_calls, faults, probes = _timed(task, spec, compiles)
+        if probes:
+            result["steadiness"] = probes
         units = workload.units_per_call(sizes)
         result["samples"] = [t / units for t in times]
         result["warmup_calls"] = warmup_calls

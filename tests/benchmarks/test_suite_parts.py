@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from benchmarks import runner
 from benchmarks.compare import compare, relative_error
 from benchmarks.libs import numpy_impl
 from benchmarks.report import _peers
 from benchmarks.runner import MALLOC_STEADY, _env
+from benchmarks.worker import steadiness
 from benchmarks.workloads import WORKLOADS, make_data
 
 
@@ -109,3 +114,30 @@ def test_peer_verdict_is_the_paired_per_round_ratio() -> None:
     assert verdict(entry(1.0, 3.0), entry(2.0, 4.0)).endswith("win |")
     assert verdict(entry(1.0, 3.0), entry(2.0, 2.5)).endswith("tie |")  # (slower in round 2)
     assert verdict(entry(3.0, 5.0), entry(2.0, 4.0)).endswith("loss |")
+
+
+def test_steadiness_kernel_times_one_unit() -> None:
+    one = steadiness(0.0)  # (at least one unit)
+    assert 0 < one < 0.1
+
+
+def test_a_process_that_ran_while_the_machine_was_slow_is_run_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def worker(*probes: list[float]):
+        runs = iter(probes)
+        return lambda *a: {"status": "ok", "steadiness": next(runs)}
+
+    monkeypatch.setattr(runner, "_run_worker", worker([1.0, 1.3], [2.0, 1.0], [1.1, 1.2], [5, 5]))
+    monkeypatch.setattr(runner, "RERUN_PAUSE_S", 0.0)
+    args = argparse.Namespace(reruns=2)
+    # 1.3 and then 2.0 are over 1.25x the level (1.0): run again twice; the third is steady
+    result, reruns, unsteady, level = runner._run_steadily({}, args, Path(), 1.0)
+    assert (result["steadiness"], reruns, unsteady, level) == ([1.1, 1.2], 2, False, 1.0)
+    args.reruns = 0  # the last run is kept, flagged, when no re-run is left
+    assert runner._run_steadily({}, args, Path(), 1.0)[1:3] == (0, True)
+    # a faster probe lowers the level; a worker without probes (memory, quick) is never re-run
+    monkeypatch.setattr(runner, "_run_worker", worker([0.5, 0.6]))
+    assert runner._run_steadily({}, args, Path(), 1.0)[1:] == (0, False, 0.5)
+    monkeypatch.setattr(runner, "_run_worker", lambda *a: {"status": "failed"})
+    assert runner._run_steadily({}, args, Path(), 1.0)[1:] == (0, False, 1.0)
