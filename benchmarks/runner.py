@@ -6,7 +6,9 @@ run every round, and so does torch (the eager peer the issue's bar is closest on
 spread comes from as many rounds as tensorgrad's); a slower library stops after the round in
 which its time on that workload passes ``--pair-budget``, except on ``memory``, where every
 library runs every round (one step per process: a single reading of peak memory says little).
-Outputs of each library's first round are checked against NumPy's.
+Outputs of each library's first round are checked against NumPy's. A timing process that ran
+while the machine itself was slow (its steadiness probes say so) is run again, up to
+``--reruns`` times (see ``UNSTEADY_FACTOR``).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Run one (workload, library) pair in this fresh process and write what was measured.
 
 ``python -m benchmarks.worker SPEC.json`` reads the spec the runner wrote, imports only the one
-library it names, builds the task (not timed), warms it up, then times repeated calls (or, for
-``memory``, measures the resident memory one call adds) and writes a JSON result, plus the
+library it names, builds the task (not timed), warms it up, then times repeated calls between
+two runs of the ``steadiness`` kernel (or, for ``memory``, measures the resident memory one call
+adds) and writes a JSON result, plus the
 outputs of the first call as ``.npz`` when asked. ``python -m benchmarks.worker --probe`` prints
 which libraries are installed, without importing them.
 """
