@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from tensorgrad.ops._base import Op, apply, call
+from tensorgrad.ops.linalg import _outer
 from tensorgrad.tensor import Tensor
 
 __all__ = ["linear", "dropout", "embedding"]
@@ -55,7 +56,8 @@ class Linear(Op):
                 n = math.prod(x.shape[:-1])
                 rows, x2 = delta.reshape(n, w.shape[0]), x.reshape(n, w.shape[1])
             if edges[1] is not None:
-                adjoints[1] = rows.T @ x2
+                # (one sample: an outer product, not a matrix product with an inner size of 1)
+                adjoints[1] = _outer(delta, x) if x.ndim == 1 else rows.T @ x2
             if bias:
                 adjoints[2] = rows.sum(axis=0)
 

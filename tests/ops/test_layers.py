@@ -1,8 +1,10 @@
-"""Layer primitives (tensorgrad/ops/layers.py): forward-mode rules against the definitions."""
+"""Layer primitives (tensorgrad/ops/layers.py): forward-mode rules against the definitions, and
+adjoint paths that the small shapes of the op registry do not reach."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import tensorgrad as tg
 import tensorgrad.nn.functional as F
@@ -38,3 +40,16 @@ def test_embedding_reverse_mode_still_blocks_the_padding_row() -> None:
 
     g = tg.grad(tangent_sum)(tg.tensor(np.ones((3, 2))))
     np.testing.assert_array_equal(g.data, w.grad.data)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_linear_on_one_sample_gives_outer_product_weight_gradients(dtype) -> None:
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(90).astype(dtype)  # 70 x 90: past the small-product branch
+    w = tg.tensor(rng.standard_normal((70, 90)).astype(dtype), requires_grad=True)
+    b = tg.tensor(np.zeros(70, dtype=dtype), requires_grad=True)
+    weights = rng.standard_normal(70).astype(dtype)
+    tg.sum(F.linear(tg.tensor(x), w, b) * weights).backward()
+    np.testing.assert_allclose(w.grad.data, np.outer(weights, x), rtol=1e-5)
+    np.testing.assert_allclose(b.grad.data, weights, rtol=1e-6)
+    assert w.grad.dtype == dtype and w.grad.data.flags.c_contiguous
