@@ -30,6 +30,7 @@ import numpy as np
 from benchmarks.compare import compare
 from benchmarks.libs import LIBRARIES, PEERS, REFERENCE
 from benchmarks.report import write_chart, write_markdown
+from benchmarks.worker import steadiness
 from benchmarks.workloads import WORKLOADS, Workload, make_data
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,8 +142,6 @@ RERUN_PAUSE_S = 1.0
 
 def _steady_level(seconds: float = 0.5, chunks: int = 10) -> float:
     """The machine's usual steadiness-kernel time: the fastest of ``chunks`` medians."""
-    from benchmarks.worker import steadiness
-
     return min(steadiness(seconds / chunks) for _ in range(chunks))
 
 

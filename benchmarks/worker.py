@@ -3,9 +3,9 @@
 ``python -m benchmarks.worker SPEC.json`` reads the spec the runner wrote, imports only the one
 library it names, builds the task (not timed), warms it up, then times repeated calls between
 two runs of the ``steadiness`` kernel (or, for ``memory``, measures the resident memory one call
-adds) and writes a JSON result, plus the
-outputs of the first call as ``.npz`` when asked. ``python -m benchmarks.worker --probe`` prints
-which libraries are installed, without importing them.
+adds) and writes a JSON result, plus the outputs of the first call as ``.npz`` when asked.
+``python -m benchmarks.worker --probe`` prints which libraries are installed, without importing
+them.
 """
 
 from __future__ import annotations
