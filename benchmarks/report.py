@@ -84,15 +84,15 @@ def write_markdown(doc: dict) -> str:
         f"- method: each (workload, library) runs in a fresh process per round, {meta['rounds']} "
         f"round(s), the order reversed every round; threads per process: {meta['threads']}; "
         f"malloc: {_MALLOC.get(meta.get('malloc', 'default'), 'glibc defaults')}; per "
-        f"process {meta['warmup_s']} s of warm-up (at least one call) then timed calls for "
-        f"{meta['target_s']} s (at least one; a first call over {meta['slow_s']} s is itself the "
-        "one sample). Memory: one step after a warm-up on the quick sizes (jax: on the full "
-        "size, so compiling is not counted), peak RSS minus RSS before the step. NumPy, "
-        "tensorgrad and torch run every round, and every library runs every round of memory; "
-        "another peer stops after the round in which its time on a "
-        f"workload passes {meta['pair_budget_s']} s. Times: medians over all timed calls. Ratios: "
-        "the median over rounds of the ratio of the two libraries' round medians, with `[a–b]` "
-        "the range of those per-round ratios (a target inside it is a tie)." + _reruns(doc),
+        f"process {meta['warmup_s']} s of warm-up then {meta['target_s']} s of timed calls "
+        f"(each at least one call{_calls_cap(meta)}; a first call over {meta['slow_s']} s is "
+        "itself the one sample). Memory: one step after a warm-up on the "
+        "quick sizes (jax: on the full size, so compiling is not counted), peak RSS minus RSS "
+        "before the step. NumPy, tensorgrad and torch run every round, and every library runs "
+        "every round of memory; another peer stops after the round in which its time on a "
+        f"workload passes {meta['pair_budget_s']} s. Times: medians over all timed calls. "
+        "Ratios: the median over rounds of the ratio of the two libraries' round medians, with "
+        "`[a–b]` the range of those per-round ratios (a target inside it is a tie)." + _reruns(doc),
         "",
         "## Median time per unit",
         "",
@@ -123,6 +123,11 @@ def write_markdown(doc: dict) -> str:
         lines.append(f"| {wname} | " + " | ".join(cells) + " |")
     lines += _faults(doc) + _targets(doc) + _peers(doc) + _checks(doc) + _notes(doc)
     return "\n".join(lines) + "\n"
+
+
+def _calls_cap(meta: dict) -> str:
+    """The method's bound on calls per process (50 in runs that did not record it)."""
+    return f" and at most {meta.get('max_calls', 50):,}"
 
 
 def _reruns(doc: dict) -> str:

@@ -139,6 +139,16 @@ last run is kept (flagged if it still ran slow), and the report counts the re-ru
 
 RERUN_PAUSE_S = 1.0
 
+MAX_CALLS = 50
+"""A process's warm-up and its timed calls each stop at this many calls, if ``--warmup`` and
+``--target`` seconds have not run out before: any workload under 5 ms a call times 50 calls.
+
+Short windows suit this machine: its slow stretches last 0.1-2 s, so one that reaches the timed
+calls nearly always reaches the steadiness kernel just before or after them too, and the process
+is run again. A 3-round trial that timed for the whole 0.25 s (2026-12-03: mlp_small and
+op_overhead, thousands of calls) had round medians 1.08-1.14x apart in processes whose kernels
+both ran at the usual speed."""
+
 
 def _steady_level(seconds: float = 0.5, chunks: int = 10) -> float:
     """The machine's usual steadiness-kernel time: the fastest of ``chunks`` medians."""
@@ -304,6 +314,7 @@ def run(args: argparse.Namespace) -> dict:
             "pair_budget_s": args.pair_budget,
             "warmup_s": args.warmup,
             "target_s": args.target,
+            "max_calls": MAX_CALLS,
             "slow_s": args.slow,
             "threads": args.threads or "library defaults",
             "malloc": args.malloc,
@@ -363,7 +374,7 @@ def run(args: argparse.Namespace) -> dict:
                         "outputs_path": str(outputs) if outputs else None,
                         "warmup_s": args.warmup,
                         "target_s": args.target,
-                        "max_reps": 50,
+                        "max_reps": MAX_CALLS,
                         "slow_s": args.slow,
                         "measures": workload.measures,
                         "probe_s": PROBE_S if level and workload.measures == "time" else 0.0,
