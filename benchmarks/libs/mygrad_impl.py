@@ -44,11 +44,14 @@ def _mlp(activation: Callable[[Any], Any]) -> Callable[[Data, Sizes], Task]:
         params = [mg.tensor(data[k]) for k in names]
         x, labels = data["X"], data["labels"]
 
-        def task() -> dict[str, Any]:
+        def loss_fn(params: list) -> Any:
             w1, b1, w2, b2, w3, b3 = params
             h1 = activation(mg.matmul(x, w1.T) + b1)
             h2 = activation(mg.matmul(h1, w2.T) + b2)
-            loss = softmax_crossentropy(mg.matmul(h2, w3.T) + b3, labels)
+            return softmax_crossentropy(mg.matmul(h2, w3.T) + b3, labels)
+
+        def task() -> dict[str, Any]:
+            loss = loss_fn(params)
             loss.backward()
             out: dict[str, Any] = {"loss": loss.data}
             for k, p in zip(names, params, strict=True):

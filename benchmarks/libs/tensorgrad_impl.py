@@ -64,11 +64,14 @@ def _mlp(activation: Callable[[tg.Tensor], tg.Tensor]) -> Callable[[Data, Sizes]
         params = [tg.tensor(data[k], requires_grad=True) for k in names]
         x, labels = tg.tensor(data["X"]), tg.tensor(data["labels"])
 
-        def task() -> dict[str, Any]:
+        def loss_fn(params: list[tg.Tensor]) -> tg.Tensor:
             w1, b1, w2, b2, w3, b3 = params
             h1 = activation(_linear(x, w1, b1))
             h2 = activation(_linear(h1, w2, b2))
-            loss = _cross_entropy(_linear(h2, w3, b3), labels)
+            return _cross_entropy(_linear(h2, w3, b3), labels)
+
+        def task() -> dict[str, Any]:
+            loss = loss_fn(params)
             grads = tg.autograd.grad(loss, params)
             out: dict[str, Any] = {"loss": loss.detach()}
             with tg.no_grad():

@@ -47,11 +47,14 @@ def _mlp(activation: Callable[[torch.Tensor], torch.Tensor]) -> Callable[[Data, 
         params = [_t(data[k], requires_grad=True) for k in names]
         x, labels = _t(data["X"]), _t(data["labels"])
 
-        def task() -> dict[str, Any]:
+        def loss_fn(params: list[torch.Tensor]) -> torch.Tensor:
             w1, b1, w2, b2, w3, b3 = params
             h1 = activation(F.linear(x, w1, b1))
             h2 = activation(F.linear(h1, w2, b2))
-            loss = F.cross_entropy(F.linear(h2, w3, b3), labels)
+            return F.cross_entropy(F.linear(h2, w3, b3), labels)
+
+        def task() -> dict[str, Any]:
+            loss = loss_fn(params)
             grads = torch.autograd.grad(loss, params)
             out: dict[str, Any] = {"loss": loss.detach()}
             with torch.no_grad():
