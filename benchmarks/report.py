@@ -136,13 +136,21 @@ def _reruns(doc: dict) -> str:
     if not meta.get("reruns") or "probe_s" not in meta:
         return ""
     processes = reruns = 0
+    waited = 0.0
     kept = []
     for wname, entries in doc["results"].items():
         for lib, e in entries.items():
             if "round_steadiness" in e:
                 processes += len(e["round_steadiness"])
+            waited += sum(e.get("round_waited_s", {}).values())
             reruns += sum(e.get("reruns", {}).values())
             kept += [f"{wname}/{lib} round {int(r) + 1}" for r in e.get("unsteady_rounds", [])]
+    gate = ""
+    if "steady_wait_s" in meta:
+        gate = (
+            " Before its timed calls, a process repeated the kernel until it read under that "
+            f"bound, for up to {meta['steady_wait_s']:g} s: {waited:.1f} s of waiting in all."
+        )
     return (
         f" Steadiness: a fixed NumPy kernel runs for {meta['probe_s']} s just before and after "
         "each timing process's timed calls; when either took over "
@@ -150,6 +158,7 @@ def _reruns(doc: dict) -> str:
         f"the process was run again, up to {meta['reruns']} times: {reruns} re-runs for "
         f"{processes} kept processes"
         + (f"; kept while still slow: {', '.join(kept)}." if kept else ", none kept while slow.")
+        + gate
     )
 
 

@@ -131,6 +131,12 @@ UNSTEADY_FACTOR = 1.25
 (the fastest level seen in this run) before or after its timed calls is run again, up to
 ``--reruns`` times, after a pause of ``RERUN_PAUSE_S``.
 
+Since 2026-12-03 the first of the two kernel runs is also a gate: the worker repeats it until it
+reads under the same bound, for up to ``STEADY_WAIT_S``, and starts its timed calls right after.
+A full run on a noisy morning without the gate (an idle NumPy loop timed right after it read
+over 1.2x its median in 26 of 200 samples of 0.1 s) needed 264 re-runs for 278 processes and
+kept 70 that ran slow in all three tries.
+
 On this shared machine, everything sometimes runs about 2x slower for 0.1-2 s at a time, the
 same for every library; a process caught in it made whole rounds' ratios 1.5-2x off, so that a
 library at half another's time could tie with it. The kernel is the same NumPy work in every
@@ -138,6 +144,9 @@ process, so which processes are run again does not depend on the library they me
 last run is kept (flagged if it still ran slow), and the report counts the re-runs."""
 
 RERUN_PAUSE_S = 1.0
+
+STEADY_WAIT_S = 10.0
+"""The longest a timing worker waits for its steadiness kernel to read under the bound."""
 
 MAX_CALLS = 50
 """A process's warm-up and its timed calls each stop at this many calls, if ``--warmup`` and
@@ -254,9 +263,14 @@ def _run_steadily(
     machine ran slow around it; returns the last result, the re-runs, whether it still ran
     slow, and the machine's usual level updated with the probes seen."""
     reruns = 0
+    waited = 0.0
     while True:
+        spec["steady_bound"] = UNSTEADY_FACTOR * level if level else None
         result = _run_worker(spec, args, tmp)
         probes = result.get("steadiness") or []
+        if "waited_s" in result:
+            waited += result["waited_s"]
+            result["waited_s"] = waited  # (over every try)
         level = min([level, *probes]) if level else None
         unsteady = bool(probes) and level is not None and max(probes) > UNSTEADY_FACTOR * level
         if not unsteady or reruns >= args.reruns:
@@ -320,6 +334,7 @@ def run(args: argparse.Namespace) -> dict:
             "malloc": args.malloc,
             "reruns": args.reruns,
             "probe_s": PROBE_S,
+            "steady_wait_s": STEADY_WAIT_S,
             "unsteady_factor": UNSTEADY_FACTOR,
             "machine": _machine(),
             "installed": installed,
@@ -378,6 +393,7 @@ def run(args: argparse.Namespace) -> dict:
                         "slow_s": args.slow,
                         "measures": workload.measures,
                         "probe_s": PROBE_S if level and workload.measures == "time" else 0.0,
+                        "steady_wait_s": STEADY_WAIT_S,
                     }
                     t0 = time.perf_counter()
                     result, reruns, unsteady, level = _run_steadily(spec, args, tmp, level)
@@ -389,6 +405,8 @@ def run(args: argparse.Namespace) -> dict:
                         entry.setdefault("unsteady_rounds", []).append(rnd)
                     if probes:
                         entry.setdefault("round_steadiness", {})[rnd] = probes
+                    if result.get("waited_s"):
+                        entry.setdefault("round_waited_s", {})[rnd] = round(result["waited_s"], 2)
                     if result["status"] != "ok":
                         entry.update({k: v for k, v in result.items() if k != "samples"})
                         print(f"  {wname:17s} {lib:10s} {result['status']}: {result.get('note')}")

@@ -72,15 +72,33 @@ def steadiness(seconds: float) -> float:
     return float(np.median(times))
 
 
+STEADY_POLL_S = 0.1
+"""Seconds between two readings of the steadiness kernel while a worker waits for a steady one."""
+
+
+def wait_until_steady(probe_s: float, bound: float, max_wait: float) -> tuple[float, float]:
+    """Run the steadiness kernel until it reads at most ``bound`` (or for ``max_wait`` seconds);
+    returns the last reading and the seconds spent past the first one."""
+    reading = steadiness(probe_s)
+    start = time.perf_counter()
+    while reading > bound and time.perf_counter() - start < max_wait:
+        time.sleep(STEADY_POLL_S)
+        reading = steadiness(probe_s)
+    return reading, time.perf_counter() - start
+
+
 COMPILED_SLOW_S = 30.0
 """For a library that compiles on its first call, the first-call time that makes it the sample."""
 
 
 def _timed(
     task: Callable[[], Any], spec: dict, compiles: bool
-) -> tuple[dict, list[float], dict, int, float, list[float]]:
+) -> tuple[dict, list[float], dict, int, float, dict]:
     """Warm up for ``warmup_s`` (at least one call), then time calls for ``target_s``, between
-    two runs of the steadiness kernel (``probe_s`` each; 0 skips them).
+    two runs of the steadiness kernel (``probe_s`` each; 0 skips them). The first is repeated
+    until it reads at most ``steady_bound``, for up to ``steady_wait_s`` seconds, so that the
+    timed calls start while the machine runs at its usual speed. The last item returned holds
+    the two readings and the seconds waited (empty without probes).
 
     A first call slower than ``slow_s`` is itself the one sample (its one-off costs are small
     beside it), so that a minute-long call is not run twice per process. For a library that
@@ -91,12 +109,16 @@ def _timed(
     first = _as_numpy(task())
     elapsed = time.perf_counter() - start
     if elapsed >= (max(spec["slow_s"], COMPILED_SLOW_S) if compiles else spec["slow_s"]):
-        return first, [elapsed], first, 0, 0.0, []
+        return first, [elapsed], first, 0, 0.0, {}
     warmup_calls = 1
     while time.perf_counter() - start < spec["warmup_s"] and warmup_calls < spec["max_reps"]:
         task()
         warmup_calls += 1
-    probes = [steadiness(probe_s)] if probe_s else []
+    steady: dict[str, Any] = {}
+    if probe_s:
+        bound = spec.get("steady_bound") or float("inf")
+        reading, waited = wait_until_steady(probe_s, bound, spec.get("steady_wait_s", 0.0))
+        steady = {"steadiness": [reading], "waited_s": waited}
     times: list[float] = []
     out: Any = None
     faults_before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
@@ -106,8 +128,8 @@ def _timed(
         times.append(time.perf_counter() - t0)
     faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults_before) / len(times)
     if probe_s:
-        probes.append(steadiness(probe_s))
-    return first, times, _as_numpy(out), warmup_calls, faults, probes
+        steady["steadiness"].append(steadiness(probe_s))
+    return first, times, _as_numpy(out), warmup_calls, faults, steady
 
 
 def _status_kib(field: str) -> int:
@@ -164,9 +186,8 @@ def run(spec: dict) -> dict:
     else:
         task = make(data, sizes)
         compiles = getattr(module, "FIRST_CALL_COMPILES", False)
-        first, times, last, warmup_calls, faults, probes = _timed(task, spec, compiles)
-        if probes:
-            result["steadiness"] = probes
+        first, times, last, warmup_calls, faults, steady = _timed(task, spec, compiles)
+        result.update(steady)
         units = workload.units_per_call(sizes)
         result["samples"] = [t / units for t in times]
         result["warmup_calls"] = warmup_calls

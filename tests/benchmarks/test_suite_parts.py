@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks import runner
+from benchmarks import runner, worker
 from benchmarks.compare import compare, relative_error
 from benchmarks.libs import numpy_impl
 from benchmarks.report import _peers
@@ -141,3 +141,38 @@ def test_a_process_that_ran_while_the_machine_was_slow_is_run_again(
     assert runner._run_steadily({}, args, Path(), 1.0)[1:] == (0, False, 0.5)
     monkeypatch.setattr(runner, "_run_worker", lambda *a: {"status": "failed"})
     assert runner._run_steadily({}, args, Path(), 1.0)[1:] == (0, False, 1.0)
+
+
+def test_a_worker_waits_for_a_steady_reading_before_its_timed_calls(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    readings = iter([3.0, 2.0, 1.2, 9.0])
+    monkeypatch.setattr(worker, "steadiness", lambda seconds: next(readings))
+    monkeypatch.setattr(worker, "STEADY_POLL_S", 0.0)
+    # 3.0 and 2.0 are over the bound; 1.2 is the reading the timed calls start after
+    assert worker.wait_until_steady(0.01, 1.25, 10.0)[0] == 1.2
+    assert next(readings) == 9.0
+    monkeypatch.setattr(worker, "steadiness", lambda seconds: 9.0)
+    assert worker.wait_until_steady(0.01, 1.25, 0.0)[0] == 9.0  # (no time left to wait)
+
+
+def test_the_runner_gives_each_try_the_bound_and_sums_the_waits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bounds = []
+
+    def run(spec: dict, *a: object) -> dict:
+        bounds.append(spec["steady_bound"])
+        return {
+            "status": "ok",
+            "steadiness": [2.0, 1.0] if len(bounds) == 1 else [0.8, 0.9],
+            "waited_s": 1.5,
+        }
+
+    monkeypatch.setattr(runner, "_run_worker", run)
+    monkeypatch.setattr(runner, "RERUN_PAUSE_S", 0.0)
+    result, reruns, unsteady, level = runner._run_steadily(
+        {}, argparse.Namespace(reruns=2), Path(), 1.0
+    )
+    assert bounds == [1.25, 1.25] and (reruns, unsteady, level) == (1, False, 0.8)
+    assert result["waited_s"] == 3.0
