@@ -152,11 +152,9 @@ MAX_CALLS = 50
 """A process's warm-up and its timed calls each stop at this many calls, if ``--warmup`` and
 ``--target`` seconds have not run out before: any workload under 5 ms a call times 50 calls.
 
-Short windows suit this machine: its slow stretches last 0.1-2 s, so one that reaches the timed
-calls nearly always reaches the steadiness kernel just before or after them too, and the process
-is run again. A 3-round trial that timed for the whole 0.25 s (2026-12-03: mlp_small and
-op_overhead, thousands of calls) had round medians 1.08-1.14x apart in processes whose kernels
-both ran at the usual speed."""
+Kept as it was from the start: a 3-round trial without it (2026-12-03: mlp_small and
+op_overhead, timing for the whole 0.25 s, thousands of calls) had round medians 1.08-1.14x apart
+in processes whose steadiness kernels both ran at the usual speed, no steadier than with it."""
 
 
 def _steady_level(seconds: float = 0.5, chunks: int = 10) -> float:
