@@ -148,7 +148,7 @@ def _grad(
     for i, x in enumerate(ins):
         if not isinstance(x, Tensor) or not x._requires_grad:
             raise RuntimeError(f"grad: input {i} does not require grad")
-        key = _edge(x)
+        key = x if x._node is None else _edge(x)  # (a leaf is its own key: no call)
         targets[key] = x
         keys.append(key)
     roots = []
