@@ -56,6 +56,8 @@ def _root_delta(out: Tensor, gradient: Any, create_graph: bool, what: str) -> An
 
 def _edge(t: Tensor) -> Any:
     """The node ``t``'s gradient flows into (a stale view's rebased first), or the leaf ``t``."""
+    if t._node is None:  # a leaf (the common input of grad): nothing to rebase
+        return t
     node = t._live_node()
     return t if node is None else node
 
@@ -148,7 +150,7 @@ def _grad(
     for i, x in enumerate(ins):
         if not isinstance(x, Tensor) or not x._requires_grad:
             raise RuntimeError(f"grad: input {i} does not require grad")
-        key = x if x._node is None else _edge(x)  # (a leaf is its own key: no call)
+        key = _edge(x)
         targets[key] = x
         keys.append(key)
     roots = []
