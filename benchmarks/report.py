@@ -86,9 +86,8 @@ def write_markdown(doc: dict) -> str:
         f"malloc: {_MALLOC.get(meta.get('malloc', 'default'), 'glibc defaults')}; per "
         f"process {meta['warmup_s']} s of warm-up then {meta['target_s']} s of timed calls "
         f"(each at least one call{_calls_cap(meta)}; a first call over {meta['slow_s']} s is "
-        "itself the one sample). Memory: one step after a warm-up on the "
-        "quick sizes (jax: on the full size, so compiling is not counted), peak RSS minus RSS "
-        "before the step. NumPy, tensorgrad and torch run every round, and every library runs "
+        f"itself the one sample). {_memory_method(meta)} "
+        "NumPy, tensorgrad and torch run every round, and every library runs "
         "every round of memory; another peer stops after the round in which its time on a "
         f"workload passes {meta['pair_budget_s']} s. Times: medians over all timed calls. "
         "Ratios: the median over rounds of the ratio of the two libraries' round medians, with "
@@ -128,6 +127,20 @@ def write_markdown(doc: dict) -> str:
 def _calls_cap(meta: dict) -> str:
     """The method's bound on calls per process (50 in runs that did not record it)."""
     return f" and at most {meta.get('max_calls', 50):,}"
+
+
+def _memory_method(meta: dict) -> str:
+    """How memory was read (runs before the heap trim, 2026-12-03, did not record it)."""
+    trim = (
+        " then glibc's malloc_trim gives the heap's free pages back, so that no step reuses "
+        "pages an earlier call freed;"
+        if meta.get("memory_trim")
+        else ""
+    )
+    return (
+        "Memory: one step after a warm-up on the quick sizes (jax: on the full size, so "
+        f"compiling is not counted),{trim} peak RSS minus RSS before the step."
+    )
 
 
 def _reruns(doc: dict) -> str:

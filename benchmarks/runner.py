@@ -330,6 +330,7 @@ def run(args: argparse.Namespace) -> dict:
             "slow_s": args.slow,
             "threads": args.threads or "library defaults",
             "malloc": args.malloc,
+            "memory_trim": True,  # (see worker._return_freed_heap)
             "reruns": args.reruns,
             "probe_s": PROBE_S,
             "steady_wait_s": STEADY_WAIT_S,

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import platform
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -176,3 +179,29 @@ def test_the_runner_gives_each_try_the_bound_and_sums_the_waits(
     )
     assert bounds == [1.25, 1.25] and (reruns, unsteady, level) == (1, False, 0.8)
     assert result["waited_s"] == 3.0
+
+
+_REUSE_SCRIPT = """
+import sys
+import numpy as np
+from benchmarks import worker
+if sys.argv[1] == "no-trim":
+    worker._return_freed_heap = lambda: None
+def task():
+    return {"a": np.ones(2**20)}  # 8 MiB, touched
+for _ in range(3):
+    task()  # freed blocks of the same size, kept by glibc for reuse
+print(worker._memory(task)[1])
+"""
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc_trim")
+def test_memory_counts_pages_an_earlier_call_freed() -> None:
+    env = {k: v for k, v in _env().items() if k != "GLIBC_TUNABLES"}  # glibc's defaults
+
+    def reading(mode: str) -> float:
+        cmd = [sys.executable, "-c", _REUSE_SCRIPT, mode]
+        return float(subprocess.run(cmd, env=env, capture_output=True, check=True).stdout)
+
+    assert reading("trim") >= 7.5
+    assert reading("no-trim") < 1.0  # what the trim is for: reused pages are not counted
