@@ -145,7 +145,7 @@ def _return_freed_heap() -> None:
     """Give the heap's free pages back to the system (glibc's ``malloc_trim``).
 
     Without it, a call can reuse pages that an earlier call freed and glibc kept, and its peak
-    leaves them out: jax's reading, taken after a full-size warm-up, fell below the 4.09 MiB of
+    leaves them out: jax-jit's reading, taken after a full-size warm-up, fell below the 4.09 MiB of
     arrays the step returns. After the trim, every library's step starts from a heap without
     free pages, whatever ran before it."""
     try:
