@@ -412,6 +412,8 @@ def _np_axis(axis: Any, x: Any = None) -> Any:
 
 def _lse(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     x = np.asarray(x)
+    if x.dtype.kind in "biu":  # x - max(x) would wrap around in unsigned integers
+        x = x.astype(np.float64)
     axes = range(x.ndim) if axis is None else np.atleast_1d(axis)
     if any(x.shape[a] == 0 for a in axes):  # as np.max: only an empty reduced axis is refused
         raise ValueError

@@ -230,6 +230,7 @@ class LogSumExp(_Reduction):
     def forward(self, x):
         # a row's max is its answer when it is not finite: +inf (also with -inf entries), NaN
         # (NaN entries propagate) or -inf (all entries -inf), as torch and NumPy give
+        x = np.asarray(x)  # (a Python number comes as it is)
         if x.dtype.kind in "biu":  # in float64, as NumPy's log: x - max must not wrap around
             x = x.astype(np.float64)
         m = np.max(x, axis=self.axis, keepdims=True)

@@ -180,6 +180,14 @@ def test_norm_and_logsumexp_of_integers_are_taken_in_float64(values: np.ndarray)
     np.testing.assert_allclose(got.data, want)
 
 
+@pytest.mark.parametrize("value", [0.5, 2, True])
+def test_logsumexp_takes_a_python_number(value: float) -> None:
+    # (the dev hypothesis profile found `tg.logsumexp(0.0)` raising an internal AttributeError)
+    got = tg.logsumexp(value)
+    assert got.shape == () and got.dtype == np.float64
+    assert got.item() == float(value)
+
+
 def test_var_of_nothing_says_so() -> None:
     with pytest.raises(ValueError, match=r"^var: zero-size reduction"):
         tg.var(tg.ones(0))
