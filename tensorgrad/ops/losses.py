@@ -271,6 +271,8 @@ def _weighted_mean(total: Tensor, weights: np.ndarray, weights_t: Any = None) ->
     class weights require grad (so their gradient counts the denominator too); NaN with zero
     gradients when nothing counts (as torch: an all-ignored batch does not poison parameters)."""
     if weights_t is not None:
+        from tensorgrad.ops.reductions import sum  # (the builtin would add up rows, in Python)
+
         return total / sum(weights_t)
     denom = float(weights.sum())
     return total / denom if denom else total * 0.0 + float("nan")

@@ -59,10 +59,13 @@ def test_all_targets_ignored_gives_nan_loss_and_zero_gradient_as_torch() -> None
         np.testing.assert_array_equal(x.grad.data, 0.0, err_msg=name)
 
 
-def test_class_weights_that_require_grad_count_in_the_mean_denominator() -> None:
+@pytest.mark.parametrize("shape", [(5, 3), (2, 3, 4)])
+def test_class_weights_that_require_grad_count_in_the_mean_denominator(shape) -> None:
+    # (with (N, C, d) logits and label smoothing, the total weight was once summed by Python's
+    # builtin sum over rows, giving a loss of shape (d,))
     rng = np.random.default_rng(2)
-    x = rng.standard_normal((5, 3))
-    y = np.array([0, 2, 1, 2, 2])
+    x = rng.standard_normal(shape)
+    y = rng.integers(0, 3, shape[:1] + shape[2:])
     w = tg.tensor(np.abs(rng.standard_normal(3)) + 0.5, requires_grad=True)
     for smoothing in (0.0, 0.2):
 
@@ -71,6 +74,7 @@ def test_class_weights_that_require_grad_count_in_the_mean_denominator() -> None
                 tg.tensor(x), tg.tensor(y), weight=weight, label_smoothing=smoothing
             )
 
+        assert f(w).shape == ()
         assert tg.gradcheck(f, (w,))
     assert tg.gradcheck(
         lambda weight: tg.nn.functional.nll_loss(tg.tensor(x), tg.tensor(y), weight=weight), (w,)
