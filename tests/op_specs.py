@@ -284,6 +284,24 @@ def _singular_gaps(args: list[Any], kwargs: dict[str, Any]) -> bool:
 register(OpSpec("norm", tg.norm, sample=_singular_norm_sample, valid=_singular_gaps))
 
 
+def _vector_norm_sample(data: Any) -> Sample:
+    """A vector norm of another order than 2 (a composition of ops) along one axis."""
+    shape = draw_shape(data, min_dims=1)
+    x = draw_array(data, shape, -2, 2)
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1), label="axis")
+    ord = data.draw(st.sampled_from([1, 3, 0.5, 1.5, -1, np.inf, -np.inf]), label="ord")
+    return [x], {"axis": axis, "keepdims": data.draw(st.booleans()), "ord": ord}
+
+
+def _entries_apart(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """|x| away from 0 (where |x| ** p bends) and from each other (the max and min orders)."""
+    a = np.abs(np.asarray(args[0]))
+    return bool(np.all(a > 0.05)) and _distinct([a], kwargs)
+
+
+register(OpSpec("norm", tg.norm, sample=_vector_norm_sample, valid=_entries_apart))
+
+
 # ----------------------------------------------------------------------------- shape
 
 

@@ -455,8 +455,18 @@ def _vector_norm(x: Any, ord: Any, axis: int) -> Tensor:
         return sum(astype(not_equal(x, 0), x.dtype), axis=axis, keepdims=True)
     if ord == 1:
         return sum(absolute(x), axis=axis, keepdims=True)
+    from tensorgrad.ops.elementwise import where
+
     p = float(ord)  # (a NumPy scalar order must not upcast float32)
-    return sum(absolute(x) ** p, axis=axis, keepdims=True) ** (1 / p)
+    # NOTE: as torch, a zero entry gets gradient 0 (not |x|**(p-1) * 0, NaN for p < 1), and so
+    # does the zero vector (not an infinite slope of the root at 0): both powers are taken of
+    # stand-ins (1) where they would be singular, and `where` drops those branches.
+    a = absolute(x)
+    nonzero = a.data != 0
+    powered = where(nonzero, where(nonzero, a, 1.0) ** p, 0.0 if p > 0 else np.inf)
+    total = sum(powered, axis=axis, keepdims=True)
+    regular = total.data != 0  # (p < 0: total is 0 only over all-infinite entries: norm inf)
+    return where(regular, where(regular, total, 1.0) ** (1 / p), 0.0 if p > 0 else np.inf)
 
 
 def _matrix_norm(x: Any, ord: Any, rows: int, cols: int) -> Tensor:

@@ -401,6 +401,8 @@ def repeat(x: Any, repeats: Any, axis: int | None = None) -> Tensor:
         axis = 0
     ax = normalize_int_axis(axis, data.ndim, "repeat")
     counts = np.asarray(repeats.data if isinstance(repeats, Tensor) else repeats)
+    if counts.size == 0 and isinstance(repeats, (list, tuple)):
+        counts = counts.astype(np.intp)  # (an empty list: as NumPy, no counts for no entries)
     # (NumPy takes negative counts along an axis of length 0: nothing is repeated)
     if counts.dtype.kind not in "iu" or (data.shape[ax] and np.any(counts < 0)):
         raise ValueError(f"repeat: repeats must be non-negative integers, got {repeats!r}")

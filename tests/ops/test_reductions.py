@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -150,6 +151,26 @@ def test_norm_orders_of_vectors_and_matrices_match_numpy() -> None:
         np.testing.assert_allclose(got.data, np.linalg.norm(a, ord, 1, True))
     ints = np.array([[3, 0], [4, 0]])
     assert tg.norm(ints, ord=2).dtype == np.linalg.norm(ints, 2).dtype == np.float64
+
+
+@pytest.mark.parametrize("ord", [3, 1.5, 0.5, -1])
+def test_vector_norm_of_any_order_has_gradient_0_at_zero_entries_and_the_zero_vector(ord) -> None:
+    # (|x| ** p had slope inf at 0 for p < 1, and the root ** (1 / p) at a zero sum: NaN
+    # gradients; torch.linalg.vector_norm gives 0 there)
+    for values in ([0.0, 0.0, 0.0], [1.0, 0.0, -2.0]):
+        x = tg.tensor(values, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            y = tg.norm(x, ord=ord)
+            y.backward()
+        with np.errstate(divide="ignore"):  # (NumPy's 1 / 0 ** p for p < 0)
+            np.testing.assert_allclose(y.data, np.linalg.norm(values, ord))
+        a = np.abs(values)
+        slope = np.zeros(3)
+        if y.item() > 0 and ord > 0:  # the slope away from 0: sign(x) (|x| / norm) ** (p - 1)
+            nonzero = a > 0
+            slope[nonzero] = np.sign(values)[nonzero] * (a[nonzero] / y.item()) ** (ord - 1)
+        np.testing.assert_allclose(x.grad.data, slope, rtol=1e-12)
 
 
 def test_norm_singular_order_errors_name_norm_and_the_argument() -> None:

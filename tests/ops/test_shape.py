@@ -74,6 +74,12 @@ def test_repeat_takes_negative_counts_only_along_an_empty_axis() -> None:
         tg.repeat(np.zeros(2), -1)
 
 
+def test_repeat_takes_an_empty_list_of_counts_for_an_empty_axis() -> None:
+    assert tg.repeat(np.zeros((3, 0)), [], axis=1).shape == np.repeat(np.zeros((3, 0)), [], 1).shape
+    with pytest.raises(ValueError, match=r"repeat: repeats of shape \(0,\) do not match"):
+        tg.repeat(np.zeros((3, 2)), [], axis=1)
+
+
 def test_tile_by_zero_of_a_64_dimensional_tensor_has_zero_gradient() -> None:
     x = tg.zeros(*(1,) * 64, requires_grad=True)
     y = tg.tile(x, 0)
