@@ -49,8 +49,6 @@ UFUNCS: dict[np.ufunc, Callable[..., Any]] = {
     np.sign: ops.sign,
     np.floor_divide: ops.floor_divide,
     np.remainder: ops.remainder,
-    np.round: ops.round,
-    np.around: ops.round,
     np.maximum: ops.maximum,
     np.minimum: ops.minimum,
     np.less: ops.less,
@@ -298,7 +296,15 @@ def _clip(a: Any, a_min: Any = np._NoValue, a_max: Any = np._NoValue, out: Any =
     return ops.clip(a, a_min, a_max)
 
 
+def _round(a: Any, decimals: int = 0, out: Any = None) -> Any:
+    """np.round, np.around: functions in NumPy 2, not ufuncs."""
+    _no_extra("round", {"out": out})
+    return ops.round(a, decimals)
+
+
 FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
+    np.round: _round,
+    np.around: _round,
     np.sum: _reduction(ops.sum, "sum"),
     np.mean: _reduction(ops.mean, "mean"),
     np.prod: _reduction(ops.prod, "prod"),

@@ -26,6 +26,15 @@ def test_ufuncs_and_functions_are_differentiable() -> None:
     assert x.grad is not None and x.grad.shape == (2, 2)
 
 
+def test_np_round_and_around_give_tensors() -> None:
+    # (functions in NumPy 2, not ufuncs: once listed among the ufuncs, so they raised)
+    x = tg.tensor([1.25, 2.5, -0.5], requires_grad=True)
+    for got in (np.round(x, 1), np.around(x), np.round(x)):
+        assert isinstance(got, tg.Tensor)
+    np.testing.assert_array_equal(np.round(x, 1).data, np.round(x.data, 1))
+    np.testing.assert_array_equal(np.around(x).data, [1.0, 2.0, -0.0])
+
+
 def test_mixed_ndarray_and_tensor() -> None:
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     a = np.array([3.0, 4.0])
@@ -240,6 +249,7 @@ def test_where_with_only_a_condition_gives_indices() -> None:
         ("einsum", "out", lambda t: np.einsum("ij->j", t, out=np.empty(3))),
         ("einsum", "dtype", lambda t: np.einsum("ij->j", t, dtype=np.float32)),
         ("max", "initial", lambda t: np.max(t, 1, None, False, 5.0)),
+        ("round", "out", lambda t: np.round(t, out=np.empty((2, 3)))),
     ],
 )
 def test_unsupported_arguments_are_refused(name: str, arg: str, fn: Any) -> None:
