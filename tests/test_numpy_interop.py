@@ -35,6 +35,15 @@ def test_np_round_and_around_give_tensors() -> None:
     np.testing.assert_array_equal(np.around(x).data, [1.0, 2.0, -0.0])
 
 
+def test_each_table_holds_only_what_its_protocol_dispatches() -> None:
+    # ufuncs reach __array_ufunc__, everything else __array_function__: an entry in the wrong
+    # table is never used (np.round was listed as a ufunc, so np.round(t) raised)
+    from tensorgrad._numpy_interop import FUNCTIONS, UFUNCS
+
+    assert all(isinstance(f, np.ufunc) for f in UFUNCS)
+    assert not any(isinstance(f, np.ufunc) for f in FUNCTIONS)
+
+
 def test_mixed_ndarray_and_tensor() -> None:
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     a = np.array([3.0, 4.0])
