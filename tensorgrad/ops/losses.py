@@ -273,9 +273,12 @@ def _weighted_mean(total: Tensor, weights: np.ndarray, weights_t: Any = None) ->
     if weights_t is not None:
         from tensorgrad.ops.reductions import sum  # (the builtin would add up rows, in Python)
 
-        return total / sum(weights_t)
-    denom = float(weights.sum())
-    return total / denom if denom else total * 0.0 + float("nan")
+        denom_t = sum(weights_t)
+        if denom_t.data != 0:
+            return total / denom_t
+    elif weights.sum():
+        return total / float(weights.sum())
+    return total * 0.0 + float("nan")
 
 
 def _row_scale(reduction: str, count: int) -> float:

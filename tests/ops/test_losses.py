@@ -59,6 +59,26 @@ def test_all_targets_ignored_gives_nan_loss_and_zero_gradient_as_torch() -> None
         np.testing.assert_array_equal(x.grad.data, 0.0, err_msg=name)
 
 
+@pytest.mark.parametrize(
+    ("loss", "kwargs"),
+    [("cross_entropy", {}), ("cross_entropy", {"label_smoothing": 0.1}), ("nll_loss", {})],
+)
+def test_nothing_counted_gives_zero_gradient_to_class_weights_that_require_grad(
+    loss: str, kwargs: dict
+) -> None:
+    # (the total weight, 0, was divided by: NaN for weight[0], which ignored rows point at)
+    for target, weights in (([-100, -100], [1.0, 2.0, 3.0]), ([0, 0], [0.0, 2.0, 3.0])):
+        x = tg.tensor(np.zeros((2, 3)), requires_grad=True)
+        w = tg.tensor(weights, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            value = getattr(tg.nn.functional, loss)(x, np.array(target), weight=w, **kwargs)
+            value.backward()
+        assert np.isnan(value.item())
+        np.testing.assert_array_equal(x.grad.data, 0.0)
+        np.testing.assert_array_equal(w.grad.data, 0.0)
+
+
 @pytest.mark.parametrize("shape", [(5, 3), (2, 3, 4)])
 def test_class_weights_that_require_grad_count_in_the_mean_denominator(shape) -> None:
     # (with (N, C, d) logits and label smoothing, the total weight was once summed by Python's
