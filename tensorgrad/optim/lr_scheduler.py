@@ -6,10 +6,12 @@ Call ``scheduler.step()`` once per epoch after ``optimizer.step()`` (``ReduceLRO
 epoch count, so they do not drift. They match torch's recursive form as long as only the
 scheduler sets ``lr``: a rate changed by hand (or by a second scheduler) is overwritten at the
 next ``step()`` (torch would carry it on), and a schedule resumed with ``last_epoch`` starts at
-that epoch's closed-form rate. Where torch's recursive products round differently, the values
-agree to a few units in the last place, except where the schedule reaches exactly 0: there the
-closed form gives 0 (``LinearLR(end_factor=0)`` after ``total_iters``) where torch's products
-may leave a residue of order 1e-17 times the base rate.
+that epoch's closed-form rate. ``load_state_dict`` also gives the groups the rates the saved
+schedule had set, so a scheduler built after the optimizer's state was loaded resumes at them.
+Where torch's recursive products round differently, the values agree to a few units in the last
+place, except where the schedule reaches exactly 0: there the closed form gives 0
+(``LinearLR(end_factor=0)`` after ``total_iters``) where torch's products may leave a residue of
+order 1e-17 times the base rate.
 
 A step or load that raises changes nothing (the epoch count, the rates and the state are kept).
 """
@@ -133,10 +135,22 @@ class LRScheduler:
         return {k: _copy(v) for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore the attributes saved by ``state_dict()``; a key this scheduler does not have
-        raises ValueError, and nothing changes."""
+        """Restore the attributes saved by ``state_dict()`` and give the groups the rates of the
+        restored epoch; a key this scheduler does not have raises ValueError, and nothing
+        changes."""
         self._check_state_dict(state_dict)
         self.__dict__.update({k: _copy(v) for k, v in state_dict.items()})
+        self._restore_rates()
+
+    def _restore_rates(self) -> None:
+        # NOTE: building a schedule sets the rates of epoch 0, also after the optimizer's state
+        # was loaded; without this the groups would keep those until the next step() (torch
+        # keeps the loaded rate at construction, where its recursive form starts from it).
+        lrs = self.__dict__.get("_last_lr")
+        groups = self.optimizer.param_groups
+        if isinstance(lrs, list) and len(lrs) == len(groups):  # (else step() says what is wrong)
+            for g, lr in zip(groups, lrs, strict=True):
+                g["lr"] = lr
 
     def _check_state_dict(self, state_dict: Any) -> None:
         name = type(self).__name__
@@ -320,6 +334,7 @@ class LambdaLR(LRScheduler):
         for fn, attrs in zip(self.lr_lambdas, saved, strict=True):
             if attrs is not None:
                 fn.__dict__.update(attrs)
+        self._restore_rates()
 
 
 class ReduceLROnPlateau(LRScheduler):

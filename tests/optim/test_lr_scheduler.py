@@ -162,6 +162,8 @@ def test_state_dict_round_trip_continues_identically(kind, tmp_path):
     sched2 = make(opt2)  # (sets the rates of epoch 0; the load below restores the schedule)
     sched2.load_state_dict(back["sched"])
     assert sched2.last_epoch == 5 and sched2.get_last_lr() == sched.get_last_lr()
+    # and the rates it had set, before any step (they were the epoch-0 rates until the next step)
+    assert [g["lr"] for g in opt2.param_groups] == sched.get_last_lr()
     for _ in range(10):
         sched.step()
         sched2.step()
