@@ -19,6 +19,22 @@ def _index(i: int, n: int, what: str) -> int:
     return i % n
 
 
+def _delete(container: Module, i: int | slice, what: str, renumber: bool) -> None:
+    """Remove the children at position(s) ``i``; with ``renumber`` the rest are named
+    ``"0"``, ``"1"``... again, as torch (so names keep matching positions)."""
+    names = list(container._modules)
+    if isinstance(i, slice):
+        gone = set(names[i])
+    else:
+        if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
+            raise TypeError(f"{what}: index must be an int or a slice, got {i!r}")
+        gone = {names[_index(int(i), len(names), what)]}
+    kept = [(k, m) for k, m in container._modules.items() if k not in gone]
+    container._modules.clear()
+    for j, (k, m) in enumerate(kept):
+        container._modules[str(j) if renumber else k] = m
+
+
 class Sequential(Module):
     """Modules applied in order: ``Sequential(a, b)(x) == b(a(x))``; children are named
     ``"0"``, ``"1"``... (or by the keys of an ``OrderedDict`` argument)."""
@@ -55,6 +71,12 @@ class Sequential(Module):
         """Replace the module at position ``i`` (it keeps its name and position)."""
         names = list(self._modules)
         setattr(self, names[_index(i, len(names), "Sequential")], module)
+
+    def __delitem__(self, i: int | slice) -> None:
+        """Remove the module(s) at ``i``; the rest are renumbered if they were numbered (torch
+        renumbers names given by an ``OrderedDict`` too; those are kept here)."""
+        numbered = list(self._modules) == [str(j) for j in range(len(self))]
+        _delete(self, i, "Sequential", renumber=numbered)
 
     def append(self, module: Module) -> Sequential:
         self.add_module(str(len(self)), module)
@@ -108,6 +130,16 @@ class ModuleList(Module):
 
     def __setitem__(self, i: int, module: Module) -> None:
         self.add_module(str(_index(i, len(self), "ModuleList")), module)
+
+    def __delitem__(self, i: int | slice) -> None:
+        """Remove the module(s) at ``i``; the rest are renumbered, as torch."""
+        _delete(self, i, "ModuleList", renumber=True)
+
+    def pop(self, i: int = -1) -> Module:
+        """Remove and return the module at ``i`` (the last by default)."""
+        module = self[i]
+        del self[i]
+        return module
 
 
 class ModuleDict(Module):

@@ -430,6 +430,28 @@ def test_module_list_insert_keeps_names_and_registration_order_as_torch():
         ml.insert(0, "not a module")
 
 
+def test_deleting_from_a_module_list_or_sequential_renumbers_as_torch():
+    from collections import OrderedDict
+
+    layers = [nn.Linear(1, 1, rng=i) for i in range(5)]
+    ml = nn.ModuleList(layers)
+    del ml[1]
+    del ml[-2:]
+    assert list(ml) == [layers[0], layers[2]] and list(ml._modules) == ["0", "1"]
+    assert list(ml.state_dict()) == ["0.weight", "0.bias", "1.weight", "1.bias"]
+    assert ml.pop() is layers[2] and ml.pop(0) is layers[0] and len(ml) == 0
+    with pytest.raises(IndexError, match="ModuleList: index -1 is out of range for 0 modules"):
+        ml.pop()
+    with pytest.raises(TypeError, match="ModuleList: index must be an int or a slice"):
+        del nn.ModuleList(layers)[1.0]
+    seq = nn.Sequential(nn.Linear(2, 3, rng=0), nn.Tanh(), nn.Linear(3, 1, rng=1))
+    del seq[1]
+    assert list(seq._modules) == ["0", "1"] and seq(tg.ones((4, 2))).shape == (4, 1)
+    named = nn.Sequential(OrderedDict(a=nn.Linear(2, 2, rng=0), b=nn.Tanh()))
+    del named[0]
+    assert list(named._modules) == ["b"]  # (given names are kept; torch renumbers them)
+
+
 def test_module_dict_pop_returns_and_unregisters():
     a, b = nn.Linear(1, 1, rng=0), nn.Linear(1, 1, rng=1)
     md = nn.ModuleDict({"a": a, "b": b})
