@@ -9,7 +9,7 @@ no parameter and no state entry has changed.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -197,6 +197,15 @@ class Optimizer:
             raise ValueError(
                 f"{name}.load_state_dict: expected a dict with 'state' and 'param_groups'"
             ) from None
+        if not isinstance(groups, (list, tuple)) or not all(isinstance(g, Mapping) for g in groups):
+            raise TypeError(
+                f"{name}.load_state_dict: 'param_groups' must be a list of dicts, got "
+                f"{groups!r:.80}"
+            )
+        if not isinstance(state, Mapping):
+            raise TypeError(
+                f"{name}.load_state_dict: 'state' must be a dict, got {type(state).__name__}"
+            )
         if len(groups) != len(self.param_groups):
             raise ValueError(
                 f"{name}.load_state_dict: {len(groups)} parameter groups, expected "
@@ -224,32 +233,42 @@ class Optimizer:
             for k, v in entry.items():
                 if isinstance(v, Tensor):
                     v = v.data
+                if v is None and k != "step":  # (torch's SGD saves a momentum_buffer of None)
+                    continue
                 if k == "step":
                     # kept as saved (a 0-d array stays one, of its dtype), as torch keeps its
                     # step tensor uncast; the algorithms count with its value
                     _check_step(v, f"{name}.load_state_dict: state 'step' of parameter {key!r}")
                     converted[k] = v.copy() if isinstance(v, np.ndarray) else v
                     continue
-                if isinstance(v, np.ndarray):
-                    if v.dtype.kind not in "biuf":
-                        raise TypeError(
-                            f"{name}.load_state_dict: state {k!r} of parameter {key} has dtype "
-                            f"{v.dtype}, expected numbers"
-                        )
-                    if v.ndim and v.shape != p.shape:
-                        raise ValueError(
-                            f"{name}.load_state_dict: state {k!r} of parameter {key} has shape "
-                            f"{v.shape}, expected {p.shape}"
-                        )
-                    # (0-d too: an array stays an array, in the parameter's dtype, as torch)
-                    v = v.astype(p.dtype, copy=True)
-                converted[k] = v
+                if not isinstance(v, np.ndarray):
+                    raise TypeError(
+                        f"{name}.load_state_dict: state {k!r} of parameter {key} must be an "
+                        f"array, got {type(v).__name__}"
+                    )
+                if v.dtype.kind not in "biuf":
+                    raise TypeError(
+                        f"{name}.load_state_dict: state {k!r} of parameter {key} has dtype "
+                        f"{v.dtype}, expected numbers"
+                    )
+                if v.ndim and v.shape != p.shape:  # (0-d: a scalar state, such as ASGD's eta)
+                    raise ValueError(
+                        f"{name}.load_state_dict: state {k!r} of parameter {key} has shape "
+                        f"{v.shape}, expected {p.shape}"
+                    )
+                # (0-d too: an array stays an array, in the parameter's dtype, as torch)
+                converted[k] = v.astype(p.dtype, copy=True)
             new_state[p] = converted
         new_groups = []
         for mine, saved in zip(self.param_groups, groups, strict=True):
             g = {k: v for k, v in saved.items() if k != "params"}
             for k, v in self._load_defaults.items():
                 g.setdefault(k, v)
+            missing = [k for k in self.defaults if k not in g]
+            if missing:
+                raise ValueError(
+                    f"{name}.load_state_dict: a parameter group has no {', '.join(missing)}"
+                )
             g["params"] = mine["params"]
             self._validate(g)
             new_groups.append(g)

@@ -207,6 +207,55 @@ def test_load_state_dict_checks_before_changing():
         opt.load_state_dict({"state": {}, "param_groups": []})
 
 
+def _without(group: dict, key: str) -> dict:
+    return {k: v for k, v in group.items() if k != key}
+
+
+@pytest.mark.parametrize(
+    ("breaks", "error", "pattern"),
+    [
+        (lambda sd: {**sd, "param_groups": [1]}, TypeError, "'param_groups' must be a list"),
+        (lambda sd: {**sd, "state": []}, TypeError, "'state' must be a dict, got list"),
+        (
+            lambda sd: {**sd, "param_groups": [_without(sd["param_groups"][0], "betas")]},
+            ValueError,
+            "a parameter group has no betas",
+        ),
+        (
+            lambda sd: {**sd, "param_groups": [_without(sd["param_groups"][0], "lr")]},
+            ValueError,
+            "a parameter group has no lr",
+        ),
+        (
+            lambda sd: {**sd, "state": {0: {**sd["state"][0], "exp_avg": "x"}}},
+            TypeError,
+            "state 'exp_avg' of parameter 0 must be an array, got str",
+        ),
+        (
+            lambda sd: {**sd, "state": {0: {**sd["state"][0], "exp_avg": [1.0, 2.0]}}},
+            TypeError,
+            "state 'exp_avg' of parameter 0 must be an array, got list",
+        ),
+    ],
+)
+def test_load_state_dict_refuses_malformed_groups_and_state(breaks, error, pattern):
+    # (these escaped as AttributeError or KeyError, or loaded and broke every later step)
+    p, opt = _run("Adam", {"lr": 0.1})
+    before = opt.state_dict()
+    with pytest.raises(error, match=f"Adam.load_state_dict: {pattern}"):
+        opt.load_state_dict(breaks(opt.state_dict()))
+    _state_equal(opt.state_dict(), before)
+
+
+def test_load_state_dict_takes_a_momentum_buffer_of_none_as_no_buffer_yet():
+    # (torch's SGD saves None until its first step with momentum)
+    p, opt = _run("SGD", {"lr": 0.1, "momentum": 0.9}, grads=[])
+    opt.load_state_dict({**opt.state_dict(), "state": {0: {"momentum_buffer": None}}})
+    p.grad = tg.tensor([1.0, 1.0])
+    opt.step()
+    np.testing.assert_array_equal(opt.state[p]["momentum_buffer"], [1.0, 1.0])
+
+
 def test_step_lr_and_cosine_annealing():
     p = nn.Parameter(np.zeros(1))
     opt = optim.SGD([p], lr=0.1)
