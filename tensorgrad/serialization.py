@@ -32,6 +32,7 @@ import io
 import json
 import math
 import os
+import struct
 import uuid
 from collections.abc import Mapping
 from typing import IO, Any
@@ -47,6 +48,7 @@ FORMAT_NAME = "tensorgrad-checkpoint"
 FORMAT_VERSION = 1
 META_KEY = "__tensorgrad__"
 _ZIP_MAGIC = b"PK\x03\x04"
+_END_MAGIC = b"PK\x05\x06"  # (a zip archive's end-of-central-directory record)
 _SCALAR_TYPES = (type(None), bool, int, float, str)
 _NONFINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 
@@ -207,9 +209,10 @@ def save(obj: Any, path: PathOrFile) -> None:
     The path is used exactly as given (no ``.npz`` is appended). The file is written to a
     temporary name in the same folder and moved into place with ``os.replace``, so a save that
     fails part-way leaves any earlier checkpoint at ``path`` intact. A writable binary file
-    object is also accepted (written directly). Raises ``TypeError`` naming the key path of the
-    first value that cannot be stored (``ValueError`` for a NumPy string ending in NUL), before
-    anything is written.
+    object is also accepted: the archive is built in memory and written to it in one piece (so
+    append-mode and unseekable streams work, and saves one after another follow each other).
+    Raises ``TypeError`` naming the key path of the first value that cannot be stored
+    (``ValueError`` for a NumPy string ending in NUL), before anything is written.
     """
     enc = _Encoder()
     tree = enc.value(obj, "obj")
@@ -223,7 +226,11 @@ def save(obj: Any, path: PathOrFile) -> None:
     members = {META_KEY: np.frombuffer(meta_bytes, dtype=np.uint8), **enc.arrays}
 
     if hasattr(path, "write"):
-        np.savez(path, **members)
+        # (built in memory, then written in one piece: zip writers seek back to finish member
+        # headers, which an append-mode or unseekable stream would get wrong)
+        archive = io.BytesIO()
+        np.savez(archive, **members)
+        path.write(archive.getbuffer())
         return
     target = os.fspath(path)
     folder, base = os.path.split(os.path.abspath(target))
@@ -252,13 +259,40 @@ def load(path: PathOrFile) -> Any:
     for a missing file and ``CheckpointError`` (a ``ValueError``) for anything that is not an
     intact tensorgrad checkpoint: a pickle, random bytes, a truncated file, a foreign ``.npz``
     or zip, an object array, or a checkpoint from a newer format version. A readable binary
-    file object is also accepted.
+    file object is also accepted: the checkpoint at its position is read, and a seekable one is
+    left after it (so checkpoints saved one after another into a stream load in order, as
+    torch's).
     """
     if hasattr(path, "read"):
         seekable = getattr(path, "seekable", lambda: False)()
         return _load_from(path if seekable else io.BytesIO(path.read()), repr(path))
     with open(os.fspath(path), "rb") as f:
         return _load_from(f, repr(os.fspath(path)))
+
+
+def _first_archive(f: IO[bytes], start: int, name: str) -> io.BytesIO:
+    """The zip archive that begins at ``start``, leaving ``f`` just after it: its end record is
+    the first whose central directory (just before the record) puts a member at ``start``."""
+    f.seek(start)
+    data = f.read()
+    at = data.find(_END_MAGIC)
+    while at >= 0 and at + 22 <= len(data):
+        size, offset = struct.unpack_from("<II", data, at + 12)
+        cd = at - size
+        # (offsets count from where the writer's stream began: `base` maps them into `data`)
+        base = cd - offset
+        if 0 <= cd and data[cd : cd + 4] == b"PK\x01\x02" and cd + 46 <= len(data):
+            (first,) = struct.unpack_from("<I", data, cd + 42)
+            first_here = first + base == 0
+        else:
+            first_here = False
+        if first_here:
+            (comment,) = struct.unpack_from("<H", data, at + 20)
+            end = at + 22 + comment
+            f.seek(start + end)
+            return io.BytesIO(data[:end])
+        at = data.find(_END_MAGIC, at + 1)
+    raise _corrupt(f"{name} has no complete archive at its current position")
 
 
 def _load_from(f: IO[bytes], name: str) -> Any:
@@ -269,7 +303,13 @@ def _load_from(f: IO[bytes], name: str) -> Any:
         raise _corrupt(f"{name} is {kind}")
     f.seek(start)
     try:
-        with np.load(f, allow_pickle=False) as npz:
+        npz = np.load(f, allow_pickle=False)
+        if min((i.header_offset for i in npz.zip.infolist()), default=start) != start:
+            # NOTE: zip readers start from the archive's end; this one begins after `start`, so
+            # another (a second save to the same stream) follows ours: read ours alone, as torch
+            npz.close()
+            npz = np.load(_first_archive(f, start, name), allow_pickle=False)
+        with npz:
             if META_KEY not in npz.files:
                 raise _corrupt(f"{name} is an .npz without tensorgrad metadata")
             meta_arr = npz[META_KEY]

@@ -182,6 +182,26 @@ def test_file_objects(tmp_path):
     assert_same({"x": np.arange(3)}, load(buf))
 
 
+def test_checkpoints_saved_one_after_another_into_a_stream_load_in_order(tmp_path):
+    # (the zip reader starts from the end of the stream: the last checkpoint was returned first)
+    buf = io.BytesIO(b"header")
+    buf.seek(0, io.SEEK_END)
+    for epoch in range(3):
+        save({"epoch": epoch, "w": np.full(2, epoch)}, buf)
+    buf.seek(len(b"header"))
+    for epoch in range(3):
+        assert_same({"epoch": epoch, "w": np.full(2, epoch)}, load(buf))
+    with pytest.raises(CheckpointError, match="not an .npz"):
+        load(buf)  # (nothing left)
+    path = tmp_path / "log.ckpt"
+    for epoch in range(2):  # append mode: writes always go to the end
+        with open(path, "ab") as f:
+            save({"epoch": epoch}, f)
+    with open(path, "rb") as f:
+        assert [load(f), load(f)] == [{"epoch": 0}, {"epoch": 1}]
+    assert load(path) == {"epoch": 0}
+
+
 def test_path_is_kept_as_given(tmp_path):
     for name in ["model.ckpt", "weights", "w.npz"]:
         save({"a": 1}, str(tmp_path / name))
