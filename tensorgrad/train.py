@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import math
 import os
 import sys
 import time
@@ -258,11 +259,20 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
     """Train as ``cfg`` says, write the outputs, and return the final metrics and file paths."""
     if cfg.model not in MODELS:
         raise ValueError(f"unknown model {cfg.model!r}; choose one of {', '.join(MODELS)}")
-    if cfg.epochs < 1 or cfg.batch_size < 1 or not cfg.lr > 0:
-        raise ValueError("epochs and batch size must be at least 1, and lr positive")
-    if cfg.shift < 0 or not 0.0 <= cfg.label_smoothing <= 1.0:
-        raise ValueError("shift must be at least 0, and label smoothing in [0, 1]")
-    os.makedirs(cfg.out, exist_ok=True)
+    if cfg.epochs < 1 or cfg.batch_size < 1:
+        raise ValueError("epochs and batch size must be at least 1")
+    if not 0 < cfg.lr < math.inf:
+        raise ValueError(f"lr must be a positive finite number, got {cfg.lr}")
+    if not 0 <= cfg.shift < 8:  # (a shift of 8 or more moves an 8x8 image out of its frame)
+        raise ValueError(f"shift must be 0 to 7 pixels, got {cfg.shift}")
+    if not 0.0 <= cfg.label_smoothing <= 1.0:
+        raise ValueError(f"label smoothing must be in [0, 1], got {cfg.label_smoothing}")
+    if cfg.seed < 0 or cfg.threads < 0:
+        raise ValueError(f"seed and threads must be at least 0, got {cfg.seed}, {cfg.threads}")
+    try:
+        os.makedirs(cfg.out, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"cannot create the output folder {cfg.out!r}: {exc.strerror}") from None
     if cfg.threads > 0:
         limit_blas_threads(cfg.threads)
     images, X_test, y_train, y_test = _split(cfg)
@@ -361,7 +371,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--threads", type=int, default=1, help="BLAS threads (default 1; 0 leaves it alone)"
     )
     parser.add_argument(
-        "--shift", type=int, default=1, help="max random shift of training images (0: none)"
+        "--shift", type=int, default=1, help="max random shift of training images, 0-7 (0: none)"
     )
     parser.add_argument(
         "--label-smoothing", type=float, default=0.1, help="cross-entropy label smoothing"

@@ -69,6 +69,27 @@ def test_bad_arguments_fail_cleanly(tmp_path, capsys):
     assert "is a file" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--lr", "inf"], "lr must be a positive finite number, got inf"),  # (ran to NaN)
+        (["--shift", "100000"], "shift must be 0 to 7 pixels"),  # (a MemoryError traceback)
+        (["--seed", "-1"], "seed and threads must be at least 0"),  # (did not name --seed)
+        (["--threads", "-2"], "seed and threads must be at least 0"),
+        (["--out", ""], "cannot create the output folder ''"),  # (tracebacks from makedirs)
+        (["--out", "{file}/below"], "cannot create the output folder"),
+    ],
+)
+def test_out_of_range_values_fail_cleanly(args, message, tmp_path, capsys):
+    a_file = tmp_path / "taken"
+    a_file.write_text("")
+    args = [a.replace("{file}", str(a_file)) for a in args]
+    out = [] if "--out" in args else ["--out", str(tmp_path / "run")]
+    assert train.main(["train", "--epochs", "1", *out, *args]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()  # (refused before anything is written)
+
+
 def test_runs_without_tqdm_and_matplotlib(tmp_path, monkeypatch, capsys):
     import builtins
 
