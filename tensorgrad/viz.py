@@ -48,8 +48,9 @@ class _Record:
     """What :func:`trace` keeps for one op: its output (weakly, plus the array) and its inputs."""
 
     out_ref: Any
-    out_data: np.ndarray
-    inputs: tuple
+    out_data: np.ndarray  # (a copy, as the op gave it: later in-place writes do not show)
+    out_version: int  # the output's in-place write count then: the live tensor is shown
+    inputs: tuple  # only while it has had no further write
     input_refs: tuple
     seq: int
 
@@ -63,16 +64,18 @@ def _tracing_record(op: Op, inputs: tuple, t: Tensor) -> None:
     refs = []
     for x in inputs:
         if isinstance(x, Tensor):
-            values.append(x.data)
+            values.append(x.data.copy())
             refs.append(weakref.ref(x))
         else:
             try:
-                values.append(np.asarray(x))
+                values.append(np.array(x))
             except Exception:
                 values.append(None)
             refs.append(None)
     _TRACE_DEPTH[1] += 1
-    _TRACE[op] = _Record(weakref.ref(t), t.data, tuple(values), tuple(refs), _TRACE_DEPTH[1])
+    _TRACE[op] = _Record(
+        weakref.ref(t), t.data.copy(), t.version, tuple(values), tuple(refs), _TRACE_DEPTH[1]
+    )
 
 
 @contextmanager
@@ -81,7 +84,8 @@ def trace() -> Iterator[None]:
 
     Without it, :func:`draw` knows an intermediate tensor only through what its op saved for
     backward; with it, every intermediate keeps its value and (while the tensor is alive) its
-    ``name``, so a figure can label ``c = a + b`` as ``c``. Records live as long as the graph.
+    ``name``, so a figure can label ``c = a + b`` as ``c``. Records live as long as the graph
+    and hold copies of the values, so that a later in-place write does not change the figure.
     The hook is process-wide (not per thread); nesting is fine.
     """
     if _TRACE_DEPTH[0] == 0:
@@ -236,8 +240,10 @@ def _retained(node: Op) -> Tensor | None:
 
 
 def _traced_tensor(node: Op) -> Tensor | None:
+    """The traced output, while alive and not written to since (else the trace's copy is used)."""
     rec = _TRACE.get(node)
-    return rec.out_ref() if rec is not None else None
+    t = rec.out_ref() if rec is not None else None
+    return t if t is not None and t.version == rec.out_version else None
 
 
 def _saved_object(node: Op, pos: int) -> Any:

@@ -75,6 +75,19 @@ def test_textbook_example_values_locals_and_grads():
     assert a.grad is None and b.grad is None
 
 
+def test_trace_shows_values_as_the_ops_gave_them_despite_later_in_place_writes():
+    # (the trace kept references: y's node showed y after `y += 100`, contradicting its consumer)
+    with viz.trace():
+        x = tg.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        w = (y * 3).sum()
+        y += 100.0
+    nodes = viz.draw(w).nodes
+    products = sorted(tuple(n.value) for n in nodes if n.op == "Multiply")
+    assert products == [(2.0, 4.0), (6.0, 12.0)]
+    assert [n.value for n in nodes if n.op == "Sum"] == [18.0]
+
+
 def test_untraced_intermediates_are_recomputed_and_numbered():
     _, _, d = _d_of_a_times_a_plus_b(traced=False)
     pic = viz.draw(d, show_local=True)
