@@ -32,6 +32,7 @@ import io
 import json
 import math
 import os
+import stat
 import struct
 import uuid
 from collections.abc import Mapping
@@ -149,13 +150,25 @@ class _Decoder:
         key = node.get("key")
         if not isinstance(key, str) or key == META_KEY or key not in self.members:
             raise _corrupt(f"array reference {key!r} has no matching array in the archive")
+        # the member's own header first: a small file must not make us allocate what it claims
+        with self.npz.zip.open(f"{key}.npy") as member:
+            version = np.lib.format.read_magic(member)
+            read = np.lib.format.read_array_header_1_0
+            if version != (1, 0):
+                read = np.lib.format.read_array_header_2_0
+            shape, _, dtype = read(member)
+        self._check(key, node, dtype, shape)
         arr = self.npz[key]  # allow_pickle=False: an object array raises ValueError here
-        if arr.dtype.str != node.get("dtype") or list(arr.shape) != node.get("shape"):
+        self._check(key, node, arr.dtype, arr.shape)
+        return arr
+
+    @staticmethod
+    def _check(key: str, node: dict[str, Any], dtype: np.dtype, shape: tuple) -> None:
+        if dtype.str != node.get("dtype") or list(shape) != node.get("shape"):
             raise _corrupt(
-                f"array {key!r} is {arr.dtype.str}{list(arr.shape)}, metadata says "
+                f"array {key!r} is {dtype.str}{list(shape)}, metadata says "
                 f"{node.get('dtype')}{node.get('shape')}"
             )
-        return arr
 
     def value(self, node: Any) -> Any:
         if node is None or isinstance(node, (bool, int, float, str)):
@@ -232,12 +245,20 @@ def save(obj: Any, path: PathOrFile) -> None:
         np.savez(archive, **members)
         path.write(archive.getbuffer())
         return
-    target = os.fspath(path)
-    folder, base = os.path.split(os.path.abspath(target))
+    # (through a symlink to its file, as a plain open() writes, and keeping an existing file's
+    # permissions, which the replace below would otherwise reset to the umask's)
+    target = os.path.realpath(os.fsdecode(os.fspath(path)))
+    folder, base = os.path.split(target)
     tmp = os.path.join(folder, f".{base}.{uuid.uuid4().hex[:12]}.tmp")
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        mode = None
     # O_EXCL: never clobber; mode 0o666 so the umask applies as for a plain open().
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
+        if mode is not None:
+            os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **members)
             f.flush()

@@ -5,6 +5,7 @@ import json
 import math
 import os
 import pickle
+import tracemalloc
 import zipfile
 from collections import OrderedDict
 
@@ -202,6 +203,23 @@ def test_checkpoints_saved_one_after_another_into_a_stream_load_in_order(tmp_pat
     assert load(path) == {"epoch": 0}
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions and symlinks")
+def test_save_over_a_file_keeps_its_permissions_and_writes_through_a_symlink(tmp_path):
+    # (the atomic replace gave the new file the umask's mode and replaced the link by a file)
+    private = tmp_path / "private.ckpt"
+    save({"a": 1}, private)
+    private.chmod(0o600)
+    save({"a": 2}, private)
+    assert private.stat().st_mode & 0o777 == 0o600 and load(private) == {"a": 2}
+    link = tmp_path / "latest"
+    link.symlink_to(private)
+    save({"a": 3}, link)
+    assert link.is_symlink() and load(private) == {"a": 3}
+    save({"a": 4}, os.fsencode(private))  # (a bytes path, as load takes)
+    assert load(private) == {"a": 4}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest", "private.ckpt"]
+
+
 def test_path_is_kept_as_given(tmp_path):
     for name in ["model.ckpt", "weights", "w.npz"]:
         save({"a": 1}, str(tmp_path / name))
@@ -395,6 +413,33 @@ def test_bad_metadata(change, message, tmp_path):
     _rewrite_meta(path, change)
     with pytest.raises(CheckpointError, match=message):
         load(path)
+
+
+def test_an_array_larger_than_its_metadata_says_is_refused_before_it_is_read():
+    # (a small deflated member can claim a huge array: it was read whole, then refused)
+    meta = {
+        "format": "tensorgrad-checkpoint",
+        "format_version": 1,
+        "tree": {"kind": "ndarray", "key": "a0", "dtype": "<f8", "shape": [3]},
+    }
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for name, array in (
+            ("__tensorgrad__", np.frombuffer(json.dumps(meta).encode(), np.uint8)),
+            ("a0", np.zeros(1_000_000)),
+        ):
+            member = io.BytesIO()
+            np.lib.format.write_array(member, array)
+            z.writestr(f"{name}.npy", member.getvalue())
+    buf.seek(0)
+    tracemalloc.start()
+    try:
+        with pytest.raises(CheckpointError, match=r"'a0' is <f8\[1000000\], metadata says"):
+            load(buf)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2_000_000  # (the array is 8 MB)
 
 
 def test_metadata_that_is_not_json(tmp_path):
