@@ -70,6 +70,8 @@ def _as_generator(rng: np.random.Generator | int | None) -> np.random.Generator 
     if rng is None or isinstance(rng, np.random.Generator):
         return rng
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        if rng < 0:
+            raise ValueError(f"rng: an int seed must be at least 0, got {rng}")
         return np.random.default_rng(int(rng))
     raise TypeError(f"rng must be a numpy.random.Generator, an int seed or None, got {rng!r}")
 

@@ -225,10 +225,14 @@ def save(obj: Any, path: PathOrFile) -> None:
     object is also accepted: the archive is built in memory and written to it in one piece (so
     append-mode and unseekable streams work, and saves one after another follow each other).
     Raises ``TypeError`` naming the key path of the first value that cannot be stored
-    (``ValueError`` for a NumPy string ending in NUL), before anything is written.
+    (``ValueError`` for a NumPy string ending in NUL, or nesting too deep for Python's
+    recursion limit), before anything is written.
     """
     enc = _Encoder()
-    tree = enc.value(obj, "obj")
+    try:
+        tree = enc.value(obj, "obj")
+    except RecursionError:
+        raise ValueError("save: obj nests too deeply to be saved") from None
     meta = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,

@@ -105,10 +105,11 @@ def test_loader_stacks_samples_of_a_plain_dataset():
         ({"batch_size": 2.0}, TypeError),
         ({"batch_size": True}, TypeError),
         ({"shuffle": True, "rng": "seed"}, TypeError),
+        ({"shuffle": True, "rng": -1}, ValueError),
     ],
 )
 def test_loader_rejects_bad_arguments(kwargs, exc):
-    with pytest.raises(exc):
+    with pytest.raises(exc, match="batch_size|rng"):
         DataLoader(TensorDataset(np.arange(3)), **kwargs)
 
 

@@ -263,6 +263,15 @@ def test_cycles_are_refused(tmp_path):
         save(d, tmp_path / "c")
 
 
+def test_nesting_too_deep_to_save_says_so(tmp_path):
+    deep: list = []
+    for _ in range(5000):  # (a bare RecursionError escaped)
+        deep = [deep]
+    with pytest.raises(ValueError, match="save: obj nests too deeply"):
+        save(deep, tmp_path / "deep")
+    assert not (tmp_path / "deep").exists()
+
+
 def test_failed_save_keeps_the_old_checkpoint(tmp_path, monkeypatch):
     path = tmp_path / "c"
     save({"v": 1}, path)

@@ -168,10 +168,12 @@ def _snapshot(t: Tensor) -> Tensor:
 
 def _check_writable(t: Tensor, what: str) -> None:
     if not t.data.flags.writeable:
-        raise ValueError(
-            f"{what}: cannot write into a read-only tensor of shape {t.shape} (a broadcast_to "
-            "view shares one element among many positions)"
+        why = (
+            "a broadcast_to view shares one element among many positions"
+            if 0 in t.data.strides and t.data.size > 1
+            else "its array is read-only, as from_numpy of a read-only array gives it"
         )
+        raise ValueError(f"{what}: cannot write into a read-only tensor of shape {t.shape} ({why})")
 
 
 def inplace_binary(t: Tensor, v: Any, fn: Callable[[Any, Any], Tensor], what: str) -> Tensor:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad.optim.optimizer import Optimizer, State, _next_step
+from tensorgrad.optim.optimizer import Optimizer, State, _is_number, _next_step
 
 __all__ = ["SGD", "Adam", "AdamW", "RMSprop"]
 
@@ -105,6 +105,8 @@ class Adam(Optimizer):
     def _validate(self, group: dict[str, Any]) -> None:
         super()._validate(group)
         betas = group["betas"]
+        if not isinstance(betas, (tuple, list)) or not all(_is_number(b) for b in betas):
+            raise TypeError(f"{type(self).__name__}: betas must be two numbers, got {betas!r}")
         if len(betas) != 2 or not all(0.0 <= float(b) < 1.0 for b in betas):
             raise ValueError(
                 f"{type(self).__name__}: betas must be two numbers in [0, 1), got {betas!r}"

@@ -61,6 +61,15 @@ def _check_step(value: Any, where: str) -> int:
     return int(raw)
 
 
+def _is_number(value: Any) -> bool:
+    """A real number: a Python or NumPy int or float, or a 0-d array or Tensor of one."""
+    raw = value.data if isinstance(value, Tensor) else value
+    number = isinstance(raw, (int, float, np.number)) or (
+        isinstance(raw, np.ndarray) and raw.ndim == 0 and raw.dtype.kind in "iuf"
+    )
+    return number and not isinstance(raw, (bool, np.bool_))
+
+
 class Optimizer:
     """Base class: ``params`` is an iterable of Tensors or of dicts (parameter groups with
     their own hyperparameters); ``defaults`` fills in what a group does not set."""
@@ -100,15 +109,11 @@ class Optimizer:
     def _validate(self, group: dict[str, Any]) -> None:
         """Raise ValueError for an invalid hyperparameter (subclasses extend)."""
         name = type(self).__name__
-        for key in ("lr", "eps", "weight_decay", "momentum"):
+        for key in ("lr", "eps", "weight_decay", "momentum", "alpha"):
             if key not in group:
                 continue
             value = group[key]
-            raw = value.data if isinstance(value, Tensor) else value
-            number = isinstance(raw, (int, float, np.number)) or (
-                isinstance(raw, np.ndarray) and raw.ndim == 0 and raw.dtype.kind in "iuf"
-            )
-            if not number or isinstance(raw, (bool, np.bool_)):
+            if not _is_number(value):
                 raise TypeError(f"{name}: {key} must be a number, got {value!r}")
             if not float(value) >= 0.0:
                 raise ValueError(f"{name}: invalid {key} {value!r} (must be >= 0)")

@@ -298,6 +298,11 @@ def test_hyperparameters_must_be_numbers() -> None:
             tg.optim.SGD([p], lr=bad)
     tg.optim.SGD([p], lr=np.float32(0.1))  # NumPy scalars and 0-d arrays are numbers
     tg.optim.SGD([p], lr=np.asarray(0.1))
+    # (these said "could not convert string to float" without naming the argument)
+    with pytest.raises(TypeError, match=r"Adam: betas must be two numbers, got \(0.9, 'x'\)"):
+        tg.optim.Adam([p], betas=(0.9, "x"))
+    with pytest.raises(TypeError, match="RMSprop: alpha must be a number, got 'x'"):
+        tg.optim.RMSprop([p], alpha="x")
 
 
 @pytest.mark.parametrize(
