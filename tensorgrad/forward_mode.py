@@ -125,7 +125,8 @@ def _plain_tangent(op: Any, inputs: tuple, out: Tensor, tangents: list) -> Tenso
             if op.save_output:
                 args.append(out.data)
             result = op.jvp(ts, *args)
-    if type(result) is np.ndarray and result.shape == out.data.shape:
+    data = out.data
+    if type(result) is np.ndarray and result.shape == data.shape and result.dtype == data.dtype:
         return Tensor._make(result)
     return _as_tangent(result, out)
 
@@ -143,17 +144,22 @@ def _tangent(op: Any, inputs: tuple, out: Tensor, tangents: list) -> Tensor | No
 
 
 def _as_tangent(result: Any, out: Tensor) -> Tensor | None:
+    """A rule's tangent in the output's shape and, for a float output, its dtype (as reverse
+    mode casts adjoints: a rule's float64 helper must not make a float32 tangent float64)."""
     if result is None:
         return None
-    shape = out.data.shape
+    shape, dtype = out.data.shape, out.data.dtype
     if isinstance(result, Tensor):
         # (a rule's Tensor result may be smaller than the output, as an ndarray's may: where's
         # tangent has the shape of its condition and branch tangents, not of its output)
-        return result if result.shape == shape else expand_to(result, shape)
+        result = result if result.shape == shape else expand_to(result, shape)
+        return result.astype(dtype) if dtype.kind == "f" and result.dtype != dtype else result
     result = np.asarray(result)
+    cast = dtype.kind == "f" and result.dtype != dtype
     if result.shape != shape:
-        result = np.broadcast_to(result, shape).copy()
-    return Tensor._make(result)
+        result = np.broadcast_to(result, shape)
+        return Tensor._make(result.astype(dtype) if cast else result.copy())
+    return Tensor._make(result.astype(dtype) if cast else result)
 
 
 def with_tangent(x: Tensor, level: int, tangent: Tensor) -> Tensor:

@@ -201,6 +201,12 @@ def test_float32_preserved(spec: OpSpec, data: Any) -> None:
     if spec.name == "astype":
         return
     assert out.dtype == np.float32, f"{spec.name}: float32 input gave {out.dtype}"
+    # forward mode too (reverse mode casts each adjoint back; a tangent rule's float64 helper
+    # once made the tangents of maximum, max and 2.0 ** x float64)
+    primals = tuple(leaf.detach() for leaf in leaves)
+    ones = tuple(tg.ones(leaf.shape, dtype=np.float32) for leaf in leaves)
+    _, tangent = tg.jvp(f, primals, ones)
+    assert tangent.dtype == np.float32, f"{spec.name}: float32 input gave a {tangent.dtype} tangent"
     if out.requires_grad:
         gs = tg.autograd.grad(
             out, leaves, grad_outputs=np.zeros(out.shape, np.float32), allow_unused=True
