@@ -142,11 +142,12 @@ class Divide(Op):
         return np.true_divide(a, b)
 
     def generate_adjoints(self, adjoints, delta, b, out):
-        da = delta / b
         if self.edges[0] is not None:
-            adjoints[0] = unbroadcast(da, self.in_shape(0))
+            adjoints[0] = unbroadcast(delta / b, self.in_shape(0))
         if self.edges[1] is not None:
-            adjoints[1] = unbroadcast(-da * out, self.in_shape(1))
+            # NOTE: -delta * (out / b), not (delta / b) * out: for 0 / a subnormal b, delta / b
+            # overflows and inf * 0 is NaN, where the derivative -a / b**2 is 0 (torch: -0.0)
+            adjoints[1] = unbroadcast(-delta * (out / b), self.in_shape(1))
 
     def jvp(self, tangents, b, out):
         ta, tb = tangents

@@ -35,6 +35,17 @@ def test_floor_divide_and_remainder_match_numpy(dtype: type) -> None:
     np.testing.assert_array_equal(r.data, 7 % b)
 
 
+@pytest.mark.parametrize(("dtype", "tiny"), [(np.float32, 1e-40), (np.float64, 5e-320)])
+def test_divide_of_zero_by_a_subnormal_has_denominator_gradient_zero(dtype, tiny) -> None:
+    # (d(a / b)/db = -a / b**2 was taken as (delta / b) * out: inf * 0 = NaN; torch gives -0.0)
+    a = tg.tensor(np.array([0.0, 1.0], dtype), requires_grad=True)
+    b = tg.tensor(np.array([tiny, 2.0], dtype), requires_grad=True)
+    with np.errstate(over="ignore"):  # (d/da = 1 / b does overflow: inf, as torch)
+        (a / b).sum().backward()
+    np.testing.assert_array_equal(b.grad.data, [-0.0, -0.25])
+    assert a.grad.data[0] == np.inf
+
+
 def test_remainder_and_floor_divide_gradients() -> None:
     # a % b = a - b floor(a / b): d/da = 1, d/db = -floor(a / b) (as torch); a // b is flat
     a = tg.tensor([5.5, -7.2, 1.0], requires_grad=True)
