@@ -152,14 +152,15 @@ def _as_tangent(result: Any, out: Tensor) -> Tensor | None:
     if isinstance(result, Tensor):
         # (a rule's Tensor result may be smaller than the output, as an ndarray's may: where's
         # tangent has the shape of its condition and branch tangents, not of its output)
-        result = result if result.shape == shape else expand_to(result, shape)
-        return result.astype(dtype) if dtype.kind == "f" and result.dtype != dtype else result
-    result = np.asarray(result)
-    cast = dtype.kind == "f" and result.dtype != dtype
-    if result.shape != shape:
-        result = np.broadcast_to(result, shape)
-        return Tensor._make(result.astype(dtype) if cast else result.copy())
-    return Tensor._make(result.astype(dtype) if cast else result)
+        if result.shape != shape:
+            result = expand_to(result, shape)
+    else:
+        result = np.asarray(result)
+        if result.shape != shape:
+            result = np.broadcast_to(result, shape).copy()
+    if dtype.kind == "f" and result.dtype != dtype:
+        result = result.astype(dtype)
+    return result if isinstance(result, Tensor) else Tensor._make(result)
 
 
 def with_tangent(x: Tensor, level: int, tangent: Tensor) -> Tensor:

@@ -49,6 +49,7 @@ FORMAT_NAME = "tensorgrad-checkpoint"
 FORMAT_VERSION = 1
 META_KEY = "__tensorgrad__"
 _ZIP_MAGIC = b"PK\x03\x04"
+_CENTRAL_MAGIC = b"PK\x01\x02"  # (an entry of a zip archive's central directory)
 _END_MAGIC = b"PK\x05\x06"  # (a zip archive's end-of-central-directory record)
 _SCALAR_TYPES = (type(None), bool, int, float, str)
 _NONFINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
@@ -157,18 +158,12 @@ class _Decoder:
             if version != (1, 0):
                 read = np.lib.format.read_array_header_2_0
             shape, _, dtype = read(member)
-        self._check(key, node, dtype, shape)
-        arr = self.npz[key]  # allow_pickle=False: an object array raises ValueError here
-        self._check(key, node, arr.dtype, arr.shape)
-        return arr
-
-    @staticmethod
-    def _check(key: str, node: dict[str, Any], dtype: np.dtype, shape: tuple) -> None:
         if dtype.str != node.get("dtype") or list(shape) != node.get("shape"):
             raise _corrupt(
                 f"array {key!r} is {dtype.str}{list(shape)}, metadata says "
                 f"{node.get('dtype')}{node.get('shape')}"
             )
+        return self.npz[key]  # (the same header; allow_pickle=False refuses object arrays)
 
     def value(self, node: Any) -> Any:
         if node is None or isinstance(node, (bool, int, float, str)):
@@ -304,14 +299,13 @@ def _first_archive(f: IO[bytes], start: int, name: str) -> io.BytesIO:
     while at >= 0 and at + 22 <= len(data):
         size, offset = struct.unpack_from("<II", data, at + 12)
         cd = at - size
-        # (offsets count from where the writer's stream began: `base` maps them into `data`)
-        base = cd - offset
-        if 0 <= cd and data[cd : cd + 4] == b"PK\x01\x02" and cd + 46 <= len(data):
-            (first,) = struct.unpack_from("<I", data, cd + 42)
-            first_here = first + base == 0
-        else:
-            first_here = False
-        if first_here:
+        # (offsets count from where the writer's stream began: cd - offset maps them into `data`)
+        if (
+            0 <= cd
+            and cd + 46 <= len(data)
+            and data[cd : cd + 4] == _CENTRAL_MAGIC
+            and struct.unpack_from("<I", data, cd + 42)[0] + cd - offset == 0
+        ):
             (comment,) = struct.unpack_from("<H", data, at + 20)
             end = at + 22 + comment
             f.seek(start + end)

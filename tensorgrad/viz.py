@@ -49,8 +49,8 @@ class _Record:
 
     out_ref: Any
     out_data: np.ndarray  # (a copy, as the op gave it: later in-place writes do not show)
-    out_version: int  # the output's in-place write count then: the live tensor is shown
-    inputs: tuple  # only while it has had no further write
+    out_version: int  # (the output's write count then; the live tensor is shown only while equal)
+    inputs: tuple  # (copies, as for out_data)
     input_refs: tuple
     seq: int
 

@@ -273,11 +273,13 @@ def _weighted_mean(total: Tensor, weights: np.ndarray, weights_t: Any = None) ->
     if weights_t is not None:
         from tensorgrad.ops.reductions import sum  # (the builtin would add up rows, in Python)
 
-        denom_t = sum(weights_t)
-        if denom_t.data != 0:
-            return total / denom_t
-    elif weights.sum():
-        return total / float(weights.sum())
+        denom = sum(weights_t)
+        if denom.data != 0:
+            return total / denom
+    else:
+        denom = float(weights.sum())
+        if denom:
+            return total / denom
     return total * 0.0 + float("nan")
 
 
