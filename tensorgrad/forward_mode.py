@@ -9,6 +9,7 @@ its inputs and records them, which is exactly nested dual-number arithmetic.
 from __future__ import annotations
 
 import itertools
+import weakref
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,68 @@ ACTIVE: set[int] = set()
 after a ``jvp`` has finished can ignore the tangents its saved values carry)."""
 
 
+class Tangents(dict):
+    """An op output's tangents by level (its ``_fw``, shared with its node's ``out_fw``).
+
+    A recorded tangent rule that used the output points back at the node, so these dicts sit in
+    reference cycles; each running level lists them weakly and ``end_level`` drops its entries,
+    so a finished ``jvp`` leaves no cyclic garbage holding its tangents. ``owner`` is a weak
+    reference to the output, whose ``_fw`` becomes None when its last level is dropped."""
+
+    __slots__ = ("__weakref__", "owner")
+
+
+_LISTED: dict[int, list] = {}
+"""For each running level, weak references to the ``Tangents`` that got a tangent at it."""
+
+
+def begin_level(level: int) -> None:
+    """Mark ``level`` running: its tangents flow, and the dicts that get them are listed."""
+    ACTIVE.add(level)
+    _LISTED[level] = [64]  # (the list's length at which dead references are dropped)
+
+
+def end_level(level: int) -> None:
+    """Drop the finished ``level``'s tangents from every dict still alive that got one."""
+    ACTIVE.discard(level)
+    listed = _LISTED.pop(level, None)
+    if listed is None:
+        return
+    for ref in itertools.islice(listed, 1, None):
+        fw = ref()
+        if fw is not None:
+            fw.pop(level, None)
+            if not fw:
+                owner = fw.owner()
+                if owner is not None and owner._fw is fw:
+                    owner._fw = None
+
+
+def take_tangents(t: Tensor, fw: dict | None) -> None:
+    """Give ``t`` the tangents ``fw`` of the tensor it replaces (an in-place write's result,
+    a rebased view), so that ``t._fw`` becomes None when their levels end."""
+    t._fw = fw
+    if type(fw) is Tangents:
+        fw.owner = weakref.ref(t)
+
+
+def _list(fw: Tangents, out: Tensor) -> None:
+    """List ``fw``, the tangents just given to ``out``, under each running level in it."""
+    ref = None
+    for level in fw:
+        listed = _LISTED.get(level)
+        if listed is None:  # (a stale tangent of a finished level, or one given by hand)
+            continue
+        if ref is None:
+            fw.owner = weakref.ref(out)
+            ref = weakref.ref(fw)
+        listed.append(ref)
+        if len(listed) >= listed[0]:
+            # drop the dead references when the list has doubled: amortised O(1) per entry
+            live = [r for r in itertools.islice(listed, 1, None) if r() is not None]
+            listed[:] = [max(64, 2 * len(live) + 1), *live]
+
+
 def push_tangents(op: Any, inputs: tuple, out: Tensor) -> None:
     """Give ``out`` the tangents of every visible level present on ``inputs``."""
     cap = STATE.fw_cap
@@ -53,7 +116,7 @@ def push_tangents(op: Any, inputs: tuple, out: Tensor) -> None:
         return
     if len(levels) > 1:
         levels.sort()
-    fw: dict[int, Tensor] = {}
+    fw = Tangents()
     for level in levels:
         recording = STATE.grad_enabled
         tangents = []
@@ -79,6 +142,8 @@ def push_tangents(op: Any, inputs: tuple, out: Tensor) -> None:
         if tangent is not None:
             fw[level] = tangent
             out._fw = fw
+    if fw:
+        _list(fw, out)
 
 
 def _plain(x: Tensor, level: int, recording: bool) -> bool:

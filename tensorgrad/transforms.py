@@ -26,6 +26,8 @@ import numpy as np
 from tensorgrad import autograd
 from tensorgrad.forward_mode import (
     ACTIVE,
+    begin_level,
+    end_level,
     new_level,
     strip_level,
     visible_tangent,
@@ -175,7 +177,7 @@ def _leaves(tree: Any) -> list:
 
 def _detached(g: Tensor) -> Tensor:
     d = Tensor._make(g.data)
-    d._fw = g._fw
+    d._fw = g._fw or None
     return d
 
 
@@ -321,7 +323,9 @@ def _jvp(
     f: Callable[..., Any], primals: tuple, tangents: tuple, level: int, own: bool = False
 ) -> tuple[Any, Any]:
     """``jvp`` at ``level``; with ``own`` the primals are the caller's fresh leaves, which carry
-    the tangents themselves (no alias op) and the outputs keep the level (the caller drops it)."""
+    the tangents themselves, and the outputs are not aliased to drop the level (the caller
+    drops it). When it returns, the level's tangents are gone from every op output that got
+    one (``end_level``): they would keep the graph they were recorded on in reference cycles."""
     xs = []
     for p, t in zip(primals, tangents):
         x = _to_tensor(p, "jvp")
@@ -337,15 +341,15 @@ def _jvp(
             xs.append(x)
         else:
             xs.append(with_tangent(x, level, tt))
-    ACTIVE.add(level)
+    begin_level(level)
     try:
         out = f(*xs)
+        if isinstance(out, (tuple, list)):
+            pairs = [_split(o, level, own) for o in out]
+            return type(out)(p for p, _ in pairs), type(out)(t for _, t in pairs)
+        return _split(out, level, own)
     finally:
-        ACTIVE.discard(level)
-    if isinstance(out, (tuple, list)):
-        pairs = [_split(o, level, own) for o in out]
-        return type(out)(p for p, _ in pairs), type(out)(t for _, t in pairs)
-    return _split(out, level, own)
+        end_level(level)
 
 
 def _split(out: Any, level: int, keep_level: bool = False) -> tuple[Tensor, Tensor]:
@@ -484,7 +488,8 @@ def hvp(
     if not isinstance(value, Tensor) or value.size != 1:
         shape = getattr(value, "shape", None)
         raise TypeError(f"hvp: f must return a one-element Tensor, got shape {shape}")
-    # NOTE: value hangs on the transform's own leaves and carries its level; keep its graph
+    # NOTE: value hangs on the transform's own leaves and may carry the level (when f returned
+    # one of them); keep its graph
     # (and so the shared part of the derivative's) only when a leaf that still requires grad
     # influences it, and keep the tangents of enclosing jvps.
     keep = _connected(value)

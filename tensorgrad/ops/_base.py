@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from tensorgrad._dtypes import check_operands
-from tensorgrad.forward_mode import push_tangents
+from tensorgrad.forward_mode import push_tangents, take_tangents
 from tensorgrad.grad_mode import STATE
 from tensorgrad.tensor import WRITE_CLOCK, Tensor
 
@@ -173,7 +173,7 @@ class Op(metaclass=_OpType):
                 out._version = [0, 0, 0]  # its own counter: only the real output links to the node
                 extras = self.extras
                 if extras:
-                    out._fw = extras.get("out_fw")
+                    out._fw = extras.get("out_fw") or None  # (emptied when its levels ended)
                 args.append(out)
         else:
             args = []
@@ -410,7 +410,7 @@ def rebase(x: Tensor) -> Op:
     follow_retained(x, x._node, node)
     x._node = node
     x._requires_grad = True
-    x._fw = new._fw
+    take_tangents(x, new._fw)
     return node
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad.forward_mode import take_tangents
 from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import (
     Op,
@@ -150,7 +151,7 @@ def _commit(t: Tensor, new: Tensor, what: str) -> Tensor:
         follow_retained(t, t._node, new._node)
         t._node = new._node
         t._requires_grad = True
-    t._fw = new._fw
+    take_tangents(t, new._fw)
     refresh_views(t._version, recorded)
     return t
 
