@@ -540,6 +540,9 @@ def _propagate(
                 # (only nodes whose rule ran: a pruned node may serve another backward)
                 node.saved = None  # (marks it released)
                 node.out_data = None
+                if node.frees:
+                    for name in node.frees:
+                        setattr(node, name, None)
     finally:
         STATE.grad_enabled = was_enabled
     if targets is None:

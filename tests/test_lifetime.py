@@ -190,3 +190,58 @@ def test_a_finished_jvp_leaves_no_tangents_on_what_f_kept() -> None:
     assert not kept[0].grad_fn.extras.get("out_fw")
     (kept[0].sum() * 3.0).backward()  # the graph still works in reverse mode
     np.testing.assert_allclose(w.grad.data, 3.0 * np.array([1.0, -1.0]) * np.exp([0.5, -2.0]))
+
+
+def test_backward_frees_what_ops_keep_for_their_rules() -> None:
+    """A dropout mask, cross-entropy's log-probabilities, max pooling's argmax and an advanced
+    index are freed by backward like saved values, not when the user drops the loss."""
+    import tracemalloc
+
+    rng = np.random.default_rng(4)
+    F = tg.nn.functional
+    big = 200_000  # 1.6 MB in float64
+    cases = {
+        "dropout": (lambda x: F.dropout(x, 0.5, rng=1).sum(), (big,)),
+        "cross_entropy": (lambda x: F.cross_entropy(x, rng.integers(0, 500, 400)), (400, 500)),
+        "max_pool2d": (lambda x: F.max_pool2d(x, 2, padding=1).sum(), (4, 2, 100, 100)),
+        "getitem": (lambda x: x[rng.integers(0, big, big)].sum(), (big,)),
+        "repeat": (lambda x: tg.repeat(x, 2).sum(), (big,)),
+        "layer_norm": (lambda x: F.layer_norm(x, (4,)).sum(), (big // 4, 4)),
+    }
+    tracemalloc.start()
+    try:
+        for name, (f, shape) in cases.items():
+            x = tg.tensor(rng.standard_normal(shape), requires_grad=True)
+            loss = f(x)
+            loss.backward()
+            before = tracemalloc.get_traced_memory()[0]
+            del loss  # (what it still holds after backward goes now)
+            held = before - tracemalloc.get_traced_memory()[0]
+            assert held < 0.05 * x.data.nbytes, f"{name}: a kept loss held {held} bytes"
+    finally:
+        tracemalloc.stop()
+
+
+def test_retained_graph_keeps_what_ops_keep() -> None:
+    x = tg.tensor(np.linspace(-1.0, 1.0, 12).reshape(1, 1, 3, 4), requires_grad=True)
+    y = tg.nn.functional.dropout(tg.nn.functional.max_pool2d(x, 2), 0.5, rng=0).sum()
+    y.backward(retain_graph=True)
+    first = x.grad.data.copy()
+    y.backward()
+    np.testing.assert_array_equal(x.grad.data, 2 * first)
+    with pytest.raises(RuntimeError, match="a second time"):
+        y.backward()
+
+
+def test_a_basic_index_view_is_rebased_after_backward() -> None:
+    """A view's index is its view op's parameter, kept after backward: an in-place write to its
+    base afterwards still derives the view's graph again from the base's."""
+    w = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    base = w * 1.0
+    view = base[1:]
+    (g,) = tg.autograd.grad(view.sum(), [base])  # (runs, and frees, the view's node alone)
+    assert view.grad_fn.released
+    base *= 2.0
+    (view * view).sum().backward()
+    np.testing.assert_array_equal(g.data, [0.0, 1.0, 1.0])
+    np.testing.assert_array_equal(w.grad.data, [0.0, 16.0, 24.0])

@@ -63,6 +63,37 @@ def _fd_gradient(f, xs: list[np.ndarray], v: np.ndarray) -> list[np.ndarray]:
     return grads
 
 
+# Arrays an op may keep after backward: parameters of the size of its inputs' batch or window
+# at most, which the user usually holds anyway. Anything larger that only the rules read
+# belongs in the op's ``frees`` (a kept loss would otherwise hold it).
+KEPT_AFTER_BACKWARD = {
+    ("AvgPool2d", "divisor"),  # the (Ho, Wo) window counts
+    ("EmbeddingGather", "index"),  # the indices the user passed
+    ("SoftmaxCrossEntropy", "target"),  # (N,) class indices
+    ("SoftmaxCrossEntropy", "keep"),  # (N,) weights of the counted rows
+}
+
+
+def _arrays_kept(out: tg.Tensor) -> set[tuple[str, str]]:
+    """(op, attribute) of every array an op in ``out``'s graph still keeps in an attribute."""
+    kept = set()
+    seen: set[int] = set()
+    stack = [out.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node is None or isinstance(node, tg.Tensor) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        assert node.released, f"{node.name} was not released by a backward through it"
+        for name in type(node)._param_slots:
+            value = getattr(node, name, None)
+            for item in value if isinstance(value, tuple) else (value,):
+                if isinstance(item, np.ndarray) and item.size > 1:
+                    kept.add((node.name, name))
+        stack.extend(node.edges)
+    return kept
+
+
 def _close(actual: Any, expected: np.ndarray, spec: OpSpec, what: str) -> None:
     actual = np.asarray(getattr(actual, "data", actual), dtype=np.float64)
     assert actual.shape == np.shape(expected), f"{spec.name}: {what} shape {actual.shape}"
@@ -95,6 +126,8 @@ def test_first_order(spec: OpSpec, data: Any) -> None:
     for g1, g2 in zip(grads, again):
         if g1 is not None:
             np.testing.assert_array_equal(g1.data, g2.data)
+    # ...which freed what the rules needed, saved or kept by the ops themselves
+    assert _arrays_kept(out) <= KEPT_AFTER_BACKWARD, f"{spec.name}: kept after backward"
 
     # forward mode against finite differences along u
     value, tangent = tg.jvp(f, [tg.from_numpy(x) for x in xs], [tg.from_numpy(u) for u in us])

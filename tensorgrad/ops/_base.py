@@ -36,8 +36,10 @@ class Op(metaclass=_OpType):
     """One differentiable operation; subclasses define ``forward``, ``generate_adjoints``, ``jvp``.
 
     Class attributes say what to keep for the rules: ``save_inputs`` (input positions) and
-    ``save_output``; the rules receive them, in that order, as ``*args``. A ``linear`` op's
-    tangent is the op itself applied to the tangents.
+    ``save_output``; the rules receive them, in that order, as ``*args``. ``frees`` names the
+    op's own attributes that hold arrays for the rules (a dropout mask, a pooling's argmax):
+    a backward that does not retain the graph drops them with what was saved. A ``linear``
+    op's tangent is the op itself applied to the tangents.
     """
 
     __slots__ = (
@@ -60,6 +62,7 @@ class Op(metaclass=_OpType):
     # ops of two or more inputs: ``apply1`` keeps a one-input op's single input as is)
     trims: ClassVar[bool] = False
     linear: ClassVar[bool] = False
+    frees: ClassVar[tuple[str, ...]] = ()
     differentiable: ClassVar[bool] = True
     _param_slots: ClassVar[tuple[str, ...]] = ()
 

@@ -436,6 +436,7 @@ class MaxPool2d(Op):
     last NaN (torch)"""
 
     __slots__ = ("kernel", "stride", "padding", "dilation", "ceil_mode", "index", "valid", "out")
+    frees = ("index", "valid")  # (the forward's argmax: computed again by a new forward)
 
     def __init__(
         self, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair, ceil_mode: bool = False

@@ -60,6 +60,12 @@ class GetItem(Op):
         self.index = index
         self.basic = basic
 
+    @property
+    def frees(self) -> tuple[str, ...]:
+        # an advanced index (often as large as the output) goes after backward, as torch's;
+        # a basic one stays: a view is derived again from its base with it (``rebase``)
+        return () if self.basic else ("index",)
+
     def forward(self, x):
         return x[self.index]
 

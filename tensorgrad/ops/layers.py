@@ -115,6 +115,7 @@ class Dropout(Op):
 
     __slots__ = ("mask",)
     linear = True
+    frees = ("mask",)
 
     def __init__(self, mask: np.ndarray) -> None:
         self.mask = mask

@@ -97,6 +97,7 @@ class SoftmaxCrossEntropy(Op):
 
     __slots__ = ("target", "keep", "scale", "logp")
     save_inputs = (0,)
+    frees = ("logp",)
 
     def __init__(self, target, keep, scale):
         self.target = target

@@ -26,6 +26,7 @@ class Standardize(Op):
     __slots__ = ("axes", "eps", "stats")
     save_inputs = (0,)
     save_output = True
+    frees = ("stats",)
 
     def __init__(self, axes: tuple[int, ...], eps: float) -> None:
         self.axes = axes
