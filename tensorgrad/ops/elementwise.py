@@ -483,10 +483,26 @@ _SERIES_TERMS = 60  # 2**n x**(2n+1) / (2n+1)!! converges below 1 ulp by n = 60 
 _CF_TERMS = 60  # continued fraction for erfc, |x| > 3
 
 
+_ERF_BLOCK = 1 << 13  # entries per pass: the long-double work arrays stay under 1 MB
+
+
 def _erf(x: np.ndarray) -> np.ndarray:
     """erf to float64 rounding: a cancellation-free series for |x| <= 3, erfc's continued
-    fraction above (NumPy has no erf)."""
+    fraction above (NumPy has no erf). Large inputs go in blocks, so the extended-precision
+    temporaries (about 100 bytes per entry) never scale with the input."""
     x = np.asarray(x)
+    dtype = np.result_type(x.dtype, np.float16)  # (tg.exp's dtype)
+    if x.size <= _ERF_BLOCK:
+        return _erf_block(x).astype(dtype, copy=False)
+    out = np.empty(x.shape, dtype)
+    flat, flat_out = x.reshape(-1), out.reshape(-1)
+    for start in range(0, x.size, _ERF_BLOCK):
+        flat_out[start : start + _ERF_BLOCK] = _erf_block(flat[start : start + _ERF_BLOCK])
+    return out
+
+
+def _erf_block(x: np.ndarray) -> np.ndarray:
+    """erf of ``x`` in float64 (see ``_erf``)."""
     # NOTE: the series and fraction run in extended precision (80-bit long double on x86-64;
     # quad on aarch64 Linux), so rounding to float64 at the end is within 1 ulp of the true
     # value; where long double is double (Windows, macOS arm64) expect a few ulp.
@@ -511,8 +527,7 @@ def _erf(x: np.ndarray) -> np.ndarray:
         for k in range(_CF_TERMS, 0, -1):
             frac = xb + (k / 2.0) / frac
         out[big] = 1.0 - np.exp(-xb * xb) / _SQRT_PI / frac
-    out = np.copysign(out, work).astype(np.float64)
-    return out.astype(np.result_type(x.dtype, np.float16), copy=False)  # (tg.exp's dtype)
+    return np.copysign(out, work).astype(np.float64)
 
 
 class Erf(_SavesInput):
