@@ -567,7 +567,7 @@ class Drawing:
             except Exception:
                 self.svg = ""
         if not self.svg:
-            self.svg = _svg(self.layout)
+            self.svg = _svg(self)
 
     @property
     def layout(self) -> _Layout:
@@ -596,7 +596,7 @@ class Drawing:
             if self.backend == "graphviz":
                 path.write_bytes(_graphviz_render(self.source, "png"))
             else:
-                _matplotlib_png(self.layout, path)
+                _matplotlib_png(self, path)
         else:
             raise ValueError(f"save: unknown format {suffix!r}; expected .svg, .png or .dot")
         return path
@@ -695,7 +695,6 @@ class _Layout:
 
     def __init__(self, d: Drawing) -> None:
         n = len(d.nodes)
-        self.drawing = d
         preds: list[list[int]] = [[] for _ in range(n)]
         succs: list[list[int]] = [[] for _ in range(n)]
         for e in d.edges:
@@ -834,8 +833,8 @@ def _bezier_at_x(c: tuple, x: float) -> tuple[float, float]:
     return _bezier(c, lo)
 
 
-def _svg(lay: _Layout) -> str:
-    d = lay.drawing
+def _svg(d: Drawing) -> str:
+    lay = d.layout
     esc = html.escape
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{lay.width:.0f}" '
@@ -896,14 +895,14 @@ def _svg(lay: _Layout) -> str:
     return "\n".join(out) + "\n"
 
 
-def _matplotlib_png(lay: _Layout, path: Path, dpi: int = 100) -> None:
+def _matplotlib_png(d: Drawing, path: Path, dpi: int = 100) -> None:
     """Draw the built-in layout with matplotlib (PNG when Graphviz is absent)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
     from matplotlib.path import Path as MPath
 
-    d = lay.drawing
+    lay = d.layout
     fig = Figure(figsize=(max(lay.width, 50) / dpi, max(lay.height, 50) / dpi), dpi=dpi)
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0, 1, 1))

@@ -261,3 +261,21 @@ def test_backend_choice(monkeypatch):
 
     monkeypatch.setattr(viz, "_graphviz_render", broken)
     assert viz.draw(d).backend == "svg"
+
+
+def test_a_drawing_is_freed_by_reference_counting(tmp_path) -> None:
+    """A drawing and its layout hold no reference cycle (a notebook draws often)."""
+    import gc
+
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = (tg.tanh(x) * x).sum()
+    gc.collect()
+    gc.disable()
+    try:
+        d = viz.draw(y, show_grads=True, show_local=True, backend="svg")
+        d.save(tmp_path / "graph.svg")
+        assert d.layout.width > 0
+        del d
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
