@@ -563,3 +563,83 @@ def test_unrecorded_write_into_a_broadcast_view_names_the_op() -> None:
     t = tg.from_numpy(frozen)  # (the message blamed a broadcast_to view here too)
     with pytest.raises(ValueError, match=r"read-only tensor of shape \(3,\) \(its array is"):
         t += 1.0
+
+
+def _weights(n: int) -> tg.Tensor:
+    return tg.tensor(10.0 ** np.arange(n))
+
+
+def _index_cases() -> dict:
+    """For each op that reads a constant array (an index, mask, condition, target or bound) in
+    its rules: (forward, a write into that array after it, the wrt tensor, its gradient)."""
+    x = tg.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    F = tg.nn.functional
+    idx, nd, mask = tg.tensor([0, 1]), np.array([0, 1]), np.array([True, False, True, False])
+    cond, lo = tg.tensor([True, False, True, False]), tg.tensor([0.0, 0.0, 0.0, 0.0])
+    logits = tg.tensor([[1.0, 2.0, 3.0], [0.0, 1.0, 0.0]], requires_grad=True)
+    target = tg.tensor([0, 2])
+    p = np.exp(logits.data) / np.exp(logits.data).sum(axis=1, keepdims=True)
+    w = tg.tensor([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]], requires_grad=True)
+    tokens, pos = tg.tensor([0, 2]), tg.tensor([0, 1])
+
+    def written() -> tg.Tensor:
+        z = x * 1.0
+        z[pos] = tg.tensor([5.0, 6.0])
+        return (z * _weights(4)).sum()
+
+    return {
+        "getitem Tensor": (
+            lambda: (x[idx] * _weights(2)).sum(),
+            lambda: idx.__setitem__(1, 3),
+            x,
+            [1, 10, 0, 0],
+        ),
+        "getitem ndarray": (
+            lambda: (x[nd] * _weights(2)).sum(),
+            lambda: nd.__setitem__(1, 3),
+            x,
+            [1, 10, 0, 0],
+        ),
+        "bool mask": (
+            lambda: (x[mask] * _weights(2)).sum(),
+            lambda: mask.__setitem__(1, 1),
+            x,
+            [1, 0, 10, 0],
+        ),
+        "setitem": (written, lambda: pos.__setitem__(1, 3), x, [0, 0, 100, 1000]),
+        "where": (
+            lambda: (tg.where(cond, x, 0.0) * _weights(4)).sum(),
+            lambda: cond.__setitem__(1, True),
+            x,
+            [1, 0, 100, 0],
+        ),
+        "clip": (
+            lambda: (tg.clip(x, lo, 2.5) * _weights(4)).sum(),
+            lambda: lo.__setitem__(0, 5.0),
+            x,
+            [1, 10, 0, 0],
+        ),
+        "cross_entropy": (
+            lambda: F.cross_entropy(logits, target),
+            lambda: target.__setitem__(0, 1),
+            logits,
+            (p - np.eye(3)[[0, 2]]) / 2,
+        ),
+        "embedding": (
+            lambda: (F.embedding(tokens, w) * tg.tensor([[1.0], [10.0]])).sum(),
+            lambda: tokens.__setitem__(0, 1),
+            w,
+            [[1, 1], [0, 0], [10, 10]],
+        ),
+    }
+
+
+@pytest.mark.parametrize("name", list(_index_cases()))
+def test_a_write_into_a_constant_array_after_the_forward_changes_no_gradient(name: str) -> None:
+    """Torch copies an index and raises for a changed saved tensor; the arrays the rules read
+    here are copies, so backward uses the values the forward used."""
+    forward, write, wrt, expected = _index_cases()[name]
+    out = forward()
+    write()
+    out.backward()
+    np.testing.assert_allclose(wrt.grad.data, np.asarray(expected, dtype=float), rtol=1e-12)

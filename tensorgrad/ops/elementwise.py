@@ -738,10 +738,17 @@ def clip(x: Any, a_min: Any = None, a_max: Any = None) -> Tensor:
     """Limit ``x`` to [a_min, a_max] (bounds are constants: no gradient flows to them)."""
     if a_min is None and a_max is None:
         raise ValueError("clip: at least one of a_min and a_max must be given")
-    lo = a_min.data if isinstance(a_min, Tensor) else a_min
-    hi = a_max.data if isinstance(a_max, Tensor) else a_max
+    # (array bounds are copied: the rules must see the bounds the forward used, even if the
+    # caller writes into its arrays before backward)
+    lo = np.array(a_min.data) if isinstance(a_min, Tensor) else _own(a_min)
+    hi = np.array(a_max.data) if isinstance(a_max, Tensor) else _own(a_max)
     check_operands("clip", tuple(v for v in (x, lo, hi) if v is not None))  # (one side open)
     return call(Clip, x, lo=lo, hi=hi)
+
+
+def _own(value: Any) -> Any:
+    """``value``, copied if it is an ndarray (a caller could write into it later)."""
+    return value.copy() if isinstance(value, np.ndarray) else value
 
 
 def where(cond: Any, a: Any, b: Any) -> Tensor:
@@ -753,8 +760,7 @@ def where(cond: Any, a: Any, b: Any) -> Tensor:
     """
     c = cond.data if isinstance(cond, Tensor) else np.asarray(cond)
     check_operands("where", (c,))
-    if c.dtype != np.bool_:
-        c = c.astype(bool)
+    c = c.astype(bool)  # (a copy: a later write into the caller's condition changes no rule)
     try:
         return call(Where, c, a, b)
     except ValueError:

@@ -24,10 +24,12 @@ def normalize_index(index: Any, what: str = "getitem") -> tuple[Any, bool]:
     out = []
     basic = True
     for p in parts:
+        fresh = False  # (an array made here, which no caller can write into)
         if isinstance(p, Tensor):
             p = p.data
         if isinstance(p, list):
             p = np.asarray(p)
+            fresh = True
             if p.size == 0:
                 p = p.astype(np.intp)
         if isinstance(p, np.ndarray):
@@ -39,6 +41,10 @@ def normalize_index(index: Any, what: str = "getitem") -> tuple[Any, bool]:
                 p = int(p)
             else:
                 basic = False
+                if not fresh:
+                    # NOTE: a copy, as torch copies an index: the adjoint scatters where the
+                    # forward gathered even if the caller writes into its index array later
+                    p = p.copy()
         elif isinstance(p, (bool, np.bool_)):
             basic = False
         elif not isinstance(p, (int, np.integer, slice, type(None), type(Ellipsis))):

@@ -252,7 +252,7 @@ def embedding(
             f"embedding: indices must be in [0, {num}) for {num} embeddings "
             f"(got min {idx.min()}, max {idx.max()})"
         )
-    idx = idx.astype(np.intp, copy=False)
+    idx = idx.astype(np.intp)  # (a copy: a later write into the caller's changes no rule)
     if padding_idx is not None:
         if not -num <= padding_idx < num:
             raise ValueError(

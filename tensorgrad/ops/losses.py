@@ -335,7 +335,9 @@ def cross_entropy(
         ):
             scale = _row_scale(reduction, len(y))
             try:
-                return call(SoftmaxCrossEntropy, input, target=y, keep=None, scale=scale)
+                # (the targets copied: a later write into the caller's changes no rule)
+                target = y.copy()
+                return call(SoftmaxCrossEntropy, input, target=target, keep=None, scale=scale)
             except IndexError:
                 pass
             except TypeError:  # (integer logits fail in the op's in-place subtraction)
