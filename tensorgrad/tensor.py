@@ -7,6 +7,7 @@ sugar over those functions.
 from __future__ import annotations
 
 import copy
+import functools
 import weakref
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,33 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tensorgrad._dtypes import as_array, check_dtype
+
+
+class RemovableHandle:
+    """A hook's registration: ``remove()`` takes off this one (not another registration of the
+    same function), and only once, as torch's handle; also callable, and a context manager."""
+
+    __slots__ = ("_hooks", "_entry")
+
+    def __init__(self, hooks: list, entry: Any) -> None:
+        self._hooks: list | None = hooks
+        self._entry = entry
+
+    def remove(self) -> None:
+        hooks, self._hooks = self._hooks, None
+        if hooks is not None:
+            for i, h in enumerate(hooks):
+                if h is self._entry:
+                    del hooks[i]
+                    return
+
+    __call__ = remove
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
 
 
 class Tensor:
@@ -204,15 +232,16 @@ class Tensor:
         if node is not None:
             node.retain(self)
 
-    def register_hook(self, fn: Callable[[Tensor], Tensor | None]) -> Callable[[], None]:
+    def register_hook(self, fn: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
         """Call ``fn(grad)`` when this tensor's gradient is computed; a returned Tensor replaces
-        it. Returns a function that removes the hook."""
+        it. Returns a handle whose ``remove()`` (or a call) takes this registration off."""
         if not self._requires_grad:
             raise RuntimeError("register_hook on a tensor that does not require grad")
         node = self._live_node()
         hooks = node.hooks_list() if node is not None else self._leaf_hooks()
-        hooks.append(fn)
-        return lambda: hooks.remove(fn) if fn in hooks else None
+        entry = functools.partial(fn)  # (one object per registration: fn may come twice)
+        hooks.append(entry)
+        return RemovableHandle(hooks, entry)
 
     def _leaf_hooks(self) -> list:
         if self._hooks is None:

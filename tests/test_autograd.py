@@ -164,6 +164,34 @@ def test_hooks_and_retain_grad() -> None:
     remove()
 
 
+@pytest.mark.parametrize("leaf", [True, False])
+def test_a_hook_handle_removes_its_own_registration_once(leaf: bool) -> None:
+    """As torch's handle: the same function registered twice is two registrations; removing
+    one keeps the order of the rest, and a second remove does nothing."""
+
+    def double(g: tg.Tensor) -> tg.Tensor:
+        return g * 2
+
+    def add_one(g: tg.Tensor) -> tg.Tensor:
+        return g + 1
+
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    t = x if leaf else x * 1.0
+    first = t.register_hook(double)
+    t.register_hook(add_one)
+    last = t.register_hook(double)
+    last.remove()
+    last.remove()
+    t.sum().backward(retain_graph=True)
+    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])  # (1 * 2) + 1, not (1 + 1) * 2
+    x.grad = None
+    first()  # (a handle is also callable)
+    with t.register_hook(double):
+        pass  # (and a context manager)
+    t.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+
+
 def test_detach_and_no_grad() -> None:
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     with tg.no_grad():

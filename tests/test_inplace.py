@@ -643,3 +643,24 @@ def test_a_write_into_a_constant_array_after_the_forward_changes_no_gradient(nam
     write()
     out.backward()
     np.testing.assert_allclose(wrt.grad.data, np.asarray(expected, dtype=float), rtol=1e-12)
+
+
+def test_a_view_that_is_itself_a_leaf_requiring_grad_refuses_in_place_writes() -> None:
+    """As torch: a view given requires_grad (its base needs none) is a leaf; writing into it,
+    or into a view of it, outside no_grad raises and changes nothing."""
+    base = tg.zeros(3)
+    view = base[1:]
+    view.requires_grad_()
+    inner = view[1:]
+    for write in (
+        lambda: view.__iadd__(1.0),
+        lambda: view.__setitem__(Ellipsis, tg.tensor([2.0, 3.0], requires_grad=True)),
+        lambda: inner.__imul__(2.0),
+    ):
+        with pytest.raises(RuntimeError, match="leaf requiring grad"):
+            write()
+    np.testing.assert_array_equal(base.data, [0.0, 0.0, 0.0])
+    assert view.is_leaf and view.grad_fn is None
+    with tg.no_grad():
+        view += 1.0
+    np.testing.assert_array_equal(base.data, [0.0, 1.0, 1.0])

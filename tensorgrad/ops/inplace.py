@@ -102,6 +102,13 @@ def _must_record(t: Tensor, v: Any, what: str) -> bool:
         return t._requires_grad or v_grad
     root = t
     while view_of(root) is not None:
+        if root._requires_grad and root._node is None:
+            # (a view made to require grad itself, or one taken from such a view)
+            raise RuntimeError(
+                f"{what}: a view (shape {root.shape}) that is a leaf requiring grad is being "
+                "used in an in-place operation, or a view of it is (wrap it in tg.no_grad() if "
+                "you mean to change its values)"
+            )
         root = root._base[0]
     no_grad = made_under_no_grad(t)
     if root._requires_grad and root._node is None:
