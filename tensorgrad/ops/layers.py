@@ -34,6 +34,14 @@ class Linear(Op):
     """x @ w.T (+ b) for x (..., in), w (out, in) and an optional bias b (out,)"""
 
     save_inputs = (0, 1)
+    trims = True
+
+    def trimmed(self, saved):
+        # NOTE: as a product's: x's adjoint reads w and w's reads x, so a first layer (x needs
+        # no grad) keeps no w, and an in-place write to w (nn.init) before backward is fine,
+        # as in torch
+        x, w = saved
+        return (x if self.edges[1] is not None else None, w if self.edges[0] is not None else None)
 
     def forward(self, x, w, b=None):
         y = x @ w.T
@@ -50,13 +58,14 @@ class Linear(Op):
         if edges[0] is not None:
             adjoints[0] = delta @ w
         if edges[1] is not None or bias:
-            rows, x2 = delta, x
-            if x.ndim != 2:
-                # NOTE: the batch as rows, counted from x's shape: reshape(-1, 0) fails on size 0
-                n = math.prod(x.shape[:-1])
-                rows, x2 = delta.reshape(n, w.shape[0]), x.reshape(n, w.shape[1])
+            rows = delta
+            if delta.ndim != 2:
+                # NOTE: the batch as rows, counted from the shape: reshape(-1, 0) fails on size 0
+                n = math.prod(delta.shape[:-1])
+                rows = delta.reshape(n, delta.shape[-1])
             if edges[1] is not None:
                 # (one sample: an outer product, not a matrix product with an inner size of 1)
+                x2 = x if x.ndim == 2 else x.reshape(rows.shape[0], x.shape[-1])
                 adjoints[1] = _outer(delta, x) if x.ndim == 1 else rows.T @ x2
             if bias:
                 adjoints[2] = rows.sum(axis=0)

@@ -144,10 +144,22 @@ def test_load_state_dict_refuses_and_changes_nothing():
 
 def test_load_state_dict_bumps_versions_so_stale_graphs_fail():
     m = nn.Linear(2, 1, rng=0)
-    loss = m(tg.tensor(np.ones((1, 2), np.float32))).sum()
+    x = tg.tensor(np.ones((1, 2), np.float32), requires_grad=True)  # (its gradient reads W)
+    loss = m(x).sum()
     m.load_state_dict(m.state_dict())
     with pytest.raises(RuntimeError, match="in-place"):
         loss.backward()
+
+
+def test_a_first_layer_keeps_no_weight_so_writing_it_before_backward_is_fine():
+    """As torch: with an input that needs no grad, no rule reads the weight (nn.init after the
+    forward, then backward, works); the gradient is the one of the forward's values."""
+    m = nn.Linear(2, 1, rng=0)
+    loss = m(tg.tensor([[1.0, -2.0]], dtype=np.float32)).sum()
+    nn.init.zeros_(m.weight)
+    loss.backward()
+    np.testing.assert_array_equal(m.weight.grad.data, [[1.0, -2.0]])
+    np.testing.assert_array_equal(m.bias.grad.data, [1.0])
 
 
 def test_to_dtype():
