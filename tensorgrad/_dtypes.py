@@ -41,6 +41,11 @@ def as_array(data, dtype=None, copy: bool = True, what: str = "data") -> np.ndar
             raise TypeError(
                 f"{what}: tensors hold bool, integer or floating data, not {data.dtype}"
             )
+        if from_python and _holds_text(data):  # (NumPy would parse "1.5" and make None NaN)
+            raise TypeError(
+                f"{what}: tensors hold bool, integer or floating data, not strings or None "
+                f"(from {type(data).__name__})"
+            )
     try:
         arr = np.array(data, dtype=dtype, copy=copy) if copy else np.asarray(data, dtype=dtype)
     except (TypeError, ValueError, OverflowError) as exc:
@@ -53,6 +58,22 @@ def as_array(data, dtype=None, copy: bool = True, what: str = "data") -> np.ndar
     if dtype is None and from_python and arr.dtype == np.float64 and _DEFAULT[0] != np.float64:
         arr = arr.astype(_DEFAULT[0])
     return arr
+
+
+def _holds_text(data) -> bool:
+    """Whether Python ``data`` holds strings, bytes or None (read as NumPy reads it, with no
+    dtype: a list of Python ints too large for int64 is an object array of numbers)."""
+    if isinstance(data, (float, int)):
+        return False
+    try:
+        probe = np.asarray(data)
+    except (TypeError, ValueError, OverflowError):
+        return False  # (the conversion itself will say what is wrong)
+    if probe.dtype.kind in "USV":
+        return True
+    if probe.dtype.kind == "O":
+        return any(v is None or isinstance(v, (str, bytes)) for v in probe.ravel())
+    return False
 
 
 def check_operands(op, inputs: tuple) -> None:

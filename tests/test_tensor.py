@@ -31,6 +31,18 @@ def test_dtype_rules() -> None:
         tg.tensor(["a", "b"])
     with pytest.raises(TypeError):
         tg.tensor(np.array([object()], dtype=object))
+    # with a dtype too: NumPy would parse the strings and read None as NaN (torch refuses)
+    for data, dtype in ((["1.5", "2"], np.float64), (["False"], bool), ([None, 1.0], float)):
+        with pytest.raises(TypeError, match="strings or None"):
+            tg.tensor(data, dtype=dtype)
+    assert tg.tensor([2**70], dtype=np.float64).item() == 2.0**70  # (an object array of ints)
+    t = tg.tensor([1.0, 2.0])
+    for value in ("1.5", None):
+        with pytest.raises(TypeError, match="setitem"):
+            t[0] = value
+    with pytest.raises(TypeError, match="pad"):
+        tg.pad(t, 1, constant_values="3")
+    np.testing.assert_array_equal(t.data, [1.0, 2.0])
     tg.set_default_dtype(np.float32)
     try:
         assert tg.zeros(2).dtype == np.float32 and tg.tensor(1.5).dtype == np.float32

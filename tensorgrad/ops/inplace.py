@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad._dtypes import check_operands
 from tensorgrad.forward_mode import take_tangents
 from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import (
@@ -218,6 +219,8 @@ def inplace_binary(t: Tensor, v: Any, fn: Callable[[Any, Any], Tensor], what: st
 def setitem(t: Tensor, index: Any, v: Any) -> None:
     """``t[index] = v``."""
     idx, _ = normalize_index(index, "setitem")
+    if not isinstance(v, Tensor):
+        check_operands("setitem", (v,))  # (NumPy would parse a string, and None is NaN)
     if isinstance(v, Tensor) and t.data.dtype.kind != "f":
         v = v.data  # (cast into an int or bool tensor: no gradient or tangent flows, as torch)
     record = _must_record(t, v, "setitem")

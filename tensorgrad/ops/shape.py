@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad._dtypes import check_operands
 from tensorgrad._shapes import normalize_axis, normalize_int_axis, unbroadcast
 from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import Op, apply, call, mark_view
@@ -539,4 +540,5 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: float =
         raise ValueError(f"pad: pad_width must be non-negative, got {pad_width!r}")
     pw = tuple((int(a), int(b)) for a, b in widths)
     value = constant_values.item() if isinstance(constant_values, Tensor) else constant_values
+    check_operands("pad", (value,))  # (np.pad would parse a string)
     return call(Pad, x, pad_width=pw, value=value)
