@@ -448,7 +448,7 @@ def _vector_norm(x: Any, ord: Any, axis: int) -> Tensor:
     if ord == 2:
         return call(Norm, x, axis=(axis,), keepdims=True)
     if ord == np.inf:
-        return max(absolute(x), axis=axis, keepdims=True)
+        return _largest(absolute(x), axis)
     if ord == -np.inf:
         return min(absolute(x), axis=axis, keepdims=True)
     if ord == 0:  # the count of nonzero entries
@@ -482,7 +482,15 @@ def _matrix_norm(x: Any, ord: Any, rows: int, cols: int) -> Tensor:
     # ord=+-1: extreme column sum (sum over rows); ord=+-inf: extreme row sum
     summed, other = (rows, cols) if ord in (1, -1) else (cols, rows)
     sums = sum(absolute(x), axis=summed, keepdims=True)
-    return (max if ord > 0 else min)(sums, axis=other, keepdims=True)
+    return _largest(sums, other) if ord > 0 else min(sums, axis=other, keepdims=True)
+
+
+def _largest(a: Tensor, axis: int) -> Tensor:
+    """The maximum of the non-negative ``a`` along ``axis``, kept; 0 along an empty axis, as
+    NumPy's norms (its sum there: the same zeros, and a gradient of the input's shape)."""
+    if a.shape[axis] == 0:
+        return sum(a, axis=axis, keepdims=True)
+    return max(a, axis=axis, keepdims=True)
 
 
 def _singular_norm(x: Any, ord: Any, rows: int, cols: int) -> Tensor:

@@ -153,6 +153,19 @@ def test_norm_orders_of_vectors_and_matrices_match_numpy() -> None:
     assert tg.norm(ints, ord=2).dtype == np.linalg.norm(ints, 2).dtype == np.float64
 
 
+@pytest.mark.parametrize(
+    "shape,ord,axis",
+    [((0,), np.inf, None), ((2, 0), 1, None), ((0, 3), np.inf, None), ((2, 0), np.inf, 1)],
+)
+def test_max_based_norms_of_empty_input_are_0_as_numpy(shape, ord, axis) -> None:
+    a = np.zeros(shape)
+    x = tg.tensor(a, requires_grad=True)
+    y = tg.norm(x, axis=axis, ord=ord)
+    np.testing.assert_array_equal(y.data, np.linalg.norm(a, ord, axis))
+    y.sum().backward()
+    assert x.grad.shape == shape
+
+
 @pytest.mark.parametrize("ord", [3, 1.5, 0.5, -1])
 def test_vector_norm_of_any_order_has_gradient_0_at_zero_entries_and_the_zero_vector(ord) -> None:
     # (|x| ** p had slope inf at 0 for p < 1, and the root ** (1 / p) at a zero sum: NaN
