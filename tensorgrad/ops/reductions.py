@@ -7,6 +7,7 @@ put the reduced axes back with ``_expand`` so that the output adjoint broadcasts
 from __future__ import annotations
 
 import builtins
+import math
 from typing import Any
 
 import numpy as np
@@ -189,8 +190,10 @@ class Var(_Reduction):
         return np.var(x, axis=self.axis, keepdims=self.keepdims, ddof=self.ddof)
 
     def _slope(self, x):
+        # (NumPy's divisor: n - ddof, and inf past the last degree of freedom)
         n = _count(x.shape, self.axis) - self.ddof
-        return (x - np.mean(x, axis=self.axis, keepdims=True)) * (2.0 / n)
+        scale = 2.0 / n if n > 0 else math.inf
+        return (x - np.mean(x, axis=self.axis, keepdims=True)) * scale
 
     def generate_adjoints(self, adjoints, delta, x):
         adjoints[0] = self._expand(delta, x.shape) * self._slope(x)
@@ -348,8 +351,8 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A0
 
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Arithmetic mean over ``axis``."""
-    _nonempty("mean", x, axis)
+    """Arithmetic mean over ``axis``; NaN over an empty axis (NumPy's warning included), as
+    NumPy and torch, with a zero-size gradient."""
     return _reduce(Mean, "mean", x, axis, keepdims)
 
 
@@ -370,24 +373,25 @@ def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A0
     return _reduce(Min, "min", x, axis, keepdims)
 
 
-def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-    """Variance over ``axis`` (``ddof=0`` by default, as NumPy)."""
+def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: float = 0) -> Tensor:
+    """Variance over ``axis``: the squared deviations summed, over ``n - ddof`` (``ddof=0`` by
+    default, as NumPy). With no degrees of freedom left (``ddof >= n``, an empty axis) it is
+    inf or NaN, as NumPy and torch."""
     return _spread(Var, "var", x, axis, keepdims, ddof)
 
 
-def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-    """Standard deviation over ``axis``; its gradient at zero spread is 0, as torch's."""
+def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: float = 0) -> Tensor:
+    """Standard deviation over ``axis`` (``ddof`` as ``var``'s); its gradient at zero spread is
+    0, as torch's."""
     return _spread(Std, "std", x, axis, keepdims, ddof)
 
 
 def _spread(cls: type, name: str, x: Any, axis: Any, keepdims: bool, ddof: Any) -> Tensor:
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
-    n = _count(data.shape, normalize_axis(axis, data.ndim, name))
-    if n == 0:
-        raise ValueError(f"{name}: zero-size reduction over axis {axis!r} of shape {data.shape}")
-    if not isinstance(ddof, (int, np.integer)) or not 0 <= ddof < n:
-        raise ValueError(f"{name}: ddof must be an int in [0, {n}) for {n} elements, got {ddof!r}")
-    return _reduce(cls, name, x, axis, keepdims, ddof=int(ddof))
+    real = isinstance(ddof, (int, float, np.integer, np.floating)) and not isinstance(ddof, bool)
+    if not real or not math.isfinite(ddof):
+        raise TypeError(f"{name}: ddof must be a finite real number, got {ddof!r}")
+    ddof = int(ddof) if float(ddof).is_integer() else float(ddof)
+    return _reduce(cls, name, x, axis, keepdims, ddof=ddof)
 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:

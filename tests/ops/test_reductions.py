@@ -222,8 +222,26 @@ def test_logsumexp_takes_a_python_number(value: float) -> None:
     assert got.item() == float(value)
 
 
-def test_var_of_nothing_says_so() -> None:
-    with pytest.raises(ValueError, match=r"^var: zero-size reduction"):
-        tg.var(tg.ones(0))
-    with pytest.raises(ValueError, match=r"^std: zero-size reduction"):
-        tg.std(tg.ones((2, 0)), axis=1)
+def test_mean_and_var_with_no_degrees_of_freedom_are_numpys() -> None:
+    """As NumPy and torch: NaN over nothing, inf past the last degree of freedom (a ddof of
+    any real value); the gradients have the input's shape, and float32 stays float32."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # (NumPy's own, kept)
+        for fn, ref in ((tg.mean, np.mean), (tg.var, np.var), (tg.std, np.std)):
+            x = tg.tensor(np.ones((2, 0)), requires_grad=True)
+            y = fn(x, axis=1)
+            np.testing.assert_array_equal(y.data, ref(np.ones((2, 0)), axis=1))
+            y.sum().backward()
+            assert x.grad.shape == (2, 0)
+        for ddof in (2, 3, 0.5, -1):
+            for fn, ref in ((tg.var, np.var), (tg.std, np.std)):
+                a = np.array([1.0, 2.0, 4.0][: 2 if ddof in (2, 3) else 3], np.float32)
+                x = tg.tensor(a, requires_grad=True)
+                y = fn(x, ddof=ddof)
+                np.testing.assert_allclose(y.data, ref(a, ddof=ddof), rtol=1e-6)
+                y.backward()
+                assert y.dtype == x.grad.dtype == np.float32
+        np.testing.assert_array_equal(tg.var(tg.tensor([1.0, 2.0]), ddof=2).data, np.inf)
+    for bad in (True, "1", np.inf, None):
+        with pytest.raises(TypeError, match="ddof must be a finite real number"):
+            tg.var(tg.tensor([1.0, 2.0]), ddof=bad)
