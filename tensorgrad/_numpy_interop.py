@@ -17,6 +17,7 @@ from tensorgrad import ops
 from tensorgrad._shapes import normalize_int_axis
 from tensorgrad.ops import arithmetic
 from tensorgrad.ops._base import _data as _plain  # (the data of a Tensor, else x itself)
+from tensorgrad.ops.shape import clone
 from tensorgrad.tensor import Tensor
 
 UFUNCS: dict[np.ufunc, Callable[..., Any]] = {
@@ -83,15 +84,30 @@ def _constant(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Tensor:
     return Tensor._make(np.asarray(_on_data(fn)(*args, **kwargs)))
 
 
+# NumPy's own defaults of the keywords tensorgrad does not take: given explicitly, they ask for
+# nothing different, so they are accepted (np.add(t, 1, where=True) is np.add(t, 1))
+_NUMPY_DEFAULTS = {"where": True, "casting": "same_kind", "order": "K", "subok": True}
+
+
+def _shown(v: Any) -> str:
+    """``v`` for an error message: arrays by shape (a ufunc's ``out`` is a tuple of them)."""
+    if isinstance(v, (np.ndarray, Tensor)):
+        return f"<array of shape {np.shape(v)}>"
+    if isinstance(v, tuple) and any(isinstance(a, (np.ndarray, Tensor)) for a in v):
+        return "(" + ", ".join(_shown(a) for a in v) + ("," if len(v) == 1 else "") + ")"
+    return repr(v)
+
+
 def _no_extra(name: str, kwargs: dict, allowed: tuple[str, ...] = ()) -> None:
     for k, v in kwargs.items():
         if k in allowed:
             continue
-        if v is None or (k == "keepdims" and v is np._NoValue):
+        if v is None or v is np._NoValue:
             continue
-        shown = (
-            f"<array of shape {np.shape(v)}>" if isinstance(v, (np.ndarray, Tensor)) else repr(v)
-        )
+        default = _NUMPY_DEFAULTS.get(k, np._NoValue)
+        if type(v) is type(default) and v == default:
+            continue
+        shown = _shown(v)
         raise TypeError(f"np.{name} on a Tensor does not support the argument {k}={shown}")
 
 
@@ -293,6 +309,8 @@ def _clip(a: Any, a_min: Any = np._NoValue, a_max: Any = np._NoValue, out: Any =
         raise TypeError("np.clip: give both a_min and a_max, or the keywords min= and max=")
     elif lo is not np._NoValue or hi is not np._NoValue:
         raise ValueError("np.clip: min= and max= cannot be given with a_min and a_max")
+    if a_min is None and a_max is None:  # (NumPy 2.1+: a copy)
+        return clone(a)
     return ops.clip(a, a_min, a_max)
 
 

@@ -316,7 +316,8 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        # (not bool, as NumPy: a bool tensor indexes as a mask, never as position 0 or 1)
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
             raise TypeError("only integer one-element tensors can be used as an index")
         return int(self.data.item())
 
@@ -325,8 +326,10 @@ class Tensor:
         extra = []
         if self.data.size == 0 and self.data.shape != (0,):  # "[]" alone hides the shape
             extra.append(f"size={self.data.shape}")
-        if self.data.dtype != np.float64 and self.data.dtype != np.int64:
-            extra.append(f"dtype={self.data.dtype}")
+        dtype = self.data.dtype
+        # (the values show float64 and int64 apart, except when there are none: as torch)
+        if dtype != np.float64 and (dtype != np.int64 or self.data.size == 0):
+            extra.append(f"dtype={dtype}")
         if self._node is not None:
             extra.append(f"grad_fn=<{type(self._node).__name__}>")
         elif self._requires_grad:

@@ -340,6 +340,25 @@ def test_numpy_clip_min_max_keywords() -> None:
         np.clip(t, 1, 3, min=0)
     with pytest.raises(TypeError, match="a_max"):
         np.clip(t, 1, max=3)
+    # no bounds: a differentiable copy (NumPy 2.1+ returns a copy)
+    x = tg.tensor(a, requires_grad=True)
+    for got in (np.clip(x, None, None), np.clip(x)):
+        np.testing.assert_array_equal(got.data, a)
+        assert got.data is not x.data
+        got.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.full((2, 3), 2.0))
+
+
+def test_numpys_own_defaults_given_explicitly_are_accepted() -> None:
+    t = tg.tensor([1.0, 2.0], requires_grad=True)
+    same = np.add(t, 1, where=True, casting="same_kind", order="K", subok=True)
+    np.testing.assert_array_equal(same.data, [2.0, 3.0])
+    assert np.sum(t, where=True).item() == 3.0
+    for kwargs in ({"where": np.array([True, False])}, {"casting": "unsafe"}, {"where": 1}):
+        with pytest.raises(TypeError, match="does not support"):
+            np.add(t, 1, **kwargs)
+    with pytest.raises(TypeError, match=r"out=\(<array of shape \(2,\)>,\)"):
+        np.add(t, 1, out=np.zeros(2))  # (arrays by shape, not by value)
 
 
 # ----------------------------------------------------------------------------- __array__

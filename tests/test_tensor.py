@@ -102,6 +102,19 @@ def test_format_and_repr_of_scalars_and_empty_tensors() -> None:
         f"{tg.tensor([1.0, 2.0]):.2f}"  # as torch: only a 0-d tensor formats as a number
     assert repr(tg.tensor(np.zeros((0, 3)))) == "tensor([], size=(0, 3))"
     assert repr(tg.tensor(np.zeros(0))) == "tensor([])"
+    # (no values to tell int64 from float64 by: the dtype is shown, as torch)
+    assert repr(tg.tensor(np.zeros(0, np.int64))) == "tensor([], dtype=int64)"
+    assert repr(tg.tensor(np.zeros((3, 0), np.int64))) == "tensor([], size=(3, 0), dtype=int64)"
+    assert repr(tg.tensor([1, 2])) == "tensor([1, 2])"
+
+
+def test_a_bool_tensor_is_no_integer_index() -> None:
+    """As NumPy: a 0-d bool tensor indexes as a mask, never as position 0 or 1."""
+    a = np.arange(10, 15)
+    assert a[tg.tensor(False)].shape == (0, 5) and a[tg.tensor(True)].shape == (1, 5)
+    with pytest.raises(TypeError, match="integer"):
+        [10, 11][tg.tensor(True)]
+    assert a[tg.tensor(2)] == 12
 
 
 def test_eq_and_ne_with_none_are_elementwise_bool_tensors() -> None:
