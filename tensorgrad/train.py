@@ -273,6 +273,14 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
         os.makedirs(cfg.out, exist_ok=True)
     except OSError as exc:
         raise ValueError(f"cannot create the output folder {cfg.out!r}: {exc.strerror}") from None
+    paths = {
+        "checkpoint": os.path.join(cfg.out, "checkpoint.npz"),
+        "metrics": os.path.join(cfg.out, "metrics.csv"),
+        "plot": os.path.join(cfg.out, "curves.png"),
+    }
+    for path in paths.values():
+        if os.path.isdir(path):
+            raise ValueError(f"cannot write {path!r}: a folder of that name is in the way")
     if cfg.threads > 0:
         limit_blas_threads(cfg.threads)
     images, X_test, y_train, y_test = _split(cfg)
@@ -285,11 +293,6 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
     shuffle_rng = np.random.default_rng([cfg.seed, 0])
     shift_rng = np.random.default_rng([cfg.seed, 1])
     steps = -(-len(y_train) // cfg.batch_size)
-    paths = {
-        "checkpoint": os.path.join(cfg.out, "checkpoint.npz"),
-        "metrics": os.path.join(cfg.out, "metrics.csv"),
-        "plot": os.path.join(cfg.out, "curves.png"),
-    }
     fields = ["epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds"]
     rows: list[dict[str, Any]] = []
     progress = _Progress(cfg.epochs * steps, cfg.progress)

@@ -67,6 +67,10 @@ def test_bad_arguments_fail_cleanly(tmp_path, capsys):
     a_file.write_text("")
     assert train.main(["train", "--out", str(a_file)]) == 2  # (a traceback before)
     assert "is a file" in capsys.readouterr().err
+    (tmp_path / "run" / "metrics.csv").mkdir(parents=True)  # (IsADirectoryError before)
+    assert train.main(["train", "--epochs", "1", "--out", str(tmp_path / "run")]) == 2
+    assert "metrics.csv': a folder" in capsys.readouterr().err
+    assert not (tmp_path / "run" / "checkpoint.npz").exists()
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,19 @@ def assign(target: Any, value: Any) -> None:
         bump_version(target)
 
 
+def zero_grads(params: Iterable[Tensor], set_to_none: bool) -> None:
+    """Reset each parameter's ``.grad``: to None, or (``set_to_none=False``) to zeros in the
+    same tensor, as torch's ``zero_()``, so that a reference to it sees the zeros."""
+    for p in params:
+        g = p.grad
+        if set_to_none or g is None:
+            p.grad = None
+        elif g.grad_fn is None and g.data.flags.writeable:
+            assign(g, 0)
+        else:  # (a gradient with a graph, from create_graph, or a read-only one: new zeros)
+            p.grad = Tensor._make(np.zeros_like(p.data))
+
+
 def assign_all(pairs: Iterable[tuple[Any, Any]]) -> None:
     """Check every ``(target, value)`` pair first, then write them all: all or nothing."""
     checked = [(t, check(t, v)) for t, v in pairs]

@@ -145,7 +145,9 @@ class ModuleList(Module):
 class ModuleDict(Module):
     """A dict of modules whose parameters are registered under their keys."""
 
-    def __init__(self, modules: Mapping[str, Module] | None = None) -> None:
+    def __init__(
+        self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None
+    ) -> None:
         super().__init__()
         if modules is not None:
             self.update(modules)
@@ -185,6 +187,27 @@ class ModuleDict(Module):
     def items(self) -> Iterable[tuple[str, Module]]:
         return self._modules.items()
 
-    def update(self, modules: Mapping[str, Module]) -> None:
-        for k, m in modules.items():
+    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
+        """Add the modules of a mapping, or of an iterable of ``(key, module)`` pairs, as
+        torch's."""
+        if isinstance(modules, Mapping):
+            pairs = list(modules.items())
+        else:
+            try:
+                pairs = [tuple(p) for p in modules]
+            except TypeError:
+                raise TypeError(
+                    f"ModuleDict.update: expected a mapping or (key, module) pairs, got "
+                    f"{type(modules).__name__}"
+                ) from None
+            for i, p in enumerate(pairs):
+                if len(p) != 2:
+                    raise ValueError(
+                        f"ModuleDict.update: element {i} has {len(p)} items; pairs must be "
+                        "(key, module)"
+                    )
+        for _, m in pairs:  # (all checked before any is added)
+            if not isinstance(m, Module):
+                raise TypeError(f"ModuleDict: {m!r} is not a Module")
+        for k, m in pairs:
             self[k] = m

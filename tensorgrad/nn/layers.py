@@ -300,9 +300,10 @@ class Flatten(Module):
 
         x = _as_tensor(x)
         nd = x.ndim
-        start = self.start_dim + nd if self.start_dim < 0 else self.start_dim
-        end = self.end_dim + nd if self.end_dim < 0 else self.end_dim
-        if not (0 <= start < max(nd, 1) and 0 <= end < max(nd, 1)) or start > end:
+        dims = max(nd, 1)  # (a 0-d input flattens to shape (1,), its dims counted as one)
+        start = self.start_dim + dims if self.start_dim < 0 else self.start_dim
+        end = self.end_dim + dims if self.end_dim < 0 else self.end_dim
+        if not (0 <= start < dims and 0 <= end < dims) or start > end:
             raise ValueError(
                 f"{self!r}: cannot flatten dims {self.start_dim}..{self.end_dim} of an input of "
                 f"shape {x.shape}"

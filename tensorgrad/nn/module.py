@@ -257,12 +257,11 @@ class Module:
         return self.train(False)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Reset every parameter's ``.grad`` (to None, the default, as torch)."""
-        for p in self.parameters():
-            if set_to_none or p.grad is None:
-                p.grad = None
-            else:
-                p.grad = Tensor._make(np.zeros_like(p.data))
+        """Reset every parameter's ``.grad`` (to None, the default, as torch; else zeroed in
+        place)."""
+        from tensorgrad.nn._inplace import zero_grads
+
+        zero_grads(self.parameters(), set_to_none)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         for p in self.parameters():
@@ -295,17 +294,18 @@ class Module:
     def state_dict(self, prefix: str = "") -> dict[str, Tensor]:
         """Parameters and persistent buffers by dotted name, as detached Tensors that share
         the module's arrays (save them with ``tg.save``). As torch, a module or tensor
-        registered under several names appears under each of them."""
+        registered under several names appears under each of them. ``prefix`` is put before
+        every key as given (torch's: ``prefix="encoder."``)."""
         out: dict[str, Tensor] = OrderedDict()
-        for key, t in self._state_targets(prefix).items():
-            out[key] = t.detach()
+        for key, t in self._state_targets().items():
+            out[prefix + key] = t.detach()
         return out
 
-    def _state_targets(self, prefix: str = "") -> dict[str, Tensor]:
+    def _state_targets(self) -> dict[str, Tensor]:
         """What ``state_dict`` lists and ``load_state_dict`` writes: every name of every
         parameter and persistent buffer (shared ones under each name)."""
         targets: dict[str, Tensor] = OrderedDict()
-        for mod_name, mod in self.named_modules(prefix, remove_duplicate=False):
+        for mod_name, mod in self.named_modules(remove_duplicate=False):
             base = f"{mod_name}." if mod_name else ""
             for name, p in mod._parameters.items():
                 if p is not None:

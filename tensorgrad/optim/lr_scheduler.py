@@ -175,9 +175,8 @@ class StepLR(LRScheduler):
     def __init__(
         self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
-        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
-            raise ValueError(f"StepLR: step_size must be a positive int, got {step_size!r}")
-        self.step_size, self.gamma = step_size, _number(gamma, "gamma", "StepLR", 0.0)
+        self.step_size = _integer(step_size, "step_size", "StepLR", 1)
+        self.gamma = _number(gamma, "gamma", "StepLR", 0.0)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -257,9 +256,7 @@ class CosineAnnealingLR(LRScheduler):
     def __init__(
         self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
     ) -> None:
-        if isinstance(T_max, bool) or not isinstance(T_max, int) or T_max < 1:
-            raise ValueError(f"CosineAnnealingLR: T_max must be a positive int, got {T_max!r}")
-        self.T_max = T_max
+        self.T_max = _integer(T_max, "T_max", "CosineAnnealingLR", 1)
         self.eta_min = _number(eta_min, "eta_min", "CosineAnnealingLR", 0.0)
         super().__init__(optimizer, last_epoch)
 

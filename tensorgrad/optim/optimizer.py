@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from tensorgrad.grad_mode import enable_grad
-from tensorgrad.nn._inplace import assign_all
+from tensorgrad.nn._inplace import assign_all, zero_grads
 from tensorgrad.tensor import Tensor
 
 __all__ = ["Optimizer"]
@@ -70,6 +70,21 @@ def _is_number(value: Any) -> bool:
     return number and not isinstance(raw, (bool, np.bool_))
 
 
+def _as_floats(group: dict[str, Any]) -> dict[str, Any]:
+    """``group`` with its numbers (also inside tuples: Adam's betas) as Python floats: a NumPy
+    scalar, 0-d array or Tensor hyperparameter (a scheduler's ``np.cos``) would make a float32
+    parameter's update and state float64 (NEP 50), where a Python float does not."""
+    out = {}
+    for k, v in group.items():
+        if k == "params":
+            out[k] = v
+        elif isinstance(v, tuple):
+            out[k] = tuple(float(b) if _is_number(b) else b for b in v)
+        else:
+            out[k] = float(v.data if isinstance(v, Tensor) else v) if _is_number(v) else v
+    return out
+
+
 class Optimizer:
     """Base class: ``params`` is an iterable of Tensors or of dicts (parameter groups with
     their own hyperparameters); ``defaults`` fills in what a group does not set."""
@@ -122,13 +137,9 @@ class Optimizer:
 
     # ------------------------------------------------------------------ stepping
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Reset the ``.grad`` of every parameter (to None by default, as torch)."""
-        for g in self.param_groups:
-            for p in g["params"]:
-                if set_to_none or p.grad is None:
-                    p.grad = None
-                else:
-                    p.grad = Tensor._make(np.zeros_like(p.data))
+        """Reset the ``.grad`` of every parameter (to None by default, as torch; else zeroed in
+        place)."""
+        zero_grads((p for g in self.param_groups for p in g["params"]), set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; with ``closure``, re-evaluate the loss
@@ -142,6 +153,7 @@ class Optimizer:
         new_states = []
         for group in self.param_groups:
             self._validate(group)
+            hyper = _as_floats(group)
             for p in group["params"]:
                 if p.grad is None:
                     continue
@@ -152,7 +164,7 @@ class Optimizer:
                         f"shape {p.shape}"
                     )
                 grad = grad.astype(p.dtype, copy=False)
-                new_p, state = self._update(p.data, grad, self.state.get(p, {}), group)
+                new_p, state = self._update(p.data, grad, self.state.get(p, {}), hyper)
                 if not p.ndim:  # NumPy arithmetic on 0-d arrays gives scalars: keep arrays
                     state = {
                         k: np.asarray(v) if isinstance(v, np.generic) and k != "step" else v

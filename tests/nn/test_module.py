@@ -472,3 +472,30 @@ def test_module_dict_pop_returns_and_unregisters():
     assert "a" not in md
     with pytest.raises(KeyError):
         md.pop("a")
+
+
+def test_torch_conveniences_flatten_moduledict_prefix_zero_grad():
+    # Flatten of a 0-d input with the default end_dim (-1): shape (1,), as torch
+    assert nn.Flatten(0)(tg.tensor(2.0)).shape == (1,)
+    with pytest.raises(ValueError, match="cannot flatten"):
+        nn.Flatten()(tg.tensor(2.0))  # (start_dim 1 of a 0-d input: torch's IndexError)
+    # ModuleDict from (key, module) pairs; a malformed one changes nothing
+    d = nn.ModuleDict([("a", nn.ReLU()), ("b", nn.Tanh())])
+    assert list(d.keys()) == ["a", "b"]
+    with pytest.raises(TypeError, match="not a Module"):
+        d.update([("c", nn.ReLU()), ("d", 3)])
+    assert list(d.keys()) == ["a", "b"]
+    # state_dict's prefix goes before each key as given (torch's "encoder.")
+    m = nn.Linear(1, 1, rng=0)
+    assert list(m.state_dict(prefix="p.")) == ["p.weight", "p.bias"]
+    # zero_grad(set_to_none=False) zeroes the same gradient tensor, as torch's zero_()
+    m(tg.tensor([[2.0]], dtype=np.float32)).sum().backward()
+    g = m.weight.grad
+    m.zero_grad(set_to_none=False)
+    assert m.weight.grad is g and g.data.tolist() == [[0.0]]
+    opt = tg.optim.SGD(m.parameters(), lr=0.1)
+    m(tg.tensor([[2.0]], dtype=np.float32)).sum().backward()
+    opt.zero_grad(set_to_none=False)
+    assert m.weight.grad is g and g.data.tolist() == [[0.0]]
+    opt.zero_grad()
+    assert m.weight.grad is None

@@ -274,6 +274,28 @@ def test_step_lr_and_cosine_annealing():
         got.append(opt.param_groups[0]["lr"])
     want = [0.02 + 0.08 * (1 + math.cos(math.pi * t / 4)) / 2 for t in range(5)]
     np.testing.assert_allclose(got, want)
+    # NumPy integers, as the other schedulers (and torch) take them
+    assert optim.StepLR(opt, np.int64(3)).step_size == 3
+    assert optim.CosineAnnealingLR(opt, np.int64(4)).T_max == 4
+    with pytest.raises(ValueError, match="step_size must be an int >= 1"):
+        optim.StepLR(opt, 0)
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [
+        ("SGD", {"lr": np.float64(0.1), "momentum": np.float64(0.9)}),
+        ("Adam", {"lr": np.array(0.01), "betas": (np.float64(0.9), np.float64(0.99))}),
+        ("AdamW", {"lr": tg.tensor(0.01)}),
+        ("RMSprop", {"alpha": np.float64(0.9), "momentum": np.float64(0.5)}),
+    ],
+)
+def test_numpy_scalar_hyperparameters_keep_float32_state(name, kwargs):
+    """A scheduler's lambda may return np.cos(...): a NumPy (or 0-d array, or Tensor)
+    hyperparameter must not make a float32 parameter's update or state float64 (NEP 50)."""
+    p, opt = _run(name, kwargs, dtype=np.float32)
+    assert p.dtype == np.float32
+    assert all(v.dtype == np.float32 for v in opt.state[p].values() if isinstance(v, np.ndarray))
 
 
 def test_training_a_tiny_regression_converges():
