@@ -236,7 +236,7 @@ class LogSumExp(_Reduction):
         x = np.asarray(x)  # (a Python number comes as it is)
         if x.dtype.kind in "biu":  # in float64, as NumPy's log: x - max must not wrap around
             x = x.astype(np.float64)
-        m = np.max(x, axis=self.axis, keepdims=True)
+        m = np.max(x, axis=self.axis, keepdims=True, initial=-np.inf)  # (-inf over nothing)
         finite = np.isfinite(m)
         if finite.all():
             out = np.log(np.sum(np.exp(x - m), axis=self.axis, keepdims=True)) + m
@@ -395,12 +395,12 @@ def _spread(cls: type, name: str, x: Any, axis: Any, keepdims: bool, ddof: Any) 
 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """log(sum(exp(x))) over ``axis`` without overflow; over all -inf it is -inf, gradient 0.
+    """log(sum(exp(x))) over ``axis`` without overflow; over all -inf, or over an empty axis,
+    it is -inf, gradient 0 (as torch).
 
     Rows with +inf or NaN give torch's value and gradient exp(x - out): NaN at the +inf entries
     of a +inf row and across a NaN row, 0 at the other entries.
     """
-    _nonempty("logsumexp", x, axis)
     return _reduce(LogSumExp, "logsumexp", x, axis, keepdims)
 
 

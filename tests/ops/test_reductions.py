@@ -245,3 +245,13 @@ def test_mean_and_var_with_no_degrees_of_freedom_are_numpys() -> None:
     for bad in (True, "1", np.inf, None):
         with pytest.raises(TypeError, match="ddof must be a finite real number"):
             tg.var(tg.tensor([1.0, 2.0]), ddof=bad)
+
+
+def test_logsumexp_over_nothing_is_minus_inf_as_torch() -> None:
+    x = tg.tensor(np.zeros((0, 3), np.float32), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = tg.logsumexp(x, axis=0)
+        y.sum().backward()
+    np.testing.assert_array_equal(y.data, [-np.inf] * 3)
+    assert y.dtype == np.float32 and x.grad.shape == (0, 3)
