@@ -175,6 +175,7 @@ class Einsum(Op):
     """Einstein summation over explicit subscripts"""
 
     __slots__ = ("ins", "out")
+    trims = True
 
     def __init__(self, ins, out):
         self.ins = ins
@@ -183,6 +184,15 @@ class Einsum(Op):
     @property
     def save_inputs(self):  # every operand is needed by the others' adjoints
         return tuple(range(len(self.ins)))
+
+    def trimmed(self, saved):
+        # NOTE: an operand's adjoint reads the other operands only: one that no other operand's
+        # adjoint needs (the only one that needs grad) is not kept, as a product's
+        needed = [e is not None for e in self.edges]
+        return tuple(
+            x if any(n for j, n in enumerate(needed) if j != i) else None
+            for i, x in enumerate(saved)
+        )
 
     def forward(self, *xs):
         out = np.einsum(",".join(self.ins) + "->" + self.out, *xs, optimize=len(xs) > 2)
@@ -193,7 +203,8 @@ class Einsum(Op):
     def generate_adjoints(self, adjoints, delta, *xs):
         for i, e in enumerate(self.edges):
             if e is not None:
-                adjoints[i] = _einsum_adjoint(self.ins, self.out, i, delta, xs)
+                shape, dtype = self.in_shape(i), self.in_dtype(i)
+                adjoints[i] = _einsum_adjoint(self.ins, self.out, i, delta, xs, shape, dtype)
 
     def jvp(self, tangents, *xs):
         spec = ",".join(self.ins) + "->" + self.out
@@ -207,17 +218,20 @@ class Einsum(Op):
         return total
 
 
-def _einsum_adjoint(ins: list[str], out: str, i: int, delta: Any, xs: tuple) -> Any:
+def _einsum_adjoint(
+    ins: list[str], out: str, i: int, delta: Any, xs: tuple, shape: tuple, dtype: np.dtype
+) -> Any:
     # NOTE: the adjoint of operand i contracts delta with the other operands onto i's letters.
     # Letters of i found nowhere else are summed-out axes: a ones vector brings them back
     # (broadcast). A letter repeated in i (a diagonal) is renamed, and an identity matrix puts
     # the result back on that diagonal.
     # Operands may broadcast (a letter of size 1 in one of them): letters take their broadcast
     # size, and the adjoint is summed back to operand i's shape at the end.
+    # (operand i itself may not have been kept: its shape and dtype are given)
     target = ins[i]
     sizes: dict[str, int] = {}
-    for s, x in zip(ins, xs):
-        for c, n in zip(s, x.shape):
+    for j, (s, x) in enumerate(zip(ins, xs)):
+        for c, n in zip(s, shape if j == i else x.shape):
             sizes[c] = n if sizes.get(c, 1) == 1 else sizes[c]
     seen = set(out).union(*(set(s) for j, s in enumerate(ins) if j != i))
     specs = [out] + [s for j, s in enumerate(ins) if j != i]
@@ -226,10 +240,10 @@ def _einsum_adjoint(ins: list[str], out: str, i: int, delta: Any, xs: tuple) -> 
     for c in unique:
         if c not in seen:
             specs.append(c)
-            operands.append(np.ones(sizes[c], dtype=_data(xs[i]).dtype))
+            operands.append(np.ones(sizes[c], dtype=dtype))
     result = np.einsum(",".join(specs) + "->" + unique, *operands)
     if len(unique) == len(target):
-        return _onto(result, xs[i].shape)
+        return _onto(result, shape)
     used = set("".join(ins) + out)
     fresh = iter(c for c in string.ascii_letters if c not in used)
     renamed = []
@@ -240,12 +254,12 @@ def _einsum_adjoint(ins: list[str], out: str, i: int, delta: Any, xs: tuple) -> 
             d = next(fresh)
             renamed.append(d)
             eyes_specs.append(c + d)
-            eyes.append(np.eye(sizes[c], dtype=_data(xs[i]).dtype))
+            eyes.append(np.eye(sizes[c], dtype=dtype))
         else:
             first.add(c)
             renamed.append(c)
     full = np.einsum(",".join([unique] + eyes_specs) + "->" + "".join(renamed), result, *eyes)
-    return _onto(full, xs[i].shape)
+    return _onto(full, shape)
 
 
 def _onto(adjoint: Any, shape: tuple[int, ...]) -> Any:

@@ -132,3 +132,20 @@ def test_vector_matrix_adjoints_are_outer_products(dtype, n, k) -> None:
     tg.sum((tm2 @ tu) * weights).backward()
     np.testing.assert_allclose(tm2.grad.data, np.outer(weights, u), rtol=1e-5)
     np.testing.assert_allclose(tu.grad.data, m.T @ weights, rtol=1e-4)
+
+
+def test_einsum_keeps_only_the_operands_other_adjoints_read() -> None:
+    """As a product (and torch): the only operand that needs grad is not kept, so writing into
+    it before backward is fine; with two that need grad, each is kept for the other."""
+    a = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = tg.einsum("i,j->ij", a, tg.tensor([3.0, 4.0]))
+    with tg.no_grad():
+        a *= 2.0
+    y.sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [7.0, 7.0])
+    b = tg.tensor([3.0, 4.0], requires_grad=True)
+    y = tg.einsum("i,j->ij", a, b)
+    with tg.no_grad():
+        a *= 2.0
+    with pytest.raises(RuntimeError, match="Einsum"):
+        y.sum().backward()
