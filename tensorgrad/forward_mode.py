@@ -75,6 +75,17 @@ def end_level(level: int) -> None:
                     owner._fw = None
 
 
+def set_tangents(t: Tensor, fw: dict | None) -> None:
+    """Give ``t`` tangents of its own: ``fw`` copied into a ``Tangents`` listed under each
+    running level in it (so they go when the level ends), or None when there are none."""
+    if not fw:
+        t._fw = None
+        return
+    own = Tangents(fw)
+    t._fw = own
+    _list(own, t)
+
+
 def take_tangents(t: Tensor, fw: dict | None) -> None:
     """Give ``t`` the tangents ``fw`` of the tensor it replaces (an in-place write's result,
     a rebased view), so that ``t._fw`` becomes None when their levels end."""
@@ -235,7 +246,7 @@ def with_tangent(x: Tensor, level: int, tangent: Tensor) -> Tensor:
     y = alias(x)
     fw = dict(y._fw) if y._fw is not None else {}
     fw[level] = tangent
-    y._fw = fw
+    set_tangents(y, fw)
     return y
 
 
@@ -246,6 +257,5 @@ def strip_level(x: Any, level: int) -> Any:
     from tensorgrad.ops.shape import alias
 
     y = alias(x)
-    rest = {k: v for k, v in (y._fw or {}).items() if k != level}
-    y._fw = rest or None
+    set_tangents(y, {k: v for k, v in (y._fw or {}).items() if k != level})
     return y

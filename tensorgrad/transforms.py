@@ -29,6 +29,7 @@ from tensorgrad.forward_mode import (
     begin_level,
     end_level,
     new_level,
+    set_tangents,
     strip_level,
     visible_tangent,
     with_tangent,
@@ -177,7 +178,7 @@ def _leaves(tree: Any) -> list:
 
 def _detached(g: Tensor) -> Tensor:
     d = Tensor._make(g.data)
-    d._fw = g._fw or None
+    set_tangents(d, g._fw)
     return d
 
 
@@ -324,25 +325,28 @@ def _jvp(
 ) -> tuple[Any, Any]:
     """``jvp`` at ``level``; with ``own`` the primals are the caller's fresh leaves, which carry
     the tangents themselves, and the outputs are not aliased to drop the level (the caller
-    drops it). When it returns, the level's tangents are gone from every op output that got
-    one (``end_level``): they would keep the graph they were recorded on in reference cycles."""
-    xs = []
-    for p, t in zip(primals, tangents):
-        x = _to_tensor(p, "jvp")
-        tt = _to_tensor(t, "jvp")
-        if tt.shape != x.shape:
-            raise ValueError(f"jvp: tangent of shape {tt.shape} for a primal of shape {x.shape}")
-        if x.dtype.kind != "f":
-            raise TypeError(f"jvp: primals must be floating point, got {x.dtype}")
-        if tt.dtype != x.dtype:
-            tt = tt.astype(x.dtype)
-        if own and x._fw is None:
-            x._fw = {level: tt}
-            xs.append(x)
-        else:
-            xs.append(with_tangent(x, level, tt))
-    begin_level(level)
+    drops it). When it returns, the level's tangents are gone from every tensor that got one
+    (``end_level``): they would keep the graph they were recorded on in reference cycles, and
+    a stale tangent would ride on every later op."""
+    begin_level(level)  # (first: the primals' tangents are listed under it too)
     try:
+        xs = []
+        for p, t in zip(primals, tangents):
+            x = _to_tensor(p, "jvp")
+            tt = _to_tensor(t, "jvp")
+            if tt.shape != x.shape:
+                raise ValueError(
+                    f"jvp: tangent of shape {tt.shape} for a primal of shape {x.shape}"
+                )
+            if x.dtype.kind != "f":
+                raise TypeError(f"jvp: primals must be floating point, got {x.dtype}")
+            if tt.dtype != x.dtype:
+                tt = tt.astype(x.dtype)
+            if own and x._fw is None:
+                set_tangents(x, {level: tt})
+                xs.append(x)
+            else:
+                xs.append(with_tangent(x, level, tt))
         out = f(*xs)
         if isinstance(out, (tuple, list)):
             pairs = [_split(o, level, own) for o in out]
@@ -496,7 +500,6 @@ def hvp(
     hv, _ = _reverse([derivative], xs, [np.ones_like(derivative.data)], retain=keep, own=own)
     if keep:
         return strip_level(value, level), hv
-    rest = {lv: t for lv, t in (value._fw or {}).items() if lv != level}
     plain = Tensor._make(value.data)
-    plain._fw = rest or None
+    set_tangents(plain, {lv: t for lv, t in (value._fw or {}).items() if lv != level})
     return plain, hv

@@ -245,3 +245,26 @@ def test_a_basic_index_view_is_rebased_after_backward() -> None:
     (view * view).sum().backward()
     np.testing.assert_array_equal(g.data, [0.0, 1.0, 1.0])
     np.testing.assert_array_equal(w.grad.data, [0.0, 16.0, 24.0])
+
+
+def test_no_tangent_of_a_finished_level_stays_on_anything_f_kept() -> None:
+    """Also on what nested transforms make: an inner jvp's output and arguments, an hvp's value,
+    a grad's leaf, and the outer jvp's own argument (a stale tangent would ride on every later
+    op, and made a later hessian of a matrix 2-norm third order)."""
+    x0, v0 = tg.tensor([[1.0, 0.3], [-0.5, 2.0]]), tg.ones((2, 2))
+    kept: list = []
+
+    def outer(x: tg.Tensor) -> tg.Tensor:
+        kept.append(x)
+        out, _ = tg.jvp(lambda y: (kept.append(y), y * 1.5)[1], (x,), (tg.zeros((2, 2)),))
+        kept.append(out)
+        kept.append(tg.hvp(lambda y: (y * y).sum(), (x,), (v0,))[0])
+        tg.grad(lambda y: (kept.append(y), (y * y).sum())[1])(x)
+        return x.sum()
+
+    tg.jvp(outer, (x0,), (v0,))
+    assert len(kept) == 5 and all(t._fw is None for t in kept)
+    a0 = np.array([[1.0, 0.3, -0.5], [0.2, -1.2, 0.7]])
+    s = kept[2][:, :1] * tg.ones((2, 3))  # (a later computation on a kept tensor)
+    h = tg.hessian(lambda a: tg.norm(a * s, ord=2))(tg.tensor(a0))
+    assert h.shape == (2, 3, 2, 3)

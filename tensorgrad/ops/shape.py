@@ -17,6 +17,7 @@ import numpy as np
 
 from tensorgrad._dtypes import check_operands
 from tensorgrad._shapes import normalize_axis, normalize_int_axis, unbroadcast
+from tensorgrad.forward_mode import set_tangents
 from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import Op, apply, call, mark_view
 from tensorgrad.tensor import Tensor
@@ -97,7 +98,7 @@ def alias(x: Any) -> Tensor:
         y._version = x._cell()
         if x._fw is not None:
             cap = STATE.fw_cap
-            y._fw = {lv: t for lv, t in x._fw.items() if lv < cap} or None
+            set_tangents(y, {lv: t for lv, t in x._fw.items() if lv < cap})
         return y
     y = call(Alias, x)
     if isinstance(x, Tensor):
