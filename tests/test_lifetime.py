@@ -268,3 +268,18 @@ def test_no_tangent_of_a_finished_level_stays_on_anything_f_kept() -> None:
     s = kept[2][:, :1] * tg.ones((2, 3))  # (a later computation on a kept tensor)
     h = tg.hessian(lambda a: tg.norm(a * s, ord=2))(tg.tensor(a0))
     assert h.shape == (2, 3, 2, 3)
+
+
+def test_an_in_place_write_of_a_tensor_into_itself_leaves_no_cycle() -> None:
+    """``out *= out`` (or ``out[0]``) saves the tensor the write rebinds: backward raises, as
+    torch's, and the node keeps a stand-in, not the tensor (a cycle holding the graph)."""
+    w = tg.tensor(np.ones((8, 4)), requires_grad=True)
+    for write in (lambda o: o.__imul__(o), lambda o: o.__imul__(o[0])):
+        with no_cyclic_gc():
+            out = tg.tanh(tg.ones((3, 8)) @ w)
+            out = write(out)
+            with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+                out.sum().backward()
+            node = weakref.ref(out.grad_fn)
+            del out
+            assert node() is None

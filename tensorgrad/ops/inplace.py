@@ -157,11 +157,27 @@ def _commit(t: Tensor, new: Tensor, what: str) -> Tensor:
         t._version[2] = WRITE_CLOCK[0]
     if recorded:
         follow_retained(t, t._node, new._node)
-        t._node = new._node
+        t._node = node = new._node
         t._requires_grad = True
+        if node.saved and any(
+            isinstance(s, Tensor) and s._version is t._version for s in node.saved
+        ):
+            node.saved = tuple(_stand_in(s, t._version) for s in node.saved)
     take_tangents(t, new._fw)
     refresh_views(t._version, recorded)
     return t
+
+
+def _stand_in(s: Any, cell: list) -> Any:
+    """``s``, or for a tensor sharing the written tensor's version ``cell`` (``t *= t``,
+    ``t *= t[0]``), a plain tensor with its data and cell: the write outdated it (backward
+    through the node raises, as torch's), and the tensor itself would make the node a reference
+    cycle (tensor -> node -> saved -> tensor) holding the whole graph."""
+    if not isinstance(s, Tensor) or s._version is not cell:
+        return s
+    y = Tensor._make(s.data)
+    y._version = cell
+    return y
 
 
 def _snapshot(t: Tensor) -> Tensor:
