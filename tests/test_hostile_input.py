@@ -430,10 +430,7 @@ def _lse(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     x = np.asarray(x)
     if x.dtype.kind in "biu":  # x - max(x) would wrap around in unsigned integers
         x = x.astype(np.float64)
-    axes = range(x.ndim) if axis is None else np.atleast_1d(axis)
-    if any(x.shape[a] == 0 for a in axes):  # as np.max: only an empty reduced axis is refused
-        raise ValueError
-    m = np.max(x, axis=axis, keepdims=True)
+    m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)  # (log 0 = -inf over nothing)
     m = np.where(np.isfinite(m), m, 0)
     out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
     return out if keepdims else np.squeeze(out, axis=axis)
@@ -1312,6 +1309,8 @@ def test_tensor_and_from_numpy(data: Any) -> None:
 
     def ref(x: Any, dtype: Any = None, requires_grad: bool = False) -> Any:
         if dtype is not None and np.dtype(dtype).kind not in SUPPORTED_KINDS:
+            raise TypeError
+        if np.asarray(x).dtype.kind in "OUS":  # (NumPy parses "a" as bool: no text, as torch)
             raise TypeError
         a = np.array(x, dtype=dtype)
         if a.dtype.kind not in SUPPORTED_KINDS or (requires_grad and a.dtype.kind != "f"):
