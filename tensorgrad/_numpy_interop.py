@@ -112,7 +112,13 @@ def _no_extra(name: str, kwargs: dict, allowed: tuple[str, ...] = ()) -> None:
 
 
 def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:
-    """Dispatch ``ufunc(*inputs)`` to the matching tensorgrad op."""
+    """Dispatch ``ufunc(*inputs)`` to the matching tensorgrad op (and the float reductions
+    ``np.add.reduce``, ``np.add.accumulate``, ``np.multiply.reduce``, ``np.maximum.reduce``,
+    ``np.minimum.reduce`` to the tensorgrad reduction)."""
+    if method in ("reduce", "accumulate") and len(inputs) == 1:
+        reduced = _ufunc_reduction(ufunc, method, inputs[0], kwargs)
+        if reduced is not None:
+            return reduced
     fn = UFUNCS.get(ufunc)
     if method != "__call__" or fn is None:
         what = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
@@ -123,6 +129,37 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
     if kwargs:
         _no_extra(ufunc.__name__, kwargs)
     return fn(*inputs)
+
+
+_UFUNC_REDUCTIONS = {
+    "reduce": {np.add: ops.sum, np.multiply: ops.prod, np.maximum: ops.max, np.minimum: ops.min},
+    "accumulate": {np.add: ops.cumsum},
+}
+
+
+def _ufunc_reduction(ufunc: np.ufunc, method: str, a: Any, kwargs: dict) -> Any:
+    """``ufunc.reduce(a)`` or ``ufunc.accumulate(a)`` as a tensorgrad reduction (axis 0 by
+    default, as NumPy's), or None when there is none. Only for float data: on ints and bools
+    the ufunc keeps the input's dtype (np.add.reduce of bools is a logical or), where np.sum
+    and so tensorgrad's sum promote."""
+    fn = _UFUNC_REDUCTIONS[method].get(ufunc)
+    if fn is None or not isinstance(a, Tensor):
+        return None
+    name = f"{ufunc.__name__}.{method}"
+    if a.dtype.kind != "f":
+        raise TypeError(
+            f"np.{name} on a Tensor takes floating data, got {a.dtype} (on ints and bools the "
+            "ufunc keeps their dtype, unlike np.sum): use tg.sum, tg.prod, tg.max, tg.min or "
+            "tg.cumsum"
+        )
+    kw = dict(kwargs)
+    axis = kw.pop("axis", 0)
+    if method == "accumulate":
+        _no_extra(name, kw)
+        return fn(a, axis=axis)
+    keepdims = kw.pop("keepdims", False)
+    _no_extra(name, kw)
+    return fn(a, axis=axis, keepdims=bool(keepdims))
 
 
 # ----------------------------------------------------------------------------- reductions

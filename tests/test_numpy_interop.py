@@ -374,3 +374,37 @@ def test_array_copy_false_refuses_a_cast() -> None:
     assert np.asarray(t, dtype=np.float32).dtype == np.float32
     c = np.array(t, copy=True)
     assert c is not t.data and np.array_equal(c, t.data)
+
+
+@pytest.mark.parametrize(
+    ("call", "args", "kwargs"),
+    [
+        (np.add.reduce, (), {}),
+        (np.add.reduce, (1,), {}),
+        (np.add.reduce, (), {"axis": None, "keepdims": True}),
+        (np.multiply.reduce, (), {}),
+        (np.maximum.reduce, (0, None, None, False), {}),
+        (np.minimum.reduce, (), {"axis": (0, 1)}),
+        (np.add.accumulate, (), {}),
+        (np.add.accumulate, (), {"axis": 1}),
+    ],
+)
+def test_float_ufunc_reductions_are_tensorgrad_reductions(call: Any, args: tuple, kwargs: dict):
+    """np.add.reduce and friends on float data, as NumPy (axis 0 by default) and
+    differentiable; refusing them made NumPy 2.4.6 leak the tensor (numpy/numpy#31677)."""
+    a = np.random.default_rng(5).standard_normal((3, 4))
+    x = tg.tensor(a, requires_grad=True)
+    got, want = call(x, *args, **kwargs), call(a, *args, **kwargs)
+    assert isinstance(got, tg.Tensor) and got.shape == np.shape(want)
+    np.testing.assert_allclose(got.data, want, rtol=1e-12)
+    got.sum().backward()
+    assert x.grad.shape == a.shape
+
+
+def test_ufunc_reductions_that_would_differ_from_numpy_are_refused() -> None:
+    with pytest.raises(TypeError, match="floating data"):
+        np.add.reduce(tg.tensor([True, True]))  # (NumPy: a logical or, True; tg.sum: 2)
+    with pytest.raises(TypeError, match="initial"):
+        np.add.reduce(tg.tensor([1.0]), initial=1.0)
+    with pytest.raises(TypeError, match="subtract.reduce"):
+        np.subtract.reduce(tg.tensor([1.0]))
