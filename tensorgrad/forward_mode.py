@@ -39,12 +39,14 @@ after a ``jvp`` has finished can ignore the tangents its saved values carry)."""
 
 
 class Tangents(dict):
-    """An op output's tangents by level (its ``_fw``, shared with its node's ``out_fw``).
+    """A tensor's tangents by level (its ``_fw``; an op's output shares it with its node's
+    ``out_fw``).
 
     A recorded tangent rule that used the output points back at the node, so these dicts sit in
     reference cycles; each running level lists them weakly and ``end_level`` drops its entries,
-    so a finished ``jvp`` leaves no cyclic garbage holding its tangents. ``owner`` is a weak
-    reference to the output, whose ``_fw`` becomes None when its last level is dropped."""
+    so a finished ``jvp`` leaves no cyclic garbage holding its tangents, and no stale tangent
+    rides on later ops. ``owner`` is a weak reference to the tensor, whose ``_fw`` becomes None
+    when its last level is dropped."""
 
     __slots__ = ("__weakref__", "owner")
 
