@@ -856,7 +856,7 @@ def test_softmax_family(name: str, data: Any) -> None:
         if x.dtype.kind not in SUPPORTED_KINDS or x.ndim == 0 and a not in (0, -1):
             raise TypeError
         x = x if x.dtype.kind == "f" else x.astype(np.float64)
-        m = np.max(x, axis=a, keepdims=True)
+        m = np.max(x, axis=a, keepdims=True, initial=-np.inf)  # (empty over an empty axis)
         z = x - m  # (unguarded, as torch: a row with +inf, NaN or only -inf is NaN)
         lse = np.log(np.sum(np.exp(z), axis=a, keepdims=True))
         return z - lse if name == "log_softmax" else np.exp(z - lse)

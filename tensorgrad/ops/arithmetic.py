@@ -135,24 +135,32 @@ class Scale(Op):
 class Divide(Op):
     """a / b"""
 
-    save_inputs = (1,)
-    save_output = True
+    save_inputs = (0, 1)
+    trims = True
+
+    def trimmed(self, saved):
+        # NOTE: the inputs are kept, as torch keeps them, not the quotient, and a only when b
+        # needs grad: x / c keeps c alone, so writing into the quotient (or x) later is fine
+        a, b = saved
+        return (a if self.edges[1] is not None else None, b)
 
     def forward(self, a, b):
         return np.true_divide(a, b)
 
-    def generate_adjoints(self, adjoints, delta, b, out):
+    def generate_adjoints(self, adjoints, delta, a, b):
         if self.edges[0] is not None:
             adjoints[0] = unbroadcast(delta / b, self.in_shape(0))
         if self.edges[1] is not None:
-            # NOTE: -delta * (out / b), not (delta / b) * out: for 0 / a subnormal b, delta / b
-            # overflows and inf * 0 is NaN, where the derivative -a / b**2 is 0 (torch: -0.0)
-            adjoints[1] = unbroadcast(-delta * (out / b), self.in_shape(1))
+            # NOTE: -delta * ((a / b) / b), not (delta / b) * (a / b): for 0 / a subnormal b,
+            # delta / b overflows and inf * 0 is NaN, where the derivative -a / b**2 is 0
+            # (torch: -0.0)
+            adjoints[1] = unbroadcast(-delta * ((a / b) / b), self.in_shape(1))
 
-    def jvp(self, tangents, b, out):
+    def jvp(self, tangents, a, b):
         ta, tb = tangents
         if tb is None:
             return ta / b
+        out = a / b
         return -(out * tb) / b if ta is None else (ta - out * tb) / b
 
 
@@ -177,6 +185,11 @@ class Remainder(Op):
     -floor(a / b) in b (floor(a / b) is piecewise constant: a constant to every order)"""
 
     save_inputs = (0, 1)
+    trims = True
+
+    def trimmed(self, saved):
+        # (a's adjoint reads nothing: with b needing no grad, nothing is kept)
+        return saved if self.edges[1] is not None else (None, None)
 
     def forward(self, a, b):
         return np.remainder(a, b)

@@ -45,7 +45,8 @@ def _const(x: Any, like: Any) -> Any:
 
 def _shifted(x, axis):
     # NOTE: unguarded, as torch: a row whose maximum is +inf, -inf (all -inf) or NaN is NaN.
-    return x - np.max(x, axis=axis, keepdims=True)
+    # (initial=-inf: a zero-length axis has no maximum, and gives an empty result, as torch)
+    return x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)
 
 
 class Softmax(Op):

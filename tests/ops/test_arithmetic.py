@@ -92,3 +92,22 @@ def test_integer_to_negative_power_names_power() -> None:
         tg.tensor([2, 3]) ** -1
     with pytest.raises(ValueError, match=r"^power: integers to negative integer powers"):
         tg.tensor([2, 3]) ** tg.tensor([-1, 2])
+
+
+@pytest.mark.parametrize(
+    ("make", "grad"),
+    [
+        (lambda x: x / tg.tensor([3.0, 4.0]), [1 / 3, 1 / 4]),
+        (lambda x: x / 2.0, [0.5, 0.5]),
+        (lambda x: tg.tensor([3.0, 4.0]) / x, [-3.0, -1.0]),
+        (lambda x: x % 0.7, [1.0, 1.0]),
+    ],
+)
+def test_divide_and_remainder_keep_only_what_their_rules_read(make, grad) -> None:
+    """As torch: a / b keeps its inputs, not the quotient, and a only when b needs grad, so
+    writing into the result (or into a) before backward is fine."""
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    z = make(x)
+    z += 1.0
+    z.sum().backward()
+    np.testing.assert_allclose(x.grad.data, grad, rtol=1e-15)

@@ -245,3 +245,14 @@ def test_cross_entropy_refuses_integer_logits(dtype, target, kwargs) -> None:
 def test_cross_entropy_errors_name_cross_entropy(target, kwargs, error, pattern) -> None:
     with pytest.raises(error, match="^cross_entropy: " + pattern):
         F.cross_entropy(np.zeros((2, 3)), target, **kwargs)
+
+
+@pytest.mark.parametrize("fn", [F.softmax, F.log_softmax])
+def test_softmax_over_a_zero_length_axis_is_empty_as_torch(fn) -> None:
+    x = tg.tensor(np.zeros((2, 0)), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = fn(x, axis=-1)
+        y.sum().backward()
+    assert y.shape == (2, 0) and x.grad.shape == (2, 0)
+    assert fn(tg.tensor(np.zeros(0)), axis=0).shape == (0,)
