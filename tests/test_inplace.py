@@ -563,6 +563,9 @@ def test_unrecorded_write_into_a_broadcast_view_names_the_op() -> None:
     t = tg.from_numpy(frozen)  # (the message blamed a broadcast_to view here too)
     with pytest.raises(ValueError, match=r"read-only tensor of shape \(3,\) \(its array is"):
         t += 1.0
+    same = tg.broadcast_to(tg.zeros(3) * 1.0, (3,))  # (no stride 0: still a broadcast_to view)
+    with pytest.raises(ValueError, match=r"a broadcast_to view is read-only"):
+        same += 1.0
 
 
 def _weights(n: int) -> tg.Tensor:

@@ -193,11 +193,13 @@ def _snapshot(t: Tensor) -> Tensor:
 
 def _check_writable(t: Tensor, what: str) -> None:
     if not t.data.flags.writeable:
-        why = (
-            "a broadcast_to view shares one element among many positions"
-            if 0 in t.data.strides and t.data.size > 1
-            else "its array is read-only, as from_numpy of a read-only array gives it"
-        )
+        view = view_of(t)
+        if view is not None and type(view[1]).__name__ == "BroadcastTo":
+            why = "a broadcast_to view is read-only, as NumPy's"
+        elif 0 in t.data.strides and t.data.size > 1:
+            why = "its array shares one element among many positions (a broadcast)"
+        else:
+            why = "its array is read-only, as from_numpy of a read-only array gives it"
         raise ValueError(f"{what}: cannot write into a read-only tensor of shape {t.shape} ({why})")
 
 
