@@ -41,10 +41,10 @@ def as_array(data, dtype=None, copy: bool = True, what: str = "data") -> np.ndar
             raise TypeError(
                 f"{what}: tensors hold bool, integer or floating data, not {data.dtype}"
             )
-        if from_python and _holds_text(data):  # (NumPy would parse "1.5" and make None NaN)
+        if from_python and _holds_non_numbers(data):  # (NumPy would parse "1.5", None: NaN)
             raise TypeError(
-                f"{what}: tensors hold bool, integer or floating data, not strings or None "
-                f"(from {type(data).__name__})"
+                f"{what}: tensors hold bool, integer or floating data, not strings, None or "
+                f"other objects (from {type(data).__name__})"
             )
     try:
         arr = np.array(data, dtype=dtype, copy=copy) if copy else np.asarray(data, dtype=dtype)
@@ -60,9 +60,10 @@ def as_array(data, dtype=None, copy: bool = True, what: str = "data") -> np.ndar
     return arr
 
 
-def _holds_text(data) -> bool:
-    """Whether Python ``data`` holds strings, bytes or None (read as NumPy reads it, with no
-    dtype: a list of Python ints too large for int64 is an object array of numbers)."""
+def _holds_non_numbers(data) -> bool:
+    """Whether Python ``data`` holds anything but real numbers: strings, bytes, None, a dict
+    (read as NumPy reads it, with no dtype: a list of Python ints too large for int64 is an
+    object array of numbers, and passes)."""
     if isinstance(data, (float, int)):
         return False
     try:
@@ -72,7 +73,7 @@ def _holds_text(data) -> bool:
     if probe.dtype.kind in "USV":
         return True
     if probe.dtype.kind == "O":
-        return any(v is None or isinstance(v, (str, bytes)) for v in probe.ravel())
+        return not all(isinstance(v, (int, float, np.number)) for v in probe.ravel())
     return False
 
 

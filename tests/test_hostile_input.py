@@ -1310,7 +1310,7 @@ def test_tensor_and_from_numpy(data: Any) -> None:
     def ref(x: Any, dtype: Any = None, requires_grad: bool = False) -> Any:
         if dtype is not None and np.dtype(dtype).kind not in SUPPORTED_KINDS:
             raise TypeError
-        if np.asarray(x).dtype.kind in "OUS":  # (NumPy parses "a" as bool: no text, as torch)
+        if np.asarray(x).dtype.kind in "OUS":  # (NumPy parses "a", {} as bools: not data here)
             raise TypeError
         a = np.array(x, dtype=dtype)
         if a.dtype.kind not in SUPPORTED_KINDS or (requires_grad and a.dtype.kind != "f"):

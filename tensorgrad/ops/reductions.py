@@ -102,15 +102,16 @@ class Mean(_Reduction):
 
 def _prod_others(x, axis):
     # NOTE: the product of all other entries along the reduced axes, exact with zeros: the
-    # reduced axes are flattened into one of length n, and an n x n copy with the diagonal
-    # replaced by 1 is multiplied out (O(n^2), used only when x has zeros).
+    # kept axes are flattened into one of length m and the reduced ones into one of length n,
+    # and an (m, n, n) copy with each diagonal replaced by 1 is multiplied out (O(n^2), used
+    # only when x has zeros; three axes, whatever x's: 64 of them is NumPy's limit).
     keep = [a for a in range(x.ndim) if a not in axis]
     moved = np.transpose(x, keep + list(axis))
     lead = moved.shape[: len(keep)]
     n = _count(x.shape, axis)
-    flat = np.reshape(moved, lead + (1, n))
+    flat = np.reshape(moved, (math.prod(lead), 1, n))
     eye = np.eye(n, dtype=bool)
-    others = np.prod(np.where(eye, 1, flat), axis=-1)  # (..., n)
+    others = np.prod(np.where(eye, 1, flat), axis=-1)  # (m, n)
     back = np.reshape(others, lead + tuple(x.shape[a] for a in axis))
     inverse = np.argsort(keep + list(axis))
     return np.transpose(back, tuple(int(i) for i in inverse))

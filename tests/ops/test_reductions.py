@@ -261,3 +261,13 @@ def test_logsumexp_over_nothing_is_minus_inf_as_torch() -> None:
         y.sum().backward()
     np.testing.assert_array_equal(y.data, [-np.inf] * 3)
     assert y.dtype == np.float32 and x.grad.shape == (0, 3)
+
+
+def test_prod_gradient_with_zeros_of_a_64_dimensional_tensor() -> None:
+    # (the exact-with-zeros rule added two axes to the kept ones: 65, past NumPy's limit)
+    x = tg.tensor(np.zeros((1,) * 63 + (2,)), requires_grad=True)
+    tg.prod(x, axis=63).sum().backward()
+    assert x.grad.shape == x.shape and not x.grad.data.any()
+    y = tg.tensor([[1.0, 0.0, 3.0], [2.0, 0.0, 0.0]], requires_grad=True)
+    tg.prod(y, axis=1).sum().backward()
+    np.testing.assert_array_equal(y.grad.data, [[0.0, 3.0, 0.0], [0.0, 0.0, 0.0]])
