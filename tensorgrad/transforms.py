@@ -492,14 +492,14 @@ def hvp(
     if not isinstance(value, Tensor) or value.size != 1:
         shape = getattr(value, "shape", None)
         raise TypeError(f"hvp: f must return a one-element Tensor, got shape {shape}")
-    # NOTE: value hangs on the transform's own leaves and may carry the level (when f returned
-    # one of them); keep its graph
-    # (and so the shared part of the derivative's) only when a leaf that still requires grad
-    # influences it, and keep the tangents of enclosing jvps.
+    # NOTE: value hangs on the transform's own leaves (its level's tangents are gone: _jvp
+    # dropped them when it returned); keep its graph (and so the shared part of the
+    # derivative's) only when a leaf that still requires grad influences it, and keep the
+    # tangents of enclosing jvps.
     keep = _connected(value)
     hv, _ = _reverse([derivative], xs, [np.ones_like(derivative.data)], retain=keep, own=own)
     if keep:
-        return strip_level(value, level), hv
+        return value, hv
     plain = Tensor._make(value.data)
-    set_tangents(plain, {lv: t for lv, t in (value._fw or {}).items() if lv != level})
+    set_tangents(plain, value._fw)
     return plain, hv

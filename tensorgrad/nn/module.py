@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from tensorgrad.nn._inplace import assign_all
+from tensorgrad.nn._inplace import assign_all, zero_grads
 from tensorgrad.tensor import Tensor, bump_version
 
 __all__ = ["Module", "Parameter", "IncompatibleKeys"]
@@ -259,8 +259,6 @@ class Module:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's ``.grad`` (to None, the default, as torch; else zeroed in
         place)."""
-        from tensorgrad.nn._inplace import zero_grads
-
         zero_grads(self.parameters(), set_to_none)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:

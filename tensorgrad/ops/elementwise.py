@@ -740,8 +740,8 @@ def clip(x: Any, a_min: Any = None, a_max: Any = None) -> Tensor:
         raise ValueError("clip: at least one of a_min and a_max must be given")
     # (array bounds are copied: the rules must see the bounds the forward used, even if the
     # caller writes into its arrays before backward)
-    lo = np.array(a_min.data) if isinstance(a_min, Tensor) else _own(a_min)
-    hi = np.array(a_max.data) if isinstance(a_max, Tensor) else _own(a_max)
+    lo = _own(a_min.data if isinstance(a_min, Tensor) else a_min)
+    hi = _own(a_max.data if isinstance(a_max, Tensor) else a_max)
     check_operands("clip", tuple(v for v in (x, lo, hi) if v is not None))  # (one side open)
     return call(Clip, x, lo=lo, hi=hi)
 
