@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad.optim.optimizer import Optimizer
+from tensorgrad.optim.optimizer import Optimizer, _is_number
 
 __all__ = [
     "LRScheduler",
@@ -39,26 +39,21 @@ __all__ = [
     "ReduceLROnPlateau",
 ]
 
-_REALS = (int, float, np.integer, np.floating)
-
-
-def _is_real(value: Any) -> bool:
-    return isinstance(value, _REALS) and not isinstance(value, (bool, np.bool_))
-
 
 def _number(
     value: Any, name: str, owner: str, low: float = -math.inf, high: float = math.inf
 ) -> float:
     """``value`` as a float: TypeError unless a real number, ValueError unless finite and in
     ``[low, high]``; both name ``owner`` and the argument."""
-    if not _is_real(value):
+    if not _is_number(value):
         raise TypeError(f"{owner}: {name} must be a number, got {value!r}")
-    if not (math.isfinite(value) and low <= value <= high):
+    number = float(value)
+    if not (math.isfinite(number) and low <= number <= high):
         where = (
             "" if low == -math.inf else f" >= {low}" if high == math.inf else f" in [{low}, {high}]"
         )
         raise ValueError(f"{owner}: {name} must be a finite number{where}, got {value!r}")
-    return float(value)
+    return number
 
 
 def _is_int(value: Any) -> bool:
@@ -297,12 +292,12 @@ class LambdaLR(LRScheduler):
         lrs = []
         for fn, base in zip(self.lr_lambdas, self.base_lrs, strict=True):
             factor = fn(self.last_epoch)
-            if not _is_real(factor):
+            if not _is_number(factor):
                 raise TypeError(
                     f"LambdaLR: lr_lambda returned {factor!r} at epoch {self.last_epoch}, "
                     "expected a number"
                 )
-            lrs.append(base * factor)
+            lrs.append(base * float(factor))
         return lrs
 
     def state_dict(self) -> dict[str, Any]:

@@ -64,10 +64,10 @@ def _check_step(value: Any, where: str) -> int:
 def _is_number(value: Any) -> bool:
     """A real number: a Python or NumPy int or float, or a 0-d array or Tensor of one."""
     raw = value.data if isinstance(value, Tensor) else value
-    number = isinstance(raw, (int, float, np.number)) or (
-        isinstance(raw, np.ndarray) and raw.ndim == 0 and raw.dtype.kind in "iuf"
-    )
-    return number and not isinstance(raw, (bool, np.bool_))
+    if isinstance(raw, np.ndarray) and raw.ndim == 0:
+        return raw.dtype.kind in "iuf"
+    real = isinstance(raw, (int, float, np.integer, np.floating))
+    return real and not isinstance(raw, (bool, np.bool_))
 
 
 def _as_floats(group: dict[str, Any]) -> dict[str, Any]:

@@ -215,6 +215,7 @@ def test_reduce_lr_on_plateau_round_trip(mode, tmp_path):
         (lambda o: optim.ExponentialLR(o, gamma=math.nan), ValueError, "ExponentialLR: gamma"),
         (lambda o: optim.ExponentialLR(o, gamma="0.5"), TypeError, "ExponentialLR: gamma"),
         (lambda o: optim.StepLR(o, 3, gamma=-0.1), ValueError, "StepLR: gamma"),
+        (lambda o: optim.StepLR(o, 3, gamma=np.complex128(0.5)), TypeError, "StepLR: gamma"),
         (lambda o: optim.StepLR(o, 0), ValueError, "StepLR: step_size"),
         (lambda o: optim.StepLR(o, 3, last_epoch=-2), ValueError, "StepLR: last_epoch"),
         (lambda o: optim.StepLR(o, 3, last_epoch=1.0), ValueError, "StepLR: last_epoch"),
@@ -359,3 +360,14 @@ def test_schedulers_drive_the_optimizer():
         opt.step()
         sched.step()
     np.testing.assert_array_equal(p.data, [1.0 + 0.5 + 0.25])
+
+
+def test_number_arguments_may_be_zero_d_arrays_and_tensors() -> None:
+    # as the optimizers' hyperparameters; the schedule keeps Python floats either way
+    opt = _opt(1.0)
+    sched = optim.StepLR(opt, 1, gamma=tg.tensor(0.5))
+    assert sched.gamma == 0.5 and type(sched.gamma) is float
+    optim.ExponentialLR(_opt(1.0), gamma=np.asarray(0.9))
+    sched = optim.LambdaLR(opt, lambda e: np.asarray(0.25))
+    sched.step()
+    assert opt.param_groups[0]["lr"] == 0.25 and type(opt.param_groups[0]["lr"]) is float

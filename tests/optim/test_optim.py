@@ -315,7 +315,8 @@ def test_training_a_tiny_regression_converges():
 
 def test_hyperparameters_must_be_numbers() -> None:
     p = tg.nn.Parameter(tg.zeros(2))
-    for bad in ("0.1", True, None):
+    for bad in ("0.1", True, None, 1j, np.complex128(0.1), np.asarray(0.1 + 0j)):
+        # (a complex NumPy scalar was taken, its imaginary part dropped with a ComplexWarning)
         with pytest.raises(TypeError, match="SGD: lr must be a number"):
             tg.optim.SGD([p], lr=bad)
     tg.optim.SGD([p], lr=np.float32(0.1))  # NumPy scalars and 0-d arrays are numbers
