@@ -25,6 +25,41 @@ def test_setitem_gradient_flows_to_value() -> None:
     assert v.grad.item() == 101.0
 
 
+def test_setitem_repeated_positions_send_gradient_to_the_kept_write_only() -> None:
+    # NumPy keeps the last write to a repeated position; the overwritten entries of the value
+    # had no effect on the result, so they get no gradient (each write's got the whole delta)
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    v = tg.tensor([10.0, 20.0], requires_grad=True)
+    y = x * 1.0
+    y[[0, 0]] = v
+    (y * tg.tensor([1.0, 10.0, 100.0])).sum().backward()
+    np.testing.assert_array_equal(y.data, [20.0, 2.0, 3.0])
+    np.testing.assert_array_equal(v.grad.data, [0.0, 1.0])
+    np.testing.assert_array_equal(x.grad.data, [0.0, 10.0, 100.0])
+    s = tg.tensor(5.0, requires_grad=True)
+    y = x * 1.0
+    y[[1, 1, 1]] = s  # a broadcast value written three times to one position
+    y.sum().backward()
+    assert s.grad.item() == 1.0
+
+    weights = tg.arange(12.0).reshape(3, 4)
+
+    def rows(v: tg.Tensor) -> tg.Tensor:
+        y = tg.zeros((3, 4), dtype=np.float64) * 1.0
+        y[np.array([[0, 2], [0, 0]]), 1:3] = v
+        return y * weights
+
+    def points(v: tg.Tensor) -> tg.Tensor:
+        y = tg.zeros((3, 4), dtype=np.float64) * 1.0
+        y[[0, 2, 0], [1, 1, 1]] = v
+        return y * weights
+
+    rng = np.random.default_rng(0)
+    for fn, shape in [(rows, (2, 2, 2)), (rows, (2,)), (points, (3,)), (points, ())]:
+        v = tg.tensor(rng.standard_normal(shape), requires_grad=True)
+        assert tg.gradcheck(fn, [v]) and tg.gradgradcheck(fn, [v])
+
+
 @pytest.mark.parametrize(
     "op,expected",
     [("+=", [3.0, 3.0]), ("-=", [3.0, 3.0]), ("*=", [6.0, 12.0]), ("/=", [1.5, 1.5])],

@@ -15,6 +15,7 @@ write are rebased onto it (``ops._base.check_view``, ``refresh_views``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -60,7 +61,25 @@ class SetItem(Op):
             keep[self.index] = False
             adjoints[0] = delta * keep
         if self.edges[1] is not None:
-            adjoints[1] = unbroadcast(delta[self.index], self.in_shape(1))
+            written = delta[self.index]
+            lost = _overwritten(self.index, delta.shape)
+            if lost is not None:
+                written = written * ~lost
+            adjoints[1] = unbroadcast(written, self.in_shape(1))
+
+
+def _overwritten(index: tuple, shape: tuple[int, ...]) -> np.ndarray | None:
+    """Which entries of ``x[index] = v``'s right-hand side a later write to the same position
+    replaced (NumPy keeps one write per position, the last), or None when no position repeats;
+    those entries get no gradient. Only integer index arrays can repeat a position."""
+    if not any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in index):
+        return None
+    kept = np.empty(shape, dtype=np.intp)
+    picked = kept[index].shape
+    ids = np.arange(math.prod(picked), dtype=np.intp).reshape(picked)
+    kept[index] = ids
+    lost = kept[index] != ids
+    return lost if lost.any() else None
 
 
 class SetView(Op):
