@@ -69,9 +69,10 @@ class SetItem(Op):
 
 
 def _overwritten(index: tuple, shape: tuple[int, ...]) -> np.ndarray | None:
-    """Which entries of ``x[index] = v``'s right-hand side a later write to the same position
-    replaced (NumPy keeps one write per position, the last), or None when no position repeats;
-    those entries get no gradient. Only integer index arrays can repeat a position."""
+    """Which entries of ``x[index] = v``'s right-hand side another write to the same position
+    replaced, or None when no position repeats; those entries get no gradient. NumPy keeps one
+    write per position (the last, in practice; it does not promise which), found here by the
+    same assignment of entry numbers. Only integer index arrays can repeat a position."""
     if not any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in index):
         return None
     kept = np.empty(shape, dtype=np.intp)
