@@ -639,14 +639,15 @@ def test_concatenate_stack(data: Any) -> None:
 def test_split(data: Any) -> None:
     x = data.draw(hostile(), label="x")
     how = data.draw(
-        st.sampled_from([1, 2, 3, 0, -1, [1], [0, 2], [2, 1], [5], 1.5, "a"]), label="how"
+        st.sampled_from([1, 2, 3, 0, -1, [1], [0, 2], [2, 1], [5], 1.5, 2.0, [1.5], "a"]),
+        label="how",
     )
     axis = data.draw(AXIS, label="axis")
 
     def ref(x: Any, how: Any, axis: Any) -> Any:
         _int_axis(axis)
-        if isinstance(how, (float, str)):
-            raise TypeError
+        if isinstance(how, str) or (isinstance(how, float) and not how.is_integer()):
+            raise TypeError  # (NumPy takes int(1.5) sections when the length is a multiple)
         return np.split(np.asarray(x), how, axis=axis)  # (np.split(list, n) is AttributeError)
 
     out = check("split", tg.split, (x, how, axis), ref=None)

@@ -479,23 +479,43 @@ def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Tensor]:
     data = _data(x)
     ax = normalize_int_axis(axis, data.ndim, "split")
     length = data.shape[ax]
-    if isinstance(indices_or_sections, Tensor) and indices_or_sections.ndim == 0:
-        indices_or_sections = indices_or_sections.item()  # (as a NumPy 0-d array would be)
-    if isinstance(indices_or_sections, (int, np.integer)):
-        n = int(indices_or_sections)
+    sections = indices_or_sections
+    if isinstance(sections, Tensor):
+        sections = sections.data
+    if np.ndim(sections) == 0:  # a number of equal sections (NumPy takes int() of it)
+        n = _section_count(sections)
         if n <= 0 or length % n:
             raise ValueError(
                 f"split: axis {ax} of length {length} cannot be split into {n} equal sections"
             )
         bounds = list(range(0, length + 1, length // n)) if length else [0] * (n + 1)
     else:
-        points = [int(p) for p in indices_or_sections]
-        bounds = [0] + points + [length]
+        points = np.asarray(sections)
+        if points.ndim != 1 or (points.size and points.dtype.kind not in "iu"):
+            raise TypeError(
+                "split: split points must be a 1-D sequence of integers, got "
+                f"{indices_or_sections!r}"
+            )
+        bounds = [0] + [int(p) for p in points] + [length]
     pieces = []
     for lo, hi in zip(bounds[:-1], bounds[1:]):
         index = (slice(None),) * ax + (slice(lo, hi),)
         pieces.append(getitem(x, index))
     return pieces
+
+
+def _section_count(sections: Any) -> int:
+    """``split``'s number of sections: an int, or a real number with an integer value."""
+    if isinstance(sections, (np.ndarray, np.generic)):
+        sections = sections.item()
+    if isinstance(sections, int) or (isinstance(sections, float) and sections.is_integer()):
+        return int(sections)
+    if isinstance(sections, float):
+        raise ValueError(f"split: a number of sections must be whole, got {sections!r}")
+    raise TypeError(
+        f"split: indices_or_sections must be a number of sections or a sequence of split "
+        f"points, got {sections!r}"
+    )
 
 
 # ----------------------------------------------------------------------------- pad

@@ -118,3 +118,19 @@ def test_flatten_is_a_copy_as_numpys() -> None:
 def test_split_takes_a_0d_tensor_as_sections() -> None:
     pieces = tg.split(tg.arange(6.0), tg.tensor(2))
     assert [p.data.tolist() for p in pieces] == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+
+
+def test_split_sections_and_points_as_numpy_takes_them() -> None:
+    x = tg.arange(4.0)
+    # a whole float is a number of sections (NumPy takes int() of it); np.split dispatches here
+    assert [p.shape for p in np.split(x, 2.0)] == [(2,), (2,)]
+    assert [p.shape for p in tg.split(x, np.array([1, 2]))] == [(1,), (1,), (2,)]
+    # a fractional split point was truncated to 1 in silence (NumPy: TypeError)
+    with pytest.raises(TypeError, match=r"split: split points must be .*integers, got \[1.5\]"):
+        tg.split(x, [1.5])
+    with pytest.raises(TypeError, match="split: split points"):
+        tg.split(x, np.array([1 + 0j]))
+    with pytest.raises(ValueError, match="split: a number of sections must be whole, got 2.5"):
+        tg.split(x, 2.5)
+    with pytest.raises(TypeError, match="split: indices_or_sections must be"):
+        tg.split(x, "2")
