@@ -70,6 +70,12 @@ def normalize_int_axis(axis, ndim: int, op: str = "op") -> int:
     return normalize_axis(axis, ndim, op)[0]
 
 
+def broadcasts_to(src: tuple[int, ...], shape: tuple[int, ...]) -> bool:
+    """Whether an array of shape ``src`` broadcasts to ``shape`` (NumPy's rule, one way: it
+    neither adds to ``shape`` nor changes it)."""
+    return len(src) <= len(shape) and all(a == n or a == 1 for a, n in zip(src[::-1], shape[::-1]))
+
+
 def broadcast_shapes(*shapes: tuple[int, ...], op: str = "op") -> tuple[int, ...]:
     """NumPy's broadcast of ``shapes``, with an error that names the op and every shape."""
     try:

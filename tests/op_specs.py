@@ -635,6 +635,50 @@ def _ce_plain_sample(data: Any) -> Sample:
 register(OpSpec("cross_entropy", tg.cross_entropy, sample=_ce_plain_sample, wrt=(0,)))
 
 
+def _weighted_sample(data: Any) -> Sample:
+    """Class weights as a differentiated argument (third, as in torch's signature), and
+    probability targets differentiated too when drawn: forward mode once dropped a weight's
+    tangent (the weight was read as a constant unless it required grad)."""
+    args, kwargs = _classification_sample(data)
+    c = args[0].shape[1]
+    kwargs.pop("weight", None)
+    return [*args, draw_array(data, (c,), 0.5, 2.0)], kwargs
+
+
+def _nll_weighted_sample(data: Any) -> Sample:
+    (logp, target), kwargs = _nll_sample(data)
+    kwargs.pop("weight", None)
+    return [logp, target, draw_array(data, (logp.shape[1],), 0.5, 2.0)], kwargs
+
+
+def _bce_weighted_sample(data: Any) -> Sample:
+    (x, t), kwargs = _bce_sample(data)
+    kwargs.pop("pos_weight", None)
+    last = x.shape[-1:] if x.ndim else ()
+    return [x, t, draw_array(data, x.shape, 0.5, 2.0), draw_array(data, last, 0.5, 2.0)], kwargs
+
+
+register(
+    OpSpec(
+        "cross_entropy",
+        tg.cross_entropy,
+        sample=_weighted_sample,
+        wrt=None,  # (every float argument: logits, weight, and probability targets)
+    ),
+    OpSpec(
+        "nll_loss",
+        lambda x, t, w, **kw: tg.nll_loss(x, t, w, **kw),
+        sample=_nll_weighted_sample,
+        wrt=(0, 2),
+    ),
+    OpSpec(
+        "binary_cross_entropy_with_logits",
+        lambda x, t, w, pw, **kw: tg.binary_cross_entropy_with_logits(x, t, w, pos_weight=pw, **kw),
+        sample=_bce_weighted_sample,
+    ),
+)
+
+
 def _scalar_sample(data: Any) -> Sample:
     x, _ = _one(data)
     c = data.draw(st.sampled_from([2.0, -0.5, 0.0, 1.0, 3.25]), label="c")

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad._shapes import broadcasts_to
 from tensorgrad.tensor import Tensor, bump_version
 
 
@@ -23,7 +24,7 @@ def check(target: Any, value: Any, what: str = "value") -> np.ndarray:
     """``value`` as an array that can be copied into ``target`` (same shape), or ValueError."""
     data = _array(target)
     new = np.asarray(value.data if isinstance(value, Tensor) else value)
-    if new.shape != data.shape and np.broadcast_shapes(new.shape, data.shape) != data.shape:
+    if not broadcasts_to(new.shape, data.shape):
         raise ValueError(f"{what}: expected shape {data.shape}, got {new.shape}")
     return new
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from tensorgrad._dtypes import check_operands
-from tensorgrad._shapes import normalize_int_axis
+from tensorgrad._shapes import broadcasts_to, normalize_int_axis
 from tensorgrad.ops._base import Op, call
 from tensorgrad.ops.arithmetic import astype
 from tensorgrad.tensor import Tensor
@@ -35,11 +35,17 @@ def _data(x: Any) -> np.ndarray:
 
 
 def _const(x: Any, like: Any) -> Any:
-    """A constant (not a Tensor) in the input's floating dtype, so float32 stays float32."""
-    if x is None or isinstance(x, Tensor):
-        return x
-    check_operands("loss", (x,))  # no silent cast of complex, object or string data
+    """``x`` (a weight, pos_weight or probability target) in the input's floating dtype, so that
+    float32 stays float32 whatever ``x``'s dtype: an ndarray, or, for a Tensor that carries a
+    gradient or a tangent, a Tensor (cast by ``astype``, which both pass through)."""
+    if x is None:
+        return None
     dtype = _data(like).dtype
+    if isinstance(x, Tensor):
+        if x._requires_grad or x._fw is not None:
+            return x if dtype.kind != "f" or x.dtype == dtype else x.astype(dtype)
+        x = x.data
+    check_operands("loss", (x,))  # no silent cast of complex, object or string data
     return np.asarray(x, dtype=dtype if dtype.kind == "f" else None)
 
 
@@ -221,13 +227,14 @@ def nll_loss(
     """Negative log likelihood of integer ``target`` classes given log-probabilities ``input``
     of shape (N, C, ...) or (C,); ``mean`` divides by the total weight of counted targets."""
     _check_reduction(reduction, "nll_loss")
-    return _nll(input, target, weight, ignore_index, reduction, "nll_loss")
+    return _nll(input, target, _const(weight, input), ignore_index, reduction, "nll_loss")
 
 
 def _nll(
     input: Any, target: Any, weight: Any, ignore_index: int, reduction: str, name: str
 ) -> Tensor:
-    """``nll_loss``; its errors name ``name`` (the public function the user called)."""
+    """``nll_loss``, ``weight`` already through ``_const``; its errors name ``name`` (the public
+    function the user called)."""
     from tensorgrad.ops.elementwise import where
     from tensorgrad.ops.indexing import getitem
     from tensorgrad.ops.reductions import sum
@@ -255,7 +262,7 @@ def _nll(
         picked = where(keep, picked, -0.0)  # (-0.0: its loss -picked * 0 is +0.0, as torch's)
     wt = np.where(keep, w[safe], 0).astype(_data(input).dtype)
     wt_t = None
-    if isinstance(weight, Tensor) and weight._requires_grad:
+    if isinstance(weight, Tensor):  # (its gradient or tangent counts the denominator too)
         wt_t = getitem(weight, safe) * keep
         losses = -picked * wt_t
     else:
@@ -388,7 +395,7 @@ def cross_entropy(
             terms = terms * _reshape_const(w, wshape)
         losses = -sum(terms, axis=class_axis)
         return _reduce(losses, reduction)
-    nll = _nll(logp, target, weight, ignore_index, reduction, "cross_entropy")
+    nll = _nll(logp, target, w, ignore_index, reduction, "cross_entropy")
     if not label_smoothing:
         return nll
     # NOTE: torch mixes in the uniform-target loss -sum_c w_c log p_c, ignored entries zeroed,
@@ -409,7 +416,7 @@ def cross_entropy(
         safe = np.where(kept, y, 0)
         wd = np.ones(c) if w is None else _data(w)
         wt = None
-        if isinstance(w, Tensor) and w._requires_grad:
+        if isinstance(w, Tensor):
             from tensorgrad.ops.indexing import getitem
 
             wt = getitem(w, safe) * keep
@@ -454,6 +461,13 @@ def binary_cross_entropy_with_logits(
         raise ValueError(
             f"binary_cross_entropy_with_logits: input shape {sa} and target shape {sb} differ"
         )
+    for name, w in (("weight", weight), ("pos_weight", pos_weight)):
+        ws = None if w is None else _data(w).shape
+        if ws is not None and not broadcasts_to(ws, sa):
+            raise ValueError(
+                f"binary_cross_entropy_with_logits: {name} of shape {ws} does not broadcast to "
+                f"the input's shape {sa}"
+            )
     sp = softplus(negative(input))
     if pos_weight is not None:
         sp = (

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from tensorgrad._dtypes import check_operands
-from tensorgrad._shapes import normalize_axis, normalize_int_axis, unbroadcast
+from tensorgrad._shapes import broadcasts_to, normalize_axis, normalize_int_axis, unbroadcast
 from tensorgrad.forward_mode import set_tangents
 from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import Op, apply, call, mark_view
@@ -319,12 +319,7 @@ def broadcast_to(x: Any, shape: Any) -> Tensor:
     src = _data(x).shape
     # NOTE: checked here, not with np.broadcast_shapes, which stops at 32 dimensions (and
     # np.broadcast_to does not)
-    if (
-        len(src) > len(shape)
-        or len(shape) > 64
-        or any(n < 0 for n in shape)
-        or any(a != n and a != 1 for a, n in zip(src[::-1], shape[::-1]))
-    ):
+    if len(shape) > 64 or any(n < 0 for n in shape) or not broadcasts_to(src, shape):
         raise ValueError(f"broadcast_to: cannot broadcast shape {src} to {shape}")
     try:
         return _view(x, BroadcastTo(shape))

@@ -256,3 +256,36 @@ def test_softmax_over_a_zero_length_axis_is_empty_as_torch(fn) -> None:
         y.sum().backward()
     assert y.shape == (2, 0) and x.grad.shape == (2, 0)
     assert fn(tg.tensor(np.zeros(0)), axis=0).shape == (0,)
+
+
+@pytest.mark.parametrize("grad", [False, True])
+def test_loss_weights_take_the_logits_dtype(grad: bool) -> None:
+    # a float64 weight Tensor gave a float32 loss without label smoothing and a float64 one
+    # with it (and BCE's pos_weight float64 as a Tensor, float32 as an array)
+    F = tg.nn.functional
+    x = tg.tensor(np.zeros((2, 3), np.float32), requires_grad=True)
+    w = tg.tensor([1.0, 2.0, 3.0], requires_grad=grad)
+    for smoothing in (0.0, 0.1):
+        loss = F.cross_entropy(x, np.array([0, 2]), w, label_smoothing=smoothing)
+        assert loss.dtype == np.float32
+        if grad:
+            (gx, gw) = tg.autograd.grad(loss, [x, w])
+            assert gx.dtype == np.float32 and gw.dtype == np.float64
+    t = tg.tensor(np.ones((2, 3), np.float32))
+    assert F.binary_cross_entropy_with_logits(x, t, pos_weight=w).dtype == np.float32
+    assert F.binary_cross_entropy_with_logits(x, t, weight=w).dtype == np.float32
+    assert F.nll_loss(x, np.array([0, 2]), w).dtype == np.float32
+
+
+def test_bce_weights_must_broadcast_to_the_input() -> None:
+    F = tg.nn.functional
+    x, t = tg.zeros((3, 4)), tg.ones((3, 4))
+    assert F.binary_cross_entropy_with_logits(x, t, tg.ones((3, 1)), reduction="none").shape == (
+        3,
+        4,
+    )
+    # a larger weight made a larger loss in silence; a wrong pos_weight blamed "multiply"
+    with pytest.raises(ValueError, match=r"weight of shape \(2, 3, 4\) does not broadcast to the"):
+        F.binary_cross_entropy_with_logits(x, t, tg.ones((2, 3, 4)), reduction="none")
+    with pytest.raises(ValueError, match=r"with_logits: pos_weight of shape \(3,\) does not"):
+        F.binary_cross_entropy_with_logits(x, t, pos_weight=tg.ones(3))
