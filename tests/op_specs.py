@@ -224,6 +224,23 @@ def _where_sample(data: Any) -> Sample:
 
 register(OpSpec("where", tg.where, sample=_where_sample, wrt=(1, 2)))
 
+
+def _clip_away_from_bounds(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    x, lo, hi = np.broadcast_arrays(*args)
+    return bool(np.all(np.abs(x - lo) > 1e-3) and np.all(np.abs(x - hi) > 1e-3))
+
+
+# bounds that are differentiated too (as torch's clamp): they were read as constants
+register(
+    OpSpec(
+        "clip",
+        lambda x, lo, hi: tg.clip(x, lo, hi),
+        arity=3,
+        domains={1: (-1.5, 0.0), 2: (0.2, 1.5)},
+        valid=_clip_away_from_bounds,
+    )
+)
+
 # ----------------------------------------------------------------------------- reductions
 
 

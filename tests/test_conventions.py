@@ -28,6 +28,25 @@ def test_relu_abs_clip_kinks_have_zero_derivative() -> None:
     np.testing.assert_array_equal(_grad(lambda x: tg.clip(x, 0.0, None), [-1.0, 2.0]), [0, 1])
 
 
+def test_clip_bounds_that_require_grad_get_it_where_they_are_the_result() -> None:
+    # (they were constants: a bound requiring grad got none, and forward mode dropped its tangent)
+    x = tg.tensor([-1.0, 0.5, 2.0, 0.0, 1.0, np.nan], requires_grad=True)
+    lo = tg.tensor(0.0, requires_grad=True)
+    hi = tg.ones(6, requires_grad=True)
+    y = tg.clip(x, lo, hi)
+    y.backward(tg.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0]))
+    np.testing.assert_array_equal(x.grad.data, [0, 2, 0, 0, 0, 0])  # 0 at the ties and at NaN
+    assert lo.grad.item() == 5.0  # entries 0 and 3 (a tie)
+    np.testing.assert_array_equal(hi.grad.data, [0, 0, 3, 0, 5, 0])
+    _, tangent = tg.jvp(lambda b: tg.clip(x.detach(), b, 1.0), (tg.tensor(0.0),), (tg.ones(()),))
+    np.testing.assert_array_equal(tangent.data, [1, 0, 0, 1, 0, 0])
+    # a lower bound above the upper one: the upper is the result (np.clip), and gets it all
+    # (but at the NaN, whose result is NaN)
+    g = tg.autograd.grad(tg.clip(x.detach(), 2.0, lo).sum(), lo)[0]
+    assert g.item() == 5.0
+    assert tg.tensor([1.0, 3.0]).clip(max=2.0).data.tolist() == [1.0, 2.0]
+
+
 def test_max_min_ties_share_equally() -> None:
     np.testing.assert_array_equal(_grad(tg.max, [1.0, 3.0, 3.0, 2.0]), [0, 0.5, 0.5, 0])
     np.testing.assert_array_equal(_grad(tg.min, [1.0, 1.0, 1.0, 2.0]), [1 / 3, 1 / 3, 1 / 3, 0])

@@ -641,6 +641,11 @@ class Clip(_SavesInput):
         self.lo = lo
         self.hi = hi
 
+    @property
+    def frees(self) -> tuple[str, ...]:
+        # array bounds (as large as x, perhaps) go after backward; numbers stay, for display
+        return tuple(k for k in ("lo", "hi") if np.ndim(getattr(self, k)) > 0)
+
     def forward(self, x):
         return np.clip(x, self.lo, self.hi)
 
@@ -734,8 +739,19 @@ def minimum(a: Any, b: Any) -> Tensor:
     return binary(Minimum, a, b)
 
 
-def clip(x: Any, a_min: Any = None, a_max: Any = None) -> Tensor:
-    """Limit ``x`` to [a_min, a_max] (bounds are constants: no gradient flows to them)."""
+def clip(x: Any, a_min: Any = None, a_max: Any = None, **bounds: Any) -> Tensor:
+    """Limit ``x`` to [a_min, a_max] (or the keywords ``min=`` and ``max=``, as
+    ``ndarray.clip`` and torch's ``clip``). A bound that is a Tensor requiring grad (or
+    carrying a tangent) gets the gradient where it is the result, as torch's ``clamp``: at a
+    tie with ``x`` the bound takes it (``x``'s derivative is 0 at the bounds); other bounds
+    are constants."""
+    if bounds:
+        unknown = set(bounds) - {"min", "max"}
+        if unknown:
+            raise TypeError(f"clip: unexpected keyword argument {sorted(unknown)[0]!r}")
+        if a_min is not None or a_max is not None:
+            raise TypeError("clip: give the bounds as a_min and a_max or as min= and max=")
+        a_min, a_max = bounds.get("min"), bounds.get("max")
     if a_min is None and a_max is None:
         raise ValueError("clip: at least one of a_min and a_max must be given")
     # (array bounds are copied: the rules must see the bounds the forward used, even if the
@@ -743,7 +759,25 @@ def clip(x: Any, a_min: Any = None, a_max: Any = None) -> Tensor:
     lo = _own(a_min.data if isinstance(a_min, Tensor) else a_min)
     hi = _own(a_max.data if isinstance(a_max, Tensor) else a_max)
     check_operands("clip", tuple(v for v in (x, lo, hi) if v is not None))  # (one side open)
-    return call(Clip, x, lo=lo, hi=hi)
+    out = call(Clip, x, lo=lo, hi=hi)
+    live = [
+        isinstance(b, Tensor) and (b._requires_grad or b._fw is not None) for b in (a_min, a_max)
+    ]
+    if not any(live):
+        return out
+    # where the result is a bound, it is that bound (np.clip is minimum(maximum(x, lo), hi));
+    # a NaN in x or in a bound gives no gradient to anything, as Clip's rule
+    xd = x.data if isinstance(x, Tensor) else np.asarray(x)
+    with np.errstate(invalid="ignore"):
+        at_lo = (xd <= lo) & (lo < hi) if lo is not None and hi is not None else None
+        if lo is not None and hi is None:
+            at_lo = xd <= lo
+        at_hi = None if hi is None else (xd if lo is None else np.maximum(xd, lo)) >= hi
+    if live[1]:
+        out = where(at_hi, a_max, out)
+    if live[0]:
+        out = where(at_lo, a_min, out)
+    return out
 
 
 def _own(value: Any) -> Any:
