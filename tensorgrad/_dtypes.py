@@ -32,6 +32,14 @@ def check_dtype(dtype, what: str = "dtype") -> np.dtype:
     return d
 
 
+def check_float_dtype(dtype, what: str = "dtype") -> np.dtype:
+    """``dtype`` as an np.dtype if it is a floating one, else TypeError naming ``what``."""
+    d = check_dtype(dtype, what)
+    if d.kind != "f":
+        raise TypeError(f"{what}: dtype must be floating point, got {d}")
+    return d
+
+
 def as_array(data, dtype=None, copy: bool = True, what: str = "data") -> np.ndarray:
     """Convert ``data`` to an ndarray of a supported dtype, raising TypeError on anything else."""
     from_python = not isinstance(data, (np.ndarray, np.generic))

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad._dtypes import check_dtype, get_default_dtype
+from tensorgrad._dtypes import check_dtype, check_float_dtype, get_default_dtype
 from tensorgrad.tensor import Tensor
 
 __all__ = [
@@ -216,10 +216,8 @@ def _rng(rng: Any) -> np.random.Generator:
 
 
 def _float_dtype(dtype: Any, what: str) -> np.dtype:
-    d = _dtype(dtype)
-    if d.kind != "f":  # (as torch: random samples of an int or bool dtype are refused)
-        raise TypeError(f"{what}: dtype must be floating point, got {d}")
-    return d
+    # (as torch: random samples of an int or bool dtype are refused)
+    return get_default_dtype() if dtype is None else check_float_dtype(dtype, what)
 
 
 def rand(*shape: Any, rng: Any = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:

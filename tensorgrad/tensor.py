@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tensorgrad._dtypes import as_array, check_dtype
+from tensorgrad._dtypes import as_array
 
 
 class RemovableHandle:
@@ -563,11 +563,3 @@ TENSOR_METHODS = (
 
 for _name in TENSOR_METHODS:
     setattr(Tensor, _name, _method(_name))
-
-
-def check_float_dtype(dtype: Any) -> np.dtype:
-    """A floating dtype, or TypeError (for requires_grad and layer dtypes)."""
-    d = check_dtype(dtype)
-    if d.kind != "f":
-        raise TypeError(f"expected a floating dtype, got {d}")
-    return d

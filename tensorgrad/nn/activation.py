@@ -6,6 +6,7 @@ from typing import Any
 
 from tensorgrad.nn import functional as F
 from tensorgrad.nn.module import Module
+from tensorgrad.ops.losses import legacy_reduction
 from tensorgrad.tensor import Tensor
 
 __all__ = [
@@ -22,7 +23,12 @@ __all__ = [
 
 
 class ReLU(Module):
-    """max(x, 0)"""
+    """max(x, 0). ``inplace`` is accepted for torch compatibility; the result is always a new
+    tensor (as ``Dropout``'s)."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
 
     def forward(self, x: Any) -> Tensor:
         return F.relu(x)
@@ -79,12 +85,6 @@ class LogSoftmax(Softmax):
         return F.log_softmax(x, dim=self.dim)
 
 
-def _reduction(reduction: str, name: str) -> str:
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-    return reduction
-
-
 def _optional_buffer(module: Module, name: str, value: Any) -> None:
     """A loss's optional tensor argument: a buffer (in ``state_dict``, cast by ``to``), as
     torch registers it, or None."""
@@ -101,14 +101,16 @@ class CrossEntropyLoss(Module):
     def __init__(
         self,
         weight: Any = None,
+        size_average: bool | None = None,
         ignore_index: int = -100,
+        reduce: bool | None = None,
         reduction: str = "mean",
         label_smoothing: float = 0.0,
     ) -> None:
         super().__init__()
         _optional_buffer(self, "weight", weight)
         self.ignore_index = ignore_index
-        self.reduction = _reduction(reduction, "CrossEntropyLoss")
+        self.reduction = legacy_reduction(size_average, reduce, reduction, "CrossEntropyLoss")
         self.label_smoothing = label_smoothing
 
     def forward(self, input: Any, target: Any) -> Tensor:
@@ -128,9 +130,11 @@ class CrossEntropyLoss(Module):
 class MSELoss(Module):
     """Mean squared error over all elements (``reduction`` as torch)."""
 
-    def __init__(self, reduction: str = "mean") -> None:
+    def __init__(
+        self, size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean"
+    ) -> None:
         super().__init__()
-        self.reduction = _reduction(reduction, "MSELoss")
+        self.reduction = legacy_reduction(size_average, reduce, reduction, "MSELoss")
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return F.mse_loss(input, target, reduction=self.reduction)
@@ -142,11 +146,18 @@ class MSELoss(Module):
 class BCEWithLogitsLoss(Module):
     """Binary cross entropy on logits, computed stably, as ``torch.nn.BCEWithLogitsLoss``."""
 
-    def __init__(self, weight: Any = None, reduction: str = "mean", pos_weight: Any = None) -> None:
+    def __init__(
+        self,
+        weight: Any = None,
+        size_average: bool | None = None,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+        pos_weight: Any = None,
+    ) -> None:
         super().__init__()
         _optional_buffer(self, "weight", weight)
         _optional_buffer(self, "pos_weight", pos_weight)
-        self.reduction = _reduction(reduction, "BCEWithLogitsLoss")
+        self.reduction = legacy_reduction(size_average, reduce, reduction, "BCEWithLogitsLoss")
 
     def forward(self, input: Any, target: Any) -> Tensor:
         kwargs: dict[str, Any] = {"reduction": self.reduction}

@@ -9,8 +9,11 @@ dropout and embedding in ``tensorgrad.ops.layers``. This module gathers them.
 
 from __future__ import annotations
 
+from typing import Any
+
 from tensorgrad.ops.conv import avg_pool2d, conv2d, max_pool2d
-from tensorgrad.ops.elementwise import gelu, relu, sigmoid, softplus, tanh
+from tensorgrad.ops.elementwise import gelu, sigmoid, softplus, tanh
+from tensorgrad.ops.elementwise import relu as _relu
 from tensorgrad.ops.layers import dropout, embedding, linear
 from tensorgrad.ops.losses import (
     binary_cross_entropy_with_logits,
@@ -21,6 +24,7 @@ from tensorgrad.ops.losses import (
     softmax,
 )
 from tensorgrad.ops.normalization import batch_norm, layer_norm
+from tensorgrad.tensor import Tensor
 
 __all__ = [
     "softmax",
@@ -43,3 +47,9 @@ __all__ = [
     "gelu",
     "softplus",
 ]
+
+
+def relu(input: Any, inplace: bool = False) -> Tensor:
+    """max(input, 0), as torch's ``relu``; ``inplace`` is accepted for torch compatibility, and
+    the result is always a new tensor (as ``dropout``'s)."""
+    return _relu(input)

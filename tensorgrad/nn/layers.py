@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad._dtypes import check_float_dtype
 from tensorgrad.nn import functional as F
 from tensorgrad.nn import init
 from tensorgrad.nn.module import Module, Parameter
@@ -36,13 +37,6 @@ __all__ = [
     "LayerNorm",
     "Embedding",
 ]
-
-
-def _float_dtype(dtype: Any, layer: str) -> np.dtype:
-    d = np.dtype(dtype)
-    if d.kind != "f":
-        raise TypeError(f"{layer}: dtype must be a floating dtype, got {d}")
-    return d
 
 
 def _empty(shape: tuple[int, ...], dtype: np.dtype) -> Parameter:
@@ -92,7 +86,7 @@ class Linear(Module):
         # 0 is allowed, as torch: empty outputs (out_features 0) or the bias (in_features 0)
         self.in_features = _positive(in_features, "in_features", "Linear", 0)
         self.out_features = _positive(out_features, "out_features", "Linear", 0)
-        d = _float_dtype(dtype, "Linear")
+        d = check_float_dtype(dtype, "Linear")
         self.weight = _empty((self.out_features, self.in_features), d)
         if bias:
             self.bias = _empty((self.out_features,), d)
@@ -159,7 +153,7 @@ class Conv2d(Module):
         # (checked as conv2d checks it; 'valid' and 'same' are kept as strings, as torch)
         pad, _ = _conv_padding(padding, self.kernel_size, self.stride, self.dilation, "Conv2d")
         self.padding: str | tuple[int, int] = padding if isinstance(padding, str) else pad
-        d = _float_dtype(dtype, "Conv2d")
+        d = check_float_dtype(dtype, "Conv2d")
         shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
         self.weight = _empty(shape, d)
         if bias:
@@ -354,7 +348,7 @@ class _BatchNorm(Module):
         self.num_features = _positive(num_features, "num_features", name)
         self.eps, self.momentum = float(eps), momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        d = _float_dtype(dtype, name)
+        d = check_float_dtype(dtype, name)
         if affine:
             self.weight = Parameter(np.ones(self.num_features, dtype=d))
             self.bias = Parameter(np.zeros(self.num_features, dtype=d))
@@ -447,7 +441,7 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(_positive(n, "normalized_shape", "LayerNorm") for n in ns)
         self.eps = float(eps)
         self.elementwise_affine = elementwise_affine
-        d = _float_dtype(dtype, "LayerNorm")
+        d = check_float_dtype(dtype, "LayerNorm")
         if elementwise_affine:
             self.weight = Parameter(np.ones(self.normalized_shape, dtype=d))
             if bias:
@@ -498,7 +492,7 @@ class Embedding(Module):
                 )
             padding_idx = padding_idx % self.num_embeddings
         self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, norm_type
-        d = _float_dtype(dtype, "Embedding")
+        d = check_float_dtype(dtype, "Embedding")
         self.weight = _empty((self.num_embeddings, self.embedding_dim), d)
         self.reset_parameters(rng)
 

@@ -8,11 +8,12 @@ of differentiable ops, so they are differentiable to any order.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 
-from tensorgrad._dtypes import check_operands
+from tensorgrad._dtypes import check_float_dtype, check_operands
 from tensorgrad._shapes import broadcasts_to, normalize_int_axis
 from tensorgrad.ops._base import Op, call
 from tensorgrad.ops.arithmetic import astype
@@ -166,21 +167,28 @@ def _axis(x: Any, axis: Any, dim: Any, name: str) -> int:
     return normalize_int_axis(axis, _data(x).ndim or 1, name)
 
 
-def _softmax_op(cls: type[Op], x: Any, axis: Any, dim: Any, name: str) -> Tensor:
+def _softmax_op(cls: type[Op], x: Any, axis: Any, dim: Any, dtype: Any, name: str) -> Tensor:
     ax = _axis(x, axis, dim, name)
-    if _data(x).dtype.kind in "biu":  # integers would wrap in the max-shift: use floats
+    if dtype is not None:  # (torch's dtype=: the input is cast first)
+        x = astype(x, check_float_dtype(dtype, name))
+    elif _data(x).dtype.kind in "biu":  # integers would wrap in the max-shift: use floats
         x = astype(x, np.float64)
     return call(cls, x, axis=None if _data(x).ndim == 0 else ax)
 
 
-def softmax(x: Any, axis: int | None = None, dim: int | None = None) -> Tensor:
-    """Softmax along ``axis`` (default -1), computed stably."""
-    return _softmax_op(Softmax, x, axis, dim, "softmax")
+def softmax(
+    x: Any, axis: int | None = None, dim: int | None = None, *, dtype: Any = None
+) -> Tensor:
+    """Softmax along ``axis`` (default -1), computed stably; ``dtype`` casts the input first."""
+    return _softmax_op(Softmax, x, axis, dim, dtype, "softmax")
 
 
-def log_softmax(x: Any, axis: int | None = None, dim: int | None = None) -> Tensor:
-    """Log of the softmax along ``axis`` (default -1), without overflow or log(0)."""
-    return _softmax_op(LogSoftmax, x, axis, dim, "log_softmax")
+def log_softmax(
+    x: Any, axis: int | None = None, dim: int | None = None, *, dtype: Any = None
+) -> Tensor:
+    """Log of the softmax along ``axis`` (default -1), without overflow or log(0); ``dtype``
+    casts the input first."""
+    return _softmax_op(LogSoftmax, x, axis, dim, dtype, "log_softmax")
 
 
 # ----------------------------------------------------------------------------- losses
@@ -189,6 +197,22 @@ def log_softmax(x: Any, axis: int | None = None, dim: int | None = None) -> Tens
 def _check_reduction(reduction: str, name: str) -> None:
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def legacy_reduction(size_average: Any, reduce: Any, reduction: str, name: str) -> str:
+    """``reduction``, checked; or, when torch's deprecated ``size_average`` or ``reduce`` is
+    given, the reduction torch reads from them (with torch's warning). They hold their places in
+    the signatures so that torch's positional calls mean the same here."""
+    if size_average is not None or reduce is not None:
+        average = True if size_average is None else bool(size_average)
+        reduction = "none" if reduce is not None and not reduce else "mean" if average else "sum"
+        warnings.warn(
+            f"{name}: size_average and reduce are deprecated (as in torch); use "
+            f"reduction={reduction!r} instead",
+            stacklevel=3,
+        )
+    _check_reduction(reduction, name)
+    return reduction
 
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
@@ -221,12 +245,14 @@ def nll_loss(
     input: Any,
     target: Any,
     weight: Any = None,
+    size_average: bool | None = None,
     ignore_index: int = -100,
+    reduce: bool | None = None,
     reduction: str = "mean",
 ) -> Tensor:
     """Negative log likelihood of integer ``target`` classes given log-probabilities ``input``
     of shape (N, C, ...) or (C,); ``mean`` divides by the total weight of counted targets."""
-    _check_reduction(reduction, "nll_loss")
+    reduction = legacy_reduction(size_average, reduce, reduction, "nll_loss")
     return _nll(input, target, _const(weight, input), ignore_index, reduction, "nll_loss")
 
 
@@ -309,14 +335,16 @@ def cross_entropy(
     input: Any,
     target: Any,
     weight: Any = None,
+    size_average: bool | None = None,
     ignore_index: int = -100,
+    reduce: bool | None = None,
     reduction: str = "mean",
     label_smoothing: float = 0.0,
 ) -> Tensor:
     """Softmax cross-entropy of logits (N, C, ...) or (C,) against integer class indices or
     class probabilities (same shape as ``input``), as ``torch.nn.functional.cross_entropy``."""
 
-    _check_reduction(reduction, "cross_entropy")
+    reduction = legacy_reduction(size_average, reduce, reduction, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     x = _data(input)
@@ -430,22 +458,44 @@ def _reshape_const(w: Any, shape: list[int]) -> Any:
     return reshape(w, tuple(shape)) if isinstance(w, Tensor) else np.reshape(w, shape)
 
 
-def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
-    """Squared error, averaged over all elements by default."""
-    _check_reduction(reduction, "mse_loss")
+def mse_loss(
+    input: Any,
+    target: Any,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    weight: Any = None,
+) -> Tensor:
+    """Squared error, averaged over all elements by default; with ``weight`` (the input's
+    shape), each squared error weighted and the mean taken over the total weight, as torch."""
+    reduction = legacy_reduction(size_average, reduce, reduction, "mse_loss")
     sa, sb = _data(input).shape, _data(target).shape
     if sa != sb:
         raise ValueError(f"mse_loss: input shape {sa} and target shape {sb} differ")
     from tensorgrad.ops.arithmetic import subtract
 
     d = subtract(input, target)
-    return _reduce(d * d, reduction)
+    if weight is None:
+        return _reduce(d * d, reduction)
+    weight = _const(weight, input)
+    if _data(weight).shape != sa:
+        raise ValueError(
+            f"mse_loss: weight has shape {_data(weight).shape}, expected the input's {sa}"
+        )
+    losses = d * d * weight
+    if reduction != "mean":
+        return _reduce(losses, reduction)
+    from tensorgrad.ops.reductions import sum
+
+    return sum(losses) / (sum(weight) if isinstance(weight, Tensor) else float(weight.sum()))
 
 
 def binary_cross_entropy_with_logits(
     input: Any,
     target: Any,
     weight: Any = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
     reduction: str = "mean",
     pos_weight: Any = None,
 ) -> Tensor:
@@ -454,7 +504,9 @@ def binary_cross_entropy_with_logits(
     from tensorgrad.ops.arithmetic import negative, subtract
     from tensorgrad.ops.elementwise import softplus
 
-    _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    reduction = legacy_reduction(
+        size_average, reduce, reduction, "binary_cross_entropy_with_logits"
+    )
     target, weight, pos_weight = (_const(v, input) for v in (target, weight, pos_weight))
     sa, sb = _data(input).shape, _data(target).shape
     if sa != sb:

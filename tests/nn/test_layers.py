@@ -246,6 +246,43 @@ def test_loss_modules():
         nn.MSELoss(reduction="avg")
 
 
+def test_losses_keep_torchs_argument_positions() -> None:
+    # torch's deprecated size_average and reduce hold their places: a positional ignore_index
+    # (cross_entropy's fifth argument) was read as the reduction
+    x, y = tg.tensor([[1.0, 2.0], [3.0, 4.0]]), np.array([0, 1])
+    assert F.cross_entropy(x, y, None, None, 1).item() == pytest.approx(1.31326169)
+    assert F.nll_loss(F.log_softmax(x, dim=1), y, None, None, 1).item() == pytest.approx(1.31326169)
+    t = tg.zeros((2, 2))
+    with pytest.warns(UserWarning, match="mse_loss: size_average and reduce are deprecated"):
+        assert F.mse_loss(x, t, False).item() == 30.0  # (torch: reduction='sum')
+    with pytest.warns(UserWarning, match="use reduction='none'"):
+        assert F.mse_loss(x, t, reduce=False).shape == (2, 2)
+    with pytest.warns(UserWarning, match="BCEWithLogitsLoss"):
+        assert nn.BCEWithLogitsLoss(None, True, True).reduction == "mean"
+    with pytest.warns(UserWarning):
+        assert nn.MSELoss(size_average=False).reduction == "sum"
+    assert nn.CrossEntropyLoss(None, None, 1).ignore_index == 1
+    # mse_loss's weight (torch 2.13): each squared error weighted, the mean over the weights
+    w = tg.tensor([[1.0, 3.0], [2.0, 1.0]])
+    assert F.mse_loss(x, t, weight=w).item() == pytest.approx(47 / 7)
+    assert F.mse_loss(x, t, weight=w, reduction="sum").item() == 47.0
+    with pytest.raises(ValueError, match=r"mse_loss: weight has shape \(2,\), expected"):
+        F.mse_loss(x, t, weight=tg.ones(2))
+
+
+def test_torch_only_keywords_are_accepted() -> None:
+    x = tg.tensor(np.float32([-1.0, 2.0]), requires_grad=True)
+    assert F.relu(x, inplace=True).data.tolist() == [0.0, 2.0]
+    assert nn.ReLU(inplace=True)(x).data.tolist() == [0.0, 2.0]
+    y = F.softmax(x, dim=-1, dtype=np.float64)  # (torch: the input is cast first)
+    assert y.dtype == np.float64
+    y[0].backward()
+    assert x.grad.dtype == np.float32
+    assert F.log_softmax(tg.tensor([1, 2]), dtype="float32").dtype == np.float32
+    with pytest.raises(TypeError, match="log_softmax: dtype must be floating point, got int8"):
+        F.log_softmax(x, dtype=np.int8)
+
+
 def test_loss_weights_are_buffers_cast_by_to_as_torch():
     bce = nn.BCEWithLogitsLoss(weight=np.array([1.0, 2.0]), pos_weight=np.array([3.0, 1.0]))
     assert list(bce.state_dict()) == ["weight", "pos_weight"]
