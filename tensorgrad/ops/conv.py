@@ -42,7 +42,8 @@ Pair = tuple[int, int]
 
 
 def _pair(value: Any, name: str, op: str, minimum: int) -> Pair:
-    """``value`` as an (h, w) pair of ints >= ``minimum``; an int is used for both sides."""
+    """``value`` as an (h, w) pair of ints >= ``minimum``; an int, or a tuple of one (as
+    torch expands it), is used for both sides."""
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         pair = (int(value), int(value))
     else:
@@ -52,11 +53,11 @@ def _pair(value: Any, name: str, op: str, minimum: int) -> Pair:
             raise TypeError(
                 f"{op}: {name} must be an int or a pair of ints, got {value!r}"
             ) from None
-        if len(items) != 2 or not all(
+        if len(items) not in (1, 2) or not all(
             isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in items
         ):
             raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-        pair = (int(items[0]), int(items[1]))
+        pair = (int(items[0]), int(items[-1]))
     if min(pair) < minimum:
         raise ValueError(f"{op}: {name} must be at least {minimum}, got {value!r}")
     return pair

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad._shapes import broadcasts_to
 from tensorgrad.ops._base import Op, apply, call
 from tensorgrad.ops.linalg import _outer
 from tensorgrad.tensor import Tensor
@@ -85,7 +86,9 @@ class Linear(Op):
 
 def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
     """``input @ weight.T + bias``, as torch's ``linear``: input (..., in), weight (out, in),
-    bias (out,); one op, so an MLP layer is one node."""
+    bias (out,); one op, so an MLP layer is one node. As torch, a weight of shape (in,) gives
+    ``input @ weight``, and a bias may be anything that broadcasts to the output's shape (then
+    added by its own op)."""
     if isinstance(input, Tensor):
         xs = input.data.shape
     else:
@@ -96,24 +99,35 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
     else:
         weight = np.asarray(weight)
         ws = weight.shape
-    if len(ws) != 2:
-        raise ValueError(f"linear: weight must be 2-D (out, in), got shape {ws}")
-    if len(xs) < 1 or xs[-1] != ws[1]:
+    if len(ws) not in (1, 2):
+        raise ValueError(f"linear: weight must be 2-D (out, in) or 1-D (in,), got shape {ws}")
+    if len(xs) < 1 or xs[-1] != ws[-1]:
         raise ValueError(
-            f"linear: input of shape {xs} does not end with in_features={ws[1]} (weight shape {ws})"
+            f"linear: input of shape {xs} does not end with in_features={ws[-1]} "
+            f"(weight shape {ws})"
         )
     if bias is None:
-        out = apply(Linear(), (input, weight))
+        fused = True
     else:
-        if isinstance(bias, Tensor):
-            bs = bias.data.shape
-        else:
+        if not isinstance(bias, Tensor):
             bias = np.asarray(bias)
-            bs = bias.shape
-        if bs != (ws[0],):
-            raise ValueError(f"linear: bias must have shape ({ws[0]},), got {bs}")
-        out = apply(Linear(), (input, weight, bias))
-    return out if isinstance(out, Tensor) else Tensor._make(out)
+        bs = _shape(bias)
+        fused = len(ws) == 2 and bs == (ws[0],)  # (the layer's own bias: one node)
+        if not fused and not broadcasts_to(bs, xs[:-1] + ws[:-1]):
+            raise ValueError(
+                f"linear: bias of shape {bs} does not broadcast to the output's shape "
+                f"{xs[:-1] + ws[:-1]}"
+            )
+    if len(ws) == 1:
+        from tensorgrad.ops.linalg import matmul
+
+        out = matmul(input, weight)
+    else:
+        out = apply(
+            Linear(), (input, weight) if bias is None or not fused else (input, weight, bias)
+        )
+        out = out if isinstance(out, Tensor) else Tensor._make(out)
+    return out if fused else out + bias
 
 
 # ----------------------------------------------------------------------------- dropout

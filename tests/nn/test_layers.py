@@ -384,7 +384,7 @@ def test_linear_sizes_must_be_non_negative_ints(args, pattern):
     "make, pattern",
     [
         (lambda: nn.Conv2d(1, 1, (2, 3, 4)), "kernel_size"),
-        (lambda: nn.Conv2d(1, 1, (2,)), "kernel_size"),
+        (lambda: nn.Conv2d(1, 1, ()), "kernel_size"),
         (lambda: nn.Conv2d(1, 1, 2.0), "kernel_size"),
         (lambda: nn.Conv2d(1, 1, 2, stride=(1, 2, 3)), "stride"),
         (lambda: nn.Conv2d(1, 1, 2, padding=(1, 2, 3)), "padding"),
@@ -399,6 +399,27 @@ def test_linear_sizes_must_be_non_negative_ints(args, pattern):
 def test_size_arguments_of_the_wrong_length_or_type_are_refused(make, pattern):
     with pytest.raises(TypeError, match=pattern):
         make()
+
+
+def test_size_arguments_of_one_entry_are_used_for_both_sides_as_torch():
+    # (torch's functional forms expand (2,) to (2, 2); these raised TypeError)
+    x = tg.ones((1, 1, 4, 4))
+    assert F.conv2d(x, tg.ones((1, 1, 2, 2)), stride=(2,), padding=(1,)).shape == (1, 1, 3, 3)
+    assert F.max_pool2d(x, (2,)).shape == F.avg_pool2d(x, (2,), (2,)).shape == (1, 1, 2, 2)
+    assert nn.Conv2d(1, 1, (3,), padding=(1,)).kernel_size == (3, 3)
+
+
+def test_linear_takes_a_broadcast_bias_and_a_1d_weight_as_torch():
+    x, w = tg.tensor(np.arange(8.0).reshape(2, 4)), tg.tensor(np.ones((3, 4)))
+    b = tg.tensor([0.5], requires_grad=True)
+    y = F.linear(x, w, b)  # (a bias of shape (1,) or () was refused)
+    np.testing.assert_array_equal(y.data, x.data @ w.data.T + 0.5)
+    y.sum().backward()
+    assert b.grad.shape == (1,) and b.grad.item() == 6.0
+    assert F.linear(x, w, 0.5).shape == (2, 3)
+    np.testing.assert_array_equal(F.linear(x, tg.ones(4)).data, [6.0, 22.0])  # input @ weight
+    with pytest.raises(ValueError, match=r"linear: bias of shape \(4,\) does not broadcast"):
+        F.linear(x, w, np.ones(4))
 
 
 def test_size_arguments_accept_numpy_integers():
