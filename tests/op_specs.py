@@ -401,7 +401,15 @@ def _split(x: Any, how: Any, axis: int) -> Any:
 
 def _pad_sample(data: Any) -> Sample:
     x, shape = _one(data)
-    widths = [(data.draw(st.integers(0, 2)), data.draw(st.integers(0, 2))) for _ in shape]
+    mode = data.draw(st.sampled_from(["constant", "edge", "reflect", "symmetric", "wrap"]))
+    widths = [
+        (data.draw(st.integers(0, 2)), data.draw(st.integers(0, 2)))
+        if n or mode == "constant"
+        else (0, 0)  # (only a constant extends an empty axis)
+        for n in shape
+    ]
+    if mode != "constant":
+        return [x], {"pad_width": widths, "mode": mode}
     return [x], {"pad_width": widths, "constant_values": data.draw(st.sampled_from([0.0, 1.5]))}
 
 

@@ -22,6 +22,7 @@ from tensorgrad.nn import init
 from tensorgrad.nn.module import Module, Parameter
 from tensorgrad.ops.conv import _conv_padding, _pair
 from tensorgrad.ops.layers import as_generator
+from tensorgrad.ops.shape import pad
 from tensorgrad.tensor import Tensor
 
 __all__ = [
@@ -119,8 +120,10 @@ class Linear(Module):
 
 
 class Conv2d(Module):
-    """2-D convolution over (N, C, H, W) (or unbatched (C, H, W)), as ``torch.nn.Conv2d``
-    with zero padding (an int, a pair, ``'valid'`` or ``'same'``) and ``groups``."""
+    """2-D convolution over (N, C, H, W) (or unbatched (C, H, W)), as ``torch.nn.Conv2d``:
+    padding an int, a pair, ``'valid'`` or ``'same'``, of zeros or (``padding_mode``) of the
+    input reflected (``'reflect'``), its edge repeated (``'replicate'``) or wrapped around
+    (``'circular'``); ``groups``."""
 
     def __init__(
         self,
@@ -132,10 +135,17 @@ class Conv2d(Module):
         dilation: int | tuple[int, int] = 1,
         groups: int = 1,
         bias: bool = True,
+        padding_mode: str = "zeros",
         dtype: Any = np.float32,
         rng: Any = None,
     ) -> None:
         super().__init__()
+        if padding_mode not in _PAD_MODES:
+            raise ValueError(
+                "Conv2d: padding_mode must be 'zeros', 'reflect', 'replicate' or 'circular', "
+                f"got {padding_mode!r}"
+            )
+        self.padding_mode = padding_mode
         self.in_channels = _positive(in_channels, "in_channels", "Conv2d")
         self.out_channels = _positive(out_channels, "out_channels", "Conv2d")
         self.groups = _positive(groups, "groups", "Conv2d")
@@ -178,9 +188,14 @@ class Conv2d(Module):
                 f"{self!r}: expected input of shape (N, {self.in_channels}, H, W) or "
                 f"({self.in_channels}, H, W), got {x.shape}"
             )
-        return F.conv2d(
-            x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
-        )
+        padding = self.padding
+        if self.padding_mode != "zeros":
+            (ph, pw), (eh, ew) = _conv_padding(
+                padding, self.kernel_size, self.stride, self.dilation, "Conv2d"
+            )
+            widths = ((0, 0),) * (x.ndim - 2) + ((ph, ph + eh), (pw, pw + ew))
+            x, padding = pad(x, widths, mode=_PAD_MODES[self.padding_mode]), 0
+        return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
@@ -193,7 +208,13 @@ class Conv2d(Module):
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode!r}"
         return s
+
+
+_PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+"""Conv2d's padding modes, as ``pad``'s (NumPy's) names."""
 
 
 def _check_4d(layer: Module, x: Tensor) -> None:

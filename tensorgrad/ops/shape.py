@@ -539,10 +539,18 @@ class Pad(Op):
         return Pad.apply(tangents[0], pad_width=self.pad_width, value=0)
 
 
-def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: float = 0) -> Tensor:
-    """Pad with a constant (``np.pad`` with ``mode='constant'``; other modes are refused)."""
-    if mode != "constant":
-        raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
+_GATHER_MODES = ("edge", "reflect", "symmetric", "wrap")
+
+
+def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0) -> Tensor:
+    """Pad as ``np.pad`` in its modes ``constant``, ``edge``, ``reflect``, ``symmetric`` and
+    ``wrap`` (the others are refused). The last four repeat entries of ``x``: a gather whose
+    adjoint adds the copies' gradients back. A 0-d Tensor constant that requires grad gets
+    the padded entries' gradient."""
+    if mode != "constant" and mode not in _GATHER_MODES:
+        raise ValueError(
+            f"pad: mode must be 'constant', 'edge', 'reflect', 'symmetric' or 'wrap', got {mode!r}"
+        )
     ndim = _data(x).ndim
     try:
         given = np.asarray(pad_width.data if isinstance(pad_width, Tensor) else pad_width)
@@ -555,6 +563,30 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: float =
     if np.any(given < 0):  # (checked on the given widths: a 0-d tensor has no rows of them)
         raise ValueError(f"pad: pad_width must be non-negative, got {pad_width!r}")
     pw = tuple((int(a), int(b)) for a, b in widths)
-    value = constant_values.item() if isinstance(constant_values, Tensor) else constant_values
+    if mode != "constant":
+        from tensorgrad.ops.indexing import getitem
+
+        try:
+            index = np.ix_(
+                *(np.pad(np.arange(n), w, mode=mode) for n, w in zip(_data(x).shape, pw))
+            )
+        except ValueError as exc:  # (an empty axis cannot be reflected or wrapped)
+            raise ValueError(f"pad: {exc} (mode={mode!r}, shape {_data(x).shape})") from None
+        return getitem(x, index) if ndim else call(Pad, x, pad_width=(), value=0)
+    value = constant_values
+    live = isinstance(value, Tensor) and (value._requires_grad or value._fw is not None)
+    if isinstance(value, Tensor):
+        value = value.data if value.ndim else value.item()
     check_operands("pad", (value,))  # (np.pad would parse a string)
-    return call(Pad, x, pad_width=pw, value=value)
+    if not live:
+        return call(Pad, x, pad_width=pw, value=value)
+    if constant_values.ndim:
+        raise ValueError(
+            "pad: a constant_values Tensor that requires grad must be one number, got shape "
+            f"{constant_values.shape}"
+        )
+    # x padded with zeros, plus the constant times where the padding is: both differentiable
+    where = np.pad(np.zeros(_data(x).shape, dtype=bool), pw, constant_values=True)
+    out = call(Pad, x, pad_width=pw, value=0)
+    term = constant_values * where
+    return out + (term if term.dtype == out.dtype else term.astype(out.dtype))

@@ -422,6 +422,28 @@ def test_linear_takes_a_broadcast_bias_and_a_1d_weight_as_torch():
         F.linear(x, w, np.ones(4))
 
 
+@pytest.mark.parametrize(
+    ("padding_mode", "numpy_mode"),
+    [("reflect", "reflect"), ("replicate", "edge"), ("circular", "wrap")],
+)
+@pytest.mark.parametrize("padding", [1, (2, 1), "same"])
+def test_conv2d_padding_modes_pad_the_input_first(padding_mode, numpy_mode, padding) -> None:
+    # (padding_mode was not a parameter; torch's default 'zeros' was refused too)
+    conv = nn.Conv2d(2, 3, (3, 2), padding=padding, padding_mode=padding_mode, rng=0)
+    x = np.random.default_rng(0).standard_normal((2, 2, 5, 6)).astype(np.float32)
+    if padding == "same":  # (total 2 rows, 1 column: the extra column goes to the right)
+        widths = ((0, 0), (0, 0), (1, 1), (0, 1))
+    else:
+        ph, pw = (padding, padding) if isinstance(padding, int) else padding
+        widths = ((0, 0), (0, 0), (ph, ph), (pw, pw))
+    want = F.conv2d(np.pad(x, widths, mode=numpy_mode), conv.weight, conv.bias)
+    np.testing.assert_allclose(conv(x).data, want.data, rtol=1e-6)
+    assert f"padding_mode={padding_mode!r}" in repr(conv)
+    assert nn.Conv2d(1, 1, 3, padding_mode="zeros").padding_mode == "zeros"
+    with pytest.raises(ValueError, match="Conv2d: padding_mode must be"):
+        nn.Conv2d(1, 1, 3, padding_mode="mirror")
+
+
 def test_size_arguments_accept_numpy_integers():
     conv = nn.Conv2d(1, 1, np.int64(3), stride=np.int32(2), padding=(np.int64(1), 1))
     assert conv.kernel_size == (3, 3) and conv.stride == (2, 2) and conv.padding == (1, 1)

@@ -134,3 +134,30 @@ def test_split_sections_and_points_as_numpy_takes_them() -> None:
         tg.split(x, 2.5)
     with pytest.raises(TypeError, match="split: indices_or_sections must be"):
         tg.split(x, "2")
+
+
+@pytest.mark.parametrize("mode", ["edge", "reflect", "symmetric", "wrap"])
+def test_pad_modes_that_repeat_entries_as_numpy(mode: str) -> None:
+    # (only 'constant' was taken); their gradient adds up the copies'
+    a = np.arange(12.0).reshape(3, 4)
+    x = tg.tensor(a, requires_grad=True)
+    y = tg.pad(x, ((1, 2), (3, 0)), mode=mode)
+    np.testing.assert_array_equal(y.data, np.pad(a, ((1, 2), (3, 0)), mode=mode))
+    y.backward(tg.tensor(np.arange(y.size, dtype=float).reshape(y.shape)))
+    copies = np.pad(np.arange(12).reshape(3, 4), ((1, 2), (3, 0)), mode=mode)
+    want = np.bincount(copies.ravel(), weights=np.arange(y.size, dtype=float), minlength=12)
+    np.testing.assert_array_equal(x.grad.data, want.reshape(3, 4))
+    assert np.pad(tg.tensor([1.0, 2.0]), 2, mode=mode).shape == (6,)
+    with pytest.raises(ValueError, match="pad: can't extend empty axis"):
+        tg.pad(tg.zeros((0, 2)), 1, mode=mode)
+
+
+def test_pad_constant_tensor_that_requires_grad_gets_the_padding_gradient() -> None:
+    x = tg.tensor(np.float32([[1.0, 2.0], [3.0, 4.0]]))
+    c = tg.tensor(1.5, requires_grad=True)
+    y = tg.pad(x, 1, constant_values=c)  # (the constant was read with .item(): no gradient)
+    assert y.dtype == np.float32 and y.data[0, 0] == 1.5
+    y.sum().backward()
+    assert c.grad.item() == 12.0
+    with pytest.raises(ValueError, match="pad: mode must be 'constant', 'edge'"):
+        tg.pad(x, 1, mode="mean")
