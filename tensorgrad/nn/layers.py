@@ -491,7 +491,8 @@ class LayerNorm(Module):
 
 class Embedding(Module):
     """A lookup table of ``num_embeddings`` rows of size ``embedding_dim``, initialised
-    N(0, 1) with the ``padding_idx`` row zero, as ``torch.nn.Embedding``."""
+    N(0, 1) with the ``padding_idx`` row zero, as ``torch.nn.Embedding`` (``sparse`` is
+    accepted; the gradient is always dense)."""
 
     def __init__(
         self,
@@ -500,10 +501,13 @@ class Embedding(Module):
         padding_idx: int | None = None,
         max_norm: float | None = None,
         norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
         dtype: Any = np.float32,
         rng: Any = None,
     ) -> None:
         super().__init__()
+        self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
         self.num_embeddings = _positive(num_embeddings, "num_embeddings", "Embedding")
         self.embedding_dim = _positive(embedding_dim, "embedding_dim", "Embedding")
         if padding_idx is not None:
@@ -530,7 +534,15 @@ class Embedding(Module):
         idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
         if idx.dtype.kind not in "iu":
             raise ValueError(f"{self!r}: expected an integer index tensor, got dtype {idx.dtype}")
-        return F.embedding(idx, self.weight, self.padding_idx, self.max_norm, self.norm_type)
+        return F.embedding(
+            idx,
+            self.weight,
+            self.padding_idx,
+            self.max_norm,
+            self.norm_type,
+            self.scale_grad_by_freq,
+            self.sparse,
+        )
 
     def extra_repr(self) -> str:
         s = f"{self.num_embeddings}, {self.embedding_dim}"

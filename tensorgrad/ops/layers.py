@@ -211,17 +211,21 @@ class _Rows(Op):
 
 class EmbeddingGather(_Rows):
     """rows ``index`` of w (num, dim), shaped index.shape + (dim,); with ``masked``, the rows
-    picked by ``padding_idx`` are zero (the transpose of the scatter)"""
+    picked by ``padding_idx`` are zero (the transpose of the scatter); with ``freq`` (a (num,)
+    column of 1 / count), each row's gradient is divided by how often ``index`` picks it
+    (torch's ``scale_grad_by_freq``: a scaling of the gradient alone, not of the tangent)"""
 
-    __slots__ = ("masked",)
+    __slots__ = ("masked", "freq")
+    frees = ("freq",)
     # NOTE: linear, so the tangent is the same gather: the output really is w[padding_idx], and
     # its tangent is the tangent's row there (torch.func.jvp). Only the adjoint, the scatter,
     # blocks the padding row (torch's embedding backward).
     linear = True
 
-    def __init__(self, index, padding_idx, num, masked: bool = False) -> None:
+    def __init__(self, index, padding_idx, num, masked: bool = False, freq=None) -> None:
         super().__init__(index, padding_idx, num)
         self.masked = masked
+        self.freq = freq
 
     def forward(self, w):
         rows = w[self.index]
@@ -230,13 +234,20 @@ class EmbeddingGather(_Rows):
         return rows
 
     def generate_adjoints(self, adjoints, delta):
-        adjoints[0] = EmbeddingScatter.apply(delta, **self._params())
+        adjoints[0] = EmbeddingScatter.apply(delta, freq=self.freq, **self._params())
 
 
 class EmbeddingScatter(_Rows):
-    """d (index.shape + (dim,)) summed into (num, dim) rows; ``padding_idx`` rows get nothing"""
+    """d (index.shape + (dim,)) summed into (num, dim) rows; ``padding_idx`` rows get nothing;
+    with ``freq``, each row times its 1 / count"""
 
+    __slots__ = ("freq",)
     linear = True
+    frees = ("freq",)
+
+    def __init__(self, index, padding_idx, num, freq=None) -> None:
+        super().__init__(index, padding_idx, num)
+        self.freq = freq
 
     def forward(self, d):
         dim = d.shape[-1]
@@ -247,9 +258,14 @@ class EmbeddingScatter(_Rows):
             rows, flat = rows[keep], flat[keep]
         out = np.zeros((self.num, dim), dtype=d.dtype)
         np.add.at(out, flat, rows)  # repeated indices accumulate
+        if self.freq is not None:
+            out *= self.freq
         return out
 
     def generate_adjoints(self, adjoints, delta):
+        # NOTE: the gather without ``freq``, as torch's double backward: the scaling is then
+        # applied once along any path back to the weight (by the forward gather's adjoint), so
+        # the derivative of a scaled gradient agrees with its finite differences
         adjoints[0] = EmbeddingGather.apply(delta, masked=True, **self._params())
 
 
@@ -259,10 +275,14 @@ def embedding(
     padding_idx: int | None = None,
     max_norm: float | None = None,
     norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
 ) -> Tensor:
     """Rows of ``weight`` (num, dim) picked by the integer tensor ``input``, as torch's
     ``embedding``. Rows at ``padding_idx`` get no gradient. With ``max_norm``, the picked rows
-    of ``weight`` whose ``norm_type``-norm exceeds it are rescaled in place first (as torch)."""
+    of ``weight`` whose ``norm_type``-norm exceeds it are rescaled in place first (as torch).
+    With ``scale_grad_by_freq``, a row's gradient is divided by the number of times ``input``
+    picks it. ``sparse`` is accepted for torch compatibility; the gradient is always dense."""
     idx = np.asarray(input.data if isinstance(input, Tensor) else input)
     ws = _shape(weight)
     if len(ws) != 2:
@@ -292,4 +312,9 @@ def embedding(
         new = w.copy()
         new[used] = w[used] * scale[:, None].astype(w.dtype)
         assign(weight, new)
-    return call(EmbeddingGather, weight, index=idx, padding_idx=padding_idx, num=num)
+    freq = None
+    dtype = (weight.data if isinstance(weight, Tensor) else np.asarray(weight)).dtype
+    if scale_grad_by_freq and dtype.kind == "f":  # (an integer table has no gradient)
+        counts = np.bincount(idx.reshape(-1), minlength=num)[:, None]
+        freq = np.divide(1, counts, out=np.zeros(counts.shape, dtype), where=counts > 0)
+    return call(EmbeddingGather, weight, index=idx, padding_idx=padding_idx, num=num, freq=freq)

@@ -53,3 +53,29 @@ def test_linear_on_one_sample_gives_outer_product_weight_gradients(dtype) -> Non
     np.testing.assert_allclose(w.grad.data, np.outer(weights, x), rtol=1e-5)
     np.testing.assert_allclose(b.grad.data, weights, rtol=1e-6)
     assert w.grad.dtype == dtype and w.grad.data.flags.c_contiguous
+
+
+@pytest.mark.parametrize("padding_idx", [None, 2])
+def test_embedding_scale_grad_by_freq_divides_each_rows_gradient_by_its_count(padding_idx) -> None:
+    # (torch's keyword was refused); a row picked three times gets a third of the sum
+    rng = np.random.default_rng(0)
+    table = rng.standard_normal((5, 3))
+    idx = np.array([[0, 2, 2], [4, 2, 0]])
+    w = tg.tensor(table, requires_grad=True)
+    y = F.embedding(idx, w, padding_idx, scale_grad_by_freq=True, sparse=True)
+    g = rng.standard_normal(y.shape)
+    y.backward(tg.tensor(g))
+    want = np.zeros_like(table)
+    np.add.at(want, idx.ravel(), g.reshape(-1, 3))
+    want /= np.maximum(np.bincount(idx.ravel(), minlength=5), 1)[:, None]
+    if padding_idx is not None:
+        want[padding_idx] = 0
+    np.testing.assert_allclose(w.grad.data, want)
+
+    # the scaled gradient's own derivative agrees with its finite differences (torch's rule)
+    def f(w: tg.Tensor) -> tg.Tensor:
+        return (F.embedding(idx, w, padding_idx, scale_grad_by_freq=True) ** 3).sum()
+
+    assert tg.gradcheck(lambda w: tg.grad(f)(w), [tg.tensor(table, requires_grad=True)])
+    e = tg.nn.Embedding(5, 3, scale_grad_by_freq=True, sparse=True, rng=0)
+    assert e.scale_grad_by_freq and e(np.array([1, 1])).shape == (2, 3)
