@@ -126,9 +126,37 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
             f"np.{what} is not supported on tensorgrad Tensors (it would drop the graph); "
             "use tensorgrad operations or np.asarray(t) for the plain values"
         )
+    dtype = kwargs.pop("dtype", None) if ufunc not in _TESTS else None
     if kwargs:
         _no_extra(ufunc.__name__, kwargs)
-    return fn(*inputs)
+    if dtype is None:
+        return fn(*inputs)
+    # NumPy's dtype=: the array operands cast to it, and the result
+    target = np.dtype(dtype)
+    out = fn(*(_cast_operand(x, target, ufunc.__name__) for x in inputs))
+    return out if out.dtype == target else ops.astype(out, target)
+
+
+_TESTS = {
+    np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
+    np.logical_and, np.logical_or, np.logical_xor, np.logical_not,
+    np.isfinite, np.isnan, np.isinf,
+}  # fmt: skip
+"""The ufuncs whose result is bool whatever their inputs: NumPy has no loop for a dtype=."""
+
+
+def _cast_operand(x: Any, target: np.dtype, name: str) -> Any:
+    """An array operand of ``np.<name>(..., dtype=target)`` cast to ``target``, if NumPy's
+    casting='same_kind' allows it (a Python number is left as it is: a weak scalar)."""
+    if not isinstance(x, (Tensor, np.ndarray, np.generic)):
+        return x
+    have = np.asarray(_plain(x)).dtype
+    if not np.can_cast(have, target, "same_kind"):
+        raise TypeError(
+            f"np.{name}: cannot cast an operand of dtype {have} to dtype={target} with "
+            "casting='same_kind'"
+        )
+    return x if have == target else ops.astype(x, target)
 
 
 _UFUNC_REDUCTIONS = {
@@ -156,6 +184,8 @@ def _ufunc_reduction(ufunc: np.ufunc, method: str, a: Any, kwargs: dict) -> Any:
     axis = kw.pop("axis", 0)
     if method == "accumulate":
         _no_extra(name, kw)
+        if axis is None and a.ndim > 1:  # (cumsum would flatten)
+            raise ValueError(f"np.{name}: axis=None of a {a.ndim}-D tensor (NumPy refuses it)")
         return fn(a, axis=axis)
     keepdims = kw.pop("keepdims", False)
     _no_extra(name, kw)
@@ -171,12 +201,23 @@ def _keepdims(keepdims: Any) -> bool:
     return False if keepdims is np._NoValue else bool(keepdims)
 
 
+def _in_dtype(fn: Callable[..., Any], a: Any, dtype: Any, *args: Any, **kwargs: Any) -> Any:
+    """``fn(a, ...)`` with NumPy's ``dtype=`` of a reduction or ufunc: computed on ``a`` cast
+    to ``dtype``, the result cast to it too. (Summing the cast values and casting the sums gives
+    NumPy's result for every dtype, also those cumsum widens (int8) or does not add in (bool:
+    a running or).)"""
+    if dtype is None:
+        return fn(a, *args, **kwargs)
+    out = fn(ops.astype(a, dtype), *args, **kwargs)
+    return out if out.dtype == np.dtype(dtype) else ops.astype(out, dtype)
+
+
 def _reduction(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
     """np.sum, np.mean, np.prod: (a, axis, dtype, out, keepdims, initial, where)."""
 
     def wrapped(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
-        _no_extra(name, {"dtype": dtype, "out": out, "initial": initial, "where": where})
-        return fn(a, axis=axis, keepdims=_keepdims(keepdims))
+        _no_extra(name, {"out": out, "initial": initial, "where": where})
+        return _in_dtype(fn, a, dtype, axis=axis, keepdims=_keepdims(keepdims))
 
     return wrapped
 
@@ -201,8 +242,13 @@ def _var(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
         keepdims: Any = False,
         **kwargs: Any,
     ) -> Any:
-        _no_extra(name, {"dtype": dtype, "out": out, **kwargs})
-        return fn(a, axis=axis, keepdims=_keepdims(keepdims), ddof=ddof)
+        correction = kwargs.pop("correction", np._NoValue)  # (NumPy 2's name for ddof)
+        if correction is not np._NoValue:
+            if ddof != 0:
+                raise ValueError(f"np.{name}: ddof and correction cannot both be given")
+            ddof = correction
+        _no_extra(name, {"out": out, **kwargs})
+        return _in_dtype(fn, a, dtype, axis=axis, keepdims=_keepdims(keepdims), ddof=ddof)
 
     return wrapped
 
@@ -219,12 +265,7 @@ def _arg(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
 
 def _cumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Tensor:
     _no_extra("cumsum", {"out": out})
-    if dtype is None:
-        return ops.cumsum(a, axis)
-    # NOTE: summing the cast values and casting the sums gives NumPy's result for every
-    # dtype, also those cumsum widens (int8) or does not add in (bool: a running or)
-    out = ops.cumsum(ops.astype(a, dtype), axis)
-    return out if out.dtype == np.dtype(dtype) else ops.astype(out, dtype)
+    return _in_dtype(ops.cumsum, a, dtype, axis)
 
 
 # ----------------------------------------------------------------------------- norm
@@ -254,12 +295,18 @@ def _order(a: Any, order: Any, name: str) -> str:
 
 def _reshape(a: Any, shape: Any = None, order: Any = "C", **kwargs: Any) -> Tensor:
     shape = kwargs.pop("newshape", shape)
+    copy = kwargs.pop("copy", None)  # (NumPy 2.1+)
     _no_extra("reshape", kwargs)
     if _order(a, order, "reshape") == "C":
-        return ops.reshape(a, shape)
-    # Fortran order is C order on the reversed axes
-    reversed_shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)[::-1]
-    return ops.transpose(ops.reshape(ops.transpose(a), reversed_shape))
+        out = ops.reshape(a, shape)
+    else:  # Fortran order is C order on the reversed axes
+        reversed_shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)[::-1]
+        out = ops.transpose(ops.reshape(ops.transpose(a), reversed_shape))
+    if copy:
+        return clone(out)
+    if copy is False and out.size and not np.may_share_memory(out.data, _plain(a)):
+        raise ValueError("np.reshape: copy=False, but this reshape needs a copy")
+    return out
 
 
 def _ravel(a: Any, order: Any = "C") -> Tensor:

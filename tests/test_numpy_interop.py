@@ -408,3 +408,47 @@ def test_ufunc_reductions_that_would_differ_from_numpy_are_refused() -> None:
         np.add.reduce(tg.tensor([1.0]), initial=1.0)
     with pytest.raises(TypeError, match="subtract.reduce"):
         np.subtract.reduce(tg.tensor([1.0]))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda X: np.sum(X, dtype=int),
+        lambda X: np.mean(X, dtype=int),
+        lambda X: np.mean(X, 0, np.float32),
+        lambda X: np.prod(X > 2, dtype=bool),
+        lambda X: np.var(X, dtype=np.float32),
+        lambda X: np.var(X, correction=1),
+        lambda X: np.std(X, axis=1, correction=1),
+        lambda X: np.exp(X, dtype=np.float32),
+        lambda X: np.add(X, 1, dtype=np.float32),
+        lambda X: np.negative((X > 2) * 1, dtype=np.float64),
+        lambda X: np.reshape(X, 6, copy=True),
+        lambda X: np.reshape(X, 6, copy=False),
+    ],
+)
+def test_numpy_keywords_as_numpy_takes_them(call) -> None:
+    # (dtype= of reductions and ufuncs, var's correction= and reshape's copy= were refused)
+    a = np.array([[1.5, 2.5, 4.0], [0.5, 3.0, 8.0]])
+    try:
+        want = call(a)
+    except TypeError:  # (reshape's copy= is NumPy 2.1's)
+        pytest.skip("this NumPy does not take the keyword")
+    got = call(tg.tensor(a))
+    assert isinstance(got, tg.Tensor) and got.dtype == want.dtype
+    np.testing.assert_allclose(got.data, want, rtol=1e-6)
+
+
+def test_numpy_keywords_refused_as_numpy_refuses_them() -> None:
+    t = tg.tensor(np.arange(6.0).reshape(2, 3))
+    with pytest.raises(TypeError, match="np.add: cannot cast an operand of dtype float64 to"):
+        np.add(t, 1, dtype=int)
+    with pytest.raises(ValueError, match="np.var: ddof and correction cannot both be given"):
+        np.var(t, ddof=1, correction=1)
+    with pytest.raises(ValueError, match="np.reshape: copy=False, but this reshape needs a copy"):
+        np.reshape(t.T, 6, copy=False)
+    with pytest.raises(ValueError, match="np.add.accumulate: axis=None of a 2-D tensor"):
+        np.add.accumulate(t, axis=None)  # (it flattened)
+    with pytest.raises(TypeError, match=r"argmax: axis must be an int, got \(1,\)"):
+        np.argmax(t, (1,))  # (a 1-tuple was taken)
+    assert np.reshape(t, 6, copy=True).data.base is not t.data
