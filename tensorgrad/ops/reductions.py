@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad._shapes import expand_to, normalize_axis, normalize_int_axis
+from tensorgrad._shapes import expand_to, normalize_axis
 from tensorgrad.ops._base import Op, call
 from tensorgrad.tensor import Tensor
 
@@ -522,9 +522,12 @@ def _singular_norm(x: Any, ord: Any, rows: int, cols: int) -> Tensor:
 
 def _arg(fn, name, x, axis, keepdims):
     _check_keepdims(name, keepdims)
-    if axis is not None:
-        axis = normalize_int_axis(axis, _ndim(x), name)  # (a tuple is refused, as NumPy)
     _nonempty(name, x, axis)
+    if axis is not None:
+        axis = normalize_axis(axis, _ndim(x), name)
+        if len(axis) != 1:
+            raise TypeError(f"{name}: axis must be None or an int")
+        axis = axis[0]
     return call(_ArgExtreme, x, axis=axis, keepdims=bool(keepdims), fn=fn)
 
 
