@@ -15,7 +15,7 @@ import numpy as np
 
 from tensorgrad._dtypes import check_operands
 from tensorgrad._shapes import unbroadcast
-from tensorgrad.ops._base import Op, binary, call, unary
+from tensorgrad.ops._base import Op, binary, call, carries_derivative, unary
 from tensorgrad.tensor import Tensor
 
 __all__ = [
@@ -760,23 +760,16 @@ def clip(x: Any, a_min: Any = None, a_max: Any = None, **bounds: Any) -> Tensor:
     hi = _own(a_max.data if isinstance(a_max, Tensor) else a_max)
     check_operands("clip", tuple(v for v in (x, lo, hi) if v is not None))  # (one side open)
     out = call(Clip, x, lo=lo, hi=hi)
-    live = [
-        isinstance(b, Tensor) and (b._requires_grad or b._fw is not None) for b in (a_min, a_max)
-    ]
-    if not any(live):
+    if not (carries_derivative(a_min) or carries_derivative(a_max)):
         return out
     # where the result is a bound, it is that bound (np.clip is minimum(maximum(x, lo), hi));
     # a NaN in x or in a bound gives no gradient to anything, as Clip's rule
     xd = x.data if isinstance(x, Tensor) else np.asarray(x)
     with np.errstate(invalid="ignore"):
-        at_lo = (xd <= lo) & (lo < hi) if lo is not None and hi is not None else None
-        if lo is not None and hi is None:
-            at_lo = xd <= lo
-        at_hi = None if hi is None else (xd if lo is None else np.maximum(xd, lo)) >= hi
-    if live[1]:
-        out = where(at_hi, a_max, out)
-    if live[0]:
-        out = where(at_lo, a_min, out)
+        if carries_derivative(a_max):
+            out = where((xd if lo is None else np.maximum(xd, lo)) >= hi, a_max, out)
+        if carries_derivative(a_min):
+            out = where((xd <= lo) & (True if hi is None else lo < hi), a_min, out)
     return out
 
 

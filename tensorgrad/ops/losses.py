@@ -15,7 +15,7 @@ import numpy as np
 
 from tensorgrad._dtypes import check_float_dtype, check_operands
 from tensorgrad._shapes import broadcasts_to, normalize_int_axis
-from tensorgrad.ops._base import Op, call
+from tensorgrad.ops._base import Op, call, carries_derivative
 from tensorgrad.ops.arithmetic import astype
 from tensorgrad.tensor import Tensor
 
@@ -42,9 +42,9 @@ def _const(x: Any, like: Any) -> Any:
     if x is None:
         return None
     dtype = _data(like).dtype
+    if carries_derivative(x):
+        return x if dtype.kind != "f" or x.dtype == dtype else x.astype(dtype)
     if isinstance(x, Tensor):
-        if x._requires_grad or x._fw is not None:
-            return x if dtype.kind != "f" or x.dtype == dtype else x.astype(dtype)
         x = x.data
     check_operands("loss", (x,))  # no silent cast of complex, object or string data
     return np.asarray(x, dtype=dtype if dtype.kind == "f" else None)

@@ -19,7 +19,7 @@ from tensorgrad._dtypes import check_operands
 from tensorgrad._shapes import broadcasts_to, normalize_axis, normalize_int_axis, unbroadcast
 from tensorgrad.forward_mode import set_tangents
 from tensorgrad.grad_mode import STATE
-from tensorgrad.ops._base import Op, apply, call, mark_view
+from tensorgrad.ops._base import Op, apply, call, carries_derivative, mark_view
 from tensorgrad.tensor import Tensor
 
 __all__ = [
@@ -574,7 +574,7 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0
             raise ValueError(f"pad: {exc} (mode={mode!r}, shape {_data(x).shape})") from None
         return getitem(x, index) if ndim else call(Pad, x, pad_width=(), value=0)
     value = constant_values
-    live = isinstance(value, Tensor) and (value._requires_grad or value._fw is not None)
+    live = carries_derivative(value)
     if isinstance(value, Tensor):
         value = value.data if value.ndim else value.item()
     check_operands("pad", (value,))  # (np.pad would parse a string)
