@@ -51,8 +51,17 @@ def _to_tensor(x: Any, what: str) -> Tensor:
 
 
 def _argnums(argnums: Any, n: int, what: str) -> tuple[tuple[int, ...], bool]:
-    single = isinstance(argnums, (int, np.integer))
-    nums = (int(argnums),) if single else tuple(int(a) for a in argnums)
+    def is_int(a: Any) -> bool:
+        return isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_))
+
+    single = is_int(argnums)
+    try:
+        items = [argnums] if single or isinstance(argnums, (str, bytes)) else list(argnums)
+    except TypeError:
+        items = [argnums]
+    if not all(is_int(a) for a in items):
+        raise TypeError(f"{what}: argnums must be an int or a tuple of ints, got {argnums!r}")
+    nums = tuple(int(a) for a in items)
     for a in nums:
         if not -n <= a < n:
             raise ValueError(f"{what}: argnums {argnums!r} out of range for {n} arguments")
@@ -71,8 +80,9 @@ def _lift(x: Any, what: str) -> tuple[Tensor, bool]:
     if t._requires_grad and STATE.grad_enabled:
         return alias(t), False
     y = alias(t) if t._fw is not None else Tensor._make(t.data)
-    if t._fw is not None:
-        y._version = t._cell()
+    # (the same version cell as x: a write into x inside f is a write into this leaf's data,
+    # which a saved op must see, as it would for x itself)
+    y._version = t._cell()
     y._requires_grad = True
     return y, True
 
@@ -177,8 +187,12 @@ def _leaves(tree: Any) -> list:
 
 
 def _detached(g: Tensor) -> Tensor:
+    """``g`` without its graph, with its tangents; a tangent keeps its graph only if it must
+    (``_connected``): a tangent recorded under an enclosing jvp from the retired leaves (the
+    tangent of value_and_grad's value) would otherwise hang on them."""
     d = Tensor._make(g.data)
-    set_tangents(d, g._fw)
+    if g._fw is not None:
+        set_tangents(d, {lv: t if _connected(t) else _detached(t) for lv, t in g._fw.items()})
     return d
 
 
@@ -210,7 +224,7 @@ def value_and_grad(
     ``((value, aux), g)`` with ``has_aux`` (JAX's layout)."""
 
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        nums, single = _argnums(argnums, len(args), "value_and_grad")
+        nums, single = _argnums(argnums, len(args), "grad")
         result, xs, own = _trace(f, args, nums, "grad", kwargs)
         if has_aux:
             out, aux = _split_aux(result, "grad")
@@ -294,6 +308,10 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., tuple]
         if len(cts) != len(outs):
             raise ValueError(f"vjp_fn: expected {len(outs)} cotangents, got {len(cts)}")
         for c, o in zip(cts, outs):
+            if not isinstance(c, Tensor) and np.asarray(c).dtype.kind not in "biuf":
+                raise TypeError(
+                    f"vjp_fn: a cotangent must be a Tensor, an array or a number, got {c!r}"
+                )
             if np.shape(getattr(c, "data", c)) != o.shape:
                 raise ValueError(
                     f"vjp_fn: cotangent of shape {np.shape(getattr(c, 'data', c))} for an "
@@ -321,25 +339,30 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
 
 
 def _jvp(
-    f: Callable[..., Any], primals: tuple, tangents: tuple, level: int, own: bool = False
+    f: Callable[..., Any],
+    primals: tuple,
+    tangents: tuple,
+    level: int,
+    own: bool = False,
+    what: str = "jvp",
 ) -> tuple[Any, Any]:
     """``jvp`` at ``level``; with ``own`` the primals are the caller's fresh leaves, which carry
     the tangents themselves, and the outputs are not aliased to drop the level (the caller
     drops it). When it returns, the level's tangents are gone from every tensor that got one
     (``end_level``): they would keep the graph they were recorded on in reference cycles, and
-    a stale tangent would ride on every later op."""
+    a stale tangent would ride on every later op. Errors name ``what`` (the transform called)."""
     begin_level(level)  # (first: the primals' tangents are listed under it too)
     try:
         xs = []
         for p, t in zip(primals, tangents):
-            x = _to_tensor(p, "jvp")
-            tt = _to_tensor(t, "jvp")
+            x = _to_tensor(p, what)
+            tt = _to_tensor(t, what)
             if tt.shape != x.shape:
                 raise ValueError(
-                    f"jvp: tangent of shape {tt.shape} for a primal of shape {x.shape}"
+                    f"{what}: tangent of shape {tt.shape} for a primal of shape {x.shape}"
                 )
             if x.dtype.kind != "f":
-                raise TypeError(f"jvp: primals must be floating point, got {x.dtype}")
+                raise TypeError(f"{what}: primals must be floating point, got {x.dtype}")
             if tt.dtype != x.dtype:
                 tt = tt.astype(x.dtype)
             if own and x._fw is None:
@@ -349,16 +372,18 @@ def _jvp(
                 xs.append(with_tangent(x, level, tt))
         out = f(*xs)
         if isinstance(out, (tuple, list)):
-            pairs = [_split(o, level, own) for o in out]
+            pairs = [_split(o, level, own, what) for o in out]
             return type(out)(p for p, _ in pairs), type(out)(t for _, t in pairs)
-        return _split(out, level, own)
+        return _split(out, level, own, what)
     finally:
         end_level(level)
 
 
-def _split(out: Any, level: int, keep_level: bool = False) -> tuple[Tensor, Tensor]:
+def _split(
+    out: Any, level: int, keep_level: bool = False, what: str = "jvp"
+) -> tuple[Tensor, Tensor]:
     if not isinstance(out, Tensor):
-        raise TypeError(f"jvp: f must return Tensors, got {type(out).__name__}")
+        raise TypeError(f"{what}: f must return Tensors, got {type(out).__name__}")
     t = visible_tangent(out, level)
     if t is None:
         t = Tensor._make(np.zeros_like(out.data))
@@ -398,7 +423,7 @@ def jacrev(
             jacs = tuple(
                 reshape(stack(r, axis=0), o.shape + x.shape)
                 if r
-                else Tensor._make(np.zeros(o.shape + x.shape, dtype=o.dtype))
+                else Tensor._make(np.zeros(o.shape + x.shape, dtype=x.dtype))  # (a gradient's)
                 for r, x in zip(rows, xs)
             )
             by_output.append(jacs[0] if single else jacs)
@@ -416,13 +441,18 @@ def jacfwd(
     it is a tuple with one entry per output (each a tuple over ``argnums`` when that is one).
     With ``has_aux``, ``f`` returns ``(output, aux)`` and the result is ``(jacobian, aux)``
     (``aux`` from the first of the calls)."""
+    return _jacfwd(f, argnums, has_aux, "jacfwd")
+
+
+def _jacfwd(f: Callable[..., Any], argnums: Any, has_aux: bool, what: str) -> Callable[..., Any]:
+    """``jacfwd``, its errors naming ``what`` (``hessian`` is one)."""
 
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        nums, single = _argnums(argnums, len(args), "jacfwd")
+        nums, single = _argnums(argnums, len(args), what)
         box: list = []
-        fn = _output_only(f, "jacfwd", box) if has_aux else f
+        fn = _output_only(f, what, box) if has_aux else f
         outer = set(ACTIVE)  # (the levels of enclosing jvps, which aux keeps)
-        args = [_to_tensor(a, "jacfwd") if i in nums else a for i, a in enumerate(args)]
+        args = [_to_tensor(a, what) if i in nums else a for i, a in enumerate(args)]
         per_input = []  # for each differentiated argument, one Jacobian per output
         several = False  # whether f returns a tuple (or list) of outputs
         for i in nums:
@@ -438,7 +468,7 @@ def jacfwd(
                     call_args[i] = xi
                     return fn(*call_args, **kwargs)
 
-                out, t = jvp(fi, (x,), (basis,))
+                out, t = _jvp(fi, (x,), (basis,), new_level(), what=what)
                 several = isinstance(out, (tuple, list))
                 outs, ts = (out, t) if several else ((out,), (t,))
                 if not cols:
@@ -468,7 +498,7 @@ def hessian(
 ) -> Callable[..., Any]:
     """The Hessian of a one-element-output ``f``: forward over reverse (``jacfwd(jacrev(f))``);
     ``(hessian, aux)`` with ``has_aux``."""
-    return jacfwd(jacrev(f, argnums, has_aux), argnums, has_aux)
+    return _jacfwd(jacrev(f, argnums, has_aux), argnums, has_aux, "hessian")
 
 
 def hvp(
@@ -486,7 +516,7 @@ def hvp(
     level = new_level()
 
     def directional(*xs: Any) -> tuple[Tensor, Tensor]:
-        return _jvp(f, xs, tangents, level, own=True)  # xs: fresh leaves
+        return _jvp(f, xs, tangents, level, own=True, what="hvp")  # xs: fresh leaves
 
     (value, derivative), xs, own = _trace(directional, primals, range(len(primals)), "hvp")
     if not isinstance(value, Tensor) or value.size != 1:
@@ -498,8 +528,4 @@ def hvp(
     # tangents of enclosing jvps.
     keep = _connected(value)
     hv, _ = _reverse([derivative], xs, [np.ones_like(derivative.data)], retain=keep, own=own)
-    if keep:
-        return value, hv
-    plain = Tensor._make(value.data)
-    set_tangents(plain, value._fw)
-    return plain, hv
+    return (value if keep else _detached(value)), hv

@@ -546,3 +546,60 @@ def test_jacobians_and_hessian_take_has_aux() -> None:
         TypeError, match=r"jacrev: with has_aux=True, f must return \(output, aux\)"
     ):
         tg.jacrev(lambda x: x, has_aux=True)(x0)
+
+
+def test_a_write_into_the_differentiated_input_inside_f_is_caught() -> None:
+    # the transform's leaf shared x's memory but not its version counter: y * y saved the old
+    # values and the gradient came out as 2 * 10 (torch.func refuses the write)
+    x = tg.tensor([1.0, 2.0, 3.0])
+
+    def f(y: tg.Tensor) -> tg.Tensor:
+        z = y * y
+        x[0] = 10.0
+        return tg.sum(z)
+
+    for transform in (tg.grad, tg.jacrev, lambda f: lambda a: tg.vjp(f, a)[1](1.0)):
+        x.data[0] = 1.0
+        with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+            transform(f)(x)
+
+
+def test_reverse_transforms_under_jvp_return_plain_tangents() -> None:
+    # the tangent of value_and_grad's value (or vjp's output, or grad's aux) kept a graph on the
+    # transform's retired leaves: requires_grad True, and backward did nothing
+    x, v = np.array([0.5, -1.2]), np.ones(2)
+
+    def f(y: tg.Tensor) -> tg.Tensor:
+        return tg.sum(tg.sin(y))
+
+    cases = [
+        lambda a: tg.value_and_grad(f)(a)[0],
+        lambda a: tg.vjp(tg.sin, a)[0],
+        lambda a: tg.grad(lambda y: (f(y), tg.cos(y)), has_aux=True)(a)[1],
+        lambda a: tg.hvp(f, (a,), (np.ones(2),))[0],
+    ]
+    for g in cases:
+        _, t = tg.jvp(g, (x,), (v,))
+        assert not t.requires_grad and t.grad_fn is None
+    # a tangent that a user's parameter influences keeps its graph
+    w = tg.tensor(0.7, requires_grad=True)
+    _, t = tg.jvp(lambda a: tg.value_and_grad(lambda y: tg.sum(tg.sin(w * y)))(a)[0], (x,), (v,))
+    t.backward()
+    want = np.sum(np.cos(0.7 * x) - 0.7 * x * np.sin(0.7 * x))  # d/dw of the tangent w cos(wx)
+    np.testing.assert_allclose(w.grad.item(), want)
+
+
+def test_transform_errors_name_the_transform_and_argument() -> None:
+    x = tg.tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match="jacfwd: primals must be floating point"):
+        tg.jacfwd(tg.sin)(np.arange(3))
+    with pytest.raises(TypeError, match="hessian: primals must be floating point"):
+        tg.hessian(tg.sum)(np.arange(3))
+    with pytest.raises(ValueError, match=r"hvp: tangent of shape \(3,\)"):
+        tg.hvp(tg.sum, (x,), (tg.ones(3),))
+    with pytest.raises(TypeError, match="grad: argnums must be an int or a tuple of ints, got 0.0"):
+        tg.grad(tg.sum, argnums=0.0)(x)  # ('float' object is not iterable)
+    with pytest.raises(TypeError, match="vjp_fn: a cotangent must be a Tensor, an array or a"):
+        tg.vjp(tg.sin, x)[1](None)  # (a ValueError about a shape ())
+    # the Jacobian of an empty output has the gradients' dtype (the input's), as jax.jacrev
+    assert tg.jacrev(lambda a: tg.zeros(0) + tg.sum(a))(np.ones(2, np.float32)).dtype == np.float32
