@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from tensorgrad.factories import default_rng
-from tensorgrad.tensor import Tensor
+from tensorgrad.tensor import Tensor, carries_derivative
 
 __all__ = ["TensorDataset", "DataLoader"]
 
@@ -27,7 +27,8 @@ class TensorDataset:
 
     ``dataset[i]`` returns a tuple with row ``i`` of each tensor, as Tensors. ``i`` may be an
     int, a slice or an integer array (a whole batch at once). Arrays are kept as given, not
-    copied; a Tensor that requires grad is indexed through tensorgrad, so its graph is kept.
+    copied; a Tensor that requires grad (or carries a jvp's tangent) is indexed through
+    tensorgrad, so its graph (and tangent) is kept.
     """
 
     def __init__(self, *tensors: Any) -> None:
@@ -56,7 +57,8 @@ class TensorDataset:
         out = []
         for t in self.tensors:
             if isinstance(t, Tensor):
-                out.append(t[index] if t._requires_grad else _wrap(np.asarray(t.data[index])))
+                live = carries_derivative(t)
+                out.append(t[index] if live else _wrap(np.asarray(t.data[index])))
             else:
                 out.append(_wrap(np.asarray(t[index])))
         return tuple(out)
@@ -78,14 +80,14 @@ def _as_generator(rng: np.random.Generator | int | None) -> np.random.Generator 
 
 def _collate(samples: list[Any]) -> Any:
     """Stack a list of samples (Tensors, arrays, numbers, or tuples or dicts of these) into a
-    batch, as torch's default collate; samples that require grad are stacked through
-    tensorgrad, so their graph is kept."""
+    batch, as torch's default collate; samples that require grad (or carry a tangent) are
+    stacked through tensorgrad, so their graph (and tangents) are kept."""
     first = samples[0]
     if isinstance(first, (tuple, list)):
         return tuple(_collate([s[k] for s in samples]) for k in range(len(first)))
     if isinstance(first, dict):
         return {k: _collate([s[k] for s in samples]) for k in first}
-    if any(isinstance(s, Tensor) and s._requires_grad for s in samples):
+    if any(carries_derivative(s) for s in samples):
         from tensorgrad.ops.shape import stack
 
         return stack(samples)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from tensorgrad._dtypes import check_dtype, check_float_dtype, get_default_dtype
-from tensorgrad.tensor import Tensor
+from tensorgrad.tensor import Tensor, constant_arg
 
 __all__ = [
     "tensor",
@@ -119,13 +119,9 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = F
     """A tensor of ``shape`` filled with ``fill_value``: a number, a 0-d tensor or array, or
     (as ``np.full``) values that broadcast to ``shape``."""
     shp = _shape((shape,) if isinstance(shape, (int, np.integer)) else tuple(shape), "full")
-    if isinstance(fill_value, Tensor):
-        if fill_value.requires_grad:  # (as torch: the result would silently drop its graph)
-            raise TypeError(
-                "full: fill_value is a tensor that requires grad, and full makes a constant; "
-                "pass fill_value.detach(), or use broadcast_to for a differentiable fill"
-            )
-        fill_value = fill_value.data
+    # (as torch: a fill that requires grad would silently drop its graph; broadcast_to is the
+    # differentiable fill)
+    fill_value = constant_arg(fill_value, "fill_value", "full")
     kind = _fill_kind(fill_value)
     if kind not in "biuf":
         raise TypeError(
@@ -161,6 +157,9 @@ def arange(
     requires_grad: bool = False,
 ) -> Tensor:
     """Evenly spaced values in [start, stop), as ``np.arange`` (integers stay integer)."""
+    start, stop, step = (
+        constant_arg(v, n, "arange") for v, n in ((start, "start"), (stop, "stop"), (step, "step"))
+    )
     if step == 0:
         raise ValueError("arange: step must not be zero")
     try:  # (stop=None counts from 0 to start, with the given step, as NumPy)
@@ -181,6 +180,7 @@ def linspace(
     """``num`` evenly spaced values from start to stop inclusive."""
     if not isinstance(num, (int, np.integer)) or num < 0:
         raise ValueError(f"linspace: num must be a non-negative int, got {num!r}")
+    start, stop = constant_arg(start, "start", "linspace"), constant_arg(stop, "stop", "linspace")
     return _finish(np.linspace(start, stop, num, dtype=_dtype(dtype)), requires_grad)
 
 

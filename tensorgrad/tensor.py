@@ -536,6 +536,27 @@ _ops: Any = None  # tensorgrad.ops, bound at package import (it imports this mod
 WRITE_CLOCK = [0]
 
 
+def carries_derivative(x: Any) -> bool:
+    """Whether ``x`` is a Tensor that requires grad or carries a forward-mode tangent: an
+    argument a function may read as a constant only when this is False."""
+    return isinstance(x, Tensor) and (x._requires_grad or x._fw is not None)
+
+
+def constant_arg(value: Any, name: str, where: str) -> Any:
+    """``value`` for an argument that ``where`` reads as a constant (a number, a probability):
+    a Tensor's data, or TypeError for a Tensor that requires grad or carries a tangent, whose
+    derivative would be dropped in silence (torch refuses a Tensor there)."""
+    if not isinstance(value, Tensor):
+        return value
+    if carries_derivative(value):
+        raise TypeError(
+            f"{where}: {name} is a Tensor that requires grad (or carries a tangent), and "
+            f"{where} reads it as a constant, so its gradient would be lost; pass "
+            f"{name}.detach()"
+        )
+    return value.data
+
+
 def bump_version(t: Tensor) -> None:
     """Count an in-place write to ``t`` (and every view sharing its memory)."""
     cell = t._cell()

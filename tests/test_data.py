@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import tensorgrad as tg
 from tensorgrad.data import DataLoader, TensorDataset
 from tensorgrad.tensor import Tensor
 
@@ -186,3 +187,21 @@ def test_shuffle_without_rng_follows_manual_seed() -> None:
     first = order()
     tg.manual_seed(3)
     assert order() == first
+
+
+def test_dataset_and_loader_keep_a_jvps_tangent() -> None:
+    # (only requires_grad was looked at: jacfwd through a dataset row gave zeros)
+    x = tg.tensor([1.0, 2.0, 3.0])
+
+    def row(x: tg.Tensor) -> tg.Tensor:
+        return tg.data.TensorDataset(x)[1][0] * 2.0
+
+    def batch(x: tg.Tensor) -> tg.Tensor:
+        return next(iter(tg.data.DataLoader(tg.data.TensorDataset(x), batch_size=2)))[0] * 2.0
+
+    def listed(x: tg.Tensor) -> tg.Tensor:
+        return next(iter(tg.data.DataLoader([x[0], x[1]], batch_size=2))) * 2.0
+
+    for f in (row, batch, listed):
+        np.testing.assert_array_equal(tg.jacfwd(f)(x).data, tg.jacrev(f)(x).data)
+    np.testing.assert_array_equal(tg.jacfwd(row)(x).data, [0.0, 2.0, 0.0])

@@ -1540,3 +1540,28 @@ def test_every_public_name_is_covered() -> None:
     assert not missing_l, f"tg.nn layers with no hostile-input test: {missing_l}"
     stale = sorted((covered | NOT_OPS) - set(tg.__all__) - set(F.__all__) - set(tg.nn.__all__))
     assert not stale, f"covered names that are no longer public: {stale}"
+
+
+def test_arguments_read_as_constants_refuse_a_tensor_that_carries_a_derivative() -> None:
+    # each of these read a Tensor requiring grad (or carrying a jvp's tangent) as a number, and
+    # its derivative was lost in silence (torch refuses a Tensor in each); a plain Tensor is fine
+    F = tg.nn.functional
+    x = tg.tensor(np.random.default_rng(0).uniform(-1, 1, (4, 3)))
+    stats = tg.zeros(3, dtype=np.float64), tg.ones(3, dtype=np.float64)
+    calls = {
+        "layer_norm: eps": lambda v: F.layer_norm(x, 3, eps=v),
+        "batch_norm: eps": lambda v: F.batch_norm(x, None, None, training=True, eps=v),
+        "batch_norm: running_mean": lambda v: F.batch_norm(x, v * stats[0], stats[1]),
+        "full: fill_value": lambda v: tg.full((2,), v),
+        "arange: start": lambda v: tg.arange(v, 3.0),
+        "linspace: stop": lambda v: tg.linspace(0.0, v, 3),
+        "dropout: p": lambda v: F.dropout(x, v / 2),
+        "embedding: max_norm": lambda v: F.embedding(np.array([0]), tg.ones((2, 2)), max_norm=v),
+        "LayerNorm: eps": lambda v: tg.nn.LayerNorm(3, eps=v),
+    }
+    for what, call in calls.items():
+        call(tg.tensor(0.5))
+        with pytest.raises(TypeError, match=f"{what} is a Tensor that requires grad"):
+            call(tg.tensor(0.5, requires_grad=True))
+        with pytest.raises(TypeError, match=f"{what} is a Tensor that requires grad"):
+            tg.jvp(call, (tg.tensor(0.5),), (tg.tensor(1.0),))

@@ -23,7 +23,7 @@ from tensorgrad.nn.module import Module, Parameter
 from tensorgrad.ops.conv import _conv_padding, _pair
 from tensorgrad.ops.layers import as_generator
 from tensorgrad.ops.shape import pad
-from tensorgrad.tensor import Tensor
+from tensorgrad.tensor import Tensor, constant_arg
 
 __all__ = [
     "Identity",
@@ -367,7 +367,7 @@ class _BatchNorm(Module):
         super().__init__()
         name = type(self).__name__
         self.num_features = _positive(num_features, "num_features", name)
-        self.eps, self.momentum = float(eps), momentum
+        self.eps, self.momentum = float(constant_arg(eps, "eps", name)), momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         d = check_float_dtype(dtype, name)
         if affine:
@@ -460,7 +460,7 @@ class LayerNorm(Module):
                 f"LayerNorm: normalized_shape must be an int or a sequence of ints, got {ns!r}"
             )
         self.normalized_shape = tuple(_positive(n, "normalized_shape", "LayerNorm") for n in ns)
-        self.eps = float(eps)
+        self.eps = float(constant_arg(eps, "eps", "LayerNorm"))
         self.elementwise_affine = elementwise_affine
         d = check_float_dtype(dtype, "LayerNorm")
         if elementwise_affine:

@@ -546,12 +546,6 @@ def binary(cls: type[Op], a: Any, b: Any) -> Tensor:
         raise
 
 
-def carries_derivative(x: Any) -> bool:
-    """Whether ``x`` is a Tensor that requires grad or carries a forward-mode tangent: an
-    argument an op may read as a constant only when this is False."""
-    return isinstance(x, Tensor) and (x._requires_grad or x._fw is not None)
-
-
 def _data(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
 

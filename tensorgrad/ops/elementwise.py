@@ -15,8 +15,8 @@ import numpy as np
 
 from tensorgrad._dtypes import check_operands
 from tensorgrad._shapes import unbroadcast
-from tensorgrad.ops._base import Op, binary, call, carries_derivative, unary
-from tensorgrad.tensor import Tensor
+from tensorgrad.ops._base import Op, binary, call, unary
+from tensorgrad.tensor import Tensor, carries_derivative
 
 __all__ = [
     "exp",
@@ -742,9 +742,9 @@ def minimum(a: Any, b: Any) -> Tensor:
 def clip(x: Any, a_min: Any = None, a_max: Any = None, **bounds: Any) -> Tensor:
     """Limit ``x`` to [a_min, a_max] (or the keywords ``min=`` and ``max=``, as
     ``ndarray.clip`` and torch's ``clip``). A bound that is a Tensor requiring grad (or
-    carrying a tangent) gets the gradient where it is the result, as torch's ``clamp``: at a
-    tie with ``x`` the bound takes it (``x``'s derivative is 0 at the bounds); other bounds
-    are constants."""
+    carrying a tangent) gets the gradient where it is the result, as with torch's ``clamp``;
+    at a tie with ``x`` the bound takes it (torch gives it to ``x``, whose derivative is 0 at
+    the bounds here); other bounds are constants."""
     if bounds:
         unknown = set(bounds) - {"min", "max"}
         if unknown:

@@ -17,7 +17,7 @@ import numpy as np
 from tensorgrad._shapes import broadcasts_to
 from tensorgrad.ops._base import Op, apply, call
 from tensorgrad.ops.linalg import _outer
-from tensorgrad.tensor import Tensor
+from tensorgrad.tensor import Tensor, constant_arg
 
 __all__ = ["linear", "dropout", "embedding"]
 
@@ -182,6 +182,7 @@ def dropout(
     the input is returned unchanged. ``inplace`` is accepted for torch compatibility; the result
     is always a new tensor.
     """
+    p = constant_arg(p, "p", "dropout")
     if isinstance(p, bool) or not 0.0 <= float(p) <= 1.0:
         raise ValueError(f"dropout: p must be a probability in [0, 1], got {p!r}")
     x = input if isinstance(input, Tensor) else Tensor(input)
@@ -305,6 +306,8 @@ def embedding(
     if max_norm is not None:
         from tensorgrad.nn._inplace import assign
 
+        max_norm = constant_arg(max_norm, "max_norm", "embedding")
+        norm_type = constant_arg(norm_type, "norm_type", "embedding")
         w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
         used = np.unique(idx)
         norms = np.linalg.norm(w[used], ord=norm_type, axis=1)

@@ -15,9 +15,9 @@ import numpy as np
 
 from tensorgrad._dtypes import check_float_dtype, check_operands
 from tensorgrad._shapes import broadcasts_to, normalize_int_axis
-from tensorgrad.ops._base import Op, call, carries_derivative
+from tensorgrad.ops._base import Op, call
 from tensorgrad.ops.arithmetic import astype
-from tensorgrad.tensor import Tensor
+from tensorgrad.tensor import Tensor, carries_derivative
 
 __all__ = [
     "softmax",

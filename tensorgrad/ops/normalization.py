@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from tensorgrad.ops._base import Op
-from tensorgrad.tensor import Tensor
+from tensorgrad.tensor import Tensor, constant_arg
 
 __all__ = ["layer_norm", "batch_norm"]
 
@@ -87,7 +87,7 @@ def layer_norm(
         if p is not None and _shape(p) != ns:
             raise ValueError(f"layer_norm: {name} must have shape {ns}, got {_shape(p)}")
     axes = tuple(range(len(shape) - len(ns), len(shape)))
-    y, _ = _standardize(input, axes, eps)
+    y, _ = _standardize(input, axes, constant_arg(eps, "eps", "layer_norm"))
     if weight is not None:
         y = y * weight
     if bias is not None:
@@ -128,6 +128,8 @@ def batch_norm(
     for name, p in (("running_mean", running_mean), ("running_var", running_var)):
         if p is not None and _shape(p) != (c,):
             raise ValueError(f"batch_norm: {name} must have shape ({c},), got {_shape(p)}")
+        constant_arg(p, name, "batch_norm")  # (statistics, never differentiated: as torch)
+    eps = float(constant_arg(eps, "eps", "batch_norm"))
     if training:
         axes = (0,) + tuple(range(2, len(shape)))
         count = int(np.prod([shape[a] for a in axes]))

@@ -19,8 +19,8 @@ from tensorgrad._dtypes import check_operands
 from tensorgrad._shapes import broadcasts_to, normalize_axis, normalize_int_axis, unbroadcast
 from tensorgrad.forward_mode import set_tangents
 from tensorgrad.grad_mode import STATE
-from tensorgrad.ops._base import Op, apply, call, carries_derivative, mark_view
-from tensorgrad.tensor import Tensor
+from tensorgrad.ops._base import Op, apply, call, mark_view
+from tensorgrad.tensor import Tensor, carries_derivative
 
 __all__ = [
     "alias",
