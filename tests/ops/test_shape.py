@@ -150,6 +150,8 @@ def test_pad_modes_that_repeat_entries_as_numpy(mode: str) -> None:
     assert np.pad(tg.tensor([1.0, 2.0]), 2, mode=mode).shape == (6,)
     with pytest.raises(ValueError, match="pad: can't extend empty axis"):
         tg.pad(tg.zeros((0, 2)), 1, mode=mode)
+    with pytest.raises(ValueError, match="pad: constant_values is for mode='constant' only"):
+        tg.pad(x, 1, mode=mode, constant_values=5.0)  # (as NumPy, which refuses it there)
 
 
 def test_pad_constant_tensor_that_requires_grad_gets_the_padding_gradient() -> None:
