@@ -148,6 +148,11 @@ def _reverse(
     # NOTE: the gradient is recorded only when the graph behind ``outs`` reaches a leaf
     # requiring grad other than ``xs`` (a user's, or an enclosing transform's, which will
     # differentiate it); the engine finds that out after its first pass (create_graph=None).
+    # NOTE: an enclosing jvp's tangent that a leaf requiring grad influences (the jvp's
+    # direction is a user's parameter) needs the rules recorded, or the gradient's tangent,
+    # computed in them, would lose its graph: the engine's own test sees only the graph behind
+    # ``outs``. (Tested before the transform's own leaves are revived.)
+    record = True if _tangent_needs_grad([*outs, *xs]) else None
     _retire(own, True)
     try:
         pairs = [(o, c) for o, c in zip(outs, cotangents) if o._requires_grad]
@@ -157,8 +162,8 @@ def _reverse(
             [o for o, _ in pairs],
             list(xs),
             [c for _, c in pairs],
-            retain_graph=retain,
-            create_graph=None,
+            retain_graph=retain or bool(record),
+            create_graph=record,
             allow_unused=True,
             tensors=True,
         )
@@ -175,6 +180,11 @@ def _reverse(
             g = _detached(g)
         out.append(g)
     return tuple(out), create
+
+
+def _tangent_needs_grad(tensors: Sequence[Tensor]) -> bool:
+    """Whether a tangent of one of ``tensors`` must keep its graph (``_connected``)."""
+    return any(_connected(t) for x in tensors if x._fw is not None for t in x._fw.values())
 
 
 def _leaves(tree: Any) -> list:

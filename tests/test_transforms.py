@@ -603,3 +603,31 @@ def test_transform_errors_name_the_transform_and_argument() -> None:
         tg.vjp(tg.sin, x)[1](None)  # (a ValueError about a shape ())
     # the Jacobian of an empty output has the gradients' dtype (the input's), as jax.jacrev
     assert tg.jacrev(lambda a: tg.zeros(0) + tg.sum(a))(np.ones(2, np.float32)).dtype == np.float32
+
+
+def test_a_jvp_direction_that_requires_grad_stays_connected_through_reverse_transforms() -> None:
+    # the rules of grad, jacrev, vjp and value_and_grad ran unrecorded, so the tangent they
+    # carried (H v) lost its graph back to v: the gradient through it was silently missing
+    x = tg.tensor([1.0, 2.0, 3.0])
+    v = tg.tensor([1.0, 1.0, 1.0], requires_grad=True)
+
+    def f(u: tg.Tensor) -> tg.Tensor:
+        return (tg.sin(u) ** 2).sum()
+
+    hessian = tg.hessian(f)(x).data
+    for transform in (
+        tg.grad(f),
+        tg.jacrev(f),
+        lambda t: tg.vjp(f, t)[1](1.0)[0],
+        lambda t: tg.value_and_grad(f)(t)[1],
+    ):
+        _, hv = tg.jvp(transform, (x,), (v,))
+        assert hv.requires_grad
+        (g,) = tg.autograd.grad(hv.sum(), v)
+        np.testing.assert_allclose(g.data, hessian.sum(axis=0))
+    # a direction that requires grad on a closed-over tensor too: d/dw of w cos(w x)
+    w, dw = tg.tensor(0.7), tg.tensor(1.0, requires_grad=True)
+    _, t = tg.jvp(lambda w: tg.grad(lambda u: tg.sum(tg.sin(w * u)))(x), (w,), (dw,))
+    (g,) = tg.autograd.grad(t.sum(), dw)
+    want = np.sum(np.cos(0.7 * x.data) - 0.7 * x.data * np.sin(0.7 * x.data))
+    np.testing.assert_allclose(g.item(), want)
