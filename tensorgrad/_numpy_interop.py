@@ -131,9 +131,10 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
         _no_extra(ufunc.__name__, kwargs)
     if dtype is None:
         return fn(*inputs)
-    # NumPy's dtype=: the array operands cast to it, and the result
+    # NumPy's dtype=: the operands cast to it, and the result, where NumPy has the loop
     target = np.dtype(dtype)
-    out = fn(*(_cast_operand(x, target, ufunc.__name__) for x in inputs))
+    _check_loop(ufunc, inputs, target)
+    out = fn(*(_cast_operand(x, target) for x in inputs))
     return out if out.dtype == target else ops.astype(out, target)
 
 
@@ -145,17 +146,29 @@ _TESTS = {
 """The ufuncs whose result is bool whatever their inputs: NumPy has no loop for a dtype=."""
 
 
-def _cast_operand(x: Any, target: np.dtype, name: str) -> Any:
-    """An array operand of ``np.<name>(..., dtype=target)`` cast to ``target``, if NumPy's
-    casting='same_kind' allows it (a Python number is left as it is: a weak scalar)."""
+def _check_loop(ufunc: np.ufunc, inputs: tuple, target: np.dtype) -> None:
+    """TypeError unless NumPy computes ``ufunc(*inputs, dtype=target)``: asked of NumPy itself
+    on one-entry stand-ins of the operands (a Python number as it is, a weak scalar), so that
+    its loops and its casting='same_kind' rule decide (np.exp has no integer loop)."""
+    stand_ins = [
+        np.zeros(1, np.asarray(_plain(x)).dtype)
+        if isinstance(x, (Tensor, np.ndarray, np.generic))
+        else x
+        for x in inputs
+    ]
+    try:
+        with np.errstate(all="ignore"):
+            ufunc(*stand_ins, dtype=target)
+    except (TypeError, ValueError) as exc:  # (UFuncTypeError is a TypeError)
+        raise TypeError(f"np.{ufunc.__name__} with dtype={target}: {exc}") from None
+
+
+def _cast_operand(x: Any, target: np.dtype) -> Any:
+    """An array operand of a ufunc with ``dtype=target`` cast to ``target`` (a Python number is
+    left as it is: a weak scalar)."""
     if not isinstance(x, (Tensor, np.ndarray, np.generic)):
         return x
     have = np.asarray(_plain(x)).dtype
-    if not np.can_cast(have, target, "same_kind"):
-        raise TypeError(
-            f"np.{name}: cannot cast an operand of dtype {have} to dtype={target} with "
-            "casting='same_kind'"
-        )
     return x if have == target else ops.astype(x, target)
 
 
@@ -242,6 +255,10 @@ def _var(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
         keepdims: Any = False,
         **kwargs: Any,
     ) -> Any:
+        if dtype is not None and np.dtype(dtype).kind != "f":
+            # (NumPy takes the deviations in the input's dtype and sums them in an integer
+            # one: tensorgrad computes in the given dtype, so only floating ones agree)
+            raise TypeError(f"np.{name} on a Tensor: dtype must be floating, got {dtype!r}")
         correction = kwargs.pop("correction", np._NoValue)  # (NumPy 2's name for ddof)
         if correction is not np._NoValue:
             if ddof != 0:

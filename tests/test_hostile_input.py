@@ -1561,6 +1561,7 @@ def test_arguments_read_as_constants_refuse_a_tensor_that_carries_a_derivative()
         "dropout: p": lambda v: F.dropout(x, v / 2),
         "embedding: max_norm": lambda v: F.embedding(np.array([0]), tg.ones((2, 2)), max_norm=v),
         "LayerNorm: eps": lambda v: tg.nn.LayerNorm(3, eps=v),
+        "Dropout: p": lambda v: tg.nn.Dropout(p=v),
     }
     for what, call in calls.items():
         call(tg.tensor(0.5))

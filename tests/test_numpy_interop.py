@@ -441,8 +441,17 @@ def test_numpy_keywords_as_numpy_takes_them(call) -> None:
 
 def test_numpy_keywords_refused_as_numpy_refuses_them() -> None:
     t = tg.tensor(np.arange(6.0).reshape(2, 3))
-    with pytest.raises(TypeError, match="np.add: cannot cast an operand of dtype float64 to"):
-        np.add(t, 1, dtype=int)
+    with pytest.raises(TypeError, match="np.add with dtype=int64: Cannot cast ufunc 'add'"):
+        np.add(t, 1, dtype=np.int64)
+    # NumPy's loops and its casting rule decide, Python numbers included (these were computed
+    # in floats and truncated)
+    with pytest.raises(TypeError, match="np.exp with dtype=int64: No loop matching"):
+        np.exp(tg.tensor([1, 2, 3]), dtype=np.int64)
+    with pytest.raises(TypeError, match="np.multiply with dtype=int64: Cannot cast"):
+        np.multiply(tg.tensor([1, 2, 3]), 2.5, dtype=np.int64)
+    assert np.multiply(tg.tensor([1, 2, 3]), 2, dtype=np.int64).data.tolist() == [2, 4, 6]
+    with pytest.raises(TypeError, match="np.var on a Tensor: dtype must be floating"):
+        np.var(tg.tensor([1.7, 0.4]), dtype=np.int64)  # (NumPy: 1, from its integer sums)
     with pytest.raises(ValueError, match="np.var: ddof and correction cannot both be given"):
         np.var(t, ddof=1, correction=1)
     if np.lib.NumpyVersion(np.__version__) >= "2.1.0":  # (reshape's copy= is NumPy 2.1's)

@@ -338,6 +338,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, inplace: bool = False, rng: Any = None) -> None:
         super().__init__()
+        p = constant_arg(p, "p", "Dropout")
         if isinstance(p, bool) or not 0.0 <= float(p) <= 1.0:
             raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
         self.p = float(p)

@@ -163,3 +163,5 @@ def test_pad_constant_tensor_that_requires_grad_gets_the_padding_gradient() -> N
     assert c.grad.item() == 12.0
     with pytest.raises(ValueError, match="pad: mode must be 'constant', 'edge'"):
         tg.pad(x, 1, mode="mean")
+    # a 0-d tensor has nothing to pad, as np.pad's (NumPy's internal error with such a constant)
+    assert tg.pad(tg.tensor(1.0), 1, constant_values=c).item() == 1.0
