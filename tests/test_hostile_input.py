@@ -1562,6 +1562,8 @@ def test_arguments_read_as_constants_refuse_a_tensor_that_carries_a_derivative()
         "embedding: max_norm": lambda v: F.embedding(np.array([0]), tg.ones((2, 2)), max_norm=v),
         "LayerNorm: eps": lambda v: tg.nn.LayerNorm(3, eps=v),
         "Dropout: p": lambda v: tg.nn.Dropout(p=v),
+        "batch_norm: momentum": lambda v: F.batch_norm(x, *stats, training=True, momentum=v),
+        "BatchNorm1d: momentum": lambda v: tg.nn.BatchNorm1d(3, momentum=v),
     }
     for what, call in calls.items():
         call(tg.tensor(0.5))

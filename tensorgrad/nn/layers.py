@@ -368,7 +368,8 @@ class _BatchNorm(Module):
         super().__init__()
         name = type(self).__name__
         self.num_features = _positive(num_features, "num_features", name)
-        self.eps, self.momentum = float(constant_arg(eps, "eps", name)), momentum
+        self.eps = float(constant_arg(eps, "eps", name))
+        self.momentum = constant_arg(momentum, "momentum", name)
         self.affine, self.track_running_stats = affine, track_running_stats
         d = check_float_dtype(dtype, name)
         if affine:

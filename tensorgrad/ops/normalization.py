@@ -130,6 +130,7 @@ def batch_norm(
             raise ValueError(f"batch_norm: {name} must have shape ({c},), got {_shape(p)}")
         constant_arg(p, name, "batch_norm")  # (statistics, never differentiated: as torch)
     eps = float(constant_arg(eps, "eps", "batch_norm"))
+    momentum = constant_arg(momentum, "momentum", "batch_norm")
     if training:
         axes = (0,) + tuple(range(2, len(shape)))
         count = int(np.prod([shape[a] for a in axes]))
