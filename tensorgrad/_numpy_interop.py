@@ -164,10 +164,11 @@ def _check_loop(ufunc: np.ufunc, inputs: tuple, target: np.dtype) -> None:
 
 
 def _cast_operand(x: Any, target: np.dtype) -> Any:
-    """An array operand of a ufunc with ``dtype=target`` cast to ``target`` (a Python number is
-    left as it is: a weak scalar)."""
+    """An operand of a ufunc with ``dtype=target`` cast to ``target``, a Python number too (as
+    NumPy casts its operands before the loop: 2.5 is 2 for an integer loop, where NumPy
+    allows that cast at all)."""
     if not isinstance(x, (Tensor, np.ndarray, np.generic)):
-        return x
+        return target.type(x)
     have = np.asarray(_plain(x)).dtype
     return x if have == target else ops.astype(x, target)
 
