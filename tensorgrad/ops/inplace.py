@@ -73,8 +73,13 @@ def _overwritten(index: tuple, shape: tuple[int, ...]) -> np.ndarray | None:
     replaced, or None when no position repeats; those entries get no gradient. NumPy keeps one
     write per position (the last, in practice; it does not promise which), found here by the
     same assignment of entry numbers. Only integer index arrays can repeat a position."""
-    if not any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in index):
+    arrays = [p for p in index if isinstance(p, np.ndarray) and p.dtype.kind in "iu"]
+    if not arrays:
         return None
+    if len(arrays) == 1 and not any(isinstance(p, np.ndarray) for p in index if p is not arrays[0]):
+        a = arrays[0]  # (one integer array: positions repeat only if its entries do)
+        if not a.size or (a.min() >= 0 and np.unique(a).size == a.size):
+            return None
     kept = np.empty(shape, dtype=np.intp)
     picked = kept[index].shape
     ids = np.arange(math.prod(picked), dtype=np.intp).reshape(picked)
