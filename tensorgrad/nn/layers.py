@@ -161,8 +161,10 @@ class Conv2d(Module):
         self.stride = _pair(stride, "stride", "Conv2d", 1)
         self.dilation = _pair(dilation, "dilation", "Conv2d", 1)
         # (checked as conv2d checks it; 'valid' and 'same' are kept as strings, as torch)
-        pad, _ = _conv_padding(padding, self.kernel_size, self.stride, self.dilation, "Conv2d")
+        pad, extra = _conv_padding(padding, self.kernel_size, self.stride, self.dilation, "Conv2d")
         self.padding: str | tuple[int, int] = padding if isinstance(padding, str) else pad
+        # (the rows and columns a padding_mode other than zeros adds before the convolution)
+        self._pad_widths = ((pad[0], pad[0] + extra[0]), (pad[1], pad[1] + extra[1]))
         d = check_float_dtype(dtype, "Conv2d")
         shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
         self.weight = _empty(shape, d)
@@ -190,10 +192,7 @@ class Conv2d(Module):
             )
         padding = self.padding
         if self.padding_mode != "zeros":
-            (ph, pw), (eh, ew) = _conv_padding(
-                padding, self.kernel_size, self.stride, self.dilation, "Conv2d"
-            )
-            widths = ((0, 0),) * (x.ndim - 2) + ((ph, ph + eh), (pw, pw + ew))
+            widths = ((0, 0),) * (x.ndim - 2) + self._pad_widths
             x, padding = pad(x, widths, mode=_PAD_MODES[self.padding_mode]), 0
         return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 

@@ -563,9 +563,9 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0
     if np.any(given < 0):  # (checked on the given widths: a 0-d tensor has no rows of them)
         raise ValueError(f"pad: pad_width must be non-negative, got {pad_width!r}")
     pw = tuple((int(a), int(b)) for a, b in widths)
-    if mode != "constant" and (type(constant_values) is not int or constant_values != 0):
-        raise ValueError(f"pad: constant_values is for mode='constant' only, not {mode!r}")
     if mode != "constant":
+        if type(constant_values) is not int or constant_values != 0:
+            raise ValueError(f"pad: constant_values is for mode='constant' only, not {mode!r}")
         from tensorgrad.ops.indexing import getitem
 
         try:
