@@ -169,6 +169,10 @@ class ModuleDict(Module):
         del self[key]
         return module
 
+    def clear(self) -> None:
+        """Remove every module."""
+        self._modules.clear()
+
     def __len__(self) -> int:
         return len(self._modules)
 
@@ -190,7 +194,7 @@ class ModuleDict(Module):
     def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
         """Add the modules of a mapping, or of an iterable of ``(key, module)`` pairs, as
         torch's."""
-        if isinstance(modules, Mapping):
+        if isinstance(modules, (Mapping, ModuleDict)):
             pairs = list(modules.items())
         else:
             try:

@@ -351,6 +351,13 @@ class Dropout(Module):
         return f"p={self.p}"
 
 
+def _reset_affine(norm: Module) -> None:
+    if norm.weight is not None:
+        init.ones_(norm.weight)
+    if norm.bias is not None:
+        init.zeros_(norm.bias)
+
+
 class _BatchNorm(Module):
     _input_dims: tuple[int, ...] = ()
     _input_text = ""
@@ -391,6 +398,11 @@ class _BatchNorm(Module):
             init.zeros_(self.running_mean)
             init.ones_(self.running_var)
             init.zeros_(self.num_batches_tracked)
+
+    def reset_parameters(self) -> None:
+        """Running statistics reset, weight 1 and bias 0, as at construction."""
+        self.reset_running_stats()
+        _reset_affine(self)
 
     def forward(self, x: Any) -> Tensor:
         x = _as_tensor(x)
@@ -483,6 +495,10 @@ class LayerNorm(Module):
                 f"{', '.join(map(str, self.normalized_shape))}), got {x.shape}"
             )
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def reset_parameters(self) -> None:
+        """Weight 1 and bias 0, as at construction."""
+        _reset_affine(self)
 
     def extra_repr(self) -> str:
         return (

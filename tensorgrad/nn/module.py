@@ -209,32 +209,66 @@ class Module:
         for _, m in self.named_children():
             yield m
 
-    def _named_members(self, table: str, prefix: str, recurse: bool) -> Iterator[tuple[str, Any]]:
+    def _named_members(
+        self, table: str, prefix: str, recurse: bool, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Any]]:
         seen: set[int] = set()
-        mods = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        mods = self.named_modules(prefix, remove_duplicate) if recurse else iter([(prefix, self)])
         for mod_name, mod in mods:
             for name, value in getattr(mod, table).items():
                 if value is None or id(value) in seen:
                     continue
-                seen.add(id(value))
+                if remove_duplicate:
+                    seen.add(id(value))
                 yield (f"{mod_name}.{name}" if mod_name else name), value
 
     def named_parameters(
-        self, prefix: str = "", recurse: bool = True
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
     ) -> Iterator[tuple[str, Parameter]]:
-        """``(dotted name, parameter)`` pairs; a shared parameter appears once."""
-        return self._named_members("_parameters", prefix, recurse)
+        """``(dotted name, parameter)`` pairs; a shared parameter appears once, or, with
+        ``remove_duplicate=False``, under every name (as torch)."""
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
-        return self._named_members("_buffers", prefix, recurse)
+    def named_buffers(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Tensor]]:
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         for _, b in self.named_buffers(recurse=recurse):
             yield b
+
+    def get_submodule(self, target: str) -> Module:
+        """The submodule at the dotted path ``target`` (``""``: this module), as torch's."""
+        mod = self
+        if target == "":
+            return mod
+        for i, name in enumerate(target.split(".")):
+            child = mod._modules.get(name) if isinstance(mod, Module) else None
+            if child is None:
+                where = ".".join(target.split(".")[:i]) or type(self).__name__
+                raise AttributeError(f"{where} has no submodule {name!r} (looking up {target!r})")
+            mod = child
+        return mod
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at the dotted path ``target``, as torch's."""
+        return self._get_member(target, "_parameters", "parameter")
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at the dotted path ``target``, as torch's."""
+        return self._get_member(target, "_buffers", "buffer")
+
+    def _get_member(self, target: str, table: str, what: str) -> Any:
+        path, _, name = target.rpartition(".")
+        value = getattr(self.get_submodule(path), table).get(name)
+        if value is None:
+            raise AttributeError(f"{path or type(self).__name__} has no {what} {name!r}")
+        return value
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every submodule (children first) and on this module; returns self."""
@@ -245,11 +279,13 @@ class Module:
 
     # ------------------------------------------------------------------ modes and grads
     def train(self, mode: bool = True) -> Module:
-        """Set training mode (dropout active, batch norm on batch statistics) recursively."""
+        """Set training mode (dropout active, batch norm on batch statistics) recursively,
+        through each child's own ``train`` (as torch: a submodule may override it)."""
         if not isinstance(mode, bool):
             raise ValueError(f"training mode is expected to be boolean, got {mode!r}")
-        for m in self.modules():
-            object.__setattr__(m, "training", mode)
+        object.__setattr__(self, "training", mode)
+        for m in self.children():
+            m.train(mode)
         return self
 
     def eval(self) -> Module:
@@ -278,8 +314,14 @@ class Module:
                         continue
                     t.data = t.data.astype(target)
                     bump_version(t)
-                    if t.grad is not None:
-                        t.grad = Tensor._make(t.grad.data.astype(target))
+                    g = t.grad
+                    if g is None or g.dtype == target:
+                        continue
+                    if g._node is None:  # (the same .grad object, as torch)
+                        g.data = g.data.astype(target)
+                        bump_version(g)
+                    else:  # (a create_graph gradient: its node made the old dtype)
+                        t.grad = Tensor._make(g.data.astype(target))
         return self
 
     def float(self) -> Module:

@@ -499,3 +499,85 @@ def test_torch_conveniences_flatten_moduledict_prefix_zero_grad():
     assert m.weight.grad is g and g.data.tolist() == [[0.0]]
     opt.zero_grad()
     assert m.weight.grad is None
+
+
+def test_train_calls_each_childs_own_train():
+    # a submodule that keeps its batch norm frozen (a common override) stays frozen when an
+    # enclosing module switches modes, as torch calls every child's train()
+    class Frozen(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bn = nn.BatchNorm1d(2)
+
+        def train(self, mode: bool = True) -> nn.Module:
+            super().train(mode)
+            self.bn.eval()
+            return self
+
+    top = nn.Sequential(Frozen(), nn.Dropout(0.5))
+    top.train()
+    assert top.training and top[0].training and top[1].training
+    assert not top[0].bn.training
+    top.eval()
+    assert not top[0].training and not top[1].training
+
+
+def test_moduledict_from_and_update_with_a_moduledict():
+    src = nn.ModuleDict({"ab": nn.ReLU(), "c": nn.Tanh()})
+    assert list(nn.ModuleDict(src).keys()) == ["ab", "c"]
+    d = nn.ModuleDict({"x": nn.Sigmoid()})
+    d.update(src)
+    assert list(d.keys()) == ["x", "ab", "c"] and d["c"] is src["c"]
+    d.clear()
+    assert len(d) == 0 and list(d.parameters()) == []
+
+
+def test_to_keeps_the_grad_object():
+    m = nn.Linear(2, 1, rng=0)
+    m(tg.tensor(np.ones((1, 2), np.float32))).sum().backward()
+    g = m.weight.grad
+    m.to(np.float64)
+    assert m.weight.grad is g and g.dtype == np.float64
+
+
+def test_named_members_remove_duplicate_and_get_submodule():
+    lin = nn.Linear(2, 2)
+    net = nn.Sequential(lin, nn.Sequential(lin, nn.BatchNorm1d(2)))
+    names = [n for n, _ in net.named_parameters(remove_duplicate=False)]
+    assert names == ["0.weight", "0.bias", "1.0.weight", "1.0.bias", "1.1.weight", "1.1.bias"]
+    assert [n for n, _ in net.named_parameters()] == [
+        "0.weight",
+        "0.bias",
+        "1.1.weight",
+        "1.1.bias",
+    ]
+    assert [n for n, _ in net.named_buffers(remove_duplicate=False)] == [
+        "1.1.running_mean",
+        "1.1.running_var",
+        "1.1.num_batches_tracked",
+    ]
+    assert net.get_submodule("") is net and net.get_submodule("1.0") is lin
+    assert net.get_parameter("1.0.weight") is lin.weight
+    assert net.get_buffer("1.1.running_var") is net[1][1].running_var
+    for bad in ("1.5", "x", "0.weight"):
+        with pytest.raises(AttributeError, match="no submodule"):
+            net.get_submodule(bad)
+    with pytest.raises(AttributeError, match="no buffer 'weight'"):
+        net.get_buffer("1.1.weight")
+    with pytest.raises(AttributeError, match="no parameter 'foo'"):
+        net.get_parameter("0.foo")
+
+
+@pytest.mark.parametrize("make", [lambda: nn.BatchNorm1d(3), lambda: nn.LayerNorm(3)])
+def test_norm_layers_reset_parameters(make):
+    m = make()
+    m.weight.data[:] = 5
+    m.bias.data[:] = -1
+    if isinstance(m, nn.BatchNorm1d):
+        m(tg.tensor(np.arange(6.0, dtype=np.float32).reshape(2, 3)))
+    m.reset_parameters()
+    assert m.weight.data.tolist() == [1, 1, 1] and m.bias.data.tolist() == [0, 0, 0]
+    if isinstance(m, nn.BatchNorm1d):
+        assert m.running_mean.data.tolist() == [0, 0, 0] and int(m.num_batches_tracked.data) == 0
+    nn.LayerNorm(3, elementwise_affine=False).reset_parameters()
+    nn.BatchNorm1d(3, affine=False, track_running_stats=False).reset_parameters()
