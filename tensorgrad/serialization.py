@@ -96,6 +96,12 @@ class _Encoder:
         if isinstance(obj, Tensor):
             return self._array("tensor", np.asarray(obj.data), where)
         if isinstance(obj, np.ndarray):
+            if type(obj) is not np.ndarray and not isinstance(obj, np.memmap):
+                # (a masked array's mask, a matrix's kind: what would not come back)
+                raise TypeError(
+                    f"save: {where} is a {type(obj).__name__}, an ndarray subclass whose extra "
+                    "state a checkpoint cannot keep; save np.asarray of it (or its parts)"
+                )
             return self._array("ndarray", obj, where)
         if isinstance(obj, (Mapping, list, tuple)):
             if id(obj) in self._active:
@@ -240,13 +246,20 @@ def save(obj: Any, path: PathOrFile) -> None:
     if hasattr(path, "write"):
         # (built in memory, then written in one piece: zip writers seek back to finish member
         # headers, which an append-mode or unseekable stream would get wrong)
-        archive = io.BytesIO()
-        np.savez(archive, **members)
-        path.write(archive.getbuffer())
+        path.write(_archive(members))
         return
     # (through a symlink to its file, as a plain open() writes, and keeping an existing file's
     # permissions, which the replace below would otherwise reset to the umask's)
     target = os.path.realpath(os.fsdecode(os.fspath(path)))
+    try:
+        special = not stat.S_ISREG(os.stat(target).st_mode)
+    except OSError:
+        special = False
+    if special:  # a device or a FIFO is written into, as open() does, never replaced
+        data = _archive(members)
+        with open(target, "wb") as f:
+            f.write(data)
+        return
     folder, base = os.path.split(target)
     tmp = os.path.join(folder, f".{base}.{uuid.uuid4().hex[:12]}.tmp")
     try:
@@ -271,6 +284,12 @@ def save(obj: Any, path: PathOrFile) -> None:
         raise
 
 
+def _archive(members: dict[str, np.ndarray]) -> memoryview:
+    archive = io.BytesIO()
+    np.savez(archive, **members)
+    return archive.getbuffer()
+
+
 def load(path: PathOrFile) -> Any:
     """Read a checkpoint written by :func:`save` and return the object tree.
 
@@ -280,12 +299,18 @@ def load(path: PathOrFile) -> Any:
     intact tensorgrad checkpoint: a pickle, random bytes, a truncated file, a foreign ``.npz``
     or zip, an object array, or a checkpoint from a newer format version. A readable binary
     file object is also accepted: the checkpoint at its position is read, and a seekable one is
-    left after it (so checkpoints saved one after another into a stream load in order, as
-    torch's).
+    left just after it (so checkpoints saved one after another into a stream load in order), or,
+    if the load fails, where it was.
     """
     if hasattr(path, "read"):
-        seekable = getattr(path, "seekable", lambda: False)()
-        return _load_from(path if seekable else io.BytesIO(path.read()), repr(path))
+        if not getattr(path, "seekable", lambda: False)():
+            return _load_from(io.BytesIO(path.read()), repr(path), True)
+        start = path.tell()
+        try:
+            return _load_from(path, repr(path), True)
+        except BaseException:
+            path.seek(start)
+            raise
     with open(os.fspath(path), "rb") as f:
         return _load_from(f, repr(os.fspath(path)))
 
@@ -314,7 +339,8 @@ def _first_archive(f: IO[bytes], start: int, name: str) -> io.BytesIO:
     raise _corrupt(f"{name} has no complete archive at its current position")
 
 
-def _load_from(f: IO[bytes], name: str) -> Any:
+def _load_from(f: IO[bytes], name: str, stream: bool = False) -> Any:
+    """``stream``: read the archive at ``f``'s position alone and leave ``f`` after it."""
     start = f.tell()
     head = f.read(len(_ZIP_MAGIC))
     if head != _ZIP_MAGIC:
@@ -322,12 +348,15 @@ def _load_from(f: IO[bytes], name: str) -> Any:
         raise _corrupt(f"{name} is {kind}")
     f.seek(start)
     try:
-        npz = np.load(f, allow_pickle=False)
-        if min((i.header_offset for i in npz.zip.infolist()), default=start) != start:
-            # NOTE: zip readers start from the archive's end; this one begins after `start`, so
-            # another (a second save to the same stream) follows ours: read ours alone, as torch
-            npz.close()
+        if stream:
             npz = np.load(_first_archive(f, start, name), allow_pickle=False)
+        else:
+            npz = np.load(f, allow_pickle=False)
+            if min((i.header_offset for i in npz.zip.infolist()), default=0) != 0:
+                # NOTE: zip readers start from the archive's end; this one begins later, so
+                # another (checkpoints appended to one file) follows ours: read ours alone
+                npz.close()
+                npz = np.load(_first_archive(f, start, name), allow_pickle=False)
         with npz:
             if META_KEY not in npz.files:
                 raise _corrupt(f"{name} is an .npz without tensorgrad metadata")

@@ -179,8 +179,49 @@ def test_random_trees_round_trip(obj, tmp_path):
 def test_file_objects(tmp_path):
     buf = io.BytesIO()
     save({"x": np.arange(3)}, buf)
+    end = buf.tell()
     buf.seek(0)
     assert_same({"x": np.arange(3)}, load(buf))
+    assert buf.tell() == end  # (just after the checkpoint, whatever follows)
+    np.save(buf, np.zeros(100_000))  # (more than a zip reader's 64 KiB look-back)
+    buf.seek(0)
+    assert_same({"x": np.arange(3)}, load(buf))
+    assert buf.tell() == end
+
+
+def test_a_failed_load_leaves_the_stream_where_it_was():
+    buf = io.BytesIO()
+    save({"x": np.arange(3)}, buf)
+    for data in [b"not a zip", b"xx" + buf.getvalue()[:-30]]:
+        stream = io.BytesIO(data)
+        stream.seek(2)
+        with pytest.raises(CheckpointError):
+            load(stream)
+        assert stream.tell() == 2
+
+
+def test_memmaps_save_as_arrays(tmp_path):
+    np.save(tmp_path / "m.npy", np.arange(4.0))
+    mm = np.load(tmp_path / "m.npy", mmap_mode="r")
+    save({"m": mm}, tmp_path / "c")
+    loaded = load(tmp_path / "c")["m"]
+    assert type(loaded) is np.ndarray and loaded.tolist() == [0, 1, 2, 3]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
+def test_save_writes_into_a_fifo_without_replacing_it(tmp_path):
+    # (the atomic replace swapped a FIFO or a device for a regular file, as it does a file)
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    save({"a": 2}, fifo)
+    reader.join(10)
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and load(io.BytesIO(got[0])) == {"a": 2}
 
 
 def test_checkpoints_saved_one_after_another_into_a_stream_load_in_order(tmp_path):
@@ -248,6 +289,8 @@ def test_metadata_is_plain_json(tmp_path):
         ({frozenset(): 1}, r"frozenset"),
         ({np.int64(1): 1}, r"key"),
         ([b"bytes"], r"obj\[0\]"),
+        ({"m": np.ma.masked_array([1.0, 2.0], mask=[0, 1])}, r"obj\['m'\] is a MaskedArray"),
+        ([np.matrix([[1.0]])], r"obj\[0\] is a matrix"),
     ],
 )
 def test_unsupported_values_raise_type_error_naming_the_path(obj, where, tmp_path):
