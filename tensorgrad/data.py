@@ -83,9 +83,20 @@ def _collate(samples: list[Any]) -> Any:
     batch, as torch's default collate; samples that require grad (or carry a tangent) are
     stacked through tensorgrad, so their graph (and tangents) are kept."""
     first = samples[0]
+    if isinstance(first, (tuple, list, dict)):
+        kind = dict if isinstance(first, dict) else (tuple, list)
+        for s in samples:  # (as torch: no sample's extra fields dropped, none missing)
+            if not isinstance(s, kind) or len(s) != len(first):
+                raise ValueError(
+                    f"DataLoader: samples of one batch must have the same structure, got "
+                    f"{type(first).__name__} of {len(first)} and {type(s).__name__} of "
+                    f"{len(s) if isinstance(s, (tuple, list, dict)) else 'no'} fields"
+                )
     if isinstance(first, (tuple, list)):
         return tuple(_collate([s[k] for s in samples]) for k in range(len(first)))
     if isinstance(first, dict):
+        if any(s.keys() != first.keys() for s in samples):
+            raise ValueError("DataLoader: samples of one batch must have the same dict keys")
         return {k: _collate([s[k] for s in samples]) for k in first}
     if any(carries_derivative(s) for s in samples):
         from tensorgrad.ops.shape import stack
@@ -123,7 +134,8 @@ class DataLoader:
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
-        self.rng = _as_generator(rng) if self.shuffle else None
+        rng = _as_generator(rng)  # (checked even when unused: a typo is never ignored)
+        self.rng = rng if self.shuffle else None
 
     def __len__(self) -> int:
         n = len(self.dataset)

@@ -1,6 +1,7 @@
 """``gradcheck`` and ``gradgradcheck``: analytic Jacobians against central finite differences.
 
-Both run in float64 whatever the inputs' dtype, as torch's do, and the test suite uses them.
+Both run in float64 whatever the inputs' dtype (torch's warn and keep the dtype; single
+precision is too coarse for central differences), and the test suite uses them.
 """
 
 from __future__ import annotations
@@ -38,12 +39,13 @@ def _float64_inputs(inputs: Sequence[Any]) -> list[Any]:
     return out
 
 
+def _value(o: Any) -> Any:
+    return o.data if isinstance(o, Tensor) else o
+
+
 def _outputs(fn: Callable[..., Any], xs: Sequence[Any]) -> list[np.ndarray]:
     # (copies: an output may be a view of the input the next difference perturbs)
-    return [
-        np.array(o.data if isinstance(o, Tensor) else o, dtype=np.float64)
-        for o in _as_tuple(fn(*xs))
-    ]
+    return [np.array(_value(o), dtype=np.float64) for o in _as_tuple(fn(*xs))]
 
 
 def numerical_jacobians(
@@ -75,7 +77,7 @@ def analytic_jacobians(
     from tensorgrad.autograd import grad
 
     outs = list(_as_tuple(fn(*xs)))
-    result = [[np.zeros((o.size, xs[i].size)) for o in outs] for i in wrt]
+    result = [[np.zeros((np.size(_value(o)), xs[i].size)) for o in outs] for i in wrt]
     for o_idx, out in enumerate(outs):
         if not isinstance(out, Tensor) or not out._requires_grad:
             continue
@@ -160,9 +162,19 @@ def gradgradcheck(
     outs0 = _as_tuple(fn(*xs))
     if grad_outputs is None:
         rng = np.random.default_rng(seed)
-        vs = [rng.standard_normal(np.shape(o.data)) for o in outs0]
+        vs = [rng.standard_normal(np.shape(_value(o))) for o in outs0]
     else:
-        vs = [np.asarray(getattr(v, "data", v), dtype=np.float64) for v in _as_tuple(grad_outputs)]
+        vs = [np.asarray(_value(v), dtype=np.float64) for v in _as_tuple(grad_outputs)]
+        if len(vs) != len(outs0):  # (zip would leave the outputs past the last unchecked)
+            raise ValueError(
+                f"gradgradcheck: got {len(vs)} grad_outputs for {len(outs0)} outputs of fn"
+            )
+        for k, (o, v) in enumerate(zip(outs0, vs)):
+            if v.shape != np.shape(_value(o)):
+                raise ValueError(
+                    f"gradgradcheck: grad_outputs[{k}] has shape {v.shape}, output {k} has "
+                    f"shape {np.shape(_value(o))}"
+                )
 
     def first(*args: Any) -> tuple:
         outs = [o for o in _as_tuple(fn(*args))]

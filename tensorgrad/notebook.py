@@ -13,6 +13,7 @@ Needs the ``notebooks`` extra (matplotlib, tqdm, IPython through ipykernel).
 from __future__ import annotations
 
 import io
+import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -219,7 +220,8 @@ def _batches(data: Any, batch_size: int = 512) -> Iterator[tuple[Any, Any]]:
 def evaluate(model: Callable, loss_fn: Callable, data: Any) -> dict[str, float]:
     """Mean loss and (for class scores with integer targets) accuracy, in eval mode, no grad.
 
-    ``data`` is a DataLoader-like iterable of ``(inputs, targets)`` or one ``(X, y)`` pair.
+    ``data`` is a DataLoader-like iterable of ``(inputs, targets)`` or one ``(X, y)`` pair; no
+    data gives a NaN loss.
     """
     from tensorgrad.grad_mode import no_grad
 
@@ -245,7 +247,7 @@ def evaluate(model: Callable, loss_fn: Callable, data: Any) -> dict[str, float]:
     finally:
         if was_training is not None and hasattr(model, "train"):
             model.train(was_training)
-    result = {"loss": total / max(count, 1)}
+    result = {"loss": total / count if count else math.nan}  # (a mean over nothing)
     if has_acc and count:
         result["acc"] = correct / count
     return result

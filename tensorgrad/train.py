@@ -250,9 +250,17 @@ def _plot(rows: list[dict[str, Any]], path: str) -> bool:
         ax.grid(alpha=0.3)
         ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    try:
+        fig.savefig(path, dpi=100)
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
+    finally:
+        plt.close(fig)
     return True
+
+
+def _cannot_write(path: str, exc: OSError) -> ValueError:
+    return ValueError(f"cannot write {path!r}: {exc.strerror or exc}")
 
 
 def run(cfg: TrainConfig) -> dict[str, Any]:
@@ -297,7 +305,11 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     progress = _Progress(cfg.epochs * steps, cfg.progress)
     start = time.perf_counter()
-    with open(paths["metrics"], "w", newline="") as f:
+    try:  # (before any training: a folder that cannot be written into fails at once)
+        f = open(paths["metrics"], "w", newline="")
+    except OSError as exc:
+        raise _cannot_write(paths["metrics"], exc) from None
+    with f:
         writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
         for epoch in range(1, cfg.epochs + 1):
@@ -341,10 +353,13 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
     progress.close()
     elapsed = time.perf_counter() - start
     config = {k: v for k, v in asdict(cfg).items() if k not in ("progress", "threads")}
-    save(
-        {"model": model.state_dict(), "optimizer": opt.state_dict(), "config": config},
-        paths["checkpoint"],
-    )
+    try:
+        save(
+            {"model": model.state_dict(), "optimizer": opt.state_dict(), "config": config},
+            paths["checkpoint"],
+        )
+    except OSError as exc:
+        raise _cannot_write(paths["checkpoint"], exc) from None
     if not _plot(rows, paths["plot"]):
         paths.pop("plot")
     final = rows[-1]

@@ -449,6 +449,7 @@ def _fill_grads(g: _Graph) -> None:
                 stand_in = Tensor._make(np.empty(info.shape, info.dtype), key, True)
                 targets.append((info.id, stand_in))
         kept = _kept_grads(g)  # grad() also feeds retain_grad() tensors: put them back after
+        hooked = _take_hooks(root)  # (drawing runs no user hook: the derivatives, no side effects)
         try:
             grads = autograd.grad(
                 root, [t for _, t in targets], retain_graph=True, allow_unused=True
@@ -458,6 +459,11 @@ def _fill_grads(g: _Graph) -> None:
         finally:
             for t, old in kept:
                 t._grad = old
+            for holder, hooks in hooked:
+                if isinstance(holder, Tensor):
+                    holder._hooks = hooks
+                else:
+                    holder.extras["hooks"] = hooks
         if grads is not None:
             for (nid, _), gr in zip(targets, grads, strict=True):
                 info = g.nodes[nid]
@@ -468,6 +474,29 @@ def _fill_grads(g: _Graph) -> None:
         t = g.tensors.get(nid)
         if t is not None and t.grad is not None:
             info.grad, info.grad_source = t.grad.data, "stored"
+
+
+def _take_hooks(root: Tensor) -> list[tuple[Any, list]]:
+    """Take the hooks off every node and leaf behind ``root``; returns what to put back."""
+    taken: list[tuple[Any, list]] = []
+    stack: list[Any] = [root._node if root._node is not None else root]
+    seen: set[int] = set()
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, Tensor):
+            if item._hooks:
+                taken.append((item, item._hooks))
+                item._hooks = None
+            continue
+        hooks = item.extras.get("hooks") if item.extras else None
+        if hooks:
+            taken.append((item, hooks))
+            item.extras["hooks"] = None
+        stack.extend(e for e in item.edges if e is not None)
+    return taken
 
 
 def _kept_grads(g: _Graph) -> list[tuple[Tensor, Any]]:
@@ -617,7 +646,8 @@ def draw(
     Each node shows the tensor's name (``x1``, ``v1``… when it has none), the op that made it,
     its shape and a value summary. ``show_grads`` adds d(tensor)/d(node): computed by
     ``tg.autograd.grad(..., retain_graph=True)`` while the graph is alive (``.grad`` fields are
-    left as they were), else read from the ``.grad`` of leaves and ``retain_grad()`` tensors.
+    left as they were, and no hook runs), else read from the ``.grad`` of leaves and
+    ``retain_grad()`` tensors.
     ``show_local`` writes the local derivative on each edge whose two ends are single numbers.
     Constants (inputs that do not require grad) are grey. Only the ``max_nodes`` nodes
     nearest the output are drawn. ``backend`` forces ``"graphviz"`` or ``"svg"``; by default

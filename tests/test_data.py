@@ -107,6 +107,7 @@ def test_loader_stacks_samples_of_a_plain_dataset():
         ({"batch_size": True}, TypeError),
         ({"shuffle": True, "rng": "seed"}, TypeError),
         ({"shuffle": True, "rng": -1}, ValueError),
+        ({"rng": "bad"}, TypeError),  # (ignored without shuffle before)
     ],
 )
 def test_loader_rejects_bad_arguments(kwargs, exc):
@@ -205,3 +206,19 @@ def test_dataset_and_loader_keep_a_jvps_tangent() -> None:
     for f in (row, batch, listed):
         np.testing.assert_array_equal(tg.jacfwd(f)(x).data, tg.jacrev(f)(x).data)
     np.testing.assert_array_equal(tg.jacfwd(row)(x).data, [0.0, 2.0, 0.0])
+
+
+@pytest.mark.parametrize(
+    "samples",
+    [
+        [(1, 2), (3, 4, 5), (6, 7)],  # (the 5 vanished)
+        [(1, 2), 5],
+        [{"a": 1}, {"a": 2, "b": 3}],
+        [{"a": 1}, {"b": 2}],
+    ],
+)
+def test_loader_refuses_samples_of_different_structure(samples) -> None:
+    with pytest.raises(ValueError, match="same (structure|dict keys)"):
+        list(DataLoader(samples, batch_size=3))
+    x, y = next(iter(DataLoader([(1, 2), [3, 4]], batch_size=2)))  # (tuple or list: as torch)
+    assert x.data.tolist() == [1, 3] and y.data.tolist() == [2, 4]

@@ -43,3 +43,25 @@ def test_zero_size_checks_still_compare_the_other_inputs() -> None:
 
     with pytest.raises(tg.GradcheckError, match="input 0"):
         tg.gradcheck(wrong, [tg.ones(2, requires_grad=True), tg.ones(0, requires_grad=True)])
+
+
+def test_gradgradcheck_needs_one_grad_output_per_output() -> None:
+    # (with fewer, zip dropped the outputs past the last: a wrong second derivative passed)
+    def f(a):
+        y = a * 1.0
+        y.register_hook(lambda g: g.detach())  # (cuts the second-order graph through y)
+        return a**3, tg.sin(y)
+
+    x = tg.tensor([0.3, -0.7, 1.1], requires_grad=True)
+    with pytest.raises(tg.GradcheckError):
+        tg.gradgradcheck(f, [x], grad_outputs=[np.ones(3), np.ones(3)])
+    with pytest.raises(ValueError, match="got 1 grad_outputs for 2 outputs"):
+        tg.gradgradcheck(f, [x], grad_outputs=[np.ones(3)])
+    with pytest.raises(ValueError, match=r"grad_outputs\[1\] has shape \(2,\)"):
+        tg.gradgradcheck(f, [x], grad_outputs=[np.ones(3), np.ones(2)])
+
+
+def test_outputs_that_are_not_tensors_count_as_constants() -> None:
+    x = tg.tensor([0.3, -0.7], requires_grad=True)
+    assert tg.gradcheck(lambda a: (a * 2.0, 3.0), [x])
+    assert tg.gradgradcheck(lambda a: (a**3, 3.0), [x])

@@ -120,6 +120,7 @@ def test_fit_trains_and_reports_history():
     assert history["train_loss"][-1] < history["train_loss"][0]
     result = notebook.evaluate(model, loss_fn, (tg.tensor(X), tg.tensor(y)))
     assert result["acc"] == history["val_acc"][-1] and result["acc"] > 0.8
+    assert np.isnan(notebook.evaluate(model, loss_fn, [])["loss"])  # (0.0 before)
 
 
 # ---------------------------------------------------------------- the notebooks themselves

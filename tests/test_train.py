@@ -73,6 +73,24 @@ def test_bad_arguments_fail_cleanly(tmp_path, capsys):
     assert not (tmp_path / "run" / "checkpoint.npz").exists()
 
 
+def test_files_that_cannot_be_written_fail_cleanly(tmp_path, monkeypatch, capsys):
+    # (an existing folder the run cannot write into gave a PermissionError traceback)
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "metrics.csv").symlink_to(tmp_path / "missing" / "m.csv")  # (fails even for root)
+    args = ["train", "--epochs", "1", "--no-progress", "--out", str(run)]
+    assert train.main(args) == 2
+    assert "cannot write" in capsys.readouterr().err
+    (run / "metrics.csv").unlink()
+
+    def refuse(obj, path):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(train, "save", refuse)
+    assert train.main(args) == 2
+    assert "checkpoint.npz': Permission denied" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -130,6 +130,24 @@ def test_retained_grads_survive_a_live_draw():
     assert c.grad.item() == before and a.grad.item() == pytest.approx(2 * np.sin(1.5) * np.cos(1.5))
 
 
+def test_a_live_draw_runs_no_hook():
+    # (drawing ran the user's hooks once, and showed the hooked gradient beside plain edges)
+    calls = []
+    a = tg.tensor(2.0, requires_grad=True)
+    b = tg.tensor(3.0, requires_grad=True)
+    c = a * b
+    c.register_hook(lambda g: calls.append("c") or g * 10)
+    handle = a.register_hook(lambda g: calls.append("a"))
+    y = c + a
+    drawing = viz.draw(y, show_grads=True)
+    assert calls == [] and sorted(float(n.grad) for n in drawing.nodes) == [1, 1, 2, 4]
+    y.backward(retain_graph=True)
+    assert calls == ["c", "a"] and a.grad.item() == 31
+    handle.remove()  # (the handles still reach the lists put back)
+    y.backward()
+    assert calls == ["c", "a", "c"]
+
+
 @settings(max_examples=25, deadline=None)
 @given(
     x1=st.floats(0.2, 3.0),
