@@ -30,7 +30,8 @@ class SGD(Optimizer):
     formulation).
     """
 
-    _load_defaults = {"maximize": False}
+    _load_defaults = {"maximize": False, "nesterov": False}
+    _buffers = ("momentum_buffer",)
 
     def __init__(
         self,
@@ -77,7 +78,8 @@ class Adam(Optimizer):
     """Adam (Kingma and Ba), as torch: L2 ``weight_decay`` is added to the gradient;
     ``amsgrad`` keeps the running maximum of the second moment."""
 
-    _load_defaults = {"maximize": False}
+    _load_defaults = {"maximize": False, "amsgrad": False}
+    _buffers = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
 
     def __init__(
         self,
@@ -92,7 +94,7 @@ class Adam(Optimizer):
     ) -> None:
         defaults = dict(
             lr=lr,
-            betas=tuple(betas),
+            betas=tuple(betas) if isinstance(betas, (list, tuple)) else betas,
             eps=eps,
             weight_decay=weight_decay,
             amsgrad=amsgrad,
@@ -111,6 +113,10 @@ class Adam(Optimizer):
             raise ValueError(
                 f"{type(self).__name__}: betas must be two numbers in [0, 1), got {betas!r}"
             )
+
+    def _state_keys(self, group: dict[str, Any]) -> tuple[str, ...]:
+        keys = ("step", "exp_avg", "exp_avg_sq")
+        return keys + ("max_exp_avg_sq",) if group["amsgrad"] else keys
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: State, group: dict) -> tuple:
         lr, (beta1, beta2), eps, wd = (
@@ -165,7 +171,8 @@ class RMSprop(Optimizer):
     divides by ``sqrt(square_avg) + eps`` (minus the squared mean gradient when ``centered``),
     through a momentum buffer when ``momentum > 0``."""
 
-    _load_defaults = {"maximize": False}
+    _load_defaults = {"maximize": False, "momentum": 0.0, "centered": False}
+    _buffers = ("square_avg", "grad_avg", "momentum_buffer")
 
     def __init__(
         self,
@@ -194,6 +201,11 @@ class RMSprop(Optimizer):
         super()._validate(group)
         if not 0.0 <= float(group["alpha"]) <= 1.0:
             raise ValueError(f"RMSprop: alpha must be in [0, 1], got {group['alpha']!r}")
+
+    def _state_keys(self, group: dict[str, Any]) -> tuple[str, ...]:
+        keys = ("step", "square_avg")
+        keys += ("grad_avg",) if group["centered"] else ()
+        return keys + ("momentum_buffer",) if group["momentum"] > 0 else keys
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: State, group: dict) -> tuple:
         alpha, eps, wd, momentum = (

@@ -2,16 +2,19 @@
 ``ExponentialLR``, ``LinearLR``, ``CosineAnnealingLR``, ``LambdaLR`` and ``ReduceLROnPlateau``.
 
 Call ``scheduler.step()`` once per epoch after ``optimizer.step()`` (``ReduceLROnPlateau``:
-``scheduler.step(metric)``). The epoch-indexed rates come from each schedule's closed form in the
-epoch count, so they do not drift. They match torch's recursive form as long as only the
-scheduler sets ``lr``: a rate changed by hand (or by a second scheduler) is overwritten at the
-next ``step()`` (torch would carry it on), and a schedule resumed with ``last_epoch`` starts at
-that epoch's closed-form rate. ``load_state_dict`` also gives the groups the rates the saved
-schedule had set, so a scheduler built after the optimizer's state was loaded resumes at them.
-Where torch's recursive products round differently, the values agree to a few units in the last
-place, except where the schedule reaches exactly 0: there the closed form gives 0
-(``LinearLR(end_factor=0)`` after ``total_iters``) where torch's products may leave a residue of
-order 1e-17 times the base rate.
+``scheduler.step(metric)``). Schedules chain as torch's: each step carries a group's current
+rate on by the schedule's factor for that epoch (torch's recursive form), so a warm-up and a
+decay on one optimizer combine, a rate set by hand is carried on, and ``ReduceLROnPlateau``'s
+reductions survive a second scheduler. While a group's rate is still exactly the one the
+schedule set itself (the common case of one scheduler), the step gives the closed form in the
+epoch count instead, the same rate without drift: where torch's products round differently,
+the values agree to a few units in the last place, except where the schedule reaches exactly 0
+(``LinearLR(end_factor=0)`` after ``total_iters``), where torch's may leave a residue of order
+1e-17 times the base rate. ``LambdaLR`` is not chainable (as torch's): it sets
+``base_lr * lr_lambda(epoch)``. A schedule resumed with ``last_epoch`` starts at that epoch's
+closed-form rate, and ``load_state_dict`` gives the groups the rates the saved schedule had set,
+so a scheduler built after the optimizer's state was loaded resumes at them. A parameter group
+added after the scheduler was made is scheduled from its rate at the next step.
 
 A step or load that raises changes nothing (the epoch count, the rates and the state are kept).
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 import bisect
 import math
 import types
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -60,6 +64,15 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
+def _positive(value: Any, name: str, owner: str) -> int | float:
+    """A period (``step_size``, ``T_max``): a number > 0, kept an int if it is one (torch takes
+    floats too: a configuration's computed ``T_max = epochs * 0.8``)."""
+    number = _number(value, name, owner, 0.0)
+    if number <= 0:
+        raise ValueError(f"{owner}: {name} must be a number > 0, got {value!r}")
+    return int(value) if _is_int(value) else number
+
+
 def _integer(value: Any, name: str, owner: str, minimum: int) -> int:
     """``value`` as an int ``>= minimum``, else ValueError naming ``owner`` and the argument."""
     if not _is_int(value) or value < minimum:
@@ -76,8 +89,18 @@ def _copy(value: Any) -> Any:
     return list(value) if isinstance(value, list) else value
 
 
+def _group_lr(group: dict[str, Any], i: int, owner: str) -> float:
+    lr = group["lr"]
+    if not _is_number(lr):
+        raise TypeError(f"{owner}.step: param_groups[{i}]['lr'] is {lr!r}, not a number")
+    return float(lr)
+
+
 class LRScheduler:
-    """Base class: sets every group's ``lr`` to ``get_lr()`` at each ``step()``."""
+    """Base class: sets every group's ``lr`` at each ``step()``, from the closed form ``_rate``
+    or, for a rate set elsewhere, torch's recursive ``_chained``."""
+
+    chainable = True  # (LambdaLR: always its closed form, as torch)
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         name = type(self).__name__
@@ -94,31 +117,63 @@ class LRScheduler:
         self.optimizer = optimizer
         self.base_lrs = [g.get("initial_lr", g["lr"]) for g in groups]
         self.last_epoch = last_epoch
-        self.step()  # (if it raises, no group has been given an 'initial_lr')
-        for g, base in zip(groups, self.base_lrs, strict=True):
-            g.setdefault("initial_lr", base)
+        # (if it raises, no group has been given an 'initial_lr')
+        self._step(last_epoch + 1, closed=last_epoch != -1)
 
     def get_lr(self) -> list[float]:
-        """The rates at epoch ``self.last_epoch``."""
+        """The closed-form rates at epoch ``self.last_epoch``."""
+        return self._rates(self.last_epoch, self.base_lrs)
+
+    def _rates(self, epoch: int, bases: list[Any]) -> list[float]:
+        return [self._rate(base, epoch) for base in bases]
+
+    def _rate(self, base: float, epoch: int) -> float:
+        """The closed-form rate of a group whose base rate is ``base``."""
         raise NotImplementedError
 
-    def step(self) -> None:
-        """Advance one epoch and set the learning rates."""
+    def _chained(self, lr: float, base: float, epoch: int) -> float:
+        """torch's recursive step: the rate at ``epoch`` from ``lr``, the rate before it."""
+        raise NotImplementedError
+
+    def step(self, epoch: int | None = None) -> None:
+        """Advance one epoch and set the learning rates. ``step(epoch)`` (deprecated, as in
+        torch) jumps to ``epoch`` and sets its closed-form rates."""
+        if epoch is None:
+            self._step(self.last_epoch + 1, closed=False)
+            return
+        name = type(self).__name__
+        epoch = _integer(epoch, "epoch", f"{name}.step", 0)
+        warnings.warn(
+            f"{name}.step(epoch) is deprecated, as in torch: call step() once per epoch",
+            UserWarning,
+            stacklevel=2,
+        )
+        self._step(epoch, closed=True)
+
+    def _step(self, epoch: int, closed: bool) -> None:
         groups = self.optimizer.param_groups
         previous = self.last_epoch
-        self.last_epoch += 1
+        # (a group added since the last step starts from its own rate)
+        bases = self.base_lrs + [g.get("initial_lr", g["lr"]) for g in groups[len(self.base_lrs) :]]
+        self.last_epoch = epoch
         try:
-            lrs = list(self.get_lr())
-            if len(lrs) != len(groups):
-                raise ValueError(
-                    f"{type(self).__name__}.step: the optimizer has {len(groups)} parameter "
-                    f"groups, the schedule was made for {len(lrs)}"
-                )
+            lrs = self._rates(epoch, bases)
+            if not closed and self.chainable:
+                # NOTE: a rate that is still the schedule's own (its closed form one epoch
+                # back, or the base before the first step) takes the closed form; any other
+                # (set by hand or by another schedule) is carried on, as torch's
+                own = bases if previous == -1 else self._rates(previous, bases)
+                for i, g in enumerate(groups):
+                    lr = _group_lr(g, i, type(self).__name__)
+                    if lr != own[i]:
+                        lrs[i] = self._chained(lr, bases[i], epoch)
         except BaseException:
             self.last_epoch = previous
             raise
-        for g, lr in zip(groups, lrs, strict=True):
+        for g, lr, base in zip(groups, lrs, bases, strict=True):
             g["lr"] = lr
+            g.setdefault("initial_lr", base)
+        self.base_lrs = bases
         self._last_lr = lrs
 
     def get_last_lr(self) -> list[float]:
@@ -162,6 +217,23 @@ class LRScheduler:
             )
         if "last_epoch" in state_dict:
             _integer(state_dict["last_epoch"], "last_epoch", f"{name}.load_state_dict", -1)
+        mine = self.__dict__
+        for key, value in state_dict.items():
+            # (a number stays a number, a list of rates a list of numbers: a load never leaves
+            # a rate the next optimizer step cannot use)
+            old = mine.get(key)
+            if _is_number(old) and not isinstance(old, bool):
+                ok = value is None or (_is_number(value) and not isinstance(value, bool))
+            elif isinstance(old, list) and all(_is_number(v) for v in old):
+                ok = isinstance(value, (list, tuple)) and all(_is_number(v) for v in value)
+            else:
+                continue
+            if not ok:
+                raise TypeError(
+                    f"{name}.load_state_dict: {key!r} must be "
+                    f"{'a number' if not isinstance(old, list) else 'a list of numbers'}, got "
+                    f"{value!r:.80}"
+                )
 
 
 class StepLR(LRScheduler):
@@ -170,17 +242,20 @@ class StepLR(LRScheduler):
     def __init__(
         self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
-        self.step_size = _integer(step_size, "step_size", "StepLR", 1)
+        self.step_size = _positive(step_size, "step_size", "StepLR")
         self.gamma = _number(gamma, "gamma", "StepLR", 0.0)
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> list[float]:
-        return [base * self.gamma ** (self.last_epoch // self.step_size) for base in self.base_lrs]
+    def _rate(self, base: float, epoch: int) -> float:
+        return base * self.gamma ** (epoch // self.step_size)
+
+    def _chained(self, lr: float, base: float, epoch: int) -> float:
+        return lr * self.gamma if epoch and epoch % self.step_size == 0 else lr
 
 
 class MultiStepLR(LRScheduler):
     """``lr = base_lr * gamma ** (number of milestones <= epoch)``; ``milestones`` are epochs
-    in increasing order (a repeated milestone decays by ``gamma`` once per repetition, as
+    in any order (kept sorted; a repeated milestone decays by ``gamma`` once per repetition, as
     torch)."""
 
     def __init__(
@@ -195,15 +270,16 @@ class MultiStepLR(LRScheduler):
         marks = list(milestones)
         if not all(_is_int(m) and m >= 0 for m in marks):
             raise ValueError(f"MultiStepLR: milestones must be epochs (ints >= 0), got {marks!r}")
-        marks = [int(m) for m in marks]
-        if any(b < a for a, b in zip(marks, marks[1:])):
-            raise ValueError(f"MultiStepLR: milestones must be increasing, got {marks}")
-        self.milestones, self.gamma = marks, _number(gamma, "gamma", "MultiStepLR", 0.0)
+        self.milestones = sorted(int(m) for m in marks)  # (torch counts them: order is free)
+        self.gamma = _number(gamma, "gamma", "MultiStepLR", 0.0)
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> list[float]:
-        decays = bisect.bisect_right(self.milestones, self.last_epoch)
-        return [base * self.gamma**decays for base in self.base_lrs]
+    def _rate(self, base: float, epoch: int) -> float:
+        return base * self.gamma ** bisect.bisect_right(self.milestones, epoch)
+
+    def _chained(self, lr: float, base: float, epoch: int) -> float:
+        hits = self.milestones.count(epoch)
+        return lr * self.gamma**hits if hits else lr
 
 
 class ExponentialLR(LRScheduler):
@@ -213,8 +289,11 @@ class ExponentialLR(LRScheduler):
         self.gamma = _number(gamma, "gamma", "ExponentialLR", 0.0)
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> list[float]:
-        return [base * self.gamma**self.last_epoch for base in self.base_lrs]
+    def _rate(self, base: float, epoch: int) -> float:
+        return base * self.gamma**epoch
+
+    def _chained(self, lr: float, base: float, epoch: int) -> float:
+        return lr * self.gamma if epoch else lr
 
 
 class LinearLR(LRScheduler):
@@ -238,11 +317,18 @@ class LinearLR(LRScheduler):
         self.total_iters = _integer(total_iters, "total_iters", "LinearLR", 1)
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> list[float]:
+    def _rate(self, base: float, epoch: int) -> float:
         s, e, n = self.start_factor, self.end_factor, self.total_iters
         # (exactly end_factor from total_iters on; never below 0 for end_factor 0)
-        factor = e if self.last_epoch >= n else s + (e - s) * (self.last_epoch / n)
-        return [base * factor for base in self.base_lrs]
+        return base * (e if epoch >= n else s + (e - s) * (epoch / n))
+
+    def _chained(self, lr: float, base: float, epoch: int) -> float:
+        s, e, n = self.start_factor, self.end_factor, self.total_iters
+        if epoch == 0:
+            return lr * s
+        if epoch > n:
+            return lr
+        return lr * (1.0 + (e - s) / (n * s + (epoch - 1) * (e - s)))
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -251,13 +337,22 @@ class CosineAnnealingLR(LRScheduler):
     def __init__(
         self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
     ) -> None:
-        self.T_max = _integer(T_max, "T_max", "CosineAnnealingLR", 1)
+        self.T_max = _positive(T_max, "T_max", "CosineAnnealingLR")
         self.eta_min = _number(eta_min, "eta_min", "CosineAnnealingLR", 0.0)
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> list[float]:
-        cos = (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
-        return [self.eta_min + (base - self.eta_min) * cos for base in self.base_lrs]
+    def _rate(self, base: float, epoch: int) -> float:
+        cos = (1 + math.cos(math.pi * epoch / self.T_max)) / 2
+        return self.eta_min + (base - self.eta_min) * cos
+
+    def _chained(self, lr: float, base: float, epoch: int) -> float:
+        t, low = self.T_max, self.eta_min
+        if epoch == 0:
+            return lr
+        if (epoch - 1 - t) % (2 * t) == 0:  # (from the bottom of a cycle, where cos is -1)
+            return lr + (base - low) * (1 - math.cos(math.pi / t)) / 2
+        ratio = (1 + math.cos(math.pi * epoch / t)) / (1 + math.cos(math.pi * (epoch - 1) / t))
+        return low + (lr - low) * ratio
 
 
 class LambdaLR(LRScheduler):
@@ -288,14 +383,20 @@ class LambdaLR(LRScheduler):
         self.lr_lambdas = fns
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> list[float]:
+    chainable = False
+
+    def _rates(self, epoch: int, bases: list[Any]) -> list[float]:
+        if len(bases) != len(self.lr_lambdas):
+            raise ValueError(
+                f"LambdaLR.step: the optimizer has {len(bases)} parameter groups, the schedule "
+                f"has {len(self.lr_lambdas)} lr_lambda functions"
+            )
         lrs = []
-        for fn, base in zip(self.lr_lambdas, self.base_lrs, strict=True):
-            factor = fn(self.last_epoch)
+        for fn, base in zip(self.lr_lambdas, bases, strict=True):
+            factor = fn(epoch)
             if not _is_number(factor):
                 raise TypeError(
-                    f"LambdaLR: lr_lambda returned {factor!r} at epoch {self.last_epoch}, "
-                    "expected a number"
+                    f"LambdaLR: lr_lambda returned {factor!r} at epoch {epoch}, expected a number"
                 )
             lrs.append(base * float(factor))
         return lrs

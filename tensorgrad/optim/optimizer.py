@@ -8,7 +8,9 @@ no parameter and no state entry has changed.
 
 from __future__ import annotations
 
+import copy
 import math
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -92,10 +94,13 @@ class Optimizer:
     # hyperparameters a loaded group may lack (a state dict saved before they existed), and
     # the value they then take, as torch's ``__setstate__`` fills them in
     _load_defaults: dict[str, Any] = {}
+    # the state entries that hold one value per element of the parameter
+    _buffers: tuple[str, ...] = ()
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
-        self.state: dict[Tensor, State] = {}
+        # (as torch's: a parameter without state yet reads as {})
+        self.state: defaultdict[Tensor, State] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
         groups = list(params) if not isinstance(params, Tensor) else [params]
         if not groups:
@@ -174,7 +179,8 @@ class Optimizer:
                 new_states.append((p, state))
         assign_all(writes)
         for p, state in new_states:
-            self.state[p] = state
+            if state or p in self.state:  # (SGD without momentum keeps none, as torch)
+                self.state[p] = state
         return loss
 
     def _update(
@@ -182,6 +188,11 @@ class Optimizer:
     ) -> tuple[np.ndarray, State]:
         """The new parameter value and state, as fresh arrays (the old ones are not touched)."""
         raise NotImplementedError
+
+    def _state_keys(self, group: dict[str, Any]) -> tuple[str, ...]:
+        """The entries a parameter's state must have once it has any (its first step makes
+        them all), under ``group``'s hyperparameters."""
+        return ()
 
     # ------------------------------------------------------------------ state dicts
     def state_dict(self) -> dict[str, Any]:
@@ -229,6 +240,8 @@ class Optimizer:
                 f"{len(self.param_groups)}"
             )
         params: dict[int, Tensor] = {}
+        new_groups = []
+        group_of: dict[int, dict[str, Any]] = {}
         for mine, saved in zip(self.param_groups, groups, strict=True):
             if len(saved.get("params", ())) != len(mine["params"]):
                 raise ValueError(
@@ -236,7 +249,20 @@ class Optimizer:
                     f"parameters, expected {len(mine['params'])}"
                 )
             params.update(zip(saved["params"], mine["params"], strict=True))
-        new_state: dict[Tensor, State] = {}
+            # (copies: a later change to the caller's dict, or its betas list, reaches nothing)
+            g = {k: copy.deepcopy(v) for k, v in saved.items() if k != "params"}
+            for k, v in self._load_defaults.items():
+                g.setdefault(k, v)
+            missing = [k for k in self.defaults if k not in g]
+            if missing:
+                raise ValueError(
+                    f"{name}.load_state_dict: a parameter group has no {', '.join(missing)}"
+                )
+            g["params"] = mine["params"]
+            self._validate(g)
+            new_groups.append(g)
+            group_of.update((id(p), g) for p in mine["params"])
+        new_state: defaultdict[Tensor, State] = defaultdict(dict)
         for key, entry in state.items():
             if key not in params:
                 raise ValueError(f"{name}.load_state_dict: state for unknown parameter {key!r}")
@@ -247,6 +273,13 @@ class Optimizer:
                     f"{name}.load_state_dict: state of parameter {key!r} must be a dict, got "
                     f"{type(entry).__name__}"
                 )
+            if entry:
+                absent = [k for k in self._state_keys(group_of[id(p)]) if k not in entry]
+                if absent:  # (a restart from zeros would silently change the trajectory)
+                    raise ValueError(
+                        f"{name}.load_state_dict: state of parameter {key!r} has no "
+                        f"{', '.join(map(repr, absent))}"
+                    )
             for k, v in entry.items():
                 if isinstance(v, Tensor):
                     v = v.data
@@ -268,27 +301,15 @@ class Optimizer:
                         f"{name}.load_state_dict: state {k!r} of parameter {key} has dtype "
                         f"{v.dtype}, expected numbers"
                     )
-                if v.ndim and v.shape != p.shape:  # (0-d: a scalar state, such as ASGD's eta)
+                if v.shape != p.shape and (v.ndim or k in self._buffers):
+                    # (a 0-d buffer would be spread over p; another 0-d entry is a scalar)
                     raise ValueError(
                         f"{name}.load_state_dict: state {k!r} of parameter {key} has shape "
                         f"{v.shape}, expected {p.shape}"
                     )
-                # (0-d too: an array stays an array, in the parameter's dtype, as torch)
+                # (an array stays an array, in the parameter's dtype, as torch)
                 converted[k] = v.astype(p.dtype, copy=True)
             new_state[p] = converted
-        new_groups = []
-        for mine, saved in zip(self.param_groups, groups, strict=True):
-            g = {k: v for k, v in saved.items() if k != "params"}
-            for k, v in self._load_defaults.items():
-                g.setdefault(k, v)
-            missing = [k for k in self.defaults if k not in g]
-            if missing:
-                raise ValueError(
-                    f"{name}.load_state_dict: a parameter group has no {', '.join(missing)}"
-                )
-            g["params"] = mine["params"]
-            self._validate(g)
-            new_groups.append(g)
         self.param_groups = new_groups
         self.state = new_state
 

@@ -217,9 +217,10 @@ def test_reduce_lr_on_plateau_round_trip(mode, tmp_path):
         (lambda o: optim.StepLR(o, 3, gamma=-0.1), ValueError, "StepLR: gamma"),
         (lambda o: optim.StepLR(o, 3, gamma=np.complex128(0.5)), TypeError, "StepLR: gamma"),
         (lambda o: optim.StepLR(o, 0), ValueError, "StepLR: step_size"),
+        (lambda o: optim.StepLR(o, -2.5), ValueError, "StepLR: step_size"),
+        (lambda o: optim.CosineAnnealingLR(o, "4"), TypeError, "CosineAnnealingLR: T_max"),
         (lambda o: optim.StepLR(o, 3, last_epoch=-2), ValueError, "StepLR: last_epoch"),
         (lambda o: optim.StepLR(o, 3, last_epoch=1.0), ValueError, "StepLR: last_epoch"),
-        (lambda o: optim.MultiStepLR(o, [5, 3]), ValueError, "MultiStepLR: milestones"),
         (lambda o: optim.MultiStepLR(o, [-1, 3]), ValueError, "MultiStepLR: milestones"),
         (lambda o: optim.MultiStepLR(o, [1.5]), ValueError, "MultiStepLR: milestones"),
         (lambda o: optim.MultiStepLR(o, 5), TypeError, "MultiStepLR: milestones"),
@@ -284,13 +285,14 @@ def test_a_failing_step_changes_nothing():
     with pytest.raises(TypeError, match="lr_lambda returned 'fast' at epoch 5"):
         sched.step()
     assert sched.last_epoch == 4 and [g["lr"] for g in opt.param_groups] == [0.25, 0.125]
-    # a group added after the schedule was made
+    # a group added after the schedule was made: LambdaLR has no function for it
     opt = _opt(1.0, 0.5)
-    sched = optim.ExponentialLR(opt, gamma=0.5)
+    sched = optim.LambdaLR(opt, [lambda e: 0.5**e] * 2)
     opt.add_param_group({"params": [nn.Parameter(np.zeros(1))], "lr": 0.3})
-    with pytest.raises(ValueError, match="3 parameter groups"):
+    with pytest.raises(ValueError, match="3 parameter groups, the schedule has 2"):
         sched.step()
     assert sched.last_epoch == 0 and [g["lr"] for g in opt.param_groups] == [1.0, 0.5, 0.3]
+    assert "initial_lr" not in opt.param_groups[2]
 
 
 def test_reduce_lr_on_plateau_bad_metric_or_new_group_changes_nothing():
@@ -371,3 +373,110 @@ def test_number_arguments_may_be_zero_d_arrays_and_tensors() -> None:
     sched = optim.LambdaLR(opt, lambda e: np.asarray(0.25))
     sched.step()
     assert opt.param_groups[0]["lr"] == 0.25 and type(opt.param_groups[0]["lr"]) is float
+
+
+def _trace(opt, scheds, epochs, hand=None):
+    """The first group's rate after each epoch's steps (``hand``: (epoch, rate) set by hand)."""
+    out = [opt.param_groups[0]["lr"]]
+    for epoch in range(epochs):
+        for s in scheds:
+            s.step()
+        if hand and epoch == hand[0]:
+            opt.param_groups[0]["lr"] = hand[1]
+        out.append(opt.param_groups[0]["lr"])
+    return out
+
+
+def test_schedulers_chain_as_torchs():
+    # (each schedule set its own closed form, so the last one stepped won: a warm-up followed
+    # by a decay lost the warm-up; these are torch 2.13's values)
+    opt = _opt(0.1)
+    warm = optim.LinearLR(opt, start_factor=0.1, total_iters=4)
+    decay = optim.ExponentialLR(opt, 0.9)
+    np.testing.assert_allclose(
+        _trace(opt, [warm, decay], 4), [0.01, 0.02925, 0.04455, 0.0564975, 0.06561], rtol=1e-12
+    )
+    # a plateau's reduction survives a second schedule's steps
+    opt = _opt(0.1)
+    steps = optim.StepLR(opt, 100)
+    plateau = optim.ReduceLROnPlateau(opt, patience=0)
+    rates = []
+    for _ in range(3):
+        steps.step()
+        plateau.step(1.0)
+        rates.append(opt.param_groups[0]["lr"])
+    np.testing.assert_allclose(rates, [0.1, 0.01, 0.001])
+    # a rate set by hand is carried on, and so is everything after it
+    opt = _opt(1.0)
+    got = _trace(opt, [optim.CosineAnnealingLR(opt, T_max=4, eta_min=0.1)], 9, hand=(1, 0.5))
+    want = [1.0, 0.8681980515339464, 0.5, 0.21715728752538102, 0.1, 0.2318019484660536, 0.55]
+    np.testing.assert_allclose(got[:7], want, rtol=1e-12)
+    # one scheduler alone is its closed form, exactly (no drift over many epochs)
+    opt = _opt(1.0)
+    got = _trace(opt, [optim.CosineAnnealingLR(opt, T_max=7, eta_min=0.01)], 300)
+    assert got == [0.01 + 0.99 * (1 + math.cos(math.pi * t / 7)) / 2 for t in range(301)]
+
+
+def test_a_scheduler_made_on_a_scheduled_optimizer_starts_from_its_rate():
+    # (torch: base_lrs are the groups' initial_lr, and epoch 0 keeps the current rate)
+    opt = _opt(1.0)
+    first = optim.ExponentialLR(opt, 0.5)
+    first.step()
+    second = optim.StepLR(opt, 2, gamma=0.1)
+    assert second.base_lrs == [1.0] and opt.param_groups[0]["lr"] == 0.5
+    assert _trace(opt, [second], 3) == [0.5, 0.5, 0.05, 0.05]
+
+
+@pytest.mark.parametrize("kind", ["StepLR", "ExponentialLR", "LinearLR", "CosineAnnealingLR"])
+def test_a_group_added_later_is_scheduled_from_its_rate(kind):
+    # (a ValueError before; torch's values, though torch's cosine raises from the third step)
+    make = {
+        "StepLR": lambda o: optim.StepLR(o, 2, 0.5),
+        "ExponentialLR": lambda o: optim.ExponentialLR(o, 0.5),
+        "LinearLR": lambda o: optim.LinearLR(o, 0.2, 1.0, 5),
+        "CosineAnnealingLR": lambda o: optim.CosineAnnealingLR(o, 3),
+    }[kind]
+    want = {
+        "StepLR": [0.35, 0.35, 0.175, 0.175],
+        "ExponentialLR": [0.35, 0.175, 0.0875, 0.04375],
+        "LinearLR": [1.011111111111111, 1.3222222222222222, 1.6333333333333333, 1.9444444444444444],
+        "CosineAnnealingLR": [0.23333333333333342, 0.0, 0.175, 0.525],
+    }[kind]
+    opt = _opt(0.1)
+    sched = make(opt)
+    sched.step()
+    opt.add_param_group({"params": [nn.Parameter(np.zeros(1))], "lr": 0.7})
+    got = []
+    for _ in range(4):
+        sched.step()
+        got.append(opt.param_groups[1]["lr"])
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-17)
+    assert opt.param_groups[1]["initial_lr"] == 0.7 and len(sched.base_lrs) == 2
+
+
+def test_float_periods_unsorted_milestones_and_step_with_an_epoch():
+    # torch takes these; step(epoch) is deprecated there and sets the closed form
+    opt = _opt(1.0)
+    assert _trace(opt, [optim.StepLR(opt, 2.0, 0.5)], 4) == [1.0, 1.0, 0.5, 0.5, 0.25]
+    opt = _opt(1.0)
+    assert _trace(opt, [optim.MultiStepLR(opt, [3, 1], 0.5)], 4) == [1.0, 0.5, 0.5, 0.25, 0.25]
+    opt = _opt(1.0)
+    sched = optim.CosineAnnealingLR(opt, T_max=2.5)
+    sched.step()
+    assert sched.get_last_lr()[0] == pytest.approx((1 + math.cos(math.pi / 2.5)) / 2)
+    with pytest.warns(UserWarning, match="deprecated"):
+        sched.step(5)
+    assert sched.last_epoch == 5 and sched.get_last_lr()[0] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="epoch"):
+        sched.step(-1)
+
+
+def test_a_load_with_values_of_the_wrong_kind_changes_nothing():
+    # (a rate of 'a' reached the optimizer's group, whose next step then failed)
+    opt = _opt(0.1)
+    sched = optim.StepLR(opt, 2)
+    before = sched.state_dict()
+    for bad in ({"gamma": "x"}, {"_last_lr": ["a"]}, {"base_lrs": 3}):
+        with pytest.raises(TypeError, match="StepLR.load_state_dict"):
+            sched.load_state_dict(bad)
+        assert sched.state_dict() == before and opt.param_groups[0]["lr"] == 0.1

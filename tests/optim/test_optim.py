@@ -277,7 +277,7 @@ def test_step_lr_and_cosine_annealing():
     # NumPy integers, as the other schedulers (and torch) take them
     assert optim.StepLR(opt, np.int64(3)).step_size == 3
     assert optim.CosineAnnealingLR(opt, np.int64(4)).T_max == 4
-    with pytest.raises(ValueError, match="step_size must be an int >= 1"):
+    with pytest.raises(ValueError, match="step_size must be a number > 0"):
         optim.StepLR(opt, 0)
 
 
@@ -444,3 +444,57 @@ def test_state_of_a_zero_d_parameter_is_zero_d_arrays(name, kwargs):
     sd = opt.state_dict()
     opt.load_state_dict(sd)
     _state_equal(opt.state_dict(), sd)
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "key"),
+    [
+        ("SGD", {"lr": 0.1, "momentum": 0.9}, "momentum_buffer"),
+        ("Adam", {"lr": 0.1}, "exp_avg"),
+        ("RMSprop", {"lr": 0.1, "centered": True}, "grad_avg"),
+    ],
+)
+def test_a_load_refuses_a_zero_d_buffer_or_a_missing_entry(name, kwargs, key):
+    # (a 0-d buffer was spread over the whole parameter; a missing 'step' or moment restarted
+    # from zeros: torch raises at the next step in both cases)
+    p, opt = _run(name, kwargs)
+    before = opt.state_dict()
+    sd = opt.state_dict()
+    sd["state"][0][key] = np.array(7.0)
+    with pytest.raises(ValueError, match=f"state '{key}' of parameter 0 has shape"):
+        opt.load_state_dict(sd)
+    if name != "SGD":
+        sd = opt.state_dict()
+        del sd["state"][0][key]
+        with pytest.raises(ValueError, match=f"state of parameter 0 has no '{key}'"):
+            opt.load_state_dict(sd)
+    _state_equal(opt.state_dict(), before)
+
+
+def test_a_load_fills_in_hyperparameters_older_state_dicts_lack():
+    # (as torch's __setstate__: nesterov, amsgrad, centered and momentum default)
+    for name, lacking in [("SGD", "nesterov"), ("Adam", "amsgrad"), ("RMSprop", "centered")]:
+        p, opt = _run(name, {"lr": 0.1})
+        sd = opt.state_dict()
+        del sd["param_groups"][0][lacking]
+        opt.load_state_dict(sd)
+        assert opt.param_groups[0][lacking] is False
+
+
+def test_a_loaded_group_is_a_copy():
+    p, opt = _run("Adam", {"lr": 0.1})
+    sd = opt.state_dict()
+    sd["param_groups"][0]["betas"] = [0.9, 0.99]
+    opt.load_state_dict(sd)
+    sd["param_groups"][0]["betas"][0] = 0.0
+    assert opt.param_groups[0]["betas"] == [0.9, 0.99]
+
+
+def test_state_reads_as_empty_and_sgd_without_momentum_keeps_none():
+    # (as torch: opt.state[p] is {} before any step; KeyError before)
+    p, opt = _run("SGD", {"lr": 0.1}, grads=[])
+    assert opt.state[p] == {}
+    p, opt = _run("SGD", {"lr": 0.1})
+    assert opt.state_dict()["state"] == {}  # ({0: {}} before)
+    with pytest.raises(TypeError, match="betas must be two numbers"):
+        optim.Adam([p], betas=0.9)  # ('float' object is not iterable before)
