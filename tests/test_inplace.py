@@ -702,3 +702,18 @@ def test_a_view_that_is_itself_a_leaf_requiring_grad_refuses_in_place_writes() -
     with tg.no_grad():
         view += 1.0
     np.testing.assert_array_equal(base.data, [0.0, 1.0, 1.0])
+
+
+def test_overwritten_positions_get_zero_gradient_even_from_an_inf_delta():
+    # (the rules multiplied delta by a 0/1 mask: inf * 0 gave NaN where torch gives 0)
+    a = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = a * 1.0
+    y[0] = 5.0
+    (y * tg.tensor([np.inf, 1.0])).sum().backward()
+    assert a.grad.data.tolist() == [0.0, 1.0]
+    b = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    z = b * 1.0
+    view = z[1:]
+    view[...] = 5.0  # (through a view: SetView)
+    (z * tg.tensor([1.0, np.inf, np.nan])).sum().backward()
+    assert b.grad.data.tolist() == [1.0, 0.0, 0.0]

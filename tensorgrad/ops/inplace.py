@@ -57,9 +57,9 @@ class SetItem(Op):
         from tensorgrad._shapes import unbroadcast
 
         if self.edges[0] is not None:
-            keep = np.ones(self.in_shape(0), dtype=bool)
-            keep[self.index] = False
-            adjoints[0] = delta * keep
+            # (the written positions set to 0, not multiplied by a 0/1 mask: an inf or NaN
+            # delta there would give NaN where the gradient is exactly 0)
+            adjoints[0] = self.reapply(delta, 0.0)
         if self.edges[1] is not None:
             written = delta[self.index]
             lost = _overwritten(self.index, delta.shape)
@@ -105,9 +105,7 @@ class SetView(Op):
 
     def generate_adjoints(self, adjoints, delta):
         if self.edges[0] is not None:
-            keep = np.ones(self.in_shape(0), dtype=bool)
-            self.view.forward(keep)[...] = False
-            adjoints[0] = delta * keep
+            adjoints[0] = self.reapply(delta, 0.0)  # (as SetItem's)
         if self.edges[1] is not None:
             adjoints[1] = self.view.reapply(delta)
 
