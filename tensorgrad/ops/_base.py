@@ -111,6 +111,11 @@ class Op(metaclass=_OpType):
         parent = self.edges[i]
         return parent.out_dtype if isinstance(parent, Op) else parent.data.dtype
 
+    def zero_adjoint(self, i: int) -> np.ndarray:
+        """The adjoint of input ``i`` for a derivative that is 0: zeros, never ``delta * 0``
+        (an inf or NaN delta would give NaN)."""
+        return np.zeros(self.in_shape(i), dtype=self.in_dtype(i))
+
     @property
     def released(self) -> bool:
         """Whether a backward freed what the op saved (``saved`` is None then)."""

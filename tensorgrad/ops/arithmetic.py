@@ -174,7 +174,7 @@ class FloorDivide(Op):
     def generate_adjoints(self, adjoints, delta):
         for i in (0, 1):
             if self.edges[i] is not None:
-                adjoints[i] = unbroadcast(delta * 0, self.in_shape(i))
+                adjoints[i] = self.zero_adjoint(i)
 
     def jvp(self, tangents):
         return None  # (a zero tangent)

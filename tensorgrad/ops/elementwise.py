@@ -449,10 +449,10 @@ class Sign(Op):
         return np.sign(x)
 
     def generate_adjoints(self, adjoints, delta):
-        adjoints[0] = delta * 0
+        adjoints[0] = self.zero_adjoint(0)
 
     def jvp(self, tangents):
-        return tangents[0] * 0
+        return None  # (a zero tangent)
 
 
 class Round(Op):
@@ -467,10 +467,10 @@ class Round(Op):
         return np.round(x, self.decimals)
 
     def generate_adjoints(self, adjoints, delta):
-        adjoints[0] = delta * 0
+        adjoints[0] = self.zero_adjoint(0)
 
     def jvp(self, tangents):
-        return tangents[0] * 0
+        return None  # (a zero tangent)
 
 
 # ----------------------------------------------------------------------------- erf and gelu

@@ -140,3 +140,15 @@ def test_erf_works_in_blocks_with_a_bounded_peak() -> None:
     blocks = [tg.erf(tg.tensor(part)).data for part in np.array_split(x, 9)]
     np.testing.assert_array_equal(tg.erf(tg.tensor(x)).data, np.concatenate(blocks))
     assert y.dtype == np.float32 and y.shape == x.shape
+
+
+@pytest.mark.parametrize(
+    "f",
+    [tg.sign, tg.round, lambda x: x // 2.0, lambda x: 2.0 // x],
+    ids=["sign", "round", "//", "r//"],
+)
+def test_zero_derivative_ops_give_zeros_even_from_an_inf_delta(f):
+    # (delta * 0 gave NaN for an inf delta, where torch gives 0)
+    x = tg.tensor([-1.5, 0.5, 2.0], requires_grad=True)
+    (g,) = tg.autograd.grad(f(x), [x], grad_outputs=np.array([np.inf, -np.inf, np.nan]))
+    assert g.data.tolist() == [0.0, 0.0, 0.0] and g.dtype == np.float64
