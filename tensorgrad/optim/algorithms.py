@@ -16,7 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad.optim.optimizer import Optimizer, State, _is_number, _next_step
+from tensorgrad.optim.optimizer import (
+    Optimizer,
+    State,
+    _implementation_flags,
+    _is_number,
+    _next_step,
+)
 
 __all__ = ["SGD", "Adam", "AdamW", "RMSprop"]
 
@@ -30,7 +36,12 @@ class SGD(Optimizer):
     formulation).
     """
 
-    _load_defaults = {"maximize": False, "nesterov": False}
+    _load_defaults = {
+        **Optimizer._load_defaults,
+        "maximize": False,
+        "nesterov": False,
+        "fused": None,
+    }
     _buffers = ("momentum_buffer",)
 
     def __init__(
@@ -43,7 +54,11 @@ class SGD(Optimizer):
         nesterov: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
+        flags = dict(foreach=foreach, differentiable=differentiable, fused=fused)
         defaults = dict(
             lr=lr,
             momentum=momentum,
@@ -51,6 +66,7 @@ class SGD(Optimizer):
             weight_decay=weight_decay,
             nesterov=nesterov,
             maximize=maximize,
+            **_implementation_flags("SGD", flags),
         )
         super().__init__(params, defaults)
 
@@ -78,7 +94,14 @@ class Adam(Optimizer):
     """Adam (Kingma and Ba), as torch: L2 ``weight_decay`` is added to the gradient;
     ``amsgrad`` keeps the running maximum of the second moment."""
 
-    _load_defaults = {"maximize": False, "amsgrad": False}
+    _load_defaults = {
+        **Optimizer._load_defaults,
+        "maximize": False,
+        "amsgrad": False,
+        "capturable": False,
+        "fused": None,
+        "decoupled_weight_decay": False,
+    }
     _buffers = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
 
     def __init__(
@@ -90,8 +113,21 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
         amsgrad: bool = False,
         *,
+        foreach: bool | None = None,
         maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
+        decoupled_weight_decay: bool = False,
     ) -> None:
+        name = type(self).__name__
+        if not isinstance(decoupled_weight_decay, (bool, np.bool_)):
+            raise TypeError(
+                f"{name}: decoupled_weight_decay must be a bool, got {decoupled_weight_decay!r}"
+            )
+        flags = dict(
+            foreach=foreach, capturable=capturable, differentiable=differentiable, fused=fused
+        )
         defaults = dict(
             lr=lr,
             betas=tuple(betas) if isinstance(betas, (list, tuple)) else betas,
@@ -99,10 +135,10 @@ class Adam(Optimizer):
             weight_decay=weight_decay,
             amsgrad=amsgrad,
             maximize=maximize,
+            **_implementation_flags(name, flags),
+            decoupled_weight_decay=bool(decoupled_weight_decay),
         )
         super().__init__(params, defaults)
-
-    _decoupled = False
 
     def _validate(self, group: dict[str, Any]) -> None:
         super()._validate(group)
@@ -127,7 +163,7 @@ class Adam(Optimizer):
         )
         if group["maximize"]:
             g = -g
-        if wd and self._decoupled:
+        if wd and group["decoupled_weight_decay"]:
             p = p * (1 - lr * wd)
         elif wd:
             g = g + wd * p
@@ -148,9 +184,10 @@ class Adam(Optimizer):
 
 class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov and Hutter): ``p = p * (1 - lr * wd)``
-    before the Adam step; ``weight_decay`` defaults to 1e-2, as torch."""
+    before the Adam step; ``weight_decay`` defaults to 1e-2, as torch (``Adam`` with
+    ``decoupled_weight_decay=True`` is the same)."""
 
-    _decoupled = True
+    _load_defaults = {**Adam._load_defaults, "decoupled_weight_decay": True}
 
     def __init__(
         self,
@@ -162,8 +199,25 @@ class AdamW(Adam):
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
+        super().__init__(
+            params,
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            amsgrad,
+            maximize=maximize,
+            foreach=foreach,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
+            decoupled_weight_decay=True,
+        )
 
 
 class RMSprop(Optimizer):
@@ -171,7 +225,13 @@ class RMSprop(Optimizer):
     divides by ``sqrt(square_avg) + eps`` (minus the squared mean gradient when ``centered``),
     through a momentum buffer when ``momentum > 0``."""
 
-    _load_defaults = {"maximize": False, "momentum": 0.0, "centered": False}
+    _load_defaults = {
+        **Optimizer._load_defaults,
+        "maximize": False,
+        "momentum": 0.0,
+        "centered": False,
+        "capturable": False,
+    }
     _buffers = ("square_avg", "grad_avg", "momentum_buffer")
 
     def __init__(
@@ -184,8 +244,12 @@ class RMSprop(Optimizer):
         momentum: float = 0.0,
         centered: bool = False,
         *,
+        capturable: bool = False,
+        foreach: bool | None = None,
         maximize: bool = False,
+        differentiable: bool = False,
     ) -> None:
+        flags = dict(capturable=capturable, foreach=foreach, differentiable=differentiable)
         defaults = dict(
             lr=lr,
             alpha=alpha,
@@ -194,6 +258,7 @@ class RMSprop(Optimizer):
             momentum=momentum,
             centered=centered,
             maximize=maximize,
+            **_implementation_flags("RMSprop", flags),
         )
         super().__init__(params, defaults)
 

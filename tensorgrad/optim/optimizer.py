@@ -87,13 +87,43 @@ def _as_floats(group: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _implementation_flags(owner: str, flags: dict[str, Any]) -> dict[str, Any]:
+    """torch's implementation switches (``foreach``, ``fused``, ``capturable``,
+    ``differentiable``), accepted so that torch code runs, and kept in the groups as torch's:
+    they choose how torch computes a step, not what it computes, so they change nothing here;
+    ``differentiable=True`` (a step recorded for autograd) is refused."""
+    for key, value in flags.items():
+        if not (value is None and key in ("foreach", "fused")) and not isinstance(
+            value, (bool, np.bool_)
+        ):
+            raise TypeError(f"{owner}: {key} must be a bool, got {value!r}")
+    if flags.get("differentiable"):
+        raise ValueError(
+            f"{owner}: differentiable=True is not supported (tensorgrad's optimizer steps are "
+            "not recorded for autograd)"
+        )
+    return dict(flags)
+
+
+def _named(params: list[Any]) -> tuple[list[Any], list[str] | None]:
+    """``params`` as tensors, and their names if they came as ``(name, tensor)`` pairs (as
+    ``module.named_parameters()`` gives them; torch keeps the names in the group)."""
+    pairs = [isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in params]
+    if not any(pairs):
+        return params, None
+    if not all(pairs):
+        raise ValueError("optimizer: all parameters in a group must be named, or none")
+    return [p[1] for p in params], [p[0] for p in params]
+
+
 class Optimizer:
-    """Base class: ``params`` is an iterable of Tensors or of dicts (parameter groups with
-    their own hyperparameters); ``defaults`` fills in what a group does not set."""
+    """Base class: ``params`` is an iterable of Tensors, of ``(name, tensor)`` pairs, or of
+    dicts (parameter groups with their own hyperparameters); ``defaults`` fills in what a group
+    does not set."""
 
     # hyperparameters a loaded group may lack (a state dict saved before they existed), and
     # the value they then take, as torch's ``__setstate__`` fills them in
-    _load_defaults: dict[str, Any] = {}
+    _load_defaults: dict[str, Any] = {"foreach": None, "differentiable": False}
     # the state entries that hold one value per element of the parameter
     _buffers: tuple[str, ...] = ()
 
@@ -116,14 +146,19 @@ class Optimizer:
         if not isinstance(group, dict) or "params" not in group:
             raise TypeError(f"{name}: a parameter group is a dict with a 'params' entry")
         params = group["params"]
-        params = [params] if isinstance(params, Tensor) else list(params)
+        params, names = _named([params] if isinstance(params, Tensor) else list(params))
         params = [_check_param(p, name) for p in params]
+        kinds = {"param_names" in g for g in self.param_groups} | {names is not None}
+        if len(kinds) > 1:  # (as torch: state dicts match groups by name or by position)
+            raise ValueError(f"{name}: all parameter groups must be named, or none")
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if len({id(p) for p in params}) != len(params) or seen & {id(p) for p in params}:
             raise ValueError(f"{name}: some parameters appear more than once")
         full = {**self.defaults, **{k: v for k, v in group.items() if k != "params"}}
         self._validate(full)
         full["params"] = params
+        if names is not None:
+            full["param_names"] = names
         self.param_groups.append(full)
 
     def _validate(self, group: dict[str, Any]) -> None:
@@ -259,6 +294,8 @@ class Optimizer:
                     f"{name}.load_state_dict: a parameter group has no {', '.join(missing)}"
                 )
             g["params"] = mine["params"]
+            if "param_names" in mine:
+                g.setdefault("param_names", mine["param_names"])
             self._validate(g)
             new_groups.append(g)
             group_of.update((id(p), g) for p in mine["params"])

@@ -79,6 +79,9 @@ def test_defaults_are_torchs():
         "weight_decay": 0,
         "nesterov": False,
         "maximize": False,
+        "foreach": None,
+        "differentiable": False,
+        "fused": None,
     }
     adam = optim.Adam(p).defaults
     assert (adam["lr"], adam["betas"], adam["eps"], adam["weight_decay"]) == (
@@ -498,3 +501,52 @@ def test_state_reads_as_empty_and_sgd_without_momentum_keeps_none():
     assert opt.state_dict()["state"] == {}  # ({0: {}} before)
     with pytest.raises(TypeError, match="betas must be two numbers"):
         optim.Adam([p], betas=0.9)  # ('float' object is not iterable before)
+
+
+def test_torchs_implementation_flags_and_named_parameters():
+    # torch code passes these; the groups keep the same keys as torch 2.13's
+    torch_keys = {
+        "SGD": "dampening differentiable foreach fused lr maximize momentum nesterov weight_decay",
+        "Adam": "amsgrad betas capturable decoupled_weight_decay differentiable eps foreach "
+        "fused lr maximize weight_decay",
+        "RMSprop": "alpha capturable centered differentiable eps foreach lr maximize momentum "
+        "weight_decay",
+    }
+    p = nn.Parameter(np.zeros(2))
+    for name, keys in torch_keys.items():
+        opt = getattr(optim, name)([p], foreach=False)
+        assert sorted(k for k in opt.param_groups[0] if k != "params") == keys.split()
+    optim.Adam([p], fused=True, capturable=True)
+    with pytest.raises(ValueError, match="differentiable=True is not supported"):
+        optim.SGD([p], differentiable=True)
+    with pytest.raises(TypeError, match="foreach must be a bool"):
+        optim.SGD([p], foreach="yes")
+    # Adam(decoupled_weight_decay=True) is AdamW, as torch's
+    a, ref = nn.Parameter(np.array([1.0, -2.0])), nn.Parameter(np.array([1.0, -2.0]))
+    opts = [optim.Adam([a], lr=0.1, weight_decay=0.1, decoupled_weight_decay=True)]
+    opts.append(optim.AdamW([ref], lr=0.1, weight_decay=0.1))
+    for g in GRADS:
+        for q, o in zip((a, ref), opts):
+            q.grad = tg.tensor(np.array(g))
+            o.step()
+    np.testing.assert_array_equal(a.data, ref.data)
+    assert opts[1].param_groups[0]["decoupled_weight_decay"] is True
+    # (name, parameter) pairs, as torch 2.13 takes named_parameters()
+    model = nn.Linear(2, 1, rng=0)
+    opt = optim.SGD(model.named_parameters(), lr=0.1)
+    assert opt.param_groups[0]["param_names"] == ["weight", "bias"]
+    assert opt.state_dict()["param_groups"][0]["param_names"] == ["weight", "bias"]
+    with pytest.raises(ValueError, match="all parameter groups must be named, or none"):
+        opt.add_param_group({"params": [nn.Parameter(np.zeros(1))]})
+
+
+def test_state_dicts_without_the_flags_still_load():
+    # (a checkpoint from before the flags existed, or a hand-written one)
+    for name in ("SGD", "Adam", "AdamW", "RMSprop"):
+        p, opt = _run(name, {"lr": 0.1})
+        sd = opt.state_dict()
+        for k in ("foreach", "fused", "capturable", "differentiable", "decoupled_weight_decay"):
+            sd["param_groups"][0].pop(k, None)
+        opt.load_state_dict(sd)
+        assert opt.param_groups[0]["foreach"] is None
+    assert opt.param_groups[0]["differentiable"] is False
