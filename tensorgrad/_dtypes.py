@@ -15,7 +15,7 @@ def get_default_dtype() -> np.dtype:
 
 def set_default_dtype(dtype) -> None:
     """Set the floating dtype of factories and of Python float data (float32 or float64)."""
-    d = np.dtype(dtype)
+    d = check_dtype(dtype, "set_default_dtype")
     if d.kind != "f":
         raise TypeError(f"set_default_dtype: expected a floating dtype, got {d}")
     _DEFAULT[0] = d
@@ -43,6 +43,10 @@ def check_float_dtype(dtype, what: str = "dtype") -> np.dtype:
 def as_array(data, dtype=None, copy: bool = True, what: str = "data") -> np.ndarray:
     """Convert ``data`` to an ndarray of a supported dtype, raising TypeError on anything else."""
     from_python = not isinstance(data, (np.ndarray, np.generic))
+    if isinstance(data, np.ma.MaskedArray):  # (np.array would drop the mask in silence)
+        raise TypeError(
+            f"{what}: a masked array's mask cannot be kept; fill it first, e.g. a.filled(np.nan)"
+        )
     if dtype is not None:
         dtype = check_dtype(dtype, "dtype")
         if not from_python and data.dtype.kind not in _NUMERIC_KINDS:  # no silent casts
@@ -63,9 +67,35 @@ def as_array(data, dtype=None, copy: bool = True, what: str = "data") -> np.ndar
             f"{what}: tensors hold bool, integer or floating data, got dtype {arr.dtype} "
             f"from {type(data).__name__}"
         )
-    if dtype is None and from_python and arr.dtype == np.float64 and _DEFAULT[0] != np.float64:
+    if not arr.dtype.isnative:  # (a big-endian file's data: the same values, native order)
+        arr = arr.astype(arr.dtype.newbyteorder("="))
+    if (
+        dtype is None
+        and from_python
+        and arr.dtype == np.float64
+        and _DEFAULT[0] != np.float64
+        and not _holds_float64(data)
+    ):
         arr = arr.astype(_DEFAULT[0])
     return arr
+
+
+def _holds_float64(data) -> bool:
+    """Whether Python ``data`` holds NumPy float64 values (scalars, arrays or Tensors), which
+    keep float64 whatever the default dtype (only Python floats take the default, as torch)."""
+    from tensorgrad.tensor import Tensor
+
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (list, tuple)):
+            stack.extend(x)
+        elif isinstance(x, Tensor):
+            if x.data.dtype == np.float64:
+                return True
+        elif isinstance(x, (np.generic, np.ndarray)) and x.dtype == np.float64:
+            return True
+    return False
 
 
 def _holds_non_numbers(data) -> bool:

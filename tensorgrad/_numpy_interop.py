@@ -50,6 +50,7 @@ UFUNCS: dict[np.ufunc, Callable[..., Any]] = {
     np.sign: ops.sign,
     np.floor_divide: ops.floor_divide,
     np.remainder: ops.remainder,
+    np.divmod: lambda a, b: (ops.floor_divide(a, b), ops.remainder(a, b)),
     np.maximum: ops.maximum,
     np.minimum: ops.minimum,
     np.less: ops.less,
@@ -487,4 +488,10 @@ def array_function(func: Any, args: tuple, kwargs: dict) -> Any:
             f"{prefix}{name} is not supported on tensorgrad Tensors (it would drop the graph); "
             "use tensorgrad operations or np.asarray(t) for the plain values"
         )
-    return fn(*args, **kwargs)
+    try:
+        return fn(*args, **kwargs)
+    except TypeError as exc:
+        # (a keyword tensorgrad's function does not take, such as np.dot's out=: named as NumPy's)
+        if "unexpected keyword argument" not in str(exc):
+            raise
+        raise TypeError(f"np.{func.__name__} on a Tensor: {exc}") from None

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad._dtypes import check_dtype, check_float_dtype, get_default_dtype
+from tensorgrad._dtypes import as_array, check_dtype, check_float_dtype, get_default_dtype
 from tensorgrad.tensor import Tensor, constant_arg
 
 __all__ = [
@@ -49,14 +49,32 @@ def tensor(
 
 
 def from_numpy(array: np.ndarray, requires_grad: bool = False) -> Tensor:
-    """A Tensor sharing memory with ``array`` (no copy)."""
+    """A Tensor sharing memory with ``array`` (no copy; a subclass such as ``np.matrix`` is
+    viewed as a plain ndarray; a masked array, or data in non-native byte order, is refused, as
+    torch refuses it)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected an ndarray, got {type(array).__name__}")
+    if isinstance(array, np.ma.MaskedArray):
+        raise TypeError(
+            "from_numpy: a masked array's mask cannot be kept; fill it first, e.g. a.filled(np.nan)"
+        )
     check_dtype(array.dtype, "from_numpy")
-    t = Tensor._make(array)
+    if not array.dtype.isnative:
+        raise TypeError(
+            f"from_numpy: the array's byte order ({array.dtype.str}) is not this machine's; "
+            "convert it with a.astype(a.dtype.newbyteorder('=')), or use tg.tensor (a copy)"
+        )
+    t = Tensor._make(array if type(array) is np.ndarray else array.view(np.ndarray))
     if requires_grad:
         t.requires_grad_(True)
     return t
+
+
+def _index(s: Any, what: str) -> Any:
+    try:
+        return s.__index__()
+    except TypeError:
+        raise TypeError(f"{what}: shape entries must be ints, got {s!r}") from None
 
 
 def _shape(shape: tuple, what: str) -> tuple[int, ...]:
@@ -64,6 +82,8 @@ def _shape(shape: tuple, what: str) -> tuple[int, ...]:
         shape = tuple(shape[0])
     out = []
     for s in shape:
+        if not isinstance(s, (int, np.integer)) and np.ndim(s) == 0 and hasattr(s, "__index__"):
+            s = _index(s, what)  # (a 0-d integer array or Tensor, as NumPy and torch take)
         if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
             raise TypeError(f"{what}: shape entries must be ints, got {s!r}")
         if s < 0:
@@ -193,7 +213,7 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
 
 def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Zeros with the shape (and dtype, unless given) of ``x``."""
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    data = x.data if isinstance(x, Tensor) else as_array(x, copy=False, what="zeros_like: x")
     check_dtype(data.dtype, "zeros_like: x")
     dtype = check_dtype(data.dtype if dtype is None else dtype, "zeros_like")
     return _finish(np.zeros(data.shape, dtype=dtype), requires_grad)
@@ -201,7 +221,7 @@ def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor
 
 def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Ones with the shape (and dtype, unless given) of ``x``."""
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    data = x.data if isinstance(x, Tensor) else as_array(x, copy=False, what="ones_like: x")
     check_dtype(data.dtype, "ones_like: x")
     dtype = check_dtype(data.dtype if dtype is None else dtype, "ones_like")
     return _finish(np.ones(data.shape, dtype=dtype), requires_grad)

@@ -153,8 +153,13 @@ class Tensor:
         if value is None:
             self._grad = None
             return
+        if value is self:
+            raise RuntimeError("grad: a tensor cannot be its own gradient")
         if not isinstance(value, Tensor):
-            value = Tensor(value)
+            try:  # (Python data takes the tensor's dtype; an array keeps its own)
+                value = Tensor(value, dtype=None if isinstance(value, np.ndarray) else self.dtype)
+            except TypeError as exc:
+                raise TypeError(f"grad: expected a Tensor, an array or None ({exc})") from None
         if value.shape != self.shape or value.dtype != self.dtype:
             raise ValueError(
                 f"grad: assigned gradient has shape {value.shape} and dtype {value.dtype}, "
@@ -175,6 +180,8 @@ class Tensor:
 
     def requires_grad_(self, flag: bool = True) -> Tensor:
         """Set ``requires_grad`` in place (leaves only); returns self."""
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"requires_grad must be a bool, got {flag!r}")
         flag = bool(flag)
         if flag and self.data.dtype.kind != "f":
             raise TypeError(
@@ -364,9 +371,9 @@ class Tensor:
         made by a recorded op (a graph cannot be copied: use ``clone`` or ``detach``)."""
         if self._node is not None:
             raise RuntimeError(
-                "deepcopy: only tensors created explicitly by the user (graph leaves) support "
-                "the deepcopy protocol; this one was made by "
-                f"{type(self._node).__name__}: use clone() or detach() instead"
+                "copy.copy and copy.deepcopy: only tensors created explicitly by the user (graph "
+                f"leaves) can be copied; this one was made by {type(self._node).__name__}: use "
+                "clone() or detach() instead"
             )
         done = memo.get(id(self))
         if done is not None:
@@ -458,16 +465,20 @@ class Tensor:
         return _ops.greater_equal(self, other)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        """Elementwise ``==`` as a bool tensor; ``t == None`` is all False, as NumPy."""
+        """Elementwise ``==`` as a bool tensor; against None, a string or another object that
+        is not numeric data, all False, as NumPy."""
         if other is None:
             return Tensor._make(np.zeros(self.data.shape, dtype=bool))
-        return _ops.equal(self, other)
+        try:
+            return _ops.equal(self, other)
+        except TypeError:
+            if not _non_numeric(other):
+                raise
+            return Tensor._make(np.zeros(self.data.shape, dtype=bool))
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        """Elementwise ``!=`` as a bool tensor; ``t != None`` is all True, as NumPy."""
-        if other is None:
-            return Tensor._make(np.ones(self.data.shape, dtype=bool))
-        return _ops.not_equal(self, other)
+        """Elementwise ``!=`` as a bool tensor; all True where ``==`` is all False."""
+        return Tensor._make(np.logical_not((self == other).data))
 
     def __round__(self, ndigits: int | None = None) -> Tensor:
         """``round(t)`` / ``round(t, n)``: ``tg.round`` (half to even, same dtype, gradient 0),
@@ -507,6 +518,47 @@ class Tensor:
         from tensorgrad.ops.inplace import inplace_binary
 
         return inplace_binary(self, other, _ops.power, "**=")
+
+    # (in place, as NumPy's: the name keeps the same tensor, which every alias sees)
+    def __ifloordiv__(self, other: Any) -> Tensor:
+        from tensorgrad.ops.inplace import inplace_binary
+
+        return inplace_binary(self, other, _ops.floor_divide, "//=")
+
+    def __imod__(self, other: Any) -> Tensor:
+        from tensorgrad.ops.inplace import inplace_binary
+
+        return inplace_binary(self, other, _ops.remainder, "%=")
+
+    def __imatmul__(self, other: Any) -> Tensor:
+        from tensorgrad.ops.inplace import inplace_binary
+
+        return inplace_binary(self, other, _ops.matmul, "@=")
+
+    def __iand__(self, other: Any) -> Tensor:
+        from tensorgrad.ops.inplace import inplace_binary
+
+        return inplace_binary(self, other, _ops.arithmetic.bitwise_and, "&=")
+
+    def __ior__(self, other: Any) -> Tensor:
+        from tensorgrad.ops.inplace import inplace_binary
+
+        return inplace_binary(self, other, _ops.arithmetic.bitwise_or, "|=")
+
+    def __ixor__(self, other: Any) -> Tensor:
+        from tensorgrad.ops.inplace import inplace_binary
+
+        return inplace_binary(self, other, _ops.arithmetic.bitwise_xor, "^=")
+
+
+def _non_numeric(x: Any) -> bool:
+    """Whether NumPy would take ``x`` as strings, bytes or objects (which equal no number)."""
+    if isinstance(x, Tensor):
+        return False
+    try:
+        return np.asarray(x).dtype.kind in "OSUV"
+    except (TypeError, ValueError):  # (a ragged list: objects to NumPy)
+        return True
 
 
 _TENSOR_SLOTS = frozenset(Tensor.__slots__)

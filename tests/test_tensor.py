@@ -246,3 +246,96 @@ def test_clone_is_a_differentiable_copy() -> None:
     assert f.dtype == np.float32 and f.shape == ()
     i = tg.tensor([1, 2])
     assert i.clone().dtype == np.int64 and not np.shares_memory(i.clone().data, i.data)
+
+
+def test_equality_with_non_numeric_objects_is_numpys() -> None:
+    # (raised TypeError: NumPy's == gives all False, != all True, and `in` False)
+    t = tg.tensor([1.0, 2.0])
+    for other in ("a", b"a", object(), [1, "x"], {1: 2}):
+        assert (t == other).data.tolist() == (t.data == other).tolist() == [False, False]
+        assert (t != other).data.tolist() == [True, True]
+    assert "a" not in t
+    assert (t != tg.tensor([1.0, np.nan])).data.tolist() == [False, True]
+    with pytest.raises(TypeError, match="complex"):
+        t == 1j  # noqa: B015 (complex data is refused, not compared unequal)
+
+
+def test_the_other_augmented_assignments_are_in_place() -> None:
+    # (//=, %=, @=, &=, |=, ^= rebound the name to a new tensor; NumPy writes in place)
+    a = tg.tensor([5.0, 7.0])
+    alias = a
+    a //= 2
+    a %= 2
+    assert a is alias and alias.data.tolist() == [0.0, 1.0]
+    m = tg.tensor(np.eye(2) * 2)
+    alias = m
+    m @= tg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert m is alias and alias.data.tolist() == [[2.0, 4.0], [6.0, 8.0]]
+    i = tg.tensor([6, 3])
+    alias = i
+    i &= 3
+    i |= 8
+    i ^= 1
+    assert i is alias and alias.data.tolist() == [11, 10]
+    x = tg.tensor([1.5, 2.5], requires_grad=True)
+    y = x * 2
+    y %= 2
+    y.sum().backward()
+    assert x.grad.data.tolist() == [2.0, 2.0]
+
+
+def test_divmod_with_an_array_on_the_left() -> None:
+    # (NumPy hands divmod to np.divmod, which was not dispatched: TypeError)
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    q, r = divmod(np.array([10.0, 21.0]), x)
+    assert q.data.tolist() == [10.0, 10.0] and r.data.tolist() == [0.0, 1.0]
+    r.sum().backward()
+    assert x.grad.data.tolist() == [-10.0, -10.0]
+    assert [v.data.tolist() for v in divmod(np.float64(3), x)] == [[3.0, 1.0], [0.0, 1.0]]
+
+
+def test_subclasses_byte_order_and_masked_arrays() -> None:
+    with pytest.warns(PendingDeprecationWarning):  # (NumPy's, about np.matrix itself)
+        matrix = np.matrix([[1.0, 2.0], [3.0, 4.0]])
+    t = tg.from_numpy(matrix)  # (a plain view: NumPy's axes, not the matrix's 2-d rows)
+    assert t.sum(axis=0).shape == (2,) and t[0].shape == (2,) and type(t.data) is np.ndarray
+    masked = np.ma.masked_array([1.0, 2.0], mask=[0, 1])
+    for make in (tg.from_numpy, tg.tensor):
+        with pytest.raises(TypeError, match="mask"):
+            make(masked)
+    big = tg.tensor(np.array([1.0, 2.0], ">f8"), requires_grad=True)
+    assert big.dtype == np.float64 and big.dtype.isnative
+    big.grad = tg.ones(2)  # (refused: >f8 against float64)
+    with pytest.raises(TypeError, match="byte order"):
+        tg.from_numpy(np.array([1.0], ">f8"))
+
+
+def test_default_dtype_applies_to_python_floats_only() -> None:
+    tg.set_default_dtype("float32")
+    try:
+        assert tg.tensor([1.5, 2]).dtype == np.float32
+        assert tg.tensor([np.float64(1.5)]).dtype == np.float64  # (float32 before; torch: f64)
+        assert tg.tensor([tg.tensor(np.float64(1.5))]).dtype == np.float64
+        assert tg.ones_like([1.0, 2.0]).dtype == np.float32  # (float64 before)
+    finally:
+        tg.set_default_dtype("float64")
+    with pytest.raises(TypeError, match="set_default_dtype: 'foo' is not a dtype"):
+        tg.set_default_dtype("foo")
+
+
+def test_grad_and_requires_grad_setters_check_their_values() -> None:
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="its own gradient"):
+        x.grad = x
+    with pytest.raises(TypeError, match="grad: expected a Tensor"):
+        x.grad = "ab"
+    with pytest.raises(TypeError, match="requires_grad must be a bool"):
+        x.requires_grad = "no"
+    f = tg.tensor([1.0, 2.0], dtype=np.float32, requires_grad=True)
+    f.grad = [1, 2]  # (Python data takes the tensor's dtype)
+    assert f.grad.dtype == np.float32
+    with pytest.raises(RuntimeError, match="copy.copy and copy.deepcopy"):
+        copy.copy(x * 2)
+    assert tg.zeros(np.array(2)).shape == (2,) and tg.ones((tg.tensor(2), 3)).shape == (2, 3)
+    with pytest.raises(TypeError, match="out"):
+        np.dot(x, x, out=np.empty(()))
