@@ -19,6 +19,11 @@ def _ints(data: Any, lo: int, hi: int, label: str) -> int:
     return data.draw(st.integers(lo, hi), label=label)
 
 
+def _away_from_the_switch(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """softplus's switch to the identity at beta * x == threshold is a small jump."""
+    return bool(np.all(np.abs(kwargs["beta"] * args[0] - kwargs["threshold"]) > 0.05))
+
+
 # ----------------------------------------------------------------------------- conv and pools
 
 
@@ -243,4 +248,15 @@ register(
     OpSpec("linear", F.linear, sample=_linear_sample),
     OpSpec("embedding", F.embedding, sample=_embedding_sample),
     OpSpec("dropout", _dropout, sample=_dropout_sample),
+    OpSpec(
+        "softplus",
+        F.softplus,
+        low=-3.0,
+        high=3.0,
+        kwargs=lambda d, shapes: {
+            "beta": d.draw(st.sampled_from([1.0, 2.0, 0.5]), label="beta"),
+            "threshold": d.draw(st.sampled_from([20.0, 1.0]), label="threshold"),
+        },
+        valid=_away_from_the_switch,
+    ),
 )

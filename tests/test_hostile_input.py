@@ -1403,6 +1403,7 @@ def _layers() -> dict[str, Callable[[], Any]]:
         "Tanh": nn.Tanh,
         "Sigmoid": nn.Sigmoid,
         "GELU": nn.GELU,
+        "Softplus": lambda: nn.Softplus(beta=2.0, threshold=1.0),
         "Softmax": nn.Softmax,
         "LogSoftmax": nn.LogSoftmax,
     }
@@ -1422,7 +1423,14 @@ def test_layer_forward(name: str, data: Any) -> None:
         assert layer(x) is x
         return
     out = check(name, layer, (x,), may_reject=True)
-    if isinstance(out, tg.Tensor) and name in ("ReLU", "Tanh", "Sigmoid", "GELU", "Dropout"):
+    if isinstance(out, tg.Tensor) and name in (
+        "ReLU",
+        "Tanh",
+        "Sigmoid",
+        "GELU",
+        "Softplus",
+        "Dropout",
+    ):
         assert out.shape == np.shape(_raw(x))
 
 

@@ -12,6 +12,7 @@ from tensorgrad.nn.activation import (
     ReLU,
     Sigmoid,
     Softmax,
+    Softplus,
     Tanh,
 )
 from tensorgrad.nn.containers import ModuleDict, ModuleList, Sequential
@@ -54,6 +55,7 @@ __all__ = [
     "Tanh",
     "Sigmoid",
     "GELU",
+    "Softplus",
     "Softmax",
     "LogSoftmax",
     "CrossEntropyLoss",

@@ -14,6 +14,7 @@ __all__ = [
     "Tanh",
     "Sigmoid",
     "GELU",
+    "Softplus",
     "Softmax",
     "LogSoftmax",
     "CrossEntropyLoss",
@@ -62,6 +63,20 @@ class GELU(Module):
 
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
+
+
+class Softplus(Module):
+    """``log(1 + exp(beta * x)) / beta``, the identity where ``beta * x > threshold`` (torch's)"""
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x: Any) -> Tensor:
+        return F.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
 
 
 class Softmax(Module):

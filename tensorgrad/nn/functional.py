@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from tensorgrad.ops.conv import avg_pool2d, conv2d, max_pool2d
-from tensorgrad.ops.elementwise import gelu, sigmoid, softplus, tanh
+from tensorgrad.ops.elementwise import gelu, sigmoid, tanh, where
 from tensorgrad.ops.elementwise import relu as _relu
+from tensorgrad.ops.elementwise import softplus as _softplus
 from tensorgrad.ops.layers import dropout, embedding, linear
 from tensorgrad.ops.losses import (
     binary_cross_entropy_with_logits,
@@ -24,7 +27,7 @@ from tensorgrad.ops.losses import (
     softmax,
 )
 from tensorgrad.ops.normalization import batch_norm, layer_norm
-from tensorgrad.tensor import Tensor
+from tensorgrad.tensor import Tensor, constant_arg
 
 __all__ = [
     "softmax",
@@ -53,3 +56,17 @@ def relu(input: Any, inplace: bool = False) -> Tensor:
     """max(input, 0), as torch's ``relu``; ``inplace`` is accepted for torch compatibility, and
     the result is always a new tensor (as ``dropout``'s)."""
     return _relu(input)
+
+
+def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """torch's ``softplus``: ``log(1 + exp(beta * x)) / beta``, and ``x`` itself where
+    ``beta * x > threshold`` (torch's switch to the identity, where the two agree to within
+    about ``exp(-threshold)``); differentiable to any order, as a composition."""
+    beta = constant_arg(beta, "beta", "softplus")
+    threshold = constant_arg(threshold, "threshold", "softplus")
+    for name, value in (("beta", beta), ("threshold", threshold)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"softplus: {name} must be a number, got {value!r}")
+    scaled = input if beta == 1 else input * float(beta)
+    soft = _softplus(scaled) if beta == 1 else _softplus(scaled) / float(beta)
+    return where(scaled > threshold, input, soft)

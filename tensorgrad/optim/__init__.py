@@ -5,6 +5,8 @@ from __future__ import annotations
 from tensorgrad.optim import lr_scheduler
 from tensorgrad.optim.algorithms import SGD, Adam, AdamW, RMSprop
 from tensorgrad.optim.lr_scheduler import (
+    ChainedScheduler,
+    ConstantLR,
     CosineAnnealingLR,
     ExponentialLR,
     LambdaLR,
@@ -12,6 +14,7 @@ from tensorgrad.optim.lr_scheduler import (
     LRScheduler,
     MultiStepLR,
     ReduceLROnPlateau,
+    SequentialLR,
     StepLR,
 )
 from tensorgrad.optim.optimizer import Optimizer
@@ -31,4 +34,7 @@ __all__ = [
     "CosineAnnealingLR",
     "LambdaLR",
     "ReduceLROnPlateau",
+    "ConstantLR",
+    "SequentialLR",
+    "ChainedScheduler",
 ]

@@ -1,5 +1,6 @@
 """Learning-rate schedulers, as ``torch.optim.lr_scheduler``: ``StepLR``, ``MultiStepLR``,
-``ExponentialLR``, ``LinearLR``, ``CosineAnnealingLR``, ``LambdaLR`` and ``ReduceLROnPlateau``.
+``ExponentialLR``, ``LinearLR``, ``ConstantLR``, ``CosineAnnealingLR``, ``LambdaLR`` and
+``ReduceLROnPlateau``, and the combinators ``SequentialLR`` and ``ChainedScheduler``.
 
 Call ``scheduler.step()`` once per epoch after ``optimizer.step()`` (``ReduceLROnPlateau``:
 ``scheduler.step(metric)``). Schedules chain as torch's: each step carries a group's current
@@ -41,6 +42,9 @@ __all__ = [
     "CosineAnnealingLR",
     "LambdaLR",
     "ReduceLROnPlateau",
+    "ConstantLR",
+    "SequentialLR",
+    "ChainedScheduler",
 ]
 
 
@@ -189,6 +193,10 @@ class LRScheduler:
         restored epoch; a key this scheduler does not have raises ValueError, and nothing
         changes."""
         self._check_state_dict(state_dict)
+        self._load(state_dict)
+
+    def _load(self, state_dict: dict[str, Any]) -> None:
+        """``load_state_dict``'s changes, after ``_check_state_dict`` passed (cannot fail)."""
         self.__dict__.update({k: _copy(v) for k, v in state_dict.items()})
         self._restore_rates()
 
@@ -331,6 +339,32 @@ class LinearLR(LRScheduler):
         return lr * (1.0 + (e - s) / (n * s + (epoch - 1) * (e - s)))
 
 
+class ConstantLR(LRScheduler):
+    """``lr = base_lr * factor`` for the first ``total_iters`` epochs, then ``base_lr``."""
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        factor: float = 1.0 / 3,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ) -> None:
+        factor = _number(factor, "factor", "ConstantLR", 0.0, 1.0)
+        if factor == 0.0:  # (torch's recursive form divides by it at total_iters)
+            raise ValueError("ConstantLR: factor must be in (0, 1], got 0")
+        self.factor = factor
+        self.total_iters = _integer(total_iters, "total_iters", "ConstantLR", 0)
+        super().__init__(optimizer, last_epoch)
+
+    def _rate(self, base: float, epoch: int) -> float:
+        return base if epoch >= self.total_iters else base * self.factor
+
+    def _chained(self, lr: float, base: float, epoch: int) -> float:
+        if epoch == 0:
+            return lr * self.factor
+        return lr / self.factor if epoch == self.total_iters else lr
+
+
 class CosineAnnealingLR(LRScheduler):
     """``lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2``."""
 
@@ -409,8 +443,8 @@ class LambdaLR(LRScheduler):
         ]
         return sd
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self._check_state_dict(state_dict)
+    def _check_state_dict(self, state_dict: Any) -> None:
+        super()._check_state_dict(state_dict)
         saved = state_dict.get("lr_lambdas", [None] * len(self.lr_lambdas))
         if not isinstance(saved, (list, tuple)) or len(saved) != len(self.lr_lambdas):
             raise ValueError(
@@ -423,6 +457,9 @@ class LambdaLR(LRScheduler):
                     "LambdaLR.load_state_dict: an lr_lambdas entry is None or the attributes "
                     f"of a callable object, got {attrs!r}"
                 )
+
+    def _load(self, state_dict: dict[str, Any]) -> None:
+        saved = state_dict.get("lr_lambdas", [None] * len(self.lr_lambdas))
         self.__dict__.update({k: _copy(v) for k, v in state_dict.items() if k != "lr_lambdas"})
         for fn, attrs in zip(self.lr_lambdas, saved, strict=True):
             if attrs is not None:
@@ -540,8 +577,8 @@ class ReduceLROnPlateau(LRScheduler):
             self.num_bad_epochs = 0
         self._last_lr = [g["lr"] for g in groups]
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self._check_state_dict(state_dict)
+    def _check_state_dict(self, state_dict: Any) -> None:
+        super()._check_state_dict(state_dict)
         merged = {**self.__dict__, **state_dict}
         probe = object.__new__(ReduceLROnPlateau)  # check the mode before changing anything
         probe._set_mode(
@@ -550,5 +587,128 @@ class ReduceLROnPlateau(LRScheduler):
             merged["threshold_mode"],
             "ReduceLROnPlateau.load_state_dict",
         )
+
+    def _load(self, state_dict: dict[str, Any]) -> None:
         self.__dict__.update({k: _copy(v) for k, v in state_dict.items()})
-        self.mode_worse = probe.mode_worse
+        self.mode_worse = math.inf if self.mode == "min" else -math.inf
+
+
+def _check_parts(owner: str, schedulers: Any, optimizer: Any) -> list[LRScheduler]:
+    """The schedulers of a combinator, all on ``optimizer`` (None: the first one's)."""
+    if isinstance(schedulers, LRScheduler) or not isinstance(schedulers, (list, tuple)):
+        raise TypeError(f"{owner}: schedulers must be a list of schedulers, got {schedulers!r}")
+    if not schedulers:
+        raise ValueError(f"{owner}: expected at least one scheduler")
+    if optimizer is None:
+        optimizer = getattr(schedulers[0], "optimizer", None)
+    _check_optimizer(optimizer, owner)
+    for i, s in enumerate(schedulers):
+        if not isinstance(s, LRScheduler):
+            raise TypeError(f"{owner}: schedulers[{i}] is not a scheduler, got {s!r}")
+        if isinstance(s, ReduceLROnPlateau):
+            raise ValueError(
+                f"{owner}: schedulers[{i}] is a ReduceLROnPlateau, which needs a metric at each "
+                "step; step it separately"
+            )
+        if s.optimizer is not optimizer:
+            raise ValueError(f"{owner}: schedulers[{i}] belongs to another optimizer")
+    return list(schedulers)
+
+
+class _Combined(LRScheduler):
+    """A scheduler made of others: its state dict holds theirs (as torch's)."""
+
+    _schedulers: list[LRScheduler]
+
+    def state_dict(self) -> dict[str, Any]:
+        sd = {
+            k: _copy(v) for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")
+        }
+        sd["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return sd
+
+    def _check_state_dict(self, state_dict: Any) -> None:
+        parts = state_dict.get("_schedulers") if isinstance(state_dict, Mapping) else None
+        if not isinstance(parts, (list, tuple)) or len(parts) != len(self._schedulers):
+            raise ValueError(
+                f"{type(self).__name__}.load_state_dict: expected '_schedulers' with "
+                f"{len(self._schedulers)} state dicts"
+            )
+        super()._check_state_dict({k: v for k, v in state_dict.items() if k != "_schedulers"})
+        for part, sd in zip(self._schedulers, parts, strict=True):
+            part._check_state_dict(sd)
+
+    def _load(self, state_dict: dict[str, Any]) -> None:
+        for part, sd in zip(self._schedulers, state_dict["_schedulers"], strict=True):
+            part._load(sd)
+        super()._load({k: v for k, v in state_dict.items() if k != "_schedulers"})
+
+
+class SequentialLR(_Combined):
+    """``schedulers[i]`` runs from ``milestones[i - 1]`` (restarting at its epoch 0) until the
+    next milestone, as torch's ``SequentialLR``."""
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        schedulers: list[LRScheduler],
+        milestones: list[int],
+        last_epoch: int = -1,
+    ) -> None:
+        name = "SequentialLR"
+        _check_optimizer(optimizer, name)
+        parts = _check_parts(name, schedulers, optimizer)
+        if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Iterable):
+            raise TypeError(f"{name}: milestones must be a list of epochs, got {milestones!r}")
+        marks = [_integer(m, "milestones", name, 0) for m in milestones]
+        if len(marks) != len(parts) - 1:
+            raise ValueError(
+                f"{name}: expected {len(parts) - 1} milestones (one fewer than the schedulers), "
+                f"got {len(marks)}"
+            )
+        if marks != sorted(marks):
+            raise ValueError(f"{name}: milestones must be increasing, got {marks}")
+        self._schedulers, self._milestones = parts, marks
+        self.optimizer = optimizer
+        self.last_epoch = _integer(last_epoch, "last_epoch", name, -1) + 1
+        # the parts' first steps are undone: the groups start again from their initial rates,
+        # and the first part takes its epoch 0
+        for g in optimizer.param_groups:
+            g["lr"] = g["initial_lr"]
+        for part in parts:
+            part.last_epoch -= 1
+        first = parts[bisect.bisect_right(marks, 0)]
+        first._step(first.last_epoch + 1, closed=False)
+        self.base_lrs = list(first.base_lrs)
+        self._last_lr = first.get_last_lr()
+
+    def step(self) -> None:  # type: ignore[override]
+        """Advance one epoch: the current part steps, or the next one starts at its epoch 0."""
+        self.last_epoch += 1
+        i = bisect.bisect_right(self._milestones, self.last_epoch)
+        part = self._schedulers[i]
+        try:
+            if i > 0 and self._milestones[i - 1] == self.last_epoch:
+                part._step(0, closed=True)
+            else:
+                part.step()
+        except BaseException:
+            self.last_epoch -= 1
+            raise
+        self._last_lr = part.get_last_lr()
+
+
+class ChainedScheduler(_Combined):
+    """Steps every scheduler in ``schedulers`` at each ``step()``, in order (as torch's; the
+    schedules chain, see the module docstring)."""
+
+    def __init__(self, schedulers: list[LRScheduler], optimizer: Optimizer | None = None) -> None:
+        self._schedulers = _check_parts("ChainedScheduler", schedulers, optimizer)
+        self.optimizer = self._schedulers[0].optimizer if optimizer is None else optimizer
+        self._last_lr = [g["lr"] for g in self.optimizer.param_groups]
+
+    def step(self) -> None:  # type: ignore[override]
+        """Step every scheduler, in order."""
+        for part in self._schedulers:
+            part.step()
+        self._last_lr = [g["lr"] for g in self.optimizer.param_groups]

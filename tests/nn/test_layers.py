@@ -458,3 +458,16 @@ def test_size_arguments_accept_numpy_integers():
     assert repr(pool) == "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1)"
     assert pool(tg.zeros(1, 1, 4, 4)).shape == (1, 1, 2, 2)
     assert nn.AvgPool2d((2, np.int64(1))).kernel_size == (2, 1)
+
+
+def test_softplus_beta_threshold_as_torchs():
+    # torch's switch to the identity above the threshold, and its beta; (no beta before)
+    x = tg.tensor([-3.0, 0.5, 15.0, 25.0], requires_grad=True)
+    y = nn.functional.softplus(x)
+    assert y.data[3] == 25.0 and y.data[2] == np.logaddexp(0, 15.0)
+    y2 = nn.Softplus(beta=2.0, threshold=1.0)(x)
+    np.testing.assert_allclose(y2.data[:2], np.logaddexp(0, 2 * x.data[:2]) / 2)
+    assert y2.data[2:].tolist() == [15.0, 25.0]
+    (g,) = tg.autograd.grad(y2.sum(), [x])
+    np.testing.assert_allclose(g.data, [1 / (1 + np.exp(6.0)), 1 / (1 + np.exp(-1.0)), 1, 1])
+    assert repr(nn.Softplus()) == "Softplus(beta=1.0, threshold=20.0)"

@@ -480,3 +480,56 @@ def test_a_load_with_values_of_the_wrong_kind_changes_nothing():
         with pytest.raises(TypeError, match="StepLR.load_state_dict"):
             sched.load_state_dict(bad)
         assert sched.state_dict() == before and opt.param_groups[0]["lr"] == 0.1
+
+
+def _lrs(opt, sched, epochs):
+    out = [opt.param_groups[0]["lr"]]
+    for _ in range(epochs):
+        sched.step()
+        out.append(opt.param_groups[0]["lr"])
+    return out
+
+
+def test_constant_sequential_and_chained_schedulers_as_torchs():
+    # torch 2.13's values, 0.5 base
+    opt = _opt(0.5)
+    assert _lrs(opt, optim.ConstantLR(opt, factor=0.5, total_iters=2), 3) == [0.25, 0.25, 0.5, 0.5]
+    opt = _opt(0.5)
+    seq = optim.SequentialLR(
+        opt, [optim.ConstantLR(opt, 0.1, 5), optim.ExponentialLR(opt, 0.9)], milestones=[5]
+    )
+    got = _lrs(opt, seq, 8)
+    want = [0.05] * 5 + [0.5, 0.45, 0.405, 0.3645]
+    np.testing.assert_allclose(got, want, rtol=1e-14)
+    assert seq.get_last_lr() == [got[-1]]
+    opt = _opt(0.5)
+    chained = optim.ChainedScheduler([optim.ConstantLR(opt, 0.1, 3), optim.ExponentialLR(opt, 0.9)])
+    np.testing.assert_allclose(
+        _lrs(opt, chained, 4), [0.05, 0.045, 0.0405, 0.3645, 0.32805], rtol=1e-14
+    )
+    # their state dicts hold their parts', and a round trip resumes the schedule
+    opt2 = _opt(9.0)
+    opt2.load_state_dict(opt.state_dict())
+    again = optim.ChainedScheduler([optim.ConstantLR(opt2, 0.1, 3), optim.ExponentialLR(opt2, 0.9)])
+    again.load_state_dict(chained.state_dict())
+    assert _lrs(opt2, again, 3)[1:] == _lrs(opt, chained, 3)[1:]
+    bad = chained.state_dict()
+    bad["_schedulers"][1]["gamma"] = "x"
+    before = again.state_dict()
+    with pytest.raises(TypeError, match="gamma"):
+        again.load_state_dict(bad)
+    assert again.state_dict() == before  # (the first part was not loaded either)
+
+
+def test_combinators_refuse_what_torch_refuses():
+    opt, other = _opt(0.5), _opt(0.5)
+    with pytest.raises(ValueError, match="ReduceLROnPlateau"):
+        optim.ChainedScheduler([optim.ReduceLROnPlateau(opt)])
+    with pytest.raises(ValueError, match="another optimizer"):
+        optim.SequentialLR(opt, [optim.StepLR(opt, 2), optim.StepLR(other, 2)], [3])
+    with pytest.raises(ValueError, match="1 milestones"):
+        optim.SequentialLR(opt, [optim.StepLR(opt, 2), optim.StepLR(opt, 2)], [3, 4])
+    with pytest.raises(ValueError, match="at least one"):
+        optim.ChainedScheduler([])
+    with pytest.raises(ValueError, match="ConstantLR: factor"):
+        optim.ConstantLR(opt, factor=1.5)
