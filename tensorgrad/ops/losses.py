@@ -304,7 +304,8 @@ def _nll(
 def _weighted_mean(total: Tensor, weights: np.ndarray, weights_t: Any = None) -> Tensor:
     """``total`` over the total weight of the counted targets: a Tensor total weight when the
     class weights require grad (so their gradient counts the denominator too); NaN with zero
-    gradients when nothing counts (as torch: an all-ignored batch does not poison parameters)."""
+    gradients when nothing counts (as torch for an all-ignored batch, which then does not
+    poison parameters; where the counted targets' weights sum to 0, torch's gradient is NaN)."""
     if weights_t is not None:
         from tensorgrad.ops.reductions import sum  # (the builtin would add up rows, in Python)
 
