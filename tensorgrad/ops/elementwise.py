@@ -410,6 +410,18 @@ def _relu_slope(out):
     return ~mask  # (a 0-d out gives a NumPy bool)
 
 
+class ReluSlope(_OutputSlope):
+    """delta * (y > 0): relu's rule for its output y (recorded on y, as torch's
+    threshold_backward, so that a create_graph gradient is a function of the input: its own
+    derivative is 0, not missing)"""
+
+    slope = staticmethod(_relu_slope)
+
+    @staticmethod
+    def bend(y):
+        return np.zeros_like(y.data if isinstance(y, Tensor) else y)
+
+
 class Relu(_SavesOutput):
     """max(x, 0); derivative 0 at the kink x == 0, 1 at NaN (as torch)"""
 
@@ -417,7 +429,7 @@ class Relu(_SavesOutput):
         return np.maximum(x, 0)
 
     def generate_adjoints(self, adjoints, delta, out):
-        adjoints[0] = delta * _relu_slope(out)
+        adjoints[0] = ReluSlope.of(delta, out)
 
     def jvp(self, tangents, out):
         return tangents[0] * _relu_slope(out)

@@ -152,3 +152,13 @@ def test_zero_derivative_ops_give_zeros_even_from_an_inf_delta(f):
     x = tg.tensor([-1.5, 0.5, 2.0], requires_grad=True)
     (g,) = tg.autograd.grad(f(x), [x], grad_outputs=np.array([np.inf, -np.inf, np.nan]))
     assert g.data.tolist() == [0.0, 0.0, 0.0] and g.dtype == np.float64
+
+
+def test_relus_create_graph_gradient_is_a_function_of_its_input():
+    # (it was a constant: a second grad raised "does not require grad"; torch's is recorded,
+    # with derivative 0)
+    x = tg.tensor([-1.0, 0.0, 2.0, np.nan], requires_grad=True)
+    (g,) = tg.autograd.grad(tg.relu(x).sum(), [x], create_graph=True)
+    assert g.requires_grad and g.data.tolist()[:3] == [0.0, 0.0, 1.0]
+    (h,) = tg.autograd.grad(g.sum(), [x])
+    assert h.data.tolist() == [0.0, 0.0, 0.0, 0.0]
