@@ -267,18 +267,19 @@ class PowerConstant(Op):
         return np.power(a, self.p)
 
     def _slope(self, a):
-        # NOTE: x ** 0 is flat everywhere, also at x == 0 (no 0 * inf).
-        p = self.p
-        if p == 0:
-            return a * 0
         # (times a Python float: on Tensors that is the cheap one-input Scale op)
+        p = self.p
         return a * float(p) if p == 2 else a ** (p - 1) * float(p)
 
     def generate_adjoints(self, adjoints, delta, a):
-        adjoints[0] = delta if self.p == 1 else delta * self._slope(a)
+        # NOTE: x ** 0 is flat everywhere, also at 0, inf and NaN: zeros, not a * 0 (NaN there)
+        if self.p == 0:
+            adjoints[0] = self.zero_adjoint(0)
+        else:
+            adjoints[0] = delta if self.p == 1 else delta * self._slope(a)
 
     def jvp(self, tangents, a):
-        return tangents[0] * self._slope(a)
+        return None if self.p == 0 else tangents[0] * self._slope(a)
 
 
 # ----------------------------------------------------------------------------- dtype

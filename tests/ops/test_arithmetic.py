@@ -111,3 +111,12 @@ def test_divide_and_remainder_keep_only_what_their_rules_read(make, grad) -> Non
     z += 1.0
     z.sum().backward()
     np.testing.assert_allclose(x.grad.data, grad, rtol=1e-15)
+
+
+def test_x_to_the_power_zero_is_flat_at_inf_and_nan_too():
+    # (a * 0 gave NaN at inf and NaN; torch and JAX give 0)
+    x = tg.tensor([np.inf, -np.inf, np.nan, 0.0, -2.0], requires_grad=True)
+    (x**0).sum().backward()
+    assert x.grad.data.tolist() == [0.0] * 5
+    _, t = tg.jvp(lambda v: v**0, (x.detach(),), (tg.ones(5),))
+    assert t.data.tolist() == [0.0] * 5
