@@ -44,7 +44,7 @@ from tensorgrad.factories import (  # noqa: E402
 from tensorgrad.gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
 from tensorgrad.ops import *  # noqa: E402, F403
 from tensorgrad.ops import OPS as _OPS  # noqa: E402
-from tensorgrad.serialization import load, save  # noqa: E402
+from tensorgrad.serialization import CheckpointError, load, save  # noqa: E402
 from tensorgrad.transforms import (  # noqa: E402
     grad,
     hessian,
@@ -86,6 +86,7 @@ __all__ = [
     "gradcheck",
     "gradgradcheck",
     "GradcheckError",
+    "CheckpointError",
     "grad",
     "value_and_grad",
     "vjp",

@@ -483,7 +483,9 @@ def array_function(func: Any, args: tuple, kwargs: dict) -> Any:
     if fn is None:
         name = getattr(func, "__name__", repr(func))
         module = getattr(func, "__module__", "numpy") or "numpy"
-        prefix = "np.linalg." if "linalg" in module else "np."
+        # (numpy.fft, numpy.linalg, numpy.random...: the public submodule, not numpy._core)
+        public = [p for p in module.split(".")[1:] if not p.startswith("_")]
+        prefix = "np." + "".join(p + "." for p in public)
         raise TypeError(
             f"{prefix}{name} is not supported on tensorgrad Tensors (it would drop the graph); "
             "use tensorgrad operations or np.asarray(t) for the plain values"

@@ -50,8 +50,8 @@ def tensor(
 
 def from_numpy(array: np.ndarray, requires_grad: bool = False) -> Tensor:
     """A Tensor sharing memory with ``array`` (no copy; a subclass such as ``np.matrix`` is
-    viewed as a plain ndarray; a masked array, or data in non-native byte order, is refused, as
-    torch refuses it)."""
+    viewed as a plain ndarray; data in non-native byte order is refused, as torch refuses it,
+    and so is a masked array, whose mask torch drops)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected an ndarray, got {type(array).__name__}")
     if isinstance(array, np.ma.MaskedArray):
@@ -60,7 +60,7 @@ def from_numpy(array: np.ndarray, requires_grad: bool = False) -> Tensor:
         )
     check_dtype(array.dtype, "from_numpy")
     if not array.dtype.isnative:
-        raise TypeError(
+        raise ValueError(
             f"from_numpy: the array's byte order ({array.dtype.str}) is not this machine's; "
             "convert it with a.astype(a.dtype.newbyteorder('=')), or use tg.tensor (a copy)"
         )

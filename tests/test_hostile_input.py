@@ -876,9 +876,8 @@ def test_softmax_family(name: str, data: Any) -> None:
         lse = np.log(np.sum(np.exp(z), axis=a, keepdims=True))
         return z - lse if name == "log_softmax" else np.exp(z - lse)
 
-    fn = getattr(F, name)
-    assert fn is getattr(tg, name)
-    check(name, fn, (x,), {key: axis}, ref=ref, exact_dtype=False, may_reject=True)
+    for fn in (getattr(F, name), getattr(tg, name)):  # (torch's argument names, and NumPy's)
+        check(name, fn, (x,), {key: axis}, ref=ref, exact_dtype=False, may_reject=True)
 
 
 REDUCTION = st.sampled_from(["mean", "sum", "none", "avg", None])
@@ -1518,6 +1517,7 @@ NOT_OPS = {
     "detect_anomaly",
     "get_default_dtype",
     "GradcheckError",
+    "CheckpointError",
     # function transforms and checkers take functions (covered in test_transforms.py)
     "grad",
     "value_and_grad",

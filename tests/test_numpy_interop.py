@@ -466,3 +466,10 @@ def test_numpy_keywords_refused_as_numpy_refuses_them() -> None:
         assert np.reshape(t, 6, copy=True).data.base is not t.data
     with pytest.raises(ValueError, match="np.add.accumulate: axis=None of a 2-D tensor"):
         np.add.accumulate(t, axis=None)  # (it flattened)
+
+
+def test_unsupported_functions_are_named_with_their_submodule() -> None:
+    t = tg.tensor([1.0, 2.0])
+    for fn, name in ((np.fft.fft, "np.fft.fft"), (np.linalg.svd, "np.linalg.svd")):
+        with pytest.raises(TypeError, match=rf"^{name} is not supported"):
+            fn(t)

@@ -543,3 +543,10 @@ def test_numpy_strings_ending_in_nul_are_refused(value, tmp_path):
     with pytest.raises(ValueError, match=r"obj\['k'\].*NUL"):
         save({"k": value}, tmp_path / "c")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_checkpoint_error_is_public():
+    import tensorgrad
+
+    assert tensorgrad.CheckpointError is CheckpointError
+    assert issubclass(CheckpointError, ValueError)

@@ -13,18 +13,16 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad.ops import elementwise as _elementwise
+from tensorgrad.ops import losses as _losses
 from tensorgrad.ops.conv import avg_pool2d, conv2d, max_pool2d
-from tensorgrad.ops.elementwise import gelu, sigmoid, tanh, where
-from tensorgrad.ops.elementwise import relu as _relu
-from tensorgrad.ops.elementwise import softplus as _softplus
+from tensorgrad.ops.elementwise import where
 from tensorgrad.ops.layers import dropout, embedding, linear
 from tensorgrad.ops.losses import (
     binary_cross_entropy_with_logits,
     cross_entropy,
-    log_softmax,
     mse_loss,
     nll_loss,
-    softmax,
 )
 from tensorgrad.ops.normalization import batch_norm, layer_norm
 from tensorgrad.tensor import Tensor, constant_arg
@@ -52,10 +50,54 @@ __all__ = [
 ]
 
 
+# (the activations and the softmax family under torch's argument names: F.softmax(input=t,
+# dim=1) works; tg.softmax and friends keep NumPy's x and axis)
+
+
 def relu(input: Any, inplace: bool = False) -> Tensor:
     """max(input, 0), as torch's ``relu``; ``inplace`` is accepted for torch compatibility, and
     the result is always a new tensor (as ``dropout``'s)."""
-    return _relu(input)
+    return _elementwise.relu(input)
+
+
+def sigmoid(input: Any) -> Tensor:
+    """1 / (1 + exp(-input)), as torch's ``sigmoid``."""
+    return _elementwise.sigmoid(input)
+
+
+def tanh(input: Any) -> Tensor:
+    """The hyperbolic tangent, as torch's ``tanh``."""
+    return _elementwise.tanh(input)
+
+
+def gelu(input: Any, approximate: str = "none") -> Tensor:
+    """input * Phi(input), or its tanh approximation, as torch's ``gelu``."""
+    return _elementwise.gelu(input, approximate=approximate)
+
+
+def softmax(
+    input: Any,
+    dim: int | None = None,
+    _stacklevel: int = 3,
+    dtype: Any = None,
+    *,
+    axis: int | None = None,
+) -> Tensor:
+    """Softmax along ``dim`` (or NumPy's ``axis``; default the last), as torch's ``softmax``
+    (``_stacklevel`` is torch's and unused)."""
+    return _losses.softmax(input, axis=axis, dim=dim, dtype=dtype)
+
+
+def log_softmax(
+    input: Any,
+    dim: int | None = None,
+    _stacklevel: int = 3,
+    dtype: Any = None,
+    *,
+    axis: int | None = None,
+) -> Tensor:
+    """Log of the softmax along ``dim`` (or ``axis``; default the last), as torch's."""
+    return _losses.log_softmax(input, axis=axis, dim=dim, dtype=dtype)
 
 
 def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -68,5 +110,6 @@ def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
             raise TypeError(f"softplus: {name} must be a number, got {value!r}")
     scaled = input if beta == 1 else input * float(beta)
-    soft = _softplus(scaled) if beta == 1 else _softplus(scaled) / float(beta)
+    soft = _elementwise.softplus(scaled)
+    soft = soft if beta == 1 else soft / float(beta)
     return where(scaled > threshold, input, soft)

@@ -370,6 +370,8 @@ class _BatchNorm(Module):
         affine: bool = True,
         track_running_stats: bool = True,
         dtype: Any = np.float32,
+        *,
+        bias: bool = True,
     ) -> None:
         super().__init__()
         name = type(self).__name__
@@ -378,9 +380,12 @@ class _BatchNorm(Module):
         self.momentum = constant_arg(momentum, "momentum", name)
         self.affine, self.track_running_stats = affine, track_running_stats
         d = check_float_dtype(dtype, name)
-        if affine:
+        if affine:  # (bias=False: a weight alone, as torch 2.13's)
             self.weight = Parameter(np.ones(self.num_features, dtype=d))
-            self.bias = Parameter(np.zeros(self.num_features, dtype=d))
+            if bias:
+                self.bias = Parameter(np.zeros(self.num_features, dtype=d))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)

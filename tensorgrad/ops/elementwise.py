@@ -793,9 +793,10 @@ def _own(value: Any) -> Any:
 def where(cond: Any, a: Any, b: Any) -> Tensor:
     """``a`` where ``cond`` is true, else ``b``, broadcasting all three.
 
-    Both branches are computed: for ``where(x > 0, sqrt(x), 0)`` the gradient of the untaken
+    Both branches are computed: for ``where(x > 0, log(x), 0)`` the gradient of the untaken
     branch is multiplied by 0, and 0 * inf is NaN. Use the double-where idiom:
-    ``safe = where(x > 0, x, 1); where(x > 0, sqrt(safe), 0)``.
+    ``safe = where(x > 0, x, 1); where(x > 0, log(safe), 0)`` (``sqrt`` needs none: its gradient
+    is 0 wherever the incoming one is).
     """
     c = cond.data if isinstance(cond, Tensor) else np.asarray(cond)
     check_operands("where", (c,))

@@ -397,7 +397,7 @@ def _spread(cls: type, name: str, x: Any, axis: Any, keepdims: bool, ddof: Any) 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """log(sum(exp(x))) over ``axis`` without overflow; over all -inf, or over an empty axis,
-    it is -inf, gradient 0 (as torch).
+    it is -inf (as torch), with gradient 0 (torch's is NaN there).
 
     Rows with +inf or NaN give torch's value and gradient exp(x - out): NaN at the +inf entries
     of a +inf row and across a NaN row, 0 at the other entries.

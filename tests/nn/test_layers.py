@@ -471,3 +471,15 @@ def test_softplus_beta_threshold_as_torchs():
     (g,) = tg.autograd.grad(y2.sum(), [x])
     np.testing.assert_allclose(g.data, [1 / (1 + np.exp(6.0)), 1 / (1 + np.exp(-1.0)), 1, 1])
     assert repr(nn.Softplus()) == "Softplus(beta=1.0, threshold=20.0)"
+
+
+def test_functional_activations_take_torchs_argument_names_and_batch_norm_bias():
+    # (F.softmax(input=t, dim=1) raised: the functions were tg's, whose first argument is x)
+    t = tg.tensor(np.arange(6.0).reshape(2, 3))
+    np.testing.assert_allclose(F.softmax(input=t, dim=1).data.sum(axis=1), [1.0, 1.0])
+    assert F.log_softmax(t, 0).shape == (2, 3) and F.log_softmax(t, axis=1).shape == (2, 3)
+    for fn in (F.sigmoid, F.tanh, F.gelu, F.relu):
+        assert fn(input=t).shape == (2, 3)
+    bn = nn.BatchNorm1d(3, bias=False)  # (torch 2.13's keyword: a weight alone)
+    assert bn.bias is None and [n for n, _ in bn.named_parameters()] == ["weight"]
+    assert bn(tg.ones((2, 3), dtype=np.float32)).shape == (2, 3)
