@@ -39,6 +39,8 @@ def ratio(results: dict, lib: str, base: str) -> tuple[float, float, float] | No
     a, b = results.get(lib, {}), results.get(base, {})
     if "median" not in a or "median" not in b:
         return None
+    if "mismatch" in (a.get("status"), b.get("status")):  # (a time of other numbers: none)
+        return None
     paired = [
         a["round_medians"][r] / b["round_medians"][r]
         for r in a["round_medians"]
@@ -86,10 +88,8 @@ def write_markdown(doc: dict) -> str:
         f"malloc: {_MALLOC.get(meta.get('malloc', 'default'), 'glibc defaults')}; per "
         f"process {meta['warmup_s']} s of warm-up then {meta['target_s']} s of timed calls "
         f"(each at least one call{_calls_cap(meta)}; a first call over {meta['slow_s']} s is "
-        f"itself the one sample). {_memory_method(meta)} "
-        "NumPy, tensorgrad and torch run every round, and every library runs "
-        "every round of memory; another peer stops after the round in which its time on a "
-        f"workload passes {meta['pair_budget_s']} s. Times: medians over all timed calls. "
+        f"itself the one sample). {_memory_method(meta)} {_rounds_method(meta)}"
+        "Times: medians over all timed calls. "
         "Ratios: the median over rounds of the ratio of the two libraries' round medians, with "
         "`[a–b]` the range of those per-round ratios (a target inside it is a tie)." + _reruns(doc),
         "",
@@ -103,7 +103,8 @@ def write_markdown(doc: dict) -> str:
         cells = []
         for lib in libs:
             e = entries.get(lib, {"status": "skipped"})
-            cell = _fmt_value(e["median"], w["unit"]) if "median" in e else _status_cell(e)
+            shown = "median" in e and e["status"] != "mismatch"
+            cell = _fmt_value(e["median"], w["unit"]) if shown else _status_cell(e)
             if "rounds" in e:
                 cell += f" ({e['samples_count']}/{e['rounds']}r)"
             cells.append(cell)
@@ -129,6 +130,20 @@ def _calls_cap(meta: dict) -> str:
     return f" and at most {meta.get('max_calls', 50):,}"
 
 
+def _rounds_method(meta: dict) -> str:
+    """Which libraries ran every round, and where the workers ran."""
+    pinned = meta.get("pinned_cpu")
+    where = f"Every worker ran pinned to CPU {pinned}. " if pinned is not None else ""
+    budget = meta.get("pair_budget_s")
+    if budget is None or budget == float("inf"):
+        return where + "Every library ran every round. "
+    return where + (
+        "NumPy, tensorgrad and torch run every round, and every library runs every round of "
+        "memory; another peer stops after the round in which its time on a workload passes "
+        f"{budget} s. "
+    )
+
+
 def _memory_method(meta: dict) -> str:
     """How memory was read (runs before the heap trim, 2026-12-03, did not record it)."""
     trim = (
@@ -137,10 +152,13 @@ def _memory_method(meta: dict) -> str:
         if meta.get("memory_trim")
         else ""
     )
-    return (
-        "Memory: one step after a warm-up on the quick sizes (jax: on the full size, so "
-        f"compiling is not counted),{trim} peak RSS minus RSS before the step."
-    )
+    if meta.get("memory_warmup") == "full":
+        warm = "one full-size step first, for every library (so that no first use of a BLAS "
+        warm += "buffer or library cache, nor jax's compiling, is counted),"
+    else:
+        warm = "a warm-up on the quick sizes (jax: on the full size, so compiling is not "
+        warm += "counted),"
+    return f"Memory: one step after {warm}{trim} peak RSS minus RSS before the step."
 
 
 def _reruns(doc: dict) -> str:
@@ -212,6 +230,11 @@ def _targets(doc: dict) -> list[str]:
         "",
         "## tensorgrad against the targets of issue #5",
         "",
+        *(
+            ["Quick sizes: these verdicts say nothing about the full-size workloads.", ""]
+            if doc["meta"].get("quick")
+            else []
+        ),
         "| workload | target | measured [spread] | verdict |",
         "|---|---|---|---|",
     ]
@@ -272,7 +295,10 @@ def _checks(doc: dict) -> list[str]:
         "## Numbers checked against NumPy",
         "",
         "Normwise relative error `max|x - ref| / max|ref|` over every output (loss traces, "
-        "updated weights, gradients, values); tolerance 1e-10 in float64, 1e-4 in float32.",
+        "updated weights, gradients, values), and the same dtypes; tolerance 1e-10 in float64, "
+        "1e-4 in float32. Each SGD update (new weights minus old) is checked too, at 1e-3 in "
+        "float32 (the new weights' own float32 rounding reaches 1.3e-4 of an update on "
+        "mlp_large): a learning rate 0.1 % off fails it.",
         "",
     ]
     rows = []
@@ -281,11 +307,19 @@ def _checks(doc: dict) -> list[str]:
             c = e.get("check")
             if c and "max_rel_err" in c:
                 mark = "ok" if c["agree"] else "**DISAGREES**"
+                if c.get("wrong_dtype"):
+                    mark += f" (dtype differs: {', '.join(c['wrong_dtype'])})"
+                update = c.get("max_update_err")
+                update_cell = "—" if update is None else f"{update:.1e}"
                 rows.append(
-                    f"| {wname} | {lib} | {c['max_rel_err']:.1e} ({c['worst_output']}) | {mark} |"
+                    f"| {wname} | {lib} | {c['max_rel_err']:.1e} ({c['worst_output']}) | "
+                    f"{update_cell} | {mark} |"
                 )
     if rows:
-        lines += ["| workload | library | worst error (output) | |", "|---|---|---|---|"] + rows
+        lines += [
+            "| workload | library | worst error (output) | worst update error | |",
+            "|---|---|---|---|---|",
+        ] + rows
     return lines
 
 
@@ -331,7 +365,7 @@ def write_chart(doc: dict, path: Path) -> str:
     ax.axhline(1.0, color="black", linewidth=0.8)
     ax.set_yscale("log")
     ax.set_xticks(x, workloads, rotation=20, ha="right")
-    ax.set_ylabel("time / hand-written NumPy (log)")
+    ax.set_ylabel("time (memory: MiB added) / hand-written NumPy, log")
     ax.set_title(f"tensorgrad benchmarks, {doc['meta']['date']}")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()

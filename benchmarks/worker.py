@@ -29,7 +29,7 @@ import numpy as np
 
 from benchmarks.compare import compare
 from benchmarks.libs import LIBRARIES
-from benchmarks.workloads import WORKLOADS, Workload, make_data
+from benchmarks.workloads import WORKLOADS, Workload
 
 
 def probe() -> dict[str, str | None]:
@@ -186,18 +186,19 @@ def run(spec: dict) -> dict:
     if workload.runs not in implementations:
         return {"status": "skipped", "note": f"{lib.name} has no {workload.runs} implementation"}
     make = implementations[workload.runs]
+    notes = getattr(module, "notes", None)
+    note = notes(**lib.options).get(workload.runs) if notes else None
     with np.load(spec["data_path"]) as archive:
         data = {k: archive[k] for k in archive.files}
     sizes = spec["sizes"]
     result: dict[str, Any] = {"status": "ok", "version": module.version()}
 
     if workload.measures == "memory":
-        small = make_data(workload, quick=True)
-        make(small, workload.lib_sizes(True, lib.name))()  # initialise the library's machinery
+        # one full-size step first, for every library alike: what the measured step adds is then
+        # the step's own memory, not the first use of the BLAS's buffers or of a library's
+        # caches (jax's compiled executables for the new shapes)
         task = make(data, sizes)
-        warm_full = getattr(module, "memory_warmup_full", None)
-        if warm_full is not None and warm_full(**lib.options):
-            task()
+        task()
         first, mib = _memory(task)
         result["samples"] = [mib]
     else:
@@ -212,6 +213,8 @@ def run(spec: dict) -> dict:
             result["page_faults_per_unit"] = faults / units
         if warmup_calls == 0:
             result["note"] = f"a first call over {spec['slow_s']:g} s is the sample (no warm-up)"
+    if note:
+        result["note"] = "; ".join(filter(None, [note, result.get("note")]))
         drift = compare(last, first)
         worst = max(drift.values(), default=0.0)
         if worst > workload.tolerance:

@@ -6,7 +6,8 @@ it, so that one library's import (threads, allocators, JIT caches) cannot affect
 An implementation module defines ``implementations(**options) -> {workload: factory}``, where a
 factory ``make(data, sizes)`` returns a task: calling the task runs the timed unit of work once
 and returns a dict of arrays that are compared across libraries. Modules may also define
-``configure(dtype)`` (run before ``make``), ``version() -> str`` and ``SKIPS: {workload: why}``.
+``configure(dtype)`` (run before ``make``), ``version() -> str``, ``SKIPS: {workload: why}`` and
+``notes(**options) -> {workload: note}`` (said beside its figures in the report).
 """
 
 from __future__ import annotations

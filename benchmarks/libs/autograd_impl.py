@@ -10,7 +10,7 @@ import autograd.numpy as anp
 import numpy as np
 from autograd import grad_and_aux, make_vjp, value_and_grad
 
-from benchmarks.workloads import LR_LINEAR, LR_MLP, Data, Sizes
+from benchmarks.workloads import CHAIN_SHRINK, LR_LINEAR, LR_MLP, Data, Sizes
 
 Task = Callable[[], dict[str, Any]]
 
@@ -82,7 +82,7 @@ def chain(data: Data, sizes: Sizes) -> Task:
             v = -v
             v = anp.reciprocal(v)
             v = v * 2.0
-            v = v * 0.5
+            v = v * CHAIN_SHRINK
         return v
 
     def task() -> dict[str, Any]:

@@ -10,7 +10,7 @@ import numpy as np
 from mygrad.nnet.activations import relu
 from mygrad.nnet.losses import softmax_crossentropy
 
-from benchmarks.workloads import LR_LINEAR, LR_MLP, Data, Sizes
+from benchmarks.workloads import CHAIN_SHRINK, LR_LINEAR, LR_MLP, Data, Sizes
 
 Task = Callable[[], dict[str, Any]]
 
@@ -32,7 +32,7 @@ def linear_noise(data: Data, sizes: Sizes) -> Task:
             loss = mg.mean(r * r)
             loss.backward()
             losses[k] = loss.item()
-            w = mg.tensor(w.data - LR_LINEAR * w.grad)
+            w = mg.tensor(w.data - LR_LINEAR * w.grad, copy=False)  # (a fresh array)
         return {"losses": losses, "W": w.data}
 
     return task
@@ -78,7 +78,7 @@ def chain(data: Data, sizes: Sizes) -> Task:
             v = -v
             v = mg.reciprocal(v)
             v = v * 2.0
-            v = v * 0.5
+            v = v * CHAIN_SHRINK
         mg.sum(v).backward()
         return {"y": v.data, "dx": x.grad}
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from benchmarks import naive
-from benchmarks.workloads import LR_LINEAR, Data, Sizes
+from benchmarks.workloads import CHAIN_SHRINK, LR_LINEAR, Data, Sizes
 
 Task = Callable[[], dict[str, np.ndarray]]
 
@@ -60,7 +60,7 @@ def chain(data: Data, sizes: Sizes) -> Task:
             v = -v
             v = 1.0 / v
             v = v * 2.0
-            v = v * 0.5
+            v = v * CHAIN_SHRINK
         return {"y": naive.values(v), "dx": naive.gradients(np.sum(v), x_vars)}
 
     return task

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from benchmarks.workloads import LR_LINEAR, LR_MLP, Data, Sizes
+from benchmarks.workloads import CHAIN_SHRINK, LR_LINEAR, LR_MLP, Data, Sizes
 
 Task = Callable[[], dict[str, np.ndarray]]
 
@@ -95,12 +95,12 @@ def chain(data: Data, sizes: Sizes) -> Task:
             v = -r1
             r2 = np.reciprocal(v)
             v = r2 * 2.0
-            v = v * 0.5
+            v = v * CHAIN_SHRINK
             saved.append((e, r1, r2))
         y = v
         delta = np.ones_like(y)  # the adjoint of sum(y)
         for e, r1, r2 in reversed(saved):
-            delta = delta * 0.5
+            delta = delta * CHAIN_SHRINK
             delta = delta * 2.0
             delta = -delta * r2 * r2
             delta = -delta

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 import tensorgrad as tg
-from benchmarks.workloads import LR_LINEAR, LR_MLP, Data, Sizes
+from benchmarks.workloads import CHAIN_SHRINK, LR_LINEAR, LR_MLP, Data, Sizes
 
 Task = Callable[[], dict[str, Any]]
 
@@ -99,7 +99,7 @@ def chain(data: Data, sizes: Sizes) -> Task:
             v = -v
             v = tg.reciprocal(v)
             v = v * 2.0
-            v = v * 0.5
+            v = v * CHAIN_SHRINK
         v.sum().backward()
         return {"y": v.detach(), "dx": x.grad}
 

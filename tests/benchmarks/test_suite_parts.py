@@ -17,7 +17,7 @@ from benchmarks.libs import numpy_impl
 from benchmarks.report import _peers
 from benchmarks.runner import MALLOC_STEADY, _env
 from benchmarks.worker import steadiness
-from benchmarks.workloads import WORKLOADS, make_data
+from benchmarks.workloads import CHAIN_SHRINK, WORKLOADS, make_data
 
 
 def test_relative_error_is_normwise() -> None:
@@ -89,11 +89,16 @@ def test_hand_written_mlp_gradients_match_finite_differences(name: str) -> None:
         np.testing.assert_allclose(out[f"grad_{key}"], _central(loss, data[key]), atol=1e-8)
 
 
-def test_hand_written_chain_gradient_is_one_and_values_return() -> None:
+def test_hand_written_chain_scales_by_its_cycles_and_a_skipped_cycle_is_caught() -> None:
+    # (each cycle was an exact identity, so a library that skipped cycles passed the check)
     data = make_data(WORKLOADS["op_overhead"], quick=True)
     out = numpy_impl.chain(data, {"n_ops": 96})()
-    np.testing.assert_allclose(out["y"], data["x"], rtol=1e-12)
-    np.testing.assert_allclose(out["dx"], np.ones_like(data["x"]), rtol=1e-12)
+    growth = (2 * CHAIN_SHRINK) ** 12
+    np.testing.assert_allclose(out["y"], data["x"] * growth, rtol=1e-12)
+    np.testing.assert_allclose(out["dx"], np.full_like(data["x"], growth), rtol=1e-12)
+    fewer = numpy_impl.chain(data, {"n_ops": 88})()
+    errors = compare(fewer, out)
+    assert min(errors.values()) > 100 * WORKLOADS["op_overhead"].tolerance
 
 
 def test_steady_malloc_adds_fixed_thresholds_before_the_caller_s_tunables(
