@@ -418,7 +418,9 @@ def cross_entropy(
             )
         probs = target
         if label_smoothing:
-            probs = probs * (1 - label_smoothing) + label_smoothing / c
+            # (max: with no classes there is nothing to smooth; the loss is the sum over no
+            # classes, 0, where torch's is NaN)
+            probs = probs * (1 - label_smoothing) + label_smoothing / max(c, 1)
         terms = logp * probs
         if w is not None:
             terms = terms * _reshape_const(w, wshape)
@@ -450,7 +452,7 @@ def cross_entropy(
 
             wt = getitem(w, safe) * keep
         smooth = _weighted_mean(sum(smooth), wd[safe] * keep, wt)
-    return nll * (1 - label_smoothing) + smooth * (label_smoothing / c)
+    return nll * (1 - label_smoothing) + smooth * (label_smoothing / max(c, 1))
 
 
 def _reshape_const(w: Any, shape: list[int]) -> Any:

@@ -289,3 +289,10 @@ def test_bce_weights_must_broadcast_to_the_input() -> None:
         F.binary_cross_entropy_with_logits(x, t, tg.ones((2, 3, 4)), reduction="none")
     with pytest.raises(ValueError, match=r"with_logits: pos_weight of shape \(3,\) does not"):
         F.binary_cross_entropy_with_logits(x, t, pos_weight=tg.ones(3))
+
+
+def test_label_smoothing_over_no_classes_does_not_divide_by_zero():
+    # (ZeroDivisionError before: found by the random dev profile)
+    for logits, target in (([], []), (np.zeros((3, 0)), np.zeros((3, 0)))):
+        out = tg.nn.functional.cross_entropy(logits, target, label_smoothing=0.1)
+        assert out.shape == () and out.item() == 0.0
