@@ -13,8 +13,9 @@ the values agree to a few units in the last place, except where the schedule rea
 (``LinearLR(end_factor=0)`` after ``total_iters``), where torch's may leave a residue of order
 1e-17 times the base rate. ``LambdaLR`` is not chainable (as torch's): it sets
 ``base_lr * lr_lambda(epoch)``. A schedule resumed with ``last_epoch`` starts at that epoch's
-closed-form rate, and ``load_state_dict`` gives the groups the rates the saved schedule had set,
-so a scheduler built after the optimizer's state was loaded resumes at them. A parameter group
+closed-form rate. ``load_state_dict`` leaves the rates to the optimizer's state dict, except
+that a scheduler built after the optimizer's state was loaded takes back what its construction
+did to them, so it resumes at the loaded rates. A parameter group
 added after the scheduler was made is scheduled from its rate at the next step.
 
 A step or load that raises changes nothing (the epoch count, the rates and the state are kept).
@@ -27,6 +28,7 @@ import math
 import types
 import warnings
 from collections.abc import Callable, Iterable, Mapping
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -93,6 +95,17 @@ def _copy(value: Any) -> Any:
     return list(value) if isinstance(value, list) else value
 
 
+_NOT_STATE = frozenset(("optimizer", "_undo"))  # (what no state dict holds)
+
+
+class _Undo:
+    """The groups' rates before and after a scheduler's construction (see
+    ``LRScheduler._undo_construction``)."""
+
+    def __init__(self, before: list[Any], after: list[Any]) -> None:
+        self.before, self.after = before, after
+
+
 def _group_lr(group: dict[str, Any], i: int, owner: str) -> float:
     lr = group["lr"]
     if not _is_number(lr):
@@ -121,8 +134,10 @@ class LRScheduler:
         self.optimizer = optimizer
         self.base_lrs = [g.get("initial_lr", g["lr"]) for g in groups]
         self.last_epoch = last_epoch
+        before = [g["lr"] for g in groups]
         # (if it raises, no group has been given an 'initial_lr')
         self._step(last_epoch + 1, closed=last_epoch != -1)
+        self._undo = _Undo(before, [g["lr"] for g in groups])
 
     def get_lr(self) -> list[float]:
         """The closed-form rates at epoch ``self.last_epoch``."""
@@ -179,6 +194,7 @@ class LRScheduler:
             g.setdefault("initial_lr", base)
         self.base_lrs = bases
         self._last_lr = lrs
+        self._undo = None
 
     def get_last_lr(self) -> list[float]:
         """The rates set by the last ``step()``."""
@@ -186,29 +202,32 @@ class LRScheduler:
 
     def state_dict(self) -> dict[str, Any]:
         """Every attribute but the optimizer, as torch (lists are copies)."""
-        return {k: _copy(v) for k, v in self.__dict__.items() if k != "optimizer"}
+        return {k: _copy(v) for k, v in self.__dict__.items() if k not in _NOT_STATE}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore the attributes saved by ``state_dict()`` and give the groups the rates of the
-        restored epoch; a key this scheduler does not have raises ValueError, and nothing
-        changes."""
+        """Restore the attributes saved by ``state_dict()``; a key this scheduler does not have
+        raises ValueError, and nothing changes. The groups' rates are the optimizer's (load its
+        state dict too, as in torch), except that a scheduler loaded right after it was built
+        takes back the change its construction made to them (torch's does not)."""
         self._check_state_dict(state_dict)
         self._load(state_dict)
 
     def _load(self, state_dict: dict[str, Any]) -> None:
         """``load_state_dict``'s changes, after ``_check_state_dict`` passed (cannot fail)."""
         self.__dict__.update({k: _copy(v) for k, v in state_dict.items()})
-        self._restore_rates()
+        self._undo_construction()
 
-    def _restore_rates(self) -> None:
-        # NOTE: building a schedule sets the rates of epoch 0, also after the optimizer's state
-        # was loaded; without this the groups would keep those until the next step() (torch
-        # keeps the loaded rate at construction, where its recursive form starts from it).
-        lrs = self.__dict__.get("_last_lr")
-        groups = self.optimizer.param_groups
-        if isinstance(lrs, list) and len(lrs) == len(groups):  # (else step() says what is wrong)
-            for g, lr in zip(groups, lrs, strict=True):
-                g["lr"] = lr
+    def _undo_construction(self) -> None:
+        # NOTE: building a schedule takes its epoch 0, also after the optimizer's state was
+        # loaded (LinearLR multiplies the loaded rate by start_factor); loaded right after, the
+        # schedule gives back the rates it found, where it alone changed them since. Any other
+        # rate (a plateau's reduction, one set by hand) stays: it is the optimizer's.
+        undo = self.__dict__.get("_undo")
+        if undo is not None:
+            for g, before, after in zip(self.optimizer.param_groups, undo.before, undo.after):
+                if g["lr"] == after:
+                    g["lr"] = before
+        self._undo = None
 
     def _check_state_dict(self, state_dict: Any) -> None:
         name = type(self).__name__
@@ -255,7 +274,9 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def _rate(self, base: float, epoch: int) -> float:
-        return base * self.gamma ** (epoch // self.step_size)
+        # (torch decays at the epochs that are multiples of step_size; for 2.5, at 5, 10, ...:
+        # every numerator epochs of step_size as an exact fraction)
+        return base * self.gamma ** (epoch // Fraction(self.step_size).numerator)
 
     def _chained(self, lr: float, base: float, epoch: int) -> float:
         return lr * self.gamma if epoch and epoch % self.step_size == 0 else lr
@@ -436,7 +457,11 @@ class LambdaLR(LRScheduler):
         return lrs
 
     def state_dict(self) -> dict[str, Any]:
-        sd = {k: _copy(v) for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
+        sd = {
+            k: _copy(v)
+            for k, v in self.__dict__.items()
+            if k not in _NOT_STATE and k != "lr_lambdas"
+        }
         sd["lr_lambdas"] = [
             None if isinstance(fn, types.FunctionType) else dict(fn.__dict__)
             for fn in self.lr_lambdas
@@ -464,7 +489,7 @@ class LambdaLR(LRScheduler):
         for fn, attrs in zip(self.lr_lambdas, saved, strict=True):
             if attrs is not None:
                 fn.__dict__.update(attrs)
-        self._restore_rates()
+        self._undo_construction()
 
 
 class ReduceLROnPlateau(LRScheduler):
@@ -622,7 +647,9 @@ class _Combined(LRScheduler):
 
     def state_dict(self) -> dict[str, Any]:
         sd = {
-            k: _copy(v) for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")
+            k: _copy(v)
+            for k, v in self.__dict__.items()
+            if k not in _NOT_STATE and k != "_schedulers"
         }
         sd["_schedulers"] = [s.state_dict() for s in self._schedulers]
         return sd
@@ -642,6 +669,47 @@ class _Combined(LRScheduler):
         for part, sd in zip(self._schedulers, state_dict["_schedulers"], strict=True):
             part._load(sd)
         super()._load({k: v for k, v in state_dict.items() if k != "_schedulers"})
+
+    def _take_over_undo(self) -> None:
+        """The combinator undoes its parts' constructions and its own as one (the parts'
+        changes are not theirs alone any more): back to the rates before the first part."""
+        before = _rates_before(self._schedulers[0], self.optimizer)
+        _forget_undo(self)
+        self._undo = _Undo(before, [g["lr"] for g in self.optimizer.param_groups])
+
+
+def _rates_before(part: LRScheduler, optimizer: Optimizer) -> list[Any]:
+    while isinstance(part, _Combined):
+        part = part._schedulers[0]
+    undo = part.__dict__.get("_undo")
+    return list(undo.before) if undo is not None else [g["lr"] for g in optimizer.param_groups]
+
+
+def _forget_undo(scheduler: LRScheduler) -> None:
+    scheduler._undo = None
+    for part in getattr(scheduler, "_schedulers", ()):
+        _forget_undo(part)
+
+
+def _rewind(scheduler: LRScheduler) -> None:
+    """Take back a scheduler's first step (torch's recursive_undo): the epoch count of each
+    schedule inside it goes back by one."""
+    if isinstance(scheduler, _Combined):
+        for part in scheduler._schedulers:
+            _rewind(part)
+    else:
+        scheduler.last_epoch -= 1
+
+
+def _first_step(scheduler: LRScheduler, restart: bool = False) -> None:
+    """A part's first step in a SequentialLR: at its next epoch, or (``restart``, at a
+    milestone) at its epoch 0 in the closed form, as torch's."""
+    if isinstance(scheduler, _Combined):
+        scheduler.step()
+    elif restart:
+        scheduler._step(0, closed=True)
+    else:
+        scheduler._step(scheduler.last_epoch + 1, closed=False)
 
 
 class SequentialLR(_Combined):
@@ -673,14 +741,17 @@ class SequentialLR(_Combined):
         self.last_epoch = _integer(last_epoch, "last_epoch", name, -1) + 1
         # the parts' first steps are undone: the groups start again from their initial rates,
         # and the first part takes its epoch 0
+        before = _rates_before(parts[0], optimizer)
         for g in optimizer.param_groups:
             g["lr"] = g["initial_lr"]
         for part in parts:
-            part.last_epoch -= 1
+            _rewind(part)
         first = parts[bisect.bisect_right(marks, 0)]
-        first._step(first.last_epoch + 1, closed=False)
-        self.base_lrs = list(first.base_lrs)
+        _first_step(first)
+        self.base_lrs = [g["initial_lr"] for g in optimizer.param_groups]
         self._last_lr = first.get_last_lr()
+        _forget_undo(self)
+        self._undo = _Undo(before, [g["lr"] for g in optimizer.param_groups])
 
     def step(self) -> None:  # type: ignore[override]
         """Advance one epoch: the current part steps, or the next one starts at its epoch 0."""
@@ -689,7 +760,7 @@ class SequentialLR(_Combined):
         part = self._schedulers[i]
         try:
             if i > 0 and self._milestones[i - 1] == self.last_epoch:
-                part._step(0, closed=True)
+                _first_step(part, restart=True)
             else:
                 part.step()
         except BaseException:
@@ -706,6 +777,7 @@ class ChainedScheduler(_Combined):
         self._schedulers = _check_parts("ChainedScheduler", schedulers, optimizer)
         self.optimizer = self._schedulers[0].optimizer if optimizer is None else optimizer
         self._last_lr = [g["lr"] for g in self.optimizer.param_groups]
+        self._take_over_undo()
 
     def step(self) -> None:  # type: ignore[override]
         """Step every scheduler, in order."""

@@ -97,6 +97,8 @@ def _implementation_flags(owner: str, flags: dict[str, Any]) -> dict[str, Any]:
             value, (bool, np.bool_)
         ):
             raise TypeError(f"{owner}: {key} must be a bool, got {value!r}")
+    if flags.get("fused") and flags.get("foreach"):
+        raise ValueError(f"{owner}: fused and foreach cannot both be True, as in torch")
     if flags.get("differentiable"):
         raise ValueError(
             f"{owner}: differentiable=True is not supported (tensorgrad's optimizer steps are "

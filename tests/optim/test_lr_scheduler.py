@@ -533,3 +533,56 @@ def test_combinators_refuse_what_torch_refuses():
         optim.ChainedScheduler([])
     with pytest.raises(ValueError, match="ConstantLR: factor"):
         optim.ConstantLR(opt, factor=1.5)
+
+
+def test_a_load_keeps_the_optimizers_rates_and_undoes_only_the_construction():
+    # (a load reset the rates to the schedule's own, dropping a plateau's reduction: torch 2.13
+    # keeps 0.018225 here; a LinearLR built after the optimizer's load resumes at its rate)
+    def run(opt):
+        sched = optim.ExponentialLR(opt, 0.9)
+        plateau = optim.ReduceLROnPlateau(opt, factor=0.5, patience=0)
+        return sched, plateau
+
+    opt = _opt(0.1)
+    sched, plateau = run(opt)
+    for metric in (1.0, 2.0, 3.0):
+        sched.step()
+        plateau.step(metric)
+    opt2 = _opt(0.1)
+    opt2.load_state_dict(opt.state_dict())
+    sched2, plateau2 = run(opt2)
+    sched2.load_state_dict(sched.state_dict())
+    plateau2.load_state_dict(plateau.state_dict())
+    assert opt2.param_groups[0]["lr"] == pytest.approx(0.018225, rel=1e-14)
+    sched.load_state_dict(sched.state_dict())
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.018225, rel=1e-14)
+    opt = _opt(0.1)
+    linear = optim.LinearLR(opt, 0.1, 1.0, 10)
+    for _ in range(4):
+        linear.step()
+    opt2 = _opt(0.1)
+    opt2.load_state_dict(opt.state_dict())
+    optim.LinearLR(opt2, 0.1, 1.0, 10).load_state_dict(linear.state_dict())
+    assert opt2.param_groups[0]["lr"] == opt.param_groups[0]["lr"]  # (torch: 0.1x of it)
+
+
+def test_nested_sequential_and_a_fractional_step_size():
+    # (a SequentialLR of combinators raised AttributeError or NotImplementedError; StepLR(2.5)
+    # decayed at epochs 3, 5, 8 where torch decays at 5, 10)
+    opt = _opt(0.1)
+    inner = optim.SequentialLR(
+        opt, [optim.ConstantLR(opt, 0.5, 2), optim.ExponentialLR(opt, 0.9)], [2]
+    )
+    outer = optim.SequentialLR(opt, [inner, optim.StepLR(opt, 2, 0.5)], [5])
+    np.testing.assert_allclose(
+        _lrs(opt, outer, 9), [0.05, 0.1, 0.09, 0.081, 0.0729, 0.1, 0.1, 0.05, 0.05, 0.025]
+    )
+    opt = _opt(0.1)
+    chained = optim.ChainedScheduler([optim.ConstantLR(opt, 0.1, 2), optim.ExponentialLR(opt, 0.9)])
+    seq = optim.SequentialLR(opt, [chained, optim.StepLR(opt, 2, 0.5)], [4])
+    assert len(_lrs(opt, seq, 9)) == 10
+    opt = _opt(0.1)
+    got = _lrs(opt, optim.StepLR(opt, 2.5, 0.5), 12)
+    assert got == [0.1] * 5 + [0.05] * 5 + [0.025] * 3
+    with pytest.raises(ValueError, match="fused and foreach"):
+        optim.Adam([nn.Parameter(np.zeros(1))], fused=True, foreach=True)
