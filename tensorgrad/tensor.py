@@ -44,6 +44,20 @@ class RemovableHandle:
         self.remove()
 
 
+def _in_place(op: str, what: str) -> Callable[[Tensor, Any], Tensor]:
+    """``t what v`` for the tensorgrad function named ``op`` (in tensorgrad.ops, or its arithmetic
+    module for the bitwise ones), through the recorded in-place path."""
+
+    def method(self: Tensor, other: Any) -> Tensor:
+        from tensorgrad.ops.inplace import inplace_binary
+
+        fn = getattr(_ops, op, None) or getattr(_ops.arithmetic, op)
+        return inplace_binary(self, other, fn, what)
+
+    method.__doc__ = f"``t {what} v`` in place."
+    return method
+
+
 class Tensor:
     """An n-dimensional array that records the differentiable ops applied to it.
 
@@ -494,61 +508,18 @@ class Tensor:
 
         setitem(self, index, value)
 
-    def __iadd__(self, other: Any) -> Tensor:
-        from tensorgrad.ops.inplace import inplace_binary
-
-        return inplace_binary(self, other, _ops.add, "+=")
-
-    def __isub__(self, other: Any) -> Tensor:
-        from tensorgrad.ops.inplace import inplace_binary
-
-        return inplace_binary(self, other, _ops.subtract, "-=")
-
-    def __imul__(self, other: Any) -> Tensor:
-        from tensorgrad.ops.inplace import inplace_binary
-
-        return inplace_binary(self, other, _ops.multiply, "*=")
-
-    def __itruediv__(self, other: Any) -> Tensor:
-        from tensorgrad.ops.inplace import inplace_binary
-
-        return inplace_binary(self, other, _ops.divide, "/=")
-
-    def __ipow__(self, other: Any) -> Tensor:
-        from tensorgrad.ops.inplace import inplace_binary
-
-        return inplace_binary(self, other, _ops.power, "**=")
-
-    # (in place, as NumPy's: the name keeps the same tensor, which every alias sees)
-    def __ifloordiv__(self, other: Any) -> Tensor:
-        from tensorgrad.ops.inplace import inplace_binary
-
-        return inplace_binary(self, other, _ops.floor_divide, "//=")
-
-    def __imod__(self, other: Any) -> Tensor:
-        from tensorgrad.ops.inplace import inplace_binary
-
-        return inplace_binary(self, other, _ops.remainder, "%=")
-
-    def __imatmul__(self, other: Any) -> Tensor:
-        from tensorgrad.ops.inplace import inplace_binary
-
-        return inplace_binary(self, other, _ops.matmul, "@=")
-
-    def __iand__(self, other: Any) -> Tensor:
-        from tensorgrad.ops.inplace import inplace_binary
-
-        return inplace_binary(self, other, _ops.arithmetic.bitwise_and, "&=")
-
-    def __ior__(self, other: Any) -> Tensor:
-        from tensorgrad.ops.inplace import inplace_binary
-
-        return inplace_binary(self, other, _ops.arithmetic.bitwise_or, "|=")
-
-    def __ixor__(self, other: Any) -> Tensor:
-        from tensorgrad.ops.inplace import inplace_binary
-
-        return inplace_binary(self, other, _ops.arithmetic.bitwise_xor, "^=")
+    # (every augmented assignment writes in place, as NumPy's: aliases of the tensor see it)
+    __iadd__ = _in_place("add", "+=")
+    __isub__ = _in_place("subtract", "-=")
+    __imul__ = _in_place("multiply", "*=")
+    __itruediv__ = _in_place("divide", "/=")
+    __ipow__ = _in_place("power", "**=")
+    __ifloordiv__ = _in_place("floor_divide", "//=")
+    __imod__ = _in_place("remainder", "%=")
+    __imatmul__ = _in_place("matmul", "@=")
+    __iand__ = _in_place("bitwise_and", "&=")
+    __ior__ = _in_place("bitwise_or", "|=")
+    __ixor__ = _in_place("bitwise_xor", "^=")
 
 
 def _non_numeric(x: Any) -> bool:
