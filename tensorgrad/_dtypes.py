@@ -43,10 +43,7 @@ def check_float_dtype(dtype, what: str = "dtype") -> np.dtype:
 def as_array(data, dtype=None, copy: bool = True, what: str = "data") -> np.ndarray:
     """Convert ``data`` to an ndarray of a supported dtype, raising TypeError on anything else."""
     from_python = not isinstance(data, (np.ndarray, np.generic))
-    if isinstance(data, np.ma.MaskedArray):  # (np.array would drop the mask in silence)
-        raise TypeError(
-            f"{what}: a masked array's mask cannot be kept; fill it first, e.g. a.filled(np.nan)"
-        )
+    refuse_masked(data, what)
     if dtype is not None:
         dtype = check_dtype(dtype, "dtype")
         if not from_python and data.dtype.kind not in _NUMERIC_KINDS:  # no silent casts
@@ -78,6 +75,15 @@ def as_array(data, dtype=None, copy: bool = True, what: str = "data") -> np.ndar
     ):
         arr = arr.astype(_DEFAULT[0])
     return arr
+
+
+def refuse_masked(data, what: str) -> None:
+    """TypeError for a masked array, whose mask a tensor cannot keep (NumPy's conversions, and
+    torch's from_numpy, drop it in silence)."""
+    if isinstance(data, np.ma.MaskedArray):
+        raise TypeError(
+            f"{what}: a masked array's mask cannot be kept; fill it first, e.g. a.filled(np.nan)"
+        )
 
 
 def _holds_float64(data) -> bool:

@@ -3,11 +3,19 @@ zeros_like, ones_like, rand, randn, and the global seed for the random ones."""
 
 from __future__ import annotations
 
+import contextlib
+import operator
 from typing import Any
 
 import numpy as np
 
-from tensorgrad._dtypes import as_array, check_dtype, check_float_dtype, get_default_dtype
+from tensorgrad._dtypes import (
+    as_array,
+    check_dtype,
+    check_float_dtype,
+    get_default_dtype,
+    refuse_masked,
+)
 from tensorgrad.tensor import Tensor, constant_arg
 
 __all__ = [
@@ -54,10 +62,7 @@ def from_numpy(array: np.ndarray, requires_grad: bool = False) -> Tensor:
     and so is a masked array, whose mask torch drops)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected an ndarray, got {type(array).__name__}")
-    if isinstance(array, np.ma.MaskedArray):
-        raise TypeError(
-            "from_numpy: a masked array's mask cannot be kept; fill it first, e.g. a.filled(np.nan)"
-        )
+    refuse_masked(array, "from_numpy")
     check_dtype(array.dtype, "from_numpy")
     if not array.dtype.isnative:
         raise ValueError(
@@ -70,20 +75,14 @@ def from_numpy(array: np.ndarray, requires_grad: bool = False) -> Tensor:
     return t
 
 
-def _index(s: Any, what: str) -> Any:
-    try:
-        return s.__index__()
-    except TypeError:
-        raise TypeError(f"{what}: shape entries must be ints, got {s!r}") from None
-
-
 def _shape(shape: tuple, what: str) -> tuple[int, ...]:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     out = []
     for s in shape:
-        if not isinstance(s, (int, np.integer)) and np.ndim(s) == 0 and hasattr(s, "__index__"):
-            s = _index(s, what)  # (a 0-d integer array or Tensor, as NumPy and torch take)
+        if not isinstance(s, (int, np.integer)) and np.ndim(s) == 0:
+            with contextlib.suppress(TypeError):  # (a 0-d integer array or Tensor, as NumPy)
+                s = operator.index(s)
         if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
             raise TypeError(f"{what}: shape entries must be ints, got {s!r}")
         if s < 0:
