@@ -670,10 +670,10 @@ class _Combined(LRScheduler):
             part._load(sd)
         super()._load({k: v for k, v in state_dict.items() if k != "_schedulers"})
 
-    def _take_over_undo(self) -> None:
+    def _take_over_undo(self, before: list[Any]) -> None:
         """The combinator undoes its parts' constructions and its own as one (the parts'
-        changes are not theirs alone any more): back to the rates before the first part."""
-        before = _rates_before(self._schedulers[0], self.optimizer)
+        changes are not theirs alone any more): back to ``before``, the rates before the first
+        part was built (``_rates_before``)."""
         _forget_undo(self)
         self._undo = _Undo(before, [g["lr"] for g in self.optimizer.param_groups])
 
@@ -750,8 +750,7 @@ class SequentialLR(_Combined):
         _first_step(first)
         self.base_lrs = [g["initial_lr"] for g in optimizer.param_groups]
         self._last_lr = first.get_last_lr()
-        _forget_undo(self)
-        self._undo = _Undo(before, [g["lr"] for g in optimizer.param_groups])
+        self._take_over_undo(before)
 
     def step(self) -> None:  # type: ignore[override]
         """Advance one epoch: the current part steps, or the next one starts at its epoch 0."""
@@ -777,7 +776,7 @@ class ChainedScheduler(_Combined):
         self._schedulers = _check_parts("ChainedScheduler", schedulers, optimizer)
         self.optimizer = self._schedulers[0].optimizer if optimizer is None else optimizer
         self._last_lr = [g["lr"] for g in self.optimizer.param_groups]
-        self._take_over_undo()
+        self._take_over_undo(_rates_before(self._schedulers[0], self.optimizer))
 
     def step(self) -> None:  # type: ignore[override]
         """Step every scheduler, in order."""
