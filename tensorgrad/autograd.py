@@ -150,7 +150,7 @@ def _grad(
     for i, x in enumerate(ins):
         if not isinstance(x, Tensor) or not x._requires_grad:
             raise RuntimeError(f"grad: input {i} does not require grad")
-        key = _edge(x)
+        key = x if x._node is None else _edge(x)  # (a leaf, the common input: itself)
         targets[key] = x
         keys.append(key)
     roots = []
@@ -234,34 +234,30 @@ def _run_hooks(hooks: list, g: Any, create_graph: bool) -> Any:
     return g
 
 
-def _count_consumers(roots: Sequence[Any], targets: dict) -> tuple[dict, bool]:
-    """For every op node reachable from ``roots``, how many edges point at it; and whether
-    some leaf reached is not among ``targets`` (only then can a node be useless to them)."""
+def _reach(roots: Sequence[Any], targets: dict) -> tuple[set, bool]:
+    """The op nodes reachable from ``roots``; and whether some leaf reached is not among
+    ``targets`` (only then can a node be useless to them)."""
     stack = []
-    deps: dict = {}  # a node is in deps once it has been stacked
+    seen: set = set()
     stray = False
     for r in roots:
         if isinstance(r, Op):
-            if r not in deps:
-                deps[r] = 0
+            if r not in seen:
+                seen.add(r)
                 stack.append(r)
         elif r not in targets:
             stray = True
     while stack:
-        node = stack.pop()  # (a released node still has its edges; it raises only if run)
-        for parent in node.edges:
+        for parent in stack.pop().edges:  # (a released node still has its edges)
             if parent is None:
                 continue
             if isinstance(parent, Op):
-                count = deps.get(parent)
-                if count is None:
-                    deps[parent] = 1
+                if parent not in seen:
+                    seen.add(parent)
                     stack.append(parent)
-                else:
-                    deps[parent] = count + 1
             elif parent not in targets:
                 stray = True
-    return deps, stray
+    return seen, stray
 
 
 def _reaches_grad(edges: list, targets: dict | None = None) -> bool:
@@ -281,27 +277,21 @@ def _reaches_grad(edges: list, targets: dict | None = None) -> bool:
     return False
 
 
-def _prune(deps: dict, targets: dict) -> set:
+def _prune(nodes: set, targets: dict) -> set:
     """The nodes whose rule must run: those with a path to one of ``targets``."""
     useful: set = set()
-    # Process nodes after all of their inputs: a reverse topological order from the counts.
-    pending = dict(deps)
-    order = [n for n, c in pending.items() if c == 0]
-    i = 0
-    while i < len(order):
-        node = order[i]
-        i += 1
-        for e in node.edges:
-            if e is not None and isinstance(e, Op):
-                pending[e] -= 1
-                if pending[e] == 0:
-                    order.append(e)
-    for node in reversed(order):
+    # inputs before the nodes that use them: an edge always points at an older node, and a
+    # node's ``seq`` counts down as nodes are recorded
+    for node in sorted(nodes, key=_seq, reverse=True):
         for e in node.edges:
             if e is not None and (e in targets or e in useful):
                 useful.add(node)
                 break
     return useful
+
+
+def _seq(node: Op) -> int:
+    return node.seq
 
 
 def _raise_released(node: Op) -> None:
@@ -379,8 +369,8 @@ def _propagate(
     for edge, delta in roots:
         _add(adjoints, owned, edge, delta)
     prune = False
-    if targets is not None:  # (which nodes may be skipped: a count over the distinct root edges)
-        deps, prune = _count_consumers(list(adjoints), targets)
+    if targets is not None:  # (which nodes may be skipped: a walk from the distinct root edges)
+        reached, prune = _reach(list(adjoints), targets)
     if create_graph is None:
         # (also when a root's adjoint depends on such a leaf: vjp_fn's cotangent, differentiated)
         create_graph = STATE.grad_enabled and (
@@ -402,7 +392,7 @@ def _propagate(
                     prune = True
                     break
         if prune:
-            useful = _prune(deps, targets)
+            useful = _prune(reached, targets)
     found: dict = {}
     # the nodes holding an adjoint, latest first: a node's consumers are all later than it, so
     # it is popped only when every one of them has run
@@ -429,7 +419,7 @@ def _propagate(
                 continue
             if node.extras:
                 delta = _visit(node, delta, create_graph, accumulate)
-            if targets is not None and node in targets:
+            if useful is not None and node in targets:  # (a target inside the graph prunes)
                 found[node] = delta
             edges = node.edges
             saved = node.saved
@@ -438,9 +428,11 @@ def _propagate(
             if WRITE_CLOCK[0] != node.stamp:
                 _check_versions(node)
             # NOTE: unrecorded rules need Tensors only where forward-mode tangents ride.
-            on_tensors = tensors and (create_graph or _carries_tangents(node, delta))
-            if tensors and not on_tensors and type(delta) is not np.ndarray:
-                delta = delta.data
+            on_tensors = False
+            if tensors:
+                on_tensors = create_graph or _carries_tangents(node, delta)
+                if not on_tensors and type(delta) is not np.ndarray:
+                    delta = delta.data
             contributions = [None] * len(edges)
             # (the common arities spelled out: unpacking arguments costs more than most
             # small rules do)
@@ -523,8 +515,8 @@ def _propagate(
                                 not i
                                 or (
                                     contributions[0] is not g
-                                    if i == 1
-                                    else _unshared(g, contributions, i)
+                                    and (i == 1 or contributions[1] is not g)
+                                    and (i == 2 or _unshared(g, contributions, i))
                                 )
                             )
                         ):

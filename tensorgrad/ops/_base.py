@@ -58,8 +58,8 @@ class Op(metaclass=_OpType):
 
     save_inputs: ClassVar[tuple[int, ...]] = ()
     save_output: ClassVar[bool] = False
-    # whether ``trimmed`` drops saved inputs no rule will need (read by ``apply`` only, so for
-    # ops of two or more inputs: ``apply1`` keeps a one-input op's single input as is)
+    # whether ``trimmed`` picks the saved inputs, dropping those no rule will need (read by
+    # ``apply`` only, so for ops of two or more inputs: ``apply1`` keeps a one-input op's input)
     trims: ClassVar[bool] = False
     linear: ClassVar[bool] = False
     frees: ClassVar[tuple[str, ...]] = ()
@@ -90,10 +90,11 @@ class Op(metaclass=_OpType):
     def jvp(self, tangents: list, *args: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} has no tangent rule")
 
-    def trimmed(self, saved: tuple) -> tuple:
-        """``saved`` with None for what no rule will read, given which inputs need grad (for
-        ops with ``trims``): an in-place write to such an input then raises nothing."""
-        return saved
+    def trimmed(self, inputs: tuple) -> tuple:
+        """What to save of ``inputs`` (for ops with ``trims``): the ``save_inputs`` ones, with
+        None for those no rule will read given which inputs need grad, so that an in-place
+        write to such an input raises nothing."""
+        return tuple(inputs[i] for i in self.save_inputs)
 
     # ---------------------------------------------------------------- helpers for rules
     @property
@@ -195,12 +196,12 @@ class Op(metaclass=_OpType):
 def apply(op: Op, inputs: tuple) -> Any:
     """The hot path: forward, then record the node and push tangents if needed.
 
-    Written out flat (no helper calls on the common path; one Tensor and two Tensors have
+    Written out flat (no helper calls on the common path; one, two and three Tensors have
     their own short paths, the forward called with its arguments spelled out): per-op overhead
     is what small tensors pay.
     """
     n = len(inputs)
-    pair = False  # two Tensors
+    pair = triple = False  # two Tensors, three Tensors (a linear layer's x, w, b)
     if n == 1 and isinstance(inputs[0], Tensor):
         x = inputs[0]
         try:
@@ -218,6 +219,20 @@ def apply(op: Op, inputs: tuple) -> Any:
             raise _out_of_range(op, exc) from None
         any_grad = a._requires_grad or b._requires_grad
         any_tangent = a._fw is not None or b._fw is not None
+    elif (
+        n == 3
+        and isinstance(inputs[0], Tensor)
+        and isinstance(inputs[1], Tensor)
+        and isinstance(inputs[2], Tensor)
+    ):
+        triple = True
+        a, b, c = inputs
+        try:
+            out = op.forward(a.data, b.data, c.data)
+        except OverflowError as exc:
+            raise _out_of_range(op, exc) from None
+        any_grad = a._requires_grad or b._requires_grad or c._requires_grad
+        any_tangent = a._fw is not None or b._fw is not None or c._fw is not None
     else:
         arrays = []
         edges = []  # (what the node would record, gathered in the same pass)
@@ -268,15 +283,24 @@ def apply(op: Op, inputs: tuple) -> Any:
             if node is not None and x._version is not None:
                 node = check_view(x)
             op.edges = (x if node is None else node,)
-        elif pair:
+        elif pair or triple:
             if a._version is not None and a._node is not None:
                 check_view(a)
             if b._version is not None and b._node is not None:
                 check_view(b)
-            op.edges = (
-                (a if a._node is None else a._node) if a._requires_grad else None,
-                (b if b._node is None else b._node) if b._requires_grad else None,
-            )
+            if triple:
+                if c._version is not None and c._node is not None:
+                    check_view(c)
+                op.edges = (
+                    (a if a._node is None else a._node) if a._requires_grad else None,
+                    (b if b._node is None else b._node) if b._requires_grad else None,
+                    (c if c._node is None else c._node) if c._requires_grad else None,
+                )
+            else:
+                op.edges = (
+                    (a if a._node is None else a._node) if a._requires_grad else None,
+                    (b if b._node is None else b._node) if b._requires_grad else None,
+                )
         else:
             for i, x in enumerate(inputs):
                 if isinstance(x, Tensor) and x._version is not None and x._node is not None:
@@ -285,13 +309,14 @@ def apply(op: Op, inputs: tuple) -> Any:
         op.out_shape = out.shape
         op.out_dtype = out.dtype
         op.extras = None
-        save = op.save_inputs
-        if save is _PREFIXES.get(n):
-            op.saved = inputs  # all of them, in order
-        else:
-            op.saved = tuple(map(inputs.__getitem__, save)) if save else ()
         if op.trims:
-            op.saved = op.trimmed(op.saved)
+            op.saved = op.trimmed(inputs)
+        else:
+            save = op.save_inputs
+            if save is _PREFIXES.get(n):
+                op.saved = inputs  # all of them, in order
+            else:
+                op.saved = tuple(map(inputs.__getitem__, save)) if save else ()
         op.stamp = WRITE_CLOCK[0]
         op.seq = next_seq()
         if op.save_output:

@@ -9,6 +9,7 @@ import numpy as np
 
 from tensorgrad._dtypes import check_dtype
 from tensorgrad._shapes import expand_to, unbroadcast
+from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import Op, _data, apply1, binary, call, unary
 from tensorgrad.tensor import Tensor
 
@@ -90,10 +91,10 @@ class Multiply(Op):
     save_inputs = (0, 1)
     trims = True
 
-    def trimmed(self, saved):
+    def trimmed(self, inputs):
         # NOTE: a's adjoint reads b and b's reads a: x * constant keeps only the constant, so
         # writing into x in place later is fine, as in torch
-        a, b = saved
+        a, b = inputs
         return (a if self.edges[1] is not None else None, b if self.edges[0] is not None else None)
 
     def forward(self, a, b):
@@ -138,10 +139,10 @@ class Divide(Op):
     save_inputs = (0, 1)
     trims = True
 
-    def trimmed(self, saved):
+    def trimmed(self, inputs):
         # NOTE: the inputs are kept, as torch keeps them, not the quotient, and a only when b
         # needs grad: x / c keeps c alone, so writing into the quotient (or x) later is fine
-        a, b = saved
+        a, b = inputs
         return (a if self.edges[1] is not None else None, b)
 
     def forward(self, a, b):
@@ -187,9 +188,9 @@ class Remainder(Op):
     save_inputs = (0, 1)
     trims = True
 
-    def trimmed(self, saved):
+    def trimmed(self, inputs):
         # (a's adjoint reads nothing: with b needing no grad, nothing is kept)
-        return saved if self.edges[1] is not None else (None, None)
+        return inputs if self.edges[1] is not None else (None, None)
 
     def forward(self, a, b):
         return np.remainder(a, b)
@@ -489,15 +490,60 @@ def _operator(cls: type[Op], reflected: bool) -> Any:
     return method
 
 
+# NOTE: the unrecorded path. ``a + b``, ``a - b`` and ``a * c`` (b a Tensor or a float, c a
+# float) that record nothing and carry no tangents (under no_grad: an update, an evaluation) are
+# the ufunc alone, past the op object and ``apply``; the checks are spelled out, as in ``apply``.
+
+
+def _plain_operator(cls: type[Op], ufunc: np.ufunc, reflected: bool) -> Any:
+    """``_operator`` for an op whose forward is ``ufunc`` alone, with the unrecorded path."""
+    recorded = _operator(cls, reflected)
+
+    def method(self: Tensor, other: Any) -> Tensor:
+        if self._fw is None and not (self._requires_grad and STATE.grad_enabled):
+            if type(other) is float:
+                b = other
+            elif (
+                isinstance(other, Tensor)
+                and other._fw is None
+                and not (other._requires_grad and STATE.grad_enabled)
+            ):
+                b = other.data
+            else:
+                return recorded(self, other)
+            try:
+                out = ufunc(b, self.data) if reflected else ufunc(self.data, b)
+            except ValueError:  # (the op's own path names the shapes)
+                return recorded(self, other)
+            return Tensor._make(out if type(out) is np.ndarray else np.asarray(out))
+        return recorded(self, other)
+
+    return method
+
+
+_sub, _rsub = (
+    _plain_operator(Subtract, np.subtract, False),
+    _plain_operator(Subtract, np.subtract, True),
+)
+_add, _radd = _plain_operator(Add, np.add, False), _plain_operator(Add, np.add, True)
+
+
+def _scale(self: Tensor, c: float) -> Tensor:
+    if self._fw is None and not (self._requires_grad and STATE.grad_enabled):
+        out = np.multiply(self.data, c)
+        return Tensor._make(out if type(out) is np.ndarray else np.asarray(out))
+    return apply1(Scale(c), self)
+
+
 def _mul(self: Tensor, other: Any) -> Tensor:
     if type(other) is float:
-        return apply1(Scale(other), self)
+        return _scale(self, other)
     return binary(Multiply, self, other)
 
 
 def _rmul(self: Tensor, other: Any) -> Tensor:
     if type(other) is float:
-        return apply1(Scale(other), self)
+        return _scale(self, other)
     return binary(Multiply, other, self)
 
 
@@ -518,10 +564,10 @@ def _invert(self: Tensor) -> Tensor:
 
 
 _OPERATORS = {
-    "__add__": _operator(Add, False),
-    "__radd__": _operator(Add, True),
-    "__sub__": _operator(Subtract, False),
-    "__rsub__": _operator(Subtract, True),
+    "__add__": _add,
+    "__radd__": _radd,
+    "__sub__": _sub,
+    "__rsub__": _rsub,
     "__mul__": _mul,
     "__rmul__": _rmul,
     "__truediv__": _operator(Divide, False),

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad._shapes import broadcasts_to
+from tensorgrad._shapes import broadcasts_to, unbroadcast
 from tensorgrad.ops._base import Op, apply, call
 from tensorgrad.ops.linalg import _outer
 from tensorgrad.tensor import Tensor, constant_arg
@@ -37,18 +37,18 @@ class Linear(Op):
     save_inputs = (0, 1)
     trims = True
 
-    def trimmed(self, saved):
+    def trimmed(self, inputs):
         # NOTE: as a product's: x's adjoint reads w and w's reads x, so a first layer (x needs
         # no grad) keeps no w, and an in-place write to w (nn.init) before backward is fine,
-        # as in torch
-        x, w = saved
+        # as in torch. (The bias is never read.)
+        x, w = inputs[0], inputs[1]
         return (x if self.edges[1] is not None else None, w if self.edges[0] is not None else None)
 
     def forward(self, x, w, b=None):
         y = x @ w.T
         if b is None:
             return y
-        if type(y) is np.ndarray and b.dtype == y.dtype:
+        if type(y) is np.ndarray and (b.dtype is y.dtype or b.dtype == y.dtype):
             y += b  # a buffer of our own: add the bias in place
             return y
         return y + b
@@ -69,7 +69,7 @@ class Linear(Op):
                 x2 = x if x.ndim == 2 else x.reshape(rows.shape[0], x.shape[-1])
                 adjoints[1] = _outer(delta, x) if x.ndim == 1 else rows.T @ x2
             if bias:
-                adjoints[2] = rows.sum(axis=0)
+                adjoints[2] = unbroadcast(rows, rows.shape[1:])
 
     def jvp(self, tangents, x, w):
         tx, tw = tangents[0], tangents[1]
@@ -89,6 +89,11 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
     bias (out,); one op, so an MLP layer is one node. As torch, a weight of shape (in,) gives
     ``input @ weight``, and a bias may be anything that broadcasts to the output's shape (then
     added by its own op)."""
+    if isinstance(input, Tensor) and isinstance(weight, Tensor) and isinstance(bias, Tensor):
+        # a layer's own call, checked in few steps: the op takes the bias
+        xs, ws = input.data.shape, weight.data.shape
+        if len(ws) == 2 and bias.data.shape == ws[:1] and xs and xs[-1] == ws[1]:
+            return apply(Linear(), (input, weight, bias))
     if isinstance(input, Tensor):
         xs = input.data.shape
     else:

@@ -52,11 +52,11 @@ class Matmul(Op):
     save_inputs = (0, 1)
     trims = True
 
-    def trimmed(self, saved):
+    def trimmed(self, inputs):
         # NOTE: a's adjoint reads only b, and b's only a (as a product's): C @ x keeps only
         # C, so writing into x in place later is fine, as in torch. b's layout is noted now,
         # for its adjoint's.
-        a, b = saved
+        a, b = inputs
         self.b_transposed = self.edges[1] is not None and _transposed(b)
         return (a if self.edges[1] is not None else None, b if self.edges[0] is not None else None)
 
@@ -185,13 +185,13 @@ class Einsum(Op):
     def save_inputs(self):  # every operand is needed by the others' adjoints
         return tuple(range(len(self.ins)))
 
-    def trimmed(self, saved):
+    def trimmed(self, inputs):
         # NOTE: an operand's adjoint reads the other operands only: one that no other operand's
         # adjoint needs (the only one that needs grad) is not kept, as a product's
         needed = [e is not None for e in self.edges]
         return tuple(
             x if any(n for j, n in enumerate(needed) if j != i) else None
-            for i, x in enumerate(saved)
+            for i, x in enumerate(inputs)
         )
 
     def forward(self, *xs):

@@ -15,7 +15,7 @@ import numpy as np
 
 from tensorgrad._dtypes import check_float_dtype, check_operands
 from tensorgrad._shapes import broadcasts_to, normalize_int_axis
-from tensorgrad.ops._base import Op, call
+from tensorgrad.ops._base import Op, apply1, call
 from tensorgrad.ops.arithmetic import astype
 from tensorgrad.tensor import Tensor, carries_derivative
 
@@ -115,11 +115,12 @@ class SoftmaxCrossEntropy(Op):
     def forward(self, x):
         # NOTE: as torch, a row with a +inf, NaN or only -inf logits has NaN log-probabilities
         # (and so a NaN loss and NaN gradients); a -inf target logit alone gives +inf.
-        logp = x - x.max(axis=1, keepdims=True)
-        logp -= np.log(np.exp(logp).sum(axis=1, keepdims=True))
+        # (the ufuncs' reduce: the array methods add a Python layer on every call)
+        logp = x - np.maximum.reduce(x, axis=1, keepdims=True)
+        logp -= np.log(np.add.reduce(np.exp(logp), axis=1, keepdims=True))
         picked = logp[np.arange(len(self.target)), self.target]
         if self.keep is None:
-            total = picked.sum()
+            total = np.add.reduce(picked, axis=None)
         else:  # ignored rows count for nothing, even a NaN or -inf one (not 0 * inf)
             total = picked.sum(where=self.keep != 0)
         self.logp = logp  # the plain backward needs softmax(x) = exp(logp)
@@ -345,7 +346,8 @@ def cross_entropy(
     """Softmax cross-entropy of logits (N, C, ...) or (C,) against integer class indices or
     class probabilities (same shape as ``input``), as ``torch.nn.functional.cross_entropy``."""
 
-    reduction = legacy_reduction(size_average, reduce, reduction, "cross_entropy")
+    if size_average is not None or reduce is not None or reduction not in _REDUCTIONS:
+        reduction = legacy_reduction(size_average, reduce, reduction, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     x = _data(input)
@@ -368,13 +370,13 @@ def cross_entropy(
         # ignored target, does the careful path sort them out. (A negative index would pick
         # from the end, and an unsigned view of int64 targets wraps back to it.)
         if not (0 <= ignore_index < c and (y == ignore_index).any()) and (
-            y.dtype.kind == "u" or not y.size or y.min() >= 0
+            y.dtype.kind == "u" or not y.size or np.minimum.reduce(y, axis=None) >= 0
         ):
             scale = _row_scale(reduction, len(y))
             try:
                 # (the targets copied: a later write into the caller's changes no rule)
-                target = y.copy()
-                return call(SoftmaxCrossEntropy, input, target=target, keep=None, scale=scale)
+                out = apply1(SoftmaxCrossEntropy(y.copy(), None, scale), input)
+                return out if isinstance(out, Tensor) else Tensor._make(np.asarray(out))
             except IndexError:
                 pass
             except TypeError:  # (integer logits fail in the op's in-place subtraction)

@@ -120,3 +120,40 @@ def test_x_to_the_power_zero_is_flat_at_inf_and_nan_too():
     assert x.grad.data.tolist() == [0.0] * 5
     _, t = tg.jvp(lambda v: v**0, (x.detach(),), (tg.ones(5),))
     assert t.data.tolist() == [0.0] * 5
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_unrecorded_operators_match_the_recorded_ops(dtype: type) -> None:
+    # +, - and * by a float skip the op object when nothing is recorded (no_grad, no grad
+    # wanted, no tangents): the same values, dtypes and 0-d arrays as the recorded ops
+    a = np.array([[1.5, -2.0, 3.0]]).astype(dtype)
+    b = np.array([[0.5], [4.0]]).astype(dtype)
+    ta, tb = tg.tensor(a), tg.tensor(b)
+    cases = [
+        (lambda x, y: x + y, a + b),
+        (lambda x, y: x - y, a - b),
+        (lambda x, y: y - x, b - a),
+        (lambda x, y: x + 0.5, a + 0.5),
+        (lambda x, y: 0.5 - x, 0.5 - a),
+        (lambda x, y: 0.25 * x, 0.25 * a),
+        (lambda x, y: x * 0.25, a * 0.25),
+        (lambda x, y: x[0, 0] - y[0, 0], np.asarray(a[0, 0] - b[0, 0])),
+    ]
+    for f, want in cases:
+        got = f(ta, tb)
+        assert type(got.data) is np.ndarray and got.dtype == want.dtype
+        assert not got.requires_grad and got.grad_fn is None
+        np.testing.assert_array_equal(got.data, want)
+    w = tg.tensor(a.astype(np.float64), requires_grad=True)
+    with tg.no_grad():
+        assert not (w - 0.1 * w).requires_grad
+    assert (w - 0.1 * w).requires_grad  # (recorded outside no_grad)
+    with pytest.raises(ValueError, match=r"subtract: shapes \(1, 3\) and \(4,\)"):
+        _ = ta - tg.tensor(np.ones(4, dtype))
+
+
+def test_unrecorded_operators_keep_forward_mode_tangents() -> None:
+    x = tg.tensor(np.array([1.0, 2.0]))
+    with tg.no_grad():
+        _, t = tg.jvp(lambda v: 3.0 * v - v * 0.5 + v, (x,), (tg.tensor(np.ones(2)),))
+    np.testing.assert_array_equal(t.data, [3.5, 3.5])
