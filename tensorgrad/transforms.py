@@ -310,13 +310,15 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., tuple]
             raise TypeError(f"vjp: f must return Tensors, got {type(o).__name__}")
 
     def vjp_fn(*cotangents: Any) -> tuple:
-        cts = (
-            list(cotangents[0])
-            if len(cotangents) == 1 and isinstance(out, (tuple, list))
-            else list(cotangents)
-        )
+        # (f returned a tuple: one tuple or list of cotangents, or one cotangent per argument;
+        # an array is one cotangent, never split along its first axis)
+        several = len(cotangents) == 1 and isinstance(cotangents[0], (tuple, list))
+        cts = list(cotangents[0]) if several and isinstance(out, (tuple, list)) else list(cotangents)
         if len(cts) != len(outs):
-            raise ValueError(f"vjp_fn: expected {len(outs)} cotangents, got {len(cts)}")
+            raise ValueError(
+                f"vjp_fn: expected {len(outs)} cotangent{'s' if len(outs) != 1 else ''} (one "
+                f"per output of f), got {len(cts)}"
+            )
         for c, o in zip(cts, outs):
             if not isinstance(c, Tensor) and np.asarray(c).dtype.kind not in "biuf":
                 raise TypeError(

@@ -631,3 +631,17 @@ def test_a_jvp_direction_that_requires_grad_stays_connected_through_reverse_tran
     (g,) = tg.autograd.grad(t.sum(), dw)
     want = np.sum(np.cos(0.7 * x.data) - 0.7 * x.data * np.sin(0.7 * x.data))
     np.testing.assert_allclose(g.item(), want)
+
+
+def test_vjp_fn_never_splits_one_array_into_several_cotangents() -> None:
+    # (an array for a two-output f was read as its two cotangents along its first axis; JAX
+    # refuses the structure)
+    x = np.array([1.0, 2.0, 3.0])
+    _, vjp_fn = tg.vjp(lambda a: (tg.sum(a), tg.sum(a**2)), x)
+    with pytest.raises(ValueError, match="expected 2 cotangents .* got 1"):
+        vjp_fn(np.array([1.0, 10.0]))
+    for cts in [((1.0, 10.0),), ([np.array(1.0), np.array(10.0)],), (1.0, 10.0)]:
+        np.testing.assert_allclose(vjp_fn(*cts)[0].data, 1.0 + 10.0 * 2 * x)
+    _, vjp_fn = tg.vjp(lambda a: (a, a * 2), x)
+    with pytest.raises(ValueError, match="expected 2 cotangents .* got 1"):
+        vjp_fn(np.ones(3))
