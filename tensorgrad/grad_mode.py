@@ -20,6 +20,9 @@ class _State(threading.local):
         self.grad_enabled = True
         self.fw_cap = 1 << 62  # forward-mode levels at or above the cap are invisible
         self.anomaly = False
+        # jacfwd calling f again for another input element: layers keep their state as the
+        # first call left it (batch norm's running statistics), so f's effects happen once
+        self.replay = False
 
 
 STATE = _State()

@@ -313,7 +313,9 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., tuple]
         # (f returned a tuple: one tuple or list of cotangents, or one cotangent per argument;
         # an array is one cotangent, never split along its first axis)
         several = len(cotangents) == 1 and isinstance(cotangents[0], (tuple, list))
-        cts = list(cotangents[0]) if several and isinstance(out, (tuple, list)) else list(cotangents)
+        cts = (
+            list(cotangents[0]) if several and isinstance(out, (tuple, list)) else list(cotangents)
+        )
         if len(cts) != len(outs):
             raise ValueError(
                 f"vjp_fn: expected {len(outs)} cotangent{'s' if len(outs) != 1 else ''} (one "
@@ -452,8 +454,42 @@ def jacfwd(
     ``out.shape + in.shape``; use it when inputs are fewer than outputs. For a tuple of outputs
     it is a tuple with one entry per output (each a tuple over ``argnums`` when that is one).
     With ``has_aux``, ``f`` returns ``(output, aux)`` and the result is ``(jacobian, aux)``
-    (``aux`` from the first of the calls)."""
+    (``aux`` from the first of the calls). The calls act as one: see ``_Replay``."""
     return _jacfwd(f, argnums, has_aux, "jacfwd")
+
+
+class _Replay:
+    """``f`` called once per input element as if once: every call after the first draws the
+    same random numbers (tensorgrad's generator rewound: one dropout mask for the whole
+    Jacobian) and leaves layers' state as the first left it (``STATE.replay``: batch norm's
+    running statistics move once); at the end the generator stands where one call leaves it.
+    (torch.func refuses both instead; a generator passed to ``f``'s ops by hand is not
+    rewound.)"""
+
+    def __init__(self, f: Callable[..., Any]) -> None:
+        from tensorgrad.factories import default_rng
+
+        self.f = f
+        self.gen = default_rng()
+        self.start = self.gen.bit_generator.state
+        self.after: Any = None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        again = self.after is not None
+        if again:
+            self.gen.bit_generator.state = self.start
+        replay = STATE.replay
+        STATE.replay = replay or again
+        try:
+            return self.f(*args, **kwargs)
+        finally:
+            STATE.replay = replay
+            if not again:
+                self.after = self.gen.bit_generator.state
+
+    def finish(self) -> None:
+        if self.after is not None:
+            self.gen.bit_generator.state = self.after
 
 
 def _jacfwd(f: Callable[..., Any], argnums: Any, has_aux: bool, what: str) -> Callable[..., Any]:
@@ -462,47 +498,65 @@ def _jacfwd(f: Callable[..., Any], argnums: Any, has_aux: bool, what: str) -> Ca
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         nums, single = _argnums(argnums, len(args), what)
         box: list = []
-        fn = _output_only(f, what, box) if has_aux else f
-        outer = set(ACTIVE)  # (the levels of enclosing jvps, which aux keeps)
-        args = [_to_tensor(a, what) if i in nums else a for i, a in enumerate(args)]
-        per_input = []  # for each differentiated argument, one Jacobian per output
-        several = False  # whether f returns a tuple (or list) of outputs
-        for i in nums:
-            x = args[i]
-            cols: list[list[Tensor]] = []
-            outs: Any = ()
-            for k in range(x.size):
-                basis = np.zeros(x.shape, dtype=x.dtype)
-                basis.reshape(-1)[k] = 1
-
-                def fi(xi: Tensor, i: int = i) -> Any:
-                    call_args = list(args)
-                    call_args[i] = xi
-                    return fn(*call_args, **kwargs)
-
-                out, t = _jvp(fi, (x,), (basis,), new_level(), what=what)
-                several = isinstance(out, (tuple, list))
-                outs, ts = (out, t) if several else ((out,), (t,))
-                if not cols:
-                    cols = [[] for _ in outs]
-                for col, tj in zip(cols, ts):
-                    col.append(reshape(tj, -1))
-            if not cols:  # an empty argument: zero-size Jacobians
-                out = fn(*args, **kwargs)
-                several = isinstance(out, (tuple, list))
-                outs = out if several else (out,)
-                per_input.append(
-                    [Tensor._make(np.zeros(o.shape + x.shape, dtype=o.dtype)) for o in outs]
-                )
-                continue
-            per_input.append(
-                [reshape(stack(c, axis=-1), o.shape + x.shape) for c, o in zip(cols, outs)]
-            )
-        by_output = [jacs[0] if single else tuple(jacs) for jacs in zip(*per_input, strict=True)]
-        jac = tuple(by_output) if several else by_output[0]
-        return (jac, _plain_tree(box[0], outer)) if has_aux else jac
+        replay = _Replay(f)
+        try:
+            return _jacobian(replay, args, kwargs, nums, single, has_aux, box, what)
+        finally:
+            replay.finish()
 
     return wrapped
+
+
+def _jacobian(
+    f: Callable[..., Any],
+    args: tuple,
+    kwargs: dict,
+    nums: tuple[int, ...],
+    single: bool,
+    has_aux: bool,
+    box: list,
+    what: str,
+) -> Any:
+    """``jacfwd``'s Jacobian of ``f`` at ``args``: one jvp per element of each argument."""
+    fn = _output_only(f, what, box) if has_aux else f
+    outer = set(ACTIVE)  # (the levels of enclosing jvps, which aux keeps)
+    args = [_to_tensor(a, what) if i in nums else a for i, a in enumerate(args)]
+    per_input = []  # for each differentiated argument, one Jacobian per output
+    several = False  # whether f returns a tuple (or list) of outputs
+    for i in nums:
+        x = args[i]
+        cols: list[list[Tensor]] = []
+        outs: Any = ()
+        for k in range(x.size):
+            basis = np.zeros(x.shape, dtype=x.dtype)
+            basis.reshape(-1)[k] = 1
+
+            def fi(xi: Tensor, i: int = i) -> Any:
+                call_args = list(args)
+                call_args[i] = xi
+                return fn(*call_args, **kwargs)
+
+            out, t = _jvp(fi, (x,), (basis,), new_level(), what=what)
+            several = isinstance(out, (tuple, list))
+            outs, ts = (out, t) if several else ((out,), (t,))
+            if not cols:
+                cols = [[] for _ in outs]
+            for col, tj in zip(cols, ts):
+                col.append(reshape(tj, -1))
+        if not cols:  # an empty argument: zero-size Jacobians
+            out = fn(*args, **kwargs)
+            several = isinstance(out, (tuple, list))
+            outs = out if several else (out,)
+            per_input.append(
+                [Tensor._make(np.zeros(o.shape + x.shape, dtype=o.dtype)) for o in outs]
+            )
+            continue
+        per_input.append(
+            [reshape(stack(c, axis=-1), o.shape + x.shape) for c, o in zip(cols, outs)]
+        )
+    by_output = [jacs[0] if single else tuple(jacs) for jacs in zip(*per_input, strict=True)]
+    jac = tuple(by_output) if several else by_output[0]
+    return (jac, _plain_tree(box[0], outer)) if has_aux else jac
 
 
 def hessian(

@@ -645,3 +645,29 @@ def test_vjp_fn_never_splits_one_array_into_several_cotangents() -> None:
     _, vjp_fn = tg.vjp(lambda a: (a, a * 2), x)
     with pytest.raises(ValueError, match="expected 2 cotangents .* got 1"):
         vjp_fn(np.ones(3))
+
+
+def test_jacfwd_calls_f_as_once_for_dropout_and_batch_norm() -> None:
+    # jacfwd calls f once per input element: each call drew a new dropout mask (a Jacobian no
+    # single mask gives) and moved batch norm's running statistics again (24 batches counted)
+    w = tg.tensor(np.arange(1.0, 13.0).reshape(4, 3))
+
+    def f(x: tg.Tensor) -> tg.Tensor:
+        return tg.nn.functional.dropout(tg.nn.functional.linear(x, w), 0.5)
+
+    x = tg.tensor(np.ones(3))
+    tg.manual_seed(0)
+    want = tg.jacrev(f)(x).data
+    after_rev = tg.factories.default_rng().random()
+    tg.manual_seed(0)
+    np.testing.assert_array_equal(tg.jacfwd(f)(x).data, want)
+    assert tg.factories.default_rng().random() == after_rev  # (as after one call of f)
+    a = tg.tensor(np.random.default_rng(0).standard_normal((4, 3, 2)))
+    fwd, rev = tg.nn.BatchNorm1d(3, dtype=np.float64), tg.nn.BatchNorm1d(3, dtype=np.float64)
+    np.testing.assert_allclose(tg.jacfwd(fwd)(a).data, tg.jacrev(rev)(a).data, atol=1e-12)
+    for name in ("running_mean", "running_var", "num_batches_tracked"):
+        np.testing.assert_array_equal(getattr(fwd, name).data, getattr(rev, name).data)
+    assert fwd.num_batches_tracked.data == 1
+    tg.hessian(lambda v: (fwd(v) ** 2).sum())(a)
+    assert fwd.num_batches_tracked.data == 2
+    assert not tg.grad_mode.STATE.replay

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from tensorgrad._dtypes import check_float_dtype
+from tensorgrad.grad_mode import STATE
 from tensorgrad.nn import functional as F
 from tensorgrad.nn import init
 from tensorgrad.nn.module import Module, Parameter
@@ -417,15 +418,14 @@ class _BatchNorm(Module):
                 f", got {x.shape}"
             )
         factor = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.track_running_stats:
-            from tensorgrad.nn._inplace import assign
-
-            assign(self.num_batches_tracked, self.num_batches_tracked.data + 1)
+        counts = self.training and self.track_running_stats and not STATE.replay
+        if counts:
+            tracked = self.num_batches_tracked.data + 1
             if self.momentum is None:  # cumulative moving average, as torch
-                factor = 1.0 / float(self.num_batches_tracked.data)
+                factor = 1.0 / float(tracked)
         use_batch = self.training or self.running_mean is None
         track = not self.training or self.track_running_stats
-        return F.batch_norm(
+        out = F.batch_norm(
             x,
             self.running_mean if track else None,
             self.running_var if track else None,
@@ -435,6 +435,11 @@ class _BatchNorm(Module):
             momentum=factor,
             eps=self.eps,
         )
+        if counts:  # (after the call: a batch that fails, such as one sample, counts for nothing)
+            from tensorgrad.nn._inplace import assign
+
+            assign(self.num_batches_tracked, tracked)
+        return out
 
     def extra_repr(self) -> str:
         return (

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import Op
 from tensorgrad.tensor import Tensor, constant_arg
 
@@ -144,7 +145,7 @@ def batch_norm(
                 f"shape {shape}"
             )
         y, op = _standardize(input, axes, eps)
-        if running_mean is not None or running_var is not None:
+        if (running_mean is not None or running_var is not None) and not STATE.replay:
             _update_running(op.stats, running_mean, running_var, momentum, count)
     else:
         if running_mean is None or running_var is None:

@@ -483,3 +483,14 @@ def test_functional_activations_take_torchs_argument_names_and_batch_norm_bias()
     bn = nn.BatchNorm1d(3, bias=False)  # (torch 2.13's keyword: a weight alone)
     assert bn.bias is None and [n for n, _ in bn.named_parameters()] == ["weight"]
     assert bn(tg.ones((2, 3), dtype=np.float32)).shape == (2, 3)
+
+
+def test_batch_norm_that_fails_counts_no_batch() -> None:
+    # (one sample per channel raises; the counter moved all the same, so the next batch was
+    # averaged in with weight 1/2 under momentum=None)
+    bn = tg.nn.BatchNorm1d(2, momentum=None)
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        bn(tg.tensor(np.ones((1, 2), np.float32)))
+    assert bn.num_batches_tracked.data == 0
+    bn(tg.tensor(np.array([[0.0, 1.0], [2.0, 3.0]], np.float32)))
+    np.testing.assert_allclose(bn.running_mean.data, [1.0, 2.0])
