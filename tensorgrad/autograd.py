@@ -386,12 +386,7 @@ def _propagate(
     # all leaves reached are targets (and no target is an inner node), every node is useful.
     useful = None
     if targets is not None:
-        if not prune:
-            for key in targets:
-                if isinstance(key, Op):
-                    prune = True
-                    break
-        if prune:
+        if prune or not reached.isdisjoint(targets):  # (a stray leaf, or a target inside)
             useful = _prune(reached, targets)
     found: dict = {}
     # the nodes holding an adjoint, latest first: a node's consumers are all later than it, so
@@ -411,16 +406,19 @@ def _propagate(
                 delta = adjoints.pop(node)
             else:
                 node, delta, nxt = nxt, nxt_delta, None
-            if useful is not None and node not in useful:
-                # (on no path to a requested input: its rule and hooks do not run, as in
-                # torch, except a requested tensor's own hooks)
-                if node in targets:
-                    found[node] = _visit(node, delta, create_graph, accumulate)
-                continue
-            if node.extras:
+            if useful is not None:
+                if node not in useful:
+                    # (on no path to a requested input: its rule and hooks do not run, as in
+                    # torch, except a requested tensor's own hooks)
+                    if node in targets:
+                        found[node] = _visit(node, delta, create_graph, accumulate)
+                    continue
+                if node.extras:
+                    delta = _visit(node, delta, create_graph, accumulate)
+                if node in targets:  # (only a pruned walk has a target inside the graph)
+                    found[node] = delta
+            elif node.extras:
                 delta = _visit(node, delta, create_graph, accumulate)
-            if useful is not None and node in targets:  # (a target inside the graph prunes)
-                found[node] = delta
             edges = node.edges
             saved = node.saved
             if saved is None:
@@ -474,9 +472,9 @@ def _propagate(
                 i += 1
                 if parent is None:
                     continue
-                is_node = isinstance(parent, Op)
                 g = contributions[i]
                 if g is not None:
+                    is_node = isinstance(parent, Op)
                     if is_node:
                         shape, dtype = parent.out_shape, parent.out_dtype
                     else:
@@ -516,7 +514,7 @@ def _propagate(
                                 or (
                                     contributions[0] is not g
                                     and (i == 1 or contributions[1] is not g)
-                                    and (i == 2 or _unshared(g, contributions, i))
+                                    and (i < 3 or _unshared(g, contributions, i))
                                 )
                             )
                         ):

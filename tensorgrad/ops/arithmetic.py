@@ -497,10 +497,9 @@ def _operator(cls: type[Op], reflected: bool) -> Any:
 
 def _plain_operator(cls: type[Op], ufunc: np.ufunc, reflected: bool) -> Any:
     """``_operator`` for an op whose forward is ``ufunc`` alone, with the unrecorded path."""
-    recorded = _operator(cls, reflected)
 
     def method(self: Tensor, other: Any) -> Tensor:
-        if self._fw is None and not (self._requires_grad and STATE.grad_enabled):
+        if not (self._requires_grad and STATE.grad_enabled) and self._fw is None:
             if type(other) is float:
                 b = other
             elif (
@@ -510,13 +509,14 @@ def _plain_operator(cls: type[Op], ufunc: np.ufunc, reflected: bool) -> Any:
             ):
                 b = other.data
             else:
-                return recorded(self, other)
-            try:
-                out = ufunc(b, self.data) if reflected else ufunc(self.data, b)
-            except ValueError:  # (the op's own path names the shapes)
-                return recorded(self, other)
-            return Tensor._make(out if type(out) is np.ndarray else np.asarray(out))
-        return recorded(self, other)
+                b = None
+            if b is not None:
+                try:
+                    out = ufunc(b, self.data) if reflected else ufunc(self.data, b)
+                    return Tensor._make(out if type(out) is np.ndarray else np.asarray(out))
+                except ValueError:  # (the op's own path names the shapes)
+                    pass
+        return binary(cls, other, self) if reflected else binary(cls, self, other)
 
     return method
 
@@ -528,22 +528,18 @@ _sub, _rsub = (
 _add, _radd = _plain_operator(Add, np.add, False), _plain_operator(Add, np.add, True)
 
 
-def _scale(self: Tensor, c: float) -> Tensor:
-    if self._fw is None and not (self._requires_grad and STATE.grad_enabled):
-        out = np.multiply(self.data, c)
-        return Tensor._make(out if type(out) is np.ndarray else np.asarray(out))
-    return apply1(Scale(c), self)
-
-
 def _mul(self: Tensor, other: Any) -> Tensor:
     if type(other) is float:
-        return _scale(self, other)
+        if (self._requires_grad and STATE.grad_enabled) or self._fw is not None:
+            return apply1(Scale(other), self)
+        out = np.multiply(self.data, other)
+        return Tensor._make(out if type(out) is np.ndarray else np.asarray(out))
     return binary(Multiply, self, other)
 
 
 def _rmul(self: Tensor, other: Any) -> Tensor:
     if type(other) is float:
-        return _scale(self, other)
+        return _mul(self, other)  # (x * c == c * x, to the bit)
     return binary(Multiply, other, self)
 
 
