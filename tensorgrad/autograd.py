@@ -212,9 +212,9 @@ def _owns(g: np.ndarray) -> bool:
 
 
 def _unshared(g: Any, contributions: list, i: int) -> bool:
-    """Whether the rule gave ``g`` to input ``i`` alone among the inputs before it."""
-    for c in contributions[:i]:
-        if c is g:
+    """Whether the rule gave ``g`` to input ``i`` alone."""
+    for j, c in enumerate(contributions):
+        if c is g and j != i:
             return False
     return True
 
@@ -431,7 +431,8 @@ def _propagate(
                 on_tensors = create_graph or _carries_tangents(node, delta)
                 if not on_tensors and type(delta) is not np.ndarray:
                     delta = delta.data
-            contributions = [None] * len(edges)
+            n_in = len(edges)
+            contributions = [None] * n_in
             # (the common arities spelled out: unpacking arguments costs more than most
             # small rules do)
             if on_tensors:
@@ -504,17 +505,19 @@ def _propagate(
                             heappush(pending, (parent.seq, parent))
                         adjoints[parent] = g
                         # NOTE: a buffer may later be summed into in place only if the rule
-                        # made it for this input alone (not the delta, not shared).
-                        # (whether it is a whole, writable array is checked when summing)
+                        # made it for this input alone (not the delta, not given to another
+                        # input too, before or after this one: a sum into it would reach that
+                        # input's adjoint). (whether it is a whole, writable array is checked
+                        # when summing)
                         if (
                             not tensors
                             and g is not delta
                             and (
-                                not i
+                                n_in == 1
                                 or (
-                                    contributions[0] is not g
-                                    and (i == 1 or contributions[1] is not g)
-                                    and (i < 3 or _unshared(g, contributions, i))
+                                    contributions[i - 1] is not g
+                                    and (n_in == 2 or contributions[i - 2] is not g)
+                                    and (n_in < 4 or _unshared(g, contributions, i))
                                 )
                             )
                         ):

@@ -553,3 +553,29 @@ def test_grad_mode_decorators_bare_and_on_generators() -> None:
     with pytest.raises(StopIteration) as stop:
         next(gen)
     assert stop.value.value == "done" and tg.is_grad_enabled()
+
+
+@pytest.mark.parametrize("share", [(0, 2), (1, 3), (0, 3), (0, 1, 3), (2, 3)])
+def test_an_adjoint_buffer_given_to_several_inputs_is_never_summed_into(share) -> None:
+    # (a rule that hands one fresh array to inputs 0 and 2 made it input 0's own buffer: the
+    # contribution of input 1 was summed into it in place, and input 2 then counted it again)
+    from tensorgrad.ops._base import Op, call
+
+    class Share(Op):
+        linear = True
+
+        def forward(self, *xs):
+            return sum(xs)
+
+        def generate_adjoints(self, adjoints, delta):
+            g = delta * 1.0
+            for i in range(len(self.edges)):
+                adjoints[i] = g if i in share else delta * 1.0
+
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = tg.tensor([3.0, 4.0], requires_grad=True)
+    call(Share, x, x, x, x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [4.0, 4.0])
+    (gx, gy) = tg.autograd.grad(call(Share, x, y, x, y).sum(), [x, y])
+    np.testing.assert_array_equal(gx.data, [2.0, 2.0])
+    np.testing.assert_array_equal(gy.data, [2.0, 2.0])
