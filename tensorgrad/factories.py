@@ -70,8 +70,8 @@ def from_numpy(array: np.ndarray, requires_grad: bool = False) -> Tensor:
             "convert it with a.astype(a.dtype.newbyteorder('=')), or use tg.tensor (a copy)"
         )
     t = Tensor._make(array if type(array) is np.ndarray else array.view(np.ndarray))
-    if requires_grad:
-        t.requires_grad_(True)
+    if requires_grad is not False:
+        t.requires_grad_(requires_grad)
     return t
 
 
@@ -94,8 +94,8 @@ def _shape(shape: tuple, what: str) -> tuple[int, ...]:
 def _finish(data: np.ndarray, requires_grad: bool, name: str | None = None) -> Tensor:
     t = Tensor._make(data)
     t.name = name
-    if requires_grad:
-        t.requires_grad_(True)
+    if requires_grad is not False:  # (checked: requires_grad="no" is refused, not truthy)
+        t.requires_grad_(requires_grad)
     return t
 
 
@@ -137,7 +137,7 @@ def empty(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor
 def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ``shape`` filled with ``fill_value``: a number, a 0-d tensor or array, or
     (as ``np.full``) values that broadcast to ``shape``."""
-    shp = _shape((shape,) if isinstance(shape, (int, np.integer)) else tuple(shape), "full")
+    shp = _shape((shape,) if np.ndim(shape) == 0 else tuple(shape), "full")
     # (as torch: a fill that requires grad would silently drop its graph; broadcast_to is the
     # differentiable fill)
     fill_value = constant_arg(fill_value, "fill_value", "full")
@@ -190,6 +190,8 @@ def arange(
         data = data.astype(check_dtype(dtype))
     elif data.dtype.kind == "f":
         data = data.astype(get_default_dtype())
+    else:  # (complex, datetime or object bounds make arrays a tensor cannot hold)
+        check_dtype(data.dtype, "arange")
     return _finish(data, requires_grad)
 
 
@@ -200,6 +202,9 @@ def linspace(
     if not isinstance(num, (int, np.integer)) or num < 0:
         raise ValueError(f"linspace: num must be a non-negative int, got {num!r}")
     start, stop = constant_arg(start, "start", "linspace"), constant_arg(stop, "stop", "linspace")
+    for name, v in (("start", start), ("stop", stop)):
+        if _fill_kind(v) not in "biuf":  # (a complex bound's imaginary part would be dropped)
+            raise TypeError(f"linspace: {name} must be a real number, got {v!r}")
     return _finish(np.linspace(start, stop, num, dtype=_dtype(dtype)), requires_grad)
 
 
@@ -243,6 +248,9 @@ def rand(*shape: Any, rng: Any = None, dtype: Any = None, requires_grad: bool = 
     """Uniform samples in [0, 1)."""
     d = _float_dtype(dtype, "rand")
     data = _alloc("rand", _rng(rng).random, _shape(shape, "rand")).astype(d, copy=False)
+    if d != np.float64:
+        # (a float64 draw just below 1 rounds up to 1 in a narrower dtype: keep [0, 1))
+        data[data >= 1] = np.nextafter(d.type(1), d.type(0))
     return _finish(data, requires_grad)
 
 

@@ -98,8 +98,8 @@ class Tensor:
         self._version = None  # the in-place counter, made on first need (see _cell)
         self._fw = None
         self._hooks = None
-        if requires_grad:
-            self.requires_grad_(True)
+        if requires_grad is not False:  # (checked: requires_grad="no" is refused, not truthy)
+            self.requires_grad_(requires_grad)
 
     @classmethod
     def _make(cls, data: np.ndarray, node: Any = None, requires_grad: bool = False) -> Tensor:

@@ -67,3 +67,42 @@ def test_full_names_fill_value_when_it_does_not_fit() -> None:
         tg.full((2,), 300, dtype=np.int8)
     with pytest.raises(ValueError, match="^full: shape .* too large"):
         tg.full((2**40, 2**40), 1.0)  # (NumPy: "array is too big", not a MemoryError)
+
+
+def test_arange_and_linspace_refuse_bounds_a_tensor_cannot_hold() -> None:
+    # (arange made complex, datetime and object tensors; linspace dropped an imaginary part)
+    import decimal
+
+    for args in [(1 + 1j,), (np.datetime64("2020-01-01"), np.datetime64("2020-01-03"))]:
+        with pytest.raises(TypeError, match="arange: tensors hold bool, integer or floating"):
+            tg.arange(*args)
+    with pytest.raises(TypeError, match="arange"):
+        tg.arange(decimal.Decimal(3))
+    with pytest.raises(TypeError, match="linspace: stop must be a real number"):
+        tg.linspace(0, 1j, 3)
+    np.testing.assert_array_equal(tg.linspace(0, 1, 3).data, [0.0, 0.5, 1.0])
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32"])
+def test_rand_stays_below_one_in_narrow_dtypes(dtype: str) -> None:
+    # (float64 draws just below 1 rounded up to 1.0 in float16: 32 of 100,000 here)
+    t = tg.rand(100_000, rng=np.random.default_rng(0), dtype=dtype)
+    assert t.dtype == np.dtype(dtype) and t.data.max() < 1.0 and t.data.min() >= 0.0
+
+
+def test_factories_check_requires_grad_and_full_names_a_bad_shape() -> None:
+    for make in [
+        lambda: tg.tensor([1.0], requires_grad="no"),
+        lambda: tg.Tensor([1.0], requires_grad=1),
+        lambda: tg.zeros(2, requires_grad="no"),
+        lambda: tg.from_numpy(np.ones(2), requires_grad="yes"),
+    ]:
+        with pytest.raises(TypeError, match="requires_grad must be a bool"):
+            make()
+    assert not tg.zeros(2, requires_grad=np.False_).requires_grad
+    assert tg.ones(2, requires_grad=np.True_).requires_grad
+    for shape in [2.5, None]:
+        with pytest.raises(TypeError, match="full: shape entries must be ints"):
+            tg.full(shape, 1.0)
+    for shape in [np.array(2), tg.tensor(2), np.array([2, 1])]:
+        assert tg.full(shape, 1.0).shape == np.full(np.asarray(shape), 1.0).shape
