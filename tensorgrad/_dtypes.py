@@ -15,6 +15,8 @@ def get_default_dtype() -> np.dtype:
 
 def set_default_dtype(dtype) -> None:
     """Set the floating dtype of factories and of Python float data (float32 or float64)."""
+    if dtype is None:  # (np.dtype(None) is float64: as torch, None is refused)
+        raise TypeError("set_default_dtype: expected a floating dtype, got None")
     d = check_dtype(dtype, "set_default_dtype")
     if d.kind != "f":
         raise TypeError(f"set_default_dtype: expected a floating dtype, got {d}")
@@ -22,14 +24,15 @@ def set_default_dtype(dtype) -> None:
 
 
 def check_dtype(dtype, what: str = "dtype") -> np.dtype:
-    """Return ``dtype`` as an np.dtype if tensorgrad supports it (bool, int, uint, float)."""
+    """Return ``dtype`` as an np.dtype if tensorgrad supports it (bool, int, uint, float), in
+    this machine's byte order (as torch, tensors hold native data)."""
     try:
         d = np.dtype(dtype)
     except TypeError as exc:
         raise TypeError(f"{what}: {dtype!r} is not a dtype") from exc
     if d.kind not in _NUMERIC_KINDS:
         raise TypeError(f"{what}: tensors hold bool, integer or floating data, not {d}")
-    return d
+    return d if d.isnative else d.newbyteorder("=")
 
 
 def check_float_dtype(dtype, what: str = "dtype") -> np.dtype:

@@ -106,3 +106,26 @@ def test_factories_check_requires_grad_and_full_names_a_bad_shape() -> None:
             tg.full(shape, 1.0)
     for shape in [np.array(2), tg.tensor(2), np.array([2, 1])]:
         assert tg.full(shape, 1.0).shape == np.full(np.asarray(shape), 1.0).shape
+
+
+def test_dtypes_are_taken_in_native_byte_order_and_default_dtype_refuses_none() -> None:
+    # (factories, astype and set_default_dtype kept '>f8', which from_numpy then refused)
+    big = np.dtype(">f8") if np.little_endian else np.dtype("<f8")
+    for t in [
+        tg.zeros(2, dtype=big),
+        tg.full(2, 1.0, dtype=big),
+        tg.linspace(0, 1, 3, dtype=big),
+        tg.tensor([1.0]).astype(big),
+    ]:
+        assert t.dtype.isnative and t.dtype == np.float64
+    previous = tg.get_default_dtype()
+    try:
+        with pytest.raises(
+            TypeError, match="set_default_dtype: expected a floating dtype, got None"
+        ):
+            tg.set_default_dtype(None)
+        assert tg.get_default_dtype() == previous
+        tg.set_default_dtype(big.str.replace("8", "4"))  # (float32, non-native)
+        assert tg.get_default_dtype().isnative and tg.ones(2).dtype == np.float32
+    finally:
+        tg.set_default_dtype(previous)
