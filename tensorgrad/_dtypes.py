@@ -35,6 +35,16 @@ def check_dtype(dtype, what: str = "dtype") -> np.dtype:
     return d if d.isnative else d.newbyteorder("=")
 
 
+def below(values: np.ndarray, bound: float, dtype: np.dtype) -> np.ndarray:
+    """Float64 draws below ``bound`` as floating ``dtype``, none rounded up to ``bound`` or past
+    it (a uniform draw keeps its open upper end in float16 and float32, as torch's)."""
+    out = values.astype(dtype, copy=False)
+    top = dtype.type(bound)
+    if float(top) >= bound:
+        np.minimum(out, np.nextafter(top, dtype.type(-np.inf)), out=out)
+    return out
+
+
 def check_float_dtype(dtype, what: str = "dtype") -> np.dtype:
     """``dtype`` as an np.dtype if it is a floating one, else TypeError naming ``what``."""
     d = check_dtype(dtype, what)

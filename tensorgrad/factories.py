@@ -11,6 +11,7 @@ import numpy as np
 
 from tensorgrad._dtypes import (
     as_array,
+    below,
     check_dtype,
     check_float_dtype,
     get_default_dtype,
@@ -247,10 +248,7 @@ def _float_dtype(dtype: Any, what: str) -> np.dtype:
 def rand(*shape: Any, rng: Any = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1)."""
     d = _float_dtype(dtype, "rand")
-    data = _alloc("rand", _rng(rng).random, _shape(shape, "rand")).astype(d, copy=False)
-    if d != np.float64:
-        # (a float64 draw just below 1 rounds up to 1 in a narrower dtype: keep [0, 1))
-        data[data >= 1] = np.nextafter(d.type(1), d.type(0))
+    data = below(_alloc("rand", _rng(rng).random, _shape(shape, "rand")), 1.0, d)
     return _finish(data, requires_grad)
 
 

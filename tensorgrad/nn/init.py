@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad._dtypes import below
 from tensorgrad.nn._inplace import assign
 from tensorgrad.ops.layers import as_generator
 from tensorgrad.tensor import Tensor
@@ -81,12 +82,17 @@ def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, rng: Any = None) -> Tensor:
-    """Fill with U(a, b)."""
-    return _fill(tensor, as_generator(rng, "uniform_").uniform(a, b, tensor.shape))
+    """Fill with U(a, b): b itself never, also in float16 and float32."""
+    values = as_generator(rng, "uniform_").uniform(a, b, tensor.shape)
+    if isinstance(tensor, Tensor) and tensor.dtype.kind == "f" and a < b:
+        values = below(values, b, tensor.dtype)
+    return _fill(tensor, values)
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, rng: Any = None) -> Tensor:
     """Fill with N(mean, std**2)."""
+    if not std >= 0:  # (NumPy fills with NaN for a NaN std; torch refuses it)
+        raise ValueError(f"normal_: std must be a number >= 0, got {std!r}")
     return _fill(tensor, as_generator(rng, "normal_").normal(mean, std, tensor.shape))
 
 

@@ -494,3 +494,18 @@ def test_batch_norm_that_fails_counts_no_batch() -> None:
     assert bn.num_batches_tracked.data == 0
     bn(tg.tensor(np.array([[0.0, 1.0], [2.0, 3.0]], np.float32)))
     np.testing.assert_allclose(bn.running_mean.data, [1.0, 2.0])
+
+
+def test_uniform_init_keeps_its_upper_bound_open_in_float16_and_normal_refuses_nan_std() -> None:
+    # (float64 draws rounded up to b in float16: 1,033 of 4,000,000 equal to 1; a float16 layer's
+    # weights touched their bound too; torch keeps [a, b))
+    x = tg.Tensor(np.zeros(1_000_000, np.float16))
+    nn.init.uniform_(x, 0.0, 1.0, rng=0)
+    assert x.dtype == np.float16 and x.data.max() < 1.0
+    y = tg.Tensor(np.zeros(100_000, np.float16))
+    nn.init.uniform_(y, -0.1, 0.1, rng=0)
+    assert float(y.data.max()) < 0.1 and float(y.data.min()) >= np.float16(-0.1)
+    w = nn.Linear(1, 200_000, dtype=np.float16, rng=0).weight.data
+    assert float(w.max()) < 1.0 and float(w.min()) >= -1.0
+    with pytest.raises(ValueError, match="normal_: std must be a number >= 0, got nan"):
+        nn.init.normal_(tg.Tensor(np.zeros(3)), 0.0, float("nan"))
