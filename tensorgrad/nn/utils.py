@@ -9,6 +9,7 @@ import numpy as np
 
 from tensorgrad._dtypes import get_default_dtype
 from tensorgrad.nn._inplace import assign
+from tensorgrad.optim.optimizer import _implementation_flags
 from tensorgrad.tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector"]
@@ -51,6 +52,7 @@ def clip_grad_norm_(
     max_norm: float,
     norm_type: float = 2.0,
     error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
 ) -> Tensor:
     """Scale all gradients in place so that their joint ``norm_type``-norm is at most
     ``max_norm``; returns the norm before clipping. As torch: the total is the norm of the
@@ -60,7 +62,9 @@ def clip_grad_norm_(
     in its own dtype and the total in the gradients' promoted dtype, as torch (so float32
     gradients whose norm exceeds float32's range give an inf norm, which
     ``error_if_nonfinite=True`` refuses, and a zero scale); it is returned as a 0-d Tensor of
-    that dtype; 0.0 in the default dtype when no parameter has a gradient."""
+    that dtype; 0.0 in the default dtype when no parameter has a gradient. ``foreach`` is
+    torch's switch between two kernels of the same result: taken, and checked, only."""
+    _implementation_flags("clip_grad_norm_", {"foreach": foreach})
     grads = [p.grad for p in _params(parameters) if p.grad is not None]
     if not grads:
         return Tensor(0.0, dtype=get_default_dtype())
@@ -87,8 +91,12 @@ def clip_grad_norm_(
     return Tensor._make(total)
 
 
-def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
-    """Clip every gradient entry to [-clip_value, clip_value] in place."""
+def clip_grad_value_(
+    parameters: Tensor | Iterable[Tensor], clip_value: float, foreach: bool | None = None
+) -> None:
+    """Clip every gradient entry to [-clip_value, clip_value] in place (``foreach`` as in
+    ``clip_grad_norm_``)."""
+    _implementation_flags("clip_grad_value_", {"foreach": foreach})
     for p in _params(parameters):
         if p.grad is not None:
             assign(p.grad, np.clip(p.grad.data, -clip_value, clip_value))

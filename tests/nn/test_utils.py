@@ -110,3 +110,15 @@ def test_mixed_dtype_norms_are_per_gradient_then_promoted() -> None:
     h.grad = tg.tensor(np.array([300.0, 300.0], np.float16))  # squared in float32, as torch
     total = nn.utils.clip_grad_norm_(h, 1000.0, error_if_nonfinite=True)
     assert total.dtype == np.float16 and total.item() == 424.25
+
+
+def test_clip_grad_functions_take_torchs_foreach_switch() -> None:
+    p = tg.nn.Parameter(tg.ones(2))
+    p.grad = tg.ones(2) * 3.0
+    for foreach in (None, False, True):
+        tg.nn.utils.clip_grad_value_([p], 2.0, foreach=foreach)
+        total = tg.nn.utils.clip_grad_norm_([p], 1.0, foreach=foreach)
+        assert float(total.data) > 0
+    np.testing.assert_allclose(np.linalg.norm(p.grad.data), 1.0, rtol=1e-5)
+    with pytest.raises(TypeError, match="clip_grad_norm_: foreach must be a bool"):
+        tg.nn.utils.clip_grad_norm_([p], 1.0, foreach="yes")
