@@ -70,10 +70,7 @@ def from_numpy(array: np.ndarray, requires_grad: bool = False) -> Tensor:
             f"from_numpy: the array's byte order ({array.dtype.str}) is not this machine's; "
             "convert it with a.astype(a.dtype.newbyteorder('=')), or use tg.tensor (a copy)"
         )
-    t = Tensor._make(array if type(array) is np.ndarray else array.view(np.ndarray))
-    if requires_grad is not False:
-        t.requires_grad_(requires_grad)
-    return t
+    return _finish(array if type(array) is np.ndarray else array.view(np.ndarray), requires_grad)
 
 
 def _shape(shape: tuple, what: str) -> tuple[int, ...]:

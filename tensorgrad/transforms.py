@@ -499,27 +499,26 @@ def _jacfwd(f: Callable[..., Any], argnums: Any, has_aux: bool, what: str) -> Ca
         nums, single = _argnums(argnums, len(args), what)
         box: list = []
         replay = _Replay(f)
+        fn = _output_only(replay, what, box) if has_aux else replay
+        outer = set(ACTIVE)  # (the levels of enclosing jvps, which aux keeps)
         try:
-            return _jacobian(replay, args, kwargs, nums, single, has_aux, box, what)
+            jac = _jacobian(fn, args, kwargs, nums, single, what)
         finally:
             replay.finish()
+        return (jac, _plain_tree(box[0], outer)) if has_aux else jac
 
     return wrapped
 
 
 def _jacobian(
-    f: Callable[..., Any],
+    fn: Callable[..., Any],
     args: tuple,
     kwargs: dict,
     nums: tuple[int, ...],
     single: bool,
-    has_aux: bool,
-    box: list,
     what: str,
 ) -> Any:
-    """``jacfwd``'s Jacobian of ``f`` at ``args``: one jvp per element of each argument."""
-    fn = _output_only(f, what, box) if has_aux else f
-    outer = set(ACTIVE)  # (the levels of enclosing jvps, which aux keeps)
+    """``jacfwd``'s Jacobian of ``fn`` at ``args``: one jvp per element of each argument."""
     args = [_to_tensor(a, what) if i in nums else a for i, a in enumerate(args)]
     per_input = []  # for each differentiated argument, one Jacobian per output
     several = False  # whether f returns a tuple (or list) of outputs
@@ -555,8 +554,7 @@ def _jacobian(
             [reshape(stack(c, axis=-1), o.shape + x.shape) for c, o in zip(cols, outs)]
         )
     by_output = [jacs[0] if single else tuple(jacs) for jacs in zip(*per_input, strict=True)]
-    jac = tuple(by_output) if several else by_output[0]
-    return (jac, _plain_tree(box[0], outer)) if has_aux else jac
+    return tuple(by_output) if several else by_output[0]
 
 
 def hessian(
