@@ -145,7 +145,7 @@ def check_operands(op, inputs: tuple) -> None:
             continue
         kind = x.dtype.kind if isinstance(x, (np.ndarray, np.generic)) else _kind_of(x)
         if kind not in _NUMERIC_KINDS:
-            name = op if isinstance(op, str) else op.__name__.lower()
+            name = op if isinstance(op, str) else op.label
             raise TypeError(
                 f"{name}: argument {i} holds {_describe(x)}; tensors hold bool, integer or "
                 "floating data"

@@ -80,6 +80,6 @@ def broadcast_shapes(*shapes: tuple[int, ...], op: str = "op") -> tuple[int, ...
     """NumPy's broadcast of ``shapes``, with an error that names the op and every shape."""
     try:
         return np.broadcast_shapes(*shapes)
-    except ValueError:
-        listed = " and ".join(str(tuple(s)) for s in shapes)
+    except (ValueError, RuntimeError):  # (RuntimeError: NumPy's limit of 32 dimensions)
+        listed = ", ".join(str(tuple(s)) for s in shapes[:-1]) + f" and {tuple(shapes[-1])}"
         raise ValueError(f"{op}: shapes {listed} cannot be broadcast together") from None

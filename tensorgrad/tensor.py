@@ -481,18 +481,21 @@ class Tensor:
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
         """Elementwise ``==`` as a bool tensor; against None, a string or another object that
         is not numeric data, all False, as NumPy."""
-        if other is None:
-            return Tensor._make(np.zeros(self.data.shape, dtype=bool))
-        try:
-            return _ops.equal(self, other)
-        except TypeError:
-            if not _non_numeric(other):
-                raise
-            return Tensor._make(np.zeros(self.data.shape, dtype=bool))
+        return self._equality(other, _ops.equal, False)
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
         """Elementwise ``!=`` as a bool tensor; all True where ``==`` is all False."""
-        return Tensor._make(np.logical_not((self == other).data))
+        return self._equality(other, _ops.not_equal, True)
+
+    def _equality(self, other: Any, compare: Any, unlike: bool) -> Tensor:
+        if other is None:
+            return Tensor._make(np.full(self.data.shape, unlike))
+        try:
+            return compare(self, other)
+        except TypeError:
+            if not _non_numeric(other):
+                raise
+            return Tensor._make(np.full(self.data.shape, unlike))
 
     def __round__(self, ndigits: int | None = None) -> Tensor:
         """``round(t)`` / ``round(t, n)``: ``tg.round`` (half to even, same dtype, gradient 0),

@@ -12,6 +12,7 @@ graph) the same code dispatches to tensorgrad ops and is itself recorded.
 from __future__ import annotations
 
 import itertools
+import re
 import weakref
 from typing import Any, ClassVar
 
@@ -64,6 +65,9 @@ class Op(metaclass=_OpType):
     linear: ClassVar[bool] = False
     frees: ClassVar[tuple[str, ...]] = ()
     differentiable: ClassVar[bool] = True
+    # the public name errors give the op (``floor_divide`` for FloorDivide): a class may set
+    # its own, else it is the class name in snake case
+    label: ClassVar[str] = "op"
     _param_slots: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -74,6 +78,8 @@ class Op(metaclass=_OpType):
                 continue
             slots.extend(s for s in klass.__dict__.get("__slots__", ()) if s not in slots)
         cls._param_slots = tuple(slots)
+        if "label" not in cls.__dict__:
+            cls.label = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", cls.__name__.lstrip("_")).lower()
         save = cls.save_inputs
         if isinstance(save, tuple) and save == tuple(range(len(save))):
             # NOTE: one shared tuple per prefix, so that ``apply`` can tell by identity that
@@ -546,7 +552,7 @@ def _refuse(v: Tensor, cell: list) -> None:
 
 
 def _out_of_range(op: Op, exc: OverflowError) -> ValueError:
-    return ValueError(f"{type(op).__name__.lower()}: {exc}")
+    return ValueError(f"{op.label}: {exc}")
 
 
 # Functions called as ``hook(op, inputs, out)`` each time an op is recorded (``tg.viz.trace``,
@@ -571,7 +577,7 @@ def binary(cls: type[Op], a: Any, b: Any) -> Tensor:
             np.broadcast_shapes(sa, sb)
         except (ValueError, RuntimeError):  # (RuntimeError: NumPy's limit of 32 dimensions)
             raise ValueError(
-                f"{cls.__name__.lower()}: shapes {sa} and {sb} cannot be broadcast together"
+                f"{cls.label}: shapes {sa} and {sb} cannot be broadcast together"
             ) from None
         raise
 

@@ -117,6 +117,7 @@ class Scale(Op):
     """x * c for a Python float c (saves nothing: the adjoint is delta * c)"""
 
     __slots__ = ("c",)
+    label = "multiply"
     linear = True
 
     def __init__(self, c):
@@ -218,9 +219,10 @@ class Remainder(Op):
 
 def _safe_log(x):
     # NOTE: d(x**y)/dy = x**y * log(x) is taken as 0 where x <= 0 (0 ** y is flat in y for
-    # y > 0; a negative base has no real power for non-integer y).
-    positive = x > 0
-    return np.where(positive, np.log(np.where(positive, x, 1)), 0)
+    # y > 0; a negative base has no real power for non-integer y); a NaN base keeps its NaN
+    # (NaN ** 0 is 1, but its slope in y is NaN, as torch's).
+    keep = ~(x <= 0)
+    return np.where(keep, np.log(np.where(keep, x, 1)), 0)
 
 
 def _power_dx(x, y):
@@ -260,6 +262,7 @@ class PowerConstant(Op):
 
     __slots__ = ("p",)
     save_inputs = (0,)
+    label = "power"
 
     def __init__(self, p):
         self.p = p
@@ -290,6 +293,7 @@ class AsType(Op):
     """Cast to a floating dtype; the adjoint is cast back by the engine."""
 
     __slots__ = ("dtype",)
+    label = "astype"
     linear = True
 
     def __init__(self, dtype):

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from tensorgrad._dtypes import check_operands
-from tensorgrad._shapes import unbroadcast
-from tensorgrad.ops._base import Op, binary, call, unary
+from tensorgrad._shapes import broadcast_shapes, unbroadcast
+from tensorgrad.ops._base import Op, _data, binary, call, unary
 from tensorgrad.tensor import Tensor, carries_derivative
 
 __all__ = [
@@ -561,6 +561,8 @@ _TANH_C = math.sqrt(2.0 / math.pi)
 
 
 def _gelu_slope(x, approximate: str):
+    if x.dtype == np.float16:  # (in float32, as the forward)
+        x = x.astype(np.float32)
     if approximate == "tanh":
         inner = _TANH_C * (x + 0.044715 * x * x * x)
         t = np.tanh(inner)
@@ -581,6 +583,8 @@ class Gelu(_SavesInput):
 
     @_takes_ints
     def forward(self, x):
+        if x.dtype == np.float16:  # (in float32, as torch: 1 + erf(x) cancels in float16)
+            return self.forward(x.astype(np.float32)).astype(np.float16)
         if self.approximate == "tanh":
             inner = _TANH_C * (x + 0.044715 * x * x * x)
             return 0.5 * x * (1 + np.tanh(inner))
@@ -771,7 +775,11 @@ def clip(x: Any, a_min: Any = None, a_max: Any = None, **bounds: Any) -> Tensor:
     lo = _own(a_min.data if isinstance(a_min, Tensor) else a_min)
     hi = _own(a_max.data if isinstance(a_max, Tensor) else a_max)
     check_operands("clip", tuple(v for v in (x, lo, hi) if v is not None))  # (one side open)
-    out = call(Clip, x, lo=lo, hi=hi)
+    try:
+        out = call(Clip, x, lo=lo, hi=hi)
+    except ValueError:
+        broadcast_shapes(*(np.shape(_data(v)) for v in (x, lo, hi) if v is not None), op="clip")
+        raise
     if not (carries_derivative(a_min) or carries_derivative(a_max)):
         return out
     # where the result is a bound, it is that bound (np.clip is minimum(maximum(x, lo), hi));
@@ -804,7 +812,5 @@ def where(cond: Any, a: Any, b: Any) -> Tensor:
     try:
         return call(Where, c, a, b)
     except ValueError:
-        shapes = [np.shape(v.data if isinstance(v, Tensor) else v) for v in (c, a, b)]
-        raise ValueError(
-            f"where: shapes {shapes[0]}, {shapes[1]} and {shapes[2]} cannot be broadcast together"
-        ) from None
+        broadcast_shapes(*(np.shape(_data(v)) for v in (c, a, b)), op="where")
+        raise

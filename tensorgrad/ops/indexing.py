@@ -60,6 +60,7 @@ class GetItem(Op):
     """x[index]"""
 
     __slots__ = ("index", "basic")
+    label = "getitem"
     linear = True
 
     def __init__(self, index, basic):

@@ -229,6 +229,7 @@ class LogSumExp(_Reduction):
     """log(sum(exp(x))) over ``axis``, computed without overflow; all -inf gives -inf, grad 0"""
 
     save_inputs = (0,)
+    label = "logsumexp"
     save_output = True
 
     def forward(self, x):
@@ -307,6 +308,7 @@ class CumSum(Op):
     """running sum along ``axis``"""
 
     __slots__ = ("axis",)
+    label = "cumsum"
     linear = True
 
     def __init__(self, axis):

@@ -157,3 +157,39 @@ def test_unrecorded_operators_keep_forward_mode_tangents() -> None:
     with tg.no_grad():
         _, t = tg.jvp(lambda v: 3.0 * v - v * 0.5 + v, (x,), (tg.tensor(np.ones(2)),))
     np.testing.assert_array_equal(t.data, [3.5, 3.5])
+
+
+@pytest.mark.parametrize(
+    ("expr", "name"),
+    [
+        (lambda t, o: t // o, "floor_divide"),
+        (lambda t, o: t <= o, "less_equal"),
+        (lambda t, o: t != o, "not_equal"),
+        (lambda t, o: t == o, "equal"),
+        (lambda t, o: t % o, "remainder"),
+    ],
+)
+def test_shape_errors_give_the_ops_public_name(expr, name: str) -> None:
+    # (FloorDivide's error said "floordivide", and != said "equal": it ran ==)
+    with pytest.raises(ValueError, match=rf"^{name}: shapes \(3,\) and \(2,\) cannot be broadcast"):
+        expr(tg.tensor(np.ones(3)), np.ones(2))
+
+
+def test_a_constant_power_out_of_range_names_power() -> None:
+    with pytest.raises(ValueError, match=r"^power: .*1000"):
+        tg.tensor(np.int8([1])) ** 1000
+
+
+def test_not_equal_against_non_numeric_data_is_all_true() -> None:
+    t = tg.tensor([1.0, np.nan])
+    np.testing.assert_array_equal((t != None).data, [True, True])  # noqa: E711
+    np.testing.assert_array_equal((t != "a").data, [True, True])
+    np.testing.assert_array_equal((t != t).data, [False, True])
+
+
+def test_exponent_slope_at_a_nan_base_is_nan() -> None:
+    # NaN ** 0 is 1, but d/db is 1 * log(NaN): NaN, as torch (it was 0: NaN was read as <= 0)
+    a = tg.tensor([np.nan, 2.0, 0.0, -1.0])
+    b = tg.tensor([0.0, 0.0, 2.0, 2.0], requires_grad=True)
+    (gb,) = tg.autograd.grad((a**b).sum(), [b])
+    np.testing.assert_array_equal(gb.data, [np.nan, np.log(2.0), 0.0, 0.0])

@@ -162,3 +162,27 @@ def test_relus_create_graph_gradient_is_a_function_of_its_input():
     assert g.requires_grad and g.data.tolist()[:3] == [0.0, 0.0, 1.0]
     (h,) = tg.autograd.grad(g.sum(), [x])
     assert h.data.tolist() == [0.0, 0.0, 0.0, 0.0]
+
+
+def test_clip_shape_error_names_clip_and_the_shapes() -> None:
+    x = tg.tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(ValueError, match=r"^clip: shapes \(3,\) and \(2,\) cannot be broadcast"):
+        tg.clip(x, np.zeros(2), None)
+    with pytest.raises(ValueError, match=r"^clip: shapes \(3,\), \(2,\) and \(4,\)"):
+        tg.clip(x, np.zeros(2), np.ones(4))
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_float16_gelu_keeps_its_small_negative_values(approximate: str) -> None:
+    # (1 + erf(x) cancelled in float16: gelu(-4) was -0.0; torch computes half in float32)
+    x = np.float16([-4.0, -5.0, -2.0, 1.0])
+    t = tg.tensor(x, requires_grad=True)
+    y = tg.gelu(t, approximate=approximate)
+    (g,) = tg.autograd.grad(y.sum(), [t])
+    want = tg.gelu(tg.tensor(x.astype(np.float32)), approximate=approximate).data
+    assert y.dtype == np.float16 and g.dtype == np.float16
+    np.testing.assert_array_equal(y.data, want.astype(np.float16))
+    assert (y.data[:2] < 0).all()
+    x32 = tg.tensor(x.astype(np.float32), requires_grad=True)
+    (g32,) = tg.autograd.grad(tg.gelu(x32, approximate=approximate).sum(), [x32])
+    np.testing.assert_array_equal(g.data, g32.data.astype(np.float16))
