@@ -116,8 +116,10 @@ def matmul(a: Any, b: Any) -> Tensor:
     """Matrix product with NumPy's rules: 1-D operands, batched broadcasting of leading axes."""
     try:
         return binary(Matmul, a, b)
-    except RuntimeError as exc:  # NumPy's own limit on dimensions
-        raise ValueError(f"matmul: {exc}") from None
+    except RuntimeError as exc:
+        if max(np.ndim(_data(a)), np.ndim(_data(b))) <= 32:  # (an autograd error: as it is)
+            raise
+        raise ValueError(f"matmul: {exc}") from None  # NumPy's own limit on dimensions
     except ValueError:
         sa, sb = np.shape(_data(a)), np.shape(_data(b))
         if len(sa) == 0 or len(sb) == 0:
@@ -139,6 +141,8 @@ def matmul(a: Any, b: Any) -> Tensor:
 def _parse(subscripts: str, shapes: list[tuple[int, ...]]) -> tuple[list[str], str]:
     """Explicit per-operand letters and output letters (ellipses spelled out)."""
     subscripts = subscripts.replace(" ", "")
+    if subscripts.count("->") > 1:
+        raise ValueError(f"einsum: subscripts {subscripts!r} have more than one '->'")
     if "->" in subscripts:
         lhs, out = subscripts.split("->")
     else:
@@ -165,6 +169,11 @@ def _parse(subscripts: str, shapes: list[tuple[int, ...]]) -> tuple[list[str], s
         letters = "".join(new_ins)
         out = ell + "".join(
             sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ell)
+        )
+    elif ell_ndim and "..." not in out:  # (as NumPy: the ellipsis axes are not summed away)
+        raise ValueError(
+            f"einsum: subscripts {subscripts!r}: the output has no '...' for the axes the "
+            "operands' '...' stands for"
         )
     else:
         out = out.replace("...", ell)
@@ -380,10 +389,10 @@ def dot(a: Any, b: Any) -> Tensor:
         return multiply(a, b)
     if len(sa) > 32 or len(sb) > 32:  # (np.dot's own limit, past 0-d operands)
         raise ValueError(f"dot: operands of at most 32 dimensions, got shapes {sa} and {sb}")
+    k = sb[0] if len(sb) == 1 else sb[-2]
+    if sa[-1] != k:
+        raise ValueError(f"dot: shapes {sa} and {sb} are not aligned ({sa[-1]} != {k})")
     if len(sa) <= 2 and len(sb) <= 2:
-        k = sb[0] if len(sb) == 1 else sb[-2]
-        if sa[-1] != k:
-            raise ValueError(f"dot: shapes {sa} and {sb} are not aligned ({sa[-1]} != {k})")
         return matmul(a, b)
     return tensordot(a, b, axes=([len(sa) - 1], [max(len(sb) - 2, 0)]))
 

@@ -127,9 +127,11 @@ class Prod(_Reduction):
         return np.prod(x, axis=self.axis, keepdims=self.keepdims)
 
     def _slope(self, x, out):
-        data = x.data if isinstance(x, Tensor) else x
-        if np.all(data != 0):
-            return self._expand(out, data.shape) / x
+        # NOTE: out / x unless an entry is 0, inf or NaN (out is then 0, inf or NaN too, or
+        # the quotient inf / inf), where the product of the others is taken exactly
+        o = out.data if isinstance(out, Tensor) else out
+        if np.all(np.isfinite(o)) and np.all(x.data != 0 if isinstance(x, Tensor) else x != 0):
+            return self._expand(out, x.shape) / x
         return _prod_others(x, self.axis)
 
     def generate_adjoints(self, adjoints, delta, x, out):
@@ -458,8 +460,8 @@ def _vector_norm(x: Any, ord: Any, axis: int) -> Tensor:
         return _largest(absolute(x), axis)
     if ord == -np.inf:
         return min(absolute(x), axis=axis, keepdims=True)
-    if ord == 0:  # the count of nonzero entries
-        return sum(astype(not_equal(x, 0), x.dtype), axis=axis, keepdims=True)
+    if ord == 0:  # the count of nonzero entries: gradient 0, but recorded, as torch
+        return sum(astype(not_equal(x, 0), x.dtype) * x**0, axis=axis, keepdims=True)
     if ord == 1:
         return sum(absolute(x), axis=axis, keepdims=True)
     from tensorgrad.ops.elementwise import where

@@ -323,7 +323,10 @@ def broadcast_to(x: Any, shape: Any) -> Tensor:
         raise ValueError(f"broadcast_to: cannot broadcast shape {src} to {shape}")
     try:
         return _view(x, BroadcastTo(shape))
-    except RuntimeError as exc:  # NumPy's iterator takes at most 32 dimensions
+    except RuntimeError as exc:
+        if len(shape) <= 32:  # (an autograd error: as it is)
+            raise
+        # NumPy's iterator takes at most 32 dimensions
         raise ValueError(f"broadcast_to: shape {shape}: {exc}") from None
 
 

@@ -149,3 +149,33 @@ def test_einsum_keeps_only_the_operands_other_adjoints_read() -> None:
         a *= 2.0
     with pytest.raises(RuntimeError, match="Einsum"):
         y.sum().backward()
+
+
+def test_matmul_keeps_an_autograd_error_a_runtime_error() -> None:
+    # (matmul turned every RuntimeError into a ValueError, meant for NumPy's dimension limit)
+    x = tg.tensor(np.ones((3, 3)), requires_grad=True)
+    b = x * 1.0
+    with tg.no_grad():
+        v = b[0]
+    b[1] = tg.tensor(np.zeros(3), requires_grad=True) * 1.0
+    with pytest.raises(RuntimeError, match="made under no_grad"):
+        v @ tg.tensor(np.ones((3, 2)))
+    with pytest.raises(RuntimeError, match="made under no_grad"):
+        tg.broadcast_to(v, (2, 3))
+
+
+def test_einsum_refuses_an_output_without_the_operands_ellipsis_as_numpy() -> None:
+    x = tg.tensor(np.ones((4, 2, 3)))
+    with pytest.raises(ValueError, match=r"^einsum: .*'\.\.\.ij->ij'.*no '\.\.\.'"):
+        tg.einsum("...ij->ij", x)  # (the string form summed the axes; the sublist form raised)
+    with pytest.raises(ValueError):
+        tg.einsum(x, [Ellipsis, 0, 1], [0, 1])
+    assert tg.einsum("...ij->ij", tg.tensor(np.ones((2, 3)))).shape == (2, 3)  # (no axes)
+    with pytest.raises(ValueError, match=r"^einsum: .*more than one '->'"):
+        tg.einsum("ij->j->i", tg.tensor(np.ones((2, 3))))
+
+
+def test_dot_names_itself_for_misaligned_nd_operands() -> None:
+    a, b = tg.tensor(np.ones((2, 3, 4))), tg.tensor(np.ones((2, 5, 6)))
+    with pytest.raises(ValueError, match=r"^dot: shapes \(2, 3, 4\) and \(2, 5, 6\)"):
+        tg.dot(a, b)

@@ -271,3 +271,28 @@ def test_prod_gradient_with_zeros_of_a_64_dimensional_tensor() -> None:
     y = tg.tensor([[1.0, 0.0, 3.0], [2.0, 0.0, 0.0]], requires_grad=True)
     tg.prod(y, axis=1).sum().backward()
     np.testing.assert_array_equal(y.grad.data, [[0.0, 3.0, 0.0], [0.0, 0.0, 0.0]])
+
+
+def test_norm_of_order_0_is_recorded_with_gradient_0() -> None:
+    # (the count was built from a comparison, so it did not require grad; torch's does)
+    x = tg.tensor([1.0, 0.0, 2.0, np.inf], requires_grad=True)
+    y = tg.norm(x, ord=0)
+    assert y.requires_grad and y.item() == 3.0
+    y.backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize(
+    ("values", "want"),
+    [
+        (np.inf, 1.0),  # (0-d: inf / inf was NaN)
+        ([np.inf, 2.0, 3.0], [6.0, np.inf, np.inf]),
+        ([1e200, 1e200, 1e-200], [1.0, 1.0, np.inf]),  # (an overflowing product)
+        ([np.nan, 2.0, 3.0], [6.0, np.nan, np.nan]),
+    ],
+)
+def test_prod_gradient_is_the_product_of_the_others_past_inf(values, want) -> None:
+    x = tg.tensor(np.array(values), requires_grad=True)
+    with np.errstate(over="ignore", invalid="ignore"):
+        (g,) = tg.autograd.grad(tg.prod(x), [x])
+    np.testing.assert_array_equal(g.data, want)
