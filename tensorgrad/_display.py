@@ -70,7 +70,9 @@ def tensor_html(t: Any) -> str:
     rows.append(("grad_fn", f"<{node.name}>" if node is not None else "None (leaf)"))
     grad = getattr(t, "grad", None)
     if grad is not None:
-        rows.append(("grad", f"shape {tuple(grad.shape)}, {_stats(np.asarray(grad.data)) or ''}"))
+        g = np.asarray(grad.data)
+        values = _stats(g) or np.array2string(g, precision=4)  # (one entry: the value itself)
+        rows.append(("grad", f"shape {tuple(g.shape)}, {values}"))
     stats = _stats(data)
     if stats:
         rows.append(("stats", stats))
@@ -199,7 +201,7 @@ def module_summary(module: Any, *inputs: Any) -> str:
 
 def _bytes(n: int) -> str:
     for unit in ("B", "KiB", "MiB"):
-        if n < 1024 or unit == "MiB":
+        if n < 1024:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024
     return f"{n:.1f} GiB"

@@ -63,7 +63,7 @@ class TensorDataset:
                 out.append(_wrap(np.asarray(t[index])))
         return tuple(out)
 
-    def __getitems__(self, indices: Sequence[int] | np.ndarray) -> tuple[Tensor, ...]:
+    def _batch(self, indices: Sequence[int] | np.ndarray) -> tuple[Tensor, ...]:
         """A whole batch: rows ``indices`` of every tensor, gathered in one indexing step each."""
         return self[np.asarray(indices, dtype=np.intp)]
 
@@ -114,8 +114,9 @@ class DataLoader:
     With ``shuffle``, each epoch (each ``iter()``) draws a new permutation from ``rng``: a
     ``numpy.random.Generator``, or an int seed that makes one generator for the loader's life,
     so a seeded run reproduces every epoch while epochs differ. ``drop_last`` drops a final
-    incomplete batch. A dataset with ``__getitems__`` (such as ``TensorDataset``) is indexed a
-    batch at a time; any other ``len``-and-index dataset has its samples stacked.
+    incomplete batch. A ``TensorDataset`` is indexed a batch at a time; any other
+    ``len``-and-index dataset has its samples stacked, those it gives for a list of indices if it
+    has torch's ``__getitems__``.
     """
 
     def __init__(
@@ -149,11 +150,14 @@ class DataLoader:
             order = (self.rng if self.rng is not None else default_rng()).permutation(n)
         else:
             order = np.arange(n)
-        batched = getattr(self.dataset, "__getitems__", None)
+        whole = isinstance(self.dataset, TensorDataset)
+        batched = None if whole else getattr(self.dataset, "__getitems__", None)
         stop = n - n % self.batch_size if self.drop_last else n
         for start in range(0, stop, self.batch_size):
             idx = order[start : start + self.batch_size]
-            if batched is not None:
-                yield batched(idx)
+            if whole:
+                yield self.dataset._batch(idx)
+            elif batched is not None:  # (a list of samples, as torch's fetcher reads it)
+                yield _collate(list(batched(idx.tolist())))
             else:
                 yield _collate([self.dataset[int(i)] for i in idx])

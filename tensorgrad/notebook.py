@@ -121,14 +121,18 @@ class LivePlot:
 
     def update(self, step: float | None = None, **metrics: float) -> None:
         """Add one point per metric at ``step`` (default: 1, 2, 3, ... per call), then redraw."""
+        x = float(self._steps + 1 if step is None else step)
+        # (every value read before any is kept: a refused one leaves the history as it was)
+        points = {
+            name: float(value.item() if hasattr(value, "item") else value)
+            for name, value in metrics.items()
+            if value is not None
+        }
         self._steps += 1
-        x = float(self._steps if step is None else step)
-        for name, value in metrics.items():
-            if value is None:
-                continue
+        for name, y in points.items():
             xs, ys = self.history.setdefault(name, ([], []))
             xs.append(x)
-            ys.append(float(value.item() if hasattr(value, "item") else value))
+            ys.append(y)
         self._dirty = True
         if self.display and time.monotonic() - self._last >= self.min_interval:
             self.draw()
@@ -293,7 +297,7 @@ def fit(
                 total += value * len(xb)
                 count += len(xb)
                 batches.set_postfix(loss=f"{value:.4f}", refresh=False)
-            row = {"train_loss": total / max(count, 1)}
+            row = {"train_loss": total / count if count else math.nan}  # (as ``evaluate``)
             if val_data is not None:
                 for k, v in evaluate(model, loss_fn, val_data).items():
                     row[f"val_{k}"] = v

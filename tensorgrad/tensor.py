@@ -94,7 +94,7 @@ class Tensor:
         self._grad = None
         self._requires_grad = False
         self._node = None
-        self.name = name
+        self.name = check_name(name)
         self._version = None  # the in-place counter, made on first need (see _cell)
         self._fw = None
         self._hooks = None
@@ -523,6 +523,13 @@ class Tensor:
     __iand__ = _in_place("bitwise_and", "&=")
     __ior__ = _in_place("bitwise_or", "|=")
     __ixor__ = _in_place("bitwise_xor", "^=")
+
+
+def check_name(name: Any) -> str | None:
+    """A tensor's ``name``: a str or None (a drawing shows it as text)."""
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"name must be a str or None, got {type(name).__name__}")
+    return name
 
 
 def _non_numeric(x: Any) -> bool:

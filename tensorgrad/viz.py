@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 import shutil
 import weakref
 from collections.abc import Iterator
@@ -34,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad._display import _mean_std
 from tensorgrad.grad_mode import enable_grad, no_grad
 from tensorgrad.ops import _base
 from tensorgrad.ops._base import Op
@@ -263,13 +265,18 @@ def _saved_input(node: Op, pos: int) -> np.ndarray | None:
     return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
+def _name(t: Tensor | None) -> str:
+    """``t``'s name as text ("" for none: the drawing numbers it)."""
+    return "" if t is None or t.name is None else str(t.name)
+
+
 def _fill_values(g: _Graph) -> None:
     """Names and values for every node (see the module docstring for the order of sources)."""
     for nid in g.order():
         info, key = g.nodes[nid], g.keys[nid]
         if info.kind == "leaf":
             info.value, info.value_source = key.data, "tensor"
-            info.label = key.name or ""
+            info.label = _name(key)
         elif info.kind == "const":
             op, pos = key
             rec = _TRACE.get(op)
@@ -277,12 +284,12 @@ def _fill_values(g: _Graph) -> None:
             if rec is not None:
                 ref = rec.input_refs[pos]
                 t = ref() if ref is not None else None
-                info.label = (t.name if t is not None else None) or ""
+                info.label = _name(t)
                 value, info.value_source = rec.inputs[pos], "trace"
             if value is None:
                 saved = _saved_object(op, pos)
                 if isinstance(saved, Tensor):
-                    info.label = saved.name or ""
+                    info.label = _name(saved)
                 value = _saved_input(op, pos)
                 info.value_source = "saved" if value is not None else None
             info.value = value
@@ -296,7 +303,7 @@ def _fill_values(g: _Graph) -> None:
                 t = _traced_tensor(key)
             if t is not None:
                 g.tensors[nid] = t
-                info.label = t.name or ""
+                info.label = _name(t)
                 info.value, info.value_source = t.data, "tensor"
                 continue
             rec = _TRACE.get(key)
@@ -536,7 +543,9 @@ def summarize(a: np.ndarray | None) -> str:
     if a.dtype.kind in "biu":
         return f"range [{_fmt(a.min())}, {_fmt(a.max())}]"
     with np.errstate(all="ignore"):
-        return f"mean {_fmt(a.mean())}, range [{_fmt(a.min())}, {_fmt(a.max())}]"
+        # (finite values near the dtype's maximum: a plain mean would overflow to inf)
+        mean = _mean_std(a)[0] if np.isfinite(a).all() else a.mean()
+        return f"mean {_fmt(mean)}, range [{_fmt(a.min())}, {_fmt(a.max())}]"
 
 
 def _lines(info: NodeInfo, show_values: bool, show_grads: bool) -> list[tuple[str, str]]:
@@ -658,6 +667,8 @@ def draw(
         raise TypeError(f"draw: expected a Tensor, got {type(tensor).__name__}")
     if backend not in (None, "graphviz", "svg"):
         raise ValueError(f"draw: backend must be None, 'graphviz' or 'svg', got {backend!r}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, (int, np.integer)):
+        raise TypeError(f"draw: max_nodes must be an int, got {max_nodes!r}")
     g = _Graph(tensor, show_constants, max(1, int(max_nodes)))
     _fill_values(g)
     if show_local:
@@ -670,8 +681,14 @@ def draw(
 
 
 # ---------------------------------------------------------------- Graphviz backend
+def _dot_text(s: str) -> str:
+    """``s`` inside a DOT string: quotes and backslashes escaped, a line break as DOT's."""
+    s = _printable(s).replace("\\", "\\\\").replace('"', '\\"')
+    return s.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+
+
 def _dot_quote(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return '"' + _dot_text(s) + '"'
 
 
 def _dot_source(d: Drawing) -> str:
@@ -682,7 +699,7 @@ def _dot_source(d: Drawing) -> str:
         '  edge [fontname="monospace", fontsize=10];',
     ]
     for info, lines in zip(d.nodes, d._lines, strict=True):
-        label = "\\n".join(text.replace("\\", "\\\\").replace('"', '\\"') for text, _ in lines)
+        label = "\\n".join(_dot_text(text) for text, _ in lines)
         style = {
             "leaf": 'shape=ellipse, style=filled, fillcolor="#dbeafe"',
             "op": 'shape=box, style="rounded,filled", fillcolor="#fef3c7"',
@@ -693,7 +710,9 @@ def _dot_source(d: Drawing) -> str:
         attrs = f" [label={_dot_quote(text)}]" if text else ""
         out.append(f"  n{e.src} -> n{e.dst}{attrs};")
     if d.truncated:
-        out.append(f'  label="{d.truncated} more inputs not drawn (max_nodes)";')
+        out.append(
+            f'  label="cut at max_nodes: {d.truncated} inputs of the drawn nodes not drawn";'
+        )
     out.append("}")
     return "\n".join(out) + "\n"
 
@@ -863,9 +882,21 @@ def _bezier_at_x(c: tuple, x: float) -> tuple[float, float]:
     return _bezier(c, lo)
 
 
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+def _printable(text: str) -> str:
+    """``text`` with what XML 1.0 forbids (control characters but tab, newline and carriage
+    return; lone surrogates) replaced by U+FFFD, so that a name cannot break the SVG."""
+    return _UNPRINTABLE.sub("\ufffd", text)
+
+
+def _esc(text: str) -> str:
+    return html.escape(_printable(text))
+
+
 def _svg(d: Drawing) -> str:
     lay = d.layout
-    esc = html.escape
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{lay.width:.0f}" '
         f'height="{lay.height:.0f}" viewBox="0 0 {lay.width:.0f} {lay.height:.0f}" '
@@ -893,13 +924,13 @@ def _svg(d: Drawing) -> str:
             )
             out.append(
                 f'<text x="{mx:.1f}" y="{my + 3.5:.1f}" text-anchor="middle" font-size="10" '
-                f'fill="#7c3aed">{esc(text)}</text>'
+                f'fill="#7c3aed">{_esc(text)}</text>'
             )
     for v, info in enumerate(d.nodes):
         x, y, w, h = lay.x[v], lay.y[v], lay.w[v], lay.h[v]
         radius = min(h / 2, 14.0) if info.kind == "leaf" else 6
         dash = ' stroke-dasharray="4,3"' if info.kind == "const" else ""
-        out.append(f'<g class="node {info.kind}"><title>{esc(info.label)}</title>')
+        out.append(f'<g class="node {info.kind}"><title>{_esc(info.label)}</title>')
         out.append(
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" rx="{radius:.1f}" '
             f'fill="{_FILL[info.kind]}" stroke="{_STROKE[info.kind]}" stroke-width="1.2"{dash}/>'
@@ -913,13 +944,13 @@ def _svg(d: Drawing) -> str:
             ty = y + _PAD / 2 + _LINE_H * (k + 1) - 4
             out.append(
                 f'<text x="{x + w / 2:.1f}" y="{ty:.1f}" text-anchor="middle"{attrs}>'
-                f"{esc(text)}</text>"
+                f"{_esc(text)}</text>"
             )
         out.append("</g>")
     if d.truncated:
         out.append(
             f'<text x="20" y="{lay.height - 10:.0f}" fill="#6b7280">'
-            f"{d.truncated} more inputs not drawn (max_nodes)</text>"
+            f"cut at max_nodes: {d.truncated} inputs of the drawn nodes not drawn</text>"
         )
     out.append("</svg>")
     return "\n".join(out) + "\n"

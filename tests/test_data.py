@@ -222,3 +222,21 @@ def test_loader_refuses_samples_of_different_structure(samples) -> None:
         list(DataLoader(samples, batch_size=3))
     x, y = next(iter(DataLoader([(1, 2), [3, 4]], batch_size=2)))  # (tuple or list: as torch)
     assert x.data.tolist() == [1, 3] and y.data.tolist() == [2, 4]
+
+
+def test_loader_collates_what_torchs_getitems_protocol_gives():
+    # (a dataset's __getitems__ returns a list of samples, which torch's loader collates; the
+    # list was yielded as the batch)
+    class Pairs:
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            return (np.float32(i), i)
+
+        def __getitems__(self, indices):
+            assert isinstance(indices, list) and all(type(i) is int for i in indices)
+            return [self[i] for i in indices]
+
+    xb, yb = next(iter(DataLoader(Pairs(), batch_size=2)))
+    assert xb.dtype == np.float32 and xb.data.tolist() == [0.0, 1.0] and yb.data.tolist() == [0, 1]

@@ -98,3 +98,12 @@ def test_tensor_html_stats_do_not_overflow_near_the_dtype_maximum():
             warnings.simplefilter("error")
             page = _display.tensor_html(tg.tensor(data))
         assert expected in page and "inf" not in page
+
+
+def test_tensor_html_shows_a_one_entry_grad_and_large_sizes_in_gib():
+    from tensorgrad._display import _bytes
+
+    x = tg.tensor(2.0, requires_grad=True)
+    (x * 3).backward()
+    assert "shape (), 3." in tg._display.tensor_html(x)  # (it showed "shape (), " and nothing)
+    assert _bytes(5 * 1024**3) == "5.0 GiB" and _bytes(1023) == "1023 B"

@@ -121,6 +121,20 @@ def test_fit_trains_and_reports_history():
     result = notebook.evaluate(model, loss_fn, (tg.tensor(X), tg.tensor(y)))
     assert result["acc"] == history["val_acc"][-1] and result["acc"] > 0.8
     assert np.isnan(notebook.evaluate(model, loss_fn, [])["loss"])  # (0.0 before)
+    # an epoch with no data has a NaN training loss too, as evaluate (it read 0.0, a perfect fit)
+    empty = notebook.fit(model, _SGD([model.w], 0.5), loss_fn, [], epochs=1, plot=False,
+                         show_progress=False)  # fmt: skip
+    assert np.isnan(empty["train_loss"][0])
+
+
+def test_live_plot_refusing_a_value_keeps_its_history():
+    # (the step was appended before a value failed to convert: later draws failed)
+    plot = notebook.LivePlot(display=False)
+    plot.update(loss=1.0)
+    with pytest.raises((TypeError, ValueError)):
+        plot.update(acc=0.5, loss=np.array([1.0, 2.0]))
+    plot.update(loss=0.5)
+    assert plot.history == {"loss": ([1.0, 2.0], [1.0, 0.5])}
 
 
 # ---------------------------------------------------------------- the notebooks themselves

@@ -297,3 +297,33 @@ def test_a_drawing_is_freed_by_reference_counting(tmp_path) -> None:
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def test_names_that_are_not_text_are_refused_or_drawn_as_text():
+    with pytest.raises(TypeError, match="name must be a str or None"):
+        tg.tensor(2.0, requires_grad=True, name=1)
+    with pytest.raises(TypeError, match="name must be a str or None"):
+        tg.Tensor(np.ones(2), name=[1])
+    t = tg.tensor(2.0, requires_grad=True)
+    t.name = 0  # (set afterwards: drawn as "0", not as no name, and no AttributeError)
+    assert "0" in viz.draw(t * 2, backend="svg").svg
+
+
+@pytest.mark.parametrize("name", ["a\x1bb", "a\x00b", "\ud800", "two\nlines", 'q"\\<&>'])
+def test_any_name_gives_well_formed_svg_and_dot(name: str) -> None:
+    d = viz.draw(tg.tensor(2.0, requires_grad=True, name=name) * 2, backend="svg")
+    ET.fromstring(d.svg.encode("utf-8"))  # (control characters made it invalid XML)
+    label = [line for line in viz._dot_source(d).splitlines() if "ellipse" in line][0]
+    assert "\n" not in label and label.count('"') - label.count('\\"') == 4
+
+
+def test_value_summary_mean_does_not_overflow_near_the_dtype_maximum():
+    d = viz.draw(tg.tensor(np.full(5, 3e38, np.float32), requires_grad=True) * 1, backend="svg")
+    assert "mean 3e+38" in d.svg and "mean inf" not in d.svg
+
+
+def test_max_nodes_must_be_an_int():
+    y = tg.tensor(2.0, requires_grad=True) * 2
+    for bad in (float("inf"), None, "3", True):
+        with pytest.raises(TypeError, match="max_nodes"):
+            viz.draw(y, max_nodes=bad)
