@@ -101,7 +101,8 @@ def backward(
     found, owned, _ = _run(roots, retain_graph, create_graph, targets, accumulate=True)
     for key, g in found.items():
         if isinstance(key, Tensor):
-            _accumulate_leaf(key, g, create_graph, key in owned)
+            if key._requires_grad:  # (a leaf frozen after the forward gets no .grad, as torch)
+                _accumulate_leaf(key, g, create_graph, key in owned)
         elif targets is not None and not key.retains(targets[key]):
             # a non-leaf among ``inputs`` gets its .grad too, as in torch (once: if it called
             # retain_grad, the walk gave it already)
@@ -162,12 +163,17 @@ def _grad(
         roots.append(
             (_edge(out), _root_delta(out, g, create_graph is not False or tensors, "grad"))
         )
-    found, _, created = (
-        _run(roots, retain_graph, create_graph, targets, tensors) if roots else ({}, None, False)
+    found, owned, created = (
+        _run(roots, retain_graph, create_graph, targets, tensors) if roots else ({}, (), False)
     )
     result = []
+    made: dict = {}  # (an input given twice gets one Tensor, as in torch)
     for i, x in enumerate(ins):
-        g = found.get(keys[i])
+        key = keys[i]
+        if key in made:
+            result.append(made[key])
+            continue
+        g = found.get(key)
         if g is None:
             if not allow_unused:
                 raise RuntimeError(
@@ -178,7 +184,13 @@ def _grad(
             continue
         if x._hooks:  # a leaf's hooks run in grad too, as in backward
             g = _run_hooks(x._hooks, g, created)
-        result.append(g if isinstance(g, Tensor) else Tensor._make(g))
+        elif not isinstance(g, Tensor) and key not in owned:
+            # NOTE: a buffer the engine did not make for this input alone (a grad_outputs
+            # array passed through, or one a rule gave to several inputs) is copied: a write
+            # into the result must not reach another tensor behind its version counter
+            g = g.copy()
+        made[key] = g = g if isinstance(g, Tensor) else Tensor._make(g)
+        result.append(g)
     return tuple(result), created
 
 

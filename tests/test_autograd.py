@@ -579,3 +579,36 @@ def test_an_adjoint_buffer_given_to_several_inputs_is_never_summed_into(share) -
     (gx, gy) = tg.autograd.grad(call(Share, x, y, x, y).sum(), [x, y])
     np.testing.assert_array_equal(gx.data, [2.0, 2.0])
     np.testing.assert_array_equal(gy.data, [2.0, 2.0])
+
+
+def test_a_leaf_frozen_after_the_forward_gets_no_grad():
+    # (backward accumulated into every leaf it reached; torch skips one that no longer
+    # requires grad)
+    w = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    v = tg.tensor([1.0, 1.0, 1.0], requires_grad=True)
+    loss = (w * w * v).sum()
+    w.requires_grad_(False)
+    loss.backward()
+    assert w.grad is None
+    np.testing.assert_array_equal(v.grad.data, [1.0, 4.0, 9.0])
+
+
+def test_grad_results_share_memory_with_nothing_else():
+    # a grad_outputs array passed straight through was returned as the result's data: a write
+    # into the result changed grad_outputs behind the version check of a graph that saved it
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    w = tg.tensor([1.0, 1.0], requires_grad=True)
+    G = tg.tensor([5.0, 6.0])
+    p = (w * G).sum()
+    (g,) = tg.autograd.grad(x + 0.0, x, grad_outputs=G)
+    g += 100.0
+    np.testing.assert_array_equal(G.data, [5.0, 6.0])
+    p.backward()
+    np.testing.assert_array_equal(w.grad.data, [5.0, 6.0])
+    # an input given twice gets one Tensor (two over one array had two version counters)
+    a, b = tg.autograd.grad((x * 3).sum(), [x, x])
+    assert a is b
+    # a rule that gives one buffer to two inputs: each result its own
+    y = tg.tensor([1.0, 2.0], requires_grad=True)
+    ga, gb = tg.autograd.grad((x + y).sum(), [x, y])
+    assert not np.shares_memory(ga.data, gb.data)
