@@ -717,3 +717,15 @@ def test_overwritten_positions_get_zero_gradient_even_from_an_inf_delta():
     view[...] = 5.0  # (through a view: SetView)
     (z * tg.tensor([1.0, np.inf, np.nan])).sum().backward()
     assert b.grad.data.tolist() == [1.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize(("vshape", "index"), [((1, 1, 3), 0), ((1, 3), 0), ((1, 2, 3), [0, 1])])
+def test_setitem_value_with_extra_leading_axes_gets_its_gradient(vshape, index):
+    # (NumPy and torch accept such a value; backward raised IndexError or a reshape error)
+    x = tg.tensor(np.zeros((2, 3)), requires_grad=True)
+    v = tg.tensor(np.ones(vshape), requires_grad=True)
+    y = x * 1.0
+    y[index] = v
+    gx, gv = tg.autograd.grad((y * y).sum(), [x, v])
+    assert gv.shape == vshape
+    np.testing.assert_array_equal(gv.data, np.full(vshape, 2.0))

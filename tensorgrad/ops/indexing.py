@@ -137,10 +137,22 @@ def take(x: Any, indices: Any, axis: int | None = None) -> Tensor:
     ind = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
     if ind.dtype.kind not in "iu":  # (a bool index would act as a mask)
         raise IndexError(f"take: indices must be integers, got dtype {ind.dtype}")
-    if axis is None:
-        return getitem(reshape(x, -1), ind)
     data = x.data if isinstance(x, Tensor) else np.asarray(x)
-    ax = normalize_int_axis(axis, data.ndim, "take")
-    if 0 in data.shape[:ax]:  # NumPy checks no index when there is nothing to take from
-        return reshape(x, data.shape[:ax] + ind.shape + data.shape[ax + 1 :])
-    return getitem(x if isinstance(x, Tensor) else data, (slice(None),) * ax + (ind,))
+    if axis is None:
+        x, ax, n = reshape(x, -1), 0, data.size
+    else:
+        ax = normalize_int_axis(axis, data.ndim, "take")
+        if 0 in data.shape[:ax]:  # NumPy checks no index when there is nothing to take from
+            return reshape(x, data.shape[:ax] + ind.shape + data.shape[ax + 1 :])
+        x, n = (x if isinstance(x, Tensor) else data), data.shape[ax]
+    if ind.size and (ind.min() < -n or ind.max() >= n):
+        bad = ind[(ind < -n) | (ind >= n)].flat[0]
+        along = "" if axis is None else f" along axis {ax}"
+        raise IndexError(
+            f"take: index {bad} is out of bounds{along} with size {n} (shape {data.shape})"
+        )
+    lead = (slice(None),) * ax
+    if ind.ndim == 0:  # (a 0-d index would be basic indexing, a view: take always copies)
+        out = getitem(x, lead + (ind.reshape(1),))
+        return reshape(out, out.shape[:ax] + out.shape[ax + 1 :])
+    return getitem(x, lead + (ind,))

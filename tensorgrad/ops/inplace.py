@@ -65,7 +65,10 @@ class SetItem(Op):
             lost = _overwritten(self.index, delta.shape)
             if lost is not None:
                 written = written * ~lost
-            adjoints[1] = unbroadcast(written, self.in_shape(1))
+            shape = self.in_shape(1)
+            if len(shape) > written.ndim:  # (a value with extra leading axes of size 1)
+                written = written.reshape((1,) * (len(shape) - written.ndim) + written.shape)
+            adjoints[1] = unbroadcast(written, shape)
 
 
 def _overwritten(index: tuple, shape: tuple[int, ...]) -> np.ndarray | None:

@@ -49,3 +49,25 @@ def test_index_errors_name_getitem_or_setitem() -> None:
     with pytest.raises(IndexError, match=r"^setitem: index 5 is out of bounds"):
         t[[0, 5]] = 1.0
     np.testing.assert_array_equal(t.data, np.zeros(3))  # nothing half-written
+
+
+def test_take_with_a_scalar_index_copies_as_numpy():
+    # (a 0-d index became basic indexing: the result was a view, and a write reached t)
+    t = tg.tensor(np.arange(6.0).reshape(2, 3))
+    s = tg.take(t, 1)
+    s[...] = 100.0
+    r = tg.take(t, np.int64(1), axis=0)
+    r[0] = -5.0
+    np.testing.assert_array_equal(t.data, np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(tg.take(t, -1, axis=-1).data, np.take(t.data, -1, axis=-1))
+    y = tg.tensor(np.arange(6.0), requires_grad=True)
+    (g,) = tg.autograd.grad(tg.take(y * 1.0, 2), [y])
+    np.testing.assert_array_equal(g.data, [0, 0, 1, 0, 0, 0])
+
+
+def test_take_out_of_bounds_names_take_and_the_shape():
+    t = tg.tensor(np.ones((2, 3, 4)))
+    with pytest.raises(IndexError, match=r"^take: index 100 .* size 24 \(shape \(2, 3, 4\)\)"):
+        tg.take(t, 100)
+    with pytest.raises(IndexError, match=r"^take: index 5 .*along axis 1 with size 3"):
+        tg.take(t, [0, 5], axis=1)

@@ -165,3 +165,10 @@ def test_pad_constant_tensor_that_requires_grad_gets_the_padding_gradient() -> N
         tg.pad(x, 1, mode="mean")
     # a 0-d tensor has nothing to pad, as np.pad's (NumPy's internal error with such a constant)
     assert tg.pad(tg.tensor(1.0), 1, constant_values=c).item() == 1.0
+
+
+def test_squeeze_of_a_0d_tensor_takes_axis_0_or_minus_1_as_numpy():
+    t = tg.tensor(5.0)
+    assert tg.squeeze(t, 0).shape == () and t.squeeze(-1).shape == ()
+    with pytest.raises(ValueError, match="squeeze"):
+        tg.squeeze(t, 1)
