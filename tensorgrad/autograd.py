@@ -167,13 +167,8 @@ def _grad(
         _run(roots, retain_graph, create_graph, targets, tensors) if roots else ({}, (), False)
     )
     result = []
-    made: dict = {}  # (an input given twice gets one Tensor, as in torch)
     for i, x in enumerate(ins):
-        key = keys[i]
-        if key in made:
-            result.append(made[key])
-            continue
-        g = found.get(key)
+        g = found.get(keys[i])
         if g is None:
             if not allow_unused:
                 raise RuntimeError(
@@ -184,13 +179,15 @@ def _grad(
             continue
         if x._hooks:  # a leaf's hooks run in grad too, as in backward
             g = _run_hooks(x._hooks, g, created)
-        elif not isinstance(g, Tensor) and key not in owned:
+        elif keys[i] not in owned and not isinstance(g, Tensor):
             # NOTE: a buffer the engine did not make for this input alone (a grad_outputs
             # array passed through, or one a rule gave to several inputs) is copied: a write
             # into the result must not reach another tensor behind its version counter
             g = g.copy()
-        made[key] = g = g if isinstance(g, Tensor) else Tensor._make(g)
-        result.append(g)
+        result.append(g if isinstance(g, Tensor) else Tensor._make(g))
+    if len(targets) < len(ins):  # an input given twice gets one Tensor, as in torch
+        first: dict = {}
+        result = [first.setdefault(k, r) for k, r in zip(keys, result)]
     return tuple(result), created
 
 
