@@ -11,6 +11,7 @@ prune nodes that lead to no requested input.
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Sequence
 from heapq import heapify, heappop, heappush
 from typing import Any
@@ -199,21 +200,25 @@ def _accumulate_leaf(leaf: Tensor, g: Any, create_graph: bool, owned: bool = Fal
     if leaf._hooks:
         g = _run_hooks(leaf._hooks, g, create_graph)
         owned = False  # the hooks have seen it (or made it)
-    if create_graph:
-        gt = g if isinstance(g, Tensor) else Tensor._make(g)
+    with _ACCUMULATING:  # (two threads' backwards into one leaf: each contribution counts)
+        if create_graph:
+            gt = g if isinstance(g, Tensor) else Tensor._make(g)
+            if leaf._grad is None:
+                leaf._grad = gt.clone() if gt._requires_grad else Tensor._make(gt.data.copy())
+            else:
+                leaf._grad = leaf._grad + gt
+            return
+        if isinstance(g, Tensor):
+            g = g.data
         if leaf._grad is None:
-            leaf._grad = gt.clone() if gt._requires_grad else Tensor._make(gt.data.copy())
+            leaf._grad = Tensor._make(g if owned and _owns(g) else g.copy())
+        elif leaf._grad._requires_grad or leaf._grad.data.dtype != g.dtype:
+            leaf._grad = Tensor._make((leaf._grad.data + g).astype(leaf.data.dtype, copy=False))
         else:
-            leaf._grad = leaf._grad + gt
-        return
-    if isinstance(g, Tensor):
-        g = g.data
-    if leaf._grad is None:
-        leaf._grad = Tensor._make(g if owned and _owns(g) else g.copy())
-    elif leaf._grad._requires_grad or leaf._grad.data.dtype != g.dtype:
-        leaf._grad = Tensor._make((leaf._grad.data + g).astype(leaf.data.dtype, copy=False))
-    else:
-        leaf._grad.data += g
+            leaf._grad.data += g
+
+
+_ACCUMULATING = threading.Lock()
 
 
 def _owns(g: np.ndarray) -> bool:

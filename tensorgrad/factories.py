@@ -17,6 +17,7 @@ from tensorgrad._dtypes import (
     get_default_dtype,
     refuse_masked,
 )
+from tensorgrad.grad_mode import STATE
 from tensorgrad.tensor import Tensor, check_name, constant_arg
 
 __all__ = [
@@ -46,8 +47,9 @@ def manual_seed(seed: int) -> np.random.Generator:
 
 
 def default_rng() -> np.random.Generator:
-    """The generator set by ``manual_seed``."""
-    return _RNG[0]
+    """The generator set by ``manual_seed`` (inside ``jacfwd``, the calling thread's copy)."""
+    rng = STATE.rng
+    return _RNG[0] if rng is None else rng
 
 
 def tensor(
@@ -231,7 +233,7 @@ def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 
 def _rng(rng: Any) -> np.random.Generator:
     if rng is None:
-        return _RNG[0]
+        return default_rng()
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     return rng

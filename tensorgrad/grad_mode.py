@@ -23,6 +23,9 @@ class _State(threading.local):
         # jacfwd calling f again for another input element: layers keep their state as the
         # first call left it (batch norm's running statistics), so f's effects happen once
         self.replay = False
+        # and draw from a private copy of the generator (``factories.default_rng``), rewound
+        # for each call, so that no other thread's draws repeat or are lost
+        self.rng: Any = None
 
 
 STATE = _State()

@@ -18,6 +18,7 @@ Jacobian comes back plain, as torch.func gives it).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -459,37 +460,39 @@ def jacfwd(
 
 
 class _Replay:
-    """``f`` called once per input element as if once: every call after the first draws the
-    same random numbers (tensorgrad's generator rewound: one dropout mask for the whole
-    Jacobian) and leaves layers' state as the first left it (``STATE.replay``: batch norm's
-    running statistics move once); at the end the generator stands where one call leaves it.
-    (torch.func refuses both instead; a generator passed to ``f``'s ops by hand is not
-    rewound.)"""
+    """``f`` called once per input element as if once: every call draws the same random
+    numbers (from the calling thread's copy of tensorgrad's generator, rewound for each call:
+    one dropout mask for the whole Jacobian) and leaves layers' state as the first left it
+    (``STATE.replay``: batch norm's running statistics move once); at the end the generator
+    stands where one call leaves it, unless another thread drew from it meanwhile (its draws are
+    then left as they were, never repeated). (torch.func refuses both instead; a generator
+    passed to ``f``'s ops by hand is not rewound.)"""
 
     def __init__(self, f: Callable[..., Any]) -> None:
         from tensorgrad.factories import default_rng
 
         self.f = f
-        self.gen = default_rng()
-        self.start = self.gen.bit_generator.state
+        self.shared = default_rng()
+        self.own = copy.deepcopy(self.shared)
+        self.start = self.own.bit_generator.state  # (the copy's: another thread may draw now)
         self.after: Any = None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         again = self.after is not None
         if again:
-            self.gen.bit_generator.state = self.start
-        replay = STATE.replay
-        STATE.replay = replay or again
+            self.own.bit_generator.state = self.start
+        replay, rng = STATE.replay, STATE.rng
+        STATE.replay, STATE.rng = replay or again, self.own
         try:
             return self.f(*args, **kwargs)
         finally:
-            STATE.replay = replay
+            STATE.replay, STATE.rng = replay, rng
             if not again:
-                self.after = self.gen.bit_generator.state
+                self.after = self.own.bit_generator.state
 
     def finish(self) -> None:
-        if self.after is not None:
-            self.gen.bit_generator.state = self.after
+        if self.after is not None and self.shared.bit_generator.state == self.start:
+            self.shared.bit_generator.state = self.after
 
 
 def _jacfwd(f: Callable[..., Any], argnums: Any, has_aux: bool, what: str) -> Callable[..., Any]:

@@ -130,3 +130,63 @@ def test_new_thread_starts_with_grad_enabled() -> None:
         _run_threads([lambda: seen.append(tg.is_grad_enabled())])
         assert not tg.is_grad_enabled()
     assert seen == [True]
+
+
+def test_jacfwd_with_dropout_is_one_mask_while_another_thread_draws() -> None:
+    # (jacfwd rewound the shared generator for each call: the other thread's draws repeated,
+    # and its draws between the rewind and f's made f's masks differ, a Jacobian of no mask)
+    F = tg.nn.functional
+    masks: list[np.ndarray] = []
+
+    def f(x: tg.Tensor) -> tg.Tensor:
+        m = F.dropout(tg.ones(x.shape), 0.5)
+        masks.append(m.data.copy())
+        return m * x
+
+    draws: list[float] = []
+    stop = threading.Event()
+
+    def drawer() -> None:
+        while not stop.is_set():
+            draws.append(float(tg.rand(1).item()))
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    other = threading.Thread(target=drawer)
+    other.start()
+    try:
+        for _ in range(5):
+            masks.clear()
+            jac = tg.jacfwd(f)(tg.ones(20)).data
+            assert all(np.array_equal(m, masks[0]) for m in masks)
+            np.testing.assert_array_equal(np.diag(jac), masks[0])
+    finally:
+        stop.set()
+        other.join()
+        sys.setswitchinterval(interval)
+    assert len(set(draws)) == len(draws)
+
+
+def test_concurrent_backwards_into_one_leaf_each_count() -> None:
+    # (accumulating into .grad was check-then-set and an unlocked in-place sum: contributions
+    # were lost)
+    w = tg.tensor(np.ones(2_000_000), requires_grad=True)
+    (w * 1.0).sum().backward()
+    start = threading.Barrier(2)
+
+    def work() -> None:
+        start.wait()
+        for _ in range(200):
+            (w * 1.0).sum().backward()
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    np.testing.assert_array_equal(w.grad.data, np.full(2_000_000, 401.0))
