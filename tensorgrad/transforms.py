@@ -197,6 +197,26 @@ def _leaves(tree: Any) -> list:
     return [tree]
 
 
+def _tree_map(fn: Callable[[Any], Any], tree: Any) -> Any:
+    """``tree`` (nested tuples and lists) with ``fn`` applied to each item, in order."""
+    if isinstance(tree, (tuple, list)):
+        return type(tree)(_tree_map(fn, item) for item in tree)
+    return fn(tree)
+
+
+def _items(tree: Any) -> list:
+    """The items of nested tuples and lists, in ``_tree_map``'s order."""
+    items: list = []
+    _tree_map(items.append, tree)
+    return items
+
+
+def _shaped_like(tree: Any, items: Sequence[Any]) -> Any:
+    """``items`` in the nesting of ``tree`` (one per item of ``tree``, in ``_items``' order)."""
+    it = iter(items)
+    return _tree_map(lambda _: next(it), tree)
+
+
 def _detached(g: Tensor) -> Tensor:
     """``g`` without its graph, with its tangents; a tangent keeps its graph only if it must
     (``_connected``): a tangent recorded under an enclosing jvp from the retired leaves (the
@@ -386,9 +406,16 @@ def _jvp(
             else:
                 xs.append(with_tangent(x, level, tt))
         out = f(*xs)
-        if isinstance(out, (tuple, list)):
-            pairs = [_split(o, level, own, what) for o in out]
-            return type(out)(p for p, _ in pairs), type(out)(t for _, t in pairs)
+        if isinstance(out, (tuple, list)):  # (nested too: jacrev's Jacobians over argnums)
+            tangents_out: list = []
+
+            def split(o: Any) -> Tensor:
+                primal, tangent = _split(o, level, own, what)
+                tangents_out.append(tangent)
+                return primal
+
+            primals_out = _tree_map(split, out)
+            return primals_out, _shaped_like(out, tangents_out)
         return _split(out, level, own, what)
     finally:
         end_level(level)
@@ -402,6 +429,8 @@ def _split(
     t = visible_tangent(out, level)
     if t is None:
         t = Tensor._make(np.zeros_like(out.data))
+    elif t._requires_grad and not _connected(t):  # (recorded only from a finished transform's
+        t = _detached(t)  # leaves: no graph to keep, as jacrev's results)
     return (out if keep_level else strip_level(out, level)), t
 
 
@@ -416,16 +445,22 @@ def jacrev(
     it is a tuple with one entry per output (each a tuple over ``argnums`` when that is one).
     With ``has_aux``, ``f`` returns ``(output, aux)`` and the result is ``(jacobian, aux)``."""
 
+    return _jacrev(f, argnums, has_aux, "jacrev")
+
+
+def _jacrev(f: Callable[..., Any], argnums: Any, has_aux: bool, what: str) -> Callable[..., Any]:
+    """``jacrev``, its errors naming ``what`` (``hessian``'s inner one)."""
+
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        nums, single = _argnums(argnums, len(args), "jacrev")
+        nums, single = _argnums(argnums, len(args), what)
         box: list = []
-        fn = _output_only(f, "jacrev", box) if has_aux else f
-        out, xs, own = _trace(fn, args, nums, "jacrev", kwargs)
+        fn = _output_only(f, what, box) if has_aux else f
+        out, xs, own = _trace(fn, args, nums, what, kwargs)
         several = isinstance(out, (tuple, list))
-        outs = list(out) if several else [out]
+        outs = _items(out)
         for o in outs:
             if not isinstance(o, Tensor):
-                raise TypeError(f"jacrev: f must return Tensors, got {type(o).__name__}")
+                raise TypeError(f"{what}: f must return Tensors, got {type(o).__name__}")
         by_output = []
         for o in outs:
             rows: list[list[Tensor]] = [[] for _ in xs]
@@ -442,7 +477,7 @@ def jacrev(
                 for r, x in zip(rows, xs)
             )
             by_output.append(jacs[0] if single else jacs)
-        jac = tuple(by_output) if several else by_output[0]
+        jac = _shaped_like(out, by_output) if several else by_output[0]
         return (jac, _plain_tree(box[0])) if has_aux else jac
 
     return wrapped
@@ -462,13 +497,15 @@ def jacfwd(
 class _Replay:
     """``f`` called once per input element as if once: every call draws the same random
     numbers (from the calling thread's copy of tensorgrad's generator, rewound for each call:
-    one dropout mask for the whole Jacobian) and leaves layers' state as the first left it
-    (``STATE.replay``: batch norm's running statistics move once); at the end the generator
-    stands where one call leaves it, unless another thread drew from it meanwhile (its draws are
-    then left as they were, never repeated). (torch.func refuses both instead; a generator
-    passed to ``f``'s ops by hand is not rewound.)"""
+    one dropout mask for the whole Jacobian), sees the arguments as the first call did (an
+    argument ``f`` writes into is set back before each later call, and left as the first call
+    left it) and leaves layers' state as the first left it (``STATE.replay``: batch norm's
+    running statistics move once); at the end the generator stands where one call leaves it,
+    unless another thread drew from it meanwhile (its draws are then left as they were, never
+    repeated). (torch.func refuses randomness and state instead; a generator passed to ``f``'s
+    ops by hand, and a tensor ``f`` closes over, are not set back.)"""
 
-    def __init__(self, f: Callable[..., Any]) -> None:
+    def __init__(self, f: Callable[..., Any], args: tuple) -> None:
         from tensorgrad.factories import default_rng
 
         self.f = f
@@ -476,11 +513,15 @@ class _Replay:
         self.own = copy.deepcopy(self.shared)
         self.start = self.own.bit_generator.state  # (the copy's: another thread may draw now)
         self.after: Any = None
+        self.before = [(a, _array(a).copy()) for a in args if _array(a) is not None]
+        self.written: list = []  # (argument, its values before, its values after one call)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         again = self.after is not None
         if again:
             self.own.bit_generator.state = self.start
+            for a, before, _ in self.written:
+                np.copyto(_array(a), before)
         replay, rng = STATE.replay, STATE.rng
         STATE.replay, STATE.rng = replay or again, self.own
         try:
@@ -489,10 +530,23 @@ class _Replay:
             STATE.replay, STATE.rng = replay, rng
             if not again:
                 self.after = self.own.bit_generator.state
+                for a, before in self.before:
+                    now = _array(a)
+                    if now.shape == before.shape and not np.array_equal(now, before, True):
+                        self.written.append((a, before, now.copy()))
 
     def finish(self) -> None:
+        for a, _, after in self.written:
+            np.copyto(_array(a), after)
         if self.after is not None and self.shared.bit_generator.state == self.start:
             self.shared.bit_generator.state = self.after
+
+
+def _array(a: Any) -> np.ndarray | None:
+    """The array an argument holds (a Tensor's data, or an ndarray), else None."""
+    if isinstance(a, Tensor):
+        return a.data
+    return a if isinstance(a, np.ndarray) else None
 
 
 def _jacfwd(f: Callable[..., Any], argnums: Any, has_aux: bool, what: str) -> Callable[..., Any]:
@@ -501,7 +555,7 @@ def _jacfwd(f: Callable[..., Any], argnums: Any, has_aux: bool, what: str) -> Ca
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         nums, single = _argnums(argnums, len(args), what)
         box: list = []
-        replay = _Replay(f)
+        replay = _Replay(f, args)
         fn = _output_only(replay, what, box) if has_aux else replay
         outer = set(ACTIVE)  # (the levels of enclosing jvps, which aux keeps)
         try:
@@ -527,6 +581,8 @@ def _jacobian(
     several = False  # whether f returns a tuple (or list) of outputs
     for i in nums:
         x = args[i]
+        if x.dtype.kind != "f":  # (as _jvp's check, also for an empty argument)
+            raise TypeError(f"{what}: primals must be floating point, got {x.dtype}")
         cols: list[list[Tensor]] = []
         outs: Any = ()
         for k in range(x.size):
@@ -540,7 +596,7 @@ def _jacobian(
 
             out, t = _jvp(fi, (x,), (basis,), new_level(), what=what)
             several = isinstance(out, (tuple, list))
-            outs, ts = (out, t) if several else ((out,), (t,))
+            outs, ts = (_items(out), _items(t)) if several else ((out,), (t,))
             if not cols:
                 cols = [[] for _ in outs]
             for col, tj in zip(cols, ts):
@@ -548,7 +604,7 @@ def _jacobian(
         if not cols:  # an empty argument: zero-size Jacobians
             out = fn(*args, **kwargs)
             several = isinstance(out, (tuple, list))
-            outs = out if several else (out,)
+            outs = _items(out) if several else (out,)
             per_input.append(
                 [Tensor._make(np.zeros(o.shape + x.shape, dtype=o.dtype)) for o in outs]
             )
@@ -557,7 +613,7 @@ def _jacobian(
             [reshape(stack(c, axis=-1), o.shape + x.shape) for c, o in zip(cols, outs)]
         )
     by_output = [jacs[0] if single else tuple(jacs) for jacs in zip(*per_input, strict=True)]
-    return tuple(by_output) if several else by_output[0]
+    return _shaped_like(out, by_output) if several else by_output[0]
 
 
 def hessian(
@@ -565,7 +621,7 @@ def hessian(
 ) -> Callable[..., Any]:
     """The Hessian of a one-element-output ``f``: forward over reverse (``jacfwd(jacrev(f))``);
     ``(hessian, aux)`` with ``has_aux``."""
-    return _jacfwd(jacrev(f, argnums, has_aux), argnums, has_aux, "hessian")
+    return _jacfwd(_jacrev(f, argnums, has_aux, "hessian"), argnums, has_aux, "hessian")
 
 
 def hvp(
@@ -587,8 +643,8 @@ def hvp(
 
     (value, derivative), xs, own = _trace(directional, primals, range(len(primals)), "hvp")
     if not isinstance(value, Tensor) or value.size != 1:
-        shape = getattr(value, "shape", None)
-        raise TypeError(f"hvp: f must return a one-element Tensor, got shape {shape}")
+        got = f"shape {value.shape}" if isinstance(value, Tensor) else type(value).__name__
+        raise TypeError(f"hvp: f must return a one-element Tensor, got {got}")
     # NOTE: value hangs on the transform's own leaves (its level's tangents are gone: _jvp
     # dropped them when it returned); keep its graph (and so the shared part of the
     # derivative's) only when a leaf that still requires grad influences it, and keep the

@@ -671,3 +671,65 @@ def test_jacfwd_calls_f_as_once_for_dropout_and_batch_norm() -> None:
     tg.hessian(lambda v: (fwd(v) ** 2).sum())(a)
     assert fwd.num_batches_tracked.data == 2
     assert not tg.grad_mode.STATE.replay
+
+
+def test_jacfwd_writes_into_arguments_once() -> None:
+    # (f ran once per input element on the same arrays: a write compounded, so the Jacobian
+    # was of no single call and x ended multiplied by 2 ** 3)
+    x = tg.tensor([0.3, -0.7, 1.1])
+
+    def f(a: tg.Tensor) -> tg.Tensor:
+        a *= 2.0
+        return a * a
+
+    jac = tg.jacfwd(f)(x)
+    np.testing.assert_allclose(np.diag(jac.data), [2.4, -5.6, 8.8])
+    np.testing.assert_allclose(x.data, [0.6, -1.4, 2.2])
+    s = tg.tensor(np.ones(3))
+
+    def g(a: tg.Tensor, s: tg.Tensor) -> tg.Tensor:
+        s += 1
+        return a * s
+
+    np.testing.assert_array_equal(np.diag(tg.jacfwd(g)(tg.tensor([1.0, 2.0, 3.0]), s).data), 2)
+    np.testing.assert_array_equal(s.data, [2.0, 2.0, 2.0])
+
+
+def test_forward_over_reverse_results_do_not_hang_on_a_finished_transform() -> None:
+    # (the tangent was recorded only from the inner transform's leaves: requires_grad=True with
+    # no live leaf behind it, where jacrev(jacrev(f)) and torch give plain results)
+    w = tg.tensor([0.5, -1.0], requires_grad=True)
+    a = tg.tensor([0.3, 0.7])
+
+    def f(a: tg.Tensor) -> tg.Tensor:
+        return (tg.sin(a) + w * a).sum()  # (the Hessian does not depend on w)
+
+    assert not tg.hessian(f)(a).requires_grad
+    _, t = tg.jvp(tg.grad(f), (a,), (tg.tensor([1.0, 0.0]),))
+    assert not t.requires_grad
+
+
+def test_hessian_of_several_outputs_over_several_argnums_nests_as_torch() -> None:
+    # (jacfwd took one level of tuples: "f must return Tensors, got tuple")
+    x, y = tg.tensor([0.3, -0.7]), tg.tensor([1.1, 0.4, 2.0])
+
+    def f(a: tg.Tensor, b: tg.Tensor) -> tuple:
+        return (a * a).sum() * (b * b).sum(), (a * a * a).sum() + b.sum()
+
+    h = tg.hessian(f, argnums=(0, 1))(x, y)
+    j = tg.jacrev(tg.jacrev(f, argnums=(0, 1)), argnums=(0, 1))(x, y)
+    for o in range(2):
+        for i in range(2):
+            for k in range(2):
+                np.testing.assert_allclose(h[o][i][k].data, j[o][i][k].data, atol=1e-12)
+    np.testing.assert_allclose(h[0][0][1].data, 4 * np.outer(x.data, y.data))
+
+
+def test_transform_errors_name_the_transform_called() -> None:
+    x = tg.tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"^hessian: f must return Tensors, got float"):
+        tg.hessian(lambda a: 1.0)(x)
+    with pytest.raises(TypeError, match=r"^hvp: .*got tuple"):
+        tg.hvp(lambda a: (a.sum(), a.sum()), (x,), (x,))
+    with pytest.raises(TypeError, match=r"^jacfwd: primals must be floating point"):
+        tg.jacfwd(lambda a: a * 1.0)(tg.tensor(np.zeros(0, int)))
