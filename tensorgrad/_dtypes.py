@@ -143,9 +143,10 @@ def check_operands(op, inputs: tuple) -> None:
     for i, x in enumerate(inputs):
         if type(x) in _PLAIN or isinstance(x, Tensor):
             continue
+        name = op if isinstance(op, str) else op.label
+        refuse_masked(x, f"{name}: argument {i}")
         kind = x.dtype.kind if isinstance(x, (np.ndarray, np.generic)) else _kind_of(x)
         if kind not in _NUMERIC_KINDS:
-            name = op if isinstance(op, str) else op.label
             raise TypeError(
                 f"{name}: argument {i} holds {_describe(x)}; tensors hold bool, integer or "
                 "floating data"

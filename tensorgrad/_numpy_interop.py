@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from tensorgrad import ops
+from tensorgrad._dtypes import check_dtype
 from tensorgrad._shapes import normalize_int_axis
 from tensorgrad.ops import arithmetic
 from tensorgrad.ops._base import _data as _plain  # (the data of a Tensor, else x itself)
@@ -28,7 +29,7 @@ UFUNCS: dict[np.ufunc, Callable[..., Any]] = {
     np.true_divide: ops.divide,
     np.power: ops.power,
     np.negative: ops.negative,
-    np.positive: lambda x: x,
+    np.positive: clone,  # (a copy, as NumPy's)
     np.matmul: ops.matmul,
     np.exp: ops.exp,
     np.expm1: ops.expm1,
@@ -136,6 +137,8 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
     target = np.dtype(dtype)
     _check_loop(ufunc, inputs, target)
     out = fn(*(_cast_operand(x, target) for x in inputs))
+    if isinstance(out, tuple):  # (divmod's two results)
+        return tuple(o if o.dtype == target else ops.astype(o, target) for o in out)
     return out if out.dtype == target else ops.astype(out, target)
 
 
@@ -385,7 +388,8 @@ def _like(fill: float, name: str) -> Callable[..., Any]:
     def like(a: Any, dtype: Any = None, **kwargs: Any) -> Tensor:
         _no_extra(name, kwargs)
         data = np.asarray(_plain(a))
-        return Tensor._make(np.full(data.shape, fill, dtype=dtype or data.dtype))
+        dtype = data.dtype if dtype is None else check_dtype(dtype, f"np.{name}")
+        return Tensor._make(np.full(data.shape, fill, dtype=dtype))
 
     return like
 

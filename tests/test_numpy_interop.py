@@ -473,3 +473,41 @@ def test_unsupported_functions_are_named_with_their_submodule() -> None:
     for fn, name in ((np.fft.fft, "np.fft.fft"), (np.linalg.svd, "np.linalg.svd")):
         with pytest.raises(TypeError, match=rf"^{name} is not supported"):
             fn(t)
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")  # (np.matrix's own)
+def test_an_np_matrix_operand_is_a_plain_array_for_the_gradient_too():
+    # (the rule computed delta * matrix: a matrix product, so a wrong gradient or a crash)
+    t = tg.tensor([[0.5, -1.0], [2.0, 1.5]], requires_grad=True)
+    (t * np.matrix([[1.0, 2.0], [3.0, 4.0]])).sum().backward()
+    np.testing.assert_array_equal(t.grad.data, [[1.0, 2.0], [3.0, 4.0]])
+    r = tg.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+    (r * np.matrix([[1.0, 2.0, 3.0]])).sum().backward()  # (raised "shapes not aligned")
+    np.testing.assert_array_equal(r.grad.data, [[1.0, 2.0, 3.0]])
+
+
+def test_a_masked_operand_is_refused_as_tg_tensor_refuses_it():
+    # (its mask was dropped in silence: the forward used the masked values)
+    t = tg.tensor([[0.5, -1.0], [2.0, 1.5]], requires_grad=True)
+    m = np.ma.array([[1.0, 2.0], [3.0, 4.0]], mask=[[0, 1], [0, 0]])
+    for call in (lambda: t * m, lambda: np.add(t, m), lambda: t @ m, lambda: tg.where(t > 0, t, m)):
+        with pytest.raises(TypeError, match="masked array"):
+            call()
+
+
+def test_like_functions_refuse_dtypes_tensors_cannot_hold():
+    t = tg.tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match="np.zeros_like"):
+        np.zeros_like(t, dtype=complex)
+    with pytest.raises(TypeError, match="np.ones_like"):
+        np.ones_like(t, dtype=object)
+    assert np.zeros_like(t, dtype=np.float32).dtype == np.float32
+
+
+def test_divmod_with_dtype_and_positive_copies():
+    q, r = np.divmod(tg.tensor([3.0]), 2.0, dtype=np.float64)  # (AttributeError on a tuple)
+    assert q.data.tolist() == [1.0] and r.data.tolist() == [1.0]
+    x = tg.tensor([1.0, 2.0])
+    y = np.positive(x)
+    y += 10  # (np.positive returned x itself)
+    np.testing.assert_array_equal(x.data, [1.0, 2.0])

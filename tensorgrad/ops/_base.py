@@ -262,9 +262,14 @@ def apply(op: Op, inputs: tuple) -> Any:
                     unchecked = True
         if unchecked:  # an ndarray or a list: refuse complex, object and string data by name
             check_operands(type(op), inputs)
-            # lists become arrays, for the forward and for what the rules are saved
+            # lists become arrays, for the forward and for what the rules are saved; an
+            # ndarray subclass is viewed as a plain ndarray (np.matrix's * is a matrix product)
             inputs = tuple(
-                x if isinstance(x, Tensor) or isinstance(x, _ARRAYLIKE) else np.asarray(x)
+                x
+                if isinstance(x, Tensor)
+                or (isinstance(x, _ARRAYLIKE) and not isinstance(x, np.ndarray))
+                or type(x) is np.ndarray
+                else np.asarray(x)
                 for x in inputs
             )
             arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
