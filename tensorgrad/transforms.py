@@ -505,7 +505,7 @@ class _Replay:
     repeated). (torch.func refuses randomness and state instead; a generator passed to ``f``'s
     ops by hand, and a tensor ``f`` closes over, are not set back.)"""
 
-    def __init__(self, f: Callable[..., Any], args: tuple) -> None:
+    def __init__(self, f: Callable[..., Any]) -> None:
         from tensorgrad.factories import default_rng
 
         self.f = f
@@ -513,15 +513,19 @@ class _Replay:
         self.own = copy.deepcopy(self.shared)
         self.start = self.own.bit_generator.state  # (the copy's: another thread may draw now)
         self.after: Any = None
-        self.before = [(a, _array(a).copy()) for a in args if _array(a) is not None]
-        self.written: list = []  # (argument, its values before, its values after one call)
+        self.first: list = []  # the first call's arguments' arrays
+        self.written: list = []  # (position, values before the first call, values after it)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         again = self.after is not None
+        arrays = [_array(a) for a in args]
         if again:
             self.own.bit_generator.state = self.start
-            for a, before, _ in self.written:
-                np.copyto(_array(a), before)
+            for k, before, _ in self.written:
+                np.copyto(arrays[k], before)
+        else:
+            self.first = arrays
+            befores = [(k, a.copy()) for k, a in enumerate(arrays) if a is not None]
         replay, rng = STATE.replay, STATE.rng
         STATE.replay, STATE.rng = replay or again, self.own
         try:
@@ -530,14 +534,14 @@ class _Replay:
             STATE.replay, STATE.rng = replay, rng
             if not again:
                 self.after = self.own.bit_generator.state
-                for a, before in self.before:
-                    now = _array(a)
+                for k, before in befores:
+                    now = arrays[k]
                     if now.shape == before.shape and not np.array_equal(now, before, True):
-                        self.written.append((a, before, now.copy()))
+                        self.written.append((k, before, now.copy()))
 
     def finish(self) -> None:
-        for a, _, after in self.written:
-            np.copyto(_array(a), after)
+        for k, _, after in self.written:
+            np.copyto(self.first[k], after)
         if self.after is not None and self.shared.bit_generator.state == self.start:
             self.shared.bit_generator.state = self.after
 
@@ -555,7 +559,7 @@ def _jacfwd(f: Callable[..., Any], argnums: Any, has_aux: bool, what: str) -> Ca
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         nums, single = _argnums(argnums, len(args), what)
         box: list = []
-        replay = _Replay(f, args)
+        replay = _Replay(f)
         fn = _output_only(replay, what, box) if has_aux else replay
         outer = set(ACTIVE)  # (the levels of enclosing jvps, which aux keeps)
         try:

@@ -685,6 +685,8 @@ def test_jacfwd_writes_into_arguments_once() -> None:
     jac = tg.jacfwd(f)(x)
     np.testing.assert_allclose(np.diag(jac.data), [2.4, -5.6, 8.8])
     np.testing.assert_allclose(x.data, [0.6, -1.4, 2.2])
+    jac = tg.jacfwd(f)(np.array([0.3, -0.7, 1.1]))  # (an array argument: written as a copy)
+    np.testing.assert_allclose(np.diag(jac.data), [2.4, -5.6, 8.8])
     s = tg.tensor(np.ones(3))
 
     def g(a: tg.Tensor, s: tg.Tensor) -> tg.Tensor:
