@@ -436,6 +436,14 @@ def _np_axis(axis: Any, x: Any = None) -> Any:
     return axis
 
 
+def _squeeze(x: Any, axis: Any) -> Any:
+    # (a 0-d array takes the int axis 0 or -1 in NumPy's squeeze, and in tensorgrad's)
+    if np.ndim(x) == 0 and isinstance(axis, (int, np.integer)) and not isinstance(axis, bool):
+        if axis in (0, -1):
+            return np.squeeze(x, axis)
+    return np.squeeze(x, _np_axis(axis, x))
+
+
 def _lse(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     x = np.asarray(x)
     if x.dtype.kind in "biu":  # x - max(x) would wrap around in unsigned integers
@@ -591,7 +599,7 @@ def test_expand_squeeze_flip(data: Any) -> None:
             (x, axis),
             ref=lambda x, a: np.expand_dims(x, _np_axis(tuple(a) if isinstance(a, list) else a)),
         )
-    check("squeeze", tg.squeeze, (x, axis), ref=lambda x, a: np.squeeze(x, _np_axis(a, x)))
+    check("squeeze", tg.squeeze, (x, axis), ref=_squeeze)
     check("flip", tg.flip, (x, axis), ref=lambda x, a: np.flip(x, _np_axis(a)))
 
 

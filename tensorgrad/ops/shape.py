@@ -178,7 +178,12 @@ def squeeze(x: Any, axis: Any = None) -> Tensor:
     data = _data(x)
     if axis is None:
         axes = tuple(i for i, n in enumerate(data.shape) if n == 1)
-    elif np.ndim(data) == 0 and type(axis) is not bool and axis in (0, -1):
+    elif (
+        np.ndim(data) == 0
+        and isinstance(axis, (int, np.integer))
+        and not isinstance(axis, bool)
+        and axis in (0, -1)
+    ):
         axes = ()  # (a 0-d tensor takes the int axis 0 or -1, as NumPy's and torch's squeeze)
     else:
         axes = normalize_axis(axis, data.ndim, "squeeze")
