@@ -547,10 +547,10 @@ class _Replay:
 
 
 def _array(a: Any) -> np.ndarray | None:
-    """The array an argument holds (a Tensor's data, or an ndarray), else None."""
+    """The array an argument holds (a Tensor's data, or a numeric ndarray), else None."""
     if isinstance(a, Tensor):
         return a.data
-    return a if isinstance(a, np.ndarray) else None
+    return a if isinstance(a, np.ndarray) and a.dtype.kind in "biuf" else None
 
 
 def _jacfwd(f: Callable[..., Any], argnums: Any, has_aux: bool, what: str) -> Callable[..., Any]:
