@@ -695,6 +695,10 @@ def test_jacfwd_writes_into_arguments_once() -> None:
 
     np.testing.assert_array_equal(np.diag(tg.jacfwd(g)(tg.tensor([1.0, 2.0, 3.0]), s).data), 2)
     np.testing.assert_array_equal(s.data, [2.0, 2.0, 2.0])
+    # (an argument that is no numeric array is passed as it is: comparing strings raised)
+    words = np.array(["a", "b"])
+    jac = tg.jacfwd(lambda a, w: a * 2.0)(tg.tensor([1.0, 2.0]), words)
+    np.testing.assert_array_equal(jac.data, 2 * np.eye(2))
 
 
 def test_forward_over_reverse_results_do_not_hang_on_a_finished_transform() -> None:
