@@ -380,7 +380,15 @@ class Module:
             value = state_dict[key]
             arr = value.data if isinstance(value, Tensor) else value
             if not isinstance(arr, (np.ndarray, np.generic)):
-                problems.append(f"{key!r}: expected an array or Tensor, got {type(value).__name__}")
+                kind = type(value)
+                name = (
+                    kind.__qualname__
+                    if kind.__module__ == "builtins"
+                    else (
+                        f"{kind.__module__}.{kind.__qualname__}"  # (a torch.Tensor, not "Tensor")
+                    )
+                )
+                problems.append(f"{key!r}: expected a NumPy array or tensorgrad Tensor, got {name}")
                 continue
             arr = np.asarray(arr)
             if arr.shape != target.shape:
@@ -389,6 +397,8 @@ class Module:
                 )
             elif arr.dtype != target.dtype:
                 problems.append(f"{key!r}: expected dtype {target.dtype}, got {arr.dtype}")
+            elif not target.data.flags.writeable:
+                problems.append(f"{key!r}: the module's array is read-only")
             else:
                 pairs.append((target, arr))
         if problems:

@@ -581,3 +581,23 @@ def test_norm_layers_reset_parameters(make):
         assert m.running_mean.data.tolist() == [0, 0, 0] and int(m.num_batches_tracked.data) == 0
     nn.LayerNorm(3, elementwise_affine=False).reset_parameters()
     nn.BatchNorm1d(3, affine=False, track_running_stats=False).reset_parameters()
+
+
+def test_load_state_dict_names_the_foreign_type_and_a_read_only_key():
+    # ("expected an array or Tensor, got Tensor" for a torch tensor; a read-only target failed
+    # late, naming neither load_state_dict nor the key)
+    class Foreign:  # (stands for torch.Tensor: a type of another module)
+        pass
+
+    m = tg.nn.Linear(2, 2)
+    state = {k: v.data.copy() for k, v in m.state_dict().items()}
+    with pytest.raises(ValueError, match=r"'weight': expected a NumPy array .*got .*\.Foreign"):
+        m.load_state_dict({**state, "weight": Foreign()})
+    m.bias.data.flags.writeable = False
+    before = m.weight.data.copy()
+    zeros = {k: np.zeros_like(v) for k, v in state.items()}
+    with pytest.raises(
+        ValueError, match=r"load_state_dict .*'bias': the module's array is read-only"
+    ):
+        m.load_state_dict(zeros)
+    np.testing.assert_array_equal(m.weight.data, before)
