@@ -27,6 +27,14 @@ from tensorgrad.optim.optimizer import (
 __all__ = ["SGD", "Adam", "AdamW", "RMSprop"]
 
 
+def _lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
+    """``start + weight * (end - start)`` in torch's two forms (its CPU lerp): from ``end`` for
+    a weight of 0.5 or more, so that a weight of 1 gives ``end`` exactly (Adam's beta1 = 0)."""
+    if weight < 0.5:
+        return start + weight * (end - start)
+    return end - (end - start) * (1 - weight)
+
+
 class SGD(Optimizer):
     """Stochastic gradient descent with momentum, dampening, Nesterov and weight decay.
 
@@ -70,8 +78,8 @@ class SGD(Optimizer):
         )
         super().__init__(params, defaults)
 
-    def _validate(self, group: dict[str, Any]) -> None:
-        super()._validate(group)
+    def _validate(self, group: dict[str, Any], started: bool = False) -> None:
+        super()._validate(group, started)
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("SGD: Nesterov momentum requires a momentum > 0 and zero dampening")
 
@@ -140,8 +148,8 @@ class Adam(Optimizer):
         )
         super().__init__(params, defaults)
 
-    def _validate(self, group: dict[str, Any]) -> None:
-        super()._validate(group)
+    def _validate(self, group: dict[str, Any], started: bool = False) -> None:
+        super()._validate(group, started)
         betas = group["betas"]
         if not isinstance(betas, (tuple, list)) or not all(_is_number(b) for b in betas):
             raise TypeError(f"{type(self).__name__}: betas must be two numbers, got {betas!r}")
@@ -170,8 +178,8 @@ class Adam(Optimizer):
         step, stored = _next_step(state.get("step"))
         m = state.get("exp_avg", np.zeros_like(p))
         v = state.get("exp_avg_sq", np.zeros_like(p))
-        m = m + (1 - beta1) * (g - m)  # torch's lerp
-        v = beta2 * v + (1 - beta2) * (g * g)
+        m = _lerp(m, g, 1 - beta1)
+        v = beta2 * v + ((1 - beta2) * g) * g  # (torch's addcmul order: no 0 * inf at overflow)
         new: State = {"step": stored, "exp_avg": m, "exp_avg_sq": v}
         if group["amsgrad"]:
             vmax = np.maximum(state.get("max_exp_avg_sq", np.zeros_like(p)), v)
@@ -262,8 +270,8 @@ class RMSprop(Optimizer):
         )
         super().__init__(params, defaults)
 
-    def _validate(self, group: dict[str, Any]) -> None:
-        super()._validate(group)
+    def _validate(self, group: dict[str, Any], started: bool = False) -> None:
+        super()._validate(group, started)
         if not 0.0 <= float(group["alpha"]) <= 1.0:
             raise ValueError(f"RMSprop: alpha must be in [0, 1], got {group['alpha']!r}")
 
@@ -284,11 +292,11 @@ class RMSprop(Optimizer):
         if wd:
             g = g + wd * p
         sq = state.get("square_avg", np.zeros_like(p))
-        sq = alpha * sq + (1 - alpha) * (g * g)
+        sq = alpha * sq + ((1 - alpha) * g) * g
         new: State = {"step": _next_step(state.get("step"))[1], "square_avg": sq}
         if group["centered"]:
             ga = state.get("grad_avg", np.zeros_like(p))
-            ga = ga + (1 - alpha) * (g - ga)
+            ga = _lerp(ga, g, 1 - alpha)
             new["grad_avg"] = ga
             avg = np.sqrt(sq - ga * ga) + eps
         else:

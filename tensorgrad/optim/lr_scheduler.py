@@ -357,6 +357,8 @@ class LinearLR(LRScheduler):
             return lr * s
         if epoch > n:
             return lr
+        if epoch == n and e == 0:  # (exactly 0, as the closed form: the quotient rounds)
+            return 0.0
         return lr * (1.0 + (e - s) / (n * s + (epoch - 1) * (e - s)))
 
 

@@ -163,8 +163,10 @@ class Optimizer:
             full["param_names"] = names
         self.param_groups.append(full)
 
-    def _validate(self, group: dict[str, Any]) -> None:
-        """Raise ValueError for an invalid hyperparameter (subclasses extend)."""
+    def _validate(self, group: dict[str, Any], started: bool = False) -> None:
+        """Raise ValueError for an invalid hyperparameter (subclasses extend). ``started``: for
+        a step or a load, where a negative lr passes, as torch (a schedule can take it a hair
+        below 0, and a new group or a constructor is where torch checks it)."""
         name = type(self).__name__
         for key in ("lr", "eps", "weight_decay", "momentum", "alpha"):
             if key not in group:
@@ -172,7 +174,8 @@ class Optimizer:
             value = group[key]
             if not _is_number(value):
                 raise TypeError(f"{name}: {key} must be a number, got {value!r}")
-            if not float(value) >= 0.0:
+            v = float(value)
+            if not (v >= 0.0 or (started and key == "lr" and v == v)):
                 raise ValueError(f"{name}: invalid {key} {value!r} (must be >= 0)")
         if "maximize" in group and not isinstance(group["maximize"], (bool, np.bool_)):
             raise TypeError(f"{name}: maximize must be a bool, got {group['maximize']!r}")
@@ -194,7 +197,7 @@ class Optimizer:
         writes = []
         new_states = []
         for group in self.param_groups:
-            self._validate(group)
+            self._validate(group, started=True)
             hyper = _as_floats(group)
             for p in group["params"]:
                 if p.grad is None:
@@ -298,7 +301,7 @@ class Optimizer:
             g["params"] = mine["params"]
             if "param_names" in mine:
                 g.setdefault("param_names", mine["param_names"])
-            self._validate(g)
+            self._validate(g, started=True)
             new_groups.append(g)
             group_of.update((id(p), g) for p in mine["params"])
         new_state: defaultdict[Tensor, State] = defaultdict(dict)

@@ -586,3 +586,19 @@ def test_nested_sequential_and_a_fractional_step_size():
     assert got == [0.1] * 5 + [0.05] * 5 + [0.025] * 3
     with pytest.raises(ValueError, match="fused and foreach"):
         optim.Adam([nn.Parameter(np.zeros(1))], fused=True, foreach=True)
+
+
+def test_linear_lr_to_0_chained_after_a_rate_set_by_hand_ends_at_exactly_0():
+    # (the recursive form's quotient rounded: -2.2e-17, which the next step refused)
+    w = tg.tensor([1.0], requires_grad=True)
+    opt = tg.optim.SGD([w], lr=0.03)
+    sched = tg.optim.lr_scheduler.LinearLR(opt, start_factor=0.1, end_factor=0.0, total_iters=4)
+    rates = []
+    for epoch in range(6):
+        w.grad = tg.tensor([1.0])
+        opt.step()
+        sched.step()
+        if epoch == 1:
+            opt.param_groups[0]["lr"] = 0.2
+        rates.append(opt.param_groups[0]["lr"])
+    assert rates[3:] == [0.0, 0.0, 0.0]

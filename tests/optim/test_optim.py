@@ -550,3 +550,39 @@ def test_state_dicts_without_the_flags_still_load():
         opt.load_state_dict(sd)
         assert opt.param_groups[0]["foreach"] is None
     assert opt.param_groups[0]["differentiable"] is False
+
+
+def test_adam_first_moment_with_beta1_0_is_the_gradient_exactly():
+    # (m + (1 - beta1) * (g - m) lost g after a huge gradient; torch's lerp takes it from g)
+    p = tg.tensor([1.0], requires_grad=True)
+    opt = tg.optim.Adam([p], lr=0.0, betas=(0.0, 0.999))
+    for g in (1e20, 1.0):
+        p.grad = tg.tensor([g])
+        opt.step()
+    assert opt.state[p]["exp_avg"].tolist() == [1.0]
+
+
+def test_rmsprop_square_average_with_alpha_1_survives_an_overflowing_square():
+    # ((1 - alpha) * (g * g) was 0 * inf = NaN; torch's addcmul order gives 0)
+    p = tg.tensor([1.0], requires_grad=True)
+    opt = tg.optim.RMSprop([p], lr=1e-3, alpha=1.0)
+    p.grad = tg.tensor([1e200])
+    with np.errstate(over="ignore"):
+        opt.step()
+    assert opt.state[p]["square_avg"].tolist() == [0.0] and np.isfinite(p.data).all()
+
+
+def test_a_step_takes_a_learning_rate_a_schedule_set_below_0():
+    # (every step checked lr >= 0, so a cosine schedule or a rounding residue below 0 raised;
+    # torch checks only in the constructor and add_param_group)
+    p = tg.tensor([1.0], requires_grad=True)
+    opt = tg.optim.SGD([p], lr=0.1)
+    opt.param_groups[0]["lr"] = -1e-17
+    p.grad = tg.tensor([1.0])
+    opt.step()
+    opt.load_state_dict(opt.state_dict())
+    with pytest.raises(ValueError, match="invalid lr"):
+        tg.optim.SGD([tg.tensor([1.0], requires_grad=True)], lr=-1e-17)
+    opt.param_groups[0]["lr"] = float("nan")
+    with pytest.raises(ValueError, match="invalid lr"):
+        opt.step()
