@@ -18,7 +18,7 @@ from tensorgrad._dtypes import (
     refuse_masked,
 )
 from tensorgrad.grad_mode import STATE
-from tensorgrad.tensor import Tensor, check_name, constant_arg
+from tensorgrad.tensor import Tensor, constant_arg
 
 __all__ = [
     "tensor",
@@ -93,7 +93,7 @@ def _shape(shape: tuple, what: str) -> tuple[int, ...]:
 
 def _finish(data: np.ndarray, requires_grad: bool, name: str | None = None) -> Tensor:
     t = Tensor._make(data)
-    t.name = check_name(name)
+    t.name = name
     if requires_grad is not False:  # (checked: requires_grad="no" is refused, not truthy)
         t.requires_grad_(requires_grad)
     return t

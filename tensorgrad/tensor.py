@@ -70,7 +70,7 @@ class Tensor:
         "_grad",
         "_requires_grad",
         "_node",
-        "name",
+        "_name",
         "_version",
         "_fw",
         "_hooks",
@@ -94,7 +94,7 @@ class Tensor:
         self._grad = None
         self._requires_grad = False
         self._node = None
-        self.name = check_name(name)
+        self._name = _checked_name(name)
         self._version = None  # the in-place counter, made on first need (see _cell)
         self._fw = None
         self._hooks = None
@@ -109,7 +109,7 @@ class Tensor:
         t._grad = None
         t._requires_grad = requires_grad
         t._node = node
-        t.name = None
+        t._name = None
         t._version = None
         t._fw = None
         t._hooks = None
@@ -156,6 +156,15 @@ class Tensor:
 
             node = check_view(self)
         return node
+
+    @property
+    def name(self) -> str | None:
+        """A name for drawings and displays (a str or None)."""
+        return self._name
+
+    @name.setter
+    def name(self, value: str | None) -> None:
+        self._name = _checked_name(value)
 
     @property
     def grad(self) -> Tensor | None:
@@ -219,7 +228,9 @@ class Tensor:
         (see ``tg.autograd.backward``)."""
         from tensorgrad import autograd
 
-        autograd.backward(self, gradient, retain_graph, create_graph, inputs)
+        # (one tensor, one gradient: a list or tuple is the gradient's data, not one per tensor)
+        grads = None if gradient is None else [gradient]
+        autograd.backward([self], grads, retain_graph, create_graph, inputs)
 
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data and version counter, cut from the graph."""
@@ -525,7 +536,7 @@ class Tensor:
     __ixor__ = _in_place("bitwise_xor", "^=")
 
 
-def check_name(name: Any) -> str | None:
+def _checked_name(name: Any) -> str | None:
     """A tensor's ``name``: a str or None (a drawing shows it as text)."""
     if name is not None and not isinstance(name, str):
         raise TypeError(f"name must be a str or None, got {type(name).__name__}")

@@ -339,3 +339,30 @@ def test_grad_and_requires_grad_setters_check_their_values() -> None:
     assert tg.zeros(np.array(2)).shape == (2,) and tg.ones((tg.tensor(2), 3)).shape == (2, 3)
     with pytest.raises(TypeError, match="out"):
         np.dot(x, x, out=np.empty(()))
+
+
+def test_backward_reads_a_list_gradient_as_the_gradients_data():
+    # (it was read as one gradient per tensor: [1., 3.] refused, [[1., 3.]] accepted)
+    a = tg.tensor([1.0, 1.0], requires_grad=True)
+    (a * 2).backward([1.0, 3.0])
+    np.testing.assert_array_equal(a.grad.data, [2.0, 6.0])
+    with pytest.raises(ValueError, match=r"gradient has shape \(1, 2\)"):
+        (a * 2).backward([[1.0, 3.0]])
+    b = tg.tensor([1.0], requires_grad=True)
+    (b * 2).backward([5.0])
+    np.testing.assert_array_equal(b.grad.data, [10.0])
+
+
+def test_a_name_set_afterwards_is_checked_as_the_constructors():
+    t = tg.tensor([1.0])
+    with pytest.raises(TypeError, match="name must be a str or None"):
+        t.name = 5
+    t.name = "w"
+    assert repr(t) == "tensor([1.], name='w')" and t.name == "w"
+
+
+def test_reshape_refuses_floats_and_bools_by_name():
+    t = tg.tensor(np.ones(6))
+    for bad in ((6.0,), (True, 6)):
+        with pytest.raises(TypeError, match="shape must be ints"):
+            t.reshape(*bad)

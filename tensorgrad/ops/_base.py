@@ -283,7 +283,7 @@ def apply(op: Op, inputs: tuple) -> Any:
         out = np.asarray(out)
     t = _new_tensor(Tensor)
     t.data = out
-    t._grad = t._node = t.name = t._fw = t._hooks = t._version = None
+    t._grad = t._node = t._name = t._fw = t._hooks = t._version = None
     if any_grad and op.differentiable and STATE.grad_enabled:
         # record: edges to the inputs' nodes (or leaves), what the rules need, versions
         # NOTE: an edge is the input's node, or the leaf itself; shapes are read from there
@@ -366,7 +366,7 @@ def apply1(op: Op, x: Any) -> Any:
         out = np.asarray(out)
     t = _new_tensor(Tensor)
     t.data = out
-    t._grad = t._node = t.name = t._fw = t._hooks = t._version = None
+    t._grad = t._node = t._name = t._fw = t._hooks = t._version = None
     if x._requires_grad and op.differentiable and STATE.grad_enabled:
         node = x._node
         if node is not None and x._version is not None:

@@ -55,10 +55,12 @@ def _view(x: Any, op: Op) -> Tensor:
 
 
 def _shape_arg(shape: tuple) -> tuple:
-    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
-        shape = tuple(shape[0])
     try:
-        return tuple(operator.index(s) for s in shape)  # ints only, as NumPy (not 1.5)
+        if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
+            shape = tuple(shape[0])
+        if any(isinstance(s, (bool, np.bool_)) for s in shape):
+            raise TypeError
+        return tuple(operator.index(s) for s in shape)  # ints only, as NumPy (not 1.5, True)
     except (TypeError, ValueError):
         raise TypeError(f"shape must be ints, got {shape!r}") from None
 
