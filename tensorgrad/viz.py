@@ -266,8 +266,8 @@ def _saved_input(node: Op, pos: int) -> np.ndarray | None:
 
 
 def _name(t: Tensor | None) -> str:
-    """``t``'s name as text ("" for none: the drawing numbers it)."""
-    return "" if t is None or t.name is None else str(t.name)
+    """``t``'s name ("" for none: the drawing numbers it)."""
+    return "" if t is None or t.name is None else t.name
 
 
 def _fill_values(g: _Graph) -> None:

@@ -380,14 +380,8 @@ class Module:
             value = state_dict[key]
             arr = value.data if isinstance(value, Tensor) else value
             if not isinstance(arr, (np.ndarray, np.generic)):
-                kind = type(value)
-                name = (
-                    kind.__qualname__
-                    if kind.__module__ == "builtins"
-                    else (
-                        f"{kind.__module__}.{kind.__qualname__}"  # (a torch.Tensor, not "Tensor")
-                    )
-                )
+                kind = type(value)  # (named with its module: a torch.Tensor, not "Tensor")
+                name = f"{kind.__module__}.{kind.__qualname__}".removeprefix("builtins.")
                 problems.append(f"{key!r}: expected a NumPy array or tensorgrad Tensor, got {name}")
                 continue
             arr = np.asarray(arr)

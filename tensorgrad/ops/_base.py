@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from tensorgrad._dtypes import check_operands
+from tensorgrad._shapes import broadcast_shapes
 from tensorgrad.forward_mode import push_tangents, take_tangents
 from tensorgrad.grad_mode import STATE
 from tensorgrad.tensor import WRITE_CLOCK, Tensor
@@ -263,15 +264,9 @@ def apply(op: Op, inputs: tuple) -> Any:
         if unchecked:  # an ndarray or a list: refuse complex, object and string data by name
             check_operands(type(op), inputs)
             # lists become arrays, for the forward and for what the rules are saved; an
-            # ndarray subclass is viewed as a plain ndarray (np.matrix's * is a matrix product)
-            inputs = tuple(
-                x
-                if isinstance(x, Tensor)
-                or (isinstance(x, _ARRAYLIKE) and not isinstance(x, np.ndarray))
-                or type(x) is np.ndarray
-                else np.asarray(x)
-                for x in inputs
-            )
+            # ndarray subclass is viewed as a plain ndarray (np.matrix's * is a matrix product;
+            # np.asarray returns a plain ndarray itself)
+            inputs = tuple(x if isinstance(x, _KEPT) else np.asarray(x) for x in inputs)
             arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
         try:
             out = op.forward(*arrays) if n != 2 else op.forward(arrays[0], arrays[1])
@@ -530,7 +525,7 @@ _new_tensor = object.__new__
 next_seq = itertools.count(-1, -1).__next__
 _PREFIXES: dict[int, tuple[int, ...]] = {0: ()}  # (0, ..., n - 1) for each n, shared
 _PLAIN = frozenset((float, int, bool))
-_ARRAYLIKE = (np.ndarray, np.generic, float, int, bool)  # what forwards take as they are
+_KEPT = (Tensor, np.generic, float, int)  # operands forwards take as they are (bool is an int)
 
 
 class NoGradView(Op):
@@ -577,13 +572,7 @@ def binary(cls: type[Op], a: Any, b: Any) -> Tensor:
         out = apply(cls(), (a, b))
         return out if isinstance(out, Tensor) else Tensor._make(np.asarray(out))
     except ValueError:
-        sa, sb = np.shape(_data(a)), np.shape(_data(b))
-        try:
-            np.broadcast_shapes(sa, sb)
-        except (ValueError, RuntimeError):  # (RuntimeError: NumPy's limit of 32 dimensions)
-            raise ValueError(
-                f"{cls.label}: shapes {sa} and {sb} cannot be broadcast together"
-            ) from None
+        broadcast_shapes(np.shape(_data(a)), np.shape(_data(b)), op=cls.label)
         raise
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from tensorgrad._shapes import expand_to, normalize_axis
-from tensorgrad.ops._base import Op, call
+from tensorgrad.ops._base import Op, _data, call
 from tensorgrad.tensor import Tensor
 
 __all__ = [
@@ -129,8 +129,7 @@ class Prod(_Reduction):
     def _slope(self, x, out):
         # NOTE: out / x unless an entry is 0, inf or NaN (out is then 0, inf or NaN too, or
         # the quotient inf / inf), where the product of the others is taken exactly
-        o = out.data if isinstance(out, Tensor) else out
-        if np.all(np.isfinite(o)) and np.all(x.data != 0 if isinstance(x, Tensor) else x != 0):
+        if np.all(np.isfinite(_data(out))) and np.all(_data(x) != 0):
             return self._expand(out, x.shape) / x
         return _prod_others(x, self.axis)
 
