@@ -19,7 +19,8 @@ class _State(threading.local):
     def __init__(self) -> None:
         self.grad_enabled = True
         self.fw_cap = 1 << 62  # forward-mode levels at or above the cap are invisible
-        self.anomaly = False
+        self.anomaly = False  # detect_anomaly's NaN/inf check of every adjoint
+        self.sites = False  # and its record of each op's creation site
         # jacfwd calling f again for another input element: layers keep their state as the
         # first call left it (batch norm's running statistics), so f's effects happen once
         self.replay = False

@@ -40,3 +40,59 @@ def test_off_by_default_and_restored() -> None:
     from tensorgrad.grad_mode import STATE
 
     assert STATE.anomaly is False
+
+
+def test_a_reentered_block_restores_the_mode_and_check_nan_false_keeps_the_sites(
+    tmp_path,
+) -> None:
+    from tensorgrad.grad_mode import STATE
+
+    # (re-entering one instance left anomaly mode on for good; check_nan=False recorded no
+    # site at all, where torch records them for backward's other errors)
+    block = tg.detect_anomaly()
+    with block:
+        with block:
+            pass
+        assert STATE.anomaly is True
+    assert STATE.anomaly is False and STATE.sites is False
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    with tg.detect_anomaly(check_nan=False):
+        z = tg.exp(x * 1.0)
+        z += 1.0
+        with pytest.raises(RuntimeError, match=r"modified by an in-place.*test_anomaly.py:\d+"):
+            z.sum().backward()
+        with np.errstate(invalid="ignore"):
+            tg.sqrt(tg.tensor([-1.0], requires_grad=True)).sum().backward()  # no NaN check
+    with tg.detect_anomaly():
+        with tg.detect_anomaly(check_nan=False):
+            assert STATE.anomaly is False and STATE.sites is True
+        assert STATE.anomaly is True
+    # a folder beside the package whose name starts with the package's is the user's
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    package = Path(tg.__file__).resolve().parent
+    sibling = tmp_path / f"{package.name}_examples"
+    sibling.mkdir()
+    script = sibling / "run.py"
+    script.write_text(
+        "import tensorgrad as tg\n"
+        "x = tg.tensor([-1.0], requires_grad=True)\n"
+        "with tg.detect_anomaly():\n"
+        "    y = tg.sqrt(x)\n"
+        "    y.sum().backward()\n"
+    )
+    from tensorgrad import anomaly
+
+    # (the check itself, for a path of that shape next to the real package folder)
+    assert not anomaly._in_package(str(package.parent / f"{package.name}_examples" / "run.py"))
+    assert anomaly._in_package(str(package / "ops" / "_base.py"))
+    assert not anomaly._in_package("<string>")
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(package.parent), "PATH": ""},
+    )
+    assert "run.py:4" in result.stderr

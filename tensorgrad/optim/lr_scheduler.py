@@ -99,11 +99,13 @@ _NOT_STATE = frozenset(("optimizer", "_undo"))  # (what no state dict holds)
 
 
 class _Undo:
-    """The groups' rates before and after a scheduler's construction (see
-    ``LRScheduler._undo_construction``)."""
+    """The groups' rates before and after a scheduler's construction, and how many times the
+    optimizer's state had been loaded by then (see ``LRScheduler._undo_construction``)."""
 
-    def __init__(self, before: list[Any], after: list[Any]) -> None:
-        self.before, self.after = before, after
+    def __init__(self, before: list[Any], optimizer: Optimizer) -> None:
+        self.before = before
+        self.after = [g["lr"] for g in optimizer.param_groups]
+        self.loads = optimizer._loads
 
 
 def _group_lr(group: dict[str, Any], i: int, owner: str) -> float:
@@ -137,7 +139,7 @@ class LRScheduler:
         before = [g["lr"] for g in groups]
         # (if it raises, no group has been given an 'initial_lr')
         self._step(last_epoch + 1, closed=last_epoch != -1)
-        self._undo = _Undo(before, [g["lr"] for g in groups])
+        self._undo = _Undo(before, optimizer)
 
     def get_lr(self) -> list[float]:
         """The closed-form rates at epoch ``self.last_epoch``."""
@@ -207,8 +209,8 @@ class LRScheduler:
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore the attributes saved by ``state_dict()``; a key this scheduler does not have
         raises ValueError, and nothing changes. The groups' rates are the optimizer's (load its
-        state dict too, as in torch), except that a scheduler loaded right after it was built
-        takes back the change its construction made to them (torch's does not)."""
+        state dict too, as in torch), except that a scheduler built over the optimizer's loaded
+        state takes back the change its construction made to them (torch's does not)."""
         self._check_state_dict(state_dict)
         self._load(state_dict)
 
@@ -221,9 +223,11 @@ class LRScheduler:
         # NOTE: building a schedule takes its epoch 0, also after the optimizer's state was
         # loaded (LinearLR multiplies the loaded rate by start_factor); loaded right after, the
         # schedule gives back the rates it found, where it alone changed them since. Any other
-        # rate (a plateau's reduction, one set by hand) stays: it is the optimizer's.
+        # rate (a plateau's reduction, one set by hand) stays: it is the optimizer's. So do the
+        # rates of an optimizer loaded after the schedule was built (torch's order), or never
+        # loaded: the construction's change is only undone over a loaded state.
         undo = self.__dict__.get("_undo")
-        if undo is not None:
+        if undo is not None and undo.loads and undo.loads == self.optimizer._loads:
             for g, before, after in zip(self.optimizer.param_groups, undo.before, undo.after):
                 if g["lr"] == after:
                     g["lr"] = before
@@ -677,7 +681,7 @@ class _Combined(LRScheduler):
         changes are not theirs alone any more): back to ``before``, the rates before the first
         part was built (``_rates_before``)."""
         _forget_undo(self)
-        self._undo = _Undo(before, [g["lr"] for g in self.optimizer.param_groups])
+        self._undo = _Undo(before, self.optimizer)
 
 
 def _rates_before(part: LRScheduler, optimizer: Optimizer) -> list[Any]:

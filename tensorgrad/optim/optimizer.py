@@ -128,6 +128,9 @@ class Optimizer:
     _load_defaults: dict[str, Any] = {"foreach": None, "differentiable": False}
     # the state entries that hold one value per element of the parameter
     _buffers: tuple[str, ...] = ()
+    # how many times ``load_state_dict`` succeeded (a schedule built over a loaded state undoes
+    # its construction's change on its own load, unless the optimizer was loaded again since)
+    _loads = 0
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
@@ -354,6 +357,7 @@ class Optimizer:
             new_state[p] = converted
         self.param_groups = new_groups
         self.state = new_state
+        self._loads += 1
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]

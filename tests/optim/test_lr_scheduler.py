@@ -566,6 +566,44 @@ def test_a_load_keeps_the_optimizers_rates_and_undoes_only_the_construction():
     assert opt2.param_groups[0]["lr"] == opt.param_groups[0]["lr"]  # (torch: 0.1x of it)
 
 
+@pytest.mark.parametrize(
+    "make, steps, expected",
+    [
+        (lambda o: optim.ConstantLR(o, 0.5, 3), 2, [0.05, 0.1, 0.1, 0.1]),
+        (lambda o: optim.LinearLR(o, 0.25, total_iters=4), 0, [0.025, 0.04375, 0.0625, 0.08125]),
+        (
+            lambda o: optim.ChainedScheduler(
+                [optim.ConstantLR(o, 0.5, 3), optim.ExponentialLR(o, 0.9)]
+            ),
+            0,
+            [0.05, 0.045, 0.0405, 0.0729],
+        ),
+        (
+            lambda o: optim.SequentialLR(
+                o, [optim.ConstantLR(o, 0.5, 2), optim.ExponentialLR(o, 0.9)], [2]
+            ),
+            0,
+            [0.05, 0.05, 0.1, 0.09],
+        ),
+        (lambda o: optim.LambdaLR(o, lambda e: 0.1 if e < 3 else 1.0), 0, [0.01, 0.01, 0.01, 0.1]),
+    ],
+)
+def test_a_resume_in_torchs_order_keeps_the_loaded_rate(make, steps, expected):
+    # (built, then the optimizer loaded, then the schedule: a saved rate equal to the one the
+    # construction set was taken back to the base rate, e.g. ConstantLR resumed at 0.1, not
+    # 0.05; torch 2.13's values)
+    opt = _opt(0.1)
+    sched = make(opt)
+    for _ in range(steps):
+        opt.step()
+        sched.step()
+    opt2 = _opt(0.1)
+    sched2 = make(opt2)
+    opt2.load_state_dict(opt.state_dict())
+    sched2.load_state_dict(sched.state_dict())
+    np.testing.assert_allclose(_lrs(opt2, sched2, 3), expected, rtol=1e-12)
+
+
 def test_nested_sequential_and_a_fractional_step_size():
     # (a SequentialLR of combinators raised AttributeError or NotImplementedError; StepLR(2.5)
     # decayed at epochs 3, 5, 8 where torch decays at 5, 10)
