@@ -134,22 +134,23 @@ def _holds_non_numbers(data) -> bool:
     return False
 
 
-def check_operands(op, inputs: tuple) -> None:
-    """Raise TypeError, naming ``op`` (a name or an Op class) and the argument, for a non-Tensor
-    input whose data is not bool, integer or floating (complex, object, strings); Tensors and
-    Python numbers pass at the cost of a type check."""
+def check_operands(op, inputs: tuple, names: tuple[str, ...] | None = None) -> None:
+    """Raise TypeError, naming ``op`` (a name or an Op class) and the argument (by its name in
+    ``names``, else its position), for a non-Tensor input whose data is not bool, integer or
+    floating (complex, object, strings); Tensors and Python numbers pass at the cost of a type
+    check."""
     from tensorgrad.tensor import Tensor
 
     for i, x in enumerate(inputs):
         if type(x) in _PLAIN or isinstance(x, Tensor):
             continue
         name = op if isinstance(op, str) else op.label
-        refuse_masked(x, f"{name}: argument {i}")
+        what = f"{name}: {names[i] if names else f'argument {i}'}"
+        refuse_masked(x, what)
         kind = x.dtype.kind if isinstance(x, (np.ndarray, np.generic)) else _kind_of(x)
         if kind not in _NUMERIC_KINDS:
             raise TypeError(
-                f"{name}: argument {i} holds {_describe(x)}; tensors hold bool, integer or "
-                "floating data"
+                f"{what} holds {_describe(x)}; tensors hold bool, integer or floating data"
             )
 
 

@@ -482,7 +482,7 @@ class LayerNorm(Module):
             raise TypeError(
                 f"LayerNorm: normalized_shape must be an int or a sequence of ints, got {ns!r}"
             )
-        self.normalized_shape = tuple(_positive(n, "normalized_shape", "LayerNorm") for n in ns)
+        self.normalized_shape = tuple(_positive(n, "normalized_shape", "LayerNorm", 0) for n in ns)
         self.eps = float(constant_arg(eps, "eps", "LayerNorm"))
         self.elementwise_affine = elementwise_affine
         d = check_float_dtype(dtype, "LayerNorm")

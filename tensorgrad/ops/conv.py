@@ -323,6 +323,8 @@ def conv2d(
         raise ValueError(f"conv2d: input must be 4-D (N, C, H, W) or 3-D (C, H, W), got shape {xs}")
     if len(ws) != 4:
         raise ValueError(f"conv2d: weight must be 4-D (O, C / groups, kh, kw), got shape {ws}")
+    if min(ws[2:]) < 1:  # (as torch: an empty kernel would give an output larger than the input)
+        raise ValueError(f"conv2d: kernel size must be greater than zero, got weight shape {ws}")
     c = xs[-3]
     if ws[0] % g:
         raise ValueError(
@@ -345,9 +347,11 @@ def conv2d(
         params.update(groups=g, extra=extra)
     out = Conv2d(**params)._out(xs[-2:], ws[2:])
     if min(out) < 1:
+        padded = tuple(n + 2 * p + e for n, p, e in zip(xs[-2:], pad, extra))
         raise ValueError(
             f"conv2d: kernel {ws[2:]} (dilation {dil}) is larger than the padded "
-            f"input {xs[-2:]} (padding {padding if isinstance(padding, str) else pad})"
+            f"input {padded} (input {xs[-2:]}, padding "
+            f"{padding if isinstance(padding, str) else pad})"
         )
     if bias is not None:
         bs = _shape(bias)
@@ -587,7 +591,10 @@ def max_pool2d(
         )
         < 1
     ):
-        raise ValueError(f"max_pool2d: kernel {kernel} is larger than the input {(h, w)}")
+        raise ValueError(
+            f"max_pool2d: kernel {kernel} (dilation {dil}) is larger than the padded input "
+            f"{(h + 2 * pad[0], w + 2 * pad[1])} (input {(h, w)}, padding {pad})"
+        )
     op = MaxPool2d(
         kernel=kernel, stride=stride_, padding=pad, dilation=dil, ceil_mode=bool(ceil_mode)
     )

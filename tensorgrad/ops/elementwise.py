@@ -774,7 +774,8 @@ def clip(x: Any, a_min: Any = None, a_max: Any = None, **bounds: Any) -> Tensor:
     # caller writes into its arrays before backward)
     lo = _own(a_min.data if isinstance(a_min, Tensor) else a_min)
     hi = _own(a_max.data if isinstance(a_max, Tensor) else a_max)
-    check_operands("clip", tuple(v for v in (x, lo, hi) if v is not None))  # (one side open)
+    bounds_given = tuple(v if v is not None else 0.0 for v in (lo, hi))  # (one side open)
+    check_operands("clip", (x, *bounds_given), ("x", "a_min", "a_max"))
     try:
         out = call(Clip, x, lo=lo, hi=hi)
     except ValueError:
@@ -807,7 +808,7 @@ def where(cond: Any, a: Any, b: Any) -> Tensor:
     is 0 wherever the incoming one is).
     """
     c = cond.data if isinstance(cond, Tensor) else np.asarray(cond)
-    check_operands("where", (c,))
+    check_operands("where", (c,), ("condition",))
     c = c.astype(bool)  # (a copy: a later write into the caller's condition changes no rule)
     try:
         return call(Where, c, a, b)

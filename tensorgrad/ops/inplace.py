@@ -264,7 +264,7 @@ def setitem(t: Tensor, index: Any, v: Any) -> None:
     """``t[index] = v``."""
     idx, _ = normalize_index(index, "setitem")
     if not isinstance(v, Tensor):
-        check_operands("setitem", (v,))  # (NumPy would parse a string, and None is NaN)
+        check_operands("setitem", (v,), ("value",))  # (NumPy would parse a string, and None is NaN)
     if isinstance(v, Tensor) and t.data.dtype.kind != "f":
         v = v.data  # (cast into an int or bool tensor: no gradient or tangent flows, as torch)
     record = _must_record(t, v, "setitem")

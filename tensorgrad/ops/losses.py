@@ -8,6 +8,7 @@ of differentiable ops, so they are differentiable to any order.
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -35,7 +36,7 @@ def _data(x: Any) -> np.ndarray:
     return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
-def _const(x: Any, like: Any) -> Any:
+def _const(x: Any, like: Any, what: str) -> Any:
     """``x`` (a weight, pos_weight or probability target) in the input's floating dtype, so that
     float32 stays float32 whatever ``x``'s dtype: an ndarray, or, for a Tensor that carries a
     gradient or a tangent, a Tensor (cast by ``astype``, which both pass through)."""
@@ -46,7 +47,8 @@ def _const(x: Any, like: Any) -> Any:
         return x if dtype.kind != "f" or x.dtype == dtype else x.astype(dtype)
     if isinstance(x, Tensor):
         x = x.data
-    check_operands("loss", (x,))  # no silent cast of complex, object or string data
+    op, _, arg = what.partition(" ")
+    check_operands(op, (x,), (arg,))  # no silent cast of complex, object or string data
     return np.asarray(x, dtype=dtype if dtype.kind == "f" else None)
 
 
@@ -116,15 +118,19 @@ class SoftmaxCrossEntropy(Op):
         # NOTE: as torch, a row with a +inf, NaN or only -inf logits has NaN log-probabilities
         # (and so a NaN loss and NaN gradients); a -inf target logit alone gives +inf.
         # (the ufuncs' reduce: the array methods add a Python layer on every call)
-        logp = x - np.maximum.reduce(x, axis=1, keepdims=True)
+        top = np.maximum.reduce(x, axis=1, keepdims=True) if x.shape[1] else x[:, :1]
+        logp = x - top  # (no class: an empty shift of an empty row)
         logp -= np.log(np.add.reduce(np.exp(logp), axis=1, keepdims=True))
-        picked = logp[np.arange(len(self.target)), self.target]
+        if x.shape[1] or self.keep is None:  # (a target of no class raises IndexError)
+            picked = logp[np.arange(len(self.target)), self.target]
+        else:  # no class: every row is ignored (checked by cross_entropy)
+            picked = np.zeros(len(self.target), dtype=x.dtype)
         if self.keep is None:
             total = np.add.reduce(picked, axis=None)
         else:  # ignored rows count for nothing, even a NaN or -inf one (not 0 * inf)
             total = picked.sum(where=self.keep != 0)
         self.logp = logp  # the plain backward needs softmax(x) = exp(logp)
-        return np.asarray(-total * self.scale, dtype=x.dtype)
+        return np.asarray(0.0 - total * self.scale, dtype=x.dtype)  # (0.0 - 0.0 is +0.0)
 
     def _residual(self, x):
         # NOTE: softmax(x) - onehot(y), per kept row. Handed a Tensor (higher order), softmax is
@@ -132,11 +138,13 @@ class SoftmaxCrossEntropy(Op):
         rows = np.arange(len(self.target))
         if isinstance(x, Tensor):
             onehot = np.zeros(x.shape, dtype=x.dtype)
-            onehot[rows, self.target] = 1
+            if x.shape[1]:  # (no class: nothing to pick, every row is ignored)
+                onehot[rows, self.target] = 1
             residual = softmax(x, axis=1) - onehot
         else:
             residual = np.exp(self.logp)
-            residual[rows, self.target] -= 1
+            if residual.shape[1]:
+                residual[rows, self.target] -= 1
         return residual if self.keep is None else residual * self.keep[:, None]
 
     def _slope_scale(self):
@@ -239,7 +247,7 @@ def _classes_last(x: Any) -> tuple[Any, int, tuple[int, ...]]:
     batch = (shape[0],) + tuple(shape[2:])
     if len(shape) > 2:
         x = moveaxis(x, 1, -1)
-    return reshape(x, (-1, c)), c, batch
+    return reshape(x, (math.prod(batch), c)), c, batch  # (not -1: c may be 0)
 
 
 def nll_loss(
@@ -254,7 +262,9 @@ def nll_loss(
     """Negative log likelihood of integer ``target`` classes given log-probabilities ``input``
     of shape (N, C, ...) or (C,); ``mean`` divides by the total weight of counted targets."""
     reduction = legacy_reduction(size_average, reduce, reduction, "nll_loss")
-    return _nll(input, target, _const(weight, input), ignore_index, reduction, "nll_loss")
+    return _nll(
+        input, target, _const(weight, input, "nll_loss weight"), ignore_index, reduction, "nll_loss"
+    )
 
 
 def _nll(
@@ -284,13 +294,16 @@ def _nll(
     w = np.ones(c) if weight is None else _data(weight)
     if w.shape != (c,):
         raise ValueError(f"{name}: weight has shape {w.shape}, expected ({c},)")
-    picked = getitem(logp, (np.arange(len(safe)), safe))
+    if c:
+        picked = getitem(logp, (np.arange(len(safe)), safe))
+    else:  # (no class, so every row is ignored: zeros that still lead back to the input)
+        picked = sum(logp, axis=1)
     if not keep.all():  # an ignored row counts for nothing, even a NaN or -inf one (not 0 * inf)
         picked = where(keep, picked, -0.0)  # (-0.0: its loss -picked * 0 is +0.0, as torch's)
-    wt = np.where(keep, w[safe], 0).astype(_data(input).dtype)
+    wt = np.where(keep, w[safe] if c else 0, 0).astype(_data(input).dtype)
     wt_t = None
     if isinstance(weight, Tensor):  # (its gradient or tangent counts the denominator too)
-        wt_t = getitem(weight, safe) * keep
+        wt_t = (getitem(weight, safe) if c else sum(weight)) * keep
         losses = -picked * wt_t
     else:
         losses = -picked * wt
@@ -407,9 +420,9 @@ def cross_entropy(
             f"cross_entropy: weight has shape {np.shape(_data(weight))}, expected ({c},)"
         )
     logp = log_softmax(input, axis=class_axis)
-    w = _const(weight, input)
+    w = _const(weight, input, "cross_entropy weight")
     if y.dtype.kind == "f":
-        target = _const(target, input)
+        target = _const(target, input, "cross_entropy target")
     wshape = [1] * x.ndim
     wshape[class_axis] = c
     if y.dtype.kind == "f":
@@ -482,7 +495,7 @@ def mse_loss(
     d = subtract(input, target)
     if weight is None:
         return _reduce(d * d, reduction)
-    weight = _const(weight, input)
+    weight = _const(weight, input, "mse_loss weight")
     if _data(weight).shape != sa:
         raise ValueError(
             f"mse_loss: weight has shape {_data(weight).shape}, expected the input's {sa}"
@@ -512,7 +525,10 @@ def binary_cross_entropy_with_logits(
     reduction = legacy_reduction(
         size_average, reduce, reduction, "binary_cross_entropy_with_logits"
     )
-    target, weight, pos_weight = (_const(v, input) for v in (target, weight, pos_weight))
+    target, weight, pos_weight = (
+        _const(v, input, f"binary_cross_entropy_with_logits {k}")
+        for k, v in (("target", target), ("weight", weight), ("pos_weight", pos_weight))
+    )
     sa, sb = _data(input).shape, _data(target).shape
     if sa != sb:
         raise ValueError(

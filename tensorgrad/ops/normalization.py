@@ -127,11 +127,23 @@ def batch_norm(
         if p is not None and _shape(p) != (c,):
             raise ValueError(f"batch_norm: {name} must have shape ({c},), got {_shape(p)}")
     for name, p in (("running_mean", running_mean), ("running_var", running_var)):
-        if p is not None and _shape(p) != (c,):
+        if p is None:
+            continue
+        if not isinstance(p, (Tensor, np.ndarray)):  # (they are written in place: as torch)
+            raise TypeError(
+                f"batch_norm: {name} must be a Tensor or an ndarray, got {type(p).__name__}"
+            )
+        if _shape(p) != (c,):
             raise ValueError(f"batch_norm: {name} must have shape ({c},), got {_shape(p)}")
-        constant_arg(p, name, "batch_norm")  # (statistics, never differentiated: as torch)
+        data = constant_arg(p, name, "batch_norm")  # (statistics, never differentiated: as torch)
+        if data.dtype.kind not in "biuf":
+            raise TypeError(f"batch_norm: {name} must hold numbers, got dtype {data.dtype}")
+        if training and not data.flags.writeable:  # (refused before either is written)
+            raise ValueError(f"batch_norm: {name} is read-only, and training updates it in place")
     eps = float(constant_arg(eps, "eps", "batch_norm"))
     momentum = constant_arg(momentum, "momentum", "batch_norm")
+    if np.ndim(momentum) != 0 or np.asarray(momentum).dtype.kind not in "biuf":
+        raise TypeError(f"batch_norm: momentum must be a number, got {momentum!r}")
     if training:
         axes = (0,) + tuple(range(2, len(shape)))
         count = int(np.prod([shape[a] for a in axes]))

@@ -591,7 +591,7 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0
     live = carries_derivative(value)
     if isinstance(value, Tensor):
         value = value.data if value.ndim else value.item()
-    check_operands("pad", (value,))  # (np.pad would parse a string)
+    check_operands("pad", (value,), ("constant_values",))  # (np.pad would parse a string)
     if not live or not pw:  # (a 0-d x has no padding, as np.pad's)
         return call(Pad, x, pad_width=pw, value=value)
     if constant_values.ndim:

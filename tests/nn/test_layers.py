@@ -4,6 +4,8 @@ errors that name the layer, dtypes. Gradients against finite differences live in
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -509,3 +511,14 @@ def test_uniform_init_keeps_its_upper_bound_open_in_float16_and_normal_refuses_n
     assert float(w.max()) < 1.0 and float(w.min()) >= -1.0
     with pytest.raises(ValueError, match="normal_: std must be a number >= 0, got nan"):
         nn.init.normal_(tg.Tensor(np.zeros(3)), 0.0, float("nan"))
+
+
+def test_layer_norm_over_an_empty_shape_as_torch() -> None:
+    # (normalized_shape 0 was refused; torch and F.layer_norm take it)
+    x = tg.zeros((2, 0), requires_grad=True)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # (NumPy's mean of an empty axis)
+        y = nn.LayerNorm(0)(x)
+        y.sum().backward()
+    assert y.shape == (2, 0) and x.grad.shape == (2, 0)
+    assert nn.LayerNorm((2, 0)).normalized_shape == (2, 0)

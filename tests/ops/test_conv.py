@@ -338,3 +338,16 @@ def test_avg_pool_ceil_mode_with_padding_counts_the_padding_but_not_past_it() ->
     np.testing.assert_array_equal(y.data[0, 0], np.outer(real, real) / 2)
     layer = tg.nn.AvgPool2d(3, 2, 1, ceil_mode=True, count_include_pad=False)
     np.testing.assert_array_equal(layer(tg.ones(1, 6, 6)).data, np.ones((1, 4, 4)))
+
+
+def test_conv2d_refuses_an_empty_kernel_and_names_the_padded_size() -> None:
+    # (a (1, 1, 0, 2) weight gave a (1, 1, 5, 3) output of zeros; the message gave the unpadded
+    # size as the padded one, and max_pool2d's ignored dilation)
+    with pytest.raises(ValueError, match=r"kernel size must be greater than zero.*\(1, 1, 0, 2\)"):
+        F.conv2d(np.ones((1, 1, 4, 4)), np.ones((1, 1, 0, 2)))
+    with pytest.raises(ValueError, match=r"padded input \(10, 9\) \(input \(6, 5\)"):
+        F.conv2d(np.ones((1, 1, 6, 5)), np.ones((1, 1, 1, 4)), padding=2, dilation=3)
+    with pytest.raises(
+        ValueError, match=r"\(3, 3\) \(dilation \(3, 3\)\) is larger than the padded"
+    ):
+        F.max_pool2d(np.ones((1, 1, 5, 5)), 3, dilation=3)

@@ -296,3 +296,37 @@ def test_label_smoothing_over_no_classes_does_not_divide_by_zero():
     for logits, target in (([], []), (np.zeros((3, 0)), np.zeros((3, 0)))):
         out = tg.nn.functional.cross_entropy(logits, target, label_smoothing=0.1)
         assert out.shape == () and out.item() == 0.0
+
+
+@pytest.mark.parametrize("fn", [F.cross_entropy, F.nll_loss])
+@pytest.mark.parametrize("reduction", ["sum", "mean", "none"])
+@pytest.mark.parametrize("shape, target", [((2, 0), [-100, -100]), ((0,), -100)])
+def test_no_classes_with_every_target_ignored_as_torch(fn, reduction, shape, target) -> None:
+    # (a (N, 0) or (0,) input crashed: no maximum of an empty row, reshape(-1, 0), index 0 of
+    # an empty axis; torch 2.13 gives 0, NaN for a mean, and zeros for 'none')
+    x = tg.zeros(shape, requires_grad=True)
+    loss = fn(x, np.array(target), reduction=reduction)
+    want = {"sum": 0.0, "mean": np.nan, "none": np.zeros(np.shape(target))}[reduction]
+    np.testing.assert_array_equal(loss.data, want)
+    assert not np.signbit(loss.data).any()
+    loss.sum().backward()
+    assert x.grad.shape == shape
+    with pytest.raises(IndexError, match=r"target values must be in \[0, 0\)"):
+        fn(tg.zeros((2, 0)), np.array([0, 0]))
+
+
+def test_loss_arguments_are_named_in_errors() -> None:
+    # (each said "loss: argument 0")
+    x, y = tg.zeros((2, 3)), np.array([0, 1])
+    with pytest.raises(TypeError, match="cross_entropy: weight holds dtype complex128"):
+        F.cross_entropy(x, y, weight=np.ones(3, complex))
+    with pytest.raises(TypeError, match="nll_loss: weight holds"):
+        F.nll_loss(x, y, weight=np.ones(3, complex))
+    with pytest.raises(TypeError, match="binary_cross_entropy_with_logits: pos_weight holds"):
+        F.binary_cross_entropy_with_logits(x, tg.zeros((2, 3)), pos_weight=np.array(["a"] * 3))
+    with pytest.raises(TypeError, match="mse_loss: weight holds"):
+        F.mse_loss(x, tg.zeros((2, 3)), weight=np.full((2, 3), 1j))
+    with pytest.raises(TypeError, match="pad: constant_values holds str"):
+        tg.pad(tg.ones((2, 2)), 1, constant_values="a")
+    with pytest.raises(TypeError, match="clip: a_max holds"):
+        tg.clip(tg.ones(2), None, np.array(["x"]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import tensorgrad as tg
 import tensorgrad.nn.functional as F
 
 
@@ -17,7 +18,7 @@ def test_batch_norm_eval_refuses_complex_input() -> None:
 
 def test_batch_norm_eval_refuses_complex_running_statistics() -> None:
     x = np.zeros((0, 0))
-    with pytest.raises(TypeError, match="batch_norm: input and running statistics"):
+    with pytest.raises(TypeError, match="batch_norm: running_var must hold numbers"):
         F.batch_norm(x, np.zeros(0), np.zeros(0, dtype=complex), training=False)
 
 
@@ -32,3 +33,24 @@ def test_batch_norm_of_integers_is_computed_in_float() -> None:
     np.testing.assert_array_equal(
         trained.data, F.batch_norm(x * 1.0, None, None, training=True).data
     )
+
+
+def test_batch_norm_checks_both_running_statistics_and_momentum_before_writing() -> None:
+    # (a list or read-only running_var raised after running_mean was updated; momentum=None
+    # raised "unsupported operand type(s)")
+    x = tg.tensor(np.random.default_rng(0).standard_normal((4, 3)))
+    mean = tg.zeros(3)
+    with pytest.raises(TypeError, match="running_var must be a Tensor or an ndarray, got list"):
+        F.batch_norm(x, mean, [1.0, 1.0, 1.0], training=True)
+    with pytest.raises(ValueError, match="running_var is read-only"):
+        F.batch_norm(x, mean, tg.broadcast_to(tg.ones(1), (3,)), training=True)
+    for momentum in (None, "0.1"):
+        with pytest.raises(TypeError, match="momentum must be a number"):
+            F.batch_norm(x, mean, tg.ones(3), training=True, momentum=momentum)
+    np.testing.assert_array_equal(mean.data, 0.0)
+    layer = tg.nn.BatchNorm1d(3)
+    layer.running_var.data.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        layer(x)
+    np.testing.assert_array_equal(layer.running_mean.data, 0.0)
+    assert layer.num_batches_tracked.data == 0
