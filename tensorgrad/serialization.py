@@ -267,7 +267,11 @@ def save(obj: Any, path: PathOrFile) -> None:
     except OSError:
         mode = None
     # O_EXCL: never clobber; mode 0o666 so the umask applies as for a plain open().
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    except OSError as exc:  # (named by the path given, not the hidden temporary file's)
+        exc.filename = os.fspath(path)
+        raise
     try:
         if mode is not None:
             os.chmod(tmp, mode)

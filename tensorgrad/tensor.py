@@ -601,6 +601,16 @@ def constant_arg(value: Any, name: str, where: str) -> Any:
     return value.data
 
 
+def is_number(value: Any) -> bool:
+    """A real number: a Python or NumPy int or float, or a 0-d array or Tensor of one (not a
+    bool, a string or None)."""
+    raw = value.data if isinstance(value, Tensor) else value
+    if isinstance(raw, np.ndarray) and raw.ndim == 0:
+        return raw.dtype.kind in "iuf"
+    real = isinstance(raw, (int, float, np.integer, np.floating))
+    return real and not isinstance(raw, (bool, np.bool_))
+
+
 def bump_version(t: Tensor) -> None:
     """Count an in-place write to ``t`` (and every view sharing its memory)."""
     cell = t._cell()

@@ -550,3 +550,12 @@ def test_checkpoint_error_is_public():
 
     assert tensorgrad.CheckpointError is CheckpointError
     assert issubclass(CheckpointError, ValueError)
+
+
+def test_a_save_into_a_missing_folder_names_the_path_given(tmp_path) -> None:
+    # (it named the hidden temporary file beside it)
+    target = tmp_path / "missing" / "x.npz"
+    with pytest.raises(FileNotFoundError) as info:
+        save(Tensor(np.ones(2)), target)
+    assert info.value.filename == str(target)
+    assert not (tmp_path / "missing").exists()

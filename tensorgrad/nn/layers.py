@@ -22,9 +22,9 @@ from tensorgrad.nn import functional as F
 from tensorgrad.nn import init
 from tensorgrad.nn.module import Module, Parameter
 from tensorgrad.ops.conv import _conv_padding, _pair
-from tensorgrad.ops.layers import as_generator
+from tensorgrad.ops.layers import as_generator, probability
 from tensorgrad.ops.shape import pad
-from tensorgrad.tensor import Tensor, constant_arg
+from tensorgrad.tensor import Tensor, constant_arg, is_number
 
 __all__ = [
     "Identity",
@@ -338,10 +338,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, inplace: bool = False, rng: Any = None) -> None:
         super().__init__()
-        p = constant_arg(p, "p", "Dropout")
-        if isinstance(p, bool) or not 0.0 <= float(p) <= 1.0:
-            raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
-        self.p = float(p)
+        self.p = probability(p, "Dropout")
         self.inplace = inplace
         self.rng = None if rng is None else as_generator(rng, "Dropout")
 
@@ -379,6 +376,8 @@ class _BatchNorm(Module):
         self.num_features = _positive(num_features, "num_features", name)
         self.eps = float(constant_arg(eps, "eps", name))
         self.momentum = constant_arg(momentum, "momentum", name)
+        if momentum is not None and not is_number(momentum):
+            raise TypeError(f"{name}: momentum must be a number or None, got {momentum!r}")
         self.affine, self.track_running_stats = affine, track_running_stats
         d = check_float_dtype(dtype, name)
         if affine:  # (bias=False: a weight alone, as torch 2.13's)

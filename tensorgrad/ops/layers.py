@@ -17,7 +17,7 @@ import numpy as np
 from tensorgrad._shapes import broadcasts_to, unbroadcast
 from tensorgrad.ops._base import Op, apply, call
 from tensorgrad.ops.linalg import _outer
-from tensorgrad.tensor import Tensor, constant_arg
+from tensorgrad.tensor import Tensor, constant_arg, is_number
 
 __all__ = ["linear", "dropout", "embedding"]
 
@@ -173,6 +173,16 @@ def as_generator(rng: Any, op: str = "rng") -> np.random.Generator:
     raise TypeError(f"{op}: rng must be a numpy.random.Generator, an int seed or None, got {rng!r}")
 
 
+def probability(p: Any, where: str) -> float:
+    """Dropout's ``p`` as a float in [0, 1]; a string or a bool is refused (as torch)."""
+    p = constant_arg(p, "p", where)
+    if not is_number(p):
+        raise TypeError(f"{where}: p must be a number, got {p!r}")
+    if not 0.0 <= float(p) <= 1.0:
+        raise ValueError(f"{where}: p must be a probability in [0, 1], got {p!r}")
+    return float(p)
+
+
 def dropout(
     input: Any,
     p: float = 0.5,
@@ -187,9 +197,7 @@ def dropout(
     the input is returned unchanged. ``inplace`` is accepted for torch compatibility; the result
     is always a new tensor.
     """
-    p = constant_arg(p, "p", "dropout")
-    if isinstance(p, bool) or not 0.0 <= float(p) <= 1.0:
-        raise ValueError(f"dropout: p must be a probability in [0, 1], got {p!r}")
+    p = probability(p, "dropout")
     x = input if isinstance(input, Tensor) else Tensor(input)
     if not training or p == 0:
         return x

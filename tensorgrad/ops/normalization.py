@@ -16,7 +16,7 @@ import numpy as np
 
 from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import Op
-from tensorgrad.tensor import Tensor, constant_arg
+from tensorgrad.tensor import Tensor, constant_arg, is_number
 
 __all__ = ["layer_norm", "batch_norm"]
 
@@ -142,7 +142,7 @@ def batch_norm(
             raise ValueError(f"batch_norm: {name} is read-only, and training updates it in place")
     eps = float(constant_arg(eps, "eps", "batch_norm"))
     momentum = constant_arg(momentum, "momentum", "batch_norm")
-    if np.ndim(momentum) != 0 or np.asarray(momentum).dtype.kind not in "biuf":
+    if not is_number(momentum):
         raise TypeError(f"batch_norm: momentum must be a number, got {momentum!r}")
     if training:
         axes = (0,) + tuple(range(2, len(shape)))

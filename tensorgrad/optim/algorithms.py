@@ -20,9 +20,9 @@ from tensorgrad.optim.optimizer import (
     Optimizer,
     State,
     _implementation_flags,
-    _is_number,
     _next_step,
 )
+from tensorgrad.tensor import is_number
 
 __all__ = ["SGD", "Adam", "AdamW", "RMSprop"]
 
@@ -151,7 +151,7 @@ class Adam(Optimizer):
     def _validate(self, group: dict[str, Any], started: bool = False) -> None:
         super()._validate(group, started)
         betas = group["betas"]
-        if not isinstance(betas, (tuple, list)) or not all(_is_number(b) for b in betas):
+        if not isinstance(betas, (tuple, list)) or not all(is_number(b) for b in betas):
             raise TypeError(f"{type(self).__name__}: betas must be two numbers, got {betas!r}")
         if len(betas) != 2 or not all(0.0 <= float(b) < 1.0 for b in betas):
             raise ValueError(

@@ -33,7 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad.optim.optimizer import Optimizer, _is_number
+from tensorgrad.optim.optimizer import Optimizer
+from tensorgrad.tensor import is_number
 
 __all__ = [
     "LRScheduler",
@@ -55,7 +56,7 @@ def _number(
 ) -> float:
     """``value`` as a float: TypeError unless a real number, ValueError unless finite and in
     ``[low, high]``; both name ``owner`` and the argument."""
-    if not _is_number(value):
+    if not is_number(value):
         raise TypeError(f"{owner}: {name} must be a number, got {value!r}")
     number = float(value)
     if not (math.isfinite(number) and low <= number <= high):
@@ -110,7 +111,7 @@ class _Undo:
 
 def _group_lr(group: dict[str, Any], i: int, owner: str) -> float:
     lr = group["lr"]
-    if not _is_number(lr):
+    if not is_number(lr):
         raise TypeError(f"{owner}.step: param_groups[{i}]['lr'] is {lr!r}, not a number")
     return float(lr)
 
@@ -253,10 +254,10 @@ class LRScheduler:
             # (a number stays a number, a list of rates a list of numbers: a load never leaves
             # a rate the next optimizer step cannot use)
             old = mine.get(key)
-            if _is_number(old) and not isinstance(old, bool):
-                ok = value is None or (_is_number(value) and not isinstance(value, bool))
-            elif isinstance(old, list) and all(_is_number(v) for v in old):
-                ok = isinstance(value, (list, tuple)) and all(_is_number(v) for v in value)
+            if is_number(old) and not isinstance(old, bool):
+                ok = value is None or (is_number(value) and not isinstance(value, bool))
+            elif isinstance(old, list) and all(is_number(v) for v in old):
+                ok = isinstance(value, (list, tuple)) and all(is_number(v) for v in value)
             else:
                 continue
             if not ok:
@@ -455,7 +456,7 @@ class LambdaLR(LRScheduler):
         lrs = []
         for fn, base in zip(self.lr_lambdas, bases, strict=True):
             factor = fn(epoch)
-            if not _is_number(factor):
+            if not is_number(factor):
                 raise TypeError(
                     f"LambdaLR: lr_lambda returned {factor!r} at epoch {epoch}, expected a number"
                 )

@@ -18,7 +18,7 @@ import numpy as np
 
 from tensorgrad.grad_mode import enable_grad
 from tensorgrad.nn._inplace import assign_all, zero_grads
-from tensorgrad.tensor import Tensor
+from tensorgrad.tensor import Tensor, is_number
 
 __all__ = ["Optimizer"]
 
@@ -63,15 +63,6 @@ def _check_step(value: Any, where: str) -> int:
     return int(raw)
 
 
-def _is_number(value: Any) -> bool:
-    """A real number: a Python or NumPy int or float, or a 0-d array or Tensor of one."""
-    raw = value.data if isinstance(value, Tensor) else value
-    if isinstance(raw, np.ndarray) and raw.ndim == 0:
-        return raw.dtype.kind in "iuf"
-    real = isinstance(raw, (int, float, np.integer, np.floating))
-    return real and not isinstance(raw, (bool, np.bool_))
-
-
 def _as_floats(group: dict[str, Any]) -> dict[str, Any]:
     """``group`` with its numbers (also inside tuples: Adam's betas) as Python floats: a NumPy
     scalar, 0-d array or Tensor hyperparameter (a scheduler's ``np.cos``) would make a float32
@@ -81,9 +72,9 @@ def _as_floats(group: dict[str, Any]) -> dict[str, Any]:
         if k == "params":
             out[k] = v
         elif isinstance(v, tuple):
-            out[k] = tuple(float(b) if _is_number(b) else b for b in v)
+            out[k] = tuple(float(b) if is_number(b) else b for b in v)
         else:
-            out[k] = float(v.data if isinstance(v, Tensor) else v) if _is_number(v) else v
+            out[k] = float(v.data if isinstance(v, Tensor) else v) if is_number(v) else v
     return out
 
 
@@ -175,7 +166,7 @@ class Optimizer:
             if key not in group:
                 continue
             value = group[key]
-            if not _is_number(value):
+            if not is_number(value):
                 raise TypeError(f"{name}: {key} must be a number, got {value!r}")
             v = float(value)
             if not (v >= 0.0 or (started and key == "lr" and v == v)):

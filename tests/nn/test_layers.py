@@ -522,3 +522,19 @@ def test_layer_norm_over_an_empty_shape_as_torch() -> None:
         y.sum().backward()
     assert y.shape == (2, 0) and x.grad.shape == (2, 0)
     assert nn.LayerNorm((2, 0)).normalized_shape == (2, 0)
+
+
+def test_dropout_p_and_batch_norm_momentum_must_be_numbers() -> None:
+    # (Dropout('0.5') stored 0.5 and F.dropout raised NumPy's UFuncTypeError; a string
+    # momentum failed at the first forward, as an operand error)
+    for make in (lambda: nn.Dropout("0.5"), lambda: F.dropout(tg.ones(3), "0.5")):
+        with pytest.raises(TypeError, match=r"ropout: p must be a number, got '0.5'"):
+            make()
+    with pytest.raises(TypeError, match="p must be a number, got True"):
+        nn.Dropout(True)
+    with pytest.raises(ValueError, match=r"probability in \[0, 1\]"):
+        nn.Dropout(1.5)
+    with pytest.raises(TypeError, match="BatchNorm1d: momentum must be a number or None"):
+        nn.BatchNorm1d(3, momentum="a")
+    assert nn.Dropout(np.float32(0.25)).p == 0.25
+    assert nn.BatchNorm1d(3, momentum=None).momentum is None
