@@ -35,6 +35,30 @@ def _delete(container: Module, i: int | slice, what: str, renumber: bool) -> Non
         container._modules[str(j) if renumber else k] = m
 
 
+def _insert(container: Module, index: Any, module: Any, what: str) -> None:
+    """Insert ``module`` before position ``index``, as torch: the later modules move up one
+    name, so names and registration order stay the list order. A negative or too large
+    ``index`` is clamped as by ``list.insert`` (torch breaks on those)."""
+    if not isinstance(module, Module):
+        raise TypeError(f"{what}: {module!r} is not a Module")
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+        raise TypeError(f"{what}: index must be an int, got {index!r}")
+    items = list(container._modules.items())
+    n = len(items)
+    i = min(max(int(index) + n if index < 0 else int(index), 0), n)
+    numbered = [k for k, _ in items] == [str(j) for j in range(n)]
+    if not numbered:  # (names given by an OrderedDict: the new one is numbered by position)
+        if str(i) in container._modules:
+            raise KeyError(f"{what}: a module named {str(i)!r} is already present")
+        items.insert(i, (str(i), module))
+    else:
+        items.insert(i, ("", module))
+        items = [(str(j), m) for j, (_, m) in enumerate(items)]
+    container._modules.clear()
+    for k, m in items:
+        container.add_module(k, m)
+
+
 class Sequential(Module):
     """Modules applied in order: ``Sequential(a, b)(x) == b(a(x))``; children are named
     ``"0"``, ``"1"``... (or by the keys of an ``OrderedDict`` argument)."""
@@ -79,8 +103,37 @@ class Sequential(Module):
         _delete(self, i, "Sequential", renumber=numbered)
 
     def append(self, module: Module) -> Sequential:
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential.append: {module!r} is not a Module")
         self.add_module(str(len(self)), module)
         return self
+
+    def extend(self, modules: Iterable[Module]) -> Sequential:
+        for m in modules:
+            self.append(m)
+        return self
+
+    def insert(self, index: int, module: Module) -> Sequential:
+        """Insert ``module`` before position ``index`` (see ``ModuleList.insert``)."""
+        _insert(self, index, module, "Sequential.insert")
+        return self
+
+    def pop(self, i: int = -1) -> Module:
+        """Remove and return the module at ``i`` (the last by default)."""
+        module = self[i]
+        del self[i]
+        return module
+
+    def __add__(self, other: Sequential) -> Sequential:
+        """A new Sequential of both's modules (the same module objects), as torch."""
+        if not isinstance(other, Sequential):
+            return NotImplemented
+        return Sequential(*self, *other)
+
+    def __iadd__(self, other: Sequential) -> Sequential:
+        if not isinstance(other, Sequential):
+            return NotImplemented
+        return self.extend(list(other))
 
 
 class ModuleList(Module):
@@ -106,15 +159,14 @@ class ModuleList(Module):
         """Insert ``module`` before position ``index``, as torch: the later modules move up one
         name, so names and registration order stay the list order. A negative or too large
         ``index`` is clamped as by ``list.insert`` (torch breaks on those)."""
-        if not isinstance(module, Module):
-            raise TypeError(f"ModuleList.insert: {module!r} is not a Module")
-        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
-            raise TypeError(f"ModuleList.insert: index must be an int, got {index!r}")
-        n = len(self._modules)
-        i = min(max(int(index) + n if index < 0 else int(index), 0), n)
-        for k in range(n, i, -1):
-            self._modules[str(k)] = self._modules[str(k - 1)]
-        self._modules[str(i)] = module
+        _insert(self, index, module, "ModuleList.insert")
+
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
+        """A new ModuleList of both's modules (the same module objects), as torch."""
+        return ModuleList([*self, *other])
+
+    def __iadd__(self, other: Iterable[Module]) -> ModuleList:
+        return self.extend(list(other))
 
     def __len__(self) -> int:
         return len(self._modules)

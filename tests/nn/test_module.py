@@ -601,3 +601,28 @@ def test_load_state_dict_names_the_foreign_type_and_a_read_only_key():
     ):
         m.load_state_dict(zeros)
     np.testing.assert_array_equal(m.weight.data, before)
+
+
+def test_sequential_insert_pop_extend_and_add_as_torch():
+    # (Sequential had append only; ModuleList had no + or +=)
+    from collections import OrderedDict
+
+    a, b, c, d = (nn.Linear(1, 1, rng=i) for i in range(4))
+    seq = nn.Sequential(a, b).insert(1, c)
+    assert list(seq) == [a, c, b] and list(seq._modules) == ["0", "1", "2"]
+    assert [n for n, _ in seq.named_parameters()][:2] == ["0.weight", "0.bias"]
+    assert seq.pop(0) is a and list(seq) == [c, b] and list(seq._modules) == ["0", "1"]
+    both = seq + nn.Sequential(d)
+    assert list(both) == [c, b, d] and len(seq) == 2
+    seq += nn.Sequential(d)
+    assert list(seq) == [c, b, d]
+    assert list(seq.extend([a])) == [c, b, d, a]
+    x = tg.tensor([[0.5]])
+    np.testing.assert_array_equal(seq(x).data, a(d(b(c(x)))).data)
+    named = nn.Sequential(OrderedDict(x=a, y=b)).insert(1, c)
+    assert list(named._modules) == ["x", "1", "y"]
+    with pytest.raises(TypeError, match="Sequential.append"):
+        nn.Sequential().append("not a module")
+    listed = nn.ModuleList([a]) + nn.ModuleList([b])
+    listed += [c]
+    assert list(listed) == [a, b, c] and list(listed._modules) == ["0", "1", "2"]
