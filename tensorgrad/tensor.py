@@ -238,6 +238,21 @@ class Tensor:
         t._version = self._cell()
         return t
 
+    def detach_(self) -> Tensor:
+        """Cut this tensor from the graph in place, as torch's: it becomes a leaf that does not
+        require grad and carries no tangent. A view refuses (use ``detach()``), as in torch."""
+        from tensorgrad.ops._base import view_of
+
+        if view_of(self) is not None:
+            raise RuntimeError(
+                f"detach_: a view (shape {self.shape}) cannot be detached in place, as in torch; "
+                "use detach()"
+            )
+        self._node = None
+        self._requires_grad = False
+        self._fw = None
+        return self
+
     def _cell(self) -> list[Any]:
         """The version cell ``[writes, stamp of the last write, stamp of the last recorded
         write, a weak reference to the tensor that made it]``, shared with views; made on first

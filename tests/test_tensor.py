@@ -366,3 +366,19 @@ def test_reshape_refuses_floats_and_bools_by_name():
     for bad in ((6.0,), (True, 6)):
         with pytest.raises(TypeError, match="shape must be ints"):
             t.reshape(*bad)
+
+
+def test_detach_in_place_as_torch() -> None:
+    # (there was no detach_)
+    a = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = a * 2.0
+    assert b.detach_() is b
+    assert not b.requires_grad and b.grad_fn is None and b.is_leaf
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        (b * 3.0).sum().backward()
+    view = (a * 2.0)[1:]
+    with pytest.raises(RuntimeError, match="a view .* cannot be detached in place"):
+        view.detach_()
+    assert view.requires_grad
+    leaf = tg.tensor([1.0], requires_grad=True)
+    assert not leaf.detach_().requires_grad
