@@ -243,6 +243,8 @@ def transpose(x: Any, axes: Any = None, *more_axes: Any) -> Tensor:
     given = (axes, *more_axes) if more_axes or _is_index(axes) else axes
     try:
         given = tuple(given)
+        if any(isinstance(a, (bool, np.bool_)) for a in given):
+            raise TypeError  # (as NumPy: operator.index would read True as 1)
         ints = [operator.index(a) for a in given]
     except TypeError:
         raise TypeError(f"transpose: axes must be ints, got {given!r}") from None

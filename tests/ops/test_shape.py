@@ -172,3 +172,9 @@ def test_squeeze_of_a_0d_tensor_takes_axis_0_or_minus_1_as_numpy():
     assert tg.squeeze(t, 0).shape == () and t.squeeze(-1).shape == ()
     with pytest.raises(ValueError, match="squeeze"):
         tg.squeeze(t, 1)
+
+
+def test_transpose_refuses_bool_axes_as_numpy() -> None:
+    # (True, False) was read as (1, 0)
+    with pytest.raises(TypeError, match=r"transpose: axes must be ints, got \(True, False\)"):
+        tg.ones((2, 3)).transpose(True, False)
