@@ -455,11 +455,10 @@ class Abs(_SavesInput):
 
 
 class Sign(Op):
-    """-1, 0 or 1; derivative 0 everywhere (including 0, where it is undefined); a bool is its
-    own sign, as torch (NumPy has no bool loop)"""
+    """-1, 0 or 1; derivative 0 everywhere (including 0, where it is undefined)"""
 
     def forward(self, x):
-        return x.copy() if x.dtype.kind == "b" else np.sign(x)
+        return np.sign(x)
 
     def generate_adjoints(self, adjoints, delta):
         adjoints[0] = self.zero_adjoint(0)

@@ -186,10 +186,3 @@ def test_float16_gelu_keeps_its_small_negative_values(approximate: str) -> None:
     x32 = tg.tensor(x.astype(np.float32), requires_grad=True)
     (g32,) = tg.autograd.grad(tg.gelu(x32, approximate=approximate).sum(), [x32])
     np.testing.assert_array_equal(g.data, g32.data.astype(np.float16))
-
-
-def test_sign_of_bools_is_themselves_as_torch() -> None:
-    # (it raised NumPy's UFuncTypeError, which names no op)
-    out = tg.sign(tg.tensor([True, False]))
-    assert out.dtype == np.bool_
-    np.testing.assert_array_equal(out.data, [True, False])
