@@ -147,6 +147,9 @@ def _grad(
         raise ValueError(f"grad: got {len(outs)} outputs but {len(gos)} grad_outputs")
     if retain_graph is None:
         retain_graph = bool(create_graph)
+    # (inside a running jvp, tangents may ride on the values the rules read, or on
+    # grad_outputs: the rules then run on Tensors where they do, as for the transforms)
+    tensors = tensors or bool(ACTIVE)
     targets = {}
     keys = []
     for i, x in enumerate(ins):
@@ -235,10 +238,12 @@ def _unshared(g: Any, contributions: list, i: int) -> bool:
 
 def _run_hooks(hooks: list, g: Any, create_graph: bool) -> Any:
     for hook in list(hooks):
+        # (a Tensor gradient stays a Tensor: recorded, or carrying forward-mode tangents)
+        on_tensors = create_graph or isinstance(g, Tensor)
         gt = g if isinstance(g, Tensor) else Tensor._make(g)
         new = hook(gt)
         if new is not None:
-            new_data = new if create_graph and isinstance(new, Tensor) else np.asarray(new)
+            new_data = new if on_tensors and isinstance(new, Tensor) else np.asarray(new)
             if new_data.shape != gt.shape or new_data.dtype != gt.dtype:
                 raise RuntimeError(
                     f"hook returned a gradient of shape {new_data.shape} and dtype "

@@ -739,3 +739,41 @@ def test_transform_errors_name_the_transform_called() -> None:
         tg.hvp(lambda a: (a.sum(), a.sum()), (x,), (x,))
     with pytest.raises(TypeError, match=r"^jacfwd: primals must be floating point"):
         tg.jacfwd(lambda a: a * 1.0)(tg.tensor(np.zeros(0, int)))
+
+
+def test_hooks_keep_tangents_in_forward_over_reverse() -> None:
+    # (a hook's returned Tensor was made an ndarray, dropping its tangent: jvp(grad(f)) and
+    # hessian(f) were 0; torch.func gives 4)
+    def f(z):
+        y = z * 1.0
+        y.register_hook(lambda g: g * 2.0)
+        return tg.sum(y * y)
+
+    def on_input(z):
+        z.register_hook(lambda g: g * 2.0)
+        return tg.sum(z * z)
+
+    z, u = np.array([0.5, -1.0]), np.ones(2)
+    np.testing.assert_allclose(tg.jvp(tg.grad(f), (z,), (u,))[1].data, [4.0, 4.0])
+    np.testing.assert_allclose(tg.hessian(f)(z).data, 4.0 * np.eye(2))
+    np.testing.assert_allclose(tg.jvp(tg.grad(on_input), (z,), (u,))[1].data, [4.0, 4.0])
+
+
+def test_autograd_grad_inside_jvp_carries_the_tangent() -> None:
+    # (grad without create_graph ran its rules on arrays: the tangent was 0; torch.func.jvp
+    # over torch.autograd.grad gives 3 x**2 and 6 x c)
+    x0 = np.array([0.5, -1.0])
+
+    def scaled(c):
+        leaf = tg.tensor(x0, requires_grad=True)
+        return tg.autograd.grad(tg.sum(leaf**3 * c), [leaf])[0]
+
+    def through_grad_outputs(c):
+        leaf = tg.tensor(x0, requires_grad=True)
+        return tg.autograd.grad(leaf**3, [leaf], grad_outputs=c)[0]
+
+    for f in (scaled, through_grad_outputs):
+        value, tangent = tg.jvp(f, (np.ones(2),), (np.ones(2),))
+        np.testing.assert_allclose(value.data, 3 * x0**2)
+        np.testing.assert_allclose(tangent.data, 3 * x0**2)
+        assert not value.requires_grad

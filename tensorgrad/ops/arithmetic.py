@@ -221,7 +221,8 @@ def _safe_log(x):
     # NOTE: d(x**y)/dy = x**y * log(x) is taken as 0 where x <= 0 (0 ** y is flat in y for
     # y > 0; a negative base has no real power for non-integer y); a NaN base keeps its NaN
     # (NaN ** 0 is 1, but its slope in y is NaN, as torch's).
-    keep = ~(x <= 0)
+    below = x <= 0
+    keep = (not below) if isinstance(below, bool) else ~below  # (~True is -2: a float base)
     return np.where(keep, np.log(np.where(keep, x, 1)), 0)
 
 

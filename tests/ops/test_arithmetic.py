@@ -193,3 +193,18 @@ def test_exponent_slope_at_a_nan_base_is_nan() -> None:
     b = tg.tensor([0.0, 0.0, 2.0, 2.0], requires_grad=True)
     (gb,) = tg.autograd.grad((a**b).sum(), [b])
     np.testing.assert_array_equal(gb.data, [np.nan, np.log(2.0), 0.0, 0.0])
+
+
+@pytest.mark.parametrize("base", [0.0, -0.0, -2.0])
+def test_a_float_base_at_or_below_0_has_exponent_slope_0_as_a_tensor_base(base) -> None:
+    # (~(0.0 <= 0) is -2, which is truthy: log(0) = -inf gave NaN gradients, tangents and
+    # Hessians for 0.0 ** x; a 0-d Tensor base gave 0, as torch)
+    x = np.array([1.0, 2.0])
+    with np.errstate(all="raise"):
+        g = tg.grad(lambda x: tg.sum(base**x))(x)
+        t = tg.jvp(lambda x: tg.power(base, x), (x,), (np.ones(2),))[1]
+        h = tg.hessian(lambda x: tg.sum(base**x))(x)
+    want = tg.grad(lambda x: tg.sum(tg.tensor(base) ** x))(x)
+    np.testing.assert_array_equal(g.data, want.data)
+    np.testing.assert_array_equal(t.data, want.data)
+    assert np.isfinite(h.data).all()
