@@ -21,6 +21,14 @@ from tensorgrad.ops._base import _data as _plain  # (the data of a Tensor, else 
 from tensorgrad.ops.shape import clone
 from tensorgrad.tensor import Tensor
 
+
+def _positive(x: Any) -> Tensor:
+    """A copy, as NumPy's (which has no bool loop: refused as NumPy does)."""
+    if np.asarray(_plain(x)).dtype.kind == "b":
+        raise TypeError("positive: a bool tensor has no positive, as in NumPy")
+    return clone(x)
+
+
 UFUNCS: dict[np.ufunc, Callable[..., Any]] = {
     np.add: ops.add,
     np.subtract: ops.subtract,
@@ -29,7 +37,7 @@ UFUNCS: dict[np.ufunc, Callable[..., Any]] = {
     np.true_divide: ops.divide,
     np.power: ops.power,
     np.negative: ops.negative,
-    np.positive: clone,  # (a copy, as NumPy's)
+    np.positive: _positive,
     np.matmul: ops.matmul,
     np.exp: ops.exp,
     np.expm1: ops.expm1,

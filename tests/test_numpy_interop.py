@@ -511,3 +511,9 @@ def test_divmod_with_dtype_and_positive_copies():
     y = np.positive(x)
     y += 10  # (np.positive returned x itself)
     np.testing.assert_array_equal(x.data, [1.0, 2.0])
+
+
+def test_positive_of_a_bool_tensor_is_refused_as_numpy() -> None:
+    # (it returned a bool copy; NumPy has no bool loop for positive)
+    with pytest.raises(TypeError, match="positive: a bool tensor"):
+        np.positive(tg.tensor([True, False]))

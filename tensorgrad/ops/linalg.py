@@ -240,7 +240,7 @@ def _einsum_adjoint(
     target = ins[i]
     sizes: dict[str, int] = {}
     for j, (s, x) in enumerate(zip(ins, xs)):
-        for c, n in zip(s, shape if j == i else x.shape):
+        for c, n in zip(s, shape if j == i else np.shape(x)):  # (x may be a Python number)
             sizes[c] = n if sizes.get(c, 1) == 1 else sizes[c]
     seen = set(out).union(*(set(s) for j, s in enumerate(ins) if j != i))
     specs = [out] + [s for j, s in enumerate(ins) if j != i]

@@ -179,3 +179,13 @@ def test_dot_names_itself_for_misaligned_nd_operands() -> None:
     a, b = tg.tensor(np.ones((2, 3, 4))), tg.tensor(np.ones((2, 5, 6)))
     with pytest.raises(ValueError, match=r"^dot: shapes \(2, 3, 4\) and \(2, 5, 6\)"):
         tg.dot(a, b)
+
+
+@pytest.mark.parametrize("scale", [2.5, 3, np.float64(2.5)])
+def test_einsum_with_a_python_number_operand_differentiates(scale) -> None:
+    # (the adjoint read .shape of the other operands: a Python number raised AttributeError)
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    tg.einsum("i,->i", x, scale).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [scale, scale])
+    (g,) = tg.autograd.grad(tg.einsum(",i->i", scale, x).sum(), [x])
+    np.testing.assert_array_equal(g.data, [scale, scale])
