@@ -100,13 +100,24 @@ _NOT_STATE = frozenset(("optimizer", "_undo"))  # (what no state dict holds)
 
 
 class _Undo:
-    """The groups' rates before and after a scheduler's construction, and how many times the
-    optimizer's state had been loaded by then (see ``LRScheduler._undo_construction``)."""
+    """A scheduler's construction: the groups' rates before it, and how many times the
+    optimizer's state had been loaded by then (see ``LRScheduler._undo_construction``).
 
-    def __init__(self, before: list[Any], optimizer: Optimizer) -> None:
+    Over a loaded state it also extends the optimizer's ``_built``: the rates before the
+    schedulers built since the load (one after another, or a combinator's parts and itself:
+    ``chained``) and the rates they left; rates set by hand in between start it again."""
+
+    def __init__(self, before: list[Any], optimizer: Optimizer, chained: bool = False) -> None:
         self.before = before
-        self.after = [g["lr"] for g in optimizer.param_groups]
         self.loads = optimizer._loads
+        if not self.loads:
+            return
+        after = [g["lr"] for g in optimizer.param_groups]
+        built = optimizer._built
+        if built is None or not (chained or before == built[1]):
+            optimizer._built = [list(before), after]
+        else:
+            built[1] = after
 
 
 def _group_lr(group: dict[str, Any], i: int, owner: str) -> float:
@@ -226,10 +237,12 @@ class LRScheduler:
         # schedule gives back the rates it found, where it alone changed them since. Any other
         # rate (a plateau's reduction, one set by hand) stays: it is the optimizer's. So do the
         # rates of an optimizer loaded after the schedule was built (torch's order), or never
-        # loaded: the construction's change is only undone over a loaded state.
+        # loaded: the construction's change is only undone over a loaded state. Several
+        # schedules built over it are undone together, by the first one loaded (``_Undo``).
         undo = self.__dict__.get("_undo")
-        if undo is not None and undo.loads and undo.loads == self.optimizer._loads:
-            for g, before, after in zip(self.optimizer.param_groups, undo.before, undo.after):
+        built = self.optimizer._built
+        if undo is not None and undo.loads and undo.loads == self.optimizer._loads and built:
+            for g, before, after in zip(self.optimizer.param_groups, *built):
                 if g["lr"] == after:
                     g["lr"] = before
         self._undo = None
@@ -584,11 +597,16 @@ class ReduceLROnPlateau(LRScheduler):
         min_lrs = self.min_lrs
         if len(groups) != len(min_lrs):
             if self.default_min_lr is None:
-                raise RuntimeError(
-                    f"{name}: the optimizer has {len(groups)} parameter groups but min_lr was "
-                    f"given for {len(min_lrs)}; set min_lrs to one value per group"
-                )
-            min_lrs = [self.default_min_lr] * len(groups)
+                # (as torch, only when a reduction is due; checked before anything changes)
+                better = self._is_better(current, self.best)
+                bad = 0 if better or self.in_cooldown else self.num_bad_epochs + 1
+                if bad > self.patience:
+                    raise RuntimeError(
+                        f"{name}: the optimizer has {len(groups)} parameter groups but min_lr "
+                        f"was given for {len(min_lrs)}; set min_lrs to one value per group"
+                    )
+            else:
+                min_lrs = [self.default_min_lr] * len(groups)
         self.last_epoch += 1
         if self._is_better(current, self.best):
             self.best = current
@@ -682,7 +700,7 @@ class _Combined(LRScheduler):
         changes are not theirs alone any more): back to ``before``, the rates before the first
         part was built (``_rates_before``)."""
         _forget_undo(self)
-        self._undo = _Undo(before, self.optimizer)
+        self._undo = _Undo(before, self.optimizer, chained=True)
 
 
 def _rates_before(part: LRScheduler, optimizer: Optimizer) -> list[Any]:

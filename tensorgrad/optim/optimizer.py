@@ -122,6 +122,8 @@ class Optimizer:
     # how many times ``load_state_dict`` succeeded (a schedule built over a loaded state undoes
     # its construction's change on its own load, unless the optimizer was loaded again since)
     _loads = 0
+    # the rates before and after the schedulers built since the last load (lr_scheduler._Undo)
+    _built: list[list[Any]] | None = None
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
@@ -349,6 +351,7 @@ class Optimizer:
         self.param_groups = new_groups
         self.state = new_state
         self._loads += 1
+        self._built = None
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]

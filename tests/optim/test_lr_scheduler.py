@@ -640,3 +640,47 @@ def test_linear_lr_to_0_chained_after_a_rate_set_by_hand_ends_at_exactly_0():
             opt.param_groups[0]["lr"] = 0.2
         rates.append(opt.param_groups[0]["lr"])
     assert rates[3:] == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("forward", [True, False])
+def test_two_schedules_built_over_a_loaded_state_are_undone_together(forward):
+    # (loaded in the order they were built, only the last construction was undone: 0.00925
+    # instead of 0.0185; each checked the rate its own construction left, which the next
+    # construction had changed)
+    def build(opt):
+        return optim.ConstantLR(opt, 0.5, 10), optim.LinearLR(opt, 0.1, total_iters=10)
+
+    opt = _opt(0.1)
+    scheds = build(opt)
+    for _ in range(3):
+        opt.step()
+        for s in scheds:
+            s.step()
+    opt2 = _opt(0.1)
+    opt2.load_state_dict(opt.state_dict())
+    again = build(opt2)
+    pairs = list(zip(again, scheds))
+    for new, old in pairs if forward else pairs[::-1]:
+        new.load_state_dict(old.state_dict())
+    assert opt2.param_groups[0]["lr"] == opt.param_groups[0]["lr"]
+    for _ in range(2):
+        opt.step()
+        opt2.step()
+        for s, t in zip(scheds, again):
+            s.step()
+            t.step()
+    assert opt2.param_groups[0]["lr"] == pytest.approx(opt.param_groups[0]["lr"], rel=1e-14)
+
+
+def test_plateau_with_per_group_min_lr_raises_for_an_added_group_only_when_reducing():
+    # (it raised at every step once a group was added; torch only when a reduction is due)
+    opt = _opt(0.1)
+    plateau = optim.ReduceLROnPlateau(opt, min_lr=[0.0], patience=1)
+    opt.add_param_group({"params": [nn.Parameter(np.zeros(1))], "lr": 0.1})
+    plateau.step(1.0)
+    plateau.step(2.0)
+    assert plateau.get_last_lr() == [0.1, 0.1]
+    before = plateau.state_dict()
+    with pytest.raises(RuntimeError, match="2 parameter groups but min_lr was given for 1"):
+        plateau.step(3.0)
+    assert plateau.state_dict() == before  # (nothing changed)
