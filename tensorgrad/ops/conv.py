@@ -298,9 +298,9 @@ def _unbatched(x: Any, shape: tuple[int, ...], op: str) -> Tensor:
 
 
 def _drop_batch(y: Tensor) -> Tensor:
-    from tensorgrad.ops.shape import reshape
+    from tensorgrad.ops.shape import reshaped
 
-    return reshape(y, y.shape[1:])
+    return reshaped(y, y.shape[1:])
 
 
 def conv2d(

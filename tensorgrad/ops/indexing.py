@@ -132,7 +132,7 @@ def getitem(x: Any, index: Any) -> Tensor:
 def take(x: Any, indices: Any, axis: int | None = None) -> Tensor:
     """Entries of ``x`` at integer ``indices`` along ``axis`` (flattened when None), as NumPy."""
     from tensorgrad._shapes import normalize_int_axis
-    from tensorgrad.ops.shape import reshape
+    from tensorgrad.ops.shape import reshape, reshaped
 
     ind = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
     if ind.dtype.kind not in "iu":  # (a bool index would act as a mask)
@@ -154,5 +154,5 @@ def take(x: Any, indices: Any, axis: int | None = None) -> Tensor:
     lead = (slice(None),) * ax
     if ind.ndim == 0:  # (a 0-d index would be basic indexing, a view: take always copies)
         out = getitem(x, lead + (ind.reshape(1),))
-        return reshape(out, out.shape[:ax] + out.shape[ax + 1 :])
+        return reshaped(out, out.shape[:ax] + out.shape[ax + 1 :])
     return getitem(x, lead + (ind,))

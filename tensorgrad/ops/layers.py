@@ -265,7 +265,7 @@ class EmbeddingScatter(_Rows):
 
     def forward(self, d):
         dim = d.shape[-1]
-        rows = d.reshape(-1, dim)
+        rows = d.reshape(self.index.size, dim)  # (not -1: dim may be 0)
         flat = self.index.reshape(-1)
         if self.padding_idx is not None:
             keep = flat != self.padding_idx

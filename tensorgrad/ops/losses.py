@@ -275,7 +275,7 @@ def _nll(
     from tensorgrad.ops.elementwise import where
     from tensorgrad.ops.indexing import getitem
     from tensorgrad.ops.reductions import sum
-    from tensorgrad.ops.shape import reshape
+    from tensorgrad.ops.shape import reshaped
 
     logp, c, batch = _classes_last(input)
     y = _data(target)
@@ -308,7 +308,7 @@ def _nll(
     else:
         losses = -picked * wt
     if reduction == "none":
-        return reshape(losses, batch)
+        return reshaped(losses, batch)
     total = sum(losses)
     if reduction == "sum":
         return total

@@ -441,9 +441,9 @@ def norm(x: Any, axis: Any = None, keepdims: bool = False, *, ord: Any = None) -
         raise ValueError(f"norm: ord={ord!r} needs one or two axes, got axis={axis!r}")
     if keepdims:
         return out
-    from tensorgrad.ops.shape import squeeze
+    from tensorgrad.ops.shape import reshaped
 
-    return squeeze(out, tuple(axes))
+    return reshaped(out, tuple(n for i, n in enumerate(out.shape) if i not in axes))
 
 
 def _vector_norm(x: Any, ord: Any, axis: int) -> Tensor:
@@ -504,7 +504,7 @@ def _largest(a: Tensor, axis: int) -> Tensor:
 def _singular_norm(x: Any, ord: Any, rows: int, cols: int) -> Tensor:
     """ord=2 (largest singular value), -2 (smallest), 'nuc' (their sum), keeping the axes."""
     from tensorgrad.ops.linalg import SingularValues
-    from tensorgrad.ops.shape import moveaxis, reshape
+    from tensorgrad.ops.shape import moveaxis, reshaped
 
     data = x.data if isinstance(x, Tensor) else np.asarray(x)
     if data.dtype not in (np.float32, np.float64):
@@ -520,7 +520,7 @@ def _singular_norm(x: Any, ord: Any, rows: int, cols: int) -> Tensor:
     # (the norm of an empty matrix is 0, as NumPy's)
     reduce = sum if ord == "nuc" or k == 0 else max if ord == 2 else min
     shape[rows] = shape[cols] = 1
-    return reshape(reduce(s, axis=-1), tuple(shape))
+    return reshaped(reduce(s, axis=-1), tuple(shape))
 
 
 def _arg(fn, name, x, axis, keepdims):

@@ -150,6 +150,13 @@ def reshape(x: Any, *shape: Any) -> Tensor:
     return out
 
 
+def reshaped(x: Any, shape: tuple[int, ...]) -> Tensor:
+    """``reshape`` as the last step of a composite op, on the op's own intermediate: the result
+    is no view (nothing else holds what it shares memory with), so it can be written in place
+    as any op's result (a view made under no_grad could not be, outside it)."""
+    return call(Reshape, x, shape=shape)
+
+
 class Flatten(Reshape):
     """x as a 1-D copy in C order (never a view)"""
 
@@ -293,7 +300,8 @@ class Flip(Op):
         self.axis = axis
 
     def forward(self, x):
-        return np.flip(x, axis=self.axis)
+        # (np.flip of a 0-d array is a NumPy scalar, a copy: the view is the array itself)
+        return np.flip(x, axis=self.axis) if x.ndim else x[...]
 
     def generate_adjoints(self, adjoints, delta):
         adjoints[0] = np.flip(delta, axis=self.axis)

@@ -79,3 +79,12 @@ def test_embedding_scale_grad_by_freq_divides_each_rows_gradient_by_its_count(pa
     assert tg.gradcheck(lambda w: tg.grad(f)(w), [tg.tensor(table, requires_grad=True)])
     e = tg.nn.Embedding(5, 3, scale_grad_by_freq=True, sparse=True, rng=0)
     assert e.scale_grad_by_freq and e(np.array([1, 1])).shape == (2, 3)
+
+
+def test_embedding_with_no_columns_differentiates() -> None:
+    # (its scatter reshaped with -1 and 0 columns: ValueError; torch gives a (3, 0) gradient)
+    import tensorgrad.nn.functional as F
+
+    w = tg.tensor(np.zeros((3, 0)), requires_grad=True)
+    F.embedding(np.array([0, 2]), w).sum().backward()
+    assert w.grad.shape == (3, 0)

@@ -178,3 +178,38 @@ def test_transpose_refuses_bool_axes_as_numpy() -> None:
     # (True, False) was read as (1, 0)
     with pytest.raises(TypeError, match=r"transpose: axes must be ints, got \(True, False\)"):
         tg.ones((2, 3)).transpose(True, False)
+
+
+def test_flip_of_a_0d_tensor_is_a_view_like_any_flip() -> None:
+    # (np.flip of a 0-d array is a copy: the value missed a write its rebased graph saw, and
+    # v += 5 raised TypeError)
+    a = tg.tensor(2.0, requires_grad=True)
+    b = a * 1.0
+    v = tg.flip(b)
+    b += a
+    y = v * 3.0
+    y.backward()
+    assert y.item() == 12.0 and a.grad.item() == 6.0  # (y = 3 (a + a): consistent)
+    v += 5.0
+    assert b.item() == 9.0
+
+
+def test_composite_results_are_not_views_of_their_intermediates() -> None:
+    # (made under no_grad, they were refused an in-place write outside it as views; torch's
+    # are plain results)
+    import tensorgrad.nn.functional as F
+
+    w = tg.tensor(2.0, requires_grad=True)
+    makers = [
+        lambda: F.nll_loss(tg.ones((2, 3)), np.array([0, 1]), reduction="none"),
+        lambda: F.avg_pool2d(tg.ones((1, 4, 4)), 2),
+        lambda: F.conv2d(tg.ones((1, 4, 4)), tg.ones((1, 1, 2, 2))),
+        lambda: tg.norm(tg.ones((2, 3)), axis=1),
+        lambda: tg.norm(tg.ones((2, 3, 3)), ord=2, axis=(1, 2)),
+        lambda: tg.take(tg.ones(3), 1),
+    ]
+    for make in makers:
+        with tg.no_grad():
+            r = make()
+        r += w
+        assert r.requires_grad
