@@ -57,8 +57,9 @@ class TensorDataset:
         out = []
         for t in self.tensors:
             if isinstance(t, Tensor):
-                live = carries_derivative(t)
-                out.append(t[index] if live else _wrap(np.asarray(t.data[index])))
+                # (through tensorgrad: a row is a view sharing t's version counter, so that an
+                # in-place write to either is seen by graphs that saved the other)
+                out.append(t[index])
             else:
                 out.append(_wrap(np.asarray(t[index])))
         return tuple(out)

@@ -80,6 +80,7 @@ class Tensor:
         "__weakref__",
     )
     __array_priority__ = 1000.0
+    _copies_grad = True  # (whether copy.deepcopy copies .grad: nn.Parameter's does not)
 
     def __init__(
         self,
@@ -170,6 +171,10 @@ class Tensor:
     def grad(self) -> Tensor | None:
         """The accumulated gradient (leaves, and non-leaves that called ``retain_grad``)."""
         return self._grad
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None  # (``del t.grad``, as torch)
 
     @grad.setter
     def grad(self, value: Any) -> None:
@@ -408,7 +413,8 @@ class Tensor:
     def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
         """``copy.deepcopy(t)``, as torch: a new leaf with a copy of the data, the same class,
         dtype, ``requires_grad`` and name, and a deep copy of ``.grad``; refused for a tensor
-        made by a recorded op (a graph cannot be copied: use ``clone`` or ``detach``)."""
+        made by a recorded op (a graph cannot be copied: use ``clone`` or ``detach``). A class
+        with ``_copies_grad`` False (``nn.Parameter``, as torch's) leaves ``.grad`` behind."""
         if self._node is not None:
             raise RuntimeError(
                 "copy.copy and copy.deepcopy: only tensors created explicitly by the user (graph "
@@ -422,7 +428,7 @@ class Tensor:
         new = cls._make(np.array(self.data, copy=True, order="K"), None, self._requires_grad)
         new.name = self.name
         memo[id(self)] = new
-        if self._grad is not None:
+        if self._grad is not None and self._copies_grad:
             new._grad = copy.deepcopy(self._grad, memo)
         if cls is not Tensor:  # (a subclass's own state: extra slots, or its __dict__)
             for slot in _subclass_slots(cls):

@@ -240,3 +240,18 @@ def test_loader_collates_what_torchs_getitems_protocol_gives():
 
     xb, yb = next(iter(DataLoader(Pairs(), batch_size=2)))
     assert xb.dtype == np.float32 and xb.data.tolist() == [0.0, 1.0] and yb.data.tolist() == [0, 1]
+
+
+def test_a_sample_shares_its_dataset_tensors_version_counter() -> None:
+    # (a row was wrapped with a counter of its own: a write to the dataset's tensor after a graph
+    # saved the row gave a wrong gradient, [5, 5], where torch raises; and the reverse)
+    w = tg.ones(2).requires_grad_()
+    data = tg.zeros((3, 2))
+    (row,) = TensorDataset(data)[0]
+    y = (row * w).sum()
+    data += 5.0
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.backward()
+    (row,) = TensorDataset(data)[1]
+    row += 1.0
+    assert data.version == 2 and data.data[1].tolist() == [6.0, 6.0]

@@ -102,11 +102,10 @@ class LogSoftmax(Softmax):
 
 def _optional_buffer(module: Module, name: str, value: Any) -> None:
     """A loss's optional tensor argument: a buffer (in ``state_dict``, cast by ``to``), as
-    torch registers it, or None."""
-    if value is None:
-        setattr(module, name, None)
-    else:
-        module.register_buffer(name, value if isinstance(value, Tensor) else Tensor(value))
+    torch registers it, also when None (a tensor assigned later is then a buffer too)."""
+    if value is not None and not isinstance(value, Tensor):
+        value = Tensor(value)
+    module.register_buffer(name, value)
 
 
 class CrossEntropyLoss(Module):

@@ -30,6 +30,7 @@ class Parameter(Tensor):
     """
 
     __slots__ = ()
+    _copies_grad = False  # (a copy of a model starts without gradients, as torch's)
 
     def __init__(self, data: Any = None, requires_grad: bool = True, dtype: Any = None) -> None:
         if data is None:
@@ -331,14 +332,18 @@ class Module:
         return self.to(np.float64)
 
     # ------------------------------------------------------------------ state
-    def state_dict(self, prefix: str = "") -> dict[str, Tensor]:
+    def state_dict(
+        self, prefix: str = "", *, destination: Any = None, keep_vars: bool = False
+    ) -> dict[str, Tensor]:
         """Parameters and persistent buffers by dotted name, as detached Tensors that share
-        the module's arrays (save them with ``tg.save``). As torch, a module or tensor
-        registered under several names appears under each of them. ``prefix`` is put before
-        every key as given (torch's: ``prefix="encoder."``)."""
-        out: dict[str, Tensor] = OrderedDict()
+        the module's arrays (save them with ``tg.save``), or the tensors themselves with
+        ``keep_vars``. As torch, a module or tensor registered under several names appears
+        under each of them. ``prefix`` is put before every key as given (torch's:
+        ``prefix="encoder."``); ``destination`` is a mapping to fill and return instead of a
+        new one."""
+        out: Any = OrderedDict() if destination is None else destination
         for key, t in self._state_targets().items():
-            out[prefix + key] = t.detach()
+            out[prefix + key] = t if keep_vars else t.detach()
         return out
 
     def _state_targets(self) -> dict[str, Tensor]:
@@ -414,15 +419,17 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        lines = []
-        for name, m in self._modules.items():
-            body = repr(m).replace("\n", "\n  ")
-            lines.append(f"({name}): {body}")
+        """As torch's: a one-line ``extra_repr`` alone stays on the line; otherwise its lines
+        and then the children's, one per line, indented."""
         extra = self.extra_repr()
-        if not lines:
+        extra_lines = extra.split("\n") if extra else []
+        lines = extra_lines + [
+            f"({name}): " + repr(m).replace("\n", "\n  ") for name, m in self._modules.items()
+        ]
+        if len(lines) == 1 and extra_lines:
             return f"{type(self).__name__}({extra})"
-        head = f"{type(self).__name__}(" + (f"{extra}" if extra else "")
-        return head + "\n  " + "\n  ".join(lines) + "\n)"
+        body = "".join("\n  " + line for line in lines)
+        return f"{type(self).__name__}({body}\n)" if lines else f"{type(self).__name__}()"
 
     def summary(self, *inputs: Any) -> Any:
         """A table of layers, output shapes and parameter counts (``tensorgrad._display``)."""

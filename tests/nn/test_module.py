@@ -626,3 +626,45 @@ def test_sequential_insert_pop_extend_and_add_as_torch():
     listed = nn.ModuleList([a]) + nn.ModuleList([b])
     listed += [c]
     assert list(listed) == [a, b, c] and list(listed._modules) == ["0", "1", "2"]
+
+
+def test_copies_state_dict_keywords_loss_buffers_and_repr_as_torch():
+    import copy
+
+    # a deep copy of a model starts without gradients, as torch's Parameter (it copied .grad,
+    # and a create_graph gradient, a non-leaf, could not be copied at all)
+    model = nn.Linear(2, 1, rng=0)
+    (model(tg.ones((1, 2))) ** 2).sum().backward(create_graph=True)
+    assert copy.deepcopy(model).weight.grad is None and model.weight.grad is not None
+    plain = tg.ones(2, requires_grad=True)
+    plain.grad = tg.ones(2)
+    assert copy.deepcopy(plain).grad is not None  # (a plain tensor keeps it, as torch)
+    del plain.grad
+    assert plain.grad is None
+    # torch's state_dict keywords (keep_vars raised TypeError)
+    assert model.state_dict(keep_vars=True)["weight"] is model.weight
+    into: dict = {}
+    assert model.state_dict(destination=into, prefix="m.") is into and list(into) == [
+        "m.weight",
+        "m.bias",
+    ]
+    # a loss's weight is a buffer also when None, so one assigned later is saved
+    loss = nn.CrossEntropyLoss()
+    loss.weight = tg.tensor([1.0, 2.0])
+    assert list(loss.state_dict()) == ["weight"]
+    assert list(nn.BCEWithLogitsLoss()._buffers) == ["weight", "pos_weight"]
+
+    # extra_repr with children goes on its own line, as torch's
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(2, 2)
+
+        def extra_repr(self):
+            return "k=1"
+
+    assert repr(Block()).splitlines()[:3] == [
+        "Block(",
+        "  k=1",
+        "  (lin): Linear(in_features=2, out_features=2, bias=True)",
+    ]
