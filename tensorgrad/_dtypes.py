@@ -146,6 +146,11 @@ def check_operands(op, inputs: tuple, names: tuple[str, ...] | None = None) -> N
             continue
         name = op if isinstance(op, str) else op.label
         what = f"{name}: {names[i] if names else f'argument {i}'}"
+        if isinstance(x, (list, tuple)) and _holds_derivative(x):
+            raise TypeError(
+                f"{what} is a {type(x).__name__} holding Tensors that require grad (or carry "
+                "a tangent): as an array their graph would be lost; use tg.stack"
+            )
         refuse_masked(x, what)
         kind = x.dtype.kind if isinstance(x, (np.ndarray, np.generic)) else _kind_of(x)
         if kind not in _NUMERIC_KINDS:
@@ -155,6 +160,19 @@ def check_operands(op, inputs: tuple, names: tuple[str, ...] | None = None) -> N
 
 
 _PLAIN = frozenset((float, int, bool))
+
+
+def _holds_derivative(x) -> bool:
+    """Whether the nested list or tuple ``x`` holds a Tensor that requires grad or carries a
+    tangent."""
+    from tensorgrad.tensor import Tensor, carries_derivative
+
+    for e in x:
+        if isinstance(e, Tensor) and carries_derivative(e):
+            return True
+        if isinstance(e, (list, tuple)) and _holds_derivative(e):
+            return True
+    return False
 
 
 def _kind_of(x) -> str:

@@ -369,6 +369,8 @@ def _take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: str = "
         raise ValueError(f"np.take: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
     data = np.asarray(_plain(a))
     ind = np.asarray(_plain(indices))
+    if ind.size == 0 and isinstance(indices, (list, tuple)):
+        ind = ind.astype(np.intp)  # (an empty list is float64 to np.asarray)
     n = data.size if axis is None else data.shape[normalize_int_axis(axis, data.ndim, "take")]
     if mode != "raise" and n and ind.dtype.kind in "iu":
         ind = ind % n if mode == "wrap" else np.clip(ind, 0, n - 1)

@@ -771,6 +771,8 @@ def test_take(data: Any) -> None:
         if axis is not None:
             _np_axis(_int_axis(axis), x)
         i = np.asarray(indices)
+        if isinstance(indices, list) and not i.size:
+            i = i.astype(np.intp)  # (np.take takes an empty list, float64 to np.asarray)
         if i.dtype.kind not in "iu":
             raise IndexError
         if i.ndim + (0 if axis is None else np.ndim(x) - 1) > 64:

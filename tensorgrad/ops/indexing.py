@@ -6,6 +6,7 @@ order; repeated integer indices accumulate gradient (``np.add.at``).
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,7 @@ def normalize_index(index: Any, what: str = "getitem") -> tuple[Any, bool]:
         fresh = False  # (an array made here, which no caller can write into)
         if isinstance(p, Tensor):
             p = p.data
-        if isinstance(p, list):
+        if isinstance(p, (list, tuple, range)):  # (a sequence inside the index: NumPy's array)
             p = np.asarray(p)
             fresh = True
             if p.size == 0:
@@ -47,6 +48,8 @@ def normalize_index(index: Any, what: str = "getitem") -> tuple[Any, bool]:
                     p = p.copy()
         elif isinstance(p, (bool, np.bool_)):
             basic = False
+        elif hasattr(type(p), "__index__") and not isinstance(p, (int, np.integer)):
+            p = operator.index(p)  # (an integer-like object, as NumPy takes it)
         elif not isinstance(p, (int, np.integer, slice, type(None), type(Ellipsis))):
             raise IndexError(
                 f"{what}: only integers, slices, None, Ellipsis and integer or bool arrays are "
@@ -135,6 +138,8 @@ def take(x: Any, indices: Any, axis: int | None = None) -> Tensor:
     from tensorgrad.ops.shape import reshape, reshaped
 
     ind = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    if ind.size == 0 and isinstance(indices, (list, tuple)):
+        ind = ind.astype(np.intp)  # (an empty list is float64 to np.asarray; np.take takes it)
     if ind.dtype.kind not in "iu":  # (a bool index would act as a mask)
         raise IndexError(f"take: indices must be integers, got dtype {ind.dtype}")
     data = x.data if isinstance(x, Tensor) else np.asarray(x)

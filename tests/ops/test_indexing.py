@@ -71,3 +71,33 @@ def test_take_out_of_bounds_names_take_and_the_shape():
         tg.take(t, 100)
     with pytest.raises(IndexError, match=r"^take: index 5 .*along axis 1 with size 3"):
         tg.take(t, [0, 5], axis=1)
+
+
+def test_sequences_and_integer_like_objects_index_as_numpy() -> None:
+    # (only lists became arrays: tuples, ranges and __index__ objects were refused)
+    a = np.arange(6.0).reshape(2, 3)
+    t = tg.tensor(a)
+
+    class One:
+        def __index__(self):
+            return 1
+
+    for index in [((0, 1), (1, 2)), ((0, 1),), range(2), One()]:
+        np.testing.assert_array_equal(t[index].data, a[index])
+    t[((0, 1), (1, 2))] = 9.0
+    a[((0, 1), (1, 2))] = 9.0
+    np.testing.assert_array_equal(t.data, a)
+    # an empty list of indices takes nothing (np.asarray([]) is float64)
+    assert tg.take(tg.arange(3.0), []).shape == (0,)
+    assert np.take(tg.arange(3.0), []).shape == (0,)
+
+
+def test_a_list_holding_tensors_that_require_grad_is_refused_not_cut() -> None:
+    # (it became an array through __array__: the values were written, the graph lost)
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    t = tg.zeros(3, requires_grad=True) * 1.0
+    with pytest.raises(TypeError, match="setitem: value is a list holding Tensors that require"):
+        t[0:2] = [x[0] * 3, x[1] * 5]
+    with pytest.raises(TypeError, match="add: argument 1 is a list holding Tensors"):
+        x + [x[0] * 3, x[1] * 5]
+    np.testing.assert_array_equal((x + [tg.tensor(1.0), 2.0]).data, [2.0, 4.0])  # (constants)
