@@ -99,22 +99,29 @@ def refuse_masked(data, what: str) -> None:
         )
 
 
-def _holds_float64(data) -> bool:
-    """Whether Python ``data`` holds NumPy float64 values (scalars, arrays or Tensors), which
-    keep float64 whatever the default dtype (only Python floats take the default, as torch)."""
-    from tensorgrad.tensor import Tensor
-
+def _holds(data, test) -> bool:
+    """Whether nested Python lists and tuples ``data`` hold an entry that passes ``test``."""
     stack = [data]
     while stack:
         x = stack.pop()
         if isinstance(x, (list, tuple)):
             stack.extend(x)
-        elif isinstance(x, Tensor):
-            if x.data.dtype == np.float64:
-                return True
-        elif isinstance(x, (np.generic, np.ndarray)) and x.dtype == np.float64:
+        elif test(x):
             return True
     return False
+
+
+def _holds_float64(data) -> bool:
+    """Whether Python ``data`` holds NumPy float64 values (scalars, arrays or Tensors), which
+    keep float64 whatever the default dtype (only Python floats take the default, as torch)."""
+    from tensorgrad.tensor import Tensor
+
+    def float64(x) -> bool:
+        if isinstance(x, Tensor):
+            return x.data.dtype == np.float64
+        return isinstance(x, (np.generic, np.ndarray)) and x.dtype == np.float64
+
+    return _holds(data, float64)
 
 
 def _holds_non_numbers(data) -> bool:
@@ -139,14 +146,14 @@ def check_operands(op, inputs: tuple, names: tuple[str, ...] | None = None) -> N
     ``names``, else its position), for a non-Tensor input whose data is not bool, integer or
     floating (complex, object, strings); Tensors and Python numbers pass at the cost of a type
     check."""
-    from tensorgrad.tensor import Tensor
+    from tensorgrad.tensor import Tensor, carries_derivative
 
     for i, x in enumerate(inputs):
         if type(x) in _PLAIN or isinstance(x, Tensor):
             continue
         name = op if isinstance(op, str) else op.label
         what = f"{name}: {names[i] if names else f'argument {i}'}"
-        if isinstance(x, (list, tuple)) and _holds_derivative(x):
+        if isinstance(x, (list, tuple)) and _holds(x, carries_derivative):
             raise TypeError(
                 f"{what} is a {type(x).__name__} holding Tensors that require grad (or carry "
                 "a tangent): as an array their graph would be lost; use tg.stack"
@@ -160,19 +167,6 @@ def check_operands(op, inputs: tuple, names: tuple[str, ...] | None = None) -> N
 
 
 _PLAIN = frozenset((float, int, bool))
-
-
-def _holds_derivative(x) -> bool:
-    """Whether the nested list or tuple ``x`` holds a Tensor that requires grad or carries a
-    tangent."""
-    from tensorgrad.tensor import Tensor, carries_derivative
-
-    for e in x:
-        if isinstance(e, Tensor) and carries_derivative(e):
-            return True
-        if isinstance(e, (list, tuple)) and _holds_derivative(e):
-            return True
-    return False
 
 
 def _kind_of(x) -> str:

@@ -18,6 +18,7 @@ from tensorgrad._dtypes import check_dtype
 from tensorgrad._shapes import normalize_int_axis
 from tensorgrad.ops import arithmetic
 from tensorgrad.ops._base import _data as _plain  # (the data of a Tensor, else x itself)
+from tensorgrad.ops.indexing import index_array
 from tensorgrad.ops.shape import clone
 from tensorgrad.tensor import Tensor
 
@@ -368,9 +369,7 @@ def _take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: str = "
     if mode not in ("raise", "wrap", "clip"):
         raise ValueError(f"np.take: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
     data = np.asarray(_plain(a))
-    ind = np.asarray(_plain(indices))
-    if ind.size == 0 and isinstance(indices, (list, tuple)):
-        ind = ind.astype(np.intp)  # (an empty list is float64 to np.asarray)
+    ind = index_array(indices)
     n = data.size if axis is None else data.shape[normalize_int_axis(axis, data.ndim, "take")]
     if mode != "raise" and n and ind.dtype.kind in "iu":
         ind = ind % n if mode == "wrap" else np.clip(ind, 0, n - 1)

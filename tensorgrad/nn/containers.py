@@ -19,6 +19,11 @@ def _index(i: int, n: int, what: str) -> int:
     return i % n
 
 
+def _numbered(container: Module) -> bool:
+    """Whether the children are named "0", "1"... in order (not by an ``OrderedDict``'s keys)."""
+    return list(container._modules) == [str(j) for j in range(len(container._modules))]
+
+
 def _delete(container: Module, i: int | slice, what: str, renumber: bool) -> None:
     """Remove the children at position(s) ``i``; with ``renumber`` the rest are named
     ``"0"``, ``"1"``... again, as torch (so names keep matching positions)."""
@@ -46,8 +51,9 @@ def _insert(container: Module, index: Any, module: Any, what: str) -> None:
     items = list(container._modules.items())
     n = len(items)
     i = min(max(int(index) + n if index < 0 else int(index), 0), n)
-    numbered = [k for k, _ in items] == [str(j) for j in range(n)]
-    if not numbered:  # (names given by an OrderedDict: the new one is numbered by position)
+    if not _numbered(
+        container
+    ):  # (names given by an OrderedDict: the new one is numbered by position)
         if str(i) in container._modules:
             raise KeyError(f"{what}: a module named {str(i)!r} is already present")
         items.insert(i, (str(i), module))
@@ -99,8 +105,7 @@ class Sequential(Module):
     def __delitem__(self, i: int | slice) -> None:
         """Remove the module(s) at ``i``; the rest are renumbered if they were numbered (torch
         renumbers names given by an ``OrderedDict`` too; those are kept here)."""
-        numbered = list(self._modules) == [str(j) for j in range(len(self))]
-        _delete(self, i, "Sequential", renumber=numbered)
+        _delete(self, i, "Sequential", renumber=_numbered(self))
 
     def append(self, module: Module) -> Sequential:
         if not isinstance(module, Module):

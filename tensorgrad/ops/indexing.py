@@ -17,6 +17,17 @@ from tensorgrad.tensor import Tensor
 __all__ = ["getitem", "take"]
 
 
+def index_array(indices: Any) -> np.ndarray:
+    """``indices`` (an array, a Tensor or a Python sequence) as an array; an empty sequence is
+    an empty integer array, as NumPy reads it as an index (``np.asarray([])`` is float64)."""
+    if isinstance(indices, Tensor):
+        return indices.data
+    out = np.asarray(indices)
+    if not out.size and isinstance(indices, (list, tuple, range)):
+        out = out.astype(np.intp)
+    return out
+
+
 def normalize_index(index: Any, what: str = "getitem") -> tuple[Any, bool]:
     """The index as NumPy takes it (Tensors and lists become arrays), and whether it is basic
     (ints, slices, None, Ellipsis only: a view with no repeated entries); an IndexError names
@@ -29,10 +40,8 @@ def normalize_index(index: Any, what: str = "getitem") -> tuple[Any, bool]:
         if isinstance(p, Tensor):
             p = p.data
         if isinstance(p, (list, tuple, range)):  # (a sequence inside the index: NumPy's array)
-            p = np.asarray(p)
+            p = index_array(p)
             fresh = True
-            if p.size == 0:
-                p = p.astype(np.intp)
         if isinstance(p, np.ndarray):
             if p.dtype.kind not in "iub":
                 raise IndexError(
@@ -137,9 +146,7 @@ def take(x: Any, indices: Any, axis: int | None = None) -> Tensor:
     from tensorgrad._shapes import normalize_int_axis
     from tensorgrad.ops.shape import reshape, reshaped
 
-    ind = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
-    if ind.size == 0 and isinstance(indices, (list, tuple)):
-        ind = ind.astype(np.intp)  # (an empty list is float64 to np.asarray; np.take takes it)
+    ind = index_array(indices)
     if ind.dtype.kind not in "iu":  # (a bool index would act as a mask)
         raise IndexError(f"take: indices must be integers, got dtype {ind.dtype}")
     data = x.data if isinstance(x, Tensor) else np.asarray(x)

@@ -54,13 +54,20 @@ def _view(x: Any, op: Op) -> Tensor:
     return mark_view(out, x, op)
 
 
+def _ints(values: Any) -> tuple[int, ...]:
+    """``values`` as ints, or TypeError: ints only, as NumPy (not 1.5, and not True, which
+    ``operator.index`` would read as 1)."""
+    values = tuple(values)
+    if any(isinstance(v, (bool, np.bool_)) for v in values):
+        raise TypeError
+    return tuple(operator.index(v) for v in values)
+
+
 def _shape_arg(shape: tuple) -> tuple:
     try:
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
             shape = tuple(shape[0])
-        if any(isinstance(s, (bool, np.bool_)) for s in shape):
-            raise TypeError
-        return tuple(operator.index(s) for s in shape)  # ints only, as NumPy (not 1.5, True)
+        return _ints(shape)
     except (TypeError, ValueError):
         raise TypeError(f"shape must be ints, got {shape!r}") from None
 
@@ -250,9 +257,7 @@ def transpose(x: Any, axes: Any = None, *more_axes: Any) -> Tensor:
     given = (axes, *more_axes) if more_axes or _is_index(axes) else axes
     try:
         given = tuple(given)
-        if any(isinstance(a, (bool, np.bool_)) for a in given):
-            raise TypeError  # (as NumPy: operator.index would read True as 1)
-        ints = [operator.index(a) for a in given]
+        ints = _ints(given)
     except TypeError:
         raise TypeError(f"transpose: axes must be ints, got {given!r}") from None
     perm = tuple(a % ndim if -ndim <= a < ndim else -1 for a in ints)

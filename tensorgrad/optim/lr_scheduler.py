@@ -241,7 +241,8 @@ class LRScheduler:
         # schedules built over it are undone together, by the first one loaded (``_Undo``).
         undo = self.__dict__.get("_undo")
         built = self.optimizer._built
-        if undo is not None and undo.loads and undo.loads == self.optimizer._loads and built:
+        # (``built`` is only set over a loaded state, and emptied by each load)
+        if undo is not None and built and undo.loads == self.optimizer._loads:
             for g, before, after in zip(self.optimizer.param_groups, *built):
                 if g["lr"] == after:
                     g["lr"] = before
@@ -267,8 +268,8 @@ class LRScheduler:
             # (a number stays a number, a list of rates a list of numbers: a load never leaves
             # a rate the next optimizer step cannot use)
             old = mine.get(key)
-            if is_number(old) and not isinstance(old, bool):
-                ok = value is None or (is_number(value) and not isinstance(value, bool))
+            if is_number(old):  # (a bool is no number)
+                ok = value is None or is_number(value)
             elif isinstance(old, list) and all(is_number(v) for v in old):
                 ok = isinstance(value, (list, tuple)) and all(is_number(v) for v in value)
             else:
