@@ -36,10 +36,11 @@ def _data(x: Any) -> np.ndarray:
     return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
-def _const(x: Any, like: Any, what: str) -> Any:
+def _const(x: Any, like: Any, op: str, arg: str) -> Any:
     """``x`` (a weight, pos_weight or probability target) in the input's floating dtype, so that
     float32 stays float32 whatever ``x``'s dtype: an ndarray, or, for a Tensor that carries a
-    gradient or a tangent, a Tensor (cast by ``astype``, which both pass through)."""
+    gradient or a tangent, a Tensor (cast by ``astype``, which both pass through). Errors name
+    the function ``op`` and its argument ``arg``."""
     if x is None:
         return None
     dtype = _data(like).dtype
@@ -47,7 +48,6 @@ def _const(x: Any, like: Any, what: str) -> Any:
         return x if dtype.kind != "f" or x.dtype == dtype else x.astype(dtype)
     if isinstance(x, Tensor):
         x = x.data
-    op, _, arg = what.partition(" ")
     check_operands(op, (x,), (arg,))  # no silent cast of complex, object or string data
     return np.asarray(x, dtype=dtype if dtype.kind == "f" else None)
 
@@ -263,7 +263,12 @@ def nll_loss(
     of shape (N, C, ...) or (C,); ``mean`` divides by the total weight of counted targets."""
     reduction = legacy_reduction(size_average, reduce, reduction, "nll_loss")
     return _nll(
-        input, target, _const(weight, input, "nll_loss weight"), ignore_index, reduction, "nll_loss"
+        input,
+        target,
+        _const(weight, input, "nll_loss", "weight"),
+        ignore_index,
+        reduction,
+        "nll_loss",
     )
 
 
@@ -420,9 +425,9 @@ def cross_entropy(
             f"cross_entropy: weight has shape {np.shape(_data(weight))}, expected ({c},)"
         )
     logp = log_softmax(input, axis=class_axis)
-    w = _const(weight, input, "cross_entropy weight")
+    w = _const(weight, input, "cross_entropy", "weight")
     if y.dtype.kind == "f":
-        target = _const(target, input, "cross_entropy target")
+        target = _const(target, input, "cross_entropy", "target")
     wshape = [1] * x.ndim
     wshape[class_axis] = c
     if y.dtype.kind == "f":
@@ -495,7 +500,7 @@ def mse_loss(
     d = subtract(input, target)
     if weight is None:
         return _reduce(d * d, reduction)
-    weight = _const(weight, input, "mse_loss weight")
+    weight = _const(weight, input, "mse_loss", "weight")
     if _data(weight).shape != sa:
         raise ValueError(
             f"mse_loss: weight has shape {_data(weight).shape}, expected the input's {sa}"
@@ -526,7 +531,7 @@ def binary_cross_entropy_with_logits(
         size_average, reduce, reduction, "binary_cross_entropy_with_logits"
     )
     target, weight, pos_weight = (
-        _const(v, input, f"binary_cross_entropy_with_logits {k}")
+        _const(v, input, "binary_cross_entropy_with_logits", k)
         for k, v in (("target", target), ("weight", weight), ("pos_weight", pos_weight))
     )
     sa, sb = _data(input).shape, _data(target).shape
