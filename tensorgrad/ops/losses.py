@@ -118,9 +118,11 @@ class SoftmaxCrossEntropy(Op):
         # NOTE: as torch, a row with a +inf, NaN or only -inf logits has NaN log-probabilities
         # (and so a NaN loss and NaN gradients); a -inf target logit alone gives +inf.
         # (the ufuncs' reduce: the array methods add a Python layer on every call)
-        top = np.maximum.reduce(x, axis=1, keepdims=True) if x.shape[1] else x[:, :1]
-        logp = x - top  # (no class: an empty shift of an empty row)
-        logp -= np.log(np.add.reduce(np.exp(logp), axis=1, keepdims=True))
+        if x.shape[1]:
+            logp = x - np.maximum.reduce(x, axis=1, keepdims=True)
+            logp -= np.log(np.add.reduce(np.exp(logp), axis=1, keepdims=True))
+        else:  # (no class: empty rows, and no log of their empty sums, which warns)
+            logp = x.copy()
         if x.shape[1] or self.keep is None:  # (a target of no class raises IndexError)
             picked = logp[np.arange(len(self.target)), self.target]
         else:  # no class: every row is ignored (checked by cross_entropy)
