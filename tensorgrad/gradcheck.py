@@ -70,13 +70,11 @@ def numerical_jacobians(
     return result
 
 
-def analytic_jacobians(
-    fn: Callable[..., Any], xs: Sequence[Any], wrt: Sequence[int]
-) -> list[list[np.ndarray]]:
-    """d out / d x[i] by reverse mode, one backward per output element."""
+def analytic_jacobians(outs: list, xs: Sequence[Any], wrt: Sequence[int]) -> list[list[np.ndarray]]:
+    """d out / d x[i] by reverse mode, one backward per output element (the graph retained):
+    ``[input][output]`` arrays of shape (out, in)."""
     from tensorgrad.autograd import grad
 
-    outs = list(_as_tuple(fn(*xs)))
     result = [[np.zeros((np.size(_value(o)), xs[i].size)) for o in outs] for i in wrt]
     for o_idx, out in enumerate(outs):
         if not isinstance(out, Tensor) or not out._requires_grad:
@@ -99,29 +97,88 @@ def gradcheck(
     eps: float = 1e-6,
     atol: float = 1e-5,
     rtol: float = 1e-3,
+    *,
+    raise_exception: bool = True,
+    nondet_tol: float = 0.0,
 ) -> bool:
     """Check ``fn``'s gradients with respect to the inputs that require grad.
 
-    Returns True, or raises ``GradcheckError`` naming the input, the worst entry (output index,
-    input index) and both values.
+    As torch's: only outputs that require grad are compared (the others are declared
+    constant); with none, every numerical derivative must be 0 (within ``nondet_tol``). A
+    second backward must give the same Jacobian within ``nondet_tol``. Returns True, or raises
+    ``GradcheckError`` naming the input, the worst entry (output index, input index) and both
+    values; with ``raise_exception=False`` returns False instead.
     """
-    return _check(fn, inputs, eps, atol, rtol, "gradcheck")
+    return _check(fn, inputs, eps, atol, rtol, nondet_tol, raise_exception, "gradcheck")
 
 
 def _check(
-    fn: Callable[..., Any], inputs: Any, eps: float, atol: float, rtol: float, caller: str
+    fn: Callable[..., Any],
+    inputs: Any,
+    eps: float,
+    atol: float,
+    rtol: float,
+    nondet_tol: float,
+    raise_exception: bool,
+    caller: str,
+    every_output: bool = False,
 ) -> bool:
-    """gradcheck's work; ``caller`` names the public function in the errors."""
+    """gradcheck's work; ``caller`` names the public function in the errors; ``every_output``
+    compares outputs that do not require grad too (their derivatives must be 0)."""
     xs = _float64_inputs(_as_tuple(inputs))
     wrt = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x._requires_grad]
     if not wrt:
         raise ValueError(f"{caller}: no input requires grad")
-    analytic = analytic_jacobians(fn, xs, wrt)
-    numeric = numerical_jacobians(fn, xs, wrt, eps)
-    for k, i in enumerate(wrt):
-        for o, (a, n) in enumerate(zip(analytic[k], numeric[k])):
-            _compare(a, n, atol, rtol, f"input {i}", f"output {o}", caller)
+    try:
+        _compare_jacobians(fn, xs, wrt, eps, atol, rtol, nondet_tol, caller, every_output)
+    except GradcheckError:
+        if raise_exception:
+            raise
+        return False
     return True
+
+
+def _compare_jacobians(
+    fn: Callable[..., Any],
+    xs: list,
+    wrt: list[int],
+    eps: float,
+    atol: float,
+    rtol: float,
+    nondet_tol: float,
+    caller: str,
+    every_output: bool,
+) -> None:
+    outs = list(_as_tuple(fn(*xs)))
+    live = [o for o, out in enumerate(outs) if isinstance(out, Tensor) and out._requires_grad]
+    if every_output:
+        live = list(range(len(outs)))
+    analytic = analytic_jacobians(outs, xs, wrt)
+    again = analytic_jacobians(outs, xs, wrt)  # (before the differences perturb the inputs)
+    numeric = numerical_jacobians(fn, xs, wrt, eps)
+    if not live:
+        for k, i in enumerate(wrt):
+            for o, n in enumerate(numeric[k]):
+                if n.size and not np.abs(n).max() <= nondet_tol:
+                    raise GradcheckError(
+                        f"{caller}: no output requires grad, but the numerical derivative of "
+                        f"output {o} with respect to input {i} is not 0 (largest "
+                        f"{np.abs(n).max()!r})"
+                    )
+        return
+    for k, i in enumerate(wrt):
+        for o in live:
+            _compare(analytic[k][o], numeric[k][o], atol, rtol, f"input {i}", f"output {o}", caller)
+    for k, i in enumerate(wrt):
+        for o in live:
+            a, b = analytic[k][o], again[k][o]
+            if a.size and not np.abs(a - b).max() <= nondet_tol:
+                idx = np.unravel_index(int(np.argmax(np.abs(a - b))), a.shape)
+                raise GradcheckError(
+                    f"{caller}: backward is not reentrant: a second backward gives "
+                    f"{b[idx]!r} where the first gave {a[idx]!r} for input {i} (output {o}, "
+                    f"entry {tuple(int(j) for j in idx)}), more than nondet_tol={nondet_tol}"
+                )
 
 
 def _compare(
@@ -148,10 +205,15 @@ def gradgradcheck(
     atol: float = 1e-5,
     rtol: float = 1e-3,
     seed: int = 0,
+    *,
+    raise_exception: bool = True,
+    nondet_tol: float = 0.0,
 ) -> bool:
     """Check second derivatives: gradcheck of x -> d<v, fn(x)>/dx with ``create_graph=True``.
 
-    ``grad_outputs`` (v) defaults to a fixed random cotangent, never all ones.
+    ``grad_outputs`` (v) defaults to a fixed random cotangent, never all ones. Every first
+    derivative is compared, recorded or not (one that was not recorded must be constant:
+    stricter than torch, which skips it).
     """
     from tensorgrad.autograd import grad
 
@@ -190,4 +252,6 @@ def gradgradcheck(
             g if g is not None else Tensor(np.zeros(args[i].shape)) for g, i in zip(gs, wrt)
         )
 
-    return _check(first, xs, eps, atol, rtol, "gradgradcheck")
+    return _check(
+        first, xs, eps, atol, rtol, nondet_tol, raise_exception, "gradgradcheck", every_output=True
+    )

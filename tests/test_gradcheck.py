@@ -65,3 +65,55 @@ def test_outputs_that_are_not_tensors_count_as_constants() -> None:
     x = tg.tensor([0.3, -0.7], requires_grad=True)
     assert tg.gradcheck(lambda a: (a * 2.0, 3.0), [x])
     assert tg.gradgradcheck(lambda a: (a**3, 3.0), [x])
+
+
+def test_raise_exception_false_returns_false() -> None:
+    def wrong(x):
+        return tg.tensor(x.data * 3.0) + x  # (a constant part: its gradient is missing)
+
+    x = tg.ones(2, requires_grad=True)
+    assert tg.gradcheck(wrong, [x], raise_exception=False) is False
+    assert tg.gradgradcheck(lambda a: wrong(a) * a, [x], raise_exception=False) is False
+    assert tg.gradcheck(lambda a: a * a, [x], raise_exception=False) is True
+    with pytest.raises(ValueError, match="no input requires grad"):  # (a usage error raises)
+        tg.gradcheck(wrong, [tg.ones(2)], raise_exception=False)
+
+
+def test_outputs_that_do_not_require_grad_are_declared_constant() -> None:
+    # (as torch's: a detached output is not compared; with no output requiring grad, the
+    # numerical derivatives must all be 0)
+    x = tg.tensor([0.3, -0.7], requires_grad=True)
+    assert tg.gradcheck(lambda a: (a * a, (a * 2.0).detach()), [x])
+    assert tg.gradcheck(lambda a: tg.argmax(a), [x])
+    with pytest.raises(tg.GradcheckError, match="no output requires grad.*output 0.*input 0"):
+        tg.gradcheck(lambda a: (a * 2.0).detach(), [x])
+    # gradgradcheck compares a first derivative that was not recorded (here d/da, beside a
+    # recorded d/db): it must be constant
+    with pytest.raises(tg.GradcheckError, match="input 0"):
+        tg.gradgradcheck(_unrecorded_in_a, [x, tg.tensor([1.5, 0.2], requires_grad=True)])
+
+
+def _unrecorded_in_a(a: tg.Tensor, b: tg.Tensor) -> tg.Tensor:
+    y = a * 1.0
+    y.register_hook(lambda g: g.detach())  # (cuts the second-order graph through y)
+    return tg.sin(y) + b * b
+
+
+def test_backward_that_is_not_reentrant_fails() -> None:
+    calls = []
+
+    def drifting(x):
+        y = x * 1.0
+
+        def hook(g):
+            calls.append(1)
+            return g * (1.0 + 1e-3 * len(calls))
+
+        y.register_hook(hook)
+        return y * y
+
+    x = tg.tensor([0.3, -0.7], requires_grad=True)
+    with pytest.raises(tg.GradcheckError, match="not reentrant.*nondet_tol=0.0"):
+        tg.gradcheck(drifting, [x], atol=1.0)
+    calls.clear()
+    assert tg.gradcheck(drifting, [x], atol=1.0, nondet_tol=1.0)
