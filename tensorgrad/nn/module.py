@@ -41,6 +41,16 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+def _sharing(kind: type, value: Any) -> Tensor:
+    """A ``kind`` leaf holding ``value``'s array itself (a Tensor's: with its version counter,
+    so that a write through either is seen by both graphs' checks)."""
+    t = kind(requires_grad=False) if kind is Parameter else kind(np.empty(0))
+    t.data = value.data if isinstance(value, Tensor) else np.asarray(value)
+    if isinstance(value, Tensor):
+        t._version = value._cell()
+    return t
+
+
 class IncompatibleKeys(NamedTuple):
     """What ``load_state_dict(strict=False)`` skipped."""
 
@@ -361,13 +371,16 @@ class Module:
         return targets
 
     def load_state_dict(
-        self, state_dict: Mapping[str, Any], strict: bool = True
+        self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False
     ) -> IncompatibleKeys:
         """Copy ``state_dict`` into this module's parameters and buffers, in place.
 
         Every key, shape and dtype is checked first; on any mismatch a ``ValueError`` lists all
         the problems and nothing is changed. With ``strict=False`` missing and unexpected keys
-        are allowed (and returned); shapes and dtypes must still match.
+        are allowed (and returned); shapes and dtypes must still match. With ``assign=True``
+        (as torch's) the module takes the state dict's arrays and Tensors themselves, with their
+        dtypes, instead of copying into its own; parameters keep their ``requires_grad``. An
+        optimizer built before then still holds the old parameters: load first.
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict: expected a mapping, got {type(state_dict).__name__}")
@@ -390,22 +403,51 @@ class Module:
                 problems.append(f"{key!r}: expected a NumPy array or tensorgrad Tensor, got {name}")
                 continue
             arr = np.asarray(arr)
+            trainable = isinstance(target, Parameter) and target._requires_grad
             if arr.shape != target.shape:
                 problems.append(
                     f"{key!r}: expected shape {target.shape}, got {arr.shape} (wrong shape)"
                 )
-            elif arr.dtype != target.dtype:
+            elif arr.dtype != target.dtype and not assign:
                 problems.append(f"{key!r}: expected dtype {target.dtype}, got {arr.dtype}")
-            elif not target.data.flags.writeable:
-                problems.append(f"{key!r}: the module's array is read-only")
+            elif assign and trainable and arr.dtype.kind != "f":
+                problems.append(
+                    f"{key!r}: a parameter that requires grad needs a floating dtype, got "
+                    f"{arr.dtype}"
+                )
+            elif not (arr if assign else target.data).flags.writeable:
+                whose = "state dict" if assign else "module"
+                problems.append(f"{key!r}: the {whose}'s array is read-only")
             else:
-                pairs.append((target, arr))
+                pairs.append((key, target, value if assign else arr))
         if problems:
             raise ValueError(
                 f"load_state_dict for {type(self).__name__} changed nothing: " + "; ".join(problems)
             )
-        assign_all(pairs)
+        if assign:
+            self._take_state(pairs)
+        else:
+            assign_all((target, arr) for _, target, arr in pairs)
         return IncompatibleKeys(missing, unexpected)
+
+    def _take_state(self, pairs: list[tuple[str, Tensor, Any]]) -> None:
+        """``load_state_dict(assign=True)``'s writes, checked already: each (key, the module's
+        tensor, the state dict's value) becomes the module's own."""
+        made: dict[int, Tensor] = {}  # (a value under two keys, a tied weight: one object)
+        for key, target, value in pairs:
+            path, _, name = key.rpartition(".")
+            owner = self.get_submodule(path)
+            new = made.get(id(value))
+            if isinstance(target, Parameter):
+                if new is None:
+                    new = value if isinstance(value, Parameter) else _sharing(Parameter, value)
+                new.requires_grad_(target._requires_grad)
+                setattr(owner, name, new)
+            else:
+                if new is None:
+                    new = value if isinstance(value, Tensor) else _sharing(Tensor, value)
+                owner._buffers[name] = new
+            made[id(value)] = new
 
     # ------------------------------------------------------------------ calling and display
     def forward(self, *args: Any, **kwargs: Any) -> Any:

@@ -668,3 +668,55 @@ def test_copies_state_dict_keywords_loss_buffers_and_repr_as_torch():
         "  k=1",
         "  (lin): Linear(in_features=2, out_features=2, bias=True)",
     ]
+
+
+def test_load_state_dict_assign_takes_the_state_dicts_arrays_as_torch():
+    src = nn.Sequential(nn.Linear(3, 2, rng=1), nn.BatchNorm1d(2))
+    dst = nn.Sequential(nn.Linear(3, 2, rng=2), nn.BatchNorm1d(2))
+    dst[0].bias.requires_grad_(False)
+    state = {k: v.data.astype(np.float64) for k, v in src.state_dict().items()}
+    state["1.num_batches_tracked"] = src.state_dict()["1.num_batches_tracked"].data
+    assert dst.load_state_dict(state, assign=True) == ([], [])
+    # the arrays themselves, in their dtype; parameters keep the module's requires_grad
+    assert dst[0].weight.data is state["0.weight"] and dst[0].weight.dtype == np.float64
+    assert isinstance(dst[0].weight, nn.Parameter) and dst[0].weight.requires_grad
+    assert not dst[0].bias.requires_grad
+    assert dst[1].running_mean.data is state["1.running_mean"]
+    assert [n for n, _ in dst.named_parameters()] == ["0.weight", "0.bias", "1.weight", "1.bias"]
+    out = dst(tg.ones(4, 3, dtype=np.float64)).sum()
+    out.backward()
+    assert dst[0].weight.grad.shape == (2, 3)
+
+
+def test_load_state_dict_assign_of_tensors_shares_them_and_their_versions():
+    src, dst = nn.Linear(3, 2, rng=1), nn.Linear(3, 2, rng=2)
+    dst.weight.requires_grad_(False)
+    dst.load_state_dict(src.state_dict(keep_vars=True), assign=True)
+    assert dst.bias is src.bias  # (a Parameter is taken as it is, as torch's)
+    assert dst.weight is src.weight and not src.weight.requires_grad  # (torch sets it too)
+    plain = {k: v.detach() for k, v in nn.Linear(3, 2, rng=3).state_dict().items()}
+    dst.load_state_dict(plain, assign=True)
+    assert dst.weight.data is plain["weight"].data
+    # a write through the source after a graph saved the parameter is seen by the check
+    y = (dst.bias**2).sum()
+    source = plain["bias"]
+    with tg.no_grad():
+        source *= 2.0
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.backward()
+
+
+def test_load_state_dict_assign_refuses_and_changes_nothing():
+    m = nn.Linear(3, 2, rng=1)
+    before = (m.weight, m.bias, m.weight.data.copy())
+    ro = np.zeros(2, dtype=np.float32)
+    ro.flags.writeable = False
+    cases = [
+        ({"weight": np.zeros((3, 2)), "bias": np.zeros(2)}, "expected shape"),
+        ({"weight": np.zeros((2, 3), dtype=np.int64), "bias": np.zeros(2)}, "floating dtype"),
+        ({"weight": np.zeros((2, 3)), "bias": ro}, "state dict's array is read-only"),
+    ]
+    for state, message in cases:
+        with pytest.raises(ValueError, match=message):
+            m.load_state_dict(state, assign=True)
+        assert (m.weight, m.bias) == before[:2] and np.array_equal(m.weight.data, before[2])
