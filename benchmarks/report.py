@@ -30,8 +30,9 @@ def _fmt_value(x: float, unit: str) -> str:
     return f"{x / 1e-9:.3g} ns"
 
 
-def ratio(results: dict, lib: str, base: str) -> tuple[float, float, float] | None:
-    """The median, min and max over rounds of the paired ratio ``lib / base`` of round medians.
+def ratio(results: dict, lib: str, base: str) -> tuple[float, float, float, int] | None:
+    """The median, min and max over rounds of the paired ratio ``lib / base`` of round medians,
+    and the number of rounds paired.
 
     Rounds alternate the processes, so a round's two medians were measured side by side; the
     spread of their ratios says how much of a difference is noise.
@@ -39,7 +40,7 @@ def ratio(results: dict, lib: str, base: str) -> tuple[float, float, float] | No
     a, b = results.get(lib, {}), results.get(base, {})
     if "median" not in a or "median" not in b:
         return None
-    if "mismatch" in (a.get("status"), b.get("status")):  # (a time of other numbers: none)
+    if not _shown(a) or not _shown(b):  # (a time of other numbers, or of a failed pair: none)
         return None
     paired = [
         a["round_medians"][r] / b["round_medians"][r]
@@ -48,16 +49,36 @@ def ratio(results: dict, lib: str, base: str) -> tuple[float, float, float] | No
     ]
     if not paired:
         return None
-    return float(np.median(paired)), min(paired), max(paired)
+    return float(np.median(paired)), min(paired), max(paired), len(paired)
 
 
-def _cell_ratio(r: tuple[float, float, float] | None) -> str:
+def _shown(entry: dict) -> bool:
+    """Whether a pair's times stand: not those of a library that disagreed or that failed in
+    some round (the rounds that ran are then not the run's alternation)."""
+    return entry.get("status") not in ("mismatch", "failed")
+
+
+def _cell_ratio(r: tuple[float, float, float, int] | None, rounds: int) -> str:
+    """A ratio with its range; the rounds paired when fewer than the run's ``rounds``."""
     if r is None:
         return "—"
-    mid, lo, hi = r
-    if lo == hi:
-        return f"{mid:.3g}×"
-    return f"{mid:.3g}× [{lo:.3g}–{hi:.3g}]"
+    mid, lo, hi, n = r
+    cell = f"{mid:.3g}×" if n == 1 else f"{mid:.3g}× [{lo:.3g}–{hi:.3g}]"
+    return cell + (f" ({n} round{'s' if n > 1 else ''})" if n < rounds else "")
+
+
+NO_SPREAD = "n/a (one round: no spread)"  # (a verdict needs the spread of several rounds)
+
+
+def _unmeasured(entries: dict, libs: tuple[str, ...]) -> str:
+    """Why a ratio of ``libs`` is missing: a library that disagreed or failed, or was not run."""
+    for lib in libs:
+        status = entries.get(lib, {}).get("status")
+        if status == "mismatch":
+            return f"{lib}'s numbers disagree with NumPy's: no time"
+        if status == "failed":
+            return f"{lib} failed"
+    return "not measured"
 
 
 def _libs(doc: dict) -> list[str]:
@@ -88,7 +109,7 @@ def write_markdown(doc: dict) -> str:
         f"malloc: {_MALLOC.get(meta.get('malloc', 'default'), 'glibc defaults')}; per "
         f"process {meta['warmup_s']} s of warm-up then {meta['target_s']} s of timed calls "
         f"(each at least one call{_calls_cap(meta)}; a first call over {meta['slow_s']} s is "
-        f"itself the one sample). {_memory_method(meta)} {_rounds_method(meta)}"
+        f"itself the one sample). {_memory_method(meta)} {_rounds_method(doc)}"
         "Times: medians over all timed calls. "
         "Ratios: the median over rounds of the ratio of the two libraries' round medians, with "
         "`[a–b]` the range of those per-round ratios (a target inside it is a tie)." + _reruns(doc),
@@ -103,10 +124,12 @@ def write_markdown(doc: dict) -> str:
         cells = []
         for lib in libs:
             e = entries.get(lib, {"status": "skipped"})
-            shown = "median" in e and e["status"] != "mismatch"
+            shown = "median" in e and _shown(e)
             cell = _fmt_value(e["median"], w["unit"]) if shown else _status_cell(e)
             if "rounds" in e:
                 cell += f" ({e['samples_count']}/{e['rounds']}r)"
+                if e.get("failed_round"):
+                    cell += f", failed in round {e['failed_round']}"
             cells.append(cell)
         lines.append(f"| {wname} | {w['unit']} | " + " | ".join(cells) + " |")
     lines += [
@@ -119,7 +142,11 @@ def write_markdown(doc: dict) -> str:
         "|---|" + "---|" * (len(libs) - 1),
     ]
     for wname, entries in results.items():
-        cells = [_cell_ratio(ratio(entries, lib, REFERENCE)) for lib in libs if lib != REFERENCE]
+        cells = [
+            _cell_ratio(ratio(entries, lib, REFERENCE), meta["rounds"])
+            for lib in libs
+            if lib != REFERENCE
+        ]
         lines.append(f"| {wname} | " + " | ".join(cells) + " |")
     lines += _faults(doc) + _targets(doc) + _peers(doc) + _checks(doc) + _notes(doc)
     return "\n".join(lines) + "\n"
@@ -130,12 +157,22 @@ def _calls_cap(meta: dict) -> str:
     return f" and at most {meta.get('max_calls', 50):,}"
 
 
-def _rounds_method(meta: dict) -> str:
-    """Which libraries ran every round, and where the workers ran."""
+def _rounds_method(doc: dict) -> str:
+    """Which libraries ran every round (read off the rounds each pair ran), and where the
+    workers ran."""
+    meta = doc["meta"]
     pinned = meta.get("pinned_cpu")
     where = f"Every worker ran pinned to CPU {pinned}. " if pinned is not None else ""
     budget = meta.get("pair_budget_s")
     if budget is None or budget == float("inf"):
+        short = [
+            f"{wname}/{lib} ({e.get('rounds', 0)})"
+            for wname, entries in doc["results"].items()
+            for lib, e in entries.items()
+            if e.get("status") != "skipped" and e.get("rounds", 0) < meta["rounds"]
+        ]
+        if short:
+            return where + f"Pairs that ran fewer rounds (rounds run): {', '.join(short)}. "
         return where + "Every library ran every round. "
     return where + (
         "NumPy, tensorgrad and torch run every round, and every library runs every round of "
@@ -153,7 +190,8 @@ def _memory_method(meta: dict) -> str:
         else ""
     )
     if meta.get("memory_warmup") == "full":
-        warm = "one full-size step first, for every library (so that no first use of a BLAS "
+        size = "the same (quick) size" if meta.get("quick") else "full-size"
+        warm = f"one {size} step first, for every library (so that no first use of a BLAS "
         warm += "buffer or library cache, nor jax's compiling, is counted),"
     else:
         warm = "a warm-up on the quick sizes (jax: on the full size, so compiling is not "
@@ -249,13 +287,18 @@ def _targets(doc: dict) -> list[str]:
             r = ratio(entries, "tensorgrad", base)
             target = f"≤ {bound:g}× NumPy"
         if r is None:
-            lines.append(f"| {wname} | {target} | — | not measured |")
+            lines.append(
+                f"| {wname} | {target} | — | {_unmeasured(entries, (base, 'tensorgrad'))} |"
+            )
             continue
-        mid, lo, hi = r
+        mid, lo, hi, n = r
         ok = mid >= bound if sense == ">=" else mid <= bound
         tie = lo <= bound <= hi
         verdict = "met" if ok and not tie else "tie (within spread)" if tie else "missed"
-        lines.append(f"| {wname} | {target} | {_cell_ratio(r)} | {verdict} |")
+        if n < 2:
+            verdict = NO_SPREAD
+        cell = _cell_ratio(r, doc["meta"]["rounds"])
+        lines.append(f"| {wname} | {target} | {cell} | {verdict} |")
     return lines
 
 
@@ -284,7 +327,9 @@ def _peers(doc: dict) -> list[str]:
                 cells.append("—")
                 continue
             verdict = "win" if r[2] < 1 else "loss" if r[1] > 1 else "tie"
-            cells.append(f"{_cell_ratio(r)} {verdict}")
+            if r[3] < 2:
+                verdict = NO_SPREAD
+            cells.append(f"{_cell_ratio(r, doc['meta']['rounds'])} {verdict}")
         lines.append(f"| {wname} | " + " | ".join(cells) + " |")
     return lines
 
@@ -296,9 +341,10 @@ def _checks(doc: dict) -> list[str]:
         "",
         "Normwise relative error `max|x - ref| / max|ref|` over every output (loss traces, "
         "updated weights, gradients, values), and the same dtypes; tolerance 1e-10 in float64, "
-        "1e-4 in float32. Each SGD update (new weights minus old) is checked too, at 1e-3 in "
-        "float32 (the new weights' own float32 rounding reaches 1.3e-4 of an update on "
-        "mlp_large): a learning rate 0.1 % off fails it.",
+        "1e-4 in float32. Each SGD update (new weights minus old) is checked too, at 5e-4 in "
+        "float32 (the new weights' own float32 rounding reaches 1.35e-4 of an update on "
+        "mlp_large): a learning rate 0.1 % off fails it. A loss trace must have one entry per "
+        "step the library ran.",
         "",
     ]
     rows = []
@@ -309,6 +355,8 @@ def _checks(doc: dict) -> list[str]:
                 mark = "ok" if c["agree"] else "**DISAGREES**"
                 if c.get("wrong_dtype"):
                     mark += f" (dtype differs: {', '.join(c['wrong_dtype'])})"
+                if c.get("wrong_length"):
+                    mark += f" (a trace of the wrong length: {', '.join(c['wrong_length'])})"
                 update = c.get("max_update_err")
                 update_cell = "—" if update is None else f"{update:.1e}"
                 rows.append(
@@ -326,8 +374,9 @@ def _checks(doc: dict) -> list[str]:
 def _notes(doc: dict) -> list[str]:
     lines = ["", "## Notes", ""]
     for wname, w in doc["workloads"].items():
-        lines.append(f"- `{wname}`: {w['description']} ({w['dtype']}).")
         ref_sizes = w["sizes"].get(REFERENCE)
+        quick = f"; this quick run's sizes: {ref_sizes}" if doc["meta"].get("quick") else ""
+        lines.append(f"- `{wname}`: {w['description']} ({w['dtype']}{quick}).")
         for lib, sizes in w["sizes"].items():
             if sizes != ref_sizes and doc["results"][wname].get(lib, {}).get("status") != "skipped":
                 lines.append(

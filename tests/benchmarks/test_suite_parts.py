@@ -115,7 +115,10 @@ def test_peer_verdict_is_the_paired_per_round_ratio() -> None:
         return {"median": float(np.median(medians)), "round_medians": dict(enumerate(medians))}
 
     def verdict(tg: dict, peer: dict) -> str:
-        doc = {"results": {"w": {"numpy": tg, "tensorgrad": tg, "torch": peer}}}
+        doc = {
+            "meta": {"rounds": 2},
+            "results": {"w": {"numpy": tg, "tensorgrad": tg, "torch": peer}},
+        }
         return _peers(doc)[-1]
 
     # the two ranges overlap, but tensorgrad is faster in every round: a win
@@ -210,3 +213,118 @@ def test_memory_counts_pages_an_earlier_call_freed() -> None:
 
     assert reading("trim") >= 7.5
     assert reading("no-trim") < 1.0  # what the trim is for: reused pages are not counted
+
+
+def _drifting_chain(data: dict, sizes: dict):
+    calls = []
+
+    def task() -> dict:
+        calls.append(1)
+        return {"y": data["x"] * (1.0 + 0.5 * len(calls))}  # (each call differs)
+
+    return task
+
+
+@pytest.mark.parametrize("with_note", [False, True])
+def test_a_task_whose_calls_differ_fails_with_or_without_a_note(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, with_note: bool
+) -> None:
+    # (the check once ran only for libraries that had a note beside the workload)
+    from benchmarks.libs import Library
+
+    fake = type(sys)("fake_impl")
+    fake.version = lambda: "0"
+    fake.implementations = lambda: {"op_overhead": _drifting_chain}
+    if with_note:
+        fake.notes = lambda: {"op_overhead": "a note"}
+    monkeypatch.setitem(sys.modules, "fake_impl", fake)
+    monkeypatch.setitem(worker.LIBRARIES, "fake", Library("fake", "fake_impl", "numpy"))
+    workload = WORKLOADS["op_overhead"]
+    np.savez(tmp_path / "data.npz", **make_data(workload, quick=True))
+    spec = {
+        "workload": "op_overhead",
+        "lib": "fake",
+        "sizes": workload.lib_sizes(True, "fake"),
+        "data_path": str(tmp_path / "data.npz"),
+        "warmup_s": 0.0,
+        "target_s": 0.0,
+        "max_reps": 3,
+        "slow_s": 10.0,
+    }
+    result = worker.run(spec)
+    assert result["status"] == "failed"
+    assert "not stateless" in result["note"]
+    assert ("a note" in result["note"]) == with_note
+
+
+def _entry(*medians: float, status: str = "ok") -> dict:
+    return {
+        "status": status,
+        "median": float(np.median(medians)),
+        "rounds": len(medians),
+        "round_medians": dict(enumerate(medians)),
+    }
+
+
+def test_a_pair_that_failed_in_some_round_gets_no_ratio_or_verdict() -> None:
+    from benchmarks.report import _targets, ratio
+
+    entries = {"numpy": _entry(1.0, 1.0), "tensorgrad": _entry(1.2, status="failed")}
+    assert ratio(entries, "tensorgrad", "numpy") is None
+    doc = {"meta": {"rounds": 2}, "results": {"mlp_small": entries}}
+    assert _targets(doc)[-1].endswith("| — | tensorgrad failed |")
+    entries["tensorgrad"]["status"] = "mismatch"
+    assert "tensorgrad's numbers disagree" in _targets(doc)[-1]
+
+
+def test_one_round_gives_no_verdict_and_fewer_rounds_are_shown() -> None:
+    from benchmarks.report import NO_SPREAD, _cell_ratio, _targets, ratio
+
+    def verdict(tg: dict, peer: dict, rounds: int) -> str:
+        doc = {"meta": {"rounds": rounds}, "results": {"w": {"tensorgrad": tg, "torch": peer}}}
+        return _peers(doc)[-1]
+
+    assert verdict(_entry(1.0), _entry(2.0), 1).endswith(f"0.5× {NO_SPREAD} |")
+    assert verdict(_entry(1.0, 1.0), _entry(2.0, 4.0), 3).endswith("[0.25–0.5] (2 rounds) win |")
+    entries = {"numpy": _entry(1.0), "tensorgrad": _entry(1.2)}
+    doc = {"meta": {"rounds": 1}, "results": {"mlp_small": entries}}
+    assert _targets(doc)[-1].endswith(f"| 1.2× | {NO_SPREAD} |")
+    assert _cell_ratio(ratio(entries, "tensorgrad", "numpy"), 1) == "1.2×"
+
+
+def test_the_method_says_which_pairs_ran_fewer_rounds() -> None:
+    from benchmarks.report import _rounds_method
+
+    results = {"w": {"numpy": _entry(1.0, 1.0), "torch": _entry(1.0, status="failed")}}
+    doc = {"meta": {"rounds": 2, "pair_budget_s": float("inf")}, "results": results}
+    assert "fewer rounds (rounds run): w/torch (1)" in _rounds_method(doc)
+    results["w"]["torch"] = _entry(1.0, 2.0)
+    assert "Every library ran every round" in _rounds_method(doc)
+
+
+def test_a_loss_trace_must_have_one_entry_per_step(tmp_path: Path) -> None:
+    workload = WORKLOADS["linear_noise_784"]
+    data = make_data(workload, quick=True)
+    steps = workload.lib_sizes(True, "naive")["steps"]
+    ref = numpy_impl.implementations()[workload.runs](data, workload.lib_sizes(True, "numpy"))()
+    np.savez(tmp_path / "data.npz", **data)
+    np.savez(tmp_path / "ref.npz", **ref)
+    for n, agree in ((steps, True), (steps - 1, False)):
+        np.savez(tmp_path / "out.npz", losses=ref["losses"][:n])
+        check = runner._check(
+            workload,
+            True,
+            "naive",
+            tmp_path / "out.npz",
+            tmp_path / "ref.npz",
+            tmp_path / "data.npz",
+        )
+        assert check["agree"] is agree and check["wrong_length"] == ([] if agree else ["losses"])
+
+
+@pytest.mark.parametrize(
+    "args", [["--rounds", "0"], ["--rounds", "-2"], ["--pair-budget", "0"], ["--reruns", "-1"]]
+)
+def test_options_out_of_range_are_refused(args: list[str]) -> None:
+    with pytest.raises(SystemExit):
+        runner._parse(args)
