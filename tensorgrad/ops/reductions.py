@@ -59,12 +59,15 @@ class _Reduction(Op):
     def _expand(self, delta, shape):
         return _expand(delta, shape, self.axis, self.keepdims)
 
-    def _divisor(self, out, shape):
-        """``out`` put back to ``shape``, with 1 where it is 0: dividing by it gives the 0
-        gradient at zero that ``norm`` (the zero vector) and ``std`` (no spread) promise."""
+    def _over_output(self, num, out, shape):
+        """``num / out`` with ``out`` put back to ``shape``, and 0 where ``out`` is 0: the 0
+        gradient at zero that ``norm`` (the zero vector) and ``std`` (no spread) promise, a
+        constant there, so that their higher derivatives are 0 too (not those of ``num``)."""
         full = self._expand(out, shape)
         zero = (full.data if isinstance(full, Tensor) else full) == 0
-        return np.where(zero, 1, full)
+        if not zero.any():
+            return num / full
+        return np.where(zero, 0, num / np.where(zero, 1, full))
 
 
 # ----------------------------------------------------------------------------- sum, mean
@@ -214,7 +217,7 @@ class Std(Var):
         return np.std(x, axis=self.axis, keepdims=self.keepdims, ddof=self.ddof)
 
     def _std_slope(self, x, out):
-        return self._slope(x) / (2 * self._divisor(out, x.shape))
+        return self._over_output(self._slope(x) / 2, out, x.shape)
 
     def generate_adjoints(self, adjoints, delta, x, out):
         adjoints[0] = self._expand(delta, x.shape) * self._std_slope(x, out)
@@ -250,15 +253,19 @@ class LogSumExp(_Reduction):
         return out if self.keepdims else np.squeeze(out, axis=self.axis)
 
     def _weights(self, x, out):
-        # NOTE: softmax weights exp(x - out), as torch: NaN at the +inf entries of a +inf row
-        # and across a NaN row, 0 at the others; 0 across an all -inf row (API.md, where torch
-        # gives NaN). Written so that no inf - inf is evaluated (no warnings).
+        # NOTE: softmax weights exp(x - out), as torch (but normalised): NaN at the +inf
+        # entries of a +inf row and across a NaN row, 0 at the others; 0 across an all -inf row
+        # (API.md, where torch gives NaN). Written so that no inf - inf is evaluated.
         full = self._expand(out, x.shape)
         f = full.data if isinstance(full, Tensor) else full
         finite = np.isfinite(f)
         w = np.exp(np.where(finite, x, -np.inf) - np.where(finite, full, 0))
+        # normalised: exp(x - out) sums to 1 only as closely as out is rounded, which at large
+        # |x| is visibly off (float32 at 3e4: 1.001); these are exactly softmax(x)
+        total = np.sum(w, axis=self.axis, keepdims=True)
         if finite.all():
-            return w
+            return w / total
+        w = w / np.where(finite, total, 1)  # (an all -inf row: 0 / 1)
         data = x.data if isinstance(x, Tensor) else x
         undefined = (f != f) | ((f == np.inf) & (data == np.inf))
         return np.where(undefined, np.nan, w)
@@ -280,7 +287,7 @@ class Norm(_Reduction):
         return np.sqrt(np.sum(np.square(x), axis=self.axis, keepdims=self.keepdims))
 
     def _slope(self, x, out):
-        return x / self._divisor(out, x.shape)
+        return self._over_output(x, out, x.shape)
 
     def generate_adjoints(self, adjoints, delta, x, out):
         adjoints[0] = self._expand(delta, x.shape) * self._slope(x, out)
@@ -466,15 +473,31 @@ def _vector_norm(x: Any, ord: Any, axis: int) -> Tensor:
     from tensorgrad.ops.elementwise import where
 
     p = float(ord)  # (a NumPy scalar order must not upcast float32)
+    # NOTE: taken as s * norm(|x| / s) with a constant s per row (the largest |x|; p < 0: the
+    # smallest nonzero one), exact for a norm to every order: no power overflows or underflows
+    # where the norm does not (in float32 |x|**3 did from 7e12, and the second derivative's
+    # total**(1/p - 2) from 1e9).
+    a = absolute(x)
+    s = _norm_scale(a.data, axis, p)
+    a = a / s
     # NOTE: as torch, a zero entry gets gradient 0 (not |x|**(p-1) * 0, NaN for p < 1), and so
     # does the zero vector (not an infinite slope of the root at 0): both powers are taken of
     # stand-ins (1) where they would be singular, and `where` drops those branches.
-    a = absolute(x)
     nonzero = a.data != 0
     powered = where(nonzero, where(nonzero, a, 1.0) ** p, 0.0 if p > 0 else np.inf)
     total = sum(powered, axis=axis, keepdims=True)
     regular = total.data != 0  # (p < 0: total is 0 only over all-infinite entries: norm inf)
-    return where(regular, where(regular, total, 1.0) ** (1 / p), 0.0 if p > 0 else np.inf)
+    return s * where(regular, where(regular, total, 1.0) ** (1 / p), 0.0 if p > 0 else np.inf)
+
+
+def _norm_scale(a: np.ndarray, axis: int, p: float) -> np.ndarray:
+    """A p-norm's constant row scale: the largest of ``a`` (p < 0: the smallest nonzero), or 1
+    where that is 0, infinite or NaN (the rows the norm's own cases decide)."""
+    if p > 0:
+        s = np.max(a, axis=axis, keepdims=True, initial=0)
+    else:
+        s = np.min(np.where(a != 0, a, np.inf), axis=axis, keepdims=True, initial=np.inf)
+    return np.where(np.isfinite(s) & (s != 0), s, 1)
 
 
 def _matrix_norm(x: Any, ord: Any, rows: int, cols: int) -> Tensor:

@@ -30,6 +30,20 @@ def test_std_gradient_at_zero_spread_is_zero_as_torch() -> None:
     np.testing.assert_allclose(x.grad.data, [[0.0, 0.0], [-1 / np.sqrt(2), 1 / np.sqrt(2)]])
 
 
+def test_std_and_norm_higher_derivatives_at_zero_are_zero() -> None:
+    # (the 0 gradient there was x / 1 or (x - mean) / n, whose own derivatives are not 0:
+    # the Hessian of std at constant rows was (I - 1/n) / n, of norm at 0 the identity)
+    x = tg.tensor([[5.0, 5.0, 5.0], [1.0, 2.0, 4.0]])
+    h = tg.hessian(lambda t: tg.std(t, axis=1).sum())(x).data.reshape(6, 6)
+    np.testing.assert_array_equal(h[:3], 0.0)
+    assert np.abs(h[3:, 3:]).max() > 0.1  # (the other row's curvature stays)
+    np.testing.assert_array_equal(tg.hessian(tg.norm)(tg.zeros(3, dtype=np.float64)).data, 0.0)
+    _, (hv,) = tg.hvp(lambda w: tg.std(w * 2.0), (tg.zeros(3),), (tg.ones(3),))
+    np.testing.assert_array_equal(hv.data, 0.0)
+    _, tangent = tg.jvp(lambda t: tg.norm(t, axis=0), (tg.zeros(2, 2),), (tg.ones(2, 2),))
+    np.testing.assert_array_equal(tangent.data, 0.0)
+
+
 def test_max_and_min_with_a_nan_send_the_gradient_to_it() -> None:
     # (NaN == NaN is false: the share was 0 / 0, NaN everywhere with a warning)
     x = tg.tensor([[1.0, np.nan, 3.0], [2.0, 5.0, 5.0]], requires_grad=True)
@@ -39,6 +53,16 @@ def test_max_and_min_with_a_nan_send_the_gradient_to_it() -> None:
 
 
 # ----------------------------------------------------------------------------- logsumexp
+
+
+@pytest.mark.parametrize("scale", [3e4, 1e8])
+def test_logsumexp_weights_sum_to_one_at_large_magnitudes(scale) -> None:
+    # (exp(x - out) with out rounded summed to 1.00096 at 3e4 and to 3 at 1e8 in float32)
+    x = tg.tensor(np.full(3, scale, dtype=np.float32), requires_grad=True)
+    _, tangent = tg.jvp(tg.logsumexp, (x.detach(),), (tg.ones(3, dtype=np.float32),))
+    assert abs(tangent.item() - 1.0) < 1e-6
+    tg.logsumexp(x).backward()
+    np.testing.assert_allclose(x.grad.data, 1 / 3, rtol=1e-6)
 
 
 def test_logsumexp_with_inf_and_nan_entries_matches_torch() -> None:
@@ -296,3 +320,19 @@ def test_prod_gradient_is_the_product_of_the_others_past_inf(values, want) -> No
     with np.errstate(over="ignore", invalid="ignore"):
         (g,) = tg.autograd.grad(tg.prod(x), [x])
     np.testing.assert_array_equal(g.data, want)
+
+
+@pytest.mark.parametrize("scale", [1e9, 1e-8, 1e20])
+@pytest.mark.parametrize("ord", [3, 1.5, -1])
+def test_p_norms_in_float32_stay_exact_at_large_and_small_magnitudes(scale, ord) -> None:
+    # (|x|**p and the second derivative's total**(1/p - 2) overflowed or underflowed: the
+    # Hessian was wrong or -inf where the float64 one is finite)
+    base = np.array([1.0, 0.7])
+    x32 = tg.tensor((base * scale).astype(np.float32))
+    x64 = tg.tensor(base * scale)
+    value = tg.norm(x32, ord=ord).item()
+    np.testing.assert_allclose(value, tg.norm(x64, ord=ord).item(), rtol=1e-6)
+    h32 = tg.hessian(lambda t: tg.norm(t, ord=ord))(x32).data
+    h64 = tg.hessian(lambda t: tg.norm(t, ord=ord))(x64).data
+    assert h32.dtype == np.float32
+    np.testing.assert_allclose(h32, h64, rtol=1e-5, atol=1e-6 * np.abs(h64).max())
