@@ -164,7 +164,10 @@ class SoftmaxCrossEntropy(Op):
             adjoints[0] = residual * (delta * scale)
 
     def jvp(self, tangents, x):
-        return np.sum(self._residual(x) * tangents[0]) * self._slope_scale()
+        terms = self._residual(x) * tangents[0]
+        if self.keep is not None:  # an ignored row adds nothing, even a NaN one (torch's 0)
+            terms = np.where(self.keep[:, None] != 0, terms, 0)
+        return np.sum(terms) * self._slope_scale()
 
 
 def _axis(x: Any, axis: Any, dim: Any, name: str) -> int:

@@ -331,3 +331,14 @@ def test_loss_arguments_are_named_in_errors() -> None:
         tg.pad(tg.ones((2, 2)), 1, constant_values="a")
     with pytest.raises(TypeError, match="clip: a_max holds"):
         tg.clip(tg.ones(2), None, np.array(["x"]))
+
+
+@pytest.mark.parametrize("row", [[np.inf, 1.0, 0.0], [np.nan, 1.0, 0.0]])
+def test_an_ignored_non_finite_row_adds_nothing_to_the_tangent(row) -> None:
+    # (torch.func.jvp: 0 from the ignored row; its NaN residual times 0 was NaN)
+    x = np.array([row, [0.0, 1.0, 2.0]])
+    y = tg.tensor([-100, 1])
+    with np.errstate(invalid="ignore"):
+        value, tangent = tg.jvp(lambda a: F.cross_entropy(a, y), (tg.tensor(x),), (tg.ones(2, 3),))
+    assert np.isfinite(value.item())
+    assert abs(tangent.item()) < 1e-12  # (a constant shift of the kept row's logits: 0)
