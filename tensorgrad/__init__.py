@@ -44,6 +44,9 @@ from tensorgrad.factories import (  # noqa: E402
 from tensorgrad.gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
 from tensorgrad.ops import *  # noqa: E402, F403
 from tensorgrad.ops import OPS as _OPS  # noqa: E402
+
+# (the registry's own names and the transforms' internal stand-in stay in tg.ops)
+del OPS, NO_GRADIENT, FAMILIES, alias  # noqa: F821
 from tensorgrad.serialization import CheckpointError, load, save  # noqa: E402
 from tensorgrad.transforms import (  # noqa: E402
     grad,

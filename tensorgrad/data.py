@@ -103,7 +103,14 @@ def _collate(samples: list[Any]) -> Any:
         from tensorgrad.ops.shape import stack
 
         return stack(samples)
-    batch = np.stack([s.data if isinstance(s, Tensor) else np.asarray(s) for s in samples])
+    arrays = [s.data if isinstance(s, Tensor) else np.asarray(s) for s in samples]
+    for i, a in enumerate(arrays):
+        if a.shape != arrays[0].shape:
+            raise ValueError(
+                f"DataLoader: samples of one batch must have the same shape, got {arrays[0].shape} "
+                f"(entry 0 of the batch) and {a.shape} (entry {i})"
+            )
+    batch = np.stack(arrays)
     if batch.dtype.hasobject or batch.dtype.kind not in "biufc":
         raise TypeError(f"DataLoader: samples of non-numeric type {type(first).__name__}")
     return _wrap(batch)

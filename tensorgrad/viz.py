@@ -958,6 +958,13 @@ def _svg(d: Drawing) -> str:
 
 def _matplotlib_png(d: Drawing, path: Path, dpi: int = 100) -> None:
     """Draw the built-in layout with matplotlib (PNG when Graphviz is absent)."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise ImportError(
+            "save: a .png needs Graphviz's `dot` program or matplotlib (pip install "
+            "'tensorgrad[notebooks]'); .svg and .dot need neither"
+        ) from None
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch

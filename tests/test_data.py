@@ -255,3 +255,9 @@ def test_a_sample_shares_its_dataset_tensors_version_counter() -> None:
     (row,) = TensorDataset(data)[1]
     row += 1.0
     assert data.version == 2 and data.data[1].tolist() == [6.0, 6.0]
+
+
+def test_a_batch_of_samples_of_different_shapes_names_both() -> None:
+    loader = tg.data.DataLoader([(tg.ones(2), 1), (tg.ones(3), 1)], batch_size=2)
+    with pytest.raises(ValueError, match=r"same shape, got \(2,\) \(entry 0.*\(3,\) \(entry 1\)"):
+        next(iter(loader))

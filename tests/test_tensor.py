@@ -382,3 +382,10 @@ def test_detach_in_place_as_torch() -> None:
     assert view.requires_grad
     leaf = tg.tensor([1.0], requires_grad=True)
     assert not leaf.detach_().requires_grad
+
+
+def test_requires_grad_takes_torch_s_keyword() -> None:
+    t = tg.ones(2).requires_grad_(requires_grad=True)
+    assert t.requires_grad
+    with pytest.raises(TypeError, match="requires_grad must be a bool"):
+        t.requires_grad_(requires_grad="yes")

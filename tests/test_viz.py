@@ -254,6 +254,18 @@ def test_save_formats(tmp_path):
         pic.save(tmp_path / "g.jpg")
 
 
+def test_png_without_dot_or_matplotlib_says_what_to_install(tmp_path, monkeypatch):
+    import sys
+
+    _, _, d = _d_of_a_times_a_plus_b(traced=True)
+    pic = viz.draw(d, backend="svg")
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # (as if not installed)
+    with pytest.raises(ImportError, match=r"\.png needs Graphviz's `dot` program or matplotlib"):
+        pic.save(tmp_path / "g.png")
+    assert not (tmp_path / "g.png").exists()
+    assert pic.save(tmp_path / "g.svg").exists()
+
+
 def test_backend_choice(monkeypatch):
     _, _, d = _d_of_a_times_a_plus_b(traced=False)
     monkeypatch.setattr(viz.shutil, "which", lambda name: None)
