@@ -180,7 +180,9 @@ class Adam(Optimizer):
         v = state.get("exp_avg_sq", np.zeros_like(p))
         m = _lerp(m, g, 1 - beta1)
         v = beta2 * v + ((1 - beta2) * g) * g  # (torch's addcmul order: no 0 * inf at overflow)
-        new: State = {"step": stored, "exp_avg": m, "exp_avg_sq": v}
+        # (an entry the group's settings no longer use is kept, as torch keeps it: turned on
+        # again, amsgrad carries on from it)
+        new: State = {**state, "step": stored, "exp_avg": m, "exp_avg_sq": v}
         if group["amsgrad"]:
             vmax = np.maximum(state.get("max_exp_avg_sq", np.zeros_like(p)), v)
             new["max_exp_avg_sq"] = vmax
@@ -293,7 +295,8 @@ class RMSprop(Optimizer):
             g = g + wd * p
         sq = state.get("square_avg", np.zeros_like(p))
         sq = alpha * sq + ((1 - alpha) * g) * g
-        new: State = {"step": _next_step(state.get("step"))[1], "square_avg": sq}
+        # (entries of a setting turned off are kept, as torch: turned on again, it carries on)
+        new: State = {**state, "step": _next_step(state.get("step"))[1], "square_avg": sq}
         if group["centered"]:
             ga = state.get("grad_avg", np.zeros_like(p))
             ga = _lerp(ga, g, 1 - alpha)

@@ -586,3 +586,27 @@ def test_a_step_takes_a_learning_rate_a_schedule_set_below_0():
     opt.param_groups[0]["lr"] = float("nan")
     with pytest.raises(ValueError, match="invalid lr"):
         opt.step()
+
+
+@pytest.mark.parametrize(
+    "make, key, toggles",
+    [
+        (lambda ps: tg.optim.RMSprop(ps, lr=0.1, momentum=0.9), "momentum", (0.9, 0.0, 0.9)),
+        (lambda ps: tg.optim.RMSprop(ps, lr=0.1, centered=True), "centered", (True, False, True)),
+        (lambda ps: tg.optim.Adam(ps, lr=0.1, amsgrad=True), "amsgrad", (True, False, True)),
+    ],
+)
+def test_a_setting_turned_off_and_on_again_carries_on_from_its_state(make, key, toggles):
+    # torch keeps a state entry while its setting is off (its first step makes them all)
+    p = tg.tensor(np.zeros(1), requires_grad=True)
+    opt = make([p])
+    entry = {"momentum": "momentum_buffer", "centered": "grad_avg", "amsgrad": "max_exp_avg_sq"}
+    for value, g in zip(toggles, (10.0, 0.1, 0.1)):
+        opt.param_groups[0][key] = value
+        p.grad = tg.tensor(np.array([g]))
+        opt.step()
+        assert entry[key] in opt.state[p] and entry[key] in opt.state_dict()["state"][0]
+    # (torch 2.13, the same steps)
+    want = {"momentum": -1.920149836193216, "amsgrad": -0.22070459103446086}
+    if key in want:
+        np.testing.assert_allclose(p.item(), want[key], rtol=1e-12)
