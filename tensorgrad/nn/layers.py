@@ -398,6 +398,9 @@ class _BatchNorm(Module):
             self.register_buffer("running_var", None)
             self.register_buffer("num_batches_tracked", None)
 
+    # (a state dict without it keeps the count, as torch's loads of dicts without a version)
+    _optional_state = ("num_batches_tracked",)
+
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
             init.zeros_(self.running_mean)

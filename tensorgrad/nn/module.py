@@ -370,6 +370,17 @@ class Module:
                     targets[base + name] = b
         return targets
 
+    _optional_state: tuple[str, ...] = ()
+    """Entries a state dict may leave out (they keep their value), as torch's ``version``-less
+    loads allow (BatchNorm's ``num_batches_tracked``)."""
+
+    def _optional_keys(self) -> set[str]:
+        keys = set()
+        for mod_name, mod in self.named_modules(remove_duplicate=False):
+            base = f"{mod_name}." if mod_name else ""
+            keys.update(base + name for name in mod._optional_state)
+        return keys
+
     def load_state_dict(
         self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False
     ) -> IncompatibleKeys:
@@ -385,7 +396,8 @@ class Module:
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict: expected a mapping, got {type(state_dict).__name__}")
         targets = self._state_targets()
-        missing = [k for k in targets if k not in state_dict]
+        optional = self._optional_keys()
+        missing = [k for k in targets if k not in state_dict and k not in optional]
         unexpected = [k for k in state_dict if k not in targets]
         problems: list[str] = []
         if strict:

@@ -720,3 +720,17 @@ def test_load_state_dict_assign_refuses_and_changes_nothing():
         with pytest.raises(ValueError, match=message):
             m.load_state_dict(state, assign=True)
         assert (m.weight, m.bias) == before[:2] and np.array_equal(m.weight.data, before[2])
+
+
+def test_a_batch_norm_state_dict_may_leave_out_num_batches_tracked_as_torch():
+    # (torch fills it for state dicts without version metadata, keeping the module's count)
+    src, dst = nn.Sequential(nn.BatchNorm1d(2)), nn.Sequential(nn.BatchNorm1d(2))
+    src.train()(tg.randn(4, 2))
+    dst.train()(tg.randn(4, 2))
+    dst.train()(tg.randn(4, 2))
+    state = {k: v for k, v in src.state_dict().items() if not k.endswith("num_batches_tracked")}
+    assert dst.load_state_dict(state) == ([], [])
+    assert dst[0].num_batches_tracked.item() == 2
+    np.testing.assert_array_equal(dst[0].running_mean.data, src[0].running_mean.data)
+    with pytest.raises(ValueError, match="missing key '0.running_var'"):
+        dst.load_state_dict({k: v for k, v in state.items() if k != "0.running_var"})
