@@ -336,3 +336,13 @@ def test_p_norms_in_float32_stay_exact_at_large_and_small_magnitudes(scale, ord)
     h64 = tg.hessian(lambda t: tg.norm(t, ord=ord))(x64).data
     assert h32.dtype == np.float32
     np.testing.assert_allclose(h32, h64, rtol=1e-5, atol=1e-6 * np.abs(h64).max())
+
+
+def test_float16_norm_sums_its_squares_in_float32_as_torch() -> None:
+    # (300 squares of 16 overflowed float16: the norm was inf and its gradient 0)
+    x = tg.tensor(np.full(300, 16, np.float16), requires_grad=True)
+    out = tg.norm(x)
+    assert out.dtype == np.float16 and out.item() == np.float16(np.sqrt(300.0) * 16)
+    out.backward()
+    assert x.grad.dtype == np.float16
+    np.testing.assert_allclose(x.grad.data.astype(np.float64), 1 / np.sqrt(300), rtol=1e-3)
