@@ -21,7 +21,7 @@ import numpy as np
 from tensorgrad.forward_mode import ACTIVE
 from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import Op
-from tensorgrad.tensor import WRITE_CLOCK, Tensor
+from tensorgrad.tensor import WRITE_CLOCK, Tensor, bump_version
 
 __all__ = ["backward", "grad"]
 
@@ -100,14 +100,19 @@ def backward(
         if not targets:
             raise RuntimeError("backward: inputs, when given, must not be empty")
     found, owned, _ = _run(roots, retain_graph, create_graph, targets, accumulate=True)
-    for key, g in found.items():
-        if isinstance(key, Tensor):
-            if key._requires_grad:  # (a leaf frozen after the forward gets no .grad, as torch)
-                _accumulate_leaf(key, g, create_graph, key in owned)
-        elif targets is not None and not key.retains(targets[key]):
-            # a non-leaf among ``inputs`` gets its .grad too, as in torch (once: if it called
-            # retain_grad, the walk gave it already)
-            _accumulate_leaf(targets[key], g, create_graph)
+    was_enabled = STATE.grad_enabled
+    STATE.grad_enabled = create_graph  # (as the walk: leaf hooks and sums record only then)
+    try:
+        for key, g in found.items():
+            if isinstance(key, Tensor):
+                if key._requires_grad:  # (a leaf frozen after the forward gets no .grad)
+                    _accumulate_leaf(key, g, create_graph, key in owned)
+            elif targets is not None and not key.retains(targets[key]):
+                # a non-leaf among ``inputs`` gets its .grad too, as in torch (once: if it
+                # called retain_grad, the walk gave it already)
+                _accumulate_leaf(targets[key], g, create_graph)
+    finally:
+        STATE.grad_enabled = was_enabled
 
 
 def grad(
@@ -171,24 +176,33 @@ def _grad(
         _run(roots, retain_graph, create_graph, targets, tensors) if roots else ({}, (), False)
     )
     result = []
-    for i, x in enumerate(ins):
-        g = found.get(keys[i])
-        if g is None:
-            if not allow_unused:
-                raise RuntimeError(
-                    f"grad: input {i} (shape {x.shape}) was not used in computing the outputs; "
-                    "pass allow_unused=True to get None for it"
-                )
-            result.append(None)
-            continue
-        if x._hooks:  # a leaf's hooks run in grad too, as in backward
-            g = _run_hooks(x._hooks, g, created)
-        elif keys[i] not in owned and not isinstance(g, Tensor):
-            # NOTE: a buffer the engine did not make for this input alone (a grad_outputs
-            # array passed through, or one a rule gave to several inputs) is copied: a write
-            # into the result must not reach another tensor behind its version counter
-            g = g.copy()
-        result.append(g if isinstance(g, Tensor) else Tensor._make(g))
+    was_enabled = STATE.grad_enabled
+    STATE.grad_enabled = created  # (as the walk: leaf hooks record only with the rules)
+    try:
+        for i, x in enumerate(ins):
+            g = found.get(keys[i])
+            if g is None:
+                if not allow_unused:
+                    raise RuntimeError(
+                        f"grad: input {i} (shape {x.shape}) was not used in computing the "
+                        "outputs; pass allow_unused=True to get None for it"
+                    )
+                result.append(None)
+                continue
+            hooked = x._hooks
+            if hooked:  # a leaf's hooks run in grad too, as in backward
+                g = _run_hooks(hooked, g, created)
+            elif x is not keys[i]:
+                hooked = keys[i].extras and keys[i].extras.get("hooks")  # (ran in the walk)
+            if not isinstance(g, Tensor) and (hooked or keys[i] not in owned):
+                # NOTE: a buffer the engine did not make for this input alone (a grad_outputs
+                # array passed through, one a rule gave to several inputs, one a hook saw or
+                # returned) is copied: a write into the result must not reach another tensor
+                # behind its version counter
+                g = g.copy()
+            result.append(g if isinstance(g, Tensor) else Tensor._make(g))
+    finally:
+        STATE.grad_enabled = was_enabled
     if len(targets) < len(ins):  # an input given twice gets one Tensor, as in torch
         first: dict = {}
         result = [first.setdefault(k, r) for k, r in zip(keys, result)]
@@ -219,6 +233,7 @@ def _accumulate_leaf(leaf: Tensor, g: Any, create_graph: bool, owned: bool = Fal
             leaf._grad = Tensor._make((leaf._grad.data + g).astype(leaf.data.dtype, copy=False))
         else:
             leaf._grad.data += g
+            bump_version(leaf._grad)  # (a graph that saved the old .grad must see the write)
 
 
 _ACCUMULATING = threading.Lock()

@@ -253,6 +253,8 @@ class Tensor:
                 f"detach_: a view (shape {self.shape}) cannot be detached in place, as in torch; "
                 "use detach()"
             )
+        if self._node is not None:
+            self._cell()  # (linked to the node that saved this output: it must see later writes)
         self._node = None
         self._requires_grad = False
         self._fw = None

@@ -612,3 +612,62 @@ def test_grad_results_share_memory_with_nothing_else():
     y = tg.tensor([1.0, 2.0], requires_grad=True)
     ga, gb = tg.autograd.grad((x + y).sum(), [x, y])
     assert not np.shares_memory(ga.data, gb.data)
+
+
+def test_a_backward_summing_into_grad_bumps_its_version() -> None:
+    # (a graph that saved the old .grad read the sum: torch raises)
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    w = tg.tensor([3.0, 4.0], requires_grad=True)
+    (x * x).sum().backward()
+    z = (x.grad * w).sum()
+    (x * x).sum().backward()
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        z.backward()
+
+
+def test_an_ndarray_operand_is_saved_as_it_was() -> None:
+    # (a reused buffer written before the backward changed the gradient: no version counter)
+    a = np.array([1.0, 2.0])
+    x = tg.tensor([1.0, 1.0], requires_grad=True)
+    y = (x * a).sum() + (np.array([[1.0, 0.0], [0.0, 1.0]]) @ x * a).sum()
+    a[:] = 10.0
+    y.backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])
+
+
+def test_backward_with_create_graph_under_no_grad_records_the_grad() -> None:
+    # (torch's engine runs the accumulation and the leaf hooks in create_graph's mode)
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x**3).sum()
+    with tg.no_grad():
+        y.backward(create_graph=True)
+    assert x.grad.requires_grad
+    np.testing.assert_array_equal(tg.autograd.grad(x.grad.sum(), x)[0].data, [6.0, 12.0])
+    seen = []
+    z = tg.tensor([1.0], requires_grad=True)
+    z.register_hook(lambda g: seen.append(tg.is_grad_enabled()))
+    out = (z * z).sum()
+    with tg.no_grad():
+        tg.autograd.grad(out, z, create_graph=True)
+    (z * z).sum().backward()
+    assert seen == [True, False]
+
+
+def test_grad_results_a_hook_saw_share_no_memory() -> None:
+    # (the add rule gives its delta, the grad_outputs array itself, to both inputs; with hooks
+    # it was not copied: a write into one result reached the other and the caller's array)
+    a = tg.tensor(np.ones(2), requires_grad=True)
+    b = tg.tensor(np.ones(2), requires_grad=True)
+    a.register_hook(lambda g: None)
+    b.register_hook(lambda g: None)
+    v = np.ones(2)
+    ga, gb = tg.autograd.grad(a + b, [a, b], v)
+    ga += 1.0
+    np.testing.assert_array_equal(gb.data, [1.0, 1.0])
+    np.testing.assert_array_equal(v, [1.0, 1.0])
+    h = a * 1.0
+    u = tg.tensor([5.0, 5.0])
+    h.register_hook(lambda g: u)
+    (gh,) = tg.autograd.grad((h * 2.0).sum(), h)
+    gh += 1.0
+    np.testing.assert_array_equal(u.data, [5.0, 5.0])

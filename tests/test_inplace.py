@@ -729,3 +729,14 @@ def test_setitem_value_with_extra_leading_axes_gets_its_gradient(vshape, index):
     gx, gv = tg.autograd.grad((y * y).sum(), [x, v])
     assert gv.shape == vshape
     np.testing.assert_array_equal(gv.data, np.full(vshape, 2.0))
+
+
+def test_detach_in_place_of_a_saved_output_still_sees_later_writes() -> None:
+    # (detach_ cut the node before a version cell linked it: the write went unseen, torch raises)
+    x = tg.tensor([0.0, 1.0], requires_grad=True)
+    y = tg.exp(x)
+    s = y.sum()
+    y.detach_()
+    y += 1.0
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        s.backward()

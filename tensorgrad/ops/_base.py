@@ -208,7 +208,7 @@ def apply(op: Op, inputs: tuple) -> Any:
     is what small tensors pay.
     """
     n = len(inputs)
-    pair = triple = False  # two Tensors, three Tensors (a linear layer's x, w, b)
+    pair = triple = unchecked = False  # two Tensors, three Tensors (a linear layer's x, w, b)
     if n == 1 and isinstance(inputs[0], Tensor):
         x = inputs[0]
         try:
@@ -243,7 +243,7 @@ def apply(op: Op, inputs: tuple) -> Any:
     else:
         arrays = []
         edges = []  # (what the node would record, gathered in the same pass)
-        any_tensor = any_grad = any_tangent = unchecked = False
+        any_tensor = any_grad = any_tangent = False
         for x in inputs:
             if isinstance(x, Tensor):
                 any_tensor = True
@@ -323,6 +323,10 @@ def apply(op: Op, inputs: tuple) -> Any:
                 op.saved = inputs  # all of them, in order
             else:
                 op.saved = tuple(map(inputs.__getitem__, save)) if save else ()
+        if unchecked:
+            # NOTE: an ndarray operand is the caller's, who may write into it before the
+            # backward (a reused batch buffer) with no version counter to tell: a copy is saved
+            op.saved = tuple(x.copy() if type(x) is np.ndarray else x for x in op.saved)
         op.stamp = WRITE_CLOCK[0]
         op.seq = next_seq()
         if op.save_output:
