@@ -180,7 +180,8 @@ def _grad(
     STATE.grad_enabled = created  # (as the walk: leaf hooks record only with the rules)
     try:
         for i, x in enumerate(ins):
-            g = found.get(keys[i])
+            key = keys[i]
+            g = found.get(key)
             if g is None:
                 if not allow_unused:
                     raise RuntimeError(
@@ -192,9 +193,9 @@ def _grad(
             hooked = x._hooks
             if hooked:  # a leaf's hooks run in grad too, as in backward
                 g = _run_hooks(hooked, g, created)
-            elif x is not keys[i]:
-                hooked = keys[i].extras and keys[i].extras.get("hooks")  # (ran in the walk)
-            if not isinstance(g, Tensor) and (hooked or keys[i] not in owned):
+            elif x is not key:
+                hooked = key.extras and key.extras.get("hooks")  # (ran in the walk)
+            if (hooked or key not in owned) and not isinstance(g, Tensor):
                 # NOTE: a buffer the engine did not make for this input alone (a grad_outputs
                 # array passed through, one a rule gave to several inputs, one a hook saw or
                 # returned) is copied: a write into the result must not reach another tensor

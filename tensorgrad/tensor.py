@@ -266,10 +266,19 @@ class Tensor:
         need, since most tensors are never written in place."""
         cell = self._version
         if cell is None:
-            cell = self._version = [0, 0, 0, weakref.ref(self)]
             node = self._node
             if node is not None and node.save_output:
-                node.out_cell = cell  # the node that saved this output now sees its writes
+                cell = node.out_cell
+                if cell is not None and cell[3] is None and node.out_data is self.data:
+                    # (made for a recorded rule's stand-in of this output: shared, so that the
+                    # rule's graph sees this output's writes too)
+                    cell[3] = weakref.ref(self)
+                    self._version = cell
+                    return cell
+                cell = node.out_cell = [0, 0, 0, weakref.ref(self)]  # (the node sees its writes)
+            else:
+                cell = [0, 0, 0, weakref.ref(self)]
+            self._version = cell
         return cell
 
     @property

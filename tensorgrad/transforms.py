@@ -36,6 +36,7 @@ from tensorgrad.forward_mode import (
     with_tangent,
 )
 from tensorgrad.grad_mode import STATE, enable_grad
+from tensorgrad.ops._base import refresh_view
 from tensorgrad.ops.shape import alias, reshape, stack
 from tensorgrad.tensor import Tensor
 
@@ -426,6 +427,7 @@ def _split(
 ) -> tuple[Tensor, Tensor]:
     if not isinstance(out, Tensor):
         raise TypeError(f"{what}: f must return Tensors, got {type(out).__name__}")
+    refresh_view(out)  # (a view f returned after writing into its base: the base's tangents)
     t = visible_tangent(out, level)
     if t is None:
         t = Tensor._make(np.zeros_like(out.data))

@@ -671,3 +671,16 @@ def test_grad_results_a_hook_saw_share_no_memory() -> None:
     (gh,) = tg.autograd.grad((h * 2.0).sum(), h)
     gh += 1.0
     np.testing.assert_array_equal(u.data, [5.0, 5.0])
+
+
+def test_a_recorded_rule_sees_writes_into_the_output_it_saved() -> None:
+    # (with create_graph, exp's rule multiplies by a stand-in for its output, which had a
+    # counter of its own: d/dv of the gradient read the written output; torch raises)
+    x = tg.tensor([0.0, 1.0], requires_grad=True)
+    v = tg.tensor([1.0, 1.0], requires_grad=True)
+    y = tg.exp(x)
+    (g,) = tg.autograd.grad(y, x, v, create_graph=True)
+    with tg.no_grad():
+        y += 1.0
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        tg.autograd.grad(g.sum(), v)

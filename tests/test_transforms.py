@@ -777,3 +777,42 @@ def test_autograd_grad_inside_jvp_carries_the_tangent() -> None:
         np.testing.assert_allclose(value.data, 3 * x0**2)
         np.testing.assert_allclose(tangent.data, 3 * x0**2)
         assert not value.requires_grad
+
+
+def test_a_view_taken_before_a_recorded_write_into_its_base_has_the_base_s_tangents() -> None:
+    # (its tangents were the ones from before the write, or none; torch.func agrees with
+    # tensorgrad's own jacrev here)
+    w = tg.tensor([[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]], requires_grad=True)
+
+    def f(x):
+        h = w @ x
+        v = h[0:2]
+        h[0:2] = tg.tanh(v)
+        return v
+
+    x = tg.tensor([0.3, -0.2])
+    np.testing.assert_allclose(tg.jacfwd(f)(x).data, tg.jacrev(f)(x).data, rtol=1e-12)
+    assert abs(tg.jacfwd(f)(x).data[0, 0] - 0.990066) < 1e-6
+    p = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+
+    def g(x):
+        b = p * 1.0
+        v = b[0:2]
+        b[0:2] = x
+        return v * v
+
+    _, tangent = tg.jvp(g, (tg.tensor([0.5, -1.5]),), (tg.tensor([1.0, 1.0]),))
+    np.testing.assert_array_equal(tangent.data, [1.0, -3.0])
+
+
+def test_f_cannot_write_into_an_argument_that_requires_grad() -> None:
+    # (the transform's stand-in shared the leaf's memory: the caller's parameter was written
+    # and the gradient was the one at the written value; torch.func refuses)
+    def f(x):
+        x *= 2.0
+        return (x * x).sum()
+
+    x = tg.tensor([1.0, 3.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf tensor .* requires grad .* in-place"):
+        tg.grad(f)(x)
+    np.testing.assert_array_equal(x.data, [1.0, 3.0])

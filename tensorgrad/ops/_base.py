@@ -186,7 +186,12 @@ class Op(metaclass=_OpType):
             args = list(saved)
             if self.save_output:
                 out = Tensor._make(self.out_data, self, True)
-                out._version = [0, 0, 0]  # its own counter: only the real output links to the node
+                # the real output's counter (made here if it has none yet: the output adopts it
+                # when it needs one, see Tensor._cell), so that the rule's graph sees its writes
+                cell = self.out_cell
+                if cell is None:
+                    cell = self.out_cell = [0, 0, 0, None]
+                out._version = cell
                 extras = self.extras
                 if extras:
                     out._fw = extras.get("out_fw") or None  # (emptied when its levels ended)
@@ -288,15 +293,20 @@ def apply(op: Op, inputs: tuple) -> Any:
             node = x._node
             if node is not None and x._version is not None:
                 node = check_view(x)
+                any_tangent = x._fw is not None  # (a rebased view has its base's tangents)
             op.edges = (x if node is None else node,)
         elif pair or triple:
+            # (a rebased view has its base's current tangents: read them after the rebase)
             if a._version is not None and a._node is not None:
                 check_view(a)
+                any_tangent = any_tangent or a._fw is not None
             if b._version is not None and b._node is not None:
                 check_view(b)
+                any_tangent = any_tangent or b._fw is not None
             if triple:
                 if c._version is not None and c._node is not None:
                     check_view(c)
+                    any_tangent = any_tangent or c._fw is not None
                 op.edges = (
                     (a if a._node is None else a._node) if a._requires_grad else None,
                     (b if b._node is None else b._node) if b._requires_grad else None,
@@ -311,6 +321,7 @@ def apply(op: Op, inputs: tuple) -> Any:
             for i, x in enumerate(inputs):
                 if isinstance(x, Tensor) and x._version is not None and x._node is not None:
                     edges[i] = check_view(x)
+                    any_tangent = any_tangent or x._fw is not None
             op.edges = tuple(edges)
         op.out_shape = out.shape
         op.out_dtype = out.dtype
@@ -424,6 +435,17 @@ def check_view(x: Tensor) -> Op:
     if getattr(node, "view_cell", None) is cell and cell[2] > node.stamp:
         return rebase(x)
     return node
+
+
+def refresh_view(x: Any) -> None:
+    """Rebase ``x`` if it is a recorded view made stale by a recorded write to its base, so
+    that its tangents (read outside an op: a transform's output) are its base's after the
+    write. A view that cannot be rebased here (under no_grad) is left as it is."""
+    if isinstance(x, Tensor) and x._version is not None and x._node is not None:
+        node, cell = x._node, x._version
+        stale = getattr(node, "view_cell", None) is cell and cell[2] > node.stamp
+        if stale and STATE.grad_enabled and not made_under_no_grad(x):
+            rebase(x)
 
 
 def rebase(x: Tensor) -> Op:

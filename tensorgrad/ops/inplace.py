@@ -113,6 +113,21 @@ class SetView(Op):
             adjoints[1] = self.view.reapply(delta)
 
 
+def _aliases_a_leaf(t: Tensor) -> bool:
+    """Whether ``t`` shares its memory and version counter with a leaf that requires grad
+    (``ops.shape.alias``: the transforms' stand-in for an argument, which torch.func refuses
+    to write into as it refuses the leaf itself)."""
+    cell = t._version
+    owner = cell[3]() if cell is not None and len(cell) > 3 else None
+    return (
+        owner is not None
+        and owner is not t
+        and owner._requires_grad
+        and owner._node is None
+        and view_of(owner) is None
+    )
+
+
 def _must_record(t: Tensor, v: Any, what: str) -> bool:
     """Whether the write of ``v`` into ``t`` must be recorded; raises for the writes PyTorch
     refuses (into a leaf that requires grad or a view of one; a recorded write into a view
@@ -121,7 +136,7 @@ def _must_record(t: Tensor, v: Any, what: str) -> bool:
         return False
     v_grad = isinstance(v, Tensor) and v._requires_grad
     if view_of(t) is None:
-        if t._requires_grad and t._node is None:
+        if t._requires_grad and (t._node is None or _aliases_a_leaf(t)):
             raise RuntimeError(
                 f"{what}: a leaf tensor of shape {t.shape} that requires grad is being used in "
                 "an in-place operation (wrap it in tg.no_grad() if you mean to change its values)"
