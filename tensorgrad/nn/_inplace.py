@@ -51,10 +51,21 @@ def zero_grads(params: Iterable[Tensor], set_to_none: bool) -> None:
 
 
 def assign_all(pairs: Iterable[tuple[Any, Any]]) -> None:
-    """Check every ``(target, value)`` pair first, then write them all: all or nothing."""
+    """Check every ``(target, value)`` pair first, then write them all: all or nothing. A
+    value sharing memory with any target is copied first (a state dict of the module's own
+    arrays, two layers' weights swapped: the first write would change the second value)."""
     checked = [(t, check(t, v)) for t, v in pairs]
     for t, _ in checked:
         if not _array(t).flags.writeable:
             raise ValueError(f"cannot write into a read-only array of shape {_array(t).shape}")
+    owners = {_memory_owner(_array(t)) for t, _ in checked}
+    checked = [(t, v.copy() if _memory_owner(v) in owners else v) for t, v in checked]
     for t, v in checked:
         assign(t, v)
+
+
+def _memory_owner(a: np.ndarray) -> int:
+    """The identity of the object that owns ``a``'s memory (views of one array share it)."""
+    while isinstance(a, np.ndarray) and a.base is not None:
+        a = a.base
+    return id(a)

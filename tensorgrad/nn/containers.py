@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -14,6 +15,12 @@ __all__ = ["Sequential", "ModuleList", "ModuleDict"]
 
 
 def _index(i: int, n: int, what: str) -> int:
+    try:
+        i = operator.index(i)
+    except TypeError:
+        raise TypeError(
+            f"{what} indices must be integers or slices, got {type(i).__name__}"
+        ) from None
     if not -n <= i < n:
         raise IndexError(f"{what}: index {i} is out of range for {n} modules")
     return i % n
@@ -267,8 +274,9 @@ class ModuleDict(Module):
                         f"ModuleDict.update: element {i} has {len(p)} items; pairs must be "
                         "(key, module)"
                     )
-        for _, m in pairs:  # (all checked before any is added)
+        for k, m in pairs:  # (all checked before any is added: names too)
             if not isinstance(m, Module):
                 raise TypeError(f"ModuleDict: {m!r} is not a Module")
+            self._check_name(k, "module", self._modules)
         for k, m in pairs:
             self[k] = m

@@ -313,9 +313,23 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
-    def to(self, dtype: Any) -> Module:
-        """Convert every floating parameter and buffer (and gradient) to ``dtype`` in place."""
-        target = np.dtype(dtype)
+    def to(self, dtype: Any = None, device: Any = None) -> Module:
+        """Convert every floating parameter and buffer (and gradient) to ``dtype`` in place.
+
+        As torch's, ``to(None)`` changes nothing, and so does the CPU device (``"cpu"``, by
+        position or ``device=``), the only one there is."""
+        if isinstance(dtype, str) and dtype.split(":")[0] == "cpu":  # (the device, by position)
+            dtype = None
+        if device is not None and str(device).split(":")[0] != "cpu":
+            raise ValueError(f"Module.to: tensorgrad runs on the CPU only, got {device!r}")
+        if dtype is None:
+            return self
+        try:
+            target = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(
+                f"Module.to: expected a floating dtype or the 'cpu' device, got {dtype!r}"
+            ) from None
         if target.kind != "f":
             raise TypeError(f"Module.to: expected a floating dtype, got {target}")
         for m in self.modules():

@@ -10,7 +10,7 @@ import numpy as np
 from tensorgrad._dtypes import get_default_dtype
 from tensorgrad.nn._inplace import assign
 from tensorgrad.optim.optimizer import _implementation_flags
-from tensorgrad.tensor import Tensor
+from tensorgrad.tensor import Tensor, is_number
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector"]
 
@@ -65,7 +65,8 @@ def clip_grad_norm_(
     that dtype; 0.0 in the default dtype when no parameter has a gradient. ``foreach`` is
     torch's switch between two kernels of the same result: taken, and checked, only."""
     _implementation_flags("clip_grad_norm_", {"foreach": foreach})
-    grads = [p.grad for p in _params(parameters) if p.grad is not None]
+    params = [p for p in _params(parameters) if p.grad is not None]
+    grads = [p.grad for p in params]
     if not grads:
         return Tensor(0.0, dtype=get_default_dtype())
     dtype = np.result_type(*(g.dtype for g in grads))
@@ -82,13 +83,27 @@ def clip_grad_norm_(
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         scale = (1 / (total + 1e-6)) * float(max_norm)
     if not scale >= 1.0:  # (a NaN scale too: torch multiplies by it)
+        scaled = []
         for g in grads:
             # as torch's ``mul_``: the scale cast to the gradient's dtype, float16 in float32
             op = np.float32 if g.dtype.itemsize < 4 else g.dtype
             with np.errstate(invalid="ignore", over="ignore"):  # inf * a zero scale is NaN
-                scaled = g.data.astype(op, copy=False) * np.asarray(scale, dtype=op)
-            assign(g, scaled.astype(g.dtype, copy=False))
+                new = g.data.astype(op, copy=False) * np.asarray(scale, dtype=op)
+            scaled.append(new.astype(g.dtype, copy=False))
+        _write_grads(params, scaled)
     return Tensor._make(total)
+
+
+def _write_grads(params: list[Tensor], values: list[np.ndarray]) -> None:
+    """Write each new gradient into its parameter's ``.grad``, all computed before (nothing
+    half-clipped); a read-only ``.grad`` (a ``from_numpy`` of a read-only array) or one with a
+    graph is replaced, as ``zero_grad`` does."""
+    for p, v in zip(params, values, strict=True):
+        g = p.grad
+        if g.grad_fn is None and g.data.flags.writeable:
+            assign(g, v)
+        else:
+            p.grad = Tensor._make(np.array(v, dtype=g.dtype))
 
 
 def clip_grad_value_(
@@ -97,9 +112,11 @@ def clip_grad_value_(
     """Clip every gradient entry to [-clip_value, clip_value] in place (``foreach`` as in
     ``clip_grad_norm_``)."""
     _implementation_flags("clip_grad_value_", {"foreach": foreach})
-    for p in _params(parameters):
-        if p.grad is not None:
-            assign(p.grad, np.clip(p.grad.data, -clip_value, clip_value))
+    if not is_number(clip_value):  # (as torch's float(clip_value): one bound for every entry)
+        raise TypeError(f"clip_grad_value_: clip_value must be a number, got {clip_value!r}")
+    clip_value = float(clip_value)
+    params = [p for p in _params(parameters) if p.grad is not None]
+    _write_grads(params, [np.clip(p.grad.data, -clip_value, clip_value) for p in params])
 
 
 def parameters_to_vector(parameters: Iterable[Any]) -> Tensor:

@@ -717,6 +717,33 @@ def _forget_undo(scheduler: LRScheduler) -> None:
         _forget_undo(part)
 
 
+def _guard(optimizer: Optimizer, schedulers: list[LRScheduler]) -> Callable[[], None]:
+    """A function that puts back the groups' rates and the attributes of ``schedulers`` (and
+    of their parts) as they are now: a combinator changes its parts one after another, and a
+    later one may raise, which must change nothing."""
+    groups_of = optimizer.param_groups
+    groups = [(g, {k: g[k] for k in ("lr", "initial_lr") if k in g}) for g in groups_of]
+    built = _copy(optimizer.__dict__.get("_built"))
+    saved = []
+    stack = list(schedulers)
+    while stack:
+        part = stack.pop()
+        saved.append((part, {k: _copy(v) for k, v in part.__dict__.items()}))
+        stack.extend(getattr(part, "_schedulers", ()))
+
+    def restore() -> None:
+        for g, values in groups:
+            g.pop("initial_lr", None)
+            g.update(values)
+        for part, attributes in saved:
+            part.__dict__.clear()
+            part.__dict__.update(attributes)
+        if "_built" in optimizer.__dict__:
+            optimizer._built = built
+
+    return restore
+
+
 def _rewind(scheduler: LRScheduler) -> None:
     """Take back a scheduler's first step (torch's recursive_undo): the epoch count of each
     schedule inside it goes back by one."""
@@ -765,18 +792,24 @@ class SequentialLR(_Combined):
         self._schedulers, self._milestones = parts, marks
         self.optimizer = optimizer
         self.last_epoch = _integer(last_epoch, "last_epoch", name, -1) + 1
-        # the parts' first steps are undone: the groups start again from their initial rates,
-        # and the first part takes its epoch 0
-        before = _rates_before(parts[0], optimizer)
-        for g in optimizer.param_groups:
-            g["lr"] = g["initial_lr"]
-        for part in parts:
-            _rewind(part)
-        first = parts[bisect.bisect_right(marks, 0)]
-        _first_step(first)
-        self.base_lrs = [g["initial_lr"] for g in optimizer.param_groups]
-        self._last_lr = first.get_last_lr()
-        self._take_over_undo(before)
+        # the parts' first steps are undone: the groups start again from their initial rates
+        # (a group added since: from its own), and the first part takes its epoch 0; all or
+        # nothing
+        restore = _guard(optimizer, parts)
+        try:
+            before = _rates_before(parts[0], optimizer)
+            for g in optimizer.param_groups:
+                g["lr"] = g.get("initial_lr", g["lr"])
+            for part in parts:
+                _rewind(part)
+            first = parts[bisect.bisect_right(marks, 0)]
+            _first_step(first)
+            self.base_lrs = [g.get("initial_lr", g["lr"]) for g in optimizer.param_groups]
+            self._last_lr = first.get_last_lr()
+            self._take_over_undo(before)
+        except BaseException:
+            restore()
+            raise
 
     def step(self) -> None:  # type: ignore[override]
         """Advance one epoch: the current part steps, or the next one starts at its epoch 0."""
@@ -805,7 +838,13 @@ class ChainedScheduler(_Combined):
         self._take_over_undo(_rates_before(self._schedulers[0], self.optimizer))
 
     def step(self) -> None:  # type: ignore[override]
-        """Step every scheduler, in order."""
-        for part in self._schedulers:
-            part.step()
+        """Step every scheduler, in order (all or nothing: a part that raises undoes the
+        steps of the parts before it)."""
+        restore = _guard(self.optimizer, self._schedulers)
+        try:
+            for part in self._schedulers:
+                part.step()
+        except BaseException:
+            restore()
+            raise
         self._last_lr = [g["lr"] for g in self.optimizer.param_groups]

@@ -734,3 +734,25 @@ def test_a_batch_norm_state_dict_may_leave_out_num_batches_tracked_as_torch():
     np.testing.assert_array_equal(dst[0].running_mean.data, src[0].running_mean.data)
     with pytest.raises(ValueError, match="missing key '0.running_var'"):
         dst.load_state_dict({k: v for k, v in state.items() if k != "0.running_var"})
+
+
+def test_to_none_and_to_the_cpu_change_nothing_as_torch():
+    # (to(None) made the model float64: np.dtype(None) is float64)
+    m = nn.Linear(2, 2, rng=0)
+    for call in (lambda: m.to(None), lambda: m.to("cpu"), lambda: m.to(device="cpu")):
+        assert call() is m and m.weight.dtype == np.float32
+    with pytest.raises(ValueError, match="CPU only, got 'cuda'"):
+        m.to(device="cuda")
+    with pytest.raises(TypeError, match="Module.to: expected a floating dtype or the 'cpu'"):
+        m.to("cuda")
+
+
+def test_container_indices_and_module_dict_update_are_checked_first():
+    md = nn.ModuleDict({"a": nn.ReLU()})
+    with pytest.raises(KeyError, match="contain no '.'"):
+        md.update([("b", nn.ReLU()), ("c.d", nn.ReLU())])
+    assert list(md.keys()) == ["a"]
+    with pytest.raises(TypeError, match="ModuleList indices must be integers or slices"):
+        nn.ModuleList([nn.ReLU()])[1.0] = nn.ReLU()
+    with pytest.raises(TypeError, match="Sequential indices must be integers or slices"):
+        nn.Sequential(nn.ReLU())["0"]

@@ -122,3 +122,32 @@ def test_clip_grad_functions_take_torchs_foreach_switch() -> None:
     np.testing.assert_allclose(np.linalg.norm(p.grad.data), 1.0, rtol=1e-5)
     with pytest.raises(TypeError, match="clip_grad_norm_: foreach must be a bool"):
         tg.nn.utils.clip_grad_norm_([p], 1.0, foreach="yes")
+
+
+def test_clipping_writes_every_gradient_or_none() -> None:
+    # (a read-only .grad failed after the first gradient was scaled; now it is replaced, as
+    # zero_grad does, and torch scales both)
+    a, b = nn.Parameter(tg.ones(3)), nn.Parameter(tg.ones(3))
+    a.grad = tg.tensor([10.0, 10.0, 10.0])
+    ro = np.full(3, 5.0)
+    ro.flags.writeable = False
+    b.grad = tg.from_numpy(ro)
+    total = nn.utils.clip_grad_norm_([a, b], 1.0)
+    assert abs(total.item() - np.sqrt(375.0)) < 1e-4
+    np.testing.assert_allclose(a.grad.data, 10 / np.sqrt(375.0), rtol=1e-5)
+    np.testing.assert_allclose(b.grad.data, 5 / np.sqrt(375.0), rtol=1e-5)
+    np.testing.assert_array_equal(ro, 5.0)
+    nn.utils.clip_grad_value_([a, b], 0.1)
+    np.testing.assert_allclose(b.grad.data, 0.1, rtol=1e-6)
+    with pytest.raises(TypeError, match="clip_value must be a number"):
+        nn.utils.clip_grad_value_([a, b], np.array([0.5, 2.0, 1.0]))
+
+
+def test_load_state_dict_of_swapped_own_arrays_swaps_them() -> None:
+    # (the first copy changed the second value: both layers got the same weights; torch too)
+    m = nn.Sequential(nn.Linear(3, 3, bias=False, rng=0), nn.Linear(3, 3, bias=False, rng=1))
+    w0, w1 = m[0].weight.data.copy(), m[1].weight.data.copy()
+    state = m.state_dict()
+    m.load_state_dict({"0.weight": state["1.weight"], "1.weight": state["0.weight"]})
+    np.testing.assert_array_equal(m[0].weight.data, w1)
+    np.testing.assert_array_equal(m[1].weight.data, w0)

@@ -12,6 +12,7 @@ import pytest
 
 import tensorgrad as tg
 from tensorgrad import nn, optim
+from tensorgrad.optim import lr_scheduler
 
 
 def _opt(*lrs):
@@ -684,3 +685,38 @@ def test_plateau_with_per_group_min_lr_raises_for_an_added_group_only_when_reduc
     with pytest.raises(RuntimeError, match="2 parameter groups but min_lr was given for 1"):
         plateau.step(3.0)
     assert plateau.state_dict() == before  # (nothing changed)
+
+
+def test_sequential_lr_over_a_group_added_later_starts_it_from_its_rate() -> None:
+    # (it raised KeyError 'initial_lr' after setting the first group's rate back: the warm-up's
+    # factor was lost for the rest of training)
+    opt = optim.SGD([nn.Parameter(tg.ones(1))], lr=1.0)
+    warm = lr_scheduler.ConstantLR(opt, factor=0.5, total_iters=2)
+    decay = lr_scheduler.ExponentialLR(opt, 0.9)
+    opt.add_param_group({"params": [nn.Parameter(tg.ones(1))], "lr": 2.0})
+    seq = lr_scheduler.SequentialLR(opt, [warm, decay], milestones=[2])
+    assert [g["lr"] for g in opt.param_groups] == [0.5, 2.0]
+    rates = []
+    for _ in range(3):
+        opt.step()
+        seq.step()
+        rates.append([g["lr"] for g in opt.param_groups])
+    np.testing.assert_allclose(rates, [[0.5, 1.0], [1.0, 2.0], [0.9, 1.8]])
+
+
+def test_a_chained_step_that_raises_changes_nothing() -> None:
+    opt = optim.SGD([nn.Parameter(tg.ones(1))], lr=1.0)
+
+    def f(epoch: int) -> float:
+        if epoch >= 2:
+            raise ZeroDivisionError("boom")
+        return 1.0
+
+    first, second = lr_scheduler.ExponentialLR(opt, 0.5), lr_scheduler.LambdaLR(opt, f)
+    chained = lr_scheduler.ChainedScheduler([first, second])
+    chained.step()
+    state = (chained.state_dict(), opt.param_groups[0]["lr"])
+    with pytest.raises(ZeroDivisionError):
+        chained.step()
+    assert (chained.state_dict(), opt.param_groups[0]["lr"]) == state
+    assert (first.last_epoch, second.last_epoch) == (1, 1)
