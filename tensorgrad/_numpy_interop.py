@@ -14,13 +14,13 @@ from typing import Any
 import numpy as np
 
 from tensorgrad import ops
-from tensorgrad._dtypes import check_dtype
+from tensorgrad._dtypes import _holds, check_dtype
 from tensorgrad._shapes import normalize_int_axis
 from tensorgrad.ops import arithmetic
 from tensorgrad.ops._base import _data as _plain  # (the data of a Tensor, else x itself)
 from tensorgrad.ops.indexing import index_array
 from tensorgrad.ops.shape import clone
-from tensorgrad.tensor import Tensor
+from tensorgrad.tensor import Tensor, carries_derivative
 
 
 def _positive(x: Any) -> Tensor:
@@ -494,14 +494,18 @@ def array_function(func: Any, args: tuple, kwargs: dict) -> Any:
     """Dispatch a NumPy function called on Tensors to the matching tensorgrad function."""
     fn = FUNCTIONS.get(func)
     if fn is None:
+        if not _holds((args, list(kwargs.values())), carries_derivative):
+            # no graph or tangent to drop: NumPy's function on the plain values, as on a torch
+            # tensor (np.median, np.histogram, matplotlib's calls...)
+            return func(*_values(args), **dict(zip(kwargs, _values(tuple(kwargs.values())))))
         name = getattr(func, "__name__", repr(func))
         module = getattr(func, "__module__", "numpy") or "numpy"
         # (numpy.fft, numpy.linalg, numpy.random...: the public submodule, not numpy._core)
         public = [p for p in module.split(".")[1:] if not p.startswith("_")]
         prefix = "np." + "".join(p + "." for p in public)
         raise TypeError(
-            f"{prefix}{name} is not supported on tensorgrad Tensors (it would drop the graph); "
-            "use tensorgrad operations or np.asarray(t) for the plain values"
+            f"{prefix}{name} is not supported on tensorgrad Tensors that require grad (it would "
+            "drop the graph); use tensorgrad operations, or t.detach() for the plain values"
         )
     try:
         return fn(*args, **kwargs)
@@ -510,3 +514,15 @@ def array_function(func: Any, args: tuple, kwargs: dict) -> Any:
         if "unexpected keyword argument" not in str(exc):
             raise
         raise TypeError(f"np.{func.__name__} on a Tensor: {exc}") from None
+
+
+def _values(values: tuple) -> tuple:
+    """``values`` with every Tensor, also inside lists and tuples, replaced by its array."""
+    return tuple(
+        v.data
+        if isinstance(v, Tensor)
+        else type(v)(_values(tuple(v)))
+        if isinstance(v, (list, tuple)) and type(v) in (list, tuple)
+        else v
+        for v in values
+    )

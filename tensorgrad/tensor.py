@@ -360,10 +360,9 @@ class Tensor:
         return self.data.shape[0]
 
     def __iter__(self) -> Iterator[Tensor]:
-        if self.data.ndim == 0:
+        if self.data.ndim == 0:  # (raised by iter() itself: np.iterable(t) is then False)
             raise TypeError("iteration over a 0-d tensor")
-        for i in range(self.data.shape[0]):
-            yield self[i]
+        return (self[i] for i in range(self.data.shape[0]))
 
     def __bool__(self) -> bool:
         if self.data.size != 1:

@@ -54,8 +54,8 @@ def test_mixed_ndarray_and_tensor() -> None:
 
 
 def test_unsupported_functions_name_themselves() -> None:
-    x = tg.tensor([3.0, 1.0, 2.0])
-    with pytest.raises(TypeError, match="np.sort"):
+    x = tg.tensor([3.0, 1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match="np.sort is not supported on tensorgrad Tensors that"):
         np.sort(x)
     with pytest.raises(TypeError, match="np.cbrt"):
         np.cbrt(x)
@@ -469,7 +469,7 @@ def test_numpy_keywords_refused_as_numpy_refuses_them() -> None:
 
 
 def test_unsupported_functions_are_named_with_their_submodule() -> None:
-    t = tg.tensor([1.0, 2.0])
+    t = tg.tensor([1.0, 2.0], requires_grad=True)
     for fn, name in ((np.fft.fft, "np.fft.fft"), (np.linalg.svd, "np.linalg.svd")):
         with pytest.raises(TypeError, match=rf"^{name} is not supported"):
             fn(t)
@@ -517,3 +517,17 @@ def test_positive_of_a_bool_tensor_is_refused_as_numpy() -> None:
     # (it returned a bool copy; NumPy has no bool loop for positive)
     with pytest.raises(TypeError, match="positive: a bool tensor"):
         np.positive(tg.tensor([True, False]))
+
+
+def test_numpy_functions_on_tensors_without_a_graph_take_their_values() -> None:
+    # (as on torch tensors: nothing to drop, so np.median, np.histogram, matplotlib's calls...
+    # work; they were refused)
+    x = tg.tensor([3.0, 1.0, 2.0])
+    assert np.median(x) == 2.0 and np.sort(x).tolist() == [1.0, 2.0, 3.0]
+    assert np.vstack([x, tg.tensor([4.0, 5.0, 6.0])]).shape == (2, 3)
+    assert np.histogram(x, bins=3, range=tg.tensor([0.0, 3.0]).tolist())[0].tolist() == [0, 1, 2]
+    assert not np.iterable(tg.tensor(0.5))  # (iter() of a 0-d tensor raises at once)
+    with pytest.raises(TypeError, match="np.median .* require grad"):
+        np.median(tg.tensor([1.0, 2.0], requires_grad=True))
+    with pytest.raises(TypeError, match="np.vstack .* require grad"):
+        np.vstack([x, tg.tensor([1.0, 2.0, 3.0], requires_grad=True)])
