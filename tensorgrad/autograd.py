@@ -195,10 +195,10 @@ def _grad(
                 g = _run_hooks(hooked, g, created)
             elif x is not key:
                 hooked = key.extras and key.extras.get("hooks")  # (ran in the walk)
-            if (hooked or key not in owned) and not isinstance(g, Tensor):
+            if not isinstance(g, Tensor) and (hooked or key not in owned or g.base is not None):
                 # NOTE: a buffer the engine did not make for this input alone (a grad_outputs
-                # array passed through, one a rule gave to several inputs, one a hook saw or
-                # returned) is copied: a write into the result must not reach another tensor
+                # array passed through, or a view of one, one a rule gave to several inputs,
+                # one a hook saw or returned) is copied: a write into the result must not reach another tensor
                 # behind its version counter
                 g = g.copy()
             result.append(g if isinstance(g, Tensor) else Tensor._make(g))

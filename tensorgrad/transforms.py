@@ -223,6 +223,7 @@ def _detached(g: Tensor) -> Tensor:
     (``_connected``): a tangent recorded under an enclosing jvp from the retired leaves (the
     tangent of value_and_grad's value) would otherwise hang on them."""
     d = Tensor._make(g.data)
+    d._version = g._cell()  # (the same memory: a write through either is seen by both graphs)
     if g._fw is not None:
         set_tangents(d, {lv: t if _connected(t) else _detached(t) for lv, t in g._fw.items()})
     return d

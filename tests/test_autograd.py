@@ -684,3 +684,17 @@ def test_a_recorded_rule_sees_writes_into_the_output_it_saved() -> None:
         y += 1.0
     with pytest.raises(RuntimeError, match="modified by an in-place operation"):
         tg.autograd.grad(g.sum(), v)
+
+
+def test_a_grad_result_that_is_a_view_of_grad_outputs_is_copied() -> None:
+    # (reshape's rule returns a view of its delta, the caller's grad_outputs: a write into the
+    # result changed it behind its version counter; torch raises)
+    x = tg.tensor(np.ones((2, 3)), requires_grad=True)
+    w = tg.tensor(np.ones((3, 2)), requires_grad=True)
+    go = tg.tensor(np.full((3, 2), 5.0))
+    z = (go * w).sum()
+    (r,) = tg.autograd.grad(x.reshape(3, 2), x, grad_outputs=go)
+    r += 1.0
+    z.backward()
+    np.testing.assert_array_equal(go.data, 5.0)
+    np.testing.assert_array_equal(w.grad.data, 5.0)

@@ -816,3 +816,15 @@ def test_f_cannot_write_into_an_argument_that_requires_grad() -> None:
     with pytest.raises(RuntimeError, match="leaf tensor .* requires grad .* in-place"):
         tg.grad(f)(x)
     np.testing.assert_array_equal(x.data, [1.0, 3.0])
+
+
+def test_a_transform_s_results_share_the_version_counter_of_what_they_share_memory_with() -> None:
+    # (vjp's output, an aux or value_and_grad's value over the argument's memory had a counter
+    # of their own: a write through either went unseen; torch raises)
+    x = tg.tensor([1.0, 2.0, 3.0])
+    w = tg.tensor([1.0, 1.0, 1.0], requires_grad=True)
+    out, _ = tg.vjp(lambda a: a[:], x)
+    loss = (out * w).sum()
+    x += 10.0
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        loss.backward()

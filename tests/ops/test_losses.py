@@ -342,3 +342,13 @@ def test_an_ignored_non_finite_row_adds_nothing_to_the_tangent(row) -> None:
         value, tangent = tg.jvp(lambda a: F.cross_entropy(a, y), (tg.tensor(x),), (tg.ones(2, 3),))
     assert np.isfinite(value.item())
     assert abs(tangent.item()) < 1e-12  # (a constant shift of the kept row's logits: 0)
+
+
+def test_a_loss_weight_written_after_the_forward_does_not_change_the_gradient() -> None:
+    # (the weight was read by reference: its later values were used; torch raises)
+    x = tg.tensor([[1.0, 2.0, 0.5]], requires_grad=True)
+    w = tg.tensor([[0.2, 0.3, 0.5]])
+    loss = F.mse_loss(x, tg.zeros((1, 3)), weight=w, reduction="sum")
+    w += 1.0
+    loss.backward()
+    np.testing.assert_allclose(x.grad.data, [[0.4, 1.2, 0.5]])
