@@ -198,8 +198,8 @@ def _grad(
             if not isinstance(g, Tensor) and (hooked or key not in owned or g.base is not None):
                 # NOTE: a buffer the engine did not make for this input alone (a grad_outputs
                 # array passed through, or a view of one, one a rule gave to several inputs,
-                # one a hook saw or returned) is copied: a write into the result must not reach another tensor
-                # behind its version counter
+                # one a hook saw or returned) is copied: a write into the result must not
+                # reach another tensor behind its version counter
                 g = g.copy()
             result.append(g if isinstance(g, Tensor) else Tensor._make(g))
     finally:
