@@ -141,6 +141,8 @@ class DataLoader:
             raise ValueError(f"DataLoader: batch_size must be at least 1, got {batch_size}")
         self.dataset = dataset
         self.batch_size = int(batch_size)
+        if not isinstance(drop_last, (bool, np.bool_)):  # ('no' is truthy: refused, as torch)
+            raise TypeError(f"DataLoader: drop_last must be a bool, got {drop_last!r}")
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
         rng = _as_generator(rng)  # (checked even when unused: a typo is never ignored)

@@ -632,6 +632,12 @@ def constant_arg(value: Any, name: str, where: str) -> Any:
     return value.data
 
 
+def is_int(value: Any) -> bool:
+    """A Python or NumPy integer, not a bool (an index or count argument: 1.7 is refused, not
+    read as 1, as torch)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
 def is_number(value: Any) -> bool:
     """A real number: a Python or NumPy int or float, or a 0-d array or Tensor of one (not a
     bool, a string or None)."""

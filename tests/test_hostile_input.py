@@ -1599,3 +1599,32 @@ def test_arguments_read_as_constants_refuse_a_tensor_that_carries_a_derivative()
             call(tg.tensor(0.5, requires_grad=True))
         with pytest.raises(TypeError, match=f"{what} is a Tensor that requires grad"):
             tg.jvp(call, (tg.tensor(0.5),), (tg.tensor(1.0),))
+
+
+def test_flags_and_index_arguments_are_checked_as_torch_checks_them() -> None:
+    # (truthy strings were read as True, 1.7 as 1, one running statistic alone was updated,
+    # ignore_index was dropped in silence with probability targets)
+    import tensorgrad.nn.functional as F
+
+    x = tg.tensor(np.ones((2, 3), np.float32))
+    with pytest.raises(TypeError, match="dropout: training must be a bool, got 'no'"):
+        F.dropout(x, 0.5, training="no")
+    with pytest.raises(TypeError, match="DataLoader: drop_last must be a bool"):
+        tg.data.DataLoader([1, 2, 3], batch_size=2, drop_last="no")
+    with pytest.raises(TypeError, match="embedding: padding_idx must be an int, got 1.7"):
+        F.embedding(tg.tensor([0, 1]), tg.ones(3, 2), padding_idx=1.7)
+    for bad in (1.5, None):
+        with pytest.raises(TypeError, match="cross_entropy: ignore_index must be an int"):
+            F.cross_entropy(x, tg.tensor([0, 1]), ignore_index=bad)
+        with pytest.raises(TypeError, match="nll_loss: ignore_index must be an int"):
+            F.nll_loss(x, tg.tensor([0, 1]), ignore_index=bad)
+    with pytest.raises(ValueError, match="ignore_index is not supported with probability"):
+        F.cross_entropy(x, np.full((2, 3), 1 / 3, np.float32), ignore_index=0)
+    running = np.zeros(3)
+    with pytest.raises(ValueError, match="both be None or neither"):
+        F.batch_norm(tg.ones(4, 3), running, None, training=True)
+    # a NumPy or 0-d Tensor number is taken as a Python number (dtype kept, as torch)
+    assert F.cross_entropy(x, tg.tensor([0, 1]), label_smoothing=np.float64(0.1)).dtype == x.dtype
+    np.testing.assert_allclose(
+        F.softplus(tg.tensor([1.0]), beta=tg.tensor(2.0)).data, np.log1p(np.exp(2.0)) / 2
+    )

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from tensorgrad.nn.module import Module
+from tensorgrad.tensor import is_int
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict"]
 
@@ -38,7 +39,7 @@ def _delete(container: Module, i: int | slice, what: str, renumber: bool) -> Non
     if isinstance(i, slice):
         gone = set(names[i])
     else:
-        if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
+        if not is_int(i):
             raise TypeError(f"{what}: index must be an int or a slice, got {i!r}")
         gone = {names[_index(int(i), len(names), what)]}
     kept = [(k, m) for k, m in container._modules.items() if k not in gone]

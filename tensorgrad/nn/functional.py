@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from tensorgrad.ops import elementwise as _elementwise
 from tensorgrad.ops import losses as _losses
 from tensorgrad.ops.conv import avg_pool2d, conv2d, max_pool2d
@@ -25,7 +23,7 @@ from tensorgrad.ops.losses import (
     nll_loss,
 )
 from tensorgrad.ops.normalization import batch_norm, layer_norm
-from tensorgrad.tensor import Tensor, constant_arg
+from tensorgrad.tensor import Tensor, constant_arg, is_number
 
 __all__ = [
     "softmax",
@@ -107,8 +105,9 @@ def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     beta = constant_arg(beta, "beta", "softplus")
     threshold = constant_arg(threshold, "threshold", "softplus")
     for name, value in (("beta", beta), ("threshold", threshold)):
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        if not is_number(value):  # (a 0-d Tensor or array of one is taken, as torch)
             raise TypeError(f"softplus: {name} must be a number, got {value!r}")
+    beta, threshold = float(beta), float(threshold)
     scaled = input if beta == 1 else input * float(beta)
     soft = _elementwise.softplus(scaled)
     soft = soft if beta == 1 else soft / float(beta)

@@ -31,7 +31,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from tensorgrad.ops._base import Op, call
-from tensorgrad.tensor import Tensor
+from tensorgrad.tensor import Tensor, is_int
 
 __all__ = ["conv2d", "max_pool2d", "avg_pool2d"]
 
@@ -697,9 +697,7 @@ def avg_pool2d(
     if min(out) < 1:
         raise ValueError(f"avg_pool2d: kernel {kernel} is larger than the input {tuple(size)}")
     if divisor_override is not None:
-        if isinstance(divisor_override, bool) or not isinstance(
-            divisor_override, (int, np.integer)
-        ):
+        if not is_int(divisor_override):
             raise TypeError(
                 f"avg_pool2d: divisor_override must be an int, got {divisor_override!r}"
             )

@@ -17,7 +17,7 @@ import numpy as np
 from tensorgrad._shapes import broadcasts_to, unbroadcast
 from tensorgrad.ops._base import Op, apply, call
 from tensorgrad.ops.linalg import _outer
-from tensorgrad.tensor import Tensor, constant_arg, is_number
+from tensorgrad.tensor import Tensor, constant_arg, is_int, is_number
 
 __all__ = ["linear", "dropout", "embedding"]
 
@@ -198,6 +198,8 @@ def dropout(
     is always a new tensor.
     """
     p = probability(p, "dropout")
+    if not isinstance(training, (bool, np.bool_)):  # ('no' is truthy: as torch, refused)
+        raise TypeError(f"dropout: training must be a bool, got {training!r}")
     x = input if isinstance(input, Tensor) else Tensor(input)
     if not training or p == 0:
         return x
@@ -311,6 +313,8 @@ def embedding(
         )
     idx = idx.astype(np.intp)  # (a copy: a later write into the caller's changes no rule)
     if padding_idx is not None:
+        if not is_int(padding_idx):  # (1.7 was read as 1; torch refuses it)
+            raise TypeError(f"embedding: padding_idx must be an int, got {padding_idx!r}")
         if not -num <= padding_idx < num:
             raise ValueError(
                 f"embedding: padding_idx must be in [-{num}, {num}), got {padding_idx}"

@@ -18,7 +18,7 @@ from tensorgrad._dtypes import check_float_dtype, check_operands
 from tensorgrad._shapes import broadcasts_to, normalize_int_axis
 from tensorgrad.ops._base import Op, apply1, call
 from tensorgrad.ops.arithmetic import astype
-from tensorgrad.tensor import Tensor, carries_derivative
+from tensorgrad.tensor import Tensor, carries_derivative, is_int, is_number
 
 __all__ = [
     "softmax",
@@ -267,6 +267,8 @@ def nll_loss(
     """Negative log likelihood of integer ``target`` classes given log-probabilities ``input``
     of shape (N, C, ...) or (C,); ``mean`` divides by the total weight of counted targets."""
     reduction = legacy_reduction(size_average, reduce, reduction, "nll_loss")
+    if not is_int(ignore_index):
+        raise TypeError(f"nll_loss: ignore_index must be an int, got {ignore_index!r}")
     return _nll(
         input,
         target,
@@ -371,6 +373,11 @@ def cross_entropy(
 
     if size_average is not None or reduce is not None or reduction not in _REDUCTIONS:
         reduction = legacy_reduction(size_average, reduce, reduction, "cross_entropy")
+    if not is_int(ignore_index):
+        raise TypeError(f"cross_entropy: ignore_index must be an int, got {ignore_index!r}")
+    if not is_number(label_smoothing):
+        raise TypeError(f"cross_entropy: label_smoothing must be a number, got {label_smoothing!r}")
+    label_smoothing = float(label_smoothing)  # (a NumPy float64 would make a float32 loss float64)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     x = _data(input)
@@ -436,6 +443,11 @@ def cross_entropy(
     wshape = [1] * x.ndim
     wshape[class_axis] = c
     if y.dtype.kind == "f":
+        if ignore_index != -100:  # (as torch: nothing to ignore among probabilities)
+            raise ValueError(
+                "cross_entropy: ignore_index is not supported with probability targets, got "
+                f"{ignore_index}"
+            )
         if y.shape != x.shape:
             raise ValueError(
                 f"cross_entropy: probability targets must have the input's shape {x.shape}, "

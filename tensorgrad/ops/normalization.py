@@ -126,6 +126,10 @@ def batch_norm(
     for name, p in (("weight", weight), ("bias", bias)):
         if p is not None and _shape(p) != (c,):
             raise ValueError(f"batch_norm: {name} must have shape ({c},), got {_shape(p)}")
+    if (running_mean is None) != (running_var is None):  # (as torch: one alone is refused)
+        raise ValueError(
+            "batch_norm: running_mean and running_var must both be None or neither be None"
+        )
     for name, p in (("running_mean", running_mean), ("running_var", running_var)):
         if p is None:
             continue
