@@ -17,7 +17,7 @@ import numpy as np
 from tensorgrad._dtypes import below
 from tensorgrad.nn._inplace import assign
 from tensorgrad.ops.layers import as_generator
-from tensorgrad.tensor import Tensor
+from tensorgrad.tensor import Tensor, is_number
 
 __all__ = [
     "calculate_gain",
@@ -75,30 +75,64 @@ def _no_elements(tensor: Tensor) -> bool:
 
 
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
-    if not isinstance(tensor, Tensor):
-        raise TypeError(f"init: expected a Tensor, got {type(tensor).__name__}")
     assign(tensor, values)
     return tensor
 
 
+def _target(tensor: Any, name: str, floating: bool = False) -> Tensor:
+    """``tensor``, checked before anything is drawn: a Tensor (a floating one if ``floating``:
+    random draws into integers are refused, as torch)."""
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"{name}: expected a Tensor, got {type(tensor).__name__}")
+    if floating and tensor.dtype.kind != "f":
+        raise TypeError(f"{name}: expected a floating-point tensor, got dtype {tensor.dtype}")
+    return tensor
+
+
+def _value(value: Any, tensor: Tensor, name: str, arg: str) -> float:
+    """``value`` as a number that ``tensor``'s dtype holds (as torch's fill: no NaN into
+    integers, nothing past the dtype's range), else the error torch gives."""
+    if not (is_number(value) or isinstance(value, (bool, np.bool_))):
+        raise TypeError(f"{name}: {arg} must be a number, got {value!r}")
+    value = value.item() if isinstance(value, (Tensor, np.ndarray, np.generic)) else value
+    dtype = tensor.dtype
+    if dtype.kind == "f":
+        fits = not math.isfinite(value) or abs(value) <= float(np.finfo(dtype).max)
+    elif dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        fits = math.isfinite(value) and int(info.min) <= value <= int(info.max)
+    else:
+        fits = True
+    if not fits:
+        raise ValueError(f"{name}: {arg}={value!r} cannot be held by the tensor's dtype {dtype}")
+    return value
+
+
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, rng: Any = None) -> Tensor:
     """Fill with U(a, b): b itself never, also in float16 and float32."""
+    _target(tensor, "uniform_", floating=True)
+    a, b = _value(a, tensor, "uniform_", "a"), _value(b, tensor, "uniform_", "b")
+    if not a <= b:
+        raise ValueError(f"uniform_: expects a <= b (the range [a, b)), got a={a}, b={b}")
     values = as_generator(rng, "uniform_").uniform(a, b, tensor.shape)
-    if isinstance(tensor, Tensor) and tensor.dtype.kind == "f" and a < b:
+    if a < b:
         values = below(values, b, tensor.dtype)
     return _fill(tensor, values)
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, rng: Any = None) -> Tensor:
     """Fill with N(mean, std**2)."""
-    if not std >= 0:  # (NumPy fills with NaN for a NaN std; torch refuses it)
+    _target(tensor, "normal_", floating=True)
+    mean = _value(mean, tensor, "normal_", "mean")
+    if not is_number(std) or not std >= 0:  # (NumPy fills with NaN for a NaN std; torch refuses)
         raise ValueError(f"normal_: std must be a number >= 0, got {std!r}")
     return _fill(tensor, as_generator(rng, "normal_").normal(mean, std, tensor.shape))
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
-    """Fill with ``val``."""
-    return _fill(tensor, np.full(tensor.shape, val))
+    """Fill with ``val``, a number the tensor's dtype holds (as torch)."""
+    _target(tensor, "constant_")
+    return _fill(tensor, np.full(tensor.shape, _value(val, tensor, "constant_", "val")))
 
 
 def zeros_(tensor: Tensor) -> Tensor:

@@ -538,3 +538,28 @@ def test_dropout_p_and_batch_norm_momentum_must_be_numbers() -> None:
         nn.BatchNorm1d(3, momentum="a")
     assert nn.Dropout(np.float32(0.25)).p == 0.25
     assert nn.BatchNorm1d(3, momentum=None).momentum is None
+
+
+def test_init_refuses_values_the_tensor_cannot_hold_as_torch() -> None:
+    # (None filled NaN, 1e300 inf in float32, NaN became int64's minimum, a list broadcast,
+    # uniform_ truncated its draws into integers)
+    from tensorgrad.nn import init
+
+    w = tg.ones(3, dtype=np.float32)
+    ints = tg.tensor(np.zeros(2, np.int64))
+    cases = [
+        (lambda: init.constant_(w, None), TypeError, "val must be a number"),
+        (lambda: init.constant_(w, [1.0, 2.0, 3.0]), TypeError, "val must be a number"),
+        (lambda: init.constant_(w, 1e300), ValueError, "cannot be held by .* float32"),
+        (lambda: init.constant_(ints, np.nan), ValueError, "cannot be held by .* int64"),
+        (lambda: init.uniform_(w, -1e300, 1e300), ValueError, "a=-1e\\+300 cannot be held"),
+        (lambda: init.uniform_(ints), TypeError, "expected a floating-point tensor"),
+        (lambda: init.uniform_(w, 1.0, 0.0), ValueError, "expects a <= b"),
+        (lambda: init.normal_(ints), TypeError, "expected a floating-point tensor"),
+    ]
+    for call, kind, message in cases:
+        with pytest.raises(kind, match=message):
+            call()
+    np.testing.assert_array_equal(w.data, 1.0)  # (nothing written)
+    np.testing.assert_array_equal(init.constant_(w, np.inf).data, np.inf)
+    assert init.constant_(tg.tensor(np.zeros(2, bool)), True).data.all()
