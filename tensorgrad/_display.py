@@ -34,26 +34,36 @@ def _mean_std(f: np.ndarray) -> tuple[float, float]:
     return float(u.mean()) * scale, float(u.std()) * scale
 
 
+_STATS_ENTRIES = 1_000_000
+"""Past this many entries the card's statistics come from an evenly strided sample (Jupyter
+shows the card on every display: the whole array's took seconds and several copies of it)."""
+
+
 def _stats(a: np.ndarray) -> str:
     """min / max / mean of a float or integer array, and how many entries are NaN or inf."""
     if a.size <= 1 or a.dtype.kind not in "fiu":
         return ""
+    note = ""
+    if a.size > _STATS_ENTRIES:
+        step = -(-a.size // _STATS_ENTRIES)
+        a = a.reshape(-1)[::step]
+        note = f" (a sample: one entry in {step:,})"
     if a.dtype.kind in "iu":
-        return f"min {a.min()} · max {a.max()} · mean {_fmt(float(a.mean()))}"
+        return f"min {a.min()} · max {a.max()} · mean {_fmt(float(a.mean()))}{note}"
     finite = np.isfinite(a)
     parts = []
+    bad = a.size - int(finite.sum())
     if finite.any():
         f = a[finite]
         mean, std = _mean_std(f)
         parts.append(
-            f"min {_fmt(float(f.min()))} · max {_fmt(float(f.max()))} · "
-            f"mean {_fmt(mean)} · std {_fmt(std)}"
+            ("finite: " if bad else "") + f"min {_fmt(float(f.min()))} · max "
+            f"{_fmt(float(f.max()))} · mean {_fmt(mean)} · std {_fmt(std)}"
         )
-    bad = a.size - int(finite.sum())
     if bad:
         nan = int(np.isnan(a).sum())
         parts.append(f"{nan} NaN, {bad - nan} inf")
-    return " · ".join(parts)
+    return " · ".join(parts) + note
 
 
 def tensor_html(t: Any) -> str:
@@ -94,14 +104,16 @@ def _param_count(params: list) -> int:
 
 
 def _tree(module: Any) -> list[tuple[int, str, Any]]:
-    """(depth, name, module) for every module, parents before children (iterative)."""
+    """(depth, name, module) for every module, parents before children (iterative); a module
+    registered twice appears at both places, as in torch's repr (not inside itself)."""
     out = []
-    stack = [(0, "", module)]
+    stack: list[tuple[int, str, Any, frozenset]] = [(0, "", module, frozenset())]
     while stack:
-        depth, name, m = stack.pop()
+        depth, name, m, above = stack.pop()
         out.append((depth, name, m))
-        kids = [(n, c) for n, c in m.named_children() if c is not None]
-        stack.extend((depth + 1, n, c) for n, c in reversed(kids))
+        above = above | {id(m)}
+        kids = [(n, c) for n, c in m._modules.items() if c is not None and id(c) not in above]
+        stack.extend((depth + 1, n, c, above) for n, c in reversed(kids))
     return out
 
 
@@ -169,6 +181,17 @@ def _record_shapes(module: Any, inputs: tuple) -> dict[int, list[str]]:
     return shapes
 
 
+class Summary(str):
+    """``Module.summary``'s table: a str that Jupyter and the REPL show as the table itself
+    (not the quoted one-line repr of a str)."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
+
 def module_summary(module: Any, *inputs: Any) -> str:
     """A text table of every layer (indented by nesting), its output shape for ``inputs`` (when
     given) and its parameter count (the layer and everything inside it), with totals."""
@@ -196,7 +219,7 @@ def module_summary(module: Any, *inputs: Any) -> str:
     out.append(f"Trainable params: {trainable:,}")
     out.append(f"Non-trainable params: {total - trainable:,}")
     out.append(f"Parameter memory: {_bytes(nbytes)}")
-    return "\n".join(out)
+    return Summary("\n".join(out))
 
 
 def _bytes(n: int) -> str:

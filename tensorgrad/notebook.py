@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import math
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -76,8 +77,6 @@ def progress(iterable: Iterable | None = None, **kwargs: Any) -> Any:
     """A progress bar over ``iterable``: ``tqdm.auto.tqdm`` (a widget in Jupyter), else a plain
     iterator with the same ``update``/``set_postfix``/``close`` methods."""
     try:
-        import warnings
-
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tqdm warns when ipywidgets is missing
             from tqdm.auto import tqdm
@@ -158,7 +157,8 @@ class LivePlot:
             ax = fig.add_subplot(1, len(panels), k + 1)
             for name in names:
                 xs, ys = self.history[name]
-                ax.plot(xs, ys, marker="o" if len(xs) < 30 else None, ms=3, label=name)
+                label = name.replace("$", r"\$")  # (text, not matplotlib's math)
+                ax.plot(xs, ys, marker="o" if len(xs) < 30 else None, ms=3, label=label)
                 if ys:
                     ax.annotate(f"{ys[-1]:.4g}", (xs[-1], ys[-1]), fontsize=8,
                                 xytext=(3, 3), textcoords="offset points")  # fmt: skip
@@ -257,6 +257,14 @@ def evaluate(model: Callable, loss_fn: Callable, data: Any) -> dict[str, float]:
     return result
 
 
+def _has_matplotlib() -> bool:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def fit(
     model: Callable,
     optimizer: Any,
@@ -279,6 +287,11 @@ def fit(
     live = plot if isinstance(plot, LivePlot) else LivePlot(title=title, display=None)
     if plot is False:
         live.display = False
+    elif live.display and not _has_matplotlib():  # (as progress without tqdm: text only)
+        warnings.warn("fit: matplotlib is not installed, so no plot is drawn", stacklevel=2)
+        live.display = False
+    # a LivePlot passed again continues: its epochs count on from the last one it shows
+    start = max((xs[-1] for xs, _ in live.history.values() if xs), default=0.0)
     history: dict[str, list[float]] = {}
     epochs_bar = progress(range(epochs), desc="epochs", disable=not show_progress)
     try:
@@ -303,7 +316,7 @@ def fit(
                     row[f"val_{k}"] = v
             for k, v in row.items():
                 history.setdefault(k, []).append(v)
-            live.update(epoch + 1, **row)
+            live.update(start + epoch + 1, **row)
             epochs_bar.set_postfix({k: f"{v:.4f}" for k, v in row.items()}, refresh=False)
     finally:
         live.close()

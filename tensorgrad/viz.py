@@ -455,9 +455,14 @@ def _fill_grads(g: _Graph) -> None:
                 # A stand-in tensor whose creator is this node: grad() reports the node's adjoint.
                 stand_in = Tensor._make(np.empty(info.shape, info.dtype), key, True)
                 targets.append((info.id, stand_in))
-        kept = _kept_grads(g)  # grad() also feeds retain_grad() tensors: put them back after
-        hooked = _take_hooks(root)  # (drawing runs no user hook: the derivatives, no side effects)
+        # grad() also feeds retain_grad() tensors, and drawing runs no user hook: both are
+        # taken off and put back after, listed as they are taken (an interrupt in the middle
+        # puts back those taken so far)
+        kept: list[tuple[Tensor, Any]] = []
+        hooked: list[tuple[Any, list]] = []
         try:
+            _keep_grads(g, kept)
+            _take_hooks(root, hooked)
             grads = autograd.grad(
                 root, [t for _, t in targets], retain_graph=True, allow_unused=True
             )
@@ -483,9 +488,9 @@ def _fill_grads(g: _Graph) -> None:
             info.grad, info.grad_source = t.grad.data, "stored"
 
 
-def _take_hooks(root: Tensor) -> list[tuple[Any, list]]:
-    """Take the hooks off every node and leaf behind ``root``; returns what to put back."""
-    taken: list[tuple[Any, list]] = []
+def _take_hooks(root: Tensor, taken: list[tuple[Any, list]]) -> None:
+    """Take the hooks off every node and leaf behind ``root``, listing in ``taken`` what to put
+    back (each entry before its hooks are taken off)."""
     stack: list[Any] = [root._node if root._node is not None else root]
     seen: set[int] = set()
     while stack:
@@ -503,18 +508,17 @@ def _take_hooks(root: Tensor) -> list[tuple[Any, list]]:
             taken.append((item, hooks))
             item.extras["hooks"] = None
         stack.extend(e for e in item.edges if e is not None)
-    return taken
 
 
-def _kept_grads(g: _Graph) -> list[tuple[Tensor, Any]]:
-    kept = []
+def _keep_grads(g: _Graph, kept: list[tuple[Tensor, Any]]) -> None:
+    """Take the ``.grad`` of the retain_grad() tensors in ``g`` apart, listing them in ``kept``
+    (grad() accumulates into them in place)."""
     for key in g.keys:
         if isinstance(key, Op):
             t = _retained(key)
             if t is not None:
                 kept.append((t, t._grad))
-                t._grad = None  # grad() accumulates into it in place; keep the original apart
-    return kept
+                t._grad = None
 
 
 # ---------------------------------------------------------------- text of the labels
@@ -989,7 +993,10 @@ def _matplotlib_png(d: Drawing, path: Path, dpi: int = 100) -> None:
             )
         )
         if where is not None:
-            ax.text(where[0], where[1], text, ha="center", va="center", color="#7c3aed",
+            # (parse_math=False: a "$" in a name is text, not matplotlib's math; what XML
+            # forbids is no glyph either)
+            ax.text(where[0], where[1], _printable(text), ha="center", va="center",
+                    color="#7c3aed", parse_math=False,
                     fontdict={**font, "size": font["size"] * 0.9},
                     bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})  # fmt: skip
     for v, info in enumerate(d.nodes):
@@ -1005,6 +1012,6 @@ def _matplotlib_png(d: Drawing, path: Path, dpi: int = 100) -> None:
             ty = y + _PAD / 2 + _LINE_H * (k + 0.5)
             color = "#b91c1c" if style == "grad" else "#111827"
             weight = "bold" if style == "title" else "normal"
-            ax.text(x + w / 2, ty, text, ha="center", va="center", color=color,
-                    fontweight=weight, fontdict=font)  # fmt: skip
+            ax.text(x + w / 2, ty, _printable(text), ha="center", va="center", color=color,
+                    fontweight=weight, fontdict=font, parse_math=False)  # fmt: skip
     fig.savefig(path, format="png", dpi=dpi)

@@ -107,3 +107,13 @@ def test_tensor_html_shows_a_one_entry_grad_and_large_sizes_in_gib():
     (x * 3).backward()
     assert "shape (), 3." in tg._display.tensor_html(x)  # (it showed "shape (), " and nothing)
     assert _bytes(5 * 1024**3) == "5.0 GiB" and _bytes(1023) == "1023 B"
+
+
+def test_tensor_html_of_a_large_tensor_takes_a_sample_and_says_so():
+    # (the whole array's statistics took seconds and several copies of it on every display)
+    from tensorgrad import _display
+
+    t = tg.tensor(np.arange(_display._STATS_ENTRIES * 2 + 2, dtype=np.float32))
+    card = t._repr_html_()
+    assert "(a sample: one entry in 3)" in card
+    assert "finite: min" in tg.tensor([1.0, np.nan, 2.0])._repr_html_()

@@ -180,3 +180,33 @@ def test_notebook_runs(path: Path, monkeypatch):
     assert errors == []
     kinds = {k for cell in nb.cells for out in cell.get("outputs", []) for k in out.get("data", {})}
     assert "image/png" in kinds or "image/svg+xml" in kinds
+
+
+def test_fit_continues_a_live_plot_and_draws_none_without_matplotlib(monkeypatch):
+    rng = np.random.default_rng(0)
+    X, y = tg.tensor(rng.standard_normal((8, 3))), tg.tensor(np.arange(8) % 2)
+    model = _Linear(rng)
+
+    def loss_fn(logits, target):
+        return tg.nn.functional.cross_entropy(logits, target)
+
+    live = notebook.LivePlot(display=False)
+    for _ in range(2):  # (the second run's epochs were plotted at 1, 2 again)
+        notebook.fit(model, _SGD([model.w], 0.1), loss_fn, [(X, y)], epochs=2, plot=live,
+                     show_progress=False)  # fmt: skip
+    assert live.history["train_loss"][0] == [1.0, 2.0, 3.0, 4.0]
+    # (without matplotlib a default fit in a notebook crashed after its first epoch)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    live = notebook.LivePlot(display=True)
+    with pytest.warns(UserWarning, match="matplotlib is not installed"):
+        notebook.fit(model, _SGD([model.w], 0.1), loss_fn, [(X, y)], epochs=2, plot=live,
+                     show_progress=False)  # fmt: skip
+    assert len(live.history["train_loss"][0]) == 2
+
+
+def test_a_summary_shows_as_its_table_and_lists_a_module_used_twice():
+    shared = tg.nn.Linear(3, 3, rng=0)
+    model = tg.nn.Sequential(shared, tg.nn.ReLU(), shared)
+    table = model.summary(tg.ones(2, 3))
+    assert repr(table) == str(table) and isinstance(table, str)
+    assert "2: Linear" in table and "2: Linear" in str(model._repr_html_()).replace("&nbsp;", "")

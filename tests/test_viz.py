@@ -341,3 +341,32 @@ def test_max_nodes_must_be_an_int():
     for bad in (float("inf"), None, "3", True):
         with pytest.raises(TypeError, match="max_nodes"):
             viz.draw(y, max_nodes=bad)
+
+
+def test_an_interrupted_live_draw_puts_back_the_hooks_and_grads_it_took(monkeypatch):
+    # (they were taken before the try that puts them back: an interrupt lost them for good)
+    a = tg.tensor(2.0, requires_grad=True)
+    h = a * 3.0
+    h.retain_grad()
+    seen = []
+    h.register_hook(lambda g: seen.append(1))
+    d = h * a
+    d.backward(retain_graph=True)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(viz, "_take_hooks", interrupted)  # (after the grads were taken)
+    with pytest.raises(KeyboardInterrupt):
+        viz.draw(d, show_grads=True)
+    monkeypatch.undo()
+    assert h.grad.item() == 2.0
+    d.backward()
+    assert seen == [1, 1]
+
+
+def test_png_labels_with_dollars_are_text(tmp_path):
+    pytest.importorskip("matplotlib")
+    a = tg.tensor(2.0, requires_grad=True, name="$x^$")
+    pic = viz.draw(a * a, backend="svg")
+    assert pic.save(tmp_path / "g.png").read_bytes().startswith(b"\x89PNG")
