@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad._dtypes import refuse_masked
 from tensorgrad.forward_mode import ACTIVE
 from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import Op
@@ -44,6 +45,8 @@ def _root_delta(out: Tensor, gradient: Any, create_graph: bool, what: str) -> An
         delta = np.empty_like(out.data)  # (np.ones_like, minus its Python layer)
         delta.fill(1)
     else:
+        if not isinstance(gradient, Tensor):
+            refuse_masked(gradient, f"{what}: gradient")  # (np.asarray drops the mask)
         g = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
         if g.shape != out.shape:
             raise ValueError(

@@ -434,6 +434,10 @@ def _split(
         t = Tensor._make(np.zeros_like(out.data))
     elif t._requires_grad and not _connected(t):  # (recorded only from a finished transform's
         t = _detached(t)  # leaves: no graph to keep, as jacrev's results)
+    elif not t._requires_grad and t._version is None and t.data.base is not None:
+        # a view op's tangent is a view of the caller's tangent, with no version counter
+        # shared: a copy, so that a write into the result cannot change it unseen
+        t = Tensor._make(t.data.copy())
     return (out if keep_level else strip_level(out, level)), t
 
 

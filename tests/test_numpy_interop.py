@@ -531,3 +531,17 @@ def test_numpy_functions_on_tensors_without_a_graph_take_their_values() -> None:
         np.median(tg.tensor([1.0, 2.0], requires_grad=True))
     with pytest.raises(TypeError, match="np.vstack .* require grad"):
         np.vstack([x, tg.tensor([1.0, 2.0, 3.0], requires_grad=True)])
+
+
+def test_a_masked_weight_or_gradient_is_refused_too():
+    # (linear and the gradients given to backward or grad took np.asarray: the mask was dropped)
+    import tensorgrad.nn.functional as F
+
+    m = np.ma.masked_array([[0.0, 1.0, 2.0]], mask=[[0, 1, 0]])
+    x = tg.tensor(np.ones((2, 3)), requires_grad=True)
+    with pytest.raises(TypeError, match="linear: weight: a masked array's mask"):
+        F.linear(x, m)
+    with pytest.raises(TypeError, match="backward: gradient: a masked array's mask"):
+        (x[:1] * 1.0).backward(gradient=m)
+    with pytest.raises(TypeError, match="grad: gradient: a masked array's mask"):
+        tg.autograd.grad(x[:1] * 1.0, x, m)

@@ -828,3 +828,11 @@ def test_a_transform_s_results_share_the_version_counter_of_what_they_share_memo
     x += 10.0
     with pytest.raises(RuntimeError, match="modified by an in-place operation"):
         loss.backward()
+
+
+def test_a_jvp_tangent_of_a_view_is_not_a_view_of_the_callers_tangent() -> None:
+    # (a write into the result changed the caller's tangent behind its version counter)
+    t = tg.tensor(np.arange(6.0).reshape(2, 3))
+    _, tangent = tg.jvp(lambda a: a.T, (tg.ones((2, 3)),), (t,))
+    tangent += 1.0
+    np.testing.assert_array_equal(t.data, np.arange(6.0).reshape(2, 3))

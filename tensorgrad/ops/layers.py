@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad._dtypes import refuse_masked
 from tensorgrad._shapes import broadcasts_to, unbroadcast
 from tensorgrad.ops._base import Op, apply, call
 from tensorgrad.ops.linalg import _outer
@@ -97,11 +98,13 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
     if isinstance(input, Tensor):
         xs = input.data.shape
     else:
+        refuse_masked(input, "linear: input")  # (np.asarray drops a mask)
         input = np.asarray(input)
         xs = input.shape
     if isinstance(weight, Tensor):
         ws = weight.data.shape
     else:
+        refuse_masked(weight, "linear: weight")
         weight = np.asarray(weight)
         ws = weight.shape
     if len(ws) not in (1, 2):
@@ -115,6 +118,7 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
         fused = True
     else:
         if not isinstance(bias, Tensor):
+            refuse_masked(bias, "linear: bias")
             bias = np.asarray(bias)
         bs = _shape(bias)
         fused = len(ws) == 2 and bs == (ws[0],)  # (the layer's own bias: one node)
