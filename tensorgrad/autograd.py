@@ -179,34 +179,34 @@ def _grad(
         _run(roots, retain_graph, create_graph, targets, tensors) if roots else ({}, (), False)
     )
     result = []
-    was_enabled = STATE.grad_enabled
-    STATE.grad_enabled = created  # (as the walk: leaf hooks record only with the rules)
-    try:
-        for i, x in enumerate(ins):
-            key = keys[i]
-            g = found.get(key)
-            if g is None:
-                if not allow_unused:
-                    raise RuntimeError(
-                        f"grad: input {i} (shape {x.shape}) was not used in computing the "
-                        "outputs; pass allow_unused=True to get None for it"
-                    )
-                result.append(None)
-                continue
-            hooked = x._hooks
-            if hooked:  # a leaf's hooks run in grad too, as in backward
-                g = _run_hooks(hooked, g, created)
-            elif x is not key:
-                hooked = key.extras and key.extras.get("hooks")  # (ran in the walk)
-            if not isinstance(g, Tensor) and (hooked or key not in owned or g.base is not None):
-                # NOTE: a buffer the engine did not make for this input alone (a grad_outputs
-                # array passed through, or a view of one, one a rule gave to several inputs,
-                # one a hook saw or returned) is copied: a write into the result must not
-                # reach another tensor behind its version counter
+    for i, x in enumerate(ins):
+        key = keys[i]
+        g = found.get(key)
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"grad: input {i} (shape {x.shape}) was not used in computing the outputs; "
+                    "pass allow_unused=True to get None for it"
+                )
+            result.append(None)
+            continue
+        hooks = x._hooks
+        if hooks:  # a leaf's hooks run in grad too, as in backward, in the walk's grad mode
+            was_enabled = STATE.grad_enabled
+            STATE.grad_enabled = created
+            try:
+                g = _run_hooks(hooks, g, created)
+            finally:
+                STATE.grad_enabled = was_enabled
+        if type(g) is np.ndarray:
+            # NOTE: a buffer the engine did not make for this input alone (a grad_outputs array
+            # passed through, or a view of one, one a rule gave to several inputs, one a hook
+            # saw or returned: an inner node's hooks live in its extras) is copied: a write
+            # into the result must not reach another tensor behind its version counter
+            if hooks or key not in owned or g.base is not None or (x is not key and key.extras):
                 g = g.copy()
-            result.append(g if isinstance(g, Tensor) else Tensor._make(g))
-    finally:
-        STATE.grad_enabled = was_enabled
+            g = Tensor._make(g)
+        result.append(g)
     if len(targets) < len(ins):  # an input given twice gets one Tensor, as in torch
         first: dict = {}
         result = [first.setdefault(k, r) for k, r in zip(keys, result)]

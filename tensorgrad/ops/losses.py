@@ -373,11 +373,15 @@ def cross_entropy(
 
     if size_average is not None or reduce is not None or reduction not in _REDUCTIONS:
         reduction = legacy_reduction(size_average, reduce, reduction, "cross_entropy")
-    if not is_int(ignore_index):
+    # (the defaults pass at the cost of one test each: this is an MLP step's path)
+    if ignore_index != -100 and not is_int(ignore_index):
         raise TypeError(f"cross_entropy: ignore_index must be an int, got {ignore_index!r}")
-    if not is_number(label_smoothing):
-        raise TypeError(f"cross_entropy: label_smoothing must be a number, got {label_smoothing!r}")
-    label_smoothing = float(label_smoothing)  # (a NumPy float64 would make a float32 loss float64)
+    if type(label_smoothing) is not float:  # (a NumPy float64 would make a float32 loss float64)
+        if not is_number(label_smoothing):
+            raise TypeError(
+                f"cross_entropy: label_smoothing must be a number, got {label_smoothing!r}"
+            )
+        label_smoothing = float(label_smoothing)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     x = _data(input)
