@@ -517,12 +517,20 @@ def array_function(func: Any, args: tuple, kwargs: dict) -> Any:
 
 
 def _values(values: tuple) -> tuple:
-    """``values`` with every Tensor, also inside lists and tuples, replaced by its array."""
+    """``values`` with every Tensor, also inside lists and tuples, replaced by a read-only view
+    of its array (a function that writes into an argument, np.copyto or out=, must fail: the
+    write would bypass the tensor's version counter)."""
     return tuple(
-        v.data
+        _read_only(v.data)
         if isinstance(v, Tensor)
         else type(v)(_values(tuple(v)))
         if isinstance(v, (list, tuple)) and type(v) in (list, tuple)
         else v
         for v in values
     )
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    view = a.view()
+    view.flags.writeable = False
+    return view

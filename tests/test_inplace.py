@@ -740,3 +740,14 @@ def test_detach_in_place_of_a_saved_output_still_sees_later_writes() -> None:
     y += 1.0
     with pytest.raises(RuntimeError, match="modified by an in-place operation"):
         s.backward()
+
+
+def test_a_detached_tensor_can_be_written_into_twice() -> None:
+    # (the second write was refused as if it were a transform's stand-in for the leaf)
+    w = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    v = tg.tensor([1.0, 1.0, 1.0], requires_grad=True)
+    d = w.detach()
+    d += v
+    d += v
+    d.sum().backward()
+    np.testing.assert_array_equal(v.grad.data, [2.0, 2.0, 2.0])

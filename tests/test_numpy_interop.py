@@ -545,3 +545,17 @@ def test_a_masked_weight_or_gradient_is_refused_too():
         (x[:1] * 1.0).backward(gradient=m)
     with pytest.raises(TypeError, match="grad: gradient: a masked array's mask"):
         tg.autograd.grad(x[:1] * 1.0, x, m)
+
+
+def test_numpy_functions_on_tensors_cannot_write_into_them() -> None:
+    # (the values-only fallback handed the tensor's own array: np.copyto wrote into a saved
+    # value with no version bump, and a gradient was silently wrong)
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    c = tg.tensor([3.0, 4.0])
+    y = (w * c).sum()
+    with pytest.raises(ValueError, match="read-only"):
+        np.copyto(c, np.array([10.0, 10.0]))
+    with pytest.raises(ValueError, match="read-only"):
+        np.median(tg.tensor([1.0, 2.0, 3.0]), out=tg.tensor(0.0))
+    y.backward()
+    np.testing.assert_array_equal(w.grad.data, [3.0, 4.0])

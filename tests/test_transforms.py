@@ -836,3 +836,17 @@ def test_a_jvp_tangent_of_a_view_is_not_a_view_of_the_callers_tangent() -> None:
     _, tangent = tg.jvp(lambda a: a.T, (tg.ones((2, 3)),), (t,))
     tangent += 1.0
     np.testing.assert_array_equal(t.data, np.arange(6.0).reshape(2, 3))
+
+
+def test_f_returning_its_argument_after_writing_into_the_caller_s_tensor_is_refused() -> None:
+    # (the refresh of a returned view met the argument's stand-in, which is no view: an
+    # internal AttributeError; the stand-in's own error names the problem)
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    x = w * 1.0
+
+    def f(a):
+        x.__imul__(2.0)
+        return a
+
+    with pytest.raises(RuntimeError, match="aliases another is used after an in-place write"):
+        tg.jvp(f, (x,), (tg.ones(2),))

@@ -313,13 +313,20 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
-    def to(self, dtype: Any = None, device: Any = None) -> Module:
+    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Module:
         """Convert every floating parameter and buffer (and gradient) to ``dtype`` in place.
 
-        As torch's, ``to(None)`` changes nothing, and so does the CPU device (``"cpu"``, by
-        position or ``device=``), the only one there is."""
-        if isinstance(dtype, str) and dtype.split(":")[0] == "cpu":  # (the device, by position)
-            dtype = None
+        As torch's ``to(device, dtype)``, ``to(dtype)`` or ``to(device)``, by position or
+        keyword: ``None`` changes nothing, nor does the CPU (``"cpu"``), the only device."""
+        if len(args) > 2:
+            raise TypeError(f"Module.to: expected a device and a dtype, got {len(args)} values")
+        for value in args:
+            if isinstance(value, str) and value.split(":")[0] in ("cpu", "cuda", "mps"):
+                device = value
+            elif type(value).__name__ == "device":  # (a torch.device)
+                device = str(value)
+            else:
+                dtype = value
         if device is not None and str(device).split(":")[0] != "cpu":
             raise ValueError(f"Module.to: tensorgrad runs on the CPU only, got {device!r}")
         if dtype is None:

@@ -83,27 +83,34 @@ def clip_grad_norm_(
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         scale = (1 / (total + 1e-6)) * float(max_norm)
     if not scale >= 1.0:  # (a NaN scale too: torch multiplies by it)
-        scaled = []
-        for g in grads:
+
+        def times_scale(g: np.ndarray) -> np.ndarray:
             # as torch's ``mul_``: the scale cast to the gradient's dtype, float16 in float32
             op = np.float32 if g.dtype.itemsize < 4 else g.dtype
             with np.errstate(invalid="ignore", over="ignore"):  # inf * a zero scale is NaN
-                new = g.data.astype(op, copy=False) * np.asarray(scale, dtype=op)
-            scaled.append(new.astype(g.dtype, copy=False))
-        _write_grads(params, scaled)
+                new = g.astype(op, copy=False) * np.asarray(scale, dtype=op)
+            return new.astype(g.dtype, copy=False)
+
+        _rewrite_grads(params, times_scale)
     return Tensor._make(total)
 
 
-def _write_grads(params: list[Tensor], values: list[np.ndarray]) -> None:
-    """Write each new gradient into its parameter's ``.grad``, all computed before (nothing
-    half-clipped); a read-only ``.grad`` (a ``from_numpy`` of a read-only array) or one with a
-    graph is replaced, as ``zero_grad`` does."""
-    for p, v in zip(params, values, strict=True):
+def _rewrite_grads(params: list[Tensor], change: Any) -> None:
+    """``.grad = change(.grad)`` for each parameter in order, as torch's in-place loop (a
+    parameter listed twice is changed twice), but every new value computed before any is
+    written: a failure leaves every gradient as it was. A read-only ``.grad`` (a
+    ``from_numpy`` of a read-only array) is replaced, as ``zero_grad`` does."""
+    new: dict[int, tuple[Tensor, np.ndarray]] = {}
+    for p in params:
         g = p.grad
-        if g.grad_fn is None and g.data.flags.writeable:
-            assign(g, v)
+        current = new.get(id(g), (p, g.data))[1]
+        new[id(g)] = (p, change(current))
+    for p, value in new.values():
+        g = p.grad
+        if g.data.flags.writeable:
+            assign(g, value)
         else:
-            p.grad = Tensor._make(np.array(v, dtype=g.dtype))
+            p.grad = Tensor._make(np.array(value, dtype=g.dtype))
 
 
 def clip_grad_value_(
@@ -112,11 +119,12 @@ def clip_grad_value_(
     """Clip every gradient entry to [-clip_value, clip_value] in place (``foreach`` as in
     ``clip_grad_norm_``)."""
     _implementation_flags("clip_grad_value_", {"foreach": foreach})
-    if not is_number(clip_value):  # (as torch's float(clip_value): one bound for every entry)
+    # (as torch's float(clip_value): one bound for every entry, a bool taken as 0 or 1)
+    if not (is_number(clip_value) or isinstance(clip_value, (bool, np.bool_))):
         raise TypeError(f"clip_grad_value_: clip_value must be a number, got {clip_value!r}")
-    clip_value = float(clip_value)
+    bound = float(clip_value)
     params = [p for p in _params(parameters) if p.grad is not None]
-    _write_grads(params, [np.clip(p.grad.data, -clip_value, clip_value) for p in params])
+    _rewrite_grads(params, lambda g: np.clip(g, -bound, bound))
 
 
 def parameters_to_vector(parameters: Iterable[Any]) -> Tensor:

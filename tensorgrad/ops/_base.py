@@ -337,7 +337,10 @@ def apply(op: Op, inputs: tuple) -> Any:
         if unchecked:
             # NOTE: an ndarray operand is the caller's, who may write into it before the
             # backward (a reused batch buffer) with no version counter to tell: a copy is saved
-            op.saved = tuple(x.copy() if type(x) is np.ndarray else x for x in op.saved)
+            # (a read-only one, such as np.broadcast_to's, is kept: a copy could be huge)
+            op.saved = tuple(
+                x.copy() if type(x) is np.ndarray and x.flags.writeable else x for x in op.saved
+            )
         op.stamp = WRITE_CLOCK[0]
         op.seq = next_seq()
         if op.save_output:
@@ -441,7 +444,7 @@ def refresh_view(x: Any) -> None:
     """Rebase ``x`` if it is a recorded view made stale by a recorded write to its base, so
     that its tangents (read outside an op: a transform's output) are its base's after the
     write. A view that cannot be rebased here (under no_grad) is left as it is."""
-    if isinstance(x, Tensor) and x._version is not None and x._node is not None:
+    if isinstance(x, Tensor) and x._version is not None and getattr(x, "_base", None) is not None:
         node, cell = x._node, x._version
         stale = getattr(node, "view_cell", None) is cell and cell[2] > node.stamp
         if stale and STATE.grad_enabled and not made_under_no_grad(x):

@@ -117,6 +117,10 @@ def _aliases_a_leaf(t: Tensor) -> bool:
     """Whether ``t`` shares its memory and version counter with a leaf that requires grad
     (``ops.shape.alias``: the transforms' stand-in for an argument, which torch.func refuses
     to write into as it refuses the leaf itself)."""
+    from tensorgrad.ops.shape import Alias
+
+    if not isinstance(t._node, Alias):  # (a detached tensor shares the cell too: written freely)
+        return False
     cell = t._version
     owner = cell[3]() if cell is not None and len(cell) > 3 else None
     return (

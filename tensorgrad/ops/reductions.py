@@ -490,7 +490,12 @@ def _vector_norm(x: Any, ord: Any, axis: int) -> Tensor:
     powered = where(nonzero, where(nonzero, a, 1.0) ** p, 0.0 if p > 0 else np.inf)
     total = sum(powered, axis=axis, keepdims=True)
     regular = total.data != 0  # (p < 0: total is 0 only over all-infinite entries: norm inf)
-    return s * where(regular, where(regular, total, 1.0) ** (1 / p), 0.0 if p > 0 else np.inf)
+    safe = where(regular, total, 1.0)
+    if 0 < p < 1:  # (total reaches the row's length n, and n**(1/p) may overflow before s *)
+        from tensorgrad.ops.elementwise import exp, log
+
+        return where(regular, exp(log(safe) / p + np.log(s)), 0.0)
+    return s * where(regular, safe ** (1 / p), 0.0 if p > 0 else np.inf)
 
 
 def _norm_scale(a: np.ndarray, axis: int, p: float) -> np.ndarray:

@@ -743,8 +743,11 @@ def test_to_none_and_to_the_cpu_change_nothing_as_torch():
         assert call() is m and m.weight.dtype == np.float32
     with pytest.raises(ValueError, match="CPU only, got 'cuda'"):
         m.to(device="cuda")
-    with pytest.raises(TypeError, match="Module.to: expected a floating dtype or the 'cpu'"):
+    with pytest.raises(ValueError, match="CPU only, got 'cuda'"):
         m.to("cuda")
+    with pytest.raises(TypeError, match="Module.to: expected a floating dtype or the 'cpu'"):
+        m.to("bogus")
+    assert m.to("cpu", np.float64).weight.dtype == np.float64  # (torch's to(device, dtype))
 
 
 def test_container_indices_and_module_dict_update_are_checked_first():

@@ -151,3 +151,18 @@ def test_load_state_dict_of_swapped_own_arrays_swaps_them() -> None:
     m.load_state_dict({"0.weight": state["1.weight"], "1.weight": state["0.weight"]})
     np.testing.assert_array_equal(m[0].weight.data, w1)
     np.testing.assert_array_equal(m[1].weight.data, w0)
+
+
+def test_clipping_a_parameter_listed_twice_or_a_graph_gradient_as_torch() -> None:
+    # (torch scales a parameter listed twice twice, and clips a create_graph .grad in place)
+    p = nn.Parameter(tg.tensor([3.0, 4.0]))
+    p.grad = tg.tensor([3.0, 4.0])
+    nn.utils.clip_grad_norm_([p, p], 1.0)
+    np.testing.assert_allclose(p.grad.data, [0.06, 0.08], rtol=1e-5)
+    x = tg.tensor([3.0, 4.0], requires_grad=True)
+    (x * x).sum().backward(create_graph=True)
+    g = x.grad
+    nn.utils.clip_grad_norm_([x], 1.0)
+    assert x.grad is g and g.grad_fn is not None
+    nn.utils.clip_grad_value_([p], True)  # (a bool bound, as torch's float())
+    assert np.abs(p.grad.data).max() <= 1.0

@@ -346,3 +346,11 @@ def test_float16_norm_sums_its_squares_in_float32_as_torch() -> None:
     out.backward()
     assert x.grad.dtype == np.float16
     np.testing.assert_allclose(x.grad.data.astype(np.float64), 1 / np.sqrt(300), rtol=1e-3)
+
+
+def test_p_norms_below_one_do_not_overflow_where_the_norm_is_finite() -> None:
+    # (scaled by the largest entry, the sum reaches the row's length n, and n**(1/p) overflowed)
+    big = tg.norm(tg.tensor(np.full(10000, 1e-20, np.float32)), ord=0.1, axis=0)
+    np.testing.assert_allclose(big.item(), 1e20, rtol=1e-5)
+    half = tg.norm(tg.tensor(np.full(1000, 1e-3, np.float16)), ord=0.5, axis=0)
+    assert half.dtype == np.float16 and abs(half.item() - 1000.4) < 4
