@@ -275,8 +275,8 @@ def _fill_values(g: _Graph) -> None:
     for nid in g.order():
         info, key = g.nodes[nid], g.keys[nid]
         if info.kind == "leaf":
-            info.value, info.value_source = key.data, "tensor"
             info.label = _name(key)
+            info.value, info.value_source = _leaf_value(g, nid, key)
         elif info.kind == "const":
             op, pos = key
             rec = _TRACE.get(op)
@@ -333,6 +333,21 @@ def _fill_values(g: _Graph) -> None:
     for info in g.nodes:
         if info.kind == "const" and not info.label:
             info.label = "const"
+
+
+def _leaf_value(g: _Graph, nid: int, leaf: Tensor) -> tuple[Any, str | None]:
+    """A leaf's value as the graph used it: its data, unless it was written in place after an
+    op that uses it was recorded (an optimizer step): then the copy a trace kept, or nothing
+    (its current values are not the ones the graph's values and derivatives came from)."""
+    cell = leaf._version
+    uses = [(g.keys[e.dst], e.inputs) for e in g.edges if e.src == nid]
+    if cell is None or not uses or cell[1] <= min(op.stamp for op, _ in uses):
+        return leaf.data, "tensor"
+    for op, positions in uses:
+        rec = _TRACE.get(op)
+        if rec is not None and positions and rec.inputs[positions[0]] is not None:
+            return rec.inputs[positions[0]], "trace"
+    return None, None
 
 
 def _input_values(g: _Graph, nid: int) -> list | None:
@@ -395,7 +410,7 @@ def _local_parts(g: _Graph, nid: int) -> list | None:
         return cache[nid]
     node, info = g.keys[nid], g.nodes[nid]
     parts = None
-    if not getattr(node, "released", True):
+    if not getattr(node, "released", True) and not _saved_written(node):
         # The op's own adjoint rule on a unit cotangent, with the values it saved.
         try:
             contributions: list = [None] * len(_edges(node))
@@ -411,6 +426,17 @@ def _local_parts(g: _Graph, nid: int) -> list | None:
             parts = _rerun_grads(node, inputs)
     cache[nid] = parts
     return parts
+
+
+def _saved_written(node: Op) -> bool:
+    """Whether a value ``node`` saved was written in place since (backward would refuse it)."""
+    from tensorgrad.autograd import _check_versions
+
+    try:
+        _check_versions(node)
+    except RuntimeError:
+        return True
+    return False
 
 
 def _rerun_grads(node: Op, inputs: list) -> list | None:

@@ -370,3 +370,27 @@ def test_png_labels_with_dollars_are_text(tmp_path):
     a = tg.tensor(2.0, requires_grad=True, name="$x^$")
     pic = viz.draw(a * a, backend="svg")
     assert pic.save(tmp_path / "g.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_leaf_written_after_the_graph_shows_the_values_the_graph_used():
+    # (an optimizer step between the backward and the draw: leaves showed their new values,
+    # and local derivatives and recomputed values mixed old and new)
+    def run(traced):
+        a = tg.tensor(2.0, requires_grad=True, name="a")
+        b = tg.tensor(3.0, requires_grad=True, name="b")
+        if traced:
+            with viz.trace():
+                d = (a * b) * a
+        else:
+            d = (a * b) * a
+        d.backward()
+        tg.optim.SGD([a, b], lr=0.1).step()
+        return viz.draw(d, show_local=True)
+
+    pic = run(traced=True)
+    nodes = _by_label(pic)
+    assert (nodes["a"].value, nodes["b"].value, nodes["v1"].value) == (2.0, 3.0, 6.0)
+    assert _local(pic, "v1", "v2") == 2.0 and _local(pic, "a", "v1") == 3.0
+    pic = run(traced=False)  # (no copies kept: nothing shown rather than the new values)
+    nodes = _by_label(pic)
+    assert nodes["a"].value is None and _local(pic, "a", "v1") is None
