@@ -84,6 +84,8 @@ def _collate(samples: list[Any]) -> Any:
     batch, as torch's default collate; samples that require grad (or carry a tangent) are
     stacked through tensorgrad, so their graph (and tangents) are kept."""
     first = samples[0]
+    if isinstance(first, (str, bytes)):  # (as torch's collate: strings stay a list)
+        return list(samples)
     if isinstance(first, (tuple, list, dict)):
         kind = dict if isinstance(first, dict) else (tuple, list)
         for s in samples:  # (as torch: no sample's extra fields dropped, none missing)
@@ -94,7 +96,10 @@ def _collate(samples: list[Any]) -> Any:
                     f"{len(s) if isinstance(s, (tuple, list, dict)) else 'no'} fields"
                 )
     if isinstance(first, (tuple, list)):
-        return tuple(_collate([s[k] for s in samples]) for k in range(len(first)))
+        fields = (_collate([s[k] for s in samples]) for k in range(len(first)))
+        if hasattr(first, "_fields"):  # (a namedtuple stays one, as torch's collate)
+            return type(first)(*fields)
+        return tuple(fields)
     if isinstance(first, dict):
         if any(s.keys() != first.keys() for s in samples):
             raise ValueError("DataLoader: samples of one batch must have the same dict keys")

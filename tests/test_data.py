@@ -173,8 +173,14 @@ def test_loader_collates_dicts_keeps_graphs_and_refuses_non_numeric_samples() ->
         def __getitem__(self, i: int) -> str:
             return "abc"
 
+    assert next(iter(DataLoader(Words(), 2))) == ["abc", "abc"]  # (a list, as torch's)
+
+    class Nothing(Words):
+        def __getitem__(self, i: int) -> None:
+            return None
+
     with pytest.raises(TypeError, match="non-numeric"):
-        next(iter(DataLoader(Words(), 2)))
+        next(iter(DataLoader(Nothing(), 2)))
 
 
 def test_shuffle_without_rng_follows_manual_seed() -> None:
@@ -261,3 +267,14 @@ def test_a_batch_of_samples_of_different_shapes_names_both() -> None:
     loader = tg.data.DataLoader([(tg.ones(2), 1), (tg.ones(3), 1)], batch_size=2)
     with pytest.raises(ValueError, match=r"same shape, got \(2,\) \(entry 0.*\(3,\) \(entry 1\)"):
         next(iter(loader))
+
+
+def test_a_batch_collates_strings_into_a_list_and_keeps_namedtuples() -> None:
+    # (as torch's default collate; strings raised TypeError, namedtuples became tuples)
+    from collections import namedtuple
+
+    Sample = namedtuple("Sample", "image name")
+    data = [Sample(tg.ones(2), "a.png"), Sample(tg.zeros(2), "b.png")]
+    batch = next(iter(tg.data.DataLoader(data, batch_size=2)))
+    assert isinstance(batch, Sample) and batch.name == ["a.png", "b.png"]
+    assert batch.image.shape == (2, 2)

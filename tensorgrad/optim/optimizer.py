@@ -279,7 +279,13 @@ class Optimizer:
         new_groups = []
         group_of: dict[int, dict[str, Any]] = {}
         for mine, saved in zip(self.param_groups, groups, strict=True):
-            if len(saved.get("params", ())) != len(mine["params"]):
+            ids = saved.get("params", ())
+            if not isinstance(ids, (list, tuple)):
+                raise TypeError(
+                    f"{name}.load_state_dict: a group's 'params' must be a list of parameter "
+                    f"indices, got {ids!r:.80}"
+                )
+            if len(ids) != len(mine["params"]):
                 raise ValueError(
                     f"{name}.load_state_dict: a group has {len(saved.get('params', ()))} "
                     f"parameters, expected {len(mine['params'])}"

@@ -610,3 +610,12 @@ def test_a_setting_turned_off_and_on_again_carries_on_from_its_state(make, key, 
     want = {"momentum": -1.920149836193216, "amsgrad": -0.22070459103446086}
     if key in want:
         np.testing.assert_allclose(p.item(), want[key], rtol=1e-12)
+
+
+def test_load_state_dict_names_a_group_whose_params_are_not_a_list():
+    p = nn.Parameter(tg.ones(2))
+    opt = optim.SGD([p], lr=0.1)
+    state = opt.state_dict()
+    state["param_groups"][0]["params"] = 0
+    with pytest.raises(TypeError, match="a group's 'params' must be a list of parameter indices"):
+        opt.load_state_dict(state)
