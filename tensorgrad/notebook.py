@@ -279,7 +279,8 @@ def fit(
 ) -> dict[str, list[float]]:
     """Train ``model`` for ``epochs`` with a live loss plot and a progress bar.
 
-    Each batch from ``train_data`` (a DataLoader or any iterable of ``(inputs, targets)``) runs
+    Each batch from ``train_data`` (a DataLoader, any iterable of ``(inputs, targets)``, or one
+    ``(X, y)`` tuple, taken in slices of 512 rows as ``evaluate`` takes it) runs
     ``zero_grad``, ``loss_fn(model(x), y).backward()``, ``optimizer.step()``. After each epoch
     the mean training loss and, with ``val_data``, the validation loss and accuracy are
     plotted. Returns the per-epoch history, e.g. ``{"train_loss": [...], "val_acc": [...]}``.
@@ -299,7 +300,7 @@ def fit(
             if hasattr(model, "train"):
                 model.train()
             total, count = 0.0, 0
-            batches = progress(train_data, desc=f"epoch {epoch + 1}", leave=False,
+            batches = progress(_batches(train_data), desc=f"epoch {epoch + 1}", leave=False,
                                disable=not show_progress)  # fmt: skip
             for xb, yb in batches:
                 optimizer.zero_grad()

@@ -210,3 +210,17 @@ def test_a_summary_shows_as_its_table_and_lists_a_module_used_twice():
     table = model.summary(tg.ones(2, 3))
     assert repr(table) == str(table) and isinstance(table, str)
     assert "2: Linear" in table and "2: Linear" in str(model._repr_html_()).replace("&nbsp;", "")
+
+
+def test_fit_takes_an_x_y_pair_as_evaluate_does():
+    # (it raised a bare "too many values to unpack")
+    rng = np.random.default_rng(0)
+    X, y = tg.tensor(rng.standard_normal((8, 3))), tg.tensor(np.arange(8) % 2)
+    model = _Linear(rng)
+
+    def loss_fn(logits, target):
+        return tg.nn.functional.cross_entropy(logits, target)
+
+    history = notebook.fit(model, _SGD([model.w], 0.1), loss_fn, (X, y), epochs=2, plot=False,
+                           show_progress=False)  # fmt: skip
+    assert len(history["train_loss"]) == 2 and np.isfinite(history["train_loss"]).all()
