@@ -1616,6 +1616,8 @@ def test_flags_and_index_arguments_are_checked_as_torch_checks_them() -> None:
     for bad in (1.5, None):
         with pytest.raises(TypeError, match="cross_entropy: ignore_index must be an int"):
             F.cross_entropy(x, tg.tensor([0, 1]), ignore_index=bad)
+    with pytest.raises(TypeError, match="cross_entropy: ignore_index must be an int"):
+        F.cross_entropy(x, tg.tensor([0, 1]), ignore_index=-100.0)  # (the default's value)
         with pytest.raises(TypeError, match="nll_loss: ignore_index must be an int"):
             F.nll_loss(x, tg.tensor([0, 1]), ignore_index=bad)
     with pytest.raises(ValueError, match="ignore_index is not supported with probability"):

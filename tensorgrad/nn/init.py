@@ -75,7 +75,8 @@ def _no_elements(tensor: Tensor) -> bool:
 
 
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
-    assign(tensor, values)
+    with np.errstate(over="ignore"):  # (normal_ past the dtype's range fills inf, as torch)
+        assign(tensor, values)
     return tensor
 
 
@@ -123,7 +124,8 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, rng: Any = None) ->
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, rng: Any = None) -> Tensor:
     """Fill with N(mean, std**2)."""
     _target(tensor, "normal_", floating=True)
-    mean = _value(mean, tensor, "normal_", "mean")
+    if not is_number(mean):  # (a mean past the dtype's range fills inf, as torch)
+        raise TypeError(f"normal_: mean must be a number, got {mean!r}")
     if not is_number(std) or not std >= 0:  # (NumPy fills with NaN for a NaN std; torch refuses)
         raise ValueError(f"normal_: std must be a number >= 0, got {std!r}")
     return _fill(tensor, as_generator(rng, "normal_").normal(mean, std, tensor.shape))

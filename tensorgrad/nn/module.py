@@ -51,6 +51,13 @@ def _sharing(kind: type, value: Any) -> Tensor:
     return t
 
 
+def _is_device(value: Any) -> bool:
+    """A device as torch names one: "cpu", "cuda:0"..., or a torch.device."""
+    if type(value).__name__ == "device":
+        return True
+    return isinstance(value, str) and value.split(":")[0] in ("cpu", "cuda", "mps", "meta")
+
+
 class IncompatibleKeys(NamedTuple):
     """What ``load_state_dict(strict=False)`` skipped."""
 
@@ -318,15 +325,16 @@ class Module:
 
         As torch's ``to(device, dtype)``, ``to(dtype)`` or ``to(device)``, by position or
         keyword: ``None`` changes nothing, nor does the CPU (``"cpu"``), the only device."""
-        if len(args) > 2:
-            raise TypeError(f"Module.to: expected a device and a dtype, got {len(args)} values")
-        for value in args:
-            if isinstance(value, str) and value.split(":")[0] in ("cpu", "cuda", "mps"):
-                device = value
-            elif type(value).__name__ == "device":  # (a torch.device)
-                device = str(value)
-            else:
-                dtype = value
+        positional = list(args)
+        if positional and _is_device(positional[0]):
+            device = str(positional.pop(0))
+        if len(positional) > 1 or (positional and dtype is not None):
+            raise TypeError(
+                f"Module.to: expected (device, dtype), (dtype) or (device) and keywords, got "
+                f"{args!r} and dtype={dtype!r}"
+            )
+        if positional:
+            dtype = positional[0]
         if device is not None and str(device).split(":")[0] != "cpu":
             raise ValueError(f"Module.to: tensorgrad runs on the CPU only, got {device!r}")
         if dtype is None:

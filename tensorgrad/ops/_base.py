@@ -205,6 +205,25 @@ class Op(metaclass=_OpType):
         return args
 
 
+def _snapshot(x: np.ndarray) -> np.ndarray:
+    """``x`` as it is now, safe from later writes into its memory: a copy; for a read-only
+    view of writeable memory smaller than itself (``np.broadcast_to`` of a buffer) a copy of
+    that memory, viewed as ``x`` was (copying the broadcast itself could be huge)."""
+    if x.flags.writeable:
+        return x.copy()
+    root = x
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    if not root.flags.writeable:
+        return x  # (no one can write into it through NumPy)
+    if root.nbytes >= x.nbytes or not root.flags.c_contiguous:
+        return x.copy()
+    offset = x.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    view = np.ndarray(x.shape, x.dtype, buffer=root.copy(), offset=offset, strides=x.strides)
+    view.flags.writeable = False
+    return view
+
+
 def apply(op: Op, inputs: tuple) -> Any:
     """The hot path: forward, then record the node and push tangents if needed.
 
@@ -337,10 +356,7 @@ def apply(op: Op, inputs: tuple) -> Any:
         if unchecked:
             # NOTE: an ndarray operand is the caller's, who may write into it before the
             # backward (a reused batch buffer) with no version counter to tell: a copy is saved
-            # (a read-only one, such as np.broadcast_to's, is kept: a copy could be huge)
-            op.saved = tuple(
-                x.copy() if type(x) is np.ndarray and x.flags.writeable else x for x in op.saved
-            )
+            op.saved = tuple(_snapshot(x) if type(x) is np.ndarray else x for x in op.saved)
         op.stamp = WRITE_CLOCK[0]
         op.seq = next_seq()
         if op.save_output:

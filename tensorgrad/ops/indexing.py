@@ -131,7 +131,7 @@ def getitem(x: Any, index: Any) -> Tensor:
         idx += (Ellipsis,)  # (so that an int per axis gives a 0-d view, not a copied scalar)
     op = GetItem(idx, basic)
     try:
-        out = apply(op, (x,))
+        out = apply(op, (x if isinstance(x, Tensor) else data,))  # (a Python number: its array)
     except IndexError as exc:
         raise IndexError(f"getitem: {exc} (tensor of shape {data.shape})") from None
     if not isinstance(out, Tensor):

@@ -374,7 +374,7 @@ def cross_entropy(
     if size_average is not None or reduce is not None or reduction not in _REDUCTIONS:
         reduction = legacy_reduction(size_average, reduce, reduction, "cross_entropy")
     # (the defaults pass at the cost of one test each: this is an MLP step's path)
-    if ignore_index != -100 and not is_int(ignore_index):
+    if type(ignore_index) is not int and not is_int(ignore_index):
         raise TypeError(f"cross_entropy: ignore_index must be an int, got {ignore_index!r}")
     if type(label_smoothing) is not float:  # (a NumPy float64 would make a float32 loss float64)
         if not is_number(label_smoothing):

@@ -491,10 +491,15 @@ def _vector_norm(x: Any, ord: Any, axis: int) -> Tensor:
     total = sum(powered, axis=axis, keepdims=True)
     regular = total.data != 0  # (p < 0: total is 0 only over all-infinite entries: norm inf)
     safe = where(regular, total, 1.0)
-    if 0 < p < 1:  # (total reaches the row's length n, and n**(1/p) may overflow before s *)
-        from tensorgrad.ops.elementwise import exp, log
+    if 0 < p < 1:
+        # (total reaches the row's length n, and n**(1/p) may overflow before s * brings it
+        # back: then in logs, which costs a few ulps, so only then)
+        with np.errstate(over="ignore"):
+            overflows = not np.isfinite(safe.data ** (1 / p)).all()
+        if overflows:
+            from tensorgrad.ops.elementwise import exp, log
 
-        return where(regular, exp(log(safe) / p + np.log(s)), 0.0)
+            return where(regular, exp(log(safe) / p + np.log(s)), 0.0)
     return s * where(regular, safe ** (1 / p), 0.0 if p > 0 else np.inf)
 
 

@@ -562,4 +562,6 @@ def test_init_refuses_values_the_tensor_cannot_hold_as_torch() -> None:
             call()
     np.testing.assert_array_equal(w.data, 1.0)  # (nothing written)
     np.testing.assert_array_equal(init.constant_(w, np.inf).data, np.inf)
+    half = tg.tensor(np.zeros(3, np.float16))  # (a mean past the range fills inf, as torch)
+    np.testing.assert_array_equal(init.normal_(half, 1e6).data, np.inf)
     assert init.constant_(tg.tensor(np.zeros(2, bool)), True).data.all()

@@ -748,6 +748,12 @@ def test_to_none_and_to_the_cpu_change_nothing_as_torch():
     with pytest.raises(TypeError, match="Module.to: expected a floating dtype or the 'cpu'"):
         m.to("bogus")
     assert m.to("cpu", np.float64).weight.dtype == np.float64  # (torch's to(device, dtype))
+    for args, kwargs in (((np.float16, None), {}), ((np.float16, np.float32), {})):
+        with pytest.raises(TypeError, match=r"expected \(device, dtype\)"):
+            m.to(*args, **kwargs)
+    with pytest.raises(TypeError, match=r"expected \(device, dtype\)"):
+        m.to(np.float16, dtype=np.float32)
+    assert m.weight.dtype == np.float64
 
 
 def test_container_indices_and_module_dict_update_are_checked_first():

@@ -101,3 +101,8 @@ def test_a_list_holding_tensors_that_require_grad_is_refused_not_cut() -> None:
     with pytest.raises(TypeError, match="add: argument 1 is a list holding Tensors"):
         x + [x[0] * 3, x[1] * 5]
     np.testing.assert_array_equal((x + [tg.tensor(1.0), 2.0]).data, [2.0, 4.0])  # (constants)
+
+
+def test_getitem_of_a_python_number_indexes_its_array() -> None:
+    # (found by the random hypothesis profile: a float has no [], NumPy's asarray(0.0)[None] works)
+    np.testing.assert_array_equal(tg.getitem(0.0, None).data, [0.0])
