@@ -206,11 +206,23 @@ def _grad(
             if hooks or key not in owned or g.base is not None or (x is not key and key.extras):
                 g = g.copy()
             g = Tensor._make(g)
+        elif not g.data.flags.writeable:  # (a recorded result that is a broadcast view: its
+            g = _recorded(g.clone, created)  # copy, recorded as torch's results are writeable)
         result.append(g)
     if len(targets) < len(ins):  # an input given twice gets one Tensor, as in torch
         first: dict = {}
         result = [first.setdefault(k, r) for k, r in zip(keys, result)]
     return tuple(result), created
+
+
+def _recorded(fn: Any, record: bool) -> Any:
+    """``fn()`` recorded or not as ``record`` says, whatever the caller's grad mode."""
+    was_enabled = STATE.grad_enabled
+    STATE.grad_enabled = record
+    try:
+        return fn()
+    finally:
+        STATE.grad_enabled = was_enabled
 
 
 def _accumulate_leaf(leaf: Tensor, g: Any, create_graph: bool, owned: bool = False) -> None:
@@ -233,9 +245,9 @@ def _accumulate_leaf(leaf: Tensor, g: Any, create_graph: bool, owned: bool = Fal
             g = g.data
         if leaf._grad is None:
             leaf._grad = Tensor._make(g if owned and _owns(g) else g.copy())
-        elif leaf._grad._requires_grad or leaf._grad.data.dtype != g.dtype:
+        elif leaf._grad.data.dtype != g.dtype or not leaf._grad.data.flags.writeable:
             leaf._grad = Tensor._make((leaf._grad.data + g).astype(leaf.data.dtype, copy=False))
-        else:
+        else:  # (in place, as torch's, also into a .grad a create_graph backward recorded)
             leaf._grad.data += g
             bump_version(leaf._grad)  # (a graph that saved the old .grad must see the write)
 

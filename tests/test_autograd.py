@@ -465,10 +465,11 @@ def test_tensor_backward_with_create_graph_keeps_the_graph() -> None:
     y = tg.exp(x) * x
     y.backward(create_graph=True)
     first = x.grad
-    first.backward()
     e2 = np.exp(2.0)
     assert first.item() == pytest.approx(3 * e2)  # (x + 1) e^x
-    assert x.grad.item() == pytest.approx(3 * e2 + 4 * e2)  # plus (x + 2) e^x, accumulated
+    first.backward()
+    # plus (x + 2) e^x, summed into the same .grad in place, as torch's
+    assert x.grad is first and x.grad.item() == pytest.approx(3 * e2 + 4 * e2)
 
 
 def test_grad_leaves_nodes_it_did_not_run_usable() -> None:
@@ -719,3 +720,26 @@ def test_a_read_only_ndarray_operand_is_saved_as_it_was() -> None:
     t += 10.0
     y.backward()
     np.testing.assert_array_equal(w.grad.data, [[2.0, 1.0], [4.0, 3.0]])
+
+
+def test_a_recorded_grad_is_summed_into_in_place_by_a_later_backward() -> None:
+    # (torch adds into it in place, bumping its version; it was replaced by a new tensor, so a
+    # graph that saved it silently used the old values)
+    a = tg.tensor([1.0, -1.0], requires_grad=True)
+    w = tg.tensor([1.0, 1.0], requires_grad=True)
+    (a * a).sum().backward(create_graph=True)
+    g = a.grad
+    z = (g * w).sum()
+    (a * 3.0).sum().backward()
+    assert a.grad is g
+    np.testing.assert_array_equal(g.data, [5.0, 1.0])
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        z.backward()
+
+
+def test_grad_results_with_create_graph_are_writeable() -> None:
+    # (the sum rule's broadcast view came back as it was: read-only)
+    x = tg.tensor([2.0], requires_grad=True)
+    (r,) = tg.autograd.grad([x.sum()], [x], create_graph=True)
+    r += 1.0
+    np.testing.assert_array_equal(r.data, [2.0])

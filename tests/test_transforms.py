@@ -850,3 +850,17 @@ def test_f_returning_its_argument_after_writing_into_the_caller_s_tensor_is_refu
 
     with pytest.raises(RuntimeError, match="aliases another is used after an in-place write"):
         tg.jvp(f, (x,), (tg.ones(2),))
+
+
+def test_f_cannot_write_through_a_view_of_an_argument_that_requires_grad() -> None:
+    # (the view's root is the transform's stand-in, not the leaf: the write reached the
+    # caller's parameter; torch.func refuses)
+    def f(x):
+        h = x[:2]
+        h += 1.0
+        return (x * x).sum()
+
+    p = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="view .* of a leaf tensor that requires grad"):
+        tg.grad(f)(p)
+    np.testing.assert_array_equal(p.data, [1.0, 2.0, 3.0])

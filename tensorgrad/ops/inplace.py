@@ -157,7 +157,7 @@ def _must_record(t: Tensor, v: Any, what: str) -> bool:
             )
         root = root._base[0]
     no_grad = made_under_no_grad(t)
-    if root._requires_grad and root._node is None:
+    if root._requires_grad and (root._node is None or _aliases_a_leaf(root)):
         made = ", made under no_grad," if no_grad else ""
         raise RuntimeError(
             f"{what}: a view (shape {t.shape}) of a leaf tensor that requires grad{made} is "

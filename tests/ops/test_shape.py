@@ -213,3 +213,8 @@ def test_composite_results_are_not_views_of_their_intermediates() -> None:
             r = make()
         r += w
         assert r.requires_grad
+
+
+def test_flip_of_a_python_number_is_its_0d_tensor() -> None:
+    # (found by the random hypothesis profile: a float has no ndim)
+    assert tg.flip(0.0).shape == () and tg.flip(0.0).item() == 0.0
