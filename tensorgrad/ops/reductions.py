@@ -284,7 +284,7 @@ class Norm(_Reduction):
     save_output = True
 
     def forward(self, x):
-        if x.dtype == np.float16:  # (summed in float32, as torch: 256 squares of 16 overflow)
+        if np.result_type(x) == np.float16:  # (in float32, as torch: 256 squares of 16 overflow)
             total = np.sum(np.square(x, dtype=np.float32), axis=self.axis, keepdims=self.keepdims)
             return np.sqrt(total).astype(np.float16)
         return np.sqrt(np.sum(np.square(x), axis=self.axis, keepdims=self.keepdims))

@@ -360,3 +360,8 @@ def test_p_norms_below_one_stay_exact_where_nothing_overflows() -> None:
     # (taken in logs for every row, a few ulps came off: 16.0156 for 16 in float16)
     assert tg.norm(tg.tensor(np.ones(4, np.float16)), ord=0.5).item() == 16.0
     assert tg.norm(tg.tensor(np.array([1.0, 4.0])), ord=0.5).item() == 9.0
+
+
+def test_norm_of_a_python_number() -> None:
+    # (found by the random hypothesis profile: the float16 test read a float's dtype)
+    assert tg.norm(0.0).item() == 0.0 and tg.norm(-3.0).item() == 3.0
