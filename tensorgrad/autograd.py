@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from heapq import heapify, heappop, heappush
 from typing import Any
 
@@ -103,9 +104,7 @@ def backward(
         if not targets:
             raise RuntimeError("backward: inputs, when given, must not be empty")
     found, owned, _ = _run(roots, retain_graph, create_graph, targets, accumulate=True)
-    was_enabled = STATE.grad_enabled
-    STATE.grad_enabled = create_graph  # (as the walk: leaf hooks and sums record only then)
-    try:
+    with _grad_mode(create_graph):  # (as the walk: leaf hooks and sums record only then)
         for key, g in found.items():
             if isinstance(key, Tensor):
                 if key._requires_grad:  # (a leaf frozen after the forward gets no .grad)
@@ -114,8 +113,6 @@ def backward(
                 # a non-leaf among ``inputs`` gets its .grad too, as in torch (once: if it
                 # called retain_grad, the walk gave it already)
                 _accumulate_leaf(targets[key], g, create_graph)
-    finally:
-        STATE.grad_enabled = was_enabled
 
 
 def grad(
@@ -192,12 +189,8 @@ def _grad(
             continue
         hooks = x._hooks
         if hooks:  # a leaf's hooks run in grad too, as in backward, in the walk's grad mode
-            was_enabled = STATE.grad_enabled
-            STATE.grad_enabled = created
-            try:
+            with _grad_mode(created):
                 g = _run_hooks(hooks, g, created)
-            finally:
-                STATE.grad_enabled = was_enabled
         if type(g) is np.ndarray:
             # NOTE: a buffer the engine did not make for this input alone (a grad_outputs array
             # passed through, or a view of one, one a rule gave to several inputs, one a hook
@@ -207,7 +200,8 @@ def _grad(
                 g = g.copy()
             g = Tensor._make(g)
         elif not g.data.flags.writeable:  # (a recorded result that is a broadcast view: its
-            g = _recorded(g.clone, created)  # copy, recorded as torch's results are writeable)
+            with _grad_mode(created):  # copy, recorded, as torch's results are writeable)
+                g = g.clone()
         result.append(g)
     if len(targets) < len(ins):  # an input given twice gets one Tensor, as in torch
         first: dict = {}
@@ -215,12 +209,14 @@ def _grad(
     return tuple(result), created
 
 
-def _recorded(fn: Any, record: bool) -> Any:
-    """``fn()`` recorded or not as ``record`` says, whatever the caller's grad mode."""
+@contextmanager
+def _grad_mode(enabled: bool) -> Iterator[None]:
+    """Grad mode ``enabled`` inside, whatever the caller's (the engine's own switch: no
+    argument checks, any truthy value)."""
     was_enabled = STATE.grad_enabled
-    STATE.grad_enabled = record
+    STATE.grad_enabled = bool(enabled)
     try:
-        return fn()
+        yield
     finally:
         STATE.grad_enabled = was_enabled
 
