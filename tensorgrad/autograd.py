@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from heapq import heapify, heappop, heappush
 from typing import Any
 
@@ -21,7 +20,7 @@ import numpy as np
 
 from tensorgrad._dtypes import refuse_masked
 from tensorgrad.forward_mode import ACTIVE
-from tensorgrad.grad_mode import STATE
+from tensorgrad.grad_mode import STATE, set_grad_enabled
 from tensorgrad.ops._base import Op
 from tensorgrad.tensor import WRITE_CLOCK, Tensor, bump_version
 
@@ -104,7 +103,8 @@ def backward(
         if not targets:
             raise RuntimeError("backward: inputs, when given, must not be empty")
     found, owned, _ = _run(roots, retain_graph, create_graph, targets, accumulate=True)
-    with _grad_mode(create_graph):  # (as the walk: leaf hooks and sums record only then)
+    # (in the walk's grad mode: leaf hooks and the sums are recorded only with create_graph)
+    with set_grad_enabled(bool(create_graph)):
         for key, g in found.items():
             if isinstance(key, Tensor):
                 if key._requires_grad:  # (a leaf frozen after the forward gets no .grad)
@@ -189,7 +189,7 @@ def _grad(
             continue
         hooks = x._hooks
         if hooks:  # a leaf's hooks run in grad too, as in backward, in the walk's grad mode
-            with _grad_mode(created):
+            with set_grad_enabled(bool(created)):
                 g = _run_hooks(hooks, g, created)
         if type(g) is np.ndarray:
             # NOTE: a buffer the engine did not make for this input alone (a grad_outputs array
@@ -199,26 +199,16 @@ def _grad(
             if hooks or key not in owned or g.base is not None or (x is not key and key.extras):
                 g = g.copy()
             g = Tensor._make(g)
-        elif not g.data.flags.writeable:  # (a recorded result that is a broadcast view: its
-            with _grad_mode(created):  # copy, recorded, as torch's results are writeable)
+        elif not g.data.flags.writeable:
+            # (a recorded result that is a broadcast view: its copy, recorded, as torch's
+            # results are writeable)
+            with set_grad_enabled(bool(created)):
                 g = g.clone()
         result.append(g)
     if len(targets) < len(ins):  # an input given twice gets one Tensor, as in torch
         first: dict = {}
         result = [first.setdefault(k, r) for k, r in zip(keys, result)]
     return tuple(result), created
-
-
-@contextmanager
-def _grad_mode(enabled: bool) -> Iterator[None]:
-    """Grad mode ``enabled`` inside, whatever the caller's (the engine's own switch: no
-    argument checks, any truthy value)."""
-    was_enabled = STATE.grad_enabled
-    STATE.grad_enabled = bool(enabled)
-    try:
-        yield
-    finally:
-        STATE.grad_enabled = was_enabled
 
 
 def _accumulate_leaf(leaf: Tensor, g: Any, create_graph: bool, owned: bool = False) -> None:

@@ -638,14 +638,23 @@ def is_int(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
-def is_number(value: Any) -> bool:
+def is_number(value: Any, *, bools: bool = False) -> bool:
     """A real number: a Python or NumPy int or float, or a 0-d array or Tensor of one (not a
-    bool, a string or None)."""
+    string or None, nor a bool unless ``bools``: where torch reads the argument with
+    ``float()``)."""
     raw = value.data if isinstance(value, Tensor) else value
     if isinstance(raw, np.ndarray) and raw.ndim == 0:
-        return raw.dtype.kind in "iuf"
+        return raw.dtype.kind in ("biuf" if bools else "iuf")
     real = isinstance(raw, (int, float, np.integer, np.floating))
-    return real and not isinstance(raw, (bool, np.bool_))
+    return real and (bools or not isinstance(raw, (bool, np.bool_)))
+
+
+def memory_root(a: np.ndarray) -> np.ndarray:
+    """The array whose memory ``a`` views (``a`` itself if it owns its memory): views of one
+    array share it."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
 
 
 def bump_version(t: Tensor) -> None:

@@ -340,8 +340,10 @@ def _leaf_value(g: _Graph, nid: int, leaf: Tensor) -> tuple[Any, str | None]:
     op that uses it was recorded (an optimizer step): then the copy a trace kept, or nothing
     (its current values are not the ones the graph's values and derivatives came from)."""
     cell = leaf._version
+    if cell is None:  # (never written in place: no use to look for)
+        return leaf.data, "tensor"
     uses = [(g.keys[e.dst], e.inputs) for e in g.edges if e.src == nid]
-    if cell is None or not uses or cell[1] <= min(op.stamp for op, _ in uses):
+    if not uses or cell[1] <= min(op.stamp for op, _ in uses):
         return leaf.data, "tensor"
     for op, positions in uses:
         rec = _TRACE.get(op)

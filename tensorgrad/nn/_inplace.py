@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from tensorgrad._shapes import broadcasts_to
-from tensorgrad.tensor import Tensor, bump_version
+from tensorgrad.tensor import Tensor, bump_version, memory_root
 
 
 def _array(target: Any) -> np.ndarray:
@@ -58,14 +58,14 @@ def assign_all(pairs: Iterable[tuple[Any, Any]]) -> None:
     for t, _ in checked:
         if not _array(t).flags.writeable:
             raise ValueError(f"cannot write into a read-only array of shape {_array(t).shape}")
-    owners = {_memory_owner(_array(t)) for t, _ in checked}
-    checked = [(t, v.copy() if _memory_owner(v) in owners else v) for t, v in checked]
+    owners = {_owner(_array(t)) for t, _ in checked}
+    checked = [(t, v.copy() if _owner(v) in owners else v) for t, v in checked]
     for t, v in checked:
         assign(t, v)
 
 
-def _memory_owner(a: np.ndarray) -> int:
-    """The identity of the object that owns ``a``'s memory (views of one array share it)."""
-    while isinstance(a, np.ndarray) and a.base is not None:
-        a = a.base
-    return id(a)
+def _owner(a: np.ndarray) -> int:
+    """The identity of the object that owns ``a``'s memory (an array's, or the buffer under
+    it: views of one array, or arrays over one buffer, share it)."""
+    root = memory_root(a)
+    return id(root if root.base is None else root.base)

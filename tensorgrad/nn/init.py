@@ -93,7 +93,7 @@ def _target(tensor: Any, name: str, floating: bool = False) -> Tensor:
 def _value(value: Any, tensor: Tensor, name: str, arg: str) -> float:
     """``value`` as a number that ``tensor``'s dtype holds (as torch's fill: no NaN into
     integers, nothing past the dtype's range), else the error torch gives."""
-    if not (is_number(value) or isinstance(value, (bool, np.bool_))):
+    if not is_number(value, bools=True):
         raise TypeError(f"{name}: {arg} must be a number, got {value!r}")
     value = value.item() if isinstance(value, (Tensor, np.ndarray, np.generic)) else value
     dtype = tensor.dtype

@@ -51,11 +51,13 @@ def _sharing(kind: type, value: Any) -> Tensor:
     return t
 
 
-def _is_device(value: Any) -> bool:
-    """A device as torch names one: "cpu", "cuda:0"..., or a torch.device."""
-    if type(value).__name__ == "device":
-        return True
-    return isinstance(value, str) and value.split(":")[0] in ("cpu", "cuda", "mps", "meta")
+def _device_kind(value: Any) -> str | None:
+    """The kind of a device as torch names one ("cpu", "cuda" of "cuda:0"..., also of a
+    torch.device), or None for anything else."""
+    if type(value).__name__ != "device" and not isinstance(value, str):
+        return None
+    kind = str(value).split(":")[0]
+    return kind if kind in ("cpu", "cuda", "mps", "meta") else None
 
 
 class IncompatibleKeys(NamedTuple):
@@ -326,7 +328,7 @@ class Module:
         As torch's ``to(device, dtype)``, ``to(dtype)`` or ``to(device)``, by position or
         keyword: ``None`` changes nothing, nor does the CPU (``"cpu"``), the only device."""
         positional = list(args)
-        if positional and _is_device(positional[0]):
+        if positional and _device_kind(positional[0]):
             device = str(positional.pop(0))
         if len(positional) > 1 or (positional and dtype is not None):
             raise TypeError(
@@ -335,7 +337,7 @@ class Module:
             )
         if positional:
             dtype = positional[0]
-        if device is not None and str(device).split(":")[0] != "cpu":
+        if device is not None and _device_kind(device) != "cpu":
             raise ValueError(f"Module.to: tensorgrad runs on the CPU only, got {device!r}")
         if dtype is None:
             return self

@@ -120,7 +120,7 @@ def clip_grad_value_(
     ``clip_grad_norm_``)."""
     _implementation_flags("clip_grad_value_", {"foreach": foreach})
     # (as torch's float(clip_value): one bound for every entry, a bool taken as 0 or 1)
-    if not (is_number(clip_value) or isinstance(clip_value, (bool, np.bool_))):
+    if not is_number(clip_value, bools=True):
         raise TypeError(f"clip_grad_value_: clip_value must be a number, got {clip_value!r}")
     bound = float(clip_value)
     params = [p for p in _params(parameters) if p.grad is not None]

@@ -22,7 +22,7 @@ from tensorgrad._dtypes import check_operands
 from tensorgrad._shapes import broadcast_shapes
 from tensorgrad.forward_mode import push_tangents, take_tangents
 from tensorgrad.grad_mode import STATE
-from tensorgrad.tensor import WRITE_CLOCK, Tensor
+from tensorgrad.tensor import WRITE_CLOCK, Tensor, memory_root
 
 
 class _OpType(type):
@@ -211,9 +211,7 @@ def _snapshot(x: np.ndarray) -> np.ndarray:
     that memory, viewed as ``x`` was (copying the broadcast itself could be huge)."""
     if x.flags.writeable:
         return x.copy()
-    root = x
-    while isinstance(root.base, np.ndarray):
-        root = root.base
+    root = memory_root(x)
     if not root.flags.writeable:
         return x  # (no one can write into it through NumPy)
     if root.nbytes >= x.nbytes or not root.flags.c_contiguous:
@@ -460,11 +458,15 @@ def refresh_view(x: Any) -> None:
     """Rebase ``x`` if it is a recorded view made stale by a recorded write to its base, so
     that its tangents (read outside an op: a transform's output) are its base's after the
     write. A view that cannot be rebased here (under no_grad) is left as it is."""
-    if isinstance(x, Tensor) and x._version is not None and getattr(x, "_base", None) is not None:
-        node, cell = x._node, x._version
-        stale = getattr(node, "view_cell", None) is cell and cell[2] > node.stamp
-        if stale and STATE.grad_enabled and not made_under_no_grad(x):
-            rebase(x)
+    if (
+        isinstance(x, Tensor)
+        and x._version is not None
+        and x._node is not None
+        and getattr(x, "_base", None) is not None
+        and STATE.grad_enabled
+        and not made_under_no_grad(x)
+    ):
+        check_view(x)  # (rebases it if stale)
 
 
 def rebase(x: Tensor) -> Op:
