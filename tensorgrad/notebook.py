@@ -284,6 +284,7 @@ def fit(
     ``zero_grad``, ``loss_fn(model(x), y).backward()``, ``optimizer.step()``. After each epoch
     the mean training loss and, with ``val_data``, the validation loss and accuracy are
     plotted. Returns the per-epoch history, e.g. ``{"train_loss": [...], "val_acc": [...]}``.
+    A one-shot iterator used up by an epoch stops the training with a warning.
     """
     live = plot if isinstance(plot, LivePlot) else LivePlot(title=title, display=None)
     if plot is False:
@@ -311,6 +312,16 @@ def fit(
                 total += value * len(xb)
                 count += len(xb)
                 batches.set_postfix(loss=f"{value:.4f}", refresh=False)
+            if not count and epoch and history["train_loss"][0] == history["train_loss"][0]:
+                # (an iterator or generator is used up by the first epoch: NaN losses from
+                # here on would hide it; Keras also warns and stops)
+                warnings.warn(
+                    f"fit: train_data gave no batches in epoch {epoch + 1} after giving some "
+                    "before (an iterator or generator is used up after one pass: pass a list, a "
+                    f"DataLoader or (X, y)); stopping after {epoch} epoch(s)",
+                    stacklevel=2,
+                )
+                break
             row = {"train_loss": total / count if count else math.nan}  # (as ``evaluate``)
             if val_data is not None:
                 for k, v in evaluate(model, loss_fn, val_data).items():

@@ -58,6 +58,9 @@ def _in_place(op: str, what: str) -> Callable[[Tensor, Any], Tensor]:
     return method
 
 
+_new = object.__new__
+
+
 class Tensor:
     """An n-dimensional array that records the differentiable ops applied to it.
 
@@ -105,15 +108,11 @@ class Tensor:
     @classmethod
     def _make(cls, data: np.ndarray, node: Any = None, requires_grad: bool = False) -> Tensor:
         """Wrap ``data`` without copying or checking (the op hot path)."""
-        t = object.__new__(cls)
+        t = _new(cls)
         t.data = data
-        t._grad = None
         t._requires_grad = requires_grad
         t._node = node
-        t._name = None
-        t._version = None
-        t._fw = None
-        t._hooks = None
+        t._grad = t._name = t._version = t._fw = t._hooks = None
         return t
 
     # ------------------------------------------------------------------ attributes
