@@ -93,7 +93,7 @@ def tensor_html(t: Any) -> str:
     )
     return (
         '<div class="tensorgrad-tensor" style="font-family:monospace">'
-        f"<b>Tensor</b><table {_TABLE}>{cells}</table>"
+        f"<b>{html.escape(type(t).__name__)}</b><table {_TABLE}>{cells}</table>"
         f'<pre style="margin:4px 0 0 0">{html.escape(body)}</pre></div>'
     )
 

@@ -26,6 +26,7 @@ import html
 import math
 import re
 import shutil
+import warnings
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -630,12 +631,17 @@ class Drawing:
         self.backend = "svg"
         self._layout: _Layout | None = None
         self.svg = ""
+        failed = "Graphviz is not available (the graphviz package and its `dot` program)"
         if backend in (None, "graphviz") and graphviz_available():
+            failed = "Graphviz gave no picture"
             try:
                 self.svg = _graphviz_render(self.source, "svg").decode("utf-8")
                 self.backend = "graphviz"
-            except Exception:
+            except Exception as exc:
                 self.svg = ""
+                failed = f"Graphviz failed ({type(exc).__name__}: {exc})"
+        if not self.svg and backend == "graphviz":  # (asked for by name: say why it is not)
+            warnings.warn(f"draw: {failed}; drawn with the built-in SVG layout", stacklevel=3)
         if not self.svg:
             self.svg = _svg(self)
 
@@ -693,7 +699,8 @@ def draw(
     Constants (inputs that do not require grad) are grey. Only the ``max_nodes`` nodes
     nearest the output are drawn. ``backend`` forces ``"graphviz"`` or ``"svg"``; by default
     Graphviz is used when its ``dot`` program is installed, the built-in SVG layout otherwise
-    (see the module docstring). Drawing never raises on a valid tensor.
+    (see the module docstring; with ``"graphviz"`` asked for, the fallback warns). Drawing
+    never raises on a valid tensor.
     """
     if not isinstance(tensor, Tensor):
         raise TypeError(f"draw: expected a Tensor, got {type(tensor).__name__}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-import pytest
 
 import tensorgrad as tg
 from tensorgrad import _display, nn
@@ -33,10 +32,11 @@ def test_tensor_html_summarises_large_and_nonfinite_arrays():
 
 
 def test_tensor_repr_html_delegates():
-    if not hasattr(tg.Tensor, "_repr_html_"):
-        pytest.skip("Tensor._repr_html_ not wired yet")
     t = tg.tensor([1.0, 2.0])
     assert t._repr_html_() == _display.tensor_html(t)
+    assert "<b>Tensor</b>" in t._repr_html_()
+    # a Parameter's card says so, as its repr does (it said "Tensor")
+    assert "<b>Parameter</b>" in nn.Parameter(t)._repr_html_()
 
 
 def _model() -> nn.Module:

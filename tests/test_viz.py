@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -171,6 +172,8 @@ def test_constants_saved_traced_or_unknown():
     values = {float(n.value) if n.value is not None else None for n in consts}
     assert values == {None}  # add did not save its constant input
     assert "Scale(3)" in {n.op for n in nodes}  # a float factor is part of the op
+    # and so is a constant exponent (x ** 3 was drawn as "PowerConstant" alone)
+    assert "PowerConstant(3)" in {n.op for n in viz.draw(a**3).nodes}
     z = a * tg.tensor(3.0) + 1.0
     consts = [n for n in viz.draw(z).nodes if n.kind == "const"]
     values = {float(n.value) if n.value is not None else None for n in consts}
@@ -270,8 +273,12 @@ def test_backend_choice(monkeypatch):
     _, _, d = _d_of_a_times_a_plus_b(traced=False)
     monkeypatch.setattr(viz.shutil, "which", lambda name: None)
     assert not viz.graphviz_available()
-    assert viz.draw(d).backend == "svg"
-    assert viz.draw(d, backend="graphviz").backend == "svg"  # falls back, never raises
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert viz.draw(d).backend == "svg"  # (the default falls back quietly)
+    # asked for by name, the fallback says why (it was silent); it never raises
+    with pytest.warns(UserWarning, match="Graphviz is not available"):
+        assert viz.draw(d, backend="graphviz").backend == "svg"
 
     pytest.importorskip("graphviz")
     monkeypatch.setattr(viz.shutil, "which", lambda name: "/usr/bin/dot")
@@ -291,6 +298,8 @@ def test_backend_choice(monkeypatch):
 
     monkeypatch.setattr(viz, "_graphviz_render", broken)
     assert viz.draw(d).backend == "svg"
+    with pytest.warns(UserWarning, match="dot crashed"):
+        assert viz.draw(d, backend="graphviz").backend == "svg"
 
 
 def test_a_drawing_is_freed_by_reference_counting(tmp_path) -> None:

@@ -268,6 +268,10 @@ class PowerConstant(Op):
     def __init__(self, p):
         self.p = p
 
+    @property
+    def name(self) -> str:
+        return f"PowerConstant({self.p:g})"  # (as Scale's: the exponent shows in pictures)
+
     def forward(self, a):
         return np.power(a, self.p)
 
