@@ -7,7 +7,7 @@ check), exactly as for any other in-place change.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -50,18 +50,34 @@ def zero_grads(params: Iterable[Tensor], set_to_none: bool) -> None:
             p.grad = Tensor._make(np.zeros_like(p.data))
 
 
-def assign_all(pairs: Iterable[tuple[Any, Any]]) -> None:
-    """Check every ``(target, value)`` pair first, then write them all: all or nothing. A
-    value sharing memory with any target is copied first (a state dict of the module's own
-    arrays, two layers' weights swapped: the first write would change the second value)."""
+def assign_all(pairs: Iterable[tuple[Any, Any]], then: Callable[[], Any] | None = None) -> None:
+    """Check every ``(target, value)`` pair first, then write them all and run ``then`` (an
+    optimizer's commit of its state): all or nothing. A value sharing memory with any target is
+    copied first (a state dict of the module's own arrays, two layers' weights swapped: the
+    first write would change the second value).
+
+    A KeyboardInterrupt (a notebook's interrupt) that arrives during the writes is raised once
+    they and ``then`` are finished: it arrives between two Python steps, and the write it
+    interrupted is done again (a copy and a version bump: harmless twice; ``then`` too)."""
     checked = [(t, check(t, v)) for t, v in pairs]
     for t, _ in checked:
         if not _array(t).flags.writeable:
             raise ValueError(f"cannot write into a read-only array of shape {_array(t).shape}")
     owners = {_owner(_array(t)) for t, _ in checked}
     checked = [(t, v.copy() if _owner(v) in owners else v) for t, v in checked]
-    for t, v in checked:
-        assign(t, v)
+    done = 0
+    try:
+        for t, v in checked:
+            assign(t, v)
+            done += 1
+        if then is not None:
+            then()
+    except KeyboardInterrupt:
+        for t, v in checked[done:]:
+            assign(t, v)
+        if then is not None:
+            then()
+        raise
 
 
 def _owner(a: np.ndarray) -> int:

@@ -213,10 +213,13 @@ class Optimizer:
                     }
                 writes.append((p, new_p))
                 new_states.append((p, state))
-        assign_all(writes)
-        for p, state in new_states:
-            if state or p in self.state:  # (SGD without momentum keeps none, as torch)
-                self.state[p] = state
+
+        def commit() -> None:
+            for p, state in new_states:
+                if state or p in self.state:  # (SGD without momentum keeps none, as torch)
+                    self.state[p] = state
+
+        assign_all(writes, commit)  # (the parameters and their state: all or nothing)
         return loss
 
     def _update(

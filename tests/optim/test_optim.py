@@ -138,6 +138,39 @@ def test_failed_step_changes_nothing():
     np.testing.assert_array_equal(opt.state[a]["exp_avg"], before[2]["exp_avg"])
 
 
+@pytest.mark.parametrize("at", [1, 2])  # (just after the first or the last write)
+def test_an_interrupt_during_the_writes_of_a_step_still_writes_everything(monkeypatch, at):
+    # (a notebook's interrupt between two parameters' writes left some updated and the state
+    # unchanged: Adam's step count and moments then disagreed with the parameters)
+    from tensorgrad.nn import _inplace
+
+    def run(interrupt):
+        a, b = nn.Parameter(np.ones(2)), nn.Parameter(np.ones(3))
+        opt = optim.Adam([a, b], lr=0.1)
+        for _ in range(2):
+            a.grad, b.grad = tg.tensor([1.0, -1.0]), tg.tensor([0.5, 1.0, 2.0])
+            if interrupt and _:
+                real, calls = _inplace.assign, []
+
+                def flaky(t, v):
+                    calls.append(1)
+                    real(t, v)
+                    if len(calls) == at:
+                        raise KeyboardInterrupt
+
+                monkeypatch.setattr(_inplace, "assign", flaky)
+                with pytest.raises(KeyboardInterrupt):
+                    opt.step()
+                monkeypatch.setattr(_inplace, "assign", real)
+            else:
+                opt.step()
+        return a.data.copy(), b.data.copy(), opt.state[a]["step"], opt.state[b]["exp_avg"]
+
+    want, got = run(False), run(True)
+    for w, g in zip(want, got):
+        np.testing.assert_array_equal(g, w)
+
+
 def test_saved_tensor_modified_by_step_is_detected():
     w = nn.Parameter(np.array([1.0, 2.0]))
     opt = optim.SGD([w], lr=0.1)
