@@ -144,20 +144,20 @@ def test_an_interrupt_during_the_writes_of_a_step_still_writes_everything(monkey
     # unchanged: Adam's step count and moments then disagreed with the parameters)
     from tensorgrad.nn import _inplace
 
+    real, calls = _inplace.assign, []
+
+    def flaky(t, v):
+        calls.append(1)
+        real(t, v)
+        if len(calls) == at:
+            raise KeyboardInterrupt
+
     def run(interrupt):
         a, b = nn.Parameter(np.ones(2)), nn.Parameter(np.ones(3))
         opt = optim.Adam([a, b], lr=0.1)
-        for _ in range(2):
+        for k in range(2):
             a.grad, b.grad = tg.tensor([1.0, -1.0]), tg.tensor([0.5, 1.0, 2.0])
-            if interrupt and _:
-                real, calls = _inplace.assign, []
-
-                def flaky(t, v):
-                    calls.append(1)
-                    real(t, v)
-                    if len(calls) == at:
-                        raise KeyboardInterrupt
-
+            if interrupt and k:
                 monkeypatch.setattr(_inplace, "assign", flaky)
                 with pytest.raises(KeyboardInterrupt):
                     opt.step()
