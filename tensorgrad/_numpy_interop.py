@@ -127,15 +127,22 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
     ``np.add.reduce``, ``np.add.accumulate``, ``np.multiply.reduce``, ``np.maximum.reduce``,
     ``np.minimum.reduce`` to the tensorgrad reduction)."""
     if method in ("reduce", "accumulate") and len(inputs) == 1:
-        reduced = _ufunc_reduction(ufunc, method, inputs[0], kwargs)
+        try:
+            reduced = _ufunc_reduction(ufunc, method, inputs[0], kwargs)
+        except TypeError:  # (one tensorgrad's reduction would compute differently)
+            if _graph_free(inputs, kwargs):
+                return _on_values(ufunc, method, inputs, kwargs)
+            raise
         if reduced is not None:
             return reduced
     fn = UFUNCS.get(ufunc)
     if method != "__call__" or fn is None:
+        if _graph_free(inputs, kwargs):
+            return _on_values(ufunc, method, inputs, kwargs)
         what = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
         raise TypeError(
-            f"np.{what} is not supported on tensorgrad Tensors (it would drop the graph); "
-            "use tensorgrad operations or np.asarray(t) for the plain values"
+            f"np.{what} is not supported on tensorgrad Tensors that require grad (it would "
+            "drop the graph); use tensorgrad operations, or t.detach() for the plain values"
         )
     dtype = kwargs.pop("dtype", None) if ufunc not in _TESTS else None
     if kwargs:
@@ -528,6 +535,34 @@ def _values(values: tuple) -> tuple:
         else v
         for v in values
     )
+
+
+def _graph_free(inputs: tuple, kwargs: dict) -> bool:
+    """Whether no argument carries a gradient's graph or a tangent that NumPy would drop."""
+    return not _holds((inputs, list(kwargs.values())), carries_derivative)
+
+
+def _on_values(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:
+    """NumPy's own ufunc on the values of graph-free Tensors, as on a torch tensor (np.cbrt,
+    np.spacing, np.add.reduce of bools, np.add.at into an ndarray; a write into a Tensor fails:
+    its values are read-only views); the result as Tensors, but an ``out=`` array itself."""
+    if method == "at" and isinstance(inputs[0], Tensor):
+        # (NumPy 2.4's ufunc.at writes into a read-only array: refused here by name)
+        raise ValueError(
+            f"np.{ufunc.__name__}.at would write into a Tensor in place, past its version "
+            "counter (read-only); use tensorgrad operations"
+        )
+    result = getattr(ufunc, method)(
+        *_values(inputs), **dict(zip(kwargs, _values(tuple(kwargs.values()))))
+    )
+    return result if "out" in kwargs else _as_tensors(result)
+
+
+def _as_tensors(result: Any) -> Any:
+    """A ufunc's result as Tensors (as the supported ufuncs give), a tuple of them in turn."""
+    if isinstance(result, tuple):
+        return tuple(map(_as_tensors, result))
+    return result if result is None else Tensor._make(np.asarray(result))
 
 
 def _read_only(a: np.ndarray) -> np.ndarray:

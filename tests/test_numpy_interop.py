@@ -401,13 +401,42 @@ def test_float_ufunc_reductions_are_tensorgrad_reductions(call: Any, args: tuple
     assert x.grad.shape == a.shape
 
 
-def test_ufunc_reductions_that_would_differ_from_numpy_are_refused() -> None:
-    with pytest.raises(TypeError, match="floating data"):
-        np.add.reduce(tg.tensor([True, True]))  # (NumPy: a logical or, True; tg.sum: 2)
+def test_ufunc_reductions_that_would_differ_from_numpy_are_refused_with_a_graph() -> None:
+    x = tg.tensor([1.0], requires_grad=True)
     with pytest.raises(TypeError, match="initial"):
-        np.add.reduce(tg.tensor([1.0]), initial=1.0)
-    with pytest.raises(TypeError, match="subtract.reduce"):
-        np.subtract.reduce(tg.tensor([1.0]))
+        np.add.reduce(x, initial=1.0)
+    with pytest.raises(TypeError, match="np.subtract.reduce is not supported .* require grad"):
+        np.subtract.reduce(x)
+    # without one, NumPy's own (as on a torch tensor; they were refused)
+    got = np.add.reduce(tg.tensor([True, True]))
+    want = np.add.reduce(np.array([True, True]))
+    assert isinstance(got, tg.Tensor) and got.dtype == want.dtype and got.item() == want
+    assert np.add.reduce(tg.tensor([1.0]), initial=1.0).item() == 2.0
+    assert np.subtract.reduce(tg.tensor([5.0, 1.0, 1.0])).item() == 3.0
+
+
+def test_ufuncs_tensorgrad_lacks_run_on_the_values_of_graph_free_tensors() -> None:
+    # (np.cbrt(t) was refused "it would drop the graph" with no graph to drop; torch computes)
+    t = tg.tensor([1.0, 8.0, -27.0])
+    got = np.cbrt(t)
+    assert isinstance(got, tg.Tensor) and not got.requires_grad
+    np.testing.assert_array_equal(got.data, [1.0, 2.0, -3.0])
+    mantissa, exponent = np.frexp(t)  # (two results, two Tensors)
+    assert isinstance(mantissa, tg.Tensor) and exponent.dtype.kind == "i"
+    out = np.zeros(3)
+    assert np.cbrt(t, out=out) is out and out[1] == 2.0  # (an out= array is NumPy's result)
+    counts = np.zeros(3)
+    np.add.at(counts, tg.tensor([0, 0, 2]), 1)  # (a Tensor index into an ndarray)
+    np.testing.assert_array_equal(counts, [2.0, 0.0, 1.0])
+    before = t.version
+    with pytest.raises(ValueError, match="read-only"):
+        np.add.at(t, [0], 1.0)  # (a write into a Tensor would bypass its version counter)
+    with pytest.raises(ValueError, match="read-only"):
+        np.cbrt(out, out=(t,))
+    np.testing.assert_array_equal(t.data, [1.0, 8.0, -27.0])
+    assert t.version == before
+    with pytest.raises(TypeError, match="np.cbrt is not supported .* require grad"):
+        np.cbrt(tg.tensor([1.0], requires_grad=True))
 
 
 @pytest.mark.parametrize(
