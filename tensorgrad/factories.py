@@ -179,6 +179,9 @@ def arange(
     start, stop, step = (
         constant_arg(v, n, "arange") for v, n in ((start, "start"), (stop, "stop"), (step, "step"))
     )
+    for v in (start, stop, step):
+        if _fill_kind(v) in "mM":  # (refused before NumPy 2.5 warns of a generic timedelta)
+            check_dtype(np.asarray(v).dtype, "arange")
     if step == 0:
         raise ValueError("arange: step must not be zero")
     try:  # (stop=None counts from 0 to start, with the given step, as NumPy)
