@@ -451,7 +451,11 @@ class Module:
                 problems.append(
                     f"{key!r}: expected shape {target.shape}, got {arr.shape} (wrong shape)"
                 )
-            elif arr.dtype != target.dtype and not assign:
+            elif (
+                arr.dtype != target.dtype
+                and not assign
+                and arr.dtype.newbyteorder("=") != target.dtype  # (a big-endian file's: fine)
+            ):
                 problems.append(f"{key!r}: expected dtype {target.dtype}, got {arr.dtype}")
             elif assign and trainable and arr.dtype.kind != "f":
                 problems.append(

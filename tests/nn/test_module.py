@@ -142,6 +142,19 @@ def test_load_state_dict_refuses_and_changes_nothing():
     np.testing.assert_array_equal(net.block.scale.data, before["block.scale"] + 1)
 
 
+def test_load_state_dict_takes_the_other_byte_order_of_the_same_dtype():
+    # (a big-endian array of the same float32 values, from a file written elsewhere, was refused
+    # by its dtype)
+    net = Net()
+    good = {k: v.data.copy() for k, v in net.state_dict().items()}
+    swapped = {k: (v + 1).astype(v.dtype.newbyteorder(">")) for k, v in good.items()}
+    assert swapped["block.scale"].dtype.byteorder == ">"
+    net.load_state_dict(swapped)
+    for k, v in net.state_dict().items():
+        assert v.dtype == good[k].dtype and v.dtype.isnative
+        np.testing.assert_array_equal(v.data, good[k] + 1)
+
+
 def test_load_state_dict_bumps_versions_so_stale_graphs_fail():
     m = nn.Linear(2, 1, rng=0)
     x = tg.tensor(np.ones((1, 2), np.float32), requires_grad=True)  # (its gradient reads W)
