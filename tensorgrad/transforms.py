@@ -32,13 +32,14 @@ from tensorgrad.forward_mode import (
     new_level,
     set_tangents,
     strip_level,
+    take_tangents,
     visible_tangent,
     with_tangent,
 )
 from tensorgrad.grad_mode import STATE, enable_grad
-from tensorgrad.ops._base import refresh_view
+from tensorgrad.ops._base import refresh_view, view_of
 from tensorgrad.ops.shape import alias, reshape, stack
-from tensorgrad.tensor import Tensor
+from tensorgrad.tensor import WRITE_CLOCK, Tensor, bump_version
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "hvp"]
 
@@ -505,34 +506,41 @@ class _Replay:
     """``f`` called once per input element as if once: every call draws the same random
     numbers (from the calling thread's copy of tensorgrad's generator, rewound for each call:
     one dropout mask for the whole Jacobian), sees the arguments as the first call did (an
-    argument ``f`` writes into is set back before each later call, and left as the first call
-    left it) and leaves layers' state as the first left it (``STATE.replay``: batch norm's
-    running statistics move once); at the end the generator stands where one call leaves it,
-    unless another thread drew from it meanwhile (its draws are then left as they were, never
-    repeated). (torch.func refuses randomness and state instead; a generator passed to ``f``'s
-    ops by hand, and a tensor ``f`` closes over, are not set back.)"""
+    argument ``f`` writes into is set back before each later call, by ``reset``, and left as the
+    first call left it) and leaves layers' state as the first left it (``STATE.replay``: batch
+    norm's running statistics move once); at the end the generator stands where one call leaves
+    it, unless another thread drew from it meanwhile (its draws are then left as they were,
+    never repeated). (torch.func refuses randomness and state instead; a generator passed to
+    ``f``'s ops by hand, and a tensor ``f`` closes over, are not set back.)
 
-    def __init__(self, f: Callable[..., Any]) -> None:
+    NOTE: setting an argument back restores its graph and tangents too (and those of the
+    tensors it views), or the next call's write would be recorded over the previous call's
+    (a gradient through it of the write applied once per call), and counts as a write: a graph
+    that saved its memory after a call's write raises in backward, never sees other values."""
+
+    def __init__(self, f: Callable[..., Any], args: Sequence[Any]) -> None:
         from tensorgrad.factories import default_rng
 
         self.f = f
+        self.args = args  # (the caller's; f gets stand-ins sharing the memory of some)
         self.shared = default_rng()
         self.own = copy.deepcopy(self.shared)
         self.start = self.own.bit_generator.state  # (the copy's: another thread may draw now)
         self.after: Any = None
-        self.first: list = []  # the first call's arguments' arrays
-        self.written: list = []  # (position, values before the first call, values after it)
+        # (the argument, its array, values before the first call, after it, and its tensors'
+        # states before it and, once taken by the second reset, after it)
+        self.written: list = []
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         again = self.after is not None
-        arrays = [_array(a) for a in args]
         if again:
             self.own.bit_generator.state = self.start
-            for k, before, _ in self.written:
-                np.copyto(arrays[k], before)
         else:
-            self.first = arrays
-            befores = [(k, a.copy()) for k, a in enumerate(arrays) if a is not None]
+            befores = [
+                (a, arr.copy(), getattr(a, "version", None), _states(a))
+                for a in self.args
+                if (arr := _array(a)) is not None
+            ]
         replay, rng = STATE.replay, STATE.rng
         STATE.replay, STATE.rng = replay or again, self.own
         try:
@@ -541,16 +549,59 @@ class _Replay:
             STATE.replay, STATE.rng = replay, rng
             if not again:
                 self.after = self.own.bit_generator.state
-                for k, before in befores:
-                    now = arrays[k]
-                    if now.shape == before.shape and not np.array_equal(now, before, True):
-                        self.written.append((k, before, now.copy()))
+                for a, before, version, states in befores:
+                    now = _array(a)
+                    if now.shape == before.shape and (
+                        a.version != version
+                        if version is not None
+                        else not np.array_equal(now, before, True)
+                    ):
+                        self.written.append([a, now, before, now.copy(), states, None])
+
+    def reset(self) -> None:
+        """Set the written arguments back as they were before the first call (a no-op before
+        it): values, graphs and tangents."""
+        if self.after is None:
+            return
+        for entry in self.written:  # (all first: two arguments may be one tensor)
+            if entry[5] is None:
+                entry[5] = _states(entry[0])  # (as the first call left them)
+        for a, array, before, _, states, _ in self.written:
+            _set_back(a, array, before, states)
 
     def finish(self) -> None:
-        for k, _, after in self.written:
-            np.copyto(self.first[k], after)
+        """Leave the written arguments as the first call left them."""
+        for a, array, _, after, _, left in self.written:
+            if left is not None:
+                _set_back(a, array, after, left)
         if self.after is not None and self.shared.bit_generator.state == self.start:
             self.shared.bit_generator.state = self.after
+
+
+def _states(a: Any) -> list:
+    """The graph and tangents of ``a`` and of every tensor it views, to set back."""
+    out = []
+    while isinstance(a, Tensor):
+        out.append((a, a._node, a._requires_grad, a._fw))
+        view = view_of(a)
+        a = view[0] if view is not None else None
+    return out
+
+
+def _set_back(a: Any, array: np.ndarray, values: np.ndarray, states: list) -> None:
+    """Give ``a`` the ``values`` and its tensors the ``states`` (``_states``), counting a
+    write when the values change and a new graph for views taken before."""
+    if not np.array_equal(array, values, True):
+        np.copyto(array, values)
+        if isinstance(a, Tensor):
+            bump_version(a)
+    changed = False
+    for t, node, requires_grad, fw in states:
+        changed = changed or t._node is not node or t._fw is not fw
+        t._node, t._requires_grad = node, requires_grad
+        take_tangents(t, fw)
+    if changed:
+        a._cell()[2] = WRITE_CLOCK[0] = WRITE_CLOCK[0] + 1  # (views rebase at their next use)
 
 
 def _array(a: Any) -> np.ndarray | None:
@@ -565,12 +616,13 @@ def _jacfwd(f: Callable[..., Any], argnums: Any, has_aux: bool, what: str) -> Ca
 
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         nums, single = _argnums(argnums, len(args), what)
+        args = tuple(_to_tensor(a, what) if i in nums else a for i, a in enumerate(args))
         box: list = []
-        replay = _Replay(f)
+        replay = _Replay(f, args)
         fn = _output_only(replay, what, box) if has_aux else replay
         outer = set(ACTIVE)  # (the levels of enclosing jvps, which aux keeps)
         try:
-            jac = _jacobian(fn, args, kwargs, nums, single, what)
+            jac = _jacobian(fn, replay.reset, args, kwargs, nums, single, what)
         finally:
             replay.finish()
         return (jac, _plain_tree(box[0], outer)) if has_aux else jac
@@ -580,14 +632,15 @@ def _jacfwd(f: Callable[..., Any], argnums: Any, has_aux: bool, what: str) -> Ca
 
 def _jacobian(
     fn: Callable[..., Any],
+    reset: Callable[[], None],
     args: tuple,
     kwargs: dict,
     nums: tuple[int, ...],
     single: bool,
     what: str,
 ) -> Any:
-    """``jacfwd``'s Jacobian of ``fn`` at ``args``: one jvp per element of each argument."""
-    args = [_to_tensor(a, what) if i in nums else a for i, a in enumerate(args)]
+    """``jacfwd``'s Jacobian of ``fn`` at ``args``: one jvp per element of each argument
+    (``reset`` before each, which sets the arguments back before every call but the first)."""
     per_input = []  # for each differentiated argument, one Jacobian per output
     several = False  # whether f returns a tuple (or list) of outputs
     for i in nums:
@@ -605,6 +658,7 @@ def _jacobian(
                 call_args[i] = xi
                 return fn(*call_args, **kwargs)
 
+            reset()
             out, t = _jvp(fi, (x,), (basis,), new_level(), what=what)
             several = isinstance(out, (tuple, list))
             outs, ts = (_items(out), _items(t)) if several else ((out,), (t,))
@@ -613,6 +667,7 @@ def _jacobian(
             for col, tj in zip(cols, ts):
                 col.append(reshape(tj, -1))
         if not cols:  # an empty argument: zero-size Jacobians
+            reset()
             out = fn(*args, **kwargs)
             several = isinstance(out, (tuple, list))
             outs = _items(out) if several else (out,)

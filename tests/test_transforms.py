@@ -701,6 +701,48 @@ def test_jacfwd_writes_into_arguments_once() -> None:
     np.testing.assert_array_equal(jac.data, 2 * np.eye(2))
 
 
+def test_jacfwd_sets_back_the_graph_of_an_argument_f_writes_into() -> None:
+    # (the values were set back between calls with no version counted, but not the graph: each
+    # call's write was recorded over the previous one's, so a backward through the argument
+    # gave 2 ** 3 for one doubling; torch gives 2)
+    w = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    s = w * 1.0
+
+    def f(a: tg.Tensor, s: tg.Tensor) -> tg.Tensor:
+        s *= 2.0
+        return a * s
+
+    jac = tg.jacfwd(f)(tg.tensor([0.5, 0.25, 1.0]), s)
+    np.testing.assert_array_equal(np.diag(jac.data), [2.0, 4.0, 6.0])
+    np.testing.assert_array_equal(s.data, [2.0, 4.0, 6.0])
+    s.sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [2.0, 2.0, 2.0])
+    # a write that leaves the values as they were is set back too (s * u at u = 1: u ** 3)
+    u = tg.tensor([1.0, 1.0, 1.0], requires_grad=True)
+    s = u * 1.0
+
+    def g(a: tg.Tensor, s: tg.Tensor) -> tg.Tensor:
+        s *= u
+        return a * s
+
+    tg.jacfwd(g)(tg.tensor([0.5, 0.25, 1.0]), s)
+    s.sum().backward()
+    np.testing.assert_array_equal(u.grad.data, [2.0, 2.0, 2.0])
+    # a graph that saved the argument's memory after a call's write raises, never reads the
+    # values another call left there
+    s = w * 1.0
+    seen = []
+
+    def h(a: tg.Tensor, s: tg.Tensor) -> tg.Tensor:
+        s *= 2.0
+        seen.append(s * s)
+        return a * 1.0
+
+    tg.jacfwd(h)(tg.tensor([0.5, 0.25, 1.0]), s)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        seen[0].sum().backward()
+
+
 def test_forward_over_reverse_results_do_not_hang_on_a_finished_transform() -> None:
     # (the tangent was recorded only from the inner transform's leaves: requires_grad=True with
     # no live leaf behind it, where jacrev(jacrev(f)) and torch give plain results)
