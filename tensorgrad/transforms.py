@@ -392,6 +392,7 @@ def _jvp(
     begin_level(level)  # (first: the primals' tangents are listed under it too)
     try:
         xs = []
+        stand_ins = []  # (the caller's tensor, f's stand-in for it, the stand-in's node, tangents)
         for p, t in zip(primals, tangents):
             x = _to_tensor(p, what)
             tt = _to_tensor(t, what)
@@ -408,7 +409,9 @@ def _jvp(
                 xs.append(x)
             else:
                 xs.append(with_tangent(x, level, tt))
+                stand_ins.append((x, xs[-1], xs[-1]._node, xs[-1]._fw))
         out = f(*xs)
+        _pass_on_writes(stand_ins, what)
         if isinstance(out, (tuple, list)):  # (nested too: jacrev's Jacobians over argnums)
             tangents_out: list = []
 
@@ -422,6 +425,19 @@ def _jvp(
         return _split(out, level, own, what)
     finally:
         end_level(level)
+
+
+def _pass_on_writes(stand_ins: list, what: str) -> None:
+    """Give each caller's tensor the graph and tangents of a write ``f`` made into its stand-in
+    (which shares its memory: the values are there already), as torch.func's jvp records it
+    on the caller's tensor: a later backward through it reaches its earlier graph."""
+    from tensorgrad.ops.inplace import _write
+
+    for x, y, node, fw in stand_ins:
+        if y._node is not node or y._fw is not fw:
+            new = Tensor._make(y.data, y._node, y._requires_grad)
+            new._fw = y._fw
+            _write(x, new, what, count=False)
 
 
 def _split(

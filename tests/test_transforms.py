@@ -743,6 +743,46 @@ def test_jacfwd_sets_back_the_graph_of_an_argument_f_writes_into() -> None:
         seen[0].sum().backward()
 
 
+def test_a_write_into_a_jvp_primal_is_recorded_on_the_caller_s_tensor() -> None:
+    # (the write was recorded on f's stand-in alone: the caller's tensor held the doubled values
+    # under its old graph, and a backward through it gave 1, where torch.func gives 2)
+    w = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+
+    def f(a: tg.Tensor) -> tg.Tensor:
+        a *= 2.0
+        return a * a
+
+    for transform in (
+        lambda x: tg.jvp(f, (x,), (tg.ones(3),)),
+        lambda x: tg.jacfwd(f)(x),
+    ):
+        w.grad = None
+        x = w * 1.0
+        transform(x)
+        np.testing.assert_array_equal(x.data, [2.0, 4.0, 6.0])
+        x.sum().backward()
+        np.testing.assert_array_equal(w.grad.data, [2.0, 2.0, 2.0])
+    # a view's write reaches the tensor it views, as torch's CopySlices
+    w.grad = None
+    base = w * 1.0
+    tg.jvp(f, (base[0:2],), (tg.ones(2),))
+    base.sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [2.0, 2.0, 1.0])
+    # a plain tensor written with a value that requires grad requires grad after it
+    x = tg.tensor([0.5, 0.5])
+
+    def g(a: tg.Tensor) -> tg.Tensor:
+        a[0] = w[1] * 2.0
+        return a * a
+
+    _, tangent = tg.jvp(g, (x,), (tg.ones(2),))
+    np.testing.assert_array_equal(tangent.data, [0.0, 1.0])
+    assert x.requires_grad
+    w.grad = None
+    x.sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [0.0, 2.0, 0.0])
+
+
 def test_forward_over_reverse_results_do_not_hang_on_a_finished_transform() -> None:
     # (the tangent was recorded only from the inner transform's leaves: requires_grad=True with
     # no live leaf behind it, where jacrev(jacrev(f)) and torch give plain results)

@@ -174,28 +174,37 @@ def _must_record(t: Tensor, v: Any, what: str) -> bool:
     return record
 
 
-def _write(t: Tensor, new: Tensor, what: str) -> None:
+def _write(t: Tensor, new: Tensor, what: str, count: bool = True) -> None:
     """Make ``new`` (recorded, or carrying tangents) the value of ``t``. A view passes the
     write on to the tensor it views, as its view op's part of a ``SetView`` (recursively, up
     to the tensor that is no view): the base's graph then has the write, and every view of it
-    is rebased onto that graph (this one at once, the others at their next use)."""
+    is rebased onto that graph (this one at once, the others at their next use). Without
+    ``count``, ``t`` already holds ``new``'s values (a write the transforms pass on from a
+    stand-in that shares its memory): only the graph and tangents change."""
     view = view_of(t)
     if view is None:
-        _commit(t, new, what)
+        _commit(t, new, what, count)
         return
     base, op, _ = view
-    _write(base, call(SetView, _snapshot(base), new, view=op), what)
+    _write(base, call(SetView, _snapshot(base), new, view=op), what, count)
     if t._node is not None and STATE.grad_enabled:
         check_view(t)
 
 
-def _commit(t: Tensor, new: Tensor, what: str) -> Tensor:
-    """Write ``new`` into ``t``'s memory and make ``t`` the output of ``new``'s op."""
-    try:
-        t.data[...] = new.data
-    except ValueError as exc:
-        raise ValueError(f"{what}: cannot write into a tensor of shape {t.shape}: {exc}") from None
-    bump_version(t)
+def _commit(t: Tensor, new: Tensor, what: str, count: bool = True) -> Tensor:
+    """Write ``new`` into ``t``'s memory and make ``t`` the output of ``new``'s op (without
+    ``count``, the memory holds ``new``'s values already: no write, no version)."""
+    if count:
+        try:
+            t.data[...] = new.data
+        except ValueError as exc:
+            raise ValueError(
+                f"{what}: cannot write into a tensor of shape {t.shape}: {exc}"
+            ) from None
+        bump_version(t)
+    else:
+        t._cell()
+        WRITE_CLOCK[0] += 1  # (a new stamp for the graph change below, counting no write)
     recorded = new._node is not None
     if recorded or new._fw is not None or t._fw is not None:
         # a new graph or new tangents: recorded views taken before are stale (see check_view)
