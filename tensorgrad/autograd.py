@@ -14,7 +14,7 @@ import gc
 import threading
 from collections.abc import Sequence
 from heapq import heapify, heappop, heappush
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -338,17 +338,27 @@ def _raise_released(node: Op) -> None:
     )
 
 
-def _check_versions(node: Op) -> None:
-    """Raise if a value ``node`` saved was written in place after it was saved."""
+def _check_versions(node: Op, skippable: bool = False) -> bool:
+    """Raise if a value ``node`` saved was written in place after it was saved; with
+    ``skippable`` (a backward into every leaf), return True instead when the node leads to no
+    leaf that requires grad, so its rule need not run: a finished transform's retired leaves
+    (f wrote after saving; torch.func's outer backward never enters the inner graph)."""
     for x in node.saved:
         if isinstance(x, Tensor) and x._version is not None and x._version[1] > node.stamp:
-            _raise_modified(node, "input", x.shape, x.version)
+            return _unneeded(node, skippable) or _raise_modified(node, "input", x.shape, x.version)
     cell = node.out_cell if node.save_output else None
     if cell is not None and cell[1] > node.stamp:
-        _raise_modified(node, "output", node.out_data.shape, cell[0])
+        return _unneeded(node, skippable) or _raise_modified(
+            node, "output", node.out_data.shape, cell[0]
+        )
+    return False
 
 
-def _raise_modified(node: Op, what: str, shape: tuple, now: int) -> None:
+def _unneeded(node: Op, skippable: bool) -> bool:
+    return skippable and not _reaches_grad([e for e in node.edges if e is not None])
+
+
+def _raise_modified(node: Op, what: str, shape: tuple, now: int) -> NoReturn:
     raise RuntimeError(
         f"one of the tensors saved by {node.name} (its {what} of shape {shape}) has been "
         f"modified by an in-place operation after it was saved (it is now at version {now}); "
@@ -459,8 +469,8 @@ def _propagate(
             saved = node.saved
             if saved is None:
                 _raise_released(node)
-            if WRITE_CLOCK[0] != node.stamp:
-                _check_versions(node)
+            if WRITE_CLOCK[0] != node.stamp and _check_versions(node, targets is None):
+                continue  # (a stale node that leads to no leaf requiring grad: skipped)
             # NOTE: unrecorded rules need Tensors only where forward-mode tangents ride.
             on_tensors = False
             if tensors:

@@ -912,6 +912,27 @@ def test_a_transform_s_results_share_the_version_counter_of_what_they_share_memo
         loss.backward()
 
 
+def test_backward_from_vjp_s_output_skips_a_written_node_of_f_s_own_graph() -> None:
+    # (y * y saved b, which f then wrote into; the node leads only to vjp's retired leaf, so its
+    # gradient goes nowhere, yet the backward from the output raised "modified by an in-place
+    # operation"; torch.func's outer backward never enters f's graph)
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+
+    def f(a: tg.Tensor) -> tg.Tensor:
+        b = a * 1.0
+        y = b * b
+        b *= 3.0
+        return y * w
+
+    out, vjp_fn = tg.vjp(f, tg.tensor([0.5, 1.5]))
+    out.sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [0.25, 2.25])
+    # (vjp_fn itself differentiates through that node: it raises, as torch.func's)
+    out, vjp_fn = tg.vjp(f, tg.tensor([0.5, 1.5]))
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        vjp_fn(tg.ones(2))
+
+
 def test_a_jvp_tangent_of_a_view_is_not_a_view_of_the_callers_tangent() -> None:
     # (a write into the result changed the caller's tangent behind its version counter)
     t = tg.tensor(np.arange(6.0).reshape(2, 3))
