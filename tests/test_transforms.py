@@ -933,6 +933,29 @@ def test_backward_from_vjp_s_output_skips_a_written_node_of_f_s_own_graph() -> N
         vjp_fn(tg.ones(2))
 
 
+def test_a_recorded_write_through_a_detach_of_an_argument_leaves_its_stand_in_usable() -> None:
+    # (the write bumped the memory's count of recorded writes, and the stand-in for an argument
+    # that requires grad, an alias, refused to be used after it, though the argument's graph
+    # had not changed; torch.func reads the new values under the argument's graph)
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+
+    def f(a: tg.Tensor) -> tg.Tensor:
+        d = a.detach()
+        d[0] = w[1] * 2.0
+        return (a * a).sum()
+
+    for transform in (
+        tg.grad,
+        tg.jacrev,
+        lambda f: lambda p: tg.vjp(f, p)[1](tg.tensor(1.0))[0],
+        lambda f: lambda p: tg.jvp(f, (p,), (tg.tensor([1.0, 1.0]),))[1],
+    ):
+        x = tg.tensor([0.5, 1.5], requires_grad=True)
+        result = transform(f)(x)
+        np.testing.assert_array_equal(x.data, [4.0, 1.5])
+        np.testing.assert_array_equal(result.data.sum(), 11.0)
+
+
 def test_a_jvp_tangent_of_a_view_is_not_a_view_of_the_callers_tangent() -> None:
     # (a write into the result changed the caller's tangent behind its version counter)
     t = tg.tensor(np.arange(6.0).reshape(2, 3))
