@@ -37,7 +37,7 @@ from tensorgrad.forward_mode import (
     with_tangent,
 )
 from tensorgrad.grad_mode import STATE, enable_grad
-from tensorgrad.ops._base import refresh_view, view_of
+from tensorgrad.ops._base import _watch, refresh_view, view_of
 from tensorgrad.ops.shape import alias, reshape, stack
 from tensorgrad.tensor import WRITE_CLOCK, Tensor, bump_version
 
@@ -100,6 +100,8 @@ def _trace(
     ``no_grad``); a ``no_grad`` inside ``f`` still holds, and under an outer ``no_grad``
     nothing connects to outer graphs."""
     args = list(args)
+    others = [a for i, a in enumerate(args) if i not in nums] + list((kwargs or {}).values())
+    before = [state for a in others for state in _states(a)]
     xs = []
     own = []
     for i in nums:
@@ -112,6 +114,20 @@ def _trace(
             return f(*args, **(kwargs or {})), xs, own
     finally:
         _retire(own)
+        _cut_from_retired(before)
+
+
+def _cut_from_retired(before: list) -> None:
+    """Cut the graph of each tensor (of ``_states``' ``before``) that ``f`` wrote into with a
+    value that only the transform's own leaves influence: it would hang on retired leaves (a
+    backward through it raised, the graph freed), where torch.func leaves a plain tensor."""
+    for t, node, _, _ in before:
+        if t._node is not node and t._node is not None:
+            if not autograd._reaches_grad([t._node]):
+                t._node = None
+                t._requires_grad = False
+                if view_of(t) is not None:
+                    _watch(t._version, t)  # (a later recorded write into its base rebases it)
 
 
 def _retire(own: Sequence[Tensor], flag: bool = False) -> None:

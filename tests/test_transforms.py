@@ -956,6 +956,29 @@ def test_a_recorded_write_through_a_detach_of_an_argument_leaves_its_stand_in_us
         np.testing.assert_array_equal(result.data.sum(), 11.0)
 
 
+def test_an_argument_outside_argnums_written_from_the_differentiated_one_is_left_plain() -> None:
+    # (it kept a graph on grad's retired leaf: requires_grad True, a SetItem grad_fn, and a
+    # backward through it raised; torch.func leaves it plain, and keeps a graph that reaches a
+    # tensor requiring grad outside the call)
+    def f(a: tg.Tensor, s: tg.Tensor) -> tg.Tensor:
+        s[0] = a[0] * 3.0
+        return (a * s).sum()
+
+    for transform in (tg.grad, tg.jacrev):
+        s = tg.tensor([5.0, 5.0])
+        np.testing.assert_array_equal(transform(f)(tg.tensor([0.5, 1.5]), s).data, [3.0, 5.0])
+        np.testing.assert_array_equal(s.data, [1.5, 5.0])
+        assert not s.requires_grad and s.grad_fn is None
+        base = tg.tensor([5.0, 5.0, 5.0])
+        transform(f)(tg.tensor([0.5, 1.5]), base[0:2])
+        assert not base.requires_grad and base.grad_fn is None
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    s = w * 1.0
+    tg.grad(f)(tg.tensor([0.5, 1.5]), s)
+    s.sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [0.0, 1.0])
+
+
 def test_a_jvp_tangent_of_a_view_is_not_a_view_of_the_callers_tangent() -> None:
     # (a write into the result changed the caller's tangent behind its version counter)
     t = tg.tensor(np.arange(6.0).reshape(2, 3))
