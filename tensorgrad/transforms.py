@@ -38,6 +38,7 @@ from tensorgrad.forward_mode import (
 )
 from tensorgrad.grad_mode import STATE, enable_grad
 from tensorgrad.ops._base import _watch, refresh_view, view_of
+from tensorgrad.ops.inplace import STAND_INS
 from tensorgrad.ops.shape import alias, reshape, stack
 from tensorgrad.tensor import WRITE_CLOCK, Tensor, bump_version
 
@@ -81,7 +82,9 @@ def _lift(x: Any, what: str) -> tuple[Tensor, bool]:
     if t.dtype.kind != "f":
         raise TypeError(f"{what}: can only differentiate floating-point inputs, got {t.dtype}")
     if t._requires_grad and STATE.grad_enabled:
-        return alias(t), False
+        y = alias(t)
+        STAND_INS[id(y)] = y  # (never written in place: the transform's leaf, as torch.func's)
+        return y, False
     y = alias(t) if t._fw is not None else Tensor._make(t.data)
     # (the same version cell as x: a write into x inside f is a write into this leaf's data,
     # which a saved op must see, as it would for x itself)

@@ -900,6 +900,29 @@ def test_f_cannot_write_into_an_argument_that_requires_grad() -> None:
     np.testing.assert_array_equal(x.data, [1.0, 3.0])
 
 
+def test_f_cannot_write_into_a_non_leaf_argument_of_a_reverse_transform() -> None:
+    # (the stand-in, an alias of the caller's non-leaf, took the write alone: the caller's
+    # tensor held the doubled values under its old graph, and a backward through it gave 1
+    # for 2; torch.func refuses, the argument being a leaf of the transform's)
+    def f(x):
+        x *= 2.0
+        return (x * x).sum()
+
+    def g(x):
+        h = x[:2]
+        h += 1.0
+        return (x * x).sum()
+
+    w = tg.tensor([1.0, 3.0, 2.0], requires_grad=True)
+    for transform in (tg.grad, tg.jacrev, lambda f: lambda p: tg.vjp(f, p)[1](tg.tensor(1.0))):
+        x = w * 1.0
+        with pytest.raises(RuntimeError, match="leaf tensor .* requires grad .* in-place"):
+            transform(f)(x)
+        with pytest.raises(RuntimeError, match="view .* of a leaf tensor that requires grad"):
+            transform(g)(x)
+        np.testing.assert_array_equal(x.data, [1.0, 3.0, 2.0])
+
+
 def test_a_transform_s_results_share_the_version_counter_of_what_they_share_memory_with() -> None:
     # (vjp's output, an aux or value_and_grad's value over the argument's memory had a counter
     # of their own: a write through either went unseen; torch raises)

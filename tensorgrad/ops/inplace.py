@@ -16,6 +16,7 @@ write are rebased onto it (``ops._base.check_view``, ``refresh_views``).
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -113,14 +114,23 @@ class SetView(Op):
             adjoints[1] = self.view.reapply(delta)
 
 
+# A reverse transform's stand-ins for arguments that require grad (``transforms._lift``): the
+# leaves it differentiates with respect to, which torch.func refuses to write into even when
+# the caller's tensor is no leaf (the write would reach its memory under its old graph).
+# Keyed by id (a WeakSet compares tensors with ==, which is elementwise).
+STAND_INS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
 def _aliases_a_leaf(t: Tensor) -> bool:
     """Whether ``t`` shares its memory and version counter with a leaf that requires grad
     (``ops.shape.alias``: the transforms' stand-in for an argument, which torch.func refuses
-    to write into as it refuses the leaf itself)."""
+    to write into as it refuses the leaf itself), or is a reverse transform's stand-in."""
     from tensorgrad.ops.shape import Alias
 
     if not isinstance(t._node, Alias):  # (a detached tensor shares the cell too: written freely)
         return False
+    if STAND_INS.get(id(t)) is t:
+        return True
     cell = t._version
     owner = cell[3]() if cell is not None and len(cell) > 3 else None
     return (
