@@ -1002,6 +1002,22 @@ def test_an_argument_outside_argnums_written_from_the_differentiated_one_is_left
     np.testing.assert_array_equal(w.grad.data, [0.0, 1.0])
 
 
+def test_vjp_fn_works_after_a_backward_from_vjp_s_output() -> None:
+    # (the output keeps its graph, which reaches w; a backward from it freed f's nodes on its
+    # way, and vjp_fn then raised "backward through Multiply a second time"; torch.func's
+    # outer backward leaves f's graph to vjp_fn)
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+
+    def f(a: tg.Tensor) -> tg.Tensor:
+        return (a * a) * w
+
+    out, vjp_fn = tg.vjp(f, tg.tensor([0.5, 1.5]))
+    out.sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [0.25, 2.25])
+    (g,) = vjp_fn(tg.ones(2))
+    np.testing.assert_array_equal(g.data, [1.0, 6.0])
+
+
 def test_a_jvp_tangent_of_a_view_is_not_a_view_of_the_callers_tangent() -> None:
     # (a write into the result changed the caller's tangent behind its version counter)
     t = tg.tensor(np.arange(6.0).reshape(2, 3))
