@@ -166,6 +166,25 @@ def check_operands(op, inputs: tuple, names: tuple[str, ...] | None = None) -> N
             )
 
 
+def check_args(where: str, optional: tuple[str, ...] = (), **args) -> None:
+    """``check_operands`` for the arguments of the public function ``where``, by name (the
+    ``optional`` ones skipped when None): called first, so that a string or None is refused as
+    such, not read as a 0-d array by a shape check or named after an op the function is made
+    of."""
+    named = {k: v for k, v in args.items() if v is not None or k not in optional}
+    check_operands(where, tuple(named.values()), tuple(named))
+
+
+def to_tensor(x, where: str, name: str = "input"):
+    """``x`` as a Tensor (itself if one), bad data named as ``where``'s argument ``name``."""
+    from tensorgrad.tensor import Tensor
+
+    if isinstance(x, Tensor):
+        return x
+    check_operands(where, (x,), (name,))
+    return Tensor(x)
+
+
 _PLAIN = frozenset((float, int, bool))
 
 

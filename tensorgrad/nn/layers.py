@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad._dtypes import check_float_dtype
+from tensorgrad._dtypes import check_float_dtype, to_tensor
 from tensorgrad.grad_mode import STATE
 from tensorgrad.nn import functional as F
 from tensorgrad.nn import init
@@ -57,10 +57,6 @@ def _pair_arg(value: Any, name: str, layer: str, minimum: int) -> int | tuple[in
     """Check that ``value`` is an int or a pair of ints >= ``minimum``; keep its form."""
     pair = _pair(value, name, layer, minimum)
     return pair[0] if isinstance(value, (int, np.integer)) else pair
-
-
-def _as_tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 class Identity(Module):
@@ -106,7 +102,8 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound, rng=gen)
 
     def forward(self, x: Any) -> Tensor:
-        shape = np.shape(x.data if isinstance(x, Tensor) else x)
+        x = to_tensor(x, "Linear")
+        shape = x.data.shape
         if len(shape) < 1 or shape[-1] != self.in_features:
             raise ValueError(
                 f"{self!r}: expected input of shape (..., {self.in_features}), got {tuple(shape)}"
@@ -185,7 +182,7 @@ class Conv2d(Module):
             init.uniform_(self.bias, -1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in), rng=gen)
 
     def forward(self, x: Any) -> Tensor:
-        x = _as_tensor(x)
+        x = to_tensor(x, type(self).__name__)
         if x.ndim not in (3, 4) or x.shape[-3] != self.in_channels:
             raise ValueError(
                 f"{self!r}: expected input of shape (N, {self.in_channels}, H, W) or "
@@ -246,7 +243,7 @@ class MaxPool2d(Module):
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, x: Any) -> Any:
-        x = _as_tensor(x)
+        x = to_tensor(x, type(self).__name__)
         _check_4d(self, x)
         return F.max_pool2d(
             x,
@@ -287,7 +284,7 @@ class AvgPool2d(Module):
         self.divisor_override = divisor_override
 
     def forward(self, x: Any) -> Tensor:
-        x = _as_tensor(x)
+        x = to_tensor(x, type(self).__name__)
         _check_4d(self, x)
         return F.avg_pool2d(
             x,
@@ -313,7 +310,7 @@ class Flatten(Module):
     def forward(self, x: Any) -> Tensor:
         from tensorgrad.ops.shape import reshape
 
-        x = _as_tensor(x)
+        x = to_tensor(x, type(self).__name__)
         nd = x.ndim
         dims = max(nd, 1)  # (a 0-d input flattens to shape (1,), its dims counted as one)
         start = self.start_dim + dims if self.start_dim < 0 else self.start_dim
@@ -413,7 +410,7 @@ class _BatchNorm(Module):
         _reset_affine(self)
 
     def forward(self, x: Any) -> Tensor:
-        x = _as_tensor(x)
+        x = to_tensor(x, type(self).__name__)
         if x.ndim not in self._input_dims or x.shape[1] != self.num_features:
             raise ValueError(
                 f"{self!r}: expected input of shape {self._input_text.format(c=self.num_features)}"
@@ -499,7 +496,7 @@ class LayerNorm(Module):
             self.register_parameter("bias", None)
 
     def forward(self, x: Any) -> Tensor:
-        x = _as_tensor(x)
+        x = to_tensor(x, type(self).__name__)
         k = len(self.normalized_shape)
         if x.ndim < k or x.shape[x.ndim - k :] != self.normalized_shape:
             raise ValueError(
@@ -562,7 +559,7 @@ class Embedding(Module):
     def forward(self, indices: Any) -> Tensor:
         idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
         if idx.dtype.kind not in "iu":
-            raise ValueError(f"{self!r}: expected an integer index tensor, got dtype {idx.dtype}")
+            raise TypeError(f"{self!r}: expected an integer index tensor, got dtype {idx.dtype}")
         return F.embedding(
             idx,
             self.weight,

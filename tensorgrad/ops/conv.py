@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from tensorgrad._dtypes import check_args
 from tensorgrad.ops._base import Op, call
 from tensorgrad.tensor import Tensor, is_int
 
@@ -288,12 +289,10 @@ def _groups(groups: Any, op: str) -> int:
     return int(groups)
 
 
-def _unbatched(x: Any, shape: tuple[int, ...], op: str) -> Tensor:
+def _unbatched(x: Any, shape: tuple[int, ...]) -> Tensor:
     """A 3-D (C, H, W) input as a batch of one (differentiably)."""
-    from tensorgrad._dtypes import check_operands
     from tensorgrad.ops.shape import reshape
 
-    check_operands(op, (x,))
     return reshape(x, (1,) + shape)
 
 
@@ -318,6 +317,7 @@ def conv2d(
     puts the extra row and column at the bottom and right, as torch), and ``groups`` (channels
     split into groups convolved separately; ``groups == C`` is depthwise)."""
     g = _groups(groups, "conv2d")
+    check_args("conv2d", ("bias",), input=input, weight=weight, bias=bias)
     xs, ws = _shape(input), _shape(weight)
     if len(xs) not in (3, 4):
         raise ValueError(f"conv2d: input must be 4-D (N, C, H, W) or 3-D (C, H, W), got shape {xs}")
@@ -358,9 +358,7 @@ def conv2d(
         if bs != (ws[0],):
             raise ValueError(f"conv2d: bias must have shape ({ws[0]},), got {bs}")
     if len(xs) == 3:
-        return _drop_batch(
-            conv2d(_unbatched(input, xs, "conv2d"), weight, bias, stride_, padding, dil, g)
-        )
+        return _drop_batch(conv2d(_unbatched(input, xs), weight, bias, stride_, padding, dil, g))
     y = call(Conv2d, input, weight, **params)
     if bias is not None:
         from tensorgrad.ops.shape import reshape
@@ -537,6 +535,7 @@ def _pool_out(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int
 def _pool_params(
     op: str, x: Any, kernel_size: Any, stride: Any, padding: Any, ceil_mode: bool
 ) -> tuple[Pair, Pair, Pair]:
+    check_args(op, input=x)
     shape = _shape(x)
     if len(shape) not in (3, 4):
         raise ValueError(
@@ -578,7 +577,7 @@ def max_pool2d(
     dil = _pair(dilation, "dilation", "max_pool2d", 1)
     shape = _shape(input)
     if len(shape) == 3:
-        x = _unbatched(input, shape, "max_pool2d")
+        x = _unbatched(input, shape)
         out = max_pool2d(x, kernel, stride_, pad, dil, ceil_mode, return_indices)
         if return_indices:
             return _drop_batch(out[0]), _drop_batch(out[1])
@@ -714,7 +713,7 @@ def avg_pool2d(
         else:
             divisor = np.outer(counts[0], counts[1]).astype(np.float64)
     if len(shape) == 3:
-        x = _unbatched(input, shape, "avg_pool2d")
+        x = _unbatched(input, shape)
         return _drop_batch(
             avg_pool2d(x, kernel, stride_, pad, ceil, count_include_pad, divisor_override)
         )

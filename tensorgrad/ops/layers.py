@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad._dtypes import refuse_masked
+from tensorgrad._dtypes import check_args, to_tensor
 from tensorgrad._shapes import broadcasts_to, unbroadcast
 from tensorgrad.ops._base import Op, apply, call
 from tensorgrad.ops.linalg import _outer
@@ -95,16 +95,15 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
         xs, ws = input.data.shape, weight.data.shape
         if len(ws) == 2 and bias.data.shape == ws[:1] and xs and xs[-1] == ws[1]:
             return apply(Linear(), (input, weight, bias))
+    check_args("linear", ("bias",), input=input, weight=weight, bias=bias)
     if isinstance(input, Tensor):
         xs = input.data.shape
     else:
-        refuse_masked(input, "linear: input")  # (np.asarray drops a mask)
         input = np.asarray(input)
         xs = input.shape
     if isinstance(weight, Tensor):
         ws = weight.data.shape
     else:
-        refuse_masked(weight, "linear: weight")
         weight = np.asarray(weight)
         ws = weight.shape
     if len(ws) not in (1, 2):
@@ -118,7 +117,6 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
         fused = True
     else:
         if not isinstance(bias, Tensor):
-            refuse_masked(bias, "linear: bias")
             bias = np.asarray(bias)
         bs = _shape(bias)
         fused = len(ws) == 2 and bs == (ws[0],)  # (the layer's own bias: one node)
@@ -204,7 +202,7 @@ def dropout(
     p = probability(p, "dropout")
     if not isinstance(training, (bool, np.bool_)):  # ('no' is truthy: as torch, refused)
         raise TypeError(f"dropout: training must be a bool, got {training!r}")
-    x = input if isinstance(input, Tensor) else Tensor(input)
+    x = to_tensor(input, "dropout")
     if not training or p == 0:
         return x
     gen = as_generator(rng, "dropout")
@@ -304,6 +302,7 @@ def embedding(
     With ``scale_grad_by_freq``, a row's gradient is divided by the number of times ``input``
     picks it. ``sparse`` is accepted for torch compatibility; the gradient is always dense."""
     idx = np.asarray(input.data if isinstance(input, Tensor) else input)
+    check_args("embedding", weight=weight)
     ws = _shape(weight)
     if len(ws) != 2:
         raise ValueError(f"embedding: weight must be 2-D (num_embeddings, dim), got shape {ws}")

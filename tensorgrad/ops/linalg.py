@@ -399,8 +399,10 @@ def dot(a: Any, b: Any) -> Tensor:
 
 def outer(a: Any, b: Any) -> Tensor:
     """Outer product of the flattened ``a`` and ``b``."""
+    from tensorgrad._dtypes import check_args
     from tensorgrad.ops.shape import reshape
 
+    check_args("outer", a=a, b=b)
     return einsum("i,j->ij", reshape(a, -1), reshape(b, -1))
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad._dtypes import check_float_dtype, check_operands
+from tensorgrad._dtypes import check_args, check_float_dtype, check_operands
 from tensorgrad._shapes import broadcasts_to, normalize_int_axis
 from tensorgrad.ops._base import Op, apply1, call
 from tensorgrad.ops.arithmetic import astype
@@ -182,6 +182,8 @@ def _axis(x: Any, axis: Any, dim: Any, name: str) -> int:
 
 
 def _softmax_op(cls: type[Op], x: Any, axis: Any, dim: Any, dtype: Any, name: str) -> Tensor:
+    if not isinstance(x, Tensor):
+        check_args(name, x=x)
     ax = _axis(x, axis, dim, name)
     if dtype is not None:  # (torch's dtype=: the input is cast first)
         x = astype(x, check_float_dtype(dtype, name))
@@ -269,6 +271,7 @@ def nll_loss(
     reduction = legacy_reduction(size_average, reduce, reduction, "nll_loss")
     if not is_int(ignore_index):
         raise TypeError(f"nll_loss: ignore_index must be an int, got {ignore_index!r}")
+    check_args("nll_loss", input=input)
     return _nll(
         input,
         target,
@@ -384,6 +387,8 @@ def cross_entropy(
         label_smoothing = float(label_smoothing)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    if not isinstance(input, Tensor):
+        check_args("cross_entropy", input=input)
     x = _data(input)
     if x.ndim == 0:
         raise ValueError("cross_entropy: input must have a class axis, got a 0-d tensor")
@@ -513,6 +518,7 @@ def mse_loss(
     """Squared error, averaged over all elements by default; with ``weight`` (the input's
     shape), each squared error weighted and the mean taken over the total weight, as torch."""
     reduction = legacy_reduction(size_average, reduce, reduction, "mse_loss")
+    check_args("mse_loss", input=input, target=target)
     sa, sb = _data(input).shape, _data(target).shape
     if sa != sb:
         raise ValueError(f"mse_loss: input shape {sa} and target shape {sb} differ")
@@ -551,6 +557,7 @@ def binary_cross_entropy_with_logits(
     reduction = legacy_reduction(
         size_average, reduce, reduction, "binary_cross_entropy_with_logits"
     )
+    check_args("binary_cross_entropy_with_logits", input=input, target=target)
     target, weight, pos_weight = (
         _const(v, input, "binary_cross_entropy_with_logits", k)
         for k, v in (("target", target), ("weight", weight), ("pos_weight", pos_weight))

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad._dtypes import check_args
 from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import Op
 from tensorgrad.tensor import Tensor, constant_arg, is_number
@@ -58,6 +59,19 @@ def _shape(x: Any) -> tuple[int, ...]:
     return tuple(np.shape(x.data if isinstance(x, Tensor) else x))
 
 
+def _normalized_shape(value: Any) -> tuple[int, ...]:
+    """``layer_norm``'s ``normalized_shape`` as a tuple of ints (1.5 and True refused, not read
+    as 1)."""
+    from tensorgrad.ops.shape import _ints
+
+    try:
+        return _ints((value,) if isinstance(value, (int, np.integer)) else value)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"layer_norm: normalized_shape must be an int or a sequence of ints, got {value!r}"
+        ) from None
+
+
 def _standardize(x: Any, axes: tuple[int, ...], eps: float) -> tuple[Tensor, Standardize]:
     from tensorgrad.ops._base import apply
 
@@ -75,10 +89,8 @@ def layer_norm(
 ) -> Tensor:
     """Normalise over the trailing ``normalized_shape`` axes, then scale by ``weight`` and shift
     by ``bias`` (both of shape ``normalized_shape``), as torch's ``layer_norm``."""
-    ns = (
-        (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else normalized_shape
-    )
-    ns = tuple(int(n) for n in ns)
+    check_args("layer_norm", ("weight", "bias"), input=input, weight=weight, bias=bias)
+    ns = _normalized_shape(normalized_shape)
     shape = _shape(input)
     if not ns or len(ns) > len(shape) or shape[len(shape) - len(ns) :] != ns:
         raise ValueError(
@@ -116,6 +128,7 @@ def batch_norm(
     """
     from tensorgrad.ops.arithmetic import astype
 
+    check_args("batch_norm", ("weight", "bias"), input=input, weight=weight, bias=bias)
     shape = _shape(input)
     if len(shape) < 2:
         raise ValueError(f"batch_norm: input must be (N, C, ...), got shape {shape}")
@@ -169,12 +182,6 @@ def batch_norm(
         mean = np.asarray(running_mean.data if isinstance(running_mean, Tensor) else running_mean)
         var = np.asarray(running_var.data if isinstance(running_var, Tensor) else running_var)
         dtype = input.dtype if isinstance(input, Tensor) else np.asarray(input).dtype
-        kinds = {dtype.kind, mean.dtype.kind, var.dtype.kind}
-        if not kinds <= set("biuf"):  # (ndarrays are computed on by NumPy directly)
-            raise TypeError(
-                f"batch_norm: input and running statistics must be bool, integer or float, got "
-                f"{dtype}, {mean.dtype} and {var.dtype}"
-            )
         scale = (1 / np.sqrt(var + eps)).astype(dtype, copy=False).reshape(bshape)
         y = (input - mean.astype(dtype, copy=False).reshape(bshape)) * scale
         if not isinstance(y, Tensor):

@@ -64,13 +64,13 @@ def _ints(values: Any) -> tuple[int, ...]:
     return tuple(operator.index(v) for v in values)
 
 
-def _shape_arg(shape: tuple) -> tuple:
+def _shape_arg(shape: tuple, op: str) -> tuple:
     try:
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
             shape = tuple(shape[0])
         return _ints(shape)
     except (TypeError, ValueError):
-        raise TypeError(f"shape must be ints, got {shape!r}") from None
+        raise TypeError(f"{op}: shape must be ints, got {shape!r}") from None
 
 
 class Alias(Op):
@@ -143,7 +143,7 @@ class Reshape(Op):
 
 def reshape(x: Any, *shape: Any) -> Tensor:
     """``x`` with shape ``shape`` (one entry may be -1); ``t.reshape(2, 3)`` works too."""
-    new = _shape_arg(shape)
+    new = _shape_arg(shape, "reshape")
     data = _data(x)
     op = Reshape(new)
     try:
@@ -346,7 +346,11 @@ class BroadcastTo(Op):
 
 def broadcast_to(x: Any, shape: Any) -> Tensor:
     """A read-only view of ``x`` broadcast to ``shape``."""
-    shape = _shape_arg((shape,)) if not isinstance(shape, (int, np.integer)) else (int(shape),)
+    shape = (
+        _shape_arg((shape,), "broadcast_to")
+        if not isinstance(shape, (int, np.integer))
+        else (int(shape),)
+    )
     src = _data(x).shape
     # NOTE: checked here, not with np.broadcast_shapes, which stops at 32 dimensions (and
     # np.broadcast_to does not)
@@ -476,6 +480,7 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     xs = list(tensors)
     if not xs:
         raise ValueError("concatenate: need at least one tensor")
+    check_operands("concatenate", tuple(xs))  # (before a shape check reads "x" as 0-d)
     if axis is None:  # NumPy: join the flattened tensors
         xs, axis = [reshape(x, -1) for x in xs], 0
     shapes = [_data(x).shape for x in xs]
@@ -494,6 +499,7 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     xs = list(tensors)
     if not xs:
         raise ValueError("stack: need at least one tensor")
+    check_operands("stack", tuple(xs))
     shapes = [_data(x).shape for x in xs]
     if any(s != shapes[0] for s in shapes):
         raise ValueError(f"stack: all tensors must have the same shape, got {shapes}")

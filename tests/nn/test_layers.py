@@ -58,12 +58,18 @@ def test_layers_default_to_float32_and_keep_it():
             r"LayerNorm.*\(\.\.\., 2, 3\).*\(4, 3, 2\)",
         ),
         (nn.MaxPool2d(2), np.ones((4, 4), np.float32), r"MaxPool2d.*\(N, C, H, W\).*\(4, 4\)"),
-        (nn.Embedding(5, 2), np.ones(3, np.float32), r"Embedding\(5, 2\).*integer"),
     ],
 )
 def test_wrong_input_shape_names_layer_expected_and_got(layer, x, pattern):
     with pytest.raises(ValueError, match=pattern):
         layer(tg.tensor(x))
+
+
+def test_embedding_layer_refuses_float_indices_as_the_function_does():
+    # (a dtype mistake: TypeError, as F.embedding raises for the same indices; was ValueError)
+    for call in (nn.Embedding(5, 2), lambda i: F.embedding(i, tg.ones((5, 2)))):
+        with pytest.raises(TypeError, match=r"integer.*float32"):
+            call(tg.tensor(np.ones(3, np.float32)))
 
 
 def test_conv2d_errors():
@@ -565,3 +571,26 @@ def test_init_refuses_values_the_tensor_cannot_hold_as_torch() -> None:
     half = tg.tensor(np.zeros(3, np.float16))  # (a mean past the range fills inf, as torch)
     np.testing.assert_array_equal(init.normal_(half, 1e6).data, np.inf)
     assert init.constant_(tg.tensor(np.zeros(2, bool)), True).data.all()
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        nn.Linear(3, 2),
+        nn.Conv2d(3, 2, 1),
+        nn.BatchNorm1d(3),
+        nn.BatchNorm2d(3),
+        nn.LayerNorm(3),
+        nn.MaxPool2d(2),
+        nn.AvgPool2d(2),
+        nn.Flatten(),
+    ],
+    ids=lambda m: type(m).__name__,
+)
+def test_bad_input_data_is_named_by_the_layer(layer) -> None:
+    # (was "data: tensors hold ...", or for Linear a shape error for a string read as 0-d)
+    name = type(layer).__name__
+    with pytest.raises(TypeError, match=f"{name}: input holds str"):
+        layer("x")
+    with pytest.raises(TypeError, match=f"{name}: input holds dtype complex128"):
+        layer(np.ones((2, 3, 2, 2)) * 1j)

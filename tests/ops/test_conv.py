@@ -351,3 +351,25 @@ def test_conv2d_refuses_an_empty_kernel_and_names_the_padded_size() -> None:
         ValueError, match=r"\(3, 3\) \(dilation \(3, 3\)\) is larger than the padded"
     ):
         F.max_pool2d(np.ones((1, 1, 5, 5)), 3, dilation=3)
+
+
+@pytest.mark.parametrize(
+    ("call", "pattern"),
+    [
+        (lambda: F.conv2d("x", tg.ones((2, 3, 1, 1))), "conv2d: input holds str"),
+        (
+            lambda: F.conv2d(tg.ones((1, 3, 2, 2)), np.ones((2, 3, 1, 1)) * 1j),
+            "conv2d: weight holds dtype complex128",
+        ),
+        (
+            lambda: F.conv2d(tg.ones((1, 3, 2, 2)), tg.ones((2, 3, 1, 1)), np.array(["a", "b"])),
+            "conv2d: bias holds dtype <U1",
+        ),
+        (lambda: F.max_pool2d("x", 2), "max_pool2d: input holds str"),
+        (lambda: F.avg_pool2d(None, 2), "avg_pool2d: input holds NoneType"),
+    ],
+)
+def test_bad_data_is_named_by_the_function_and_its_argument(call, pattern) -> None:
+    # (was a shape error for a string read as 0-d, or "reshape: argument 0" for the bias)
+    with pytest.raises(TypeError, match=pattern):
+        call()

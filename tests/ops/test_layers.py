@@ -88,3 +88,26 @@ def test_embedding_with_no_columns_differentiates() -> None:
     w = tg.tensor(np.zeros((3, 0)), requires_grad=True)
     F.embedding(np.array([0, 2]), w).sum().backward()
     assert w.grad.shape == (3, 0)
+
+
+@pytest.mark.parametrize(
+    ("call", "pattern"),
+    [
+        (lambda: F.linear("x", tg.ones((2, 3))), "linear: input holds str"),
+        (lambda: F.linear(tg.ones((4, 3)), None), "linear: weight holds NoneType"),
+        (
+            lambda: F.linear(tg.ones((4, 3)), tg.ones((5, 3)), np.array(["b"] * 5)),
+            "linear: bias holds dtype <U1",
+        ),
+        (
+            lambda: F.embedding(tg.tensor([0]), np.ones((3, 2)) * 1j),
+            "embedding: weight holds dtype complex128",
+        ),
+        (lambda: F.dropout("x"), "dropout: input holds str"),
+    ],
+)
+def test_bad_data_is_named_by_the_function_and_its_argument(call, pattern) -> None:
+    # (was a shape error for a string read as 0-d, or named an op the function is made of:
+    # "add: argument 1", "embedding_gather: argument 0", "data:")
+    with pytest.raises(TypeError, match=pattern):
+        call()

@@ -189,3 +189,11 @@ def test_einsum_with_a_python_number_operand_differentiates(scale) -> None:
     np.testing.assert_array_equal(x.grad.data, [scale, scale])
     (g,) = tg.autograd.grad(tg.einsum(",i->i", scale, x).sum(), [x])
     np.testing.assert_array_equal(g.data, [scale, scale])
+
+
+def test_outer_names_itself_and_the_bad_argument() -> None:
+    # (was "reshape: argument 0" for either argument)
+    with pytest.raises(TypeError, match="outer: a holds complex"):
+        tg.outer(1j, tg.ones(2))
+    with pytest.raises(TypeError, match="outer: b holds NoneType"):
+        tg.outer(tg.ones(2), None)

@@ -352,3 +352,36 @@ def test_a_loss_weight_written_after_the_forward_does_not_change_the_gradient() 
     w += 1.0
     loss.backward()
     np.testing.assert_allclose(x.grad.data, [[0.4, 1.2, 0.5]])
+
+
+@pytest.mark.parametrize(
+    ("call", "pattern"),
+    [
+        (lambda: tg.mse_loss("x", tg.ones(())), "mse_loss: input holds str"),
+        (lambda: tg.mse_loss(tg.ones((2, 3)), None), "mse_loss: target holds NoneType"),
+        (
+            lambda: tg.mse_loss(tg.ones((2, 3)), np.ones((2, 3)) * 1j),
+            "mse_loss: target holds dtype complex128",
+        ),
+        (
+            lambda: tg.binary_cross_entropy_with_logits(np.array(["a", "b"]), tg.ones(2)),
+            "binary_cross_entropy_with_logits: input holds dtype <U1",
+        ),
+        (
+            lambda: tg.binary_cross_entropy_with_logits(tg.ones(2), None),
+            "binary_cross_entropy_with_logits: target holds NoneType",
+        ),
+        (
+            lambda: tg.nll_loss(np.ones((2, 3)) * 1j, tg.tensor([0, 1])),
+            "nll_loss: input holds dtype complex128",
+        ),
+        (lambda: tg.cross_entropy("x", tg.tensor(0)), "cross_entropy: input holds str"),
+        (lambda: tg.softmax("x"), "softmax: x holds str"),
+        (lambda: tg.log_softmax(None, axis=1), "log_softmax: x holds NoneType"),
+    ],
+)
+def test_bad_data_is_named_by_the_function_and_its_argument(call, pattern) -> None:
+    # (was a shape error for a string read as 0-d, or named an op the loss is made of:
+    # "subtract", "negative", "reshape: argument 0")
+    with pytest.raises(TypeError, match=pattern):
+        call()

@@ -12,7 +12,7 @@ import tensorgrad.nn.functional as F
 def test_batch_norm_eval_refuses_complex_input() -> None:
     x = np.full((1,) * 33, 1j)
     stats = np.zeros(1), np.ones(1)
-    with pytest.raises(TypeError, match="batch_norm: input and running statistics"):
+    with pytest.raises(TypeError, match="batch_norm: input holds dtype complex128"):
         F.batch_norm(x, *stats, training=False)
 
 
@@ -54,3 +54,31 @@ def test_batch_norm_checks_both_running_statistics_and_momentum_before_writing()
         layer(x)
     np.testing.assert_array_equal(layer.running_mean.data, 0.0)
     assert layer.num_batches_tracked.data == 0
+
+
+@pytest.mark.parametrize(
+    ("call", "pattern"),
+    [
+        (lambda: F.batch_norm("x", None, None, training=True), "batch_norm: input holds str"),
+        (
+            lambda: F.batch_norm(tg.ones((4, 3)), None, None, np.array(["a"] * 3), training=True),
+            "batch_norm: weight holds dtype <U1",
+        ),
+        (lambda: F.layer_norm("x", 3), "layer_norm: input holds str"),
+        (
+            lambda: F.layer_norm(tg.ones((4, 3)), 3, weight=np.array(["a"] * 3)),
+            "layer_norm: weight holds dtype <U1",
+        ),
+        (
+            lambda: F.layer_norm(tg.ones((4, 3)), 3, bias=np.ones(3) * 1j),
+            "layer_norm: bias holds dtype complex128",
+        ),
+        (lambda: F.layer_norm(tg.ones((4, 3)), (3.7,)), "layer_norm: normalized_shape must be"),
+        (lambda: F.layer_norm(tg.ones((4, 3)), None), "layer_norm: normalized_shape must be"),
+    ],
+)
+def test_bad_arguments_are_named_by_the_function_and_argument(call, pattern) -> None:
+    # (were a shape error for a string read as 0-d, "reshape"/"multiply"/"add: argument 1",
+    # Python's "'NoneType' object is not iterable"; a normalized_shape of 3.7 was read as 3)
+    with pytest.raises(TypeError, match=pattern):
+        call()

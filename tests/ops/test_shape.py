@@ -218,3 +218,24 @@ def test_composite_results_are_not_views_of_their_intermediates() -> None:
 def test_flip_of_a_python_number_is_its_0d_tensor() -> None:
     # (found by the random hypothesis profile: a float has no ndim)
     assert tg.flip(0.0).shape == () and tg.flip(0.0).item() == 0.0
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "pattern"),
+    [
+        (lambda: tg.stack([tg.ones(3), np.array(["a"] * 3)]), TypeError, "stack: argument 1"),
+        (lambda: tg.stack([tg.ones((2, 3)), "x"]), TypeError, "stack: argument 1 holds str"),
+        (
+            lambda: tg.concatenate([tg.ones(3), "x"], axis=None),
+            TypeError,
+            "concatenate: argument 1 holds str",
+        ),
+        (lambda: tg.concatenate([tg.ones(3), None]), TypeError, "concatenate: argument 1"),
+        (lambda: tg.ones((2, 3)).reshape("x"), TypeError, "reshape: shape must be ints"),
+        (lambda: tg.broadcast_to(tg.ones(3), "x"), TypeError, "broadcast_to: shape must be"),
+    ],
+)
+def test_bad_arguments_are_named_by_the_function(call, error, pattern) -> None:
+    # (were "reshape: argument 0", a shape error for a string read as 0-d, or no op name)
+    with pytest.raises(error, match=pattern):
+        call()
