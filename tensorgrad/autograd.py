@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from tensorgrad._dtypes import refuse_masked
+from tensorgrad._dtypes import check_operands
 from tensorgrad.forward_mode import ACTIVE
 from tensorgrad.grad_mode import STATE, set_grad_enabled
 from tensorgrad.ops._base import Op
@@ -46,7 +46,8 @@ def _root_delta(out: Tensor, gradient: Any, create_graph: bool, what: str) -> An
         delta.fill(1)
     else:
         if not isinstance(gradient, Tensor):
-            refuse_masked(gradient, f"{what}: gradient")  # (np.asarray drops the mask)
+            # (strings, complex, object data: refused, not parsed, cast or read as NaN)
+            check_operands(what, (gradient,), ("gradient",))
         g = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
         if g.shape != out.shape:
             raise ValueError(

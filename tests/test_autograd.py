@@ -743,3 +743,23 @@ def test_grad_results_with_create_graph_are_writeable() -> None:
     (r,) = tg.autograd.grad([x.sum()], [x], create_graph=True)
     r += 1.0
     np.testing.assert_array_equal(r.data, [2.0])
+
+
+@pytest.mark.parametrize(
+    ("gradient", "pattern"),
+    [
+        (np.full((2, 3), "a"), "gradient holds dtype <U1"),
+        (np.ones((2, 3)) * 1j, "gradient holds dtype complex128"),
+        ([[None] * 3] * 2, "gradient holds list"),
+    ],
+    ids=["str", "complex", "None"],
+)
+def test_a_gradient_of_bad_data_is_refused_by_name(gradient, pattern) -> None:
+    # (were NumPy's "could not convert string to float", the imaginary part dropped with a
+    # ComplexWarning, and None read as NaN; vjp_fn refuses them all)
+    x = tg.ones((2, 3), requires_grad=True)
+    with pytest.raises(TypeError, match=f"backward: {pattern}"):
+        (x * 2).backward(gradient)
+    with pytest.raises(TypeError, match=f"grad: {pattern}"):
+        tg.autograd.grad([x * 2], [x], grad_outputs=[gradient])
+    assert x.grad is None
