@@ -98,6 +98,19 @@ def _implementation_flags(owner: str, flags: dict[str, Any]) -> dict[str, Any]:
     return dict(flags)
 
 
+def _listed(params: Any, owner: str) -> list[Any]:
+    """``params`` (a Tensor, or an iterable of them, of pairs or of groups) as a list."""
+    if isinstance(params, Tensor):
+        return [params]
+    try:
+        return list(params)
+    except TypeError:
+        raise TypeError(
+            f"{owner}: params must be an iterable of Tensors, of (name, Tensor) pairs or of "
+            f"parameter groups (dicts), got {type(params).__name__}"
+        ) from None
+
+
 def _named(params: list[Any]) -> tuple[list[Any], list[str] | None]:
     """``params`` as tensors, and their names if they came as ``(name, tensor)`` pairs (as
     ``module.named_parameters()`` gives them; torch keeps the names in the group)."""
@@ -130,7 +143,7 @@ class Optimizer:
         # (as torch's: a parameter without state yet reads as {})
         self.state: defaultdict[Tensor, State] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
-        groups = list(params) if not isinstance(params, Tensor) else [params]
+        groups = _listed(params, type(self).__name__)
         if not groups:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
         if not isinstance(groups[0], dict):
@@ -143,8 +156,7 @@ class Optimizer:
         name = type(self).__name__
         if not isinstance(group, dict) or "params" not in group:
             raise TypeError(f"{name}: a parameter group is a dict with a 'params' entry")
-        params = group["params"]
-        params, names = _named([params] if isinstance(params, Tensor) else list(params))
+        params, names = _named(_listed(group["params"], name))
         params = [_check_param(p, name) for p in params]
         kinds = {"param_names" in g for g in self.param_groups} | {names is not None}
         if len(kinds) > 1:  # (as torch: state dicts match groups by name or by position)

@@ -652,3 +652,11 @@ def test_load_state_dict_names_a_group_whose_params_are_not_a_list():
     state["param_groups"][0]["params"] = 0
     with pytest.raises(TypeError, match="a group's 'params' must be a list of parameter indices"):
         opt.load_state_dict(state)
+
+
+def test_params_that_are_not_iterable_are_named() -> None:
+    # (was Python's "'NoneType' object is not iterable")
+    with pytest.raises(TypeError, match="SGD: params must be an iterable.*NoneType"):
+        optim.SGD(None, lr=0.1)
+    with pytest.raises(TypeError, match="Adam: params must be an iterable.*int"):
+        optim.Adam([{"params": 3}])
