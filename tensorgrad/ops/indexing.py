@@ -132,8 +132,8 @@ def getitem(x: Any, index: Any) -> Tensor:
     op = GetItem(idx, basic)
     try:
         out = apply(op, (x if isinstance(x, Tensor) else data,))  # (a Python number: its array)
-    except IndexError as exc:
-        raise IndexError(f"getitem: {exc} (tensor of shape {data.shape})") from None
+    except (IndexError, ValueError) as exc:  # (ValueError: a slice step of 0)
+        raise type(exc)(f"getitem: {exc} (tensor of shape {data.shape})") from None
     if not isinstance(out, Tensor):
         return Tensor._make(np.asarray(out))
     if basic:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad._dtypes import check_args, check_operands
 from tensorgrad._shapes import expand_to, unbroadcast
 from tensorgrad.ops._base import Op, binary, call
 from tensorgrad.tensor import Tensor
@@ -280,10 +281,16 @@ def _onto(adjoint: Any, shape: tuple[int, ...]) -> Any:
     return unbroadcast(adjoint, shape)
 
 
+def _check_einsum_operands(operands: tuple) -> None:
+    if not all(isinstance(x, Tensor) for x in operands):
+        check_operands("einsum", operands, tuple(f"operand {i}" for i in range(len(operands))))
+
+
 def _from_sublists(args: tuple) -> tuple[str, tuple]:
     """NumPy's other form, ``einsum(op0, sublist0, op1, sublist1, ..., [sublist_out])``, as a
     subscripts string and the operands. NumPy checks the sublists (on stand-in operands)."""
     n = len(args) // 2
+    _check_einsum_operands(args[: 2 * n : 2])
     raw = [a.data if isinstance(a, Tensor) else a for a in args]
     stand_ins = [
         np.empty(np.shape(_data(a))) if i % 2 == 0 and i < 2 * n else a for i, a in enumerate(raw)
@@ -311,6 +318,7 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
     subscripts string or NumPy's interleaved operand/sublist form."""
     if not isinstance(subscripts, str):
         subscripts, operands = _from_sublists((subscripts, *operands))
+    _check_einsum_operands(operands)  # (before a string is read as a 0-d operand)
     shapes = [np.shape(_data(x)) for x in operands]
     ins, out = _parse(subscripts, shapes)
     try:
@@ -380,6 +388,7 @@ def dot(a: Any, b: Any) -> Tensor:
     a sum over the last axis of ``a`` and the second-to-last of ``b`` otherwise."""
     from tensorgrad.ops.arithmetic import multiply
 
+    check_args("dot", a=a, b=b)
     sa, sb = np.shape(_data(a)), np.shape(_data(b))
     if len(sa) == 0 or len(sb) == 0:
         # a Python scalar is an array to np.dot, not a weakly typed scalar (2 * float32 is
@@ -399,7 +408,6 @@ def dot(a: Any, b: Any) -> Tensor:
 
 def outer(a: Any, b: Any) -> Tensor:
     """Outer product of the flattened ``a`` and ``b``."""
-    from tensorgrad._dtypes import check_args
     from tensorgrad.ops.shape import reshape
 
     check_args("outer", a=a, b=b)

@@ -106,3 +106,9 @@ def test_a_list_holding_tensors_that_require_grad_is_refused_not_cut() -> None:
 def test_getitem_of_a_python_number_indexes_its_array() -> None:
     # (found by the random hypothesis profile: a float has no [], NumPy's asarray(0.0)[None] works)
     np.testing.assert_array_equal(tg.getitem(0.0, None).data, [0.0])
+
+
+def test_a_slice_step_of_zero_names_getitem() -> None:
+    # (was NumPy's bare "slice step cannot be zero")
+    with pytest.raises(ValueError, match=r"getitem: slice step cannot be zero.*\(2, 3\)"):
+        tg.ones((2, 3), requires_grad=True)[0:1:0]

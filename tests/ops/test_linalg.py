@@ -197,3 +197,15 @@ def test_outer_names_itself_and_the_bad_argument() -> None:
         tg.outer(1j, tg.ones(2))
     with pytest.raises(TypeError, match="outer: b holds NoneType"):
         tg.outer(tg.ones(2), None)
+
+
+def test_dot_and_einsum_name_the_bad_operand() -> None:
+    # (were "multiply: argument 1" for dot, and a subscripts/shape mismatch for a string read
+    # as a 0-d operand in einsum)
+    x = tg.ones((2, 3), requires_grad=True)
+    with pytest.raises(TypeError, match="dot: b holds str"):
+        x.dot("x")
+    with pytest.raises(TypeError, match="einsum: operand 0 holds str"):
+        tg.einsum("i->i", "x")
+    with pytest.raises(TypeError, match="einsum: operand 1 holds str"):
+        tg.einsum(x, [0, 1], "x", [1, 2])
