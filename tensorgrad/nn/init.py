@@ -53,22 +53,20 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}")
 
 
-def _fans(tensor: Tensor) -> tuple[int, int]:
-    shape = tensor.shape
+def _fans(tensor: Tensor, name: str) -> tuple[int, int]:
+    shape = _target(tensor, name, floating=True).shape
     if len(shape) < 2:
         raise ValueError(
-            f"fan in and fan out need a tensor of at least 2 dimensions, got shape {shape}"
+            f"{name}: fan in and fan out need a tensor of at least 2 dimensions, got shape {shape}"
         )
     receptive = int(np.prod(shape[2:])) if len(shape) > 2 else 1
     return shape[1] * receptive, shape[0] * receptive
 
 
-def _no_elements(tensor: Tensor) -> bool:
+def _no_elements(tensor: Tensor, name: str) -> bool:
     """True (with torch's warning) for a zero-element tensor, which the fan-based initialisers
     leave unchanged: its fans may be 0."""
-    if not isinstance(tensor, Tensor):
-        raise TypeError(f"init: expected a Tensor, got {type(tensor).__name__}")
-    if tensor.size == 0:
+    if _target(tensor, name).size == 0:
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=3)
         return True
     return False
@@ -149,8 +147,10 @@ def ones_(tensor: Tensor) -> Tensor:
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, rng: Any = None) -> Tensor:
     """Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
-    fan_in, fan_out = _fans(tensor)
-    if _no_elements(tensor):
+    fan_in, fan_out = _fans(tensor, "xavier_uniform_")
+    if not is_number(gain, bools=True):
+        raise TypeError(f"xavier_uniform_: gain must be a number, got {gain!r}")
+    if _no_elements(tensor, "xavier_uniform_"):
         return tensor
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound, rng=rng)
@@ -158,16 +158,18 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0, rng: Any = None) -> Tenso
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0, rng: Any = None) -> Tensor:
     """Glorot normal: N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
-    fan_in, fan_out = _fans(tensor)
-    if _no_elements(tensor):
+    fan_in, fan_out = _fans(tensor, "xavier_normal_")
+    if not is_number(gain, bools=True):
+        raise TypeError(f"xavier_normal_: gain must be a number, got {gain!r}")
+    if _no_elements(tensor, "xavier_normal_"):
         return tensor
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), rng=rng)
 
 
-def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str) -> float:
+def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str, name: str) -> float:
     if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"kaiming init: mode must be 'fan_in' or 'fan_out', got {mode!r}")
-    fan_in, fan_out = _fans(tensor)
+        raise ValueError(f"{name}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan_in, fan_out = _fans(tensor, name)
     fan = fan_in if mode == "fan_in" else fan_out
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
 
@@ -180,9 +182,9 @@ def kaiming_uniform_(
     rng: Any = None,
 ) -> Tensor:
     """He uniform: U(-b, b) with b = gain * sqrt(3 / fan)."""
-    if _no_elements(tensor):
+    if _no_elements(tensor, "kaiming_uniform_"):
         return tensor
-    bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
+    bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_uniform_")
     return uniform_(tensor, -bound, bound, rng=rng)
 
 
@@ -194,6 +196,7 @@ def kaiming_normal_(
     rng: Any = None,
 ) -> Tensor:
     """He normal: N(0, std**2) with std = gain / sqrt(fan)."""
-    if _no_elements(tensor):
+    if _no_elements(tensor, "kaiming_normal_"):
         return tensor
-    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), rng=rng)
+    std = _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_normal_")
+    return normal_(tensor, 0.0, std, rng=rng)

@@ -15,8 +15,28 @@ from tensorgrad.tensor import Tensor, is_number
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector"]
 
 
-def _params(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
-    return [parameters] if isinstance(parameters, Tensor) else list(parameters)
+def _params(parameters: Tensor | Iterable[Tensor], where: str) -> list[Tensor]:
+    """``parameters`` (a Tensor or an iterable of them) as a list, anything else refused."""
+    if isinstance(parameters, Tensor):
+        return [parameters]
+    try:
+        params = list(parameters)
+    except TypeError:
+        params = [parameters]
+    for p in params:
+        if not isinstance(p, Tensor):
+            raise TypeError(
+                f"{where}: parameters must be a Tensor or an iterable of Tensors, got "
+                f"{type(p).__name__}"
+            )
+    return params
+
+
+def _number(value: Any, name: str, where: str) -> float:
+    """``float(value)``, as torch reads it, for a real number (a bool as 0 or 1); else TypeError."""
+    if not is_number(value, bools=True):
+        raise TypeError(f"{where}: {name} must be a number, got {value!r}")
+    return float(value)
 
 
 def _vector_norm(v: np.ndarray, norm_type: float) -> np.ndarray:
@@ -65,12 +85,13 @@ def clip_grad_norm_(
     that dtype; 0.0 in the default dtype when no parameter has a gradient. ``foreach`` is
     torch's switch between two kernels of the same result: taken, and checked, only."""
     _implementation_flags("clip_grad_norm_", {"foreach": foreach})
-    params = [p for p in _params(parameters) if p.grad is not None]
+    max_norm = _number(max_norm, "max_norm", "clip_grad_norm_")
+    norm_type = _number(norm_type, "norm_type", "clip_grad_norm_")
+    params = [p for p in _params(parameters, "clip_grad_norm_") if p.grad is not None]
     grads = [p.grad for p in params]
     if not grads:
         return Tensor(0.0, dtype=get_default_dtype())
     dtype = np.result_type(*(g.dtype for g in grads))
-    norm_type = float(norm_type)
     norms = np.array([_vector_norm(g.data, norm_type) for g in grads], dtype=dtype)
     total = _vector_norm(norms, norm_type)
     if error_if_nonfinite and not np.isfinite(total):
@@ -81,7 +102,7 @@ def clip_grad_norm_(
         )
     # torch's ``max_norm / (total + 1e-6)`` in the norm's dtype: reciprocal, then product
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        scale = (1 / (total + 1e-6)) * float(max_norm)
+        scale = (1 / (total + 1e-6)) * max_norm
     if not scale >= 1.0:  # (a NaN scale too: torch multiplies by it)
 
         def times_scale(g: np.ndarray) -> np.ndarray:
@@ -120,10 +141,8 @@ def clip_grad_value_(
     ``clip_grad_norm_``)."""
     _implementation_flags("clip_grad_value_", {"foreach": foreach})
     # (as torch's float(clip_value): one bound for every entry, a bool taken as 0 or 1)
-    if not is_number(clip_value, bools=True):
-        raise TypeError(f"clip_grad_value_: clip_value must be a number, got {clip_value!r}")
-    bound = float(clip_value)
-    params = [p for p in _params(parameters) if p.grad is not None]
+    bound = _number(clip_value, "clip_value", "clip_grad_value_")
+    params = [p for p in _params(parameters, "clip_grad_value_") if p.grad is not None]
     _rewrite_grads(params, lambda g: np.clip(g, -bound, bound))
 
 
@@ -131,4 +150,7 @@ def parameters_to_vector(parameters: Iterable[Any]) -> Tensor:
     """All parameters flattened and joined into one (differentiable) 1-D Tensor."""
     from tensorgrad.ops.shape import concatenate, reshape
 
-    return concatenate([reshape(p, -1) for p in parameters])
+    params = _params(parameters, "parameters_to_vector")
+    if not params:
+        raise ValueError("parameters_to_vector: got no parameters")
+    return concatenate([reshape(p, -1) for p in params])

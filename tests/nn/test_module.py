@@ -778,3 +778,37 @@ def test_container_indices_and_module_dict_update_are_checked_first():
         nn.ModuleList([nn.ReLU()])[1.0] = nn.ReLU()
     with pytest.raises(TypeError, match="Sequential indices must be integers or slices"):
         nn.Sequential(nn.ReLU())["0"]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "pattern"),
+    [
+        (lambda: nn.init.xavier_uniform_("x"), TypeError, "xavier_uniform_: expected a Tensor"),
+        (lambda: nn.init.kaiming_normal_(None), TypeError, "kaiming_normal_: expected a Tensor"),
+        (
+            lambda: nn.init.xavier_normal_(nn.Parameter(np.ones((2, 2))), gain="x"),
+            TypeError,
+            "xavier_normal_: gain must be a number",
+        ),
+        (
+            lambda: nn.init.xavier_uniform_(tg.ones((2, 2), dtype=np.int64)),
+            TypeError,
+            "xavier_uniform_: expected a floating-point tensor",
+        ),
+        (
+            lambda: nn.init.kaiming_uniform_(nn.Parameter(np.ones(2))),
+            ValueError,
+            "kaiming_uniform_: fan in and fan out",
+        ),
+        (
+            lambda: nn.init.kaiming_normal_(nn.Parameter(np.ones((2, 2))), mode="x"),
+            ValueError,
+            "kaiming_normal_: mode",
+        ),
+    ],
+)
+def test_fan_based_initialisers_name_themselves(call, error, pattern) -> None:
+    # (were an AttributeError from inside, "init:", "uniform_:", "kaiming init:", no name, and
+    # Python's "can't multiply sequence by non-int of type 'float'")
+    with pytest.raises(error, match=pattern):
+        call()

@@ -166,3 +166,35 @@ def test_clipping_a_parameter_listed_twice_or_a_graph_gradient_as_torch() -> Non
     assert x.grad is g and g.grad_fn is not None
     nn.utils.clip_grad_value_([p], True)  # (a bool bound, as torch's float())
     assert np.abs(p.grad.data).max() <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("call", "pattern"),
+    [
+        (lambda p: nn.utils.clip_grad_norm_(p, "x"), "clip_grad_norm_: max_norm must be a number"),
+        (
+            lambda p: nn.utils.clip_grad_norm_(p, 1.0, norm_type="x"),
+            "clip_grad_norm_: norm_type must be a number",
+        ),
+        (
+            lambda p: nn.utils.clip_grad_norm_("x", 1.0),
+            "clip_grad_norm_: parameters must be a Tensor or an iterable of Tensors, got str",
+        ),
+        (
+            lambda p: nn.utils.clip_grad_value_(None, 1.0),
+            "clip_grad_value_: parameters must be .*, got NoneType",
+        ),
+        (
+            lambda p: nn.utils.parameters_to_vector("x"),
+            "parameters_to_vector: parameters must be .*, got str",
+        ),
+    ],
+)
+def test_bad_arguments_are_named_and_change_no_gradient(call, pattern) -> None:
+    # (were NumPy's "could not convert string to float", an AttributeError from inside,
+    # Python's "not iterable", "reshape: argument 0")
+    p = nn.Parameter(np.ones(3))
+    p.grad = tg.full((3,), 5.0)
+    with pytest.raises(TypeError, match=pattern):
+        call([p])
+    np.testing.assert_array_equal(p.grad.data, np.full(3, 5.0))
