@@ -42,7 +42,10 @@ _RNG = [np.random.default_rng()]
 
 def manual_seed(seed: int) -> np.random.Generator:
     """Seed the generator that ``rand``/``randn`` (and layers' initialisers) use by default."""
-    _RNG[0] = np.random.default_rng(seed)
+    try:
+        _RNG[0] = np.random.default_rng(seed)
+    except (TypeError, ValueError) as exc:  # (NumPy's SeedSequence message alone names no call)
+        raise type(exc)(f"manual_seed: seed must be a non-negative int, got {seed!r}") from None
     return _RNG[0]
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad.tensor import Tensor
+from tensorgrad.tensor import Tensor, is_number
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
 
@@ -125,6 +125,9 @@ def _check(
 ) -> bool:
     """gradcheck's work; ``caller`` names the public function in the errors; ``every_output``
     compares outputs that do not require grad too (their derivatives must be 0)."""
+    for name, value in (("eps", eps), ("atol", atol), ("rtol", rtol), ("nondet_tol", nondet_tol)):
+        if not is_number(value):
+            raise TypeError(f"{caller}: {name} must be a number, got {value!r}")
     xs = _float64_inputs(_as_tuple(inputs))
     wrt = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x._requires_grad]
     if not wrt:
@@ -150,6 +153,9 @@ def _compare_jacobians(
     every_output: bool,
 ) -> None:
     outs = list(_as_tuple(fn(*xs)))
+    for out in outs:
+        if np.asarray(_value(out)).dtype.kind not in "biuf":  # (a string, None, complex)
+            raise TypeError(f"{caller}: fn must return Tensors, got {type(out).__name__}")
     live = [o for o, out in enumerate(outs) if isinstance(out, Tensor) and out._requires_grad]
     if every_output:
         live = list(range(len(outs)))

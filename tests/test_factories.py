@@ -129,3 +129,10 @@ def test_dtypes_are_taken_in_native_byte_order_and_default_dtype_refuses_none() 
         assert tg.get_default_dtype().isnative and tg.ones(2).dtype == np.float32
     finally:
         tg.set_default_dtype(previous)
+
+
+@pytest.mark.parametrize(("seed", "error"), [("x", TypeError), (1.5, TypeError), (-1, ValueError)])
+def test_manual_seed_names_itself(seed, error) -> None:
+    # (was NumPy's bare SeedSequence message)
+    with pytest.raises(error, match="manual_seed: seed must be a non-negative int"):
+        tg.manual_seed(seed)

@@ -117,3 +117,14 @@ def test_backward_that_is_not_reentrant_fails() -> None:
         tg.gradcheck(drifting, [x], atol=1.0)
     calls.clear()
     assert tg.gradcheck(drifting, [x], atol=1.0, nondet_tol=1.0)
+
+
+def test_bad_tolerances_and_outputs_are_named() -> None:
+    # (were NumPy's UFuncTypeError for eps="x" and "could not convert string to float")
+    x = tg.ones(2, requires_grad=True)
+    with pytest.raises(TypeError, match="gradcheck: eps must be a number, got 'x'"):
+        tg.gradcheck(lambda a: a * 2, (x,), eps="x")
+    with pytest.raises(TypeError, match="gradgradcheck: atol must be a number, got None"):
+        tg.gradgradcheck(lambda a: a * a, (x,), atol=None)
+    with pytest.raises(TypeError, match="gradcheck: fn must return Tensors, got str"):
+        tg.gradcheck(lambda a: "x", (x,))
