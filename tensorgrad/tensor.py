@@ -631,6 +631,15 @@ def constant_arg(value: Any, name: str, where: str) -> Any:
     return value.data
 
 
+def number_arg(value: Any, name: str, where: str) -> float:
+    """``constant_arg`` for a number (an eps, a max_norm): a float, or TypeError naming
+    ``where`` and ``name`` for anything else (a string would reach NumPy's own message)."""
+    value = constant_arg(value, name, where)
+    if not is_number(value):
+        raise TypeError(f"{where}: {name} must be a number, got {value!r}")
+    return float(value)
+
+
 def is_int(value: Any) -> bool:
     """A Python or NumPy integer, not a bool (an index or count argument: 1.7 is refused, not
     read as 1, as torch)."""

@@ -24,7 +24,7 @@ from tensorgrad.nn.module import Module, Parameter
 from tensorgrad.ops.conv import _conv_padding, _pair
 from tensorgrad.ops.layers import as_generator, probability
 from tensorgrad.ops.shape import pad
-from tensorgrad.tensor import Tensor, constant_arg, is_number
+from tensorgrad.tensor import Tensor, constant_arg, is_number, number_arg
 
 __all__ = [
     "Identity",
@@ -371,7 +371,7 @@ class _BatchNorm(Module):
         super().__init__()
         name = type(self).__name__
         self.num_features = _positive(num_features, "num_features", name)
-        self.eps = float(constant_arg(eps, "eps", name))
+        self.eps = number_arg(eps, "eps", name)
         self.momentum = constant_arg(momentum, "momentum", name)
         if momentum is not None and not is_number(momentum):
             raise TypeError(f"{name}: momentum must be a number or None, got {momentum!r}")
@@ -482,7 +482,7 @@ class LayerNorm(Module):
                 f"LayerNorm: normalized_shape must be an int or a sequence of ints, got {ns!r}"
             )
         self.normalized_shape = tuple(_positive(n, "normalized_shape", "LayerNorm", 0) for n in ns)
-        self.eps = float(constant_arg(eps, "eps", "LayerNorm"))
+        self.eps = number_arg(eps, "eps", "LayerNorm")
         self.elementwise_affine = elementwise_affine
         d = check_float_dtype(dtype, "LayerNorm")
         if elementwise_affine:

@@ -18,7 +18,7 @@ from tensorgrad._dtypes import check_args, to_tensor
 from tensorgrad._shapes import broadcasts_to, unbroadcast
 from tensorgrad.ops._base import Op, apply, call
 from tensorgrad.ops.linalg import _outer
-from tensorgrad.tensor import Tensor, constant_arg, is_int, is_number
+from tensorgrad.tensor import Tensor, constant_arg, is_int, is_number, number_arg
 
 __all__ = ["linear", "dropout", "embedding"]
 
@@ -326,8 +326,8 @@ def embedding(
     if max_norm is not None:
         from tensorgrad.nn._inplace import assign
 
-        max_norm = constant_arg(max_norm, "max_norm", "embedding")
-        norm_type = constant_arg(norm_type, "norm_type", "embedding")
+        max_norm = number_arg(max_norm, "max_norm", "embedding")
+        norm_type = number_arg(norm_type, "norm_type", "embedding")
         w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
         used = np.unique(idx)
         norms = np.linalg.norm(w[used], ord=norm_type, axis=1)

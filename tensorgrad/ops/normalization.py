@@ -17,7 +17,7 @@ import numpy as np
 from tensorgrad._dtypes import check_args
 from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import Op
-from tensorgrad.tensor import Tensor, constant_arg, is_number
+from tensorgrad.tensor import Tensor, constant_arg, is_number, number_arg
 
 __all__ = ["layer_norm", "batch_norm"]
 
@@ -100,7 +100,7 @@ def layer_norm(
         if p is not None and _shape(p) != ns:
             raise ValueError(f"layer_norm: {name} must have shape {ns}, got {_shape(p)}")
     axes = tuple(range(len(shape) - len(ns), len(shape)))
-    y, _ = _standardize(input, axes, constant_arg(eps, "eps", "layer_norm"))
+    y, _ = _standardize(input, axes, number_arg(eps, "eps", "layer_norm"))
     if weight is not None:
         y = y * weight
     if bias is not None:
@@ -157,7 +157,7 @@ def batch_norm(
             raise TypeError(f"batch_norm: {name} must hold numbers, got dtype {data.dtype}")
         if training and not data.flags.writeable:  # (refused before either is written)
             raise ValueError(f"batch_norm: {name} is read-only, and training updates it in place")
-    eps = float(constant_arg(eps, "eps", "batch_norm"))
+    eps = number_arg(eps, "eps", "batch_norm")
     momentum = constant_arg(momentum, "momentum", "batch_norm")
     if not is_number(momentum):
         raise TypeError(f"batch_norm: momentum must be a number, got {momentum!r}")

@@ -80,6 +80,8 @@ class SGD(Optimizer):
 
     def _validate(self, group: dict[str, Any], started: bool = False) -> None:
         super()._validate(group, started)
+        if not is_number(group["dampening"]):
+            raise TypeError(f"SGD: dampening must be a number, got {group['dampening']!r}")
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("SGD: Nesterov momentum requires a momentum > 0 and zero dampening")
 

@@ -111,3 +111,18 @@ def test_bad_data_is_named_by_the_function_and_its_argument(call, pattern) -> No
     # "add: argument 1", "embedding_gather: argument 0", "data:")
     with pytest.raises(TypeError, match=pattern):
         call()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "pattern"),
+    [
+        ({"max_norm": "x"}, "embedding: max_norm must be a number, got 'x'"),
+        ({"max_norm": 1.0, "norm_type": "x"}, "embedding: norm_type must be a number, got 'x'"),
+    ],
+)
+def test_embedding_max_norm_arguments_are_named_and_write_nothing(kwargs, pattern) -> None:
+    # (were NumPy's UFuncTypeError and "Invalid norm order 'x' for vectors")
+    w = tg.nn.Parameter(np.full((5, 2), 3.0))
+    with pytest.raises(TypeError, match=pattern):
+        F.embedding(tg.tensor([0, 1]), w, **kwargs)
+    np.testing.assert_array_equal(w.data, np.full((5, 2), 3.0))

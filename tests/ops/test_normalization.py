@@ -82,3 +82,17 @@ def test_bad_arguments_are_named_by_the_function_and_argument(call, pattern) -> 
     # Python's "'NoneType' object is not iterable"; a normalized_shape of 3.7 was read as 3)
     with pytest.raises(TypeError, match=pattern):
         call()
+
+
+def test_an_eps_that_is_not_a_number_is_named_and_changes_no_statistic() -> None:
+    # (was Python's "could not convert string to float: 'x'")
+    mean, var = tg.zeros(3), tg.ones(3)
+    x = tg.tensor(np.arange(12.0).reshape(4, 3))
+    with pytest.raises(TypeError, match="batch_norm: eps must be a number, got 'x'"):
+        F.batch_norm(x, mean, var, training=True, eps="x")
+    np.testing.assert_array_equal(mean.data, np.zeros(3))
+    with pytest.raises(TypeError, match="layer_norm: eps must be a number, got None"):
+        F.layer_norm(x, 3, eps=None)
+    for make in (lambda: tg.nn.LayerNorm(3, eps="x"), lambda: tg.nn.BatchNorm1d(3, eps="x")):
+        with pytest.raises(TypeError, match="Norm.*: eps must be a number"):
+            make()

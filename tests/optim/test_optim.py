@@ -660,3 +660,10 @@ def test_params_that_are_not_iterable_are_named() -> None:
         optim.SGD(None, lr=0.1)
     with pytest.raises(TypeError, match="Adam: params must be an iterable.*int"):
         optim.Adam([{"params": 3}])
+
+
+def test_sgd_dampening_that_is_not_a_number_is_named() -> None:
+    # (was blamed on Nesterov: "requires a momentum > 0 and zero dampening")
+    p = nn.Parameter(np.ones(3))
+    with pytest.raises(TypeError, match="SGD: dampening must be a number, got 'x'"):
+        optim.SGD([p], lr=0.1, momentum=0.9, nesterov=True, dampening="x")
