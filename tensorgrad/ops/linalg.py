@@ -367,6 +367,7 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Tensor:
     """
     from tensorgrad.ops.shape import reshape, transpose
 
+    check_args("tensordot", a=a, b=b)
     sa, sb = np.shape(_data(a)), np.shape(_data(b))
     ax_a, ax_b = _tensordot_axes(axes, sa, sb)
     for i, j in zip(ax_a, ax_b):

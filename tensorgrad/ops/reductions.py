@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad._dtypes import check_args
 from tensorgrad._shapes import expand_to, normalize_axis
 from tensorgrad.ops._base import Op, _data, call
 from tensorgrad.tensor import Tensor
@@ -560,6 +561,8 @@ def _singular_norm(x: Any, ord: Any, rows: int, cols: int) -> Tensor:
 
 
 def _arg(fn, name, x, axis, keepdims):
+    if not isinstance(x, Tensor):
+        check_args(name, x=x)  # (else named after the op both share)
     _check_keepdims(name, keepdims)
     _nonempty(name, x, axis)
     if axis is not None:
@@ -585,6 +588,7 @@ def cumsum(x: Any, axis: Any = None) -> Tensor:
     if axis is None:
         from tensorgrad.ops.shape import reshape
 
+        check_args("cumsum", x=x)  # (else named after reshape)
         return call(CumSum, reshape(x, -1), axis=0)
     if not isinstance(axis, (int, np.integer)) or isinstance(axis, (bool, np.bool_)):
         raise TypeError(f"cumsum: axis must be None or an int, got {axis!r}")

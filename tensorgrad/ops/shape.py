@@ -64,6 +64,16 @@ def _ints(values: Any) -> tuple[int, ...]:
     return tuple(operator.index(v) for v in values)
 
 
+def _axes_arg(axis: Any, op: str, name: str) -> tuple:
+    """An int or an iterable of axes as a tuple (each checked later), else TypeError."""
+    if isinstance(axis, (int, np.integer)):
+        return (axis,)
+    try:
+        return tuple(axis)
+    except TypeError:
+        raise TypeError(f"{op}: {name} must be an int or a tuple of ints, got {axis!r}") from None
+
+
 def _shape_arg(shape: tuple, op: str) -> tuple:
     try:
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
@@ -184,8 +194,10 @@ def flatten(x: Any) -> Tensor:
 
 def expand_dims(x: Any, axis: Any) -> Tensor:
     """``x`` with new size-1 axes inserted at ``axis`` (int or tuple), as NumPy."""
+    if not isinstance(x, Tensor):
+        check_operands("expand_dims", (x,))
     data = _data(x)
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = _axes_arg(axis, "expand_dims", "axis")
     ndim = data.ndim + len(axes)
     pos = normalize_axis(axes, ndim, "expand_dims")
     shape = list(data.shape)
@@ -196,6 +208,8 @@ def expand_dims(x: Any, axis: Any) -> Tensor:
 
 def squeeze(x: Any, axis: Any = None) -> Tensor:
     """``x`` without its size-1 axes (or only those in ``axis``; others raise ValueError)."""
+    if not isinstance(x, Tensor):
+        check_operands("squeeze", (x,))
     data = _data(x)
     if axis is None:
         axes = tuple(i for i, n in enumerate(data.shape) if n == 1)
@@ -284,8 +298,8 @@ def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
 def moveaxis(x: Any, source: Any, destination: Any) -> Tensor:
     """Move axes to new positions; the others keep their order (NumPy's ``moveaxis``)."""
     ndim = _data(x).ndim
-    src = [source] if isinstance(source, (int, np.integer)) else list(source)
-    dst = [destination] if isinstance(destination, (int, np.integer)) else list(destination)
+    src = _axes_arg(source, "moveaxis", "source")
+    dst = _axes_arg(destination, "moveaxis", "destination")
     if len(src) != len(dst):
         raise ValueError("moveaxis: source and destination must have the same number of axes")
     src_n = [normalize_int_axis(s, ndim, "moveaxis") for s in src]
@@ -429,6 +443,7 @@ def repeat(x: Any, repeats: Any, axis: int | None = None) -> Tensor:
     """
     from tensorgrad.ops.indexing import take
 
+    check_operands("repeat", (x,))
     data = _data(x)
     if axis is None:
         x = reshape(x, -1)

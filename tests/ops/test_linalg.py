@@ -209,3 +209,9 @@ def test_dot_and_einsum_name_the_bad_operand() -> None:
         tg.einsum("i->i", "x")
     with pytest.raises(TypeError, match="einsum: operand 1 holds str"):
         tg.einsum(x, [0, 1], "x", [1, 2])
+
+
+def test_tensordot_names_the_bad_operand() -> None:
+    # (was "transpose: argument 0")
+    with pytest.raises(TypeError, match="tensordot: a holds dtype <U1"):
+        tg.tensordot(np.full((2, 2), "a"), tg.ones((2, 2)))

@@ -365,3 +365,17 @@ def test_p_norms_below_one_stay_exact_where_nothing_overflows() -> None:
 def test_norm_of_a_python_number() -> None:
     # (found by the random hypothesis profile: the float16 test read a float's dtype)
     assert tg.norm(0.0).item() == 0.0 and tg.norm(-3.0).item() == 3.0
+
+
+@pytest.mark.parametrize(
+    ("call", "pattern"),
+    [
+        (lambda: tg.argmax("x"), "argmax: x holds str"),
+        (lambda: tg.argmin(np.ones(2) * 1j), "argmin: x holds dtype complex128"),
+        (lambda: tg.cumsum(None), "cumsum: x holds NoneType"),
+    ],
+)
+def test_bad_data_is_named_by_the_function(call, pattern) -> None:
+    # (were "arg_extreme: argument 0", an internal op's name, and "reshape: argument 0")
+    with pytest.raises(TypeError, match=pattern):
+        call()

@@ -239,3 +239,19 @@ def test_bad_arguments_are_named_by_the_function(call, error, pattern) -> None:
     # (were "reshape: argument 0", a shape error for a string read as 0-d, or no op name)
     with pytest.raises(error, match=pattern):
         call()
+
+
+@pytest.mark.parametrize(
+    ("call", "pattern"),
+    [
+        (lambda: tg.squeeze("x"), "squeeze: argument 0 holds str"),
+        (lambda: tg.expand_dims(np.ones(2) * 1j, 0), "expand_dims: argument 0 holds dtype complex"),
+        (lambda: tg.repeat(None, 2), "repeat: argument 0 holds NoneType"),
+        (lambda: tg.expand_dims(tg.ones(2), None), "expand_dims: axis must be an int or a tuple"),
+        (lambda: tg.moveaxis(tg.ones(2), None, 0), "moveaxis: source must be an int or a tuple"),
+    ],
+)
+def test_bad_data_and_axes_are_named_by_the_function(call, pattern) -> None:
+    # (were "reshape: argument 0" and Python's "'NoneType' object is not iterable")
+    with pytest.raises(TypeError, match=pattern):
+        call()
