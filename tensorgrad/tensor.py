@@ -640,6 +640,14 @@ def number_arg(value: Any, name: str, where: str) -> float:
     return float(value)
 
 
+def flag_arg(value: Any, name: str, where: str) -> bool:
+    """A bool flag (a NumPy bool too), else TypeError naming ``where`` and ``name``: as torch,
+    a truthy string such as 'no' is not read as True."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{where}: {name} must be a bool, got {value!r}")
+    return bool(value)
+
+
 def is_int(value: Any) -> bool:
     """A Python or NumPy integer, not a bool (an index or count argument: 1.7 is refused, not
     read as 1, as torch)."""

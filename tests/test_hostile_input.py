@@ -1630,3 +1630,30 @@ def test_flags_and_index_arguments_are_checked_as_torch_checks_them() -> None:
     np.testing.assert_allclose(
         F.softplus(tg.tensor([1.0]), beta=tg.tensor(2.0)).data, np.log1p(np.exp(2.0)) / 2
     )
+
+
+@pytest.mark.parametrize(
+    ("call", "pattern"),
+    [
+        (
+            lambda: F.batch_norm(tg.ones((4, 3)), None, None, training="no"),
+            "batch_norm: training must be a bool, got 'no'",
+        ),
+        (
+            lambda: F.avg_pool2d(tg.ones((1, 1, 4, 4)), 2, count_include_pad="no"),
+            "avg_pool2d: count_include_pad must be a bool",
+        ),
+        (
+            lambda: F.embedding(tg.tensor([0]), tg.ones((3, 2)), scale_grad_by_freq="no"),
+            "embedding: scale_grad_by_freq must be a bool",
+        ),
+        (
+            lambda: F.embedding(tg.tensor([0]), tg.ones((3, 2)), sparse="no"),
+            "embedding: sparse must be a bool",
+        ),
+    ],
+)
+def test_more_flags_are_checked_as_torch_checks_them(call, pattern) -> None:
+    # (the truthy 'no' was read as True; torch raises TypeError for each)
+    with pytest.raises(TypeError, match=pattern):
+        call()

@@ -32,7 +32,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from tensorgrad._dtypes import check_args
 from tensorgrad.ops._base import Op, call
-from tensorgrad.tensor import Tensor, is_int
+from tensorgrad.tensor import Tensor, flag_arg, is_int
 
 __all__ = ["conv2d", "max_pool2d", "avg_pool2d"]
 
@@ -543,8 +543,7 @@ def _pool_params(
         )
     if 0 in shape[-2:]:
         raise ValueError(f"{op}: input must have a non-empty height and width, got shape {shape}")
-    if not isinstance(ceil_mode, (bool, np.bool_)):
-        raise TypeError(f"{op}: ceil_mode must be a bool, got {ceil_mode!r}")
+    flag_arg(ceil_mode, "ceil_mode", op)
     kernel = _pair(kernel_size, "kernel_size", op, 1)
     stride = kernel if stride is None else _pair(stride, "stride", op, 1)
     pad = _pair(padding, "padding", op, 0)
@@ -686,6 +685,7 @@ def avg_pool2d(
     kernel, stride_, pad = _pool_params(
         "avg_pool2d", input, kernel_size, stride, padding, ceil_mode
     )
+    flag_arg(count_include_pad, "count_include_pad", "avg_pool2d")
     shape = _shape(input)
     size = shape[-2:]
     ceil = bool(ceil_mode)

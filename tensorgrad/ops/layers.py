@@ -18,7 +18,7 @@ from tensorgrad._dtypes import check_args, to_tensor
 from tensorgrad._shapes import broadcasts_to, unbroadcast
 from tensorgrad.ops._base import Op, apply, call
 from tensorgrad.ops.linalg import _outer
-from tensorgrad.tensor import Tensor, constant_arg, is_int, is_number, number_arg
+from tensorgrad.tensor import Tensor, constant_arg, flag_arg, is_int, is_number, number_arg
 
 __all__ = ["linear", "dropout", "embedding"]
 
@@ -200,8 +200,7 @@ def dropout(
     is always a new tensor.
     """
     p = probability(p, "dropout")
-    if not isinstance(training, (bool, np.bool_)):  # ('no' is truthy: as torch, refused)
-        raise TypeError(f"dropout: training must be a bool, got {training!r}")
+    training = flag_arg(training, "training", "dropout")
     x = to_tensor(input, "dropout")
     if not training or p == 0:
         return x
@@ -303,6 +302,8 @@ def embedding(
     picks it. ``sparse`` is accepted for torch compatibility; the gradient is always dense."""
     idx = np.asarray(input.data if isinstance(input, Tensor) else input)
     check_args("embedding", weight=weight)
+    scale_grad_by_freq = flag_arg(scale_grad_by_freq, "scale_grad_by_freq", "embedding")
+    flag_arg(sparse, "sparse", "embedding")
     ws = _shape(weight)
     if len(ws) != 2:
         raise ValueError(f"embedding: weight must be 2-D (num_embeddings, dim), got shape {ws}")

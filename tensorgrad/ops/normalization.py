@@ -17,7 +17,7 @@ import numpy as np
 from tensorgrad._dtypes import check_args
 from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import Op
-from tensorgrad.tensor import Tensor, constant_arg, is_number, number_arg
+from tensorgrad.tensor import Tensor, constant_arg, flag_arg, is_number, number_arg
 
 __all__ = ["layer_norm", "batch_norm"]
 
@@ -129,6 +129,7 @@ def batch_norm(
     from tensorgrad.ops.arithmetic import astype
 
     check_args("batch_norm", ("weight", "bias"), input=input, weight=weight, bias=bias)
+    training = flag_arg(training, "training", "batch_norm")
     shape = _shape(input)
     if len(shape) < 2:
         raise ValueError(f"batch_norm: input must be (N, C, ...), got shape {shape}")
