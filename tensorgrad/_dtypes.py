@@ -171,6 +171,13 @@ def check_args(where: str, optional: tuple[str, ...] = (), **args) -> None:
     ``optional`` ones skipped when None): called first, so that a string or None is refused as
     such, not read as a 0-d array by a shape check or named after an op the function is made
     of."""
+    from tensorgrad.tensor import Tensor
+
+    for k, v in args.items():
+        if not isinstance(v, Tensor) and (v is not None or k not in optional):
+            break
+    else:
+        return  # (Tensors, and absent optional ones: the common call, kept cheap)
     named = {k: v for k, v in args.items() if v is not None or k not in optional}
     check_operands(where, tuple(named.values()), tuple(named))
 

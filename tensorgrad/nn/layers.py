@@ -102,7 +102,8 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound, rng=gen)
 
     def forward(self, x: Any) -> Tensor:
-        x = to_tensor(x, "Linear")
+        if not isinstance(x, Tensor):
+            x = to_tensor(x, "Linear")
         shape = x.data.shape
         if len(shape) < 1 or shape[-1] != self.in_features:
             raise ValueError(
@@ -182,7 +183,8 @@ class Conv2d(Module):
             init.uniform_(self.bias, -1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in), rng=gen)
 
     def forward(self, x: Any) -> Tensor:
-        x = to_tensor(x, type(self).__name__)
+        if not isinstance(x, Tensor):
+            x = to_tensor(x, type(self).__name__)
         if x.ndim not in (3, 4) or x.shape[-3] != self.in_channels:
             raise ValueError(
                 f"{self!r}: expected input of shape (N, {self.in_channels}, H, W) or "
@@ -243,7 +245,8 @@ class MaxPool2d(Module):
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, x: Any) -> Any:
-        x = to_tensor(x, type(self).__name__)
+        if not isinstance(x, Tensor):
+            x = to_tensor(x, type(self).__name__)
         _check_4d(self, x)
         return F.max_pool2d(
             x,
@@ -284,7 +287,8 @@ class AvgPool2d(Module):
         self.divisor_override = divisor_override
 
     def forward(self, x: Any) -> Tensor:
-        x = to_tensor(x, type(self).__name__)
+        if not isinstance(x, Tensor):
+            x = to_tensor(x, type(self).__name__)
         _check_4d(self, x)
         return F.avg_pool2d(
             x,
@@ -310,7 +314,8 @@ class Flatten(Module):
     def forward(self, x: Any) -> Tensor:
         from tensorgrad.ops.shape import reshape
 
-        x = to_tensor(x, type(self).__name__)
+        if not isinstance(x, Tensor):
+            x = to_tensor(x, type(self).__name__)
         nd = x.ndim
         dims = max(nd, 1)  # (a 0-d input flattens to shape (1,), its dims counted as one)
         start = self.start_dim + dims if self.start_dim < 0 else self.start_dim
@@ -410,7 +415,8 @@ class _BatchNorm(Module):
         _reset_affine(self)
 
     def forward(self, x: Any) -> Tensor:
-        x = to_tensor(x, type(self).__name__)
+        if not isinstance(x, Tensor):
+            x = to_tensor(x, type(self).__name__)
         if x.ndim not in self._input_dims or x.shape[1] != self.num_features:
             raise ValueError(
                 f"{self!r}: expected input of shape {self._input_text.format(c=self.num_features)}"
@@ -496,7 +502,8 @@ class LayerNorm(Module):
             self.register_parameter("bias", None)
 
     def forward(self, x: Any) -> Tensor:
-        x = to_tensor(x, type(self).__name__)
+        if not isinstance(x, Tensor):
+            x = to_tensor(x, type(self).__name__)
         k = len(self.normalized_shape)
         if x.ndim < k or x.shape[x.ndim - k :] != self.normalized_shape:
             raise ValueError(

@@ -62,6 +62,8 @@ def _shape(x: Any) -> tuple[int, ...]:
 def _normalized_shape(value: Any) -> tuple[int, ...]:
     """``layer_norm``'s ``normalized_shape`` as a tuple of ints (1.5 and True refused, not read
     as 1)."""
+    if type(value) is tuple and all(type(n) is int for n in value):
+        return value  # (a layer's own, checked when it was made)
     from tensorgrad.ops.shape import _ints
 
     try:
