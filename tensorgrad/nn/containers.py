@@ -184,6 +184,24 @@ class ModuleList(Module):
     def __len__(self) -> int:
         return len(self._modules)
 
+    def __repr__(self) -> str:
+        """As torch's: a run of modules that print alike is one line, ``(0-2): 3 x Linear(...)``
+        (a deep network of identical blocks prints in a few lines)."""
+        runs: list[list] = []  # [first index, last index, repr]
+        for i, m in enumerate(self):
+            text = repr(m)
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, text])
+        if not runs:
+            return f"{type(self).__name__}()"
+        lines = [
+            (f"({a}): " if a == b else f"({a}-{b}): {b - a + 1} x ") + text.replace("\n", "\n  ")
+            for a, b, text in runs
+        ]
+        return f"{type(self).__name__}(" + "".join("\n  " + line for line in lines) + "\n)"
+
     def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
 

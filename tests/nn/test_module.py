@@ -209,12 +209,24 @@ def test_repr_and_summary_hooks():
     assert "(0): Linear(in_features=2, out_features=3, bias=True)" in text
     assert "(1): ReLU()" in text
     assert seq.num_parameters() == 9
-    from tensorgrad import _display
-
-    if hasattr(_display, "module_summary"):
-        assert seq.summary(tg.tensor(np.ones((1, 2), np.float32))) is not None
-    if hasattr(_display, "module_html"):
-        assert "<" in seq._repr_html_()
+    assert "Linear" in seq.summary(tg.tensor(np.ones((1, 2), np.float32)))
+    assert "<" in seq._repr_html_()
+    # a ModuleList prints a run of modules that print alike as one line, as torch's
+    blocks = nn.ModuleList([nn.Linear(2, 2), nn.Linear(2, 2), nn.Linear(2, 2), nn.ReLU()])
+    blocks.append(nn.ModuleList([seq, seq]))
+    assert repr(blocks) == (
+        "ModuleList(\n"
+        "  (0-2): 3 x Linear(in_features=2, out_features=2, bias=True)\n"
+        "  (3): ReLU()\n"
+        "  (4): ModuleList(\n"
+        "    (0-1): 2 x Sequential(\n"
+        "      (0): Linear(in_features=2, out_features=3, bias=True)\n"
+        "      (1): ReLU()\n"
+        "    )\n"
+        "  )\n"
+        ")"
+    )
+    assert repr(nn.ModuleList()) == "ModuleList()"
 
 
 def test_clip_grad_norm():
