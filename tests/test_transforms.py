@@ -979,6 +979,21 @@ def test_a_recorded_write_through_a_detach_of_an_argument_leaves_its_stand_in_us
         np.testing.assert_array_equal(result.data.sum(), 11.0)
 
 
+def test_a_recorded_write_into_one_stand_in_outdates_another_of_the_same_tensor() -> None:
+    # (after the change above, the second stand-in of x kept x's old graph once the first was
+    # written: w.grad [1, 1, 1], silently, where torch.func gives [2, 1, 1]; it raises, as it
+    # did before that change, since the stand-ins are aliases of x, not views)
+    w = tg.tensor([0.3, -0.5, 0.8], requires_grad=True)
+    x = w * 1.0
+
+    def f(p: tg.Tensor, q: tg.Tensor) -> tg.Tensor:
+        p[0] = p[0] * 2.0
+        return q * 1.0
+
+    with pytest.raises(RuntimeError, match="aliases another"):
+        tg.jvp(f, (x, x), (tg.tensor([1.0, 0.0, 0.0]), tg.tensor([0.0, 0.0, 0.0])))
+
+
 def test_an_argument_outside_argnums_written_from_the_differentiated_one_is_left_plain() -> None:
     # (it kept a graph on grad's retired leaf: requires_grad True, a SetItem grad_fn, and a
     # backward through it raised; torch.func leaves it plain, and keeps a graph that reaches a

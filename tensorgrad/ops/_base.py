@@ -476,8 +476,6 @@ def rebase(x: Tensor) -> Op:
     recorded from the old node keep it, and stay right for the values they used."""
     view = getattr(x, "_base", None)
     if view is None:  # (``ops.shape.alias``: the same values, but no view to derive again)
-        if _alias_current(x._node):
-            return x._node  # (a write into another tensor sharing the memory, a detached one)
         raise RuntimeError(
             f"a tensor of shape {x.shape} that aliases another is used after an in-place "
             "write to that tensor was recorded: take the alias again after the write"
@@ -500,16 +498,6 @@ def rebase(x: Tensor) -> Op:
     x._requires_grad = True
     take_tangents(x, new._fw)
     return node
-
-
-def _alias_current(node: Op) -> bool:
-    """Whether the tensor ``node`` (an alias's) was made from has the graph it had then."""
-    ref = getattr(node, "source", None)
-    source = ref() if ref is not None else None
-    if source is None:
-        return False
-    live = source._live_node()
-    return node.edges[0] is (source if live is None else live)
 
 
 def follow_retained(t: Tensor, old: Op | None, new: Op) -> None:

@@ -216,8 +216,12 @@ def _commit(t: Tensor, new: Tensor, what: str, count: bool = True) -> Tensor:
         t._cell()
         WRITE_CLOCK[0] += 1  # (a new stamp for the graph change below, counting no write)
     recorded = new._node is not None
-    if recorded or new._fw is not None or t._fw is not None:
-        # a new graph or new tangents: recorded views taken before are stale (see check_view)
+    if (recorded or new._fw is not None or t._fw is not None) and (
+        t._node is not None or t._requires_grad or t._fw is not None
+    ):
+        # a new graph or new tangents: recorded views taken before are stale (see check_view).
+        # (not after a write into a tensor with neither, a detach() of a tracked one: autograd
+        # does not see it there, as in torch; its own views, unrecorded, are refreshed below)
         t._version[2] = WRITE_CLOCK[0]
     if recorded:
         follow_retained(t, t._node, new._node)
