@@ -33,7 +33,13 @@ def _params(parameters: Tensor | Iterable[Tensor], where: str) -> list[Tensor]:
 
 
 def _number(value: Any, name: str, where: str) -> float:
-    """``float(value)``, as torch reads it, for a real number (a bool as 0 or 1); else TypeError."""
+    """``float(value)``, as torch reads it, for a real number (a bool as 0 or 1) or a string
+    of one (torch documents ``norm_type='inf'``); else TypeError."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            pass
     if not is_number(value, bools=True):
         raise TypeError(f"{where}: {name} must be a number, got {value!r}")
     return float(value)

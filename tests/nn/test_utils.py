@@ -198,3 +198,15 @@ def test_bad_arguments_are_named_and_change_no_gradient(call, pattern) -> None:
     with pytest.raises(TypeError, match=pattern):
         call([p])
     np.testing.assert_array_equal(p.grad.data, np.full(3, 5.0))
+
+
+def test_clip_grad_norm_reads_a_string_number_as_torch_does() -> None:
+    # (torch documents norm_type='inf'; it reads both with float(): the checks of this
+    # session refused the string)
+    p = nn.Parameter(np.ones(2))
+    p.grad = tg.tensor([3.0, -4.0])
+    total = nn.utils.clip_grad_norm_([p], "2", norm_type="inf")
+    assert total.item() == 4.0
+    np.testing.assert_allclose(p.grad.data, [1.5, -2.0], rtol=1e-5)
+    nn.utils.clip_grad_value_([p], "1")
+    np.testing.assert_allclose(p.grad.data, [1.0, -1.0])
