@@ -295,6 +295,7 @@ def fit(
     # a LivePlot passed again continues: its epochs count on from the last one it shows
     start = max((xs[-1] for xs, _ in live.history.values() if xs), default=0.0)
     history: dict[str, list[float]] = {}
+    fed = False  # (whether an epoch has had batches: a one-shot iterator is used up after it)
     epochs_bar = progress(range(epochs), desc="epochs", disable=not show_progress)
     try:
         for epoch in epochs_bar:
@@ -312,9 +313,9 @@ def fit(
                 total += value * len(xb)
                 count += len(xb)
                 batches.set_postfix(loss=f"{value:.4f}", refresh=False)
-            if not count and epoch and history["train_loss"][0] == history["train_loss"][0]:
+            if not count and fed:
                 # (an iterator or generator is used up by the first epoch: NaN losses from
-                # here on would hide it; Keras also warns and stops)
+                # here on would hide it, a NaN first loss too; Keras also warns and stops)
                 warnings.warn(
                     f"fit: train_data gave no batches in epoch {epoch + 1} after giving some "
                     "before (an iterator or generator is used up after one pass: pass a list, a "
@@ -322,6 +323,7 @@ def fit(
                     stacklevel=2,
                 )
                 break
+            fed = fed or count > 0
             row = {"train_loss": total / count if count else math.nan}  # (as ``evaluate``)
             if val_data is not None:
                 for k, v in evaluate(model, loss_fn, val_data).items():

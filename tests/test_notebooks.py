@@ -240,3 +240,21 @@ def test_fit_stops_with_a_warning_when_a_one_shot_iterator_runs_out():
         history = notebook.fit(model, _SGD([model.w], 0.1), loss_fn, batches, epochs=3,
                                plot=False, show_progress=False)  # fmt: skip
     assert len(history["train_loss"]) == 1 and np.isfinite(history["train_loss"][0])
+
+
+def test_fit_warns_of_a_used_up_iterator_after_a_nan_first_epoch():
+    # (the check read "the first epoch gave batches" as "its loss is not NaN": a diverged first
+    # epoch on a generator went on silently with NaN losses and no training)
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((8, 3)), np.arange(8) % 2
+    X[0, 0] = np.nan
+    model = _Linear(rng)
+
+    def loss_fn(logits, target):
+        return tg.nn.functional.cross_entropy(logits, target)
+
+    batches = ((tg.tensor(X[i : i + 4]), tg.tensor(y[i : i + 4])) for i in (0, 4))
+    with pytest.warns(UserWarning, match="no batches in epoch 2.*stopping after 1 epoch"):
+        history = notebook.fit(model, _SGD([model.w], 0.1), loss_fn, batches, epochs=3,
+                               plot=False, show_progress=False)  # fmt: skip
+    assert len(history["train_loss"]) == 1
