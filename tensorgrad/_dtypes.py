@@ -141,18 +141,34 @@ def _holds_non_numbers(data) -> bool:
     return False
 
 
+_TENSOR: list = []  # (tensor.Tensor once looked up: tensor.py imports this module)
+
+
+def _tensor_type() -> type:
+    """``tensor.Tensor``, imported once (an import statement in a function costs about a
+    microsecond per call, more than the checks it serves)."""
+    if not _TENSOR:
+        from tensorgrad.tensor import Tensor
+
+        _TENSOR.append(Tensor)
+    return _TENSOR[0]
+
+
 def check_operands(op, inputs: tuple, names: tuple[str, ...] | None = None) -> None:
     """Raise TypeError, naming ``op`` (a name or an Op class) and the argument (by its name in
     ``names``, else its position), for a non-Tensor input whose data is not bool, integer or
     floating (complex, object, strings); Tensors and Python numbers pass at the cost of a type
     check."""
-    from tensorgrad.tensor import Tensor, carries_derivative
-
+    Tensor = _tensor_type()
     for i, x in enumerate(inputs):
         if type(x) in _PLAIN or isinstance(x, Tensor):
             continue
+        if type(x) is np.ndarray and x.dtype.kind in _NUMERIC_KINDS:
+            continue  # (a plain numeric array, not masked: the common non-Tensor operand)
         name = op if isinstance(op, str) else op.label
         what = f"{name}: {names[i] if names else f'argument {i}'}"
+        from tensorgrad.tensor import carries_derivative
+
         if isinstance(x, (list, tuple)) and _holds(x, carries_derivative):
             raise TypeError(
                 f"{what} is a {type(x).__name__} holding Tensors that require grad (or carry "
@@ -171,21 +187,15 @@ def check_args(where: str, optional: tuple[str, ...] = (), **args) -> None:
     ``optional`` ones skipped when None): called first, so that a string or None is refused as
     such, not read as a 0-d array by a shape check or named after an op the function is made
     of."""
-    from tensorgrad.tensor import Tensor
-
-    for k, v in args.items():
+    Tensor = _tensor_type()
+    for k, v in args.items():  # (Tensors, and absent optional ones: the common call, cheap)
         if not isinstance(v, Tensor) and (v is not None or k not in optional):
-            break
-    else:
-        return  # (Tensors, and absent optional ones: the common call, kept cheap)
-    named = {k: v for k, v in args.items() if v is not None or k not in optional}
-    check_operands(where, tuple(named.values()), tuple(named))
+            check_operands(where, (v,), (k,))
 
 
 def to_tensor(x, where: str, name: str = "input"):
     """``x`` as a Tensor (itself if one), bad data named as ``where``'s argument ``name``."""
-    from tensorgrad.tensor import Tensor
-
+    Tensor = _tensor_type()
     if isinstance(x, Tensor):
         return x
     check_operands(where, (x,), (name,))

@@ -634,6 +634,8 @@ def constant_arg(value: Any, name: str, where: str) -> Any:
 def number_arg(value: Any, name: str, where: str) -> float:
     """``constant_arg`` for a number (an eps, a max_norm): a float, or TypeError naming
     ``where`` and ``name`` for anything else (a string would reach NumPy's own message)."""
+    if type(value) is float:
+        return value  # (the common call: a layer's eps)
     value = constant_arg(value, name, where)
     if not is_number(value):
         raise TypeError(f"{where}: {name} must be a number, got {value!r}")
