@@ -118,6 +118,9 @@ def _trace(
     finally:
         _retire(own)
         _cut_from_retired(before)
+        for x in xs:  # (a stand-in f returns, as an output or aux, is written freely after)
+            if STAND_INS.get(id(x)) is x:
+                del STAND_INS[id(x)]
 
 
 def _cut_from_retired(before: list) -> None:

@@ -1067,3 +1067,19 @@ def test_f_cannot_write_through_a_view_of_an_argument_that_requires_grad() -> No
     with pytest.raises(RuntimeError, match="view .* of a leaf tensor that requires grad"):
         tg.grad(f)(p)
     np.testing.assert_array_equal(p.data, [1.0, 2.0, 3.0])
+
+
+def test_a_stand_in_f_returns_is_written_freely_after_the_call() -> None:
+    # (as torch.func: the refusal of writes into a reverse transform's stand-in for an argument
+    # that requires grad held on after the call, for a stand-in returned as aux or output)
+    a = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = a * 1
+    _, aux = tg.grad(lambda x: ((x**2).sum(), x), has_aux=True)(b)
+    aux *= 2
+    out, _ = tg.vjp(lambda x: x, b)
+    out += 1
+    _, first = tg.jacrev(lambda x: (x * 2, x[0]), has_aux=True)(b)
+    first += 1
+    np.testing.assert_array_equal(b.data, [4.0, 5.0, 7.0])
+    with pytest.raises(RuntimeError, match="leaf"):  # (inside f, still refused)
+        tg.grad(lambda x: x.__imul__(2).sum())(b)
