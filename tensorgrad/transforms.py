@@ -83,7 +83,7 @@ def _lift(x: Any, what: str) -> tuple[Tensor, bool]:
         raise TypeError(f"{what}: can only differentiate floating-point inputs, got {t.dtype}")
     if t._requires_grad and STATE.grad_enabled:
         y = alias(t)
-        STAND_INS[id(y)] = y  # (never written in place: the transform's leaf, as torch.func's)
+        STAND_INS[id(y)] = y  # (not written in place while f runs: a leaf, as torch.func's)
         return y, False
     y = alias(t) if t._fw is not None else Tensor._make(t.data)
     # (the same version cell as x: a write into x inside f is a write into this leaf's data,

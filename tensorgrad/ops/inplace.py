@@ -116,7 +116,8 @@ class SetView(Op):
 
 # A reverse transform's stand-ins for arguments that require grad (``transforms._lift``): the
 # leaves it differentiates with respect to, which torch.func refuses to write into even when
-# the caller's tensor is no leaf (the write would reach its memory under its old graph).
+# the caller's tensor is no leaf (the write would reach its memory under its old graph); listed
+# while f runs (``transforms._trace`` takes them off once it returns).
 # Keyed by id (a WeakSet compares tensors with ==, which is elementwise).
 STAND_INS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
