@@ -380,36 +380,12 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., tuple]
         cts = [
             c if isinstance(c, Tensor) else np.asarray(c, dtype=o.dtype) for c, o in zip(cts, outs)
         ]
-        _restore_saved(kept)
         return _reverse(outs, xs, cts, retain=True, own=own)[0]
 
     # NOTE: an output that only vjp's own leaves influence (or any, under an outer no_grad)
     # comes back plain, as torch.func's; vjp_fn keeps the graph.
     plain = [o if _connected(o) else _detached(o) for o in outs]
-    kept = _saved_for(outs, xs) if any(p is o for p, o in zip(plain, outs)) else []
     return (type(out)(plain) if isinstance(out, (tuple, list)) else plain[0]), vjp_fn
-
-
-def _saved_for(outs: Sequence[Tensor], xs: Sequence[Tensor]) -> list:
-    """What each node from ``outs`` to ``xs`` saved, for ``_restore_saved``: a backward from an
-    output that keeps its graph (it reaches a user's tensor) frees f's nodes on its way, which
-    ``vjp_fn`` still needs (torch.func's outer backward never enters f's graph)."""
-    targets = {autograd._edge(x): x for x in xs}
-    roots = [autograd._edge(o) for o in outs if o._requires_grad]
-    nodes = autograd._prune(autograd._reach(roots, targets)[0], targets)
-    return [
-        (n, n.saved, getattr(n, "out_data", None), [getattr(n, a, None) for a in n.frees])
-        for n in nodes
-    ]
-
-
-def _restore_saved(kept: list) -> None:
-    """Give back what a backward freed of the nodes ``_saved_for`` listed."""
-    for node, saved, out_data, freed in kept:
-        if node.saved is None:
-            node.saved, node.out_data = saved, out_data
-            for name, value in zip(node.frees, freed):
-                setattr(node, name, value)
 
 
 def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
