@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad.tensor import Tensor, is_number
+from tensorgrad.tensor import Tensor, number_arg
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
 
@@ -125,9 +125,10 @@ def _check(
 ) -> bool:
     """gradcheck's work; ``caller`` names the public function in the errors; ``every_output``
     compares outputs that do not require grad too (their derivatives must be 0)."""
-    for name, value in (("eps", eps), ("atol", atol), ("rtol", rtol), ("nondet_tol", nondet_tol)):
-        if not is_number(value):
-            raise TypeError(f"{caller}: {name} must be a number, got {value!r}")
+    eps, atol, rtol, nondet_tol = (
+        number_arg(v, name, caller)
+        for name, v in (("eps", eps), ("atol", atol), ("rtol", rtol), ("nondet_tol", nondet_tol))
+    )
     xs = _float64_inputs(_as_tuple(inputs))
     wrt = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x._requires_grad]
     if not wrt:

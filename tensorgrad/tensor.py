@@ -631,13 +631,14 @@ def constant_arg(value: Any, name: str, where: str) -> Any:
     return value.data
 
 
-def number_arg(value: Any, name: str, where: str) -> float:
+def number_arg(value: Any, name: str, where: str, *, bools: bool = False) -> float:
     """``constant_arg`` for a number (an eps, a max_norm): a float, or TypeError naming
-    ``where`` and ``name`` for anything else (a string would reach NumPy's own message)."""
+    ``where`` and ``name`` for anything else (a string would reach NumPy's own message); a bool
+    only with ``bools`` (where torch reads the argument with ``float()``)."""
     if type(value) is float:
         return value  # (the common call: a layer's eps)
     value = constant_arg(value, name, where)
-    if not is_number(value):
+    if not is_number(value, bools=bools):
         raise TypeError(f"{where}: {name} must be a number, got {value!r}")
     return float(value)
 

@@ -23,7 +23,7 @@ from tensorgrad.ops.losses import (
     nll_loss,
 )
 from tensorgrad.ops.normalization import batch_norm, layer_norm
-from tensorgrad.tensor import Tensor, constant_arg, is_number
+from tensorgrad.tensor import Tensor, number_arg
 
 __all__ = [
     "softmax",
@@ -102,12 +102,9 @@ def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """torch's ``softplus``: ``log(1 + exp(beta * x)) / beta``, and ``x`` itself where
     ``beta * x > threshold`` (torch's switch to the identity, where the two agree to within
     about ``exp(-threshold)``); differentiable to any order, as a composition."""
-    beta = constant_arg(beta, "beta", "softplus")
-    threshold = constant_arg(threshold, "threshold", "softplus")
-    for name, value in (("beta", beta), ("threshold", threshold)):
-        if not is_number(value):  # (a 0-d Tensor or array of one is taken, as torch)
-            raise TypeError(f"softplus: {name} must be a number, got {value!r}")
-    beta, threshold = float(beta), float(threshold)
+    # (a 0-d Tensor or array of one is taken, as torch)
+    beta = number_arg(beta, "beta", "softplus")
+    threshold = number_arg(threshold, "threshold", "softplus")
     scaled = input if beta == 1 else input * float(beta)
     soft = _elementwise.softplus(scaled)
     soft = soft if beta == 1 else soft / float(beta)

@@ -17,7 +17,7 @@ import numpy as np
 from tensorgrad._dtypes import below
 from tensorgrad.nn._inplace import assign
 from tensorgrad.ops.layers import as_generator
-from tensorgrad.tensor import Tensor, is_number
+from tensorgrad.tensor import Tensor, is_number, number_arg
 
 __all__ = [
     "calculate_gain",
@@ -148,8 +148,7 @@ def ones_(tensor: Tensor) -> Tensor:
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, rng: Any = None) -> Tensor:
     """Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
     fan_in, fan_out = _fans(tensor, "xavier_uniform_")
-    if not is_number(gain, bools=True):
-        raise TypeError(f"xavier_uniform_: gain must be a number, got {gain!r}")
+    gain = number_arg(gain, "gain", "xavier_uniform_", bools=True)
     if _no_elements(tensor, "xavier_uniform_"):
         return tensor
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
@@ -159,8 +158,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0, rng: Any = None) -> Tenso
 def xavier_normal_(tensor: Tensor, gain: float = 1.0, rng: Any = None) -> Tensor:
     """Glorot normal: N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _fans(tensor, "xavier_normal_")
-    if not is_number(gain, bools=True):
-        raise TypeError(f"xavier_normal_: gain must be a number, got {gain!r}")
+    gain = number_arg(gain, "gain", "xavier_normal_", bools=True)
     if _no_elements(tensor, "xavier_normal_"):
         return tensor
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), rng=rng)

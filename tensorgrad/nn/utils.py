@@ -10,7 +10,7 @@ import numpy as np
 from tensorgrad._dtypes import get_default_dtype
 from tensorgrad.nn._inplace import assign
 from tensorgrad.optim.optimizer import _implementation_flags
-from tensorgrad.tensor import Tensor, is_number
+from tensorgrad.tensor import Tensor, number_arg
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector"]
 
@@ -40,9 +40,7 @@ def _number(value: Any, name: str, where: str) -> float:
             return float(value)
         except ValueError:
             pass
-    if not is_number(value, bools=True):
-        raise TypeError(f"{where}: {name} must be a number, got {value!r}")
-    return float(value)
+    return number_arg(value, name, where, bools=True)
 
 
 def _vector_norm(v: np.ndarray, norm_type: float) -> np.ndarray:
