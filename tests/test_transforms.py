@@ -994,6 +994,28 @@ def test_a_recorded_write_into_one_stand_in_outdates_another_of_the_same_tensor(
         tg.jvp(f, (x, x), (tg.tensor([1.0, 0.0, 0.0]), tg.tensor([0.0, 0.0, 0.0])))
 
 
+def test_a_write_into_a_stand_in_of_a_detach_leaves_the_other_tensor_s_stand_in_usable() -> None:
+    # (Y = X.detach() shares X's memory but not its autograd identity: a write into jvp's
+    # stand-in for Y made the stand-in for X raise "aliases another", where torch.func, whose
+    # stand-ins are views of X and of Y, computes; found by a random-program round)
+    rng = np.random.default_rng(3)
+    w = tg.tensor(rng.standard_normal((2, 3)), requires_grad=True)
+    x = w * 1.3
+    y = x.detach()
+    tx, ty = tg.tensor(rng.standard_normal((2, 3))), tg.tensor(rng.standard_normal((2, 3)))
+
+    def f(p: tg.Tensor, q: tg.Tensor) -> tg.Tensor:
+        q[0, 1] = p[1, 1] * 2.0
+        return p.sin().sum()
+
+    after = x.data.copy()
+    after[0, 1] = 2.0 * after[1, 1]  # (the write reaches x's memory too, as in torch)
+    value, tangent = tg.jvp(lambda p, q: tg.grad(f)(p, q), (x, y), (tx, ty))
+    np.testing.assert_array_equal(x.data, after)
+    np.testing.assert_allclose(value.data, np.cos(after), rtol=1e-12)
+    np.testing.assert_allclose(tangent.data, -np.sin(after) * tx.data, rtol=1e-12)
+
+
 def test_an_argument_outside_argnums_written_from_the_differentiated_one_is_left_plain() -> None:
     # (it kept a graph on grad's retired leaf: requires_grad True, a SetItem grad_fn, and a
     # backward through it raised; torch.func leaves it plain, and keeps a graph that reaches a

@@ -476,6 +476,8 @@ def rebase(x: Tensor) -> Op:
     recorded from the old node keep it, and stay right for the values they used."""
     view = getattr(x, "_base", None)
     if view is None:  # (``ops.shape.alias``: the same values, but no view to derive again)
+        if _alias_current(x._node):
+            return x._node  # (the write went into another tensor sharing the memory)
         raise RuntimeError(
             f"a tensor of shape {x.shape} that aliases another is used after an in-place "
             "write to that tensor was recorded: take the alias again after the write"
@@ -498,6 +500,65 @@ def rebase(x: Tensor) -> Op:
     x._requires_grad = True
     take_tangents(x, new._fw)
     return node
+
+
+# The stamp of the last recorded write into each tensor or into a view or alias of it
+# (``root``): id -> (weak reference, stamp), the entry dropped with the tensor. (Keyed by id: a
+# WeakKeyDictionary compares tensors with ==, which is elementwise.)
+_ROOT_WRITES: dict[int, tuple[weakref.ref, int]] = {}
+
+
+def note_root_write(t: Tensor, stamp: int) -> None:
+    """Record a recorded write into ``t`` at ``stamp``, under ``t``'s root."""
+    r = root(t)
+    key = id(r)
+    entry = _ROOT_WRITES.get(key)
+    if entry is not None and entry[0]() is r:
+        _ROOT_WRITES[key] = (entry[0], stamp)
+        return
+
+    def forget(ref: weakref.ref, key: int = key) -> None:
+        if _ROOT_WRITES.get(key, (None,))[0] is ref:
+            del _ROOT_WRITES[key]
+
+    _ROOT_WRITES[key] = (weakref.ref(r, forget), stamp)
+
+
+def _root_written(t: Tensor) -> int:
+    """The stamp of the last recorded write under ``t``'s root (0 if none)."""
+    r = root(t)
+    entry = _ROOT_WRITES.get(id(r))
+    return entry[1] if entry is not None and entry[0]() is r else 0
+
+
+def root(t: Tensor) -> Tensor:
+    """The tensor whose autograd identity ``t`` shares: the base of a view, the source of an
+    alias (a transform's stand-in), followed to the end; a ``detach()`` is its own root."""
+    while True:
+        view = view_of(t)
+        if view is not None:
+            t = view[0]
+            continue
+        ref = getattr(t._node, "source", None)
+        source = ref() if ref is not None else None
+        if source is None:
+            return t
+        t = source
+
+
+def _alias_current(node: Op) -> bool:
+    """Whether an alias (``node`` is its Alias op) still describes its memory: its source has
+    the graph it had then, and no recorded write since went into the source or a tensor of the
+    same identity (a view or another alias of it: torch's stand-ins are views). A write into a
+    ``detach()`` of it, a tensor of its own, leaves it so, as in torch."""
+    ref = getattr(node, "source", None)
+    source = ref() if ref is not None else None
+    if source is None:
+        return False
+    live = source._live_node()
+    if node.edges[0] is not (source if live is None else live):
+        return False
+    return _root_written(source) <= node.stamp
 
 
 def follow_retained(t: Tensor, old: Op | None, new: Op) -> None:

@@ -31,6 +31,7 @@ from tensorgrad.ops._base import (
     check_view,
     follow_retained,
     made_under_no_grad,
+    note_root_write,
     refresh_views,
     view_of,
 )
@@ -225,6 +226,7 @@ def _commit(t: Tensor, new: Tensor, what: str, count: bool = True) -> Tensor:
         # does not see it there, as in torch; its own views, unrecorded, are refreshed below)
         t._version[2] = WRITE_CLOCK[0]
     if recorded:
+        note_root_write(t, WRITE_CLOCK[0])  # (read by an alias of the same identity)
         follow_retained(t, t._node, new._node)
         t._node = node = new._node
         t._requires_grad = True

@@ -10,6 +10,7 @@ version counter, and follow its in-place writes.
 from __future__ import annotations
 
 import operator
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -85,6 +86,8 @@ def _shape_arg(shape: tuple, op: str) -> tuple:
 class Alias(Op):
     """The same values under a new tensor (used to attach tangents without touching x)."""
 
+    # (a weak reference to x, set by ``alias``: see ``ops._base.written_root``)
+    __slots__ = ("source",)
     linear = True
 
     def forward(self, x):
@@ -124,6 +127,7 @@ def alias(x: Any) -> Tensor:
         y._version = x._cell()
         if y._node is not None:
             y._node.view_cell = y._version
+            y._node.source = weakref.ref(x)
     return y
 
 
