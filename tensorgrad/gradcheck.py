@@ -125,8 +125,9 @@ def _check(
 ) -> bool:
     """gradcheck's work; ``caller`` names the public function in the errors; ``every_output``
     compares outputs that do not require grad too (their derivatives must be 0)."""
+    # (a 0-d Tensor is read by its value even when it requires grad, as torch's gradcheck does)
     eps, atol, rtol, nondet_tol = (
-        number_arg(v, name, caller)
+        number_arg(v.data if isinstance(v, Tensor) else v, name, caller)
         for name, v in (("eps", eps), ("atol", atol), ("rtol", rtol), ("nondet_tol", nondet_tol))
     )
     xs = _float64_inputs(_as_tuple(inputs))

@@ -128,3 +128,11 @@ def test_bad_tolerances_and_outputs_are_named() -> None:
         tg.gradgradcheck(lambda a: a * a, (x,), atol=None)
     with pytest.raises(TypeError, match="gradcheck: fn must return Tensors, got str"):
         tg.gradcheck(lambda a: "x", (x,))
+
+
+def test_a_tolerance_that_is_a_tensor_requiring_grad_is_read_by_its_value() -> None:
+    # (as torch's gradcheck; 4658019's number_arg refused one, which had worked before)
+    x = tg.tensor([0.3, -0.7], requires_grad=True)
+    eps = tg.tensor(1e-6, requires_grad=True)
+    assert tg.gradcheck(lambda a: a * a, (x,), eps=eps, atol=tg.tensor(1e-5, requires_grad=True))
+    assert tg.gradgradcheck(lambda a: a * a * a, (x,), eps=eps)

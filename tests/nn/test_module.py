@@ -824,3 +824,18 @@ def test_fan_based_initialisers_name_themselves(call, error, pattern) -> None:
     # Python's "can't multiply sequence by non-int of type 'float'")
     with pytest.raises(error, match=pattern):
         call()
+
+
+def test_clip_grad_reads_a_tensor_that_requires_grad_by_its_value() -> None:
+    # (torch reads max_norm and clip_value with float(), which takes a 0-d tensor that requires
+    # grad; 4658019's number_arg refused one here, which had worked before)
+    a = nn.Parameter(np.zeros(2))
+    a.grad = tg.tensor([3.0, 4.0])
+    limit = tg.tensor(1.0, requires_grad=True)
+    assert nn.utils.clip_grad_norm_(a, max_norm=limit).item() == pytest.approx(5.0)
+    np.testing.assert_allclose(a.grad.data, [0.6, 0.8], rtol=1e-5)
+    a.grad = tg.tensor([3.0, -4.0])
+    nn.utils.clip_grad_value_(a, limit)
+    np.testing.assert_array_equal(a.grad.data, [1.0, -1.0])
+    with pytest.raises(TypeError, match="max_norm must be a number"):
+        nn.utils.clip_grad_norm_(a, max_norm=tg.ones(2, requires_grad=True))
