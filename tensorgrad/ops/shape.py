@@ -86,7 +86,7 @@ def _shape_arg(shape: tuple, op: str) -> tuple:
 class Alias(Op):
     """The same values under a new tensor (used to attach tangents without touching x)."""
 
-    # (a weak reference to x, set by ``alias``: see ``ops._base.written_root``)
+    # (a weak reference to x, set by ``alias``: see ``ops._base._alias_current``)
     __slots__ = ("source",)
     linear = True
 
