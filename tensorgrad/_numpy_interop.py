@@ -501,10 +501,10 @@ def array_function(func: Any, args: tuple, kwargs: dict) -> Any:
     """Dispatch a NumPy function called on Tensors to the matching tensorgrad function."""
     fn = FUNCTIONS.get(func)
     if fn is None:
-        if not _holds((args, list(kwargs.values())), carries_derivative):
+        if _graph_free(args, kwargs):
             # no graph or tangent to drop: NumPy's function on the plain values, as on a torch
             # tensor (np.median, np.histogram, matplotlib's calls...)
-            return func(*_values(args), **dict(zip(kwargs, _values(tuple(kwargs.values())))))
+            return _call_on_values(func, args, kwargs)
         name = getattr(func, "__name__", repr(func))
         module = getattr(func, "__module__", "numpy") or "numpy"
         # (numpy.fft, numpy.linalg, numpy.random...: the public submodule, not numpy._core)
@@ -537,6 +537,11 @@ def _values(values: tuple) -> tuple:
     )
 
 
+def _call_on_values(fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+    """``fn`` called with every Tensor argument, keyword ones too, as its values (``_values``)."""
+    return fn(*_values(args), **dict(zip(kwargs, _values(tuple(kwargs.values())))))
+
+
 def _graph_free(inputs: tuple, kwargs: dict) -> bool:
     """Whether no argument carries a gradient's graph or a tangent that NumPy would drop."""
     return not _holds((inputs, list(kwargs.values())), carries_derivative)
@@ -552,9 +557,7 @@ def _on_values(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any
             f"np.{ufunc.__name__}.at would write into a Tensor in place, past its version "
             "counter (read-only); use tensorgrad operations"
         )
-    result = getattr(ufunc, method)(
-        *_values(inputs), **dict(zip(kwargs, _values(tuple(kwargs.values()))))
-    )
+    result = _call_on_values(getattr(ufunc, method), inputs, kwargs)
     return result if "out" in kwargs else _as_tensors(result)
 
 
