@@ -565,9 +565,7 @@ class _Replay:
         self.own = copy.deepcopy(self.shared)
         self.start = self.own.bit_generator.state  # (the copy's: another thread may draw now)
         self.after: Any = None
-        # (the argument, its array, values before the first call, after it, and its tensors'
-        # states before it and, once taken by the second reset, after it)
-        self.written: list = []
+        self.written: list[_Written] = []
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         again = self.after is not None
@@ -594,26 +592,41 @@ class _Replay:
                         if version is not None
                         else not np.array_equal(now, before, True)
                     ):
-                        self.written.append([a, now, before, now.copy(), states, None])
+                        self.written.append(_Written(a, now, before, now.copy(), states))
 
     def reset(self) -> None:
         """Set the written arguments back as they were before the first call (a no-op before
         it): values, graphs and tangents."""
         if self.after is None:
             return
-        for entry in self.written:  # (all first: two arguments may be one tensor)
-            if entry[5] is None:
-                entry[5] = _states(entry[0])  # (as the first call left them)
-        for a, array, before, _, states, _ in self.written:
-            _set_back(a, array, before, states)
+        for w in self.written:  # (all first: two arguments may be one tensor)
+            if w.states_after is None:
+                w.states_after = _states(w.arg)  # (as the first call left them)
+        for w in self.written:
+            _set_back(w.arg, w.array, w.before, w.states_before)
 
     def finish(self) -> None:
         """Leave the written arguments as the first call left them."""
-        for a, array, _, after, _, left in self.written:
-            if left is not None:
-                _set_back(a, array, after, left)
+        for w in self.written:
+            if w.states_after is not None:
+                _set_back(w.arg, w.array, w.after, w.states_after)
         if self.after is not None and self.shared.bit_generator.state == self.start:
             self.shared.bit_generator.state = self.after
+
+
+class _Written:
+    """An argument the first of ``_Replay``'s calls wrote into: its array, its values before and
+    after that call, and its tensors' states (``_states``) before it and, once the second call's
+    ``reset`` takes them, after it."""
+
+    __slots__ = ("arg", "array", "before", "after", "states_before", "states_after")
+
+    def __init__(
+        self, arg: Any, array: np.ndarray, before: np.ndarray, after: np.ndarray, states: list
+    ) -> None:
+        self.arg, self.array, self.before, self.after = arg, array, before, after
+        self.states_before = states
+        self.states_after: list | None = None
 
 
 def _states(a: Any) -> list:
