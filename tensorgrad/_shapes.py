@@ -6,6 +6,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+# (hot-path names as module globals: see the NOTE in ops/_base.py)
+from numpy import add as _np_add
+from numpy import ndarray
+
 
 def unbroadcast(adjoint, shape: tuple[int, ...]):
     """Sum ``adjoint`` back down to ``shape`` after NumPy broadcasting.
@@ -19,8 +23,8 @@ def unbroadcast(adjoint, shape: tuple[int, ...]):
     lead = len(ashape) - len(shape)
     if ashape[lead:] == shape:  # only extra leading axes (a bias): one sum, no reshape
         axes = _LEADING[lead] if lead < len(_LEADING) else tuple(range(lead))
-        if type(adjoint) is np.ndarray:
-            return np.add.reduce(adjoint, axis=axes)  # (the sum method, minus a Python layer)
+        if type(adjoint) is ndarray:
+            return _np_add.reduce(adjoint, axis=axes)  # (the sum method, minus a Python layer)
         return adjoint.sum(axis=axes)
     inner = tuple(lead + i for i, n in enumerate(shape) if n == 1 and ashape[lead + i] != 1)
     adjoint = adjoint.sum(axis=tuple(range(lead)) + inner, keepdims=True)
@@ -34,7 +38,7 @@ def expand_to(x, shape: tuple[int, ...]):
     """``x`` broadcast to ``shape`` (the adjoint of a sum): a fresh array for ndarrays (much
     cheaper than ``np.broadcast_to`` on small arrays, and writable, so it can be summed into
     in place); a differentiable ``broadcast_to`` for Tensors."""
-    if type(x) is not np.ndarray and not isinstance(x, np.generic):
+    if type(x) is not ndarray and not isinstance(x, np.generic):
         return np.broadcast_to(x, shape)  # a Tensor: dispatches to tg.broadcast_to
     out = np.empty(shape, dtype=x.dtype)
     out[...] = x

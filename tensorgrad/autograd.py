@@ -18,11 +18,14 @@ from typing import Any, NoReturn
 
 import numpy as np
 
+# (hot-path names as module globals: see the NOTE in ops/_base.py)
+from numpy import asarray, empty_like, ndarray
+
 from tensorgrad._dtypes import check_operands
 from tensorgrad.forward_mode import ACTIVE
 from tensorgrad.grad_mode import STATE, set_grad_enabled
 from tensorgrad.ops._base import Op
-from tensorgrad.tensor import WRITE_CLOCK, Tensor, bump_version
+from tensorgrad.tensor import WRITE_CLOCK, Tensor, bump_version, make_tensor
 
 __all__ = ["backward", "grad"]
 
@@ -42,13 +45,13 @@ def _root_delta(out: Tensor, gradient: Any, create_graph: bool, what: str) -> An
                 f"{what}: a gradient must be given for a non-scalar output of shape {out.shape} "
                 "(grad can be implicitly created only for one-element outputs)"
             )
-        delta = np.empty_like(out.data)  # (np.ones_like, minus its Python layer)
+        delta = empty_like(out.data)  # (np.ones_like, minus its Python layer)
         delta.fill(1)
     else:
         if not isinstance(gradient, Tensor):
             # (strings, complex, object data: refused, not parsed, cast or read as NaN)
             check_operands(what, (gradient,), ("gradient",))
-        g = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
+        g = gradient.data if isinstance(gradient, Tensor) else asarray(gradient)
         if g.shape != out.shape:
             raise ValueError(
                 f"{what}: gradient has shape {g.shape} but the output has shape {out.shape}"
@@ -56,7 +59,7 @@ def _root_delta(out: Tensor, gradient: Any, create_graph: bool, what: str) -> An
         if create_graph and isinstance(gradient, Tensor):
             return gradient if gradient.dtype == out.dtype else gradient.astype(out.dtype)
         delta = g.astype(out.dtype, copy=False)
-    return Tensor._make(delta) if create_graph else delta
+    return make_tensor(delta) if create_graph else delta
 
 
 def _edge(t: Tensor) -> Any:
@@ -192,14 +195,14 @@ def _grad(
         if hooks:  # a leaf's hooks run in grad too, as in backward, in the walk's grad mode
             with set_grad_enabled(bool(created)):
                 g = _run_hooks(hooks, g, created)
-        if type(g) is np.ndarray:
+        if type(g) is ndarray:
             # NOTE: a buffer the engine did not make for this input alone (a grad_outputs array
             # passed through, or a view of one, one a rule gave to several inputs, one a hook
             # saw or returned: an inner node's hooks live in its extras) is copied: a write
             # into the result must not reach another tensor behind its version counter
             if hooks or key not in owned or g.base is not None or (x is not key and key.extras):
                 g = g.copy()
-            g = Tensor._make(g)
+            g = make_tensor(g)
         elif not g.data.flags.writeable:
             # (a recorded result that is a broadcast view: its copy, recorded, as torch's
             # results are writeable)
@@ -222,18 +225,18 @@ def _accumulate_leaf(leaf: Tensor, g: Any, create_graph: bool, owned: bool = Fal
         owned = False  # the hooks have seen it (or made it)
     with _ACCUMULATING:  # (two threads' backwards into one leaf: each contribution counts)
         if create_graph:
-            gt = g if isinstance(g, Tensor) else Tensor._make(g)
+            gt = g if isinstance(g, Tensor) else make_tensor(g)
             if leaf._grad is None:
-                leaf._grad = gt.clone() if gt._requires_grad else Tensor._make(gt.data.copy())
+                leaf._grad = gt.clone() if gt._requires_grad else make_tensor(gt.data.copy())
             else:
                 leaf._grad = leaf._grad + gt
             return
         if isinstance(g, Tensor):
             g = g.data
         if leaf._grad is None:
-            leaf._grad = Tensor._make(g if owned and _owns(g) else g.copy())
+            leaf._grad = make_tensor(g if owned and _owns(g) else g.copy())
         elif leaf._grad.data.dtype != g.dtype or not leaf._grad.data.flags.writeable:
-            leaf._grad = Tensor._make((leaf._grad.data + g).astype(leaf.data.dtype, copy=False))
+            leaf._grad = make_tensor((leaf._grad.data + g).astype(leaf.data.dtype, copy=False))
         else:  # (in place, as torch's, also into a .grad a create_graph backward recorded)
             leaf._grad.data += g
             bump_version(leaf._grad)  # (a graph that saved the old .grad must see the write)
@@ -242,7 +245,7 @@ def _accumulate_leaf(leaf: Tensor, g: Any, create_graph: bool, owned: bool = Fal
 _ACCUMULATING = threading.Lock()
 
 
-def _owns(g: np.ndarray) -> bool:
+def _owns(g: ndarray) -> bool:
     return g.base is None and g.flags.writeable
 
 
@@ -258,10 +261,10 @@ def _run_hooks(hooks: list, g: Any, create_graph: bool) -> Any:
     for hook in list(hooks):
         # (a Tensor gradient stays a Tensor: recorded, or carrying forward-mode tangents)
         on_tensors = create_graph or isinstance(g, Tensor)
-        gt = g if isinstance(g, Tensor) else Tensor._make(g)
+        gt = g if isinstance(g, Tensor) else make_tensor(g)
         new = hook(gt)
         if new is not None:
-            new_data = new if on_tensors and isinstance(new, Tensor) else np.asarray(new)
+            new_data = new if on_tensors and isinstance(new, Tensor) else asarray(new)
             if new_data.shape != gt.shape or new_data.dtype != gt.dtype:
                 raise RuntimeError(
                     f"hook returned a gradient of shape {new_data.shape} and dtype "
@@ -476,7 +479,7 @@ def _propagate(
             on_tensors = False
             if tensors:
                 on_tensors = create_graph or _carries_tangents(node, delta)
-                if not on_tensors and type(delta) is not np.ndarray:
+                if not on_tensors and type(delta) is not ndarray:
                     delta = delta.data
             n_in = len(edges)
             contributions = [None] * n_in
@@ -530,7 +533,7 @@ def _propagate(
                     # (dtypes of the same kind are usually the same object: test that first)
                     if (
                         on_tensors
-                        or type(g) is not np.ndarray
+                        or type(g) is not ndarray
                         or (g.dtype is not dtype and g.dtype != dtype)
                     ):
                         g = _conform(node, i, g, shape, dtype, on_tensors)
@@ -624,9 +627,9 @@ def _conform(node: Op, i: int, g: Any, shape: tuple, dtype: np.dtype, create_gra
     if not create_graph and isinstance(g, Tensor):
         g = g.data
     elif create_graph and not isinstance(g, Tensor):
-        g = Tensor._make(np.asarray(g))
-    elif type(g) is not np.ndarray and not isinstance(g, Tensor):
-        g = np.asarray(g)
+        g = make_tensor(asarray(g))
+    elif type(g) is not ndarray and not isinstance(g, Tensor):
+        g = asarray(g)
     if g.shape != shape:
         raise RuntimeError(
             f"{node.name}: the adjoint rule returned shape {g.shape} for input {i}, which has "
@@ -650,5 +653,5 @@ def _add(adjoints: dict, owned: set, key: Any, g: Any) -> None:
         total = prev + g
         # NOTE: NumPy returns a scalar, not a 0-d array, for 0-d + 0-d; a scalar cannot be
         # summed into in place, so keep it as an array we own.
-        adjoints[key] = total if type(total) is np.ndarray else np.asarray(total)
+        adjoints[key] = total if type(total) is ndarray else asarray(total)
         owned.add(key)

@@ -585,6 +585,10 @@ def _non_numeric(x: Any) -> bool:
 
 _TENSOR_SLOTS = frozenset(Tensor.__slots__)
 
+# ``Tensor._make`` bound once, for the hot paths that wrap every result: CPython 3.11 does not
+# cache a classmethod's lookup on its class (a bound method is made on every ``Tensor._make``).
+make_tensor = Tensor._make
+
 
 def _subclass_slots(cls: type) -> list[str]:
     """The slots a subclass of Tensor adds (private names mangled), for ``deepcopy``."""

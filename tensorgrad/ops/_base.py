@@ -18,11 +18,17 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+# NOTE: NumPy's module defines ``__getattr__``, and CPython (3.11 to 3.13) then does not cache
+# ``np.name`` loads: each is a full lookup, about 300 machine instructions. The names the hot
+# paths read on every op (here and in autograd, arithmetic, _shapes) are module globals instead:
+# 3 % of the instructions of a small MLP's training step.
+from numpy import asarray, ndarray
+
 from tensorgrad._dtypes import check_operands
 from tensorgrad._shapes import broadcast_shapes
 from tensorgrad.forward_mode import push_tangents, take_tangents
 from tensorgrad.grad_mode import STATE
-from tensorgrad.tensor import WRITE_CLOCK, Tensor, memory_root
+from tensorgrad.tensor import WRITE_CLOCK, Tensor, make_tensor, memory_root
 
 
 class _OpType(type):
@@ -88,7 +94,7 @@ class Op(metaclass=_OpType):
             cls.save_inputs = _PREFIXES.setdefault(len(save), save)
 
     # ---------------------------------------------------------------- the three rules
-    def forward(self, *arrays: Any) -> np.ndarray:
+    def forward(self, *arrays: Any) -> ndarray:
         raise NotImplementedError
 
     def generate_adjoints(self, adjoints: list, delta: Any, *args: Any) -> None:
@@ -119,7 +125,7 @@ class Op(metaclass=_OpType):
         parent = self.edges[i]
         return parent.out_dtype if isinstance(parent, Op) else parent.data.dtype
 
-    def zero_adjoint(self, i: int) -> np.ndarray:
+    def zero_adjoint(self, i: int) -> ndarray:
         """The adjoint of input ``i`` for a derivative that is 0: zeros, never ``delta * 0``
         (an inf or NaN delta would give NaN)."""
         return np.zeros(self.in_shape(i), dtype=self.in_dtype(i))
@@ -185,7 +191,7 @@ class Op(metaclass=_OpType):
         if as_tensors:
             args = list(saved)
             if self.save_output:
-                out = Tensor._make(self.out_data, self, True)
+                out = make_tensor(self.out_data, self, True)
                 # the real output's counter (made here if it has none yet: the output adopts it
                 # when it needs one, see Tensor._cell), so that the rule's graph sees its writes
                 cell = self.out_cell
@@ -205,7 +211,7 @@ class Op(metaclass=_OpType):
         return args
 
 
-def _snapshot(x: np.ndarray) -> np.ndarray:
+def _snapshot(x: ndarray) -> ndarray:
     """``x`` as it is now, safe from later writes into its memory: a copy; for a read-only
     view of writeable memory smaller than itself (``np.broadcast_to`` of a buffer) a copy of
     that memory, viewed as ``x`` was (copying the broadcast itself could be huge)."""
@@ -217,7 +223,7 @@ def _snapshot(x: np.ndarray) -> np.ndarray:
     if root.nbytes >= x.nbytes or not root.flags.c_contiguous:
         return x.copy()
     offset = x.__array_interface__["data"][0] - root.__array_interface__["data"][0]
-    view = np.ndarray(x.shape, x.dtype, buffer=root.copy(), offset=offset, strides=x.strides)
+    view = ndarray(x.shape, x.dtype, buffer=root.copy(), offset=offset, strides=x.strides)
     view.flags.writeable = False
     return view
 
@@ -287,8 +293,8 @@ def apply(op: Op, inputs: tuple) -> Any:
             check_operands(type(op), inputs)
             # lists become arrays, for the forward and for what the rules are saved; an
             # ndarray subclass is viewed as a plain ndarray (np.matrix's * is a matrix product;
-            # np.asarray returns a plain ndarray itself)
-            inputs = tuple(x if isinstance(x, _KEPT) else np.asarray(x) for x in inputs)
+            # asarray returns a plain ndarray itself)
+            inputs = tuple(x if isinstance(x, _KEPT) else asarray(x) for x in inputs)
             arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
         try:
             out = op.forward(*arrays) if n != 2 else op.forward(arrays[0], arrays[1])
@@ -296,8 +302,8 @@ def apply(op: Op, inputs: tuple) -> Any:
             raise _out_of_range(op, exc) from None
         if not any_tensor:
             return out
-    if type(out) is not np.ndarray:
-        out = np.asarray(out)
+    if type(out) is not ndarray:
+        out = asarray(out)
     t = _new_tensor(Tensor)
     t.data = out
     t._grad = t._node = t._name = t._fw = t._hooks = t._version = None
@@ -354,7 +360,7 @@ def apply(op: Op, inputs: tuple) -> Any:
         if unchecked:
             # NOTE: an ndarray operand is the caller's, who may write into it before the
             # backward (a reused batch buffer) with no version counter to tell: a copy is saved
-            op.saved = tuple(_snapshot(x) if type(x) is np.ndarray else x for x in op.saved)
+            op.saved = tuple(_snapshot(x) if type(x) is ndarray else x for x in op.saved)
         op.stamp = WRITE_CLOCK[0]
         op.seq = next_seq()
         if op.save_output:
@@ -389,8 +395,8 @@ def apply1(op: Op, x: Any) -> Any:
         out = op.forward(x.data)
     except OverflowError as exc:  # a Python int that does not fit an integer array
         raise _out_of_range(op, exc) from None
-    if type(out) is not np.ndarray:
-        out = np.asarray(out)
+    if type(out) is not ndarray:
+        out = asarray(out)
     t = _new_tensor(Tensor)
     t.data = out
     t._grad = t._node = t._name = t._fw = t._hooks = t._version = None
@@ -671,14 +677,14 @@ RECORD_HOOKS: list = []
 def call(cls: type[Op], *inputs: Any, **params: Any) -> Tensor:
     """Public entry: like ``cls.apply`` but always returns a Tensor."""
     out = apply(cls(**params), inputs)
-    return out if isinstance(out, Tensor) else Tensor._make(np.asarray(out))
+    return out if isinstance(out, Tensor) else make_tensor(asarray(out))
 
 
 def binary(cls: type[Op], a: Any, b: Any) -> Tensor:
     """Public entry for broadcasting binary ops: a shape mismatch names the op and both shapes."""
     try:
         out = apply(cls(), (a, b))
-        return out if isinstance(out, Tensor) else Tensor._make(np.asarray(out))
+        return out if isinstance(out, Tensor) else make_tensor(asarray(out))
     except ValueError:
         broadcast_shapes(np.shape(_data(a)), np.shape(_data(b)), op=cls.label)
         raise
@@ -693,7 +699,7 @@ def unary(cls: type[Op], name: str) -> Any:
 
     def fn(x: Any) -> Tensor:
         out = apply1(cls(), x)
-        return out if isinstance(out, Tensor) else Tensor._make(np.asarray(out))
+        return out if isinstance(out, Tensor) else make_tensor(asarray(out))
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = cls.__doc__

@@ -7,11 +7,16 @@ from typing import Any
 
 import numpy as np
 
+# (hot-path names as module globals: see the NOTE in ops/_base.py)
+from numpy import add as _np_add
+from numpy import asarray, ndarray
+from numpy import multiply as _np_multiply
+
 from tensorgrad._dtypes import check_dtype
 from tensorgrad._shapes import expand_to, unbroadcast
 from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import Op, _data, apply1, binary, call, unary
-from tensorgrad.tensor import Tensor
+from tensorgrad.tensor import Tensor, make_tensor
 
 __all__ = [
     "add",
@@ -45,7 +50,7 @@ class Add(Op):
     linear = True
 
     def forward(self, a, b):
-        return np.add(a, b)
+        return _np_add(a, b)
 
     def generate_adjoints(self, adjoints, delta):
         a, b = self.edges
@@ -98,7 +103,7 @@ class Multiply(Op):
         return (a if self.edges[1] is not None else None, b if self.edges[0] is not None else None)
 
     def forward(self, a, b):
-        return np.multiply(a, b)
+        return _np_multiply(a, b)
 
     def generate_adjoints(self, adjoints, delta, a, b):
         if self.edges[0] is not None:
@@ -128,7 +133,7 @@ class Scale(Op):
         return f"Scale({self.c:g})"  # the constant shows in graph pictures and errors
 
     def forward(self, x):
-        return np.multiply(x, self.c)
+        return _np_multiply(x, self.c)
 
     def generate_adjoints(self, adjoints, delta):
         adjoints[0] = delta * self.c
@@ -305,7 +310,7 @@ class AsType(Op):
         self.dtype = dtype
 
     def forward(self, a):
-        return np.asarray(a).astype(self.dtype)
+        return asarray(a).astype(self.dtype)
 
     def generate_adjoints(self, adjoints, delta):
         adjoints[0] = delta
@@ -434,7 +439,7 @@ def multiply(a: Any, b: Any) -> Tensor:
 
 def _scale(x: Tensor, c: float) -> Tensor:
     out = apply1(Scale(c), x)
-    return out if isinstance(out, Tensor) else Tensor._make(np.asarray(out))
+    return out if isinstance(out, Tensor) else make_tensor(asarray(out))
 
 
 def divide(a: Any, b: Any) -> Tensor:
@@ -522,7 +527,7 @@ def _plain_operator(cls: type[Op], ufunc: np.ufunc, reflected: bool) -> Any:
             if b is not None:
                 try:
                     out = ufunc(b, self.data) if reflected else ufunc(self.data, b)
-                    return Tensor._make(out if type(out) is np.ndarray else np.asarray(out))
+                    return make_tensor(out if type(out) is ndarray else asarray(out))
                 except ValueError:  # (the op's own path names the shapes)
                     pass
         return binary(cls, other, self) if reflected else binary(cls, self, other)
@@ -541,8 +546,8 @@ def _mul(self: Tensor, other: Any) -> Tensor:
     if type(other) is float:
         if (self._requires_grad and STATE.grad_enabled) or self._fw is not None:
             return apply1(Scale(other), self)
-        out = np.multiply(self.data, other)
-        return Tensor._make(out if type(out) is np.ndarray else np.asarray(out))
+        out = _np_multiply(self.data, other)
+        return make_tensor(out if type(out) is ndarray else asarray(out))
     return binary(Multiply, self, other)
 
 

@@ -14,6 +14,9 @@ from typing import Any
 
 import numpy as np
 
+# (hot-path names as module globals: see the NOTE in ops/_base.py)
+from numpy import ndarray
+
 from tensorgrad._dtypes import check_args, to_tensor
 from tensorgrad._shapes import broadcasts_to, unbroadcast
 from tensorgrad.ops._base import Op, apply, call
@@ -26,7 +29,7 @@ __all__ = ["linear", "dropout", "embedding"]
 def _shape(x: Any) -> tuple[int, ...]:
     if isinstance(x, Tensor):
         return x.data.shape
-    return x.shape if isinstance(x, np.ndarray) else np.shape(x)
+    return x.shape if isinstance(x, ndarray) else np.shape(x)
 
 
 # ----------------------------------------------------------------------------- linear
@@ -49,7 +52,7 @@ class Linear(Op):
         y = x @ w.T
         if b is None:
             return y
-        if type(y) is np.ndarray and (b.dtype is y.dtype or b.dtype == y.dtype):
+        if type(y) is ndarray and (b.dtype is y.dtype or b.dtype == y.dtype):
             y += b  # a buffer of our own: add the bias in place
             return y
         return y + b
@@ -147,7 +150,7 @@ class Dropout(Op):
     linear = True
     frees = ("mask",)
 
-    def __init__(self, mask: np.ndarray) -> None:
+    def __init__(self, mask: ndarray) -> None:
         self.mask = mask
 
     def forward(self, x):
@@ -217,7 +220,7 @@ def dropout(
 class _Rows(Op):
     __slots__ = ("index", "padding_idx", "num")
 
-    def __init__(self, index: np.ndarray, padding_idx: int | None, num: int) -> None:
+    def __init__(self, index: ndarray, padding_idx: int | None, num: int) -> None:
         self.index = index
         self.padding_idx = padding_idx
         self.num = num

@@ -14,6 +14,9 @@ from typing import Any
 
 import numpy as np
 
+# (hot-path names as module globals: see the NOTE in ops/_base.py)
+from numpy import ndarray
+
 from tensorgrad._dtypes import check_args, check_float_dtype, check_operands
 from tensorgrad._shapes import broadcasts_to, normalize_int_axis
 from tensorgrad.ops._base import Op, apply1, call
@@ -32,7 +35,7 @@ __all__ = [
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-def _data(x: Any) -> np.ndarray:
+def _data(x: Any) -> ndarray:
     return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
@@ -157,7 +160,7 @@ class SoftmaxCrossEntropy(Op):
     def generate_adjoints(self, adjoints, delta, x):
         residual = self._residual(x)
         scale = self._slope_scale()
-        if isinstance(residual, np.ndarray) and type(delta) is np.ndarray:
+        if isinstance(residual, ndarray) and type(delta) is ndarray:
             residual *= delta * scale  # a buffer of our own: scale it in place
             adjoints[0] = residual
         else:
@@ -330,7 +333,7 @@ def _nll(
     return _weighted_mean(total, wt, wt_t)
 
 
-def _weighted_mean(total: Tensor, weights: np.ndarray, weights_t: Any = None) -> Tensor:
+def _weighted_mean(total: Tensor, weights: ndarray, weights_t: Any = None) -> Tensor:
     """``total`` over the total weight of the counted targets: a Tensor total weight when the
     class weights require grad (so their gradient counts the denominator too); NaN with zero
     gradients when nothing counts (as torch for an all-ignored batch, which then does not
@@ -354,7 +357,7 @@ def _row_scale(reduction: str, count: int) -> float:
     return 1.0 if reduction == "sum" else (1.0 / count if count else float("nan"))
 
 
-def _check_logits(x: np.ndarray) -> None:
+def _check_logits(x: ndarray) -> None:
     if x.dtype.kind != "f":  # (as torch: no softmax of integers behind the user's back)
         raise TypeError(
             f"cross_entropy: input (logits) must be floating point, got dtype {x.dtype}"
