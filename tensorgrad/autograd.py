@@ -6,6 +6,10 @@ node holding an adjoint pops a node only after all of its consumers have deliver
 contributions (the order torch's engine uses). It runs the node's adjoint rule once and frees
 what it saved unless ``retain_graph``. No pass over the graph precedes the walk, except to
 prune nodes that lead to no requested input.
+
+An edge is a node (an Op) or a leaf (a Tensor), and the walks ask whether it is a Tensor:
+``isinstance`` against Op, whose metaclass is not ``type``, takes CPython's slow path (a call of
+``__instancecheck__``; 24 a step of a small MLP, 2 % of its instructions).
 """
 
 from __future__ import annotations
@@ -281,7 +285,7 @@ def _reach(roots: Sequence[Any], targets: dict) -> tuple[set, bool]:
     seen: set = set()
     stray = False
     for r in roots:
-        if isinstance(r, Op):
+        if not isinstance(r, Tensor):
             if r not in seen:
                 seen.add(r)
                 stack.append(r)
@@ -291,7 +295,7 @@ def _reach(roots: Sequence[Any], targets: dict) -> tuple[set, bool]:
         for parent in stack.pop().edges:  # (a released node still has its edges)
             if parent is None:
                 continue
-            if isinstance(parent, Op):
+            if not isinstance(parent, Tensor):
                 if parent not in seen:
                     seen.add(parent)
                     stack.append(parent)
@@ -308,7 +312,7 @@ def _reaches_grad(edges: list, targets: dict | None = None) -> bool:
     seen: set = set()
     while stack:
         e = stack.pop()
-        if isinstance(e, Op):
+        if not isinstance(e, Tensor):
             if e not in seen:
                 seen.add(e)
                 stack.extend(p for p in e.edges if p is not None)
@@ -441,7 +445,7 @@ def _propagate(
     found: dict = {}
     # the nodes holding an adjoint, latest first: a node's consumers are all later than it, so
     # it is popped only when every one of them has run
-    pending = [(r.seq, r) for r in adjoints if isinstance(r, Op)]
+    pending = [(r.seq, r) for r in adjoints if not isinstance(r, Tensor)]
     heapify(pending)
     anomaly = STATE.anomaly
     was_enabled = STATE.grad_enabled
@@ -525,7 +529,7 @@ def _propagate(
                     continue
                 g = contributions[i]
                 if g is not None:
-                    is_node = isinstance(parent, Op)
+                    is_node = not isinstance(parent, Tensor)
                     if is_node:
                         shape, dtype = parent.out_shape, parent.out_dtype
                     else:
