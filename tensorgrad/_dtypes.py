@@ -54,7 +54,8 @@ def check_float_dtype(dtype, what: str = "dtype") -> np.dtype:
 
 
 def as_array(data, dtype=None, copy: bool = True, what: str = "data") -> np.ndarray:
-    """Convert ``data`` to an ndarray of a supported dtype, raising TypeError on anything else."""
+    """Convert ``data`` to an ndarray of a supported dtype: TypeError on anything else, ValueError
+    on a ragged nesting."""
     from_python = not isinstance(data, (np.ndarray, np.generic))
     refuse_masked(data, what)
     if dtype is not None:
@@ -71,7 +72,9 @@ def as_array(data, dtype=None, copy: bool = True, what: str = "data") -> np.ndar
     try:
         arr = np.array(data, dtype=dtype, copy=copy) if copy else np.asarray(data, dtype=dtype)
     except (TypeError, ValueError, OverflowError) as exc:
-        raise TypeError(f"{what}: cannot make a tensor from {type(data).__name__}: {exc}") from None
+        # (a ragged nesting is a ValueError, as NumPy's and torch's; the rest a TypeError)
+        error = ValueError if isinstance(exc, ValueError) else TypeError
+        raise error(f"{what}: cannot make a tensor from {type(data).__name__}: {exc}") from None
     if arr.dtype.kind not in _NUMERIC_KINDS:
         raise TypeError(
             f"{what}: tensors hold bool, integer or floating data, got dtype {arr.dtype} "

@@ -36,6 +36,10 @@ def test_dtype_rules() -> None:
         with pytest.raises(TypeError, match="strings, None or other objects"):
             tg.tensor(data, dtype=dtype)
     assert tg.tensor([2**70], dtype=np.float64).item() == 2.0**70  # (an object array of ints)
+    # a ragged nesting is a ValueError, as NumPy's and torch's, and names the argument
+    for ragged in ([[1, 2], [3]], [[1.0], 2.0]):
+        with pytest.raises(ValueError, match="data: cannot make a tensor from list"):
+            tg.tensor(ragged)
     t = tg.tensor([1.0, 2.0])
     for value in ("1.5", None):
         with pytest.raises(TypeError, match="setitem"):

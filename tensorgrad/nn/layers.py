@@ -46,10 +46,14 @@ def _empty(shape: tuple[int, ...], dtype: np.dtype) -> Parameter:
 
 
 def _positive(value: Any, name: str, layer: str, minimum: int = 1) -> int:
-    """``value`` as an int ``>= minimum`` (1, or 0 where torch allows an empty size)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+    """``value`` as an int ``>= minimum`` (1, or 0 where torch allows an empty size):
+    TypeError unless an int (as torch's), ValueError if smaller."""
+    is_int = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if not is_int or value < minimum:
         kind = "a positive int" if minimum == 1 else "a non-negative int"
-        raise ValueError(f"{layer}: {name} must be {kind}, got {value!r}")
+        raise (ValueError if is_int else TypeError)(
+            f"{layer}: {name} must be {kind}, got {value!r}"
+        )
     return int(value)
 
 

@@ -81,9 +81,11 @@ def _positive(value: Any, name: str, owner: str) -> int | float:
 
 
 def _integer(value: Any, name: str, owner: str, minimum: int) -> int:
-    """``value`` as an int ``>= minimum``, else ValueError naming ``owner`` and the argument."""
+    """``value`` as an int ``>= minimum``: TypeError unless an int, ValueError if smaller; both
+    name ``owner`` and the argument (as ``_number``)."""
     if not _is_int(value) or value < minimum:
-        raise ValueError(f"{owner}: {name} must be an int >= {minimum}, got {value!r}")
+        error = ValueError if _is_int(value) else TypeError
+        raise error(f"{owner}: {name} must be an int >= {minimum}, got {value!r}")
     return int(value)
 
 

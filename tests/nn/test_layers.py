@@ -379,12 +379,14 @@ def test_linear_with_zero_out_features_gives_empty_outputs():
 
 
 @pytest.mark.parametrize(
-    ("args", "pattern"),
-    [((-1, 2), "in_features"), ((2, -1), "out_features"), ((2.0, 2), "in_features")]
-    + [((True, 2), "in_features"), ((2, "3"), "out_features")],
+    ("args", "pattern", "error"),
+    [((-1, 2), "in_features", ValueError), ((2, -1), "out_features", ValueError)]
+    + [((2.0, 2), "in_features", TypeError), ((True, 2), "in_features", TypeError)]
+    + [((2, "3"), "out_features", TypeError)],
 )
-def test_linear_sizes_must_be_non_negative_ints(args, pattern):
-    with pytest.raises(ValueError, match=f"Linear: {pattern} must be a non-negative int"):
+def test_linear_sizes_must_be_non_negative_ints(args, pattern, error):
+    # (a wrong type is a TypeError, as torch's; a negative size a ValueError)
+    with pytest.raises(error, match=f"Linear: {pattern} must be a non-negative int"):
         nn.Linear(*args)
 
 
