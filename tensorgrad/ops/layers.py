@@ -21,7 +21,7 @@ from tensorgrad._dtypes import check_args, to_tensor
 from tensorgrad._shapes import broadcasts_to, unbroadcast
 from tensorgrad.ops._base import Op, apply, call
 from tensorgrad.ops.linalg import _outer
-from tensorgrad.tensor import Tensor, constant_arg, flag_arg, is_int, is_number, number_arg
+from tensorgrad.tensor import Tensor, flag_arg, is_int, number_arg
 
 __all__ = ["linear", "dropout", "embedding"]
 
@@ -180,12 +180,10 @@ def as_generator(rng: Any, op: str = "rng") -> np.random.Generator:
 
 def probability(p: Any, where: str) -> float:
     """Dropout's ``p`` as a float in [0, 1]; a string or a bool is refused (as torch)."""
-    p = constant_arg(p, "p", where)
-    if not is_number(p):
-        raise TypeError(f"{where}: p must be a number, got {p!r}")
-    if not 0.0 <= float(p) <= 1.0:
+    p = number_arg(p, "p", where)
+    if not 0.0 <= p <= 1.0:
         raise ValueError(f"{where}: p must be a probability in [0, 1], got {p!r}")
-    return float(p)
+    return p
 
 
 def dropout(

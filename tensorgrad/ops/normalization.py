@@ -17,7 +17,7 @@ import numpy as np
 from tensorgrad._dtypes import check_args
 from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import Op
-from tensorgrad.tensor import Tensor, constant_arg, flag_arg, is_number, number_arg
+from tensorgrad.tensor import Tensor, constant_arg, flag_arg, number_arg
 
 __all__ = ["layer_norm", "batch_norm"]
 
@@ -161,9 +161,7 @@ def batch_norm(
         if training and not data.flags.writeable:  # (refused before either is written)
             raise ValueError(f"batch_norm: {name} is read-only, and training updates it in place")
     eps = number_arg(eps, "eps", "batch_norm")
-    momentum = constant_arg(momentum, "momentum", "batch_norm")
-    if not is_number(momentum):
-        raise TypeError(f"batch_norm: momentum must be a number, got {momentum!r}")
+    momentum = number_arg(momentum, "momentum", "batch_norm")
     if training:
         axes = (0,) + tuple(range(2, len(shape)))
         count = int(np.prod([shape[a] for a in axes]))

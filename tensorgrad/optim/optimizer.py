@@ -18,7 +18,7 @@ import numpy as np
 
 from tensorgrad.grad_mode import enable_grad
 from tensorgrad.nn._inplace import assign_all, zero_grads
-from tensorgrad.tensor import Tensor, is_number
+from tensorgrad.tensor import Tensor, flag_arg, is_number
 
 __all__ = ["Optimizer"]
 
@@ -84,10 +84,8 @@ def _implementation_flags(owner: str, flags: dict[str, Any]) -> dict[str, Any]:
     they choose how torch computes a step, not what it computes, so they change nothing here;
     ``differentiable=True`` (a step recorded for autograd) is refused."""
     for key, value in flags.items():
-        if not (value is None and key in ("foreach", "fused")) and not isinstance(
-            value, (bool, np.bool_)
-        ):
-            raise TypeError(f"{owner}: {key} must be a bool, got {value!r}")
+        if not (value is None and key in ("foreach", "fused")):
+            flag_arg(value, key, owner)
     if flags.get("fused") and flags.get("foreach"):
         raise ValueError(f"{owner}: fused and foreach cannot both be True, as in torch")
     if flags.get("differentiable"):
@@ -185,8 +183,8 @@ class Optimizer:
             v = float(value)
             if not (v >= 0.0 or (started and key == "lr" and v == v)):
                 raise ValueError(f"{name}: invalid {key} {value!r} (must be >= 0)")
-        if "maximize" in group and not isinstance(group["maximize"], (bool, np.bool_)):
-            raise TypeError(f"{name}: maximize must be a bool, got {group['maximize']!r}")
+        if "maximize" in group:
+            flag_arg(group["maximize"], "maximize", name)
 
     # ------------------------------------------------------------------ stepping
     def zero_grad(self, set_to_none: bool = True) -> None:
