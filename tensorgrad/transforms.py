@@ -19,6 +19,7 @@ Jacobian comes back plain, as torch.func gives it).
 from __future__ import annotations
 
 import copy
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -38,7 +39,7 @@ from tensorgrad.forward_mode import (
 )
 from tensorgrad.grad_mode import STATE, enable_grad
 from tensorgrad.ops._base import _watch, refresh_view, view_of
-from tensorgrad.ops.inplace import STAND_INS
+from tensorgrad.ops.inplace import PASS_ON, STAND_INS
 from tensorgrad.ops.shape import alias, reshape, stack
 from tensorgrad.tensor import WRITE_CLOCK, Tensor, bump_version
 
@@ -130,10 +131,18 @@ def _cut_from_retired(before: list) -> None:
     for t, node, _, _ in before:
         if t._node is not node and t._node is not None:
             if not autograd._reaches_grad([t._node]):
-                t._node = None
-                t._requires_grad = False
-                if view_of(t) is not None:
-                    _watch(t._version, t)  # (a later recorded write into its base rebases it)
+                cut = t._node
+                while t is not None:
+                    t._node = None
+                    t._requires_grad = False
+                    if view_of(t) is not None:
+                        _watch(t._version, t)  # (a later recorded write into its base rebases it)
+                    # a jvp's stand-in passed the write on to the caller's tensor (PASS_ON):
+                    # that has the same graph, cut too
+                    passed = PASS_ON.get(id(t))
+                    t = passed[1] if passed is not None and passed[0]() is t else None
+                    if t is not None and t._node is not cut:
+                        t = None
 
 
 def _retire(own: Sequence[Tensor], flag: bool = False) -> None:
@@ -411,10 +420,10 @@ def _jvp(
     drops it). When it returns, the level's tangents are gone from every tensor that got one
     (``end_level``): they would keep the graph they were recorded on in reference cycles, and
     a stale tangent would ride on every later op. Errors name ``what`` (the transform called)."""
+    stand_ins = []  # (the ids of f's stand-ins, listed in PASS_ON while f runs)
     begin_level(level)  # (first: the primals' tangents are listed under it too)
     try:
         xs = []
-        stand_ins = []  # (the caller's tensor, f's stand-in for it, the stand-in's node, tangents)
         for p, t in zip(primals, tangents):
             x = _to_tensor(p, what)
             tt = _to_tensor(t, what)
@@ -430,10 +439,11 @@ def _jvp(
                 set_tangents(x, {level: tt})
                 xs.append(x)
             else:
-                xs.append(with_tangent(x, level, tt))
-                stand_ins.append((x, xs[-1], xs[-1]._node, xs[-1]._fw))
+                y = with_tangent(x, level, tt)
+                xs.append(y)
+                PASS_ON[id(y)] = (weakref.ref(y), x, level)
+                stand_ins.append(id(y))
         out = f(*xs)
-        _pass_on_writes(stand_ins, what)
         if isinstance(out, (tuple, list)):  # (nested too: jacrev's Jacobians over argnums)
             tangents_out: list = []
 
@@ -446,20 +456,9 @@ def _jvp(
             return primals_out, _shaped_like(out, tangents_out)
         return _split(out, level, own, what)
     finally:
+        for key in stand_ins:
+            PASS_ON.pop(key, None)
         end_level(level)
-
-
-def _pass_on_writes(stand_ins: list, what: str) -> None:
-    """Give each caller's tensor the graph and tangents of a write ``f`` made into its stand-in
-    (which shares its memory: the values are there already), as torch.func's jvp records it
-    on the caller's tensor: a later backward through it reaches its earlier graph."""
-    from tensorgrad.ops.inplace import _write
-
-    for x, y, node, fw in stand_ins:
-        if y._node is not node or y._fw is not fw:
-            new = Tensor._make(y.data, y._node, y._requires_grad)
-            new._fw = y._fw
-            _write(x, new, what, count=False)
 
 
 def _split(

@@ -196,11 +196,34 @@ def _write(t: Tensor, new: Tensor, what: str, count: bool = True) -> None:
     view = view_of(t)
     if view is None:
         _commit(t, new, what, count)
+        passed = PASS_ON.get(id(t))
+        if passed is not None and passed[0]() is t:
+            _pass_on(passed[1], t, passed[2], what)
         return
     base, op, _ = view
     _write(base, call(SetView, _snapshot(base), new, view=op), what, count)
     if t._node is not None and STATE.grad_enabled:
         check_view(t)
+
+
+# A forward transform's stand-ins for its primals (``transforms._jvp``): id -> (a weak reference
+# to the stand-in, the caller's tensor, the level). The stand-in shares the caller's memory, and
+# a write into it is passed on to the caller's tensor at once (``_pass_on``), as into a view's
+# base: torch.func's stand-in is a view. Listed while f runs.
+PASS_ON: dict[int, tuple[weakref.ref, Tensor, int]] = {}
+
+
+def _pass_on(x: Tensor, y: Tensor, level: int, what: str) -> None:
+    """Give the caller's tensor ``x`` the graph and tangents a write just gave its stand-in
+    ``y`` (which shares its memory: the values are there already), all but the stand-in's own
+    tangent at ``level`` (torch.func's tangent is the stand-in's own: ``x`` read inside f by
+    closure after the write has the new values and graph, and no tangent at that level)."""
+    from tensorgrad.forward_mode import set_tangents
+
+    new = Tensor._make(y.data, y._node, y._requires_grad)
+    if y._fw is not None:
+        set_tangents(new, {lv: tt for lv, tt in y._fw.items() if lv != level})
+    _write(x, new, what, count=False)
 
 
 def _commit(t: Tensor, new: Tensor, what: str, count: bool = True) -> Tensor:
