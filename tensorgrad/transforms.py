@@ -38,8 +38,8 @@ from tensorgrad.forward_mode import (
     with_tangent,
 )
 from tensorgrad.grad_mode import STATE, enable_grad
-from tensorgrad.ops._base import _watch, refresh_view, view_of
-from tensorgrad.ops.inplace import PASS_ON, STAND_INS
+from tensorgrad.ops._base import RECORD_HOOKS, _watch, refresh_view, view_of
+from tensorgrad.ops.inplace import PASS_ON, SHARED, STALE, STAND_INS, _stale_read
 from tensorgrad.ops.shape import alias, reshape, stack
 from tensorgrad.tensor import WRITE_CLOCK, Tensor, bump_version
 
@@ -107,21 +107,46 @@ def _trace(
     others = [a for i, a in enumerate(args) if i not in nums] + list((kwargs or {}).values())
     before = [state for a in others for state in _states(a)]
     xs = []
-    own = []
+    own: list[Tensor] = []
+    shared = []
     for i in nums:
+        source = args[i]
         args[i], fresh = _lift(args[i], what)
         xs.append(args[i])
         if fresh:
             own.append(args[i])
+            if isinstance(source, Tensor):  # (the memory a write into the tensor reaches)
+                leaf = args[i]
+                shared.append(_share(leaf, ["leaf", weakref.ref(leaf), source, what, own]))
     try:
         with enable_grad():
             return f(*args, **(kwargs or {})), xs, own
     finally:
+        for x, entry in shared:
+            _unshare(x, entry)
         _retire(own)
         _cut_from_retired(before)
         for x in xs:  # (a stand-in f returns, as an output or aux, is written freely after)
             if STAND_INS.get(id(x)) is x:
                 del STAND_INS[id(x)]
+
+
+def _share(y: Tensor, entry: list) -> tuple[Tensor, list]:
+    """List the stand-in ``y`` under the memory it shares (``inplace.SHARED``)."""
+    SHARED.setdefault(id(y._cell()), []).append(entry)
+    return y, entry
+
+
+def _unshare(y: Tensor, entry: list) -> None:
+    """Take the stand-in ``y`` off ``inplace.SHARED`` (and ``STALE``) once f has returned."""
+    key = id(y._version)
+    entries = SHARED.get(key)
+    if entries is not None:
+        entries[:] = [e for e in entries if e is not entry]
+        if not entries:
+            del SHARED[key]
+    if STALE.pop(id(y), None) is not None and not STALE and _stale_read in RECORD_HOOKS:
+        RECORD_HOOKS.remove(_stale_read)
 
 
 def _cut_from_retired(before: list) -> None:
@@ -442,7 +467,7 @@ def _jvp(
                 y = with_tangent(x, level, tt)
                 xs.append(y)
                 PASS_ON[id(y)] = (weakref.ref(y), x, level)
-                stand_ins.append(id(y))
+                stand_ins.append(_share(y, ["jvp", weakref.ref(y), x, level]))
         out = f(*xs)
         if isinstance(out, (tuple, list)):  # (nested too: jacrev's Jacobians over argnums)
             tangents_out: list = []
@@ -456,8 +481,9 @@ def _jvp(
             return primals_out, _shaped_like(out, tangents_out)
         return _split(out, level, own, what)
     finally:
-        for key in stand_ins:
-            PASS_ON.pop(key, None)
+        for y, entry in stand_ins:
+            PASS_ON.pop(id(y), None)
+            _unshare(y, entry)
         end_level(level)
 
 

@@ -981,8 +981,9 @@ def test_a_recorded_write_through_a_detach_of_an_argument_leaves_its_stand_in_us
 
 def test_a_recorded_write_into_one_stand_in_outdates_another_of_the_same_tensor() -> None:
     # (after the change above, the second stand-in of x kept x's old graph once the first was
-    # written: w.grad [1, 1, 1], silently, where torch.func gives [2, 1, 1]; it raises, as it
-    # did before that change, since the stand-ins are aliases of x, not views)
+    # written: w.grad [1, 1, 1], silently, where torch.func gives [2, 1, 1]; it raised, since
+    # the stand-ins were aliases of x, not views; now the write reaches x at once and the other
+    # stand-in follows x's graph, keeping its own tangent, as torch.func's view does)
     w = tg.tensor([0.3, -0.5, 0.8], requires_grad=True)
     x = w * 1.0
 
@@ -990,8 +991,138 @@ def test_a_recorded_write_into_one_stand_in_outdates_another_of_the_same_tensor(
         p[0] = p[0] * 2.0
         return q * 1.0
 
-    with pytest.raises(RuntimeError, match="aliases another"):
-        tg.jvp(f, (x, x), (tg.tensor([1.0, 0.0, 0.0]), tg.tensor([0.0, 0.0, 0.0])))
+    out, tangent = tg.jvp(f, (x, x), (tg.tensor([1.0, 0.0, 0.0]), tg.tensor([0.0, 0.0, 0.0])))
+    np.testing.assert_allclose(out.data, [0.6, -0.5, 0.8])
+    np.testing.assert_array_equal(tangent.data, [0.0, 0.0, 0.0])
+    out.sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [2.0, 1.0, 1.0])
+
+
+def test_the_caller_s_tensor_read_by_closure_after_a_write_into_its_jvp_stand_in() -> None:
+    # (the write reached the caller's tensor only when f returned: c ** 2 read x's new values
+    # under its old graph, no graph at all, and y's gradient missed the path through x; found
+    # by a random-program round against torch.func)
+    w = tg.tensor([0.97, -0.192, -0.282], requires_grad=True)
+    x0 = np.array([-1.138, 1.582, -2.454])
+    x = tg.tensor(x0)
+    y = w * 1.3
+    c = x
+
+    def f(p: tg.Tensor, q: tg.Tensor) -> tg.Tensor:
+        p += q
+        q /= c**2 + 1.0  # (c is x, written through p's stand-in)
+        return p * 2.0
+
+    out, tangent = tg.jvp(f, (x, y), (tg.ones(3), tg.zeros(3)))
+    np.testing.assert_array_equal(tangent.data, [2.0, 2.0, 2.0])
+    assert not c._fw  # (x read by closure has no tangent at the jvp's level, as in torch.func)
+    y.sum().backward()
+    y0 = w.data * 1.3
+    s = (x0 + y0) ** 2 + 1.0
+    expected = 1.3 / s - y0 * 2.0 * (x0 + y0) * 1.3 / s**2
+    np.testing.assert_allclose(w.grad.data, expected, rtol=1e-12)
+    # jacfwd sets x back before each of its calls, a write the graph y saved sees: it raises
+    # in backward (as documented), where it gave a wrong gradient
+    w.grad = None
+    x = tg.tensor(x0)
+    y = w * 1.3
+    c = x
+    tg.jacfwd(f)(x, y)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.sum().backward()
+
+
+def test_one_tensor_passed_twice_to_a_forward_transform_and_written_through_one() -> None:
+    # (the other stand-in of x, which does not require grad, kept no graph after the write
+    # into the first, where torch.func's view follows x: the gradient missed w)
+    w = tg.tensor([0.3, -0.5, 0.8], requires_grad=True)
+
+    def f(p: tg.Tensor, q: tg.Tensor) -> tg.Tensor:
+        p[0] = p[0] * 2.0 + w[1]
+        return q * q
+
+    x = tg.tensor([1.0, 2.0, 3.0])
+    out, tangent = tg.jvp(f, (x, x), (tg.tensor([1.0, 0.0, 0.0]), tg.tensor([0.0, 1.0, 0.0])))
+    np.testing.assert_array_equal(out.data, [2.25, 4.0, 9.0])
+    np.testing.assert_array_equal(tangent.data, [0.0, 4.0, 0.0])  # (q's own tangent)
+    (g,) = tg.autograd.grad(out.sum(), [w])
+    np.testing.assert_array_equal(g.data, [0.0, 3.0, 0.0])  # (2 * (2 * 1 + w[1]))
+    x = tg.tensor([1.0, 2.0, 3.0])
+    jp, jq = tg.jacfwd(f, argnums=(0, 1))(x, x)
+    np.testing.assert_array_equal(jp.data, np.zeros((3, 3)))
+    np.testing.assert_array_equal(jq.data, np.diag([3.0, 4.0, 6.0]))
+    (g,) = tg.autograd.grad(jq.sum() + x.sum(), [w])
+    np.testing.assert_array_equal(g.data, [0.0, 3.0, 0.0])
+
+
+def test_an_unrecorded_write_into_a_jvp_stand_in_leaves_the_caller_s_graph() -> None:
+    # (passing the write on gave the caller's tensor its stand-in's identity node, whose source
+    # is that tensor: a cycle, and finding the tensor's root never ended)
+    w = tg.tensor([0.3, -0.5, 0.8], requires_grad=True)
+    x = w * 1.0
+
+    def f(p: tg.Tensor, q: tg.Tensor) -> tg.Tensor:
+        with tg.no_grad():
+            p[0] = 5.0
+        return q * 1.0
+
+    out, tangent = tg.jvp(f, (x, x), (tg.ones(3), tg.zeros(3)))
+    np.testing.assert_array_equal(out.data, [5.0, -0.5, 0.8])
+    np.testing.assert_array_equal(tangent.data, [0.0, 0.0, 0.0])
+    out.sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [1.0, 1.0, 1.0])
+
+
+def test_jvp_of_grad_with_one_tensor_passed_twice_uses_the_values_before_the_write() -> None:
+    # (pins the dual-number answer: q *= p's tangent uses p's value before the write, although
+    # p shares q's memory; torch.func's mul_ reads p after it, where the rule's operand aliases
+    # the written tensor, and gives another tangent; with q *= p.clone() torch agrees)
+    x0 = np.array([0.3, -0.7, 1.2])
+    t1 = np.array([0.5, 1.0, -0.4])
+    t2 = np.array([-0.3, 0.8, 0.6])
+
+    def f(p: tg.Tensor, q: tg.Tensor) -> tg.Tensor:
+        q *= p
+        return (p * q.sin()).sum()
+
+    x = tg.tensor(x0)
+    g, tangent = tg.jvp(lambda p, q: tg.grad(f)(p, q), (x, x), (tg.tensor(t1), tg.tensor(t2)))
+    q, q_t, p = x0 * x0, t2 * x0 + x0 * t1, x0 * x0  # (p reads the written memory)
+    np.testing.assert_allclose(g.data, np.sin(q) + p * np.cos(q) * x0, rtol=1e-12)
+    expected = np.cos(q) * q_t + t1 * np.cos(q) * x0 - p * np.sin(q) * q_t * x0 + p * np.cos(q) * t2
+    np.testing.assert_allclose(tangent.data, expected, rtol=1e-12)
+
+
+def test_a_reverse_transform_s_leaf_read_after_a_write_into_its_memory_raises() -> None:
+    # (the transform's fresh leaf for a tensor that does not require grad shares its memory:
+    # after f wrote into that memory through the tensor itself with a graph reaching w, the
+    # leaf had the new values without that graph, and the gradient to w was silently wrong;
+    # torch.func's stand-in follows it; found by a random-program round)
+    w = tg.tensor([0.3, -0.5, 0.8], requires_grad=True)
+
+    def f(p: tg.Tensor, q: tg.Tensor) -> tg.Tensor:
+        p -= w.sin()
+        return (q * q).sum()
+
+    x = tg.tensor([1.0, 2.0, 3.0])
+    with pytest.raises(RuntimeError, match="grad: f read its argument"):
+        tg.grad(f, argnums=1)(x, x)
+
+    # read before the write, or a write whose graph reaches only the transform's leaf: fine
+    def g(p: tg.Tensor, q: tg.Tensor) -> tg.Tensor:
+        out = (q * 3.0).sum()
+        p -= w.sin()
+        return out
+
+    x = tg.tensor([1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(tg.grad(g, argnums=1)(x, x).data, [3.0, 3.0, 3.0])
+
+    def h(p: tg.Tensor, q: tg.Tensor) -> tg.Tensor:
+        p *= 2.0
+        return (q * q).sum()
+
+    x = tg.tensor([1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(tg.grad(h, argnums=1)(x, x).data, [4.0, 8.0, 12.0])
 
 
 def test_a_write_into_a_stand_in_of_a_detach_leaves_the_other_tensor_s_stand_in_usable() -> None:
@@ -1047,9 +1178,11 @@ def test_a_jvp_tangent_of_a_view_is_not_a_view_of_the_callers_tangent() -> None:
     np.testing.assert_array_equal(t.data, np.arange(6.0).reshape(2, 3))
 
 
-def test_f_returning_its_argument_after_writing_into_the_caller_s_tensor_is_refused() -> None:
+def test_f_returning_its_argument_after_writing_into_the_caller_s_tensor() -> None:
     # (the refresh of a returned view met the argument's stand-in, which is no view: an
-    # internal AttributeError; the stand-in's own error names the problem)
+    # internal AttributeError; then the stand-in refused to be used after the write, "aliases
+    # another"; now it follows the caller's tensor as a view does, keeping its own tangent.
+    # torch.func refuses the write itself: f may not mutate a captured tensor)
     w = tg.tensor([1.0, 2.0], requires_grad=True)
     x = w * 1.0
 
@@ -1057,8 +1190,11 @@ def test_f_returning_its_argument_after_writing_into_the_caller_s_tensor_is_refu
         x.__imul__(2.0)
         return a
 
-    with pytest.raises(RuntimeError, match="aliases another is used after an in-place write"):
-        tg.jvp(f, (x,), (tg.ones(2),))
+    out, tangent = tg.jvp(f, (x,), (tg.ones(2),))
+    np.testing.assert_array_equal(out.data, [2.0, 4.0])
+    np.testing.assert_array_equal(tangent.data, [1.0, 1.0])
+    out.sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [2.0, 2.0])
 
 
 def test_f_cannot_write_through_a_view_of_an_argument_that_requires_grad() -> None:

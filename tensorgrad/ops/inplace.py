@@ -26,6 +26,7 @@ from tensorgrad._dtypes import check_operands
 from tensorgrad.forward_mode import take_tangents
 from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import (
+    RECORD_HOOKS,
     Op,
     call,
     check_view,
@@ -33,6 +34,7 @@ from tensorgrad.ops._base import (
     made_under_no_grad,
     note_root_write,
     refresh_views,
+    root,
     view_of,
 )
 from tensorgrad.ops.indexing import normalize_index
@@ -187,6 +189,19 @@ def _must_record(t: Tensor, v: Any, what: str) -> bool:
 
 
 def _write(t: Tensor, new: Tensor, what: str, count: bool = True) -> None:
+    if _CHAIN:  # (a write this one is part of: passed on, or into a view's base)
+        _write_through(t, new, what, count)
+        return
+    _CHAIN.append(None)  # (the first entry marks a write in progress)
+    try:
+        _write_through(t, new, what, count)
+        if len(_CHAIN) > 1 and SHARED:
+            _refresh_stand_ins(what)
+    finally:
+        _CHAIN.clear()
+
+
+def _write_through(t: Tensor, new: Tensor, what: str, count: bool = True) -> None:
     """Make ``new`` (recorded, or carrying tangents) the value of ``t``. A view passes the
     write on to the tensor it views, as its view op's part of a ``SetView`` (recursively, up
     to the tensor that is no view): the base's graph then has the write, and every view of it
@@ -198,7 +213,7 @@ def _write(t: Tensor, new: Tensor, what: str, count: bool = True) -> None:
         _commit(t, new, what, count)
         passed = PASS_ON.get(id(t))
         if passed is not None and passed[0]() is t:
-            _pass_on(passed[1], t, passed[2], what)
+            _pass_on(passed[1], t, passed[2], what, new._node is not None)
         return
     base, op, _ = view
     _write(base, call(SetView, _snapshot(base), new, view=op), what, count)
@@ -213,16 +228,20 @@ def _write(t: Tensor, new: Tensor, what: str, count: bool = True) -> None:
 PASS_ON: dict[int, tuple[weakref.ref, Tensor, int]] = {}
 
 
-def _pass_on(x: Tensor, y: Tensor, level: int, what: str) -> None:
+def _pass_on(x: Tensor, y: Tensor, level: int, what: str, recorded: bool) -> None:
     """Give the caller's tensor ``x`` the graph and tangents a write just gave its stand-in
-    ``y`` (which shares its memory: the values are there already), all but the stand-in's own
-    tangent at ``level`` (torch.func's tangent is the stand-in's own: ``x`` read inside f by
-    closure after the write has the new values and graph, and no tangent at that level)."""
+    ``y`` (which shares its memory: the values are there already), but at ``level`` ``x`` keeps
+    its own tangent, or none (as torch.func's: a tangent at the level belongs to the tensor,
+    the stand-in or ``x`` read inside f by closure, not to the memory they share). An
+    unrecorded write (under no_grad, with tangents) leaves ``x``'s graph as it is."""
     from tensorgrad.forward_mode import set_tangents
 
-    new = Tensor._make(y.data, y._node, y._requires_grad)
-    if y._fw is not None:
-        set_tangents(new, {lv: tt for lv, tt in y._fw.items() if lv != level})
+    new = Tensor._make(y.data, y._node, True) if recorded else Tensor._make(y.data)
+    fw = {lv: tt for lv, tt in (y._fw or {}).items() if lv != level}
+    own = x._fw.get(level) if x._fw is not None else None
+    if own is not None:
+        fw[level] = own
+    set_tangents(new, fw)
     _write(x, new, what, count=False)
 
 
@@ -258,8 +277,134 @@ def _commit(t: Tensor, new: Tensor, what: str, count: bool = True) -> Tensor:
         ):
             node.saved = tuple(_stand_in(s, t._version) for s in node.saved)
     take_tangents(t, new._fw)
+    _CHAIN.append(t)
+    if SHARED and t._version is not None and id(t._version) in SHARED:
+        _outdate(t, new, what)
     refresh_views(t._version, recorded)
     return t
+
+
+# The tensors the write being made commits, in order, after a None (``_write``); empty between
+# writes.
+_CHAIN: list = []
+
+# A transform's stand-ins that share memory with the tensors they stand in for, by the id of the
+# version cell they share, while f runs: ``[kind, weak reference to the stand-in, ...]``.
+# ``["jvp", ref, x, level]`` (``transforms._jvp``): a write into the memory through another
+# tensor (``x`` itself, read by closure, or a second stand-in of it) gives the stand-in ``x``'s
+# new graph and tangents, but its own tangent at ``level`` (``_refresh_stand_ins``), as a view
+# of ``x`` follows a write into its base (torch.func's stand-in is one). ``["leaf", ref, x, what,
+# own]`` (``transforms._trace``): a reverse transform's fresh leaf for a tensor that did not
+# require grad, which cannot follow a graph: after a recorded write into its memory whose graph
+# reaches a tensor that requires grad outside the transform (not among its leaves ``own``), a
+# use of the leaf raises (``STALE``) instead of reading the new values without their graph.
+SHARED: dict[int, list] = {}
+
+# The leaves that a use raises for (see SHARED): id -> (weak reference, the transform's name).
+STALE: dict[int, tuple] = {}
+
+
+def _outdate(t: Tensor, new: Tensor, what: str) -> None:
+    """Note the stand-ins sharing ``t``'s memory that the write just committed into ``t`` (the
+    value ``new``) leaves behind: not ``t``, nor one the write reaches by being passed on."""
+    from tensorgrad import autograd
+
+    ahead = []
+    p = t
+    while (passed := PASS_ON.get(id(p))) is not None and passed[0]() is p:
+        p = passed[1]
+        ahead.append(p)
+    for entry in SHARED[id(t._version)]:
+        s = entry[1]()
+        if s is None or s is t or any(s is a for a in ahead) or any(s is c for c in _CHAIN):
+            continue
+        if not _affected(entry[2], (t, *ahead)):
+            continue  # (a write through a detach() of it: its graph is unchanged)
+        if entry[0] == "jvp":
+            if new._node is not None or new._fw is not None:  # (else its graph is unchanged)
+                _CHAIN[0] = True  # (to refresh once the write is done: _refresh_stand_ins)
+        elif new._node is not None and id(s) not in STALE:
+            own = entry[4]
+            for leaf in own:
+                leaf._requires_grad = False
+            try:
+                outside = autograd._reaches_grad([new._node])
+            finally:
+                for leaf in own:
+                    leaf._requires_grad = True
+            if outside:
+                STALE[id(s)] = (entry[1], entry[3])
+                if _stale_read not in RECORD_HOOKS:
+                    RECORD_HOOKS.append(_stale_read)
+
+
+def _affected(x: Tensor, written: tuple) -> bool:
+    """Whether the tensor ``x`` a stand-in stands in for gets a new graph from a write that
+    committed ``written``: it is one of them or a view or alias of one, or it is a jvp's
+    stand-in for such a tensor (which ``_refresh_stand_ins`` refreshes)."""
+    while True:
+        r = root(x)
+        if any(x is c or r is c for c in written):
+            return True
+        passed = PASS_ON.get(id(x))
+        if passed is None or passed[0]() is not x:
+            return False
+        x = passed[1]
+
+
+def _refresh_stand_ins(what: str) -> None:
+    """Give each jvp stand-in sharing memory with a tensor the write just made committed, and
+    left behind (not written through it), the graph and tangents of the tensor it stands in
+    for, keeping its own tangent at its level (see SHARED)."""
+    from tensorgrad.forward_mode import set_tangents
+    from tensorgrad.grad_mode import enable_grad
+    from tensorgrad.ops.shape import alias
+
+    if _CHAIN[0] is not True:
+        return
+    done: list = []
+    cells = []
+    for t in _CHAIN[1:]:
+        if not any(t._version is c for c in cells):
+            cells.append(t._version)
+    for cell in cells:
+        refreshed = False
+        for entry in SHARED.get(id(cell), ()):
+            y = entry[1]()
+            if entry[0] != "jvp" or y is None or any(y is c for c in _CHAIN[1:]):
+                continue
+            if any(y is d for d in done):
+                continue
+            done.append(y)
+            x, level = entry[2], entry[3]
+            own = y._fw.get(level) if y._fw is not None else None
+            with enable_grad():  # (a write under no_grad that carried tangents)
+                a = alias(x)
+            y._node = a._node
+            y._requires_grad = a._requires_grad
+            fw = {lv: tt for lv, tt in (a._fw or {}).items() if lv != level}
+            if own is not None:
+                fw[level] = own
+            set_tangents(y, fw)
+            refreshed = refreshed or y._requires_grad
+        refresh_views(cell, refreshed)  # (views of a refreshed stand-in follow it)
+
+
+def _stale_read(op: Op, inputs: tuple, out: Tensor) -> None:
+    """A record hook while a leaf is in STALE: refuses an op on it."""
+    for x in inputs:
+        if isinstance(x, Tensor):
+            entry = STALE.get(id(x))
+            if entry is not None and entry[0]() is x:
+                raise RuntimeError(
+                    f"{entry[1]}: f read its argument (shape {x.shape}), the transform's "
+                    "stand-in that shares the memory of the caller's tensor, after f wrote into "
+                    "that memory through another tensor (the caller's tensor, read by closure, "
+                    "or a view of it) with a recorded write: the stand-in, a leaf of the "
+                    "transform, cannot follow the write's graph, so the gradient through this "
+                    "use would be wrong. Read the argument before the write, or pass a clone "
+                    "(in torch.func the stand-in is a view, which follows the write)"
+                )
 
 
 def _stand_in(s: Any, cell: list) -> Any:

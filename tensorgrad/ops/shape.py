@@ -113,7 +113,9 @@ def alias(x: Any) -> Tensor:
     """A new tensor sharing ``x``'s data, version counter, graph and tangents: the stand-in the
     transforms give ``f`` for an argument. It is no view (see ``mark_view``): an in-place write
     into it is recorded on it alone, as on a detached tensor, never on ``x``'s graph or
-    tangents; used after a recorded write to ``x``, it is refused (``rebase``)."""
+    tangents (a forward transform passes it on, ``ops.inplace.PASS_ON``, and refreshes its
+    other stand-ins, ``ops.inplace.SHARED``); used after a recorded write to ``x`` otherwise, it
+    is refused (``rebase``)."""
     if isinstance(x, Tensor) and not x._requires_grad:
         # no graph to stay connected to: the identity's tangents are the same tensors
         y = Tensor._make(x.data)
