@@ -27,6 +27,9 @@ class _State(threading.local):
         # and draw from a private copy of the generator (``factories.default_rng``), rewound
         # for each call, so that no other thread's draws repeat or are lost
         self.rng: Any = None
+        # the tensors the in-place write in progress in this thread commits, after a marker
+        # (``ops.inplace._write``); empty between writes
+        self.write_chain: list = []
 
 
 STATE = _State()

@@ -189,16 +189,17 @@ def _must_record(t: Tensor, v: Any, what: str) -> bool:
 
 
 def _write(t: Tensor, new: Tensor, what: str, count: bool = True) -> None:
-    if _CHAIN:  # (a write this one is part of: passed on, or into a view's base)
+    chain = STATE.write_chain  # (per thread: see grad_mode._State)
+    if chain:  # (a write this one is part of: passed on, or into a view's base)
         _write_through(t, new, what, count)
         return
-    _CHAIN.append(None)  # (the first entry marks a write in progress)
+    chain.append(None)  # (the first entry marks a write in progress)
     try:
         _write_through(t, new, what, count)
-        if len(_CHAIN) > 1 and SHARED:
+        if len(chain) > 1 and SHARED:
             _refresh_stand_ins(what)
     finally:
-        _CHAIN.clear()
+        chain.clear()
 
 
 def _write_through(t: Tensor, new: Tensor, what: str, count: bool = True) -> None:
@@ -277,16 +278,12 @@ def _commit(t: Tensor, new: Tensor, what: str, count: bool = True) -> Tensor:
         ):
             node.saved = tuple(_stand_in(s, t._version) for s in node.saved)
     take_tangents(t, new._fw)
-    _CHAIN.append(t)
+    STATE.write_chain.append(t)
     if SHARED and t._version is not None and id(t._version) in SHARED:
         _outdate(t, new, what)
     refresh_views(t._version, recorded)
     return t
 
-
-# The tensors the write being made commits, in order, after a None (``_write``); empty between
-# writes.
-_CHAIN: list = []
 
 # A transform's stand-ins that share memory with the tensors they stand in for, by the id of the
 # version cell they share, while f runs: ``[kind, weak reference to the stand-in, ...]``.
@@ -309,6 +306,7 @@ def _outdate(t: Tensor, new: Tensor, what: str) -> None:
     value ``new``) leaves behind: not ``t``, nor one the write reaches by being passed on."""
     from tensorgrad import autograd
 
+    chain = STATE.write_chain
     ahead = []
     p = t
     while (passed := PASS_ON.get(id(p))) is not None and passed[0]() is p:
@@ -316,13 +314,13 @@ def _outdate(t: Tensor, new: Tensor, what: str) -> None:
         ahead.append(p)
     for entry in SHARED[id(t._version)]:
         s = entry[1]()
-        if s is None or s is t or any(s is a for a in ahead) or any(s is c for c in _CHAIN):
+        if s is None or s is t or any(s is a for a in ahead) or any(s is c for c in chain):
             continue
         if not _affected(entry[2], (t, *ahead)):
             continue  # (a write through a detach() of it: its graph is unchanged)
         if entry[0] == "jvp":
             if new._node is not None or new._fw is not None:  # (else its graph is unchanged)
-                _CHAIN[0] = True  # (to refresh once the write is done: _refresh_stand_ins)
+                chain[0] = True  # (to refresh once the write is done: _refresh_stand_ins)
         elif new._node is not None and id(s) not in STALE:
             own = entry[4]
             for leaf in own:
@@ -360,18 +358,19 @@ def _refresh_stand_ins(what: str) -> None:
     from tensorgrad.grad_mode import enable_grad
     from tensorgrad.ops.shape import alias
 
-    if _CHAIN[0] is not True:
+    chain = STATE.write_chain
+    if chain[0] is not True:
         return
     done: list = []
     cells = []
-    for t in _CHAIN[1:]:
+    for t in chain[1:]:
         if not any(t._version is c for c in cells):
             cells.append(t._version)
     for cell in cells:
         refreshed = False
         for entry in SHARED.get(id(cell), ()):
             y = entry[1]()
-            if entry[0] != "jvp" or y is None or any(y is c for c in _CHAIN[1:]):
+            if entry[0] != "jvp" or y is None or any(y is c for c in chain[1:]):
                 continue
             if any(y is d for d in done):
                 continue
