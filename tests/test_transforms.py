@@ -1240,3 +1240,47 @@ def test_vjp_fn_after_a_backward_from_vjp_s_output_raises_rather_than_rearm_the_
     with pytest.raises(RuntimeError, match="second time"):
         out.backward()
     np.testing.assert_array_equal(w.grad.data, first)
+
+
+def test_a_jvp_stand_in_follows_a_write_while_another_thread_is_mid_write() -> None:
+    # (the list of a write in progress was one for all threads: a write made while another
+    # thread's was in progress was taken for part of that one, the stand-in of f's other
+    # argument was never refreshed, "aliases another"; and a thread's entries could be left
+    # behind when the other cleared the list, after which every write appended to it)
+    import threading
+
+    from tensorgrad.grad_mode import STATE
+    from tensorgrad.ops import _base
+
+    inside, release = threading.Event(), threading.Event()
+
+    def hook(op: object, inputs: tuple, out: object) -> None:
+        if threading.current_thread() is other and type(op).__name__ == "SetView":
+            inside.set()
+            release.wait(10)
+
+    def write_through_a_view() -> None:
+        b = tg.tensor([1.0, 2.0, 3.0], requires_grad=True) * 2.0
+        v = b[0:2]
+        v += 1.0
+
+    other = threading.Thread(target=write_through_a_view)
+    _base.RECORD_HOOKS.append(hook)
+    try:
+        other.start()
+        assert inside.wait(10)
+        w = tg.tensor([0.3, -0.5, 0.8], requires_grad=True)
+
+        def f(p: tg.Tensor, q: tg.Tensor) -> tg.Tensor:
+            p[0] = p[0] * 2.0
+            return q * 1.0
+
+        x = w * 1.0
+        out, _ = tg.jvp(f, (x, x), (tg.tensor([1.0, 0.0, 0.0]), tg.zeros(3)))
+    finally:
+        release.set()
+        other.join()
+        _base.RECORD_HOOKS.remove(hook)
+    out.sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [2.0, 1.0, 1.0])
+    assert STATE.write_chain == []  # (this thread's: no write left in progress)
