@@ -39,7 +39,14 @@ from tensorgrad.forward_mode import (
 )
 from tensorgrad.grad_mode import STATE, enable_grad
 from tensorgrad.ops._base import RECORD_HOOKS, _watch, refresh_view, view_of
-from tensorgrad.ops.inplace import PASS_ON, SHARED, STALE, STAND_INS, _stale_read
+from tensorgrad.ops.inplace import (
+    PASS_ON,
+    SHARED,
+    STALE,
+    STALE_HOOK_LOCK,
+    STAND_INS,
+    _stale_read,
+)
 from tensorgrad.ops.shape import alias, reshape, stack
 from tensorgrad.tensor import WRITE_CLOCK, Tensor, bump_version
 
@@ -145,8 +152,10 @@ def _unshare(y: Tensor, entry: list) -> None:
         entries[:] = [e for e in entries if e is not entry]
         if not entries:
             del SHARED[key]
-    if STALE.pop(id(y), None) is not None and not STALE and _stale_read in RECORD_HOOKS:
-        RECORD_HOOKS.remove(_stale_read)
+    if STALE.pop(id(y), None) is not None:
+        with STALE_HOOK_LOCK:
+            if not STALE and _stale_read in RECORD_HOOKS:
+                RECORD_HOOKS.remove(_stale_read)
 
 
 def _cut_from_retired(before: list) -> None:

@@ -16,6 +16,7 @@ write are rebased onto it (``ops._base.check_view``, ``refresh_views``).
 from __future__ import annotations
 
 import math
+import threading
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -299,6 +300,9 @@ SHARED: dict[int, list] = {}
 
 # The leaves that a use raises for (see SHARED): id -> (weak reference, the transform's name).
 STALE: dict[int, tuple] = {}
+# (held while ``_stale_read`` is added to or taken off RECORD_HOOKS: transforms in several
+# threads may do either at once)
+STALE_HOOK_LOCK = threading.Lock()
 
 
 def _outdate(t: Tensor, new: Tensor, what: str) -> None:
@@ -332,8 +336,9 @@ def _outdate(t: Tensor, new: Tensor, what: str) -> None:
                     leaf._requires_grad = True
             if outside:
                 STALE[id(s)] = (entry[1], entry[3])
-                if _stale_read not in RECORD_HOOKS:
-                    RECORD_HOOKS.append(_stale_read)
+                with STALE_HOOK_LOCK:
+                    if _stale_read not in RECORD_HOOKS:
+                        RECORD_HOOKS.append(_stale_read)
 
 
 def _affected(x: Tensor, written: tuple) -> bool:
