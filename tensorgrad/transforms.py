@@ -46,6 +46,7 @@ from tensorgrad.ops.inplace import (
     STALE_HOOK_LOCK,
     STAND_INS,
     _stale_read,
+    passed_on_to,
 )
 from tensorgrad.ops.shape import alias, reshape, stack
 from tensorgrad.tensor import WRITE_CLOCK, Tensor, bump_version
@@ -173,10 +174,8 @@ def _cut_from_retired(before: list) -> None:
                         _watch(t._version, t)  # (a later recorded write into its base rebases it)
                     # a jvp's stand-in passed the write on to the caller's tensor (PASS_ON):
                     # that has the same graph, cut too
-                    passed = PASS_ON.get(id(t))
-                    t = passed[1] if passed is not None and passed[0]() is t else None
-                    if t is not None and t._node is not cut:
-                        t = None
+                    target = passed_on_to(t)
+                    t = target[0] if target is not None and target[0]._node is cut else None
 
 
 def _retire(own: Sequence[Tensor], flag: bool = False) -> None:

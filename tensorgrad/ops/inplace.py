@@ -198,7 +198,7 @@ def _write(t: Tensor, new: Tensor, what: str, count: bool = True) -> None:
     try:
         _write_through(t, new, what, count)
         if len(chain) > 1 and SHARED:
-            _refresh_stand_ins(what)
+            _refresh_stand_ins()
     finally:
         chain.clear()
 
@@ -213,9 +213,9 @@ def _write_through(t: Tensor, new: Tensor, what: str, count: bool = True) -> Non
     view = view_of(t)
     if view is None:
         _commit(t, new, what, count)
-        passed = PASS_ON.get(id(t))
-        if passed is not None and passed[0]() is t:
-            _pass_on(passed[1], t, passed[2], what, new._node is not None)
+        target = passed_on_to(t)
+        if target is not None:
+            _pass_on(*target, t, what, new._node is not None)
         return
     base, op, _ = view
     _write(base, call(SetView, _snapshot(base), new, view=op), what, count)
@@ -230,7 +230,22 @@ def _write_through(t: Tensor, new: Tensor, what: str, count: bool = True) -> Non
 PASS_ON: dict[int, tuple[weakref.ref, Tensor, int]] = {}
 
 
-def _pass_on(x: Tensor, y: Tensor, level: int, what: str, recorded: bool) -> None:
+def passed_on_to(t: Tensor) -> tuple[Tensor, int] | None:
+    """The caller's tensor and the level, if ``t`` is a running jvp's stand-in (``PASS_ON``)."""
+    passed = PASS_ON.get(id(t))
+    return (passed[1], passed[2]) if passed is not None and passed[0]() is t else None
+
+
+def _own_tangent_at(fw: dict | None, own: Any, level: int) -> dict:
+    """The tangents ``fw`` (by level), with ``own`` at ``level`` instead of ``fw``'s (none if
+    ``own`` is None): at its level a tangent is the tensor's own, not the memory's."""
+    out = {lv: tt for lv, tt in (fw or {}).items() if lv != level}
+    if own is not None:
+        out[level] = own
+    return out
+
+
+def _pass_on(x: Tensor, level: int, y: Tensor, what: str, recorded: bool) -> None:
     """Give the caller's tensor ``x`` the graph and tangents a write just gave its stand-in
     ``y`` (which shares its memory: the values are there already), but at ``level`` ``x`` keeps
     its own tangent, or none (as torch.func's: a tangent at the level belongs to the tensor,
@@ -239,11 +254,8 @@ def _pass_on(x: Tensor, y: Tensor, level: int, what: str, recorded: bool) -> Non
     from tensorgrad.forward_mode import set_tangents
 
     new = Tensor._make(y.data, y._node, True) if recorded else Tensor._make(y.data)
-    fw = {lv: tt for lv, tt in (y._fw or {}).items() if lv != level}
     own = x._fw.get(level) if x._fw is not None else None
-    if own is not None:
-        fw[level] = own
-    set_tangents(new, fw)
+    set_tangents(new, _own_tangent_at(y._fw, own, level))
     _write(x, new, what, count=False)
 
 
@@ -281,7 +293,7 @@ def _commit(t: Tensor, new: Tensor, what: str, count: bool = True) -> Tensor:
     take_tangents(t, new._fw)
     STATE.write_chain.append(t)
     if SHARED and t._version is not None and id(t._version) in SHARED:
-        _outdate(t, new, what)
+        _outdate(t, new)
     refresh_views(t._version, recorded)
     return t
 
@@ -305,7 +317,7 @@ STALE: dict[int, tuple] = {}
 STALE_HOOK_LOCK = threading.Lock()
 
 
-def _outdate(t: Tensor, new: Tensor, what: str) -> None:
+def _outdate(t: Tensor, new: Tensor) -> None:
     """Note the stand-ins sharing ``t``'s memory that the write just committed into ``t`` (the
     value ``new``) leaves behind: not ``t``, nor one the write reaches by being passed on."""
     from tensorgrad import autograd
@@ -313,8 +325,8 @@ def _outdate(t: Tensor, new: Tensor, what: str) -> None:
     chain = STATE.write_chain
     ahead = []
     p = t
-    while (passed := PASS_ON.get(id(p))) is not None and passed[0]() is p:
-        p = passed[1]
+    while (target := passed_on_to(p)) is not None:
+        p = target[0]
         ahead.append(p)
     for entry in SHARED[id(t._version)]:
         s = entry[1]()
@@ -349,13 +361,13 @@ def _affected(x: Tensor, written: tuple) -> bool:
         r = root(x)
         if any(x is c or r is c for c in written):
             return True
-        passed = PASS_ON.get(id(x))
-        if passed is None or passed[0]() is not x:
+        target = passed_on_to(x)
+        if target is None:
             return False
-        x = passed[1]
+        x = target[0]
 
 
-def _refresh_stand_ins(what: str) -> None:
+def _refresh_stand_ins() -> None:
     """Give each jvp stand-in sharing memory with a tensor the write just made committed, and
     left behind (not written through it), the graph and tangents of the tensor it stands in
     for, keeping its own tangent at its level (see SHARED)."""
@@ -386,10 +398,7 @@ def _refresh_stand_ins(what: str) -> None:
                 a = alias(x)
             y._node = a._node
             y._requires_grad = a._requires_grad
-            fw = {lv: tt for lv, tt in (a._fw or {}).items() if lv != level}
-            if own is not None:
-                fw[level] = own
-            set_tangents(y, fw)
+            set_tangents(y, _own_tangent_at(a._fw, own, level))
             refreshed = refreshed or y._requires_grad
         refresh_views(cell, refreshed)  # (views of a refreshed stand-in follow it)
 
