@@ -28,6 +28,22 @@ def test_relu_abs_clip_kinks_have_zero_derivative() -> None:
     np.testing.assert_array_equal(_grad(lambda x: tg.clip(x, 0.0, None), [-1.0, 2.0]), [0, 1])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relus_slope_is_0_at_and_below_the_kink_and_1_above_and_at_nan(dtype) -> None:
+    x = [-np.inf, -2.0, -0.0, 0.0, 1e-30, 3.0, np.inf, np.nan]
+    want = np.array([0, 0, 0, 0, 1, 1, 1, 1], dtype=dtype)
+    t = tg.tensor(np.array(x, dtype=dtype), requires_grad=True)
+    (g,) = tg.autograd.grad(tg.relu(t), [t], tg.tensor(np.full(8, 2.0, dtype=dtype)))
+    assert g.dtype == dtype
+    np.testing.assert_array_equal(g.data, 2 * want)
+    _, tangent = tg.jvp(tg.relu, (t.detach(),), (tg.ones(8, dtype=dtype),))
+    np.testing.assert_array_equal(tangent.data, want)
+    for v, w in ((0.0, 0.0), (5.0, 3.0), (np.nan, 3.0)):  # 0-d
+        s = tg.tensor(np.array(v, dtype=dtype), requires_grad=True)
+        (g,) = tg.autograd.grad(tg.relu(s), [s], tg.tensor(np.array(3.0, dtype=dtype)))
+        assert g.shape == () and g.dtype == dtype and g.item() == w
+
+
 def test_clip_bounds_that_require_grad_get_it_where_they_are_the_result() -> None:
     # (they were constants: a bound requiring grad got none, and forward mode dropped its tangent)
     x = tg.tensor([-1.0, 0.5, 2.0, 0.0, 1.0, np.nan], requires_grad=True)

@@ -13,6 +13,9 @@ from typing import Any
 
 import numpy as np
 
+# (a hot-path name as a module global: see the NOTE in ops/_base.py)
+from numpy import ndarray
+
 from tensorgrad._dtypes import check_operands
 from tensorgrad._shapes import broadcast_shapes, unbroadcast
 from tensorgrad.ops._base import Op, _data, binary, call, unary
@@ -280,8 +283,21 @@ class _OutputSlope(Op):
             return binary(cls, delta, y)
         return delta * cls.slope(y)
 
+    @classmethod
+    def of_own(cls, delta, y):
+        """``of`` in the activation's own adjoint rule, where ``delta`` has ``y``'s shape and
+        dtype (the engine conforms it): s(y), a buffer of our own, is scaled in place."""
+        if isinstance(delta, Tensor) or isinstance(y, Tensor):
+            return binary(cls, delta, y)
+        s = cls.slope(y)
+        if type(s) is not ndarray:  # (0-d: NumPy gives a scalar)
+            return delta * s
+        s *= delta  # (x * y == y * x, to the bit)
+        return s
+
     @staticmethod
     def slope(y):
+        """s(y): a new array (or a NumPy scalar for 0-d y) of y's shape and dtype."""
         raise NotImplementedError
 
     @staticmethod
@@ -325,7 +341,7 @@ class Tanh(_SavesOutput):
         return np.tanh(x)
 
     def generate_adjoints(self, adjoints, delta, out):
-        adjoints[0] = TanhSlope.of(delta, out)
+        adjoints[0] = TanhSlope.of_own(delta, out)
 
     def jvp(self, tangents, out):
         return TanhSlope.of(tangents[0], out)
@@ -369,7 +385,7 @@ class Sigmoid(_SavesOutput):
         return np.where(x >= 0, 1, e) / (1 + e)
 
     def generate_adjoints(self, adjoints, delta, out):
-        adjoints[0] = SigmoidSlope.of(delta, out)
+        adjoints[0] = SigmoidSlope.of_own(delta, out)
 
     def jvp(self, tangents, out):
         return SigmoidSlope.of(tangents[0], out)
@@ -402,12 +418,11 @@ class Softplus(_SavesInput):
 
 
 def _relu_slope(out):
-    # NOTE: 0 where out <= 0 (the kink too), 1 elsewhere, NaN included: torch's threshold rule
+    # NOTE: 0 where out <= 0 (the kink too), 1 elsewhere, NaN included: torch's threshold rule.
+    # A ReLU's output is never below 0, so that is out != 0 (one pass); in out's dtype, as a
+    # float times a float is a faster loop than a float times a bool (every ReLU's backward)
     data = out.data if isinstance(out, Tensor) else out
-    mask = data <= 0
-    if type(mask) is np.ndarray:  # (inverted in place: this is every ReLU layer's backward)
-        return np.logical_not(mask, out=mask)
-    return ~mask  # (a 0-d out gives a NumPy bool)
+    return (data != 0).astype(data.dtype)
 
 
 class ReluSlope(_OutputSlope):
@@ -429,7 +444,7 @@ class Relu(_SavesOutput):
         return np.maximum(x, 0)
 
     def generate_adjoints(self, adjoints, delta, out):
-        adjoints[0] = ReluSlope.of(delta, out)
+        adjoints[0] = ReluSlope.of_own(delta, out)
 
     def jvp(self, tangents, out):
         return tangents[0] * _relu_slope(out)
