@@ -196,9 +196,32 @@ class Conv2d(Module):
             )
         padding = self.padding
         if self.padding_mode != "zeros":
+            self._check_pad_widths(x.shape)
             widths = ((0, 0),) * (x.ndim - 2) + self._pad_widths
             x, padding = pad(x, widths, mode=_PAD_MODES[self.padding_mode]), 0
         return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+
+    def _check_pad_widths(self, shape: tuple) -> None:
+        """torch's limits: no mode pads an empty axis, reflect padding is less than the size it
+        reflects and circular padding wraps around at most once (NumPy's pad would reflect or
+        wrap again and again)."""
+        mode = self.padding_mode
+        for axis, (lo, hi) in zip((len(shape) - 2, len(shape) - 1), self._pad_widths):
+            n, most = shape[axis], max(lo, hi)
+            if not most:
+                continue
+            if n == 0:
+                need = "a nonzero size"
+            elif mode == "reflect" and most >= n:
+                need = f"padding less than its size {n}"
+            elif mode == "circular" and most > n:
+                need = f"padding at most its size {n} (wrapping around once)"
+            else:
+                continue
+            raise ValueError(
+                f"{self!r}: padding_mode={mode!r} pads ({lo}, {hi}) along axis {axis} of the "
+                f"input of shape {shape}, which needs {need}"
+            )
 
     def extra_repr(self) -> str:
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"

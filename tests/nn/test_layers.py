@@ -454,6 +454,31 @@ def test_conv2d_padding_modes_pad_the_input_first(padding_mode, numpy_mode, padd
         nn.Conv2d(1, 1, 3, padding_mode="mirror")
 
 
+@pytest.mark.parametrize(
+    ("mode", "shape", "padding", "ok"),
+    [
+        ("reflect", (1, 1, 2, 3), 1, True),
+        ("reflect", (1, 1, 1, 3), 1, False),  # (NumPy would repeat the single row)
+        ("reflect", (1, 3, 3), (0, 3), False),  # unbatched; only the padded axis counts
+        ("reflect", (1, 3, 4), (0, 3), True),
+        ("circular", (1, 1, 3, 3), 3, True),  # wraps around once
+        ("circular", (1, 1, 3, 3), (1, 4), False),
+        ("replicate", (1, 1, 1, 3), 4, True),
+        ("replicate", (1, 1, 0, 3), 1, False),
+        ("circular", (1, 1, 2, 3), (2, 1), True),
+    ],
+)
+def test_conv2d_padding_modes_refuse_what_torch_refuses(mode, shape, padding, ok) -> None:
+    conv = nn.Conv2d(1, 1, 1, padding=padding, padding_mode=mode, bias=False, rng=0)
+    x = tg.zeros(shape)
+    if ok:
+        ph, pw = (padding, padding) if isinstance(padding, int) else padding
+        assert conv(x).shape == shape[:-2] + (shape[-2] + 2 * ph, shape[-1] + 2 * pw)
+    else:
+        with pytest.raises(ValueError, match=rf"padding_mode='{mode}' pads .* of the input of"):
+            conv(x)
+
+
 def test_size_arguments_accept_numpy_integers():
     conv = nn.Conv2d(1, 1, np.int64(3), stride=np.int32(2), padding=(np.int64(1), 1))
     assert conv.kernel_size == (3, 3) and conv.stride == (2, 2) and conv.padding == (1, 1)
