@@ -238,8 +238,10 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     from tensorgrad.ops.reductions import mean, sum
 
     if reduction == "mean":
-        if loss.data.size == 0:  # a mean over nothing is NaN, with a zero-size gradient (torch)
-            return sum(loss) * float("nan")
+        if loss.data.size == 0:
+            # a mean over nothing is NaN, with a zero-size gradient (torch); added, not a
+            # factor: the gradient's own derivative is then 0, as torch's, not 0 * NaN
+            return sum(loss) + float("nan")
         return mean(loss)
     if reduction == "sum":
         return sum(loss)
