@@ -222,13 +222,15 @@ class Remainder(Op):
 # ----------------------------------------------------------------------------- power
 
 
-def _safe_log(x):
-    # NOTE: d(x**y)/dy = x**y * log(x) is taken as 0 where x <= 0 (0 ** y is flat in y for
-    # y > 0; a negative base has no real power for non-integer y); a NaN base keeps its NaN
-    # (NaN ** 0 is 1, but its slope in y is NaN, as torch's).
-    below = x <= 0
-    keep = (not below) if isinstance(below, bool) else ~below  # (~True is -2: a float base)
-    return np.where(keep, np.log(np.where(keep, x, 1)), 0)
+def _power_dy(x, y, out):
+    # NOTE: d(x ** y)/dy = x ** y * log(x), as torch's: 0 where x == 0 and y >= 0 (0 ** y is
+    # flat in y there; the log sees 1 instead, so that no 0 * inf reaches a second
+    # derivative), +-inf where 0 ** y is infinite (y < 0), and NaN for a negative base (a real
+    # power only at integer y, with no derivative in y: torch, JAX and autograd give NaN) and
+    # for a NaN base (NaN ** 0 is 1, but its slope in y is NaN).
+    flat = (x == 0) & (y >= 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return out * np.log(np.where(flat, 1, x))
 
 
 def _power_dx(x, y):
@@ -252,13 +254,13 @@ class Power(Op):
         if self.edges[0] is not None:
             adjoints[0] = unbroadcast(delta * _power_dx(a, b), self.in_shape(0))
         if self.edges[1] is not None:
-            adjoints[1] = unbroadcast(delta * out * _safe_log(a), self.in_shape(1))
+            adjoints[1] = unbroadcast(delta * _power_dy(a, b, out), self.in_shape(1))
 
     def jvp(self, tangents, a, b, out):
         ta, tb = tangents
         result = None if ta is None else ta * _power_dx(a, b)
         if tb is not None:
-            extra = tb * out * _safe_log(a)
+            extra = tb * _power_dy(a, b, out)
             result = extra if result is None else result + extra
         return result
 
