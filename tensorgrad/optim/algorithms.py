@@ -67,6 +67,13 @@ class SGD(Optimizer):
         fused: bool | None = None,
     ) -> None:
         flags = dict(foreach=foreach, differentiable=differentiable, fused=fused)
+        # (the constructor's arguments only, as torch: a group, or a momentum set later, with
+        # nesterov and no momentum steps as plain SGD)
+        if nesterov and is_number(momentum) and is_number(dampening):
+            if momentum <= 0 or dampening != 0:
+                raise ValueError(
+                    "SGD: Nesterov momentum requires a momentum > 0 and zero dampening"
+                )
         defaults = dict(
             lr=lr,
             momentum=momentum,
@@ -82,8 +89,6 @@ class SGD(Optimizer):
         super()._validate(group, started)
         if not is_number(group["dampening"]):
             raise TypeError(f"SGD: dampening must be a number, got {group['dampening']!r}")
-        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
-            raise ValueError("SGD: Nesterov momentum requires a momentum > 0 and zero dampening")
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: State, group: dict) -> tuple:
         if group["maximize"]:
@@ -161,8 +166,9 @@ class Adam(Optimizer):
             )
 
     def _state_keys(self, group: dict[str, Any]) -> tuple[str, ...]:
-        keys = ("step", "exp_avg", "exp_avg_sq")
-        return keys + ("max_exp_avg_sq",) if group["amsgrad"] else keys
+        # (not max_exp_avg_sq: amsgrad switched on after a step starts it from zeros, so a
+        # state saved before the next step lacks it and must load)
+        return ("step", "exp_avg", "exp_avg_sq")
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: State, group: dict) -> tuple:
         lr, (beta1, beta2), eps, wd = (
@@ -280,9 +286,9 @@ class RMSprop(Optimizer):
             raise ValueError(f"RMSprop: alpha must be in [0, 1], got {group['alpha']!r}")
 
     def _state_keys(self, group: dict[str, Any]) -> tuple[str, ...]:
-        keys = ("step", "square_avg")
-        keys += ("grad_avg",) if group["centered"] else ()
-        return keys + ("momentum_buffer",) if group["momentum"] > 0 else keys
+        # (not grad_avg or momentum_buffer: centered or momentum switched on after a step
+        # starts them from zeros, so a state saved before the next step lacks them)
+        return ("step", "square_avg")
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: State, group: dict) -> tuple:
         alpha, eps, wd, momentum = (

@@ -172,7 +172,7 @@ class Optimizer:
     def _validate(self, group: dict[str, Any], started: bool = False) -> None:
         """Raise ValueError for an invalid hyperparameter (subclasses extend). ``started``: for
         a step or a load, where a negative lr passes, as torch (a schedule can take it a hair
-        below 0, and a new group or a constructor is where torch checks it)."""
+        below 0; torch checks it in the constructor only, tensorgrad in a new group too)."""
         name = type(self).__name__
         for key in ("lr", "eps", "weight_decay", "momentum", "alpha"):
             if key not in group:
@@ -239,8 +239,9 @@ class Optimizer:
         raise NotImplementedError
 
     def _state_keys(self, group: dict[str, Any]) -> tuple[str, ...]:
-        """The entries a parameter's state must have once it has any (its first step makes
-        them all), under ``group``'s hyperparameters."""
+        """The entries a parameter's state must have once it has any: those every step
+        writes, whatever ``group``'s settings (an option switched on later starts its own
+        buffers from zeros, as its first step would)."""
         return ()
 
     # ------------------------------------------------------------------ state dicts

@@ -196,6 +196,20 @@ def test_bad_hyperparameters(cls, kwargs):
         cls([nn.Parameter(np.zeros(1))], **kwargs)
 
 
+def test_nesterov_is_checked_in_the_constructor_only_as_torch():
+    # (every step checked it: a group whose momentum a schedule set to 0, or a group added
+    # with nesterov and no momentum, raised; torch steps them as plain SGD)
+    p, q = nn.Parameter(np.zeros(2)), nn.Parameter(np.zeros(2))
+    opt = optim.SGD([p], lr=0.1, momentum=0.9, nesterov=True)
+    opt.add_param_group({"params": [q], "nesterov": True, "momentum": 0.0})
+    p.grad = q.grad = tg.ones(2)
+    opt.step()
+    opt.param_groups[0]["momentum"] = 0.0
+    opt.step()
+    np.testing.assert_allclose(p.data, [-0.29, -0.29], rtol=1e-15)  # torch's values
+    np.testing.assert_allclose(q.data, [-0.2, -0.2], rtol=1e-15)
+
+
 def test_bad_params():
     with pytest.raises(ValueError, match="empty"):
         optim.SGD([], lr=0.1)
@@ -487,7 +501,7 @@ def test_state_of_a_zero_d_parameter_is_zero_d_arrays(name, kwargs):
     [
         ("SGD", {"lr": 0.1, "momentum": 0.9}, "momentum_buffer"),
         ("Adam", {"lr": 0.1}, "exp_avg"),
-        ("RMSprop", {"lr": 0.1, "centered": True}, "grad_avg"),
+        ("RMSprop", {"lr": 0.1, "centered": True}, "square_avg"),
     ],
 )
 def test_a_load_refuses_a_zero_d_buffer_or_a_missing_entry(name, kwargs, key):
@@ -505,6 +519,31 @@ def test_a_load_refuses_a_zero_d_buffer_or_a_missing_entry(name, kwargs, key):
         with pytest.raises(ValueError, match=f"state of parameter 0 has no '{key}'"):
             opt.load_state_dict(sd)
     _state_equal(opt.state_dict(), before)
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "switch"),
+    [
+        ("Adam", {"lr": 0.1}, {"amsgrad": True}),
+        ("RMSprop", {"lr": 0.1}, {"centered": True}),
+        ("RMSprop", {"lr": 0.1}, {"momentum": 0.9}),
+        ("SGD", {"lr": 0.1}, {"momentum": 0.9}),
+    ],
+)
+def test_a_state_saved_after_switching_an_option_on_loads_and_resumes_alike(name, kwargs, switch):
+    # (the load refused it, missing the option's buffer, which the step starts from zeros)
+    p, opt = _run(name, kwargs)
+    opt.param_groups[0].update(switch)
+    sd = opt.state_dict()
+    q = tg.tensor(p.data.copy(), requires_grad=True)
+    other = getattr(tg.optim, name)([q], **kwargs)
+    other.load_state_dict(sd)
+    for _ in range(2):
+        p.grad, q.grad = tg.ones(p.shape), tg.ones(q.shape)
+        opt.step()
+        other.step()
+    np.testing.assert_array_equal(q.data, p.data)
+    _state_equal(other.state_dict(), opt.state_dict())
 
 
 def test_a_load_fills_in_hyperparameters_older_state_dicts_lack():
