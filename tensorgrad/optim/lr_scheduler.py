@@ -588,14 +588,23 @@ class ReduceLROnPlateau(LRScheduler):
     def get_lr(self) -> list[float]:
         raise NotImplementedError("ReduceLROnPlateau sets rates from a metric: use step(metric)")
 
-    def step(self, metrics: Any) -> None:  # type: ignore[override]
+    def step(self, metrics: Any, epoch: int | None = None) -> None:  # type: ignore[override]
         """Record one epoch's ``metrics`` (a number or a one-element Tensor) and reduce the
-        rates if it has not improved for more than ``patience`` epochs."""
+        rates if it has not improved for more than ``patience`` epochs. ``epoch`` (deprecated,
+        as in torch) sets the epoch count instead of advancing it."""
         name = "ReduceLROnPlateau.step"
         try:
             current = float(metrics)
         except (TypeError, ValueError):
             raise TypeError(f"{name}: metrics must be a number, got {metrics!r}") from None
+        if epoch is not None:
+            epoch = _integer(epoch, "epoch", name, 0)
+            warnings.warn(
+                f"{name}(metrics, epoch) is deprecated, as in torch: call step(metrics) once "
+                "per epoch",
+                UserWarning,
+                stacklevel=2,
+            )
         groups = self.optimizer.param_groups
         min_lrs = self.min_lrs
         if len(groups) != len(min_lrs):
@@ -610,7 +619,7 @@ class ReduceLROnPlateau(LRScheduler):
                     )
             else:
                 min_lrs = [self.default_min_lr] * len(groups)
-        self.last_epoch += 1
+        self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         if self._is_better(current, self.best):
             self.best = current
             self.num_bad_epochs = 0

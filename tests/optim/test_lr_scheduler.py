@@ -473,6 +473,21 @@ def test_float_periods_unsorted_milestones_and_step_with_an_epoch():
         sched.step(-1)
 
 
+def test_plateau_step_takes_the_deprecated_epoch_as_torch():
+    # (step(metrics, epoch) raised TypeError; torch warns and sets last_epoch)
+    opt = _opt(0.1)
+    sched = optim.ReduceLROnPlateau(opt, patience=0)
+    sched.step(1.0)
+    with pytest.warns(UserWarning, match="deprecated"):
+        sched.step(2.0, 7)
+    assert sched.last_epoch == 7 and opt.param_groups[0]["lr"] == pytest.approx(0.01)
+    with pytest.raises(TypeError, match="epoch"):
+        sched.step(3.0, 1.5)
+    with pytest.raises(ValueError, match="epoch"):
+        sched.step(3.0, -1)
+    assert sched.last_epoch == 7 and opt.param_groups[0]["lr"] == pytest.approx(0.01)
+
+
 def test_a_load_with_values_of_the_wrong_kind_changes_nothing():
     # (a rate of 'a' reached the optimizer's group, whose next step then failed)
     opt = _opt(0.1)
