@@ -6,6 +6,7 @@ NumPy fancy-index copy), never by stacking rows in a Python loop.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -81,8 +82,9 @@ def _as_generator(rng: np.random.Generator | int | None) -> np.random.Generator 
 
 def _collate(samples: list[Any]) -> Any:
     """Stack a list of samples (Tensors, arrays, numbers, or tuples or dicts of these) into a
-    batch, as torch's default collate; samples that require grad (or carry a tangent) are
-    stacked through tensorgrad, so their graph (and tangents) are kept."""
+    batch, as torch's default collate (a list of fields, a dict of its type); samples that
+    require grad (or carry a tangent) are stacked through tensorgrad, so their graph (and
+    tangents) are kept."""
     first = samples[0]
     if isinstance(first, (str, bytes)):  # (as torch's collate: strings stay a list)
         return list(samples)
@@ -99,11 +101,13 @@ def _collate(samples: list[Any]) -> Any:
         fields = (_collate([s[k] for s in samples]) for k in range(len(first)))
         if hasattr(first, "_fields"):  # (a namedtuple stays one, as torch's collate)
             return type(first)(*fields)
-        return tuple(fields)
+        return list(fields)  # (a list for tuples too, as torch's)
     if isinstance(first, dict):
         if any(s.keys() != first.keys() for s in samples):
             raise ValueError("DataLoader: samples of one batch must have the same dict keys")
-        return {k: _collate([s[k] for s in samples]) for k in first}
+        batch = copy.copy(first)  # (its own type, an OrderedDict's too, as torch's collate)
+        batch.update({k: _collate([s[k] for s in samples]) for k in first})
+        return batch
     if any(carries_derivative(s) for s in samples):
         from tensorgrad.ops.shape import stack
 
@@ -170,8 +174,8 @@ class DataLoader:
         stop = n - n % self.batch_size if self.drop_last else n
         for start in range(0, stop, self.batch_size):
             idx = order[start : start + self.batch_size]
-            if whole:
-                yield self.dataset._batch(idx)
+            if whole:  # (a list of the tensors' rows, as torch's collate of their tuples)
+                yield list(self.dataset._batch(idx))
             elif batched is not None:  # (a list of samples, as torch's fetcher reads it)
                 yield _collate(list(batched(idx.tolist())))
             else:

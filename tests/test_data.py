@@ -278,3 +278,20 @@ def test_a_batch_collates_strings_into_a_list_and_keeps_namedtuples() -> None:
     batch = next(iter(tg.data.DataLoader(data, batch_size=2)))
     assert isinstance(batch, Sample) and batch.name == ["a.png", "b.png"]
     assert batch.image.shape == (2, 2)
+
+
+def test_batches_of_tuples_are_lists_and_dicts_keep_their_type_as_torchs_collate() -> None:
+    # (batches were tuples, so `batch[0] = ...` failed, and an OrderedDict became a dict)
+    from collections import OrderedDict
+
+    ds = TensorDataset(np.arange(4.0), np.arange(4))
+    batch = next(iter(DataLoader(ds, batch_size=3)))
+    assert type(batch) is list and len(batch) == 2
+    batch[0] = batch[0] * 2  # (a list: the fields can be replaced, as torch's)
+    samples = [(np.ones(2), 1), [np.zeros(2), 0]]
+    batch = next(iter(DataLoader(samples, batch_size=2)))
+    assert type(batch) is list and batch[1].data.tolist() == [1, 0]
+    samples = [OrderedDict(b=np.ones(1), a=1), OrderedDict(b=np.zeros(1), a=2)]
+    batch = next(iter(DataLoader(samples, batch_size=2)))
+    assert type(batch) is OrderedDict and list(batch) == ["b", "a"]
+    assert batch["a"].data.tolist() == [1, 2] and samples[0]["a"] == 1  # (samples untouched)
