@@ -48,11 +48,11 @@ def _delete(container: Module, i: int | slice, what: str, renumber: bool) -> Non
         container._modules[str(j) if renumber else k] = m
 
 
-def _insert(container: Module, index: Any, module: Any, what: str) -> None:
-    """Insert ``module`` before position ``index``, as torch: the later modules move up one
-    name, so names and registration order stay the list order. A negative or too large
-    ``index`` is clamped as by ``list.insert`` (torch breaks on those)."""
-    if not isinstance(module, Module):
+def _insert(container: Module, index: Any, module: Any, what: str, none: bool = False) -> None:
+    """Insert ``module`` (or, with ``none``, None) before position ``index``, as torch: the
+    later modules move up one name, so names and registration order stay the list order. A
+    negative or too large ``index`` is clamped as by ``list.insert`` (torch breaks on those)."""
+    if not (isinstance(module, Module) or (none and module is None)):
         raise TypeError(f"{what}: {module!r} is not a Module")
     if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
         raise TypeError(f"{what}: index must be an int, got {index!r}")
@@ -157,8 +157,9 @@ class ModuleList(Module):
         for m in modules or ():
             self.append(m)
 
-    def append(self, module: Module) -> ModuleList:
-        if not isinstance(module, Module):
+    def append(self, module: Module | None) -> ModuleList:
+        # (None holds a place, as torch's and as ``ml[i] = None``)
+        if module is not None and not isinstance(module, Module):
             raise TypeError(f"ModuleList: {module!r} is not a Module")
         self.add_module(str(len(self)), module)
         return self
@@ -172,7 +173,7 @@ class ModuleList(Module):
         """Insert ``module`` before position ``index``, as torch: the later modules move up one
         name, so names and registration order stay the list order. A negative or too large
         ``index`` is clamped as by ``list.insert`` (torch breaks on those)."""
-        _insert(self, index, module, "ModuleList.insert")
+        _insert(self, index, module, "ModuleList.insert", none=True)
 
     def __add__(self, other: Iterable[Module]) -> ModuleList:
         """A new ModuleList of both's modules (the same module objects), as torch."""

@@ -91,6 +91,9 @@ class Module:
         params = self.__dict__.get("_parameters")
         if isinstance(value, Parameter):
             self._check_init()
+            # (as torch's register_parameter, after the instance's own attribute is dropped:
+            # only a class attribute, such as a method, is in the way)
+            self._check_name(name, "parameter", params, type(self))
             self._forget(name, keep=params)
             params[name] = value
         elif params is not None and name in params:
@@ -178,14 +181,15 @@ class Module:
 
     register_module = add_module
 
-    def _check_name(self, name: str, what: str, table: dict) -> None:
+    def _check_name(self, name: str, what: str, table: dict, owner: Any = None) -> None:
         """As torch: a non-empty string without '.', not already an attribute of another kind
-        (re-registering a name of the same registry replaces it in place)."""
+        (of ``owner``: this module by default; re-registering a name of the same registry
+        replaces it in place)."""
         if not isinstance(name, str):
             raise TypeError(f"{what} name must be a string, got {type(name).__name__}")
         if not name or "." in name:
             raise KeyError(f"{what} name must be non-empty and contain no '.', got {name!r}")
-        if name not in table and hasattr(self, name):
+        if name not in table and hasattr(self if owner is None else owner, name):
             raise KeyError(f"attribute {name!r} already exists (cannot register it as a {what})")
 
     # ------------------------------------------------------------------ traversal

@@ -357,6 +357,38 @@ def test_registration_names_must_be_nonempty_strings_without_dots():
             register(1, None)
 
 
+def test_assigning_a_parameter_checks_its_name_as_register_parameter():
+    # (as torch: assignment skipped the checks, so "a.b" became a state-dict key and a
+    # parameter named as a method was registered but never read)
+    class M(nn.Module):
+        def scale(self):
+            return 1
+
+    m = M()
+    for name, error in (("a.b", "'a.b'"), ("", "non-empty"), ("scale", "already exists")):
+        with pytest.raises(KeyError, match=error):
+            setattr(m, name, nn.Parameter(np.zeros(1)))
+    assert list(m.state_dict()) == [] and m.scale() == 1
+    m.w = 5  # (an instance's own attribute gives way, as torch's)
+    m.w = nn.Parameter(np.zeros(1))
+    m.sub = nn.Linear(1, 1)
+    m.sub = nn.Parameter(np.ones(1))
+    assert list(m.state_dict()) == ["w", "sub"]
+
+
+def test_a_module_list_holds_none_as_torchs():
+    ml = nn.ModuleList([None, nn.ReLU()])
+    ml.append(None)
+    ml.insert(0, None)
+    ml.extend([None])
+    assert [type(m).__name__ for m in ml] == ["NoneType"] * 2 + ["ReLU"] + ["NoneType"] * 2
+    assert len(ml[1:3]) == 2 and len(ml + ml) == 10
+    with pytest.raises(TypeError, match="3 is not a Module"):
+        nn.ModuleList([3])
+    with pytest.raises(TypeError, match="None is not a Module"):
+        nn.Sequential().insert(0, None)  # (as torch's, which asserts a Module)
+
+
 def test_assigning_a_module_over_a_parameter_raises_type_error():
     lin = nn.Linear(2, 2)
     with pytest.raises(TypeError, match="parameter 'weight'"):
