@@ -110,6 +110,9 @@ def backward(
             targets[_edge(t)] = t
         if not targets:
             raise RuntimeError("backward: inputs, when given, must not be empty")
+        for key, t in targets.items():
+            if not isinstance(key, Tensor):
+                t.retain_grad()  # a non-leaf among inputs keeps its .grad from now on, as torch
     found, owned, _ = _run(roots, retain_graph, create_graph, targets, accumulate=True)
     # (in the walk's grad mode: leaf hooks and the sums are recorded only with create_graph)
     with set_grad_enabled(bool(create_graph)):
@@ -117,10 +120,6 @@ def backward(
             if isinstance(key, Tensor):
                 if key._requires_grad:  # (a leaf frozen after the forward gets no .grad)
                     _accumulate_leaf(key, g, create_graph, key in owned)
-            elif targets is not None and not key.retains(targets[key]):
-                # a non-leaf among ``inputs`` gets its .grad too, as in torch (once: if it
-                # called retain_grad, the walk gave it already)
-                _accumulate_leaf(targets[key], g, create_graph)
 
 
 def grad(
@@ -129,13 +128,29 @@ def grad(
     grad_outputs: Any = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
-    allow_unused: bool = False,
+    allow_unused: bool | None = None,
+    materialize_grads: bool = False,
 ) -> tuple[Tensor | None, ...]:
     """The gradients of ``outputs`` with respect to ``inputs``, without touching ``.grad``.
 
-    With ``create_graph=True`` the results are themselves differentiable.
+    With ``create_graph=True`` the results are themselves differentiable. An input no output
+    depends on raises, or with ``allow_unused`` gets None, or with ``materialize_grads`` zeros
+    (as torch: ``allow_unused`` then defaults to True).
     """
-    return _grad(outputs, inputs, grad_outputs, retain_graph, bool(create_graph), allow_unused)[0]
+    if materialize_grads:
+        if allow_unused is False:
+            raise ValueError(
+                "grad: allow_unused must be True or not given when materialize_grads=True"
+            )
+        allow_unused = True
+    result = _grad(
+        outputs, inputs, grad_outputs, retain_graph, bool(create_graph), bool(allow_unused)
+    )[0]
+    if materialize_grads and any(g is None for g in result):
+        from tensorgrad.factories import zeros_like
+
+        return tuple(zeros_like(x) if g is None else g for x, g in zip(_as_list(inputs), result))
+    return result
 
 
 def _grad(

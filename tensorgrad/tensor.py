@@ -294,6 +294,13 @@ class Tensor:
         if node is not None:
             node.retain(self)
 
+    @property
+    def retains_grad(self) -> bool:
+        """Whether this non-leaf keeps its ``.grad`` (``retain_grad()``, or a non-leaf among
+        ``backward``'s ``inputs``), as torch's; False for a leaf."""
+        node = self._live_node() if self._node is not None else None
+        return node is not None and node.retains(self)
+
     def register_hook(self, fn: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
         """Call ``fn(grad)`` when this tensor's gradient is computed; a returned Tensor replaces
         it. Returns a handle whose ``remove()`` (or a call) takes this registration off."""

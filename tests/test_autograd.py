@@ -493,6 +493,32 @@ def test_backward_inputs_may_be_non_leaves_and_must_require_grad() -> None:
         tg.autograd.grad(tg.sum(x * x), [])
 
 
+def test_a_non_leaf_among_backward_inputs_keeps_its_grad_from_then_on_as_torch() -> None:
+    # (it got .grad for that call only: a later plain backward added nothing to it)
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3.0
+    z = tg.sum(y * y)
+    assert not y.retains_grad and not x.retains_grad
+    z.backward(inputs=[y], retain_graph=True)
+    assert y.retains_grad and x.grad is None
+    z.backward()
+    np.testing.assert_array_equal(y.grad.data, [12.0, 24.0])  # torch's
+    np.testing.assert_array_equal(x.grad.data, [18.0, 36.0])
+
+
+def test_grad_materializes_unused_inputs_as_zeros_as_torch() -> None:
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    u = tg.tensor(np.ones((2, 1), np.float32), requires_grad=True)
+    gx, gu = tg.autograd.grad(tg.sum(x * x), [x, u], materialize_grads=True)
+    np.testing.assert_array_equal(gx.data, [2.0, 4.0])
+    assert gu.shape == (2, 1) and gu.dtype == np.float32 and not gu.data.any()
+    assert tg.autograd.grad(tg.sum(x * x), [x, u], allow_unused=True)[1] is None
+    with pytest.raises(ValueError, match="allow_unused must be True"):
+        tg.autograd.grad(tg.sum(x * x), [x, u], allow_unused=False, materialize_grads=True)
+    with pytest.raises(RuntimeError, match="input 1 .* was not used"):
+        tg.autograd.grad(tg.sum(x * x), [x, u])
+
+
 def test_leaf_hooks_run_in_grad_and_may_not_change_the_dtype() -> None:
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     x.register_hook(lambda g: g * 10)
