@@ -21,6 +21,7 @@ from tensorgrad._dtypes import check_args, check_float_dtype, check_operands
 from tensorgrad._shapes import broadcasts_to, normalize_int_axis
 from tensorgrad.ops._base import Op, apply1, call
 from tensorgrad.ops.arithmetic import astype
+from tensorgrad.ops.reductions import Mean
 from tensorgrad.tensor import Tensor, carries_derivative, is_int, is_number
 
 __all__ = [
@@ -234,14 +235,24 @@ def legacy_reduction(size_average: Any, reduce: Any, reduction: str, name: str) 
     return reduction
 
 
+class _EmptyMean(Mean):
+    """A loss's mean over an empty batch: NaN, as torch's, without NumPy's empty-mean warnings;
+    its adjoint and tangent are the mean's (a zero-size gradient whose own derivative is 0, and
+    a NaN tangent, as torch's)."""
+
+    label = "mean"
+
+    def forward(self, x):
+        with np.errstate(invalid="ignore"):
+            return np.add.reduce(x, axis=self.axis, keepdims=self.keepdims) / 0
+
+
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
     from tensorgrad.ops.reductions import mean, sum
 
     if reduction == "mean":
         if loss.data.size == 0:
-            # a mean over nothing is NaN, with a zero-size gradient (torch); added, not a
-            # factor: the gradient's own derivative is then 0, as torch's, not 0 * NaN
-            return sum(loss) + float("nan")
+            return call(_EmptyMean, loss, axis=tuple(range(loss.ndim)), keepdims=False)
         return mean(loss)
     if reduction == "sum":
         return sum(loss)

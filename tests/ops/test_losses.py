@@ -188,18 +188,18 @@ def test_cross_entropy_neg_inf_target_logit_is_inf_with_finite_gradient() -> Non
 
 
 @pytest.mark.parametrize(
-    "loss",
+    ("loss", "int_targets"),
     [
-        lambda x: F.mse_loss(x, np.zeros((0, 3), dtype=x.dtype)),
-        lambda x: F.binary_cross_entropy_with_logits(x, np.zeros((0, 3))),
-        lambda x: F.cross_entropy(x, np.zeros((0, 3))),
-        lambda x: F.cross_entropy(x, np.zeros(0, dtype=np.int64)),
-        lambda x: F.nll_loss(x, np.zeros(0, dtype=np.int64)),
+        (lambda x: F.mse_loss(x, np.zeros((0, 3), dtype=x.dtype)), False),
+        (lambda x: F.binary_cross_entropy_with_logits(x, np.zeros((0, 3))), False),
+        (lambda x: F.cross_entropy(x, np.zeros((0, 3))), False),
+        (lambda x: F.cross_entropy(x, np.zeros(0, dtype=np.int64)), True),
+        (lambda x: F.nll_loss(x, np.zeros(0, dtype=np.int64)), True),
     ],
     ids=["mse", "bce", "ce_probs", "ce_int", "nll"],
 )
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_mean_loss_of_an_empty_batch_is_nan_as_torch(loss, dtype) -> None:
+def test_mean_loss_of_an_empty_batch_is_nan_as_torch(loss, int_targets, dtype) -> None:
     x = tg.tensor(np.zeros((0, 3), dtype=dtype), requires_grad=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -215,7 +215,13 @@ def test_mean_loss_of_an_empty_batch_is_nan_as_torch(loss, dtype) -> None:
         warnings.simplefilter("error")
         (g,) = tg.autograd.grad(loss(x), [x], u, create_graph=True)
         (du,) = tg.autograd.grad(g.sum(), [u])
+        tangent = tg.jvp(loss, (x.detach(),), (tg.zeros((0, 3), dtype=dtype),))[1]
     assert du.item() == 0.0
+    # the tangent of a mean over nothing: NaN, as torch.func's and tg.mean's (0 while the loss
+    # added a NaN constant); the integer-target losses keep 0, as their all-ignored batches,
+    # consistent with their zero gradients (torch's is NaN there)
+    assert tangent.dtype == dtype
+    assert tangent.item() == 0.0 if int_targets else np.isnan(tangent.item())
 
 
 def test_sum_loss_of_an_empty_batch_is_zero() -> None:
