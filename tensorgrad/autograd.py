@@ -149,7 +149,11 @@ def grad(
     if materialize_grads and any(g is None for g in result):
         from tensorgrad.factories import zeros_like
 
-        return tuple(zeros_like(x) if g is None else g for x, g in zip(_as_list(inputs), result))
+        # (as torch's: the zeros require grad under create_graph, to be differentiated again)
+        return tuple(
+            zeros_like(x, requires_grad=bool(create_graph)) if g is None else g
+            for x, g in zip(_as_list(inputs), result)
+        )
     return result
 
 

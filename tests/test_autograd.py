@@ -513,6 +513,9 @@ def test_grad_materializes_unused_inputs_as_zeros_as_torch() -> None:
     np.testing.assert_array_equal(gx.data, [2.0, 4.0])
     assert gu.shape == (2, 1) and gu.dtype == np.float32 and not gu.data.any()
     assert tg.autograd.grad(tg.sum(x * x), [x, u], allow_unused=True)[1] is None
+    _, gu = tg.autograd.grad(tg.sum(x * x), [x, u], create_graph=True, materialize_grads=True)
+    assert gu.requires_grad  # (as torch's: differentiable again)
+    assert tg.autograd.grad(tg.sum(gu), [u], allow_unused=True) == (None,)
     with pytest.raises(ValueError, match="allow_unused must be True"):
         tg.autograd.grad(tg.sum(x * x), [x, u], allow_unused=False, materialize_grads=True)
     with pytest.raises(RuntimeError, match="input 1 .* was not used"):
