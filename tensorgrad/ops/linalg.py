@@ -430,7 +430,14 @@ def _swap(a: np.ndarray) -> np.ndarray:
 
 
 def _svd(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return np.linalg.svd(x, full_matrices=False)
+    """The thin SVD, with NaN factors for a matrix holding an inf or a NaN (torch's gradient
+    there is NaN; LAPACK's SVD with vectors may never return on such a matrix)."""
+    bad = ~np.isfinite(x).all(axis=(-2, -1))
+    if not bad.any():
+        return np.linalg.svd(x, full_matrices=False)
+    bad = bad[..., None, None]
+    u, s, vt = np.linalg.svd(np.where(bad, 0, x), full_matrices=False)
+    return np.where(bad, np.nan, u), np.where(bad[..., 0], np.nan, s), np.where(bad, np.nan, vt)
 
 
 def _divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -150,6 +150,20 @@ def test_norm_singular_order_ties_share_the_gradient() -> None:
     np.testing.assert_allclose(x.grad.data, np.eye(3))
 
 
+@pytest.mark.parametrize("ord", [2, -2, "nuc"])
+def test_norm_singular_order_gradient_of_a_matrix_with_inf_is_nan_as_torch(ord) -> None:
+    # (the rules called NumPy's SVD with vectors on it, which can hang; elsewhere the gradient
+    # was finite and wrong: [[.5, 0, 0], [0, .5, 0]] for ord=2)
+    batch = np.stack([[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], [[1.0, 2.0, 3.0], [4.0, np.inf, 6.0]]])
+    x = tg.tensor(batch.astype(np.float32), requires_grad=True)
+    (g,) = tg.autograd.grad(tg.sum(tg.norm(x, axis=(-2, -1), ord=ord)), [x])
+    (want,) = tg.autograd.grad(tg.norm(x[0], ord=ord), [x])
+    assert g.dtype == np.float32 and np.isnan(g.data[1]).all()
+    np.testing.assert_allclose(g.data[0], want.data[0], rtol=1e-6)
+    h = tg.hessian(lambda a: tg.norm(a, ord=ord))(tg.tensor(batch[1]))
+    assert np.isnan(h.data).all()
+
+
 def test_norm_singular_orders_second_order_and_tangents() -> None:
     a = np.random.default_rng(2).normal(size=(3, 4, 2))
     for ord in (2, -2, "nuc"):
