@@ -18,9 +18,10 @@ import numpy as np
 from numpy import ndarray
 
 from tensorgrad._dtypes import check_args, check_float_dtype, check_operands
-from tensorgrad._shapes import broadcasts_to, normalize_int_axis
+from tensorgrad._shapes import broadcasts_to, normalize_int_axis, unbroadcast
 from tensorgrad.ops._base import Op, apply1, call
 from tensorgrad.ops.arithmetic import astype
+from tensorgrad.ops.elementwise import Sigmoid, Softplus
 from tensorgrad.ops.reductions import Mean
 from tensorgrad.tensor import Tensor, carries_derivative, is_int, is_number
 
@@ -233,6 +234,38 @@ def legacy_reduction(size_average: Any, reduce: Any, reduction: str, name: str) 
         )
     _check_reduction(reduction, name)
     return reduction
+
+
+class BinaryCrossEntropyWithLogits(Op):
+    """(1 - t) x + l softplus(-x) with l = 1 + (w - 1) t for logits x, targets t and a
+    positive-class weight w (torch's, before the weight and the reduction); its x-adjoint is
+    l sigmoid(x) - w t, as torch's, which does not cancel where the two terms' derivatives,
+    (1 - t) - l sigmoid(-x), do (a confident negative's gradient was 0 in float32)"""
+
+    save_inputs = (0, 1, 2)
+
+    def forward(self, x, t, w):
+        return (1 - t) * x + ((w - 1) * t + 1) * np.logaddexp(0, -x)
+
+    def _slopes(self, x, t, w):
+        """The derivatives by x, t and w (arrays, or recorded ops on Tensors)."""
+        softplus_neg = Softplus.apply(-x)
+        by_x = ((w - 1) * t + 1) * Sigmoid.apply(x) - w * t
+        return by_x, (w - 1) * softplus_neg - x, t * softplus_neg
+
+    def generate_adjoints(self, adjoints, delta, x, t, w):
+        by_x, by_t, by_w = self._slopes(x, t, w)
+        for i, slope in enumerate((by_x, by_t, by_w)):
+            if self.edges[i] is not None:
+                adjoints[i] = unbroadcast(delta * slope, self.in_shape(i))
+
+    def jvp(self, tangents, x, t, w):
+        out = None
+        for tangent, slope in zip(tangents, self._slopes(x, t, w)):
+            if tangent is not None:
+                term = tangent * slope
+                out = term if out is None else out + term
+        return out
 
 
 class _EmptyMean(Mean):
@@ -567,9 +600,6 @@ def binary_cross_entropy_with_logits(
 ) -> Tensor:
     """Binary cross-entropy of logits, stable for any magnitude: (1 - t) x + l softplus(-x) with
     l = 1 + (pos_weight - 1) t, as torch."""
-    from tensorgrad.ops.arithmetic import negative, subtract
-    from tensorgrad.ops.elementwise import softplus
-
     reduction = legacy_reduction(
         size_average, reduce, reduction, "binary_cross_entropy_with_logits"
     )
@@ -590,14 +620,8 @@ def binary_cross_entropy_with_logits(
                 f"binary_cross_entropy_with_logits: {name} of shape {ws} does not broadcast to "
                 f"the input's shape {sa}"
             )
-    sp = softplus(negative(input))
-    if pos_weight is not None:
-        sp = (
-            sp * ((pos_weight - 1) * target + 1)
-            if isinstance(pos_weight, Tensor)
-            else sp * ((np.asarray(pos_weight) - 1) * target + 1)
-        )
-    loss = subtract(1, target) * input + sp
+    w = 1.0 if pos_weight is None else pos_weight
+    loss = call(BinaryCrossEntropyWithLogits, input, target, w)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)

@@ -292,6 +292,24 @@ def test_loss_weights_take_the_logits_dtype(grad: bool) -> None:
     assert F.nll_loss(x, np.array([0, 2]), w).dtype == np.float32
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bce_gradient_does_not_cancel_for_confident_negatives(dtype) -> None:
+    # (differentiated term by term, (1 - t) - l sigmoid(-x) was 0 for x < -17 in float32 and
+    # -37 in float64; torch's l sigmoid(x) - w t is exact there)
+    x = np.array([-20.0, -40.0, -2.2, 3.0], dtype=dtype)
+    t = np.array([0.0, 0.0, 0.1, 1.0], dtype=dtype)
+    for w in (1.0, 2.5):
+        xt = tg.tensor(x, requires_grad=True)
+        loss = F.binary_cross_entropy_with_logits(
+            xt, t, reduction="sum", pos_weight=np.array(w, dtype=dtype)
+        )
+        (g,) = tg.autograd.grad(loss, [xt])
+        sig = 1 / (1 + np.exp(-x.astype(np.float64)))
+        want = ((w - 1) * t + 1) * sig - w * t
+        assert g.dtype == dtype
+        np.testing.assert_allclose(g.data, want, rtol=1e-4 if dtype == np.float32 else 1e-12)
+
+
 def test_bce_weights_must_broadcast_to_the_input() -> None:
     F = tg.nn.functional
     x, t = tg.zeros((3, 4)), tg.ones((3, 4))
