@@ -251,7 +251,10 @@ class BinaryCrossEntropyWithLogits(Op):
         """The derivatives by x, t and w (arrays, or recorded ops on Tensors)."""
         softplus_neg = Softplus.apply(-x)
         by_x = ((w - 1) * t + 1) * Sigmoid.apply(x) - w * t
-        return by_x, (w - 1) * softplus_neg - x, t * softplus_neg
+        # (no pos_weight, passed as 1.0: the target's slope is -x, also at x = -inf, where
+        # 0 * softplus(inf) would be NaN)
+        by_t = -x if type(w) is float and w == 1.0 else (w - 1) * softplus_neg - x
+        return by_x, by_t, t * softplus_neg
 
     def generate_adjoints(self, adjoints, delta, x, t, w):
         by_x, by_t, by_w = self._slopes(x, t, w)

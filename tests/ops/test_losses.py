@@ -310,6 +310,22 @@ def test_bce_gradient_does_not_cancel_for_confident_negatives(dtype) -> None:
         np.testing.assert_allclose(g.data, want, rtol=1e-4 if dtype == np.float32 else 1e-12)
 
 
+def test_bce_target_gradient_at_minus_inf_logits_is_torchs() -> None:
+    # (the fused op's target slope (w - 1) softplus(-x) - x was 0 * inf = NaN there without a
+    # pos_weight; torch gives -x = inf)
+    x = tg.tensor([-np.inf, -np.inf, 2.0])
+    t = tg.tensor([0.0, 0.5, 0.5], requires_grad=True)
+    with np.errstate(invalid="ignore"):  # (the loss itself is NaN there, as torch's)
+        (g,) = tg.autograd.grad(F.binary_cross_entropy_with_logits(x, t, reduction="sum"), [t])
+        tangent = tg.jvp(
+            lambda t: F.binary_cross_entropy_with_logits(x, t, reduction="sum"),
+            (t.detach(),),
+            (tg.ones(3),),
+        )[1]
+    np.testing.assert_array_equal(g.data, [np.inf, np.inf, -2.0])
+    assert tangent.item() == np.inf
+
+
 def test_bce_weights_must_broadcast_to_the_input() -> None:
     F = tg.nn.functional
     x, t = tg.zeros((3, 4)), tg.ones((3, 4))
