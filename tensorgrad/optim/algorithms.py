@@ -118,6 +118,9 @@ class Adam(Optimizer):
         "decoupled_weight_decay": False,
     }
     _buffers = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    # (not max_exp_avg_sq: amsgrad switched on after a step starts it from zeros, so a state
+    # saved before the next step lacks it and must load)
+    _state_keys = ("step", "exp_avg", "exp_avg_sq")
 
     def __init__(
         self,
@@ -164,11 +167,6 @@ class Adam(Optimizer):
             raise ValueError(
                 f"{type(self).__name__}: betas must be two numbers in [0, 1), got {betas!r}"
             )
-
-    def _state_keys(self, group: dict[str, Any]) -> tuple[str, ...]:
-        # (not max_exp_avg_sq: amsgrad switched on after a step starts it from zeros, so a
-        # state saved before the next step lacks it and must load)
-        return ("step", "exp_avg", "exp_avg_sq")
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: State, group: dict) -> tuple:
         lr, (beta1, beta2), eps, wd = (
@@ -251,6 +249,9 @@ class RMSprop(Optimizer):
         "capturable": False,
     }
     _buffers = ("square_avg", "grad_avg", "momentum_buffer")
+    # (not grad_avg or momentum_buffer: centered or momentum switched on after a step starts
+    # them from zeros, so a state saved before the next step lacks them)
+    _state_keys = ("step", "square_avg")
 
     def __init__(
         self,
@@ -284,11 +285,6 @@ class RMSprop(Optimizer):
         super()._validate(group, started)
         if not 0.0 <= float(group["alpha"]) <= 1.0:
             raise ValueError(f"RMSprop: alpha must be in [0, 1], got {group['alpha']!r}")
-
-    def _state_keys(self, group: dict[str, Any]) -> tuple[str, ...]:
-        # (not grad_avg or momentum_buffer: centered or momentum switched on after a step
-        # starts them from zeros, so a state saved before the next step lacks them)
-        return ("step", "square_avg")
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: State, group: dict) -> tuple:
         alpha, eps, wd, momentum = (

@@ -130,6 +130,10 @@ class Optimizer:
     _load_defaults: dict[str, Any] = {"foreach": None, "differentiable": False}
     # the state entries that hold one value per element of the parameter
     _buffers: tuple[str, ...] = ()
+    # the entries a parameter's state must have once it has any: those every step writes,
+    # whatever the group's settings (an option switched on later starts its own buffers from
+    # zeros, as its first step would)
+    _state_keys: tuple[str, ...] = ()
     # how many times ``load_state_dict`` succeeded (a schedule built over a loaded state undoes
     # its construction's change on its own load, unless the optimizer was loaded again since)
     _loads = 0
@@ -238,12 +242,6 @@ class Optimizer:
         """The new parameter value and state, as fresh arrays (the old ones are not touched)."""
         raise NotImplementedError
 
-    def _state_keys(self, group: dict[str, Any]) -> tuple[str, ...]:
-        """The entries a parameter's state must have once it has any: those every step
-        writes, whatever ``group``'s settings (an option switched on later starts its own
-        buffers from zeros, as its first step would)."""
-        return ()
-
     # ------------------------------------------------------------------ state dicts
     def state_dict(self) -> dict[str, Any]:
         """``{'state': {index: {...}}, 'param_groups': [{..., 'params': [index, ...]}]}`` with
@@ -291,7 +289,6 @@ class Optimizer:
             )
         params: dict[int, Tensor] = {}
         new_groups = []
-        group_of: dict[int, dict[str, Any]] = {}
         for mine, saved in zip(self.param_groups, groups, strict=True):
             ids = saved.get("params", ())
             if not isinstance(ids, (list, tuple)):
@@ -319,7 +316,6 @@ class Optimizer:
                 g.setdefault("param_names", mine["param_names"])
             self._validate(g, started=True)
             new_groups.append(g)
-            group_of.update((id(p), g) for p in mine["params"])
         new_state: defaultdict[Tensor, State] = defaultdict(dict)
         for key, entry in state.items():
             if key not in params:
@@ -332,7 +328,7 @@ class Optimizer:
                     f"{type(entry).__name__}"
                 )
             if entry:
-                absent = [k for k in self._state_keys(group_of[id(p)]) if k not in entry]
+                absent = [k for k in self._state_keys if k not in entry]
                 if absent:  # (a restart from zeros would silently change the trajectory)
                     raise ValueError(
                         f"{name}.load_state_dict: state of parameter {key!r} has no "
