@@ -247,25 +247,34 @@ class BinaryCrossEntropyWithLogits(Op):
     def forward(self, x, t, w):
         return (1 - t) * x + ((w - 1) * t + 1) * np.logaddexp(0, -x)
 
-    def _slopes(self, x, t, w):
-        """The derivatives by x, t and w (arrays, or recorded ops on Tensors)."""
-        softplus_neg = Softplus.apply(-x)
-        by_x = ((w - 1) * t + 1) * Sigmoid.apply(x) - w * t
+    def _slopes(self, x, t, w, wanted):
+        """The derivatives by x, t and w, each only if ``wanted`` says so (else None; the
+        common backward wants x's alone): arrays, or recorded ops on Tensors."""
+        want_x, want_t, want_w = wanted
         # (no pos_weight, passed as 1.0: the target's slope is -x, also at x = -inf, where
         # 0 * softplus(inf) would be NaN)
-        by_t = -x if type(w) is float and w == 1.0 else (w - 1) * softplus_neg - x
-        return by_x, by_t, t * softplus_neg
+        plain = type(w) is float and w == 1.0
+        softplus_neg = Softplus.apply(-x) if want_w or (want_t and not plain) else None
+        by_x = by_t = by_w = None
+        if want_x:
+            by_x = ((w - 1) * t + 1) * Sigmoid.apply(x) - w * t
+        if want_t:
+            by_t = -x if plain else (w - 1) * softplus_neg - x
+        if want_w:
+            by_w = t * softplus_neg
+        return by_x, by_t, by_w
 
     def generate_adjoints(self, adjoints, delta, x, t, w):
-        by_x, by_t, by_w = self._slopes(x, t, w)
-        for i, slope in enumerate((by_x, by_t, by_w)):
-            if self.edges[i] is not None:
+        slopes = self._slopes(x, t, w, [e is not None for e in self.edges])
+        for i, slope in enumerate(slopes):
+            if slope is not None:
                 adjoints[i] = unbroadcast(delta * slope, self.in_shape(i))
 
     def jvp(self, tangents, x, t, w):
         out = None
-        for tangent, slope in zip(tangents, self._slopes(x, t, w)):
-            if tangent is not None:
+        slopes = self._slopes(x, t, w, [d is not None for d in tangents])
+        for tangent, slope in zip(tangents, slopes):
+            if slope is not None:
                 term = tangent * slope
                 out = term if out is None else out + term
         return out
