@@ -334,7 +334,9 @@ def _reaches_grad(edges: list, targets: dict | None = None) -> bool:
         if not isinstance(e, Tensor):
             if e not in seen:
                 seen.add(e)
-                stack.extend(p for p in e.edges if p is not None)
+                for p in e.edges:  # (a loop: a generator per node cost as much as the walk)
+                    if p is not None:
+                        stack.append(p)
         elif e._requires_grad and (targets is None or e not in targets):
             return True
     return False
