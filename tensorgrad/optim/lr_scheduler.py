@@ -29,7 +29,7 @@ import types
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -89,6 +89,27 @@ def _integer(value: Any, name: str, owner: str, minimum: int) -> int:
     return int(value)
 
 
+def _nonnegative(value: Any, name: str, owner: str) -> float:
+    return _number(value, name, owner, 0.0)
+
+
+def _fraction(value: Any, name: str, owner: str) -> float:
+    """A factor in (0, 1] (LinearLR's start_factor, ConstantLR's factor: torch's recursive
+    forms divide by it)."""
+    number = _number(value, name, owner)
+    if not 0.0 < number <= 1.0:
+        raise ValueError(f"{owner}: {name} must be in (0, 1], got {value!r}")
+    return number
+
+
+def _counter(minimum: int) -> Callable[[Any, str, str], int]:
+    return lambda value, name, owner: _integer(value, name, owner, minimum)
+
+
+def _unit(value: Any, name: str, owner: str) -> float:
+    return _number(value, name, owner, 0.0, 1.0)
+
+
 def _check_optimizer(optimizer: Any, owner: str) -> None:
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"{owner}: expected an Optimizer, got {optimizer!r}")
@@ -134,6 +155,9 @@ class LRScheduler:
     or, for a rate set elsewhere, torch's recursive ``_chained``."""
 
     chainable = True  # (LambdaLR: always its closed form, as torch)
+    # the constructor's checks of the hyper-parameters a state dict holds, run again by
+    # ``load_state_dict``: a load never leaves a value the constructor refuses
+    _entries: ClassVar[dict[str, Callable[[Any, str, str], Any]]] = {}
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         name = type(self).__name__
@@ -192,6 +216,11 @@ class LRScheduler:
         bases = self.base_lrs + [g.get("initial_lr", g["lr"]) for g in groups[len(self.base_lrs) :]]
         self.last_epoch = epoch
         try:
+            if len(bases) != len(groups):  # (base_lrs set by hand: before anything changes)
+                raise ValueError(
+                    f"{type(self).__name__}.step: {len(bases)} base rates for the optimizer's "
+                    f"{len(groups)} parameter groups"
+                )
             lrs = self._rates(epoch, bases)
             if not closed and self.chainable:
                 # NOTE: a rate that is still the schedule's own (its closed form one epoch
@@ -263,8 +292,19 @@ class LRScheduler:
                 f"{name}.load_state_dict: unknown entries {unknown!r} (expected some of "
                 f"{sorted(known)})"
             )
+        owner = f"{name}.load_state_dict"
         if "last_epoch" in state_dict:
-            _integer(state_dict["last_epoch"], "last_epoch", f"{name}.load_state_dict", -1)
+            _integer(state_dict["last_epoch"], "last_epoch", owner, -1)
+        for key, check in self._entries.items():
+            if key in state_dict:
+                check(state_dict[key], key, owner)
+        groups = len(self.optimizer.param_groups)
+        bases = state_dict.get("base_lrs")
+        if isinstance(bases, (list, tuple)) and len(bases) > groups:
+            raise ValueError(
+                f"{owner}: base_lrs has {len(bases)} rates for the optimizer's {groups} "
+                "parameter groups"
+            )
         mine = self.__dict__
         for key, value in state_dict.items():
             # (a number stays a number, a list of rates a list of numbers: a load never leaves
@@ -291,8 +331,10 @@ class StepLR(LRScheduler):
         self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
         self.step_size = _positive(step_size, "step_size", "StepLR")
-        self.gamma = _number(gamma, "gamma", "StepLR", 0.0)
+        self.gamma = _nonnegative(gamma, "gamma", "StepLR")
         super().__init__(optimizer, last_epoch)
+
+    _entries = {"step_size": _positive, "gamma": _nonnegative}
 
     def _rate(self, base: float, epoch: int) -> float:
         # (torch decays at the epochs that are multiples of step_size; for 2.5, at 5, 10, ...:
@@ -301,6 +343,16 @@ class StepLR(LRScheduler):
 
     def _chained(self, lr: float, base: float, epoch: int) -> float:
         return lr * self.gamma if epoch and epoch % self.step_size == 0 else lr
+
+
+def _milestones(value: Any, name: str, owner: str) -> list[int]:
+    """Epochs in any order, sorted (torch counts them: order is free)."""
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise TypeError(f"{owner}: {name} must be a list of epochs, got {value!r}")
+    marks = list(value)
+    if not all(_is_int(m) and m >= 0 for m in marks):
+        raise ValueError(f"{owner}: {name} must be epochs (ints >= 0), got {marks!r}")
+    return sorted(int(m) for m in marks)
 
 
 class MultiStepLR(LRScheduler):
@@ -315,14 +367,11 @@ class MultiStepLR(LRScheduler):
         gamma: float = 0.1,
         last_epoch: int = -1,
     ) -> None:
-        if isinstance(milestones, (str, bytes, Mapping)) or not isinstance(milestones, Iterable):
-            raise TypeError(f"MultiStepLR: milestones must be a list of epochs, got {milestones!r}")
-        marks = list(milestones)
-        if not all(_is_int(m) and m >= 0 for m in marks):
-            raise ValueError(f"MultiStepLR: milestones must be epochs (ints >= 0), got {marks!r}")
-        self.milestones = sorted(int(m) for m in marks)  # (torch counts them: order is free)
-        self.gamma = _number(gamma, "gamma", "MultiStepLR", 0.0)
+        self.milestones = _milestones(milestones, "milestones", "MultiStepLR")
+        self.gamma = _nonnegative(gamma, "gamma", "MultiStepLR")
         super().__init__(optimizer, last_epoch)
+
+    _entries = {"milestones": _milestones, "gamma": _nonnegative}
 
     def _rate(self, base: float, epoch: int) -> float:
         return base * self.gamma ** bisect.bisect_right(self.milestones, epoch)
@@ -336,8 +385,10 @@ class ExponentialLR(LRScheduler):
     """``lr = base_lr * gamma ** epoch``."""
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
-        self.gamma = _number(gamma, "gamma", "ExponentialLR", 0.0)
+        self.gamma = _nonnegative(gamma, "gamma", "ExponentialLR")
         super().__init__(optimizer, last_epoch)
+
+    _entries = {"gamma": _nonnegative}
 
     def _rate(self, base: float, epoch: int) -> float:
         return base * self.gamma**epoch
@@ -359,13 +410,12 @@ class LinearLR(LRScheduler):
         total_iters: int = 5,
         last_epoch: int = -1,
     ) -> None:
-        start = _number(start_factor, "start_factor", "LinearLR")
-        if not 0.0 < start <= 1.0:
-            raise ValueError(f"LinearLR: start_factor must be in (0, 1], got {start_factor!r}")
-        self.start_factor = start
-        self.end_factor = _number(end_factor, "end_factor", "LinearLR", 0.0, 1.0)
+        self.start_factor = _fraction(start_factor, "start_factor", "LinearLR")
+        self.end_factor = _unit(end_factor, "end_factor", "LinearLR")
         self.total_iters = _integer(total_iters, "total_iters", "LinearLR", 1)
         super().__init__(optimizer, last_epoch)
+
+    _entries = {"start_factor": _fraction, "end_factor": _unit, "total_iters": _counter(1)}
 
     def _rate(self, base: float, epoch: int) -> float:
         s, e, n = self.start_factor, self.end_factor, self.total_iters
@@ -393,12 +443,11 @@ class ConstantLR(LRScheduler):
         total_iters: int = 5,
         last_epoch: int = -1,
     ) -> None:
-        factor = _number(factor, "factor", "ConstantLR", 0.0, 1.0)
-        if factor == 0.0:  # (torch's recursive form divides by it at total_iters)
-            raise ValueError("ConstantLR: factor must be in (0, 1], got 0")
-        self.factor = factor
+        self.factor = _fraction(factor, "factor", "ConstantLR")
         self.total_iters = _integer(total_iters, "total_iters", "ConstantLR", 0)
         super().__init__(optimizer, last_epoch)
+
+    _entries = {"factor": _fraction, "total_iters": _counter(0)}
 
     def _rate(self, base: float, epoch: int) -> float:
         return base if epoch >= self.total_iters else base * self.factor
@@ -416,8 +465,10 @@ class CosineAnnealingLR(LRScheduler):
         self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
     ) -> None:
         self.T_max = _positive(T_max, "T_max", "CosineAnnealingLR")
-        self.eta_min = _number(eta_min, "eta_min", "CosineAnnealingLR", 0.0)
+        self.eta_min = _nonnegative(eta_min, "eta_min", "CosineAnnealingLR")
         super().__init__(optimizer, last_epoch)
+
+    _entries = {"T_max": _positive, "eta_min": _nonnegative}
 
     def _rate(self, base: float, epoch: int) -> float:
         cos = (1 + math.cos(math.pi * epoch / self.T_max)) / 2
@@ -515,6 +566,19 @@ class LambdaLR(LRScheduler):
         self._undo_construction()
 
 
+def _reduction(value: Any, name: str, owner: str) -> float:
+    factor = _nonnegative(value, name, owner)
+    if factor >= 1.0:
+        raise ValueError(f"{owner}: {name} must be < 1.0, got {value!r}")
+    return factor
+
+
+def _floors(value: Any, name: str, owner: str) -> list[float]:
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"{owner}: {name} must be a list of numbers, got {value!r:.80}")
+    return [_nonnegative(m, name, owner) for m in value]
+
+
 class ReduceLROnPlateau(LRScheduler):
     """Multiply every group's ``lr`` by ``factor`` (not below its ``min_lr``; a change smaller
     than ``eps`` is skipped) once the metric passed to ``step(metric)`` has not improved for more
@@ -537,29 +601,40 @@ class ReduceLROnPlateau(LRScheduler):
     ) -> None:
         name = "ReduceLROnPlateau"
         _check_optimizer(optimizer, name)
-        factor = _number(factor, "factor", name, 0.0)
-        if factor >= 1.0:
-            raise ValueError(f"{name}: factor must be < 1.0, got {factor!r}")
+        factor = _reduction(factor, "factor", name)
         n = len(optimizer.param_groups)
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != n:
                 raise ValueError(f"{name}: expected {n} min_lr values, got {len(min_lr)}")
             self.default_min_lr = None
-            self.min_lrs = [_number(m, "min_lr", name, 0.0) for m in min_lr]
+            self.min_lrs = _floors(min_lr, "min_lr", name)
         else:
-            self.default_min_lr = _number(min_lr, "min_lr", name, 0.0)
+            self.default_min_lr = _nonnegative(min_lr, "min_lr", name)
             self.min_lrs = [self.default_min_lr] * n
         self._set_mode(mode, threshold, threshold_mode, name)
         self.optimizer = optimizer
         self.factor = factor
         self.patience = _integer(patience, "patience", name, 0)
         self.cooldown = _integer(cooldown, "cooldown", name, 0)
-        self.eps = _number(eps, "eps", name, 0.0)
+        self.eps = _nonnegative(eps, "eps", name)
         self.last_epoch = 0
         self._last_lr = [g["lr"] for g in optimizer.param_groups]
         self.best = self.mode_worse
         self.cooldown_counter = 0
         self.num_bad_epochs = 0
+
+    _entries = {
+        "factor": _reduction,
+        "patience": _counter(0),
+        "cooldown": _counter(0),
+        "eps": _nonnegative,
+        "min_lrs": _floors,
+        "default_min_lr": lambda value, name, owner: (
+            None if value is None else _nonnegative(value, name, owner)
+        ),
+        "cooldown_counter": _counter(0),
+        "num_bad_epochs": _counter(0),
+    }
 
     def _set_mode(self, mode: Any, threshold: Any, threshold_mode: Any, owner: str) -> None:
         if mode not in ("min", "max"):
@@ -619,6 +694,8 @@ class ReduceLROnPlateau(LRScheduler):
                     )
             else:
                 min_lrs = [self.default_min_lr] * len(groups)
+        for i, g in enumerate(groups):  # (before anything changes)
+            _group_lr(g, i, "ReduceLROnPlateau")
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         if self._is_better(current, self.best):
             self.best = current

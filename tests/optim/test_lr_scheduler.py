@@ -736,3 +736,58 @@ def test_a_chained_step_that_raises_changes_nothing() -> None:
         chained.step()
     assert (chained.state_dict(), opt.param_groups[0]["lr"]) == state
     assert (first.last_epoch, second.last_epoch) == (1, 1)
+
+
+def _sgd(groups: int = 1) -> optim.SGD:
+    return optim.SGD([{"params": [tg.ones(2, requires_grad=True)]} for _ in range(groups)], lr=0.1)
+
+
+@pytest.mark.parametrize(
+    ("make", "bad"),
+    [
+        (lambda o: lr_scheduler.StepLR(o, 2), {"step_size": 0}),
+        (lambda o: lr_scheduler.StepLR(o, 2), {"gamma": math.nan}),
+        (lambda o: lr_scheduler.MultiStepLR(o, [2]), {"milestones": [-1]}),
+        (lambda o: lr_scheduler.ExponentialLR(o, 0.5), {"gamma": -1.0}),
+        (lambda o: lr_scheduler.LinearLR(o), {"start_factor": 0.0}),
+        (lambda o: lr_scheduler.LinearLR(o), {"total_iters": 0}),
+        (lambda o: lr_scheduler.ConstantLR(o), {"factor": 2.0}),
+        (lambda o: lr_scheduler.CosineAnnealingLR(o, 3), {"T_max": 0}),
+        (lambda o: lr_scheduler.ReduceLROnPlateau(o), {"factor": 1.5}),
+        (lambda o: lr_scheduler.ReduceLROnPlateau(o), {"patience": -1}),
+        (lambda o: lr_scheduler.ReduceLROnPlateau(o), {"min_lrs": [-1.0]}),
+        (lambda o: lr_scheduler.ExponentialLR(o, 0.5), {"base_lrs": [0.1, 0.1]}),
+    ],
+)
+def test_a_load_refuses_what_the_constructor_refuses_and_changes_nothing(make, bad) -> None:
+    # (a step_size or T_max of 0 loaded, then step(): ZeroDivisionError; base_lrs longer than
+    # the groups: a step that wrote some rates, then raised in zip)
+    s = make(_sgd())
+    s.step(1.0) if isinstance(s, lr_scheduler.ReduceLROnPlateau) else s.step()
+    before = s.state_dict()
+    state = {**before, **bad}
+    with pytest.raises(ValueError, match=f"load_state_dict: {next(iter(bad))}"):
+        s.load_state_dict(state)
+    assert s.state_dict() == before
+
+
+def test_a_step_over_base_rates_for_more_groups_than_there_are_changes_nothing() -> None:
+    opt = _sgd()
+    s = lr_scheduler.ExponentialLR(opt, 0.5)
+    s.step()
+    s.base_lrs = [0.1, 0.1]  # (set by hand)
+    with pytest.raises(ValueError, match="2 base rates for the optimizer's 1 parameter groups"):
+        s.step()
+    assert (s.last_epoch, opt.param_groups[0]["lr"]) == (1, 0.05)
+
+
+def test_a_plateau_step_over_a_rate_that_is_no_number_changes_nothing() -> None:
+    opt = _sgd(2)
+    s = lr_scheduler.ReduceLROnPlateau(opt, patience=0)
+    s.step(1.0)
+    opt.param_groups[1]["lr"] = None
+    before = s.state_dict()
+    with pytest.raises(TypeError, match=r"param_groups\[1\]\['lr'\] is None"):
+        s.step(2.0)
+    assert s.state_dict() == before
+    assert opt.param_groups[0]["lr"] == 0.1
