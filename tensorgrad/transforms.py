@@ -727,6 +727,12 @@ def _jacobian(
     (``reset`` before each, which sets the arguments back before every call but the first)."""
     per_input = []  # for each differentiated argument, one Jacobian per output
     several = False  # whether f returns a tuple (or list) of outputs
+    if not nums:  # argnums=(): an empty tuple of Jacobians per output, as jacrev's
+        reset()
+        out = fn(*args, **kwargs)
+        if isinstance(out, (tuple, list)):
+            return _shaped_like(out, [() for _ in _items(out)])
+        return ()
     for i in nums:
         x = args[i]
         if x.dtype.kind != "f":  # (as _jvp's check, also for an empty argument)

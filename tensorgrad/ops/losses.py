@@ -353,6 +353,8 @@ def _nll(
     from tensorgrad.ops.reductions import sum
     from tensorgrad.ops.shape import reshaped
 
+    if np.ndim(_data(input)) == 0:
+        raise ValueError(f"{name}: input must have a class axis, got a 0-d tensor")
     logp, c, batch = _classes_last(input)
     y = _data(target)
     if y.dtype.kind not in "iu":

@@ -434,3 +434,10 @@ def test_bad_data_is_named_by_the_function_and_its_argument(call, pattern) -> No
     # "subtract", "negative", "reshape: argument 0")
     with pytest.raises(TypeError, match=pattern):
         call()
+
+
+@pytest.mark.parametrize("loss", [tg.nll_loss, F.nll_loss, tg.cross_entropy])
+def test_a_0d_input_has_no_class_axis(loss) -> None:
+    # (nll_loss raised IndexError "tuple index out of range", naming no op)
+    with pytest.raises(ValueError, match="input must have a class axis, got a 0-d tensor"):
+        loss(tg.tensor(1.0), np.array(0))
