@@ -39,8 +39,11 @@ class TensorDataset:
         for pos, t in enumerate(tensors):
             if not isinstance(t, Tensor):
                 t = np.asarray(t)
-                if t.dtype.hasobject or t.dtype.kind not in "biufc":
-                    raise TypeError(f"TensorDataset: tensor {pos} has non-numeric dtype {t.dtype}")
+                if t.dtype.kind not in "biuf":  # (as a tensor's: complex is refused too)
+                    raise TypeError(
+                        f"TensorDataset: tensor {pos} has dtype {t.dtype}; tensors hold bool, "
+                        "integer or floating data"
+                    )
             if t.ndim == 0:
                 raise ValueError(f"TensorDataset: tensor {pos} is 0-d; it needs a first axis")
             items.append(t)
@@ -120,8 +123,11 @@ def _collate(samples: list[Any]) -> Any:
                 f"(entry 0 of the batch) and {a.shape} (entry {i})"
             )
     batch = np.stack(arrays)
-    if batch.dtype.hasobject or batch.dtype.kind not in "biufc":
-        raise TypeError(f"DataLoader: samples of non-numeric type {type(first).__name__}")
+    if batch.dtype.kind not in "biuf":
+        raise TypeError(
+            f"DataLoader: a batch of these samples has dtype {batch.dtype} (the first sample is "
+            f"a {type(first).__name__}); tensors hold bool, integer or floating data"
+        )
     return _wrap(batch)
 
 

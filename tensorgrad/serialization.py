@@ -191,7 +191,10 @@ class _Decoder:
         if kind == "ndarray":
             return self._array(node)
         if kind == "tensor":
-            return Tensor._make(self._array(node))
+            arr = self._array(node)
+            if arr.dtype.kind not in "biuf":  # (tg.save writes no other: the file was edited)
+                raise _corrupt(f"a tensor of dtype {arr.dtype}")
+            return Tensor._make(arr)
         if kind == "npscalar":
             arr = self._array(node)
             if arr.ndim != 0:

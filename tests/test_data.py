@@ -36,8 +36,10 @@ def test_dataset_checks_first_dimensions():
         TensorDataset()
     with pytest.raises(ValueError, match="0-d"):
         TensorDataset(np.float64(1.0))
-    with pytest.raises(TypeError, match="non-numeric"):
+    with pytest.raises(TypeError, match="dtype <U1; tensors hold bool, integer or floating"):
         TensorDataset(np.array(["a", "b"]))
+    with pytest.raises(TypeError, match="dtype complex128; tensors hold"):  # (was taken)
+        TensorDataset(np.array([1 + 2j, 3j]))
 
 
 def test_dataset_keeps_the_graph_of_a_tensor_that_requires_grad():
@@ -179,8 +181,13 @@ def test_loader_collates_dicts_keeps_graphs_and_refuses_non_numeric_samples() ->
         def __getitem__(self, i: int) -> None:
             return None
 
-    with pytest.raises(TypeError, match="non-numeric"):
+    with pytest.raises(TypeError, match="dtype object .the first sample is a NoneType"):
         next(iter(DataLoader(Nothing(), 2)))
+    # (complex batches were made; [1, 'a'] was said to be 'samples of non-numeric type int')
+    with pytest.raises(TypeError, match="dtype complex128 .the first sample is a complex"):
+        next(iter(DataLoader([1 + 1j, 2j], 2)))
+    with pytest.raises(TypeError, match="dtype <U21 .the first sample is a int"):
+        next(iter(DataLoader([1, "a"], 2)))
 
 
 def test_shuffle_without_rng_follows_manual_seed() -> None:

@@ -1657,3 +1657,26 @@ def test_more_flags_are_checked_as_torch_checks_them(call, pattern) -> None:
     # (the truthy 'no' was read as True; torch raises TypeError for each)
     with pytest.raises(TypeError, match=pattern):
         call()
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: tg.abs(10**20),
+        lambda: tg.sigmoid(10**20),  # (NumPy's own 'no callable exp method' message)
+        lambda: tg.sum(-(10**20)),
+        lambda: tg.stack([10**20, 1]),
+        lambda: tg.broadcast_to(2**64, (2,)),
+        lambda: tg.pad(10**20, 1),
+    ],
+)
+def test_python_ints_no_integer_dtype_holds_are_refused_not_made_object_tensors(call) -> None:
+    # (they gave Tensors of dtype object, on which later ops failed with NumPy's messages)
+    with pytest.raises(TypeError, match="fits no tensor dtype .int64, uint64."):
+        call()
+
+
+def test_python_ints_a_tensor_casts_stay_taken() -> None:
+    assert (tg.tensor([1.0], dtype=np.float32) * 10**20).dtype == np.float32
+    assert (tg.tensor([1], dtype=np.uint64) + (2**64 - 2)).item() == 2**64 - 1
+    assert tg.abs(-(2**63)).dtype == np.int64

@@ -420,11 +420,13 @@ def test_ufuncs_tensorgrad_lacks_run_on_the_values_of_graph_free_tensors() -> No
     t = tg.tensor([1.0, 8.0, -27.0])
     got = np.cbrt(t)
     assert isinstance(got, tg.Tensor) and not got.requires_grad
-    np.testing.assert_array_equal(got.data, [1.0, 2.0, -3.0])
+    # (NumPy's own values: its cbrt(8.0) is 2.0000000000000004 on some CPUs)
+    np.testing.assert_array_equal(got.data, np.cbrt(t.data))
     mantissa, exponent = np.frexp(t)  # (two results, two Tensors)
     assert isinstance(mantissa, tg.Tensor) and exponent.dtype.kind == "i"
     out = np.zeros(3)
-    assert np.cbrt(t, out=out) is out and out[1] == 2.0  # (an out= array is NumPy's result)
+    assert np.cbrt(t, out=out) is out  # (an out= array is NumPy's result)
+    np.testing.assert_array_equal(out, np.cbrt(t.data))
     counts = np.zeros(3)
     np.add.at(counts, tg.tensor([0, 0, 2]), 1)  # (a Tensor index into an ndarray)
     np.testing.assert_array_equal(counts, [2.0, 0.0, 1.0])

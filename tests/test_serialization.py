@@ -471,6 +471,16 @@ def test_bad_metadata(change, message, tmp_path):
         load(path)
 
 
+def test_a_tensor_node_of_a_non_numeric_dtype_is_refused(tmp_path):
+    # (an edited file: an array of strings, saved as an ndarray, marked a tensor, loaded as a
+    # Tensor of dtype <U2; tg.save writes no such tensor)
+    path = tmp_path / "c"
+    save({"w": np.array(["ab", "cd"])}, path)
+    _rewrite_meta(path, lambda m: m["tree"]["items"][0][1].update(kind="tensor"))
+    with pytest.raises(CheckpointError, match="a tensor of dtype <U2"):
+        load(path)
+
+
 def test_an_array_larger_than_its_metadata_says_is_refused_before_it_is_read():
     # (a small deflated member can claim a huge array: it was read whole, then refused)
     meta = {

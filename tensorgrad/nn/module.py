@@ -466,6 +466,10 @@ class Module:
                     f"{key!r}: a parameter that requires grad needs a floating dtype, got "
                     f"{arr.dtype}"
                 )
+            elif assign and arr.dtype.kind not in "biuf":  # (strings, objects, complex)
+                problems.append(
+                    f"{key!r}: tensors hold bool, integer or floating data, got {arr.dtype}"
+                )
             elif not (arr if assign else target.data).flags.writeable:
                 whose = "state dict" if assign else "module"
                 problems.append(f"{key!r}: the {whose}'s array is read-only")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import re
 import weakref
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 import numpy as np
 
@@ -236,7 +236,7 @@ def apply(op: Op, inputs: tuple) -> Any:
     is what small tensors pay.
     """
     n = len(inputs)
-    pair = triple = unchecked = False  # two Tensors, three Tensors (a linear layer's x, w, b)
+    pair = triple = unchecked = huge = False  # two Tensors, three (a linear layer's x, w, b)
     if n == 1 and isinstance(inputs[0], Tensor):
         x = inputs[0]
         try:
@@ -289,6 +289,8 @@ def apply(op: Op, inputs: tuple) -> Any:
                 edges.append(None)
                 if type(x) not in _PLAIN:
                     unchecked = True
+                elif type(x) is int and not _INT_MIN <= x <= _UINT_MAX:
+                    huge = True  # (NumPy computes with it as a Python object, if nothing casts it)
         if unchecked:  # an ndarray or a list: refuse complex, object and string data by name
             check_operands(type(op), inputs)
             # lists become arrays, for the forward and for what the rules are saved; an
@@ -300,6 +302,12 @@ def apply(op: Op, inputs: tuple) -> Any:
             out = op.forward(*arrays) if n != 2 else op.forward(arrays[0], arrays[1])
         except OverflowError as exc:
             raise _out_of_range(op, exc) from None
+        except TypeError:  # (a ufunc's loop over Python objects: exp of a Python int)
+            if huge:
+                _refuse_huge(op, inputs)
+            raise
+        if huge and asarray(out).dtype.kind == "O":  # (tensors hold no Python objects)
+            _refuse_huge(op, inputs)
         if not any_tensor:
             return out
     if type(out) is not ndarray:
@@ -639,6 +647,7 @@ _new_tensor = object.__new__
 next_seq = itertools.count(-1, -1).__next__
 _PREFIXES: dict[int, tuple[int, ...]] = {0: ()}  # (0, ..., n - 1) for each n, shared
 _PLAIN = frozenset((float, int, bool))
+_INT_MIN, _UINT_MAX = -(2**63), 2**64 - 1  # (the Python ints an integer array can hold)
 _KEPT = (Tensor, np.generic, float, int)  # operands forwards take as they are (bool is an int)
 
 
@@ -663,6 +672,14 @@ def _refuse(v: Tensor, cell: list) -> None:
     node.view_cell = cell
     v._node = node
     v._requires_grad = True
+
+
+def _refuse_huge(op: Op, inputs: tuple) -> NoReturn:
+    big = next(x for x in inputs if type(x) is int and not _INT_MIN <= x <= _UINT_MAX)
+    raise TypeError(
+        f"{op.label}: the Python integer {big} fits no tensor dtype (int64, uint64): tensors "
+        "hold bool, integer or floating data, not Python objects"
+    )
 
 
 def _out_of_range(op: Op, exc: OverflowError) -> ValueError:

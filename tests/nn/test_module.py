@@ -871,3 +871,18 @@ def test_clip_grad_reads_a_tensor_that_requires_grad_by_its_value() -> None:
     np.testing.assert_array_equal(a.grad.data, [1.0, -1.0])
     with pytest.raises(TypeError, match="max_norm must be a number"):
         nn.utils.clip_grad_norm_(a, max_norm=tg.ones(2, requires_grad=True))
+
+
+@pytest.mark.parametrize(
+    "value", [np.array(["a", "b", "c"]), np.array([1 + 1j, 2, 3]), np.array([1, None, 3])]
+)
+def test_assigning_load_refuses_arrays_no_tensor_holds(value) -> None:
+    # (a buffer or a frozen parameter took strings, objects or complex numbers; the next
+    # forward failed with NumPy's message)
+    m = nn.BatchNorm1d(3)
+    m.weight.requires_grad_(False)
+    for key in ("running_mean", "weight"):
+        state = {**m.state_dict(), key: value}
+        with pytest.raises(ValueError, match=f"'{key}': tensors hold bool, integer or floating"):
+            m.load_state_dict(state, assign=True)
+        assert m.state_dict()[key].dtype == np.float32
