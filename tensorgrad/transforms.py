@@ -508,8 +508,12 @@ def _split(
         t = _detached(t)  # leaves: no graph to keep, as jacrev's results)
     elif not t._requires_grad and t._version is None and t.data.base is not None:
         # a view op's tangent is a view of the caller's tangent, with no version counter
-        # shared: a copy, so that a write into the result cannot change it unseen
-        t = Tensor._make(t.data.copy())
+        # shared: a copy, so that a write into the result cannot change it unseen; it keeps
+        # the tangents of enclosing jvps riding on it (jvp of jvp, jacfwd of jacfwd)
+        copy = Tensor._make(t.data.copy())
+        if t._fw is not None:
+            set_tangents(copy, t._fw)
+        t = copy
     return (out if keep_level else strip_level(out, level)), t
 
 

@@ -1294,3 +1294,25 @@ def test_argnums_empty_gives_empty_jacobians_from_every_jacobian_transform(trans
     assert transform(lambda a, b: ((a * b).sum(), a.sum()), argnums=())(x, x) == ((), ())
     jac, aux = transform(lambda a, b: ((a * b).sum(), a), argnums=(), has_aux=True)(x, x)
     assert jac == () and np.array_equal(aux.data, x.data)
+
+
+def test_nested_forward_mode_through_an_output_that_is_a_view() -> None:
+    # (the inner jvp's tangent of a view output was copied without the outer level's tangent
+    # riding on it: jvp of jvp, jacfwd of jacfwd and jacfwd of hessian gave zeros)
+    x = tg.tensor([0.5, 1.0, 2.0])
+    e0 = tg.tensor([1.0, 0.0, 0.0])
+
+    def f(t):
+        return (t**3)[0]
+
+    assert tg.jvp(lambda t: tg.jvp(f, (t,), (e0,))[1], (x,), (e0,))[1].item() == 3.0
+    np.testing.assert_allclose(tg.jacfwd(tg.jacfwd(f))(x)[0].data, [3.0, 0.0, 0.0])
+    third = tg.jacfwd(tg.hessian(lambda t: tg.sum(t**4)))(x)
+    np.testing.assert_allclose(
+        third.data, np.einsum("i,ij,ik->ijk", 24 * x.data, np.eye(3), np.eye(3))
+    )
+
+    def g(t):
+        return tg.norm(t, ord=3)
+
+    np.testing.assert_allclose(tg.jacfwd(tg.jacfwd(g))(x).data, tg.jacrev(tg.jacrev(g))(x).data)
