@@ -498,9 +498,16 @@ def setitem(t: Tensor, index: Any, v: Any) -> None:
     if not record and not has_fw:
         vd = v.data if isinstance(v, Tensor) else v
         try:
+            if not isinstance(vd, np.ndarray):
+                # NOTE: converted first, as NumPy's write would convert it (an int too large
+                # for the dtype, inf or NaN for an integer raise), so that no error comes after
+                # part of a list was written
+                vd = np.asarray(vd, dtype=t.data.dtype)
             t.data[idx] = vd
         except (ValueError, TypeError, IndexError) as exc:
             raise type(exc)(f"setitem: {exc} (tensor of shape {t.shape})") from None
+        except OverflowError as exc:  # (as an op's Python int out of range: _out_of_range)
+            raise ValueError(f"setitem: {exc} (tensor of shape {t.shape})") from None
         bump_version(t)
         return
     if isinstance(v, Tensor) and v._requires_grad and v.dtype != t.dtype:

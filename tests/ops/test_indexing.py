@@ -112,3 +112,28 @@ def test_a_slice_step_of_zero_names_getitem() -> None:
     # (was NumPy's bare "slice step cannot be zero")
     with pytest.raises(ValueError, match=r"getitem: slice step cannot be zero.*\(2, 3\)"):
         tg.ones((2, 3), requires_grad=True)[0:1:0]
+
+
+@pytest.mark.parametrize(
+    ("dtype", "value"),
+    [(np.int8, [7, 1000, 7]), (np.int8, 1000), (np.int64, float("inf")), (np.int64, [1.0, np.nan])],
+)
+def test_a_value_an_integer_tensor_cannot_hold_changes_nothing(dtype, value) -> None:
+    # (NumPy wrote [7] before it met 1000, with no version bump: a graph that saved the tensor
+    # then gave a wrong gradient instead of the in-place error; a bare OverflowError)
+    x = tg.tensor([1.0, 1.0, 1.0], requires_grad=True)
+    k = tg.tensor(np.array([5, 5, 5], dtype=dtype))
+    y = (x * k).sum()
+    with pytest.raises(ValueError, match=r"^setitem: .* \(tensor of shape \(3,\)\)"):
+        k[: np.size(value)] = value
+    assert k.data.tolist() == [5, 5, 5] and k.version == 0
+    y.backward()
+    assert x.grad.data.tolist() == [5.0, 5.0, 5.0]
+
+
+def test_an_integer_tensor_takes_an_array_as_numpy_does() -> None:
+    k = tg.tensor(np.zeros(3, np.int8))
+    k[:] = np.array([1, 1000, 2])  # (an array is cast, wrapping, as NumPy's write)
+    want = np.zeros(3, np.int8)
+    want[:] = np.array([1, 1000, 2])
+    assert k.data.tolist() == want.tolist()
