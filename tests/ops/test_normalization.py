@@ -96,3 +96,17 @@ def test_an_eps_that_is_not_a_number_is_named_and_changes_no_statistic() -> None
     for make in (lambda: tg.nn.LayerNorm(3, eps="x"), lambda: tg.nn.BatchNorm1d(3, eps="x")):
         with pytest.raises(TypeError, match="Norm.*: eps must be a number"):
             make()
+
+
+@pytest.mark.parametrize("eps", [-1.0, 0.0, float("nan")])
+def test_batch_norm_training_refuses_an_eps_that_is_not_positive(eps) -> None:
+    # (it returned NaN with NumPy's sqrt warning; torch refuses it in training)
+    x = tg.tensor(np.random.default_rng(0).standard_normal((4, 3)))
+    with pytest.raises(ValueError, match="batch_norm: eps must be positive during training"):
+        F.batch_norm(x, None, None, training=True, eps=eps)
+    layer = tg.nn.BatchNorm1d(3, eps=eps)
+    with pytest.raises(ValueError, match="eps must be positive during training"):
+        layer(x)
+    assert np.all(layer.running_mean.data == 0) and layer.num_batches_tracked.item() == 0
+    if eps == 0.0:  # (in eval, as torch: the running variance is 1)
+        assert np.isfinite(layer.eval()(x).data).all()
