@@ -177,7 +177,7 @@ class SoftmaxCrossEntropy(Op):
 
 def _axis(x: Any, axis: Any, dim: Any, name: str) -> int:
     if dim is not None:
-        if axis is not None and axis != -1 and axis != dim:
+        if axis is not None and axis != dim:
             raise TypeError(f"{name}: give axis or dim, not both")
         axis = dim
     if axis is None:

@@ -224,7 +224,12 @@ class Std(Var):
         adjoints[0] = self._expand(delta, x.shape) * self._std_slope(x, out)
 
     def jvp(self, tangents, x, out):
-        return np.sum(tangents[0] * self._std_slope(x, out), axis=self.axis, keepdims=self.keepdims)
+        tangent = np.sum(
+            tangents[0] * self._std_slope(x, out), axis=self.axis, keepdims=self.keepdims
+        )
+        if _count(x.shape, self.axis) == 0:  # (NaN values: var's tangent 0 over 2 * NaN, as torch)
+            tangent = tangent + np.nan
+        return tangent
 
 
 # ----------------------------------------------------------------------------- logsumexp, norm
@@ -526,6 +531,10 @@ def _matrix_norm(x: Any, ord: Any, rows: int, cols: int) -> Tensor:
         raise ValueError(f"norm: invalid ord={ord!r} for matrices")
     # ord=+-1: extreme column sum (sum over rows); ord=+-inf: extreme row sum
     summed, other = (rows, cols) if ord in (1, -1) else (cols, rows)
+    if ord < 0 and np.shape(x.data if isinstance(x, Tensor) else x)[other] == 0:
+        # (the smallest of no sums: NumPy raises too; its message names a minimum)
+        shape = np.shape(x.data if isinstance(x, Tensor) else x)
+        raise ValueError(f"norm: ord={ord!r} of empty matrices of shape {shape}")
     sums = sum(absolute(x), axis=summed, keepdims=True)
     return _largest(sums, other) if ord > 0 else min(sums, axis=other, keepdims=True)
 

@@ -441,3 +441,10 @@ def test_a_0d_input_has_no_class_axis(loss) -> None:
     # (nll_loss raised IndexError "tuple index out of range", naming no op)
     with pytest.raises(ValueError, match="input must have a class axis, got a 0-d tensor"):
         loss(tg.tensor(1.0), np.array(0))
+
+
+@pytest.mark.parametrize("fn", [F.softmax, F.log_softmax, tg.softmax, tg.log_softmax])
+def test_softmax_refuses_axis_minus_1_with_another_dim(fn) -> None:
+    # (axis=-1 was read as "not given", so dim=0 won silently)
+    with pytest.raises(TypeError, match="give axis or dim, not both"):
+        fn(tg.ones((2, 3)), axis=-1, dim=0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from typing import Any
 
@@ -393,3 +394,21 @@ def test_bad_data_is_named_by_the_function(call, pattern) -> None:
     # (were "arg_extreme: argument 0", an internal op's name, and "reshape: argument 0")
     with pytest.raises(TypeError, match=pattern):
         call()
+
+
+def test_std_tangent_over_an_empty_axis_is_nan_as_its_value() -> None:
+    # (it was 0, a sum over nothing; torch.func's is NaN: var's 0 over 2 * std)
+    e = tg.tensor(np.zeros((2, 0)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # (NumPy's, for the empty std)
+        value, tangent = tg.jvp(lambda t: tg.std(t, axis=1), (e,), (e,))
+    assert np.isnan(value.data).all() and np.isnan(tangent.data).all()
+
+
+def test_matrix_norm_of_order_minus_1_or_minus_inf_of_empty_matrices_names_norm() -> None:
+    # (it named the internal min and an intermediate shape; NumPy raises for the same shapes)
+    for ord, shape in ((-1, (3, 0)), (-np.inf, (0, 3))):
+        match = "norm: ord=-.* of empty matrices of shape " + re.escape(str(shape))
+        with pytest.raises(ValueError, match=match):
+            tg.norm(tg.zeros(shape), ord=ord)
+    assert tg.norm(tg.zeros((0, 3)), ord=-1).item() == np.linalg.norm(np.zeros((0, 3)), -1)
