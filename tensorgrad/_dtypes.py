@@ -218,4 +218,7 @@ def _kind_of(x) -> str:
 def _describe(x) -> str:
     if isinstance(x, (np.ndarray, np.generic)):
         return f"dtype {x.dtype}"
-    return f"{type(x).__name__} data"
+    try:
+        return f"{type(x).__name__} data of dtype {np.asarray(x).dtype}"
+    except (TypeError, ValueError, OverflowError) as exc:  # (a ragged list: say why)
+        return f"{type(x).__name__} data that makes no array ({exc})"

@@ -407,7 +407,7 @@ def _pad_sample(data: Any) -> Sample:
         if n or mode == "constant"
         else (0, 0)  # (only a constant extends an empty axis)
         for n in shape
-    ]
+    ] or 0  # (a 0-d tensor: an int, as np.pad, which refuses an empty pad_width)
     if mode != "constant":
         return [x], {"pad_width": widths, "mode": mode}
     return [x], {"pad_width": widths, "constant_values": data.draw(st.sampled_from([0.0, 1.5]))}

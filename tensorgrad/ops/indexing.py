@@ -11,18 +11,24 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad._dtypes import check_args
 from tensorgrad.ops._base import Op, apply, mark_view
 from tensorgrad.tensor import Tensor
 
 __all__ = ["getitem", "take"]
 
 
-def index_array(indices: Any) -> np.ndarray:
+def index_array(indices: Any, what: str = "getitem") -> np.ndarray:
     """``indices`` (an array, a Tensor or a Python sequence) as an array; an empty sequence is
     an empty integer array, as NumPy reads it as an index (``np.asarray([])`` is float64)."""
     if isinstance(indices, Tensor):
         return indices.data
-    out = np.asarray(indices)
+    try:
+        out = np.asarray(indices)
+    except ValueError:  # (NumPy's 'setting an array element with a sequence', on a read)
+        raise ValueError(
+            f"{what}: the index {indices!r:.60} is a ragged nested sequence, not an array"
+        ) from None
     if not out.size and isinstance(indices, (list, tuple, range)):
         out = out.astype(np.intp)
     return out
@@ -40,7 +46,7 @@ def normalize_index(index: Any, what: str = "getitem") -> tuple[Any, bool]:
         if isinstance(p, Tensor):
             p = p.data
         if isinstance(p, (list, tuple, range)):  # (a sequence inside the index: NumPy's array)
-            p = index_array(p)
+            p = index_array(p, what)
             fresh = True
         if isinstance(p, np.ndarray):
             if p.dtype.kind not in "iub":
@@ -59,6 +65,10 @@ def normalize_index(index: Any, what: str = "getitem") -> tuple[Any, bool]:
             basic = False
         elif hasattr(type(p), "__index__") and not isinstance(p, (int, np.integer)):
             p = operator.index(p)  # (an integer-like object, as NumPy takes it)
+        elif type(p) is slice and not all(
+            b is None or hasattr(type(b), "__index__") for b in (p.start, p.stop, p.step)
+        ):
+            raise TypeError(f"{what}: slice indices must be integers or None, got {p!r}")
         elif not isinstance(p, (int, np.integer, slice, type(None), type(Ellipsis))):
             raise IndexError(
                 f"{what}: only integers, slices, None, Ellipsis and integer or bool arrays are "
@@ -146,7 +156,8 @@ def take(x: Any, indices: Any, axis: int | None = None) -> Tensor:
     from tensorgrad._shapes import normalize_int_axis
     from tensorgrad.ops.shape import reshape, reshaped
 
-    ind = index_array(indices)
+    check_args("take", x=x)  # (else named after the reshape it is made of)
+    ind = index_array(indices, "take")
     if ind.dtype.kind not in "iu":  # (a bool index would act as a mask)
         raise IndexError(f"take: indices must be integers, got dtype {ind.dtype}")
     data = x.data if isinstance(x, Tensor) else np.asarray(x)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad._dtypes import check_operands
+from tensorgrad._dtypes import check_args, check_operands
 from tensorgrad._shapes import broadcasts_to, normalize_axis, normalize_int_axis, unbroadcast
 from tensorgrad.forward_mode import set_tangents
 from tensorgrad.grad_mode import STATE
@@ -527,6 +527,7 @@ def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Tensor]:
     """Split into pieces along ``axis``: ``n`` equal sections, or at the given split points."""
     from tensorgrad.ops.indexing import getitem
 
+    check_args("split", x=x)  # (else named after the getitem it is made of)
     data = _data(x)
     ax = normalize_int_axis(axis, data.ndim, "split")
     length = data.shape[ax]
@@ -610,9 +611,11 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0
     ndim = _data(x).ndim
     try:
         given = np.asarray(pad_width.data if isinstance(pad_width, Tensor) else pad_width)
-        if given.dtype.kind not in "iu" and given.size:
+        if given.dtype.kind not in "iu":  # (an empty list too: float64, as NumPy refuses it)
             raise TypeError(f"pad: pad_width must be integers, got {pad_width!r}")
-        given = given.astype(np.int64) if given.size else np.zeros((ndim, 2), np.int64)
+        if not given.size:
+            raise ValueError(f"pad: pad_width {pad_width!r} is empty (as NumPy's, refused)")
+        given = given.astype(np.int64)
         widths = np.broadcast_to(given, (ndim, 2))
     except ValueError:
         raise ValueError(f"pad: pad_width {pad_width!r} does not fit {ndim} axes") from None

@@ -255,3 +255,35 @@ def test_bad_data_and_axes_are_named_by_the_function(call, pattern) -> None:
     # (were "reshape: argument 0" and Python's "'NoneType' object is not iterable")
     with pytest.raises(TypeError, match=pattern):
         call()
+
+
+def test_pad_refuses_an_empty_pad_width_as_numpy() -> None:
+    # (it was read as no padding)
+    with pytest.raises(TypeError, match=r"pad: pad_width must be integers, got \[\]"):
+        tg.pad(tg.ones((2, 3)), [])
+    with pytest.raises(ValueError, match="pad: pad_width"):
+        tg.pad(tg.ones((2, 3)), np.zeros((0, 2), np.int64))
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: tg.zeros(3)[[[0, 1], [0]]], ValueError, "getitem: the index .* is a ragged"),
+        (lambda: tg.take(tg.zeros(3), [[0, 1], [0]]), ValueError, "take: the index .* ragged"),
+        (lambda: tg.zeros(3)[0.5:2], TypeError, "getitem: slice indices must be integers"),
+        (lambda: tg.take(["a", "b"], 0), TypeError, "take: x holds list data of dtype <U1"),
+        (lambda: tg.split(["a", "b"], 2), TypeError, "split: x holds list data of dtype <U1"),
+    ],
+)
+def test_index_and_split_errors_name_the_function_called(call, error, message) -> None:
+    # (NumPy's 'setting an array element with a sequence' on a read, Python's bare slice
+    # TypeError, errors named after the reshape or getitem the function is made of)
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_setitem_of_a_ragged_or_unconvertible_list_says_why() -> None:
+    with pytest.raises(TypeError, match="list data that makes no array .setting an array"):
+        tg.zeros((2, 2))[:] = [[1.0], [2.0, 3.0]]
+    with pytest.raises(TypeError, match="list data of dtype object"):
+        tg.zeros(3)[:] = [1, 10**400, 2]
