@@ -568,9 +568,14 @@ class Embedding(Module):
     ) -> None:
         super().__init__()
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
-        self.num_embeddings = _positive(num_embeddings, "num_embeddings", "Embedding")
-        self.embedding_dim = _positive(embedding_dim, "embedding_dim", "Embedding")
+        # (0 of either: an empty table, as torch builds)
+        self.num_embeddings = _positive(num_embeddings, "num_embeddings", "Embedding", 0)
+        self.embedding_dim = _positive(embedding_dim, "embedding_dim", "Embedding", 0)
         if padding_idx is not None:
+            if isinstance(padding_idx, Tensor) and padding_idx.ndim == 0:
+                padding_idx = padding_idx.item()  # (as torch's, which compares it as a number)
+            if not isinstance(padding_idx, (int, np.integer)) or isinstance(padding_idx, bool):
+                raise TypeError(f"Embedding: padding_idx must be an int, got {padding_idx!r}")
             if not -self.num_embeddings <= padding_idx < self.num_embeddings:
                 raise ValueError(
                     f"Embedding: padding_idx must be within num_embeddings, got {padding_idx}"

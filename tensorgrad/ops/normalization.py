@@ -35,6 +35,10 @@ class Standardize(Op):
         self.eps = eps
 
     def forward(self, x):
+        if x.size == 0:  # (nothing to normalise: no NumPy warnings of empty means, as torch)
+            empty = x.sum(axis=self.axes, keepdims=True) * 1.0
+            self.stats = (empty, empty)
+            return x * 1.0
         mean = x.mean(axis=self.axes, keepdims=True)
         centred = x - mean
         var = np.mean(centred * centred, axis=self.axes, keepdims=True)
@@ -42,6 +46,8 @@ class Standardize(Op):
         return centred / np.sqrt(var + self.eps)
 
     def _rule(self, v, x, xhat):
+        if x.size == 0:
+            return v * 1.0  # (a derivative of no entries)
         centred = x - np.mean(x, axis=self.axes, keepdims=True)
         rstd = 1 / np.sqrt(np.mean(centred * centred, axis=self.axes, keepdims=True) + self.eps)
         mean_v = np.mean(v, axis=self.axes, keepdims=True)
@@ -164,6 +170,8 @@ def batch_norm(
     momentum = number_arg(momentum, "momentum", "batch_norm")
     if training and not eps > 0:  # (as torch: a batch's variance can be 0)
         raise ValueError(f"batch_norm: eps must be positive during training, got {eps!r}")
+    if not eps >= 0:
+        raise ValueError(f"batch_norm: eps must be non-negative, got {eps!r}")
     if training:
         axes = (0,) + tuple(range(2, len(shape)))
         count = int(np.prod([shape[a] for a in axes]))

@@ -621,3 +621,14 @@ def test_bad_input_data_is_named_by_the_layer(layer) -> None:
         layer("x")
     with pytest.raises(TypeError, match=f"{name}: input holds dtype complex128"):
         layer(np.ones((2, 3, 2, 2)) * 1j)
+
+
+def test_embedding_padding_idx_is_an_int_and_empty_tables_are_built() -> None:
+    # (1.0 reached NumPy's indexing error, '1' a bare comparison TypeError, True was row 1;
+    # a 0-d Tensor is taken, and tables with 0 rows or 0 columns are built, as torch's)
+    for bad in (1.0, "1", True):
+        with pytest.raises(TypeError, match="Embedding: padding_idx must be an int"):
+            nn.Embedding(3, 2, padding_idx=bad)
+    assert nn.Embedding(3, 2, padding_idx=tg.tensor(2)).padding_idx == 2
+    assert nn.Embedding(3, 0)(np.array([1, 2])).shape == (2, 0)
+    assert nn.Embedding(0, 2)(np.zeros(0, np.int64)).shape == (0, 2)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -110,3 +112,21 @@ def test_batch_norm_training_refuses_an_eps_that_is_not_positive(eps) -> None:
     assert np.all(layer.running_mean.data == 0) and layer.num_batches_tracked.item() == 0
     if eps == 0.0:  # (in eval, as torch: the running variance is 1)
         assert np.isfinite(layer.eval()(x).data).all()
+
+
+def test_batch_norm_in_eval_refuses_a_negative_eps_as_torch() -> None:
+    x = tg.tensor(np.random.default_rng(0).standard_normal((4, 3)))
+    with pytest.raises(ValueError, match="batch_norm: eps must be non-negative, got -1.0"):
+        F.batch_norm(x, tg.zeros(3), tg.ones(3), training=False, eps=-1.0)
+
+
+@pytest.mark.parametrize(("shape", "normalized"), [((2, 0), (0,)), ((0, 3), (0, 3))])
+def test_layer_norm_over_nothing_is_empty_without_warnings(shape, normalized) -> None:
+    # (NumPy's 'Mean of empty slice' and 'invalid value' warnings, forward and backward)
+    x = tg.zeros(shape, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = F.layer_norm(x, normalized)
+        y.backward(tg.zeros(y.shape))
+        _, tangent = tg.jvp(lambda t: F.layer_norm(t, normalized), (x.detach(),), (x.detach(),))
+    assert y.shape == x.grad.shape == tangent.shape == shape
