@@ -179,7 +179,8 @@ def as_generator(rng: Any, op: str = "rng") -> np.random.Generator:
 
 
 def probability(p: Any, where: str) -> float:
-    """Dropout's ``p`` as a float in [0, 1]; a string or a bool is refused (as torch)."""
+    """Dropout's ``p`` as a float in [0, 1]; a string is refused, as torch, and a bool too
+    (torch reads True as 1: as tensorgrad's other number arguments, a bool is no number)."""
     p = number_arg(p, "p", where)
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"{where}: p must be a probability in [0, 1], got {p!r}")
