@@ -6,6 +6,7 @@ precision is too coarse for central differences), and the test suite uses them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -130,6 +131,12 @@ def _check(
         number_arg(v.data if isinstance(v, Tensor) else v, name, caller)
         for name, v in (("eps", eps), ("atol", atol), ("rtol", rtol), ("nondet_tol", nondet_tol))
     )
+    # (a negative or NaN tolerance failed every comparison: a false mismatch; as torch, refused)
+    for name, v in (("atol", atol), ("rtol", rtol), ("nondet_tol", nondet_tol)):
+        if not v >= 0:
+            raise ValueError(f"{caller}: {name} must be greater than or equal to zero, got {v!r}")
+    if not (eps != 0 and math.isfinite(eps)):  # (a division by it; -eps is the same step)
+        raise ValueError(f"{caller}: eps must be a nonzero finite step, got {eps!r}")
     xs = _float64_inputs(_as_tuple(inputs))
     wrt = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x._requires_grad]
     if not wrt:

@@ -136,3 +136,16 @@ def test_a_tolerance_that_is_a_tensor_requiring_grad_is_read_by_its_value() -> N
     eps = tg.tensor(1e-6, requires_grad=True)
     assert tg.gradcheck(lambda a: a * a, (x,), eps=eps, atol=tg.tensor(1e-5, requires_grad=True))
     assert tg.gradgradcheck(lambda a: a * a * a, (x,), eps=eps)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"atol": -1.0}, {"rtol": float("nan")}, {"nondet_tol": -1.0}, {"eps": 0.0}, {"eps": np.inf}],
+)
+def test_tolerances_and_step_are_checked(kwargs) -> None:
+    # (a negative or NaN tolerance reported a false Jacobian mismatch, 'analytic 0.0, numerical
+    # 0.0'; torch refuses the tolerances)
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    for check in (tg.gradcheck, tg.gradgradcheck):
+        with pytest.raises(ValueError, match=f"{next(iter(kwargs))} must be"):
+            check(lambda a: a**3, (x,), **kwargs)

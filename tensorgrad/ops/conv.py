@@ -48,12 +48,9 @@ def _pair(value: Any, name: str, op: str, minimum: int) -> Pair:
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         pair = (int(value), int(value))
     else:
-        try:
-            items = tuple(value)
-        except TypeError:
-            raise TypeError(
-                f"{op}: {name} must be an int or a pair of ints, got {value!r}"
-            ) from None
+        if not isinstance(value, (tuple, list, np.ndarray)):  # (a set, bytes: as torch, refused)
+            raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+        items = tuple(value)
         if len(items) not in (1, 2) or not all(
             isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in items
         ):

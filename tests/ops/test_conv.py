@@ -373,3 +373,13 @@ def test_bad_data_is_named_by_the_function_and_its_argument(call, pattern) -> No
     # (was a shape error for a string read as 0-d, or "reshape: argument 0" for the bias)
     with pytest.raises(TypeError, match=pattern):
         call()
+
+
+@pytest.mark.parametrize("bad", [b"ab", {1, 2}])
+def test_size_arguments_refuse_iterables_that_are_no_sequence_of_ints(bad) -> None:
+    # (bytes and sets were read as pairs: padding=b'ab' padded by 97 and 98)
+    x, w = tg.ones((1, 1, 5, 5)), tg.ones((1, 1, 3, 3))
+    with pytest.raises(TypeError, match="conv2d: padding must be an int or a pair of ints"):
+        F.conv2d(x, w, padding=bad)
+    with pytest.raises(TypeError, match="kernel_size must be an int or a pair of ints"):
+        F.max_pool2d(x, bad)
