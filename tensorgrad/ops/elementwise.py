@@ -592,7 +592,7 @@ class Gelu(_SavesInput):
     __slots__ = ("approximate",)
 
     def __init__(self, approximate: str = "none"):
-        if approximate not in ("none", "tanh"):
+        if type(approximate) is not str or approximate not in ("none", "tanh"):
             raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
 

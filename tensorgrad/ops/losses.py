@@ -216,7 +216,7 @@ def log_softmax(
 
 
 def _check_reduction(reduction: str, name: str) -> None:
-    if reduction not in _REDUCTIONS:
+    if type(reduction) is not str or reduction not in _REDUCTIONS:  # (an array: no ambiguity)
         raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
@@ -437,7 +437,12 @@ def cross_entropy(
     """Softmax cross-entropy of logits (N, C, ...) or (C,) against integer class indices or
     class probabilities (same shape as ``input``), as ``torch.nn.functional.cross_entropy``."""
 
-    if size_average is not None or reduce is not None or reduction not in _REDUCTIONS:
+    if (
+        size_average is not None
+        or reduce is not None
+        or type(reduction) is not str
+        or reduction not in _REDUCTIONS
+    ):
         reduction = legacy_reduction(size_average, reduce, reduction, "cross_entropy")
     # (the defaults pass at the cost of one test each: this is an MLP step's path)
     if type(ignore_index) is not int and not is_int(ignore_index):

@@ -448,3 +448,18 @@ def test_softmax_refuses_axis_minus_1_with_another_dim(fn) -> None:
     # (axis=-1 was read as "not given", so dim=0 won silently)
     with pytest.raises(TypeError, match="give axis or dim, not both"):
         fn(tg.ones((2, 3)), axis=-1, dim=0)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: tg.mse_loss(tg.ones(2), tg.ones(2), reduction=np.array(["mean", "sum"])),
+        lambda: tg.cross_entropy(tg.ones((2, 3)), np.array([0, 1]), reduction=np.array(["a", "b"])),
+        lambda: tg.gelu(tg.ones(2), approximate=np.array(["tanh", "none"])),
+        lambda: tg.nn.GELU(np.array(["none", "tanh"])),
+    ],
+)
+def test_string_options_given_an_array_name_the_option(call) -> None:
+    # (NumPy's 'truth value of an array ... is ambiguous', naming nothing)
+    with pytest.raises(ValueError, match="(reduction|approximate) must be"):
+        call()
