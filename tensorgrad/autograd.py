@@ -105,7 +105,9 @@ def backward(
     if inputs is not None:
         targets = {}
         for i, t in enumerate(_as_list(inputs)):
-            if not isinstance(t, Tensor) or not t._requires_grad:
+            if not isinstance(t, Tensor):
+                raise TypeError(f"backward: inputs[{i}] is a {type(t).__name__}, not a Tensor")
+            if not t._requires_grad:
                 raise RuntimeError(f"backward: inputs[{i}] does not require grad")
             targets[_edge(t)] = t
         if not targets:
@@ -185,7 +187,9 @@ def _grad(
     targets = {}
     keys = []
     for i, x in enumerate(ins):
-        if not isinstance(x, Tensor) or not x._requires_grad:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"grad: input {i} is a {type(x).__name__}, not a Tensor")
+        if not x._requires_grad:
             raise RuntimeError(f"grad: input {i} does not require grad")
         key = x if x._node is None else _edge(x)  # (a leaf, the common input: itself)
         targets[key] = x

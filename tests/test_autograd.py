@@ -792,3 +792,12 @@ def test_a_gradient_of_bad_data_is_refused_by_name(gradient, pattern) -> None:
     with pytest.raises(TypeError, match=f"grad: {pattern}"):
         tg.autograd.grad([x * 2], [x], grad_outputs=[gradient])
     assert x.grad is None
+
+
+def test_inputs_that_are_not_tensors_are_named_as_such() -> None:
+    # (they were said not to require grad)
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match="grad: input 1 is a int, not a Tensor"):
+        tg.autograd.grad((x * x).sum(), [x, 3])
+    with pytest.raises(TypeError, match=r"backward: inputs\[0\] is a float, not a Tensor"):
+        tg.autograd.backward((x * x).sum(), inputs=[3.0])
