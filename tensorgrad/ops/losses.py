@@ -509,6 +509,8 @@ def cross_entropy(
             "cross_entropy: target must hold integer class indices or floating class "
             f"probabilities, got dtype {y.dtype}"
         )
+    if weight is not None and not isinstance(weight, Tensor):
+        check_operands("cross_entropy", (weight,), ("weight",))  # (a string read as 0-d)
     if weight is not None and np.shape(_data(weight)) != (c,):
         raise ValueError(
             f"cross_entropy: weight has shape {np.shape(_data(weight))}, expected ({c},)"

@@ -463,3 +463,9 @@ def test_string_options_given_an_array_name_the_option(call) -> None:
     # (NumPy's 'truth value of an array ... is ambiguous', naming nothing)
     with pytest.raises(ValueError, match="(reduction|approximate) must be"):
         call()
+
+
+def test_cross_entropy_refuses_a_string_weight_as_such() -> None:
+    # (it was 'weight has shape (), expected (3,)')
+    with pytest.raises(TypeError, match="cross_entropy: weight holds str data"):
+        tg.cross_entropy(tg.ones((2, 3)), np.array([0, 1]), weight="abc")
