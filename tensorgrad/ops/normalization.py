@@ -35,6 +35,8 @@ class Standardize(Op):
         self.eps = eps
 
     def forward(self, x):
+        if x.dtype == np.float16:  # (in float32, as torch: a square overflows float16 at 256)
+            return self.forward(x.astype(np.float32)).astype(np.float16)
         if x.size == 0:  # (nothing to normalise: no NumPy warnings of empty means, as torch)
             empty = x.sum(axis=self.axes, keepdims=True) * 1.0
             self.stats = (empty, empty)
@@ -46,6 +48,9 @@ class Standardize(Op):
         return centred / np.sqrt(var + self.eps)
 
     def _rule(self, v, x, xhat):
+        if x.dtype == np.float16:  # (as the forward)
+            f32 = np.float32
+            return self._rule(v.astype(f32), x.astype(f32), xhat.astype(f32)).astype(np.float16)
         if x.size == 0:
             return v * 1.0  # (a derivative of no entries)
         centred = x - np.mean(x, axis=self.axes, keepdims=True)

@@ -130,3 +130,19 @@ def test_layer_norm_over_nothing_is_empty_without_warnings(shape, normalized) ->
         y.backward(tg.zeros(y.shape))
         _, tangent = tg.jvp(lambda t: F.layer_norm(t, normalized), (x.detach(),), (x.detach(),))
     assert y.shape == x.grad.shape == tangent.shape == shape
+
+
+def test_float16_normalization_computes_its_statistics_in_float32() -> None:
+    # (squares of deviations over 256 overflowed float16: every output and gradient was 0)
+    a = np.array([[300.0, -300.0, 0.0, 100.0]], np.float16)
+    want = (a - a.astype(np.float32).mean()) / np.sqrt(a.astype(np.float32).var() + 1e-5)
+    x = tg.tensor(a, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = F.layer_norm(x, (4,))
+        y.backward(tg.tensor(np.array([[1, 2, 3, 4]], np.float16)))
+        z = F.batch_norm(tg.tensor(a.T.copy()), None, None, training=True)
+    assert y.dtype == x.grad.dtype == z.dtype == np.float16
+    np.testing.assert_allclose(y.data, want, rtol=2e-3)
+    np.testing.assert_allclose(z.data.ravel(), want.ravel(), rtol=2e-3)
+    assert np.all(x.grad.data != 0) and abs(float(x.grad.data.astype(np.float32).sum())) < 1e-3
