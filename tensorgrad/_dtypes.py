@@ -14,7 +14,8 @@ def get_default_dtype() -> np.dtype:
 
 
 def set_default_dtype(dtype) -> None:
-    """Set the floating dtype of factories and of Python float data (float32 or float64)."""
+    """Set the floating dtype of factories and of Python float data (any NumPy floating dtype:
+    float16, float32, float64 or longdouble)."""
     if dtype is None:  # (np.dtype(None) is float64: as torch, None is refused)
         raise TypeError("set_default_dtype: expected a floating dtype, got None")
     d = check_dtype(dtype, "set_default_dtype")

@@ -784,13 +784,14 @@ def hessian(
     return _jacfwd(_jacrev(f, argnums, has_aux, "hessian"), argnums, has_aux, "hessian")
 
 
-def hvp(
-    f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
-) -> tuple[Any, tuple]:
+def hvp(f: Callable[..., Any], primals: Any, tangents: Any) -> tuple[Any, Any]:
     """``(f(*primals), H v)`` for a one-element-output ``f``, reverse over forward: one forward
     pass carries the tangents ``v`` (recording the directional derivative ``grad f . v``), and
     one reverse pass differentiates that scalar. The gradient itself is never formed, and the
-    reverse pass runs on plain arrays unless something outside needs ``H v`` differentiable."""
+    reverse pass runs on plain arrays unless something outside needs ``H v`` differentiable.
+    ``H v`` is a tuple shaped like ``primals``: a Tensor for one Tensor (or array), as torch's
+    ``autograd.functional.hvp``."""
+    single = not isinstance(primals, (tuple, list))
     primals = tuple(primals) if isinstance(primals, (tuple, list)) else (primals,)
     tangents = tuple(tangents) if isinstance(tangents, (tuple, list)) else (tangents,)
     if len(primals) != len(tangents):
@@ -811,4 +812,4 @@ def hvp(
     # tangents of enclosing jvps.
     keep = _connected(value)
     hv, _ = _reverse([derivative], xs, [np.ones_like(derivative.data)], retain=keep, own=own)
-    return (value if keep else _detached(value)), hv
+    return (value if keep else _detached(value)), (hv[0] if single else hv)

@@ -1316,3 +1316,12 @@ def test_nested_forward_mode_through_an_output_that_is_a_view() -> None:
         return tg.norm(t, ord=3)
 
     np.testing.assert_allclose(tg.jacfwd(tg.jacfwd(g))(x).data, tg.jacrev(tg.jacrev(g))(x).data)
+
+
+def test_hvp_of_one_tensor_is_a_tensor_as_torch() -> None:
+    # (API.md: shaped like primals, as torch.autograd.functional.hvp; it was a 1-tuple)
+    x, v = tg.tensor([1.0, 2.0]), tg.tensor([1.0, 0.0])
+    value, hv = tg.hvp(lambda t: tg.sum(t**3), x, v)
+    assert isinstance(hv, tg.Tensor) and hv.data.tolist() == [6.0, 0.0]
+    _, (hv1,) = tg.hvp(lambda t: tg.sum(t**3), (x,), (v,))
+    assert hv1.data.tolist() == [6.0, 0.0] and value.item() == 9.0
