@@ -208,7 +208,8 @@ def _compare(
         idx = np.unravel_index(int(np.argmax(flat)), a.shape)
         raise GradcheckError(
             f"{caller}: Jacobian mismatch for {what} ({out}) at entry (output element "
-            f"{idx[0]}, input element {idx[1]}): analytic {a[idx]!r}, numerical {n[idx]!r}"
+            f"{idx[0]}, input element {idx[1]}): analytic {float(a[idx])!r}, "
+            f"numerical {float(n[idx])!r}"
         )
 
 

@@ -430,4 +430,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"tensorgrad train: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # (Ctrl-C: the epochs' files written so far stay; no traceback)
+        print("tensorgrad train: interrupted", file=sys.stderr)
+        return 130
     return 0

@@ -149,3 +149,18 @@ def test_tolerances_and_step_are_checked(kwargs) -> None:
     for check in (tg.gradcheck, tg.gradgradcheck):
         with pytest.raises(ValueError, match=f"{next(iter(kwargs))} must be"):
             check(lambda a: a**3, (x,), **kwargs)
+
+
+def test_a_mismatch_prints_plain_numbers() -> None:
+    # (it printed 'analytic np.float64(3.0), numerical np.float64(2.0)')
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+
+    class Wrong(tg.ops._base.Op):
+        def forward(self, a):
+            return a * 2.0
+
+        def generate_adjoints(self, adjoints, delta, *args):
+            adjoints[0] = delta * 3.0
+
+    with pytest.raises(tg.GradcheckError, match=r"analytic 3\.0, numerical 1\.99999"):
+        tg.gradcheck(lambda a: tg.ops._base.call(Wrong, a), (x,))

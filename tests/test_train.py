@@ -171,3 +171,13 @@ def test_shift_and_label_smoothing_options(tmp_path):
     assert train.main([*args, "--no-progress", "--out", str(tmp_path)]) == 0
     config = load(tmp_path / "checkpoint.npz")["config"]
     assert config["shift"] == 0 and config["label_smoothing"] == 0.0
+
+
+def test_an_interrupt_ends_the_command_without_a_traceback(tmp_path, monkeypatch, capsys):
+    # (Ctrl-C printed a KeyboardInterrupt traceback)
+    def interrupted(config):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train, "run", interrupted)
+    assert train.main(["train", "--out", str(tmp_path)]) == 130
+    assert capsys.readouterr().err.strip() == "tensorgrad train: interrupted"

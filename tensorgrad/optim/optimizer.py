@@ -153,8 +153,10 @@ class Optimizer:
         for g in groups:
             self.add_param_group(g)
 
-    def add_param_group(self, group: dict[str, Any]) -> None:
-        """Add a group of parameters (with optional hyperparameter overrides)."""
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group of parameters (with optional hyperparameter overrides); the argument's
+        name is torch's."""
+        group = param_group
         name = type(self).__name__
         if not isinstance(group, dict) or "params" not in group:
             raise TypeError(f"{name}: a parameter group is a dict with a 'params' entry")

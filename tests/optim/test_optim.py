@@ -706,3 +706,9 @@ def test_sgd_dampening_that_is_not_a_number_is_named() -> None:
     p = nn.Parameter(np.ones(3))
     with pytest.raises(TypeError, match="SGD: dampening must be a number, got 'x'"):
         optim.SGD([p], lr=0.1, momentum=0.9, nesterov=True, dampening="x")
+
+
+def test_add_param_group_takes_torchs_keyword() -> None:
+    opt = tg.optim.SGD([tg.ones(2, requires_grad=True)], lr=0.1)
+    opt.add_param_group(param_group={"params": [tg.ones(2, requires_grad=True)]})
+    assert len(opt.param_groups) == 2
