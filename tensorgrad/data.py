@@ -154,6 +154,12 @@ class DataLoader:
             raise TypeError(f"DataLoader: batch_size must be an int, got {batch_size!r}")
         if batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be at least 1, got {batch_size}")
+        if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
+            # (a generator or other iterable: torch's IterableDataset has no counterpart here)
+            raise TypeError(
+                f"DataLoader: the dataset must have a length and be indexable (a "
+                f"TensorDataset, a list, a map-style dataset), got {type(dataset).__name__}"
+            )
         self.dataset = dataset
         self.batch_size = int(batch_size)
         if not isinstance(drop_last, (bool, np.bool_)):  # ('no' is truthy: refused, as torch)

@@ -302,3 +302,9 @@ def test_batches_of_tuples_are_lists_and_dicts_keep_their_type_as_torchs_collate
     batch = next(iter(DataLoader(samples, batch_size=2)))
     assert type(batch) is OrderedDict and list(batch) == ["b", "a"]
     assert batch["a"].data.tolist() == [1, 2] and samples[0]["a"] == 1  # (samples untouched)
+
+
+def test_a_dataset_without_length_or_indexing_is_named() -> None:
+    # ('object of type generator has no len()' at the first len or iteration)
+    with pytest.raises(TypeError, match="DataLoader: the dataset must have a length .* generator"):
+        DataLoader((i for i in range(3)), 2)
