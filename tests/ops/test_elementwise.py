@@ -7,6 +7,8 @@ order through the public ops.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -186,3 +188,27 @@ def test_float16_gelu_keeps_its_small_negative_values(approximate: str) -> None:
     x32 = tg.tensor(x.astype(np.float32), requires_grad=True)
     (g32,) = tg.autograd.grad(tg.gelu(x32, approximate=approximate).sum(), [x32])
     np.testing.assert_array_equal(g.data, g32.data.astype(np.float16))
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        tg.relu,
+        lambda t: tg.clip(t, 0.0, None),
+        lambda t: tg.maximum(t, tg.tensor(0.0)),
+        lambda t: tg.minimum(-t, tg.tensor(0.0)) * -1.0,
+    ],
+)
+def test_a_masked_out_entry_gets_0_even_from_an_infinite_or_nan_derivative(f) -> None:
+    # (the rules multiplied by a 0/1 mask: inf * 0 gave NaN where torch's rules select 0,
+    # so sqrt(relu(x)) at x = -1 had a NaN gradient, and overflowing nets NaN everywhere)
+    x = tg.tensor([-1.0, 4.0], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = f(x)
+        (g,) = tg.autograd.grad(y, [x], tg.tensor([np.inf, 1.0]), retain_graph=True)
+        _, t = tg.jvp(f, (x.detach(),), (tg.tensor([np.nan, 1.0]),))
+    assert g.data.tolist() == [0.0, 1.0]
+    assert t.data[0] == 0.0 and t.data[1] == 1.0
+    (g,) = tg.autograd.grad(y, [x], grad_outputs=tg.tensor([1.0, np.nan]))
+    assert g.data[0] == 0.0 and np.isnan(g.data[1])  # (a NaN where the entry is active stays)
