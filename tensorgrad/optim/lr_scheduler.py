@@ -13,10 +13,12 @@ the values agree to a few units in the last place, except where the schedule rea
 (``LinearLR(end_factor=0)`` after ``total_iters``), where torch's may leave a residue of order
 1e-17 times the base rate. ``LambdaLR`` is not chainable (as torch's): it sets
 ``base_lr * lr_lambda(epoch)``. A schedule resumed with ``last_epoch`` starts at that epoch's
-closed-form rate. ``load_state_dict`` leaves the rates to the optimizer's state dict, except
-that a scheduler built after the optimizer's state was loaded takes back what its construction
-did to them, so it resumes at the loaded rates. A parameter group
-added after the scheduler was made is scheduled from its rate at the next step.
+closed-form rate, except ``ExponentialLR``, ``LinearLR`` and ``CosineAnnealingLR``, which keep
+the groups' rates at that first epoch, as torch 2.13's (so a run resumed from a checkpoint
+follows torch's, one epoch behind the closed form). ``load_state_dict`` leaves the rates to
+the optimizer's state dict, except that a scheduler built after the optimizer's state was loaded
+takes back what its construction did to them, so it resumes at the loaded rates. A parameter
+group added after the scheduler was made is scheduled from its rate at the next step.
 
 A step or load that raises changes nothing (the epoch count, the rates and the state are kept).
 """
@@ -155,6 +157,10 @@ class LRScheduler:
     or, for a rate set elsewhere, torch's recursive ``_chained``."""
 
     chainable = True  # (LambdaLR: always its closed form, as torch)
+    # whether a schedule resumed with ``last_epoch`` keeps the groups' rates at its first epoch
+    # (torch 2.13's ExponentialLR, LinearLR and CosineAnnealingLR) rather than setting that
+    # epoch's closed-form rate
+    _resume_keeps: ClassVar[bool] = False
     # the constructor's checks of the hyper-parameters a state dict holds, run again by
     # ``load_state_dict``: a load never leaves a value the constructor refuses
     _entries: ClassVar[dict[str, Callable[[Any, str, str], Any]]] = {}
@@ -176,7 +182,8 @@ class LRScheduler:
         self.last_epoch = last_epoch
         before = [g["lr"] for g in groups]
         # (if it raises, no group has been given an 'initial_lr')
-        self._step(last_epoch + 1, closed=last_epoch != -1)
+        resumed = last_epoch != -1
+        self._step(last_epoch + 1, closed=resumed, keep=resumed and self._resume_keeps)
         self._undo = _Undo(before, optimizer)
 
     def get_lr(self) -> list[float]:
@@ -209,7 +216,7 @@ class LRScheduler:
         )
         self._step(epoch, closed=True)
 
-    def _step(self, epoch: int, closed: bool) -> None:
+    def _step(self, epoch: int, closed: bool, keep: bool = False) -> None:
         groups = self.optimizer.param_groups
         previous = self.last_epoch
         # (a group added since the last step starts from its own rate)
@@ -222,7 +229,9 @@ class LRScheduler:
                     f"{len(groups)} parameter groups"
                 )
             lrs = self._rates(epoch, bases)
-            if not closed and self.chainable:
+            if keep:
+                lrs = [_group_lr(g, i, type(self).__name__) for i, g in enumerate(groups)]
+            elif not closed and self.chainable:
                 # NOTE: a rate that is still the schedule's own (its closed form one epoch
                 # back, or the base before the first step) takes the closed form; any other
                 # (set by hand or by another schedule) is carried on, as torch's
@@ -384,6 +393,8 @@ class MultiStepLR(LRScheduler):
 class ExponentialLR(LRScheduler):
     """``lr = base_lr * gamma ** epoch``."""
 
+    _resume_keeps = True
+
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
         self.gamma = _nonnegative(gamma, "gamma", "ExponentialLR")
         super().__init__(optimizer, last_epoch)
@@ -401,6 +412,8 @@ class LinearLR(LRScheduler):
     """``lr = base_lr * (start_factor + (end_factor - start_factor) * min(epoch, total_iters)
     / total_iters)``: from ``start_factor`` in (0, 1] to ``end_factor`` in [0, 1] of the base
     rate over ``total_iters`` epochs, then constant."""
+
+    _resume_keeps = True
 
     def __init__(
         self,
@@ -460,6 +473,8 @@ class ConstantLR(LRScheduler):
 
 class CosineAnnealingLR(LRScheduler):
     """``lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2``."""
+
+    _resume_keeps = True
 
     def __init__(
         self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1

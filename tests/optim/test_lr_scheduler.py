@@ -352,7 +352,10 @@ def test_resuming_with_last_epoch():
     assert opt.param_groups[0]["lr"] == 1.0
     opt.param_groups[0]["initial_lr"] = 1.0
     sched = optim.ExponentialLR(opt, gamma=0.5, last_epoch=3)
-    assert sched.last_epoch == 4 and sched.get_last_lr() == [1 / 16]
+    # (torch 2.13 keeps the group's rate at the resumed epoch; the next step halves it)
+    assert sched.last_epoch == 4 and sched.get_last_lr() == [1.0]
+    sched.step()
+    assert sched.get_last_lr() == [0.5]
 
 
 def test_schedulers_drive_the_optimizer():
@@ -791,3 +794,30 @@ def test_a_plateau_step_over_a_rate_that_is_no_number_changes_nothing() -> None:
         s.step(2.0)
     assert s.state_dict() == before
     assert opt.param_groups[0]["lr"] == 0.1
+
+
+@pytest.mark.parametrize(
+    ("make", "want"),
+    [
+        # (torch 2.13's rates after resuming at last_epoch=3 from a checkpoint, then 2 steps)
+        (lambda o, e: lr_scheduler.ExponentialLR(o, 0.5, last_epoch=e), [0.125, 0.0625, 0.03125]),
+        (lambda o, e: lr_scheduler.LinearLR(o, 0.5, total_iters=4, last_epoch=e), [0.875] * 3),
+        (lambda o, e: lr_scheduler.StepLR(o, 2, 0.5, last_epoch=e), [0.25, 0.25, 0.125]),
+    ],
+)
+def test_a_schedule_resumed_with_last_epoch_follows_torch(make, want) -> None:
+    # (ExponentialLR, LinearLR and CosineAnnealingLR set the closed form of the resumed epoch,
+    # one epoch ahead of torch's, which keeps the loaded rate there)
+    opt = _sgd()
+    opt.param_groups[0]["lr"] = 1.0
+    s = make(opt, -1)
+    for _ in range(3):
+        s.step()
+    resumed = _sgd()
+    resumed.load_state_dict(opt.state_dict())
+    s2 = make(resumed, s.last_epoch)
+    lrs = [resumed.param_groups[0]["lr"]]
+    for _ in range(2):
+        s2.step()
+        lrs.append(resumed.param_groups[0]["lr"])
+    np.testing.assert_allclose(lrs, want, rtol=1e-12)
