@@ -376,7 +376,7 @@ def _take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: str = "
     if mode not in ("raise", "wrap", "clip"):
         raise ValueError(f"np.take: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
     data = np.asarray(_plain(a))
-    ind = index_array(indices)
+    ind = index_array(indices, "take")
     n = data.size if axis is None else data.shape[normalize_int_axis(axis, data.ndim, "take")]
     if mode != "raise" and n and ind.dtype.kind in "iu":
         ind = ind % n if mode == "wrap" else np.clip(ind, 0, n - 1)

@@ -74,6 +74,8 @@ def _argnums(argnums: Any, n: int, what: str) -> tuple[tuple[int, ...], bool]:
         items = [argnums]
     if not all(is_int(a) for a in items):
         raise TypeError(f"{what}: argnums must be an int or a tuple of ints, got {argnums!r}")
+    if not items:  # (as torch.func and JAX: nothing to differentiate by)
+        raise ValueError(f"{what}: argnums must be non-empty")
     nums = tuple(int(a) for a in items)
     for a in nums:
         if not -n <= a < n:
@@ -731,12 +733,6 @@ def _jacobian(
     (``reset`` before each, which sets the arguments back before every call but the first)."""
     per_input = []  # for each differentiated argument, one Jacobian per output
     several = False  # whether f returns a tuple (or list) of outputs
-    if not nums:  # argnums=(): an empty tuple of Jacobians per output, as jacrev's
-        reset()
-        out = fn(*args, **kwargs)
-        if isinstance(out, (tuple, list)):
-            return _shaped_like(out, [() for _ in _items(out)])
-        return ()
     for i in nums:
         x = args[i]
         if x.dtype.kind != "f":  # (as _jvp's check, also for an empty argument)

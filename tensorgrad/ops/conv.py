@@ -48,7 +48,8 @@ def _pair(value: Any, name: str, op: str, minimum: int) -> Pair:
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         pair = (int(value), int(value))
     else:
-        if not isinstance(value, (tuple, list, np.ndarray)):  # (a set, bytes: as torch, refused)
+        if not isinstance(value, (tuple, list, np.ndarray)) or getattr(value, "ndim", 1) != 1:
+            # (a set, bytes, a 0-d array: refused, as torch)
             raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
         items = tuple(value)
         if len(items) not in (1, 2) or not all(

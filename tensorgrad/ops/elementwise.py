@@ -281,12 +281,14 @@ def _finite(a: ndarray) -> bool:
 def _selected(values: Any, mask: Any) -> Any:
     """``values * mask`` (an incoming derivative times a 0/1 mask, or tie shares) with exactly
     0 where ``mask`` is 0: inf * 0 is NaN, but a masked-out entry's derivative is 0 whatever
-    flows in (torch's relu, clamp and maximum rules select, they do not multiply). Tensors (a
-    recorded rule) multiply."""
-    if isinstance(values, Tensor) or (type(values) is ndarray and _finite(values)):
+    flows in (torch's relu, clamp and maximum rules select, they do not multiply). On Tensors (a
+    recorded rule) a where selects, so that the recorded rule gives the same."""
+    if type(values) is ndarray and _finite(values):
         return values * mask
     with np.errstate(invalid="ignore"):
         product = values * mask
+    if isinstance(product, Tensor):
+        return np.where(np.equal(mask.data if isinstance(mask, Tensor) else mask, 0), 0, product)
     return np.where(np.equal(mask, 0), np.zeros((), product.dtype), product)
 
 
@@ -303,7 +305,7 @@ class _OutputSlope(Op):
         """delta * s(y): plain arithmetic on arrays, this op (recorded as needed) on Tensors."""
         if isinstance(delta, Tensor) or isinstance(y, Tensor):
             return binary(cls, delta, y)
-        return delta * cls.slope(y)
+        return _selected(delta, cls.slope(y)) if cls.selects else delta * cls.slope(y)
 
     @classmethod
     def of_own(cls, delta, y):
@@ -329,19 +331,22 @@ class _OutputSlope(Op):
         raise NotImplementedError
 
     def forward(self, delta, y):
-        return delta * self.slope(y)
+        s = self.slope(y)
+        return _selected(delta, s) if self.selects else delta * s
 
     def generate_adjoints(self, adjoints, g, delta, y):
         if self.edges[0] is not None:
             adjoints[0] = unbroadcast(self.of(g, y), self.in_shape(0))
         if self.edges[1] is not None:
-            adjoints[1] = unbroadcast(g * delta * self.bend(y), self.in_shape(1))
+            # (a 0/1 slope is flat: exactly 0, not delta * 0, which an infinite delta makes NaN)
+            bent = self.bend(y) if self.selects else g * delta * self.bend(y)
+            adjoints[1] = unbroadcast(bent, self.in_shape(1))
 
     def jvp(self, tangents, delta, y):
         td, ty = tangents
         out = None if td is None else self.of(td, y)
         if ty is not None:
-            term = delta * self.bend(y) * ty
+            term = self.bend(y) if self.selects else delta * self.bend(y) * ty
             out = term if out is None else out + term
         return out
 
@@ -617,7 +622,7 @@ class Gelu(_SavesInput):
     __slots__ = ("approximate",)
 
     def __init__(self, approximate: str = "none"):
-        if type(approximate) is not str or approximate not in ("none", "tanh"):
+        if not isinstance(approximate, str) or approximate not in ("none", "tanh"):
             raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
 

@@ -498,11 +498,14 @@ def setitem(t: Tensor, index: Any, v: Any) -> None:
     if not record and not has_fw:
         vd = v.data if isinstance(v, Tensor) else v
         try:
-            if not isinstance(vd, np.ndarray):
-                # NOTE: converted first, as NumPy's write would convert it (an int too large
-                # for the dtype, inf or NaN for an integer raise), so that no error comes after
-                # part of a list was written
-                vd = np.asarray(vd, dtype=t.data.dtype)
+            if isinstance(vd, (list, tuple)) and t.data.dtype.kind != "f":
+                # NOTE: NumPy converts a list's items as it writes them into an integer array,
+                # so an item out of range (1000 for int8, inf, NaN) raised after the ones before
+                # it were written; written first into a scratch region of the target's shape,
+                # with NumPy's own conversion and errors
+                trial = np.empty_like(t.data[idx])
+                trial[...] = vd
+                vd = trial
             t.data[idx] = vd
         except (ValueError, TypeError, IndexError) as exc:
             raise type(exc)(f"setitem: {exc} (tensor of shape {t.shape})") from None

@@ -176,14 +176,16 @@ class SoftmaxCrossEntropy(Op):
 
 
 def _axis(x: Any, axis: Any, dim: Any, name: str) -> int:
+    ndim = _data(x).ndim or 1  # (a 0-d tensor takes axis 0 or -1, as torch)
     if dim is not None:
-        if axis is not None and axis != dim:
+        if axis is not None and normalize_int_axis(axis, ndim, name) != normalize_int_axis(
+            dim, ndim, name
+        ):  # (the same axis named twice, as -1 and 1, is taken)
             raise TypeError(f"{name}: give axis or dim, not both")
         axis = dim
     if axis is None:
         axis = -1
-    # a 0-d tensor takes axis 0 or -1, as torch
-    return normalize_int_axis(axis, _data(x).ndim or 1, name)
+    return normalize_int_axis(axis, ndim, name)
 
 
 def _softmax_op(cls: type[Op], x: Any, axis: Any, dim: Any, dtype: Any, name: str) -> Tensor:
@@ -216,7 +218,7 @@ def log_softmax(
 
 
 def _check_reduction(reduction: str, name: str) -> None:
-    if type(reduction) is not str or reduction not in _REDUCTIONS:  # (an array: no ambiguity)
+    if not isinstance(reduction, str) or reduction not in _REDUCTIONS:  # (an array: no ambiguity)
         raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
@@ -440,7 +442,7 @@ def cross_entropy(
     if (
         size_average is not None
         or reduce is not None
-        or type(reduction) is not str
+        or type(reduction) is not str  # (a str subclass: checked there, and taken)
         or reduction not in _REDUCTIONS
     ):
         reduction = legacy_reduction(size_average, reduce, reduction, "cross_entropy")

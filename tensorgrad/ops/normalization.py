@@ -173,9 +173,9 @@ def batch_norm(
             raise ValueError(f"batch_norm: {name} is read-only, and training updates it in place")
     eps = number_arg(eps, "eps", "batch_norm")
     momentum = number_arg(momentum, "momentum", "batch_norm")
-    if training and not eps > 0:  # (as torch: a batch's variance can be 0)
+    if training and eps <= 0:  # (as torch: a batch's variance can be 0; NaN is taken, as torch)
         raise ValueError(f"batch_norm: eps must be positive during training, got {eps!r}")
-    if not eps >= 0:
+    if eps < 0:
         raise ValueError(f"batch_norm: eps must be non-negative, got {eps!r}")
     if training:
         axes = (0,) + tuple(range(2, len(shape)))

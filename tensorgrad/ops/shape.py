@@ -613,12 +613,12 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0
         given = np.asarray(pad_width.data if isinstance(pad_width, Tensor) else pad_width)
         if given.dtype.kind not in "iu":  # (an empty list too: float64, as NumPy refuses it)
             raise TypeError(f"pad: pad_width must be integers, got {pad_width!r}")
-        if not given.size:
-            raise ValueError(f"pad: pad_width {pad_width!r} is empty (as NumPy's, refused)")
         given = given.astype(np.int64)
-        widths = np.broadcast_to(given, (ndim, 2))
+        widths = np.broadcast_to(given, (ndim, 2)) if given.size else None
     except ValueError:
         raise ValueError(f"pad: pad_width {pad_width!r} does not fit {ndim} axes") from None
+    if widths is None:
+        raise ValueError(f"pad: pad_width {pad_width!r} is empty (as NumPy's, refused)")
     if np.any(given < 0):  # (checked on the given widths: a 0-d tensor has no rows of them)
         raise ValueError(f"pad: pad_width must be non-negative, got {pad_width!r}")
     pw = tuple((int(a), int(b)) for a, b in widths)

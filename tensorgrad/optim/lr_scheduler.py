@@ -118,7 +118,8 @@ def _check_optimizer(optimizer: Any, owner: str) -> None:
 
 
 def _copy(value: Any) -> Any:
-    return list(value) if isinstance(value, list) else value
+    # (a loaded tuple of rates becomes a list, as the scheduler's own: a step adds lists)
+    return list(value) if isinstance(value, (list, tuple)) else value
 
 
 _NOT_STATE = frozenset(("optimizer", "_undo"))  # (what no state dict holds)
@@ -581,6 +582,13 @@ class LambdaLR(LRScheduler):
         self._undo_construction()
 
 
+def _metric(value: Any, name: str, owner: str) -> float:
+    """The best metric so far: a number, infinite before the first step."""
+    if not is_number(value) or math.isnan(float(value)):
+        raise TypeError(f"{owner}: {name} must be a number, got {value!r:.80}")
+    return float(value)
+
+
 def _reduction(value: Any, name: str, owner: str) -> float:
     factor = _nonnegative(value, name, owner)
     if factor >= 1.0:
@@ -649,6 +657,7 @@ class ReduceLROnPlateau(LRScheduler):
         ),
         "cooldown_counter": _counter(0),
         "num_bad_epochs": _counter(0),
+        "best": _metric,
     }
 
     def _set_mode(self, mode: Any, threshold: Any, threshold_mode: Any, owner: str) -> None:
@@ -793,6 +802,9 @@ class _Combined(LRScheduler):
         super()._check_state_dict({k: v for k, v in state_dict.items() if k != "_schedulers"})
         for part, sd in zip(self._schedulers, parts, strict=True):
             part._check_state_dict(sd)
+        if "_milestones" in state_dict:  # (SequentialLR's: as its constructor checks them)
+            owner = f"{type(self).__name__}.load_state_dict"
+            _sequence_marks(state_dict["_milestones"], len(self._schedulers) - 1, owner)
 
     def _load(self, state_dict: dict[str, Any]) -> None:
         for part, sd in zip(self._schedulers, state_dict["_schedulers"], strict=True):
@@ -868,6 +880,21 @@ def _first_step(scheduler: LRScheduler, restart: bool = False) -> None:
         scheduler._step(scheduler.last_epoch + 1, closed=False)
 
 
+def _sequence_marks(milestones: Any, count: int, owner: str) -> list[int]:
+    """SequentialLR's milestones: ``count`` increasing epochs."""
+    if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Iterable):
+        raise TypeError(f"{owner}: milestones must be a list of epochs, got {milestones!r}")
+    marks = [_integer(m, "milestones", owner, 0) for m in milestones]
+    if len(marks) != count:
+        raise ValueError(
+            f"{owner}: expected {count} milestones (one fewer than the schedulers), "
+            f"got {len(marks)}"
+        )
+    if marks != sorted(marks):
+        raise ValueError(f"{owner}: milestones must be increasing, got {marks}")
+    return marks
+
+
 class SequentialLR(_Combined):
     """``schedulers[i]`` runs from ``milestones[i - 1]`` (restarting at its epoch 0) until the
     next milestone, as torch's ``SequentialLR``."""
@@ -882,16 +909,7 @@ class SequentialLR(_Combined):
         name = "SequentialLR"
         _check_optimizer(optimizer, name)
         parts = _check_parts(name, schedulers, optimizer)
-        if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Iterable):
-            raise TypeError(f"{name}: milestones must be a list of epochs, got {milestones!r}")
-        marks = [_integer(m, "milestones", name, 0) for m in milestones]
-        if len(marks) != len(parts) - 1:
-            raise ValueError(
-                f"{name}: expected {len(parts) - 1} milestones (one fewer than the schedulers), "
-                f"got {len(marks)}"
-            )
-        if marks != sorted(marks):
-            raise ValueError(f"{name}: milestones must be increasing, got {marks}")
+        marks = _sequence_marks(milestones, len(parts) - 1, name)
         self._schedulers, self._milestones = parts, marks
         self.optimizer = optimizer
         self.last_epoch = _integer(last_epoch, "last_epoch", name, -1) + 1

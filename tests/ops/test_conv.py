@@ -383,3 +383,8 @@ def test_size_arguments_refuse_iterables_that_are_no_sequence_of_ints(bad) -> No
         F.conv2d(x, w, padding=bad)
     with pytest.raises(TypeError, match="kernel_size must be an int or a pair of ints"):
         F.max_pool2d(x, bad)
+
+
+def test_a_0d_array_size_argument_is_named() -> None:
+    with pytest.raises(TypeError, match="conv2d: padding must be an int or a pair of ints"):
+        F.conv2d(tg.ones((1, 1, 5, 5)), tg.ones((1, 1, 3, 3)), padding=np.array(1))

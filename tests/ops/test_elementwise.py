@@ -212,3 +212,30 @@ def test_a_masked_out_entry_gets_0_even_from_an_infinite_or_nan_derivative(f) ->
     assert t.data[0] == 0.0 and t.data[1] == 1.0
     (g,) = tg.autograd.grad(y, [x], grad_outputs=tg.tensor([1.0, np.nan]))
     assert g.data[0] == 0.0 and np.isnan(g.data[1])  # (a NaN where the entry is active stays)
+
+
+@pytest.mark.parametrize(
+    ("f", "tf"),
+    [
+        (tg.relu, "relu"),
+        (lambda t: tg.clip(t, 0.0, None), "clamp"),
+        (lambda t: tg.maximum(t, tg.tensor(0.0)), "maximum"),
+    ],
+)
+def test_the_selecting_rules_select_when_recorded_too(f, tf) -> None:
+    # (a recorded rule multiplied: create_graph gradients and Hessians of sqrt(relu(x)) were
+    # NaN where torch's are 0)
+    x = np.array([-1.0, 4.0])
+
+    def g(t):
+        return tg.sqrt(f(t)).sum()
+
+    xr = tg.tensor(x, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # (sqrt's own slope at 0)
+        (grad,) = tg.autograd.grad(g(xr), [xr], create_graph=True)
+        hessian = tg.hessian(g)(tg.tensor(x)).data
+        _, hv = tg.hvp(g, tg.tensor(x), tg.tensor([1.0, 1.0]))
+    assert grad.data.tolist() == [0.0, 0.25]
+    np.testing.assert_array_equal(hessian, [[0.0, 0.0], [0.0, -0.03125]])
+    np.testing.assert_array_equal(hv.data, [0.0, -0.03125])

@@ -137,3 +137,23 @@ def test_an_integer_tensor_takes_an_array_as_numpy_does() -> None:
     want = np.zeros(3, np.int8)
     want[:] = np.array([1, 1000, 2])
     assert k.data.tolist() == want.tolist()
+
+
+@pytest.mark.parametrize(
+    ("dtype", "value"),
+    [(np.int8, np.int64(1000)), (np.int64, np.float64("nan")), (np.int64, np.float64(1e20))],
+)
+def test_a_numpy_scalar_an_integer_tensor_cannot_hold_is_refused_as_numpy(dtype, value) -> None:
+    # (816c7ff cast it unchecked: -24, or the integer minimum, was written)
+    k = tg.tensor(np.array([5, 5, 5], dtype=dtype))
+    with pytest.raises(ValueError, match="^setitem: "):
+        k[0] = value
+    assert k.data.tolist() == [5, 5, 5] and k.version == 0
+
+
+def test_a_nested_list_too_deep_for_the_target_is_refused_as_numpy() -> None:
+    for dtype in (np.int64, np.float64):
+        k = tg.tensor(np.array([5, 5, 5], dtype=dtype))
+        with pytest.raises(ValueError, match="setting an array element with a sequence"):
+            k[:] = [[1, 2, 3]]
+        assert k.data.tolist() == [5, 5, 5]

@@ -469,3 +469,17 @@ def test_cross_entropy_refuses_a_string_weight_as_such() -> None:
     # (it was 'weight has shape (), expected (3,)')
     with pytest.raises(TypeError, match="cross_entropy: weight holds str data"):
         tg.cross_entropy(tg.ones((2, 3)), np.array([0, 1]), weight="abc")
+
+
+def test_string_options_take_str_subclasses() -> None:
+    # (np.str_('sum') was refused after 4dcdd77; torch takes it)
+    assert tg.mse_loss(tg.ones(2), tg.zeros(2), reduction=np.str_("sum")).item() == 2.0
+    assert tg.cross_entropy(tg.ones((2, 3)), np.array([0, 1]), reduction=np.str_("sum")).shape == ()
+    assert tg.gelu(tg.ones(1), approximate=np.str_("tanh")).shape == (1,)
+
+
+def test_softmax_takes_one_axis_named_as_both_axis_and_dim() -> None:
+    x = tg.ones((2, 3))
+    assert tg.softmax(x, axis=-1, dim=1).shape == (2, 3)
+    with pytest.raises(TypeError, match="give axis or dim, not both"):
+        tg.softmax(x, axis=-1, dim=0)

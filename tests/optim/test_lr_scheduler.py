@@ -821,3 +821,20 @@ def test_a_schedule_resumed_with_last_epoch_follows_torch(make, want) -> None:
         s2.step()
         lrs.append(resumed.param_groups[0]["lr"])
     np.testing.assert_allclose(lrs, want, rtol=1e-12)
+
+
+def test_sequential_milestones_and_plateau_best_are_checked_on_load() -> None:
+    # (loaded, then a step raised IndexError or TypeError with last_epoch already moved)
+    opt = _sgd()
+    parts = [lr_scheduler.LinearLR(opt, 0.5, total_iters=2), lr_scheduler.ExponentialLR(opt, 0.9)]
+    s = lr_scheduler.SequentialLR(opt, parts, [2])
+    for bad in ([2, 4], [-1], []):
+        with pytest.raises(ValueError, match="SequentialLR.load_state_dict: "):
+            s.load_state_dict({**s.state_dict(), "_milestones": bad})
+    p = lr_scheduler.ReduceLROnPlateau(opt)
+    with pytest.raises(TypeError, match="best must be a number"):
+        p.load_state_dict({**p.state_dict(), "best": None})
+    e = lr_scheduler.ExponentialLR(opt, 0.5)
+    e.load_state_dict({**e.state_dict(), "base_lrs": (0.1,)})  # (a tuple: then a step failed)
+    e.step()
+    assert e.base_lrs == [0.1]
