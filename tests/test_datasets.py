@@ -105,7 +105,7 @@ def test_split_partitions_every_sample_once(n, n_classes, fraction, stratify, se
         assert np.all(np.abs(got - counts * n_test / n) < 1)
 
 
-@pytest.mark.parametrize("fraction", [0.0, 1.0, -0.1, 1.5, True])
+@pytest.mark.parametrize("fraction", [0.0, 1.0, -0.1, 1.5])
 def test_split_rejects_bad_fractions(fraction):
     with pytest.raises(ValueError, match="test_fraction"):
         split(np.arange(10), np.arange(10), test_fraction=fraction)
@@ -114,3 +114,21 @@ def test_split_rejects_bad_fractions(fraction):
 def test_split_rejects_mismatched_lengths():
     with pytest.raises(ValueError, match="10 samples but y has 9"):
         split(np.arange(10), np.arange(9))
+
+
+def test_train_test_split_names_bad_arguments_and_takes_lists() -> None:
+    # (None and 'abc' reached float() and NumPy's SeedSequence; '0.2' was taken; a list X
+    # failed with 'only integer scalar arrays can be converted')
+    X, y = np.arange(20).reshape(10, 2), np.array([0, 1] * 5)
+    with pytest.raises(TypeError, match="test_fraction must be a number, got True"):
+        train_test_split(X, y, test_fraction=True)  # (a bool is no number, as elsewhere)
+    with pytest.raises(TypeError, match="test_fraction must be a number, got None"):
+        train_test_split(X, y, test_fraction=None)
+    with pytest.raises(TypeError, match="test_fraction must be a number, got '0.2'"):
+        train_test_split(X, y, test_fraction="0.2")
+    with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
+        train_test_split(X, y, rng="abc")
+    with pytest.raises(ValueError, match="an int seed >= 0"):
+        train_test_split(X, y, rng=-1)
+    parts = train_test_split(X.tolist(), y.tolist(), rng=0)
+    assert [np.shape(p) for p in parts] == [(8, 2), (2, 2), (8,), (2,)]

@@ -47,11 +47,25 @@ def train_test_split(
     shuffled order drawn from ``rng`` (a ``numpy.random.Generator``, an int seed, or None for
     fresh entropy). Works on anything NumPy-indexable by an integer array.
     """
+    if isinstance(X, (list, tuple)):  # (indexed by an integer array below)
+        X = np.asarray(X)
+    if isinstance(y, (list, tuple)):
+        y = np.asarray(y)
     n = len(X)
     if len(y) != n:
         raise ValueError(f"train_test_split: X has {n} samples but y has {len(y)}")
-    if isinstance(test_fraction, bool) or not 0.0 < float(test_fraction) < 1.0:
+    if isinstance(test_fraction, (bool, np.bool_)) or not isinstance(
+        test_fraction, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(f"train_test_split: test_fraction must be a number, got {test_fraction!r}")
+    if not 0.0 < float(test_fraction) < 1.0:
         raise ValueError(f"train_test_split: test_fraction must be in (0, 1), got {test_fraction}")
+    seed = isinstance(rng, (int, np.integer)) and not isinstance(rng, (bool, np.bool_))
+    if not (rng is None or isinstance(rng, np.random.Generator) or (seed and rng >= 0)):
+        raise (ValueError if seed else TypeError)(
+            "train_test_split: rng must be a numpy.random.Generator, an int seed >= 0 or None, "
+            f"got {rng!r}"
+        )
     n_test = int(np.ceil(float(test_fraction) * n))
     if n_test < 1 or n_test >= n:
         raise ValueError(

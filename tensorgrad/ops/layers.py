@@ -174,6 +174,8 @@ def as_generator(rng: Any, op: str = "rng") -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
         return rng
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        if rng < 0:  # (NumPy's SeedSequence message named no argument)
+            raise ValueError(f"{op}: an int seed for rng must be at least 0, got {rng}")
         return np.random.default_rng(int(rng))
     raise TypeError(f"{op}: rng must be a numpy.random.Generator, an int seed or None, got {rng!r}")
 

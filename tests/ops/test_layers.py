@@ -126,3 +126,9 @@ def test_embedding_max_norm_arguments_are_named_and_write_nothing(kwargs, patter
     with pytest.raises(TypeError, match=pattern):
         F.embedding(tg.tensor([0, 1]), w, **kwargs)
     np.testing.assert_array_equal(w.data, np.full((5, 2), 3.0))
+
+
+def test_dropout_names_a_negative_seed() -> None:
+    # (NumPy's SeedSequence message named no argument)
+    with pytest.raises(ValueError, match="dropout: an int seed for rng must be at least 0"):
+        tg.nn.functional.dropout(tg.ones(3), 0.5, rng=-7)
