@@ -501,11 +501,9 @@ def setitem(t: Tensor, index: Any, v: Any) -> None:
             if isinstance(vd, (list, tuple)) and t.data.dtype.kind != "f":
                 # NOTE: NumPy converts a list's items as it writes them into an integer array,
                 # so an item out of range (1000 for int8, inf, NaN) raised after the ones before
-                # it were written; written first into a scratch region of the target's shape,
-                # with NumPy's own conversion and errors
-                trial = np.empty_like(t.data[idx])
-                trial[...] = vd
-                vd = trial
+                # it were written; converted once first, for its errors only, then written by
+                # NumPy as given (whose shape rules depend on the index kind)
+                np.asarray(vd, dtype=t.data.dtype)
             t.data[idx] = vd
         except (ValueError, TypeError, IndexError) as exc:
             raise type(exc)(f"setitem: {exc} (tensor of shape {t.shape})") from None

@@ -191,15 +191,18 @@ def test_float16_gelu_keeps_its_small_negative_values(approximate: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "f",
+    ("f", "selecting_tangent"),
     [
-        tg.relu,
-        lambda t: tg.clip(t, 0.0, None),
-        lambda t: tg.maximum(t, tg.tensor(0.0)),
-        lambda t: tg.minimum(-t, tg.tensor(0.0)) * -1.0,
+        (tg.relu, True),
+        (lambda t: tg.clip(t, 0.0, None), True),
+        # (torch's maximum and minimum tangents multiply by the mask: NaN, as here)
+        (lambda t: tg.maximum(t, tg.tensor(0.0)), False),
+        (lambda t: tg.minimum(-t, tg.tensor(0.0)) * -1.0, False),
     ],
 )
-def test_a_masked_out_entry_gets_0_even_from_an_infinite_or_nan_derivative(f) -> None:
+def test_a_masked_out_entry_gets_0_even_from_an_infinite_or_nan_derivative(
+    f, selecting_tangent
+) -> None:
     # (the rules multiplied by a 0/1 mask: inf * 0 gave NaN where torch's rules select 0,
     # so sqrt(relu(x)) at x = -1 had a NaN gradient, and overflowing nets NaN everywhere)
     x = tg.tensor([-1.0, 4.0], requires_grad=True)
@@ -207,9 +210,11 @@ def test_a_masked_out_entry_gets_0_even_from_an_infinite_or_nan_derivative(f) ->
         warnings.simplefilter("error")
         y = f(x)
         (g,) = tg.autograd.grad(y, [x], tg.tensor([np.inf, 1.0]), retain_graph=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         _, t = tg.jvp(f, (x.detach(),), (tg.tensor([np.nan, 1.0]),))
     assert g.data.tolist() == [0.0, 1.0]
-    assert t.data[0] == 0.0 and t.data[1] == 1.0
+    assert (t.data[0] == 0.0 if selecting_tangent else np.isnan(t.data[0])) and t.data[1] == 1.0
     (g,) = tg.autograd.grad(y, [x], grad_outputs=tg.tensor([1.0, np.nan]))
     assert g.data[0] == 0.0 and np.isnan(g.data[1])  # (a NaN where the entry is active stays)
 

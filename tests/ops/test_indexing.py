@@ -157,3 +157,15 @@ def test_a_nested_list_too_deep_for_the_target_is_refused_as_numpy() -> None:
         with pytest.raises(ValueError, match="setting an array element with a sequence"):
             k[:] = [[1, 2, 3]]
         assert k.data.tolist() == [5, 5, 5]
+
+
+def test_a_list_into_an_integer_tensor_keeps_numpys_shape_rules() -> None:
+    # (ae984da's scratch region refused lists deeper than the region, which NumPy broadcasts
+    # under an advanced index)
+    base = np.arange(6, dtype=np.int64).reshape(2, 3)
+    for index, value in ((([0, 1],), [[[1, 2, 3]]]), ((0, [0, 0, 2]), [[1, 2, 3]])):
+        t = tg.tensor(base.copy())
+        t[index] = value
+        want = base.copy()
+        want[index] = value
+        assert t.data.tolist() == want.tolist()
