@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad.factories import default_rng
+from tensorgrad.factories import default_rng, seeded_generator
 from tensorgrad.tensor import Tensor, carries_derivative
 
 __all__ = ["TensorDataset", "DataLoader"]
@@ -71,16 +71,6 @@ class TensorDataset:
     def _batch(self, indices: Sequence[int] | np.ndarray) -> tuple[Tensor, ...]:
         """A whole batch: rows ``indices`` of every tensor, gathered in one indexing step each."""
         return self[np.asarray(indices, dtype=np.intp)]
-
-
-def _as_generator(rng: np.random.Generator | int | None) -> np.random.Generator | None:
-    if rng is None or isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
-        if rng < 0:
-            raise ValueError(f"rng: an int seed must be at least 0, got {rng}")
-        return np.random.default_rng(int(rng))
-    raise TypeError(f"rng must be a numpy.random.Generator, an int seed or None, got {rng!r}")
 
 
 def _collate(samples: list[Any]) -> Any:
@@ -166,7 +156,8 @@ class DataLoader:
             raise TypeError(f"DataLoader: drop_last must be a bool, got {drop_last!r}")
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
-        rng = _as_generator(rng)  # (checked even when unused: a typo is never ignored)
+        # (checked even when unused: a typo is never ignored)
+        rng = seeded_generator(rng, "DataLoader")
         self.rng = rng if self.shuffle else None
 
     def __len__(self) -> int:

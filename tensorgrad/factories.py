@@ -55,6 +55,20 @@ def default_rng() -> np.random.Generator:
     return _RNG[0] if rng is None else rng
 
 
+def seeded_generator(rng: Any, owner: str) -> np.random.Generator | None:
+    """An ``rng`` argument checked: a Generator as it is, an int seed >= 0 as a new Generator,
+    None as None (the caller's default); errors name ``owner``."""
+    if rng is None or isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, (bool, np.bool_)):
+        if rng < 0:  # (NumPy's SeedSequence message named no argument)
+            raise ValueError(f"{owner}: an int seed for rng must be at least 0, got {rng}")
+        return np.random.default_rng(int(rng))
+    raise TypeError(
+        f"{owner}: rng must be a numpy.random.Generator, an int seed or None, got {rng!r}"
+    )
+
+
 def tensor(
     data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
 ) -> Tensor:

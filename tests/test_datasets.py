@@ -128,7 +128,7 @@ def test_train_test_split_names_bad_arguments_and_takes_lists() -> None:
         train_test_split(X, y, test_fraction="0.2")
     with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
         train_test_split(X, y, rng="abc")
-    with pytest.raises(ValueError, match="an int seed >= 0"):
+    with pytest.raises(ValueError, match="an int seed for rng must be at least 0"):
         train_test_split(X, y, rng=-1)
     parts = train_test_split(X.tolist(), y.tolist(), rng=0)
     assert [np.shape(p) for p in parts] == [(8, 2), (2, 2), (8,), (2,)]

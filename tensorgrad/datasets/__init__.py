@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad.factories import seeded_generator
+
 __all__ = ["load_digits", "train_test_split", "split"]
 
 N_DIGITS = 1797
@@ -60,19 +62,15 @@ def train_test_split(
         raise TypeError(f"train_test_split: test_fraction must be a number, got {test_fraction!r}")
     if not 0.0 < float(test_fraction) < 1.0:
         raise ValueError(f"train_test_split: test_fraction must be in (0, 1), got {test_fraction}")
-    seed = isinstance(rng, (int, np.integer)) and not isinstance(rng, (bool, np.bool_))
-    if not (rng is None or isinstance(rng, np.random.Generator) or (seed and rng >= 0)):
-        raise (ValueError if seed else TypeError)(
-            "train_test_split: rng must be a numpy.random.Generator, an int seed >= 0 or None, "
-            f"got {rng!r}"
-        )
+    gen = seeded_generator(rng, "train_test_split")
     n_test = int(np.ceil(float(test_fraction) * n))
     if n_test < 1 or n_test >= n:
         raise ValueError(
             f"train_test_split: test_fraction={test_fraction} of {n} samples leaves "
             f"{n_test} test and {n - n_test} train samples; both must be at least 1"
         )
-    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    if gen is None:  # (fresh entropy, not tg.manual_seed's generator)
+        gen = np.random.default_rng()
 
     perm = gen.permutation(n)
     if stratify:

@@ -169,15 +169,10 @@ def default_generator() -> np.random.Generator:
 
 def as_generator(rng: Any, op: str = "rng") -> np.random.Generator:
     """``rng`` as a Generator: a Generator, an int seed, or None for the default generator."""
-    if rng is None:
-        return default_generator()
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
-        if rng < 0:  # (NumPy's SeedSequence message named no argument)
-            raise ValueError(f"{op}: an int seed for rng must be at least 0, got {rng}")
-        return np.random.default_rng(int(rng))
-    raise TypeError(f"{op}: rng must be a numpy.random.Generator, an int seed or None, got {rng!r}")
+    from tensorgrad.factories import seeded_generator
+
+    gen = seeded_generator(rng, op)
+    return default_generator() if gen is None else gen
 
 
 def probability(p: Any, where: str) -> float:
