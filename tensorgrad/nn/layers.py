@@ -24,7 +24,7 @@ from tensorgrad.nn.module import Module, Parameter
 from tensorgrad.ops.conv import _conv_padding, _pair
 from tensorgrad.ops.layers import as_generator, probability
 from tensorgrad.ops.shape import pad
-from tensorgrad.tensor import Tensor, constant_arg, is_number, number_arg
+from tensorgrad.tensor import Tensor, constant_arg, is_int, is_number, number_arg
 
 __all__ = [
     "Identity",
@@ -574,7 +574,7 @@ class Embedding(Module):
         if padding_idx is not None:
             if isinstance(padding_idx, Tensor) and padding_idx.ndim == 0:
                 padding_idx = padding_idx.item()  # (as torch's, which compares it as a number)
-            if not isinstance(padding_idx, (int, np.integer)) or isinstance(padding_idx, bool):
+            if not is_int(padding_idx):
                 raise TypeError(f"Embedding: padding_idx must be an int, got {padding_idx!r}")
             if not -self.num_embeddings <= padding_idx < self.num_embeddings:
                 raise ValueError(

@@ -291,6 +291,11 @@ def _selected(values: Any, mask: Any) -> Any:
     recorded rule) a where selects, so that the recorded rule gives the same."""
     if type(values) is ndarray and _finite(values):
         return values * mask
+    return _select(values, mask)
+
+
+def _select(values: Any, mask: Any) -> Any:
+    """``_selected``'s exact path, for values that may hold inf or NaN."""
     with np.errstate(invalid="ignore"):
         product = values * mask
     if isinstance(product, Tensor):
@@ -321,7 +326,7 @@ class _OutputSlope(Op):
             return binary(cls, delta, y)
         s = cls.slope(y)
         if cls.selects and not (type(delta) is ndarray and _finite(delta)):
-            return _selected(delta, s)
+            return _select(delta, s)
         if type(s) is not ndarray:  # (0-d: NumPy gives a scalar)
             return delta * s
         s *= delta  # (x * y == y * x, to the bit)
@@ -337,8 +342,7 @@ class _OutputSlope(Op):
         raise NotImplementedError
 
     def forward(self, delta, y):
-        s = self.slope(y)
-        return _selected(delta, s) if self.selects else delta * s
+        return self.of(delta, y)  # (arrays here: ``of``'s plain arithmetic)
 
     def generate_adjoints(self, adjoints, g, delta, y):
         if self.edges[0] is not None:

@@ -531,9 +531,9 @@ def _matrix_norm(x: Any, ord: Any, rows: int, cols: int) -> Tensor:
         raise ValueError(f"norm: invalid ord={ord!r} for matrices")
     # ord=+-1: extreme column sum (sum over rows); ord=+-inf: extreme row sum
     summed, other = (rows, cols) if ord in (1, -1) else (cols, rows)
-    if ord < 0 and np.shape(x.data if isinstance(x, Tensor) else x)[other] == 0:
+    shape = np.shape(_data(x))
+    if ord < 0 and shape[other] == 0:
         # (the smallest of no sums: NumPy raises too; its message names a minimum)
-        shape = np.shape(x.data if isinstance(x, Tensor) else x)
         raise ValueError(f"norm: ord={ord!r} of empty matrices of shape {shape}")
     sums = sum(absolute(x), axis=summed, keepdims=True)
     return _largest(sums, other) if ord > 0 else min(sums, axis=other, keepdims=True)
