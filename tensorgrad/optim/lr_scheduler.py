@@ -229,10 +229,11 @@ class LRScheduler:
                     f"{type(self).__name__}.step: {len(bases)} base rates for the optimizer's "
                     f"{len(groups)} parameter groups"
                 )
-            lrs = self._rates(epoch, bases)
-            if keep:
+            if keep:  # (the groups' own rates: no schedule's rate is needed; keep is closed)
                 lrs = [_group_lr(g, i, type(self).__name__) for i, g in enumerate(groups)]
-            elif not closed and self.chainable:
+            else:
+                lrs = self._rates(epoch, bases)
+            if not closed and self.chainable:
                 # NOTE: a rate that is still the schedule's own (its closed form one epoch
                 # back, or the base before the first step) takes the closed form; any other
                 # (set by hand or by another schedule) is carried on, as torch's
