@@ -741,10 +741,6 @@ def test_a_chained_step_that_raises_changes_nothing() -> None:
     assert (first.last_epoch, second.last_epoch) == (1, 1)
 
 
-def _sgd(groups: int = 1) -> optim.SGD:
-    return optim.SGD([{"params": [tg.ones(2, requires_grad=True)]} for _ in range(groups)], lr=0.1)
-
-
 @pytest.mark.parametrize(
     ("make", "bad"),
     [
@@ -765,7 +761,7 @@ def _sgd(groups: int = 1) -> optim.SGD:
 def test_a_load_refuses_what_the_constructor_refuses_and_changes_nothing(make, bad) -> None:
     # (a step_size or T_max of 0 loaded, then step(): ZeroDivisionError; base_lrs longer than
     # the groups: a step that wrote some rates, then raised in zip)
-    s = make(_sgd())
+    s = make(_opt(0.1))
     s.step(1.0) if isinstance(s, lr_scheduler.ReduceLROnPlateau) else s.step()
     before = s.state_dict()
     state = {**before, **bad}
@@ -775,7 +771,7 @@ def test_a_load_refuses_what_the_constructor_refuses_and_changes_nothing(make, b
 
 
 def test_a_step_over_base_rates_for_more_groups_than_there_are_changes_nothing() -> None:
-    opt = _sgd()
+    opt = _opt(0.1)
     s = lr_scheduler.ExponentialLR(opt, 0.5)
     s.step()
     s.base_lrs = [0.1, 0.1]  # (set by hand)
@@ -785,7 +781,7 @@ def test_a_step_over_base_rates_for_more_groups_than_there_are_changes_nothing()
 
 
 def test_a_plateau_step_over_a_rate_that_is_no_number_changes_nothing() -> None:
-    opt = _sgd(2)
+    opt = _opt(0.1, 0.1)
     s = lr_scheduler.ReduceLROnPlateau(opt, patience=0)
     s.step(1.0)
     opt.param_groups[1]["lr"] = None
@@ -808,12 +804,11 @@ def test_a_plateau_step_over_a_rate_that_is_no_number_changes_nothing() -> None:
 def test_a_schedule_resumed_with_last_epoch_follows_torch(make, want) -> None:
     # (ExponentialLR, LinearLR and CosineAnnealingLR set the closed form of the resumed epoch,
     # one epoch ahead of torch's, which keeps the loaded rate there)
-    opt = _sgd()
-    opt.param_groups[0]["lr"] = 1.0
+    opt = _opt(1.0)
     s = make(opt, -1)
     for _ in range(3):
         s.step()
-    resumed = _sgd()
+    resumed = _opt(1.0)
     resumed.load_state_dict(opt.state_dict())
     s2 = make(resumed, s.last_epoch)
     lrs = [resumed.param_groups[0]["lr"]]
@@ -825,7 +820,7 @@ def test_a_schedule_resumed_with_last_epoch_follows_torch(make, want) -> None:
 
 def test_sequential_milestones_and_plateau_best_are_checked_on_load() -> None:
     # (loaded, then a step raised IndexError or TypeError with last_epoch already moved)
-    opt = _sgd()
+    opt = _opt(0.1)
     parts = [lr_scheduler.LinearLR(opt, 0.5, total_iters=2), lr_scheduler.ExponentialLR(opt, 0.9)]
     s = lr_scheduler.SequentialLR(opt, parts, [2])
     for bad in ([2, 4], [-1], []):
