@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import weakref
 from collections.abc import Sequence
 from heapq import heapify, heappop, heappush
 from typing import Any, NoReturn
@@ -116,12 +117,22 @@ def backward(
             if not isinstance(key, Tensor):
                 t.retain_grad()  # a non-leaf among inputs keeps its .grad from now on, as torch
     found, owned, _ = _run(roots, retain_graph, create_graph, targets, accumulate=True)
+    for key in found:
+        if isinstance(key, Tensor) and key._node is not None:
+            # (checked before any .grad changes; torch raises once it reaches the leaf)
+            raise RuntimeError(
+                f"backward: a leaf tensor of shape {key.shape} that the graph used has been "
+                "moved into the graph interior: an in-place write recorded on it after it was "
+                "used (as in PyTorch, its gradient has nowhere to go)"
+            )
     # (in the walk's grad mode: leaf hooks and the sums are recorded only with create_graph)
     with set_grad_enabled(bool(create_graph)):
         for key, g in found.items():
             if isinstance(key, Tensor):
-                if key._requires_grad:  # (a leaf frozen after the forward gets no .grad)
+                if key._requires_grad:
                     _accumulate_leaf(key, g, create_graph, key in owned)
+                elif key._hooks:  # a leaf frozen after the forward gets no .grad, but its
+                    _run_hooks(key._hooks, g, create_graph)  # hooks see it, as torch's
 
 
 def grad(
@@ -373,9 +384,9 @@ def _raise_released(node: Op) -> None:
 
 def _check_versions(node: Op, skippable: bool = False) -> bool:
     """Raise if a value ``node`` saved was written in place after it was saved; with
-    ``skippable`` (a backward into every leaf), return True instead when the node leads to no
-    leaf that requires grad, so its rule need not run: a finished transform's retired leaves
-    (f wrote after saving; torch.func's outer backward never enters the inner graph)."""
+    ``skippable`` (a backward into every leaf), return True instead when the node leads only to
+    a finished transform's retired leaves (``_unneeded``), so its rule need not run (f wrote
+    after saving; torch.func's outer backward never enters the inner graph)."""
     for x in node.saved:
         if isinstance(x, Tensor) and x._version is not None and x._version[1] > node.stamp:
             return _unneeded(node, skippable) or _raise_modified(node, "input", x.shape, x.version)
@@ -387,8 +398,30 @@ def _check_versions(node: Op, skippable: bool = False) -> bool:
     return False
 
 
+# The transforms' own leaves (``transforms._lift``), which stop requiring grad once the
+# transform has finished: the only leaves a backward may skip a stale node for.
+TRANSFORM_LEAVES: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
 def _unneeded(node: Op, skippable: bool) -> bool:
-    return skippable and not _reaches_grad([e for e in node.edges if e is not None])
+    """Whether, with ``skippable``, nothing below ``node`` could see a gradient: it reaches only
+    finished transforms' leaves, and no hook or retained ``.grad`` on the way (a user's leaf
+    frozen after the forward counts: torch runs the node, and raises)."""
+    if not skippable:
+        return False
+    stack = [e for e in node.edges if e is not None]
+    seen: set = set()
+    while stack:
+        e = stack.pop()
+        if isinstance(e, Tensor):
+            if e._requires_grad or TRANSFORM_LEAVES.get(id(e)) is not e:
+                return False
+        elif e not in seen:
+            seen.add(e)
+            if e.extras and (e.extras.get("hooks") or e.extras.get("retained")):
+                return False
+            stack.extend(p for p in e.edges if p is not None)
+    return True
 
 
 def _raise_modified(node: Op, what: str, shape: tuple, now: int) -> NoReturn:

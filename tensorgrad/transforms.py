@@ -101,6 +101,7 @@ def _lift(x: Any, what: str) -> tuple[Tensor, bool]:
     # which a saved op must see, as it would for x itself)
     y._version = t._cell()
     y._requires_grad = True
+    autograd.TRANSFORM_LEAVES[id(y)] = y
     return y, True
 
 

@@ -522,6 +522,18 @@ def test_grad_materializes_unused_inputs_as_zeros_as_torch() -> None:
         tg.autograd.grad(tg.sum(x * x), [x, u])
 
 
+def test_a_leaf_frozen_after_the_forward_gets_no_grad_but_its_hooks_run() -> None:
+    # (as torch: its AccumulateGrad runs the hooks, then finds it no longer requires grad)
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    x.register_hook(lambda g: seen.append(g.data.copy()))
+    y = tg.sum(x * x)
+    x.requires_grad_(False)
+    y.backward()
+    assert x.grad is None
+    np.testing.assert_array_equal(seen[0], [2.0, 4.0])
+
+
 def test_leaf_hooks_run_in_grad_and_may_not_change_the_dtype() -> None:
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     x.register_hook(lambda g: g * 10)

@@ -446,6 +446,28 @@ def test_a_recorded_write_into_a_view_reaches_its_base(kind: str) -> None:
     assert tg.gradgradcheck(f, (x, w))
 
 
+@pytest.mark.parametrize("kind", sorted(WRITES))
+def test_a_write_into_a_view_with_fortran_ordered_derivatives(kind: str) -> None:
+    # read through a transpose, the gradient reaching the write is Fortran-ordered, as is the
+    # tangent below: a reshape of it copied, and the write's part went into the copy
+    def y_of(x: tg.Tensor, w: tg.Tensor) -> tg.Tensor:
+        y = x * 1.0
+        WRITES[kind](x, w, y)
+        return y
+
+    def f(x: tg.Tensor, w: tg.Tensor) -> tg.Tensor:
+        return tg.sum(y_of(x, w).T * tg.tensor(C6.T))
+
+    x = tg.tensor(X6, requires_grad=True)
+    w = tg.tensor([1.5, -0.5], requires_grad=True)
+    assert tg.gradcheck(f, (x, w))
+    assert tg.gradgradcheck(f, (x, w))
+    tangents = (np.asfortranarray(C6), np.array([0.25, 2.0]))
+    _, by_f = tg.jvp(y_of, (X6, w.data), tangents)
+    _, by_c = tg.jvp(y_of, (X6, w.data), tuple(np.ascontiguousarray(t) for t in tangents))
+    np.testing.assert_array_equal(by_f.data, by_c.data)
+
+
 def test_a_recorded_write_into_a_view_by_hand() -> None:
     w = tg.tensor(2.0, requires_grad=True)
     y = tg.zeros(2, 3)
@@ -751,3 +773,74 @@ def test_a_detached_tensor_can_be_written_into_twice() -> None:
     d += v
     d.sum().backward()
     np.testing.assert_array_equal(v.grad.data, [2.0, 2.0, 2.0])
+
+
+@pytest.mark.parametrize("freeze", ["requires_grad_", "detach_"])
+def test_a_leaf_made_non_leaf_by_a_write_drops_its_leaf_hooks(freeze: str) -> None:
+    # (torch's hooks on a leaf stay with the leaf it was: the new value's gradient skips them)
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    s = tg.tensor(2.0, requires_grad=True)
+    x.register_hook(lambda g: g * 100.0)
+    x.requires_grad_(False) if freeze == "requires_grad_" else x.detach_()
+    x /= s
+    y = tg.sum(x * tg.tensor([1.0, 10.0]))
+    (g,) = tg.autograd.grad(y, [x], retain_graph=True)
+    np.testing.assert_array_equal(g.data, [1.0, 10.0])
+    x.retain_grad()
+    y.backward()
+    np.testing.assert_array_equal(x.grad.data, [1.0, 10.0])
+    assert s.grad.item() == -(1.0 + 20.0) / 4.0
+
+
+@pytest.mark.parametrize("freeze", ["requires_grad_", "detach_"])
+def test_a_write_into_a_view_of_a_leaf_frozen_since_raises(freeze: str) -> None:
+    x = tg.tensor(X6, requires_grad=True)
+    v = x.T  # recorded while x required grad
+    x.requires_grad_(False) if freeze == "requires_grad_" else x.detach_()
+    with pytest.raises(RuntimeError, match=r"setitem: a view \(shape \(3, 2\)\) of a leaf"):
+        v[0] = 1.5
+    np.testing.assert_array_equal(x.data, X6)
+    with tg.no_grad():
+        v[0] = 1.5  # (unrecorded: allowed, as torch)
+    assert x.data[0, 0] == 1.5
+
+
+def test_a_leaf_moved_into_the_graph_interior_raises_in_backward() -> None:
+    # a leaf the graph used, then made a non-leaf by a recorded write: its gradient has nowhere
+    # to go (torch raises too); no .grad changes
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    s = tg.tensor(2.0, requires_grad=True)
+    y = tg.sum(x * 3.0)
+    x.requires_grad_(False)
+    x[:] = s
+    with pytest.raises(RuntimeError, match=r"shape \(2,\) .* moved into the graph interior"):
+        (y + tg.sum(x)).backward()
+    assert s.grad is None and x.grad is None
+
+
+def test_a_stale_node_above_a_frozen_leaf_raises_as_torch() -> None:
+    # only a finished transform's own leaves let backward skip a node whose saved tensor was
+    # written: a user's leaf frozen after the forward does not (a retained .grad or a hook
+    # on the way would silently get nothing)
+    x = tg.tensor([-2.0, 1.0, 2.5], requires_grad=True)
+    y = x * 1.0
+    y.retain_grad()
+    z = tg.minimum(y + 0.5, x)  # saves x
+    x.requires_grad_(False)
+    x -= 1.0
+    with pytest.raises(RuntimeError, match="saved by Minimum"):
+        tg.sum(z).backward()
+
+
+def test_a_leaf_view_rebased_onto_a_write_drops_its_leaf_hooks() -> None:
+    # a view made to require grad itself, rebased once a recorded write into its base gives it
+    # a graph: its leaf hooks stay behind, as torch's (checked against torch 2.13)
+    b = tg.zeros(3)
+    v = b[0:2]
+    v.requires_grad_()
+    v.register_hook(lambda g: g * 100.0)
+    b[2] = tg.tensor(2.0, requires_grad=True)
+    y = tg.sum(v * tg.tensor([1.0, 10.0]))
+    v.retain_grad()
+    y.backward()
+    np.testing.assert_array_equal(v.grad.data, [1.0, 10.0])

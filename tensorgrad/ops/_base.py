@@ -510,6 +510,8 @@ def rebase(x: Tensor) -> Op:
         return x._node
     node.view_cell = x._version
     follow_retained(x, x._node, node)
+    if x._node is None:
+        x._hooks = None  # (a leaf's hooks: see inplace._commit)
     x._node = node
     x._requires_grad = True
     take_tangents(x, new._fw)

@@ -107,8 +107,11 @@ class SetView(Op):
         self.view = view
 
     def forward(self, x, v):
-        out = np.array(x, copy=True)
-        self.view.forward(out)[...] = v  # (a view op's forward gives a view of out)
+        # NOTE: C order, whatever x's layout (an adjoint or tangent may be Fortran-ordered):
+        # every view op's forward then gives a view of out, reshape too, which would copy a
+        # non-C-contiguous array and take the write with it
+        out = np.array(x, copy=True, order="C")
+        self.view.forward(out)[...] = v
         return out
 
     def generate_adjoints(self, adjoints, delta):
@@ -172,7 +175,11 @@ def _must_record(t: Tensor, v: Any, what: str) -> bool:
             )
         root = root._base[0]
     no_grad = made_under_no_grad(t)
-    if root._requires_grad and (root._node is None or _aliases_a_leaf(root)):
+    # (a view still recorded on a leaf that has stopped requiring grad since, by
+    # requires_grad_(False) or detach_(), is refused too, as torch's)
+    if (root._node is None and (root._requires_grad or t._requires_grad)) or (
+        root._requires_grad and _aliases_a_leaf(root)
+    ):
         made = ", made under no_grad," if no_grad else ""
         raise RuntimeError(
             f"{what}: a view (shape {t.shape}) of a leaf tensor that requires grad{made} is "
@@ -284,6 +291,10 @@ def _commit(t: Tensor, new: Tensor, what: str, count: bool = True) -> Tensor:
     if recorded:
         note_root_write(t, WRITE_CLOCK[0])  # (read by an alias of the same identity)
         follow_retained(t, t._node, new._node)
+        if t._node is None:
+            # (a leaf no longer: its hooks belong to the leaf it was, as torch's, which the
+            # gradient of the new value does not reach)
+            t._hooks = None
         t._node = node = new._node
         t._requires_grad = True
         if node.saved and any(
