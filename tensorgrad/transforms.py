@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from tensorgrad import autograd
+from tensorgrad._dtypes import check_operands
 from tensorgrad.forward_mode import (
     ACTIVE,
     begin_level,
@@ -54,9 +55,13 @@ from tensorgrad.tensor import WRITE_CLOCK, Tensor, bump_version
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "hvp"]
 
 
-def _to_tensor(x: Any, what: str) -> Tensor:
+def _to_tensor(x: Any, what: str, name: str = "an argument") -> Tensor:
     if isinstance(x, Tensor):
         return x
+    if isinstance(x, (list, tuple)):
+        # (as an op's operand: stacked into an array, Tensors that require grad or carry a
+        # tangent would lose them; torch.func reads a tuple as a pytree, which these do not)
+        check_operands(what, (x,), (name,))
     try:
         return Tensor(x)
     except TypeError as exc:
@@ -413,6 +418,8 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., tuple]
                 f"per output of f), got {len(cts)}"
             )
         for c, o in zip(cts, outs):
+            if isinstance(c, (list, tuple)):
+                check_operands("vjp_fn", (c,), ("a cotangent",))
             if not isinstance(c, Tensor) and np.asarray(c).dtype.kind not in "biuf":
                 raise TypeError(
                     f"vjp_fn: a cotangent must be a Tensor, an array or a number, got {c!r}"
@@ -462,7 +469,7 @@ def _jvp(
         xs = []
         for p, t in zip(primals, tangents):
             x = _to_tensor(p, what)
-            tt = _to_tensor(t, what)
+            tt = _to_tensor(t, what, "a tangent")
             if tt.shape != x.shape:
                 raise ValueError(
                     f"{what}: tangent of shape {tt.shape} for a primal of shape {x.shape}"

@@ -605,6 +605,29 @@ def test_transform_errors_name_the_transform_and_argument() -> None:
     assert tg.jacrev(lambda a: tg.zeros(0) + tg.sum(a))(np.ones(2, np.float32)).dtype == np.float32
 
 
+def test_a_tuple_of_tensors_with_graphs_is_refused_not_stacked() -> None:
+    # (stacked into a constant array, its Tensors lost their graph and tangents: jvp of a grad
+    # over such a tuple was 0; torch.func reads it as a pytree, which tensorgrad's do not)
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match="grad: an argument is a tuple holding Tensors"):
+        tg.grad(lambda p: (p[0] * p[1]).sum())((w, w * 3.0))
+    x0, t0 = tg.tensor([1.0, 2.0]), tg.tensor([1.0, 0.0])
+
+    def inner(p: tg.Tensor) -> tg.Tensor:
+        return (p[0] * p[1] * p[1]).sum()
+
+    with pytest.raises(TypeError, match="grad: an argument is a tuple holding"):
+        tg.jvp(lambda x: tg.grad(inner)((x, x * 2.0))[0], (x0,), (t0,))
+    _, t = tg.jvp(lambda x: tg.grad(inner)(tg.stack([x, x * 2.0]))[0], (x0,), (t0,))
+    np.testing.assert_array_equal(t.data, [8.0, 0.0])
+    with pytest.raises(TypeError, match="jvp: a tangent is a list holding"):
+        tg.jvp(tg.sin, (x0,), ([w[0] * 1.0, w[1] * w[1]],))
+    with pytest.raises(TypeError, match="vjp_fn: a cotangent is a list holding"):
+        tg.vjp(tg.sin, x0)[1]([w[0] * 1.0, w[1] * w[1]])
+    # (constants still become arrays, as for an op)
+    np.testing.assert_array_equal(tg.grad(tg.sum)((tg.tensor(1.0), 2.0)).data, [1.0, 1.0])
+
+
 def test_a_jvp_direction_that_requires_grad_stays_connected_through_reverse_transforms() -> None:
     # the rules of grad, jacrev, vjp and value_and_grad ran unrecorded, so the tangent they
     # carried (H v) lost its graph back to v: the gradient through it was silently missing

@@ -136,7 +136,11 @@ def getitem(x: Any, index: Any) -> Tensor:
     """``x[index]`` with NumPy's basic and advanced indexing; basic indices give a view that
     shares ``x``'s version counter."""
     idx, basic = normalize_index(index)
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    if isinstance(x, Tensor):
+        data = x.data
+    else:
+        check_args("getitem", x=x)  # (a list holding Tensors that require grad, strings, ...)
+        data = np.asarray(x)
     if basic and len(idx) == data.ndim and Ellipsis not in idx:
         idx += (Ellipsis,)  # (so that an int per axis gives a 0-d view, not a copied scalar)
     op = GetItem(idx, basic)

@@ -335,6 +335,7 @@ class Flip(Op):
 def flip(x: Any, axis: Any = None) -> Tensor:
     """Reverse the order of elements along ``axis`` (None: all axes)."""
     if not isinstance(x, Tensor):
+        check_args("flip", x=x)
         x = np.asarray(x)  # (a Python number has no ndim: its 0-d array)
     axes = normalize_axis(axis, _data(x).ndim, "flip")
     return _view(x, Flip(axes))

@@ -101,6 +101,12 @@ def test_a_list_holding_tensors_that_require_grad_is_refused_not_cut() -> None:
     with pytest.raises(TypeError, match="add: argument 1 is a list holding Tensors"):
         x + [x[0] * 3, x[1] * 5]
     np.testing.assert_array_equal((x + [tg.tensor(1.0), 2.0]).data, [2.0, 4.0])  # (constants)
+    # (getitem and flip read such a list through np.asarray, past the check the others make)
+    with pytest.raises(TypeError, match="getitem: x is a list holding Tensors"):
+        tg.getitem([x[0] * 3, x[1] * 5], 0)
+    with pytest.raises(TypeError, match="flip: x is a list holding Tensors"):
+        tg.flip([x[0] * 3, x[1] * 5])
+    np.testing.assert_array_equal(tg.flip([tg.tensor(1.0), 2.0]).data, [2.0, 1.0])
 
 
 def test_getitem_of_a_python_number_indexes_its_array() -> None:
