@@ -131,8 +131,10 @@ def backward(
             if isinstance(key, Tensor):
                 if key._requires_grad:
                     _accumulate_leaf(key, g, create_graph, key in owned)
-                elif key._hooks:  # a leaf frozen after the forward gets no .grad, but its
-                    _run_hooks(key._hooks, g, create_graph)  # hooks see it, as torch's
+                elif key._hooks and not _is_transform_leaf(key):
+                    # (a leaf frozen after the forward gets no .grad, but its hooks see the
+                    # gradient, as torch's; a finished transform's leaf is not reached there)
+                    _run_hooks(key._hooks, g, create_graph)
 
 
 def grad(
@@ -404,9 +406,10 @@ TRANSFORM_LEAVES: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
 def _unneeded(node: Op, skippable: bool) -> bool:
-    """Whether, with ``skippable``, nothing below ``node`` could see a gradient: it reaches only
-    finished transforms' leaves, and no hook or retained ``.grad`` on the way (a user's leaf
-    frozen after the forward counts: torch runs the node, and raises)."""
+    """Whether, with ``skippable``, ``node`` leads only to finished transforms' leaves: an
+    inner graph torch.func's outer backward never enters (hooks and retained grads in it
+    included). A user's leaf frozen after the forward does not count: torch runs the node, and
+    raises."""
     if not skippable:
         return False
     stack = [e for e in node.edges if e is not None]
@@ -414,14 +417,16 @@ def _unneeded(node: Op, skippable: bool) -> bool:
     while stack:
         e = stack.pop()
         if isinstance(e, Tensor):
-            if e._requires_grad or TRANSFORM_LEAVES.get(id(e)) is not e:
+            if e._requires_grad or not _is_transform_leaf(e):
                 return False
         elif e not in seen:
             seen.add(e)
-            if e.extras and (e.extras.get("hooks") or e.extras.get("retained")):
-                return False
             stack.extend(p for p in e.edges if p is not None)
     return True
+
+
+def _is_transform_leaf(t: Tensor) -> bool:
+    return TRANSFORM_LEAVES.get(id(t)) is t
 
 
 def _raise_modified(node: Op, what: str, shape: tuple, now: int) -> NoReturn:

@@ -844,3 +844,16 @@ def test_a_leaf_view_rebased_onto_a_write_drops_its_leaf_hooks() -> None:
     v.retain_grad()
     y.backward()
     np.testing.assert_array_equal(v.grad.data, [1.0, 10.0])
+
+
+@pytest.mark.parametrize("freeze", ["requires_grad_", "detach_"])
+def test_a_view_of_a_frozen_leaf_is_rebased_onto_a_recorded_write(freeze: str) -> None:
+    # (its views were not marked stale, so backward reached the leaf as a leaf: w got nothing)
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    v = x[0:2]  # recorded while x required grad
+    x.requires_grad_(False) if freeze == "requires_grad_" else x.detach_()
+    w = tg.tensor(5.0, requires_grad=True)
+    x[0] = w
+    tg.sum(v * tg.tensor([2.0, 3.0])).backward()
+    assert w.grad.item() == 2.0
+    np.testing.assert_array_equal(v.data, [5.0, 2.0])

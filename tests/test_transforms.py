@@ -605,6 +605,53 @@ def test_transform_errors_name_the_transform_and_argument() -> None:
     assert tg.jacrev(lambda a: tg.zeros(0) + tg.sum(a))(np.ones(2, np.float32)).dtype == np.float32
 
 
+def test_an_outer_backward_skips_a_finished_transform_s_inner_graph_and_its_hooks() -> None:
+    # f wrote into what its graph saved, with a hook on the way, and a hook on its argument:
+    # torch.func's outer backward never enters the inner graph (no error, no hook call)
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    calls = []
+
+    def f(a: tg.Tensor) -> tg.Tensor:
+        a.register_hook(lambda g: calls.append("a"))
+        b = a * 1.0
+        b.register_hook(lambda g: calls.append("b"))
+        y = b * b  # saves b
+        b *= 3.0
+        return y * w
+
+    out, _ = tg.vjp(f, tg.tensor([0.5, 1.5]))
+    out.sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [0.25, 2.25])
+    assert calls == []
+
+
+def test_views_of_an_argument_f_wrote_into_stay_writable_after_the_transform() -> None:
+    # (a view rebased onto f's write kept that graph after the transform cut it from the
+    # argument; writing into it read as a view of a frozen leaf)
+    x = tg.tensor([0.5, 1.5, 2.5])
+    c = tg.zeros(3)
+    cv = c[0:2]
+
+    def f(a: tg.Tensor, cc: tg.Tensor) -> tg.Tensor:
+        cc[...] = a * 2.0
+        return (a * a).sum()
+
+    for transform in (tg.grad, tg.jacrev, tg.hessian):
+        transform(f)(x, c)
+        cv[0] = 5.0
+        np.testing.assert_array_equal(c.data, [5.0, 3.0, 5.0])
+    # jacfwd calls f once per input element, setting the argument back before each later call
+    w = tg.tensor(2.0, requires_grad=True)
+    c = tg.zeros(3)
+    cv = c[0:2]
+
+    def g(a: tg.Tensor, cc: tg.Tensor) -> tg.Tensor:
+        cv[...] = a[:2] * w
+        return cc * a
+
+    np.testing.assert_array_equal(tg.jacfwd(g)(x, c).data, np.diag([2.0, 6.0, 0.0]))
+
+
 def test_a_tuple_of_tensors_with_graphs_is_refused_not_stacked() -> None:
     # (stacked into a constant array, its Tensors lost their graph and tangents: jvp of a grad
     # over such a tuple was 0; torch.func reads it as a pytree, which tensorgrad's do not)

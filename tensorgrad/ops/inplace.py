@@ -150,6 +150,22 @@ def _aliases_a_leaf(t: Tensor) -> bool:
     )
 
 
+def _recorded_on_leaf(t: Tensor) -> bool:
+    """Whether the view ``t``'s graph is its view ops over the leaf it views (the root): made
+    while that leaf required grad, which it has stopped doing since (requires_grad_(False),
+    detach_()); torch refuses a write into it, as into a view of a leaf that requires grad."""
+    node = t._node
+    view = view_of(t)
+    while view is not None and node is not None and node.edges:
+        base, edge = view[0], node.edges[0]
+        if base._node is None:
+            return edge is base
+        if isinstance(edge, Tensor):
+            return False
+        node, view = edge, view_of(base)
+    return False
+
+
 def _must_record(t: Tensor, v: Any, what: str) -> bool:
     """Whether the write of ``v`` into ``t`` must be recorded; raises for the writes PyTorch
     refuses (into a leaf that requires grad or a view of one; a recorded write into a view
@@ -175,9 +191,7 @@ def _must_record(t: Tensor, v: Any, what: str) -> bool:
             )
         root = root._base[0]
     no_grad = made_under_no_grad(t)
-    # (a view still recorded on a leaf that has stopped requiring grad since, by
-    # requires_grad_(False) or detach_(), is refused too, as torch's)
-    if (root._node is None and (root._requires_grad or t._requires_grad)) or (
+    if (root._node is None and (root._requires_grad or _recorded_on_leaf(t))) or (
         root._requires_grad and _aliases_a_leaf(root)
     ):
         made = ", made under no_grad," if no_grad else ""
@@ -281,13 +295,18 @@ def _commit(t: Tensor, new: Tensor, what: str, count: bool = True) -> Tensor:
         t._cell()
         WRITE_CLOCK[0] += 1  # (a new stamp for the graph change below, counting no write)
     recorded = new._node is not None
+    cell = t._version
     if (recorded or new._fw is not None or t._fw is not None) and (
-        t._node is not None or t._requires_grad or t._fw is not None
+        t._node is not None
+        or t._requires_grad
+        or t._fw is not None
+        or (cell[3] is not None and cell[3]() is t)  # (its own memory: a frozen leaf's views)
     ):
         # a new graph or new tangents: recorded views taken before are stale (see check_view).
-        # (not after a write into a tensor with neither, a detach() of a tracked one: autograd
-        # does not see it there, as in torch; its own views, unrecorded, are refreshed below)
-        t._version[2] = WRITE_CLOCK[0]
+        # (not after a write into a tensor with neither that does not own the memory, a
+        # detach() of a tracked one: autograd does not see it there, as in torch; its own
+        # views, unrecorded, are refreshed below)
+        cell[2] = WRITE_CLOCK[0]
     if recorded:
         note_root_write(t, WRITE_CLOCK[0])  # (read by an alias of the same identity)
         follow_retained(t, t._node, new._node)
