@@ -857,3 +857,30 @@ def test_a_view_of_a_frozen_leaf_is_rebased_onto_a_recorded_write(freeze: str) -
     tg.sum(v * tg.tensor([2.0, 3.0])).backward()
     assert w.grad.item() == 2.0
     np.testing.assert_array_equal(v.data, [5.0, 2.0])
+
+
+def test_a_no_grad_view_of_a_leaf_frozen_later_refuses_a_recorded_write_s_graph() -> None:
+    # (as for a base that never required grad: the write's gradient cannot reach the view;
+    # the view was not watched, so it silently kept the old values' constant graph)
+    a = tg.tensor(X6, requires_grad=True)
+    w = tg.tensor(2.0, requires_grad=True)
+    with tg.no_grad():
+        v = a[0]
+    a.requires_grad_(False)
+    a[0] = w
+    with pytest.raises(RuntimeError, match="made under no_grad is used in a recorded op"):
+        v * 1.0
+
+
+def test_a_view_of_a_frozen_leaf_takes_the_tangents_of_a_forward_mode_write() -> None:
+    a = tg.tensor(X6, requires_grad=True)
+    v = a[0]
+    a.requires_grad_(False)
+
+    def f(x: tg.Tensor) -> tuple[tg.Tensor, tg.Tensor]:
+        a[0] = x
+        return v * 1.0, a[0] * 1.0
+
+    _, (tv, ta) = tg.jvp(f, (tg.tensor([1.0, 2.0, 3.0]),), (tg.tensor([10.0, 20.0, 30.0]),))
+    np.testing.assert_array_equal(tv.data, [10.0, 20.0, 30.0])
+    np.testing.assert_array_equal(ta.data, [10.0, 20.0, 30.0])

@@ -451,9 +451,9 @@ def mark_view(out: Tensor, base: Tensor, op: Op) -> Tensor:
         node.view_cell = cell
     else:
         out._base = (base, op, STATE.grad_enabled)
-        if base._node is not None or not base._requires_grad:
-            # (a leaf that requires grad is never written by a recorded op: no need to watch)
-            _watch(cell, out)
+        # (also of a leaf that requires grad, under no_grad: frozen later, by requires_grad_
+        # (False) or detach_(), it may be written by a recorded op)
+        _watch(cell, out)
     return out
 
 
@@ -506,7 +506,8 @@ def rebase(x: Tensor) -> Op:
     base, op, _ = view
     new = op.reapply(base)
     node = new._node
-    if node is None:  # (the base no longer requires grad: nothing to rebase onto)
+    if node is None:  # (the base no longer requires grad: nothing to rebase onto, but a
+        take_tangents(x, new._fw)  # forward-mode write into it brought tangents)
         return x._node
     node.view_cell = x._version
     follow_retained(x, x._node, node)
