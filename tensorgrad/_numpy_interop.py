@@ -324,7 +324,7 @@ def _order(a: Any, order: Any, name: str) -> str:
     if o == "A" or (o == "K" and name == "ravel"):
         flags = np.asarray(_plain(a)).flags
         if o == "K" and not (flags.c_contiguous or flags.f_contiguous):
-            raise ValueError(f"np.{name} on a Tensor: order='K' needs contiguous data")
+            return "K"  # (the axes in the order of their strides: ``_ravel``)
         return "F" if flags.f_contiguous and not flags.c_contiguous else "C"
     if o not in ("C", "F"):
         raise ValueError(f"np.{name} on a Tensor: order must be 'C', 'F' or 'A', got {order!r}")
@@ -348,8 +348,13 @@ def _reshape(a: Any, shape: Any = None, order: Any = "C", **kwargs: Any) -> Tens
 
 
 def _ravel(a: Any, order: Any = "C") -> Tensor:
-    if _order(a, order, "ravel") == "C":
+    o = _order(a, order, "ravel")
+    if o == "C":
         return ops.reshape(a, -1)
+    if o == "K":  # NumPy's memory order: axes by decreasing |stride|, each read as it runs
+        strides = np.asarray(_plain(a)).strides
+        axes = sorted(range(len(strides)), key=lambda i: -abs(strides[i]))
+        return ops.reshape(ops.transpose(a, axes), -1)
     return ops.reshape(ops.transpose(a), -1)
 
 

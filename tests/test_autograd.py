@@ -761,6 +761,19 @@ def test_a_read_only_ndarray_operand_is_saved_as_it_was() -> None:
     t += 10.0
     y.backward()
     np.testing.assert_array_equal(w.grad.data, [[2.0, 1.0], [4.0, 3.0]])
+    # read-only memory was kept as it was: it can be made writeable again, or written through
+    # a view taken before it was frozen
+    for unfreeze in (True, False):
+        c = np.array([1.0, 2.0, 3.0])
+        writer = c[:]
+        c.flags.writeable = False
+        x = tg.tensor(np.ones(3), requires_grad=True)
+        y = (x * c).sum()
+        if unfreeze:
+            c.flags.writeable = True
+        writer[...] = 100.0
+        y.backward()
+        np.testing.assert_array_equal(x.grad.data, [1.0, 2.0, 3.0])
 
 
 def test_a_recorded_grad_is_summed_into_in_place_by_a_later_backward() -> None:

@@ -157,6 +157,16 @@ def test_fortran_reshape_is_differentiable() -> None:
     assert tg.gradcheck(lambda t: np.ravel(t, order="F"), [x])
 
 
+def test_ravel_in_memory_order_of_non_contiguous_data() -> None:
+    # (order='K' was refused unless the data was contiguous one way or the other)
+    a = np.arange(24.0).reshape(2, 3, 4)
+    for view in (a[::-1], a[:, ::2], a.transpose(2, 0, 1)[:, ::-1], a[..., ::2].swapaxes(0, 2)):
+        got = np.ravel(tg.from_numpy(view), order="K")
+        np.testing.assert_array_equal(got.data, np.ravel(view, order="K"))
+    x = tg.tensor(a, requires_grad=True)
+    assert tg.gradcheck(lambda t: np.ravel(t.transpose(2, 0, 1)[:, ::-1], order="K"), [x])
+
+
 def test_unsupported_orders_raise() -> None:
     t = tg.tensor(np.ones((2, 3)))
     with pytest.raises(ValueError, match="'K'"):

@@ -213,13 +213,13 @@ class Op(metaclass=_OpType):
 
 def _snapshot(x: ndarray) -> ndarray:
     """``x`` as it is now, safe from later writes into its memory: a copy; for a read-only
-    view of writeable memory smaller than itself (``np.broadcast_to`` of a buffer) a copy of
-    that memory, viewed as ``x`` was (copying the broadcast itself could be huge)."""
+    view of memory smaller than itself (``np.broadcast_to`` of a buffer) a copy of that
+    memory, viewed as ``x`` was (copying the broadcast itself could be huge)."""
     if x.flags.writeable:
         return x.copy()
+    # (read-only memory too: it can be made writeable again, or written through a view taken
+    # before it was frozen)
     root = memory_root(x)
-    if not root.flags.writeable:
-        return x  # (no one can write into it through NumPy)
     if root.nbytes >= x.nbytes or not root.flags.c_contiguous:
         return x.copy()
     offset = x.__array_interface__["data"][0] - root.__array_interface__["data"][0]
