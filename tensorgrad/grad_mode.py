@@ -30,6 +30,12 @@ class _State(threading.local):
         # the tensors the in-place write in progress in this thread commits, after a marker
         # (``ops.inplace._write``); empty between writes
         self.write_chain: list = []
+        # the reverse transforms whose f is running, innermost last (their own leaves, with
+        # the ``seq`` mark where f began: ``transforms._OwnLeaves``), and the one whose reverse
+        # pass is running: a hook registered inside f on f's tensors runs only in passes of
+        # that transform (``autograd._run_hooks``), as torch.func's inner-level hooks
+        self.hook_scopes: list = []
+        self.reverse_scope: Any = None
 
 
 STATE = _State()

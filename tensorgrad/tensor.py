@@ -309,6 +309,12 @@ class Tensor:
         node = self._live_node()
         hooks = node.hooks_list() if node is not None else self._leaf_hooks()
         entry = functools.partial(fn)  # (one object per registration: fn may come twice)
+        from tensorgrad.grad_mode import STATE
+
+        for scope in reversed(STATE.hook_scopes):  # (inside a reverse transform's f)
+            if (node is not None and node.seq < scope.start) or any(self is x for x in scope):
+                entry.scope = scope  # (a tensor f made, or f's own leaf: see _run_hooks)
+                break
         hooks.append(entry)
         return RemovableHandle(hooks, entry)
 

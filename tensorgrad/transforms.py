@@ -39,7 +39,7 @@ from tensorgrad.forward_mode import (
     with_tangent,
 )
 from tensorgrad.grad_mode import STATE, enable_grad
-from tensorgrad.ops._base import RECORD_HOOKS, _watch, refresh_view, view_of
+from tensorgrad.ops._base import RECORD_HOOKS, _watch, next_seq, refresh_view, view_of
 from tensorgrad.ops.inplace import (
     PASS_ON,
     SHARED,
@@ -110,6 +110,16 @@ def _lift(x: Any, what: str) -> tuple[Tensor, bool]:
     return y, True
 
 
+class _OwnLeaves(list):
+    """A reverse transform's fresh leaves, and the ``seq`` mark taken before it lifted its
+    arguments: nodes recorded since (``seq`` counts down) are f's. It is also the transform's
+    scope for hooks (``grad_mode.STATE.hook_scopes``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.start = next_seq()
+
+
 def _trace(
     f: Callable[..., Any], args: Sequence[Any], nums: Sequence[int], what: str, kwargs: Any = None
 ) -> tuple[Any, list[Tensor], list[Tensor]]:
@@ -123,7 +133,7 @@ def _trace(
     others = [a for i, a in enumerate(args) if i not in nums] + list((kwargs or {}).values())
     before = [state for a in others for state in _states(a)]
     xs = []
-    own: list[Tensor] = []
+    own = _OwnLeaves()
     shared = []
     for i in nums:
         source = args[i]
@@ -134,10 +144,12 @@ def _trace(
             if isinstance(source, Tensor):  # (the memory a write into the tensor reaches)
                 leaf = args[i]
                 shared.append(_share(leaf, ["leaf", weakref.ref(leaf), source, what, own]))
+    STATE.hook_scopes.append(own)
     try:
         with enable_grad():
             return f(*args, **(kwargs or {})), xs, own
     finally:
+        STATE.hook_scopes.pop()
         for x, entry in shared:
             _unshare(x, entry)
         _retire(own)
@@ -229,6 +241,8 @@ def _reverse(
     # ``outs``. (Tested before the transform's own leaves are revived.)
     record = True if _tangent_needs_grad([*outs, *xs]) else None
     _retire(own, True)
+    running = STATE.reverse_scope
+    STATE.reverse_scope = own if isinstance(own, _OwnLeaves) else None
     try:
         pairs = [(o, c) for o, c in zip(outs, cotangents) if o._requires_grad]
         if not pairs:
@@ -243,6 +257,7 @@ def _reverse(
             tensors=True,
         )
     finally:
+        STATE.reverse_scope = running
         _retire(own)
     out = []
     for g, x in zip(gs, xs):

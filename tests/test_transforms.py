@@ -625,6 +625,47 @@ def test_an_outer_backward_skips_a_finished_transform_s_inner_graph_and_its_hook
     assert calls == []
 
 
+@pytest.mark.parametrize("outside", [False, True])
+def test_a_hook_registered_inside_f_runs_only_in_the_transform_s_own_passes(outside: bool) -> None:
+    # (torch.func's hooks on f's tensors belong to the transform's level: the outer backward
+    # through the gradient, which reuses f's graph here, ran them again, and a hook that
+    # returns a new gradient changed the outer result: w.grad -1.3613 against -2.0221)
+    w = tg.tensor(1.5, requires_grad=True)
+    x = tg.tensor([0.5, -1.2, 2.0], requires_grad=outside)  # (a fresh leaf, or a stand-in)
+    calls = []
+    outer_calls = []
+    w.register_hook(lambda g: outer_calls.append(1))
+
+    def f(a: tg.Tensor) -> tg.Tensor:
+        y = a * w
+        y.register_hook(lambda g: calls.append(1) or g * 2.0)
+        w.register_hook(lambda g: outer_calls.append(2))  # (a tensor from outside: not f's)
+        return (tg.sin(y) * a).sum()
+
+    g = tg.grad(f)(x)
+    want = 2.0 * 1.5 * np.cos(1.5 * x.data) * x.data + np.sin(1.5 * x.data)
+    np.testing.assert_allclose(g.data, want)
+    assert calls == [1]
+    g.sum().backward()
+    assert calls == [1]  # not again
+    # d/dw of sum(2 w x cos(w x) + sin(w x)), the hook's doubling inside only (torch: -2.0221)
+    xs = x.data
+    want_w = np.sum(3 * xs * np.cos(1.5 * xs) - 3 * xs**2 * np.sin(1.5 * xs))
+    np.testing.assert_allclose(w.grad.item(), want_w)
+    assert sorted(outer_calls) == [1, 2]
+    # a plain autograd.grad inside f runs them too
+    seen = []
+
+    def h(a: tg.Tensor) -> tg.Tensor:
+        y = a * 3.0
+        y.register_hook(lambda g: seen.append(1))
+        (inner,) = tg.autograd.grad(y.sum(), [a], create_graph=True)
+        return (inner * a).sum()
+
+    tg.grad(h)(x)
+    assert seen == [1]  # (the inner grad; the transform's pass does not reach y: torch too)
+
+
 def test_views_of_an_argument_f_wrote_into_stay_writable_after_the_transform() -> None:
     # (a view rebased onto f's write kept that graph after the transform cut it from the
     # argument; writing into it read as a view of a frozen leaf)
