@@ -322,8 +322,12 @@ def _order(a: Any, order: Any, name: str) -> str:
     """NumPy's index order as 'C' or 'F' ('A': 'F' only for Fortran-contiguous data)."""
     o = "C" if order is None else order.upper() if isinstance(order, str) else order
     if o == "A" or (o == "K" and name == "ravel"):
-        flags = np.asarray(_plain(a)).flags
+        data = np.asarray(_plain(a))
+        flags = data.flags
         if o == "K" and not (flags.c_contiguous or flags.f_contiguous):
+            if any(st == 0 and n > 1 for st, n in zip(data.strides, data.shape)):
+                # (NumPy's order for broadcast axes is its iterator's own)
+                raise ValueError(f"np.{name} on a Tensor: order='K' of broadcast data")
             return "K"  # (the axes in the order of their strides: ``_ravel``)
         return "F" if flags.f_contiguous and not flags.c_contiguous else "C"
     if o not in ("C", "F"):

@@ -298,15 +298,15 @@ def _unshared(g: Any, contributions: list, i: int) -> bool:
 
 
 def _run_hooks(hooks: list, g: Any, create_graph: bool) -> Any:
-    # (a hook registered inside a reverse transform's f runs only in that transform's passes,
-    # or in a backward inside that f; torch.func's outer backward never reaches it)
+    # (a hook registered inside a reverse transform's f on f's tensors runs only in that
+    # transform's passes, or in a backward inside that f, or inside a transform within it;
+    # torch.func's outer backward never reaches it)
     running = STATE.reverse_scope
-    if running is None and STATE.hook_scopes:
-        running = STATE.hook_scopes[-1]
     for hook in list(hooks):
         scope = getattr(hook, "scope", None)
         if scope is not None and scope is not running:
-            continue
+            if running is not None or not any(scope is s for s in STATE.hook_scopes):
+                continue
         # (a Tensor gradient stays a Tensor: recorded, or carrying forward-mode tangents)
         on_tensors = create_graph or isinstance(g, Tensor)
         gt = g if isinstance(g, Tensor) else make_tensor(g)

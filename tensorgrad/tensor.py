@@ -311,10 +311,12 @@ class Tensor:
         entry = functools.partial(fn)  # (one object per registration: fn may come twice)
         from tensorgrad.grad_mode import STATE
 
-        for scope in reversed(STATE.hook_scopes):  # (inside a reverse transform's f)
-            if (node is not None and node.seq < scope.start) or any(self is x for x in scope):
-                entry.scope = scope  # (a tensor f made, or f's own leaf: see _run_hooks)
-                break
+        if STATE.hook_scopes:  # (inside a reverse transform's f: see _run_hooks)
+            from tensorgrad.transforms import hook_scope
+
+            scope = hook_scope(self)
+            if scope is not None:
+                entry.scope = scope
         hooks.append(entry)
         return RemovableHandle(hooks, entry)
 

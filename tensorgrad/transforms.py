@@ -115,9 +115,32 @@ class _OwnLeaves(list):
     arguments: nodes recorded since (``seq`` counts down) are f's. It is also the transform's
     scope for hooks (``grad_mode.STATE.hook_scopes``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, xs: list) -> None:
         super().__init__()
         self.start = next_seq()
+        self.xs = xs  # (all the tensors f differentiates by: these leaves and stand-ins)
+
+
+def hook_scope(t: Tensor) -> _OwnLeaves | None:
+    """The innermost running reverse transform whose arguments ``t`` is, or was computed from
+    inside its f: a hook registered on ``t`` belongs to that transform (see
+    ``autograd._run_hooks``). Only f's own nodes are walked (newer than its mark)."""
+    node = t._node
+    for scope in reversed(STATE.hook_scopes):
+        if any(t is x for x in scope.xs):
+            return scope
+        if node is None or node.seq >= scope.start:
+            continue
+        inputs = {id(x._node if x._node is not None else x) for x in scope.xs}
+        stack, seen = [node], set()
+        while stack:
+            e = stack.pop()
+            if id(e) in inputs:
+                return scope
+            if not isinstance(e, Tensor) and e.seq < scope.start and e not in seen:
+                seen.add(e)
+                stack.extend(p for p in e.edges if p is not None)
+    return None
 
 
 def _trace(
@@ -132,8 +155,8 @@ def _trace(
     args = list(args)
     others = [a for i, a in enumerate(args) if i not in nums] + list((kwargs or {}).values())
     before = [state for a in others for state in _states(a)]
-    xs = []
-    own = _OwnLeaves()
+    xs: list[Tensor] = []
+    own = _OwnLeaves(xs)
     shared = []
     for i in nums:
         source = args[i]

@@ -165,6 +165,8 @@ def test_ravel_in_memory_order_of_non_contiguous_data() -> None:
         np.testing.assert_array_equal(got.data, np.ravel(view, order="K"))
     x = tg.tensor(a, requires_grad=True)
     assert tg.gradcheck(lambda t: np.ravel(t.transpose(2, 0, 1)[:, ::-1], order="K"), [x])
+    with pytest.raises(ValueError, match="order='K' of broadcast data"):
+        np.ravel(tg.broadcast_to(tg.arange(4.0), (3, 4)), order="K")
 
 
 def test_unsupported_orders_raise() -> None:

@@ -666,6 +666,42 @@ def test_a_hook_registered_inside_f_runs_only_in_the_transform_s_own_passes(outs
     assert seen == [1]  # (the inner grad; the transform's pass does not reach y: torch too)
 
 
+def test_a_hook_inside_f_on_what_f_s_arguments_do_not_reach_is_not_bound() -> None:
+    # (bound to the transform, it ran nowhere: neither pass reaches it; torch.func refuses it)
+    w = tg.tensor(1.5, requires_grad=True)
+    calls = []
+
+    def f(a: tg.Tensor) -> tg.Tensor:
+        z = w * 2.0
+        z.register_hook(lambda g: calls.append(1) or g * 10.0)
+        return (tg.sin(a) * z).sum()
+
+    x = tg.tensor([0.5, -1.2])
+    tg.grad(f)(x).sum().backward()
+    assert calls == [1]
+    np.testing.assert_allclose(w.grad.item(), 20.0 * np.sum(np.cos(x.data)))
+
+
+def test_a_backward_inside_an_inner_f_runs_the_outer_f_s_hooks() -> None:
+    # (only the innermost transform's hooks ran in a backward inside its f)
+    calls, seen = [], []
+
+    def outer(a: tg.Tensor) -> tg.Tensor:
+        y = a * a
+        y.register_hook(lambda g: calls.append(1) or g * 3.0)
+        seen.append(tg.autograd.grad(y, [a], retain_graph=True)[0].item())
+
+        def inner(b: tg.Tensor) -> tg.Tensor:
+            (gy,) = tg.autograd.grad(y, [a], retain_graph=True)
+            seen.append(gy.item())
+            return gy * b
+
+        return tg.grad(inner)(a)
+
+    tg.grad(outer)(tg.tensor(0.5))
+    assert seen == [3.0, 3.0] and len(calls) == 2
+
+
 def test_views_of_an_argument_f_wrote_into_stay_writable_after_the_transform() -> None:
     # (a view rebased onto f's write kept that graph after the transform cut it from the
     # argument; writing into it read as a view of a frozen leaf)
