@@ -348,10 +348,11 @@ def _reach(roots: Sequence[Any], targets: dict) -> tuple[set, bool]:
     return seen, stray
 
 
-def _reaches_grad(edges: list, targets: dict | None = None) -> bool:
+def _reaches_grad(edges: list, targets: dict | None = None, frozen: bool = False) -> bool:
     """Whether the graph from ``edges`` reaches a leaf that requires grad and is not among
     ``targets`` (for the transforms, ``create_graph=None``: a finished transform's own leaves
-    no longer require grad, so they never make a result differentiable)."""
+    no longer require grad, so they never make a result differentiable); with ``frozen``, also
+    a leaf that has stopped requiring grad but is not a finished transform's own."""
     stack = list(edges)
     seen: set = set()
     while stack:
@@ -362,7 +363,9 @@ def _reaches_grad(edges: list, targets: dict | None = None) -> bool:
                 for p in e.edges:  # (a loop: a generator per node cost as much as the walk)
                     if p is not None:
                         stack.append(p)
-        elif e._requires_grad and (targets is None or e not in targets):
+        elif (e._requires_grad and (targets is None or e not in targets)) or (
+            frozen and not _is_transform_leaf(e)
+        ):
             return True
     return False
 
@@ -418,19 +421,7 @@ def _unneeded(node: Op, skippable: bool) -> bool:
     inner graph torch.func's outer backward never enters (hooks and retained grads in it
     included). A user's leaf frozen after the forward does not count: torch runs the node, and
     raises."""
-    if not skippable:
-        return False
-    stack = [e for e in node.edges if e is not None]
-    seen: set = set()
-    while stack:
-        e = stack.pop()
-        if isinstance(e, Tensor):
-            if e._requires_grad or not _is_transform_leaf(e):
-                return False
-        elif e not in seen:
-            seen.add(e)
-            stack.extend(p for p in e.edges if p is not None)
-    return True
+    return skippable and not _reaches_grad([e for e in node.edges if e is not None], frozen=True)
 
 
 def _is_transform_leaf(t: Tensor) -> bool:
