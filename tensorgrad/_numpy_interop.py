@@ -109,6 +109,11 @@ def _shown(v: Any) -> str:
     return repr(v)
 
 
+class _ExtraArgument(TypeError):
+    """A NumPy keyword a tensorgrad function does not take (``out=``, ``where=``...): on
+    graph-free Tensors, NumPy itself computes the call on their values instead."""
+
+
 def _no_extra(name: str, kwargs: dict, allowed: tuple[str, ...] = ()) -> None:
     for k, v in kwargs.items():
         if k in allowed:
@@ -116,10 +121,11 @@ def _no_extra(name: str, kwargs: dict, allowed: tuple[str, ...] = ()) -> None:
         if v is None or v is np._NoValue:
             continue
         default = _NUMPY_DEFAULTS.get(k, np._NoValue)
-        if type(v) is type(default) and v == default:
+        same_type = type(v) is type(default) or (type(default) is bool and type(v) is np.bool_)
+        if same_type and v == default:
             continue
         shown = _shown(v)
-        raise TypeError(f"np.{name} on a Tensor does not support the argument {k}={shown}")
+        raise _ExtraArgument(f"np.{name} on a Tensor does not support the argument {k}={shown}")
 
 
 def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:
@@ -144,9 +150,16 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
             f"np.{what} is not supported on tensorgrad Tensors that require grad (it would "
             "drop the graph); use tensorgrad operations, or t.detach() for the plain values"
         )
-    dtype = kwargs.pop("dtype", None) if ufunc not in _TESTS else None
     if kwargs:
-        _no_extra(ufunc.__name__, kwargs)
+        try:
+            _no_extra(ufunc.__name__, {k: v for k, v in kwargs.items() if k != "dtype"})
+            if ufunc in _TESTS:
+                _no_extra(ufunc.__name__, kwargs)
+        except _ExtraArgument:
+            if _graph_free(inputs, kwargs):  # (np.exp(t, out=a), a += t: NumPy's, on values)
+                return _on_values(ufunc, method, inputs, kwargs)
+            raise
+    dtype = kwargs.get("dtype") if ufunc not in _TESTS else None
     if dtype is None:
         return fn(*inputs)
     # NumPy's dtype=: the operands cast to it, and the result, where NumPy has the loop
@@ -526,8 +539,14 @@ def array_function(func: Any, args: tuple, kwargs: dict) -> Any:
     try:
         return fn(*args, **kwargs)
     except TypeError as exc:
-        # (a keyword tensorgrad's function does not take, such as np.dot's out=: named as NumPy's)
-        if "unexpected keyword argument" not in str(exc):
+        # a keyword tensorgrad's function does not take (np.sum's where=, np.dot's out=): on
+        # graph-free Tensors NumPy's own function on the values, as for the unsupported ones
+        extra = isinstance(exc, _ExtraArgument) or "unexpected keyword argument" in str(exc)
+        if not extra:
+            raise
+        if _graph_free(args, kwargs):
+            return _call_on_values(func, args, kwargs)
+        if isinstance(exc, _ExtraArgument):
             raise
         raise TypeError(f"np.{func.__name__} on a Tensor: {exc}") from None
 

@@ -517,6 +517,8 @@ class Tensor:
         return _ops.matmul(other, self)
 
     def __pos__(self) -> Tensor:
+        if self.data.dtype.kind == "b":  # (as NumPy's and torch's: no positive of a bool)
+            raise TypeError("positive: a bool tensor has no positive, as in NumPy")
         return self
 
     def __abs__(self) -> Tensor:

@@ -274,8 +274,35 @@ def test_where_with_only_a_condition_gives_indices() -> None:
     ],
 )
 def test_unsupported_arguments_are_refused(name: str, arg: str, fn: Any) -> None:
+    a = np.arange(6.0).reshape(2, 3)
     with pytest.raises(TypeError, match=rf"np\.{name} on a Tensor .* {arg}="):
-        fn(tg.tensor(np.arange(6.0).reshape(2, 3)))
+        fn(tg.tensor(a, requires_grad=True))
+    # with no graph to drop, NumPy's own function on the values (as on a torch tensor)
+    try:
+        want = fn(a)
+    except TypeError as exc:  # (einsum's dtype= casts 'safe'ly: NumPy refuses, the same way)
+        with pytest.raises(type(exc)):
+            fn(tg.tensor(a))
+        return
+    got = fn(tg.tensor(a))
+    assert type(got) is type(want)
+    np.testing.assert_array_equal(got, want)
+
+
+def test_supported_ufuncs_with_out_run_on_graph_free_values() -> None:
+    t, out = tg.tensor([1.0, 2.0, 3.0]), np.zeros(3)
+    assert np.exp(t, out=out) is out
+    np.testing.assert_array_equal(out, np.exp([1.0, 2.0, 3.0]))
+    a = np.ones(3)
+    a += t  # (np.add(a, t, out=(a,)))
+    np.testing.assert_array_equal(a, [2.0, 3.0, 4.0])
+    assert np.sum(t, where=np.array([True, False, True])) == 4.0
+    assert np.add(t, 1.0, where=np.True_).data.tolist() == [2.0, 3.0, 4.0]  # (NumPy's default)
+    assert np.less(t, 2.0, dtype=bool).data.tolist() == [True, False, False]
+    with pytest.raises(TypeError, match=r"np\.exp on a Tensor .* out="):
+        np.exp(tg.tensor([1.0], requires_grad=True), out=np.zeros(1))
+    with pytest.raises(ValueError, match="read-only"):  # (a write into a Tensor fails)
+        np.exp(t, out=tg.zeros(3))
 
 
 def test_dtype_and_mode_are_honoured() -> None:
@@ -602,3 +629,12 @@ def test_numpy_functions_on_tensors_cannot_write_into_them() -> None:
         np.median(tg.tensor([1.0, 2.0, 3.0]), out=tg.tensor(0.0))
     y.backward()
     np.testing.assert_array_equal(w.grad.data, [3.0, 4.0])
+
+
+def test_unary_plus_of_a_bool_tensor_is_refused_as_np_positive() -> None:
+    b = tg.tensor([True, False])
+    for plus in (lambda t: +t, np.positive):
+        with pytest.raises(TypeError, match="bool tensor has no positive"):
+            plus(b)
+    t = tg.tensor([1.0])
+    assert +t is t

@@ -122,6 +122,24 @@ def test_x_to_the_power_zero_is_flat_at_inf_and_nan_too():
     assert t.data.tolist() == [0.0] * 5
 
 
+@pytest.mark.parametrize(
+    "base", [np.uint8(3), np.array([3.0], np.float16), np.array([3.0], np.float32)]
+)
+def test_power_slopes_are_computed_in_the_result_dtype(base: object) -> None:
+    # a narrower operand's dtype lost precision: log(uint8 3) is float16 (4.1058 for 4.10573)
+    want = 3.0**1.2 * np.log(3.0)
+    y = tg.tensor([1.2], requires_grad=True)
+    base = tg.tensor(base) if isinstance(base, np.ndarray) and base.dtype == np.float32 else base
+    (g,) = tg.autograd.grad((base**y).sum(), [y])
+    np.testing.assert_allclose(g.data, [want], rtol=1e-14)
+    _, t = tg.jvp(lambda v: base**v, (y.detach(),), (tg.ones(1),))
+    np.testing.assert_allclose(t.data, [want], rtol=1e-14)
+    # and y - 1 in the result's dtype: int8 -128 - 1 wrapped to 127
+    x = tg.tensor([2.0], requires_grad=True)
+    (g,) = tg.autograd.grad((x ** np.array([-128], np.int8)).sum(), [x])
+    np.testing.assert_allclose(g.data, [-128 * 2.0**-129], rtol=1e-14)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
 def test_unrecorded_operators_match_the_recorded_ops(dtype: type) -> None:
     # +, - and * by a float skip the op object when nothing is recorded (no_grad, no grad
