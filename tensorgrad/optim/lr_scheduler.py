@@ -290,7 +290,9 @@ class LRScheduler:
                     g["lr"] = before
         self._undo = None
 
-    def _check_state_dict(self, state_dict: Any) -> None:
+    def _check_state_dict(self, state_dict: Any, floor: int = -1) -> None:
+        """Raise unless ``state_dict`` can be loaded; ``floor``: the lowest ``last_epoch`` it
+        may hold (-1, less inside SequentialLRs: each takes back its parts' first steps)."""
         name = type(self).__name__
         if not isinstance(state_dict, Mapping):
             raise TypeError(
@@ -305,7 +307,7 @@ class LRScheduler:
             )
         owner = f"{name}.load_state_dict"
         if "last_epoch" in state_dict:
-            _integer(state_dict["last_epoch"], "last_epoch", owner, -1)
+            _integer(state_dict["last_epoch"], "last_epoch", owner, floor)
         for key, check in self._entries.items():
             if key in state_dict:
                 check(state_dict[key], key, owner)
@@ -350,10 +352,19 @@ class StepLR(LRScheduler):
     def _rate(self, base: float, epoch: int) -> float:
         # (torch decays at the epochs that are multiples of step_size; for 2.5, at 5, 10, ...:
         # every numerator epochs of step_size as an exact fraction)
-        return base * self.gamma ** (epoch // Fraction(self.step_size).numerator)
+        return base * _power(self.gamma, epoch // Fraction(self.step_size).numerator)
 
     def _chained(self, lr: float, base: float, epoch: int) -> float:
         return lr * self.gamma if epoch and epoch % self.step_size == 0 else lr
+
+
+def _power(gamma: float, k: int) -> float:
+    """``gamma ** k`` as torch's float arithmetic: infinite past the float range (a rising
+    schedule), where a Python float's power raises OverflowError."""
+    try:
+        return gamma**k
+    except OverflowError:
+        return -math.inf if gamma < 0 and k % 2 else math.inf
 
 
 def _milestones(value: Any, name: str, owner: str) -> list[int]:
@@ -385,11 +396,11 @@ class MultiStepLR(LRScheduler):
     _entries = {"milestones": _milestones, "gamma": _nonnegative}
 
     def _rate(self, base: float, epoch: int) -> float:
-        return base * self.gamma ** bisect.bisect_right(self.milestones, epoch)
+        return base * _power(self.gamma, bisect.bisect_right(self.milestones, epoch))
 
     def _chained(self, lr: float, base: float, epoch: int) -> float:
         hits = self.milestones.count(epoch)
-        return lr * self.gamma**hits if hits else lr
+        return lr * _power(self.gamma, hits) if hits else lr
 
 
 class ExponentialLR(LRScheduler):
@@ -404,7 +415,7 @@ class ExponentialLR(LRScheduler):
     _entries = {"gamma": _nonnegative}
 
     def _rate(self, base: float, epoch: int) -> float:
-        return base * self.gamma**epoch
+        return base * _power(self.gamma, epoch)
 
     def _chained(self, lr: float, base: float, epoch: int) -> float:
         return lr * self.gamma if epoch else lr
@@ -559,8 +570,8 @@ class LambdaLR(LRScheduler):
         ]
         return sd
 
-    def _check_state_dict(self, state_dict: Any) -> None:
-        super()._check_state_dict(state_dict)
+    def _check_state_dict(self, state_dict: Any, floor: int = -1) -> None:
+        super()._check_state_dict(state_dict, floor)
         saved = state_dict.get("lr_lambdas", [None] * len(self.lr_lambdas))
         if not isinstance(saved, (list, tuple)) or len(saved) != len(self.lr_lambdas):
             raise ValueError(
@@ -741,8 +752,8 @@ class ReduceLROnPlateau(LRScheduler):
             self.num_bad_epochs = 0
         self._last_lr = [g["lr"] for g in groups]
 
-    def _check_state_dict(self, state_dict: Any) -> None:
-        super()._check_state_dict(state_dict)
+    def _check_state_dict(self, state_dict: Any, floor: int = -1) -> None:
+        super()._check_state_dict(state_dict, floor)
         merged = {**self.__dict__, **state_dict}
         probe = object.__new__(ReduceLROnPlateau)  # check the mode before changing anything
         probe._set_mode(
@@ -793,16 +804,19 @@ class _Combined(LRScheduler):
         sd["_schedulers"] = [s.state_dict() for s in self._schedulers]
         return sd
 
-    def _check_state_dict(self, state_dict: Any) -> None:
+    def _check_state_dict(self, state_dict: Any, floor: int = -1) -> None:
         parts = state_dict.get("_schedulers") if isinstance(state_dict, Mapping) else None
         if not isinstance(parts, (list, tuple)) or len(parts) != len(self._schedulers):
             raise ValueError(
                 f"{type(self).__name__}.load_state_dict: expected '_schedulers' with "
                 f"{len(self._schedulers)} state dicts"
             )
-        super()._check_state_dict({k: v for k, v in state_dict.items() if k != "_schedulers"})
+        own = {k: v for k, v in state_dict.items() if k != "_schedulers"}
+        super()._check_state_dict(own, floor)
+        # (a part nested in SequentialLRs was rewound by each: torch's count reaches -2 and less)
+        inner = floor - 1 if isinstance(self, SequentialLR) else floor
         for part, sd in zip(self._schedulers, parts, strict=True):
-            part._check_state_dict(sd)
+            part._check_state_dict(sd, inner)
         if "_milestones" in state_dict:  # (SequentialLR's: as its constructor checks them)
             owner = f"{type(self).__name__}.load_state_dict"
             _sequence_marks(state_dict["_milestones"], len(self._schedulers) - 1, owner)

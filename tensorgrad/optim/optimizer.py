@@ -160,6 +160,13 @@ class Optimizer:
         name = type(self).__name__
         if not isinstance(group, dict) or "params" not in group:
             raise TypeError(f"{name}: a parameter group is a dict with a 'params' entry")
+        if isinstance(group["params"], (set, frozenset)):
+            # (as torch: a set's order, and so each parameter's index in a state dict, would
+            # follow hashing; a load could give parameters of one shape each other's state)
+            raise TypeError(
+                f"{name}: a parameter group's params must be an ordered collection (a list or "
+                "tuple), not a set"
+            )
         params, names = _named(_listed(group["params"], name))
         params = [_check_param(p, name) for p in params]
         kinds = {"param_names" in g for g in self.param_groups} | {names is not None}
@@ -340,6 +347,10 @@ class Optimizer:
                 if isinstance(v, Tensor):
                     v = v.data
                 if v is None and k != "step":  # (torch's SGD saves a momentum_buffer of None)
+                    if k in self._state_keys:  # (a required one would restart from zeros)
+                        raise ValueError(
+                            f"{name}.load_state_dict: state {k!r} of parameter {key!r} is None"
+                        )
                     continue
                 if k == "step":
                     # kept as saved (a 0-d array stays one, of its dtype), as torch keeps its

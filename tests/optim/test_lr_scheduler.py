@@ -646,6 +646,34 @@ def test_nested_sequential_and_a_fractional_step_size():
         optim.Adam([nn.Parameter(np.zeros(1))], fused=True, foreach=True)
 
 
+def test_a_sequential_nested_in_a_sequential_loads_its_own_state_dict():
+    # (the inner parts, rewound by both, hold last_epoch -2, as torch's: the load refused it)
+    def build() -> tuple:
+        opt = _opt(0.1)
+        inner = optim.SequentialLR(
+            opt, [optim.ConstantLR(opt, factor=0.5), optim.ExponentialLR(opt, gamma=0.9)], [2]
+        )
+        return opt, optim.SequentialLR(opt, [optim.StepLR(opt, 3), inner], [5])
+
+    opt, sched = build()
+    assert sched.state_dict()["_schedulers"][1]["_schedulers"][1]["last_epoch"] == -2
+    got = []
+    for epoch in range(12):
+        sched.step()
+        got.append(sched.get_last_lr()[0])
+        if epoch in (0, 6):
+            opt2, sched2 = build()
+            opt2.load_state_dict(opt.state_dict())
+            sched2.load_state_dict(sched.state_dict())
+            opt, sched = opt2, sched2
+    want = [0.1, 0.1, 0.01, 0.01, 0.005, 0.1, 0.09, 0.081, 0.0729, 0.06561, 0.059049, 0.0531441]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    bad = sched.state_dict()
+    bad["last_epoch"] = -2  # (the outer one is rewound by none)
+    with pytest.raises(ValueError, match="last_epoch must be an int >= -1"):
+        build()[1].load_state_dict(bad)
+
+
 def test_linear_lr_to_0_chained_after_a_rate_set_by_hand_ends_at_exactly_0():
     # (the recursive form's quotient rounded: -2.2e-17, which the next step refused)
     w = tg.tensor([1.0], requires_grad=True)
@@ -833,3 +861,18 @@ def test_sequential_milestones_and_plateau_best_are_checked_on_load() -> None:
     e.load_state_dict({**e.state_dict(), "base_lrs": (0.1,)})  # (a tuple: then a step failed)
     e.step()
     assert e.base_lrs == [0.1]
+
+
+def test_rising_schedules_reach_inf_not_overflow_error():
+    # (a Python float's gamma ** k raised a bare OverflowError at every later step; torch: inf)
+    for make, steps in [
+        (lambda o: lr_scheduler.StepLR(o, step_size=1, gamma=1e200), 3),
+        (lambda o: lr_scheduler.ExponentialLR(o, gamma=2.0), 1030),
+        (lambda o: lr_scheduler.MultiStepLR(o, [1, 1, 2], gamma=1e200), 3),
+    ]:
+        opt = _opt(0.1)
+        sched = make(opt)
+        for _ in range(steps):
+            sched.step()
+        assert sched.get_last_lr() == [math.inf]
+        assert opt.param_groups[0]["lr"] == math.inf

@@ -518,7 +518,22 @@ def test_a_load_refuses_a_zero_d_buffer_or_a_missing_entry(name, kwargs, key):
         del sd["state"][0][key]
         with pytest.raises(ValueError, match=f"state of parameter 0 has no '{key}'"):
             opt.load_state_dict(sd)
+        sd = opt.state_dict()  # (None was skipped as SGD's empty momentum_buffer: zeros)
+        sd["state"][0][key] = None
+        with pytest.raises(ValueError, match=f"state '{key}' of parameter 0 is None"):
+            opt.load_state_dict(sd)
     _state_equal(opt.state_dict(), before)
+
+
+def test_a_group_of_a_set_of_parameters_is_refused():
+    # (as torch: a set's order follows hashing, so would each parameter's state-dict index)
+    a, b = nn.Parameter(np.zeros(1)), nn.Parameter(np.zeros(1))
+    with pytest.raises(TypeError, match="ordered collection"):
+        optim.SGD([{"params": {a, b}}], lr=0.1)
+    opt = optim.SGD([a], lr=0.1)
+    with pytest.raises(TypeError, match="ordered collection"):
+        opt.add_param_group({"params": {b}})
+    assert len(opt.param_groups) == 1
 
 
 @pytest.mark.parametrize(
