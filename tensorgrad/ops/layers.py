@@ -121,6 +121,8 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
     else:
         if not isinstance(bias, Tensor):
             bias = np.asarray(bias)
+        if bias.dtype.kind == "b":  # (as torch: True is no bias of +1)
+            raise TypeError(f"linear: bias must be numeric, got bool data ({bias!r})")
         bs = _shape(bias)
         fused = len(ws) == 2 and bs == (ws[0],)  # (the layer's own bias: one node)
         if not fused and not broadcasts_to(bs, xs[:-1] + ws[:-1]):
