@@ -135,9 +135,11 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
     if method in ("reduce", "accumulate") and len(inputs) == 1:
         try:
             reduced = _ufunc_reduction(ufunc, method, inputs[0], kwargs)
-        except TypeError:  # (one tensorgrad's reduction would compute differently)
+        except TypeError as exc:  # (one tensorgrad's reduction would compute differently)
             if _graph_free(inputs, kwargs):
                 return _on_values(ufunc, method, inputs, kwargs)
+            if isinstance(exc, _ExtraArgument):
+                raise TypeError(str(exc)) from None
             raise
         if reduced is not None:
             return reduced
@@ -155,10 +157,10 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
             _no_extra(ufunc.__name__, {k: v for k, v in kwargs.items() if k != "dtype"})
             if ufunc in _TESTS:
                 _no_extra(ufunc.__name__, kwargs)
-        except _ExtraArgument:
+        except _ExtraArgument as exc:
             if _graph_free(inputs, kwargs):  # (np.exp(t, out=a), a += t: NumPy's, on values)
                 return _on_values(ufunc, method, inputs, kwargs)
-            raise
+            raise TypeError(str(exc)) from None
     dtype = kwargs.get("dtype") if ufunc not in _TESTS else None
     if dtype is None:
         return fn(*inputs)
@@ -547,7 +549,7 @@ def array_function(func: Any, args: tuple, kwargs: dict) -> Any:
         if _graph_free(args, kwargs):
             return _call_on_values(func, args, kwargs)
         if isinstance(exc, _ExtraArgument):
-            raise
+            raise TypeError(str(exc)) from None
         raise TypeError(f"np.{func.__name__} on a Tensor: {exc}") from None
 
 

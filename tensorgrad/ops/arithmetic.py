@@ -229,24 +229,24 @@ def _power_dy(x, y, out):
     # power only at integer y, with no derivative in y: torch, JAX and autograd give NaN) and
     # for a NaN base (NaN ** 0 is 1, but its slope in y is NaN).
     flat = (x == 0) & (y >= 0)
+    base = np.where(flat, 1, x)
+    # (the log at least as wide as the result: a uint8 base's own log is float16)
+    wide = np.result_type(base.dtype, out.dtype)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return out * np.log(_as_result(np.where(flat, 1, x), out.dtype))
+        return out * np.log(base if base.dtype == wide else base.astype(wide))
 
 
-def _power_dx(x, y, dtype):
+def _power_dx(x, y):
     # NOTE: y * x ** (y - 1) with the y == 0 case pinned to 0, so x ** 0 has slope 0 at x == 0.
     # The base is replaced by 1 where y == 0 (double where) so that 0 ** -1 = inf never enters
-    # the masked branch: its second derivative would be 0 * inf = NaN.
+    # the masked branch: its second derivative would be 0 * inf = NaN. An integer exponent
+    # counts in int64: int8 -128 - 1 would wrap to 127 (an integer still, so that a NumPy
+    # scalar's y - 1 stays a recorded Power on Tensors, not a constant exponent).
     flat = y == 0
-    y = _as_result(y, dtype)
+    kind = getattr(y, "dtype", np.dtype(float)).kind
+    if kind in "biu" and y.dtype != np.int64:
+        y = y.astype(np.int64)
     return np.where(flat, 0, y * np.where(flat, 1, x) ** (y - 1))
-
-
-def _as_result(v, dtype):
-    """``v`` in the result's dtype ``dtype``: the slopes are computed as the result is, not in
-    a narrower operand's dtype (a uint8 base's log is float16; int8 ``y - 1`` wraps)."""
-    d = getattr(v, "dtype", None)
-    return v if d is None or d == dtype else v.astype(dtype)
 
 
 class Power(Op):
@@ -260,13 +260,13 @@ class Power(Op):
 
     def generate_adjoints(self, adjoints, delta, a, b, out):
         if self.edges[0] is not None:
-            adjoints[0] = unbroadcast(delta * _power_dx(a, b, out.dtype), self.in_shape(0))
+            adjoints[0] = unbroadcast(delta * _power_dx(a, b), self.in_shape(0))
         if self.edges[1] is not None:
             adjoints[1] = unbroadcast(delta * _power_dy(a, b, out), self.in_shape(1))
 
     def jvp(self, tangents, a, b, out):
         ta, tb = tangents
-        result = None if ta is None else ta * _power_dx(a, b, out.dtype)
+        result = None if ta is None else ta * _power_dx(a, b)
         if tb is not None:
             extra = tb * _power_dy(a, b, out)
             result = extra if result is None else result + extra

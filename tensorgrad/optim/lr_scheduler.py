@@ -291,8 +291,9 @@ class LRScheduler:
         self._undo = None
 
     def _check_state_dict(self, state_dict: Any, floor: int = -1) -> None:
-        """Raise unless ``state_dict`` can be loaded; ``floor``: the lowest ``last_epoch`` it
-        may hold (-1, less inside SequentialLRs: each takes back its parts' first steps)."""
+        """Raise unless ``state_dict`` can be loaded; ``floor``: the lowest ``last_epoch`` a
+        schedule (not a combinator) may hold: -1, less inside SequentialLRs (each takes back
+        the first steps of the schedules in it)."""
         name = type(self).__name__
         if not isinstance(state_dict, Mapping):
             raise TypeError(
@@ -352,19 +353,21 @@ class StepLR(LRScheduler):
     def _rate(self, base: float, epoch: int) -> float:
         # (torch decays at the epochs that are multiples of step_size; for 2.5, at 5, 10, ...:
         # every numerator epochs of step_size as an exact fraction)
-        return base * _power(self.gamma, epoch // Fraction(self.step_size).numerator)
+        return _scaled(base, self.gamma, epoch // Fraction(self.step_size).numerator)
 
     def _chained(self, lr: float, base: float, epoch: int) -> float:
         return lr * self.gamma if epoch and epoch % self.step_size == 0 else lr
 
 
-def _power(gamma: float, k: int) -> float:
-    """``gamma ** k`` as torch's float arithmetic: infinite past the float range (a rising
-    schedule), where a Python float's power raises OverflowError."""
+def _scaled(lr: float, gamma: float, k: int) -> float:
+    """``lr * gamma ** k`` as torch's float arithmetic: infinite past the float range (a rising
+    schedule), where a Python power raises OverflowError; and finite while the product is,
+    though ``gamma ** k`` alone is not (a tiny rate rising, as torch's step by step)."""
     try:
-        return gamma**k
+        return lr * gamma**k
     except OverflowError:
-        return -math.inf if gamma < 0 and k % 2 else math.inf
+        half = k // 2
+        return _scaled(_scaled(lr, gamma, half), gamma, k - half)
 
 
 def _milestones(value: Any, name: str, owner: str) -> list[int]:
@@ -396,11 +399,11 @@ class MultiStepLR(LRScheduler):
     _entries = {"milestones": _milestones, "gamma": _nonnegative}
 
     def _rate(self, base: float, epoch: int) -> float:
-        return base * _power(self.gamma, bisect.bisect_right(self.milestones, epoch))
+        return _scaled(base, self.gamma, bisect.bisect_right(self.milestones, epoch))
 
     def _chained(self, lr: float, base: float, epoch: int) -> float:
         hits = self.milestones.count(epoch)
-        return lr * _power(self.gamma, hits) if hits else lr
+        return _scaled(lr, self.gamma, hits) if hits else lr
 
 
 class ExponentialLR(LRScheduler):
@@ -415,7 +418,7 @@ class ExponentialLR(LRScheduler):
     _entries = {"gamma": _nonnegative}
 
     def _rate(self, base: float, epoch: int) -> float:
-        return base * _power(self.gamma, epoch)
+        return _scaled(base, self.gamma, epoch)
 
     def _chained(self, lr: float, base: float, epoch: int) -> float:
         return lr * self.gamma if epoch else lr
@@ -811,9 +814,9 @@ class _Combined(LRScheduler):
                 f"{type(self).__name__}.load_state_dict: expected '_schedulers' with "
                 f"{len(self._schedulers)} state dicts"
             )
-        own = {k: v for k, v in state_dict.items() if k != "_schedulers"}
-        super()._check_state_dict(own, floor)
-        # (a part nested in SequentialLRs was rewound by each: torch's count reaches -2 and less)
+        # (its own count is never rewound; a schedule inside SequentialLRs was rewound by each:
+        # torch's count reaches -2 and less there)
+        super()._check_state_dict({k: v for k, v in state_dict.items() if k != "_schedulers"})
         inner = floor - 1 if isinstance(self, SequentialLR) else floor
         for part, sd in zip(self._schedulers, parts, strict=True):
             part._check_state_dict(sd, inner)

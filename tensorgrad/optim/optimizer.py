@@ -160,7 +160,7 @@ class Optimizer:
         name = type(self).__name__
         if not isinstance(group, dict) or "params" not in group:
             raise TypeError(f"{name}: a parameter group is a dict with a 'params' entry")
-        if isinstance(group["params"], (set, frozenset)):
+        if isinstance(group["params"], set):
             # (as torch: a set's order, and so each parameter's index in a state dict, would
             # follow hashing; a load could give parameters of one shape each other's state)
             raise TypeError(

@@ -134,10 +134,25 @@ def test_power_slopes_are_computed_in_the_result_dtype(base: object) -> None:
     np.testing.assert_allclose(g.data, [want], rtol=1e-14)
     _, t = tg.jvp(lambda v: base**v, (y.detach(),), (tg.ones(1),))
     np.testing.assert_allclose(t.data, [want], rtol=1e-14)
-    # and y - 1 in the result's dtype: int8 -128 - 1 wrapped to 127
+    # and y - 1 counted in int64: int8 -128 - 1 wrapped to 127
     x = tg.tensor([2.0], requires_grad=True)
     (g,) = tg.autograd.grad((x ** np.array([-128], np.int8)).sum(), [x])
     np.testing.assert_allclose(g.data, [-128 * 2.0**-129], rtol=1e-14)
+
+
+def test_power_slopes_keep_a_python_base_and_a_numpy_exponent_as_they_were():
+    # (a first form cast a Python base to the result's dtype, where 1e-8 is float16 0: NaN;
+    # and a NumPy integer exponent to float, so y - 1 became a constant exponent with no
+    # third derivative)
+    y = tg.tensor(np.array([0.5], np.float16), requires_grad=True)
+    (g,) = tg.autograd.grad((1e-8**y).sum(), [y])
+    assert g.data.tolist() == [0.0]
+    x = tg.tensor([2.0, 3.0], requires_grad=True)
+    for p in (np.int64(2), np.array(2), np.int8(2)):
+        (g1,) = tg.autograd.grad((x**p).sum(), [x], create_graph=True)
+        (g2,) = tg.autograd.grad(g1.sum(), [x], create_graph=True)
+        (g3,) = tg.autograd.grad(g2.sum(), [x])
+        assert g1.data.tolist() == [4.0, 6.0] and g3.data.tolist() == [0.0, 0.0]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])

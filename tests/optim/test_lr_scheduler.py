@@ -668,10 +668,14 @@ def test_a_sequential_nested_in_a_sequential_loads_its_own_state_dict():
             opt, sched = opt2, sched2
     want = [0.1, 0.1, 0.01, 0.01, 0.005, 0.1, 0.09, 0.081, 0.0729, 0.06561, 0.059049, 0.0531441]
     np.testing.assert_allclose(got, want, rtol=1e-12)
-    bad = sched.state_dict()
-    bad["last_epoch"] = -2  # (the outer one is rewound by none)
-    with pytest.raises(ValueError, match="last_epoch must be an int >= -1"):
-        build()[1].load_state_dict(bad)
+    for path in ([], [1]):  # (a SequentialLR's own count is rewound by none)
+        bad = sched.state_dict()
+        part = bad
+        for i in path:
+            part = part["_schedulers"][i]
+        part["last_epoch"] = -2
+        with pytest.raises(ValueError, match="last_epoch must be an int >= -1"):
+            build()[1].load_state_dict(bad)
 
 
 def test_linear_lr_to_0_chained_after_a_rate_set_by_hand_ends_at_exactly_0():
@@ -876,3 +880,15 @@ def test_rising_schedules_reach_inf_not_overflow_error():
             sched.step()
         assert sched.get_last_lr() == [math.inf]
         assert opt.param_groups[0]["lr"] == math.inf
+    # finite while the rate is, though gamma ** k alone is not (torch's: step by step); an
+    # integer gamma (a torch state dict's) too
+    opt = _opt(1e-300)
+    sched = lr_scheduler.ExponentialLR(opt, gamma=1.5)
+    for _ in range(1751):
+        sched.step()
+    np.testing.assert_allclose(sched.get_last_lr(), [216667916.186], rtol=1e-9)
+    opt = _opt(1.0)
+    sched = lr_scheduler.StepLR(opt, 1, 2)
+    for _ in range(1100):
+        sched.step()
+    assert sched.get_last_lr() == [math.inf]

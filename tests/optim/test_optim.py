@@ -534,6 +534,8 @@ def test_a_group_of_a_set_of_parameters_is_refused():
     with pytest.raises(TypeError, match="ordered collection"):
         opt.add_param_group({"params": {b}})
     assert len(opt.param_groups) == 1
+    opt.add_param_group({"params": frozenset({b})})  # (torch checks for a set only)
+    assert len(opt.param_groups) == 2
 
 
 @pytest.mark.parametrize(
