@@ -9,7 +9,6 @@ dropout and embedding in ``tensorgrad.ops.layers``. This module gathers them.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from tensorgrad.ops import elementwise as _elementwise
@@ -106,10 +105,6 @@ def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     # (a 0-d Tensor or array of one is taken, as torch)
     beta = number_arg(beta, "beta", "softplus")
     threshold = number_arg(threshold, "threshold", "softplus")
-    if beta == 0 or not math.isfinite(beta):
-        # (the soft branch divides by beta: torch's NaN-free results there come from its
-        # derivative formula, which ignores the 1 / beta; no softplus has this beta)
-        raise ValueError(f"softplus: beta must be a finite nonzero number, got {beta}")
     scaled = input if beta == 1 else input * float(beta)
     soft = _elementwise.softplus(scaled)
     soft = soft if beta == 1 else soft / float(beta)

@@ -336,10 +336,14 @@ class Flatten(Module):
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
+        dims = []
         for name, dim in (("start_dim", start_dim), ("end_dim", end_dim)):
+            if isinstance(dim, Tensor) and dim.ndim == 0:
+                dim = dim.item()  # (as torch's, which reads a 0-d tensor as its number)
             if not is_int(dim):  # (as torch: start_dim=True is not dim 1)
                 raise TypeError(f"Flatten: {name} must be an int, got {dim!r}")
-        self.start_dim, self.end_dim = int(start_dim), int(end_dim)
+            dims.append(int(dim))
+        self.start_dim, self.end_dim = dims
 
     def forward(self, x: Any) -> Tensor:
         from tensorgrad.ops.shape import reshape

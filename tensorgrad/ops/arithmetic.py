@@ -239,12 +239,12 @@ def _power_dy(x, y, out):
 def _power_dx(x, y):
     # NOTE: y * x ** (y - 1) with the y == 0 case pinned to 0, so x ** 0 has slope 0 at x == 0.
     # The base is replaced by 1 where y == 0 (double where) so that 0 ** -1 = inf never enters
-    # the masked branch: its second derivative would be 0 * inf = NaN. An integer exponent
-    # counts in int64: int8 -128 - 1 would wrap to 127 (an integer still, so that a NumPy
-    # scalar's y - 1 stays a recorded Power on Tensors, not a constant exponent).
+    # the masked branch: its second derivative would be 0 * inf = NaN. A narrower integer
+    # exponent counts in int64: int8 -128 - 1 would wrap to 127 (an integer still, so that a
+    # NumPy scalar's y - 1 stays a recorded Power on Tensors, not a constant exponent).
     flat = y == 0
-    kind = getattr(y, "dtype", np.dtype(float)).kind
-    if kind in "biu" and y.dtype != np.int64:
+    dtype = getattr(y, "dtype", None)
+    if dtype is not None and dtype.kind in "biu" and dtype.itemsize < 8:
         y = y.astype(np.int64)
     return np.where(flat, 0, y * np.where(flat, 1, x) ** (y - 1))
 

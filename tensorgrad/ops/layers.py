@@ -55,6 +55,7 @@ class Linear(Op):
         if type(y) is ndarray and (b.dtype is y.dtype or b.dtype == y.dtype):
             y += b  # a buffer of our own: add the bias in place
             return y
+        _no_bool_bias(b)  # (a layer's own call reaches here unchecked)
         return y + b
 
     def generate_adjoints(self, adjoints, delta, x, w):
@@ -86,6 +87,11 @@ class Linear(Op):
         for t in terms[1:]:
             out = out + t
         return out
+
+
+def _no_bool_bias(bias: Any) -> None:
+    if bias.dtype.kind == "b":  # (as torch: True is no bias of +1)
+        raise TypeError(f"linear: bias must be numeric, got bool data ({bias!r})")
 
 
 def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
@@ -121,8 +127,7 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
     else:
         if not isinstance(bias, Tensor):
             bias = np.asarray(bias)
-        if bias.dtype.kind == "b":  # (as torch: True is no bias of +1)
-            raise TypeError(f"linear: bias must be numeric, got bool data ({bias!r})")
+        _no_bool_bias(bias)
         bs = _shape(bias)
         fused = len(ws) == 2 and bs == (ws[0],)  # (the layer's own bias: one node)
         if not fused and not broadcasts_to(bs, xs[:-1] + ws[:-1]):

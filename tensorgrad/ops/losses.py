@@ -54,7 +54,7 @@ def _const(x: Any, like: Any, op: str, arg: str) -> Any:
     if isinstance(x, Tensor):
         x = x.data
     check_operands(op, (x,), (arg,))  # no silent cast of complex, object or string data
-    if arg != "target" and np.asarray(x).dtype.kind == "b":  # (pos_weight=False read as 0)
+    if arg == "pos_weight" and np.asarray(x).dtype.kind == "b":  # (False read as 0: as torch's)
         raise TypeError(f"{op}: {arg} must be numeric, got bool data ({x!r})")
     return np.asarray(x, dtype=dtype if dtype.kind == "f" else None)
 

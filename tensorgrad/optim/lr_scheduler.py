@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import sys
 import types
 import warnings
 from collections.abc import Callable, Iterable, Mapping
@@ -360,14 +361,32 @@ class StepLR(LRScheduler):
 
 
 def _scaled(lr: float, gamma: float, k: int) -> float:
-    """``lr * gamma ** k`` as torch's float arithmetic: infinite past the float range (a rising
-    schedule), where a Python power raises OverflowError; and finite while the product is,
-    though ``gamma ** k`` alone is not (a tiny rate rising, as torch's step by step)."""
+    """``lr * gamma ** k`` in floats, as torch's step-by-step products: infinite (or 0) only
+    when the product is, though ``gamma ** k`` alone may leave the float range (a tiny rate
+    rising, a huge one falling), where a Python power raises OverflowError or rounds to 0."""
+    lr, gamma = float(lr), float(gamma)
     try:
-        return lr * gamma**k
+        p = gamma**k
     except OverflowError:
-        half = k // 2
-        return _scaled(_scaled(lr, gamma, half), gamma, k - half)
+        p = 0.0
+    if gamma == 0 or abs(p) >= sys.float_info.min:
+        return lr * p
+    # (squaring with mantissa and exponent apart: O(log k) steps, no range to leave)
+    if k < 0:  # (a count rewound below 0 by a SequentialLR)
+        gamma, k = 1.0 / gamma, -k
+    m, e = math.frexp(lr)
+    g, ge = math.frexp(gamma)
+    while k:
+        if k & 1:
+            m, de = math.frexp(m * g)
+            e += ge + de
+        g, de = math.frexp(g * g)
+        ge = 2 * ge + de
+        k >>= 1
+    try:
+        return math.ldexp(m, e)
+    except OverflowError:
+        return math.copysign(math.inf, m)
 
 
 def _milestones(value: Any, name: str, owner: str) -> list[int]:

@@ -634,20 +634,22 @@ def test_embedding_padding_idx_is_an_int_and_empty_tables_are_built() -> None:
     assert nn.Embedding(0, 2)(np.zeros(0, np.int64)).shape == (0, 2)
 
 
-def test_bool_and_degenerate_arguments_are_refused_as_torch():
+def test_bool_arguments_are_refused_where_torch_refuses_them():
     # (True as linear's bias added 1, pos_weight=False weighted by 0, Flatten(True) flattened
-    # from dim 1; softplus with beta 0 or inf gave NaN gradients: it divides by beta)
+    # from dim 1; a bool weight is a mask, as torch's)
     x, w = tg.ones((2, 3)), tg.ones((4, 3))
-    with pytest.raises(TypeError, match="linear: bias must be numeric"):
-        F.linear(x, w, True)
+    for bias in (True, np.array([True, False, True, False]), tg.tensor([True, False, True, False])):
+        with pytest.raises(TypeError, match="linear: bias must be numeric"):
+            F.linear(x, w, bias)
     np.testing.assert_array_equal(F.linear(x, w, 1.0).data, np.full((2, 4), 4.0))
-    logits, target = tg.tensor([2.0, -1.0]), tg.tensor([1.0, 0.0])
-    for arg in ("weight", "pos_weight"):
-        with pytest.raises(TypeError, match=f"{arg} must be numeric"):
-            F.binary_cross_entropy_with_logits(logits, target, **{arg: False})
+    logits, target = tg.tensor([2.0, -1.0, 0.5]), tg.tensor([1.0, 0.0, 1.0])
+    with pytest.raises(TypeError, match="pos_weight must be numeric"):
+        F.binary_cross_entropy_with_logits(logits, target, pos_weight=np.array(False))
+    mask = np.array([True, False, True])
+    for loss in (F.binary_cross_entropy_with_logits, F.mse_loss):
+        got = loss(logits, target, weight=mask).item()
+        assert got == loss(logits, target, weight=mask.astype(float)).item()
     with pytest.raises(TypeError, match="start_dim must be an int"):
         nn.Flatten(start_dim=True)
-    assert nn.Flatten(np.int64(0))(tg.ones((2, 3))).shape == (6,)
-    for beta in (0.0, np.inf, np.nan):
-        with pytest.raises(ValueError, match="beta must be a finite nonzero"):
-            F.softplus(tg.tensor([1.0], requires_grad=True), beta=beta)
+    for dim in (np.int64(0), tg.tensor(0)):
+        assert nn.Flatten(dim)(tg.ones((2, 3))).shape == (6,)

@@ -148,6 +148,10 @@ def test_power_slopes_keep_a_python_base_and_a_numpy_exponent_as_they_were():
     (g,) = tg.autograd.grad((1e-8**y).sum(), [y])
     assert g.data.tolist() == [0.0]
     x = tg.tensor([2.0, 3.0], requires_grad=True)
+    x1 = tg.tensor([3.0, 1.0], requires_grad=True)  # (a uint64 exponent: no wrap to -1)
+    with np.errstate(over="ignore"):
+        (g,) = tg.autograd.grad((x1 ** np.uint64(2**64 - 1)).sum(), [x1])
+    assert g.data.tolist() == [np.inf, 2.0**64]
     for p in (np.int64(2), np.array(2), np.int8(2)):
         (g1,) = tg.autograd.grad((x**p).sum(), [x], create_graph=True)
         (g2,) = tg.autograd.grad(g1.sum(), [x], create_graph=True)

@@ -892,3 +892,13 @@ def test_rising_schedules_reach_inf_not_overflow_error():
     for _ in range(1100):
         sched.step()
     assert sched.get_last_lr() == [math.inf]
+    opt = _opt(1e300)  # (and the other way: 0.5 ** 1075 rounds to 0, the rate does not)
+    sched = lr_scheduler.ExponentialLR(opt, gamma=0.5)
+    for _ in range(1075):
+        sched.step()
+    np.testing.assert_allclose(sched.get_last_lr(), [1e300 * 2.0**-1000 * 2.0**-75], rtol=1e-12)
+    opt = _opt(0.1)  # (a closed form far out costs what a near one does)
+    sched = lr_scheduler.ExponentialLR(opt, gamma=10.0)
+    with pytest.warns(UserWarning, match="deprecated"):
+        sched.step(10**12)
+    assert sched.get_last_lr() == [math.inf]
