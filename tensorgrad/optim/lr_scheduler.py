@@ -26,6 +26,7 @@ A step or load that raises changes nothing (the epoch count, the rates and the s
 from __future__ import annotations
 
 import bisect
+import decimal
 import math
 import sys
 import types
@@ -360,6 +361,16 @@ class StepLR(LRScheduler):
         return lr * self.gamma if epoch and epoch % self.step_size == 0 else lr
 
 
+# (decimal arithmetic with a float range far beyond float64's, no signal raised: _scaled)
+_WIDE = decimal.Context(
+    prec=40,
+    Emax=decimal.MAX_EMAX,
+    Emin=decimal.MIN_EMIN,
+    traps=[],
+    rounding=decimal.ROUND_HALF_EVEN,
+)
+
+
 def _scaled(lr: float, gamma: float, k: int) -> float:
     """``lr * gamma ** k`` in floats, as torch's step-by-step products: infinite (or 0) only
     when the product is, though ``gamma ** k`` alone may leave the float range (a tiny rate
@@ -371,22 +382,8 @@ def _scaled(lr: float, gamma: float, k: int) -> float:
         p = 0.0
     if gamma == 0 or abs(p) >= sys.float_info.min:
         return lr * p
-    # (squaring with mantissa and exponent apart: O(log k) steps, no range to leave)
-    if k < 0:  # (a count rewound below 0 by a SequentialLR)
-        gamma, k = 1.0 / gamma, -k
-    m, e = math.frexp(lr)
-    g, ge = math.frexp(gamma)
-    while k:
-        if k & 1:
-            m, de = math.frexp(m * g)
-            e += ge + de
-        g, de = math.frexp(g * g)
-        ge = 2 * ge + de
-        k >>= 1
-    try:
-        return math.ldexp(m, e)
-    except OverflowError:
-        return math.copysign(math.inf, m)
+    # (40 digits and an exponent range far past float64's: one rounding to a float at the end)
+    return float(_WIDE.multiply(decimal.Decimal(lr), _WIDE.power(decimal.Decimal(gamma), k)))
 
 
 def _milestones(value: Any, name: str, owner: str) -> list[int]:
