@@ -26,7 +26,6 @@ A step or load that raises changes nothing (the epoch count, the rates and the s
 from __future__ import annotations
 
 import bisect
-import decimal
 import math
 import sys
 import types
@@ -361,29 +360,70 @@ class StepLR(LRScheduler):
         return lr * self.gamma if epoch and epoch % self.step_size == 0 else lr
 
 
-# (decimal arithmetic with a float range far beyond float64's, no signal raised: _scaled)
-_WIDE = decimal.Context(
-    prec=40,
-    Emax=decimal.MAX_EMAX,
-    Emin=decimal.MIN_EMIN,
-    traps=[],
-    rounding=decimal.ROUND_HALF_EVEN,
-)
-
-
 def _scaled(lr: float, gamma: float, k: int) -> float:
     """``lr * gamma ** k`` in floats, as torch's step-by-step products: infinite (or 0) only
     when the product is, though ``gamma ** k`` alone may leave the float range (a tiny rate
     rising, a huge one falling), where a Python power raises OverflowError or rounds to 0."""
-    lr, gamma = float(lr), float(gamma)
+    lr, gamma, k = float(lr), float(gamma), int(k)
     try:
         p = gamma**k
     except OverflowError:
-        p = 0.0
-    if gamma == 0 or abs(p) >= sys.float_info.min:
+        p = None
+    if p is not None and (gamma == 0 or abs(p) >= sys.float_info.min):
         return lr * p
-    # (40 digits and an exponent range far past float64's: one rounding to a float at the end)
-    return float(_WIDE.multiply(decimal.Decimal(lr), _WIDE.power(decimal.Decimal(gamma), k)))
+    if math.isnan(lr) or math.isnan(gamma):
+        return math.nan
+    # (the product's sign: lr's, -0.0 too, times gamma ** k's)
+    sign = -1.0 if (math.copysign(1.0, lr) < 0) != (gamma < 0 and k % 2 == 1) else 1.0
+    if lr == 0 or math.isinf(gamma):  # (0 times a finite power, or a power of inf that is 0)
+        return math.copysign(0.0, sign)
+    if math.isinf(lr):
+        return math.copysign(math.inf, sign)
+    # gamma ** k outside the normal floats: in integers, exact where it fits in _BITS bits
+    gm, ge = _integer_float(abs(gamma))
+    pm, pe = _power(gm, ge, abs(k))
+    m, e = _integer_float(abs(lr))
+    if k >= 0:
+        m, e = m * pm, e + pe
+    else:  # (lr / gamma ** |k|: a quotient of _BITS bits and a sticky bit for the rounding)
+        shift = max(0, _BITS + pm.bit_length() - m.bit_length())
+        q, r = divmod(m << shift, pm)
+        m, e = 2 * q + (r != 0), e - shift - pe - 1
+    top = m.bit_length() + e  # (the product lies in [2 ** (top - 1), 2 ** top))
+    if top > 1024:
+        value = math.inf
+    elif top <= -1075:
+        value = 0.0
+    else:  # (int division and int to float conversion round correctly, ties to even)
+        value = float(m << e) if e >= 0 else m / (1 << -e)
+    return math.copysign(value, sign)
+
+
+_BITS = 128  # (the mantissa kept by ``_power``: far past float64's 53, so one rounding at the end)
+
+
+def _integer_float(x: float) -> tuple[int, int]:
+    """A positive finite float as ``m * 2 ** e`` with an integer m."""
+    m, e = math.frexp(x)
+    return int(m * 2**53), e - 53
+
+
+def _power(m: int, e: int, k: int) -> tuple[int, int]:
+    """``(m * 2 ** e) ** k`` as ``(m', e')`` by squaring, each product cut to ``_BITS`` bits
+    (exact while it fits: a power of two's powers stay exact, so halfway cases round as IEEE)."""
+    rm, re = 1, 0
+    while k:
+        if k & 1:
+            rm, re = _cut(rm * m, re + e)
+        k >>= 1
+        if k:
+            m, e = _cut(m * m, 2 * e)
+    return rm, re
+
+
+def _cut(m: int, e: int) -> tuple[int, int]:
+    extra = m.bit_length() - _BITS
+    return (m >> extra, e + extra) if extra > 0 else (m, e)
 
 
 def _milestones(value: Any, name: str, owner: str) -> list[int]:

@@ -900,9 +900,20 @@ def test_rising_schedules_reach_inf_not_overflow_error():
     np.testing.assert_allclose(sched.get_last_lr(), [1e300 * 2.0**-1000 * 2.0**-75], rtol=1e-12)
     # (to the float nearest the exact product, as lr * gamma ** k in range: squaring doubled a
     # rounded gamma's error, 2e-13 after 9,000 steps of 0.9 from 1e300)
-    for lr, gamma, k in [(1e300, 0.9, 9000), (1e-300, 1.5, 1751), (1e-300, 1e-310, -1)]:
-        want = float(Fraction(lr) * Fraction(gamma) ** k)
+    # (and halfway cases to even, as IEEE: 40-digit decimals rounded twice, 3 * 2 ** -1075 to
+    # 5e-324; a NumPy integer count; counts far past any float exponent)
+    cases = [(1e300, 0.9, 9000), (1e-300, 1.5, 1751), (1e-300, 1e-310, -1), (3.0, 0.5, 1075)]
+    cases += [
+        (10.0, 0.5, 1076),
+        (-3.0, -0.5, 1075),
+        (3.0, 2.0, -1076),
+        (1e300, 0.5, np.int64(2000)),
+    ]
+    for lr, gamma, k in cases:
+        want = float(Fraction(lr) * Fraction(gamma) ** int(k))
         assert lr_scheduler._scaled(lr, gamma, k) == want
+    assert lr_scheduler._scaled(0.0, 2.0, 10**19) == 0.0
+    assert lr_scheduler._scaled(math.inf, 0.5, 10**19) == math.inf
     opt = _opt(0.1)  # (a closed form far out costs what a near one does)
     sched = lr_scheduler.ExponentialLR(opt, gamma=10.0)
     with pytest.warns(UserWarning, match="deprecated"):
