@@ -369,16 +369,18 @@ def _scaled(lr: float, gamma: float, k: int) -> float:
         p = gamma**k
     except OverflowError:
         p = None
+    except ZeroDivisionError:  # (0 to a negative power: IEEE's pow gives inf, NumPy's too)
+        p = math.copysign(math.inf, gamma) if k % 2 else math.inf
     if p is not None and (gamma == 0 or abs(p) >= sys.float_info.min):
         return lr * p
     if math.isnan(lr) or math.isnan(gamma):
         return math.nan
     # (the product's sign: lr's, -0.0 too, times gamma ** k's)
     sign = -1.0 if (math.copysign(1.0, lr) < 0) != (gamma < 0 and k % 2 == 1) else 1.0
+    if math.isinf(lr):  # (times a power out of range; inf times inf ** -k is inf * 0)
+        return math.nan if math.isinf(gamma) else math.copysign(math.inf, sign)
     if lr == 0 or math.isinf(gamma):  # (0 times a finite power, or a power of inf that is 0)
         return math.copysign(0.0, sign)
-    if math.isinf(lr):
-        return math.copysign(math.inf, sign)
     # gamma ** k outside the normal floats: in integers, exact where it fits in _BITS bits
     gm, ge = _integer_float(abs(gamma))
     pm, pe = _power(gm, ge, abs(k))
@@ -395,11 +397,16 @@ def _scaled(lr: float, gamma: float, k: int) -> float:
     elif top <= -1075:
         value = 0.0
     else:  # (int division and int to float conversion round correctly, ties to even)
-        value = float(m << e) if e >= 0 else m / (1 << -e)
+        try:
+            value = float(m << e) if e >= 0 else m / (1 << -e)
+        except OverflowError:  # (past the largest float's halfway point: IEEE rounds to inf)
+            value = math.inf
     return math.copysign(value, sign)
 
 
-_BITS = 128  # (the mantissa kept by ``_power``: far past float64's 53, so one rounding at the end)
+# (the mantissa ``_power`` keeps: each squaring doubles the cut's error, k * 2 ** -_BITS in all,
+# so 2 ** -128 still for counts to 2 ** 64, far below float64's 2 ** -53: one rounding at the end)
+_BITS = 192
 
 
 def _integer_float(x: float) -> tuple[int, int]:

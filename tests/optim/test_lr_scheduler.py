@@ -914,6 +914,9 @@ def test_rising_schedules_reach_inf_not_overflow_error():
         assert lr_scheduler._scaled(lr, gamma, k) == want
     assert lr_scheduler._scaled(0.0, 2.0, 10**19) == 0.0
     assert lr_scheduler._scaled(math.inf, 0.5, 10**19) == math.inf
+    # (past the largest float's halfway point: inf, not OverflowError; inf * inf ** -1 is NaN)
+    assert lr_scheduler._scaled(0.283967625805776, 2.5, 776) == math.inf
+    assert math.isnan(lr_scheduler._scaled(math.inf, math.inf, -1))
     opt = _opt(0.1)  # (a closed form far out costs what a near one does)
     sched = lr_scheduler.ExponentialLR(opt, gamma=10.0)
     with pytest.warns(UserWarning, match="deprecated"):
