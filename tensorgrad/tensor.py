@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tensorgrad._dtypes import as_array
+from tensorgrad.grad_mode import STATE
 
 
 class RemovableHandle:
@@ -309,8 +310,6 @@ class Tensor:
         node = self._live_node()
         hooks = node.hooks_list() if node is not None else self._leaf_hooks()
         entry = functools.partial(fn)  # (one object per registration: fn may come twice)
-        from tensorgrad.grad_mode import STATE
-
         if STATE.hook_scopes:  # (inside a reverse transform's f: see _run_hooks)
             from tensorgrad.transforms import hook_scope
 

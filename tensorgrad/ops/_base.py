@@ -586,10 +586,17 @@ def follow_retained(t: Tensor, old: Op | None, new: Op) -> None:
         new.retain(t)
 
 
+def memory_owner(t: Tensor) -> Tensor | None:
+    """The tensor whose memory ``t``'s version cell counts writes to: ``t`` itself, or the
+    tensor its views share (None: no cell, or that tensor is gone)."""
+    cell = t._version
+    ref = cell[3] if cell is not None and len(cell) > 3 else None
+    return None if ref is None else ref()
+
+
 def view_of(t: Tensor) -> tuple | None:
     """``(base, op, made in grad mode)`` if ``t`` is a view (see ``mark_view``), else None."""
-    cell = t._version
-    if cell is None or (len(cell) > 3 and cell[3] is not None and cell[3]() is t):
+    if t._version is None or memory_owner(t) is t:
         return None  # (no cell, or its own: the tensor whose memory the views share)
     return getattr(t, "_base", None)
 

@@ -33,6 +33,7 @@ from tensorgrad.ops._base import (
     check_view,
     follow_retained,
     made_under_no_grad,
+    memory_owner,
     note_root_write,
     refresh_views,
     root,
@@ -139,8 +140,7 @@ def _aliases_a_leaf(t: Tensor) -> bool:
         return False
     if STAND_INS.get(id(t)) is t:
         return True
-    cell = t._version
-    owner = cell[3]() if cell is not None and len(cell) > 3 else None
+    owner = memory_owner(t)
     return (
         owner is not None
         and owner is not t
@@ -300,7 +300,7 @@ def _commit(t: Tensor, new: Tensor, what: str, count: bool = True) -> Tensor:
         t._node is not None
         or t._requires_grad
         or t._fw is not None
-        or (cell[3] is not None and cell[3]() is t)  # (its own memory: a frozen leaf's views)
+        or memory_owner(t) is t  # (its own memory: a frozen leaf's views)
     ):
         # a new graph or new tangents: recorded views taken before are stale (see check_view).
         # (not after a write into a tensor with neither that does not own the memory, a
