@@ -43,6 +43,8 @@ _RNG = [np.random.default_rng()]
 def manual_seed(seed: int) -> np.random.Generator:
     """Seed the generator that ``rand``/``randn`` (and layers' initialisers) use by default."""
     try:
+        if seed is None:  # (NumPy would seed from the OS: not reproducible, as torch refuses)
+            raise TypeError
         _RNG[0] = np.random.default_rng(seed)
     except (TypeError, ValueError) as exc:  # (NumPy's SeedSequence message alone names no call)
         raise type(exc)(f"manual_seed: seed must be a non-negative int, got {seed!r}") from None
@@ -201,13 +203,19 @@ def arange(
             check_dtype(np.asarray(v).dtype, "arange")
     if step == 0:
         raise ValueError("arange: step must not be zero")
+    if dtype is not None:
+        dtype = check_dtype(dtype, "arange")
+    # NOTE: an integer or bool dtype is NumPy's arange in that dtype (the first two values cast,
+    # then their difference repeated: arange(2, 7, 1.5, dtype=int) is 2, 3, 4, 5), not the float
+    # values cast (2, 3, 5, 6); a float dtype's values are rounded once from float64, as torch's.
+    exact = dtype is not None and dtype.kind in "biu"
     try:  # (stop=None counts from 0 to start, with the given step, as NumPy)
-        data = np.arange(start, stop, step)
-    except (TypeError, ValueError) as exc:
+        data = np.arange(start, stop, step, dtype=dtype if exact else None)
+    except (TypeError, ValueError, OverflowError) as exc:
         msg = str(exc)
         raise type(exc)(msg if msg.startswith("arange") else f"arange: {msg}") from None
     if dtype is not None:
-        data = data.astype(check_dtype(dtype))
+        data = data.astype(dtype, copy=False)
     elif data.dtype.kind == "f":
         data = data.astype(get_default_dtype())
     else:  # (complex, datetime or object bounds make arrays a tensor cannot hold)

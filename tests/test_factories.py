@@ -131,8 +131,36 @@ def test_dtypes_are_taken_in_native_byte_order_and_default_dtype_refuses_none() 
         tg.set_default_dtype(previous)
 
 
-@pytest.mark.parametrize(("seed", "error"), [("x", TypeError), (1.5, TypeError), (-1, ValueError)])
+@pytest.mark.parametrize(
+    ("seed", "error"), [("x", TypeError), (1.5, TypeError), (-1, ValueError), (None, TypeError)]
+)
 def test_manual_seed_names_itself(seed, error) -> None:
-    # (was NumPy's bare SeedSequence message)
+    # (was NumPy's bare SeedSequence message; None seeded from the OS, where torch refuses)
     with pytest.raises(error, match="manual_seed: seed must be a non-negative int"):
         tg.manual_seed(seed)
+
+
+@pytest.mark.parametrize(
+    ("args", "dtype"),
+    [
+        ((2, 7, 1.5), np.int32),
+        ((-2.5, 3, 1.0), np.int32),
+        ((5, 0, -1.5), np.int16),
+        ((0, 300), np.uint8),
+        ((0, 2), bool),
+        ((0.5, 4), np.int64),
+    ],
+)
+def test_arange_with_an_integer_dtype_is_numpys(args, dtype) -> None:
+    # the float values were cast (truncated): arange(2, 7, 1.5, dtype=int32) gave 2, 3, 5, 6
+    got = tg.arange(*args, dtype=dtype)
+    want = np.arange(*args, dtype=dtype)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got.data, want)
+
+
+def test_arange_refusals_in_an_integer_dtype_name_arange() -> None:
+    with pytest.raises(TypeError, match="arange"):
+        tg.arange(0, 3, dtype=bool)  # (NumPy: at most 2 bools)
+    with pytest.raises(OverflowError, match="arange: "):
+        tg.arange(0, 2**40, 2**38, dtype=np.int32)

@@ -15,7 +15,7 @@ from numpy import multiply as _np_multiply
 from tensorgrad._dtypes import check_dtype
 from tensorgrad._shapes import expand_to, unbroadcast
 from tensorgrad.grad_mode import STATE
-from tensorgrad.ops._base import Op, _data, apply1, binary, call, unary
+from tensorgrad.ops._base import _INT_MIN, _UINT_MAX, Op, _data, apply1, binary, call, unary
 from tensorgrad.tensor import Tensor, make_tensor
 
 __all__ = [
@@ -228,6 +228,8 @@ def _power_dy(x, y, out):
     # derivative), +-inf where 0 ** y is infinite (y < 0), and NaN for a negative base (a real
     # power only at integer y, with no derivative in y: torch, JAX and autograd give NaN) and
     # for a NaN base (NaN ** 0 is 1, but its slope in y is NaN).
+    if type(x) is int and not _INT_MIN <= x <= _UINT_MAX:
+        x = np.asarray(float(x), out.dtype)  # (as the forward took it: NumPy makes it a float)
     flat = (x == 0) & (y >= 0)
     base = np.where(flat, 1, x)
     # (the log at least as wide as the result: a uint8 base's own log is float16)
@@ -246,6 +248,10 @@ def _power_dx(x, y):
     dtype = getattr(y, "dtype", None)
     if dtype is not None and dtype.kind in "biu" and dtype.itemsize < 8:
         y = y.astype(np.int64)
+    elif dtype is not None and dtype.kind == "f" and hasattr(x, "dtype"):
+        wide = np.result_type(x.dtype, dtype)  # (a float16 exponent's y - 1 in float16 rounds)
+        if wide != dtype:
+            y = y.astype(wide)
     return np.where(flat, 0, y * np.where(flat, 1, x) ** (y - 1))
 
 

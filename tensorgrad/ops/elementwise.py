@@ -416,10 +416,13 @@ class Cosh(_SavesInput):
 
 
 class Sigmoid(_SavesOutput):
-    """1 / (1 + e ** -x), computed without overflow for any x"""
+    """1 / (1 + e ** -x), computed without overflow for any x (float16 in float32, as torch:
+    1 + e rounds to 1 in float16 from x = 7.6)"""
 
     @_takes_ints
     def forward(self, x):
+        if x.dtype == np.float16:
+            return self.forward(x.astype(np.float32)).astype(np.float16)
         e = np.exp(-np.abs(x))
         return np.where(x >= 0, 1, e) / (1 + e)
 
@@ -496,6 +499,26 @@ def _abs_slope(x):
     return np.where(data == data, np.sign(data), 0)
 
 
+class AbsSlope(_OutputSlope):
+    """delta * sign(x): abs's rule for its input x (recorded on x, as torch's ``grad * sgn(x)``,
+    so that a create_graph gradient is a function of x: its own derivative is 0, not missing)"""
+
+    slope = staticmethod(_abs_slope)
+
+    @staticmethod
+    def bend(y):
+        return np.zeros_like(y.data if isinstance(y, Tensor) else y)
+
+    def generate_adjoints(self, adjoints, g, delta, y):
+        if self.edges[0] is not None:
+            adjoints[0] = unbroadcast(self.of(g, y), self.in_shape(0))
+        if self.edges[1] is not None:  # (flat: exactly 0, as torch's sgn, even from an inf g)
+            adjoints[1] = self.zero_adjoint(1)
+
+    def jvp(self, tangents, delta, y):
+        return None if tangents[0] is None else self.of(tangents[0], y)  # (flat in y)
+
+
 class Abs(_SavesInput):
     """|x|; derivative 0 at the kink x == 0 and at NaN (as torch)"""
 
@@ -503,10 +526,10 @@ class Abs(_SavesInput):
         return np.abs(x)
 
     def generate_adjoints(self, adjoints, delta, x):
-        adjoints[0] = delta * _abs_slope(x)
+        adjoints[0] = AbsSlope.of_own(delta, x)
 
     def jvp(self, tangents, x):
-        return tangents[0] * _abs_slope(x)
+        return AbsSlope.of(tangents[0], x)
 
 
 class Sign(Op):
@@ -844,6 +867,8 @@ def clip(x: Any, a_min: Any = None, a_max: Any = None, **bounds: Any) -> Tensor:
     # where the result is a bound, it is that bound (np.clip is minimum(maximum(x, lo), hi));
     # a NaN in x or in a bound gives no gradient to anything, as Clip's rule
     xd = x.data if isinstance(x, Tensor) else np.asarray(x)
+    if xd.dtype != out.dtype:  # (compared as the forward computed: an int8 x and a bound of
+        xd = xd.astype(out.dtype)  # 300 raise in int8)
     with np.errstate(invalid="ignore"):
         if carries_derivative(a_max):
             out = where((xd if lo is None else np.maximum(xd, lo)) >= hi, a_max, out)

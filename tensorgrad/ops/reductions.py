@@ -474,6 +474,9 @@ def _vector_norm(x: Any, ord: Any, axis: int) -> Tensor:
     if ord == np.inf:
         return _largest(absolute(x), axis)
     if ord == -np.inf:
+        shape = np.shape(x.data if isinstance(x, Tensor) else x)
+        if shape[axis] == 0:  # (as NumPy: the smallest of no entries is undefined)
+            raise ValueError(f"norm: ord=-inf over the empty axis {axis} of shape {shape}")
         return min(absolute(x), axis=axis, keepdims=True)
     if ord == 0:  # the count of nonzero entries: gradient 0, but recorded, as torch
         return sum(astype(not_equal(x, 0), x.dtype) * x**0, axis=axis, keepdims=True)

@@ -159,6 +159,34 @@ def test_power_slopes_keep_a_python_base_and_a_numpy_exponent_as_they_were():
         assert g1.data.tolist() == [4.0, 6.0] and g3.data.tolist() == [0.0, 0.0]
 
 
+def test_power_slope_in_x_counts_a_narrower_float_exponent_in_the_result_dtype() -> None:
+    # y - 1 in float16 rounds: 1.224 ** -0.04607 (float16 exponent) had 3e-5 relative error
+    y = np.array([-0.04606482], np.float16)
+    x = tg.tensor([1.22404434], requires_grad=True)
+    e = float(y[0])
+    want = e * 1.22404434 ** (e - 1)
+    (g,) = tg.autograd.grad((x**y).sum(), [x])
+    np.testing.assert_allclose(g.data, [want], rtol=1e-14)
+    _, t = tg.jvp(lambda v: v ** tg.tensor(y), (x.detach(),), (tg.ones(1),))
+    np.testing.assert_allclose(t.data, [want], rtol=1e-14)
+    # a recorded float16 exponent: the slope's y - 1 is recorded too (second derivative in y)
+    ty = tg.tensor(y, requires_grad=True)
+    (gx,) = tg.autograd.grad((x**ty).sum(), [x], create_graph=True)
+    (gy,) = tg.autograd.grad(gx.sum(), [ty])
+    np.testing.assert_allclose(gy.data, [1.224 ** (e - 1) * (1 + e * np.log(1.224))], rtol=2e-3)
+    assert gx.dtype == np.float64 and gy.dtype == np.float16
+
+
+def test_exponent_slope_of_a_python_int_base_beyond_int64() -> None:
+    # the forward takes it as a float (NumPy); the slope's where() raised NumPy's OverflowError
+    b = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = tg.power(2**64, b)
+    y.sum().backward()
+    np.testing.assert_allclose(b.grad.data, y.data * np.log(2.0**64), rtol=1e-14)
+    _, t = tg.jvp(lambda v: tg.power(2**64, v), (b.detach(),), (tg.ones(2),))
+    np.testing.assert_allclose(t.data, b.grad.data, rtol=1e-14)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
 def test_unrecorded_operators_match_the_recorded_ops(dtype: type) -> None:
     # +, - and * by a float skip the op object when nothing is recorded (no_grad, no grad

@@ -1,4 +1,5 @@
-"""Elementwise ops: the one-node rules of tanh and sigmoid (``TanhSlope``, ``SigmoidSlope``).
+"""Elementwise ops: the one-node rules of tanh, sigmoid and abs (``TanhSlope``, ``SigmoidSlope``,
+``AbsSlope``).
 
 The public ops are checked to second order from the registry (tests/op_specs.py); these ops
 are what their rules record at higher order, so they are checked here directly, and to third
@@ -14,11 +15,12 @@ import pytest
 
 import tensorgrad as tg
 from tensorgrad.ops._base import binary
-from tensorgrad.ops.elementwise import SigmoidSlope, TanhSlope
+from tensorgrad.ops.elementwise import AbsSlope, SigmoidSlope, TanhSlope
 
 SLOPES = {
     TanhSlope: (lambda y: 1 - y * y, lambda y: -2 * y),
     SigmoidSlope: (lambda y: y * (1 - y), lambda y: 1 - 2 * y),
+    AbsSlope: (np.sign, np.zeros_like),
 }
 
 
@@ -244,3 +246,39 @@ def test_the_selecting_rules_select_when_recorded_too(f, tf) -> None:
     assert grad.data.tolist() == [0.0, 0.25]
     np.testing.assert_array_equal(hessian, [[0.0, 0.0], [0.0, -0.03125]])
     np.testing.assert_array_equal(hv.data, [0.0, -0.03125])
+
+
+def test_abs_gradient_under_create_graph_is_differentiable() -> None:
+    # as torch's grad * sgn(x): a function of x with derivative 0; it was a constant, so a
+    # second grad raised "an output does not require grad" (relu's already was recorded)
+    x = tg.tensor([-1.5, 2.0, 0.0], requires_grad=True)
+    (g,) = tg.autograd.grad(tg.abs(x).sum(), [x], create_graph=True)
+    assert g.requires_grad and g.data.tolist() == [-1.0, 1.0, 0.0]
+    (g2,) = tg.autograd.grad(g.sum(), [x])
+    assert g2.data.tolist() == [0.0, 0.0, 0.0]
+    h = tg.hessian(lambda t: (tg.abs(t) ** 3).sum())(x.detach())
+    np.testing.assert_allclose(h.data, np.diag([9.0, 12.0, 0.0]))
+    _, t = tg.jvp(lambda t: tg.grad(lambda u: tg.abs(u).sum())(t), (x.data,), (np.ones(3),))
+    assert t.data.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_float16_sigmoid_is_computed_in_float32() -> None:
+    # 1 + e rounded to 1 in float16: sigmoid(8.3046875) read 1.0 and its gradient 0
+    x = np.array([8.3046875, -9.0, 0.0, 11.0], np.float16)
+    t = tg.tensor(x, requires_grad=True)
+    y = tg.sigmoid(t)
+    y.sum().backward()
+    want = (1 / (1 + np.exp(-x.astype(np.float64)))).astype(np.float16)
+    assert y.dtype == np.float16 and t.grad.dtype == np.float16
+    np.testing.assert_array_equal(y.data, want)
+    assert t.grad.data[0] > 0
+
+
+def test_clip_of_integers_with_a_bound_out_of_their_range_and_a_recorded_bound() -> None:
+    # the masks compared x with the bounds in x's dtype: -1 into uint8 raised NumPy's
+    # OverflowError, where the same call without a recorded bound computes (in float64)
+    hi = tg.tensor([3.5, 2.0], requires_grad=True)
+    out = tg.clip(tg.tensor(np.array([0, 5], np.uint8)), -1, hi)
+    np.testing.assert_array_equal(out.data, np.clip(np.array([0, 5], np.uint8), -1, [3.5, 2.0]))
+    out.sum().backward()
+    assert hi.grad.data.tolist() == [0.0, 1.0]

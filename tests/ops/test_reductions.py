@@ -412,3 +412,10 @@ def test_matrix_norm_of_order_minus_1_or_minus_inf_of_empty_matrices_names_norm(
         with pytest.raises(ValueError, match=match):
             tg.norm(tg.zeros(shape), ord=ord)
     assert tg.norm(tg.zeros((0, 3)), ord=-1).item() == np.linalg.norm(np.zeros((0, 3)), -1)
+
+
+def test_vector_norm_minus_inf_over_an_empty_axis_names_norm() -> None:
+    # (the error named min, the op it is computed with)
+    with pytest.raises(ValueError, match=r"norm: ord=-inf over the empty axis 0 of shape \(0, 2\)"):
+        tg.norm(tg.zeros((0, 2)), axis=0, ord=-np.inf)
+    assert tg.norm(tg.zeros((3, 0)), axis=0, ord=-np.inf).shape == (0,)
