@@ -1300,7 +1300,9 @@ def test_ranges(data: Any) -> None:
             raise TypeError
         if any(isinstance(v, str) for v in (start, stop, step)) or start is None:
             raise TypeError
-        out = np.arange(start, stop, step)
+        if dtype is not None and np.dtype(dtype).kind in "biu":
+            return np.arange(start, stop, step, dtype=dtype)  # (NumPy's integer arange)
+        out = np.arange(start, stop, step)  # (floats: rounded once from float64, as torch)
         return out.astype(dtype) if dtype is not None else out
 
     out = check(
@@ -1363,6 +1365,8 @@ def test_tensor_and_from_numpy(data: Any) -> None:
 @given(seed=st.one_of(st.integers(-2, 2**70), st.sampled_from([1.5, "a", None, True])))
 def test_manual_seed(seed: Any) -> None:
     def ref(seed: Any) -> Any:
+        if seed is None:  # (refused, as torch: NumPy would seed from the OS)
+            raise TypeError
         return np.random.default_rng(seed)
 
     try:
