@@ -255,11 +255,15 @@ def _grad(
     return tuple(result), created
 
 
-def _accumulate_leaf(leaf: Tensor, g: Any, create_graph: bool, owned: bool = False) -> None:
+def _accumulate_leaf(
+    leaf: Tensor, g: Any, create_graph: bool, owned: bool = False, in_place: bool = True
+) -> None:
     """Add ``g`` into ``leaf.grad``. ``owned``: ``g`` is a buffer the engine made for this leaf
     alone, which may become ``.grad`` itself. A first ``.grad`` is otherwise a copy (as torch's
     clone), so that a later backward, which sums into it in place, never writes into a root
-    gradient, a hook's argument or another tensor's ``.grad``."""
+    gradient, a hook's argument or another tensor's ``.grad``. Not ``in_place`` (a retained
+    non-leaf's ``.grad``, as torch's): the sum is a new tensor, and one read before keeps its
+    values."""
     if leaf._hooks:
         g = _run_hooks(leaf._hooks, g, create_graph)
         owned = False  # the hooks have seen it (or made it)
@@ -275,7 +279,9 @@ def _accumulate_leaf(leaf: Tensor, g: Any, create_graph: bool, owned: bool = Fal
             g = g.data
         if leaf._grad is None:
             leaf._grad = make_tensor(g if owned and _owns(g) else g.copy())
-        elif leaf._grad.data.dtype != g.dtype or not leaf._grad.data.flags.writeable:
+        elif (
+            not in_place or leaf._grad.data.dtype != g.dtype or not leaf._grad.data.flags.writeable
+        ):
             leaf._grad = make_tensor((leaf._grad.data + g).astype(leaf.data.dtype, copy=False))
         else:  # (in place, as torch's, also into a .grad a create_graph backward recorded)
             leaf._grad.data += g
@@ -674,7 +680,7 @@ def _visit(node: Op, delta: Any, create_graph: bool, accumulate: bool) -> Any:
     if ref is not None:
         t = ref()
         if t is not None:
-            _accumulate_leaf(t, delta, create_graph)
+            _accumulate_leaf(t, delta, create_graph, in_place=False)
     return delta
 
 

@@ -826,3 +826,18 @@ def test_inputs_that_are_not_tensors_are_named_as_such() -> None:
         tg.autograd.grad((x * x).sum(), [x, 3])
     with pytest.raises(TypeError, match=r"backward: inputs\[0\] is a float, not a Tensor"):
         tg.autograd.backward((x * x).sum(), inputs=[3.0])
+
+
+def test_retained_grad_of_a_non_leaf_is_replaced_not_written() -> None:
+    # as torch's retain_grad: grad + new, a new tensor; it was summed in place, so a .grad read
+    # before changed under its reader (and a graph that saved it raised "modified")
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    z = (y * y).sum()
+    z.backward(retain_graph=True)
+    g = y.grad
+    z.backward()
+    assert g.data.tolist() == [4.0, 8.0] and g.version == 0
+    assert y.grad.data.tolist() == [8.0, 16.0] and y.grad is not g
+    assert x.grad.data.tolist() == [16.0, 32.0]  # (a leaf's .grad still sums in place)

@@ -221,7 +221,15 @@ class Std(Var):
         return self._over_output(self._slope(x) / 2, out, x.shape)
 
     def generate_adjoints(self, adjoints, delta, x, out):
-        adjoints[0] = self._expand(delta, x.shape) * self._std_slope(x, out)
+        none = (out.data if isinstance(out, Tensor) else out) == 0
+        if not np.any(none):
+            adjoints[0] = self._expand(delta, x.shape) * self._std_slope(x, out)
+            return
+        # no spread: exactly 0 there, whatever flows in (an inf delta times the 0 slope was
+        # NaN; torch masks its gradient there)
+        with np.errstate(invalid="ignore"):
+            g = self._expand(delta, x.shape) * self._std_slope(x, out)
+        adjoints[0] = np.where(self._expand(none, x.shape), 0, g)
 
     def jvp(self, tangents, x, out):
         tangent = np.sum(

@@ -419,3 +419,15 @@ def test_vector_norm_minus_inf_over_an_empty_axis_names_norm() -> None:
     with pytest.raises(ValueError, match=r"norm: ord=-inf over the empty axis 0 of shape \(0, 2\)"):
         tg.norm(tg.zeros((0, 2)), axis=0, ord=-np.inf)
     assert tg.norm(tg.zeros((3, 0)), axis=0, ord=-np.inf).shape == (0,)
+
+
+def test_std_gradient_at_zero_spread_is_zero_even_from_an_infinite_delta() -> None:
+    # torch masks std's gradient where std is 0; an inf delta times the 0 slope was NaN
+    x = tg.tensor([[3.0, 3.0], [0.7, 1.0]], requires_grad=True)
+    with np.errstate(divide="ignore"):  # (1 / 0, and the division's rule)
+        (1.0 / tg.std(x, axis=1)).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [[0.0, 0.0], [22.222222222222, -22.222222222222]])
+    x = tg.tensor([[0.7]], requires_grad=True)
+    with np.errstate(divide="ignore"):
+        (tg.std(x, axis=0) ** 0.5).sum().backward()
+    assert x.grad.data.tolist() == [[0.0]]
