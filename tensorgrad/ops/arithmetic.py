@@ -15,7 +15,7 @@ from numpy import multiply as _np_multiply
 from tensorgrad._dtypes import check_dtype
 from tensorgrad._shapes import expand_to, unbroadcast
 from tensorgrad.grad_mode import STATE
-from tensorgrad.ops._base import _INT_MIN, _UINT_MAX, Op, _data, apply1, binary, call, unary
+from tensorgrad.ops._base import _INT_MIN, Op, _data, apply1, binary, call, unary
 from tensorgrad.tensor import Tensor, make_tensor
 
 __all__ = [
@@ -222,14 +222,19 @@ class Remainder(Op):
 # ----------------------------------------------------------------------------- power
 
 
+_INT64_MAX = 2**63 - 1
+
+
 def _power_dy(x, y, out):
     # NOTE: d(x ** y)/dy = x ** y * log(x), as torch's: 0 where x == 0 and y >= 0 (0 ** y is
     # flat in y there; the log sees 1 instead, so that no 0 * inf reaches a second
     # derivative), +-inf where 0 ** y is infinite (y < 0), and NaN for a negative base (a real
     # power only at integer y, with no derivative in y: torch, JAX and autograd give NaN) and
     # for a NaN base (NaN ** 0 is 1, but its slope in y is NaN).
-    if type(x) is int and not _INT_MIN <= x <= _UINT_MAX:
-        x = np.asarray(float(x), out.dtype)  # (as the forward took it: NumPy makes it a float)
+    if type(x) is int and not _INT_MIN <= x <= _INT64_MAX:
+        # (where() would wrap it into int64 from 2 ** 63, or raise past 2 ** 64: its log in
+        # float64, whatever the output's dtype, as an int64 base's is)
+        x = float(x)
     flat = (x == 0) & (y >= 0)
     base = np.where(flat, 1, x)
     # (the log at least as wide as the result: a uint8 base's own log is float16)
@@ -248,10 +253,12 @@ def _power_dx(x, y):
     dtype = getattr(y, "dtype", None)
     if dtype is not None and dtype.kind in "biu" and dtype.itemsize < 8:
         y = y.astype(np.int64)
-    elif dtype is not None and dtype.kind == "f" and hasattr(x, "dtype"):
-        wide = np.result_type(x.dtype, dtype)  # (a float16 exponent's y - 1 in float16 rounds)
-        if wide != dtype:
-            y = y.astype(wide)
+    elif dtype is not None and dtype.kind == "f" and dtype.itemsize < 8:
+        xdtype = getattr(x, "dtype", dtype)
+        if xdtype is not dtype and xdtype != dtype:
+            wide = np.result_type(xdtype, dtype)  # (a float16 exponent's y - 1 in float16 rounds)
+            if wide != dtype:
+                y = y.astype(wide)
     return np.where(flat, 0, y * np.where(flat, 1, x) ** (y - 1))
 
 

@@ -415,13 +415,16 @@ class Cosh(_SavesInput):
 # ----------------------------------------------------------------------------- activations
 
 
+_FLOAT16 = np.dtype(np.float16)
+
+
 class Sigmoid(_SavesOutput):
     """1 / (1 + e ** -x), computed without overflow for any x (float16 in float32, as torch:
     1 + e rounds to 1 in float16 from x = 7.6)"""
 
     @_takes_ints
     def forward(self, x):
-        if x.dtype == np.float16:
+        if x.dtype is _FLOAT16:
             return self.forward(x.astype(np.float32)).astype(np.float16)
         e = np.exp(-np.abs(x))
         return np.where(x >= 0, 1, e) / (1 + e)
@@ -869,7 +872,7 @@ def clip(x: Any, a_min: Any = None, a_max: Any = None, **bounds: Any) -> Tensor:
     xd = x.data if isinstance(x, Tensor) else np.asarray(x)
     if xd.dtype != out.dtype:  # (compared as the forward computed: an int8 x and a bound of
         xd = xd.astype(out.dtype)  # 300 raise in int8)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):  # (a bound out of range: warned above)
         if carries_derivative(a_max):
             out = where((xd if lo is None else np.maximum(xd, lo)) >= hi, a_max, out)
         if carries_derivative(a_min):

@@ -177,14 +177,21 @@ def test_power_slope_in_x_counts_a_narrower_float_exponent_in_the_result_dtype()
     assert gx.dtype == np.float64 and gy.dtype == np.float16
 
 
-def test_exponent_slope_of_a_python_int_base_beyond_int64() -> None:
+@pytest.mark.parametrize("base", [2**63, 2**64 - 1, 2**64, 2**70])
+def test_exponent_slope_of_a_python_int_base_beyond_int64(base: int) -> None:
     # the forward takes it as a float (NumPy); the slope's where() raised NumPy's OverflowError
-    b = tg.tensor([1.0, 2.0], requires_grad=True)
-    y = tg.power(2**64, b)
+    # past 2 ** 64, and wrapped it into int64 from 2 ** 63 (log of a negative: NaN)
+    b = tg.tensor([1.0, 2.0, 0.0], requires_grad=True)
+    y = tg.power(base, b)
     y.sum().backward()
-    np.testing.assert_allclose(b.grad.data, y.data * np.log(2.0**64), rtol=1e-14)
-    _, t = tg.jvp(lambda v: tg.power(2**64, v), (b.detach(),), (tg.ones(2),))
+    np.testing.assert_allclose(b.grad.data, y.data * np.log(float(base)), rtol=1e-14)
+    _, t = tg.jvp(lambda v: tg.power(base, v), (b.detach(),), (tg.ones(3),))
     np.testing.assert_allclose(t.data, b.grad.data, rtol=1e-14)
+    # a float16 exponent: the base's log in float64, not of the base made float16 (inf)
+    h = tg.tensor(np.array([0.0, -1.0], np.float16), requires_grad=True)
+    with np.errstate(over="ignore"):  # (the forward's own cast of the base to float16)
+        (tg.power(base, h)).sum().backward()
+    np.testing.assert_allclose(h.grad.data, [np.log(float(base)), 0.0], rtol=1e-3)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
