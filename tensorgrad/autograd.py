@@ -282,7 +282,8 @@ def _accumulate_leaf(
         elif (
             not in_place or leaf._grad.data.dtype != g.dtype or not leaf._grad.data.flags.writeable
         ):
-            leaf._grad = make_tensor((leaf._grad.data + g).astype(leaf.data.dtype, copy=False))
+            total = asarray(leaf._grad.data + g)  # (0-d + 0-d is a NumPy scalar: an array)
+            leaf._grad = make_tensor(total.astype(leaf.data.dtype, copy=False))
         else:  # (in place, as torch's, also into a .grad a create_graph backward recorded)
             leaf._grad.data += g
             bump_version(leaf._grad)  # (a graph that saved the old .grad must see the write)

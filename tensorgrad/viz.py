@@ -541,7 +541,8 @@ def _take_hooks(root: Tensor, taken: list[tuple[Any, list]]) -> None:
 
 def _keep_grads(g: _Graph, kept: list[tuple[Tensor, Any]]) -> None:
     """Take the ``.grad`` of the retain_grad() tensors in ``g`` apart, listing them in ``kept``
-    (grad() accumulates into them in place)."""
+    to be put back after the walk (``grad()`` leaves them alone; this keeps them so whatever the
+    hooks it runs do)."""
     for key in g.keys:
         if isinstance(key, Op):
             t = _retained(key)

@@ -841,3 +841,13 @@ def test_retained_grad_of_a_non_leaf_is_replaced_not_written() -> None:
     assert g.data.tolist() == [4.0, 8.0] and g.version == 0
     assert y.grad.data.tolist() == [8.0, 16.0] and y.grad is not g
     assert x.grad.data.tolist() == [16.0, 32.0]  # (a leaf's .grad still sums in place)
+    # a 0-d one stays an array (0-d + 0-d is a NumPy scalar: read-only, numpy() not an ndarray)
+    s = x.sum()
+    s.retain_grad()
+    loss = s * s
+    loss.backward(retain_graph=True)
+    loss.backward()
+    assert type(s.grad.numpy()) is np.ndarray and s.grad.item() == 12.0
+    with tg.no_grad():
+        s.grad += 1
+    assert s.grad.item() == 13.0

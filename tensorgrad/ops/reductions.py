@@ -221,8 +221,8 @@ class Std(Var):
         return self._over_output(self._slope(x) / 2, out, x.shape)
 
     def generate_adjoints(self, adjoints, delta, x, out):
-        none = (out.data if isinstance(out, Tensor) else out) == 0
-        if not np.any(none):
+        none = _unspread(out, delta)
+        if none is None:
             adjoints[0] = self._expand(delta, x.shape) * self._std_slope(x, out)
             return
         # no spread: exactly 0 there, whatever flows in (an inf delta times the 0 slope was
@@ -232,12 +232,28 @@ class Std(Var):
         adjoints[0] = np.where(self._expand(none, x.shape), 0, g)
 
     def jvp(self, tangents, x, out):
-        tangent = np.sum(
-            tangents[0] * self._std_slope(x, out), axis=self.axis, keepdims=self.keepdims
-        )
+        with np.errstate(invalid="ignore"):
+            tangent = np.sum(
+                tangents[0] * self._std_slope(x, out), axis=self.axis, keepdims=self.keepdims
+            )
         if _count(x.shape, self.axis) == 0:  # (NaN values: var's tangent 0 over 2 * NaN, as torch)
             tangent = tangent + np.nan
+        else:
+            none = _unspread(out, tangent)  # (as the adjoint: torch masks its tangent there)
+            if none is not None:
+                tangent = np.where(none, 0, tangent)
         return tangent
+
+
+def _unspread(out, flowing):
+    """Where std ``out`` is 0 (no spread), if ``flowing`` (a delta or a tangent of ``out``'s
+    shape) is inf or NaN somewhere, so that 0 * it would not be 0; else None (the common case:
+    a check of arrays of the reduced shape)."""
+    none = (out.data if isinstance(out, Tensor) else out) == 0
+    if not np.any(none):
+        return None
+    values = flowing.data if isinstance(flowing, Tensor) else flowing
+    return None if np.isfinite(values).all() else none
 
 
 # ----------------------------------------------------------------------------- logsumexp, norm

@@ -431,3 +431,9 @@ def test_std_gradient_at_zero_spread_is_zero_even_from_an_infinite_delta() -> No
     with np.errstate(divide="ignore"):
         (tg.std(x, axis=0) ** 0.5).sum().backward()
     assert x.grad.data.tolist() == [[0.0]]
+    # and its tangent, as torch's (forward and reverse mode agree)
+    for tangent in ([np.inf, 0.0, 0.0], [np.nan, 0.0, 0.0]):
+        _, t = tg.jvp(tg.std, (tg.full(3, 2.0),), (tg.tensor(tangent),))
+        assert t.item() == 0.0
+    _, t = tg.jvp(lambda a: tg.std(a, axis=1), (np.array([[2.0, 2], [1, 3]]),), (np.ones((2, 2)),))
+    assert t.data.tolist() == [0.0, 0.0]
