@@ -415,7 +415,7 @@ class Cosh(_SavesInput):
 # ----------------------------------------------------------------------------- activations
 
 
-_FLOAT16 = np.dtype(np.float16)
+_FLOAT16 = np.float16
 
 
 class Sigmoid(_SavesOutput):
@@ -424,7 +424,7 @@ class Sigmoid(_SavesOutput):
 
     @_takes_ints
     def forward(self, x):
-        if x.dtype is _FLOAT16:
+        if x.dtype.type is _FLOAT16:  # (also a byte-swapped or unpickled float16 dtype)
             return self.forward(x.astype(np.float32)).astype(np.float16)
         e = np.exp(-np.abs(x))
         return np.where(x >= 0, 1, e) / (1 + e)
@@ -869,10 +869,14 @@ def clip(x: Any, a_min: Any = None, a_max: Any = None, **bounds: Any) -> Tensor:
         return out
     # where the result is a bound, it is that bound (np.clip is minimum(maximum(x, lo), hi));
     # a NaN in x or in a bound gives no gradient to anything, as Clip's rule
-    xd = x.data if isinstance(x, Tensor) else np.asarray(x)
-    if xd.dtype != out.dtype:  # (compared as the forward computed: an int8 x and a bound of
-        xd = xd.astype(out.dtype)  # 300 raise in int8)
+    # (compared in the result's dtype, as the forward computed: a uint8 x and a bound of -1
+    # raise in uint8; float16 bounds 2 and 2.0004 are equal in float16, not in a float32 result)
+    dtype = out.dtype
     with np.errstate(invalid="ignore", over="ignore"):  # (a bound out of range: warned above)
+        xd, lo, hi = (
+            v if v is None else np.asarray(v).astype(dtype, copy=False)
+            for v in (x.data if isinstance(x, Tensor) else x, lo, hi)
+        )
         if carries_derivative(a_max):
             out = where((xd if lo is None else np.maximum(xd, lo)) >= hi, a_max, out)
         if carries_derivative(a_min):

@@ -232,23 +232,23 @@ class Std(Var):
         adjoints[0] = np.where(self._expand(none, x.shape), 0, g)
 
     def jvp(self, tangents, x, out):
-        with np.errstate(invalid="ignore"):
-            tangent = np.sum(
-                tangents[0] * self._std_slope(x, out), axis=self.axis, keepdims=self.keepdims
-            )
+        t = tangents[0]
         if _count(x.shape, self.axis) == 0:  # (NaN values: var's tangent 0 over 2 * NaN, as torch)
-            tangent = tangent + np.nan
-        else:
-            none = _unspread(out, tangent)  # (as the adjoint: torch masks its tangent there)
-            if none is not None:
-                tangent = np.where(none, 0, tangent)
-        return tangent
+            return (
+                np.sum(t * self._std_slope(x, out), axis=self.axis, keepdims=self.keepdims) + np.nan
+            )
+        none = _unspread(out, t)
+        if none is None:
+            return np.sum(t * self._std_slope(x, out), axis=self.axis, keepdims=self.keepdims)
+        with np.errstate(invalid="ignore"):  # (as the adjoint: torch masks its tangent there)
+            tangent = np.sum(t * self._std_slope(x, out), axis=self.axis, keepdims=self.keepdims)
+        return np.where(none, 0, tangent)
 
 
 def _unspread(out, flowing):
-    """Where std ``out`` is 0 (no spread), if ``flowing`` (a delta or a tangent of ``out``'s
-    shape) is inf or NaN somewhere, so that 0 * it would not be 0; else None (the common case:
-    a check of arrays of the reduced shape)."""
+    """Where std ``out`` is 0 (no spread), if ``flowing`` (a delta, or an input's tangent) is
+    inf or NaN somewhere, so that 0 * it would not be 0; else None (the common case: ``out``'s
+    zeros are checked first, on the reduced shape)."""
     none = (out.data if isinstance(out, Tensor) else out) == 0
     if not np.any(none):
         return None

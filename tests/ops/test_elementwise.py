@@ -8,6 +8,7 @@ order through the public ops.
 
 from __future__ import annotations
 
+import pickle
 import warnings
 
 import numpy as np
@@ -272,6 +273,9 @@ def test_float16_sigmoid_is_computed_in_float32() -> None:
     assert y.dtype == np.float16 and t.grad.dtype == np.float16
     np.testing.assert_array_equal(y.data, want)
     assert t.grad.data[0] > 0
+    # a float16 dtype that is not NumPy's own object (unpickled, byte-swapped) too
+    for data in (pickle.loads(pickle.dumps(x)), x.astype(">f2")):
+        np.testing.assert_array_equal(tg.sigmoid(data).data, want)
 
 
 def test_clip_of_integers_with_a_bound_out_of_their_range_and_a_recorded_bound() -> None:
@@ -282,3 +286,8 @@ def test_clip_of_integers_with_a_bound_out_of_their_range_and_a_recorded_bound()
     np.testing.assert_array_equal(out.data, np.clip(np.array([0, 5], np.uint8), -1, [3.5, 2.0]))
     out.sum().backward()
     assert hi.grad.data.tolist() == [0.0, 1.0]
+    # the bounds too: float16 2 and 2.0004 are equal in float16, not in the float32 result
+    lo = tg.tensor(np.array(2.0, np.float16), requires_grad=True)
+    out = tg.clip(tg.tensor(np.array([1.0, 3.0], np.float32)), lo, 2.0004)
+    (g,) = tg.autograd.grad(out.sum(), [lo])
+    assert out.data.tolist() == [2.0, np.float32(2.0004)] and g.item() == 1.0
