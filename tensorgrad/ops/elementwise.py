@@ -748,11 +748,18 @@ class Clip(_SavesInput):
         return np.clip(x, self.lo, self.hi)
 
     def _inside(self, x):
+        lo, hi = self.lo, self.hi
+        # (in the result's dtype, as the forward compared: a float16 x of 2 is inside a float32
+        # bound of 2.0004, which rounds to 2 in float16; Python numbers never widen the result)
+        if any(isinstance(b, (ndarray, np.generic)) and b.dtype != x.dtype for b in (lo, hi)):
+            data = x.data if isinstance(x, Tensor) else x
+            dtype = np.result_type(data, *(b for b in (lo, hi) if b is not None))
+            x, lo, hi = (None if v is None else np.asarray(v).astype(dtype) for v in (data, lo, hi))
         inside = True
-        if self.lo is not None:
-            inside = x > self.lo
-        if self.hi is not None:
-            inside = inside & (x < self.hi) if self.lo is not None else x < self.hi
+        if lo is not None:
+            inside = x > lo
+        if hi is not None:
+            inside = inside & (x < hi) if lo is not None else x < hi
         return inside
 
     def generate_adjoints(self, adjoints, delta, x):

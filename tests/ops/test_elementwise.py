@@ -291,3 +291,9 @@ def test_clip_of_integers_with_a_bound_out_of_their_range_and_a_recorded_bound()
     out = tg.clip(tg.tensor(np.array([1.0, 3.0], np.float32)), lo, 2.0004)
     (g,) = tg.autograd.grad(out.sum(), [lo])
     assert out.data.tolist() == [2.0, np.float32(2.0004)] and g.item() == 1.0
+    # and x's own slope: a float16 x of 2 is inside a float32 bound of 2.0004 (rounded to 2 in
+    # float16, x had none; forward mode the same)
+    x = tg.tensor(np.array([2.0], np.float16), requires_grad=True)
+    (g,) = tg.autograd.grad(tg.clip(x, np.float32(0.0), 2.0004).sum(), [x])
+    _, t = tg.jvp(lambda v: tg.clip(v, np.float32(0.0), 2.0004), (x.detach(),), (tg.ones_like(x),))
+    assert g.item() == 1.0 and t.item() == 1.0
