@@ -366,19 +366,26 @@ def value_and_grad(
 ) -> Callable[..., Any]:
     """``f`` and its gradient with respect to ``argnums``: ``(value, g)``, or
     ``((value, aux), g)`` with ``has_aux`` (JAX's layout)."""
+    return _value_and_grad(f, argnums, has_aux, "value_and_grad")
+
+
+def _value_and_grad(
+    f: Callable[..., Any], argnums: int | Sequence[int], has_aux: bool, name: str
+) -> Callable[..., Any]:
+    """``value_and_grad``, its errors naming ``name`` (``grad`` is built on it)."""
 
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        nums, single = _argnums(argnums, len(args), "grad")
-        result, xs, own = _trace(f, args, nums, "grad", kwargs)
+        nums, single = _argnums(argnums, len(args), name)
+        result, xs, own = _trace(f, args, nums, name, kwargs)
         if has_aux:
-            out, aux = _split_aux(result, "grad")
+            out, aux = _split_aux(result, name)
         else:
             out, aux = result, None
         if not isinstance(out, Tensor):
-            raise TypeError(f"grad: f must return a Tensor, got {type(out).__name__}")
+            raise TypeError(f"{name}: f must return a Tensor, got {type(out).__name__}")
         if out.size != 1:
             raise TypeError(
-                f"grad: f must return a one-element Tensor, got shape {out.shape} "
+                f"{name}: f must return a one-element Tensor, got shape {out.shape} "
                 "(use jacrev or vjp for non-scalar outputs)"
             )
         # NOTE: aux keeps its graph where a leaf that still requires grad influences it, as
@@ -421,7 +428,7 @@ def grad(
 ) -> Callable[..., Any]:
     """The gradient of a one-element-output ``f`` with respect to ``argnums``; ``(g, aux)``
     with ``has_aux``."""
-    vg = value_and_grad(f, argnums, has_aux)
+    vg = _value_and_grad(f, argnums, has_aux, "grad")
 
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         (value, g) = vg(*args, **kwargs)

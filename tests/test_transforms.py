@@ -1472,3 +1472,15 @@ def test_hvp_of_one_tensor_is_a_tensor_as_torch() -> None:
     assert isinstance(hv, tg.Tensor) and hv.data.tolist() == [6.0, 0.0]
     _, (hv1,) = tg.hvp(lambda t: tg.sum(t**3), (x,), (v,))
     assert hv1.data.tolist() == [6.0, 0.0] and value.item() == 9.0
+
+
+def test_value_and_grad_errors_name_value_and_grad() -> None:
+    # (they all said "grad:", the transform value_and_grad is built into)
+    with pytest.raises(TypeError, match="^value_and_grad: f must return a one-element Tensor"):
+        tg.value_and_grad(lambda x: x)(tg.tensor([1.0, 2.0]))
+    with pytest.raises(TypeError, match="^value_and_grad: with has_aux=True"):
+        tg.value_and_grad(lambda x: x.sum(), has_aux=True)(tg.tensor([1.0, 2.0]))
+    with pytest.raises((TypeError, ValueError), match="^value_and_grad: "):
+        tg.value_and_grad(lambda x: x.sum(), argnums=3)(tg.tensor([1.0, 2.0]))
+    with pytest.raises(TypeError, match="^grad: f must return a one-element Tensor"):
+        tg.grad(lambda x: x)(tg.tensor([1.0, 2.0]))
