@@ -729,6 +729,9 @@ class Minimum(Maximum):
         return np.minimum(a, b)
 
 
+_WEAK = (int, float, bool, type(None))  # (bounds that never widen a result: Python's)
+
+
 class Clip(_SavesInput):
     """x limited to [lo, hi]; derivative 1 strictly inside, 0 outside, at the bounds (API.md;
     torch gives 1 there), at NaN and where a bound is NaN (as torch)"""
@@ -749,12 +752,15 @@ class Clip(_SavesInput):
 
     def _inside(self, x):
         lo, hi = self.lo, self.hi
-        # (in the result's dtype, as the forward compared: a float16 x of 2 is inside a float32
-        # bound of 2.0004, which rounds to 2 in float16; Python numbers never widen the result)
-        if any(isinstance(b, (ndarray, np.generic)) and b.dtype != x.dtype for b in (lo, hi)):
+        if type(lo) not in _WEAK or type(hi) not in _WEAK:
+            # x in the result's dtype, as the forward compared (a float16 x of 2 is inside a
+            # float32 bound of 2.0004, which rounds to 2 in float16): an array, NumPy scalar or
+            # list bound may widen it, a Python number never does (compared in x's dtype, then)
+            lo, hi = (b if type(b) in _WEAK else np.asarray(b) for b in (lo, hi))
             data = x.data if isinstance(x, Tensor) else x
             dtype = np.result_type(data, *(b for b in (lo, hi) if b is not None))
-            x, lo, hi = (None if v is None else np.asarray(v).astype(dtype) for v in (data, lo, hi))
+            if dtype != data.dtype:
+                x = data.astype(dtype)
         inside = True
         if lo is not None:
             inside = x > lo

@@ -294,6 +294,7 @@ def test_clip_of_integers_with_a_bound_out_of_their_range_and_a_recorded_bound()
     # and x's own slope: a float16 x of 2 is inside a float32 bound of 2.0004 (rounded to 2 in
     # float16, x had none; forward mode the same)
     x = tg.tensor(np.array([2.0], np.float16), requires_grad=True)
-    (g,) = tg.autograd.grad(tg.clip(x, np.float32(0.0), 2.0004).sum(), [x])
-    _, t = tg.jvp(lambda v: tg.clip(v, np.float32(0.0), 2.0004), (x.detach(),), (tg.ones_like(x),))
-    assert g.item() == 1.0 and t.item() == 1.0
+    for low in (np.float32(0.0), [0.0], np.zeros(1)):  # (a list bound is float64, as NumPy's)
+        (g,) = tg.autograd.grad(tg.clip(x, low, 2.0004).sum(), [x])
+        _, t = tg.jvp(lambda v, low=low: tg.clip(v, low, 2.0004), (x.detach(),), (tg.ones_like(x),))
+        assert g.item() == 1.0 and t.item() == 1.0 and g.dtype == np.float16
