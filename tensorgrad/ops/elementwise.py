@@ -755,8 +755,10 @@ class Clip(_SavesInput):
         if type(lo) not in _WEAK or type(hi) not in _WEAK:
             # x in the result's dtype, as the forward compared (a float16 x of 2 is inside a
             # float32 bound of 2.0004, which rounds to 2 in float16): an array, NumPy scalar or
-            # list bound may widen it, a Python number never does (compared in x's dtype, then)
-            lo, hi = (b if type(b) in _WEAK else np.asarray(b) for b in (lo, hi))
+            # list bound may widen it, a Python number never does (compared in x's dtype, then);
+            # result_type sees the bounds as np.clip did (a float subclass is weak in NumPy 2.0,
+            # strong from 2.1), lists and tuples as arrays (it would read them as dtypes)
+            lo, hi = (np.asarray(b) if isinstance(b, (list, tuple)) else b for b in (lo, hi))
             data = x.data if isinstance(x, Tensor) else x
             dtype = np.result_type(data, *(b for b in (lo, hi) if b is not None))
             if dtype != data.dtype:

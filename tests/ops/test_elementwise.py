@@ -298,3 +298,9 @@ def test_clip_of_integers_with_a_bound_out_of_their_range_and_a_recorded_bound()
         (g,) = tg.autograd.grad(tg.clip(x, low, 2.0004).sum(), [x])
         _, t = tg.jvp(lambda v, low=low: tg.clip(v, low, 2.0004), (x.detach(),), (tg.ones_like(x),))
         assert g.item() == 1.0 and t.item() == 1.0 and g.dtype == np.float16
+    # a float subclass bound: weak in NumPy 2.0 (the result float16, where 2.0004 is 2: x at the
+    # bound, slope 0), strong from 2.1 (float64: inside, slope 1); the rule follows the forward
+    hi = type("Level", (float,), {})(2.0004)
+    out = tg.clip(x, None, hi)
+    (g,) = tg.autograd.grad(out.sum(), [x])
+    assert g.item() == (1.0 if out.dtype == np.float64 else 0.0)
