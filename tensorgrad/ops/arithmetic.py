@@ -243,7 +243,7 @@ def _power_dy(x, y, out):
         return out * np.log(base if base.dtype == wide else base.astype(wide))
 
 
-def _power_dx(x, y):
+def _power_dx(x, y, out):
     # NOTE: y * x ** (y - 1) with the y == 0 case pinned to 0, so x ** 0 has slope 0 at x == 0.
     # The base is replaced by 1 where y == 0 (double where) so that 0 ** -1 = inf never enters
     # the masked branch: its second derivative would be 0 * inf = NaN. A narrower integer
@@ -253,12 +253,8 @@ def _power_dx(x, y):
     dtype = getattr(y, "dtype", None)
     if dtype is not None and dtype.kind in "biu" and dtype.itemsize < 8:
         y = y.astype(np.int64)
-    elif dtype is not None and dtype.kind == "f" and dtype.itemsize < 8:
-        xdtype = getattr(x, "dtype", dtype)
-        if xdtype is not dtype and xdtype != dtype:
-            wide = np.result_type(xdtype, dtype)  # (a float16 exponent's y - 1 in float16 rounds)
-            if wide != dtype:
-                y = y.astype(wide)
+    elif dtype is not None and dtype.kind == "f" and out.dtype.itemsize > dtype.itemsize:
+        y = y.astype(out.dtype)  # (a float16 exponent's y - 1 in float16 rounds)
     return np.where(flat, 0, y * np.where(flat, 1, x) ** (y - 1))
 
 
@@ -273,13 +269,13 @@ class Power(Op):
 
     def generate_adjoints(self, adjoints, delta, a, b, out):
         if self.edges[0] is not None:
-            adjoints[0] = unbroadcast(delta * _power_dx(a, b), self.in_shape(0))
+            adjoints[0] = unbroadcast(delta * _power_dx(a, b, out), self.in_shape(0))
         if self.edges[1] is not None:
             adjoints[1] = unbroadcast(delta * _power_dy(a, b, out), self.in_shape(1))
 
     def jvp(self, tangents, a, b, out):
         ta, tb = tangents
-        result = None if ta is None else ta * _power_dx(a, b)
+        result = None if ta is None else ta * _power_dx(a, b, out)
         if tb is not None:
             extra = tb * _power_dy(a, b, out)
             result = extra if result is None else result + extra

@@ -729,14 +729,11 @@ class Minimum(Maximum):
         return np.minimum(a, b)
 
 
-_WEAK = (int, float, bool, type(None))  # (bounds that never widen a result: Python's)
-
-
 class Clip(_SavesInput):
     """x limited to [lo, hi]; derivative 1 strictly inside, 0 outside, at the bounds (API.md;
     torch gives 1 there), at NaN and where a bound is NaN (as torch)"""
 
-    __slots__ = ("lo", "hi")
+    __slots__ = ("lo", "hi", "result_dtype")
 
     def __init__(self, lo, hi):
         self.lo = lo
@@ -748,21 +745,18 @@ class Clip(_SavesInput):
         return tuple(k for k in ("lo", "hi") if np.ndim(getattr(self, k)) > 0)
 
     def forward(self, x):
-        return np.clip(x, self.lo, self.hi)
+        out = np.clip(x, self.lo, self.hi)
+        self.result_dtype = out.dtype  # (the dtype its comparisons were made in: see _inside)
+        return out
 
     def _inside(self, x):
         lo, hi = self.lo, self.hi
-        if type(lo) not in _WEAK or type(hi) not in _WEAK:
+        data = x.data if isinstance(x, Tensor) else x
+        if data.dtype != self.result_dtype:
             # x in the result's dtype, as the forward compared (a float16 x of 2 is inside a
-            # float32 bound of 2.0004, which rounds to 2 in float16): an array, NumPy scalar or
-            # list bound may widen it, a Python number never does (compared in x's dtype, then);
-            # result_type sees the bounds as np.clip did (a float subclass is weak in NumPy 2.0,
-            # strong from 2.1), lists and tuples as arrays (it would read them as dtypes)
-            lo, hi = (np.asarray(b) if isinstance(b, (list, tuple)) else b for b in (lo, hi))
-            data = x.data if isinstance(x, Tensor) else x
-            dtype = np.result_type(data, *(b for b in (lo, hi) if b is not None))
-            if dtype != data.dtype:
-                x = data.astype(dtype)
+            # float32 bound of 2.0004, which rounds to 2 in float16); a Python-number bound is
+            # then taken in that dtype, an array bound promotes to it, as in the forward
+            x = data.astype(self.result_dtype)
         inside = True
         if lo is not None:
             inside = x > lo

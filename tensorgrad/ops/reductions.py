@@ -221,28 +221,22 @@ class Std(Var):
         return self._over_output(self._slope(x) / 2, out, x.shape)
 
     def generate_adjoints(self, adjoints, delta, x, out):
-        none = _unspread(out, delta)
-        if none is None:
-            adjoints[0] = self._expand(delta, x.shape) * self._std_slope(x, out)
-            return
         # no spread: exactly 0 there, whatever flows in (an inf delta times the 0 slope was
         # NaN; torch masks its gradient there)
-        with np.errstate(invalid="ignore"):
+        none = _unspread(out, delta)
+        with np.errstate(**_quiet(none)):
             g = self._expand(delta, x.shape) * self._std_slope(x, out)
-        adjoints[0] = np.where(self._expand(none, x.shape), 0, g)
+        adjoints[0] = g if none is None else np.where(self._expand(none, x.shape), 0, g)
 
     def jvp(self, tangents, x, out):
         t = tangents[0]
-        if _count(x.shape, self.axis) == 0:  # (NaN values: var's tangent 0 over 2 * NaN, as torch)
-            return (
-                np.sum(t * self._std_slope(x, out), axis=self.axis, keepdims=self.keepdims) + np.nan
-            )
-        none = _unspread(out, t)
-        if none is None:
-            return np.sum(t * self._std_slope(x, out), axis=self.axis, keepdims=self.keepdims)
-        with np.errstate(invalid="ignore"):  # (as the adjoint: torch masks its tangent there)
+        empty = _count(x.shape, self.axis) == 0
+        none = None if empty else _unspread(out, t)  # (as the adjoint: torch masks it there)
+        with np.errstate(**_quiet(none)):
             tangent = np.sum(t * self._std_slope(x, out), axis=self.axis, keepdims=self.keepdims)
-        return np.where(none, 0, tangent)
+        if empty:  # (NaN values: var's tangent 0 over 2 * NaN, as torch)
+            return tangent + np.nan
+        return tangent if none is None else np.where(none, 0, tangent)
 
 
 def _unspread(out, flowing):
@@ -254,6 +248,11 @@ def _unspread(out, flowing):
         return None
     values = flowing.data if isinstance(flowing, Tensor) else flowing
     return None if np.isfinite(values).all() else none
+
+
+def _quiet(none):
+    """``np.errstate`` settings: the invalid 0 * inf quiet only where ``none`` masks it."""
+    return {} if none is None else {"invalid": "ignore"}
 
 
 # ----------------------------------------------------------------------------- logsumexp, norm
