@@ -105,20 +105,35 @@ class Mean(_Reduction):
 
 
 def _prod_others(x, axis):
-    # NOTE: the product of all other entries along the reduced axes, exact with zeros: the
-    # kept axes are flattened into one of length m and the reduced ones into one of length n,
-    # and an (m, n, n) copy with each diagonal replaced by 1 is multiplied out (O(n^2), used
-    # only when x has zeros; three axes, whatever x's: 64 of them is NumPy's limit).
+    """The product of all other entries along the reduced axes: the products before each entry
+    times those after it (exact with zeros, O(n)). For Tensors (a rule run under create_graph)
+    it is built of recorded multiplications only, so its derivatives are products too: out / x's
+    derivative in its own entry is two terms that cancel (an error of eps * out / x_i^2 where the
+    truth is 0, visible in a Hessian when one entry is small beside the others)."""
     keep = [a for a in range(x.ndim) if a not in axis]
-    moved = np.transpose(x, keep + list(axis))
-    lead = moved.shape[: len(keep)]
+    order = keep + list(axis)
+    moved = np.transpose(x, order)
     n = _count(x.shape, axis)
-    flat = np.reshape(moved, (math.prod(lead), 1, n))
-    eye = np.eye(n, dtype=bool)
-    others = np.prod(np.where(eye, 1, flat), axis=-1)  # (m, n)
-    back = np.reshape(others, lead + tuple(x.shape[a] for a in axis))
-    inverse = np.argsort(keep + list(axis))
-    return np.transpose(back, tuple(int(i) for i in inverse))
+    flat = np.reshape(moved, (math.prod(moved.shape[: len(keep)]), n))
+    others = _products_before(flat) * np.flip(_products_before(np.flip(flat, -1)), -1)
+    return np.transpose(np.reshape(others, moved.shape), tuple(int(i) for i in np.argsort(order)))
+
+
+def _products_before(flat):
+    """Along the last axis of a 2-D ``flat``, the product of the entries before each (1 first):
+    np.cumprod for arrays; for Tensors a scan of log2(n) recorded multiplications."""
+    m, n = flat.shape
+    if n == 0:
+        return flat
+    ones = np.ones((m, 1), flat.dtype)
+    if not isinstance(flat, Tensor):
+        return np.concatenate([ones, np.cumprod(flat[:, :-1], axis=-1)], axis=-1)
+    scan = np.concatenate([ones, flat[:, :-1]], axis=-1)
+    step = 1
+    while step < n:  # (each entry times the one `step` before it: products of 2 * step entries)
+        scan = np.concatenate([scan[:, :step], scan[:, step:] * scan[:, :-step]], axis=-1)
+        step *= 2
+    return scan
 
 
 class Prod(_Reduction):
@@ -132,8 +147,8 @@ class Prod(_Reduction):
 
     def _slope(self, x, out):
         # NOTE: out / x unless an entry is 0, inf or NaN (out is then 0, inf or NaN too, or
-        # the quotient inf / inf), where the product of the others is taken exactly
-        if np.all(np.isfinite(_data(out))) and np.all(_data(x) != 0):
+        # the quotient inf / inf), or the slope is recorded (its derivatives: see _prod_others)
+        if not isinstance(x, Tensor) and np.all(np.isfinite(out)) and np.all(x != 0):
             return self._expand(out, x.shape) / x
         return _prod_others(x, self.axis)
 

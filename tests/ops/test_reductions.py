@@ -437,3 +437,84 @@ def test_std_gradient_at_zero_spread_is_zero_even_from_an_infinite_delta() -> No
         assert t.item() == 0.0
     _, t = tg.jvp(lambda a: tg.std(a, axis=1), (np.array([[2.0, 2], [1, 3]]),), (np.ones((2, 2)),))
     assert t.data.tolist() == [0.0, 0.0]
+
+
+def _prod_hessian(x: np.ndarray) -> np.ndarray:
+    """d2 prod / dx_i dx_j: the product of the entries but i and j (0 on the diagonal)."""
+    n = x.size
+    return np.array(
+        [[0.0 if i == j else np.prod(np.delete(x, [i, j])) for j in range(n)] for i in range(n)]
+    )
+
+
+@pytest.mark.parametrize(
+    "x",
+    [
+        [2.65, 3.3e-16],  # (the sweep's case: hvp gave [1.73, 0] for [1.73, -1.03])
+        [2.65, 3.3e-16, 1.7, -0.4],
+        [1e-12, 3.0, 1e-9, 2.0, 0.5],
+        [0.0, 3.0, 1e-9, 2.0],
+        [0.0, 3.0, 0.0, 2.0],
+    ],
+)
+def test_prod_higher_derivatives_stay_exact_beside_a_small_entry(x) -> None:
+    # (the slope was recorded as out / x, whose derivative in its own entry is two terms that
+    # cancel: an error of eps * out / x_i^2 where the truth is 0)
+    x = np.array(x)
+    v = np.arange(1.0, x.size + 1)
+    want = _prod_hessian(x)
+    scale = np.abs(want).max()
+    close = dict(rtol=1e-13, atol=1e-15 * scale)
+    np.testing.assert_allclose(tg.hessian(tg.prod)(x).data, want, **close)  # (fwd over rev)
+    _, (hv,) = tg.hvp(tg.prod, (tg.tensor(x),), (tg.tensor(v),))  # (rev over fwd)
+    np.testing.assert_allclose(hv.data, want @ v, **close)
+    t = tg.tensor(x, requires_grad=True)  # (rev over rev)
+    (g,) = tg.autograd.grad(tg.prod(t), [t], create_graph=True)
+    (hv2,) = tg.autograd.grad(g, [t], grad_outputs=[tg.tensor(v)], create_graph=True)
+    np.testing.assert_allclose(hv2.data, want @ v, **close)
+    # third order: sum over distinct i, j, k of v_i v_j times the product of the others
+    (third,) = tg.autograd.grad(hv2, [t], grad_outputs=[tg.tensor(v)])
+    want3 = [
+        sum(
+            v[i] * v[j] * np.prod(np.delete(x, [i, j, k]))
+            for i in range(x.size)
+            for j in range(x.size)
+            if len({i, j, k}) == 3
+        )
+        for k in range(x.size)
+    ]
+    np.testing.assert_allclose(third.data, want3, rtol=1e-13, atol=1e-15 * np.abs(want3).max())
+
+
+def test_prod_hvp_in_float32_beside_a_small_entry() -> None:
+    # (the sweep's float32 case: -0.875 for -1.03)
+    x = np.array([2.65, 3.3e-6, -1.2], np.float32)
+    v = np.array([0.3, -0.39, 1.0], np.float32)
+    _, (hv,) = tg.hvp(lambda t: tg.prod(t), (tg.tensor(x),), (tg.tensor(v),))
+    want = _prod_hessian(x.astype(np.float64)) @ v.astype(np.float64)
+    assert hv.dtype == np.float32
+    np.testing.assert_allclose(hv.data, want, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize(("axis", "keepdims"), [(1, False), ((0, 2), True), (None, False)])
+def test_prod_hessian_over_axes_matches_the_products_of_the_others(axis, keepdims) -> None:
+    rng = np.random.default_rng(7)
+    x = rng.uniform(0.5, 1.5, (3, 4, 2))
+    x[1, 2, 0] = 1e-14
+    x[2, 0, 1] = 0.0
+    f = lambda t: tg.sum(tg.prod(t, axis=axis, keepdims=keepdims) * 0.7)  # noqa: E731
+    h = tg.hessian(f)(x).data.reshape(x.size, x.size)
+    flat_axes = (0, 1, 2) if axis is None else (axis,) if isinstance(axis, int) else axis
+    kept = [a for a in range(3) if a not in flat_axes]
+    want = np.zeros((x.size, x.size))
+    index = np.arange(x.size).reshape(x.shape)
+    for key in np.ndindex(*[x.shape[a] for a in kept]):
+        sel = [slice(None)] * 3
+        for a, k in zip(kept, key):
+            sel[a] = k
+        ids = index[tuple(sel)].ravel()
+        want[np.ix_(ids, ids)] = 0.7 * _prod_hessian(x.ravel()[ids])
+    np.testing.assert_allclose(h, want, rtol=1e-13, atol=1e-16)
+    v = rng.uniform(-1, 1, x.shape)
+    _, (hv,) = tg.hvp(f, (tg.tensor(x),), (tg.tensor(v),))
+    np.testing.assert_allclose(hv.data.ravel(), want @ v.ravel(), rtol=1e-13, atol=1e-16)
