@@ -74,6 +74,22 @@ def _takes_ints(forward):
     return wrapped
 
 
+def _half_in_float32(forward):
+    """Compute a float16 forward in float32 and round once, as torch does (float16's own
+    arithmetic loses what these ops need: 1 + e ** -x rounds to 1 from x = 7.6)."""
+
+    @functools.wraps(forward)
+    def wrapped(self, x):
+        if x.dtype.type is _FLOAT16:  # (not ==: also a byte-swapped float16 dtype, '>f2')
+            return forward(self, x.astype(np.float32)).astype(np.float16)
+        return forward(self, x)
+
+    return wrapped
+
+
+_FLOAT16 = np.float16
+
+
 class _SavesInput(Op):
     save_inputs = (0,)
 
@@ -415,17 +431,13 @@ class Cosh(_SavesInput):
 # ----------------------------------------------------------------------------- activations
 
 
-_FLOAT16 = np.float16
-
-
 class Sigmoid(_SavesOutput):
     """1 / (1 + e ** -x), computed without overflow for any x (float16 in float32, as torch:
     1 + e rounds to 1 in float16 from x = 7.6)"""
 
     @_takes_ints
+    @_half_in_float32
     def forward(self, x):
-        if x.dtype.type is _FLOAT16:  # (also a byte-swapped or unpickled float16 dtype)
-            return self.forward(x.astype(np.float32)).astype(np.float16)
         e = np.exp(-np.abs(x))
         return np.where(x >= 0, 1, e) / (1 + e)
 
@@ -642,7 +654,7 @@ _TANH_C = math.sqrt(2.0 / math.pi)
 
 
 def _gelu_slope(x, approximate: str):
-    if x.dtype == np.float16:  # (in float32, as the forward)
+    if x.dtype.type is _FLOAT16:  # (in float32, as the forward)
         x = x.astype(np.float32)
     if approximate == "tanh":
         inner = _TANH_C * (x + 0.044715 * x * x * x)
@@ -663,9 +675,8 @@ class Gelu(_SavesInput):
         self.approximate = approximate
 
     @_takes_ints
+    @_half_in_float32  # (1 + erf(x) cancels in float16)
     def forward(self, x):
-        if x.dtype == np.float16:  # (in float32, as torch: 1 + erf(x) cancels in float16)
-            return self.forward(x.astype(np.float32)).astype(np.float16)
         if self.approximate == "tanh":
             inner = _TANH_C * (x + 0.044715 * x * x * x)
             return 0.5 * x * (1 + np.tanh(inner))

@@ -146,3 +146,11 @@ def test_float16_normalization_computes_its_statistics_in_float32() -> None:
     np.testing.assert_allclose(y.data, want, rtol=2e-3)
     np.testing.assert_allclose(z.data.ravel(), want.ravel(), rtol=2e-3)
     assert np.all(x.grad.data != 0) and abs(float(x.grad.data.astype(np.float32).sum())) < 1e-3
+
+
+def test_float16_layer_norm_of_a_byte_swapped_array_is_computed_in_float32() -> None:
+    # (a '>f2' array is not == float16: its squares overflowed float16 at 256)
+    x = np.array([[300.0, -200.0, 5.0]], np.float16)
+    want = F.layer_norm(x, (3,)).data
+    assert np.isfinite(want).all()
+    np.testing.assert_array_equal(F.layer_norm(x.astype(">f2"), (3,)).data, want)
