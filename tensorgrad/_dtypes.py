@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 _DEFAULT = [np.dtype(np.float64)]
@@ -223,3 +225,23 @@ def _describe(x) -> str:
         return f"{type(x).__name__} data of dtype {np.asarray(x).dtype}"
     except (TypeError, ValueError, OverflowError) as exc:  # (a ragged list: say why)
         return f"{type(x).__name__} data that makes no array ({exc})"
+
+
+def is_half(x) -> bool:
+    """Whether ``x`` holds float16 data (by the dtype's type: ``== np.float16`` misses a
+    byte-swapped one, '>f2')."""
+    return x.dtype.type is np.float16
+
+
+def half_in_float32(forward):
+    """Compute a float16 forward ``forward(self, x)`` in float32 and round once, as torch does
+    (float16's own arithmetic loses what some ops need: 1 + e ** -x rounds to 1 from x = 7.6,
+    a square overflows at 256)."""
+
+    @functools.wraps(forward)
+    def wrapped(self, x):
+        if is_half(x):
+            return forward(self, x.astype(np.float32)).astype(np.float16)
+        return forward(self, x)
+
+    return wrapped

@@ -18,7 +18,7 @@ import numpy as np
 from numpy import ndarray
 from numpy import vdot as _vdot
 
-from tensorgrad._dtypes import check_operands
+from tensorgrad._dtypes import check_operands, half_in_float32, is_half
 from tensorgrad._shapes import broadcast_shapes, unbroadcast
 from tensorgrad.ops._base import Op, _data, binary, call, unary
 from tensorgrad.tensor import Tensor, carries_derivative
@@ -72,22 +72,6 @@ def _takes_ints(forward):
         return out.astype(np.result_type(x.dtype, np.float16), copy=False)
 
     return wrapped
-
-
-def _half_in_float32(forward):
-    """Compute a float16 forward in float32 and round once, as torch does (float16's own
-    arithmetic loses what these ops need: 1 + e ** -x rounds to 1 from x = 7.6)."""
-
-    @functools.wraps(forward)
-    def wrapped(self, x):
-        if x.dtype.type is _FLOAT16:  # (not ==: also a byte-swapped float16 dtype, '>f2')
-            return forward(self, x.astype(np.float32)).astype(np.float16)
-        return forward(self, x)
-
-    return wrapped
-
-
-_FLOAT16 = np.float16
 
 
 class _SavesInput(Op):
@@ -436,7 +420,7 @@ class Sigmoid(_SavesOutput):
     1 + e rounds to 1 in float16 from x = 7.6)"""
 
     @_takes_ints
-    @_half_in_float32
+    @half_in_float32
     def forward(self, x):
         e = np.exp(-np.abs(x))
         return np.where(x >= 0, 1, e) / (1 + e)
@@ -654,7 +638,7 @@ _TANH_C = math.sqrt(2.0 / math.pi)
 
 
 def _gelu_slope(x, approximate: str):
-    if x.dtype.type is _FLOAT16:  # (in float32, as the forward)
+    if is_half(x):  # (in float32, as the forward)
         x = x.astype(np.float32)
     if approximate == "tanh":
         inner = _TANH_C * (x + 0.044715 * x * x * x)
@@ -675,7 +659,7 @@ class Gelu(_SavesInput):
         self.approximate = approximate
 
     @_takes_ints
-    @_half_in_float32  # (1 + erf(x) cancels in float16)
+    @half_in_float32  # (1 + erf(x) cancels in float16)
     def forward(self, x):
         if self.approximate == "tanh":
             inner = _TANH_C * (x + 0.044715 * x * x * x)

@@ -14,10 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad._dtypes import check_args
+from tensorgrad._dtypes import check_args, half_in_float32, is_half
 from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import Op
-from tensorgrad.ops.elementwise import _half_in_float32
 from tensorgrad.tensor import Tensor, constant_arg, flag_arg, number_arg
 
 __all__ = ["layer_norm", "batch_norm"]
@@ -35,7 +34,7 @@ class Standardize(Op):
         self.axes = axes
         self.eps = eps
 
-    @_half_in_float32  # (a square overflows float16 at 256)
+    @half_in_float32  # (a square overflows float16 at 256)
     def forward(self, x):
         if x.size == 0:  # (nothing to normalise: no NumPy warnings of empty means, as torch)
             empty = x.sum(axis=self.axes, keepdims=True) * 1.0
@@ -48,7 +47,7 @@ class Standardize(Op):
         return centred / np.sqrt(var + self.eps)
 
     def _rule(self, v, x, xhat):
-        if x.dtype.type is np.float16:  # (as the forward; not ==, which misses '>f2')
+        if is_half(x):  # (as the forward)
             f32 = np.float32
             return self._rule(v.astype(f32), x.astype(f32), xhat.astype(f32)).astype(np.float16)
         if x.size == 0:
