@@ -195,7 +195,7 @@ class Adam(Optimizer):
             v = vmax
         step_size = lr / (1 - beta1**step)
         denom = np.sqrt(v) / math.sqrt(1 - beta2**step) + eps
-        return p - step_size * (m / denom), new
+        return p - (step_size * m) / denom, new  # (torch's addcdiv order)
 
 
 class AdamW(Adam):
@@ -312,4 +312,4 @@ class RMSprop(Optimizer):
             buf = momentum * state.get("momentum_buffer", np.zeros_like(p)) + g / avg
             new["momentum_buffer"] = buf
             return p - group["lr"] * buf, new
-        return p - group["lr"] * (g / avg), new
+        return p - (group["lr"] * g) / avg, new  # (torch's addcdiv: g / avg may overflow)

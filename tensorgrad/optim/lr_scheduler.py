@@ -185,7 +185,10 @@ class LRScheduler:
         before = [g["lr"] for g in groups]
         # (if it raises, no group has been given an 'initial_lr')
         resumed = last_epoch != -1
-        self._step(last_epoch + 1, closed=resumed, keep=resumed and self._resume_keeps)
+        if resumed and self._resume_keeps:
+            self._step(last_epoch + 1, closed=True, keep=True)
+        else:
+            self._step(last_epoch + 1, closed=False, resumed=resumed)
         self._undo = _Undo(before, optimizer)
 
     def get_lr(self) -> list[float]:
@@ -218,7 +221,7 @@ class LRScheduler:
         )
         self._step(epoch, closed=True)
 
-    def _step(self, epoch: int, closed: bool, keep: bool = False) -> None:
+    def _step(self, epoch: int, closed: bool, keep: bool = False, resumed: bool = False) -> None:
         groups = self.optimizer.param_groups
         previous = self.last_epoch
         # (a group added since the last step starts from its own rate)
@@ -237,11 +240,13 @@ class LRScheduler:
             if not closed and self.chainable:
                 # NOTE: a rate that is still the schedule's own (its closed form one epoch
                 # back, or the base before the first step) takes the closed form; any other
-                # (set by hand or by another schedule) is carried on, as torch's
+                # (set by hand or by another schedule) is carried on, as torch's. Resumed with
+                # ``last_epoch``, a group still at its base is taken as an optimizer that was
+                # not loaded (torch carries that base on: StepLR stays at it past a step)
                 own = bases if previous == -1 else self._rates(previous, bases)
                 for i, g in enumerate(groups):
                     lr = _group_lr(g, i, type(self).__name__)
-                    if lr != own[i]:
+                    if lr != own[i] and not (resumed and lr == bases[i]):
                         lrs[i] = self._chained(lr, bases[i], epoch)
         except BaseException:
             self.last_epoch = previous

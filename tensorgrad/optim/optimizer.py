@@ -227,6 +227,11 @@ class Optimizer:
                         f"{name}.step: gradient of shape {grad.shape} for a parameter of "
                         f"shape {p.shape}"
                     )
+                if grad.dtype.kind != "f":  # (a .data set by hand: as torch, not cast)
+                    raise TypeError(
+                        f"{name}.step: gradient of dtype {grad.dtype} for a parameter of dtype "
+                        f"{p.dtype}"
+                    )
                 grad = grad.astype(p.dtype, copy=False)
                 new_p, state = self._update(p.data, grad, self.state.get(p, {}), hyper)
                 if not p.ndim:  # NumPy arithmetic on 0-d arrays gives scalars: keep arrays
@@ -310,7 +315,15 @@ class Optimizer:
                     f"{name}.load_state_dict: a group has {len(saved.get('params', ()))} "
                     f"parameters, expected {len(mine['params'])}"
                 )
-            params.update(zip(saved["params"], mine["params"], strict=True))
+            for i in ids:
+                try:
+                    hash(i)
+                except TypeError:
+                    raise TypeError(
+                        f"{name}.load_state_dict: a group's 'params' must be a list of parameter "
+                        f"indices, got {ids!r:.80}"
+                    ) from None
+            params.update(zip(ids, mine["params"], strict=True))
             # (copies: a later change to the caller's dict, or its betas list, reaches nothing)
             g = {k: copy.deepcopy(v) for k, v in saved.items() if k != "params"}
             for k, v in self._load_defaults.items():

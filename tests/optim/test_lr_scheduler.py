@@ -922,3 +922,26 @@ def test_rising_schedules_reach_inf_not_overflow_error():
     with pytest.warns(UserWarning, match="deprecated"):
         sched.step(10**12)
     assert sched.get_last_lr() == [math.inf]
+
+
+@pytest.mark.parametrize(
+    ("make", "last", "want"),
+    [
+        # (torch 2.13's rates; the closed form from initial_lr gave 0.2-based ones)
+        (lambda o, e: lr_scheduler.StepLR(o, 3, 0.5, last_epoch=e), 2, [0.05, 0.05, 0.05]),
+        (lambda o, e: lr_scheduler.MultiStepLR(o, [2, 5], 0.5, last_epoch=e), 0, [0.1, 0.05, 0.05]),
+        (lambda o, e: lr_scheduler.ConstantLR(o, 0.5, 4, last_epoch=e), 8, [0.1, 0.1, 0.1]),
+    ],
+)
+def test_a_schedule_resumed_with_last_epoch_carries_a_rate_set_by_hand_on(make, last, want):
+    # (a checkpoint whose rate was lowered by hand: StepLR, MultiStepLR and ConstantLR set the
+    # closed form from initial_lr where torch carries the loaded rate on, as any step does)
+    opt = _opt(0.1)
+    opt.param_groups[0]["initial_lr"] = 0.2
+    s = make(opt, last)
+    lrs = [opt.param_groups[0]["lr"]]
+    s.step()
+    lrs.append(opt.param_groups[0]["lr"])
+    s.step()
+    lrs.append(opt.param_groups[0]["lr"])
+    np.testing.assert_allclose(lrs, want, rtol=1e-12)

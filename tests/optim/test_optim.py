@@ -729,3 +729,39 @@ def test_add_param_group_takes_torchs_keyword() -> None:
     opt = tg.optim.SGD([tg.ones(2, requires_grad=True)], lr=0.1)
     opt.add_param_group(param_group={"params": [tg.ones(2, requires_grad=True)]})
     assert len(opt.param_groups) == 2
+
+
+@pytest.mark.parametrize(
+    "data", [np.array([1 + 5j, 2 - 3j]), np.array([1, 2]), np.array(["1", "2"], object)]
+)
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop"])
+def test_a_step_refuses_a_gradient_that_is_not_floating(name, data) -> None:
+    # (a .data replaced by hand: cast, a complex one lost its imaginary part and strings were
+    # read as numbers; torch raises "expected dtype float")
+    p = nn.Parameter(np.ones(2, np.float32))
+    opt = getattr(optim, name)([p], lr=0.1)
+    p.grad = tg.tensor(np.zeros(2, np.float32))
+    p.grad.data = data
+    with pytest.raises(TypeError, match=f"{name}.step: gradient of dtype"):
+        opt.step()
+    assert p.data.tolist() == [1.0, 1.0] and not opt.state
+
+
+def test_load_state_dict_refuses_an_unhashable_parameter_index() -> None:
+    p = nn.Parameter(np.ones(2))
+    opt = optim.SGD([p], lr=0.1)
+    sd = opt.state_dict()
+    sd["param_groups"][0]["params"] = [[0]]
+    with pytest.raises(TypeError, match="SGD.load_state_dict: a group's 'params' must be a list"):
+        opt.load_state_dict(sd)
+    assert opt.param_groups[0]["params"] == [p]
+
+
+def test_rmsprop_divides_after_scaling_as_torch() -> None:
+    # (g / avg overflowed float32 where torch's addcdiv, (-lr * g) / avg, stays finite)
+    p = nn.Parameter(np.zeros(1, np.float32))
+    opt = optim.RMSprop([p], lr=1e-3, alpha=1.0)
+    p.grad = tg.tensor(np.array([1e31], np.float32))
+    with np.errstate(over="raise"):
+        opt.step()
+    np.testing.assert_allclose(p.data, [-1e36], rtol=1e-6)
