@@ -165,6 +165,8 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0, rng: Any = None) -> Tensor
 
 
 def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str, name: str) -> float:
+    if isinstance(mode, str):
+        mode = mode.lower()  # (as torch: 'FAN_OUT' is taken)
     if mode not in ("fan_in", "fan_out"):
         raise ValueError(f"{name}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
     fan_in, fan_out = _fans(tensor, name)

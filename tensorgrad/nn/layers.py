@@ -21,7 +21,7 @@ from tensorgrad.grad_mode import STATE
 from tensorgrad.nn import functional as F
 from tensorgrad.nn import init
 from tensorgrad.nn.module import Module, Parameter
-from tensorgrad.ops.conv import _conv_padding, _pair
+from tensorgrad.ops.conv import _conv_padding, _no_stride, _pair
 from tensorgrad.ops.layers import as_generator, probability
 from tensorgrad.ops.shape import pad
 from tensorgrad.tensor import Tensor, constant_arg, is_int, is_number, number_arg
@@ -265,7 +265,7 @@ class MaxPool2d(Module):
         super().__init__()
         self.kernel_size = _pair_arg(kernel_size, "kernel_size", "MaxPool2d", 1)
         self.stride = (
-            self.kernel_size if stride is None else _pair_arg(stride, "stride", "MaxPool2d", 1)
+            self.kernel_size if _no_stride(stride) else _pair_arg(stride, "stride", "MaxPool2d", 1)
         )
         self.padding = _pair_arg(padding, "padding", "MaxPool2d", 0)
         self.dilation = _pair_arg(dilation, "dilation", "MaxPool2d", 1)
@@ -307,7 +307,7 @@ class AvgPool2d(Module):
         super().__init__()
         self.kernel_size = _pair_arg(kernel_size, "kernel_size", "AvgPool2d", 1)
         self.stride = (
-            self.kernel_size if stride is None else _pair_arg(stride, "stride", "AvgPool2d", 1)
+            self.kernel_size if _no_stride(stride) else _pair_arg(stride, "stride", "AvgPool2d", 1)
         )
         self.padding = _pair_arg(padding, "padding", "AvgPool2d", 0)
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad

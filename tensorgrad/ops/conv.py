@@ -62,6 +62,12 @@ def _pair(value: Any, name: str, op: str, minimum: int) -> Pair:
     return pair
 
 
+def _no_stride(stride: Any) -> bool:
+    """Whether a pool's ``stride`` asks for the default, the kernel size: None, or empty (torch
+    passes ``[]`` for None)."""
+    return stride is None or (isinstance(stride, (tuple, list)) and not stride)
+
+
 def _out_size(size: int, k: int, s: int, p: int, d: int) -> int:
     return (size + 2 * p - d * (k - 1) - 1) // s + 1
 
@@ -543,7 +549,7 @@ def _pool_params(
         raise ValueError(f"{op}: input must have a non-empty height and width, got shape {shape}")
     flag_arg(ceil_mode, "ceil_mode", op)
     kernel = _pair(kernel_size, "kernel_size", op, 1)
-    stride = kernel if stride is None else _pair(stride, "stride", op, 1)
+    stride = kernel if _no_stride(stride) else _pair(stride, "stride", op, 1)
     pad = _pair(padding, "padding", op, 0)
     if pad[0] > kernel[0] // 2 or pad[1] > kernel[1] // 2:
         raise ValueError(f"{op}: padding {pad} must be at most half the kernel size {kernel}")

@@ -567,11 +567,15 @@ def cross_entropy(
         safe = np.where(kept, y, 0)
         wd = np.ones(c) if w is None else _data(w)
         wt = None
-        if isinstance(w, Tensor):
+        if not c:  # (no classes: every target is ignored, none to pick; NaN, as torch)
+            picked = np.zeros(safe.shape, x.dtype)
+        else:
+            picked = wd[safe] * keep
+        if isinstance(w, Tensor) and c:
             from tensorgrad.ops.indexing import getitem
 
             wt = getitem(w, safe) * keep
-        smooth = _weighted_mean(sum(smooth), wd[safe] * keep, wt)
+        smooth = _weighted_mean(sum(smooth), picked, wt)
     return nll * (1 - label_smoothing) + smooth * (label_smoothing / max(c, 1))
 
 

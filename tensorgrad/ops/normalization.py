@@ -168,6 +168,11 @@ def batch_norm(
         data = constant_arg(p, name, "batch_norm")  # (statistics, never differentiated: as torch)
         if data.dtype.kind not in "biuf":
             raise TypeError(f"batch_norm: {name} must hold numbers, got dtype {data.dtype}")
+        if training and data.dtype.kind != "f":  # (averages written into ints: truncated)
+            raise TypeError(
+                f"batch_norm: {name} has dtype {data.dtype}, and training writes averages into "
+                "it in place: it must be floating"
+            )
         if training and not data.flags.writeable:  # (refused before either is written)
             raise ValueError(f"batch_norm: {name} is read-only, and training updates it in place")
     eps = number_arg(eps, "eps", "batch_norm")

@@ -886,3 +886,12 @@ def test_assigning_load_refuses_arrays_no_tensor_holds(value) -> None:
         with pytest.raises(ValueError, match=f"'{key}': tensors hold bool, integer or floating"):
             m.load_state_dict(state, assign=True)
         assert m.state_dict()[key].dtype == np.float32
+
+
+def test_kaiming_mode_is_read_without_case_as_torch():
+    a, b = tg.zeros(3, 4), tg.zeros(3, 4)
+    nn.init.kaiming_uniform_(a, mode="FAN_OUT", rng=0)
+    nn.init.kaiming_uniform_(b, mode="fan_out", rng=0)
+    np.testing.assert_array_equal(a.data, b.data)
+    with pytest.raises(ValueError, match="mode must be 'fan_in' or 'fan_out'"):
+        nn.init.kaiming_normal_(a, mode="fan")

@@ -388,3 +388,12 @@ def test_size_arguments_refuse_iterables_that_are_no_sequence_of_ints(bad) -> No
 def test_a_0d_array_size_argument_is_named() -> None:
     with pytest.raises(TypeError, match="conv2d: padding must be an int or a pair of ints"):
         F.conv2d(tg.ones((1, 1, 5, 5)), tg.ones((1, 1, 3, 3)), padding=np.array(1))
+
+
+@pytest.mark.parametrize("stride", [(), []])
+def test_pools_take_an_empty_stride_as_the_kernel_size_as_torch(stride) -> None:
+    x = tg.tensor(np.arange(16.0).reshape(1, 1, 4, 4))
+    for fn, layer in ((F.max_pool2d, tg.nn.MaxPool2d), (F.avg_pool2d, tg.nn.AvgPool2d)):
+        want = fn(x, 2).data
+        np.testing.assert_array_equal(fn(x, 2, stride=stride).data, want)
+        np.testing.assert_array_equal(layer(2, stride=stride)(x).data, want)

@@ -154,3 +154,14 @@ def test_float16_layer_norm_of_a_byte_swapped_array_is_computed_in_float32() -> 
     want = F.layer_norm(x, (3,)).data
     assert np.isfinite(want).all()
     np.testing.assert_array_equal(F.layer_norm(x.astype(">f2"), (3,)).data, want)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.uint8, np.bool_])
+def test_batch_norm_training_refuses_running_statistics_it_cannot_hold(dtype) -> None:
+    # (averages were written into integer arrays, truncated: var 0.625 became 0; torch refuses)
+    x = tg.tensor([[0.0, 10.0], [2.0, 10.5], [4.0, 9.5]])
+    rm, rv = np.zeros(2, dtype), np.ones(2, dtype)
+    with pytest.raises(TypeError, match="batch_norm: running_mean has dtype"):
+        F.batch_norm(x, rm, rv, training=True, momentum=0.5)
+    assert rm.tolist() == [0, 0] and rv.tolist() == [1, 1]
+    F.batch_norm(x, rm, rv, training=False)  # (read only: taken)
