@@ -105,8 +105,8 @@ class Mean(_Reduction):
 
 
 def _rows(x, axis):
-    """``x`` as a 2-D (m, n): the kept axes flattened into rows, the reduced ones into columns
-    (three axes at most, whatever x's: 64 is NumPy's limit); with what ``_unrows`` needs."""
+    """``x`` as a 2-D (m, n): the kept axes flattened into rows, the reduced ones into columns;
+    with what ``_unrows`` needs to put it back."""
     keep = [a for a in range(x.ndim) if a not in axis]
     order = keep + list(axis)
     moved = np.transpose(x, order)
@@ -119,28 +119,25 @@ def _unrows(flat, layout):
     return np.transpose(np.reshape(flat, shape), tuple(int(i) for i in np.argsort(order)))
 
 
-def _normal(product) -> bool:
-    """Whether every entry of ``product`` is finite and normal, so that product / x_i is the
-    product of the others to rounding (a zero, subnormal, inf or NaN product has lost them)."""
-    a = np.abs(product)
-    if a.dtype.kind != "f":
-        return bool(np.all(a != 0))
+def _normal(a, zero_ok: bool = False) -> bool:
+    """Whether every entry of the float array ``a`` is finite and normal (or 0, if
+    ``zero_ok``): a quotient or product of such entries lost no digits to the range."""
+    a = np.abs(a)
     info = np.finfo(a.dtype)
-    return bool(np.all((a >= info.tiny) & (a <= info.max)))
+    inside = (a >= info.tiny) & (a <= info.max)
+    return bool(np.all(inside | (a == 0) if zero_ok else inside))
 
 
 def _wide(a):
-    """``a`` in float64, or in long double if it is float64 (wider where the platform has it):
-    a product of entries that over- or underflows in their dtype."""
-    if a.dtype.kind != "f":
-        return a
+    """``a`` in float64, or in long double if it is float64 (wider where the platform has it),
+    for products and quotients of entries that leave their own dtype's range."""
     return a.astype(np.longdouble if a.dtype.itemsize >= 8 else np.float64)
 
 
 def _prod_others(x, axis):
     """The product of all other entries along the reduced axes, exact with zeros, infs and
     NaNs: the products before each entry times those after it (O(n), of arrays), in a wider
-    dtype so that neither part over- or underflows where the whole does not."""
+    dtype, where products of the entries' extremes stay in range."""
     flat, layout = _rows(x, axis)
     flat = _wide(flat)
     m, n = flat.shape
@@ -152,64 +149,84 @@ def _prod_others(x, axis):
     return _unrows((before * after).astype(x.dtype, copy=False), layout)
 
 
-def _sum_of_others(v, axis):
-    """For each entry, the sum of the other entries along the reduced axes: sums before it
-    plus sums after it (not the total minus it, which cancels where it is the bulk)."""
-    flat, layout = _rows(v, axis)
+def _sums_of_others(flat):
+    """Along the last axis of a 2-D ``flat``, for each entry the sum of the others: sums before
+    it plus sums after it (not the total minus it, which cancels where it is the bulk)."""
     zero = np.zeros((flat.shape[0], 1), flat.dtype)
     before = np.cumsum(np.concatenate([zero, flat[:, :-1]], axis=-1), axis=-1)
     after = np.flip(np.cumsum(np.concatenate([zero, np.flip(flat, -1)[:, :-1]], axis=-1), -1), -1)
-    return _unrows(before + after, layout)
+    return before + after
 
 
 def _others_along(x, v, axis):
     """For each entry j, the sum over i != j of v_i times the product of all entries but x_i
     and x_j, along the reduced axes: the derivative of prod's slope along v (and its adjoint:
-    second derivatives are symmetric). As the product P of the nonzero entries over x_j, times
-    the sum of v_i / x_i over the others: every term holds what it should, no quotient cancels.
+    second derivatives are symmetric). A row with an inf or NaN, or recorded (x a Tensor) with
+    a zero, is multiplied out (``_along_by_rows``: exact, and its own derivatives are prod's)."""
+    fx, layout = _rows(x, axis)
+    fv, _ = _rows(v, axis)
+    data = _data(fx)
+    special = ~np.isfinite(data).all(axis=1)  # (inf or NaN: P / x_j would be inf / inf)
+    if isinstance(x, Tensor):
+        special |= (data == 0).any(axis=1)
+    if not special.any():
+        return _unrows(_along(fx, fv), layout)
+    if special.all():
+        return _unrows(_along_by_rows(fx, fv), layout)
+    a, b = np.flatnonzero(~special), np.flatnonzero(special)
+    parts = np.concatenate([_along(fx[a], fv[a]), _along_by_rows(fx[b], fv[b])])
+    return _unrows(parts[np.argsort(np.concatenate([a, b]))], layout)
+
+
+def _along(fx, fv):
+    """``_others_along`` of 2-D rows: the product P of a row's nonzero entries over x_j, times
+    the sum of v_i / x_i over the others (each term holds what it should: no quotient cancels).
     A zero leaves only the terms that skip it: P times the others' sum at it, v at it times
-    P / x_j elsewhere; two zeros leave P times v at the other one, at each; more leave 0."""
-    data = _data(x)
+    P / x_j elsewhere; two zeros leave P times v at the other one, at each; more leave 0.
+    In x's dtype when its products and quotients stay in range, else (and always recorded,
+    whose derivatives square x) in a wider one."""
+    data = _data(fx)
     zero = data == 0
-    some = bool(zero.any())
-    if some and isinstance(x, Tensor):  # (recorded: the masks below are flat in x)
-        return _others_along_by_rows(x, v, axis)
-    nonzero = np.where(zero, 1, x) if some else x
-    product = np.prod(nonzero, axis=axis, keepdims=True)
-    dtype = None
-    if not (isinstance(x, Tensor) or isinstance(v, Tensor) or _normal(product)):
-        dtype = data.dtype  # (arrays whose product over- or underflows: in a wider dtype)
-        nonzero, v = _wide(nonzero), _wide(np.asarray(v))
-        product = np.prod(nonzero, axis=axis, keepdims=True)
-    spread = _sum_of_others(v / nonzero, axis)
-    if some:
-        count = np.sum(zero, axis=axis, keepdims=True)
+    nonzero = np.where(zero, 1, fx) if zero.any() else fx
+    if isinstance(fx, Tensor) or isinstance(fv, Tensor):
+        wide = _wide(nonzero)
+        return _along_in(wide, fv.astype(wide.dtype), zero)[0].astype(data.dtype)
+    with np.errstate(all="ignore"):  # (a product or quotient out of range: then widened)
+        out, product, quotients, ratios = _along_in(nonzero, fv, zero)
+    if _normal(product) and _normal(quotients) and _normal(ratios, zero_ok=True):
+        if np.isfinite(out).all():
+            return out
+    return _along_in(_wide(nonzero), _wide(fv), zero)[0].astype(data.dtype)
+
+
+def _along_in(nonzero, fv, zero):
+    product = np.prod(nonzero, axis=1, keepdims=True)
+    quotients = product / nonzero  # (the others' products, of a row without zeros)
+    ratios = fv / nonzero
+    spread = _sums_of_others(ratios)
+    if zero.any():
+        count = np.sum(zero, axis=1, keepdims=True)
         lone = count == 1
-        at_zeros = _sum_of_others(np.where(zero, v, 0), axis)
-        keep = (count == 0) | (lone & zero)
-        spread = np.where(
-            keep, spread, np.where((lone & ~zero) | ((count == 2) & zero), at_zeros, 0)
-        )
-    out = spread * (product / nonzero)
-    return out if dtype is None else out.astype(dtype)
+        at_zeros = _sums_of_others(np.where(zero, fv, 0))
+        others = np.where((lone & ~zero) | ((count == 2) & zero), at_zeros, 0)
+        spread = np.where((count == 0) | (lone & zero), spread, others)
+    return spread * quotients, product, quotients, ratios
 
 
-def _others_along_by_rows(x, v, axis):
-    """``_others_along`` of a Tensor with zeros, recorded, as prod's own derivatives: for each
-    j, the others of x with x_j replaced by 1, summed against v but at j (O(n^2), as the
-    order before it; only where a row has a zero)."""
-    flat, layout = _rows(x, axis)
-    eye = np.eye(flat.shape[1], dtype=bool)
-    others = apply1(ProdOthers((2,)), np.where(eye, 1, flat[:, None, :]))
-    vs, _ = _rows(v, axis)  # (others[r, j, i]: the product of row r but x_i and x_j)
-    return _unrows(np.sum(np.where(eye, 0, others) * vs[:, None, :], axis=-1), layout)
+def _along_by_rows(fx, fv):
+    """``_along`` multiplied out, as prod's own derivatives: for each j, the others of the row
+    with x_j replaced by 1, summed against v but at j (O(n^2) a row)."""
+    eye = np.eye(fx.shape[1], dtype=bool)
+    others = apply1(ProdOthers((2,)), np.where(eye, 1, fx[:, None, :]))
+    return np.sum(np.where(eye, 0, others) * fv[:, None, :], axis=-1)  # ([r, j, i]: but i, j)
 
 
 class ProdOthers(Op):
     """the product of the other entries along ``axis``: prod's slope, recorded as one op (for
     create_graph and recorded tangents) whose derivative is exact. out / x's, in its own entry,
     is two terms that cancel: an error of eps * out / x_i^2 where the truth is 0, visible in a
-    Hessian beside a small entry (``_others_along``'s quotients cancel one order later)"""
+    Hessian beside a small entry (``_along``'s quotients cancel one order later: its third
+    derivatives lose digits as max|x| / min|x| grows, about eps times that)"""
 
     __slots__ = ("axis",)
     save_inputs = (0,)
@@ -218,7 +235,8 @@ class ProdOthers(Op):
         self.axis = axis
 
     def forward(self, x):
-        out = np.prod(x, axis=self.axis, keepdims=True)
+        with np.errstate(over="ignore", under="ignore"):  # (out of range: taken exactly below)
+            out = np.prod(x, axis=self.axis, keepdims=True)
         return out / x if _normal(out) else _prod_others(x, self.axis)
 
     def generate_adjoints(self, adjoints, delta, x):

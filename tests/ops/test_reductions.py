@@ -588,3 +588,53 @@ def test_prod_hvp_where_the_product_underflows() -> None:
         with np.errstate(under="ignore"):
             _, (hv,) = tg.hvp(tg.prod, (tg.tensor(x),), (tg.tensor(v),))
         np.testing.assert_allclose(hv.data, exact, rtol=1e-13, atol=1e-310)  # (subnormals)
+
+
+@pytest.mark.parametrize(
+    ("values", "dtype", "v", "want"),
+    [
+        # (the second review: recorded second derivatives were taken in x's dtype: 0 where the
+        # product underflows, inf or NaN where it overflows; quotients that overflow gave inf)
+        ([1e-200, 1e-200, 3.0], np.float64, [1.0, 0.0, 0.0], [0.0, 3.0, 1e-200]),
+        ([1e150, 1e150, 1e150, 2.0], np.float64, [1.0, 0, 0, 0], [0.0, 2e150, 2e150, 1e300]),
+        ([1e-30, 1e-30, 3.0], np.float32, [1.0, 0.0, 0.0], [0.0, 3.0, 1e-30]),
+        ([1e-300, 1e200, 1e200], np.float64, [0.0, 1.0, 0.0], [1e200, 0.0, 1e-300]),
+        ([5e-324, 2.0, 3.0], np.float64, [0.0, 1.0, 0.0], [3.0, 0.0, 5e-324]),
+        ([np.inf, 0.0, 3.0], np.float64, [0.0, 1.0, 0.0], [3.0, np.nan, np.inf]),  # (as torch)
+    ],
+)
+def test_prod_second_derivatives_out_of_range_recorded_or_not(values, dtype, v, want) -> None:
+    x = np.array(values, dtype)
+    if dtype == np.float64 and np.finfo(np.longdouble).maxexp <= np.finfo(np.float64).maxexp:
+        pytest.skip("float64's products are taken in long double, no wider than float64 here")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        _, (plain,) = tg.hvp(tg.prod, (tg.tensor(x),), (tg.tensor(np.array(v, dtype)),))
+        recorded_v = tg.tensor(np.array(v, dtype), requires_grad=True)
+        _, (recorded,) = tg.hvp(tg.prod, (tg.tensor(x),), (recorded_v,))
+        t = tg.tensor(x, requires_grad=True)
+        (g,) = tg.autograd.grad(tg.prod(t), [t], create_graph=True)
+        (twice,) = tg.autograd.grad(g, [t], grad_outputs=[tg.tensor(np.array(v, dtype))])
+    for got in (plain, recorded, twice):
+        np.testing.assert_allclose(got.data, np.array(want, dtype), rtol=1e-6)
+
+
+def test_prod_third_derivative_beside_an_entry_below_the_square_root_of_tiny() -> None:
+    # (the recorded rule's derivative squares x: -v / x^2 overflowed, -inf for 0)
+    t = tg.tensor(np.array([1e-160, 3.0, 2.0]), requires_grad=True)
+    (g,) = tg.autograd.grad(tg.prod(t), [t], create_graph=True)
+    (h,) = tg.autograd.grad(g[0], [t], create_graph=True)
+    (third,) = tg.autograd.grad(h[1], [t])
+    np.testing.assert_allclose(third.data, [0.0, 0.0, 1.0], atol=1e-15)
+
+
+def test_prod_recorded_second_derivative_multiplies_out_only_the_rows_with_zeros() -> None:
+    # (one zero sent every row through the O(n^2) path: 9.7 s and 6.2 GB at (2000, 200))
+    x = np.random.default_rng(0).uniform(0.9, 1.1, (300, 50))
+    x[0, 0] = 0.0
+    t = tg.tensor(x, requires_grad=True)
+    (g,) = tg.autograd.grad(tg.sum(tg.prod(t, axis=1)), [t], create_graph=True)
+    (h,) = tg.autograd.grad(tg.sum(g), [t], create_graph=True)
+    for r in (0, 1):
+        want = _prod_hessian(x[r]).sum(axis=1)
+        np.testing.assert_allclose(h.data[r], want, rtol=1e-12)
