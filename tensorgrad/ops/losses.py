@@ -536,11 +536,9 @@ def cross_entropy(
                 f"cross_entropy: probability targets must have the input's shape {x.shape}, "
                 f"got {y.shape}"
             )
-        probs = target
-        if label_smoothing:
-            # (max: with no classes there is nothing to smooth; the loss is the sum over no
-            # classes, 0, where torch's is NaN)
-            probs = probs * (1 - label_smoothing) + label_smoothing / max(c, 1)
+        probs = target  # (no classes, no smoothing: the sum over none, 0, where torch's mean
+        if label_smoothing:  # is NaN)
+            probs = probs * (1 - label_smoothing) + _uniform(label_smoothing, c)
         terms = logp * probs
         if w is not None:
             terms = terms * _reshape_const(w, wshape)
@@ -567,7 +565,7 @@ def cross_entropy(
         safe = np.where(kept, y, 0)
         wd = np.ones(c) if w is None else _data(w)
         wt = None
-        if not c:  # (no classes: every target is ignored, none to pick; NaN, as torch)
+        if not c:  # (no classes: every target is ignored, none to pick)
             picked = np.zeros(safe.shape, x.dtype)
         else:
             picked = wd[safe] * keep
@@ -576,7 +574,13 @@ def cross_entropy(
 
             wt = getitem(w, safe) * keep
         smooth = _weighted_mean(sum(smooth), picked, wt)
-    return nll * (1 - label_smoothing) + smooth * (label_smoothing / max(c, 1))
+    return nll * (1 - label_smoothing) + smooth * _uniform(label_smoothing, c)
+
+
+def _uniform(label_smoothing: float, c: int) -> float:
+    """Each class's share of the smoothing: NaN over no classes (no uniform distribution
+    there; torch's ``label_smoothing / 0`` times 0)."""
+    return label_smoothing / c if c else float("nan")
 
 
 def _reshape_const(w: Any, shape: list[int]) -> Any:

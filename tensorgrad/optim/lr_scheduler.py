@@ -957,11 +957,14 @@ def _rewind(scheduler: LRScheduler) -> None:
 
 def _first_step(scheduler: LRScheduler, restart: bool = False) -> None:
     """A part's first step in a SequentialLR: at its next epoch, or (``restart``, at a
-    milestone) at its epoch 0 in the closed form, as torch's."""
+    milestone) at its epoch 0 in the closed form, as torch's; a resumed part that keeps the
+    groups' rates when built resumed (``_resume_keeps``) keeps them here too, as torch's."""
     if isinstance(scheduler, _Combined):
         scheduler.step()
     elif restart:
         scheduler._step(0, closed=True)
+    elif scheduler.last_epoch >= 0 and scheduler._resume_keeps:
+        scheduler._step(scheduler.last_epoch + 1, closed=True, keep=True)
     else:
         scheduler._step(scheduler.last_epoch + 1, closed=False)
 

@@ -486,15 +486,19 @@ def test_softmax_takes_one_axis_named_as_both_axis_and_dim() -> None:
 
 
 @pytest.mark.parametrize("weight", [None, np.zeros(0), "tensor"])
-def test_cross_entropy_smoothing_over_no_classes_is_nan_as_torch(weight) -> None:
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_smoothing_over_no_classes_is_nan_as_torch(weight, reduction) -> None:
     # (every target is ignored when there are no classes: the smoothed mean indexed an empty
-    # weight vector and raised NumPy's IndexError)
+    # weight vector and raised NumPy's IndexError; sum and none gave 0: smoothing over no
+    # classes has no uniform distribution, torch's label_smoothing / 0 times 0)
     if isinstance(weight, str):
         weight = tg.tensor(np.zeros(0), requires_grad=True)
     x = tg.tensor(np.zeros((3, 0)), requires_grad=True)
     y = np.zeros(3, np.int64)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        loss = F.cross_entropy(x, y, weight=weight, ignore_index=0, label_smoothing=0.3)
-        loss.backward()
-    assert np.isnan(loss.item()) and x.grad.shape == (3, 0)
+        loss = F.cross_entropy(
+            x, y, weight=weight, ignore_index=0, label_smoothing=0.3, reduction=reduction
+        )
+        loss.sum().backward()
+    assert np.isnan(loss.data).all() and x.grad.shape == (3, 0)

@@ -945,3 +945,31 @@ def test_a_schedule_resumed_with_last_epoch_carries_a_rate_set_by_hand_on(make, 
     s.step()
     lrs.append(opt.param_groups[0]["lr"])
     np.testing.assert_allclose(lrs, want, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("make", "want"),
+    [
+        # (torch 2.13's rates: a resumed first part keeps the group's rate, as built resumed)
+        (lambda o: lr_scheduler.ExponentialLR(o, 0.5, last_epoch=3), [0.1, 0.05, 0.025, 0.0125]),
+        (
+            lambda o: lr_scheduler.CosineAnnealingLR(o, 4, last_epoch=3),
+            [0.1, 0.114645, 0.391421, 0.668198],
+        ),
+        (
+            lambda o: lr_scheduler.LinearLR(o, 0.5, total_iters=6, last_epoch=3),
+            [0.1, 0.11, 0.12, 0.12],
+        ),
+    ],
+)
+def test_sequential_over_a_resumed_first_part_that_keeps_the_rate(make, want) -> None:
+    opt = _opt(0.1)
+    opt.param_groups[0]["initial_lr"] = 0.1
+    first = make(opt)
+    second = lr_scheduler.StepLR(opt, 2, last_epoch=3)
+    s = lr_scheduler.SequentialLR(opt, [first, second], milestones=[10], last_epoch=3)
+    lrs = [opt.param_groups[0]["lr"]]
+    for _ in range(3):
+        s.step()
+        lrs.append(opt.param_groups[0]["lr"])
+    np.testing.assert_allclose(lrs, want, rtol=1e-5)
