@@ -222,6 +222,11 @@ class Optimizer:
                 if p.grad is None:
                     continue
                 grad = p.grad.data
+                if not isinstance(grad, np.ndarray):  # (a .data set by hand)
+                    raise TypeError(
+                        f"{name}.step: a gradient's data must be an ndarray, got "
+                        f"{type(grad).__name__}"
+                    )
                 if grad.shape != p.shape:
                     raise ValueError(
                         f"{name}.step: gradient of shape {grad.shape} for a parameter of "
@@ -337,6 +342,8 @@ class Optimizer:
             if "param_names" in mine:
                 g.setdefault("param_names", mine["param_names"])
             self._validate(g, started=True)
+            switches = ("foreach", "fused", "capturable", "differentiable")
+            _implementation_flags(f"{name}.load_state_dict", {k: g[k] for k in switches if k in g})
             new_groups.append(g)
         new_state: defaultdict[Tensor, State] = defaultdict(dict)
         for key, entry in state.items():

@@ -765,3 +765,25 @@ def test_rmsprop_divides_after_scaling_as_torch() -> None:
     with np.errstate(over="raise"):
         opt.step()
     np.testing.assert_allclose(p.data, [-1e36], rtol=1e-6)
+
+
+@pytest.mark.parametrize(("key", "value"), [("differentiable", True), ("foreach", "x")])
+def test_load_state_dict_refuses_switches_the_constructor_refuses(key, value) -> None:
+    p = nn.Parameter(np.ones(2))
+    opt = optim.Adam([p])
+    sd = opt.state_dict()
+    sd["param_groups"][0][key] = value
+    with pytest.raises((TypeError, ValueError), match=f"Adam.load_state_dict: {key}"):
+        opt.load_state_dict(sd)
+    assert opt.param_groups[0][key] == {"differentiable": False, "foreach": None}[key]
+
+
+def test_a_step_refuses_gradient_data_that_is_not_an_array() -> None:
+    # (AttributeError: 'list' object has no attribute 'shape')
+    p = nn.Parameter(np.ones(2))
+    opt = optim.SGD([p], lr=0.1)
+    p.grad = tg.tensor(np.zeros(2))
+    p.grad.data = [1.0, 2.0]
+    with pytest.raises(TypeError, match="SGD.step: a gradient's data must be an ndarray"):
+        opt.step()
+    assert p.data.tolist() == [1.0, 1.0]
