@@ -536,8 +536,10 @@ def cross_entropy(
                 f"cross_entropy: probability targets must have the input's shape {x.shape}, "
                 f"got {y.shape}"
             )
-        probs = target  # (no classes, no smoothing: the sum over none, 0, where torch's mean
-        if label_smoothing:  # is NaN)
+        # (over no classes the loss is the sum over none, 0, where torch's mean is NaN; the
+        # smoothing's NaN share then meets no entry)
+        probs = target
+        if label_smoothing:
             probs = probs * (1 - label_smoothing) + _uniform(label_smoothing, c)
         terms = logp * probs
         if w is not None:
