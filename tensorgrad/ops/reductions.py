@@ -129,15 +129,17 @@ def _normal(a, zero_ok: bool = False) -> bool:
 
 
 def _wide(a):
-    """``a`` in float64, or in long double if it is float64 (wider where the platform has it),
-    for products and quotients of entries that leave their own dtype's range."""
+    """``a`` in float64, or in long double if it is float64 or wider (long double is wider than
+    float64 where the platform has it), for products and quotients of entries that leave their
+    own dtype's range."""
     return a.astype(np.longdouble if a.dtype.itemsize >= 8 else np.float64)
 
 
 def _prod_others(x, axis):
     """The product of all other entries along the reduced axes, exact with zeros, infs and
     NaNs: the products before each entry times those after it (O(n), of arrays), in a wider
-    dtype, where products of the entries' extremes stay in range."""
+    dtype, so that a part does not leave the range where the whole does not (within the wider
+    dtype's own range: long double's exponent reaches 1e4932, and nothing is wider than it)."""
     flat, layout = _rows(x, axis)
     flat = _wide(flat)
     m, n = flat.shape
@@ -146,7 +148,7 @@ def _prod_others(x, axis):
     if n > 1:
         np.cumprod(flat[:, :-1], axis=-1, out=before[:, 1:])
         np.cumprod(flat[:, :0:-1], axis=-1, out=after[:, -2::-1])
-    return _unrows((before * after).astype(x.dtype, copy=False), layout)
+    return _unrows(_narrow(before * after, x.dtype), layout)
 
 
 def _sums_of_others(flat):
@@ -161,12 +163,15 @@ def _sums_of_others(flat):
 def _others_along(x, v, axis):
     """For each entry j, the sum over i != j of v_i times the product of all entries but x_i
     and x_j, along the reduced axes: the derivative of prod's slope along v (and its adjoint:
-    second derivatives are symmetric). A row with an inf or NaN, or recorded (x a Tensor) with
-    a zero, is multiplied out (``_along_by_rows``: exact, and its own derivatives are prod's)."""
+    second derivatives are symmetric). A row with an inf or NaN (up to ``_BY_ROWS_MAX``), or
+    recorded (x a Tensor) with a zero, is multiplied out (``_along_by_rows``: its values are
+    IEEE's products, and its own derivatives prod's)."""
     fx, layout = _rows(x, axis)
     fv, _ = _rows(v, axis)
     data = _data(fx)
     special = ~np.isfinite(data).all(axis=1)  # (inf or NaN: P / x_j would be inf / inf)
+    if special.sum() * data.shape[1] ** 2 > _BY_ROWS_MAX:
+        special[:] = False  # (too large to multiply out: IEEE's quotients, NaN at inf / inf)
     if isinstance(x, Tensor):
         special |= (data == 0).any(axis=1)
     if not special.any():
@@ -176,6 +181,12 @@ def _others_along(x, v, axis):
     a, b = np.flatnonzero(~special), np.flatnonzero(special)
     parts = np.concatenate([_along(fx[a], fv[a]), _along_by_rows(fx[b], fv[b])])
     return _unrows(parts[np.argsort(np.concatenate([a, b]))], layout)
+
+
+# how many products (rows times n^2) ``_along_by_rows`` may take for rows with an inf or NaN;
+# past it they keep the quotients' NaNs (recorded rows with a zero are always multiplied out:
+# their derivatives need it)
+_BY_ROWS_MAX = 1 << 22
 
 
 def _along(fx, fv):
@@ -190,13 +201,20 @@ def _along(fx, fv):
     nonzero = np.where(zero, 1, fx) if zero.any() else fx
     if isinstance(fx, Tensor) or isinstance(fv, Tensor):
         wide = _wide(nonzero)
-        return _along_in(wide, fv.astype(wide.dtype), zero)[0].astype(data.dtype)
+        return _narrow(_along_in(wide, fv.astype(wide.dtype), zero)[0], data.dtype)
     with np.errstate(all="ignore"):  # (a product or quotient out of range: then widened)
         out, product, quotients, ratios = _along_in(nonzero, fv, zero)
     if _normal(product) and _normal(quotients) and _normal(ratios, zero_ok=True):
         if np.isfinite(out).all():
             return out
-    return _along_in(_wide(nonzero), _wide(fv), zero)[0].astype(data.dtype)
+    return _narrow(_along_in(_wide(nonzero), _wide(fv), zero)[0], data.dtype)
+
+
+def _narrow(a, dtype):
+    """``a`` (widened) back in ``dtype``: a value past its range is inf, as the maths has it,
+    with no overflow warning (the entries themselves were in range)."""
+    with np.errstate(over="ignore"):
+        return a.astype(dtype)
 
 
 def _along_in(nonzero, fv, zero):
@@ -215,7 +233,8 @@ def _along_in(nonzero, fv, zero):
 
 def _along_by_rows(fx, fv):
     """``_along`` multiplied out, as prod's own derivatives: for each j, the others of the row
-    with x_j replaced by 1, summed against v but at j (O(n^2) a row)."""
+    with x_j replaced by 1, summed against v but at j (O(n^2) a row; IEEE's 0 * inf is NaN
+    where v is 0 beside an infinite product)."""
     eye = np.eye(fx.shape[1], dtype=bool)
     others = apply1(ProdOthers((2,)), np.where(eye, 1, fx[:, None, :]))
     return np.sum(np.where(eye, 0, others) * fv[:, None, :], axis=-1)  # ([r, j, i]: but i, j)
@@ -225,8 +244,9 @@ class ProdOthers(Op):
     """the product of the other entries along ``axis``: prod's slope, recorded as one op (for
     create_graph and recorded tangents) whose derivative is exact. out / x's, in its own entry,
     is two terms that cancel: an error of eps * out / x_i^2 where the truth is 0, visible in a
-    Hessian beside a small entry (``_along``'s quotients cancel one order later: its third
-    derivatives lose digits as max|x| / min|x| grows, about eps times that)"""
+    Hessian beside a small entry. (``_along``'s quotients cancel one order later: a third
+    derivative of a row without zeros is off by about the wider dtype's eps times max|x| /
+    min|x| times its scale, a finite wrong value where that passes 1: entries 1e-160 beside 3)"""
 
     __slots__ = ("axis",)
     save_inputs = (0,)
