@@ -138,8 +138,9 @@ def _wide(a):
 def _prod_others(x, axis):
     """The product of all other entries along the reduced axes, exact with zeros, infs and
     NaNs: the products before each entry times those after it (O(n), of arrays), in a wider
-    dtype, so that a part does not leave the range where the whole does not (within the wider
-    dtype's own range: long double's exponent reaches 1e4932, and nothing is wider than it)."""
+    dtype (``_wide``), so that a part does not leave the range where the whole does not, within
+    that dtype's own range (float64's for float16 and float32 entries, long double's, up to
+    1e4932 on x86, for float64 and long double ones)."""
     flat, layout = _rows(x, axis)
     flat = _wide(flat)
     m, n = flat.shape
@@ -165,7 +166,7 @@ def _others_along(x, v, axis):
     and x_j, along the reduced axes: the derivative of prod's slope along v (and its adjoint:
     second derivatives are symmetric). A row with an inf or NaN (up to ``_BY_ROWS_MAX``), or
     recorded (x a Tensor) with a zero, is multiplied out (``_along_by_rows``: its values are
-    IEEE's products, and its own derivatives prod's)."""
+    IEEE's products, and its own derivatives prod's, but where 0 * inf makes them NaN)."""
     fx, layout = _rows(x, axis)
     fv, _ = _rows(v, axis)
     data = _data(fx)
@@ -207,7 +208,8 @@ def _along(fx, fv):
     if _normal(product) and _normal(quotients) and _normal(ratios, zero_ok=True):
         if np.isfinite(out).all():
             return out
-    return _narrow(_along_in(_wide(nonzero), _wide(fv), zero)[0], data.dtype)
+    with np.errstate(all="ignore"):  # (inf / inf past _BY_ROWS_MAX: IEEE's NaN, said there)
+        return _narrow(_along_in(_wide(nonzero), _wide(fv), zero)[0], data.dtype)
 
 
 def _narrow(a, dtype):

@@ -78,13 +78,16 @@ def _as_floats(group: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_SWITCHES = ("foreach", "fused", "capturable", "differentiable")
+
+
 def _implementation_flags(owner: str, flags: dict[str, Any]) -> dict[str, Any]:
     """torch's implementation switches (``foreach``, ``fused``, ``capturable``,
     ``differentiable``), accepted so that torch code runs, and kept in the groups as torch's:
     they choose how torch computes a step, not what it computes, so they change nothing here;
     ``differentiable=True`` (a step recorded for autograd) is refused."""
     for key, value in flags.items():
-        if not (value is None and key in ("foreach", "fused")):
+        if value is not None:  # (None: torch's default for foreach and fused, and taken for all)
             flag_arg(value, key, owner)
     if flags.get("fused") and flags.get("foreach"):
         raise ValueError(f"{owner}: fused and foreach cannot both be True, as in torch")
@@ -198,6 +201,9 @@ class Optimizer:
                 raise ValueError(f"{name}: invalid {key} {value!r} (must be >= 0)")
         if "maximize" in group:
             flag_arg(group["maximize"], "maximize", name)
+        switches = {k: group[k] for k in _SWITCHES if k in group}
+        if switches:  # (a group's own, or a loaded one: as the constructors' keywords)
+            _implementation_flags(name, switches)
 
     # ------------------------------------------------------------------ stepping
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -222,6 +228,8 @@ class Optimizer:
                 if p.grad is None:
                     continue
                 grad = p.grad.data
+                if isinstance(grad, np.generic):  # (a 0-d one's arithmetic, set by hand)
+                    grad = np.asarray(grad)
                 if not isinstance(grad, np.ndarray):  # (a .data set by hand)
                     raise TypeError(
                         f"{name}.step: a gradient's data must be an ndarray, got "
@@ -342,8 +350,6 @@ class Optimizer:
             if "param_names" in mine:
                 g.setdefault("param_names", mine["param_names"])
             self._validate(g, started=True)
-            switches = ("foreach", "fused", "capturable", "differentiable")
-            _implementation_flags(f"{name}.load_state_dict", {k: g[k] for k in switches if k in g})
             new_groups.append(g)
         new_state: defaultdict[Tensor, State] = defaultdict(dict)
         for key, entry in state.items():

@@ -773,7 +773,7 @@ def test_load_state_dict_refuses_switches_the_constructor_refuses(key, value) ->
     opt = optim.Adam([p])
     sd = opt.state_dict()
     sd["param_groups"][0][key] = value
-    with pytest.raises((TypeError, ValueError), match=f"Adam.load_state_dict: {key}"):
+    with pytest.raises((TypeError, ValueError), match=f"Adam: {key}"):
         opt.load_state_dict(sd)
     assert opt.param_groups[0][key] == {"differentiable": False, "foreach": None}[key]
 
@@ -787,3 +787,26 @@ def test_a_step_refuses_gradient_data_that_is_not_an_array() -> None:
     with pytest.raises(TypeError, match="SGD.step: a gradient's data must be an ndarray"):
         opt.step()
     assert p.data.tolist() == [1.0, 1.0]
+
+
+def test_group_switches_are_checked_as_the_keywords_and_none_is_taken() -> None:
+    # (a group dict's differentiable=True was taken, then its own state dict refused on load;
+    # torch builds with capturable=None, whose state dicts were refused)
+    p, q = nn.Parameter(np.ones(2)), nn.Parameter(np.ones(2))
+    with pytest.raises(ValueError, match="SGD: differentiable=True is not supported"):
+        optim.SGD([{"params": [p], "differentiable": True}], lr=0.1)
+    opt = optim.Adam([p], capturable=None, differentiable=None)
+    with pytest.raises(TypeError, match="Adam: foreach must be a bool"):
+        opt.add_param_group({"params": [q], "foreach": "x"})
+    assert len(opt.param_groups) == 1
+    opt.add_param_group({"params": [q], "capturable": None})
+    opt.load_state_dict(opt.state_dict())
+
+
+def test_a_step_takes_gradient_data_that_is_a_numpy_scalar() -> None:
+    # (a 0-d gradient's arithmetic set by hand gives np.float64: refused by 6133614)
+    p = nn.Parameter(np.array(0.5))
+    (p * p).backward()
+    p.grad.data = p.grad.data * 2
+    optim.SGD([p], lr=0.1).step()
+    assert p.data.item() == pytest.approx(0.3)
