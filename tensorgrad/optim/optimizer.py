@@ -81,15 +81,19 @@ def _as_floats(group: dict[str, Any]) -> dict[str, Any]:
 _SWITCHES = ("foreach", "fused", "capturable", "differentiable")
 
 
-def _implementation_flags(owner: str, flags: dict[str, Any]) -> dict[str, Any]:
+def _implementation_flags(
+    owner: str, flags: dict[str, Any], keywords: bool = True
+) -> dict[str, Any]:
     """torch's implementation switches (``foreach``, ``fused``, ``capturable``,
     ``differentiable``), accepted so that torch code runs, and kept in the groups as torch's:
-    they choose how torch computes a step, not what it computes, so they change nothing here;
-    ``differentiable=True`` (a step recorded for autograd) is refused."""
+    they choose how torch computes a step, not what it computes, so they change nothing here.
+    Each is a bool or None; ``differentiable=True`` (a step recorded for autograd) is refused;
+    as ``keywords`` of a constructor, ``fused`` and ``foreach`` not both True (torch lets a
+    group hold both)."""
     for key, value in flags.items():
-        if value is not None:  # (None: torch's default for foreach and fused, and taken for all)
-            flag_arg(value, key, owner)
-    if flags.get("fused") and flags.get("foreach"):
+        if value is not None and not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{owner}: {key} must be a bool or None, got {value!r}")
+    if keywords and flags.get("fused") and flags.get("foreach"):
         raise ValueError(f"{owner}: fused and foreach cannot both be True, as in torch")
     if flags.get("differentiable"):
         raise ValueError(
@@ -201,9 +205,11 @@ class Optimizer:
                 raise ValueError(f"{name}: invalid {key} {value!r} (must be >= 0)")
         if "maximize" in group:
             flag_arg(group["maximize"], "maximize", name)
-        switches = {k: group[k] for k in _SWITCHES if k in group}
-        if switches:  # (a group's own, or a loaded one: as the constructors' keywords)
-            _implementation_flags(name, switches)
+        # (a group's own switches, or loaded ones, as the constructor's keywords; a switch
+        # this optimizer has not is a key of the group's own, as torch's)
+        switches = {k: group[k] for k in _SWITCHES if k in group and k in self.defaults}
+        if switches:
+            _implementation_flags(name, switches, keywords=False)
 
     # ------------------------------------------------------------------ stepping
     def zero_grad(self, set_to_none: bool = True) -> None:

@@ -810,3 +810,19 @@ def test_a_step_takes_gradient_data_that_is_a_numpy_scalar() -> None:
     p.grad.data = p.grad.data * 2
     optim.SGD([p], lr=0.1).step()
     assert p.data.item() == pytest.approx(0.3)
+
+
+def test_a_group_may_hold_fused_and_foreach_and_switches_its_optimizer_has_not() -> None:
+    # (4c03536 checked groups as constructor keywords: both True was refused, and SGD's
+    # capturable or RMSprop's fused type-checked; torch takes them in groups)
+    p, q = nn.Parameter(np.ones(2)), nn.Parameter(np.ones(2))
+    opt = optim.SGD([p], lr=0.1, fused=True)
+    opt.add_param_group({"params": [q], "foreach": True})
+    q.grad = tg.tensor(np.ones(2))
+    opt.step()
+    assert q.data.tolist() == [0.9, 0.9]
+    opt.load_state_dict(opt.state_dict())
+    optim.SGD([{"params": [nn.Parameter(np.ones(1))], "capturable": "x"}], lr=0.1)
+    optim.RMSprop([{"params": [nn.Parameter(np.ones(1))], "fused": 1}], lr=0.1)
+    with pytest.raises(ValueError, match="SGD: fused and foreach cannot both be True"):
+        optim.SGD([p], lr=0.1, fused=True, foreach=True)
