@@ -50,7 +50,7 @@ class _PlainBar:
         self.n = 0
 
     def __iter__(self) -> Iterator:
-        for x in self.iterable or ():
+        for x in () if self.iterable is None else self.iterable:  # (an array has no truth)
             yield x
             self.n += 1
 
@@ -211,6 +211,16 @@ class LivePlot:
         return f"LivePlot({last})"
 
 
+def _batch_count(data: Any, batch_size: int = 512) -> int | None:
+    """How many batches ``_batches`` yields, if ``data`` says (a progress bar's total)."""
+    if isinstance(data, tuple) and len(data) == 2:
+        return -(-len(data[0]) // batch_size)
+    try:
+        return len(data)
+    except TypeError:  # (a generator)
+        return None
+
+
 def _batches(data: Any, batch_size: int = 512) -> Iterator[tuple[Any, Any]]:
     """Yield (inputs, targets) from a loader, or from an ``(X, y)`` pair in slices."""
     if isinstance(data, tuple) and len(data) == 2:
@@ -303,6 +313,7 @@ def fit(
                 model.train()
             total, count = 0.0, 0
             batches = progress(_batches(train_data), desc=f"epoch {epoch + 1}", leave=False,
+                               total=_batch_count(train_data),
                                disable=not show_progress)  # fmt: skip
             for xb, yb in batches:
                 optimizer.zero_grad()

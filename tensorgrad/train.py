@@ -8,19 +8,24 @@ missing), prints the final test accuracy (of the last epoch's model; nothing is 
 the test split) and writes into ``--out`` (default ``./runs``):
 
 - ``checkpoint.npz``: ``tg.save`` of ``{"model": ..., "optimizer": ..., "config": ...}``;
-- ``metrics.csv``: one row per epoch (losses, accuracies, learning rate, elapsed seconds);
+- ``metrics.csv``: one row per epoch (losses, accuracies, learning rate, elapsed seconds; the
+  losses are the training objective, label smoothing included, on both splits);
 - ``curves.png``: loss and accuracy curves (matplotlib; skipped with a note if missing).
+
+A run first removes an earlier run's checkpoint and plot from ``--out``, so that what the
+folder holds describes one run (after Ctrl-C: the metrics of the epochs done).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import math
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -183,11 +188,15 @@ def _data(cfg: TrainConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
     return standardise(X_train), standardise(X_test), y_train, y_test
 
 
-def _evaluate(model: nn.Module, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+def _evaluate(
+    model: nn.Module, X: np.ndarray, y: np.ndarray, label_smoothing: float = 0.0
+) -> tuple[float, float]:
+    """Loss (the training objective, label smoothing included, so that the curves compare)
+    and accuracy of ``model`` on ``X, y``."""
     model.eval()
     with no_grad():
         logits = model(Tensor._make(X))
-        loss = nn.functional.cross_entropy(logits, y).item()
+        loss = nn.functional.cross_entropy(logits, y, label_smoothing=label_smoothing).item()
     model.train()
     acc = float(np.mean(np.argmax(logits.data, axis=1) == y))
     return loss, acc
@@ -203,29 +212,72 @@ class _Progress:
             try:
                 from tqdm.auto import tqdm
             except ImportError:
-                print("(tqdm is not installed: progress is printed once per epoch)")
+                _say("(tqdm is not installed: progress is printed once per epoch)")
             else:
                 self.bar = tqdm(total=total, unit="step", dynamic_ncols=True)
 
     def step(self, epoch: int, epochs: int, loss: float, acc: float) -> None:
         if self.bar is not None:
-            self.bar.set_description(f"epoch {epoch}/{epochs}", refresh=False)
-            self.bar.set_postfix(loss=f"{loss:.4f}", acc=f"{acc:.3f}", refresh=False)
-            self.bar.update(1)
+            try:
+                self.bar.set_description(f"epoch {epoch}/{epochs}", refresh=False)
+                self.bar.set_postfix(loss=f"{loss:.4f}", acc=f"{acc:.3f}", refresh=False)
+                self.bar.update(1)
+            except BrokenPipeError:
+                self._closed()
 
     def epoch(self, row: dict[str, Any]) -> None:
         text = (
             f"epoch {row['epoch']}: train loss {row['train_loss']:.4f} acc {row['train_acc']:.4f}"
             f" | test loss {row['test_loss']:.4f} acc {row['test_acc']:.4f}"
         )
-        if self.bar is not None:
-            self.bar.write(text)
-        elif self.enabled:
-            print(text, flush=True)
+        try:
+            if self.bar is not None:
+                self.bar.write(text)
+            elif self.enabled:
+                print(text, flush=True)
+        except BrokenPipeError:
+            self._closed()
 
     def close(self) -> None:
         if self.bar is not None:
-            self.bar.close()
+            try:
+                self.bar.close()
+            except BrokenPipeError:
+                self._closed()
+
+    def _closed(self) -> None:
+        # (the reader of the output went away, ``| head``: the run goes on, silently)
+        self.bar, self.enabled = None, False
+        _silence()
+
+
+@contextlib.contextmanager
+def _closing(progress: _Progress) -> Iterator[None]:
+    """Close the bar however the epochs end (Ctrl-C's message then starts a line of its own)."""
+    try:
+        yield
+    finally:
+        progress.close()
+
+
+def _silence() -> None:
+    """Point stdout and stderr at the null device (their pipe's reader has gone): later
+    prints, and Python's flush at exit, then write nowhere instead of raising."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(devnull, stream.fileno())
+        except (OSError, ValueError, AttributeError):  # (not a real file: nothing to redirect)
+            pass
+    os.close(devnull)
+
+
+def _say(text: str) -> None:
+    """Print ``text``; a closed pipe silences the rest of the output, not the run."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        _silence()
 
 
 def _plot(rows: list[dict[str, Any]], path: str) -> bool:
@@ -235,8 +287,8 @@ def _plot(rows: list[dict[str, Any]], path: str) -> bool:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print("(matplotlib is not installed: skipped the loss/accuracy plot; "
-              "pip install 'tensorgrad[train]')")  # fmt: skip
+        _say("(matplotlib is not installed: skipped the loss/accuracy plot; "
+             "pip install 'tensorgrad[train]')")  # fmt: skip
         return False
     epochs = [r["epoch"] for r in rows]
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
@@ -250,12 +302,16 @@ def _plot(rows: list[dict[str, Any]], path: str) -> bool:
         ax.grid(alpha=0.3)
         ax.legend()
     fig.tight_layout()
+    part = path + ".part"  # (written whole, then renamed: an interrupt leaves no broken PNG)
     try:
-        fig.savefig(path, dpi=100)
+        fig.savefig(part, dpi=100, format="png")
+        os.replace(part, path)
     except OSError as exc:
         raise _cannot_write(path, exc) from None
     finally:
         plt.close(fig)
+        if os.path.exists(part):
+            os.remove(part)
     return True
 
 
@@ -289,6 +345,12 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
     for path in paths.values():
         if os.path.isdir(path):
             raise ValueError(f"cannot write {path!r}: a folder of that name is in the way")
+    for what in ("checkpoint", "plot"):  # (an earlier run's: the folder describes this one)
+        try:
+            if os.path.exists(paths[what]):
+                os.remove(paths[what])
+        except OSError as exc:
+            raise _cannot_write(paths[what], exc) from None
     if cfg.threads > 0:
         limit_blas_threads(cfg.threads)
     images, X_test, y_train, y_test = _split(cfg)
@@ -309,7 +371,7 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
         f = open(paths["metrics"], "w", newline="")
     except OSError as exc:
         raise _cannot_write(paths["metrics"], exc) from None
-    with f:
+    with f, _closing(progress):
         writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
         for epoch in range(1, cfg.epochs + 1):
@@ -336,7 +398,7 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
                 seen += n
                 progress.step(epoch, cfg.epochs, total_loss / seen, correct / seen)
             sched.step()
-            test_loss, test_acc = _evaluate(model, X_test, y_test)
+            test_loss, test_acc = _evaluate(model, X_test, y_test, cfg.label_smoothing)
             row = {
                 "epoch": epoch,
                 "train_loss": total_loss / seen,
@@ -350,7 +412,6 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
             writer.writerow(row)
             f.flush()
             progress.epoch(row)
-    progress.close()
     elapsed = time.perf_counter() - start
     config = {k: v for k, v in asdict(cfg).items() if k not in ("progress", "threads")}
     try:
@@ -363,12 +424,12 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
     if not _plot(rows, paths["plot"]):
         paths.pop("plot")
     final = rows[-1]
-    print(
+    _say(
         f"final test accuracy: {final['test_acc']:.4f} ({round(final['test_acc'] * len(y_test))}"
         f"/{len(y_test)}) after {cfg.epochs} epochs in {elapsed:.1f} s"
     )
     for what, path in paths.items():
-        print(f"wrote {what}: {path}")
+        _say(f"wrote {what}: {path}")
     return {"test_acc": final["test_acc"], "seconds": elapsed, "rows": rows, "paths": paths}
 
 
@@ -433,4 +494,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # (Ctrl-C: the epochs' files written so far stay; no traceback)
         print("tensorgrad train: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # (output's reader gone where no print caught it: quietly)
+        _silence()
+        return 1
     return 0

@@ -246,3 +246,33 @@ def test_fit_stops_with_a_warning_when_a_one_shot_iterator_runs_out(diverged):
                                plot=False, show_progress=False)  # fmt: skip
     assert len(history["train_loss"]) == 1
     assert np.isfinite(history["train_loss"][0]) != diverged
+
+
+def test_plain_progress_iterates_arrays_and_tensors(monkeypatch):
+    # (without tqdm: `iterable or ()` raised on an array's truth, and skipped np.array([0]))
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    assert list(notebook.progress(np.arange(3))) == [0, 1, 2]
+    assert list(notebook.progress(np.array([0]))) == [0]
+    assert len(list(notebook.progress(tg.arange(3.0)))) == 3
+
+
+def test_fit_gives_each_epochs_bar_its_number_of_batches(monkeypatch):
+    # (the bar got a generator, and showed "0it" with no total)
+    totals = []
+
+    def recording(iterable=None, **kwargs):
+        totals.append(kwargs.get("total"))
+        return notebook._PlainBar(iterable, **kwargs)
+
+    monkeypatch.setattr(notebook, "progress", recording)
+    rng = np.random.default_rng(0)
+    X, y = tg.tensor(rng.standard_normal((8, 3))), tg.tensor(np.arange(8) % 2)
+    model = _Linear(rng)
+
+    def loss_fn(logits, target):
+        return tg.nn.functional.cross_entropy(logits, target)
+
+    loader = tg.data.DataLoader(tg.data.TensorDataset(X, y), batch_size=3)
+    notebook.fit(model, _SGD([model.w], 0.1), loss_fn, loader, epochs=1, plot=False)
+    notebook.fit(model, _SGD([model.w], 0.1), loss_fn, (X, y), epochs=1, plot=False)
+    assert totals[1] == 3 and totals[3] == 1

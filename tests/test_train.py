@@ -181,3 +181,60 @@ def test_an_interrupt_ends_the_command_without_a_traceback(tmp_path, monkeypatch
     monkeypatch.setattr(train, "run", interrupted)
     assert train.main(["train", "--out", str(tmp_path)]) == 130
     assert capsys.readouterr().err.strip() == "tensorgrad train: interrupted"
+
+
+def test_output_piped_into_a_reader_that_stops_does_not_end_the_run(tmp_path):
+    # (| head -1: a BrokenPipeError traceback, and no checkpoint)
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "tensorgrad", "train", "--epochs", "3", "--out", str(out)]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(), cwd=tmp_path
+    )
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=120)
+    assert first and proc.returncode == 0, err.decode()
+    assert b"Traceback" not in err
+    assert load(out / "checkpoint.npz")["config"]["epochs"] == 3
+
+
+def test_a_run_replaces_an_earlier_runs_outputs_from_the_start(tmp_path, monkeypatch):
+    # (after Ctrl-C, or without matplotlib, an earlier run's checkpoint and plot stayed beside
+    # this run's metrics)
+    for name in ("checkpoint.npz", "curves.png"):
+        (tmp_path / name).write_bytes(b"an earlier run")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train, "_evaluate", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        train.run(train.TrainConfig(epochs=2, out=str(tmp_path), progress=False))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.csv"]
+
+
+def test_the_plot_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    # (Ctrl-C while saving left a truncated curves.png)
+    plt = pytest.importorskip("matplotlib.pyplot")
+
+    def cut(self, path, **kwargs):
+        Path(path).write_bytes(b"\x89PNG")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(plt.Figure, "savefig", cut)
+    rows = [dict(epoch=1, train_loss=1.0, test_loss=1.0, train_acc=0.5, test_acc=0.5)]
+    with pytest.raises(KeyboardInterrupt):
+        train._plot(rows, str(tmp_path / "curves.png"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_test_loss_is_the_training_objective(tmp_path):
+    # (the test loss left label smoothing out: the curves differed by it, not by the model)
+    cfg = train.TrainConfig(epochs=1, out=str(tmp_path), progress=False, label_smoothing=0.2)
+    result = train.run(cfg)
+    model = train.build_model("mlp", seed=1)
+    model.load_state_dict(load(tmp_path / "checkpoint.npz")["model"])
+    _, X_test, _, y_test = train._data(cfg)
+    loss, acc = train._evaluate(model, X_test, y_test, 0.2)
+    assert loss == pytest.approx(result["rows"][-1]["test_loss"], rel=1e-6)
+    assert acc == result["test_acc"]
