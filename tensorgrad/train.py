@@ -436,12 +436,29 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``train`` command's options."""
     parser.add_argument("--model", choices=MODELS, default="mlp", help="network (default: mlp)")
-    parser.add_argument("--epochs", type=int, default=None, help="passes over the training set")
-    parser.add_argument("--batch-size", type=int, default=None, help="mini-batch size")
+
+    def per_model(key: str) -> str:
+        return ", ".join(f"{m} {DEFAULTS[m][key]:g}" for m in MODELS)
+
     parser.add_argument(
-        "--lr", type=float, default=None, help="initial learning rate (cosine decay)"
+        "--epochs",
+        type=int,
+        default=None,
+        help=f"passes over the training set (default: {per_model('epochs')})",
     )
-    parser.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help=f"mini-batch size (default: {per_model('batch_size')})",
+    )
+    parser.add_argument(
+        "--lr",
+        type=float,
+        default=None,
+        help=f"initial learning rate, cosine decay (default: {per_model('lr')}, for adam)",
+    )
+    parser.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="(default: adam)")
     parser.add_argument(
         "--seed", type=int, default=0, help="seed of the split, init, shuffle and shifts"
     )
@@ -453,7 +470,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--shift", type=int, default=1, help="max random shift of training images, 0-7 (0: none)"
     )
     parser.add_argument(
-        "--label-smoothing", type=float, default=0.1, help="cross-entropy label smoothing"
+        "--label-smoothing",
+        type=float,
+        default=0.1,
+        help="cross-entropy label smoothing (default 0.1)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
