@@ -8,9 +8,13 @@ from collections.abc import Sequence
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a tensorgrad command (``train``); see ``tensorgrad train --help``."""
+    from tensorgrad.train import _release_stdout
     from tensorgrad.train import main as train_main
 
-    return train_main(argv)
+    try:
+        return train_main(argv)
+    finally:
+        _release_stdout()
 
 
 if __name__ == "__main__":

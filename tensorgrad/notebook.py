@@ -217,7 +217,7 @@ def _batch_count(data: Any, batch_size: int = 512) -> int | None:
         return -(-len(data[0]) // batch_size)
     try:
         return len(data)
-    except TypeError:  # (a generator)
+    except Exception:  # (a generator: TypeError; a loader whose len raises: no total either)
         return None
 
 

@@ -203,7 +203,8 @@ def _evaluate(
 
 
 class _Progress:
-    """A tqdm bar over all steps, or one printed line per epoch when tqdm is missing."""
+    """A tqdm bar over all steps (on stderr), or one printed line per epoch when tqdm is
+    missing; a stream whose reader has gone (``| head``) is left alone, the run goes on."""
 
     def __init__(self, total: int, enabled: bool) -> None:
         self.bar = None
@@ -214,7 +215,10 @@ class _Progress:
             except ImportError:
                 _say("(tqdm is not installed: progress is printed once per epoch)")
             else:
-                self.bar = tqdm(total=total, unit="step", dynamic_ncols=True)
+                try:  # (it draws at once: stderr's reader may be gone already)
+                    self.bar = tqdm(total=total, unit="step", dynamic_ncols=True)
+                except BrokenPipeError:
+                    self.bar = None
 
     def step(self, epoch: int, epochs: int, loss: float, acc: float) -> None:
         if self.bar is not None:
@@ -222,33 +226,30 @@ class _Progress:
                 self.bar.set_description(f"epoch {epoch}/{epochs}", refresh=False)
                 self.bar.set_postfix(loss=f"{loss:.4f}", acc=f"{acc:.3f}", refresh=False)
                 self.bar.update(1)
-            except BrokenPipeError:
-                self._closed()
+            except BrokenPipeError:  # (stderr's reader: no bar; the epochs' lines go on)
+                self.bar = None
 
     def epoch(self, row: dict[str, Any]) -> None:
         text = (
             f"epoch {row['epoch']}: train loss {row['train_loss']:.4f} acc {row['train_acc']:.4f}"
             f" | test loss {row['test_loss']:.4f} acc {row['test_acc']:.4f}"
         )
-        try:
-            if self.bar is not None:
-                self.bar.write(text)
-            elif self.enabled:
-                print(text, flush=True)
-        except BrokenPipeError:
-            self._closed()
+        if self.bar is not None:
+            try:
+                self.bar.write(text)  # (to stdout, redrawing the bar on stderr)
+                return
+            except BrokenPipeError:  # (either stream's reader: no bar, the line printed)
+                self.bar = None
+        if self.enabled:
+            _say(text)
 
     def close(self) -> None:
         if self.bar is not None:
             try:
                 self.bar.close()
             except BrokenPipeError:
-                self._closed()
-
-    def _closed(self) -> None:
-        # (the reader of the output went away, ``| head``: the run goes on, silently)
-        self.bar, self.enabled = None, False
-        _silence()
+                pass
+            self.bar = None
 
 
 @contextlib.contextmanager
@@ -260,24 +261,37 @@ def _closing(progress: _Progress) -> Iterator[None]:
         progress.close()
 
 
-def _silence() -> None:
-    """Point stdout and stderr at the null device (their pipe's reader has gone): later
-    prints, and Python's flush at exit, then write nowhere instead of raising."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            os.dup2(devnull, stream.fileno())
-        except (OSError, ValueError, AttributeError):  # (not a real file: nothing to redirect)
-            pass
-    os.close(devnull)
+# whether stdout's reader has gone (``| head -1``): the rest of the output is skipped
+_STDOUT_GONE = [False]
 
 
-def _say(text: str) -> None:
-    """Print ``text``; a closed pipe silences the rest of the output, not the run."""
+def _say(text: str, err: bool = False) -> None:
+    """Print ``text`` (to stderr if ``err``); a stream whose reader has gone takes no more,
+    and the run goes on (the command line's entry then points stdout at the null device, so
+    that Python's flush at exit does not complain; a caller in Python keeps its streams)."""
+    if not err and _STDOUT_GONE[0]:
+        return
     try:
-        print(text, flush=True)
+        print(text, file=sys.stderr if err else sys.stdout, flush=True)
     except BrokenPipeError:
-        _silence()
+        if not err:
+            _STDOUT_GONE[0] = True
+
+
+def _release_stdout() -> None:
+    """At the command line's exit: if stdout's reader has gone, point stdout at the null
+    device (what it still buffers would raise at Python's flush; Python's own advice)."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _STDOUT_GONE[0] = True
+    if _STDOUT_GONE[0]:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):  # (not a real file: nothing to point)
+            pass
 
 
 def _plot(rows: list[dict[str, Any]], path: str) -> bool:
@@ -345,12 +359,6 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
     for path in paths.values():
         if os.path.isdir(path):
             raise ValueError(f"cannot write {path!r}: a folder of that name is in the way")
-    for what in ("checkpoint", "plot"):  # (an earlier run's: the folder describes this one)
-        try:
-            if os.path.exists(paths[what]):
-                os.remove(paths[what])
-        except OSError as exc:
-            raise _cannot_write(paths[what], exc) from None
     if cfg.threads > 0:
         limit_blas_threads(cfg.threads)
     images, X_test, y_train, y_test = _split(cfg)
@@ -371,6 +379,14 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
         f = open(paths["metrics"], "w", newline="")
     except OSError as exc:
         raise _cannot_write(paths["metrics"], exc) from None
+    # (an earlier run's outputs go as this run starts, so that the folder describes one run)
+    for stale in (paths["checkpoint"], paths["plot"], paths["plot"] + ".part"):
+        try:
+            if os.path.exists(stale):
+                os.remove(stale)
+        except OSError as exc:
+            f.close()
+            raise _cannot_write(stale, exc) from None
     with f, _closing(progress):
         writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
@@ -456,7 +472,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--lr",
         type=float,
         default=None,
-        help=f"initial learning rate, cosine decay (default: {per_model('lr')}, for adam)",
+        help=f"initial learning rate, cosine decay (default: {per_model('lr')})",
     )
     parser.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="(default: adam)")
     parser.add_argument(
@@ -502,19 +518,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_arguments(sub.add_parser("train", help="train a model on the bundled digits"))
     args = parser.parse_args(argv)
     if os.path.exists(args.out) and not os.path.isdir(args.out):
-        print(
-            f"tensorgrad train: error: --out {args.out!r} is a file, not a folder", file=sys.stderr
-        )
+        _say(f"tensorgrad train: error: --out {args.out!r} is a file, not a folder", err=True)
         return 2
+    _STDOUT_GONE[0] = False
     try:
         run(config_from_args(args))
     except ValueError as exc:
-        print(f"tensorgrad train: error: {exc}", file=sys.stderr)
+        _say(f"tensorgrad train: error: {exc}", err=True)
         return 2
     except KeyboardInterrupt:  # (Ctrl-C: the epochs' files written so far stay; no traceback)
-        print("tensorgrad train: interrupted", file=sys.stderr)
+        _say("tensorgrad train: interrupted", err=True)
         return 130
-    except BrokenPipeError:  # (output's reader gone where no print caught it: quietly)
-        _silence()
-        return 1
     return 0

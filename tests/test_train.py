@@ -238,3 +238,27 @@ def test_test_loss_is_the_training_objective(tmp_path):
     loss, acc = train._evaluate(model, X_test, y_test, 0.2)
     assert loss == pytest.approx(result["rows"][-1]["test_loss"], rel=1e-6)
     assert acc == result["test_acc"]
+
+
+def test_a_stderr_whose_reader_is_gone_from_the_start_does_not_end_the_run(tmp_path):
+    # (the bar's first draw raised BrokenPipeError: exit 1, no files, where the earlier run's
+    # checkpoint and plot had already been removed)
+    out = tmp_path / "run"
+    read, write = os.pipe()
+    os.close(read)
+    cmd = [sys.executable, "-m", "tensorgrad", "train", "--epochs", "2", "--out", str(out)]
+    proc = subprocess.run(
+        cmd, stdout=subprocess.PIPE, stderr=write, env=_env(), cwd=tmp_path, timeout=120
+    )
+    os.close(write)
+    assert proc.returncode == 0
+    assert b"final test accuracy" in proc.stdout
+    assert load(out / "checkpoint.npz")["config"]["epochs"] == 2
+
+
+def test_a_refused_run_leaves_the_earlier_outputs(tmp_path):
+    for name in ("checkpoint.npz", "curves.png"):
+        (tmp_path / name).write_bytes(b"an earlier run")
+    with pytest.raises(ValueError, match="unknown optimizer"):
+        train.run(train.TrainConfig(epochs=1, optimizer="adagrad", out=str(tmp_path)))
+    assert (tmp_path / "checkpoint.npz").read_bytes() == b"an earlier run"
