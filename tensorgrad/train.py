@@ -23,6 +23,7 @@ import contextlib
 import csv
 import math
 import os
+import select
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -219,6 +220,7 @@ class _Progress:
                     self.bar = tqdm(total=total, unit="step", dynamic_ncols=True)
                 except BrokenPipeError:
                     self.bar = None
+                    _STREAM_GONE["stderr"] = True
 
     def step(self, epoch: int, epochs: int, loss: float, acc: float) -> None:
         if self.bar is not None:
@@ -228,6 +230,7 @@ class _Progress:
                 self.bar.update(1)
             except BrokenPipeError:  # (stderr's reader: no bar; the epochs' lines go on)
                 self.bar = None
+                _STREAM_GONE["stderr"] = True
 
     def epoch(self, row: dict[str, Any]) -> None:
         text = (
@@ -235,10 +238,14 @@ class _Progress:
             f" | test loss {row['test_loss']:.4f} acc {row['test_acc']:.4f}"
         )
         if self.bar is not None:
+            if _STREAM_GONE["stdout"]:
+                return  # (the bar goes on, on stderr)
             try:
                 self.bar.write(text)  # (to stdout, redrawing the bar on stderr)
                 return
-            except BrokenPipeError:  # (either stream's reader: no bar, the line printed)
+            except BrokenPipeError:  # (either stream's reader left: which one?)
+                if _gone("stdout"):
+                    return
                 self.bar = None
         if self.enabled:
             _say(text)
@@ -248,7 +255,7 @@ class _Progress:
             try:
                 self.bar.close()
             except BrokenPipeError:
-                pass
+                _STREAM_GONE["stderr"] = True
             self.bar = None
 
 
@@ -261,34 +268,50 @@ def _closing(progress: _Progress) -> Iterator[None]:
         progress.close()
 
 
-# whether stdout's reader has gone (``| head -1``): the rest of the output is skipped
-_STDOUT_GONE = [False]
+# the streams whose pipe's reader has gone (``| head -1``): they take no more output
+_STREAM_GONE = {"stdout": False, "stderr": False}
+
+
+def _gone(name: str) -> bool:
+    """Whether stream ``name``'s reader has gone (and it is marked): flushing what it buffers
+    raises, or, unbuffered, polling its pipe reports an error (POSIX)."""
+    stream = getattr(sys, name)
+    try:
+        stream.flush()
+        if not _STREAM_GONE[name] and hasattr(select, "poll"):
+            poll = select.poll()
+            poll.register(stream.fileno(), select.POLLOUT)
+            _STREAM_GONE[name] = any(event & select.POLLERR for _, event in poll.poll(0))
+    except BrokenPipeError:
+        _STREAM_GONE[name] = True
+    except (OSError, ValueError, AttributeError):  # (not a real file: nothing to poll)
+        pass
+    return _STREAM_GONE[name]
 
 
 def _say(text: str, err: bool = False) -> None:
     """Print ``text`` (to stderr if ``err``); a stream whose reader has gone takes no more,
-    and the run goes on (the command line's entry then points stdout at the null device, so
-    that Python's flush at exit does not complain; a caller in Python keeps its streams)."""
-    if not err and _STDOUT_GONE[0]:
+    and the run goes on (the command line's entry then points it at the null device, so that
+    Python's flush at exit does not fail; a caller in Python keeps its streams)."""
+    name = "stderr" if err else "stdout"
+    if _STREAM_GONE[name]:
         return
     try:
-        print(text, file=sys.stderr if err else sys.stdout, flush=True)
+        print(text, file=getattr(sys, name), flush=True)
     except BrokenPipeError:
-        if not err:
-            _STDOUT_GONE[0] = True
+        _STREAM_GONE[name] = True
 
 
-def _release_stdout() -> None:
-    """At the command line's exit: if stdout's reader has gone, point stdout at the null
-    device (what it still buffers would raise at Python's flush; Python's own advice)."""
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:
-        _STDOUT_GONE[0] = True
-    if _STDOUT_GONE[0]:
+def _release_streams() -> None:
+    """At the command line's exit: point a stream whose reader has gone at the null device
+    (what it still buffers would fail Python's flush at exit, and turn the status into 120;
+    Python's own advice for a closed pipe)."""
+    for name in ("stdout", "stderr"):
+        if not _gone(name):
+            continue
         try:
             devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            os.dup2(devnull, getattr(sys, name).fileno())
             os.close(devnull)
         except (OSError, ValueError, AttributeError):  # (not a real file: nothing to point)
             pass
@@ -335,6 +358,7 @@ def _cannot_write(path: str, exc: OSError) -> ValueError:
 
 def run(cfg: TrainConfig) -> dict[str, Any]:
     """Train as ``cfg`` says, write the outputs, and return the final metrics and file paths."""
+    _STREAM_GONE.update(stdout=False, stderr=False)  # (this run's output)
     if cfg.model not in MODELS:
         raise ValueError(f"unknown model {cfg.model!r}; choose one of {', '.join(MODELS)}")
     if cfg.epochs < 1 or cfg.batch_size < 1:
@@ -356,7 +380,7 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
         "metrics": os.path.join(cfg.out, "metrics.csv"),
         "plot": os.path.join(cfg.out, "curves.png"),
     }
-    for path in paths.values():
+    for path in (*paths.values(), paths["plot"] + ".part"):
         if os.path.isdir(path):
             raise ValueError(f"cannot write {path!r}: a folder of that name is in the way")
     if cfg.threads > 0:
@@ -373,7 +397,6 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
     steps = -(-len(y_train) // cfg.batch_size)
     fields = ["epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds"]
     rows: list[dict[str, Any]] = []
-    progress = _Progress(cfg.epochs * steps, cfg.progress)
     start = time.perf_counter()
     try:  # (before any training: a folder that cannot be written into fails at once)
         f = open(paths["metrics"], "w", newline="")
@@ -387,6 +410,7 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
         except OSError as exc:
             f.close()
             raise _cannot_write(stale, exc) from None
+    progress = _Progress(cfg.epochs * steps, cfg.progress)
     with f, _closing(progress):
         writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
@@ -520,7 +544,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         _say(f"tensorgrad train: error: --out {args.out!r} is a file, not a folder", err=True)
         return 2
-    _STDOUT_GONE[0] = False
     try:
         run(config_from_args(args))
     except ValueError as exc:

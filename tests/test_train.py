@@ -21,7 +21,8 @@ def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env["MPLBACKEND"] = "Agg"
-    return env
+    env.pop("PYTHONUNBUFFERED", None)  # (buffered streams, as by default: a pipe's reader
+    return env  # that leaves then fails Python's flush at exit)
 
 
 def test_cli_one_epoch_writes_checkpoint_metrics_and_plot(tmp_path):
@@ -261,4 +262,27 @@ def test_a_refused_run_leaves_the_earlier_outputs(tmp_path):
         (tmp_path / name).write_bytes(b"an earlier run")
     with pytest.raises(ValueError, match="unknown optimizer"):
         train.run(train.TrainConfig(epochs=1, optimizer="adagrad", out=str(tmp_path)))
+    assert (tmp_path / "checkpoint.npz").read_bytes() == b"an earlier run"
+
+
+def test_the_bar_goes_on_when_stdouts_reader_is_gone(tmp_path):
+    # (the bar was dropped with stdout: it froze on a stderr still read)
+    pytest.importorskip("tqdm")
+    read, write = os.pipe()
+    os.close(read)
+    cmd = [sys.executable, "-m", "tensorgrad", "train", "--epochs", "2", "--out", str(tmp_path)]
+    env = {**_env(), "PYTHONUNBUFFERED": "1"}  # (stdout's first line fails at once)
+    proc = subprocess.run(
+        cmd, stdout=write, stderr=subprocess.PIPE, env=env, cwd=tmp_path, timeout=120
+    )
+    os.close(write)
+    assert proc.returncode == 0 and b"Exception ignored" not in proc.stderr
+    assert b"epoch 2/2: 100%" in proc.stderr
+
+
+def test_a_folder_named_as_the_plots_part_file_is_refused_first(tmp_path):
+    (tmp_path / "checkpoint.npz").write_bytes(b"an earlier run")
+    (tmp_path / "curves.png.part").mkdir()
+    with pytest.raises(ValueError, match=r"curves.png.part': a folder of that name"):
+        train.run(train.TrainConfig(epochs=1, out=str(tmp_path), progress=False))
     assert (tmp_path / "checkpoint.npz").read_bytes() == b"an earlier run"
