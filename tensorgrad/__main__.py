@@ -8,13 +8,9 @@ from collections.abc import Sequence
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a tensorgrad command (``train``); see ``tensorgrad train --help``."""
-    from tensorgrad.train import _release_streams
     from tensorgrad.train import main as train_main
 
-    try:
-        return train_main(argv)
-    finally:
-        _release_streams()
+    return train_main(argv)
 
 
 if __name__ == "__main__":

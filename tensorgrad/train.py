@@ -291,8 +291,8 @@ def _gone(name: str) -> bool:
 
 def _say(text: str, err: bool = False) -> None:
     """Print ``text`` (to stderr if ``err``); a stream whose reader has gone takes no more,
-    and the run goes on (the command line's entry then points it at the null device, so that
-    Python's flush at exit does not fail; a caller in Python keeps its streams)."""
+    and the run goes on (``main`` then points it at the null device, so that Python's flush
+    at exit does not fail; a stream still read is left alone)."""
     name = "stderr" if err else "stdout"
     if _STREAM_GONE[name]:
         return
@@ -303,9 +303,9 @@ def _say(text: str, err: bool = False) -> None:
 
 
 def _release_streams() -> None:
-    """At the command line's exit: point a stream whose reader has gone at the null device
-    (what it still buffers would fail Python's flush at exit, and turn the status into 120;
-    Python's own advice for a closed pipe)."""
+    """At the command's end: point a stream whose reader has gone at the null device (what it
+    still buffers would fail Python's flush at exit, and turn the status into 120; Python's own
+    advice for a closed pipe); a stream still read is left alone."""
     for name in ("stdout", "stderr"):
         if not _gone(name):
             continue
@@ -541,6 +541,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     add_arguments(sub.add_parser("train", help="train a model on the bundled digits"))
     args = parser.parse_args(argv)
+    _STREAM_GONE.update(stdout=False, stderr=False)  # (this call's output)
+    try:
+        return _command(args)
+    finally:
+        _release_streams()
+
+
+def _command(args: argparse.Namespace) -> int:
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         _say(f"tensorgrad train: error: --out {args.out!r} is a file, not a folder", err=True)
         return 2

@@ -286,3 +286,17 @@ def test_a_folder_named_as_the_plots_part_file_is_refused_first(tmp_path):
     with pytest.raises(ValueError, match=r"curves.png.part': a folder of that name"):
         train.run(train.TrainConfig(epochs=1, out=str(tmp_path), progress=False))
     assert (tmp_path / "checkpoint.npz").read_bytes() == b"an earlier run"
+
+
+def test_a_python_caller_exits_with_its_own_status_when_a_reader_leaves(tmp_path):
+    # (tensorgrad's own lines left in the caller's stdout buffer failed Python's flush at exit:
+    # status 120 for a caller that wrote nothing there)
+    code = "from tensorgrad.train import main; import sys; sys.exit(main(sys.argv[1:]) + 7)"
+    read, write = os.pipe()
+    os.close(read)
+    cmd = [sys.executable, "-c", code, "train", "--epochs", "1", "--out", str(tmp_path)]
+    proc = subprocess.run(
+        cmd, stdout=write, stderr=subprocess.PIPE, env=_env(), cwd=tmp_path, timeout=120
+    )
+    os.close(write)
+    assert proc.returncode == 7 and b"Exception ignored" not in proc.stderr
