@@ -26,7 +26,7 @@ import os
 import select
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -259,15 +259,6 @@ class _Progress:
             self.bar = None
 
 
-@contextlib.contextmanager
-def _closing(progress: _Progress) -> Iterator[None]:
-    """Close the bar however the epochs end (Ctrl-C's message then starts a line of its own)."""
-    try:
-        yield
-    finally:
-        progress.close()
-
-
 # the streams whose pipe's reader has gone (``| head -1``): they take no more output
 _STREAM_GONE = {"stdout": False, "stderr": False}
 
@@ -380,7 +371,8 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
         "metrics": os.path.join(cfg.out, "metrics.csv"),
         "plot": os.path.join(cfg.out, "curves.png"),
     }
-    for path in (*paths.values(), paths["plot"] + ".part"):
+    part = paths["plot"] + ".part"  # (``_plot``'s, renamed once whole)
+    for path in (*paths.values(), part):
         if os.path.isdir(path):
             raise ValueError(f"cannot write {path!r}: a folder of that name is in the way")
     if cfg.threads > 0:
@@ -403,7 +395,7 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
     except OSError as exc:
         raise _cannot_write(paths["metrics"], exc) from None
     # (an earlier run's outputs go as this run starts, so that the folder describes one run)
-    for stale in (paths["checkpoint"], paths["plot"], paths["plot"] + ".part"):
+    for stale in (paths["checkpoint"], paths["plot"], part):
         try:
             if os.path.exists(stale):
                 os.remove(stale)
@@ -411,7 +403,7 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
             f.close()
             raise _cannot_write(stale, exc) from None
     progress = _Progress(cfg.epochs * steps, cfg.progress)
-    with f, _closing(progress):
+    with f, contextlib.closing(progress):  # (Ctrl-C's message then starts a line of its own)
         writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
         for epoch in range(1, cfg.epochs + 1):
