@@ -401,6 +401,8 @@ def _take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: str = "
         raise ValueError(f"np.take: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
     data = np.asarray(_plain(a))
     ind = index_array(indices, "take")
+    if ind.dtype.kind == "b":  # (np.take reads bools as the indices 0 and 1, not as a mask)
+        ind = ind.astype(np.intp)
     n = data.size if axis is None else data.shape[normalize_int_axis(axis, data.ndim, "take")]
     if mode != "raise" and n and ind.dtype.kind in "iu":
         ind = ind % n if mode == "wrap" else np.clip(ind, 0, n - 1)
@@ -418,7 +420,13 @@ def _einsum(*operands: Any, out: Any = None, optimize: Any = False, **kwargs: An
 def _pad(a: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> Tensor:
     constant_values = kwargs.pop("constant_values", 0)
     _no_extra("pad", kwargs)
+    if callable(mode) or mode in _NUMPY_ONLY_PAD_MODES:
+        # (on graph-free Tensors, NumPy's own np.pad computes it)
+        raise _ExtraArgument(f"np.pad on a Tensor does not support mode={mode!r}")
     return ops.pad(a, pad_width, mode, constant_values)
+
+
+_NUMPY_ONLY_PAD_MODES = ("linear_ramp", "maximum", "mean", "median", "minimum", "empty")
 
 
 # ----------------------------------------------------------------------------- the rest

@@ -344,6 +344,26 @@ def test_take_modes_and_casts_keep_the_gradient() -> None:
     np.testing.assert_array_equal(x.grad.data, taken + [4, 3, 2, 1])
 
 
+def test_take_reads_bool_indices_as_numpy_does() -> None:
+    # (np.take reads them as 0 and 1; they were refused as not integers)
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    taken = np.take(x, [True, True, False])
+    np.testing.assert_array_equal(taken.data, np.take(x.data, [True, True, False]))
+    taken.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [1.0, 2.0, 0.0])
+
+
+def test_pad_modes_tensorgrad_lacks_are_numpy_s_on_values_and_refused_with_a_graph() -> None:
+    # (they raised tensorgrad's ValueError even with no graph to drop)
+    t = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    for mode in ("mean", "linear_ramp", "maximum", "median", "minimum"):
+        np.testing.assert_array_equal(np.pad(t, 1, mode=mode), np.pad(t.data, 1, mode=mode))
+    with pytest.raises(TypeError, match="np.pad .* mode='mean'"):
+        np.pad(tg.tensor([1.0], requires_grad=True), 1, mode="mean")
+    with pytest.raises(ValueError, match="pad: mode must be"):
+        np.pad(tg.tensor([1.0], requires_grad=True), 1, mode="nearest")
+
+
 # ----------------------------------------------------------------------------- argument mapping
 
 

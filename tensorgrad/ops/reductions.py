@@ -365,7 +365,28 @@ class Std(Var):
     save_output = True
 
     def forward(self, x):
-        return np.std(x, axis=self.axis, keepdims=self.keepdims, ddof=self.ddof)
+        x = np.asarray(x)
+        if x.dtype.kind != "f":
+            return np.std(x, axis=self.axis, keepdims=self.keepdims, ddof=self.ddof)
+        with np.errstate(over="ignore"):  # (an overflow is computed again, below)
+            out = np.std(x, axis=self.axis, keepdims=self.keepdims, ddof=self.ddof)
+        if _count(x.shape, self.axis) <= self.ddof:
+            return out
+        # NOTE: the squared deviations leave the dtype's range where the std does not (float32
+        # entries of 1e-30 gave 0, and so a gradient of 0; of 1e20, inf): computed again over x
+        # scaled by a power of two per row, which changes no bit of a result in range
+        tiny = np.finfo(out.dtype).tiny
+        if not np.any((out < tiny) | (out == np.inf)):
+            return out
+        return self._scaled(x).reshape(np.shape(out))
+
+    def _scaled(self, x):
+        big = np.max(np.abs(x), axis=self.axis, keepdims=True)
+        usable = np.isfinite(big) & (big > 0)
+        # (2 ** (e - 1) <= big < 2 ** e: the scale itself stays in range)
+        e = np.where(usable, np.frexp(np.where(usable, big, 1))[1] - 1, 0)
+        scale = np.ldexp(np.ones((), x.dtype), e)
+        return np.std(x / scale, axis=self.axis, keepdims=True, ddof=self.ddof) * scale
 
     def _std_slope(self, x, out):
         return self._over_output(self._slope(x) / 2, out, x.shape)

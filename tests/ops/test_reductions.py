@@ -32,6 +32,27 @@ def test_std_gradient_at_zero_spread_is_zero_as_torch() -> None:
     np.testing.assert_allclose(x.grad.data, [[0.0, 0.0], [-1 / np.sqrt(2), 1 / np.sqrt(2)]])
 
 
+def test_std_whose_squares_leave_the_range_is_right_and_so_is_its_gradient() -> None:
+    # (float32 entries of 1e-30 gave 0 and a gradient of 0, of 1e20 inf and an overflow
+    # warning; torch's are right: float64 at 1e-300 and 1e300 here is the same case)
+    base = np.array([[1.0, 2.0, 4.0], [3.0, 3.0, 3.0], [1.0, -1.0, 0.5]])
+    want = np.std(base, axis=1, ddof=1)
+    slope = (base - base.mean(axis=1, keepdims=True)) / (2 * np.where(want == 0, 1, want))[:, None]
+    slope[1] = 0.0
+    for dtype, scales in ((np.float32, (1e-30, 1e20)), (np.float64, (1e-300, 1e300))):
+        for scale in scales:
+            x = tg.tensor((base * scale).astype(dtype), requires_grad=True)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                s = tg.std(x, axis=1, ddof=1)
+                s.sum().backward()
+            assert s.dtype == dtype
+            np.testing.assert_allclose(s.data, want * scale, rtol=1e-6)
+            np.testing.assert_allclose(x.grad.data, slope, rtol=1e-5, atol=1e-7)
+    x = np.random.default_rng(0).standard_normal((5, 7)).astype(np.float32)
+    np.testing.assert_array_equal(tg.std(x, axis=0).data, np.std(x, axis=0))  # (in range: bits)
+
+
 def test_std_and_norm_higher_derivatives_at_zero_are_zero() -> None:
     # (the 0 gradient there was x / 1 or (x - mean) / n, whose own derivatives are not 0:
     # the Hessian of std at constant rows was (I - 1/n) / n, of norm at 0 the identity)
