@@ -60,7 +60,10 @@ def normalize_axis(axis, ndim: int, op: str = "op") -> tuple[int, ...]:
     out = []
     for a in axes:
         if not -ndim <= a < ndim:
-            raise ValueError(f"{op}: axis {a} is out of bounds for a tensor of dimension {ndim}")
+            # (NumPy's AxisError: a ValueError and an IndexError, as NumPy's callers catch it)
+            raise np.exceptions.AxisError(
+                f"{op}: axis {a} is out of bounds for a tensor of dimension {ndim}"
+            )
         out.append(int(a) % ndim)
     if len(set(out)) != len(out):
         raise ValueError(f"{op}: repeated axis in {axis!r}")

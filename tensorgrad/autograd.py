@@ -17,7 +17,7 @@ from __future__ import annotations
 import gc
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from heapq import heapify, heappop, heappush
 from typing import Any, NoReturn
 
@@ -40,7 +40,9 @@ def _as_list(x: Any) -> list:
         return x
     if isinstance(x, (list, tuple)):
         return list(x)
-    return [x]
+    if isinstance(x, (Tensor, ndarray, str, bytes)) or not isinstance(x, Iterable):
+        return [x]
+    return list(x)  # (a generator, a set, a dict's keys: any other iterable, as torch takes)
 
 
 def _root_delta(out: Tensor, gradient: Any, create_graph: bool, what: str) -> Any:
@@ -158,6 +160,7 @@ def grad(
                 "grad: allow_unused must be True or not given when materialize_grads=True"
             )
         allow_unused = True
+    inputs = _as_list(inputs)  # (once: a generator is read here only)
     result = _grad(
         outputs, inputs, grad_outputs, retain_graph, bool(create_graph), bool(allow_unused)
     )[0]
@@ -319,6 +322,10 @@ def _run_hooks(hooks: list, g: Any, create_graph: bool) -> Any:
         gt = g if isinstance(g, Tensor) else make_tensor(g)
         new = hook(gt)
         if new is not None:
+            if not isinstance(new, (Tensor, ndarray)):  # (as torch: not read as data)
+                raise TypeError(
+                    f"hook returned a {type(new).__name__}: a hook returns a Tensor (or None)"
+                )
             new_data = new if on_tensors and isinstance(new, Tensor) else asarray(new)
             if new_data.shape != gt.shape or new_data.dtype != gt.dtype:
                 raise RuntimeError(

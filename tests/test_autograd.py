@@ -522,6 +522,30 @@ def test_grad_materializes_unused_inputs_as_zeros_as_torch() -> None:
         tg.autograd.grad(tg.sum(x * x), [x, u])
 
 
+def test_inputs_and_outputs_may_be_any_iterable_of_tensors_as_torch() -> None:
+    # (a generator or a set was taken as one input, and refused as not a Tensor)
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    u = tg.tensor([3.0], requires_grad=True)
+    (tg.sum(x * 3.0) + tg.sum(u)).backward(inputs=(t for t in [x]))
+    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+    assert u.grad is None
+    gx, gu = tg.autograd.grad((y for y in [tg.sum(x * x) + tg.sum(u)]), iter([x, u]))
+    np.testing.assert_array_equal(gx.data, [2.0, 4.0])
+    (gu2,) = tg.autograd.grad(
+        tg.sum(x * x), (t for t in [u]), allow_unused=True, materialize_grads=True
+    )
+    assert gu2.shape == (1,) and not gu2.data.any()  # (the generator read once only)
+    (gx2,) = tg.autograd.grad(tg.sum(x * x), x, grad_outputs=np.float64(2.0))
+    np.testing.assert_array_equal(gx2.data, [4.0, 8.0])
+
+
+def test_a_hook_returning_neither_a_tensor_nor_none_is_a_type_error() -> None:
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    x.register_hook(lambda g: "twice")
+    with pytest.raises(TypeError, match="hook returned a str"):
+        tg.sum(x * 2.0).backward()
+
+
 def test_a_leaf_frozen_after_the_forward_gets_no_grad_but_its_hooks_run() -> None:
     # (as torch: its AccumulateGrad runs the hooks, then finds it no longer requires grad)
     x = tg.tensor([1.0, 2.0], requires_grad=True)

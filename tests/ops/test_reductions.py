@@ -19,6 +19,14 @@ def test_max_min_over_no_axes_of_an_empty_tensor_is_empty() -> None:
         assert out.shape == ref(np.zeros(0), axis=()).shape == (0,)
 
 
+def test_an_axis_out_of_range_is_numpy_s_axis_error() -> None:
+    # (a ValueError only: NumPy's callers catch it as an IndexError, or as AxisError)
+    for call in (lambda: tg.sum(tg.ones(2, 3), axis=2), lambda: tg.cumsum(tg.ones(2), axis=-2)):
+        with pytest.raises(np.exceptions.AxisError, match="axis .* is out of bounds"):
+            call()
+    assert issubclass(np.exceptions.AxisError, (IndexError, ValueError))
+
+
 def test_var_std_over_a_length_one_axis_of_an_empty_tensor() -> None:
     x = np.zeros((0, 1))
     assert tg.var(x, axis=1).shape == np.var(x, axis=1).shape == (0,)
