@@ -40,9 +40,17 @@ def _as_list(x: Any) -> list:
         return x
     if isinstance(x, (list, tuple)):
         return list(x)
+    return [x]
+
+
+def _tensors(x: Any) -> list:
+    """Outputs or inputs as a list: one Tensor, or any iterable of them (a generator, a set,
+    a dict's keys), as torch takes. (Gradients keep ``_as_list``: one may be any array.)"""
+    if type(x) is list:
+        return x
     if isinstance(x, (Tensor, ndarray, str, bytes)) or not isinstance(x, Iterable):
         return [x]
-    return list(x)  # (a generator, a set, a dict's keys: any other iterable, as torch takes)
+    return list(x)
 
 
 def _root_delta(out: Tensor, gradient: Any, create_graph: bool, what: str) -> Any:
@@ -88,7 +96,7 @@ def backward(
 
     ``inputs`` restricts accumulation to those leaves.
     """
-    outs = _as_list(tensors)
+    outs = _tensors(tensors)
     grads = [None] * len(outs) if grad_tensors is None else _as_list(grad_tensors)
     if len(grads) != len(outs):
         raise ValueError(f"backward: got {len(outs)} tensors but {len(grads)} gradients")
@@ -107,7 +115,7 @@ def backward(
     targets = None
     if inputs is not None:
         targets = {}
-        for i, t in enumerate(_as_list(inputs)):
+        for i, t in enumerate(_tensors(inputs)):
             if not isinstance(t, Tensor):
                 raise TypeError(f"backward: inputs[{i}] is a {type(t).__name__}, not a Tensor")
             if not t._requires_grad:
@@ -160,7 +168,7 @@ def grad(
                 "grad: allow_unused must be True or not given when materialize_grads=True"
             )
         allow_unused = True
-    inputs = _as_list(inputs)  # (once: a generator is read here only)
+    inputs = _tensors(inputs)  # (once: a generator is read here only)
     result = _grad(
         outputs, inputs, grad_outputs, retain_graph, bool(create_graph), bool(allow_unused)
     )[0]
@@ -170,7 +178,7 @@ def grad(
         # (as torch's: the zeros require grad under create_graph, to be differentiated again)
         return tuple(
             zeros_like(x, requires_grad=bool(create_graph)) if g is None else g
-            for x, g in zip(_as_list(inputs), result)
+            for x, g in zip(inputs, result)
         )
     return result
 
@@ -188,8 +196,8 @@ def _grad(
     rules on Tensors where forward-mode tangents ride; ``create_graph=None`` records them only
     if the graph (or a Tensor ``grad_outputs``' graph) reaches a leaf that requires grad outside
     ``inputs`` (a user's, or a running enclosing transform's)."""
-    outs = _as_list(outputs)
-    ins = _as_list(inputs)
+    outs = _tensors(outputs)
+    ins = _tensors(inputs)
     if not ins:
         raise RuntimeError("grad: inputs must not be empty")
     gos = [None] * len(outs) if grad_outputs is None else _as_list(grad_outputs)
@@ -322,11 +330,12 @@ def _run_hooks(hooks: list, g: Any, create_graph: bool) -> Any:
         gt = g if isinstance(g, Tensor) else make_tensor(g)
         new = hook(gt)
         if new is not None:
-            if not isinstance(new, (Tensor, ndarray)):  # (as torch: not read as data)
-                raise TypeError(
-                    f"hook returned a {type(new).__name__}: a hook returns a Tensor (or None)"
-                )
             new_data = new if on_tensors and isinstance(new, Tensor) else asarray(new)
+            if new_data.dtype.kind not in "biuf":  # (a string, an object: not read as data)
+                raise TypeError(
+                    f"hook returned a {type(new).__name__} of dtype {new_data.dtype}: a hook "
+                    "returns a Tensor (or None)"
+                )
             if new_data.shape != gt.shape or new_data.dtype != gt.dtype:
                 raise RuntimeError(
                     f"hook returned a gradient of shape {new_data.shape} and dtype "

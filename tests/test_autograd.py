@@ -537,6 +537,14 @@ def test_inputs_and_outputs_may_be_any_iterable_of_tensors_as_torch() -> None:
     assert gu2.shape == (1,) and not gu2.data.any()  # (the generator read once only)
     (gx2,) = tg.autograd.grad(tg.sum(x * x), x, grad_outputs=np.float64(2.0))
     np.testing.assert_array_equal(gx2.data, [4.0, 8.0])
+    # a gradient stays one array-like, whatever it iterates over (a range, an array.array)
+    import array
+
+    for gradient in (range(1, 3), array.array("d", [1.0, 2.0])):
+        (gx3,) = tg.autograd.grad(x * 3.0, x, grad_outputs=gradient)
+        np.testing.assert_array_equal(gx3.data, [3.0, 6.0])
+    with pytest.raises(TypeError, match="input 0 is a ndarray"):
+        tg.autograd.grad(tg.sum(x * x), np.ones(2))
 
 
 def test_a_hook_returning_neither_a_tensor_nor_none_is_a_type_error() -> None:
@@ -544,6 +552,11 @@ def test_a_hook_returning_neither_a_tensor_nor_none_is_a_type_error() -> None:
     x.register_hook(lambda g: "twice")
     with pytest.raises(TypeError, match="hook returned a str"):
         tg.sum(x * 2.0).backward()
+    # (NumPy's own results stay data: an array, or the scalar of 0-d arithmetic)
+    s = tg.tensor(1.0, requires_grad=True)
+    s.register_hook(lambda g: g.numpy() * 2)
+    (s * 3.0).backward()
+    assert s.grad.item() == 6.0
 
 
 def test_a_leaf_frozen_after_the_forward_gets_no_grad_but_its_hooks_run() -> None:

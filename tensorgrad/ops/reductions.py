@@ -366,29 +366,39 @@ class Std(Var):
 
     def forward(self, x):
         x = np.asarray(x)
+        axis, keepdims, ddof = self.axis, self.keepdims, self.ddof
         if x.dtype.kind != "f":
-            return np.std(x, axis=self.axis, keepdims=self.keepdims, ddof=self.ddof)
+            return np.std(x, axis=axis, keepdims=keepdims, ddof=ddof)
+        if x.dtype.itemsize < 8:
+            # NOTE: float16 and float32 in float64, as torch: their squared deviations leave
+            # their range, or lose digits as subnormals, where the std does not (float32
+            # entries of 1e-30 gave 0, and so a gradient of 0; of 1e20, inf)
+            return _narrow(
+                np.std(x, axis=axis, keepdims=keepdims, ddof=ddof, dtype=np.float64), x.dtype
+            )
         with np.errstate(over="ignore"):  # (an overflow is computed again, below)
-            out = np.std(x, axis=self.axis, keepdims=self.keepdims, ddof=self.ddof)
-        if _count(x.shape, self.axis) <= self.ddof:
+            out = np.std(x, axis=axis, keepdims=keepdims, ddof=ddof)
+        n = _count(x.shape, axis)
+        where = None if n <= ddof or n == 1 else _squares_out_of_range(out)
+        if where is None:
             return out
-        # NOTE: the squared deviations leave the dtype's range where the std does not (float32
-        # entries of 1e-30 gave 0, and so a gradient of 0; of 1e20, inf): computed again over x
-        # scaled by a power of two per row, which changes no bit of a result in range
-        tiny = np.finfo(out.dtype).tiny
-        if not np.any((out < tiny) | (out == np.inf)):
-            return out
-        return self._scaled(x).reshape(np.shape(out))
+        # (those entries again over x scaled by a power of two per row, exactly)
+        scaled = self._scaled(x).reshape(np.shape(out))
+        return scaled if where is True else np.where(where, scaled, out)
 
     def _scaled(self, x):
         big = np.max(np.abs(x), axis=self.axis, keepdims=True)
         usable = np.isfinite(big) & (big > 0)
-        # (2 ** (e - 1) <= big < 2 ** e: the scale itself stays in range)
+        # (2 ** e <= big < 2 ** (e + 1): the scale itself stays in range)
         e = np.where(usable, np.frexp(np.where(usable, big, 1))[1] - 1, 0)
         scale = np.ldexp(np.ones((), x.dtype), e)
         return np.std(x / scale, axis=self.axis, keepdims=True, ddof=self.ddof) * scale
 
     def _std_slope(self, x, out):
+        if x.dtype.itemsize < 8:
+            # (float16 and float32 in float64, as the forward: x - mean overflowed near the top
+            # of their range, and (x - mean) / n lost digits as a subnormal)
+            x, out = x.astype(np.float64), out.astype(np.float64)
         return self._over_output(self._slope(x) / 2, out, x.shape)
 
     def generate_adjoints(self, adjoints, delta, x, out):
@@ -408,6 +418,31 @@ class Std(Var):
         if empty:  # (NaN values: var's tangent 0 over 2 * NaN, as torch)
             return tangent + np.nan
         return tangent if none is None else np.where(none, 0, tangent)
+
+
+def _squares_out_of_range(out):
+    """Where the float64 (or wider) std ``out`` came from squares that were subnormal (0 <
+    std < sqrt(tiny / eps): digits lost) or past the range (inf): None in the common case (two
+    reductions of ``out``), True for a 0-d one. An exact 0 is taken as no spread (as NumPy and
+    torch: squares that all underflow to 0 in a row are not told from it)."""
+    small = _SMALL_STD.get(out.dtype)
+    if small is None:
+        info = np.finfo(out.dtype)
+        small = _SMALL_STD[out.dtype] = np.sqrt(info.tiny / info.eps)
+    if out.ndim == 0:
+        return True if 0 < out < small or out == np.inf else None
+    if not out.size:
+        return None
+    least = out.min()
+    if not least >= small:  # (a 0 of no spread, or a NaN, is not: the least positive one)
+        least = np.min(out, where=out > 0, initial=np.inf)
+    if least >= small and out.max() < np.inf:
+        return None
+    where = ((out > 0) & (out < small)) | (out == np.inf)
+    return where if where.any() else None
+
+
+_SMALL_STD: dict = {}
 
 
 def _unspread(out, flowing):

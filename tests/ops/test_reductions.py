@@ -42,12 +42,13 @@ def test_std_gradient_at_zero_spread_is_zero_as_torch() -> None:
 
 def test_std_whose_squares_leave_the_range_is_right_and_so_is_its_gradient() -> None:
     # (float32 entries of 1e-30 gave 0 and a gradient of 0, of 1e20 inf and an overflow
-    # warning; torch's are right: float64 at 1e-300 and 1e300 here is the same case)
+    # warning, of 4e-23 a std 6 % off; torch's are right. float64 at 1e-160 and 1e300 is the
+    # same case, where torch is off too)
     base = np.array([[1.0, 2.0, 4.0], [3.0, 3.0, 3.0], [1.0, -1.0, 0.5]])
     want = np.std(base, axis=1, ddof=1)
     slope = (base - base.mean(axis=1, keepdims=True)) / (2 * np.where(want == 0, 1, want))[:, None]
     slope[1] = 0.0
-    for dtype, scales in ((np.float32, (1e-30, 1e20)), (np.float64, (1e-300, 1e300))):
+    for dtype, scales in ((np.float32, (1e-30, 1e20, 4e-23)), (np.float64, (1e-160, 1e300))):
         for scale in scales:
             x = tg.tensor((base * scale).astype(dtype), requires_grad=True)
             with warnings.catch_warnings():
@@ -57,8 +58,17 @@ def test_std_whose_squares_leave_the_range_is_right_and_so_is_its_gradient() -> 
             assert s.dtype == dtype
             np.testing.assert_allclose(s.data, want * scale, rtol=1e-6)
             np.testing.assert_allclose(x.grad.data, slope, rtol=1e-5, atol=1e-7)
-    x = np.random.default_rng(0).standard_normal((5, 7)).astype(np.float32)
-    np.testing.assert_array_equal(tg.std(x, axis=0).data, np.std(x, axis=0))  # (in range: bits)
+    # in range, float64 keeps NumPy's bits, and a row's std does not depend on the others
+    x = np.random.default_rng(0).standard_normal((5, 7))
+    np.testing.assert_array_equal(tg.std(x, axis=0).data, np.std(x, axis=0))
+    rows = np.array([[1e-160, -1e-160], [1.0, 2.0]])
+    assert tg.std(rows, axis=1).data[1] == np.std(rows[1])
+    for dtype in (np.float16, np.float32):  # (their sums of squares were float16's and float32's)
+        long = np.tile(np.array([1.0, -1.0], dtype), 50_000)
+        assert tg.std(long).data == 1.0 and tg.std(long).dtype == dtype
+    x = tg.tensor(np.array([2e38, -2e38], np.float32), requires_grad=True)
+    tg.std(x, ddof=1).backward()  # (x - mean overflowed: inf, -inf)
+    np.testing.assert_allclose(x.grad.data, [2**-0.5, -(2**-0.5)], rtol=1e-6)
 
 
 def test_std_and_norm_higher_derivatives_at_zero_are_zero() -> None:
