@@ -312,8 +312,16 @@ def _leaves(tree: Any) -> list:
 def _tree_map(fn: Callable[[Any], Any], tree: Any) -> Any:
     """``tree`` (nested tuples and lists) with ``fn`` applied to each item, in order."""
     if isinstance(tree, (tuple, list)):
-        return type(tree)(_tree_map(fn, item) for item in tree)
+        return _rebuilt(tree, [_tree_map(fn, item) for item in tree])
     return fn(tree)
+
+
+def _rebuilt(tree: tuple | list, items: list) -> tuple | list:
+    """A tuple or list of ``tree``'s own type holding ``items`` (a namedtuple takes them as
+    its fields)."""
+    if isinstance(tree, tuple) and hasattr(tree, "_fields"):
+        return type(tree)(*items)
+    return type(tree)(items)
 
 
 def _items(tree: Any) -> list:
@@ -349,10 +357,8 @@ def _plain_tree(aux: Any, keep_levels: Any = None) -> Any:
             for level in [lv for lv in aux._fw if lv not in keep_levels]:
                 aux = strip_level(aux, level)
         return aux if _connected(aux) else _detached(aux)
-    if isinstance(aux, tuple) and hasattr(aux, "_fields"):  # a namedtuple
-        return type(aux)(*(_plain_tree(a, keep_levels) for a in aux))
     if isinstance(aux, (tuple, list)):
-        return type(aux)(_plain_tree(a, keep_levels) for a in aux)
+        return _rebuilt(aux, [_plain_tree(a, keep_levels) for a in aux])
     if isinstance(aux, dict):
         return {k: _plain_tree(v, keep_levels) for k, v in aux.items()}
     return aux
@@ -445,23 +451,25 @@ def grad(
 def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., tuple]]:
     """``(f(*primals), vjp_fn)``; ``vjp_fn(cotangent)`` returns one gradient per primal."""
     out, xs, own = _trace(f, primals, range(len(primals)), "vjp")
-    outs = list(out) if isinstance(out, (tuple, list)) else [out]
+    outs = _items(out)  # (nested tuples and lists too, as the other transforms)
     for o in outs:
         if not isinstance(o, Tensor):
             raise TypeError(f"vjp: f must return Tensors, got {type(o).__name__}")
 
     def vjp_fn(*cotangents: Any) -> tuple:
-        # (f returned a tuple: one tuple or list of cotangents, or one cotangent per argument;
-        # an array is one cotangent, never split along its first axis)
-        several = len(cotangents) == 1 and isinstance(cotangents[0], (tuple, list))
-        cts = (
-            list(cotangents[0]) if several and isinstance(out, (tuple, list)) else list(cotangents)
-        )
-        if len(cts) != len(outs):
+        # (f returned a tuple: one tuple or list of cotangents nested as it, or one cotangent
+        # per item; an array is one cotangent, never split along its first axis)
+        given: Any = cotangents
+        if isinstance(out, (tuple, list)):
+            several = len(cotangents) == 1 and isinstance(cotangents[0], (tuple, list))
+            given = cotangents[0] if several else cotangents
+        n = len(out) if isinstance(out, (tuple, list)) else 1
+        if len(given) != n:
             raise ValueError(
-                f"vjp_fn: expected {len(outs)} cotangent{'s' if len(outs) != 1 else ''} (one "
-                f"per output of f), got {len(cts)}"
+                f"vjp_fn: expected {n} cotangent{'s' if n != 1 else ''} (one per output of f), "
+                f"got {len(given)}"
             )
+        cts = _cotangents(out, given) if isinstance(out, (tuple, list)) else list(given)
         for c, o in zip(cts, outs):
             if isinstance(c, (list, tuple)):
                 check_operands("vjp_fn", (c,), ("a cotangent",))
@@ -482,7 +490,26 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., tuple]
     # NOTE: an output that only vjp's own leaves influence (or any, under an outer no_grad)
     # comes back plain, as torch.func's; vjp_fn keeps the graph.
     plain = [o if _connected(o) else _detached(o) for o in outs]
-    return (type(out)(plain) if isinstance(out, (tuple, list)) else plain[0]), vjp_fn
+    return _shaped_like(out, plain), vjp_fn
+
+
+def _count_of(items: tuple | list) -> str:
+    n = len(items)
+    return f"a {type(items).__name__} of {n} item{'' if n == 1 else 's'}"
+
+
+def _cotangents(out: tuple | list, given: Any) -> list:
+    """The cotangents ``given`` for the nested tuple or list ``out``, in ``_items``' order:
+    nested as ``out`` down to each Tensor, whose cotangent is taken whole."""
+    if not isinstance(given, (tuple, list)) or len(given) != len(out):
+        got = _count_of(given) if isinstance(given, (tuple, list)) else type(given).__name__
+        raise ValueError(
+            f"vjp_fn: cotangents must be nested as f's output, {_count_of(out)} here, got {got}"
+        )
+    found: list = []
+    for o, c in zip(out, given):
+        found.extend(_cotangents(o, c) if isinstance(o, (tuple, list)) else [c])
+    return found
 
 
 def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:

@@ -794,6 +794,34 @@ def test_vjp_fn_never_splits_one_array_into_several_cotangents() -> None:
         vjp_fn(np.ones(3))
 
 
+def test_outputs_in_namedtuples_and_nested_tuples_as_torch_func() -> None:
+    # (a namedtuple was rebuilt from one generator: an internal TypeError in vjp, jvp, jacrev,
+    # jacfwd and hessian; vjp refused outputs nested in tuples, which the others took)
+    from collections import namedtuple
+
+    pair = namedtuple("pair", ["a", "b"])
+    x = tg.tensor([0.5, -1.0, 2.0])
+    f = lambda t: pair(tg.sin(t), tg.sum(t * t))  # noqa: E731
+    out, vjp_fn = tg.vjp(f, x)
+    assert type(out) is pair
+    (g,) = vjp_fn(pair(tg.ones(3), tg.tensor(1.0)))
+    np.testing.assert_allclose(g.data, np.cos(x.data) + 2 * x.data)
+    value, tangent = tg.jvp(f, (x,), (tg.ones(3),))
+    assert type(value) is pair and type(tangent) is pair
+    np.testing.assert_allclose(tangent.b.data, np.sum(2 * x.data))
+    assert type(tg.jacrev(f)(x)) is pair and type(tg.jacfwd(f)(x)) is pair
+    h = tg.hessian(lambda t: pair(tg.sum(t**3), tg.sum(t * t)))(x)
+    np.testing.assert_allclose(h.a.data, np.diag(6 * x.data))
+    out, vjp_fn = tg.vjp(lambda t: ((t * 2.0,), tg.sum(t)), x)
+    assert isinstance(out[0], tuple) and out[0][0].shape == (3,)
+    for cts in [(((tg.ones(3),), 1.0),), ((tg.ones(3),), 1.0)]:
+        np.testing.assert_array_equal(vjp_fn(*cts)[0].data, [3.0, 3.0, 3.0])
+    with pytest.raises(
+        ValueError, match="nested as f's output, a tuple of 1 item here, got Tensor"
+    ):
+        vjp_fn(tg.ones(3), 1.0)
+
+
 def test_jacfwd_calls_f_as_once_for_dropout_and_batch_norm() -> None:
     # jacfwd calls f once per input element: each call drew a new dropout mask (a Jacobian no
     # single mask gives) and moved batch norm's running statistics again (24 batches counted)
