@@ -60,10 +60,9 @@ def normalize_axis(axis, ndim: int, op: str = "op") -> tuple[int, ...]:
     out = []
     for a in axes:
         if not -ndim <= a < ndim:
-            # (NumPy's AxisError: a ValueError and an IndexError, as NumPy's callers catch it)
-            raise np.exceptions.AxisError(
-                f"{op}: axis {a} is out of bounds for a tensor of dimension {ndim}"
-            )
+            # (NumPy's AxisError, with its axis and ndim: a ValueError and an IndexError, as
+            # NumPy's callers catch it)
+            raise np.exceptions.AxisError(int(a), ndim, op)
         out.append(int(a) % ndim)
     if len(set(out)) != len(out):
         raise ValueError(f"{op}: repeated axis in {axis!r}")
