@@ -17,7 +17,7 @@ from __future__ import annotations
 import gc
 import threading
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Set
 from heapq import heapify, heappop, heappush
 from typing import Any, NoReturn
 
@@ -36,9 +36,11 @@ __all__ = ["backward", "grad"]
 
 
 def _as_list(x: Any) -> list:
+    """Gradients as a list: a list or tuple, or an iterator or set of them (a generator), is
+    several; anything else is one, an array-like included (a range, an array.array)."""
     if type(x) is list:
         return x
-    if isinstance(x, (list, tuple)):
+    if isinstance(x, (list, tuple, Iterator, Set)):
         return list(x)
     return [x]
 
@@ -50,7 +52,10 @@ def _tensors(x: Any) -> list:
         return x
     if isinstance(x, (Tensor, ndarray, str, bytes)) or not isinstance(x, Iterable):
         return [x]
-    return list(x)
+    try:
+        return list(x)
+    except TypeError:  # (an object iterable only in name, as a 0-d torch tensor: refused later)
+        return [x]
 
 
 def _root_delta(out: Tensor, gradient: Any, create_graph: bool, what: str) -> Any:
@@ -334,7 +339,7 @@ def _run_hooks(hooks: list, g: Any, create_graph: bool) -> Any:
             if new_data.dtype.kind not in "biuf":  # (a string, an object: not read as data)
                 raise TypeError(
                     f"hook returned a {type(new).__name__} of dtype {new_data.dtype}: a hook "
-                    "returns a Tensor (or None)"
+                    "returns the gradient's replacement (a Tensor, or numeric data) or None"
                 )
             if new_data.shape != gt.shape or new_data.dtype != gt.dtype:
                 raise RuntimeError(

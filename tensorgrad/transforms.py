@@ -326,9 +326,9 @@ def _rebuilt(tree: tuple | list, items: list) -> tuple | list:
 
 def _items(tree: Any) -> list:
     """The items of nested tuples and lists, in ``_tree_map``'s order."""
-    items: list = []
-    _tree_map(items.append, tree)
-    return items
+    if isinstance(tree, (tuple, list)):  # (read, not rebuilt: a namedtuple's own __new__
+        return [item for sub in tree for item in _items(sub)]  # may not take its fields back)
+    return [tree]
 
 
 def _shaped_like(tree: Any, items: Sequence[Any]) -> Any:

@@ -545,6 +545,10 @@ def test_inputs_and_outputs_may_be_any_iterable_of_tensors_as_torch() -> None:
         np.testing.assert_array_equal(gx3.data, [3.0, 6.0])
     with pytest.raises(TypeError, match="input 0 is a ndarray"):
         tg.autograd.grad(tg.sum(x * x), np.ones(2))
+    # several gradients may come from a generator too, as torch's
+    pair = (g for g in [tg.tensor([1.0, 1.0]), tg.tensor(1.0)])
+    (g,) = tg.autograd.grad([x * 3.0, tg.sum(x * x)], x, grad_outputs=pair)
+    np.testing.assert_array_equal(g.data, [5.0, 7.0])
 
 
 def test_a_hook_returning_neither_a_tensor_nor_none_is_a_type_error() -> None:

@@ -821,6 +821,14 @@ def test_outputs_in_namedtuples_and_nested_tuples_as_torch_func() -> None:
     ):
         vjp_fn(tg.ones(3), 1.0)
 
+    class Filled(namedtuple("Filled", ["a", "b"])):  # (its __new__ cannot take Nones back)
+        def __new__(cls, a, b=None):
+            return super().__new__(cls, a, a * 2.0 if b is None else b)
+
+    jac = tg.jacrev(lambda t: Filled(t * t, tg.sum(t)))(x)
+    assert type(jac) is Filled
+    np.testing.assert_allclose(jac.a.data, np.diag(2 * x.data))
+
 
 def test_jacfwd_calls_f_as_once_for_dropout_and_batch_norm() -> None:
     # jacfwd calls f once per input element: each call drew a new dropout mask (a Jacobian no

@@ -369,36 +369,51 @@ class Std(Var):
         axis, keepdims, ddof = self.axis, self.keepdims, self.ddof
         if x.dtype.kind != "f":
             return np.std(x, axis=axis, keepdims=keepdims, ddof=ddof)
-        if x.dtype.itemsize < 8:
-            # NOTE: float16 and float32 in float64, as torch: their squared deviations leave
-            # their range, or lose digits as subnormals, where the std does not (float32
-            # entries of 1e-30 gave 0, and so a gradient of 0; of 1e20, inf)
+        if x.dtype.itemsize < 4:
+            # (float16 in float64: its sums of squares overflow at 65504, and its squares are
+            # subnormal below 6e-5, where the std is in range)
             return _narrow(
                 np.std(x, axis=axis, keepdims=keepdims, ddof=ddof, dtype=np.float64), x.dtype
             )
-        with np.errstate(over="ignore"):  # (an overflow is computed again, below)
+        with np.errstate(over="ignore", invalid="ignore"):  # (computed again, below)
             out = np.std(x, axis=axis, keepdims=keepdims, ddof=ddof)
         n = _count(x.shape, axis)
-        where = None if n <= ddof or n == 1 else _squares_out_of_range(out)
+        where = None if n <= ddof or n == 1 else _std_out_of_range(out, x, axis)
         if where is None:
             return out
-        # (those entries again over x scaled by a power of two per row, exactly)
-        scaled = self._scaled(x).reshape(np.shape(out))
-        return scaled if where is True else np.where(where, scaled, out)
+        # NOTE: squares past the range, or subnormal (float32 entries of 1e-30 gave std 0, and
+        # a gradient of 0; of 1e20, inf): those entries again over x scaled by a power of two
+        # per row, exactly, so that a row in range keeps its bits
+        scale = self._scale(x)
+        scaled = np.std(x / scale, axis=axis, keepdims=True, ddof=ddof)
+        with np.errstate(over="ignore"):  # (a std past the range is inf, as the maths has it)
+            scaled = (scaled * scale).reshape(np.shape(out))
+        return np.where(where, scaled, out) if np.ndim(out) else scaled
 
-    def _scaled(self, x):
+    def _scale(self, x):
+        """A power of two per row, 2 ** e <= max |x| < 2 ** (e + 1) (1 for a row of zeros,
+        infs or NaNs): x over it is in [-2, 2], and the scale itself in range."""
         big = np.max(np.abs(x), axis=self.axis, keepdims=True)
         usable = np.isfinite(big) & (big > 0)
-        # (2 ** e <= big < 2 ** (e + 1): the scale itself stays in range)
         e = np.where(usable, np.frexp(np.where(usable, big, 1))[1] - 1, 0)
-        scale = np.ldexp(np.ones((), x.dtype), e)
-        return np.std(x / scale, axis=self.axis, keepdims=True, ddof=self.ddof) * scale
+        return np.ldexp(np.ones((), x.dtype), e)
 
     def _std_slope(self, x, out):
-        if x.dtype.itemsize < 8:
-            # (float16 and float32 in float64, as the forward: x - mean overflowed near the top
-            # of their range, and (x - mean) / n lost digits as a subnormal)
+        if x.dtype.itemsize < 4:  # (float16 in float64, as its forward)
             x, out = x.astype(np.float64), out.astype(np.float64)
+        elif (
+            1 < _count(x.shape, self.axis) > self.ddof and _std_out_of_range(_data(out)) is not None
+        ):
+            # (x - mean overflowed near the top of the range, and (x - mean) / n lost digits as
+            # a subnormal: over x scaled as the forward's, and, on arrays, over the std of the
+            # scaled x, not the output rounded to a subnormal)
+            scale = self._scale(_data(x))
+            xs = x / scale
+            if isinstance(xs, Tensor):  # (recorded: the graph needs the output itself)
+                std = out / scale.reshape(np.shape(_data(out)))
+            else:
+                std = np.std(xs, axis=self.axis, keepdims=self.keepdims, ddof=self.ddof)
+            return self._over_output(self._slope(xs) / 2, std, x.shape)
         return self._over_output(self._slope(x) / 2, out, x.shape)
 
     def generate_adjoints(self, adjoints, delta, x, out):
@@ -420,29 +435,31 @@ class Std(Var):
         return tangent if none is None else np.where(none, 0, tangent)
 
 
-def _squares_out_of_range(out):
-    """Where the float64 (or wider) std ``out`` came from squares that were subnormal (0 <
-    std < sqrt(tiny / eps): digits lost) or past the range (inf): None in the common case (two
-    reductions of ``out``), True for a 0-d one. An exact 0 is taken as no spread (as NumPy and
-    torch: squares that all underflow to 0 in a row are not told from it)."""
-    small = _SMALL_STD.get(out.dtype)
-    if small is None:
+def _std_out_of_range(out, x=None, axis=None):
+    """Where the float32 or float64 std ``out`` came from squares that were subnormal (0 < std <
+    sqrt(tiny / eps): digits lost) or past the range (std over sqrt(max), inf or NaN), and,
+    given ``x`` (reduced over ``axis``), where a 0 is of a row that is not constant (its squares
+    all underflowed): None in the common case (two reductions of ``out``)."""
+    bounds = _STD_BOUNDS.get(out.dtype)
+    if bounds is None:
         info = np.finfo(out.dtype)
-        small = _SMALL_STD[out.dtype] = np.sqrt(info.tiny / info.eps)
-    if out.ndim == 0:
-        return True if 0 < out < small or out == np.inf else None
-    if not out.size:
+        bounds = _STD_BOUNDS[out.dtype] = (np.sqrt(info.tiny / info.eps), np.sqrt(info.max))
+    small, big = bounds
+    if out.ndim == 0:  # (NumPy scalars' own comparisons: a reduction costs more)
+        if small <= out <= big:
+            return None
+    elif not out.size or small <= out.min() and out.max() <= big:  # (a NaN: not <= big)
         return None
-    least = out.min()
-    if not least >= small:  # (a 0 of no spread, or a NaN, is not: the least positive one)
-        least = np.min(out, where=out > 0, initial=np.inf)
-    if least >= small and out.max() < np.inf:
-        return None
-    where = ((out > 0) & (out < small)) | (out == np.inf)
+    where = ((out > 0) & (out < small)) | ~(out <= big)
+    if x is not None:
+        zero = out == 0
+        if zero.any():  # (a constant row's 0 is exact)
+            spread = np.max(x, axis=axis) != np.min(x, axis=axis)
+            where = where | (zero & spread.reshape(np.shape(out)))
     return where if where.any() else None
 
 
-_SMALL_STD: dict = {}
+_STD_BOUNDS: dict = {}
 
 
 def _unspread(out, flowing):

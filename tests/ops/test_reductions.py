@@ -49,7 +49,7 @@ def test_std_whose_squares_leave_the_range_is_right_and_so_is_its_gradient() -> 
     want = np.std(base, axis=1, ddof=1)
     slope = (base - base.mean(axis=1, keepdims=True)) / (2 * np.where(want == 0, 1, want))[:, None]
     slope[1] = 0.0
-    for dtype, scales in ((np.float32, (1e-30, 1e20, 4e-23)), (np.float64, (1e-160, 1e300))):
+    for dtype, scales in ((np.float32, (1e-30, 1e20, 4e-23)), (np.float64, (1e-300, 1e300))):
         for scale in scales:
             x = tg.tensor((base * scale).astype(dtype), requires_grad=True)
             with warnings.catch_warnings():
@@ -70,6 +70,14 @@ def test_std_whose_squares_leave_the_range_is_right_and_so_is_its_gradient() -> 
     x = tg.tensor(np.array([2e38, -2e38], np.float32), requires_grad=True)
     tg.std(x, ddof=1).backward()  # (x - mean overflowed: inf, -inf)
     np.testing.assert_allclose(x.grad.data, [2**-0.5, -(2**-0.5)], rtol=1e-6)
+    x = tg.tensor([1.7e308, 1.7e308, 1e308], requires_grad=True)
+    tg.std(x).backward()  # (the same in float64)
+    np.testing.assert_allclose(x.grad.data, [1 / 18**0.5, 1 / 18**0.5, -((2 / 9) ** 0.5)])
+    big = np.finfo(np.float64).max  # (NumPy's pairwise sums: inf - inf, NaN)
+    np.testing.assert_allclose(tg.std([big, big, -big, -big, 0, 0, 0, 0]).data, big / 2**0.5)
+    x = tg.tensor(np.array([1.4e-45, -1.4e-45, 0.0], np.float32), requires_grad=True)
+    tg.std(x).backward()  # (the std itself subnormal: not over its rounded value)
+    np.testing.assert_allclose(x.grad.data, [6**-0.5, -(6**-0.5), 0.0], rtol=1e-6)
 
 
 def test_std_and_norm_higher_derivatives_at_zero_are_zero() -> None:
