@@ -595,8 +595,10 @@ def _non_numeric(x: Any) -> bool:
         return False
     try:
         return np.asarray(x).dtype.kind in "OSUV"
-    except (TypeError, ValueError):  # (a ragged list: objects to NumPy)
+    except TypeError:
         return True
+    except ValueError:  # (a ragged list of numbers: NumPy refuses to compare with it)
+        return False
 
 
 _TENSOR_SLOTS = frozenset(Tensor.__slots__)

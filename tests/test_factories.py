@@ -164,3 +164,51 @@ def test_arange_refusals_in_an_integer_dtype_name_arange() -> None:
         tg.arange(0, 3, dtype=bool)  # (NumPy: at most 2 bools)
     with pytest.raises(OverflowError, match="arange: "):
         tg.arange(0, 2**40, 2**38, dtype=np.int32)
+
+
+def test_float_arange_is_start_plus_i_times_step_rounded_once() -> None:
+    # (NumPy's values repeat the difference of the first two: -10.600000000000001 for
+    # -12 + 2 * 0.7, and only about a third of them are the correctly rounded ones)
+    from fractions import Fraction
+
+    assert tg.arange(-12, 9.35, 0.7)[2].item() == -10.6
+    rng = np.random.default_rng(0)
+    wide = np.finfo(np.longdouble).nmant > np.finfo(np.float64).nmant
+    for _ in range(200):
+        start = round(float(rng.uniform(-20, 20)), 2)
+        step = round(float(rng.uniform(0.01, 3)), 3) * float(rng.choice([-1, 1]))
+        stop = start + step * int(rng.integers(1, 40)) + 0.25 * step
+        got = tg.arange(start, stop, step).data
+        assert got.shape == np.arange(start, stop, step).shape and got.dtype == np.float64
+        exact = [float(Fraction(start) + i * Fraction(step)) for i in range(got.size)]
+        if wide:  # (where long double is wider than float64: every value)
+            np.testing.assert_array_equal(got, exact)
+        else:
+            np.testing.assert_allclose(got, exact, rtol=1e-15, atol=1e-15)
+    assert tg.arange(0.1, 1.0, 0.3, dtype=np.float32).dtype == np.float32
+
+
+def test_factories_refuse_sizes_past_any_array_naming_themselves() -> None:
+    # (arange gave an empty tensor for 2 ** 63 values, as NumPy 2.4; linspace and arange raised
+    # NumPy's bare IndexError or MemoryError, a dimension of 2 ** 63 its bare ValueError, and
+    # eye's message showed (n,) for an n x n matrix)
+    for call in (lambda: tg.arange(2**63), lambda: tg.arange(0.0, 2.0**63, 1.0)):
+        with pytest.raises(ValueError, match="arange: 9223372036854775808 values are too many"):
+            call()
+    with pytest.raises(ValueError, match="arange: 10000000000000 values are too many"):
+        tg.arange(10**13)
+    with pytest.raises(ValueError, match=r"linspace: shape \(9223372036854775808,\) is too large"):
+        tg.linspace(0, 1, 2**63)
+    with pytest.raises(ValueError, match="linspace: shape .* is too large"):
+        tg.linspace(0, 1, 10**13)
+    with pytest.raises(ValueError, match="zeros: shape .* is too large"):
+        tg.zeros(2**63)
+    with pytest.raises(ValueError, match=r"eye: shape \(1000000, 1000000\) is too large"):
+        tg.eye(10**6)
+
+
+def test_eye_takes_numpy_s_k() -> None:
+    np.testing.assert_array_equal(tg.eye(3, k=1).data, np.eye(3, k=1))
+    np.testing.assert_array_equal(tg.eye(2, 3, -1, dtype=np.float32).data, np.eye(2, 3, -1))
+    with pytest.raises(TypeError, match="eye: k must be an int"):
+        tg.eye(2, 2, 1.0)

@@ -393,3 +393,10 @@ def test_requires_grad_takes_torch_s_keyword() -> None:
     assert t.requires_grad
     with pytest.raises(TypeError, match="requires_grad must be a bool"):
         t.requires_grad_(requires_grad="yes")
+
+
+def test_comparing_with_a_ragged_list_of_numbers_raises_as_numpy() -> None:
+    # (it was all False, as for strings; NumPy refuses the comparison)
+    with pytest.raises(TypeError, match="equal: argument 1 holds list data"):
+        tg.tensor([1.0, 2.0, 3.0]) == [[1], [1, 2]]  # noqa: B015
+    assert not (tg.tensor([1.0, 2.0]) == "a").data.any()
