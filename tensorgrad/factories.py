@@ -217,9 +217,9 @@ def arange(
     # rounded where long double is wider than float64 (torch's 88 %; NumPy's, which repeat
     # the difference of the first two, 32 %: -10.600000000000001 for -12 + 2 * 0.7).
     exact = dtype is not None and dtype.kind in "biu"
-    if stop is None:  # (counts from 0 to start, with the given step, as NumPy)
-        start, stop = 0, start
-    count = _arange_count(start, stop, step)
+    # (stop=None counts from 0 to start, with the given step, as NumPy)
+    first, last = (0, start) if stop is None else (start, stop)
+    count = _arange_count(first, last, step)
     try:
         data = np.arange(start, stop, step, dtype=dtype if exact else None)
     except MemoryError:
@@ -231,7 +231,7 @@ def arange(
         # (past 2 ** 20 values in float64: long double's copy of a big range would cost twice
         # its memory)
         wide = np.longdouble if data.size <= 2**20 else np.float64
-        data = wide(start) + np.arange(data.size, dtype=wide) * wide(step)
+        data = wide(first) + np.arange(data.size, dtype=wide) * wide(step)
         data = data.astype(get_default_dtype() if dtype is None else dtype)
     if dtype is not None:
         data = data.astype(dtype, copy=False)
