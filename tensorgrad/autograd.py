@@ -17,7 +17,7 @@ from __future__ import annotations
 import gc
 import threading
 import weakref
-from collections.abc import Iterable, Iterator, Sequence, Set
+from collections.abc import Iterable, Sequence
 from heapq import heapify, heappop, heappush
 from typing import Any, NoReturn
 
@@ -36,26 +36,26 @@ __all__ = ["backward", "grad"]
 
 
 def _as_list(x: Any) -> list:
-    """Gradients as a list: a list or tuple, or an iterator or set of them (a generator), is
-    several; anything else is one, an array-like included (a range, an array.array)."""
+    """Gradients, outputs or inputs as a list: a list or tuple, or any other iterable (a
+    generator, a set, a dict's values, a deque), is several; one Tensor or array-like (an
+    ndarray, a range, an array.array, a torch tensor) is one."""
     if type(x) is list:
         return x
-    if isinstance(x, (list, tuple, Iterator, Set)):
+    if isinstance(x, (list, tuple)):
         return list(x)
-    return [x]
+    if _one(x):
+        return [x]
+    return list(x)
 
 
-def _tensors(x: Any) -> list:
-    """Outputs or inputs as a list: one Tensor, or any iterable of them (a generator, a set,
-    a dict's keys), as torch takes. (Gradients keep ``_as_list``: one may be any array.)"""
-    if type(x) is list:
-        return x
-    if isinstance(x, (Tensor, ndarray, str, bytes)) or not isinstance(x, Iterable):
-        return [x]
-    try:
-        return list(x)
-    except TypeError:  # (an object iterable only in name, as a 0-d torch tensor: refused later)
-        return [x]
+def _one(x: Any) -> bool:
+    return (
+        isinstance(x, (Tensor, ndarray, np.generic, str, bytes, range, memoryview))
+        or not isinstance(x, Iterable)
+        or hasattr(x, "__array__")
+        or hasattr(x, "__array_interface__")
+        or hasattr(x, "typecode")  # (an array.array)
+    )
 
 
 def _root_delta(out: Tensor, gradient: Any, create_graph: bool, what: str) -> Any:
@@ -101,7 +101,7 @@ def backward(
 
     ``inputs`` restricts accumulation to those leaves.
     """
-    outs = _tensors(tensors)
+    outs = _as_list(tensors)
     grads = [None] * len(outs) if grad_tensors is None else _as_list(grad_tensors)
     if len(grads) != len(outs):
         raise ValueError(f"backward: got {len(outs)} tensors but {len(grads)} gradients")
@@ -120,7 +120,7 @@ def backward(
     targets = None
     if inputs is not None:
         targets = {}
-        for i, t in enumerate(_tensors(inputs)):
+        for i, t in enumerate(_as_list(inputs)):
             if not isinstance(t, Tensor):
                 raise TypeError(f"backward: inputs[{i}] is a {type(t).__name__}, not a Tensor")
             if not t._requires_grad:
@@ -173,7 +173,7 @@ def grad(
                 "grad: allow_unused must be True or not given when materialize_grads=True"
             )
         allow_unused = True
-    inputs = _tensors(inputs)  # (once: a generator is read here only)
+    inputs = _as_list(inputs)  # (once: a generator is read here only)
     result = _grad(
         outputs, inputs, grad_outputs, retain_graph, bool(create_graph), bool(allow_unused)
     )[0]
@@ -201,8 +201,8 @@ def _grad(
     rules on Tensors where forward-mode tangents ride; ``create_graph=None`` records them only
     if the graph (or a Tensor ``grad_outputs``' graph) reaches a leaf that requires grad outside
     ``inputs`` (a user's, or a running enclosing transform's)."""
-    outs = _tensors(outputs)
-    ins = _tensors(inputs)
+    outs = _as_list(outputs)
+    ins = _as_list(inputs)
     if not ins:
         raise RuntimeError("grad: inputs must not be empty")
     gos = [None] * len(outs) if grad_outputs is None else _as_list(grad_outputs)

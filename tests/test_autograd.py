@@ -546,9 +546,19 @@ def test_inputs_and_outputs_may_be_any_iterable_of_tensors_as_torch() -> None:
     with pytest.raises(TypeError, match="input 0 is a ndarray"):
         tg.autograd.grad(tg.sum(x * x), np.ones(2))
     # several gradients may come from a generator too, as torch's
-    pair = (g for g in [tg.tensor([1.0, 1.0]), tg.tensor(1.0)])
-    (g,) = tg.autograd.grad([x * 3.0, tg.sum(x * x)], x, grad_outputs=pair)
-    np.testing.assert_array_equal(g.data, [5.0, 7.0])
+    import collections
+
+    pairs = [tg.tensor([1.0, 1.0]), tg.tensor(1.0)]
+    for several in ((g for g in pairs), collections.deque(pairs), dict(enumerate(pairs)).values()):
+        (g,) = tg.autograd.grad([x * 3.0, tg.sum(x * x)], x, grad_outputs=several)
+        np.testing.assert_array_equal(g.data, [5.0, 7.0])
+
+    def failing():  # (an error inside the caller's own generator is the caller's)
+        yield x
+        raise TypeError("the caller's own")
+
+    with pytest.raises(TypeError, match="the caller's own"):
+        tg.autograd.grad(tg.sum(x * x), failing())
 
 
 def test_a_hook_returning_neither_a_tensor_nor_none_is_a_type_error() -> None:

@@ -186,6 +186,8 @@ def test_float_arange_is_start_plus_i_times_step_rounded_once() -> None:
         else:
             np.testing.assert_allclose(got, exact, rtol=1e-15, atol=1e-15)
     assert tg.arange(0.1, 1.0, 0.3, dtype=np.float32).dtype == np.float32
+    for args in ((0, 1, np.inf), (0.5, 1, np.inf), (0, -1, -np.inf)):  # (0 * inf: NaN)
+        np.testing.assert_array_equal(tg.arange(*args).data, np.arange(*args))
 
 
 def test_factories_refuse_sizes_past_any_array_naming_themselves() -> None:
@@ -193,12 +195,15 @@ def test_factories_refuse_sizes_past_any_array_naming_themselves() -> None:
     # NumPy's bare IndexError or MemoryError, a dimension of 2 ** 63 its bare ValueError, and
     # eye's message showed (n,) for an n x n matrix)
     for call in (lambda: tg.arange(2**63), lambda: tg.arange(0.0, 2.0**63, 1.0)):
-        with pytest.raises(ValueError, match="arange: 9223372036854775808 values are too many"):
+        with pytest.raises(
+            ValueError, match=r"arange: 9.223e\+18 values are too many for an array"
+        ):
             call()
-    with pytest.raises(ValueError, match="arange: 10000000000000 values are too many"):
+    with pytest.raises(ValueError, match=r"arange: 1e\+13 values are too many to allocate"):
         tg.arange(10**13)
-    with pytest.raises(ValueError, match=r"linspace: shape \(9223372036854775808,\) is too large"):
-        tg.linspace(0, 1, 2**63)
+    for num in (2**63, 2**63 - 1):
+        with pytest.raises(ValueError, match=r"linspace: shape \(922\d+,\) is too large"):
+            tg.linspace(0, 1, num)
     with pytest.raises(ValueError, match="linspace: shape .* is too large"):
         tg.linspace(0, 1, 10**13)
     with pytest.raises(ValueError, match="zeros: shape .* is too large"):

@@ -375,10 +375,12 @@ class Std(Var):
             return _narrow(
                 np.std(x, axis=axis, keepdims=keepdims, ddof=ddof, dtype=np.float64), x.dtype
             )
+        n = _count(x.shape, axis)
+        if n <= ddof or n == 1:  # (NumPy's NaN or 0, and its warnings)
+            return np.std(x, axis=axis, keepdims=keepdims, ddof=ddof)
         with np.errstate(over="ignore", invalid="ignore"):  # (computed again, below)
             out = np.std(x, axis=axis, keepdims=keepdims, ddof=ddof)
-        n = _count(x.shape, axis)
-        where = None if n <= ddof or n == 1 else _std_out_of_range(out, x, axis)
+        where = _std_out_of_range(out, x, axis)
         if where is None:
             return out
         # NOTE: squares past the range, or subnormal (float32 entries of 1e-30 gave std 0, and
@@ -405,15 +407,15 @@ class Std(Var):
             1 < _count(x.shape, self.axis) > self.ddof and _std_out_of_range(_data(out)) is not None
         ):
             # (x - mean overflowed near the top of the range, and (x - mean) / n lost digits as
-            # a subnormal: over x scaled as the forward's, and, on arrays, over the std of the
-            # scaled x, not the output rounded to a subnormal)
+            # a subnormal: over x scaled as the forward's, and over the std of the scaled x, not
+            # the output rounded to a subnormal or to inf; recorded on Tensors)
             scale = self._scale(_data(x))
             xs = x / scale
-            if isinstance(xs, Tensor):  # (recorded: the graph needs the output itself)
-                std = out / scale.reshape(np.shape(_data(out)))
+            if isinstance(xs, Tensor):
+                scaled = std(xs, axis=self.axis, keepdims=self.keepdims, ddof=self.ddof)
             else:
-                std = np.std(xs, axis=self.axis, keepdims=self.keepdims, ddof=self.ddof)
-            return self._over_output(self._slope(xs) / 2, std, x.shape)
+                scaled = np.std(xs, axis=self.axis, keepdims=self.keepdims, ddof=self.ddof)
+            return self._over_output(self._slope(xs) / 2, scaled, x.shape)
         return self._over_output(self._slope(x) / 2, out, x.shape)
 
     def generate_adjoints(self, adjoints, delta, x, out):

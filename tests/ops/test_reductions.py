@@ -75,9 +75,17 @@ def test_std_whose_squares_leave_the_range_is_right_and_so_is_its_gradient() -> 
     np.testing.assert_allclose(x.grad.data, [1 / 18**0.5, 1 / 18**0.5, -((2 / 9) ** 0.5)])
     big = np.finfo(np.float64).max  # (NumPy's pairwise sums: inf - inf, NaN)
     np.testing.assert_allclose(tg.std([big, big, -big, -big, 0, 0, 0, 0]).data, big / 2**0.5)
-    x = tg.tensor(np.array([1.4e-45, -1.4e-45, 0.0], np.float32), requires_grad=True)
-    tg.std(x).backward()  # (the std itself subnormal: not over its rounded value)
-    np.testing.assert_allclose(x.grad.data, [6**-0.5, -(6**-0.5), 0.0], rtol=1e-6)
+    for create_graph in (False, True):  # (the std itself subnormal, or inf: not over it)
+        x = tg.tensor(np.array([1.4e-45, -1.4e-45, 0.0], np.float32), requires_grad=True)
+        (g,) = tg.autograd.grad(tg.std(x), x, create_graph=create_graph)
+        np.testing.assert_allclose(g.data, [6**-0.5, -(6**-0.5), 0.0], rtol=1e-6)
+        x = tg.tensor([1.7e308, -1.7e308], requires_grad=True)
+        (g,) = tg.autograd.grad(tg.std(x, ddof=1), x, create_graph=create_graph)
+        np.testing.assert_allclose(g.data, [2**-0.5, -(2**-0.5)])
+    with warnings.catch_warnings(record=True) as seen:  # (NumPy's warnings kept)
+        warnings.simplefilter("always")
+        tg.std(tg.tensor([2.0, 2.0, 2.0]), ddof=3)
+    assert {"Degrees of freedom", "invalid value enco"} <= {str(w.message)[:18] for w in seen}
 
 
 def test_std_and_norm_higher_derivatives_at_zero_are_zero() -> None:
