@@ -223,16 +223,11 @@ def arange(
     try:
         data = np.arange(start, stop, step, dtype=dtype if exact else None)
     except MemoryError:
-        raise ValueError(f"arange: {count:.4g} values are too many to allocate") from None
+        raise ValueError(f"arange: {_count_text(count)} values are too many to allocate") from None
     except (TypeError, ValueError, OverflowError) as exc:
         msg = str(exc)
         raise type(exc)(msg if msg.startswith("arange") else f"arange: {msg}") from None
-    if (
-        data.dtype.kind == "f"
-        and not exact
-        and data.size > 1
-        and not _whole(first, step, data.size)
-    ):
+    if data.dtype.kind == "f" and not exact and data.size > 1 and not _whole(first, step, data):
         # (past 4,096 values in float64: long double costs about 5x float64's time)
         wide = np.longdouble if data.size <= 4096 else np.float64
         data = wide(first) + np.arange(data.size, dtype=wide) * wide(step)
@@ -245,14 +240,32 @@ def arange(
     return _finish(data, requires_grad)
 
 
-def _whole(start: Any, step: Any, n: int) -> bool:
-    """Whether NumPy's float arange of ``n`` values from ``start`` by ``step`` is exact already:
-    whole numbers (arange(0.0, 10.0), the common float one) that stay below 2 ** 53."""
+def _whole(start: Any, step: Any, data: np.ndarray) -> bool:
+    """Whether NumPy's float arange ``data`` from ``start`` by ``step`` is exact already: whole
+    numbers (arange(0.0, 10.0), the common float one) within the integers its dtype holds
+    exactly (2 ** 53 for float64, 2 ** 24 for float32 bounds)."""
     try:
         first, by = float(start), float(step)
     except (TypeError, ValueError, OverflowError):
         return False
-    return first.is_integer() and by.is_integer() and abs(first) + n * abs(by) < 2**53
+    # (NumPy takes its first two values in the bounds' own dtype: float32 bounds collapse past
+    # 2 ** 24 although the result is float64)
+    try:
+        kind = np.result_type(start, step)
+    except (TypeError, ValueError):
+        kind = data.dtype
+    exact = 2.0 ** (np.finfo(kind if kind.kind == "f" else data.dtype).nmant + 1)
+    return first.is_integer() and by.is_integer() and abs(first) + data.size * abs(by) < exact
+
+
+def _count_text(count: int) -> str:
+    """``count`` for a message: short when it is long."""
+    if count < 10**15:
+        return str(count)
+    try:
+        return f"{count:.4g}"
+    except OverflowError:  # (past float64's range)
+        return f"about 10**{len(str(count)) - 1}"
 
 
 def _arange_count(start: Any, stop: Any, step: Any) -> int | None:
@@ -271,7 +284,7 @@ def _arange_count(start: Any, stop: Any, step: Any) -> int | None:
         return None
     count = max(count, 0)
     if count > np.iinfo(np.intp).max:
-        raise ValueError(f"arange: {count:.4g} values are too many for an array")
+        raise ValueError(f"arange: {_count_text(count)} values are too many for an array")
     return count
 
 
