@@ -231,6 +231,10 @@ def arange(
         # (past 4,096 values in float64: long double costs about 5x float64's time)
         wide = np.longdouble if data.size <= 4096 else np.float64
         data = wide(first) + np.arange(data.size, dtype=wide) * wide(step)
+        if (get_default_dtype() if dtype is None else dtype).itemsize < 4:
+            # (NumPy casts long double to float16 through float32: a value just past a float16
+            # midpoint lands on it and rounds to even; through float64 it does not)
+            data = data.astype(np.float64)
     if dtype is not None:
         data = data.astype(dtype, copy=False)
     elif data.dtype.kind == "f":
@@ -254,7 +258,9 @@ def _whole(start: Any, step: Any, data: np.ndarray) -> bool:
         kind = np.result_type(start, step)
     except (TypeError, ValueError):
         kind = data.dtype
-    exact = 2.0 ** (np.finfo(kind if kind.kind == "f" else data.dtype).nmant + 1)
+    if kind.kind != "f":  # (bool or small-int bounds: NumPy's first two wrap, or OR as bools)
+        return False
+    exact = 2.0 ** (np.finfo(kind).nmant + 1)
     return first.is_integer() and by.is_integer() and abs(first) + data.size * abs(by) < exact
 
 
@@ -262,10 +268,9 @@ def _count_text(count: int) -> str:
     """``count`` for a message: short when it is long."""
     if count < 10**15:
         return str(count)
-    try:
+    if count.bit_length() <= 1000:
         return f"{count:.4g}"
-    except OverflowError:  # (past float64's range)
-        return f"about 10**{len(str(count)) - 1}"
+    return f"about 2**{count.bit_length() - 1}"  # (past float64's range)
 
 
 def _arange_count(start: Any, stop: Any, step: Any) -> int | None:
@@ -275,11 +280,14 @@ def _arange_count(start: Any, stop: Any, step: Any) -> int | None:
     try:
         if all(isinstance(v, (int, np.integer)) for v in (start, stop, step)):
             count = -(-(int(stop) - int(start)) // int(step))
-        else:
-            q = (float(stop) - float(start)) / float(step)
-            if not math.isfinite(q):
+        else:  # (in NumPy's own arithmetic: float32 bounds subtract in float32)
+            with np.errstate(all="ignore"):
+                ratio = np.asarray(np.divide(np.subtract(stop, start), step))
+            if ratio.dtype.kind != "f" or not np.isfinite(
+                ratio
+            ):  # (complex, objects: NumPy decides)
                 return None
-            count = math.ceil(q)
+            count = math.ceil(float(ratio))
     except (TypeError, ValueError, OverflowError, ZeroDivisionError):
         return None
     count = max(count, 0)

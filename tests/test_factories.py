@@ -191,6 +191,15 @@ def test_float_arange_is_start_plus_i_times_step_rounded_once() -> None:
     # (float32 bounds: NumPy's first two values in float32 collapse past 2 ** 24)
     big = tg.tensor(16777216.0, dtype=np.float32)
     np.testing.assert_array_equal(tg.arange(big, 16777222.0, 1.0).data, 16777216 + np.arange(6))
+    # (bool and int8 bounds: NumPy's first two OR and wrap)
+    np.testing.assert_array_equal(tg.arange(np.True_, 5.0, np.True_).data, [1, 2, 3, 4])
+    with np.errstate(over="ignore"):
+        np.testing.assert_array_equal(
+            tg.arange(np.int8(100), 400.0, np.int8(100)).data, [100, 200, 300]
+        )
+    # (float16 through float64: through float32 a value past a midpoint rounded to even)
+    half = tg.arange(1 + 2**-11 + 2**-30, 3, 1, dtype=np.float16).data
+    np.testing.assert_array_equal(half, np.array([1 + 2**-10, 2.0], np.float16))
 
 
 def test_factories_refuse_sizes_past_any_array_naming_themselves() -> None:
@@ -204,8 +213,10 @@ def test_factories_refuse_sizes_past_any_array_naming_themselves() -> None:
             call()
     with pytest.raises(ValueError, match=r"arange: 10000000000000 values are too many to alloc"):
         tg.arange(10**13)
-    with pytest.raises(ValueError, match=r"arange: about 10\*\*400 values are too many"):
-        tg.arange(10**400)
+    for huge in (10**400, 10**5000):  # (past float64's range, and past str()'s digits)
+        with pytest.raises(ValueError, match=r"arange: about 2\*\*\d+ values are too many"):
+            tg.arange(huge)
+    assert tg.arange(np.float32(1e27), 1e27, 1.0).shape == (0,)  # (NumPy's float32 arithmetic)
     for num in (2**63, 2**63 - 1):
         with pytest.raises(ValueError, match=r"linspace: shape \(922\d+,\) is too large"):
             tg.linspace(0, 1, num)
