@@ -280,12 +280,16 @@ def _arange_count(start: Any, stop: Any, step: Any) -> int | None:
     try:
         if all(isinstance(v, (int, np.integer)) for v in (start, stop, step)):
             count = -(-(int(stop) - int(start)) // int(step))
+        elif all(type(v) in (int, float) for v in (start, stop, step)):  # (float64's, as NumPy)
+            ratio = (float(stop) - float(start)) / float(step)
+            if not math.isfinite(ratio):
+                return None
+            count = math.ceil(ratio)
         else:  # (in NumPy's own arithmetic: float32 bounds subtract in float32)
             with np.errstate(all="ignore"):
                 ratio = np.asarray(np.divide(np.subtract(stop, start), step))
-            if ratio.dtype.kind != "f" or not np.isfinite(
-                ratio
-            ):  # (complex, objects: NumPy decides)
+            # (complex or object bounds: NumPy decides)
+            if ratio.dtype.kind != "f" or not np.isfinite(ratio):
                 return None
             count = math.ceil(float(ratio))
     except (TypeError, ValueError, OverflowError, ZeroDivisionError):
