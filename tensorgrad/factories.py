@@ -285,6 +285,12 @@ def _arange_count(start: Any, stop: Any, step: Any) -> int | None:
             if not math.isfinite(ratio):
                 return None
             count = math.ceil(ratio)
+        elif all(isinstance(v, (int, np.integer)) for v in (start, stop)):
+            # (integer bounds, a float step: their difference exact, NumPy's wraps in int64)
+            ratio = (int(stop) - int(start)) / float(step)
+            if not math.isfinite(ratio):
+                return None
+            count = math.ceil(ratio)
         else:  # (in NumPy's own arithmetic: float32 bounds subtract in float32)
             with np.errstate(all="ignore"):
                 ratio = np.asarray(np.divide(np.subtract(stop, start), step))

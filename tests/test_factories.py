@@ -217,6 +217,8 @@ def test_factories_refuse_sizes_past_any_array_naming_themselves() -> None:
         with pytest.raises(ValueError, match=r"arange: about 2\*\*\d+ values are too many"):
             tg.arange(huge)
     assert tg.arange(np.float32(1e27), 1e27, 1.0).shape == (0,)  # (NumPy's float32 arithmetic)
+    with pytest.raises(ValueError, match="arange: 1.845e\\+19 values are too many"):
+        tg.arange(np.int64(-(2**63)), np.int64(2**63 - 1), 1.0)  # (int64's difference wraps)
     for num in (2**63, 2**63 - 1):
         with pytest.raises(ValueError, match=r"linspace: shape \(922\d+,\) is too large"):
             tg.linspace(0, 1, num)
