@@ -280,24 +280,21 @@ def _arange_count(start: Any, stop: Any, step: Any) -> int | None:
     try:
         if all(isinstance(v, (int, np.integer)) for v in (start, stop, step)):
             count = -(-(int(stop) - int(start)) // int(step))
-        elif all(type(v) in (int, float) for v in (start, stop, step)):  # (float64's, as NumPy)
-            ratio = (float(stop) - float(start)) / float(step)
+        else:
+            if all(type(v) in (int, float) for v in (start, stop, step)):  # (float64's, as NumPy)
+                ratio = (float(stop) - float(start)) / float(step)
+            elif all(isinstance(v, (int, np.integer)) for v in (start, stop)):
+                # (integer bounds, a float step: their difference exact, NumPy's wraps in int64)
+                ratio = (int(stop) - int(start)) / float(step)
+            else:  # (in NumPy's own arithmetic: float32 bounds subtract in float32)
+                with np.errstate(all="ignore"):
+                    quotient = np.asarray(np.divide(np.subtract(stop, start), step))
+                if quotient.dtype.kind != "f":  # (complex or object bounds: NumPy decides)
+                    return None
+                ratio = float(quotient)
             if not math.isfinite(ratio):
                 return None
             count = math.ceil(ratio)
-        elif all(isinstance(v, (int, np.integer)) for v in (start, stop)):
-            # (integer bounds, a float step: their difference exact, NumPy's wraps in int64)
-            ratio = (int(stop) - int(start)) / float(step)
-            if not math.isfinite(ratio):
-                return None
-            count = math.ceil(ratio)
-        else:  # (in NumPy's own arithmetic: float32 bounds subtract in float32)
-            with np.errstate(all="ignore"):
-                ratio = np.asarray(np.divide(np.subtract(stop, start), step))
-            # (complex or object bounds: NumPy decides)
-            if ratio.dtype.kind != "f" or not np.isfinite(ratio):
-                return None
-            count = math.ceil(float(ratio))
     except (TypeError, ValueError, OverflowError, ZeroDivisionError):
         return None
     count = max(count, 0)

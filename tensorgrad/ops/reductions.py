@@ -367,7 +367,8 @@ class Std(Var):
     def forward(self, x):
         x = np.asarray(x)
         axis, keepdims, ddof = self.axis, self.keepdims, self.ddof
-        if x.dtype.kind != "f":
+        n = _count(x.shape, axis)
+        if x.dtype.kind != "f" or n <= ddof or n == 1:  # (NumPy's, NaN or 0 with its warnings)
             return np.std(x, axis=axis, keepdims=keepdims, ddof=ddof)
         if x.dtype.itemsize < 4:
             # (float16 in float64: its sums of squares overflow at 65504, and its squares are
@@ -375,9 +376,6 @@ class Std(Var):
             return _narrow(
                 np.std(x, axis=axis, keepdims=keepdims, ddof=ddof, dtype=np.float64), x.dtype
             )
-        n = _count(x.shape, axis)
-        if n <= ddof or n == 1:  # (NumPy's NaN or 0, and its warnings)
-            return np.std(x, axis=axis, keepdims=keepdims, ddof=ddof)
         with np.errstate(over="ignore", invalid="ignore"):  # (computed again, below)
             out = np.std(x, axis=axis, keepdims=keepdims, ddof=ddof)
         where = _std_out_of_range(out, x, axis)
