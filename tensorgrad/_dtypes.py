@@ -38,6 +38,12 @@ def check_dtype(dtype, what: str = "dtype") -> np.dtype:
     return d if d.isnative else d.newbyteorder("=")
 
 
+def native(arr: np.ndarray) -> np.ndarray:
+    """``arr`` in this machine's byte order (a copy only when it is not): tensors hold native
+    data, as torch's, so that their dtypes compare equal to the usual ones."""
+    return arr if arr.dtype.isnative else arr.astype(arr.dtype.newbyteorder("="))
+
+
 def below(values: np.ndarray, bound: float, dtype: np.dtype) -> np.ndarray:
     """Float64 draws below ``bound`` as floating ``dtype``, none rounded up to ``bound`` or past
     it (a uniform draw keeps its open upper end in float16 and float32, as torch's)."""
@@ -83,8 +89,7 @@ def as_array(data, dtype=None, copy: bool = True, what: str = "data") -> np.ndar
             f"{what}: tensors hold bool, integer or floating data, got dtype {arr.dtype} "
             f"from {type(data).__name__}"
         )
-    if not arr.dtype.isnative:  # (a big-endian file's data: the same values, native order)
-        arr = arr.astype(arr.dtype.newbyteorder("="))
+    arr = native(arr)  # (a big-endian file's data: the same values, native order)
     if (
         dtype is None
         and from_python

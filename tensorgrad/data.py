@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad._dtypes import native
 from tensorgrad.factories import default_rng, seeded_generator
 from tensorgrad.tensor import Tensor, carries_derivative
 
@@ -19,8 +20,9 @@ __all__ = ["TensorDataset", "DataLoader"]
 
 
 def _wrap(array: np.ndarray) -> Tensor:
-    """A Tensor over ``array`` without another copy (the gather already made a fresh one)."""
-    return Tensor._make(array)
+    """A Tensor over ``array`` without another copy (the gather already made a fresh one), or
+    over a native-order copy of big-endian data (tensors hold native data)."""
+    return Tensor._make(native(array))
 
 
 class TensorDataset:

@@ -22,8 +22,9 @@ What round-trips, exactly (type, dtype, shape, value, dict key order):
   ``module.load_state_dict(tg.load(p))`` and ``optimizer.load_state_dict(tg.load(p))`` receive
   what ``state_dict()`` gave.
 
-Anything else (sets, arbitrary objects, object arrays, cycles) is refused at save time with a
-``TypeError`` that names the key path, such as ``obj['state'][0]['exp_avg']``.
+Anything else (sets, arbitrary objects, object arrays, cycles, and subclasses of the plain types
+above, such as an ``IntEnum`` or a namedtuple, which would load as the plain type) is refused at
+save time with a ``TypeError`` that names the key path, such as ``obj['state'][0]['exp_avg']``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from tensorgrad._dtypes import native
 from tensorgrad._version import __version__
 from tensorgrad.tensor import Tensor
 
@@ -51,6 +53,8 @@ META_KEY = "__tensorgrad__"
 _ZIP_MAGIC = b"PK\x03\x04"
 _CENTRAL_MAGIC = b"PK\x01\x02"  # (an entry of a zip archive's central directory)
 _END_MAGIC = b"PK\x05\x06"  # (a zip archive's end-of-central-directory record)
+_NOT_ZIP = "not an .npz (zip) archive"
+_PICKLE, _PICKLE_START = "a pickle", b"\x80"  # (a pickle's PROTO opcode)
 _SCALAR_TYPES = (type(None), bool, int, float, str)
 _NONFINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 
@@ -84,12 +88,13 @@ class _Encoder:
                     "which NumPy's string arrays cannot store (it would load back shortened)"
                 )
             return self._array("npscalar", np.asarray(obj), where)
+        if _subclassed(obj):
+            _refuse_subclass(obj, where)
         if isinstance(obj, bool) or obj is None or isinstance(obj, str):
-            return bool(obj) if isinstance(obj, bool) else obj
+            return obj
         if isinstance(obj, int):
-            return int(obj)
+            return obj
         if isinstance(obj, float):
-            obj = float(obj)
             if math.isfinite(obj):
                 return obj
             return {"kind": "float", "value": "nan" if math.isnan(obj) else repr(obj)}
@@ -127,6 +132,8 @@ class _Encoder:
         )
 
     def key(self, key: Any, where: str) -> Any:
+        if _subclassed(key):
+            _refuse_subclass(key, f"{where} has a key that")
         if isinstance(key, tuple):
             return {"kind": "tuple", "items": [self.key(k, where) for k in key]}
         if isinstance(key, np.generic) or not isinstance(key, _SCALAR_TYPES):
@@ -135,6 +142,30 @@ class _Encoder:
                 "dict keys must be str, int, float, bool, None or tuples of these"
             )
         return self.value(key, where)
+
+
+_KEPT_TYPES = (bool, int, float, str, list, tuple)
+
+
+def _subclassed(obj: Any) -> bool:
+    """Whether ``obj``'s type is a subclass of one a checkpoint keeps (an IntEnum, a namedtuple,
+    a str subclass), which would load back as that base type; NumPy scalars and Mappings are
+    kept as they are documented to be."""
+    kind = type(obj)
+    return (
+        kind not in _KEPT_TYPES
+        and isinstance(obj, _KEPT_TYPES)
+        and not isinstance(obj, (np.generic, Mapping))
+    )
+
+
+def _refuse_subclass(obj: Any, where: str) -> None:
+    base = next(t for t in _KEPT_TYPES if isinstance(obj, t))
+    raise TypeError(
+        f"save: {where} is a {type(obj).__name__}, a subclass of {base.__name__} that a "
+        f"checkpoint would load back as a plain {base.__name__}; save {base.__name__}(...) of "
+        "it instead"
+    )
 
 
 # ---------------------------------------------------------------------------------- decoding
@@ -194,7 +225,7 @@ class _Decoder:
             arr = self._array(node)
             if arr.dtype.kind not in "biuf":  # (tg.save writes no other: the file was edited)
                 raise _corrupt(f"a tensor of dtype {arr.dtype}")
-            return Tensor._make(arr)
+            return Tensor._make(native(arr))  # (a big-endian host's file: native order)
         if kind == "npscalar":
             arr = self._array(node)
             if arr.ndim != 0:
@@ -307,11 +338,12 @@ def load(path: PathOrFile) -> Any:
     or zip, an object array, or a checkpoint from a newer format version. A readable binary
     file object is also accepted: the checkpoint at its position is read, and a seekable one is
     left just after it (so checkpoints saved one after another into a stream load in order), or,
-    if the load fails, where it was.
+    if the load fails, where it was; an unseekable one (a pipe) is read up to the checkpoint's
+    end and no further.
     """
     if hasattr(path, "read"):
         if not getattr(path, "seekable", lambda: False)():
-            return _load_from(io.BytesIO(path.read()), repr(path), True)
+            return _load_from(_read_archive(path, repr(path)), repr(path))
         start = path.tell()
         try:
             return _load_from(path, repr(path), True)
@@ -320,6 +352,64 @@ def load(path: PathOrFile) -> Any:
             raise
     with open(os.fspath(path), "rb") as f:
         return _load_from(f, repr(os.fspath(path)))
+
+
+def _read_archive(f: IO[bytes], name: str) -> io.BytesIO:
+    """The zip archive at an unseekable stream's position, read record by record up to its end
+    record and no further: a checkpoint written after it stays in the stream, and a pipe's
+    reader does not wait for the writer to close it."""
+    out = io.BytesIO()
+
+    def take(n: int, first: bool = False) -> bytes:
+        got = b""
+        while len(got) < n:
+            chunk = f.read(n - len(got))
+            if not chunk:
+                if first:  # (an empty or short stream: as a file of those bytes reads)
+                    break
+                raise _corrupt(f"{name} ends inside its archive (truncated)")
+            got += chunk
+        out.write(got)
+        return got
+
+    sig = take(4, first=True)
+    if sig != _ZIP_MAGIC:
+        raise _corrupt(f"{name} is {_PICKLE if sig[:1] == _PICKLE_START else _NOT_ZIP}")
+    while sig != _END_MAGIC:
+        if sig == _ZIP_MAGIC:  # a member: its header, then its data
+            head = take(26)
+            (flags,) = struct.unpack_from("<H", head, 2)
+            size, full, name_len, extra_len = struct.unpack_from("<IIHH", head, 14)
+            extra = take(name_len + extra_len)[name_len:]
+            if flags & 0x08:  # (sizes written after the data: not from tensorgrad's save)
+                raise _corrupt(f"{name} has a member whose size follows its data")
+            if size == 0xFFFFFFFF:  # zip64: the sizes are in the extra field, full size first
+                size = _zip64_size(extra, full == 0xFFFFFFFF, name)
+            take(size)
+        elif sig == _CENTRAL_MAGIC:
+            lengths = struct.unpack_from("<HHH", take(42), 24)
+            take(sum(lengths))
+        elif sig == b"PK\x06\x06":  # zip64 end record: its own size follows
+            take(struct.unpack("<Q", take(8))[0])
+        elif sig == b"PK\x06\x07":  # zip64 end locator
+            take(16)
+        else:
+            raise _corrupt(f"{name} has an unknown zip record {sig!r}")
+        sig = take(4)
+    take(struct.unpack_from("<H", take(18), 16)[0])  # the end record and its comment
+    out.seek(0)
+    return out
+
+
+def _zip64_size(extra: bytes, full_first: bool, name: str) -> int:
+    """A member's compressed size from its zip64 extra field (id 1)."""
+    at = 0
+    while at + 4 <= len(extra):
+        kind, length = struct.unpack_from("<HH", extra, at)
+        if kind == 1 and length >= 8 + 8 * full_first:
+            return struct.unpack_from("<Q", extra, at + 4 + 8 * full_first)[0]
+        at += 4 + length
+    raise _corrupt(f"{name} has a zip64 member without its sizes")
 
 
 def _first_archive(f: IO[bytes], start: int, name: str) -> io.BytesIO:
@@ -351,7 +441,7 @@ def _load_from(f: IO[bytes], name: str, stream: bool = False) -> Any:
     start = f.tell()
     head = f.read(len(_ZIP_MAGIC))
     if head != _ZIP_MAGIC:
-        kind = "a pickle" if head[:1] == b"\x80" else "not an .npz (zip) archive"
+        kind = _PICKLE if head[:1] == _PICKLE_START else _NOT_ZIP
         raise _corrupt(f"{name} is {kind}")
     f.seek(start)
     try:

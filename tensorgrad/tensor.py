@@ -402,8 +402,8 @@ class Tensor:
         if self.data.size == 0 and self.data.shape != (0,):  # "[]" alone hides the shape
             extra.append(f"size={self.data.shape}")
         dtype = self.data.dtype
-        # (the values show float64 and int64 apart, except when there are none: as torch)
-        if dtype != np.float64 and (dtype != np.int64 or self.data.size == 0):
+        # (the values show float64, int64 and bool apart, except when there are none: as torch)
+        if dtype != np.float64 and (dtype.kind != "b" and dtype != np.int64 or not self.data.size):
             extra.append(f"dtype={dtype}")
         if self._node is not None:
             extra.append(f"grad_fn=<{type(self._node).__name__}>")

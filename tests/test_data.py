@@ -308,3 +308,12 @@ def test_a_dataset_without_length_or_indexing_is_named() -> None:
     # ('object of type generator has no len()' at the first len or iteration)
     with pytest.raises(TypeError, match="DataLoader: the dataset must have a length .* generator"):
         DataLoader((i for i in range(3)), 2)
+
+
+def test_rows_of_big_endian_arrays_are_native_tensors():
+    # (FITS data are big-endian: rows came out as '>f4' tensors, which dtype checks refuse)
+    ds = TensorDataset(np.arange(4, dtype=">f4").reshape(2, 2), np.arange(2, dtype=">i8"))
+    x, y = ds[0]
+    assert x.dtype == np.float32 and x.dtype.isnative and y.dtype == np.int64
+    (xb, yb) = next(iter(DataLoader(ds, batch_size=2)))
+    assert xb.dtype == np.float32 and xb.dtype.isnative and yb.data.tolist() == [0, 1]

@@ -569,3 +569,91 @@ def test_a_save_into_a_missing_folder_names_the_path_given(tmp_path) -> None:
         save(Tensor(np.ones(2)), target)
     assert info.value.filename == str(target)
     assert not (tmp_path / "missing").exists()
+
+
+def test_a_pipe_is_read_up_to_its_checkpoint_and_no_further():
+    # (a pipe was read to its end: the checkpoints after the first were lost, and a reader
+    # waited for the writer to close it)
+    import threading
+
+    r, w = os.pipe()
+    writer, reader = os.fdopen(w, "wb"), os.fdopen(r, "rb")
+    big = np.arange(100_000.0)  # (more than a pipe's buffer, read in several pieces)
+    go_on = threading.Event()
+
+    def write() -> None:
+        save({"epoch": 0, "w": Tensor(big)}, writer)
+        save({"epoch": 1}, writer)
+        writer.flush()
+        go_on.wait(30)  # (the writer stays open: a load must not wait for its end)
+        writer.close()
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    try:
+        first = load(reader)
+        assert first["epoch"] == 0 and np.array_equal(first["w"].data, big)
+        assert load(reader) == {"epoch": 1}
+    finally:
+        go_on.set()
+        thread.join(30)
+    with reader, pytest.raises(CheckpointError, match="not an .npz"):
+        load(reader)  # (nothing left)
+
+
+def test_a_truncated_checkpoint_in_a_pipe_is_refused():
+    buf = io.BytesIO()
+    save({"a": Tensor([1.0, 2.0]), "b": [1, "x"]}, buf)
+    data = buf.getvalue()
+    for n in [0, 3, 4, 40, len(data) // 2, len(data) - 1]:
+        r, w = os.pipe()
+        with os.fdopen(w, "wb") as writer:
+            writer.write(data[:n])
+        with os.fdopen(r, "rb", buffering=0) as reader, pytest.raises(CheckpointError):
+            load(reader)
+
+
+def test_subclasses_of_the_kept_types_are_refused_at_save():
+    # (a namedtuple came back a tuple, an IntEnum an int, silently)
+    import enum
+    from collections import namedtuple
+
+    class Color(enum.IntEnum):
+        RED = 1
+
+    class Name(str):
+        pass
+
+    pair = namedtuple("pair", "a b")
+    for obj, match in [
+        ({"p": pair(1, 2)}, r"obj\['p'\] is a pair, a subclass of tuple"),
+        ({"c": Color.RED}, "a Color, a subclass of int"),
+        ({Color.RED: 1}, "has a key that is a Color"),
+        ({(1, Color.RED): 1}, "has a key that is a Color"),
+        ([Name("x")], "a Name, a subclass of str"),
+    ]:
+        with pytest.raises(TypeError, match=match):
+            save(obj, io.BytesIO())
+    # (what stays: a Mapping loads as a dict, NumPy scalars as themselves, bools as bools)
+    buf = io.BytesIO()
+    save({"o": OrderedDict(a=1), "f": np.float64(1.5), "t": True}, buf)
+    buf.seek(0)
+    back = load(buf)
+    assert type(back["o"]) is dict and type(back["f"]) is np.float64 and back["t"] is True
+
+
+def test_a_big_endian_tensor_loads_in_native_order():
+    meta = {
+        "format": "tensorgrad-checkpoint",
+        "format_version": 1,
+        "tree": {"kind": "tensor", "key": "a0", "dtype": ">f4", "shape": [2]},
+    }
+    buf = io.BytesIO()
+    np.savez(
+        buf,
+        __tensorgrad__=np.frombuffer(json.dumps(meta).encode(), np.uint8),
+        a0=np.arange(2, dtype=">f4"),
+    )
+    buf.seek(0)
+    t = load(buf)
+    assert t.dtype == np.float32 and t.dtype.isnative and t.data.tolist() == [0, 1]

@@ -110,6 +110,9 @@ def test_format_and_repr_of_scalars_and_empty_tensors() -> None:
     assert repr(tg.tensor(np.zeros(0, np.int64))) == "tensor([], dtype=int64)"
     assert repr(tg.tensor(np.zeros((3, 0), np.int64))) == "tensor([], size=(3, 0), dtype=int64)"
     assert repr(tg.tensor([1, 2])) == "tensor([1, 2])"
+    # (bool values show their dtype themselves, as torch's repr: True and False)
+    assert repr(tg.tensor([True, False])) == "tensor([ True, False])"
+    assert repr(tg.tensor(np.zeros(0, bool))) == "tensor([], dtype=bool)"
 
 
 def test_a_bool_tensor_is_no_integer_index() -> None:

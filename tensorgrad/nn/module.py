@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from tensorgrad._dtypes import native
 from tensorgrad.nn._inplace import assign_all, zero_grads
 from tensorgrad.tensor import Tensor, bump_version
 
@@ -43,9 +44,10 @@ class Parameter(Tensor):
 
 def _sharing(kind: type, value: Any) -> Tensor:
     """A ``kind`` leaf holding ``value``'s array itself (a Tensor's: with its version counter,
-    so that a write through either is seen by both graphs' checks)."""
+    so that a write through either is seen by both graphs' checks); big-endian data is copied
+    into native order (tensors hold native data)."""
     t = kind(requires_grad=False) if kind is Parameter else kind(np.empty(0))
-    t.data = value.data if isinstance(value, Tensor) else np.asarray(value)
+    t.data = value.data if isinstance(value, Tensor) else native(np.asarray(value))
     if isinstance(value, Tensor):
         t._version = value._cell()
     return t

@@ -895,3 +895,13 @@ def test_kaiming_mode_is_read_without_case_as_torch():
     np.testing.assert_array_equal(a.data, b.data)
     with pytest.raises(ValueError, match="mode must be 'fan_in' or 'fan_out'"):
         nn.init.kaiming_normal_(a, mode="fan")
+
+
+def test_assigning_a_big_endian_state_dict_gives_native_parameters():
+    # (assign=True kept the '>f4' arrays: a native state dict was refused afterwards)
+    m = nn.Linear(2, 2)
+    state = {k: v.data.astype(v.dtype.newbyteorder(">")) for k, v in m.state_dict().items()}
+    m.load_state_dict(state, assign=True)
+    assert m.weight.dtype == np.float32 and m.weight.dtype.isnative
+    assert np.array_equal(m.weight.data, state["weight"])
+    m.load_state_dict(nn.Linear(2, 2).state_dict())  # (refused before)
