@@ -293,8 +293,9 @@ def _var(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
     ) -> Any:
         if dtype is not None and np.dtype(dtype).kind != "f":
             # (NumPy takes the deviations in the input's dtype and sums them in an integer
-            # one: tensorgrad computes in the given dtype, so only floating ones agree)
-            raise TypeError(f"np.{name} on a Tensor: dtype must be floating, got {dtype!r}")
+            # one: tensorgrad computes in the given dtype, so only floating ones agree; on
+            # graph-free Tensors NumPy computes it, as for other arguments)
+            raise _ExtraArgument(f"np.{name} on a Tensor: dtype must be floating, got {dtype!r}")
         correction = kwargs.pop("correction", np._NoValue)  # (NumPy 2's name for ddof)
         if correction is not np._NoValue:
             if ddof != 0:

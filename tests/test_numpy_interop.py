@@ -546,8 +546,11 @@ def test_numpy_keywords_refused_as_numpy_refuses_them() -> None:
         got = np.multiply(tg.tensor([1, 2, 3]), 2.5, dtype=np.int64)
         np.testing.assert_array_equal(got.data, want)
     assert np.multiply(tg.tensor([1, 2, 3]), 2, dtype=np.int64).data.tolist() == [2, 4, 6]
+    # (an integer dtype: NumPy's integer sums, which tensorgrad's float rules would not give;
+    # on a graph-free Tensor NumPy computes it, as for other arguments tensorgrad lacks)
+    assert np.var(tg.tensor([1.7, 0.4]), dtype=np.int64).item() == 1
     with pytest.raises(TypeError, match="np.var on a Tensor: dtype must be floating"):
-        np.var(tg.tensor([1.7, 0.4]), dtype=np.int64)  # (NumPy: 1, from its integer sums)
+        np.var(tg.tensor([1.7, 0.4], requires_grad=True), dtype=np.int64)
     with pytest.raises(ValueError, match="np.var: ddof and correction cannot both be given"):
         np.var(t, ddof=1, correction=1)
     if np.lib.NumpyVersion(np.__version__) >= "2.1.0":  # (reshape's copy= is NumPy 2.1's)

@@ -141,10 +141,12 @@ class Log1p(_SavesInput):
 
 
 def _sqrt_slope_times(delta, out):
-    # NOTE: delta / (2 sqrt x) with a zero delta giving 0 even at x == 0 (0 * inf is NaN), so
-    # where(x > 0, sqrt(x), 0) and sqrt(x) * 0 have gradient 0 there. The inner where keeps the
-    # second derivative finite too: the masked branch never divides by 0.
-    idle = delta == 0
+    # NOTE: delta / (2 sqrt x) with a zero delta giving 0 at x == 0 and x < 0 (0 * inf and
+    # 0 * NaN are NaN), so where(x > 0, sqrt(x), 0) and sqrt(x) * 0 have gradient 0 there. The
+    # inner where keeps the second derivative finite too: the masked branch never divides by 0.
+    # Only there: at x > 0 a zero delta still has its slope 1 / (2 sqrt x) for the derivatives
+    # taken through this rule (a stationary point's Hessian lost its sqrt term).
+    idle = (delta == 0) & ~(out > 0)
     return np.where(idle, 0, delta / (2 * np.where(idle, 1, out)))
 
 

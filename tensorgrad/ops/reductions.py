@@ -368,7 +368,8 @@ class Std(Var):
         x = np.asarray(x)
         axis, keepdims, ddof = self.axis, self.keepdims, self.ddof
         n = _count(x.shape, axis)
-        if x.dtype.kind != "f" or n <= ddof or n == 1:  # (NumPy's, NaN or 0 with its warnings)
+        # (NumPy's, NaN or 0 with its warnings; no value, or none over a negative ddof: 0)
+        if x.dtype.kind != "f" or n <= ddof or n <= 1:
             return np.std(x, axis=axis, keepdims=keepdims, ddof=ddof)
         if x.dtype.itemsize < 4:
             # (float16 in float64: its sums of squares overflow at 65504, and its squares are

@@ -315,3 +315,28 @@ def test_float16_gelu_of_any_float16_dtype_is_computed_in_float32(approximate) -
     assert want[0] < 0
     for data in (pickle.loads(pickle.dumps(x)), x.astype(">f2")):
         np.testing.assert_array_equal(tg.gelu(data, approximate=approximate).data, want)
+
+
+def test_sqrt_keeps_its_slope_where_the_incoming_derivative_is_zero_at_x_above_0() -> None:
+    # (a zero delta gave 0 at every x, and its recorded rule a slope of 0 in delta: the Hessian
+    # at a stationary point lost sqrt's term, 0 against 0.125, in every mode)
+    def f(x):
+        return ((tg.sqrt(x) - 2.0) ** 2).sum()
+
+    x, one = tg.tensor([4.0]), tg.tensor([1.0])
+    assert tg.hessian(f)(x).data.tolist() == [[0.125]]
+    assert tg.jvp(tg.grad(f), (x,), (one,))[1].data.tolist() == [0.125]
+
+    def g(x):
+        return tg.sqrt((x - 1.0) ** 2 + 1.0).sum()  # (the tangent into sqrt is 0 at x = 1)
+
+    assert tg.jacfwd(tg.jacfwd(g))(one).data.tolist() == [[1.0]]
+    assert tg.hvp(g, (one,), (one,))[1][0].data.tolist() == [1.0]
+    h = tg.hessian(lambda x, y: (y * tg.sqrt(x)).sum(), argnums=(0, 1))(x, tg.tensor([0.0]))
+    assert h[0][1].data.tolist() == h[1][0].data.tolist() == [[0.25]]
+    # (what stays: a zero delta gives 0 at 0 and below, where the slope is inf or NaN)
+    z = tg.tensor([-1.0, 0.0, 4.0], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # (sqrt(-1) is NaN)
+        tg.where(z > 0, tg.sqrt(z), 0.0).sum().backward()
+    assert z.grad.data.tolist() == [0.0, 0.0, 0.25]

@@ -707,3 +707,16 @@ def test_prod_second_derivative_past_the_bound_of_rows_multiplied_out_is_quiet()
         warnings.simplefilter("error")
         (h,) = tg.autograd.grad(g.sum(), [t])
     assert np.isinf(h.data[1:]).all()
+
+
+def test_std_over_no_value_with_a_negative_ddof_is_numpys_zero() -> None:
+    # (the out-of-range check reduced an empty axis: NumPy's bare "zero-size array" error)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # (NumPy's own mean of nothing)
+        for dtype in (np.float64, np.float32, np.float16):
+            x = tg.tensor(np.zeros((0, 3), dtype), requires_grad=True)
+            s = tg.std(x, axis=0, ddof=-1)
+            assert s.dtype == dtype and s.data.tolist() == [0.0] * 3
+            s.sum().backward()
+            assert x.grad.shape == (0, 3)
+            assert tg.std(x, ddof=-1).item() == 0.0
