@@ -19,7 +19,7 @@ from tensorgrad._dtypes import (
     refuse_masked,
 )
 from tensorgrad.grad_mode import STATE
-from tensorgrad.tensor import Tensor, constant_arg
+from tensorgrad.tensor import Tensor, constant_arg, flag_arg
 
 __all__ = [
     "tensor",
@@ -92,7 +92,8 @@ def from_numpy(array: np.ndarray, requires_grad: bool = False) -> Tensor:
             f"from_numpy: the array's byte order ({array.dtype.str}) is not this machine's; "
             "convert it with a.astype(a.dtype.newbyteorder('=')), or use tg.tensor (a copy)"
         )
-    return _finish(array if type(array) is np.ndarray else array.view(np.ndarray), requires_grad)
+    plain = array if type(array) is np.ndarray else array.view(np.ndarray)
+    return _finish(plain, requires_grad, "from_numpy")
 
 
 def _shape(shape: tuple, what: str) -> tuple[int, ...]:
@@ -111,11 +112,10 @@ def _shape(shape: tuple, what: str) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _finish(data: np.ndarray, requires_grad: bool, name: str | None = None) -> Tensor:
+def _finish(data: np.ndarray, requires_grad: bool, where: str) -> Tensor:
     t = Tensor._make(data)
-    t.name = name
     if requires_grad is not False:  # (checked: requires_grad="no" is refused, not truthy)
-        t.requires_grad_(requires_grad)
+        t.requires_grad_(flag_arg(requires_grad, "requires_grad", where))
     return t
 
 
@@ -133,28 +133,34 @@ def _alloc(what: str, fn: Any, shape: tuple[int, ...], *args: Any, **kwargs: Any
 _TOO_BIG = ("too big", "Maximum allowed dimension")
 
 
-def _dtype(dtype: Any) -> np.dtype:
-    return get_default_dtype() if dtype is None else check_dtype(dtype)
+def _dtype(dtype: Any, where: str) -> np.dtype:
+    return get_default_dtype() if dtype is None else check_dtype(dtype, f"{where}: dtype")
 
 
 def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros; ``zeros(2, 3)`` and ``zeros((2, 3))`` both work."""
     return _finish(
-        _alloc("zeros", np.zeros, _shape(shape, "zeros"), dtype=_dtype(dtype)), requires_grad
+        _alloc("zeros", np.zeros, _shape(shape, "zeros"), dtype=_dtype(dtype, "zeros")),
+        requires_grad,
+        "zeros",
     )
 
 
 def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones."""
     return _finish(
-        _alloc("ones", np.ones, _shape(shape, "ones"), dtype=_dtype(dtype)), requires_grad
+        _alloc("ones", np.ones, _shape(shape, "ones"), dtype=_dtype(dtype, "ones")),
+        requires_grad,
+        "ones",
     )
 
 
 def empty(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor."""
     return _finish(
-        _alloc("empty", np.empty, _shape(shape, "empty"), dtype=_dtype(dtype)), requires_grad
+        _alloc("empty", np.empty, _shape(shape, "empty"), dtype=_dtype(dtype, "empty")),
+        requires_grad,
+        "empty",
     )
 
 
@@ -170,7 +176,7 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = F
         raise TypeError(
             f"full: fill_value must be a number (bool, integer or float), got {fill_value!r}"
         )
-    d = _dtype(dtype)
+    d = _dtype(dtype, "full")
     try:  # (an out-of-range Python int is an OverflowError, a wrong shape a ValueError)
         fill = np.asarray(fill_value, dtype=d)
         tail = shp[len(shp) - fill.ndim :]
@@ -179,7 +185,7 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = F
     except (ValueError, OverflowError) as exc:
         msg = f"full: fill_value {fill_value!r} does not fit shape {shp} as {d}: {exc}"
         raise type(exc)(msg) from None
-    return _finish(_alloc("full", np.full, shp, fill, dtype=d), requires_grad)
+    return _finish(_alloc("full", np.full, shp, fill, dtype=d), requires_grad, "full")
 
 
 def _fill_kind(value: Any) -> str:
@@ -241,7 +247,7 @@ def arange(
         data = data.astype(get_default_dtype(), copy=False)
     else:  # (complex, datetime or object bounds make arrays a tensor cannot hold)
         check_dtype(data.dtype, "arange")
-    return _finish(data, requires_grad)
+    return _finish(data, requires_grad, "arange")
 
 
 def _whole(start: Any, step: Any, data: np.ndarray) -> bool:
@@ -313,11 +319,13 @@ def linspace(
     for name, v in (("start", start), ("stop", stop)):
         if _fill_kind(v) not in "biuf":  # (a complex bound's imaginary part would be dropped)
             raise TypeError(f"linspace: {name} must be a real number, got {v!r}")
-    d = _dtype(dtype)
+    d = _dtype(dtype, "linspace")
     if num > np.iinfo(np.intp).max // 8:  # (NumPy: an IndexError of an empty array near 2**63)
         raise ValueError(f"linspace: shape ({num},) is too large to allocate")
     return _finish(
-        _alloc("linspace", lambda s: np.linspace(start, stop, *s, dtype=d), (num,)), requires_grad
+        _alloc("linspace", lambda s: np.linspace(start, stop, *s, dtype=d), (num,)),
+        requires_grad,
+        "linspace",
     )
 
 
@@ -329,31 +337,32 @@ def eye(
     shape = _shape((n, n) if m is None else (n, m), "eye")
     if not isinstance(k, (int, np.integer)) or isinstance(k, (bool, np.bool_)):
         raise TypeError(f"eye: k must be an int, got {k!r}")
-    d = _dtype(dtype)
-    return _finish(_alloc("eye", lambda s: np.eye(*s, k=int(k), dtype=d), shape), requires_grad)
+    d = _dtype(dtype, "eye")
+    data = _alloc("eye", lambda s: np.eye(*s, k=int(k), dtype=d), shape)
+    return _finish(data, requires_grad, "eye")
 
 
 def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Zeros with the shape (and dtype, unless given) of ``x``."""
     data = x.data if isinstance(x, Tensor) else as_array(x, copy=False, what="zeros_like: x")
     check_dtype(data.dtype, "zeros_like: x")
-    dtype = check_dtype(data.dtype if dtype is None else dtype, "zeros_like")
-    return _finish(np.zeros(data.shape, dtype=dtype), requires_grad)
+    dtype = check_dtype(data.dtype if dtype is None else dtype, "zeros_like: dtype")
+    return _finish(np.zeros(data.shape, dtype=dtype), requires_grad, "zeros_like")
 
 
 def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Ones with the shape (and dtype, unless given) of ``x``."""
     data = x.data if isinstance(x, Tensor) else as_array(x, copy=False, what="ones_like: x")
     check_dtype(data.dtype, "ones_like: x")
-    dtype = check_dtype(data.dtype if dtype is None else dtype, "ones_like")
-    return _finish(np.ones(data.shape, dtype=dtype), requires_grad)
+    dtype = check_dtype(data.dtype if dtype is None else dtype, "ones_like: dtype")
+    return _finish(np.ones(data.shape, dtype=dtype), requires_grad, "ones_like")
 
 
-def _rng(rng: Any) -> np.random.Generator:
+def _rng(rng: Any, where: str) -> np.random.Generator:
     if rng is None:
         return default_rng()
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        raise TypeError(f"{where}: rng must be a numpy.random.Generator, got {type(rng).__name__}")
     return rng
 
 
@@ -365,12 +374,15 @@ def _float_dtype(dtype: Any, what: str) -> np.dtype:
 def rand(*shape: Any, rng: Any = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1)."""
     d = _float_dtype(dtype, "rand")
-    data = below(_alloc("rand", _rng(rng).random, _shape(shape, "rand")), 1.0, d)
-    return _finish(data, requires_grad)
+    flag_arg(requires_grad, "requires_grad", "rand")  # (before drawing: a refusal draws nothing)
+    data = below(_alloc("rand", _rng(rng, "rand").random, _shape(shape, "rand")), 1.0, d)
+    return _finish(data, requires_grad, "rand")
 
 
 def randn(*shape: Any, rng: Any = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples."""
     d = _float_dtype(dtype, "randn")
-    data = _alloc("randn", _rng(rng).standard_normal, _shape(shape, "randn")).astype(d, copy=False)
-    return _finish(data, requires_grad)
+    flag_arg(requires_grad, "requires_grad", "randn")  # (before drawing: a refusal draws nothing)
+    draw = _rng(rng, "randn").standard_normal
+    data = _alloc("randn", draw, _shape(shape, "randn")).astype(d, copy=False)
+    return _finish(data, requires_grad, "randn")

@@ -278,6 +278,7 @@ def save(obj: Any, path: PathOrFile) -> None:
     members = {META_KEY: np.frombuffer(meta_bytes, dtype=np.uint8), **enc.arrays}
 
     if hasattr(path, "write"):
+        _binary(path, "save", "write", "wb")
         # (built in memory, then written in one piece: zip writers seek back to finish member
         # headers, which an append-mode or unseekable stream would get wrong)
         path.write(_archive(members))
@@ -328,6 +329,16 @@ def _archive(members: dict[str, np.ndarray]) -> memoryview:
     return archive.getbuffer()
 
 
+def _binary(f: Any, op: str, action: str, mode: str) -> None:
+    """TypeError naming ``op`` for a file object in text mode or one that cannot ``action``
+    (read or write): the bytes of a checkpoint need a binary file opened with ``mode``."""
+    if isinstance(f, io.TextIOBase):
+        raise TypeError(f"{op}: {f!r} is a text-mode file; open it in binary mode ({mode!r})")
+    able = getattr(f, {"read": "readable", "write": "writable"}[action], None)
+    if able is not None and not able():
+        raise TypeError(f"{op}: {f!r} was not opened to {action}; open it with {mode!r}")
+
+
 def load(path: PathOrFile) -> Any:
     """Read a checkpoint written by :func:`save` and return the object tree.
 
@@ -342,6 +353,7 @@ def load(path: PathOrFile) -> Any:
     end and no further.
     """
     if hasattr(path, "read"):
+        _binary(path, "load", "read", "rb")
         if not getattr(path, "seekable", lambda: False)():
             return _load_from(_read_archive(path, repr(path)), repr(path))
         start = path.tell()

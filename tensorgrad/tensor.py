@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tensorgrad._dtypes import as_array
+from tensorgrad._dtypes import as_array, check_dtype
 from tensorgrad.grad_mode import STATE
 
 
@@ -95,16 +95,18 @@ class Tensor:
     ) -> None:
         if isinstance(data, Tensor):
             data = data.data
+        if dtype is not None:
+            dtype = check_dtype(dtype, "tensor: dtype")
         self.data = as_array(data, dtype=dtype, copy=True)
         self._grad = None
         self._requires_grad = False
         self._node = None
-        self._name = _checked_name(name)
+        self._name = _checked_name(name, "tensor")
         self._version = None  # the in-place counter, made on first need (see _cell)
         self._fw = None
         self._hooks = None
         if requires_grad is not False:  # (checked: requires_grad="no" is refused, not truthy)
-            self.requires_grad_(requires_grad)
+            self.requires_grad_(flag_arg(requires_grad, "requires_grad", "tensor"))
 
     @classmethod
     def _make(cls, data: np.ndarray, node: Any = None, requires_grad: bool = False) -> Tensor:
@@ -165,7 +167,7 @@ class Tensor:
 
     @name.setter
     def name(self, value: str | None) -> None:
-        self._name = _checked_name(value)
+        self._name = _checked_name(value, "Tensor.name")
 
     @property
     def grad(self) -> Tensor | None:
@@ -209,7 +211,7 @@ class Tensor:
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place (leaves only); returns self."""
         if not isinstance(requires_grad, (bool, np.bool_)):
-            raise TypeError(f"requires_grad must be a bool, got {requires_grad!r}")
+            raise TypeError(f"requires_grad_: requires_grad must be a bool, got {requires_grad!r}")
         flag = bool(requires_grad)
         if flag and self.data.dtype.kind != "f":
             raise TypeError(
@@ -582,10 +584,10 @@ class Tensor:
     __ixor__ = _in_place("bitwise_xor", "^=")
 
 
-def _checked_name(name: Any) -> str | None:
+def _checked_name(name: Any, where: str) -> str | None:
     """A tensor's ``name``: a str or None (a drawing shows it as text)."""
     if name is not None and not isinstance(name, str):
-        raise TypeError(f"name must be a str or None, got {type(name).__name__}")
+        raise TypeError(f"{where}: name must be a str or None, got {type(name).__name__}")
     return name
 
 

@@ -235,3 +235,26 @@ def test_eye_takes_numpy_s_k() -> None:
     np.testing.assert_array_equal(tg.eye(2, 3, -1, dtype=np.float32).data, np.eye(2, 3, -1))
     with pytest.raises(TypeError, match="eye: k must be an int"):
         tg.eye(2, 2, 1.0)
+
+
+def test_factory_errors_name_the_factory_and_a_refused_flag_draws_nothing() -> None:
+    # (the messages named the argument only; rand and randn drew before refusing the flag)
+    for call, match in [
+        (lambda: tg.zeros(3, dtype=7), "zeros: dtype: 7 is not a dtype"),
+        (lambda: tg.eye(2, dtype=1.5), "eye: dtype: 1.5 is not a dtype"),
+        (lambda: tg.ones(3, requires_grad=1), "ones: requires_grad must be a bool"),
+        (lambda: tg.randn(3, rng=5), "randn: rng must be a numpy.random.Generator"),
+        (lambda: tg.tensor([1.0], name=3), "tensor: name must be a str or None"),
+        (lambda: tg.tensor([1.0], dtype="foo"), "tensor: dtype: 'foo' is not a dtype"),
+        (lambda: tg.tensor([1.0], requires_grad=1), "tensor: requires_grad must be a bool"),
+        (lambda: tg.tensor([1.0]).requires_grad_(1), "requires_grad_: requires_grad must be"),
+    ]:
+        with pytest.raises(TypeError, match=match):
+            call()
+    for draw in (tg.rand, tg.randn):
+        tg.manual_seed(0)
+        want = draw(3).data
+        tg.manual_seed(0)
+        with pytest.raises(TypeError, match=f"{draw.__name__}: requires_grad must be a bool"):
+            draw(3, requires_grad=1)
+        assert np.array_equal(draw(3).data, want)

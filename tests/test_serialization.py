@@ -657,3 +657,19 @@ def test_a_big_endian_tensor_loads_in_native_order():
     buf.seek(0)
     t = load(buf)
     assert t.dtype == np.float32 and t.dtype.isnative and t.data.tolist() == [0, 1]
+
+
+def test_text_mode_and_wrong_direction_files_are_named(tmp_path):
+    # (UnicodeDecodeError, io.UnsupportedOperation or "string argument expected")
+    path = tmp_path / "c.ckpt"
+    save({"a": 1}, path)
+    with open(path) as f, pytest.raises(TypeError, match="load: .* is a text-mode file"):
+        load(f)
+    with open(path, "ab") as f, pytest.raises(TypeError, match="load: .* was not opened to read"):
+        load(f)
+    with pytest.raises(TypeError, match="save: .* is a text-mode file; open it in binary mode"):
+        save({"a": 1}, io.StringIO())
+    with open(path, "rb") as f:
+        with pytest.raises(TypeError, match="save: .* was not opened to write"):
+            save({"a": 2}, f)
+        assert load(f) == {"a": 1}

@@ -20,6 +20,26 @@ def _array(target: Any) -> np.ndarray:
     return target.data if isinstance(target, Tensor) else target
 
 
+def grad_array(p: Tensor, where: str) -> np.ndarray:
+    """``p.grad``'s array, checked before anything is written (a ``.data`` set by hand can be
+    anything): an ndarray of ``p``'s shape and a floating dtype (as torch, not cast), else a
+    TypeError or ValueError naming ``where``."""
+    grad = p.grad.data
+    if isinstance(grad, np.generic):  # (a 0-d one's arithmetic, set by hand)
+        grad = np.asarray(grad)
+    if not isinstance(grad, np.ndarray):
+        raise TypeError(f"{where}: a gradient's data must be an ndarray, got {type(grad).__name__}")
+    if grad.shape != p.shape:
+        raise ValueError(
+            f"{where}: gradient of shape {grad.shape} for a parameter of shape {p.shape}"
+        )
+    if grad.dtype.kind != "f":
+        raise TypeError(
+            f"{where}: gradient of dtype {grad.dtype} for a parameter of dtype {p.dtype}"
+        )
+    return grad
+
+
 def check(target: Any, value: Any, what: str = "value") -> np.ndarray:
     """``value`` as an array that can be copied into ``target`` (same shape), or ValueError."""
     data = _array(target)

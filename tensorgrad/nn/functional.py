@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from tensorgrad._dtypes import check_operands
 from tensorgrad.ops import elementwise as _elementwise
 from tensorgrad.ops import losses as _losses
 from tensorgrad.ops.conv import avg_pool2d, conv2d, max_pool2d
@@ -105,6 +108,9 @@ def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     # (a 0-d Tensor or array of one is taken, as torch)
     beta = number_arg(beta, "beta", "softplus")
     threshold = number_arg(threshold, "threshold", "softplus")
+    if not isinstance(input, Tensor):  # (a list or a number: checked and made an array, as ops do)
+        check_operands("softplus", (input,))
+        input = np.asarray(input)
     scaled = input if beta == 1 else input * float(beta)
     soft = _elementwise.softplus(scaled)
     soft = soft if beta == 1 else soft / float(beta)

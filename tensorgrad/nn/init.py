@@ -131,18 +131,22 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, rng: Any = None
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
     """Fill with ``val``, a number the tensor's dtype holds (as torch)."""
-    _target(tensor, "constant_")
-    return _fill(tensor, np.full(tensor.shape, _value(val, tensor, "constant_", "val")))
+    return _constant(tensor, val, "constant_")
 
 
 def zeros_(tensor: Tensor) -> Tensor:
     """Fill with 0."""
-    return constant_(tensor, 0.0)
+    return _constant(tensor, 0.0, "zeros_")
 
 
 def ones_(tensor: Tensor) -> Tensor:
     """Fill with 1."""
-    return constant_(tensor, 1.0)
+    return _constant(tensor, 1.0, "ones_")
+
+
+def _constant(tensor: Tensor, val: float, name: str) -> Tensor:
+    _target(tensor, name)
+    return _fill(tensor, np.full(tensor.shape, _value(val, tensor, name, "val")))
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, rng: Any = None) -> Tensor:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from tensorgrad._dtypes import check_float_dtype, to_tensor
+from tensorgrad.factories import _alloc
 from tensorgrad.grad_mode import STATE
 from tensorgrad.nn import functional as F
 from tensorgrad.nn import init
@@ -41,8 +42,14 @@ __all__ = [
 ]
 
 
-def _empty(shape: tuple[int, ...], dtype: np.dtype) -> Parameter:
-    return Parameter(np.zeros(shape, dtype=dtype))
+def _filled(fill: Any, shape: Any, dtype: np.dtype, layer: str) -> np.ndarray:
+    """``fill(shape, dtype)`` (np.zeros, np.ones), with a size too large to allocate refused by
+    the layer's name (NumPy's "Maximum allowed dimension exceeded" names nothing)."""
+    return _alloc(layer, fill, shape, dtype=dtype)
+
+
+def _empty(shape: tuple[int, ...], dtype: np.dtype, layer: str) -> Parameter:
+    return Parameter(_filled(np.zeros, shape, dtype, layer))
 
 
 def _positive(value: Any, name: str, layer: str, minimum: int = 1) -> int:
@@ -89,9 +96,9 @@ class Linear(Module):
         self.in_features = _positive(in_features, "in_features", "Linear", 0)
         self.out_features = _positive(out_features, "out_features", "Linear", 0)
         d = check_float_dtype(dtype, "Linear")
-        self.weight = _empty((self.out_features, self.in_features), d)
+        self.weight = _empty((self.out_features, self.in_features), d, "Linear")
         if bias:
-            self.bias = _empty((self.out_features,), d)
+            self.bias = _empty((self.out_features,), d, "Linear")
         else:
             self.register_parameter("bias", None)
         self.reset_parameters(rng)
@@ -170,9 +177,9 @@ class Conv2d(Module):
         self._pad_widths = ((pad[0], pad[0] + extra[0]), (pad[1], pad[1] + extra[1]))
         d = check_float_dtype(dtype, "Conv2d")
         shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
-        self.weight = _empty(shape, d)
+        self.weight = _empty(shape, d, "Conv2d")
         if bias:
-            self.bias = _empty((self.out_channels,), d)
+            self.bias = _empty((self.out_channels,), d, "Conv2d")
         else:
             self.register_parameter("bias", None)
         self.reset_parameters(rng)
@@ -416,18 +423,19 @@ class _BatchNorm(Module):
             raise TypeError(f"{name}: momentum must be a number or None, got {momentum!r}")
         self.affine, self.track_running_stats = affine, track_running_stats
         d = check_float_dtype(dtype, name)
+        n = self.num_features
         if affine:  # (bias=False: a weight alone, as torch 2.13's)
-            self.weight = Parameter(np.ones(self.num_features, dtype=d))
+            self.weight = Parameter(_filled(np.ones, (n,), d, name))
             if bias:
-                self.bias = Parameter(np.zeros(self.num_features, dtype=d))
+                self.bias = Parameter(_filled(np.zeros, (n,), d, name))
             else:
                 self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
         if track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros(self.num_features, dtype=d)))
-            self.register_buffer("running_var", Tensor(np.ones(self.num_features, dtype=d)))
+            self.register_buffer("running_mean", Tensor(_filled(np.zeros, (n,), d, name)))
+            self.register_buffer("running_var", Tensor(_filled(np.ones, (n,), d, name)))
             self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
         else:
             self.register_buffer("running_mean", None)
@@ -526,9 +534,9 @@ class LayerNorm(Module):
         self.elementwise_affine = elementwise_affine
         d = check_float_dtype(dtype, "LayerNorm")
         if elementwise_affine:
-            self.weight = Parameter(np.ones(self.normalized_shape, dtype=d))
+            self.weight = Parameter(_filled(np.ones, self.normalized_shape, d, "LayerNorm"))
             if bias:
-                self.bias = Parameter(np.zeros(self.normalized_shape, dtype=d))
+                self.bias = Parameter(_filled(np.zeros, self.normalized_shape, d, "LayerNorm"))
             else:
                 self.register_parameter("bias", None)
         else:
@@ -590,7 +598,7 @@ class Embedding(Module):
             padding_idx = padding_idx % self.num_embeddings
         self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, norm_type
         d = check_float_dtype(dtype, "Embedding")
-        self.weight = _empty((self.num_embeddings, self.embedding_dim), d)
+        self.weight = _empty((self.num_embeddings, self.embedding_dim), d, "Embedding")
         self.reset_parameters(rng)
 
     def reset_parameters(self, rng: Any = None) -> None:

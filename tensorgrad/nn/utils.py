@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from tensorgrad._dtypes import get_default_dtype
-from tensorgrad.nn._inplace import assign
+from tensorgrad.nn._inplace import assign, grad_array
 from tensorgrad.optim.optimizer import _implementation_flags
 from tensorgrad.tensor import Tensor, number_arg
 
@@ -95,11 +95,11 @@ def clip_grad_norm_(
     max_norm = _number(max_norm, "max_norm", "clip_grad_norm_")
     norm_type = _number(norm_type, "norm_type", "clip_grad_norm_")
     params = [p for p in _params(parameters, "clip_grad_norm_") if p.grad is not None]
-    grads = [p.grad for p in params]
+    grads = [grad_array(p, "clip_grad_norm_") for p in params]
     if not grads:
         return Tensor(0.0, dtype=get_default_dtype())
     dtype = np.result_type(*(g.dtype for g in grads))
-    norms = np.array([_vector_norm(g.data, norm_type) for g in grads], dtype=dtype)
+    norms = np.array([_vector_norm(g, norm_type) for g in grads], dtype=dtype)
     total = _vector_norm(norms, norm_type)
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(
@@ -150,6 +150,8 @@ def clip_grad_value_(
     # (as torch's float(clip_value): one bound for every entry, a bool taken as 0 or 1)
     bound = _number(clip_value, "clip_value", "clip_grad_value_")
     params = [p for p in _params(parameters, "clip_grad_value_") if p.grad is not None]
+    for p in params:  # (all checked before any is clipped)
+        grad_array(p, "clip_grad_value_")
     _rewrite_grads(params, lambda g: np.clip(g, -bound, bound))
 
 

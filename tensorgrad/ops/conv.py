@@ -59,7 +59,12 @@ def _pair(value: Any, name: str, op: str, minimum: int) -> Pair:
         pair = (int(items[0]), int(items[-1]))
     if min(pair) < minimum:
         raise ValueError(f"{op}: {name} must be at least {minimum}, got {value!r}")
+    if max(pair) > _INT64_MAX:  # (as torch's: no size, stride or padding is past int64)
+        raise ValueError(f"{op}: {name} {value!r} is past the int64 range")
     return pair
+
+
+_INT64_MAX = 2**63 - 1
 
 
 def _no_stride(stride: Any) -> bool:

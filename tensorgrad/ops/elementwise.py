@@ -743,6 +743,8 @@ class Clip(_SavesInput):
 
     def forward(self, x):
         out = np.clip(x, self.lo, self.hi)
+        if not hasattr(out, "dtype"):  # (a Python int past int64 is clipped as an object)
+            out = np.asarray(out)
         self.result_dtype = out.dtype  # (the dtype its comparisons were made in: see _inside)
         return out
 

@@ -492,9 +492,20 @@ class Concatenate(Op):
             start += n
 
 
+def _joined(tensors: Any, op: str) -> list:
+    """The tensors ``op`` joins, as a list: any iterable of them (an array or a tensor of one
+    dimension or more gives its rows, as NumPy's); anything else is refused by name."""
+    try:
+        return list(tensors)
+    except TypeError:  # (a number, None, a 0-d tensor)
+        raise TypeError(
+            f"{op}: tensors must be a sequence of tensors, got {type(tensors).__name__}"
+        ) from None
+
+
 def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """Join a sequence of tensors along an existing axis."""
-    xs = list(tensors)
+    xs = _joined(tensors, "concatenate")
     if not xs:
         raise ValueError("concatenate: need at least one tensor")
     check_operands("concatenate", tuple(xs))  # (before a shape check reads "x" as 0-d)
@@ -513,7 +524,7 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """Join tensors of equal shape along a new axis."""
-    xs = list(tensors)
+    xs = _joined(tensors, "stack")
     if not xs:
         raise ValueError("stack: need at least one tensor")
     check_operands("stack", tuple(xs))

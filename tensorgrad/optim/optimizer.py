@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from tensorgrad.grad_mode import enable_grad
-from tensorgrad.nn._inplace import assign_all, zero_grads
+from tensorgrad.nn._inplace import assign_all, grad_array, zero_grads
 from tensorgrad.tensor import Tensor, flag_arg, is_number
 
 __all__ = ["Optimizer"]
@@ -233,25 +233,7 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                grad = p.grad.data
-                if isinstance(grad, np.generic):  # (a 0-d one's arithmetic, set by hand)
-                    grad = np.asarray(grad)
-                if not isinstance(grad, np.ndarray):  # (a .data set by hand)
-                    raise TypeError(
-                        f"{name}.step: a gradient's data must be an ndarray, got "
-                        f"{type(grad).__name__}"
-                    )
-                if grad.shape != p.shape:
-                    raise ValueError(
-                        f"{name}.step: gradient of shape {grad.shape} for a parameter of "
-                        f"shape {p.shape}"
-                    )
-                if grad.dtype.kind != "f":  # (a .data set by hand: as torch, not cast)
-                    raise TypeError(
-                        f"{name}.step: gradient of dtype {grad.dtype} for a parameter of dtype "
-                        f"{p.dtype}"
-                    )
-                grad = grad.astype(p.dtype, copy=False)
+                grad = grad_array(p, f"{name}.step").astype(p.dtype, copy=False)
                 new_p, state = self._update(p.data, grad, self.state.get(p, {}), hyper)
                 if not p.ndim:  # NumPy arithmetic on 0-d arrays gives scalars: keep arrays
                     state = {
@@ -302,7 +284,7 @@ class Optimizer:
         name = type(self).__name__
         try:
             groups, state = state_dict["param_groups"], state_dict["state"]
-        except (KeyError, TypeError):
+        except (KeyError, TypeError, IndexError):  # (IndexError: a NumPy scalar or array)
             raise ValueError(
                 f"{name}.load_state_dict: expected a dict with 'state' and 'param_groups'"
             ) from None

@@ -653,3 +653,29 @@ def test_bool_arguments_are_refused_where_torch_refuses_them():
         nn.Flatten(start_dim=True)
     for dim in (np.int64(0), tg.tensor(0)):
         assert nn.Flatten(dim)(tg.ones((2, 3))).shape == (6,)
+
+
+def test_layers_too_large_to_allocate_are_named() -> None:
+    # (NumPy's bare "Maximum allowed dimension exceeded")
+    for make, match in [
+        (lambda: nn.Linear(10**20, 2), r"Linear: shape \(2, 100000000000000000000\) is too large"),
+        (lambda: nn.Conv2d(10**20, 2, 3), "Conv2d: shape .* is too large to allocate"),
+        (lambda: nn.Embedding(10**20, 2), "Embedding: shape .* is too large to allocate"),
+        (lambda: nn.BatchNorm1d(10**20), r"BatchNorm1d: shape \(100000000000000000000,\) is"),
+        (lambda: nn.BatchNorm1d(10**20, affine=False), "BatchNorm1d: shape .* is too large"),
+        (lambda: nn.LayerNorm(10**20), "LayerNorm: shape .* is too large to allocate"),
+        (lambda: nn.Conv2d(3, 4, 10**20), "Conv2d: kernel_size 100000000000000000000 is past"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            make()
+
+
+def test_softplus_takes_a_list_and_init_fills_name_themselves() -> None:
+    # (softplus compared the list with its threshold: Python's own TypeError; zeros_ and ones_
+    # were reported as constant_)
+    np.testing.assert_allclose(F.softplus([1.0, 30.0]).data, [np.log1p(np.e), 30.0])
+    with pytest.raises(TypeError, match="softplus: argument 0 holds list data"):
+        F.softplus(["a"])
+    for fill in (nn.init.zeros_, nn.init.ones_):
+        with pytest.raises(TypeError, match=f"{fill.__name__}: expected a Tensor, got float"):
+            fill(1.5)

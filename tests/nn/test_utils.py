@@ -210,3 +210,24 @@ def test_clip_grad_norm_reads_a_string_number_as_torch_does() -> None:
     np.testing.assert_allclose(p.grad.data, [1.5, -2.0], rtol=1e-5)
     nn.utils.clip_grad_value_([p], "1")
     np.testing.assert_allclose(p.grad.data, [1.0, -1.0])
+
+
+def test_gradient_clipping_checks_every_gradient_before_it_changes_one() -> None:
+    # (clip_grad_value_ clipped the first gradient, then crashed on a .data set to a list;
+    # clip_grad_norm_ raised AttributeError, or took an integer gradient)
+    ps = [tg.tensor(np.ones(3), requires_grad=True) for _ in range(2)]
+    for p in ps:
+        p.grad = tg.tensor(np.full(3, 10.0))
+    ps[1].grad.data = [10.0, 10.0, 10.0]
+    with pytest.raises(TypeError, match="clip_grad_value_: a gradient's data must be an ndarray"):
+        nn.utils.clip_grad_value_(ps, 1.0)
+    assert ps[0].grad.data.tolist() == [10.0] * 3
+    with pytest.raises(TypeError, match="clip_grad_norm_: a gradient's data must be an ndarray"):
+        nn.utils.clip_grad_norm_(ps, 1.0)
+    ps[1].grad.data = np.array([1, 2, 3])
+    with pytest.raises(TypeError, match="clip_grad_norm_: gradient of dtype int64"):
+        nn.utils.clip_grad_norm_(ps, 1.0)
+    ps[1].grad.data = np.ones(4)
+    with pytest.raises(ValueError, match=r"clip_grad_value_: gradient of shape \(4,\)"):
+        nn.utils.clip_grad_value_(ps, 1.0)
+    assert ps[0].grad.data.tolist() == [10.0] * 3

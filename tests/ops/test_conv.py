@@ -397,3 +397,14 @@ def test_pools_take_an_empty_stride_as_the_kernel_size_as_torch(stride) -> None:
         want = fn(x, 2).data
         np.testing.assert_array_equal(fn(x, 2, stride=stride).data, want)
         np.testing.assert_array_equal(layer(2, stride=stride)(x).data, want)
+
+
+def test_pool_and_conv_sizes_past_int64_are_named() -> None:
+    # (avg_pool2d raised a bare OverflowError from its window counts)
+    x = tg.ones((1, 1, 4, 4))
+    for call in (F.avg_pool2d, F.max_pool2d):
+        with pytest.raises(ValueError, match=f"{call.__name__}: stride 1000.* is past the int64"):
+            call(x, 2, stride=10**20)
+        assert call(x, 2, stride=2**63 - 1).shape == (1, 1, 1, 1)
+    with pytest.raises(ValueError, match="conv2d: padding 1000.* is past the int64 range"):
+        F.conv2d(x, tg.ones((1, 1, 2, 2)), padding=10**20)

@@ -340,3 +340,10 @@ def test_sqrt_keeps_its_slope_where_the_incoming_derivative_is_zero_at_x_above_0
         warnings.simplefilter("ignore", RuntimeWarning)  # (sqrt(-1) is NaN)
         tg.where(z > 0, tg.sqrt(z), 0.0).sum().backward()
     assert z.grad.data.tolist() == [0.0, 0.0, 0.25]
+
+
+def test_clip_of_a_python_int_past_int64_is_numpys() -> None:
+    # (np.clip of it returns a Python float: AttributeError on its dtype)
+    assert tg.clip(10**20, 0.0, 4.0).item() == np.clip(10**20, 0.0, 4.0) == 4.0
+    with pytest.raises(TypeError, match="clip: the Python integer 1000.* fits no tensor dtype"):
+        tg.clip(10**20, 0, 2**70)

@@ -287,3 +287,17 @@ def test_setitem_of_a_ragged_or_unconvertible_list_says_why() -> None:
         tg.zeros((2, 2))[:] = [[1.0], [2.0, 3.0]]
     with pytest.raises(TypeError, match="list data of dtype object"):
         tg.zeros(3)[:] = [1, 10**400, 2]
+
+
+def test_joining_something_that_is_not_a_sequence_names_the_op() -> None:
+    # (Python's bare "'float' object is not iterable")
+    for call, arg, kind in [
+        (tg.concatenate, 1.5, "float"),
+        (tg.stack, None, "NoneType"),
+        (tg.stack, tg.tensor(1.0), "Tensor"),
+    ]:
+        with pytest.raises(
+            TypeError, match=f"{call.__name__}: tensors must be a sequence of .*{kind}"
+        ):
+            call(arg)
+    assert tg.concatenate(tg.ones((2, 3))).shape == (6,)  # (rows, as NumPy's)

@@ -826,3 +826,11 @@ def test_a_group_may_hold_fused_and_foreach_and_switches_its_optimizer_has_not()
     optim.RMSprop([{"params": [nn.Parameter(np.ones(1))], "fused": 1}], lr=0.1)
     with pytest.raises(ValueError, match="SGD: fused and foreach cannot both be True"):
         optim.SGD([p], lr=0.1, fused=True, foreach=True)
+
+
+def test_loading_a_numpy_scalar_or_array_as_a_state_dict_is_named() -> None:
+    # (NumPy's bare IndexError from indexing it with 'param_groups')
+    opt = optim.SGD([tg.zeros(2, requires_grad=True)], lr=0.1)
+    for bad in (np.int64(1), np.array([1, 2])):
+        with pytest.raises(ValueError, match="SGD.load_state_dict: expected a dict with 'state'"):
+            opt.load_state_dict(bad)
