@@ -22,9 +22,11 @@ What round-trips, exactly (type, dtype, shape, value, dict key order):
   ``module.load_state_dict(tg.load(p))`` and ``optimizer.load_state_dict(tg.load(p))`` receive
   what ``state_dict()`` gave.
 
-Anything else (sets, arbitrary objects, object arrays, cycles, and subclasses of the plain types
-above, such as an ``IntEnum`` or a namedtuple, which would load as the plain type) is refused at
-save time with a ``TypeError`` that names the key path, such as ``obj['state'][0]['exp_avg']``.
+Subclasses of these types load as the type itself, as a ``Mapping`` loads as a ``dict``: a
+namedtuple as a ``tuple``, an ``IntEnum`` as an ``int``, a ``str`` subclass (or a ``str``
+enum) as its ``str`` value. Anything else (sets, arbitrary objects, object arrays, cycles) is
+refused at save time with a ``TypeError`` that names the key path, such as
+``obj['state'][0]['exp_avg']``.
 """
 
 from __future__ import annotations
@@ -88,8 +90,6 @@ class _Encoder:
                     "which NumPy's string arrays cannot store (it would load back shortened)"
                 )
             return self._array("npscalar", np.asarray(obj), where)
-        if _subclassed(obj):
-            _refuse_subclass(obj, where)
         if isinstance(obj, bool) or obj is None or isinstance(obj, str):
             return obj
         if isinstance(obj, int):
@@ -132,8 +132,6 @@ class _Encoder:
         )
 
     def key(self, key: Any, where: str) -> Any:
-        if _subclassed(key):
-            _refuse_subclass(key, f"{where} has a key that")
         if isinstance(key, tuple):
             return {"kind": "tuple", "items": [self.key(k, where) for k in key]}
         if isinstance(key, np.generic) or not isinstance(key, _SCALAR_TYPES):
@@ -142,30 +140,6 @@ class _Encoder:
                 "dict keys must be str, int, float, bool, None or tuples of these"
             )
         return self.value(key, where)
-
-
-_KEPT_TYPES = (bool, int, float, str, list, tuple)
-
-
-def _subclassed(obj: Any) -> bool:
-    """Whether ``obj``'s type is a subclass of one a checkpoint keeps (an IntEnum, a namedtuple,
-    a str subclass), which would load back as that base type; NumPy scalars and Mappings are
-    kept as they are documented to be."""
-    kind = type(obj)
-    return (
-        kind not in _KEPT_TYPES
-        and isinstance(obj, _KEPT_TYPES)
-        and not isinstance(obj, (np.generic, Mapping))
-    )
-
-
-def _refuse_subclass(obj: Any, where: str) -> None:
-    base = next(t for t in _KEPT_TYPES if isinstance(obj, t))
-    raise TypeError(
-        f"save: {where} is a {type(obj).__name__}, a subclass of {base.__name__} that a "
-        f"checkpoint would load back as a plain {base.__name__}; save {base.__name__}(...) of "
-        "it instead"
-    )
 
 
 # ---------------------------------------------------------------------------------- decoding
@@ -355,7 +329,7 @@ def load(path: PathOrFile) -> Any:
     if hasattr(path, "read"):
         _binary(path, "load", "read", "rb")
         if not getattr(path, "seekable", lambda: False)():
-            return _load_from(_read_archive(path, repr(path)), repr(path))
+            return _load_from(_read_archive(path, repr(path)), repr(path), True)
         start = path.tell()
         try:
             return _load_from(path, repr(path), True)
@@ -369,20 +343,24 @@ def load(path: PathOrFile) -> Any:
 def _read_archive(f: IO[bytes], name: str) -> io.BytesIO:
     """The zip archive at an unseekable stream's position, read record by record up to its end
     record and no further: a checkpoint written after it stays in the stream, and a pipe's
-    reader does not wait for the writer to close it."""
+    reader does not wait for the writer to close it. (A member whose sizes follow its data,
+    from a save before 643edfc into an unseekable stream, cannot be read so: the rest of the
+    stream is read, as before.)"""
     out = io.BytesIO()
 
     def take(n: int, first: bool = False) -> bytes:
-        got = b""
+        # (in pieces of at most _PIECE into one buffer: a raw pipe gives 64 KiB a read, and a
+        # corrupt header's size must not be allocated before the stream ends short of it)
+        got = bytearray()
         while len(got) < n:
-            chunk = f.read(n - len(got))
+            chunk = f.read(min(n - len(got), _PIECE))
             if not chunk:
                 if first:  # (an empty or short stream: as a file of those bytes reads)
                     break
                 raise _corrupt(f"{name} ends inside its archive (truncated)")
             got += chunk
         out.write(got)
-        return got
+        return bytes(got)
 
     sig = take(4, first=True)
     if sig != _ZIP_MAGIC:
@@ -393,8 +371,10 @@ def _read_archive(f: IO[bytes], name: str) -> io.BytesIO:
             (flags,) = struct.unpack_from("<H", head, 2)
             size, full, name_len, extra_len = struct.unpack_from("<IIHH", head, 14)
             extra = take(name_len + extra_len)[name_len:]
-            if flags & 0x08:  # (sizes written after the data: not from tensorgrad's save)
-                raise _corrupt(f"{name} has a member whose size follows its data")
+            if flags & 0x08:  # (sizes after the data: the rest of the stream, as before)
+                out.write(f.read())
+                out.seek(0)
+                return out
             if size == 0xFFFFFFFF:  # zip64: the sizes are in the extra field, full size first
                 size = _zip64_size(extra, full == 0xFFFFFFFF, name)
             take(size)
@@ -411,6 +391,9 @@ def _read_archive(f: IO[bytes], name: str) -> io.BytesIO:
     take(struct.unpack_from("<H", take(18), 16)[0])  # the end record and its comment
     out.seek(0)
     return out
+
+
+_PIECE = 1 << 20
 
 
 def _zip64_size(extra: bytes, full_first: bool, name: str) -> int:

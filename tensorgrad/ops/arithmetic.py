@@ -244,15 +244,15 @@ def _power_dy(x, y, out):
 
 
 def _power_dx(x, y, out):
-    # NOTE: y * x ** (y - 1), pinned to 0 where y == 0 and x is 0, subnormal or NaN (0 * inf
-    # and 0 * NaN are NaN; x ** 0 is flat in x everywhere). The base is replaced by 1 there
-    # (double where) so that 0 ** -1 = inf never enters the masked branch: its second derivative
-    # would be 0 * inf = NaN. Elsewhere y == 0 keeps its term, so that derivatives taken through
-    # this rule keep d/dy (y * x ** (y - 1)) = 1 / x (an exponent that starts at 0). A narrower
-    # integer exponent counts in int64: int8 -128 - 1 would wrap to 127 (an integer still, so
-    # that a NumPy scalar's y - 1 stays a recorded Power on Tensors, not a constant exponent).
-    tiny = np.finfo(out.dtype).tiny if out.dtype.kind == "f" else 1  # (1 / tiny is finite)
-    flat = (y == 0) & ~((x >= tiny) | (x <= -tiny))
+    # NOTE: y * x ** (y - 1) with the y == 0 case pinned to 0, so x ** 0 has slope 0 at x == 0.
+    # The base is replaced by 1 where y == 0 (double where) so that 0 ** -1 = inf never enters
+    # the masked branch: its second derivative would be 0 * inf = NaN. As torch's rule, the pin
+    # drops the mixed partial d/dy (y * x ** (y - 1)) = 1 / x at y == 0 from derivatives taken
+    # through this rule (keeping the term instead gave NaN at small x one order up: 0 times an
+    # overflowed x ** (y - 2)). A narrower integer exponent counts in int64: int8 -128 - 1
+    # would wrap to 127 (an integer still, so that a NumPy scalar's y - 1 stays a recorded
+    # Power on Tensors, not a constant exponent).
+    flat = y == 0
     dtype = getattr(y, "dtype", None)
     if dtype is not None and dtype.kind in "biu" and dtype.itemsize < 8:
         y = y.astype(np.int64)

@@ -290,21 +290,10 @@ def test_exponent_slope_at_a_base_at_or_below_0_is_torchs(base, want) -> None:
         np.testing.assert_array_equal(h.data, np.zeros((2, 2)))
 
 
-def test_power_at_exponent_0_keeps_its_mixed_second_derivative() -> None:
-    # (the slope in x was pinned to 0 wherever y == 0, so d/dy of it, 1 / x, was lost in one
-    # order of the Hessian: H[x][y] 0, H[y][x] 1 / 1.9, and tg.hvp gave 0)
-    a, b = tg.tensor([1.9]), tg.tensor([0.0])
-    hxy, hyx = (
-        tg.hessian(lambda a, b: (a**b).sum(), argnums=(0, 1))(a, b)[i][1 - i] for i in (0, 1)
-    )
-    np.testing.assert_allclose(hxy.data, [[1 / 1.9]], rtol=1e-15)
-    np.testing.assert_allclose(hyx.data, [[1 / 1.9]], rtol=1e-15)
-    _, (hv_a, hv_b) = tg.hvp(lambda a, b: (a**b).sum(), (a, b), (tg.ones(1), tg.zeros(1)))
-    np.testing.assert_allclose([hv_a.item(), hv_b.item()], [0.0, 1 / 1.9], rtol=1e-15)
-    # (what stays pinned: a base of 0, a subnormal or NaN, where 1 / x is inf or NaN)
-    x = tg.tensor([0.0, 1e-320, np.nan], requires_grad=True)
-    y = tg.zeros(3, requires_grad=True)
-    with np.errstate(all="ignore"):
-        (gx,) = tg.autograd.grad((x**y).sum(), [x], create_graph=True)
-        hx, hy = tg.autograd.grad(gx.sum(), [x, y])
-    assert gx.data.tolist() == hx.data.tolist() == hy.data.tolist() == [0.0] * 3
+def test_power_at_exponent_0_has_finite_higher_derivatives_at_small_x() -> None:
+    # (keeping y * x ** (y - 1) at y == 0 gave NaN one order up, 0 * inf, below 1 / sqrt(max):
+    # float16 at 0.001; the pinned rule stays, as torch's)
+    for dtype, small in [(np.float16, 1e-3), (np.float32, 1e-25), (np.float64, 1e-160)]:
+        y = tg.tensor([0.0], dtype=dtype)
+        h = tg.hessian(lambda x, y=y: (x**y).sum())(tg.tensor([small], dtype=dtype))
+        assert h.data.tolist() == [[0.0]]
