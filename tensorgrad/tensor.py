@@ -307,6 +307,8 @@ class Tensor:
     def register_hook(self, fn: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
         """Call ``fn(grad)`` when this tensor's gradient is computed; a returned Tensor replaces
         it. Returns a handle whose ``remove()`` (or a call) takes this registration off."""
+        if not callable(fn):  # (checked first: a refusal leaves no hook list behind)
+            raise TypeError(f"register_hook: fn must be callable, got {type(fn).__name__}")
         if not self._requires_grad:
             raise RuntimeError("register_hook on a tensor that does not require grad")
         node = self._live_node()

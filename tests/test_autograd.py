@@ -902,3 +902,11 @@ def test_retained_grad_of_a_non_leaf_is_replaced_not_written() -> None:
     with tg.no_grad():
         s.grad += 1
     assert s.grad.item() == 13.0
+
+
+def test_register_hook_refuses_what_cannot_be_called_by_name() -> None:
+    # (functools' "the first argument must be callable", after the hook list was made)
+    x = tg.tensor([1.0], requires_grad=True)
+    with pytest.raises(TypeError, match="register_hook: fn must be callable, got int"):
+        x.register_hook(3)
+    assert x._hooks is None

@@ -483,17 +483,10 @@ def test_a_tensor_node_of_a_non_numeric_dtype_is_refused(tmp_path):
 
 def test_an_array_larger_than_its_metadata_says_is_refused_before_it_is_read():
     # (a small deflated member can claim a huge array: it was read whole, then refused)
-    meta = {
-        "format": "tensorgrad-checkpoint",
-        "format_version": 1,
-        "tree": {"kind": "ndarray", "key": "a0", "dtype": "<f8", "shape": [3]},
-    }
+    meta = _metadata({"kind": "ndarray", "key": "a0", "dtype": "<f8", "shape": [3]})
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
-        for name, array in (
-            ("__tensorgrad__", np.frombuffer(json.dumps(meta).encode(), np.uint8)),
-            ("a0", np.zeros(1_000_000)),
-        ):
+        for name, array in (("__tensorgrad__", meta), ("a0", np.zeros(1_000_000))):
             member = io.BytesIO()
             np.lib.format.write_array(member, array)
             z.writestr(f"{name}.npy", member.getvalue())
@@ -666,18 +659,17 @@ def test_an_old_checkpoint_with_data_descriptors_loads_from_a_pipe():
     thread.join(30)
 
 
+def _metadata(tree: dict) -> np.ndarray:
+    """A hand-made checkpoint's metadata member holding ``tree``."""
+    meta = {"format": "tensorgrad-checkpoint", "format_version": 1, "tree": tree}
+    return np.frombuffer(json.dumps(meta).encode(), np.uint8)
+
+
 def test_a_big_endian_tensor_loads_in_native_order():
-    meta = {
-        "format": "tensorgrad-checkpoint",
-        "format_version": 1,
-        "tree": {"kind": "tensor", "key": "a0", "dtype": ">f4", "shape": [2]},
-    }
+    # (what a big-endian host's save writes: the tensor came back '>f4')
+    tree = {"kind": "tensor", "key": "a0", "dtype": ">f4", "shape": [2]}
     buf = io.BytesIO()
-    np.savez(
-        buf,
-        __tensorgrad__=np.frombuffer(json.dumps(meta).encode(), np.uint8),
-        a0=np.arange(2, dtype=">f4"),
-    )
+    np.savez(buf, __tensorgrad__=_metadata(tree), a0=np.arange(2, dtype=">f4"))
     buf.seek(0)
     t = load(buf)
     assert t.dtype == np.float32 and t.dtype.isnative and t.data.tolist() == [0, 1]
@@ -706,9 +698,12 @@ def test_a_member_claiming_a_huge_size_in_a_pipe_is_a_checkpoint_error():
     buf = io.BytesIO()
     save({"x": np.arange(10.0)}, buf)
     data = bytearray(buf.getvalue())
-    (name_len,) = struct.unpack_from("<H", data, 26)
-    for claim in (2**40, 2**64 - 1):
-        struct.pack_into("<Q", data, 30 + name_len + 12, claim)  # (its zip64 compressed size)
+    (size, name_len) = struct.unpack_from("<I4xH", data, 18)
+    # (the first member's compressed size: in its zip64 extra field when the header's reads
+    # 0xFFFFFFFF, as Python 3.11's zipfile writes it, else in the header, as 3.10's)
+    zip64 = size == 0xFFFFFFFF
+    for claim in (2**40, 2**64 - 1) if zip64 else (2**32 - 2,):
+        struct.pack_into("<Q" if zip64 else "<I", data, 30 + name_len + 12 if zip64 else 18, claim)
         r, w = os.pipe()
         with os.fdopen(w, "wb") as writer:
             writer.write(bytes(data))
