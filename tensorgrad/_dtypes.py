@@ -55,8 +55,9 @@ def below(values: np.ndarray, bound: float, dtype: np.dtype) -> np.ndarray:
 
 
 def check_float_dtype(dtype, what: str = "dtype") -> np.dtype:
-    """``dtype`` as an np.dtype if it is a floating one, else TypeError naming ``what``."""
-    d = check_dtype(dtype, what)
+    """``dtype`` as an np.dtype if it is a floating one, else TypeError naming ``what`` (the
+    function) and its dtype argument."""
+    d = check_dtype(dtype, f"{what}: dtype")
     if d.kind != "f":
         raise TypeError(f"{what}: dtype must be floating point, got {d}")
     return d

@@ -19,7 +19,7 @@ from tensorgrad._dtypes import (
     refuse_masked,
 )
 from tensorgrad.grad_mode import STATE
-from tensorgrad.tensor import Tensor, constant_arg, flag_arg
+from tensorgrad.tensor import Tensor, constant_arg, flag_arg, grad_flag
 
 __all__ = [
     "tensor",
@@ -115,7 +115,7 @@ def _shape(shape: tuple, what: str) -> tuple[int, ...]:
 def _finish(data: np.ndarray, requires_grad: bool, where: str) -> Tensor:
     t = Tensor._make(data)
     if requires_grad is not False:  # (checked: requires_grad="no" is refused, not truthy)
-        t.requires_grad_(flag_arg(requires_grad, "requires_grad", where))
+        t.requires_grad_(grad_flag(data, requires_grad, where))
     return t
 
 
@@ -215,7 +215,7 @@ def arange(
     if step == 0:
         raise ValueError("arange: step must not be zero")
     if dtype is not None:
-        dtype = check_dtype(dtype, "arange")
+        dtype = check_dtype(dtype, "arange: dtype")
     # NOTE: an integer or bool dtype is NumPy's arange in that dtype (the first two values cast,
     # then their difference repeated: arange(2, 7, 1.5, dtype=int) is 2, 3, 4, 5), not the float
     # values cast (2, 3, 5, 6); a float dtype's values are start + i * step, torch's formula,

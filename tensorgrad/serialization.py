@@ -252,10 +252,13 @@ def save(obj: Any, path: PathOrFile) -> None:
     members = {META_KEY: np.frombuffer(meta_bytes, dtype=np.uint8), **enc.arrays}
 
     if hasattr(path, "write"):
-        _binary(path, "save", "write", "wb")
+        _binary(path, "save", "wb")
         # (built in memory, then written in one piece: zip writers seek back to finish member
         # headers, which an append-mode or unseekable stream would get wrong)
-        path.write(_archive(members))
+        try:
+            path.write(_archive(members))
+        except io.UnsupportedOperation as exc:  # (a file opened to read)
+            raise _unsupported(path, "save", "writing", "wb") from exc
         return
     # (through a symlink to its file, as a plain open() writes, and keeping an existing file's
     # permissions, which the replace below would otherwise reset to the umask's)
@@ -303,14 +306,16 @@ def _archive(members: dict[str, np.ndarray]) -> memoryview:
     return archive.getbuffer()
 
 
-def _binary(f: Any, op: str, action: str, mode: str) -> None:
-    """TypeError naming ``op`` for a file object in text mode or one that cannot ``action``
-    (read or write): the bytes of a checkpoint need a binary file opened with ``mode``."""
-    if isinstance(f, io.TextIOBase):
+def _binary(f: Any, op: str, mode: str) -> None:
+    """TypeError naming ``op`` for a file object in text mode (a TextIOBase, or a wrapper with an
+    ``encoding``, as tempfile's): the bytes of a checkpoint need a binary file (``mode``)."""
+    if isinstance(f, io.TextIOBase) or getattr(f, "encoding", None) is not None:
         raise TypeError(f"{op}: {f!r} is a text-mode file; open it in binary mode ({mode!r})")
-    able = getattr(f, {"read": "readable", "write": "writable"}[action], None)
-    if able is not None and not able():
-        raise TypeError(f"{op}: {f!r} was not opened to {action}; open it with {mode!r}")
+
+
+def _unsupported(f: Any, op: str, action: str, mode: str) -> TypeError:
+    """A file object that refused to ``action`` (opened for the other direction), named."""
+    return TypeError(f"{op}: {f!r} is not open for {action}; open it with {mode!r}")
 
 
 def load(path: PathOrFile) -> Any:
@@ -327,40 +332,52 @@ def load(path: PathOrFile) -> Any:
     end and no further.
     """
     if hasattr(path, "read"):
-        _binary(path, "load", "read", "rb")
-        if not getattr(path, "seekable", lambda: False)():
-            return _load_from(_read_archive(path, repr(path)), repr(path), True)
-        start = path.tell()
+        _binary(path, "load", "rb")
         try:
-            return _load_from(path, repr(path), True)
-        except BaseException:
-            path.seek(start)
-            raise
+            return _load_stream(path, repr(path))
+        except io.UnsupportedOperation as exc:  # (a file opened to write)
+            raise _unsupported(path, "load", "reading", "rb") from exc
     with open(os.fspath(path), "rb") as f:
         return _load_from(f, repr(os.fspath(path)))
 
 
-def _read_archive(f: IO[bytes], name: str) -> io.BytesIO:
+def _load_stream(f: IO[bytes], name: str) -> Any:
+    if not getattr(f, "seekable", lambda: False)():
+        archive, alone = _read_archive(f, name)
+        return _load_from(archive, name, not alone)
+    start = f.tell()
+    try:
+        return _load_from(f, name, True)
+    except BaseException:
+        f.seek(start)
+        raise
+
+
+def _read_archive(f: IO[bytes], name: str) -> tuple[io.BytesIO, bool]:
     """The zip archive at an unseekable stream's position, read record by record up to its end
     record and no further: a checkpoint written after it stays in the stream, and a pipe's
-    reader does not wait for the writer to close it. (A member whose sizes follow its data,
-    from a save before 643edfc into an unseekable stream, cannot be read so: the rest of the
-    stream is read, as before.)"""
+    reader does not wait for the writer to close it. Returns the bytes read and whether they
+    are that archive alone: a member whose sizes follow its data (saved into an unseekable
+    stream before 643edfc) cannot be skipped so, and the rest of the stream is read, as
+    before."""
     out = io.BytesIO()
 
-    def take(n: int, first: bool = False) -> bytes:
-        # (in pieces of at most _PIECE into one buffer: a raw pipe gives 64 KiB a read, and a
-        # corrupt header's size must not be allocated before the stream ends short of it)
-        got = bytearray()
-        while len(got) < n:
-            chunk = f.read(min(n - len(got), _PIECE))
+    def copy(n: int, first: bool = False) -> None:
+        # (in pieces of at most _PIECE: a corrupt header's size must not be allocated before
+        # the stream ends short of it)
+        while n:
+            chunk = f.read(min(n, _PIECE))
             if not chunk:
                 if first:  # (an empty or short stream: as a file of those bytes reads)
-                    break
+                    return
                 raise _corrupt(f"{name} ends inside its archive (truncated)")
-            got += chunk
-        out.write(got)
-        return bytes(got)
+            out.write(chunk)
+            n -= len(chunk)
+
+    def take(n: int, first: bool = False) -> bytes:  # (a record's header: a few bytes)
+        start = out.tell()
+        copy(n, first)
+        return out.getbuffer()[start:].tobytes()
 
     sig = take(4, first=True)
     if sig != _ZIP_MAGIC:
@@ -374,23 +391,23 @@ def _read_archive(f: IO[bytes], name: str) -> io.BytesIO:
             if flags & 0x08:  # (sizes after the data: the rest of the stream, as before)
                 out.write(f.read())
                 out.seek(0)
-                return out
+                return out, False
             if size == 0xFFFFFFFF:  # zip64: the sizes are in the extra field, full size first
                 size = _zip64_size(extra, full == 0xFFFFFFFF, name)
-            take(size)
+            copy(size)
         elif sig == _CENTRAL_MAGIC:
             lengths = struct.unpack_from("<HHH", take(42), 24)
-            take(sum(lengths))
+            copy(sum(lengths))
         elif sig == b"PK\x06\x06":  # zip64 end record: its own size follows
-            take(struct.unpack("<Q", take(8))[0])
+            copy(struct.unpack("<Q", take(8))[0])
         elif sig == b"PK\x06\x07":  # zip64 end locator
-            take(16)
+            copy(16)
         else:
             raise _corrupt(f"{name} has an unknown zip record {sig!r}")
         sig = take(4)
-    take(struct.unpack_from("<H", take(18), 16)[0])  # the end record and its comment
+    copy(struct.unpack_from("<H", take(18), 16)[0])  # the end record and its comment
     out.seek(0)
-    return out
+    return out, True
 
 
 _PIECE = 1 << 20

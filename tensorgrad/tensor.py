@@ -95,18 +95,19 @@ class Tensor:
     ) -> None:
         if isinstance(data, Tensor):
             data = data.data
+        where = "tensor" if type(self) is Tensor else type(self).__name__  # (Parameter)
         if dtype is not None:
-            dtype = check_dtype(dtype, "tensor: dtype")
+            dtype = check_dtype(dtype, f"{where}: dtype")
         self.data = as_array(data, dtype=dtype, copy=True)
         self._grad = None
         self._requires_grad = False
         self._node = None
-        self._name = _checked_name(name, "tensor")
+        self._name = _checked_name(name, where)
         self._version = None  # the in-place counter, made on first need (see _cell)
         self._fw = None
         self._hooks = None
         if requires_grad is not False:  # (checked: requires_grad="no" is refused, not truthy)
-            self.requires_grad_(flag_arg(requires_grad, "requires_grad", "tensor"))
+            self.requires_grad_(grad_flag(self.data, requires_grad, where))
 
     @classmethod
     def _make(cls, data: np.ndarray, node: Any = None, requires_grad: bool = False) -> Tensor:
@@ -667,6 +668,17 @@ def number_arg(value: Any, name: str, where: str, *, bools: bool = False) -> flo
     if not is_number(value, bools=bools):
         raise TypeError(f"{where}: {name} must be a number, got {value!r}")
     return float(value)
+
+
+def grad_flag(data: np.ndarray, requires_grad: Any, where: str) -> bool:
+    """A new tensor's ``requires_grad``, checked with ``where`` (the factory) named: a bool, and
+    True only for floating-point data."""
+    flag = flag_arg(requires_grad, "requires_grad", where)
+    if flag and data.dtype.kind != "f":
+        raise TypeError(
+            f"{where}: only floating-point tensors can require gradients, got dtype {data.dtype}"
+        )
+    return flag
 
 
 def flag_arg(value: Any, name: str, where: str) -> bool:

@@ -248,6 +248,11 @@ def test_factory_errors_name_the_factory_and_a_refused_flag_draws_nothing() -> N
         (lambda: tg.tensor([1.0], dtype="foo"), "tensor: dtype: 'foo' is not a dtype"),
         (lambda: tg.tensor([1.0], requires_grad=1), "tensor: requires_grad must be a bool"),
         (lambda: tg.tensor([1.0]).requires_grad_(1), "requires_grad_: requires_grad must be"),
+        (lambda: tg.zeros(2, dtype=int, requires_grad=True), "zeros: only floating-point"),
+        (lambda: tg.arange(3, requires_grad=True), "arange: only floating-point tensors"),
+        (lambda: tg.arange(3, dtype=7), "arange: dtype: 7 is not a dtype"),
+        (lambda: tg.rand(3, dtype=7), "rand: dtype: 7 is not a dtype"),
+        (lambda: tg.nn.Parameter(np.ones(2), requires_grad=1), "Parameter: requires_grad must"),
     ]:
         with pytest.raises(TypeError, match=match):
             call()

@@ -681,12 +681,12 @@ def test_text_mode_and_wrong_direction_files_are_named(tmp_path):
     save({"a": 1}, path)
     with open(path) as f, pytest.raises(TypeError, match="load: .* is a text-mode file"):
         load(f)
-    with open(path, "ab") as f, pytest.raises(TypeError, match="load: .* was not opened to read"):
+    with open(path, "ab") as f, pytest.raises(TypeError, match="load: .* is not open for reading"):
         load(f)
     with pytest.raises(TypeError, match="save: .* is a text-mode file; open it in binary mode"):
         save({"a": 1}, io.StringIO())
     with open(path, "rb") as f:
-        with pytest.raises(TypeError, match="save: .* was not opened to write"):
+        with pytest.raises(TypeError, match="save: .* is not open for writing"):
             save({"a": 2}, f)
         assert load(f) == {"a": 1}
 
@@ -709,3 +709,36 @@ def test_a_member_claiming_a_huge_size_in_a_pipe_is_a_checkpoint_error():
             writer.write(bytes(data))
         with os.fdopen(r, "rb") as reader, pytest.raises(CheckpointError, match="truncated"):
             load(reader)
+
+
+def test_file_likes_without_io_modes_and_text_wrappers():
+    # (a readable attribute that is not a method, and a RawIOBase without readable(), loaded
+    # before the mode checks; tempfile's text wrappers gave bare errors)
+    import tempfile
+
+    buf = io.BytesIO()
+    save({"a": 1}, buf)
+    data = buf.getvalue()
+
+    class Reader:
+        readable = True
+
+        def __init__(self) -> None:
+            self.f = io.BytesIO(data)
+
+        def read(self, n: int = -1) -> bytes:
+            return self.f.read(n)
+
+    class Raw(io.RawIOBase):
+        def __init__(self) -> None:
+            self.f = io.BytesIO(data)
+
+        def readinto(self, b) -> int:
+            got = self.f.read(len(b))
+            b[: len(got)] = got
+            return len(got)
+
+    assert load(Reader()) == load(Raw()) == {"a": 1}
+    with tempfile.NamedTemporaryFile("w+") as f:
+        with pytest.raises(TypeError, match="save: .* is a text-mode file"):
+            save({"a": 1}, f)

@@ -248,10 +248,11 @@ def _power_dx(x, y, out):
     # The base is replaced by 1 where y == 0 (double where) so that 0 ** -1 = inf never enters
     # the masked branch: its second derivative would be 0 * inf = NaN. As torch's rule, the pin
     # drops the mixed partial d/dy (y * x ** (y - 1)) = 1 / x at y == 0 from derivatives taken
-    # through this rule (keeping the term instead gave NaN at small x one order up: 0 times an
-    # overflowed x ** (y - 2)). A narrower integer exponent counts in int64: int8 -128 - 1
-    # would wrap to 127 (an integer still, so that a NumPy scalar's y - 1 stays a recorded
-    # Power on Tensors, not a constant exponent).
+    # through this rule (hessian's x row and hvp, reverse over forward; torch.func's jvp of
+    # grad keeps it), documented in API.md: keeping the term instead gave NaN at small x one
+    # order up (0 times an overflowed x ** (y - 2)). A narrower integer exponent counts in
+    # int64: int8 -128 - 1 would wrap to 127 (an integer still, so that a NumPy scalar's y - 1
+    # stays a recorded Power on Tensors, not a constant exponent).
     flat = y == 0
     dtype = getattr(y, "dtype", None)
     if dtype is not None and dtype.kind in "biu" and dtype.itemsize < 8:

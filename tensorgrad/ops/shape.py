@@ -494,13 +494,15 @@ class Concatenate(Op):
 
 def _joined(tensors: Any, op: str) -> list:
     """The tensors ``op`` joins, as a list: any iterable of them (an array or a tensor of one
-    dimension or more gives its rows, as NumPy's); anything else is refused by name."""
+    dimension or more gives its rows, as NumPy's); anything else is refused by name. (An error
+    raised while iterating, inside the caller's generator, stays the caller's.)"""
     try:
-        return list(tensors)
+        items = iter(tensors)
     except TypeError:  # (a number, None, a 0-d tensor)
         raise TypeError(
-            f"{op}: tensors must be a sequence of tensors, got {type(tensors).__name__}"
+            f"{op}: tensors must be an iterable of tensors, got {type(tensors).__name__}"
         ) from None
+    return list(items)
 
 
 def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:

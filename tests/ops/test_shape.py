@@ -297,7 +297,17 @@ def test_joining_something_that_is_not_a_sequence_names_the_op() -> None:
         (tg.stack, tg.tensor(1.0), "Tensor"),
     ]:
         with pytest.raises(
-            TypeError, match=f"{call.__name__}: tensors must be a sequence of .*{kind}"
+            TypeError, match=f"{call.__name__}: tensors must be an iterable of .*{kind}"
         ):
             call(arg)
     assert tg.concatenate(tg.ones((2, 3))).shape == (6,)  # (rows, as NumPy's)
+
+
+def test_an_error_inside_the_callers_generator_stays_the_callers() -> None:
+    def rows():
+        yield tg.ones(2)
+        raise TypeError("bad row 1")
+
+    for join in (tg.concatenate, tg.stack):
+        with pytest.raises(TypeError, match="bad row 1"):
+            join(rows())
