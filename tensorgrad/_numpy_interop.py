@@ -370,12 +370,19 @@ def _reshape(a: Any, shape: Any = None, order: Any = "C", **kwargs: Any) -> Tens
 def _ravel(a: Any, order: Any = "C") -> Tensor:
     o = _order(a, order, "ravel")
     if o == "C":
-        return ops.reshape(a, -1)
-    if o == "K":  # NumPy's memory order: axes by decreasing |stride|, each read as it runs
+        out = ops.reshape(a, -1)
+    elif o == "K":  # NumPy's memory order: axes by decreasing |stride|, each read as it runs
         strides = np.asarray(_plain(a)).strides
         axes = sorted(range(len(strides)), key=lambda i: -abs(strides[i]))
-        return ops.reshape(ops.transpose(a, axes), -1)
-    return ops.reshape(ops.transpose(a), -1)
+        out = ops.reshape(ops.transpose(a, axes), -1)
+    else:
+        out = ops.reshape(ops.transpose(a), -1)
+    data = np.asarray(_plain(a))
+    if np.may_share_memory(out.data, data) and not np.may_share_memory(
+        np.ravel(data, order=order), data
+    ):  # (NumPy copies where its data is not contiguous in that order; a reshape views)
+        out = clone(out)
+    return out
 
 
 def _joined(fn: Callable[..., Any], name: str) -> Callable[..., Any]:

@@ -75,6 +75,8 @@ def _axes_arg(axis: Any, op: str, name: str) -> tuple:
 
 
 def _shape_arg(shape: tuple, op: str) -> tuple:
+    if not shape:  # (reshape() with no shape at all: NumPy's and torch's TypeError)
+        raise TypeError(f"{op}: missing the new shape")
     try:
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
             shape = tuple(shape[0])
@@ -363,9 +365,9 @@ class BroadcastTo(Op):
 def broadcast_to(x: Any, shape: Any) -> Tensor:
     """A read-only view of ``x`` broadcast to ``shape``."""
     shape = (
-        _shape_arg((shape,), "broadcast_to")
-        if not isinstance(shape, (int, np.integer))
-        else (int(shape),)
+        (int(shape),)
+        if isinstance(shape, (int, np.integer)) and not isinstance(shape, (bool, np.bool_))
+        else _shape_arg((shape,), "broadcast_to")
     )
     src = _data(x).shape
     # NOTE: checked here, not with np.broadcast_shapes, which stops at 32 dimensions (and

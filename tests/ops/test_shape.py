@@ -311,3 +311,21 @@ def test_an_error_inside_the_callers_generator_stays_the_callers() -> None:
     for join in (tg.concatenate, tg.stack):
         with pytest.raises(TypeError, match="bad row 1"):
             join(rows())
+
+
+def test_ravel_copies_where_numpy_copies_and_shapes_are_checked() -> None:
+    # (np.ravel of non-contiguous data was a view: a write reached the base; reshape() with no
+    # shape was taken, and broadcast_to(shape=True) read as (1,))
+    t = tg.tensor(np.arange(8.0))[::2]
+    np.ravel(t)[0] = 100.0
+    assert t.data.tolist() == [0.0, 2.0, 4.0, 6.0]
+    c = tg.tensor(np.arange(8.0))
+    np.ravel(c)[0] = 100.0  # (contiguous: a view, as NumPy's)
+    assert c.data[0] == 100.0
+    x = tg.tensor(np.arange(4.0), requires_grad=True)
+    (np.ravel(x[::2]) ** 2).sum().backward()
+    assert x.grad.data.tolist() == [0.0, 0.0, 4.0, 0.0]
+    with pytest.raises(TypeError, match="reshape: missing the new shape"):
+        tg.tensor([[5.0]]).reshape()
+    with pytest.raises(TypeError, match="broadcast_to: shape must be ints"):
+        tg.broadcast_to(tg.tensor(2.0), True)
