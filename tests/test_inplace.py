@@ -621,7 +621,7 @@ def test_unrecorded_write_into_a_broadcast_view_names_the_op() -> None:
     with pytest.raises(ValueError, match=r"read-only tensor of shape \(3,\) \(its array is"):
         t += 1.0
     same = tg.broadcast_to(tg.zeros(3) * 1.0, (3,))  # (no stride 0: still a broadcast_to view)
-    with pytest.raises(ValueError, match=r"a broadcast_to view is read-only"):
+    with pytest.raises(ValueError, match=r"a broadcast_to view, or a view of one, is read-only"):
         same += 1.0
 
 
@@ -884,3 +884,10 @@ def test_a_view_of_a_frozen_leaf_takes_the_tangents_of_a_forward_mode_write() ->
     _, (tv, ta) = tg.jvp(f, (tg.tensor([1.0, 2.0, 3.0]),), (tg.tensor([10.0, 20.0, 30.0]),))
     np.testing.assert_array_equal(tv.data, [10.0, 20.0, 30.0])
     np.testing.assert_array_equal(ta.data, [10.0, 20.0, 30.0])
+
+
+def test_a_write_into_a_view_of_a_broadcast_view_names_the_broadcast() -> None:
+    # (it blamed from_numpy: "as from_numpy of a read-only array gives it")
+    b = tg.ones((2, 4), requires_grad=True) * 1
+    with pytest.raises(ValueError, match="a broadcast_to view, or a view of one, is read-only"):
+        tg.broadcast_to(b, (3, 2, 4))[0][...] = 5

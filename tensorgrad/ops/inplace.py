@@ -475,14 +475,23 @@ def _snapshot(t: Tensor) -> Tensor:
 
 def _check_writable(t: Tensor, what: str) -> None:
     if not t.data.flags.writeable:
-        view = view_of(t)
-        if view is not None and type(view[1]).__name__ == "BroadcastTo":
-            why = "a broadcast_to view is read-only, as NumPy's"
+        if _of_broadcast(t):
+            why = "a broadcast_to view, or a view of one, is read-only, as NumPy's"
         elif 0 in t.data.strides and t.data.size > 1:
             why = "its array shares one element among many positions (a broadcast)"
         else:
             why = "its array is read-only, as from_numpy of a read-only array gives it"
         raise ValueError(f"{what}: cannot write into a read-only tensor of shape {t.shape} ({why})")
+
+
+def _of_broadcast(t: Tensor) -> bool:
+    """Whether ``t`` is a broadcast_to view or a view taken from one (its views' chain)."""
+    view = view_of(t)
+    while view is not None:
+        if type(view[1]).__name__ == "BroadcastTo":
+            return True
+        view = view_of(view[0])
+    return False
 
 
 def inplace_binary(t: Tensor, v: Any, fn: Callable[[Any, Any], Tensor], what: str) -> Tensor:
