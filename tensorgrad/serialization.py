@@ -91,10 +91,11 @@ class _Encoder:
                 )
             return self._array("npscalar", np.asarray(obj), where)
         if isinstance(obj, bool) or obj is None or isinstance(obj, str):
-            return obj
+            return bool(obj) if isinstance(obj, bool) else obj
         if isinstance(obj, int):
-            return obj
+            return int(obj)
         if isinstance(obj, float):
+            obj = float(obj)
             if math.isfinite(obj):
                 return obj
             return {"kind": "float", "value": "nan" if math.isnan(obj) else repr(obj)}
