@@ -256,10 +256,7 @@ def save(obj: Any, path: PathOrFile) -> None:
         _binary(path, "save", "wb")
         # (built in memory, then written in one piece: zip writers seek back to finish member
         # headers, which an append-mode or unseekable stream would get wrong)
-        try:
-            path.write(_archive(members))
-        except io.UnsupportedOperation as exc:  # (a file opened to read)
-            raise _unsupported(path, "save", "writing", "wb") from exc
+        path.write(_archive(members))
         return
     # (through a symlink to its file, as a plain open() writes, and keeping an existing file's
     # permissions, which the replace below would otherwise reset to the umask's)
@@ -308,15 +305,26 @@ def _archive(members: dict[str, np.ndarray]) -> memoryview:
 
 
 def _binary(f: Any, op: str, mode: str) -> None:
-    """TypeError naming ``op`` for a file object in text mode (a TextIOBase, or a wrapper with an
-    ``encoding``, as tempfile's): the bytes of a checkpoint need a binary file (``mode``)."""
-    if isinstance(f, io.TextIOBase) or getattr(f, "encoding", None) is not None:
+    """TypeError naming ``op`` for a file object in text mode (a TextIOBase, or a wrapper of one
+    with a text ``mode`` and an ``encoding``, as tempfile's) or opened for the other direction
+    (as its ``readable()``/``writable()`` says: io's own files, and classes that define them;
+    io's base classes answer False for a subclass that does not say, and are not asked)."""
+    text_mode = isinstance(getattr(f, "mode", None), str) and "b" not in f.mode
+    if isinstance(f, io.TextIOBase) or (text_mode and getattr(f, "encoding", None) is not None):
         raise TypeError(f"{op}: {f!r} is a text-mode file; open it in binary mode ({mode!r})")
+    action = "reading" if "r" in mode else "writing"
+    name = "readable" if "r" in mode else "writable"
+    able = getattr(type(f), name, None)
+    declared = able not in _UNDECLARED or type(f).__module__ in ("_io", "io")  # (io's own files)
+    if callable(able) and declared and not getattr(f, name)():
+        raise TypeError(f"{op}: {f!r} is not open for {action}; open it with {mode!r}")
 
 
-def _unsupported(f: Any, op: str, action: str, mode: str) -> TypeError:
-    """A file object that refused to ``action`` (opened for the other direction), named."""
-    return TypeError(f"{op}: {f!r} is not open for {action}; open it with {mode!r}")
+_UNDECLARED = tuple(
+    getattr(c, n)
+    for c in (io.IOBase, io.RawIOBase, io.BufferedIOBase)
+    for n in ("readable", "writable")
+)
 
 
 def load(path: PathOrFile) -> Any:
@@ -334,10 +342,7 @@ def load(path: PathOrFile) -> Any:
     """
     if hasattr(path, "read"):
         _binary(path, "load", "rb")
-        try:
-            return _load_stream(path, repr(path))
-        except io.UnsupportedOperation as exc:  # (a file opened to write)
-            raise _unsupported(path, "load", "reading", "rb") from exc
+        return _load_stream(path, repr(path))
     with open(os.fspath(path), "rb") as f:
         return _load_from(f, repr(os.fspath(path)))
 

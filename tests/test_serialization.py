@@ -738,7 +738,39 @@ def test_file_likes_without_io_modes_and_text_wrappers():
             b[: len(got)] = got
             return len(got)
 
-    assert load(Reader()) == load(Raw()) == {"a": 1}
+    class Encoded(Reader):  # (a binary reader that has an encoding attribute)
+        encoding = "binary"
+
+    class ForwardOnly(Raw):  # (its own UnsupportedOperation stays its own)
+        def readable(self) -> bool:
+            return True
+
+        def seekable(self) -> bool:
+            return True
+
+        def tell(self) -> int:
+            return self.f.tell()
+
+        def seek(self, pos: int, whence: int = 0) -> int:
+            if whence == 0 and pos < self.f.tell():
+                raise io.UnsupportedOperation("cannot seek backwards")
+            return self.f.seek(pos, whence)
+
+    assert load(Reader()) == load(Raw()) == load(Encoded()) == {"a": 1}
+    with pytest.raises(io.UnsupportedOperation, match="cannot seek backwards"):
+        load(ForwardOnly())
     with tempfile.NamedTemporaryFile("w+") as f:
         with pytest.raises(TypeError, match="save: .* is a text-mode file"):
             save({"a": 1}, f)
+    with tempfile.TemporaryDirectory() as d:
+        import gzip
+
+        path = os.path.join(d, "c.gz")
+        with gzip.open(path, "wb") as f:
+            save({"a": 1}, f)
+            with pytest.raises(TypeError, match="load: .* is not open for reading"):
+                load(f)  # (GzipFile's own error is an OSError of EBADF)
+        with gzip.open(path, "rb") as f:
+            with pytest.raises(TypeError, match="save: .* is not open for writing"):
+                save({"a": 2}, f)
+            assert load(f) == {"a": 1}
