@@ -92,10 +92,10 @@ class _Encoder:
             return self._array("npscalar", np.asarray(obj), where)
         if isinstance(obj, bool) or obj is None or isinstance(obj, str):
             return bool(obj) if isinstance(obj, bool) else obj
-        if isinstance(obj, int):
-            return int(obj)
+        if isinstance(obj, int):  # (its stored value: a subclass's own __int__ is not asked)
+            return int.__int__(obj)
         if isinstance(obj, float):
-            obj = float(obj)
+            obj = float.__float__(obj)
             if math.isfinite(obj):
                 return obj
             return {"kind": "float", "value": "nan" if math.isnan(obj) else repr(obj)}
@@ -253,10 +253,15 @@ def save(obj: Any, path: PathOrFile) -> None:
     members = {META_KEY: np.frombuffer(meta_bytes, dtype=np.uint8), **enc.arrays}
 
     if hasattr(path, "write"):
-        _binary(path, "save", "wb")
+        doubtful = _binary(path, "save", "wb")
         # (built in memory, then written in one piece: zip writers seek back to finish member
         # headers, which an append-mode or unseekable stream would get wrong)
-        path.write(_archive(members))
+        try:
+            path.write(_archive(members))
+        except io.UnsupportedOperation as exc:
+            if doubtful:  # (it said it was not writable, by io's default: so it was not)
+                raise _wrong_way(path, "save", "wb") from exc
+            raise
         return
     # (through a symlink to its file, as a plain open() writes, and keeping an existing file's
     # permissions, which the replace below would otherwise reset to the umask's)
@@ -304,20 +309,28 @@ def _archive(members: dict[str, np.ndarray]) -> memoryview:
     return archive.getbuffer()
 
 
-def _binary(f: Any, op: str, mode: str) -> None:
+def _binary(f: Any, op: str, mode: str) -> bool:
     """TypeError naming ``op`` for a file object in text mode (a TextIOBase, or a wrapper of one
-    with a text ``mode`` and an ``encoding``, as tempfile's) or opened for the other direction
-    (as its ``readable()``/``writable()`` says: io's own files, and classes that define them;
-    io's base classes answer False for a subclass that does not say, and are not asked)."""
+    with a text ``mode`` and an ``encoding``, as tempfile's) or opened for the other direction,
+    as its ``readable()``/``writable()`` says. io's base classes answer False for a subclass
+    that does not say (a zipfile member defines only its own direction): for those the answer
+    is returned, True when the first read or write, if it is refused, is to be named so."""
     text_mode = isinstance(getattr(f, "mode", None), str) and "b" not in f.mode
     if isinstance(f, io.TextIOBase) or (text_mode and getattr(f, "encoding", None) is not None):
         raise TypeError(f"{op}: {f!r} is a text-mode file; open it in binary mode ({mode!r})")
+    able = getattr(f, "readable" if "r" in mode else "writable", None)
+    if not callable(able) or able():
+        return False
+    owner = getattr(able, "__self__", f)  # (the file a wrapper forwards to, as tempfile's)
+    declared = getattr(type(owner), able.__name__, None) not in _UNDECLARED
+    if declared or type(owner).__module__ in ("_io", "io"):  # (io's own files say it)
+        raise _wrong_way(f, op, mode)
+    return True
+
+
+def _wrong_way(f: Any, op: str, mode: str) -> TypeError:
     action = "reading" if "r" in mode else "writing"
-    name = "readable" if "r" in mode else "writable"
-    able = getattr(type(f), name, None)
-    declared = able not in _UNDECLARED or type(f).__module__ in ("_io", "io")  # (io's own files)
-    if callable(able) and declared and not getattr(f, name)():
-        raise TypeError(f"{op}: {f!r} is not open for {action}; open it with {mode!r}")
+    return TypeError(f"{op}: {f!r} is not open for {action}; open it with {mode!r}")
 
 
 _UNDECLARED = tuple(
@@ -341,8 +354,13 @@ def load(path: PathOrFile) -> Any:
     end and no further.
     """
     if hasattr(path, "read"):
-        _binary(path, "load", "rb")
-        return _load_stream(path, repr(path))
+        doubtful = _binary(path, "load", "rb")
+        try:
+            return _load_stream(path, repr(path))
+        except io.UnsupportedOperation as exc:
+            if doubtful:  # (it said it was not readable, by io's default: so it was not)
+                raise _wrong_way(path, "load", "rb") from exc
+            raise
     with open(os.fspath(path), "rb") as f:
         return _load_from(f, repr(os.fspath(path)))
 

@@ -774,3 +774,34 @@ def test_file_likes_without_io_modes_and_text_wrappers():
             with pytest.raises(TypeError, match="save: .* is not open for writing"):
                 save({"a": 2}, f)
             assert load(f) == {"a": 1}
+    # (a zipfile member defines only its own direction, tempfile's wrapper forwards to its file:
+    # both wrong ways round gave a bare io.UnsupportedOperation)
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        with z.open("m", "w") as member:
+            with pytest.raises(TypeError, match="load: .* is not open for reading"):
+                load(member)
+            save({"a": 1}, member)
+    with zipfile.ZipFile(archive) as z, z.open("m") as member:
+        with pytest.raises(TypeError, match="save: .* is not open for writing"):
+            save({"a": 2}, member)
+        assert load(member) == {"a": 1}
+    with tempfile.NamedTemporaryFile("wb") as f:
+        with pytest.raises(TypeError, match="load: .* is not open for reading"):
+            load(f)
+
+
+def test_int_and_float_subclasses_save_their_stored_values():
+    # (int(obj) asked a subclass's own __int__: Count(3) was saved as 99)
+    class Count(int):
+        def __int__(self) -> int:
+            return 99
+
+    class Rate(float):
+        def __float__(self) -> float:
+            return 99.0
+
+    buf = io.BytesIO()
+    save({"i": Count(3), "f": Rate(2.5), Count(4): 1}, buf)
+    buf.seek(0)
+    assert load(buf) == {"i": 3, "f": 2.5, 4: 1}
