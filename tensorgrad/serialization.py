@@ -318,11 +318,12 @@ def _binary(f: Any, op: str, mode: str) -> bool:
     text_mode = isinstance(getattr(f, "mode", None), str) and "b" not in f.mode
     if isinstance(f, io.TextIOBase) or (text_mode and getattr(f, "encoding", None) is not None):
         raise TypeError(f"{op}: {f!r} is a text-mode file; open it in binary mode ({mode!r})")
-    able = getattr(f, "readable" if "r" in mode else "writable", None)
+    name = "readable" if "r" in mode else "writable"
+    able = getattr(f, name, None)
     if not callable(able) or able():
         return False
-    owner = getattr(able, "__self__", f)  # (the file a wrapper forwards to, as tempfile's)
-    declared = getattr(type(owner), able.__name__, None) not in _UNDECLARED
+    owner = getattr(able, "__self__", f)  # (a bound method's object answers for its class)
+    declared = getattr(type(owner), name, None) not in _UNDECLARED
     if declared or type(owner).__module__ in ("_io", "io"):  # (io's own files say it)
         raise _wrong_way(f, op, mode)
     return True
@@ -354,13 +355,12 @@ def load(path: PathOrFile) -> Any:
     end and no further.
     """
     if hasattr(path, "read"):
-        doubtful = _binary(path, "load", "rb")
-        try:
-            return _load_stream(path, repr(path))
-        except io.UnsupportedOperation as exc:
-            if doubtful:  # (it said it was not readable, by io's default: so it was not)
+        if _binary(path, "load", "rb"):  # (not readable by io's default: a read of nothing tells)
+            try:
+                path.read(0)
+            except io.UnsupportedOperation as exc:
                 raise _wrong_way(path, "load", "rb") from exc
-            raise
+        return _load_stream(path, repr(path))
     with open(os.fspath(path), "rb") as f:
         return _load_from(f, repr(os.fspath(path)))
 

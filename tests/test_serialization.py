@@ -714,6 +714,7 @@ def test_a_member_claiming_a_huge_size_in_a_pipe_is_a_checkpoint_error():
 def test_file_likes_without_io_modes_and_text_wrappers():
     # (a readable attribute that is not a method, and a RawIOBase without readable(), loaded
     # before the mode checks; tempfile's text wrappers gave bare errors)
+    import functools
     import tempfile
 
     buf = io.BytesIO()
@@ -756,9 +757,18 @@ def test_file_likes_without_io_modes_and_text_wrappers():
                 raise io.UnsupportedOperation("cannot seek backwards")
             return self.f.seek(pos, whence)
 
+    class Undeclared(ForwardOnly):  # (io's default readable() answer: its own error stays)
+        readable = io.RawIOBase.readable
+
+    class Partial(Reader):  # (a readable() without a __name__)
+        readable = functools.partial(bool, 0)
+
     assert load(Reader()) == load(Raw()) == load(Encoded()) == {"a": 1}
-    with pytest.raises(io.UnsupportedOperation, match="cannot seek backwards"):
-        load(ForwardOnly())
+    for stream in (ForwardOnly(), Undeclared()):
+        with pytest.raises(io.UnsupportedOperation, match="cannot seek backwards"):
+            load(stream)
+    with pytest.raises(TypeError, match="load: .* is not open for reading"):
+        load(Partial())
     with tempfile.NamedTemporaryFile("w+") as f:
         with pytest.raises(TypeError, match="save: .* is a text-mode file"):
             save({"a": 1}, f)
