@@ -31,6 +31,7 @@ refused at save time with a ``TypeError`` that names the key path, such as
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 import math
@@ -316,7 +317,8 @@ def _binary(f: Any, op: str, mode: str) -> bool:
     that does not say (a zipfile member defines only its own direction): for those the answer
     is returned, True when the first read or write, if it is refused, is to be named so."""
     text_mode = isinstance(getattr(f, "mode", None), str) and "b" not in f.mode
-    if isinstance(f, io.TextIOBase) or (text_mode and getattr(f, "encoding", None) is not None):
+    text = isinstance(f, _TEXT_STREAMS) or (text_mode and getattr(f, "encoding", None) is not None)
+    if text:
         raise TypeError(f"{op}: {f!r} is a text-mode file; open it in binary mode ({mode!r})")
     name = "readable" if "r" in mode else "writable"
     able = getattr(f, name, None)
@@ -334,6 +336,8 @@ def _wrong_way(f: Any, op: str, mode: str) -> TypeError:
     return TypeError(f"{op}: {f!r} is not open for {action}; open it with {mode!r}")
 
 
+# (codecs' readers and writers encode text into a binary file: codecs.open's mode says "b")
+_TEXT_STREAMS = (io.TextIOBase, codecs.StreamReader, codecs.StreamWriter, codecs.StreamReaderWriter)
 _UNDECLARED = tuple(
     getattr(c, n)
     for c in (io.IOBase, io.RawIOBase, io.BufferedIOBase)

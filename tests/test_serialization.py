@@ -772,6 +772,14 @@ def test_file_likes_without_io_modes_and_text_wrappers():
     with tempfile.NamedTemporaryFile("w+") as f:
         with pytest.raises(TypeError, match="save: .* is a text-mode file"):
             save({"a": 1}, f)
+    import codecs  # (codecs.open forces "b" into its mode: the codec's own TypeError)
+
+    with tempfile.TemporaryDirectory() as d:
+        with codecs.open(os.path.join(d, "t"), "w", encoding="utf-8") as f:
+            with pytest.raises(TypeError, match="save: .* is a text-mode file"):
+                save({"a": 1}, f)
+        with pytest.raises(TypeError, match="load: .* is a text-mode file"):
+            load(codecs.getreader("utf-8")(io.BytesIO(data)))
     with tempfile.TemporaryDirectory() as d:
         import gzip
 
