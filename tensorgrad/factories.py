@@ -113,10 +113,10 @@ def _shape(shape: tuple, what: str) -> tuple[int, ...]:
 
 
 def _finish(data: np.ndarray, requires_grad: bool, where: str) -> Tensor:
-    t = Tensor._make(data)
-    if requires_grad is not False:  # (checked: requires_grad="no" is refused, not truthy)
-        t.requires_grad_(grad_flag(data, requires_grad, where))
-    return t
+    # (checked: requires_grad="no" is refused, not truthy)
+    return Tensor._make(
+        data, None, requires_grad is not False and grad_flag(data, requires_grad, where)
+    )
 
 
 def _alloc(what: str, fn: Any, shape: tuple[int, ...], *args: Any, **kwargs: Any) -> np.ndarray:

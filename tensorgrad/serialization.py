@@ -56,8 +56,6 @@ META_KEY = "__tensorgrad__"
 _ZIP_MAGIC = b"PK\x03\x04"
 _CENTRAL_MAGIC = b"PK\x01\x02"  # (an entry of a zip archive's central directory)
 _END_MAGIC = b"PK\x05\x06"  # (a zip archive's end-of-central-directory record)
-_NOT_ZIP = "not an .npz (zip) archive"
-_PICKLE, _PICKLE_START = "a pickle", b"\x80"  # (a pickle's PROTO opcode)
 _SCALAR_TYPES = (type(None), bool, int, float, str)
 _NONFINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 
@@ -408,8 +406,9 @@ def _read_archive(f: IO[bytes], name: str) -> tuple[io.BytesIO, bool]:
         return out.getbuffer()[start:].tobytes()
 
     sig = take(4, first=True)
-    if sig != _ZIP_MAGIC:
-        raise _corrupt(f"{name} is {_PICKLE if sig[:1] == _PICKLE_START else _NOT_ZIP}")
+    if sig != _ZIP_MAGIC:  # (not an archive: _load_from says what it is)
+        out.seek(0)
+        return out, True
     while sig != _END_MAGIC:
         if sig == _ZIP_MAGIC:  # a member: its header, then its data
             head = take(26)
@@ -481,7 +480,7 @@ def _load_from(f: IO[bytes], name: str, stream: bool = False) -> Any:
     start = f.tell()
     head = f.read(len(_ZIP_MAGIC))
     if head != _ZIP_MAGIC:
-        kind = _PICKLE if head[:1] == _PICKLE_START else _NOT_ZIP
+        kind = "a pickle" if head[:1] == b"\x80" else "not an .npz (zip) archive"
         raise _corrupt(f"{name} is {kind}")
     f.seek(start)
     try:

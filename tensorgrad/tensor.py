@@ -107,7 +107,7 @@ class Tensor:
         self._fw = None
         self._hooks = None
         if requires_grad is not False:  # (checked: requires_grad="no" is refused, not truthy)
-            self.requires_grad_(grad_flag(self.data, requires_grad, where))
+            self._requires_grad = grad_flag(self.data, requires_grad, where)
 
     @classmethod
     def _make(cls, data: np.ndarray, node: Any = None, requires_grad: bool = False) -> Tensor:

@@ -42,14 +42,10 @@ __all__ = [
 ]
 
 
-def _filled(fill: Any, shape: Any, dtype: np.dtype, layer: str) -> np.ndarray:
-    """``fill(shape, dtype)`` (np.zeros, np.ones), with a size too large to allocate refused by
-    the layer's name (NumPy's "Maximum allowed dimension exceeded" names nothing)."""
-    return _alloc(layer, fill, shape, dtype=dtype)
-
-
 def _empty(shape: tuple[int, ...], dtype: np.dtype, layer: str) -> Parameter:
-    return Parameter(_filled(np.zeros, shape, dtype, layer))
+    # (through the factories' _alloc: a size too large to allocate is refused by the layer's
+    # name, where NumPy's "Maximum allowed dimension exceeded" names nothing)
+    return Parameter(_alloc(layer, np.zeros, shape, dtype=dtype))
 
 
 def _positive(value: Any, name: str, layer: str, minimum: int = 1) -> int:
@@ -425,17 +421,17 @@ class _BatchNorm(Module):
         d = check_float_dtype(dtype, name)
         n = self.num_features
         if affine:  # (bias=False: a weight alone, as torch 2.13's)
-            self.weight = Parameter(_filled(np.ones, (n,), d, name))
+            self.weight = Parameter(_alloc(name, np.ones, (n,), dtype=d))
             if bias:
-                self.bias = Parameter(_filled(np.zeros, (n,), d, name))
+                self.bias = Parameter(_alloc(name, np.zeros, (n,), dtype=d))
             else:
                 self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
         if track_running_stats:
-            self.register_buffer("running_mean", Tensor(_filled(np.zeros, (n,), d, name)))
-            self.register_buffer("running_var", Tensor(_filled(np.ones, (n,), d, name)))
+            self.register_buffer("running_mean", Tensor(_alloc(name, np.zeros, (n,), dtype=d)))
+            self.register_buffer("running_var", Tensor(_alloc(name, np.ones, (n,), dtype=d)))
             self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
         else:
             self.register_buffer("running_mean", None)
@@ -534,9 +530,9 @@ class LayerNorm(Module):
         self.elementwise_affine = elementwise_affine
         d = check_float_dtype(dtype, "LayerNorm")
         if elementwise_affine:
-            self.weight = Parameter(_filled(np.ones, self.normalized_shape, d, "LayerNorm"))
+            self.weight = Parameter(_alloc("LayerNorm", np.ones, self.normalized_shape, dtype=d))
             if bias:
-                self.bias = Parameter(_filled(np.zeros, self.normalized_shape, d, "LayerNorm"))
+                self.bias = Parameter(_alloc("LayerNorm", np.zeros, self.normalized_shape, dtype=d))
             else:
                 self.register_parameter("bias", None)
         else:
