@@ -297,3 +297,85 @@ def test_power_at_exponent_0_has_finite_higher_derivatives_at_small_x() -> None:
         y = tg.tensor([0.0], dtype=dtype)
         h = tg.hessian(lambda x, y=y: (x**y).sum())(tg.tensor([small], dtype=dtype))
         assert h.data.tolist() == [[0.0]]
+
+
+# ----------------------------------------------------------------------------- PowerSlope
+# (x ** p's rule as one op: the registry checks ** to second order through it; here the op
+# itself, its broadcasting, its tangent, third order, and the one node it records)
+
+POWERS = [1, 2, 3, 0.5, -1, 2.5, -2]
+
+
+@pytest.mark.parametrize("p", POWERS)
+@pytest.mark.parametrize(("ds", "xs"), [((3, 4), (3, 4)), ((3, 1), (4,)), ((), (2, 3))])
+def test_power_slope_op_matches_finite_differences(p: float, ds: tuple, xs: tuple) -> None:
+    from tensorgrad.ops._base import apply
+    from tensorgrad.ops.arithmetic import PowerSlope
+
+    rng = np.random.default_rng(0)
+    d = tg.tensor(rng.standard_normal(ds), requires_grad=True)
+    x = tg.tensor(rng.uniform(0.5, 2.0, xs), requires_grad=True)
+
+    def op(d: tg.Tensor, x: tg.Tensor) -> tg.Tensor:
+        return apply(PowerSlope(p), (d, x))
+
+    np.testing.assert_allclose(op(d, x).data, d.data * p * x.data ** (p - 1), rtol=1e-15)
+    assert tg.gradcheck(op, (d, x))
+    assert tg.gradgradcheck(op, (d, x))
+    # its tangent against central differences of the maths
+    td, tx = rng.standard_normal(d.shape), rng.standard_normal(x.shape)
+    _, tangent = tg.jvp(op, (d.data, x.data), (td, tx))
+    eps = 1e-6
+
+    def slope(d: np.ndarray, x: np.ndarray) -> np.ndarray:
+        return d * p * x ** (p - 1)
+
+    central = (
+        slope(d.data + eps * td, x.data + eps * tx) - slope(d.data - eps * td, x.data - eps * tx)
+    ) / (2 * eps)
+    np.testing.assert_allclose(tangent.data, central, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize(
+    "p", [3, 0.5, -1, 2.5, -2]
+)  # (x and x ** 2: no graph left to differentiate)
+def test_third_derivative_of_a_constant_power(p: float) -> None:
+    x = tg.tensor(np.linspace(0.5, 2.0, 5), requires_grad=True)
+    want = p * (p - 1) * (p - 2) * x.data ** (p - 3)
+    (g1,) = tg.autograd.grad((x**p).sum(), [x], create_graph=True)
+    (g2,) = tg.autograd.grad(g1.sum(), [x], create_graph=True)
+    (g3,) = tg.autograd.grad(g2.sum(), [x], allow_unused=True, materialize_grads=True)
+    np.testing.assert_allclose(g3.data, want, rtol=1e-12, atol=1e-14)
+    # forward over reverse over forward: jvp of hvp
+    _, t3 = tg.jvp(
+        lambda x: tg.hvp(lambda x: (x**p).sum(), x, np.ones(5))[1], (x.data,), (np.ones(5),)
+    )
+    np.testing.assert_allclose(t3.data, want, rtol=1e-12, atol=1e-14)
+
+
+def test_power_slope_is_flat_at_power_1_and_exactly_2_at_power_2() -> None:
+    # (x ** 1's slope is 1 everywhere, so its derivative is exactly 0; x ** 2's is 2 x, so its
+    # derivative is exactly 2: at inf and NaN too, in hvp and in double backward)
+    x, v = np.array([np.inf, np.nan, 0.0, -3.0]), np.array([1.0, -2.0, 0.5, 3.0])
+    for p, want in [(1, np.zeros(4)), (2, 2 * v)]:
+        _, hv = tg.hvp(lambda x, p=p: (x**p).sum(), x, v)
+        np.testing.assert_array_equal(hv.data, want)
+        if p == 1:  # (its gradient is the incoming derivative itself: no graph, as torch's)
+            continue
+        t = tg.tensor(x, requires_grad=True)
+        (g,) = tg.autograd.grad((t**p).sum(), [t], create_graph=True)
+        (h,) = tg.autograd.grad((g * tg.tensor(v)).sum(), [t], materialize_grads=True)
+        np.testing.assert_array_equal(h.data, want)
+
+
+def test_hvp_of_a_power_records_one_node_for_its_rule() -> None:
+    from tensorgrad.ops import _base
+
+    seen: list = []
+    hook = lambda op, inputs, out: seen.append(type(op).__name__)  # noqa: E731
+    _base.RECORD_HOOKS.append(hook)
+    try:
+        tg.hvp(lambda x: (x**3).sum(), (np.ones(3),), (np.ones(3),))
+    finally:
+        _base.RECORD_HOOKS.remove(hook)
+    assert seen.count("PowerSlope") == 1 and "Multiply" not in seen, seen
