@@ -6,7 +6,8 @@ derivatives of any order; function transforms; small neural nets. Only NumPy at 
 
 from __future__ import annotations
 
-from tensorgrad import ops  # noqa: E402, I001  (ops import tensor; bind them next)
+# (ops and the NumPy protocols import tensor; they are bound into it next)
+from tensorgrad import _numpy_interop, ops
 from tensorgrad import tensor as _tensor_module
 from tensorgrad._dtypes import get_default_dtype, set_default_dtype
 from tensorgrad._version import __version__
@@ -14,6 +15,7 @@ from tensorgrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad
 from tensorgrad.tensor import Tensor
 
 _tensor_module._ops = ops
+_tensor_module._interop = _numpy_interop
 
 from tensorgrad import (  # noqa: E402  # noqa: E402
     autograd,  # noqa: E402

@@ -360,14 +360,10 @@ class Tensor:
         return self.data.copy() if copy else self.data
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        from tensorgrad._numpy_interop import array_ufunc
-
-        return array_ufunc(ufunc, method, inputs, kwargs)
+        return _interop.array_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
-        from tensorgrad._numpy_interop import array_function
-
-        return array_function(func, args, kwargs)
+        return _interop.array_function(func, args, kwargs)
 
     # ------------------------------------------------------------------ python protocol
     __hash__ = object.__hash__
@@ -630,6 +626,9 @@ def _subclass_slots(cls: type) -> list[str]:
 
 
 _ops: Any = None  # tensorgrad.ops, bound at package import (it imports this module)
+# tensorgrad._numpy_interop, bound likewise (an import statement in the protocol methods cost
+# about 1.5 us of every np.* call on a Tensor, the rules' calls at higher order too)
+_interop: Any = None
 
 # NOTE: every in-place write takes a new stamp from this process-wide clock. An op records the
 # clock when it saves values; in backward, if the clock has not moved since, nothing it saved
