@@ -26,6 +26,8 @@ from tensorgrad import (  # noqa: E402  # noqa: E402
     optim,
     viz,
 )
+
+_tensor_module._autograd = autograd
 from tensorgrad.anomaly import detect_anomaly  # noqa: E402
 from tensorgrad.factories import (  # noqa: E402
     arange,

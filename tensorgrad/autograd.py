@@ -140,8 +140,11 @@ def backward(
                 "moved into the graph interior: an in-place write recorded on it after it was "
                 "used (as in PyTorch, its gradient has nowhere to go)"
             )
-    # (in the walk's grad mode: leaf hooks and the sums are recorded only with create_graph)
-    with set_grad_enabled(bool(create_graph)):
+    # (in the walk's grad mode: leaf hooks and the sums are recorded only with create_graph;
+    # set and restored here, not by a set_grad_enabled context: a backward's fixed cost)
+    was_enabled = STATE.grad_enabled
+    STATE.grad_enabled = bool(create_graph)
+    try:
         for key, g in found.items():
             if isinstance(key, Tensor):
                 if key._requires_grad:
@@ -150,6 +153,8 @@ def backward(
                     # (a leaf frozen after the forward gets no .grad, but its hooks see the
                     # gradient, as torch's; a finished transform's leaf is not reached there)
                     _run_hooks(key._hooks, g, create_graph)
+    finally:
+        STATE.grad_enabled = was_enabled
 
 
 def grad(

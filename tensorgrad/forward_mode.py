@@ -137,12 +137,29 @@ def push_tangents(op: Any, inputs: tuple, out: Tensor) -> None:
         for x in inputs:
             t = None
             if isinstance(x, Tensor):
-                if plain and not _plain(x, level, recording):
-                    plain = False
-                if x._fw is not None:
-                    t = x._fw.get(level)
-                    if t is not None and plain and not _plain(t, level, recording):
+                # the rule may use the arrays of x and of its tangent if neither is recorded
+                # (when recording) nor carries a tangent of a lower level (nested transforms)
+                # (written out, not a helper called twice: this runs for every op with a
+                # tangent)
+                xfw = x._fw
+                if plain:
+                    if recording and x._requires_grad:
                         plain = False
+                    elif xfw is not None:
+                        for lv in xfw:
+                            if lv < level:
+                                plain = False
+                                break
+                if xfw is not None:
+                    t = xfw.get(level)
+                    if t is not None and plain:
+                        if recording and t._requires_grad:
+                            plain = False
+                        elif t._fw is not None:
+                            for lv in t._fw:
+                                if lv < level:
+                                    plain = False
+                                    break
             tangents.append(t)
         if plain:
             tangent = _plain_tangent(op, inputs, out, tangents)
@@ -157,19 +174,6 @@ def push_tangents(op: Any, inputs: tuple, out: Tensor) -> None:
             out._fw = fw
     if fw:
         _list(fw, out)
-
-
-def _plain(x: Tensor, level: int, recording: bool) -> bool:
-    """Whether the level-``level`` rule may use the array of ``x``: it is not recorded (when
-    ``recording``) and carries no tangent of a lower level (nested transforms)."""
-    if recording and x._requires_grad:
-        return False
-    fw = x._fw
-    if fw is not None:
-        for lv in fw:
-            if lv < level:
-                return False
-    return True
 
 
 def _zero_like(x: Any) -> Any:

@@ -234,11 +234,9 @@ class Tensor:
     ) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``, or only into ``inputs``'
         (see ``tg.autograd.backward``)."""
-        from tensorgrad import autograd
-
         # (one tensor, one gradient: a list or tuple is the gradient's data, not one per tensor)
         grads = None if gradient is None else [gradient]
-        autograd.backward([self], grads, retain_graph, create_graph, inputs)
+        _autograd.backward([self], grads, retain_graph, create_graph, inputs)
 
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data and version counter, cut from the graph."""
@@ -629,6 +627,7 @@ _ops: Any = None  # tensorgrad.ops, bound at package import (it imports this mod
 # tensorgrad._numpy_interop, bound likewise (an import statement in the protocol methods cost
 # about 1.5 us of every np.* call on a Tensor, the rules' calls at higher order too)
 _interop: Any = None
+_autograd: Any = None  # tensorgrad.autograd, bound likewise (for backward)
 
 # NOTE: every in-place write takes a new stamp from this process-wide clock. An op records the
 # clock when it saves values; in backward, if the clock has not moved since, nothing it saved

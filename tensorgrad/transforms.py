@@ -38,7 +38,7 @@ from tensorgrad.forward_mode import (
     visible_tangent,
     with_tangent,
 )
-from tensorgrad.grad_mode import STATE, enable_grad
+from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import RECORD_HOOKS, _watch, next_seq, refresh_view, view_of
 from tensorgrad.ops.inplace import (
     PASS_ON,
@@ -168,10 +168,12 @@ def _trace(
                 leaf = args[i]
                 shared.append(_share(leaf, ["leaf", weakref.ref(leaf), source, what, own]))
     STATE.hook_scopes.append(own)
+    was_enabled = STATE.grad_enabled
+    STATE.grad_enabled = True
     try:
-        with enable_grad():
-            return f(*args, **(kwargs or {})), xs, own
+        return f(*args, **(kwargs or {})), xs, own
     finally:
+        STATE.grad_enabled = was_enabled
         STATE.hook_scopes.pop()
         for x, entry in shared:
             _unshare(x, entry)
@@ -887,5 +889,6 @@ def hvp(f: Callable[..., Any], primals: Any, tangents: Any) -> tuple[Any, Any]:
     # derivative's) only when a leaf that still requires grad influences it, and keep the
     # tangents of enclosing jvps.
     keep = _connected(value)
-    hv, _ = _reverse([derivative], xs, [np.ones_like(derivative.data)], retain=keep, own=own)
+    # (a cotangent of None is the engine's own ones: the derivative has one element, as value)
+    hv, _ = _reverse([derivative], xs, [None], retain=keep, own=own)
     return (value if keep else _detached(value)), (hv[0] if single else hv)
