@@ -108,72 +108,101 @@ def _list(fw: Tangents, out: Tensor) -> None:
             ref = weakref.ref(fw)
         listed.append(ref)
         if len(listed) >= listed[0]:
-            # drop the dead references when the list has doubled: amortised O(1) per entry
-            live = [r for r in itertools.islice(listed, 1, None) if r() is not None]
-            listed[:] = [max(64, 2 * len(live) + 1), *live]
+            _compact(listed)
+
+
+def _compact(listed: list) -> None:
+    """Drop a level's dead references once its list has doubled: amortised O(1) per entry."""
+    live = [r for r in itertools.islice(listed, 1, None) if r() is not None]
+    listed[:] = [max(64, 2 * len(live) + 1), *live]
 
 
 def push_tangents(op: Any, inputs: tuple, out: Tensor) -> None:
     """Give ``out`` the tangents of every visible level present on ``inputs``."""
     cap = STATE.fw_cap
-    levels = None
+    level = 0  # (levels count from 1)
     for x in inputs:
         if isinstance(x, Tensor) and x._fw is not None:
             for lv in x._fw:
-                if lv < cap:
-                    if levels is None:
-                        levels = [lv]
-                    elif lv not in levels:
-                        levels.append(lv)
-    if levels is None:
+                if lv < cap and lv != level:
+                    if level:  # (nested transforms: several levels visible)
+                        _push_levels(op, inputs, out, cap)
+                        return
+                    level = lv
+    if not level:
         return
-    if len(levels) > 1:
-        levels.sort()
+    # the common case, one level: as ``_push_levels`` does for each, with ``_list`` written out
+    tangent = _push_level(op, inputs, out, level, cap)
+    if tangent is not None:
+        fw = Tangents()
+        fw[level] = tangent
+        out._fw = fw
+        listed = _LISTED.get(level)
+        if listed is not None:  # (not a stale tangent of a finished level)
+            ref = weakref.ref(fw)
+            fw.owner = weakref.ref(out)
+            listed.append(ref)
+            if len(listed) >= listed[0]:
+                _compact(listed)
+
+
+def _push_levels(op: Any, inputs: tuple, out: Tensor, cap: int) -> None:
+    """``push_tangents`` for several visible levels, lowest first."""
+    levels: list = []
+    for x in inputs:
+        if isinstance(x, Tensor) and x._fw is not None:
+            for lv in x._fw:
+                if lv < cap and lv not in levels:
+                    levels.append(lv)
+    levels.sort()
     fw = Tangents()
     for level in levels:
-        recording = STATE.grad_enabled
-        tangents = []
-        plain = True  # the rule may run on arrays: nothing recorded, no lower level riding
-        for x in inputs:
-            t = None
-            if isinstance(x, Tensor):
-                # the rule may use the arrays of x and of its tangent if neither is recorded
-                # (when recording) nor carries a tangent of a lower level (nested transforms)
-                # (written out, not a helper called twice: this runs for every op with a
-                # tangent)
-                xfw = x._fw
-                if plain:
-                    if recording and x._requires_grad:
-                        plain = False
-                    elif xfw is not None:
-                        for lv in xfw:
-                            if lv < level:
-                                plain = False
-                                break
-                if xfw is not None:
-                    t = xfw.get(level)
-                    if t is not None and plain:
-                        if recording and t._requires_grad:
-                            plain = False
-                        elif t._fw is not None:
-                            for lv in t._fw:
-                                if lv < level:
-                                    plain = False
-                                    break
-            tangents.append(t)
-        if plain:
-            tangent = _plain_tangent(op, inputs, out, tangents)
-        else:
-            STATE.fw_cap = level
-            try:
-                tangent = _tangent(op, inputs, out, tangents)
-            finally:
-                STATE.fw_cap = cap
+        tangent = _push_level(op, inputs, out, level, cap)
         if tangent is not None:
             fw[level] = tangent
             out._fw = fw
     if fw:
         _list(fw, out)
+
+
+def _push_level(op: Any, inputs: tuple, out: Tensor, level: int, cap: int) -> Tensor | None:
+    """The level-``level`` tangent of ``out``, from the rule on arrays where it may run on them
+    (nothing it reads is recorded, when recording, nor carries a tangent of a lower level), else
+    on Tensors with the levels from ``level`` up hidden."""
+    recording = STATE.grad_enabled
+    tangents = []
+    plain = True
+    for x in inputs:
+        t = None
+        if isinstance(x, Tensor):
+            # (written out, not a helper called twice: this runs for every op with a tangent)
+            xfw = x._fw
+            if plain:
+                if recording and x._requires_grad:
+                    plain = False
+                elif xfw is not None:
+                    for lv in xfw:
+                        if lv < level:
+                            plain = False
+                            break
+            if xfw is not None:
+                t = xfw.get(level)
+                if t is not None and plain:
+                    if recording and t._requires_grad:
+                        plain = False
+                    elif t._fw is not None:
+                        for lv in t._fw:
+                            if lv < level:
+                                plain = False
+                                break
+        tangents.append(t)
+    if plain:
+        return _plain_tangent(op, inputs, out, tangents)
+    STATE.fw_cap = level
+    try:
+        return _tangent(op, inputs, out, tangents)
+    finally:
+        STATE.fw_cap = cap
 
 
 def _zero_like(x: Any) -> Any:
@@ -218,10 +247,14 @@ def _tangent(op: Any, inputs: tuple, out: Tensor, tangents: list) -> Tensor | No
     if op.linear:
         result = op.reapply(*[_zero_like(x) if t is None else t for x, t in zip(inputs, tangents)])
     else:
-        args = [inputs[i] for i in op.save_inputs]
+        args = list(map(inputs.__getitem__, op.save_inputs))
         if op.save_output:
             args.append(out)
         result = op.jvp(tangents, *args)
+    if type(result) is Tensor:  # (the common case, already the output's shape and dtype)
+        data, like = result.data, out.data
+        if data.shape == like.shape and data.dtype == like.dtype:
+            return result
     return _as_tangent(result, out)
 
 
