@@ -69,6 +69,9 @@ def _to_tensor(x: Any, what: str, name: str = "an argument") -> Tensor:
 
 
 def _argnums(argnums: Any, n: int, what: str) -> tuple[tuple[int, ...], bool]:
+    if type(argnums) is int and 0 <= argnums < n:  # (the common case, argnums=0: as below)
+        return (argnums,), True
+
     def is_int(a: Any) -> bool:
         return isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_))
 
@@ -158,6 +161,7 @@ def _trace(
     xs: list[Tensor] = []
     own = _OwnLeaves(xs)
     shared = []
+    stand_ins = []
     for i in nums:
         source = args[i]
         args[i], fresh = _lift(args[i], what)
@@ -167,6 +171,8 @@ def _trace(
             if isinstance(source, Tensor):  # (the memory a write into the tensor reaches)
                 leaf = args[i]
                 shared.append(_share(leaf, ["leaf", weakref.ref(leaf), source, what, own]))
+        else:
+            stand_ins.append(args[i])
     STATE.hook_scopes.append(own)
     was_enabled = STATE.grad_enabled
     STATE.grad_enabled = True
@@ -179,7 +185,7 @@ def _trace(
             _unshare(x, entry)
         _retire(own)
         _cut_from_retired(before)
-        for x in xs:  # (a stand-in f returns, as an output or aux, is written freely after)
+        for x in stand_ins:  # (one f returns, as an output or aux, is written freely after)
             if STAND_INS.get(id(x)) is x:
                 del STAND_INS[id(x)]
 
@@ -401,7 +407,8 @@ def _value_and_grad(
         # share, is kept too.
         aux = _plain_tree(aux)
         keep = has_aux and any(isinstance(a, Tensor) and a._requires_grad for a in _leaves(aux))
-        gs, connected = _reverse([out], xs, [np.ones_like(out.data)], retain=keep, own=own)
+        # (a cotangent of None is the engine's own ones: out has one element)
+        gs, connected = _reverse([out], xs, [None], retain=keep, own=own)
         g = gs[0] if single else gs
         if not connected:
             # NOTE: the value hangs only on the transform's own leaves (or grad mode is off):
