@@ -541,7 +541,7 @@ def power(a: Any, b: Any) -> Tensor:
     """a ** b with broadcasting; see ``Power`` for the conventions at a <= 0."""
     try:
         if isinstance(b, (int, float)) and not isinstance(b, bool) and isinstance(a, Tensor):
-            return call(PowerConstant, a, p=b)
+            return apply1(PowerConstant(b), a)
         return binary(Power, a, b)
     except ValueError as exc:
         if "negative integer powers" not in str(exc):

@@ -600,9 +600,15 @@ def _check_keepdims(name: str, keepdims: Any) -> None:
 
 
 def _reduce(cls, name, x, axis, keepdims, **params) -> Tensor:
-    _check_keepdims(name, keepdims)
+    if type(keepdims) is not bool:
+        _check_keepdims(name, keepdims)
+        keepdims = bool(keepdims)
+    if isinstance(x, Tensor):  # (the common case, one Tensor: its one-input path)
+        ndim = x.data.ndim
+        axes = tuple(range(ndim)) if axis is None else normalize_axis(axis, ndim, name)
+        return apply1(cls(axis=axes, keepdims=keepdims, **params), x)
     axes = normalize_axis(axis, _ndim(x), name)
-    return call(cls, x, axis=axes, keepdims=bool(keepdims), **params)
+    return call(cls, x, axis=axes, keepdims=keepdims, **params)
 
 
 def _nonempty(name: str, x: Any, axis: Any) -> None:
