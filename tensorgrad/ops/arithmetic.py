@@ -15,7 +15,8 @@ from numpy import multiply as _np_multiply
 from tensorgrad._dtypes import check_dtype
 from tensorgrad._shapes import expand_to, unbroadcast
 from tensorgrad.grad_mode import STATE
-from tensorgrad.ops._base import _INT_MIN, Op, _data, apply, apply1, binary, call, unary
+from tensorgrad.ops._base import _INT_MIN, Op, _data, apply1, binary, call, unary
+from tensorgrad.ops.elementwise import _OutputSlope
 from tensorgrad.tensor import Tensor, make_tensor
 
 __all__ = [
@@ -303,77 +304,40 @@ class PowerConstant(Op):
     def forward(self, a):
         return np.power(a, self.p)
 
+    def _slope(self, a):
+        # (times a Python float: on Tensors that is the cheap one-input Scale op)
+        p = self.p
+        return a * float(p) if p == 2 else a ** (p - 1) * float(p)
+
     def generate_adjoints(self, adjoints, delta, a):
         # NOTE: x ** 0 is flat everywhere, also at 0, inf and NaN: zeros, not a * 0 (NaN there)
-        if self.p == 0:
+        p = self.p
+        if p == 0:
             adjoints[0] = self.zero_adjoint(0)
+        elif p == 2:
+            adjoints[0] = SquareSlope.of(delta, a)
         else:
-            adjoints[0] = delta if self.p == 1 else PowerSlope.of(delta, a, self.p)
+            adjoints[0] = delta if p == 1 else delta * self._slope(a)
 
     def jvp(self, tangents, a):
-        return None if self.p == 0 else PowerSlope.of(tangents[0], a, self.p)
-
-
-def _power_slope(a, p):
-    """p * a ** (p - 1), the slope of a ** p for p != 0 (times a Python float: on Tensors that
-    is the cheap one-input Scale op)."""
-    return a * float(p) if p == 2 else a ** (p - 1) * float(p)
-
-
-class PowerSlope(Op):
-    """delta * p * a ** (p - 1): the rule of ``a ** p`` (p != 0) as one op, so that
-    higher-order graphs (hvp, double backward) hold one node for it, not a power, a scale and
-    a product."""
-
-    __slots__ = ("p",)
-    save_inputs = (0, 1)
-    label = "power"
-
-    def __init__(self, p):
-        self.p = p
-
-    @property
-    def name(self) -> str:
-        return f"PowerSlope({self.p:g})"
-
-    @classmethod
-    def of(cls, delta, a, p):
-        """delta * p * a ** (p - 1): plain arithmetic on arrays, this op (recorded as needed)
-        on Tensors."""
-        if isinstance(delta, Tensor) or isinstance(a, Tensor):
-            return apply(cls(p), (delta, a))  # (delta has a's shape, or the output's)
-        return delta * _power_slope(a, p)
-
-    def forward(self, delta, a):
-        return delta * _power_slope(a, self.p)
-
-    def _bent(self, g, delta, a):
-        """g * delta * d/da (p * a ** (p - 1)), in the order the unfused rule multiplied (x ** 1's
-        slope is flat: None, the caller's exact zero)."""
         p = self.p
-        if p == 1:
-            return None
         if p == 2:
-            return g * delta * 2.0
-        return PowerSlope.of(g * delta * float(p), a, p - 1)
+            return SquareSlope.of(tangents[0], a)
+        return None if p == 0 else tangents[0] * self._slope(a)
 
-    def generate_adjoints(self, adjoints, g, delta, a):
-        if self.edges[0] is not None:
-            adjoints[0] = unbroadcast(self.of(g, a, self.p), self.in_shape(0))
-        if self.edges[1] is not None:
-            bent = self._bent(g, delta, a)
-            adjoints[1] = (
-                self.zero_adjoint(1) if bent is None else unbroadcast(bent, self.in_shape(1))
-            )
 
-    def jvp(self, tangents, delta, a):
-        td, ta = tangents
-        out = None if td is None else self.of(td, a, self.p)
-        if ta is not None:
-            term = self._bent(ta, delta, a)
-            if term is not None:
-                out = term if out is None else out + term
-        return out
+class SquareSlope(_OutputSlope):
+    """delta * 2 a, the rule of ``a ** 2`` as one op (as tanh's and sigmoid's): higher-order
+    graphs (hvp, double backward) hold one node for it, not a scale and a product. (Other
+    powers keep the product: their slope ``a ** (p - 1)`` is worth saving, not recomputing.)"""
+
+    @staticmethod
+    def slope(y):
+        return y * 2.0
+
+    @staticmethod
+    def bend(y):
+        return 2.0
 
 
 # ----------------------------------------------------------------------------- dtype
