@@ -339,6 +339,17 @@ class SquareSlope(_OutputSlope):
     def bend(y):
         return 2.0
 
+    def jvp(self, tangents, delta, y):
+        # NOTE: delta * (ty * 2), the product rule of delta * (y * 2) in its own order (torch's
+        # too): (delta * 2) * ty overflows to inf for a large delta where ty is 0, and inf * 0 is
+        # NaN (a Hessian's off-diagonal entries)
+        td, ty = tangents
+        out = None if td is None else self.of(td, y)
+        if ty is not None:
+            term = delta * (ty * 2.0)
+            out = term if out is None else out + term
+        return out
+
 
 # ----------------------------------------------------------------------------- dtype
 

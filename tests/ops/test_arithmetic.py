@@ -378,3 +378,25 @@ def test_a_write_after_a_recorded_square_rule_is_refused() -> None:
     b += 1
     with pytest.raises(RuntimeError, match="modified by an in-place operation"):
         tg.autograd.grad(g.sum(), [x])
+
+
+def test_square_slope_tangent_multiplies_in_the_product_rules_order() -> None:
+    # (delta * (ty * 2), as torch's: (delta * 2) * ty overflowed for a large delta where ty is 0,
+    # and inf * 0 gave NaN in a Hessian's off-diagonal entries and jvp of grad)
+    w = tg.tensor(np.array([40000.0, 1.0], np.float16))
+    x = tg.tensor(np.array([1.0, 3.0], np.float16))
+
+    def f(x: tg.Tensor) -> tg.Tensor:
+        return (w * x**2).sum()
+
+    with np.errstate(over="ignore"):
+        h = tg.hessian(f)(x)
+        _, t = tg.jvp(tg.grad(f), (x,), (np.array([0.0, 1.0], np.float16),))
+        inner_big = tg.jvp(
+            lambda x: tg.jvp(lambda y: y**2, (x,), (np.float16(40000.0),))[1],
+            (np.float16(2.5),),
+            (np.float16(0.5),),
+        )[1]
+    assert h.data.tolist() == [[np.inf, 0.0], [0.0, 2.0]]
+    assert t.data.tolist() == [0.0, 2.0]
+    assert inner_big.data.tolist() == 40000.0
