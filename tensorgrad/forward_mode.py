@@ -108,13 +108,9 @@ def _list(fw: Tangents, out: Tensor) -> None:
             ref = weakref.ref(fw)
         listed.append(ref)
         if len(listed) >= listed[0]:
-            _compact(listed)
-
-
-def _compact(listed: list) -> None:
-    """Drop a level's dead references once its list has doubled: amortised O(1) per entry."""
-    live = [r for r in itertools.islice(listed, 1, None) if r() is not None]
-    listed[:] = [max(64, 2 * len(live) + 1), *live]
+            # drop the dead references when the list has doubled: amortised O(1) per entry
+            live = [r for r in itertools.islice(listed, 1, None) if r() is not None]
+            listed[:] = [max(64, 2 * len(live) + 1), *live]
 
 
 def push_tangents(op: Any, inputs: tuple, out: Tensor) -> None:
@@ -131,19 +127,13 @@ def push_tangents(op: Any, inputs: tuple, out: Tensor) -> None:
                     level = lv
     if not level:
         return
-    # the common case, one level: as ``_push_levels`` does for each, with ``_list`` written out
+    # the common case, one level: as ``_push_levels`` does for each
     tangent = _push_level(op, inputs, out, level, cap)
     if tangent is not None:
         fw = Tangents()
         fw[level] = tangent
         out._fw = fw
-        listed = _LISTED.get(level)
-        if listed is not None:  # (not a stale tangent of a finished level)
-            ref = weakref.ref(fw)
-            fw.owner = weakref.ref(out)
-            listed.append(ref)
-            if len(listed) >= listed[0]:
-                _compact(listed)
+        _list(fw, out)
 
 
 def _push_levels(op: Any, inputs: tuple, out: Tensor, cap: int) -> None:
@@ -251,10 +241,6 @@ def _tangent(op: Any, inputs: tuple, out: Tensor, tangents: list) -> Tensor | No
         if op.save_output:
             args.append(out)
         result = op.jvp(tangents, *args)
-    if type(result) is Tensor:  # (the common case, already the output's shape and dtype)
-        data, like = result.data, out.data
-        if data.shape == like.shape and data.dtype == like.dtype:
-            return result
     return _as_tangent(result, out)
 
 
@@ -263,6 +249,10 @@ def _as_tangent(result: Any, out: Tensor) -> Tensor | None:
     mode casts adjoints: a rule's float64 helper must not make a float32 tangent float64)."""
     if result is None:
         return None
+    if type(result) is Tensor:  # (the common case, already the output's shape and dtype)
+        data, like = result.data, out.data
+        if data.shape == like.shape and data.dtype == like.dtype:
+            return result
     shape, dtype = out.data.shape, out.data.dtype
     if isinstance(result, Tensor):
         # (a rule's Tensor result may be smaller than the output, as an ndarray's may: where's

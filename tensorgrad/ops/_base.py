@@ -386,11 +386,7 @@ def apply(op: Op, inputs: tuple) -> Any:
         if t._fw is not None and t._node is op and op.save_output:
             # NOTE: a recorded rule that gets the saved output needs its tangent too
             # (forward over reverse); the node keeps the tangents, never the output tensor.
-            # (its extras were set to None when it was recorded, unless a hook made them)
-            if op.extras is None:
-                op.extras = {"out_fw": t._fw}
-            else:
-                op.extras["out_fw"] = t._fw
+            op._extras()["out_fw"] = t._fw
     return t
 
 
@@ -436,10 +432,7 @@ def apply1(op: Op, x: Any) -> Any:
     if x._fw is not None and op.differentiable:
         push_tangents(op, (x,), t)
         if t._fw is not None and t._node is op and op.save_output:
-            if op.extras is None:
-                op.extras = {"out_fw": t._fw}
-            else:
-                op.extras["out_fw"] = t._fw
+            op._extras()["out_fw"] = t._fw
     return t
 
 
