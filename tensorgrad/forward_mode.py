@@ -114,85 +114,66 @@ def _list(fw: Tangents, out: Tensor) -> None:
 
 
 def push_tangents(op: Any, inputs: tuple, out: Tensor) -> None:
-    """Give ``out`` the tangents of every visible level present on ``inputs``."""
+    """Give ``out`` the tangents of every visible level present on ``inputs``, lowest first."""
     cap = STATE.fw_cap
-    level = 0  # (levels count from 1)
+    levels = None
     for x in inputs:
         if isinstance(x, Tensor) and x._fw is not None:
             for lv in x._fw:
-                if lv < cap and lv != level:
-                    if level:  # (nested transforms: several levels visible)
-                        _push_levels(op, inputs, out, cap)
-                        return
-                    level = lv
-    if not level:
+                if lv < cap:
+                    if levels is None:
+                        levels = [lv]
+                    elif lv not in levels:
+                        levels.append(lv)
+    if levels is None:
         return
-    # the common case, one level: as ``_push_levels`` does for each
-    tangent = _push_level(op, inputs, out, level, cap)
-    if tangent is not None:
-        fw = Tangents()
-        fw[level] = tangent
-        out._fw = fw
-        _list(fw, out)
-
-
-def _push_levels(op: Any, inputs: tuple, out: Tensor, cap: int) -> None:
-    """``push_tangents`` for several visible levels, lowest first."""
-    levels: list = []
-    for x in inputs:
-        if isinstance(x, Tensor) and x._fw is not None:
-            for lv in x._fw:
-                if lv < cap and lv not in levels:
-                    levels.append(lv)
-    levels.sort()
+    if len(levels) > 1:
+        levels.sort()
     fw = Tangents()
     for level in levels:
-        tangent = _push_level(op, inputs, out, level, cap)
+        recording = STATE.grad_enabled
+        tangents = []
+        plain = True  # the rule may run on arrays: nothing recorded, no lower level riding
+        for x in inputs:
+            t = None
+            if isinstance(x, Tensor):
+                # the rule may use the arrays of x and of its tangent if neither is recorded
+                # (when recording) nor carries a tangent of a lower level (nested transforms)
+                # (written out, not a helper called twice: this runs for every op with a
+                # tangent)
+                xfw = x._fw
+                if plain:
+                    if recording and x._requires_grad:
+                        plain = False
+                    elif xfw is not None:
+                        for lv in xfw:
+                            if lv < level:
+                                plain = False
+                                break
+                if xfw is not None:
+                    t = xfw.get(level)
+                    if t is not None and plain:
+                        if recording and t._requires_grad:
+                            plain = False
+                        elif t._fw is not None:
+                            for lv in t._fw:
+                                if lv < level:
+                                    plain = False
+                                    break
+            tangents.append(t)
+        if plain:
+            tangent = _plain_tangent(op, inputs, out, tangents)
+        else:
+            STATE.fw_cap = level
+            try:
+                tangent = _tangent(op, inputs, out, tangents)
+            finally:
+                STATE.fw_cap = cap
         if tangent is not None:
             fw[level] = tangent
             out._fw = fw
     if fw:
         _list(fw, out)
-
-
-def _push_level(op: Any, inputs: tuple, out: Tensor, level: int, cap: int) -> Tensor | None:
-    """The level-``level`` tangent of ``out``, from the rule on arrays where it may run on them
-    (nothing it reads is recorded, when recording, nor carries a tangent of a lower level), else
-    on Tensors with the levels from ``level`` up hidden."""
-    recording = STATE.grad_enabled
-    tangents = []
-    plain = True
-    for x in inputs:
-        t = None
-        if isinstance(x, Tensor):
-            # (written out, not a helper called twice: this runs for every op with a tangent)
-            xfw = x._fw
-            if plain:
-                if recording and x._requires_grad:
-                    plain = False
-                elif xfw is not None:
-                    for lv in xfw:
-                        if lv < level:
-                            plain = False
-                            break
-            if xfw is not None:
-                t = xfw.get(level)
-                if t is not None and plain:
-                    if recording and t._requires_grad:
-                        plain = False
-                    elif t._fw is not None:
-                        for lv in t._fw:
-                            if lv < level:
-                                plain = False
-                                break
-        tangents.append(t)
-    if plain:
-        return _plain_tangent(op, inputs, out, tangents)
-    STATE.fw_cap = level
-    try:
-        return _tangent(op, inputs, out, tangents)
-    finally:
-        STATE.fw_cap = cap
 
 
 def _zero_like(x: Any) -> Any:
