@@ -1,5 +1,5 @@
 """Elementwise ops: the one-node rules of tanh, sigmoid and abs (``TanhSlope``, ``SigmoidSlope``,
-``AbsSlope``).
+``AbsSlope``), and of x ** 2 (``SquareSlope``, in ops/arithmetic.py).
 
 The public ops are checked to second order from the registry (tests/op_specs.py); these ops
 are what their rules record at higher order, so they are checked here directly, and to third
@@ -16,12 +16,14 @@ import pytest
 
 import tensorgrad as tg
 from tensorgrad.ops._base import binary
+from tensorgrad.ops.arithmetic import SquareSlope
 from tensorgrad.ops.elementwise import AbsSlope, SigmoidSlope, TanhSlope
 
 SLOPES = {
     TanhSlope: (lambda y: 1 - y * y, lambda y: -2 * y),
     SigmoidSlope: (lambda y: y * (1 - y), lambda y: 1 - 2 * y),
     AbsSlope: (np.sign, np.zeros_like),
+    SquareSlope: (lambda y: y * 2.0, lambda y: np.full_like(y, 2.0)),
 }
 
 
