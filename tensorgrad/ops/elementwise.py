@@ -23,6 +23,8 @@ from tensorgrad._shapes import broadcast_shapes, unbroadcast
 from tensorgrad.ops._base import Op, _data, binary, call, unary
 from tensorgrad.tensor import Tensor, carries_derivative
 
+_FLOAT32 = np.dtype(np.float32)
+
 __all__ = [
     "exp",
     "expm1",
@@ -485,6 +487,11 @@ class Relu(_SavesOutput):
     """max(x, 0); derivative 0 at the kink x == 0, 1 at NaN (as torch)"""
 
     def forward(self, x):
+        if type(x) is ndarray and x.dtype == _FLOAT32 and x.ndim:
+            # NOTE: NumPy (2.0 to 2.4 on x86) takes max(float32 array, scalar) about 3x slower
+            # than against an array (95 against 31 us on 256x512); a row of zeros gives the same
+            # bits, -0.0 and NaN included (float64 is faster against the scalar)
+            return np.maximum(x, np.zeros(x.shape[-1], _FLOAT32))
         return np.maximum(x, 0)
 
     def generate_adjoints(self, adjoints, delta, out):

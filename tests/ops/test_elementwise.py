@@ -171,6 +171,39 @@ def test_relus_create_graph_gradient_is_a_function_of_its_input():
     assert h.data.tolist() == [0.0, 0.0, 0.0, 0.0]
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.int32])
+@pytest.mark.parametrize(
+    "shape_view",
+    [
+        ((), None),
+        ((0,), None),
+        ((3, 0), None),
+        ((17,), None),
+        ((6, 37), None),
+        ((6, 37), "T"),
+        ((4, 9, 10), "step"),
+    ],
+    ids=str,
+)
+def test_relu_gives_maximums_bits(dtype, shape_view) -> None:
+    # (float32 takes max against a row of zeros, 3x faster than against the scalar 0 in
+    # NumPy 2.0 to 2.4): the same bits as np.maximum(x, 0) for -0.0, NaN of either sign, inf,
+    # transposed and strided inputs
+    shape, view = shape_view
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal(shape) * 3).astype(dtype)
+    if x.dtype.kind == "f" and x.size:
+        flat = x.reshape(-1)
+        specials = np.array([-0.0, 0.0, np.nan, -np.nan, np.inf, -np.inf], dtype)
+        flat[: min(len(specials), flat.size)] = specials[: flat.size]
+        rng.shuffle(flat)
+    x = x.T if view == "T" else x[:, ::2, 1::3] if view == "step" else x
+    y = tg.relu(tg.tensor(x)).data
+    want = np.maximum(x, 0)
+    assert y.dtype == want.dtype and y.shape == want.shape
+    assert y.tobytes() == want.tobytes()
+
+
 def test_clip_shape_error_names_clip_and_the_shapes() -> None:
     x = tg.tensor(np.ones(3), requires_grad=True)
     with pytest.raises(ValueError, match=r"^clip: shapes \(3,\) and \(2,\) cannot be broadcast"):
