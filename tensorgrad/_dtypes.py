@@ -233,6 +233,13 @@ def _describe(x) -> str:
         return f"{type(x).__name__} data that makes no array ({exc})"
 
 
+def narrow(a, dtype):
+    """``a`` (computed wider) back in ``dtype``: a value past its range is inf, as the maths has
+    it, with no overflow warning (the entries themselves were in range)."""
+    with np.errstate(over="ignore"):
+        return a.astype(dtype)
+
+
 def is_half(x) -> bool:
     """Whether ``x`` holds float16 data (by the dtype's type: ``== np.float16`` misses a
     byte-swapped one, '>f2')."""

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from tensorgrad._dtypes import check_args
+from tensorgrad._dtypes import check_args, half_in_float32
 from tensorgrad.ops._base import Op, call
 from tensorgrad.tensor import Tensor, flag_arg, is_int
 
@@ -639,6 +639,7 @@ class AvgPool2d(Op):
     def _params(self) -> dict[str, Any]:
         return {s: getattr(self, s) for s in AvgPool2d.__slots__}
 
+    @half_in_float32  # (a float16 window's sum overflows at 65504; torch sums in float32)
     def forward(self, x):
         # (ceil_mode: the last windows may run past the padding, over zeros)
         extra = _overrun(x.shape[2:], self.kernel, self.stride, self.padding, (1, 1), self.out)
@@ -655,6 +656,7 @@ class AvgPool2d(Op):
 class AvgPool2dTranspose(AvgPool2d):
     """adjoint of avg_pool2d: each output's share spread evenly over its window"""
 
+    @half_in_float32  # (overlapping windows' shares are summed)
     def forward(self, d):
         kh, kw = self.kernel
         share = (d / self.divisor).astype(d.dtype, copy=False)

@@ -335,7 +335,22 @@ def embedding(
 
         max_norm = number_arg(max_norm, "max_norm", "embedding")
         norm_type = number_arg(norm_type, "norm_type", "embedding")
-        w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
+        # (checked before anything is written: rows rescaled into ints would be truncated)
+        if not isinstance(weight, (Tensor, ndarray)):
+            raise TypeError(
+                "embedding: max_norm rescales rows of weight in place, so weight must be a Tensor "
+                f"or an ndarray, got {type(weight).__name__}"
+            )
+        w = weight.data if isinstance(weight, Tensor) else weight
+        if w.dtype.kind != "f":
+            raise TypeError(
+                f"embedding: max_norm rescales rows of weight in place, so weight must be "
+                f"floating, got dtype {w.dtype}"
+            )
+        if not w.flags.writeable:
+            raise ValueError(
+                "embedding: max_norm rescales rows of weight in place, but weight is read-only"
+            )
         used = np.unique(idx)
         norms = np.linalg.norm(w[used], ord=norm_type, axis=1)
         scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)

@@ -202,8 +202,15 @@ def batch_norm(
         mean = np.asarray(running_mean.data if isinstance(running_mean, Tensor) else running_mean)
         var = np.asarray(running_var.data if isinstance(running_var, Tensor) else running_var)
         dtype = input.dtype if isinstance(input, Tensor) else np.asarray(input).dtype
+        half = dtype.type is np.float16
+        if half:  # (in float32 and rounded once, as torch: x - mean overflows float16)
+            dtype = np.dtype(np.float32)
+            input = astype(input, dtype)
+            var = var.astype(dtype)
         scale = (1 / np.sqrt(var + eps)).astype(dtype, copy=False).reshape(bshape)
         y = (input - mean.astype(dtype, copy=False).reshape(bshape)) * scale
+        if half:
+            y = astype(y, np.float16)
         if not isinstance(y, Tensor):
             y = Tensor._make(np.asarray(y))
     return _affine(y, weight, bias, bshape)

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from tensorgrad._dtypes import check_args
+from tensorgrad._dtypes import narrow as _narrow
 from tensorgrad._shapes import expand_to, normalize_axis
 from tensorgrad.ops._base import Op, _data, apply1, call
 from tensorgrad.tensor import Tensor
@@ -212,13 +213,6 @@ def _along(fx, fv):
         return _narrow(_along_in(_wide(nonzero), _wide(fv), zero)[0], data.dtype)
 
 
-def _narrow(a, dtype):
-    """``a`` (widened) back in ``dtype``: a value past its range is inf, as the maths has it,
-    with no overflow warning (the entries themselves were in range)."""
-    with np.errstate(over="ignore"):
-        return a.astype(dtype)
-
-
 def _along_in(nonzero, fv, zero):
     product = np.prod(nonzero, axis=1, keepdims=True)
     quotients = product / nonzero  # (the others' products, of a row without zeros)
@@ -343,6 +337,14 @@ class Var(_Reduction):
         self.ddof = ddof
 
     def forward(self, x):
+        x = np.asarray(x)
+        if x.dtype.kind == "f" and x.dtype.itemsize < 4:
+            # (float16 in float64, as std: its sums of squares overflow at 65504, where the
+            # variance may be in range; torch sums in float32)
+            var = np.var(
+                x, axis=self.axis, keepdims=self.keepdims, ddof=self.ddof, dtype=np.float64
+            )
+            return _narrow(var, x.dtype)
         return np.var(x, axis=self.axis, keepdims=self.keepdims, ddof=self.ddof)
 
     def _slope(self, x):
@@ -607,11 +609,14 @@ def _reduce(cls, name, x, axis, keepdims, **params) -> Tensor:
         ndim = x.data.ndim
         axes = tuple(range(ndim)) if axis is None else normalize_axis(axis, ndim, name)
         return apply1(cls(axis=axes, keepdims=keepdims, **params), x)
+    check_args(name, x=x)  # (before its ndim: a ragged list is refused under the op's name)
     axes = normalize_axis(axis, _ndim(x), name)
     return call(cls, x, axis=axes, keepdims=keepdims, **params)
 
 
 def _nonempty(name: str, x: Any, axis: Any) -> None:
+    if not isinstance(x, Tensor):
+        check_args(name, x=x)
     data = x.data if isinstance(x, Tensor) else np.asarray(x)
     axes = normalize_axis(axis, data.ndim, name)
     if any(data.shape[a] == 0 for a in axes):  # (axis=() reduces nothing: fine, as NumPy)
@@ -685,6 +690,8 @@ def norm(x: Any, axis: Any = None, keepdims: bool = False, *, ord: Any = None) -
     the singular values 2, -2, 'nuc', batched over the other axes, differentiable to second
     order). Tied maxima or minima, singular values included, share the gradient equally.
     """
+    if not isinstance(x, Tensor):
+        check_args("norm", x=x)
     data = x.data if isinstance(x, Tensor) else np.asarray(x)
     if data.dtype.kind in "biu":  # NumPy takes norms of ints and bools in float64 (no overflow)
         from tensorgrad.ops.arithmetic import astype
@@ -857,5 +864,7 @@ def cumsum(x: Any, axis: Any = None) -> Tensor:
         return call(CumSum, reshape(x, -1), axis=0)
     if not isinstance(axis, (int, np.integer)) or isinstance(axis, (bool, np.bool_)):
         raise TypeError(f"cumsum: axis must be None or an int, got {axis!r}")
+    if not isinstance(x, Tensor):
+        check_args("cumsum", x=x)
     (ax,) = normalize_axis(axis, _ndim(x), "cumsum")
     return call(CumSum, x, axis=ax)

@@ -157,6 +157,8 @@ class Reshape(Op):
 def reshape(x: Any, *shape: Any) -> Tensor:
     """``x`` with shape ``shape`` (one entry may be -1); ``t.reshape(2, 3)`` works too."""
     new = _shape_arg(shape, "reshape")
+    if not isinstance(x, Tensor):
+        check_args("reshape", x=x)
     data = _data(x)
     op = Reshape(new)
     try:
@@ -272,6 +274,8 @@ def _is_index(a: Any) -> bool:
 def transpose(x: Any, axes: Any = None, *more_axes: Any) -> Tensor:
     """Permute the axes (reverse them when ``axes`` is None), as NumPy. Like
     ``ndarray.transpose``, the axes may also be spelled out: ``t.transpose(1, 2, 0)``."""
+    if not isinstance(x, Tensor):
+        check_args("transpose", x=x)
     ndim = _data(x).ndim
     if axes is None and not more_axes:
         perm = _REVERSED.get(ndim) or tuple(range(ndim - 1, -1, -1))
@@ -290,6 +294,8 @@ def transpose(x: Any, axes: Any = None, *more_axes: Any) -> Tensor:
 
 def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
     """``x`` with two axes interchanged."""
+    if not isinstance(x, Tensor):
+        check_args("swapaxes", x=x)  # (else named after transpose)
     ndim = _data(x).ndim
     a = normalize_int_axis(axis1, ndim, "swapaxes")
     b = normalize_int_axis(axis2, ndim, "swapaxes")
@@ -300,6 +306,8 @@ def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
 
 def moveaxis(x: Any, source: Any, destination: Any) -> Tensor:
     """Move axes to new positions; the others keep their order (NumPy's ``moveaxis``)."""
+    if not isinstance(x, Tensor):
+        check_args("moveaxis", x=x)  # (else named after transpose)
     ndim = _data(x).ndim
     src = _axes_arg(source, "moveaxis", "source")
     dst = _axes_arg(destination, "moveaxis", "destination")
@@ -369,6 +377,8 @@ def broadcast_to(x: Any, shape: Any) -> Tensor:
         if isinstance(shape, (int, np.integer)) and not isinstance(shape, (bool, np.bool_))
         else _shape_arg((shape,), "broadcast_to")
     )
+    if not isinstance(x, Tensor):
+        check_args("broadcast_to", x=x)
     src = _data(x).shape
     # NOTE: checked here, not with np.broadcast_shapes, which stops at 32 dimensions (and
     # np.broadcast_to does not)
@@ -624,6 +634,8 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0
         raise ValueError(
             f"pad: mode must be 'constant', 'edge', 'reflect', 'symmetric' or 'wrap', got {mode!r}"
         )
+    if not isinstance(x, Tensor):
+        check_args("pad", x=x)
     ndim = _data(x).ndim
     try:
         given = np.asarray(pad_width.data if isinstance(pad_width, Tensor) else pad_width)

@@ -408,3 +408,19 @@ def test_pool_and_conv_sizes_past_int64_are_named() -> None:
         assert call(x, 2, stride=2**63 - 1).shape == (1, 1, 1, 1)
     with pytest.raises(ValueError, match="conv2d: padding 1000.* is past the int64 range"):
         F.conv2d(x, tg.ones((1, 1, 2, 2)), padding=10**20)
+
+
+def test_float16_avg_pool2d_sums_its_windows_in_float32_as_torch() -> None:
+    # (a float16 window summed in float16 overflowed: a 2 x 2 average of 30000 was inf)
+    x = tg.tensor(np.full((1, 1, 4, 4), 30000, np.float16), requires_grad=True)
+    y = F.avg_pool2d(x, 2, stride=1)
+    assert y.dtype == np.float16 and (y.data == 30000).all()
+    (g,) = tg.autograd.grad(y, [x], tg.tensor(np.full((1, 1, 3, 3), 30000, np.float16)))
+    want = np.array([[1, 2, 2, 1], [2, 4, 4, 2], [2, 4, 4, 2], [1, 2, 2, 1]]) * 7500
+    assert g.dtype == np.float16 and (g.data[0, 0] == want).all()
+    assert F.avg_pool2d(tg.tensor(np.full((1, 1, 16, 16), 1000, np.float16)), 16).item() == 1000
+    # rounded once: each average is float16(its float64 value)
+    r = np.random.default_rng(0).uniform(100, 110, (2, 3, 9, 9)).astype(np.float16)
+    for k in (2, 3, 5):
+        want = F.avg_pool2d(tg.tensor(r.astype(np.float64)), k).data.astype(np.float16)
+        np.testing.assert_array_equal(F.avg_pool2d(tg.tensor(r), k).data, want)

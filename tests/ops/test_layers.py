@@ -132,3 +132,22 @@ def test_dropout_names_a_negative_seed() -> None:
     # (NumPy's SeedSequence message named no argument)
     with pytest.raises(ValueError, match="dropout: an int seed for rng must be at least 0"):
         tg.nn.functional.dropout(tg.ones(3), 0.5, rng=-7)
+
+
+def test_embedding_max_norm_refuses_a_weight_it_cannot_rescale_in_place() -> None:
+    # (an integer table was truncated in place, a list gave an AttributeError, a read-only
+    # array NumPy's bare message)
+    ints = tg.tensor(np.array([[3, 4], [1, 0]]))
+    with pytest.raises(TypeError, match=r"^embedding: max_norm .* must be floating, got dtype int"):
+        F.embedding(np.array([0]), ints, max_norm=1.0)
+    assert ints.data.tolist() == [[3, 4], [1, 0]]
+    with pytest.raises(TypeError, match=r"^embedding: max_norm .* Tensor or an ndarray, got list"):
+        F.embedding(np.array([0]), [[3.0, 4.0], [1.0, 0.0]], max_norm=1.0)
+    frozen = np.array([[3.0, 4.0], [1.0, 0.0]])
+    frozen.setflags(write=False)
+    with pytest.raises(ValueError, match=r"^embedding: max_norm .* weight is read-only"):
+        F.embedding(np.array([0]), frozen, max_norm=1.0)
+    table = np.array([[3.0, 4.0], [1.0, 0.0]])  # (a writeable float table is rescaled, as before)
+    out = F.embedding(np.array([0]), table, max_norm=1.0)
+    np.testing.assert_allclose(out.data, [[0.6, 0.8]], rtol=1e-6)
+    np.testing.assert_allclose(table[0], [0.6, 0.8], rtol=1e-6)

@@ -165,3 +165,23 @@ def test_batch_norm_training_refuses_running_statistics_it_cannot_hold(dtype) ->
         F.batch_norm(x, rm, rv, training=True, momentum=0.5)
     assert rm.tolist() == [0, 0] and rv.tolist() == [1, 1]
     F.batch_norm(x, rm, rv, training=False)  # (read only: taken)
+
+
+def test_float16_batch_norm_in_eval_mode_computes_in_float32_as_torch() -> None:
+    # (x - running_mean overflowed float16: inf where torch gives 285.8; 1 / sqrt(var + eps) in
+    # float16 gave 316.0 for 316.2)
+    x = tg.tensor(np.array([[60000.0, -60000.0]], np.float16), requires_grad=True)
+    mean = np.array([-10000.0, 10000.0], np.float16)
+    var = np.array([60000.0, 60000.0], np.float16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = F.batch_norm(x, mean, var)
+        (g,) = tg.autograd.grad(y.sum(), [x])
+    want = (70000 / np.sqrt(60000 + 1e-5)) * np.array([1, -1])
+    assert y.dtype == np.float16 and g.dtype == np.float16
+    np.testing.assert_array_equal(y.data[0], want.astype(np.float16))
+    np.testing.assert_array_equal(g.data[0], np.float16(1 / np.sqrt(60000 + 1e-5)))
+    ones = F.batch_norm(
+        np.ones((1, 2), np.float16), np.zeros(2, np.float16), np.zeros(2, np.float16)
+    )
+    assert (ones.data == np.float16(1 / np.sqrt(1e-5))).all()

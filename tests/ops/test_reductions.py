@@ -410,6 +410,25 @@ def test_p_norms_in_float32_stay_exact_at_large_and_small_magnitudes(scale, ord)
     np.testing.assert_allclose(h32, h64, rtol=1e-5, atol=1e-6 * np.abs(h64).max())
 
 
+def test_float16_var_sums_its_squares_in_float64_as_std() -> None:
+    # (np.var summed float16 squares: inf for [-200, 0, 200], whose variance 26667 is in range;
+    # std was computed in float64 already, and torch sums in float32)
+    x = tg.tensor(np.array([-200.0, 0.0, 200.0], np.float16), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        v = tg.var(x)
+        v.backward()
+    assert v.dtype == np.float16 and v.item() == np.float16(80000 / 3)
+    np.testing.assert_allclose(x.grad.data, [-400 / 3, 0, 400 / 3], rtol=1e-3)
+    rows = np.random.default_rng(0).standard_normal((4, 9)).astype(np.float16) * 300
+    for ddof in (0, 1):
+        want = np.var(rows.astype(np.float64), axis=1, ddof=ddof).astype(np.float16)
+        np.testing.assert_array_equal(tg.var(rows, axis=1, ddof=ddof).data, want)
+    assert tg.var(np.full(4, 300.0, np.float16)).item() == 0.0
+    big = np.array([-60000.0, 60000.0], np.float16)  # (the variance itself past float16: inf)
+    assert tg.var(big).item() == np.inf
+
+
 def test_float16_norm_sums_its_squares_in_float32_as_torch() -> None:
     # (300 squares of 16 overflowed float16: the norm was inf and its gradient 0)
     x = tg.tensor(np.full(300, 16, np.float16), requires_grad=True)
@@ -720,3 +739,28 @@ def test_std_over_no_value_with_a_negative_ddof_is_numpys_zero() -> None:
             s.sum().backward()
             assert x.grad.shape == (0, 3)
             assert tg.std(x, ddof=-1).item() == 0.0
+
+
+RAGGED = [[1.0, 2.0], [3.0]]
+
+
+@pytest.mark.parametrize(
+    ("name", "call"),
+    [
+        ("sum", lambda x: tg.sum(x)),
+        ("mean", lambda x: tg.mean(x)),
+        ("prod", lambda x: tg.prod(x)),
+        ("max", lambda x: tg.max(x)),
+        ("min", lambda x: tg.min(x)),
+        ("var", lambda x: tg.var(x)),
+        ("std", lambda x: tg.std(x)),
+        ("logsumexp", lambda x: tg.logsumexp(x)),
+        ("norm", lambda x: tg.norm(x)),
+        ("cumsum", lambda x: tg.cumsum(x, axis=0)),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_a_ragged_list_is_refused_under_the_reductions_name(name, call) -> None:
+    # (NumPy's bare "setting an array element with a sequence" came first, naming no op)
+    with pytest.raises(TypeError, match=rf"^{name}: x holds list data that makes no array"):
+        call(RAGGED)

@@ -329,3 +329,23 @@ def test_ravel_copies_where_numpy_copies_and_shapes_are_checked() -> None:
         tg.tensor([[5.0]]).reshape()
     with pytest.raises(TypeError, match="broadcast_to: shape must be ints"):
         tg.broadcast_to(tg.tensor(2.0), True)
+
+
+@pytest.mark.parametrize(
+    ("name", "call"),
+    [
+        ("reshape", lambda x: tg.reshape(x, -1)),
+        ("transpose", lambda x: tg.transpose(x)),
+        ("swapaxes", lambda x: tg.swapaxes(x, 0, 0)),
+        ("moveaxis", lambda x: tg.moveaxis(x, 0, 0)),
+        ("broadcast_to", lambda x: tg.broadcast_to(x, (2, 2))),
+        ("pad", lambda x: tg.pad(x, 1)),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_bad_data_is_refused_under_the_shape_ops_own_name(name, call) -> None:
+    # (a ragged list got NumPy's bare message; swapaxes and moveaxis were named transpose)
+    with pytest.raises(TypeError, match=rf"^{name}: x holds list data that makes no array"):
+        call([[1.0, 2.0], [3.0]])
+    with pytest.raises(TypeError, match=rf"^{name}: x holds dtype <U1"):
+        call(np.array([["a", "b"], ["c", "d"]]))
