@@ -44,7 +44,7 @@ def _half_sum(adjoint: ndarray, axes: tuple[int, ...], keepdims: bool) -> ndarra
     # NOTE: summed in float32, as torch: NumPy adds float16 along an axis in float16, so the
     # partial sums of [6e4, 6e4, -6e4, -6e4] overflow to inf where the sum is 0
     total = _np_add.reduce(adjoint, axis=axes, dtype=np.float32, keepdims=keepdims)
-    return narrow(total, adjoint.dtype)
+    return narrow(total, _HALF)
 
 
 _LEADING = tuple(tuple(range(n)) for n in range(8))

@@ -341,7 +341,7 @@ def embedding(
                 "embedding: max_norm rescales rows of weight in place, so weight must be a Tensor "
                 f"or an ndarray, got {type(weight).__name__}"
             )
-        w = weight.data if isinstance(weight, Tensor) else weight
+        w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)  # (np.matrix: rows)
         if w.dtype.kind != "f":
             raise TypeError(
                 f"embedding: max_norm rescales rows of weight in place, so weight must be "

@@ -209,10 +209,10 @@ def batch_norm(
             var = var.astype(dtype)
         scale = (1 / np.sqrt(var + eps)).astype(dtype, copy=False).reshape(bshape)
         y = (input - mean.astype(dtype, copy=False).reshape(bshape)) * scale
-        if half:
-            y = astype(y, np.float16)
         if not isinstance(y, Tensor):
             y = Tensor._make(np.asarray(y))
+        if half:  # (the affine step in float32 too: one rounding, as torch)
+            return astype(_affine(y, weight, bias, bshape), np.float16)
     return _affine(y, weight, bias, bshape)
 
 

@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 import numpy as np
+from numpy import ndarray
 
 from tensorgrad._dtypes import check_args
 from tensorgrad._dtypes import narrow as _narrow
@@ -81,6 +82,10 @@ class Sum(_Reduction):
     linear = True
 
     def forward(self, x):
+        if type(x) is ndarray and x.dtype.type is np.float16:  # (in float32, as torch: its
+            # partial sums overflow at 65504)
+            total = np.add.reduce(x, axis=self.axis, keepdims=self.keepdims, dtype=np.float32)
+            return _narrow(total, np.float16)
         return np.add.reduce(x, axis=self.axis, keepdims=self.keepdims)  # np.sum, minus a layer
 
     def generate_adjoints(self, adjoints, delta):

@@ -3,6 +3,8 @@ adjoint paths that the small shapes of the op registry do not reach."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -147,6 +149,12 @@ def test_embedding_max_norm_refuses_a_weight_it_cannot_rescale_in_place() -> Non
     frozen.setflags(write=False)
     with pytest.raises(ValueError, match=r"^embedding: max_norm .* weight is read-only"):
         F.embedding(np.array([0]), frozen, max_norm=1.0)
+    with warnings.catch_warnings():  # (an np.matrix table is a plain array: its rows rescaled)
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        matrix = np.matrix([[3.0, 4.0], [1.0, 0.0], [6.0, 8.0]])
+    out = F.embedding(np.array([0, 2]), matrix, max_norm=1.0)
+    np.testing.assert_allclose(out.data, [[0.6, 0.8], [0.6, 0.8]], rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(matrix), [[0.6, 0.8], [1.0, 0.0], [0.6, 0.8]], rtol=1e-6)
     table = np.array([[3.0, 4.0], [1.0, 0.0]])  # (a writeable float table is rescaled, as before)
     out = F.embedding(np.array([0]), table, max_norm=1.0)
     np.testing.assert_allclose(out.data, [[0.6, 0.8]], rtol=1e-6)

@@ -185,3 +185,14 @@ def test_float16_batch_norm_in_eval_mode_computes_in_float32_as_torch() -> None:
         np.ones((1, 2), np.float16), np.zeros(2, np.float16), np.zeros(2, np.float16)
     )
     assert (ones.data == np.float16(1 / np.sqrt(1e-5))).all()
+
+
+def test_float16_batch_norm_in_eval_mode_rounds_once_with_weight_and_bias() -> None:
+    # (the normalised value was rounded to float16 before the weight and bias: 0.0 here where
+    # torch and float64 give 0.001373)
+    args = [np.array([v], np.float16) for v in (0.3945, 3.469, 0.8594, -5.145)]
+    x = np.array([[11.55]], np.float16)
+    y = F.batch_norm(tg.tensor(x), args[0], args[1], tg.tensor(args[2]), tg.tensor(args[3]))
+    m, v, w, b = (a.astype(np.float64) for a in args)
+    want = (x.astype(np.float64) - m) / np.sqrt(v + 1e-5) * w + b
+    assert y.dtype == np.float16 and y.item() == np.float16(want.item()) != 0
