@@ -211,8 +211,15 @@ def batch_norm(
         y = (input - mean.astype(dtype, copy=False).reshape(bshape)) * scale
         if not isinstance(y, Tensor):
             y = Tensor._make(np.asarray(y))
-        if half:  # (the affine step in float32 too: one rounding, as torch)
-            return astype(_affine(y, weight, bias, bshape), np.float16)
+        if half:  # (the affine step in float32 too, rounded once, as torch; wider parameters
+            # give their dtype, as the training path's promotion does)
+            out = _affine(y, weight, bias, bshape)
+            wide = [
+                np.asarray(p.data if isinstance(p, Tensor) else p).dtype
+                for p in (weight, bias)
+                if p is not None
+            ]
+            return astype(out, np.result_type(np.float16, *wide))
     return _affine(y, weight, bias, bshape)
 
 

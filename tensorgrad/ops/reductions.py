@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 import numpy as np
+from numpy import float16 as _HALF
 from numpy import ndarray
 
 from tensorgrad._dtypes import check_args
@@ -82,10 +83,10 @@ class Sum(_Reduction):
     linear = True
 
     def forward(self, x):
-        if type(x) is ndarray and x.dtype.type is np.float16:  # (in float32, as torch: its
+        if type(x) is ndarray and x.dtype.type is _HALF:  # (in float32, as torch: its
             # partial sums overflow at 65504)
             total = np.add.reduce(x, axis=self.axis, keepdims=self.keepdims, dtype=np.float32)
-            return _narrow(total, np.float16)
+            return _narrow(total, _HALF)
         return np.add.reduce(x, axis=self.axis, keepdims=self.keepdims)  # np.sum, minus a layer
 
     def generate_adjoints(self, adjoints, delta):
@@ -614,7 +615,8 @@ def _reduce(cls, name, x, axis, keepdims, **params) -> Tensor:
         ndim = x.data.ndim
         axes = tuple(range(ndim)) if axis is None else normalize_axis(axis, ndim, name)
         return apply1(cls(axis=axes, keepdims=keepdims, **params), x)
-    check_args(name, x=x)  # (before its ndim: a ragged list is refused under the op's name)
+    if type(x) is not ndarray:  # (before its ndim: a ragged list refused under the op's name)
+        check_args(name, x=x)
     axes = normalize_axis(axis, _ndim(x), name)
     return call(cls, x, axis=axes, keepdims=keepdims, **params)
 

@@ -196,3 +196,16 @@ def test_float16_batch_norm_in_eval_mode_rounds_once_with_weight_and_bias() -> N
     m, v, w, b = (a.astype(np.float64) for a in args)
     want = (x.astype(np.float64) - m) / np.sqrt(v + 1e-5) * w + b
     assert y.dtype == np.float16 and y.item() == np.float16(want.item()) != 0
+
+
+@pytest.mark.parametrize("wide", [np.float32, np.float64])
+def test_float16_batch_norm_in_eval_mode_keeps_the_promoted_dtype_of_wider_parameters(wide):
+    # (the float32 path cast its result to float16 even for float32 parameters, where the
+    # training path, and this one before, promote: a module's dtype changed with .eval())
+    m = tg.nn.BatchNorm1d(3, dtype=wide)
+    x = tg.tensor(np.ones((4, 3), np.float16))
+    assert m(x).dtype == wide
+    m.eval()
+    assert m(x).dtype == wide
+    y = F.batch_norm(x, np.zeros(3, np.float16), np.ones(3, np.float16), None, np.ones(3, wide))
+    assert y.dtype == wide
