@@ -75,6 +75,8 @@ class Softmax(Op):
         self.axis = axis
 
     def forward(self, x):
+        if type(x) is ndarray and x.dtype.type is np.float16:  # (its sum of exponentials in
+            return self.forward(x.astype(np.float32)).astype(np.float16)  # float32, as torch)
         e = np.exp(_shifted(x, self.axis))
         return e / np.sum(e, axis=self.axis, keepdims=True)
 
@@ -96,6 +98,8 @@ class LogSoftmax(Op):
         self.axis = axis
 
     def forward(self, x):
+        if type(x) is ndarray and x.dtype.type is np.float16:  # (as Softmax's)
+            return self.forward(x.astype(np.float32)).astype(np.float16)
         z = _shifted(x, self.axis)
         with np.errstate(divide="ignore"):
             return z - np.log(np.sum(np.exp(z), axis=self.axis, keepdims=True))

@@ -501,6 +501,8 @@ class LogSumExp(_Reduction):
         # a row's max is its answer when it is not finite: +inf (also with -inf entries), NaN
         # (NaN entries propagate) or -inf (all entries -inf), as torch and NumPy give
         x = np.asarray(x)  # (a Python number comes as it is)
+        if x.dtype.type is _HALF:  # (its sum of exponentials in float32, as torch)
+            return self.forward(x.astype(np.float32)).astype(np.float16)
         if x.dtype.kind in "biu":  # in float64, as NumPy's log: x - max must not wrap around
             x = x.astype(np.float64)
         m = np.max(x, axis=self.axis, keepdims=True, initial=-np.inf)  # (-inf over nothing)
@@ -587,12 +589,25 @@ class CumSum(Op):
         self.axis = axis
 
     def forward(self, x):
-        return np.cumsum(x, axis=self.axis)
+        return _running_sum(x, self.axis)
 
     def generate_adjoints(self, adjoints, delta):
         # NOTE: the adjoint of a running sum is the running sum taken from the other end.
         flipped = np.flip(delta, axis=self.axis)
-        adjoints[0] = np.flip(np.cumsum(flipped, axis=self.axis), axis=self.axis)
+        adjoints[0] = np.flip(_running_sum(flipped, self.axis), axis=self.axis)
+
+
+_RUNNING = {np.float16: np.float32, np.float32: np.float64}
+"""The accumulator of a running sum, as torch's on the CPU: NumPy adds float16 and float32 in
+their own dtype, so 3,000 float16 values of 0.1 summed to 256 and one overflowing entry made
+every later one inf."""
+
+
+def _running_sum(x, axis):
+    wide = _RUNNING.get(x.dtype.type) if type(x) is ndarray else None
+    if wide is None:  # (Tensors under create_graph: tensorgrad's cumsum, this op again)
+        return np.cumsum(x, axis=axis)
+    return _narrow(np.cumsum(x, axis=axis, dtype=wide), x.dtype.type)
 
 
 # ----------------------------------------------------------------------------- public functions

@@ -764,3 +764,33 @@ def test_a_ragged_list_is_refused_under_the_reductions_name(name, call) -> None:
     # (NumPy's bare "setting an array element with a sequence" came first, naming no op)
     with pytest.raises(TypeError, match=rf"^{name}: x holds list data that makes no array"):
         call(RAGGED)
+
+
+def test_cumsum_accumulates_float16_in_float32_and_float32_in_float64_as_torch() -> None:
+    # (NumPy's running sum in float16: 3,000 values of 0.1 summed to 256, and its gradient too;
+    # one overflowing partial sum made every later entry inf)
+    x = tg.tensor(np.full(3000, 0.1, np.float16), requires_grad=True)
+    y = tg.cumsum(x, axis=0)
+    y.sum().backward()
+    assert y.dtype == np.float16 and y.data[-1] == np.float16(
+        np.cumsum(np.full(3000, 0.1, np.float16).astype(np.float64))[-1]
+    )
+    assert x.grad.dtype == np.float16 and x.grad.data[0] == 3000
+    over = tg.cumsum(np.array([6e4, 2e4, -3e4, 100], np.float16), axis=0).data
+    assert np.isinf(over[1]) and over[2:].tolist() == np.float16([50000, 50100]).tolist()
+    long = np.full(10**5, 0.1, np.float32)
+    want = np.cumsum(long.astype(np.float64)).astype(np.float32)
+    np.testing.assert_array_equal(tg.cumsum(long, axis=0).data, want)
+    ints = np.arange(5, dtype=np.int32)  # (integers as NumPy: their own dtype)
+    assert tg.cumsum(ints, axis=0).dtype == np.cumsum(ints).dtype
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_float16_logsumexp_sums_its_exponentials_in_float32(axis) -> None:
+    # (summed in float16 along axis 0, every entry of this one was off the rounded value)
+    x = np.random.default_rng(0).uniform(-3, 3, (3000, 3)).astype(np.float16)
+    x = x if axis == 0 else x.T.copy()
+    want = tg.logsumexp(x.astype(np.float64), axis=axis).data.astype(np.float16)
+    got = tg.logsumexp(x, axis=axis)
+    assert got.dtype == np.float16
+    np.testing.assert_array_equal(got.data, want)
