@@ -17,7 +17,7 @@ import numpy as np
 # (hot-path names as module globals: see the NOTE in ops/_base.py)
 from numpy import ndarray
 
-from tensorgrad._dtypes import check_args, check_float_dtype, check_operands
+from tensorgrad._dtypes import check_args, check_float_dtype, check_operands, narrow
 from tensorgrad._shapes import broadcasts_to, normalize_int_axis, unbroadcast
 from tensorgrad.ops._base import Op, apply1, call
 from tensorgrad.ops.arithmetic import astype
@@ -75,8 +75,9 @@ class Softmax(Op):
         self.axis = axis
 
     def forward(self, x):
-        if type(x) is ndarray and x.dtype.type is np.float16:  # (its sum of exponentials in
-            return self.forward(x.astype(np.float32)).astype(np.float16)  # float32, as torch)
+        if type(x) is ndarray and x.dtype.type is np.float16:
+            # (its sum of exponentials in float32, as torch; inf past the range, silently)
+            return narrow(self.forward(x.astype(np.float32)), np.float16)
         e = np.exp(_shifted(x, self.axis))
         return e / np.sum(e, axis=self.axis, keepdims=True)
 
@@ -99,7 +100,7 @@ class LogSoftmax(Op):
 
     def forward(self, x):
         if type(x) is ndarray and x.dtype.type is np.float16:  # (as Softmax's)
-            return self.forward(x.astype(np.float32)).astype(np.float16)
+            return narrow(self.forward(x.astype(np.float32)), np.float16)
         z = _shifted(x, self.axis)
         with np.errstate(divide="ignore"):
             return z - np.log(np.sum(np.exp(z), axis=self.axis, keepdims=True))

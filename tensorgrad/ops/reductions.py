@@ -502,7 +502,7 @@ class LogSumExp(_Reduction):
         # (NaN entries propagate) or -inf (all entries -inf), as torch and NumPy give
         x = np.asarray(x)  # (a Python number comes as it is)
         if x.dtype.type is _HALF:  # (its sum of exponentials in float32, as torch)
-            return self.forward(x.astype(np.float32)).astype(np.float16)
+            return _narrow(self.forward(x.astype(np.float32)), np.float16)
         if x.dtype.kind in "biu":  # in float64, as NumPy's log: x - max must not wrap around
             x = x.astype(np.float64)
         m = np.max(x, axis=self.axis, keepdims=True, initial=-np.inf)  # (-inf over nothing)
