@@ -240,6 +240,14 @@ def narrow(a, dtype):
         return a.astype(dtype)
 
 
+def half_sum(a, axis, keepdims: bool = False):
+    """The sum of float16 ``a`` over ``axis``, accumulated in float32 and rounded once, as
+    torch's: NumPy adds float16 along an axis in float16, so the partial sums of [6e4, 6e4, -6e4,
+    -6e4] overflow to inf where the sum is 0."""
+    total = np.add.reduce(a, axis=axis, dtype=np.float32, keepdims=keepdims)
+    return narrow(total, np.float16)
+
+
 def is_half(x) -> bool:
     """Whether ``x`` holds float16 data (by the dtype's type: ``== np.float16`` misses a
     byte-swapped one, '>f2')."""

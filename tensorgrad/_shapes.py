@@ -10,7 +10,7 @@ import numpy as np
 from numpy import add as _np_add
 from numpy import ndarray
 
-from tensorgrad._dtypes import narrow
+from tensorgrad._dtypes import half_sum
 
 
 def unbroadcast(adjoint, shape: tuple[int, ...]):
@@ -26,25 +26,18 @@ def unbroadcast(adjoint, shape: tuple[int, ...]):
     if ashape[lead:] == shape:  # only extra leading axes (a bias): one sum, no reshape
         axes = _LEADING[lead] if lead < len(_LEADING) else tuple(range(lead))
         if type(adjoint) is ndarray:
-            if adjoint.dtype.type is _HALF:
-                return _half_sum(adjoint, axes, False)
+            if adjoint.dtype.type is _HALF:  # (in float32, as torch)
+                return half_sum(adjoint, axes)
             return _np_add.reduce(adjoint, axis=axes)  # (the sum method, minus a Python layer)
         return adjoint.sum(axis=axes)
     inner = tuple(lead + i for i, n in enumerate(shape) if n == 1 and ashape[lead + i] != 1)
     axes = tuple(range(lead)) + inner
     if type(adjoint) is ndarray and adjoint.dtype.type is _HALF:
-        return _half_sum(adjoint, axes, True).reshape(shape)
+        return half_sum(adjoint, axes, keepdims=True).reshape(shape)
     return adjoint.sum(axis=axes, keepdims=True).reshape(shape)
 
 
 _HALF = np.float16
-
-
-def _half_sum(adjoint: ndarray, axes: tuple[int, ...], keepdims: bool) -> ndarray:
-    # NOTE: summed in float32, as torch: NumPy adds float16 along an axis in float16, so the
-    # partial sums of [6e4, 6e4, -6e4, -6e4] overflow to inf where the sum is 0
-    total = _np_add.reduce(adjoint, axis=axes, dtype=np.float32, keepdims=keepdims)
-    return narrow(total, _HALF)
 
 
 _LEADING = tuple(tuple(range(n)) for n in range(8))

@@ -14,7 +14,7 @@ import numpy as np
 from numpy import float16 as _HALF
 from numpy import ndarray
 
-from tensorgrad._dtypes import check_args
+from tensorgrad._dtypes import check_args, half_sum
 from tensorgrad._dtypes import narrow as _narrow
 from tensorgrad._shapes import expand_to, normalize_axis
 from tensorgrad.ops._base import Op, _data, apply1, call
@@ -83,10 +83,8 @@ class Sum(_Reduction):
     linear = True
 
     def forward(self, x):
-        if type(x) is ndarray and x.dtype.type is _HALF:  # (in float32, as torch: its
-            # partial sums overflow at 65504)
-            total = np.add.reduce(x, axis=self.axis, keepdims=self.keepdims, dtype=np.float32)
-            return _narrow(total, _HALF)
+        if type(x) is ndarray and x.dtype.type is _HALF:  # (in float32, as torch)
+            return half_sum(x, self.axis, self.keepdims)
         return np.add.reduce(x, axis=self.axis, keepdims=self.keepdims)  # np.sum, minus a layer
 
     def generate_adjoints(self, adjoints, delta):

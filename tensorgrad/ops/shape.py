@@ -43,8 +43,14 @@ __all__ = [
 ]
 
 
-def _data(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+def _data(x: Any, op: str | None = None) -> np.ndarray:
+    """``x``'s array; with ``op``, data that makes no tensor is refused first, under ``op``'s
+    name (else NumPy's bare message for a ragged list, or the name of an op it calls)."""
+    if isinstance(x, Tensor):
+        return x.data
+    if op is not None:
+        check_args(op, x=x)
+    return np.asarray(x)
 
 
 def _view(x: Any, op: Op) -> Tensor:
@@ -157,9 +163,7 @@ class Reshape(Op):
 def reshape(x: Any, *shape: Any) -> Tensor:
     """``x`` with shape ``shape`` (one entry may be -1); ``t.reshape(2, 3)`` works too."""
     new = _shape_arg(shape, "reshape")
-    if not isinstance(x, Tensor):
-        check_args("reshape", x=x)
-    data = _data(x)
+    data = _data(x, "reshape")
     op = Reshape(new)
     try:
         out = apply(op, (x,))
@@ -274,9 +278,7 @@ def _is_index(a: Any) -> bool:
 def transpose(x: Any, axes: Any = None, *more_axes: Any) -> Tensor:
     """Permute the axes (reverse them when ``axes`` is None), as NumPy. Like
     ``ndarray.transpose``, the axes may also be spelled out: ``t.transpose(1, 2, 0)``."""
-    if not isinstance(x, Tensor):
-        check_args("transpose", x=x)
-    ndim = _data(x).ndim
+    ndim = _data(x, "transpose").ndim
     if axes is None and not more_axes:
         perm = _REVERSED.get(ndim) or tuple(range(ndim - 1, -1, -1))
         return _view(x, Transpose(perm, perm))  # a reversal is its own inverse
@@ -294,9 +296,7 @@ def transpose(x: Any, axes: Any = None, *more_axes: Any) -> Tensor:
 
 def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
     """``x`` with two axes interchanged."""
-    if not isinstance(x, Tensor):
-        check_args("swapaxes", x=x)  # (else named after transpose)
-    ndim = _data(x).ndim
+    ndim = _data(x, "swapaxes").ndim
     a = normalize_int_axis(axis1, ndim, "swapaxes")
     b = normalize_int_axis(axis2, ndim, "swapaxes")
     perm = list(range(ndim))
@@ -306,9 +306,7 @@ def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
 
 def moveaxis(x: Any, source: Any, destination: Any) -> Tensor:
     """Move axes to new positions; the others keep their order (NumPy's ``moveaxis``)."""
-    if not isinstance(x, Tensor):
-        check_args("moveaxis", x=x)  # (else named after transpose)
-    ndim = _data(x).ndim
+    ndim = _data(x, "moveaxis").ndim
     src = _axes_arg(source, "moveaxis", "source")
     dst = _axes_arg(destination, "moveaxis", "destination")
     if len(src) != len(dst):
@@ -377,9 +375,7 @@ def broadcast_to(x: Any, shape: Any) -> Tensor:
         if isinstance(shape, (int, np.integer)) and not isinstance(shape, (bool, np.bool_))
         else _shape_arg((shape,), "broadcast_to")
     )
-    if not isinstance(x, Tensor):
-        check_args("broadcast_to", x=x)
-    src = _data(x).shape
+    src = _data(x, "broadcast_to").shape
     # NOTE: checked here, not with np.broadcast_shapes, which stops at 32 dimensions (and
     # np.broadcast_to does not)
     if len(shape) > 64 or any(n < 0 for n in shape) or not broadcasts_to(src, shape):
@@ -634,9 +630,7 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0
         raise ValueError(
             f"pad: mode must be 'constant', 'edge', 'reflect', 'symmetric' or 'wrap', got {mode!r}"
         )
-    if not isinstance(x, Tensor):
-        check_args("pad", x=x)
-    ndim = _data(x).ndim
+    ndim = _data(x, "pad").ndim
     try:
         given = np.asarray(pad_width.data if isinstance(pad_width, Tensor) else pad_width)
         if given.dtype.kind not in "iu":  # (an empty list too: float64, as NumPy refuses it)
