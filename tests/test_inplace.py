@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -388,6 +390,41 @@ def test_a_view_made_under_no_grad_is_refused_after_a_recorded_write() -> None:
         v * 3.0
     with tg.no_grad():
         np.testing.assert_array_equal((v * 3.0).data, [6.0, 12.0])  # as data it is fine
+
+
+def test_a_view_of_a_no_grad_view_is_refused_after_a_recorded_write() -> None:
+    # (made in grad mode itself, but taken from a view made under no_grad)
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2.0
+    with tg.no_grad():
+        v = y[0:2]
+    w = v[:][0:2]
+    y[0] = x[1] * 1.0
+    with pytest.raises(RuntimeError, match="made under no_grad"):
+        w * 3.0
+
+
+@pytest.mark.parametrize("write", ["into the view", "into its base", "then hooks"])
+def test_a_chain_of_views_deeper_than_the_recursion_limit(write: str) -> None:
+    # (torch's views all point at the tensor owning the memory: any depth works)
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 1.0
+    v = y
+    for _ in range(3 * sys.getrecursionlimit()):
+        v = v[:]
+    if write == "into the view":
+        v += 1.0
+    else:
+        y += 1.0
+    if write == "then hooks":
+        v.retain_grad()
+        seen = []
+        v.register_hook(seen.append)
+    tg.sum(v * v).backward()
+    np.testing.assert_array_equal(x.grad.data, [4.0, 6.0, 8.0])
+    if write == "then hooks":
+        np.testing.assert_array_equal(v.grad.data, [4.0, 6.0, 8.0])
+        assert len(seen) == 1
 
 
 def test_retain_grad_follows_a_rebased_view() -> None:

@@ -444,13 +444,22 @@ def mark_view(out: Tensor, base: Tensor, op: Op) -> Tensor:
     A recorded view's node remembers the cell, where ``check_view`` sees such a write; an
     unrecorded view (its base did not require grad, or under no_grad) is never checked by an
     op, so the cell keeps a weak reference to it for ``refresh_views``."""
+    # (the third entry also says whether every view above was made in grad mode, read in O(1)
+    # by made_under_no_grad however deep the chain of views of views; view_of, inlined)
+    above = True
+    cell = base._version
+    if cell is not None:
+        ref = cell[3]
+        if ref is None or ref() is not base:
+            up = getattr(base, "_base", None)
+            above = up is None or up[2]
     cell = out._version = base._cell()
     node = out._node
     if node is not None:
-        out._base = (base, op, True)
+        out._base = (base, op, above)
         node.view_cell = cell
     else:
-        out._base = (base, op, STATE.grad_enabled)
+        out._base = (base, op, STATE.grad_enabled and above)
         # (also of a leaf that requires grad, under no_grad: frozen later, by requires_grad_
         # (False) or detach_(), it may be written by a recorded op)
         _watch(cell, out)
@@ -466,6 +475,18 @@ def check_view(x: Tensor) -> Op:
     if getattr(node, "view_cell", None) is cell and cell[2] > node.stamp:
         return rebase(x)
     return node
+
+
+def _stale(x: Tensor) -> bool:
+    """Whether ``check_view`` would rebase ``x``."""
+    node = x._node
+    cell = x._version
+    return (
+        node is not None
+        and cell is not None
+        and getattr(node, "view_cell", None) is cell
+        and cell[2] > node.stamp
+    )
 
 
 def refresh_view(x: Any) -> None:
@@ -504,6 +525,14 @@ def rebase(x: Tensor) -> Op:
             "(as PyTorch)"
         )
     base, op, _ = view
+    if _stale(base):
+        # (a chain of stale views of views: rebased from the outermost down, so that the
+        # reapply below finds its base current, with no recursion through the chain)
+        chain = [base]
+        while (up := getattr(chain[-1], "_base", None)) is not None and _stale(up[0]):
+            chain.append(up[0])
+        for b in reversed(chain):
+            check_view(b)
     new = op.reapply(base)
     node = new._node
     if node is None:  # (the base no longer requires grad: nothing to rebase onto, but a
@@ -595,7 +624,8 @@ def memory_owner(t: Tensor) -> Tensor | None:
 
 
 def view_of(t: Tensor) -> tuple | None:
-    """``(base, op, made in grad mode)`` if ``t`` is a view (see ``mark_view``), else None."""
+    """``(base, op, made in grad mode, as every view above it)`` if ``t`` is a view (see
+    ``mark_view``), else None."""
     if t._version is None or memory_owner(t) is t:
         return None  # (no cell, or its own: the tensor whose memory the views share)
     return getattr(t, "_base", None)
@@ -603,13 +633,7 @@ def view_of(t: Tensor) -> tuple | None:
 
 def made_under_no_grad(t: Tensor) -> bool:
     """Whether the view ``t``, or a view it was taken from, was made under no_grad."""
-    view = t._base
-    while view is not None:
-        base, _, grad_mode = view
-        if not grad_mode:
-            return True
-        view = view_of(base)
-    return False
+    return not t._base[2]
 
 
 def _watch(cell: list, view: Tensor) -> None:

@@ -230,18 +230,25 @@ def _write_through(t: Tensor, new: Tensor, what: str, count: bool = True) -> Non
     to the tensor that is no view): the base's graph then has the write, and every view of it
     is rebased onto that graph (this one at once, the others at their next use). Without
     ``count``, ``t`` already holds ``new``'s values (a write the transforms pass on from a
-    stand-in that shares its memory): only the graph and tangents change."""
+    stand-in that shares its memory): only the graph and tangents change.
+
+    A loop, not a recursion, up a chain of views of views (torch's views all point at the
+    tensor owning the memory: a chain of any depth works)."""
+    through = []  # the views written through, innermost first
     view = view_of(t)
-    if view is None:
-        _commit(t, new, what, count)
-        target = passed_on_to(t)
-        if target is not None:
-            _pass_on(*target, t, what, new._node is not None)
-        return
-    base, op, _ = view
-    _write(base, call(SetView, _snapshot(base), new, view=op), what, count)
-    if t._node is not None and STATE.grad_enabled:
-        check_view(t)
+    while view is not None:
+        base, op, _ = view
+        new = call(SetView, _snapshot(base), new, view=op)
+        through.append(t)
+        t = base
+        view = view_of(t)
+    _commit(t, new, what, count)
+    target = passed_on_to(t)
+    if target is not None:
+        _pass_on(*target, t, what, new._node is not None)
+    for v in reversed(through):  # (outermost first: each finds its base rebased)
+        if v._node is not None and STATE.grad_enabled:
+            check_view(v)
 
 
 # A forward transform's stand-ins for its primals (``transforms._jvp``): id -> (a weak reference

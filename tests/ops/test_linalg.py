@@ -215,3 +215,31 @@ def test_tensordot_names_the_bad_operand() -> None:
     # (was "transpose: argument 0")
     with pytest.raises(TypeError, match="tensordot: a holds dtype <U1"):
         tg.tensordot(np.full((2, 2), "a"), tg.ones((2, 2)))
+
+
+@pytest.mark.parametrize("spec", ["ij,jk->ik", "bij,bjk->bik", "ij,kj->ik", "ij,jk,kl->il"])
+def test_float16_einsum_adds_in_float32_and_rounds_once(spec) -> None:
+    # (NumPy's einsum adds float16 products in float16 in some loops: 5-9 ulps off; torch and
+    # matmul accumulate in float32)
+    rng = np.random.default_rng(0)
+    sizes = {"i": 20, "j": 300, "k": 30, "l": 4, "b": 3}
+    ins = spec.split("->")[0].split(",")
+    ops = [rng.uniform(-1, 1, [sizes[c] for c in s]).astype(np.float16) for s in ins]
+    wide = [o.astype(np.float64) for o in ops]
+
+    def within_a_rounding(got, exact) -> None:  # (one float16 ulp; float32's own error near 0)
+        assert got.dtype == np.float16
+        ulp = np.spacing(np.maximum(np.abs(exact), 0.05).astype(np.float16)).astype(np.float64)
+        assert np.all(np.abs(got - exact) <= ulp)
+
+    xs = [tg.tensor(o, requires_grad=True) for o in ops]
+    out = tg.einsum(spec, *xs)
+    within_a_rounding(out.data, np.einsum(spec, *wide))
+    delta = rng.uniform(-1, 1, out.shape).astype(np.float16)
+    out.backward(tg.tensor(delta))
+    if len(ops) == 2:  # the first operand's adjoint: delta contracted with the second
+        adjoint = f"{spec.split('->')[1]},{ins[1]}->{ins[0]}"
+        within_a_rounding(xs[0].grad.data, np.einsum(adjoint, delta.astype(np.float64), wide[1]))
+        tangent = rng.uniform(-1, 1, ops[0].shape).astype(np.float16)
+        _, t_out = tg.jvp(lambda a: tg.einsum(spec, a, ops[1]), (ops[0],), (tangent,))
+        within_a_rounding(t_out.data, np.einsum(spec, tangent.astype(np.float64), wide[1]))
