@@ -248,6 +248,15 @@ def half_sum(a, axis, keepdims: bool = False):
     return narrow(total, np.float16)
 
 
+def wide_sum(a, axis=None, keepdims: bool = False):
+    """``np.sum``, with a float16 array accumulated in float32 and rounded once (``half_sum``),
+    for the rules' and tangents' sums; a Tensor (a recorded rule) goes to ``tg.sum``, which does
+    the same."""
+    if type(a) is np.ndarray and a.dtype.type is np.float16:
+        return half_sum(a, axis, keepdims)
+    return np.sum(a, axis=axis, keepdims=keepdims)
+
+
 def is_half(x) -> bool:
     """Whether ``x`` holds float16 data (by the dtype's type: ``== np.float16`` misses a
     byte-swapped one, '>f2')."""

@@ -65,6 +65,32 @@ def _shifted(x, axis):
     return x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)
 
 
+def _rule_in_float32(rule: Any, a: Any, out: Any, axis: int) -> Any:
+    """``rule(a, out, axis)``, for float16 arrays computed in float32 and rounded once, as the
+    forward (its sum over a long axis in float16 was thousands of ulps off)."""
+    if (
+        type(a) is ndarray
+        and type(out) is ndarray
+        and a.dtype.type is np.float16
+        and out.dtype.type is np.float16
+    ):
+        return narrow(rule(a.astype(np.float32), out.astype(np.float32), axis), np.float16)
+    return rule(a, out, axis)
+
+
+def _softmax_product(a, out, axis):
+    # (the Jacobian of softmax is symmetric: its adjoint rule and tangent rule are one product)
+    return out * (a - np.sum(a * out, axis=axis, keepdims=True))
+
+
+def _log_softmax_adjoint(delta, out, axis):
+    return delta - np.exp(out) * np.sum(delta, axis=axis, keepdims=True)
+
+
+def _log_softmax_tangent(t, out, axis):
+    return t - np.sum(np.exp(out) * t, axis=axis, keepdims=True)
+
+
 class Softmax(Op):
     """exp(x) / sum(exp(x)) along ``axis``"""
 
@@ -82,11 +108,10 @@ class Softmax(Op):
         return e / np.sum(e, axis=self.axis, keepdims=True)
 
     def generate_adjoints(self, adjoints, delta, out):
-        adjoints[0] = out * (delta - np.sum(delta * out, axis=self.axis, keepdims=True))
+        adjoints[0] = _rule_in_float32(_softmax_product, delta, out, self.axis)
 
     def jvp(self, tangents, out):
-        t = tangents[0]
-        return out * (t - np.sum(t * out, axis=self.axis, keepdims=True))
+        return _rule_in_float32(_softmax_product, tangents[0], out, self.axis)
 
 
 class LogSoftmax(Op):
@@ -106,11 +131,10 @@ class LogSoftmax(Op):
             return z - np.log(np.sum(np.exp(z), axis=self.axis, keepdims=True))
 
     def generate_adjoints(self, adjoints, delta, out):
-        adjoints[0] = delta - np.exp(out) * np.sum(delta, axis=self.axis, keepdims=True)
+        adjoints[0] = _rule_in_float32(_log_softmax_adjoint, delta, out, self.axis)
 
     def jvp(self, tangents, out):
-        t = tangents[0]
-        return t - np.sum(np.exp(out) * t, axis=self.axis, keepdims=True)
+        return _rule_in_float32(_log_softmax_tangent, tangents[0], out, self.axis)
 
 
 class SoftmaxCrossEntropy(Op):

@@ -14,7 +14,7 @@ import numpy as np
 from numpy import float16 as _HALF
 from numpy import ndarray
 
-from tensorgrad._dtypes import check_args, half_sum
+from tensorgrad._dtypes import check_args, half_sum, wide_sum
 from tensorgrad._dtypes import narrow as _narrow
 from tensorgrad._shapes import expand_to, normalize_axis
 from tensorgrad.ops._base import Op, _data, apply1, call
@@ -289,7 +289,7 @@ class Prod(_Reduction):
         adjoints[0] = self._expand(delta, x.shape) * self._slope(x, out)
 
     def jvp(self, tangents, x, out):
-        return np.sum(tangents[0] * self._slope(x, out), axis=self.axis, keepdims=self.keepdims)
+        return wide_sum(tangents[0] * self._slope(x, out), self.axis, self.keepdims)
 
 
 # ----------------------------------------------------------------------------- max, min
@@ -310,7 +310,7 @@ class _Extreme(_Reduction):
         adjoints[0] = self._expand(delta, x.shape) * self._share(x, out)
 
     def jvp(self, tangents, x, out):
-        return np.sum(tangents[0] * self._share(x, out), axis=self.axis, keepdims=self.keepdims)
+        return wide_sum(tangents[0] * self._share(x, out), self.axis, self.keepdims)
 
 
 class Max(_Extreme):
@@ -355,13 +355,15 @@ class Var(_Reduction):
         # (NumPy's divisor: n - ddof, and inf past the last degree of freedom)
         n = _count(x.shape, self.axis) - self.ddof
         scale = 2.0 / n if n > 0 else math.inf
+        if type(x) is ndarray and x.dtype.type is _HALF:  # (in float64, as its forward: the
+            x = x.astype(np.float64)  # float16 mean's rounding moved every tangent's sum)
         return (x - np.mean(x, axis=self.axis, keepdims=True)) * scale
 
     def generate_adjoints(self, adjoints, delta, x):
         adjoints[0] = self._expand(delta, x.shape) * self._slope(x)
 
     def jvp(self, tangents, x):
-        return np.sum(tangents[0] * self._slope(x), axis=self.axis, keepdims=self.keepdims)
+        return wide_sum(tangents[0] * self._slope(x), self.axis, self.keepdims)
 
 
 class Std(Var):
@@ -436,7 +438,7 @@ class Std(Var):
         empty = _count(x.shape, self.axis) == 0
         none = None if empty else _unspread(out, t)  # (as the adjoint: torch masks it there)
         with np.errstate(**_quiet(none)):
-            tangent = np.sum(t * self._std_slope(x, out), axis=self.axis, keepdims=self.keepdims)
+            tangent = wide_sum(t * self._std_slope(x, out), self.axis, self.keepdims)
         if empty:  # (NaN values: var's tangent 0 over 2 * NaN, as torch)
             return tangent + np.nan
         return tangent if none is None else np.where(none, 0, tangent)
@@ -523,7 +525,7 @@ class LogSumExp(_Reduction):
         w = np.exp(np.where(finite, x, -np.inf) - np.where(finite, full, 0))
         # normalised: exp(x - out) sums to 1 only as closely as out is rounded, which at large
         # |x| is visibly off (float32 at 3e4: 1.001); these are exactly softmax(x)
-        total = np.sum(w, axis=self.axis, keepdims=True)
+        total = wide_sum(w, self.axis, True)
         if finite.all():
             return w / total
         w = w / np.where(finite, total, 1)  # (an all -inf row: 0 / 1)
@@ -535,7 +537,7 @@ class LogSumExp(_Reduction):
         adjoints[0] = self._expand(delta, x.shape) * self._weights(x, out)
 
     def jvp(self, tangents, x, out):
-        return np.sum(tangents[0] * self._weights(x, out), axis=self.axis, keepdims=self.keepdims)
+        return wide_sum(tangents[0] * self._weights(x, out), self.axis, self.keepdims)
 
 
 class Norm(_Reduction):
@@ -557,7 +559,7 @@ class Norm(_Reduction):
         adjoints[0] = self._expand(delta, x.shape) * self._slope(x, out)
 
     def jvp(self, tangents, x, out):
-        return np.sum(tangents[0] * self._slope(x, out), axis=self.axis, keepdims=self.keepdims)
+        return wide_sum(tangents[0] * self._slope(x, out), self.axis, self.keepdims)
 
 
 # ----------------------------------------------------------------------------- argmax, cumsum
