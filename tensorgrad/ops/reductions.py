@@ -766,6 +766,12 @@ def _vector_norm(x: Any, ord: Any, axis: int) -> Tensor:
         return sum(absolute(x), axis=axis, keepdims=True)
     from tensorgrad.ops.elementwise import where
 
+    dtype = (x.data if isinstance(x, Tensor) else np.asarray(x)).dtype
+    if dtype.kind == "f" and dtype.itemsize < 8:
+        # (in float64 and rounded once: the rules below multiply by the row's scale before they
+        # divide by it, which overflows float32 near its top, an inf gradient for 3e38 where the
+        # slope is 1)
+        return astype(_vector_norm(astype(x, np.float64), ord, axis), dtype)
     p = float(ord)  # (a NumPy scalar order must not upcast float32)
     # NOTE: taken as s * norm(|x| / s) with a constant s per row (the largest |x|; p < 0: the
     # smallest nonzero one), exact for a norm to every order: no power overflows or underflows

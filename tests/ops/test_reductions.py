@@ -410,6 +410,22 @@ def test_p_norms_in_float32_stay_exact_at_large_and_small_magnitudes(scale, ord)
     np.testing.assert_allclose(h32, h64, rtol=1e-5, atol=1e-6 * np.abs(h64).max())
 
 
+@pytest.mark.parametrize("ord", [0.5, 1.5, 3])
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_p_norm_gradients_near_the_top_of_the_range_are_finite(ord, dtype) -> None:
+    # (the rules multiplied by the row's scale before dividing by it: inf past the range, and
+    # an inf or NaN gradient where the slope is about 1; now in float64 and rounded once)
+    top = 3e38 if dtype == np.float32 else 6e4
+    x = tg.tensor(np.array([top, 1.0, 2.0], dtype), requires_grad=True)
+    wide = tg.tensor(x.data.astype(np.float64), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tg.norm(x, ord=ord).backward(tg.tensor(np.array(2.0, dtype)))
+    tg.norm(wide, ord=ord).backward(tg.tensor(2.0))
+    assert x.grad.dtype == dtype
+    np.testing.assert_array_equal(x.grad.data, wide.grad.data.astype(dtype))
+
+
 def test_float16_var_sums_its_squares_in_float64_as_std() -> None:
     # (np.var summed float16 squares: inf for [-200, 0, 200], whose variance 26667 is in range;
     # std was computed in float64 already, and torch sums in float32)
