@@ -404,14 +404,24 @@ def test_a_view_of_a_no_grad_view_is_refused_after_a_recorded_write() -> None:
         w * 3.0
 
 
-@pytest.mark.parametrize("write", ["into the view", "into its base", "then hooks"])
+@pytest.mark.parametrize("write", ["into the view", "into its base", "then hooks", "no_grad"])
 def test_a_chain_of_views_deeper_than_the_recursion_limit(write: str) -> None:
     # (torch's views all point at the tensor owning the memory: any depth works)
     x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
     y = x * 1.0
     v = y
-    for _ in range(3 * sys.getrecursionlimit()):
-        v = v[:]
+    depth = 3 * sys.getrecursionlimit()
+    for i in range(depth):
+        if write == "no_grad" and i == depth // 2:  # (one view in the middle made under no_grad)
+            with tg.no_grad():
+                v = v[:]
+        else:
+            v = v[:]
+    if write == "no_grad":
+        y += 1.0
+        with pytest.raises(RuntimeError, match="made under no_grad"):
+            v * 2.0
+        return
     if write == "into the view":
         v += 1.0
     else:

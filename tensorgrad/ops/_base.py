@@ -444,22 +444,13 @@ def mark_view(out: Tensor, base: Tensor, op: Op) -> Tensor:
     A recorded view's node remembers the cell, where ``check_view`` sees such a write; an
     unrecorded view (its base did not require grad, or under no_grad) is never checked by an
     op, so the cell keeps a weak reference to it for ``refresh_views``."""
-    # (the third entry also says whether every view above was made in grad mode, read in O(1)
-    # by made_under_no_grad however deep the chain of views of views; view_of, inlined)
-    above = True
-    cell = base._version
-    if cell is not None:
-        ref = cell[3]
-        if ref is None or ref() is not base:
-            up = getattr(base, "_base", None)
-            above = up is None or up[2]
     cell = out._version = base._cell()
     node = out._node
     if node is not None:
-        out._base = (base, op, above)
+        out._base = (base, op, True)
         node.view_cell = cell
     else:
-        out._base = (base, op, STATE.grad_enabled and above)
+        out._base = (base, op, STATE.grad_enabled)
         # (also of a leaf that requires grad, under no_grad: frozen later, by requires_grad_
         # (False) or detach_(), it may be written by a recorded op)
         _watch(cell, out)
@@ -524,7 +515,7 @@ def rebase(x: Tensor) -> Op:
             "reach it. Take the view and make the write both inside no_grad or both outside "
             "(as PyTorch)"
         )
-    base, op, _ = view
+    base, op = view[0], view[1]
     if _stale(base):
         # (a chain of stale views of views: rebased from the outermost down, so that the
         # reapply below finds its base current, with no recursion through the chain)
@@ -624,16 +615,38 @@ def memory_owner(t: Tensor) -> Tensor | None:
 
 
 def view_of(t: Tensor) -> tuple | None:
-    """``(base, op, made in grad mode, as every view above it)`` if ``t`` is a view (see
-    ``mark_view``), else None."""
+    """``(base, op, made in grad mode)`` if ``t`` is a view (see ``mark_view``; a fourth entry
+    once ``made_under_no_grad`` has answered for it), else None."""
     if t._version is None or memory_owner(t) is t:
         return None  # (no cell, or its own: the tensor whose memory the views share)
     return getattr(t, "_base", None)
 
 
 def made_under_no_grad(t: Tensor) -> bool:
-    """Whether the view ``t``, or a view it was taken from, was made under no_grad."""
-    return not t._base[2]
+    """Whether the view ``t``, or a view it was taken from, was made under no_grad.
+
+    The answer is kept as a fourth entry of each view's ``_base`` on the way (views of views
+    may chain 100,000 deep: each is asked once, not once per view below it)."""
+    chain = []  # the views passed without an answer, innermost first
+    v = t
+    while True:
+        view = v._base
+        if len(view) > 3:
+            answer = view[3]
+            break
+        chain.append(v)
+        if not view[2]:
+            answer = True
+            break
+        if view_of(view[0]) is None:
+            answer = False
+            break
+        v = view[0]
+    for v in reversed(chain):  # (from the top down: a view's answer is its own or the above's)
+        base, op, grad_mode = v._base
+        answer = answer or not grad_mode
+        v._base = (base, op, grad_mode, answer)
+    return t._base[3]
 
 
 def _watch(cell: list, view: Tensor) -> None:
@@ -661,7 +674,7 @@ def refresh_views(cell: list, recorded: bool) -> None:
         v = ref()
         if v is None or v._node is not None:
             continue  # (dead, or recorded by now: check_view keeps it up to date)
-        base, op, _ = v._base
+        base, op = v._base[0], v._base[1]
         if recorded and base._requires_grad:
             if made_under_no_grad(v):
                 _refuse(v, cell)

@@ -237,7 +237,7 @@ def _write_through(t: Tensor, new: Tensor, what: str, count: bool = True) -> Non
     through = []  # the views written through, innermost first
     view = view_of(t)
     while view is not None:
-        base, op, _ = view
+        base, op = view[0], view[1]
         new = call(SetView, _snapshot(base), new, view=op)
         through.append(t)
         t = base

@@ -189,32 +189,27 @@ def _parse(subscripts: str, shapes: list[tuple[int, ...]]) -> tuple[list[str], s
     return new_ins, out
 
 
-def _einsum(spec: str, *operands: Any, optimize: bool = False) -> Any:
-    """``np.einsum``, with a float16 result computed in float32 and rounded once, as torch's:
-    NumPy's einsum adds float16 products in float16 in some loops (a 300-term contraction came
-    out 5-9 float16 ulps off, where matmul is within one)."""
-    half = False
-    for x in operands:
-        if isinstance(x, Tensor):  # (a recorded rule: tg.einsum's forward comes back here)
-            half = False
-            break
-        if type(x) is np.ndarray and x.dtype.type is np.float16:
-            half = True
-    if half and np.result_type(*operands) == np.float16:
-        wide = [x.astype(np.float32) if type(x) is np.ndarray else x for x in operands]
-        return narrow(np.asarray(np.einsum(spec, *wide, optimize=optimize)), np.float16)
-    return np.einsum(spec, *operands, optimize=optimize)
+def _wide_einsum(spec: str, *operands: Any, optimize: bool = False) -> Any:
+    """``np.einsum`` of arrays whose result is float16, computed in float32 and rounded once, as
+    torch's: NumPy's einsum adds float16 products in float16 in some loops (a 300-term
+    contraction came out 5-9 float16 ulps off, where matmul is within one)."""
+    wide = [
+        x.astype(np.float32) if type(x) is np.ndarray and x.dtype == np.float16 else x
+        for x in operands
+    ]
+    return narrow(np.asarray(np.einsum(spec, *wide, optimize=optimize)), np.float16)
 
 
 class Einsum(Op):
     """Einstein summation over explicit subscripts"""
 
-    __slots__ = ("ins", "out")
+    __slots__ = ("ins", "out", "half")
     trims = True
 
     def __init__(self, ins, out):
         self.ins = ins
         self.out = out
+        self.half = False  # (a float16 result: computed in float32, its rules too)
 
     @property
     def save_inputs(self):  # every operand is needed by the others' adjoints
@@ -230,7 +225,15 @@ class Einsum(Op):
         )
 
     def forward(self, *xs):
-        out = _einsum(",".join(self.ins) + "->" + self.out, *xs, optimize=len(xs) > 2)
+        spec = ",".join(self.ins) + "->" + self.out
+        for x in xs:
+            if type(x) is np.ndarray and x.dtype.type is np.float16:
+                self.half = np.result_type(*xs) == np.float16
+                break
+        if self.half:
+            out = _wide_einsum(spec, *xs, optimize=len(xs) > 2)
+        else:
+            out = np.einsum(spec, *xs, optimize=len(xs) > 2)
         # NOTE: np.einsum returns a view for a pure relabelling ('ij->ji', 'ii->i'); a view
         # would share the input's memory but not its version counter, so copy it
         return out.copy() if isinstance(out, np.ndarray) and out.base is not None else out
@@ -239,7 +242,9 @@ class Einsum(Op):
         for i, e in enumerate(self.edges):
             if e is not None:
                 shape, dtype = self.in_shape(i), self.in_dtype(i)
-                adjoints[i] = _einsum_adjoint(self.ins, self.out, i, delta, xs, shape, dtype)
+                adjoints[i] = _einsum_adjoint(
+                    self.ins, self.out, i, delta, xs, shape, dtype, self.half
+                )
 
     def jvp(self, tangents, *xs):
         spec = ",".join(self.ins) + "->" + self.out
@@ -248,13 +253,23 @@ class Einsum(Op):
             if t is not None:
                 ops = list(xs)
                 ops[i] = t
-                term = _einsum(spec, *ops)
+                if self.half and type(t) is np.ndarray:
+                    term = _wide_einsum(spec, *ops)
+                else:
+                    term = np.einsum(spec, *ops)
                 total = term if total is None else total + term
         return total
 
 
 def _einsum_adjoint(
-    ins: list[str], out: str, i: int, delta: Any, xs: tuple, shape: tuple, dtype: np.dtype
+    ins: list[str],
+    out: str,
+    i: int,
+    delta: Any,
+    xs: tuple,
+    shape: tuple,
+    dtype: np.dtype,
+    half: bool = False,
 ) -> Any:
     # NOTE: the adjoint of operand i contracts delta with the other operands onto i's letters.
     # Letters of i found nowhere else are summed-out axes: a ones vector brings them back
@@ -276,7 +291,11 @@ def _einsum_adjoint(
         if c not in seen:
             specs.append(c)
             operands.append(np.ones(sizes[c], dtype=dtype))
-    result = _einsum(",".join(specs) + "->" + unique, *operands)
+    spec = ",".join(specs) + "->" + unique
+    if half and type(delta) is np.ndarray:  # (a float16 product: in float32, see _wide_einsum)
+        result = _wide_einsum(spec, *operands)
+    else:
+        result = np.einsum(spec, *operands)
     if len(unique) == len(target):
         return _onto(result, shape)
     used = set("".join(ins) + out)
@@ -293,7 +312,8 @@ def _einsum_adjoint(
         else:
             first.add(c)
             renamed.append(c)
-    full = _einsum(",".join([unique] + eyes_specs) + "->" + "".join(renamed), result, *eyes)
+    # (no sum here: each entry is one product with 1 or 0, exact in float16 too)
+    full = np.einsum(",".join([unique] + eyes_specs) + "->" + "".join(renamed), result, *eyes)
     return _onto(full, shape)
 
 

@@ -151,6 +151,8 @@ class SoftmaxCrossEntropy(Op):
         self.scale = scale
 
     def forward(self, x):
+        if x.dtype.type is np.float16:  # (in float32 and rounded once, as softmax's: its sums
+            return narrow(self.forward(x.astype(np.float32)), np.float16)  # over classes, rows)
         # NOTE: as torch, a row with a +inf, NaN or only -inf logits has NaN log-probabilities
         # (and so a NaN loss and NaN gradients); a -inf target logit alone gives +inf.
         # (the ufuncs' reduce: the array methods add a Python layer on every call)

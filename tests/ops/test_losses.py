@@ -513,3 +513,19 @@ def test_float16_softmax_sums_its_exponentials_in_float32_as_torch(name) -> None
     want = f(tg.tensor(x.astype(np.float32)), axis=0).data.astype(np.float16)
     assert got.dtype == np.float16
     np.testing.assert_array_equal(got.data, want)
+
+
+def test_float16_cross_entropy_computes_in_float32_and_rounds_once() -> None:
+    # (its tangent summed [6e4, 6e4, -6e4, -6e4] / 4 in float16: -inf where float64 gives -6e4,
+    # with an overflow warning)
+    target = np.array([0, 1])
+    x = np.zeros((2, 4), np.float16)
+    t = np.array([[6e4, 6e4, -6e4, -6e4]] * 2, np.float16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value, tangent = tg.jvp(lambda a: F.cross_entropy(a, target), (x,), (t,))
+        grad = tg.grad(lambda a: F.cross_entropy(a, target))(x)
+    assert value.dtype == tangent.dtype == grad.dtype == np.float16
+    wide = tg.jvp(lambda a: F.cross_entropy(a, target), (x.astype(float),), (t.astype(float),))
+    assert tangent.item() == np.float16(wide[1].item())
+    assert value.item() == np.float16(wide[0].item())
