@@ -78,7 +78,7 @@ def tensor_html(t: Any) -> str:
     rows.append(("requires_grad", str(bool(t._requires_grad))))
     node = getattr(t, "grad_fn", None)
     rows.append(("grad_fn", f"<{node.name}>" if node is not None else "None (leaf)"))
-    grad = getattr(t, "grad", None)
+    grad = getattr(t, "_grad", None)  # (not .grad: a non-leaf's read warns)
     if grad is not None:
         g = np.asarray(grad.data)
         values = _stats(g) or np.array2string(g, precision=4)  # (one entry: the value itself)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import warnings
 import weakref
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -172,8 +173,18 @@ class Tensor:
 
     @property
     def grad(self) -> Tensor | None:
-        """The accumulated gradient (leaves, and non-leaves that called ``retain_grad``)."""
-        return self._grad
+        """The accumulated gradient (leaves, and non-leaves that called ``retain_grad``). Read
+        on a non-leaf that keeps none, it is None with a warning, as torch's."""
+        g = self._grad
+        if g is None and self._node is not None and not self.retains_grad:
+            warnings.warn(
+                "the .grad of a tensor that is not a leaf is being read: backward does not fill "
+                "it (call .retain_grad() on it before backward to keep its gradient, or take "
+                "the gradient of a leaf)",
+                UserWarning,
+                stacklevel=2,
+            )
+        return g
 
     @grad.deleter
     def grad(self) -> None:

@@ -513,8 +513,8 @@ def _fill_grads(g: _Graph) -> None:
             return
     for nid, info in enumerate(g.nodes):
         t = g.tensors.get(nid)
-        if t is not None and t.grad is not None:
-            info.grad, info.grad_source = t.grad.data, "stored"
+        if t is not None and t._grad is not None:  # (not .grad: a non-leaf's read warns)
+            info.grad, info.grad_source = t._grad.data, "stored"
 
 
 def _take_hooks(root: Tensor, taken: list[tuple[Any, list]]) -> None:

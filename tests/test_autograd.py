@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import warnings
 import weakref
 from typing import Any
 
@@ -910,3 +911,23 @@ def test_register_hook_refuses_what_cannot_be_called_by_name() -> None:
     with pytest.raises(TypeError, match="register_hook: fn must be callable, got int"):
         x.register_hook(3)
     assert x._hooks is None
+
+
+def test_reading_the_grad_of_a_non_leaf_that_keeps_none_warns_as_torch() -> None:
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2.0
+    kept = x * 3.0
+    kept.retain_grad()
+    tg.sum(y + kept).backward()
+    with pytest.warns(UserWarning, match=r"not a leaf .* \.retain_grad\(\)"):
+        assert y.grad is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(kept.grad.data, [1.0, 1.0])
+        np.testing.assert_array_equal(x.grad.data, [5.0, 5.0])
+        assert tg.tensor([1.0]).grad is None  # (a leaf that requires no grad)
+        assert tg.tensor([1.0], requires_grad=True).grad is None
+        with tg.no_grad():
+            assert (x * 2.0).grad is None  # (made under no_grad: a leaf)
+        repr(y)
+        y._repr_html_()  # (the notebook display reads no .grad)
