@@ -176,7 +176,10 @@ class Tensor:
         """The accumulated gradient (leaves, and non-leaves that called ``retain_grad``). Read
         on a non-leaf that keeps none, it is None with a warning, as torch's."""
         g = self._grad
-        if g is None and self._node is not None and not self.retains_grad:
+        node = self._node
+        # (the node as it is: a stale view is not rebased by a read, which may raise; a node
+        # with no edges is a no_grad view's refusal, torch's leaf: no warning)
+        if g is None and node is not None and node.edges and not node.retains(self):
             warnings.warn(
                 "the .grad of a tensor that is not a leaf is being read: backward does not fill "
                 "it (call .retain_grad() on it before backward to keep its gradient, or take "

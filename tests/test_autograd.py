@@ -931,3 +931,11 @@ def test_reading_the_grad_of_a_non_leaf_that_keeps_none_warns_as_torch() -> None
             assert (x * 2.0).grad is None  # (made under no_grad: a leaf)
         repr(y)
         y._repr_html_()  # (the notebook display reads no .grad)
+        z = x * 1.0
+        with tg.no_grad():
+            v = z[0:1]  # (torch's leaf; stale after the write below, and read, not rebased)
+        z += 1.0
+        assert v.grad is None
+        m = tg.nn.Module()
+        m.register_buffer("b", x * 2.0)  # (a non-leaf buffer: to() reads no .grad)
+        m.to(np.float32)

@@ -362,7 +362,7 @@ class Module:
                         continue
                     t.data = t.data.astype(target)
                     bump_version(t)
-                    g = t.grad
+                    g = t._grad  # (not .grad: a non-leaf buffer's read warns)
                     if g is None or g.dtype == target:
                         continue
                     if g._node is None:  # (the same .grad object, as torch)

@@ -13,6 +13,10 @@ from typing import Any
 
 import numpy as np
 
+# (hot-path names as module globals: see the NOTE in ops/_base.py)
+from numpy import float16 as _HALF
+from numpy import ndarray
+
 from tensorgrad._dtypes import check_args, check_operands, narrow
 from tensorgrad._shapes import expand_to, unbroadcast
 from tensorgrad.ops._base import Op, binary, call
@@ -226,11 +230,14 @@ class Einsum(Op):
 
     def forward(self, *xs):
         spec = ",".join(self.ins) + "->" + self.out
+        half = False  # (set on every run: a reapplied op may meet other dtypes)
         for x in xs:
-            if type(x) is np.ndarray and x.dtype.type is np.float16:
-                self.half = np.result_type(*xs) == np.float16
+            if type(x) is ndarray and x.dtype.type is _HALF:
+                # (a Python number is a float64 operand to np.einsum: no float16 result then)
+                half = np.result_type(*[np.asarray(y) for y in xs]) == _HALF
                 break
-        if self.half:
+        self.half = half
+        if half:
             out = _wide_einsum(spec, *xs, optimize=len(xs) > 2)
         else:
             out = np.einsum(spec, *xs, optimize=len(xs) > 2)

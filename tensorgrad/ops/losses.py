@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 # (hot-path names as module globals: see the NOTE in ops/_base.py)
+from numpy import float16 as _HALF
 from numpy import ndarray
 
 from tensorgrad._dtypes import check_args, check_float_dtype, check_operands, narrow
@@ -151,7 +152,7 @@ class SoftmaxCrossEntropy(Op):
         self.scale = scale
 
     def forward(self, x):
-        if x.dtype.type is np.float16:  # (in float32 and rounded once, as softmax's: its sums
+        if x.dtype.type is _HALF:  # (in float32 and rounded once, as softmax's: its sums
             return narrow(self.forward(x.astype(np.float32)), np.float16)  # over classes, rows)
         # NOTE: as torch, a row with a +inf, NaN or only -inf logits has NaN log-probabilities
         # (and so a NaN loss and NaN gradients); a -inf target logit alone gives +inf.
@@ -536,6 +537,18 @@ def cross_entropy(
             keep=keep.astype(x.dtype),
             scale=_row_scale(reduction, int(keep.sum())),
         )
+    if x.dtype.type is _HALF:
+        # (in float32 and rounded once, as the one-op path above: the weighted and smoothed
+        # compositions summed their terms into float16 intermediates, inf past 65504)
+        wide = cross_entropy(
+            astype(input, np.float32),
+            target,
+            weight=weight,
+            ignore_index=ignore_index,
+            reduction=reduction,
+            label_smoothing=label_smoothing,
+        )
+        return astype(wide, np.float16)
     from tensorgrad.ops.reductions import sum
 
     _check_logits(x)

@@ -515,17 +515,27 @@ def test_float16_softmax_sums_its_exponentials_in_float32_as_torch(name) -> None
     np.testing.assert_array_equal(got.data, want)
 
 
-def test_float16_cross_entropy_computes_in_float32_and_rounds_once() -> None:
+@pytest.mark.parametrize(
+    "kwargs", [{}, {"weight": np.ones(4, np.float16)}, {"label_smoothing": 0.1}]
+)
+def test_float16_cross_entropy_computes_in_float32_and_rounds_once(kwargs) -> None:
     # (its tangent summed [6e4, 6e4, -6e4, -6e4] / 4 in float16: -inf where float64 gives -6e4,
-    # with an overflow warning)
+    # with an overflow warning; the weighted and smoothed compositions summed into float16)
     target = np.array([0, 1])
     x = np.zeros((2, 4), np.float16)
     t = np.array([[6e4, 6e4, -6e4, -6e4]] * 2, np.float16)
+
+    def loss(a):
+        return F.cross_entropy(a, target, **kwargs)
+
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        value, tangent = tg.jvp(lambda a: F.cross_entropy(a, target), (x,), (t,))
-        grad = tg.grad(lambda a: F.cross_entropy(a, target))(x)
+        value, tangent = tg.jvp(loss, (x,), (t,))
+        grad = tg.grad(loss)(x)
     assert value.dtype == tangent.dtype == grad.dtype == np.float16
-    wide = tg.jvp(lambda a: F.cross_entropy(a, target), (x.astype(float),), (t.astype(float),))
-    assert tangent.item() == np.float16(wide[1].item())
-    assert value.item() == np.float16(wide[0].item())
+    wide = {k: v.astype(np.float64) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+    value64, tangent64 = tg.jvp(
+        lambda a: F.cross_entropy(a, target, **wide), (x.astype(float),), (t.astype(float),)
+    )
+    assert tangent.item() == np.float16(tangent64.item())
+    assert value.item() == np.float16(value64.item())
