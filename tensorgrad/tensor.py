@@ -176,17 +176,24 @@ class Tensor:
         """The accumulated gradient (leaves, and non-leaves that called ``retain_grad``). Read
         on a non-leaf that keeps none, it is None with a warning, as torch's."""
         g = self._grad
-        node = self._node
-        # (the node as it is: a stale view is not rebased by a read, which may raise; a node
-        # with no edges is a no_grad view's refusal, torch's leaf: no warning)
-        if g is None and node is not None and node.edges and not node.retains(self):
-            warnings.warn(
-                "the .grad of a tensor that is not a leaf is being read: backward does not fill "
-                "it (call .retain_grad() on it before backward to keep its gradient, or take "
-                "the gradient of a leaf)",
-                UserWarning,
-                stacklevel=2,
-            )
+        if g is None:
+            node = self._node
+            # (the node as it is: a stale view is not rebased by a read, which may raise. No
+            # warning for a node with no edges, a no_grad view's refusal, nor for an alias with
+            # a source, a transform's stand-in for its argument: torch's leaves, both)
+            if (
+                node is not None
+                and node.edges
+                and not node.retains(self)
+                and getattr(node, "source", None) is None
+            ):
+                warnings.warn(
+                    "the .grad of a tensor that is not a leaf is being read: backward does not "
+                    "fill it (call .retain_grad() on it before backward to keep its gradient, or "
+                    "take the gradient of a leaf)",
+                    UserWarning,
+                    stacklevel=2,
+                )
         return g
 
     @grad.deleter

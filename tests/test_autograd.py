@@ -939,3 +939,6 @@ def test_reading_the_grad_of_a_non_leaf_that_keeps_none_warns_as_torch() -> None
         m = tg.nn.Module()
         m.register_buffer("b", x * 2.0)  # (a non-leaf buffer: to() reads no .grad)
         m.to(np.float32)
+        # (a transform's stand-in for its argument is torch.func's leaf)
+        tg.grad(lambda a: (a.grad, tg.sum(a * 2.0))[1])(x)
+        tg.jvp(lambda a: (a.grad, a * 2.0)[1], (x,), (tg.ones(2),))
