@@ -321,7 +321,7 @@ class Tensor:
     def retains_grad(self) -> bool:
         """Whether this non-leaf keeps its ``.grad`` (``retain_grad()``, or a non-leaf among
         ``backward``'s ``inputs``), as torch's; False for a leaf."""
-        node = self._live_node() if self._node is not None else None
+        node = self._node  # (as it is: a read rebases no stale view, which may raise)
         return node is not None and node.retains(self)
 
     def register_hook(self, fn: Callable[[Tensor], Tensor | None]) -> RemovableHandle:

@@ -437,6 +437,21 @@ def test_a_chain_of_views_deeper_than_the_recursion_limit(write: str) -> None:
         assert len(seen) == 1
 
 
+def test_retains_grad_of_a_stale_view_is_read_without_rebasing_it() -> None:
+    # (it rebased, so a view made under no_grad raised after a write into its base; torch False)
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 1.0
+    with tg.no_grad():
+        v = y[0:2]
+    w = y[0:2]
+    w.retain_grad()
+    y += 1.0
+    assert v.retains_grad is False and v.grad is None
+    assert w.retains_grad is True
+    tg.sum(w * w).backward()
+    np.testing.assert_array_equal(w.grad.data, [4.0, 6.0])
+
+
 def test_retain_grad_follows_a_rebased_view() -> None:
     x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
     y = x * 1.0

@@ -237,10 +237,13 @@ class Einsum(Op):
                 half = np.result_type(*[np.asarray(y) for y in xs]) == _HALF
                 break
         self.half = half
+        # (an optimised order for three or more float operands; integers keep NumPy's default
+        # order, whose one contraction in the result's dtype does not wrap where pairs would)
+        optimize = len(xs) > 2 and all(np.asarray(x).dtype.kind == "f" for x in xs)
         if half:
-            out = _wide_einsum(spec, *xs, optimize=len(xs) > 2)
+            out = _wide_einsum(spec, *xs, optimize=optimize)
         else:
-            out = np.einsum(spec, *xs, optimize=len(xs) > 2)
+            out = np.einsum(spec, *xs, optimize=optimize)
         # NOTE: np.einsum returns a view for a pure relabelling ('ij->ji', 'ii->i'); a view
         # would share the input's memory but not its version counter, so copy it
         return out.copy() if isinstance(out, np.ndarray) and out.base is not None else out

@@ -243,3 +243,14 @@ def test_float16_einsum_adds_in_float32_and_rounds_once(spec) -> None:
         tangent = rng.uniform(-1, 1, ops[0].shape).astype(np.float16)
         _, t_out = tg.jvp(lambda a: tg.einsum(spec, a, ops[1]), (ops[0],), (tangent,))
         within_a_rounding(t_out.data, np.einsum(spec, tangent.astype(np.float64), wide[1]))
+
+
+def test_integer_einsum_of_three_operands_is_numpys() -> None:
+    # (an optimised order contracted the two int8 operands first, in int8: it wrapped)
+    a = np.arange(1, 40, dtype=np.int8)
+    assert tg.einsum("i,i,->", a, a, 1).item() == np.einsum("i,i,->", a, a, 1) == 20540
+    b = np.ones((3, 4))
+    np.testing.assert_array_equal(
+        tg.einsum("ij,jk,k->i", b, b.T @ b, np.ones(4)).data,
+        np.einsum("ij,jk,k->i", b, b.T @ b, np.ones(4)),
+    )
