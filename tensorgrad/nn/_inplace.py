@@ -60,13 +60,22 @@ def assign(target: Any, value: Any) -> None:
 def zero_grads(params: Iterable[Tensor], set_to_none: bool) -> None:
     """Reset each parameter's ``.grad``: to None, or (``set_to_none=False``) to zeros in the
     same tensor, as torch's ``zero_()``, so that a reference to it sees the zeros."""
+    from tensorgrad.ops._base import view_of
+
     for p in params:
         g = p.grad
         if set_to_none or g is None:
             p.grad = None
-        elif g.grad_fn is None and g.data.flags.writeable:
+            continue
+        # as torch's: a gradient with a graph (create_graph) is detached in place, one that
+        # requires grad stops requiring it, and then the same tensor is zeroed
+        if g._node is not None and view_of(g) is None:
+            g.detach_()
+        elif g._node is None and g._requires_grad:
+            g.requires_grad_(False)
+        if g._node is None and g.data.flags.writeable:
             assign(g, 0)
-        else:  # (a gradient with a graph, from create_graph, or a read-only one: new zeros)
+        else:  # (a view with a graph, or a read-only array: new zeros)
             p.grad = Tensor._make(np.zeros_like(p.data))
 
 

@@ -239,9 +239,9 @@ class ModuleDict(Module):
     def __getitem__(self, key: str) -> Module:
         return self._modules[key]
 
-    def __setitem__(self, key: str, module: Module) -> None:
-        if not isinstance(module, Module):
-            raise TypeError(f"ModuleDict: {module!r} is not a Module")
+    def __setitem__(self, key: str, module: Module | None) -> None:
+        if module is not None and not isinstance(module, Module):  # (None: a placeholder, as
+            raise TypeError(f"ModuleDict: {module!r} is not a Module")  # torch's add_module)
         self.add_module(key, module)
 
     def __delitem__(self, key: str) -> None:

@@ -34,10 +34,12 @@ def _params(parameters: Tensor | Iterable[Tensor], where: str) -> list[Tensor]:
 
 def _number(value: Any, name: str, where: str) -> float:
     """``float(value)``, as torch reads it, for a real number (a bool as 0 or 1) or a string
-    of one (torch documents ``norm_type='inf'``); else TypeError. A 0-d Tensor is read by its
-    value even when it requires grad or carries a tangent, as torch's ``float()`` does."""
+    of one (torch documents ``norm_type='inf'``); else TypeError. A one-element Tensor is read
+    by its value even when it requires grad or carries a tangent, as torch's ``float()`` does."""
     if isinstance(value, Tensor):
         value = value.data
+        if value.size == 1:
+            value = value.reshape(())
     if isinstance(value, str):
         try:
             return float(value)

@@ -905,3 +905,29 @@ def test_assigning_a_big_endian_state_dict_gives_native_parameters():
     assert m.weight.dtype == np.float32 and m.weight.dtype.isnative
     assert np.array_equal(m.weight.data, state["weight"])
     m.load_state_dict(nn.Linear(2, 2).state_dict())  # (refused before)
+
+
+@pytest.mark.parametrize("owner", ["module", "optimizer"])
+def test_zero_grad_keeps_a_graph_gradient_and_detaches_it_in_place_as_torch(owner) -> None:
+    # (a create_graph gradient was replaced by new zeros: a reference to it kept its old
+    # values and graph; torch detaches the same tensor and zeroes it)
+    m = tg.nn.Linear(1, 1)
+    x = tg.tensor([[2.0]])
+    g = tg.autograd.grad(tg.sum(m(x) ** 2), [m.weight], create_graph=True)[0]
+    m.weight.grad = g * 1.0
+    held = m.weight.grad
+    assert held.requires_grad
+    if owner == "module":
+        m.zero_grad(set_to_none=False)
+    else:
+        tg.optim.SGD(m.parameters(), lr=0.1).zero_grad(set_to_none=False)
+    assert m.weight.grad is held and not held.requires_grad and held.grad_fn is None
+    np.testing.assert_array_equal(held.data, [[0.0]])
+
+
+def test_moduledict_takes_none_as_a_placeholder_as_torch() -> None:
+    d = tg.nn.ModuleDict({"a": tg.nn.Linear(1, 1)})
+    d["b"] = None
+    assert list(d.keys()) == ["a", "b"] and len(list(d.parameters())) == 2
+    with pytest.raises(TypeError, match="not a Module"):
+        d["c"] = 3

@@ -231,3 +231,10 @@ def test_gradient_clipping_checks_every_gradient_before_it_changes_one() -> None
     with pytest.raises(ValueError, match=r"clip_grad_value_: gradient of shape \(4,\)"):
         nn.utils.clip_grad_value_(ps, 1.0)
     assert ps[0].grad.data.tolist() == [10.0] * 3
+
+
+def test_clip_grad_value_reads_a_one_element_tensor_as_torch() -> None:
+    p = tg.tensor([5.0, -5.0, 1.0], requires_grad=True)
+    p.grad = tg.tensor([5.0, -5.0, 1.0])
+    tg.nn.utils.clip_grad_value_([p], tg.tensor([2.0]))
+    np.testing.assert_array_equal(p.grad.data, [2.0, -2.0, 1.0])
