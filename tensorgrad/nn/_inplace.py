@@ -68,15 +68,17 @@ def zero_grads(params: Iterable[Tensor], set_to_none: bool) -> None:
             p.grad = None
             continue
         # as torch's: a gradient with a graph (create_graph) is detached in place, one that
-        # requires grad stops requiring it, and then the same tensor is zeroed
-        if g._node is not None and view_of(g) is None:
-            g.detach_()
-        elif g._node is None and g._requires_grad:
-            g.requires_grad_(False)
-        if g._node is None and g.data.flags.writeable:
-            assign(g, 0)
-        else:  # (a view with a graph, or a read-only array: new zeros)
+        # requires grad stops requiring it, and then the same tensor is zeroed; a view with a
+        # graph (torch refuses to detach it) or a read-only array is left as it is, and new
+        # zeros take its place
+        if not g.data.flags.writeable or (g._node is not None and view_of(g) is not None):
             p.grad = Tensor._make(np.zeros_like(p.data))
+            continue
+        if g._node is not None:
+            g.detach_()
+        elif g._requires_grad:
+            g.requires_grad_(False)
+        assign(g, 0)
 
 
 def assign_all(pairs: Iterable[tuple[Any, Any]], then: Callable[[], Any] | None = None) -> None:

@@ -294,8 +294,8 @@ class ModuleDict(Module):
                         f"ModuleDict.update: element {i} has {len(p)} items; pairs must be "
                         "(key, module)"
                     )
-        for k, m in pairs:  # (all checked before any is added: names too)
-            if not isinstance(m, Module):
+        for k, m in pairs:  # (all checked before any is added: names too; None a placeholder)
+            if m is not None and not isinstance(m, Module):
                 raise TypeError(f"ModuleDict: {m!r} is not a Module")
             self._check_name(k, "module", self._modules)
         for k, m in pairs:

@@ -925,9 +925,23 @@ def test_zero_grad_keeps_a_graph_gradient_and_detaches_it_in_place_as_torch(owne
     np.testing.assert_array_equal(held.data, [[0.0]])
 
 
+def test_zero_grad_of_a_leaf_gradient_that_requires_grad_and_of_a_read_only_one() -> None:
+    m = tg.nn.Linear(1, 1)
+    m.weight.grad = leaf = tg.tensor(np.array([[3.0]], np.float32), requires_grad=True)
+    m.bias.grad = frozen = tg.tensor(np.array([4.0], np.float32), requires_grad=True)
+    frozen.data.flags.writeable = False
+    m.zero_grad(set_to_none=False)
+    assert m.weight.grad is leaf and not leaf.requires_grad and leaf.item() == 0.0  # as torch
+    # (read-only: new zeros in its place, the old tensor untouched)
+    assert m.bias.grad is not frozen and m.bias.grad.item() == 0.0
+    assert frozen.requires_grad and frozen.item() == 4.0
+
+
 def test_moduledict_takes_none_as_a_placeholder_as_torch() -> None:
-    d = tg.nn.ModuleDict({"a": tg.nn.Linear(1, 1)})
+    d = tg.nn.ModuleDict({"a": tg.nn.Linear(1, 1), "n": None})
     d["b"] = None
-    assert list(d.keys()) == ["a", "b"] and len(list(d.parameters())) == 2
+    d.update([("c", None)])
+    assert list(d.keys()) == ["a", "n", "b", "c"] and len(list(d.parameters())) == 2
+    assert list(tg.nn.ModuleDict(d).keys()) == ["a", "n", "b", "c"]
     with pytest.raises(TypeError, match="not a Module"):
         d["c"] = 3
