@@ -231,14 +231,23 @@ def _ufunc_reduction(ufunc: np.ufunc, method: str, a: Any, kwargs: dict) -> Any:
         )
     kw = dict(kwargs)
     axis = kw.pop("axis", 0)
+    dtype = kw.get("dtype")
+    if dtype is not None and np.dtype(dtype).kind == "f":  # (as np.sum's: in that dtype; an
+        del kw["dtype"]  # integer one is refused below, as no differentiable result)
+    else:
+        dtype = None
     if method == "accumulate":
         _no_extra(name, kw)
+        if isinstance(axis, tuple):  # (NumPy's: one axis, as a 1-tuple too)
+            if len(axis) != 1:
+                raise ValueError(f"np.{name}: accumulate does not allow multiple axes")
+            axis = axis[0]
         if axis is None and a.ndim > 1:  # (cumsum would flatten)
             raise ValueError(f"np.{name}: axis=None of a {a.ndim}-D tensor (NumPy refuses it)")
-        return fn(a, axis=axis)
+        return _in_dtype(fn, a, dtype, axis=axis)
     keepdims = kw.pop("keepdims", False)
     _no_extra(name, kw)
-    return fn(a, axis=axis, keepdims=bool(keepdims))
+    return _in_dtype(fn, a, dtype, axis=axis, keepdims=bool(keepdims))
 
 
 # ----------------------------------------------------------------------------- reductions
@@ -302,7 +311,15 @@ def _var(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
                 raise ValueError(f"np.{name}: ddof and correction cannot both be given")
             ddof = correction
         _no_extra(name, {"out": out, **kwargs})
-        return _in_dtype(fn, a, dtype, axis=axis, keepdims=_keepdims(keepdims), ddof=ddof)
+        if dtype is not None:
+            # (in the wider of the data's dtype and the one asked for, then rounded to it: a
+            # float32 variance of float64 data from its float32 cast lost the deviations, as
+            # NumPy's does not; integers in float64, as tensorgrad's var takes them)
+            have = a.dtype if isinstance(a, Tensor) else np.asarray(a).dtype
+            work = np.promote_types(have if have.kind == "f" else np.float64, dtype)
+            out = _in_dtype(fn, a, work, axis=axis, keepdims=_keepdims(keepdims), ddof=ddof)
+            return out if out.dtype == np.dtype(dtype) else ops.astype(out, dtype)
+        return fn(a, axis=axis, keepdims=_keepdims(keepdims), ddof=ddof)
 
     return wrapped
 

@@ -661,3 +661,30 @@ def test_unary_plus_of_a_bool_tensor_is_refused_as_np_positive() -> None:
             plus(b)
     t = tg.tensor([1.0])
     assert +t is t
+
+
+def test_np_var_and_std_in_a_narrower_dtype_keep_the_deviations() -> None:
+    # (the float64 data was cast to float32 first: 0.01254892 for NumPy's 0.0125; integers
+    # near 1e8 gave 0.0 for a variance of 1.25)
+    x = np.array([10000.1, 10000.2, 10000.3, 10000.4])
+    t = tg.tensor(x, requires_grad=True)
+    v = np.var(t, dtype=np.float32)
+    assert v.dtype == np.float32 and v.item() == np.var(x, dtype=np.float32)
+    assert np.std(t, dtype=np.float32).item() == np.std(x, dtype=np.float32)
+    v.backward()
+    assert t.grad.dtype == np.float64
+    ints = np.array([100000001, 100000002, 100000003, 100000004])
+    assert np.var(tg.tensor(ints), dtype=np.float32).item() == 1.25
+
+
+def test_ufunc_reductions_take_a_float_dtype_and_accumulate_one_axis() -> None:
+    m = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    total = np.add.reduce(m, dtype=np.float32)
+    assert total.dtype == np.float32 and total.tolist() == [4.0, 6.0]
+    assert np.maximum.reduce(m, axis=1, dtype=np.float32).tolist() == [2.0, 4.0]
+    assert np.add.accumulate(m, axis=(1,)).tolist() == [[1.0, 3.0], [3.0, 7.0]]
+    for axis in [(0, 1), ()]:
+        with pytest.raises(ValueError, match="accumulate does not allow multiple axes"):
+            np.add.accumulate(m, axis=axis)
+    with pytest.raises(TypeError, match="dtype"):
+        np.add.reduce(m, dtype=np.int64)
