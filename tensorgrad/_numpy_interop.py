@@ -231,14 +231,24 @@ def _ufunc_reduction(ufunc: np.ufunc, method: str, a: Any, kwargs: dict) -> Any:
         )
     kw = dict(kwargs)
     axis = kw.pop("axis", 0)
+    # (graph-free Tensors: a dtype= or a tuple axis is refused, and NumPy computes on the values
+    # as before, its own result and errors; else a float dtype as np.sum's, an integer or
+    # unreadable one refused by name below)
+    free = _graph_free((a,), kwargs)
     dtype = kw.get("dtype")
-    if dtype is not None and np.dtype(dtype).kind == "f":  # (as np.sum's: in that dtype; an
-        del kw["dtype"]  # integer one is refused below, as no differentiable result)
+    try:
+        kind = None if dtype is None or free else np.dtype(dtype).kind
+    except TypeError:
+        kind = None
+    if kind == "f":
+        del kw["dtype"]
     else:
         dtype = None
     if method == "accumulate":
         _no_extra(name, kw)
         if isinstance(axis, tuple):  # (NumPy's: one axis, as a 1-tuple too)
+            if free:
+                raise _ExtraArgument(f"np.{name} on a Tensor: axis={axis!r}")
             if len(axis) != 1:
                 raise ValueError(f"np.{name}: accumulate does not allow multiple axes")
             axis = axis[0]
@@ -263,7 +273,7 @@ def _in_dtype(fn: Callable[..., Any], a: Any, dtype: Any, *args: Any, **kwargs: 
     """``fn(a, ...)`` with NumPy's ``dtype=`` of a reduction or ufunc: computed on ``a`` cast
     to ``dtype``, the result cast to it too. (Summing the cast values and casting the sums gives
     NumPy's result for every dtype, also those cumsum widens (int8) or does not add in (bool:
-    a running or).)"""
+    a running or), but for float16 and float32 sums, which tensorgrad accumulates wider.)"""
     if dtype is None:
         return fn(a, *args, **kwargs)
     out = fn(ops.astype(a, dtype), *args, **kwargs)

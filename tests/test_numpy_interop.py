@@ -686,5 +686,12 @@ def test_ufunc_reductions_take_a_float_dtype_and_accumulate_one_axis() -> None:
     for axis in [(0, 1), ()]:
         with pytest.raises(ValueError, match="accumulate does not allow multiple axes"):
             np.add.accumulate(m, axis=axis)
-    with pytest.raises(TypeError, match="dtype"):
-        np.add.reduce(m, dtype=np.int64)
+    for bad in (np.int64, "foo"):
+        with pytest.raises(TypeError, match="np.add.reduce on a Tensor .* dtype"):
+            np.add.reduce(m, dtype=bad)
+    # (graph-free Tensors: NumPy's own result and errors, as before)
+    assert np.add.reduce(tg.tensor(1.5), dtype=np.float32).item() == 1.5
+    halves = np.add.accumulate(tg.tensor(np.full(3000, 0.1)), dtype=np.float16)
+    assert halves[-1].item() == np.add.accumulate(np.full(3000, 0.1), dtype=np.float16)[-1]
+    with pytest.raises(TypeError, match="cannot accumulate on a scalar"):
+        np.add.accumulate(tg.tensor(1.5), axis=())
