@@ -234,8 +234,9 @@ def _ufunc_reduction(ufunc: np.ufunc, method: str, a: Any, kwargs: dict) -> Any:
     # (graph-free Tensors: a dtype= or a tuple axis is refused, and NumPy computes on the values
     # as before, its own result and errors; else a float dtype as np.sum's, an integer or
     # unreadable one refused by name below)
-    free = _graph_free((a,), kwargs)
     dtype = kw.get("dtype")
+    tuple_axis = method == "accumulate" and isinstance(axis, tuple)
+    free = (dtype is not None or tuple_axis) and _graph_free((a,), kwargs)
     try:
         kind = None if dtype is None or free else np.dtype(dtype).kind
     except TypeError:
@@ -246,7 +247,7 @@ def _ufunc_reduction(ufunc: np.ufunc, method: str, a: Any, kwargs: dict) -> Any:
         dtype = None
     if method == "accumulate":
         _no_extra(name, kw)
-        if isinstance(axis, tuple):  # (NumPy's: one axis, as a 1-tuple too)
+        if tuple_axis:  # (NumPy's: one axis, as a 1-tuple too)
             if free:
                 raise _ExtraArgument(f"np.{name} on a Tensor: axis={axis!r}")
             if len(axis) != 1:

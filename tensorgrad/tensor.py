@@ -184,7 +184,7 @@ class Tensor:
             if (
                 node is not None
                 and node.edges
-                and not node.retains(self)
+                and not self.retains_grad
                 and getattr(node, "source", None) is None
             ):
                 warnings.warn(

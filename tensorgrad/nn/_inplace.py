@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from tensorgrad._shapes import broadcasts_to
+from tensorgrad.ops._base import view_of
 from tensorgrad.tensor import Tensor, bump_version, memory_root
 
 
@@ -60,8 +61,6 @@ def assign(target: Any, value: Any) -> None:
 def zero_grads(params: Iterable[Tensor], set_to_none: bool) -> None:
     """Reset each parameter's ``.grad``: to None, or (``set_to_none=False``) to zeros in the
     same tensor, as torch's ``zero_()``, so that a reference to it sees the zeros."""
-    from tensorgrad.ops._base import view_of
-
     for p in params:
         g = p.grad
         if set_to_none or g is None:
