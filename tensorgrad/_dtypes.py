@@ -82,9 +82,15 @@ def as_array(data, dtype=None, copy: bool = True, what: str = "data") -> np.ndar
     try:
         arr = np.array(data, dtype=dtype, copy=copy) if copy else np.asarray(data, dtype=dtype)
     except (TypeError, ValueError, OverflowError) as exc:
-        # (a ragged nesting is a ValueError, as NumPy's and torch's; the rest a TypeError)
-        error = ValueError if isinstance(exc, ValueError) else TypeError
+        # (a ragged nesting is a ValueError and a value out of the dtype's range an
+        # OverflowError, as NumPy's; the rest a TypeError)
+        error = type(exc) if isinstance(exc, (ValueError, OverflowError)) else TypeError
         raise error(f"{what}: cannot make a tensor from {type(data).__name__}: {exc}") from None
+    if arr.dtype.kind == "O" and from_python and _holds(data, _is_huge_int):
+        raise OverflowError(
+            f"{what}: a Python int past the int64 and uint64 range cannot be held (from "
+            f"{type(data).__name__}); give dtype=float to hold it as a float"
+        )
     if arr.dtype.kind not in _NUMERIC_KINDS:
         raise TypeError(
             f"{what}: tensors hold bool, integer or floating data, got dtype {arr.dtype} "
@@ -109,6 +115,10 @@ def refuse_masked(data, what: str) -> None:
         raise TypeError(
             f"{what}: a masked array's mask cannot be kept; fill it first, e.g. a.filled(np.nan)"
         )
+
+
+def _is_huge_int(x) -> bool:
+    return type(x) is int and not -(2**63) <= x < 2**64
 
 
 def _holds(data, test) -> bool:

@@ -172,7 +172,7 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = F
     # differentiable fill)
     fill_value = constant_arg(fill_value, "fill_value", "full")
     kind = _fill_kind(fill_value)
-    if kind not in "biuf":
+    if kind not in "biuf" and not _huge_int(fill_value):  # (a huge int: the dtype decides)
         raise TypeError(
             f"full: fill_value must be a number (bool, integer or float), got {fill_value!r}"
         )
@@ -186,6 +186,12 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = F
         msg = f"full: fill_value {fill_value!r} does not fit shape {shp} as {d}: {exc}"
         raise type(exc)(msg) from None
     return _finish(_alloc("full", np.full, shp, fill, dtype=d), requires_grad, "full")
+
+
+def _huge_int(value: Any) -> bool:
+    """A Python int past int64 and uint64, which NumPy holds only as an object (a float dtype
+    takes it, as ``np.full``'s; an integer dtype refuses it as out of range)."""
+    return type(value) is int and not -(2**63) <= value < 2**64
 
 
 def _fill_kind(value: Any) -> str:
@@ -209,9 +215,11 @@ def arange(
     start, stop, step = (
         constant_arg(v, n, "arange") for v, n in ((start, "start"), (stop, "stop"), (step, "step"))
     )
-    for v in (start, stop, step):
+    for v, name in ((start, "start"), (stop, "stop"), (step, "step")):
         if _fill_kind(v) in "mM":  # (refused before NumPy 2.5 warns of a generic timedelta)
             check_dtype(np.asarray(v).dtype, "arange")
+        if np.ndim(v):  # (NumPy: "the truth value of an array ... is ambiguous")
+            raise ValueError(f"arange: {name} must be a single number, got shape {np.shape(v)}")
     if step == 0:
         raise ValueError("arange: step must not be zero")
     if dtype is not None:
@@ -317,8 +325,11 @@ def linspace(
         raise ValueError(f"linspace: num must be a non-negative int, got {num!r}")
     start, stop = constant_arg(start, "start", "linspace"), constant_arg(stop, "stop", "linspace")
     for name, v in (("start", start), ("stop", stop)):
-        if _fill_kind(v) not in "biuf":  # (a complex bound's imaginary part would be dropped)
-            raise TypeError(f"linspace: {name} must be a real number, got {v!r}")
+        if _fill_kind(v) not in "biuf" and not _huge_int(v):  # (a complex bound's imaginary
+            raise TypeError(f"linspace: {name} must be a real number, got {v!r}")  # part: lost)
+    # (a Python int past int64 as its float, as torch's: NumPy's subtraction of object bounds
+    # fails)
+    start, stop = (float(v) if _huge_int(v) else v for v in (start, stop))
     d = _dtype(dtype, "linspace")
     if num > np.iinfo(np.intp).max // 8:  # (NumPy: an IndexError of an empty array near 2**63)
         raise ValueError(f"linspace: shape ({num},) is too large to allocate")

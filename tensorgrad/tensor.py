@@ -142,6 +142,13 @@ class Tensor:
         return _ops.transpose(self)
 
     @property
+    def mT(self) -> Tensor:
+        """The last two axes swapped (a batch of matrices transposed), as NumPy's and torch's."""
+        if self.data.ndim < 2:
+            raise ValueError(f"mT: needs at least 2 dimensions, got shape {self.data.shape}")
+        return _ops.swapaxes(self, -1, -2)
+
+    @property
     def is_leaf(self) -> bool:
         """True for tensors not made by a recorded op (user-created or results under no_grad)."""
         return self._node is None
@@ -570,7 +577,11 @@ class Tensor:
         try:
             return compare(self, other)
         except TypeError:
-            if not _non_numeric(other):
+            kind = _operand_kind(other)
+            if kind == "c":  # (complex: compared by value, as NumPy and torch; 1 + 0j == 1)
+                equal = (np.not_equal if unlike else np.equal)(self.data, np.asarray(other))
+                return Tensor._make(np.asarray(equal))
+            if kind != "O":
                 raise
             return Tensor._make(np.full(self.data.shape, unlike))
 
@@ -609,16 +620,18 @@ def _checked_name(name: Any, where: str) -> str | None:
     return name
 
 
-def _non_numeric(x: Any) -> bool:
-    """Whether NumPy would take ``x`` as strings, bytes or objects (which equal no number)."""
+def _operand_kind(x: Any) -> str:
+    """'O' where NumPy would take ``x`` as strings, bytes or objects (which equal no number),
+    'c' for complex data, else '' (what ``==`` refuses as the op does)."""
     if isinstance(x, Tensor):
-        return False
+        return ""
     try:
-        return np.asarray(x).dtype.kind in "OSUV"
+        kind = np.asarray(x).dtype.kind
     except TypeError:
-        return True
+        return "O"
     except ValueError:  # (a ragged list of numbers: NumPy refuses to compare with it)
-        return False
+        return ""
+    return "O" if kind in "OSUV" else "c" if kind == "c" else ""
 
 
 _TENSOR_SLOTS = frozenset(Tensor.__slots__)

@@ -83,6 +83,40 @@ def test_arange_and_linspace_refuse_bounds_a_tensor_cannot_hold() -> None:
     np.testing.assert_array_equal(tg.linspace(0, 1, 3).data, [0.0, 0.5, 1.0])
 
 
+def test_python_ints_past_int64_are_numbers_that_a_float_dtype_holds() -> None:
+    # (full and linspace said "must be a number"; tensor() named the object dtype NumPy made)
+    big = 2**70
+    np.testing.assert_array_equal(tg.full(2, big).data, np.full(2, big, dtype=float))
+    np.testing.assert_array_equal(tg.full(2, -big, dtype=np.float32).data, [-float(big)] * 2)
+    np.testing.assert_array_equal(tg.linspace(0, big, 3).data, [0.0, big / 2, float(big)])
+    assert tg.tensor(big, dtype=float).item() == float(big)
+    with pytest.raises(OverflowError, match="^full: fill_value 1180591620717411303424"):
+        tg.full(2, big, dtype=np.int64)
+    for data in (2**64, [big, 1.5], [[1], [-(2**63) - 1]]):
+        with pytest.raises(OverflowError, match="int64 and uint64 range.*dtype=float"):
+            tg.tensor(data)
+    assert tg.tensor(2**64 - 1).dtype == np.uint64 and tg.tensor(-(2**63)).dtype == np.int64
+
+
+def test_a_value_out_of_the_dtypes_range_is_an_overflow_error_as_numpys() -> None:
+    # (tensor() raised TypeError; full and NumPy raise OverflowError)
+    with pytest.raises(OverflowError, match="out of bounds for int8"):
+        tg.tensor([300], dtype=np.int8)
+    with pytest.raises(OverflowError, match="^full: fill_value 300"):
+        tg.full(2, 300, dtype=np.int8)
+
+
+def test_arange_refuses_an_array_bound_or_step_by_name() -> None:
+    # (NumPy's bare "truth value of an array ... is ambiguous" came through for a step)
+    with pytest.raises(
+        ValueError, match=r"^arange: step must be a single number, got shape \(2,\)"
+    ):
+        tg.arange(0, 5, np.array([1, 2]))
+    with pytest.raises(ValueError, match=r"^arange: start must be a single number"):
+        tg.arange([5])
+    np.testing.assert_array_equal(tg.arange(np.array(3), tg.tensor(6)).data, [3, 4, 5])
+
+
 @pytest.mark.parametrize("dtype", ["float16", "float32"])
 def test_rand_stays_below_one_in_narrow_dtypes(dtype: str) -> None:
     # (float64 draws just below 1 rounded up to 1.0 in float16: 32 of 100,000 here)

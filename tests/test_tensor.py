@@ -264,7 +264,27 @@ def test_equality_with_non_numeric_objects_is_numpys() -> None:
     assert "a" not in t
     assert (t != tg.tensor([1.0, np.nan])).data.tolist() == [False, True]
     with pytest.raises(TypeError, match="complex"):
-        t == 1j  # noqa: B015 (complex data is refused, not compared unequal)
+        t < 1j  # noqa: B015 (complex data is refused by an ordering)
+
+
+def test_equality_with_complex_values_compares_them_as_numpy_and_torch() -> None:
+    # (raised TypeError: NumPy and torch compare by value, 1 + 0j == 1)
+    t = tg.tensor([1.0, 2.0])
+    assert (t == 1j).data.tolist() == [False, False]
+    assert (t == 1 + 0j).data.tolist() == [True, False]
+    assert (t != np.array([1j, 2 + 0j])).data.tolist() == [True, False]
+    assert (t == 1j).dtype == np.bool_ and (t == 1j).grad_fn is None
+    with pytest.raises(ValueError, match=r"\(2,\) \(3,\)"):
+        t == np.ones(3) * 1j  # noqa: B015
+
+
+def test_mT_swaps_the_last_two_axes_as_numpy_and_torch() -> None:
+    a = tg.tensor(np.arange(24.0).reshape(2, 3, 4), requires_grad=True)
+    np.testing.assert_array_equal(a.mT.data, a.data.mT)
+    (a.mT * tg.tensor(np.arange(24.0).reshape(2, 4, 3))).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, np.arange(24.0).reshape(2, 4, 3).mT)
+    with pytest.raises(ValueError, match=r"^mT: needs at least 2 dimensions, got shape \(3,\)"):
+        tg.ones(3).mT  # noqa: B018
 
 
 def test_the_other_augmented_assignments_are_in_place() -> None:
