@@ -370,11 +370,9 @@ def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 
 
 def _rng(rng: Any, where: str) -> np.random.Generator:
-    if rng is None:
-        return default_rng()
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"{where}: rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    return rng
+    # (an int seed too, as dropout's and DataLoader's rng=)
+    generator = seeded_generator(rng, where)
+    return default_rng() if generator is None else generator
 
 
 def _float_dtype(dtype: Any, what: str) -> np.dtype:

@@ -277,7 +277,7 @@ def test_factory_errors_name_the_factory_and_a_refused_flag_draws_nothing() -> N
         (lambda: tg.zeros(3, dtype=7), "zeros: dtype: 7 is not a dtype"),
         (lambda: tg.eye(2, dtype=1.5), "eye: dtype: 1.5 is not a dtype"),
         (lambda: tg.ones(3, requires_grad=1), "ones: requires_grad must be a bool"),
-        (lambda: tg.randn(3, rng=5), "randn: rng must be a numpy.random.Generator"),
+        (lambda: tg.randn(3, rng=5.0), "randn: rng must be a numpy.random.Generator"),
         (lambda: tg.tensor([1.0], name=3), "tensor: name must be a str or None"),
         (lambda: tg.tensor([1.0], dtype="foo"), "tensor: dtype: 'foo' is not a dtype"),
         (lambda: tg.tensor([1.0], requires_grad=1), "tensor: requires_grad must be a bool"),
@@ -297,3 +297,14 @@ def test_factory_errors_name_the_factory_and_a_refused_flag_draws_nothing() -> N
         with pytest.raises(TypeError, match=f"{draw.__name__}: requires_grad must be a bool"):
             draw(3, requires_grad=1)
         assert np.array_equal(draw(3).data, want)
+
+
+def test_rand_and_randn_take_an_int_seed_as_the_layers_and_dropout_do() -> None:
+    # (refused: "rng must be a numpy.random.Generator"; nn.Linear, init and dropout take seeds)
+    for f, draw in ((tg.rand, "random"), (tg.randn, "standard_normal")):
+        expected = getattr(np.random.default_rng(3), draw)((2, 3))
+        np.testing.assert_array_equal(f(2, 3, rng=3).data, expected)
+        with pytest.raises(ValueError, match=f"^{f.__name__}: an int seed for rng must be at"):
+            f(2, rng=-1)
+        with pytest.raises(TypeError, match=f"^{f.__name__}: rng must be a numpy"):
+            f(2, rng="a")
