@@ -86,7 +86,12 @@ def as_array(data, dtype=None, copy: bool = True, what: str = "data") -> np.ndar
         # OverflowError, as NumPy's; the rest a TypeError)
         error = type(exc) if isinstance(exc, (ValueError, OverflowError)) else TypeError
         raise error(f"{what}: cannot make a tensor from {type(data).__name__}: {exc}") from None
-    if arr.dtype.kind == "O" and from_python and _holds(data, _is_huge_int):
+    if (
+        arr.dtype.kind == "O"
+        and from_python
+        and _holds(data, _is_huge_int)
+        and not _holds_non_numbers(data)
+    ):
         raise OverflowError(
             f"{what}: a Python int past the int64 and uint64 range cannot be held (from "
             f"{type(data).__name__}); give dtype=float to hold it as a float"

@@ -178,6 +178,8 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = F
         )
     d = _dtype(dtype, "full")
     try:  # (an out-of-range Python int is an OverflowError, a wrong shape a ValueError)
+        if _huge_int(fill_value) and d.kind != "f":  # (NumPy's bool cast reads only its truth)
+            raise OverflowError("a Python int past int64 and uint64")
         fill = np.asarray(fill_value, dtype=d)
         tail = shp[len(shp) - fill.ndim :]
         if fill.ndim > len(shp) or any(f not in (1, n) for f, n in zip(fill.shape, tail)):
@@ -325,11 +327,12 @@ def linspace(
         raise ValueError(f"linspace: num must be a non-negative int, got {num!r}")
     start, stop = constant_arg(start, "start", "linspace"), constant_arg(stop, "stop", "linspace")
     for name, v in (("start", start), ("stop", stop)):
-        if _fill_kind(v) not in "biuf" and not _huge_int(v):  # (a complex bound's imaginary
-            raise TypeError(f"linspace: {name} must be a real number, got {v!r}")  # part: lost)
-    # (a Python int past int64 as its float, as torch's: NumPy's subtraction of object bounds
-    # fails)
-    start, stop = (float(v) if _huge_int(v) else v for v in (start, stop))
+        if _huge_int(v):  # (torch: OverflowError; NumPy fails subtracting object bounds)
+            raise OverflowError(
+                f"linspace: {name} {v} is a Python int past int64 and uint64; give it as a float"
+            )
+        if _fill_kind(v) not in "biuf":  # (a complex bound's imaginary part would be dropped)
+            raise TypeError(f"linspace: {name} must be a real number, got {v!r}")
     d = _dtype(dtype, "linspace")
     if num > np.iinfo(np.intp).max // 8:  # (NumPy: an IndexError of an empty array near 2**63)
         raise ValueError(f"linspace: shape ({num},) is too large to allocate")

@@ -577,11 +577,7 @@ class Tensor:
         try:
             return compare(self, other)
         except TypeError:
-            kind = _operand_kind(other)
-            if kind == "c":  # (complex: compared by value, as NumPy and torch; 1 + 0j == 1)
-                equal = (np.not_equal if unlike else np.equal)(self.data, np.asarray(other))
-                return Tensor._make(np.asarray(equal))
-            if kind != "O":
+            if not _non_numeric(other):
                 raise
             return Tensor._make(np.full(self.data.shape, unlike))
 
@@ -620,18 +616,16 @@ def _checked_name(name: Any, where: str) -> str | None:
     return name
 
 
-def _operand_kind(x: Any) -> str:
-    """'O' where NumPy would take ``x`` as strings, bytes or objects (which equal no number),
-    'c' for complex data, else '' (what ``==`` refuses as the op does)."""
+def _non_numeric(x: Any) -> bool:
+    """Whether NumPy would take ``x`` as strings, bytes or objects (which equal no number)."""
     if isinstance(x, Tensor):
-        return ""
+        return False
     try:
-        kind = np.asarray(x).dtype.kind
+        return np.asarray(x).dtype.kind in "OSUV"
     except TypeError:
-        return "O"
+        return True
     except ValueError:  # (a ragged list of numbers: NumPy refuses to compare with it)
-        return ""
-    return "O" if kind in "OSUV" else "c" if kind == "c" else ""
+        return False
 
 
 _TENSOR_SLOTS = frozenset(Tensor.__slots__)

@@ -88,14 +88,20 @@ def test_python_ints_past_int64_are_numbers_that_a_float_dtype_holds() -> None:
     big = 2**70
     np.testing.assert_array_equal(tg.full(2, big).data, np.full(2, big, dtype=float))
     np.testing.assert_array_equal(tg.full(2, -big, dtype=np.float32).data, [-float(big)] * 2)
-    np.testing.assert_array_equal(tg.linspace(0, big, 3).data, [0.0, big / 2, float(big)])
     assert tg.tensor(big, dtype=float).item() == float(big)
-    with pytest.raises(OverflowError, match="^full: fill_value 1180591620717411303424"):
-        tg.full(2, big, dtype=np.int64)
+    for dtype in (np.int64, np.uint64, bool):  # (NumPy's bool cast would read only its truth)
+        with pytest.raises(OverflowError, match="^full: fill_value 1180591620717411303424"):
+            tg.full(2, big, dtype=dtype)
+    # (as torch's OverflowError: NumPy's own linspace fails subtracting the object bounds)
+    with pytest.raises(OverflowError, match="^linspace: stop 1180591620717411303424 .*a float"):
+        tg.linspace(0, big, 3)
+    np.testing.assert_array_equal(tg.linspace(0, float(big), 3).data, [0.0, big / 2, big])
     for data in (2**64, [big, 1.5], [[1], [-(2**63) - 1]]):
         with pytest.raises(OverflowError, match="int64 and uint64 range.*dtype=float"):
             tg.tensor(data)
     assert tg.tensor(2**64 - 1).dtype == np.uint64 and tg.tensor(-(2**63)).dtype == np.int64
+    with pytest.raises(TypeError, match="got dtype object"):  # (the string is what is wrong)
+        tg.tensor([big, "a"])
 
 
 def test_a_value_out_of_the_dtypes_range_is_an_overflow_error_as_numpys() -> None:

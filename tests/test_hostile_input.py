@@ -145,8 +145,8 @@ def _tensors_in(x: Any) -> list[tg.Tensor]:
     return []
 
 
-def _unsupported(x: Any) -> bool:
-    return any(a.dtype.kind not in SUPPORTED_KINDS for a in _arrays_in(x))
+def _unsupported(x: Any, also: str = "") -> bool:
+    return any(a.dtype.kind not in SUPPORTED_KINDS + also for a in _arrays_in(x))
 
 
 # ============================================================================= the checker
@@ -181,13 +181,15 @@ def check(
     may_reject: bool = False,
     backward: bool = True,
     values: bool = True,
+    compares_complex: bool = False,
 ) -> Any:
     """Call ``fn(*args, **kwargs)`` and check it against the hostile-input contract.
 
     ``ref`` computes the NumPy answer from the raw arrays (raising means the input is invalid);
     ``shape`` is the expected result shape when there is no reference. ``may_reject`` allows
     tensorgrad to refuse an input NumPy accepts (a documented restriction). ``values=False``
-    compares shapes and dtypes only.
+    compares shapes and dtypes only. ``compares_complex``: complex operands are taken (== and !=
+    compare them by value, as NumPy and torch; the result is bool).
     """
     kwargs = kwargs or {}
     everything = (args, tuple(kwargs.values()))
@@ -200,7 +202,7 @@ def check(
                 want = np.asarray(ref(*_raw(args), **_raw(kwargs)))
             except Exception:
                 want = NO_REF
-    bad_dtype = _unsupported(everything) or (
+    bad_dtype = _unsupported(everything, "c" if compares_complex else "") or (
         want is not None and want is not NO_REF and want.dtype.kind not in SUPPORTED_KINDS
     )
     try:
@@ -361,6 +363,7 @@ def test_binary(name: str, data: Any) -> None:
         ref=ref,
         exact_dtype=not odd,
         values=finite or name not in ("dot", "matmul"),
+        compares_complex=name in ("equal", "not_equal"),
     )
 
 

@@ -274,7 +274,14 @@ def test_equality_with_complex_values_compares_them_as_numpy_and_torch() -> None
     assert (t == 1 + 0j).data.tolist() == [True, False]
     assert (t != np.array([1j, 2 + 0j])).data.tolist() == [True, False]
     assert (t == 1j).dtype == np.bool_ and (t == 1j).grad_fn is None
-    with pytest.raises(ValueError, match=r"\(2,\) \(3,\)"):
+    # the other order, NumPy's operands and the functions too
+    assert (np.array([1 + 0j, 2]) == t).data.tolist() == [True, True]
+    assert (np.complex128(1) == t).data.tolist() == [True, False]
+    assert tg.equal(t, 1 + 0j).data.tolist() == [True, False]
+    assert tg.not_equal(t, 1j).data.tolist() == [True, True]
+    # a Python complex is a weak scalar, as a Python float: float32 0.1 equals 0.1 + 0j
+    assert (tg.tensor(np.float32([0.1])) == 0.1 + 0j).data.tolist() == [True]
+    with pytest.raises(ValueError, match=r"^equal: shapes \(2,\) and \(3,\) cannot be"):
         t == np.ones(3) * 1j  # noqa: B015
 
 

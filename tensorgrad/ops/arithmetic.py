@@ -13,7 +13,7 @@ from numpy import asarray, ndarray
 from numpy import multiply as _np_multiply
 
 from tensorgrad._dtypes import check_dtype
-from tensorgrad._shapes import expand_to, unbroadcast
+from tensorgrad._shapes import broadcast_shapes, expand_to, unbroadcast
 from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import _INT_MIN, Op, _data, apply1, binary, call, unary
 from tensorgrad.ops.elementwise import _OutputSlope
@@ -390,23 +390,45 @@ class _Compare(Op):
         return self.ufunc(a, b)
 
 
-def _comparison(ufunc: np.ufunc, doc: str):
+def _comparison(ufunc: np.ufunc, doc: str, complex_values: bool = False):
+    """The comparison function; with ``complex_values`` (== and !=) complex operands are
+    compared by value, as NumPy and torch (tensors hold no complex data; the result is bool)."""
     cls = type(ufunc.__name__.title().replace("_", ""), (_Compare,), {"ufunc": ufunc})
 
     def fn(a: Any, b: Any) -> Tensor:
-        return binary(cls, a, b)
+        try:
+            return binary(cls, a, b)
+        except TypeError:
+            if not (complex_values and (_is_complex(a) or _is_complex(b))):
+                raise
+        # (a Python complex stays a Python scalar: NumPy's weak promotion, float32 0.1 == 0.1+0j)
+        a, b = (x.data if isinstance(x, Tensor) else x for x in (a, b))
+        try:
+            return make_tensor(asarray(ufunc(a, b)))
+        except ValueError:
+            broadcast_shapes(np.shape(a), np.shape(b), op=ufunc.__name__)  # (names them)
+            raise
 
     fn.__name__ = ufunc.__name__
     fn.__doc__ = f"{doc} elementwise, as a bool tensor (no gradient)."
     return fn
 
 
+def _is_complex(x: Any) -> bool:
+    if isinstance(x, Tensor):
+        return False
+    try:
+        return asarray(x).dtype.kind == "c"
+    except (TypeError, ValueError):
+        return False
+
+
 less = _comparison(np.less, "a < b")
 less_equal = _comparison(np.less_equal, "a <= b")
 greater = _comparison(np.greater, "a > b")
 greater_equal = _comparison(np.greater_equal, "a >= b")
-equal = _comparison(np.equal, "a == b")
-not_equal = _comparison(np.not_equal, "a != b")
+equal = _comparison(np.equal, "a == b", complex_values=True)
+not_equal = _comparison(np.not_equal, "a != b", complex_values=True)
 logical_and = _comparison(np.logical_and, "a and b")
 logical_or = _comparison(np.logical_or, "a or b")
 logical_xor = _comparison(np.logical_xor, "a xor b")
