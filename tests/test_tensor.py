@@ -283,6 +283,10 @@ def test_equality_with_complex_values_compares_them_as_numpy_and_torch() -> None
     assert (tg.tensor(np.float32([0.1])) == 0.1 + 0j).data.tolist() == [True]
     with pytest.raises(ValueError, match=r"^equal: shapes \(2,\) and \(3,\) cannot be"):
         t == np.ones(3) * 1j  # noqa: B015
+    # (a complex operand does not make the functions take what they refuse beside a real one)
+    for other in (None, "a", object(), [None, 1]):
+        with pytest.raises(TypeError, match="^equal: argument 0 holds complex"):
+            tg.equal(1j, other)
 
 
 def test_mT_swaps_the_last_two_axes_as_numpy_and_torch() -> None:

@@ -399,7 +399,8 @@ def _comparison(ufunc: np.ufunc, doc: str, complex_values: bool = False):
         try:
             return binary(cls, a, b)
         except TypeError:
-            if not (complex_values and (_is_complex(a) or _is_complex(b))):
+            kinds = (_kind(a), _kind(b)) if complex_values else ()
+            if "c" not in kinds or not all(k in "biufc" for k in kinds):  # (None, str: refused)
                 raise
         # (a Python complex stays a Python scalar: NumPy's weak promotion, float32 0.1 == 0.1+0j)
         a, b = (x.data if isinstance(x, Tensor) else x for x in (a, b))
@@ -414,13 +415,14 @@ def _comparison(ufunc: np.ufunc, doc: str, complex_values: bool = False):
     return fn
 
 
-def _is_complex(x: Any) -> bool:
+def _kind(x: Any) -> str:
+    """The dtype kind NumPy gives an operand ('O' for what it cannot read as an array)."""
     if isinstance(x, Tensor):
-        return False
+        return x.data.dtype.kind
     try:
-        return asarray(x).dtype.kind == "c"
+        return asarray(x).dtype.kind
     except (TypeError, ValueError):
-        return False
+        return "O"
 
 
 less = _comparison(np.less, "a < b")
