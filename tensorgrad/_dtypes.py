@@ -89,7 +89,7 @@ def as_array(data, dtype=None, copy: bool = True, what: str = "data") -> np.ndar
     if (
         arr.dtype.kind == "O"
         and from_python
-        and _holds(data, _is_huge_int)
+        and _holds(data, is_huge_int)
         and not _holds_non_numbers(data)
     ):
         raise OverflowError(
@@ -122,7 +122,9 @@ def refuse_masked(data, what: str) -> None:
         )
 
 
-def _is_huge_int(x) -> bool:
+def is_huge_int(x) -> bool:
+    """A Python int past int64 and uint64, which NumPy holds only as an object (a float dtype
+    takes it; an integer or bool dtype cannot)."""
     return type(x) is int and not -(2**63) <= x < 2**64
 
 
@@ -202,7 +204,7 @@ def check_operands(op, inputs: tuple, names: tuple[str, ...] | None = None) -> N
                 "a tangent): as an array their graph would be lost; use tg.stack"
             )
         refuse_masked(x, what)
-        kind = x.dtype.kind if isinstance(x, (np.ndarray, np.generic)) else _kind_of(x)
+        kind = kind_of(x)
         if kind not in _NUMERIC_KINDS:
             raise TypeError(
                 f"{what} holds {_describe(x)}; tensors hold bool, integer or floating data"
@@ -232,7 +234,11 @@ def to_tensor(x, where: str, name: str = "input"):
 _PLAIN = frozenset((float, int, bool))
 
 
-def _kind_of(x) -> str:
+def kind_of(x) -> str:
+    """The dtype kind NumPy gives ``x`` ('O' for what it cannot make an array of; a Tensor's
+    through its data)."""
+    if isinstance(x, (np.ndarray, np.generic)):
+        return x.dtype.kind
     try:
         return np.asarray(x).dtype.kind
     except (TypeError, ValueError):

@@ -16,6 +16,8 @@ from tensorgrad._dtypes import (
     check_dtype,
     check_float_dtype,
     get_default_dtype,
+    is_huge_int,
+    kind_of,
     refuse_masked,
 )
 from tensorgrad.grad_mode import STATE
@@ -171,14 +173,14 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = F
     # (as torch: a fill that requires grad would silently drop its graph; broadcast_to is the
     # differentiable fill)
     fill_value = constant_arg(fill_value, "fill_value", "full")
-    kind = _fill_kind(fill_value)
-    if kind not in "biuf" and not _huge_int(fill_value):  # (a huge int: the dtype decides)
+    kind = kind_of(fill_value)
+    if kind not in "biuf" and not is_huge_int(fill_value):  # (a huge int: the dtype decides)
         raise TypeError(
             f"full: fill_value must be a number (bool, integer or float), got {fill_value!r}"
         )
     d = _dtype(dtype, "full")
     try:  # (an out-of-range Python int is an OverflowError, a wrong shape a ValueError)
-        if _huge_int(fill_value) and d.kind != "f":  # (NumPy's bool cast reads only its truth)
+        if is_huge_int(fill_value) and d.kind != "f":  # (NumPy's bool cast reads only its truth)
             raise OverflowError("a Python int past int64 and uint64")
         fill = np.asarray(fill_value, dtype=d)
         tail = shp[len(shp) - fill.ndim :]
@@ -188,22 +190,6 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = F
         msg = f"full: fill_value {fill_value!r} does not fit shape {shp} as {d}: {exc}"
         raise type(exc)(msg) from None
     return _finish(_alloc("full", np.full, shp, fill, dtype=d), requires_grad, "full")
-
-
-def _huge_int(value: Any) -> bool:
-    """A Python int past int64 and uint64, which NumPy holds only as an object (a float dtype
-    takes it, as ``np.full``'s; an integer dtype refuses it as out of range)."""
-    return type(value) is int and not -(2**63) <= value < 2**64
-
-
-def _fill_kind(value: Any) -> str:
-    """The dtype kind NumPy gives ``value`` ('O' for what it cannot make an array of)."""
-    if isinstance(value, (np.ndarray, np.generic)):
-        return value.dtype.kind
-    try:
-        return np.asarray(value).dtype.kind
-    except (TypeError, ValueError):
-        return "O"
 
 
 def arange(
@@ -218,7 +204,7 @@ def arange(
         constant_arg(v, n, "arange") for v, n in ((start, "start"), (stop, "stop"), (step, "step"))
     )
     for v, name in ((start, "start"), (stop, "stop"), (step, "step")):
-        if _fill_kind(v) in "mM":  # (refused before NumPy 2.5 warns of a generic timedelta)
+        if kind_of(v) in "mM":  # (refused before NumPy 2.5 warns of a generic timedelta)
             check_dtype(np.asarray(v).dtype, "arange")
         if np.ndim(v):  # (NumPy: "the truth value of an array ... is ambiguous")
             raise ValueError(f"arange: {name} must be a single number, got shape {np.shape(v)}")
@@ -327,11 +313,11 @@ def linspace(
         raise ValueError(f"linspace: num must be a non-negative int, got {num!r}")
     start, stop = constant_arg(start, "start", "linspace"), constant_arg(stop, "stop", "linspace")
     for name, v in (("start", start), ("stop", stop)):
-        if _huge_int(v):  # (torch: OverflowError; NumPy fails subtracting object bounds)
+        if is_huge_int(v):  # (torch: OverflowError; NumPy fails subtracting object bounds)
             raise OverflowError(
                 f"linspace: {name} {v} is a Python int past int64 and uint64; give it as a float"
             )
-        if _fill_kind(v) not in "biuf":  # (a complex bound's imaginary part would be dropped)
+        if kind_of(v) not in "biuf":  # (a complex bound's imaginary part would be dropped)
             raise TypeError(f"linspace: {name} must be a real number, got {v!r}")
     d = _dtype(dtype, "linspace")
     if num > np.iinfo(np.intp).max // 8:  # (NumPy: an IndexError of an empty array near 2**63)

@@ -12,7 +12,7 @@ from numpy import add as _np_add
 from numpy import asarray, ndarray
 from numpy import multiply as _np_multiply
 
-from tensorgrad._dtypes import check_dtype
+from tensorgrad._dtypes import check_dtype, kind_of
 from tensorgrad._shapes import broadcast_shapes, expand_to, unbroadcast
 from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import _INT_MIN, Op, _data, apply1, binary, call, unary
@@ -399,7 +399,7 @@ def _comparison(ufunc: np.ufunc, doc: str, complex_values: bool = False):
         try:
             return binary(cls, a, b)
         except TypeError:
-            kinds = (_kind(a), _kind(b)) if complex_values else ()
+            kinds = (kind_of(a), kind_of(b)) if complex_values else ()
             if "c" not in kinds or not all(k in "biufc" for k in kinds):  # (None, str: refused)
                 raise
         # (a Python complex stays a Python scalar: NumPy's weak promotion, float32 0.1 == 0.1+0j)
@@ -413,16 +413,6 @@ def _comparison(ufunc: np.ufunc, doc: str, complex_values: bool = False):
     fn.__name__ = ufunc.__name__
     fn.__doc__ = f"{doc} elementwise, as a bool tensor (no gradient)."
     return fn
-
-
-def _kind(x: Any) -> str:
-    """The dtype kind NumPy gives an operand ('O' for what it cannot read as an array)."""
-    if isinstance(x, Tensor):
-        return x.data.dtype.kind
-    try:
-        return asarray(x).dtype.kind
-    except (TypeError, ValueError):
-        return "O"
 
 
 less = _comparison(np.less, "a < b")
