@@ -484,14 +484,18 @@ def _swap(a: np.ndarray) -> np.ndarray:
     return np.swapaxes(a, -1, -2)
 
 
-def _svd(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The thin SVD, with NaN factors for a matrix holding an inf or a NaN (torch's gradient
-    there is NaN; LAPACK's SVD with vectors may never return on such a matrix)."""
+def _svd(x: np.ndarray, vectors: bool = True) -> Any:
+    """The thin SVD (only the singular values without ``vectors``), NaN for a matrix holding an
+    inf or a NaN, as torch's values and gradient there (LAPACK's SVD with vectors may never
+    return on such a matrix; NumPy 2.5's SVD raises on an inf, where 2.0-2.4 gave NaN)."""
     bad = ~np.isfinite(x).all(axis=(-2, -1))
     if not bad.any():
-        return np.linalg.svd(x, full_matrices=False)
+        return np.linalg.svd(x, full_matrices=False, compute_uv=vectors)
     bad = bad[..., None, None]
-    u, s, vt = np.linalg.svd(np.where(bad, 0, x), full_matrices=False)
+    out = np.linalg.svd(np.where(bad, 0, x), full_matrices=False, compute_uv=vectors)
+    if not vectors:
+        return np.where(bad[..., 0], np.nan, out)
+    u, s, vt = out
     return np.where(bad, np.nan, u), np.where(bad[..., 0], np.nan, s), np.where(bad, np.nan, vt)
 
 
@@ -536,7 +540,9 @@ class SingularValues(Op):
     save_inputs = (0,)
 
     def forward(self, x):
-        return np.linalg.svd(x, compute_uv=False)
+        if np.isnan(x).any():  # (NumPy's SVD refuses it, as torch's; an inf gives NaN values)
+            raise np.linalg.LinAlgError("x holds a NaN")
+        return _svd(x, vectors=False)
 
     def generate_adjoints(self, adjoints, delta, x):
         adjoints[0] = SingularGrad.apply(x, delta)

@@ -293,6 +293,11 @@ def test_norm_singular_order_errors_name_norm_and_the_argument() -> None:
         tg.norm(np.ones((2, 2), np.float16), ord=2)
     with pytest.raises(ValueError, match="norm: ord='nuc': the SVD of x failed"):
         tg.norm(np.array([[np.nan, 1.0], [1.0, 1.0]]), ord="nuc")
+    with pytest.raises(ValueError, match=r"norm: ord=2: the SVD of x failed \(x holds a NaN\)"):
+        tg.norm(np.array([np.eye(2), [[np.nan, 1.0], [1.0, 1.0]]]), axis=(1, 2), ord=2)
+    # an inf gives NaN singular values whichever NumPy (2.5's SVD raises there; 2.0-2.4 and torch
+    # give NaN)
+    assert np.isnan(tg.norm(np.array([[np.inf, 1.0], [1.0, 1.0]]), ord=-2).item())
     with pytest.raises(ValueError, match="norm: ord=2 needs a 1-D or 2-D x or an axis"):
         tg.norm(np.ones((2, 2, 2)), ord=2)
     with pytest.raises(ValueError, match="norm: invalid ord='nuc' for vectors"):
