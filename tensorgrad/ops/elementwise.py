@@ -787,7 +787,13 @@ class Where(Op):
     save_inputs = (0,)
 
     def forward(self, cond, a, b):
-        return np.where(cond, a, b)
+        out = np.where(cond, a, b)
+        if out.dtype.kind in "iu":  # (NumPy before 2.5 wraps a Python int out of range)
+            info = np.iinfo(out.dtype)
+            for v in (a, b):
+                if type(v) is int and not info.min <= v <= info.max:
+                    raise OverflowError(f"Python integer {v} out of bounds for {out.dtype}")
+        return out
 
     def generate_adjoints(self, adjoints, delta, cond):
         if self.edges[1] is not None:

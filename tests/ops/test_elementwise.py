@@ -382,3 +382,15 @@ def test_clip_of_a_python_int_past_int64_is_numpys() -> None:
     assert tg.clip(10**20, 0.0, 4.0).item() == np.clip(10**20, 0.0, 4.0) == 4.0
     with pytest.raises(TypeError, match="clip: the Python integer 1000.* fits no tensor dtype"):
         tg.clip(10**20, 0, 2**70)
+
+
+def test_where_refuses_a_python_int_out_of_the_integer_range_on_every_numpy() -> None:
+    # (NumPy before 2.5 wrapped it: where(c, int8, 300) gave 44; 2.5 and torch refuse it)
+    x = tg.tensor(np.array([1, 2], np.int8))
+    for args in ((np.array([True, False]), x, 300), (True, 300, x)):
+        with pytest.raises(ValueError, match="where: Python integer 300 out of bounds for int8"):
+            tg.where(*args)
+    with pytest.raises(ValueError, match="where: Python integer -1 out of bounds for uint8"):
+        tg.where(True, tg.tensor(np.array([1], np.uint8)), -1)
+    assert tg.where(False, tg.tensor(np.array([1], np.uint8)), 255).data.tolist() == [255]
+    assert tg.where(False, x, 3.5).data.tolist() == [3.5, 3.5]
