@@ -129,9 +129,9 @@ class DataLoader:
     With ``shuffle``, each epoch (each ``iter()``) draws a new permutation from ``rng``: a
     ``numpy.random.Generator``, or an int seed that makes one generator for the loader's life,
     so a seeded run reproduces every epoch while epochs differ. ``drop_last`` drops a final
-    incomplete batch. A ``TensorDataset`` is indexed a batch at a time; any other
-    ``len``-and-index dataset has its samples stacked, those it gives for a list of indices if it
-    has torch's ``__getitems__``.
+    incomplete batch. A ``TensorDataset`` is indexed a batch at a time (not a subclass with its
+    own ``__getitem__``); any other ``len``-and-index dataset has its samples stacked, those it
+    gives for a list of indices if it has torch's ``__getitems__``.
     """
 
     def __init__(
@@ -174,7 +174,8 @@ class DataLoader:
             order = (self.rng if self.rng is not None else default_rng()).permutation(n)
         else:
             order = np.arange(n)
-        whole = isinstance(self.dataset, TensorDataset)
+        # (a subclass's own __getitem__, a per-sample transform, is called per sample, as torch)
+        whole = type(self.dataset).__getitem__ is TensorDataset.__getitem__
         batched = None if whole else getattr(self.dataset, "__getitems__", None)
         stop = n - n % self.batch_size if self.drop_last else n
         for start in range(0, stop, self.batch_size):

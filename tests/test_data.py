@@ -81,17 +81,34 @@ def test_loader_shuffle_is_seeded_and_reshuffles_each_epoch():
     assert sum((_ids(x) for x in b), []) == epoch2
 
 
-def test_loader_gathers_each_batch_in_one_indexing_step():
+def test_loader_gathers_each_batch_in_one_indexing_step(monkeypatch):
     calls = []
+    getitem = TensorDataset.__getitem__
 
-    class Counting(TensorDataset):
-        def __getitem__(self, index):
-            calls.append(np.ndim(index))
-            return super().__getitem__(index)
+    def counting(self, index):
+        calls.append(np.ndim(index))
+        return getitem(self, index)
 
-    loader = DataLoader(Counting(np.arange(100), np.arange(100)), batch_size=32, shuffle=True)
+    monkeypatch.setattr(TensorDataset, "__getitem__", counting)
+    loader = DataLoader(TensorDataset(np.arange(100), np.arange(100)), batch_size=32, shuffle=True)
     assert len(list(loader)) == 4
     assert calls == [1, 1, 1, 1]
+
+
+def test_loader_calls_a_subclass_getitem_per_sample_as_torch():
+    # (a per-sample transform: it got the whole batch's indices, so a reshape to one sample's
+    # shape gave (1, 8, 8) for a batch of one, and failed for two; torch gives (2, 1, 8, 8))
+    class Images(TensorDataset):
+        def __getitem__(self, i):
+            x, y = super().__getitem__(int(i))
+            return x.reshape(1, 8, 8), y
+
+    ds = Images(np.arange(4 * 64, dtype=np.float32).reshape(4, 64), np.arange(4))
+    xs, ys = next(iter(DataLoader(ds, batch_size=2)))
+    assert xs.shape == (2, 1, 8, 8) and xs.dtype == np.float32 and ys.data.tolist() == [0, 1]
+    np.testing.assert_array_equal(xs.data[1, 0], np.arange(64, 128).reshape(8, 8))
+    (x1, _), *_ = DataLoader(ds, batch_size=1)
+    assert x1.shape == (1, 1, 8, 8)
 
 
 def test_loader_stacks_samples_of_a_plain_dataset():
