@@ -92,7 +92,10 @@ class _Encoder:
         if isinstance(obj, bool) or obj is None or isinstance(obj, str):
             return bool(obj) if isinstance(obj, bool) else obj
         if isinstance(obj, int):  # (its stored value: a subclass's own __int__ is not asked)
-            return int.__int__(obj)
+            obj = int.__int__(obj)
+            # (JSON writes ints in decimal, which Python refuses past 4,300 digits, or past the
+            # lowest limit a user may set, 640: in hex, which has no limit)
+            return obj if obj.bit_length() <= 2000 else {"kind": "int", "hex": hex(obj)}
         if isinstance(obj, float):
             obj = float.__float__(obj)
             if math.isfinite(obj):
@@ -207,12 +210,17 @@ class _Decoder:
             return arr[()]
         if kind == "float" and node.get("value") in _NONFINITE:
             return _NONFINITE[node["value"]]
+        if kind == "int" and isinstance(node.get("hex"), str):
+            try:
+                return int(node["hex"], 16)
+            except ValueError:
+                raise _corrupt(f"int node {node['hex']!r:.80} is not a hex number") from None
         raise _corrupt(f"unknown node {node!r:.80} in the object tree")
 
     def key(self, node: Any) -> Any:
         if isinstance(node, dict) and node.get("kind") == "tuple":
             return tuple(self.key(k) for k in self._items(node))
-        if isinstance(node, dict) and node.get("kind") not in ("float", None):
+        if isinstance(node, dict) and node.get("kind") not in ("float", "int", None):
             raise _corrupt(f"dict key {node!r:.80} is not a scalar or tuple")
         return self.value(node)
 

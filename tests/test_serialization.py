@@ -461,6 +461,10 @@ def _rewrite_meta(path, change):
         (lambda m: m["tree"]["items"][0][1].update(dtype="<i8"), "metadata says"),
         (lambda m: m["tree"]["items"][0][1].update(key="__tensorgrad__"), "no matching array"),
         (lambda m: m["tree"].update(items=[[[1], 2]]), "unknown node|unexpected node|not a scalar"),
+        (
+            lambda m: m["tree"]["items"][0].__setitem__(1, {"kind": "int", "hex": "0xzz"}),
+            "int node '0xzz' is not a hex number",
+        ),
     ],
 )
 def test_bad_metadata(change, message, tmp_path):
@@ -807,6 +811,15 @@ def test_file_likes_without_io_modes_and_text_wrappers():
     with tempfile.NamedTemporaryFile("wb") as f:
         with pytest.raises(TypeError, match="load: .* is not open for reading"):
             load(f)
+
+
+def test_ints_past_the_decimal_digit_limit_round_trip():
+    # (JSON's decimal form: a bare ValueError from its encoder past 4,300 digits; torch pickles)
+    big = {"x": 10**5000, "y": -(2**20000) + 1, 10**700: [3**2000]}
+    buf = io.BytesIO()
+    save(big, buf)
+    buf.seek(0)
+    assert load(buf) == big
 
 
 def test_int_and_float_subclasses_save_their_stored_values():
