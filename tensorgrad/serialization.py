@@ -362,7 +362,7 @@ def load(path: PathOrFile) -> Any:
     file object is also accepted: the checkpoint at its position is read, and a seekable one is
     left just after it (so checkpoints saved one after another into a stream load in order), or,
     if the load fails, where it was; an unseekable one (a pipe) is read up to the checkpoint's
-    end and no further.
+    end and no further. A path to a FIFO or a device is read as such a pipe.
     """
     if hasattr(path, "read"):
         if _binary(path, "load", "rb"):  # (not readable by io's default: a read of nothing tells)
@@ -372,6 +372,8 @@ def load(path: PathOrFile) -> Any:
                 raise _wrong_way(path, "load", "rb") from exc
         return _load_stream(path, repr(path))
     with open(os.fspath(path), "rb") as f:
+        if not f.seekable():  # (a FIFO or a device, as save writes into: read as a pipe)
+            return _load_stream(f, repr(os.fspath(path)))
         return _load_from(f, repr(os.fspath(path)))
 
 

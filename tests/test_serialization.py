@@ -209,6 +209,21 @@ def test_memmaps_save_as_arrays(tmp_path):
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
+def test_load_reads_a_fifo_path(tmp_path):
+    # (a path was read as a seekable file: a bare "Illegal seek" OSError, and the writer's
+    # BrokenPipeError; a FIFO is read as a pipe, as a file object of one is)
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=save, args=({"a": np.arange(3)}, fifo), daemon=True)
+    writer.start()
+    got = load(fifo)
+    writer.join()
+    assert list(got) == ["a"] and got["a"].tolist() == [0, 1, 2]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
 def test_save_writes_into_a_fifo_without_replacing_it(tmp_path):
     # (the atomic replace swapped a FIFO or a device for a regular file, as it does a file)
     import stat
