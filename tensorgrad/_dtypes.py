@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
@@ -126,6 +127,28 @@ def is_huge_int(x) -> bool:
     """A Python int past int64 and uint64, which NumPy holds only as an object (a float dtype
     takes it; an integer or bool dtype cannot)."""
     return type(x) is int and not -(2**63) <= x < 2**64
+
+
+def holds(dtype: np.dtype, value) -> bool:
+    """Whether ``dtype`` holds the number ``value``, as torch's casts check: a float dtype within
+    its range (or not finite), an integer dtype finite and within its range (NumPy's casts wrap
+    one that is not: np.pad into uint8, np.where before NumPy 2.5)."""
+    if dtype.kind == "f":
+        return not math.isfinite(value) or abs(value) <= _range(dtype)[1]
+    if dtype.kind in "iu":
+        if not isinstance(value, (int, np.integer)) and not math.isfinite(value):
+            return False
+        low, high = _range(dtype)
+        return low <= value <= high
+    return True
+
+
+@functools.cache
+def _range(dtype: np.dtype) -> tuple:
+    """The lowest and highest finite values of a numeric dtype, as Python numbers."""
+    if dtype.kind == "f":
+        return float(np.finfo(dtype).min), float(np.finfo(dtype).max)
+    return int(np.iinfo(dtype).min), int(np.iinfo(dtype).max)
 
 
 def _holds(data, test) -> bool:

@@ -130,8 +130,8 @@ class DataLoader:
     ``numpy.random.Generator``, or an int seed that makes one generator for the loader's life,
     so a seeded run reproduces every epoch while epochs differ. ``drop_last`` drops a final
     incomplete batch. A ``TensorDataset`` is indexed a batch at a time (not a subclass with its
-    own ``__getitem__``); any other ``len``-and-index dataset has its samples stacked, those it
-    gives for a list of indices if it has torch's ``__getitems__``.
+    own ``__getitem__`` or ``__getitems__``); any other ``len``-and-index dataset has its samples
+    stacked, those it gives for a list of indices if it has torch's ``__getitems__``.
     """
 
     def __init__(
@@ -174,8 +174,14 @@ class DataLoader:
             order = (self.rng if self.rng is not None else default_rng()).permutation(n)
         else:
             order = np.arange(n)
-        # (a subclass's own __getitem__, a per-sample transform, is called per sample, as torch)
-        whole = type(self.dataset).__getitem__ is TensorDataset.__getitem__
+        # (a subclass's own __getitem__, a per-sample transform, is called per sample, and its
+        # own __getitems__ for the batch's indices, as torch)
+        kind = type(self.dataset)
+        whole = (
+            issubclass(kind, TensorDataset)
+            and kind.__getitem__ is TensorDataset.__getitem__
+            and not hasattr(kind, "__getitems__")
+        )
         batched = None if whole else getattr(self.dataset, "__getitems__", None)
         stop = n - n % self.batch_size if self.drop_last else n
         for start in range(0, stop, self.batch_size):

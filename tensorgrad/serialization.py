@@ -51,7 +51,9 @@ from tensorgrad.tensor import Tensor
 __all__ = ["save", "load", "CheckpointError"]
 
 FORMAT_NAME = "tensorgrad-checkpoint"
-FORMAT_VERSION = 1
+# (format 2 adds the "int" node, an int past 2,000 bits in hex; a file with none is written as
+# format 1, which tensorgrad before it reads)
+FORMAT_VERSION = 2
 META_KEY = "__tensorgrad__"
 _ZIP_MAGIC = b"PK\x03\x04"
 _CENTRAL_MAGIC = b"PK\x01\x02"  # (an entry of a zip archive's central directory)
@@ -69,6 +71,7 @@ class _Encoder:
     def __init__(self) -> None:
         self.arrays: dict[str, np.ndarray] = {}
         self._active: set[int] = set()
+        self.version = 1  # (the oldest format that holds what was encoded)
 
     def _array(self, kind: str, value: np.ndarray, where: str) -> dict[str, Any]:
         if value.dtype.hasobject or value.dtype.kind == "V":
@@ -95,7 +98,10 @@ class _Encoder:
             obj = int.__int__(obj)
             # (JSON writes ints in decimal, which Python refuses past 4,300 digits, or past the
             # lowest limit a user may set, 640: in hex, which has no limit)
-            return obj if obj.bit_length() <= 2000 else {"kind": "int", "hex": hex(obj)}
+            if obj.bit_length() <= 2000:
+                return obj
+            self.version = 2
+            return {"kind": "int", "hex": hex(obj)}
         if isinstance(obj, float):
             obj = float.__float__(obj)
             if math.isfinite(obj):
@@ -248,15 +254,16 @@ def save(obj: Any, path: PathOrFile) -> None:
     enc = _Encoder()
     try:
         tree = enc.value(obj, "obj")
+        meta = {
+            "format": FORMAT_NAME,
+            "format_version": enc.version,
+            "tensorgrad_version": __version__,
+            "tree": tree,
+        }
+        # (JSON's encoder recurses deeper than ours: a tree a few hundred levels deep fails there)
+        meta_bytes = json.dumps(meta, allow_nan=False, separators=(",", ":")).encode("utf-8")
     except RecursionError:
         raise ValueError("save: obj nests too deeply to be saved") from None
-    meta = {
-        "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
-        "tensorgrad_version": __version__,
-        "tree": tree,
-    }
-    meta_bytes = json.dumps(meta, allow_nan=False, separators=(",", ":")).encode("utf-8")
     members = {META_KEY: np.frombuffer(meta_bytes, dtype=np.uint8), **enc.arrays}
 
     if hasattr(path, "write"):
@@ -362,7 +369,7 @@ def load(path: PathOrFile) -> Any:
     file object is also accepted: the checkpoint at its position is read, and a seekable one is
     left just after it (so checkpoints saved one after another into a stream load in order), or,
     if the load fails, where it was; an unseekable one (a pipe) is read up to the checkpoint's
-    end and no further. A path to a FIFO or a device is read as such a pipe.
+    end and no further. A path to an unseekable file (a FIFO, a terminal) is read as such a pipe.
     """
     if hasattr(path, "read"):
         if _binary(path, "load", "rb"):  # (not readable by io's default: a read of nothing tells)

@@ -110,6 +110,23 @@ def test_loader_calls_a_subclass_getitem_per_sample_as_torch():
     (x1, _), *_ = DataLoader(ds, batch_size=1)
     assert x1.shape == (1, 1, 8, 8)
 
+    class Scaled(TensorDataset):  # (its own __getitems__ is called with the indices, as torch)
+        def __getitems__(self, indices):
+            return [(10 * self.tensors[0][i],) for i in indices]
+
+    assert next(iter(DataLoader(Scaled(np.arange(4)), batch_size=2)))[0].data.tolist() == [0, 10]
+
+    class Borrowed:  # (not a TensorDataset, TensorDataset's __getitem__ borrowed: per sample)
+        __getitem__ = TensorDataset.__getitem__
+
+        def __init__(self):
+            self.tensors = (np.arange(4),)
+
+        def __len__(self):
+            return 4
+
+    assert next(iter(DataLoader(Borrowed(), batch_size=3)))[0].data.tolist() == [0, 1, 2]
+
 
 def test_loader_stacks_samples_of_a_plain_dataset():
     samples = [(np.full(3, i, dtype=np.float32), i) for i in range(5)]

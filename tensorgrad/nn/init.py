@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad._dtypes import below
+from tensorgrad._dtypes import below, holds
 from tensorgrad.nn._inplace import assign
 from tensorgrad.ops.layers import as_generator
 from tensorgrad.tensor import Tensor, is_number, number_arg
@@ -95,14 +95,7 @@ def _value(value: Any, tensor: Tensor, name: str, arg: str) -> float:
         raise TypeError(f"{name}: {arg} must be a number, got {value!r}")
     value = value.item() if isinstance(value, (Tensor, np.ndarray, np.generic)) else value
     dtype = tensor.dtype
-    if dtype.kind == "f":
-        fits = not math.isfinite(value) or abs(value) <= float(np.finfo(dtype).max)
-    elif dtype.kind in "iu":
-        info = np.iinfo(dtype)
-        fits = math.isfinite(value) and int(info.min) <= value <= int(info.max)
-    else:
-        fits = True
-    if not fits:
+    if not holds(dtype, value):
         raise ValueError(f"{name}: {arg}={value!r} cannot be held by the tensor's dtype {dtype}")
     return value
 

@@ -18,7 +18,7 @@ import numpy as np
 from numpy import ndarray
 from numpy import vdot as _vdot
 
-from tensorgrad._dtypes import check_operands, half_in_float32, is_half
+from tensorgrad._dtypes import check_operands, half_in_float32, holds, is_half
 from tensorgrad._shapes import broadcast_shapes, unbroadcast
 from tensorgrad.ops._base import Op, _data, binary, call, unary
 from tensorgrad.tensor import Tensor, carries_derivative
@@ -788,10 +788,9 @@ class Where(Op):
 
     def forward(self, cond, a, b):
         out = np.where(cond, a, b)
-        if out.dtype.kind in "iu":  # (NumPy before 2.5 wraps a Python int out of range)
-            info = np.iinfo(out.dtype)
+        if type(a) is int or type(b) is int:  # (NumPy before 2.5 wraps one out of range)
             for v in (a, b):
-                if type(v) is int and not info.min <= v <= info.max:
+                if type(v) is int and out.dtype.kind in "iu" and not holds(out.dtype, v):
                     raise OverflowError(f"Python integer {v} out of bounds for {out.dtype}")
         return out
 

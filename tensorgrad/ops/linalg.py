@@ -486,8 +486,9 @@ def _swap(a: np.ndarray) -> np.ndarray:
 
 def _svd(x: np.ndarray, vectors: bool = True) -> Any:
     """The thin SVD (only the singular values without ``vectors``), NaN for a matrix holding an
-    inf or a NaN, as torch's values and gradient there (LAPACK's SVD with vectors may never
-    return on such a matrix; NumPy 2.5.4's SVD raises on an inf, where 2.0-2.4 gave NaN)."""
+    inf or a NaN (torch's singular values of an inf matrix in a stack are NaN too; LAPACK's SVD
+    with vectors may never return on such a matrix; NumPy 2.5.4's SVD raises on an inf, where
+    2.0-2.4 gave NaN)."""
     bad = ~np.isfinite(x).all(axis=(-2, -1))
     if not bad.any():
         return np.linalg.svd(x, full_matrices=False, compute_uv=vectors)

@@ -16,12 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad._dtypes import check_args, check_operands
+from tensorgrad._dtypes import check_args, check_operands, holds
 from tensorgrad._shapes import broadcasts_to, normalize_axis, normalize_int_axis, unbroadcast
 from tensorgrad.forward_mode import set_tangents
 from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import Op, apply, call, mark_view
-from tensorgrad.tensor import Tensor, carries_derivative
+from tensorgrad.tensor import Tensor, carries_derivative, is_number
 
 __all__ = [
     "alias",
@@ -662,6 +662,11 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0
         value = value.data if value.ndim else value.item()
     check_operands("pad", (value,), ("constant_values",))  # (np.pad would parse a string)
     if not live or not pw:  # (a 0-d x has no padding, as np.pad's)
+        dtype = _data(x).dtype
+        if dtype.kind in "iu":  # (np.pad casts it into x's dtype, wrapping in an unsigned one)
+            for v in np.asarray(value, dtype=object).ravel().tolist():
+                if is_number(v) and not holds(dtype, v):
+                    raise ValueError(f"pad: constant_values {v!r} does not fit x's dtype {dtype}")
         return call(Pad, x, pad_width=pw, value=value)
     if constant_values.ndim:
         raise ValueError(

@@ -394,3 +394,14 @@ def test_where_refuses_a_python_int_out_of_the_integer_range_on_every_numpy() ->
         tg.where(True, tg.tensor(np.array([1], np.uint8)), -1)
     assert tg.where(False, tg.tensor(np.array([1], np.uint8)), 255).data.tolist() == [255]
     assert tg.where(False, x, 3.5).data.tolist() == [3.5, 3.5]
+
+
+def test_pad_refuses_a_constant_out_of_an_integer_dtype_as_torch() -> None:
+    # (np.pad casts it, wrapping into an unsigned dtype: uint8 with 300 gave [44, 1, 44])
+    u = tg.tensor(np.array([1], np.uint8))
+    for value in (300, -1, 300.0, float("nan"), np.int64(256), ((0, 300),)):
+        with pytest.raises(ValueError, match="pad: constant_values .* not fit x's dtype uint8"):
+            tg.pad(u, 1, constant_values=value)
+    assert tg.pad(u, 1, constant_values=255).data.tolist() == [255, 1, 255]
+    assert tg.pad(u, 1, constant_values=2.5).data.tolist() == [2, 1, 2]  # (truncated, as torch)
+    assert tg.pad(tg.tensor([1.0]), 1, constant_values=300).data.tolist() == [300.0, 1.0, 300.0]
