@@ -302,11 +302,16 @@ class PowerConstant(Op):
         return f"PowerConstant({self.p:g})"  # (as Scale's: the exponent shows in pictures)
 
     def forward(self, a):
-        return np.power(a, self.p)
+        # (x ** 0.5 is sqrt, as NumPy 2.4+ and torch take it: -0.0 at -0.0, correctly rounded;
+        # NumPy 2.0's pow gave 0.0 there and an ulp off in float32)
+        return np.sqrt(a) if self.p == 0.5 else np.power(a, self.p)
 
     def _slope(self, a):
-        # (times a Python float: on Tensors that is the cheap one-input Scale op)
+        # (times a Python float: on Tensors that is the cheap one-input Scale op; x ** 0.5's is
+        # sqrt's, 0.5 / sqrt(x): -inf at -0.0, as torch's, where x ** -0.5 * 0.5 gave +inf)
         p = self.p
+        if p == 0.5:
+            return 0.5 / a**0.5
         return a * float(p) if p == 2 else a ** (p - 1) * float(p)
 
     def generate_adjoints(self, adjoints, delta, a):
@@ -390,12 +395,16 @@ class _Compare(Op):
         return self.ufunc(a, b)
 
 
-def _comparison(ufunc: np.ufunc, doc: str, complex_values: bool = False):
+def _comparison(ufunc: np.ufunc, doc: str, complex_values: bool = False, logical: bool = False):
     """The comparison function; with ``complex_values`` (== and !=) complex operands are
-    compared by value, as NumPy and torch (tensors hold no complex data; the result is bool)."""
+    compared by value, as NumPy and torch (tensors hold no complex data; the result is bool).
+    ``logical`` ones take a Python int past int64 by its truth value (NumPy 2.0 did; 2.4 and
+    later cannot convert it)."""
     cls = type(ufunc.__name__.title().replace("_", ""), (_Compare,), {"ufunc": ufunc})
 
     def fn(a: Any, b: Any) -> Tensor:
+        if logical:
+            a, b = (bool(x) if type(x) is int and not -(2**63) <= x < 2**63 else x for x in (a, b))
         try:
             return binary(cls, a, b)
         except TypeError:
@@ -421,9 +430,9 @@ greater = _comparison(np.greater, "a > b")
 greater_equal = _comparison(np.greater_equal, "a >= b")
 equal = _comparison(np.equal, "a == b", complex_values=True)
 not_equal = _comparison(np.not_equal, "a != b", complex_values=True)
-logical_and = _comparison(np.logical_and, "a and b")
-logical_or = _comparison(np.logical_or, "a or b")
-logical_xor = _comparison(np.logical_xor, "a xor b")
+logical_and = _comparison(np.logical_and, "a and b", logical=True)
+logical_or = _comparison(np.logical_or, "a or b", logical=True)
+logical_xor = _comparison(np.logical_xor, "a xor b", logical=True)
 
 
 class LogicalNot(Op):

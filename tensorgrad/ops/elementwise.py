@@ -753,6 +753,11 @@ class Clip(_SavesInput):
         out = np.clip(x, self.lo, self.hi)
         if not hasattr(out, "dtype"):  # (a Python int past int64 is clipped as an object)
             out = np.asarray(out)
+        floating = x.dtype.kind == "f" if isinstance(x, (ndarray, np.generic)) else type(x) is float
+        if floating and out.dtype.kind == "f":
+            # x where it is not outside the bounds, as torch's clamp: -0.0 stays -0.0 at a bound
+            # of 0 (np.clip gave 0.0 before NumPy 2.4, and its one-bound form still does)
+            out = np.where(out == x, x, out)
         self.result_dtype = out.dtype  # (the dtype its comparisons were made in: see _inside)
         return out
 
@@ -787,12 +792,15 @@ class Where(Op):
     save_inputs = (0,)
 
     def forward(self, cond, a, b):
-        out = np.where(cond, a, b)
-        if type(a) is int or type(b) is int:  # (NumPy before 2.5 wraps one out of range)
-            for v in (a, b):
-                if type(v) is int and out.dtype.kind in "iu" and not holds(out.dtype, v):
-                    raise OverflowError(f"Python integer {v} out of bounds for {out.dtype}")
-        return out
+        if type(a) is int or type(b) is int:
+            # (NumPy before 2.5 wraps one out of an integer branch's range; 2.5 refuses it, past
+            # int64 in its own words): the other branch's dtype is the result's
+            dtype = getattr(b if type(a) is int else a, "dtype", None)
+            if dtype is not None and dtype.kind in "iu":
+                for v in (a, b):
+                    if type(v) is int and not holds(dtype, v):
+                        raise OverflowError(f"Python integer {v} out of bounds for {dtype}")
+        return np.where(cond, a, b)
 
     def generate_adjoints(self, adjoints, delta, cond):
         if self.edges[1] is not None:
@@ -881,6 +889,8 @@ def clip(x: Any, a_min: Any = None, a_max: Any = None, **bounds: Any) -> Tensor:
     hi = _own(a_max.data if isinstance(a_max, Tensor) else a_max)
     bounds_given = tuple(v if v is not None else 0.0 for v in (lo, hi))  # (one side open)
     check_operands("clip", (x, *bounds_given), ("x", "a_min", "a_max"))
+    if type(lo) is int or type(hi) is int:  # (NumPy 2.1+ takes one out of range, 2.0 refused it)
+        _check_int_bounds(_data(x), lo, hi)
     try:
         out = call(Clip, x, lo=lo, hi=hi)
     except ValueError:
@@ -903,6 +913,24 @@ def clip(x: Any, a_min: Any = None, a_max: Any = None, **bounds: Any) -> Tensor:
         if carries_derivative(a_min):
             out = where((xd <= lo) & (True if hi is None else lo < hi), a_min, out)
     return out
+
+
+def _check_int_bounds(x: Any, lo: Any, hi: Any) -> None:
+    """Refuse a Python int bound that clip's integer result cannot hold (its dtype: x's and the
+    other bound's; a Python int is weak), as torch."""
+    try:
+        others = [
+            v if isinstance(v, (float, np.generic, ndarray)) else np.asarray(v)
+            for v in (x, lo, hi)
+            if v is not None and type(v) is not int
+        ]
+        dtype = np.result_type(*others) if others else None
+    except (TypeError, ValueError):  # (NumPy's own error follows)
+        return
+    if dtype is not None and dtype.kind in "iu":
+        for v in (lo, hi):
+            if type(v) is int and not holds(dtype, v):
+                raise ValueError(f"clip: Python integer {v} out of bounds for {dtype}")
 
 
 def _own(value: Any) -> Any:

@@ -405,3 +405,34 @@ def test_pad_refuses_a_constant_out_of_an_integer_dtype_as_torch() -> None:
     assert tg.pad(u, 1, constant_values=255).data.tolist() == [255, 1, 255]
     assert tg.pad(u, 1, constant_values=2.5).data.tolist() == [2, 1, 2]  # (truncated, as torch)
     assert tg.pad(tg.tensor([1.0]), 1, constant_values=300).data.tolist() == [300.0, 1.0, 300.0]
+
+
+def test_results_that_numpy_versions_disagreed_on_are_pinned_to_torchs() -> None:
+    # clip keeps x where it is not outside the bounds: -0.0 at a bound of 0 (NumPy 2.0's clip
+    # gave 0.0, 2.4's one-bound form still does; torch's clamp -0.0 in every form)
+    x = tg.tensor([-0.0, 0.0, 2.0])
+    for out in (tg.clip(x, 0, 1), tg.clip(x, 0, None), tg.clip(x, None, 1), tg.clip(x, -0.0, 1)):
+        assert np.signbit(out.data).tolist() == [True, False, False]
+    # x ** 0.5 is sqrt: -0.0 at -0.0 (NumPy 2.0's pow gave 0.0) and the slope -inf there, as
+    # torch's and tg.sqrt's (x ** -0.5 * 0.5 gave +inf)
+    a = tg.tensor([-0.0, 0.0, 4.0], requires_grad=True)
+    with np.errstate(divide="ignore"):
+        (g,) = tg.autograd.grad((a**0.5).sum(), [a])
+        (want,) = tg.autograd.grad(tg.sqrt(a).sum(), [a])
+    assert np.signbit((a**0.5).data).tolist() == [True, False, False]
+    assert g.data.tolist() == want.data.tolist() == [-np.inf, np.inf, 0.25]
+    # a Python int bound out of an integer result's range is refused (NumPy 2.0 refused it,
+    # 2.1+ clip takes it; torch refuses), naming the first; a float bound makes the result float
+    i8 = tg.tensor(np.array([0, 1, 2], np.int8))
+    for lo, hi, bad in ((None, 128, 128), (-300, -200, -300), (0, 2**63, 2**63)):
+        with pytest.raises(ValueError, match=f"clip: Python integer {bad} out of bounds for int8"):
+            tg.clip(i8, lo, hi)
+    assert tg.clip(i8, -1000, np.float32(1.5)).data.tolist() == [0.0, 1.0, 1.5]
+    # where's message for an int past int64 (NumPy 2.5's own leaked through: "C long")
+    with pytest.raises(ValueError, match="where: Python integer 9223372036854775808 out of"):
+        tg.where(True, i8, 2**63)
+    # logical ops take an int past int64 by its truth value (NumPy 2.4+ cannot convert it)
+    f = tg.tensor([0.5, 0.0])
+    assert tg.logical_and(f, 2**63).data.tolist() == [True, False]
+    assert tg.logical_or(-(2**70), f).data.tolist() == [True, True]
+    assert tg.logical_xor(f, 2**64).data.tolist() == [False, True]
