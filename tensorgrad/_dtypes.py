@@ -133,10 +133,11 @@ def holds(dtype: np.dtype, value) -> bool:
     """Whether ``dtype`` holds the number ``value``, as torch's casts check: a float dtype within
     its range (or not finite), an integer dtype finite and within its range (NumPy's casts wrap
     one that is not: np.pad into uint8, np.where before NumPy 2.5)."""
+    integer = isinstance(value, (int, np.integer))  # (math.isfinite(10**400) would overflow)
     if dtype.kind == "f":
-        return not math.isfinite(value) or abs(value) <= _range(dtype)[1]
+        return (not integer and not math.isfinite(value)) or abs(value) <= _range(dtype)[1]
     if dtype.kind in "iu":
-        if not isinstance(value, (int, np.integer)) and not math.isfinite(value):
+        if not integer and not math.isfinite(value):
             return False
         low, high = _range(dtype)
         return low <= value <= high

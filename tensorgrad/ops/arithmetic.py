@@ -302,15 +302,18 @@ class PowerConstant(Op):
         return f"PowerConstant({self.p:g})"  # (as Scale's: the exponent shows in pictures)
 
     def forward(self, a):
-        # (x ** 0.5 is sqrt, as NumPy 2.4+ and torch take it: -0.0 at -0.0, correctly rounded;
-        # NumPy 2.0's pow gave 0.0 there and an ulp off in float32)
-        return np.sqrt(a) if self.p == 0.5 else np.power(a, self.p)
+        # (a float x ** 0.5 is sqrt, as NumPy 2.4+ takes it: -0.0 at -0.0, correctly rounded;
+        # NumPy 2.0's pow gave 0.0 there and an ulp off in float32. Not for integers, whose
+        # sqrt is float16 for int8, nor a NumPy float exponent, which promotes the result)
+        if type(self.p) is float and self.p == 0.5 and a.dtype.kind == "f":
+            return np.sqrt(a)
+        return np.power(a, self.p)
 
     def _slope(self, a):
         # (times a Python float: on Tensors that is the cheap one-input Scale op; x ** 0.5's is
         # sqrt's, 0.5 / sqrt(x): -inf at -0.0, as torch's, where x ** -0.5 * 0.5 gave +inf)
         p = self.p
-        if p == 0.5:
+        if type(p) is float and p == 0.5:
             return 0.5 / a**0.5
         return a * float(p) if p == 2 else a ** (p - 1) * float(p)
 

@@ -734,6 +734,11 @@ class Minimum(Maximum):
         return np.minimum(a, b)
 
 
+# (whether np.clip, given both bounds, gives the bound at a tie with x, as NumPy 2.0 does; 2.4
+# gives x)
+_CLIP_TAKES_TIED_BOUND = not np.signbit(np.clip(np.array([-0.0]), 0.0, 1.0))[0]
+
+
 class Clip(_SavesInput):
     """x limited to [lo, hi]; derivative 1 strictly inside, 0 outside, at the bounds (API.md;
     torch gives 1 there), at NaN and where a bound is NaN (as torch)"""
@@ -750,14 +755,22 @@ class Clip(_SavesInput):
         return tuple(k for k in ("lo", "hi") if np.ndim(getattr(self, k)) > 0)
 
     def forward(self, x):
-        out = np.clip(x, self.lo, self.hi)
+        lo, hi = self.lo, self.hi
+        one_bound = lo is None or hi is None
+        if type(x) is ndarray and x.dtype.kind == "f" and (one_bound or _CLIP_TAKES_TIED_BOUND):
+            # x where it is not outside the bounds, as torch's clamp: -0.0 stays -0.0 at a bound
+            # of 0, which np.clip's one-bound form and NumPy 2.0's two-bound form gave as 0.0
+            # (NumPy's maximum and minimum give their second argument at a tie)
+            out = x if lo is None else np.maximum(lo, x)
+            if hi is not None:
+                if lo is not None and type(out) is ndarray and type(hi) in (int, float):
+                    np.minimum(hi, out, out=out)  # (a Python number keeps its dtype and shape)
+                else:
+                    out = np.minimum(hi, out)
+        else:
+            out = np.clip(x, lo, hi)
         if not hasattr(out, "dtype"):  # (a Python int past int64 is clipped as an object)
             out = np.asarray(out)
-        floating = x.dtype.kind == "f" if isinstance(x, (ndarray, np.generic)) else type(x) is float
-        if floating and out.dtype.kind == "f":
-            # x where it is not outside the bounds, as torch's clamp: -0.0 stays -0.0 at a bound
-            # of 0 (np.clip gave 0.0 before NumPy 2.4, and its one-bound form still does)
-            out = np.where(out == x, x, out)
         self.result_dtype = out.dtype  # (the dtype its comparisons were made in: see _inside)
         return out
 
@@ -795,7 +808,10 @@ class Where(Op):
         if type(a) is int or type(b) is int:
             # (NumPy before 2.5 wraps one out of an integer branch's range; 2.5 refuses it, past
             # int64 in its own words): the other branch's dtype is the result's
-            dtype = getattr(b if type(a) is int else a, "dtype", None)
+            other = b if type(a) is int else a
+            dtype = getattr(other, "dtype", None)
+            if type(other) in (int, bool) or (dtype is not None and dtype.kind == "b"):
+                dtype = np.dtype(np.int_)  # (NumPy's default integer, the result's)
             if dtype is not None and dtype.kind in "iu":
                 for v in (a, b):
                     if type(v) is int and not holds(dtype, v):

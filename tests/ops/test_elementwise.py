@@ -403,6 +403,10 @@ def test_pad_refuses_a_constant_out_of_an_integer_dtype_as_torch() -> None:
         with pytest.raises(ValueError, match="pad: constant_values .* not fit x's dtype uint8"):
             tg.pad(u, 1, constant_values=value)
     assert tg.pad(u, 1, constant_values=255).data.tolist() == [255, 1, 255]
+    with pytest.raises(ValueError, match="pad: constant_values 1000.* not fit x's dtype uint8"):
+        tg.pad(u, 1, constant_values=10**400)  # (the range test overflowed: a bare OverflowError)
+    with pytest.raises(ValueError, match="constant_: val=1000.* cannot be held by .* float32"):
+        tg.nn.init.constant_(tg.tensor(np.zeros(2, np.float32)), 10**400)
     assert tg.pad(u, 1, constant_values=2.5).data.tolist() == [2, 1, 2]  # (truncated, as torch)
     assert tg.pad(tg.tensor([1.0]), 1, constant_values=300).data.tolist() == [300.0, 1.0, 300.0]
 
@@ -428,9 +432,17 @@ def test_results_that_numpy_versions_disagreed_on_are_pinned_to_torchs() -> None
         with pytest.raises(ValueError, match=f"clip: Python integer {bad} out of bounds for int8"):
             tg.clip(i8, lo, hi)
     assert tg.clip(i8, -1000, np.float32(1.5)).data.tolist() == [0.0, 1.0, 1.5]
-    # where's message for an int past int64 (NumPy 2.5's own leaked through: "C long")
-    with pytest.raises(ValueError, match="where: Python integer 9223372036854775808 out of"):
-        tg.where(True, i8, 2**63)
+    # where's message for an int past int64 (NumPy 2.5's own leaked through: "C long"), also
+    # where the other branch is a Python int or bool (the result int64: NumPy < 2.5 wrapped it)
+    for other in (i8, 0, True, np.bool_(True), tg.tensor([True, False, True])):
+        with pytest.raises(ValueError, match="where: Python integer 9223372036854775808 out of"):
+            tg.where(np.array([True, False, True]), other, 2**63)
+    assert tg.where(np.array([True, False]), 1.5, 2**63).data.tolist() == [1.5, 2.0**63]
+    # x ** 0.5 as sqrt only for float x and a Python float exponent: an int8 x gives float64
+    # (sqrt's int8 loop is float16: 101 ** 0.5 was 10.05), a NumPy float64 exponent promotes
+    assert (tg.tensor(np.array([101], np.int8)) ** 0.5).dtype == np.float64
+    assert (tg.tensor(np.array([101], np.int8)) ** 0.5).item() == 101**0.5
+    assert (tg.tensor(np.array([4.0], np.float32)) ** np.float64(0.5)).dtype == np.float64
     # logical ops take an int past int64 by its truth value (NumPy 2.4+ cannot convert it)
     f = tg.tensor([0.5, 0.0])
     assert tg.logical_and(f, 2**63).data.tolist() == [True, False]
