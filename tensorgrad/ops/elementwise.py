@@ -734,9 +734,15 @@ class Minimum(Maximum):
         return np.minimum(a, b)
 
 
-# (whether np.clip, given both bounds, gives the bound at a tie with x, as NumPy 2.0 does; 2.4
-# gives x)
+# (whether np.clip, given two Python-number bounds, gives the bound at a tie with x, as NumPy 2.0
+# does; 2.4 gives x)
 _CLIP_TAKES_TIED_BOUND = not np.signbit(np.clip(np.array([-0.0]), 0.0, 1.0))[0]
+_WIDE_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _plain_number(v: Any) -> bool:
+    """None, a Python float or an int NumPy takes as a weak scalar (no bool)."""
+    return v is None or type(v) is float or (type(v) is int and -(2**63) <= v < 2**63)
 
 
 class Clip(_SavesInput):
@@ -756,16 +762,22 @@ class Clip(_SavesInput):
 
     def forward(self, x):
         lo, hi = self.lo, self.hi
-        one_bound = lo is None or hi is None
-        if type(x) is ndarray and x.dtype.kind == "f" and (one_bound or _CLIP_TAKES_TIED_BOUND):
+        if (
+            type(x) is ndarray
+            and x.dtype in _WIDE_FLOATS
+            and _plain_number(lo)
+            and _plain_number(hi)
+            and (lo is None or hi is None or _CLIP_TAKES_TIED_BOUND)
+        ):
             # x where it is not outside the bounds, as torch's clamp: -0.0 stays -0.0 at a bound
             # of 0, which np.clip's one-bound form and NumPy 2.0's two-bound form gave as 0.0
-            # (NumPy's maximum and minimum give their second argument at a tie)
+            # (float32 and float64 maximum and minimum give their second argument at a tie;
+            # Python-number bounds keep x's dtype, so nothing is rounded before it widens)
             out = x if lo is None else np.maximum(lo, x)
             if hi is not None:
-                if lo is not None and type(out) is ndarray and type(hi) in (int, float):
-                    np.minimum(hi, out, out=out)  # (a Python number keeps its dtype and shape)
-                else:
+                if lo is not None and type(out) is ndarray:  # (a fresh array: taken in place)
+                    np.minimum(hi, out, out=out)
+                else:  # (x itself, or a 0-d result NumPy gave as a scalar)
                     out = np.minimum(hi, out)
         else:
             out = np.clip(x, lo, hi)
@@ -934,11 +946,11 @@ def clip(x: Any, a_min: Any = None, a_max: Any = None, **bounds: Any) -> Tensor:
 def _check_int_bounds(x: Any, lo: Any, hi: Any) -> None:
     """Refuse a Python int bound that clip's integer result cannot hold (its dtype: x's and the
     other bound's; a Python int is weak), as torch."""
-    try:
+    try:  # (a Python-int x is an int64 array: only the bounds are weak)
         others = [
             v if isinstance(v, (float, np.generic, ndarray)) else np.asarray(v)
-            for v in (x, lo, hi)
-            if v is not None and type(v) is not int
+            for v in (x, *(b for b in (lo, hi) if type(b) is not int))
+            if v is not None
         ]
         dtype = np.result_type(*others) if others else None
     except (TypeError, ValueError):  # (NumPy's own error follows)

@@ -417,6 +417,12 @@ def test_results_that_numpy_versions_disagreed_on_are_pinned_to_torchs() -> None
     x = tg.tensor([-0.0, 0.0, 2.0])
     for out in (tg.clip(x, 0, 1), tg.clip(x, 0, None), tg.clip(x, None, 1), tg.clip(x, -0.0, 1)):
         assert np.signbit(out.data).tolist() == [True, False, False]
+    # (float16's maximum and minimum give their first argument at a tie: np.clip's own there;
+    # an array bound or a wider NumPy bound: np.clip's, nothing rounded to x's dtype first)
+    h = np.array([-0.0, 0.0], np.float16)
+    assert np.signbit(tg.clip(h, None, 0.0).data).tolist() == [True, False]
+    assert tg.clip(np.zeros(1, np.float32), 0.1, np.ones(1)).data.tolist() == [0.1]
+    assert tg.clip(3, -1, np.uint8(1)).item() == 1  # (x an int64: -1 fits it)
     # x ** 0.5 is sqrt: -0.0 at -0.0 (NumPy 2.0's pow gave 0.0) and the slope -inf there, as
     # torch's and tg.sqrt's (x ** -0.5 * 0.5 gave +inf)
     a = tg.tensor([-0.0, 0.0, 4.0], requires_grad=True)
