@@ -144,6 +144,15 @@ def holds(dtype: np.dtype, value) -> bool:
     return True
 
 
+def check_python_ints(dtype: np.dtype, values: tuple) -> None:
+    """NumPy 2.5's OverflowError for a Python int among ``values`` that the integer ``dtype``
+    cannot hold (NumPy before 2.5 wraps one in np.where; np.clip takes one from 2.1)."""
+    if dtype.kind in "iu":
+        for v in values:
+            if type(v) is int and not holds(dtype, v):
+                raise OverflowError(f"Python integer {v} out of bounds for {dtype}")
+
+
 @functools.cache
 def _range(dtype: np.dtype) -> tuple:
     """The lowest and highest finite values of a numeric dtype, as Python numbers."""

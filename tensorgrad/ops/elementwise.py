@@ -18,7 +18,7 @@ import numpy as np
 from numpy import ndarray
 from numpy import vdot as _vdot
 
-from tensorgrad._dtypes import check_operands, half_in_float32, holds, is_half
+from tensorgrad._dtypes import check_operands, check_python_ints, half_in_float32, is_half
 from tensorgrad._shapes import broadcast_shapes, unbroadcast
 from tensorgrad.ops._base import Op, _data, binary, call, unary
 from tensorgrad.tensor import Tensor, carries_derivative
@@ -824,10 +824,8 @@ class Where(Op):
             dtype = getattr(other, "dtype", None)
             if type(other) in (int, bool) or (dtype is not None and dtype.kind == "b"):
                 dtype = np.dtype(np.int_)  # (NumPy's default integer, the result's)
-            if dtype is not None and dtype.kind in "iu":
-                for v in (a, b):
-                    if type(v) is int and not holds(dtype, v):
-                        raise OverflowError(f"Python integer {v} out of bounds for {dtype}")
+            if dtype is not None:
+                check_python_ints(dtype, (a, b))
         return np.where(cond, a, b)
 
     def generate_adjoints(self, adjoints, delta, cond):
@@ -955,10 +953,11 @@ def _check_int_bounds(x: Any, lo: Any, hi: Any) -> None:
         dtype = np.result_type(*others) if others else None
     except (TypeError, ValueError):  # (NumPy's own error follows)
         return
-    if dtype is not None and dtype.kind in "iu":
-        for v in (lo, hi):
-            if type(v) is int and not holds(dtype, v):
-                raise ValueError(f"clip: Python integer {v} out of bounds for {dtype}")
+    if dtype is not None:
+        try:
+            check_python_ints(dtype, (lo, hi))
+        except OverflowError as exc:
+            raise ValueError(f"clip: {exc}") from None
 
 
 def _own(value: Any) -> Any:
