@@ -301,7 +301,7 @@ def apply(op: Op, inputs: tuple) -> Any:
         try:
             out = op.forward(*arrays) if n != 2 else op.forward(arrays[0], arrays[1])
         except OverflowError as exc:
-            raise _out_of_range(op, exc) from None
+            raise _out_of_range(op, exc, inputs) from None
         except TypeError:  # (a ufunc's loop over Python objects: exp of a Python int)
             if huge:
                 _refuse_huge(op, inputs)
@@ -729,8 +729,18 @@ def _refuse_huge(op: Op, inputs: tuple) -> NoReturn:
     )
 
 
-def _out_of_range(op: Op, exc: OverflowError) -> ValueError:
-    return ValueError(f"{op.label}: {exc}")
+def _out_of_range(op: Op, exc: OverflowError, operands: tuple = ()) -> ValueError:
+    """``op``'s error for a Python int an integer operand's dtype cannot hold; one past int64 is
+    named as NumPy names one past int8 (NumPy's own words there: "Python int too large to
+    convert to C long")."""
+    msg = str(exc)
+    if "too large to convert" in msg:
+        big = next((v for v in operands if type(v) is int), None)
+        ints = [v.dtype for v in operands if isinstance(v, (Tensor, ndarray))]
+        ints = [d for d in ints if d.kind in "iu"]
+        if big is not None and ints:
+            msg = f"Python integer {big} out of bounds for {np.result_type(*ints)}"
+    return ValueError(f"{op.label}: {msg}")
 
 
 # Functions called as ``hook(op, inputs, out)`` each time an op is recorded (``tg.viz.trace``,

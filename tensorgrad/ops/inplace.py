@@ -554,6 +554,8 @@ def setitem(t: Tensor, index: Any, v: Any) -> None:
         except (ValueError, TypeError, IndexError) as exc:
             raise type(exc)(f"setitem: {exc} (tensor of shape {t.shape})") from None
         except OverflowError as exc:  # (as an op's Python int out of range: _out_of_range)
+            if type(v) is int and "too large to convert" in str(exc):  # (NumPy's "C long")
+                exc = f"Python integer {v} out of bounds for {t.dtype}"
             raise ValueError(f"setitem: {exc} (tensor of shape {t.shape})") from None
         bump_version(t)
         return

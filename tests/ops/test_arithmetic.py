@@ -395,3 +395,17 @@ def test_square_slope_tangent_multiplies_in_the_product_rules_order() -> None:
     assert h.data.tolist() == [[np.inf, 0.0], [0.0, 2.0]]
     assert t.data.tolist() == [0.0, 2.0]
     assert inner_big.data.tolist() == 40000.0
+
+
+def test_a_python_int_past_int64_is_named_with_the_dtype() -> None:
+    # (NumPy's own words came through: "Python int too large to convert to C long")
+    u = tg.tensor(np.array([1, 2], np.uint8))
+    cases = [
+        (lambda: u - 2**64, "subtract: Python integer 18446744073709551616 out of bounds for"),
+        (lambda: tg.tensor([1, 2]) + 2**63, "add: Python integer 9223372036854775808 out of"),
+        (lambda: u.__setitem__(0, 2**64), "setitem: Python integer 18446744073709551616 out of"),
+    ]
+    for fn, message in cases:
+        with pytest.raises(ValueError, match=message):
+            fn()
+    assert u.data.tolist() == [1, 2]
