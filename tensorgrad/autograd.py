@@ -30,7 +30,7 @@ from tensorgrad._dtypes import check_operands
 from tensorgrad.forward_mode import ACTIVE
 from tensorgrad.grad_mode import STATE, set_grad_enabled
 from tensorgrad.ops._base import Op
-from tensorgrad.tensor import WRITE_CLOCK, Tensor, bump_version, make_tensor
+from tensorgrad.tensor import WRITE_CLOCK, Tensor, bump_version, flag_arg, make_tensor
 
 __all__ = ["backward", "grad"]
 
@@ -82,6 +82,13 @@ def _root_delta(out: Tensor, gradient: Any, create_graph: bool, what: str) -> An
     return make_tensor(delta) if create_graph else delta
 
 
+def _flags(what: str, **flags: Any) -> None:
+    """Each flag a bool or None, as torch: a truthy string such as 'no' is not read as True."""
+    for name, value in flags.items():
+        if value is not None:
+            flag_arg(value, name, what)
+
+
 def _edge(t: Tensor) -> Any:
     """The node ``t``'s gradient flows into (a stale view's rebased first), or the leaf ``t``."""
     if t._node is None:  # a leaf (the common input of grad): nothing to rebase
@@ -101,6 +108,10 @@ def backward(
 
     ``inputs`` restricts accumulation to those leaves.
     """
+    if (retain_graph is not None and type(retain_graph) is not bool) or (
+        create_graph is not None and type(create_graph) is not bool
+    ):
+        _flags("backward", retain_graph=retain_graph, create_graph=create_graph)
     outs = _as_list(tensors)
     grads = [None] * len(outs) if grad_tensors is None else _as_list(grad_tensors)
     if len(grads) != len(outs):
@@ -178,6 +189,19 @@ def grad(
                 "grad: allow_unused must be True or not given when materialize_grads=True"
             )
         allow_unused = True
+    if (  # (spelled out: a call per flag costs a small graph's walk 10 %)
+        (retain_graph is not None and type(retain_graph) is not bool)
+        or (create_graph is not None and type(create_graph) is not bool)
+        or (allow_unused is not None and type(allow_unused) is not bool)
+        or type(materialize_grads) is not bool
+    ):
+        _flags(
+            "grad",
+            retain_graph=retain_graph,
+            create_graph=create_graph,
+            allow_unused=allow_unused,
+            materialize_grads=materialize_grads,
+        )
     inputs = _as_list(inputs)  # (once: a generator is read here only)
     result = _grad(
         outputs, inputs, grad_outputs, retain_graph, bool(create_graph), bool(allow_unused)
