@@ -277,6 +277,7 @@ def save(obj: Any, path: PathOrFile) -> None:
                 raise _wrong_way(path, "save", "wb") from exc
             raise
         return
+    _check_path(path, "save", "a writable")
     # (through a symlink to its file, as a plain open() writes, and keeping an existing file's
     # permissions, which the replace below would otherwise reset to the umask's)
     target = os.path.realpath(os.fsdecode(os.fspath(path)))
@@ -378,10 +379,21 @@ def load(path: PathOrFile) -> Any:
             except io.UnsupportedOperation as exc:
                 raise _wrong_way(path, "load", "rb") from exc
         return _load_stream(path, repr(path))
+    _check_path(path, "load", "a readable")
     with open(os.fspath(path), "rb") as f:
         if not f.seekable():  # (a FIFO or a device, as save writes into: read as a pipe)
             return _load_stream(f, repr(os.fspath(path)))
         return _load_from(f, repr(os.fspath(path)))
+
+
+def _check_path(path: Any, op: str, kind: str) -> None:
+    """TypeError naming ``op`` for a path that is neither a path nor a file object (os.fspath's
+    own said "expected str, bytes or os.PathLike object, not float", naming neither)."""
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise TypeError(
+            f"{op}: path must be a str, bytes or os.PathLike, or {kind} binary file object, "
+            f"got {type(path).__name__}"
+        )
 
 
 def _load_stream(f: IO[bytes], name: str) -> Any:

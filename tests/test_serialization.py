@@ -869,3 +869,11 @@ def test_int_and_float_subclasses_save_their_stored_values():
     save({"i": Count(3), "f": Rate(2.5), Count(4): 1}, buf)
     buf.seek(0)
     assert load(buf) == {"i": 3, "f": 2.5, 4: 1}
+
+
+def test_a_path_of_the_wrong_type_is_named():
+    # (os.fspath's "expected str, bytes or os.PathLike object, not float" named neither function)
+    with pytest.raises(TypeError, match="save: path must be a str, .* got float"):
+        save({"a": 1}, 3.5)
+    with pytest.raises(TypeError, match="load: path must be a str, .* got NoneType"):
+        load(None)
