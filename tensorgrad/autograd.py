@@ -30,7 +30,7 @@ from tensorgrad._dtypes import check_operands
 from tensorgrad.forward_mode import ACTIVE
 from tensorgrad.grad_mode import STATE, set_grad_enabled
 from tensorgrad.ops._base import Op
-from tensorgrad.tensor import WRITE_CLOCK, Tensor, bump_version, flag_arg, make_tensor
+from tensorgrad.tensor import WRITE_CLOCK, Tensor, bump_version, make_tensor
 
 __all__ = ["backward", "grad"]
 
@@ -83,10 +83,11 @@ def _root_delta(out: Tensor, gradient: Any, create_graph: bool, what: str) -> An
 
 
 def _flags(what: str, **flags: Any) -> None:
-    """Each flag a bool or None, as torch: a truthy string such as 'no' is not read as True."""
+    """Each flag a bool, an int or None, as torch reads them: a string such as 'no' (truthy, so
+    it was read as True) or a float is refused, naming the flag."""
     for name, value in flags.items():
-        if value is not None:
-            flag_arg(value, name, what)
+        if value is not None and not isinstance(value, (bool, int, np.bool_, np.integer)):
+            raise TypeError(f"{what}: {name} must be a bool, got {value!r}")
 
 
 def _edge(t: Tensor) -> Any:

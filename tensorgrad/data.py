@@ -14,7 +14,7 @@ import numpy as np
 
 from tensorgrad._dtypes import native
 from tensorgrad.factories import default_rng, seeded_generator
-from tensorgrad.tensor import Tensor, carries_derivative, flag_arg
+from tensorgrad.tensor import Tensor, carries_derivative
 
 __all__ = ["TensorDataset", "DataLoader"]
 
@@ -156,7 +156,7 @@ class DataLoader:
         self.batch_size = int(batch_size)
         if not isinstance(drop_last, (bool, np.bool_)):  # ('no' is truthy: refused, as torch)
             raise TypeError(f"DataLoader: drop_last must be a bool, got {drop_last!r}")
-        self.shuffle = flag_arg(shuffle, "shuffle", "DataLoader")
+        self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
         # (checked even when unused: a typo is never ignored)
         rng = seeded_generator(rng, "DataLoader")

@@ -50,7 +50,7 @@ from tensorgrad.ops.inplace import (
     passed_on_to,
 )
 from tensorgrad.ops.shape import alias, reshape, stack
-from tensorgrad.tensor import WRITE_CLOCK, Tensor, bump_version, flag_arg
+from tensorgrad.tensor import WRITE_CLOCK, Tensor, bump_version
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "hvp"]
 
@@ -388,8 +388,6 @@ def _value_and_grad(
 ) -> Callable[..., Any]:
     """``value_and_grad``, its errors naming ``name`` (``grad`` is built on it)."""
 
-    has_aux = flag_arg(has_aux, "has_aux", name)  # (a truthy "no" is refused)
-
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         nums, single = _argnums(argnums, len(args), name)
         result, xs, own = _trace(f, args, nums, name, kwargs)
@@ -627,8 +625,6 @@ def jacrev(
 def _jacrev(f: Callable[..., Any], argnums: Any, has_aux: bool, what: str) -> Callable[..., Any]:
     """``jacrev``, its errors naming ``what`` (``hessian``'s inner one)."""
 
-    has_aux = flag_arg(has_aux, "has_aux", what)  # (a truthy "no" is refused)
-
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         nums, single = _argnums(argnums, len(args), what)
         box: list = []
@@ -796,8 +792,6 @@ def _array(a: Any) -> np.ndarray | None:
 
 def _jacfwd(f: Callable[..., Any], argnums: Any, has_aux: bool, what: str) -> Callable[..., Any]:
     """``jacfwd``, its errors naming ``what`` (``hessian`` is one)."""
-
-    has_aux = flag_arg(has_aux, "has_aux", what)  # (a truthy "no" is refused)
 
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         nums, single = _argnums(argnums, len(args), what)

@@ -14,7 +14,7 @@ import numpy as np
 
 from tensorgrad._shapes import broadcasts_to
 from tensorgrad.ops._base import view_of
-from tensorgrad.tensor import Tensor, bump_version, flag_arg, memory_root
+from tensorgrad.tensor import Tensor, bump_version, memory_root
 
 
 def _array(target: Any) -> np.ndarray:
@@ -61,7 +61,6 @@ def assign(target: Any, value: Any) -> None:
 def zero_grads(params: Iterable[Tensor], set_to_none: bool) -> None:
     """Reset each parameter's ``.grad``: to None, or (``set_to_none=False``) to zeros in the
     same tensor, as torch's ``zero_()``, so that a reference to it sees the zeros."""
-    set_to_none = flag_arg(set_to_none, "set_to_none", "zero_grad")
     for p in params:
         g = p.grad
         if set_to_none or g is None:

@@ -25,7 +25,7 @@ from tensorgrad.nn.module import Module, Parameter
 from tensorgrad.ops.conv import _conv_padding, _no_stride, _pair
 from tensorgrad.ops.layers import as_generator, probability
 from tensorgrad.ops.shape import pad
-from tensorgrad.tensor import Tensor, constant_arg, flag_arg, is_int, is_number, number_arg
+from tensorgrad.tensor import Tensor, constant_arg, is_int, is_number, number_arg
 
 __all__ = [
     "Identity",
@@ -93,7 +93,7 @@ class Linear(Module):
         self.out_features = _positive(out_features, "out_features", "Linear", 0)
         d = check_float_dtype(dtype, "Linear")
         self.weight = _empty((self.out_features, self.in_features), d, "Linear")
-        if flag_arg(bias, "bias", "Linear"):
+        if bias:
             self.bias = _empty((self.out_features,), d, "Linear")
         else:
             self.register_parameter("bias", None)
@@ -174,7 +174,7 @@ class Conv2d(Module):
         d = check_float_dtype(dtype, "Conv2d")
         shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
         self.weight = _empty(shape, d, "Conv2d")
-        if flag_arg(bias, "bias", "Conv2d"):
+        if bias:
             self.bias = _empty((self.out_channels,), d, "Conv2d")
         else:
             self.register_parameter("bias", None)
@@ -417,9 +417,7 @@ class _BatchNorm(Module):
         self.momentum = constant_arg(momentum, "momentum", name)
         if momentum is not None and not is_number(momentum):
             raise TypeError(f"{name}: momentum must be a number or None, got {momentum!r}")
-        affine = flag_arg(affine, "affine", name)
-        self.track_running_stats = flag_arg(track_running_stats, "track_running_stats", name)
-        self.affine, bias = affine, flag_arg(bias, "bias", name)
+        self.affine, self.track_running_stats = affine, track_running_stats
         d = check_float_dtype(dtype, name)
         n = self.num_features
         if affine:  # (bias=False: a weight alone, as torch 2.13's)
@@ -529,10 +527,9 @@ class LayerNorm(Module):
             )
         self.normalized_shape = tuple(_positive(n, "normalized_shape", "LayerNorm", 0) for n in ns)
         self.eps = number_arg(eps, "eps", "LayerNorm")
-        self.elementwise_affine = flag_arg(elementwise_affine, "elementwise_affine", "LayerNorm")
-        bias = flag_arg(bias, "bias", "LayerNorm")
+        self.elementwise_affine = elementwise_affine
         d = check_float_dtype(dtype, "LayerNorm")
-        if self.elementwise_affine:
+        if elementwise_affine:
             self.weight = Parameter(_alloc("LayerNorm", np.ones, self.normalized_shape, dtype=d))
             if bias:
                 self.bias = Parameter(_alloc("LayerNorm", np.zeros, self.normalized_shape, dtype=d))

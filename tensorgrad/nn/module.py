@@ -17,7 +17,7 @@ import numpy as np
 
 from tensorgrad._dtypes import native
 from tensorgrad.nn._inplace import assign_all, zero_grads
-from tensorgrad.tensor import Tensor, bump_version, flag_arg
+from tensorgrad.tensor import Tensor, bump_version
 
 __all__ = ["Module", "Parameter", "IncompatibleKeys"]
 
@@ -432,8 +432,6 @@ class Module:
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict: expected a mapping, got {type(state_dict).__name__}")
-        strict = flag_arg(strict, "strict", "load_state_dict")
-        assign = flag_arg(assign, "assign", "load_state_dict")
         targets = self._state_targets()
         optional = self._optional_keys()
         missing = [k for k in targets if k not in state_dict and k not in optional]

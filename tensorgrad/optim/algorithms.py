@@ -22,7 +22,7 @@ from tensorgrad.optim.optimizer import (
     _implementation_flags,
     _next_step,
 )
-from tensorgrad.tensor import flag_arg, is_number
+from tensorgrad.tensor import is_number
 
 __all__ = ["SGD", "Adam", "AdamW", "RMSprop"]
 
@@ -69,7 +69,7 @@ class SGD(Optimizer):
         flags = dict(foreach=foreach, differentiable=differentiable, fused=fused)
         # (the constructor's arguments only, as torch: a group, or a momentum set later, with
         # nesterov and no momentum steps as plain SGD)
-        if flag_arg(nesterov, "nesterov", "SGD") and is_number(momentum) and is_number(dampening):
+        if nesterov and is_number(momentum) and is_number(dampening):
             if momentum <= 0 or dampening != 0:
                 raise ValueError(
                     "SGD: Nesterov momentum requires a momentum > 0 and zero dampening"

@@ -203,9 +203,8 @@ class Optimizer:
             v = float(value)
             if not (v >= 0.0 or (started and key == "lr" and v == v)):
                 raise ValueError(f"{name}: invalid {key} {value!r} (must be >= 0)")
-        for key in ("maximize", "nesterov", "amsgrad", "decoupled_weight_decay"):
-            if key in group:
-                flag_arg(group[key], key, name)
+        if "maximize" in group:
+            flag_arg(group["maximize"], "maximize", name)
         # (a group's own switches, or loaded ones, as the constructor's keywords; a switch
         # this optimizer has not is a key of the group's own, as torch's)
         switches = {k: group[k] for k in _SWITCHES if k in group and k in self.defaults}
