@@ -167,6 +167,66 @@ def test_jacfwd_with_dropout_is_one_mask_while_another_thread_draws() -> None:
     assert len(set(draws)) == len(draws)
 
 
+def test_a_draw_in_another_thread_while_jacfwd_runs_is_not_fs_number() -> None:
+    # (jacfwd's f drew from a copy of the shared generator, which the other thread drew from
+    # too, from the same state: it got exactly f's numbers)
+    tg.manual_seed(0)
+    drew, done = threading.Event(), threading.Event()
+    theirs: list[np.ndarray] = []
+    ours: list[np.ndarray] = []
+
+    def other() -> None:
+        drew.wait(timeout=60)
+        theirs.append(tg.rand(8).data.copy())
+        done.set()
+
+    def f(x: tg.Tensor) -> tg.Tensor:
+        if not drew.is_set():  # (the first call: the other thread draws first, meanwhile)
+            drew.set()
+            done.wait(timeout=60)
+        r = tg.rand(8)
+        ours.append(r.data.copy())
+        return x * r
+
+    _run_threads([other, lambda: tg.jacfwd(f)(tg.ones(8))])
+    assert len(theirs) == 1 and len(ours) == 8
+    assert all(np.array_equal(r, ours[0]) for r in ours)  # (one draw, replayed)
+    assert not np.isin(theirs[0], ours[0]).any()
+    # alone, the shared generator stands where one call of f leaves it, as before
+    tg.manual_seed(0)
+    ours.clear()
+    tg.jacfwd(lambda x: x * tg.rand(8))(tg.ones(8))
+    after = tg.rand(8).data
+    tg.manual_seed(0)
+    tg.rand(8)
+    np.testing.assert_array_equal(after, tg.rand(8).data)
+
+
+def test_ops_run_every_record_hook_while_another_is_taken_off() -> None:
+    # (the ops iterated the hook list itself: a hook taken off meanwhile, by another thread's
+    # detect_anomaly or trace ending, shifted the list and the next hook was skipped)
+    from tensorgrad.ops import _base
+
+    seen: list[str] = []
+
+    def leaving(op: Any, inputs: tuple, out: Any) -> None:
+        seen.append("leaving")
+        _base.RECORD_HOOKS.remove(leaving)  # (as another thread's block would, now)
+
+    def staying(op: Any, inputs: tuple, out: Any) -> None:
+        seen.append("staying")
+
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    for op in (lambda: tg.exp(x), lambda: x * x):  # (apply1's path and apply's)
+        seen.clear()
+        _base.RECORD_HOOKS[:] = [leaving, staying]
+        try:
+            op()
+        finally:
+            _base.RECORD_HOOKS.clear()
+        assert seen == ["leaving", "staying"]
+
+
 def test_concurrent_backwards_into_one_leaf_each_count() -> None:
     # (accumulating into .grad was check-then-set and an unlocked in-place sum: contributions
     # were lost)

@@ -377,7 +377,7 @@ def apply(op: Op, inputs: tuple) -> Any:
         t._requires_grad = True
         t._node = op
         if RECORD_HOOKS:
-            for hook in RECORD_HOOKS:
+            for hook in tuple(RECORD_HOOKS):  # (another thread may add or remove one)
                 hook(op, inputs, t)
     else:
         t._requires_grad = False
@@ -425,7 +425,7 @@ def apply1(op: Op, x: Any) -> Any:
         t._requires_grad = True
         t._node = op
         if RECORD_HOOKS:
-            for hook in RECORD_HOOKS:
+            for hook in tuple(RECORD_HOOKS):  # (another thread may add or remove one)
                 hook(op, (x,), t)
     else:
         t._requires_grad = False
