@@ -596,6 +596,11 @@ def _propagate(
             edges = node.edges
             saved = node.saved
             if saved is None:
+                if targets is None and _unneeded(node, True):
+                    # (freed by a finished transform's own pass: an intermediate of its f,
+                    # used after it, leads only to its retired leaves; torch.func's outer
+                    # backward never enters that graph either)
+                    continue
                 _raise_released(node)
             if WRITE_CLOCK[0] != node.stamp and _check_versions(node, targets is None):
                 continue  # (a stale node that leads to no leaf requiring grad: skipped)

@@ -625,6 +625,36 @@ def test_an_outer_backward_skips_a_finished_transform_s_inner_graph_and_its_hook
     assert calls == []
 
 
+@pytest.mark.parametrize("transform", ["grad", "value_and_grad", "hvp"])
+def test_an_intermediate_of_f_used_after_the_transform_backpropagates_to_the_user(
+    transform: str,
+) -> None:
+    # (the transform's pass freed f's graph; a backward through the escaped intermediate met
+    # its released node and raised "backward through Tanh a second time", where torch.func
+    # gives w.grad: the node leads only to the transform's retired leaf)
+    stash: list[tg.Tensor] = []
+    x = tg.tensor([0.5, -1.0, 2.0])
+    w = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+
+    def f(a: tg.Tensor) -> tg.Tensor:
+        z = tg.tanh(a)
+        stash.append(z)
+        return tg.sum(z * z)
+
+    if transform == "hvp":
+        tg.hvp(f, (x,), (tg.ones(3),))
+    else:
+        getattr(tg, transform)(f)(x)
+    z = stash[0]
+    (z * w).sum().backward()
+    np.testing.assert_allclose(w.grad.data, np.tanh(x.data))
+    # a graph freed by the user's own backward still raises a second time
+    y = tg.tanh(w)
+    y.sum().backward()
+    with pytest.raises(RuntimeError, match="backward through Tanh a second time"):
+        (y * 2.0).sum().backward()
+
+
 @pytest.mark.parametrize("outside", [False, True])
 def test_a_hook_registered_inside_f_runs_only_in_the_transform_s_own_passes(outside: bool) -> None:
     # (torch.func's hooks on f's tensors belong to the transform's level: the outer backward
