@@ -143,7 +143,12 @@ def test_stable_at_large_magnitude(fn, dtype) -> None:
 def test_erf_matches_math_erf() -> None:
     import math
 
-    xs = np.concatenate([np.linspace(-6, 6, 2001), [0.0, 1e-8, -1e-300, 3.0, 2.9999, 5.9]])
+    rng = np.random.default_rng(0)
+    edges = [np.linspace(e - 1e-3, e + 1e-3, 2001) for e in (0.84375, 1.25, 6.0)]  # (its fits')
+    xs = np.concatenate(
+        [np.linspace(-6, 6, 2001), [0.0, 1e-8, -1e-300, 3.0, 2.9999, 5.9], *edges]
+        + [rng.standard_normal(20_000), rng.uniform(-7, 7, 20_000)]
+    )
     ours = tg.erf(tg.tensor(xs)).data
     ref = np.array([math.erf(v) for v in xs])
     np.testing.assert_allclose(ours, ref, rtol=2.3e-16, atol=0)  # within 1 ulp

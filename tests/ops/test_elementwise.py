@@ -128,8 +128,8 @@ def test_activations_of_bool_and_integer_data_are_floats_as_exp(name: str, kind:
 
 
 def test_erf_works_in_blocks_with_a_bounded_peak() -> None:
-    """erf's extended-precision work arrays (about 100 bytes an entry) come in blocks: the
-    peak of exact gelu over a large float32 input stays a few times the input, not 38x."""
+    """erf's float64 work arrays come in blocks: the peak of exact gelu over a large float32
+    input stays a few times the input (it was 38x with the extended-precision series)."""
     import tracemalloc
 
     from tensorgrad.ops.elementwise import _ERF_BLOCK
