@@ -8,6 +8,7 @@ the file, with the ops their rules need, differentiable to second order.
 
 from __future__ import annotations
 
+import math
 import string
 from typing import Any
 
@@ -204,6 +205,24 @@ def _wide_einsum(spec: str, *operands: Any, optimize: bool = False) -> Any:
     return narrow(np.asarray(np.einsum(spec, *wide, optimize=optimize)), np.float16)
 
 
+_NAIVE_LIMIT = 1 << 18  # (products in einsum's own loop: about 35 us, where planning is 10)
+
+
+def _optimized(ins: list[str], xs: Any) -> bool:
+    """Whether to let ``np.einsum`` plan pairwise contractions (BLAS products where it can): for
+    float operands, when there are three or more, or the one loop over every letter would be
+    long. (Integers keep NumPy's one contraction in the result's dtype, which does not wrap
+    where pairs would.)"""
+    sizes: dict[str, int] = {}
+    for s, x in zip(ins, xs):
+        if (x.dtype if type(x) is ndarray else np.asarray(x).dtype).kind != "f":
+            return False
+        for c, n in zip(s, x.shape if type(x) is ndarray else np.shape(x)):
+            if n > sizes.get(c, 1):
+                sizes[c] = n
+    return len(ins) > 2 or math.prod(sizes.values()) > _NAIVE_LIMIT
+
+
 class Einsum(Op):
     """Einstein summation over explicit subscripts"""
 
@@ -237,9 +256,7 @@ class Einsum(Op):
                 half = np.result_type(*[np.asarray(y) for y in xs]) == _HALF
                 break
         self.half = half
-        # (an optimised order for three or more float operands; integers keep NumPy's default
-        # order, whose one contraction in the result's dtype does not wrap where pairs would)
-        optimize = len(xs) > 2 and all(np.asarray(x).dtype.kind == "f" for x in xs)
+        optimize = _optimized(self.ins, xs)
         if half:
             out = _wide_einsum(spec, *xs, optimize=optimize)
         else:
@@ -302,10 +319,11 @@ def _einsum_adjoint(
             specs.append(c)
             operands.append(np.ones(sizes[c], dtype=dtype))
     spec = ",".join(specs) + "->" + unique
+    optimize = type(delta) is np.ndarray and _optimized(specs, operands)
     if half and type(delta) is np.ndarray:  # (a float16 product: in float32, see _wide_einsum)
-        result = _wide_einsum(spec, *operands)
+        result = _wide_einsum(spec, *operands, optimize=optimize)
     else:
-        result = np.einsum(spec, *operands)
+        result = np.einsum(spec, *operands, optimize=optimize)
     if len(unique) == len(target):
         return _onto(result, shape)
     used = set("".join(ins) + out)
@@ -376,11 +394,10 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
     _check_einsum_operands(operands)  # (before a string is read as a 0-d operand)
     shapes = [np.shape(_data(x)) for x in operands]
     ins, out = _parse(subscripts, shapes)
-    try:
-        np.einsum(",".join(ins) + "->" + out, *(np.empty(s) for s in shapes))
+    try:  # (NumPy checks the sizes as it starts: nothing is recorded before)
+        return call(Einsum, *operands, ins=ins, out=out)
     except ValueError as exc:
         raise ValueError(f"einsum: {exc} (operand shapes {shapes})") from None
-    return call(Einsum, *operands, ins=ins, out=out)
 
 
 # ----------------------------------------------------------------------------- dot family
