@@ -426,8 +426,19 @@ class Sigmoid(_SavesOutput):
     @_takes_ints
     @half_in_float32
     def forward(self, x):
-        e = np.exp(-np.abs(x))
-        return np.where(x >= 0, 1, e) / (1 + e)
+        # NOTE: 1 / (1 + e) for x >= 0, e / (1 + e) below, e = e ** -|x|; the numerator picked
+        # by arithmetic, m e + (1 - m) with m = [x < 0], which is exact, where np.where's pick
+        # on an unpredictable sign took 2x the time of the rest (NumPy 2.4, 512 x 512)
+        e = np.abs(x, out=np.empty(x.shape, x.dtype))  # (0-d too: an array, not a scalar)
+        np.negative(e, out=e)
+        np.exp(e, out=e)
+        below = np.less(x, 0).astype(x.dtype)
+        num = np.subtract(1, below)
+        below *= e
+        num += below
+        e += 1
+        num /= e
+        return num
 
     def generate_adjoints(self, adjoints, delta, out):
         adjoints[0] = SigmoidSlope.of_own(delta, out)
@@ -448,12 +459,27 @@ class SigmoidSlope(_OutputSlope):
         return 1 - y * 2.0
 
 
+def softplus_array(x: np.ndarray) -> np.ndarray:
+    """log(1 + e ** x) of a float array without overflow: np.logaddexp(0, x)'s formula,
+    max(x, 0) + log1p(e ** -|x|), in NumPy's vector loops (logaddexp's own loop takes about
+    20x as long); float32 and float16 in float64, rounded once (float32's own exp and log1p
+    loops gave up to 2.7 ulps, logaddexp 1.4)."""
+    if x.dtype.itemsize < 8:
+        return softplus_array(x.astype(np.float64)).astype(x.dtype)
+    t = np.abs(x, out=np.empty(x.shape, x.dtype))
+    np.negative(t, out=t)
+    np.exp(t, out=t)
+    np.log1p(t, out=t)
+    t += np.maximum(x, 0)
+    return t
+
+
 class Softplus(_SavesInput):
     """log(1 + e ** x), computed without overflow for any x"""
 
     @_takes_ints
     def forward(self, x):
-        return np.logaddexp(0, x)
+        return softplus_array(x)
 
     def generate_adjoints(self, adjoints, delta, x):
         adjoints[0] = delta * Sigmoid.apply(x)

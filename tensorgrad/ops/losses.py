@@ -22,7 +22,7 @@ from tensorgrad._dtypes import check_args, check_float_dtype, check_operands, na
 from tensorgrad._shapes import broadcasts_to, normalize_int_axis, unbroadcast
 from tensorgrad.ops._base import Op, apply1, call
 from tensorgrad.ops.arithmetic import astype
-from tensorgrad.ops.elementwise import Sigmoid, Softplus
+from tensorgrad.ops.elementwise import Sigmoid, Softplus, softplus_array
 from tensorgrad.ops.reductions import Mean
 from tensorgrad.tensor import Tensor, carries_derivative, is_int, is_number
 
@@ -281,7 +281,7 @@ class BinaryCrossEntropyWithLogits(Op):
     save_inputs = (0, 1, 2)
 
     def forward(self, x, t, w):
-        return (1 - t) * x + ((w - 1) * t + 1) * np.logaddexp(0, -x)
+        return (1 - t) * x + ((w - 1) * t + 1) * softplus_array(-x)
 
     def _slopes(self, x, t, w, wanted):
         """The derivatives by x, t and w, each only if ``wanted`` says so (else None; the
