@@ -781,8 +781,16 @@ def _max_masks(a, b, beaten):
     where torch's forward mode gives tb."""
     a = a.data if isinstance(a, Tensor) else a
     b = b.data if isinstance(b, Tensor) else b
-    half = 0.5 * (a == b)
-    return 1 - beaten(a, b) - half, 1 - beaten(b, a) - half
+    dtype = np.result_type(a, b)  # (the masks in it: int64 and float64 ones cost 20x the max)
+    if dtype.kind != "f":
+        dtype = np.dtype(np.float64)
+    half = np.equal(a, b).astype(dtype)
+    half *= 0.5
+    mask_a = np.subtract(1, beaten(a, b), dtype=dtype)
+    mask_a -= half
+    mask_b = np.subtract(1, beaten(b, a), dtype=dtype)
+    mask_b -= half
+    return mask_a, mask_b
 
 
 class Maximum(Op):
