@@ -99,10 +99,15 @@ class Matmul(Op):
             if self.edges[1] is not None:
                 adjoints[1] = _outer(a, delta)
             return
+        if a_vec and b_vec:  # a dot product: each adjoint is the other vector, scaled
+            # (a (1, 1) by (1, n) product took NumPy's slow loop: 330 us against 39 at 262,144)
+            if self.edges[0] is not None:
+                adjoints[0] = delta * b
+            if self.edges[1] is not None:
+                adjoints[1] = delta * a
+            return
         d = delta
-        if a_vec and b_vec:
-            d = np.reshape(d, (1, 1))
-        elif a_vec:
+        if a_vec:
             d = np.expand_dims(d, -2)
         elif b_vec:
             d = np.expand_dims(d, -1)
