@@ -20,6 +20,7 @@ from numpy import ndarray
 from tensorgrad._dtypes import check_args, to_tensor
 from tensorgrad._shapes import broadcasts_to, unbroadcast
 from tensorgrad.ops._base import Op, apply, call
+from tensorgrad.ops.indexing import rows_summed
 from tensorgrad.ops.linalg import _outer
 from tensorgrad.tensor import Tensor, flag_arg, is_int, number_arg
 
@@ -279,8 +280,7 @@ class EmbeddingScatter(_Rows):
         if self.padding_idx is not None:
             keep = flat != self.padding_idx
             rows, flat = rows[keep], flat[keep]
-        out = np.zeros((self.num, dim), dtype=d.dtype)
-        np.add.at(out, flat, rows)  # repeated indices accumulate
+        out = rows_summed(flat, rows, self.num)  # repeated indices accumulate
         if self.freq is not None:
             out *= self.freq
         return out
