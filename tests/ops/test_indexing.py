@@ -175,3 +175,22 @@ def test_a_list_into_an_integer_tensor_keeps_numpys_shape_rules() -> None:
         want = base.copy()
         want[index] = value
         assert t.data.tolist() == want.tolist()
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("tail", [(16,), (3, 400)])
+def test_rows_summed_is_np_add_at_bit_for_bit(dtype, tail) -> None:
+    # (the adjoint of x[idx] and embedding's add at flat positions past 1,024 entries: the same
+    # additions in the same order as add.at's row by row, repeats, signed zeros and all)
+    from tensorgrad.ops.indexing import rows_summed
+
+    rng = np.random.default_rng(0)
+    for index in (rng.integers(-50, 50, 900), rng.integers(0, 50, 900).astype(np.uint16)):
+        rows = rng.standard_normal((900, *tail)).astype(dtype)
+        rows[rng.random(rows.shape) < 0.05] = -0.0
+        expected = np.zeros((50, *tail), dtype)
+        np.add.at(expected, index, rows)
+        got = rows_summed(index, rows, 50)
+        assert got.dtype == dtype
+        np.testing.assert_array_equal(got, expected)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
