@@ -148,6 +148,13 @@ def _sqrt_slope_times(delta, out):
     # inner where keeps the second derivative finite too: the masked branch never divides by 0.
     # Only there: at x > 0 a zero delta still has its slope 1 / (2 sqrt x) for the derivatives
     # taken through this rule (a stationary point's Hessian lost its sqrt term).
+    if (
+        type(out) is ndarray
+        and type(delta) is ndarray
+        and out.size
+        and np.minimum.reduce(out, axis=None) > 0
+    ):  # (no zero, no NaN: nothing to mask, the common case in 2 passes instead of 8)
+        return delta / (2 * out)
     idle = (delta == 0) & ~(out > 0)
     return np.where(idle, 0, delta / (2 * np.where(idle, 1, out)))
 
