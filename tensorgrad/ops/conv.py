@@ -488,16 +488,14 @@ class MaxPool2d(Op):
         # with ceil_mode the last window may run past the right padding: pad that far too
         eh, ew = _overrun((h, w), self.kernel, self.stride, self.padding, self.dilation, self.out)
         xp = _pad(x, self.padding, _lowest(x.dtype), (eh, ew))
-        cols = _windows(xp, self.kernel, self.stride, self.dilation, self.out)
-        cols = cols.reshape(n, c, ho, wo, kh * kw)
-        arg = np.argmax(cols, axis=-1)  # first maximum, as torch
-        out = np.take_along_axis(cols, arg[..., None], axis=-1)[..., 0]
+        out, arg = _window_max(xp, self.kernel, self.stride, self.dilation, self.out)
         if x.dtype.kind == "f":
             nan = np.isnan(out)
             if nan.any():
                 # NOTE: torch's loop lets every NaN replace the running maximum, so a window's
                 # last NaN wins; only windows holding a NaN pay for this.
-                last = np.argmax(np.isnan(cols[nan][:, ::-1]), axis=-1)
+                cols = _windows(xp, self.kernel, self.stride, self.dilation, self.out)
+                last = np.argmax(np.isnan(cols[nan].reshape(-1, kh * kw)[:, ::-1]), axis=-1)
                 arg[nan] = kh * kw - 1 - last
         # Position of the winner in the unpadded plane.
         i, j = np.divmod(arg, kw)
@@ -530,6 +528,41 @@ class MaxPool2d(Op):
         return PoolGather.apply(
             tangents[0], index=self.index, size=tuple(x_shape[2:]), out=self.out, valid=self.valid
         )
+
+
+def _window_max(
+    xp: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair, out: Pair
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each window's maximum and the offset (i * kw + j) of its first maximum (torch's, and
+    argmax's), from one strided view of the image per kernel offset: copying the windows to
+    take argmax over each took 4x as long. (A NaN maximum's offset is left to the caller.)"""
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    span_h, span_w = sh * (out[0] - 1) + 1, sw * (out[1] - 1) + 1
+    slabs = [
+        xp[:, :, i * dh : i * dh + span_h : sh, j * dw : j * dw + span_w : sw]
+        for i in range(kh)
+        for j in range(kw)
+    ]
+    best = slabs[0].copy()
+    for part in slabs[1:]:
+        np.maximum(best, part, out=best)
+    # the first offset that reaches the maximum, by arithmetic (a masked write per offset was
+    # slower than the copy it replaces)
+    small = len(slabs) <= 255
+    arg = np.zeros(best.shape, np.uint8 if small else np.intp)
+    found = np.equal(slabs[0], best)
+    for k in range(1, len(slabs)):
+        hit = np.equal(slabs[k], best)
+        hit &= ~found
+        arg += hit * (np.uint8(k) if small else k)
+        found |= hit
+    if best.dtype.kind == "f":
+        # (np.maximum may keep either zero of a -0.0, 0.0 tie: the first one's sign, as torch)
+        zero = best == 0
+        if zero.any() and (np.signbit(xp) & (xp == 0)).any():
+            for k, part in enumerate(slabs):
+                np.copyto(best, part, where=zero & (arg == k))
+    return best, arg.astype(np.intp)
 
 
 def _lowest(dtype: np.dtype) -> Any:
