@@ -138,20 +138,6 @@ def _add_tangents(a: Any, b: Any) -> Any:
     return a if b is None else a + b
 
 
-def _group_rows(cols: np.ndarray, groups: int) -> np.ndarray:
-    """(N, C, Ho, Wo, kh, kw) windows as (groups, N * Ho * Wo, C / groups * kh * kw) rows."""
-    n, c, ho, wo, kh, kw = cols.shape
-    cols = cols.reshape(n, groups, c // groups, ho, wo, kh, kw)
-    return cols.transpose(1, 0, 3, 4, 2, 5, 6).reshape(groups, n * ho * wo, c // groups * kh * kw)
-
-
-def _group_maps(d: np.ndarray, groups: int) -> np.ndarray:
-    """(N, O, Ho, Wo) maps as (groups, N * Ho * Wo, O / groups) rows."""
-    n, o, ho, wo = d.shape
-    d = d.reshape(n, groups, o // groups, ho, wo)
-    return d.transpose(1, 0, 3, 4, 2).reshape(groups, n * ho * wo, o // groups)
-
-
 # ----------------------------------------------------------------------------- convolution
 
 
@@ -208,10 +194,9 @@ class Conv2d(_Conv):
         cols = self._cols(x, w.shape[2:], out)
         g = self.groups
         (n, o), k = (x.shape[0], w.shape[0]), w.shape[1] * w.shape[2] * w.shape[3]
-        if g == 1:
-            return np.matmul(w.reshape(o, k), _im2col(cols)).reshape(n, o, *out)
-        y = np.matmul(_group_rows(cols, g), w.reshape(g, o // g, k).transpose(0, 2, 1))
-        return y.reshape(g, n, *out, o // g).transpose(1, 0, 4, 2, 3).reshape(n, o, *out)
+        # one product per sample and group: (O / g, C / g * kh * kw) by (C / g * kh * kw, Ho * Wo)
+        rows = _im2col(cols).reshape(n, g, k, out[0] * out[1])
+        return np.matmul(w.reshape(g, o // g, k), rows).reshape(n, o, *out)
 
     def generate_adjoints(self, adjoints, delta, x, w):
         if self.edges[0] is not None:
@@ -232,13 +217,10 @@ class ConvTranspose2d(_Conv):
     def forward(self, d, w):
         g = self.groups
         (n, _, ho, wo), (o, cg, kh, kw) = d.shape, w.shape
-        if g == 1:  # (N, C * kh * kw, Ho * Wo): each kernel offset's block a run of the image
-            cols = np.matmul(w.reshape(o, cg * kh * kw).T, d.reshape(n, o, ho * wo))
-            cols = cols.reshape(n, cg, kh, kw, ho, wo)
-        else:
-            cols = np.matmul(_group_maps(d, g), w.reshape(g, o // g, cg * kh * kw))
-            cols = cols.reshape(g, n, ho, wo, cg, kh, kw).transpose(1, 0, 4, 5, 6, 2, 3)
-            cols = cols.reshape(n, g * cg, kh, kw, ho, wo)
+        # (N, g, C / g * kh * kw, Ho * Wo): each kernel offset's block a run of the image
+        maps = d.reshape(n, g, o // g, ho * wo)
+        cols = np.matmul(w.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1), maps)
+        cols = cols.reshape(n, g * cg, kh, kw, ho, wo)
         return _scatter_windows(cols, self.size, self.padding, self.stride, self.dilation)
 
     def generate_adjoints(self, adjoints, delta, d, w):
@@ -260,15 +242,13 @@ class Conv2dWeight(_Conv):
     def forward(self, x, d):
         cols = self._cols(x, self.kernel, d.shape[2:])
         g = self.groups
-        if g == 1:  # one product per sample, summed over the batch
-            (n, o, ho, wo), c = d.shape, x.shape[1]
-            rows = _im2col(cols)  # (N, C * kh * kw, Ho * Wo)
-            # (as (C * kh * kw, O) products: OpenBLAS took 1.6x as long for the transposes)
-            dw = np.add.reduce(np.matmul(rows, d.reshape(n, o, ho * wo).transpose(0, 2, 1)), 0)
-            return np.ascontiguousarray(dw.T).reshape(o, c, *self.kernel)
-        rows = _group_rows(cols, g)  # (g, N * Ho * Wo, C / g * kh * kw)
-        dw = np.matmul(_group_maps(d, g).transpose(0, 2, 1), rows)  # (g, O / g, C / g * kh * kw)
-        return dw.reshape(d.shape[1], x.shape[1] // g, *self.kernel)
+        (n, o, ho, wo), c = d.shape, x.shape[1]
+        # one product per sample and group, summed over the batch, as (C / g * kh * kw, O / g)
+        # products (OpenBLAS took 1.6x as long for the transposed ones)
+        rows = _im2col(cols).reshape(n, g, -1, ho * wo)  # (N, g, C / g * kh * kw, Ho * Wo)
+        maps = d.reshape(n, g, o // g, ho * wo).transpose(0, 1, 3, 2)
+        dw = np.add.reduce(np.matmul(rows, maps), axis=0)  # (g, C / g * kh * kw, O / g)
+        return np.ascontiguousarray(dw.transpose(0, 2, 1)).reshape(o, c // g, *self.kernel)
 
     def generate_adjoints(self, adjoints, delta, x, d):
         if self.edges[0] is not None:
