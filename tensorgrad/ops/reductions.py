@@ -306,8 +306,10 @@ class _Extreme(_Reduction):
         if type(x) is ndarray and x.dtype.kind == "f" and not np.isnan(out).any():
             # (no NaN extreme: the ties alone, in x's dtype; the float64 shares of bools cost
             # 4x the rest at 512 x 512)
-            share = np.equal(x, full).astype(x.dtype)
-            share /= np.add.reduce(share, axis=self.axis, keepdims=True)
+            hit = np.equal(x, full)
+            share = hit.astype(x.dtype)
+            # (counted as ints: float16 stops counting at 2048; 1/k then rounded once to x's)
+            share /= np.add.reduce(hit, axis=self.axis, keepdims=True)
             return share
         hit = (x == full) | ((full != full) & (x != x))
         return hit / np.sum(hit, axis=self.axis, keepdims=True)

@@ -846,3 +846,14 @@ def test_float16_rules_and_tangents_sum_a_long_axis_in_float32(name) -> None:
     d = rng.uniform(0.5, 1.5, f(x).shape).astype(np.float16)
     exact = tg.vjp(f, wide)[1](d.astype(np.float64))[0].data
     assert ulps(tg.vjp(f, x)[1](d)[0].data, exact) <= grad_ulps
+
+
+@pytest.mark.parametrize("fn", [tg.max, tg.min])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_many_tied_extremes_share_the_gradient_in_every_dtype(fn, dtype) -> None:
+    # (the shares' count was summed in x's dtype: float16 stopped at 2048, so 3,000 ties got
+    # 1/2048 each and their shares added up to 1.46)
+    x = tg.tensor(np.zeros((3000, 2), dtype), requires_grad=True)
+    fn(x, axis=0).sum().backward()
+    assert x.grad.dtype == dtype
+    np.testing.assert_array_equal(x.grad.data, np.full((3000, 2), 1 / 3000, dtype))
