@@ -202,6 +202,19 @@ def test_a_draw_in_another_thread_while_jacfwd_runs_is_not_fs_number() -> None:
     np.testing.assert_array_equal(after, tg.rand(8).data)
 
 
+def test_jacfwd_leaves_a_generator_f_draws_from_by_hand_as_without_it() -> None:
+    # (the first fix parked the default generator itself one jump ahead while f ran: an f
+    # handed that generator drew from the far part of its stream, and it stayed there)
+    g = tg.manual_seed(4)
+    ref = np.random.default_rng(4).standard_normal(10)
+    jac = tg.jacfwd(lambda t: t * g.standard_normal(3))(tg.ones(3)).data
+    # (f is called once per input entry, and a generator passed by hand is not rewound: call
+    # k draws ref[3k:3k + 3], of which entry k is on the diagonal)
+    np.testing.assert_array_equal(np.diag(jac), ref[[0, 4, 8]])
+    assert g.standard_normal() == ref[9]
+    assert tg.factories.default_rng() is g
+
+
 def test_ops_run_every_record_hook_while_another_is_taken_off() -> None:
     # (the ops iterated the hook list itself: a hook taken off meanwhile, by another thread's
     # detect_anomaly or trace ending, shifted the list and the next hook was skipped)
