@@ -4,10 +4,8 @@ zeros_like, ones_like, rand, randn, and the global seed for the random ones."""
 from __future__ import annotations
 
 import contextlib
-import itertools
 import math
 import operator
-import threading
 from typing import Any
 
 import numpy as np
@@ -54,32 +52,6 @@ def manual_seed(seed: int) -> np.random.Generator:
     except (TypeError, ValueError) as exc:  # (NumPy's SeedSequence message alone names no call)
         raise type(exc)(f"manual_seed: seed must be a non-negative int, got {seed!r}") from None
     return _RNG[0]
-
-
-_PARKING = threading.Lock()
-_JUMPS = itertools.count(1)  # (each stand-in further along: theirs never overlap)
-
-
-def park_default(current: np.random.Generator) -> np.random.Generator | None:
-    """While ``jacfwd`` calls ``f`` (drawing from its own copy of ``current``, the default
-    generator), make the default a stand-in k jumps along ``current``'s stream (k counting the
-    stand-ins made), so that other threads' draws meanwhile are never ``f``'s numbers, nor an
-    earlier stand-in's; ``current`` itself is untouched (an
-    ``f`` that draws from it by hand draws as it would without jacfwd). Returns the stand-in,
-    or None (``current`` is not the default, or its bit generator cannot jump)."""
-    jumped = getattr(current.bit_generator, "jumped", None)
-    with _PARKING:
-        if _RNG[0] is not current or jumped is None:
-            return None
-        _RNG[0] = np.random.Generator(jumped(next(_JUMPS)))
-        return _RNG[0]
-
-
-def unpark_default(stand_in: np.random.Generator, current: np.random.Generator) -> None:
-    """Undo ``park_default``, unless the default was replaced meanwhile (``manual_seed``)."""
-    with _PARKING:
-        if _RNG[0] is stand_in:
-            _RNG[0] = current
 
 
 def default_rng() -> np.random.Generator:

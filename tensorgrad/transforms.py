@@ -675,9 +675,10 @@ class _Replay:
     argument ``f`` writes into is set back before each later call, by ``reset``, and left as the
     first call left it) and leaves layers' state as the first left it (``STATE.replay``: batch
     norm's running statistics move once); at the end the generator stands where one call leaves
-    it (another thread's draws meanwhile come from a stand-in far along its stream, so they are
-    never f's numbers). (torch.func refuses randomness and state instead; a generator passed to
-    ``f``'s ops by hand, and a tensor ``f`` closes over, are not set back.)
+    it, unless another thread drew from it meanwhile (its draws are then left as they were,
+    never repeated; but they may be f's numbers, as f draws from a copy: such a thread needs a
+    generator of its own). (torch.func refuses randomness and state instead; a generator passed
+    to ``f``'s ops by hand, and a tensor ``f`` closes over, are not set back.)
 
     NOTE: setting an argument back restores its graph and tangents too (and those of the
     tensors it views), or the next call's write would be recorded over the previous call's
@@ -685,15 +686,13 @@ class _Replay:
     that saved its memory after a call's write raises in backward, never sees other values."""
 
     def __init__(self, f: Callable[..., Any], args: Sequence[Any]) -> None:
-        from tensorgrad.factories import default_rng, park_default
+        from tensorgrad.factories import default_rng
 
         self.f = f
         self.args = args  # (the caller's; f gets stand-ins sharing the memory of some)
         self.shared = default_rng()
         with self.shared.bit_generator.lock:  # (NumPy's own: another thread's draw waits)
             self.own = copy.deepcopy(self.shared)
-        # (other threads draw from a stand-in far along the stream meanwhile: see park_default)
-        self.parked = park_default(self.shared)
         self.start = self.own.bit_generator.state
         self.after: Any = None
         self.written: list[_Written] = []
@@ -741,14 +740,10 @@ class _Replay:
         for w in self.written:
             if w.states_after is not None:
                 _set_back(w.arg, w.array, w.after, w.states_after)
-        from tensorgrad.factories import unpark_default
-
-        if self.parked is not None:
-            unpark_default(self.parked, self.shared)
         shared = self.shared.bit_generator
-        with shared.lock:
-            if self.after is not None and shared.state == self.start:  # (else f drew from it
-                shared.state = self.after  # by hand: those draws stand)
+        with shared.lock:  # (else it was drawn from meanwhile, by f by hand or by another
+            if self.after is not None and shared.state == self.start:  # thread: those stand)
+                shared.state = self.after
 
 
 class _Written:
