@@ -140,16 +140,19 @@ class LogSoftmax(Op):
 
 class SoftmaxCrossEntropy(Op):
     """-log softmax(x)[i, y_i] over the rows of x (N, C), summed and scaled (1 / count for a
-    mean); rows whose target is ignored (``keep`` false) count for nothing"""
+    mean); rows whose target is ignored (``keep`` false) count for nothing. With label
+    ``smoothing`` e (every row counting, C > 0) the target is (1 - e) onehot + e / C, as
+    torch's: -((1 - e) log p[i, y_i] + e / C sum_c log p[i, c]) per row"""
 
-    __slots__ = ("target", "keep", "scale", "logp")
+    __slots__ = ("target", "keep", "scale", "logp", "smoothing")
     save_inputs = (0,)
     frees = ("logp",)
 
-    def __init__(self, target, keep, scale):
+    def __init__(self, target, keep, scale, smoothing=0.0):
         self.target = target
         self.keep = keep  # None when every row counts
         self.scale = scale
+        self.smoothing = smoothing
 
     def forward(self, x):
         if x.dtype.type is _HALF:  # (in float32 and rounded once, as softmax's: its sums
@@ -170,6 +173,9 @@ class SoftmaxCrossEntropy(Op):
             total = np.add.reduce(picked, axis=None)
         else:  # ignored rows count for nothing, even a NaN or -inf one (not 0 * inf)
             total = picked.sum(where=self.keep != 0)
+        e = self.smoothing
+        if e:
+            total = (1 - e) * total + e / x.shape[1] * np.add.reduce(logp, axis=None)
         self.logp = logp  # the plain backward needs softmax(x) = exp(logp)
         return np.asarray(0.0 - total * self.scale, dtype=x.dtype)  # (0.0 - 0.0 is +0.0)
 
@@ -177,15 +183,23 @@ class SoftmaxCrossEntropy(Op):
         # NOTE: softmax(x) - onehot(y), per kept row. Handed a Tensor (higher order), softmax is
         # recomputed as an op so that it is differentiated too; else exp of the saved logp.
         rows = np.arange(len(self.target))
+        e = self.smoothing
         if isinstance(x, Tensor):
             onehot = np.zeros(x.shape, dtype=x.dtype)
             if x.shape[1]:  # (no class: nothing to pick, every row is ignored)
                 onehot[rows, self.target] = 1
+            if e:  # (the smoothed target)
+                onehot = (1 - e) * onehot + e / x.shape[1]
             residual = softmax(x, axis=1) - onehot
         else:
-            residual = np.exp(self.logp)
+            logp = self.logp
+            if x.dtype.type is _HALF:  # (float64, rounded once at the end: float32's rounding
+                logp = logp.astype(np.float64)  # of e / C and 1 - e moved float16 results)
+            residual = np.exp(logp)
+            if e:
+                residual -= e / residual.shape[1]
             if residual.shape[1]:
-                residual[rows, self.target] -= 1
+                residual[rows, self.target] -= 1 - e
         return residual if self.keep is None else residual * self.keep[:, None]
 
     def _slope_scale(self):
@@ -503,7 +517,7 @@ def cross_entropy(
         x.ndim == 2
         and y.dtype.kind in "iu"
         and weight is None
-        and not label_smoothing
+        and (not label_smoothing or c)  # (smoothing over no class: the careful path's NaN)
         and reduction != "none"
         and y.shape == x.shape[:1]
     ):
@@ -518,7 +532,8 @@ def cross_entropy(
             scale = _row_scale(reduction, len(y))
             try:
                 # (the targets copied: a later write into the caller's changes no rule)
-                out = apply1(SoftmaxCrossEntropy(y.copy(), None, scale), input)
+                op = SoftmaxCrossEntropy(y.copy(), None, scale, label_smoothing)
+                out = apply1(op, input)
                 return out if isinstance(out, Tensor) else Tensor._make(np.asarray(out))
             except IndexError:
                 pass
@@ -530,6 +545,14 @@ def cross_entropy(
         kept = y[keep]
         if kept.size and (kept.min() < 0 or kept.max() >= c):
             raise IndexError(f"cross_entropy: target values must be in [0, {c}) or ignore_index")
+    if (
+        x.ndim == 2
+        and y.dtype.kind in "iu"
+        and weight is None
+        and not label_smoothing
+        and reduction != "none"
+        and y.shape == x.shape[:1]
+    ):  # (ignored targets: the op with a mask of the rows that count)
         return call(
             SoftmaxCrossEntropy,
             input,
