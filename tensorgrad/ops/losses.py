@@ -211,7 +211,11 @@ class SoftmaxCrossEntropy(Op):
         residual = self._residual(x)
         scale = self._slope_scale()
         if isinstance(residual, ndarray) and type(delta) is ndarray:
-            residual *= delta * scale  # a buffer of our own: scale it in place
+            if residual.dtype != delta.dtype:  # (float16's float64 residual: one rounding)
+                residual *= delta
+                residual *= scale
+            else:
+                residual *= delta * scale  # a buffer of our own: scale it in place
             adjoints[0] = residual
         else:
             adjoints[0] = residual * (delta * scale)
