@@ -397,13 +397,16 @@ class _PoolIndex(Op):
     (its position is torch's, which may lie outside the plane or alias another entry: such an
     output reads and sends nothing)."""
 
-    __slots__ = ("index", "size", "valid")
+    __slots__ = ("index", "size", "valid", "unique")
     linear = True
 
-    def __init__(self, index: np.ndarray, size: Pair, valid: np.ndarray | None = None) -> None:
+    def __init__(
+        self, index: np.ndarray, size: Pair, valid: np.ndarray | None = None, unique: bool = False
+    ) -> None:
         self.index = index  # (N, C, Ho * Wo) ints into the H * W plane
         self.size = size
         self.valid = valid
+        self.unique = unique  # no position twice (windows that do not overlap)
 
     def _index(self) -> np.ndarray:
         """The positions with those of padding-only windows moved inside the plane (to 0)."""
@@ -416,9 +419,14 @@ class PoolGather(_PoolIndex):
     __slots__ = ("out",)
 
     def __init__(
-        self, index: np.ndarray, size: Pair, out: Pair, valid: np.ndarray | None = None
+        self,
+        index: np.ndarray,
+        size: Pair,
+        out: Pair,
+        valid: np.ndarray | None = None,
+        unique: bool = False,
     ) -> None:
-        super().__init__(index, size, valid)
+        super().__init__(index, size, valid, unique)
         self.out = out
 
     def forward(self, x):
@@ -430,7 +438,9 @@ class PoolGather(_PoolIndex):
         return flat.reshape(n, c, *self.out)
 
     def generate_adjoints(self, adjoints, delta):
-        adjoints[0] = PoolScatter.apply(delta, index=self.index, size=self.size, valid=self.valid)
+        adjoints[0] = PoolScatter.apply(
+            delta, index=self.index, size=self.size, valid=self.valid, unique=self.unique
+        )
 
 
 class PoolScatter(_PoolIndex):
@@ -439,9 +449,13 @@ class PoolScatter(_PoolIndex):
     def forward(self, d):
         n, c, ho, wo = d.shape
         plane = self.size[0] * self.size[1]
-        # NOTE: bincount sums repeated positions (overlapping windows) in one vectorised pass.
         base = (np.arange(n * c) * plane).reshape(n, c, 1)
         flat = (self._index() + base).ravel()
+        if self.unique:  # (each position once: put, the same values bincount's float64 gives)
+            image = np.zeros(n * c * plane, dtype=d.dtype)
+            image[flat] = np.asarray(d).reshape(-1)
+            return image.reshape(n, c, *self.size)
+        # NOTE: bincount sums repeated positions (overlapping windows) in one vectorised pass.
         weights = np.asarray(d).reshape(n, c, ho * wo).astype(np.float64, copy=False)
         if self.valid is not None:
             weights = np.where(self.valid, weights, 0.0)
@@ -451,7 +465,12 @@ class PoolScatter(_PoolIndex):
     def generate_adjoints(self, adjoints, delta):
         out = self.in_shape(0)[2:]
         adjoints[0] = PoolGather.apply(
-            delta, index=self.index, size=self.size, out=tuple(out), valid=self.valid
+            delta,
+            index=self.index,
+            size=self.size,
+            out=tuple(out),
+            valid=self.valid,
+            unique=self.unique,
         )
 
 
@@ -459,7 +478,17 @@ class MaxPool2d(Op):
     """maximum over each window; the gradient goes to the first maximum of a window, or to its
     last NaN (torch)"""
 
-    __slots__ = ("kernel", "stride", "padding", "dilation", "ceil_mode", "index", "valid", "out")
+    __slots__ = (
+        "kernel",
+        "stride",
+        "padding",
+        "dilation",
+        "ceil_mode",
+        "index",
+        "valid",
+        "out",
+        "unique",
+    )
     frees = ("index", "valid")  # (the forward's argmax: computed again by a new forward)
 
     def __init__(
@@ -515,17 +544,30 @@ class MaxPool2d(Op):
             if first_r.max() >= h or first_c.max() >= w:
                 self.valid = ((first_r < h).reshape(-1, 1) & (first_c < w)).reshape(-1)
         self.index = (rows * w + cols_).reshape(n, c, ho * wo)
+        # (windows that do not overlap: every winner's position is its own)
+        self.unique = self.valid is None and all(
+            s >= d * (k - 1) + 1 for s, d, k in zip(self.stride, self.dilation, self.kernel)
+        )
         return out
 
     def generate_adjoints(self, adjoints, delta):
         adjoints[0] = PoolScatter.apply(
-            delta, index=self.index, size=tuple(self.in_shape(0)[2:]), valid=self.valid
+            delta,
+            index=self.index,
+            size=tuple(self.in_shape(0)[2:]),
+            valid=self.valid,
+            unique=self.unique,
         )
 
     def jvp(self, tangents):
         x_shape = tangents[0].shape
         return PoolGather.apply(
-            tangents[0], index=self.index, size=tuple(x_shape[2:]), out=self.out, valid=self.valid
+            tangents[0],
+            index=self.index,
+            size=tuple(x_shape[2:]),
+            out=self.out,
+            valid=self.valid,
+            unique=self.unique,
         )
 
 
