@@ -235,11 +235,37 @@ class ConvTranspose2d(_Conv):
     def forward(self, d, w):
         g = self.groups
         (n, _, ho, wo), (o, cg, kh, kw) = d.shape, w.shape
+        if self.stride == (1, 1) and n * o * ho * wo:
+            return self._scatter_flat(d, w)
         # (N, g, C / g * kh * kw, Ho * Wo): each kernel offset's block a run of the image
         maps = d.reshape(n, g, o // g, ho * wo)
         cols = np.matmul(w.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1), maps)
         cols = cols.reshape(n, g * cg, kh, kw, ho, wo)
         return _scatter_windows(cols, self.size, self.padding, self.stride, self.dilation)
+
+    def _scatter_flat(self, d, w):
+        """The forward for stride 1: d's rows widened to the padded image's width Wp (zeros
+        after Wo), so that each kernel offset's block lands on the flattened image as one run
+        of Ho * Wp (offset i * dh * Wp + j * dw; its zero columns add +0.0 to the next row or
+        to slack after the image), where ``_scatter_windows`` added Ho rows of Wo per block and
+        channel (about half of conv2d's backward at 32 x 32). The same sums in the same order."""
+        g = self.groups
+        (n, _, ho, wo), (o, cg, kh, kw) = d.shape, w.shape
+        (h, w_), (ph, pw), (dh, dw) = self.size, self.padding, self.dilation
+        eh, ew = _overrun(self.size, (kh, kw), (1, 1), self.padding, self.dilation, (ho, wo))
+        hp, wp = h + 2 * ph + eh, w_ + 2 * pw + ew
+        wide = np.zeros((n, o, ho, wp), dtype=d.dtype)
+        wide[..., :wo] = d
+        maps = wide.reshape(n, g, o // g, ho * wp)
+        cols = np.matmul(w.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1), maps)
+        cols = cols.reshape(n, g * cg, kh, kw, ho * wp)
+        image = np.zeros((n, g * cg, hp * wp + (kw - 1) * dw), dtype=cols.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                start = i * dh * wp + j * dw
+                image[:, :, start : start + ho * wp] += cols[:, :, i, j]
+        image = image[:, :, : hp * wp].reshape(n, g * cg, hp, wp)
+        return image[:, :, ph : ph + h, pw : pw + w_]
 
     def generate_adjoints(self, adjoints, delta, d, w):
         if self.edges[0] is not None:
@@ -264,7 +290,8 @@ class Conv2dWeight(_Conv):
         (n, o, ho, wo), c = d.shape, x.shape[1]
         # one product per sample and group, summed over the batch, as (C / g * kh * kw, O / g)
         # products (OpenBLAS took 1.6x as long for the transposed ones)
-        rows = _im2col(cols).reshape(n, g, -1, ho * wo)  # (N, g, C / g * kh * kw, Ho * Wo)
+        k = c // g * self.kernel[0] * self.kernel[1]  # (not -1: the batch may be empty)
+        rows = _im2col(cols).reshape(n, g, k, ho * wo)  # (N, g, C / g * kh * kw, Ho * Wo)
         maps = d.reshape(n, g, o // g, ho * wo).transpose(0, 1, 3, 2)
         dw = np.add.reduce(np.matmul(rows, maps), axis=0)  # (g, C / g * kh * kw, O / g)
         return np.ascontiguousarray(dw.transpose(0, 2, 1)).reshape(o, c // g, *self.kernel)

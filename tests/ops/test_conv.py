@@ -446,3 +446,14 @@ def test_float16_convolution_is_computed_in_float32_and_rounded_once(groups) -> 
         assert low.dtype == np.float16
         # (one rounding of the exact value: within half a float16 ulp, 2**-11 relative)
         np.testing.assert_allclose(low, exact, rtol=2**-11, atol=2**-14)
+
+
+@pytest.mark.parametrize("groups", [1, 3])
+def test_conv2d_of_an_empty_batch_has_empty_gradients(groups) -> None:
+    # (1ae283e's weight adjoint reshaped its windows with a -1 beside a batch of 0: ValueError)
+    x = tg.tensor(np.zeros((0, 3, 6, 6)), requires_grad=True)
+    w = tg.tensor(np.ones((6, 3 // groups, 3, 3)), requires_grad=True)
+    y = tg.nn.functional.conv2d(x, w, padding=1, groups=groups)
+    gx, gw = tg.autograd.grad(y, [x, w], np.ones(y.shape))
+    assert gx.shape == (0, 3, 6, 6) and gw.shape == w.shape
+    np.testing.assert_array_equal(gw.data, 0.0)
