@@ -235,7 +235,8 @@ class ConvTranspose2d(_Conv):
     def forward(self, d, w):
         g = self.groups
         (n, _, ho, wo), (o, cg, kh, kw) = d.shape, w.shape
-        if self.stride == (1, 1) and n * o * ho * wo:
+        if self.stride == (1, 1) and n * o * ho * wo and np.isfinite(w).all():
+            # (an inf or NaN weight would put inf * 0 = NaN in the widened rows' zero columns)
             return self._scatter_flat(d, w)
         # (N, g, C / g * kh * kw, Ho * Wo): each kernel offset's block a run of the image
         maps = d.reshape(n, g, o // g, ho * wo)
@@ -478,9 +479,9 @@ class PoolScatter(_PoolIndex):
         plane = self.size[0] * self.size[1]
         base = (np.arange(n * c) * plane).reshape(n, c, 1)
         flat = (self._index() + base).ravel()
-        if self.unique:  # (each position once: put, the same values bincount's float64 gives)
-            image = np.zeros(n * c * plane, dtype=d.dtype)
-            image[flat] = np.asarray(d).reshape(-1)
+        if self.unique:  # (each position once: put, the same values bincount's float64 gives,
+            image = np.zeros(n * c * plane, dtype=d.dtype)  # its +0.0 for a -0.0 included)
+            image[flat] = np.asarray(d).reshape(-1) + 0.0
             return image.reshape(n, c, *self.size)
         # NOTE: bincount sums repeated positions (overlapping windows) in one vectorised pass.
         weights = np.asarray(d).reshape(n, c, ho * wo).astype(np.float64, copy=False)

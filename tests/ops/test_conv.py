@@ -457,3 +457,25 @@ def test_conv2d_of_an_empty_batch_has_empty_gradients(groups) -> None:
     gx, gw = tg.autograd.grad(y, [x, w], np.ones(y.shape))
     assert gx.shape == (0, 3, 6, 6) and gw.shape == w.shape
     np.testing.assert_array_equal(gw.data, 0.0)
+
+
+def test_conv2d_input_gradient_with_an_infinite_weight_is_finite_where_it_does_not_reach() -> None:
+    # (859a824's stride-1 scatter multiplied its widened rows' zero columns by the weight too:
+    # inf * 0 put NaN into seven entries the inf never reaches; torch gives 2, 3, 2 there)
+    x = tg.tensor(np.ones((1, 1, 5, 5)), requires_grad=True)
+    w = np.ones((1, 1, 3, 3))
+    w[0, 0, 1, 1] = np.inf
+    y = tg.nn.functional.conv2d(x, tg.tensor(w))
+    (gx,) = tg.autograd.grad(y, [x], np.ones(y.shape))
+    counts = np.array([1, 2, 3, 2, 1], float)
+    expected = np.outer(counts, counts)
+    expected[1:4, 1:4] = np.inf
+    np.testing.assert_array_equal(gx.data[0, 0], expected)
+
+
+def test_max_pool2d_gives_a_zero_gradient_as_plus_zero() -> None:
+    # (c8ca352's put kept a -0.0 incoming gradient's sign; bincount and torch give +0.0)
+    x = tg.tensor(np.array([[[[1.0, 2.0], [3.0, 4.0]]]]), requires_grad=True)
+    y = tg.nn.functional.max_pool2d(x, 2)
+    (gx,) = tg.autograd.grad(y, [x], np.array([[[[-0.0]]]]))
+    assert not np.signbit(gx.data).any()
