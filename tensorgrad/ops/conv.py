@@ -25,8 +25,6 @@ by the count.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -105,6 +103,20 @@ def _windows(xp: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair, out: Pa
     return view[:, :, : sh * (out[0] - 1) + 1 : sh, : sw * (out[1] - 1) + 1 : sw, ::dh, ::dw]
 
 
+def _offset_views(
+    image: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair, out: Pair
+) -> list[np.ndarray]:
+    """Entry (i, j) of every window at once: the (N, C, Ho, Wo) strided view of ``image`` under
+    each kernel offset, row-major (writable where ``image`` is)."""
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    span_h, span_w = sh * (out[0] - 1) + 1, sw * (out[1] - 1) + 1
+    return [
+        image[:, :, i * dh : i * dh + span_h : sh, j * dw : j * dw + span_w : sw]
+        for i in range(kh)
+        for j in range(kw)
+    ]
+
+
 def _im2col(windows: np.ndarray) -> np.ndarray:
     """(N, C, Ho, Wo, kh, kw) windows as a C-ordered (N, C * kh * kw, Ho * Wo) array: copied in
     that order, each row a run along the image (copying them as (N * Ho * Wo, C * kh * kw)
@@ -122,15 +134,11 @@ def _scatter_windows(
     (N, C, H, W) image, dropping the padding (the image is made large enough for windows that
     run past the padding after the input). One vectorised add per kernel offset."""
     n, c, kh, kw, ho, wo = cols.shape
-    (ph, pw), (sh, sw), (dh, dw) = padding, stride, dilation
+    ph, pw = padding
     eh, ew = _overrun(size, (kh, kw), stride, padding, dilation, (ho, wo))
     image = np.zeros((n, c, size[0] + 2 * ph + eh, size[1] + 2 * pw + ew), dtype=cols.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            h0, w0 = i * dh, j * dw
-            image[:, :, h0 : h0 + sh * (ho - 1) + 1 : sh, w0 : w0 + sw * (wo - 1) + 1 : sw] += cols[
-                :, :, i, j
-            ]
+    for k, view in enumerate(_offset_views(image, (kh, kw), stride, dilation, (ho, wo))):
+        view += cols[:, :, k // kw, k % kw]
     return image[:, :, ph : ph + size[0], pw : pw + size[1]]
 
 
@@ -141,20 +149,6 @@ def _add_tangents(a: Any, b: Any) -> Any:
 
 
 # ----------------------------------------------------------------------------- convolution
-
-
-def _pair_in_float32(forward: Callable) -> Callable:
-    """A convolution's forward of two float16 operands computed in float32 and rounded once,
-    as torch's: NumPy's float16 products add up in float16 (a weight gradient summed over a
-    batch of 32 came out 2.5 float16 ulps off)."""
-
-    @functools.wraps(forward)
-    def wrapped(self: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        if a.dtype.type is np.float16 and b.dtype.type is np.float16:
-            return forward(self, a.astype(np.float32), b.astype(np.float32)).astype(np.float16)
-        return forward(self, a, b)
-
-    return wrapped
 
 
 class _Conv(Op):
@@ -205,7 +199,7 @@ class _Conv(Op):
 class Conv2d(_Conv):
     """cross-correlation of x (N, C, H, W) with w (O, C / groups, kh, kw), as torch's conv2d"""
 
-    @_pair_in_float32
+    @half_in_float32  # (NumPy's float16 products add up in float16)
     def forward(self, x, w):
         out = self._out(x.shape[2:], w.shape[2:])
         cols = self._cols(x, w.shape[2:], out)
@@ -231,42 +225,46 @@ class ConvTranspose2d(_Conv):
         super().__init__(stride, padding, dilation, **group)
         self.size = size
 
-    @_pair_in_float32
+    @half_in_float32  # (NumPy's float16 products add up in float16)
     def forward(self, d, w):
         g = self.groups
         (n, _, ho, wo), (o, cg, kh, kw) = d.shape, w.shape
-        if self.stride == (1, 1) and n * o * ho * wo and np.isfinite(w).all():
-            # (an inf or NaN weight would put inf * 0 = NaN in the widened rows' zero columns)
-            return self._scatter_flat(d, w)
-        # (N, g, C / g * kh * kw, Ho * Wo): each kernel offset's block a run of the image
-        maps = d.reshape(n, g, o // g, ho * wo)
+        # NOTE: for stride 1, d's rows are widened to the padded image's width Wp (zeros after
+        # Wo), so that each kernel offset's block lands on the flattened image as one run (see
+        # _add_runs), where _scatter_windows adds Ho rows of Wo per block and channel (about
+        # half of conv2d's backward at 32 x 32); not for an inf or NaN weight, which would put
+        # inf * 0 = NaN in the zero columns
+        runs = self.stride == (1, 1) and n * o * ho * wo and np.isfinite(w).all()
+        if runs:
+            eh, ew = _overrun(self.size, (kh, kw), (1, 1), self.padding, self.dilation, (ho, wo))
+            (h, w_), (ph, pw) = self.size, self.padding
+            padded = (h + 2 * ph + eh, w_ + 2 * pw + ew)
+            wide = np.zeros((n, o, ho, padded[1]), dtype=d.dtype)
+            wide[..., :wo] = d
+            d = wide
+        width = d.shape[3]
+        # (N, g, C / g * kh * kw, Ho * width): each kernel offset's block a run of the image
+        maps = d.reshape(n, g, o // g, ho * width)
         cols = np.matmul(w.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1), maps)
-        cols = cols.reshape(n, g * cg, kh, kw, ho, wo)
+        cols = cols.reshape(n, g * cg, kh, kw, ho, width)
+        if runs:
+            return self._add_runs(cols, padded)
         return _scatter_windows(cols, self.size, self.padding, self.stride, self.dilation)
 
-    def _scatter_flat(self, d, w):
-        """The forward for stride 1: d's rows widened to the padded image's width Wp (zeros
-        after Wo), so that each kernel offset's block lands on the flattened image as one run
-        of Ho * Wp (offset i * dh * Wp + j * dw; its zero columns add +0.0 to the next row or
-        to slack after the image), where ``_scatter_windows`` added Ho rows of Wo per block and
-        channel (about half of conv2d's backward at 32 x 32). The same sums in the same order."""
-        g = self.groups
-        (n, _, ho, wo), (o, cg, kh, kw) = d.shape, w.shape
-        (h, w_), (ph, pw), (dh, dw) = self.size, self.padding, self.dilation
-        eh, ew = _overrun(self.size, (kh, kw), (1, 1), self.padding, self.dilation, (ho, wo))
-        hp, wp = h + 2 * ph + eh, w_ + 2 * pw + ew
-        wide = np.zeros((n, o, ho, wp), dtype=d.dtype)
-        wide[..., :wo] = d
-        maps = wide.reshape(n, g, o // g, ho * wp)
-        cols = np.matmul(w.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1), maps)
-        cols = cols.reshape(n, g * cg, kh, kw, ho * wp)
-        image = np.zeros((n, g * cg, hp * wp + (kw - 1) * dw), dtype=cols.dtype)
+    def _add_runs(self, cols, padded):
+        """``_scatter_windows`` for stride 1 and (N, C, kh, kw, Ho, Wp) blocks whose rows have
+        the padded image's width: block (i, j) is added to the flattened image as one run of
+        Ho * Wp from i * dh * Wp + j * dw, its zero columns adding +0.0 to the next row or to
+        slack after the image. The same sums in the same order."""
+        n, c, kh, kw, ho, wp = cols.shape
+        (h, w), (ph, pw), (dh, dw), hp = self.size, self.padding, self.dilation, padded[0]
+        image = np.zeros((n, c, hp * wp + (kw - 1) * dw), dtype=cols.dtype)
         for i in range(kh):
             for j in range(kw):
                 start = i * dh * wp + j * dw
-                image[:, :, start : start + ho * wp] += cols[:, :, i, j]
-        image = image[:, :, : hp * wp].reshape(n, g * cg, hp, wp)
-        return image[:, :, ph : ph + h, pw : pw + w_]
+                image[:, :, start : start + ho * wp] += cols[:, :, i, j].reshape(n, c, ho * wp)
+        image = image[:, :, : hp * wp].reshape(n, c, hp, wp)
+        return image[:, :, ph : ph + h, pw : pw + w]
 
     def generate_adjoints(self, adjoints, delta, d, w):
         if self.edges[0] is not None:
@@ -284,7 +282,7 @@ class Conv2dWeight(_Conv):
         super().__init__(stride, padding, dilation, **group)
         self.kernel = kernel
 
-    @_pair_in_float32
+    @half_in_float32  # (NumPy's float16 products add up in float16)
     def forward(self, x, d):
         cols = self._cols(x, self.kernel, d.shape[2:])
         g = self.groups
@@ -605,13 +603,7 @@ def _window_max(
     """Each window's maximum and the offset (i * kw + j) of its first maximum (torch's, and
     argmax's), from one strided view of the image per kernel offset: copying the windows to
     take argmax over each took 4x as long. (A NaN maximum's offset is left to the caller.)"""
-    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
-    span_h, span_w = sh * (out[0] - 1) + 1, sw * (out[1] - 1) + 1
-    slabs = [
-        xp[:, :, i * dh : i * dh + span_h : sh, j * dw : j * dw + span_w : sw]
-        for i in range(kh)
-        for j in range(kw)
-    ]
+    slabs = _offset_views(xp, kernel, stride, dilation, out)
     best = slabs[0].copy()
     for part in slabs[1:]:
         np.maximum(best, part, out=best)
@@ -759,14 +751,11 @@ class AvgPool2d(Op):
         # (ceil_mode: the last windows may run past the padding, over zeros)
         extra = _overrun(x.shape[2:], self.kernel, self.stride, self.padding, (1, 1), self.out)
         xp = _pad(x, self.padding, extra=extra)
-        (kh, kw), (sh, sw), (ho, wo) = self.kernel, self.stride, self.out
         # (one add of the shifted image per kernel offset: summing the windows' strided view
         # over its last two axes took 3-7x as long)
-        rows, cols = sh * (ho - 1) + 1, sw * (wo - 1) + 1
-        total = np.zeros(x.shape[:2] + (ho, wo), x.dtype)  # (from 0, as the sum: -0.0s give 0.0)
-        for i in range(kh):
-            for j in range(kw):
-                total += xp[:, :, i : i + rows : sh, j : j + cols : sw]
+        total = np.zeros(x.shape[:2] + tuple(self.out), x.dtype)  # (from 0: -0.0s give 0.0)
+        for part in _offset_views(xp, self.kernel, self.stride, (1, 1), self.out):
+            total += part
         return (total / self.divisor).astype(x.dtype, copy=False)
 
     def generate_adjoints(self, adjoints, delta):
