@@ -549,21 +549,14 @@ def cross_entropy(
         kept = y[keep]
         if kept.size and (kept.min() < 0 or kept.max() >= c):
             raise IndexError(f"cross_entropy: target values must be in [0, {c}) or ignore_index")
-    if (
-        x.ndim == 2
-        and y.dtype.kind in "iu"
-        and weight is None
-        and not label_smoothing
-        and reduction != "none"
-        and y.shape == x.shape[:1]
-    ):  # (ignored targets: the op with a mask of the rows that count)
-        return call(
-            SoftmaxCrossEntropy,
-            input,
-            target=np.where(keep, y, 0),
-            keep=keep.astype(x.dtype),
-            scale=_row_scale(reduction, int(keep.sum())),
-        )
+        if not label_smoothing:  # (ignored targets: the op with a mask of the rows that count)
+            return call(
+                SoftmaxCrossEntropy,
+                input,
+                target=np.where(keep, y, 0),
+                keep=keep.astype(x.dtype),
+                scale=_row_scale(reduction, int(keep.sum())),
+            )
     if x.dtype.type is _HALF:
         # (in float32 and rounded once, as the one-op path above: the weighted and smoothed
         # compositions summed their terms into float16 intermediates, inf past 65504)
