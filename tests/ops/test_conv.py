@@ -479,3 +479,61 @@ def test_max_pool2d_gives_a_zero_gradient_as_plus_zero() -> None:
     y = tg.nn.functional.max_pool2d(x, 2)
     (gx,) = tg.autograd.grad(y, [x], np.array([[[[-0.0]]]]))
     assert not np.signbit(gx.data).any()
+
+
+def _input_gradient_by_loops(d, w, size, stride, padding, dilation, groups):
+    """conv2d's input adjoint entry by entry: every output pixel's delta through every weight
+    tap it read, the taps landing in the padding dropped."""
+    n, o, ho, wo = d.shape
+    _, cg, kh, kw = w.shape
+    og = o // groups
+    dx = np.zeros(
+        (
+            n,
+            cg * groups,
+            size[0] + 2 * padding[0] + kh * dilation[0],
+            size[1] + 2 * padding[1] + kw * dilation[1],
+        )
+    )
+    for a in range(ho):
+        for b in range(wo):
+            for i in range(kh):
+                for j in range(kw):
+                    u, v = a * stride[0] + i * dilation[0], b * stride[1] + j * dilation[1]
+                    for gi in range(groups):
+                        dg = d[:, gi * og : (gi + 1) * og, a, b]  # (N, O / g)
+                        dx[:, gi * cg : (gi + 1) * cg, u, v] += (
+                            dg @ w[gi * og : (gi + 1) * og, :, i, j]
+                        )
+    return dx[:, :, padding[0] : padding[0] + size[0], padding[1] : padding[1] + size[1]]
+
+
+@pytest.mark.parametrize(
+    ("c", "o", "kernel", "padding", "dilation", "groups"),
+    [
+        (4, 2, (3, 3), 0, 1, 1),  # (O <= C at stride 1: the input adjoint as a full correlation)
+        (4, 4, (3, 2), 1, 1, 2),
+        (3, 3, (2, 3), (4, 1), 1, 3),  # (padding wider than the kernel: d cropped)
+        (4, 4, (3, 3), 2, 2, 1),
+        (4, 2, (2, 2), "same", 1, 2),  # (padding after only: the even kernel's extra row)
+        (2, 4, (3, 3), 1, 1, 1),  # (O > C: the scatter of columns)
+        (4, 4, (1, 1), 0, 1, 4),
+    ],
+)
+def test_conv2d_input_gradient_against_loops(c, o, kernel, padding, dilation, groups) -> None:
+    rng = np.random.default_rng(0)
+    x = tg.tensor(rng.standard_normal((2, c, 6, 7)), requires_grad=True)
+    w = rng.standard_normal((o, c // groups, *kernel))
+    y = F.conv2d(x, tg.tensor(w), padding=padding, dilation=dilation, groups=groups)
+    d = rng.standard_normal(y.shape)
+    (gx,) = tg.autograd.grad(y, [x], d)
+    if padding == "same":
+        # (torch's 'same' for an even kernel: the odd pad after; padded here by hand)
+        xp = np.pad(x.data, ((0, 0), (0, 0), (0, 1), (0, 1)))
+        y2 = F.conv2d(tg.tensor(xp), tg.tensor(w), groups=groups)
+        np.testing.assert_allclose(y.data, y2.data, rtol=1e-12)
+        want = _input_gradient_by_loops(d, w, (7, 8), (1, 1), (0, 0), (1, 1), groups)[..., :6, :7]
+    else:
+        pads = (padding, padding) if isinstance(padding, int) else padding
+        want = _input_gradient_by_loops(d, w, (6, 7), (1, 1), pads, (dilation,) * 2, groups)
+    np.testing.assert_allclose(gx.data, want, rtol=1e-12, atol=1e-12)
