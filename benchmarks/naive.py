@@ -5,9 +5,10 @@ first presents reverse mode:
 
 * every number is a :class:`Var` that holds its ``value`` and a list of ``children``: pairs of
   (input node, local derivative of this node with respect to that input);
-* :class:`Add`, :class:`Mul`, :class:`Neg`, :class:`Inv`, :class:`Exp`, :class:`Log`,
-  :class:`Sin` and :class:`Tanh` build new nodes, reached through Python's operators
-  (``a + b``, ``a * b``, ``-a``, ``1 / a``) and the functions below;
+* the functions ``Add``, ``Mul``, ``Neg``, ``Inv``, ``Exp``, ``Log``, ``Sin`` and ``Tanh``
+  build each op's node, reached through Python's operators (``a + b``, ``a * b``, ``-a``,
+  ``a / b`` as ``a * Inv(b)``) and the vectorised ``inv``, ``exp``, ``log``, ``sin`` and
+  ``tanh`` below;
 * :func:`grad` applies the chain rule literally: the derivative of the output with respect to a
   leaf is the sum, over every route from the output down to that leaf, of the product of the
   local derivatives along the route. Routes are walked with an explicit stack (no recursion).
@@ -154,6 +155,7 @@ variables = np.vectorize(Var, otypes=[object])
 values = np.vectorize(lambda v: v.value, otypes=[np.float64])
 """The float values of an object array of ``Var``."""
 
+inv = np.vectorize(Inv, otypes=[object])
 exp = np.vectorize(Exp, otypes=[object])
 log = np.vectorize(Log, otypes=[object])
 sin = np.vectorize(Sin, otypes=[object])

@@ -108,8 +108,9 @@ def write_markdown(doc: dict) -> str:
         f"round(s), the order reversed every round; threads per process: {meta['threads']}; "
         f"malloc: {_MALLOC.get(meta.get('malloc', 'default'), 'glibc defaults')}; per "
         f"process {meta['warmup_s']} s of warm-up then {meta['target_s']} s of timed calls "
-        f"(each at least one call{_calls_cap(meta)}; a first call over {meta['slow_s']} s is "
-        f"itself the one sample). {_memory_method(meta)} {_rounds_method(doc)}"
+        f"(each at least one call{_calls_cap(meta)}; a first call over {meta['slow_s']} s"
+        + _compiled_slow(meta)
+        + f" is itself the one sample). {_memory_method(meta)} {_rounds_method(doc)}"
         "Times: medians over all timed calls. "
         "Ratios: the median over rounds of the ratio of the two libraries' round medians, with "
         "`[a–b]` the range of those per-round ratios (a target inside it is a tie)." + _reruns(doc),
@@ -181,6 +182,15 @@ def _rounds_method(doc: dict) -> str:
     )
 
 
+def _compiled_slow(meta: dict) -> str:
+    """The first-call threshold of libraries that compile on their first call (runs before
+    2026-12-07 did not record it)."""
+    compiled = meta.get("compiled_slow_s")
+    if compiled is None or compiled <= meta["slow_s"]:
+        return ""
+    return f" (jax, which compiles on its first call: over {compiled:g} s, compiling included)"
+
+
 def _memory_method(meta: dict) -> str:
     """How memory was read (runs before the heap trim, 2026-12-03, did not record it)."""
     trim = (
@@ -190,13 +200,18 @@ def _memory_method(meta: dict) -> str:
         else ""
     )
     if meta.get("memory_warmup") == "full":
-        size = "the same (quick) size" if meta.get("quick") else "full-size"
-        warm = f"one {size} step first, for every library (so that no first use of a BLAS "
+        size = "of the same (quick) size" if meta.get("quick") else "full-size"
+        warm = f"one earlier {size} step, for every library (so that no first use of a BLAS "
         warm += "buffer or library cache, nor jax's compiling, is counted),"
     else:
         warm = "a warm-up on the quick sizes (jax: on the full size, so compiling is not "
         warm += "counted),"
-    return f"Memory: one step after {warm}{trim} peak RSS minus RSS before the step."
+    quick = (
+        " At the quick sizes a step adds a few pages: those ratios say nothing."
+        if meta.get("quick")
+        else ""
+    )
+    return f"Memory: one step after {warm}{trim} peak RSS minus RSS before the step.{quick}"
 
 
 def _reruns(doc: dict) -> str:
@@ -400,24 +415,52 @@ def write_chart(doc: dict, path: Path) -> str:
         import matplotlib.pyplot as plt
     except ImportError:
         return "skipped: matplotlib is not installed"
+    try:
+        return _draw_chart(doc, path, plt)
+    except Exception as e:  # (the tables are still written: a chart is not worth the run)
+        plt.close("all")
+        return f"skipped: the chart failed ({type(e).__name__}: {e})"
+
+
+def _draw_chart(doc: dict, path: Path, plt: Any) -> str:
     libs = [lib for lib in _libs(doc) if lib != REFERENCE]
     workloads = list(doc["results"])
     fig, ax = plt.subplots(figsize=(2.4 + 1.3 * len(workloads), 4.5))
     width = 0.8 / max(len(libs), 1)
     x = np.arange(len(workloads))
+    noted = False
     for i, lib in enumerate(libs):
-        values: list[Any] = []
+        values, below, above, notes = [], [], [], []
         for wname in workloads:
             r = ratio(doc["results"][wname], lib, REFERENCE)
             values.append(r[0] if r else np.nan)
-        ax.bar(x + (i - (len(libs) - 1) / 2) * width, values, width, label=lib)
+            below.append(r[0] - r[1] if r else 0.0)
+            above.append(r[2] - r[0] if r else 0.0)
+            notes.append(bool(r and doc["results"][wname].get(lib, {}).get("note")))
+        bars = ax.bar(
+            x + (i - (len(libs) - 1) / 2) * width,
+            values,
+            width,
+            label=lib,
+            yerr=[below, above],  # (the range of the per-round ratios)
+            error_kw={"elinewidth": 0.7, "capsize": 1.5},
+        )
+        for bar, note in zip(bars, notes):
+            if note:  # (a note qualifies the figure: fewer steps, not the same work, ...)
+                bar.set_hatch("///")
+                noted = True
     ax.axhline(1.0, color="black", linewidth=0.8)
     ax.set_yscale("log")
     ax.set_xticks(x, workloads, rotation=20, ha="right")
     ax.set_ylabel("time (memory: MiB added) / hand-written NumPy, log")
-    ax.set_title(f"tensorgrad benchmarks, {doc['meta']['date']}")
+    quick = ", quick sizes (a smoke run: no timing)" if doc["meta"].get("quick") else ""
+    ax.set_title(f"tensorgrad benchmarks, {doc['meta']['date']}{quick}", fontsize=10)
+    footer = "bars: median of per-round ratios; whiskers: their range; no bar: skipped or failed"
+    if noted:
+        footer += "; hatched: see that pair's note in results.md"
+    fig.text(0.01, 0.01, footer, fontsize=7)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return f"`{path.name}`"

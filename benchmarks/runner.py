@@ -31,7 +31,7 @@ import numpy as np
 from benchmarks.compare import compare
 from benchmarks.libs import LIBRARIES, PEERS, REFERENCE
 from benchmarks.report import write_chart, write_markdown
-from benchmarks.worker import steadiness
+from benchmarks.worker import COMPILED_SLOW_S, steadiness
 from benchmarks.workloads import WORKLOADS, Workload, make_data
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,9 +90,22 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     for option, value, least in (("rounds", args.rounds, 1), ("reruns", args.reruns, 0)):
         if value is not None and value < least:
             p.error(f"--{option} must be at least {least}, got {value}")
-    for option, value in (("pair-budget", args.pair_budget), ("timeout", args.timeout)):
+    for option, value in (
+        ("pair-budget", args.pair_budget),
+        ("timeout", args.timeout),
+        ("slow", args.slow),
+    ):
         if value is not None and not value > 0:
             p.error(f"--{option} must be a positive number of seconds, got {value}")
+    for option, value in (("warmup", args.warmup), ("target", args.target)):
+        if value is not None and not value >= 0:
+            p.error(f"--{option} must be 0 or more seconds, got {value}")
+    if args.threads < 0:
+        p.error(f"--threads must be 0 (each library's default) or more, got {args.threads}")
+    if args.report:
+        if not args.report.is_file():
+            p.error(f"--report: no results file at {args.report}")
+        return args
     args.rounds = args.rounds if args.rounds is not None else (1 if args.quick else 10)
     if args.pair_budget is None:
         args.pair_budget = float("inf")
@@ -108,7 +121,18 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         unknown = [n for n in chosen if n not in known]
         if unknown:
             p.error(f"--{option}: unknown {unknown}; choose from {list(known)}")
+        twice = sorted({n for n in chosen if chosen.count(n) > 1})
+        if twice:  # (a second run of a pair would overwrite the first's results)
+            p.error(f"--{option}: {twice} given more than once")
         setattr(args, option, chosen)
+    # (the folder is made and tried now: a full run takes half an hour, and its results are
+    # written only at the end)
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=args.out):
+            pass
+    except OSError as e:
+        p.error(f"--out: cannot write results into {args.out}: {e.strerror or e}")
     return args
 
 
@@ -388,6 +412,7 @@ def run(args: argparse.Namespace) -> dict:
             "target_s": args.target,
             "max_calls": MAX_CALLS,
             "slow_s": args.slow,
+            "compiled_slow_s": COMPILED_SLOW_S,
             "threads": args.threads or "library defaults",
             "pinned_cpu": _pin_cpu(args.threads),
             "malloc": args.malloc,
@@ -469,7 +494,8 @@ def run(args: argparse.Namespace) -> dict:
                         entry.setdefault("round_waited_s", {})[rnd] = round(result["waited_s"], 2)
                     if result["status"] != "ok":
                         entry.update({k: v for k, v in result.items() if k != "samples"})
-                        entry["failed_round"] = rnd + 1
+                        if result["status"] == "failed":  # (a missing peer is skipped, not failed)
+                            entry["failed_round"] = rnd + 1
                         print(f"  {wname:17s} {lib:10s} {result['status']}: {result.get('note')}")
                         continue
                     entry["status"] = "ok"

@@ -92,8 +92,17 @@ COMPILED_SLOW_S = 30.0
 """For a library that compiles on its first call, the first-call time that makes it the sample."""
 
 
+def _slow_s(spec: dict, module: Any) -> float:
+    """How slow a first call must be to be the one sample: ``slow_s``, or for a library that
+    compiles on its first call, ``COMPILED_SLOW_S`` if that is more (so that compiling is not
+    timed unless the call is long anyway)."""
+    if getattr(module, "FIRST_CALL_COMPILES", False):
+        return max(spec["slow_s"], COMPILED_SLOW_S)
+    return spec["slow_s"]
+
+
 def _timed(
-    task: Callable[[], Any], spec: dict, compiles: bool
+    task: Callable[[], Any], spec: dict, slow_s: float
 ) -> tuple[dict, list[float], dict, int, float, dict]:
     """Warm up for ``warmup_s`` (at least one call), then time calls for ``target_s``, between
     two runs of the steadiness kernel (``probe_s`` each; 0 skips them). The first is repeated
@@ -102,14 +111,13 @@ def _timed(
     the two readings and the seconds waited (empty without probes).
 
     A first call slower than ``slow_s`` is itself the one sample (its one-off costs are small
-    beside it), so that a minute-long call is not run twice per process. For a library that
-    compiles on its first call (``compiles``), only a first call over ``COMPILED_SLOW_S`` is.
+    beside it), so that a minute-long call is not run twice per process (``_slow_s``).
     """
     probe_s = spec.get("probe_s", 0.0)
     start = time.perf_counter()
     first = _as_numpy(task())
     elapsed = time.perf_counter() - start
-    if elapsed >= (max(spec["slow_s"], COMPILED_SLOW_S) if compiles else spec["slow_s"]):
+    if elapsed >= slow_s:
         return first, [elapsed], first, 0, 0.0, {}
     warmup_calls = 1
     while time.perf_counter() - start < spec["warmup_s"] and warmup_calls < spec["max_reps"]:
@@ -203,8 +211,8 @@ def run(spec: dict) -> dict:
         result["samples"] = [mib]
     else:
         task = make(data, sizes)
-        compiles = getattr(module, "FIRST_CALL_COMPILES", False)
-        first, times, last, warmup_calls, faults, steady = _timed(task, spec, compiles)
+        slow_s = _slow_s(spec, module)
+        first, times, last, warmup_calls, faults, steady = _timed(task, spec, slow_s)
         result.update(steady)
         units = workload.units_per_call(sizes)
         result["samples"] = [t / units for t in times]
@@ -212,7 +220,7 @@ def run(spec: dict) -> dict:
         if warmup_calls:
             result["page_faults_per_unit"] = faults / units
         if warmup_calls == 0:
-            result["note"] = f"a first call over {spec['slow_s']:g} s is the sample (no warm-up)"
+            result["note"] = f"a first call over {slow_s:g} s is the sample (no warm-up)"
         # every call must compute the same numbers (the tasks are stateless): else the timed
         # calls may have done other work than the one whose outputs were checked
         drift = compare(last, first)

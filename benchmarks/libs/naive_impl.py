@@ -56,9 +56,9 @@ def chain(data: Data, sizes: Sizes) -> Task:
             v = naive.exp(v)
             v = naive.log(v)
             v = -v
-            v = 1.0 / v
+            v = naive.inv(v)  # (one Inv node, as the other libraries' reciprocal)
             v = -v
-            v = 1.0 / v
+            v = naive.inv(v)
             v = v * 2.0
             v = v * CHAIN_SHRINK
         return {"y": naive.values(v), "dx": naive.gradients(np.sum(v), x_vars)}

@@ -1,7 +1,9 @@
 """Hand-written NumPy: forward and backward written out by hand, the limit to compare with.
 
 Plain allocating NumPy, the way a user writes backprop by hand: no ``out=``, no preallocated
-buffers, no fusing of consecutive rules. Each backward line is the adjoint of one forward line.
+buffers, no fusing of consecutive rules (the one in-place habit kept: the softmax gradient's
+``-= 1`` at the labels and ``/= n`` on the array it just made). Each backward line is the
+adjoint of one forward line.
 """
 
 from __future__ import annotations

@@ -15,7 +15,8 @@ Task = Callable[[], dict[str, Any]]
 
 
 def version() -> str:
-    return f"{torch.__version__} ({torch.get_num_threads()} threads)"
+    threads = torch.get_num_threads()
+    return f"{torch.__version__} ({threads} thread{'' if threads == 1 else 's'})"
 
 
 def _t(a: np.ndarray, requires_grad: bool = False) -> torch.Tensor:

@@ -323,8 +323,35 @@ def test_a_loss_trace_must_have_one_entry_per_step(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "args", [["--rounds", "0"], ["--rounds", "-2"], ["--pair-budget", "0"], ["--reruns", "-1"]]
+    ("args", "named"),
+    [
+        (["--rounds", "0"], "--rounds"),
+        (["--rounds", "-2"], "--rounds"),
+        (["--pair-budget", "0"], "--pair-budget"),
+        (["--reruns", "-1"], "--reruns"),
+        (["--warmup", "-1"], "--warmup"),
+        (["--target", "-5"], "--target"),
+        (["--slow", "-1"], "--slow"),
+        (["--threads", "-2"], "--threads"),
+        (["--workloads", "hvp,hvp"], "'hvp'"),
+        (["--libs", "numpy,torch,numpy"], "'numpy'"),
+        (["--report", "no-such-results.json"], "--report"),
+    ],
 )
-def test_options_out_of_range_are_refused(args: list[str]) -> None:
-    with pytest.raises(SystemExit):
+def test_options_out_of_range_are_refused(
+    args: list[str], named: str, capsys: pytest.CaptureFixture
+) -> None:
+    with pytest.raises(SystemExit) as e:
         runner._parse(args)
+    assert e.value.code == 2 and named in capsys.readouterr().err
+
+
+def test_an_unwritable_out_folder_is_refused_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    # (it was found when the results were written, after a full run's half hour)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(SystemExit) as e:
+        runner._parse(["--out", str(blocker / "results")])
+    assert e.value.code == 2 and "--out: cannot write results into" in capsys.readouterr().err
