@@ -56,7 +56,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--warmup", type=float, help="warm-up seconds per process (default 0.2)")
     p.add_argument("--target", type=float, help="timed seconds per process (default 0.25)")
     p.add_argument(
-        "--slow", type=float, default=2.0, help="a first call this slow is the sample (s)"
+        "--slow",
+        type=float,
+        default=20.0,
+        help="a first call this slow is itself the sample, with no warm-up (default 20 s: a "
+        "slower first call's one-off costs are small beside it; runs up to 2026-12-07 used 2 s, "
+        "which timed autograd's and mygrad's deep_chain and naive's linear_noise_784 cold)",
     )
     p.add_argument(
         "--threads",
