@@ -537,3 +537,18 @@ def test_conv2d_input_gradient_against_loops(c, o, kernel, padding, dilation, gr
         pads = (padding, padding) if isinstance(padding, int) else padding
         want = _input_gradient_by_loops(d, w, (6, 7), (1, 1), pads, (dilation,) * 2, groups)
     np.testing.assert_allclose(gx.data, want, rtol=1e-12, atol=1e-12)
+
+
+def test_overlapping_max_pool_gradients_add_up_in_float32_in_the_outputs_order() -> None:
+    # (as torch's loop, to the bit; a float64 bincount rounded once gave 1-ulp differences)
+    rng = np.random.default_rng(0)
+    x = tg.tensor(rng.standard_normal((2, 3, 9, 8)).astype(np.float32), requires_grad=True)
+    y, idx = F.max_pool2d(x, 3, 1, 1, return_indices=True)
+    d = rng.standard_normal(y.shape).astype(np.float32) * 1e3
+    (gx,) = tg.autograd.grad(y, [x], d)
+    want = np.zeros((2, 3, 72), np.float32)
+    for n in range(2):
+        for c in range(3):
+            for k, pos in enumerate(idx.data[n, c].ravel()):
+                want[n, c, pos] += d[n, c].ravel()[k]
+    np.testing.assert_array_equal(gx.data, want.reshape(x.shape))
