@@ -1,15 +1,17 @@
 """2-D convolution and pooling over NCHW tensors: conv2d, max_pool2d, avg_pool2d.
 
-Every op reads its input through one strided window view (``_windows``) and contracts it with
-``np.matmul``, one product per sample and group: no Python loop ever runs over pixels. The only
-loops run over the kernel's ``kh * kw`` offsets, to scatter-add windows back into an image (the
-transpose of the window view) or to take a running maximum or sum.
+A convolution reads its input through one strided window view (``_windows``) and contracts it
+with ``np.matmul``, one product per sample and group; the pools take a running maximum or sum
+over one strided view per kernel offset (``_offset_views``). No Python loop ever runs over pixels:
+the only loops run over the kernel's ``kh * kw`` offsets.
 
 Convolution is three bilinear ops that are each other's adjoints, so derivatives of any order
 stay inside this file (Chainer's ``Convolution2D`` / ``Deconvolution2D`` pairing):
 
 - ``Conv2d(x, w)``: the cross-correlation torch calls conv2d;
-- ``ConvTranspose2d(d, w)``: its adjoint in ``x`` (scatter of ``d`` through ``w``);
+- ``ConvTranspose2d(d, w)``: its adjoint in ``x``, the scatter of ``d`` through ``w`` (for
+  stride 1 and no more output than input channels, computed as conv2d's sums of the padded ``d``
+  against the flipped ``w``);
 - ``Conv2dWeight(x, d)``: its adjoint in ``w`` (windows of ``x`` against ``d``).
 
 With ``groups`` > 1 the channels split into groups that each contract as one batched matmul
@@ -79,14 +81,15 @@ def _out_size(size: int, k: int, s: int, p: int, d: int) -> int:
 
 
 def _pad(x: np.ndarray, padding: Pair, value: float = 0.0, extra: Pair = (0, 0)) -> np.ndarray:
-    """``x`` padded by ``padding`` before and ``padding + extra`` (not negative) after its last
-    two axes."""
+    """``x`` padded by ``padding`` before and ``padding + extra`` after its last two axes
+    (``extra`` may be negative where ``padding + extra`` is not)."""
     (ph, pw), (eh, ew) = padding, extra
     if ph == 0 and pw == 0 and eh == 0 and ew == 0:
         return x
     # (not np.pad: its generic path took 1.4x as long at 2 MB, and 20 us more at any size)
     n, c, h, w = x.shape
-    out = np.full((n, c, h + 2 * ph + eh, w + 2 * pw + ew), value, dtype=x.dtype)
+    shape = (n, c, h + 2 * ph + eh, w + 2 * pw + ew)
+    out = np.zeros(shape, x.dtype) if value == 0 else np.full(shape, value, x.dtype)
     out[:, :, ph : ph + h, pw : pw + w] = x
     return out
 
@@ -103,7 +106,9 @@ def _overrun(
 
 
 def _windows(xp: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair, out: Pair) -> np.ndarray:
-    """The (N, C, Ho, Wo, kh, kw) strided view of the windows of the padded image ``xp``."""
+    """The (N, C, Ho, Wo, kh, kw) strided view of the windows of the padded image ``xp``, to be
+    read only: its entries overlap, and ``xp`` may be the caller's own array. (It is marked
+    read-only, but a view made on xp's buffer can be flipped back: never do that.)"""
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
     if xp.flags.c_contiguous and xp.size:
         # (the view made directly on xp's buffer: sliding_window_view's checks and slicing
@@ -249,34 +254,63 @@ class ConvTranspose2d(_Conv):
     def forward(self, d, w):
         g = self.groups
         (n, _, ho, wo), (o, cg, kh, kw) = d.shape, w.shape
-        if self.stride == (1, 1) and o <= g * cg and n * o * ho * wo and np.isfinite(w).all():
+        # NOTE: for stride 1 (finite weights: the padding's zeros would give an inf or NaN
+        # weight inf * 0 = NaN terms the scatter never adds) either conv2d's sums against the
+        # flipped weights (O <= C) or the columns added as one run per kernel offset (O > C)
+        runs = self.stride == (1, 1) and n * o * ho * wo and min(self.size) and np.isfinite(w).all()
+        if runs and o <= g * cg:
             return self._full_correlation(d, w)
-        # (N, g, C / g * kh * kw, Ho * Wo) columns, each window's share, added into the image
-        maps = d.reshape(n, g, o // g, ho * wo)
+        if runs:
+            # (d's rows widened to the padded image's width Wp, zeros after Wo: see _add_runs)
+            eh, ew = _overrun(self.size, (kh, kw), (1, 1), self.padding, self.dilation, (ho, wo))
+            (h, w_), (ph, pw) = self.size, self.padding
+            padded = (h + 2 * ph + eh, w_ + 2 * pw + ew)
+            d = _pad(d, (0, 0), extra=(0, padded[1] - wo))
+        width = d.shape[3]
+        # (N, g, C / g * kh * kw, Ho * width) columns, each window's share of the image
+        maps = d.reshape(n, g, o // g, ho * width)
         cols = np.matmul(w.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1), maps)
-        cols = cols.reshape(n, g * cg, kh, kw, ho, wo)
+        cols = cols.reshape(n, g * cg, kh, kw, ho, width)
+        if runs:
+            return self._add_runs(cols, padded)
         return _scatter_windows(cols, self.size, self.padding, self.stride, self.dilation)
 
     def _full_correlation(self, d, w):
-        """For stride 1 and O <= C: the scatter as conv2d's sums, d padded by the dilated
+        """The scatter for stride 1 and O <= C as conv2d's sums: d padded by the dilated
         kernel's span less the padding (cropped where the padding is wider) against w flipped,
         its channel axes swapped per group. Its columns (O / g * kh * kw per pixel) are then no
         more than the scatter's (C / g * kh * kw), and the scatter's adds per kernel offset
         (memory-bound) are gone: 0.4-0.8x the time at N32 C16-32 16-32 px (1.4-2.3x where O is
-        2-5 C). Not for an inf or NaN weight: the padding's zeros would give it inf * 0 = NaN
-        terms the scatter never adds."""
+        2-5 C)."""
         g, (o, cg, kh, kw) = self.groups, w.shape
         (dh, dw), (ph, pw), (eh, ew) = self.dilation, self.padding, self.extra
         before = (dh * (kh - 1) - ph, dw * (kw - 1) - pw)
         after = (before[0] - eh, before[1] - ew)
-        # (a negative pad crops: rows of d that only the padding's zeros reached)
-        spans = tuple(zip(before, after, d.shape[2:]))
-        d = d[(..., *(slice(max(0, -lo), n - max(0, -hi)) for lo, hi, n in spans))]
-        lo, hi = (max(0, before[0]), max(0, before[1])), (max(0, after[0]), max(0, after[1]))
-        d = _pad(d, lo, extra=(hi[0] - lo[0], hi[1] - lo[1]))
+        # (a negative amount crops: rows of d that only the padding's zeros reached)
+        (ch0, cw0), (ch1, cw1) = ((max(0, -b) for b in amounts) for amounts in (before, after))
+        d = d[:, :, ch0 : d.shape[2] - ch1, cw0 : d.shape[3] - cw1]
+        pad_before = (max(0, before[0]), max(0, before[1]))
+        pad_after = (max(0, after[0]), max(0, after[1]))
+        d = _pad(d, pad_before, extra=(pad_after[0] - pad_before[0], pad_after[1] - pad_before[1]))
         flipped = w.reshape(g, o // g, cg, kh, kw).transpose(0, 2, 1, 3, 4)[..., ::-1, ::-1]
         windows = _windows(d, (kh, kw), (1, 1), self.dilation, self.size)
         return _correlate(windows, flipped.reshape(g * cg, o // g, kh, kw), g)
+
+    def _add_runs(self, cols, padded):
+        """``_scatter_windows`` for stride 1 and (N, C, kh, kw, Ho, Wp) blocks whose rows have
+        the padded image's width: block (i, j) is added to the flattened image as one run of
+        Ho * Wp from i * dh * Wp + j * dw, its zero columns adding +0.0 to the next row or to
+        slack after the image (where the scatter adds Ho rows of Wo per block and channel:
+        about half of conv2d's backward at 32 x 32). The same sums in the same order."""
+        n, c, kh, kw, ho, wp = cols.shape
+        (h, w), (ph, pw), (dh, dw), hp = self.size, self.padding, self.dilation, padded[0]
+        image = np.zeros((n, c, hp * wp + (kw - 1) * dw), dtype=cols.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                start = i * dh * wp + j * dw
+                image[:, :, start : start + ho * wp] += cols[:, :, i, j].reshape(n, c, ho * wp)
+        image = image[:, :, : hp * wp].reshape(n, c, hp, wp)
+        return image[:, :, ph : ph + h, pw : pw + w]
 
     def generate_adjoints(self, adjoints, delta, d, w):
         if self.edges[0] is not None:

@@ -552,3 +552,17 @@ def test_overlapping_max_pool_gradients_add_up_in_float32_in_the_outputs_order()
             for k, pos in enumerate(idx.data[n, c].ravel()):
                 want[n, c, pos] += d[n, c].ravel()[k]
     np.testing.assert_array_equal(gx.data, want.reshape(x.shape))
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 1, 0), (2, 2, 0, 3)])
+def test_conv2d_gradients_of_an_image_with_no_rows_or_columns(shape) -> None:
+    # (padding gives such an image an output; f1301e4's stride-1 correlation took no window of
+    # the empty image and raised)
+    x = tg.tensor(np.zeros(shape), requires_grad=True)
+    w = tg.tensor(np.ones((shape[1], shape[1], 1, 1)), requires_grad=True)  # (O <= C)
+    y = F.conv2d(x, w, padding=1)
+    gx, gw = tg.autograd.grad(y, [x, w], np.ones(y.shape), create_graph=True)
+    assert gx.shape == shape and gw.shape == w.shape
+    np.testing.assert_array_equal(gw.data, 0.0)
+    (gd,) = tg.autograd.grad(gx.sum() + gw.sum(), [w], allow_unused=True, materialize_grads=True)
+    assert gd.shape == w.shape
