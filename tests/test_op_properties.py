@@ -2,9 +2,10 @@
 
 First order: the vector-Jacobian product for a random cotangent (never all ones), the tangent
 rule along a random direction, and their agreement <u, vjp(v)> == <jvp(u), v>. Second order:
-the gradient computed with ``create_graph=True`` is differentiated again, and so is the tangent
-from ``jvp`` (reverse over forward, as ``hvp`` does), both compared with finite differences of
-the gradient along a random direction.
+the gradient computed with ``create_graph=True`` is differentiated again, in the inputs and in
+the cotangent, and so is the tangent from ``jvp`` (reverse over forward, as ``hvp`` does), and
+the gradient's own tangent is taken (forward over reverse), as is the tangent's (forward over
+forward), all compared with finite differences.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import tensorgrad as tg
@@ -121,6 +122,18 @@ def test_first_order(spec: OpSpec, data: Any) -> None:
         if g is not None:
             assert g.dtype == xs[i].dtype and g.shape == xs[i].shape
 
+    # one input at a time requiring grad (an op then saves only what that rule needs)
+    if len(xs) > 1:
+        for i, g in enumerate(grads):
+            alone = [tg.from_numpy(x, requires_grad=(j == i)) for j, x in enumerate(xs)]
+            out_i = f(*alone)
+            gi = None
+            if out_i.requires_grad:
+                (gi,) = tg.autograd.grad(out_i, [alone[i]], grad_outputs=v, allow_unused=True)
+            zero = np.zeros_like(xs[i])
+            want = zero if g is None else np.asarray(g.data)
+            _close(zero if gi is None else gi, want, spec, f"vjp wrt input {wrt[i]} alone")
+
     # reentrant: a second backward through the retained graph gives the same result
     again = tg.autograd.grad(out, leaves, grad_outputs=v, allow_unused=True)
     for g1, g2 in zip(grads, again):
@@ -135,6 +148,18 @@ def test_first_order(spec: OpSpec, data: Any) -> None:
     minus = _value(f, [x - EPS * u for x, u in zip(xs, us)])
     _close(tangent, (plus - minus) / (2 * EPS), spec, "jvp")
     _close(value, np.asarray(out.data), spec, "jvp primal output")
+
+    # the tangent is linear in u: d<v, J u>/du = vjp(v) (the tangent rules run on Tensors
+    # that require grad, and their ops' own adjoint rules)
+    directions = [tg.from_numpy(u, requires_grad=True) for u in us]
+    _, tangent_u = tg.jvp(f, [tg.from_numpy(x) for x in xs], directions)
+    if tangent_u.requires_grad:
+        by_u = tg.autograd.grad((tangent_u * v).sum(), directions, allow_unused=True)
+        for i, (h, e) in enumerate(zip(by_u, expected)):
+            _close(np.zeros_like(e) if h is None else h, e, spec, f"d<v, J u>/du {wrt[i]}")
+    else:
+        for e in expected:
+            _close(np.zeros_like(e), e, spec, "d<v, J u>/du of a tangent that ignores u")
 
     # the adjoint and tangent rules are transposes of each other
     lhs = sum(float(np.sum(u * (0 if g is None else g.data))) for u, g in zip(us, grads))
@@ -180,6 +205,24 @@ def test_second_order(spec: OpSpec, data: Any) -> None:
         f"{spec.name}: second order u.H.w analytic {analytic!r} vs numerical {numeric!r}"
     )
 
+    # the gradient is linear in the cotangent: d<w, vjp(v)>/dv = J w (a rule that detached its
+    # delta under create_graph passed every check above)
+    leaves = [tg.from_numpy(np.asarray(x), requires_grad=True) for x in xs]
+    out = f(*leaves)
+    if out.requires_grad:
+        cotangent = tg.from_numpy(np.asarray(v), requires_grad=True)
+        gs = tg.autograd.grad(
+            out, leaves, grad_outputs=cotangent, create_graph=True, allow_unused=True
+        )
+        s = sum(((g * w).sum() for g, w in zip(gs, ws) if g is not None), 0.0)
+        dv = None
+        if isinstance(s, tg.Tensor) and s.requires_grad:
+            (dv,) = tg.autograd.grad(s, [cotangent], allow_unused=True)
+        plus = _value(f, [x + EPS * w for x, w in zip(xs, ws)])
+        minus = _value(f, [x - EPS * w for x, w in zip(xs, ws)])
+        j_w = (plus - minus) / (2 * EPS)
+        _close(np.zeros_like(j_w) if dv is None else dv, j_w, spec, "d<w, vjp(v)>/dv")
+
     # reverse over forward (the way tg.hvp works): differentiate the tangent <v, J w>
     leaves = [tg.from_numpy(np.asarray(x), requires_grad=True) for x in xs]
     _, tangent = tg.jvp(f, leaves, [tg.from_numpy(w) for w in ws])
@@ -192,6 +235,111 @@ def test_second_order(spec: OpSpec, data: Any) -> None:
     assert np.isclose(over_forward, numeric, atol=spec.atol, rtol=spec.rtol), (
         f"{spec.name}: reverse over forward u.H.w {over_forward!r} vs numerical {numeric!r}"
     )
+
+    # forward over forward: the tangent of <v, J w> along u
+    def v_dot_jw(*inputs: tg.Tensor) -> tg.Tensor:
+        _, t = tg.jvp(f, inputs, [tg.from_numpy(w) for w in ws])
+        return (t * v).sum()
+
+    _, tangent = tg.jvp(v_dot_jw, [tg.from_numpy(x) for x in xs], [tg.from_numpy(u) for u in us])
+    over_forward_twice = float(tangent.data)
+    assert np.isclose(over_forward_twice, numeric, atol=spec.atol, rtol=spec.rtol), (
+        f"{spec.name}: forward over forward u.H.w {over_forward_twice!r} vs numerical {numeric!r}"
+    )
+
+    # forward over reverse: the tangent of <w, vjp(v)> along u (the adjoint ops' tangent rules)
+    def w_dot_vjp(*inputs: tg.Tensor) -> tg.Tensor:
+        out = f(*inputs)
+        if not out.requires_grad:
+            return tg.tensor(0.0)
+        gs = tg.autograd.grad(out, list(inputs), v, create_graph=True, allow_unused=True)
+        return sum(((g * w).sum() for g, w in zip(gs, ws) if g is not None), tg.tensor(0.0))
+
+    leaves = [tg.from_numpy(np.asarray(x), requires_grad=True) for x in xs]
+    _, tangent = tg.jvp(w_dot_vjp, leaves, [tg.from_numpy(u) for u in us])
+    over_reverse = float(tangent.data)
+    assert np.isclose(over_reverse, numeric, atol=spec.atol, rtol=spec.rtol), (
+        f"{spec.name}: forward over reverse u.H.w {over_reverse!r} vs numerical {numeric!r}"
+    )
+
+
+def _op_classes() -> list[type]:
+    """Every Op subclass the package defines (its modules imported first)."""
+    import importlib
+    import pkgutil
+
+    from tensorgrad.ops._base import Op
+
+    for info in pkgutil.walk_packages(tg.__path__, "tensorgrad."):
+        if not info.name.endswith("__main__"):
+            importlib.import_module(info.name)
+    found, stack = [], [Op]
+    while stack:
+        for sub in stack.pop().__subclasses__():
+            if sub not in found:
+                found.append(sub)
+                stack.append(sub)
+    return found
+
+
+# Op classes the registry cannot reach, each checked elsewhere: (class, rule) -> where.
+REACHED_ELSEWHERE = {
+    ("SetItem", "forward"): "x[i] = y, no public function: tests/test_inplace.py (gradcheck)",
+    ("SetItem", "generate_adjoints"): "tests/test_inplace.py (gradcheck, gradgradcheck)",
+    ("SetView", "forward"): "a write into a view: tests/test_inplace.py (gradcheck)",
+    ("SetView", "generate_adjoints"): "tests/test_inplace.py (gradcheck, gradgradcheck)",
+    ("NoGradView", "generate_adjoints"): "raises by design: tests/test_inplace.py",
+    ("_EmptyMean", "forward"): "a loss's mean over no rows: tests/ops/test_losses.py",
+    ("_EmptyMean", "generate_adjoints"): "tests/ops/test_losses.py (empty batches)",
+    ("Curvature", "generate_adjoints"): "third order raises by design: tests/ops/test_linalg.py",
+    ("Curvature", "jvp"): "third order raises by design: tests/ops/test_linalg.py",
+    ("CurvatureDiag", "generate_adjoints"): "third order raises: tests/ops/test_linalg.py",
+    ("CurvatureDiag", "jvp"): "third order raises by design: tests/ops/test_linalg.py",
+}
+
+_RULES = ("forward", "generate_adjoints", "jvp")
+
+
+def _recording(rule: Any, hits: set) -> Any:
+    def recorded(self: Any, *args: Any, **kwargs: Any) -> Any:
+        hits.add(type(self))
+        return rule(self, *args, **kwargs)
+
+    return recorded
+
+
+def _few_draws(inner: Any, spec: OpSpec) -> Any:
+    @settings(max_examples=3, derandomize=True, database=None)
+    @given(data=st.data())
+    def run(data: Any) -> None:
+        inner(spec=spec, data=data)
+
+    return run
+
+
+def test_registry_reaches_every_op_class(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every differentiable Op class's forward, adjoint rule and tangent rule runs in the
+    registry's checks (first and second order, both modes, a few draws per spec): an op that
+    no spec reaches, defined anywhere in the package, fails here, whatever its name."""
+    classes = [c for c in _op_classes() if c.differentiable]
+    hits: dict[str, set] = {rule: set() for rule in _RULES}
+    for cls in classes:
+        for rule in _RULES:
+            if rule in cls.__dict__ and not isinstance(cls.__dict__[rule], staticmethod):
+                monkeypatch.setattr(cls, rule, _recording(cls.__dict__[rule], hits[rule]))
+    for spec in REGISTRY:
+        checks = [test_first_order] + ([test_second_order] if spec.order >= 2 else [])
+        for check in checks:
+            _few_draws(check.hypothesis.inner_test, spec)()
+    missing = []
+    for cls in classes:
+        if cls.__subclasses__() and cls not in hits["forward"]:
+            continue  # (a base: its subclasses are checked with the rules they inherit)
+        for rule in _RULES:
+            defined = any(rule in k.__dict__ for k in cls.__mro__ if k.__name__ != "Op")
+            if defined and cls not in hits[rule] and (cls.__name__, rule) not in REACHED_ELSEWHERE:
+                missing.append(f"{cls.__module__}.{cls.__name__}.{rule}")
+    assert not missing, f"no registry spec runs: {missing}"
 
 
 def _public_differentiable() -> set[str]:
@@ -231,7 +379,8 @@ def test_float32_preserved(spec: OpSpec, data: Any) -> None:
     args, kwargs, wrt, f = _draw(spec, data)
     leaves = [tg.tensor(np.asarray(args[i]), dtype=np.float32, requires_grad=True) for i in wrt]
     out = f(*leaves)
-    if spec.name == "astype":
+    if spec.name == "astype":  # (the spec casts to float64: checked exactly in test_arithmetic)
+        assert out.dtype == np.float64
         return
     assert out.dtype == np.float32, f"{spec.name}: float32 input gave {out.dtype}"
     # forward mode too (reverse mode casts each adjoint back; a tangent rule's float64 helper

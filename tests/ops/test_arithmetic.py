@@ -85,6 +85,19 @@ def test_casting_between_floats_stays_differentiable() -> None:
     (y * 2.0).sum().backward()
     assert x.grad.dtype == np.float64
     np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+    # the other way, with its tangent and second order (the registry's astype spec stays in
+    # float64: finite differences cannot see through a float32 rounding)
+    x32 = tg.tensor([1.5, -2.0], dtype=np.float32, requires_grad=True)
+    y = x32.astype(np.float64)
+    (g,) = tg.autograd.grad((y**3).sum(), [x32], create_graph=True)
+    assert g.dtype == np.float32
+    np.testing.assert_array_equal(g.data, [6.75, 12.0])
+    (h,) = tg.autograd.grad(g.sum(), [x32])
+    assert h.dtype == np.float32
+    np.testing.assert_array_equal(h.data, [9.0, -12.0])
+    _, t = tg.jvp(lambda a: a.astype(np.float64), (x32.detach(),), (tg.ones(2, dtype=np.float32),))
+    assert t.dtype == np.float64
+    np.testing.assert_array_equal(t.data, [1.0, 1.0])
 
 
 def test_integer_to_negative_power_names_power() -> None:
