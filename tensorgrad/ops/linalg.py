@@ -442,7 +442,7 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Tensor:
     Computed as NumPy does: contracted axes moved together, both operands reshaped to
     matrices, one matmul, so any rank NumPy allows works.
     """
-    from tensorgrad.ops.shape import reshape, transpose
+    from tensorgrad.ops.shape import reshape
 
     check_args("tensordot", a=a, b=b)
     sa, sb = np.shape(_data(a)), np.shape(_data(b))
@@ -452,13 +452,26 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Tensor:
             raise ValueError(f"tensordot: shape mismatch for sum: {sa} axis {i} vs {sb} axis {j}")
     free_a = [i for i in range(len(sa)) if i not in ax_a]
     free_b = [j for j in range(len(sb)) if j not in ax_b]
-    k = int(np.prod([sa[i] for i in ax_a], dtype=np.int64))
-    m = int(np.prod([sa[i] for i in free_a], dtype=np.int64))
-    n = int(np.prod([sb[j] for j in free_b], dtype=np.int64))
-    a2 = reshape(transpose(a, tuple(free_a + ax_a)), (m, k))
-    b2 = reshape(transpose(b, tuple(ax_b + free_b)), (k, n))
+    k = math.prod(sa[i] for i in ax_a)  # (not np.prod: 6 us each)
+    m = math.prod(sa[i] for i in free_a)
+    n = math.prod(sb[j] for j in free_b)
+    # (each move and reshape only if it changes something: two matrices contracted in order
+    # are one matmul node, 3 us, where five nodes took 39)
+    a2 = _as_matrix(a, sa, free_a + ax_a, (m, k))
+    b2 = _as_matrix(b, sb, ax_b + free_b, (k, n))
     out = matmul(a2, b2)
-    return reshape(out, tuple(sa[i] for i in free_a) + tuple(sb[j] for j in free_b))
+    shape = tuple(sa[i] for i in free_a) + tuple(sb[j] for j in free_b)
+    return out if out.shape == shape else reshape(out, shape)
+
+
+def _as_matrix(x: Any, shape: tuple, order: list, matrix: tuple) -> Any:
+    """``x`` with its axes in ``order``, reshaped to ``matrix``; itself where that is it."""
+    from tensorgrad.ops.shape import reshape, transpose
+
+    if order != sorted(order):
+        x = transpose(x, tuple(order))
+        shape = tuple(shape[i] for i in order)
+    return x if shape == matrix else reshape(x, matrix)
 
 
 def dot(a: Any, b: Any) -> Tensor:
