@@ -92,12 +92,20 @@ class Sum(_Reduction):
         adjoints[0] = expand_to(self._expand(delta, shape), shape)
 
 
+_WIDE = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 class Mean(_Reduction):
     """mean over ``axis``"""
 
     linear = True
 
     def forward(self, x):
+        n = _count(x.shape, self.axis)
+        if n and x.dtype in _WIDE:
+            # (np.mean's own sum and division, without its Python wrapper: 3.4 -> 0.7 us at
+            # 4 x 4; the same bits, a correctly rounded division either way)
+            return np.add.reduce(x, axis=self.axis, keepdims=self.keepdims) / n
         return np.mean(x, axis=self.axis, keepdims=self.keepdims)
 
     def generate_adjoints(self, adjoints, delta):
