@@ -700,13 +700,8 @@ _KEPT = (Tensor, np.generic, float, int)  # operands forwards take as they are (
 
 class NoGradView(Op):
     """The node of a view made under no_grad after a recorded in-place write to its base:
-    recording an op on the view, or a backward from it, raises."""
-
-    def generate_adjoints(self, adjoints, delta):
-        raise RuntimeError(
-            "backward from a view made under no_grad after an in-place write to the tensor it "
-            "views was recorded"
-        )
+    recording an op on the view, or a backward from it, raises (its stamp is stale at once, so
+    ``check_view`` refuses it before any rule could run: it has none)."""
 
 
 def _refuse(v: Tensor, cell: list) -> None:

@@ -117,6 +117,22 @@ def test_singular_norm_third_derivative_raises_not_silently_zero() -> None:
         tg.autograd.grad((h * h).sum(), [x])
 
 
+@pytest.mark.parametrize(
+    "third",
+    [
+        lambda f: tg.jacfwd(tg.jacfwd(tg.jacfwd(f))),  # (CurvatureDiag's tangent rule)
+        lambda f: tg.jacrev(tg.jacfwd(tg.jacfwd(f))),  # (CurvatureDiag's adjoint rule)
+        lambda f: tg.jacfwd(tg.jacrev(tg.jacrev(f))),  # (Curvature's tangent rule)
+        lambda f: tg.jacrev(tg.jacrev(tg.jacrev(f))),  # (Curvature's adjoint rule)
+    ],
+    ids=["fff", "rff", "frr", "rrr"],
+)
+def test_singular_norm_third_derivatives_raise_in_every_mode(third) -> None:
+    x = tg.tensor(np.random.default_rng(6).normal(size=(2, 3)))
+    with pytest.raises(NotImplementedError, match="norm: ord=2, -2 and 'nuc'.*second order"):
+        third(lambda a: tg.norm(a, ord=2))(x)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("n, k", [(3, 5), (120, 70)])  # a small and a large outer product
 def test_vector_matrix_adjoints_are_outer_products(dtype, n, k) -> None:
