@@ -440,7 +440,7 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Tensor:
     """Sum products over the given axes of ``a`` and ``b`` (NumPy's ``tensordot``).
 
     Computed as NumPy does: contracted axes moved together, both operands reshaped to
-    matrices, one matmul, so any rank NumPy allows works.
+    matrices (where they are not already), one matmul, so any rank NumPy allows works.
     """
     from tensorgrad.ops.shape import reshape
 
@@ -455,8 +455,8 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Tensor:
     k = math.prod(sa[i] for i in ax_a)  # (not np.prod: 6 us each)
     m = math.prod(sa[i] for i in free_a)
     n = math.prod(sb[j] for j in free_b)
-    # (each move and reshape only if it changes something: two matrices contracted in order
-    # are one matmul node, 3 us, where five nodes took 39)
+    # (each move and reshape only where it changes something: two matrices contracted in
+    # order are one matmul node)
     a2 = _as_matrix(a, sa, free_a + ax_a, (m, k))
     b2 = _as_matrix(b, sb, ax_b + free_b, (k, n))
     out = matmul(a2, b2)
@@ -465,9 +465,15 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Tensor:
 
 
 def _as_matrix(x: Any, shape: tuple, order: list, matrix: tuple) -> Any:
-    """``x`` with its axes in ``order``, reshaped to ``matrix``; itself where that is it."""
+    """``x`` with its axes in ``order``, reshaped to ``matrix`` (no op where the axes are in
+    order already, or the shape is the matrix's). An operand that is not a Tensor is moved by
+    NumPy, so that matmul saves a copy of it, not a Tensor viewing the caller's array (a write
+    into that array would have changed the gradient behind any version check)."""
     from tensorgrad.ops.shape import reshape, transpose
 
+    if not isinstance(x, Tensor):
+        x = np.asarray(x)
+        return np.reshape(np.transpose(x, order), matrix)
     if order != sorted(order):
         x = transpose(x, tuple(order))
         shape = tuple(shape[i] for i in order)

@@ -369,8 +369,7 @@ def _classes_last(x: Any) -> tuple[Any, int, tuple[int, ...]]:
     batch = (shape[0],) + tuple(shape[2:])
     if len(shape) == 2:
         return x, c, batch
-    if len(shape) > 2:
-        x = moveaxis(x, 1, -1)
+    x = moveaxis(x, 1, -1)
     return reshape(x, (math.prod(batch), c)), c, batch  # (not -1: c may be 0)
 
 
@@ -433,10 +432,17 @@ def _nll(
     else:  # (no class, so every row is ignored: zeros that still lead back to the input)
         picked = sum(logp, axis=1)
     every = keep.all()
-    if weight is None and every and len(safe) and reduction != "none":
-        # (the common case, in two ops where the general one takes five: the same values)
-        total = sum(picked)
-        return -total if reduction == "sum" else total / -float(len(safe))
+    if (
+        weight is None
+        and every
+        and len(safe)
+        and reduction != "none"
+        and _data(logp).dtype.kind == "f"
+    ):
+        # (the common case in three ops where the general one takes five; 0.0 - total, not
+        # -total: NumPy's sum of -picked gave +0.0 for a zero loss, as torch)
+        loss = 0.0 - sum(picked)
+        return loss if reduction == "sum" else loss / float(len(safe))
     if not every:  # an ignored row counts for nothing, even a NaN or -inf one (not 0 * inf)
         picked = where(keep, picked, -0.0)  # (-0.0: its loss -picked * 0 is +0.0, as torch's)
     wt = np.where(keep, w[safe] if c else 0, 0).astype(_data(input).dtype)

@@ -92,7 +92,7 @@ class Sum(_Reduction):
         adjoints[0] = expand_to(self._expand(delta, shape), shape)
 
 
-_WIDE = (np.dtype(np.float32), np.dtype(np.float64))
+_FLOAT32_64 = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 class Mean(_Reduction):
@@ -101,11 +101,13 @@ class Mean(_Reduction):
     linear = True
 
     def forward(self, x):
-        n = _count(x.shape, self.axis)
-        if n and x.dtype in _WIDE:
-            # (np.mean's own sum and division, without its Python wrapper: 3.4 -> 0.7 us at
-            # 4 x 4; the same bits, a correctly rounded division either way)
-            return np.add.reduce(x, axis=self.axis, keepdims=self.keepdims) / n
+        if type(x) is ndarray and x.dtype in _FLOAT32_64:
+            n = _count(x.shape, self.axis)
+            if 0 < n and (n <= 2**24 or x.dtype == np.float64):
+                # (np.mean's own sum and division without its Python wrapper; the same bits:
+                # np.mean divides float32 in float64 and rounds once, which is the correctly
+                # rounded float32 quotient while n itself is exact in float32)
+                return np.add.reduce(x, axis=self.axis, keepdims=self.keepdims) / n
         return np.mean(x, axis=self.axis, keepdims=self.keepdims)
 
     def generate_adjoints(self, adjoints, delta):

@@ -501,8 +501,8 @@ class Concatenate(Op):
 
 
 class Stack(Concatenate):
-    """inputs joined along a new ``axis`` (one op: as expand_dims and concatenate it was
-    ``len(inputs) + 1`` nodes, 24 us for three 4 x 4 tensors against 6 now)"""
+    """inputs joined along a new ``axis`` (one op, where expand_dims per input and a
+    concatenate were ``len(inputs) + 1``; ``sizes`` unused)"""
 
     def forward(self, *xs):
         return np.stack(xs, axis=self.axis)
@@ -555,7 +555,7 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     if any(s != shapes[0] for s in shapes):
         raise ValueError(f"stack: all tensors must have the same shape, got {shapes}")
     ax = normalize_int_axis(axis, len(shapes[0]) + 1, "stack")
-    return call(Stack, *xs, axis=ax, sizes=(1,) * len(xs))
+    return call(Stack, *xs, axis=ax, sizes=None)
 
 
 def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Tensor]:

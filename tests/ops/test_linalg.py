@@ -270,3 +270,15 @@ def test_integer_einsum_of_three_operands_is_numpys() -> None:
         tg.einsum("ij,jk,k->i", b, b.T @ b, np.ones(4)).data,
         np.einsum("ij,jk,k->i", b, b.T @ b, np.ones(4)),
     )
+
+
+@pytest.mark.parametrize("axes", [([0], [0]), ([1], [0]), 1])
+def test_tensordot_saves_a_numpy_operand_as_it_was(axes) -> None:
+    # (an operand moved by tensorgrad's own transpose was a Tensor viewing the caller's array:
+    # a write into it after the forward changed the gradient)
+    a = np.ones((3, 3))
+    b = tg.tensor(np.ones((3, 2)), requires_grad=True)
+    y = tg.tensordot(a, b, axes=axes)
+    a[...] = 7.0
+    (g,) = tg.autograd.grad(y.sum(), [b])
+    np.testing.assert_array_equal(g.data, 3.0)

@@ -554,3 +554,10 @@ def test_float16_cross_entropy_gradient_is_rounded_once(smoothing) -> None:
         grads.append(t.grad.data)
     assert grads[0].dtype == np.float16
     np.testing.assert_array_equal(grads[0], grads[1].astype(np.float16))
+
+
+def test_a_zero_nll_loss_is_plus_zero_as_torch() -> None:
+    logp = tg.nn.functional.log_softmax(tg.tensor([[100.0, 0.0], [0.0, 100.0]]), axis=1)
+    for reduction in ("mean", "sum"):
+        loss = tg.nn.functional.nll_loss(logp, np.array([0, 1]), reduction=reduction)
+        assert loss.item() == 0.0 and not np.signbit(loss.item())

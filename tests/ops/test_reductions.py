@@ -857,3 +857,13 @@ def test_many_tied_extremes_share_the_gradient_in_every_dtype(fn, dtype) -> None
     fn(x, axis=0).sum().backward()
     assert x.grad.dtype == dtype
     np.testing.assert_array_equal(x.grad.data, np.full((3000, 2), 1 / 3000, dtype))
+
+
+def test_mean_is_numpy_s_mean_for_numbers_and_past_float32_s_exact_counts() -> None:
+    # (9f7f287's shortcut read a Python number's shape, and divided float32 sums by a count
+    # rounded to float32: np.mean divides in float64 and rounds once)
+    assert tg.mean(2.5).item() == 2.5 and tg.mean(3).item() == 3.0 and tg.mean(True).item() == 1
+    x = np.random.default_rng(0).random(2**24 + 1, dtype=np.float32)
+    assert tg.mean(x).data.tobytes() == np.mean(x).tobytes()
+    rows = np.stack([x, x[::-1]])
+    np.testing.assert_array_equal(tg.mean(rows, axis=1).data, np.mean(rows, axis=1))

@@ -349,3 +349,11 @@ def test_bad_data_is_refused_under_the_shape_ops_own_name(name, call) -> None:
         call([[1.0, 2.0], [3.0]])
     with pytest.raises(TypeError, match=rf"^{name}: x holds dtype <U1"):
         call(np.array([["a", "b"], ["c", "d"]]))
+
+
+def test_stack_adds_a_repeated_input_s_gradients_in_the_inputs_order_as_torch() -> None:
+    # (torch sums the copies first to last: 1 + 1e16 - 1e16 is 0; stack as expand_dims and
+    # concatenate summed them last to first, 1)
+    x = tg.tensor(0.0, requires_grad=True)
+    (g,) = tg.autograd.grad(tg.stack([x, x, x]), [x], np.array([1.0, 1e16, -1e16]))
+    assert g.item() == 0.0
