@@ -384,9 +384,9 @@ def _groups(groups: Any, op: str) -> int:
 
 def _unbatched(x: Any, shape: tuple[int, ...]) -> Tensor:
     """A 3-D (C, H, W) input as a batch of one (differentiably)."""
-    from tensorgrad.ops.shape import reshape
+    from tensorgrad.ops.shape import reshape_operand
 
-    return reshape(x, (1,) + shape)
+    return reshape_operand(x, (1,) + shape)
 
 
 def _drop_batch(y: Tensor) -> Tensor:

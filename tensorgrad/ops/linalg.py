@@ -505,10 +505,10 @@ def dot(a: Any, b: Any) -> Tensor:
 
 def outer(a: Any, b: Any) -> Tensor:
     """Outer product of the flattened ``a`` and ``b``."""
-    from tensorgrad.ops.shape import reshape
+    from tensorgrad.ops.shape import reshape_operand
 
     check_args("outer", a=a, b=b)
-    return einsum("i,j->ij", reshape(a, -1), reshape(b, -1))
+    return einsum("i,j->ij", reshape_operand(a, -1), reshape_operand(b, -1))
 
 
 # ----------------------------------------------------------------------------- singular values

@@ -583,6 +583,7 @@ def cross_entropy(
         )
         return astype(wide, np.float16)
     from tensorgrad.ops.reductions import sum
+    from tensorgrad.ops.shape import reshape_operand
 
     _check_logits(x)
     if y.dtype.kind not in "iuf":
@@ -620,7 +621,7 @@ def cross_entropy(
             probs = probs * (1 - label_smoothing) + _uniform(label_smoothing, c)
         terms = logp * probs
         if w is not None:
-            terms = terms * _reshape_const(w, wshape)
+            terms = terms * reshape_operand(w, tuple(wshape))
         losses = -sum(terms, axis=class_axis)
         return _reduce(losses, reduction)
     nll = _nll(logp, target, w, ignore_index, reduction, "cross_entropy")
@@ -628,7 +629,7 @@ def cross_entropy(
         return nll
     # NOTE: torch mixes in the uniform-target loss -sum_c w_c log p_c, ignored entries zeroed,
     # averaged by the same total weight as the nll term.
-    terms = logp if w is None else logp * _reshape_const(w, wshape)
+    terms = logp if w is None else logp * reshape_operand(w, tuple(wshape))
     smooth = -sum(terms, axis=class_axis)
     kept = y != ignore_index
     keep = kept.astype(x.dtype)
@@ -660,12 +661,6 @@ def _uniform(label_smoothing: float, c: int) -> float:
     """Each class's share of the smoothing: NaN over no classes (no uniform distribution
     there; torch's ``label_smoothing / 0`` times 0)."""
     return label_smoothing / c if c else float("nan")
-
-
-def _reshape_const(w: Any, shape: list[int]) -> Any:
-    from tensorgrad.ops.shape import reshape
-
-    return reshape(w, tuple(shape)) if isinstance(w, Tensor) else np.reshape(w, shape)
 
 
 def mse_loss(

@@ -231,12 +231,12 @@ def batch_norm(
 
 
 def _affine(y: Tensor, weight: Any, bias: Any, bshape: tuple) -> Tensor:
-    from tensorgrad.ops.shape import reshape
+    from tensorgrad.ops.shape import reshape_operand
 
     if weight is not None:
-        y = y * reshape(weight, bshape)
+        y = y * reshape_operand(weight, bshape)
     if bias is not None:
-        y = y + reshape(bias, bshape)
+        y = y + reshape_operand(bias, bshape)
     return y
 
 

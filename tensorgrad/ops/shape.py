@@ -188,6 +188,16 @@ def reshaped(x: Any, shape: tuple[int, ...]) -> Tensor:
     return call(Reshape, x, shape=shape)
 
 
+def reshape_operand(x: Any, shape: Any) -> Any:
+    """``x`` reshaped as an operand of the op it goes into: a Tensor by ``reshape``
+    (differentiably), anything else by NumPy, so that it stays an array the op copies when it
+    saves it (a Tensor viewing the caller's array would be saved as it is: a write into that
+    array after the forward would change the gradient, unseen by any version check)."""
+    if isinstance(x, Tensor):
+        return reshape(x, shape)
+    return np.reshape(np.asarray(x), shape)
+
+
 class Flatten(Reshape):
     """x as a 1-D copy in C order (never a view)"""
 
