@@ -382,8 +382,9 @@ def _groups(groups: Any, op: str) -> int:
     return int(groups)
 
 
-def _unbatched(x: Any, shape: tuple[int, ...]) -> Tensor:
-    """A 3-D (C, H, W) input as a batch of one (differentiably)."""
+def _unbatched(x: Any, shape: tuple[int, ...]) -> Any:
+    """A 3-D (C, H, W) input as a batch of one: a Tensor reshaped differentiably, anything else
+    as a NumPy array (``reshape_operand``)."""
     from tensorgrad.ops.shape import reshape_operand
 
     return reshape_operand(x, (1,) + shape)
@@ -454,9 +455,9 @@ def conv2d(
         return _drop_batch(conv2d(_unbatched(input, xs), weight, bias, stride_, padding, dil, g))
     y = call(Conv2d, input, weight, **params)
     if bias is not None:
-        from tensorgrad.ops.shape import reshape
+        from tensorgrad.ops.shape import reshape_operand
 
-        y = y + reshape(bias, (1, ws[0], 1, 1))
+        y = y + reshape_operand(bias, (1, ws[0], 1, 1))
     return y
 
 

@@ -471,9 +471,8 @@ def _as_matrix(x: Any, shape: tuple, order: list, matrix: tuple) -> Any:
     into that array would have changed the gradient behind any version check)."""
     from tensorgrad.ops.shape import reshape, transpose
 
-    if not isinstance(x, Tensor):
-        x = np.asarray(x)
-        return np.reshape(np.transpose(x, order), matrix)
+    if isinstance(x, (np.ndarray, list, tuple)):  # (reshape_operand's rule, with the move)
+        return np.reshape(np.transpose(np.asarray(x), order), matrix)
     if order != sorted(order):
         x = transpose(x, tuple(order))
         shape = tuple(shape[i] for i in order)

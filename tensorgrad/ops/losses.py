@@ -601,8 +601,7 @@ def cross_entropy(
     w = _const(weight, input, "cross_entropy", "weight")
     if y.dtype.kind == "f":
         target = _const(target, input, "cross_entropy", "target")
-    wshape = [1] * x.ndim
-    wshape[class_axis] = c
+    wshape = tuple(c if i == class_axis else 1 for i in range(x.ndim))
     if y.dtype.kind == "f":
         if ignore_index != -100:  # (as torch: nothing to ignore among probabilities)
             raise ValueError(
@@ -621,7 +620,7 @@ def cross_entropy(
             probs = probs * (1 - label_smoothing) + _uniform(label_smoothing, c)
         terms = logp * probs
         if w is not None:
-            terms = terms * reshape_operand(w, tuple(wshape))
+            terms = terms * reshape_operand(w, wshape)
         losses = -sum(terms, axis=class_axis)
         return _reduce(losses, reduction)
     nll = _nll(logp, target, w, ignore_index, reduction, "cross_entropy")
@@ -629,7 +628,7 @@ def cross_entropy(
         return nll
     # NOTE: torch mixes in the uniform-target loss -sum_c w_c log p_c, ignored entries zeroed,
     # averaged by the same total weight as the nll term.
-    terms = logp if w is None else logp * reshape_operand(w, tuple(wshape))
+    terms = logp if w is None else logp * reshape_operand(w, wshape)
     smooth = -sum(terms, axis=class_axis)
     kept = y != ignore_index
     keep = kept.astype(x.dtype)

@@ -193,9 +193,9 @@ def reshape_operand(x: Any, shape: Any) -> Any:
     (differentiably), anything else by NumPy, so that it stays an array the op copies when it
     saves it (a Tensor viewing the caller's array would be saved as it is: a write into that
     array after the forward would change the gradient, unseen by any version check)."""
-    if isinstance(x, Tensor):
-        return reshape(x, shape)
-    return np.reshape(np.asarray(x), shape)
+    if isinstance(x, (np.ndarray, list, tuple)):
+        return np.reshape(np.asarray(x), shape)
+    return reshape(x, shape)  # (a number: never written into; reshape names one out of range)
 
 
 class Flatten(Reshape):
