@@ -10,8 +10,8 @@ stay inside this file (Chainer's ``Convolution2D`` / ``Deconvolution2D`` pairing
 
 - ``Conv2d(x, w)``: the cross-correlation torch calls conv2d;
 - ``ConvTranspose2d(d, w)``: its adjoint in ``x``, the scatter of ``d`` through ``w`` (for
-  stride 1 and no more output than input channels, computed as conv2d's sums of the padded ``d``
-  against the flipped ``w``);
+  stride 1, no more output than input channels and a finite ``w``, computed as conv2d's sums of
+  the padded ``d`` against the flipped ``w``);
 - ``Conv2dWeight(x, d)``: its adjoint in ``w`` (windows of ``x`` against ``d``).
 
 With ``groups`` > 1 the channels split into groups that each contract as one batched matmul
