@@ -260,33 +260,3 @@ register(
         valid=_away_from_the_switch,
     ),
 )
-
-
-# ----------------------------------------------------------------------------- F's own wrappers
-# (tensorgrad.nn.functional's relu, sigmoid, tanh, gelu, softmax and log_softmax share their
-# names with tg's, whose specs satisfied the name check: these run the wrappers themselves)
-
-
-def _dim_kwargs(data: Any, shapes: list[tuple[int, ...]]) -> dict:
-    n = len(shapes[0])
-    return {"dim": data.draw(st.integers(-n, n - 1), label="dim")} if n else {}
-
-
-def _off_zero(args: list[Any], kwargs: dict[str, Any]) -> bool:
-    return bool(np.all(np.abs(args[0]) > 1e-3))
-
-
-register(
-    OpSpec("relu", F.relu, valid=_off_zero),
-    OpSpec("sigmoid", F.sigmoid, low=-6.0, high=6.0),
-    OpSpec("tanh", F.tanh),
-    OpSpec(
-        "gelu",
-        F.gelu,
-        low=-4,
-        high=4,
-        kwargs=lambda d, s: {"approximate": d.draw(st.sampled_from(["none", "tanh"]))},
-    ),
-    OpSpec("softmax", F.softmax, kwargs=_dim_kwargs),
-    OpSpec("log_softmax", F.log_softmax, kwargs=_dim_kwargs),
-)

@@ -9,7 +9,7 @@ fails when a public differentiable op has no spec.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 import hypothesis.extra.numpy as hnp
@@ -654,6 +654,19 @@ register(
     OpSpec(
         "binary_cross_entropy_with_logits", tg.binary_cross_entropy_with_logits, sample=_bce_sample
     ),
+)
+
+
+# nn.functional's own relu, sigmoid, tanh, gelu, softmax and log_softmax (softmax's by dim=):
+# tg's same-named specs with the wrapper as fn, since those satisfy the name check and would
+# otherwise leave the wrappers themselves uncalled by the registry
+import tensorgrad.nn.functional as F  # noqa: E402
+
+_BY_NAME = {s.name: s for s in REGISTRY}
+register(
+    *(replace(_BY_NAME[n], fn=getattr(F, n)) for n in ("relu", "sigmoid", "tanh", "gelu")),
+    replace(_BY_NAME["softmax"], fn=lambda x, axis=-1: F.softmax(x, dim=axis)),
+    replace(_BY_NAME["log_softmax"], fn=lambda x, axis=-1: F.log_softmax(x, dim=axis)),
 )
 
 # Names that are public and carry no gradient by design.
