@@ -700,7 +700,7 @@ def _horner(coefs: tuple, v: np.ndarray) -> np.ndarray:
 
 
 def _erf(x: np.ndarray) -> np.ndarray:
-    """erf to float64 rounding (NumPy has none), in blocks that stay in the cache."""
+    """erf within 1 ulp (NumPy has none), in blocks that stay in the cache."""
     x = np.asarray(x)
     dtype = np.result_type(x.dtype, np.float16)  # (tg.exp's dtype)
     if x.size <= _ERF_BLOCK:
