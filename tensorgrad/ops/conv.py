@@ -9,9 +9,9 @@ Convolution is three bilinear ops that are each other's adjoints, so derivatives
 stay inside this file (Chainer's ``Convolution2D`` / ``Deconvolution2D`` pairing):
 
 - ``Conv2d(x, w)``: the cross-correlation torch calls conv2d;
-- ``ConvTranspose2d(d, w)``: its adjoint in ``x``, the scatter of ``d`` through ``w`` (for
-  stride 1, no more output than input channels and a finite ``w``, computed as conv2d's sums of
-  the padded ``d`` against the flipped ``w``);
+- ``ConvTranspose2d(d, w)``: its adjoint in ``x``, the scatter of ``d`` through ``w`` (with no
+  more output than input channels and a finite ``w``, computed as conv2d's sums of the padded
+  ``d`` against the flipped ``w``: for stride > 1, one such sum per stride phase of the image);
 - ``Conv2dWeight(x, d)``: its adjoint in ``w`` (windows of ``x`` against ``d``).
 
 With ``groups`` > 1 the channels split into groups that each contract as one batched matmul
@@ -27,10 +27,11 @@ by the count.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from tensorgrad._dtypes import check_args, half_in_float32
 from tensorgrad.ops._base import Op, call
@@ -110,14 +111,16 @@ def _windows(xp: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair, out: Pa
     read only: its entries overlap, and ``xp`` may be the caller's own array. (It is marked
     read-only, but a view made on xp's buffer can be flipped back: never do that.)"""
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
-    if xp.flags.c_contiguous and xp.size:
-        # (the view made directly on xp's buffer: sliding_window_view's checks and slicing
-        # took 10 us, most of a small convolution's forward)
+    if xp.size:
+        # (the view made directly on xp's buffer where it is C-contiguous, else by as_strided:
+        # sliding_window_view's checks and slicing took 10 us, most of a small convolution's
+        # forward; as_strided takes 3, the buffer 0.5)
         n, c, _, _ = xp.shape
         s0, s1, s2, s3 = xp.strides
-        view = np.ndarray(
-            (n, c, *out, kh, kw), xp.dtype, xp, 0, (s0, s1, s2 * sh, s3 * sw, s2 * dh, s3 * dw)
-        )
+        shape, strides = (n, c, *out, kh, kw), (s0, s1, s2 * sh, s3 * sw, s2 * dh, s3 * dw)
+        if not xp.flags.c_contiguous:
+            return as_strided(xp, shape, strides, writeable=False)
+        view = np.ndarray(shape, xp.dtype, xp, 0, strides)
         view.flags.writeable = False
         return view
     view = sliding_window_view(xp, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))
@@ -170,6 +173,57 @@ def _correlate(windows: np.ndarray, w: np.ndarray, groups: int) -> np.ndarray:
     o, k = w.shape[0], w.shape[1] * w.shape[2] * w.shape[3]
     rows = _im2col(windows).reshape(n, groups, k, ho * wo)
     return np.matmul(w.reshape(groups, o // groups, k), rows).reshape(n, o, ho, wo)
+
+
+def _full_correlation(
+    d: np.ndarray, w: np.ndarray, size: Pair, shift: Pair, dilation: Pair, groups: int
+) -> np.ndarray:
+    """The stride-1 scatter of ``d`` (N, O, Ho, Wo) through ``w`` (O, C / g, kh, kw) as
+    conv2d's sums: entry h of the result (per axis; ``size`` of them) is the sum over taps j of
+    ``d[h + shift - j * dilation] w[j]``, d zero outside. That is d padded by the dilated
+    kernel's span less ``shift`` before (cropped where negative) and as needed after, against
+    w flipped, its channel axes swapped per group. Its columns (O / g * kh * kw per pixel) are
+    no more than the scatter's (C / g * kh * kw) when O <= C, and the scatter's adds per kernel
+    offset (memory-bound) are gone: 0.4-0.8x the time at N32 C16-32 16-32 px (1.4-2.3x where
+    O is 2-5 C). Only for a finite w: a padded zero times an inf is a NaN the scatter never
+    adds."""
+    o, cg, kh, kw = w.shape
+    (dh, dw), (ho, wo) = dilation, d.shape[2:]
+    before = (dh * (kh - 1) - shift[0], dw * (kw - 1) - shift[1])
+    after = (size[0] + dh * (kh - 1) - ho - before[0], size[1] + dw * (kw - 1) - wo - before[1])
+    # (a negative amount crops: rows of d that only the padding's zeros reached)
+    (ch0, cw0), (ch1, cw1) = ((max(0, -b) for b in amounts) for amounts in (before, after))
+    d = d[:, :, ch0 : ho - ch1, cw0 : wo - cw1]
+    pad_before = (max(0, before[0]), max(0, before[1]))
+    pad_after = (max(0, after[0]), max(0, after[1]))
+    d = _pad(d, pad_before, extra=(pad_after[0] - pad_before[0], pad_after[1] - pad_before[1]))
+    flipped = w.reshape(groups, o // groups, cg, kh, kw).transpose(0, 2, 1, 3, 4)[..., ::-1, ::-1]
+    windows = _windows(d, (kh, kw), (1, 1), dilation, size)
+    return _correlate(windows, flipped.reshape(groups * cg, o // groups, kh, kw), groups)
+
+
+def _phase_taps(size: int, k: int, s: int, p: int, d: int) -> list[tuple]:
+    """Per stride phase of one axis of a convolution's input (its first unpadded index h0, one
+    per residue modulo ``s``): the kernel taps that reach it (a slice, or None), and the shift
+    and dilation that make its scatter a stride-1 one (``_full_correlation``). Row h = h0 + s * t
+    sits at padded position a = h + p; tap i reaches it from output row (a - i * d) / s where
+    that is a whole number."""
+    step = s // math.gcd(s, d)  # (taps reaching one residue are every step-th)
+    phases = []
+    for h0 in range(min(s, size)):
+        a0 = h0 + p
+        first = next((i for i in range(min(k, step)) if (a0 - i * d) % s == 0), None)
+        if first is None:
+            phases.append((h0, None, 0, 1))
+            continue
+        # output row of tap `first` for t = 0; later taps of the phase lie d / gcd rows earlier
+        phases.append((h0, slice(first, None, step), (a0 - first * d) // s, step * d // s))
+    return phases
+
+
+# (below about this many multiply-adds per phase, the phases' own steps, 10-15 us each, cost
+# more than the scatter's strided adds save: N8 C16 16 x 16, 3 x 3, stride 2 is just past it)
+_PHASED_MIN = 2**14
 
 
 def _add_tangents(a: Any, b: Any) -> Any:
@@ -254,12 +308,23 @@ class ConvTranspose2d(_Conv):
     def forward(self, d, w):
         g = self.groups
         (n, _, ho, wo), (o, cg, kh, kw) = d.shape, w.shape
-        # NOTE: for stride 1 (finite weights: the padding's zeros would give an inf or NaN
-        # weight inf * 0 = NaN terms the scatter never adds) either conv2d's sums against the
-        # flipped weights (O <= C) or the columns added as one run per kernel offset (O > C)
-        runs = self.stride == (1, 1) and n * o * ho * wo and min(self.size) and np.isfinite(w).all()
-        if runs and o <= g * cg:
-            return self._full_correlation(d, w)
+        # NOTE: with finite weights (the padding's zeros would give an inf or NaN weight
+        # inf * 0 = NaN terms the scatter never adds), conv2d's sums against the flipped
+        # weights where O <= C (per stride phase for stride > 1, past a size); for stride 1
+        # and O > C the columns added as one run per kernel offset; else the plain scatter
+        (sh, sw), work = self.stride, n * o * ho * wo
+        stride1 = sh == sw == 1
+        if (
+            o <= g * cg
+            and work
+            and min(self.size)
+            and (stride1 or (kh * kw > 1 and work * kh * kw >= _PHASED_MIN * sh * sw))
+            and np.isfinite(w).all()
+        ):
+            if stride1:
+                return _full_correlation(d, w, self.size, self.padding, self.dilation, g)
+            return self._phases(d, w)
+        runs = stride1 and work and min(self.size) and np.isfinite(w).all()
         if runs:
             # (d's rows widened to the padded image's width Wp, zeros after Wo: see _add_runs)
             eh, ew = _overrun(self.size, (kh, kw), (1, 1), self.padding, self.dilation, (ho, wo))
@@ -275,26 +340,35 @@ class ConvTranspose2d(_Conv):
             return self._add_runs(cols, padded)
         return _scatter_windows(cols, self.size, self.padding, self.stride, self.dilation)
 
-    def _full_correlation(self, d, w):
-        """The scatter for stride 1 and O <= C as conv2d's sums: d padded by the dilated
-        kernel's span less the padding (cropped where the padding is wider) against w flipped,
-        its channel axes swapped per group. Its columns (O / g * kh * kw per pixel) are then no
-        more than the scatter's (C / g * kh * kw), and the scatter's adds per kernel offset
-        (memory-bound) are gone: 0.4-0.8x the time at N32 C16-32 16-32 px (1.4-2.3x where O is
-        2-5 C)."""
-        g, (o, cg, kh, kw) = self.groups, w.shape
-        (dh, dw), (ph, pw), (eh, ew) = self.dilation, self.padding, self.extra
-        before = (dh * (kh - 1) - ph, dw * (kw - 1) - pw)
-        after = (before[0] - eh, before[1] - ew)
-        # (a negative amount crops: rows of d that only the padding's zeros reached)
-        (ch0, cw0), (ch1, cw1) = ((max(0, -b) for b in amounts) for amounts in (before, after))
-        d = d[:, :, ch0 : d.shape[2] - ch1, cw0 : d.shape[3] - cw1]
-        pad_before = (max(0, before[0]), max(0, before[1]))
-        pad_after = (max(0, after[0]), max(0, after[1]))
-        d = _pad(d, pad_before, extra=(pad_after[0] - pad_before[0], pad_after[1] - pad_before[1]))
-        flipped = w.reshape(g, o // g, cg, kh, kw).transpose(0, 2, 1, 3, 4)[..., ::-1, ::-1]
-        windows = _windows(d, (kh, kw), (1, 1), self.dilation, self.size)
-        return _correlate(windows, flipped.reshape(g * cg, o // g, kh, kw), g)
+    def _phases(self, d, w):
+        """The scatter for stride > 1 (O <= C, finite w) as one of conv2d's sums per stride
+        phase: the image's rows (and columns) that are a given residue modulo the stride
+        receive from one subset of the kernel's taps, every ``s / gcd(s, dilation)``-th one,
+        as a stride-1 full correlation of d with that sub-kernel (dilated by ``dilation /
+        gcd``). No adds into strided views: 0.4-0.6x the scatter's time at N32 C16 32 x 32
+        with a 3 x 3 kernel and stride 2."""
+        n, g, cg = d.shape[0], self.groups, w.shape[1]
+        image = np.empty((n, g * cg, *self.size), dtype=np.result_type(d, w))
+        (sh, sw), kernel = self.stride, w.shape[2:]
+        rows, cols = (
+            _phase_taps(*args)
+            for args in zip(self.size, kernel, self.stride, self.padding, self.dilation)
+        )
+        for h0, taps_h, shift_h, dilation_h in rows:
+            for w0, taps_w, shift_w, dilation_w in cols:
+                view = image[:, :, h0::sh, w0::sw]
+                if taps_h is None or taps_w is None:
+                    view[...] = 0  # (no tap reaches this phase: stride past the kernel)
+                    continue
+                view[...] = _full_correlation(
+                    d,
+                    w[:, :, taps_h, taps_w],
+                    view.shape[2:],
+                    (shift_h, shift_w),
+                    (dilation_h, dilation_w),
+                    g,
+                )
+        return image
 
     def _add_runs(self, cols, padded):
         """``_scatter_windows`` for stride 1 and (N, C, kh, kw, Ho, Wp) blocks whose rows have

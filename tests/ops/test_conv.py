@@ -9,6 +9,7 @@ import pytest
 
 import tensorgrad as tg
 import tensorgrad.nn.functional as F
+from tensorgrad.ops import conv
 
 
 def _finite_and_all_neg_inf() -> np.ndarray:
@@ -509,22 +510,33 @@ def _input_gradient_by_loops(d, w, size, stride, padding, dilation, groups):
 
 
 @pytest.mark.parametrize(
-    ("c", "o", "kernel", "padding", "dilation", "groups"),
+    ("c", "o", "kernel", "padding", "dilation", "groups", "stride"),
     [
-        (4, 2, (3, 3), 0, 1, 1),  # (O <= C at stride 1: the input adjoint as a full correlation)
-        (4, 4, (3, 2), 1, 1, 2),
-        (3, 3, (2, 3), (4, 1), 1, 3),  # (padding wider than the kernel: d cropped)
-        (4, 4, (3, 3), 2, 2, 1),
-        (4, 2, (2, 2), "same", 1, 2),  # (padding after only: the even kernel's extra row)
-        (2, 4, (3, 3), 1, 1, 1),  # (O > C: the scatter of columns)
-        (4, 4, (1, 1), 0, 1, 4),
+        (4, 2, (3, 3), 0, 1, 1, 1),  # (O <= C at stride 1: the input adjoint as a full correlation)
+        (4, 4, (3, 2), 1, 1, 2, 1),
+        (3, 3, (2, 3), (4, 1), 1, 3, 1),  # (padding wider than the kernel: d cropped)
+        (4, 4, (3, 3), 2, 2, 1, 1),
+        (4, 2, (2, 2), "same", 1, 2, 1),  # (padding after only: the even kernel's extra row)
+        (2, 4, (3, 3), 1, 1, 1, 1),  # (O > C: the scatter of columns)
+        (4, 4, (1, 1), 0, 1, 4, 1),
+        # stride > 1 and O <= C: one full correlation per stride phase
+        (4, 2, (3, 3), 1, 1, 1, 2),
+        (4, 4, (3, 2), (2, 0), 1, 2, (2, 3)),
+        (2, 2, (3, 3), 1, 2, 1, 2),  # (dilation 2, stride 2: the odd rows get no tap)
+        (2, 2, (3, 4), (1, 2), (2, 3), 1, (3, 2)),  # (taps every third, sub-dilation 2)
+        (3, 3, (2, 2), 0, 1, 3, 3),  # (stride past the kernel: phases no tap reaches)
+        (4, 4, (5, 5), (4, 3), 1, 1, 2),  # (padding wider than the sub-kernels: d cropped)
+        (2, 4, (3, 3), 1, 1, 1, 2),  # (O > C: the strided scatter)
     ],
 )
-def test_conv2d_input_gradient_against_loops(c, o, kernel, padding, dilation, groups) -> None:
+def test_conv2d_input_gradient_against_loops(
+    c, o, kernel, padding, dilation, groups, stride, monkeypatch
+) -> None:
+    monkeypatch.setattr(conv, "_PHASED_MIN", 0)  # (the phases at any size)
     rng = np.random.default_rng(0)
     x = tg.tensor(rng.standard_normal((2, c, 6, 7)), requires_grad=True)
     w = rng.standard_normal((o, c // groups, *kernel))
-    y = F.conv2d(x, tg.tensor(w), padding=padding, dilation=dilation, groups=groups)
+    y = F.conv2d(x, tg.tensor(w), stride=stride, padding=padding, dilation=dilation, groups=groups)
     d = rng.standard_normal(y.shape)
     (gx,) = tg.autograd.grad(y, [x], d)
     if padding == "same":
@@ -535,8 +547,24 @@ def test_conv2d_input_gradient_against_loops(c, o, kernel, padding, dilation, gr
         want = _input_gradient_by_loops(d, w, (7, 8), (1, 1), (0, 0), (1, 1), groups)[..., :6, :7]
     else:
         pads = (padding, padding) if isinstance(padding, int) else padding
-        want = _input_gradient_by_loops(d, w, (6, 7), (1, 1), pads, (dilation,) * 2, groups)
+        strides = (stride, stride) if isinstance(stride, int) else stride
+        dilations = (dilation, dilation) if isinstance(dilation, int) else dilation
+        want = _input_gradient_by_loops(d, w, (6, 7), strides, pads, dilations, groups)
     np.testing.assert_allclose(gx.data, want, rtol=1e-12, atol=1e-12)
+
+
+def test_strided_conv2d_phases_second_order(monkeypatch) -> None:
+    # (the phases are the forward of the input adjoint: its own derivatives, through create_graph)
+    monkeypatch.setattr(conv, "_PHASED_MIN", 0)
+    rng = np.random.default_rng(1)
+    x = tg.tensor(rng.standard_normal((2, 4, 7, 6)), requires_grad=True)
+    w = tg.tensor(rng.standard_normal((4, 2, 3, 2)), requires_grad=True)
+
+    def f(x, w):
+        return F.conv2d(x, w, stride=(2, 3), padding=(1, 2), dilation=(2, 1), groups=2) ** 2
+
+    assert tg.gradcheck(f, (x, w))
+    assert tg.gradgradcheck(f, (x, w))
 
 
 def test_overlapping_max_pool_gradients_add_up_in_float32_in_the_outputs_order() -> None:
