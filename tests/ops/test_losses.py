@@ -561,3 +561,26 @@ def test_a_zero_nll_loss_is_plus_zero_as_torch() -> None:
     for reduction in ("mean", "sum"):
         loss = tg.nn.functional.nll_loss(logp, np.array([0, 1]), reduction=reduction)
         assert loss.item() == 0.0 and not np.signbit(loss.item())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_mse_loss_is_one_node_with_the_compositions_bits(dtype, reduction) -> None:
+    rng = np.random.default_rng(0)
+    a = (rng.standard_normal((5, 3)) * 100).astype(dtype)
+    b = rng.standard_normal((5, 3)).astype(dtype)
+    a[0, 0] = np.inf
+    delta = np.asarray(-0.7, dtype=dtype)
+    x, y = tg.tensor(a, requires_grad=True), tg.tensor(b, requires_grad=True)
+    loss = tg.mse_loss(x, y, reduction=reduction)
+    assert loss.grad_fn.name == "MeanSquaredError" and loss.dtype == dtype
+    gx, gy = tg.autograd.grad(loss, [x, y], delta)
+    d = x - y
+    want = tg.mean(d * d) if reduction == "mean" else tg.sum(d * d)
+    wx, wy = tg.autograd.grad(want, [x, y], delta)
+    for got, expected in ((loss, want), (gx, wx), (gy, wy)):
+        np.testing.assert_array_equal(got.data, expected.data)
+        assert got.dtype == expected.dtype
+    # (higher order: the adjoint recomputes x - y as ops under create_graph)
+    p, q = (tg.tensor(rng.standard_normal((2, 3)), requires_grad=True) for _ in range(2))
+    assert tg.gradgradcheck(lambda p, q: tg.mse_loss(p, q, reduction=reduction) * 3.0, (p, q))
