@@ -175,7 +175,13 @@ class Op(metaclass=_OpType):
 
         Returns a Tensor if any input is a Tensor, else a plain ndarray (the path rules take).
         """
-        return apply(cls(**params), inputs)
+        op = cls(**params)
+        for x in inputs:
+            if isinstance(x, Tensor):
+                return apply(op, inputs)
+        # (a rule's or tangent's own arrays: apply's checks of a user's operands have nothing
+        # to find there, and cost 2-3 us a call)
+        return op.forward(*inputs)
 
     def reapply(self, *inputs: Any) -> Any:
         """Apply a fresh op with this one's parameters to other inputs (for linear tangents)."""
