@@ -896,6 +896,16 @@ class AvgPool2dTranspose(AvgPool2d):
         kh, kw = self.kernel
         share = (d / self.divisor).astype(d.dtype, copy=False)
         n, c, ho, wo = share.shape
+        if self.stride == self.kernel and (kw >= 4 or n * c * ho * wo <= 4096):
+            # windows that tile the padded image: each pixel gets one share, added to the
+            # zeros in one pass over (N, C, Ho, kh, Wo, kw) blocks (NumPy's broadcast add is
+            # slow along a short last axis: the scatter's strided adds win for wide images
+            # under narrow kernels). 8 x 8 windows of N32 C16 32 x 32: 2.13 -> 0.35 ms
+            (h, w), (ph, pw) = self.size, self.padding
+            image = np.zeros((n, c, max(ho * kh, ph + h), max(wo * kw, pw + w)), d.dtype)
+            blocks = image[:, :, : ho * kh, : wo * kw].reshape(n, c, ho, kh, wo, kw)
+            blocks += share[:, :, :, None, :, None]  # (from 0: a -0.0 share gives 0.0)
+            return image[:, :, ph : ph + h, pw : pw + w]
         cols = np.broadcast_to(share[:, :, None, None], (n, c, kh, kw, ho, wo))
         return _scatter_windows(cols, self.size, self.padding, self.stride, (1, 1))
 

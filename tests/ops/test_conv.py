@@ -594,3 +594,28 @@ def test_conv2d_gradients_of_an_image_with_no_rows_or_columns(shape) -> None:
     np.testing.assert_array_equal(gw.data, 0.0)
     (gd,) = tg.autograd.grad(gx.sum() + gw.sum(), [w], allow_unused=True, materialize_grads=True)
     assert gd.shape == w.shape
+
+
+@pytest.mark.parametrize(
+    ("kernel", "padding", "ceil_mode", "shape"),
+    [
+        ((2, 2), (0, 0), False, (2, 3, 8, 8)),
+        ((3, 2), (1, 1), True, (1, 2, 7, 5)),  # (windows past the padding: ceil_mode)
+        ((4, 4), (2, 1), False, (2, 2, 9, 10)),  # (rows past the last window get nothing)
+        ((5, 5), (0, 0), False, (0, 2, 5, 5)),
+    ],
+)
+def test_avg_pool_tiling_windows_adjoint_is_the_scatter(kernel, padding, ceil_mode, shape) -> None:
+    # (windows that tile the image: one pass over blocks, the scatter's bits and +0.0)
+    rng = np.random.default_rng(0)
+    x = tg.tensor(rng.standard_normal(shape), requires_grad=True)
+    y = F.avg_pool2d(x, kernel, kernel, padding, ceil_mode=ceil_mode, count_include_pad=False)
+    d = rng.standard_normal(y.shape)
+    d.flat[:1] = -0.0
+    (gx,) = tg.autograd.grad(y, [x], d)
+    op = y.grad_fn
+    share = d / op.divisor
+    cols = np.broadcast_to(share[:, :, None, None], (*d.shape[:2], *kernel, *d.shape[2:]))
+    want = conv._scatter_windows(cols, op.size, op.padding, op.stride, (1, 1))
+    np.testing.assert_array_equal(gx.data, want)
+    assert not np.signbit(gx.data[gx.data == 0]).any()
