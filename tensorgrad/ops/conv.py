@@ -3,7 +3,7 @@
 A convolution reads its input through one strided window view (``_windows``) and contracts it
 with ``np.matmul``, one product per sample and group; the pools take a running maximum or sum
 over one strided view per kernel offset (``_offset_views``). No Python loop ever runs over pixels:
-the only loops run over the kernel's ``kh * kw`` offsets.
+the only loops run over the kernel's ``kh * kw`` offsets or the stride's ``sh * sw`` phases.
 
 Convolution is three bilinear ops that are each other's adjoints, so derivatives of any order
 stay inside this file (Chainer's ``Convolution2D`` / ``Deconvolution2D`` pairing):
@@ -119,6 +119,10 @@ def _windows(xp: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair, out: Pa
         s0, s1, s2, s3 = xp.strides
         shape, strides = (n, c, *out, kh, kw), (s0, s1, s2 * sh, s3 * sw, s2 * dh, s3 * dw)
         if not xp.flags.c_contiguous:
+            # (as_strided checks no bounds, where the buffer's constructor below does)
+            for o, s, k, d, size in zip(out, stride, kernel, dilation, xp.shape[2:]):
+                if o > 0 and (o - 1) * s + (k - 1) * d >= size:
+                    raise ValueError(f"_windows: {out} windows run past the image {xp.shape}")
             return as_strided(xp, shape, strides, writeable=False)
         view = np.ndarray(shape, xp.dtype, xp, 0, strides)
         view.flags.writeable = False
@@ -184,16 +188,17 @@ def _full_correlation(
     kernel's span less ``shift`` before (cropped where negative) and as needed after, against
     w flipped, its channel axes swapped per group. Its columns (O / g * kh * kw per pixel) are
     no more than the scatter's (C / g * kh * kw) when O <= C, and the scatter's adds per kernel
-    offset (memory-bound) are gone: 0.4-0.8x the time at N32 C16-32 16-32 px (1.4-2.3x where
-    O is 2-5 C). Only for a finite w: a padded zero times an inf is a NaN the scatter never
-    adds."""
+    offset (memory-bound) are gone: at stride 1, 0.4-0.8x the time at N32 C16-32 16-32 px
+    (1.4-2.3x where O is 2-5 C). Only for a finite w: a padded zero times an inf is a NaN the
+    scatter never adds."""
     o, cg, kh, kw = w.shape
     (dh, dw), (ho, wo) = dilation, d.shape[2:]
     before = (dh * (kh - 1) - shift[0], dw * (kw - 1) - shift[1])
     after = (size[0] + dh * (kh - 1) - ho - before[0], size[1] + dw * (kw - 1) - wo - before[1])
-    # (a negative amount crops: rows of d that only the padding's zeros reached)
+    # (a negative amount crops: rows of d that only the padding's zeros reached; all of them
+    # where the crops meet, and the windows then read only zeros)
     (ch0, cw0), (ch1, cw1) = ((max(0, -b) for b in amounts) for amounts in (before, after))
-    d = d[:, :, ch0 : ho - ch1, cw0 : wo - cw1]
+    d = d[:, :, ch0 : max(ch0, ho - ch1), cw0 : max(cw0, wo - cw1)]
     pad_before = (max(0, before[0]), max(0, before[1]))
     pad_after = (max(0, after[0]), max(0, after[1]))
     d = _pad(d, pad_before, extra=(pad_after[0] - pad_before[0], pad_after[1] - pad_before[1]))
@@ -202,27 +207,31 @@ def _full_correlation(
     return _correlate(windows, flipped.reshape(groups * cg, o // groups, kh, kw), groups)
 
 
-def _phase_taps(size: int, k: int, s: int, p: int, d: int) -> list[tuple]:
+def _phase_taps(size: int, k: int, s: int, p: int, dilation: int) -> list[tuple]:
     """Per stride phase of one axis of a convolution's input (its first unpadded index h0, one
     per residue modulo ``s``): the kernel taps that reach it (a slice, or None), and the shift
     and dilation that make its scatter a stride-1 one (``_full_correlation``). Row h = h0 + s * t
-    sits at padded position a = h + p; tap i reaches it from output row (a - i * d) / s where
-    that is a whole number."""
-    step = s // math.gcd(s, d)  # (taps reaching one residue are every step-th)
+    sits at padded position a = h + p; tap i reaches it from output row (a - i * dilation) / s
+    where that is a whole number."""
+    step = s // math.gcd(s, dilation)  # (taps reaching one residue are every step-th)
     phases = []
     for h0 in range(min(s, size)):
         a0 = h0 + p
-        first = next((i for i in range(min(k, step)) if (a0 - i * d) % s == 0), None)
+        first = next((i for i in range(min(k, step)) if (a0 - i * dilation) % s == 0), None)
         if first is None:
             phases.append((h0, None, 0, 1))
             continue
-        # output row of tap `first` for t = 0; later taps of the phase lie d / gcd rows earlier
-        phases.append((h0, slice(first, None, step), (a0 - first * d) // s, step * d // s))
+        # (the output row tap `first` reaches row h0 from; each later tap of the phase comes
+        # from dilation / gcd rows earlier)
+        phases.append(
+            (h0, slice(first, None, step), (a0 - first * dilation) // s, step * dilation // s)
+        )
     return phases
 
 
-# (below about this many multiply-adds per phase, the phases' own steps, 10-15 us each, cost
-# more than the scatter's strided adds save: N8 C16 16 x 16, 3 x 3, stride 2 is just past it)
+# (below about this many of the scatter's adds (N * C * Ho * Wo * kh * kw) per stride phase, the
+# phases' own steps, 10-15 us each, cost more than those strided adds: N8 C16 16 x 16, 3 x 3,
+# stride 2 is just past it)
 _PHASED_MIN = 2**14
 
 
@@ -314,11 +323,12 @@ class ConvTranspose2d(_Conv):
         # and O > C the columns added as one run per kernel offset; else the plain scatter
         (sh, sw), work = self.stride, n * o * ho * wo
         stride1 = sh == sw == 1
+        adds = n * g * cg * ho * wo * kh * kw  # (the scatter's, into strided views)
         if (
             o <= g * cg
             and work
             and min(self.size)
-            and (stride1 or (kh * kw > 1 and work * kh * kw >= _PHASED_MIN * sh * sw))
+            and (stride1 or (kh * kw > 1 and adds >= _PHASED_MIN * sh * sw))
             and np.isfinite(w).all()
         ):
             if stride1:
@@ -346,20 +356,23 @@ class ConvTranspose2d(_Conv):
         receive from one subset of the kernel's taps, every ``s / gcd(s, dilation)``-th one,
         as a stride-1 full correlation of d with that sub-kernel (dilated by ``dilation /
         gcd``). No adds into strided views: 0.4-0.6x the scatter's time at N32 C16 32 x 32
-        with a 3 x 3 kernel and stride 2."""
+        with a 3 x 3 kernel and stride 2. (``extra`` is not read: each phase's extent follows
+        from ``size``, and d's from its shape.)"""
         n, g, cg = d.shape[0], self.groups, w.shape[1]
-        image = np.empty((n, g * cg, *self.size), dtype=np.result_type(d, w))
         (sh, sw), kernel = self.stride, w.shape[2:]
         rows, cols = (
             _phase_taps(*args)
             for args in zip(self.size, kernel, self.stride, self.padding, self.dilation)
         )
+        # (a phase no tap reaches, where the stride passes the kernel's span or shares a factor
+        # with the dilation, stays zero: the image starts as zeros then, and it is skipped)
+        empty = any(p[1] is None for p in rows) or any(p[1] is None for p in cols)
+        image = (np.zeros if empty else np.empty)((n, g * cg, *self.size), np.result_type(d, w))
         for h0, taps_h, shift_h, dilation_h in rows:
             for w0, taps_w, shift_w, dilation_w in cols:
-                view = image[:, :, h0::sh, w0::sw]
                 if taps_h is None or taps_w is None:
-                    view[...] = 0  # (no tap reaches this phase: stride past the kernel)
                     continue
+                view = image[:, :, h0::sh, w0::sw]
                 view[...] = _full_correlation(
                     d,
                     w[:, :, taps_h, taps_w],

@@ -527,6 +527,8 @@ def _input_gradient_by_loops(d, w, size, stride, padding, dilation, groups):
         (3, 3, (2, 2), 0, 1, 3, 3),  # (stride past the kernel: phases no tap reaches)
         (4, 4, (5, 5), (4, 3), 1, 1, 2),  # (padding wider than the sub-kernels: d cropped)
         (2, 4, (3, 3), 1, 1, 1, 2),  # (O > C: the strided scatter)
+        (2, 2, (2, 2), 1, (3, 2), 1, (4, 8)),  # (an image narrower than the stride)
+        (2, 2, (3, 3), (3, 4), (3, 2), 1, (3, 5)),  # (a phase's first tap past the kernel)
     ],
 )
 def test_conv2d_input_gradient_against_loops(
