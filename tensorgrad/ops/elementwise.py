@@ -622,6 +622,7 @@ class Round(Op):
 
 _ERF_SLOPE = 1.1283791670955126  # d erf / dx = 2/sqrt(pi) exp(-x^2)
 _ERF_BLOCK = 1 << 14  # entries per pass: the work arrays stay in the cache
+_flatnonzero = np.flatnonzero
 
 # NOTE: erf in float64 from three polynomial fits (Chebyshev interpolants of erf, computed in
 # extended precision, as monomials), each arranged so that its rounding errors are a small
@@ -718,20 +719,21 @@ def _erf_block(x: np.ndarray) -> np.ndarray:
     x = x.astype(np.float64, copy=False).reshape(-1)  # (1-D: a 0-d one's ufuncs give scalars)
     a = np.abs(x)
     out = a.copy()  # (a NaN meets no branch and stays)
-    m = a < 0.84375
-    if m.any():
-        s = a[m]
-        out[m] = s + s * _horner(_ERF_SMALL, s * s)
-    m = (a >= 0.84375) & (a < 1.25)
-    if m.any():
-        out[m] = _ERF_AT_1 + _horner(_ERF_MID, a[m] - 1.0)
-    m = a >= 1.25
-    if m.any():
-        s = np.minimum(a[m], 6.0)  # (inf included: 1 - erfc(6) rounds to 1)
+    # (each branch's entries by index: a boolean mask's gather and scatter took 2-4x as long)
+    at = _flatnonzero(a < 0.84375)
+    if at.size:
+        s = a.take(at)
+        out[at] = s + s * _horner(_ERF_SMALL, s * s)
+    at = _flatnonzero((a >= 0.84375) & (a < 1.25))
+    if at.size:
+        out[at] = _ERF_AT_1 + _horner(_ERF_MID, a.take(at) - 1.0)
+    at = _flatnonzero(a >= 1.25)
+    if at.size:
+        s = np.minimum(a.take(at), 6.0)  # (inf included: 1 - erfc(6) rounds to 1)
         u = 1.0 / s
         u -= _INV_X_MID
         u /= _INV_X_HALF
-        out[m] = 1.0 - np.exp(-(s * s)) * _horner(_ERFCX_BIG, u)
+        out[at] = 1.0 - np.exp(-(s * s)) * _horner(_ERFCX_BIG, u)
     return np.copysign(out, x, out=out).reshape(shape)
 
 
@@ -753,26 +755,32 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _TANH_C = math.sqrt(2.0 / math.pi)
 
 
-def _gelu_slope(x, approximate: str):
+def _gelu_slope(x, approximate: str, cdf: Any = None):
+    """d gelu / dx; ``cdf``: Phi(x) as the forward computed it (arrays only), or None."""
     if is_half(x):  # (in float32, as the forward)
         x = x.astype(np.float32)
     if approximate == "tanh":
         inner = _TANH_C * (x + 0.044715 * x * x * x)
         t = np.tanh(inner)
         return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * (_TANH_C * (1 + 3 * 0.044715 * x * x))
-    cdf = 0.5 * (1 + Erf.apply(x * _INV_SQRT2))
+    if cdf is None:  # (on Tensors, recorded, or where the forward's is gone)
+        cdf = 0.5 * (1 + Erf.apply(x * _INV_SQRT2))
     return cdf + x * (_INV_SQRT_2PI * np.exp(-0.5 * (x * x)))
 
 
 class Gelu(_SavesInput):
-    """x * Phi(x) (Phi the normal CDF), or its tanh approximation with approximate='tanh'"""
+    """x * Phi(x) (Phi the normal CDF), or its tanh approximation with approximate='tanh'.
+    Phi(x) is kept from the forward for the plain rules (erf is most of GELU's time: a
+    backward that computed it again took as long as the forward)."""
 
-    __slots__ = ("approximate",)
+    __slots__ = ("approximate", "cdf")
+    frees = ("cdf",)
 
     def __init__(self, approximate: str = "none"):
         if not isinstance(approximate, str) or approximate not in ("none", "tanh"):
             raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
+        self.cdf = None
 
     @_takes_ints
     @half_in_float32  # (1 + erf(x) cancels in float16)
@@ -780,13 +788,20 @@ class Gelu(_SavesInput):
         if self.approximate == "tanh":
             inner = _TANH_C * (x + 0.044715 * x * x * x)
             return 0.5 * x * (1 + np.tanh(inner))
-        return 0.5 * x * (1 + _erf(x * _INV_SQRT2))
+        twice = 1 + _erf(x * _INV_SQRT2)
+        self.cdf = 0.5 * twice
+        return 0.5 * x * twice
+
+    def _slope(self, x):
+        # (the forward's Phi(x) where the rule runs on its arrays; recomputed, recorded, on
+        # Tensors: its own derivative counts there)
+        return _gelu_slope(x, self.approximate, None if isinstance(x, Tensor) else self.cdf)
 
     def generate_adjoints(self, adjoints, delta, x):
-        adjoints[0] = delta * _gelu_slope(x, self.approximate)
+        adjoints[0] = delta * self._slope(x)
 
     def jvp(self, tangents, x):
-        return tangents[0] * _gelu_slope(x, self.approximate)
+        return tangents[0] * self._slope(x)
 
 
 # ----------------------------------------------------------------------------- binary, clip, where
