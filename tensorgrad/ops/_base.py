@@ -173,7 +173,9 @@ class Op(metaclass=_OpType):
     def apply(cls, *inputs: Any, **params: Any) -> Any:
         """Run the op; record it when grad mode is on and an input requires grad.
 
-        Returns a Tensor if any input is a Tensor, else a plain ndarray (the path rules take).
+        Returns a Tensor if any input is a Tensor, else the forward's result: with no Tensor
+        among them (the path rules take, on the engine's own arrays) the inputs go to the
+        forward unchecked, none of ``apply``'s refusals of a user's operands applied.
         """
         op = cls(**params)
         for x in inputs:
