@@ -42,6 +42,21 @@ def normalize_index(index: Any, what: str = "getitem") -> tuple[Any, bool]:
     out = []
     basic = True
     for p in parts:
+        kind = type(p)
+        # (the common parts first, past the checks below: slices of ints or None, ints,
+        # None, Ellipsis; a slice's generic check took most of a small getitem's time)
+        if kind is slice:
+            start, stop, step = p.start, p.stop, p.step
+            if (
+                (start is None or type(start) is int)
+                and (stop is None or type(stop) is int)
+                and (step is None or type(step) is int)
+            ):
+                out.append(p)
+                continue
+        elif kind is int or p is None or p is Ellipsis:
+            out.append(p)
+            continue
         fresh = False  # (an array made here, which no caller can write into)
         if isinstance(p, Tensor):
             p = p.data
