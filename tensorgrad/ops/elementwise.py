@@ -763,7 +763,7 @@ def _gelu_slope(x, approximate: str, cdf: Any = None):
         inner = _TANH_C * (x + 0.044715 * x * x * x)
         t = np.tanh(inner)
         return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * (_TANH_C * (1 + 3 * 0.044715 * x * x))
-    if cdf is None:  # (on Tensors, recorded, or where the forward's is gone)
+    if cdf is None:  # (on Tensors: recorded, so that its own derivative counts)
         cdf = 0.5 * (1 + Erf.apply(x * _INV_SQRT2))
     return cdf + x * (_INV_SQRT_2PI * np.exp(-0.5 * (x * x)))
 
@@ -771,7 +771,9 @@ def _gelu_slope(x, approximate: str, cdf: Any = None):
 class Gelu(_SavesInput):
     """x * Phi(x) (Phi the normal CDF), or its tanh approximation with approximate='tanh'.
     Phi(x) is kept from the forward for the plain rules (erf is most of GELU's time: a
-    backward that computed it again took as long as the forward)."""
+    backward that computed it again took as long as the forward): one more array of x's shape
+    (float32 for float16 x) while the node lives. A write into x that its version counter
+    cannot see (through ``.data``) then meets the forward's Phi(x), as layer_norm's variance."""
 
     __slots__ = ("approximate", "cdf")
     frees = ("cdf",)
