@@ -127,13 +127,6 @@ def _named(params: list[Any]) -> tuple[list[Any], list[str] | None]:
     return [p[1] for p in params], [p[0] for p in params]
 
 
-def _entry(value: Any, key: str, shape: tuple = (1,)) -> Any:
-    """A 0-d parameter's state array ``value`` reshaped to ``shape`` (its step count as it is)."""
-    if key == "step" or not isinstance(value, (np.ndarray, np.generic)):
-        return value
-    return np.asarray(value).reshape(shape)
-
-
 class Optimizer:
     """Base class: ``params`` is an iterable of Tensors, of ``(name, tensor)`` pairs, or of
     dicts (parameter groups with their own hyperparameters); ``defaults`` fills in what a group
@@ -241,16 +234,12 @@ class Optimizer:
                 if p.grad is None:
                     continue
                 grad = grad_array(p, f"{name}.step").astype(p.dtype, copy=False)
-                if p.ndim:
-                    new_p, state = self._update(p.data, grad, self.state.get(p, {}), hyper)
-                else:
-                    # NOTE: a 0-d parameter steps as one entry: ufuncs on 0-d arrays give
-                    # NumPy scalars, which an update's ``out=`` cannot take, and its state
-                    # must stay arrays
-                    one = {k: _entry(v, k) for k, v in self.state.get(p, {}).items()}
-                    new_p, state = self._update(p.data.reshape(1), grad.reshape(1), one, hyper)
-                    new_p = new_p.reshape(())
-                    state = {k: _entry(v, k, ()) for k, v in state.items()}
+                new_p, state = self._update(p.data, grad, self.state.get(p, {}), hyper)
+                if not p.ndim:  # NumPy arithmetic on 0-d arrays gives scalars: keep arrays
+                    state = {
+                        k: np.asarray(v) if isinstance(v, np.generic) and k != "step" else v
+                        for k, v in state.items()
+                    }
                 writes.append((p, new_p))
                 new_states.append((p, state))
 
