@@ -11,7 +11,8 @@ stay inside this file (Chainer's ``Convolution2D`` / ``Deconvolution2D`` pairing
 - ``Conv2d(x, w)``: the cross-correlation torch calls conv2d;
 - ``ConvTranspose2d(d, w)``: its adjoint in ``x``, the scatter of ``d`` through ``w`` (with no
   more output than input channels and a finite ``w``, computed as conv2d's sums of the padded
-  ``d`` against the flipped ``w``: for stride > 1, one such sum per stride phase of the image);
+  ``d`` against the flipped ``w``: for stride > 1, with a kernel larger than 1 x 1 and above a
+  size, one such sum per stride phase of the image);
 - ``Conv2dWeight(x, d)``: its adjoint in ``w`` (windows of ``x`` against ``d``).
 
 With ``groups`` > 1 the channels split into groups that each contract as one batched matmul
@@ -320,8 +321,9 @@ class ConvTranspose2d(_Conv):
         (n, _, ho, wo), (o, cg, kh, kw) = d.shape, w.shape
         # NOTE: with finite weights (the padding's zeros would give an inf or NaN weight
         # inf * 0 = NaN terms the scatter never adds), conv2d's sums against the flipped
-        # weights where O <= C (per stride phase for stride > 1, past a size); for stride 1
-        # and O > C the columns added as one run per kernel offset; else the plain scatter
+        # weights where O <= C (for stride > 1 per stride phase, with a kernel larger than 1 x 1
+        # and past a size); for stride 1 and O > C the columns added as one run per kernel
+        # offset; else the plain scatter
         (sh, sw), work = self.stride, n * o * ho * wo
         stride1 = sh == sw == 1
         adds = n * g * cg * ho * wo * kh * kw  # (the scatter's, into strided views)
@@ -335,7 +337,7 @@ class ConvTranspose2d(_Conv):
             if stride1:
                 return _full_correlation(d, w, self.size, self.padding, self.dilation, g)
             return self._phases(d, w)
-        runs = stride1 and work and min(self.size) and np.isfinite(w).all()
+        runs = stride1 and o > g * cg and work and min(self.size) and np.isfinite(w).all()
         if runs:
             # (d's rows widened to the padded image's width Wp, zeros after Wo: see _add_runs)
             eh, ew = _overrun(self.size, (kh, kw), (1, 1), self.padding, self.dilation, (ho, wo))

@@ -622,7 +622,7 @@ class Round(Op):
 
 _ERF_SLOPE = 1.1283791670955126  # d erf / dx = 2/sqrt(pi) exp(-x^2)
 _ERF_BLOCK = 1 << 14  # entries per pass: the work arrays stay in the cache
-_flatnonzero = np.flatnonzero
+_flatnonzero = np.flatnonzero  # (a module global: see the NOTE on NumPy's names in ops/_base.py)
 
 # NOTE: erf in float64 from three polynomial fits (Chebyshev interpolants of erf, computed in
 # extended precision, as monomials), each arranged so that its rounding errors are a small
@@ -771,9 +771,10 @@ def _gelu_slope(x, approximate: str, cdf: Any = None):
 class Gelu(_SavesInput):
     """x * Phi(x) (Phi the normal CDF), or its tanh approximation with approximate='tanh'.
     Phi(x) is kept from the forward for the plain rules (erf is most of GELU's time: a
-    backward that computed it again took as long as the forward): one more array of x's shape
-    (float32 for float16 x) while the node lives. A write into x that its version counter
-    cannot see (through ``.data``) then meets the forward's Phi(x), as layer_norm's variance."""
+    backward that computed it again took as long as the forward; approximate='none' only): one
+    more array of x's shape (float32 for float16 x) until a backward that does not retain the
+    graph. A write into x that its version counter cannot see (through ``.data``) then meets
+    the forward's Phi(x), as layer_norm's variance."""
 
     __slots__ = ("approximate", "cdf")
     frees = ("cdf",)

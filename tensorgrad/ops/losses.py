@@ -670,7 +670,7 @@ class MeanSquaredError(Op):
     forward and gradient to the bit but a NaN's sign where both x - y and the incoming
     gradient are NaN (torch's sign: r * g where the composition's product was g * r). The
     composition's subtract, square and mean took 28 us forward and backward at 4 x 4, this
-    11. As torch's, it saves input and target (no x - y: recomputed in the backward)."""
+    11.6. As torch's, it saves input and target (no x - y: recomputed in the backward)."""
 
     __slots__ = ("count",)
     save_inputs = (0, 1)

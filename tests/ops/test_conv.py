@@ -522,8 +522,9 @@ def _input_gradient_by_loops(d, w, size, stride, padding, dilation, groups):
         # stride > 1 and O <= C: one full correlation per stride phase
         (4, 2, (3, 3), 1, 1, 1, 2),
         (4, 4, (3, 2), (2, 0), 1, 2, (2, 3)),
-        (2, 2, (3, 3), 1, 2, 1, 2),  # (dilation 2, stride 2: the odd rows get no tap)
-        (2, 2, (3, 4), (1, 2), (2, 3), 1, (3, 2)),  # (taps every third, sub-dilation 2)
+        (2, 2, (3, 3), 1, 2, 1, 2),  # (dilation 2, stride 2: the even rows get no tap)
+        # (rows: one tap per phase; columns: every second tap, sub-dilation 3)
+        (2, 2, (3, 4), (1, 2), (2, 3), 1, (3, 2)),
         (3, 3, (2, 2), 0, 1, 3, 3),  # (stride past the kernel: phases no tap reaches)
         (4, 4, (5, 5), (4, 3), 1, 1, 2),  # (padding wider than the sub-kernels: d cropped)
         (2, 4, (3, 3), 1, 1, 1, 2),  # (O > C: the strided scatter)
@@ -602,22 +603,49 @@ def test_conv2d_gradients_of_an_image_with_no_rows_or_columns(shape) -> None:
     ("kernel", "padding", "ceil_mode", "shape"),
     [
         ((2, 2), (0, 0), False, (2, 3, 8, 8)),
-        ((3, 2), (1, 1), True, (1, 2, 7, 5)),  # (windows past the padding: ceil_mode)
-        ((4, 4), (2, 1), False, (2, 2, 9, 10)),  # (rows past the last window get nothing)
+        ((3, 2), (1, 1), False, (1, 2, 7, 5)),
+        ((3, 3), (0, 0), True, (1, 2, 8, 8)),  # (ceil_mode: a third window, past the image)
+        ((4, 4), (0, 0), False, (2, 2, 10, 10)),  # (rows past the last window get nothing)
+        ((4, 4), (2, 1), False, (2, 2, 9, 10)),
         ((5, 5), (0, 0), False, (0, 2, 5, 5)),
     ],
 )
-def test_avg_pool_tiling_windows_adjoint_is_the_scatter(kernel, padding, ceil_mode, shape) -> None:
+def test_avg_pool_tiling_windows_adjoint_is_the_scatter(
+    kernel, padding, ceil_mode, shape, monkeypatch
+) -> None:
     # (windows that tile the image: one pass over blocks, the scatter's bits and +0.0)
     rng = np.random.default_rng(0)
     x = tg.tensor(rng.standard_normal(shape), requires_grad=True)
     y = F.avg_pool2d(x, kernel, kernel, padding, ceil_mode=ceil_mode, count_include_pad=False)
     d = rng.standard_normal(y.shape)
     d.flat[:1] = -0.0
+    scatter = conv._scatter_windows
+
+    def unused(*args):
+        raise AssertionError("the blocks path did not run")
+
+    monkeypatch.setattr(conv, "_scatter_windows", unused)
     (gx,) = tg.autograd.grad(y, [x], d)
+    monkeypatch.setattr(conv, "_scatter_windows", scatter)
     op = y.grad_fn
     share = d / op.divisor
     cols = np.broadcast_to(share[:, :, None, None], (*d.shape[:2], *kernel, *d.shape[2:]))
     want = conv._scatter_windows(cols, op.size, op.padding, op.stride, (1, 1))
     np.testing.assert_array_equal(gx.data, want)
     assert not np.signbit(gx.data[gx.data == 0]).any()
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "sliced"])
+def test_windows_past_the_image_are_refused(layout) -> None:
+    # (the buffer path checks only the buffer's size, as_strided nothing: a window one row or
+    # column too many read the next row or past the array)
+    image = np.arange(2 * 3 * 7 * 8, dtype=float).reshape(2, 3, 7, 8)
+    if layout == "sliced":
+        image = image[:, :, 1:6, 1:7]  # (5, 6), not C-contiguous
+    else:
+        image = np.ascontiguousarray(image[:, :, :5, :6])
+    fits = conv._windows(image, (2, 3), (1, 1), (1, 1), (4, 4))
+    assert fits.shape == (2, 3, 4, 4, 2, 3) and not fits.flags.writeable
+    for out in ((5, 4), (4, 5)):
+        with pytest.raises(ValueError, match="run past the image"):
+            conv._windows(image, (2, 3), (1, 1), (1, 1), out)

@@ -834,3 +834,39 @@ def test_loading_a_numpy_scalar_or_array_as_a_state_dict_is_named() -> None:
     for bad in (np.int64(1), np.array([1, 2])):
         with pytest.raises(ValueError, match="SGD.load_state_dict: expected a dict with 'state'"):
             opt.load_state_dict(bad)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    ("make", "options"),
+    [
+        (tg.optim.Adam, {"lr": 0.01}),
+        (tg.optim.Adam, {"lr": 0.01, "amsgrad": True, "weight_decay": 0.1}),
+        (tg.optim.AdamW, {"lr": 0.01, "betas": (0.0, 0.99)}),
+        (tg.optim.SGD, {"lr": 0.1}),
+        (tg.optim.SGD, {"lr": 0.1, "momentum": 0.9, "dampening": 0.3}),
+        (tg.optim.SGD, {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1}),
+    ],
+)
+def test_in_place_update_steps_are_the_formulas_bits(make, options, dtype, monkeypatch) -> None:
+    # (a parameter of 4,096 entries or more steps into arrays the update made: the same bits,
+    # dtypes and state as the formula's fresh arrays, which smaller parameters take)
+    import tensorgrad.optim.algorithms as algorithms
+
+    def run(in_place: bool) -> tuple:
+        monkeypatch.setattr(algorithms, "_in_place", _in_place if in_place else _never)
+        rng = np.random.default_rng(0)
+        p = tg.tensor(rng.standard_normal((64, 64)).astype(dtype), requires_grad=True)
+        opt = make([p], **options)
+        for _ in range(3):
+            p.grad = tg.tensor(rng.standard_normal((64, 64)).astype(dtype))
+            opt.step()
+        return p.data.copy(), opt.state[p]
+
+    _in_place, _never = algorithms._in_place, lambda *arrays: False
+    (p_fast, fast), (p_slow, slow) = run(True), run(False)
+    assert p_fast.dtype == p_slow.dtype and p_fast.tobytes() == p_slow.tobytes()
+    assert fast.keys() == slow.keys()
+    for key, value in fast.items():
+        if isinstance(value, np.ndarray) and value.ndim:
+            assert value.dtype == slow[key].dtype and value.tobytes() == slow[key].tobytes(), key
