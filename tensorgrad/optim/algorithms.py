@@ -348,18 +348,42 @@ class RMSprop(Optimizer):
         if wd:
             g = g + wd * p
         sq = _buffer(state, "square_avg", p)
-        sq = alpha * sq + ((1 - alpha) * g) * g
+        in_place = _in_place(p, g, sq)  # (as Adam's: into arrays made here, where it may)
+        if in_place:
+            work = np.multiply(1 - alpha, g)
+            np.multiply(work, g, out=work)
+            sq = np.add(np.multiply(alpha, sq), work, out=work)
+        else:
+            sq = alpha * sq + ((1 - alpha) * g) * g
         # (entries of a setting turned off are kept, as torch: turned on again, it carries on)
         new: State = {**state, "step": _next_step(state.get("step"))[1], "square_avg": sq}
         if group["centered"]:
             ga = _buffer(state, "grad_avg", p)
             ga = _lerp(ga, g, 1 - alpha)
             new["grad_avg"] = ga
-            avg = np.sqrt(sq - ga * ga) + eps
+            if in_place and _in_place(p, ga):
+                avg = np.subtract(sq, np.multiply(ga, ga))
+                np.add(np.sqrt(avg, out=avg), eps, out=avg)
+            else:
+                avg = np.sqrt(sq - ga * ga) + eps
+        elif in_place:
+            avg = np.sqrt(sq)
+            np.add(avg, eps, out=avg)
         else:
             avg = np.sqrt(sq) + eps
+        lr = group["lr"]
         if momentum > 0:
-            buf = momentum * _buffer(state, "momentum_buffer", p) + g / avg
+            buf = _buffer(state, "momentum_buffer", p)
+            if in_place and _in_place(p, buf):
+                buf = np.add(np.multiply(momentum, buf), np.divide(g, avg, out=avg), out=avg)
+            else:
+                buf = momentum * buf + g / avg
             new["momentum_buffer"] = buf
-            return p - group["lr"] * buf, new
-        return p - (group["lr"] * g) / avg, new  # (torch's addcdiv: g / avg may overflow)
+            if not (in_place and _in_place(p, buf)):
+                return p - lr * buf, new
+            change = np.multiply(lr, buf)
+            return np.subtract(p, change, out=change), new
+        if not in_place:
+            return p - (lr * g) / avg, new  # (torch's addcdiv: g / avg may overflow)
+        change = np.divide(np.multiply(lr, g), avg, out=avg)
+        return np.subtract(p, change, out=change), new

@@ -846,6 +846,8 @@ def test_loading_a_numpy_scalar_or_array_as_a_state_dict_is_named() -> None:
         (tg.optim.SGD, {"lr": 0.1}),
         (tg.optim.SGD, {"lr": 0.1, "momentum": 0.9, "dampening": 0.3}),
         (tg.optim.SGD, {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1}),
+        (tg.optim.RMSprop, {"lr": 0.01}),
+        (tg.optim.RMSprop, {"lr": 0.01, "centered": True, "momentum": 0.9, "weight_decay": 0.1}),
     ],
 )
 def test_in_place_update_steps_are_the_formulas_bits(make, options, dtype, monkeypatch) -> None:
