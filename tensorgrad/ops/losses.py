@@ -133,7 +133,7 @@ class LogSoftmax(Op):
             return narrow(self.forward(x.astype(np.float32)), np.float16)
         z = _shifted(x, self.axis)
         total = np.add.reduce(np.exp(z), axis=self.axis, keepdims=True)  # (>= 1, or NaN)
-        if not x.size:  # (an empty axis: log of 0)
+        if type(x) is ndarray and not x.size:  # (an empty axis: log of 0; x may be a number)
             with np.errstate(divide="ignore"):
                 return z - np.log(total)
         return z - np.log(total)
