@@ -523,10 +523,11 @@ class LogSumExp(_Reduction):
             return _narrow(self.forward(x.astype(np.float32)), np.float16)
         if x.dtype.kind in "biu":  # in float64, as NumPy's log: x - max must not wrap around
             x = x.astype(np.float64)
-        m = np.max(x, axis=self.axis, keepdims=True, initial=-np.inf)  # (-inf over nothing)
+        # (the ufuncs' reduce, as np.max and np.sum do it, minus their Python layer)
+        m = np.maximum.reduce(x, axis=self.axis, keepdims=True, initial=-np.inf)  # (-inf: none)
         finite = np.isfinite(m)
         if finite.all():
-            out = np.log(np.sum(np.exp(x - m), axis=self.axis, keepdims=True)) + m
+            out = np.log(np.add.reduce(np.exp(x - m), axis=self.axis, keepdims=True)) + m
         else:
             shifted = np.exp(np.where(finite, x - np.where(finite, m, 0), -np.inf))
             total = np.sum(shifted, axis=self.axis, keepdims=True)  # >= 1 in finite rows
