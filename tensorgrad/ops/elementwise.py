@@ -770,20 +770,20 @@ def _gelu_slope(x, approximate: str, cdf: Any = None):
 
 class Gelu(_SavesInput):
     """x * Phi(x) (Phi the normal CDF), or its tanh approximation with approximate='tanh'.
-    Phi(x) is kept from the forward for the plain rules (erf is most of GELU's time: a
-    backward that computed it again took as long as the forward; approximate='none' only): one
-    more array of x's shape (float32 for float16 x) until a backward that does not retain the
-    graph. A write into x that its version counter cannot see (through ``.data``) then meets
-    the forward's Phi(x), as layer_norm's variance."""
+    The forward's 1 + erf(x / sqrt 2) (2 Phi(x)) is kept for the plain rules (erf is most of
+    GELU's time: a backward that computed it again took as long as the forward;
+    approximate='none' only): one more array of x's shape (float32 for float16 x) until a
+    backward that does not retain the graph. A write into x that its version counter cannot
+    see (through ``.data``) then meets the forward's Phi(x), as layer_norm's variance."""
 
-    __slots__ = ("approximate", "cdf")
-    frees = ("cdf",)
+    __slots__ = ("approximate", "twice_cdf")
+    frees = ("twice_cdf",)
 
     def __init__(self, approximate: str = "none"):
         if not isinstance(approximate, str) or approximate not in ("none", "tanh"):
             raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
-        self.cdf = None
+        self.twice_cdf = None
 
     @_takes_ints
     @half_in_float32  # (1 + erf(x) cancels in float16)
@@ -791,14 +791,14 @@ class Gelu(_SavesInput):
         if self.approximate == "tanh":
             inner = _TANH_C * (x + 0.044715 * x * x * x)
             return 0.5 * x * (1 + np.tanh(inner))
-        twice = 1 + _erf(x * _INV_SQRT2)
-        self.cdf = 0.5 * twice
-        return 0.5 * x * twice
+        self.twice_cdf = 1 + _erf(x * _INV_SQRT2)  # (kept as it is: no pass more here)
+        return 0.5 * x * self.twice_cdf
 
     def _slope(self, x):
         # (the forward's Phi(x) where the rule runs on its arrays; recomputed, recorded, on
         # Tensors: its own derivative counts there)
-        return _gelu_slope(x, self.approximate, None if isinstance(x, Tensor) else self.cdf)
+        twice = None if isinstance(x, Tensor) else self.twice_cdf
+        return _gelu_slope(x, self.approximate, None if twice is None else 0.5 * twice)
 
     def generate_adjoints(self, adjoints, delta, x):
         adjoints[0] = delta * self._slope(x)
