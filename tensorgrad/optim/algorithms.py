@@ -48,6 +48,17 @@ def _in_place(p: np.ndarray, *arrays: np.ndarray) -> bool:
     return all(type(a) is np.ndarray and a.dtype == dtype and a.flags.c_contiguous for a in arrays)
 
 
+def _average_of_squares(avg: np.ndarray, g: np.ndarray, decay: float, in_place: bool) -> Any:
+    """``decay * avg + ((1 - decay) * g) * g``, Adam's second moment and RMSprop's square
+    average (torch's addcmul order: no 0 * inf at overflow); with ``in_place`` (see
+    ``_in_place``) written into one array it makes, the operands in that order."""
+    if not in_place:
+        return decay * avg + ((1 - decay) * g) * g
+    work = np.multiply(1 - decay, g)
+    np.multiply(work, g, out=work)
+    return np.add(np.multiply(decay, avg), work, out=work)
+
+
 def _lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
     """``start + weight * (end - start)`` in torch's two forms (its CPU lerp): from ``end`` for
     a weight of 0.5 or more, so that a weight of 1 gives ``end`` exactly (Adam's beta1 = 0).
@@ -225,12 +236,7 @@ class Adam(Optimizer):
         # a parameter of 400,000 entries 2.9 ms, most of it in first touches of new pages
         in_place = _in_place(p, g, m, v)
         m = _lerp(m, g, 1 - beta1)
-        if in_place:  # (torch's addcmul order: no 0 * inf at overflow)
-            work = np.multiply(1 - beta2, g)
-            np.multiply(work, g, out=work)
-            v = np.add(np.multiply(beta2, v), work, out=work)
-        else:
-            v = beta2 * v + ((1 - beta2) * g) * g
+        v = _average_of_squares(v, g, beta2, in_place)
         # (an entry the group's settings no longer use is kept, as torch keeps it: turned on
         # again, amsgrad carries on from it)
         new: State = {**state, "step": stored, "exp_avg": m, "exp_avg_sq": v}
@@ -349,12 +355,7 @@ class RMSprop(Optimizer):
             g = g + wd * p
         sq = _buffer(state, "square_avg", p)
         in_place = _in_place(p, g, sq)  # (as Adam's: into arrays made here, where it may)
-        if in_place:
-            work = np.multiply(1 - alpha, g)
-            np.multiply(work, g, out=work)
-            sq = np.add(np.multiply(alpha, sq), work, out=work)
-        else:
-            sq = alpha * sq + ((1 - alpha) * g) * g
+        sq = _average_of_squares(sq, g, alpha, in_place)
         # (entries of a setting turned off are kept, as torch: turned on again, it carries on)
         new: State = {**state, "step": _next_step(state.get("step"))[1], "square_avg": sq}
         if group["centered"]:
@@ -374,12 +375,13 @@ class RMSprop(Optimizer):
         lr = group["lr"]
         if momentum > 0:
             buf = _buffer(state, "momentum_buffer", p)
-            if in_place and _in_place(p, buf):
+            buf_in_place = in_place and _in_place(p, buf)
+            if buf_in_place:
                 buf = np.add(np.multiply(momentum, buf), np.divide(g, avg, out=avg), out=avg)
             else:
                 buf = momentum * buf + g / avg
             new["momentum_buffer"] = buf
-            if not (in_place and _in_place(p, buf)):
+            if not buf_in_place:  # (the formula's promotion and layout, as the buffer's)
                 return p - lr * buf, new
             change = np.multiply(lr, buf)
             return np.subtract(p, change, out=change), new
