@@ -25,7 +25,7 @@ from tensorgrad._shapes import broadcasts_to, normalize_int_axis, unbroadcast
 from tensorgrad.ops._base import Op, apply1, call
 from tensorgrad.ops.arithmetic import astype
 from tensorgrad.ops.elementwise import Sigmoid, Softplus, softplus_array
-from tensorgrad.ops.reductions import _FLOAT32_64, Mean
+from tensorgrad.ops.reductions import Mean, mean_by_sum
 from tensorgrad.tensor import Tensor, carries_derivative, is_int, is_number
 
 __all__ = [
@@ -727,9 +727,7 @@ def mse_loss(
         weight is None
         and reduction != "none"
         and a.dtype == b.dtype
-        and a.dtype in _FLOAT32_64
-        and a.size
-        and (a.size <= 2**24 or a.dtype == np.float64)  # (n exact in float32, as Mean's)
+        and mean_by_sum(a.dtype, a.size)  # (its forward divides the sum, as Mean's)
     ):
         return call(MeanSquaredError, input, target, count=a.size if reduction == "mean" else 1)
     from tensorgrad.ops.arithmetic import subtract

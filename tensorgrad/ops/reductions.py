@@ -92,7 +92,14 @@ class Sum(_Reduction):
         adjoints[0] = expand_to(self._expand(delta, shape), shape)
 
 
-_FLOAT32_64 = (np.dtype(np.float32), np.dtype(np.float64))
+def mean_by_sum(dtype: np.dtype, n: int) -> bool:
+    """Whether the sum of ``n`` entries of ``dtype`` divided by n is np.mean's value to the bit:
+    float64, or float32 while n is exact in float32 (np.mean divides float32 in float64 and
+    rounds once, the correctly rounded float32 quotient then); n > 0."""
+    return n > 0 and (dtype == _FLOAT64 or (dtype == _FLOAT32 and n <= 2**24))
+
+
+_FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
 class Mean(_Reduction):
@@ -101,12 +108,9 @@ class Mean(_Reduction):
     linear = True
 
     def forward(self, x):
-        if type(x) is ndarray and x.dtype in _FLOAT32_64:
+        if type(x) is ndarray:
             n = _count(x.shape, self.axis)
-            if 0 < n and (n <= 2**24 or x.dtype == np.float64):
-                # (np.mean's own sum and division without its Python wrapper; the same bits:
-                # np.mean divides float32 in float64 and rounds once, which is the correctly
-                # rounded float32 quotient while n itself is exact in float32)
+            if mean_by_sum(x.dtype, n):  # (np.mean's sum and division, minus its Python layer)
                 return np.add.reduce(x, axis=self.axis, keepdims=self.keepdims) / n
         return np.mean(x, axis=self.axis, keepdims=self.keepdims)
 
