@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 # (hot-path names as module globals: see the NOTE in ops/_base.py)
+from numpy import errstate as _errstate
 from numpy import ndarray
 from numpy import vdot as _vdot
 
@@ -427,32 +428,47 @@ class Cosh(_SavesInput):
 
 
 def _exp_neg_abs(x: np.ndarray) -> np.ndarray:
-    """e ** -|x| in one fresh array (0-d too: an array, not a scalar): sigmoid's and softplus's
-    term that never overflows."""
+    """e ** -|x| in one fresh array (0-d too: an array, not a scalar): softplus's term that
+    never overflows."""
     e = np.abs(x, out=np.empty(x.shape, x.dtype))
     np.negative(e, out=e)
     np.exp(e, out=e)
     return e
 
 
+def _sigmoid_past_overflow(x: np.ndarray) -> np.ndarray:
+    """Sigmoid's forward where e ** -x overflows somewhere: e ** x there (the same formula
+    elsewhere, so each entry's value does not depend on the others)."""
+    e = np.negative(x, out=np.empty(x.shape, x.dtype.type))
+    with _errstate(over="ignore"):
+        np.exp(e, out=e)
+    past = np.isinf(e)  # (x = -inf too: e ** x = 0 there)
+    e += 1
+    np.reciprocal(e, out=e)
+    e[past] = np.exp(x[past])
+    return e
+
+
 class Sigmoid(_SavesOutput):
-    """1 / (1 + e ** -x), computed without overflow for any x (float16 in float32, as torch:
-    1 + e rounds to 1 in float16 from x = 7.6)"""
+    """1 / (1 + e ** -x), subnormal results kept where e ** -x overflows (float16 in float32,
+    as torch: 1 + e rounds to 1 in float16 from x = 7.6)"""
 
     @_takes_ints
     @half_in_float32
     def forward(self, x):
-        # NOTE: 1 / (1 + e) for x >= 0, e / (1 + e) below, e = e ** -|x|; the numerator picked
-        # by arithmetic, m e + (1 - m) with m = [x < 0], which is exact, where np.where's pick
-        # on an unpredictable sign took 2x the time of the rest (NumPy 2.4, 512 x 512)
-        e = _exp_neg_abs(x)
-        below = np.less(x, 0).astype(x.dtype)
-        num = np.subtract(1, below)
-        below *= e
-        num += below
+        # NOTE: 1 / (1 + e ** -x) in four ufunc calls: as accurate as the overflow-free form it
+        # replaced (1 or e ** x over 1 + e ** -|x|, nine calls; at most 3.3 ulps against 3.6 on
+        # 16 million points) and 1.4x (512 entries) to 2.4x (1M float64) faster. Where e ** -x
+        # overflows (x below -88.7 in float32, -709.8 in float64) it gives 0 where sigmoid is
+        # e ** x, a subnormal (1 + e ** x rounded to 1 long before): those entries get that
+        e = np.negative(x, out=np.empty(x.shape, x.dtype.type))  # (0-d too; native order)
+        try:
+            with _errstate(over="raise"):
+                np.exp(e, out=e)
+        except FloatingPointError:
+            return _sigmoid_past_overflow(x)
         e += 1
-        num /= e
-        return num
+        return np.reciprocal(e, out=e)
 
     def generate_adjoints(self, adjoints, delta, out):
         adjoints[0] = SigmoidSlope.of_own(delta, out)

@@ -313,6 +313,31 @@ def test_float16_sigmoid_is_computed_in_float32() -> None:
         np.testing.assert_array_equal(tg.sigmoid(data).data, want)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_past_the_overflow_of_its_exponential(dtype: type) -> None:
+    """Below x = -88.7 (float32) or -709.8 (float64) e ** -x overflows and 1 / (1 + e ** -x)
+    is 0, where sigmoid is e ** x, a subnormal: those entries get it, the same values alone
+    as beside entries that do not overflow, and no overflow warning."""
+    low = {np.float32: [-89.0, -100.0, -103.0], np.float64: [-710.0, -740.0, -744.0]}[dtype]
+    x = np.array([*low, -np.inf, -20.0, 0.0, 20.0, np.inf, np.nan], dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = tg.sigmoid(x).data
+        alone = [tg.sigmoid(np.array(v, dtype)).data for v in x]
+    np.testing.assert_array_equal(y[:3], np.exp(x[:3]))
+    assert (y[:3] > 0).all()
+    np.testing.assert_array_equal(y, np.array(alone))
+    assert y[3] == 0 and y[5] == 0.5 and y[7] == 1 and np.isnan(y[8])
+
+
+def test_float32_sigmoid_is_within_4_ulps() -> None:
+    x = np.random.default_rng(0).normal(0, 20, 100_000).astype(np.float32)
+    want = 1 / (1 + np.exp(-x.astype(np.float64)))
+    got = tg.sigmoid(x).data
+    err = np.abs(got - want) / np.spacing(want.astype(np.float32))
+    assert err.max() <= 4, err.max()
+
+
 def test_clip_of_integers_with_a_bound_out_of_their_range_and_a_recorded_bound() -> None:
     # the masks compared x with the bounds in x's dtype: -1 into uint8 raised NumPy's
     # OverflowError, where the same call without a recorded bound computes (in float64)
