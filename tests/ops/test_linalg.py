@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import tensorgrad as tg
+from tensorgrad.ops import linalg
 
 
 def test_dot_with_a_python_scalar_promotes_as_numpy() -> None:
@@ -66,6 +67,69 @@ def test_einsum_with_broadcast_operands_first_and_second_order(spec, sa, sb) -> 
     np.testing.assert_allclose(tg.einsum(spec, a, b).data, np.einsum(spec, a.data, b.data))
     assert tg.gradcheck(lambda a, b: tg.einsum(spec, a, b), (a, b))
     assert tg.gradgradcheck(lambda a, b: tg.einsum(spec, a, b), (a, b))
+
+
+PAIRWISE = [
+    ("ij,jk->ik", (2, 3), (3, 4)),
+    ("ij,jk->ki", (2, 3), (3, 4)),
+    ("bij,bjk->bik", (2, 2, 3), (2, 3, 2)),
+    ("bhqd,bhkd->bhqk", (2, 2, 3, 2), (2, 2, 4, 2)),
+    ("qbd,kbd->bkq", (3, 2, 2), (4, 2, 2)),
+    ("ijk,jk->i", (2, 3, 4), (3, 4)),
+    ("ij,ij->", (2, 3), (2, 3)),
+    ("ijl,jm->mi", (2, 3, 2), (3, 4)),  # (l summed in a alone)
+    ("ij,jkm->", (2, 3), (3, 4, 2)),
+    ("i,i->", (3,), (3,)),
+    ("ij,jk->ik", (2, 0), (0, 3)),  # (an empty contraction: zeros)
+]
+
+
+@pytest.mark.parametrize("spec, sa, sb", PAIRWISE)
+def test_einsum_as_one_matmul_first_and_second_order(
+    monkeypatch: pytest.MonkeyPatch, spec: str, sa: tuple, sb: tuple
+) -> None:
+    """Two float operands with a letter to contract are one (batched) matmul past a size: at
+    any size here, its values, adjoints (gradcheck, gradgradcheck) and tangents are NumPy's."""
+    monkeypatch.setattr(linalg, "_PAIR_MIN", 0)
+    calls = []
+    pairwise = linalg._pairwise
+    monkeypatch.setattr(
+        linalg, "_pairwise", lambda *args: calls.append(args[:3]) or pairwise(*args)
+    )
+    rng = np.random.default_rng(0)
+    a = tg.tensor(rng.standard_normal(sa), requires_grad=True)
+    b = tg.tensor(rng.standard_normal(sb), requires_grad=True)
+    y = tg.einsum(spec, a, b)
+    assert calls and pairwise(*calls[0], a.data, b.data) is not None
+    np.testing.assert_allclose(y.data, np.einsum(spec, a.data, b.data), atol=1e-14)
+    assert not np.may_share_memory(y.data, a.data) and not np.may_share_memory(y.data, b.data)
+    assert tg.gradcheck(lambda a, b: tg.einsum(spec, a, b), (a, b))
+    assert tg.gradgradcheck(lambda a, b: tg.einsum(spec, a, b), (a, b))
+    ta, tb = rng.standard_normal(sa), rng.standard_normal(sb)
+    _, t = tg.jvp(lambda a, b: tg.einsum(spec, a, b), (a.data, b.data), (ta, tb))
+    want = np.einsum(spec, ta, b.data) + np.einsum(spec, a.data, tb)
+    np.testing.assert_allclose(t.data, want, atol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "spec, sa, sb",
+    [("ii,i->i", (3, 3), (3,)), ("ij,jk->ik", (2, 1), (3, 4)), ("i,j->ij", (2,), (3,))],
+)
+def test_einsum_without_a_plain_contraction_stays_numpys(spec: str, sa: tuple, sb: tuple) -> None:
+    # (a diagonal, a broadcast letter, nothing to contract)
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal(sa), rng.standard_normal(sb)
+    assert linalg._pairwise(*spec.replace("->", ",").split(","), a, b) is None
+
+
+def test_large_float32_einsum_is_one_matmul_within_rounding() -> None:
+    rng = np.random.default_rng(0)
+    q = rng.standard_normal((8, 4, 32, 16)).astype(np.float32)
+    k = rng.standard_normal((8, 4, 32, 16)).astype(np.float32)
+    assert 8 * 4 * 32 * 32 * 16 >= linalg._PAIR_MIN
+    y = tg.einsum("bhqd,bhkd->bhqk", q, k).data
+    assert y.dtype == np.float32
+    np.testing.assert_allclose(y, np.einsum("bhqd,bhkd->bhqk", q, k), rtol=1e-5, atol=1e-5)
 
 
 def test_dot_names_itself_in_a_shape_mismatch() -> None:
