@@ -67,6 +67,31 @@ def test_repeat_and_moveaxis_take_int_axes_only_as_numpy() -> None:
     assert tg.repeat(x, 2, axis=-1).shape == np.repeat(x.data, 2, axis=-1).shape
 
 
+@pytest.mark.parametrize(
+    "shape, repeats, axis",
+    [
+        ((2, 3), 2, 1),
+        ((2, 3), [2, 0, 1], 1),  # (an entry repeated 0 times: no gradient)
+        ((2, 3), [0, 0, 0], 1),
+        ((2, 0, 3), 2, 2),
+        ((1,) * 63 + (2,), 2, 63),  # (no room for the reshape's extra axis: reduceat's path)
+    ],
+)
+def test_repeat_gradient_sums_each_entrys_copies(shape: tuple, repeats: object, axis: int) -> None:
+    x = tg.tensor(np.random.default_rng(0).standard_normal(shape), requires_grad=True)
+    y = tg.repeat(x, repeats, axis=axis)
+    np.testing.assert_array_equal(y.data, np.repeat(x.data, repeats, axis=axis))
+    g = np.random.default_rng(1).standard_normal(y.shape)
+    (gx,) = tg.autograd.grad(y, [x], grad_outputs=tg.tensor(g))
+    # (np.add.at on the axis moved first and the rest flattened: it crashes past 32 dimensions)
+    index = np.repeat(np.arange(shape[axis]), repeats)
+    front = np.moveaxis(np.zeros(shape), axis, 0)
+    want = np.zeros((shape[axis], front[0].size))
+    np.add.at(want, index, np.moveaxis(g, axis, 0).reshape(len(index), front[0].size))
+    want = np.moveaxis(want.reshape(front.shape), 0, axis)
+    np.testing.assert_allclose(gx.data, want, rtol=1e-15, atol=1e-15)
+
+
 def test_repeat_takes_negative_counts_only_along_an_empty_axis() -> None:
     assert tg.repeat([], -1).shape == np.repeat([], -1).shape == (0,)
     assert tg.repeat(np.zeros((2, 0)), -1, axis=1).shape == (2, 0)
