@@ -71,6 +71,7 @@ def test_repeat_and_moveaxis_take_int_axes_only_as_numpy() -> None:
     "shape, repeats, axis",
     [
         ((2, 3), 2, 1),
+        ((2, 3), 17, 0),  # (past 16 copies: one sum, not adds)
         ((2, 3), [2, 0, 1], 1),  # (an entry repeated 0 times: no gradient)
         ((2, 3), [0, 0, 0], 1),
         ((2, 0, 3), 2, 2),
