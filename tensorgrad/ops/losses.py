@@ -25,7 +25,7 @@ from tensorgrad._shapes import broadcasts_to, normalize_int_axis, unbroadcast
 from tensorgrad.ops._base import Op, apply1, call
 from tensorgrad.ops.arithmetic import astype
 from tensorgrad.ops.elementwise import Sigmoid, Softplus, softplus_array
-from tensorgrad.ops.reductions import Mean, mean_by_sum
+from tensorgrad.ops.reductions import Mean, maximum_along, mean_by_sum
 from tensorgrad.tensor import Tensor, carries_derivative, is_int, is_number
 
 __all__ = [
@@ -67,7 +67,7 @@ def _shifted(x, axis):
     # (initial=-inf: a zero-length axis has no maximum, and gives an empty result, as torch)
     # (the ufuncs' reduce, as np.max and np.sum do it, without their Python layer: 1.5 us each;
     # the forwards only, which get arrays: a recorded rule's np.sum dispatches on Tensors)
-    return x - np.maximum.reduce(x, axis=axis, keepdims=True, initial=-np.inf)
+    return x - maximum_along(x, axis)
 
 
 def _rule_in_float32(rule: Any, a: Any, out: Any, axis: int) -> Any:
@@ -168,7 +168,7 @@ class SoftmaxCrossEntropy(Op):
         # (and so a NaN loss and NaN gradients); a -inf target logit alone gives +inf.
         # (the ufuncs' reduce: the array methods add a Python layer on every call)
         if x.shape[1]:
-            logp = x - np.maximum.reduce(x, axis=1, keepdims=True)
+            logp = x - maximum_along(x, 1, initial=None)
             logp -= np.log(np.add.reduce(np.exp(logp), axis=1, keepdims=True))
         else:  # (no class: empty rows, and no log of their empty sums, which warns)
             logp = x.copy()

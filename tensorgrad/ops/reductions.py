@@ -102,6 +102,29 @@ def mean_by_sum(dtype: np.dtype, n: int) -> bool:
 _FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
+def maximum_along(x: Any, axis: Any, initial: float | None = -np.inf) -> Any:
+    """``np.maximum.reduce(x, axis, keepdims=True, initial=initial)``: the softmax family's
+    shift (``initial=None``: none, as np.max; an integer array refuses an infinite one).
+    Short rows (2-32 entries, 32 rows or more) of a C-contiguous array are reduced across the
+    rows of its transposed copy: NumPy's reduce along a contiguous axis of about 2-24 entries
+    costs 30-50 ns a row (8,192 rows of 10 took 425 us, transposed 38; 256 rows of 10 13.7 us
+    against 3.0; 64 of 10 3.9 against 2.3). The same maxima (a maximum is exact; only a NaN's
+    sign or payload may differ)."""
+    if (
+        type(x) is ndarray
+        and x.dtype.kind == "f"
+        and x.ndim >= 2
+        and axis in (-1, x.ndim - 1, (-1,), (x.ndim - 1,))  # (an int, or a reduction's tuple)
+        and 1 < x.shape[-1] <= 32
+        and x.size >= 32 * x.shape[-1]
+        and x.flags.c_contiguous
+    ):
+        columns = np.ascontiguousarray(x.reshape(-1, x.shape[-1]).T)
+        maxima = np.maximum.reduce(columns, axis=0, initial=initial)
+        return maxima.reshape(x.shape[:-1] + (1,))
+    return np.maximum.reduce(x, axis=axis, keepdims=True, initial=initial)
+
+
 class Mean(_Reduction):
     """mean over ``axis``"""
 
@@ -528,7 +551,7 @@ class LogSumExp(_Reduction):
         if x.dtype.kind in "biu":  # in float64, as NumPy's log: x - max must not wrap around
             x = x.astype(np.float64)
         # (the ufuncs' reduce, as np.max and np.sum do it, minus their Python layer)
-        m = np.maximum.reduce(x, axis=self.axis, keepdims=True, initial=-np.inf)  # (-inf: none)
+        m = maximum_along(x, self.axis)  # (-inf over no entries)
         finite = np.isfinite(m)
         if finite.all():
             out = np.log(np.add.reduce(np.exp(x - m), axis=self.axis, keepdims=True)) + m

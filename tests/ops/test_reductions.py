@@ -867,3 +867,30 @@ def test_mean_is_numpy_s_mean_for_numbers_and_past_float32_s_exact_counts() -> N
     assert tg.mean(x).data.tobytes() == np.mean(x).tobytes()
     rows = np.stack([x, x[::-1]])
     np.testing.assert_array_equal(tg.mean(rows, axis=1).data, np.mean(rows, axis=1))
+
+
+@pytest.mark.parametrize(
+    "shape", [(64, 10), (40, 3, 2), (8, 4, 32), (32, 33), (31, 10), (64, 1), (5, 0), (0, 7)]
+)
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, ">f8"])
+def test_maximum_along_is_numpys_maximum(shape: tuple, dtype: Any) -> None:
+    """The softmax family's shift: short rows reduced across a transposed copy (past 31 rows
+    of 2-32 entries) give NumPy's maxima, NaN and infinities included, also without initial."""
+    from tensorgrad.ops.reductions import maximum_along
+
+    x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    if x.size:
+        x.flat[::7] = np.inf
+        x.flat[3::11] = -np.inf
+        x.flat[5::13] = np.nan
+    for view in (x, x[::2], np.asfortranarray(x)):
+        for axis in (-1, view.ndim - 1, (view.ndim - 1,)):
+            want = np.maximum.reduce(view, axis=axis, keepdims=True, initial=-np.inf)
+            got = maximum_along(view, axis)
+            np.testing.assert_array_equal(got, want)
+            assert got.dtype == want.dtype and got.shape == want.shape
+        if view.shape[-1]:
+            got = maximum_along(view, -1, initial=None)
+            np.testing.assert_array_equal(got, np.max(view, axis=-1, keepdims=True))
+    ints = np.arange(64 * 10).reshape(64, 10) % 17
+    np.testing.assert_array_equal(maximum_along(ints, 1, initial=None), ints.max(1, keepdims=True))
