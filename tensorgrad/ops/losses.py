@@ -146,7 +146,8 @@ class LogSoftmax(Op):
 
 
 class SoftmaxCrossEntropy(Op):
-    """-log softmax(x)[i, y_i] over the rows of x (N, C), summed and scaled (1 / count for a
+    """-log softmax(x)[i, y_i] over the rows of x (N, C), or the positions of x (N, C, d1, ...)
+    with the classes along axis 1 (targets (N, d1, ...)), summed and scaled (1 / count for a
     mean); rows whose target is ignored (``keep`` false) count for nothing. With label
     ``smoothing`` e (every row counting, C > 0) the target is (1 - e) onehot + e / C, as
     torch's: -((1 - e) log p[i, y_i] + e / C sum_c log p[i, c]) per row"""
@@ -173,9 +174,9 @@ class SoftmaxCrossEntropy(Op):
         else:  # (no class: empty rows, and no log of their empty sums, which warns)
             logp = x.copy()
         if x.shape[1] or self.keep is None:  # (a target of no class raises IndexError)
-            picked = logp[np.arange(len(self.target)), self.target]
+            picked = logp[self._at_targets()]
         else:  # no class: every row is ignored (checked by cross_entropy)
-            picked = np.zeros(len(self.target), dtype=x.dtype)
+            picked = np.zeros(self.target.shape, dtype=x.dtype)
         if self.keep is None:
             total = np.add.reduce(picked, axis=None)
         else:  # ignored rows count for nothing, even a NaN or -inf one (not 0 * inf)
@@ -186,15 +187,22 @@ class SoftmaxCrossEntropy(Op):
         self.logp = logp  # the plain backward needs softmax(x) = exp(logp)
         return np.asarray(0.0 - total * self.scale, dtype=x.dtype)  # (0.0 - 0.0 is +0.0)
 
+    def _at_targets(self) -> tuple:
+        """The index of each row's (or position's) target class in x."""
+        target = self.target
+        if target.ndim == 1:
+            return np.arange(len(target)), target
+        at = np.indices(target.shape, sparse=True)
+        return (at[0], target, *at[1:])
+
     def _residual(self, x):
         # NOTE: softmax(x) - onehot(y), per kept row. Handed a Tensor (higher order), softmax is
         # recomputed as an op so that it is differentiated too; else exp of the saved logp.
-        rows = np.arange(len(self.target))
         e = self.smoothing
         if isinstance(x, Tensor):
             onehot = np.zeros(x.shape, dtype=x.dtype)
             if x.shape[1]:  # (no class: nothing to pick, every row is ignored)
-                onehot[rows, self.target] = 1
+                onehot[self._at_targets()] = 1
             if e:  # (the smoothed target)
                 onehot = (1 - e) * onehot + e / x.shape[1]
             residual = softmax(x, axis=1) - onehot
@@ -206,7 +214,7 @@ class SoftmaxCrossEntropy(Op):
             if e:
                 residual -= e / residual.shape[1]
             if residual.shape[1]:
-                residual[rows, self.target] -= 1 - e
+                residual[self._at_targets()] -= 1 - e
         return residual if self.keep is None else residual * self.keep[:, None]
 
     def _slope_scale(self):
@@ -538,12 +546,12 @@ def cross_entropy(
     c = x.shape[class_axis]
     y = _data(target)
     if (
-        x.ndim == 2
+        x.ndim >= 2
         and y.dtype.kind in "iu"
         and weight is None
         and (not label_smoothing or c)  # (smoothing over no class: the careful path's NaN)
         and reduction != "none"
-        and y.shape == x.shape[:1]
+        and y.shape == x.shape[:1] + x.shape[2:]
     ):
         # the common classification case, as one op: softmax - onehot is its whole adjoint
         # NOTE: with no negative target (an ignored -100 included), the op's own pick of the
@@ -553,7 +561,7 @@ def cross_entropy(
         if not (0 <= ignore_index < c and (y == ignore_index).any()) and (
             y.dtype.kind == "u" or not y.size or np.minimum.reduce(y, axis=None) >= 0
         ):
-            scale = _row_scale(reduction, len(y))
+            scale = _row_scale(reduction, y.size)
             try:
                 # (the targets copied: a later write into the caller's changes no rule)
                 op = SoftmaxCrossEntropy(y.copy(), None, scale, label_smoothing)

@@ -584,3 +584,25 @@ def test_mse_loss_is_one_node_with_the_compositions_bits(dtype, reduction) -> No
     # (higher order: the adjoint recomputes x - y as ops under create_graph)
     p, q = (tg.tensor(rng.standard_normal((2, 3)), requires_grad=True) for _ in range(2))
     assert tg.gradgradcheck(lambda p, q: tg.mse_loss(p, q, reduction=reduction) * 3.0, (p, q))
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{}, {"reduction": "sum"}, {"ignore_index": 1}, {"label_smoothing": 0.2}]
+)
+def test_cross_entropy_over_positions_is_one_op(kwargs: dict) -> None:
+    """(N, C, d1, d2) logits with (N, d1, d2) targets: the fused op, classes along axis 1, its
+    values and derivatives those of the rows moved last and flattened."""
+    from tensorgrad.ops.losses import SoftmaxCrossEntropy
+
+    rng = np.random.default_rng(0)
+    x = tg.tensor(rng.standard_normal((2, 4, 3, 2)), requires_grad=True)
+    y = rng.integers(0, 4, (2, 3, 2))
+    loss = F.cross_entropy(x, y, **kwargs)
+    assert isinstance(loss._node, SoftmaxCrossEntropy)
+    rows = tg.reshape(tg.moveaxis(x, 1, -1), (-1, 4))
+    want = F.cross_entropy(rows, y.reshape(-1), **kwargs)
+    np.testing.assert_allclose(loss.data, want.data, rtol=1e-14)
+    (g,) = tg.autograd.grad(loss, [x])
+    (w,) = tg.autograd.grad(want, [x])
+    np.testing.assert_allclose(g.data, w.data, rtol=1e-13, atol=1e-16)
+    assert tg.gradgradcheck(lambda t: F.cross_entropy(t, y, **kwargs), (x,))
