@@ -6,6 +6,7 @@ order; repeated integer indices accumulate gradient (``np.add.at``).
 
 from __future__ import annotations
 
+import math
 import operator
 from typing import Any
 
@@ -110,6 +111,28 @@ def rows_summed(index: np.ndarray, rows: np.ndarray, num: int) -> np.ndarray:
     return out
 
 
+def _along_one_axis(index: tuple) -> bool:
+    """Whether ``index`` is full slices then one 1-D integer array (x[:, :, idx])."""
+    last = index[-1]
+    return (
+        len(index) > 1
+        and type(last) is np.ndarray
+        and last.ndim == 1
+        and last.dtype.kind in "iu"
+        and all(type(p) is slice and p == slice(None) for p in index[:-1])
+    )
+
+
+def _summed_along(index: np.ndarray, delta: np.ndarray, axis: int, shape: tuple) -> np.ndarray:
+    """``rows_summed`` along ``axis``: that axis moved first and the rest flattened, so that
+    each copy is added at its entry's row (np.add.at with the index in place took 3-5x as
+    long; the same additions in the same order)."""
+    rows = np.moveaxis(delta, axis, 0)
+    rest = rows.shape[1:]
+    summed = rows_summed(index, rows.reshape(len(index), math.prod(rest)), shape[axis])
+    return np.ascontiguousarray(np.moveaxis(summed.reshape((shape[axis],) + rest), 0, axis))
+
+
 class GetItem(Op):
     """x[index]"""
 
@@ -157,6 +180,8 @@ class ScatterAdd(Op):
         ):  # (rows picked by one integer array: x[idx], the common gather)
             rows = delta.reshape((index[0].size,) + tuple(self.shape[1:]))
             return rows_summed(index[0].reshape(-1), rows, self.shape[0])
+        if _along_one_axis(index):  # (x[:, idx]: take along an axis, repeat's per-entry counts)
+            return _summed_along(index[-1], delta, len(index) - 1, self.shape)
         out = np.zeros(self.shape, dtype=delta.dtype)
         if self.basic:
             out[self.index] = delta

@@ -253,11 +253,15 @@ def _pairwise(sa: str, sb: str, out: str, a: Any, b: Any) -> Any:
     output summed by the product, in one operand only the left or right rows and columns (or
     summed first, where the output lacks them). A fresh array (or a view of one, in the
     output's order); None where that does not apply: a letter repeated in an operand (a
-    diagonal), one that broadcasts (size 1 against n), nothing to contract, or operands that
-    are not float ndarrays of their subscripts' rank."""
+    diagonal), one that broadcasts (size 1 against n), nothing to contract, many small products
+    (a batch of dot products or short matrix-vector ones: einsum's loop is faster), or operands
+    that are not ndarrays of one float dtype and their subscripts' rank (mixed dtypes: NumPy
+    promotes before it sums a letter found in one operand only; the float check is
+    ``_contract``'s)."""
     if (
         type(a) is not ndarray
         or type(b) is not ndarray
+        or a.dtype != b.dtype
         or a.ndim != len(sa)
         or b.ndim != len(sb)
         or len(set(sa)) != len(sa)
@@ -274,22 +278,25 @@ def _pairwise(sa: str, sb: str, out: str, a: Any, b: Any) -> Any:
     batch = [c for c in out if c in sa and c in sb]
     left = [c for c in out if c in sa and c not in sb]
     right = [c for c in out if c in sb and c not in sa]
+    nb, nl, nr = (math.prod(size[c] for c in letters) for letters in (batch, left, right))
+    if nb > 1 and nl * nr < 16:
+        return None
     alone = tuple(i for i, c in enumerate(sa) if c not in sb and c not in out)
     if alone:
         a, sa = a.sum(axis=alone), "".join(c for c in sa if c in sb or c in out)
     alone = tuple(i for i, c in enumerate(sb) if c not in sa and c not in out)
     if alone:
         b, sb = b.sum(axis=alone), "".join(c for c in sb if c in sa or c in out)
-    nb, nk = math.prod(size[c] for c in batch), math.prod(size[c] for c in inner)
-    a = a.transpose([sa.index(c) for c in batch + left + inner])
-    b = b.transpose([sb.index(c) for c in batch + inner + right])
-    a = a.reshape(nb, math.prod(size[c] for c in left), nk)
-    b = b.reshape(nb, nk, math.prod(size[c] for c in right))
+    nk = math.prod(size[c] for c in inner)
+    a = a.transpose([sa.index(c) for c in batch + left + inner]).reshape(nb, nl, nk)
+    b = b.transpose([sb.index(c) for c in batch + inner + right]).reshape(nb, nk, nr)
     order = batch + left + right
     # (written into an array of the output's letters, so that where they come in its order the
-    # result is that array itself, not a view: a view would be copied again downstream)
-    product = np.empty([size[c] for c in order], np.result_type(a, b))
-    np.matmul(a, b, out=product.reshape(a.shape[0], a.shape[1], b.shape[2]))
+    # result is that array itself, not a view: a view would be copied again downstream; an inf
+    # times a 0 warns in matmul, not in einsum's own loop)
+    product = np.empty([size[c] for c in order], a.dtype)
+    with np.errstate(invalid="ignore", over="ignore"):
+        np.matmul(a, b, out=product.reshape(nb, nl, nr))
     if order == list(out):
         return product
     return product.transpose([order.index(c) for c in out])

@@ -457,12 +457,11 @@ def tile(x: Any, reps: Any) -> Tensor:
 
 
 class Repeat(Op):
-    """each entry of x repeated along ``axis``, ``counts`` times (an int, or one count per
-    entry), as NumPy's ``repeat``"""
+    """each entry of x repeated ``counts`` times along ``axis`` (one count for all: NumPy's
+    ``repeat`` with an int)"""
 
     __slots__ = ("counts", "axis")
     linear = True
-    frees = ("counts",)  # (an array as long as the axis, as getitem's index: gone after backward)
 
     def __init__(self, counts, axis):
         self.counts = counts
@@ -477,13 +476,11 @@ class Repeat(Op):
 
 
 class RepeatSum(Op):
-    """each run of ``counts`` entries along ``axis`` summed into one (repeat's adjoint): runs of
-    one length split off by a reshape and added, others by ``np.add.reduceat``, not an
-    ``np.add.at`` scatter (3-10x as long at (32, 16, 64, 64))"""
+    """each run of ``counts`` entries along ``axis`` summed into one (repeat's adjoint): the runs
+    split off by a reshape and added, where getitem's scatter took 3-12x as long"""
 
     __slots__ = ("counts", "axis", "size")
     linear = True
-    frees = ("counts",)
 
     def __init__(self, counts, axis, size):
         self.counts = counts
@@ -491,24 +488,16 @@ class RepeatSum(Op):
         self.size = size
 
     def forward(self, delta):
-        ax, counts, n = self.axis, self.counts, self.size
-        if type(counts) is int and counts > 0 and delta.ndim < 64:
-            runs = delta.reshape(delta.shape[:ax] + (n, counts) + delta.shape[ax + 1 :])
-            if counts > 16:
-                return runs.sum(axis=ax + 1)
-            # (a few copies: added one by one, np.add.at's order; a sum over a short axis took
-            # 16x as long at 256 x 256 float32 with 2)
-            pick = (slice(None),) * (ax + 1)
-            out = runs[pick + (0,)].copy()
-            for k in range(1, counts):
-                out += runs[pick + (k,)]
-            return out
-        out = np.zeros(delta.shape[:ax] + (n,) + delta.shape[ax + 1 :], delta.dtype)
-        counts = np.broadcast_to(counts, (n,))
-        filled = counts > 0  # (an entry repeated 0 times gets no gradient)
-        if delta.size and filled.any():
-            starts = (np.cumsum(counts) - counts)[filled]
-            out[(slice(None),) * ax + (filled,)] = np.add.reduceat(delta, starts, axis=ax)
+        ax, counts = self.axis, self.counts
+        runs = delta.reshape(delta.shape[:ax] + (self.size, counts) + delta.shape[ax + 1 :])
+        if counts == 0 or counts > 16:
+            return runs.sum(axis=ax + 1)
+        # (a few copies: added one by one, np.add.at's order; a sum over a short axis took
+        # 16x as long at 256 x 256 float32 with 2)
+        pick = (slice(None),) * (ax + 1)
+        out = runs[pick + (0,)].copy()
+        for k in range(1, counts):
+            out += runs[pick + (k,)]
         return out
 
     def generate_adjoints(self, adjoints, delta):
@@ -536,12 +525,13 @@ def repeat(x: Any, repeats: Any, axis: int | None = None) -> Tensor:
             f"repeat: repeats of shape {counts.shape} do not match axis {ax} of length "
             f"{data.shape[ax]}"
         )
-    # (one count for every entry as an int: its gradient is a reshape and a sum)
-    if counts.size and (counts.ndim == 0 or (counts == counts.flat[0]).all()):
-        reps: Any = int(counts.flat[0])
-    else:
-        reps = counts.astype(np.intp)
-    return call(Repeat, x, counts=reps, axis=ax)
+    # (one count for every entry: its own op, whose gradient is a reshape and adds; else an
+    # index, whose gradient getitem's scatter adds up)
+    if counts.size and data.ndim < 64 and (counts.ndim == 0 or (counts == counts.flat[0]).all()):
+        return call(Repeat, x, counts=max(int(counts.flat[0]), 0), axis=ax)
+    from tensorgrad.ops.indexing import take
+
+    return take(x, np.repeat(np.arange(data.shape[ax]), counts), axis=ax)
 
 
 # ----------------------------------------------------------------------------- join and split

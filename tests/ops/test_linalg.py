@@ -72,9 +72,9 @@ def test_einsum_with_broadcast_operands_first_and_second_order(spec, sa, sb) -> 
 PAIRWISE = [
     ("ij,jk->ik", (2, 3), (3, 4)),
     ("ij,jk->ki", (2, 3), (3, 4)),
-    ("bij,bjk->bik", (2, 2, 3), (2, 3, 2)),
-    ("bhqd,bhkd->bhqk", (2, 2, 3, 2), (2, 2, 4, 2)),
-    ("qbd,kbd->bkq", (3, 2, 2), (4, 2, 2)),
+    ("bij,bjk->bik", (2, 4, 3), (2, 3, 4)),  # (batched: 16 or more entries per product)
+    ("bhqd,bhkd->bhqk", (2, 2, 4, 2), (2, 2, 4, 2)),
+    ("qbd,kbd->bkq", (4, 2, 2), (4, 2, 2)),
     ("ijk,jk->i", (2, 3, 4), (3, 4)),
     ("ij,ij->", (2, 3), (2, 3)),
     ("ijl,jm->mi", (2, 3, 2), (3, 4)),  # (l summed in a alone)
@@ -113,13 +113,44 @@ def test_einsum_as_one_matmul_first_and_second_order(
 
 @pytest.mark.parametrize(
     "spec, sa, sb",
-    [("ii,i->i", (3, 3), (3,)), ("ij,jk->ik", (2, 1), (3, 4)), ("i,j->ij", (2,), (3,))],
+    [
+        ("ii,i->i", (3, 3), (3,)),  # (a diagonal)
+        ("ij,jk->ik", (2, 1), (3, 4)),  # (a broadcast letter)
+        ("i,j->ij", (2,), (3,)),  # (nothing to contract)
+        ("bi,bi->b", (8, 3), (8, 3)),  # (a batch of dot products)
+        ("bij,bj->bi", (8, 4, 3), (8, 3)),  # (of short matrix-vector products)
+    ],
 )
 def test_einsum_without_a_plain_contraction_stays_numpys(spec: str, sa: tuple, sb: tuple) -> None:
-    # (a diagonal, a broadcast letter, nothing to contract)
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal(sa), rng.standard_normal(sb)
     assert linalg._pairwise(*spec.replace("->", ",").split(","), a, b) is None
+
+
+@pytest.mark.parametrize("dtypes", [(np.float16, np.float32), (np.float32, np.float64)])
+def test_einsum_of_mixed_float_dtypes_promotes_first_as_numpy(
+    monkeypatch: pytest.MonkeyPatch, dtypes: tuple
+) -> None:
+    """A letter found in one operand only, summed away: in the promoted dtype (NumPy's), not in
+    the operand's own (float16 sums of 1000s overflowed, float32 ones lost float64 digits)."""
+    monkeypatch.setattr(linalg, "_PAIR_MIN", 0)
+    a = np.full((64, 4, 16), 1000.0, dtypes[0])
+    b = np.random.default_rng(0).standard_normal(16).astype(dtypes[1])
+    got = tg.einsum("ijk,k->j", a, b).data
+    want = np.einsum("ijk,k->j", a, b)
+    assert got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, rtol=float(np.finfo(want.dtype).eps) * 8)
+
+
+def test_float16_einsum_tangent_is_computed_in_float32_below_the_matmul_size() -> None:
+    # (the tangents' einsum takes the op's float16 flag: float16's own sums were 62 ulps off)
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((8, 300)).astype(np.float16)
+    b = rng.standard_normal((300, 8)).astype(np.float16)
+    ta = rng.standard_normal((8, 300)).astype(np.float16)
+    _, t = tg.jvp(lambda a: tg.einsum("ij,jk->ik", a, b), (a,), (ta,))
+    want = np.einsum("ij,jk->ik", ta.astype(np.float32), b.astype(np.float32))
+    np.testing.assert_allclose(t.data, want.astype(np.float16), rtol=2e-3, atol=1e-2)
 
 
 def test_large_float32_einsum_is_one_matmul_within_rounding() -> None:
