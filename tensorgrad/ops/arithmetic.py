@@ -287,22 +287,28 @@ class Power(Op):
         return result
 
 
-def _constant_power(a: Any, p: int | float) -> Any:
-    """``np.power(a, p)`` for a constant p; for float a and an integer p past NumPy's own fast
-    cases (-1, 0, 1, 2), |a| ** p with a's sign where p is odd. NumPy's pow takes a slow path
-    for a negative base, correctly rounded and 50x as long (x ** 3 at 256 x 256 float32 3.1 ms
-    against 63 us); |a| ** p is within an ulp, as pow is for a positive base."""
-    if type(a) is not ndarray or a.dtype.kind != "f" or p in (-1, 0, 1, 2):
-        return np.power(a, p)
+def _signed_power(a: Any, p: int | float) -> Any:
+    """a ** p as |a| ** p with a's sign where p is odd, or None where NumPy's own pow is as
+    good: for a float32 or float64 array holding a negative entry (past 256 entries) and an
+    integer p past NumPy's fast -1, 0, 1, 2 that a's dtype holds exactly (NumPy rounds p to it
+    first: 2 ** 25 + 1 is even in float32). NumPy's pow takes a slow path for a negative base,
+    correctly rounded and 12-50x as long (x ** 3 at 256 x 256 float32 3.1 ms against 63 us);
+    |a| ** p is within an ulp, as pow is for a positive base. (The test for a negative entry
+    costs 10-15 % of a positive base's pow.)"""
+    if type(a) is not ndarray or a.dtype.kind != "f" or a.size < 256 or p in (-1, 0, 1, 2):
+        return None
+    if a.dtype.itemsize < 4:  # (float16: NumPy computes its pow in float32, not slowly)
+        return None
     if type(p) is float:
         if not p.is_integer():
-            return np.power(a, p)
-    # (a NumPy number keeps NumPy's promotion; every float past 2 ** 53 is even)
-    elif type(p) is not int or not -(2**53) < p < 2**53:
-        return np.power(a, p)
-    # (in place in one fresh array, 0-d too: pow into a fresh array of its own took 2.6x as
-    # long at 256 x 256 float64)
-    out = np.abs(a, out=np.empty(a.shape, a.dtype.type))
+            return None
+    elif type(p) is not int:  # (a NumPy number keeps NumPy's promotion)
+        return None
+    if not -(2**53) < p < 2**53 or float(a.dtype.type(p)) != p or not (a < 0).any():
+        return None
+    # (in place in one fresh array of a's layout: pow into a fresh array of its own took 2.6x
+    # as long at 256 x 256 float64)
+    out = np.abs(a, out=np.empty_like(a, dtype=a.dtype.type))
     np.power(out, p, out=out)
     if p % 2 == 1:
         np.copysign(out, a, out=out)
@@ -329,7 +335,8 @@ class PowerConstant(Op):
         # sqrt is float16 for int8, nor a NumPy float exponent, which promotes the result)
         if type(self.p) is float and self.p == 0.5 and a.dtype.kind == "f":
             return np.sqrt(a)
-        return _constant_power(a, self.p)
+        out = _signed_power(a, self.p)
+        return np.power(a, self.p) if out is None else out
 
     def _slope(self, a):
         # (times a Python float: on Tensors that is the cheap one-input Scale op; x ** 0.5's is
@@ -339,7 +346,8 @@ class PowerConstant(Op):
             return 0.5 / a**0.5
         if p == 2:
             return a * float(p)
-        return (a ** (p - 1) if isinstance(a, Tensor) else _constant_power(a, p - 1)) * float(p)
+        slope = _signed_power(a, p - 1)  # (None for Tensors: recorded as a ** (p - 1))
+        return (a ** (p - 1) if slope is None else slope) * float(p)
 
     def generate_adjoints(self, adjoints, delta, a):
         # NOTE: x ** 0 is flat everywhere, also at 0, inf and NaN: zeros, not a * 0 (NaN there)

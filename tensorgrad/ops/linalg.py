@@ -254,10 +254,10 @@ def _pairwise(sa: str, sb: str, out: str, a: Any, b: Any) -> Any:
     summed first, where the output lacks them). A fresh array (or a view of one, in the
     output's order); None where that does not apply: a letter repeated in an operand (a
     diagonal), one that broadcasts (size 1 against n), nothing to contract, many small products
-    (a batch of dot products or short matrix-vector ones: einsum's loop is faster), or operands
-    that are not ndarrays of one float dtype and their subscripts' rank (mixed dtypes: NumPy
-    promotes before it sums a letter found in one operand only; the float check is
-    ``_contract``'s)."""
+    (a batch of dot products, short matrix-vector or outer ones: einsum's loop is faster), or
+    operands that are not ndarrays of one float dtype and their subscripts' rank (mixed dtypes:
+    NumPy promotes before it sums a letter found in one operand only; the float check is
+    ``_contract``'s). An inf times a 0 in its matmul does not warn, as einsum's own loop."""
     if (
         type(a) is not ndarray
         or type(b) is not ndarray
@@ -279,7 +279,8 @@ def _pairwise(sa: str, sb: str, out: str, a: Any, b: Any) -> Any:
     left = [c for c in out if c in sa and c not in sb]
     right = [c for c in out if c in sb and c not in sa]
     nb, nl, nr = (math.prod(size[c] for c in letters) for letters in (batch, left, right))
-    if nb > 1 and nl * nr < 16:
+    nk = math.prod(size[c] for c in inner)
+    if nb > 1 and (nl * nr < 16 or nk == 1):  # (and no batch of outer products)
         return None
     alone = tuple(i for i, c in enumerate(sa) if c not in sb and c not in out)
     if alone:
@@ -287,7 +288,6 @@ def _pairwise(sa: str, sb: str, out: str, a: Any, b: Any) -> Any:
     alone = tuple(i for i, c in enumerate(sb) if c not in sa and c not in out)
     if alone:
         b, sb = b.sum(axis=alone), "".join(c for c in sb if c in sa or c in out)
-    nk = math.prod(size[c] for c in inner)
     a = a.transpose([sa.index(c) for c in batch + left + inner]).reshape(nb, nl, nk)
     b = b.transpose([sb.index(c) for c in batch + inner + right]).reshape(nb, nk, nr)
     order = batch + left + right

@@ -194,3 +194,22 @@ def test_rows_summed_is_np_add_at_bit_for_bit(dtype, tail) -> None:
         assert got.dtype == dtype
         np.testing.assert_array_equal(got, expected)
         np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
+
+
+@pytest.mark.parametrize(
+    "lead", [(slice(None),), (slice(1, None),), (slice(None, None, 2),), (slice(None), 0)]
+)
+def test_gradient_of_picks_along_an_axis_after_slices(lead: tuple) -> None:
+    """x[..., idx] with as many picks as the axis has entries: the scatter along the moved axis
+    (full slices only before the index; others, and ints, keep np.add.at), np.add.at's sums."""
+    rng = np.random.default_rng(0)
+    x = tg.tensor(rng.standard_normal((4, 3, 5)), requires_grad=True)
+    idx = np.array([4, 0, 4, 1, 2, 2, 0])
+    index = lead + (idx,) if len(lead) == 2 else lead + (slice(None), idx)
+    y = x[index]
+    g = rng.standard_normal(y.shape)
+    (gx,) = tg.autograd.grad(y, [x], grad_outputs=tg.tensor(g))
+    want = np.zeros(x.shape)
+    np.add.at(want, index, g)
+    np.testing.assert_array_equal(gx.data, want)
+    assert gx.data.flags.c_contiguous

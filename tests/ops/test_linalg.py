@@ -3,6 +3,8 @@ the adjoints' paths that the small shapes of the op registry do not reach."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -377,3 +379,14 @@ def test_tensordot_saves_a_numpy_operand_as_it_was(axes) -> None:
     a[...] = 7.0
     (g,) = tg.autograd.grad(y.sum(), [b])
     np.testing.assert_array_equal(g.data, 3.0)
+
+
+def test_einsum_as_one_matmul_does_not_warn_at_an_inf_times_0() -> None:
+    # (einsum's own loop does not; the matmul would: "invalid value encountered in matmul")
+    a = np.ones((64, 32, 32))
+    a[0, 0, 0] = np.inf
+    b = np.zeros((64, 32, 32))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = tg.einsum("bij,bjk->bik", a, b).data
+    assert np.isnan(out[0, 0]).all() and not out[1:].any()
