@@ -125,8 +125,8 @@ def _along_one_axis(index: tuple) -> bool:
 
 def _summed_along(index: np.ndarray, delta: np.ndarray, axis: int, shape: tuple) -> np.ndarray:
     """``rows_summed`` along ``axis``: that axis moved first and the rest flattened, so that
-    each copy is added at its entry's row (np.add.at with the index in place took 3-5x as
-    long; the same additions in the same order)."""
+    each copy is added at its entry's row (np.add.at with the index in place took 1.4x as long
+    with random picks, 5x with repeat's sorted ones; the same additions in the same order)."""
     rows = np.moveaxis(delta, axis, 0)
     rest = rows.shape[1:]
     summed = rows_summed(index, rows.reshape(len(index), math.prod(rest)), shape[axis])
@@ -180,9 +180,10 @@ class ScatterAdd(Op):
         ):  # (rows picked by one integer array: x[idx], the common gather)
             rows = delta.reshape((index[0].size,) + tuple(self.shape[1:]))
             return rows_summed(index[0].reshape(-1), rows, self.shape[0])
-        axis = len(index) - 1  # (x[:, idx] with as many picks as the axis has entries or more:
-        # take along an axis, repeat's per-entry counts; fewer picks of a wide axis were faster
-        # by np.add.at, which writes only their rows)
+        # (x[:, idx] with as many picks as the axis has entries or more: take along an axis,
+        # repeat's per-entry counts; fewer picks of a wide axis are faster by np.add.at, which
+        # writes only their rows)
+        axis = len(index) - 1
         if _along_one_axis(index) and len(index[-1]) >= self.shape[axis]:
             return _summed_along(index[-1], delta, axis, self.shape)
         out = np.zeros(self.shape, dtype=delta.dtype)
