@@ -689,14 +689,17 @@ register(OpSpec("power", lambda x, p: tg.power(x, p), sample=_power_constant_sam
 
 
 def _ce_plain_sample(data: Any) -> Sample:
-    """The fused path: (N, C) logits, integer targets, maybe an ignored row."""
+    """The fused path: (N, C) logits, integer targets, maybe an ignored row, maybe constant
+    class weights."""
     n, c = data.draw(st.integers(1, 5)), data.draw(st.integers(2, 5))
     rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
     target = rng.integers(0, c, size=n)
     if n > 1 and data.draw(st.booleans()):
         target[0] = -100
-    reduction = data.draw(st.sampled_from(["mean", "sum"]))
-    return [draw_array(data, (n, c), -3, 3), target], {"reduction": reduction}
+    kwargs: dict[str, Any] = {"reduction": data.draw(st.sampled_from(["mean", "sum"]))}
+    if data.draw(st.booleans()):
+        kwargs["weight"] = rng.uniform(0.5, 2.0, size=c)
+    return [draw_array(data, (n, c), -3, 3), target], kwargs
 
 
 register(OpSpec("cross_entropy", tg.cross_entropy, sample=_ce_plain_sample, wrt=(0,)))

@@ -72,6 +72,7 @@ KEPT_AFTER_BACKWARD = {
     ("EmbeddingGather", "index"),  # the indices the user passed
     ("SoftmaxCrossEntropy", "target"),  # (N,) class indices
     ("SoftmaxCrossEntropy", "keep"),  # (N,) weights of the counted rows
+    ("SoftmaxCrossEntropy", "counted"),  # (N,) which rows count (some ignored)
 }
 
 

@@ -147,18 +147,21 @@ class LogSoftmax(Op):
 
 class SoftmaxCrossEntropy(Op):
     """-log softmax(x)[i, y_i] over the rows of x (N, C), or the positions of x (N, C, d1, ...)
-    with the classes along axis 1 (targets (N, d1, ...)), summed and scaled (1 / count for a
-    mean); rows whose target is ignored (``keep`` false) count for nothing. With label
-    ``smoothing`` e (every row counting, C > 0) the target is (1 - e) onehot + e / C, as
-    torch's: -((1 - e) log p[i, y_i] + e / C sum_c log p[i, c]) per row"""
+    with the classes along axis 1 (targets (N, d1, ...)), each times its row's ``keep`` (its
+    target's class weight, or 1; None: 1 for all), summed over the rows that ``counted`` (None:
+    all) and scaled (1 / the counted rows' total weight for a mean); an ignored row counts for
+    nothing, even a NaN one. With label ``smoothing`` e (every row counting, no weights, C > 0)
+    the target is (1 - e) onehot + e / C, as torch's: -((1 - e) log p[i, y_i] + e / C sum_c
+    log p[i, c]) per row"""
 
-    __slots__ = ("target", "keep", "scale", "logp", "smoothing")
+    __slots__ = ("target", "keep", "counted", "scale", "logp", "smoothing")
     save_inputs = (0,)
     frees = ("logp",)
 
-    def __init__(self, target, keep, scale, smoothing=0.0):
+    def __init__(self, target, keep, scale, smoothing=0.0, counted=None):
         self.target = target
-        self.keep = keep  # None when every row counts
+        self.keep = keep  # the rows' weights (0 where ignored), or None when all are 1
+        self.counted = counted  # which rows count (a bool array), or None when all do
         self.scale = scale
         self.smoothing = smoothing
 
@@ -177,10 +180,12 @@ class SoftmaxCrossEntropy(Op):
             picked = logp[self._at_targets()]
         else:  # no class: every row is ignored (checked by cross_entropy)
             picked = np.zeros(self.target.shape, dtype=x.dtype)
-        if self.keep is None:
+        if self.keep is not None:
+            picked *= self.keep
+        if self.counted is None:
             total = np.add.reduce(picked, axis=None)
         else:  # ignored rows count for nothing, even a NaN or -inf one (not 0 * inf)
-            total = picked.sum(where=self.keep != 0)
+            total = picked.sum(where=self.counted)
         e = self.smoothing
         if e:
             total = (1 - e) * total + e / x.shape[1] * np.add.reduce(logp, axis=None)
@@ -237,8 +242,8 @@ class SoftmaxCrossEntropy(Op):
 
     def jvp(self, tangents, x):
         terms = self._residual(x) * tangents[0]
-        if self.keep is not None:  # an ignored row adds nothing, even a NaN one (torch's 0)
-            terms = np.where(self.keep[:, None] != 0, terms, 0)
+        if self.counted is not None:  # an ignored row adds nothing, even a NaN one (torch's 0)
+            terms = np.where(self.counted[:, None], terms, 0)
         return np.sum(terms) * self._slope_scale()
 
 
@@ -493,9 +498,9 @@ def _weighted_mean(total: Tensor, weights: ndarray, weights_t: Any = None) -> Te
     return total * 0.0 + float("nan")
 
 
-def _row_scale(reduction: str, count: int) -> float:
-    """What the fused cross-entropy multiplies its summed rows by: 1, or 1 / count (NaN for
-    no rows, as torch's mean over nothing)."""
+def _row_scale(reduction: str, count: float) -> float:
+    """What the fused cross-entropy multiplies its summed rows by: 1, or 1 / count (the rows'
+    number or total weight; NaN for none, as torch's mean over nothing)."""
     return 1.0 if reduction == "sum" else (1.0 / count if count else float("nan"))
 
 
@@ -548,7 +553,7 @@ def cross_entropy(
     if (
         x.ndim >= 2
         and y.dtype.kind in "iu"
-        and weight is None
+        and (weight is None or (c and not label_smoothing and not carries_derivative(weight)))
         and (not label_smoothing or c)  # (smoothing over no class: the careful path's NaN)
         and reduction != "none"
         and y.shape == x.shape[:1] + x.shape[2:]
@@ -558,8 +563,10 @@ def cross_entropy(
         # targets raises IndexError for any value >= c; only then, or for a negative or an
         # ignored target, does the careful path sort them out. (A negative index would pick
         # from the end, and an unsigned view of int64 targets wraps back to it.)
-        if not (0 <= ignore_index < c and (y == ignore_index).any()) and (
-            y.dtype.kind == "u" or not y.size or np.minimum.reduce(y, axis=None) >= 0
+        if (
+            weight is None
+            and not (0 <= ignore_index < c and (y == ignore_index).any())
+            and (y.dtype.kind == "u" or not y.size or np.minimum.reduce(y, axis=None) >= 0)
         ):
             scale = _row_scale(reduction, y.size)
             try:
@@ -573,17 +580,30 @@ def cross_entropy(
                 _check_logits(x)
                 raise
         _check_logits(x)
+        if weight is not None:
+            _check_class_weights(weight, c)
         keep = y != ignore_index
         kept = y[keep]
         if kept.size and (kept.min() < 0 or kept.max() >= c):
             raise IndexError(f"cross_entropy: target values must be in [0, {c}) or ignore_index")
-        if not label_smoothing:  # (ignored targets: the op with a mask of the rows that count)
+        if not label_smoothing:
+            # (ignored targets or class weights: the op with each row's weight, 0 where
+            # ignored, and a mask of the rows that count)
+            target = np.where(keep, y, 0)
+            if weight is None:
+                rows = keep.astype(x.dtype)
+                scale = _row_scale(reduction, int(keep.sum()))
+            else:  # (float16 logits: in float32, as their composed loss was)
+                w = np.asarray(_data(weight), np.float32 if x.dtype.type is _HALF else x.dtype)
+                rows = np.where(keep, w[target], 0).astype(w.dtype, copy=False)
+                scale = _row_scale(reduction, float(rows.sum()))
             return call(
                 SoftmaxCrossEntropy,
                 input,
-                target=np.where(keep, y, 0),
-                keep=keep.astype(x.dtype),
-                scale=_row_scale(reduction, int(keep.sum())),
+                target=target,
+                keep=rows,
+                scale=scale,
+                counted=None if kept.size == keep.size else keep,
             )
     if x.dtype.type is _HALF:
         # (in float32 and rounded once, as the one-op path above: the weighted and smoothed
@@ -606,12 +626,8 @@ def cross_entropy(
             "cross_entropy: target must hold integer class indices or floating class "
             f"probabilities, got dtype {y.dtype}"
         )
-    if weight is not None and not isinstance(weight, Tensor):
-        check_operands("cross_entropy", (weight,), ("weight",))  # (a string read as 0-d)
-    if weight is not None and np.shape(_data(weight)) != (c,):
-        raise ValueError(
-            f"cross_entropy: weight has shape {np.shape(_data(weight))}, expected ({c},)"
-        )
+    if weight is not None:
+        _check_class_weights(weight, c)
     logp = log_softmax(input, axis=class_axis)
     w = _const(weight, input, "cross_entropy", "weight")
     if y.dtype.kind == "f":
@@ -669,6 +685,18 @@ def cross_entropy(
             wt = getitem(w, safe) * keep
         smooth = _weighted_mean(sum(smooth), picked, wt)
     return nll * (1 - label_smoothing) + smooth * _uniform(label_smoothing, c)
+
+
+def _check_class_weights(weight: Any, c: int) -> None:
+    """cross_entropy's ``weight``: numeric, of shape (C,)."""
+    # (a string read as 0-d; complex data refused, not cast)
+    check_operands(
+        "cross_entropy", (_data(weight) if isinstance(weight, Tensor) else weight,), ("weight",)
+    )
+    if np.shape(_data(weight)) != (c,):
+        raise ValueError(
+            f"cross_entropy: weight has shape {np.shape(_data(weight))}, expected ({c},)"
+        )
 
 
 def _uniform(label_smoothing: float, c: int) -> float:

@@ -606,3 +606,35 @@ def test_cross_entropy_over_positions_is_one_op(kwargs: dict) -> None:
     (w,) = tg.autograd.grad(want, [x])
     np.testing.assert_allclose(g.data, w.data, rtol=1e-13, atol=1e-16)
     assert tg.gradgradcheck(lambda t: F.cross_entropy(t, y, **kwargs), (x,))
+
+
+@pytest.mark.parametrize("shape", [(5, 4), (2, 4, 3)])
+@pytest.mark.parametrize("ignored", [False, True])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_class_weighted_cross_entropy_is_one_op(shape, ignored, reduction) -> None:
+    """Constant class weights (an array, or a Tensor with no gradient): the fused op with each
+    row's weight, its values and derivatives those of the weighted nll of log_softmax; weights
+    that require grad keep the composition (their gradient counts)."""
+    from tensorgrad.ops.losses import SoftmaxCrossEntropy
+
+    rng = np.random.default_rng(3)
+    x = tg.tensor(rng.standard_normal(shape), requires_grad=True)
+    y = rng.integers(0, 4, shape[:1] + shape[2:])
+    if ignored:
+        y.reshape(-1)[1] = -100
+    w = rng.uniform(0.5, 2.0, 4)
+    for weight in (w, tg.tensor(w)):
+        loss = F.cross_entropy(x, y, weight=weight, reduction=reduction)
+        assert isinstance(loss._node, SoftmaxCrossEntropy)
+        want = F.nll_loss(F.log_softmax(x, dim=1), y, weight=w, reduction=reduction)
+        np.testing.assert_allclose(loss.data, want.data, rtol=1e-14)
+        (g,) = tg.autograd.grad(loss, [x])
+        (h,) = tg.autograd.grad(want, [x])
+        np.testing.assert_allclose(g.data, h.data, rtol=1e-13, atol=1e-16)
+    assert tg.gradgradcheck(lambda t: F.cross_entropy(t, y, weight=w, reduction=reduction), (x,))
+    v = tg.tensor(rng.standard_normal(shape))
+    _, tangent = tg.jvp(lambda t: F.cross_entropy(t, y, weight=w), (x,), (v,))
+    _, direct = tg.jvp(lambda t: F.nll_loss(F.log_softmax(t, dim=1), y, weight=w), (x,), (v,))
+    np.testing.assert_allclose(tangent.data, direct.data, rtol=1e-13)
+    learned = tg.tensor(w, requires_grad=True)
+    assert not isinstance(F.cross_entropy(x, y, weight=learned)._node, SoftmaxCrossEntropy)
