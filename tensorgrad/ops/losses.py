@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 # (hot-path names as module globals: see the NOTE in ops/_base.py)
+from numpy import errstate as _errstate
 from numpy import float16 as _HALF
 from numpy import ndarray
 
@@ -63,11 +64,15 @@ def _const(x: Any, like: Any, op: str, arg: str) -> Any:
 
 
 def _shifted(x, axis):
-    # NOTE: unguarded, as torch: a row whose maximum is +inf, -inf (all -inf) or NaN is NaN.
+    # NOTE: as torch, a row whose maximum is +inf, -inf (all -inf) or NaN is NaN, and silently
+    # (attention's fully masked rows; about 1 us a call: the fused cross-entropy, on an MLP
+    # step's path, leaves NumPy's warning for rows of logits that are infinite)
     # (initial=-inf: a zero-length axis has no maximum, and gives an empty result, as torch)
     # (the ufuncs' reduce, as np.max and np.sum do it, without their Python layer: 1.5 us each;
     # the forwards only, which get arrays: a recorded rule's np.sum dispatches on Tensors)
-    return x - maximum_along(x, axis)
+    m = maximum_along(x, axis)
+    with _errstate(invalid="ignore"):  # (inf - inf there: NaN, silently as torch)
+        return x - m
 
 
 def _rule_in_float32(rule: Any, a: Any, out: Any, axis: int) -> Any:

@@ -124,6 +124,25 @@ def test_softmax_row_with_pos_inf_is_all_nan_as_torch(fn) -> None:
         assert np.isnan(fn([[-np.inf, -np.inf]]).data).all()
 
 
+@pytest.mark.parametrize("fn", [tg.softmax, tg.log_softmax])
+@pytest.mark.parametrize("row", [[-np.inf] * 3, [np.inf, 1.0, 0.0]], ids=["all-inf", "inf"])
+def test_softmax_of_a_fully_masked_row_is_nan_without_a_warning(fn, row) -> None:
+    # (attention's row whose keys are all masked by -inf: NaN as torch, and as silently; NumPy
+    # warned of the inf - inf in the shift)
+    x = np.array([row, [0.0, 1.0, 2.0]])
+    v = tg.tensor([[1.0, 2.0, 3.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        xt = tg.tensor(x, requires_grad=True)
+        y = fn(xt, axis=1)
+        (g,) = tg.autograd.grad((y * v).sum(), [xt], create_graph=True)
+        g.sum().backward()
+        _, tangent = tg.jvp(lambda t: fn(t, axis=1), (tg.tensor(x),), (tg.ones((2, 3)),))
+    assert np.isnan(y.data[0]).all() and np.isfinite(y.data[1]).all()
+    assert np.isnan(g.data[0]).all() and np.isfinite(g.data[1]).all()
+    assert np.isnan(tangent.data[0]).all()
+
+
 @pytest.mark.parametrize(
     "kwargs", [{}, {"weight": np.ones(3)}, {"label_smoothing": 0.1}], ids=["fused", "w", "ls"]
 )
