@@ -871,8 +871,8 @@ def hessian(
     """The Hessian of a one-element-output ``f``: reverse over reverse (``jacrev(jacrev(f))``,
     as ``torch.autograd.functional.hessian``): ``f`` and its gradient run once, recorded, and
     each row is one reverse pass through that gradient's graph; ``(hessian, aux)`` with
-    ``has_aux``. (Forward over reverse, JAX's and ``torch.func``'s, calls ``f`` once per input
-    element: without a vmap, 4x as long for a small net's loss.)"""
+    ``has_aux``. (Forward over reverse, JAX's and ``torch.func``'s with a vmap, would call ``f``
+    once per input element here: 4x as long for a small net's loss.)"""
     return _jacrev(_jacrev(f, argnums, has_aux, "hessian"), argnums, has_aux, "hessian")
 
 

@@ -1570,3 +1570,16 @@ def test_hessian_runs_f_once_and_agrees_with_forward_over_reverse() -> None:
         for j in range(2):
             assert h[i][j].shape == want[i][j].shape
             np.testing.assert_allclose(h[i][j].data, want[i][j].data, rtol=1e-12, atol=1e-15)
+
+
+def test_hessian_keeps_a_no_grad_block_in_f_constant() -> None:
+    # (reverse over reverse, as tg.grad and torch.autograd.functional.hessian: forward over
+    # reverse pushed tangents through the block, a non-symmetric matrix, as torch.func's)
+    def f(x: tg.Tensor) -> tg.Tensor:
+        with tg.no_grad():
+            k = (x * 2).sum()
+        return (x**3).sum() * k
+
+    x = np.array([0.5, -1.0, 2.0])
+    k = 2 * x.sum()
+    np.testing.assert_allclose(tg.hessian(f)(x).data, np.diag(6 * x * k), rtol=1e-14)

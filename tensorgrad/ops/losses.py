@@ -186,7 +186,8 @@ class SoftmaxCrossEntropy(Op):
         else:  # no class: every row is ignored (checked by cross_entropy)
             picked = np.zeros(self.target.shape, dtype=x.dtype)
         if self.keep is not None:
-            picked *= self.keep
+            with _errstate(invalid="ignore"):  # (an ignored row's -inf times its 0: summed out)
+                picked *= self.keep
         if self.counted is None:
             total = np.add.reduce(picked, axis=None)
         else:  # ignored rows count for nothing, even a NaN or -inf one (not 0 * inf)
@@ -591,7 +592,9 @@ def cross_entropy(
         kept = y[keep]
         if kept.size and (kept.min() < 0 or kept.max() >= c):
             raise IndexError(f"cross_entropy: target values must be in [0, {c}) or ignore_index")
-        if not label_smoothing:
+        # (non-finite class weights: the composition, whose NaN slopes are torch's; the op's
+        # mean takes a NaN scale for "nothing counted", with zero slopes)
+        if not label_smoothing and (weight is None or np.isfinite(_data(weight)).all()):
             # (ignored targets or class weights: the op with each row's weight, 0 where
             # ignored, and a mask of the rows that count)
             target = np.where(keep, y, 0)

@@ -657,3 +657,85 @@ def test_class_weighted_cross_entropy_is_one_op(shape, ignored, reduction) -> No
     np.testing.assert_allclose(tangent.data, direct.data, rtol=1e-13)
     learned = tg.tensor(w, requires_grad=True)
     assert not isinstance(F.cross_entropy(x, y, weight=learned)._node, SoftmaxCrossEntropy)
+
+
+def _torch_like_ce_grad(x: np.ndarray, y: np.ndarray, w: np.ndarray, reduction: str) -> tuple:
+    """cross_entropy's loss and logits gradient composed by hand (log_softmax, weighted picks,
+    the weighted mean), in float64, as torch computes them."""
+    with np.errstate(all="ignore"):
+        z = x - x.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        rows = np.arange(len(y))
+        wy = w[y]
+        total = wy.sum() if reduction == "mean" else 1.0
+        loss = -(wy * logp[rows, y]).sum() / total
+        g = np.exp(logp) * (wy / total)[:, None]
+        g[rows, y] -= wy / total
+    return loss, g
+
+
+@pytest.mark.parametrize(
+    ("weight", "reduction"),
+    [
+        ([np.nan, 1.0, 1.0], "mean"),
+        ([np.inf, 1.0, 1.0], "sum"),
+        ([np.inf, 1.0, 1.0], "mean"),
+        ([0.0, 1.0, 1.0], "mean"),
+    ],
+)
+def test_class_weights_out_of_the_ordinary_give_torchs_nan_patterns(weight, reduction) -> None:
+    # (the fused op read a NaN mean scale as "nothing counted", with zero slopes: a NaN or inf
+    # weight gave zeros where torch's gradient is NaN; a zero-weight row with NaN logits counts,
+    # NaN, where a mask of nonzero weights would have dropped it)
+    x = np.array([[0.5, -1.0, 2.0], [1.0, 0.0, -0.5]])
+    if weight[0] == 0.0:
+        x[0] = np.nan
+    y, w = np.array([0, 1]), np.array(weight)
+    xt = tg.tensor(x, requires_grad=True)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        loss = F.cross_entropy(xt, y, weight=w, reduction=reduction)
+        loss.backward()
+    want, g = _torch_like_ce_grad(x, y, w, reduction)
+    np.testing.assert_array_equal(np.isnan(loss.data), np.isnan(want))
+    np.testing.assert_array_equal(np.isnan(xt.grad.data), np.isnan(g))
+    np.testing.assert_allclose(xt.grad.data[~np.isnan(g)], g[~np.isnan(g)], rtol=1e-12)
+
+
+@pytest.mark.parametrize("weight", [None, np.array([1.0, 2.0, 3.0])], ids=["plain", "weighted"])
+def test_an_ignored_row_with_minus_inf_logits_is_silent(weight) -> None:
+    # (the fused op multiplied each row's pick by its weight, 0 for an ignored row: -inf * 0
+    # warned, though the row is summed out)
+    x = tg.tensor([[-np.inf, 0.0, 1.0], [1.0, 0.0, -0.5]], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss = F.cross_entropy(x, np.array([-100, 1]), weight=weight)
+        loss.backward()
+    assert np.isfinite(loss.item()) and np.isfinite(x.grad.data).all()
+
+
+def test_float16_class_weighted_cross_entropy_is_computed_in_float32() -> None:
+    # (as the unweighted op and the composition: weights in float32, rounded once at the end)
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((6, 5)).astype(np.float16)
+    y = rng.integers(0, 5, 6)
+    w = rng.uniform(0.5, 2.0, 5)
+    xt = tg.tensor(x, requires_grad=True)
+    loss = F.cross_entropy(xt, y, weight=w)
+    loss.backward()
+    wide = tg.tensor(x.astype(np.float32), requires_grad=True)
+    want = F.nll_loss(F.log_softmax(wide, dim=1), y, weight=w.astype(np.float32))
+    want.backward()
+    assert loss.dtype == np.float16 and xt.grad.dtype == np.float16
+    assert loss.item() == np.float16(want.item())
+    np.testing.assert_array_equal(xt.grad.data, wide.grad.data.astype(np.float16))
+
+
+def test_a_zero_weight_row_with_nan_logits_counts_beside_ignored_rows() -> None:
+    # (torch: its loss term is 0 * NaN, NaN; an ignored row is the only one left out)
+    x = tg.tensor([[np.nan, 0.0, 1.0], [1.0, 0.0, -0.5], [2.0, 1.0, 0.0]], requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        loss = F.cross_entropy(x, np.array([0, 1, -100]), weight=np.array([0.0, 1.0, 1.0]))
+        loss.backward()
+    assert np.isnan(loss.item())
+    assert np.isnan(x.grad.data[0]).all() and np.isfinite(x.grad.data[1:]).all()
