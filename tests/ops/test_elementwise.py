@@ -482,3 +482,16 @@ def test_results_that_numpy_versions_disagreed_on_are_pinned_to_torchs() -> None
     assert tg.logical_and(f, 2**63).data.tolist() == [True, False]
     assert tg.logical_or(-(2**70), f).data.tolist() == [True, True]
     assert tg.logical_xor(f, 2**64).data.tolist() == [False, True]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_expm1_slope_is_accurate_far_below_zero(dtype) -> None:
+    # (its slope was 1 + the output, as torch's: 0 from x = -37 in float64 (-17 in float32),
+    # 5e-8 off at -20 in float64; e ** x from x now)
+    x = np.array([-80.0, -40.0, -20.0, -1.0, 0.0, 3.0], dtype)
+    t = tg.tensor(x, requires_grad=True)
+    (g,) = tg.autograd.grad(tg.expm1(t).sum(), [t])
+    assert g.dtype == dtype
+    np.testing.assert_allclose(g.data, np.exp(x.astype(np.float64)), rtol=4 * np.finfo(dtype).eps)
+    _, tangent = tg.jvp(tg.expm1, (tg.tensor(x),), (tg.ones(6, dtype=dtype),))
+    np.testing.assert_array_equal(tangent.data, g.data)
