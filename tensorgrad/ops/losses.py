@@ -807,6 +807,13 @@ def binary_cross_entropy_with_logits(
         size_average, reduce, reduction, "binary_cross_entropy_with_logits"
     )
     check_args("binary_cross_entropy_with_logits", input=input, target=target)
+    if not isinstance(input, Tensor):  # (a Python number reached the op's forward as one)
+        input = np.asarray(input)
+    if _data(input).dtype.kind != "f":  # (as torch, and as cross_entropy's logits)
+        raise TypeError(
+            "binary_cross_entropy_with_logits: input (logits) must be floating point, got dtype "
+            f"{_data(input).dtype}"
+        )
     target, weight, pos_weight = (
         _const(v, input, "binary_cross_entropy_with_logits", k)
         for k, v in (("target", target), ("weight", weight), ("pos_weight", pos_weight))
