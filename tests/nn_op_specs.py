@@ -260,3 +260,72 @@ register(
         valid=_away_from_the_switch,
     ),
 )
+
+
+# ----------------------------------------------------------------------------- more of torch's
+
+
+def _off_zero(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """Away from the kink at 0 (leaky_relu, elu, l1_loss's |input - target|)."""
+    x = np.asarray(args[0]) - (np.asarray(args[1]) if len(args) > 1 else 0.0)
+    return bool(np.all(np.abs(x) > 1e-3))
+
+
+def _dim_kwargs(data: Any, shapes: list[tuple[int, ...]]) -> dict[str, Any]:
+    ndim = len(np.broadcast_shapes(*shapes))
+    return {"dim": data.draw(st.integers(-ndim, ndim - 1), label="dim")}
+
+
+def _normalize_kwargs(data: Any, shapes: list[tuple[int, ...]]) -> dict[str, Any]:
+    p = data.draw(st.sampled_from([2.0, 1.0, 3.0]), label="p")
+    return {**_dim_kwargs(data, shapes), "p": p}
+
+
+def _norms_positive(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """Every norm along ``dim`` well above eps, and no entry at |x|'s kink (p = 1)."""
+    arrays = np.broadcast_arrays(*(np.asarray(a) for a in args))
+    return all(
+        bool(np.all(np.sqrt(np.sum(a * a, axis=kwargs["dim"])) > 1e-2))
+        and bool(np.all(np.abs(a) > 1e-3))
+        for a in arrays
+    )
+
+
+def _l1_sample(data: Any) -> Sample:
+    shape = tuple(data.draw(st.lists(st.integers(1, 3), max_size=3), label="shape"))
+    args = [draw_array(data, shape, -2.0, 2.0), draw_array(data, shape, -2.0, 2.0)]
+    return args, {"reduction": data.draw(st.sampled_from(["mean", "sum", "none"]))}
+
+
+register(
+    OpSpec("silu", F.silu, low=-3.0, high=3.0),
+    OpSpec(
+        "leaky_relu",
+        F.leaky_relu,
+        kwargs=lambda d, s: {"negative_slope": d.draw(st.sampled_from([0.01, 0.2, -0.5, 1.5]))},
+        valid=_off_zero,
+    ),
+    OpSpec(
+        "elu",
+        F.elu,
+        kwargs=lambda d, s: {"alpha": d.draw(st.sampled_from([1.0, 0.5, 2.0]))},
+        valid=_off_zero,
+    ),
+    OpSpec("logsigmoid", F.logsigmoid, low=-6.0, high=6.0),
+    OpSpec("l1_loss", F.l1_loss, sample=_l1_sample, wrt=(0, 1), valid=_off_zero),
+    OpSpec(
+        "normalize",
+        F.normalize,
+        min_dims=1,
+        kwargs=_normalize_kwargs,
+        valid=_norms_positive,
+    ),
+    OpSpec(
+        "cosine_similarity",
+        F.cosine_similarity,
+        arity=2,
+        min_dims=1,
+        kwargs=_dim_kwargs,
+        valid=_norms_positive,
+    ),
+)

@@ -670,7 +670,7 @@ register(
 )
 
 # Names that are public and carry no gradient by design.
-NO_SPEC_NEEDED = set(tg.ops.NO_GRADIENT)
+NO_SPEC_NEEDED = set(tg.ops.NO_GRADIENT) | {"one_hot"}  # (integer rows, no gradient)
 
 try:  # the neural-network ops register their own specs
     from tests import nn_op_specs  # noqa: E402, F401

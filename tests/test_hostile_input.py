@@ -1422,6 +1422,10 @@ def _layers() -> dict[str, Callable[[], Any]]:
         "Softplus": lambda: nn.Softplus(beta=2.0, threshold=1.0),
         "Softmax": nn.Softmax,
         "LogSoftmax": nn.LogSoftmax,
+        "SiLU": nn.SiLU,
+        "LeakyReLU": lambda: nn.LeakyReLU(0.2),
+        "ELU": lambda: nn.ELU(alpha=0.5),
+        "LogSigmoid": nn.LogSigmoid,
     }
 
 
@@ -1446,13 +1450,17 @@ def test_layer_forward(name: str, data: Any) -> None:
         "GELU",
         "Softplus",
         "Dropout",
+        "SiLU",
+        "LeakyReLU",
+        "ELU",
+        "LogSigmoid",
     ):
         assert out.shape == np.shape(_raw(x))
 
 
 @pytest.mark.parametrize(
     "name",
-    ["CrossEntropyLoss", "MSELoss", "BCEWithLogitsLoss"],
+    ["CrossEntropyLoss", "MSELoss", "BCEWithLogitsLoss", "L1Loss"],
 )
 @given(data=st.data())
 def test_loss_modules(name: str, data: Any) -> None:
@@ -1465,6 +1473,47 @@ def test_loss_modules(name: str, data: Any) -> None:
     a = data.draw(hostile(), label="input")
     b = data.draw(st.one_of(hostile(np.shape(_raw(a))), hostile()), label="target")
     check(name, loss, (a, b), may_reject=True)
+
+
+def _float_of(x: Any) -> np.ndarray:
+    """NumPy's float result for ``x`` (ints, bools in float64), or TypeError for other kinds."""
+    x = np.asarray(x)
+    if x.dtype.kind not in "biuf":
+        raise TypeError
+    return x if x.dtype.kind == "f" else x.astype(np.float64)
+
+
+def _expit(x: np.ndarray) -> np.ndarray:
+    return np.exp(-np.logaddexp(0, -x))
+
+
+# tg.nn.functional's own compositions: shapes and values checked, dtypes may differ for ints
+F_UNARY: dict[str, Callable[..., Any]] = {
+    "silu": lambda x: _float_of(x) * _expit(_float_of(x)),
+    "leaky_relu": lambda x: np.where(_float_of(x) > 0, _float_of(x), 0.01 * _float_of(x)),
+    "elu": lambda x: np.where(
+        _float_of(x) > 0, _float_of(x), np.expm1(np.minimum(_float_of(x), 0))
+    ),
+    "logsigmoid": lambda x: -np.logaddexp(0, -_float_of(x)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(F_UNARY))
+@given(data=st.data())
+def test_functional_unary(name: str, data: Any) -> None:
+    x = data.draw(hostile(), label="x")
+    check(name, getattr(F, name), (x,), ref=F_UNARY[name], exact_dtype=False, may_reject=True)
+
+
+@given(data=st.data())
+def test_functional_pairs_and_one_hot(data: Any) -> None:
+    a = data.draw(hostile(), label="a")
+    b = data.draw(st.one_of(hostile(np.shape(_raw(a))), hostile()), label="b")
+    dim = data.draw(st.integers(-2, 1), label="dim")
+    check("l1_loss", F.l1_loss, (a, b), may_reject=True)
+    check("normalize", F.normalize, (a,), {"dim": dim}, may_reject=True)
+    check("cosine_similarity", F.cosine_similarity, (a, b), {"dim": dim}, may_reject=True)
+    check("one_hot", F.one_hot, (a,), may_reject=True, backward=False)
 
 
 @pytest.mark.parametrize(
@@ -1562,7 +1611,8 @@ def _covered() -> set[str]:
     names |= {"tensordot", "einsum", "softmax", "log_softmax", "mse_loss", "nll_loss"}
     names |= {"binary_cross_entropy_with_logits", "cross_entropy", "conv2d", "max_pool2d"}
     names |= {"avg_pool2d", "layer_norm", "batch_norm", "linear", "embedding", "dropout"}
-    names |= set(_layers()) | {"CrossEntropyLoss", "MSELoss", "BCEWithLogitsLoss"}
+    names |= set(_layers()) | {"CrossEntropyLoss", "MSELoss", "BCEWithLogitsLoss", "L1Loss"}
+    names |= set(F_UNARY) | {"l1_loss", "normalize", "cosine_similarity", "one_hot"}
     return names
 
 

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from tensorgrad.nn import functional, init, utils
 from tensorgrad.nn.activation import (
+    ELU,
     GELU,
     BCEWithLogitsLoss,
     CrossEntropyLoss,
+    L1Loss,
+    LeakyReLU,
+    LogSigmoid,
     LogSoftmax,
     MSELoss,
     ReLU,
     Sigmoid,
+    SiLU,
     Softmax,
     Softplus,
     Tanh,
@@ -56,9 +61,14 @@ __all__ = [
     "Sigmoid",
     "GELU",
     "Softplus",
+    "SiLU",
+    "LeakyReLU",
+    "ELU",
+    "LogSigmoid",
     "Softmax",
     "LogSoftmax",
     "CrossEntropyLoss",
     "MSELoss",
     "BCEWithLogitsLoss",
+    "L1Loss",
 ]

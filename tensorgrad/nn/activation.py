@@ -7,7 +7,7 @@ from typing import Any
 from tensorgrad.nn import functional as F
 from tensorgrad.nn.module import Module
 from tensorgrad.ops.losses import legacy_reduction
-from tensorgrad.tensor import Tensor
+from tensorgrad.tensor import Tensor, number_arg
 
 __all__ = [
     "ReLU",
@@ -15,11 +15,16 @@ __all__ = [
     "Sigmoid",
     "GELU",
     "Softplus",
+    "SiLU",
+    "LeakyReLU",
+    "ELU",
+    "LogSigmoid",
     "Softmax",
     "LogSoftmax",
     "CrossEntropyLoss",
     "MSELoss",
     "BCEWithLogitsLoss",
+    "L1Loss",
 ]
 
 
@@ -77,6 +82,54 @@ class Softplus(Module):
 
     def extra_repr(self) -> str:
         return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class SiLU(Module):
+    """x * sigmoid(x) (swish); ``inplace`` as ``ReLU``'s"""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, x: Any) -> Tensor:
+        return F.silu(x)
+
+
+class LeakyReLU(Module):
+    """x where positive, else ``negative_slope * x``; ``inplace`` as ``ReLU``'s"""
+
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
+        super().__init__()
+        self.negative_slope = number_arg(negative_slope, "negative_slope", "LeakyReLU")
+        self.inplace = inplace
+
+    def forward(self, x: Any) -> Tensor:
+        return F.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class ELU(Module):
+    """x where positive, else ``alpha * (exp(x) - 1)``; ``inplace`` as ``ReLU``'s"""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha = number_arg(alpha, "alpha", "ELU")
+        self.inplace = inplace
+
+    def forward(self, x: Any) -> Tensor:
+        return F.elu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class LogSigmoid(Module):
+    """log(sigmoid(x)), without overflow"""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.logsigmoid(x)
 
 
 class Softmax(Module):
@@ -180,6 +233,22 @@ class BCEWithLogitsLoss(Module):
         if self.pos_weight is not None:
             kwargs["pos_weight"] = self.pos_weight
         return F.binary_cross_entropy_with_logits(input, target, **kwargs)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}"
+
+
+class L1Loss(Module):
+    """Mean absolute error over all elements (``reduction`` as torch)."""
+
+    def __init__(
+        self, size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean"
+    ) -> None:
+        super().__init__()
+        self.reduction = legacy_reduction(size_average, reduce, reduction, "L1Loss")
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.l1_loss(input, target, reduction=self.reduction)
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}"

@@ -13,20 +13,25 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad._dtypes import check_operands
+from tensorgrad._dtypes import check_args, check_operands
+from tensorgrad._shapes import broadcast_shapes
 from tensorgrad.ops import elementwise as _elementwise
 from tensorgrad.ops import losses as _losses
+from tensorgrad.ops.arithmetic import astype, subtract
 from tensorgrad.ops.conv import avg_pool2d, conv2d, max_pool2d
-from tensorgrad.ops.elementwise import where
+from tensorgrad.ops.elementwise import clip, where
 from tensorgrad.ops.layers import dropout, embedding, linear
 from tensorgrad.ops.losses import (
+    _data,
     binary_cross_entropy_with_logits,
     cross_entropy,
     mse_loss,
     nll_loss,
 )
 from tensorgrad.ops.normalization import batch_norm, layer_norm
-from tensorgrad.tensor import Tensor, number_arg
+from tensorgrad.ops.reductions import norm, sum
+from tensorgrad.ops.shape import broadcast_to
+from tensorgrad.tensor import Tensor, is_int, number_arg
 
 __all__ = [
     "softmax",
@@ -48,6 +53,14 @@ __all__ = [
     "tanh",
     "gelu",
     "softplus",
+    "silu",
+    "leaky_relu",
+    "elu",
+    "logsigmoid",
+    "l1_loss",
+    "normalize",
+    "cosine_similarity",
+    "one_hot",
 ]
 
 
@@ -115,3 +128,118 @@ def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     soft = _elementwise.softplus(scaled)
     soft = soft if beta == 1 else soft / float(beta)
     return where(scaled > threshold, input, soft)
+
+
+# ----------------------------------------------------------------------------- more of torch's
+# (compositions of tensorgrad's ops: their derivatives, to any order, and float dtypes follow)
+
+
+def _input(x: Any, op: str) -> Any:
+    """A Tensor as it is, anything else checked and made an array, as ops do; integers and
+    bools in float64, as NumPy's exp takes them (-x of a uint8 would wrap)."""
+    if not isinstance(x, Tensor):
+        check_operands(op, (x,))
+        x = np.asarray(x)
+    if x.dtype.kind in "biu":
+        return astype(x, np.float64)
+    return x
+
+
+def silu(input: Any, inplace: bool = False) -> Tensor:
+    """input * sigmoid(input) (swish), as torch's ``silu``; ``inplace`` is accepted for torch
+    compatibility, and the result is always a new tensor."""
+    x = _input(input, "silu")
+    return x * _elementwise.sigmoid(x)
+
+
+def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """input where it is positive, else ``negative_slope * input``, as torch's ``leaky_relu``
+    (slope ``negative_slope`` at 0 and at NaN, as torch's rule); ``inplace`` as ``silu``'s."""
+    slope = number_arg(negative_slope, "negative_slope", "leaky_relu")
+    x = _input(input, "leaky_relu")
+    return where(x > 0, x, x * slope)
+
+
+def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """input where it is positive, else ``alpha * (exp(input) - 1)``, as torch's ``elu`` (slope
+    ``alpha`` at 0, as torch's rule); ``inplace`` as ``silu``'s."""
+    alpha = number_arg(alpha, "alpha", "elu")
+    x = _input(input, "elu")
+    positive = x > 0
+    # (the exponential of the non-positive part only: e ** x of a large x would overflow in the
+    # branch where() drops, and its 0 * inf slope would be NaN)
+    return where(positive, x, _elementwise.expm1(where(positive, 0.0, x)) * alpha)
+
+
+def logsigmoid(input: Any) -> Tensor:
+    """log(sigmoid(input)) = -softplus(-input), without overflow for any input, as torch's
+    ``logsigmoid``."""
+    x = _input(input, "logsigmoid")
+    return -_elementwise.softplus(-x)
+
+
+def l1_loss(
+    input: Any,
+    target: Any,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Absolute error, averaged over all elements by default, as torch's ``l1_loss`` (slope 0
+    where input equals target, as torch's sign)."""
+    reduction = _losses.legacy_reduction(size_average, reduce, reduction, "l1_loss")
+    check_args("l1_loss", input=input, target=target)
+    a, b = np.shape(_data(input)), np.shape(_data(target))
+    if a != b:
+        raise ValueError(f"l1_loss: input shape {a} and target shape {b} differ")
+    return _losses._reduce(_elementwise.abs(subtract(input, target)), reduction)
+
+
+def normalize(
+    input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Any = None
+) -> Tensor:
+    """input / max(||input||_p, eps) along ``dim``, as torch's ``normalize`` (the norm's
+    gradient is 0 at a zero vector, and the clamp's 0 below eps)."""
+    if out is not None:
+        raise TypeError("normalize: out= is not supported (the result is a new tensor)")
+    p = number_arg(p, "p", "normalize")
+    eps = number_arg(eps, "eps", "normalize")
+    x = _input(input, "normalize")
+    axis = _losses._axis(x, None, dim, "normalize")
+    size = norm(x, axis=axis, keepdims=True, ord=p)
+    return x / clip(size, eps, None)
+
+
+def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """The cosine of the angle between ``x1`` and ``x2`` along ``dim`` (broadcast together),
+    each divided by max(its norm, eps) first, as torch's ``cosine_similarity``."""
+    eps = number_arg(eps, "eps", "cosine_similarity")
+    a, b = _input(x1, "cosine_similarity"), _input(x2, "cosine_similarity")
+    shape = broadcast_shapes(a.shape, b.shape, op="cosine_similarity")
+    a, b = broadcast_to(a, shape), broadcast_to(b, shape)
+    axis = _losses._axis(a, None, dim, "cosine_similarity")
+    unit_a = a / clip(norm(a, axis=axis, keepdims=True), eps, None)
+    unit_b = b / clip(norm(b, axis=axis, keepdims=True), eps, None)
+    return sum(unit_a * unit_b, axis=axis)
+
+
+def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
+    """int64 one-hot rows of integer class indices (a new last axis of ``num_classes``, by
+    default the largest index + 1), as torch's ``one_hot``; no gradient."""
+    y = _data(tensor)
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: tensor must hold integer class indices, got dtype {y.dtype}")
+    if type(num_classes) is not int and not is_int(num_classes):
+        raise TypeError(f"one_hot: num_classes must be an int, got {num_classes!r}")
+    num_classes = int(num_classes)
+    if y.size and y.min() < 0:
+        raise ValueError("one_hot: class values must be non-negative")
+    if num_classes == -1:
+        if not y.size:
+            raise ValueError("one_hot: can not infer the number of classes from an empty tensor")
+        num_classes = int(y.max()) + 1
+    elif num_classes < 0:
+        raise ValueError(f"one_hot: num_classes must be -1 or non-negative, got {num_classes}")
+    if y.size and y.max() >= num_classes:
+        raise ValueError(f"one_hot: class values must be smaller than num_classes={num_classes}")
+    return Tensor._make(np.equal.outer(y, np.arange(num_classes)).astype(np.int64))

@@ -739,3 +739,13 @@ def test_a_zero_weight_row_with_nan_logits_counts_beside_ignored_rows() -> None:
         loss.backward()
     assert np.isnan(loss.item())
     assert np.isnan(x.grad.data[0]).all() and np.isfinite(x.grad.data[1:]).all()
+
+
+def test_bce_takes_python_numbers_and_refuses_integer_logits() -> None:
+    # (a Python float reached the op's forward as a float: an internal AttributeError; integer
+    # logits failed inside NumPy's exp; torch refuses them)
+    assert F.binary_cross_entropy_with_logits(0.0, 0.0).item() == pytest.approx(np.log(2))
+    assert F.binary_cross_entropy_with_logits([0.5], [1.0]).dtype == np.float64
+    for logits in (1, np.array([1]), np.array([True])):
+        with pytest.raises(TypeError, match="input \\(logits\\) must be floating point"):
+            F.binary_cross_entropy_with_logits(logits, np.array([0.0]))

@@ -1,0 +1,136 @@
+"""More of torch.nn.functional (silu, leaky_relu, elu, logsigmoid, l1_loss, normalize,
+cosine_similarity, one_hot) and their modules: values and slopes against closed forms, torch's
+conventions at kinks, NaN and large inputs, dtypes and errors. Gradients against finite
+differences live in the op registry (tests/nn_op_specs.py)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+from tensorgrad import nn
+from tensorgrad.nn import functional as F
+
+X = np.array([-3.0, -0.5, 0.0, 0.5, 3.0, np.nan])
+
+
+def _slope(fn, x: np.ndarray, **kwargs) -> tuple[np.ndarray, np.ndarray]:
+    t = tg.tensor(x, requires_grad=True)
+    y = fn(t, **kwargs)
+    (g,) = tg.autograd.grad(y.sum(), [t])
+    return y.data, g.data
+
+
+def test_silu_is_x_times_sigmoid() -> None:
+    y, g = _slope(F.silu, X)
+    s = 1 / (1 + np.exp(-X))
+    np.testing.assert_allclose(y, X * s, rtol=1e-15)
+    np.testing.assert_allclose(g, s * (1 + X * (1 - s)), rtol=1e-15)
+
+
+@pytest.mark.parametrize("slope", [0.01, 0.2, -0.5])
+def test_leaky_relu_has_torchs_slope_at_zero_and_nan(slope: float) -> None:
+    # (torch's rule: x > 0 ? 1 : negative_slope, so negative_slope at 0 and at NaN)
+    y, g = _slope(F.leaky_relu, X, negative_slope=slope)
+    np.testing.assert_array_equal(y, np.where(X > 0, X, X * slope))
+    np.testing.assert_array_equal(g, np.where(X > 0, 1.0, slope))
+
+
+@pytest.mark.parametrize("alpha", [1.0, 0.5, 2.0])
+def test_elu_has_torchs_slope_at_zero_and_no_overflow(alpha: float) -> None:
+    x = np.concatenate([X, [800.0, -800.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (e ** 800 in the dropped branch would overflow)
+        y, g = _slope(F.elu, x, alpha=alpha)
+    with np.errstate(over="ignore"):
+        np.testing.assert_allclose(y, np.where(x > 0, x, alpha * np.expm1(x)), rtol=1e-15)
+        np.testing.assert_allclose(g, np.where(x > 0, 1.0, alpha * np.exp(x)), rtol=1e-15)
+    assert g[2] == alpha  # (at 0: alpha * e ** 0, torch's)
+
+
+def test_logsigmoid_is_stable_at_any_magnitude() -> None:
+    x = np.array([-1e4, -30.0, -1.0, 0.0, 1.0, 30.0, 1e4])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y, g = _slope(F.logsigmoid, x)
+    np.testing.assert_allclose(y, np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x))), rtol=1e-15)
+    with np.errstate(over="ignore"):
+        np.testing.assert_allclose(g, 1 / (1 + np.exp(x)), rtol=1e-15, atol=1e-300)
+    assert y[0] == -1e4 and y[-1] == 0.0
+
+
+@pytest.mark.parametrize("fn", [F.silu, F.leaky_relu, F.elu, F.logsigmoid])
+def test_activations_keep_float32(fn) -> None:
+    x = tg.tensor(np.linspace(-2, 2, 5, dtype=np.float32), requires_grad=True)
+    y = fn(x)
+    (g,) = tg.autograd.grad(y.sum(), [x])
+    assert y.dtype == np.float32 and g.dtype == np.float32
+
+
+def test_l1_loss_reductions_and_slope_zero_where_equal() -> None:
+    a, b = np.array([[1.0, -2.0, 3.0]]), np.array([[0.5, -2.0, 4.0]])
+    assert F.l1_loss(a, b).item() == pytest.approx(0.5)
+    assert F.l1_loss(a, b, reduction="sum").item() == pytest.approx(1.5)
+    np.testing.assert_array_equal(F.l1_loss(a, b, reduction="none").data, [[0.5, 0.0, 1.0]])
+    _, g = _slope(lambda t: F.l1_loss(t, b, reduction="sum"), a)
+    np.testing.assert_array_equal(g, [[1.0, 0.0, -1.0]])  # (torch's sign: 0 at equality)
+    with pytest.raises(ValueError, match=r"l1_loss: input shape \(1, 3\) and target shape"):
+        F.l1_loss(a, np.zeros(3))
+    with pytest.raises(ValueError, match="reduction"):
+        F.l1_loss(a, b, reduction="avg")
+    assert nn.L1Loss(reduction="sum")(a, b).item() == pytest.approx(1.5)
+    with pytest.warns(UserWarning, match="deprecated"):
+        assert nn.L1Loss(size_average=False).reduction == "sum"
+
+
+def test_normalize_divides_by_the_clamped_norm() -> None:
+    x = np.array([[3.0, 4.0], [0.0, 0.0], [1.0, -1.0]])
+    np.testing.assert_allclose(F.normalize(x).data, [[0.6, 0.8], [0, 0], [0.5**0.5, -(0.5**0.5)]])
+    np.testing.assert_allclose(F.normalize(x, p=1.0).data[0], [3 / 7, 4 / 7])
+    np.testing.assert_allclose(F.normalize(x, dim=0).data[:, 0], [3 / 10**0.5, 0, 1 / 10**0.5])
+    # (a zero row: divided by eps, the norm's and the clamp's slopes both 0 there, as torch)
+    t = tg.tensor(x, requires_grad=True)
+    (g,) = tg.autograd.grad(F.normalize(t, eps=0.5)[1].sum(), [t])
+    np.testing.assert_array_equal(g.data, [[0, 0], [2.0, 2.0], [0, 0]])
+    f32 = F.normalize(tg.tensor(x.astype(np.float32)))
+    assert f32.dtype == np.float32
+
+
+def test_cosine_similarity_broadcasts_and_clamps_each_norm() -> None:
+    a = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+    b = np.array([1.0, 1.0])
+    np.testing.assert_allclose(F.cosine_similarity(a, b).data, [0.5**0.5, 1.0, 0.0])
+    np.testing.assert_allclose(F.cosine_similarity(a.T, b[:, None], dim=0).data, [0.5**0.5, 1, 0])
+    assert F.cosine_similarity(np.ones((2, 3, 4)), np.ones((3, 4)), dim=-1).shape == (2, 3)
+
+
+def test_one_hot_as_torch() -> None:
+    out = F.one_hot(np.array([[0, 2], [1, 0]]))
+    assert out.dtype == np.int64 and out.shape == (2, 2, 3) and not out.requires_grad
+    np.testing.assert_array_equal(out.data[0], [[1, 0, 0], [0, 0, 1]])
+    assert F.one_hot(tg.tensor([1]), num_classes=4).data.tolist() == [[0, 1, 0, 0]]
+    assert F.one_hot(np.zeros(0, np.int64), 3).shape == (0, 3)
+    with pytest.raises(ValueError, match="smaller than num_classes=2"):
+        F.one_hot(np.array([2]), 2)
+    with pytest.raises(ValueError, match="non-negative"):
+        F.one_hot(np.array([-1, 0]))
+    with pytest.raises(ValueError, match="infer the number of classes"):
+        F.one_hot(np.zeros(0, np.int64))
+    with pytest.raises(TypeError, match="integer class indices"):
+        F.one_hot(np.array([0.0]))
+
+
+def test_activation_modules() -> None:
+    x = np.array([-1.0, 2.0])
+    assert nn.LeakyReLU(0.2)(x).data.tolist() == [-0.2, 2.0]
+    assert repr(nn.LeakyReLU(0.2)) == "LeakyReLU(negative_slope=0.2)"
+    np.testing.assert_allclose(nn.ELU(alpha=2.0)(x).data, [2 * np.expm1(-1.0), 2.0])
+    np.testing.assert_allclose(nn.SiLU()(x).data, F.silu(x).data)
+    np.testing.assert_allclose(nn.LogSigmoid()(x).data, F.logsigmoid(x).data)
+    with pytest.raises(TypeError, match="LeakyReLU: negative_slope must be a number"):
+        nn.LeakyReLU("0.1")
+    with pytest.raises(TypeError, match="elu: alpha must be a number"):
+        F.elu(x, alpha=None)
