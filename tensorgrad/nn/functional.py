@@ -17,6 +17,7 @@ from tensorgrad._dtypes import check_args, check_operands
 from tensorgrad._shapes import broadcast_shapes
 from tensorgrad.ops import elementwise as _elementwise
 from tensorgrad.ops import losses as _losses
+from tensorgrad.ops._base import call
 from tensorgrad.ops.arithmetic import astype, subtract
 from tensorgrad.ops.conv import avg_pool2d, conv2d, max_pool2d
 from tensorgrad.ops.elementwise import clip, where
@@ -30,7 +31,7 @@ from tensorgrad.ops.losses import (
 )
 from tensorgrad.ops.normalization import batch_norm, layer_norm
 from tensorgrad.ops.reductions import norm, sum
-from tensorgrad.ops.shape import broadcast_to
+from tensorgrad.ops.shape import broadcast_to, reshape
 from tensorgrad.tensor import Tensor, is_int, number_arg
 
 __all__ = [
@@ -156,19 +157,14 @@ def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) 
     """input where it is positive, else ``negative_slope * input``, as torch's ``leaky_relu``
     (slope ``negative_slope`` at 0 and at NaN, as torch's rule); ``inplace`` as ``silu``'s."""
     slope = number_arg(negative_slope, "negative_slope", "leaky_relu")
-    x = _input(input, "leaky_relu")
-    return where(x > 0, x, x * slope)
+    return call(_elementwise.LeakyRelu, _input(input, "leaky_relu"), slope=slope)
 
 
 def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """input where it is positive, else ``alpha * (exp(input) - 1)``, as torch's ``elu`` (slope
-    ``alpha`` at 0, as torch's rule); ``inplace`` as ``silu``'s."""
+    ``alpha`` at 0 and 1 at NaN, as torch's rule); ``inplace`` as ``silu``'s."""
     alpha = number_arg(alpha, "alpha", "elu")
-    x = _input(input, "elu")
-    positive = x > 0
-    # (the exponential of the non-positive part only: e ** x of a large x would overflow in the
-    # branch where() drops, and its 0 * inf slope would be NaN)
-    return where(positive, x, _elementwise.expm1(where(positive, 0.0, x)) * alpha)
+    return call(_elementwise.Elu, _input(input, "elu"), alpha=alpha)
 
 
 def logsigmoid(input: Any) -> Tensor:
@@ -205,22 +201,34 @@ def normalize(
     p = number_arg(p, "p", "normalize")
     eps = number_arg(eps, "eps", "normalize")
     x = _input(input, "normalize")
-    axis = _losses._axis(x, None, dim, "normalize")
+    axis = _losses._axis(x, None, dim, "normalize")  # (0 or -1 for a 0-d x, as torch)
+    if x.ndim == 0:  # (its norm is its magnitude: as one entry along an axis)
+        return reshape(normalize(reshape(x, (1,)), p, 0, eps), ())
     size = norm(x, axis=axis, keepdims=True, ord=p)
     return x / clip(size, eps, None)
 
 
 def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tensor:
-    """The cosine of the angle between ``x1`` and ``x2`` along ``dim`` (broadcast together),
-    each divided by max(its norm, eps) first, as torch's ``cosine_similarity``."""
+    """The cosine of the angle between ``x1`` and ``x2`` along ``dim`` (broadcast together), as
+    torch's ``cosine_similarity``: each divided by its norm raised to ``eps`` where it is below,
+    the raise (torch's in-place clamp without grad) moving the value but not the gradient."""
     eps = number_arg(eps, "eps", "cosine_similarity")
-    a, b = _input(x1, "cosine_similarity"), _input(x2, "cosine_similarity")
+    a, b = (x if isinstance(x, Tensor) else np.asarray(x) for x in (x1, x2))
+    check_operands("cosine_similarity", (a, b), ("x1", "x2"))
+    floats = [x.dtype for x in (a, b) if x.dtype.kind == "f"]
+    dtype = np.result_type(*floats) if floats else np.float64  # (an integer one: the other's)
+    a, b = (x if x.dtype == dtype else astype(x, dtype) for x in (a, b))
     shape = broadcast_shapes(a.shape, b.shape, op="cosine_similarity")
     a, b = broadcast_to(a, shape), broadcast_to(b, shape)
-    axis = _losses._axis(a, None, dim, "cosine_similarity")
-    unit_a = a / clip(norm(a, axis=axis, keepdims=True), eps, None)
-    unit_b = b / clip(norm(b, axis=axis, keepdims=True), eps, None)
-    return sum(unit_a * unit_b, axis=axis)
+    axis = _losses._axis(a, None, dim, "cosine_similarity")  # (0 or -1 for 0-d, as torch)
+    if a.ndim == 0:
+        a, b = reshape(a, (1,)), reshape(b, (1,))
+    units = []
+    for x in (a, b):
+        size = norm(x, axis=axis, keepdims=True)
+        raise_to = np.maximum(_data(size), eps) - _data(size)  # (a constant: no gradient)
+        units.append(x / (size + raise_to))
+    return sum(units[0] * units[1], axis=axis)
 
 
 def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:

@@ -47,8 +47,11 @@ def test_elu_has_torchs_slope_at_zero_and_no_overflow(alpha: float) -> None:
         y, g = _slope(F.elu, x, alpha=alpha)
     with np.errstate(over="ignore"):
         np.testing.assert_allclose(y, np.where(x > 0, x, alpha * np.expm1(x)), rtol=1e-15)
-        np.testing.assert_allclose(g, np.where(x > 0, 1.0, alpha * np.exp(x)), rtol=1e-15)
+        want = np.where(x <= 0, alpha * np.exp(x), 1.0)  # (torch's rule: 1 at NaN)
+        np.testing.assert_allclose(g, want, rtol=1e-15)
     assert g[2] == alpha  # (at 0: alpha * e ** 0, torch's)
+    tiny = np.array([-1e-10, -3e-300])  # (e ** x - 1 would be off by 1e-7, or 0)
+    np.testing.assert_allclose(F.elu(tiny, alpha=alpha).data, alpha * np.expm1(tiny), rtol=1e-15)
 
 
 def test_logsigmoid_is_stable_at_any_magnitude() -> None:
@@ -97,6 +100,11 @@ def test_normalize_divides_by_the_clamped_norm() -> None:
     np.testing.assert_array_equal(g.data, [[0, 0], [2.0, 2.0], [0, 0]])
     f32 = F.normalize(tg.tensor(x.astype(np.float32)))
     assert f32.dtype == np.float32
+    # (a norm between 0 and eps: divided by eps itself, torch's clamp, not by norm + eps)
+    np.testing.assert_allclose(F.normalize(np.array([3e-13, 4e-13]), dim=0).data, [0.3, 0.4])
+    # (a 0-d input: its sign, as torch's, for dim 0 or -1)
+    t = tg.tensor(-3.0, requires_grad=True)
+    assert F.normalize(t, dim=-1).item() == -1.0
 
 
 def test_cosine_similarity_broadcasts_and_clamps_each_norm() -> None:
@@ -105,6 +113,18 @@ def test_cosine_similarity_broadcasts_and_clamps_each_norm() -> None:
     np.testing.assert_allclose(F.cosine_similarity(a, b).data, [0.5**0.5, 1.0, 0.0])
     np.testing.assert_allclose(F.cosine_similarity(a.T, b[:, None], dim=0).data, [0.5**0.5, 1, 0])
     assert F.cosine_similarity(np.ones((2, 3, 4)), np.ones((3, 4)), dim=-1).shape == (2, 3)
+    assert F.cosine_similarity(tg.tensor(2.0), tg.tensor(-3.0), dim=0).item() == -1.0
+    ints = F.cosine_similarity(np.array([[1, 2]]), np.array([[1.0, 0.0]], np.float32))
+    assert ints.dtype == np.float32  # (an integer operand takes the other's float, as torch)
+
+
+def test_cosine_similarity_below_eps_has_torchs_gradient() -> None:
+    # torch raises a norm below eps in place without grad: the value is divided by eps, the
+    # gradient still flows through the norm (torch 2.13: [4.33e7, 5.33e7, -6.67e7])
+    a, b = np.array([[3e-9, -4e-9, 0.0]]), np.array([[1.0, 2.0, -2.0]])
+    x = tg.tensor(a, requires_grad=True)
+    (g,) = tg.autograd.grad(F.cosine_similarity(x, b).sum(), [x])
+    np.testing.assert_allclose(g.data, [[1.3e8 / 3, 1.6e8 / 3, -2e8 / 3]], rtol=1e-12)
 
 
 def test_one_hot_as_torch() -> None:
