@@ -162,7 +162,7 @@ def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) 
 
 def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """input where it is positive, else ``alpha * (exp(input) - 1)``, as torch's ``elu`` (slope
-    ``alpha`` at 0 and 1 at NaN, as torch's rule); ``inplace`` as ``silu``'s."""
+    ``alpha`` at 0, as torch's rule); ``inplace`` as ``silu``'s."""
     alpha = number_arg(alpha, "alpha", "elu")
     return call(_elementwise.Elu, _input(input, "elu"), alpha=alpha)
 
@@ -215,9 +215,10 @@ def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tens
     eps = number_arg(eps, "eps", "cosine_similarity")
     a, b = (x if isinstance(x, Tensor) else np.asarray(x) for x in (x1, x2))
     check_operands("cosine_similarity", (a, b), ("x1", "x2"))
+    # (an integer operand takes the other's float dtype; each norm in its operand's, as torch)
     floats = [x.dtype for x in (a, b) if x.dtype.kind == "f"]
-    dtype = np.result_type(*floats) if floats else np.float64  # (an integer one: the other's)
-    a, b = (x if x.dtype == dtype else astype(x, dtype) for x in (a, b))
+    dtype = np.result_type(*floats) if floats else np.float64
+    a, b = (x if x.dtype.kind == "f" else astype(x, dtype) for x in (a, b))
     shape = broadcast_shapes(a.shape, b.shape, op="cosine_similarity")
     a, b = broadcast_to(a, shape), broadcast_to(b, shape)
     axis = _losses._axis(a, None, dim, "cosine_similarity")  # (0 or -1 for 0-d, as torch)
@@ -226,7 +227,7 @@ def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tens
     units = []
     for x in (a, b):
         size = norm(x, axis=axis, keepdims=True)
-        raise_to = np.maximum(_data(size), eps) - _data(size)  # (a constant: no gradient)
+        raise_to = np.maximum(eps - _data(size), 0)  # (a constant: no gradient; 0 at inf)
         units.append(x / (size + raise_to))
     return sum(units[0] * units[1], axis=axis)
 

@@ -549,7 +549,7 @@ class Relu(_SavesOutput):
 
 class LeakyRelu(_SavesInput):
     """x where x > 0, else ``slope`` * x: ``tg.nn.functional.leaky_relu`` (torch's rule: the
-    slope is ``slope`` at 0 and at NaN). For 0 <= slope <= 1, max(x, slope x): no select, whose
+    slope is ``slope`` at 0 and at NaN). For 0 < slope <= 1, max(x, slope x): no select, whose
     loop over a data-dependent mask took 7x as long (np.where, 512 x 512 float32: 988 us)."""
 
     __slots__ = ("slope",)
@@ -560,7 +560,7 @@ class LeakyRelu(_SavesInput):
     @half_in_float32  # (x * slope rounded once, as torch's opmath)
     def forward(self, x):
         s = self.slope
-        if 0 <= s <= 1:
+        if 0 < s <= 1:  # (not 0: inf * 0 would be NaN where the answer is inf)
             return np.maximum(x, x * s)
         return np.where(x > 0, x, x * s)
 
@@ -582,28 +582,49 @@ class LeakyRelu(_SavesInput):
 
 class Elu(_SavesInput):
     """x where x > 0, else alpha (e ** x - 1): ``tg.nn.functional.elu``, its slope torch's,
-    alpha e ** x where x <= 0, else 1 (NaN included). Both without a select (see LeakyRelu):
-    alpha expm1(min(x, 0)) + max(x, 0), and no e ** x of a positive x to overflow."""
+    alpha e ** x where x <= 0, else 1 (NaN at NaN, as torch's vector loops). Without a select
+    (see LeakyRelu) for an alpha finite in x's dtype: alpha expm1(min(x, 0)) + max(x, 0), its
+    zeros given torch's sign; np.where otherwise (0 * alpha would be NaN)."""
 
     __slots__ = ("alpha",)
 
     def __init__(self, alpha: float) -> None:
         self.alpha = alpha
 
+    def _plain(self, dtype) -> bool:
+        """Whether ``alpha`` times a number of at most 1 is finite in ``dtype``."""
+        return math.isfinite(self.alpha) and abs(self.alpha) <= np.finfo(dtype).max
+
     @half_in_float32
     def forward(self, x):
-        out = np.expm1(np.minimum(x, 0)) * self.alpha
-        return out + np.maximum(x, 0)
+        e = np.expm1(np.minimum(x, 0)) * self.alpha
+        if not self._plain(x.dtype):
+            return np.where(x > 0, x, e)
+        out = e + np.maximum(x, 0)
+        # (a zero result has x <= 0 and the sign of alpha x: -0.0 + 0.0 is +0.0, and the min
+        # gives +0.0 for -0.0)
+        zero = out == 0
+        if type(out) is not ndarray:
+            return x * self.alpha if zero else out
+        if zero.any():
+            np.multiply(x, self.alpha, out=out, where=zero)
+        return out
 
     def _slope(self, x):
         if isinstance(x, Tensor):  # (recorded: its own derivative, alpha e ** x, counts)
+            if is_half(x.data):  # (in float32, as the forward and the plain slope)
+                from tensorgrad.ops.arithmetic import astype
+
+                x = astype(x, np.float32)
             le = x.data <= 0
             return where(le, exp(where(le, x, 0.0)) * self.alpha, 1.0)
         dtype = np.float32 if is_half(x) else x.dtype
-        le = (x <= 0).astype(dtype)  # (False at NaN: slope 1)
-        e = np.exp(np.fmin(x, 0).astype(dtype, copy=False))  # (fmin: 0 at NaN, e ** 0 = 1)
+        e = np.exp(np.minimum(x, 0).astype(dtype, copy=False))
+        if not self._plain(dtype):
+            return np.where(x > 0, 1, e * self.alpha).astype(dtype, copy=False)
+        le = (x <= 0).astype(dtype)
         e *= self.alpha
-        e *= le
+        e *= le  # (NaN at NaN: e ** NaN)
         le -= 1
         e -= le  # alpha e ** x where x <= 0, else 0 - (0 - 1) = 1
         return e

@@ -47,7 +47,7 @@ def test_elu_has_torchs_slope_at_zero_and_no_overflow(alpha: float) -> None:
         y, g = _slope(F.elu, x, alpha=alpha)
     with np.errstate(over="ignore"):
         np.testing.assert_allclose(y, np.where(x > 0, x, alpha * np.expm1(x)), rtol=1e-15)
-        want = np.where(x <= 0, alpha * np.exp(x), 1.0)  # (torch's rule: 1 at NaN)
+        want = np.where(x > 0, 1.0, alpha * np.exp(x))  # (NaN at NaN: torch's vector loops)
         np.testing.assert_allclose(g, want, rtol=1e-15)
     assert g[2] == alpha  # (at 0: alpha * e ** 0, torch's)
     tiny = np.array([-1e-10, -3e-300])  # (e ** x - 1 would be off by 1e-7, or 0)
@@ -154,3 +154,56 @@ def test_activation_modules() -> None:
         nn.LeakyReLU("0.1")
     with pytest.raises(TypeError, match="elu: alpha must be a number"):
         F.elu(x, alpha=None)
+
+
+def test_leaky_relu_and_elu_at_the_ends_of_the_range() -> None:
+    # (the review of 61f8458: max(x, 0 x) was NaN at inf; 0 * alpha NaN for an infinite alpha;
+    # -0.0's sign lost to the sum)
+    with np.errstate(invalid="ignore"):
+        y = F.leaky_relu(np.array([np.inf, -np.inf, 2.0]), 0.0).data
+    assert y[0] == np.inf and y[2] == 2.0
+    assert F.leaky_relu(np.array([-np.inf]), 0.5).item() == -np.inf
+    for alpha in (np.inf, np.nan, 1e39):
+        x = tg.tensor(np.array([1.0, 3.0], np.float32), requires_grad=True)
+        with np.errstate(all="ignore"):
+            y = F.elu(x, alpha)
+            (g,) = tg.autograd.grad(y.sum(), [x])
+        np.testing.assert_array_equal(y.data, [1.0, 3.0])
+        np.testing.assert_array_equal(g.data, [1.0, 1.0])
+    assert np.signbit(F.elu(np.array([-0.0])).data).all()
+    assert np.signbit(F.elu(np.array(-0.0)).data)
+    assert not np.signbit(F.elu(np.array([0.0])).data).any()
+
+
+@pytest.mark.parametrize("fn", [F.leaky_relu, F.elu])
+def test_float16_leaky_relu_and_elu_round_once_from_float32(fn) -> None:
+    # (as torch's opmath: x * slope, and alpha expm1(x), in float32, then rounded)
+    x = np.random.default_rng(5).uniform(-4, 4, 4000).astype(np.float16)
+    kwargs = {"negative_slope": 0.3} if fn is F.leaky_relu else {"alpha": 0.3}
+    want = fn(x.astype(np.float32), **kwargs).data.astype(np.float16)
+    np.testing.assert_array_equal(fn(x, **kwargs).data, want)
+
+
+def test_elu_second_derivative_is_recorded_from_its_slope() -> None:
+    # (the create_graph slope: alpha e ** x where x <= 0, so alpha at 0; no e ** x of a large x)
+    x = tg.tensor(np.array([-1.0, 0.0, 800.0, 1e4]), requires_grad=True)
+    (g,) = tg.autograd.grad(F.elu(x, alpha=2.0).sum(), [x], create_graph=True)
+    np.testing.assert_allclose(g.data, [2 * np.exp(-1.0), 2.0, 1.0, 1.0], rtol=1e-15)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (h,) = tg.autograd.grad(g.sum(), [x])
+    np.testing.assert_allclose(h.data, [2 * np.exp(-1.0), 2.0, 0.0, 0.0], rtol=1e-15)
+
+
+def test_cosine_similarity_of_an_overflowing_norm_and_of_mixed_floats() -> None:
+    # (the norm's raise to eps was inf - inf = NaN; each norm in its operand's dtype, as torch)
+    a = tg.tensor([[1e200, 1e200, 1.0]], requires_grad=True)
+    with np.errstate(over="ignore"):
+        y = F.cosine_similarity(a, np.array([[1.0, 1.0, 1.0]]))
+    assert y.item() == 0.0
+    rng = np.random.default_rng(6)
+    u, v = rng.standard_normal(3).astype(np.float16), rng.standard_normal(3).astype(np.float32)
+    got = F.cosine_similarity(u, v, dim=0)
+    unit_u = u / np.float16(tg.norm(tg.tensor(u)).item())
+    want = np.sum(unit_u * (v / np.linalg.norm(v)))
+    assert got.dtype == np.float32 and got.item() == pytest.approx(float(want), rel=1e-6)
