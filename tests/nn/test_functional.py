@@ -163,8 +163,13 @@ def test_leaky_relu_and_elu_at_the_ends_of_the_range() -> None:
         y = F.leaky_relu(np.array([np.inf, -np.inf, 2.0]), 0.0).data
     assert y[0] == np.inf and y[2] == 2.0
     assert F.leaky_relu(np.array([-np.inf]), 0.5).item() == -np.inf
-    for alpha in (np.inf, np.nan, 1e39):
-        x = tg.tensor(np.array([1.0, 3.0], np.float32), requires_grad=True)
+    for alpha, dtype in (
+        (np.inf, np.float64),
+        (np.nan, np.float32),
+        (1e39, np.float32),
+        (1e39, np.float16),
+    ):
+        x = tg.tensor(np.array([1.0, 3.0], dtype), requires_grad=True)
         with np.errstate(all="ignore"):
             y = F.elu(x, alpha)
             (g,) = tg.autograd.grad(y.sum(), [x])
