@@ -560,9 +560,10 @@ class LeakyRelu(_SavesInput):
     @half_in_float32  # (x * slope rounded once, as torch's opmath)
     def forward(self, x):
         s = self.slope
-        if 0 < s <= 1:  # (not 0: inf * 0 would be NaN where the answer is inf)
+        if 0 < x.dtype.type(s) <= 1:  # (not 0, nor one that rounds to 0: inf * 0 is NaN)
             return np.maximum(x, x * s)
-        return np.where(x > 0, x, x * s)
+        with np.errstate(invalid="ignore"):  # (inf * 0 where x > 0: not taken)
+            return np.where(x > 0, x, x * s)
 
     def _slope(self, x):
         # (a constant of x, piecewise: an array also under create_graph; float32 for float16)
@@ -585,10 +586,11 @@ _FLOAT_MAX = {np.dtype(t): float(np.finfo(t).max) for t in (np.float16, np.float
 
 
 class Elu(_SavesInput):
-    """x where x > 0, else alpha (e ** x - 1): ``tg.nn.functional.elu``, its slope torch's,
-    alpha e ** x where x <= 0, else 1 (NaN at NaN, as torch's vector loops). Without a select
-    (see LeakyRelu) for an alpha finite in x's dtype: alpha expm1(min(x, 0)) + max(x, 0), its
-    zeros given torch's sign; np.where otherwise (0 * alpha would be NaN)."""
+    """x where x > 0, else alpha (e ** x - 1): ``tg.nn.functional.elu``, x itself at +-0 for any
+    alpha (as torch), its slope torch's, alpha e ** x where x <= 0, else 1 (NaN at NaN, as
+    torch's vector loops). Without a select (see LeakyRelu) for an alpha finite in x's dtype:
+    alpha expm1(min(x, 0)) + max(x, 0), its zeros then set apart (-0.0 + 0.0 is +0.0, and the
+    min gives +0.0 for -0.0); np.where otherwise (0 * alpha would be NaN)."""
 
     __slots__ = ("alpha",)
 
@@ -597,21 +599,24 @@ class Elu(_SavesInput):
 
     def _plain(self, dtype) -> bool:
         """Whether ``alpha`` times a number of at most 1 is finite in ``dtype``."""
-        return math.fabs(self.alpha) <= _FLOAT_MAX.get(dtype, math.inf)  # (NaN: False)
+        limit = _FLOAT_MAX.get(dtype)
+        if limit is None:  # (long double, another byte order)
+            limit = float(np.finfo(dtype).max)
+        return math.isfinite(self.alpha) and math.fabs(self.alpha) <= limit
 
     @half_in_float32
     def forward(self, x):
-        e = np.expm1(np.minimum(x, 0)) * self.alpha
         if not self._plain(x.dtype):
-            return np.where(x > 0, x, e)
+            with np.errstate(invalid="ignore"):  # (0 * alpha where x >= 0: not taken)
+                e = np.expm1(np.minimum(x, 0)) * self.alpha
+            return np.where(x >= 0, x, e)
+        e = np.expm1(np.minimum(x, 0)) * self.alpha
         out = e + np.maximum(x, 0)
-        # (a zero result has x <= 0 and the sign of alpha x: -0.0 + 0.0 is +0.0, and the min
-        # gives +0.0 for -0.0)
-        zero = out == 0
+        zero = out == 0  # (x itself at +-0; elsewhere e, signed: alpha 0 or an underflow)
         if type(out) is not ndarray:
-            return x * self.alpha if zero else out
+            return (x if x == 0 else e) if zero else out
         if zero.any():
-            np.multiply(x, self.alpha, out=out, where=zero)
+            np.copyto(out, np.where(x == 0, x, e), where=zero)
         return out
 
     def _slope(self, x):
@@ -620,8 +625,8 @@ class Elu(_SavesInput):
                 from tensorgrad.ops.arithmetic import astype
 
                 x = astype(x, np.float32)
-            le = x.data <= 0
-            return where(le, exp(where(le, x, 0.0)) * self.alpha, 1.0)
+            pos = x.data > 0  # (False at NaN: NaN there, e ** NaN)
+            return where(pos, 1.0, exp(where(pos, 0.0, x)) * self.alpha)
         dtype = _FLOAT32 if is_half(x) else x.dtype
         e = np.exp(np.minimum(x, 0).astype(dtype, copy=False))
         if not self._plain(dtype):

@@ -175,9 +175,22 @@ def test_leaky_relu_and_elu_at_the_ends_of_the_range() -> None:
             (g,) = tg.autograd.grad(y.sum(), [x])
         np.testing.assert_array_equal(y.data, [1.0, 3.0])
         np.testing.assert_array_equal(g.data, [1.0, 1.0])
-    assert np.signbit(F.elu(np.array([-0.0])).data).all()
-    assert np.signbit(F.elu(np.array(-0.0)).data)
-    assert not np.signbit(F.elu(np.array([0.0])).data).any()
+    # (torch: x itself at +-0 for any alpha; alpha e ** x's own sign elsewhere)
+    for alpha in (1.0, -1.0, 0.0, np.inf, np.nan, 5e-324):
+        for x in (np.array([0.0, -0.0]), np.array(-0.0)):
+            y = F.elu(x, alpha).data
+            np.testing.assert_array_equal(np.signbit(y), np.signbit(x))
+            assert not np.isnan(y).any()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = F.elu(np.array([-np.inf, -0.6]), 0.0).data
+        np.testing.assert_array_equal(np.signbit(y), [True, True])
+        assert F.elu(np.array([-0.6]), 5e-324).item() == 0.0  # (alpha expm1(x) underflows)
+        assert F.elu(np.array([2.0], np.longdouble), np.inf).item() == 2.0
+        assert F.leaky_relu(np.array([np.inf], np.float32), 1e-50).item() == np.inf
+    x = tg.tensor(np.array([np.nan, 0.0]), requires_grad=True)
+    (g,) = tg.autograd.grad(F.elu(x, 2.0).sum(), [x], create_graph=True)
+    assert np.isnan(g.data[0]) and g.data[1] == 2.0  # (NaN at NaN, as the plain slope)
 
 
 @pytest.mark.parametrize("fn", [F.leaky_relu, F.elu])
