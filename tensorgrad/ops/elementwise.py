@@ -549,8 +549,11 @@ class Relu(_SavesOutput):
 
 class LeakyRelu(_SavesInput):
     """x where x > 0, else ``slope`` * x: ``tg.nn.functional.leaky_relu`` (torch's rule: the
-    slope is ``slope`` at 0 and at NaN). For 0 < slope <= 1, max(x, slope x): no select, whose
-    loop over a data-dependent mask took 7x as long (np.where, 512 x 512 float32: 988 us)."""
+    slope is ``slope`` at 0 and at NaN). For 0 < slope <= 1 in x's dtype (float32 for float16),
+    max(x, slope x): no select, whose loop over a data-dependent mask took 7x as long (np.where,
+    512 x 512 float32: 988 us). A slope past the dtype's range acts as +-inf, as NumPy casts it
+    (torch refuses it); its create_graph gradient is a constant of x (torch's is recorded, with
+    derivative 0: a further grad of it raises here, as an output that needs no grad)."""
 
     __slots__ = ("slope",)
 
