@@ -132,7 +132,8 @@ def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
 
 
 # ----------------------------------------------------------------------------- more of torch's
-# (compositions of tensorgrad's ops: their derivatives, to any order, and float dtypes follow)
+# (compositions of tensorgrad's ops, whose derivatives, to any order, and float dtypes follow;
+# leaky_relu and elu are ops of their own in ops/elementwise.py, for speed)
 
 
 def _input(x: Any, op: str) -> Any:
