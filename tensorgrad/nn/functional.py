@@ -186,9 +186,7 @@ def l1_loss(
     where input equals target, as torch's sign)."""
     reduction = _losses.legacy_reduction(size_average, reduce, reduction, "l1_loss")
     check_args("l1_loss", input=input, target=target)
-    a, b = np.shape(_data(input)), np.shape(_data(target))
-    if a != b:
-        raise ValueError(f"l1_loss: input shape {a} and target shape {b} differ")
+    _losses._check_same_shape("l1_loss", input, target)
     return _losses._reduce(_elementwise.abs(subtract(input, target)), reduction)
 
 

@@ -510,11 +510,17 @@ def _row_scale(reduction: str, count: float) -> float:
     return 1.0 if reduction == "sum" else (1.0 / count if count else float("nan"))
 
 
-def _check_logits(x: ndarray) -> None:
+def _check_logits(x: ndarray, op: str = "cross_entropy") -> None:
     if x.dtype.kind != "f":  # (as torch: no softmax of integers behind the user's back)
-        raise TypeError(
-            f"cross_entropy: input (logits) must be floating point, got dtype {x.dtype}"
-        )
+        raise TypeError(f"{op}: input (logits) must be floating point, got dtype {x.dtype}")
+
+
+def _check_same_shape(op: str, input: Any, target: Any) -> tuple[int, ...]:
+    """A loss's input and target shapes, which must be equal (torch warns and broadcasts)."""
+    sa, sb = np.shape(_data(input)), np.shape(_data(target))
+    if sa != sb:
+        raise ValueError(f"{op}: input shape {sa} and target shape {sb} differ")
+    return sa
 
 
 def cross_entropy(
@@ -764,9 +770,8 @@ def mse_loss(
     shape), each squared error weighted and the mean taken over the total weight, as torch."""
     reduction = legacy_reduction(size_average, reduce, reduction, "mse_loss")
     check_args("mse_loss", input=input, target=target)
+    _check_same_shape("mse_loss", input, target)
     a, b = _data(input), _data(target)
-    if a.shape != b.shape:
-        raise ValueError(f"mse_loss: input shape {a.shape} and target shape {b.shape} differ")
     if (
         weight is None
         and reduction != "none"
@@ -809,20 +814,12 @@ def binary_cross_entropy_with_logits(
     check_args("binary_cross_entropy_with_logits", input=input, target=target)
     if not isinstance(input, Tensor):  # (a Python number reached the op's forward as one)
         input = np.asarray(input)
-    if _data(input).dtype.kind != "f":  # (as torch, and as cross_entropy's logits)
-        raise TypeError(
-            "binary_cross_entropy_with_logits: input (logits) must be floating point, got dtype "
-            f"{_data(input).dtype}"
-        )
+    _check_logits(_data(input), "binary_cross_entropy_with_logits")  # (as torch's)
     target, weight, pos_weight = (
         _const(v, input, "binary_cross_entropy_with_logits", k)
         for k, v in (("target", target), ("weight", weight), ("pos_weight", pos_weight))
     )
-    sa, sb = _data(input).shape, _data(target).shape
-    if sa != sb:
-        raise ValueError(
-            f"binary_cross_entropy_with_logits: input shape {sa} and target shape {sb} differ"
-        )
+    sa = _check_same_shape("binary_cross_entropy_with_logits", input, target)
     for name, w in (("weight", weight), ("pos_weight", pos_weight)):
         ws = None if w is None else _data(w).shape
         if ws is not None and not broadcasts_to(ws, sa):
