@@ -665,7 +665,21 @@ def jacfwd(
     it is a tuple with one entry per output (each a tuple over ``argnums`` when that is one).
     With ``has_aux``, ``f`` returns ``(output, aux)`` and the result is ``(jacobian, aux)``
     (``aux`` from the first of the calls). The calls act as one: see ``_Replay``."""
-    return _jacfwd(f, argnums, has_aux, "jacfwd")
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        nums, single = _argnums(argnums, len(args), "jacfwd")
+        args = tuple(_to_tensor(a, "jacfwd") if i in nums else a for i, a in enumerate(args))
+        box: list = []
+        replay = _Replay(f, args)
+        fn = _output_only(replay, "jacfwd", box) if has_aux else replay
+        outer = set(ACTIVE)  # (the levels of enclosing jvps, which aux keeps)
+        try:
+            jac = _jacobian(fn, replay.reset, args, kwargs, nums, single)
+        finally:
+            replay.finish()
+        return (jac, _plain_tree(box[0], outer)) if has_aux else jac
+
+    return wrapped
 
 
 class _Replay:
@@ -794,25 +808,6 @@ def _array(a: Any) -> np.ndarray | None:
     return a if isinstance(a, np.ndarray) and a.dtype.kind in "biuf" else None
 
 
-def _jacfwd(f: Callable[..., Any], argnums: Any, has_aux: bool, what: str) -> Callable[..., Any]:
-    """``jacfwd``, its errors naming ``what``."""
-
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        nums, single = _argnums(argnums, len(args), what)
-        args = tuple(_to_tensor(a, what) if i in nums else a for i, a in enumerate(args))
-        box: list = []
-        replay = _Replay(f, args)
-        fn = _output_only(replay, what, box) if has_aux else replay
-        outer = set(ACTIVE)  # (the levels of enclosing jvps, which aux keeps)
-        try:
-            jac = _jacobian(fn, replay.reset, args, kwargs, nums, single, what)
-        finally:
-            replay.finish()
-        return (jac, _plain_tree(box[0], outer)) if has_aux else jac
-
-    return wrapped
-
-
 def _jacobian(
     fn: Callable[..., Any],
     reset: Callable[[], None],
@@ -820,7 +815,6 @@ def _jacobian(
     kwargs: dict,
     nums: tuple[int, ...],
     single: bool,
-    what: str,
 ) -> Any:
     """``jacfwd``'s Jacobian of ``fn`` at ``args``: one jvp per element of each argument
     (``reset`` before each, which sets the arguments back before every call but the first)."""
@@ -829,7 +823,7 @@ def _jacobian(
     for i in nums:
         x = args[i]
         if x.dtype.kind != "f":  # (as _jvp's check, also for an empty argument)
-            raise TypeError(f"{what}: primals must be floating point, got {x.dtype}")
+            raise TypeError(f"jacfwd: primals must be floating point, got {x.dtype}")
         cols: list[list[Tensor]] = []
         outs: Any = ()
         for k in range(x.size):
@@ -842,7 +836,7 @@ def _jacobian(
                 return fn(*call_args, **kwargs)
 
             reset()
-            out, t = _jvp(fi, (x,), (basis,), new_level(), what=what)
+            out, t = _jvp(fi, (x,), (basis,), new_level(), what="jacfwd")
             several = isinstance(out, (tuple, list))
             outs, ts = (_items(out), _items(t)) if several else ((out,), (t,))
             if not cols:
