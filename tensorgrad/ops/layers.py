@@ -21,7 +21,7 @@ from tensorgrad._dtypes import check_args, to_tensor
 from tensorgrad._shapes import broadcasts_to, unbroadcast
 from tensorgrad.ops._base import Op, apply, call
 from tensorgrad.ops.indexing import rows_summed
-from tensorgrad.ops.linalg import _outer
+from tensorgrad.ops.linalg import _mm, _outer, _product
 from tensorgrad.tensor import Tensor, flag_arg, is_int, number_arg
 
 __all__ = ["linear", "dropout", "embedding"]
@@ -50,7 +50,7 @@ class Linear(Op):
         return (x if self.edges[1] is not None else None, w if self.edges[0] is not None else None)
 
     def forward(self, x, w, b=None):
-        y = x @ w.T
+        y = _product(x, w.T)
         if b is None:
             return y
         if type(y) is ndarray and (b.dtype is y.dtype or b.dtype == y.dtype):
@@ -63,7 +63,7 @@ class Linear(Op):
         edges = self.edges
         bias = len(edges) > 2 and edges[2] is not None
         if edges[0] is not None:
-            adjoints[0] = delta @ w
+            adjoints[0] = _mm(delta, w)
         if edges[1] is not None or bias:
             rows = delta
             if delta.ndim != 2:
@@ -73,15 +73,15 @@ class Linear(Op):
             if edges[1] is not None:
                 # (one sample: an outer product, not a matrix product with an inner size of 1)
                 x2 = x if x.ndim == 2 else x.reshape(rows.shape[0], x.shape[-1])
-                adjoints[1] = _outer(delta, x) if x.ndim == 1 else rows.T @ x2
+                adjoints[1] = _outer(delta, x) if x.ndim == 1 else _mm(rows.T, x2)
             if bias:
                 adjoints[2] = unbroadcast(rows, rows.shape[1:])
 
     def jvp(self, tangents, x, w):
         tx, tw = tangents[0], tangents[1]
-        terms = [] if tx is None else [tx @ w.T]
+        terms = [] if tx is None else [_mm(tx, w.T)]
         if tw is not None:
-            terms.append(x @ tw.T)
+            terms.append(_mm(x, tw.T))
         if len(tangents) > 2 and tangents[2] is not None:
             terms.append(tangents[2])
         out = terms[0]

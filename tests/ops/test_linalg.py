@@ -390,3 +390,36 @@ def test_einsum_as_one_matmul_does_not_warn_at_an_inf_times_0() -> None:
         warnings.simplefilter("error")
         out = tg.einsum("bij,bjk->bik", a, b).data
     assert np.isnan(out[0, 0]).all() and not out[1:].any()
+
+
+@pytest.mark.parametrize(
+    "sa, sb", [((16, 40), (40, 8)), ((3, 5, 40), (40, 6)), ((40,), (2, 40, 7)), ((40,), (40,))]
+)
+def test_float16_products_are_numpys_through_float32(sa: tuple, sb: tuple) -> None:
+    """float16 by float16 runs in float32 and rounds once (NumPy's own float16 loop, 30x as
+    long, adds in float32 too): matmul's and linear's values and gradients are its, within the
+    last bit (BLAS adds in another order)."""
+    rng = np.random.default_rng(3)
+    a, b = (rng.standard_normal(s).astype(np.float16) for s in (sa, sb))
+    x, y = tg.tensor(a, requires_grad=True), tg.tensor(b, requires_grad=True)
+    out = tg.matmul(x, y)
+    want = np.matmul(a, b)
+    assert out.dtype == np.float16
+    _same16(out.data, want)
+    d = rng.standard_normal(want.shape).astype(np.float16)
+    out.backward(d)
+    if len(sa) == 2 and len(sb) == 2:
+        _same16(x.grad.data, d @ b.T)
+        _same16(y.grad.data, a.T @ d)
+        w = tg.tensor(b.T.copy(), requires_grad=True)
+        z = tg.nn.functional.linear(x, w)
+        _same16(z.data, want)
+        z.backward(d)
+        _same16(w.grad.data, d.T @ a)
+    else:
+        assert x.grad.dtype == y.grad.dtype == np.float16
+
+
+def _same16(got: np.ndarray, want: np.ndarray) -> None:
+    assert got.dtype == want.dtype == np.float16
+    assert np.all(np.abs(got.astype(np.float64) - want) <= np.spacing(np.abs(want))), (got, want)
