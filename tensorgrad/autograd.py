@@ -381,14 +381,23 @@ def _run_hooks(hooks: list, g: Any, create_graph: bool) -> Any:
 
 
 def _reach(roots: Sequence[Any], targets: dict) -> tuple[set, bool]:
-    """The op nodes reachable from ``roots``; and whether some leaf reached is not among
-    ``targets`` (only then can a node be useless to them)."""
+    """The op nodes reachable from ``roots`` that may lead to ``targets``; and whether some
+    leaf or node reached is not among them (only then can a node be useless to them).
+
+    When every target is an inner node, a node older than all of them leads to none (an edge
+    points at an older node): the walk stops there, as torch's at its inputs' topological
+    number, so that a grad with respect to an intermediate does not cost its history."""
     stack = []
     seen: set = set()
     stray = False
+    oldest = None
+    if not any(isinstance(t, Tensor) for t in targets):
+        oldest = max(t.seq for t in targets)
     for r in roots:
         if not isinstance(r, Tensor):
-            if r not in seen:
+            if oldest is not None and r.seq > oldest:
+                stray = True
+            elif r not in seen:
                 seen.add(r)
                 stack.append(r)
         elif r not in targets:
@@ -398,7 +407,9 @@ def _reach(roots: Sequence[Any], targets: dict) -> tuple[set, bool]:
             if parent is None:
                 continue
             if not isinstance(parent, Tensor):
-                if parent not in seen:
+                if oldest is not None and parent.seq > oldest:
+                    stray = True  # (its history: no target there)
+                elif parent not in seen:
                     seen.add(parent)
                     stack.append(parent)
             elif parent not in targets:

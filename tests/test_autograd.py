@@ -453,6 +453,45 @@ def test_backward_inputs_skip_what_does_not_lead_to_them() -> None:
     np.testing.assert_allclose(g.data, np.exp(x.data), rtol=1e-15)
 
 
+def test_grad_with_respect_to_intermediates_does_not_walk_their_history(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As torch (its inputs' topological number): nodes older than every requested inner node
+    lead to none of them, so the pruning walk stops there (a grad in a loop over a growing
+    graph was quadratic); what is older than one target but not another still counts."""
+    from tensorgrad.ops._base import Op
+
+    slot = Op.__dict__["edges"]
+    reads = {"n": 0}
+
+    def counted(node):
+        reads["n"] += 1
+        return slot.__get__(node, type(node))
+
+    x = tg.tensor(np.linspace(0.1, 0.8, 8), requires_grad=True)
+    z = x
+    for _ in range(2000):
+        z = z * 1.0001
+    calls = []
+    z.register_hook(calls.append)
+    w = tg.tensor(np.ones(8), requires_grad=True)
+    h = tg.exp(w)  # (older than z, on no path to it nor to u)
+    h.register_hook(calls.append)
+    u = tg.sin(z) * 2.0
+    y = (tg.tanh(u) ** 2 * h).sum()
+    monkeypatch.setattr(Op, "edges", property(counted, slot.__set__))
+    gz, gu = tg.autograd.grad(y, [z, u], retain_graph=True)
+    assert reads["n"] < 50, reads["n"]
+    monkeypatch.undo()
+    t = np.tanh(u.data)
+    want_u = 2 * t * (1 - t * t) * h.data
+    np.testing.assert_allclose(gu.data, want_u, rtol=1e-14)
+    np.testing.assert_allclose(gz.data, want_u * 2 * np.cos(z.data), rtol=1e-14)
+    assert len(calls) == 1  # (z's own hook, as a requested input's; not h's)
+    (gx,) = tg.autograd.grad(y, [x])  # (a leaf among the targets: the whole graph)
+    np.testing.assert_allclose(gx.data, gz.data * 1.0001**2000, rtol=1e-12)
+
+
 def test_grad_refuses_an_output_that_does_not_require_grad_even_with_allow_unused() -> None:
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     c = tg.tensor([1.0, 2.0])
