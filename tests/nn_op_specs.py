@@ -297,7 +297,47 @@ def _l1_sample(data: Any) -> Sample:
     return args, {"reduction": data.draw(st.sampled_from(["mean", "sum", "none"]))}
 
 
+def _threshold_sample(name: str) -> Any:
+    def sample(data: Any) -> Sample:
+        args, kwargs = _l1_sample(data)
+        kwargs[name] = data.draw(st.sampled_from([0.5, 1.0, 2.0]), label=name)
+        return args, kwargs
+
+    return sample
+
+
+def _off_the_switch(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """|input - target| away from 0 and from the threshold (the second derivative's step)."""
+    z = np.abs(np.asarray(args[0]) - np.asarray(args[1]))
+    t = kwargs.get("beta", kwargs.get("delta"))
+    return bool(np.all(z > 1e-3) and np.all(np.abs(z - t) > 1e-3))
+
+
+def _kl_sample(data: Any) -> Sample:
+    shape = tuple(data.draw(st.lists(st.integers(1, 3), max_size=3), label="shape"))
+    log_target = data.draw(st.booleans(), label="log_target")
+    target = draw_array(data, shape, -2.0, 0.0) if log_target else draw_array(data, shape, 0.1, 1.0)
+    reduction = data.draw(st.sampled_from(["batchmean", "sum", "none"]), label="reduction")
+    args = [draw_array(data, shape, -3.0, 0.0), target]
+    return args, {"reduction": reduction, "log_target": log_target}
+
+
 register(
+    OpSpec(
+        "smooth_l1_loss",
+        F.smooth_l1_loss,
+        sample=_threshold_sample("beta"),
+        wrt=(0, 1),
+        valid=_off_the_switch,
+    ),
+    OpSpec(
+        "huber_loss",
+        F.huber_loss,
+        sample=_threshold_sample("delta"),
+        wrt=(0, 1),
+        valid=_off_the_switch,
+    ),
+    OpSpec("kl_div", F.kl_div, sample=_kl_sample, wrt=(0, 1)),
     OpSpec("silu", F.silu, low=-3.0, high=3.0),
     OpSpec(
         "leaky_relu",

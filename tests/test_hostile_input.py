@@ -1460,7 +1460,15 @@ def test_layer_forward(name: str, data: Any) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["CrossEntropyLoss", "MSELoss", "BCEWithLogitsLoss", "L1Loss"],
+    [
+        "CrossEntropyLoss",
+        "MSELoss",
+        "BCEWithLogitsLoss",
+        "L1Loss",
+        "SmoothL1Loss",
+        "HuberLoss",
+        "KLDivLoss",
+    ],
 )
 @given(data=st.data())
 def test_loss_modules(name: str, data: Any) -> None:
@@ -1511,6 +1519,10 @@ def test_functional_pairs_and_one_hot(data: Any) -> None:
     b = data.draw(st.one_of(hostile(np.shape(_raw(a))), hostile()), label="b")
     dim = data.draw(st.integers(-2, 1), label="dim")
     check("l1_loss", F.l1_loss, (a, b), may_reject=True)
+    check("smooth_l1_loss", F.smooth_l1_loss, (a, b), {"beta": 0.5}, may_reject=True)
+    check("huber_loss", F.huber_loss, (a, b), {"delta": 2.0}, may_reject=True)
+    check("kl_div", F.kl_div, (a, b), {"reduction": "batchmean"}, may_reject=True)
+    check("kl_div", F.kl_div, (a, b), {"log_target": True, "reduction": "sum"}, may_reject=True)
     check("normalize", F.normalize, (a,), {"dim": dim}, may_reject=True)
     check("cosine_similarity", F.cosine_similarity, (a, b), {"dim": dim}, may_reject=True)
     check("one_hot", F.one_hot, (a,), may_reject=True, backward=False)
@@ -1612,7 +1624,9 @@ def _covered() -> set[str]:
     names |= {"binary_cross_entropy_with_logits", "cross_entropy", "conv2d", "max_pool2d"}
     names |= {"avg_pool2d", "layer_norm", "batch_norm", "linear", "embedding", "dropout"}
     names |= set(_layers()) | {"CrossEntropyLoss", "MSELoss", "BCEWithLogitsLoss", "L1Loss"}
+    names |= {"SmoothL1Loss", "HuberLoss", "KLDivLoss"}
     names |= set(F_UNARY) | {"l1_loss", "normalize", "cosine_similarity", "one_hot"}
+    names |= {"smooth_l1_loss", "huber_loss", "kl_div"}
     return names
 
 

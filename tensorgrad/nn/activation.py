@@ -7,7 +7,7 @@ from typing import Any
 from tensorgrad.nn import functional as F
 from tensorgrad.nn.module import Module
 from tensorgrad.ops.losses import legacy_reduction
-from tensorgrad.tensor import Tensor, number_arg
+from tensorgrad.tensor import Tensor, flag_arg, number_arg
 
 __all__ = [
     "ReLU",
@@ -25,6 +25,9 @@ __all__ = [
     "MSELoss",
     "BCEWithLogitsLoss",
     "L1Loss",
+    "SmoothL1Loss",
+    "HuberLoss",
+    "KLDivLoss",
 ]
 
 
@@ -252,3 +255,65 @@ class L1Loss(Module):
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}"
+
+
+class SmoothL1Loss(Module):
+    """Quadratic below ``beta``, absolute error above, averaged over all elements (``reduction``
+    and ``beta`` as torch's)."""
+
+    def __init__(
+        self,
+        size_average: bool | None = None,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+        beta: float = 1.0,
+    ) -> None:
+        super().__init__()
+        self.reduction = legacy_reduction(size_average, reduce, reduction, "SmoothL1Loss")
+        self.beta = F._threshold(beta, "beta", "SmoothL1Loss", zero=True)
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}, beta={self.beta}"
+
+
+class HuberLoss(Module):
+    """Quadratic below ``delta``, ``delta`` times the absolute error above, averaged over all
+    elements (``reduction`` and ``delta`` as torch's)."""
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__()
+        self.reduction = legacy_reduction(None, None, reduction, "HuberLoss")
+        self.delta = F._threshold(delta, "delta", "HuberLoss", zero=False)
+
+    def forward(self, input: Any, target: Any, weight: Any = None) -> Tensor:
+        return F.huber_loss(input, target, self.reduction, self.delta, weight)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}, delta={self.delta}"
+
+
+class KLDivLoss(Module):
+    """KL(target || exp(input)) for log-probabilities ``input`` (``reduction``, 'batchmean'
+    included, and ``log_target`` as torch's)."""
+
+    def __init__(
+        self,
+        size_average: bool | None = None,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+        log_target: bool = False,
+    ) -> None:
+        super().__init__()
+        if reduction != "batchmean" or size_average is not None or reduce is not None:
+            reduction = legacy_reduction(size_average, reduce, reduction, "KLDivLoss")
+        self.reduction = reduction
+        self.log_target = flag_arg(log_target, "log_target", "KLDivLoss")
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}, log_target={self.log_target}"

@@ -9,6 +9,7 @@ dropout and embedding in ``tensorgrad.ops.layers``. This module gathers them.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,7 @@ from tensorgrad.ops.losses import (
 from tensorgrad.ops.normalization import batch_norm, layer_norm
 from tensorgrad.ops.reductions import norm, sum
 from tensorgrad.ops.shape import broadcast_to, reshape
-from tensorgrad.tensor import Tensor, is_int, number_arg
+from tensorgrad.tensor import Tensor, flag_arg, is_int, number_arg
 
 __all__ = [
     "softmax",
@@ -59,6 +60,9 @@ __all__ = [
     "elu",
     "logsigmoid",
     "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "kl_div",
     "normalize",
     "cosine_similarity",
     "one_hot",
@@ -188,6 +192,103 @@ def l1_loss(
     check_args("l1_loss", input=input, target=target)
     _losses._check_same_shape("l1_loss", input, target)
     return _losses._reduce(_elementwise.abs(subtract(input, target)), reduction)
+
+
+def smooth_l1_loss(
+    input: Any,
+    target: Any,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    beta: float = 1.0,
+) -> Tensor:
+    """0.5 z ** 2 / beta where z = |input - target| < beta, else z - 0.5 beta, averaged over all
+    elements by default, as torch's ``smooth_l1_loss`` (``l1_loss`` for beta 0)."""
+    reduction = _losses.legacy_reduction(size_average, reduce, reduction, "smooth_l1_loss")
+    beta = _threshold(beta, "beta", "smooth_l1_loss", zero=True)
+    if beta == 0:  # (0.5 z ** 2 / 0 in the branch not taken would give its slope NaN)
+        return l1_loss(input, target, reduction=reduction)
+    return _losses._reduce(_huber(input, target, beta, "smooth_l1_loss"), reduction)
+
+
+def huber_loss(
+    input: Any,
+    target: Any,
+    reduction: str = "mean",
+    delta: float = 1.0,
+    weight: Any = None,
+) -> Tensor:
+    """0.5 z ** 2 where z = |input - target| < delta, else delta (z - 0.5 delta), averaged over
+    all elements by default, as torch's ``huber_loss`` (``weight``: a weight per element, of
+    the input's shape, as torch's)."""
+    _losses._check_reduction(reduction, "huber_loss")
+    delta = _threshold(delta, "delta", "huber_loss", zero=False)
+    loss = _huber(input, target, delta, "huber_loss", huber=True)
+    if weight is not None:
+        check_args("huber_loss", weight=weight)
+        sw, si = np.shape(_data(weight)), np.shape(_data(input))
+        if sw != si:
+            raise ValueError(f"huber_loss: weight shape {sw} and input shape {si} differ")
+        loss = loss * weight
+    return _losses._reduce(loss, reduction)
+
+
+def _threshold(value: Any, name: str, op: str, zero: bool) -> float:
+    value = number_arg(value, name, op)
+    if not (value >= 0 if zero else value > 0):  # (NaN included)
+        bound = "0 or more" if zero else "positive"
+        raise ValueError(f"{op}: {name} must be {bound}, got {value!r}")
+    return value
+
+
+def _huber(input: Any, target: Any, t: float, op: str, huber: bool = False) -> Tensor:
+    """Quadratic below the threshold ``t``, linear above: torch's two formulas, each as it
+    writes it (huber's is t times smooth L1's)."""
+    check_args(op, input=input, target=target)
+    _losses._check_same_shape(op, input, target)
+    z = _elementwise.abs(subtract(input, target))
+    if huber:
+        return where(z < t, 0.5 * z * z, t * (z - 0.5 * t))
+    return where(z < t, 0.5 * z * z / t, z - 0.5 * t)
+
+
+def kl_div(
+    input: Any,
+    target: Any,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    log_target: bool = False,
+) -> Tensor:
+    """KL(target || exp(input)) pointwise, ``target (log target - input)``, for log-probabilities
+    ``input``, as torch's ``kl_div``: 0 where target is 0 (torch's xlogy; the slope of target
+    log target in such a target is 0 here, NaN in torch); ``log_target``: target as
+    log-probabilities too.
+    ``reduction='batchmean'`` divides the sum by the batch size (the KL divergence's value);
+    'mean' by the number of elements, with torch's warning."""
+    if reduction != "batchmean" or size_average is not None or reduce is not None:
+        reduction = _losses.legacy_reduction(size_average, reduce, reduction, "kl_div")
+    log_target = flag_arg(log_target, "log_target", "kl_div")
+    check_args("kl_div", input=input, target=target)
+    _losses._check_same_shape("kl_div", input, target)
+    if reduction == "mean":
+        warnings.warn(
+            "kl_div: reduction='mean' divides the total loss by the batch size and the support "
+            "size (as torch's); reduction='batchmean' divides by the batch size only, the KL "
+            "divergence's definition",
+            stacklevel=2,
+        )
+    x, t = _input(input, "kl_div"), _input(target, "kl_div")
+    if log_target:
+        loss = _elementwise.exp(t) * (t - x)
+    else:
+        nonzero = t != 0
+        t_log_t = where(nonzero, t * _elementwise.log(where(nonzero, t, 1.0)), 0.0)
+        loss = t_log_t - t * x
+    if reduction == "batchmean":
+        total = sum(loss)
+        return total / x.shape[0] if x.ndim else total
+    return _losses._reduce(loss, reduction)
 
 
 def normalize(

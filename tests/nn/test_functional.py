@@ -1,7 +1,7 @@
-"""More of torch.nn.functional (silu, leaky_relu, elu, logsigmoid, l1_loss, normalize,
-cosine_similarity, one_hot) and their modules: values and slopes against closed forms, torch's
-conventions at kinks, NaN and large inputs, dtypes and errors. Gradients against finite
-differences live in the op registry (tests/nn_op_specs.py)."""
+"""More of torch.nn.functional (silu, leaky_relu, elu, logsigmoid, l1_loss, smooth_l1_loss,
+huber_loss, kl_div, normalize, cosine_similarity, one_hot) and their modules: values and slopes
+against closed forms, torch's conventions at kinks, NaN and large inputs, dtypes and errors.
+Gradients against finite differences live in the op registry (tests/nn_op_specs.py)."""
 
 from __future__ import annotations
 
@@ -225,3 +225,88 @@ def test_cosine_similarity_of_an_overflowing_norm_and_of_mixed_floats() -> None:
     unit_u = u / np.float16(tg.norm(tg.tensor(u)).item())
     want = np.sum(unit_u * (v / np.linalg.norm(v)))
     assert got.dtype == np.float32 and got.item() == pytest.approx(float(want), rel=1e-6)
+
+
+def test_smooth_l1_and_huber_are_torchs_piecewise_formulas() -> None:
+    a = np.array([[0.0, 0.25, -1.0, 3.0, 1.0]])
+    b = np.zeros_like(a)
+    z = np.abs(a)
+    for beta in (0.5, 1.0, 2.0):
+        y, g = _slope(F.smooth_l1_loss, a, target=b, reduction="none", beta=beta)
+        np.testing.assert_allclose(y, np.where(z < beta, 0.5 * z * z / beta, z - 0.5 * beta))
+        np.testing.assert_allclose(g, np.where(z < beta, a / beta, np.sign(a)))  # (0 at 0)
+        y, g = _slope(F.huber_loss, a, target=b, reduction="none", delta=beta)
+        np.testing.assert_allclose(y, np.where(z < beta, 0.5 * z * z, beta * (z - 0.5 * beta)))
+        np.testing.assert_allclose(g, np.where(z < beta, a, beta * np.sign(a)))
+    # beta 0 is l1_loss (its slope 0 where equal), as torch
+    y, g = _slope(lambda t: F.smooth_l1_loss(t, b, reduction="sum", beta=0), a)
+    assert y == pytest.approx(5.25) and np.array_equal(g, np.sign(a))
+    assert F.smooth_l1_loss(a, b).item() == pytest.approx(
+        np.mean(np.where(z < 1, z * z / 2, z - 0.5))
+    )
+    w = np.array([[1.0, 2.0, 0.0, 1.0, 1.0]])
+    assert F.huber_loss(a, b, reduction="sum", weight=w).item() == pytest.approx(
+        0 + 2 * 0.03125 + 0 + 2.5 + 0.5
+    )
+    assert nn.SmoothL1Loss(beta=0.5)(a, b).item() == pytest.approx(
+        F.smooth_l1_loss(a, b, beta=0.5).item()
+    )
+    assert nn.HuberLoss(reduction="sum", delta=2.0)(a, b).item() == pytest.approx(
+        F.huber_loss(a, b, reduction="sum", delta=2.0).item()
+    )
+    assert repr(nn.HuberLoss(delta=2)) == "HuberLoss(reduction='mean', delta=2.0)"
+    assert F.smooth_l1_loss(a.astype(np.float32), b.astype(np.float32)).dtype == np.float32
+
+
+def test_smooth_l1_and_huber_errors_name_the_argument() -> None:
+    a, b = np.zeros((2, 3)), np.ones((2, 3))
+    with pytest.raises(ValueError, match=r"smooth_l1_loss: beta must be 0 or more, got -1.0"):
+        F.smooth_l1_loss(a, b, beta=-1)
+    for delta in (0, -1.0, float("nan")):
+        with pytest.raises(ValueError, match=r"huber_loss: delta must be positive"):
+            F.huber_loss(a, b, delta=delta)
+    with pytest.raises(TypeError, match="huber_loss: delta must be a number"):
+        F.huber_loss(a, b, delta="1")
+    with pytest.raises(ValueError, match=r"smooth_l1_loss: input shape \(2, 3\) and target"):
+        F.smooth_l1_loss(a, np.ones(3))
+    with pytest.raises(ValueError, match=r"huber_loss: weight shape \(3,\) and input shape"):
+        F.huber_loss(a, b, weight=np.ones(3))
+    with pytest.raises(ValueError, match="huber_loss: reduction must be"):
+        F.huber_loss(a, b, reduction="batchmean")
+    with pytest.raises(ValueError, match="SmoothL1Loss: beta must be 0 or more"):
+        nn.SmoothL1Loss(beta=-0.5)
+
+
+def test_kl_div_is_torchs_pointwise_kl_with_zero_targets_at_zero() -> None:
+    p = np.array([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]])
+    log_q = np.log(np.array([[0.25, 0.25, 0.5], [0.5, 0.25, 0.25]]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pointwise = np.where(p > 0, p * (np.log(p) - log_q), 0.0)
+    x = tg.tensor(log_q, requires_grad=True)
+    t = tg.tensor(p, requires_grad=True)
+    out = F.kl_div(x, t, reduction="none")
+    np.testing.assert_allclose(out.data, pointwise, rtol=1e-15)
+    gx, gt = tg.autograd.grad(out.sum(), [x, t])
+    np.testing.assert_array_equal(gx.data, -p)
+    with np.errstate(divide="ignore"):
+        # (t log t's slope is 0 at a zero target, torch's NaN: only -input's part is left)
+        want_t = np.where(p > 0, np.log(p) + 1 - log_q, -log_q)
+    np.testing.assert_allclose(gt.data, want_t, rtol=1e-15)
+    total = pointwise.sum()
+    assert F.kl_div(log_q, p, reduction="batchmean").item() == pytest.approx(total / 2)
+    assert F.kl_div(log_q, p, reduction="sum").item() == pytest.approx(total)
+    with pytest.warns(UserWarning, match="kl_div: reduction='mean' divides"):
+        assert F.kl_div(log_q, p).item() == pytest.approx(total / 6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        kl = nn.KLDivLoss(reduction="batchmean", log_target=True)
+        log_p = np.log(p[:1])
+        assert kl(log_q[:1], log_p).item() == pytest.approx(pointwise[0].sum())
+    assert F.kl_div(np.zeros(()), np.zeros(()), reduction="batchmean").item() == 0.0  # (0-d)
+    with pytest.raises(TypeError, match="kl_div: log_target must be a bool"):
+        F.kl_div(log_q, p, log_target="yes")
+    with pytest.raises(ValueError, match="kl_div: reduction must be"):
+        F.kl_div(log_q, p, reduction="batch")
+    with pytest.raises(ValueError, match=r"kl_div: input shape \(2, 3\) and target shape"):
+        F.kl_div(log_q, p[0])
+    assert repr(kl) == "KLDivLoss(reduction='batchmean', log_target=True)"
