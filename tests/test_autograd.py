@@ -1000,3 +1000,94 @@ def test_autograd_flags_refuse_a_string_naming_the_flag_as_torch() -> None:
     assert not g.requires_grad and g.data.tolist() == [2.0, 4.0]
     (g,) = tg.autograd.grad((x * x).sum(), [x], create_graph=np.True_, allow_unused=None)
     assert g.requires_grad
+
+
+# ----------------------------------------------------------------------------- pinned by mutants
+# (each behaviour below survived a mutant of the engine that the rest of the suite missed)
+
+
+def test_a_root_gradient_takes_the_output_dtype_as_torch() -> None:
+    # (the root a leaf itself: no rule's edge restores the dtype on the way)
+    x = tg.tensor(np.ones(3, np.float32), requires_grad=True)
+    x.backward(np.ones(3))  # (a float64 array for a float32 output)
+    assert x.grad.dtype == np.float32
+    (g,) = tg.autograd.grad(x, [x], grad_outputs=tg.tensor(np.ones(3)), create_graph=True)
+    assert g.dtype == np.float32
+
+
+def test_a_one_element_output_of_any_shape_needs_no_gradient() -> None:
+    x = tg.tensor(np.ones((1, 1)), requires_grad=True)
+    (x * 3).backward()
+    np.testing.assert_array_equal(x.grad.data, [[3.0]])
+
+
+@pytest.mark.parametrize("leaf", [True, False])
+def test_a_grad_result_shares_no_memory_with_what_a_hook_saw(leaf: bool) -> None:
+    # (torch returns the hook's tensor itself; a write into the result would reach it)
+    a = tg.tensor(np.ones(3), requires_grad=True)
+    x = a if leaf else a * 2
+    seen = []
+    x.register_hook(seen.append)
+    (g,) = tg.autograd.grad((x * x).sum(), x)
+    g.data[...] = 100.0
+    assert not np.shares_memory(seen[0].data, g.data)
+    np.testing.assert_array_equal(seen[0].data, 2 * x.data)
+
+
+def test_backward_never_writes_into_the_root_gradients_it_was_given() -> None:
+    # (.grad of a reshape is a view of the given array: a second backward sums into a copy;
+    # torch sums into the user's array here)
+    x = tg.tensor(np.ones(6), requires_grad=True)
+    gr = np.ones((2, 3))
+    x.reshape(2, 3).backward(gr)
+    x.reshape(2, 3).backward(gr)
+    np.testing.assert_array_equal(gr, np.ones((2, 3)))
+    np.testing.assert_array_equal(x.grad.data, np.full(6, 2.0))
+    y = tg.tensor(np.ones(6), requires_grad=True)
+    g1, g2 = np.ones((2, 3)), np.ones((2, 3))
+    tg.autograd.backward([y.reshape(2, 3), y.reshape(2, 3)], [g1, g2])
+    np.testing.assert_array_equal(g1, np.ones((2, 3)))
+    np.testing.assert_array_equal(g2, np.ones((2, 3)))
+    np.testing.assert_array_equal(y.grad.data, np.full(6, 2.0))
+
+
+def test_a_read_only_grad_is_replaced_by_the_sum() -> None:
+    # (torch raises on a .grad that is a broadcast; the sum is a new array here)
+    x = tg.tensor(np.ones(3), requires_grad=True)
+    x.grad = tg.broadcast_to(tg.tensor(1.0), (3,))
+    (x * 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0, 3.0])
+
+
+def test_a_hook_that_removes_itself_does_not_skip_the_next() -> None:
+    x = tg.tensor(np.ones(2), requires_grad=True)
+    calls = []
+
+    def first(g):
+        calls.append("first")
+        handle.remove()
+
+    handle = x.register_hook(first)
+    x.register_hook(lambda g: calls.append("second"))
+    (x * 2).sum().backward()
+    (x * 2).sum().backward()
+    assert calls == ["first", "second", "second"]
+
+
+def test_grad_with_respect_to_a_leaf_and_a_node_on_its_path() -> None:
+    a = tg.tensor(np.ones(3), requires_grad=True)
+    x = a * 2
+    ga, gx = tg.autograd.grad((x * 3).sum(), [a, x])
+    np.testing.assert_array_equal(ga.data, [6.0, 6.0, 6.0])
+    np.testing.assert_array_equal(gx.data, [3.0, 3.0, 3.0])
+
+
+def test_autograd_grad_leaves_a_retained_grad_alone() -> None:
+    # (as every other .grad; torch 2.13 fills a retained non-leaf's here, not a leaf's)
+    a = tg.tensor(np.ones(3), requires_grad=True)
+    x = a * 2
+    x.retain_grad()
+    tg.autograd.grad((x * x).sum(), a, retain_graph=True)
+    assert x._grad is None and a.grad is None
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [4.0, 4.0, 4.0])

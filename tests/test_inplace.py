@@ -997,3 +997,33 @@ def test_a_numpy_operand_written_after_the_forward_does_not_change_the_gradient(
         grads.append((g.data, h))
     np.testing.assert_array_equal(grads[0][0], grads[1][0])
     np.testing.assert_array_equal(grads[0][1], grads[1][1])
+
+
+def test_writes_before_a_node_was_recorded_or_elsewhere_raise_nothing() -> None:
+    # (a write is stale only if later than the node: an unrelated write moving the clock, or
+    # the write that made x, is no error)
+    x = tg.tensor(np.ones(3), requires_grad=True)
+    with tg.no_grad():
+        x += 1
+    y = (x * x).sum()
+    z = tg.tensor(np.zeros(3))
+    z += 1
+    y.backward()
+    np.testing.assert_array_equal(x.grad.data, [4.0, 4.0, 4.0])
+    w = tg.tensor(np.zeros(3), requires_grad=True)
+    e = w.exp()  # (saves its output)
+    e.detach()
+    z += 1
+    e.sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [1.0, 1.0, 1.0])
+
+
+@pytest.mark.parametrize("second", [True, False])
+def test_a_stale_view_as_either_operand_is_rebased(second: bool) -> None:
+    a = tg.tensor(np.ones(3), requires_grad=True)
+    b = a * 1
+    v = b[:2]
+    b *= 3  # (v sees the write: its gradient goes through it)
+    c = tg.tensor(np.ones(2))
+    ((c * v) if second else (v * c)).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [3.0, 3.0, 0.0])

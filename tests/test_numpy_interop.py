@@ -433,6 +433,8 @@ def test_array_copy_false_refuses_a_cast() -> None:
     assert np.asarray(t, dtype=np.float32).dtype == np.float32
     c = np.array(t, copy=True)
     assert c is not t.data and np.array_equal(c, t.data)
+    np.array(t)[0] = 5.0  # (NumPy trusts __array__ to copy when asked to)
+    np.testing.assert_array_equal(t.data, [1.0, 2.0])
 
 
 @pytest.mark.parametrize(

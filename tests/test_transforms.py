@@ -200,6 +200,16 @@ def test_no_grad_does_not_stop_jvp() -> None:
     assert t.item() == 2.0
 
 
+def test_detach_in_place_inside_jvp_drops_the_tangent_as_torch_func() -> None:
+    def f(x: tg.Tensor) -> tg.Tensor:
+        y = x * 2
+        y.detach_()
+        return y * 1 + x
+
+    _, t = tg.jvp(f, (tg.tensor(np.ones(2)),), (tg.tensor(np.ones(2)),))
+    np.testing.assert_array_equal(t.data, [1.0, 1.0])
+
+
 def test_reverse_transforms_differentiate_under_an_outer_no_grad() -> None:
     # As torch.func.grad under torch.no_grad: the transform differentiates what f computes
     # (before, every gradient came back as zeros); the results are plain tensors.
