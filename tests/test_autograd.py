@@ -475,7 +475,7 @@ def test_grad_with_respect_to_intermediates_does_not_walk_their_history(
     calls = []
     z.register_hook(calls.append)
     w = tg.tensor(np.ones(8), requires_grad=True)
-    h = tg.exp(w)  # (older than z, on no path to it nor to u)
+    h = tg.exp(w)  # (newer than z, on no path to it nor to u: not run)
     h.register_hook(calls.append)
     u = tg.sin(z) * 2.0
     y = (tg.tanh(u) ** 2 * h).sum()
@@ -490,6 +490,21 @@ def test_grad_with_respect_to_intermediates_does_not_walk_their_history(
     assert len(calls) == 1  # (z's own hook, as a requested input's; not h's)
     (gx,) = tg.autograd.grad(y, [x])  # (a leaf among the targets: the whole graph)
     np.testing.assert_allclose(gx.data, gz.data * 1.0001**2000, rtol=1e-12)
+
+
+def test_an_output_older_than_every_inner_target_runs_no_rule() -> None:
+    # (the root itself past the cut: nothing of its graph leads to the target, as in torch)
+    x = tg.tensor([0.5, 1.0], requires_grad=True)
+    a = x * 2
+    fired = []
+    a.register_hook(fired.append)
+    y0 = (a * 3).sum()
+    t = x.exp()
+    (g,) = tg.autograd.grad(y0, [t], allow_unused=True)
+    assert g is None and fired == []
+    y0.backward()  # (the graph was neither run nor freed)
+    np.testing.assert_array_equal(x.grad.data, [6.0, 6.0])
+    assert len(fired) == 1
 
 
 def test_grad_refuses_an_output_that_does_not_require_grad_even_with_allow_unused() -> None:

@@ -156,11 +156,12 @@ def test_erf_matches_math_erf() -> None:
 
 def test_float32_erf_is_within_one_float32_ulp_of_math_erf() -> None:
     """float32 (and float16 through it) has fits of its own, evaluated in float32: within an
-    ulp of the true erf (0.87 at worst on x86-64), odd, 1 at the ends, NaN kept."""
+    ulp of the true erf (0.92 at worst on x86-64), odd, 1 at the ends, NaN kept."""
     import math
 
     rng = np.random.default_rng(1)
     edges = [np.linspace(e - 1e-3, e + 1e-3, 2001) for e in (0.75, 1.25, 3.9192, 4.0)]
+    edges.append(np.linspace(1.25, 1.26, 20_001))  # (the worst: 0.913 ulp at 1.2510351)
     xs = np.concatenate(
         [np.linspace(0, 6, 4001), [1e-30, 1e-40, 1.2e-38, 3.0, 50.0], *edges]
         + [np.abs(rng.standard_normal(40_000)), rng.uniform(0, 5, 40_000)]

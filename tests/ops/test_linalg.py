@@ -423,3 +423,17 @@ def test_float16_products_are_numpys_through_float32(sa: tuple, sb: tuple) -> No
 def _same16(got: np.ndarray, want: np.ndarray) -> None:
     assert got.dtype == want.dtype == np.float16
     assert np.all(np.abs(got.astype(np.float64) - want) <= np.spacing(np.abs(want))), (got, want)
+
+
+def test_a_float16_by_float32_product_is_float32_as_numpy() -> None:
+    a = np.full((2, 3), 1.5, np.float16)
+    b = np.full((3, 2), 1e5, np.float32)  # (past float16's range: a float16 result is inf)
+    x, w = tg.tensor(a, requires_grad=True), tg.tensor(b, requires_grad=True)
+    out = tg.matmul(x, w)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out.data, a @ b)
+    out.backward(np.full((2, 2), 1e-3, np.float32))  # (x's adjoint, 200, fits in float16)
+    assert x.grad.dtype == np.float16 and w.grad.dtype == np.float32
+    z = tg.nn.functional.linear(x, tg.tensor(b.T.copy()))
+    assert z.dtype == np.float32
+    np.testing.assert_array_equal(z.data, a @ b)
