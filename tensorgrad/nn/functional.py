@@ -203,11 +203,10 @@ def smooth_l1_loss(
     beta: float = 1.0,
 ) -> Tensor:
     """0.5 z ** 2 / beta where z = |input - target| < beta, else z - 0.5 beta, averaged over all
-    elements by default, as torch's ``smooth_l1_loss`` (``l1_loss`` for beta 0)."""
+    elements by default, as torch's ``smooth_l1_loss`` (``l1_loss`` for a beta of 0 in the
+    input's dtype)."""
     reduction = _losses.legacy_reduction(size_average, reduce, reduction, "smooth_l1_loss")
     beta = _threshold(beta, "beta", "smooth_l1_loss", zero=True)
-    if beta == 0:  # (0.5 z ** 2 / 0 in the branch not taken would give its slope NaN)
-        return l1_loss(input, target, reduction=reduction)
     return _losses._reduce(_huber(input, target, beta, "smooth_l1_loss"), reduction)
 
 
@@ -220,7 +219,7 @@ def huber_loss(
 ) -> Tensor:
     """0.5 z ** 2 where z = |input - target| < delta, else delta (z - 0.5 delta), averaged over
     all elements by default, as torch's ``huber_loss`` (``weight``: a weight per element, of
-    the input's shape, as torch's)."""
+    the input's shape, as torch's, in the input's dtype)."""
     _losses._check_reduction(reduction, "huber_loss")
     delta = _threshold(delta, "delta", "huber_loss", zero=False)
     loss = _huber(input, target, delta, "huber_loss", huber=True)
@@ -229,12 +228,12 @@ def huber_loss(
         sw, si = np.shape(_data(weight)), np.shape(_data(input))
         if sw != si:
             raise ValueError(f"huber_loss: weight shape {sw} and input shape {si} differ")
-        loss = loss * weight
+        loss = loss * _losses._const(weight, loss, "huber_loss", "weight")
     return _losses._reduce(loss, reduction)
 
 
 def _threshold(value: Any, name: str, op: str, zero: bool) -> float:
-    value = number_arg(value, name, op)
+    value = number_arg(value, name, op, bools=True)  # (torch reads it with float())
     if not (value >= 0 if zero else value > 0):  # (NaN included)
         bound = "0 or more" if zero else "positive"
         raise ValueError(f"{op}: {name} must be {bound}, got {value!r}")
@@ -242,14 +241,32 @@ def _threshold(value: Any, name: str, op: str, zero: bool) -> float:
 
 
 def _huber(input: Any, target: Any, t: float, op: str, huber: bool = False) -> Tensor:
-    """Quadratic below the threshold ``t``, linear above: torch's two formulas, each as it
-    writes it (huber's is t times smooth L1's)."""
+    """Quadratic below the threshold ``t``, linear above: torch's two formulas (huber's is t
+    times smooth L1's), float16 in float32 as torch's. Each branch gets the other's entries as
+    a harmless value (the double where): the one not taken neither overflows nor sends NaN
+    slopes (0 times an infinite one) back, and the quadratic is in input - target, so that its
+    second derivative at 0 is 1 / t, not abs's 0 there."""
     check_args(op, input=input, target=target)
     _losses._check_same_shape(op, input, target)
-    z = _elementwise.abs(subtract(input, target))
-    if huber:
-        return where(z < t, 0.5 * z * z, t * (z - 0.5 * t))
-    return where(z < t, 0.5 * z * z / t, z - 0.5 * t)
+    d = subtract(input, target)
+    half = d.dtype == np.float16
+    if half or d.dtype.kind != "f":
+        d = astype(d, np.float32 if half else np.float64)
+    with np.errstate(over="ignore"):  # (the threshold as the arithmetic sees it: 1e-50 is 0
+        t = d.dtype.type(t)  # in float32, 1e300 inf)
+    if t == 0:  # (smooth L1 only: l1_loss, as torch)
+        loss = _elementwise.abs(d)
+    else:
+        z = _elementwise.abs(d)
+        small = z < t
+        dq = where(small, d, 0.0)
+        quad = 0.5 * dq * dq if huber else 0.5 * dq * dq / t
+        if not np.isfinite(t):  # (every finite z is below it)
+            loss = where(small, quad, np.nan)  # (z inf or NaN: torch's inf (inf - inf))
+        else:
+            zl = where(small, 0.5 * t, z)  # (the linear branch is 0 there)
+            loss = where(small, quad, t * (zl - 0.5 * t) if huber else zl - 0.5 * t)
+    return astype(loss, np.float16) if half else loss
 
 
 def kl_div(
@@ -261,17 +278,24 @@ def kl_div(
     log_target: bool = False,
 ) -> Tensor:
     """KL(target || exp(input)) pointwise, ``target (log target - input)``, for log-probabilities
-    ``input``, as torch's ``kl_div``: 0 where target is 0 (torch's xlogy; the slope of target
-    log target in such a target is 0 here, NaN in torch); ``log_target``: target as
-    log-probabilities too.
-    ``reduction='batchmean'`` divides the sum by the batch size (the KL divergence's value);
-    'mean' by the number of elements, with torch's warning."""
-    if reduction != "batchmean" or size_average is not None or reduce is not None:
-        reduction = _losses.legacy_reduction(size_average, reduce, reduction, "kl_div")
+    ``input``, as torch's ``kl_div``: 0 where target is 0 and NaN where it is negative (torch's
+    xlogy; the slope of target log target is 0 at a zero target here, NaN in torch);
+    ``log_target``: target as log-probabilities too. ``reduction='batchmean'`` divides the sum
+    by the batch size (the KL divergence's value); 'mean' by the number of elements, with
+    torch's warning; float16 in float32, as torch's."""
+    legacy = size_average is not None or reduce is not None
+    if legacy:  # (torch: the legacy reduction, then batchmean's division all the same)
+        base = _losses.legacy_reduction(size_average, reduce, "mean", "kl_div")
+    elif not isinstance(reduction, str) or reduction not in ("mean", "sum", "none", "batchmean"):
+        raise ValueError(
+            f"kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', got {reduction!r}"
+        )
+    else:
+        base = "sum" if reduction == "batchmean" else reduction
     log_target = flag_arg(log_target, "log_target", "kl_div")
     check_args("kl_div", input=input, target=target)
     _losses._check_same_shape("kl_div", input, target)
-    if reduction == "mean":
+    if not legacy and reduction == "mean":
         warnings.warn(
             "kl_div: reduction='mean' divides the total loss by the batch size and the support "
             "size (as torch's); reduction='batchmean' divides by the batch size only, the KL "
@@ -279,16 +303,21 @@ def kl_div(
             stacklevel=2,
         )
     x, t = _input(input, "kl_div"), _input(target, "kl_div")
+    dtype = np.result_type(x.dtype, t.dtype)
+    if dtype == np.float16:  # (the tangent of log t, 1 / t, overflows float16 from 1.5e-5)
+        x, t = astype(x, np.float32), astype(t, np.float32)
     if log_target:
         loss = _elementwise.exp(t) * (t - x)
     else:
-        nonzero = t != 0
-        t_log_t = where(nonzero, t * _elementwise.log(where(nonzero, t, 1.0)), 0.0)
+        positive = t > 0
+        t_log_t = where(positive, t * _elementwise.log(where(positive, t, 1.0)), 0.0)
+        t_log_t = where(t >= 0, t_log_t, np.nan)  # (a negative or NaN target: NaN, silently)
         loss = t_log_t - t * x
-    if reduction == "batchmean":
-        total = sum(loss)
-        return total / x.shape[0] if x.ndim else total
-    return _losses._reduce(loss, reduction)
+    loss = _losses._reduce(loss, base)
+    if reduction == "batchmean" and x.ndim:
+        n = x.shape[0]
+        loss = loss / n if n else loss * np.nan  # (0 / 0, without NumPy's warning)
+    return astype(loss, np.float16) if dtype == np.float16 else loss
 
 
 def normalize(

@@ -305,8 +305,80 @@ def test_kl_div_is_torchs_pointwise_kl_with_zero_targets_at_zero() -> None:
     assert F.kl_div(np.zeros(()), np.zeros(()), reduction="batchmean").item() == 0.0  # (0-d)
     with pytest.raises(TypeError, match="kl_div: log_target must be a bool"):
         F.kl_div(log_q, p, log_target="yes")
-    with pytest.raises(ValueError, match="kl_div: reduction must be"):
+    with pytest.raises(ValueError, match="kl_div: reduction must be 'mean', 'batchmean'"):
         F.kl_div(log_q, p, reduction="batch")
     with pytest.raises(ValueError, match=r"kl_div: input shape \(2, 3\) and target shape"):
         F.kl_div(log_q, p[0])
     assert repr(kl) == "KLDivLoss(reduction='batchmean', log_target=True)"
+
+
+def test_smooth_l1_and_huber_second_derivatives_and_branches_not_taken() -> None:
+    # (quadratic in input - target: 1 / beta at 0, where abs's slope 0 gave 0; 0 from the
+    # threshold on, as torch's strict z < beta)
+    x = tg.tensor([0.0, 0.2, 0.5, 2.0], requires_grad=True)
+    y = F.smooth_l1_loss(x, np.zeros(4), reduction="sum", beta=0.5)
+    (g,) = tg.autograd.grad(y, [x], create_graph=True)
+    np.testing.assert_array_equal(tg.autograd.grad(g.sum(), [x])[0].data, [2.0, 2.0, 0.0, 0.0])
+    y = F.huber_loss(x, np.zeros(4), reduction="sum", delta=0.5)
+    (g,) = tg.autograd.grad(y, [x], create_graph=True)
+    np.testing.assert_array_equal(tg.autograd.grad(g.sum(), [x])[0].data, [1.0, 1.0, 0.0, 0.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (the branch not taken neither overflows nor NaNs)
+        big = tg.tensor([1e200, -np.inf, 0.3], requires_grad=True)
+        y = F.smooth_l1_loss(big, np.zeros(3), reduction="none")
+        (g,) = tg.autograd.grad(y.sum(), [big])
+        np.testing.assert_array_equal(g.data, [1.0, -1.0, 0.3])
+        big = tg.tensor([1e100, -np.inf, 0.3], requires_grad=True)
+        y = F.huber_loss(big, np.zeros(3), reduction="none", delta=np.inf)  # (all quadratic)
+        np.testing.assert_array_equal(y.data, [5e199, np.nan, 0.045])
+        (g,) = tg.autograd.grad(y.sum(), [big])
+        np.testing.assert_array_equal(g.data, [1e100, 0.0, 0.3])
+        h = tg.tensor(np.array([400.0, 0.5], np.float16), requires_grad=True)
+        y = F.huber_loss(h, np.zeros(2, np.float16), reduction="none")
+        assert y.dtype == np.float16 and y.data.tolist() == [399.5, 0.125]
+        y = F.smooth_l1_loss(h[:1] * 0 + 3, np.zeros(1, np.float16), beta=1e5)  # (in float32:
+        assert y.item() == pytest.approx(4.5e-5, rel=1e-2)  # a beta of 1e5 is inf in float16)
+        y = F.huber_loss(np.array([0.5]), np.zeros(1), reduction="none", delta=1e200)
+        assert y.item() == 0.125  # (the linear branch, not taken, overflowed to -inf at 0.5)
+        x32 = np.array([0.3, 0.0, -1.0], np.float32)
+        g = _slope(
+            F.smooth_l1_loss, x32, target=np.zeros(3, np.float32), reduction="sum", beta=1e-50
+        )[1]
+        np.testing.assert_array_equal(g, [1.0, 0.0, -1.0])  # (a beta of 0 in float32: l1)
+    assert F.smooth_l1_loss(np.zeros(2), np.ones(2), beta=True).item() == 0.5  # (float(True))
+    w = np.array([1, 2])  # (an integer weight takes the input's dtype, as torch's)
+    assert F.huber_loss(np.zeros(2, np.float32), np.ones(2, np.float32), weight=w).dtype == (
+        np.float32
+    )
+
+
+def test_kl_div_reductions_and_odd_targets_as_torch() -> None:
+    x = np.log(np.full((2, 2), 0.5))
+    t = np.array([[0.2, 0.8], [0.6, 0.4]])
+    total = float(np.sum(t * (np.log(t) - x)))
+    assert F.kl_div(x[0], t[0], reduction="batchmean").item() == pytest.approx(
+        np.sum(t[0] * (np.log(t[0]) - x[0])) / 2  # (a 1-D input: its length is the batch)
+    )
+    with pytest.warns(UserWarning, match="deprecated") as record:
+        # (torch: the legacy reduction, then batchmean's division all the same; one warning)
+        assert F.kl_div(x, t, size_average=False, reduction="batchmean").item() == pytest.approx(
+            total / 2
+        )
+        assert F.kl_div(x, t, size_average=True).item() == pytest.approx(total / 4)
+    assert len(record) == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (NaN, silently, as torch's xlogy and 0 / 0)
+        y = F.kl_div(np.array([-1.0, -1.0]), np.array([-0.5, 0.5]), reduction="none")
+        assert np.isnan(y.data[0]) and y.data[1] == pytest.approx(0.5 * (np.log(0.5) + 1))
+        empty = np.zeros((0, 3))
+        assert np.isnan(F.kl_div(empty, empty, reduction="batchmean").item())
+    # float16 in float32: the tangent of log t overflowed float16 below 1.5e-5
+    half = tg.tensor(np.array([-1.0], np.float16))
+    _, tangent = tg.jvp(
+        lambda q: F.kl_div(half, q, reduction="sum"),
+        (tg.tensor(np.array([1e-5], np.float16)),),
+        (tg.tensor(np.array([1.0], np.float16)),),
+    )
+    assert tangent.dtype == np.float16 and tangent.item() == pytest.approx(np.log(1e-5) + 2, 1e-3)
+    with pytest.raises(ValueError, match="'mean', 'batchmean', 'sum' or 'none'"):
+        F.kl_div(x, t, reduction="batch")
