@@ -242,10 +242,12 @@ def _threshold(value: Any, name: str, op: str, zero: bool) -> float:
 
 def _huber(input: Any, target: Any, t: float, op: str, huber: bool = False) -> Tensor:
     """Quadratic below the threshold ``t``, linear above: torch's two formulas (huber's is t
-    times smooth L1's), float16 in float32 as torch's. Each branch gets the other's entries as
-    a harmless value (the double where): the one not taken neither overflows nor sends NaN
-    slopes (0 times an infinite one) back, and the quadratic is in input - target, so that its
-    second derivative at 0 is 1 / t, not abs's 0 there."""
+    times smooth L1's). Each branch gets the other's entries as a harmless value (the double
+    where): the one not taken neither overflows nor sends NaN slopes (0 times an infinite one)
+    back; NaN takes the quadratic, whose slope is NaN there, as torch's. The quadratic is in
+    input - target, so that its second derivative at 0 is 1 / t (abs's slope is 0 there), and
+    written 0.5 d (d / t), |d / t| < 1, so that a subnormal t overflows no slope. float16 in
+    float32 (torch's backward does; its forward rounds t to float16: 1e5 is inf there)."""
     check_args(op, input=input, target=target)
     _losses._check_same_shape(op, input, target)
     d = subtract(input, target)
@@ -254,15 +256,15 @@ def _huber(input: Any, target: Any, t: float, op: str, huber: bool = False) -> T
         d = astype(d, np.float32 if half else np.float64)
     with np.errstate(over="ignore"):  # (the threshold as the arithmetic sees it: 1e-50 is 0
         t = d.dtype.type(t)  # in float32, 1e300 inf)
-    if t == 0:  # (smooth L1 only: l1_loss, as torch)
-        loss = _elementwise.abs(d)
+    z = _elementwise.abs(d)
+    if t == 0 and not huber:  # (l1_loss, as torch; huber's is 0 everywhere then)
+        loss = z
     else:
-        z = _elementwise.abs(d)
-        small = z < t
+        small = ~(z >= t)
         dq = where(small, d, 0.0)
-        quad = 0.5 * dq * dq if huber else 0.5 * dq * dq / t
+        quad = 0.5 * dq * dq if huber else 0.5 * dq * (dq / t)
         if not np.isfinite(t):  # (every finite z is below it)
-            loss = where(small, quad, np.nan)  # (z inf or NaN: torch's inf (inf - inf))
+            loss = where(small, quad, np.nan)  # (z inf: torch's inf (inf - inf))
         else:
             zl = where(small, 0.5 * t, z)  # (the linear branch is 0 there)
             loss = where(small, quad, t * (zl - 0.5 * t) if huber else zl - 0.5 * t)
@@ -282,7 +284,7 @@ def kl_div(
     xlogy; the slope of target log target is 0 at a zero target here, NaN in torch);
     ``log_target``: target as log-probabilities too. ``reduction='batchmean'`` divides the sum
     by the batch size (the KL divergence's value); 'mean' by the number of elements, with
-    torch's warning; float16 in float32, as torch's."""
+    torch's warning; float16 in float32 (the tangent of log t overflows it below 1.5e-5)."""
     legacy = size_average is not None or reduce is not None
     if legacy:  # (torch: the legacy reduction, then batchmean's division all the same)
         base = _losses.legacy_reduction(size_average, reduce, "mean", "kl_div")
@@ -311,7 +313,8 @@ def kl_div(
     else:
         positive = t > 0
         t_log_t = where(positive, t * _elementwise.log(where(positive, t, 1.0)), 0.0)
-        t_log_t = where(t >= 0, t_log_t, np.nan)  # (a negative or NaN target: NaN, silently)
+        # (a negative or NaN target: NaN, silently, and a NaN slope in it, as torch's xlogy)
+        t_log_t = where(t >= 0, t_log_t, where(t >= 0, 0.0, t) * np.nan)
         loss = t_log_t - t * x
     loss = _losses._reduce(loss, base)
     if reduction == "batchmean" and x.ndim:

@@ -336,8 +336,14 @@ def test_smooth_l1_and_huber_second_derivatives_and_branches_not_taken() -> None
         h = tg.tensor(np.array([400.0, 0.5], np.float16), requires_grad=True)
         y = F.huber_loss(h, np.zeros(2, np.float16), reduction="none")
         assert y.dtype == np.float16 and y.data.tolist() == [399.5, 0.125]
-        y = F.smooth_l1_loss(h[:1] * 0 + 3, np.zeros(1, np.float16), beta=1e5)  # (in float32:
-        assert y.item() == pytest.approx(4.5e-5, rel=1e-2)  # a beta of 1e5 is inf in float16)
+        y = F.smooth_l1_loss(h[:1] * 0 + 3, np.zeros(1, np.float16), beta=1e5)  # (in float32,
+        assert y.item() == pytest.approx(4.5e-5, rel=1e-2)  # where torch's forward gives 0)
+        ints = F.smooth_l1_loss(np.array([1, 3]), np.array([0, 0]), reduction="none", beta=0.5)
+        np.testing.assert_array_equal(ints.data, [0.75, 2.75])  # (float64: beta stays 0.5)
+    nan = tg.tensor([np.nan, 1.0], requires_grad=True)  # (a NaN's slope is NaN, as torch's)
+    for loss in (F.huber_loss, F.smooth_l1_loss):
+        (g,) = tg.autograd.grad(loss(nan, np.zeros(2), reduction="sum"), [nan])
+        np.testing.assert_array_equal(g.data, [np.nan, 1.0])
         y = F.huber_loss(np.array([0.5]), np.zeros(1), reduction="none", delta=1e200)
         assert y.item() == 0.125  # (the linear branch, not taken, overflowed to -inf at 0.5)
         x32 = np.array([0.3, 0.0, -1.0], np.float32)
@@ -345,6 +351,13 @@ def test_smooth_l1_and_huber_second_derivatives_and_branches_not_taken() -> None
             F.smooth_l1_loss, x32, target=np.zeros(3, np.float32), reduction="sum", beta=1e-50
         )[1]
         np.testing.assert_array_equal(g, [1.0, 0.0, -1.0])  # (a beta of 0 in float32: l1)
+        tiny = tg.tensor(np.array([0.0, 1.0], np.float32), requires_grad=True)
+        (g,) = tg.autograd.grad(F.smooth_l1_loss(tiny, np.zeros(2, np.float32), beta=1e-40), [tiny])
+        np.testing.assert_array_equal(g.data, [0.0, 0.5])  # (a subnormal beta: 1 / beta overflowed)
+        y = F.huber_loss(x32, np.zeros(3, np.float32), reduction="none", delta=1e-50)
+        np.testing.assert_array_equal(y.data, [0.0, 0.0, 0.0])  # (a delta of 0 in float32)
+        y = F.huber_loss(x32, np.zeros(3, np.float32), reduction="none", delta=1e300)  # (inf)
+        np.testing.assert_allclose(y.data, [0.045, 0.0, 0.5], rtol=1e-7)
     assert F.smooth_l1_loss(np.zeros(2), np.ones(2), beta=True).item() == 0.5  # (float(True))
     w = np.array([1, 2])  # (an integer weight takes the input's dtype, as torch's)
     assert F.huber_loss(np.zeros(2, np.float32), np.ones(2, np.float32), weight=w).dtype == (
@@ -370,6 +383,9 @@ def test_kl_div_reductions_and_odd_targets_as_torch() -> None:
         warnings.simplefilter("error")  # (NaN, silently, as torch's xlogy and 0 / 0)
         y = F.kl_div(np.array([-1.0, -1.0]), np.array([-0.5, 0.5]), reduction="none")
         assert np.isnan(y.data[0]) and y.data[1] == pytest.approx(0.5 * (np.log(0.5) + 1))
+        q = tg.tensor([-0.5, np.nan, 0.5], requires_grad=True)
+        (g,) = tg.autograd.grad(F.kl_div(np.full(3, -1.0), q, reduction="sum"), [q])
+        np.testing.assert_allclose(g.data, [np.nan, np.nan, np.log(0.5) + 2])  # (torch's NaNs)
         empty = np.zeros((0, 3))
         assert np.isnan(F.kl_div(empty, empty, reduction="batchmean").item())
     # float16 in float32: the tangent of log t overflowed float16 below 1.5e-5
