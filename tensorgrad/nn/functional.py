@@ -246,8 +246,10 @@ def _huber(input: Any, target: Any, t: float, op: str, huber: bool = False) -> T
     where): the one not taken neither overflows nor sends NaN slopes (0 times an infinite one)
     back; NaN takes the quadratic, whose slope is NaN there, as torch's. The quadratic is in
     input - target, so that its second derivative at 0 is 1 / t (abs's slope is 0 there), and
-    written 0.5 d (d / t), |d / t| < 1, so that a subnormal t overflows no slope. float16 in
-    float32 (torch's backward does; its forward rounds t to float16: 1e5 is inf there)."""
+    written 0.5 d (d / t), |d / t| < 1, so that a subnormal t overflows no gradient (its tangent
+    in forward mode, through d / t, does overflow) and 1e200 with a beta of 1e300 is 5e99, not
+    torch's inf (a finite entry with an infinite beta is 0, torch's NaN). float16 in float32
+    (torch's backward does; its forward rounds t to float16: 1e5 is inf there)."""
     check_args(op, input=input, target=target)
     _losses._check_same_shape(op, input, target)
     d = subtract(input, target)

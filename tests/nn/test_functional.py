@@ -338,6 +338,10 @@ def test_smooth_l1_and_huber_second_derivatives_and_branches_not_taken() -> None
         assert y.dtype == np.float16 and y.data.tolist() == [399.5, 0.125]
         y = F.smooth_l1_loss(h[:1] * 0 + 3, np.zeros(1, np.float16), beta=1e5)  # (in float32,
         assert y.item() == pytest.approx(4.5e-5, rel=1e-2)  # where torch's forward gives 0)
+        y = F.smooth_l1_loss(np.array([1e200]), np.zeros(1), beta=1e300)  # (0.5 d (d / t):
+        assert y.item() == pytest.approx(5e99)  # torch's 0.5 d d / t overflows to inf)
+        y = F.smooth_l1_loss(np.array([1e30], np.float32), np.zeros(1, np.float32), beta=np.inf)
+        assert y.item() == 0.0  # (torch: inf / inf, NaN)
         ints = F.smooth_l1_loss(np.array([1, 3]), np.array([0, 0]), reduction="none", beta=0.5)
         np.testing.assert_array_equal(ints.data, [0.75, 2.75])  # (float64: beta stays 0.5)
     nan = tg.tensor([np.nan, 1.0], requires_grad=True)  # (a NaN's slope is NaN, as torch's)
