@@ -210,6 +210,33 @@ def test_detach_in_place_inside_jvp_drops_the_tangent_as_torch_func() -> None:
     np.testing.assert_array_equal(t.data, [1.0, 1.0])
 
 
+def test_jvp_with_respect_to_an_inner_jvps_direction() -> None:
+    # d/dv of the tangent cos(x) v along u is cos(x) u: forward over forward in the direction
+    x0 = tg.tensor([0.5, 1.0])
+
+    def inner(v: tg.Tensor) -> tg.Tensor:
+        return tg.jvp(tg.sin, (x0,), (v,))[1]
+
+    _, t = tg.jvp(inner, (tg.tensor([1.0, 2.0]),), (tg.tensor([1.0, 1.0]),))
+    np.testing.assert_allclose(t.data, np.cos(x0.data), rtol=1e-15)
+
+
+def test_an_outer_no_grad_leaves_transform_outputs_and_aux_plain() -> None:
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    x = tg.tensor([0.5, -1.0])
+    with tg.no_grad():
+        out, _ = tg.vjp(lambda a: tg.sin(a * w), x)
+        _, aux = tg.grad(lambda a: ((a * w).sum(), a * w), has_aux=True)(x)
+    assert not out.requires_grad and not aux.requires_grad
+
+
+def test_jvp_gives_tangents_in_the_primal_dtype() -> None:
+    # (a float64 tangent of a float32 primal is cast, docs/API.md; torch.func keeps float64)
+    x = tg.tensor(np.array([1.0, 2.0], np.float32))
+    _, t = tg.jvp(lambda a: a, (x,), (tg.tensor([1 / 3, 1.0]),))
+    assert t.dtype == np.float32 and t.data[0] == np.float32(1 / 3)
+
+
 def test_reverse_transforms_differentiate_under_an_outer_no_grad() -> None:
     # As torch.func.grad under torch.no_grad: the transform differentiates what f computes
     # (before, every gradient came back as zeros); the results are plain tensors.

@@ -749,3 +749,57 @@ def test_bce_takes_python_numbers_and_refuses_integer_logits() -> None:
     for logits in (1, np.array([1]), np.array([True])):
         with pytest.raises(TypeError, match="input \\(logits\\) must be floating point"):
             F.binary_cross_entropy_with_logits(logits, np.array([0.0]))
+
+
+# ----------------------------------------------------------------------------- pinned by mutants
+# (each of these survived a mutant of ops/losses.py that the rest of the suite missed; the
+# references are written out in NumPy)
+
+X = np.array([[1.0, 2.0, 0.5], [0.3, -1.0, 2.0]])
+Y = np.array([0, 2])
+
+
+def _log_softmax(x: np.ndarray) -> np.ndarray:
+    s = x - x.max(axis=1, keepdims=True)
+    return s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_label_smoothed_cross_entropy_gradient_is_softmax_minus_the_smoothed_target(
+    create_graph: bool,
+) -> None:
+    eps, c = 0.2, X.shape[1]
+    smoothed = (1 - eps) * np.eye(c)[Y] + eps / c
+    want_loss = -(smoothed * _log_softmax(X)).sum(axis=1).mean()
+    want_grad = (np.exp(_log_softmax(X)) - smoothed) / len(Y)
+    x = tg.tensor(X, requires_grad=True)
+    loss = F.cross_entropy(x, Y, label_smoothing=eps)
+    (g,) = tg.autograd.grad(loss, [x], create_graph=create_graph)
+    assert loss.item() == pytest.approx(want_loss, rel=1e-14)
+    np.testing.assert_allclose(g.data, want_grad, rtol=1e-13, atol=1e-16)
+
+
+def test_probability_targets_with_smoothing_and_class_weights() -> None:
+    p = np.array([[0.7, 0.2, 0.1], [0.0, 0.5, 0.5]])
+    w = np.array([1.0, 2.0, 3.0])
+    eps, c = 0.3, 3
+    logp = _log_softmax(X)
+    smoothed = p * (1 - eps) + eps / c
+    assert F.cross_entropy(X, p, label_smoothing=eps).item() == pytest.approx(
+        -(smoothed * logp).sum(axis=1).mean(), rel=1e-14
+    )
+    assert F.cross_entropy(X, p, weight=w).item() == pytest.approx(
+        -(w * p * logp).sum(axis=1).mean(), rel=1e-14
+    )
+
+
+def test_bce_with_logits_weight_and_mse_target_tangent() -> None:
+    z, t, w = np.array([1.0, -2.0, 0.5]), np.array([1.0, 0.0, 1.0]), np.array([1.0, 2.0, 3.0])
+    pointwise = np.logaddexp(0, z) - t * z
+    assert F.binary_cross_entropy_with_logits(z, t, weight=w).item() == pytest.approx(
+        (w * pointwise).mean(), rel=1e-14
+    )
+    # d/dt of mean((x - t) ** 2) along u is -2 mean((x - t) u)
+    x, t0 = np.array([1.0, 2.0]), np.array([0.5, 0.0])
+    _, tangent = tg.jvp(lambda q: F.mse_loss(tg.tensor(x), q), (t0,), (np.ones(2),))
+    assert tangent.item() == pytest.approx(-2 * np.mean(x - t0), rel=1e-15)
