@@ -462,6 +462,20 @@ def _norm(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
 
 
+def _in_range(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """NumPy's var or std computed in long double and rounded to NumPy's dtype: tensorgrad's
+    keep a spread whose squares leave the range (std([0, 1e300]) is 5e299; NumPy's inf)."""
+
+    def ref(x: Any, **kwargs: Any) -> Any:
+        x = np.asarray(x)
+        dtype = fn(np.zeros(2, x.dtype)).dtype
+        if x.dtype.kind not in "biuf" or np.finfo(np.longdouble).max <= np.finfo(np.float64).max:
+            return fn(x, **kwargs)  # (refused anyway, or no wider type here)
+        return np.asarray(fn(x.astype(np.longdouble), **kwargs)).astype(dtype)
+
+    return ref
+
+
 REDUCTIONS: dict[str, tuple[Callable[..., Any], bool]] = {
     # name: (reference, exact dtype)
     "sum": (np.sum, True),
@@ -471,8 +485,8 @@ REDUCTIONS: dict[str, tuple[Callable[..., Any], bool]] = {
     "min": (np.min, True),
     "argmax": (np.argmax, False),
     "argmin": (np.argmin, False),
-    "var": (np.var, True),  # (any real ddof; inf or NaN past the last degree of freedom)
-    "std": (np.std, True),
+    "var": (_in_range(np.var), True),  # (any real ddof; inf or NaN past the last degree of
+    "std": (_in_range(np.std), True),  # freedom)
     "logsumexp": (_lse, False),
     "norm": (_norm, False),
 }
