@@ -307,8 +307,10 @@ class KLDivLoss(Module):
         log_target: bool = False,
     ) -> None:
         super().__init__()
-        if reduction != "batchmean" or size_average is not None or reduce is not None:
+        if size_average is not None or reduce is not None:
             reduction = legacy_reduction(size_average, reduce, reduction, "KLDivLoss")
+        else:
+            F._check_kl_reduction(reduction, "KLDivLoss")
         self.reduction = reduction
         self.log_target = flag_arg(log_target, "log_target", "KLDivLoss")
 

@@ -225,9 +225,7 @@ def huber_loss(
     loss = _huber(input, target, delta, "huber_loss", huber=True)
     if weight is not None:
         check_args("huber_loss", weight=weight)
-        sw, si = np.shape(_data(weight)), np.shape(_data(input))
-        if sw != si:
-            raise ValueError(f"huber_loss: weight shape {sw} and input shape {si} differ")
+        _losses._check_same_shape("huber_loss", weight, input, ("weight", "input"))
         loss = loss * _losses._const(weight, loss, "huber_loss", "weight")
     return _losses._reduce(loss, reduction)
 
@@ -290,11 +288,8 @@ def kl_div(
     legacy = size_average is not None or reduce is not None
     if legacy:  # (torch: the legacy reduction, then batchmean's division all the same)
         base = _losses.legacy_reduction(size_average, reduce, "mean", "kl_div")
-    elif not isinstance(reduction, str) or reduction not in ("mean", "sum", "none", "batchmean"):
-        raise ValueError(
-            f"kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', got {reduction!r}"
-        )
     else:
+        _check_kl_reduction(reduction, "kl_div")
         base = "sum" if reduction == "batchmean" else reduction
     log_target = flag_arg(log_target, "log_target", "kl_div")
     check_args("kl_div", input=input, target=target)
@@ -323,6 +318,14 @@ def kl_div(
         n = x.shape[0]
         loss = loss / n if n else loss * np.nan  # (0 / 0, without NumPy's warning)
     return astype(loss, np.float16) if dtype == np.float16 else loss
+
+
+def _check_kl_reduction(reduction: Any, op: str) -> None:
+    """``kl_div``'s (and ``KLDivLoss``'s) reduction: the losses' three, or 'batchmean'."""
+    if not isinstance(reduction, str) or reduction not in ("mean", "sum", "none", "batchmean"):
+        raise ValueError(
+            f"{op}: reduction must be 'mean', 'batchmean', 'sum' or 'none', got {reduction!r}"
+        )
 
 
 def normalize(

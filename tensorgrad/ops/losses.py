@@ -515,11 +515,14 @@ def _check_logits(x: ndarray, op: str = "cross_entropy") -> None:
         raise TypeError(f"{op}: input (logits) must be floating point, got dtype {x.dtype}")
 
 
-def _check_same_shape(op: str, input: Any, target: Any) -> tuple[int, ...]:
-    """A loss's input and target shapes, which must be equal (torch warns and broadcasts)."""
+def _check_same_shape(
+    op: str, input: Any, target: Any, names: tuple[str, str] = ("input", "target")
+) -> tuple[int, ...]:
+    """A loss's input and target shapes (or the two arguments ``names`` says), which must be
+    equal (torch warns and broadcasts)."""
     sa, sb = np.shape(_data(input)), np.shape(_data(target))
     if sa != sb:
-        raise ValueError(f"{op}: input shape {sa} and target shape {sb} differ")
+        raise ValueError(f"{op}: {names[0]} shape {sa} and {names[1]} shape {sb} differ")
     return sa
 
 
