@@ -21,6 +21,7 @@ from tensorgrad import (  # noqa: E402  # noqa: E402
     autograd,  # noqa: E402
     data,
     datasets,
+    linalg,
     nn,
     notebook,
     optim,
@@ -89,6 +90,7 @@ __all__ = [
     "set_grad_enabled",
     "is_grad_enabled",
     "autograd",
+    "linalg",
     "detect_anomaly",
     "gradcheck",
     "gradgradcheck",

@@ -16,7 +16,7 @@ import numpy as np
 from tensorgrad import ops
 from tensorgrad._dtypes import _holds, check_dtype
 from tensorgrad._shapes import normalize_int_axis
-from tensorgrad.ops import arithmetic
+from tensorgrad.ops import arithmetic, lapack
 from tensorgrad.ops._base import _data as _plain  # (the data of a Tensor, else x itself)
 from tensorgrad.ops.indexing import index_array
 from tensorgrad.ops.shape import clone
@@ -527,6 +527,16 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.argmin: _arg(ops.argmin, "argmin"),
     np.cumsum: _cumsum,
     np.linalg.norm: _norm,
+    np.linalg.inv: lapack.inv,
+    np.linalg.solve: lapack.solve,
+    np.linalg.det: lapack.det,
+    np.linalg.slogdet: lapack.slogdet,
+    np.linalg.cholesky: lapack.cholesky,
+    np.diagonal: ops.diagonal,
+    np.diag: ops.diag,
+    np.trace: ops.trace,
+    np.tril: ops.tril,
+    np.triu: ops.triu,
     np.reshape: _reshape,
     np.ravel: _ravel,
     np.transpose: lambda a, axes=None: ops.transpose(a, axes),

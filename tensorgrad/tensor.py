@@ -762,7 +762,8 @@ TENSOR_METHODS = (
     "sum mean prod max min var std logsumexp norm argmax argmin cumsum "
     "reshape transpose swapaxes moveaxis squeeze expand_dims flatten broadcast_to flip tile repeat "
     "split exp log log1p expm1 sqrt square reciprocal sin cos tan tanh sinh cosh arcsin arccos "
-    "arctan sigmoid relu softplus gelu abs sign round clip maximum minimum matmul dot outer"
+    "arctan sigmoid relu softplus gelu abs sign round clip maximum minimum matmul dot outer "
+    "diagonal trace"
 ).split()
 
 for _name in TENSOR_METHODS:

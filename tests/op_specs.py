@@ -586,6 +586,90 @@ register(
     OpSpec("einsum", lambda *xs, subscripts: tg.einsum(subscripts, *xs), sample=_einsum_sample),
 )
 
+# ----------------------------------------------------------------------------- matrices
+
+
+def _matrix_parts_sample(data: Any) -> Sample:
+    """An array of at least 2-D, an offset and two distinct axes (diagonal and trace)."""
+    shape = draw_shape(data, min_dims=2)
+    axis1, axis2 = data.draw(st.permutations(range(-len(shape), 0)), label="axes")[:2]
+    offset = data.draw(st.integers(-3, 3), label="offset")
+    return [draw_array(data, shape, -2, 2)], {"offset": offset, "axis1": axis1, "axis2": axis2}
+
+
+def _triangle_sample(data: Any) -> Sample:
+    shape = draw_shape(data, min_dims=1)
+    return [draw_array(data, shape, -2, 2)], {"k": data.draw(st.integers(-3, 3), label="k")}
+
+
+def _diag_sample(data: Any) -> Sample:
+    shape = draw_shape(data, min_dims=1, max_dims=2)
+    return [draw_array(data, shape, -2, 2)], {"k": data.draw(st.integers(-3, 3), label="k")}
+
+
+def _square_stack(data: Any) -> np.ndarray:
+    """A stack of square matrices (n from 1 to 4, up to two leading axes)."""
+    lead = data.draw(hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3))
+    n = data.draw(st.integers(1, 4), label="n")
+    return draw_array(data, lead + (n, n), -2, 2)
+
+
+def _well_conditioned(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """Matrices whose condition number is at most 20 (finite differences lose digits past it)."""
+    return bool(np.all(np.linalg.cond(args[0]) < 20))
+
+
+def _solve_sample(data: Any) -> Sample:
+    a = _square_stack(data)
+    n = a.shape[-1]
+    if data.draw(st.booleans(), label="a vector b"):
+        return [a, draw_array(data, (n,), -2, 2)], {}
+    lead = data.draw(st.sampled_from([(), a.shape[:-2], (2,) + a.shape[:-2], (1,)]), label="lead")
+    k = data.draw(st.integers(1, 3), label="k")
+    return [a, draw_array(data, lead + (n, k), -2, 2)], {}
+
+
+def _positive_definite_sample(data: Any) -> Sample:
+    """m m^T + I/2 for a random stack m: symmetric, eigenvalues at least 1/2."""
+    m = _square_stack(data)
+    x = m @ np.swapaxes(m, -1, -2) + 0.5 * np.eye(m.shape[-1])
+    return [x], {"upper": data.draw(st.booleans(), label="upper")}
+
+
+register(
+    OpSpec("diagonal", tg.diagonal, sample=_matrix_parts_sample),
+    OpSpec("trace", tg.trace, sample=_matrix_parts_sample),
+    OpSpec("tril", tg.tril, sample=_triangle_sample),
+    OpSpec("triu", tg.triu, sample=_triangle_sample),
+    OpSpec("diag", tg.diag, sample=_diag_sample),
+    OpSpec(
+        "linalg.inv",
+        tg.linalg.inv,
+        sample=lambda d: ([_square_stack(d)], {}),
+        valid=_well_conditioned,
+    ),
+    OpSpec(
+        "linalg.det",
+        tg.linalg.det,
+        sample=lambda d: ([_square_stack(d)], {}),
+        valid=_well_conditioned,
+    ),
+    OpSpec(
+        "linalg.slogdet",
+        lambda x: tg.linalg.slogdet(x).logabsdet,
+        sample=lambda d: ([_square_stack(d)], {}),
+        valid=_well_conditioned,
+    ),
+    OpSpec("linalg.solve", tg.linalg.solve, sample=_solve_sample, valid=_well_conditioned),
+    # (cholesky reads a symmetric matrix: the finite differences move one entry, so the spec
+    # symmetrises its input, as the derivatives take a tangent's symmetric part)
+    OpSpec(
+        "linalg.cholesky",
+        lambda x, upper: tg.linalg.cholesky((x + tg.swapaxes(x, -1, -2)) * 0.5, upper=upper),
+        sample=_positive_definite_sample,
+    ),
+)
+
 # ----------------------------------------------------------------------------- softmax, losses
 
 

@@ -828,6 +828,63 @@ def test_tensordot(data: Any) -> None:
     check("tensordot", tg.tensordot, (a, b, axes), ref=ref, exact_dtype=False, values=finite)
 
 
+def _square_shapes() -> st.SearchStrategy:
+    """Mostly stacks of square matrices (empty ones too), else any hostile shape."""
+    square = st.tuples(
+        hnp.array_shapes(min_dims=0, max_dims=2, min_side=0, max_side=2), st.integers(0, 3)
+    ).map(lambda p: p[0] + (p[1], p[1]))
+    return st.one_of(square, square, _shapes())
+
+
+LINALG = {
+    "inv": (tg.linalg.inv, np.linalg.inv),
+    "det": (tg.linalg.det, np.linalg.det),
+    "slogdet": (lambda x: tg.linalg.slogdet(x).logabsdet, lambda x: np.linalg.slogdet(x)[1]),
+    "cholesky": (tg.linalg.cholesky, np.linalg.cholesky),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LINALG))
+@given(data=st.data())
+def test_linalg(name: str, data: Any) -> None:
+    x = data.draw(hostile(data.draw(_square_shapes(), label="shape")), label="x")
+    fn, ref = LINALG[name]
+    # (float16 is refused as NumPy refuses it; LinAlgError is a ValueError)
+    check(f"linalg.{name}", fn, (x,), ref=ref, exact_dtype=False)
+
+
+@given(data=st.data())
+def test_linalg_solve(data: Any) -> None:
+    sa = data.draw(_square_shapes(), label="a shape")
+    n = sa[-1] if sa else 1
+    sb = data.draw(st.sampled_from([(n,), (n, 2), (2, n, 1), sa, (n + 1,), ()]), label="b shape")
+    a, b = data.draw(hostile(sa), label="a"), data.draw(hostile(sb), label="b")
+    check("linalg.solve", tg.linalg.solve, (a, b), ref=np.linalg.solve, exact_dtype=False)
+
+
+@given(data=st.data())
+def test_matrix_parts(data: Any) -> None:
+    x = data.draw(hostile(data.draw(_shapes(), label="shape")), label="x")
+    k = data.draw(st.sampled_from([0, 1, -2, 5, 1.5, None, True]), label="k")
+    axes = data.draw(st.sampled_from([(0, 1), (1, 0), (-1, -2), (0, 0), (0, 3), (2, -3)]))
+
+    def refuses_a_bad_k(fn: Callable[..., Any]) -> Callable[..., Any]:
+        # (NumPy takes a float k in tri, a bool as 1, None as 0 in places; tensorgrad refuses
+        # anything but an int, and a 0-d m)
+        def ref(*args: Any) -> Any:
+            if not isinstance(k, int) or isinstance(k, bool) or np.ndim(args[0]) == 0:
+                raise TypeError
+            return fn(*args)
+
+        return ref
+
+    check("tril", tg.tril, (x, k), ref=refuses_a_bad_k(np.tril))
+    check("triu", tg.triu, (x, k), ref=refuses_a_bad_k(np.triu))
+    check("diag", tg.diag, (x, k), ref=refuses_a_bad_k(np.diag))
+    check("diagonal", tg.diagonal, (x, k, *axes), ref=refuses_a_bad_k(np.diagonal))
+    check("trace", tg.trace, (x, k, *axes), ref=refuses_a_bad_k(np.trace), exact_dtype=False)
+
+
 EINSUMS = [
     "ij,jk->ik",
     "ij->ji",
@@ -1599,6 +1656,7 @@ NOT_OPS = {
     "__version__",
     "Tensor",
     "autograd",
+    "linalg",  # (its functions: test_linalg_is_covered)
     "nn",
     "optim",
     "data",
@@ -1644,6 +1702,7 @@ def _covered() -> set[str]:
     names |= {"SmoothL1Loss", "HuberLoss", "KLDivLoss"}
     names |= set(F_UNARY) | {"l1_loss", "normalize", "cosine_similarity", "one_hot"}
     names |= {"smooth_l1_loss", "huber_loss", "kl_div"}
+    names |= {"diagonal", "diag", "trace", "tril", "triu"}
     return names
 
 
@@ -1659,6 +1718,11 @@ def test_every_public_name_is_covered() -> None:
     assert not missing_l, f"tg.nn layers with no hostile-input test: {missing_l}"
     stale = sorted((covered | NOT_OPS) - set(tg.__all__) - set(F.__all__) - set(tg.nn.__all__))
     assert not stale, f"covered names that are no longer public: {stale}"
+
+
+def test_linalg_is_covered() -> None:
+    covered = set(LINALG) | {"solve", "norm", "SlogdetResult"}  # (norm is tg.norm)
+    assert set(tg.linalg.__all__) == covered
 
 
 def test_arguments_read_as_constants_refuse_a_tensor_that_carries_a_derivative() -> None:

@@ -9,12 +9,22 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from tensorgrad.ops import arithmetic, elementwise, indexing, linalg, losses, reductions, shape
+from tensorgrad.ops import (
+    arithmetic,
+    elementwise,
+    indexing,
+    linalg,
+    losses,
+    matrices,
+    reductions,
+    shape,
+)
 from tensorgrad.ops.arithmetic import *  # noqa: F403
 from tensorgrad.ops.elementwise import *  # noqa: F403
 from tensorgrad.ops.indexing import *  # noqa: F403
 from tensorgrad.ops.linalg import *  # noqa: F403
 from tensorgrad.ops.losses import *  # noqa: F403
+from tensorgrad.ops.matrices import *  # noqa: F403
 from tensorgrad.ops.reductions import *  # noqa: F403
 from tensorgrad.ops.shape import *  # noqa: F403
 
@@ -25,6 +35,7 @@ FAMILIES: tuple[ModuleType, ...] = (
     shape,
     indexing,
     linalg,
+    matrices,
     losses,
 )
 

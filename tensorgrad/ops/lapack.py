@@ -1,0 +1,334 @@
+"""What LAPACK computes for ``tg.linalg``: inv, solve, det, slogdet, cholesky, batched over the
+leading axes of stacks of square matrices, differentiable to any order (det's at a singular
+matrix to first order).
+
+Each rule is written with ``_mm``, ``_swap`` and the ops of this file, which take arrays or
+Tensors: run on Tensors (``create_graph=True``, nested ``jvp``) they record themselves. With
+Y = x^-1: d(x^-1) = -Y dx Y; d(det x) = <C, dx> for the cofactor matrix C = det(x) x^-T (kept
+at a singular x by computing it from the SVD); d(log|det x|) = <x^-T, dx>; solve's adjoints
+are a solve with x^T; cholesky's are Murray's (2016), as torch's and JAX's, for a symmetric
+input (the tangent is symmetrised, the gradient symmetric).
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from tensorgrad._dtypes import to_tensor
+from tensorgrad._shapes import unbroadcast
+from tensorgrad.ops._base import Op, call
+from tensorgrad.ops.linalg import _mm, _svd, _swap
+from tensorgrad.tensor import Tensor
+
+__all__ = ["inv", "solve", "det", "slogdet", "cholesky"]
+
+
+def _lapack(fn: Any, op: str, *arrays: np.ndarray) -> np.ndarray:
+    """``fn(*arrays)``, a LinAlgError (a singular matrix, one not positive definite) naming
+    ``op``."""
+    try:
+        return np.asarray(fn(*arrays))
+    except np.linalg.LinAlgError as exc:
+        msg = str(exc)
+        raise np.linalg.LinAlgError(f"{op}: {msg[:1].lower()}{msg[1:]}") from None
+
+
+def _operand(x: Any, op: str, name: str) -> Tensor:
+    """``x`` as a float32 or float64 Tensor: integers and bools in float64, as NumPy; float16
+    refused, as NumPy and torch (LAPACK has no half precision)."""
+    from tensorgrad.ops.arithmetic import astype
+
+    x = to_tensor(x, op, name)
+    if x.dtype.kind in "biu":
+        return astype(x, np.float64)
+    if x.dtype == np.float16:
+        raise TypeError(
+            f"{op}: {name} of dtype float16 is not supported (LAPACK has no half "
+            "precision); cast it to float32"
+        )
+    return x
+
+
+def _square(x: Any, op: str, name: str = "x") -> Tensor:
+    """``x`` checked to be a stack of square matrices (``_operand``)."""
+    x = _operand(x, op, name)
+    shape = x.shape
+    if len(shape) < 2 or shape[-1] != shape[-2]:
+        raise ValueError(
+            f"{op}: {name} must be a square matrix or a stack of them (..., n, n), got shape "
+            f"{shape}"
+        )
+    return x
+
+
+# ----------------------------------------------------------------------------- inv and solve
+
+
+class Inv(Op):
+    """the inverse of each matrix"""
+
+    save_output = True
+
+    def forward(self, x):
+        return _lapack(np.linalg.inv, "inv", x)
+
+    def generate_adjoints(self, adjoints, delta, y):
+        yt = _swap(y)
+        adjoints[0] = -_mm(_mm(yt, delta), yt)
+
+    def jvp(self, tangents, y):
+        return -_mm(_mm(y, tangents[0]), y)
+
+
+def inv(x: Any) -> Tensor:
+    """The inverse of a square matrix, or of each in a stack (..., n, n); LinAlgError for a
+    singular one, as NumPy."""
+    return call(Inv, _square(x, "inv"))
+
+
+class Solve(Op):
+    """a^-1 b for matrices b (..., n, k), the leading axes broadcast"""
+
+    save_inputs = (0,)
+    save_output = True
+
+    def forward(self, a, b):
+        return _lapack(np.linalg.solve, "solve", a, b)
+
+    def generate_adjoints(self, adjoints, delta, a, x):
+        gb = _solve(_swap(a), delta)
+        if self.edges[1] is not None:
+            adjoints[1] = unbroadcast(gb, self.in_shape(1))
+        if self.edges[0] is not None:
+            adjoints[0] = unbroadcast(-_mm(gb, _swap(x)), self.in_shape(0))
+
+    def jvp(self, tangents, a, x):
+        ta, tb = tangents
+        if ta is None:
+            return _solve(a, tb)
+        moved = _mm(ta, x)
+        return _solve(a, -moved if tb is None else tb - moved)
+
+
+def _solve(a: Any, b: Any) -> Any:
+    """``Solve`` in a rule: on arrays, NaN where LAPACK meets an exact zero pivot that the
+    forward's factorisation missed (a NaN or inf in ``a``: [[0, 0], [1, nan]] solves, its
+    transpose does not), as the derivative is undefined there, not a LinAlgError."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        return Solve.apply(a, b)
+    try:
+        return np.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        shape = np.broadcast_shapes(a.shape[:-1], b.shape[:-1]) + b.shape[-1:]
+        return np.full(shape, np.nan, np.result_type(a, b))
+
+
+def solve(a: Any, b: Any) -> Tensor:
+    """x with a @ x = b, for square ``a`` (..., n, n) and ``b`` a vector (n,) or matrices
+    (..., n, k), the leading axes broadcast (NumPy 2's rule: only a 1-D b is a vector)."""
+    from tensorgrad.ops.shape import reshaped
+
+    a = _square(a, "solve", "a")
+    b = _operand(b, "solve", "b")
+    n, sb = a.shape[-1], b.shape
+    if len(sb) == 0:
+        raise ValueError(f"solve: b must be a vector (n,) or matrices (..., n, k), got shape {sb}")
+    if (sb[0] if len(sb) == 1 else sb[-2]) != n:
+        raise ValueError(
+            f"solve: a of shape {a.shape} and b of shape {sb} do not match (b's "
+            f"{'length' if len(sb) == 1 else 'rows'} must be a's {n})"
+        )
+    if len(sb) == 1:
+        out = call(Solve, a, reshaped(b, (n, 1)))
+        return reshaped(out, out.shape[:-1])
+    if any(p != q and 1 not in (p, q) for p, q in zip(a.shape[-3::-1], sb[-3::-1])):
+        raise ValueError(
+            f"solve: the leading axes of a of shape {a.shape} and b of shape {sb} cannot be "
+            "broadcast together"
+        )
+    return call(Solve, a, b)
+
+
+# ----------------------------------------------------------------------------- determinants
+
+
+def _before_after(s: np.ndarray) -> tuple:
+    """For each i, the product of the entries of ``s`` before i and that of those after i."""
+    ones = np.ones(s.shape[:-1] + (1,), s.dtype)
+    before = np.cumprod(np.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
+    after = np.cumprod(np.concatenate([ones, s[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    return before, after
+
+
+def _products_but_two(s: np.ndarray) -> np.ndarray:
+    """[i, j]: the product of ``s`` but s_i and s_j (i != j; 0 on the diagonal), without
+    dividing: the values before i, those between i and j, those after j."""
+    n = s.shape[-1]
+    before, after = _before_after(s)
+    later = np.arange(n)[None, :] > np.arange(n)[:, None]  # [i, k]: k after i
+    upto = np.cumprod(np.where(later, s[..., None, :], 1), axis=-1)  # [i, j]: s_k, i < k <= j
+    between = np.concatenate([np.ones(upto.shape[:-1] + (1,), s.dtype), upto[..., :-1]], -1)
+    upper = np.where(later, before[..., :, None] * between * after[..., None, :], 0)
+    return upper + _swap(upper)
+
+
+def _rotations(x: np.ndarray) -> tuple:
+    """x = U diag(s) V^T and det(U) det(V) (the cofactor map's sign: C(U M V^T) is
+    det(U) det(V) U C(M) V^T)."""
+    n = x.shape[-1]
+    u, s, vt = _svd(x.reshape(-1, n, n))  # (one batch axis: NumPy's SVD takes at most 31)
+    sign = np.linalg.det(u) * np.linalg.det(vt)
+    lead = x.shape[:-2]
+    return (u.reshape(x.shape), s.reshape(lead + (n,)), vt.reshape(x.shape),
+            sign.reshape(lead + (1, 1)))  # fmt: skip
+
+
+def _cofactor(x: np.ndarray) -> np.ndarray:
+    """det(x) x^-T from the SVD, det(U) det(V) U diag(products of all s but one) V^T: no
+    division, so it holds at a singular x (of rank n - 1 it has one nonzero singular value)."""
+    if x.shape[-1] == 0:
+        return np.zeros(x.shape, x.dtype)
+    u, s, vt, sign = _rotations(x)
+    before, after = _before_after(s)  # (their product: all of s but one)
+    return sign * _mm(u * (before * after)[..., None, :], vt)
+
+
+def _cofactor_derivative(x: Any, t: Any) -> Any:
+    """The derivative of the cofactor matrix along t: self-adjoint in t (it is det's second
+    derivative), so the adjoint rule too. On arrays from the SVD, U Q V^T for T = U^T t V with
+    Q_ii = sum_k P_ik T_kk and Q_ij = -P_ij T_ji, P the products of all s but two (so it holds
+    at a singular x, as torch's); recorded, det(x) (<W^T, t> W^T - W^T t^T W^T) for W = x^-1."""
+    if isinstance(x, Tensor) or isinstance(t, Tensor):
+        wt = _swap(Inv.apply(x))
+        d = Det.apply(x)[..., None, None]
+        inner = np.sum(wt * t, axis=(-2, -1), keepdims=True)
+        return d * (inner * wt - _mm(_mm(wt, _swap(t)), wt))
+    if x.shape[-1] == 0:
+        return np.zeros(np.broadcast_shapes(x.shape, t.shape), x.dtype)
+    u, s, vt, sign = _rotations(x)
+    rotated = _mm(_mm(_swap(u), t), _swap(vt))
+    pairs = _products_but_two(s)
+    diagonal = _mm(pairs, np.diagonal(rotated, axis1=-2, axis2=-1)[..., None])
+    q = np.eye(s.shape[-1], dtype=pairs.dtype) * _swap(diagonal) - pairs * _swap(rotated)
+    return sign * _mm(_mm(u, q), vt)
+
+
+class Cofactor(Op):
+    """det(x) x^-T, the gradient of the determinant"""
+
+    save_inputs = (0,)
+
+    def forward(self, x):
+        return _cofactor(x)
+
+    def generate_adjoints(self, adjoints, delta, x):
+        adjoints[0] = _cofactor_derivative(x, delta)
+
+    def jvp(self, tangents, x):
+        return _cofactor_derivative(x, tangents[0])
+
+
+class Det(Op):
+    """the determinant of each matrix"""
+
+    save_inputs = (0,)
+
+    def forward(self, x):
+        return np.asarray(np.linalg.det(x))
+
+    def generate_adjoints(self, adjoints, delta, x):
+        adjoints[0] = delta[..., None, None] * Cofactor.apply(x)
+
+    def jvp(self, tangents, x):
+        return np.sum(Cofactor.apply(x) * tangents[0], axis=(-2, -1))
+
+
+def det(x: Any) -> Tensor:
+    """The determinant of a square matrix, or of each in a stack (..., n, n); its gradient,
+    the cofactor matrix, holds at a singular matrix too (its second derivative does not:
+    LinAlgError)."""
+    return call(Det, _square(x, "det"))
+
+
+class LogAbsDet(Op):
+    """log |det x| of each matrix"""
+
+    save_inputs = (0,)
+
+    def forward(self, x):
+        return np.asarray(np.linalg.slogdet(x)[1])
+
+    def generate_adjoints(self, adjoints, delta, x):
+        adjoints[0] = delta[..., None, None] * _inverse_t(x)
+
+    def jvp(self, tangents, x):
+        return np.sum(_inverse_t(x) * tangents[0], axis=(-2, -1))
+
+
+def _inverse_t(x: Any) -> Any:
+    """x^-T, log |det x|'s gradient; for a singular x, as torch's, inf and NaN (the cofactor
+    matrix over det x = 0), not a LinAlgError (recorded, Inv's)."""
+    if isinstance(x, Tensor):
+        return _swap(Inv.apply(x))
+    try:
+        return _swap(np.linalg.inv(x))
+    except np.linalg.LinAlgError:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _cofactor(x) / np.linalg.det(x)[..., None, None]
+
+
+class SlogdetResult(NamedTuple):
+    """``slogdet``'s result, as NumPy's: the sign (a constant) and log |det|."""
+
+    sign: Tensor
+    logabsdet: Tensor
+
+
+def slogdet(x: Any) -> SlogdetResult:
+    """The sign and the log of the absolute determinant of a square matrix, or of each in a
+    stack, without over- or underflow; the sign is a constant (0 for a singular matrix, whose
+    logabsdet is -inf and whose gradient is LinAlgError, x having no inverse)."""
+    x = _square(x, "slogdet")
+    sign = np.linalg.slogdet(x.data)[0]
+    return SlogdetResult(Tensor(np.asarray(sign)), call(LogAbsDet, x))
+
+
+# ----------------------------------------------------------------------------- cholesky
+
+
+def _phi(low: Any) -> np.ndarray:
+    """The mask taking a matrix's lower triangle with its diagonal halved (Murray's Phi)."""
+    n = low.shape[-1]
+    return np.tri(n, dtype=low.dtype) - 0.5 * np.eye(n, dtype=low.dtype)
+
+
+class Cholesky(Op):
+    """the lower Cholesky factor L of each symmetric positive definite matrix, x = L L^T"""
+
+    save_output = True
+
+    def forward(self, x):
+        return _lapack(np.linalg.cholesky, "cholesky", x)
+
+    def generate_adjoints(self, adjoints, delta, low):
+        lt = _swap(low)
+        s = _swap(_solve(lt, _swap(_solve(lt, _mm(lt, delta) * _phi(low)))))
+        adjoints[0] = (s + _swap(s)) * 0.5
+
+    def jvp(self, tangents, low):
+        t = tangents[0]
+        m = _solve(low, _swap(_solve(low, (t + _swap(t)) * 0.5)))
+        return _mm(low, m * _phi(low))
+
+
+def cholesky(x: Any, *, upper: bool = False) -> Tensor:
+    """The Cholesky factor of a symmetric positive definite matrix, or of each in a stack:
+    lower L with x = L L^T (``upper=True``: L^T). As NumPy, only x's lower triangle is read;
+    the derivatives are those of a symmetric x, as torch's and JAX's (a tangent's symmetric
+    part is taken, the gradient is symmetric). LinAlgError for a matrix not positive definite."""
+    if not isinstance(upper, (bool, np.bool_)):
+        raise TypeError(f"cholesky: upper must be a bool, got {upper!r}")
+    low = call(Cholesky, _square(x, "cholesky"))
+    return _swap(low) if upper else low

@@ -1,0 +1,236 @@
+"""tg.linalg's inv, solve, det, slogdet and cholesky beyond the registry's finite differences:
+NumPy's values and shapes, singular matrices, cholesky's symmetric convention, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+RNG = np.random.default_rng(0)
+
+
+def _leaf(a: np.ndarray) -> tg.Tensor:
+    return tg.tensor(a, requires_grad=True)
+
+
+def _spd(*lead: int, n: int = 3) -> np.ndarray:
+    m = RNG.normal(size=lead + (n, n))
+    return m @ np.swapaxes(m, -1, -2) + n * np.eye(n)
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4), (2, 1, 2, 2), (1, 1), (0, 0), (0, 2, 2)])
+def test_values_are_numpys(shape: tuple[int, ...]) -> None:
+    a = RNG.normal(size=shape) + 3 * np.eye(shape[-1])
+    np.testing.assert_allclose(tg.linalg.inv(a).data, np.linalg.inv(a), rtol=1e-12)
+    np.testing.assert_allclose(tg.linalg.det(a).data, np.linalg.det(a), rtol=1e-12)
+    sign, logabs = tg.linalg.slogdet(a)
+    want = np.linalg.slogdet(a)
+    np.testing.assert_array_equal(sign.data, want.sign)
+    np.testing.assert_allclose(logabs.data, want.logabsdet, rtol=1e-12)
+    spd = a @ np.swapaxes(a, -1, -2) + np.eye(shape[-1])
+    np.testing.assert_allclose(tg.linalg.cholesky(spd).data, np.linalg.cholesky(spd), rtol=1e-12)
+    np.testing.assert_allclose(
+        tg.linalg.cholesky(spd, upper=True).data, np.linalg.cholesky(spd, upper=True), rtol=1e-12
+    )
+
+
+@pytest.mark.parametrize(
+    "sa, sb",
+    [((3, 3), (3,)), ((2, 3, 3), (3,)), ((3, 3), (3, 2)), ((2, 3, 3), (3, 1)), ((3, 3), (4, 3, 2)),
+     ((2, 1, 3, 3), (5, 3, 2)), ((0, 0), (0,)), ((2, 2), (2, 0))],
+)  # fmt: skip
+def test_solve_shapes_and_gradients_are_numpys(sa: tuple, sb: tuple) -> None:
+    a = RNG.normal(size=sa) + 3 * np.eye(sa[-1])
+    b = RNG.normal(size=sb)
+    ta, tb = _leaf(a), _leaf(b)
+    x = tg.linalg.solve(ta, tb)
+    want = np.linalg.solve(a, b)
+    assert x.shape == want.shape
+    np.testing.assert_allclose(x.data, want, rtol=1e-12, atol=1e-14)
+    w = RNG.normal(size=want.shape)
+    (x * w).sum().backward()
+    assert ta.grad.shape == sa and tb.grad.shape == sb
+    # b's gradient is solve(a^T, w) summed over what b was broadcast along; a's is -gb x^T
+    vec = len(sb) == 1
+    gb = np.linalg.solve(np.swapaxes(a, -1, -2), w[..., None] if vec else w)
+    ga = -gb @ np.swapaxes(want[..., None] if vec else want, -1, -2)
+    np.testing.assert_allclose(ta.grad.data, _summed_to(ga, sa), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        tb.grad.data, _summed_to(gb[..., 0] if vec else gb, sb), rtol=1e-10, atol=1e-12
+    )
+
+
+def _summed_to(g: np.ndarray, shape: tuple) -> np.ndarray:
+    """``g`` summed over the axes an operand of ``shape`` was broadcast along."""
+    g = g.sum(axis=tuple(range(g.ndim - len(shape))))
+    return g.sum(axis=tuple(i for i, n in enumerate(shape) if n == 1), keepdims=True)
+
+
+def _cofactors(m: np.ndarray) -> np.ndarray:
+    """The cofactor matrix from its definition (signed minors)."""
+    n = m.shape[0]
+    c = np.zeros_like(m)
+    for i in range(n):
+        for j in range(n):
+            minor = np.delete(np.delete(m, i, 0), j, 1)
+            c[i, j] = (-1) ** (i + j) * np.linalg.det(minor)
+    return c
+
+
+@pytest.mark.parametrize(
+    "m",
+    [
+        np.array([[1.0, 2.0], [2.0, 4.0]]),
+        np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]]),  # rank 2
+        np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [3.0, 6.0, 9.0]]),  # rank 1
+        np.zeros((3, 3)),
+        np.diag([1.0, 0.0, 0.0, 2.0]),
+    ],
+)
+def test_det_derivatives_hold_at_singular_matrices(m: np.ndarray) -> None:
+    x = _leaf(m)
+    (g,) = tg.autograd.grad(tg.linalg.det(x), x, create_graph=True)
+    np.testing.assert_allclose(g.data, _cofactors(m), atol=1e-12)
+    # the second derivative: the cofactors' own central differences (a polynomial's), and
+    # the same from the other side of <w, H t> = <H w, t>
+    t, w = RNG.normal(size=m.shape), RNG.normal(size=m.shape)
+    (h,) = tg.autograd.grad((g * tg.tensor(t)).sum(), x, retain_graph=True)
+    (h_w,) = tg.autograd.grad((g * tg.tensor(w)).sum(), x)
+    fd = (_cofactors(m + 1e-4 * w) - _cofactors(m - 1e-4 * w)) / 2e-4
+    np.testing.assert_allclose(h_w.data, fd, atol=1e-6)
+    np.testing.assert_allclose(np.sum(h.data * w), np.sum(h_w.data * t), atol=1e-9)
+    _, tangent = tg.jvp(tg.grad(tg.linalg.det), (tg.tensor(m),), (tg.tensor(w),))
+    np.testing.assert_allclose(tangent.data, h_w.data, atol=1e-12)
+
+
+def test_det_third_derivative_is_recorded() -> None:
+    m = RNG.normal(size=(3, 3))
+    x = _leaf(m)
+    (g,) = tg.autograd.grad(tg.linalg.det(x), x, create_graph=True)
+    (h,) = tg.autograd.grad(g[0, 1], x, create_graph=True)
+    (third,) = tg.autograd.grad(h[1, 2], x)
+    # det of 3 x 3 is cubic: d^3 det / dx01 dx12 dx20 = the sign of the permutation (0 1 2) -> 1
+    want = np.zeros((3, 3))
+    want[2, 0] = 1.0
+    np.testing.assert_allclose(third.data, want, atol=1e-10)
+
+
+def test_slogdet_at_a_singular_matrix() -> None:
+    x = _leaf(np.array([[1.0, 2.0], [2.0, 4.0]]))
+    sign, logabs = tg.linalg.slogdet(x)
+    assert sign.item() == 0 and logabs.item() == -np.inf and not sign.requires_grad
+    with np.errstate(all="ignore"):
+        logabs.backward()  # the cofactors over 0, as torch's (inf and NaN), not an error
+    assert np.all(np.isinf(x.grad.data))
+
+
+def test_slogdet_gradient_is_the_inverse_transpose() -> None:
+    a = RNG.normal(size=(2, 3, 3))
+    x = _leaf(a)
+    result = tg.linalg.slogdet(x)
+    assert isinstance(result, tg.linalg.SlogdetResult) and result.sign.shape == (2,)
+    result.logabsdet.sum().backward()
+    np.testing.assert_allclose(x.grad.data, np.swapaxes(np.linalg.inv(a), -1, -2), rtol=1e-10)
+
+
+def test_cholesky_derivatives_are_those_of_a_symmetric_input() -> None:
+    a = _spd(2)
+    x = _leaf(a)
+    w = RNG.normal(size=a.shape)
+    (tg.linalg.cholesky(x) * w).sum().backward()
+    g = x.grad.data
+    np.testing.assert_allclose(g, np.swapaxes(g, -1, -2), rtol=1e-12)  # symmetric
+    # along a symmetric direction it is the derivative of L(a + e s)
+    s = RNG.normal(size=a.shape)
+    s = s + np.swapaxes(s, -1, -2)
+    fd = np.sum(w * (np.linalg.cholesky(a + 1e-6 * s) - np.linalg.cholesky(a - 1e-6 * s))) / 2e-6
+    np.testing.assert_allclose(np.sum(g * s), fd, rtol=1e-7)
+    # a tangent's symmetric part is taken: t and its transpose move L alike
+    t = RNG.normal(size=a.shape)
+    _, along_t = tg.jvp(tg.linalg.cholesky, (tg.tensor(a),), (tg.tensor(t),))
+    _, along_tt = tg.jvp(tg.linalg.cholesky, (tg.tensor(a),), (tg.tensor(np.swapaxes(t, -1, -2)),))
+    np.testing.assert_allclose(along_t.data, along_tt.data, rtol=1e-12, atol=1e-14)
+    sym = (t + np.swapaxes(t, -1, -2)) / 2
+    fd = (np.linalg.cholesky(a + 1e-6 * sym) - np.linalg.cholesky(a - 1e-6 * sym)) / 2e-6
+    np.testing.assert_allclose(along_t.data, fd, rtol=1e-6, atol=1e-8)
+    # upper=True is L^T, and its gradient the same symmetric one
+    y = _leaf(a)
+    (tg.linalg.cholesky(y, upper=True) * np.swapaxes(w, -1, -2)).sum().backward()
+    np.testing.assert_allclose(y.grad.data, g, rtol=1e-12)
+
+
+def test_cholesky_reads_the_lower_triangle() -> None:
+    a = _spd(n=3)
+    skewed = np.tril(a) + np.triu(RNG.normal(size=(3, 3)), 1)
+    np.testing.assert_allclose(tg.linalg.cholesky(skewed).data, np.linalg.cholesky(a))
+
+
+def test_inverse_gradient_and_tangent() -> None:
+    a = RNG.normal(size=(3, 3)) + 3 * np.eye(3)
+    y = np.linalg.inv(a)
+    x = _leaf(a)
+    w = RNG.normal(size=(3, 3))
+    (tg.linalg.inv(x) * w).sum().backward()
+    np.testing.assert_allclose(x.grad.data, -y.T @ w @ y.T, rtol=1e-12)
+    t = RNG.normal(size=(3, 3))
+    _, tangent = tg.jvp(tg.linalg.inv, (tg.tensor(a),), (tg.tensor(t),))
+    np.testing.assert_allclose(tangent.data, -y @ t @ y, rtol=1e-12)
+
+
+def test_integers_are_taken_in_float64_and_float32_kept() -> None:
+    assert tg.linalg.inv(np.array([[2, 0], [0, 4]])).dtype == np.float64
+    assert tg.linalg.det(np.eye(2, dtype=bool)).dtype == np.float64
+    a = (RNG.normal(size=(3, 3)) + 3 * np.eye(3)).astype(np.float32)
+    x = _leaf(a)
+    for fn in (tg.linalg.inv, tg.linalg.det, lambda v: tg.linalg.slogdet(v)[1],
+               lambda v: tg.linalg.solve(v, np.ones(3, np.float32)),
+               lambda v: tg.linalg.cholesky(v @ v.T)):  # fmt: skip
+        out = fn(x)
+        assert out.dtype == np.float32
+        out.sum().backward()
+        assert x.grad.dtype == np.float32
+        x.grad = None
+
+
+@pytest.mark.parametrize(
+    "call, error, pattern",
+    [
+        (lambda: tg.linalg.inv(np.ones((2, 3))), ValueError, r"inv: x must be a square.*\(2, 3\)"),
+        (lambda: tg.linalg.det(np.ones(3)), ValueError, r"det: x must be a square.*\(3,\)"),
+        (lambda: tg.linalg.inv(np.ones((2, 2))), np.linalg.LinAlgError, "inv: singular matrix"),
+        (lambda: tg.linalg.solve(np.ones((2, 2)), np.ones(2)), np.linalg.LinAlgError,
+         "solve: singular"),
+        (lambda: tg.linalg.cholesky(-np.eye(2)), np.linalg.LinAlgError,
+         "cholesky: matrix is not positive definite"),
+        (lambda: tg.linalg.slogdet(np.eye(2, dtype=np.float16)), TypeError,
+         "slogdet: x of dtype float16"),
+        (lambda: tg.linalg.solve(np.eye(3), np.ones(2)), ValueError,
+         r"solve: a of shape \(3, 3\) and b of shape \(2,\)"),
+        (lambda: tg.linalg.solve(np.ones((2, 3, 3)), np.ones((4, 3, 1))), ValueError,
+         r"solve: the leading axes of a of shape \(2, 3, 3\) and b of shape \(4, 3, 1\)"),
+        (lambda: tg.linalg.solve(np.eye(2), 1.0), ValueError, r"solve: b must be a vector"),
+        (lambda: tg.linalg.inv("ab"), TypeError, "inv"),
+        (lambda: tg.linalg.cholesky(np.eye(2), upper=1), TypeError, "cholesky: upper"),
+    ],
+)  # fmt: skip
+def test_refusals_name_the_op_and_argument(call, error, pattern) -> None:
+    with pytest.raises(error, match=pattern):
+        call()
+
+
+def test_linalg_error_is_a_value_error() -> None:
+    # (the contract's ValueError for bad input holds: NumPy's LinAlgError subclasses it)
+    with pytest.raises(ValueError):
+        tg.linalg.inv(np.zeros((2, 2)))
+
+
+def test_numpy_functions_dispatch() -> None:
+    a = _spd(n=3)
+    x = _leaf(a)
+    outs = [np.linalg.inv(x), np.linalg.det(x), np.linalg.slogdet(x).logabsdet,
+            np.linalg.solve(x, np.ones(3)), np.linalg.cholesky(x)]  # fmt: skip
+    for out in outs:
+        assert isinstance(out, tg.Tensor) and out.requires_grad
+    assert tg.linalg.norm is tg.norm

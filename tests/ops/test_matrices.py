@@ -1,0 +1,102 @@
+"""diagonal, diag, trace, tril, triu: NumPy's values, shapes and dtypes; where the gradient
+lands; errors."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+
+RNG = np.random.default_rng(0)
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (5, 3), (2, 3, 4), (0, 3), (2, 0, 2)])
+def test_values_are_numpys(shape: tuple[int, ...]) -> None:
+    a = RNG.normal(size=shape)
+    axes = [(i, j) for i, j in itertools.permutations(range(-len(shape), len(shape)), 2)
+            if i % len(shape) != j % len(shape)]  # fmt: skip
+    for k in (-6, -1, 0, 2, 7):
+        np.testing.assert_array_equal(tg.tril(a, k).data, np.tril(a, k))
+        np.testing.assert_array_equal(tg.triu(a, k).data, np.triu(a, k))
+        for ax in axes:
+            np.testing.assert_array_equal(tg.diagonal(a, k, *ax).data, np.diagonal(a, k, *ax))
+            np.testing.assert_array_equal(tg.trace(a, k, *ax).data, np.trace(a, k, *ax))
+        if len(shape) == 2:
+            np.testing.assert_array_equal(tg.diag(a, k).data, np.diag(a, k))
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_diag_of_a_vector_and_1d_triangles(n: int) -> None:
+    v = RNG.normal(size=n)
+    for k in (-2, 0, 1):
+        np.testing.assert_array_equal(tg.diag(v, k).data, np.diag(v, k))
+        np.testing.assert_array_equal(tg.tril(v, k).data, np.tril(v, k))
+        np.testing.assert_array_equal(tg.triu(v, k).data, np.triu(v, k))
+
+
+def test_dtypes_are_numpys() -> None:
+    ints = np.arange(9, dtype=np.int32).reshape(3, 3)
+    assert tg.trace(ints).dtype == np.trace(ints).dtype
+    assert tg.trace(ints, dtype=np.float32).dtype == np.float32
+    for fn in (tg.tril, tg.triu, tg.diagonal, tg.diag):
+        assert fn(ints).dtype == np.int32
+        assert fn(ints > 3).dtype == np.bool_
+        np.testing.assert_array_equal(fn(ints > 3).data, getattr(np, fn.__name__)(ints > 3))
+
+
+def test_infinities_stay_out_of_the_zeroed_part() -> None:
+    a = np.full((3, 3), np.inf)
+    assert np.array_equal(tg.tril(a).data, np.tril(a))  # zeros, not inf * 0
+    assert np.array_equal(tg.diag(np.array([np.inf, 1.0])).data, np.diag([np.inf, 1.0]))
+
+
+def test_gradients_land_where_the_entries_came_from() -> None:
+    a = RNG.normal(size=(2, 3, 4))
+    x = tg.tensor(a, requires_grad=True)
+    (tg.diagonal(x, 1, 2, 1) * np.arange(1.0, 3.0)).sum().backward()
+    want = np.zeros_like(a)
+    for r in range(2):  # rows along axis 2, columns along axis 1, offset 1: [b, r + 1, r]
+        want[:, r + 1, r] = r + 1.0
+    np.testing.assert_array_equal(x.grad.data, want)
+
+    y = tg.tensor(RNG.normal(size=(3, 3)), requires_grad=True)
+    (tg.tril(y, -1) * 2.0).sum().backward()
+    np.testing.assert_array_equal(y.grad.data, 2.0 * np.tril(np.ones((3, 3)), -1))
+
+    v = tg.tensor(RNG.normal(size=3), requires_grad=True)
+    w = RNG.normal(size=(5, 5))
+    (tg.diag(v, -2) * w).sum().backward()
+    np.testing.assert_array_equal(v.grad.data, np.diagonal(w, -2))
+
+    z = tg.tensor(RNG.normal(size=(4, 4)), requires_grad=True)
+    tg.trace(z, 1).backward()
+    np.testing.assert_array_equal(z.grad.data, np.eye(4, k=1))
+
+
+def test_methods_and_numpy_functions_dispatch() -> None:
+    x = tg.tensor(RNG.normal(size=(3, 3)), requires_grad=True)
+    for out in (x.diagonal(), x.trace(1), np.diagonal(x), np.trace(x), np.tril(x), np.triu(x, 1),
+                np.diag(x)):  # fmt: skip
+        assert isinstance(out, tg.Tensor) and out.requires_grad
+
+
+@pytest.mark.parametrize(
+    "call, error, pattern",
+    [
+        (lambda: tg.diagonal(np.ones(3)), ValueError, r"diagonal: a must be at least 2-D.*\(3,\)"),
+        (lambda: tg.diagonal(np.ones((2, 2)), 0, 1, -1), ValueError, "axis1 and axis2 are"),
+        (lambda: tg.diagonal(np.ones((2, 2)), 0, 0, 2), ValueError, "diagonal"),
+        (lambda: tg.trace(np.ones((2, 2)), 1.5), TypeError, "trace|diagonal: offset"),
+        (lambda: tg.tril(np.float64(1.0)), ValueError, r"tril: m must be at least 1-D"),
+        (lambda: tg.triu(np.ones((2, 2)), k=True), TypeError, "triu: k must be an int"),
+        (lambda: tg.diag(np.ones((2, 2, 2))), ValueError, r"diag: v must be 1-D or 2-D"),
+        (lambda: tg.diag(np.ones(2), "1"), TypeError, "diag: k must be an int"),
+        (lambda: tg.tril("abc"), TypeError, "tril"),
+    ],
+)  # fmt: skip
+def test_refusals_name_the_op_and_argument(call, error, pattern) -> None:
+    with pytest.raises(error, match=pattern):
+        call()
