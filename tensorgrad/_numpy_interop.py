@@ -143,6 +143,13 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
             raise
         if reduced is not None:
             return reduced
+    if method == "at" and ufunc in (np.add, np.subtract) and isinstance(inputs[0], Tensor):
+        from tensorgrad.ops.inplace import add_at
+
+        if len(inputs) != 3 or kwargs:
+            raise TypeError(f"np.{ufunc.__name__}.at takes (a, indices, b)")
+        add_at(*inputs, subtract=ufunc is np.subtract)
+        return None
     fn = UFUNCS.get(ufunc)
     if method != "__call__" or fn is None:
         if _graph_free(inputs, kwargs):
@@ -553,6 +560,7 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.tile: ops.tile,
     np.repeat: ops.repeat,
     np.take: _take,
+    np.take_along_axis: ops.take_along_axis,
     np.dot: ops.dot,
     np.outer: ops.outer,
     np.tensordot: ops.tensordot,

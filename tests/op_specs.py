@@ -512,9 +512,26 @@ def _take_sample(data: Any) -> Sample:
     return [x], {"indices": rng.integers(0, n, size=5), "axis": axis}
 
 
+def _take_along_sample(data: Any) -> Sample:
+    """Indices of arr's rank (some axes of length 1, broadcast), or 1-D with axis=None."""
+    x, shape = _one(data, 1)
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
+    if data.draw(st.booleans(), label="flattened"):
+        return [x], {"indices": rng.integers(-x.size, x.size, size=4), "axis": None}
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1), label="axis")
+    ishape = [
+        data.draw(st.integers(1, 4))
+        if i == axis % len(shape)
+        else data.draw(st.sampled_from([1, n]))
+        for i, n in enumerate(shape)
+    ]
+    return [x], {"indices": rng.integers(-shape[axis], shape[axis], size=ishape), "axis": axis}
+
+
 register(
     OpSpec("getitem", lambda x, index: tg.getitem(x, index), sample=_index_sample),
     OpSpec("take", tg.take, sample=_take_sample),
+    OpSpec("take_along_axis", tg.take_along_axis, sample=_take_along_sample),
 )
 
 # ----------------------------------------------------------------------------- linalg

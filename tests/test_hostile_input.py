@@ -802,6 +802,69 @@ def test_take(data: Any) -> None:
     check("take", tg.take, (x, indices, axis), ref=ref)
 
 
+@given(data=st.data())
+def test_take_along_axis(data: Any) -> None:
+    x = data.draw(hostile(), label="x")
+    nd = np.ndim(_raw(x)) if not isinstance(_raw(x), list) else np.asarray(_raw(x)).ndim
+    indices = data.draw(
+        st.one_of(
+            st.sampled_from([0, [0, 0], [[1, 0]], 1.5, "a", []]),
+            hostile(kinds=("i64", "i8", "u8", "f64", "bool")),
+            st.lists(st.integers(-1, 2), min_size=nd, max_size=nd).map(
+                lambda v: np.reshape(v, (1,) * (nd - 1) + (-1,)) if nd else np.array(v)
+            ),
+        ),
+        label="indices",
+    )
+    axis = data.draw(st.sampled_from([None, 0, -1, 1, 5, 1.5]), label="axis")
+
+    def ref(x: Any, indices: Any, axis: Any) -> Any:
+        i = np.asarray(indices)
+        if isinstance(indices, list) and not i.size:
+            i = i.astype(np.intp)
+        if i.dtype.kind not in "iu" or not isinstance(axis, (int, type(None))):
+            raise IndexError
+        x = np.asarray(x)  # (NumPy's reads arr.flat: a Python number fails there)
+        if axis is None and i.ndim == 1:  # (and past 32 dimensions, x.flat does)
+            x, axis = x.reshape(-1), 0
+        return np.take_along_axis(x, i.astype(np.intp), axis=axis)
+
+    check("take_along_axis", tg.take_along_axis, (x, indices, axis), ref=ref, may_reject=True)
+
+
+@given(data=st.data())
+def test_add_at(data: Any) -> None:
+    shape = data.draw(_shapes(), label="shape")
+    kinds = ("f64", "f32", "i64", "i8", "u8", "bool")
+    t = tg.from_numpy(data.draw(hostile(shape, kinds, wraps=("ndarray",)), label="t").copy())
+    index = data.draw(st.sampled_from([0, [0, 0], slice(None), (0, [1, 1]), 9, 1.5, [True]]))
+    v = data.draw(st.one_of(hostile(), st.sampled_from([1, 0.5, np.nan])), label="v")
+    ufunc = data.draw(st.sampled_from([np.add, np.subtract]), label="ufunc")
+    want: Any = t.data.copy()
+    if t.ndim > 32 or np.ndim(_raw(v)) > 32:
+        want = None  # (NumPy's ufunc.at crashes the interpreter past 32 dimensions)
+    else:
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ufunc.at(want, index, _raw(v))
+        except Exception:
+            want = NO_REF
+    before = t.data.copy()
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ufunc.at(t, index, v)
+    except ALLOWED as exc:
+        assert str(exc)
+        # (refused: nothing written; NumPy may refuse where tensorgrad's checks are stricter)
+        assert np.array_equal(t.data, before, equal_nan=True), "a refused add.at wrote"
+        return
+    assert want is not NO_REF, f"np.{ufunc.__name__}.at accepted what NumPy refuses"
+    if want is not None:
+        np.testing.assert_array_equal(t.data, want)
+
+
 # ============================================================================= linear algebra
 
 
@@ -1702,7 +1765,7 @@ def _covered() -> set[str]:
     names |= {"SmoothL1Loss", "HuberLoss", "KLDivLoss"}
     names |= set(F_UNARY) | {"l1_loss", "normalize", "cosine_similarity", "one_hot"}
     names |= {"smooth_l1_loss", "huber_loss", "kl_div"}
-    names |= {"diagonal", "diag", "trace", "tril", "triu"}
+    names |= {"diagonal", "diag", "trace", "tril", "triu", "take_along_axis"}
     return names
 
 

@@ -1027,3 +1027,57 @@ def test_a_stale_view_as_either_operand_is_rebased(second: bool) -> None:
     c = tg.tensor(np.ones(2))
     ((c * v) if second else (v * c)).sum().backward()
     np.testing.assert_array_equal(a.grad.data, [3.0, 3.0, 0.0])
+
+
+def test_add_at_is_a_recorded_scatter_add() -> None:
+    rng = np.random.default_rng(0)
+    src, idx = rng.normal(size=(6, 3)), np.array([0, 2, 2, 1, 0, 2])
+    s = tg.tensor(src, requires_grad=True)
+    out = tg.zeros((4, 3), dtype=np.float64)
+    version = out.version
+    assert np.add.at(out, idx, s) is None  # (in place, as NumPy's)
+    want = np.zeros((4, 3))
+    np.add.at(want, idx, src)
+    np.testing.assert_array_equal(out.data, want)
+    assert out.version > version and out.requires_grad
+    w = rng.normal(size=(4, 3))
+    (out * w).sum().backward()
+    np.testing.assert_array_equal(s.grad.data, w[idx])  # each row's gradient: its target's
+    # on a non-leaf, subtract.at with repeats; the tensor's own gradient passes through
+    x = tg.tensor(rng.normal(size=5), requires_grad=True)
+    y = x * 2
+    np.subtract.at(y, [0, 0, 3], 1.5)
+    np.testing.assert_allclose(y.data, x.data * 2 - [3.0, 0, 0, 1.5, 0])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.full(5, 2.0))
+    # forward mode and second order
+    _, tangent = tg.jvp(
+        lambda v: _added_at((4, 3), idx, v), (tg.tensor(src),), (tg.tensor(np.ones((6, 3))),)
+    )
+    np.testing.assert_array_equal(tangent.data, np.bincount(idx, minlength=4)[:, None] * [1, 1, 1])
+    s = tg.tensor(src, requires_grad=True)
+    (g,) = tg.autograd.grad(_added_at((4, 3), idx, s**2).sum(), s, create_graph=True)
+    (h,) = tg.autograd.grad(g.sum(), s)
+    np.testing.assert_array_equal(h.data, np.full((6, 3), 2.0))
+
+
+def _added_at(shape: tuple, idx: np.ndarray, v: tg.Tensor) -> tg.Tensor:
+    out = tg.zeros(shape, dtype=np.float64)
+    np.add.at(out, idx, v)
+    return out
+
+
+def test_add_at_refusals_leave_the_tensor_as_it_was() -> None:
+    leaf = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="np.add.at: a leaf"):
+        np.add.at(leaf, [0], 1.0)
+    t = tg.tensor([1.0, 2.0, 3.0])
+    for call, error, pattern in [
+        (lambda: np.add.at(t, [0, 1], np.ones(3)), ValueError, r"values of shape \(3,\)"),
+        (lambda: np.add.at(t, [5], 1.0), IndexError, "np.add.at: index 5 is out of bounds"),
+        (lambda: np.add.at(tg.zeros(2, dtype=np.int64), [0], 0.5), TypeError, "cannot cast"),
+        (lambda: np.multiply.at(t, [0], 2.0), ValueError, "np.multiply.at would write"),
+    ]:
+        with pytest.raises(error, match=pattern):
+            call()
+        np.testing.assert_array_equal(t.data, [1.0, 2.0, 3.0])

@@ -1,4 +1,5 @@
-"""Indexing: ``t[index]`` (basic and advanced), ``take``, and the scatter-add that is its adjoint.
+"""Indexing: ``t[index]`` (basic and advanced), ``take``, ``take_along_axis``, and the
+scatter-add that is their adjoint.
 
 ``getitem`` and ``scatter_add`` are each other's adjoints, so indexing is differentiable to any
 order; repeated integer indices accumulate gradient (``np.add.at``).
@@ -16,7 +17,7 @@ from tensorgrad._dtypes import check_args
 from tensorgrad.ops._base import Op, apply, mark_view
 from tensorgrad.tensor import Tensor
 
-__all__ = ["getitem", "take"]
+__all__ = ["getitem", "take", "take_along_axis"]
 
 
 def index_array(indices: Any, what: str = "getitem") -> np.ndarray:
@@ -253,3 +254,49 @@ def take(x: Any, indices: Any, axis: int | None = None) -> Tensor:
         out = getitem(x, lead + (ind.reshape(1),))
         return reshaped(out, out.shape[:ax] + out.shape[ax + 1 :])
     return getitem(x, lead + (ind,))
+
+
+def take_along_axis(arr: Any, indices: Any, axis: int | None = -1) -> Tensor:
+    """``arr``'s entries at ``indices`` along ``axis``, matched by position along the others
+    (which broadcast), as NumPy's (``axis=None``: of the flattened ``arr``, with 1-D
+    ``indices``): the gather ``torch.gather`` is, its gradient added back at the indices."""
+    from tensorgrad._shapes import normalize_int_axis
+    from tensorgrad.ops.shape import reshape
+
+    check_args("take_along_axis", arr=arr)
+    ind = index_array(indices, "take_along_axis")
+    if ind.dtype.kind not in "iu":
+        raise IndexError(f"take_along_axis: indices must be integers, got dtype {ind.dtype}")
+    data = arr.data if isinstance(arr, Tensor) else np.asarray(arr)
+    if axis is None:
+        if ind.ndim != 1:
+            raise ValueError(
+                f"take_along_axis: with axis=None, indices must be 1-D, got shape {ind.shape}"
+            )
+        arr, data = reshape(arr, -1), data.reshape(-1)
+        axis = 0
+    ax = normalize_int_axis(axis, data.ndim, "take_along_axis")
+    if ind.ndim != data.ndim:
+        raise ValueError(
+            f"take_along_axis: indices of shape {ind.shape} and arr of shape {data.shape} must "
+            "have as many dimensions"
+        )
+    others = tuple(1 if i == ax else n for i, n in enumerate(data.shape))
+    if not all(p == q or 1 in (p, q) for p, q in zip(ind.shape, others)):
+        raise ValueError(
+            f"take_along_axis: indices of shape {ind.shape} do not broadcast against arr of "
+            f"shape {data.shape} along the axes other than {ax}"
+        )
+    n = data.shape[ax]
+    if ind.size and (ind.min() < -n or ind.max() >= n):
+        bad = ind[(ind < -n) | (ind >= n)].flat[0]
+        raise IndexError(
+            f"take_along_axis: index {bad} is out of bounds along axis {ax} with size {n} "
+            f"(shape {data.shape})"
+        )
+    # (NumPy's: an arange of arr's length on every other axis, broadcast against indices)
+    index = tuple(
+        ind if i == ax else np.arange(m).reshape([-1 if j == i else 1 for j in range(data.ndim)])
+        for i, m in enumerate(data.shape)
+    )
+    return getitem(arr if isinstance(arr, Tensor) else data, index)

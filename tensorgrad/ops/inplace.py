@@ -567,3 +567,36 @@ def setitem(t: Tensor, index: Any, v: Any) -> None:
     except (ValueError, TypeError, IndexError) as exc:
         raise type(exc)(f"setitem: {exc} (tensor of shape {t.shape})") from None
     _write(t, new, "setitem")
+
+
+def add_at(t: Tensor, index: Any, v: Any, subtract: bool = False) -> None:
+    """``np.add.at(t, index, v)`` (``np.subtract.at`` with ``subtract``): ``v`` added at
+    ``index`` in place, a repeated index adding each time, recorded as ``t + a scatter-add of
+    v`` (torch's ``index_add_``/``scatter_add_``, JAX's ``x.at[index].add(v)``)."""
+    from tensorgrad.ops.arithmetic import add
+    from tensorgrad.ops.arithmetic import subtract as minus
+    from tensorgrad.ops.indexing import ScatterAdd
+    from tensorgrad.ops.shape import broadcast_to
+
+    what = f"np.{'subtract' if subtract else 'add'}.at"
+    idx, basic = normalize_index(index, what)
+    if not isinstance(v, Tensor):
+        check_operands(what, (v,), ("b",))
+    try:
+        picked = np.empty(t.shape, dtype=bool)[idx].shape  # (the shape of t[index])
+    except IndexError as exc:
+        raise IndexError(f"{what}: {exc} (tensor of shape {t.shape})") from None
+
+    def added(x: Any, values: Any) -> Tensor:
+        vshape = np.shape(values.data if isinstance(values, Tensor) else values)
+        try:
+            spread = broadcast_to(values, picked)
+        except ValueError:
+            raise ValueError(
+                f"{what}: values of shape {vshape} do not broadcast to the indexed shape "
+                f"{picked} (tensor of shape {t.shape})"
+            ) from None
+        scattered = call(ScatterAdd, spread, shape=t.shape, index=idx, basic=basic)
+        return (minus if subtract else add)(x, scattered)
+
+    inplace_binary(t, v, added, what)

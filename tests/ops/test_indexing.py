@@ -213,3 +213,45 @@ def test_gradient_of_picks_along_an_axis_after_slices(lead: tuple) -> None:
     np.add.at(want, index, g)
     np.testing.assert_array_equal(gx.data, want)
     assert gx.data.flags.c_contiguous
+
+
+def test_take_along_axis_is_numpys_and_adds_gradients_back() -> None:
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(3, 4, 5))
+    for axis in (0, 1, -1):
+        shape = [1, 4, 5] if axis == 0 else [3, 1, 5] if axis == 1 else [3, 4, 1]
+        shape[axis] = 6  # (more picks than the axis has: repeats)
+        ind = rng.integers(-a.shape[axis], a.shape[axis], size=shape)
+        x = tg.tensor(a, requires_grad=True)
+        out = tg.take_along_axis(x, ind, axis)
+        np.testing.assert_array_equal(out.data, np.take_along_axis(a, ind, axis))
+        w = rng.normal(size=out.shape)
+        (out * w).sum().backward()
+        want = np.zeros_like(a)
+        full = np.broadcast_to(ind, out.shape) % a.shape[axis]
+        grid = list(np.indices(out.shape))
+        grid[axis % 3] = full
+        np.add.at(want, tuple(grid), w)
+        np.testing.assert_allclose(x.grad.data, want)
+    flat = tg.take_along_axis(a, np.array([0, 59, -1]), axis=None)
+    np.testing.assert_array_equal(flat.data, a.reshape(-1)[[0, 59, -1]])
+    assert np.take_along_axis(tg.tensor(a, requires_grad=True), ind, -1).requires_grad
+
+
+@pytest.mark.parametrize(
+    "call, error, pattern",
+    [
+        (lambda a: tg.take_along_axis(a, np.zeros((3, 4), int), 1), ValueError,
+         r"indices of shape \(3, 4\) and arr of shape \(3, 4, 5\)"),
+        (lambda a: tg.take_along_axis(a, np.zeros((3, 4, 5)), 1), IndexError, "integers"),
+        (lambda a: tg.take_along_axis(a, np.full((3, 4, 5), 4), 1), IndexError,
+         r"index 4 is out of bounds along axis 1 with size 4"),
+        (lambda a: tg.take_along_axis(a, np.zeros((2, 4, 5), int), 1), ValueError,
+         r"\(2, 4, 5\) do not broadcast against arr of shape \(3, 4, 5\)"),
+        (lambda a: tg.take_along_axis(a, np.zeros((2, 2), int), None), ValueError,
+         "axis=None, indices must be 1-D"),
+    ],
+)  # fmt: skip
+def test_take_along_axis_refusals(call, error, pattern) -> None:
+    with pytest.raises(error, match=pattern):
+        call(np.zeros((3, 4, 5)))
