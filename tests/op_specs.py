@@ -739,6 +739,17 @@ def _bce_sample(data: Any) -> Sample:
     return [x, t], kwargs
 
 
+def _probabilities_sample(data: Any) -> Sample:
+    """Probabilities away from 0 and 1 (where torch's floors bend the loss), targets in [0, 1],
+    maybe a weight broadcast along the last axis."""
+    shape = draw_shape(data)
+    x, t = draw_array(data, shape, 0.05, 0.95), draw_array(data, shape, 0.0, 1.0)
+    args: list[Any] = [x, t, None]
+    if x.ndim and data.draw(st.booleans(), label="weight"):
+        args[2] = draw_array(data, x.shape[-1:], 0.5, 2.0)
+    return args, {"reduction": data.draw(st.sampled_from(["mean", "sum", "none"]))}
+
+
 register(
     OpSpec("softmax", tg.softmax, kwargs=_softmax_kwargs),
     OpSpec("log_softmax", tg.log_softmax, kwargs=_softmax_kwargs),
@@ -754,6 +765,11 @@ register(
     ),
     OpSpec(
         "binary_cross_entropy_with_logits", tg.binary_cross_entropy_with_logits, sample=_bce_sample
+    ),
+    OpSpec(
+        "binary_cross_entropy",
+        tg.binary_cross_entropy,
+        sample=_probabilities_sample,  # (input, target and a drawn weight differentiated)
     ),
 )
 

@@ -1601,6 +1601,7 @@ def test_layer_forward(name: str, data: Any) -> None:
         "CrossEntropyLoss",
         "MSELoss",
         "BCEWithLogitsLoss",
+        "BCELoss",
         "L1Loss",
         "SmoothL1Loss",
         "HuberLoss",
@@ -1659,6 +1660,7 @@ def test_functional_pairs_and_one_hot(data: Any) -> None:
     check("smooth_l1_loss", F.smooth_l1_loss, (a, b), {"beta": 0.5}, may_reject=True)
     check("huber_loss", F.huber_loss, (a, b), {"delta": 2.0}, may_reject=True)
     check("kl_div", F.kl_div, (a, b), {"reduction": "batchmean"}, may_reject=True)
+    check("binary_cross_entropy", F.binary_cross_entropy, (a, b), may_reject=True)
     check("kl_div", F.kl_div, (a, b), {"log_target": True, "reduction": "sum"}, may_reject=True)
     check("normalize", F.normalize, (a,), {"dim": dim}, may_reject=True)
     check("cosine_similarity", F.cosine_similarity, (a, b), {"dim": dim}, may_reject=True)
@@ -1762,7 +1764,7 @@ def _covered() -> set[str]:
     names |= {"binary_cross_entropy_with_logits", "cross_entropy", "conv2d", "max_pool2d"}
     names |= {"avg_pool2d", "layer_norm", "batch_norm", "linear", "embedding", "dropout"}
     names |= set(_layers()) | {"CrossEntropyLoss", "MSELoss", "BCEWithLogitsLoss", "L1Loss"}
-    names |= {"SmoothL1Loss", "HuberLoss", "KLDivLoss"}
+    names |= {"SmoothL1Loss", "HuberLoss", "KLDivLoss", "BCELoss", "binary_cross_entropy"}
     names |= set(F_UNARY) | {"l1_loss", "normalize", "cosine_similarity", "one_hot"}
     names |= {"smooth_l1_loss", "huber_loss", "kl_div"}
     names |= {"diagonal", "diag", "trace", "tril", "triu", "take_along_axis"}

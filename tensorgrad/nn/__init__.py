@@ -6,6 +6,7 @@ from tensorgrad.nn import functional, init, utils
 from tensorgrad.nn.activation import (
     ELU,
     GELU,
+    BCELoss,
     BCEWithLogitsLoss,
     CrossEntropyLoss,
     HuberLoss,
@@ -73,6 +74,7 @@ __all__ = [
     "CrossEntropyLoss",
     "MSELoss",
     "BCEWithLogitsLoss",
+    "BCELoss",
     "L1Loss",
     "SmoothL1Loss",
     "HuberLoss",

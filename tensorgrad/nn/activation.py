@@ -24,6 +24,7 @@ __all__ = [
     "CrossEntropyLoss",
     "MSELoss",
     "BCEWithLogitsLoss",
+    "BCELoss",
     "L1Loss",
     "SmoothL1Loss",
     "HuberLoss",
@@ -236,6 +237,28 @@ class BCEWithLogitsLoss(Module):
         if self.pos_weight is not None:
             kwargs["pos_weight"] = self.pos_weight
         return F.binary_cross_entropy_with_logits(input, target, **kwargs)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}"
+
+
+class BCELoss(Module):
+    """Binary cross entropy on probabilities, each log floored at -100, as
+    ``torch.nn.BCELoss``."""
+
+    def __init__(
+        self,
+        weight: Any = None,
+        size_average: bool | None = None,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__()
+        _optional_buffer(self, "weight", weight)
+        self.reduction = legacy_reduction(size_average, reduce, reduction, "BCELoss")
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}"

@@ -25,6 +25,7 @@ from tensorgrad.ops.elementwise import clip, where
 from tensorgrad.ops.layers import dropout, embedding, linear
 from tensorgrad.ops.losses import (
     _data,
+    binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
     mse_loss,
@@ -42,6 +43,7 @@ __all__ = [
     "nll_loss",
     "mse_loss",
     "binary_cross_entropy_with_logits",
+    "binary_cross_entropy",
     "dropout",
     "conv2d",
     "max_pool2d",

@@ -36,6 +36,7 @@ __all__ = [
     "nll_loss",
     "mse_loss",
     "binary_cross_entropy_with_logits",
+    "binary_cross_entropy",
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -832,6 +833,93 @@ def binary_cross_entropy_with_logits(
             )
     w = 1.0 if pos_weight is None else pos_weight
     loss = call(BinaryCrossEntropyWithLogits, input, target, w)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+# torch's floor under x (1 - x) in the slope, a float32 1e-12 (its gradient at x = 0, t = 1 is
+# -1.000000004e12), and its floor under each log
+_BCE_EPS = float(np.float32(1e-12))
+_LOG_FLOOR = -100.0
+
+
+class BinaryCrossEntropy(Op):
+    """-(t max(log x, -100) + (1 - t) max(log(1 - x), -100)) for probabilities x and targets t
+    (torch's, before the weight and the reduction); the slopes are torch's: (x - t) /
+    max(x (1 - x), 1e-12) in x, finite at 0 and 1, and log(1 - x) - log x in t"""
+
+    save_inputs = (0, 1)
+
+    def forward(self, x, t):
+        with np.errstate(divide="ignore"):
+            logs = np.maximum(np.log(x), _LOG_FLOOR), np.maximum(np.log1p(-x), _LOG_FLOOR)
+        return -(t * logs[0] + (1 - t) * logs[1])
+
+    @staticmethod
+    def _slope_x(x, t):
+        return (x - t) / np.maximum(x * (1 - x), _BCE_EPS)
+
+    @staticmethod
+    def _slope_t(x):
+        with np.errstate(divide="ignore"):
+            return np.log1p(-x) - np.log(x)
+
+    def generate_adjoints(self, adjoints, delta, x, t):
+        if self.edges[0] is not None:
+            adjoints[0] = delta * self._slope_x(x, t)
+        if self.edges[1] is not None:
+            adjoints[1] = delta * self._slope_t(x)
+
+    def jvp(self, tangents, x, t):
+        tx, tt = tangents
+        out = None if tx is None else tx * self._slope_x(x, t)
+        if tt is not None:
+            term = tt * self._slope_t(x)
+            out = term if out is None else out + term
+        return out
+
+
+def _check_probabilities(v: ndarray, op: str, name: str) -> None:
+    """torch's check that every entry of ``v`` is in [0, 1] (a NaN is not)."""
+    if v.size and not ((v >= 0) & (v <= 1)).all():
+        bad = v[~((v >= 0) & (v <= 1))].flat[0]
+        raise ValueError(f"{op}: every entry of {name} must be in [0, 1], got {bad}")
+
+
+def binary_cross_entropy(
+    input: Any,
+    target: Any,
+    weight: Any = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Binary cross-entropy of probabilities ``input`` against ``target`` (both in [0, 1]), as
+    torch's: each log floored at -100, so a confident wrong answer costs 100, not inf; float16
+    computed in float32. ``binary_cross_entropy_with_logits`` is the stable form on logits."""
+    op = "binary_cross_entropy"
+    reduction = legacy_reduction(size_average, reduce, reduction, op)
+    check_args(op, input=input, target=target)
+    if not isinstance(input, Tensor):
+        input = np.asarray(input)
+    if _data(input).dtype.kind != "f":  # (as torch: no probabilities of integers)
+        raise TypeError(f"{op}: input must be floating point, got dtype {_data(input).dtype}")
+    target, weight = (_const(v, input, op, k) for k, v in (("target", target), ("weight", weight)))
+    sa = _check_same_shape(op, input, target)
+    if weight is not None and not broadcasts_to(_data(weight).shape, sa):
+        raise ValueError(
+            f"{op}: weight of shape {_data(weight).shape} does not broadcast to the input's "
+            f"shape {sa}"
+        )
+    _check_probabilities(_data(input), op, "input")
+    _check_probabilities(_data(target), op, "target")
+    half = _data(input).dtype == np.float16
+    if half:  # (in float32, rounded once: float16's own floor under x (1 - x) is 0)
+        input, target = astype(input, np.float32), astype(target, np.float32)
+    loss = call(BinaryCrossEntropy, input, target)
+    if half:
+        loss = astype(loss, np.float16)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)

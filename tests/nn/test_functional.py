@@ -402,3 +402,53 @@ def test_kl_div_reductions_and_odd_targets_as_torch() -> None:
     assert tangent.dtype == np.float16 and tangent.item() == pytest.approx(np.log(1e-5) + 2, 1e-3)
     with pytest.raises(ValueError, match="'mean', 'batchmean', 'sum' or 'none'"):
         F.kl_div(x, t, reduction="batch")
+
+
+def test_binary_cross_entropy_is_torchs_with_its_floors() -> None:
+    x = np.array([0.0, 0.0, 1.0, 0.3, 1e-10, 1e-300])
+    t = np.array([0.0, 1.0, 0.0, 0.7, 0.3, 0.5])
+    xt, tt = tg.tensor(x, requires_grad=True), tg.tensor(t, requires_grad=True)
+    with np.errstate(divide="ignore"):
+        loss = F.binary_cross_entropy(xt, tt, reduction="none")
+        loss.sum().backward()
+        logs = np.maximum(np.log(x), -100), np.maximum(np.log1p(-x), -100)
+        by_t = np.log1p(-x) - np.log(x)
+    np.testing.assert_allclose(loss.data, -(t * logs[0] + (1 - t) * logs[1]), rtol=1e-15)
+    assert loss.data[1] == 100.0  # (a confident wrong answer costs 100, not inf)
+    # torch's slope: (x - t) / max(x (1 - x), 1e-12 in float32): -1.000000004e12 at x=0, t=1
+    floor = float(np.float32(1e-12))
+    np.testing.assert_allclose(xt.grad.data, (x - t) / np.maximum(x * (1 - x), floor))
+    assert xt.grad.data[1] == pytest.approx(-1.000000003995803e12, rel=1e-15)
+    np.testing.assert_array_equal(tt.grad.data, by_t)  # (inf at 0 and 1, as torch's)
+    w = np.array([1.0, 2.0])
+    a, b = np.array([[0.25, 0.5]]), np.array([[1.0, 0.0]])
+    want = -(np.log(0.25) + 2 * np.log(0.5)) / 2
+    assert F.binary_cross_entropy(a, b, w).item() == pytest.approx(want, rel=1e-15)
+    assert nn.BCELoss(weight=w, reduction="sum")(a, b).item() == pytest.approx(2 * want)
+    for dtype in (np.float32, np.float16):  # (float16 in float32, rounded once)
+        out = F.binary_cross_entropy(a.astype(dtype), b.astype(dtype))
+        assert out.dtype == dtype
+        assert out.item() == pytest.approx(-(np.log(0.25) + np.log(0.5)) / 2, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    "call, error, pattern",
+    [
+        (lambda: F.binary_cross_entropy(np.array([1.5]), np.array([0.0])), ValueError,
+         r"binary_cross_entropy: every entry of input must be in \[0, 1\], got 1.5"),
+        (lambda: F.binary_cross_entropy(np.array([np.nan]), np.array([0.0])), ValueError,
+         "input must be in .* got nan"),
+        (lambda: F.binary_cross_entropy(np.array([0.5]), np.array([-1.0])), ValueError,
+         "every entry of target"),
+        (lambda: F.binary_cross_entropy(np.array([1]), np.array([0.0])), TypeError,
+         "input must be floating point"),
+        (lambda: F.binary_cross_entropy(np.array([0.5]), np.array([0.0, 1.0])), ValueError,
+         r"input shape \(1,\) and target shape \(2,\) differ"),
+        (lambda: F.binary_cross_entropy(np.array([0.5]), np.array([0.0]), np.ones(2)), ValueError,
+         r"weight of shape \(2,\)"),
+        (lambda: nn.BCELoss(reduction="avg"), ValueError, "BCELoss: reduction"),
+    ],
+)  # fmt: skip
+def test_binary_cross_entropy_refusals(call, error, pattern) -> None:
+    with pytest.raises(error, match=pattern):
+        call()
