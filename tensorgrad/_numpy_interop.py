@@ -19,6 +19,7 @@ from tensorgrad._shapes import normalize_int_axis
 from tensorgrad.ops import arithmetic, lapack
 from tensorgrad.ops._base import _data as _plain  # (the data of a Tensor, else x itself)
 from tensorgrad.ops.indexing import index_array
+from tensorgrad.ops.reductions import in_dtype
 from tensorgrad.ops.shape import clone
 from tensorgrad.tensor import Tensor, carries_derivative
 
@@ -262,10 +263,10 @@ def _ufunc_reduction(ufunc: np.ufunc, method: str, a: Any, kwargs: dict) -> Any:
             axis = axis[0]
         if axis is None and a.ndim > 1:  # (cumsum would flatten)
             raise ValueError(f"np.{name}: axis=None of a {a.ndim}-D tensor (NumPy refuses it)")
-        return _in_dtype(fn, a, dtype, axis=axis)
+        return in_dtype(fn, a, dtype, axis=axis)
     keepdims = kw.pop("keepdims", False)
     _no_extra(name, kw)
-    return _in_dtype(fn, a, dtype, axis=axis, keepdims=bool(keepdims))
+    return in_dtype(fn, a, dtype, axis=axis, keepdims=bool(keepdims))
 
 
 # ----------------------------------------------------------------------------- reductions
@@ -277,15 +278,11 @@ def _keepdims(keepdims: Any) -> bool:
     return False if keepdims is np._NoValue else bool(keepdims)
 
 
-def _in_dtype(fn: Callable[..., Any], a: Any, dtype: Any, *args: Any, **kwargs: Any) -> Any:
-    """``fn(a, ...)`` with NumPy's ``dtype=`` of a reduction or ufunc: computed on ``a`` cast
-    to ``dtype``, the result cast to it too. (Summing the cast values and casting the sums gives
-    NumPy's result for every dtype, also those cumsum widens (int8) or does not add in (bool:
-    a running or), but for float16 and float32 sums, which tensorgrad accumulates wider.)"""
-    if dtype is None:
-        return fn(a, *args, **kwargs)
-    out = fn(ops.astype(a, dtype), *args, **kwargs)
-    return out if out.dtype == np.dtype(dtype) else ops.astype(out, dtype)
+def _trace(a: Any, offset: Any = 0, axis1: Any = 0, axis2: Any = 1, dtype: Any = None,
+           out: Any = None) -> Tensor:  # fmt: skip
+    """np.trace: (a, offset, axis1, axis2, dtype, out)."""
+    _no_extra("trace", {"out": out})
+    return ops.trace(a, offset, axis1, axis2, dtype)
 
 
 def _reduction(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
@@ -293,7 +290,7 @@ def _reduction(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
 
     def wrapped(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
         _no_extra(name, {"out": out, "initial": initial, "where": where})
-        return _in_dtype(fn, a, dtype, axis=axis, keepdims=_keepdims(keepdims))
+        return in_dtype(fn, a, dtype, axis=axis, keepdims=_keepdims(keepdims))
 
     return wrapped
 
@@ -335,7 +332,7 @@ def _var(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
             # NumPy's does not; integers in float64, as tensorgrad's var takes them)
             have = a.dtype if isinstance(a, Tensor) else np.asarray(a).dtype
             work = np.promote_types(have if have.kind == "f" else np.float64, dtype)
-            out = _in_dtype(fn, a, work, axis=axis, keepdims=_keepdims(keepdims), ddof=ddof)
+            out = in_dtype(fn, a, work, axis=axis, keepdims=_keepdims(keepdims), ddof=ddof)
             return out if out.dtype == np.dtype(dtype) else ops.astype(out, dtype)
         return fn(a, axis=axis, keepdims=_keepdims(keepdims), ddof=ddof)
 
@@ -354,7 +351,7 @@ def _arg(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
 
 def _cumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Tensor:
     _no_extra("cumsum", {"out": out})
-    return _in_dtype(ops.cumsum, a, dtype, axis)
+    return in_dtype(ops.cumsum, a, dtype, axis)
 
 
 # ----------------------------------------------------------------------------- norm
@@ -541,7 +538,7 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.linalg.cholesky: lapack.cholesky,
     np.diagonal: ops.diagonal,
     np.diag: ops.diag,
-    np.trace: ops.trace,
+    np.trace: _trace,
     np.tril: ops.tril,
     np.triu: ops.triu,
     np.reshape: _reshape,

@@ -171,6 +171,11 @@ class ScatterAdd(Op):
         self.index = index
         self.basic = basic
 
+    @property
+    def frees(self) -> tuple[str, ...]:
+        # (an advanced index goes after backward, as getitem's: diag's scatter keeps none)
+        return () if self.basic else ("index",)
+
     def forward(self, delta):
         index = self.index
         if (

@@ -1,61 +1,65 @@
 """A matrix's parts, as NumPy's functions: diagonal, diag, trace, tril, triu.
 
-Each is a composition of recorded ops (a gather of the diagonal, a masked ``where``), so its
-derivatives of every order are theirs: a diagonal's gradient lands on the diagonal, a
-triangle's on the triangle.
+Each is made of recorded ops (a gather of the diagonal, a masked ``where``, a scatter into a
+square), so its derivatives of every order are theirs: a diagonal's gradient lands on the
+diagonal, a triangle's on the triangle.
 """
 
 from __future__ import annotations
 
-import operator
 from typing import Any
 
 import numpy as np
 
 from tensorgrad._dtypes import to_tensor
 from tensorgrad._shapes import normalize_int_axis
-from tensorgrad.tensor import Tensor
+from tensorgrad.ops._base import call
+from tensorgrad.tensor import Tensor, is_int
 
 __all__ = ["diagonal", "diag", "trace", "tril", "triu"]
 
 
 def _int(value: Any, op: str, name: str) -> int:
-    """An integer argument (a Python or NumPy int, not a bool), else TypeError naming it."""
-    if not isinstance(value, (bool, np.bool_)):
-        try:
-            return operator.index(value)
-        except TypeError:
-            pass
-    raise TypeError(f"{op}: {name} must be an int, got {value!r}")
+    """An integer argument (a Python or NumPy int, not a bool: NumPy's 1.0 and True are
+    refused, as ``eye``'s k), else TypeError naming it."""
+    if not is_int(value):
+        raise TypeError(f"{op}: {name} must be an int, got {value!r}")
+    return int(value)
+
+
+def _diagonal(a: Any, offset: Any, axis1: Any, axis2: Any, op: str) -> Tensor:
+    """``diagonal``, its errors naming ``op`` (``trace`` is made of it)."""
+    from tensorgrad.ops.shape import moveaxis
+
+    x = to_tensor(a, op, "a")
+    offset = _int(offset, op, "offset")
+    shape = x.shape
+    if len(shape) < 2:
+        raise ValueError(f"{op}: a must be at least 2-D, got shape {shape}")
+    rows = normalize_int_axis(axis1, len(shape), f"{op} (axis1)")
+    cols = normalize_int_axis(axis2, len(shape), f"{op} (axis2)")
+    if rows == cols:
+        raise ValueError(f"{op}: axis1 and axis2 are the same axis ({rows}) of shape {shape}")
+    first, second = max(-offset, 0), max(offset, 0)
+    k = max(0, min(shape[rows] - first, shape[cols] - second))
+    if (rows, cols) != (len(shape) - 2, len(shape) - 1):
+        # (only when it moves something: a transposed view in front of a leaf makes its
+        # gradient a strided copy, 20x as long at 512 x 512)
+        x = moveaxis(x, (rows, cols), (-2, -1))
+    return x[..., np.arange(first, first + k), np.arange(second, second + k)]
 
 
 def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
     """The diagonal of ``a`` over ``axis1`` and ``axis2`` (above the main one for a positive
     ``offset``), as a new last axis, as NumPy's (a copy, not a view)."""
-    from tensorgrad.ops.shape import moveaxis
-
-    x = to_tensor(a, "diagonal", "a")
-    offset = _int(offset, "diagonal", "offset")
-    shape = x.shape
-    if len(shape) < 2:
-        raise ValueError(f"diagonal: a must be at least 2-D, got shape {shape}")
-    rows = normalize_int_axis(axis1, len(shape), "diagonal")
-    cols = normalize_int_axis(axis2, len(shape), "diagonal")
-    if rows == cols:
-        raise ValueError(f"diagonal: axis1 and axis2 are the same axis ({rows}) of shape {shape}")
-    first, second = max(-offset, 0), max(offset, 0)
-    k = max(0, min(shape[rows] - first, shape[cols] - second))
-    moved = moveaxis(x, (rows, cols), (-2, -1))
-    return moved[..., np.arange(first, first + k), np.arange(second, second + k)]
+    return _diagonal(a, offset, axis1, axis2, "diagonal")
 
 
 def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None) -> Tensor:
-    """The sum of ``diagonal(a, offset, axis1, axis2)`` (in ``dtype`` if given), as NumPy's."""
-    from tensorgrad.ops.arithmetic import astype
-    from tensorgrad.ops.reductions import sum
+    """The sum of ``diagonal(a, offset, axis1, axis2)``, in ``dtype`` if given, as NumPy's."""
+    from tensorgrad.ops.reductions import in_dtype, sum
 
-    d = diagonal(a, offset, axis1, axis2)
-    return sum(d if dtype is None else astype(d, dtype), axis=-1)
+    return in_dtype(sum, _diagonal(a, offset, axis1, axis2, "trace"), dtype, axis=-1)
 
 
 def _triangle(m: Any, k: Any, op: str, lower: bool) -> Tensor:
@@ -82,17 +86,16 @@ def triu(m: Any, k: int = 0) -> Tensor:
 
 def diag(v: Any, k: int = 0) -> Tensor:
     """A 2-D ``v``'s ``k``-th diagonal; a 1-D ``v`` on the ``k``-th diagonal of a square
-    matrix of zeros, as NumPy's."""
-    from tensorgrad.ops.elementwise import where
-    from tensorgrad.ops.shape import pad, reshape
+    matrix of zeros (a scatter, whose adjoint is the gather back), as NumPy's."""
+    from tensorgrad.ops.indexing import ScatterAdd
 
     x = to_tensor(v, "diag", "v")
     k = _int(k, "diag", "k")
     if x.ndim == 2:
-        return diagonal(x, k)
+        return _diagonal(x, k, 0, 1, "diag")
     if x.ndim != 1:
         raise ValueError(f"diag: v must be 1-D or 2-D, got shape {x.shape}")
-    n = x.shape[0]
-    square = where(np.eye(n, dtype=bool), reshape(x, (n, 1)), np.zeros((), x.dtype))
-    before, after = max(-k, 0), max(k, 0)
-    return pad(square, ((before, after), (after, before)))
+    n, before, after = x.shape[0], max(-k, 0), max(k, 0)
+    size = n + before + after
+    index = (np.arange(before, before + n), np.arange(after, after + n))
+    return call(ScatterAdd, x, shape=(size, size), index=index, basic=False)

@@ -691,6 +691,19 @@ def _nonempty(name: str, x: Any, axis: Any) -> None:
         raise ValueError(f"{name}: zero-size reduction over axis {axis!r} of shape {data.shape}")
 
 
+def in_dtype(fn: Any, a: Any, dtype: Any, *args: Any, **kwargs: Any) -> Any:
+    """``fn(a, ...)`` with NumPy's ``dtype=`` of a reduction or ufunc: computed on ``a`` cast
+    to ``dtype``, the result cast to it too. (Summing the cast values and casting the sums gives
+    NumPy's result for every dtype, also those cumsum widens (int8) or does not add in (bool:
+    a running or), but for float16 and float32 sums, which tensorgrad accumulates wider.)"""
+    from tensorgrad.ops.arithmetic import astype
+
+    if dtype is None:
+        return fn(a, *args, **kwargs)
+    out = fn(astype(a, dtype), *args, **kwargs)
+    return out if out.dtype == np.dtype(dtype) else astype(out, dtype)
+
+
 def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
     """Sum of elements over ``axis`` (None: all)."""
     return _reduce(Sum, "sum", x, axis, keepdims)

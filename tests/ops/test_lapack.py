@@ -117,6 +117,62 @@ def test_det_third_derivative_is_recorded() -> None:
     np.testing.assert_allclose(third.data, want, atol=1e-10)
 
 
+def _second(x: tg.Tensor, t: np.ndarray) -> tg.Tensor:
+    """det's second derivative along t, recorded: the gradient of <grad det, t>."""
+    (g,) = tg.autograd.grad(tg.linalg.det(x).sum(), x, create_graph=True)
+    (h,) = tg.autograd.grad((g * t).sum(), x, create_graph=True)
+    return h
+
+
+@pytest.mark.parametrize("n", [2, 3, 4])
+def test_det_third_derivatives_reverse_and_forward(n: int) -> None:
+    m = RNG.normal(size=(2, n, n)) + n * np.eye(n)
+    t, s, v = (RNG.normal(size=m.shape) for _ in range(3))
+    # D3 det[t, s, .] by central differences of the (array) second derivative
+    fd = np.zeros_like(m)
+    for idx in np.ndindex(m.shape):
+        e = np.zeros_like(m)
+        e[idx] = 1e-5
+        plus = _second(_leaf(m + e), t).data
+        minus = _second(_leaf(m - e), t).data
+        fd[idx] = np.sum((plus - minus) * s) / 2e-5
+    x = _leaf(m)
+    (third,) = tg.autograd.grad((_second(x, t) * s).sum(), x)  # (reverse, thrice)
+    np.testing.assert_allclose(third.data, fd, rtol=1e-6, atol=1e-6)
+    first = tg.grad(lambda y: tg.linalg.det(y).sum())
+    second = tg.grad(lambda y: (first(y) * t).sum())
+    _, along = tg.jvp(second, (tg.tensor(m),), (tg.tensor(s),))  # (forward over the two)
+    np.testing.assert_allclose(along.data, fd, rtol=1e-6, atol=1e-6)
+    (fourth,) = tg.autograd.grad((third * v).sum() if third.requires_grad else x.sum(), x)
+    assert fourth.shape == m.shape
+
+
+def test_det_second_derivative_in_every_mode_near_a_singular_matrix() -> None:
+    # singular values 3, 2, 1 and 0 (rounded): the inverse is useless, the SVD is not
+    q1, _ = np.linalg.qr(RNG.normal(size=(4, 4)))
+    q2, _ = np.linalg.qr(RNG.normal(size=(4, 4)))
+    m = q1 @ np.diag([3.0, 2.0, 1.0, 0.0]) @ q2
+    t, w = RNG.normal(size=(4, 4)), RNG.normal(size=(4, 4))
+    x = _leaf(m)
+    reverse = _second(x, t).data
+    _, forward = tg.jvp(tg.grad(tg.linalg.det), (tg.tensor(m),), (tg.tensor(t),))
+    fd = (_cofactors(m + 1e-5 * t) - _cofactors(m - 1e-5 * t)) / 2e-5
+    np.testing.assert_allclose(reverse, fd, atol=1e-8)
+    np.testing.assert_allclose(forward.data, fd, atol=1e-8)
+    assert np.sum(reverse * w) == pytest.approx(np.sum(_second(_leaf(m), w).data * t), abs=1e-9)
+
+
+def test_det_at_size_zero() -> None:
+    x = _leaf(np.zeros((2, 0, 0)))
+    d = tg.linalg.det(x)
+    np.testing.assert_array_equal(d.data, [1.0, 1.0])
+    (g,) = tg.autograd.grad(d.sum(), x, create_graph=True)
+    assert g.shape == (2, 0, 0)
+    _, tangent = tg.jvp(tg.grad(lambda y: tg.linalg.det(y).sum()), (tg.tensor(x.data),),
+                        (tg.tensor(x.data),))  # fmt: skip
+    assert tangent.shape == (2, 0, 0)
+
+
 def test_slogdet_at_a_singular_matrix() -> None:
     x = _leaf(np.array([[1.0, 2.0], [2.0, 4.0]]))
     sign, logabs = tg.linalg.slogdet(x)
@@ -131,6 +187,8 @@ def test_slogdet_gradient_is_the_inverse_transpose() -> None:
     x = _leaf(a)
     result = tg.linalg.slogdet(x)
     assert isinstance(result, tg.linalg.SlogdetResult) and result.sign.shape == (2,)
+    np.testing.assert_array_equal(result.sign.data, np.sign(np.linalg.det(a)))
+    assert tg.linalg.slogdet(np.diag([-2.0, 3.0])).sign.item() == -1.0
     result.logabsdet.sum().backward()
     np.testing.assert_allclose(x.grad.data, np.swapaxes(np.linalg.inv(a), -1, -2), rtol=1e-10)
 
@@ -161,10 +219,40 @@ def test_cholesky_derivatives_are_those_of_a_symmetric_input() -> None:
     np.testing.assert_allclose(y.grad.data, g, rtol=1e-12)
 
 
-def test_cholesky_reads_the_lower_triangle() -> None:
+def test_cholesky_reads_the_triangle_numpy_reads() -> None:
     a = _spd(n=3)
-    skewed = np.tril(a) + np.triu(RNG.normal(size=(3, 3)), 1)
-    np.testing.assert_allclose(tg.linalg.cholesky(skewed).data, np.linalg.cholesky(a))
+    noise = RNG.normal(size=(3, 3))
+    low, high = np.tril(a) + np.triu(noise, 1), np.triu(a) + np.tril(noise, -1)
+    np.testing.assert_allclose(tg.linalg.cholesky(low).data, np.linalg.cholesky(a))
+    for m in (low, high):
+        np.testing.assert_allclose(
+            tg.linalg.cholesky(m, upper=True).data, np.linalg.cholesky(m, upper=True)
+        )
+    np.testing.assert_allclose(tg.linalg.cholesky(high, upper=True).data, np.linalg.cholesky(a).T)
+
+
+def test_solve_tangents_of_each_operand_alone() -> None:
+    a = RNG.normal(size=(3, 3)) + 3 * np.eye(3)
+    b, ta, tb = RNG.normal(size=(3, 2)), RNG.normal(size=(3, 3)), RNG.normal(size=(3, 2))
+    x = np.linalg.solve(a, b)
+    _, along_b = tg.jvp(lambda v: tg.linalg.solve(a, v), (tg.tensor(b),), (tg.tensor(tb),))
+    np.testing.assert_allclose(along_b.data, np.linalg.solve(a, tb), rtol=1e-12)
+    _, along_a = tg.jvp(lambda m: tg.linalg.solve(m, b), (tg.tensor(a),), (tg.tensor(ta),))
+    np.testing.assert_allclose(along_a.data, -np.linalg.solve(a, ta @ x), rtol=1e-12)
+
+
+def test_a_failing_matrix_in_a_rule_spoils_only_its_own_gradient() -> None:
+    # the forward factorises [[0, 0], [1, nan]] (NaN result); the adjoint's transpose meets a
+    # zero pivot: NaN for that matrix, the other's gradient as it is alone
+    a = np.stack([[[2.0, 1.0], [1.0, 3.0]], [[0.0, 0.0], [1.0, np.nan]]])
+    ta, tb = _leaf(a), _leaf(np.ones((2, 2, 1)))
+    with np.errstate(invalid="ignore"):
+        ga, gb = tg.autograd.grad(tg.linalg.solve(ta, tb).sum(), [ta, tb])
+    alone_a, alone_b = _leaf(a[0]), _leaf(np.ones((2, 1)))
+    want_a, want_b = tg.autograd.grad(tg.linalg.solve(alone_a, alone_b).sum(), [alone_a, alone_b])
+    np.testing.assert_allclose(ga.data[0], want_a.data)
+    np.testing.assert_allclose(gb.data[0], want_b.data)
+    assert np.isnan(gb.data[1]).all()
 
 
 def test_inverse_gradient_and_tangent() -> None:

@@ -40,7 +40,11 @@ def test_diag_of_a_vector_and_1d_triangles(n: int) -> None:
 def test_dtypes_are_numpys() -> None:
     ints = np.arange(9, dtype=np.int32).reshape(3, 3)
     assert tg.trace(ints).dtype == np.trace(ints).dtype
-    assert tg.trace(ints, dtype=np.float32).dtype == np.float32
+    for dtype in (np.float32, np.int8, np.uint8, bool, np.float16):
+        np.testing.assert_array_equal(tg.trace(ints, dtype=dtype).data, np.trace(ints, dtype=dtype))
+        assert tg.trace(ints, dtype=dtype).dtype == np.trace(ints, dtype=dtype).dtype
+    wraps = np.full((2, 2), 200, np.uint8)
+    assert tg.trace(wraps, dtype=np.uint8).item() == np.trace(wraps, dtype=np.uint8) == 144
     for fn in (tg.tril, tg.triu, tg.diagonal, tg.diag):
         assert fn(ints).dtype == np.int32
         assert fn(ints > 3).dtype == np.bool_
@@ -78,6 +82,12 @@ def test_gradients_land_where_the_entries_came_from() -> None:
 
 def test_methods_and_numpy_functions_dispatch() -> None:
     x = tg.tensor(RNG.normal(size=(3, 3)), requires_grad=True)
+    assert np.trace(x, out=None).requires_grad  # (NumPy's default out is taken)
+    with pytest.raises(TypeError, match="np.trace on a Tensor does not support the argument out"):
+        np.trace(x, 0, 0, 1, None, np.zeros(()))
+    plain = tg.tensor(np.eye(2))
+    out = np.zeros(())
+    assert np.trace(plain, 0, 0, 1, None, out) is out and out == 2.0  # (graph-free: NumPy's)
     for out in (x.diagonal(), x.trace(1), np.diagonal(x), np.trace(x), np.tril(x), np.triu(x, 1),
                 np.diag(x)):  # fmt: skip
         assert isinstance(out, tg.Tensor) and out.requires_grad
@@ -89,7 +99,9 @@ def test_methods_and_numpy_functions_dispatch() -> None:
         (lambda: tg.diagonal(np.ones(3)), ValueError, r"diagonal: a must be at least 2-D.*\(3,\)"),
         (lambda: tg.diagonal(np.ones((2, 2)), 0, 1, -1), ValueError, "axis1 and axis2 are"),
         (lambda: tg.diagonal(np.ones((2, 2)), 0, 0, 2), ValueError, "diagonal"),
-        (lambda: tg.trace(np.ones((2, 2)), 1.5), TypeError, "trace|diagonal: offset"),
+        (lambda: tg.trace(np.ones((2, 2)), 1.5), TypeError, "trace: offset must be an int"),
+        (lambda: tg.trace(np.ones(3)), ValueError, "trace: a must be at least 2-D"),
+        (lambda: tg.diagonal(np.ones((2, 2)), 0, 0, 5), ValueError, r"diagonal \(axis2\)"),
         (lambda: tg.tril(np.float64(1.0)), ValueError, r"tril: m must be at least 1-D"),
         (lambda: tg.triu(np.ones((2, 2)), k=True), TypeError, "triu: k must be an int"),
         (lambda: tg.diag(np.ones((2, 2, 2))), ValueError, r"diag: v must be 1-D or 2-D"),
