@@ -86,6 +86,24 @@ def _conv(x: Any, weight: Any, bias: Any = None, **kwargs: Any) -> Any:
     return F.conv2d(x, weight, bias, **kwargs)
 
 
+def _conv1d_sample(data: Any) -> Sample:
+    """conv1d: groups 1 or 2, stride, dilation, numeric or 'same' padding, batched or not."""
+    g, c, o = _ints(data, 1, 2, "groups"), _ints(data, 1, 2, "C/g"), _ints(data, 1, 2, "O/g")
+    k, d = _ints(data, 1, 3, "k"), _ints(data, 1, 2, "d")
+    same = data.draw(st.booleans(), label="same")
+    s = 1 if same else _ints(data, 1, 2, "s")
+    p = "same" if same else _ints(data, 0, 1, "p")
+    length = _ints(data, max(1, d * (k - 1) + 1 - (0 if same else 2 * p)), 6, "L")
+    unbatched = data.draw(st.booleans(), label="unbatched")
+    n = 1 if unbatched else _ints(data, 1, 2, "N")
+    args = _conv_args(data, (n, g * c, length), (g * o, c, k), unbatched)
+    return args, {"stride": s, "padding": p, "dilation": d, "groups": g}
+
+
+def _conv1d(x: Any, weight: Any, bias: Any = None, **kwargs: Any) -> Any:
+    return F.conv1d(x, weight, bias, **kwargs)
+
+
 def _pool_sample(data: Any, dilation: bool) -> Sample:
     n, c = _ints(data, 1, 2, "N"), _ints(data, 1, 2, "C")
     kh, kw = _ints(data, 1, 3, "kh"), _ints(data, 1, 3, "kw")
@@ -231,6 +249,7 @@ def _dropout(x: Any, p: float) -> Any:
 
 
 register(
+    OpSpec("conv1d", _conv1d, sample=_conv1d_sample),
     OpSpec("conv2d", _conv, sample=_conv_sample),
     OpSpec(
         "max_pool2d",

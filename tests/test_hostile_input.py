@@ -1192,6 +1192,57 @@ def test_conv2d(data: Any) -> None:
         assert out.shape == want, f"conv2d: {out.shape}, expected {want}"
 
 
+@given(data=st.data())
+def test_conv1d(data: Any) -> None:
+    n, cin, cout, length, k = (data.draw(st.integers(0, 3), label="dim") for _ in range(5))
+    well_formed = _well_formed(data)
+    if well_formed:
+        g = data.draw(st.sampled_from([1, 2]), label="groups")
+        cin, cout, k, d = max(cin, 1), max(cout, 1) * g, max(k, 1), data.draw(st.integers(1, 2))
+        lead = data.draw(st.sampled_from([(n, cin * g), (cin * g,)]), label="lead")
+        x = data.draw(_valid(lead + (length + d * (k - 1) + 1,)), label="x")
+        weight = data.draw(_valid((cout, cin, k)), label="weight")
+        bias = data.draw(st.one_of(st.none(), _valid((cout,))), label="bias")
+        stride = data.draw(st.sampled_from([1, 2, (2,)]), label="stride")
+        paddings = [0, 1, (1,), "valid"] + (["same"] if stride == 1 else [])
+        padding = data.draw(st.sampled_from(paddings), label="padding")
+        kwargs = {"stride": stride, "padding": padding, "dilation": d, "groups": g}
+    else:
+        x = data.draw(
+            hostile(data.draw(st.sampled_from([(n, cin, length), (cin, length), (n, cin), ()]))),
+            label="x",
+        )
+        weight = data.draw(
+            hostile(data.draw(st.sampled_from([(cout, cin, k), (cout, cin + 1, k), (k, k)]))),
+            label="weight",
+        )
+        bias = data.draw(st.one_of(st.none(), hostile((cout,)), hostile()), label="bias")
+        kwargs = {
+            "stride": data.draw(INTS, label="stride"),
+            "padding": data.draw(st.one_of(INTS, st.sampled_from(PADDINGS)), label="padding"),
+            "dilation": data.draw(INTS, label="dilation"),
+            "groups": data.draw(st.sampled_from([1, 1, 2, 3, 0, 1.5, True]), label="groups"),
+        }
+    out = check("conv1d", F.conv1d, (x, weight, bias), kwargs, may_reject=True)
+    if _accepted("conv1d", out, well_formed):
+        # an int or a tuple of one ('valid' or 'same' for padding), as torch
+        for k in ("stride", "padding", "dilation"):
+            v = kwargs[k]
+            assert not isinstance(v, tuple) or len(v) == 1, f"conv1d accepted {k}={v!r}"
+        s, p, d = (_pair(kwargs[k])[0] for k in ("stride", "padding", "dilation"))
+        g = kwargs["groups"]
+        assert isinstance(g, int) and not isinstance(g, bool) and g >= 1, f"groups={g!r}"
+        xs, ws = np.shape(_raw(x)), np.shape(_raw(weight))
+        assert xs[-2] == ws[1] * g and ws[0] % g == 0, f"conv1d accepted {xs}, {ws}, groups={g}"
+        if p == "same":
+            assert s == 1 and out.shape[-1] == xs[-1], f"conv1d 'same': {out.shape} from {xs}"
+            return
+        p = 0 if p == "valid" else p
+        assert all(isinstance(v, int) for v in (s, p, d)), f"conv1d accepted {kwargs}"
+        want = (*xs[:-2], ws[0], _conv_out(xs[-1], ws[-1], s, p, d))
+        assert out.shape == want, f"conv1d: {out.shape}, expected {want}"
+
+
 @pytest.mark.parametrize("name", ["max_pool2d", "avg_pool2d"])
 @given(data=st.data())
 def test_pool2d(name: str, data: Any) -> None:
@@ -1541,6 +1592,7 @@ def _layers() -> dict[str, Callable[[], Any]]:
     nn = tg.nn
     return {
         "Linear": lambda: nn.Linear(3, 2),
+        "Conv1d": lambda: nn.Conv1d(2, 3, 2),
         "Conv2d": lambda: nn.Conv2d(2, 3, 2),
         "MaxPool2d": lambda: nn.MaxPool2d(2),
         "AvgPool2d": lambda: nn.AvgPool2d(2),
@@ -1762,6 +1814,7 @@ def _covered() -> set[str]:
     names |= {"squeeze", "flip", "tile", "repeat", "concatenate", "stack", "split", "pad"}
     names |= {"tensordot", "einsum", "softmax", "log_softmax", "mse_loss", "nll_loss"}
     names |= {"binary_cross_entropy_with_logits", "cross_entropy", "conv2d", "max_pool2d"}
+    names |= {"conv1d"}
     names |= {"avg_pool2d", "layer_norm", "batch_norm", "linear", "embedding", "dropout"}
     names |= set(_layers()) | {"CrossEntropyLoss", "MSELoss", "BCEWithLogitsLoss", "L1Loss"}
     names |= {"SmoothL1Loss", "HuberLoss", "KLDivLoss", "BCELoss", "binary_cross_entropy"}

@@ -20,7 +20,7 @@ from tensorgrad.ops import elementwise as _elementwise
 from tensorgrad.ops import losses as _losses
 from tensorgrad.ops._base import call
 from tensorgrad.ops.arithmetic import astype, subtract
-from tensorgrad.ops.conv import avg_pool2d, conv2d, max_pool2d
+from tensorgrad.ops.conv import avg_pool2d, conv1d, conv2d, max_pool2d
 from tensorgrad.ops.elementwise import clip, where
 from tensorgrad.ops.layers import dropout, embedding, linear
 from tensorgrad.ops.losses import (
@@ -45,6 +45,7 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "binary_cross_entropy",
     "dropout",
+    "conv1d",
     "conv2d",
     "max_pool2d",
     "avg_pool2d",

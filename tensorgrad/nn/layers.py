@@ -22,7 +22,7 @@ from tensorgrad.grad_mode import STATE
 from tensorgrad.nn import functional as F
 from tensorgrad.nn import init
 from tensorgrad.nn.module import Module, Parameter
-from tensorgrad.ops.conv import _conv_padding, _no_stride, _pair
+from tensorgrad.ops.conv import _conv_padding, _no_stride, _pair, _sizes
 from tensorgrad.ops.layers import as_generator, probability
 from tensorgrad.ops.shape import pad
 from tensorgrad.tensor import Tensor, constant_arg, is_int, is_number, number_arg
@@ -30,6 +30,7 @@ from tensorgrad.tensor import Tensor, constant_arg, is_int, is_number, number_ar
 __all__ = [
     "Identity",
     "Linear",
+    "Conv1d",
     "Conv2d",
     "MaxPool2d",
     "AvgPool2d",
@@ -125,20 +126,20 @@ class Linear(Module):
         )
 
 
-class Conv2d(Module):
-    """2-D convolution over (N, C, H, W) (or unbatched (C, H, W)), as ``torch.nn.Conv2d``:
-    padding an int, a pair, ``'valid'`` or ``'same'``, of zeros or (``padding_mode``) of the
-    input reflected (``'reflect'``), its edge repeated (``'replicate'``) or wrapped around
-    (``'circular'``); ``groups``."""
+class _ConvNd(Module):
+    """Conv1d's and Conv2d's shared body, over ``_n`` spatial axes."""
+
+    _n = 2
+    _layout = "(N, {c}, H, W) or ({c}, H, W)"
 
     def __init__(
         self,
         in_channels: int,
         out_channels: int,
-        kernel_size: int | tuple[int, int],
-        stride: int | tuple[int, int] = 1,
-        padding: int | tuple[int, int] | str = 0,
-        dilation: int | tuple[int, int] = 1,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
         groups: int = 1,
         bias: bool = True,
         padding_mode: str = "zeros",
@@ -146,70 +147,75 @@ class Conv2d(Module):
         rng: Any = None,
     ) -> None:
         super().__init__()
+        name, n = type(self).__name__, self._n
         if padding_mode not in _PAD_MODES:
             raise ValueError(
-                "Conv2d: padding_mode must be 'zeros', 'reflect', 'replicate' or 'circular', "
+                f"{name}: padding_mode must be 'zeros', 'reflect', 'replicate' or 'circular', "
                 f"got {padding_mode!r}"
             )
         self.padding_mode = padding_mode
-        self.in_channels = _positive(in_channels, "in_channels", "Conv2d")
-        self.out_channels = _positive(out_channels, "out_channels", "Conv2d")
-        self.groups = _positive(groups, "groups", "Conv2d")
-        for name, channels in (
+        self.in_channels = _positive(in_channels, "in_channels", name)
+        self.out_channels = _positive(out_channels, "out_channels", name)
+        self.groups = _positive(groups, "groups", name)
+        for what, channels in (
             ("in_channels", self.in_channels),
             ("out_channels", self.out_channels),
         ):
             if channels % self.groups:
                 raise ValueError(
-                    f"Conv2d: {name} ({channels}) must be divisible by groups ({self.groups})"
+                    f"{name}: {what} ({channels}) must be divisible by groups ({self.groups})"
                 )
-        self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2d", 1)
-        self.stride = _pair(stride, "stride", "Conv2d", 1)
-        self.dilation = _pair(dilation, "dilation", "Conv2d", 1)
-        # (checked as conv2d checks it; 'valid' and 'same' are kept as strings, as torch)
-        pad, extra = _conv_padding(padding, self.kernel_size, self.stride, self.dilation, "Conv2d")
-        self.padding: str | tuple[int, int] = padding if isinstance(padding, str) else pad
-        # (the rows and columns a padding_mode other than zeros adds before the convolution)
-        self._pad_widths = ((pad[0], pad[0] + extra[0]), (pad[1], pad[1] + extra[1]))
-        d = check_float_dtype(dtype, "Conv2d")
+        self.kernel_size = _sizes(kernel_size, "kernel_size", name, 1, n)
+        self.stride = _sizes(stride, "stride", name, 1, n)
+        self.dilation = _sizes(dilation, "dilation", name, 1, n)
+        # (checked as the functional form checks it; 'valid' and 'same' are kept as strings,
+        # as torch)
+        pad, extra = _conv_padding(padding, self.kernel_size, self.stride, self.dilation, name)
+        self.padding: str | tuple[int, ...] = padding if isinstance(padding, str) else pad
+        # (the sizes a padding_mode other than zeros adds before the convolution, per axis)
+        self._pad_widths = tuple((p, p + e) for p, e in zip(pad, extra))
+        d = check_float_dtype(dtype, name)
         shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
-        self.weight = _empty(shape, d, "Conv2d")
+        self.weight = _empty(shape, d, name)
         if bias:
-            self.bias = _empty((self.out_channels,), d, "Conv2d")
+            self.bias = _empty((self.out_channels,), d, name)
         else:
             self.register_parameter("bias", None)
         self.reset_parameters(rng)
 
     def reset_parameters(self, rng: Any = None) -> None:
         """PyTorch's default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
-        fan_in = in_channels / groups * kh * kw."""
-        gen = as_generator(rng, "Conv2d")
+        fan_in = in_channels / groups * the kernel's size."""
+        gen = as_generator(rng, type(self).__name__)
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), rng=gen)
         if self.bias is not None:
-            fan_in = self.in_channels // self.groups * self.kernel_size[0] * self.kernel_size[1]
+            fan_in = self.in_channels // self.groups * math.prod(self.kernel_size)
             init.uniform_(self.bias, -1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in), rng=gen)
 
     def forward(self, x: Any) -> Tensor:
+        n = self._n
         if not isinstance(x, Tensor):
             x = to_tensor(x, type(self).__name__)
-        if x.ndim not in (3, 4) or x.shape[-3] != self.in_channels:
+        if x.ndim not in (n + 1, n + 2) or x.shape[-n - 1] != self.in_channels:
             raise ValueError(
-                f"{self!r}: expected input of shape (N, {self.in_channels}, H, W) or "
-                f"({self.in_channels}, H, W), got {x.shape}"
+                f"{self!r}: expected input of shape {self._layout.format(c=self.in_channels)}, "
+                f"got {x.shape}"
             )
         padding = self.padding
         if self.padding_mode != "zeros":
             self._check_pad_widths(x.shape)
-            widths = ((0, 0),) * (x.ndim - 2) + self._pad_widths
+            widths = ((0, 0),) * (x.ndim - n) + self._pad_widths
             x, padding = pad(x, widths, mode=_PAD_MODES[self.padding_mode]), 0
-        return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+        conv = F.conv1d if n == 1 else F.conv2d
+        return conv(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
     def _check_pad_widths(self, shape: tuple) -> None:
         """torch's limits: no mode pads an empty axis, reflect padding is less than the size it
         reflects and circular padding wraps around at most once (NumPy's pad would reflect or
         wrap again and again)."""
         mode = self.padding_mode
-        for axis, (lo, hi) in zip((len(shape) - 2, len(shape) - 1), self._pad_widths):
+        axes = range(len(shape) - self._n, len(shape))
+        for axis, (lo, hi) in zip(axes, self._pad_widths):
             n, most = shape[axis], max(lo, hi)
             if not most:
                 continue
@@ -227,11 +233,12 @@ class Conv2d(Module):
             )
 
     def extra_repr(self) -> str:
+        n = self._n
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
         s += f", stride={self.stride}"
-        if self.padding not in (0, (0, 0)):
+        if self.padding not in (0, (0,) * n):
             s += f", padding={self.padding}"
-        if self.dilation not in (1, (1, 1)):
+        if self.dilation not in (1, (1,) * n):
             s += f", dilation={self.dilation}"
         if self.groups != 1:
             s += f", groups={self.groups}"
@@ -240,6 +247,21 @@ class Conv2d(Module):
         if self.padding_mode != "zeros":
             s += f", padding_mode={self.padding_mode!r}"
         return s
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution over (N, C, H, W) (or unbatched (C, H, W)), as ``torch.nn.Conv2d``:
+    padding an int, a pair, ``'valid'`` or ``'same'``, of zeros or (``padding_mode``) of the
+    input reflected (``'reflect'``), its edge repeated (``'replicate'``) or wrapped around
+    (``'circular'``); ``groups``."""
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution over (N, C, L) (or unbatched (C, L)), as ``torch.nn.Conv1d``: Conv2d's
+    arguments, one int each (sizes kept as tuples of one, as torch's)."""
+
+    _n = 1
+    _layout = "(N, {c}, L) or ({c}, L)"
 
 
 _PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}

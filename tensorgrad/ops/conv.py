@@ -1,4 +1,5 @@
-"""2-D convolution and pooling over NCHW tensors: conv2d, max_pool2d, avg_pool2d.
+"""2-D convolution and pooling over NCHW tensors: conv2d, max_pool2d, avg_pool2d (and conv1d,
+as conv2d of images one row high).
 
 A convolution reads its input through one strided window view (``_windows``) and contracts it
 with ``np.matmul``, one product per sample and group; the pools take a running maximum or sum
@@ -39,7 +40,7 @@ from tensorgrad.ops._base import Op, call
 from tensorgrad.ops.indexing import rows_summed
 from tensorgrad.tensor import Tensor, flag_arg, is_int
 
-__all__ = ["conv2d", "max_pool2d", "avg_pool2d"]
+__all__ = ["conv1d", "conv2d", "max_pool2d", "avg_pool2d"]
 
 Pair = tuple[int, int]
 
@@ -47,26 +48,32 @@ Pair = tuple[int, int]
 # ----------------------------------------------------------------------------- helpers
 
 
-def _pair(value: Any, name: str, op: str, minimum: int) -> Pair:
-    """``value`` as an (h, w) pair of ints >= ``minimum``; an int, or a tuple of one (as
-    torch expands it), is used for both sides."""
+def _sizes(value: Any, name: str, op: str, minimum: int, n: int) -> tuple[int, ...]:
+    """``value`` as ``n`` ints >= ``minimum``, one per spatial axis; an int, or a tuple of one
+    (as torch expands it), is used for every axis."""
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        pair = (int(value), int(value))
+        sizes = (int(value),) * n
     else:
+        what = "an int or a pair of ints" if n == 2 else "an int"
         if not isinstance(value, (tuple, list, np.ndarray)) or getattr(value, "ndim", 1) != 1:
             # (a set, bytes, a 0-d array: refused, as torch)
-            raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+            raise TypeError(f"{op}: {name} must be {what}, got {value!r}")
         items = tuple(value)
-        if len(items) not in (1, 2) or not all(
+        if len(items) not in (1, n) or not all(
             isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in items
         ):
-            raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-        pair = (int(items[0]), int(items[-1]))
-    if min(pair) < minimum:
+            raise TypeError(f"{op}: {name} must be {what}, got {value!r}")
+        sizes = tuple(int(v) for v in items) if len(items) == n else (int(items[0]),) * n
+    if min(sizes) < minimum:
         raise ValueError(f"{op}: {name} must be at least {minimum}, got {value!r}")
-    if max(pair) > _INT64_MAX:  # (as torch's: no size, stride or padding is past int64)
+    if max(sizes) > _INT64_MAX:  # (as torch's: no size, stride or padding is past int64)
         raise ValueError(f"{op}: {name} {value!r} is past the int64 range")
-    return pair
+    return sizes
+
+
+def _pair(value: Any, name: str, op: str, minimum: int) -> Pair:
+    """``_sizes`` for the two axes of an image."""
+    return _sizes(value, name, op, minimum, 2)  # type: ignore[return-value]
 
 
 _INT64_MAX = 2**63 - 1
@@ -443,25 +450,27 @@ def _shape(x: Any) -> tuple[int, ...]:
 
 
 def _conv_padding(
-    padding: Any, kernel: Pair, stride: Pair, dilation: Pair, op: str = "conv2d"
-) -> tuple[Pair, Pair]:
-    """``padding`` as (before, extra after) pairs: an int or pair, ``'valid'`` (none) or
-    ``'same'`` (the output keeps the input's size; an odd total puts the extra row and column
-    at the bottom and right, as torch). Errors name ``op``."""
+    padding: Any, kernel: tuple, stride: tuple, dilation: tuple, op: str = "conv2d"
+) -> tuple[tuple, tuple]:
+    """``padding`` as (before, extra after) sizes, one per spatial axis of ``kernel``: an int
+    or one per axis, ``'valid'`` (none) or ``'same'`` (the output keeps the input's size; an
+    odd total puts the extra row and column at the bottom and right, as torch). Errors name
+    ``op``."""
+    n = len(kernel)
     if not isinstance(padding, str):
-        return _pair(padding, "padding", op, 0), (0, 0)
+        return _sizes(padding, "padding", op, 0, n), (0,) * n
     if padding == "valid":
-        return (0, 0), (0, 0)
+        return (0,) * n, (0,) * n
     if padding != "same":
+        what = "an int or a pair of ints" if n == 2 else "an int"
+        raise ValueError(f"{op}: padding must be 'valid', 'same' or {what}, got {padding!r}")
+    if stride != (1,) * n:
+        shown = stride if n > 1 else stride[0]
         raise ValueError(
-            f"{op}: padding must be 'valid', 'same', an int or a pair of ints, got {padding!r}"
+            f"{op}: padding='same' is not supported for strided convolutions, got stride {shown}"
         )
-    if stride != (1, 1):
-        raise ValueError(
-            f"{op}: padding='same' is not supported for strided convolutions, got stride {stride}"
-        )
-    total = (dilation[0] * (kernel[0] - 1), dilation[1] * (kernel[1] - 1))
-    return (total[0] // 2, total[1] // 2), (total[0] % 2, total[1] % 2)
+    total = tuple(d * (k - 1) for d, k in zip(dilation, kernel))
+    return tuple(t // 2 for t in total), tuple(t % 2 for t in total)
 
 
 def _groups(groups: Any, op: str) -> int:
@@ -486,6 +495,78 @@ def _drop_batch(y: Tensor) -> Tensor:
     return reshaped(y, y.shape[1:])
 
 
+_LAYOUTS = {
+    1: ("3-D (N, C, L) or 2-D (C, L)", "3-D (O, C / groups, k)"),
+    2: ("4-D (N, C, H, W) or 3-D (C, H, W)", "4-D (O, C / groups, kh, kw)"),
+}
+
+
+def _convolve(
+    op: str, n: int, input: Any, weight: Any, bias: Any, stride: Any, padding: Any,
+    dilation: Any, groups: Any,
+) -> Tensor:  # fmt: skip
+    """conv1d (``n`` = 1) and conv2d (2): their checks, errors naming ``op``, with sizes per
+    spatial axis; a 1-D convolution is the 2-D one of images one row high."""
+    g = _groups(groups, op)
+    check_args(op, ("bias",), input=input, weight=weight, bias=bias)
+    xs, ws = _shape(input), _shape(weight)
+    if len(xs) not in (n + 1, n + 2):
+        raise ValueError(f"{op}: input must be {_LAYOUTS[n][0]}, got shape {xs}")
+    if len(ws) != n + 2:
+        raise ValueError(f"{op}: weight must be {_LAYOUTS[n][1]}, got shape {ws}")
+    if min(ws[2:]) < 1:  # (as torch: an empty kernel would give an output larger than the input)
+        raise ValueError(f"{op}: kernel size must be greater than zero, got weight shape {ws}")
+    c = xs[-n - 1]
+    if ws[0] % g:
+        raise ValueError(
+            f"{op}: weight has {ws[0]} output channels, not divisible by groups={g} "
+            f"(weight shape {ws})"
+        )
+    if c % g:
+        raise ValueError(f"{op}: input has {c} channels, not divisible by groups={g}")
+    if c != ws[1] * g:
+        per_group = "" if g == 1 else f" ({ws[1]} per group, groups={g})"
+        raise ValueError(
+            f"{op}: input has {c} channels but weight expects {ws[1] * g}{per_group} "
+            f"(weight shape {ws})"
+        )
+    stride_ = _sizes(stride, "stride", op, 1, n)
+    dil = _sizes(dilation, "dilation", op, 1, n)
+    pad, extra = _conv_padding(padding, ws[2:], stride_, dil, op)
+    size = xs[-n:]
+    if min(map(_out_size, [a + e for a, e in zip(size, extra)], ws[2:], stride_, pad, dil)) < 1:
+        padded = tuple(a + 2 * p + e for a, p, e in zip(size, pad, extra))
+        shown = (lambda t: t) if n > 1 else (lambda t: t[0])
+        raise ValueError(
+            f"{op}: kernel {shown(ws[2:])} (dilation {shown(dil)}) is larger than the padded "
+            f"input {shown(padded)} (input {shown(size)}, padding "
+            f"{padding if isinstance(padding, str) else shown(pad)})"
+        )
+    if bias is not None:
+        bs = _shape(bias)
+        if bs != (ws[0],):
+            raise ValueError(f"{op}: bias must have shape ({ws[0]},), got {bs}")
+    from tensorgrad.ops.shape import reshape_operand, reshaped
+
+    if len(xs) == n + 1:
+        return _drop_batch(
+            _convolve(op, n, _unbatched(input, xs), weight, bias, stride, padding, dil, g)
+        )
+    if n == 1:  # (one row high: (N, C, 1, L) by (O, C / g, 1, k))
+        input = reshape_operand(input, xs[:2] + (1,) + xs[2:])
+        weight = reshape_operand(weight, ws[:2] + (1,) + ws[2:])
+        stride_, pad, dil, extra = (1,) + stride_, (0,) + pad, (1,) + dil, (0,) + extra
+    params = {"stride": stride_, "padding": pad, "dilation": dil}
+    if g != 1 or extra != (0, 0):
+        params.update(groups=g, extra=extra)
+    y = call(Conv2d, input, weight, **params)
+    if n == 1:
+        y = reshaped(y, y.shape[:2] + y.shape[3:])
+    if bias is not None:
+        y = y + reshape_operand(bias, (1, ws[0]) + (1,) * n)
+    return y
+
+
 def conv2d(
     input: Any,
     weight: Any,
@@ -500,55 +581,22 @@ def conv2d(
     ``padding`` as an int, a pair, ``'valid'`` or ``'same'`` (stride 1 only; an odd total pad
     puts the extra row and column at the bottom and right, as torch), and ``groups`` (channels
     split into groups convolved separately; ``groups == C`` is depthwise)."""
-    g = _groups(groups, "conv2d")
-    check_args("conv2d", ("bias",), input=input, weight=weight, bias=bias)
-    xs, ws = _shape(input), _shape(weight)
-    if len(xs) not in (3, 4):
-        raise ValueError(f"conv2d: input must be 4-D (N, C, H, W) or 3-D (C, H, W), got shape {xs}")
-    if len(ws) != 4:
-        raise ValueError(f"conv2d: weight must be 4-D (O, C / groups, kh, kw), got shape {ws}")
-    if min(ws[2:]) < 1:  # (as torch: an empty kernel would give an output larger than the input)
-        raise ValueError(f"conv2d: kernel size must be greater than zero, got weight shape {ws}")
-    c = xs[-3]
-    if ws[0] % g:
-        raise ValueError(
-            f"conv2d: weight has {ws[0]} output channels, not divisible by groups={g} "
-            f"(weight shape {ws})"
-        )
-    if c % g:
-        raise ValueError(f"conv2d: input has {c} channels, not divisible by groups={g}")
-    if c != ws[1] * g:
-        per_group = "" if g == 1 else f" ({ws[1]} per group, groups={g})"
-        raise ValueError(
-            f"conv2d: input has {c} channels but weight expects {ws[1] * g}{per_group} "
-            f"(weight shape {ws})"
-        )
-    stride_ = _pair(stride, "stride", "conv2d", 1)
-    dil = _pair(dilation, "dilation", "conv2d", 1)
-    pad, extra = _conv_padding(padding, ws[2:], stride_, dil)
-    params = {"stride": stride_, "padding": pad, "dilation": dil}
-    if g != 1 or extra != (0, 0):
-        params.update(groups=g, extra=extra)
-    out = Conv2d(**params)._out(xs[-2:], ws[2:])
-    if min(out) < 1:
-        padded = tuple(n + 2 * p + e for n, p, e in zip(xs[-2:], pad, extra))
-        raise ValueError(
-            f"conv2d: kernel {ws[2:]} (dilation {dil}) is larger than the padded "
-            f"input {padded} (input {xs[-2:]}, padding "
-            f"{padding if isinstance(padding, str) else pad})"
-        )
-    if bias is not None:
-        bs = _shape(bias)
-        if bs != (ws[0],):
-            raise ValueError(f"conv2d: bias must have shape ({ws[0]},), got {bs}")
-    if len(xs) == 3:
-        return _drop_batch(conv2d(_unbatched(input, xs), weight, bias, stride_, padding, dil, g))
-    y = call(Conv2d, input, weight, **params)
-    if bias is not None:
-        from tensorgrad.ops.shape import reshape_operand
+    return _convolve("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
 
-        y = y + reshape_operand(bias, (1, ws[0], 1, 1))
-    return y
+
+def conv1d(
+    input: Any,
+    weight: Any,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+) -> Tensor:
+    """1-D cross-correlation of ``input`` (N, C, L) or unbatched (C, L) with ``weight``
+    (O, C / groups, k), plus ``bias`` (O,), with torch's ``conv1d`` arguments (``conv2d``'s,
+    one int each): conv2d's op on images one row high."""
+    return _convolve("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
 
 
 # ----------------------------------------------------------------------------- max pooling

@@ -4,6 +4,7 @@ errors that name the layer, dtypes. Gradients against finite differences live in
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -679,3 +680,33 @@ def test_softplus_takes_a_list_and_init_fills_name_themselves() -> None:
     for fill in (nn.init.zeros_, nn.init.ones_):
         with pytest.raises(TypeError, match=f"{fill.__name__}: expected a Tensor, got float"):
             fill(1.5)
+
+
+@pytest.mark.parametrize("padding_mode", ["zeros", "reflect", "replicate", "circular"])
+def test_conv1d_is_conv2d_one_row_high(padding_mode: str) -> None:
+    rng = np.random.default_rng(0)
+    conv = nn.Conv1d(4, 6, 3, padding=2, dilation=2, groups=2, padding_mode=padding_mode, rng=0)
+    assert conv.weight.shape == (6, 2, 3) and conv.kernel_size == (3,)
+    assert list(conv.state_dict()) == ["weight", "bias"]
+    assert repr(conv) == (
+        "Conv1d(4, 6, kernel_size=(3,), stride=(1,), padding=(2,), dilation=(2,), groups=2"
+        + ("" if padding_mode == "zeros" else f", padding_mode={padding_mode!r}")
+        + ")"
+    )
+    x = rng.normal(size=(2, 4, 7))
+    numpy_mode = {"zeros": "constant", "reflect": "reflect", "replicate": "edge"}.get(
+        padding_mode, "wrap"
+    )
+    padded = np.pad(x, ((0, 0), (0, 0), (2, 2)), mode=numpy_mode)
+    two_d = F.conv2d(
+        padded[:, :, None, :], conv.weight.data[:, :, None, :], conv.bias.data, dilation=(1, 2),
+        groups=2,
+    )  # fmt: skip
+    np.testing.assert_allclose(conv(x).data, two_d.data[:, :, 0, :], rtol=1e-6)
+    assert conv(x[0]).shape == (6, 7)  # (unbatched)
+    bound = 1 / math.sqrt(2 * 3)  # (fan_in: in_channels / groups * k)
+    assert np.abs(conv.bias.data).max() <= bound
+    with pytest.raises(ValueError, match=r"Conv1d\(4, 6.*expected input of shape \(N, 4, L\)"):
+        conv(np.ones((2, 3, 7)))
+    with pytest.raises(TypeError, match="Conv1d: kernel_size must be an int"):
+        nn.Conv1d(1, 1, (2, 2))
