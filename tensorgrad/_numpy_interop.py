@@ -147,8 +147,7 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
     if method == "at" and ufunc in (np.add, np.subtract) and isinstance(inputs[0], Tensor):
         from tensorgrad.ops.inplace import add_at
 
-        if len(inputs) != 3 or kwargs:
-            raise TypeError(f"np.{ufunc.__name__}.at takes (a, indices, b)")
+        # (NumPy has refused a missing b and keyword arguments before dispatching)
         add_at(*inputs, subtract=ufunc is np.subtract)
         return None
     fn = UFUNCS.get(ufunc)

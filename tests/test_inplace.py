@@ -1081,3 +1081,25 @@ def test_add_at_refusals_leave_the_tensor_as_it_was() -> None:
         with pytest.raises(error, match=pattern):
             call()
         np.testing.assert_array_equal(t.data, [1.0, 2.0, 3.0])
+
+
+def test_add_at_takes_numpys_values_where_the_write_is_not_recorded() -> None:
+    t = tg.tensor(np.arange(5.0))
+    np.add.at(t, [0, 0], True)  # (bools as numbers: a repeat adds again)
+    assert t.data[0] == 2.0
+    u = tg.tensor(np.zeros(3, np.uint8))
+    np.add.at(u, [0, 0], 1)  # (a Python int is weak: uint8 stays uint8)
+    np.testing.assert_array_equal(u.data, [2, 0, 0])
+    with pytest.raises(ValueError, match="np.add.at: Python integer 300 out of bounds"):
+        np.add.at(u, [0], 300)
+    w = tg.tensor(np.zeros(3))
+    np.add.at(w, (), 1.0)  # (an empty index: every entry, as NumPy)
+    np.testing.assert_array_equal(w.data, [1.0, 1.0, 1.0])
+    big = tg.tensor(np.array([1e16]))
+    np.add.at(big, [0] * 1000, 1.0)  # (NumPy's one add at a time: each 1 is lost)
+    assert big.data[0] == 1e16
+    # recorded: a bool value into a float tensor that requires grad through its graph
+    x = tg.tensor(1.0, requires_grad=True)
+    y = tg.zeros(2, dtype=np.float64) * x
+    np.add.at(y, [0, 0], True)
+    np.testing.assert_array_equal(y.data, [2.0, 0.0])

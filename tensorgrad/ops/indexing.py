@@ -114,6 +114,8 @@ def rows_summed(index: np.ndarray, rows: np.ndarray, num: int) -> np.ndarray:
 
 def _along_one_axis(index: tuple) -> bool:
     """Whether ``index`` is full slices then one 1-D integer array (x[:, :, idx])."""
+    if len(index) < 2:
+        return False
     last = index[-1]
     return (
         len(index) > 1
@@ -231,15 +233,28 @@ def getitem(x: Any, index: Any) -> Tensor:
     return out
 
 
+def _integer_indices(indices: Any, op: str) -> np.ndarray:
+    """``indices`` as an integer array (a bool one would act as a mask), else IndexError."""
+    ind = index_array(indices, op)
+    if ind.dtype.kind not in "iu":
+        raise IndexError(f"{op}: indices must be integers, got dtype {ind.dtype}")
+    return ind
+
+
+def _check_bounds(ind: np.ndarray, n: int, op: str, along: str, shape: tuple) -> None:
+    """IndexError naming the first of ``ind`` outside [-n, n)."""
+    if ind.size and (ind.min() < -n or ind.max() >= n):
+        bad = ind[(ind < -n) | (ind >= n)].flat[0]
+        raise IndexError(f"{op}: index {bad} is out of bounds{along} with size {n} (shape {shape})")
+
+
 def take(x: Any, indices: Any, axis: int | None = None) -> Tensor:
     """Entries of ``x`` at integer ``indices`` along ``axis`` (flattened when None), as NumPy."""
     from tensorgrad._shapes import normalize_int_axis
     from tensorgrad.ops.shape import reshape, reshaped
 
     check_args("take", x=x)  # (else named after the reshape it is made of)
-    ind = index_array(indices, "take")
-    if ind.dtype.kind not in "iu":  # (a bool index would act as a mask)
-        raise IndexError(f"take: indices must be integers, got dtype {ind.dtype}")
+    ind = _integer_indices(indices, "take")
     data = x.data if isinstance(x, Tensor) else np.asarray(x)
     if axis is None:
         x, ax, n = reshape(x, -1), 0, data.size
@@ -248,12 +263,7 @@ def take(x: Any, indices: Any, axis: int | None = None) -> Tensor:
         if 0 in data.shape[:ax]:  # NumPy checks no index when there is nothing to take from
             return reshape(x, data.shape[:ax] + ind.shape + data.shape[ax + 1 :])
         x, n = (x if isinstance(x, Tensor) else data), data.shape[ax]
-    if ind.size and (ind.min() < -n or ind.max() >= n):
-        bad = ind[(ind < -n) | (ind >= n)].flat[0]
-        along = "" if axis is None else f" along axis {ax}"
-        raise IndexError(
-            f"take: index {bad} is out of bounds{along} with size {n} (shape {data.shape})"
-        )
+    _check_bounds(ind, n, "take", "" if axis is None else f" along axis {ax}", data.shape)
     lead = (slice(None),) * ax
     if ind.ndim == 0:  # (a 0-d index would be basic indexing, a view: take always copies)
         out = getitem(x, lead + (ind.reshape(1),))
@@ -269,9 +279,7 @@ def take_along_axis(arr: Any, indices: Any, axis: int | None = -1) -> Tensor:
     from tensorgrad.ops.shape import reshape
 
     check_args("take_along_axis", arr=arr)
-    ind = index_array(indices, "take_along_axis")
-    if ind.dtype.kind not in "iu":
-        raise IndexError(f"take_along_axis: indices must be integers, got dtype {ind.dtype}")
+    ind = _integer_indices(indices, "take_along_axis")
     data = arr.data if isinstance(arr, Tensor) else np.asarray(arr)
     if axis is None:
         if ind.ndim != 1:
@@ -292,13 +300,7 @@ def take_along_axis(arr: Any, indices: Any, axis: int | None = -1) -> Tensor:
             f"take_along_axis: indices of shape {ind.shape} do not broadcast against arr of "
             f"shape {data.shape} along the axes other than {ax}"
         )
-    n = data.shape[ax]
-    if ind.size and (ind.min() < -n or ind.max() >= n):
-        bad = ind[(ind < -n) | (ind >= n)].flat[0]
-        raise IndexError(
-            f"take_along_axis: index {bad} is out of bounds along axis {ax} with size {n} "
-            f"(shape {data.shape})"
-        )
+    _check_bounds(ind, data.shape[ax], "take_along_axis", f" along axis {ax}", data.shape)
     # (NumPy's: an arange of arr's length on every other axis, broadcast against indices)
     index = tuple(
         ind if i == ax else np.arange(m).reshape([-1 if j == i else 1 for j in range(data.ndim)])

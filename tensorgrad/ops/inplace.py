@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from tensorgrad._dtypes import check_operands
+from tensorgrad._shapes import broadcasts_to
 from tensorgrad.forward_mode import take_tangents
 from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import (
@@ -569,10 +570,33 @@ def setitem(t: Tensor, index: Any, v: Any) -> None:
     _write(t, new, "setitem")
 
 
+def _at_values(t: Tensor, v: Any, what: str) -> Any:
+    """``v`` checked for ``np.add.at`` into ``t`` by ``t += v``'s rule (NumPy's result dtype, a
+    Python number weak, cast back same_kind: a float into an integer tensor is refused, where
+    NumPy's ufunc.at casts it unsafely); bools as numbers (a bool scatter adds repeats as a
+    logical or), the rest as given (NumPy adds in the result dtype: inf - 1e300 into float32
+    stays inf)."""
+    python = isinstance(v, (bool, int, float))
+    dtype = v.dtype if isinstance(v, Tensor) else None if python else np.asarray(v).dtype
+    try:
+        if python and not isinstance(v, bool):
+            np.asarray(v, dtype=t.dtype)  # (a Python int past the dtype: 300 into uint8)
+        result = np.result_type(t.data, v if python else np.empty((), dtype))
+    except OverflowError as exc:
+        raise ValueError(f"{what}: {exc}") from None
+    if not np.can_cast(result, t.dtype, casting="same_kind"):
+        raise TypeError(f"{what}: cannot cast the {result} result to {t.dtype} in place")
+    if t.dtype.kind != "b" and (isinstance(v, bool) or (dtype is not None and dtype.kind == "b")):
+        return v.astype(t.dtype) if isinstance(v, Tensor) else np.asarray(v, dtype=t.dtype)
+    return v
+
+
 def add_at(t: Tensor, index: Any, v: Any, subtract: bool = False) -> None:
     """``np.add.at(t, index, v)`` (``np.subtract.at`` with ``subtract``): ``v`` added at
-    ``index`` in place, a repeated index adding each time, recorded as ``t + a scatter-add of
-    v`` (torch's ``index_add_``/``scatter_add_``, JAX's ``x.at[index].add(v)``)."""
+    ``index`` in place, a repeated index adding each time (torch's ``index_add_`` and
+    ``scatter_add_``, JAX's ``x.at[index].add(v)``). Unrecorded, NumPy's own ``ufunc.at`` on
+    the data; recorded, ``t + a scatter-add of v`` (the values for one entry summed first, then
+    added: rounded differently from NumPy's one at a time)."""
     from tensorgrad.ops.arithmetic import add
     from tensorgrad.ops.arithmetic import subtract as minus
     from tensorgrad.ops.indexing import ScatterAdd
@@ -580,23 +604,33 @@ def add_at(t: Tensor, index: Any, v: Any, subtract: bool = False) -> None:
 
     what = f"np.{'subtract' if subtract else 'add'}.at"
     idx, basic = normalize_index(index, what)
+    if not idx:
+        idx = (Ellipsis,)  # (an empty tuple: every entry)
     if not isinstance(v, Tensor):
         check_operands(what, (v,), ("b",))
     try:
         picked = np.empty(t.shape, dtype=bool)[idx].shape  # (the shape of t[index])
     except IndexError as exc:
         raise IndexError(f"{what}: {exc} (tensor of shape {t.shape})") from None
+    record = _must_record(t, v, what)
+    _check_writable(t, what)
+    values = _at_values(t, v, what)
+    vshape = np.shape(values.data if isinstance(values, Tensor) else values)
+    if not broadcasts_to(vshape, picked):
+        raise ValueError(
+            f"{what}: values of shape {vshape} do not broadcast to the indexed shape {picked} "
+            f"(tensor of shape {t.shape})"
+        )
+    plain = not record and t._fw is None and not (isinstance(v, Tensor) and v._fw is not None)
+    if plain and t.ndim <= 32 and len(picked) <= 32:  # (ufunc.at crashes past 32 dimensions)
+        data = values.data if isinstance(values, Tensor) else values
+        (np.subtract if subtract else np.add).at(t.data, idx, data)
+        bump_version(t)
+        return
 
-    def added(x: Any, values: Any) -> Tensor:
-        vshape = np.shape(values.data if isinstance(values, Tensor) else values)
-        try:
-            spread = broadcast_to(values, picked)
-        except ValueError:
-            raise ValueError(
-                f"{what}: values of shape {vshape} do not broadcast to the indexed shape "
-                f"{picked} (tensor of shape {t.shape})"
-            ) from None
+    def added(x: Any, vals: Any) -> Tensor:
+        spread = broadcast_to(vals, picked)
         scattered = call(ScatterAdd, spread, shape=t.shape, index=idx, basic=basic)
         return (minus if subtract else add)(x, scattered)
 
-    inplace_binary(t, v, added, what)
+    inplace_binary(t, values, added, what)

@@ -112,6 +112,15 @@ class Solve(Op):
         return _solve(a, -moved if tb is None else tb - moved)
 
 
+def _lead(*stacks: np.ndarray) -> tuple[int, ...]:
+    """The broadcast of stacks' leading axes (already known to broadcast), past NumPy's 32
+    dimensions too."""
+    shapes = [m.shape[:-2] for m in stacks]
+    n = max(len(s) for s in shapes)
+    columns = zip(*((1,) * (n - len(s)) + s for s in shapes))
+    return tuple(0 if 0 in c else max(c) for c in columns)
+
+
 def _each_or_nan(fn: Any, a: np.ndarray, *rest: np.ndarray) -> np.ndarray:
     """``fn(a, *rest)`` of stacks of matrices; where LAPACK meets an exact zero pivot, NaN in
     that matrix's result only (the others kept): a rule's inverse or solve, on the forward's
@@ -122,7 +131,7 @@ def _each_or_nan(fn: Any, a: np.ndarray, *rest: np.ndarray) -> np.ndarray:
         return fn(a, *rest)
     except np.linalg.LinAlgError:
         pass
-    lead = np.broadcast_shapes(a.shape[:-2], *(r.shape[:-2] for r in rest))
+    lead = _lead(a, *rest)
     flat = [np.broadcast_to(m, lead + m.shape[-2:]).reshape((-1,) + m.shape[-2:])
             for m in (a, *rest)]  # fmt: skip
     parts = []
@@ -195,7 +204,8 @@ def _products_but_two(s: np.ndarray) -> np.ndarray:
     later = np.arange(n)[None, :] > np.arange(n)[:, None]  # [i, k]: k after i
     upto = np.cumprod(np.where(later, s[..., None, :], 1), axis=-1)  # [i, j]: s_k, i < k <= j
     between = np.concatenate([np.ones(upto.shape[:-1] + (1,), s.dtype), upto[..., :-1]], -1)
-    upper = np.where(later, before[..., :, None] * between * after[..., None, :], 0)
+    with np.errstate(over="ignore", invalid="ignore"):  # (the masked entries may overflow)
+        upper = np.where(later, before[..., :, None] * between * after[..., None, :], 0)
     return upper + _swap(upper)
 
 
@@ -211,16 +221,13 @@ def _rotations(x: np.ndarray) -> tuple:
             sign.reshape(lead + (1, 1)))  # fmt: skip
 
 
-# (a matrix whose 1-norm condition number is below this takes det(x) x^-T from its LU: its
-# relative error is at most about this many units in the last place; the others the SVD's)
-_WELL_CONDITIONED = 1e3
-
-
 def _cofactor(x: np.ndarray) -> np.ndarray:
-    """det(x) x^-T: from the LU for a well-conditioned x (4-6x as fast); else from the SVD,
-    det(U) det(V) U diag(products of all s but one) V^T, with no division, so it holds at a
-    singular x (of rank n - 1 it has one nonzero singular value) and near one (where x^-T
-    is inaccurate, and det(x) tiny)."""
+    """det(x) x^-T: from the LU (NumPy's det and inverse share one pivoted factorisation, so
+    the product is the adjugate of a nearby matrix: within 4-68 ulps of the true one however
+    near singular x is, 4-6x as fast as the SVD), where that succeeds and det(x) and x^-1 are
+    finite and det(x) normal; else (a zero pivot, a NaN or inf, det over- or underflowing
+    while the cofactors do not: 1e200 I) from the SVD, det(U) det(V) U diag(products of all
+    s but one) V^T, which never divides."""
     if x.shape[-1] == 0:
         return np.zeros(x.shape, x.dtype)
     out = None
@@ -230,15 +237,17 @@ def _cofactor(x: np.ndarray) -> np.ndarray:
         except np.linalg.LinAlgError:
             pass
         else:
-            cond = np.abs(x).sum(-2).max(-1) * np.abs(w).sum(-2).max(-1)
-            good = cond < _WELL_CONDITIONED  # (False for NaN)
-            out = np.linalg.det(x)[..., None, None] * _swap(w)
+            d = np.linalg.det(x)
+            good = (np.abs(d) >= np.finfo(x.dtype).tiny) & np.isfinite(d)
+            good &= np.isfinite(w).all(axis=(-2, -1))
+            out = d[..., None, None] * _swap(w)
             if good.all():
                 return out
             x = x[~good]
     u, s, vt, sign = _rotations(x)
     before, after = _before_after(s)  # (their product: all of s but one)
-    by_svd = sign * _mm(u * (before * after)[..., None, :], vt)
+    with np.errstate(over="ignore"):
+        by_svd = sign * _mm(u * (before * after)[..., None, :], vt)
     if out is None:
         return by_svd
     out[~good] = by_svd
@@ -249,7 +258,8 @@ def _cofactor_derivative(x: np.ndarray, t: np.ndarray) -> np.ndarray:
     """The derivative of the cofactor matrix along t, from the SVD: U Q V^T for T = U^T t V
     with Q_ii = sum_k P_ik T_kk and Q_ij = -P_ij T_ji, P the products of all s but two (so it
     holds at a singular x and near one)."""
-    x, t = np.broadcast_arrays(x, t)
+    if x.shape != t.shape:
+        x, t = np.broadcast_arrays(x, t)
     if x.shape[-1] == 0:
         return np.zeros(x.shape, np.result_type(x, t))
     u, s, vt, sign = _rotations(x)
@@ -264,16 +274,19 @@ def _det_third(x: Any, a: Any, b: Any) -> Any:
     """The gradient in x of det's third derivative along a and b (symmetric in all three), for
     W = x^-1 and traces of products of Wa, Wb and Wv: det(x) ((tr Wa tr Wb - tr WaWb) W^T -
     tr Wa (W b W)^T - tr Wb (W a W)^T + (W a W b W)^T + (W b W a W)^T); with recorded ops on
-    Tensors (so on to any order). Needs x^-1: at a singular x, NaN (LinAlgError recorded)."""
-    w = _inverse(x)
-    wa, wb = _mm(w, a), _mm(w, b)
+    Tensors (so on to any order). Through x^-1: its error grows as the condition number
+    squared (torch's as well); NaN at an exact zero pivot (LinAlgError recorded)."""
+    with np.errstate(invalid="ignore", over="ignore"):  # (an inf in x: NaN, as det's)
+        w = _inverse(x)
+        wa, wb = _mm(w, a), _mm(w, b)
 
-    def tr(m: Any) -> Any:
-        return np.sum(np.diagonal(m, axis1=-2, axis2=-1), axis=-1, keepdims=True)[..., None]
+        def tr(m: Any) -> Any:
+            return np.sum(np.diagonal(m, axis1=-2, axis2=-1), axis=-1, keepdims=True)[..., None]
 
-    awb, bwa = _mm(_mm(wa, wb), w), _mm(_mm(wb, wa), w)
-    inner = (tr(wa) * tr(wb) - tr(_mm(wa, wb))) * w - tr(wa) * _mm(wb, w) - tr(wb) * _mm(wa, w)
-    return Det.apply(x)[..., None, None] * _swap(inner + awb + bwa)
+        awb, bwa = _mm(_mm(wa, wb), w), _mm(_mm(wb, wa), w)
+        inner = (tr(wa) * tr(wb) - tr(_mm(wa, wb))) * w - tr(wa) * _mm(wb, w)
+        inner = inner - tr(wb) * _mm(wa, w)
+        return Det.apply(x)[..., None, None] * _swap(inner + awb + bwa)
 
 
 class CofactorDerivative(Op):

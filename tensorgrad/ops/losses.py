@@ -511,9 +511,9 @@ def _row_scale(reduction: str, count: float) -> float:
     return 1.0 if reduction == "sum" else (1.0 / count if count else float("nan"))
 
 
-def _check_logits(x: ndarray, op: str = "cross_entropy") -> None:
+def _check_logits(x: ndarray, op: str = "cross_entropy", what: str = "input (logits)") -> None:
     if x.dtype.kind != "f":  # (as torch: no softmax of integers behind the user's back)
-        raise TypeError(f"{op}: input (logits) must be floating point, got dtype {x.dtype}")
+        raise TypeError(f"{op}: {what} must be floating point, got dtype {x.dtype}")
 
 
 def _check_same_shape(
@@ -903,8 +903,7 @@ def binary_cross_entropy(
     check_args(op, input=input, target=target)
     if not isinstance(input, Tensor):
         input = np.asarray(input)
-    if _data(input).dtype.kind != "f":  # (as torch: no probabilities of integers)
-        raise TypeError(f"{op}: input must be floating point, got dtype {_data(input).dtype}")
+    _check_logits(_data(input), op, "input")  # (as torch: no probabilities of integers)
     target, weight = (_const(v, input, op, k) for k, v in (("target", target), ("weight", weight)))
     sa = _check_same_shape(op, input, target)
     if weight is not None and not broadcasts_to(_data(weight).shape, sa):

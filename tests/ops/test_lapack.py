@@ -322,3 +322,50 @@ def test_numpy_functions_dispatch() -> None:
     for out in outs:
         assert isinstance(out, tg.Tensor) and out.requires_grad
     assert tg.linalg.norm is tg.norm
+
+
+def test_det_gradient_where_det_over_or_underflows_but_the_cofactors_do_not() -> None:
+    # (det(x) x^-T would be inf * 0 or 0 * inf: the SVD's products of all s but one are fine)
+    stack = np.stack([1e200 * np.eye(2), 1e-170 * np.eye(2), [[2.0, 1.0], [1.0, 3.0]]])
+    x = _leaf(stack)
+    with np.errstate(all="ignore"):  # (the forward's det overflows and underflows)
+        tg.linalg.det(x).sum().backward()
+    np.testing.assert_allclose(x.grad.data[0], 1e200 * np.eye(2))
+    np.testing.assert_allclose(x.grad.data[1], 1e-170 * np.eye(2))
+    np.testing.assert_allclose(x.grad.data[2], [[3.0, -1.0], [-1.0, 2.0]])
+    y = _leaf((20 * np.eye(30)).astype(np.float32))
+    with np.errstate(over="ignore"):  # (det 20 ** 30 is past float32's range: inf)
+        tg.linalg.det(y).backward()
+    np.testing.assert_allclose(np.diagonal(y.grad.data), np.full(30, 20.0**29), rtol=1e-5)
+
+
+def test_a_failing_matrix_in_a_stack_of_two_axes() -> None:
+    a = np.tile(np.array([[2.0, 1.0], [1.0, 3.0]]), (2, 2, 1, 1))
+    a[1, 0] = [[0.0, 0.0], [1.0, np.nan]]
+    ta = _leaf(a)
+    with np.errstate(invalid="ignore"):
+        (ga,) = tg.autograd.grad(tg.linalg.solve(ta, np.ones((2, 1))).sum(), [ta])
+    assert ga.shape == (2, 2, 2, 2) and np.isnan(ga.data[1, 0]).all()
+    alone = _leaf(a[0, 0])
+    (want,) = tg.autograd.grad(tg.linalg.solve(alone, np.ones((2, 1))).sum(), [alone])
+    for i, j in [(0, 0), (0, 1), (1, 1)]:
+        np.testing.assert_allclose(ga.data[i, j], want.data)
+
+
+def test_det_second_derivative_in_its_direction_and_with_tangents_on_both() -> None:
+    m = RNG.normal(size=(3, 3)) + 3 * np.eye(3)
+    v, w, tx, tv = (RNG.normal(size=(3, 3)) for _ in range(4))
+    # <H(x) v, w> differentiated in v (which requires grad) is H(x) w
+    x, vt = _leaf(m), _leaf(v)
+    (g,) = tg.autograd.grad(tg.linalg.det(x), x, create_graph=True)
+    (hv,) = tg.autograd.grad((g * vt).sum(), x, create_graph=True)
+    (by_v,) = tg.autograd.grad((hv * w).sum(), vt)
+    np.testing.assert_allclose(by_v.data, _second(_leaf(m), w).data, rtol=1e-10)
+
+    # the tangent of H(x) v along (tx, tv): D3 det[v, tx, .] + H(x) tv
+    def hvp(y: tg.Tensor, u: tg.Tensor) -> tg.Tensor:
+        return tg.hvp(lambda z: tg.linalg.det(z), (y,), (u,))[1][0]
+
+    _, tangent = tg.jvp(hvp, (tg.tensor(m), tg.tensor(v)), (tg.tensor(tx), tg.tensor(tv)))
+    fd = (_second(_leaf(m + 1e-6 * tx), v).data - _second(_leaf(m - 1e-6 * tx), v).data) / 2e-6
+    np.testing.assert_allclose(tangent.data, fd + _second(_leaf(m), tv).data, rtol=1e-6, atol=1e-6)
