@@ -121,6 +121,25 @@ def _pool_sample(data: Any, dilation: bool) -> Sample:
     return [x], kwargs
 
 
+def _pool1d_sample(data: Any, dilation: bool) -> Sample:
+    """A 1-D pool: 2-D's draws one row high, as (N, C, L) or unbatched (C, L), int sizes."""
+    (x,), kwargs = _pool_sample(data, dilation)
+    x = x[:, :, 0, :]
+    if data.draw(st.booleans(), label="unbatched"):
+        x = np.ascontiguousarray(x[0])
+    out = {k: v[1] if isinstance(v, tuple) else v for k, v in kwargs.items()}
+    out["ceil_mode"] = data.draw(st.booleans(), label="ceil_mode")
+    return [x], out
+
+
+def _no_window_ties_1d(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """``_no_window_ties`` of the same pool one row high."""
+    sizes = ("kernel_size", "stride", "padding", "dilation")
+    pairs = {k: (0 if k == "padding" else 1, kwargs[k]) for k in sizes}
+    pairs["ceil_mode"] = kwargs["ceil_mode"]
+    return _no_window_ties([np.asarray(args[0])[..., None, :]], pairs)
+
+
 def _unbatched_pool_sample(data: Any) -> Sample:
     """A (C, H, W) input, maybe with ceil_mode."""
     (x,), kwargs = _pool_sample(data, dilation=True)
@@ -250,6 +269,13 @@ def _dropout(x: Any, p: float) -> Any:
 
 register(
     OpSpec("conv1d", _conv1d, sample=_conv1d_sample),
+    OpSpec(
+        "max_pool1d",
+        F.max_pool1d,
+        sample=lambda d: _pool1d_sample(d, dilation=True),
+        valid=_no_window_ties_1d,
+    ),
+    OpSpec("avg_pool1d", F.avg_pool1d, sample=lambda d: _pool1d_sample(d, dilation=False)),
     OpSpec("conv2d", _conv, sample=_conv_sample),
     OpSpec(
         "max_pool2d",

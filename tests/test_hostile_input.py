@@ -1295,6 +1295,43 @@ def test_pool2d(name: str, data: Any) -> None:
         assert out.shape == want, f"{name}: {out.shape}, expected {want}"
 
 
+@pytest.mark.parametrize("name", ["max_pool1d", "avg_pool1d"])
+@given(data=st.data())
+def test_pool1d(name: str, data: Any) -> None:
+    shape = data.draw(st.sampled_from([(1, 2, 4), (2, 3), (0, 1, 2), (1, 1, 0), (4,), ()]))
+    well_formed = _well_formed(data)
+    if well_formed:
+        k = data.draw(st.sampled_from([1, 2, 3, (2,)]), label="kernel")
+        x = data.draw(_valid(data.draw(st.sampled_from([(1, 2, 4), (2, 3), (2, 1, 5)]))))
+        kwargs = {
+            "kernel_size": k,
+            "stride": data.draw(st.sampled_from([None, 1, 2, (2,)]), label="stride"),
+            "padding": data.draw(st.sampled_from([0, 0 if k in (1, (2,)) else 1]), label="pad"),
+            "ceil_mode": data.draw(st.booleans(), label="ceil_mode"),
+        }
+    else:
+        x = data.draw(hostile(shape), label="x")
+        kwargs = {
+            "kernel_size": data.draw(INTS, label="kernel"),
+            "stride": data.draw(st.one_of(st.none(), INTS), label="stride"),
+            "padding": data.draw(INTS, label="padding"),
+            "ceil_mode": data.draw(st.booleans(), label="ceil_mode"),
+        }
+    out = check(name, getattr(F, name), (x,), kwargs, may_reject=True)
+    if _accepted(name, out, well_formed):
+        # an int or a tuple of one, as torch; (N, C, L) or (C, L) input
+        for key in ("kernel_size", "stride", "padding"):
+            v = kwargs[key]
+            assert not isinstance(v, tuple) or len(v) == 1, f"{name} accepted {key}={v!r}"
+        k, s, p = (_pair(kwargs[n])[0] for n in ("kernel_size", "stride", "padding"))
+        s = k if s is None else s
+        assert all(isinstance(v, int) and v >= 0 for v in (k, s, p)), f"{name} accepted {kwargs}"
+        xs = np.shape(_raw(x))
+        assert len(xs) in (2, 3) and xs[-1] > 0, f"{name} accepted shape {xs}"
+        want = xs[:-1] + (_conv_out(xs[-1], k, s, p, 1, kwargs["ceil_mode"]),)
+        assert out.shape == want, f"{name}: {out.shape}, expected {want}"
+
+
 @pytest.mark.parametrize(
     "call, error, pattern",
     [
@@ -1594,6 +1631,8 @@ def _layers() -> dict[str, Callable[[], Any]]:
         "Linear": lambda: nn.Linear(3, 2),
         "Conv1d": lambda: nn.Conv1d(2, 3, 2),
         "Conv2d": lambda: nn.Conv2d(2, 3, 2),
+        "MaxPool1d": lambda: nn.MaxPool1d(2),
+        "AvgPool1d": lambda: nn.AvgPool1d(2),
         "MaxPool2d": lambda: nn.MaxPool2d(2),
         "AvgPool2d": lambda: nn.AvgPool2d(2),
         "Flatten": lambda: nn.Flatten(),
@@ -1814,7 +1853,7 @@ def _covered() -> set[str]:
     names |= {"squeeze", "flip", "tile", "repeat", "concatenate", "stack", "split", "pad"}
     names |= {"tensordot", "einsum", "softmax", "log_softmax", "mse_loss", "nll_loss"}
     names |= {"binary_cross_entropy_with_logits", "cross_entropy", "conv2d", "max_pool2d"}
-    names |= {"conv1d"}
+    names |= {"conv1d", "max_pool1d", "avg_pool1d"}
     names |= {"avg_pool2d", "layer_norm", "batch_norm", "linear", "embedding", "dropout"}
     names |= set(_layers()) | {"CrossEntropyLoss", "MSELoss", "BCEWithLogitsLoss", "L1Loss"}
     names |= {"SmoothL1Loss", "HuberLoss", "KLDivLoss", "BCELoss", "binary_cross_entropy"}

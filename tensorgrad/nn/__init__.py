@@ -26,6 +26,7 @@ from tensorgrad.nn.activation import (
 )
 from tensorgrad.nn.containers import ModuleDict, ModuleList, Sequential
 from tensorgrad.nn.layers import (
+    AvgPool1d,
     AvgPool2d,
     BatchNorm1d,
     BatchNorm2d,
@@ -37,6 +38,7 @@ from tensorgrad.nn.layers import (
     Identity,
     LayerNorm,
     Linear,
+    MaxPool1d,
     MaxPool2d,
 )
 from tensorgrad.nn.module import Module, Parameter
@@ -54,7 +56,9 @@ __all__ = [
     "Linear",
     "Conv1d",
     "Conv2d",
+    "MaxPool1d",
     "MaxPool2d",
+    "AvgPool1d",
     "AvgPool2d",
     "Flatten",
     "Dropout",

@@ -20,7 +20,7 @@ from tensorgrad.ops import elementwise as _elementwise
 from tensorgrad.ops import losses as _losses
 from tensorgrad.ops._base import call
 from tensorgrad.ops.arithmetic import astype, subtract
-from tensorgrad.ops.conv import avg_pool2d, conv1d, conv2d, max_pool2d
+from tensorgrad.ops.conv import avg_pool1d, avg_pool2d, conv1d, conv2d, max_pool1d, max_pool2d
 from tensorgrad.ops.elementwise import clip, where
 from tensorgrad.ops.layers import dropout, embedding, linear
 from tensorgrad.ops.losses import (
@@ -47,7 +47,9 @@ __all__ = [
     "dropout",
     "conv1d",
     "conv2d",
+    "max_pool1d",
     "max_pool2d",
+    "avg_pool1d",
     "avg_pool2d",
     "layer_norm",
     "batch_norm",

@@ -1,11 +1,11 @@
-"""Layers with parameters or modes: Linear, Conv2d, pools, Flatten, Dropout, batch and layer
-norm, Embedding, Identity.
+"""Layers with parameters or modes: Linear, Conv1d, Conv2d, pools, Flatten, Dropout, batch and
+layer norm, Embedding, Identity.
 
-Parameters default to float32 (``dtype=``) and are initialised as PyTorch does (``Linear`` and
-``Conv2d``: kaiming-uniform weights with a = sqrt(5), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
-and the same bound for the bias). ``rng=`` (a Generator or seed) makes the initialisation
-reproducible; by default it draws from the generator of ``tg.manual_seed``. A wrong input shape
-raises ``ValueError`` naming the layer, what it expected and what it got.
+Parameters default to float32 (``dtype=``) and are initialised as PyTorch does (``Linear``,
+``Conv1d`` and ``Conv2d``: kaiming-uniform weights with a = sqrt(5), i.e. U(-1/sqrt(fan_in),
+1/sqrt(fan_in)), and the same bound for the bias). ``rng=`` (a Generator or seed) makes the
+initialisation reproducible; by default it draws from the generator of ``tg.manual_seed``. A
+wrong input shape raises ``ValueError`` naming the layer, what it expected and what it got.
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ __all__ = [
     "Linear",
     "Conv1d",
     "Conv2d",
+    "MaxPool1d",
     "MaxPool2d",
+    "AvgPool1d",
     "AvgPool2d",
     "Flatten",
     "Dropout",
@@ -245,7 +247,7 @@ class _ConvNd(Module):
         if self.bias is None:
             s += ", bias=False"
         if self.padding_mode != "zeros":
-            s += f", padding_mode={self.padding_mode!r}"
+            s += f", padding_mode={self.padding_mode}"  # (unquoted, as torch's)
         return s
 
 
@@ -265,7 +267,7 @@ class Conv1d(_ConvNd):
 
 
 _PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
-"""Conv2d's padding modes, as ``pad``'s (NumPy's) names."""
+"""Conv1d's and Conv2d's padding modes, as ``pad``'s (NumPy's) names."""
 
 
 def _check_4d(layer: Module, x: Tensor) -> None:
@@ -315,6 +317,92 @@ class MaxPool2d(Module):
             f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
             f"dilation={self.dilation}"
         )
+
+
+def _single_arg(value: Any, name: str, layer: str, minimum: int) -> int | tuple[int]:
+    """Check that ``value`` is an int or a tuple of one int >= ``minimum``; keep its form."""
+    size = _sizes(value, name, layer, minimum, 1)
+    return size[0] if isinstance(value, (int, np.integer)) else size
+
+
+def _check_3d(layer: Module, x: Tensor) -> None:
+    if x.ndim not in (2, 3):
+        raise ValueError(f"{layer!r}: expected input of shape (N, C, L) or (C, L), got {x.shape}")
+
+
+class MaxPool1d(Module):
+    """Max over windows along the last axis, as ``torch.nn.MaxPool1d`` (stride defaults to the
+    kernel size)."""
+
+    def __init__(
+        self,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        dilation: Any = 1,
+        return_indices: bool = False,
+        ceil_mode: bool = False,
+    ) -> None:
+        super().__init__()
+        name = "MaxPool1d"
+        self.kernel_size = _single_arg(kernel_size, "kernel_size", name, 1)
+        no_stride = _no_stride(stride)
+        self.stride = self.kernel_size if no_stride else _single_arg(stride, "stride", name, 1)
+        self.padding = _single_arg(padding, "padding", name, 0)
+        self.dilation = _single_arg(dilation, "dilation", name, 1)
+        self.return_indices, self.ceil_mode = return_indices, ceil_mode
+
+    def forward(self, x: Any) -> Any:
+        if not isinstance(x, Tensor):
+            x = to_tensor(x, type(self).__name__)
+        _check_3d(self, x)
+        return F.max_pool1d(
+            x,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.ceil_mode,
+            self.return_indices,
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
+
+
+class AvgPool1d(Module):
+    """Mean over windows along the last axis, as ``torch.nn.AvgPool1d`` (stride defaults to
+    the kernel size; sizes kept as tuples of one, as torch's)."""
+
+    def __init__(
+        self,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+    ) -> None:
+        super().__init__()
+        name = "AvgPool1d"
+        self.kernel_size = _sizes(kernel_size, "kernel_size", name, 1, 1)
+        no_stride = _no_stride(stride)
+        self.stride = self.kernel_size if no_stride else _sizes(stride, "stride", name, 1, 1)
+        self.padding = _sizes(padding, "padding", name, 0, 1)
+        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+
+    def forward(self, x: Any) -> Tensor:
+        if not isinstance(x, Tensor):
+            x = to_tensor(x, type(self).__name__)
+        _check_3d(self, x)
+        return F.avg_pool1d(
+            x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad
+        )
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class AvgPool2d(Module):

@@ -1,5 +1,5 @@
 """2-D convolution and pooling over NCHW tensors: conv2d, max_pool2d, avg_pool2d (and conv1d,
-as conv2d of images one row high).
+max_pool1d and avg_pool1d, as theirs of images one row high).
 
 A convolution reads its input through one strided window view (``_windows``) and contracts it
 with ``np.matmul``, one product per sample and group; the pools take a running maximum or sum
@@ -40,7 +40,7 @@ from tensorgrad.ops._base import Op, call
 from tensorgrad.ops.indexing import rows_summed
 from tensorgrad.tensor import Tensor, flag_arg, is_int
 
-__all__ = ["conv1d", "conv2d", "max_pool2d", "avg_pool2d"]
+__all__ = ["conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d"]
 
 Pair = tuple[int, int]
 
@@ -454,16 +454,18 @@ def _conv_padding(
 ) -> tuple[tuple, tuple]:
     """``padding`` as (before, extra after) sizes, one per spatial axis of ``kernel``: an int
     or one per axis, ``'valid'`` (none) or ``'same'`` (the output keeps the input's size; an
-    odd total puts the extra row and column at the bottom and right, as torch). Errors name
-    ``op``."""
+    odd total puts the extra entry after, at the bottom and right of an image, as torch).
+    Errors name ``op``."""
     n = len(kernel)
     if not isinstance(padding, str):
         return _sizes(padding, "padding", op, 0, n), (0,) * n
     if padding == "valid":
         return (0,) * n, (0,) * n
     if padding != "same":
-        what = "an int or a pair of ints" if n == 2 else "an int"
-        raise ValueError(f"{op}: padding must be 'valid', 'same' or {what}, got {padding!r}")
+        what = (
+            "'valid', 'same', an int or a pair of ints" if n == 2 else "'valid', 'same' or an int"
+        )
+        raise ValueError(f"{op}: padding must be {what}, got {padding!r}")
     if stride != (1,) * n:
         shown = stride if n > 1 else stride[0]
         raise ValueError(
@@ -550,7 +552,7 @@ def _convolve(
 
     if len(xs) == n + 1:
         return _drop_batch(
-            _convolve(op, n, _unbatched(input, xs), weight, bias, stride, padding, dil, g)
+            _convolve(op, n, _unbatched(input, xs), weight, bias, stride_, padding, dil, g)
         )
     if n == 1:  # (one row high: (N, C, 1, L) by (O, C / g, 1, k))
         input = reshape_operand(input, xs[:2] + (1,) + xs[2:])
@@ -839,23 +841,40 @@ def _pool_out(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int
 
 
 def _pool_params(
-    op: str, x: Any, kernel_size: Any, stride: Any, padding: Any, ceil_mode: bool
-) -> tuple[Pair, Pair, Pair]:
+    op: str, x: Any, kernel_size: Any, stride: Any, padding: Any, ceil_mode: bool, n: int = 2
+) -> tuple[tuple, tuple, tuple]:
+    """A pool's sizes, one per spatial axis (``n``), checked as torch checks them."""
     check_args(op, input=x)
     shape = _shape(x)
-    if len(shape) not in (3, 4):
-        raise ValueError(
-            f"{op}: input must be 4-D (N, C, H, W) or 3-D (C, H, W), got shape {shape}"
-        )
-    if 0 in shape[-2:]:
-        raise ValueError(f"{op}: input must have a non-empty height and width, got shape {shape}")
+    if len(shape) not in (n + 1, n + 2):
+        raise ValueError(f"{op}: input must be {_LAYOUTS[n][0]}, got shape {shape}")
+    if 0 in shape[-n:]:
+        what = "a non-empty height and width" if n == 2 else "a non-empty length"
+        raise ValueError(f"{op}: input must have {what}, got shape {shape}")
     flag_arg(ceil_mode, "ceil_mode", op)
-    kernel = _pair(kernel_size, "kernel_size", op, 1)
-    stride = kernel if _no_stride(stride) else _pair(stride, "stride", op, 1)
-    pad = _pair(padding, "padding", op, 0)
-    if pad[0] > kernel[0] // 2 or pad[1] > kernel[1] // 2:
-        raise ValueError(f"{op}: padding {pad} must be at most half the kernel size {kernel}")
+    kernel = _sizes(kernel_size, "kernel_size", op, 1, n)
+    stride = kernel if _no_stride(stride) else _sizes(stride, "stride", op, 1, n)
+    pad = _sizes(padding, "padding", op, 0, n)
+    if any(p > k // 2 for p, k in zip(pad, kernel)):
+        shown = (pad, kernel) if n == 2 else (pad[0], kernel[0])
+        raise ValueError(
+            f"{op}: padding {shown[0]} must be at most half the kernel size {shown[1]}"
+        )
     return kernel, stride, pad
+
+
+def _one_row(x: Any) -> Any:
+    """(N, C, L) or (C, L) as images one row high (a Tensor reshaped differentiably)."""
+    from tensorgrad.ops.shape import reshape_operand
+
+    shape = _shape(x)
+    return reshape_operand(x, shape[:-1] + (1, shape[-1]))
+
+
+def _row_dropped(y: Tensor) -> Tensor:
+    from tensorgrad.ops.shape import reshaped
+
+    return reshaped(y, y.shape[:-2] + y.shape[-1:])
 
 
 def max_pool2d(
@@ -910,6 +929,35 @@ def max_pool2d(
     if return_indices:
         return out, Tensor._make(op.index.reshape(out.shape).astype(np.int64))
     return out
+
+
+def max_pool1d(
+    input: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Any:
+    """Maximum over windows of an (N, C, L) or unbatched (C, L) tensor, as torch's
+    ``max_pool1d`` (``max_pool2d``'s rules, one int each; indices along L)."""
+    op = "max_pool1d"
+    kernel, stride_, pad = _pool_params(op, input, kernel_size, stride, padding, ceil_mode, 1)
+    dil = _sizes(dilation, "dilation", op, 1, 1)
+    length = _shape(input)[-1]
+    if _pool_out(length, kernel[0], stride_[0], pad[0], dil[0], ceil_mode) < 1:
+        raise ValueError(
+            f"{op}: kernel {kernel[0]} (dilation {dil[0]}) is larger than the padded input "
+            f"{length + 2 * pad[0]} (input {length}, padding {pad[0]})"
+        )
+    out = max_pool2d(
+        _one_row(input), (1,) + kernel, (1,) + stride_, (0,) + pad, (1,) + dil, ceil_mode,
+        return_indices,
+    )  # fmt: skip
+    if return_indices:
+        return _row_dropped(out[0]), _row_dropped(out[1])
+    return _row_dropped(out)
 
 
 # ----------------------------------------------------------------------------- average pooling
@@ -1052,3 +1100,25 @@ def avg_pool2d(
         size=tuple(size),
         out=out,
     )
+
+
+def avg_pool1d(
+    input: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:
+    """Mean over windows of an (N, C, L) or unbatched (C, L) tensor, as torch's
+    ``avg_pool1d`` (``avg_pool2d``'s rules, one int each)."""
+    op = "avg_pool1d"
+    kernel, stride_, pad = _pool_params(op, input, kernel_size, stride, padding, ceil_mode, 1)
+    flag_arg(count_include_pad, "count_include_pad", op)
+    length = _shape(input)[-1]
+    if _pool_out(length, kernel[0], stride_[0], pad[0], 1, bool(ceil_mode)) < 1:
+        raise ValueError(f"{op}: kernel {kernel[0]} is larger than the input {length}")
+    out = avg_pool2d(
+        _one_row(input), (1,) + kernel, (1,) + stride_, (0,) + pad, ceil_mode, count_include_pad
+    )
+    return _row_dropped(out)

@@ -449,7 +449,7 @@ def test_conv2d_padding_modes_pad_the_input_first(padding_mode, numpy_mode, padd
         widths = ((0, 0), (0, 0), (ph, ph), (pw, pw))
     want = F.conv2d(np.pad(x, widths, mode=numpy_mode), conv.weight, conv.bias)
     np.testing.assert_allclose(conv(x).data, want.data, rtol=1e-6)
-    assert f"padding_mode={padding_mode!r}" in repr(conv)
+    assert repr(conv).endswith(f", padding_mode={padding_mode})")  # (torch's, unquoted)
     assert nn.Conv2d(1, 1, 3, padding_mode="zeros").padding_mode == "zeros"
     with pytest.raises(ValueError, match="Conv2d: padding_mode must be"):
         nn.Conv2d(1, 1, 3, padding_mode="mirror")
@@ -690,7 +690,7 @@ def test_conv1d_is_conv2d_one_row_high(padding_mode: str) -> None:
     assert list(conv.state_dict()) == ["weight", "bias"]
     assert repr(conv) == (
         "Conv1d(4, 6, kernel_size=(3,), stride=(1,), padding=(2,), dilation=(2,), groups=2"
-        + ("" if padding_mode == "zeros" else f", padding_mode={padding_mode!r}")
+        + ("" if padding_mode == "zeros" else f", padding_mode={padding_mode}")
         + ")"
     )
     x = rng.normal(size=(2, 4, 7))
@@ -710,3 +710,27 @@ def test_conv1d_is_conv2d_one_row_high(padding_mode: str) -> None:
         conv(np.ones((2, 3, 7)))
     with pytest.raises(TypeError, match="Conv1d: kernel_size must be an int"):
         nn.Conv1d(1, 1, (2, 2))
+
+
+def test_pools_1d_are_the_2d_ones_one_row_high() -> None:
+    x = np.random.default_rng(0).normal(size=(2, 3, 9))
+    rows = x[:, :, None, :]
+    out, idx = F.max_pool1d(x, 3, 2, 1, return_indices=True, ceil_mode=True)
+    want, want_idx = F.max_pool2d(rows, (1, 3), (1, 2), (0, 1), return_indices=True, ceil_mode=True)
+    np.testing.assert_array_equal(out.data, want.data[:, :, 0])
+    np.testing.assert_array_equal(idx.data, want_idx.data[:, :, 0])  # (indices along L)
+    got = F.avg_pool1d(x, 3, 2, 1, count_include_pad=False)
+    want = F.avg_pool2d(rows, (1, 3), (1, 2), (0, 1), count_include_pad=False)
+    np.testing.assert_array_equal(got.data, want.data[:, :, 0])
+    assert repr(nn.MaxPool1d(2)) == (
+        "MaxPool1d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"
+    )
+    assert repr(nn.AvgPool1d(2)) == "AvgPool1d(kernel_size=(2,), stride=(2,), padding=(0,))"
+    np.testing.assert_array_equal(nn.AvgPool1d(3, 2, 1)(x).data, F.avg_pool1d(x, 3, 2, 1).data)
+    assert nn.MaxPool1d(2)(x[0]).shape == (3, 4)
+    with pytest.raises(ValueError, match=r"MaxPool1d\(.*expected input of shape \(N, C, L\)"):
+        nn.MaxPool1d(2)(np.ones((1, 2, 3, 4)))
+    with pytest.raises(ValueError, match="max_pool1d: padding 2 must be at most half"):
+        F.max_pool1d(x, 2, padding=2)
+    with pytest.raises(TypeError, match="avg_pool1d: kernel_size must be an int"):
+        F.avg_pool1d(x, (2, 2))
