@@ -27,12 +27,22 @@ __all__ = ["inv", "solve", "det", "slogdet", "cholesky"]
 
 def _lapack(fn: Any, op: str, *arrays: np.ndarray) -> np.ndarray:
     """``fn(*arrays)``, a LinAlgError (a singular matrix, one not positive definite) naming
-    ``op``."""
+    ``op`` and, in a stack, the first failing matrix's index (as torch's "batch element")."""
     try:
         return np.asarray(fn(*arrays))
     except np.linalg.LinAlgError as exc:
         msg = str(exc)
-        raise np.linalg.LinAlgError(f"{op}: {msg[:1].lower()}{msg[1:]}") from None
+        msg = f"{op}: {msg[:1].lower()}{msg[1:]}"
+    lead = _lead(*arrays)
+    if lead:
+        stacks = [np.broadcast_to(m, lead + m.shape[-2:]) for m in arrays]
+        for index in np.ndindex(*lead):
+            try:
+                fn(*(m[index] for m in stacks))
+            except np.linalg.LinAlgError:
+                msg += f" (the matrix at index {index} of the stack of shape {lead})"
+                break
+    raise np.linalg.LinAlgError(msg)
 
 
 def _operand(x: Any, op: str, name: str) -> Tensor:
@@ -170,9 +180,13 @@ def solve(a: Any, b: Any) -> Tensor:
     if len(sb) == 0:
         raise ValueError(f"solve: b must be a vector (n,) or matrices (..., n, k), got shape {sb}")
     if (sb[0] if len(sb) == 1 else sb[-2]) != n:
+        hint = ""
+        if len(sb) >= 2 and sb[-1] == n:  # (torch's rule: a stack of vectors)
+            hint = "; for a stack of vectors (..., n), as torch reads b, pass b[..., None]"
         raise ValueError(
             f"solve: a of shape {a.shape} and b of shape {sb} do not match (b's "
-            f"{'length' if len(sb) == 1 else 'rows'} must be a's {n})"
+            f"{'length' if len(sb) == 1 else 'rows'} must be a's {n}: NumPy 2's rule, only a "
+            f"1-D b is a vector{hint})"
         )
     if len(sb) == 1:
         out = call(Solve, a, reshaped(b, (n, 1)))

@@ -308,6 +308,14 @@ def test_refusals_name_the_op_and_argument(call, error, pattern) -> None:
         call()
 
 
+def test_errors_in_a_stack_name_the_failing_matrix() -> None:
+    stack = np.stack([np.eye(2), -np.eye(2), np.eye(2)])
+    with pytest.raises(np.linalg.LinAlgError, match=r"cholesky: .*index \(1,\) of the stack"):
+        tg.linalg.cholesky(stack)
+    with pytest.raises(ValueError, match=r"only a 1-D b is a vector; .* pass b\[\.\.\., None\]"):
+        tg.linalg.solve(np.ones((4, 3, 3)) + np.eye(3), np.ones((4, 3)))
+
+
 def test_linalg_error_is_a_value_error() -> None:
     # (the contract's ValueError for bad input holds: NumPy's LinAlgError subclasses it)
     with pytest.raises(ValueError):
