@@ -557,6 +557,8 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.repeat: ops.repeat,
     np.take: _take,
     np.take_along_axis: ops.take_along_axis,
+    np.sort: ops.sort,
+    np.argsort: ops.argsort,
     np.dot: ops.dot,
     np.outer: ops.outer,
     np.tensordot: ops.tensordot,

@@ -532,6 +532,16 @@ register(
     OpSpec("getitem", lambda x, index: tg.getitem(x, index), sample=_index_sample),
     OpSpec("take", tg.take, sample=_take_sample),
     OpSpec("take_along_axis", tg.take_along_axis, sample=_take_along_sample),
+    OpSpec(
+        "sort",
+        tg.sort,
+        kwargs=lambda d, s: (
+            {"axis": d.draw(st.none() | st.integers(-len(s[0]), len(s[0]) - 1))}
+            if s[0]
+            else {"axis": None}
+        ),
+        valid=_distinct,
+    ),
 )
 
 # ----------------------------------------------------------------------------- linalg

@@ -832,6 +832,22 @@ def test_take_along_axis(data: Any) -> None:
     check("take_along_axis", tg.take_along_axis, (x, indices, axis), ref=ref, may_reject=True)
 
 
+@pytest.mark.parametrize("name", ["sort", "argsort"])
+@given(data=st.data())
+def test_sort(name: str, data: Any) -> None:
+    x = data.draw(hostile(), label="x")
+    axis = data.draw(st.sampled_from([None, 0, -1, 1, 5, 1.5, (0,)]), label="axis")
+    kind = data.draw(st.sampled_from([None, "stable", "quicksort", "bogus"]), label="kind")
+
+    def ref(x: Any, axis: Any, kind: Any) -> Any:
+        if kind == "bogus" or isinstance(axis, (float, tuple)):
+            raise ValueError
+        x = np.asarray(x)  # (a Python number: NumPy sorts it as 0-d)
+        return getattr(np, name)(x, axis=axis, kind="stable")
+
+    check(name, getattr(tg, name), (x, axis, kind), ref=ref, may_reject=True, exact_dtype=False)
+
+
 @given(data=st.data())
 def test_add_at(data: Any) -> None:
     shape = data.draw(_shapes(), label="shape")
@@ -1859,7 +1875,7 @@ def _covered() -> set[str]:
     names |= {"SmoothL1Loss", "HuberLoss", "KLDivLoss", "BCELoss", "binary_cross_entropy"}
     names |= set(F_UNARY) | {"l1_loss", "normalize", "cosine_similarity", "one_hot"}
     names |= {"smooth_l1_loss", "huber_loss", "kl_div"}
-    names |= {"diagonal", "diag", "trace", "tril", "triu", "take_along_axis"}
+    names |= {"diagonal", "diag", "trace", "tril", "triu", "take_along_axis", "sort", "argsort"}
     return names
 
 

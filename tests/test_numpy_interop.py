@@ -55,8 +55,8 @@ def test_mixed_ndarray_and_tensor() -> None:
 
 def test_unsupported_functions_name_themselves() -> None:
     x = tg.tensor([3.0, 1.0, 2.0], requires_grad=True)
-    with pytest.raises(TypeError, match="np.sort is not supported on tensorgrad Tensors that"):
-        np.sort(x)
+    with pytest.raises(TypeError, match="np.median is not supported on tensorgrad Tensors that"):
+        np.median(x)
     with pytest.raises(TypeError, match="np.cbrt"):
         np.cbrt(x)
     with pytest.raises(TypeError, match="out="):

@@ -46,7 +46,7 @@ OPS: dict[str, Callable[..., Any]] = {
 # Public functions whose results carry no gradient (comparisons, indices, logic).
 NO_GRADIENT = frozenset(
     """less less_equal greater greater_equal equal not_equal logical_and logical_or logical_xor
-    logical_not argmax argmin""".split()
+    logical_not argmax argmin argsort""".split()
 )
 
 __all__ = sorted(OPS) + ["OPS", "NO_GRADIENT", "FAMILIES"]

@@ -1,5 +1,5 @@
-"""Indexing: ``t[index]`` (basic and advanced), ``take``, ``take_along_axis``, and the
-scatter-add that is their adjoint.
+"""Indexing: ``t[index]`` (basic and advanced), ``take``, ``take_along_axis``, ``sort`` (a
+gather in sorted order), and the scatter-add that is their adjoint.
 
 ``getitem`` and ``scatter_add`` are each other's adjoints, so indexing is differentiable to any
 order; repeated integer indices accumulate gradient (``np.add.at``).
@@ -17,7 +17,7 @@ from tensorgrad._dtypes import check_args
 from tensorgrad.ops._base import Op, apply, mark_view
 from tensorgrad.tensor import Tensor
 
-__all__ = ["getitem", "take", "take_along_axis"]
+__all__ = ["getitem", "take", "take_along_axis", "sort", "argsort"]
 
 
 def index_array(indices: Any, what: str = "getitem") -> np.ndarray:
@@ -307,3 +307,43 @@ def take_along_axis(arr: Any, indices: Any, axis: int | None = -1) -> Tensor:
         for i, m in enumerate(data.shape)
     )
     return getitem(arr if isinstance(arr, Tensor) else data, index)
+
+
+def _order(a: Any, axis: Any, kind: Any, stable: Any, op: str) -> tuple[Any, np.ndarray, Any]:
+    """``a`` (flattened for ``axis=None``), the stable order along ``axis``, and the axis."""
+    from tensorgrad.ops.shape import reshape
+
+    check_args(op, a=a)
+    data = a.data if isinstance(a, Tensor) else np.asarray(a)
+    if kind not in (None, "quicksort", "mergesort", "heapsort", "stable"):
+        raise ValueError(f"{op}: kind must be 'quicksort', 'mergesort', 'heapsort' or 'stable', "
+                         f"got {kind!r}")  # fmt: skip
+    if stable not in (None, True, False):
+        raise ValueError(f"{op}: stable must be a bool or None, got {stable!r}")
+    if axis is None:
+        a, data, axis = reshape(a, -1), data.reshape(-1), 0
+    from tensorgrad._shapes import normalize_int_axis
+
+    if data.ndim == 0:
+        raise ValueError(f"{op}: a 0-d array has no axis to sort along (use axis=None)")
+    ax = normalize_int_axis(axis, data.ndim, op)
+    # (always stable: equal entries keep their order, and each its gradient)
+    return a, np.argsort(data, axis=ax, kind="stable"), ax
+
+
+def sort(
+    a: Any, axis: int | None = -1, kind: str | None = None, stable: bool | None = None
+) -> Tensor:
+    """``a`` sorted along ``axis`` (None: flattened), as NumPy's (NaNs last), always stably:
+    a gather whose gradient goes back to each entry's place (torch's ``sort`` values)."""
+    x, order, ax = _order(a, axis, kind, stable, "sort")
+    return take_along_axis(x if isinstance(x, Tensor) else Tensor(x), order, ax)
+
+
+def argsort(
+    a: Any, axis: int | None = -1, kind: str | None = None, stable: bool | None = None
+) -> Tensor:
+    """The indices that sort ``a`` along ``axis`` (None: flattened), as NumPy's, always
+    stable; no gradient."""
+    _, order, _ = _order(a, axis, kind, stable, "argsort")
+    return Tensor._make(order.astype(np.int64))

@@ -255,3 +255,18 @@ def test_take_along_axis_is_numpys_and_adds_gradients_back() -> None:
 def test_take_along_axis_refusals(call, error, pattern) -> None:
     with pytest.raises(error, match=pattern):
         call(np.zeros((3, 4, 5)))
+
+
+def test_sort_is_numpys_stable_sort_and_its_gradient_goes_back() -> None:
+    x = np.array([[3.0, 1.0, 2.0, 1.0], [np.nan, 0.0, -1.0, 5.0]])
+    for axis in (-1, 0, None):
+        np.testing.assert_array_equal(tg.sort(x, axis).data, np.sort(x, axis))
+        np.testing.assert_array_equal(tg.argsort(x, axis).data, np.argsort(x, axis, kind="stable"))
+    t = tg.tensor(x[0], requires_grad=True)
+    (tg.sort(t) * np.array([10.0, 20.0, 30.0, 40.0])).sum().backward()
+    # (ties in order: the first 1.0 (index 1) gets the first place's weight)
+    np.testing.assert_array_equal(t.grad.data, [40.0, 10.0, 30.0, 20.0])
+    assert tg.argsort(x).dtype == np.int64 and not tg.argsort(t).requires_grad
+    assert np.sort(tg.tensor(x, requires_grad=True)).requires_grad
+    with pytest.raises(ValueError, match="sort: kind must be"):
+        tg.sort(x, kind="bubble")
