@@ -535,6 +535,8 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.linalg.det: lapack.det,
     np.linalg.slogdet: lapack.slogdet,
     np.linalg.cholesky: lapack.cholesky,
+    np.linalg.eigh: lapack.eigh,
+    np.linalg.eigvalsh: lapack.eigvalsh,
     np.diagonal: ops.diagonal,
     np.diag: ops.diag,
     np.trace: _trace,

@@ -642,8 +642,10 @@ def _square_stack(data: Any) -> np.ndarray:
 
 
 def _well_conditioned(args: list[Any], kwargs: dict[str, Any]) -> bool:
-    """Matrices whose condition number is at most 20 (finite differences lose digits past it)."""
-    return bool(np.all(np.linalg.cond(args[0]) < 20))
+    """Matrices whose condition number is at most 20 and whose singular values are at least
+    0.05 (finite differences lose digits past either: log |x| of a 1 x 1 x = 0.0012 did)."""
+    s = np.linalg.svd(args[0], compute_uv=False)
+    return bool(np.all(s[..., -1] > 0.05) and np.all(s[..., 0] < 20 * s[..., -1]))
 
 
 def _solve_sample(data: Any) -> Sample:
@@ -661,6 +663,25 @@ def _positive_definite_sample(data: Any) -> Sample:
     m = _square_stack(data)
     x = m @ np.swapaxes(m, -1, -2) + 0.5 * np.eye(m.shape[-1])
     return [x], {"upper": data.draw(st.booleans(), label="upper")}
+
+
+def _symmetrised(x: Any) -> Any:
+    return (x + tg.swapaxes(x, -1, -2)) * 0.5
+
+
+def _eigenvalues_apart(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """The symmetrised matrices' eigenvalues at least 0.05 apart (their derivatives divide by
+    the gaps)."""
+    x = np.asarray(args[0])
+    w = np.linalg.eigvalsh((x + np.swapaxes(x, -1, -2)) / 2)
+    return w.shape[-1] < 2 or bool(np.min(np.diff(w, axis=-1)) > 0.05)
+
+
+def _eigh_parts(x: Any) -> Any:
+    """eigh's eigenvalues and its eigenvectors squared (each vector's sign is arbitrary), side by
+    side."""
+    w, v = tg.linalg.eigh(_symmetrised(x))
+    return tg.concatenate([w, tg.reshape(v**2, w.shape[:-1] + (-1,))], axis=-1)
 
 
 register(
@@ -690,6 +711,19 @@ register(
     OpSpec("linalg.solve", tg.linalg.solve, sample=_solve_sample, valid=_well_conditioned),
     # (cholesky reads a symmetric matrix: the finite differences move one entry, so the spec
     # symmetrises its input, as the derivatives take a tangent's symmetric part)
+    # (eigh and eigvalsh read a symmetric matrix: symmetrised, as cholesky's)
+    OpSpec(
+        "linalg.eigh",
+        _eigh_parts,
+        sample=lambda d: ([_square_stack(d)], {}),
+        valid=_eigenvalues_apart,
+    ),
+    OpSpec(
+        "linalg.eigvalsh",
+        lambda x: tg.linalg.eigvalsh(_symmetrised(x)),
+        sample=lambda d: ([_square_stack(d)], {}),
+        valid=_eigenvalues_apart,
+    ),
     OpSpec(
         "linalg.cholesky",
         lambda x, upper: tg.linalg.cholesky((x + tg.swapaxes(x, -1, -2)) * 0.5, upper=upper),

@@ -920,6 +920,9 @@ LINALG = {
     "det": (tg.linalg.det, np.linalg.det),
     "slogdet": (lambda x: tg.linalg.slogdet(x).logabsdet, lambda x: np.linalg.slogdet(x)[1]),
     "cholesky": (tg.linalg.cholesky, np.linalg.cholesky),
+    # (eigvalsh from eigh's routine, as tensorgrad's: NumPy's eigvalsh rounds otherwise)
+    "eigvalsh": (tg.linalg.eigvalsh, lambda x: np.linalg.eigh(x).eigenvalues),
+    "eigh": (lambda x: tg.linalg.eigh(x).eigenvectors, lambda x: np.linalg.eigh(x).eigenvectors),
 }
 
 
@@ -1894,7 +1897,7 @@ def test_every_public_name_is_covered() -> None:
 
 
 def test_linalg_is_covered() -> None:
-    covered = set(LINALG) | {"solve", "norm", "SlogdetResult"}  # (norm is tg.norm)
+    covered = set(LINALG) | {"solve", "norm", "SlogdetResult", "EighResult"}  # (norm: tg.norm)
     assert set(tg.linalg.__all__) == covered
 
 

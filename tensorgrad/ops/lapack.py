@@ -1,13 +1,12 @@
-"""What LAPACK computes for ``tg.linalg``: inv, solve, det, slogdet, cholesky, batched over the
-leading axes of stacks of square matrices, differentiable to any order (det's at a singular
-matrix to first order).
+"""What LAPACK computes for ``tg.linalg``: inv, solve, det, slogdet, cholesky, eigh, batched
+over the leading axes of stacks of square matrices, differentiable to any order.
 
 Each rule is written with ``_mm``, ``_swap`` and the ops of this file, which take arrays or
 Tensors: run on Tensors (``create_graph=True``, nested ``jvp``) they record themselves. With
 Y = x^-1: d(x^-1) = -Y dx Y; d(det x) = <C, dx> for the cofactor matrix C = det(x) x^-T (kept
 at a singular x by computing it from the SVD); d(log|det x|) = <x^-T, dx>; solve's adjoints
-are a solve with x^T; cholesky's are Murray's (2016), as torch's and JAX's, for a symmetric
-input (the tangent is symmetrised, the gradient symmetric).
+are a solve with x^T; cholesky's are Murray's (2016), and eigh's the classic ones, as torch's
+and JAX's, for a symmetric input (the tangent is symmetrised, the gradient symmetric).
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from tensorgrad.ops._base import Op, call
 from tensorgrad.ops.linalg import _mm, _svd, _swap
 from tensorgrad.tensor import Tensor
 
-__all__ = ["inv", "solve", "det", "slogdet", "cholesky"]
+__all__ = ["inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh"]
 
 
 def _lapack(fn: Any, op: str, *arrays: np.ndarray) -> np.ndarray:
@@ -445,3 +444,87 @@ def cholesky(x: Any, *, upper: bool = False) -> Tensor:
     if upper:  # (the lower factor of x^T, which holds x's upper triangle)
         return _swap(call(Cholesky, _swap(x)))
     return call(Cholesky, x)
+
+
+# ----------------------------------------------------------------------------- eigh
+# NOTE: with x = V diag(w) V^T and P = V^T sym(t) V, dw = diag(P) and dV = V (F o P), F_ij =
+# 1 / (w_j - w_i) off the diagonal (0 on it); so the adjoint of (w, V) for cotangents (dw,
+# dV) is V (diag(dw) + F o (V^T dV)) V^T, symmetrised. The op packs w as row 0 above V.
+
+
+def _gap_inverses(w: Any) -> Any:
+    """F_ij = 1 / (w_j - w_i), 0 on the diagonal (inf where two eigenvalues tie)."""
+    eye = np.eye(w.shape[-1], dtype=bool)
+    gaps = w[..., None, :] - w[..., :, None]
+    return np.where(eye, 0, 1 / np.where(eye, 1, gaps))
+
+
+def _unused(dv: Any) -> bool:
+    """Whether the eigenvectors' cotangent or tangent is a constant 0 (eigvalsh, or only the
+    eigenvalues used): their term, F o (V^T dv), is then skipped, as F is inf at a tie."""
+    if isinstance(dv, Tensor):
+        return not dv.requires_grad and dv._fw is None and not dv.data.any()
+    return not dv.any()
+
+
+class EighFactors(Op):
+    """the eigenvalues (row 0, ascending) and eigenvectors (the columns below) of each
+    symmetric matrix, from its lower triangle"""
+
+    save_output = True
+
+    def forward(self, x):
+        try:
+            w, v = np.linalg.eigh(x)
+        except np.linalg.LinAlgError as exc:  # (no convergence: a NaN or inf in x)
+            raise np.linalg.LinAlgError(f"eigh: {exc}") from None
+        return np.concatenate([w[..., None, :], v], axis=-2)
+
+    def generate_adjoints(self, adjoints, delta, out):
+        w, v = out[..., 0, :], out[..., 1:, :]
+        dw, dv = delta[..., 0, :], delta[..., 1:, :]
+        inner = dw[..., :, None] * np.eye(w.shape[-1], dtype=w.dtype)
+        if not _unused(dv):
+            with np.errstate(divide="ignore", invalid="ignore"):  # (a tie: inf, as torch's)
+                inner = inner + _gap_inverses(w) * _mm(_swap(v), dv)
+        g = _mm(_mm(v, inner), _swap(v))
+        adjoints[0] = (g + _swap(g)) * 0.5
+
+    def jvp(self, tangents, out):
+        w, v = out[..., 0, :], out[..., 1:, :]
+        t = tangents[0]
+        p = _mm(_mm(_swap(v), (t + _swap(t)) * 0.5), v)
+        dw = np.diagonal(p, axis1=-2, axis2=-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dv = _mm(v, _gap_inverses(w) * p)
+        return np.concatenate([dw[..., None, :], dv], axis=-2)
+
+
+class EighResult(NamedTuple):
+    """``eigh``'s result, as NumPy's: eigenvalues (ascending) and eigenvectors (columns)."""
+
+    eigenvalues: Tensor
+    eigenvectors: Tensor
+
+
+def _symmetric(x: Any, UPLO: Any, op: str) -> Tensor:
+    """``x`` checked, its ``UPLO`` triangle as the lower one (``'U'``: x transposed)."""
+    if UPLO not in ("L", "U"):
+        raise ValueError(f"{op}: UPLO must be 'L' or 'U', got {UPLO!r}")
+    x = _square(x, op)
+    return _swap(x) if UPLO == "U" else x
+
+
+def eigh(x: Any, UPLO: str = "L") -> EighResult:
+    """Eigenvalues (ascending) and eigenvectors of a symmetric matrix, or of each in a stack,
+    from its ``UPLO`` triangle, as NumPy's. The derivatives are a symmetric input's (as
+    cholesky's); the eigenvectors' are inf or NaN where two eigenvalues tie (as torch's), and
+    are defined up to each vector's sign (use sign-invariant functions of them)."""
+    packed = call(EighFactors, _symmetric(x, UPLO, "eigh"))
+    return EighResult(packed[..., 0, :], packed[..., 1:, :])
+
+
+def eigvalsh(x: Any, UPLO: str = "L") -> Tensor:
+    """The eigenvalues (ascending) of a symmetric matrix, or of each in a stack, as NumPy's;
+    gradient V diag(d) V^T, finite at ties too."""
+    return call(EighFactors, _symmetric(x, UPLO, "eigvalsh"))[..., 0, :]

@@ -377,3 +377,46 @@ def test_det_second_derivative_in_its_direction_and_with_tangents_on_both() -> N
     _, tangent = tg.jvp(hvp, (tg.tensor(m), tg.tensor(v)), (tg.tensor(tx), tg.tensor(tv)))
     fd = (_second(_leaf(m + 1e-6 * tx), v).data - _second(_leaf(m - 1e-6 * tx), v).data) / 2e-6
     np.testing.assert_allclose(tangent.data, fd + _second(_leaf(m), tv).data, rtol=1e-6, atol=1e-6)
+
+
+def test_eigh_is_numpys_and_its_gradient_the_classic_one() -> None:
+    a = _spd(2, n=4)
+    w, v = tg.linalg.eigh(a)
+    want = np.linalg.eigh(a)
+    np.testing.assert_allclose(w.data, want.eigenvalues, rtol=1e-12)
+    np.testing.assert_allclose(np.abs(v.data), np.abs(want.eigenvectors), rtol=1e-10, atol=1e-12)
+    # d sum(c w) = V diag(c) V^T; through the eigenvectors' squares the classic formula
+    x = _leaf(a)
+    c = RNG.normal(size=(2, 4))
+    (tg.linalg.eigh(x).eigenvalues * c).sum().backward()
+    vv = want.eigenvectors
+    np.testing.assert_allclose(x.grad.data, (vv * c[:, None, :]) @ np.swapaxes(vv, -1, -2))
+    # eigvalsh at a tie: the gradient is still V diag(c) V^T, finite (the eigenvectors' term,
+    # inf there, is skipped when they are unused)
+    y = _leaf(np.diag([1.0, 1.0, 2.0]))
+    (tg.linalg.eigvalsh(y) * np.array([1.0, 2.0, 3.0])).sum().backward()
+    np.testing.assert_array_equal(y.grad.data, np.diag([1.0, 2.0, 3.0]))
+    skew = np.array([[2.0, 1.0], [5.0, 3.0]])
+    np.testing.assert_allclose(
+        tg.linalg.eigvalsh(skew, UPLO="U").data, np.linalg.eigvalsh(skew, UPLO="U")
+    )
+    assert isinstance(np.linalg.eigh(_leaf(a)), tg.linalg.EighResult)
+    assert np.linalg.eigvalsh(_leaf(a)).requires_grad
+    with pytest.raises(ValueError, match="eigh: UPLO must be 'L' or 'U'"):
+        tg.linalg.eigh(a, UPLO="X")
+    with pytest.raises(TypeError, match="eigvalsh: x of dtype float16"):
+        tg.linalg.eigvalsh(np.eye(2, dtype=np.float16))
+
+
+def test_eigh_tangent_of_a_sign_invariant_function() -> None:
+    a = _spd(n=3)
+    t = RNG.normal(size=(3, 3))
+
+    def squares(m: tg.Tensor) -> tg.Tensor:
+        return tg.linalg.eigh(m).eigenvectors ** 2
+
+    _, tangent = tg.jvp(squares, (tg.tensor(a),), (tg.tensor(t),))
+    sym = (t + t.T) / 2
+    fd = (np.linalg.eigh(a + 1e-6 * sym).eigenvectors ** 2
+          - np.linalg.eigh(a - 1e-6 * sym).eigenvectors ** 2) / 2e-6  # fmt: skip
+    np.testing.assert_allclose(tangent.data, fd, rtol=1e-5, atol=1e-7)
