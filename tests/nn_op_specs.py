@@ -104,6 +104,21 @@ def _conv1d(x: Any, weight: Any, bias: Any = None, **kwargs: Any) -> Any:
     return F.conv1d(x, weight, bias, **kwargs)
 
 
+def _torch_pad_sample(data: Any) -> Sample:
+    """torch's F.pad: widths for the last one or two axes, last first, some negative (a crop,
+    taken before the padding); every mode, its widths within torch's limits."""
+    # (sides of 5 or 6: cropped by at most 2, they keep 3, more than a reflected width of 2)
+    shape = tuple(_ints(data, 5, 6, "side") for _ in range(data.draw(st.integers(1, 3))))
+    mode = data.draw(st.sampled_from(["constant", "reflect", "replicate", "circular"]))
+    pads: list[int] = []
+    for _ in range(min(len(shape), data.draw(st.integers(1, 2)))):
+        pads += [data.draw(st.integers(-1, 2), label="width") for _ in range(2)]
+    kwargs: dict[str, Any] = {"pad": tuple(pads), "mode": mode}
+    if mode == "constant" and data.draw(st.booleans(), label="value"):
+        kwargs["value"] = 1.5
+    return [draw_array(data, shape, -2.0, 2.0)], kwargs
+
+
 def _pool_sample(data: Any, dilation: bool) -> Sample:
     n, c = _ints(data, 1, 2, "N"), _ints(data, 1, 2, "C")
     kh, kw = _ints(data, 1, 3, "kh"), _ints(data, 1, 3, "kw")
@@ -269,6 +284,7 @@ def _dropout(x: Any, p: float) -> Any:
 
 register(
     OpSpec("conv1d", _conv1d, sample=_conv1d_sample),
+    OpSpec("pad", F.pad, sample=_torch_pad_sample),  # (torch's; tg.pad, NumPy's, has its own)
     OpSpec(
         "max_pool1d",
         F.max_pool1d,

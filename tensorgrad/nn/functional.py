@@ -71,6 +71,7 @@ __all__ = [
     "normalize",
     "cosine_similarity",
     "one_hot",
+    "pad",
 ]
 
 
@@ -394,3 +395,52 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
     if y.size and y.max() >= num_classes:
         raise ValueError(f"one_hot: class values must be smaller than num_classes={num_classes}")
     return Tensor._make(np.equal.outer(y, np.arange(num_classes)).astype(np.int64))
+
+
+_TORCH_PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge",
+                    "circular": "wrap"}  # fmt: skip
+
+
+def pad(input: Any, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:
+    """torch's ``F.pad``: ``pad`` gives (before, after) widths for the last axes, last axis
+    first, (left, right, top, bottom, ...); a negative width crops. ``mode`` 'constant' (with
+    ``value``, default 0), 'reflect', 'replicate' or 'circular', with torch's limits (a
+    reflected width below the axis's size, a circular one at most it). ``tg.pad`` is NumPy's."""
+    from tensorgrad._dtypes import to_tensor
+    from tensorgrad.ops.shape import pad as np_pad
+
+    x = to_tensor(input, "pad", "input")
+    if mode not in _TORCH_PAD_MODES:
+        raise ValueError(
+            f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got {mode!r}"
+        )
+    if not isinstance(pad, (tuple, list)) or not all(is_int(p) for p in pad):
+        raise TypeError(f"pad: pad must be a tuple of ints, got {pad!r}")
+    if len(pad) % 2 or len(pad) > 2 * x.ndim:
+        raise ValueError(
+            f"pad: pad must have an even length of at most twice the input's dimensions "
+            f"({2 * x.ndim} for shape {x.shape}), got {len(pad)}"
+        )
+    if mode != "constant" and value not in (None, 0):
+        raise ValueError(f"pad: value is for mode='constant' only, not {mode!r}")
+    widths = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        widths[x.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    if any(lo < 0 or hi < 0 for lo, hi in widths):  # (cropped first, then padded, as torch)
+        x = x[tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(widths, x.shape))]
+    grow = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
+    if mode != "constant":
+        for axis, (lo, hi) in enumerate(grow):
+            n, most = x.shape[axis], max(lo, hi)
+            if (mode == "reflect" and most >= n > 0) or (mode == "circular" and most > n):
+                limit = "less than" if mode == "reflect" else "at most"
+                raise ValueError(
+                    f"pad: mode={mode!r} pads ({lo}, {hi}) along axis {axis} of the input of "
+                    f"shape {x.shape}, which needs {limit} its size {n}"
+                )
+    if any(lo or hi for lo, hi in grow):
+        if mode == "constant":
+            x = np_pad(x, grow, constant_values=0 if value is None else value)
+        else:
+            x = np_pad(x, grow, mode=_TORCH_PAD_MODES[mode])
+    return x

@@ -452,3 +452,23 @@ def test_binary_cross_entropy_is_torchs_with_its_floors() -> None:
 def test_binary_cross_entropy_refusals(call, error, pattern) -> None:
     with pytest.raises(error, match=pattern):
         call()
+
+
+def test_pad_is_torchs_crop_then_pad_last_axis_first() -> None:
+    x = np.arange(6.0).reshape(1, 1, 6)
+    # (torch 2.13's values for these calls)
+    np.testing.assert_array_equal(F.pad(x, (1, -2), "circular").data, [[[3, 0, 1, 2, 3]]])
+    np.testing.assert_array_equal(F.pad(x, (-2, 1), "circular").data, [[[2, 3, 4, 5, 2]]])
+    np.testing.assert_array_equal(F.pad(x, (1, -2), "reflect").data, [[[1, 0, 1, 2, 3]]])
+    np.testing.assert_array_equal(F.pad(x, (1, -2), "replicate").data, [[[0, 0, 1, 2, 3]]])
+    y = F.pad(np.ones((2, 3)), (1, 0, 0, 2), value=7.0)  # (left, right, top, bottom)
+    np.testing.assert_array_equal(
+        y.data, np.pad(np.ones((2, 3)), ((0, 2), (1, 0)), constant_values=7)
+    )
+    assert F.pad(np.arange(4).reshape(2, 2), (1, 1)).dtype == np.int64
+    with pytest.raises(ValueError, match=r"pad: mode='reflect' pads \(3, 0\) along axis 1"):
+        F.pad(np.ones((1, 3)), (3, 0), "reflect")
+    with pytest.raises(ValueError, match="pad: pad must have an even length"):
+        F.pad(np.ones(3), (1, 2, 3))
+    with pytest.raises(ValueError, match="pad: value is for mode='constant' only"):
+        F.pad(np.ones(3), (1, 1), "reflect", value=1.0)
