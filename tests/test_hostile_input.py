@@ -920,10 +920,20 @@ LINALG = {
     "det": (tg.linalg.det, np.linalg.det),
     "slogdet": (lambda x: tg.linalg.slogdet(x).logabsdet, lambda x: np.linalg.slogdet(x)[1]),
     "cholesky": (tg.linalg.cholesky, np.linalg.cholesky),
-    # (eigvalsh from eigh's routine, as tensorgrad's: NumPy's eigvalsh rounds otherwise)
-    "eigvalsh": (tg.linalg.eigvalsh, lambda x: np.linalg.eigh(x).eigenvalues),
-    "eigh": (lambda x: tg.linalg.eigh(x).eigenvectors, lambda x: np.linalg.eigh(x).eigenvectors),
+    "eigvalsh": (tg.linalg.eigvalsh, np.linalg.eigvalsh),
+    "eigh": (lambda x: tg.linalg.eigh(x).eigenvectors, lambda x: _batched_eigh(x)),
 }
+
+
+def _batched_eigh(x: Any) -> np.ndarray:
+    """NumPy's eigenvectors over one batch axis (its eigh refuses arrays past 32 dimensions,
+    which tensorgrad's takes)."""
+    a = np.asarray(x)
+    if a.ndim < 2:
+        raise ValueError
+    return np.linalg.eigh(a.reshape((-1,) + a.shape[-2:]) if a.size else a).eigenvectors.reshape(
+        a.shape
+    )
 
 
 @pytest.mark.parametrize("name", sorted(LINALG))

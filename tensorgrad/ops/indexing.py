@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from tensorgrad._dtypes import check_args
-from tensorgrad.ops._base import Op, apply, mark_view
+from tensorgrad.ops._base import Op, apply, call, mark_view
 from tensorgrad.tensor import Tensor
 
 __all__ = ["getitem", "take", "take_along_axis", "sort", "argsort"]
@@ -309,41 +309,61 @@ def take_along_axis(arr: Any, indices: Any, axis: int | None = -1) -> Tensor:
     return getitem(arr if isinstance(arr, Tensor) else data, index)
 
 
-def _order(a: Any, axis: Any, kind: Any, stable: Any, op: str) -> tuple[Any, np.ndarray, Any]:
-    """``a`` (flattened for ``axis=None``), the stable order along ``axis``, and the axis."""
-    from tensorgrad.ops.shape import reshape
-
-    check_args(op, a=a)
-    data = a.data if isinstance(a, Tensor) else np.asarray(a)
-    if kind not in (None, "quicksort", "mergesort", "heapsort", "stable"):
-        raise ValueError(f"{op}: kind must be 'quicksort', 'mergesort', 'heapsort' or 'stable', "
-                         f"got {kind!r}")  # fmt: skip
-    if stable not in (None, True, False):
-        raise ValueError(f"{op}: stable must be a bool or None, got {stable!r}")
-    if axis is None:
-        a, data, axis = reshape(a, -1), data.reshape(-1), 0
-    from tensorgrad._shapes import normalize_int_axis
-
-    if data.ndim == 0:
-        raise ValueError(f"{op}: a 0-d array has no axis to sort along (use axis=None)")
-    ax = normalize_int_axis(axis, data.ndim, op)
-    # (always stable: equal entries keep their order, and each its gradient)
-    return a, np.argsort(data, axis=ax, kind="stable"), ax
+def _check_sort_args(kind: Any, order: Any, stable: Any, op: str) -> None:
+    """NumPy's checks of ``kind`` and ``stable`` (its errors, naming ``op``); ``order`` is for
+    structured arrays, which tensors never are."""
+    if order is not None:
+        raise ValueError(f"{op}: order is for structured arrays, which tensors are not")
+    try:
+        np.argsort(np.zeros(1), kind=kind, stable=stable)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{op}: {exc}") from None
 
 
 def sort(
-    a: Any, axis: int | None = -1, kind: str | None = None, stable: bool | None = None
-) -> Tensor:
-    """``a`` sorted along ``axis`` (None: flattened), as NumPy's (NaNs last), always stably:
-    a gather whose gradient goes back to each entry's place (torch's ``sort`` values)."""
-    x, order, ax = _order(a, axis, kind, stable, "sort")
-    return take_along_axis(x if isinstance(x, Tensor) else Tensor(x), order, ax)
+    a: Any, axis: int | None = -1, kind: str | None = None, order: Any = None, *,
+    stable: bool | None = None,
+) -> Tensor:  # fmt: skip
+    """``a`` sorted along ``axis`` (None: flattened), as NumPy's (NaNs last), always stably
+    whatever ``kind``: a gather whose gradient goes back to each entry's place (torch's
+    ``sort`` values)."""
+    from tensorgrad._shapes import normalize_int_axis
+    from tensorgrad.ops.shape import reshape
+
+    check_args("sort", a=a)
+    _check_sort_args(kind, order, stable, "sort")
+    x = a if isinstance(a, Tensor) else Tensor(a)
+    if axis is None:
+        x = reshape(x, -1)
+        axis = 0
+    if x.ndim == 0:
+        raise ValueError("sort: a 0-d array has no axis to sort along (use axis=None)")
+    ax = normalize_int_axis(axis, x.ndim, "sort")
+    try:
+        order_ = np.argsort(x.data, axis=ax, kind="stable")
+    except RuntimeError as exc:  # (NumPy's sort stops at 32 dimensions along some axes)
+        raise ValueError(f"sort: {exc}") from None
+    # (the gather take_along_axis makes, its checks skipped: argsort's indices are in range)
+    index = tuple(
+        order_ if i == ax else np.arange(n).reshape([-1 if j == i else 1 for j in range(x.ndim)])
+        for i, n in enumerate(x.shape)
+    )
+    return call(GetItem, x, index=index, basic=False)
 
 
 def argsort(
-    a: Any, axis: int | None = -1, kind: str | None = None, stable: bool | None = None
-) -> Tensor:
+    a: Any, axis: int | None = -1, kind: str | None = None, order: Any = None, *,
+    stable: bool | None = None,
+) -> Tensor:  # fmt: skip
     """The indices that sort ``a`` along ``axis`` (None: flattened), as NumPy's, always
-    stable; no gradient."""
-    _, order, _ = _order(a, axis, kind, stable, "argsort")
-    return Tensor._make(order.astype(np.int64))
+    stably whatever ``kind``; no gradient."""
+    check_args("argsort", a=a)
+    _check_sort_args(kind, order, stable, "argsort")
+    data = a.data if isinstance(a, Tensor) else np.asarray(a)
+    try:
+        out = np.argsort(data, axis=axis, kind="stable")
+    except (TypeError, ValueError) as exc:  # (a bad axis: NumPy's message)
+        raise type(exc)(f"argsort: {exc}") from None
+    except RuntimeError as exc:  # (NumPy's sort stops at 32 dimensions along some axes)
+        raise ValueError(f"argsort: {exc}") from None
+    return Tensor._make(out.astype(np.int64))

@@ -11,6 +11,7 @@ and JAX's, for a symmetric input (the tangent is symmetrised, the gradient symme
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -34,13 +35,20 @@ def _lapack(fn: Any, op: str, *arrays: np.ndarray) -> np.ndarray:
         msg = f"{op}: {msg[:1].lower()}{msg[1:]}"
     lead = _lead(*arrays)
     if lead:
-        stacks = [np.broadcast_to(m, lead + m.shape[-2:]) for m in arrays]
-        for index in np.ndindex(*lead):
+        # (by halves: the first failing matrix in log2(n) calls, O(n) work in all)
+        flat = [np.broadcast_to(m, lead + m.shape[-2:]).reshape((-1,) + m.shape[-2:])
+                for m in arrays]  # fmt: skip
+        lo, hi = 0, flat[0].shape[0]
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
             try:
-                fn(*(m[index] for m in stacks))
+                fn(*(m[lo:mid] for m in flat))
             except np.linalg.LinAlgError:
-                msg += f" (the matrix at index {index} of the stack of shape {lead})"
-                break
+                hi = mid
+            else:
+                lo = mid
+        index = tuple(int(i) for i in np.unravel_index(lo, lead))
+        msg += f" (the matrix at index {index} of the stack of shape {lead})"
     raise np.linalg.LinAlgError(msg)
 
 
@@ -449,7 +457,8 @@ def cholesky(x: Any, *, upper: bool = False) -> Tensor:
 # ----------------------------------------------------------------------------- eigh
 # NOTE: with x = V diag(w) V^T and P = V^T sym(t) V, dw = diag(P) and dV = V (F o P), F_ij =
 # 1 / (w_j - w_i) off the diagonal (0 on it); so the adjoint of (w, V) for cotangents (dw,
-# dV) is V (diag(dw) + F o (V^T dV)) V^T, symmetrised. The op packs w as row 0 above V.
+# dV) is V (diag(dw) + F o (V^T dV)) V^T, symmetrised. EighFactors packs w as row 0 above V;
+# EigenValues is w alone, whose rules need V but never F (finite where eigenvalues tie).
 
 
 def _gap_inverses(w: Any) -> Any:
@@ -460,24 +469,35 @@ def _gap_inverses(w: Any) -> Any:
 
 
 def _unused(dv: Any) -> bool:
-    """Whether the eigenvectors' cotangent or tangent is a constant 0 (eigvalsh, or only the
-    eigenvalues used): their term, F o (V^T dv), is then skipped, as F is inf at a tie."""
+    """Whether the eigenvectors' cotangent is a constant 0 (only the eigenvalues of eigh's
+    result used): their term, F o (V^T dv), is then skipped, as F is inf at a tie."""
     if isinstance(dv, Tensor):
         return not dv.requires_grad and dv._fw is None and not dv.data.any()
     return not dv.any()
 
 
+def _eigh(x: np.ndarray, uplo: str, op: str) -> tuple[np.ndarray, np.ndarray]:
+    """NumPy's eigh, over one batch axis (its gufunc takes fewer dimensions than arrays)."""
+    n = x.shape[-1]
+    try:
+        w, v = np.linalg.eigh(x.reshape((math.prod(x.shape[:-2]), n, n)), UPLO=uplo)
+    except np.linalg.LinAlgError as exc:  # (no convergence: a NaN or inf in x)
+        raise np.linalg.LinAlgError(f"{op}: {exc}") from None
+    return w.reshape(x.shape[:-1]), v.reshape(x.shape)
+
+
 class EighFactors(Op):
     """the eigenvalues (row 0, ascending) and eigenvectors (the columns below) of each
-    symmetric matrix, from its lower triangle"""
+    symmetric matrix, from its ``uplo`` triangle"""
 
+    __slots__ = ("uplo",)
     save_output = True
 
+    def __init__(self, uplo: str = "L") -> None:
+        self.uplo = uplo
+
     def forward(self, x):
-        try:
-            w, v = np.linalg.eigh(x)
-        except np.linalg.LinAlgError as exc:  # (no convergence: a NaN or inf in x)
-            raise np.linalg.LinAlgError(f"eigh: {exc}") from None
+        w, v = _eigh(x, self.uplo, "eigh")
         return np.concatenate([w[..., None, :], v], axis=-2)
 
     def generate_adjoints(self, adjoints, delta, out):
@@ -500,6 +520,37 @@ class EighFactors(Op):
         return np.concatenate([dw[..., None, :], dv], axis=-2)
 
 
+class EigenValues(Op):
+    """the eigenvalues (ascending) of each symmetric matrix, from its ``uplo`` triangle"""
+
+    __slots__ = ("uplo",)
+    save_inputs = (0,)
+
+    def __init__(self, uplo: str = "L") -> None:
+        self.uplo = uplo
+
+    def forward(self, x):
+        try:
+            return np.linalg.eigvalsh(x, UPLO=self.uplo)
+        except np.linalg.LinAlgError as exc:
+            raise np.linalg.LinAlgError(f"eigvalsh: {exc}") from None
+
+    def _vectors(self, x):
+        """The eigenvectors: recorded (EighFactors) on a Tensor, so that their own derivatives
+        (inf at a tie, as torch's) reach a second derivative."""
+        if isinstance(x, Tensor):
+            return EighFactors.apply(x, uplo=self.uplo)[..., 1:, :]
+        return _eigh(x, self.uplo, "eigvalsh")[1]
+
+    def generate_adjoints(self, adjoints, delta, x):
+        v = self._vectors(x)
+        adjoints[0] = _mm(v * delta[..., None, :], _swap(v))
+
+    def jvp(self, tangents, x):
+        v, t = self._vectors(x), tangents[0]
+        return np.sum(v * _mm((t + _swap(t)) * 0.5, v), axis=-2)
+
+
 class EighResult(NamedTuple):
     """``eigh``'s result, as NumPy's: eigenvalues (ascending) and eigenvectors (columns)."""
 
@@ -507,24 +558,27 @@ class EighResult(NamedTuple):
     eigenvectors: Tensor
 
 
-def _symmetric(x: Any, UPLO: Any, op: str) -> Tensor:
-    """``x`` checked, its ``UPLO`` triangle as the lower one (``'U'``: x transposed)."""
-    if UPLO not in ("L", "U"):
+def _uplo(UPLO: Any, op: str) -> str:
+    """NumPy's ``UPLO``: 'L' or 'U', either case."""
+    if not isinstance(UPLO, str) or UPLO.upper() not in ("L", "U"):
         raise ValueError(f"{op}: UPLO must be 'L' or 'U', got {UPLO!r}")
-    x = _square(x, op)
-    return _swap(x) if UPLO == "U" else x
+    return UPLO.upper()
 
 
 def eigh(x: Any, UPLO: str = "L") -> EighResult:
     """Eigenvalues (ascending) and eigenvectors of a symmetric matrix, or of each in a stack,
-    from its ``UPLO`` triangle, as NumPy's. The derivatives are a symmetric input's (as
-    cholesky's); the eigenvectors' are inf or NaN where two eigenvalues tie (as torch's), and
-    are defined up to each vector's sign (use sign-invariant functions of them)."""
-    packed = call(EighFactors, _symmetric(x, UPLO, "eigh"))
+    from its ``UPLO`` triangle, as NumPy's (LAPACK's signs). The derivatives are a symmetric
+    input's (as cholesky's); the eigenvectors' are inf or NaN where two eigenvalues tie (as
+    torch's), and are defined up to each vector's sign (use sign-invariant functions of
+    them)."""
+    uplo = _uplo(UPLO, "eigh")
+    packed = call(EighFactors, _square(x, "eigh"), uplo=uplo)
     return EighResult(packed[..., 0, :], packed[..., 1:, :])
 
 
 def eigvalsh(x: Any, UPLO: str = "L") -> Tensor:
-    """The eigenvalues (ascending) of a symmetric matrix, or of each in a stack, as NumPy's;
-    gradient V diag(d) V^T, finite at ties too."""
-    return call(EighFactors, _symmetric(x, UPLO, "eigvalsh"))[..., 0, :]
+    """The eigenvalues (ascending) of a symmetric matrix, or of each in a stack, as NumPy's
+    (its values, without the eigenvectors); gradient V diag(c) V^T, finite where eigenvalues
+    tie (their second derivative is not: inf or NaN, as torch's)."""
+    uplo = _uplo(UPLO, "eigvalsh")
+    return call(EigenValues, _square(x, "eigvalsh"), uplo=uplo)

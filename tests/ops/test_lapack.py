@@ -396,10 +396,22 @@ def test_eigh_is_numpys_and_its_gradient_the_classic_one() -> None:
     y = _leaf(np.diag([1.0, 1.0, 2.0]))
     (tg.linalg.eigvalsh(y) * np.array([1.0, 2.0, 3.0])).sum().backward()
     np.testing.assert_array_equal(y.grad.data, np.diag([1.0, 2.0, 3.0]))
-    skew = np.array([[2.0, 1.0], [5.0, 3.0]])
-    np.testing.assert_allclose(
-        tg.linalg.eigvalsh(skew, UPLO="U").data, np.linalg.eigvalsh(skew, UPLO="U")
-    )
+    # ... and with create_graph, where the cotangent depends on x (torch: diag(3, 3, 12))
+    z = _leaf(np.diag([1.0, 1.0, 2.0]))
+    (g,) = tg.autograd.grad((tg.linalg.eigvalsh(z) ** 3).sum(), z, create_graph=True)
+    np.testing.assert_array_equal(g.data, np.diag([3.0, 3.0, 12.0]))
+    skew = np.array([[2.0, 1.0, 0.0], [5.0, 3.0, 1.0], [7.0, 2.0, 4.0]])
+    for uplo in ("U", "l"):  # (the triangle NumPy reads, either case; LAPACK's signs too)
+        want = np.linalg.eigh(skew, UPLO=uplo)
+        got = tg.linalg.eigh(skew, UPLO=uplo)
+        np.testing.assert_array_equal(got.eigenvectors.data, want.eigenvectors)
+        np.testing.assert_array_equal(
+            tg.linalg.eigvalsh(skew, UPLO=uplo).data, np.linalg.eigvalsh(skew, UPLO=uplo)
+        )
+    # the gradient through the eigenvectors is symmetric (a symmetric input's)
+    s = _leaf(a[0])
+    (tg.linalg.eigh(s).eigenvectors ** 2 * RNG.normal(size=(4, 4))).sum().backward()
+    np.testing.assert_allclose(s.grad.data, s.grad.data.T, rtol=1e-12, atol=1e-14)
     assert isinstance(np.linalg.eigh(_leaf(a)), tg.linalg.EighResult)
     assert np.linalg.eigvalsh(_leaf(a)).requires_grad
     with pytest.raises(ValueError, match="eigh: UPLO must be 'L' or 'U'"):
