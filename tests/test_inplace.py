@@ -1103,3 +1103,19 @@ def test_add_at_takes_numpys_values_where_the_write_is_not_recorded() -> None:
     y = tg.zeros(2, dtype=np.float64) * x
     np.add.at(y, [0, 0], True)
     np.testing.assert_array_equal(y.data, [2.0, 0.0])
+
+
+def test_add_at_unrecorded_bumps_the_version() -> None:
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    t = tg.tensor([1.0, 1.0, 1.0])
+    y = (x * t).sum()  # (saves t)
+    version = t.version
+    np.add.at(t, [0], 10.0)
+    assert t.version > version
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.backward()
+    # at 32 dimensions still NumPy's own ufunc.at (one add at a time: the 1 is lost)
+    u = tg.ones((2,) + (1,) * 31, dtype=np.float32)
+    v = np.array([1e8, 1.0, -1e8], np.float32).reshape((3,) + (1,) * 31)
+    np.add.at(u, np.array([0, 0, 0]), v)
+    assert u.data.reshape(-1)[0] == 0.0

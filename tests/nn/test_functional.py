@@ -472,3 +472,17 @@ def test_pad_is_torchs_crop_then_pad_last_axis_first() -> None:
         F.pad(np.ones(3), (1, 2, 3))
     with pytest.raises(ValueError, match="pad: value is for mode='constant' only"):
         F.pad(np.ones(3), (1, 1), "reflect", value=1.0)
+
+
+def test_binary_cross_entropy_near_the_ends_and_in_float16() -> None:
+    # log(1 - x) as log1p(-x): 1e-17, torch's value, not 0
+    tiny = F.binary_cross_entropy(np.array([1e-17]), np.array([0.0]), reduction="sum")
+    assert tiny.item() == pytest.approx(1e-17, rel=1e-12, abs=0)
+    x = np.random.default_rng(0).uniform(0.05, 0.95, 200)
+    t = np.random.default_rng(1).uniform(0, 1, 200)
+    half = F.binary_cross_entropy(x.astype(np.float16), t.astype(np.float16), reduction="none")
+    xs, ts = x.astype(np.float16).astype(np.float64), t.astype(np.float16).astype(np.float64)
+    exact = -(ts * np.log(xs) + (1 - ts) * np.log1p(-xs))
+    # (computed in float32 and rounded once: within half a float16 ulp of the exact value,
+    # plus float32's own rounding)
+    assert np.all(np.abs(half.data.astype(np.float64) - exact) <= np.spacing(half.data) * 0.51)

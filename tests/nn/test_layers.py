@@ -734,3 +734,38 @@ def test_pools_1d_are_the_2d_ones_one_row_high() -> None:
         F.max_pool1d(x, 2, padding=2)
     with pytest.raises(TypeError, match="avg_pool1d: kernel_size must be an int"):
         F.avg_pool1d(x, (2, 2))
+
+
+def test_conv_and_pool_sizes_pinned_by_a_mutation_run() -> None:
+    x = np.arange(12.0).reshape(1, 2, 6)
+    for call in (
+        lambda: F.max_pool1d(x, True),
+        lambda: F.max_pool2d(x[None], True),
+        lambda: F.conv1d(x, np.ones((1, 2, 2)), stride=True),
+        lambda: nn.MaxPool1d(True),
+        lambda: nn.AvgPool1d(2, padding=False),
+    ):
+        with pytest.raises(TypeError, match="must be an int"):  # (a bool is no size, as torch)
+            call()
+    with pytest.raises(ValueError, match="conv1d: padding='same' .* got stride 2$"):
+        F.conv1d(x, np.ones((1, 2, 3)), stride=2, padding="same")
+    with pytest.raises(ValueError, match="max_pool1d: padding 2 must be at most half .* 3"):
+        F.max_pool1d(x, 3, 1, 2)  # (an odd kernel: half of 3 is 1)
+    with pytest.raises(ValueError, match=r"max_pool1d: kernel 9 \(dilation 1\) is larger"):
+        F.max_pool1d(x, 9)
+    with pytest.raises(ValueError, match=r"max_pool1d: kernel 3 \(dilation 3\) is larger"):
+        F.max_pool1d(x, 3, dilation=3)
+    with pytest.raises(ValueError, match="avg_pool1d: kernel 9 is larger than the input 6"):
+        F.avg_pool1d(x, 9)
+    with pytest.raises(TypeError, match="avg_pool1d: count_include_pad"):
+        F.avg_pool1d(x, 2, count_include_pad=1)
+    # torch's ceil rule: one window over a single entry and the padding after it
+    np.testing.assert_array_equal(F.avg_pool1d(np.ones((1, 1, 1)), 2, 2, 0, True).data, [[[1.0]]])
+    assert F.max_pool1d(np.zeros((2, 0, 5)), 2).shape == (2, 0, 2)  # (as the 2-D pools)
+    assert repr(nn.MaxPool1d((3,), (2,), (1,))) == (
+        "MaxPool1d(kernel_size=(3,), stride=(2,), padding=(1,), dilation=1, ceil_mode=False)"
+    )
+    assert repr(nn.Conv1d(2, 3, 2)) == "Conv1d(2, 3, kernel_size=(2,), stride=(1,))"
+    assert nn.MaxPool1d(4, 3, ceil_mode=True)(x).shape == (1, 2, 2)  # (ceil_mode passed on)
+    edges = nn.AvgPool1d(3, 1, 1, count_include_pad=False)(x).data[0, 0, [0, -1]]
+    np.testing.assert_allclose(edges, [0.5, 4.5])  # (count_include_pad passed on)

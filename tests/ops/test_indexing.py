@@ -250,6 +250,11 @@ def test_take_along_axis_is_numpys_and_adds_gradients_back() -> None:
          r"\(2, 4, 5\) do not broadcast against arr of shape \(3, 4, 5\)"),
         (lambda a: tg.take_along_axis(a, np.zeros((2, 2), int), None), ValueError,
          "axis=None, indices must be 1-D"),
+        (lambda a: tg.take_along_axis(a, np.array(1), None), ValueError,
+         "axis=None, indices must be 1-D"),
+        (lambda a: tg.take_along_axis(a.reshape(-1), np.array([65, 70]), 0), IndexError,
+         "index 65 is out of bounds"),  # (the first one out of range)
+        (lambda a: tg.sort(tg.tensor(1.0)), ValueError, "sort: a 0-d array has no axis"),
     ],
 )  # fmt: skip
 def test_take_along_axis_refusals(call, error, pattern) -> None:

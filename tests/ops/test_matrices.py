@@ -105,6 +105,7 @@ def test_methods_and_numpy_functions_dispatch() -> None:
         (lambda: tg.tril(np.float64(1.0)), ValueError, r"tril: m must be at least 1-D"),
         (lambda: tg.triu(np.ones((2, 2)), k=True), TypeError, "triu: k must be an int"),
         (lambda: tg.diag(np.ones((2, 2, 2))), ValueError, r"diag: v must be 1-D or 2-D"),
+        (lambda: tg.diag(np.float64(1.0)), ValueError, r"diag: v must be 1-D or 2-D"),
         (lambda: tg.diag(np.ones(2), "1"), TypeError, "diag: k must be an int"),
         (lambda: tg.tril("abc"), TypeError, "tril"),
     ],
