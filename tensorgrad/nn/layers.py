@@ -277,48 +277,6 @@ def _check_4d(layer: Module, x: Tensor) -> None:
         )
 
 
-class MaxPool2d(Module):
-    """Max over windows, as ``torch.nn.MaxPool2d`` (stride defaults to the kernel size)."""
-
-    def __init__(
-        self,
-        kernel_size: Any,
-        stride: Any = None,
-        padding: Any = 0,
-        dilation: Any = 1,
-        return_indices: bool = False,
-        ceil_mode: bool = False,
-    ) -> None:
-        super().__init__()
-        self.kernel_size = _pair_arg(kernel_size, "kernel_size", "MaxPool2d", 1)
-        self.stride = (
-            self.kernel_size if _no_stride(stride) else _pair_arg(stride, "stride", "MaxPool2d", 1)
-        )
-        self.padding = _pair_arg(padding, "padding", "MaxPool2d", 0)
-        self.dilation = _pair_arg(dilation, "dilation", "MaxPool2d", 1)
-        self.return_indices, self.ceil_mode = return_indices, ceil_mode
-
-    def forward(self, x: Any) -> Any:
-        if not isinstance(x, Tensor):
-            x = to_tensor(x, type(self).__name__)
-        _check_4d(self, x)
-        return F.max_pool2d(
-            x,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.ceil_mode,
-            self.return_indices,
-        )
-
-    def extra_repr(self) -> str:
-        return (
-            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-            f"dilation={self.dilation}"
-        )
-
-
 def _single_arg(value: Any, name: str, layer: str, minimum: int) -> int | tuple[int]:
     """Check that ``value`` is an int or a tuple of one int >= ``minimum``; keep its form."""
     size = _sizes(value, name, layer, minimum, 1)
@@ -330,9 +288,10 @@ def _check_3d(layer: Module, x: Tensor) -> None:
         raise ValueError(f"{layer!r}: expected input of shape (N, C, L) or (C, L), got {x.shape}")
 
 
-class MaxPool1d(Module):
-    """Max over windows along the last axis, as ``torch.nn.MaxPool1d`` (stride defaults to the
-    kernel size)."""
+class _MaxPoolNd(Module):
+    """MaxPool1d's and MaxPool2d's shared body, over ``_n`` spatial axes."""
+
+    _n = 2
 
     def __init__(
         self,
@@ -344,19 +303,21 @@ class MaxPool1d(Module):
         ceil_mode: bool = False,
     ) -> None:
         super().__init__()
-        name = "MaxPool1d"
-        self.kernel_size = _single_arg(kernel_size, "kernel_size", name, 1)
+        name = type(self).__name__
+        size = _single_arg if self._n == 1 else _pair_arg
+        self.kernel_size = size(kernel_size, "kernel_size", name, 1)
         no_stride = _no_stride(stride)
-        self.stride = self.kernel_size if no_stride else _single_arg(stride, "stride", name, 1)
-        self.padding = _single_arg(padding, "padding", name, 0)
-        self.dilation = _single_arg(dilation, "dilation", name, 1)
+        self.stride = self.kernel_size if no_stride else size(stride, "stride", name, 1)
+        self.padding = size(padding, "padding", name, 0)
+        self.dilation = size(dilation, "dilation", name, 1)
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, x: Any) -> Any:
         if not isinstance(x, Tensor):
             x = to_tensor(x, type(self).__name__)
-        _check_3d(self, x)
-        return F.max_pool1d(
+        (_check_3d if self._n == 1 else _check_4d)(self, x)
+        pool = F.max_pool1d if self._n == 1 else F.max_pool2d
+        return pool(
             x,
             self.kernel_size,
             self.stride,
@@ -371,6 +332,17 @@ class MaxPool1d(Module):
             f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
             f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
         )
+
+
+class MaxPool2d(_MaxPoolNd):
+    """Max over windows, as ``torch.nn.MaxPool2d`` (stride defaults to the kernel size)."""
+
+
+class MaxPool1d(_MaxPoolNd):
+    """Max over windows along the last axis, as ``torch.nn.MaxPool1d`` (stride defaults to the
+    kernel size)."""
+
+    _n = 1
 
 
 class AvgPool1d(Module):
