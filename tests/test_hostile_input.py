@@ -926,8 +926,8 @@ LINALG = {
 
 
 def _batched_eigh(x: Any) -> np.ndarray:
-    """NumPy's eigenvectors over one batch axis (its eigh refuses arrays past 32 dimensions,
-    which tensorgrad's takes)."""
+    """NumPy's eigenvectors over one batch axis (its eigh refuses 64-dimensional arrays, which
+    tensorgrad's takes)."""
     a = np.asarray(x)
     if a.ndim < 2:
         raise ValueError

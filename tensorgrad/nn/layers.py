@@ -22,7 +22,7 @@ from tensorgrad.grad_mode import STATE
 from tensorgrad.nn import functional as F
 from tensorgrad.nn import init
 from tensorgrad.nn.module import Module, Parameter
-from tensorgrad.ops.conv import _conv_padding, _no_stride, _pair, _sizes
+from tensorgrad.ops.conv import _conv_padding, _no_stride, _sizes
 from tensorgrad.ops.layers import as_generator, probability
 from tensorgrad.ops.shape import pad
 from tensorgrad.tensor import Tensor, constant_arg, is_int, is_number, number_arg
@@ -63,10 +63,10 @@ def _positive(value: Any, name: str, layer: str, minimum: int = 1) -> int:
     return int(value)
 
 
-def _pair_arg(value: Any, name: str, layer: str, minimum: int) -> int | tuple[int, int]:
-    """Check that ``value`` is an int or a pair of ints >= ``minimum``; keep its form."""
-    pair = _pair(value, name, layer, minimum)
-    return pair[0] if isinstance(value, (int, np.integer)) else pair
+def _size_arg(value: Any, name: str, layer: str, minimum: int, n: int = 2) -> int | tuple:
+    """Check that ``value`` is an int, or ``n`` ints (or one), >= ``minimum``; keep its form."""
+    sizes = _sizes(value, name, layer, minimum, n)
+    return sizes[0] if isinstance(value, (int, np.integer)) else sizes
 
 
 class Identity(Module):
@@ -270,22 +270,11 @@ _PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "c
 """Conv1d's and Conv2d's padding modes, as ``pad``'s (NumPy's) names."""
 
 
-def _check_4d(layer: Module, x: Tensor) -> None:
-    if x.ndim not in (3, 4):
-        raise ValueError(
-            f"{layer!r}: expected input of shape (N, C, H, W) or (C, H, W), got {x.shape}"
-        )
-
-
-def _single_arg(value: Any, name: str, layer: str, minimum: int) -> int | tuple[int]:
-    """Check that ``value`` is an int or a tuple of one int >= ``minimum``; keep its form."""
-    size = _sizes(value, name, layer, minimum, 1)
-    return size[0] if isinstance(value, (int, np.integer)) else size
-
-
-def _check_3d(layer: Module, x: Tensor) -> None:
-    if x.ndim not in (2, 3):
-        raise ValueError(f"{layer!r}: expected input of shape (N, C, L) or (C, L), got {x.shape}")
+def _check_spatial(layer: Module, x: Tensor, n: int = 2) -> None:
+    """A pool's input: batched or not, over ``n`` spatial axes."""
+    if x.ndim not in (n + 1, n + 2):
+        shapes = "(N, C, H, W) or (C, H, W)" if n == 2 else "(N, C, L) or (C, L)"
+        raise ValueError(f"{layer!r}: expected input of shape {shapes}, got {x.shape}")
 
 
 class _MaxPoolNd(Module):
@@ -304,18 +293,18 @@ class _MaxPoolNd(Module):
     ) -> None:
         super().__init__()
         name = type(self).__name__
-        size = _single_arg if self._n == 1 else _pair_arg
-        self.kernel_size = size(kernel_size, "kernel_size", name, 1)
+        n = self._n
+        self.kernel_size = _size_arg(kernel_size, "kernel_size", name, 1, n)
         no_stride = _no_stride(stride)
-        self.stride = self.kernel_size if no_stride else size(stride, "stride", name, 1)
-        self.padding = size(padding, "padding", name, 0)
-        self.dilation = size(dilation, "dilation", name, 1)
+        self.stride = self.kernel_size if no_stride else _size_arg(stride, "stride", name, 1, n)
+        self.padding = _size_arg(padding, "padding", name, 0, n)
+        self.dilation = _size_arg(dilation, "dilation", name, 1, n)
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, x: Any) -> Any:
         if not isinstance(x, Tensor):
             x = to_tensor(x, type(self).__name__)
-        (_check_3d if self._n == 1 else _check_4d)(self, x)
+        _check_spatial(self, x, self._n)
         pool = F.max_pool1d if self._n == 1 else F.max_pool2d
         return pool(
             x,
@@ -368,7 +357,7 @@ class AvgPool1d(Module):
     def forward(self, x: Any) -> Tensor:
         if not isinstance(x, Tensor):
             x = to_tensor(x, type(self).__name__)
-        _check_3d(self, x)
+        _check_spatial(self, x, 1)
         return F.avg_pool1d(
             x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad
         )
@@ -390,18 +379,18 @@ class AvgPool2d(Module):
         divisor_override: int | None = None,
     ) -> None:
         super().__init__()
-        self.kernel_size = _pair_arg(kernel_size, "kernel_size", "AvgPool2d", 1)
+        self.kernel_size = _size_arg(kernel_size, "kernel_size", "AvgPool2d", 1)
         self.stride = (
-            self.kernel_size if _no_stride(stride) else _pair_arg(stride, "stride", "AvgPool2d", 1)
+            self.kernel_size if _no_stride(stride) else _size_arg(stride, "stride", "AvgPool2d", 1)
         )
-        self.padding = _pair_arg(padding, "padding", "AvgPool2d", 0)
+        self.padding = _size_arg(padding, "padding", "AvgPool2d", 0)
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
         self.divisor_override = divisor_override
 
     def forward(self, x: Any) -> Tensor:
         if not isinstance(x, Tensor):
             x = to_tensor(x, type(self).__name__)
-        _check_4d(self, x)
+        _check_spatial(self, x)
         return F.avg_pool2d(
             x,
             self.kernel_size,

@@ -118,8 +118,7 @@ def _along_one_axis(index: tuple) -> bool:
         return False
     last = index[-1]
     return (
-        len(index) > 1
-        and type(last) is np.ndarray
+        type(last) is np.ndarray
         and last.ndim == 1
         and last.dtype.kind in "iu"
         and all(type(p) is slice and p == slice(None) for p in index[:-1])
@@ -301,12 +300,23 @@ def take_along_axis(arr: Any, indices: Any, axis: int | None = -1) -> Tensor:
             f"shape {data.shape} along the axes other than {ax}"
         )
     _check_bounds(ind, data.shape[ax], "take_along_axis", f" along axis {ax}", data.shape)
-    # (NumPy's: an arange of arr's length on every other axis, broadcast against indices)
-    index = tuple(
-        ind if i == ax else np.arange(m).reshape([-1 if j == i else 1 for j in range(data.ndim)])
-        for i, m in enumerate(data.shape)
+    return _gather_along(
+        arr if isinstance(arr, Tensor) else Tensor(data), ind, ax, "take_along_axis"
     )
-    return getitem(arr if isinstance(arr, Tensor) else data, index)
+
+
+def _gather_along(x: Tensor, ind: np.ndarray, ax: int, op: str) -> Tensor:
+    """``x`` at ``ind`` along ``ax`` (checked), matched by position along the other axes:
+    NumPy's fancy index, an arange of x's length on every other axis, broadcast against
+    ``ind``; an index NumPy refuses (past 63 arrays) named as ``op``'s."""
+    index = tuple(
+        ind if i == ax else np.arange(m).reshape([-1 if j == i else 1 for j in range(x.ndim)])
+        for i, m in enumerate(x.shape)
+    )
+    try:
+        return call(GetItem, x, index=index, basic=False)
+    except IndexError as exc:
+        raise IndexError(f"{op}: {exc} (shape {x.shape})") from None
 
 
 def _check_sort_args(kind: Any, order: Any, stable: Any, op: str) -> None:
@@ -343,12 +353,8 @@ def sort(
         order_ = np.argsort(x.data, axis=ax, kind="stable")
     except RuntimeError as exc:  # (NumPy's sort stops at 32 dimensions along some axes)
         raise ValueError(f"sort: {exc}") from None
-    # (the gather take_along_axis makes, its checks skipped: argsort's indices are in range)
-    index = tuple(
-        order_ if i == ax else np.arange(n).reshape([-1 if j == i else 1 for j in range(x.ndim)])
-        for i, n in enumerate(x.shape)
-    )
-    return call(GetItem, x, index=index, basic=False)
+    # (take_along_axis's gather, its checks skipped: argsort's indices are in range)
+    return _gather_along(x, order_, ax, "sort")
 
 
 def argsort(
@@ -359,7 +365,11 @@ def argsort(
     stably whatever ``kind``; no gradient."""
     check_args("argsort", a=a)
     _check_sort_args(kind, order, stable, "argsort")
+    from tensorgrad._shapes import normalize_int_axis
+
     data = a.data if isinstance(a, Tensor) else np.asarray(a)
+    if axis is not None and data.ndim:  # (checked as sort checks it; a 0-d a is NumPy's [0])
+        axis = normalize_int_axis(axis, data.ndim, "argsort")
     try:
         out = np.argsort(data, axis=axis, kind="stable")
     except (TypeError, ValueError) as exc:  # (a bad axis: NumPy's message)

@@ -1,5 +1,5 @@
-"""What LAPACK computes for ``tg.linalg``: inv, solve, det, slogdet, cholesky, eigh, batched
-over the leading axes of stacks of square matrices, differentiable to any order.
+"""What LAPACK computes for ``tg.linalg``: inv, solve, det, slogdet, cholesky, eigh, eigvalsh,
+batched over the leading axes of stacks of square matrices, differentiable to any order.
 
 Each rule is written with ``_mm``, ``_swap`` and the ops of this file, which take arrays or
 Tensors: run on Tensors (``create_graph=True``, nested ``jvp``) they record themselves. With
@@ -365,8 +365,8 @@ class Det(Op):
 
 def det(x: Any) -> Tensor:
     """The determinant of a square matrix, or of each in a stack (..., n, n); its first and
-    second derivatives hold at and near a singular matrix too (from the SVD), its third is
-    NaN at a singular one."""
+    second derivatives hold at and near a singular matrix too (the cofactors from the LU, or
+    the SVD where that fails), its third comes through the inverse."""
     return call(Det, _square(x, "det"))
 
 
@@ -387,9 +387,12 @@ class LogAbsDet(Op):
 
 def _inverse_t(x: Any) -> Any:
     """x^-T, log |det x|'s gradient; for a singular x, as torch's, inf and NaN (the cofactor
-    matrix over det x = 0), not a LinAlgError (recorded, Inv's)."""
+    matrix over det x = 0); recorded (create_graph), LinAlgError (torch's solve raises too)."""
     if isinstance(x, Tensor):
-        return _swap(Inv.apply(x))
+        try:
+            return _swap(Inv.apply(x))
+        except np.linalg.LinAlgError as exc:
+            raise np.linalg.LinAlgError(f"slogdet's recorded gradient: {exc}") from None
     try:
         return _swap(np.linalg.inv(x))
     except np.linalg.LinAlgError:
@@ -407,7 +410,8 @@ class SlogdetResult(NamedTuple):
 def slogdet(x: Any) -> SlogdetResult:
     """The sign and the log of the absolute determinant of a square matrix, or of each in a
     stack, without over- or underflow; the sign is a constant (0 for a singular matrix, whose
-    logabsdet is -inf and whose gradient is LinAlgError, x having no inverse)."""
+    logabsdet is -inf and whose gradient inf and NaN, as torch's; LinAlgError under
+    create_graph, as torch's)."""
     x = _square(x, "slogdet")
     sign = np.linalg.slogdet(x.data)[0]
     return SlogdetResult(Tensor(np.asarray(sign)), call(LogAbsDet, x))
@@ -504,11 +508,11 @@ class EighFactors(Op):
         w, v = out[..., 0, :], out[..., 1:, :]
         dw, dv = delta[..., 0, :], delta[..., 1:, :]
         inner = dw[..., :, None] * np.eye(w.shape[-1], dtype=w.dtype)
-        if not _unused(dv):
-            with np.errstate(divide="ignore", invalid="ignore"):  # (a tie: inf, as torch's)
+        with np.errstate(divide="ignore", invalid="ignore"):  # (a tie: inf and NaN, as torch's)
+            if not _unused(dv):
                 inner = inner + _gap_inverses(w) * _mm(_swap(v), dv)
-        g = _mm(_mm(v, inner), _swap(v))
-        adjoints[0] = (g + _swap(g)) * 0.5
+            g = _mm(_mm(v, inner), _swap(v))
+            adjoints[0] = (g + _swap(g)) * 0.5
 
     def jvp(self, tangents, out):
         w, v = out[..., 0, :], out[..., 1:, :]

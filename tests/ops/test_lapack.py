@@ -1,4 +1,5 @@
-"""tg.linalg's inv, solve, det, slogdet and cholesky beyond the registry's finite differences:
+"""tg.linalg's inv, solve, det, slogdet, cholesky, eigh and eigvalsh beyond the registry's finite
+differences:
 NumPy's values and shapes, singular matrices, cholesky's symmetric convention, errors."""
 
 from __future__ import annotations
