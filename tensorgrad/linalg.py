@@ -1,7 +1,8 @@
 """``tg.linalg``: NumPy's ``np.linalg`` functions on Tensors, differentiable to any order.
 
-``inv``, ``solve``, ``det``, ``slogdet``, ``cholesky``, ``eigh`` and ``eigvalsh`` take stacks
-of square matrices in their last two axes, as NumPy's; ``norm`` is ``tg.norm``.
+``inv``, ``solve``, ``det``, ``slogdet``, ``cholesky``, ``eigh``, ``eigvalsh`` and
+``matrix_power`` take stacks of square matrices in their last two axes, as NumPy's;
+``multi_dot`` a chain of matrices; ``norm`` is ``tg.norm``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from tensorgrad.ops.lapack import (
     eigh,
     eigvalsh,
     inv,
+    matrix_power,
+    multi_dot,
     slogdet,
     solve,
 )
@@ -27,6 +30,8 @@ __all__ = [
     "cholesky",
     "eigh",
     "eigvalsh",
+    "matrix_power",
+    "multi_dot",
     "norm",
     "SlogdetResult",
     "EighResult",

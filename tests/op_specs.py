@@ -611,6 +611,7 @@ register(
     OpSpec("outer", tg.outer, sample=_outer_sample),
     OpSpec("tensordot", tg.tensordot, sample=_tensordot_sample),
     OpSpec("einsum", lambda *xs, subscripts: tg.einsum(subscripts, *xs), sample=_einsum_sample),
+    OpSpec("kron", tg.kron, arity=2, max_dims=2, max_side=3),
 )
 
 # ----------------------------------------------------------------------------- matrices
@@ -656,6 +657,17 @@ def _solve_sample(data: Any) -> Sample:
     lead = data.draw(st.sampled_from([(), a.shape[:-2], (2,) + a.shape[:-2], (1,)]), label="lead")
     k = data.draw(st.integers(1, 3), label="k")
     return [a, draw_array(data, lead + (n, k), -2, 2)], {}
+
+
+def _multi_dot_sample(data: Any) -> Sample:
+    """A chain of 2 to 4 matrices, the first and last maybe vectors."""
+    dims = [data.draw(st.integers(1, 4), label="dim") for _ in range(data.draw(st.integers(3, 5)))]
+    shapes = [(dims[i], dims[i + 1]) for i in range(len(dims) - 1)]
+    if data.draw(st.booleans(), label="row vector first"):
+        shapes[0] = shapes[0][1:]
+    if len(shapes) > 1 and data.draw(st.booleans(), label="column vector last"):
+        shapes[-1] = shapes[-1][:1]
+    return [draw_array(data, shape, -2, 2) for shape in shapes], {}
 
 
 def _positive_definite_sample(data: Any) -> Sample:
@@ -709,6 +721,17 @@ register(
         valid=_well_conditioned,
     ),
     OpSpec("linalg.solve", tg.linalg.solve, sample=_solve_sample, valid=_well_conditioned),
+    OpSpec(
+        "linalg.matrix_power",
+        tg.linalg.matrix_power,
+        sample=lambda d: ([_square_stack(d)], {"n": d.draw(st.sampled_from([1, 2, 3, 5, -1, -2]))}),
+        valid=_well_conditioned,
+    ),
+    OpSpec(
+        "linalg.multi_dot",
+        lambda *xs: tg.linalg.multi_dot(list(xs)),
+        sample=_multi_dot_sample,
+    ),
     # (cholesky reads a symmetric matrix: the finite differences move one entry, so the spec
     # symmetrises its input, as the derivatives take a tangent's symmetric part)
     # (eigh and eigvalsh read a symmetric matrix: symmetrised, as cholesky's)

@@ -946,6 +946,42 @@ def test_linalg(name: str, data: Any) -> None:
 
 
 @given(data=st.data())
+def test_linalg_products(data: Any) -> None:
+    x = data.draw(hostile(data.draw(_square_shapes(), label="shape")), label="x")
+    n = data.draw(st.sampled_from([0, 1, 2, 3, -1, 1.5, True, "2"]), label="n")
+
+    def power(x: Any, n: Any) -> Any:
+        if not isinstance(n, int) or isinstance(n, bool):
+            raise TypeError
+        return np.linalg.matrix_power(np.asarray(x), n)
+
+    # (with an inf or NaN, a product's NaNs depend on the BLAS path NumPy takes, which a
+    # non-contiguous operand changes: only shapes then, as test_tensordot)
+    finite = all(np.all(np.isfinite(v)) for v in _floats((x,)))
+    check("linalg.matrix_power", tg.linalg.matrix_power, (x, n), ref=power, exact_dtype=False,
+          may_reject=True, values=finite)  # fmt: skip
+    a, b = data.draw(_two_shapes(), label="shapes")
+    xa, xb = data.draw(hostile(a), label="a"), data.draw(hostile(b), label="b")
+    check("kron", tg.kron, (xa, xb), ref=np.kron, exact_dtype=False, may_reject=True)
+    shapes = data.draw(st.sampled_from([[(3,), (3, 2), (2,)], [(2, 3), (3, 2), (2, 2)],
+                                        [(2, 3), (2, 2)], [(2,)]]), label="chain")  # fmt: skip
+    chain = tuple(data.draw(hostile(shape), label="m") for shape in shapes)
+    finite = all(np.all(np.isfinite(v)) for v in _floats(chain))
+
+    def dots(*m: Any) -> Any:
+        return np.linalg.multi_dot(list(m))
+
+    check("linalg.multi_dot", lambda *m: tg.linalg.multi_dot(list(m)), chain, ref=dots,
+          exact_dtype=False, may_reject=True, values=finite)  # fmt: skip
+
+
+def _floats(args: tuple) -> list[np.ndarray]:
+    """The float arrays among ``args``' raw values (what NumPy is given)."""
+    raw = [np.asarray(v) for v in _raw(args) if not isinstance(v, str)]
+    return [v for v in raw if v.dtype.kind == "f"]
+
+
+@given(data=st.data())
 def test_linalg_solve(data: Any) -> None:
     sa = data.draw(_square_shapes(), label="a shape")
     n = sa[-1] if sa else 1
@@ -1892,6 +1928,7 @@ def _covered() -> set[str]:
     names |= set(F_UNARY) | {"l1_loss", "normalize", "cosine_similarity", "one_hot"}
     names |= {"smooth_l1_loss", "huber_loss", "kl_div"}
     names |= {"diagonal", "diag", "trace", "tril", "triu", "take_along_axis", "sort", "argsort"}
+    names |= {"kron"}
     return names
 
 
@@ -1910,7 +1947,8 @@ def test_every_public_name_is_covered() -> None:
 
 
 def test_linalg_is_covered() -> None:
-    covered = set(LINALG) | {"solve", "norm", "SlogdetResult", "EighResult"}  # (norm: tg.norm)
+    covered = set(LINALG) | {"solve", "norm", "SlogdetResult", "EighResult", "matrix_power"}
+    covered |= {"multi_dot"}  # (norm: tg.norm)
     assert set(tg.linalg.__all__) == covered
 
 

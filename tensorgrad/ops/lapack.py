@@ -22,7 +22,17 @@ from tensorgrad.ops._base import Op, call
 from tensorgrad.ops.linalg import _mm, _svd, _swap
 from tensorgrad.tensor import Tensor
 
-__all__ = ["inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh"]
+__all__ = [
+    "inv",
+    "solve",
+    "det",
+    "slogdet",
+    "cholesky",
+    "eigh",
+    "eigvalsh",
+    "matrix_power",
+    "multi_dot",
+]
 
 
 def _lapack(fn: Any, op: str, *arrays: np.ndarray) -> np.ndarray:
@@ -586,3 +596,91 @@ def eigvalsh(x: Any, UPLO: str = "L") -> Tensor:
     tie (their second derivative is not: inf or NaN, as torch's)."""
     uplo = _uplo(UPLO, "eigvalsh")
     return call(EigenValues, _square(x, "eigvalsh"), uplo=uplo)
+
+
+# ----------------------------------------------------------------------------- products
+
+
+def matrix_power(a: Any, n: int) -> Tensor:
+    """``a`` raised to the integer power ``n`` by repeated squaring of recorded products, as
+    NumPy's: ``n = 0`` the identity (a constant), ``n < 0`` the inverse's power; integers stay
+    integers for ``n >= 0``."""
+    from tensorgrad.ops.linalg import matmul
+    from tensorgrad.tensor import is_int
+
+    if not is_int(n):
+        raise TypeError(f"matrix_power: n must be an int, got {n!r}")
+    x = to_tensor(a, "matrix_power", "a")
+    shape = x.shape
+    if len(shape) < 2 or shape[-1] != shape[-2]:
+        raise ValueError(
+            f"matrix_power: a must be a square matrix or a stack of them (..., n, n), got "
+            f"shape {shape}"
+        )
+    n = int(n)
+    if n == 0:
+        return Tensor(np.broadcast_to(np.eye(shape[-1], dtype=x.dtype), shape).copy())
+    if n < 0:
+        x, n = inv(x), -n
+    result = None
+    while True:  # (the binary digits of n: x, x^2, x^4, ... multiplied in where a digit is 1)
+        if n & 1:
+            result = x if result is None else matmul(result, x)
+        n >>= 1
+        if not n:
+            return result
+        x = matmul(x, x)
+
+
+def multi_dot(arrays: Any, *, out: Any = None) -> Tensor:
+    """The product of a chain of matrices in the cheapest order, as NumPy's: the first may be a
+    vector (a row), the last a vector (a column); each product recorded."""
+    from tensorgrad.ops.linalg import matmul
+    from tensorgrad.ops.shape import reshaped
+
+    if out is not None:
+        raise TypeError("multi_dot: out= is not supported on Tensors")
+    xs = [to_tensor(a, "multi_dot", "arrays") for a in arrays]
+    if len(xs) < 2:
+        raise ValueError(f"multi_dot: expected at least two arrays, got {len(xs)}")
+    first, last = xs[0].ndim == 1, xs[-1].ndim == 1
+    if first:
+        xs[0] = reshaped(xs[0], (1, -1))
+    if last:
+        xs[-1] = reshaped(xs[-1], (-1, 1))
+    for i, x in enumerate(xs):
+        if x.ndim != 2:
+            raise ValueError(
+                f"multi_dot: array {i} must be 2-D (the first and last may be 1-D), got shape "
+                f"{x.shape}"
+            )
+    for i in range(len(xs) - 1):
+        if xs[i].shape[1] != xs[i + 1].shape[0]:
+            raise ValueError(
+                f"multi_dot: arrays {i} and {i + 1} of shapes {xs[i].shape} and "
+                f"{xs[i + 1].shape} are not aligned"
+            )
+    dims = [xs[0].shape[0]] + [x.shape[1] for x in xs]
+    k = len(xs)
+    cost = [[0] * k for _ in range(k)]
+    split = [[0] * k for _ in range(k)]
+    for length in range(1, k):  # (the matrix-chain order, as NumPy's)
+        for i in range(k - length):
+            j = i + length
+            cost[i][j] = -1
+            for m in range(i, j):
+                c = cost[i][m] + cost[m + 1][j] + dims[i] * dims[m + 1] * dims[j + 1]
+                if cost[i][j] < 0 or c < cost[i][j]:
+                    cost[i][j], split[i][j] = c, m
+
+    def chain(i: int, j: int) -> Tensor:
+        if i == j:
+            return xs[i]
+        return matmul(chain(i, split[i][j]), chain(split[i][j] + 1, j))
+
+    result = chain(0, k - 1)
+    if first and last:
+        return reshaped(result, ())
+    if first or last:
+        return reshaped(result, (result.shape[1],) if first else (result.shape[0],))
+    return result

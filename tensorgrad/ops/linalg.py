@@ -1,4 +1,4 @@
-"""Linear algebra: matmul (NumPy's 1-D and batched rules), dot, outer, tensordot, einsum.
+"""Linear algebra: matmul (NumPy's 1-D and batched rules), dot, outer, tensordot, einsum, kron.
 
 All are bilinear (multilinear for einsum): each adjoint is the same kind of product with the
 output adjoint in place of one operand, and the tangent is the sum over operands of the product
@@ -23,7 +23,7 @@ from tensorgrad._shapes import expand_to, unbroadcast
 from tensorgrad.ops._base import Op, binary, call
 from tensorgrad.tensor import Tensor
 
-__all__ = ["matmul", "dot", "outer", "tensordot", "einsum"]
+__all__ = ["matmul", "dot", "outer", "tensordot", "einsum", "kron"]
 
 
 def _data(x: Any) -> np.ndarray:
@@ -585,6 +585,22 @@ def outer(a: Any, b: Any) -> Tensor:
 
     check_args("outer", a=a, b=b)
     return einsum("i,j->ij", reshape_operand(a, -1), reshape_operand(b, -1))
+
+
+def kron(a: Any, b: Any) -> Tensor:
+    """The Kronecker product, as NumPy's: the shapes (the shorter padded with leading 1s)
+    multiply axis by axis; a broadcast product of ``a`` and ``b`` interleaved, reshaped."""
+    from tensorgrad.ops.arithmetic import multiply
+    from tensorgrad.ops.shape import reshape_operand, reshaped
+
+    check_args("kron", a=a, b=b)
+    sa, sb = np.shape(_data(a)), np.shape(_data(b))
+    nd = max(len(sa), len(sb))
+    sa, sb = (1,) * (nd - len(sa)) + sa, (1,) * (nd - len(sb)) + sb
+    wide_a = reshape_operand(a, tuple(n for m in sa for n in (m, 1)))
+    wide_b = reshape_operand(b, tuple(n for m in sb for n in (1, m)))
+    out = multiply(wide_a, wide_b)
+    return reshaped(out, tuple(m * n for m, n in zip(sa, sb)))
 
 
 # ----------------------------------------------------------------------------- singular values

@@ -433,3 +433,30 @@ def test_eigh_tangent_of_a_sign_invariant_function() -> None:
     fd = (np.linalg.eigh(a + 1e-6 * sym).eigenvectors ** 2
           - np.linalg.eigh(a - 1e-6 * sym).eigenvectors ** 2) / 2e-6  # fmt: skip
     np.testing.assert_allclose(tangent.data, fd, rtol=1e-5, atol=1e-7)
+
+
+def test_matrix_power_and_multi_dot_are_numpys() -> None:
+    a = RNG.normal(size=(2, 3, 3)) + 3 * np.eye(3)
+    for n in (0, 1, 2, 5, -1, -3):
+        np.testing.assert_allclose(
+            tg.linalg.matrix_power(a, n).data, np.linalg.matrix_power(a, n), rtol=1e-10
+        )
+    ints = np.array([[1, 2], [3, 4]])
+    got = tg.linalg.matrix_power(ints, 3)
+    assert got.dtype == np.int64 and np.array_equal(got.data, np.linalg.matrix_power(ints, 3))
+    x = _leaf(a)
+    assert not tg.linalg.matrix_power(x, 0).requires_grad  # (the identity: a constant)
+    tg.linalg.matrix_power(x, 2).sum().backward()  # d sum(A A) = 1 A^T + A^T 1
+    ones = np.ones((3, 3))
+    np.testing.assert_allclose(
+        x.grad.data, ones @ np.swapaxes(a, -1, -2) + np.swapaxes(a, -1, -2) @ ones
+    )
+    chain = [RNG.normal(size=s) for s in [(4,), (4, 10), (10, 2), (2, 6), (6,)]]
+    np.testing.assert_allclose(tg.linalg.multi_dot(chain).data, np.linalg.multi_dot(chain))
+    assert np.linalg.multi_dot([_leaf(chain[1]), chain[2]]).requires_grad
+    with pytest.raises(TypeError, match="matrix_power: n must be an int"):
+        tg.linalg.matrix_power(a, 1.5)
+    with pytest.raises(ValueError, match=r"multi_dot: arrays 0 and 1 of shapes \(2, 3\)"):
+        tg.linalg.multi_dot([np.ones((2, 3)), np.ones((4, 2))])
+    with pytest.raises(ValueError, match="multi_dot: expected at least two arrays"):
+        tg.linalg.multi_dot([np.ones((2, 2))])

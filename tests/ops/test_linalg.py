@@ -437,3 +437,21 @@ def test_a_float16_by_float32_product_is_float32_as_numpy() -> None:
     z = tg.nn.functional.linear(x, tg.tensor(b.T.copy()))
     assert z.dtype == np.float32
     np.testing.assert_array_equal(z.data, a @ b)
+
+
+def test_kron_is_numpys_with_the_gradient_of_its_products() -> None:
+    rng = np.random.default_rng(0)
+    for sa, sb in [
+        ((2, 3), (4,)),
+        ((2,), (3, 2)),
+        ((), (3,)),
+        ((2, 1, 3), (2, 2)),
+        ((0, 2), (3, 3)),
+    ]:
+        a, b = rng.normal(size=sa), rng.normal(size=sb)
+        np.testing.assert_array_equal(tg.kron(a, b).data, np.kron(a, b))
+    a, b = rng.normal(size=(2, 2)), rng.normal(size=(3,))
+    x = tg.tensor(a, requires_grad=True)
+    tg.kron(x, b).sum().backward()
+    np.testing.assert_allclose(x.grad.data, np.full((2, 2), b.sum()))
+    assert tg.kron(np.arange(3), np.array([1, 2])).dtype == np.int64
