@@ -19,8 +19,8 @@ import numpy as np
 from tensorgrad._dtypes import to_tensor
 from tensorgrad._shapes import unbroadcast
 from tensorgrad.ops._base import Op, call
-from tensorgrad.ops.linalg import _mm, _svd, _swap
-from tensorgrad.tensor import Tensor
+from tensorgrad.ops.linalg import _mm, _svd, _swap, matmul
+from tensorgrad.tensor import Tensor, is_int
 
 __all__ = [
     "inv",
@@ -602,12 +602,12 @@ def eigvalsh(x: Any, UPLO: str = "L") -> Tensor:
 
 
 def matrix_power(a: Any, n: int) -> Tensor:
-    """``a`` raised to the integer power ``n`` by repeated squaring of recorded products, as
-    NumPy's: ``n = 0`` the identity (a constant), ``n < 0`` the inverse's power; integers stay
-    integers for ``n >= 0``."""
-    from tensorgrad.ops.linalg import matmul
-    from tensorgrad.tensor import is_int
-
+    """``a`` raised to the integer power ``n`` by recorded products in NumPy's order (its short
+    cuts to 3, then repeated squaring): ``n = 0`` the identity (a constant, where torch's
+    output requires grad with zero gradient), ``n = 1`` ``a`` itself (as NumPy's), ``n < 0``
+    the inverse's power; integers stay integers for ``n >= 0``."""
+    if isinstance(n, np.ndarray) and n.ndim == 0 and n.dtype.kind in "iu":
+        n = n.item()  # (a 0-d integer array, as NumPy's operator.index takes it)
     if not is_int(n):
         raise TypeError(f"matrix_power: n must be an int, got {n!r}")
     x = to_tensor(a, "matrix_power", "a")
@@ -622,6 +622,8 @@ def matrix_power(a: Any, n: int) -> Tensor:
         return Tensor(np.broadcast_to(np.eye(shape[-1], dtype=x.dtype), shape).copy())
     if n < 0:
         x, n = inv(x), -n
+    if n <= 3:  # (NumPy's short cuts: x, x x, (x x) x)
+        return x if n == 1 else matmul(x, x) if n == 2 else matmul(matmul(x, x), x)
     result = None
     while True:  # (the binary digits of n: x, x^2, x^4, ... multiplied in where a digit is 1)
         if n & 1:
@@ -632,17 +634,20 @@ def matrix_power(a: Any, n: int) -> Tensor:
         x = matmul(x, x)
 
 
-def multi_dot(arrays: Any, *, out: Any = None) -> Tensor:
+def multi_dot(arrays: Any) -> Tensor:
     """The product of a chain of matrices in the cheapest order, as NumPy's: the first may be a
     vector (a row), the last a vector (a column); each product recorded."""
-    from tensorgrad.ops.linalg import matmul
     from tensorgrad.ops.shape import reshaped
 
-    if out is not None:
-        raise TypeError("multi_dot: out= is not supported on Tensors")
-    xs = [to_tensor(a, "multi_dot", "arrays") for a in arrays]
+    try:
+        xs = [to_tensor(a, "multi_dot", "arrays") for a in arrays]
+    except TypeError as exc:
+        if "not iterable" not in str(exc):
+            raise
+        raise TypeError(f"multi_dot: arrays must be a sequence of arrays, got {arrays!r}") from None
     if len(xs) < 2:
         raise ValueError(f"multi_dot: expected at least two arrays, got {len(xs)}")
+    given = [x.shape for x in xs]
     first, last = xs[0].ndim == 1, xs[-1].ndim == 1
     if first:
         xs[0] = reshaped(xs[0], (1, -1))
@@ -657,8 +662,8 @@ def multi_dot(arrays: Any, *, out: Any = None) -> Tensor:
     for i in range(len(xs) - 1):
         if xs[i].shape[1] != xs[i + 1].shape[0]:
             raise ValueError(
-                f"multi_dot: arrays {i} and {i + 1} of shapes {xs[i].shape} and "
-                f"{xs[i + 1].shape} are not aligned"
+                f"multi_dot: arrays {i} and {i + 1} of shapes {given[i]} and {given[i + 1]} are "
+                "not aligned"
             )
     dims = [xs[0].shape[0]] + [x.shape[1] for x in xs]
     k = len(xs)

@@ -451,12 +451,19 @@ def test_matrix_power_and_multi_dot_are_numpys() -> None:
     np.testing.assert_allclose(
         x.grad.data, ones @ np.swapaxes(a, -1, -2) + np.swapaxes(a, -1, -2) @ ones
     )
+    for n in (3, -3):  # (NumPy's short cut (a a) a: its bits)
+        np.testing.assert_array_equal(
+            tg.linalg.matrix_power(a, n).data, np.linalg.matrix_power(a, n)
+        )
+    assert tg.linalg.matrix_power(a, np.array(2)).shape == a.shape  # (a 0-d int, as NumPy)
+    plain, out = tg.tensor(np.eye(2)), np.empty((2, 2))
+    assert np.linalg.multi_dot([plain, plain], out=out) is out  # (graph-free: NumPy's)
     chain = [RNG.normal(size=s) for s in [(4,), (4, 10), (10, 2), (2, 6), (6,)]]
     np.testing.assert_allclose(tg.linalg.multi_dot(chain).data, np.linalg.multi_dot(chain))
     assert np.linalg.multi_dot([_leaf(chain[1]), chain[2]]).requires_grad
     with pytest.raises(TypeError, match="matrix_power: n must be an int"):
         tg.linalg.matrix_power(a, 1.5)
-    with pytest.raises(ValueError, match=r"multi_dot: arrays 0 and 1 of shapes \(2, 3\)"):
-        tg.linalg.multi_dot([np.ones((2, 3)), np.ones((4, 2))])
+    with pytest.raises(ValueError, match=r"multi_dot: arrays 0 and 1 of shapes \(3,\) and"):
+        tg.linalg.multi_dot([np.ones(3), np.ones((4, 2))])
     with pytest.raises(ValueError, match="multi_dot: expected at least two arrays"):
         tg.linalg.multi_dot([np.ones((2, 2))])
