@@ -2,7 +2,8 @@
 
 ``inv``, ``solve``, ``det``, ``slogdet``, ``cholesky``, ``eigh``, ``eigvalsh`` and
 ``matrix_power`` take stacks of square matrices in their last two axes, as NumPy's;
-``multi_dot`` a chain of matrices; ``norm`` is ``tg.norm``.
+``multi_dot`` a chain of matrices; ``solve_triangular`` and ``cholesky_solve`` are torch's;
+``norm`` is ``tg.norm``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from tensorgrad.ops.lapack import (
     EighResult,
     SlogdetResult,
     cholesky,
+    cholesky_solve,
     det,
     eigh,
     eigvalsh,
@@ -19,6 +21,7 @@ from tensorgrad.ops.lapack import (
     multi_dot,
     slogdet,
     solve,
+    solve_triangular,
 )
 from tensorgrad.ops.reductions import norm
 
@@ -32,6 +35,8 @@ __all__ = [
     "eigvalsh",
     "matrix_power",
     "multi_dot",
+    "solve_triangular",
+    "cholesky_solve",
     "norm",
     "SlogdetResult",
     "EighResult",

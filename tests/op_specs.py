@@ -670,6 +670,29 @@ def _multi_dot_sample(data: Any) -> Sample:
     return [draw_array(data, shape, -2, 2) for shape in shapes], {}
 
 
+def _triangular_sample(data: Any) -> Sample:
+    """A stack of matrices with a diagonal of 1.5 to 2.5 (well conditioned triangles), b on
+    the side ``left`` says; every flag."""
+    a = _square_stack(data) * 0.3
+    n = a.shape[-1]
+    a = a + np.eye(n) * draw_array(data, a.shape[:-1], 1.5, 2.5)[..., None, :]
+    left = data.draw(st.booleans(), label="left")
+    k = data.draw(st.integers(1, 3), label="k")
+    b = draw_array(data, a.shape[:-2] + ((n, k) if left else (k, n)), -2, 2)
+    flags = {f: data.draw(st.booleans(), label=f) for f in ("upper", "unitriangular")}
+    return [a, b], {"left": left, **flags}
+
+
+def _cholesky_solve_sample(data: Any) -> Sample:
+    """b and a Cholesky factor (lower, or upper)."""
+    (x,), _ = _positive_definite_sample(data)
+    low = np.linalg.cholesky(x)
+    upper = data.draw(st.booleans(), label="upper")
+    b = draw_array(data, x.shape[:-1] + (data.draw(st.integers(1, 3)),), -2, 2)
+    # (contiguous: the finite differences step entries through a flat view)
+    return [b, np.ascontiguousarray(np.swapaxes(low, -1, -2) if upper else low)], {"upper": upper}
+
+
 def _positive_definite_sample(data: Any) -> Sample:
     """m m^T + I/2 for a random stack m: symmetric, eigenvalues at least 1/2."""
     m = _square_stack(data)
@@ -721,6 +744,16 @@ register(
         valid=_well_conditioned,
     ),
     OpSpec("linalg.solve", tg.linalg.solve, sample=_solve_sample, valid=_well_conditioned),
+    OpSpec(
+        "linalg.solve_triangular",
+        lambda a, b, **kw: tg.linalg.solve_triangular(a, b, **kw),
+        sample=_triangular_sample,
+    ),
+    OpSpec(
+        "linalg.cholesky_solve",
+        lambda b, low, upper: tg.linalg.cholesky_solve(b, low, upper),
+        sample=_cholesky_solve_sample,
+    ),
     OpSpec(
         "linalg.matrix_power",
         tg.linalg.matrix_power,

@@ -982,6 +982,18 @@ def _floats(args: tuple) -> list[np.ndarray]:
 
 
 @given(data=st.data())
+def test_linalg_triangular(data: Any) -> None:
+    sa = data.draw(_square_shapes(), label="a shape")
+    n = sa[-1] if sa else 1
+    sb = data.draw(st.sampled_from([(n, 2), (2, n), (n,), sa, ()]), label="b shape")
+    a, b = data.draw(hostile(sa), label="a"), data.draw(hostile(sb), label="b")
+    kw = {"upper": data.draw(st.booleans()), "left": data.draw(st.booleans())}
+    # (tensorgrad's solve on the triangle: NumPy's solve of tril or triu, the reference)
+    check("linalg.solve_triangular", tg.linalg.solve_triangular, (a, b), kw, may_reject=True)
+    check("linalg.cholesky_solve", tg.linalg.cholesky_solve, (b, a), may_reject=True)
+
+
+@given(data=st.data())
 def test_linalg_solve(data: Any) -> None:
     sa = data.draw(_square_shapes(), label="a shape")
     n = sa[-1] if sa else 1
@@ -1948,7 +1960,7 @@ def test_every_public_name_is_covered() -> None:
 
 def test_linalg_is_covered() -> None:
     covered = set(LINALG) | {"solve", "norm", "SlogdetResult", "EighResult", "matrix_power"}
-    covered |= {"multi_dot"}  # (norm: tg.norm)
+    covered |= {"multi_dot", "solve_triangular", "cholesky_solve"}  # (norm: tg.norm)
     assert set(tg.linalg.__all__) == covered
 
 

@@ -32,6 +32,8 @@ __all__ = [
     "eigvalsh",
     "matrix_power",
     "multi_dot",
+    "solve_triangular",
+    "cholesky_solve",
 ]
 
 
@@ -214,6 +216,47 @@ def solve(a: Any, b: Any) -> Tensor:
             "broadcast together"
         )
     return call(Solve, a, b)
+
+
+def solve_triangular(
+    a: Any, b: Any, *, upper: bool, left: bool = True, unitriangular: bool = False
+) -> Tensor:
+    """x with a @ x = b (``left=False``: x @ a = b) for the upper or lower triangle of ``a``
+    (its diagonal taken as ones with ``unitriangular``), as torch's: b holds matrices (..., n, k)
+    (``left=False``: (..., k, n)), the leading axes broadcast. Made of tril or triu and
+    ``solve``: its derivatives land on the triangle; a zero on the diagonal is LinAlgError
+    (torch's substitution gives inf)."""
+    from tensorgrad.ops.elementwise import where
+    from tensorgrad.ops.matrices import tril, triu
+
+    op = "solve_triangular"
+    for name, flag in (("upper", upper), ("left", left), ("unitriangular", unitriangular)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"{op}: {name} must be a bool, got {flag!r}")
+    a = _square(a, op, "a")
+    b = _operand(b, op, "b")
+    n, sb = a.shape[-1], b.shape
+    if len(sb) < 2 or sb[-2 if left else -1] != n:
+        want = "(..., n, k)" if left else "(..., k, n)"
+        raise ValueError(
+            f"{op}: b must be matrices {want} with n = {n} (a of shape {a.shape}), got shape {sb}"
+        )
+    tri = triu(a) if upper else tril(a)
+    if unitriangular:
+        tri = where(np.eye(n, dtype=bool), np.ones((), tri.dtype), tri)
+    if left:
+        return solve(tri, b)
+    return _swap(solve(_swap(tri), _swap(b)))
+
+
+def cholesky_solve(b: Any, low: Any, upper: bool = False) -> Tensor:
+    """x with (L L^T) x = b for a Cholesky factor L (``upper=True``: (U^T U) x = b), as torch's
+    ``cholesky_solve`` (its argument order): two triangular solves."""
+    if not isinstance(upper, (bool, np.bool_)):
+        raise TypeError(f"cholesky_solve: upper must be a bool, got {upper!r}")
+    if upper:
+        return solve_triangular(low, solve_triangular(_swap(low), b, upper=False), upper=True)
+    return solve_triangular(_swap(low), solve_triangular(low, b, upper=False), upper=True)
 
 
 # ----------------------------------------------------------------------------- determinants

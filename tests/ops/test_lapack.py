@@ -467,3 +467,29 @@ def test_matrix_power_and_multi_dot_are_numpys() -> None:
         tg.linalg.multi_dot([np.ones(3), np.ones((4, 2))])
     with pytest.raises(ValueError, match="multi_dot: expected at least two arrays"):
         tg.linalg.multi_dot([np.ones((2, 2))])
+
+
+def test_triangular_solves() -> None:
+    a = np.tril(RNG.normal(size=(3, 3))) + 3 * np.eye(3)
+    b = RNG.normal(size=(3, 2))
+    np.testing.assert_allclose(
+        tg.linalg.solve_triangular(a + np.triu(np.ones((3, 3)), 1), b, upper=False).data,
+        np.linalg.solve(a, b),  # (the other triangle is not read)
+    )
+    unit = np.tril(a, -1) + np.eye(3)
+    np.testing.assert_allclose(
+        tg.linalg.solve_triangular(a, b.T, upper=False, left=False, unitriangular=True).data,
+        np.linalg.solve(unit.T, b).T,
+    )
+    low = np.linalg.cholesky(a @ a.T)
+    np.testing.assert_allclose(tg.linalg.cholesky_solve(b, low).data, np.linalg.solve(a @ a.T, b))
+    np.testing.assert_allclose(
+        tg.linalg.cholesky_solve(b, low.T, upper=True).data, np.linalg.solve(a @ a.T, b)
+    )
+    x = _leaf(low)
+    tg.linalg.cholesky_solve(b, x).sum().backward()
+    assert not np.triu(x.grad.data, 1).any()  # (the other triangle is not read: no gradient)
+    with pytest.raises(TypeError, match="solve_triangular"):
+        tg.linalg.solve_triangular(a, b)  # (upper is required, as torch's)
+    with pytest.raises(ValueError, match=r"solve_triangular: b must be matrices \(\.\.\., n, k\)"):
+        tg.linalg.solve_triangular(a, np.ones(3), upper=False)
