@@ -218,16 +218,62 @@ def solve(a: Any, b: Any) -> Tensor:
     return call(Solve, a, b)
 
 
+def _substitute(a: np.ndarray, b: np.ndarray, upper: bool) -> np.ndarray:
+    """x with a @ x = b by substitution on a's ``upper`` or lower triangle (the other is not
+    read), one row at a time over the batch and b's columns: backward stable where an LU
+    solve's pivoting loses digits on a triangle (a random 30 x 30 one: 4e-9 against 5e-16),
+    and O(n^2 k); a zero on the diagonal gives inf or NaN, as torch's."""
+    n = a.shape[-1]
+    lead = _lead(a, b)
+    x = np.zeros(lead + b.shape[-2:], np.result_type(a, b))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for i in range(n - 1, -1, -1) if upper else range(n):
+            done = slice(i + 1, n) if upper else slice(0, i)
+            rest = b[..., i, :] - (a[..., i : i + 1, done] @ x[..., done, :])[..., 0, :]
+            x[..., i, :] = rest / a[..., i, i, None]
+    return x
+
+
+class TriangularSolve(Op):
+    """a^-1 b for the ``upper`` or lower triangle of a (matrices b (..., n, k), the leading axes
+    broadcast)"""
+
+    __slots__ = ("upper",)
+    save_inputs = (0,)
+    save_output = True
+
+    def __init__(self, upper: bool) -> None:
+        self.upper = upper
+
+    def forward(self, a, b):
+        return _substitute(a, b, self.upper)
+
+    def _triangle(self, m):
+        return np.triu(m) if self.upper else np.tril(m)
+
+    def generate_adjoints(self, adjoints, delta, a, x):
+        gb = TriangularSolve.apply(_swap(a), delta, upper=not self.upper)
+        if self.edges[1] is not None:
+            adjoints[1] = unbroadcast(gb, self.in_shape(1))
+        if self.edges[0] is not None:
+            adjoints[0] = unbroadcast(self._triangle(-_mm(gb, _swap(x))), self.in_shape(0))
+
+    def jvp(self, tangents, a, x):
+        ta, tb = tangents
+        if ta is None:
+            return TriangularSolve.apply(a, tb, upper=self.upper)
+        moved = _mm(self._triangle(ta), x)
+        return TriangularSolve.apply(a, -moved if tb is None else tb - moved, upper=self.upper)
+
+
 def solve_triangular(
     a: Any, b: Any, *, upper: bool, left: bool = True, unitriangular: bool = False
 ) -> Tensor:
     """x with a @ x = b (``left=False``: x @ a = b) for the upper or lower triangle of ``a``
     (its diagonal taken as ones with ``unitriangular``), as torch's: b holds matrices (..., n, k)
-    (``left=False``: (..., k, n)), the leading axes broadcast. Made of tril or triu and
-    ``solve``: its derivatives land on the triangle; a zero on the diagonal is LinAlgError
-    (torch's substitution gives inf)."""
+    (``left=False``: (..., k, n)), the leading axes broadcast; by substitution (a zero on the
+    diagonal gives inf or NaN, as torch's); its derivatives land on the triangle read."""
     from tensorgrad.ops.elementwise import where
-    from tensorgrad.ops.matrices import tril, triu
 
     op = "solve_triangular"
     for name, flag in (("upper", upper), ("left", left), ("unitriangular", unitriangular)):
@@ -241,20 +287,33 @@ def solve_triangular(
         raise ValueError(
             f"{op}: b must be matrices {want} with n = {n} (a of shape {a.shape}), got shape {sb}"
         )
-    tri = triu(a) if upper else tril(a)
+    if any(p != q and 1 not in (p, q) for p, q in zip(a.shape[-3::-1], sb[-3::-1])):
+        raise ValueError(
+            f"{op}: the leading axes of a of shape {a.shape} and b of shape {sb} cannot be "
+            "broadcast together"
+        )
     if unitriangular:
-        tri = where(np.eye(n, dtype=bool), np.ones((), tri.dtype), tri)
+        a = where(np.eye(n, dtype=bool), np.ones((), a.dtype), a)
     if left:
-        return solve(tri, b)
-    return _swap(solve(_swap(tri), _swap(b)))
+        return call(TriangularSolve, a, b, upper=bool(upper))
+    return _swap(call(TriangularSolve, _swap(a), _swap(b), upper=not upper))
 
 
-def cholesky_solve(b: Any, low: Any, upper: bool = False) -> Tensor:
+def cholesky_solve(b: Any, L: Any, upper: bool = False) -> Tensor:
     """x with (L L^T) x = b for a Cholesky factor L (``upper=True``: (U^T U) x = b), as torch's
     ``cholesky_solve`` (its argument order): two triangular solves."""
+    op = "cholesky_solve"
     if not isinstance(upper, (bool, np.bool_)):
-        raise TypeError(f"cholesky_solve: upper must be a bool, got {upper!r}")
-    if upper:
+        raise TypeError(f"{op}: upper must be a bool, got {upper!r}")
+    low = _square(L, op, "L")
+    b = _operand(b, op, "b")
+    n = low.shape[-1]
+    if b.ndim < 2 or b.shape[-2] != n:
+        raise ValueError(
+            f"{op}: b must be matrices (..., n, k) with n = {n} (L of shape {low.shape}), got "
+            f"shape {b.shape}"
+        )
+    if upper:  # (U^T y = b, then U x = y)
         return solve_triangular(low, solve_triangular(_swap(low), b, upper=False), upper=True)
     return solve_triangular(_swap(low), solve_triangular(low, b, upper=False), upper=True)
 

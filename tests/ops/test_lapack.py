@@ -491,5 +491,16 @@ def test_triangular_solves() -> None:
     assert not np.triu(x.grad.data, 1).any()  # (the other triangle is not read: no gradient)
     with pytest.raises(TypeError, match="solve_triangular"):
         tg.linalg.solve_triangular(a, b)  # (upper is required, as torch's)
+    # by substitution: a random 25 x 25 triangle, where an LU solve lost 7 digits
+    ill = np.tril(np.random.default_rng(0).normal(size=(25, 25)))
+    x = tg.linalg.solve_triangular(ill, np.ones((25, 1)), upper=False).data
+    exact = np.ones((25, 1), dtype=np.longdouble)
+    for i in range(25):  # (long double substitution)
+        exact[i] = (1 - ill[i, :i].astype(np.longdouble) @ exact[:i, 0]) / ill[i, i]
+    np.testing.assert_allclose(x, exact.astype(np.float64), rtol=1e-12)
+    zero = tg.linalg.solve_triangular(
+        np.array([[0.0, 0.0], [1.0, 3.0]]), np.ones((2, 1)), upper=False
+    )
+    assert np.isinf(zero.data).all()  # (a zero on the diagonal: inf, as torch's)
     with pytest.raises(ValueError, match=r"solve_triangular: b must be matrices \(\.\.\., n, k\)"):
         tg.linalg.solve_triangular(a, np.ones(3), upper=False)
