@@ -118,27 +118,38 @@ def inv(x: Any) -> Tensor:
 
 
 class Solve(Op):
-    """a^-1 b for matrices b (..., n, k), the leading axes broadcast"""
+    """a^-1 b for matrices b (..., n, k), the leading axes broadcast; with ``upper`` True or
+    False, for that triangle of a alone, by substitution (``_substitute``)"""
 
+    __slots__ = ("upper",)
     save_inputs = (0,)
     save_output = True
 
+    def __init__(self, upper: bool | None = None) -> None:
+        self.upper = upper
+
     def forward(self, a, b):
-        return _lapack(np.linalg.solve, "solve", a, b)
+        if self.upper is None:
+            return _lapack(np.linalg.solve, "solve", a, b)
+        return _substitute(a, b, self.upper)
+
+    def _read(self, m):
+        """The part of a matrix the op reads: all of it, or its triangle."""
+        return m if self.upper is None else np.triu(m) if self.upper else np.tril(m)
 
     def generate_adjoints(self, adjoints, delta, a, x):
-        gb = _solve(_swap(a), delta)
+        gb = _solve(_swap(a), delta, None if self.upper is None else not self.upper)
         if self.edges[1] is not None:
             adjoints[1] = unbroadcast(gb, self.in_shape(1))
         if self.edges[0] is not None:
-            adjoints[0] = unbroadcast(-_mm(gb, _swap(x)), self.in_shape(0))
+            adjoints[0] = unbroadcast(self._read(-_mm(gb, _swap(x))), self.in_shape(0))
 
     def jvp(self, tangents, a, x):
         ta, tb = tangents
         if ta is None:
-            return _solve(a, tb)
-        moved = _mm(ta, x)
-        return _solve(a, -moved if tb is None else tb - moved)
+            return _solve(a, tb, self.upper)
+        moved = _mm(self._read(ta), x)
+        return _solve(a, -moved if tb is None else tb - moved, self.upper)
 
 
 def _lead(*stacks: np.ndarray) -> tuple[int, ...]:
@@ -174,10 +185,13 @@ def _each_or_nan(fn: Any, a: np.ndarray, *rest: np.ndarray) -> np.ndarray:
     return out.reshape(lead + out.shape[1:])
 
 
-def _solve(a: Any, b: Any) -> Any:
-    """``Solve`` in a rule: recorded on Tensors; on arrays, ``_each_or_nan``'s."""
+def _solve(a: Any, b: Any, upper: bool | None = None) -> Any:
+    """``Solve`` in a rule: recorded on Tensors; on arrays, by substitution for a triangle,
+    else ``_each_or_nan``'s."""
     if isinstance(a, Tensor) or isinstance(b, Tensor):
-        return Solve.apply(a, b)
+        return Solve.apply(a, b, upper=upper)
+    if upper is not None:
+        return _substitute(a, b, upper)
     return _each_or_nan(np.linalg.solve, a, b)
 
 
@@ -186,6 +200,16 @@ def _inverse(x: Any) -> Any:
     if isinstance(x, Tensor):
         return Inv.apply(x)
     return _each_or_nan(np.linalg.inv, x)
+
+
+def _check_leading(sa: tuple, sb: tuple, op: str) -> None:
+    """ValueError naming ``op`` and both shapes unless the stacks' leading axes broadcast
+    (checked by hand: np.broadcast_shapes stops at 32 dimensions, NumPy's solve does not)."""
+    if any(p != q and 1 not in (p, q) for p, q in zip(sa[-3::-1], sb[-3::-1])):
+        raise ValueError(
+            f"{op}: the leading axes of a of shape {sa} and b of shape {sb} cannot be "
+            "broadcast together"
+        )
 
 
 def solve(a: Any, b: Any) -> Tensor:
@@ -210,11 +234,7 @@ def solve(a: Any, b: Any) -> Tensor:
     if len(sb) == 1:
         out = call(Solve, a, reshaped(b, (n, 1)))
         return reshaped(out, out.shape[:-1])
-    if any(p != q and 1 not in (p, q) for p, q in zip(a.shape[-3::-1], sb[-3::-1])):
-        raise ValueError(
-            f"solve: the leading axes of a of shape {a.shape} and b of shape {sb} cannot be "
-            "broadcast together"
-        )
+    _check_leading(a.shape, sb, "solve")
     return call(Solve, a, b)
 
 
@@ -232,38 +252,6 @@ def _substitute(a: np.ndarray, b: np.ndarray, upper: bool) -> np.ndarray:
             rest = b[..., i, :] - (a[..., i : i + 1, done] @ x[..., done, :])[..., 0, :]
             x[..., i, :] = rest / a[..., i, i, None]
     return x
-
-
-class TriangularSolve(Op):
-    """a^-1 b for the ``upper`` or lower triangle of a (matrices b (..., n, k), the leading axes
-    broadcast)"""
-
-    __slots__ = ("upper",)
-    save_inputs = (0,)
-    save_output = True
-
-    def __init__(self, upper: bool) -> None:
-        self.upper = upper
-
-    def forward(self, a, b):
-        return _substitute(a, b, self.upper)
-
-    def _triangle(self, m):
-        return np.triu(m) if self.upper else np.tril(m)
-
-    def generate_adjoints(self, adjoints, delta, a, x):
-        gb = TriangularSolve.apply(_swap(a), delta, upper=not self.upper)
-        if self.edges[1] is not None:
-            adjoints[1] = unbroadcast(gb, self.in_shape(1))
-        if self.edges[0] is not None:
-            adjoints[0] = unbroadcast(self._triangle(-_mm(gb, _swap(x))), self.in_shape(0))
-
-    def jvp(self, tangents, a, x):
-        ta, tb = tangents
-        if ta is None:
-            return TriangularSolve.apply(a, tb, upper=self.upper)
-        moved = _mm(self._triangle(ta), x)
-        return TriangularSolve.apply(a, -moved if tb is None else tb - moved, upper=self.upper)
 
 
 def solve_triangular(
@@ -287,16 +275,12 @@ def solve_triangular(
         raise ValueError(
             f"{op}: b must be matrices {want} with n = {n} (a of shape {a.shape}), got shape {sb}"
         )
-    if any(p != q and 1 not in (p, q) for p, q in zip(a.shape[-3::-1], sb[-3::-1])):
-        raise ValueError(
-            f"{op}: the leading axes of a of shape {a.shape} and b of shape {sb} cannot be "
-            "broadcast together"
-        )
+    _check_leading(a.shape, sb, op)
     if unitriangular:
         a = where(np.eye(n, dtype=bool), np.ones((), a.dtype), a)
     if left:
-        return call(TriangularSolve, a, b, upper=bool(upper))
-    return _swap(call(TriangularSolve, _swap(a), _swap(b), upper=not upper))
+        return call(Solve, a, b, upper=bool(upper))
+    return _swap(call(Solve, _swap(a), _swap(b), upper=not upper))
 
 
 def cholesky_solve(b: Any, L: Any, upper: bool = False) -> Tensor:
