@@ -16,7 +16,7 @@ import numpy as np
 from tensorgrad import ops
 from tensorgrad._dtypes import _holds, check_dtype
 from tensorgrad._shapes import normalize_int_axis
-from tensorgrad.ops import arithmetic, lapack
+from tensorgrad.ops import arithmetic, decompositions, lapack, linalg_api
 from tensorgrad.ops._base import _data as _plain  # (the data of a Tensor, else x itself)
 from tensorgrad.ops.indexing import index_array
 from tensorgrad.ops.reductions import in_dtype
@@ -539,6 +539,26 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.linalg.eigvalsh: lapack.eigvalsh,
     np.linalg.matrix_power: lapack.matrix_power,
     np.linalg.multi_dot: lapack.multi_dot,
+    np.linalg.svd: decompositions.svd,
+    np.linalg.qr: decompositions.qr,
+    np.linalg.pinv: decompositions.pinv,
+    np.linalg.lstsq: decompositions.lstsq,
+    np.linalg.cond: linalg_api.cond,
+    np.linalg.matrix_rank: linalg_api.matrix_rank,
+    np.linalg.tensorinv: linalg_api.tensorinv,
+    np.linalg.tensorsolve: linalg_api.tensorsolve,
+    # (NumPy 2's array API functions)
+    np.linalg.svdvals: decompositions.svdvals,
+    np.linalg.vector_norm: linalg_api.vector_norm,
+    np.linalg.matrix_norm: linalg_api.matrix_norm,
+    np.linalg.matrix_transpose: linalg_api.matrix_transpose,
+    np.linalg.vecdot: linalg_api.vecdot,
+    np.linalg.cross: linalg_api.cross,
+    np.linalg.diagonal: linalg_api.diagonal,
+    np.linalg.trace: linalg_api.trace,
+    np.linalg.outer: linalg_api.outer,
+    np.linalg.matmul: ops.matmul,
+    np.linalg.tensordot: lambda x1, x2, /, *, axes=2: ops.tensordot(x1, x2, axes),
     np.diagonal: ops.diagonal,
     np.diag: ops.diag,
     np.trace: _trace,

@@ -787,6 +787,227 @@ register(
     ),
 )
 
+# ----------------------------------------------------------------------------- decompositions
+
+
+def _matrix_stack(data: Any, wide: bool | None = None) -> np.ndarray:
+    """A stack of m x n matrices (m and n from 1 to 4, up to two leading axes)."""
+    lead = data.draw(hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3))
+    m, n = data.draw(st.integers(1, 4), label="m"), data.draw(st.integers(1, 4), label="n")
+    return draw_array(data, lead + (m, n), -2, 2)
+
+
+def _singular_values_apart(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """Singular values at least 0.05 and 0.05 apart, the largest at most 20 times the
+    smallest (the factors' derivatives divide by s and by the gaps of s^2)."""
+    s = np.linalg.svd(np.asarray(args[0]), compute_uv=False)
+    gaps = -np.diff(s, axis=-1)
+    return bool(
+        np.all(s[..., -1] > 0.05)
+        and np.all(s[..., 0] < 20 * s[..., -1])
+        and (gaps.size == 0 or np.min(gaps) > 0.05)
+    )
+
+
+def _svd_parts(x: Any, full_matrices: bool) -> Any:
+    """svd's S, and its thin U and Vh squared (a pair of singular vectors is defined up to a
+    common sign; a full U's or Vh's completion is a constant), side by side."""
+    u, s, vh = tg.linalg.svd(x, full_matrices=full_matrices)
+    k = s.shape[-1]
+    lead = s.shape[:-1]
+    parts = [
+        s,
+        tg.reshape(u[..., :k] ** 2, lead + (-1,)),
+        tg.reshape(vh[..., :k, :] ** 2, lead + (-1,)),
+    ]
+    return tg.concatenate(
+        parts + [tg.reshape(u[..., :1, :k] * vh[..., :k, :1].mT, lead + (-1,))], axis=-1
+    )
+
+
+def _qr_sample(data: Any) -> Sample:
+    x = _matrix_stack(data)
+    m, n = x.shape[-2:]
+    modes = ["reduced", "r"] + (["complete"] if m <= n else [])
+    return [x], {"mode": data.draw(st.sampled_from(modes), label="mode")}
+
+
+def _qr_parts(x: Any, mode: str) -> Any:
+    """qr's R, and Q beside it (flattened), whatever the mode."""
+    out = tg.linalg.qr(x, mode=mode)
+    r = out if mode == "r" else out.R
+    lead = r.shape[:-2]
+    parts = [tg.reshape(r, lead + (-1,))]
+    if mode != "r":
+        parts.append(tg.reshape(out.Q, lead + (-1,)))
+    return tg.concatenate(parts, axis=-1)
+
+
+def _columns_conditioned(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """The first min(m, n) columns well conditioned (QR divides by R's diagonal)."""
+    x = np.asarray(args[0])
+    return _well_conditioned([x[..., : min(x.shape[-2:])]], {})
+
+
+def _pinv_sample(data: Any) -> Sample:
+    x = _matrix_stack(data)
+    if x.shape[-1] == x.shape[-2] and data.draw(st.booleans(), label="hermitian"):
+        return [x], {"hermitian": True}
+    return [x], {}
+
+
+def _lstsq_sample(data: Any) -> Sample:
+    m, n = data.draw(st.integers(1, 4), label="m"), data.draw(st.integers(1, 4), label="n")
+    b = (m,) if data.draw(st.booleans(), label="vector b") else (m, data.draw(st.integers(1, 3)))
+    return [draw_array(data, (m, n), -2, 2), draw_array(data, b, -2, 2)], {}
+
+
+def _lstsq_parts(a: Any, b: Any) -> Any:
+    """lstsq's solution, residuals and singular values, flattened side by side."""
+    x, res, _, s = tg.linalg.lstsq(a, b)
+    return tg.concatenate([tg.reshape(x, (-1,)), res, s])
+
+
+def _vector_norm_sample(data: Any) -> Sample:
+    shape = draw_shape(data)
+    x = draw_array(data, shape, -2, 2)
+    n = len(shape)
+    axis = data.draw(
+        st.none() | st.integers(-n, n - 1) | st.lists(st.integers(0, n - 1), unique=True).map(tuple)
+        if n
+        else st.none(),
+        label="axis",
+    )
+    ord = data.draw(st.sampled_from([2, 1, 3, 0.5, np.inf]), label="ord")
+    return [x], {"axis": axis, "keepdims": data.draw(st.booleans()), "ord": ord}
+
+
+def _vector_norm_smooth(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """Entries away from 0 (|x|'s kink); for ord=inf, one largest |x| per norm."""
+    a = np.abs(np.asarray(args[0]))
+    if not np.all(a > 1e-2):
+        return False
+    if kwargs["ord"] != np.inf or a.size == 0:
+        return True
+    axis = kwargs["axis"]
+    axes = tuple(range(a.ndim)) if axis is None else np.atleast_1d(axis) % a.ndim
+    ends = tuple(range(a.ndim - len(axes), a.ndim))
+    rows = np.sort(np.moveaxis(a, tuple(axes), ends).reshape(a.shape[: a.ndim - len(axes)] + (-1,)))
+    return rows.shape[-1] < 2 or bool(np.min(rows[..., -1] - rows[..., -2]) > 0.05)
+
+
+def _matrix_norm_sample(data: Any) -> Sample:
+    x = _matrix_stack(data)
+    ord = data.draw(st.sampled_from(["fro", "nuc", 2, -2]), label="ord")
+    return [x], {"ord": ord, "keepdims": data.draw(st.booleans(), label="keepdims")}
+
+
+def _cond_sample(data: Any) -> Sample:
+    p = data.draw(st.sampled_from([None, 2, -2, "fro", "nuc"]), label="p")
+    return [_square_stack(data) if p in ("fro", "nuc") else _matrix_stack(data)], {"p": p}
+
+
+def _vector_pair_sample(data: Any, length: int | None = None) -> Sample:
+    """Two arrays of vectors along an axis, the other axes broadcast."""
+    sa, sb = data.draw(
+        hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=2, max_side=3)
+    ).input_shapes
+    k = length or data.draw(st.integers(1, 4), label="length")
+    axis = data.draw(st.integers(-1 - min(len(sa), len(sb)), -1), label="axis")
+    sa, sb = list(sa), list(sb)
+    sa.insert(len(sa) + axis + 1, k)
+    sb.insert(len(sb) + axis + 1, k)
+    return [draw_array(data, tuple(sa), -2, 2), draw_array(data, tuple(sb), -2, 2)], {"axis": axis}
+
+
+def _tensorinv_sample(data: Any) -> Sample:
+    x = draw_array(data, (6, 6), -2, 2) + 4 * np.eye(6)
+    ind, shape = data.draw(st.sampled_from([(1, (6, 2, 3)), (2, (2, 3, 6)), (2, (3, 2, 3, 2))]))
+    return [x.reshape(shape)], {"ind": ind}
+
+
+def _tensorsolve_sample(data: Any) -> Sample:
+    a = (draw_array(data, (6, 6), -2, 2) + 4 * np.eye(6)).reshape(2, 3, 3, 2)
+    b = draw_array(data, (2, 3), -2, 2)
+    if data.draw(st.booleans(), label="axes"):
+        return [np.ascontiguousarray(np.moveaxis(a, 2, 0)), b], {"axes": (0,)}
+    return [a, b], {}
+
+
+register(
+    OpSpec(
+        "linalg.svd",
+        _svd_parts,
+        sample=lambda d: ([_matrix_stack(d)], {"full_matrices": d.draw(st.booleans())}),
+        valid=_singular_values_apart,
+    ),
+    OpSpec(
+        "linalg.svdvals",
+        tg.linalg.svdvals,
+        sample=lambda d: ([_matrix_stack(d)], {}),
+        valid=_singular_values_apart,
+    ),
+    OpSpec("linalg.qr", _qr_parts, sample=_qr_sample, valid=_columns_conditioned),
+    OpSpec(
+        "linalg.pinv",
+        lambda x, **kw: tg.linalg.pinv(_symmetrised(x) if kw else x, **kw),
+        sample=_pinv_sample,
+        valid=_well_conditioned,
+    ),
+    OpSpec("linalg.lstsq", _lstsq_parts, sample=_lstsq_sample, valid=_well_conditioned),
+    OpSpec(
+        "linalg.vector_norm",
+        lambda x, **kw: tg.linalg.vector_norm(x, **kw),
+        sample=_vector_norm_sample,
+        valid=_vector_norm_smooth,
+    ),
+    OpSpec(
+        "linalg.matrix_norm",
+        lambda x, **kw: tg.linalg.matrix_norm(x, **kw),
+        sample=_matrix_norm_sample,
+        valid=_singular_values_apart,
+    ),
+    OpSpec(
+        "linalg.matrix_transpose",
+        tg.linalg.matrix_transpose,
+        sample=lambda d: ([_matrix_stack(d)], {}),
+    ),
+    OpSpec(
+        "linalg.vecdot",
+        lambda a, b, axis: tg.linalg.vecdot(a, b, axis=axis),
+        sample=_vector_pair_sample,
+    ),
+    OpSpec(
+        "linalg.cross",
+        lambda a, b, axis: tg.linalg.cross(a, b, axis=axis),
+        sample=lambda d: _vector_pair_sample(d, 3),
+    ),
+    OpSpec(
+        "linalg.diagonal",
+        lambda x, offset: tg.linalg.diagonal(x, offset=offset),
+        sample=lambda d: ([_matrix_stack(d)], {"offset": d.draw(st.integers(-3, 3))}),
+    ),
+    OpSpec(
+        "linalg.trace",
+        lambda x, offset: tg.linalg.trace(x, offset=offset),
+        sample=lambda d: ([_matrix_stack(d)], {"offset": d.draw(st.integers(-3, 3))}),
+    ),
+    OpSpec(
+        "linalg.outer",
+        tg.linalg.outer,
+        arity=2,
+        min_dims=1,
+        max_dims=1,
+        sample=lambda d: (
+            [draw_array(d, (d.draw(st.integers(1, 4)),), -2, 2) for _ in range(2)],
+            {},
+        ),
+    ),
+    OpSpec("linalg.cond", tg.linalg.cond, sample=_cond_sample, valid=_singular_values_apart),
+    OpSpec("linalg.tensorinv", tg.linalg.tensorinv, sample=_tensorinv_sample),
+    OpSpec("linalg.tensorsolve", tg.linalg.tensorsolve, sample=_tensorsolve_sample),
+)
+
 # ----------------------------------------------------------------------------- softmax, losses
 
 

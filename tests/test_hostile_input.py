@@ -945,6 +945,102 @@ def test_linalg(name: str, data: Any) -> None:
     check(f"linalg.{name}", fn, (x,), ref=ref, exact_dtype=False)
 
 
+def _matrix_shapes() -> st.SearchStrategy:
+    """Mostly stacks of any matrices (empty ones too), else any hostile shape."""
+    stack = st.tuples(
+        hnp.array_shapes(min_dims=0, max_dims=2, min_side=0, max_side=2),
+        st.integers(0, 3),
+        st.integers(0, 3),
+    ).map(lambda p: p[0] + (p[1], p[2]))
+    return st.one_of(stack, stack, _shapes())
+
+
+def _batched(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """NumPy's ``fn`` past 32 dimensions too, over one batch axis (as tensorgrad takes them)."""
+
+    def ref(x: Any) -> Any:
+        a = np.asarray(x)
+        if a.ndim <= 32:
+            return fn(a)
+        out = fn(a.reshape((math.prod(a.shape[:-2]),) + a.shape[-2:]))
+        return out.reshape(a.shape[:-2] + out.shape[1:])
+
+    return ref
+
+
+def _without_inf(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A reference by an SVD: NaN for a matrix holding an inf (tensorgrad's rule: NumPy's
+    SVD gives NaN there before 2.5 and raises from it, or never returns), a NaN refused (as
+    NumPy); ``_batched``."""
+
+    def ref(a: np.ndarray) -> Any:
+        if a.dtype.kind == "f" and np.isnan(a).any():  # (with an inf, NumPy's may not return)
+            raise np.linalg.LinAlgError("SVD did not converge")
+        if a.dtype.kind == "f" and a.ndim >= 2 and np.isinf(a).any():
+            finite = fn(np.where(np.isinf(a), 0, a))
+            bad = np.isinf(a).any(axis=(-2, -1))
+            return np.where(
+                bad.reshape(bad.shape + (1,) * (finite.ndim - bad.ndim)), np.nan, finite
+            )
+        return fn(a)
+
+    return _batched(ref)
+
+
+DECOMPOSITIONS = {
+    "svdvals": (tg.linalg.svdvals, _without_inf(np.linalg.svdvals)),
+    "svd.U": (lambda x: tg.linalg.svd(x).U, _without_inf(lambda a: np.linalg.svd(a).U)),
+    "svd.Vh": (
+        lambda x: tg.linalg.svd(x, full_matrices=False).Vh,
+        _without_inf(lambda a: np.linalg.svd(a, full_matrices=False).Vh),
+    ),
+    "qr.R": (lambda x: tg.linalg.qr(x, mode="r"), _batched(lambda a: np.linalg.qr(a, mode="r"))),
+    "qr.Q": (lambda x: tg.linalg.qr(x).Q, _batched(lambda a: np.linalg.qr(a).Q)),
+    "pinv": (tg.linalg.pinv, _without_inf(np.linalg.pinv)),
+    "matrix_norm": (tg.linalg.matrix_norm, np.linalg.matrix_norm),
+    "vector_norm": (tg.linalg.vector_norm, np.linalg.vector_norm),
+    "cond": (tg.linalg.cond, np.linalg.cond),
+    "matrix_transpose": (tg.linalg.matrix_transpose, np.linalg.matrix_transpose),
+    "diagonal": (tg.linalg.diagonal, np.linalg.diagonal),
+    "trace": (tg.linalg.trace, np.linalg.trace),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DECOMPOSITIONS))
+@given(data=st.data())
+def test_linalg_decompositions(name: str, data: Any) -> None:
+    x = data.draw(hostile(data.draw(_matrix_shapes(), label="shape")), label="x")
+    fn, ref = DECOMPOSITIONS[name]
+    check(f"linalg.{name}", fn, (x,), ref=ref, exact_dtype=False)
+
+
+@given(data=st.data())
+def test_linalg_pairs(data: Any) -> None:
+    sa, sb = data.draw(_two_shapes(), label="shapes")
+    if data.draw(st.booleans(), label="matching"):
+        sa, sb = data.draw(st.sampled_from([((3, 2), (3,)), ((2, 3), (2, 2)), ((0, 2), (0,))]))
+    a, b = data.draw(hostile(sa), label="a"), data.draw(hostile(sb), label="b")
+
+    def lstsq(a: Any, b: Any) -> Any:
+        if not np.isfinite(a).all():  # (NumPy's SVD may not return on an inf)
+            raise np.linalg.LinAlgError
+        return np.linalg.lstsq(a, b)[0]
+
+    check("linalg.lstsq", lambda a, b: tg.linalg.lstsq(a, b).solution, (a, b), ref=lstsq,
+          exact_dtype=False)  # fmt: skip
+    check("linalg.vecdot", tg.linalg.vecdot, (a, b), ref=np.linalg.vecdot, exact_dtype=False)
+    check("linalg.outer", tg.linalg.outer, (a, b), ref=np.linalg.outer, exact_dtype=False)
+    c, d = data.draw(st.sampled_from([((3,), (2, 3)), ((3, 1), (3, 3)), ((2,), (2,))]))
+    c, d = data.draw(hostile(c), label="c"), data.draw(hostile(d), label="d")
+    check("linalg.cross", tg.linalg.cross, (c, d), ref=np.linalg.cross, exact_dtype=False)
+    e = data.draw(hostile(data.draw(st.sampled_from([(2, 3, 6), (2, 2), (3, 2), (0, 0)]))))
+    f = data.draw(hostile(data.draw(st.sampled_from([(2, 3), (2,), (3,), ()]))))
+    check("linalg.tensorinv", tg.linalg.tensorinv, (e,), ref=np.linalg.tensorinv,
+          exact_dtype=False)  # fmt: skip
+    check("linalg.tensorsolve", tg.linalg.tensorsolve, (e, f), ref=np.linalg.tensorsolve,
+          exact_dtype=False)  # fmt: skip
+
+
 @given(data=st.data())
 def test_linalg_products(data: Any) -> None:
     x = data.draw(hostile(data.draw(_square_shapes(), label="shape")), label="x")
@@ -1961,6 +2057,9 @@ def test_every_public_name_is_covered() -> None:
 def test_linalg_is_covered() -> None:
     covered = set(LINALG) | {"solve", "norm", "SlogdetResult", "EighResult", "matrix_power"}
     covered |= {"multi_dot", "solve_triangular", "cholesky_solve"}  # (norm: tg.norm)
+    covered |= {name.partition(".")[0] for name in DECOMPOSITIONS} | {"SVDResult", "QRResult"}
+    covered |= {"lstsq", "LstsqResult", "vecdot", "outer", "cross", "tensorinv", "tensorsolve"}
+    covered |= {"matmul", "tensordot", "matrix_rank"}  # (tg's own; a count, NumPy's)
     assert set(tg.linalg.__all__) == covered
 
 

@@ -617,11 +617,29 @@ def _swap(a: np.ndarray) -> np.ndarray:
     return np.swapaxes(a, -1, -2)
 
 
+def over_one_batch_axis(fn: Any, x: np.ndarray, *args: Any, **kwargs: Any) -> Any:
+    """``fn(x, ...)`` for a stack of matrices, its leading axes flattened into one (NumPy's
+    gufuncs take at most 32 dimensions, tensorgrad's arrays 64), the result's (an array or a
+    tuple of them) unflattened; array keyword arguments broadcast against the stack."""
+    lead = x.shape[:-2]
+    flat = x.reshape((math.prod(lead),) + x.shape[-2:])
+    kwargs = {
+        k: np.broadcast_to(v, lead).reshape(-1) if isinstance(v, np.ndarray) and v.ndim else v
+        for k, v in kwargs.items()
+    }
+    out = fn(flat, *args, **kwargs)
+    if isinstance(out, tuple):
+        return tuple(part.reshape(lead + part.shape[1:]) for part in out)
+    return out.reshape(lead + out.shape[1:])
+
+
 def _svd(x: np.ndarray, vectors: bool = True) -> Any:
     """The thin SVD (only the singular values without ``vectors``), NaN for a matrix holding an
     inf or a NaN (torch's singular values of an inf matrix in a stack are NaN too; LAPACK's SVD
     with vectors may never return on such a matrix; NumPy 2.5.4's SVD raises on an inf, where
     2.0-2.4 gave NaN)."""
+    if x.ndim > 3:
+        return over_one_batch_axis(_svd, x, vectors)
     bad = ~np.isfinite(x).all(axis=(-2, -1))
     if not bad.any():
         return np.linalg.svd(x, full_matrices=False, compute_uv=vectors)
