@@ -217,7 +217,7 @@ def _cast_operand(x: Any, target: np.dtype) -> Any:
 
 _UFUNC_REDUCTIONS = {
     "reduce": {np.add: ops.sum, np.multiply: ops.prod, np.maximum: ops.max, np.minimum: ops.min},
-    "accumulate": {np.add: ops.cumsum},
+    "accumulate": {np.add: ops.cumsum, np.multiply: ops.cumprod},
 }
 
 
@@ -233,8 +233,8 @@ def _ufunc_reduction(ufunc: np.ufunc, method: str, a: Any, kwargs: dict) -> Any:
     if a.dtype.kind != "f":
         raise TypeError(
             f"np.{name} on a Tensor takes floating data, got {a.dtype} (on ints and bools the "
-            "ufunc keeps their dtype, unlike np.sum): use tg.sum, tg.prod, tg.max, tg.min or "
-            "tg.cumsum"
+            "ufunc keeps their dtype, unlike np.sum): use tg.sum, tg.prod, tg.max, tg.min, "
+            "tg.cumsum or tg.cumprod"
         )
     kw = dict(kwargs)
     axis = kw.pop("axis", 0)
@@ -260,7 +260,7 @@ def _ufunc_reduction(ufunc: np.ufunc, method: str, a: Any, kwargs: dict) -> Any:
             if len(axis) != 1:
                 raise ValueError(f"np.{name}: accumulate does not allow multiple axes")
             axis = axis[0]
-        if axis is None and a.ndim > 1:  # (cumsum would flatten)
+        if axis is None and a.ndim > 1:  # (cumsum and cumprod would flatten)
             raise ValueError(f"np.{name}: axis=None of a {a.ndim}-D tensor (NumPy refuses it)")
         return in_dtype(fn, a, dtype, axis=axis)
     keepdims = kw.pop("keepdims", False)
@@ -351,6 +351,11 @@ def _arg(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
 def _cumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Tensor:
     _no_extra("cumsum", {"out": out})
     return in_dtype(ops.cumsum, a, dtype, axis)
+
+
+def _cumprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Tensor:
+    _no_extra("cumprod", {"out": out})
+    return ops.cumprod(a, axis, dtype)
 
 
 # ----------------------------------------------------------------------------- norm
@@ -529,6 +534,7 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.argmax: _arg(ops.argmax, "argmax"),
     np.argmin: _arg(ops.argmin, "argmin"),
     np.cumsum: _cumsum,
+    np.cumprod: _cumprod,
     np.linalg.norm: _norm,
     np.linalg.inv: lapack.inv,
     np.linalg.solve: lapack.solve,

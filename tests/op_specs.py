@@ -291,6 +291,16 @@ def _norm_positive(args: list[Any], kwargs: dict[str, Any]) -> bool:
     return bool(np.all(n > 1e-3))
 
 
+def _cumprod_sample(data: Any) -> Sample:
+    """An array, some entries of which maybe exactly 0 (cumprod is a polynomial: finite
+    differences hold there, and its rules must not divide by x), and an axis or None."""
+    x, shape = _one(data)
+    if x.size and data.draw(st.booleans(), label="zeros"):
+        x.reshape(-1)[data.draw(st.lists(st.integers(0, x.size - 1), max_size=3))] = 0.0
+    axis = data.draw(st.none() | st.integers(-len(shape), len(shape) - 1)) if shape else None
+    return [x], {"axis": axis}
+
+
 register(
     OpSpec("sum", tg.sum, kwargs=axis_kwargs),
     OpSpec("mean", tg.mean, kwargs=axis_kwargs),
@@ -308,7 +318,35 @@ register(
             "axis": d.draw(st.none() | st.integers(-len(s[0]), len(s[0]) - 1)) if s[0] else None
         },
     ),
+    OpSpec("cumprod", tg.cumprod, sample=_cumprod_sample),
 )
+
+
+def _cdist_sample(data: Any) -> Sample:
+    """x1 (..., P, M) and x2 (..., R, M) with leading axes that broadcast, and an order p."""
+    lead = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=2, max_side=2))
+    m = data.draw(st.integers(1, 3), label="m")
+    shapes = [s + (data.draw(st.integers(1, 3)), m) for s in lead.input_shapes]
+    p = data.draw(st.sampled_from([0, 0.5, 1, 1.5, 2, 3, np.inf]), label="p")
+    return [draw_array(data, s, -2, 2) for s in shapes], {"p": p}
+
+
+def _cdist_smooth(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """Distances away from 0 (no derivative there); for p not 2 or 3, every difference away
+    from 0 too (|d| ** p bends there), and for p = inf no tie for the largest."""
+    d = np.abs(args[0][..., :, None, :] - args[1][..., None, :, :])
+    p = kwargs["p"]
+    if not np.all(np.sqrt(np.sum(d * d, axis=-1)) > 1e-3):
+        return False
+    if p in (0.5, 1.5):
+        return bool(np.all(d > 0.05))
+    if p in (1, np.inf) and not np.all(d > 1e-3):
+        return False
+    gaps = np.diff(np.sort(d, axis=-1), axis=-1)
+    return p != np.inf or bool(np.all(gaps > 1e-3))
+
+
+register(OpSpec("cdist", tg.cdist, sample=_cdist_sample, valid=_cdist_smooth))
 
 
 def _singular_norm_sample(data: Any) -> Sample:
@@ -630,6 +668,14 @@ def _triangle_sample(data: Any) -> Sample:
     return [draw_array(data, shape, -2, 2)], {"k": data.draw(st.integers(-3, 3), label="k")}
 
 
+def _diag_embed_sample(data: Any) -> Sample:
+    """An array of at least 1-D, an offset and two distinct axes of the output."""
+    shape = draw_shape(data, min_dims=1)
+    dim1, dim2 = data.draw(st.permutations(range(-len(shape) - 1, 0)), label="dims")[:2]
+    offset = data.draw(st.integers(-3, 3), label="offset")
+    return [draw_array(data, shape, -2, 2)], {"offset": offset, "dim1": dim1, "dim2": dim2}
+
+
 def _diag_sample(data: Any) -> Sample:
     shape = draw_shape(data, min_dims=1, max_dims=2)
     return [draw_array(data, shape, -2, 2)], {"k": data.draw(st.integers(-3, 3), label="k")}
@@ -725,6 +771,7 @@ register(
     OpSpec("tril", tg.tril, sample=_triangle_sample),
     OpSpec("triu", tg.triu, sample=_triangle_sample),
     OpSpec("diag", tg.diag, sample=_diag_sample),
+    OpSpec("diag_embed", tg.diag_embed, sample=_diag_embed_sample),
     OpSpec(
         "linalg.inv",
         tg.linalg.inv,

@@ -529,6 +529,31 @@ def test_cumsum(data: Any) -> None:
     check("cumsum", tg.cumsum, (x,), {"axis": axis}, ref=ref)
 
 
+@given(data=st.data())
+def test_cumprod(data: Any) -> None:
+    x = data.draw(hostile(), label="x")
+    axis = data.draw(AXES, label="axis")
+    dtype = data.draw(
+        st.sampled_from([None, None, np.float64, np.float32, np.float16, np.int64, bool, "nope"]),
+        label="dtype",
+    )
+
+    def ref(x: Any, axis: Any, dtype: Any) -> Any:
+        if isinstance(axis, tuple):
+            raise TypeError
+        a = np.asarray(x)
+        axis = _np_axis(axis, a)
+        # (float16 and float32 products accumulated wider and rounded once, as torch's:
+        # documented, NumPy's own running product stays in their dtype)
+        target = a.dtype if dtype is None else np.dtype(dtype)
+        wide = {np.float16: np.float32, np.float32: np.float64}.get(target.type)
+        if wide is not None:
+            return np.cumprod(a.astype(target), axis=axis, dtype=wide).astype(target)
+        return np.cumprod(a, axis=axis, dtype=dtype)
+
+    check("cumprod", tg.cumprod, (x,), {"axis": axis, "dtype": dtype}, ref=ref)
+
+
 # ============================================================================= shape ops
 
 SHAPE_ARGS = st.one_of(
@@ -1119,6 +1144,21 @@ def test_matrix_parts(data: Any) -> None:
     check("diag", tg.diag, (x, k), ref=refuses_a_bad_k(np.diag))
     check("diagonal", tg.diagonal, (x, k, *axes), ref=refuses_a_bad_k(np.diagonal))
     check("trace", tg.trace, (x, k, *axes), ref=refuses_a_bad_k(np.trace), exact_dtype=False)
+    check("diag_embed", tg.diag_embed, (x, k, *axes), ref=refuses_a_bad_k(_diag_embed))
+
+
+def _diag_embed(x: Any, offset: int, dim1: int, dim2: int) -> np.ndarray:
+    """torch's diag_embed in NumPy: the last axis on the offset-th diagonal of new matrices
+    over the output's axes dim1 (rows) and dim2 (columns)."""
+    a = np.asarray(x)
+    ndim = a.ndim + 1
+    rows, cols = (np.core.numeric.normalize_axis_index(d, ndim) for d in (dim1, dim2))
+    if rows == cols:
+        raise ValueError
+    n, before, after = a.shape[-1], max(-offset, 0), max(offset, 0)
+    out = np.zeros(a.shape[:-1] + (n + abs(offset),) * 2, a.dtype)
+    out[..., np.arange(n) + before, np.arange(n) + after] = a
+    return np.moveaxis(out, (-2, -1), (rows, cols))
 
 
 EINSUMS = [
@@ -1597,6 +1637,46 @@ def test_norms(data: Any) -> None:
         assert out.shape == np.shape(_raw(x))
 
 
+def _cdist(x1: Any, x2: Any, p: Any) -> np.ndarray:
+    """torch's cdist in NumPy: p-norms of the rows' differences over the last axis, integers
+    and bools in float64 (tensorgrad's ``norm``'s rule), other p than 0, 1, 2, inf over the
+    largest difference (no power leaves the range where the norm does not)."""
+    if isinstance(p, (bool, str)):
+        raise TypeError
+    if not p >= 0:
+        raise ValueError
+    a, b = (np.asarray(v) for v in (x1, x2))
+    if a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-1]:
+        raise ValueError
+    a, b = (v.astype(np.float64) if v.dtype.kind in "biu" else v for v in (a, b))
+    d = np.abs(a[..., :, None, :] - b[..., None, :, :])
+    if p == 0:
+        return np.sum(d != 0, axis=-1).astype(d.dtype)
+    if p == np.inf:
+        return np.max(d, axis=-1, initial=0)
+    if p == 1:
+        return np.sum(d, axis=-1)
+    if p == 2:
+        return np.sqrt(np.sum(d * d, axis=-1))
+    wide = d.astype(np.float64)
+    s = np.max(wide, axis=-1, keepdims=True, initial=0)
+    s = np.where(np.isfinite(s) & (s != 0), s, 1)
+    return (s[..., 0] * np.sum((wide / s) ** p, axis=-1) ** (1 / p)).astype(d.dtype)
+
+
+@given(data=st.data())
+def test_cdist(data: Any) -> None:
+    if data.draw(st.booleans(), label="rows of one length"):
+        lead = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_side=2), label="lead")
+        m = data.draw(st.integers(0, 3), label="m")
+        sa, sb = (s + (data.draw(st.integers(0, 3)), m) for s in lead.input_shapes)
+    else:
+        sa, sb = data.draw(_two_shapes(), label="shapes")
+    x1, x2 = data.draw(hostile(sa), label="x1"), data.draw(hostile(sb), label="x2")
+    p = data.draw(st.sampled_from([0, 1, 2, 2.0, np.inf, 0.5, 3, -1, np.nan, True, "2"]), label="p")
+    check("cdist", tg.cdist, (x1, x2, p), ref=_cdist)
+
+
 @given(data=st.data())
 def test_linear_embedding_dropout(data: Any) -> None:
     fin, fout = data.draw(st.integers(0, 3), label="in"), data.draw(st.integers(0, 3), label="out")
@@ -2036,7 +2116,7 @@ def _covered() -> set[str]:
     names |= set(F_UNARY) | {"l1_loss", "normalize", "cosine_similarity", "one_hot"}
     names |= {"smooth_l1_loss", "huber_loss", "kl_div"}
     names |= {"diagonal", "diag", "trace", "tril", "triu", "take_along_axis", "sort", "argsort"}
-    names |= {"kron"}
+    names |= {"kron", "cumprod", "diag_embed", "cdist"}
     return names
 
 

@@ -1,4 +1,5 @@
-"""A matrix's parts, as NumPy's functions: diagonal, diag, trace, tril, triu.
+"""A matrix's parts, as NumPy's functions: diagonal, diag, trace, tril, triu; and torch's
+diag_embed.
 
 Each is made of recorded ops (a gather of the diagonal, a masked ``where``, a scatter into a
 square), so its derivatives of every order are theirs: a diagonal's gradient lands on the
@@ -16,7 +17,7 @@ from tensorgrad._shapes import normalize_int_axis
 from tensorgrad.ops._base import call
 from tensorgrad.tensor import Tensor, is_int
 
-__all__ = ["diagonal", "diag", "trace", "tril", "triu"]
+__all__ = ["diagonal", "diag", "trace", "tril", "triu", "diag_embed"]
 
 
 def _int(value: Any, op: str, name: str) -> int:
@@ -87,15 +88,45 @@ def triu(m: Any, k: int = 0) -> Tensor:
 def diag(v: Any, k: int = 0) -> Tensor:
     """A 2-D ``v``'s ``k``-th diagonal; a 1-D ``v`` on the ``k``-th diagonal of a square
     matrix of zeros (a scatter, whose adjoint is the gather back), as NumPy's."""
-    from tensorgrad.ops.indexing import ScatterAdd
-
     x = to_tensor(v, "diag", "v")
     k = _int(k, "diag", "k")
     if x.ndim == 2:
         return _diagonal(x, k, 0, 1, "diag")
     if x.ndim != 1:
         raise ValueError(f"diag: v must be 1-D or 2-D, got shape {x.shape}")
-    n, before, after = x.shape[0], max(-k, 0), max(k, 0)
+    return _embed(x, k)
+
+
+def _embed(x: Tensor, k: int) -> Tensor:
+    """The last axis of ``x`` on the ``k``-th diagonal of square matrices of zeros, in two new
+    last axes: a scatter, whose adjoint is the gather back (so, linear, of every order)."""
+    from tensorgrad.ops.indexing import ScatterAdd
+
+    n, before, after = x.shape[-1], max(-k, 0), max(k, 0)
     size = n + before + after
-    index = (np.arange(before, before + n), np.arange(after, after + n))
-    return call(ScatterAdd, x, shape=(size, size), index=index, basic=False)
+    lead = x.shape[:-1]
+    diagonal = (np.arange(before, before + n), np.arange(after, after + n))
+    index = (slice(None),) * len(lead) + diagonal
+    return call(ScatterAdd, x, shape=lead + (size, size), index=index, basic=False)
+
+
+def diag_embed(input: Any, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:  # noqa: A002
+    """torch's diag_embed: the last axis of ``input`` on the ``offset``-th diagonal (above the
+    main one for a positive offset) of new square matrices of zeros, over the output's axes
+    ``dim1`` (rows) and ``dim2`` (columns), the other axes in their order: the inverse of
+    ``diagonal(out, offset, dim1, dim2)``."""
+    from tensorgrad.ops.shape import moveaxis
+
+    x = to_tensor(input, "diag_embed", "input")
+    offset = _int(offset, "diag_embed", "offset")
+    if x.ndim == 0:
+        raise ValueError("diag_embed: input must be at least 1-D, got shape ()")
+    ndim = x.ndim + 1
+    rows = normalize_int_axis(dim1, ndim, "diag_embed (dim1)")
+    cols = normalize_int_axis(dim2, ndim, "diag_embed (dim2)")
+    if rows == cols:
+        raise ValueError(f"diag_embed: dim1 and dim2 are the same axis ({rows}) of the output")
+    out = _embed(x, offset)
+    if (rows, cols) == (ndim - 2, ndim - 1):
+        return out
+    return moveaxis(out, (-2, -1), (rows, cols))

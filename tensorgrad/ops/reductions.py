@@ -1,4 +1,5 @@
-"""Reductions: sum mean prod max min var std logsumexp norm argmax argmin cumsum.
+"""Reductions: sum mean prod max min var std logsumexp norm argmax argmin; the running sum and
+product cumsum, cumprod; and cdist, the p-norms of the rows' differences.
 
 Every reduction takes ``axis`` (None, an int or a tuple) and ``keepdims`` as NumPy does. Rules
 put the reduced axes back with ``_expand`` so that the output adjoint broadcasts against the input.
@@ -7,6 +8,8 @@ put the reduced axes back with ``_expand`` so that the output adjoint broadcasts
 from __future__ import annotations
 
 import builtins
+import contextlib
+import functools
 import math
 from typing import Any
 
@@ -33,6 +36,8 @@ __all__ = [
     "argmax",
     "argmin",
     "cumsum",
+    "cumprod",
+    "cdist",
 ]
 
 
@@ -608,7 +613,7 @@ class Norm(_Reduction):
         return wide_sum(tangents[0] * self._slope(x, out), self.axis, self.keepdims)
 
 
-# ----------------------------------------------------------------------------- argmax, cumsum
+# ------------------------------------------------------------------- argmax, cumsum, cumprod
 
 
 class _ArgExtreme(Op):
@@ -654,6 +659,115 @@ def _running_sum(x, axis):
     if wide is None:  # (Tensors under create_graph: tensorgrad's cumsum, this op again)
         return np.cumsum(x, axis=axis)
     return _narrow(np.cumsum(x, axis=axis, dtype=wide), x.dtype.type)
+
+
+class CumProd(Op):
+    """running product along ``axis`` (exact derivatives of every order where entries are
+    zero)"""
+
+    __slots__ = ("axis",)
+    label = "cumprod"
+    save_inputs = (0,)
+    save_output = True
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        # (float16 in float32 and float32 in float64, rounded once per entry, as torch's CPU
+        # loop and cumsum: NumPy's float16 product of [300, 300, 0.001] was inf at the end)
+        wide = _RUNNING.get(x.dtype.type)
+        if wide is None:
+            return np.cumprod(x, axis=self.axis)
+        with np.errstate(over="ignore", under="ignore"):
+            return _narrow(np.cumprod(x, axis=self.axis, dtype=wide), x.dtype.type)
+
+    def generate_adjoints(self, adjoints, delta, x, out):
+        # NOTE: d out_k / d x_j is the product of x_0..x_k but x_j (j <= k), so the adjoint at
+        # j is out_{j-1} * S_j with S_j = delta_j + x_{j+1} S_{j+1}: a running sum from the
+        # end whose terms are products, taken without dividing by x (exact at zeros)
+        axis, dtype = self.axis, x.dtype
+        if _plain(x, out, delta) and _normal(out):  # (no zero, inf, NaN or range lost: torch's)
+            w = np.multiply(out, delta, dtype=_RUNNING.get(dtype.type, dtype))
+            adjoints[0] = _narrow(np.flip(_running_sum(np.flip(w, axis), axis), axis) / x, dtype)
+            return
+        x, out, delta = _widened(axis, x, out, delta)
+        steps = np.flip(_shifted(np.flip(x, axis), axis, 0), axis)  # (x_{j+1} at j)
+        with _quiet_range(x):
+            ahead = np.flip(_running_scan(np.flip(steps, axis), np.flip(delta, axis), axis), axis)
+            adjoints[0] = _narrowed(_shifted(out, axis, 1) * ahead, dtype)
+
+    def jvp(self, tangents, x, out):
+        # the tangent t_k = x_k t_{k-1} + out_{k-1} u_k: a running sum of the same kind
+        u, axis, dtype = tangents[0], self.axis, x.dtype
+        if _plain(x, out, u) and _normal(out):
+            return out * _running_sum(u / x, axis)
+        x, out, u = _widened(axis, x, out, u)
+        with _quiet_range(x):
+            return _narrowed(_running_scan(x, _shifted(out, axis, 1) * u, axis), dtype)
+
+
+def _plain(*values) -> bool:
+    """Whether a rule runs on arrays alone (no Tensor among ``values``: nothing to record)."""
+    return not any(isinstance(v, Tensor) for v in values)
+
+
+def _widened(axis, x, out, *values):
+    """A rule's arrays ``x``, ``out`` (cumprod's), ... in float32 for float16 ones (torch's
+    accumulator), and in ``_wide``'s dtype where ``out`` left the range (a product that
+    over- or underflowed: its parts may not, as 1e-200 * 1e-200 * 1e200); Tensors as they are."""
+    values = (x, out, *values)
+    if not _plain(*values):
+        return values
+    zeroed = np.logical_or.accumulate(x == 0, axis=axis)
+    if not _normal(np.where(zeroed, 1, out)):  # (zeros that a zero in x made are exact)
+        wide = _wide(x)
+        with np.errstate(over="ignore", under="ignore"):  # (out again, in range there)
+            return (wide, np.cumprod(wide, axis=axis), *(_wide(v) for v in values[2:]))
+    if x.dtype.type is _HALF:
+        return tuple(v.astype(np.float32) for v in values)
+    return values
+
+
+def _quiet_range(x):
+    """``np.errstate`` for a running scan of arrays: its partial products may leave the range
+    where the result does not (and are then not the result's terms); on Tensors as it is."""
+    return np.errstate(over="ignore", under="ignore") if _plain(x) else contextlib.nullcontext()
+
+
+def _narrowed(a, dtype):
+    return _narrow(a, dtype) if type(a) is ndarray else a
+
+
+def _span(x, axis, start, stop):
+    """``x[start:stop]`` along ``axis``."""
+    return x[(slice(None),) * axis + (slice(start, stop),)]
+
+
+def _shifted(x, axis, fill):
+    """``x`` moved one place on along ``axis``: ``fill`` first, the last entry dropped."""
+    n = x.shape[axis]
+    if n == 0:
+        return x
+    edge = _span(x, axis, 0, 1)
+    first = np.full(edge.shape, fill, dtype=edge.dtype)
+    return np.concatenate([first, _span(x, axis, 0, n - 1)], axis=axis)
+
+
+def _running_scan(a, b, axis):
+    """s_k = b_k + a_k s_{k-1} along ``axis`` (s_{-1} = 0): log2(n) steps that each join runs
+    twice as long (s over the last 2d entries from those over d), of products and sums only, so
+    that on Tensors it is recorded and its derivatives of every order are exact."""
+    n = b.shape[axis]
+    d = 1
+    while d < n:
+        early, late = _span(b, axis, 0, d), _span(b, axis, d, None)
+        factor = _span(a, axis, d, None)
+        b = np.concatenate([early, late + factor * _span(b, axis, 0, n - d)], axis=axis)
+        if 2 * d < n:  # (the products of the last 2d a's, for the next step)
+            a = np.concatenate([_span(a, axis, 0, d), factor * _span(a, axis, 0, n - d)], axis)
+        d *= 2
+    return b
 
 
 # ----------------------------------------------------------------------------- public functions
@@ -919,6 +1033,38 @@ def _singular_norm(x: Any, ord: Any, rows: int, cols: int) -> Tensor:
     return reshaped(reduce(s, axis=-1), tuple(shape))
 
 
+def cdist(x1: Any, x2: Any, p: float = 2.0) -> Tensor:
+    """The p-norm distance between each row of ``x1`` (..., P, M) and each row of ``x2``
+    (..., R, M): (..., P, R), the leading axes broadcast, as torch's; ``p >= 0`` (0 counts the
+    entries that differ, inf takes the largest difference). The norm of the differences
+    (``norm``'s orders), so its gradients are torch's: 0 at zero distance, and at a zero
+    difference for p < 1; second derivatives where the distance is not zero. Integers and
+    bools are taken in float64, as ``norm`` takes them."""
+    from tensorgrad._dtypes import to_tensor
+    from tensorgrad.ops.arithmetic import astype
+    from tensorgrad.ops.shape import expand_dims
+
+    a, b = to_tensor(x1, "cdist", "x1"), to_tensor(x2, "cdist", "x2")
+    real = isinstance(p, (int, float, np.integer, np.floating)) and not isinstance(p, bool)
+    if not real or isinstance(p, np.bool_):
+        raise TypeError(f"cdist: p must be a real number, got {p!r}")
+    if not p >= 0:  # (NaN too)
+        raise ValueError(f"cdist: p must be non-negative, got {p!r}")
+    shapes = f"x1 of shape {a.shape} and x2 of shape {b.shape}"
+    if a.ndim < 2 or b.ndim < 2:
+        raise ValueError(f"cdist: x1 and x2 must be at least 2-D, got {shapes}")
+    if a.shape[-1] != b.shape[-1]:
+        raise ValueError(f"cdist: {shapes} must have the same number of columns (last axis)")
+    # (NumPy's rule by hand: np.broadcast_shapes stops at 32 dimensions, its ufuncs at 64)
+    if any(m != n and 1 not in (m, n) for m, n in zip(a.shape[-3::-1], b.shape[-3::-1])):
+        raise ValueError(f"cdist: the leading axes of {shapes} do not broadcast")
+    if a.dtype.kind in "biu":
+        a = astype(a, np.float64)
+    if b.dtype.kind in "biu":
+        b = astype(b, np.float64)
+    return norm(expand_dims(a, -2) - expand_dims(b, -3), axis=-1, ord=float(p))
+
+
 def _arg(fn, name, x, axis, keepdims):
     if not isinstance(x, Tensor):
         check_args(name, x=x)  # (else named after the op both share)
@@ -944,14 +1090,27 @@ def argmin(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 def cumsum(x: Any, axis: Any = None) -> Tensor:
     """Running sum along ``axis`` (None: over the flattened tensor, as NumPy)."""
+    return _running(CumSum, "cumsum", x, axis)
+
+
+def cumprod(x: Any, axis: Any = None, dtype: Any = None) -> Tensor:
+    """Running product along ``axis`` (None: over the flattened tensor), in ``dtype`` if given
+    (``x`` cast to it first), as NumPy's; its derivatives of every order are exact where
+    entries are zero (products of the other entries, never a quotient by x)."""
+    if dtype is not None and not isinstance(x, Tensor):
+        check_args("cumprod", x=x)  # (else named after astype)
+    return in_dtype(functools.partial(_running, CumProd, "cumprod"), x, dtype, axis)
+
+
+def _running(cls: type, name: str, x: Any, axis: Any) -> Tensor:
     if axis is None:
         from tensorgrad.ops.shape import reshape
 
-        check_args("cumsum", x=x)  # (else named after reshape)
-        return call(CumSum, reshape(x, -1), axis=0)
+        check_args(name, x=x)  # (else named after reshape)
+        return call(cls, reshape(x, -1), axis=0)
     if not isinstance(axis, (int, np.integer)) or isinstance(axis, (bool, np.bool_)):
-        raise TypeError(f"cumsum: axis must be None or an int, got {axis!r}")
+        raise TypeError(f"{name}: axis must be None or an int, got {axis!r}")
     if not isinstance(x, Tensor):
-        check_args("cumsum", x=x)
-    (ax,) = normalize_axis(axis, _ndim(x), "cumsum")
-    return call(CumSum, x, axis=ax)
+        check_args(name, x=x)
+    (ax,) = normalize_axis(axis, _ndim(x), name)
+    return call(cls, x, axis=ax)

@@ -113,3 +113,48 @@ def test_methods_and_numpy_functions_dispatch() -> None:
 def test_refusals_name_the_op_and_argument(call, error, pattern) -> None:
     with pytest.raises(error, match=pattern):
         call()
+
+
+def test_diag_embed_is_torchs_and_diagonal_inverts_it() -> None:
+    # torch 2.13: diag_embed([[1, 2], [3, 4]], offset=-1, dim1=0, dim2=2)
+    want = [[[0, 0, 0], [0, 0, 0]], [[1, 0, 0], [3, 0, 0]], [[0, 2, 0], [0, 4, 0]]]
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(tg.diag_embed(x, -1, 0, 2).data, want)
+    a = RNG.normal(size=(2, 3, 4))
+    for offset, dims in itertools.product((-2, 0, 3), itertools.permutations(range(-4, 4), 2)):
+        if dims[0] % 4 == dims[1] % 4:
+            continue
+        out = tg.diag_embed(a, offset, *dims)
+        assert out.shape[dims[0]] == out.shape[dims[1]] == 4 + abs(offset)
+        np.testing.assert_array_equal(tg.diagonal(out, offset, *dims).data, a)
+        assert np.count_nonzero(out.data) == a.size
+    assert tg.diag_embed(np.arange(3)).dtype == np.arange(3).dtype
+    np.testing.assert_array_equal(tg.diag_embed(np.array([1.0, 2.0])).data, np.diag([1.0, 2.0]))
+
+
+def test_diag_embed_gradient_is_the_diagonal_back_to_any_order() -> None:
+    x = tg.tensor(RNG.normal(size=(2, 3)), requires_grad=True)
+    v = RNG.normal(size=(2, 4, 4))
+    (g,) = tg.autograd.grad(tg.diag_embed(x, 1), [x], v, create_graph=True)
+    np.testing.assert_array_equal(g.data, np.diagonal(v, 1, -2, -1))
+    # (linear: the gradient's own derivative in the cotangent puts it back on the diagonal)
+    w = tg.tensor(v, requires_grad=True)
+    (g,) = tg.autograd.grad(tg.diag_embed(x, 1), [x], w, create_graph=True)
+    (back,) = tg.autograd.grad((g * g).sum(), [w])
+    np.testing.assert_allclose(back.data, tg.diag_embed(2 * g.data, 1).data)
+
+
+@pytest.mark.parametrize(
+    "call, error, pattern",
+    [
+        (lambda: tg.diag_embed(np.float64(1.0)), ValueError, r"diag_embed: input must be at least"),
+        (lambda: tg.diag_embed(np.ones(3), 0, 0, 0), ValueError, "dim1 and dim2 are the same"),
+        (lambda: tg.diag_embed(np.ones(3), 0, -2, 0), ValueError, "dim1 and dim2 are the same"),
+        (lambda: tg.diag_embed(np.ones(3), 0, 0, 2), ValueError, r"diag_embed \(dim2\)"),
+        (lambda: tg.diag_embed(np.ones(3), 1.5), TypeError, "diag_embed: offset must be an int"),
+        (lambda: tg.diag_embed("abc"), TypeError, "diag_embed"),
+    ],
+)  # fmt: skip
+def test_diag_embed_refusals_name_the_op(call, error, pattern) -> None:
+    with pytest.raises(error, match=pattern):
+        call()

@@ -894,3 +894,217 @@ def test_maximum_along_is_numpys_maximum(shape: tuple, dtype: Any) -> None:
             np.testing.assert_array_equal(got, np.max(view, axis=-1, keepdims=True))
     ints = np.arange(64 * 10).reshape(64, 10) % 17
     np.testing.assert_array_equal(maximum_along(ints, 1, initial=None), ints.max(1, keepdims=True))
+
+
+# ----------------------------------------------------------------------------- cumprod
+
+# torch 2.13's values for d/dx, d2/dx2 and the third derivative along (W, W) of
+# sum(V * cumprod(x)), and the tangent of cumprod along U (torch.func, float64; the third
+# derivative by reverse mode thrice, which matches the sums of products of the others: torch's
+# jacfwd(hessian) is wrong at zeros, [-27.5, -14, ...] for the first)
+V = [1.0, -2.0, 0.5, 3.0, -1.5]
+W = [0.5, 1.0, -1.0, 2.0, 0.25]
+U = [1.0, -1.0, 2.0, 0.5, -0.5]
+CUMPROD_AT_ZEROS = {
+    (2.0, 0.0, 3.0, 0.0, 5.0): (
+        [1.0, -1.0, 0.0, 0.0, 0.0],
+        [[0, -0.5, 0, 0, 0], [-0.5, 0, 1.0, -27.0, 0], [0, 1.0, 0, 0, 0], [0, -27.0, 0, 0, 0],
+         [0, 0, 0, 0, 0]],
+        [-55.0, -0.5, -35.5, 0.0, -36.0],
+        [1.0, -2.0, -6.0, 0.0, 0.0],
+    ),
+    (2.0, 0.0, 3.0, 1.5, 5.0): (
+        [1.0, -41.5, 0.0, 0.0, 0.0],
+        [[0, -20.75, 0, 0, 0], [-20.75, 0, -12.5, -27.0, -13.5], [0, -12.5, 0, 0, 0],
+         [0, -27.0, 0, 0, 0], [0, -13.5, 0, 0, 0]],
+        [-44.875, 6.8125, -44.5, 0.0, -33.75],
+        [1.0, -2.0, -6.0, -9.0, -45.0],
+    ),
+    (0.0, 0.0, 0.0, 0.0, 0.0): (
+        [1.0, 0.0, 0.0, 0.0, 0.0],
+        [[0, -2.0, 0, 0, 0], [-2.0, 0, 0, 0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0]],
+        [-1.0, -0.5, 0.5, 0.0, 0.0],
+        [1.0, 0.0, 0.0, 0.0, 0.0],
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("x", sorted(CUMPROD_AT_ZEROS), ids=str)
+def test_cumprod_derivatives_at_zeros_are_torchs(x) -> None:
+    # (the naive gradient divides the running sum of V * out by x: NaN or wrong at a zero)
+    grad, hessian, third, tangent = CUMPROD_AT_ZEROS[x]
+    x = np.array(x)
+
+    def f(t: tg.Tensor) -> tg.Tensor:
+        return (tg.cumprod(t) * np.array(V)).sum()
+
+    leaf = tg.tensor(x, requires_grad=True)
+    tg.cumprod(leaf).backward(np.array(V))  # (the rule on arrays)
+    np.testing.assert_allclose(leaf.grad.data, grad, atol=1e-14)
+    (g,) = tg.autograd.grad(f(leaf), [leaf], create_graph=True)  # (the rule recorded)
+    np.testing.assert_allclose(g.data, grad, atol=1e-14)
+    np.testing.assert_allclose(tg.hessian(f)(tg.tensor(x)).data, hessian, atol=1e-14)
+    np.testing.assert_allclose(tg.jacfwd(tg.hessian(f))(tg.tensor(x)).data @ W @ W, third,
+                               atol=1e-13)  # fmt: skip
+    _, t = tg.jvp(tg.cumprod, (tg.tensor(x),), (tg.tensor(np.array(U)),))
+    np.testing.assert_allclose(t.data, tangent, atol=1e-14)
+    # reverse over reverse and forward over reverse agree with the Hessian
+    _, hv = tg.hvp(f, (tg.tensor(x),), (tg.tensor(np.array(W)),))
+    np.testing.assert_allclose(hv[0].data, np.array(hessian) @ W, atol=1e-14)
+
+
+def test_cumprod_along_an_axis_and_flattened_as_numpy() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-2, 2, (3, 4, 2))
+    x[1, 2, 0] = x[0, 0, 1] = 0.0
+    for axis in (None, 0, 1, -1):
+        np.testing.assert_array_equal(tg.cumprod(x, axis).data, np.cumprod(x, axis))
+        np.testing.assert_array_equal(np.cumprod(tg.tensor(x), axis).data, np.cumprod(x, axis))
+        np.testing.assert_array_equal(tg.tensor(x).cumprod(axis).data, np.cumprod(x, axis))
+        leaf = tg.tensor(x, requires_grad=True)
+        v = rng.normal(size=tg.cumprod(x, axis).shape)
+        tg.cumprod(leaf, axis).backward(v)
+        # each entry's gradient as the sum over the outputs of the products of the others
+        flat = np.moveaxis(x, axis, -1) if axis is not None else x.reshape(1, -1)
+        vv = np.moveaxis(v, axis, -1) if axis is not None else v.reshape(1, -1)
+        n = flat.shape[-1]
+        want = np.zeros_like(flat)
+        for j in range(n):
+            for k in range(j, n):
+                others = np.prod(np.delete(flat[..., : k + 1], j, axis=-1), axis=-1)
+                want[..., j] += vv[..., k] * others
+        want = np.moveaxis(want, -1, axis) if axis is not None else want.reshape(x.shape)
+        np.testing.assert_allclose(leaf.grad.data, want, atol=1e-14)
+    assert np.multiply.accumulate(tg.tensor(x), axis=1).shape == (3, 4, 2)
+    for empty in (np.zeros((0, 3)), np.zeros((2, 0))):
+        leaf = tg.tensor(empty, requires_grad=True)
+        tg.cumprod(leaf, axis=1).sum().backward()
+        assert leaf.grad.shape == empty.shape
+
+
+def test_cumprod_accumulates_float16_in_float32_and_float32_in_float64_as_torch() -> None:
+    # (torch 2.13's CPU values; NumPy's float16 product of 300 * 300 stays inf after 0.001)
+    half = tg.cumprod(np.array([300, 300, 0.001, 2], np.float16))
+    assert half.dtype == np.float16
+    assert half.data.tolist() == [300.0, np.inf, np.float16(90.06), np.float16(180.1)]
+    x = np.array([1.1, 1.3, 0.7, 1.9, 0.3, 1.7] * 50, np.float32)
+    want = np.cumprod(x.astype(np.float64)).astype(np.float32)  # (torch's, bit for bit)
+    np.testing.assert_array_equal(tg.cumprod(x).data, want)
+    assert not np.array_equal(np.cumprod(x), want)  # (NumPy's float32 running product)
+    leaf = tg.tensor(x, requires_grad=True)
+    tg.cumprod(leaf).sum().backward()
+    assert leaf.grad.dtype == np.float32
+    # the dtype= of NumPy: computed on x cast to it; integers and bools as NumPy's
+    ints = np.array([3, -2, 5], np.int8)
+    for dtype in (None, np.int8, np.float32, bool):
+        got = tg.cumprod(ints, dtype=dtype).data
+        np.testing.assert_array_equal(got, np.cumprod(ints, dtype=dtype))
+        assert got.dtype == np.cumprod(ints, dtype=dtype).dtype
+
+
+def test_cumprod_gradient_where_the_product_underflows() -> None:
+    # (out / x was 0 / 1e-200 where the product of the others is 1: taken by the running
+    # sum of products instead, in long double)
+    x = tg.tensor(np.array([1e-200, 1e-200, 1e200, 1e200]), requires_grad=True)
+    tg.cumprod(x).backward(np.array([0.0, 0.0, 0.0, 1.0]))
+    np.testing.assert_allclose(x.grad.data, [1e200, 1e200, 1e-200, 1e-200], rtol=1e-12)
+
+
+# ----------------------------------------------------------------------------- cdist
+
+CDIST_X1 = [[0.0, 1.0, 2.0], [1.0, -1.0, 0.5]]
+CDIST_X2 = [[0.0, 1.0, 2.0], [2.0, 1.0, -1.0], [1.0, -1.0, 2.5]]
+CDIST_V = [[1.0, -2.0, 0.5], [3.0, -1.0, 2.0]]
+# torch 2.13's gradients of sum(V * cdist(x1, x2, p)) (float64): x1[0] is x2[0] (distance 0)
+# and x1[1] differs from x2[2] in its last entry only (two zero differences)
+CDIST_GRADS = {
+    0: ([[0.0] * 3] * 2, [[0.0] * 3] * 3),
+    0.5: (
+        [[2.888829571003357, 1.1035533905932737, -5.8400999430419995],
+         [14.555833735058735, -5.146264369941971, -13.884788477227907]],
+        [[-10.916875301294052, 7.719396554912957, 8.91359135792093],
+         [-8.088448176547862, -2.573132184970986, 6.604190281162429],
+         [1.5606601717798212, -1.1035533905932737, 4.207106781186548]],
+    ),
+    1: (
+        [[1.5, 0.5, -2.5], [4.0, -2.0, -6.0]],
+        [[-3.0, 3.0, 3.0], [-3.0, -1.0, 3.0], [0.5, -0.5, 2.5]],
+    ),
+    1.5: (
+        [[1.1024246471027386, 0.4388920024664884, -1.9497265575218068],
+         [2.2437757054912213, -1.5865890168144725, -4.7480527878534176]],
+        [[-1.6828317791184157, 2.3798835252217088, 2.061039590890063],
+         [-1.9737120846281406, -0.7932945084072361, 2.4172937532519168],
+         [0.31034351115259684, -0.4388920024664884, 2.219446001233244]],
+    ),
+    2: (
+        [[0.8911825022144659, 0.4364357804719848, -1.7732095337936837],
+         [1.4855627054164149, -1.4855627054164149, -4.228344058124622]],
+        [[-1.1141720290623112, 2.2283440581246223, 1.671258043593467],
+         [-1.480791068804562, -0.7427813527082074, 2.221186603206843],
+         [0.2182178902359924, -0.4364357804719848, 2.1091089451179963]],
+    ),
+    3: (
+        [[0.6331698557352056, 0.4580097749458884, -1.7108882847453928],
+         [0.7476468701709483, -1.4952937403418969, -3.682205457884634]],
+        [[-0.5607351526282113, 2.242940610512845, 1.2616540934134752],
+         [-0.9345840170144147, -0.7476468701709483, 2.102814038282433],
+         [0.1145024437364721, -0.4580097749458884, 2.028625610934118]],
+    ),
+    np.inf: (
+        [[0.0, 0.5, -2.0], [0.0, -2.0, -2.0]],
+        [[0.0, 3.0, 0.0], [0.0, -1.0, 2.0], [0.0, -0.5, 2.0]],
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("p", sorted(CDIST_GRADS), ids=str)
+def test_cdist_gradients_at_zero_distance_are_torchs(p) -> None:
+    x1 = tg.tensor(np.array(CDIST_X1), requires_grad=True)
+    x2 = tg.tensor(np.array(CDIST_X2), requires_grad=True)
+    d = tg.cdist(x1, x2, p=p)
+    assert d.shape == (2, 3) and d.data[0, 0] == 0.0
+    d.backward(np.array(CDIST_V))
+    g1, g2 = CDIST_GRADS[p]
+    np.testing.assert_allclose(x1.grad.data, g1, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(x2.grad.data, g2, rtol=1e-13, atol=1e-15)
+    # forward mode gives the same derivatives there (no NaN from 0 / 0)
+    _, t = tg.jvp(lambda a: tg.cdist(a, np.array(CDIST_X2), p=p), (tg.tensor(CDIST_X1),),
+                  (tg.tensor(np.ones((2, 3))),))  # fmt: skip
+    np.testing.assert_allclose(np.sum(t.data * CDIST_V), np.sum(g1), rtol=1e-12, atol=1e-14)
+
+
+def test_cdist_broadcasts_leading_axes_and_keeps_float32() -> None:
+    rng = np.random.default_rng(5)
+    x1, x2 = rng.normal(size=(2, 1, 4, 3)), rng.normal(size=(3, 5, 3))
+    d = tg.cdist(x1, x2)
+    want = np.sqrt(((x1[..., :, None, :] - x2[..., None, :, :]) ** 2).sum(-1))
+    assert d.shape == (2, 3, 4, 5)
+    np.testing.assert_allclose(d.data, want, rtol=1e-14)
+    f32 = tg.tensor(x1.astype(np.float32), requires_grad=True)
+    out = tg.cdist(f32, x2.astype(np.float32), p=3)
+    out.sum().backward()
+    assert out.dtype == f32.grad.dtype == np.float32
+    assert tg.cdist(np.ones((2, 0)), np.ones((3, 0))).data.tolist() == [[0.0] * 3] * 2
+    assert tg.cdist(np.array([[1, 2]]), np.array([[4, 6]])).data.tolist() == [[5.0]]
+
+
+@pytest.mark.parametrize(
+    "call, error, pattern",
+    [
+        (lambda: tg.cdist(np.ones((2, 3)), np.ones((2, 4))), ValueError,
+         r"cdist: x1 of shape \(2, 3\) and x2 of shape \(2, 4\) must have the same number"),
+        (lambda: tg.cdist(np.ones(3), np.ones((2, 3))), ValueError,
+         r"cdist: x1 and x2 must be at least 2-D, got x1 of shape \(3,\) and x2 of shape \(2,"),
+        (lambda: tg.cdist(np.ones((2, 3)), np.ones((2, 3)), p=-1), ValueError,
+         "cdist: p must be non-negative, got -1"),
+        (lambda: tg.cdist(np.ones((2, 3)), np.ones((2, 3)), p=np.nan), ValueError, "non-negative"),
+        (lambda: tg.cdist(np.ones((2, 3)), np.ones((2, 3)), p="2"), TypeError, "cdist: p must be"),
+        (lambda: tg.cdist(np.ones((2, 2, 3)), np.ones((3, 2, 3))), ValueError,
+         r"cdist: the leading axes of x1 of shape \(2, 2, 3\) and x2 of shape \(3, 2, 3\)"),
+        (lambda: tg.cdist(np.ones((2, 3), complex), np.ones((2, 3))), TypeError, "cdist"),
+    ],
+)  # fmt: skip
+def test_cdist_refusals_name_cdist_and_both_shapes(call, error, pattern) -> None:
+    with pytest.raises(error, match=pattern):
+        call()
