@@ -435,3 +435,41 @@ register(
         valid=_norms_positive,
     ),
 )
+
+
+# ----------------------------------------------------------------------------- attention
+
+
+def _attention_sample(data: Any) -> Sample:
+    """query (..., L, E), key (..., S, E), value (..., S, Ev), the leading axes broadcast; a
+    float mask (differentiated), a bool one with maybe a fully masked row, or is_causal."""
+    lead_q, lead_k = data.draw(
+        st.sampled_from([((), ()), ((2,), (2,)), ((2, 1), (3,)), ((1,), (2, 2))]), label="lead"
+    )
+    L, S, E, Ev = (_ints(data, 1, 3, n) for n in ("L", "S", "E", "Ev"))
+    args: list[Any] = [
+        draw_array(data, lead_q + (L, E), -1.5, 1.5),
+        draw_array(data, lead_k + (S, E), -1.5, 1.5),
+        draw_array(data, lead_k + (S, Ev), -1.5, 1.5),
+    ]
+    kwargs: dict[str, Any] = {}
+    case = data.draw(st.sampled_from(["none", "float", "bool", "causal"]), label="mask")
+    if case == "float":
+        args.append(draw_array(data, (L, S), -1.0, 1.0))
+    elif case == "bool":
+        mask = np.asarray(data.draw(st.lists(st.booleans(), min_size=L * S, max_size=L * S)))
+        kwargs["attn_mask"] = mask.reshape(L, S)
+    elif case == "causal":
+        kwargs["is_causal"] = True
+    if data.draw(st.booleans(), label="scale"):
+        kwargs["scale"] = 0.7
+    return args, kwargs
+
+
+register(
+    OpSpec(
+        "scaled_dot_product_attention",
+        F.scaled_dot_product_attention,
+        sample=_attention_sample,
+    ),
+)

@@ -1677,6 +1677,39 @@ def test_cdist(data: Any) -> None:
     check("cdist", tg.cdist, (x1, x2, p), ref=_cdist)
 
 
+def _attention_ref(q: Any, k: Any, v: Any, attn_mask: Any = None) -> np.ndarray:
+    """NumPy's attention: softmax(q k^T / sqrt(E) + mask) v, 0 for a fully masked query."""
+    q, k, v = (np.asarray(a) for a in (q, k, v))
+    if min(q.ndim, k.ndim, v.ndim) < 2 or any(a.dtype.kind != "f" for a in (q, k, v)):
+        raise ValueError
+    if q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
+        raise ValueError
+    scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1]) if q.shape[-1] else q @ k.mT
+    if attn_mask is not None:
+        mask = np.asarray(attn_mask)
+        if mask.dtype != bool and mask.dtype != q.dtype:
+            raise TypeError
+        scores = np.where(mask, scores, -np.inf) if mask.dtype == bool else scores + mask
+    dead = np.isneginf(scores).all(axis=-1, keepdims=True)
+    scores = np.where(dead, 0, scores)
+    e = np.exp(scores - scores.max(axis=-1, keepdims=True, initial=-np.inf))
+    w = np.where(dead, 0, e / e.sum(axis=-1, keepdims=True))
+    return w @ v
+
+
+@given(data=st.data())
+def test_scaled_dot_product_attention(data: Any) -> None:
+    s = data.draw(st.sampled_from([(2, 3, 4), (3, 4), (0, 4), (2, 0, 4), (4,), ()]), label="q")
+    q = data.draw(hostile(s), label="query")
+    k = data.draw(hostile(data.draw(st.sampled_from([(2, 5, 4), (5, 4), (5, 3), (0, 4)]))))
+    v = data.draw(hostile(data.draw(st.sampled_from([(2, 5, 2), (5, 2), (1, 5, 3), (0, 2)]))))
+    mask = data.draw(st.one_of(st.none(), hostile(data.draw(st.sampled_from([(3, 5), (5,)])))))
+    # (NaN, inf or huge entries: a row's softmax may be NaN in both; values compared where not)
+    tame = all(np.all(np.abs(a.astype(np.float64)) < 1e100) for a in _floats((q, k, v, mask)))
+    check("scaled_dot_product_attention", F.scaled_dot_product_attention, (q, k, v, mask),
+          ref=_attention_ref, exact_dtype=False, may_reject=True, values=tame)  # fmt: skip
+
+
 @given(data=st.data())
 def test_linear_embedding_dropout(data: Any) -> None:
     fin, fout = data.draw(st.integers(0, 3), label="in"), data.draw(st.integers(0, 3), label="out")

@@ -24,6 +24,7 @@ from tensorgrad.nn.activation import (
     Softplus,
     Tanh,
 )
+from tensorgrad.nn.attention import MultiheadAttention
 from tensorgrad.nn.containers import ModuleDict, ModuleList, Sequential
 from tensorgrad.nn.layers import (
     AvgPool1d,
@@ -42,6 +43,13 @@ from tensorgrad.nn.layers import (
     MaxPool2d,
 )
 from tensorgrad.nn.module import Module, Parameter
+from tensorgrad.nn.transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 
 __all__ = [
     "functional",
@@ -85,4 +93,10 @@ __all__ = [
     "SmoothL1Loss",
     "HuberLoss",
     "KLDivLoss",
+    "MultiheadAttention",
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
 ]

@@ -20,6 +20,7 @@ from tensorgrad.ops import elementwise as _elementwise
 from tensorgrad.ops import losses as _losses
 from tensorgrad.ops._base import call
 from tensorgrad.ops.arithmetic import astype, subtract
+from tensorgrad.ops.attention import scaled_dot_product_attention
 from tensorgrad.ops.conv import avg_pool1d, avg_pool2d, conv1d, conv2d, max_pool1d, max_pool2d
 from tensorgrad.ops.elementwise import clip, where
 from tensorgrad.ops.layers import dropout, embedding, linear
@@ -72,6 +73,7 @@ __all__ = [
     "cosine_similarity",
     "one_hot",
     "pad",
+    "scaled_dot_product_attention",
 ]
 
 
