@@ -1972,6 +1972,37 @@ def test_layer_forward(name: str, data: Any) -> None:
         assert out.shape == np.shape(_raw(x))
 
 
+def _attention_layers() -> dict[str, tuple[Callable[[], Any], int]]:
+    """The attention modules and how many inputs each takes."""
+    nn = tg.nn
+    enc = nn.TransformerEncoderLayer(4, 2, 8, dropout=0.0)
+    dec = nn.TransformerDecoderLayer(4, 2, 8, dropout=0.0)
+    return {
+        "MultiheadAttention": (lambda: nn.MultiheadAttention(4, 2), 3),
+        "TransformerEncoderLayer": (lambda: enc, 1),
+        "TransformerEncoder": (lambda: nn.TransformerEncoder(enc, 2), 1),
+        "TransformerDecoderLayer": (lambda: dec, 2),
+        "TransformerDecoder": (lambda: nn.TransformerDecoder(dec, 1), 2),
+        "Transformer": (lambda: nn.Transformer(4, 2, 1, 1, 8, dropout=0.0), 2),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_attention_layers()))
+@given(data=st.data())
+def test_attention_layers(name: str, data: Any) -> None:
+    make, n = _attention_layers()[name]
+    shapes = st.sampled_from([(3, 2, 4), (3, 4), (2, 2, 4), (3, 2, 5), (0, 2, 4), (4,), ()])
+    args = tuple(data.draw(hostile(data.draw(shapes)), label=f"x{i}") for i in range(n))
+    layer = make()
+    if name == "MultiheadAttention":  # ((output, weights), as a list for check)
+        out = check(name, lambda *a: list(layer(*a)), args, may_reject=True)
+        out = out[0] if isinstance(out, list) else out
+    else:
+        out = check(name, layer, args, may_reject=True)
+    if isinstance(out, tg.Tensor):  # (the query's, tgt's, shape)
+        assert out.shape == np.shape(_raw(args[1 if name == "Transformer" else 0]))
+
+
 @pytest.mark.parametrize(
     "name",
     [
@@ -2149,7 +2180,8 @@ def _covered() -> set[str]:
     names |= set(F_UNARY) | {"l1_loss", "normalize", "cosine_similarity", "one_hot"}
     names |= {"smooth_l1_loss", "huber_loss", "kl_div"}
     names |= {"diagonal", "diag", "trace", "tril", "triu", "take_along_axis", "sort", "argsort"}
-    names |= {"kron", "cumprod", "diag_embed", "cdist"}
+    names |= {"kron", "cumprod", "diag_embed", "cdist", "scaled_dot_product_attention"}
+    names |= set(_attention_layers())
     return names
 
 
