@@ -759,7 +759,7 @@ def _method(name: str) -> Callable[..., Any]:
 
 # Methods that read naturally on a tensor; each forwards to the function of the same name.
 TENSOR_METHODS = (
-    "sum mean prod max min var std logsumexp norm argmax argmin cumsum cumprod "
+    "sum mean prod max min var std logsumexp norm argmax argmin cumsum cumprod topk "
     "reshape transpose swapaxes moveaxis squeeze expand_dims flatten broadcast_to flip tile repeat "
     "split exp log log1p expm1 sqrt square reciprocal sin cos tan tanh sinh cosh arcsin arccos "
     "arctan sigmoid relu softplus gelu abs sign round clip maximum minimum matmul dot outer "

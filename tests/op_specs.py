@@ -580,7 +580,33 @@ register(
         ),
         valid=_distinct,
     ),
+    OpSpec(
+        "topk",
+        lambda x, **kw: tg.topk(x, **kw).values,
+        kwargs=lambda d, s: _topk_kwargs(d, s[0]),
+        valid=_distinct,
+    ),
+    OpSpec(
+        "block_diag",
+        lambda *xs: tg.block_diag(*xs),
+        sample=lambda d: (
+            [
+                draw_array(d, draw_shape(d, max_dims=2), -2, 2)
+                for _ in range(d.draw(st.integers(1, 3)))
+            ],
+            {},
+        ),
+    ),
 )
+
+
+def _topk_kwargs(data: Any, shape: tuple[int, ...]) -> dict[str, Any]:
+    """k up to the axis' length, the axis, largest or not."""
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1), label="dim") if shape else -1
+    n = shape[dim] if shape else 1
+    k = data.draw(st.integers(0 if shape else 1, n), label="k")
+    return {"k": k, "dim": dim, "largest": data.draw(st.booleans(), label="largest")}
+
 
 # ----------------------------------------------------------------------------- linalg
 

@@ -874,6 +874,52 @@ def test_sort(name: str, data: Any) -> None:
 
 
 @given(data=st.data())
+def test_topk_and_block_diag(data: Any) -> None:
+    x = data.draw(hostile(), label="x")
+    k = data.draw(st.sampled_from([0, 1, 2, -1, 1.5, True]), label="k")
+    dim = data.draw(st.sampled_from([0, -1, 1, 5]), label="dim")
+    largest = data.draw(st.sampled_from([True, False, "yes"]), label="largest")
+
+    def ref(x: Any, k: Any, dim: Any, largest: Any) -> Any:
+        a = np.asarray(x)
+        if not isinstance(k, int) or isinstance(k, bool) or not isinstance(largest, bool):
+            raise TypeError
+        if a.ndim == 0:
+            if k not in (0, 1) or dim not in (0, -1):
+                raise ValueError
+            return a
+        ax = dim % a.ndim if -a.ndim <= dim < a.ndim else None
+        if ax is None or not 0 <= k <= a.shape[ax] or a.dtype.kind not in "biuf":
+            raise ValueError
+        if largest:  # (descending, NaN first, ties by index)
+            order = np.flip(np.argsort(np.flip(a, ax), axis=ax, kind="stable"), ax)
+            order = a.shape[ax] - 1 - order
+        else:
+            order = np.argsort(a, axis=ax, kind="stable")
+        return np.take_along_axis(a, order.take(np.arange(k), axis=ax), axis=ax)
+
+    check("topk", lambda *a: tg.topk(*a).values, (x, k, dim, largest), ref=ref, may_reject=True,
+          exact_dtype=False)  # fmt: skip
+    shapes = st.sampled_from([(2, 3), (3,), (), (0, 2), (2, 0), (1, 2, 2)])
+    blocks = tuple(data.draw(hostile(data.draw(shapes)), label="b") for _ in range(2))
+
+    def blocks_ref(*bs: Any) -> Any:
+        arrays = [np.asarray(b) for b in bs]
+        if any(a.ndim > 2 or a.dtype.kind not in "biuf" for a in arrays):
+            raise ValueError
+        arrays = [a.reshape((1,) * (2 - a.ndim) + a.shape) for a in arrays]
+        out = np.zeros((sum(a.shape[0] for a in arrays), sum(a.shape[1] for a in arrays)),
+                       np.result_type(*arrays))  # fmt: skip
+        i = j = 0
+        for a in arrays:
+            out[i : i + a.shape[0], j : j + a.shape[1]] = a
+            i, j = i + a.shape[0], j + a.shape[1]
+        return out
+
+    check("block_diag", tg.block_diag, blocks, ref=blocks_ref, may_reject=True, exact_dtype=False)
+
+
+@given(data=st.data())
 def test_add_at(data: Any) -> None:
     shape = data.draw(_shapes(), label="shape")
     kinds = ("f64", "f32", "i64", "i8", "u8", "bool")
@@ -2181,6 +2227,7 @@ def _covered() -> set[str]:
     names |= {"smooth_l1_loss", "huber_loss", "kl_div"}
     names |= {"diagonal", "diag", "trace", "tril", "triu", "take_along_axis", "sort", "argsort"}
     names |= {"kron", "cumprod", "diag_embed", "cdist", "scaled_dot_product_attention"}
+    names |= {"topk", "block_diag"}
     names |= set(_attention_layers())
     return names
 

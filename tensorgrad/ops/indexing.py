@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import math
 import operator
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from tensorgrad._dtypes import check_args
 from tensorgrad.ops._base import Op, apply, call, mark_view
-from tensorgrad.tensor import Tensor
+from tensorgrad.tensor import Tensor, is_int
 
-__all__ = ["getitem", "take", "take_along_axis", "sort", "argsort"]
+__all__ = ["getitem", "take", "take_along_axis", "sort", "argsort", "topk"]
 
 
 def index_array(indices: Any, what: str = "getitem") -> np.ndarray:
@@ -377,3 +377,46 @@ def argsort(
     except RuntimeError as exc:  # (NumPy's sort stops at 32 dimensions along some axes)
         raise ValueError(f"argsort: {exc}") from None
     return Tensor._make(out.astype(np.int64))
+
+
+class TopkResult(NamedTuple):
+    """``topk``'s result, as torch's: the values and their indices along the axis."""
+
+    values: Tensor
+    indices: Tensor
+
+
+def topk(
+    input: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
+) -> TopkResult:  # noqa: A002
+    """The ``k`` largest (``largest=False``: smallest) entries along ``dim``, as torch's:
+    in order, largest first (smallest first), ties in the order of their indices, NaN taken as
+    larger than every number; the values a gather whose gradient goes back to each entry's
+    place (``sorted=False`` gives them sorted too, one of the orders torch allows)."""
+    from tensorgrad._shapes import normalize_int_axis
+    from tensorgrad.ops.shape import reshaped
+    from tensorgrad.tensor import flag_arg
+
+    check_args("topk", input=input)
+    x = input if isinstance(input, Tensor) else Tensor(input)
+    largest = flag_arg(largest, "largest", "topk")
+    flag_arg(sorted, "sorted", "topk")
+    if not is_int(k):
+        raise TypeError(f"topk: k must be an int, got {k!r}")
+    if x.ndim == 0:  # (its one entry, for k 0 or 1 and dim 0 or -1, as torch's)
+        normalize_int_axis(dim, 1, "topk")
+        if k not in (0, 1):
+            raise ValueError(f"topk: k = {k} is out of range for a 0-d input")
+        values, indices = topk(reshaped(x, (1,)), 1, 0, largest)
+        return TopkResult(reshaped(values, ()), Tensor._make(np.zeros((), np.int64)))
+    ax = normalize_int_axis(dim, x.ndim, "topk")
+    n = x.shape[ax]
+    if not 0 <= k <= n:
+        raise ValueError(f"topk: k = {k} is out of range for dim {dim} of size {n} (shape "
+                         f"{x.shape})")  # fmt: skip
+    if largest:  # (descending, ties by ascending index: a stable sort of the reversed axis)
+        order = np.argsort(np.flip(x.data, ax), axis=ax, kind="stable")
+        order = (n - 1 - np.flip(order, ax)).take(np.arange(k), axis=ax)
+    else:
+        order = np.argsort(x.data, axis=ax, kind="stable").take(np.arange(k), axis=ax)
+    return TopkResult(_gather_along(x, order, ax, "topk"), Tensor._make(order.astype(np.int64)))

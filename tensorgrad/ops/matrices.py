@@ -17,7 +17,7 @@ from tensorgrad._shapes import normalize_int_axis
 from tensorgrad.ops._base import call
 from tensorgrad.tensor import Tensor, is_int
 
-__all__ = ["diagonal", "diag", "trace", "tril", "triu", "diag_embed"]
+__all__ = ["diagonal", "diag", "trace", "tril", "triu", "diag_embed", "block_diag"]
 
 
 def _int(value: Any, op: str, name: str) -> int:
@@ -130,3 +130,31 @@ def diag_embed(input: Any, offset: int = 0, dim1: int = -2, dim2: int = -1) -> T
     if (rows, cols) == (ndim - 2, ndim - 1):
         return out
     return moveaxis(out, (-2, -1), (rows, cols))
+
+
+def block_diag(*tensors: Any) -> Tensor:
+    """The matrices ``tensors`` (a 0-d one as 1 x 1, a 1-D one as a row) on the diagonal of a
+    matrix of zeros, as torch's (and SciPy's): their dtypes promoted; padding and
+    concatenation, so each gradient is its block."""
+    from tensorgrad.ops.arithmetic import astype
+    from tensorgrad.ops.shape import concatenate, pad, reshaped
+
+    blocks = []
+    for i, t in enumerate(tensors):
+        x = to_tensor(t, "block_diag", f"tensors[{i}]")
+        if x.ndim > 2:
+            raise ValueError(
+                f"block_diag: tensors[{i}] must have at most 2 dimensions, got shape {x.shape}"
+            )
+        blocks.append(reshaped(x, (1,) * (2 - x.ndim) + x.shape))
+    if not blocks:
+        return Tensor(np.zeros((1, 0)))
+    dtype = np.result_type(*(b.dtype for b in blocks))
+    width = sum(b.shape[1] for b in blocks)
+    rows, left = [], 0
+    for b in blocks:
+        right = width - left - b.shape[1]
+        b = b if b.dtype == dtype else astype(b, dtype)
+        rows.append(pad(b, ((0, 0), (left, right))))
+        left += b.shape[1]
+    return concatenate(rows, axis=0)

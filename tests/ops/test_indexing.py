@@ -282,3 +282,36 @@ def test_sort_is_numpys_stable_sort_and_its_gradient_goes_back() -> None:
         np.testing.assert_array_equal(tg.sort(ties, kind=kind).data, np.sort(ties))
     with pytest.raises(ValueError, match="sort: order is for structured arrays"):
         tg.sort(ties, -1, None, ["f"])
+
+
+def test_topk_is_torchs() -> None:
+    """torch's order: largest first, NaN as the largest; ties here by index (torch leaves
+    their order open); the gradient goes back to each entry's place."""
+    x = tg.tensor([1.0, 3.0, 3.0, np.nan, 2.0], requires_grad=True)
+    values, indices = tg.topk(x, 3)
+    np.testing.assert_array_equal(values.data, [np.nan, 3.0, 3.0])
+    np.testing.assert_array_equal(indices.data, [3, 1, 2])
+    values, indices = x.topk(2, largest=False)
+    np.testing.assert_array_equal(indices.data, [0, 4])
+    (values * np.array([10.0, 1.0])).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [10.0, 0.0, 0.0, 0.0, 1.0])
+    grid = tg.topk(np.array([[1, 5, 2], [3, 3, 1]]), 2, dim=0)
+    np.testing.assert_array_equal(grid.values.data, [[3, 5, 2], [1, 3, 1]])
+    np.testing.assert_array_equal(grid.indices.data, [[1, 0, 0], [0, 1, 1]])
+    assert tg.topk(np.array(3.0), 1).values.shape == ()
+    with pytest.raises(ValueError, match=r"topk: k = 4 is out of range for dim -1 of size 3"):
+        tg.topk(np.ones(3), 4)
+
+
+def test_block_diag_is_torchs() -> None:
+    a = tg.tensor(np.ones((2, 2)), requires_grad=True)
+    out = tg.block_diag(2.0, np.array([1.0, 2.0]), a)
+    np.testing.assert_array_equal(
+        out.data,
+        [[2, 0, 0, 0, 0], [0, 1, 2, 0, 0], [0, 0, 0, 1, 1], [0, 0, 0, 1, 1]],
+    )
+    (out * np.arange(20.0).reshape(4, 5)).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [[13, 14], [18, 19]])
+    assert tg.block_diag().shape == (1, 0)
+    with pytest.raises(ValueError, match=r"block_diag: tensors\[1\] must have at most 2"):
+        tg.block_diag(np.ones(2), np.ones((1, 1, 1)))
