@@ -17,7 +17,14 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from tensorgrad.ops._base import Op, call
-from tensorgrad.ops.lapack import _gap_inverses, _operand, _solve, _unused
+from tensorgrad.ops.lapack import (
+    _flag,
+    _gap_inverses,
+    _operand,
+    _solve,
+    _symmetric_part,
+    _unused,
+)
 from tensorgrad.ops.linalg import SingularValues, _mm, _svd, _swap, over_one_batch_axis
 from tensorgrad.tensor import Tensor
 
@@ -55,7 +62,7 @@ class SvdFactors(Op):
     def forward(self, x):
         m, n = x.shape[-2:]
         if np.isnan(x).any():  # (NumPy's SVD refuses it, as torch's)
-            raise np.linalg.LinAlgError("svd: x holds a NaN")
+            raise np.linalg.LinAlgError("svd: a holds a NaN")
         if not self.full:
             u, s, vt = _svd(x)
             return np.concatenate([u, s[..., None, :], _swap(vt)], axis=-2)
@@ -127,12 +134,6 @@ class SVDResult(NamedTuple):
     Vh: Tensor
 
 
-def _flag(value: Any, op: str, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{op}: {name} must be a bool, got {value!r}")
-    return bool(value)
-
-
 def _hermitian_svd(x: Tensor, compute_uv: bool) -> Any:
     """NumPy's SVD of a symmetric matrix by eigh: s = |w| sorted down, w's signs moved into
     Vh; recorded, so differentiable as eigh (for a symmetric input)."""
@@ -141,11 +142,15 @@ def _hermitian_svd(x: Tensor, compute_uv: bool) -> Any:
     from tensorgrad.ops.indexing import take_along_axis
     from tensorgrad.ops.lapack import eigh, eigvalsh
 
+    def descending(a: np.ndarray) -> np.ndarray:  # (NumPy's order, ties reversed)
+        flat = a.reshape(-1, a.shape[-1])  # (one batch axis: argsort stops at 32 dimensions)
+        return np.argsort(flat, axis=-1)[:, ::-1].reshape(a.shape)
+
     if not compute_uv:
         s = absolute(eigvalsh(x))
-        return take_along_axis(s, np.argsort(s.data, axis=-1)[..., ::-1], axis=-1)
+        return take_along_axis(s, descending(s.data), axis=-1)
     w, v = eigh(x)
-    order = np.argsort(np.abs(w.data), axis=-1)[..., ::-1]  # (NumPy's order, ties reversed)
+    order = descending(np.abs(w.data))
     s = take_along_axis(absolute(w), order, axis=-1)
     u = take_along_axis(v, order[..., None, :], axis=-1)
     signs = take_along_axis(sign(w), order, axis=-1)
@@ -171,7 +176,7 @@ def svd(
             raise ValueError(f"svd: hermitian=True needs square matrices, got shape {x.shape}")
         return _hermitian_svd(x, compute_uv)
     if not compute_uv:
-        return call(SingularValues, x)
+        return _singular_values(x, op)
     m, n = x.shape[-2:]
     k = min(m, n)
     packed = call(SvdFactors, x, full=full_matrices and m != n)
@@ -184,7 +189,14 @@ def svd(
 def svdvals(x: Any) -> Tensor:
     """The singular values of a matrix, or of each in a stack, largest first (NumPy 2's and
     torch's): differentiable to second order, finite where singular values tie."""
-    return call(SingularValues, _matrices(x, "svdvals"))
+    return _singular_values(_matrices(x, "svdvals"), "svdvals")
+
+
+def _singular_values(x: Tensor, op: str) -> Tensor:
+    try:
+        return call(SingularValues, x)
+    except np.linalg.LinAlgError as exc:  # (a NaN)
+        raise np.linalg.LinAlgError(f"{op}: {exc}") from None
 
 
 # ----------------------------------------------------------------------------- qr
@@ -318,10 +330,6 @@ def _pinv_adjoint(a: Any, p: Any, g: Any) -> Any:
     return -_mm(_mm(pt, g), pt) + z - _mm(a, _mm(p, z)) + w - _mm(_mm(w, p), a)
 
 
-def _symmetric_part(g: Any) -> Any:
-    return (g + _swap(g)) * 0.5
-
-
 class Pinv(Op):
     """the pseudo-inverse of each matrix, NumPy's (``options``: its rcond, rtol, hermitian)"""
 
@@ -333,11 +341,12 @@ class Pinv(Op):
         self.options = options
 
     def forward(self, x):
-        finite = np.isfinite(x).all(axis=(-2, -1))
+        read = np.tril(x) if self.options.get("hermitian") else x  # (eigh's lower triangle)
+        finite = np.isfinite(read).all(axis=(-2, -1))
         if finite.all():
             return over_one_batch_axis(np.linalg.pinv, x, **self.options)
-        if np.isnan(x).any():  # (NumPy's SVD refuses it)
-            raise np.linalg.LinAlgError("pinv: x holds a NaN")
+        if np.isnan(read).any():  # (NumPy's SVD refuses it)
+            raise np.linalg.LinAlgError("pinv: a holds a NaN")
         # (NaN for a matrix holding an inf, as svd's: LAPACK's SVD may never return on one)
         kept = np.where(finite[..., None, None], x, 0)
         out = over_one_batch_axis(np.linalg.pinv, kept, **self.options)
@@ -368,32 +377,49 @@ def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = _UNS
         options["rtol"] = _constant(rtol, "pinv", "rtol")
     elif rcond is not None:
         options["rcond"] = _constant(rcond, "pinv", "rcond")
-    return call(Pinv, _matrices(a, "pinv", "a"), options=options)
+    x = _matrices(a, "pinv", "a")
+    for name in ("rcond", "rtol"):
+        cut = options.get(name)
+        if isinstance(cut, np.ndarray):
+            try:
+                np.broadcast_shapes(cut.shape, x.shape[:-2])
+            except ValueError:
+                raise ValueError(
+                    f"pinv: {name} of shape {cut.shape} does not broadcast against the stack's "
+                    f"leading axes {x.shape[:-2]} (a of shape {x.shape})"
+                ) from None
+    return call(Pinv, x, options=options)
 
 
 def _constant(value: Any, op: str, name: str) -> Any:
-    """A cutoff: a number or an array of them, never a Tensor that requires grad."""
+    """A cutoff: a real number or an array of them (None as it is), never a Tensor that
+    requires grad."""
+    if value is None:
+        return None
     if isinstance(value, Tensor):
         if value.requires_grad:
             raise TypeError(f"{op}: {name} is a cutoff, not differentiable; pass a number")
-        return value.data
-    return value
+        value = value.data
+    a = np.asarray(value)
+    if a.dtype.kind not in "biuf" or isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{op}: {name} must be a real number or an array of them, got {value!r}")
+    return a if a.ndim else float(a)
 
 
 class Lstsq(Op):
     """the least-squares solution x of a x = b (NumPy's, 2-D b), through the pseudo-inverse
     P with NumPy's cutoff ``rcond``: x = P b"""
 
-    __slots__ = ("rcond",)
+    __slots__ = ("rcond", "solution")
     save_inputs = (0, 1)
+    frees = ("solution",)
 
-    def __init__(self, rcond: float) -> None:
+    def __init__(self, rcond: float, solution: np.ndarray) -> None:
         self.rcond = rcond
+        self.solution = solution  # (NumPy's, computed with the rank and residuals)
 
     def forward(self, a, b):
-        if not np.isfinite(a).all():  # (NumPy's SVD fails on it, or never returns)
-            raise np.linalg.LinAlgError("lstsq: a holds an inf or a NaN")
-        return np.linalg.lstsq(a, b, rcond=self.rcond)[0]
+        return self.solution
 
     def _pinv(self, a):
         if isinstance(a, Tensor):
@@ -444,19 +470,25 @@ def lstsq(a: Any, b: Any, rcond: float | None = None) -> LstsqResult:
             f"shape {a.shape} and b of shape {b.shape} (for stacks, use pinv(a) @ b)"
         )
     m, n = a.shape
-    eps = float(np.finfo(np.result_type(a.dtype, b.dtype)).eps)
+    eps = float(np.finfo(np.float64).eps)  # (NumPy's, whose LAPACK call is in double)
     if rcond is None:
         rcond = eps * max(m, n)
-    elif isinstance(rcond, Tensor) or not np.isscalar(rcond) or isinstance(rcond, str):
-        raise TypeError(f"lstsq: rcond must be a number, got {rcond!r}")
-    rcond = eps if rcond < 0 else float(rcond)  # (LAPACK's: a negative one means eps)
+    else:
+        rcond = _constant(rcond, op, "rcond")
+        if not isinstance(rcond, float):
+            raise TypeError(f"lstsq: rcond must be a number, got {rcond!r}")
+        rcond = eps if rcond < 0 else rcond  # (LAPACK's: a negative one means eps)
     column = b.ndim == 1
     b2 = reshaped(b, (m, 1)) if column else b
-    x = call(Lstsq, a, b2, rcond=rcond)
+    if not np.isfinite(a.data).all():  # (NumPy's SVD fails on it, or never returns)
+        raise np.linalg.LinAlgError("lstsq: a holds an inf or a NaN")
+    numpy = np.linalg.lstsq(a.data, b2.data, rcond=rcond)
+    x = call(Lstsq, a, b2, rcond=rcond, solution=numpy[0])
     s = call(SingularValues, a)
-    rank = int(np.count_nonzero(s.data > rcond * s.data[0])) if s.size else 0
-    if rank == n and m > n:  # (NumPy's rule; as the solution, recorded)
-        residuals = tg_sum((_mm(a, x) - b2) ** 2, axis=0)
+    rank = int(numpy[2])
+    if rank == n and m > n:  # (NumPy's values, recorded as ||a x - b||^2 for the derivatives)
+        recorded = tg_sum((_mm(a, x) - b2) ** 2, axis=0)
+        residuals = recorded + (numpy[1].astype(recorded.dtype) - recorded.data)
     else:
         residuals = Tensor(np.zeros(0, x.dtype))
     return LstsqResult(reshaped(x, (n,)) if column else x, residuals, rank, s)

@@ -92,6 +92,19 @@ def _square(x: Any, op: str, name: str = "x") -> Tensor:
     return x
 
 
+def _symmetric_part(m: Any) -> Any:
+    """(m + m^T) / 2 of each matrix: the part of a tangent a symmetric input's rules read, and
+    their gradient."""
+    return (m + _swap(m)) * 0.5
+
+
+def _flag(value: Any, op: str, name: str) -> bool:
+    """A bool argument (a NumPy bool too), else TypeError naming ``op`` and ``name``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{op}: {name} must be a bool, got {value!r}")
+    return bool(value)
+
+
 # ----------------------------------------------------------------------------- inv and solve
 
 
@@ -265,8 +278,7 @@ def solve_triangular(
 
     op = "solve_triangular"
     for name, flag in (("upper", upper), ("left", left), ("unitriangular", unitriangular)):
-        if not isinstance(flag, (bool, np.bool_)):
-            raise TypeError(f"{op}: {name} must be a bool, got {flag!r}")
+        _flag(flag, op, name)
     a = _square(a, op, "a")
     b = _operand(b, op, "b")
     n, sb = a.shape[-1], b.shape
@@ -287,8 +299,7 @@ def cholesky_solve(b: Any, L: Any, upper: bool = False) -> Tensor:
     """x with (L L^T) x = b for a Cholesky factor L (``upper=True``: (U^T U) x = b), as torch's
     ``cholesky_solve`` (its argument order): two triangular solves."""
     op = "cholesky_solve"
-    if not isinstance(upper, (bool, np.bool_)):
-        raise TypeError(f"{op}: upper must be a bool, got {upper!r}")
+    _flag(upper, op, "upper")
     low = _square(L, op, "L")
     b = _operand(b, op, "b")
     n = low.shape[-1]
@@ -533,11 +544,11 @@ class Cholesky(Op):
     def generate_adjoints(self, adjoints, delta, low):
         li = _inverse(low)  # (one inverse and products: 2.3x torch's time as two solves)
         s = _mm(_mm(_swap(li), _mm(_swap(low), delta) * _phi(low)), li)
-        adjoints[0] = (s + _swap(s)) * 0.5
+        adjoints[0] = _symmetric_part(s)
 
     def jvp(self, tangents, low):
         t, li = tangents[0], _inverse(low)
-        return _mm(low, _mm(_mm(li, (t + _swap(t)) * 0.5), _swap(li)) * _phi(low))
+        return _mm(low, _mm(_mm(li, _symmetric_part(t)), _swap(li)) * _phi(low))
 
 
 def cholesky(x: Any, *, upper: bool = False) -> Tensor:
@@ -546,8 +557,7 @@ def cholesky(x: Any, *, upper: bool = False) -> Tensor:
     from x's upper triangle), as NumPy and torch; the derivatives are those of a symmetric x,
     as torch's and JAX's (a tangent's symmetric part is taken, the gradient is symmetric).
     LinAlgError for a matrix not positive definite."""
-    if not isinstance(upper, (bool, np.bool_)):
-        raise TypeError(f"cholesky: upper must be a bool, got {upper!r}")
+    _flag(upper, "cholesky", "upper")
     x = _square(x, "cholesky")
     if upper:  # (the lower factor of x^T, which holds x's upper triangle)
         return _swap(call(Cholesky, _swap(x)))
@@ -608,12 +618,12 @@ class EighFactors(Op):
             if not _unused(dv):
                 inner = inner + _gap_inverses(w) * _mm(_swap(v), dv)
             g = _mm(_mm(v, inner), _swap(v))
-            adjoints[0] = (g + _swap(g)) * 0.5
+            adjoints[0] = _symmetric_part(g)
 
     def jvp(self, tangents, out):
         w, v = out[..., 0, :], out[..., 1:, :]
         t = tangents[0]
-        p = _mm(_mm(_swap(v), (t + _swap(t)) * 0.5), v)
+        p = _mm(_mm(_swap(v), _symmetric_part(t)), v)
         dw = np.diagonal(p, axis1=-2, axis2=-1)
         with np.errstate(divide="ignore", invalid="ignore"):
             dv = _mm(v, _gap_inverses(w) * p)
@@ -648,7 +658,7 @@ class EigenValues(Op):
 
     def jvp(self, tangents, x):
         v, t = self._vectors(x), tangents[0]
-        return np.sum(v * _mm((t + _swap(t)) * 0.5, v), axis=-2)
+        return np.sum(v * _mm(_symmetric_part(t), v), axis=-2)
 
 
 class EighResult(NamedTuple):

@@ -620,9 +620,17 @@ def _swap(a: np.ndarray) -> np.ndarray:
 def over_one_batch_axis(fn: Any, x: np.ndarray, *args: Any, **kwargs: Any) -> Any:
     """``fn(x, ...)`` for a stack of matrices, its leading axes flattened into one (NumPy's
     gufuncs take at most 32 dimensions, tensorgrad's arrays 64), the result's (an array or a
-    tuple of them) unflattened; array keyword arguments broadcast against the stack."""
+    tuple of them) unflattened; array arguments share the stack's leading axes (positional
+    ones followed by axes of their own, keyword ones by none)."""
     lead = x.shape[:-2]
-    flat = x.reshape((math.prod(lead),) + x.shape[-2:])
+    size = math.prod(lead)
+    flat = x.reshape((size,) + x.shape[-2:])
+    args = tuple(
+        np.broadcast_to(a, lead + a.shape[len(lead) :]).reshape((size,) + a.shape[len(lead) :])
+        if isinstance(a, np.ndarray) and a.ndim >= len(lead)
+        else a
+        for a in args
+    )
     kwargs = {
         k: np.broadcast_to(v, lead).reshape(-1) if isinstance(v, np.ndarray) and v.ndim else v
         for k, v in kwargs.items()
@@ -659,6 +667,8 @@ def _divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _curvature(x: np.ndarray, d: np.ndarray, t: np.ndarray) -> np.ndarray:
     """The derivative of U diag(d) V^T along t (the Hessian of <d, s> applied to t)."""
+    if x.ndim > 3:
+        return over_one_batch_axis(_curvature, x, d, t)
     if x.shape[-2] < x.shape[-1]:
         return _swap(_curvature(_swap(x), d, _swap(t)))
     u, s, vt = _svd(x)
@@ -673,6 +683,8 @@ def _curvature(x: np.ndarray, d: np.ndarray, t: np.ndarray) -> np.ndarray:
 def _curvature_diag(x: np.ndarray, t: np.ndarray, w: np.ndarray) -> np.ndarray:
     """The second derivatives of each singular value along t and w: ``<d, this>`` is
     ``<w, _curvature(x, d, t)>`` for every d."""
+    if x.ndim > 3:
+        return over_one_batch_axis(_curvature_diag, x, t, w)
     if x.shape[-2] < x.shape[-1]:
         return _curvature_diag(_swap(x), _swap(t), _swap(w))
     u, s, vt = _svd(x)

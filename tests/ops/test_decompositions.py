@@ -172,7 +172,7 @@ def test_pinv_of_a_matrix_holding_an_inf_is_nan_alone() -> None:
     out = tg.linalg.pinv(a).data
     np.testing.assert_array_equal(out[0], np.linalg.pinv(A))
     assert np.isnan(out[1]).all()
-    with pytest.raises(np.linalg.LinAlgError, match="pinv: x holds a NaN"):
+    with pytest.raises(np.linalg.LinAlgError, match="pinv: a holds a NaN"):
         tg.linalg.pinv(np.full((2, 2), np.nan))
 
 
@@ -215,6 +215,12 @@ def test_errors_name_the_function() -> None:
             fn(np.ones((2, 2), np.float16))
     with pytest.raises(TypeError, match="svd: full_matrices must be a bool"):
         tg.linalg.svd(A, full_matrices="no")
+    with pytest.raises(np.linalg.LinAlgError, match="svdvals: x holds a NaN"):
+        tg.linalg.svdvals(np.full((2, 2), np.nan))
+    with pytest.raises(ValueError, match=r"pinv: rcond of shape \(2,\) does not broadcast"):
+        tg.linalg.pinv(np.ones((3, 2, 2)), rcond=np.ones(2))
+    with pytest.raises(TypeError, match="pinv: rcond must be a real number"):
+        tg.linalg.pinv(A, rcond="x")
     with pytest.raises(ValueError, match="svd: hermitian=True needs square"):
         tg.linalg.svd(A, hermitian=True)
 
@@ -224,3 +230,65 @@ def test_float32_stays_float32() -> None:
     for out in (*tg.linalg.svd(a), *tg.linalg.qr(a), tg.linalg.pinv(a), tg.linalg.svdvals(a)):
         assert out.dtype == np.float32
     assert tg.linalg.lstsq(a, np.ones(4, np.float32)).solution.dtype == np.float32
+
+
+def test_lstsq_rank_and_residuals_are_numpys_at_the_edges() -> None:
+    """NumPy's rules: residuals only for full column rank and more rows than columns; the
+    cutoff float64's eps (NumPy's LAPACK call is in double), a negative rcond meaning eps."""
+    cases = [
+        (np.eye(3), np.ones(3), {}),  # (square: no residuals)
+        (np.zeros((3, 2)), np.ones(3), {}),  # (rank 0)
+        (np.outer([1.0, 2.0, 3.0], [1.0, 1.0]), np.ones(3), {"rcond": -1}),
+        (np.diag([1.0, 1e-7]).astype(np.float32), np.ones(2, np.float32), {}),
+        (np.array([[1, 0], [0, 1e-7], [0, 0]], np.float32), np.ones(3, np.float32), {}),
+    ]
+    for a, b, kw in cases:
+        got, want = tg.linalg.lstsq(a, b, **kw), np.linalg.lstsq(a, b, **kw)
+        np.testing.assert_allclose(got.solution.data, want[0], rtol=1e-6)
+        assert got.residuals.shape == want[1].shape
+        np.testing.assert_allclose(got.residuals.data, want[1], rtol=1e-6)
+        assert got.rank == want[2]
+    # (an ill-conditioned a: NumPy's residuals, not ||a x - b||^2 computed again)
+    a = np.vander(np.linspace(0, 1, 5), 4) @ np.diag([1, 1e-5, 1e-10, 1e-14])
+    b = np.arange(5.0)
+    np.testing.assert_allclose(
+        tg.linalg.lstsq(a, b).residuals.data, np.linalg.lstsq(a, b)[1], rtol=1e-12, atol=1e-30
+    )
+
+
+def test_pinv_hermitian_reads_a_symmetric_input() -> None:
+    """Its derivatives are a symmetric input's (torch's are the general ones): the gradient
+    is symmetric, a tangent's symmetric part taken; only the lower triangle is read, as
+    NumPy's (an inf above it changes nothing)."""
+    m = RNG.normal(size=(3, 3))
+    sym = m + m.T + 4 * np.eye(3)
+    x = _leaf(sym)
+    (tg.linalg.pinv(x, hermitian=True) * np.arange(9.0).reshape(3, 3)).sum().backward()
+    np.testing.assert_allclose(x.grad.data, x.grad.data.T, rtol=1e-12)
+    t = RNG.normal(size=(3, 3))
+    _, along = tg.jvp(lambda a: tg.linalg.pinv(a, hermitian=True), (sym,), (t,))
+    _, along_sym = tg.jvp(lambda a: tg.linalg.pinv(a, hermitian=True), (sym,), ((t + t.T) / 2,))
+    np.testing.assert_allclose(along.data, along_sym.data, rtol=1e-12)
+    upper_inf = sym.copy()
+    upper_inf[0, 2] = np.inf
+    np.testing.assert_allclose(
+        tg.linalg.pinv(upper_inf, hermitian=True).data,
+        np.linalg.pinv(upper_inf, hermitian=True),
+        rtol=1e-12,
+    )
+
+
+def test_past_32_dimensions() -> None:
+    a = RNG.normal(size=(1,) * 33 + (3, 2))
+    x = _leaf(a)
+    (g,) = tg.autograd.grad((tg.linalg.svdvals(x) ** 3).sum(), x, create_graph=True)
+    (h,) = tg.autograd.grad((g * g).sum(), x)
+    flat = _leaf(a.reshape(3, 2))
+    (gf,) = tg.autograd.grad((tg.linalg.svdvals(flat) ** 3).sum(), flat, create_graph=True)
+    (hf,) = tg.autograd.grad((gf * gf).sum(), flat)
+    np.testing.assert_allclose(h.data.reshape(3, 2), hf.data, rtol=1e-12)
+    sym = a[..., :2, :] + np.swapaxes(a[..., :2, :], -1, -2)
+    np.testing.assert_allclose(
+        tg.linalg.svd(sym, hermitian=True).S.data.reshape(2),
+        np.linalg.svd(sym.reshape(2, 2), hermitian=True).S,
+    )
