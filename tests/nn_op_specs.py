@@ -473,3 +473,150 @@ register(
         sample=_attention_sample,
     ),
 )
+
+
+# ----------------------------------------------------------------------------- margin, NLL losses
+
+
+def _reduction(data: Any) -> str:
+    return data.draw(st.sampled_from(["mean", "sum", "none"]), label="reduction")
+
+
+def _signs(data: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """A target of 1 and -1 (and maybe 0, which the hinge losses take through both terms)."""
+    values = data.draw(st.lists(st.sampled_from([1.0, -1.0, 0.0]), min_size=1, max_size=1))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16), label="seed"))
+    return rng.choice([1.0, -1.0] + values, size=shape)
+
+
+def _vectors(data: Any, n: int, label: str) -> list[np.ndarray]:
+    """``n`` arrays of one drawn shape (N, D) or (D,)."""
+    shape = data.draw(st.sampled_from([(3, 4), (4,), (2, 3)]), label=label)
+    return [draw_array(data, shape, -1.5, 1.5) for _ in range(n)]
+
+
+def _ranking_sample(data: Any) -> Sample:
+    x1, x2 = _vectors(data, 2, "shape")
+    # (an integer target takes the inputs' dtype; a float64 one promotes, as torch's)
+    y = _signs(data, x1.shape).astype(np.int8)
+    return [x1, x2, y], {"margin": 0.3, "reduction": _reduction(data)}
+
+
+def _hinge_sample(data: Any) -> Sample:
+    (x,) = _vectors(data, 1, "shape")
+    return [x, _signs(data, x.shape)], {"margin": 0.5, "reduction": _reduction(data)}
+
+
+def _soft_margin_sample(data: Any) -> Sample:
+    (x,) = _vectors(data, 1, "shape")
+    return [x, _signs(data, x.shape)], {"reduction": _reduction(data)}
+
+
+def _multilabel_sample(data: Any) -> Sample:
+    x, y = _vectors(data, 2, "shape")
+    args = [x, (y + 1.5) / 3]
+    if data.draw(st.booleans(), label="weight"):
+        args.append(draw_array(data, x.shape[-1:], 0.5, 2.0))
+    return args, {"reduction": _reduction(data)}
+
+
+def _multi_margin_sample(data: Any) -> Sample:
+    (x,) = _vectors(data, 1, "shape")
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16), label="seed"))
+    target = rng.integers(0, x.shape[-1], size=x.shape[:-1])
+    kwargs: dict[str, Any] = {"p": data.draw(st.sampled_from([1, 2])), "margin": 0.7}
+    if data.draw(st.booleans(), label="weight"):
+        kwargs["weight"] = rng.uniform(0.5, 2.0, x.shape[-1])
+    return [x, target], {**kwargs, "reduction": _reduction(data)}
+
+
+def _off_the_hinges(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """No margin-loss hinge within 0.05 of its corner (finite differences straddle it)."""
+    margin = kwargs.get("margin", 0.0)
+    if "p" in kwargs and len(args) == 2 and np.asarray(args[1]).dtype.kind in "iu":
+        x, t = np.asarray(args[0]), np.asarray(args[1])
+        rows = x.reshape(-1, x.shape[-1])
+        picked = np.take_along_axis(rows, t.reshape(-1, 1), axis=1)
+        return bool(np.all(np.abs(margin - picked + rows) > 0.05))
+    if len(args) == 3:  # (ranking)
+        x1, x2, y = (np.asarray(a) for a in args)
+        return bool(np.all(np.abs(-y * (x1 - x2) + margin) > 0.05))
+    return bool(np.all(np.abs(margin - np.asarray(args[0])) > 0.05))
+
+
+def _cosine_sample(data: Any) -> Sample:
+    x1, x2 = _vectors(data, 2, "shape")
+    y = _signs(data, x1.shape[:-1])
+    return [x1, x2, y], {"margin": 0.2, "reduction": _reduction(data)}
+
+
+def _off_the_cosine_hinge(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    x1, x2 = np.asarray(args[0]), np.asarray(args[1])
+    cos = np.sum(x1 * x2, -1) / np.sqrt(np.sum(x1 * x1, -1) * np.sum(x2 * x2, -1))
+    return bool(np.all(np.abs(cos - kwargs["margin"]) > 0.05))
+
+
+def _distance_sample(data: Any) -> Sample:
+    x1, x2 = _vectors(data, 2, "shape")
+    p = data.draw(st.sampled_from([1.5, 2.0, 3.0]), label="p")
+    return [x1, x2], {"p": p, "keepdim": data.draw(st.booleans(), label="keepdim")}
+
+
+def _differences_away_from_zero(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    return bool(np.all(np.abs(np.asarray(args[0]) - np.asarray(args[1])) > 0.05))
+
+
+def _triplet_sample(data: Any) -> Sample:
+    a, p, n = _vectors(data, 3, "shape")
+    kwargs = {"margin": 0.8, "p": data.draw(st.sampled_from([1.5, 2.0])), "swap": False}
+    kwargs["swap"] = data.draw(st.booleans(), label="swap")
+    return [a, p, n], {**kwargs, "reduction": _reduction(data)}
+
+
+def _triplet_smooth(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    a, p, n = (np.asarray(x) for x in args)
+    if min(np.abs(a - p).min(), np.abs(a - n).min(), np.abs(p - n).min()) < 0.05:
+        return False
+
+    def d(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        return np.sum(np.abs(u - v + 1e-6) ** kwargs["p"], -1) ** (1 / kwargs["p"])
+
+    far = np.minimum(d(a, n), d(p, n)) if kwargs["swap"] else d(a, n)
+    apart = not kwargs["swap"] or np.all(np.abs(d(a, n) - d(p, n)) > 0.05)
+    return bool(apart and np.all(np.abs(kwargs["margin"] + d(a, p) - far) > 0.05))
+
+
+def _poisson_sample(data: Any) -> Sample:
+    (x,) = _vectors(data, 1, "shape")
+    log_input = data.draw(st.booleans(), label="log_input")
+    target = draw_array(data, x.shape, 0.0, 4.0)
+    kwargs = {"log_input": log_input, "full": data.draw(st.booleans(), label="full")}
+    return [x if log_input else np.abs(x) + 0.2, target], {**kwargs, "reduction": _reduction(data)}
+
+
+def _gaussian_sample(data: Any) -> Sample:
+    x, y = _vectors(data, 2, "shape")
+    vshape = data.draw(st.sampled_from([x.shape, x.shape[:-1] + (1,), x.shape[:-1]]))
+    var = draw_array(data, vshape, 0.2, 2.0)
+    return [x, y, var], {"full": data.draw(st.booleans()), "reduction": _reduction(data)}
+
+
+register(
+    OpSpec("margin_ranking_loss", F.margin_ranking_loss, sample=_ranking_sample, wrt=(0, 1),
+           valid=_off_the_hinges),
+    OpSpec("hinge_embedding_loss", F.hinge_embedding_loss, sample=_hinge_sample, wrt=(0,),
+           valid=_off_the_hinges),
+    OpSpec("soft_margin_loss", F.soft_margin_loss, sample=_soft_margin_sample, wrt=(0, 1)),
+    OpSpec("multilabel_soft_margin_loss", F.multilabel_soft_margin_loss,
+           sample=_multilabel_sample),
+    OpSpec("multi_margin_loss", F.multi_margin_loss, sample=_multi_margin_sample, wrt=(0,),
+           valid=_off_the_hinges),
+    OpSpec("cosine_embedding_loss", F.cosine_embedding_loss, sample=_cosine_sample,
+           wrt=(0, 1), valid=_off_the_cosine_hinge),
+    OpSpec("pairwise_distance", F.pairwise_distance, sample=_distance_sample,
+           valid=_differences_away_from_zero),
+    OpSpec("triplet_margin_loss", F.triplet_margin_loss, sample=_triplet_sample,
+           valid=_triplet_smooth),
+    OpSpec("poisson_nll_loss", F.poisson_nll_loss, sample=_poisson_sample),
+    OpSpec("gaussian_nll_loss", F.gaussian_nll_loss, sample=_gaussian_sample),
+)  # fmt: skip

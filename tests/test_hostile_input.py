@@ -2049,6 +2049,32 @@ def test_attention_layers(name: str, data: Any) -> None:
         assert out.shape == np.shape(_raw(args[1 if name == "Transformer" else 0]))
 
 
+MORE_LOSSES = {  # (name: the function, its module, how many inputs)
+    "margin_ranking_loss": (F.margin_ranking_loss, "MarginRankingLoss", 3),
+    "hinge_embedding_loss": (F.hinge_embedding_loss, "HingeEmbeddingLoss", 2),
+    "soft_margin_loss": (F.soft_margin_loss, "SoftMarginLoss", 2),
+    "multilabel_soft_margin_loss": (F.multilabel_soft_margin_loss, "MultiLabelSoftMarginLoss", 2),
+    "multi_margin_loss": (F.multi_margin_loss, "MultiMarginLoss", 2),
+    "cosine_embedding_loss": (F.cosine_embedding_loss, "CosineEmbeddingLoss", 3),
+    "pairwise_distance": (F.pairwise_distance, "PairwiseDistance", 2),
+    "triplet_margin_loss": (F.triplet_margin_loss, "TripletMarginLoss", 3),
+    "poisson_nll_loss": (F.poisson_nll_loss, "PoissonNLLLoss", 2),
+    "gaussian_nll_loss": (F.gaussian_nll_loss, "GaussianNLLLoss", 3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE_LOSSES))
+@given(data=st.data())
+def test_more_losses(name: str, data: Any) -> None:
+    fn, module, n = MORE_LOSSES[name]
+    shapes = st.sampled_from([(3, 4), (4,), (3,), (), (0, 4), (3, 1), (1,) * 33])
+    args = tuple(data.draw(hostile(data.draw(shapes)), label=f"x{i}") for i in range(n))
+    out = check(name, fn, args, may_reject=True)
+    if isinstance(out, tg.Tensor) and name != "pairwise_distance":
+        assert out.shape == ()  # (reduction='mean')
+    check(module, getattr(tg.nn, module)(), args, may_reject=True)
+
+
 @pytest.mark.parametrize(
     "name",
     [
@@ -2228,6 +2254,7 @@ def _covered() -> set[str]:
     names |= {"diagonal", "diag", "trace", "tril", "triu", "take_along_axis", "sort", "argsort"}
     names |= {"kron", "cumprod", "diag_embed", "cdist", "scaled_dot_product_attention"}
     names |= {"topk", "block_diag"}
+    names |= set(MORE_LOSSES) | {module for _, module, _ in MORE_LOSSES.values()}
     names |= set(_attention_layers())
     return names
 

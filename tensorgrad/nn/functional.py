@@ -16,6 +16,18 @@ import numpy as np
 
 from tensorgrad._dtypes import check_args, check_operands
 from tensorgrad._shapes import broadcast_shapes
+from tensorgrad.nn.losses import (
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_soft_margin_loss,
+    pairwise_distance,
+    poisson_nll_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+)
 from tensorgrad.ops import elementwise as _elementwise
 from tensorgrad.ops import losses as _losses
 from tensorgrad.ops._base import call
@@ -74,6 +86,16 @@ __all__ = [
     "one_hot",
     "pad",
     "scaled_dot_product_attention",
+    "margin_ranking_loss",
+    "hinge_embedding_loss",
+    "soft_margin_loss",
+    "multilabel_soft_margin_loss",
+    "multi_margin_loss",
+    "cosine_embedding_loss",
+    "pairwise_distance",
+    "triplet_margin_loss",
+    "poisson_nll_loss",
+    "gaussian_nll_loss",
 ]
 
 
