@@ -1986,7 +1986,32 @@ def _layers() -> dict[str, Callable[[], Any]]:
         "LeakyReLU": lambda: nn.LeakyReLU(0.2),
         "ELU": lambda: nn.ELU(alpha=0.5),
         "LogSigmoid": nn.LogSigmoid,
+        # (the recurrent layers' outputs and states, as a list: the contract's results)
+        "RNN": lambda: _recurrent(nn.RNN(3, 2, num_layers=2, bidirectional=True)),
+        "LSTM": lambda: _recurrent(nn.LSTM(3, 2, proj_size=1)),
+        "GRU": lambda: _recurrent(nn.GRU(3, 2, batch_first=True)),
+        "RNNBase": lambda: _recurrent(nn.RNNBase("RNN_RELU", 3, 2, bias=False)),
+        "RNNCell": lambda: nn.RNNCell(3, 2),
+        "LSTMCell": lambda: _recurrent(nn.LSTMCell(3, 2)),
+        "GRUCell": lambda: nn.GRUCell(3, 2),
     }
+
+
+def _recurrent(layer: Any) -> Callable[[Any], list]:
+    """A recurrent layer whose results (output and states, nested) come as one list."""
+
+    def run(x: Any) -> list:
+        out: list = []
+        stack = [layer(x)]
+        while stack:
+            item = stack.pop(0)
+            if isinstance(item, tuple):
+                stack[:0] = list(item)
+            else:
+                out.append(item)
+        return out
+
+    return run
 
 
 LAYER_SHAPES = [(2, 3), (3,), (2, 2, 4, 4), (2, 3, 4), (1, 2, 3, 3), (), (0, 3), (2, 4), (1,) * 33]
@@ -2266,7 +2291,8 @@ def test_every_public_name_is_covered() -> None:
     missing_f = sorted(set(F.__all__) - covered)
     assert not missing_f, f"tg.nn.functional names with no hostile-input test: {missing_f}"
     layers = {n for n in tg.nn.__all__ if isinstance(getattr(tg.nn, n), type)}
-    layers -= {"Module", "Parameter", "ModuleList", "ModuleDict"}  # containers, no forward
+    # (containers, and the cells' base class: no forward)
+    layers -= {"Module", "Parameter", "ModuleList", "ModuleDict", "RNNCellBase"}
     missing_l = sorted(layers - covered)
     assert not missing_l, f"tg.nn layers with no hostile-input test: {missing_l}"
     stale = sorted((covered | NOT_OPS) - set(tg.__all__) - set(F.__all__) - set(tg.nn.__all__))

@@ -55,6 +55,7 @@ from tensorgrad.nn.losses import (
     TripletMarginLoss,
 )
 from tensorgrad.nn.module import Module, Parameter
+from tensorgrad.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from tensorgrad.nn.transformer import (
     Transformer,
     TransformerDecoder,
@@ -86,6 +87,14 @@ __all__ = [
     "BatchNorm2d",
     "LayerNorm",
     "Embedding",
+    "RNNBase",
+    "RNN",
+    "LSTM",
+    "GRU",
+    "RNNCellBase",
+    "RNNCell",
+    "LSTMCell",
+    "GRUCell",
     "ReLU",
     "Tanh",
     "Sigmoid",
