@@ -208,6 +208,95 @@ def _no_window_ties(args: list[Any], kwargs: dict[str, Any]) -> bool:
     return bool(np.all(gap > 1e-3))
 
 
+def _conv_transpose_sample(data: Any, n: int) -> Sample:
+    """conv_transpose over ``n`` spatial axes: groups 1 or 2, stride, dilation, padding and an
+    output_padding below the stride or the dilation, batched or not."""
+    g, cg, m = (
+        _ints(data, 1, 2, "groups"),
+        _ints(data, 1, 2, "C_in/g"),
+        _ints(data, 1, 2, "C_out/g"),
+    )
+    k = tuple(_ints(data, 1, 3, f"k{i}") for i in range(n))
+    s = tuple(_ints(data, 1, 3, f"s{i}") for i in range(n))
+    d = tuple(_ints(data, 1, 2, f"d{i}") for i in range(n))
+    p = tuple(_ints(data, 0, 1, f"p{i}") for i in range(n))
+    op = tuple(_ints(data, 0, max(si, di) - 1, f"op{i}") for i, (si, di) in enumerate(zip(s, d)))
+    # (inputs long enough for an output of at least one entry)
+    size = tuple(
+        _ints(data, max(1, -((-(2 * pi - di * (ki - 1) - opi + si)) // si)), 4, f"L{i}")
+        for i, (ki, si, di, pi, opi) in enumerate(zip(k, s, d, p, op))
+    )
+    unbatched = data.draw(st.booleans(), label="unbatched")
+    lead = (_ints(data, 1, 2, "N"), g * cg)
+    args = _conv_args(data, lead + size, (g * cg, m) + k, unbatched)
+    if len(args) == 3:  # (the bias has C_out entries, not the weight's first axis)
+        args[2] = draw_array(data, (g * m,), -1.0, 1.0)
+    one = (lambda t: t) if n == 2 else (lambda t: t[0])
+    kwargs = {"stride": one(s), "padding": one(p), "output_padding": one(op), "groups": g}
+    kwargs["dilation"] = one(d)
+    return args, kwargs
+
+
+def _conv_transpose2d(x: Any, weight: Any, bias: Any = None, **kwargs: Any) -> Any:
+    return F.conv_transpose2d(x, weight, bias, **kwargs)
+
+
+def _conv_transpose1d(x: Any, weight: Any, bias: Any = None, **kwargs: Any) -> Any:
+    return F.conv_transpose1d(x, weight, bias, **kwargs)
+
+
+def _adaptive_sample(data: Any, n: int) -> Sample:
+    """An adaptive pool's input (batched or not) and output size: smaller, larger or a divisor
+    of the input's (the fast paths), 1, or (2-D) None to keep an axis."""
+    size = tuple(_ints(data, 1, 6, f"L{i}") for i in range(n))
+    out: list[Any] = [_ints(data, 1, 7, f"out{i}") for i in range(n)]
+    if data.draw(st.integers(0, 3), label="out 1?") == 0:
+        out = [1] * n
+    if n == 2 and data.draw(st.integers(0, 3), label="None?") == 0:
+        out[0] = None
+    lead = (_ints(data, 1, 2, "N"), _ints(data, 1, 2, "C"))
+    if data.draw(st.booleans(), label="unbatched"):
+        lead = lead[1:]
+    x = draw_array(data, lead + size, -2.0, 2.0)
+    return [x], {"output_size": tuple(out) if n == 2 else out[0]}
+
+
+def _adaptive_overlap_sample(data: Any) -> Sample:
+    """adaptive 2-D pooling's general path: each output size one less or one more than the
+    input's (windows that overlap, or repeat entries; never a divisor)."""
+    size = tuple(_ints(data, 3, 5, f"L{i}") for i in range(2))
+    out = tuple(
+        n + data.draw(st.sampled_from([-1, 1]), label=f"out{i}") for i, n in enumerate(size)
+    )
+    x = draw_array(data, (_ints(data, 1, 2, "N"), _ints(data, 1, 2, "C")) + size, -2.0, 2.0)
+    return [x], {"output_size": out}
+
+
+def _adaptive_windows(size: int, out: int) -> list[tuple[int, int]]:
+    return [(i * size // out, -(-(i + 1) * size // out)) for i in range(out)]
+
+
+def _no_adaptive_ties(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """Within every adaptive window the maximum beats the runner-up by more than 1e-3."""
+    x = np.asarray(args[0])
+    out = kwargs["output_size"]
+    n = 2 if isinstance(out, tuple) else 1
+    out = out if n == 2 else (out,)
+    sizes = x.shape[-n:]
+    out = tuple(s if o is None else o for o, s in zip(out, sizes))
+    rows = _adaptive_windows(sizes[0], out[0]) if n == 2 else [(0, 1)]
+    cols = _adaptive_windows(sizes[-1], out[-1])
+    plane = x if n == 2 else x[..., None, :]
+    for r0, r1 in rows:
+        for c0, c1 in cols:
+            win = plane[..., r0:r1, c0:c1].reshape(plane.shape[:-2] + (-1,))
+            if win.shape[-1] > 1:
+                top = np.sort(win, axis=-1)
+                if not np.all(top[..., -1] - top[..., -2] > 1e-3):
+                    return False
+    return True
+
+
 # ----------------------------------------------------------------------------- normalisation
 
 
@@ -304,6 +393,29 @@ register(
     OpSpec("conv2d", _conv, sample=_conv_same_sample),
     OpSpec("max_pool2d", F.max_pool2d, sample=_unbatched_pool_sample, valid=_no_window_ties),
     OpSpec("avg_pool2d", F.avg_pool2d, sample=_avg_ceil_sample),
+    OpSpec("conv_transpose1d", _conv_transpose1d, sample=lambda d: _conv_transpose_sample(d, 1)),
+    OpSpec("conv_transpose2d", _conv_transpose2d, sample=lambda d: _conv_transpose_sample(d, 2)),
+    OpSpec("adaptive_avg_pool1d", F.adaptive_avg_pool1d, sample=lambda d: _adaptive_sample(d, 1)),
+    OpSpec("adaptive_avg_pool2d", F.adaptive_avg_pool2d, sample=lambda d: _adaptive_sample(d, 2)),
+    OpSpec("adaptive_avg_pool2d", F.adaptive_avg_pool2d, sample=_adaptive_overlap_sample),
+    OpSpec(
+        "adaptive_max_pool2d",
+        F.adaptive_max_pool2d,
+        sample=_adaptive_overlap_sample,
+        valid=_no_adaptive_ties,
+    ),
+    OpSpec(
+        "adaptive_max_pool1d",
+        F.adaptive_max_pool1d,
+        sample=lambda d: _adaptive_sample(d, 1),
+        valid=_no_adaptive_ties,
+    ),
+    OpSpec(
+        "adaptive_max_pool2d",
+        F.adaptive_max_pool2d,
+        sample=lambda d: _adaptive_sample(d, 2),
+        valid=_no_adaptive_ties,
+    ),
     OpSpec("layer_norm", _layer_norm, sample=_layer_norm_sample, valid=_layer_norm_spread),
     OpSpec("batch_norm", _batch_norm, sample=_batch_norm_sample, valid=_batch_norm_spread),
     OpSpec("linear", F.linear, sample=_linear_sample),

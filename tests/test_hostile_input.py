@@ -1591,6 +1591,107 @@ def test_pool1d(name: str, data: Any) -> None:
         assert out.shape == want, f"{name}: {out.shape}, expected {want}"
 
 
+@pytest.mark.parametrize("n", [1, 2])
+@given(data=st.data())
+def test_conv_transpose(n: int, data: Any) -> None:
+    name = f"conv_transpose{n}d"
+    cin, cout, length, k = (data.draw(st.integers(0, 3), label="dim") for _ in range(4))
+    well_formed = _well_formed(data)
+    if well_formed:
+        g = data.draw(st.sampled_from([1, 2]), label="groups")
+        cin, cout, k = max(cin, 1) * g, max(cout, 1), max(k, 1)
+        s, d = data.draw(st.integers(1, 3), label="stride"), data.draw(st.integers(1, 2))
+        lead = data.draw(st.sampled_from([(data.draw(st.integers(0, 2)), cin), (cin,)]))
+        x = data.draw(_valid(lead + (max(length, 1),) * n), label="x")
+        weight = data.draw(_valid((cin, cout) + (k,) * n), label="weight")
+        bias = data.draw(st.one_of(st.none(), _valid((cout * g,))), label="bias")
+        p = data.draw(st.integers(0, (d * (k - 1)) // 2), label="padding")
+        op = data.draw(st.integers(0, max(s, d) - 1), label="output_padding")
+        kwargs = {"stride": s, "padding": p, "output_padding": op, "groups": g, "dilation": d}
+    else:
+        sides = (length,) * n
+        x = data.draw(
+            hostile(data.draw(st.sampled_from([(2, cin) + sides, (cin,) + sides, (cin,), ()]))),
+            label="x",
+        )
+        weight = data.draw(
+            hostile(
+                data.draw(st.sampled_from([(cin, cout) + (k,) * n, (cin + 1, cout) + (k,) * n]))
+            ),
+            label="weight",
+        )
+        bias = data.draw(st.one_of(st.none(), hostile((cout,)), hostile()), label="bias")
+        kwargs = {
+            "stride": data.draw(INTS, label="stride"),
+            "padding": data.draw(st.one_of(INTS, st.just("same")), label="padding"),
+            "output_padding": data.draw(INTS, label="output_padding"),
+            "groups": data.draw(st.sampled_from([1, 1, 2, 0, 1.5, True]), label="groups"),
+            "dilation": data.draw(INTS, label="dilation"),
+        }
+    out = check(name, getattr(F, name), (x, weight, bias), kwargs, may_reject=True)
+    if _accepted(name, out, well_formed):
+        sizes = {key: _pair(kwargs[key]) for key in ("stride", "padding", "output_padding")}
+        sizes["dilation"] = _pair(kwargs["dilation"])
+        for key, v in sizes.items():
+            assert all(type(e) is int for e in v), f"{name} accepted {key}={kwargs[key]!r}"
+            if n == 1:
+                assert not isinstance(kwargs[key], tuple) or len(kwargs[key]) == 1
+        g = kwargs["groups"]
+        assert type(g) is int and g >= 1, f"{name} accepted groups={g!r}"
+        xs, ws = np.shape(_raw(x)), np.shape(_raw(weight))
+        assert xs[-n - 1] == ws[0] and ws[0] % g == 0, f"{name} accepted {xs}, {ws}, groups={g}"
+        s, p, op, d = (sizes[key] for key in ("stride", "padding", "output_padding", "dilation"))
+        assert all(o < si or o < di for o, si, di in zip(op, s, d)), f"{name} accepted {kwargs}"
+        spatial = tuple(
+            (xs[i - n] - 1) * s[i] - 2 * p[i] + d[i] * (ws[i + 2] - 1) + op[i] + 1 for i in range(n)
+        )
+        assert out.shape == xs[: -n - 1] + (ws[1] * g,) + spatial, f"{name}: {out.shape}"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"],
+)
+@given(data=st.data())
+def test_adaptive_pool(name: str, data: Any) -> None:
+    n = int(name[-2])
+    shapes = [(1, 2, 4, 4), (2, 3, 5), (0, 1, 2, 2), (1, 1, 0, 3), (4,), (), (2, 0, 3)]
+    well_formed = _well_formed(data)
+    if well_formed:
+        shape = data.draw(st.sampled_from([(1, 2, 4, 5), (2, 3, 3), (0, 2, 3, 3)]))[-n - 1 :]
+        x = data.draw(_valid(shape), label="x")
+        sizes = st.integers(0, 7)
+        if n == 2:
+            sizes = st.one_of(sizes, st.tuples(st.one_of(st.none(), sizes), sizes))
+        output_size = data.draw(sizes, label="output_size")
+    else:
+        x = data.draw(hostile(data.draw(st.sampled_from(shapes), label="shape")), label="x")
+        output_size = data.draw(
+            st.sampled_from([2, 0, -1, 1.5, True, None, (2,), (2, 2), (None, 2), "a", (1, 2, 3)]),
+            label="output_size",
+        )
+    kwargs: dict[str, Any] = {"output_size": output_size}
+    if "max" in name:
+        flags = [False, True] if well_formed else [False, True, 1]
+        kwargs["return_indices"] = data.draw(st.sampled_from(flags), label="indices")
+
+    def pool(*args: Any, **kwargs: Any) -> Any:
+        out = getattr(F, name)(*args, **kwargs)
+        return list(out) if isinstance(out, tuple) else out  # (check's form of two results)
+
+    out = check(name, pool, (x,), kwargs, may_reject=True)
+    if isinstance(out, list) or _accepted(name, out, well_formed):
+        value = out[0] if isinstance(out, list) else out
+        xs = np.shape(_raw(x))
+        assert len(xs) in (n + 1, n + 2) and min(xs[-n:]) > 0, f"{name} accepted shape {xs}"
+        want = output_size if isinstance(output_size, tuple) else (output_size,) * n
+        assert all(v is None or (type(v) is int and v >= 0) for v in want), f"{output_size!r}"
+        want = tuple(xs[-n + i] if v is None else v for i, v in enumerate(want))
+        assert value.shape == xs[:-n] + want, f"{name}: {value.shape} from {xs}, {output_size}"
+        if isinstance(out, list):
+            assert out[1].shape == value.shape and out[1].dtype == np.int64
+
+
 @pytest.mark.parametrize(
     "call, error, pattern",
     [
@@ -1963,6 +2064,12 @@ def _layers() -> dict[str, Callable[[], Any]]:
         "Linear": lambda: nn.Linear(3, 2),
         "Conv1d": lambda: nn.Conv1d(2, 3, 2),
         "Conv2d": lambda: nn.Conv2d(2, 3, 2),
+        "ConvTranspose1d": lambda: nn.ConvTranspose1d(2, 3, 2, stride=2),
+        "ConvTranspose2d": lambda: nn.ConvTranspose2d(2, 3, 2, stride=2, output_padding=1),
+        "AdaptiveAvgPool1d": lambda: nn.AdaptiveAvgPool1d(3),
+        "AdaptiveAvgPool2d": lambda: nn.AdaptiveAvgPool2d((None, 3)),
+        "AdaptiveMaxPool1d": lambda: nn.AdaptiveMaxPool1d(3),
+        "AdaptiveMaxPool2d": lambda: nn.AdaptiveMaxPool2d(3),
         "MaxPool1d": lambda: nn.MaxPool1d(2),
         "AvgPool1d": lambda: nn.AvgPool1d(2),
         "MaxPool2d": lambda: nn.MaxPool2d(2),
@@ -2210,6 +2317,10 @@ def test_wrong_input_shape_names_the_layer() -> None:
     cases = [
         (tg.nn.Linear(3, 2), (2, 4)),
         (tg.nn.Conv2d(2, 3, 2), (1, 3, 4, 4)),
+        (tg.nn.ConvTranspose2d(2, 3, 2), (1, 3, 4, 4)),
+        (tg.nn.ConvTranspose1d(2, 3, 2), (1, 2, 3, 4)),
+        (tg.nn.AdaptiveAvgPool1d(2), (1, 2, 3, 4)),
+        (tg.nn.AdaptiveMaxPool2d(2), (4, 4)),
         (tg.nn.BatchNorm1d(3), (2, 4)),
         (tg.nn.BatchNorm2d(2), (1, 3, 4, 4)),
         (tg.nn.LayerNorm(3), (2, 4)),
@@ -2270,7 +2381,9 @@ def _covered() -> set[str]:
     names |= {"squeeze", "flip", "tile", "repeat", "concatenate", "stack", "split", "pad"}
     names |= {"tensordot", "einsum", "softmax", "log_softmax", "mse_loss", "nll_loss"}
     names |= {"binary_cross_entropy_with_logits", "cross_entropy", "conv2d", "max_pool2d"}
-    names |= {"conv1d", "max_pool1d", "avg_pool1d"}
+    names |= {"conv1d", "max_pool1d", "avg_pool1d", "conv_transpose1d", "conv_transpose2d"}
+    names |= {"adaptive_avg_pool1d", "adaptive_avg_pool2d"}
+    names |= {"adaptive_max_pool1d", "adaptive_max_pool2d"}
     names |= {"avg_pool2d", "layer_norm", "batch_norm", "linear", "embedding", "dropout"}
     names |= set(_layers()) | {"CrossEntropyLoss", "MSELoss", "BCEWithLogitsLoss", "L1Loss"}
     names |= {"SmoothL1Loss", "HuberLoss", "KLDivLoss", "BCELoss", "binary_cross_entropy"}

@@ -69,6 +69,10 @@ def _fd_gradient(f, xs: list[np.ndarray], v: np.ndarray) -> list[np.ndarray]:
 # belongs in the op's ``frees`` (a kept loss would otherwise hold it).
 KEPT_AFTER_BACKWARD = {
     ("AvgPool2d", "divisor"),  # the (Ho, Wo) window counts
+    ("AdaptiveAvg", "rows"),  # (Ho,) or (H,) window starts and ends
+    ("AdaptiveAvg", "cols"),  # (Wo,) or (W,) window starts and ends
+    ("AdaptiveAvg", "before"),  # the (Ho, Wo) window sizes
+    ("AdaptiveAvg", "after"),
     ("EmbeddingGather", "index"),  # the indices the user passed
     ("SoftmaxCrossEntropy", "target"),  # (N,) class indices
     ("SoftmaxCrossEntropy", "keep"),  # (N,) weights of the counted rows

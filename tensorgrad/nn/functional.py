@@ -3,8 +3,9 @@ signatures and defaults of ``torch.nn.functional``. Axis arguments accept ``dim=
 well as ``axis=`` (NumPy).
 
 Losses and the softmax family live in ``tensorgrad.ops.losses``; convolution and pooling in
-``tensorgrad.ops.conv``; layer and batch norm in ``tensorgrad.ops.normalization``; linear,
-dropout and embedding in ``tensorgrad.ops.layers``. This module gathers them.
+``tensorgrad.ops.conv`` (adaptive pooling in ``tensorgrad.ops.adaptive_pool``); layer and batch
+norm in ``tensorgrad.ops.normalization``; linear, dropout and embedding in
+``tensorgrad.ops.layers``. This module gathers them.
 """
 
 from __future__ import annotations
@@ -31,9 +32,24 @@ from tensorgrad.nn.losses import (
 from tensorgrad.ops import elementwise as _elementwise
 from tensorgrad.ops import losses as _losses
 from tensorgrad.ops._base import call
+from tensorgrad.ops.adaptive_pool import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+)
 from tensorgrad.ops.arithmetic import astype, subtract
 from tensorgrad.ops.attention import scaled_dot_product_attention
-from tensorgrad.ops.conv import avg_pool1d, avg_pool2d, conv1d, conv2d, max_pool1d, max_pool2d
+from tensorgrad.ops.conv import (
+    avg_pool1d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    conv_transpose1d,
+    conv_transpose2d,
+    max_pool1d,
+    max_pool2d,
+)
 from tensorgrad.ops.elementwise import clip, where
 from tensorgrad.ops.layers import dropout, embedding, linear
 from tensorgrad.ops.losses import (
@@ -60,10 +76,16 @@ __all__ = [
     "dropout",
     "conv1d",
     "conv2d",
+    "conv_transpose1d",
+    "conv_transpose2d",
     "max_pool1d",
     "max_pool2d",
     "avg_pool1d",
     "avg_pool2d",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
     "layer_norm",
     "batch_norm",
     "embedding",

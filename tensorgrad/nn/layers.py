@@ -1,4 +1,5 @@
-"""Layers with parameters or modes: Linear, Conv1d, Conv2d, pools, Flatten, Dropout, batch and
+"""Layers with parameters or modes: Linear, Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d,
+pools (adaptive ones too), Flatten, Dropout, batch and
 layer norm, Embedding, Identity.
 
 Parameters default to float32 (``dtype=``) and are initialised as PyTorch does (``Linear``,
@@ -22,7 +23,8 @@ from tensorgrad.grad_mode import STATE
 from tensorgrad.nn import functional as F
 from tensorgrad.nn import init
 from tensorgrad.nn.module import Module, Parameter
-from tensorgrad.ops.conv import _conv_padding, _no_stride, _sizes
+from tensorgrad.ops.adaptive_pool import _output_size
+from tensorgrad.ops.conv import _conv_padding, _no_stride, _sizes, transposed_size
 from tensorgrad.ops.layers import as_generator, probability
 from tensorgrad.ops.shape import pad
 from tensorgrad.tensor import Tensor, constant_arg, is_int, is_number, number_arg
@@ -32,10 +34,16 @@ __all__ = [
     "Linear",
     "Conv1d",
     "Conv2d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
     "MaxPool1d",
     "MaxPool2d",
     "AvgPool1d",
     "AvgPool2d",
+    "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
     "Flatten",
     "Dropout",
     "BatchNorm1d",
@@ -128,6 +136,36 @@ class Linear(Module):
         )
 
 
+def _set_channels(layer: Module, in_channels: Any, out_channels: Any, groups: Any) -> None:
+    """A convolution's (or transposed one's) channel counts and groups, checked as torch's."""
+    name = type(layer).__name__
+    layer.in_channels = _positive(in_channels, "in_channels", name)
+    layer.out_channels = _positive(out_channels, "out_channels", name)
+    layer.groups = _positive(groups, "groups", name)
+    for what, channels in (
+        ("in_channels", layer.in_channels),
+        ("out_channels", layer.out_channels),
+    ):
+        if channels % layer.groups:
+            raise ValueError(
+                f"{name}: {what} ({channels}) must be divisible by groups ({layer.groups})"
+            )
+
+
+def _conv_input(layer: Any, x: Any) -> Tensor:
+    """``x`` as a Tensor, checked to be a (transposed) convolution layer's input: batched or
+    not, with its ``in_channels``."""
+    n = layer._n
+    if not isinstance(x, Tensor):
+        x = to_tensor(x, type(layer).__name__)
+    if x.ndim not in (n + 1, n + 2) or x.shape[-n - 1] != layer.in_channels:
+        raise ValueError(
+            f"{layer!r}: expected input of shape {layer._layout.format(c=layer.in_channels)}, "
+            f"got {x.shape}"
+        )
+    return x
+
+
 class _ConvNd(Module):
     """Conv1d's and Conv2d's shared body, over ``_n`` spatial axes."""
 
@@ -156,17 +194,7 @@ class _ConvNd(Module):
                 f"got {padding_mode!r}"
             )
         self.padding_mode = padding_mode
-        self.in_channels = _positive(in_channels, "in_channels", name)
-        self.out_channels = _positive(out_channels, "out_channels", name)
-        self.groups = _positive(groups, "groups", name)
-        for what, channels in (
-            ("in_channels", self.in_channels),
-            ("out_channels", self.out_channels),
-        ):
-            if channels % self.groups:
-                raise ValueError(
-                    f"{name}: {what} ({channels}) must be divisible by groups ({self.groups})"
-                )
+        _set_channels(self, in_channels, out_channels, groups)
         self.kernel_size = _sizes(kernel_size, "kernel_size", name, 1, n)
         self.stride = _sizes(stride, "stride", name, 1, n)
         self.dilation = _sizes(dilation, "dilation", name, 1, n)
@@ -188,21 +216,11 @@ class _ConvNd(Module):
     def reset_parameters(self, rng: Any = None) -> None:
         """PyTorch's default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
         fan_in = in_channels / groups * the kernel's size."""
-        gen = as_generator(rng, type(self).__name__)
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5), rng=gen)
-        if self.bias is not None:
-            fan_in = self.in_channels // self.groups * math.prod(self.kernel_size)
-            init.uniform_(self.bias, -1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in), rng=gen)
+        _reset_conv(self, rng)
 
     def forward(self, x: Any) -> Tensor:
         n = self._n
-        if not isinstance(x, Tensor):
-            x = to_tensor(x, type(self).__name__)
-        if x.ndim not in (n + 1, n + 2) or x.shape[-n - 1] != self.in_channels:
-            raise ValueError(
-                f"{self!r}: expected input of shape {self._layout.format(c=self.in_channels)}, "
-                f"got {x.shape}"
-            )
+        x = _conv_input(self, x)
         padding = self.padding
         if self.padding_mode != "zeros":
             self._check_pad_widths(x.shape)
@@ -251,6 +269,17 @@ class _ConvNd(Module):
         return s
 
 
+def _reset_conv(layer: Any, rng: Any) -> None:
+    """torch's initialisation of a convolution's (or transposed convolution's) weight and bias:
+    U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = the weight's second axis (in_channels /
+    groups; out_channels / groups when transposed) times the kernel's size."""
+    gen = as_generator(rng, type(layer).__name__)
+    init.kaiming_uniform_(layer.weight, a=math.sqrt(5), rng=gen)
+    if layer.bias is not None:
+        fan_in = layer.weight.shape[1] * math.prod(layer.kernel_size)
+        init.uniform_(layer.bias, -1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in), rng=gen)
+
+
 class Conv2d(_ConvNd):
     """2-D convolution over (N, C, H, W) (or unbatched (C, H, W)), as ``torch.nn.Conv2d``:
     padding an int, a pair, ``'valid'`` or ``'same'``, of zeros or (``padding_mode``) of the
@@ -261,6 +290,134 @@ class Conv2d(_ConvNd):
 class Conv1d(_ConvNd):
     """1-D convolution over (N, C, L) (or unbatched (C, L)), as ``torch.nn.Conv1d``: Conv2d's
     arguments, one int each (sizes kept as tuples of one, as torch's)."""
+
+    _n = 1
+    _layout = "(N, {c}, L) or ({c}, L)"
+
+
+class _ConvTransposeNd(Module):
+    """ConvTranspose1d's and ConvTranspose2d's shared body, over ``_n`` spatial axes."""
+
+    _n = 2
+    _layout = "(N, {c}, H, W) or ({c}, H, W)"
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        output_padding: Any = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: Any = 1,
+        padding_mode: str = "zeros",
+        dtype: Any = np.float32,
+        rng: Any = None,
+    ) -> None:
+        super().__init__()
+        name, n = type(self).__name__, self._n
+        if padding_mode != "zeros":
+            raise ValueError(
+                f"{name}: only padding_mode='zeros' is supported, got {padding_mode!r}"
+            )
+        self.padding_mode = padding_mode
+        _set_channels(self, in_channels, out_channels, groups)
+        self.kernel_size = _sizes(kernel_size, "kernel_size", name, 1, n)
+        self.stride = _sizes(stride, "stride", name, 1, n)
+        self.padding = _sizes(padding, "padding", name, 0, n)
+        self.output_padding = _sizes(output_padding, "output_padding", name, 0, n)
+        self.dilation = _sizes(dilation, "dilation", name, 1, n)
+        d = check_float_dtype(dtype, name)
+        # (torch's layout: input channels first, the transpose of a convolution's weight)
+        shape = (self.in_channels, self.out_channels // self.groups) + self.kernel_size
+        self.weight = _empty(shape, d, name)
+        if bias:
+            self.bias = _empty((self.out_channels,), d, name)
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters(rng)
+
+    def reset_parameters(self, rng: Any = None) -> None:
+        """PyTorch's default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
+        fan_in = out_channels / groups * the kernel's size (the weight's second axis)."""
+        _reset_conv(self, rng)
+
+    def _output_padding(self, x: Tensor, output_size: Any) -> tuple[int, ...]:
+        """torch's: ``output_padding``, or what reaches ``output_size`` (the spatial sizes, or
+        the whole shape), which must lie between the smallest output and that plus stride - 1."""
+        if output_size is None:
+            return self.output_padding
+        n = self._n
+        lead = x.ndim - n
+        if not isinstance(output_size, Sequence) or isinstance(output_size, str):
+            raise TypeError(
+                f"{self!r}: output_size must be a sequence of ints, got {output_size!r}"
+            )
+        sizes = tuple(output_size)
+        if len(sizes) == lead + n:
+            sizes = sizes[lead:]
+        if len(sizes) != n:
+            raise ValueError(
+                f"{self!r}: for {x.ndim}-D input, output_size must have {n} or {lead + n} "
+                f"elements, got {output_size!r}"
+            )
+        if not all(is_int(v) for v in sizes):
+            raise TypeError(f"{self!r}: output_size must be ints, got {output_size!r}")
+        smallest = transposed_size(
+            x.shape[lead:], self.kernel_size, self.stride, self.padding, self.dilation
+        )
+        largest = tuple(m + s - 1 for m, s in zip(smallest, self.stride))
+        if any(not lo <= v <= hi for v, lo, hi in zip(sizes, smallest, largest)):
+            raise ValueError(
+                f"{self!r}: requested an output size of {output_size!r}, but valid sizes range "
+                f"from {list(smallest)} to {list(largest)} (for an input of {x.shape[lead:]})"
+            )
+        return tuple(int(v) - m for v, m in zip(sizes, smallest))
+
+    def forward(self, x: Any, output_size: Any = None) -> Tensor:
+        n = self._n
+        x = _conv_input(self, x)
+        conv = F.conv_transpose1d if n == 1 else F.conv_transpose2d
+        return conv(
+            x,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self._output_padding(x, output_size),
+            self.groups,
+            self.dilation,
+        )
+
+    def extra_repr(self) -> str:
+        n = self._n
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
+        s += f", stride={self.stride}"
+        if self.padding != (0,) * n:
+            s += f", padding={self.padding}"
+        if self.dilation != (1,) * n:
+            s += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * n:
+            s += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """2-D transposed convolution over (N, C, H, W) (or unbatched (C, H, W)), as
+    ``torch.nn.ConvTranspose2d``: weight (in_channels, out_channels / groups, kh, kw); zero
+    padding only; ``forward(x, output_size=...)`` picks the output_padding that reaches that
+    size, as torch's."""
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """1-D transposed convolution over (N, C, L) (or unbatched (C, L)), as
+    ``torch.nn.ConvTranspose1d``: ConvTranspose2d's arguments, one int each."""
 
     _n = 1
     _layout = "(N, {c}, L) or ({c}, L)"
@@ -403,6 +560,68 @@ class AvgPool2d(Module):
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class _AdaptivePoolNd(Module):
+    """The adaptive pools' shared body: ``output_size`` kept as given (checked now), ``_n``
+    spatial axes."""
+
+    _n = 2
+
+    def __init__(self, output_size: Any) -> None:
+        super().__init__()
+        _output_size(type(self).__name__, output_size, (1,) * self._n)
+        self.output_size = output_size
+
+    def _input(self, x: Any) -> Tensor:
+        if not isinstance(x, Tensor):
+            x = to_tensor(x, type(self).__name__)
+        _check_spatial(self, x, self._n)
+        return x
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool2d(_AdaptivePoolNd):
+    """Mean over torch's adaptive windows to ``output_size`` (an int, or (Ho, Wo) where None
+    keeps that size), as ``torch.nn.AdaptiveAvgPool2d``; ``AdaptiveAvgPool2d(1)`` is the
+    global average pool."""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.adaptive_avg_pool2d(self._input(x), self.output_size)
+
+
+class AdaptiveAvgPool1d(_AdaptivePoolNd):
+    """Mean over torch's adaptive windows along the last axis, as
+    ``torch.nn.AdaptiveAvgPool1d``."""
+
+    _n = 1
+
+    def forward(self, x: Any) -> Tensor:
+        return F.adaptive_avg_pool1d(self._input(x), self.output_size)
+
+
+class AdaptiveMaxPool2d(_AdaptivePoolNd):
+    """Maximum over torch's adaptive windows, as ``torch.nn.AdaptiveMaxPool2d`` (with
+    ``return_indices``, also each maximum's flat index into its H * W plane)."""
+
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        super().__init__(output_size)
+        self.return_indices = return_indices
+
+    def forward(self, x: Any) -> Any:
+        return F.adaptive_max_pool2d(self._input(x), self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
+    """Maximum over torch's adaptive windows along the last axis, as
+    ``torch.nn.AdaptiveMaxPool1d``."""
+
+    _n = 1
+
+    def forward(self, x: Any) -> Any:
+        return F.adaptive_max_pool1d(self._input(x), self.output_size, self.return_indices)
 
 
 class Flatten(Module):

@@ -40,7 +40,16 @@ from tensorgrad.ops._base import Op, call
 from tensorgrad.ops.indexing import rows_summed
 from tensorgrad.tensor import Tensor, flag_arg, is_int
 
-__all__ = ["conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d"]
+__all__ = [
+    "conv1d",
+    "conv2d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "max_pool1d",
+    "max_pool2d",
+    "avg_pool1d",
+    "avg_pool2d",
+]
 
 Pair = tuple[int, int]
 
@@ -91,10 +100,15 @@ def _out_size(size: int, k: int, s: int, p: int, d: int) -> int:
 
 def _pad(x: np.ndarray, padding: Pair, value: float = 0.0, extra: Pair = (0, 0)) -> np.ndarray:
     """``x`` padded by ``padding`` before and ``padding + extra`` after its last two axes
-    (``extra`` may be negative where ``padding + extra`` is not)."""
+    (``extra`` may be negative; where ``padding + extra`` is, ``x`` is cropped after)."""
     (ph, pw), (eh, ew) = padding, extra
     if ph == 0 and pw == 0 and eh == 0 and ew == 0:
         return x
+    if ph + eh < 0 or pw + ew < 0:
+        # (a crop after the input: conv_transpose's output_padding past its stride leaves rows
+        # that no window of the convolution it is the adjoint of reads)
+        x = x[:, :, : x.shape[2] + min(0, ph + eh), : x.shape[3] + min(0, pw + ew)]
+        eh, ew = max(eh, -ph), max(ew, -pw)
     # (not np.pad: its generic path took 1.4x as long at 2 MB, and 20 us more at any size)
     n, c, h, w = x.shape
     shape = (n, c, h + 2 * ph + eh, w + 2 * pw + ew)
@@ -599,6 +613,148 @@ def conv1d(
     (O, C / groups, k), plus ``bias`` (O,), with torch's ``conv1d`` arguments (``conv2d``'s,
     one int each): conv2d's op on images one row high."""
     return _convolve("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+# ----------------------------------------------------------------------------- transposed
+
+
+_T_LAYOUTS = {
+    1: ("3-D (N, C_in, L) or 2-D (C_in, L)", "3-D (C_in, C_out / groups, k)"),
+    2: ("4-D (N, C_in, H, W) or 3-D (C_in, H, W)", "4-D (C_in, C_out / groups, kh, kw)"),
+}
+
+
+def transposed_size(
+    size: tuple[int, ...], kernel: tuple, stride: tuple, padding: tuple, dilation: tuple
+) -> tuple[int, ...]:
+    """conv_transpose's output size per spatial axis before ``output_padding``: the smallest
+    input a convolution with these sizes maps to ``size``."""
+    return tuple(
+        (n - 1) * s - 2 * p + d * (k - 1) + 1
+        for n, k, s, p, d in zip(size, kernel, stride, padding, dilation)
+    )
+
+
+def _transpose_convolve(
+    op: str, n: int, input: Any, weight: Any, bias: Any, stride: Any, padding: Any,
+    output_padding: Any, groups: Any, dilation: Any,
+) -> Tensor:  # fmt: skip
+    """conv_transpose1d (``n`` = 1) and conv_transpose2d (2): torch's checks, errors naming
+    ``op``; the op is conv2d's adjoint in its input (``ConvTranspose2d``), whose own adjoints
+    are conv2d and its weight rule, so derivatives of any order stay in this file."""
+    g = _groups(groups, op)
+    check_args(op, ("bias",), input=input, weight=weight, bias=bias)
+    xs, ws = _shape(input), _shape(weight)
+    if len(xs) not in (n + 1, n + 2):
+        raise ValueError(f"{op}: input must be {_T_LAYOUTS[n][0]}, got shape {xs}")
+    if len(ws) != n + 2:
+        raise ValueError(f"{op}: weight must be {_T_LAYOUTS[n][1]}, got shape {ws}")
+    if min(ws[2:]) < 1:
+        raise ValueError(f"{op}: kernel size must be greater than zero, got weight shape {ws}")
+    c = xs[-n - 1]
+    if c != ws[0]:
+        raise ValueError(
+            f"{op}: input has {c} channels but weight expects {ws[0]} (weight shape {ws}, "
+            f"input shape {xs})"
+        )
+    if ws[0] % g:
+        raise ValueError(
+            f"{op}: weight has {ws[0]} input channels, not divisible by groups={g} "
+            f"(weight shape {ws})"
+        )
+    if 0 in xs[-n:]:
+        raise ValueError(f"{op}: input must have non-empty spatial axes, got shape {xs}")
+    stride_ = _sizes(stride, "stride", op, 1, n)
+    pad = _sizes(padding, "padding", op, 0, n)  # (no 'same' or 'valid': torch has none)
+    dil = _sizes(dilation, "dilation", op, 1, n)
+    out_pad = _sizes(output_padding, "output_padding", op, 0, n)
+    shown = (lambda t: t) if n > 1 else (lambda t: t[0])
+    if any(a >= s and a >= d for a, s, d in zip(out_pad, stride_, dil)):
+        raise ValueError(
+            f"{op}: output_padding {shown(out_pad)} must be smaller than either the stride "
+            f"{shown(stride_)} or the dilation {shown(dil)}"
+        )
+    size = tuple(
+        m + a for m, a in zip(transposed_size(xs[-n:], ws[2:], stride_, pad, dil), out_pad)
+    )
+    if min(size) < 1:
+        raise ValueError(
+            f"{op}: output size {shown(size)} is too small (input {shown(xs[-n:])}, kernel "
+            f"{shown(ws[2:])}, stride {shown(stride_)}, padding {shown(pad)}, dilation "
+            f"{shown(dil)}, output_padding {shown(out_pad)})"
+        )
+    c_out = ws[1] * g
+    if bias is not None:
+        bs = _shape(bias)
+        if bs != (c_out,):
+            raise ValueError(f"{op}: bias must have shape ({c_out},), got {bs}")
+    from tensorgrad.ops.shape import reshape_operand, reshaped
+
+    if len(xs) == n + 1:
+        return _drop_batch(
+            _transpose_convolve(
+                op, n, _unbatched(input, xs), weight, bias, stride_, pad, out_pad, g, dil
+            )
+        )
+    # NOTE: output_padding past the stride (it may be, below the dilation) gives rows that no
+    # window of the convolution reads: its adjoints crop them (a negative ``extra``)
+    extra = tuple(min(0, s - 1 - a) for s, a in zip(stride_, out_pad))
+    if n == 1:  # (one row high: (N, C_in, 1, L) by (C_in, C_out / g, 1, k))
+        input = reshape_operand(input, xs[:2] + (1,) + xs[2:])
+        weight = reshape_operand(weight, ws[:2] + (1,) + ws[2:])
+        stride_, pad, dil, extra, size = (
+            (1,) + stride_, (0,) + pad, (1,) + dil, (0,) + extra, (1,) + size
+        )  # fmt: skip
+    params = {"size": size, "stride": stride_, "padding": pad, "dilation": dil}
+    if g != 1 or extra != (0, 0):
+        params.update(groups=g, extra=extra)
+    y = call(ConvTranspose2d, input, weight, **params)
+    if n == 1:
+        y = reshaped(y, y.shape[:2] + y.shape[3:])
+    if bias is not None:
+        y = y + reshape_operand(bias, (1, c_out) + (1,) * n)
+    return y
+
+
+def conv_transpose2d(
+    input: Any,
+    weight: Any,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+) -> Tensor:
+    """2-D transposed convolution of ``input`` (N, C_in, H, W) or unbatched (C_in, H, W) with
+    ``weight`` (C_in, C_out / groups, kh, kw), plus ``bias`` (C_out,), as torch's
+    ``conv_transpose2d``: conv2d's adjoint in its input (the gradient conv2d sends back), of
+    size (H - 1) * stride - 2 * padding + dilation * (kh - 1) + output_padding + 1 per axis;
+    ``output_padding`` (smaller than the stride or the dilation) adds rows and columns at the
+    bottom and right to reach sizes that stride rounds away."""
+    return _transpose_convolve(
+        "conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding, groups,
+        dilation,
+    )  # fmt: skip
+
+
+def conv_transpose1d(
+    input: Any,
+    weight: Any,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+) -> Tensor:
+    """1-D transposed convolution of ``input`` (N, C_in, L) or unbatched (C_in, L) with
+    ``weight`` (C_in, C_out / groups, k), plus ``bias`` (C_out,), as torch's
+    ``conv_transpose1d`` (``conv_transpose2d``'s arguments, one int each)."""
+    return _transpose_convolve(
+        "conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding, groups,
+        dilation,
+    )  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- max pooling
