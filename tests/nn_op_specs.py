@@ -732,3 +732,104 @@ register(
     OpSpec("poisson_nll_loss", F.poisson_nll_loss, sample=_poisson_sample),
     OpSpec("gaussian_nll_loss", F.gaussian_nll_loss, sample=_gaussian_sample),
 )  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- resampling,
+# group norm and the rest of torch's activations
+
+
+def _interpolate_sample(data: Any) -> Sample:
+    """(N, C, L) or (N, C, H, W), every mode, a size or a scale factor (maybe recomputed),
+    align_corners for the linear modes."""
+    mode = data.draw(st.sampled_from(["nearest", "nearest-exact", "linear", "bilinear"]))
+    nd = {"linear": 3, "bilinear": 4}.get(mode) or _ints(data, 3, 4, "ndim")
+    spatial = tuple(_ints(data, 1, 4, f"s{i}") for i in range(nd - 2))
+    x = draw_array(data, (_ints(data, 1, 2, "N"), _ints(data, 1, 2, "C")) + spatial, -2.0, 2.0)
+    kwargs: dict[str, Any] = {"mode": mode}
+    if mode in ("linear", "bilinear"):
+        kwargs["align_corners"] = data.draw(st.booleans(), label="align_corners")
+    if data.draw(st.booleans(), label="by size"):
+        kwargs["size"] = tuple(_ints(data, 1, 6, f"o{i}") for i in range(nd - 2))
+    else:
+        factors = [0.5, 1.5, 2.0, 1.1, 2.5, 1 / 3]
+        scale = tuple(data.draw(st.sampled_from(factors), label="scale") for _ in spatial)
+        scale = tuple(f if n * f >= 1 else 1.0 for n, f in zip(spatial, scale))
+        kwargs["scale_factor"] = scale
+        kwargs["recompute_scale_factor"] = data.draw(st.booleans(), label="recompute")
+    return [x], kwargs
+
+
+def _group_norm_sample(data: Any) -> Sample:
+    g, per = _ints(data, 1, 3, "G"), _ints(data, 1, 2, "C/G")
+    spatial = tuple(_ints(data, 1, 3, f"s{i}") for i in range(_ints(data, 0, 2, "nspatial")))
+    if per * int(np.prod(spatial, dtype=np.int64)) < 2:  # (a group of one entry: no spread)
+        spatial = (2,) + spatial[1:]
+    c = g * per
+    x = draw_array(data, (_ints(data, 1, 2, "N"), c) + spatial, -2.0, 2.0)
+    args: list[Any] = [x, g]
+    if data.draw(st.booleans(), label="affine"):
+        args += [draw_array(data, (c,), 0.5, 1.5), draw_array(data, (c,), -1.0, 1.0)]
+    return args, {"eps": 1e-5}
+
+
+def _group_norm(x: Any, g: int, weight: Any = None, bias: Any = None, eps: float = 1e-5) -> Any:
+    return F.group_norm(x, g, weight, bias, eps)
+
+
+def _group_spread(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    x = np.asarray(args[0])
+    grouped = x.reshape(x.shape[0], args[1], -1)
+    return bool(np.all(np.std(grouped, axis=2) > 0.2))
+
+
+def _off(*kinks: float) -> Any:
+    """Away from the kinks (finite differences straddle them)."""
+
+    def valid(args: list[Any], kwargs: dict[str, Any]) -> bool:
+        x = np.asarray(args[0])
+        points = [kwargs.get("min_val", k) if k == "lo" else kwargs.get("max_val", k) if k == "hi"
+                  else k for k in kinks]  # fmt: skip
+        return all(bool(np.all(np.abs(x - p) > 1e-3)) for p in points)
+
+    return valid
+
+
+def _prelu_sample(data: Any) -> Sample:
+    shape = tuple(_ints(data, 1, 3, f"d{i}") for i in range(_ints(data, 1, 3, "ndim")))
+    per_channel = len(shape) > 1 and data.draw(st.booleans(), label="per channel")
+    w_shape = (shape[1],) if per_channel else data.draw(st.sampled_from([(1,), ()]))
+    return [draw_array(data, shape, -2.0, 2.0), draw_array(data, w_shape, -0.5, 1.5)], {}
+
+
+def _glu_sample(data: Any) -> Sample:
+    shape = [_ints(data, 1, 3, f"d{i}") for i in range(_ints(data, 1, 3, "ndim"))]
+    axis = _ints(data, -len(shape), len(shape) - 1, "dim")
+    shape[axis] *= 2
+    return [draw_array(data, tuple(shape), -3.0, 3.0)], {"dim": axis}
+
+
+register(
+    OpSpec("interpolate", F.interpolate, sample=_interpolate_sample),
+    OpSpec("group_norm", _group_norm, sample=_group_norm_sample, valid=_group_spread),
+    OpSpec(
+        "hardtanh",
+        F.hardtanh,
+        kwargs=lambda d, s: {"min_val": d.draw(st.sampled_from([-1.0, -0.5])), "max_val": 1.5},
+        valid=_off("lo", "hi"),
+    ),
+    OpSpec("relu6", F.relu6, low=-2.0, high=8.0, valid=_off(0.0, 6.0)),
+    OpSpec("softsign", F.softsign, valid=_off(0.0)),
+    OpSpec("mish", F.mish, low=-4.0, high=4.0),
+    OpSpec("glu", F.glu, sample=_glu_sample),
+    OpSpec("prelu", F.prelu, sample=_prelu_sample, wrt=(0, 1), valid=_off(0.0)),
+    OpSpec("hardsigmoid", F.hardsigmoid, low=-5.0, high=5.0, valid=_off(-3.0, 3.0)),
+    OpSpec("hardswish", F.hardswish, low=-5.0, high=5.0, valid=_off(-3.0, 3.0)),
+    OpSpec("selu", F.selu, valid=_off(0.0)),
+    OpSpec(
+        "celu",
+        F.celu,
+        kwargs=lambda d, s: {"alpha": d.draw(st.sampled_from([1.0, 0.5, 2.0, -0.7]))},
+        valid=_off(0.0),
+    ),
+    OpSpec("softmin", F.softmin, min_dims=1, kwargs=_dim_kwargs),
+)

@@ -2101,6 +2101,20 @@ def _layers() -> dict[str, Callable[[], Any]]:
         "RNNCell": lambda: nn.RNNCell(3, 2),
         "LSTMCell": lambda: _recurrent(nn.LSTMCell(3, 2)),
         "GRUCell": lambda: nn.GRUCell(3, 2),
+        "GroupNorm": lambda: nn.GroupNorm(1, 3),
+        "Unflatten": lambda: nn.Unflatten(-1, (1, -1)),
+        "Upsample": lambda: nn.Upsample(scale_factor=1.5, mode="nearest"),
+        "Hardtanh": lambda: nn.Hardtanh(-0.5, 2.0),
+        "ReLU6": nn.ReLU6,
+        "Softsign": nn.Softsign,
+        "Mish": nn.Mish,
+        "GLU": nn.GLU,
+        "PReLU": nn.PReLU,
+        "Hardsigmoid": nn.Hardsigmoid,
+        "Hardswish": nn.Hardswish,
+        "SELU": nn.SELU,
+        "CELU": lambda: nn.CELU(0.5),
+        "Softmin": lambda: nn.Softmin(-1),
     }
 
 
@@ -2146,6 +2160,16 @@ def test_layer_forward(name: str, data: Any) -> None:
         "LeakyReLU",
         "ELU",
         "LogSigmoid",
+        "Hardtanh",
+        "ReLU6",
+        "Softsign",
+        "Mish",
+        "PReLU",
+        "Hardsigmoid",
+        "Hardswish",
+        "SELU",
+        "CELU",
+        "Softmin",
     ):
         assert out.shape == np.shape(_raw(x))
 
@@ -2218,6 +2242,7 @@ def test_more_losses(name: str, data: Any) -> None:
         "SmoothL1Loss",
         "HuberLoss",
         "KLDivLoss",
+        "NLLLoss",
     ],
 )
 @given(data=st.data())
@@ -2253,6 +2278,20 @@ F_UNARY: dict[str, Callable[..., Any]] = {
         _float_of(x) > 0, _float_of(x), np.expm1(np.minimum(_float_of(x), 0))
     ),
     "logsigmoid": lambda x: -np.logaddexp(0, -_float_of(x)),
+    "hardtanh": lambda x: np.clip(_float_of(x), -1.0, 1.0),
+    "relu6": lambda x: np.clip(_float_of(x), 0.0, 6.0),
+    "softsign": lambda x: _float_of(x) / (1 + np.abs(_float_of(x))),
+    "mish": lambda x: _float_of(x) * np.tanh(np.logaddexp(0, _float_of(x))),
+    "hardsigmoid": lambda x: np.clip(_float_of(x) + 3, 0.0, 6.0) / 6,
+    "hardswish": lambda x: _float_of(x) * np.clip(_float_of(x) + 3, 0.0, 6.0) / 6,
+    "selu": lambda x: np.where(
+        _float_of(x) > 0,
+        _float_of(x) * 1.0507009873554805,
+        np.expm1(np.minimum(_float_of(x), 0)) * (1.6732632423543772 * 1.0507009873554805),
+    ),
+    "celu": lambda x: np.where(
+        _float_of(x) > 0, _float_of(x), np.expm1(np.minimum(_float_of(x), 0) * 1.0)
+    ),
 }
 
 
@@ -2280,6 +2319,40 @@ def test_functional_pairs_and_one_hot(data: Any) -> None:
     check("normalize", F.normalize, (a,), {"dim": dim}, may_reject=True)
     check("cosine_similarity", F.cosine_similarity, (a, b), {"dim": dim}, may_reject=True)
     check("one_hot", F.one_hot, (a,), may_reject=True, backward=False)
+    check("softmin", F.softmin, (a,), {"dim": dim}, may_reject=True)
+    check("glu", F.glu, (a,), {"dim": dim}, may_reject=True)
+    check("prelu", F.prelu, (a, b), may_reject=True)
+    groups = data.draw(st.sampled_from([1, 2, 3, 0, -1, 1.5]), label="num_groups")
+    check("group_norm", F.group_norm, (a, groups), may_reject=True)
+    check("group_norm", F.group_norm, (a, 1, b, b), may_reject=True)
+
+
+@given(data=st.data())
+def test_interpolate(data: Any) -> None:
+    """Every mode, size and scale (some invalid: 0, negative, NaN, wrong length, bools), on
+    hostile input; an accepted call keeps the batch and channel axes and gives the size."""
+    x = data.draw(hostile(data.draw(st.sampled_from(LAYER_SHAPES + [(1, 2, 3)]))), label="x")
+    mode = data.draw(st.sampled_from(["nearest", "nearest-exact", "linear", "bilinear", "area",
+                                      "cubic", 3]))  # fmt: skip
+    kwargs: dict[str, Any] = {"mode": mode}
+    if data.draw(st.booleans(), label="by size"):
+        kwargs["size"] = data.draw(st.sampled_from([2, 5, (3, 4), (0, 2), -1, True, 2.5, (2,)]))
+    else:
+        kwargs["scale_factor"] = data.draw(
+            st.sampled_from([2, 1.5, 0.5, (2.0, 0.7), 0.0, -1.0, np.nan, np.inf, "2"])
+        )
+        if data.draw(st.booleans(), label="recompute"):
+            kwargs["recompute_scale_factor"] = True
+    if data.draw(st.booleans(), label="align"):
+        kwargs["align_corners"] = data.draw(st.sampled_from([True, False, "yes"]))
+    if data.draw(st.integers(0, 5), label="antialias?") == 0:
+        kwargs["antialias"] = True
+    out = check("interpolate", F.interpolate, (x,), kwargs, may_reject=True)
+    if isinstance(out, tg.Tensor):
+        shape = np.shape(_raw(x))
+        assert out.shape[:2] == shape[:2] and out.ndim == len(shape) in (3, 4)
+        assert kwargs["mode"] in ("nearest", "nearest-exact", "linear", "bilinear")
+        assert "antialias" not in kwargs
 
 
 @pytest.mark.parametrize(
@@ -2301,6 +2374,15 @@ def test_functional_pairs_and_one_hot(data: Any) -> None:
         lambda: tg.nn.LayerNorm(()),
         lambda: tg.nn.Embedding(0, -3),
         lambda: tg.nn.Softmax(dim=1.5),
+        lambda: tg.nn.GroupNorm(2, 3),
+        lambda: tg.nn.GroupNorm(0, 3),
+        lambda: tg.nn.Hardtanh(2.0, 1.0),
+        lambda: tg.nn.CELU(0.0),
+        lambda: tg.nn.PReLU(-1),
+        lambda: tg.nn.PReLU(1.5),
+        lambda: tg.nn.Unflatten(1, 4),
+        lambda: tg.nn.Unflatten(1, (2, 2.5)),
+        lambda: tg.nn.GLU(dim="a"),
     ],
 )
 def test_layer_constructors_reject_bad_arguments(make: Callable[[], Any]) -> None:
@@ -2394,6 +2476,7 @@ def _covered() -> set[str]:
     names |= {"topk", "block_diag"}
     names |= set(MORE_LOSSES) | {module for _, module, _ in MORE_LOSSES.values()}
     names |= set(_attention_layers())
+    names |= {"softmin", "glu", "prelu", "group_norm", "interpolate", "NLLLoss"}
     return names
 
 

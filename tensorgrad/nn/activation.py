@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from tensorgrad._dtypes import check_float_dtype
 from tensorgrad.nn import functional as F
-from tensorgrad.nn.module import Module
+from tensorgrad.nn._inplace import assign
+from tensorgrad.nn.module import Module, Parameter
 from tensorgrad.ops.losses import legacy_reduction
-from tensorgrad.tensor import Tensor, flag_arg, number_arg
+from tensorgrad.tensor import Tensor, flag_arg, is_int, number_arg
 
 __all__ = [
     "ReLU",
@@ -29,6 +33,18 @@ __all__ = [
     "SmoothL1Loss",
     "HuberLoss",
     "KLDivLoss",
+    "Hardtanh",
+    "ReLU6",
+    "Softsign",
+    "Mish",
+    "GLU",
+    "PReLU",
+    "Hardsigmoid",
+    "Hardswish",
+    "SELU",
+    "CELU",
+    "Softmin",
+    "NLLLoss",
 ]
 
 
@@ -342,3 +358,191 @@ class KLDivLoss(Module):
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}, log_target={self.log_target}"
+
+
+def _inplace_repr(module: Module, text: str = "") -> str:
+    """torch's extra_repr of an activation with ``inplace``: shown only when set."""
+    if module.inplace:
+        return f"{text}, inplace=True" if text else "inplace=True"
+    return text
+
+
+class Hardtanh(Module):
+    """x clipped to [min_val, max_val]; ``inplace`` as ``ReLU``'s"""
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.min_val = number_arg(min_val, "min_val", type(self).__name__)
+        self.max_val = number_arg(max_val, "max_val", type(self).__name__)
+        if self.min_val > self.max_val:
+            raise ValueError(
+                f"{type(self).__name__}: min_val cannot be greater than max_val, got "
+                f"{self.min_val} > {self.max_val}"
+            )
+        self.inplace = flag_arg(inplace, "inplace", type(self).__name__)
+
+    def forward(self, x: Any) -> Tensor:
+        return F.hardtanh(x, self.min_val, self.max_val)
+
+    def extra_repr(self) -> str:
+        return _inplace_repr(self, f"min_val={self.min_val}, max_val={self.max_val}")
+
+
+class ReLU6(Hardtanh):
+    """min(max(x, 0), 6); ``inplace`` as ``ReLU``'s"""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(0.0, 6.0, inplace)
+
+    def extra_repr(self) -> str:
+        return _inplace_repr(self)
+
+
+class Softsign(Module):
+    """x / (1 + |x|)"""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.softsign(x)
+
+
+class _InplaceActivation(Module):
+    """An activation whose only argument is torch's ``inplace`` (accepted, shown in the repr
+    when set, as torch's; the result is always a new tensor, as ``ReLU``'s)."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = flag_arg(inplace, "inplace", type(self).__name__)
+
+    def extra_repr(self) -> str:
+        return _inplace_repr(self)
+
+
+class Mish(_InplaceActivation):
+    """x * tanh(softplus(x)); ``inplace`` as ``ReLU``'s"""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.mish(x)
+
+
+class GLU(Module):
+    """a * sigmoid(b) for the halves a, b of the input along ``dim``"""
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        if not is_int(dim):
+            raise TypeError(f"GLU: dim must be an int, got {dim!r}")
+        self.dim = int(dim)
+
+    def forward(self, x: Any) -> Tensor:
+        return F.glu(x, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class PReLU(Module):
+    """x where positive, else ``weight * x``: a learned slope, one (``num_parameters=1``) or one
+    per channel (axis 1), initialised to ``init``; a float32 ``weight`` of shape
+    (num_parameters,) by default, as ``torch.nn.PReLU``."""
+
+    def __init__(
+        self, num_parameters: int = 1, init: float = 0.25, dtype: Any = np.float32
+    ) -> None:
+        super().__init__()
+        if not is_int(num_parameters) or num_parameters < 0:
+            raise (TypeError if not is_int(num_parameters) else ValueError)(
+                f"PReLU: num_parameters must be a non-negative int, got {num_parameters!r}"
+            )
+        self.num_parameters = int(num_parameters)
+        self.init = number_arg(init, "init", "PReLU")
+        d = check_float_dtype(dtype, "PReLU")
+        self.weight = Parameter(np.full((self.num_parameters,), self.init, dtype=d))
+
+    def reset_parameters(self) -> None:
+        """Every slope ``init`` again, as at construction."""
+        assign(self.weight, np.full(self.weight.shape, self.init, dtype=self.weight.dtype))
+
+    def forward(self, x: Any) -> Tensor:
+        return F.prelu(x, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
+
+
+class Hardsigmoid(_InplaceActivation):
+    """min(max(x + 3, 0), 6) / 6; ``inplace`` as ``ReLU``'s"""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.hardsigmoid(x)
+
+
+class Hardswish(_InplaceActivation):
+    """x * min(max(x + 3, 0), 6) / 6; ``inplace`` as ``ReLU``'s"""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.hardswish(x)
+
+
+class SELU(_InplaceActivation):
+    """scale * elu(x, alpha) with torch's constants; ``inplace`` as ``ReLU``'s"""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.selu(x)
+
+
+class CELU(Module):
+    """x where positive, else ``alpha * (exp(x / alpha) - 1)``; ``inplace`` as ``ReLU``'s"""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha = number_arg(alpha, "alpha", "CELU")
+        if self.alpha == 0:
+            raise ValueError("CELU: alpha cannot be 0")
+        self.inplace = flag_arg(inplace, "inplace", "CELU")
+
+    def forward(self, x: Any) -> Tensor:
+        return F.celu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return _inplace_repr(self, f"alpha={self.alpha}")
+
+
+class Softmin(Module):
+    """softmax(-x) along ``dim`` (None: the last axis, as ``tg.nn.functional.softmin``)"""
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        if dim is not None and not is_int(dim):
+            raise TypeError(f"Softmin: dim must be an int or None, got {dim!r}")
+        self.dim = None if dim is None else int(dim)
+
+    def forward(self, x: Any) -> Tensor:
+        return F.softmin(x, dim=self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class NLLLoss(Module):
+    """Negative log likelihood of class indices given log-probabilities (N, C) or (N, C, ...),
+    as ``torch.nn.NLLLoss`` (``weight``, a buffer, and ``ignore_index``)."""
+
+    def __init__(
+        self,
+        weight: Any = None,
+        size_average: bool | None = None,
+        ignore_index: int = -100,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__()
+        _optional_buffer(self, "weight", weight)
+        if not is_int(ignore_index):
+            raise TypeError(f"NLLLoss: ignore_index must be an int, got {ignore_index!r}")
+        self.ignore_index = int(ignore_index)
+        self.reduction = legacy_reduction(size_average, reduce, reduction, "NLLLoss")
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.nll_loss(
+            input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction
+        )

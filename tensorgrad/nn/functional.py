@@ -29,6 +29,7 @@ from tensorgrad.nn.losses import (
     soft_margin_loss,
     triplet_margin_loss,
 )
+from tensorgrad.ops import activations as _activations
 from tensorgrad.ops import elementwise as _elementwise
 from tensorgrad.ops import losses as _losses
 from tensorgrad.ops._base import call
@@ -61,7 +62,9 @@ from tensorgrad.ops.losses import (
     nll_loss,
 )
 from tensorgrad.ops.normalization import batch_norm, layer_norm
+from tensorgrad.ops.normalization import group_norm as _group_norm
 from tensorgrad.ops.reductions import norm, sum
+from tensorgrad.ops.resample import interpolate as _interpolate
 from tensorgrad.ops.shape import broadcast_to, reshape
 from tensorgrad.tensor import Tensor, flag_arg, is_int, number_arg
 
@@ -118,6 +121,19 @@ __all__ = [
     "triplet_margin_loss",
     "poisson_nll_loss",
     "gaussian_nll_loss",
+    "interpolate",
+    "group_norm",
+    "hardtanh",
+    "relu6",
+    "softsign",
+    "mish",
+    "glu",
+    "prelu",
+    "hardsigmoid",
+    "hardswish",
+    "selu",
+    "celu",
+    "softmin",
 ]
 
 
@@ -490,3 +506,161 @@ def pad(input: Any, pad: Any, mode: str = "constant", value: float | None = None
         else:
             x = np_pad(x, grow, mode=_TORCH_PAD_MODES[mode])
     return x
+
+
+# ----------------------------------------------------------------------------- activations
+# (compositions of recorded ops, so that any order of derivative records itself; the slope
+# at each kink is torch's, by which side of a where each kink falls on)
+
+
+def hardtanh(
+    input: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False
+) -> Tensor:
+    """input clipped to [min_val, max_val], as torch's ``hardtanh``: slope 1 strictly inside,
+    0 at both kinks and outside (torch's), 1 at NaN (which stays NaN); ``inplace`` as
+    ``silu``'s."""
+    lo = number_arg(min_val, "min_val", "hardtanh")
+    hi = number_arg(max_val, "max_val", "hardtanh")
+    if lo > hi:
+        raise ValueError(f"hardtanh: min_val cannot be greater than max_val, got {lo} > {hi}")
+    return _hardtanh(_input(input, "hardtanh"), lo, hi)
+
+
+def _hardtanh(x: Any, lo: float, hi: float) -> Tensor:
+    return call(_activations.Clamp, x, lo=lo, hi=hi, shift=0.0, div=1.0, nan_slope=True)
+
+
+def relu6(input: Any, inplace: bool = False) -> Tensor:
+    """min(max(input, 0), 6): ``hardtanh(input, 0, 6)``, as torch's (slope 0 at 0 and at 6)."""
+    return _hardtanh(_input(input, "relu6"), 0.0, 6.0)
+
+
+def softsign(input: Any) -> Tensor:
+    """input / (1 + |input|), as torch's ``softsign`` (slope 1 at 0)."""
+    x = _input(input, "softsign")
+    return x / (_elementwise.abs(x) + 1)
+
+
+def mish(input: Any, inplace: bool = False) -> Tensor:
+    """input * tanh(softplus(input)), as torch's ``mish`` (softplus without a threshold)."""
+    x = _input(input, "mish")
+    return x * _elementwise.tanh(_elementwise.softplus(x))
+
+
+def glu(input: Any, dim: int = -1) -> Tensor:
+    """a * sigmoid(b) for the halves a, b of ``input`` along ``dim``, as torch's ``glu``."""
+    from tensorgrad.ops.indexing import getitem
+
+    x = _input(input, "glu")
+    if x.ndim == 0:
+        raise ValueError("glu: input must have at least one dimension to halve, got a 0-d one")
+    axis = _losses._axis(x, None, dim, "glu")
+    n = x.shape[axis]
+    if n % 2:
+        raise ValueError(
+            f"glu: dimension {axis} of the input of shape {x.shape} must have an even size "
+            f"to be halved, got {n}"
+        )
+    lead = (slice(None),) * axis
+    a, b = getitem(x, lead + (slice(0, n // 2),)), getitem(x, lead + (slice(n // 2, n),))
+    return a * _elementwise.sigmoid(b)
+
+
+def prelu(input: Any, weight: Any) -> Tensor:
+    """input where positive, else ``weight * input``, as torch's ``prelu``: ``weight`` one
+    slope (shape () or (1,)) or one per channel (axis 1 of the input, (C,)); slope ``weight``
+    at 0 and at NaN, and the weight's gradient ``input`` where input <= 0 (torch's)."""
+    from tensorgrad.ops.shape import reshape_operand
+
+    check_args("prelu", input=input, weight=weight)
+    x = _input(input, "prelu")
+    w = weight if isinstance(weight, Tensor) else np.asarray(weight)
+    wshape = tuple(w.shape)
+    if len(wshape) > 1:
+        raise ValueError(f"prelu: weight must be a scalar or 1-D, got shape {wshape}")
+    size = int(np.prod(wshape, dtype=np.int64))
+    if size != 1:
+        channels = x.shape[1] if x.ndim > 1 else 1
+        if x.ndim == 0 or size != channels:
+            raise ValueError(
+                f"prelu: weight of shape {wshape} must have 1 entry or one per channel (axis 1) "
+                f"of the input of shape {x.shape}"
+            )
+    if x.ndim != len(wshape):
+        w = reshape_operand(w, tuple(size if i == 1 else 1 for i in range(x.ndim)))
+    return call(_activations.Prelu, x, w)
+
+
+def hardsigmoid(input: Any, inplace: bool = False) -> Tensor:
+    """min(max(input + 3, 0), 6) / 6, as torch's ``hardsigmoid``: slope 1/6 strictly inside
+    (-3, 3), 0 at the kinks, outside and at NaN (torch's)."""
+    x = _input(input, "hardsigmoid")
+    return call(_activations.Clamp, x, lo=0.0, hi=6.0, shift=3.0, div=6.0, nan_slope=False)
+
+
+def hardswish(input: Any, inplace: bool = False) -> Tensor:
+    """input * min(max(input + 3, 0), 6) / 6, as torch's ``hardswish`` (the same roundings):
+    slope input / 3 + 1/2 strictly inside (-3, 3), 0 at -3 and below, 1 at 3, above and at
+    NaN (torch's)."""
+    return call(_activations.Hardswish, _input(input, "hardswish"))
+
+
+def _scaled_elu(x: Any, negcoef: float, poscoef: float, inscale: float) -> Tensor:
+    return call(_activations.ScaledElu, x, negcoef=negcoef, poscoef=poscoef, inscale=inscale)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input: Any, inplace: bool = False) -> Tensor:
+    """scale * (input where positive, else alpha * (exp(input) - 1)), with torch's constants
+    (alpha 1.6732632423543772, scale 1.0507009873554805), as torch's ``selu`` (slope alpha *
+    scale at 0)."""
+    x = _input(input, "selu")
+    return _scaled_elu(x, _SELU_ALPHA * _SELU_SCALE, _SELU_SCALE, 1.0)
+
+
+def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """input where positive, else ``alpha * (exp(input / alpha) - 1)``, as torch's ``celu``
+    (``input * (1 / alpha)``, as its kernel; alpha 0 refused)."""
+    alpha = number_arg(alpha, "alpha", "celu")
+    if alpha == 0:
+        raise ValueError("celu: alpha cannot be 0")
+    return _scaled_elu(_input(input, "celu"), alpha, 1.0, 1.0 / alpha)
+
+
+def softmin(
+    input: Any,
+    dim: int | None = None,
+    _stacklevel: int = 3,
+    dtype: Any = None,
+    *,
+    axis: int | None = None,
+) -> Tensor:
+    """softmax(-input) along ``dim`` (or ``axis``; default the last, as tg's ``softmax``), as
+    torch's ``softmin``; ``dtype`` casts after the negation."""
+    x = _input(input, "softmin")
+    return _losses.softmax(-x, axis=axis, dim=dim, dtype=dtype)
+
+
+def group_norm(
+    input: Any, num_groups: int, weight: Any = None, bias: Any = None, eps: float = 1e-5
+) -> Tensor:
+    """torch's ``group_norm`` (see ``tensorgrad.ops.normalization.group_norm``)."""
+    return _group_norm(input, num_groups, weight, bias, eps)
+
+
+def interpolate(
+    input: Any,
+    size: Any = None,
+    scale_factor: Any = None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+    recompute_scale_factor: bool | None = None,
+    antialias: bool = False,
+) -> Tensor:
+    """torch's ``interpolate`` (see ``tensorgrad.ops.resample.interpolate``)."""
+    return _interpolate(
+        input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias
+    )

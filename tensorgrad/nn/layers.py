@@ -27,7 +27,7 @@ from tensorgrad.ops.adaptive_pool import _output_size
 from tensorgrad.ops.conv import _conv_padding, _no_stride, _sizes, transposed_size
 from tensorgrad.ops.layers import as_generator, probability
 from tensorgrad.ops.shape import pad
-from tensorgrad.tensor import Tensor, constant_arg, is_int, is_number, number_arg
+from tensorgrad.tensor import Tensor, constant_arg, flag_arg, is_int, is_number, number_arg
 
 __all__ = [
     "Identity",
@@ -50,6 +50,9 @@ __all__ = [
     "BatchNorm2d",
     "LayerNorm",
     "Embedding",
+    "GroupNorm",
+    "Unflatten",
+    "Upsample",
 ]
 
 
@@ -915,3 +918,144 @@ class Embedding(Module):
         if self.padding_idx is not None:
             s += f", padding_idx={self.padding_idx}"
         return s
+
+
+class GroupNorm(Module):
+    """Normalise ``num_groups`` groups of channels of an (N, C, ...) input, as
+    ``torch.nn.GroupNorm``: with ``affine``, a per-channel ``weight`` (ones) and ``bias``
+    (zeros; none with ``bias=False``)."""
+
+    def __init__(
+        self,
+        num_groups: int,
+        num_channels: int,
+        eps: float = 1e-5,
+        affine: bool = True,
+        bias: bool = True,
+        dtype: Any = np.float32,
+    ) -> None:
+        super().__init__()
+        self.num_groups = _positive(num_groups, "num_groups", "GroupNorm")
+        self.num_channels = _positive(num_channels, "num_channels", "GroupNorm", 0)
+        if self.num_channels % self.num_groups:
+            raise ValueError(
+                f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups "
+                f"({num_groups})"
+            )
+        self.eps = number_arg(eps, "eps", "GroupNorm")
+        self.affine = flag_arg(affine, "affine", "GroupNorm")
+        d = check_float_dtype(dtype, "GroupNorm")
+        shape = (self.num_channels,)
+        if self.affine:
+            self.weight = Parameter(_alloc("GroupNorm", np.ones, shape, dtype=d))
+        else:
+            self.register_parameter("weight", None)
+        if self.affine and flag_arg(bias, "bias", "GroupNorm"):
+            self.bias = Parameter(_alloc("GroupNorm", np.zeros, shape, dtype=d))
+        else:
+            self.register_parameter("bias", None)
+
+    def forward(self, x: Any) -> Tensor:
+        if not isinstance(x, Tensor):
+            x = to_tensor(x, type(self).__name__)
+        if x.ndim < 2 or x.shape[1] != self.num_channels:
+            raise ValueError(
+                f"{self!r}: expected input of shape (N, {self.num_channels}, ...), got {x.shape}"
+            )
+        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def reset_parameters(self) -> None:
+        """Weight 1 and bias 0, as at construction."""
+        _reset_affine(self)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+            f"bias={self.bias is not None}"
+        )
+
+
+class Unflatten(Module):
+    """Split axis ``dim`` into ``unflattened_size`` (one entry may be -1), as
+    ``torch.nn.Unflatten``."""
+
+    def __init__(self, dim: int, unflattened_size: Sequence[int]) -> None:
+        super().__init__()
+        if not is_int(dim):
+            raise TypeError(f"Unflatten: dim must be an int, got {dim!r}")
+        if not isinstance(unflattened_size, (tuple, list)):
+            raise TypeError(
+                f"Unflatten: unflattened_size must be a tuple or list of ints, got "
+                f"{unflattened_size!r}"
+            )
+        for n in unflattened_size:
+            if not is_int(n):
+                raise TypeError(
+                    f"Unflatten: unflattened_size must hold ints, got {unflattened_size!r}"
+                )
+        self.dim, self.unflattened_size = int(dim), unflattened_size
+
+    def forward(self, x: Any) -> Tensor:
+        from tensorgrad.ops.shape import reshape
+
+        if not isinstance(x, Tensor):
+            x = to_tensor(x, type(self).__name__)
+        nd = x.ndim
+        dim = self.dim + nd if self.dim < 0 else self.dim
+        sizes = [int(n) for n in self.unflattened_size]
+        n = x.shape[dim] if 0 <= dim < nd else None
+        known = int(np.prod([s for s in sizes if s != -1], dtype=np.int64))
+        free = sizes.count(-1)
+        ok = n is not None and free <= 1 and all(s >= -1 for s in sizes)
+        ok = ok and (known == n if not free else (known > 0 and n % known == 0))
+        if not ok or not sizes:
+            raise ValueError(
+                f"{self!r}: cannot unflatten dim {self.dim} of an input of shape {x.shape} into "
+                f"{tuple(sizes)}"
+            )
+        if free:
+            sizes[sizes.index(-1)] = n // known
+        return reshape(x, x.shape[:dim] + tuple(sizes) + x.shape[dim + 1 :])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class Upsample(Module):
+    """``tg.nn.functional.interpolate`` to ``size`` or by ``scale_factor``, as
+    ``torch.nn.Upsample`` (a scale factor kept as a float, or a tuple of floats)."""
+
+    def __init__(
+        self,
+        size: Any = None,
+        scale_factor: Any = None,
+        mode: str = "nearest",
+        align_corners: bool | None = None,
+        recompute_scale_factor: bool | None = None,
+    ) -> None:
+        super().__init__()
+        self.size = size
+        if isinstance(scale_factor, (tuple, list)):
+            self.scale_factor = tuple(float(f) for f in scale_factor)
+        else:
+            self.scale_factor = float(scale_factor) if scale_factor else None
+        self.mode = mode
+        self.align_corners = align_corners
+        self.recompute_scale_factor = recompute_scale_factor
+
+    def forward(self, x: Any) -> Tensor:
+        return F.interpolate(
+            x,
+            self.size,
+            self.scale_factor,
+            self.mode,
+            self.align_corners,
+            recompute_scale_factor=self.recompute_scale_factor,
+        )
+
+    def extra_repr(self) -> str:
+        if self.scale_factor is not None:
+            info = f"scale_factor={self.scale_factor!r}"
+        else:
+            info = f"size={self.size!r}"
+        return f"{info}, mode={self.mode!r}"

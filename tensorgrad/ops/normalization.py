@@ -1,4 +1,4 @@
-"""Normalisation: layer_norm and batch_norm, both built on one fused ``Standardize`` op.
+"""Normalisation: layer_norm, batch_norm and group_norm, built on one fused ``Standardize`` op.
 
 ``Standardize`` maps x to (x - mean) / sqrt(var + eps) over some axes (biased variance, as torch
 normalises). Its Jacobian is symmetric, rstd * (I - 1/n - xhat xhat^T / n) along the reduced
@@ -19,7 +19,7 @@ from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import Op
 from tensorgrad.tensor import Tensor, constant_arg, flag_arg, number_arg
 
-__all__ = ["layer_norm", "batch_norm"]
+__all__ = ["layer_norm", "batch_norm", "group_norm"]
 
 
 class Standardize(Op):
@@ -251,3 +251,48 @@ def _update_running(stats: tuple, running_mean: Any, running_var: Any, momentum:
     if running_var is not None:
         old = np.asarray(running_var.data if isinstance(running_var, Tensor) else running_var)
         assign(running_var, (1 - momentum) * old + momentum * var * (n / (n - 1)))
+
+
+def group_norm(
+    input: Any,
+    num_groups: int,
+    weight: Any = None,
+    bias: Any = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each of ``num_groups`` groups of channels (axis 1 of an (N, C, ...) tensor,
+    split into equal consecutive groups) over its channels and spatial axes, then scale by
+    ``weight`` and shift by ``bias`` (each of shape (C,)), as torch's ``group_norm``: layer
+    norm's ``Standardize`` over an (N, G, C / G * ...) view (biased variance)."""
+    from tensorgrad.ops.shape import reshape
+
+    check_args("group_norm", ("weight", "bias"), input=input, weight=weight, bias=bias)
+    shape = _shape(input)
+    if len(shape) < 2:
+        raise ValueError(f"group_norm: input must be (N, C, ...), got shape {shape}")
+    if type(num_groups) is not int:
+        from tensorgrad.tensor import is_int
+
+        if not is_int(num_groups):
+            raise TypeError(f"group_norm: num_groups must be an int, got {num_groups!r}")
+    g, c = int(num_groups), shape[1]
+    if g <= 0 or c % g:
+        raise ValueError(
+            f"group_norm: the number of channels of the input of shape {shape} must be divisible "
+            f"by num_groups, a positive int, got {num_groups}"
+        )
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and _shape(p) != (c,):
+            raise ValueError(
+                f"group_norm: {name} must have shape ({c},), one entry per channel of the input "
+                f"of shape {shape}, got {_shape(p)}"
+            )
+    eps = number_arg(eps, "eps", "group_norm")
+    if (input.dtype if isinstance(input, Tensor) else np.asarray(input).dtype).kind in "biu":
+        from tensorgrad.ops.arithmetic import astype
+
+        input = astype(input, np.float64)
+    per = c // g * int(np.prod(shape[2:], dtype=np.int64))
+    y, _ = _standardize(reshape(input, (shape[0], g, per)), (2,), eps)
+    y = reshape(y, shape)
+    return _affine(y, weight, bias, (1, c) + (1,) * (len(shape) - 2))
