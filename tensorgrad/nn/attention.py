@@ -77,9 +77,11 @@ class MultiheadAttention(Module):
         else:
             self.register_parameter("bias_k", None)
             self.register_parameter("bias_v", None)
-        self.out_proj = Linear(e, e, bias=bias, dtype=d, rng=rng)
-        self.rng = None if rng is None else as_generator(rng, layer)
-        self._reset_parameters(rng)
+        gen = as_generator(rng, layer)  # (one stream: initialisation, then dropout's masks)
+        self.out_proj = Linear(e, e, bias=bias, dtype=d, rng=gen)
+        self._reset_parameters(gen)
+        # (None: the default generator at each call, so that tg.manual_seed reaches it)
+        self.rng = None if rng is None else gen
 
     def _reset_parameters(self, rng: Any = None) -> None:
         """torch's: Xavier-uniform projections, zero biases, Xavier-normal bias_k and bias_v
@@ -116,7 +118,7 @@ class MultiheadAttention(Module):
         given)."""
         from tensorgrad.ops.shape import concatenate, pad, reshaped, swapaxes
 
-        q, k, v = (to_tensor(t, repr(self)) for t in (query, key, value))
+        q, k, v = (to_tensor(t, "MultiheadAttention") for t in (query, key, value))
         batched = q.ndim == 3
         self._check(q, k, v, batched)
         if flag_arg(is_causal, "is_causal", "MultiheadAttention") and attn_mask is None:
@@ -167,15 +169,15 @@ class MultiheadAttention(Module):
         for name, t, d in zip(("query", "key", "value"), (q, k, v), dims):
             if t.ndim != want or t.shape[-1] != d or t.dtype.kind != "f":
                 raise ValueError(
-                    f"{self!r}: {name} must be a float array "
+                    f"MultiheadAttention: {name} must be a float array "
                     f"{'(L, N, E)' if batched else '(L, E)'} with E = {d} (query, key and value "
                     f"all batched or all not), got shapes {q.shape}, {k.shape}, {v.shape}"
                 )
         batch = 0 if self.batch_first else 1
         if k.shape[:-1] != v.shape[:-1] or (batched and q.shape[batch] != k.shape[batch]):
             raise ValueError(
-                f"{self!r}: key and value must share their length and batch, and the query its "
-                f"batch; got shapes {q.shape}, {k.shape}, {v.shape}"
+                "MultiheadAttention: key and value must share their length and batch, and the "
+                f"query its batch; got shapes {q.shape}, {k.shape}, {v.shape}"
             )
 
     def _project(self, q: Tensor, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor, Tensor]:
@@ -194,12 +196,13 @@ class MultiheadAttention(Module):
         bool mask is True): (1, L, S) or (N * H, L, S) for attn_mask, (N, S) for padding."""
         if mask is None:
             return None
-        m = mask if isinstance(mask, Tensor) else to_tensor(mask, repr(self), name)
+        m = mask if isinstance(mask, Tensor) else to_tensor(mask, "MultiheadAttention", name)
         if m.dtype == bool:
             m = Tensor(np.where(m.data, np.array(-np.inf, q.dtype), np.zeros((), q.dtype)))
         elif m.dtype != q.dtype:
             raise TypeError(
-                f"{self!r}: {name} must be bool or of the query's dtype {q.dtype}, got {m.dtype}"
+                f"MultiheadAttention: {name} must be bool or of the query's dtype {q.dtype}, got "
+                f"{m.dtype}"
             )
         if name == "key_padding_mask":
             want = [(N, S)]
@@ -207,7 +210,8 @@ class MultiheadAttention(Module):
             want = [(L, S), (N * self.num_heads, L, S)]
         if m.shape not in want:
             raise ValueError(
-                f"{self!r}: {name} must have shape {' or '.join(map(str, want))}, got {m.shape}"
+                f"MultiheadAttention: {name} must have shape {' or '.join(map(str, want))}, got "
+                f"{m.shape}"
             )
         return m[None] if m.ndim == 2 and name == "attn_mask" else m
 

@@ -40,6 +40,15 @@ def _activation(activation: Any, layer: str) -> Callable[[Any], Tensor]:
     return activation
 
 
+def _attention(d_model: int, nhead: int, gen: Any, rng: Any, kw: dict) -> MultiheadAttention:
+    """A layer's attention, initialised from the layer's stream ``gen``; its dropout draws
+    from ``gen`` only if the user gave ``rng`` (else from the default generator at each call,
+    which ``tg.manual_seed`` reaches), as the layer's Dropout modules do."""
+    attn = MultiheadAttention(d_model, nhead, rng=gen, **kw)
+    attn.rng = None if rng is None else gen
+    return attn
+
+
 class _Block(Module):
     """What the encoder and decoder layers share: attention, the feed-forward block, norms."""
 
@@ -78,7 +87,7 @@ class TransformerEncoderLayer(_Block):
         super().__init__()
         gen = as_generator(rng, "TransformerEncoderLayer")
         kw = {"dropout": dropout, "bias": bias, "batch_first": batch_first, "dtype": dtype}
-        self.self_attn = MultiheadAttention(d_model, nhead, rng=gen, **kw)
+        self.self_attn = _attention(d_model, nhead, gen, rng, kw)
         self._feed_forward_parts(d_model, dim_feedforward, dropout, bias, dtype, gen)
         self.norm_first = flag_arg(norm_first, "norm_first", "TransformerEncoderLayer")
         self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
@@ -129,8 +138,8 @@ class TransformerDecoderLayer(_Block):
         super().__init__()
         gen = as_generator(rng, "TransformerDecoderLayer")
         kw = {"dropout": dropout, "bias": bias, "batch_first": batch_first, "dtype": dtype}
-        self.self_attn = MultiheadAttention(d_model, nhead, rng=gen, **kw)
-        self.multihead_attn = MultiheadAttention(d_model, nhead, rng=gen, **kw)
+        self.self_attn = _attention(d_model, nhead, gen, rng, kw)
+        self.multihead_attn = _attention(d_model, nhead, gen, rng, kw)
         self._feed_forward_parts(d_model, dim_feedforward, dropout, bias, dtype, gen)
         self.norm_first = flag_arg(norm_first, "norm_first", "TransformerDecoderLayer")
         self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
@@ -178,7 +187,10 @@ class TransformerDecoderLayer(_Block):
 def _clones(layer: Module, num_layers: Any, name: str) -> ModuleList:
     """``num_layers`` deep copies of ``layer`` (equal initial parameters, as torch's)."""
     n = _positive(num_layers, "num_layers", name, 0)
-    return ModuleList([copy.deepcopy(layer) for _ in range(n)])
+    # (a generator a module draws dropout's masks from is shared, not copied: copies would
+    # repeat each other's masks)
+    shared = {id(m.rng): m.rng for m in layer.modules() if getattr(m, "rng", None) is not None}
+    return ModuleList([copy.deepcopy(layer, memo=dict(shared)) for _ in range(n)])
 
 
 class TransformerEncoder(Module):

@@ -79,8 +79,17 @@ def scaled_dot_product_attention(
             f"{op}: query and key must share the last axis (E), key and value the one before "
             f"it (S); got {shapes}"
         )
+    if len({q.dtype, k.dtype, v.dtype}) > 1:
+        raise TypeError(
+            f"{op}: query, key and value must share a dtype (as torch's), got {q.dtype}, "
+            f"{k.dtype} and {v.dtype}"
+        )
     if flag_arg(enable_gqa, "enable_gqa", op):
         k, v = _repeat_heads(q, k, v, shapes, op)
+    try:
+        lead = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
+    except ValueError:
+        raise ValueError(f"{op}: the leading axes of {shapes} do not broadcast") from None
     dropout_p = number_arg(dropout_p, "dropout_p", op)
     if not 0 <= dropout_p <= 1:
         raise ValueError(f"{op}: dropout_p must be in [0, 1], got {dropout_p}")
@@ -95,20 +104,20 @@ def scaled_dot_product_attention(
         mask = np.tri(L, S, dtype=bool)
     elif attn_mask is not None:
         mask = _mask(attn_mask, q, op)
-        lead = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
         try:
-            np.broadcast_shapes(mask.shape, lead + (L, S))
+            fits = np.broadcast_shapes(mask.shape, lead + (L, S)) == lead + (L, S)
         except ValueError:
+            fits = False
+        if not fits:
             raise ValueError(
                 f"{op}: attn_mask of shape {mask.shape} does not broadcast to the scores' "
                 f"{lead + (L, S)} ({shapes})"
-            ) from None
+            )
     return attention(q, k, v, mask, scale, dropout_p, rng)[0]
 
 
 def _mask(attn_mask: Any, q: Tensor, op: str) -> Any:
-    """A bool mask as an array, a float one as a Tensor of the query's dtype (as torch
-    requires)."""
+    """A bool mask as an array, a float one as a Tensor in the query's dtype."""
     if isinstance(attn_mask, Tensor):
         if attn_mask.dtype == bool:
             return attn_mask.data
@@ -118,10 +127,12 @@ def _mask(attn_mask: Any, q: Tensor, op: str) -> Any:
         if a.dtype == bool:
             return a
         mask = to_tensor(a, op, "attn_mask")
-    if mask.dtype != q.dtype:
-        raise TypeError(
-            f"{op}: attn_mask must be bool or of the query's dtype {q.dtype}, got {mask.dtype}"
-        )
+    if mask.dtype.kind != "f":
+        raise TypeError(f"{op}: attn_mask must be bool or floating, got {mask.dtype}")
+    if mask.dtype != q.dtype:  # (added to the scores in the query's dtype)
+        from tensorgrad.ops.arithmetic import astype
+
+        mask = astype(mask, q.dtype)
     return mask
 
 

@@ -94,7 +94,13 @@ def vecdot(x1: Any, x2: Any, /, *, axis: int = -1) -> Tensor:
             f"vecdot: x1 of shape {a.shape} and x2 of shape {b.shape} differ in length along "
             f"axis {axis} ({a.shape[ia]} and {b.shape[ib]})"
         )
-    return sum(multiply(a, b), axis=axis)
+    out = sum(multiply(a, b), axis=axis)
+    kind = np.result_type(a.dtype, b.dtype)
+    if kind.kind in "biu" and out.dtype != kind:  # (NumPy keeps int8, uint8, bool: its sum widens)
+        from tensorgrad.ops.arithmetic import astype
+
+        return astype(out != 0 if kind.kind == "b" else out, kind)
+    return out
 
 
 def cross(x1: Any, x2: Any, /, *, axis: int = -1) -> Tensor:
@@ -155,26 +161,29 @@ def cond(x: Any, p: Any = None) -> Tensor:
     from tensorgrad.ops.reductions import norm
 
     op = "cond"
-    singular = p is None or (not isinstance(p, str) and p in (2, -2))
-    if not singular and p not in ("fro", "nuc", 1, -1, np.inf, -np.inf):
+    by_svd = p is None or (not isinstance(p, str) and p in (2, -2))
+    if not by_svd and p not in ("fro", "nuc", 1, -1, np.inf, -np.inf):
         raise ValueError(f"cond: invalid p={p!r}")
-    a = _matrices(x, op) if singular else _square(x, op)
+    a = _matrices(x, op) if by_svd else _square(x, op)
+    if a.size == 0:
+        raise np.linalg.LinAlgError("cond: cond is not defined on empty arrays")
+    holds_nan = np.isnan(a.data).any(axis=(-2, -1))
     with np.errstate(divide="ignore", invalid="ignore"):
-        if singular:
+        if by_svd:
             s = svdvals(a)
             out = s[..., 0] / s[..., -1] if p != -2 else s[..., -1] / s[..., 0]
+            dead = np.isnan(out.data) & ~holds_nan  # (0 / 0: inf, as NumPy's)
         else:
-            try:
-                out = norm(a, axis=(-2, -1), ord=p) * norm(inv(a), axis=(-2, -1), ord=p)
-            except np.linalg.LinAlgError:  # (a singular matrix: inf there, all constants)
-                inverse = _each_or_nan(np.linalg.inv, a.data)
-                singular = np.isnan(inverse).any(axis=(-2, -1))
-                inverse[singular] = 0
-                r = np.linalg.norm(a.data, p, (-2, -1)) * np.linalg.norm(inverse, p, (-2, -1))
-                return Tensor(np.where(singular, np.inf, r))
-    # (NaN where x holds none, 0 / 0: inf, as NumPy's)
-    nan = np.isnan(out.data) & ~np.isnan(a.data).any(axis=(-2, -1))
-    return where(nan, np.array(np.inf, out.dtype), out) if nan.any() else out
+            # (a singular matrix, one whose inverse LAPACK refuses: inf, as NumPy's; the
+            # identity in its place, so that the stack's others keep their derivatives)
+            bad = np.isnan(_each_or_nan(np.linalg.inv, a.data)).any(axis=(-2, -1))
+            if bad.any():
+                a = where(bad[..., None, None], np.eye(a.shape[-1], dtype=a.dtype), a)
+            out = norm(a, axis=(-2, -1), ord=p) * norm(inv(a), axis=(-2, -1), ord=p)
+            if (bad & holds_nan).any():  # (NaN for a matrix holding one, as NumPy's)
+                out = where(bad & holds_nan, np.array(np.nan, out.dtype), out)
+            dead = bad & ~holds_nan
+    return where(dead, np.array(np.inf, out.dtype), out) if dead.any() else out
 
 
 def matrix_rank(A: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any = None) -> Tensor:
@@ -213,13 +222,15 @@ def tensorsolve(a: Any, b: Any, axes: Any = None) -> Tensor:
     x = to_tensor(a, "tensorsolve", "a")
     y = to_tensor(b, "tensorsolve", "b")
     if axes is not None:
-        moved = normalize_axis(axes, x.ndim, "tensorsolve")
+        normalize_axis(axes, x.ndim, "tensorsolve")  # (types, bounds, repeats: it sorts them)
+        given = (axes,) if isinstance(axes, (int, np.integer)) else tuple(axes)
+        moved = tuple(int(k) % x.ndim for k in given)  # (NumPy's: moved in the order given)
         x = moveaxis(x, moved, tuple(range(x.ndim - len(moved), x.ndim)))
     rest = x.shape[y.ndim :]
     n, m = int(np.prod(rest)), int(np.prod(y.shape))
-    if x.shape[: y.ndim] != y.shape or n != m:
+    if int(np.prod(x.shape[: y.ndim])) != m or n != m:  # (NumPy's check: sizes only)
         raise ValueError(
             f"tensorsolve: a of shape {x.shape} does not match b of shape {y.shape} (a's "
-            "leading axes must be b's shape, its others as many entries)"
+            "leading axes must hold b's number of entries, its others as many)"
         )
     return reshaped(solve(reshaped(x, (m, n)), reshaped(y, (m,))), rest)

@@ -108,9 +108,76 @@ def test_masks_and_flags_are_torchs_rules() -> None:
         F.scaled_dot_product_attention(q, k, v, attn_mask=np.ones((3, 5), bool), is_causal=True)
     with pytest.raises(ValueError, match=r"share the last axis .* query \(2, 3, 4\), key \(2, 5"):
         F.scaled_dot_product_attention(q, k[..., :3], v)
-    with pytest.raises(TypeError, match="attn_mask must be bool or of the query's dtype"):
-        F.scaled_dot_product_attention(q, k, v, attn_mask=np.zeros((3, 5), np.float32))
+    # (a float mask of another dtype is added in the query's, as torch's)
+    low = F.scaled_dot_product_attention(q, k, v, attn_mask=np.zeros((3, 5), np.float32))
+    assert low.dtype == np.float64
+    with pytest.raises(TypeError, match="query, key and value must share a dtype"):
+        F.scaled_dot_product_attention(q, k.astype(np.float32), v)
+    with pytest.raises(ValueError, match=r"leading axes of query \(2, 3, 4\), key \(3, 5, 4\)"):
+        F.scaled_dot_product_attention(q, np.ones((3, 5, 4)), np.ones((3, 5, 3)))
+    with pytest.raises(ValueError, match=r"attn_mask of shape \(5, 2, 3, 5\) does not broadcast"):
+        F.scaled_dot_product_attention(q, k, v, attn_mask=np.ones((5, 2, 3, 5), bool))
     with pytest.raises(ValueError, match=r"attn_mask of shape \(4, 5\) does not broadcast"):
         F.scaled_dot_product_attention(q, k, v, attn_mask=np.ones((4, 5), bool))
     dropped = F.scaled_dot_product_attention(q, k, v, dropout_p=0.5, rng=1)
     assert dropped.shape == (2, 3, 3)
+
+
+def _pattern(m: tg.nn.Module) -> None:
+    """sin-pattern parameters (offset 0.5), as the torch runs below."""
+    state = {}
+    for i, (name, p) in enumerate(m.state_dict().items()):
+        values = np.sin(np.arange(np.asarray(p).size) * (i + 1) * 0.37 + 0.5) * 0.4
+        state[name] = values.reshape(np.shape(p))
+    m.load_state_dict(state)
+
+
+def test_more_of_torchs_values() -> None:
+    """E != Ev with the default scale; add_zero_attn; a decoder layer with norm_first, gelu
+    and a memory padding mask (torch 2.13's values)."""
+    q = np.cos(np.arange(6.0)).reshape(2, 3)
+    k = np.sin(np.arange(12.0)).reshape(4, 3)
+    v = np.cos(np.arange(20.0) * 0.3).reshape(4, 5)
+    out = F.scaled_dot_product_attention(q, k, v)
+    assert out.sum().item() == pytest.approx(-0.48546438186382096, rel=1e-13)
+    m = tg.nn.MultiheadAttention(4, 2, add_zero_attn=True, dtype=np.float64)
+    _pattern(m)
+    x = np.cos(np.arange(24.0)).reshape(3, 2, 4)
+    o, w = m(x, x, x)
+    assert o.sum().item() == pytest.approx(0.29845945399377394, rel=1e-13)
+    assert (w**2).sum().item() == pytest.approx(1.5458594387207363, rel=1e-13)
+    d = tg.nn.TransformerDecoderLayer(
+        4, 2, 6, dropout=0.0, norm_first=True, activation="gelu", dtype=np.float64
+    )
+    _pattern(d)
+    mem = np.sin(np.arange(16.0) * 0.7).reshape(2, 2, 4)
+    kpm = np.array([[False, True], [False, False]])
+    y = d(x, mem, memory_key_padding_mask=kpm)
+    assert (y**2).sum().item() == pytest.approx(20.16655937781792, rel=1e-13)
+
+
+def test_dropout_draws_are_seeded_and_differ_between_layers() -> None:
+    """tg.manual_seed reaches the attention's dropout; a stack's clones draw different masks
+    (also from a generator the user gave, which they share)."""
+    x = np.random.default_rng(0).normal(size=(4, 2, 8))
+    layer = tg.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.5, dtype=np.float64)
+    layer.train()
+    tg.manual_seed(1)
+    first = layer(x).data
+    tg.manual_seed(1)
+    np.testing.assert_array_equal(layer(x).data, first)
+    stack = tg.nn.TransformerEncoder(tg.nn.TransformerEncoderLayer(8, 2, 16, rng=0), 3)
+    assert all(lay.self_attn.rng is stack.layers[0].self_attn.rng for lay in stack.layers)
+    m = tg.nn.MultiheadAttention(64, 4, rng=0)  # (one stream: weights not alike)
+    corr = np.corrcoef(m.in_proj_weight.data[:64].ravel(), m.out_proj.weight.data.ravel())
+    assert abs(corr[0, 1]) < 0.2
+
+
+def test_transformer_initialisation_is_torchs() -> None:
+    """Xavier-uniform for every matrix of Transformer; the projections' biases 0."""
+    t = tg.nn.Transformer(16, 2, 1, 1, 32, rng=0)
+    w = t.encoder.layers[0].linear2.weight.data
+    assert np.abs(w).max() <= np.sqrt(6 / (32 + 16)) and np.abs(w).max() > 0.2
+    m = tg.nn.MultiheadAttention(16, 2, add_bias_kv=True, rng=0)
+    np.testing.assert_array_equal(m.out_proj.bias.data, 0)
+    np.testing.assert_array_equal(m.in_proj_bias.data, 0)

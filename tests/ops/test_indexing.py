@@ -315,3 +315,11 @@ def test_block_diag_is_torchs() -> None:
     assert tg.block_diag().shape == (1, 0)
     with pytest.raises(ValueError, match=r"block_diag: tensors\[1\] must have at most 2"):
         tg.block_diag(np.ones(2), np.ones((1, 1, 1)))
+
+
+def test_topk_ties_and_a_0d_input() -> None:
+    """Ties in index order both ways on a long row (the stable sorts'); a 0-d input with k 0."""
+    x = np.array([2.0, 1.0, 2.0, 1.0] * 5)
+    np.testing.assert_array_equal(tg.topk(x, 4).indices.data, [0, 2, 4, 6])
+    np.testing.assert_array_equal(tg.topk(x, 4, largest=False).indices.data, [1, 3, 5, 7])
+    assert tg.topk(np.array(3.0), 0).values.item() == 3.0

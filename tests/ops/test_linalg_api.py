@@ -106,3 +106,31 @@ def test_errors_name_the_function_and_shapes() -> None:
         tg.linalg.tensorinv(np.ones((2, 3)), ind=1)
     with pytest.raises(ValueError, match=r"tensorsolve: a of shape \(2, 3\) does not match"):
         tg.linalg.tensorsolve(np.ones((2, 3)), np.ones(3))
+
+
+def test_review_cases() -> None:
+    """tensorsolve's axes in the order given; cond's NaN and a stack's singular matrix (the
+    others keep their gradient); vecdot's small integer dtypes; trace's dtype; rank's rtol."""
+    a, b = RNG.normal(size=(2, 3, 6)), RNG.normal(size=6)
+    for axes in ((1, 0), (0, 1)):
+        np.testing.assert_allclose(
+            tg.linalg.tensorsolve(a, b, axes).data, np.linalg.tensorsolve(a, b, axes)
+        )
+    np.testing.assert_allclose(  # (sizes only, as NumPy's check)
+        tg.linalg.tensorsolve(a, b.reshape(3, 2)).data, np.linalg.tensorsolve(a, b.reshape(3, 2))
+    )
+    assert np.isnan(tg.linalg.cond(np.array([[np.nan, 1.0], [1.0, 1.0]]), 1).item())
+    x = tg.tensor(np.stack([[[1.0, 2.0], [2.0, 4.0]], [[2.0, 1.0], [0.5, 3.0]]]), True)
+    c = tg.linalg.cond(x, 1)
+    assert np.isinf(c.data[0]) and c.requires_grad
+    c[1].backward()
+    assert np.abs(x.grad.data[1]).sum() > 0 and not x.grad.data[0].any()
+    with pytest.raises(np.linalg.LinAlgError, match="cond is not defined on empty arrays"):
+        tg.linalg.cond(np.zeros((0, 0)))
+    i8 = np.full(3, 100, np.int8)
+    got = tg.linalg.vecdot(i8, i8)
+    assert got.dtype == np.int8 and got.item() == np.linalg.vecdot(i8, i8)
+    m = RNG.normal(size=(2, 3, 3))
+    assert tg.linalg.trace(m, dtype=np.float32).dtype == np.float32
+    low = np.outer([1.0, 2.0], [1.0, 1.0]) + np.diag([0.0, 1e-3])
+    assert tg.linalg.matrix_rank(low, rtol=1e-2).item() == np.linalg.matrix_rank(low, rtol=1e-2)
