@@ -290,10 +290,10 @@ def _max4(x: Any, out: tuple[int, int], return_indices: bool) -> Any:
         return max_pool2d(x, kernel, kernel, return_indices=return_indices)
     data = x.data if isinstance(x, Tensor) else x
     n, c = data.shape[:2]
-    if out == (1, 1):
-        index = _flat_argmax(data)
-    elif 0 in data.shape or 0 in out:
+    if 0 in data.shape or 0 in out:  # (before the 1 x 1 path: an empty batch reshapes)
         index = np.zeros((n, c, out[0] * out[1]), np.intp)
+    elif out == (1, 1):
+        index = _flat_argmax(data)
     else:
         index = _max_index(data, _windows(h, out[0]), _windows(w, out[1]))
     # (windows that tile the plane, or one window: every position taken once at most)

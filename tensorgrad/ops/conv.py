@@ -677,7 +677,7 @@ def _transpose_convolve(
     size = tuple(
         m + a for m, a in zip(transposed_size(xs[-n:], ws[2:], stride_, pad, dil), out_pad)
     )
-    if min(size) < 1:
+    if min(size) < 0:  # (0: an empty output, as torch's)
         raise ValueError(
             f"{op}: output size {shown(size)} is too small (input {shown(xs[-n:])}, kernel "
             f"{shown(ws[2:])}, stride {shown(stride_)}, padding {shown(pad)}, dilation "

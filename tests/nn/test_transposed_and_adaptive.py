@@ -281,3 +281,15 @@ def test_adaptive_pool_modules() -> None:
         nn.AdaptiveAvgPool2d(-1)
     with pytest.raises(ValueError, match="expected input of shape"):
         nn.AdaptiveAvgPool1d(2)(x)
+
+
+def test_review_edges() -> None:
+    """An empty batch through the 1 x 1 adaptive max pool; a transposed convolution's output
+    size of 0 (torch's: an empty output)."""
+    assert F.adaptive_max_pool2d(np.zeros((0, 3, 4, 5), np.float32), (1, 1)).shape == (0, 3, 1, 1)
+    assert F.adaptive_max_pool1d(np.zeros((0, 3, 7)), 1).shape == (0, 3, 1)
+    x = tg.tensor(np.ones((2, 1, 1)), requires_grad=True)
+    y = F.conv_transpose1d(x, np.ones((1, 2, 2)), stride=2, padding=1)
+    assert y.shape == (2, 2, 0)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, 0.0)
