@@ -165,13 +165,18 @@ def cond(x: Any, p: Any = None) -> Tensor:
     if not by_svd and p not in ("fro", "nuc", 1, -1, np.inf, -np.inf):
         raise ValueError(f"cond: invalid p={p!r}")
     a = _matrices(x, op) if by_svd else _square(x, op)
-    if a.size == 0:
+    if 0 in a.shape[-2:]:
         raise np.linalg.LinAlgError("cond: cond is not defined on empty arrays")
     holds_nan = np.isnan(a.data).any(axis=(-2, -1))
     with np.errstate(divide="ignore", invalid="ignore"):
         if by_svd:
-            s = svdvals(a)
+            # (a matrix holding a NaN: NaN, as NumPy 2.5's; the identity in its place for the
+            # SVD, which refuses a NaN)
+            eye = np.eye(*a.shape[-2:], dtype=a.dtype)
+            s = svdvals(where(holds_nan[..., None, None], eye, a) if holds_nan.any() else a)
             out = s[..., 0] / s[..., -1] if p != -2 else s[..., -1] / s[..., 0]
+            if holds_nan.any():
+                out = where(holds_nan, np.array(np.nan, out.dtype), out)
             dead = np.isnan(out.data) & ~holds_nan  # (0 / 0: inf, as NumPy's)
         else:
             # (a singular matrix, one whose inverse LAPACK refuses: inf, as NumPy's; the
