@@ -43,14 +43,14 @@ def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any
     shape = x.shape
     axes = tuple(range(len(shape))) if axis is None else normalize_axis(axis, len(shape), op)
     if len(axes) == 1:
-        return norm(x, axis=axes[0], keepdims=bool(keepdims), ord=ord)
+        return _named(op, norm, x, axis=axes[0], keepdims=bool(keepdims), ord=ord)
     if axes:  # (the axes moved to the end and merged into one)
         rest = tuple(n for i, n in enumerate(shape) if i not in axes)
         ends = tuple(range(len(shape) - len(axes), len(shape)))
         merged = reshaped(moveaxis(x, axes, ends), rest + (-1,))
     else:  # (a norm over no axes: each entry's own)
         merged = reshaped(x, shape + (1,))
-    out = norm(merged, axis=-1, ord=ord)
+    out = _named(op, norm, merged, axis=-1, ord=ord)
     if keepdims:
         return reshaped(out, tuple(1 if i in axes else n for i, n in enumerate(shape)))
     return out
@@ -63,7 +63,18 @@ def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Tenso
 
     x = to_tensor(x, "matrix_norm", "x")
     _at_least_2d(x, "matrix_norm")
-    return norm(x, axis=(-2, -1), keepdims=keepdims, ord=ord)
+    return _named("matrix_norm", norm, x, axis=(-2, -1), keepdims=keepdims, ord=ord)
+
+
+def _named(op: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """``fn(...)``, its argument errors (a bad ord, keepdims) named as ``op``'s."""
+    try:
+        return fn(*args, **kwargs)
+    except (TypeError, ValueError) as exc:
+        msg = str(exc)
+        if not msg.startswith("norm:"):
+            raise
+        raise type(exc)(f"{op}:{msg[len('norm:') :]}") from None
 
 
 def _at_least_2d(x: Tensor, op: str) -> None:

@@ -134,3 +134,18 @@ def test_review_cases() -> None:
     assert tg.linalg.trace(m, dtype=np.float32).dtype == np.float32
     low = np.outer([1.0, 2.0], [1.0, 1.0]) + np.diag([0.0, 1e-3])
     assert tg.linalg.matrix_rank(low, rtol=1e-2).item() == np.linalg.matrix_rank(low, rtol=1e-2)
+
+
+def test_argument_errors_name_the_function() -> None:
+    with pytest.raises(ValueError, match=r"^vector_norm: invalid ord='fro'"):
+        tg.linalg.vector_norm(np.ones(3), ord="fro")
+    with pytest.raises(ValueError, match=r"^matrix_norm: invalid ord=3"):
+        tg.linalg.matrix_norm(np.ones((2, 2)), ord=3)
+    with pytest.raises(TypeError, match=r"^matrix_norm: keepdims must be a bool"):
+        tg.linalg.matrix_norm(np.ones((2, 2)), keepdims="yes")
+    with pytest.raises(ValueError, match="tensorinv: ind must be a positive integer"):
+        tg.linalg.tensorinv(np.ones((2, 2)), ind=0)
+    with pytest.raises(ValueError, match=r"matrix_transpose: x must be at least 2-D"):
+        tg.linalg.matrix_transpose(np.ones(3))
+    with pytest.raises(ValueError, match=r"outer: x1 and x2 must be 1-D"):
+        tg.linalg.outer(np.ones(2), np.ones((2, 2)))
