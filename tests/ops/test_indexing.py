@@ -323,3 +323,23 @@ def test_topk_ties_and_a_0d_input() -> None:
     np.testing.assert_array_equal(tg.topk(x, 4).indices.data, [0, 2, 4, 6])
     np.testing.assert_array_equal(tg.topk(x, 4, largest=False).indices.data, [1, 3, 5, 7])
     assert tg.topk(np.array(3.0), 0).values.item() == 3.0
+
+
+def test_topk_partition_path_orders_as_the_sort() -> None:
+    """A few of many (4 k <= n) go through a partition of monotone integer keys: the same
+    indices as the stable sort's order, ties by index, NaN first, -0.0 tied with 0.0."""
+    rng = np.random.default_rng(3)
+    pool = [0.0, -0.0, 1.0, -1.0, 2.0, np.nan, np.inf, -np.inf, 1e-300]
+    for dtype in (np.float64, np.float32, np.int8, np.uint8):
+        a = (
+            rng.choice(pool, size=(3, 40))
+            if dtype in (np.float64, np.float32)
+            else rng.integers(0, 4, (3, 40))
+        )
+        a = a.astype(dtype)
+        for largest in (True, False):
+            got = tg.topk(a, 7, dim=1, largest=largest).indices.data
+            keyed = np.flip(a, 1) if largest else a
+            order = np.argsort(keyed, axis=1, kind="stable")
+            want = (39 - np.flip(order, 1))[:, :7] if largest else order[:, :7]
+            np.testing.assert_array_equal(got, want)
