@@ -25,7 +25,14 @@ from tensorgrad.ops.lapack import (
     _symmetric_part,
     _unused,
 )
-from tensorgrad.ops.linalg import SingularValues, _mm, _svd, _swap, over_one_batch_axis
+from tensorgrad.ops.linalg import (
+    SingularValues,
+    _mm,
+    _svd,
+    _swap,
+    finite_or_nan,
+    over_one_batch_axis,
+)
 from tensorgrad.tensor import Tensor
 
 __all__ = ["svd", "svdvals", "qr", "pinv", "lstsq"]
@@ -66,13 +73,10 @@ class SvdFactors(Op):
         if not self.full:
             u, s, vt = _svd(x)
             return np.concatenate([u, s[..., None, :], _swap(vt)], axis=-2)
-        bad = ~np.isfinite(x).all(axis=(-2, -1))  # (NaN factors there, as _svd's)
-        u, s, vt = over_one_batch_axis(
-            np.linalg.svd, np.where(bad[..., None, None], 0, x), full_matrices=True
-        )
+        u, s, vt = finite_or_nan(np.linalg.svd, x, full_matrices=True)  # (as _svd's)
         out = np.zeros(x.shape[:-2] + (m + 1 + n, max(m, n)), x.dtype)
         out[..., :m, :m], out[..., m, : min(m, n)], out[..., m + 1 :, :n] = u, s, _swap(vt)
-        out[bad] = np.nan
+        out[np.isnan(s).any(axis=-1)] = np.nan  # (the matrices finite_or_nan gave NaN)
         return out
 
     def _parts(self, out, rows):
@@ -342,15 +346,9 @@ class Pinv(Op):
 
     def forward(self, x):
         read = np.tril(x) if self.options.get("hermitian") else x  # (eigh's lower triangle)
-        finite = np.isfinite(read).all(axis=(-2, -1))
-        if finite.all():
-            return over_one_batch_axis(np.linalg.pinv, x, **self.options)
         if np.isnan(read).any():  # (NumPy's SVD refuses it)
             raise np.linalg.LinAlgError("pinv: a holds a NaN")
-        # (NaN for a matrix holding an inf, as svd's: LAPACK's SVD may never return on one)
-        kept = np.where(finite[..., None, None], x, 0)
-        out = over_one_batch_axis(np.linalg.pinv, kept, **self.options)
-        return np.where(finite[..., None, None], out, np.nan)
+        return finite_or_nan(np.linalg.pinv, x, read, **self.options)  # (inf: NaN, as svd's)
 
     def generate_adjoints(self, adjoints, delta, x, p):
         g = _pinv_adjoint(x, p, delta)

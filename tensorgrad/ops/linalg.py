@@ -641,22 +641,26 @@ def over_one_batch_axis(fn: Any, x: np.ndarray, *args: Any, **kwargs: Any) -> An
     return out.reshape(lead + out.shape[1:])
 
 
+def finite_or_nan(fn: Any, x: np.ndarray, read: Any = None, **kwargs: Any) -> Any:
+    """``over_one_batch_axis(fn, x, **kwargs)`` with NaN results (every part of a tuple) for
+    each matrix holding an inf or a NaN (in ``read``, the part of x fn reads, if given), fn
+    given zeros in its place: LAPACK's SVD may never return on such a matrix."""
+    bad = ~np.isfinite(x if read is None else read).all(axis=(-2, -1))
+    if not bad.any():
+        return over_one_batch_axis(fn, x, **kwargs)
+    out = over_one_batch_axis(fn, np.where(bad[..., None, None], 0, x), **kwargs)
+
+    def nan(part: np.ndarray) -> np.ndarray:
+        return np.where(bad.reshape(bad.shape + (1,) * (part.ndim - bad.ndim)), np.nan, part)
+
+    return tuple(nan(part) for part in out) if isinstance(out, tuple) else nan(out)
+
+
 def _svd(x: np.ndarray, vectors: bool = True) -> Any:
     """The thin SVD (only the singular values without ``vectors``), NaN for a matrix holding an
-    inf or a NaN (torch's singular values of an inf matrix in a stack are NaN too; LAPACK's SVD
-    with vectors may never return on such a matrix; NumPy 2.5.4's SVD raises on an inf, where
-    2.0-2.4 gave NaN)."""
-    if x.ndim > 3:
-        return over_one_batch_axis(_svd, x, vectors)
-    bad = ~np.isfinite(x).all(axis=(-2, -1))
-    if not bad.any():
-        return np.linalg.svd(x, full_matrices=False, compute_uv=vectors)
-    bad = bad[..., None, None]
-    out = np.linalg.svd(np.where(bad, 0, x), full_matrices=False, compute_uv=vectors)
-    if not vectors:
-        return np.where(bad[..., 0], np.nan, out)
-    u, s, vt = out
-    return np.where(bad, np.nan, u), np.where(bad[..., 0], np.nan, s), np.where(bad, np.nan, vt)
+    inf or a NaN (``finite_or_nan``; torch's singular values of an inf matrix in a stack are
+    NaN too; NumPy 2.5.4's SVD raises on an inf, where 2.0-2.4 gave NaN)."""
+    return finite_or_nan(np.linalg.svd, x, full_matrices=False, compute_uv=vectors)
 
 
 def _divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
