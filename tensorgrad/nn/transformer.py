@@ -43,22 +43,42 @@ def _activation(activation: Any, layer: str) -> Callable[[Any], Tensor]:
 def _attention(d_model: int, nhead: int, gen: Any, rng: Any, kw: dict) -> MultiheadAttention:
     """A layer's attention, initialised from the layer's stream ``gen``; its dropout draws
     from ``gen`` only if the user gave ``rng`` (else from the default generator at each call,
-    which ``tg.manual_seed`` reaches), as the layer's Dropout modules do."""
+    which ``tg.manual_seed`` reaches, as the layer's Dropout modules always do)."""
     attn = MultiheadAttention(d_model, nhead, rng=gen, **kw)
     attn.rng = None if rng is None else gen
     return attn
 
 
 class _Block(Module):
-    """What the encoder and decoder layers share: attention, the feed-forward block, norms."""
+    """What the encoder and decoder layers share: their parts, in torch's order (so that state
+    dicts match both ways), and the feed-forward block."""
 
-    def _feed_forward_parts(self, d_model, dim_feedforward, dropout, bias, dtype, gen):
+    def _build(
+        self, layer: str, attentions: tuple[str, ...], d_model: int, nhead: int,
+        dim_feedforward: int, dropout: float, activation: Any, layer_norm_eps: float,
+        batch_first: bool, norm_first: bool, bias: bool, dtype: Any, rng: Any,
+    ) -> None:  # fmt: skip
+        """The ``attentions``, the feed-forward block's Linear, Dropout and Linear, then a
+        LayerNorm and a Dropout for each residual branch (the attentions' and the block's)."""
+        gen = as_generator(rng, layer)
+        kw = {"dropout": dropout, "bias": bias, "batch_first": batch_first, "dtype": dtype}
+        for name in attentions:
+            setattr(self, name, _attention(d_model, nhead, gen, rng, kw))
         self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype, rng=gen)
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype, rng=gen)
+        self.norm_first = flag_arg(norm_first, "norm_first", layer)
+        branches = range(1, len(attentions) + 2)
+        for i in branches:
+            setattr(
+                self, f"norm{i}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+            )
+        for i in branches:
+            setattr(self, f"dropout{i}", Dropout(dropout))
+        self.activation = _activation(activation, layer)
 
-    def _ff_block(self, x: Tensor) -> Tensor:
-        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+    def _ff_block(self, x: Tensor, drop: Module) -> Tensor:
+        return drop(self.linear2(self.dropout(self.activation(self.linear1(x)))))
 
     def _attend(self, attn, drop, x, mem, mask, padding, is_causal) -> Tensor:
         out = attn(x, mem, mem, attn_mask=mask, key_padding_mask=padding, need_weights=False,
@@ -85,15 +105,9 @@ class TransformerEncoderLayer(_Block):
         rng: Any = None,
     ) -> None:
         super().__init__()
-        gen = as_generator(rng, "TransformerEncoderLayer")
-        kw = {"dropout": dropout, "bias": bias, "batch_first": batch_first, "dtype": dtype}
-        self.self_attn = _attention(d_model, nhead, gen, rng, kw)
-        self._feed_forward_parts(d_model, dim_feedforward, dropout, bias, dtype, gen)
-        self.norm_first = flag_arg(norm_first, "norm_first", "TransformerEncoderLayer")
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1, self.dropout2 = Dropout(dropout), Dropout(dropout)
-        self.activation = _activation(activation, "TransformerEncoderLayer")
+        self._build("TransformerEncoderLayer", ("self_attn",), d_model, nhead, dim_feedforward,
+                    dropout, activation, layer_norm_eps, batch_first, norm_first, bias, dtype,
+                    rng)  # fmt: skip
 
     def forward(
         self,
@@ -112,9 +126,9 @@ class TransformerEncoderLayer(_Block):
 
         if self.norm_first:
             x = x + sa(self.norm1(x))
-            return x + self._ff_block(self.norm2(x))
+            return x + self._ff_block(self.norm2(x), self.dropout2)
         x = self.norm1(x + sa(x))
-        return self.norm2(x + self._ff_block(x))
+        return self.norm2(x + self._ff_block(x, self.dropout2))
 
 
 class TransformerDecoderLayer(_Block):
@@ -136,21 +150,9 @@ class TransformerDecoderLayer(_Block):
         rng: Any = None,
     ) -> None:
         super().__init__()
-        gen = as_generator(rng, "TransformerDecoderLayer")
-        kw = {"dropout": dropout, "bias": bias, "batch_first": batch_first, "dtype": dtype}
-        self.self_attn = _attention(d_model, nhead, gen, rng, kw)
-        self.multihead_attn = _attention(d_model, nhead, gen, rng, kw)
-        self._feed_forward_parts(d_model, dim_feedforward, dropout, bias, dtype, gen)
-        self.norm_first = flag_arg(norm_first, "norm_first", "TransformerDecoderLayer")
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1, self.dropout2 = Dropout(dropout), Dropout(dropout)
-        self.dropout3 = Dropout(dropout)
-        self.activation = _activation(activation, "TransformerDecoderLayer")
-
-    def _ff_block(self, x: Tensor) -> Tensor:
-        return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        self._build("TransformerDecoderLayer", ("self_attn", "multihead_attn"), d_model, nhead,
+                    dim_feedforward, dropout, activation, layer_norm_eps, batch_first, norm_first,
+                    bias, dtype, rng)  # fmt: skip
 
     def forward(
         self,
@@ -178,10 +180,10 @@ class TransformerDecoderLayer(_Block):
         if self.norm_first:
             x = x + sa(self.norm1(x))
             x = x + mha(self.norm2(x))
-            return x + self._ff_block(self.norm3(x))
+            return x + self._ff_block(self.norm3(x), self.dropout3)
         x = self.norm1(x + sa(x))
         x = self.norm2(x + mha(x))
-        return self.norm3(x + self._ff_block(x))
+        return self.norm3(x + self._ff_block(x, self.dropout3))
 
 
 def _clones(layer: Module, num_layers: Any, name: str) -> ModuleList:
