@@ -62,6 +62,33 @@ def _empty(shape: tuple[int, ...], dtype: np.dtype, layer: str) -> Parameter:
     return Parameter(_alloc(layer, np.zeros, shape, dtype=dtype))
 
 
+def _weight_and_bias(
+    layer: Module, shape: tuple[int, ...], bias: int | None, d: np.dtype, name: str
+) -> None:
+    """``layer.weight`` of ``shape`` and ``layer.bias`` of ``bias`` entries (None: no bias),
+    uninitialised (each layer's ``reset_parameters`` fills them)."""
+    layer.weight = _empty(shape, d, name)
+    if bias is None:
+        layer.register_parameter("bias", None)
+    else:
+        layer.bias = _empty((bias,), d, name)
+
+
+def _affine_parameters(
+    norm: Module, shape: tuple[int, ...], affine: bool, bias: bool, d: np.dtype, name: str
+) -> None:
+    """A norm's ``weight`` of ones and ``bias`` of zeros of ``shape``, None each without
+    ``affine`` (the bias also without ``bias``)."""
+    if affine:
+        norm.weight = Parameter(_alloc(name, np.ones, shape, dtype=d))
+    else:
+        norm.register_parameter("weight", None)
+    if affine and bias:
+        norm.bias = Parameter(_alloc(name, np.zeros, shape, dtype=d))
+    else:
+        norm.register_parameter("bias", None)
+
+
 def _positive(value: Any, name: str, layer: str, minimum: int = 1) -> int:
     """``value`` as an int ``>= minimum`` (1, or 0 where torch allows an empty size):
     TypeError unless an int (as torch's), ValueError if smaller."""
@@ -106,11 +133,8 @@ class Linear(Module):
         self.in_features = _positive(in_features, "in_features", "Linear", 0)
         self.out_features = _positive(out_features, "out_features", "Linear", 0)
         d = check_float_dtype(dtype, "Linear")
-        self.weight = _empty((self.out_features, self.in_features), d, "Linear")
-        if bias:
-            self.bias = _empty((self.out_features,), d, "Linear")
-        else:
-            self.register_parameter("bias", None)
+        shape = (self.out_features, self.in_features)
+        _weight_and_bias(self, shape, self.out_features if bias else None, d, "Linear")
         self.reset_parameters(rng)
 
     def reset_parameters(self, rng: Any = None) -> None:
@@ -209,11 +233,7 @@ class _ConvNd(Module):
         self._pad_widths = tuple((p, p + e) for p, e in zip(pad, extra))
         d = check_float_dtype(dtype, name)
         shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
-        self.weight = _empty(shape, d, name)
-        if bias:
-            self.bias = _empty((self.out_channels,), d, name)
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, shape, self.out_channels if bias else None, d, name)
         self.reset_parameters(rng)
 
     def reset_parameters(self, rng: Any = None) -> None:
@@ -335,11 +355,7 @@ class _ConvTransposeNd(Module):
         d = check_float_dtype(dtype, name)
         # (torch's layout: input channels first, the transpose of a convolution's weight)
         shape = (self.in_channels, self.out_channels // self.groups) + self.kernel_size
-        self.weight = _empty(shape, d, name)
-        if bias:
-            self.bias = _empty((self.out_channels,), d, name)
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, shape, self.out_channels if bias else None, d, name)
         self.reset_parameters(rng)
 
     def reset_parameters(self, rng: Any = None) -> None:
@@ -713,15 +729,7 @@ class _BatchNorm(Module):
         self.affine, self.track_running_stats = affine, track_running_stats
         d = check_float_dtype(dtype, name)
         n = self.num_features
-        if affine:  # (bias=False: a weight alone, as torch 2.13's)
-            self.weight = Parameter(_alloc(name, np.ones, (n,), dtype=d))
-            if bias:
-                self.bias = Parameter(_alloc(name, np.zeros, (n,), dtype=d))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, (n,), affine, bias, d, name)  # (bias=False: as torch 2.13's)
         if track_running_stats:
             self.register_buffer("running_mean", Tensor(_alloc(name, np.zeros, (n,), dtype=d)))
             self.register_buffer("running_var", Tensor(_alloc(name, np.ones, (n,), dtype=d)))
@@ -822,15 +830,7 @@ class LayerNorm(Module):
         self.eps = number_arg(eps, "eps", "LayerNorm")
         self.elementwise_affine = elementwise_affine
         d = check_float_dtype(dtype, "LayerNorm")
-        if elementwise_affine:
-            self.weight = Parameter(_alloc("LayerNorm", np.ones, self.normalized_shape, dtype=d))
-            if bias:
-                self.bias = Parameter(_alloc("LayerNorm", np.zeros, self.normalized_shape, dtype=d))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, self.normalized_shape, elementwise_affine, bias, d, "LayerNorm")
 
     def forward(self, x: Any) -> Tensor:
         if not isinstance(x, Tensor):
@@ -946,14 +946,8 @@ class GroupNorm(Module):
         self.affine = flag_arg(affine, "affine", "GroupNorm")
         d = check_float_dtype(dtype, "GroupNorm")
         shape = (self.num_channels,)
-        if self.affine:
-            self.weight = Parameter(_alloc("GroupNorm", np.ones, shape, dtype=d))
-        else:
-            self.register_parameter("weight", None)
-        if self.affine and flag_arg(bias, "bias", "GroupNorm"):
-            self.bias = Parameter(_alloc("GroupNorm", np.zeros, shape, dtype=d))
-        else:
-            self.register_parameter("bias", None)
+        bias = self.affine and flag_arg(bias, "bias", "GroupNorm")
+        _affine_parameters(self, shape, self.affine, bias, d, "GroupNorm")
 
     def forward(self, x: Any) -> Tensor:
         if not isinstance(x, Tensor):
