@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import tensorgrad as tg
+from tests.nn.patterns import load_sin_pattern
 
 F = tg.nn.functional
 RNG = np.random.default_rng(0)
@@ -15,11 +16,7 @@ RNG = np.random.default_rng(0)
 def _mha(**kw: object) -> tg.nn.MultiheadAttention:
     """MultiheadAttention(4, 2) in float64 with sin-pattern parameters (as the torch run)."""
     m = tg.nn.MultiheadAttention(4, 2, dtype=np.float64, **kw)
-    state = {}
-    for i, (name, p) in enumerate(m.state_dict().items()):
-        pattern = np.sin(np.arange(np.asarray(p).size) * (i + 1) * 0.7) * 0.5
-        state[name] = pattern.reshape(np.shape(p))
-    m.load_state_dict(state)
+    load_sin_pattern(m, step=0.7, offset=0.0, scale=0.5)
     return m
 
 
@@ -123,15 +120,6 @@ def test_masks_and_flags_are_torchs_rules() -> None:
     assert dropped.shape == (2, 3, 3)
 
 
-def _pattern(m: tg.nn.Module) -> None:
-    """sin-pattern parameters (offset 0.5), as the torch runs below."""
-    state = {}
-    for i, (name, p) in enumerate(m.state_dict().items()):
-        values = np.sin(np.arange(np.asarray(p).size) * (i + 1) * 0.37 + 0.5) * 0.4
-        state[name] = values.reshape(np.shape(p))
-    m.load_state_dict(state)
-
-
 def test_more_of_torchs_values() -> None:
     """E != Ev with the default scale; add_zero_attn; a decoder layer with norm_first, gelu
     and a memory padding mask (torch 2.13's values)."""
@@ -141,7 +129,7 @@ def test_more_of_torchs_values() -> None:
     out = F.scaled_dot_product_attention(q, k, v)
     assert out.sum().item() == pytest.approx(-0.48546438186382096, rel=1e-13)
     m = tg.nn.MultiheadAttention(4, 2, add_zero_attn=True, dtype=np.float64)
-    _pattern(m)
+    load_sin_pattern(m)
     x = np.cos(np.arange(24.0)).reshape(3, 2, 4)
     o, w = m(x, x, x)
     assert o.sum().item() == pytest.approx(0.29845945399377394, rel=1e-13)
@@ -149,7 +137,7 @@ def test_more_of_torchs_values() -> None:
     d = tg.nn.TransformerDecoderLayer(
         4, 2, 6, dropout=0.0, norm_first=True, activation="gelu", dtype=np.float64
     )
-    _pattern(d)
+    load_sin_pattern(d)
     mem = np.sin(np.arange(16.0) * 0.7).reshape(2, 2, 4)
     kpm = np.array([[False, True], [False, False]])
     y = d(x, mem, memory_key_padding_mask=kpm)

@@ -7,22 +7,14 @@ import numpy as np
 import pytest
 
 import tensorgrad as tg
+from tests.nn.patterns import load_sin_pattern
 
 nn = tg.nn
 
 
-def _pattern(m: tg.nn.Module) -> None:
-    """sin-pattern parameters, as the torch run that gave the values below."""
-    state = {}
-    for i, (name, p) in enumerate(m.state_dict().items()):
-        values = np.sin(np.arange(np.asarray(p).size) * (i + 1) * 0.37 + 0.5) * 0.4
-        state[name] = values.reshape(np.shape(p))
-    m.load_state_dict(state)
-
-
 def test_transformer_is_torchs() -> None:
     t = nn.Transformer(4, 2, 1, 1, 6, dropout=0.0, dtype=np.float64)
-    _pattern(t)
+    load_sin_pattern(t)
     src = tg.tensor(np.cos(np.arange(24.0)).reshape(3, 2, 4), requires_grad=True)
     tgt = np.sin(np.arange(16.0) * 0.5).reshape(2, 2, 4)
     out = t(src, tgt, tgt_mask=nn.Transformer.generate_square_subsequent_mask(2, np.float64))
