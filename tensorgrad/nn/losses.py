@@ -73,11 +73,6 @@ def _hinge(x: Tensor) -> Tensor:
     return where(x.data >= 0, x, np.zeros((), x.dtype))
 
 
-def _reduction(reduction: str, op: str) -> str:
-    _losses._check_reduction(reduction, op)
-    return reduction
-
-
 def margin_ranking_loss(
     input1: Any, input2: Any, target: Any, margin: float = 0.0, size_average: Any = None,
     reduce: Any = None, reduction: str = "mean",
@@ -287,7 +282,7 @@ def gaussian_nll_loss(
     without it (one variance per row); the raise to eps moves the value, not the gradient (as
     torch's clamp without grad)."""
     op = "gaussian_nll_loss"
-    reduction = _reduction(reduction, op)
+    _losses._check_reduction(reduction, op)
     x, y, v = _floats(op, input=input, target=target, var=var)
     if v.shape != x.shape:
         if x.shape[:-1] == v.shape or (x.ndim and v.shape == x.shape[:-1] + (1,)):
