@@ -346,7 +346,19 @@ def _cdist_smooth(args: list[Any], kwargs: dict[str, Any]) -> bool:
     return p != np.inf or bool(np.all(gaps > 1e-3))
 
 
-register(OpSpec("cdist", tg.cdist, sample=_cdist_sample, valid=_cdist_smooth))
+def _cdist2_sample(data: Any) -> Sample:
+    """p = 2 alone (its own op: the product form, close pairs from their differences), with
+    more rows and columns than ``_cdist_sample``'s."""
+    lead = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=2, max_side=2))
+    m = data.draw(st.integers(1, 4), label="m")
+    shapes = [s + (data.draw(st.integers(1, 4)), m) for s in lead.input_shapes]
+    return [draw_array(data, s, -2, 2) for s in shapes], {"p": 2}
+
+
+register(
+    OpSpec("cdist", tg.cdist, sample=_cdist_sample, valid=_cdist_smooth),
+    OpSpec("cdist", tg.cdist, sample=_cdist2_sample, valid=_cdist_smooth),
+)
 
 
 def _singular_norm_sample(data: Any) -> Sample:

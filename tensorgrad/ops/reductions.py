@@ -1055,6 +1055,8 @@ def cdist(x1: Any, x2: Any, p: float = 2.0) -> Tensor:
         raise ValueError(f"cdist: x1 and x2 must be at least 2-D, got {shapes}")
     if a.shape[-1] != b.shape[-1]:
         raise ValueError(f"cdist: {shapes} must have the same number of columns (last axis)")
+    if builtins.max(a.ndim, b.ndim) > 63:  # (as the differences' form: NumPy's limit of 64 axes)
+        raise ValueError(f"cdist: x1 and x2 may have at most 63 dimensions, got {shapes}")
     # (NumPy's rule by hand: np.broadcast_shapes stops at 32 dimensions, its ufuncs at 64)
     if any(m != n and 1 not in (m, n) for m, n in zip(a.shape[-3::-1], b.shape[-3::-1])):
         raise ValueError(f"cdist: the leading axes of {shapes} do not broadcast")
@@ -1062,6 +1064,10 @@ def cdist(x1: Any, x2: Any, p: float = 2.0) -> Tensor:
         a = astype(a, np.float64)
     if b.dtype.kind in "biu":
         b = astype(b, np.float64)
+    if p == 2:
+        from tensorgrad.ops.distance import EuclideanCdist
+
+        return call(EuclideanCdist, a, b)
     return norm(expand_dims(a, -2) - expand_dims(b, -3), axis=-1, ord=float(p))
 
 

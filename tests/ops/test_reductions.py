@@ -1108,3 +1108,81 @@ def test_cdist_broadcasts_leading_axes_and_keeps_float32() -> None:
 def test_cdist_refusals_name_cdist_and_both_shapes(call, error, pattern) -> None:
     with pytest.raises(error, match=pattern):
         call()
+
+
+def _cdist_by_differences(a, b):
+    """cdist at p = 2 as the norms of the rows' differences (the form cdist's product matches)."""
+    from tensorgrad.ops.shape import expand_dims
+
+    return tg.norm(expand_dims(a, -2) - expand_dims(b, -3), axis=-1)
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e3, 1e6])
+@pytest.mark.parametrize("closeness", [0.0, 1e-12, 1e-7, 1e-3])
+def test_cdist_p2_product_form_matches_the_differences(offset, closeness, monkeypatch) -> None:
+    """Rows far from the origin and nearly equal rows, where the product form |a|^2 + |b|^2 -
+    2 a.b cancels: values, both gradients and the tangent are the differences' to ~1e-14, over
+    broadcast leading axes and in blocks smaller than the close pairs."""
+    from tensorgrad.ops import distance
+
+    monkeypatch.setattr(distance, "_BLOCK", 3)
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((2, 1, 5, 4)) + offset
+    b = rng.standard_normal((3, 6, 4)) + offset
+    b[:, :3] = a[0, 0, :3] * (1 + closeness)  # three pairs a distance ~closeness apart
+    v = rng.standard_normal((2, 3, 5, 6))
+    got = [tg.tensor(a, requires_grad=True), tg.tensor(b, requires_grad=True)]
+    want = [tg.tensor(a, requires_grad=True), tg.tensor(b, requires_grad=True)]
+    d, r = tg.cdist(*got), _cdist_by_differences(*want)
+    np.testing.assert_allclose(d.data, r.data, rtol=1e-13, atol=1e-300)
+    d.backward(v)
+    r.backward(v)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(
+            g.grad.data, w.grad.data, rtol=0, atol=1e-13 * np.abs(w.grad.data).max()
+        )
+    ta, tb = rng.standard_normal(a.shape), rng.standard_normal(b.shape)
+    tangents = (tg.tensor(ta), tg.tensor(tb))
+    _, t = tg.jvp(tg.cdist, (tg.tensor(a), tg.tensor(b)), tangents)
+    _, tr = tg.jvp(_cdist_by_differences, (tg.tensor(a), tg.tensor(b)), tangents)
+    np.testing.assert_allclose(t.data, tr.data, rtol=0, atol=1e-13 * np.abs(tr.data).max())
+
+
+def test_cdist_p2_float32_is_the_float64_distance_rounded_and_nonfinite_rows_numpys() -> None:
+    rng = np.random.default_rng(8)
+    a, b = rng.standard_normal((7, 5)) * 1e3, rng.standard_normal((4, 5)) * 1e3
+    a[0, 1], b[1, 2], a[2, 0], b[3, 4] = np.inf, np.nan, 1e200, -np.inf
+    with np.errstate(invalid="ignore", over="ignore"):
+        want = np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(-1))
+    np.testing.assert_array_equal(np.isnan(tg.cdist(a, b).data), np.isnan(want))
+    np.testing.assert_allclose(tg.cdist(a, b).data, want, rtol=1e-15)
+    f32 = rng.standard_normal((6, 3)).astype(np.float32)
+    g32 = rng.standard_normal((5, 3)).astype(np.float32)
+    exact = np.sqrt(((f32[:, None].astype(np.float64) - g32[None].astype(np.float64)) ** 2).sum(-1))
+    d = tg.cdist(f32, g32)
+    assert d.dtype == np.float32
+    np.testing.assert_array_equal(d.data, exact.astype(np.float32))
+
+
+def test_cdist_refuses_more_axes_than_the_differences_can_hold() -> None:
+    with pytest.raises(ValueError, match=r"cdist: x1 and x2 may have at most 63 dimensions"):
+        tg.cdist(np.ones((1,) * 62 + (2, 3)), np.ones((2, 3)))
+
+
+def test_cdist_p2_recomputes_only_close_pairs(monkeypatch) -> None:
+    """Rows far from the origin are moved by x2's centroid first: none of their pairs needs
+    the difference form, one equal pair does."""
+    from tensorgrad.ops import distance
+
+    seen = []
+    original = distance._differences
+    monkeypatch.setattr(
+        distance, "_differences", lambda *args: seen.append(original(*args)) or seen[-1]
+    )
+    rng = np.random.default_rng(9)
+    a, b = rng.standard_normal((40, 8)) + 1e6, rng.standard_normal((30, 8)) + 1e6
+    tg.cdist(a, b)
+    assert seen == []
+    b[4] = a[7]
+    d = tg.cdist(a, b)
+    assert [s.shape for s in seen] == [(1, 8)] and d.data[7, 4] == 0.0
