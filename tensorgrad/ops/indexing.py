@@ -439,15 +439,26 @@ def _order_keys(a: np.ndarray, largest: bool) -> np.ndarray:
 
 def _first_k(a: np.ndarray, k: int, largest: bool) -> np.ndarray:
     """The indices along the last axis of topk's first ``k`` entries, in its order (ties by
-    index): the k-th key by a partition, the entries past it and as many tied ones as are
-    wanted (the first by index), then a stable sort of those k alone."""
-    keys = _order_keys(a, largest)
-    n = keys.shape[-1]
-    kth = np.partition(keys, n - k, axis=-1)[..., n - k, None]
-    above = keys > kth
+    index): the k-th by a partition, the entries past it and as many tied ones as are wanted
+    (the first by index), then a stable sort of those k alone. Floats with no NaN are
+    compared as they are (-0.0 ties 0.0), others by integer keys in the wanted order (NaN the
+    largest); no negated copy: a fresh 2 MB array cost up to 4 ms here."""
+    n = a.shape[-1]
+    if a.dtype.kind == "f" and not np.isnan(a).any():
+        keys, at = a, (n - k if largest else k - 1)
+        beyond = np.greater if largest else np.less
+    else:
+        keys, at, beyond = _order_keys(a, largest), n - k, np.greater
+    kth = np.partition(keys, at, axis=-1)[..., at, None]
+    past = beyond(keys, kth)
     tied = keys == kth
-    wanted = k - above.sum(axis=-1, keepdims=True)
-    take = above | (tied & (np.cumsum(tied, axis=-1) <= wanted))
+    wanted = k - past.sum(axis=-1, keepdims=True)
+    take = past | tied
+    if not np.array_equal(tied.sum(axis=-1, keepdims=True), wanted):
+        # (ties past the k-th: the first by index; a running count, 3.4 ms at 256 x 1000)
+        take = past | (tied & (np.cumsum(tied, axis=-1) <= wanted))
     picked = np.nonzero(take.reshape(-1, n))[1].reshape(a.shape[:-1] + (k,))
     chosen = np.take_along_axis(keys, picked, axis=-1)
-    return np.take_along_axis(picked, np.argsort(~chosen, axis=-1, kind="stable"), axis=-1)
+    if beyond is np.greater:  # (descending: the keys reversed, integers or floats)
+        chosen = ~chosen if chosen.dtype.kind != "f" else -chosen
+    return np.take_along_axis(picked, np.argsort(chosen, axis=-1, kind="stable"), axis=-1)
