@@ -18,6 +18,7 @@ import numpy as np
 from tensorgrad._dtypes import check_args, check_operands
 from tensorgrad._shapes import broadcast_shapes
 from tensorgrad.nn.losses import (
+    as_floats,
     cosine_embedding_loss,
     gaussian_nll_loss,
     hinge_embedding_loss,
@@ -420,10 +421,7 @@ def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tens
     eps = number_arg(eps, "eps", "cosine_similarity")
     a, b = (x if isinstance(x, Tensor) else np.asarray(x) for x in (x1, x2))
     check_operands("cosine_similarity", (a, b), ("x1", "x2"))
-    # (an integer operand takes the other's float dtype; each norm in its operand's, as torch)
-    floats = [x.dtype for x in (a, b) if x.dtype.kind == "f"]
-    dtype = np.result_type(*floats) if floats else np.float64
-    a, b = (x if x.dtype.kind == "f" else astype(x, dtype) for x in (a, b))
+    a, b = as_floats([a, b])  # (each norm in its operand's dtype, as torch)
     shape = broadcast_shapes(a.shape, b.shape, op="cosine_similarity")
     a, b = broadcast_to(a, shape), broadcast_to(b, shape)
     axis = _losses._axis(a, None, dim, "cosine_similarity")  # (0 or -1 for 0-d, as torch)

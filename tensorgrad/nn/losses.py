@@ -51,10 +51,15 @@ MODULES = [
 def _floats(op: str, **named: Any) -> list[Tensor]:
     """The arguments as Tensors, integers and bools in float64 (the floats' dtype where there
     is one), checked."""
+    check_args(op, **named)
+    return as_floats([to_tensor(v, op, k) for k, v in named.items()])
+
+
+def as_floats(xs: list) -> list:
+    """Integer and bool operands in the float operands' dtype (float64 where none is float),
+    the floats as they are: torch's rule for its losses and ``cosine_similarity``."""
     from tensorgrad.ops.arithmetic import astype
 
-    check_args(op, **named)
-    xs = [to_tensor(v, op, k) for k, v in named.items()]
     floats = [x.dtype for x in xs if x.dtype.kind == "f"]
     dtype = np.result_type(*floats) if floats else np.float64
     return [x if x.dtype.kind == "f" else astype(x, dtype) for x in xs]
