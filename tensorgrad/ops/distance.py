@@ -5,10 +5,10 @@ difference costs P * R * M temporaries (500 x 400 rows of 64: 197 MB and 120 tim
 time). The product form cancels: its rounding is about M * eps * (|a|^2 + |b|^2), so rows are
 first moved by x2's centroid (distances do not change; rows far from the origin no longer
 cancel), the products are taken in float64, and the pairs whose squared distance is below
-``_CLOSE`` of their squared norms (or that hold an inf or NaN) are recomputed as the norm of
-their difference, in blocks, and their adjoints and tangents too: values and first derivatives
-are those of the difference form to ~M * eps / _CLOSE relative, and NumPy's at non-finite rows.
-A recorded rule (``create_graph``) uses the product form on the centred rows only.
+``_CLOSE`` of their squared norms (or whose rows hold an inf or NaN) are recomputed from their
+difference, in blocks, for the values, the adjoints and the tangents: within ~M * eps / _CLOSE
+of the difference form, and NumPy's at non-finite rows. A recorded rule (``create_graph``, a
+tangent that requires grad) is the difference form itself, exact to every order (O(P R M)).
 """
 
 from __future__ import annotations
@@ -17,186 +17,191 @@ import numpy as np
 from numpy import ndarray
 
 from tensorgrad._shapes import unbroadcast
-from tensorgrad.ops._base import Op
+from tensorgrad.ops._base import Op, _data
 
 _CLOSE = 2.0**-4
 """A pair whose squared distance is below this share of its rows' squared norms (about the
-centroid) is recomputed from its difference: the product form's relative error there would
-exceed ~M * eps / _CLOSE."""
+centroid) is recomputed from its difference. Past it the product form's distance is within
+~M * eps / _CLOSE / 2 relative and its adjoint's terms within ~eps * 4: smooth enough for
+second differences at step 1e-6 (at 2**-10 the registry's finite differences of the gradient
+met its rounding, 1e-8 off)."""
 
-_BLOCK = 1 << 16
-"""Pairs recomputed at a time: at most _BLOCK * M temporaries."""
+_BLOCK = 1 << 14
+"""Pairs recomputed at a time: at most M * _BLOCK temporaries (8 MB at M = 64)."""
 
 
 def _wide(x: ndarray) -> ndarray:
     return x if x.dtype == np.float64 else x.astype(np.float64)
 
 
-def _centred(a, b):
-    """``a`` and ``b`` moved by the centroid of ``b``'s finite rows (a constant): the same
-    distances, without the cancellation of rows far from the origin."""
-    bd = b.data if not isinstance(b, ndarray) else b
-    finite = np.isfinite(bd).all(axis=-1, keepdims=True)
+def _integral(x: ndarray) -> bool:
+    with np.errstate(invalid="ignore"):
+        return bool(np.all(np.mod(x, 1) == 0))
+
+
+def _centred(a: ndarray, b: ndarray) -> tuple[ndarray, ndarray]:
+    """``a`` and ``b`` (float64) moved by the centroid of ``b``'s finite rows: the same
+    distances, without the cancellation of rows far from the origin. Each row is divided
+    before the sum (no overflow); an integer centroid where both hold only integers (their
+    squares and products stay exact)."""
+    finite = np.isfinite(b).all(axis=-1, keepdims=True)
     count = np.maximum(finite.sum(axis=-2, keepdims=True), 1)
-    centre = np.where(finite, bd, 0).sum(axis=-2, keepdims=True) / count
-    centre = centre.astype(bd.dtype, copy=False)
+    centre = np.where(finite, b / count, 0).sum(axis=-2, keepdims=True)
+    if _integral(a) and _integral(b):
+        centre = np.round(centre)
     return a - centre, b - centre
 
 
-def _close_pairs(a: ndarray, b: ndarray, squared: ndarray) -> tuple[ndarray, ...]:
-    """Indices (over the broadcast leading axes, flattened, then P and R) of the pairs the
-    product form cannot give: close ones, and those of rows holding an inf or NaN."""
-    na = np.einsum("...i,...i->...", a, a)[..., :, None]
-    nb = np.einsum("...i,...i->...", b, b)[..., None, :]
+def _squared(ac: ndarray, bc: ndarray) -> ndarray:
+    """|a|^2 + |b|^2 - 2 a.b for every pair of rows (the product form)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        na = np.einsum("...i,...i->...", ac, ac)[..., :, None]
+        nb = np.einsum("...i,...i->...", bc, bc)[..., None, :]
+        return na + nb - 2 * (ac @ np.swapaxes(bc, -1, -2))
+
+
+def _close_pairs(ac: ndarray, bc: ndarray, squared: ndarray, share: float) -> tuple:
+    """The pairs the product form cannot give (those below ``share`` of their squared norms,
+    and those of non-finite rows): their rows' indices among x1's and x2's rows over the
+    leading axes flattened, and their places in the flattened output, in that order."""
+    na = np.einsum("...i,...i->...", ac, ac)[..., :, None]
+    nb = np.einsum("...i,...i->...", bc, bc)[..., None, :]
     with np.errstate(invalid="ignore", over="ignore"):
         scale = na + nb
-        risky = ~(squared >= _CLOSE * scale) | ~np.isfinite(scale)
-    return np.nonzero(_flat(risky, squared.shape[:-2]))
+        risky = ~np.isfinite(scale)
+        if share:
+            risky |= ~(squared >= share * scale)
+    p, r = squared.shape[-2:]
+    at = np.flatnonzero(risky)  # (ell * P + i) * R + j, in order
+    return at // r, (at // (p * r)) * r + at % r, at
 
 
-def _flat(x: ndarray, lead: tuple[int, ...]) -> ndarray:
-    """``x`` (``lead`` + (N, K)) viewed as (L, N, K); itself with no leading axes."""
-    return x.reshape((int(np.prod(lead)),) + x.shape[-2:]) if lead else x
+def _columns(x: ndarray, lead: tuple[int, ...]) -> ndarray:
+    """``x`` (..., N, M) broadcast to the leading axes ``lead``, its rows as the columns of an
+    (M, L * N) array: a block of pairs' rows is gathered, and summed, along contiguous memory
+    (np.add.reduceat over rows of 64 took 9 times as long)."""
+    rows = np.broadcast_to(x, lead + x.shape[-2:]).reshape(-1, x.shape[-1])
+    return np.ascontiguousarray(rows.T)
 
 
-def _flat_rows(x: ndarray, lead: tuple[int, ...]) -> ndarray:
-    """``x`` (..., N, M) broadcast to ``lead`` and viewed as (L, N, M) (or (N, M) with no
-    leading axes)."""
-    return _flat(np.broadcast_to(x, lead + x.shape[-2:]), lead) if lead else x
-
-
-def _differences(a: ndarray, b: ndarray, pairs: tuple[ndarray, ...], lead, start, stop):
-    """a_p - b_r for the pairs in ``[start, stop)``: (K, M)."""
-    if lead:
-        ell, p, r = (ix[start:stop] for ix in pairs)
-        return a[ell, p] - b[ell, r]
-    p, r = (ix[start:stop] for ix in pairs)
-    return a[p] - b[r]
+def _segment_add(target: ndarray, rows: ndarray, columns: ndarray) -> None:
+    """``target[rows] += columns.T`` with repeated rows summed: one sort and one reduceat."""
+    if rows.size > 1 and not np.all(rows[1:] >= rows[:-1]):
+        order = np.argsort(rows, kind="stable")
+        rows, columns = rows[order], columns[:, order]
+    starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+    target[rows[starts]] += np.add.reduceat(columns, starts, axis=1).T
 
 
 class EuclideanCdist(Op):
     """||a_p - b_r|| for a (..., P, M) and b (..., R, M), leading axes broadcast (cdist, p = 2);
-    its gradient is 0 at zero distance (torch's)."""
+    its gradient is 0 at zero distance (torch's). ``exact``: close pairs recomputed from their
+    differences (else torch's ``use_mm_for_euclid_dist``, rounding as the product form)."""
 
+    __slots__ = ("exact",)
     save_inputs = (0, 1)
     save_output = True
     label = "cdist"
 
+    def __init__(self, exact: bool = True) -> None:
+        self.exact = exact
+
+    def _pairs(self, ac: ndarray, bc: ndarray, squared: ndarray) -> tuple:
+        return _close_pairs(ac, bc, squared, _CLOSE if self.exact else 0.0)
+
     def forward(self, a, b):
         dtype = np.result_type(a, b)
-        ac, bc = _centred(_wide(a), _wide(b))
-        with np.errstate(invalid="ignore", over="ignore"):
-            na = np.einsum("...i,...i->...", ac, ac)[..., :, None]
-            nb = np.einsum("...i,...i->...", bc, bc)[..., None, :]
-            squared = na + nb - 2 * (ac @ np.swapaxes(bc, -1, -2))
-        lead = squared.shape[:-2]
-        pairs = _close_pairs(ac, bc, squared)
+        a, b = _wide(a), _wide(b)
+        ac, bc = _centred(a, b)
+        squared = _squared(ac, bc)
         out = np.sqrt(np.maximum(squared, 0))
-        if pairs[0].size:
-            fa, fb = _flat_rows(_wide(a), lead), _flat_rows(_wide(b), lead)
-            flat = _flat(out, lead)
-            for start in range(0, pairs[0].size, _BLOCK):
-                d = _differences(fa, fb, pairs, lead, start, start + _BLOCK)
-                exact = np.sqrt(np.einsum("ki,ki->k", d, d))
-                flat[tuple(ix[start : start + _BLOCK] for ix in pairs)] = exact
+        ia, ib, at = self._pairs(ac, bc, squared)
+        if at.size:
+            lead, flat = out.shape[:-2], out.reshape(-1)
+            ca, cb = _columns(a, lead), _columns(b, lead)
+            for k in range(0, at.size, _BLOCK):
+                sl = slice(k, k + _BLOCK)
+                d = ca.take(ia[sl], axis=1) - cb.take(ib[sl], axis=1)
+                flat[at[sl]] = np.sqrt(np.einsum("ik,ik->k", d, d))
         return out.astype(dtype, copy=False)
 
     def generate_adjoints(self, adjoints, delta, a, b, out):
         # d||a_p - b_r|| / da_p = (a_p - b_r) / d_pr: with W = delta / d (0 at d = 0),
         # a's adjoint is a * rowsum(W) - W @ b and b's b * colsum(W) - W^T @ a
-        zero = (out if isinstance(out, ndarray) else out.data) == 0
+        zero = _data(out) == 0
         w = np.where(zero, 0, delta / np.where(zero, 1, out))
-        if not isinstance(w, ndarray):  # (a recorded rule: the product form, centred)
-            ac, bc = _centred(a, b)
-            if self.edges[0] is not None:
-                adjoints[0] = unbroadcast(ac * w.sum(-1, keepdims=True) - w @ bc, self.in_shape(0))
-            if self.edges[1] is not None:
-                gb = bc * w.sum(-2)[..., None] - np.swapaxes(w, -1, -2) @ ac
-                adjoints[1] = unbroadcast(gb, self.in_shape(1))
-            return
-        ga, gb = self._exact_adjoints(w, a, b, out)
-        if self.edges[0] is not None:
-            adjoints[0] = unbroadcast(ga, self.in_shape(0)).astype(self.in_dtype(0), copy=False)
-        if self.edges[1] is not None:
-            adjoints[1] = unbroadcast(gb, self.in_shape(1)).astype(self.in_dtype(1), copy=False)
+        if not isinstance(w, ndarray):  # (recorded: the difference form, exact to every order)
+            from tensorgrad.ops.shape import expand_dims
 
-    def _exact_adjoints(self, w, a, b, out):
-        """Both adjoints in float64, before unbroadcasting: the product form on the centred
-        rows, the close pairs' part from their differences."""
-        w = _wide(w)
-        ac, bc = _centred(_wide(a), _wide(b))
-        lead = out.shape[:-2]
-        with np.errstate(invalid="ignore", over="ignore"):
-            pairs = _close_pairs(ac, bc, _wide(out) ** 2)
-        if pairs[0].size:
-            w = w.copy()
-            flat_w = _flat(w, lead)
-            close_w = flat_w[pairs].copy()
-            flat_w[pairs] = 0
-        ga = ac * w.sum(-1, keepdims=True) - w @ bc
-        gb = bc * w.sum(-2)[..., None] - np.swapaxes(w, -1, -2) @ ac
-        if pairs[0].size:
-            ga = np.broadcast_to(ga, lead + ga.shape[-2:]).copy() if lead else ga
-            gb = np.broadcast_to(gb, lead + gb.shape[-2:]).copy() if lead else gb
-            fga = _flat(ga, lead)
-            fgb = _flat(gb, lead)
-            fa, fb = _flat_rows(_wide(a), lead), _flat_rows(_wide(b), lead)
-            for start in range(0, pairs[0].size, _BLOCK):
-                sl = slice(start, start + _BLOCK)
-                part = _differences(fa, fb, pairs, lead, start, start + _BLOCK)
-                part *= close_w[sl, None]
-                ia = (pairs[0][sl], pairs[1][sl]) if lead else (pairs[0][sl],)
-                ib = (pairs[0][sl], pairs[2][sl]) if lead else (pairs[1][sl],)
-                np.add.at(fga, ia, part)
-                np.subtract.at(fgb, ib, part)
+            part = (expand_dims(a, -2) - expand_dims(b, -3)) * expand_dims(w, -1)
+            if self.edges[0] is not None:
+                adjoints[0] = unbroadcast(part.sum(-2), self.in_shape(0))
+            if self.edges[1] is not None:
+                adjoints[1] = unbroadcast(-part.sum(-3), self.in_shape(1))
+            return
+        ga, gb = self._adjoints(_wide(w), _wide(a), _wide(b), _wide(out))
+        for i, g in enumerate((ga, gb)):
+            if self.edges[i] is not None:
+                adjoints[i] = unbroadcast(g, self.in_shape(i)).astype(self.in_dtype(i), copy=False)
+
+    def _adjoints(self, w, a, b, out):
+        """Both adjoints in float64 over the broadcast leading axes: the product form on the
+        centred rows, the close pairs' part from their differences."""
+        ac, bc = _centred(a, b)
+        ia, ib, at = self._pairs(ac, bc, out * out)
+        if at.size:
+            flat_w = w.reshape(-1)  # (w is this rule's own array)
+            close_w = flat_w[at]
+            flat_w[at] = 0
+        ga = np.ascontiguousarray(ac * w.sum(-1, keepdims=True) - w @ bc)
+        gb = np.ascontiguousarray(bc * w.sum(-2)[..., None] - np.swapaxes(w, -1, -2) @ ac)
+        if at.size:
+            lead, m = out.shape[:-2], a.shape[-1]
+            ca, cb = _columns(a, lead), _columns(b, lead)
+            rows_a, rows_b = ga.reshape(-1, m), gb.reshape(-1, m)
+            for k in range(0, at.size, _BLOCK):
+                sl = slice(k, k + _BLOCK)
+                part = ca.take(ia[sl], axis=1) - cb.take(ib[sl], axis=1)
+                part *= close_w[sl]
+                _segment_add(rows_a, ia[sl], part)
+                _segment_add(rows_b, ib[sl], -part)
         return ga, gb
 
     def jvp(self, tangents, a, b, out):
         # d||a_p - b_r|| = (a_p - b_r).(da_p - db_r) / d_pr
         ta, tb = tangents
-        zero = (out if isinstance(out, ndarray) else out.data) == 0
+        zero = _data(out) == 0
         inv = np.where(zero, 0, 1 / np.where(zero, 1, out))
-        plain = isinstance(inv, ndarray) and all(
-            t is None or isinstance(t, ndarray) for t in tangents
-        )
-        ac, bc = _centred(_wide(a), _wide(b)) if plain else _centred(a, b)
-        s = 0
-        if ta is not None:
-            s = s + (ac * ta).sum(-1)[..., None] - ta @ np.swapaxes(bc, -1, -2)
-        if tb is not None:
-            s = s + (bc * tb).sum(-1)[..., None, :] - ac @ np.swapaxes(tb, -1, -2)
-        if plain:
-            s = np.broadcast_to(s, out.shape).copy()
-            self._exact_tangents(s, ta, tb, a, b, out)
-            return (s * inv).astype(out.dtype, copy=False)
-        return s * inv
+        given = [v for v in (inv, a, b, ta, tb) if v is not None]
+        if not all(isinstance(v, ndarray) for v in given):
+            # (recorded: the difference form, exact to every order)
+            from tensorgrad.ops.shape import expand_dims
 
-    def _exact_tangents(self, s, ta, tb, a, b, out):
-        """The close pairs' (a_p - b_r).(da_p - db_r) from their differences, into ``s``."""
+            dt = 0
+            if ta is not None:
+                dt = dt + expand_dims(ta, -2)
+            if tb is not None:
+                dt = dt - expand_dims(tb, -3)
+            return ((expand_dims(a, -2) - expand_dims(b, -3)) * dt).sum(-1) * inv
         ac, bc = _centred(_wide(a), _wide(b))
-        lead = out.shape[:-2]
-        with np.errstate(invalid="ignore", over="ignore"):
-            pairs = _close_pairs(ac, bc, _wide(out) ** 2)
-        if not pairs[0].size:
-            return
-        flat_s = _flat(s, lead)
-        fa, fb = _flat_rows(_wide(a), lead), _flat_rows(_wide(b), lead)
-        fta = _flat_rows(_wide(ta), lead) if ta is not None else None
-        ftb = _flat_rows(_wide(tb), lead) if tb is not None else None
-        for start in range(0, pairs[0].size, _BLOCK):
-            sl = slice(start, start + _BLOCK)
-            diff = _differences(fa, fb, pairs, lead, start, start + _BLOCK)
-            if fta is None:
-                dt = -_rows(ftb, pairs, lead, sl, 2)
-            elif ftb is None:
-                dt = _rows(fta, pairs, lead, sl, 1)
-            else:
-                dt = _rows(fta, pairs, lead, sl, 1) - _rows(ftb, pairs, lead, sl, 2)
-            flat_s[tuple(ix[sl] for ix in pairs)] = np.einsum("ki,ki->k", diff, dt)
-
-
-def _rows(x: ndarray, pairs: tuple[ndarray, ...], lead, sl: slice, which: int) -> ndarray:
-    """The rows of ``x`` the pairs in ``sl`` name (``which``: 1 for P's side, 2 for R's)."""
-    if lead:
-        return x[pairs[0][sl], pairs[which][sl]]
-    return x[pairs[which - 1][sl]]
+        s = np.zeros(out.shape)
+        if ta is not None:
+            s += (ac * ta).sum(-1)[..., None] - ta @ np.swapaxes(bc, -1, -2)
+        if tb is not None:
+            s += (bc * tb).sum(-1)[..., None, :] - ac @ np.swapaxes(tb, -1, -2)
+        ia, ib, at = self._pairs(ac, bc, _wide(out) ** 2)
+        if at.size:
+            lead, flat_s = out.shape[:-2], s.reshape(-1)
+            ca, cb = _columns(_wide(a), lead), _columns(_wide(b), lead)
+            cta = None if ta is None else _columns(_wide(ta), lead)
+            ctb = None if tb is None else _columns(_wide(tb), lead)
+            for k in range(0, at.size, _BLOCK):
+                sl = slice(k, k + _BLOCK)
+                diff = ca.take(ia[sl], axis=1) - cb.take(ib[sl], axis=1)
+                dt = 0
+                if cta is not None:
+                    dt = dt + cta.take(ia[sl], axis=1)
+                if ctb is not None:
+                    dt = dt - ctb.take(ib[sl], axis=1)
+                flat_s[at[sl]] = np.einsum("ik,ik->k", diff, dt)
+        return (s * inv).astype(out.dtype, copy=False)

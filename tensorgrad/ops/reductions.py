@@ -1033,13 +1033,24 @@ def _singular_norm(x: Any, ord: Any, rows: int, cols: int) -> Tensor:
     return reshaped(reduce(s, axis=-1), tuple(shape))
 
 
-def cdist(x1: Any, x2: Any, p: float = 2.0) -> Tensor:
+_CDIST_MODES = (
+    "use_mm_for_euclid_dist_if_necessary",
+    "use_mm_for_euclid_dist",
+    "donot_use_mm_for_euclid_dist",
+)
+
+
+def cdist(
+    x1: Any, x2: Any, p: float = 2.0, compute_mode: str = "use_mm_for_euclid_dist_if_necessary"
+) -> Tensor:
     """The p-norm distance between each row of ``x1`` (..., P, M) and each row of ``x2``
     (..., R, M): (..., P, R), the leading axes broadcast, as torch's; ``p >= 0`` (0 counts the
     entries that differ, inf takes the largest difference). The norm of the differences
     (``norm``'s orders), so its gradients are torch's: 0 at zero distance, and at a zero
-    difference for p < 1; second derivatives where the distance is not zero. Integers and
-    bools are taken in float64, as ``norm`` takes them."""
+    difference for p < 1; second derivatives where the distance is not zero. p = 2 takes one
+    matrix product, its close pairs recomputed from their differences (``compute_mode``
+    'use_mm_for_euclid_dist': not recomputed, torch's rounding; 'donot_use_mm_for_euclid_dist':
+    the differences' norms). Integers and bools are taken in float64, as ``norm`` takes them."""
     from tensorgrad._dtypes import to_tensor
     from tensorgrad.ops.arithmetic import astype
     from tensorgrad.ops.shape import expand_dims
@@ -1064,10 +1075,15 @@ def cdist(x1: Any, x2: Any, p: float = 2.0) -> Tensor:
         a = astype(a, np.float64)
     if b.dtype.kind in "biu":
         b = astype(b, np.float64)
-    if p == 2:
+    if compute_mode not in _CDIST_MODES:
+        raise ValueError(
+            f"cdist: compute_mode must be one of {', '.join(map(repr, _CDIST_MODES))}, "
+            f"got {compute_mode!r}"
+        )
+    if p == 2 and compute_mode != _CDIST_MODES[2]:
         from tensorgrad.ops.distance import EuclideanCdist
 
-        return call(EuclideanCdist, a, b)
+        return call(EuclideanCdist, a, b, exact=compute_mode == _CDIST_MODES[0])
     return norm(expand_dims(a, -2) - expand_dims(b, -3), axis=-1, ord=float(p))
 
 

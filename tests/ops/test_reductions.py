@@ -1203,14 +1203,91 @@ def test_cdist_p2_recomputes_only_close_pairs(monkeypatch) -> None:
     from tensorgrad.ops import distance
 
     seen = []
-    original = distance._differences
+    original = distance._close_pairs
     monkeypatch.setattr(
-        distance, "_differences", lambda *args: seen.append(original(*args)) or seen[-1]
+        distance, "_close_pairs", lambda *args: (seen.append(original(*args)), seen[-1])[1]
     )
     rng = np.random.default_rng(9)
     a, b = rng.standard_normal((40, 8)) + 1e6, rng.standard_normal((30, 8)) + 1e6
     tg.cdist(a, b)
-    assert seen == []
+    assert [pairs[2].tolist() for pairs in seen] == [[]]
     b[4] = a[7]
     d = tg.cdist(a, b)
-    assert [s.shape for s in seen] == [(1, 8)] and d.data[7, 4] == 0.0
+    assert seen[1][2].tolist() == [7 * 30 + 4] and d.data[7, 4] == 0.0
+
+
+def test_cdist_p2_tangent_of_either_side_alone_at_close_pairs() -> None:
+    a = np.array([[0.0, 0.0], [3.0, 1.0]])
+    b = np.array([[1e-3, 0.0], [5.0, 5.0]])
+    ones = (tg.tensor(np.ones((2, 2))),)
+    _, t2 = tg.jvp(lambda y: tg.cdist(a, y), (tg.tensor(b),), ones)
+    _, r2 = tg.jvp(lambda y: _cdist_by_differences(a, y), (tg.tensor(b),), ones)
+    _, t1 = tg.jvp(lambda x: tg.cdist(x, b), (tg.tensor(a),), ones)
+    _, r1 = tg.jvp(lambda x: _cdist_by_differences(x, b), (tg.tensor(a),), ones)
+    assert t2.data[0, 0] == 1.0
+    np.testing.assert_allclose(t2.data, r2.data, rtol=1e-14)
+    np.testing.assert_allclose(t1.data, r1.data, rtol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        # the centroid's sum would overflow: x2's rows are divided before they are summed
+        (np.array([[1e306, 0.0], [1e306, 1e300]]), np.tile([[1e306, 0.0]], (200, 1))),
+        (np.zeros((1, 2), np.float16), np.full((700, 2), 100, np.float16)),
+        # a NaN row of x2 leaves the finite rows' gradients as they are
+        (np.array([[0.0, 1.0], [2.0, -1.0]]), np.array([[1.0, 1.0], [np.nan, 0.0], [0.5, 3.0]])),
+    ],
+    ids=["float64 overflow", "float16 overflow", "NaN row"],
+)
+def test_cdist_p2_gradients_where_rows_are_huge_or_nan(a, b) -> None:
+    got = [tg.tensor(a, requires_grad=True), tg.tensor(b, requires_grad=True)]
+    want = [tg.tensor(a, requires_grad=True), tg.tensor(b, requires_grad=True)]
+    with np.errstate(invalid="ignore", over="ignore"):
+        tg.cdist(*got).sum().backward()
+        _cdist_by_differences(*want).sum().backward()
+        recorded = tg.autograd.grad(tg.cdist(*want).sum(), want, create_graph=True)
+    for g, w, r in zip(got, want, recorded):
+        np.testing.assert_array_equal(np.isnan(g.grad.data), np.isnan(w.grad.data))
+        np.testing.assert_allclose(
+            g.grad.data, w.grad.data, rtol=1e-3 if a.dtype == np.float16 else 1e-14
+        )
+        np.testing.assert_allclose(r.data, w.grad.data, rtol=1e-3 if a.dtype == np.float16 else 0)
+
+
+def test_cdist_p2_integer_coordinates_are_exact() -> None:
+    rng = np.random.default_rng(12)
+    a, b = rng.integers(-20, 20, (60, 3)), rng.integers(-20, 20, (50, 3))
+    want = np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(-1).astype(np.float64))
+    np.testing.assert_array_equal(tg.cdist(a, b).data, want)
+    assert tg.cdist([[11, -16, -1]], [[11, 8, -11]]).item() == 26.0
+
+
+def test_cdist_p2_compute_modes() -> None:
+    """torch's three modes: the default recomputes close pairs, 'use_mm_for_euclid_dist' does
+    not (the product form's rounding), 'donot_use_mm_for_euclid_dist' is the differences'."""
+    rng = np.random.default_rng(13)
+    a = rng.standard_normal((6, 4)) + 1e4
+    b = np.concatenate([a[:3] + 1e-7, rng.standard_normal((5, 4)) + 1e4])
+    exact = _cdist_by_differences(tg.tensor(a), tg.tensor(b)).data
+    default = tg.cdist(a, b).data
+    product = tg.cdist(a, b, compute_mode="use_mm_for_euclid_dist").data
+    differences = tg.cdist(a, b, compute_mode="donot_use_mm_for_euclid_dist").data
+    np.testing.assert_array_equal(differences, exact)
+    np.testing.assert_allclose(default, exact, rtol=1e-14)
+    assert np.abs(product - exact).max() > 1e-12  # (the close pairs' rounding)
+    np.testing.assert_allclose(product, exact, atol=1e-6)
+    with pytest.raises(ValueError, match="cdist: compute_mode must be one of .*, got 'mm'"):
+        tg.cdist(a, b, compute_mode="mm")
+
+
+def test_cdist_p2_second_order_of_near_duplicates_is_the_differences() -> None:
+    """A recorded rule (create_graph, hvp) is the difference form: exact at close pairs."""
+    rng = np.random.default_rng(14)
+    a = rng.standard_normal((3, 4)).astype(np.float32)
+    b = np.concatenate([a[:1] + np.float32(1e-3), rng.standard_normal((2, 4))]).astype(np.float32)
+    v = rng.standard_normal((3, 4)).astype(np.float32)
+    got = tg.hvp(lambda x: tg.cdist(x, b).sum(), (tg.tensor(a),), (tg.tensor(v),))[1]
+    want = tg.hvp(lambda x: _cdist_by_differences(x, b).sum(), (tg.tensor(a),), (tg.tensor(v),))[1]
+    scale = np.abs(want[0].data).max()
+    np.testing.assert_allclose(got[0].data, want[0].data, rtol=0, atol=1e-6 * scale)
