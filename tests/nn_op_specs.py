@@ -854,3 +854,79 @@ register(
     ),
     OpSpec("softmin", F.softmin, min_dims=1, kwargs=_dim_kwargs),
 )
+
+
+# ----------------------------------------------------------------------------- recurrent layers'
+# time loops (tensorgrad.ops.recurrent: no public function of their own, so each spec is named
+# by the function's place in the package)
+
+from tensorgrad.ops import recurrent  # noqa: E402
+
+
+def _sequence_shapes(data: Any) -> tuple[int, tuple[int, ...], int]:
+    """L steps, a batch of () (unbatched) or (N,), H units."""
+    steps = _ints(data, 1, 3, "L")
+    batch = data.draw(st.sampled_from([(), (1,), (2,)]), label="batch")
+    return steps, batch, _ints(data, 1, 2, "H")
+
+
+def _lstm_sample(data: Any) -> Sample:
+    """xp (L, ..., 4H), h0 (..., P), c0 (..., H), W_hh (4H, P), maybe W_hr (P, H) with P < H."""
+    steps, batch, n = _sequence_shapes(data)
+    p = 1 if n == 2 and data.draw(st.booleans(), label="projected") else n
+    args = [
+        draw_array(data, (steps, *batch, 4 * n), -2.0, 2.0),
+        draw_array(data, batch + (p,), -1.0, 1.0),
+        draw_array(data, batch + (n,), -1.0, 1.0),
+        draw_array(data, (4 * n, p), -1.0, 1.0),
+    ]
+    if p < n:
+        args.append(draw_array(data, (p, n), -1.0, 1.0))
+    return args, {"reverse": data.draw(st.booleans(), label="reverse")}
+
+
+def _gru_sample(data: Any) -> Sample:
+    """xp (L, ..., 3H), h0 (..., H), W_hh (3H, H), b_hh (3H,)."""
+    steps, batch, n = _sequence_shapes(data)
+    args = [
+        draw_array(data, (steps, *batch, 3 * n), -2.0, 2.0),
+        draw_array(data, batch + (n,), -1.0, 1.0),
+        draw_array(data, (3 * n, n), -1.0, 1.0),
+        draw_array(data, (3 * n,), -1.0, 1.0),
+    ]
+    return args, {"reverse": data.draw(st.booleans(), label="reverse")}
+
+
+def _rnn_sample(data: Any) -> Sample:
+    """xp (L, ..., H), h0 (..., H), W_hh (H, H); tanh or relu."""
+    steps, batch, n = _sequence_shapes(data)
+    args = [
+        draw_array(data, (steps, *batch, n), -2.0, 2.0),
+        draw_array(data, batch + (n,), -1.0, 1.0),
+        draw_array(data, (n, n), -1.0, 1.0),
+    ]
+    kwargs = {"relu": data.draw(st.booleans(), label="relu")}
+    return args, {**kwargs, "reverse": data.draw(st.booleans(), label="reverse")}
+
+
+def _off_relus_kink(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """Every step's pre-activation away from relu's kink at 0 (recomputed from the states)."""
+    if not kwargs["relu"]:
+        return True
+    xp, h0, w = args
+    out = recurrent.rnn_sequence(xp, h0, w, **kwargs).data
+    first = h0[None]
+    before = np.concatenate([out[1:], first] if kwargs["reverse"] else [first, out[:-1]])
+    return bool(np.all(np.abs(xp + before @ w.T) > 1e-3))
+
+
+register(
+    OpSpec("ops.recurrent.lstm_sequence", recurrent.lstm_sequence, sample=_lstm_sample),
+    OpSpec("ops.recurrent.gru_sequence", recurrent.gru_sequence, sample=_gru_sample),
+    OpSpec(
+        "ops.recurrent.rnn_sequence",
+        recurrent.rnn_sequence,
+        sample=_rnn_sample,
+        valid=_off_relus_kink,
+    ),
+)

@@ -10,6 +10,7 @@ forward), all compared with finite differences.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import numpy as np
@@ -320,7 +321,6 @@ def _second_order_alone(
 
 def _op_classes() -> list[type]:
     """Every Op subclass the package defines (its modules imported first)."""
-    import importlib
     import pkgutil
 
     from tensorgrad.ops._base import Op
@@ -420,6 +420,18 @@ def test_registry_complete() -> None:
     assert not missing, f"ops without an OpSpec in tests/op_specs.py: {missing}"
 
 
+def _internal(name: str) -> bool:
+    """Whether ``name`` is ``ops.<module>.<function>``, a function of the package that no
+    public name reaches as it is (the recurrent layers' time loops): specced under its place."""
+    module, _, function = name.rpartition(".")
+    if not module.startswith("ops."):
+        return False
+    try:
+        return callable(getattr(importlib.import_module(f"tensorgrad.{module}"), function, None))
+    except ImportError:
+        return False
+
+
 def test_registry_names_are_public() -> None:
     public = set(tg.ops.OPS) | _linalg_names()
     try:
@@ -428,7 +440,7 @@ def test_registry_names_are_public() -> None:
         public |= set(getattr(F, "__all__", []))
     except ImportError:
         pass
-    unknown = sorted({s.name for s in REGISTRY} - public)
+    unknown = sorted(n for n in {s.name for s in REGISTRY} - public if not _internal(n))
     assert not unknown, f"specs for names that are not public ops: {unknown}"
 
 

@@ -5,6 +5,7 @@ differences (first and second order, forward mode), shapes over the flags, error
 
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 import warnings
@@ -767,9 +768,9 @@ def test_forward_mode_matches_differences() -> None:
     np.testing.assert_allclose(tangent.data, (plus - minus) / (2 * eps), rtol=1e-6, atol=1e-9)
 
 
-def test_long_sequences_split_by_halves_give_the_same_gradient() -> None:
-    """x requiring grad is split by halves (a cheaper backward); the gradients are those of
-    the cell stepped over leaves of one time step each."""
+def test_a_long_sequence_gives_the_gradients_of_its_cell_stepped() -> None:
+    """The layer's gradients (one op for the time loop) are those of the cell stepped over
+    leaves of one time step each."""
     layer = nn.RNN(2, 3, dtype=np.float64, rng=0)
     cell = nn.RNNCell(2, 3, dtype=np.float64, rng=1)
     cell.load_state_dict({k[: -len("_l0")]: v for k, v in layer.state_dict().items()})
@@ -810,6 +811,31 @@ def test_dropout_between_layers_in_training_only() -> None:
     np.testing.assert_array_equal(
         full(x)[0].data, top(tg.zeros((5, 2, 4), dtype=np.float64))[0].data
     )
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("unbatched", [False, True])
+def test_dropout_masks_are_drawn_step_by_step_each_direction_in_turn(bidirectional, unbatched):
+    """The masks between layers come from the generator in the order of the steps, and of the
+    directions within a step (as the layers drew them when they ran step by step)."""
+    gen = np.random.default_rng(7)
+    kw = dict(bidirectional=bidirectional, dtype=np.float64)
+    layer = nn.GRU(3, 4, num_layers=2, dropout=0.4, rng=gen, **kw)
+    bottom, top = nn.GRU(3, 4, rng=0, **kw), nn.GRU(4 * (1 + bidirectional), 4, rng=0, **kw)
+    state = layer.state_dict()
+    bottom.load_state_dict({k: v for k, v in state.items() if "l0" in k})
+    top.load_state_dict({k.replace("l1", "l0"): v for k, v in state.items() if "l1" in k})
+    x = np.random.default_rng(0).standard_normal((5, 3) if unbatched else (5, 2, 3))
+    twin = copy.deepcopy(gen)  # (the generator as the layer's call finds it)
+    out = layer(tg.tensor(x))[0]
+    below = bottom(tg.tensor(x))[0].data
+    d = 2 if bidirectional else 1
+    pieces = below.reshape(below.shape[:-1] + (d, 4))
+    for t in range(5):
+        for k in range(d):
+            keep = twin.random(pieces[t, ..., k, :].shape) >= 0.4
+            pieces[t, ..., k, :] *= keep / 0.6
+    np.testing.assert_allclose(out.data, top(tg.tensor(below))[0].data, rtol=0, atol=1e-15)
 
 
 def test_dropout_with_one_layer_warns_as_torch() -> None:

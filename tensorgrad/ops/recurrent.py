@@ -1,0 +1,383 @@
+"""The time loops of the recurrent layers as ops: every step of an LSTM, GRU or Elman RNN layer
+(one direction) in one node.
+
+Each op takes the input's projections for all the steps, xp (L, ..., G * H) (x W_ih^T and
+biases, one matmul over the whole sequence, made by the layer as torch's CPU and cuDNN layers
+make it), the initial state(s) and the recurrent weights, and returns the state(s) of every
+step, (L, ..., .), in time order (``reverse`` runs the recurrence from the last step). The
+forward is the recurrence in NumPy, one matmul and a few ufuncs a step; the adjoint rule runs
+it backwards (backpropagation through time), the tangent rule forwards.
+
+The gates are recomputed in the rules from what was saved (the inputs and the output: the
+previous states are the output shifted by a step), by one matmul and a few ufuncs over all the
+steps at once, and the recurrent weights' adjoints are one matmul over all the steps. The rules
+are written with operators and with ops that take arrays or Tensors, so that run on Tensors
+(``create_graph``, forward mode over a recorded graph) they record themselves: derivatives of
+any order follow. NOTE: there each step's slice of a recorded (L, ...) Tensor has an adjoint as
+large as the Tensor, so a derivative of such a recorded rule costs O(L^2) (fine at the sizes
+second derivatives are taken at; the first-order rule on arrays is O(L)).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from tensorgrad.ops._base import Op, call
+from tensorgrad.ops.elementwise import Relu, Sigmoid, Tanh, _relu_slope, _selected
+from tensorgrad.ops.linalg import _product
+from tensorgrad.tensor import Tensor
+
+__all__ = ["lstm_sequence", "gru_sequence", "rnn_sequence"]
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _steps(n: int, reverse: bool) -> range:
+    """The time steps in the order the recurrence visits them."""
+    return range(n - 1, -1, -1) if reverse else range(n)
+
+
+def _before(states: Any, first: Any, reverse: bool) -> Any:
+    """Each step's previous state (L, ...): ``first`` then ``states`` shifted by one step, in
+    the recurrence's direction."""
+    if reverse:
+        return np.concatenate([states[1:], first[None]])
+    return np.concatenate([first[None], states[:-1]])
+
+
+def _rows(a: Any) -> Any:
+    """``a`` (..., k) as a matrix of rows (the count from the shape: reshape(-1, 0) fails)."""
+    return a.reshape(math.prod(a.shape[:-1]), a.shape[-1])
+
+
+def _times(a: Any, m: Any) -> Any:
+    """``a @ m`` for a (..., k) and a matrix m (k, n), as one matrix product over the rows of
+    ``a`` (np.matmul of a stack by a matrix makes one product per matrix of the stack)."""
+    return (_rows(a) @ m).reshape(a.shape[:-1] + (m.shape[-1],))
+
+
+def _kept(op: Op, out: Any) -> tuple:
+    """The per-step arrays the forward of ``op`` kept for its rules, stacked (L, ...) (once:
+    a retained graph's next backward reuses them), or Nones when the rules run on Tensors.
+
+    NOTE: on Tensors (a recorded rule) the gates are recomputed from the saved inputs and
+    output, so that the rule's graph reaches them; the forward's arrays would be constants
+    there. On arrays the forward's are the same values (but for the rounding of a matrix
+    product made per step rather than over all the steps at once), and save the rules that
+    product and the activations over the whole sequence."""
+    kept = op.kept
+    if isinstance(out, Tensor) or kept is None:
+        return (None,) * 3
+    if isinstance(kept[0], list):
+        kept = op.kept = tuple(np.stack(k) for k in kept)
+    return kept
+
+
+def _zero_tangents(tangents: list, inputs: tuple) -> list:
+    """The tangents with zeros for the None (zero) ones."""
+    return [np.zeros(x.shape, x.dtype) if t is None else t for t, x in zip(tangents, inputs)]
+
+
+# ----------------------------------------------------------------------------- LSTM
+
+
+class LSTMSequence(Op):
+    """every step of an LSTM layer (gates i, f, g, o, torch's order): from xp (L, ..., 4H),
+    h0 (..., P), c0 (..., H) and W_hh (4H, P) (and W_hr (P, H) for ``ProjectedLSTMSequence``),
+    h_t and c_t of each step packed in (L, ..., P + H), where c_t = f c_{t-1} + i g and
+    h_t = o tanh(c_t) (times W_hr^T if projected)"""
+
+    __slots__ = ("reverse", "kept")
+    save_inputs = (0, 1, 2, 3)
+    save_output = True
+    frees = ("kept",)
+    label = "lstm"
+
+    def __init__(self, reverse: bool = False) -> None:
+        self.reverse = reverse
+
+    def forward(self, xp, h0, c0, w, w_hr=None):
+        n, p = c0.shape[-1], h0.shape[-1]
+        dtype = np.result_type(xp, h0, c0, w, *(() if w_hr is None else (w_hr,)))
+        out = np.empty(xp.shape[:-1] + (p + n,), dtype)
+        acts, gs, tcs = [None] * len(xp), [None] * len(xp), [None] * len(xp)
+        h, c, wt = h0, c0, w.T
+        for t in _steps(len(xp), self.reverse):
+            gates = xp[t] + _product(h, wt)
+            act = acts[t] = Sigmoid.apply(gates)  # (g's part unused: one call for all four)
+            g = gs[t] = np.tanh(gates[..., 2 * n : 3 * n])
+            c = act[..., n : 2 * n] * c + act[..., :n] * g
+            tc = tcs[t] = np.tanh(c)
+            h = act[..., 3 * n :] * tc
+            if w_hr is not None:
+                h = _product(h, w_hr.T)
+            out[t, ..., :p] = h
+            out[t, ..., p:] = c
+        self.kept = (acts, gs, tcs)
+        return out
+
+    def _unpack(self, args: tuple) -> tuple:
+        """(xp, h0, c0, w, w_hr or None, out) from the rules' saved values."""
+        if len(args) == 6:
+            return args
+        xp, h0, c0, w, out = args
+        return xp, h0, c0, w, None, out
+
+    def _gates(self, xp, h0, c0, w, out):
+        """Every step's h_{t-1}, c_{t-1}, gates i, f, g, o and tanh(c_t): the forward's (see
+        ``_kept``), or recomputed on Tensors."""
+        n, p = c0.shape[-1], h0.shape[-1]
+        cs = out[..., p:]
+        h_prev = _before(out[..., :p], h0, self.reverse)
+        act, g, tc = _kept(self, out)
+        if act is None:
+            pre = xp + _times(h_prev, w.T)
+            act = Sigmoid.apply(pre)
+            g, tc = Tanh.apply(pre[..., 2 * n : 3 * n]), Tanh.apply(cs)
+        i, f, o = act[..., :n], act[..., n : 2 * n], act[..., 3 * n :]
+        return h_prev, _before(cs, c0, self.reverse), i, f, g, o, tc
+
+    def generate_adjoints(self, adjoints, delta, *args):
+        xp, h0, c0, w, w_hr, out = self._unpack(args)
+        p = h0.shape[-1]
+        h_prev, c_prev, i, f, g, o, tc = self._gates(xp, h0, c0, w, out)
+        # dL/dc_t from h_t, per unit of dL/d(o tanh(c_t)); the pre-activations' slopes times
+        # what each gate multiplies (i: g, f: c_{t-1}, g: i, o: tanh(c_t))
+        through_h = o * (1 - tc * tc)
+        slopes = np.concatenate(
+            [g * i * (1 - i), c_prev * f * (1 - f), i * (1 - g * g), tc * o * (1 - o)], axis=-1
+        )
+        d_h, d_c = delta[..., :p], delta[..., p:]
+        d_pre: list = [None] * len(xp)
+        d_hs: list = [None] * len(xp)  # (dL/dh_t, for W_hr's adjoint)
+        dh = dc = None  # (from the step after, in the recurrence's order)
+        for t in _steps(len(xp), not self.reverse):
+            dh_t = d_h[t] if dh is None else d_h[t] + dh
+            dm = dh_t if w_hr is None else dh_t @ w_hr
+            dc_t = d_c[t] + dm * through_h[t]
+            if dc is not None:
+                dc_t = dc_t + dc
+            d_pre[t] = np.concatenate([dc_t, dc_t, dc_t, dm], axis=-1) * slopes[t]
+            d_hs[t] = dh_t
+            dh, dc = d_pre[t] @ w, dc_t * f[t]
+        edges = self.edges
+        d_pre = np.stack(d_pre)
+        if edges[0] is not None:
+            adjoints[0] = d_pre
+        if edges[1] is not None:
+            adjoints[1] = dh
+        if edges[2] is not None:
+            adjoints[2] = dc
+        if edges[3] is not None:
+            adjoints[3] = _rows(d_pre).T @ _rows(h_prev)
+        if len(edges) > 4 and edges[4] is not None:
+            adjoints[4] = _rows(np.stack(d_hs)).T @ _rows(o * tc)
+
+    def jvp(self, tangents, *args):
+        xp, h0, c0, w, w_hr, out = self._unpack(args)
+        inputs = (xp, h0, c0, w) + (() if w_hr is None else (w_hr,))
+        t_xp, dh, dc, t_w, *t_hr = _zero_tangents(tangents, inputs)
+        n = c0.shape[-1]
+        h_prev, c_prev, i, f, g, o, tc = self._gates(xp, h0, c0, w, out)
+        slopes = np.concatenate([i * (1 - i), f * (1 - f), 1 - g * g, o * (1 - o)], axis=-1)
+        through_h = o * (1 - tc * tc)
+        fixed = t_xp + _times(h_prev, t_w.T)  # (the pre-activations' tangents but h_{t-1}'s)
+        if w_hr is not None:
+            m_hr = _times(o * tc, t_hr[0].T)
+        d_hs: list = [None] * len(xp)
+        d_cs: list = [None] * len(xp)
+        for t in _steps(len(xp), self.reverse):
+            s = (fixed[t] + dh @ w.T) * slopes[t]
+            dc = (
+                s[..., :n] * g[t]
+                + s[..., n : 2 * n] * c_prev[t]
+                + i[t] * s[..., 2 * n : 3 * n]
+                + f[t] * dc
+            )
+            dh = s[..., 3 * n :] * tc[t] + through_h[t] * dc
+            if w_hr is not None:
+                dh = dh @ w_hr.T + m_hr[t]
+            d_hs[t], d_cs[t] = dh, dc
+        return np.concatenate([np.stack(d_hs), np.stack(d_cs)], axis=-1)
+
+
+class ProjectedLSTMSequence(LSTMSequence):
+    """``LSTMSequence`` with h_t = W_hr o tanh(c_t) (torch's ``proj_size``)"""
+
+    save_inputs = (0, 1, 2, 3, 4)
+    label = "lstm"
+
+
+def lstm_sequence(
+    xp: Any, h0: Any, c0: Any, w_hh: Any, w_hr: Any = None, reverse: bool = False
+) -> Tensor:
+    """Every step of an LSTM layer, h_t and c_t packed (L, ..., P + H) (``LSTMSequence``)."""
+    if w_hr is None:
+        return call(LSTMSequence, xp, h0, c0, w_hh, reverse=reverse)
+    return call(ProjectedLSTMSequence, xp, h0, c0, w_hh, w_hr, reverse=reverse)
+
+
+# ----------------------------------------------------------------------------- GRU
+
+
+class GRUSequence(Op):
+    """every step of a GRU layer (gates r, z, n, torch's order): from xp (L, ..., 3H) (x W_ih^T
+    + b_ih), h0 (..., H), W_hh (3H, H) and b_hh (3H,), h_t of each step (L, ..., H), where with
+    a = W_hh h_{t-1} + b_hh, n = tanh(xp_n + r a_n) and h_t = n + z (h_{t-1} - n)"""
+
+    __slots__ = ("reverse", "kept")
+    save_inputs = (0, 1, 2, 3)
+    save_output = True
+    frees = ("kept",)
+    label = "gru"
+
+    def __init__(self, reverse: bool = False) -> None:
+        self.reverse = reverse
+
+    def forward(self, xp, h0, w, b):
+        n = h0.shape[-1]
+        out = np.empty(xp.shape[:-1] + (n,), np.result_type(xp, h0, w, b))
+        a_ns, rzs, news = [None] * len(xp), [None] * len(xp), [None] * len(xp)
+        h, wt = h0, w.T
+        for t in _steps(len(xp), self.reverse):
+            a = _product(h, wt) + b
+            x = xp[t]
+            rz = rzs[t] = Sigmoid.apply(x[..., : 2 * n] + a[..., : 2 * n])
+            a_n = a_ns[t] = a[..., 2 * n :]
+            new = news[t] = np.tanh(x[..., 2 * n :] + rz[..., :n] * a_n)
+            h = new + rz[..., n:] * (h - new)
+            out[t] = h
+        self.kept = (a_ns, rzs, news)
+        return out
+
+    def _gates(self, xp, h0, w, b, out):
+        """Every step's h_{t-1}, W_hn h_{t-1} + b_hn, gates r, z and n: the forward's (see
+        ``_kept``), or recomputed on Tensors."""
+        n = h0.shape[-1]
+        h_prev = _before(out, h0, self.reverse)
+        a_n, rz, new = _kept(self, out)
+        if a_n is None:
+            a = _times(h_prev, w.T) + b
+            rz = Sigmoid.apply(xp[..., : 2 * n] + a[..., : 2 * n])
+            a_n = a[..., 2 * n :]
+            new = Tanh.apply(xp[..., 2 * n :] + rz[..., :n] * a_n)
+        return h_prev, a_n, rz[..., :n], rz[..., n:], new
+
+    def generate_adjoints(self, adjoints, delta, xp, h0, w, b, out):
+        h_prev, a_n, r, z, new = self._gates(xp, h0, w, b, out)
+        # dL/d(pre-activations) per unit of dL/dh_t: of xp's three parts, and of a's (whose n
+        # part is r times xp's)
+        to_n = (1 - z) * (1 - new * new)
+        to_r = to_n * a_n * r * (1 - r)
+        to_z = (h_prev - new) * z * (1 - z)
+        slopes_x = np.concatenate([to_r, to_z, to_n], axis=-1)
+        slopes_a = np.concatenate([to_r, to_z, to_n * r], axis=-1)
+        d_x: list = [None] * len(xp)
+        d_a: list = [None] * len(xp)
+        dh = None
+        for t in _steps(len(xp), not self.reverse):
+            dh_t = delta[t] if dh is None else delta[t] + dh
+            three = np.concatenate([dh_t, dh_t, dh_t], axis=-1)
+            d_x[t], d_a[t] = three * slopes_x[t], three * slopes_a[t]
+            dh = dh_t * z[t] + d_a[t] @ w
+        edges = self.edges
+        if edges[0] is not None:
+            adjoints[0] = np.stack(d_x)
+        if edges[1] is not None:
+            adjoints[1] = dh
+        if edges[2] is not None or edges[3] is not None:
+            d_a = _rows(np.stack(d_a))
+            if edges[2] is not None:
+                adjoints[2] = d_a.T @ _rows(h_prev)
+            if edges[3] is not None:
+                adjoints[3] = d_a.sum(axis=0)
+
+    def jvp(self, tangents, xp, h0, w, b, out):
+        t_xp, dh, t_w, t_b = _zero_tangents(tangents, (xp, h0, w, b))
+        n = h0.shape[-1]
+        h_prev, a_n, r, z, new = self._gates(xp, h0, w, b, out)
+        slopes = np.concatenate([r * (1 - r), z * (1 - z)], axis=-1)
+        fixed = _times(h_prev, t_w.T) + t_b  # (a's tangents but h_{t-1}'s)
+        d_hs: list = [None] * len(xp)
+        for t in _steps(len(xp), self.reverse):
+            da = fixed[t] + dh @ w.T
+            x = t_xp[t]
+            s = (x[..., : 2 * n] + da[..., : 2 * n]) * slopes[t]
+            dn = (x[..., 2 * n :] + s[..., :n] * a_n[t] + r[t] * da[..., 2 * n :]) * (
+                1 - new[t] * new[t]
+            )
+            dh = dn + s[..., n:] * (h_prev[t] - new[t]) + z[t] * (dh - dn)
+            d_hs[t] = dh
+        return np.stack(d_hs)
+
+
+def gru_sequence(xp: Any, h0: Any, w_hh: Any, b_hh: Any, reverse: bool = False) -> Tensor:
+    """Every step of a GRU layer, h_t (L, ..., H) (``GRUSequence``)."""
+    return call(GRUSequence, xp, h0, w_hh, b_hh, reverse=reverse)
+
+
+# ----------------------------------------------------------------------------- Elman RNN
+
+
+class RNNSequence(Op):
+    """every step of an Elman RNN layer: from xp (L, ..., H) (x W_ih^T and both biases),
+    h0 (..., H) and W_hh (H, H), h_t = act(xp_t + W_hh h_{t-1}) of each step (L, ..., H), act
+    tanh or (``relu``) relu"""
+
+    __slots__ = ("reverse", "relu")
+    save_inputs = (0, 1, 2)
+    save_output = True
+    label = "rnn"
+
+    def __init__(self, reverse: bool = False, relu: bool = False) -> None:
+        self.reverse = reverse
+        self.relu = relu
+
+    def forward(self, xp, h0, w):
+        out = np.empty(xp.shape[:-1] + h0.shape[-1:], np.result_type(xp, h0, w))
+        h, wt = h0, w.T
+        act = Relu.apply if self.relu else np.tanh
+        for t in _steps(len(xp), self.reverse):
+            h = out[t] = act(xp[t] + _product(h, wt))
+        return out
+
+    def _slopes(self, out):
+        """act' of every step, from its output."""
+        return _relu_slope(out) if self.relu else 1 - out * out
+
+    def generate_adjoints(self, adjoints, delta, xp, h0, w, out):
+        slopes = self._slopes(out)
+        d_pre: list = [None] * len(xp)
+        dh = None
+        for t in _steps(len(xp), not self.reverse):
+            dh_t = delta[t] if dh is None else delta[t] + dh
+            # (relu's 0 slope selects: exactly 0 even where an inf comes in, as its own rule)
+            d_pre[t] = _selected(dh_t, slopes[t]) if self.relu else dh_t * slopes[t]
+            dh = d_pre[t] @ w
+        edges = self.edges
+        d_pre = np.stack(d_pre)
+        if edges[0] is not None:
+            adjoints[0] = d_pre
+        if edges[1] is not None:
+            adjoints[1] = dh
+        if edges[2] is not None:
+            adjoints[2] = _rows(d_pre).T @ _rows(_before(out, h0, self.reverse))
+
+    def jvp(self, tangents, xp, h0, w, out):
+        t_xp, dh, t_w = _zero_tangents(tangents, (xp, h0, w))
+        slopes = self._slopes(out)
+        fixed = t_xp + _times(_before(out, h0, self.reverse), t_w.T)
+        d_hs: list = [None] * len(xp)
+        for t in _steps(len(xp), self.reverse):
+            pre = fixed[t] + dh @ w.T
+            dh = d_hs[t] = _selected(pre, slopes[t]) if self.relu else pre * slopes[t]
+        return np.stack(d_hs)
+
+
+def rnn_sequence(xp: Any, h0: Any, w_hh: Any, relu: bool = False, reverse: bool = False) -> Tensor:
+    """Every step of an Elman RNN layer, h_t (L, ..., H) (``RNNSequence``)."""
+    return call(RNNSequence, xp, h0, w_hh, reverse=reverse, relu=relu)

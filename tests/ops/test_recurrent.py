@@ -1,0 +1,154 @@
+"""The recurrent layers' time loops (tensorgrad.ops.recurrent): the step-by-step formulas, the
+forward's kept gates against the rules' recomputed ones, and what backward frees. (First and
+second order, both modes, against finite differences: the registry's specs.)"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tensorgrad as tg
+from tensorgrad.ops import recurrent
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-x))
+
+
+def _lstm_steps(xp, h, c, w, w_hr, reverse):
+    """The LSTM recurrence step by step in NumPy: (L, ..., P + H)."""
+    n, out = c.shape[-1], []
+    for t in range(len(xp))[::-1] if reverse else range(len(xp)):
+        gates = xp[t] + h @ w.T
+        i, f, o = (_sigmoid(gates[..., k * n : (k + 1) * n]) for k in (0, 1, 3))
+        c = f * c + i * np.tanh(gates[..., 2 * n : 3 * n])
+        h = o * np.tanh(c)
+        if w_hr is not None:
+            h = h @ w_hr.T
+        out.append(np.concatenate([h, c], axis=-1))
+    return np.stack(out[::-1] if reverse else out)
+
+
+def _gru_steps(xp, h, w, b, reverse):
+    n, out = h.shape[-1], []
+    for t in range(len(xp))[::-1] if reverse else range(len(xp)):
+        a = h @ w.T + b
+        r = _sigmoid(xp[t][..., :n] + a[..., :n])
+        z = _sigmoid(xp[t][..., n : 2 * n] + a[..., n : 2 * n])
+        new = np.tanh(xp[t][..., 2 * n :] + r * a[..., 2 * n :])
+        h = (1 - z) * new + z * h
+        out.append(h)
+    return np.stack(out[::-1] if reverse else out)
+
+
+def _rnn_steps(xp, h, w, relu, reverse):
+    out = []
+    for t in range(len(xp))[::-1] if reverse else range(len(xp)):
+        pre = xp[t] + h @ w.T
+        h = np.maximum(pre, 0) if relu else np.tanh(pre)
+        out.append(h)
+    return np.stack(out[::-1] if reverse else out)
+
+
+def _cases(rng: np.random.Generator):
+    """(name, function of Tensors, NumPy reference, arrays) for each op and flag."""
+    batch, n, steps = (3,), 4, 5
+    u = lambda *shape: rng.uniform(-1, 1, shape)  # noqa: E731
+    cases = []
+    for reverse in (False, True):
+        lstm = [u(steps, *batch, 4 * n), u(*batch, n), u(*batch, n), u(4 * n, n)]
+        cases.append(("lstm", lstm, reverse, None))
+        proj = [u(steps, *batch, 4 * n), u(*batch, 2), u(*batch, n), u(4 * n, 2), u(2, n)]
+        cases.append(("lstm_proj", proj, reverse, None))
+        gru = [u(steps, *batch, 3 * n), u(*batch, n), u(3 * n, n), u(3 * n)]
+        cases.append(("gru", gru, reverse, None))
+        for relu in (False, True):
+            rnn = [u(steps, *batch, n), u(*batch, n), u(n, n)]
+            cases.append(("rnn_relu" if relu else "rnn_tanh", rnn, reverse, relu))
+    return cases
+
+
+def _run(name: str, args: list, reverse: bool, relu: bool | None):
+    if name.startswith("lstm"):
+        return recurrent.lstm_sequence(*args[:4], *args[4:], reverse=reverse)
+    if name == "gru":
+        return recurrent.gru_sequence(*args, reverse=reverse)
+    return recurrent.rnn_sequence(*args, relu=relu, reverse=reverse)
+
+
+def _reference(name: str, args: list, reverse: bool, relu: bool | None) -> np.ndarray:
+    if name.startswith("lstm"):
+        return _lstm_steps(*args[:4], args[4] if len(args) > 4 else None, reverse)
+    if name == "gru":
+        return _gru_steps(*args, reverse)
+    return _rnn_steps(*args, relu, reverse)
+
+
+CASES = _cases(np.random.default_rng(0))
+IDS = [f"{c[0]}{'_reverse' if c[2] else ''}" for c in CASES]
+
+
+@pytest.mark.parametrize(("name", "args", "reverse", "relu"), CASES, ids=IDS)
+def test_every_step_is_the_cells_formula(name, args, reverse, relu) -> None:
+    out = _run(name, [tg.tensor(a) for a in args], reverse, relu)
+    np.testing.assert_allclose(out.data, _reference(name, args, reverse, relu), rtol=0, atol=1e-15)
+    # unbatched: the batch's first row
+    row = [a[:, 0] if k == 0 else a[0] if k == 1 or (k == 2 and "lstm" in name) else a
+           for k, a in enumerate(args)]  # fmt: skip
+    one = _run(name, [tg.tensor(a) for a in row], reverse, relu)
+    np.testing.assert_allclose(one.data, out.data[:, 0], rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize(("name", "args", "reverse", "relu"), CASES, ids=IDS)
+def test_kept_gates_and_recomputed_ones_give_the_same_derivatives(name, args, reverse, relu):
+    """The rules on arrays read the gates the forward kept; recorded (create_graph), they
+    recompute them: the same gradients and tangents, to rounding."""
+    rng = np.random.default_rng(1)
+    leaves = [tg.tensor(a, requires_grad=True) for a in args]
+    out = _run(name, leaves, reverse, relu)
+    v = rng.standard_normal(out.shape)
+    kept = tg.autograd.grad(out, leaves, v, retain_graph=True)
+    recomputed = tg.autograd.grad(out, leaves, v, create_graph=True)
+    for g, h in zip(kept, recomputed):
+        assert h.requires_grad
+        np.testing.assert_allclose(g.data, h.data, rtol=1e-13, atol=1e-14)
+    us = [rng.standard_normal(a.shape) for a in args]
+    _, plain = tg.jvp(lambda *xs: _run(name, list(xs), reverse, relu), args, us)
+    directions = [tg.tensor(u, requires_grad=True) for u in us]  # (recorded: recomputed)
+    _, recorded = tg.jvp(lambda *xs: _run(name, list(xs), reverse, relu), args, directions)
+    assert recorded.requires_grad
+    np.testing.assert_allclose(plain.data, recorded.data, rtol=1e-13, atol=1e-14)
+
+
+@pytest.mark.parametrize(("name", "args", "reverse", "relu"), CASES[:4], ids=IDS[:4])
+def test_backward_frees_the_kept_gates(name, args, reverse, relu) -> None:
+    leaves = [tg.tensor(a, requires_grad=True) for a in args]
+    out = _run(name, leaves, reverse, relu)
+    node = out.grad_fn
+    if name != "rnn_tanh":
+        assert node.kept is not None
+    (out * out).sum().backward(retain_graph=True)
+    first = [x.grad.data.copy() for x in leaves]
+    for x in leaves:
+        x.grad = None
+    (out * out).sum().backward()
+    for x, g in zip(leaves, first):
+        np.testing.assert_array_equal(x.grad.data, g)  # (the kept gates, stacked once)
+    assert node.released and getattr(node, "kept", None) is None
+
+
+def test_float32_stays_float32_and_mixed_dtypes_promote() -> None:
+    rng = np.random.default_rng(2)
+    xp = rng.uniform(-1, 1, (3, 2, 8)).astype(np.float32)
+    h0, c0 = np.zeros((2, 2), np.float32), np.zeros((2, 2), np.float32)
+    w = rng.uniform(-1, 1, (8, 2)).astype(np.float32)
+    leaves = [tg.tensor(a, requires_grad=True) for a in (xp, h0, c0, w)]
+    out = recurrent.lstm_sequence(*leaves)
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert all(x.grad.dtype == np.float32 for x in leaves)
+    # (a float64 initial state: the states are float64 from the first step, as NumPy's)
+    out = recurrent.lstm_sequence(xp, h0.astype(np.float64), c0, w)
+    assert out.dtype == np.float64
+    want = _lstm_steps(xp.astype(np.float64), h0, c0, w.astype(np.float64), None, False)
+    np.testing.assert_allclose(out.data, want, rtol=0, atol=1e-6)
