@@ -8,14 +8,13 @@ step, (L, ..., .), in time order (``reverse`` runs the recurrence from the last 
 forward is the recurrence in NumPy, one matmul and a few ufuncs a step; the adjoint rule runs
 it backwards (backpropagation through time), the tangent rule forwards.
 
-The gates are recomputed in the rules from what was saved (the inputs and the output: the
-previous states are the output shifted by a step), by one matmul and a few ufuncs over all the
-steps at once, and the recurrent weights' adjoints are one matmul over all the steps. The rules
-are written with operators and with ops that take arrays or Tensors, so that run on Tensors
-(``create_graph``, forward mode over a recorded graph) they record themselves: derivatives of
-any order follow. NOTE: there each step's slice of a recorded (L, ...) Tensor has an adjoint as
-large as the Tensor, so a derivative of such a recorded rule costs O(L^2) (fine at the sizes
-second derivatives are taken at; the first-order rule on arrays is O(L)).
+The rules read every step's gates as the forward kept them, or on Tensors recompute them from
+what was saved (the inputs and the output, whose states shifted by a step are the previous
+ones) by one matmul and a few ufuncs over all the steps at once; the recurrent weights'
+adjoints are one matmul over all the steps. The rules are written with operators and with ops
+that take arrays or Tensors, so that run on Tensors (``create_graph``, forward mode over a
+recorded graph) they record themselves: derivatives of any order follow (there the steps are
+sliced by halves, ``_by_step``, so that a backward through a recorded rule is O(size * log L)).
 """
 
 from __future__ import annotations
@@ -49,6 +48,21 @@ def _before(states: Any, first: Any, reverse: bool) -> Any:
     return np.concatenate([first[None], states[:-1]])
 
 
+def _by_step(*seqs: Any) -> list:
+    """Each of ``seqs`` (L, ...) indexable by step: an array as it is (its steps are views), a
+    Tensor as the list of its steps, sliced by halves. (A recorded slice's adjoint is as large
+    as what it slices: L slices of the whole would cost O(L * size) in a backward through the
+    recorded rule, L slices by halves O(size * log L).)"""
+    return [_halves(x) if isinstance(x, Tensor) else x for x in seqs]
+
+
+def _halves(x: Tensor) -> list:
+    n = len(x)
+    if n <= 4:
+        return [x[t] for t in range(n)]
+    return _halves(x[: n // 2]) + _halves(x[n // 2 :])
+
+
 def _rows(a: Any) -> Any:
     """``a`` (..., k) as a matrix of rows (the count from the shape: reshape(-1, 0) fails)."""
     return a.reshape(math.prod(a.shape[:-1]), a.shape[-1])
@@ -60,9 +74,30 @@ def _times(a: Any, m: Any) -> Any:
     return (_rows(a) @ m).reshape(a.shape[:-1] + (m.shape[-1],))
 
 
+def _sigmoid_into(x: np.ndarray, out: np.ndarray, overflowed: list) -> np.ndarray:
+    """``Sigmoid``'s 1 / (1 + e ** -x), written into ``out``, under the caller's errstate that
+    appends to ``overflowed`` when e ** -x overflows: those entries then get e ** x, a
+    subnormal, as Sigmoid's. (One errstate for the whole loop, not one a call: float16, whose
+    Sigmoid computes in float32, calls Sigmoid itself.)"""
+    if x.dtype.itemsize < 4:
+        out[...] = Sigmoid.apply(x)
+        return out
+    np.negative(x, out=out)
+    np.exp(out, out=out)
+    past = None
+    if overflowed:
+        past = np.isinf(out)
+        overflowed.clear()
+    out += 1
+    np.reciprocal(out, out=out)
+    if past is not None:
+        out[past] = np.exp(x[past])
+    return out
+
+
 def _kept(op: Op, out: Any) -> tuple:
-    """The per-step arrays the forward of ``op`` kept for its rules, stacked (L, ...) (once:
-    a retained graph's next backward reuses them), or Nones when the rules run on Tensors.
+    """The arrays (L, ...) of every step's gates the forward of ``op`` kept for its rules, or
+    Nones when the rules run on Tensors.
 
     NOTE: on Tensors (a recorded rule) the gates are recomputed from the saved inputs and
     output, so that the rule's graph reaches them; the forward's arrays would be constants
@@ -72,8 +107,6 @@ def _kept(op: Op, out: Any) -> tuple:
     kept = op.kept
     if isinstance(out, Tensor) or kept is None:
         return (None,) * 3
-    if isinstance(kept[0], list):
-        kept = op.kept = tuple(np.stack(k) for k in kept)
     return kept
 
 
@@ -104,19 +137,24 @@ class LSTMSequence(Op):
         n, p = c0.shape[-1], h0.shape[-1]
         dtype = np.result_type(xp, h0, c0, w, *(() if w_hr is None else (w_hr,)))
         out = np.empty(xp.shape[:-1] + (p + n,), dtype)
-        acts, gs, tcs = [None] * len(xp), [None] * len(xp), [None] * len(xp)
-        h, c, wt = h0, c0, w.T
-        for t in _steps(len(xp), self.reverse):
-            gates = xp[t] + _product(h, wt)
-            act = acts[t] = Sigmoid.apply(gates)  # (g's part unused: one call for all four)
-            g = gs[t] = np.tanh(gates[..., 2 * n : 3 * n])
-            c = act[..., n : 2 * n] * c + act[..., :n] * g
-            tc = tcs[t] = np.tanh(c)
-            h = act[..., 3 * n :] * tc
-            if w_hr is not None:
-                h = _product(h, w_hr.T)
-            out[t, ..., :p] = h
-            out[t, ..., p:] = c
+        # (kept for the rules: the four gates' sigmoids, g = tanh of its own, tanh(c_t))
+        acts = np.empty(xp.shape, dtype)
+        gs, tcs = np.empty(out.shape[:-1] + (n,), dtype), np.empty(out.shape[:-1] + (n,), dtype)
+        h, c, wt = h0.astype(dtype, copy=False), c0, w.T
+        overflowed: list = []
+        with np.errstate(over="call", call=lambda *_: overflowed.append(True)):
+            for t in _steps(len(xp), self.reverse):
+                gates = _product(h, wt)
+                gates += xp[t]
+                act = _sigmoid_into(gates, acts[t], overflowed)  # (g's part unused)
+                g = np.tanh(gates[..., 2 * n : 3 * n], out=gs[t])
+                c = act[..., n : 2 * n] * c
+                c += act[..., :n] * g
+                h = act[..., 3 * n :] * np.tanh(c, out=tcs[t])
+                if w_hr is not None:
+                    h = _product(h, w_hr.T)
+                out[t, ..., :p] = h
+                out[t, ..., p:] = c
         self.kept = (acts, gs, tcs)
         return out
 
@@ -151,7 +189,9 @@ class LSTMSequence(Op):
         slopes = np.concatenate(
             [g * i * (1 - i), c_prev * f * (1 - f), i * (1 - g * g), tc * o * (1 - o)], axis=-1
         )
-        d_h, d_c = delta[..., :p], delta[..., p:]
+        d_h, d_c, through_h, slopes, f = _by_step(
+            delta[..., :p], delta[..., p:], through_h, slopes, f
+        )
         d_pre: list = [None] * len(xp)
         d_hs: list = [None] * len(xp)  # (dL/dh_t, for W_hr's adjoint)
         dh = dc = None  # (from the step after, in the recurrence's order)
@@ -186,8 +226,10 @@ class LSTMSequence(Op):
         slopes = np.concatenate([i * (1 - i), f * (1 - f), 1 - g * g, o * (1 - o)], axis=-1)
         through_h = o * (1 - tc * tc)
         fixed = t_xp + _times(h_prev, t_w.T)  # (the pre-activations' tangents but h_{t-1}'s)
-        if w_hr is not None:
-            m_hr = _times(o * tc, t_hr[0].T)
+        m_hr = None if w_hr is None else _times(o * tc, t_hr[0].T)
+        fixed, slopes, g, c_prev, i, f, tc, through_h, m_hr = _by_step(
+            fixed, slopes, g, c_prev, i, f, tc, through_h, m_hr
+        )
         d_hs: list = [None] * len(xp)
         d_cs: list = [None] * len(xp)
         for t in _steps(len(xp), self.reverse):
@@ -240,17 +282,28 @@ class GRUSequence(Op):
 
     def forward(self, xp, h0, w, b):
         n = h0.shape[-1]
-        out = np.empty(xp.shape[:-1] + (n,), np.result_type(xp, h0, w, b))
-        a_ns, rzs, news = [None] * len(xp), [None] * len(xp), [None] * len(xp)
-        h, wt = h0, w.T
-        for t in _steps(len(xp), self.reverse):
-            a = _product(h, wt) + b
-            x = xp[t]
-            rz = rzs[t] = Sigmoid.apply(x[..., : 2 * n] + a[..., : 2 * n])
-            a_n = a_ns[t] = a[..., 2 * n :]
-            new = news[t] = np.tanh(x[..., 2 * n :] + rz[..., :n] * a_n)
-            h = new + rz[..., n:] * (h - new)
-            out[t] = h
+        dtype = np.result_type(xp, h0, w, b)
+        out = np.empty(xp.shape[:-1] + (n,), dtype)
+        # (kept for the rules: W_hn h_{t-1} + b_hn, the gates r and z, and n)
+        a_ns = np.empty(out.shape, dtype)
+        rzs, news = np.empty(out.shape[:-1] + (2 * n,), dtype), np.empty(out.shape, dtype)
+        h, wt = h0.astype(dtype, copy=False), w.T
+        overflowed: list = []
+        with np.errstate(over="call", call=lambda *_: overflowed.append(True)):
+            for t in _steps(len(xp), self.reverse):
+                a = _product(h, wt)
+                a += b
+                x = xp[t]
+                pre = a[..., : 2 * n] + x[..., : 2 * n]
+                rz = _sigmoid_into(pre, rzs[t], overflowed)
+                a_n = a_ns[t] = a[..., 2 * n :]
+                pre = rz[..., :n] * a_n
+                pre += x[..., 2 * n :]
+                new = np.tanh(pre, out=news[t])
+                h = h - new
+                h *= rz[..., n:]
+                h += new
+                out[t] = h
         self.kept = (a_ns, rzs, news)
         return out
 
@@ -276,6 +329,7 @@ class GRUSequence(Op):
         to_z = (h_prev - new) * z * (1 - z)
         slopes_x = np.concatenate([to_r, to_z, to_n], axis=-1)
         slopes_a = np.concatenate([to_r, to_z, to_n * r], axis=-1)
+        delta, slopes_x, slopes_a, z = _by_step(delta, slopes_x, slopes_a, z)
         d_x: list = [None] * len(xp)
         d_a: list = [None] * len(xp)
         dh = None
@@ -302,6 +356,9 @@ class GRUSequence(Op):
         h_prev, a_n, r, z, new = self._gates(xp, h0, w, b, out)
         slopes = np.concatenate([r * (1 - r), z * (1 - z)], axis=-1)
         fixed = _times(h_prev, t_w.T) + t_b  # (a's tangents but h_{t-1}'s)
+        fixed, t_xp, slopes, a_n, r, new, h_prev, z = _by_step(
+            fixed, t_xp, slopes, a_n, r, new, h_prev, z
+        )
         d_hs: list = [None] * len(xp)
         for t in _steps(len(xp), self.reverse):
             da = fixed[t] + dh @ w.T
@@ -338,11 +395,17 @@ class RNNSequence(Op):
         self.relu = relu
 
     def forward(self, xp, h0, w):
-        out = np.empty(xp.shape[:-1] + h0.shape[-1:], np.result_type(xp, h0, w))
-        h, wt = h0, w.T
-        act = Relu.apply if self.relu else np.tanh
+        dtype = np.result_type(xp, h0, w)
+        out = np.empty(xp.shape[:-1] + h0.shape[-1:], dtype)
+        h, wt = h0.astype(dtype, copy=False), w.T
         for t in _steps(len(xp), self.reverse):
-            h = out[t] = act(xp[t] + _product(h, wt))
+            pre = _product(h, wt)
+            pre += xp[t]
+            if self.relu:
+                out[t] = Relu.apply(pre)
+            else:
+                np.tanh(pre, out=out[t])
+            h = out[t]
         return out
 
     def _slopes(self, out):
@@ -350,7 +413,7 @@ class RNNSequence(Op):
         return _relu_slope(out) if self.relu else 1 - out * out
 
     def generate_adjoints(self, adjoints, delta, xp, h0, w, out):
-        slopes = self._slopes(out)
+        delta, slopes = _by_step(delta, self._slopes(out))
         d_pre: list = [None] * len(xp)
         dh = None
         for t in _steps(len(xp), not self.reverse):
@@ -371,6 +434,7 @@ class RNNSequence(Op):
         t_xp, dh, t_w = _zero_tangents(tangents, (xp, h0, w))
         slopes = self._slopes(out)
         fixed = t_xp + _times(_before(out, h0, self.reverse), t_w.T)
+        fixed, slopes = _by_step(fixed, slopes)
         d_hs: list = [None] * len(xp)
         for t in _steps(len(xp), self.reverse):
             pre = fixed[t] + dh @ w.T

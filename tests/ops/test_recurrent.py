@@ -152,3 +152,24 @@ def test_float32_stays_float32_and_mixed_dtypes_promote() -> None:
     assert out.dtype == np.float64
     want = _lstm_steps(xp.astype(np.float64), h0, c0, w.astype(np.float64), None, False)
     np.testing.assert_allclose(out.data, want, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_gates_past_the_exponentials_range_are_sigmoids_subnormals_without_a_warning(dtype):
+    """A gate whose e ** -x overflows is tg.sigmoid's value (e ** x, a subnormal, not 0), and
+    the overflow warns nothing, as tg.sigmoid's."""
+    import warnings
+
+    low = {np.float16: -20.0, np.float32: -100.0, np.float64: -730.0}[dtype]
+    xp = np.array([[0.5, 0.5, 0.5, low]], dtype)  # (gates i, f, g, o; one step, H = 1)
+    zero = np.zeros(1, dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = recurrent.lstm_sequence(xp, zero, zero, np.zeros((4, 1), dtype)).data
+        i = tg.sigmoid(xp[0, :1]).data
+        c = i * np.tanh(xp[0, 2:3])
+        h = tg.sigmoid(xp[0, 3:]).data * np.tanh(c)
+    assert out.dtype == dtype
+    np.testing.assert_array_equal(out[0], np.concatenate([h, c]))
+    if dtype != np.float16:
+        assert 0 < h[0] < np.finfo(dtype).tiny  # (a subnormal)
