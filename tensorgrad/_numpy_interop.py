@@ -42,10 +42,14 @@ UFUNCS: dict[np.ufunc, Callable[..., Any]] = {
     np.positive: _positive,
     np.matmul: ops.matmul,
     np.exp: ops.exp,
+    np.exp2: ops.exp2,
     np.expm1: ops.expm1,
     np.log: ops.log,
+    np.log2: ops.log2,
+    np.log10: ops.log10,
     np.log1p: ops.log1p,
     np.sqrt: ops.sqrt,
+    np.cbrt: ops.cbrt,
     np.square: ops.square,
     np.reciprocal: ops.reciprocal,
     np.sin: ops.sin,
@@ -54,13 +58,34 @@ UFUNCS: dict[np.ufunc, Callable[..., Any]] = {
     np.arcsin: ops.arcsin,
     np.arccos: ops.arccos,
     np.arctan: ops.arctan,
+    np.arctan2: ops.arctan2,
+    np.hypot: ops.hypot,
+    np.deg2rad: ops.deg2rad,
+    np.radians: ops.radians,
+    np.rad2deg: ops.rad2deg,
+    np.degrees: ops.degrees,
     np.tanh: ops.tanh,
     np.sinh: ops.sinh,
     np.cosh: ops.cosh,
+    np.arcsinh: ops.arcsinh,
+    np.arccosh: ops.arccosh,
+    np.arctanh: ops.arctanh,
+    np.logaddexp: ops.logaddexp,
+    np.logaddexp2: ops.logaddexp2,
     np.absolute: ops.abs,
+    np.fabs: ops.fabs,
     np.sign: ops.sign,
+    np.floor: ops.floor,
+    np.ceil: ops.ceil,
+    np.trunc: ops.trunc,
+    np.rint: ops.rint,
+    np.copysign: ops.copysign,
+    np.heaviside: ops.heaviside,
     np.floor_divide: ops.floor_divide,
     np.remainder: ops.remainder,
+    np.fmod: ops.fmod,
+    np.float_power: ops.float_power,
+    np.ldexp: ops.ldexp,
     np.divmod: lambda a, b: (ops.floor_divide(a, b), ops.remainder(a, b)),
     np.maximum: ops.maximum,
     np.minimum: ops.minimum,
@@ -174,7 +199,10 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
     # NumPy's dtype=: the operands cast to it, and the result, where NumPy has the loop
     target = np.dtype(dtype)
     _check_loop(ufunc, inputs, target)
-    out = fn(*(_cast_operand(x, target) for x in inputs))
+    operands = [_cast_operand(x, target) for x in inputs]
+    if ufunc is np.ldexp:  # (its exponent stays an integer, as NumPy's loops take it)
+        operands[1] = inputs[1]
+    out = fn(*operands)
     if isinstance(out, tuple):  # (divmod's two results)
         return tuple(o if o.dtype == target else ops.astype(o, target) for o in out)
     return out if out.dtype == target else ops.astype(out, target)
@@ -519,9 +547,17 @@ def _round(a: Any, decimals: int = 0, out: Any = None) -> Any:
     return ops.round(a, decimals)
 
 
+def _fix(x: Any, out: Any = None) -> Any:
+    """np.fix: a function, not a ufunc."""
+    _no_extra("fix", {"out": out})
+    return ops.fix(x)
+
+
 FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.round: _round,
     np.around: _round,
+    np.fix: _fix,
+    np.sinc: ops.sinc,
     np.sum: _reduction(ops.sum, "sum"),
     np.mean: _reduction(ops.mean, "mean"),
     np.prod: _reduction(ops.prod, "prod"),

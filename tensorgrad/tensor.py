@@ -763,7 +763,9 @@ TENSOR_METHODS = (
     "reshape transpose swapaxes moveaxis squeeze expand_dims flatten broadcast_to flip tile repeat "
     "split exp log log1p expm1 sqrt square reciprocal sin cos tan tanh sinh cosh arcsin arccos "
     "arctan sigmoid relu softplus gelu abs sign round clip maximum minimum matmul dot outer "
-    "diagonal trace"
+    "diagonal trace exp2 log2 log10 cbrt arcsinh arccosh arctanh sinc deg2rad rad2deg floor "
+    "ceil trunc rint fix arctan2 hypot logaddexp logaddexp2 copysign fmod heaviside float_power "
+    "ldexp"
 ).split()
 
 for _name in TENSOR_METHODS:

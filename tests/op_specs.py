@@ -186,12 +186,30 @@ def _not_near(*points: float) -> Callable[[list[Any], dict[str, Any]], bool]:
     return valid
 
 
+_INTEGERS = (-2.0, -1.0, 0.0, 1.0, 2.0)  # (where floor, ceil and trunc step, in [-2, 2])
+_HALVES = (-1.5, -0.5, 0.5, 1.5)  # (where round and rint step)
+
+
+def _off_origin(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """(a, b) at least 0.2 from (0, 0), where hypot and arctan2 are not differentiable."""
+    return bool(np.all(np.hypot(args[0], args[1]) > 0.2))
+
+
+def _off_axes(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """Both arguments away from 0, where copysign's sign (of either) changes."""
+    return bool(np.all(np.abs(args[0]) > 1e-3) and np.all(np.abs(args[1]) > 1e-3))
+
+
 UNARY = {
     "exp": {},
+    "exp2": {},
     "expm1": {},
     "log": {"domains": _positive()},
+    "log2": {"domains": _positive()},
+    "log10": {"domains": _positive()},
     "log1p": {"domains": {0: (-0.8, 2.0)}},
     "sqrt": {"domains": _positive()},
+    "cbrt": {"valid": away_from(lambda args, kw: args[0], 0.2)},  # (its slope: inf at 0)
     "square": {},
     "reciprocal": {"domains": _positive(0.3)},
     "sin": {},
@@ -200,15 +218,29 @@ UNARY = {
     "arcsin": {"domains": {0: (-0.9, 0.9)}},
     "arccos": {"domains": {0: (-0.9, 0.9)}},
     "arctan": {},
+    "sinc": {"low": -3.0, "high": 3.0},
+    "deg2rad": {},
+    "radians": {},
+    "rad2deg": {},
+    "degrees": {},
     "tanh": {},
     "sinh": {},
     "cosh": {},
+    "arcsinh": {"low": -4.0, "high": 4.0},
+    "arccosh": {"domains": {0: (1.2, 4.0)}},
+    "arctanh": {"domains": {0: (-0.85, 0.85)}},
     "sigmoid": {"low": -6.0, "high": 6.0},
     "softplus": {"low": -6.0, "high": 6.0},
     "relu": {"valid": _not_near(0.0)},
     "abs": {"valid": _not_near(0.0)},
+    "fabs": {"valid": _not_near(0.0)},
     "sign": {"valid": _not_near(0.0)},
-    "round": {"valid": _not_near(-1.5, -0.5, 0.5, 1.5)},
+    "round": {"valid": _not_near(*_HALVES)},
+    "rint": {"valid": _not_near(*_HALVES)},
+    "floor": {"valid": _not_near(*_INTEGERS)},
+    "ceil": {"valid": _not_near(*_INTEGERS)},
+    "trunc": {"valid": _not_near(*_INTEGERS)},
+    "fix": {"valid": _not_near(*_INTEGERS)},
     "erf": {"low": -4.0, "high": 4.0},
     "negative": {},
     "flatten": {},
@@ -230,9 +262,18 @@ register(
     OpSpec("divide", tg.divide, arity=2, domains={1: (0.4, 2.0)}),
     OpSpec("floor_divide", tg.floor_divide, arity=2, domains={1: (0.4, 2.0)}, valid=_off_steps),
     OpSpec("remainder", tg.remainder, arity=2, domains={1: (0.4, 2.0)}, valid=_off_steps),
+    OpSpec("fmod", tg.fmod, arity=2, domains={1: (0.4, 2.0)}, valid=_off_steps),
+    OpSpec("fmod", tg.fmod, arity=2, domains={1: (-2.0, -0.4)}, valid=_off_steps),
     OpSpec("power", tg.power, arity=2, domains={0: (0.3, 2.0), 1: (-2.0, 2.0)}),
+    OpSpec("float_power", tg.float_power, arity=2, domains={0: (0.3, 2.0), 1: (-2.0, 2.0)}),
     OpSpec("maximum", tg.maximum, arity=2, valid=_apart),
     OpSpec("minimum", tg.minimum, arity=2, valid=_apart),
+    OpSpec("arctan2", tg.arctan2, arity=2, valid=_off_origin),
+    OpSpec("hypot", tg.hypot, arity=2, valid=_off_origin),
+    OpSpec("logaddexp", tg.logaddexp, arity=2, low=-4.0, high=4.0),
+    OpSpec("logaddexp2", tg.logaddexp2, arity=2, low=-4.0, high=4.0),
+    OpSpec("copysign", tg.copysign, arity=2, valid=_off_axes),
+    OpSpec("heaviside", tg.heaviside, arity=2, valid=_not_near(0.0)),
     OpSpec(
         "clip",
         tg.clip,
@@ -1285,4 +1326,42 @@ register(
         lambda x, c, flip: tg.multiply(c, x) if flip else tg.multiply(x, c),
         sample=_scalar_sample,
     )
+)
+
+
+def _sinc_sample(data: Any) -> Sample:
+    """sinc's input with some entries exactly 0 (its slope's series is exact there to second
+    order: sinc''(0) = -pi ** 2 / 3) or at the switch to the quotient, +-0.5."""
+    x, _ = _one(data)
+    if x.size and data.draw(st.booleans(), label="special"):
+        at = data.draw(st.lists(st.integers(0, x.size - 1), min_size=1, max_size=3))
+        x.reshape(-1)[at] = data.draw(st.sampled_from([0.0, 0.5, -0.5]), label="value")
+    return [x], {}
+
+
+def _heaviside_at_zero_sample(data: Any) -> Sample:
+    """x1 with entries exactly 0, where the result is x2 (its derivative 1 there), others away
+    from 0; only x2 is differentiated (x1 steps at 0)."""
+    shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=4))
+    s1, s2 = shapes.input_shapes
+    x1 = draw_array(data, s1, 0.5, 2.0) * np.where(draw_array(data, s1, 0, 1) > 0.5, 1.0, -1.0)
+    x1 = np.where(draw_array(data, s1, 0, 1) > 0.5, 0.0, x1)
+    # (float32: a float64 constant would make float32_preserved's float32 x2 float64)
+    return [np.ascontiguousarray(x1, np.float32), draw_array(data, s2, -2, 2)], {}
+
+
+def _ldexp_sample(data: Any) -> Sample:
+    """x and integer exponents i (an array or a Python int) that broadcast together."""
+    shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=4))
+    sx, si = shapes.input_shapes
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16), label="exponents"))
+    i = rng.integers(-3, 4, size=si) if data.draw(st.booleans()) else int(rng.integers(-3, 4))
+    return [draw_array(data, sx, -2, 2), i], {}
+
+
+register(
+    OpSpec("sinc", tg.sinc, sample=_sinc_sample),
+    OpSpec("heaviside", tg.heaviside, sample=_heaviside_at_zero_sample, wrt=(1,)),
+    OpSpec("ldexp", tg.ldexp, sample=_ldexp_sample, wrt=(0,)),
+    OpSpec("float_power", lambda x, p: tg.float_power(x, p), sample=_power_constant_sample),
 )

@@ -304,6 +304,24 @@ UNARY_NUMPY: dict[str, Callable[..., Any]] = {
     "logical_not": np.logical_not,
     "relu": lambda x: np.maximum(x, 0),
     "flatten": lambda x: np.reshape(x, -1),
+    "exp2": np.exp2,
+    "log2": np.log2,
+    "log10": np.log10,
+    "cbrt": np.cbrt,
+    "arcsinh": np.arcsinh,
+    "arccosh": np.arccosh,
+    "arctanh": np.arctanh,
+    "deg2rad": np.deg2rad,
+    "rad2deg": np.rad2deg,
+    "radians": np.radians,
+    "degrees": np.degrees,
+    "fabs": np.fabs,
+    "floor": np.floor,
+    "ceil": np.ceil,
+    "trunc": np.trunc,
+    "rint": np.rint,
+    "fix": np.fix,
+    "sinc": np.sinc,
 }
 # our own formulas: shapes and values are checked, dtypes may legitimately differ for ints
 UNARY_OWN: dict[str, Callable[..., Any]] = {
@@ -327,7 +345,7 @@ BINARY_NUMPY: dict[str, Callable[..., Any]] = {
     name: getattr(np, name)
     for name in """add subtract multiply divide floor_divide remainder power maximum minimum less
     less_equal greater greater_equal equal not_equal logical_and logical_or logical_xor matmul dot
-    outer""".split()
+    outer arctan2 hypot logaddexp logaddexp2 copysign fmod heaviside float_power ldexp""".split()
 }
 
 

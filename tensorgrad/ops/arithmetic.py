@@ -1,5 +1,5 @@
-"""Arithmetic: add subtract multiply divide floor_divide remainder negative power, astype, and
-comparisons."""
+"""Arithmetic: add subtract multiply divide floor_divide remainder fmod negative power float_power
+ldexp copysign heaviside, astype, and comparisons."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from tensorgrad._dtypes import check_dtype, kind_of
 from tensorgrad._shapes import broadcast_shapes, expand_to, unbroadcast
 from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import _INT_MIN, Op, _data, apply1, binary, call, unary
-from tensorgrad.ops.elementwise import _OutputSlope
+from tensorgrad.ops.elementwise import _OutputSlope, _selected
 from tensorgrad.tensor import Tensor, make_tensor
 
 __all__ = [
@@ -26,7 +26,12 @@ __all__ = [
     "divide",
     "floor_divide",
     "remainder",
+    "fmod",
     "power",
+    "float_power",
+    "ldexp",
+    "copysign",
+    "heaviside",
     "negative",
     "astype",
     "less",
@@ -220,6 +225,80 @@ class Remainder(Op):
         return -tb * q if ta is None else ta - tb * q
 
 
+class Fmod(Remainder):
+    """C's fmod, with the sign of a (NumPy's ``fmod``) = a - b trunc(a / b); the derivative is 1
+    in a and -trunc(a / b) in b, the quotient the forward used: torch's and JAX's trunc(a / b)
+    in floating point can be one off (-10 at fmod(1, 0.1), whose value is 1 - 9 * 0.1)"""
+
+    def forward(self, a, b):
+        return np.fmod(a, b)
+
+    @staticmethod
+    def _quotient(a, b):
+        # (a - fmod(a, b) is b times an integer, up to a rounding: rint takes it away)
+        a, b = _data(a), _data(b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.rint((a - np.fmod(a, b)) / b)
+
+
+# ----------------------------------------------------------------------------- copysign, heaviside
+
+
+class Copysign(Op):
+    """|a| with the sign of b; derivative 1 in a where their signs agree, -1 where they do not
+    (+-1 at an infinite a too, where torch's out / a is NaN), 0 at a == 0 (the kink, as torch's
+    and abs's), and 0 in b"""
+
+    save_inputs = (0, 1)
+
+    @staticmethod
+    def _slope(a, b):
+        a, b = _data(a), _data(b)
+        dtype = np.result_type(a, b)
+        if dtype.kind != "f":
+            dtype = np.dtype(np.float64)
+        flipped = np.not_equal(np.signbit(a), np.signbit(b))
+        slope = np.subtract(1, 2 * flipped, dtype=dtype)
+        return np.where(np.equal(a, 0), np.zeros((), dtype), slope)
+
+    def forward(self, a, b):
+        return np.copysign(a, b)
+
+    def generate_adjoints(self, adjoints, delta, a, b):
+        if self.edges[0] is not None:
+            adjoints[0] = unbroadcast(_selected(delta, self._slope(a, b)), self.in_shape(0))
+        if self.edges[1] is not None:
+            adjoints[1] = self.zero_adjoint(1)
+
+    def jvp(self, tangents, a, b):
+        ta = tangents[0]
+        return None if ta is None else _selected(ta, self._slope(a, b))
+
+
+class Heaviside(Op):
+    """0 where x1 < 0, x2 where x1 == 0, 1 where x1 > 0 (NumPy's ``heaviside``); derivative 0 in
+    x1 (a step), and 1 in x2 where x1 == 0, where the result is x2 (JAX's; torch has none)"""
+
+    save_inputs = (0,)
+
+    def forward(self, x1, x2):
+        return np.heaviside(x1, x2)
+
+    @staticmethod
+    def _at_zero(x1):
+        return np.equal(_data(x1), 0)
+
+    def generate_adjoints(self, adjoints, delta, x1):
+        if self.edges[0] is not None:
+            adjoints[0] = self.zero_adjoint(0)
+        if self.edges[1] is not None:
+            adjoints[1] = unbroadcast(np.where(self._at_zero(x1), delta, 0), self.in_shape(1))
+
+    def jvp(self, tangents, x1):
+        t2 = tangents[1]
+        return None if t2 is None else np.where(self._at_zero(x1), t2, 0)
+
+
 # ----------------------------------------------------------------------------- power
 
 
@@ -285,6 +364,49 @@ class Power(Op):
             extra = tb * _power_dy(a, b, out)
             result = extra if result is None else result + extra
         return result
+
+
+def _in_dtype(x: Any, dtype: np.dtype) -> Any:
+    """An array or Tensor operand in the floating ``dtype`` (recorded for a Tensor); a Python
+    number as it is."""
+    have = getattr(x, "dtype", None)
+    if have is None or have == dtype:
+        return x
+    return astype(x, dtype) if isinstance(x, Tensor) else np.asarray(x).astype(dtype)
+
+
+class FloatPower(Power):
+    """a ** b computed in float64 (long double stays), NumPy's ``float_power``: the rules of
+    ``power``, taken in that dtype too, so the gradients of float32 operands are float64's
+    rounded once (torch's float_power casts the same way)"""
+
+    def forward(self, a, b):
+        return np.float_power(a, b)
+
+    def generate_adjoints(self, adjoints, delta, a, b, out):
+        dtype = out.dtype
+        super().generate_adjoints(adjoints, delta, _in_dtype(a, dtype), _in_dtype(b, dtype), out)
+
+    def jvp(self, tangents, a, b, out):
+        dtype = out.dtype
+        return super().jvp(tangents, _in_dtype(a, dtype), _in_dtype(b, dtype), out)
+
+
+class Ldexp(Op):
+    """x * 2 ** i for integers i, exact (NumPy's ``ldexp``): linear in x, its gradient
+    ldexp(delta, i); i is an integer, with no gradient"""
+
+    save_inputs = (1,)
+
+    def forward(self, x, i):
+        return np.ldexp(x, i)
+
+    def generate_adjoints(self, adjoints, delta, i):
+        adjoints[0] = unbroadcast(Ldexp.apply(delta, i), self.in_shape(0))
+
+    def jvp(self, tangents, i):
+        tx = tangents[0]
+        return None if tx is None else Ldexp.apply(tx, i)
 
 
 def _signed_power(a: Any, p: int | float) -> Any:
@@ -572,6 +694,32 @@ def floor_divide(a: Any, b: Any) -> Tensor:
 def remainder(a: Any, b: Any) -> Tensor:
     """a % b with broadcasting, with the sign of b (NumPy's ``remainder``, Python's ``%``)."""
     return binary(Remainder, a, b)
+
+
+def fmod(a: Any, b: Any) -> Tensor:
+    """C's remainder a - b trunc(a / b), with the sign of a (NumPy's ``fmod``; ``%`` has b's)."""
+    return binary(Fmod, a, b)
+
+
+def copysign(a: Any, b: Any) -> Tensor:
+    """|a| with the sign of b (its sign bit: -0.0 counts as negative); no gradient to b."""
+    return binary(Copysign, a, b)
+
+
+def heaviside(x1: Any, x2: Any) -> Tensor:
+    """The step function: 0 where x1 < 0, x2 where x1 == 0, 1 where x1 > 0 (NumPy's)."""
+    return binary(Heaviside, x1, x2)
+
+
+def float_power(a: Any, b: Any) -> Tensor:
+    """a ** b in float64 whatever the operands' dtypes (long double stays), as NumPy's: negative
+    integer powers of integers are fine there."""
+    return binary(FloatPower, a, b)
+
+
+def ldexp(x: Any, i: Any) -> Tensor:
+    """x * 2 ** i for integer i (NumPy's; a float i is refused, as there); differentiable in x."""
+    return binary(Ldexp, x, i)
 
 
 def power(a: Any, b: Any) -> Tensor:

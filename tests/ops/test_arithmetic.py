@@ -467,3 +467,136 @@ def test_constant_power_of_a_large_array_with_negative_entries_is_pows(
         np.testing.assert_array_equal(np.isnan(got), np.isnan(exp))
         np.testing.assert_array_equal(np.signbit(got), np.signbit(exp))  # (NaN's too)
         np.testing.assert_allclose(got, exp, rtol=2 * float(np.finfo(dtype).eps))
+
+
+# ----------------------------------------------------------------------------- fmod, copysign...
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.float64, np.float32])
+def test_fmod_matches_numpy(dtype: type) -> None:
+    a = np.array([5, -7, 7, -5, 0], dtype=dtype)
+    b = np.array([2, 2, -3, -3, 4], dtype=dtype)
+    got = tg.fmod(tg.tensor(a), tg.tensor(b))
+    assert got.dtype == np.fmod(a, b).dtype
+    np.testing.assert_array_equal(got.data, np.fmod(a, b))
+
+
+def test_fmod_gradient_in_b_is_minus_the_quotient_the_forward_used() -> None:
+    # fmod(1, 0.1) is 1 - 9 * 0.1 (0.1 is a little above 1/10): d/db is -9; torch's and JAX's
+    # trunc(1 / 0.1) = trunc(10.0) gives -10
+    a = tg.tensor([1.0, -7.0, 7.5, -0.5], requires_grad=True)
+    b = tg.tensor([0.1, 2.0, -2.0, 3.0], requires_grad=True)
+    out = tg.fmod(a, b)
+    ga, gb = tg.autograd.grad(out.sum(), [a, b])
+    assert ga.data.tolist() == [1.0] * 4
+    assert gb.data.tolist() == [-9.0, 3.0, 3.0, -0.0]
+    np.testing.assert_allclose(out.data, a.data + gb.data * b.data, rtol=0, atol=1e-15)
+    _, t = tg.jvp(lambda b: tg.fmod(a.detach(), b), (b.detach(),), (tg.ones(4),))
+    np.testing.assert_array_equal(t.data, gb.data)
+    a, b = a[1:], b[1:]  # (fmod(1, 0.1) is 1e-16 from a step: no finite differences there)
+    assert tg.gradcheck(tg.fmod, (a, b)) and tg.gradgradcheck(tg.fmod, (a, b))
+
+
+def test_copysign_gradient_is_the_sign_agreement() -> None:
+    # +-1 where a != 0, infinite a too (torch's out / a is NaN there), 0 at a == 0 (as torch's);
+    # -0.0 is negative, as in the forward; b gets 0
+    a = tg.tensor([2.0, 2.0, -3.0, 0.0, -0.0, np.inf, 5.0], requires_grad=True)
+    b = tg.tensor([1.0, -1.0, -0.5, -1.0, 1.0, -1.0, -0.0], requires_grad=True)
+    ga, gb = tg.autograd.grad(tg.copysign(a, b).sum(), [a, b])
+    assert ga.data.tolist() == [1.0, -1.0, 1.0, 0.0, 0.0, -1.0, -1.0]
+    assert gb.data.tolist() == [0.0] * 7
+    # an infinite incoming derivative gives 0 at the kink, not inf * 0
+    (g,) = tg.autograd.grad(tg.copysign(a, b), [a], grad_outputs=np.full(7, np.inf))
+    assert g.data[3] == 0.0 and g.data[0] == np.inf
+    _, t = tg.jvp(tg.copysign, (a.detach(), b.detach()), (tg.ones(7), tg.ones(7)))
+    assert t.data.tolist() == ga.data.tolist()
+
+
+def test_heaviside_gradient_goes_to_x2_where_x1_is_0() -> None:
+    # the result is x2 there (JAX's gradient; torch's heaviside has none); x1 steps: 0
+    x1 = tg.tensor([-1.0, 0.0, 2.0, -0.0, np.nan], requires_grad=True)
+    x2 = tg.tensor([0.5, 0.25, 0.75, 0.5, 0.5], requires_grad=True)
+    out = tg.heaviside(x1, x2)
+    np.testing.assert_array_equal(out.data, np.heaviside(x1.data, x2.data))
+    g1, g2 = tg.autograd.grad(out, [x1, x2], grad_outputs=np.array([1.0, 2.0, np.inf, 3.0, 1.0]))
+    assert g1.data.tolist() == [0.0] * 5
+    assert g2.data.tolist() == [0.0, 2.0, 0.0, 3.0, 0.0]
+    # x2 a scalar tensor, broadcast: its gradient sums over the zeros of x1
+    s = tg.tensor(0.5, requires_grad=True)
+    (g,) = tg.autograd.grad(tg.heaviside(x1.detach(), s).sum(), [s])
+    assert g.item() == 2.0
+    _, t = tg.jvp(lambda v: tg.heaviside(x1.detach(), v), (x2.detach(),), (tg.ones(5),))
+    assert t.data.tolist() == [0.0, 1.0, 0.0, 1.0, 0.0]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16, np.int8, np.int64])
+def test_float_power_computes_in_float64_as_numpy(dtype: type) -> None:
+    a = np.array([3, 2, 5], dtype)
+    b = np.array([-2, 3, 0], dtype)  # (negative integer powers of integers: fine in float64)
+    got = tg.float_power(tg.tensor(a), tg.tensor(b))
+    want = np.float_power(a, b)
+    assert got.dtype == want.dtype == np.float64
+    np.testing.assert_array_equal(got.data, want)
+
+
+def test_float_power_gradients_are_float64_rounded_once() -> None:
+    # its rules run in float64 too: float32 operands' gradients are the float64 ones rounded
+    x = np.array([1.7, 0.3, 2.2], np.float32)
+    y = np.array([2.5, -1.5, 0.7], np.float32)
+    a, b = tg.tensor(x, requires_grad=True), tg.tensor(y, requires_grad=True)
+    ga, gb = tg.autograd.grad(tg.float_power(a, b).sum(), [a, b])
+    x64, y64 = x.astype(np.float64), y.astype(np.float64)
+    assert ga.dtype == gb.dtype == np.float32
+    np.testing.assert_array_equal(ga.data, (y64 * x64 ** (y64 - 1)).astype(np.float32))
+    np.testing.assert_array_equal(gb.data, (x64**y64 * np.log(x64)).astype(np.float32))
+    # and power's conventions at a zero base (torch's float_power gives the same)
+    z = tg.tensor([0.0, 0.0], requires_grad=True)
+    e = tg.tensor([0.0, 2.0], requires_grad=True)
+    gz, ge = tg.autograd.grad(tg.float_power(z, e).sum(), [z, e])
+    assert gz.data.tolist() == [0.0, 0.0] and ge.data.tolist() == [0.0, 0.0]
+
+
+def test_ldexp_is_exact_and_linear_in_x() -> None:
+    x = tg.tensor([1.5, -3.0, 0.1], requires_grad=True)
+    i = np.array([3, -1, 1100])
+    with np.errstate(over="ignore"):
+        out = tg.ldexp(x, i)
+        (g,) = tg.autograd.grad(out, [x], grad_outputs=np.array([1.0, 3.0, 1.0]))
+    np.testing.assert_array_equal(out.data, np.ldexp(x.data, i))
+    assert g.data.tolist() == [8.0, 1.5, np.inf]  # (2 ** 1100 overflows, as the result does)
+    assert tg.ldexp(tg.tensor(np.float32(1.5)), 2).dtype == np.float32
+    assert tg.ldexp(np.array([3], np.int8), 2).dtype == np.ldexp(np.int8(3), 2).dtype
+    with pytest.raises(TypeError, match="ldexp"):
+        tg.ldexp(x, tg.tensor([1.0, 2.0, 3.0], requires_grad=True))  # (NumPy refuses a float i)
+    with pytest.raises(ValueError, match=r"ldexp: shapes \(3,\) and \(2,\)"):
+        tg.ldexp(x, np.array([1, 2]))
+    h = tg.hessian(lambda t: (tg.ldexp(t, 2) ** 2).sum())(tg.tensor([1.0]))
+    assert h.data.tolist() == [[32.0]]
+
+
+# tensorgrad's names of the new arithmetic functions torch 2.13 has: torch's names
+TORCH_NAMES = {"copysign": "copysign", "fmod": "fmod", "float_power": "float_power"}
+
+
+@pytest.mark.parametrize("name", sorted(TORCH_NAMES))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_values_and_gradients_agree_with_torch(name: str, dtype: type) -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(12)
+    a = rng.uniform(0.2, 3.0, (4, 5)).astype(dtype)
+    b = rng.uniform(-3.0, 3.0, (4, 5)).astype(dtype)
+    b[np.abs(b) < 0.2] = 0.5
+    if name == "fmod":  # (away from the quotient's steps, where torch's trunc(a / b) may differ)
+        q = a / b
+        b[np.abs(q - np.round(q)) < 0.01] = 0.7
+    ta, tb = tg.tensor(a, requires_grad=True), tg.tensor(b, requires_grad=True)
+    out = getattr(tg, name)(ta, tb)
+    grads = tg.autograd.grad((out * out).sum(), [ta, tb])
+    pa, pb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    pout = getattr(torch, TORCH_NAMES[name])(pa, pb)
+    pgrads = torch.autograd.grad((pout * pout).sum(), [pa, pb])
+    rtol = 1e-13 if dtype is np.float64 or name == "float_power" else 2e-6
+    assert out.dtype == pout.detach().numpy().dtype
+    np.testing.assert_allclose(out.data, pout.detach().numpy(), rtol=rtol, atol=1e-15)
+    for g, pg in zip(grads, pgrads):
+        np.testing.assert_allclose(g.data, pg.numpy(), rtol=rtol, atol=1e-15)

@@ -499,3 +499,239 @@ def test_expm1_slope_is_accurate_far_below_zero(dtype) -> None:
     np.testing.assert_allclose(g.data, np.exp(x.astype(np.float64)), rtol=4 * np.finfo(dtype).eps)
     _, tangent = tg.jvp(tg.expm1, (tg.tensor(x),), (tg.ones(6, dtype=dtype),))
     np.testing.assert_array_equal(tangent.data, g.data)
+
+
+# ----------------------------------------------------------------------------- NumPy's other ufuncs
+
+NEW_UNARY = """exp2 log2 log10 cbrt arcsinh arccosh arctanh deg2rad rad2deg radians degrees fabs
+floor ceil trunc rint fix sinc""".split()
+NEW_BINARY = "arctan2 hypot logaddexp logaddexp2 copysign fmod heaviside float_power".split()
+
+
+@pytest.mark.parametrize("name", NEW_UNARY)
+@pytest.mark.parametrize("dtype", [np.bool_, np.int8, np.uint8, np.int16, np.int64, np.float16])
+def test_new_unary_functions_keep_numpys_dtypes(name: str, dtype: type) -> None:
+    """Bool, integer and float16 data give NumPy's dtype (floor, ceil, trunc and fix keep an
+    integer one, the others take np.exp's float, sinc float64) and NumPy's values (sinc's
+    float16 computed in float32, as torch's: to float16's rounding)."""
+    x = np.array([0, 1, 2, 3], dtype)
+    with np.errstate(all="ignore"):
+        want = getattr(np, name)(x)
+        got = getattr(tg, name)(tg.tensor(x))
+    assert got.dtype == want.dtype
+    if name == "sinc" and dtype is np.float16:
+        want = np.sinc(x.astype(np.float32)).astype(np.float16)
+    np.testing.assert_array_equal(got.data, want)
+
+
+@pytest.mark.parametrize("name", NEW_UNARY + NEW_BINARY)
+def test_new_functions_keep_float32_and_float16(name: str) -> None:
+    rng = np.random.default_rng(3)
+    low, high = (0.1, 0.9) if name == "arctanh" else (1.1, 1.9)
+    args = [rng.uniform(low, high, 5)] * (1 if name in NEW_UNARY else 2)
+    for dtype in (np.float32, np.float16):
+        ts = [tg.tensor(a.astype(dtype), requires_grad=True) for a in args]
+        out = getattr(tg, name)(*ts)
+        want = np.float64 if name == "float_power" else dtype
+        assert out.dtype == want, (name, dtype, out.dtype)
+        grads = tg.autograd.grad(out.sum(), ts)
+        assert all(g.dtype == dtype and np.isfinite(g.data).all() for g in grads)
+
+
+def test_sinc_derivatives_at_0_to_fourth_order() -> None:
+    # sinc(x) = 1 - (pi x) ** 2 / 6 + (pi x) ** 4 / 120 - ...: derivatives 0, -pi**2 / 3, 0,
+    # pi**4 / 5 at 0 (torch's masked quotient gives 0 and then NaN; JAX's series agrees)
+    def f(x):
+        return tg.sinc(x).sum()
+
+    x = tg.tensor([0.0, -0.0])
+    d1 = tg.grad(f)
+    d2 = tg.grad(lambda t: d1(t).sum())
+    d3 = tg.grad(lambda t: d2(t).sum())
+    d4 = tg.grad(lambda t: d3(t).sum())
+    assert d1(x).data.tolist() == [0.0, 0.0]
+    np.testing.assert_allclose(d2(x).data, -(np.pi**2) / 3, rtol=1e-15)
+    np.testing.assert_allclose(d3(x).data, 0.0, atol=1e-15)
+    np.testing.assert_allclose(d4(x).data, np.pi**4 / 5, rtol=1e-14)
+    # forward mode, and forward over reverse, give the same
+    assert tg.hessian(f)(x).data.tolist() == [[-(np.pi**2) / 3, 0.0], [0.0, -(np.pi**2) / 3]]
+    _, t = tg.jvp(lambda t: tg.jvp(tg.sinc, (t,), (tg.ones(2),))[1], (x,), (tg.ones(2),))
+    np.testing.assert_allclose(t.data, -(np.pi**2) / 3, rtol=1e-15)
+
+
+def test_sinc_slope_is_accurate_on_both_sides_of_its_switch_to_the_series() -> None:
+    """Against the quotient in long double (where it has digits to spare: |x| >= 0.05): the
+    series (|x| < 0.5) within 2 ulps; the quotient within 16 ulps of 1 / |x|, the size of its
+    terms (its cos(pi x) reads pi x rounded, as the forward's sin does: near the slope's zeros,
+    1.43 and 2.46, that is most of the result, for torch's slope too); and continuous at 0.5."""
+    if np.finfo(np.longdouble).eps > 1e-18:
+        pytest.skip("no long double wider than float64 here")
+    x = np.concatenate([np.linspace(0.05, 3.0, 3001), -np.linspace(0.05, 3.0, 7)])
+    t = tg.tensor(x, requires_grad=True)
+    (g,) = tg.autograd.grad(tg.sinc(t).sum(), [t])
+    xl = x.astype(np.longdouble)
+    pi = np.longdouble("3.14159265358979323846264338327950288")
+    exact = (np.cos(pi * xl) - np.sin(pi * xl) / (pi * xl)) / xl
+    error = np.abs(g.data - exact).astype(np.float64)
+    near = np.abs(x) < 0.5
+    assert (error[near] <= 2 * np.spacing(np.abs(exact[near]).astype(np.float64))).all()
+    assert (error[~near] <= 16 * np.spacing(1 / np.abs(x[~near]))).all()
+    edge = tg.tensor(np.nextafter(0.5, [0.0, 1.0]), requires_grad=True)
+    (g,) = tg.autograd.grad(tg.sinc(edge).sum(), [edge])
+    assert abs(g.data[0] - g.data[1]) < 4e-16
+
+
+def test_hypot_and_arctan2_at_the_origin_and_far_from_it() -> None:
+    # 0 at the origin: hypot's as norm's (torch's hypot is NaN there), arctan2's as torch's;
+    # no square to overflow past 1e154 (torch's arctan2 slope is 0 there) or underflow
+    y = tg.tensor([0.0, 1e200, 1e-200, 3.0], requires_grad=True)
+    x = tg.tensor([0.0, 1e200, 1e-200, -4.0], requires_grad=True)
+    gy, gx = tg.autograd.grad(tg.hypot(y, x).sum(), [y, x])
+    np.testing.assert_allclose(gy.data, [0.0, 0.5**0.5, 0.5**0.5, 0.6], rtol=1e-15)
+    np.testing.assert_allclose(gx.data, [0.0, 0.5**0.5, 0.5**0.5, -0.8], rtol=1e-15)
+    gy, gx = tg.autograd.grad(tg.arctan2(y, x).sum(), [y, x])
+    np.testing.assert_allclose(gy.data, [0.0, 5e-201, 5e199, -0.16], rtol=1e-15)
+    np.testing.assert_allclose(gx.data, [0.0, -5e-201, -5e199, -0.12], rtol=1e-15)
+    # the second derivatives stay finite at the origin (its branch divides by 1 there)
+    for f in (tg.hypot, tg.arctan2):
+        h = tg.hessian(lambda a, b, f=f: f(a, b).sum(), argnums=(0, 1))(tg.zeros(1), tg.zeros(1))
+        assert all(np.isfinite(block.data).all() for row in h for block in row)
+    # an infinite argument: NaN, as torch's and JAX's (inf / inf)
+    a = tg.tensor([np.inf], requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        (g,) = tg.autograd.grad(tg.hypot(a, 1.0).sum(), [a])
+    assert np.isnan(g.item())
+
+
+def test_logaddexp_is_stable_and_its_gradient_is_the_softmax_weights() -> None:
+    a = tg.tensor([1e308, 1e10, 1000.0, -np.inf, -np.inf, np.inf, 0.0], requires_grad=True)
+    b = tg.tensor([1e308, 1e10, 0.0, 1.0, -np.inf, np.inf, np.log(3.0)], requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        out = tg.logaddexp(a, b)
+        ga, gb = tg.autograd.grad(out.sum(), [a, b])
+    np.testing.assert_array_equal(out.data, np.logaddexp(a.data, b.data))
+    # (the same infinity twice: NaN, as torch's and JAX's at -inf; exactly 0.5 at 1e10, where
+    # JAX's e ** (a - out) is 0.49999976)
+    np.testing.assert_allclose(ga.data, [0.5, 0.5, 1.0, 0.0, np.nan, np.nan, 0.25], rtol=1e-15)
+    np.testing.assert_allclose(gb.data, [0.5, 0.5, 0.0, 1.0, np.nan, np.nan, 0.75], rtol=1e-15)
+    # float32 stays finite where e ** x overflows, and so do base 2's
+    h = tg.tensor(np.array([100.0, -100.0], np.float32), requires_grad=True)
+    out = tg.logaddexp2(h, h * 1.5)
+    (g,) = tg.autograd.grad(out.sum(), [h])
+    assert out.dtype == np.float32 and np.isfinite(out.data).all()
+    np.testing.assert_allclose(g.data, [1.5, 1.0], rtol=1e-6)
+    # the second derivative: d2/da2 = w (1 - w) ln(b) ** 2 for the weight w
+    a0 = tg.tensor([0.3])
+    hess = tg.hessian(lambda t: tg.logaddexp(t, tg.tensor([-0.2])).sum())(a0).data
+    w = 1 / (1 + np.exp(-0.5))
+    np.testing.assert_allclose(hess, [[w * (1 - w)]], rtol=1e-14)
+
+
+def test_inverse_hyperbolic_slopes_far_out_and_near_their_poles() -> None:
+    x = tg.tensor([1e200, -1e300, 3.0, np.inf], requires_grad=True)
+    (g,) = tg.autograd.grad(tg.arcsinh(x).sum(), [x])  # (torch: 0 past 1e154)
+    np.testing.assert_allclose(g.data, [1e-200, 1e-300, 10**-0.5, 0.0], rtol=1e-15)
+    x = tg.tensor([1e200, 1.0, 1.0 + 2**-40, 2.0], requires_grad=True)
+    with np.errstate(divide="ignore"):
+        (g,) = tg.autograd.grad(tg.arccosh(x).sum(), [x])
+    np.testing.assert_allclose(g.data, [1e-200, np.inf, 2**20 / (2 + 2**-40) ** 0.5, 3**-0.5])
+    x = tg.tensor([1 - 2**-30, -0.5, 1.0], requires_grad=True)
+    with np.errstate(divide="ignore"):
+        (g,) = tg.autograd.grad(tg.arctanh(x).sum(), [x])
+    # ((1 - x)(1 + x): exact for 1 - 2**-30, where 1 - x * x loses 30 bits)
+    assert g.data.tolist() == [1 / (2**-30 * (2 - 2**-30)), 4 / 3, np.inf]
+
+
+def test_cbrt_exp2_log2_log10_slopes() -> None:
+    x = tg.tensor([-8.0, 0.0, 27.0, 1e-300], requires_grad=True)
+    with np.errstate(divide="ignore"):
+        (g,) = tg.autograd.grad(tg.cbrt(x).sum(), [x])
+    np.testing.assert_allclose(g.data, [1 / 12, np.inf, 1 / 27, 1e200 / 3], rtol=1e-15)
+    x = tg.tensor([-1.0, 0.0, 10.0], requires_grad=True)
+    (g,) = tg.autograd.grad(tg.exp2(x).sum(), [x])
+    np.testing.assert_allclose(g.data, np.exp2(x.data) * np.log(2), rtol=1e-15)
+    x = tg.tensor([0.5, 8.0, 1e300], requires_grad=True)
+    g2, g10 = (tg.autograd.grad(f(x).sum(), [x])[0] for f in (tg.log2, tg.log10))
+    np.testing.assert_allclose(g2.data, 1 / (x.data * np.log(2)), rtol=1e-15)
+    np.testing.assert_allclose(g10.data, 1 / (x.data * np.log(10)), rtol=1e-15)
+
+
+def test_degree_conversions_are_linear() -> None:
+    x = tg.tensor([1.0, -30.0, 1e300], requires_grad=True)
+    for f, c in ((tg.deg2rad, np.pi / 180), (tg.radians, np.pi / 180), (tg.rad2deg, 180 / np.pi),
+                 (tg.degrees, 180 / np.pi)):  # fmt: skip
+        (g,) = tg.autograd.grad(f(x), [x], grad_outputs=np.array([1.0, 2.0, 1e300]))
+        np.testing.assert_allclose(g.data, np.array([1.0, 2.0, 1e300]) * c, rtol=1e-15)
+        _, t = tg.jvp(f, (x.detach(),), (tg.tensor([3.0, 0.0, -1.0]),))
+        np.testing.assert_allclose(t.data, np.array([3.0, 0.0, -1.0]) * c, rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["floor", "ceil", "trunc", "rint", "fix"])
+def test_rounding_functions_have_gradient_zero_and_keep_integers(name: str) -> None:
+    f = getattr(tg, name)
+    x = tg.tensor([-1.5, 0.5, 2.0, -0.0], requires_grad=True)
+    (g,) = tg.autograd.grad(f(x), [x], grad_outputs=np.array([np.inf, -np.inf, np.nan, 1.0]))
+    assert g.data.tolist() == [0.0] * 4
+    np.testing.assert_array_equal(f(x).data, getattr(np, name)(x.data))
+    assert np.signbit(f(x).data[3])  # (-0.0 stays)
+    _, t = tg.jvp(f, (x.detach(),), (tg.ones(4),))
+    assert t.data.tolist() == [0.0] * 4
+    ints = tg.tensor(np.array([-3, 4], np.int16))
+    assert f(ints).dtype == getattr(np, name)(ints.data).dtype  # (int16, or float32 for rint)
+
+
+def test_fabs_slope_is_abs() -> None:
+    x = tg.tensor([-2.0, 0.0, 3.0, np.nan], requires_grad=True)
+    (g,) = tg.autograd.grad(tg.fabs(x).sum(), [x])
+    assert g.data.tolist() == [-1.0, 0.0, 1.0, 0.0]
+    assert tg.fabs(np.array([-3, 2], np.int8)).dtype == np.float16
+
+
+# tensorgrad's names of the new functions torch 2.13 has: torch's names (copysign, fmod and
+# float_power: tests/ops/test_arithmetic.py; torch has no cbrt, and no gradient for heaviside)
+TORCH_NAMES = {
+    "exp2": "exp2",
+    "log2": "log2",
+    "log10": "log10",
+    "arcsinh": "asinh",
+    "arccosh": "acosh",
+    "arctanh": "atanh",
+    "deg2rad": "deg2rad",
+    "rad2deg": "rad2deg",
+    "sinc": "sinc",
+    "floor": "floor",
+    "ceil": "ceil",
+    "trunc": "trunc",
+    "fix": "fix",
+    "rint": "round",
+    "fabs": "abs",
+    "arctan2": "atan2",
+    "hypot": "hypot",
+    "logaddexp": "logaddexp",
+    "logaddexp2": "logaddexp2",
+}
+DOMAINS = {"log2": (0.1, 5), "log10": (0.1, 5), "arccosh": (1.1, 5), "arctanh": (-0.9, 0.9)}
+# (torch's sinc slope is its quotient, which cancels near 0: 3.5e-4 off at x = -0.0043 in
+# float32, 6e-13 in float64; this one's series is exact there, see above)
+DOMAINS["sinc"] = (0.6, 3.0)
+
+
+@pytest.mark.parametrize("name", sorted(TORCH_NAMES))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_values_and_gradients_agree_with_torch(name: str, dtype: type) -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(11)
+    arity = 2 if name in NEW_BINARY else 1
+    low, high = DOMAINS.get(name, (-3.0, 3.0))
+    args = [rng.uniform(low, high, (4, 5)).astype(dtype) for _ in range(arity)]
+    ts = [tg.tensor(a, requires_grad=True) for a in args]
+    out = getattr(tg, name)(*ts)
+    grads = tg.autograd.grad((out * out).sum(), ts)
+    tts = [torch.tensor(a, requires_grad=True) for a in args]
+    tout = getattr(torch, TORCH_NAMES[name])(*tts)
+    tgrads = torch.autograd.grad((tout * tout).sum(), tts)
+    rtol, atol = (1e-13, 1e-15) if dtype is np.float64 else (2e-6, 1e-7)
+    assert out.dtype == tout.detach().numpy().dtype
+    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=rtol, atol=atol)
+    for g, tgrad in zip(grads, tgrads):
+        np.testing.assert_allclose(g.data, tgrad.numpy(), rtol=rtol, atol=atol)
