@@ -558,6 +558,7 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.around: _round,
     np.fix: _fix,
     np.sinc: ops.sinc,
+    np.i0: ops.i0,
     np.sum: _reduction(ops.sum, "sum"),
     np.mean: _reduction(ops.mean, "mean"),
     np.prod: _reduction(ops.prod, "prod"),

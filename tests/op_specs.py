@@ -242,6 +242,7 @@ UNARY = {
     "trunc": {"valid": _not_near(*_INTEGERS)},
     "fix": {"valid": _not_near(*_INTEGERS)},
     "erf": {"low": -4.0, "high": 4.0},
+    "i0": {"low": -4.0, "high": 4.0},
     "negative": {},
     "flatten": {},
 }
@@ -1364,4 +1365,6 @@ register(
     OpSpec("heaviside", tg.heaviside, sample=_heaviside_at_zero_sample, wrt=(1,)),
     OpSpec("ldexp", tg.ldexp, sample=_ldexp_sample, wrt=(0,)),
     OpSpec("float_power", lambda x, p: tg.float_power(x, p), sample=_power_constant_sample),
+    # (past 20, where the derivatives' I_n / x ** n switch to their asymptotic expansion)
+    OpSpec("i0", tg.i0, low=16.0, high=26.0),
 )

@@ -322,6 +322,7 @@ UNARY_NUMPY: dict[str, Callable[..., Any]] = {
     "rint": np.rint,
     "fix": np.fix,
     "sinc": np.sinc,
+    "i0": np.i0,
 }
 # our own formulas: shapes and values are checked, dtypes may legitimately differ for ints
 UNARY_OWN: dict[str, Callable[..., Any]] = {

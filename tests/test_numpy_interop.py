@@ -737,7 +737,7 @@ def test_numpys_other_float_ufuncs_are_differentiable(ufunc: np.ufunc) -> None:
         np.testing.assert_array_equal(got.data, want)
 
 
-def test_ldexp_fix_and_sinc_from_numpy() -> None:
+def test_ldexp_fix_sinc_and_i0_from_numpy() -> None:
     x = tg.tensor([1.25, -0.5, 0.0], requires_grad=True)
     got = np.ldexp(x, np.array([1, 2, 3]))
     assert isinstance(got, tg.Tensor) and got.data.tolist() == [2.5, -2.0, 0.0]
@@ -750,8 +750,8 @@ def test_ldexp_fix_and_sinc_from_numpy() -> None:
     assert got.dtype == np.float32 and got.data.tolist() == [3.0, 8.0]
     with pytest.raises(TypeError, match="np.ldexp with dtype=float16: No loop matching"):
         np.ldexp(x, 2, dtype=np.float16)
-    # np.fix and np.sinc are functions, not ufuncs
-    for fn in (np.fix, np.sinc):
+    # np.fix, np.sinc and np.i0 are functions, not ufuncs
+    for fn in (np.fix, np.sinc, np.i0):
         got = fn(x)
         assert isinstance(got, tg.Tensor) and got.requires_grad
         np.testing.assert_array_equal(got.data, fn(x.data))

@@ -504,7 +504,7 @@ def test_expm1_slope_is_accurate_far_below_zero(dtype) -> None:
 # ----------------------------------------------------------------------------- NumPy's other ufuncs
 
 NEW_UNARY = """exp2 log2 log10 cbrt arcsinh arccosh arctanh deg2rad rad2deg radians degrees fabs
-floor ceil trunc rint fix sinc""".split()
+floor ceil trunc rint fix sinc i0""".split()
 NEW_BINARY = "arctan2 hypot logaddexp logaddexp2 copysign fmod heaviside float_power".split()
 
 
@@ -512,15 +512,15 @@ NEW_BINARY = "arctan2 hypot logaddexp logaddexp2 copysign fmod heaviside float_p
 @pytest.mark.parametrize("dtype", [np.bool_, np.int8, np.uint8, np.int16, np.int64, np.float16])
 def test_new_unary_functions_keep_numpys_dtypes(name: str, dtype: type) -> None:
     """Bool, integer and float16 data give NumPy's dtype (floor, ceil, trunc and fix keep an
-    integer one, the others take np.exp's float, sinc float64) and NumPy's values (sinc's
-    float16 computed in float32, as torch's: to float16's rounding)."""
+    integer one, the others take np.exp's float, sinc and i0 float64) and NumPy's values (sinc's
+    and i0's float16 computed in float32, as torch's: to float16's rounding)."""
     x = np.array([0, 1, 2, 3], dtype)
     with np.errstate(all="ignore"):
         want = getattr(np, name)(x)
         got = getattr(tg, name)(tg.tensor(x))
     assert got.dtype == want.dtype
-    if name == "sinc" and dtype is np.float16:
-        want = np.sinc(x.astype(np.float32)).astype(np.float16)
+    if name in ("sinc", "i0") and dtype is np.float16:
+        want = getattr(np, name)(x.astype(np.float32)).astype(np.float16)
     np.testing.assert_array_equal(got.data, want)
 
 
@@ -579,6 +579,35 @@ def test_sinc_slope_is_accurate_on_both_sides_of_its_switch_to_the_series() -> N
     edge = tg.tensor(np.nextafter(0.5, [0.0, 1.0]), requires_grad=True)
     (g,) = tg.autograd.grad(tg.sinc(edge).sum(), [edge])
     assert abs(g.data[0] - g.data[1]) < 4e-16
+
+
+def test_i0_derivatives_are_the_scaled_bessel_functions() -> None:
+    """i0' = i1 and i0'' = i0 - i1 / x (1/2 at 0), from B_n = I_n / x ** n, whose derivative
+    is x B_{n+1}: checked by the recurrence B_{n-1} - x ** 2 B_{n+1} = 2n B_n on both sides of
+    their switch to the asymptotic expansion at 20, and B_0 against np.i0 (against mpmath,
+    I_1 is within 1 ulp on [0, 714] on x86-64 Linux: not a test dependency)."""
+    from tensorgrad.ops.elementwise import _scaled_bessel
+
+    x = np.concatenate([np.linspace(0.0, 40.0, 801), [700.0, 713.9]])
+    b = [_scaled_bessel(x, n) for n in range(5)]
+    for n in (1, 2, 3):
+        np.testing.assert_allclose(b[n - 1] - x * x * b[n + 1], 2 * n * b[n], rtol=1e-13)
+    np.testing.assert_allclose(b[0][:-2], np.i0(x[:-2]), rtol=1e-15)
+    assert np.isfinite(b[1][-1]) and b[1][-1] > 1e305  # (I_1(713.9) is finite: torch's is inf)
+    t = tg.tensor([0.0, 1.0, -2.0, 25.0], requires_grad=True)
+    (g,) = tg.autograd.grad(tg.i0(t).sum(), [t])
+    i1 = t.data * _scaled_bessel(t.data, 1)
+    np.testing.assert_array_equal(g.data, i1)
+    # (I_1(1) correctly rounded: torch's i0 gradient, 0.5651591039924851, is an ulp above)
+    assert g.data[0] == 0.0 and g.data[1] == 0.565159103992485
+    h = tg.hessian(lambda v: tg.i0(v).sum())(t.detach()).data.diagonal()
+    want = np.i0(t.data) - np.divide(i1, t.data, out=np.full(4, 0.5), where=t.data != 0)
+    np.testing.assert_allclose(h, want, rtol=1e-14)
+    # the third derivative, I_1'', is 3 x B_2 + x ** 3 B_3 (0 at 0)
+    d3 = tg.grad(lambda v: tg.grad(lambda w: tg.grad(lambda u: tg.i0(u).sum())(w).sum())(v).sum())
+    x0 = t.data
+    want = 3 * x0 * _scaled_bessel(x0, 2) + x0**3 * _scaled_bessel(x0, 3)
+    np.testing.assert_allclose(d3(t.detach()).data, want, rtol=1e-14)
 
 
 def test_hypot_and_arctan2_at_the_origin_and_far_from_it() -> None:
@@ -699,6 +728,7 @@ TORCH_NAMES = {
     "deg2rad": "deg2rad",
     "rad2deg": "rad2deg",
     "sinc": "sinc",
+    "i0": "i0",
     "floor": "floor",
     "ceil": "ceil",
     "trunc": "trunc",
