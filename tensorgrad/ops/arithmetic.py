@@ -250,6 +250,11 @@ class Copysign(Op):
     and abs's), and 0 in b"""
 
     save_inputs = (0, 1)
+    trims = True
+
+    def trimmed(self, inputs):
+        # (b's adjoint reads nothing: with a needing no grad, nothing is kept)
+        return inputs if self.edges[0] is not None else (None, None)
 
     @staticmethod
     def _slope(a, b):
@@ -280,6 +285,11 @@ class Heaviside(Op):
     x1 (a step), and 1 in x2 where x1 == 0, where the result is x2 (JAX's; torch has none)"""
 
     save_inputs = (0,)
+    trims = True
+
+    def trimmed(self, inputs):
+        # (x1 only for x2's adjoint: x1's own is zeros)
+        return (inputs[0] if self.edges[1] is not None else None,)
 
     def forward(self, x1, x2):
         return np.heaviside(x1, x2)

@@ -512,6 +512,23 @@ def test_copysign_gradient_is_the_sign_agreement() -> None:
     assert t.data.tolist() == ga.data.tolist()
 
 
+def test_copysign_and_heaviside_keep_only_what_the_wanted_gradients_read() -> None:
+    # (as remainder's: a write into an input no wanted rule reads raises nothing at backward)
+    x = tg.tensor([1.0, -2.0], requires_grad=True)
+    c = tg.tensor([3.0, 0.0])
+    for f in (lambda a: tg.copysign(c, a), lambda a: tg.heaviside(a, c)):
+        a = x * 1.0
+        out = f(a)
+        a += 1.0  # (copysign's sign, and heaviside's x1 where x2 is a constant: not kept)
+        (g,) = tg.autograd.grad(out.sum(), [x])
+        assert g.data.tolist() == [0.0, 0.0]
+    a, v = x * 1.0, x * 2.0
+    out = tg.heaviside(a, v)  # (x2 needs grad: x1 is kept, and its version checked)
+    a += 1.0
+    with pytest.raises(RuntimeError, match="in-place"):
+        out.sum().backward()
+
+
 def test_heaviside_gradient_goes_to_x2_where_x1_is_0() -> None:
     # the result is x2 there (JAX's gradient; torch's heaviside has none); x1 steps: 0
     x1 = tg.tensor([-1.0, 0.0, 2.0, -0.0, np.nan], requires_grad=True)
@@ -562,7 +579,7 @@ def test_ldexp_is_exact_and_linear_in_x() -> None:
     with np.errstate(over="ignore"):
         out = tg.ldexp(x, i)
         (g,) = tg.autograd.grad(out, [x], grad_outputs=np.array([1.0, 3.0, 1.0]))
-    np.testing.assert_array_equal(out.data, np.ldexp(x.data, i))
+        np.testing.assert_array_equal(out.data, np.ldexp(x.data, i))
     assert g.data.tolist() == [8.0, 1.5, np.inf]  # (2 ** 1100 overflows, as the result does)
     assert tg.ldexp(tg.tensor(np.float32(1.5)), 2).dtype == np.float32
     assert tg.ldexp(np.array([3], np.int8), 2).dtype == np.ldexp(np.int8(3), 2).dtype
