@@ -465,7 +465,9 @@ def test_constant_power_of_a_large_array_with_negative_entries_is_pows(
     assert y.dtype == want.dtype and y.data.flags.f_contiguous
     for got, exp in ((y.data, want), (g.data, slope.astype(g.dtype))):
         np.testing.assert_array_equal(np.isnan(got), np.isnan(exp))
-        np.testing.assert_array_equal(np.signbit(got), np.signbit(exp))  # (NaN's too)
+        # (not NaN's sign: NumPy's own pow of -nan is -nan on the Intel hosts, +nan on AMD's)
+        number = ~np.isnan(exp)
+        np.testing.assert_array_equal(np.signbit(got)[number], np.signbit(exp)[number])
         np.testing.assert_allclose(got, exp, rtol=2 * float(np.finfo(dtype).eps))
 
 
