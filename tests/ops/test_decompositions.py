@@ -238,7 +238,10 @@ def test_lstsq_rank_and_residuals_are_numpys_at_the_edges() -> None:
     cases = [
         (np.eye(3), np.ones(3), {}),  # (square: no residuals)
         (np.zeros((3, 2)), np.ones(3), {}),  # (rank 0)
-        (np.outer([1.0, 2.0, 3.0], [1.0, 1.0]), np.ones(3), {"rcond": -1}),
+        # (rcond -1 is eps: a singular value of 1e-20 cut, one of 1e-12 kept; an exact rank 1
+        # outer product's rounded second one, ~1e-16, fell on either side of it by host)
+        (np.array([[1.0, 0.0], [0.0, 1e-20], [0.0, 0.0]]), np.ones(3), {"rcond": -1}),
+        (np.array([[1.0, 0.0], [0.0, 1e-12], [1.0, 0.0]]), np.ones(3), {"rcond": -1}),
         (np.diag([1.0, 1e-7]).astype(np.float32), np.ones(2, np.float32), {}),
         (np.array([[1, 0], [0, 1e-7], [0, 0]], np.float32), np.ones(3, np.float32), {}),
     ]
