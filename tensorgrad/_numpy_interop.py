@@ -20,7 +20,7 @@ from tensorgrad.ops import arithmetic, decompositions, lapack, linalg_api
 from tensorgrad.ops._base import _data as _plain  # (the data of a Tensor, else x itself)
 from tensorgrad.ops.indexing import index_array
 from tensorgrad.ops.reductions import in_dtype
-from tensorgrad.ops.shape import clone
+from tensorgrad.ops.shape import cast_joined, clone
 from tensorgrad.tensor import Tensor, carries_derivative
 
 
@@ -454,15 +454,7 @@ def _joined(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
 
     def wrapped(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
         _no_extra(name, {"out": out})
-        arrays = list(arrays)
-        dtypes = [np.asarray(_plain(x)).dtype for x in arrays]
-        target = np.dtype(dtype) if dtype is not None else np.result_type(*dtypes)
-        for d in dtypes:
-            if not np.can_cast(d, target, casting):
-                raise TypeError(f"np.{name}: cannot cast {d} to {target} with casting={casting!r}")
-        if dtype is not None:
-            arrays = [x if d == target else ops.astype(x, target) for x, d in zip(arrays, dtypes)]
-        return fn(arrays, axis)
+        return fn(cast_joined(list(arrays), dtype, casting, f"np.{name}"), axis)
 
     return wrapped
 

@@ -593,15 +593,41 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     check_operands("concatenate", tuple(xs))  # (before a shape check reads "x" as 0-d)
     if axis is None:  # NumPy: join the flattened tensors
         xs, axis = [reshape(x, -1) for x in xs], 0
+    return concatenated(xs, axis, "concatenate")
+
+
+def concatenated(xs: list, axis: Any, op: str) -> Tensor:
+    """``xs`` (checked operands, one or more) joined along ``axis``: ``concatenate`` for the
+    functions made of it, its shape errors named as ``op``'s."""
     shapes = [_data(x).shape for x in xs]
     ndim = len(shapes[0])
     if ndim == 0:
-        raise ValueError("concatenate: zero-dimensional tensors cannot be concatenated")
-    ax = normalize_int_axis(axis, ndim, "concatenate")
+        raise ValueError(f"{op}: zero-dimensional tensors cannot be concatenated")
+    ax = normalize_int_axis(axis, ndim, op)
     for s in shapes:
         if len(s) != ndim or any(s[i] != shapes[0][i] for i in range(ndim) if i != ax):
-            raise ValueError(f"concatenate: shapes {shapes} must match except along axis {ax}")
+            raise ValueError(f"{op}: shapes {shapes} must match except along axis {ax}")
     return call(Concatenate, *xs, axis=ax, sizes=tuple(s[ax] for s in shapes))
+
+
+def cast_joined(xs: list, dtype: Any, casting: Any, op: str) -> list:
+    """``xs`` cast to ``dtype`` (None: their common dtype, so nothing is cast) when NumPy's
+    ``casting`` rule allows each cast, else TypeError: the ``dtype=`` and ``casting=`` of
+    NumPy's ``concatenate``, ``hstack`` and ``vstack``."""
+    from tensorgrad.ops.arithmetic import astype
+
+    dtypes = [_data(x).dtype for x in xs]
+    try:
+        target = np.dtype(dtype) if dtype is not None else np.result_type(*dtypes)
+        allowed = [np.can_cast(d, target, casting) for d in dtypes]
+    except (TypeError, ValueError) as exc:  # (a dtype or casting rule NumPy does not know)
+        raise type(exc)(f"{op}: {exc}") from None
+    for d, ok in zip(dtypes, allowed):
+        if not ok:
+            raise TypeError(f"{op}: cannot cast {d} to {target} with casting={casting!r}")
+    if dtype is None:
+        return xs
+    return [x if d == target else astype(x, target) for x, d in zip(xs, dtypes)]
 
 
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
@@ -619,27 +645,37 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 
 def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Tensor]:
     """Split into pieces along ``axis``: ``n`` equal sections, or at the given split points."""
+    return split_along(x, indices_or_sections, axis, "split", equal=True)
+
+
+def split_along(x: Any, indices_or_sections: Any, axis: Any, op: str, equal: bool) -> list[Tensor]:
+    """``split`` (``equal``: sections of one length, else ValueError) and ``array_split`` (the
+    first ``length % n`` sections one longer), errors named as ``op``'s: views of ``x``."""
     from tensorgrad.ops.indexing import getitem
 
-    check_args("split", x=x)  # (else named after the getitem it is made of)
+    check_args(op, x=x)  # (else named after the getitem it is made of)
     data = _data(x)
-    ax = normalize_int_axis(axis, data.ndim, "split")
+    ax = normalize_int_axis(axis, data.ndim, op)
     length = data.shape[ax]
     sections = indices_or_sections
     if isinstance(sections, Tensor):
         sections = sections.data
-    if np.ndim(sections) == 0:  # a number of equal sections (NumPy takes int() of it)
-        n = _section_count(sections)
-        if n <= 0 or length % n:
+    if np.ndim(sections) == 0:  # a number of sections (NumPy takes int() of it)
+        n = _section_count(sections, op)
+        if n <= 0 or (equal and length % n):
             raise ValueError(
-                f"split: axis {ax} of length {length} cannot be split into {n} equal sections"
+                f"{op}: axis {ax} of length {length} cannot be split into {n} "
+                f"{'equal ' if equal else ''}sections"
             )
-        bounds = list(range(0, length + 1, length // n)) if length else [0] * (n + 1)
+        each, extra = divmod(length, n)
+        bounds = [0]
+        for i in range(n):
+            bounds.append(bounds[-1] + each + (i < extra))
     else:
         points = np.asarray(sections)
         if points.ndim != 1 or (points.size and points.dtype.kind not in "iu"):
             raise TypeError(
-                "split: split points must be a 1-D sequence of integers, got "
+                f"{op}: split points must be a 1-D sequence of integers, got "
                 f"{indices_or_sections!r}"
             )
         bounds = [0] + [int(p) for p in points] + [length]
@@ -650,16 +686,16 @@ def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Tensor]:
     return pieces
 
 
-def _section_count(sections: Any) -> int:
+def _section_count(sections: Any, op: str) -> int:
     """``split``'s number of sections: an int, or a real number with an integer value."""
     if isinstance(sections, (np.ndarray, np.generic)):
         sections = sections.item()
     if isinstance(sections, int) or (isinstance(sections, float) and sections.is_integer()):
         return int(sections)
     if isinstance(sections, float):
-        raise ValueError(f"split: a number of sections must be whole, got {sections!r}")
+        raise ValueError(f"{op}: a number of sections must be whole, got {sections!r}")
     raise TypeError(
-        f"split: indices_or_sections must be a number of sections or a sequence of split "
+        f"{op}: indices_or_sections must be a number of sections or a sequence of split "
         f"points, got {sections!r}"
     )
 
