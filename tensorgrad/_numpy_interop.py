@@ -493,6 +493,43 @@ def _pad(a: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> Tenso
 _NUMPY_ONLY_PAD_MODES = ("linear_ramp", "maximum", "mean", "median", "minimum", "empty")
 
 
+def _put_along_axis(arr: Any, indices: Any, values: Any, axis: Any) -> None:
+    """np.put_along_axis into a Tensor: ``arr[index] = values`` (``setitem``: recorded, the
+    version counter bumped, refused on a leaf that requires grad, as ``t[index] = v``), the
+    index NumPy's, ``indices`` along ``axis`` and an arange along each other axis (None: the
+    flattened ``arr``, C order)."""
+    from tensorgrad.ops.inplace import setitem
+
+    if not isinstance(arr, Tensor):  # (a Tensor among the other arguments: NumPy's, on values)
+        raise _ExtraArgument("np.put_along_axis writes into arr, which is not a Tensor")
+    ind = index_array(indices, "put_along_axis")
+    if ind.dtype.kind not in "iu":
+        raise IndexError(f"np.put_along_axis: indices must be integers, got dtype {ind.dtype}")
+    if axis is None:
+        if ind.ndim != 1:
+            raise ValueError(
+                f"np.put_along_axis: with axis=None, indices must be 1-D, got shape {ind.shape}"
+            )
+        if ind.size and (ind.min() < -arr.size or ind.max() >= arr.size):
+            raise IndexError(
+                f"np.put_along_axis: an index of {ind.tolist()!r:.60} is out of bounds for "
+                f"the {arr.size} entries of arr"
+            )
+        setitem(arr, np.unravel_index(ind % max(arr.size, 1), arr.shape), values)
+        return
+    ax = normalize_int_axis(axis, arr.ndim, "np.put_along_axis")
+    if ind.ndim != arr.ndim:
+        raise ValueError(
+            f"np.put_along_axis: indices of shape {ind.shape} and arr of shape {arr.shape} must "
+            "have as many dimensions"
+        )
+    index = tuple(
+        ind if i == ax else np.arange(n).reshape([-1 if j == i else 1 for j in range(arr.ndim)])
+        for i, n in enumerate(arr.shape)
+    )
+    setitem(arr, index, values)
+
+
 # ----------------------------------------------------------------------------- the rest
 
 
@@ -610,6 +647,31 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.concatenate: _joined(ops.concatenate, "concatenate"),
     np.stack: _joined(ops.stack, "stack"),
     np.split: ops.split,
+    np.array_split: ops.array_split,
+    np.hsplit: ops.hsplit,
+    np.vsplit: ops.vsplit,
+    np.dsplit: ops.dsplit,
+    np.hstack: ops.hstack,
+    np.vstack: ops.vstack,  # (np.row_stack, deprecated, calls it)
+    np.dstack: ops.dstack,
+    np.column_stack: ops.column_stack,
+    np.atleast_1d: ops.atleast_1d,
+    np.atleast_2d: ops.atleast_2d,
+    np.atleast_3d: ops.atleast_3d,
+    np.broadcast_arrays: ops.broadcast_arrays,
+    np.meshgrid: ops.meshgrid,
+    np.append: ops.append,
+    np.insert: ops.insert,
+    np.delete: ops.delete,
+    np.roll: ops.roll,
+    np.rot90: ops.rot90,
+    np.diff: ops.diff,
+    np.ediff1d: ops.ediff1d,
+    np.trapezoid: ops.trapezoid,
+    np.tril_indices_from: ops.tril_indices_from,
+    np.triu_indices_from: ops.triu_indices_from,
+    np.diag_indices_from: ops.diag_indices_from,
+    np.put_along_axis: _put_along_axis,
     np.pad: _pad,
     np.flip: ops.flip,
     np.tile: ops.tile,

@@ -574,6 +574,255 @@ register(
     OpSpec("repeat", tg.repeat, sample=_repeat_sample),
 )
 
+# ----------------------------------------------------------------------------- array manipulation
+
+
+def _weighted_flat(outs: Any) -> Any:
+    """Several results as one tensor: each flattened and scaled by its place (1, 2, ...), so
+    that a gradient sent to the wrong result shows."""
+    outs = outs if isinstance(outs, (tuple, list)) else (outs,)
+    return tg.concatenate([tg.reshape(o, -1) * (i + 1.0) for i, o in enumerate(outs)])
+
+
+def _flattened(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` whose results ``_weighted_flat`` puts in one tensor."""
+    return lambda *args, **kwargs: _weighted_flat(fn(*args, **kwargs))
+
+
+def _roll_sample(data: Any) -> Sample:
+    x, shape = _one(data)
+    n = len(shape)
+    shifts = st.integers(-6, 6)
+    if not n or data.draw(st.booleans(), label="flattened"):
+        shift = data.draw(shifts | st.lists(shifts, max_size=2).map(tuple), label="shift")
+        return [x], {"shift": shift, "axis": None}
+    axes = data.draw(st.lists(st.integers(-n, n - 1), min_size=1, max_size=3), label="axes")
+    if data.draw(st.booleans(), label="one shift"):
+        return [x], {"shift": data.draw(shifts), "axis": tuple(axes)}
+    # (one shift per axis; an axis may repeat, its shifts then add up)
+    return [x], {"shift": tuple(data.draw(shifts) for _ in axes), "axis": tuple(axes)}
+
+
+def _rot90_sample(data: Any) -> Sample:
+    x, shape = _one(data, 2)
+    first, second = data.draw(st.permutations(range(-len(shape), len(shape))), label="axes")[:2]
+    if (first - second) % len(shape) == 0:  # (the same axis, spelled twice)
+        second = (first + 1) % len(shape)
+    return [x], {"k": data.draw(st.integers(-5, 5), label="k"), "axes": (first, second)}
+
+
+def _diff_sample(data: Any) -> Sample:
+    """a, and maybe prepend and append: a number each (0-d), or entries of a's shape along
+    the axis."""
+    x, shape = _one(data, 1)
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1), label="axis")
+    ends: list[Any] = []
+    for label in ("prepend", "append"):
+        kind = data.draw(st.sampled_from(["none", "number", "rows"]), label=label)
+        rows = shape[: axis % len(shape)] + (data.draw(st.integers(1, 2)),) + shape[axis:][1:]
+        ends.append(
+            None if kind == "none" else draw_array(data, () if kind == "number" else rows, -2, 2)
+        )
+    n = data.draw(st.integers(0, 3), label="n")
+    return [x, *ends], {"n": n, "axis": axis}
+
+
+def _ediff1d_sample(data: Any) -> Sample:
+    x, _ = _one(data)
+    ends = [
+        data.draw(st.none() | st.sampled_from([(), (2,), (1, 2)]), label=label)
+        for label in ("to_end", "to_begin")
+    ]
+    return [x] + [None if s is None else draw_array(data, s, -2, 2) for s in ends], {}
+
+
+def _stacked_sample(data: Any, least: int, axis: int) -> Sample:
+    """1 to 3 arrays of one shape but along ``axis``, at least ``least``-D, and maybe one of
+    fewer dimensions that ``atleast_{least}d`` lifts to a joinable shape: a number among
+    vectors, a row (n,) among matrices (., n), a matrix (m, n) among (m, n, .)."""
+    base = list(draw_shape(data, min_dims=least, max_dims=3 if least > 1 else 1))
+    arrays = []
+    for _ in range(data.draw(st.integers(1, 3), label="k")):
+        s = list(base)
+        s[axis] = data.draw(st.integers(1, 3))
+        arrays.append(draw_array(data, tuple(s), -2, 2))
+    if data.draw(st.booleans(), label="a smaller one"):
+        small = {(1, 1): (), (2, 2): (base[-1],), (3, 3): tuple(base[:2])}.get((least, len(base)))
+        if small is not None and (least != 2 or axis == 0):
+            arrays.insert(data.draw(st.integers(0, len(arrays))), draw_array(data, small, -2, 2))
+    return arrays, {}
+
+
+def _column_stack_sample(data: Any) -> Sample:
+    """Columns (1-D of n), numbers (when n is 1) and matrices (n, k) side by side."""
+    n = data.draw(st.integers(1, 3), label="n")
+    shapes = [(n,), (n, data.draw(st.integers(1, 2))), (n, 1, 2)] + ([()] if n == 1 else [])
+    picks = data.draw(st.lists(st.sampled_from(shapes[:2] + shapes[3:]), min_size=1, max_size=3))
+    if data.draw(st.booleans(), label="3-D"):
+        picks = [(n, 1, 2), (n, 2, 2)]
+    return [draw_array(data, s, -2, 2) for s in picks], {}
+
+
+def _atleast_sample(data: Any) -> Sample:
+    return [draw_array(data, draw_shape(data, max_dims=4), -2, 2) for _ in range(
+        data.draw(st.integers(1, 3), label="k"))], {}  # fmt: skip
+
+
+def _broadcast_arrays_sample(data: Any) -> Sample:
+    k = data.draw(st.integers(1, 3), label="k")
+    shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=k, max_dims=3, max_side=3))
+    return [draw_array(data, s, -2, 2) for s in shapes.input_shapes], {}
+
+
+def _meshgrid_sample(data: Any) -> Sample:
+    k = data.draw(st.integers(1, 3), label="k")
+    xs = [draw_array(data, draw_shape(data, max_dims=2, max_side=3), -2, 2) for _ in range(k)]
+    flags = {f: data.draw(st.booleans(), label=f) for f in ("sparse", "copy")}
+    return xs, {"indexing": data.draw(st.sampled_from(["xy", "ij"])), **flags}
+
+
+def _array_split_sample(data: Any) -> Sample:
+    x, shape = _one(data, 1)
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1), label="axis")
+    how = data.draw(st.integers(1, 5) | st.lists(st.integers(0, 5), max_size=3), label="how")
+    return [x], {"how": how, "axis": axis}
+
+
+def _split_by_rank_sample(least: int, axis: int) -> Callable[[Any], Sample]:
+    def sample(data: Any) -> Sample:
+        x, shape = _one(data, least)
+        n = shape[axis if len(shape) > 1 else 0]
+        how = data.draw(
+            st.sampled_from([d for d in range(1, n + 1) if n % d == 0])
+            | st.lists(st.integers(0, n), max_size=3).map(sorted),
+            label="how",
+        )
+        return [x], {"indices_or_sections": how}
+
+    return sample
+
+
+def _append_sample(data: Any) -> Sample:
+    x, shape = _one(data)
+    if not shape or data.draw(st.booleans(), label="flattened"):
+        return [x, draw_array(data, draw_shape(data, max_dims=2), -2, 2)], {"axis": None}
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1), label="axis")
+    rows = list(shape)
+    rows[axis] = data.draw(st.integers(1, 3))
+    return [x, draw_array(data, tuple(rows), -2, 2)], {"axis": axis}
+
+
+def _insert_sample(data: Any) -> Sample:
+    """arr, values and obj (an int, ints, a slice or a bool mask) along an axis or flattened;
+    values shaped as the inserted entries, or one number for all of them."""
+    x, shape = _one(data)
+    flat = not shape or data.draw(st.booleans(), label="flattened")
+    axis = None if flat else data.draw(st.integers(-len(shape), len(shape) - 1), label="axis")
+    full = (x.size,) if flat else shape
+    ax = 0 if flat else axis % len(shape)
+    n = full[ax]
+    kind = data.draw(st.sampled_from(["int", "ints", "slice", "mask"]), label="obj")
+    if kind == "int":
+        obj: Any = data.draw(st.integers(-n, n), label="at")
+        run = data.draw(st.integers(1, 3), label="run")
+        rest = full[:ax] + full[ax + 1 :]
+        vshape = (run,) + rest  # (its first axis moves to ax: the run of new entries)
+    else:
+        if kind == "ints":
+            obj = data.draw(st.lists(st.integers(-n, n), min_size=2, max_size=4), label="at")
+            k = len(obj)
+        elif kind == "slice":
+            obj = slice(*data.draw(st.tuples(st.integers(-n, n), st.integers(-n, n)), label="at"))
+            k = len(range(*obj.indices(n)))
+        else:
+            obj = data.draw(st.lists(st.booleans(), min_size=n, max_size=n).map(np.array))
+            k = int(obj.sum())
+        vshape = full[:ax] + (k,) + full[ax + 1 :]
+    if data.draw(st.booleans(), label="one number"):
+        vshape = ()
+    return [x, draw_array(data, vshape, -2, 2)], {"obj": obj, "axis": axis}
+
+
+def _delete_sample(data: Any) -> Sample:
+    x, shape = _one(data)
+    flat = not shape or data.draw(st.booleans(), label="flattened")
+    axis = None if flat else data.draw(st.integers(-len(shape), len(shape) - 1), label="axis")
+    n = x.size if flat else shape[axis]
+    obj = data.draw(
+        st.integers(-n, n - 1)
+        | st.lists(st.integers(-n, n - 1), max_size=4)
+        | st.tuples(st.integers(-n, n), st.integers(-n, n), st.sampled_from([1, 2, -1])).map(
+            lambda t: slice(*t)
+        )
+        | st.lists(st.booleans(), min_size=n, max_size=n).map(np.array),
+        label="obj",
+    )
+    return [x], {"obj": obj, "axis": axis}
+
+
+def _trapezoid_sample(data: Any) -> Sample:
+    """y, and its sample points x (1-D along the axis, or of y's shape) or a spacing dx (a
+    number, or an array broadcast against the pairs)."""
+    y, shape = _one(data, 1)
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1), label="axis")
+    kind = data.draw(st.sampled_from(["dx", "dx array", "x 1-D", "x"]), label="spacing")
+    if kind == "dx":
+        return [y, None, data.draw(st.sampled_from([1.0, 0.5, 2.0]))], {"axis": axis}
+    if kind == "dx array":
+        return [y, None, draw_array(data, (), 0.2, 2.0)], {"axis": axis}
+    xs = (shape[axis],) if kind == "x 1-D" else shape
+    return [y, draw_array(data, xs, -2, 2), 1.0], {"axis": axis}
+
+
+register(
+    OpSpec("roll", tg.roll, sample=_roll_sample),
+    OpSpec("rot90", tg.rot90, sample=_rot90_sample),
+    OpSpec(
+        "diff", lambda x, p, a, **kw: tg.diff(x, prepend=p, append=a, **kw), sample=_diff_sample
+    ),
+    OpSpec("ediff1d", tg.ediff1d, sample=_ediff1d_sample),
+    OpSpec("hstack", lambda *xs: tg.hstack(xs), sample=lambda d: _stacked_sample(d, 1, 0)),
+    OpSpec(
+        "hstack",
+        lambda *xs: tg.hstack(xs),
+        sample=lambda d: _stacked_sample(d, 2, 1),  # (2-D and more: along axis 1)
+    ),
+    OpSpec("vstack", lambda *xs: tg.vstack(xs), sample=lambda d: _stacked_sample(d, 2, 0)),
+    OpSpec("dstack", lambda *xs: tg.dstack(xs), sample=lambda d: _stacked_sample(d, 3, 2)),
+    OpSpec("column_stack", lambda *xs: tg.column_stack(xs), sample=_column_stack_sample),
+    *(
+        OpSpec(name, _flattened(getattr(tg, name)), sample=_atleast_sample)
+        for name in ("atleast_1d", "atleast_2d", "atleast_3d")
+    ),
+    OpSpec(
+        "broadcast_arrays",
+        lambda *xs: _weighted_flat(tg.broadcast_arrays(*xs)),
+        sample=_broadcast_arrays_sample,
+    ),
+    OpSpec(
+        "meshgrid",
+        lambda *xs, **kw: _weighted_flat(tg.meshgrid(*xs, **kw)),
+        sample=_meshgrid_sample,
+    ),  # fmt: skip
+    OpSpec(
+        "array_split",
+        lambda x, how, axis: _weighted_flat(tg.array_split(x, how, axis)),
+        sample=_array_split_sample,
+    ),
+    *(
+        OpSpec(name, _flattened(getattr(tg, name)), sample=_split_by_rank_sample(least, axis))
+        for name, least, axis in (("hsplit", 1, 1), ("vsplit", 2, 0), ("dsplit", 3, 2))
+    ),
+    OpSpec("append", tg.append, sample=_append_sample),
+    OpSpec("insert", lambda x, v, obj, axis: tg.insert(x, obj, v, axis), sample=_insert_sample),
+    OpSpec("delete", tg.delete, sample=_delete_sample),
+    OpSpec(
+        "trapezoid",
+        lambda y, x, dx, axis: tg.trapezoid(y, x, dx, axis),
+        sample=_trapezoid_sample,
+    ),
+)
+
 # ----------------------------------------------------------------------------- indexing
 
 

@@ -971,6 +971,311 @@ def test_add_at(data: Any) -> None:
         np.testing.assert_array_equal(t.data, want)
 
 
+# ============================================================================= array manipulation
+
+
+def _int_arg(v: Any) -> Any:
+    """An int argument as tensorgrad takes it: NumPy also takes 1.5 (truncated) and True."""
+    if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
+        raise TypeError
+    return v
+
+
+def _as_list(out: Any) -> list:
+    return [out] if isinstance(out, tg.Tensor) else list(out)
+
+
+def _check_each(name: str, fn: Callable[..., Any], args: tuple, ref: Callable[..., Any],
+                kwargs: dict | None = None, may_reject: bool = False) -> None:  # fmt: skip
+    """``check`` for a function of several results (a tuple or list), each compared with
+    NumPy's, as ``test_split`` compares split's."""
+    kwargs = kwargs or {}
+    out = check(name, lambda *a, **k: _as_list(fn(*a, **k)), args, kwargs, may_reject=may_reject)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            want: Any = ref(*_raw(args), **_raw(kwargs))
+        except Exception:
+            want = None
+    if isinstance(out, list):
+        assert want is not None, f"{name} accepted an input NumPy rejects"
+        want = list(want) if isinstance(want, (tuple, list)) else [want]
+        assert len(out) == len(want), f"{name}: {len(out)} results, NumPy gives {len(want)}"
+        for o, w in zip(out, want, strict=True):
+            _same(o.data, np.asarray(w), exact_dtype=True)
+    elif want is not None and not _unsupported(everything := (args, tuple(kwargs.values()))):
+        assert may_reject, f"{name} rejected an input NumPy accepts ({everything!r:.80}): {out!r}"
+
+
+SHIFTS = st.sampled_from([0, 1, -3, (1, 2), [1], [], 1.5, True, "a", [[1]], 2**40])
+ROLL_AXES = st.sampled_from([None, 0, -1, 1, 5, (0, 0), (0, 1), (), 1.0, "0"])
+
+
+@given(data=st.data())
+def test_roll_and_rot90(data: Any) -> None:
+    x = data.draw(hostile(), label="x")
+    shift, axis = data.draw(SHIFTS, label="shift"), data.draw(ROLL_AXES, label="axis")
+
+    def roll(x: Any, shift: Any, axis: Any) -> Any:
+        if np.asarray(shift).dtype.kind not in "iu" and shift != []:
+            raise TypeError  # (NumPy rolls by int(1.5) and by True as 1; torch refuses them)
+        if isinstance(axis, (float, str)):
+            raise TypeError
+        return np.roll(np.asarray(x), shift, axis)
+
+    check("roll", tg.roll, (x, shift, axis), ref=roll)
+    k = data.draw(st.sampled_from([0, 1, 2, 3, -1, 5, 1.5, True, None]), label="k")
+    axes = data.draw(
+        st.sampled_from([(0, 1), (1, 0), (0, 0), (0, -1), (0,), (0, 1.0), (-1, -2), (0, 3), 0]),
+        label="axes",
+    )
+
+    def rot90(x: Any, k: Any, axes: Any) -> Any:
+        _int_arg(k)  # (NumPy rotates 1.5 times as 3: 1.5 % 4 is no 0, 1 or 2)
+        for a in tuple(axes):
+            _int_arg(a)
+        return np.rot90(np.asarray(x), k, axes)
+
+    check("rot90", tg.rot90, (x, k, axes), ref=rot90)
+
+
+ENDS = st.one_of(st.sampled_from([None, 0.5, 2, "a", [1.0, 2.0]]), hostile((1,)), hostile(()))
+
+
+@given(data=st.data())
+def test_diff_ediff1d_trapezoid(data: Any) -> None:
+    x = data.draw(hostile(), label="x")
+    n = data.draw(st.sampled_from([0, 1, 2, -1, 1.5, True]), label="n")
+    axis = data.draw(st.sampled_from([-1, 0, 1, 5, 1.0, None]), label="axis")
+    prepend, append = data.draw(ENDS, label="prepend"), data.draw(ENDS, label="append")
+
+    def diff(x: Any, n: Any, axis: Any, prepend: Any, append: Any) -> Any:
+        _int_arg(n)  # (NumPy's True is n=1)
+        if n == 0:
+            return np.asarray(x)  # (NumPy returns x as it is, a list too; tensorgrad a Tensor)
+        _int_arg(axis)
+        given = {k: v for k, v in (("prepend", prepend), ("append", append)) if v is not None}
+        return np.diff(np.asarray(x), n, axis, **given)
+
+    # (n = 0 returns a as it is, unchecked, as NumPy's: prepend and append unread)
+    check("diff", tg.diff, (x, n, axis, prepend, append), ref=diff, may_reject=n == 0)
+    to_end, to_begin = data.draw(ENDS, label="to_end"), data.draw(ENDS, label="to_begin")
+    check("ediff1d", tg.ediff1d, (x, to_end, to_begin), ref=np.ediff1d)
+    spacing = data.draw(st.one_of(st.none(), hostile()), label="x points")
+    dx = data.draw(st.one_of(st.sampled_from([1.0, 2, None, "a"]), hostile(())), label="dx")
+
+    def trapezoid(y: Any, x: Any, dx: Any, axis: Any) -> Any:
+        _int_arg(axis)
+        if dx is None or isinstance(dx, str):
+            raise TypeError  # (NumPy only reads dx without x, then fails on it)
+        if x is not None and np.ndim(x) == 0:
+            raise ValueError  # (NumPy's diff of a 0-d x)
+        return np.trapezoid(np.asarray(y), x, dx, axis)
+
+    check("trapezoid", tg.trapezoid, (x, spacing, dx, axis), ref=trapezoid, exact_dtype=False)
+
+
+@pytest.mark.parametrize("name", ["hstack", "vstack", "dstack", "column_stack"])
+@given(data=st.data())
+def test_stacks(name: str, data: Any) -> None:
+    base = data.draw(_shapes(), label="shape")
+    n = data.draw(st.integers(0, 3), label="n")
+    parts = [
+        data.draw(hostile(data.draw(st.one_of(st.just(base), _shapes()), label="s")), label="p")
+        for _ in range(n)
+    ]
+
+    def ref(parts: Any) -> Any:
+        return getattr(np, name)([np.asarray(p) for p in parts])
+
+    check(name, getattr(tg, name), (parts,), ref=ref, exact_dtype=False)
+
+
+@pytest.mark.parametrize("name", ["atleast_1d", "atleast_2d", "atleast_3d", "broadcast_arrays"])
+@given(data=st.data())
+def test_atleast_and_broadcast_arrays(name: str, data: Any) -> None:
+    args = tuple(data.draw(hostile(), label="a") for _ in range(data.draw(st.integers(0, 3))))
+
+    def broadcast(*args: Any) -> Any:
+        # (past 32 dimensions too, as tensorgrad's: NumPy 2.4's raises RuntimeError there)
+        arrays = [np.asarray(a) for a in args]
+        ndim = max((a.ndim for a in arrays), default=0)
+        shapes = [(1,) * (ndim - a.ndim) + a.shape for a in arrays]
+        shape = tuple(max(s) if 0 not in s else 0 for s in zip(*shapes))
+        return [np.broadcast_to(a, shape) for a in arrays]
+
+    ref = broadcast if name == "broadcast_arrays" else getattr(np, name)
+    _check_each(name, getattr(tg, name), args, ref)
+
+
+@given(data=st.data())
+def test_meshgrid(data: Any) -> None:
+    args = tuple(data.draw(hostile(), label="x") for _ in range(data.draw(st.integers(0, 3))))
+    kwargs = {
+        "indexing": data.draw(st.sampled_from(["xy", "ij", "yx"]), label="indexing"),
+        "sparse": data.draw(st.booleans(), label="sparse"),
+        "copy": data.draw(st.booleans(), label="copy"),
+    }
+    _check_each("meshgrid", tg.meshgrid, args, np.meshgrid, kwargs)
+
+
+@pytest.mark.parametrize("name", ["array_split", "hsplit", "vsplit", "dsplit"])
+@given(data=st.data())
+def test_array_splits(name: str, data: Any) -> None:
+    x = data.draw(hostile(), label="x")
+    how = data.draw(
+        st.sampled_from([1, 2, 3, 0, -1, [1], [0, 2], [2, 1], [5], 1.5, 2.0, [1.5], "a"]),
+        label="how",
+    )
+    axis = data.draw(AXIS, label="axis")
+    args = (x, how, axis) if name == "array_split" else (x, how)
+
+    def ref(x: Any, how: Any, *axis: Any) -> Any:
+        if axis:
+            _int_arg(axis[0])
+        if isinstance(how, str) or (isinstance(how, float) and not how.is_integer()):
+            raise TypeError  # (NumPy takes int(1.5) sections)
+        return getattr(np, name)(np.asarray(x), how, *axis)
+
+    _check_each(name, getattr(tg, name), args, ref)
+
+
+OBJS = st.sampled_from(
+    [
+        0,
+        1,
+        -1,
+        3,
+        -4,
+        [1],
+        [2, 0],
+        [0, 0],
+        [],
+        slice(0, 2),
+        slice(None, None, -1),
+        np.array([True, False]),
+        np.array(1, np.uint8),
+        1.5,
+        [1.5],
+        "a",
+        [[0]],
+    ]  # fmt: skip
+)
+
+
+@given(data=st.data())
+def test_append_insert_delete(data: Any) -> None:
+    x = data.draw(hostile(), label="x")
+    values = data.draw(st.one_of(st.sampled_from([7, 0.5, [1, 2]]), hostile()), label="values")
+    axis = data.draw(st.sampled_from([None, 0, -1, 1, 5, 1.0]), label="axis")
+
+    def append(x: Any, values: Any, axis: Any) -> Any:
+        if axis is not None:
+            _int_arg(axis)
+        return np.append(x, values, axis)
+
+    check("append", tg.append, (x, values, axis), ref=append, exact_dtype=False)
+    obj = data.draw(OBJS, label="obj")
+
+    def positions(x: Any, obj: Any, axis: Any) -> None:
+        """tensorgrad's refusals where NumPy's read an odd argument."""
+        if axis is not None:
+            _int_arg(axis)
+
+    def insert(x: Any, obj: Any, values: Any, axis: Any) -> Any:
+        positions(x, obj, axis)
+        return np.insert(np.asarray(x), obj, values, axis)
+
+    # (may refuse: a sequence index past the axis, which NumPy wraps; values NumPy casts
+    # from a kind the tensor's dtype does not hold)
+    check("insert", tg.insert, (x, obj, values, axis), ref=insert, may_reject=True)
+
+    def delete(x: Any, obj: Any, axis: Any) -> Any:
+        positions(x, obj, axis)
+        return np.delete(np.asarray(x), obj, axis)
+
+    check("delete", tg.delete, (x, obj, axis), ref=delete)
+
+
+@given(data=st.data())
+def test_index_helpers(data: Any) -> None:
+    n = data.draw(st.sampled_from([0, 1, 3, -1, 1.5, True, None, np.int64(2)]), label="n")
+    k = data.draw(st.sampled_from([0, 1, -2, 1.5, True]), label="k")
+    arr = data.draw(hostile(), label="arr")
+    calls = {
+        "tril_indices": ((n, k), np.tril_indices),
+        "triu_indices": ((n, k, n), np.triu_indices),
+        "diag_indices": ((n, 3), np.diag_indices),
+        "tril_indices_from": ((arr, k), np.tril_indices_from),
+        "triu_indices_from": ((arr,), np.triu_indices_from),
+        "diag_indices_from": ((arr,), np.diag_indices_from),
+    }
+    for name, (args, np_fn) in calls.items():
+        raw = tuple(np.asarray(a) if isinstance(a, list) else a for a in _raw(args))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                # (ints only, as tensorgrad's other counts; a negative size refused)
+                if any(not isinstance(v, (int, np.integer, np.ndarray)) for v in raw):
+                    raise TypeError
+                if any(isinstance(v, bool) for v in raw):
+                    raise TypeError
+                if name in ("tril_indices", "triu_indices") and raw[0] < 0:
+                    raise ValueError
+                want: Any = np_fn(*raw)
+                if name.endswith("_from") and raw[0].dtype.kind not in SUPPORTED_KINDS:
+                    raise TypeError
+            except Exception:
+                want = NO_REF
+        try:
+            got = getattr(tg, name)(*args)
+        except ALLOWED as exc:
+            assert str(exc) and want is NO_REF, f"{name} refused {args!r:.80}: {exc!r}"
+            continue
+        assert want is not NO_REF, f"{name} accepted {args!r:.80}"
+        assert type(got) is tuple and len(got) == len(want)
+        for g, w in zip(got, want, strict=True):
+            assert type(g) is np.ndarray and g.dtype == w.dtype
+            np.testing.assert_array_equal(g, w)
+
+
+@given(data=st.data())
+def test_np_put_along_axis(data: Any) -> None:
+    shape = data.draw(_shapes(), label="shape")
+    kinds = ("f64", "f32", "i64", "bool")
+    t = tg.from_numpy(data.draw(hostile(shape, kinds, wraps=("ndarray",)), label="t").copy())
+    indices = data.draw(
+        st.one_of(hostile(kinds=("i64", "u8", "f64")), st.sampled_from([[0], [[1]], 1])),
+        label="indices",
+    )
+    values = data.draw(st.one_of(st.sampled_from([1, 0.5, np.nan]), hostile()), label="values")
+    axis = data.draw(st.sampled_from([None, 0, -1, 1, 5]), label="axis")
+    want: Any = t.data.copy()
+    ind = np.asarray(_raw(indices))
+    if isinstance(indices, list) and not ind.size:
+        ind = ind.astype(np.intp)  # (no indices, as an index reads []; NumPy's float64 array)
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if axis is None and want.ndim > 32:  # (NumPy's arr.flat stops at 32 dimensions)
+                np.put_along_axis(want.reshape(-1), ind, _raw(values), 0)
+            else:
+                np.put_along_axis(want, ind, _raw(values), axis)
+    except Exception:
+        want = NO_REF
+    before = t.data.copy()
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            np.put_along_axis(t, indices, values, axis)
+    except ALLOWED as exc:
+        assert str(exc)
+        assert np.array_equal(t.data, before, equal_nan=True), "a refused put_along_axis wrote"
+        return
+    assert want is not NO_REF, "np.put_along_axis into a Tensor accepted what NumPy refuses"
+    np.testing.assert_array_equal(t.data, want)
+
+
 # ============================================================================= linear algebra
 
 
@@ -2503,7 +2808,11 @@ def _covered() -> set[str]:
     names |= {"smooth_l1_loss", "huber_loss", "kl_div"}
     names |= {"diagonal", "diag", "trace", "tril", "triu", "take_along_axis", "sort", "argsort"}
     names |= {"kron", "cumprod", "diag_embed", "cdist", "scaled_dot_product_attention"}
-    names |= {"topk", "block_diag"}
+    names |= {"topk", "block_diag", "roll", "rot90", "diff", "ediff1d", "trapezoid", "append"}
+    names |= {"hstack", "vstack", "dstack", "column_stack", "meshgrid", "broadcast_arrays"}
+    names |= {"atleast_1d", "atleast_2d", "atleast_3d", "array_split", "hsplit", "vsplit"}
+    names |= {"dsplit", "insert", "delete", "tril_indices", "triu_indices", "tril_indices_from"}
+    names |= {"triu_indices_from", "diag_indices", "diag_indices_from"}
     names |= set(MORE_LOSSES) | {module for _, module, _ in MORE_LOSSES.values()}
     names |= set(_attention_layers())
     names |= {"softmin", "glu", "prelu", "group_norm", "interpolate", "NLLLoss"}

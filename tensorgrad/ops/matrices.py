@@ -1,9 +1,11 @@
 """A matrix's parts, as NumPy's functions: diagonal, diag, trace, tril, triu; and torch's
-diag_embed.
+diag_embed; and NumPy's index helpers for them (tril_indices, triu_indices and their _from
+forms, diag_indices, diag_indices_from).
 
 Each is made of recorded ops (a gather of the diagonal, a masked ``where``, a scatter into a
 square), so its derivatives of every order are theirs: a diagonal's gradient lands on the
-diagonal, a triangle's on the triangle.
+diagonal, a triangle's on the triangle. The index helpers return plain integer arrays, as
+NumPy's: indices, with no gradient to carry.
 """
 
 from __future__ import annotations
@@ -12,12 +14,26 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad._dtypes import to_tensor
+from tensorgrad._dtypes import check_operands, to_tensor
 from tensorgrad._shapes import normalize_int_axis
 from tensorgrad.ops._base import call
 from tensorgrad.tensor import Tensor, is_int
 
-__all__ = ["diagonal", "diag", "trace", "tril", "triu", "diag_embed", "block_diag"]
+__all__ = [
+    "diagonal",
+    "diag",
+    "trace",
+    "tril",
+    "triu",
+    "diag_embed",
+    "block_diag",
+    "tril_indices",
+    "triu_indices",
+    "tril_indices_from",
+    "triu_indices_from",
+    "diag_indices",
+    "diag_indices_from",
+]
 
 
 def _int(value: Any, op: str, name: str) -> int:
@@ -158,3 +174,69 @@ def block_diag(*tensors: Any) -> Tensor:
         rows.append(pad(b, ((0, 0), (left, right))))
         left += b.shape[1]
     return concatenate(rows, axis=0)
+
+
+# ----------------------------------------------------------------------------- index helpers
+
+
+def _triangle_indices(n: Any, k: Any, m: Any, op: str, lower: bool) -> tuple[np.ndarray, ...]:
+    n, k = _int(n, op, "n"), _int(k, op, "k")
+    m = n if m is None else _int(m, op, "m")
+    if n < 0 or m < 0:
+        raise ValueError(f"{op}: n and m must be non-negative, got n={n}, m={m}")
+    return (np.tril_indices if lower else np.triu_indices)(n, k, m)
+
+
+def tril_indices(n: int, k: int = 0, m: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The row and column indices of the entries on and below the ``k``-th diagonal of an
+    ``n`` x ``m`` matrix (``m`` defaults to ``n``), row by row, as NumPy's: integer arrays."""
+    return _triangle_indices(n, k, m, "tril_indices", lower=True)
+
+
+def triu_indices(n: int, k: int = 0, m: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The row and column indices of the entries on and above the ``k``-th diagonal of an
+    ``n`` x ``m`` matrix, row by row, as NumPy's: integer arrays."""
+    return _triangle_indices(n, k, m, "triu_indices", lower=False)
+
+
+def _matrix_shape(arr: Any, op: str) -> tuple[int, ...]:
+    """The shape of ``arr`` (a Tensor, whatever it requires, or array data), which only the
+    index helpers read."""
+    if isinstance(arr, Tensor):
+        return arr.shape
+    check_operands(op, (arr,), ("arr",))
+    return np.shape(arr)
+
+
+def tril_indices_from(arr: Any, k: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``tril_indices`` of the 2-D ``arr``'s shape, as NumPy's."""
+    shape = _matrix_shape(arr, "tril_indices_from")
+    if len(shape) != 2:
+        raise ValueError(f"tril_indices_from: arr must be 2-D, got shape {shape}")
+    return _triangle_indices(shape[0], k, shape[1], "tril_indices_from", lower=True)
+
+
+def triu_indices_from(arr: Any, k: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``triu_indices`` of the 2-D ``arr``'s shape, as NumPy's."""
+    shape = _matrix_shape(arr, "triu_indices_from")
+    if len(shape) != 2:
+        raise ValueError(f"triu_indices_from: arr must be 2-D, got shape {shape}")
+    return _triangle_indices(shape[0], k, shape[1], "triu_indices_from", lower=False)
+
+
+def diag_indices(n: int, ndim: int = 2) -> tuple[np.ndarray, ...]:
+    """The indices of the main diagonal of an ``n`` x ... x ``n`` array of ``ndim`` axes:
+    ``ndim`` times ``arange(n)``, as NumPy's."""
+    n, ndim = _int(n, "diag_indices", "n"), _int(ndim, "diag_indices", "ndim")
+    return np.diag_indices(n, ndim)
+
+
+def diag_indices_from(arr: Any) -> tuple[np.ndarray, ...]:
+    """``diag_indices`` of ``arr``, which must have two axes or more, all of one length (as
+    NumPy's)."""
+    shape = _matrix_shape(arr, "diag_indices_from")
+    if len(shape) < 2:
+        raise ValueError(f"diag_indices_from: arr must be at least 2-D, got shape {shape}")
+    if len(set(shape)) != 1:
+        raise ValueError(f"diag_indices_from: arr's axes must all have one length, got {shape}")
+    return np.diag_indices(shape[0], len(shape))

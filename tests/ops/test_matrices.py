@@ -158,3 +158,55 @@ def test_diag_embed_gradient_is_the_diagonal_back_to_any_order() -> None:
 def test_diag_embed_refusals_name_the_op(call, error, pattern) -> None:
     with pytest.raises(error, match=pattern):
         call()
+
+
+# ----------------------------------------------------------------------------- index helpers
+
+
+def _same_indices(got: tuple, want: tuple) -> None:
+    assert type(got) is tuple and len(got) == len(want)
+    for g, w in zip(got, want):
+        assert type(g) is np.ndarray and g.dtype == w.dtype  # (plain arrays, as NumPy's)
+        np.testing.assert_array_equal(g, w)
+
+
+def test_triangle_and_diagonal_indices_are_numpys() -> None:
+    for n, k, m in itertools.product(range(5), range(-3, 4), [None, 0, 1, 3, 5]):
+        _same_indices(tg.tril_indices(n, k, m), np.tril_indices(n, k, m))
+        _same_indices(tg.triu_indices(n, k, m), np.triu_indices(n, k, m))
+    for n, ndim in itertools.product(range(4), range(5)):
+        _same_indices(tg.diag_indices(n, ndim), np.diag_indices(n, ndim))
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 5), (5, 2), (0, 3), (3,), (2, 2, 2), (3, 3, 3, 3)])
+def test_index_helpers_read_a_tensors_shape(shape: tuple[int, ...]) -> None:
+    a = RNG.normal(size=shape)
+    for arr in [a, tg.tensor(a), tg.tensor(a, requires_grad=True)] + [a.tolist()] * (a.size > 0):
+        for name, k in itertools.product(["tril_indices_from", "triu_indices_from"], (-1, 0, 2)):
+            if len(shape) != 2:
+                with pytest.raises(ValueError, match=f"{name}: arr must be 2-D"):
+                    getattr(tg, name)(arr, k)
+                continue
+            _same_indices(getattr(tg, name)(arr, k), getattr(np, name)(a, k))
+        if len(shape) < 2 or len(set(shape)) > 1:
+            with pytest.raises(ValueError, match="diag_indices_from: arr"):
+                tg.diag_indices_from(arr)
+        else:
+            _same_indices(tg.diag_indices_from(arr), np.diag_indices_from(a))
+    # np.<name>_from on a Tensor that requires grad: the same plain arrays
+    t = tg.tensor(a, requires_grad=True)
+    if len(shape) == 2:
+        _same_indices(np.tril_indices_from(t, 1), np.tril_indices_from(a, 1))
+        _same_indices(np.triu_indices_from(t), np.triu_indices_from(a))
+
+
+def test_index_helpers_refuse_what_is_no_size() -> None:
+    for call in (lambda: tg.tril_indices(2.0), lambda: tg.triu_indices(2, 1.5),
+                 lambda: tg.tril_indices(2, 0, True), lambda: tg.diag_indices(3, 2.0),
+                 lambda: tg.diag_indices(tg.tensor(3))):  # fmt: skip
+        with pytest.raises(TypeError, match=r"(tril|triu|diag)_indices: \w+ must be an int"):
+            call()
+    with pytest.raises(ValueError, match="triu_indices: n and m must be non-negative"):
+        tg.triu_indices(-1)
+    with pytest.raises(TypeError, match="tril_indices_from: arr holds"):
+        tg.tril_indices_from(np.array([["a"]]))
