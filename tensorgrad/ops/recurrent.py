@@ -26,7 +26,7 @@ import numpy as np
 
 from tensorgrad.ops._base import Op, call
 from tensorgrad.ops.elementwise import Relu, Sigmoid, Tanh, _relu_slope, _selected
-from tensorgrad.ops.linalg import _product
+from tensorgrad.ops.linalg import _mm, _product
 from tensorgrad.tensor import Tensor
 
 __all__ = ["lstm_sequence", "gru_sequence", "rnn_sequence"]
@@ -71,7 +71,7 @@ def _rows(a: Any) -> Any:
 def _times(a: Any, m: Any) -> Any:
     """``a @ m`` for a (..., k) and a matrix m (k, n), as one matrix product over the rows of
     ``a`` (np.matmul of a stack by a matrix makes one product per matrix of the stack)."""
-    return (_rows(a) @ m).reshape(a.shape[:-1] + (m.shape[-1],))
+    return _mm(_rows(a), m).reshape(a.shape[:-1] + (m.shape[-1],))
 
 
 def _sigmoid_into(x: np.ndarray, out: np.ndarray, overflowed: list) -> np.ndarray:
@@ -197,13 +197,13 @@ class LSTMSequence(Op):
         dh = dc = None  # (from the step after, in the recurrence's order)
         for t in _steps(len(xp), not self.reverse):
             dh_t = d_h[t] if dh is None else d_h[t] + dh
-            dm = dh_t if w_hr is None else dh_t @ w_hr
+            dm = dh_t if w_hr is None else _mm(dh_t, w_hr)
             dc_t = d_c[t] + dm * through_h[t]
             if dc is not None:
                 dc_t = dc_t + dc
             d_pre[t] = np.concatenate([dc_t, dc_t, dc_t, dm], axis=-1) * slopes[t]
             d_hs[t] = dh_t
-            dh, dc = d_pre[t] @ w, dc_t * f[t]
+            dh, dc = _mm(d_pre[t], w), dc_t * f[t]
         edges = self.edges
         d_pre = np.stack(d_pre)
         if edges[0] is not None:
@@ -213,9 +213,9 @@ class LSTMSequence(Op):
         if edges[2] is not None:
             adjoints[2] = dc
         if edges[3] is not None:
-            adjoints[3] = _rows(d_pre).T @ _rows(h_prev)
+            adjoints[3] = _mm(_rows(d_pre).T, _rows(h_prev))
         if len(edges) > 4 and edges[4] is not None:
-            adjoints[4] = _rows(np.stack(d_hs)).T @ _rows(o * tc)
+            adjoints[4] = _mm(_rows(np.stack(d_hs)).T, _rows(o * tc))
 
     def jvp(self, tangents, *args):
         xp, h0, c0, w, w_hr, out = self._unpack(args)
@@ -233,7 +233,7 @@ class LSTMSequence(Op):
         d_hs: list = [None] * len(xp)
         d_cs: list = [None] * len(xp)
         for t in _steps(len(xp), self.reverse):
-            s = (fixed[t] + dh @ w.T) * slopes[t]
+            s = (fixed[t] + _mm(dh, w.T)) * slopes[t]
             dc = (
                 s[..., :n] * g[t]
                 + s[..., n : 2 * n] * c_prev[t]
@@ -242,7 +242,7 @@ class LSTMSequence(Op):
             )
             dh = s[..., 3 * n :] * tc[t] + through_h[t] * dc
             if w_hr is not None:
-                dh = dh @ w_hr.T + m_hr[t]
+                dh = _mm(dh, w_hr.T) + m_hr[t]
             d_hs[t], d_cs[t] = dh, dc
         return np.concatenate([np.stack(d_hs), np.stack(d_cs)], axis=-1)
 
@@ -337,7 +337,7 @@ class GRUSequence(Op):
             dh_t = delta[t] if dh is None else delta[t] + dh
             three = np.concatenate([dh_t, dh_t, dh_t], axis=-1)
             d_x[t], d_a[t] = three * slopes_x[t], three * slopes_a[t]
-            dh = dh_t * z[t] + d_a[t] @ w
+            dh = dh_t * z[t] + _mm(d_a[t], w)
         edges = self.edges
         if edges[0] is not None:
             adjoints[0] = np.stack(d_x)
@@ -346,7 +346,7 @@ class GRUSequence(Op):
         if edges[2] is not None or edges[3] is not None:
             d_a = _rows(np.stack(d_a))
             if edges[2] is not None:
-                adjoints[2] = d_a.T @ _rows(h_prev)
+                adjoints[2] = _mm(d_a.T, _rows(h_prev))
             if edges[3] is not None:
                 adjoints[3] = d_a.sum(axis=0)
 
@@ -361,7 +361,7 @@ class GRUSequence(Op):
         )
         d_hs: list = [None] * len(xp)
         for t in _steps(len(xp), self.reverse):
-            da = fixed[t] + dh @ w.T
+            da = fixed[t] + _mm(dh, w.T)
             x = t_xp[t]
             s = (x[..., : 2 * n] + da[..., : 2 * n]) * slopes[t]
             dn = (x[..., 2 * n :] + s[..., :n] * a_n[t] + r[t] * da[..., 2 * n :]) * (
@@ -420,7 +420,7 @@ class RNNSequence(Op):
             dh_t = delta[t] if dh is None else delta[t] + dh
             # (relu's 0 slope selects: exactly 0 even where an inf comes in, as its own rule)
             d_pre[t] = _selected(dh_t, slopes[t]) if self.relu else dh_t * slopes[t]
-            dh = d_pre[t] @ w
+            dh = _mm(d_pre[t], w)
         edges = self.edges
         d_pre = np.stack(d_pre)
         if edges[0] is not None:
@@ -428,7 +428,7 @@ class RNNSequence(Op):
         if edges[1] is not None:
             adjoints[1] = dh
         if edges[2] is not None:
-            adjoints[2] = _rows(d_pre).T @ _rows(_before(out, h0, self.reverse))
+            adjoints[2] = _mm(_rows(d_pre).T, _rows(_before(out, h0, self.reverse)))
 
     def jvp(self, tangents, xp, h0, w, out):
         t_xp, dh, t_w = _zero_tangents(tangents, (xp, h0, w))
@@ -437,7 +437,7 @@ class RNNSequence(Op):
         fixed, slopes = _by_step(fixed, slopes)
         d_hs: list = [None] * len(xp)
         for t in _steps(len(xp), self.reverse):
-            pre = fixed[t] + dh @ w.T
+            pre = fixed[t] + _mm(dh, w.T)
             dh = d_hs[t] = _selected(pre, slopes[t]) if self.relu else pre * slopes[t]
         return np.stack(d_hs)
 
