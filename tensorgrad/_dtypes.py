@@ -314,7 +314,8 @@ def wide_sum(a, axis=None, keepdims: bool = False):
 def is_half(x) -> bool:
     """Whether ``x`` holds float16 data (by the dtype's type: ``== np.float16`` misses a
     byte-swapped one, '>f2')."""
-    return x.dtype.type is np.float16
+    dtype = getattr(x, "dtype", None)  # (a Python number given to an op: not half)
+    return dtype is not None and dtype.type is np.float16
 
 
 def half_in_float32(forward):

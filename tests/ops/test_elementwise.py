@@ -769,3 +769,11 @@ def test_values_and_gradients_agree_with_torch(name: str, dtype: type) -> None:
     np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=rtol, atol=atol)
     for g, tgrad in zip(grads, tgrads):
         np.testing.assert_allclose(g.data, tgrad.numpy(), rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("fn", [tg.sinc, tg.i0], ids=["sinc", "i0"])
+def test_sinc_and_i0_take_python_numbers(fn) -> None:
+    """A Python number reaches their forward as it is (their float16 wrapper read its dtype)."""
+    for v in (0.5, 1, True, 0.0):
+        got = fn(v)
+        assert got.dtype == np.float64 and got.item() == getattr(np, fn.__name__)(v)
