@@ -52,20 +52,23 @@ def _centred(a: ndarray, b: ndarray) -> tuple[ndarray, ndarray]:
     return a - centre, b - centre
 
 
-def _squared(ac: ndarray, bc: ndarray) -> ndarray:
+def _norms(ac: ndarray, bc: ndarray) -> tuple[ndarray, ndarray]:
+    """The rows' squared norms, as a column (P, 1) and as a row (1, R)."""
+    na = np.einsum("...i,...i->...", ac, ac)[..., :, None]
+    nb = np.einsum("...i,...i->...", bc, bc)[..., None, :]
+    return na, nb
+
+
+def _squared(ac: ndarray, bc: ndarray, na: ndarray, nb: ndarray) -> ndarray:
     """|a|^2 + |b|^2 - 2 a.b for every pair of rows (the product form)."""
     with np.errstate(invalid="ignore", over="ignore"):
-        na = np.einsum("...i,...i->...", ac, ac)[..., :, None]
-        nb = np.einsum("...i,...i->...", bc, bc)[..., None, :]
         return na + nb - 2 * (ac @ np.swapaxes(bc, -1, -2))
 
 
-def _close_pairs(ac: ndarray, bc: ndarray, squared: ndarray, share: float) -> tuple:
-    """The pairs the product form cannot give (those below ``share`` of their squared norms,
-    and those of non-finite rows): their rows' indices among x1's and x2's rows over the
-    leading axes flattened, and their places in the flattened output, in that order."""
-    na = np.einsum("...i,...i->...", ac, ac)[..., :, None]
-    nb = np.einsum("...i,...i->...", bc, bc)[..., None, :]
+def _close_pairs(na: ndarray, nb: ndarray, squared: ndarray, share: float) -> tuple:
+    """The pairs the product form cannot give (those below ``share`` of their squared norms
+    ``na + nb``, and those of non-finite rows): their rows' indices among x1's and x2's rows
+    over the leading axes flattened, and their places in the flattened output, in that order."""
     with np.errstate(invalid="ignore", over="ignore"):
         scale = na + nb
         risky = ~np.isfinite(scale)
@@ -106,16 +109,18 @@ class EuclideanCdist(Op):
     def __init__(self, exact: bool = True) -> None:
         self.exact = exact
 
-    def _pairs(self, ac: ndarray, bc: ndarray, squared: ndarray) -> tuple:
-        return _close_pairs(ac, bc, squared, _CLOSE if self.exact else 0.0)
+    def _pairs(self, ac: ndarray, bc: ndarray, squared: ndarray, norms: tuple = ()) -> tuple:
+        na, nb = norms or _norms(ac, bc)
+        return _close_pairs(na, nb, squared, _CLOSE if self.exact else 0.0)
 
     def forward(self, a, b):
         dtype = np.result_type(a, b)
         a, b = _wide(a), _wide(b)
         ac, bc = _centred(a, b)
-        squared = _squared(ac, bc)
+        norms = _norms(ac, bc)
+        squared = _squared(ac, bc, *norms)
         out = np.sqrt(np.maximum(squared, 0))
-        ia, ib, at = self._pairs(ac, bc, squared)
+        ia, ib, at = self._pairs(ac, bc, squared, norms)
         if at.size:
             lead, flat = out.shape[:-2], out.reshape(-1)
             ca, cb = _columns(a, lead), _columns(b, lead)
@@ -183,7 +188,8 @@ class EuclideanCdist(Op):
             if tb is not None:
                 dt = dt - expand_dims(tb, -3)
             return ((expand_dims(a, -2) - expand_dims(b, -3)) * dt).sum(-1) * inv
-        ac, bc = _centred(_wide(a), _wide(b))
+        a, b = _wide(a), _wide(b)
+        ac, bc = _centred(a, b)
         s = np.zeros(out.shape)
         if ta is not None:
             s += (ac * ta).sum(-1)[..., None] - ta @ np.swapaxes(bc, -1, -2)
@@ -192,7 +198,7 @@ class EuclideanCdist(Op):
         ia, ib, at = self._pairs(ac, bc, _wide(out) ** 2)
         if at.size:
             lead, flat_s = out.shape[:-2], s.reshape(-1)
-            ca, cb = _columns(_wide(a), lead), _columns(_wide(b), lead)
+            ca, cb = _columns(a, lead), _columns(b, lead)
             cta = None if ta is None else _columns(_wide(ta), lead)
             ctb = None if tb is None else _columns(_wide(tb), lead)
             for k in range(0, at.size, _BLOCK):
