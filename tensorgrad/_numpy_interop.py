@@ -386,6 +386,98 @@ def _cumprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Te
     return ops.cumprod(a, axis, dtype)
 
 
+# ----------------------------------------------------------------------------- statistics
+# NumPy's signatures, positional arguments where NumPy puts them; ``overwrite_input`` only lets
+# NumPy reuse its input's memory, which tensorgrad never writes to, so it is accepted as read.
+
+
+def _nan_reduction(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """np.nansum, np.nanprod, np.nanmean: (a, axis, dtype, out, keepdims, initial, where)."""
+
+    def wrapped(a, axis=None, dtype=None, out=None, keepdims=np._NoValue, initial=None,
+                where=None):  # fmt: skip
+        _no_extra(name, {"out": out, "initial": initial, "where": where})
+        return fn(a, axis, dtype, keepdims=_keepdims(keepdims))
+
+    return wrapped
+
+
+def _nan_running(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """np.nancumsum, np.nancumprod: (a, axis, dtype, out)."""
+
+    def wrapped(a, axis=None, dtype=None, out=None):
+        _no_extra(name, {"out": out})
+        return fn(a, axis, dtype)
+
+    return wrapped
+
+
+def _nan_spread(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """np.nanvar, np.nanstd: (a, axis, dtype, out, ddof, keepdims, *, where, mean,
+    correction)."""
+
+    def wrapped(a, axis=None, dtype=None, out=None, ddof=0, keepdims=np._NoValue, **kwargs):
+        correction = kwargs.pop("correction", np._NoValue)  # (NumPy 2's name for ddof)
+        if correction is not np._NoValue:
+            if ddof != 0:
+                raise ValueError(f"np.{name}: ddof and correction cannot both be given")
+            ddof = correction
+        _no_extra(name, {"out": out, **kwargs})
+        return fn(a, axis, dtype, ddof=ddof, keepdims=_keepdims(keepdims))
+
+    return wrapped
+
+
+def _nan_extreme(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """np.nanmax, np.nanmin: (a, axis, out, keepdims, initial, where); np.ptp: (a, axis,
+    out, keepdims)."""
+
+    def wrapped(a, axis=None, out=None, keepdims=np._NoValue, initial=None, where=None):
+        _no_extra(name, {"out": out, "initial": initial, "where": where})
+        return fn(a, axis, keepdims=_keepdims(keepdims))
+
+    return wrapped
+
+
+def _nan_arg(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """np.nanargmax, np.nanargmin: (a, axis, out, *, keepdims)."""
+
+    def wrapped(a, axis=None, out=None, *, keepdims=np._NoValue):
+        _no_extra(name, {"out": out})
+        return fn(a, axis, keepdims=_keepdims(keepdims))
+
+    return wrapped
+
+
+def _median(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """np.median, np.nanmedian: (a, axis, out, overwrite_input, keepdims)."""
+
+    def wrapped(a, axis=None, out=None, overwrite_input=False, keepdims=np._NoValue):
+        _no_extra(name, {"out": out})
+        return fn(a, axis, keepdims=_keepdims(keepdims))
+
+    return wrapped
+
+
+def _quantile(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """np.quantile, np.percentile and their NaN forms: (a, q, axis, out, overwrite_input,
+    method, keepdims, *, weights)."""
+
+    def wrapped(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                keepdims=np._NoValue, *, weights=None, **kwargs):  # fmt: skip
+        # (weights, NumPy's weighted inverted_cdf, and the old interpolation=: on graph-free
+        # Tensors NumPy's own function computes them)
+        _no_extra(name, {"out": out, "weights": weights, **kwargs})
+        return fn(a, q, axis, method=method, keepdims=_keepdims(keepdims))
+
+    return wrapped
+
+
+def _average(a: Any, axis: Any = None, weights: Any = None, returned: bool = False, *,
+             keepdims: Any = np._NoValue) -> Any:  # fmt: skip
+    return ops.average(a, axis, weights, returned, keepdims=_keepdims(keepdims))
+
+
 # ----------------------------------------------------------------------------- norm
 
 
@@ -601,6 +693,33 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.argmin: _arg(ops.argmin, "argmin"),
     np.cumsum: _cumsum,
     np.cumprod: _cumprod,
+    np.nansum: _nan_reduction(ops.nansum, "nansum"),
+    np.nanprod: _nan_reduction(ops.nanprod, "nanprod"),
+    np.nanmean: _nan_reduction(ops.nanmean, "nanmean"),
+    np.nancumsum: _nan_running(ops.nancumsum, "nancumsum"),
+    np.nancumprod: _nan_running(ops.nancumprod, "nancumprod"),
+    np.nanvar: _nan_spread(ops.nanvar, "nanvar"),
+    np.nanstd: _nan_spread(ops.nanstd, "nanstd"),
+    np.nanmax: _nan_extreme(ops.nanmax, "nanmax"),
+    np.nanmin: _nan_extreme(ops.nanmin, "nanmin"),
+    np.ptp: _nan_extreme(ops.ptp, "ptp"),
+    np.nanargmax: _nan_arg(ops.nanargmax, "nanargmax"),
+    np.nanargmin: _nan_arg(ops.nanargmin, "nanargmin"),
+    np.median: _median(ops.median, "median"),
+    np.nanmedian: _median(ops.nanmedian, "nanmedian"),
+    np.quantile: _quantile(ops.quantile, "quantile"),
+    np.nanquantile: _quantile(ops.nanquantile, "nanquantile"),
+    np.percentile: _quantile(ops.percentile, "percentile"),
+    np.nanpercentile: _quantile(ops.nanpercentile, "nanpercentile"),
+    np.average: _average,
+    np.cov: ops.cov,
+    np.corrcoef: ops.corrcoef,
+    np.inner: ops.inner,
+    np.vdot: ops.vdot,
+    np.vander: ops.vander,
+    np.convolve: ops.convolve,
+    np.correlate: ops.correlate,
+    np.interp: ops.interp,
     np.linalg.norm: _norm,
     np.linalg.inv: lapack.inv,
     np.linalg.solve: lapack.solve,

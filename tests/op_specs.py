@@ -440,6 +440,255 @@ def _entries_apart(args: list[Any], kwargs: dict[str, Any]) -> bool:
 register(OpSpec("norm", tg.norm, sample=_vector_norm_sample, valid=_entries_apart))
 
 
+# ----------------------------------------------------------------------------- statistics
+
+
+def _nan_slices(x: np.ndarray, axis: Any, data: Any, keep: int = 1) -> np.ndarray:
+    """``x`` (a copy) with some entries NaN, each slice reduced over ``axis`` keeping at least
+    ``keep`` numbers (a slice of only NaNs, or too few, is NaN: no derivative to check)."""
+    if not x.size or not data.draw(st.booleans(), label="NaNs"):
+        return x
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16), label="NaN seed"))
+    mask = rng.random(x.shape) < 0.35
+    axes = tg._shapes.normalize_axis(axis, x.ndim)
+    short = np.sum(~mask, axis=axes, keepdims=True) < keep
+    mask &= ~short
+    out = x.copy()
+    out[mask] = np.nan
+    return out
+
+
+def _nan_reduction_sample(data: Any, keep: int = 1, ddof: bool = False) -> Sample:
+    x, shape = _one(data)
+    kw = axis_kwargs(data, [shape])
+    if ddof:  # (1 only where a slice has 2 entries or more)
+        n = int(np.prod([shape[a] for a in tg._shapes.normalize_axis(kw["axis"], len(shape))]))
+        kw["ddof"] = data.draw(st.integers(0, 1), label="ddof") if n > 1 else 0
+        keep = kw["ddof"] + 1
+    return [_nan_slices(x, kw["axis"], data, keep)], kw
+
+
+def _numbers_distinct(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """No two numbers (NaNs aside) within 1e-3: an order statistic's rank stays put."""
+    x = np.asarray(args[0])
+    return _distinct([x[~np.isnan(x)]], kwargs)
+
+
+def _nan_spread_positive(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    v = np.nanvar(args[0], axis=kwargs.get("axis"), ddof=kwargs.get("ddof", 0))
+    return bool(np.all(v > 1e-3))
+
+
+def _nan_running_sample(data: Any) -> Sample:
+    x, shape = _one(data)
+    axis = data.draw(st.none() | st.integers(-len(shape), len(shape) - 1)) if shape else None
+    return [_nan_slices(x, None, data)], {"axis": axis}
+
+
+def _quantile_kwargs(data: Any, shape: tuple, percent: bool) -> dict:
+    """axis, keepdims, a method, and q: a number, or an array of up to 2-D (cast to the data's
+    dtype by the spec's fn: NumPy keeps float32 data float32 only for a float32 q)."""
+    from tensorgrad.ops.statistics import METHODS
+
+    kw = axis_kwargs(data, [shape])
+    kw["method"] = data.draw(st.sampled_from(METHODS), label="method")
+    scalar = st.floats(0, 1).map(lambda q: round(q, 3))
+    q = data.draw(
+        scalar | st.lists(scalar, min_size=1, max_size=3).map(np.array) | st.just(np.eye(2) / 2),
+        label="q",
+    )
+    kw["q"] = q * 100 if percent else q
+    return kw
+
+
+def _quantile_fn(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def call(x: Any, q: Any, **kw: Any) -> Any:
+        return fn(x, q if isinstance(q, float) else np.asarray(q, x.dtype), **kw)
+
+    return call
+
+
+def _quantile_sample(percent: bool, nans: bool) -> Callable[[Any], Sample]:
+    def sample(data: Any) -> Sample:
+        x, shape = _one(data)
+        kw = _quantile_kwargs(data, shape, percent)
+        return [_nan_slices(x, kw["axis"], data) if nans else x], kw
+
+    return sample
+
+
+def _median_sample(nans: bool) -> Callable[[Any], Sample]:
+    def sample(data: Any) -> Sample:
+        x, shape = _one(data)
+        kw = axis_kwargs(data, [shape])
+        return [_nan_slices(x, kw["axis"], data) if nans else x], kw
+
+    return sample
+
+
+def _average_sample(data: Any) -> Sample:
+    """x, and weights (differentiated) of x's shape or of the reduced axes' (in the order the
+    axes are given), away from 0 so that no sum of them is; or no weights; maybe returned."""
+    x, shape = _one(data)
+    kw = axis_kwargs(data, [shape])
+    axis = kw["axis"]
+    kw["returned"] = data.draw(st.booleans(), label="returned")
+    how = data.draw(st.sampled_from(["none", "same", "axes"]), label="weights")
+    if how == "none" or (how == "axes" and axis is None):
+        return [x, None], kw
+    wshape = shape if how == "same" else tuple(shape[a] for a in np.atleast_1d(axis))
+    return [x, draw_array(data, wshape, 0.5, 2.0)], kw
+
+
+def _average(x: Any, w: Any, **kw: Any) -> Any:
+    out = tg.average(x, weights=w, **kw)
+    if not kw["returned"]:
+        return out
+    return tg.concatenate([tg.reshape(out[0], (-1,)), tg.reshape(out[1], (-1,))])
+
+
+def _cov_sample(data: Any) -> Sample:
+    """m (k, n) or (n,), maybe y, and cov's flags and constant weights."""
+    k, n = data.draw(st.integers(1, 3), label="k"), data.draw(st.integers(2, 5), label="n")
+    rowvar = data.draw(st.booleans(), label="rowvar")
+    shape = data.draw(st.sampled_from([(k, n), (n,)]), label="shape")
+    if not rowvar and len(shape) == 2:
+        shape = (n, k)
+    args = [draw_array(data, shape, -2, 2)]
+    if data.draw(st.booleans(), label="y"):
+        args.append(draw_array(data, shape, -2, 2))
+    kw: dict[str, Any] = {"rowvar": rowvar, "bias": data.draw(st.booleans(), label="bias")}
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
+    if data.draw(st.booleans(), label="fweights"):
+        kw["fweights"] = rng.integers(1, 3, size=n)
+    if data.draw(st.booleans(), label="aweights"):
+        kw["aweights"] = rng.uniform(0.5, 2.0, size=n)
+    if data.draw(st.booleans(), label="ddof"):
+        kw["ddof"] = data.draw(st.integers(0, 1))
+    return args, kw
+
+
+def _corrcoef_sample(data: Any) -> Sample:
+    args, kw = _cov_sample(data)
+    return args, {"rowvar": kw["rowvar"]}
+
+
+def _uncorrelated(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """Variances away from 0 and correlations away from +-1 (where corrcoef is clipped)."""
+    c = np.atleast_2d(np.cov(*args, rowvar=kwargs["rowvar"]))
+    d = np.diag(c)
+    if not np.all(d > 1e-2):
+        return False
+    r = c / np.sqrt(np.outer(d, d))
+    return bool(np.all(np.abs(r - np.eye(len(d))) < 1 - 1e-3))
+
+
+def _inner_sample(data: Any) -> Sample:
+    k = data.draw(st.integers(1, 3), label="k")
+    shapes = [
+        data.draw(st.sampled_from([(), (k,), (2, k), (1, 3, k)]), label="shape") for _ in range(2)
+    ]
+    return [draw_array(data, s, -2, 2) for s in shapes], {}
+
+
+def _vdot_sample(data: Any) -> Sample:
+    shapes = data.draw(st.sampled_from([((), ()), ((6,), (2, 3)), ((3, 2), (6,)), ((2, 2), (4,))]))
+    return [draw_array(data, s, -2, 2) for s in shapes], {}
+
+
+def _vander_sample(data: Any) -> Sample:
+    x = draw_array(data, (data.draw(st.integers(0, 4), label="n"),), -2, 2)
+    n = data.draw(st.none() | st.integers(0, 5), label="N")
+    return [x], {"N": n, "increasing": data.draw(st.booleans(), label="increasing")}
+
+
+def _correlate_sample(data: Any) -> Sample:
+    n, m = data.draw(st.integers(1, 5), label="n"), data.draw(st.integers(1, 5), label="m")
+    mode = data.draw(st.sampled_from(["full", "same", "valid"]), label="mode")
+    return [draw_array(data, (n,), -2, 2), draw_array(data, (m,), -2, 2)], {"mode": mode}
+
+
+def _interp_sample(data: Any) -> Sample:
+    """x of any shape, increasing xp (a constant) and fp; maybe left and right, or a period."""
+    k = data.draw(st.integers(1, 5), label="k")
+    gaps = draw_array(data, (k,), 0.2, 1.0)
+    xp = np.cumsum(gaps) - 1.5
+    x, _ = _one(data)
+    kw: dict[str, Any] = {}
+    extra = data.draw(st.sampled_from(["none", "bounds", "period"]), label="extra")
+    if extra == "bounds":
+        kw = {"left": -3.0, "right": 4.0}
+    elif extra == "period":
+        kw = {"period": float(xp[-1] - xp[0] + 0.3)}
+    return [x, xp, draw_array(data, (k,), -2, 2)], kw
+
+
+def _off_knots(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """x away from every point of xp (where the slope jumps), also after the period's wrap."""
+    x, xp = np.asarray(args[0]), np.asarray(args[1])
+    period = kwargs.get("period")
+    if period is not None:
+        x, xp = x % period, xp % period
+        if not bool(np.all(np.minimum(x, period - x) > 1e-3)):
+            return False
+        xp = np.concatenate([xp, xp - period, xp + period])
+    return bool(np.all(np.abs(x.reshape(-1, 1) - xp.reshape(1, -1)) > 1e-3))
+
+
+register(
+    OpSpec("nansum", tg.nansum, sample=_nan_reduction_sample),
+    OpSpec("nanprod", tg.nanprod, sample=_nan_reduction_sample),
+    OpSpec("nanmean", tg.nanmean, sample=_nan_reduction_sample),
+    OpSpec("nanvar", tg.nanvar, sample=lambda d: _nan_reduction_sample(d, ddof=True)),
+    OpSpec(
+        "nanstd",
+        tg.nanstd,
+        sample=lambda d: _nan_reduction_sample(d, ddof=True),
+        valid=_nan_spread_positive,
+    ),
+    OpSpec("nanmax", tg.nanmax, sample=_nan_reduction_sample, valid=_numbers_distinct),
+    OpSpec("nanmin", tg.nanmin, sample=_nan_reduction_sample, valid=_numbers_distinct),
+    OpSpec("nancumsum", tg.nancumsum, sample=_nan_running_sample),
+    OpSpec("nancumprod", tg.nancumprod, sample=_nan_running_sample),
+    OpSpec("median", tg.median, sample=_median_sample(False), valid=_distinct),
+    OpSpec("nanmedian", tg.nanmedian, sample=_median_sample(True), valid=_numbers_distinct),
+    OpSpec(
+        "quantile",
+        _quantile_fn(tg.quantile),
+        sample=_quantile_sample(False, False),
+        valid=_distinct,
+    ),
+    OpSpec(
+        "percentile",
+        _quantile_fn(tg.percentile),
+        sample=_quantile_sample(True, False),
+        valid=_distinct,
+    ),
+    OpSpec(
+        "nanquantile",
+        _quantile_fn(tg.nanquantile),
+        sample=_quantile_sample(False, True),
+        valid=_numbers_distinct,
+    ),
+    OpSpec(
+        "nanpercentile",
+        _quantile_fn(tg.nanpercentile),
+        sample=_quantile_sample(True, True),
+        valid=_numbers_distinct,
+    ),
+    OpSpec("ptp", tg.ptp, kwargs=axis_kwargs, min_dims=1, valid=_distinct),
+    OpSpec("average", _average, sample=_average_sample),
+    OpSpec("cov", tg.cov, sample=_cov_sample),
+    OpSpec("corrcoef", tg.corrcoef, sample=_corrcoef_sample, valid=_uncorrelated),
+    OpSpec("inner", tg.inner, sample=_inner_sample),
+    OpSpec("vdot", tg.vdot, sample=_vdot_sample),
+    OpSpec("vander", tg.vander, sample=_vander_sample),
+    OpSpec("convolve", tg.convolve, sample=_correlate_sample),
+    OpSpec("correlate", tg.correlate, sample=_correlate_sample),
+    OpSpec("interp", tg.interp, sample=_interp_sample, wrt=(0, 2), valid=_off_knots),
+)
+
+
 # ----------------------------------------------------------------------------- shape
 
 

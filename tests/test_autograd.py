@@ -145,8 +145,8 @@ def test_unsupported_numpy_function_raises() -> None:
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(TypeError, match="np.fft.fft|fft"):
         np.fft.fft(x)
-    with pytest.raises(TypeError, match="np.median"):
-        np.median(x)
+    with pytest.raises(TypeError, match="np.histogram"):
+        np.histogram(x)
     with pytest.raises(TypeError, match="add.reduceat"):
         np.add.reduceat(x, [0])
 

@@ -573,6 +573,243 @@ def test_cumprod(data: Any) -> None:
     check("cumprod", tg.cumprod, (x,), {"axis": axis, "dtype": dtype}, ref=ref)
 
 
+# ============================================================================= statistics
+
+
+def _by_rows(fn: Callable[..., Any], x: Any, *q: Any, axis: Any, keepdims: bool, **kw: Any) -> Any:
+    """NumPy's ``fn`` (a median or quantile) over ``axis``, taken along the last axis of ``x``
+    made 2-D (kept axes by rows, reduced ones by columns): its meaning at every rank and size,
+    where NumPy's own reshape with -1 fails for an empty ``x`` and nanmedian's fancy indexing
+    past 63 axes."""
+    a = np.asarray(x)
+    axes = np.lib.array_utils.normalize_axis_tuple(range(a.ndim) if axis is None else axis, a.ndim)
+    keep = [i for i in range(a.ndim) if i not in axes]
+    rows = np.transpose(a, keep + list(axes)).reshape(
+        math.prod(a.shape[i] for i in keep), math.prod(a.shape[i] for i in axes)
+    )
+    out = np.asarray(fn(rows, *q, axis=1, **kw))
+    kept = (
+        [1 if i in axes else n for i, n in enumerate(a.shape)]
+        if keepdims
+        else [a.shape[i] for i in keep]
+    )
+    return out.reshape(out.shape[:-1] + tuple(kept))
+
+
+STATISTICS: dict[str, tuple[Callable[..., Any], bool]] = {
+    # name: (reference, exact dtype); NaN-skipping versions of the reductions, order statistics
+    "nansum": (np.nansum, True),
+    "nanprod": (np.nanprod, True),
+    "nanmean": (np.nanmean, True),
+    "nanvar": (np.nanvar, True),
+    "nanstd": (np.nanstd, True),
+    "nanmax": (np.nanmax, True),
+    "nanmin": (np.nanmin, True),
+    "nanargmax": (np.nanargmax, False),
+    "nanargmin": (np.nanargmin, False),
+    "median": (lambda x, **kw: _by_rows(np.median, x, **kw), True),
+    "nanmedian": (lambda x, **kw: _by_rows(np.nanmedian, x, **kw), True),
+    "ptp": (np.ptp, True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STATISTICS))
+@given(data=st.data())
+def test_statistic(name: str, data: Any) -> None:
+    x = data.draw(hostile(), label="x")
+    axis = data.draw(AXES, label="axis")
+    keepdims = data.draw(st.sampled_from([False, True, 1, "yes"]), label="keepdims")
+    kwargs: dict[str, Any] = {"axis": axis, "keepdims": keepdims}
+    if name in ("nanvar", "nanstd"):
+        kwargs["ddof"] = data.draw(st.sampled_from([0, 1, -1, 1.5, 100]), label="ddof")
+    ref_fn, exact = STATISTICS[name]
+
+    def ref(x: Any, axis: Any, keepdims: Any, **kw: Any) -> Any:
+        if not isinstance(keepdims, (bool, int)):
+            raise TypeError
+        axis = _np_axis(axis, x)
+        if name in ("nanargmax", "nanargmin") and isinstance(axis, tuple):
+            if len(axis) != 1:
+                raise TypeError
+            (axis,) = axis  # (tensorgrad also takes a 1-tuple, as its argmax)
+        if np.asarray(x).dtype.kind in "iub" and name in ("nanvar", "nanstd"):
+            return _in_range(getattr(np, name[3:]))(x, axis=axis, keepdims=bool(keepdims), **kw)
+        return ref_fn(x, axis=axis, keepdims=bool(keepdims), **kw)
+
+    check(name, getattr(tg, name), (x,), kwargs, ref=ref, exact_dtype=exact)
+
+
+QUANTILES = {
+    "quantile": [0.5, 0, 1, 0.25, [0.25, 0.75], [[0.1], [0.9]], 1.5, -0.1, np.nan, "a"],
+    "percentile": [50, 0, 100, 12.5, [25.0, 75.0], [[10.0], [90.0]], 150, -10, np.nan, "a"],
+}
+
+
+@pytest.mark.parametrize("name", ["quantile", "nanquantile", "percentile", "nanpercentile"])
+@given(data=st.data())
+def test_quantiles(name: str, data: Any) -> None:
+    from tensorgrad.ops.statistics import METHODS
+
+    x = data.draw(hostile(), label="x")
+    q = data.draw(st.sampled_from(QUANTILES[name.removeprefix("nan")]), label="q")
+    if isinstance(q, list) and data.draw(st.booleans(), label="q float32"):
+        q = np.asarray(q, np.float32)
+    method = data.draw(st.sampled_from([*METHODS, "cubic"]), label="method")
+    axis = data.draw(AXES, label="axis")
+    keepdims = data.draw(st.booleans(), label="keepdims")
+
+    def ref(x: Any, q: Any, axis: Any, keepdims: Any, method: Any) -> Any:
+        fn = getattr(np, name)
+        if name.startswith("nan") and not np.size(x):  # (NumPy's nanmean, q and method unused)
+            return fn(x, q, axis=_np_axis(axis, x), keepdims=keepdims, method=method)
+        return _by_rows(fn, x, q, axis=_np_axis(axis, x), keepdims=keepdims, method=method)
+
+    # NOTE: NumPy's nanquantile takes its result's dtype from its first slice's (float32 data
+    # whose first slice is all NaN gives float32, where a float64 q makes the others float64)
+    check(
+        name,
+        getattr(tg, name),
+        (x, q),
+        {"axis": axis, "keepdims": keepdims, "method": method},
+        ref=ref,
+        exact_dtype=not name.startswith("nan"),
+    )
+
+
+@pytest.mark.parametrize("name", ["nancumsum", "nancumprod"])
+@given(data=st.data())
+def test_nan_running(name: str, data: Any) -> None:
+    x = data.draw(hostile(), label="x")
+    axis = data.draw(AXES, label="axis")
+    dtype = data.draw(st.sampled_from([None, None, np.float64, np.float32, np.int64, "nope"]))
+
+    def ref(x: Any, axis: Any, dtype: Any) -> Any:
+        if isinstance(axis, tuple):
+            raise TypeError
+        a = np.asarray(x)
+        axis = _np_axis(axis, a)
+        # (float16 and float32 accumulated wider and rounded once, as tensorgrad's cumsum and
+        # cumprod, torch's: documented)
+        target = a.dtype if dtype is None else np.dtype(dtype)
+        wide = {np.float16: np.float32, np.float32: np.float64}.get(target.type)
+        if wide is not None:
+            return getattr(np, name)(a.astype(target), axis=axis, dtype=wide).astype(target)
+        return getattr(np, name)(a, axis=axis, dtype=dtype)
+
+    check(name, getattr(tg, name), (x,), {"axis": axis, "dtype": dtype}, ref=ref)
+
+
+@given(data=st.data())
+def test_average(data: Any) -> None:
+    x = data.draw(hostile(), label="x")
+    axis = data.draw(AXES, label="axis")
+    shape = np.shape(_raw(x))
+    like = data.draw(st.sampled_from(["same", "axes", "other"]), label="weights shape")
+    if like == "same":
+        wshape = shape
+    elif like == "axes" and isinstance(axis, int) and -len(shape) <= axis < len(shape):
+        wshape = (shape[axis],)
+    else:
+        wshape = data.draw(_shapes(), label="wshape")
+    weights = data.draw(st.one_of(st.none(), hostile(wshape)), label="weights")
+    returned = data.draw(st.booleans(), label="returned")
+
+    def average(x: Any, axis: Any, weights: Any) -> Any:
+        out = tg.average(x, axis, weights, returned)
+        return tg.stack(out) if returned else out
+
+    def ref(x: Any, axis: Any, weights: Any) -> Any:
+        out = np.average(x, _np_axis(axis, x), weights, returned)
+        return np.stack(out) if returned else out
+
+    check("average", average, (x, axis, weights), ref=ref)
+
+
+@given(data=st.data())
+def test_cov_corrcoef(data: Any) -> None:
+    m = data.draw(hostile(data.draw(_shapes(2), label="shape")), label="m")
+    y = data.draw(st.one_of(st.none(), hostile(np.shape(_raw(m)))), label="y")
+    rowvar = data.draw(st.sampled_from([True, False, 1]), label="rowvar")
+    if data.draw(st.booleans(), label="corrcoef"):
+
+        def ref(m: Any, y: Any, rowvar: Any) -> Any:
+            if not isinstance(rowvar, bool):
+                raise TypeError  # (tensorgrad's flags are bools)
+            return np.corrcoef(m, y, rowvar)
+
+        # (values: tests/ops/test_statistics.py; NumPy's dot and tensorgrad's matmul may add
+        # in another order, which cancelling terms show)
+        check("corrcoef", tg.corrcoef, (m, y, rowvar), ref=ref, values=False)
+        return
+    ddof = data.draw(st.sampled_from([None, 0, 1, 5, 1.5]), label="ddof")
+    bias = data.draw(st.sampled_from([False, True]), label="bias")
+
+    def ref(m: Any, y: Any, rowvar: Any, bias: Any, ddof: Any) -> Any:
+        if not isinstance(rowvar, bool):
+            raise TypeError
+        return np.cov(m, y, rowvar, bias, ddof)
+
+    check("cov", tg.cov, (m, y, rowvar, bias, ddof), ref=ref, values=False)
+
+
+@pytest.mark.parametrize("name", ["inner", "vdot"])
+@given(data=st.data())
+def test_inner_vdot(name: str, data: Any) -> None:
+    sa, sb = data.draw(_two_shapes(), label="shapes")
+    a, b = data.draw(hostile(sa), label="a"), data.draw(hostile(sb), label="b")
+    if name == "vdot" and data.draw(st.booleans(), label="same size"):
+        b = data.draw(hostile(tuple(reversed(sa))), label="b")
+    raw = [np.asarray(v) for v in _raw((a, b))]
+    finite = all(np.all(np.isfinite(v)) for v in raw if v.dtype.kind == "f")
+    # (as for dot: with inf or NaN the BLAS decides the values)
+
+    def ref(a: Any, b: Any) -> Any:
+        if name == "inner" and np.ndim(a) and np.ndim(b) and max(np.ndim(a), np.ndim(b)) > 32:
+            return np.tensordot(a, b, (-1, -1))  # (NumPy's inner stops at 32 dimensions)
+        return getattr(np, name)(a, b)
+
+    check(name, getattr(tg, name), (a, b), ref=ref, values=finite)
+
+
+@given(data=st.data())
+def test_vander(data: Any) -> None:
+    x = data.draw(hostile(), label="x")
+    n = data.draw(st.sampled_from([None, 0, 1, 3, -1, 2.0, True, "a"]), label="N")
+    increasing = data.draw(st.sampled_from([False, True, 1]), label="increasing")
+
+    def ref(x: Any, n: Any, increasing: Any) -> Any:
+        if not isinstance(increasing, bool):
+            raise TypeError  # (tensorgrad's flags are bools)
+        return np.vander(x, n, increasing)
+
+    check("vander", tg.vander, (x, n, increasing), ref=ref)
+
+
+@pytest.mark.parametrize("name", ["convolve", "correlate"])
+@given(data=st.data())
+def test_convolve_correlate(name: str, data: Any) -> None:
+    a = data.draw(hostile(data.draw(_shapes(2), label="a shape")), label="a")
+    v = data.draw(hostile(data.draw(_shapes(2), label="v shape")), label="v")
+    mode = data.draw(st.sampled_from(["full", "same", "valid", 0, 1, 2, 3, "f", None]))
+    check(name, getattr(tg, name), (a, v, mode), ref=getattr(np, name))
+
+
+@given(data=st.data())
+def test_interp(data: Any) -> None:
+    x = data.draw(hostile(), label="x")
+    k = data.draw(st.integers(0, 4), label="points")
+    points = data.draw(
+        st.lists(st.sampled_from([-2.0, -1.0, 0.0, 0.5, 1.0, 3.0, np.inf]), min_size=k, max_size=k)
+    )
+    xp = np.sort(np.array(points, dtype=np.float64))  # (NumPy's: xp must increase)
+    xp.flags.writeable = False
+    fp = data.draw(hostile(data.draw(st.sampled_from([(k,), (k + 1,), (k, 1)]))), label="fp")
+    bound = st.sampled_from([None, None, 0.5, -np.inf, np.nan, True, "a"])
+    left, right = data.draw(bound, label="left"), data.draw(bound, label="right")
+    period = data.draw(st.sampled_from([None, None, 2.0, -1.5, 0, np.inf]), label="period")
+    check("interp", tg.interp, (x, xp, fp, left, right, period), ref=np.interp)
+
+
 # ============================================================================= shape ops
 
 SHAPE_ARGS = st.one_of(
@@ -2816,6 +3053,9 @@ def _covered() -> set[str]:
     names |= set(MORE_LOSSES) | {module for _, module, _ in MORE_LOSSES.values()}
     names |= set(_attention_layers())
     names |= {"softmin", "glu", "prelu", "group_norm", "interpolate", "NLLLoss"}
+    names |= set(STATISTICS) | {"quantile", "nanquantile", "percentile", "nanpercentile"}
+    names |= {"nancumsum", "nancumprod", "average", "cov", "corrcoef", "inner", "vdot"}
+    names |= {"vander", "convolve", "correlate", "interp"}
     return names
 
 

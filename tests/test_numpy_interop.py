@@ -56,8 +56,8 @@ def test_mixed_ndarray_and_tensor() -> None:
 
 def test_unsupported_functions_name_themselves() -> None:
     x = tg.tensor([3.0, 1.0, 2.0], requires_grad=True)
-    with pytest.raises(TypeError, match="np.median is not supported on tensorgrad Tensors that"):
-        np.median(x)
+    with pytest.raises(TypeError, match="np.histogram is not supported on tensorgrad Tensors th"):
+        np.histogram(x)
     with pytest.raises(TypeError, match="np.spacing"):
         np.spacing(x)
     with pytest.raises(TypeError, match="out="):
@@ -623,10 +623,10 @@ def test_numpy_functions_on_tensors_without_a_graph_take_their_values() -> None:
     assert np.convolve(x, tg.tensor([1.0, 1.0])).tolist() == [3.0, 4.0, 3.0, 2.0]
     assert np.histogram(x, bins=3, range=tg.tensor([0.0, 3.0]).tolist())[0].tolist() == [0, 1, 2]
     assert not np.iterable(tg.tensor(0.5))  # (iter() of a 0-d tensor raises at once)
-    with pytest.raises(TypeError, match="np.median .* require grad"):
-        np.median(tg.tensor([1.0, 2.0], requires_grad=True))
-    with pytest.raises(TypeError, match="np.convolve .* require grad"):
-        np.convolve(x, tg.tensor([1.0, 2.0, 3.0], requires_grad=True))
+    with pytest.raises(TypeError, match="np.histogram .* require grad"):
+        np.histogram(tg.tensor([1.0, 2.0], requires_grad=True))
+    with pytest.raises(TypeError, match="np.histogram .* require grad"):
+        np.histogram(x, weights=tg.tensor([1.0, 2.0, 3.0], requires_grad=True))
 
 
 def test_a_masked_weight_or_gradient_is_refused_too():

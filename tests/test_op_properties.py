@@ -444,6 +444,9 @@ def test_registry_names_are_public() -> None:
     assert not unknown, f"specs for names that are not public ops: {unknown}"
 
 
+FLOAT64_RESULTS = {"cov", "corrcoef", "vander", "interp"}
+
+
 @pytest.mark.parametrize("spec", REGISTRY, ids=lambda s: s.name)
 @given(data=st.data())
 def test_float32_preserved(spec: OpSpec, data: Any) -> None:
@@ -456,13 +459,17 @@ def test_float32_preserved(spec: OpSpec, data: Any) -> None:
         # test_arithmetic)
         assert out.dtype == np.float64
         return
-    assert out.dtype == np.float32, f"{spec.name}: float32 input gave {out.dtype}"
+    # (NumPy's own float64 results of float32 data: cov and corrcoef compute in float64 unless
+    # given a dtype, vander in the dtype promoted with int, interp always; the gradients keep
+    # the inputs' float32)
+    want = np.float64 if spec.name in FLOAT64_RESULTS else np.float32
+    assert out.dtype == want, f"{spec.name}: float32 input gave {out.dtype}"
     # forward mode too (reverse mode casts each adjoint back; a tangent rule's float64 helper
     # once made the tangents of maximum, max and 2.0 ** x float64)
     primals = tuple(leaf.detach() for leaf in leaves)
     ones = tuple(tg.ones(leaf.shape, dtype=np.float32) for leaf in leaves)
     _, tangent = tg.jvp(f, primals, ones)
-    assert tangent.dtype == np.float32, f"{spec.name}: float32 input gave a {tangent.dtype} tangent"
+    assert tangent.dtype == want, f"{spec.name}: float32 input gave a {tangent.dtype} tangent"
     if out.requires_grad:
         gs = tg.autograd.grad(
             out, leaves, grad_outputs=np.zeros(out.shape, np.float32), allow_unused=True

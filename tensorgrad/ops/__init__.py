@@ -20,6 +20,7 @@ from tensorgrad.ops import (
     matrices,
     reductions,
     shape,
+    statistics,
 )
 from tensorgrad.ops.arithmetic import *  # noqa: F403
 from tensorgrad.ops.differences import *  # noqa: F403
@@ -31,12 +32,14 @@ from tensorgrad.ops.manipulation import *  # noqa: F403
 from tensorgrad.ops.matrices import *  # noqa: F403
 from tensorgrad.ops.reductions import *  # noqa: F403
 from tensorgrad.ops.shape import *  # noqa: F403
+from tensorgrad.ops.statistics import *  # noqa: F403
 
 FAMILIES: tuple[ModuleType, ...] = (
     arithmetic,
     elementwise,
     reductions,
     differences,
+    statistics,
     shape,
     manipulation,
     indexing,
@@ -54,7 +57,7 @@ OPS: dict[str, Callable[..., Any]] = {
 NO_GRADIENT = frozenset(
     """less less_equal greater greater_equal equal not_equal logical_and logical_or logical_xor
     logical_not argmax argmin argsort tril_indices triu_indices tril_indices_from
-    triu_indices_from diag_indices diag_indices_from""".split()
+    triu_indices_from diag_indices diag_indices_from nanargmax nanargmin""".split()
 )
 
 __all__ = sorted(OPS) + ["OPS", "NO_GRADIENT", "FAMILIES"]
