@@ -15,6 +15,20 @@ import tensorgrad as tg
 
 KINDS = (ValueError, TypeError, IndexError)
 
+with warnings.catch_warnings():
+    # (NumPy 2.0 and 2.1 cast a bool obj to integers, with a FutureWarning; 2.2 takes a mask)
+    warnings.simplefilter("ignore", FutureWarning)
+    NUMPY_INSERT_MASKS = np.insert(np.zeros(2), np.array([True, False]), 1).shape == (3,)
+
+
+def numpy_insert(arr: Any, obj: Any, values: Any, axis: Any = None) -> Any:
+    """np.insert, a bool ``obj`` taken as a mask on every NumPy (2.2's rule and tg.insert's)."""
+    if not NUMPY_INSERT_MASKS and not isinstance(obj, slice) and np.asarray(obj).dtype == bool:
+        if np.ndim(obj) != 1:
+            raise ValueError("boolean array argument obj to insert must be one dimensional")
+        obj = np.flatnonzero(obj)
+    return np.insert(arr, obj, values, axis)
+
 
 def _raw(x: Any) -> Any:
     """What NumPy is given: each Tensor's array, in lists and tuples too."""
