@@ -332,6 +332,16 @@ def _extreme(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
     return wrapped
 
 
+def _ddof_or_correction(name: str, ddof: Any, kwargs: dict) -> Any:
+    """``ddof``, or NumPy 2's name for it, ``correction``, popped from ``kwargs``."""
+    correction = kwargs.pop("correction", np._NoValue)
+    if correction is np._NoValue:
+        return ddof
+    if ddof != 0:
+        raise ValueError(f"np.{name}: ddof and correction cannot both be given")
+    return correction
+
+
 def _var(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
     def wrapped(
         a: Any,
@@ -347,11 +357,7 @@ def _var(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
             # one: tensorgrad computes in the given dtype, so only floating ones agree; on
             # graph-free Tensors NumPy computes it, as for other arguments)
             raise _ExtraArgument(f"np.{name} on a Tensor: dtype must be floating, got {dtype!r}")
-        correction = kwargs.pop("correction", np._NoValue)  # (NumPy 2's name for ddof)
-        if correction is not np._NoValue:
-            if ddof != 0:
-                raise ValueError(f"np.{name}: ddof and correction cannot both be given")
-            ddof = correction
+        ddof = _ddof_or_correction(name, ddof, kwargs)
         _no_extra(name, {"out": out, **kwargs})
         if dtype is not None:
             # (in the wider of the data's dtype and the one asked for, then rounded to it: a
@@ -417,11 +423,7 @@ def _nan_spread(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
     correction)."""
 
     def wrapped(a, axis=None, dtype=None, out=None, ddof=0, keepdims=np._NoValue, **kwargs):
-        correction = kwargs.pop("correction", np._NoValue)  # (NumPy 2's name for ddof)
-        if correction is not np._NoValue:
-            if ddof != 0:
-                raise ValueError(f"np.{name}: ddof and correction cannot both be given")
-            ddof = correction
+        ddof = _ddof_or_correction(name, ddof, kwargs)
         _no_extra(name, {"out": out, **kwargs})
         return fn(a, axis, dtype, ddof=ddof, keepdims=_keepdims(keepdims))
 
