@@ -765,7 +765,7 @@ TENSOR_METHODS = (
     "arctan sigmoid relu softplus gelu abs sign round clip maximum minimum matmul dot outer "
     "diagonal trace exp2 log2 log10 cbrt arcsinh arccosh arctanh sinc deg2rad rad2deg floor "
     "ceil trunc rint fix arctan2 hypot logaddexp logaddexp2 copysign fmod heaviside float_power "
-    "ldexp i0"
+    "ldexp i0 tril triu det inverse logdet slogdet"
 ).split()
 
 for _name in TENSOR_METHODS:

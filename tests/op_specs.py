@@ -1273,6 +1273,15 @@ def _well_conditioned(args: list[Any], kwargs: dict[str, Any]) -> bool:
     return bool(np.all(s[..., -1] > 0.05) and np.all(s[..., 0] < 20 * s[..., -1]))
 
 
+def _positive_det_sample(data: Any) -> Sample:
+    """A stack of square matrices each with det > 0 (logdet is NaN where det < 0): the first
+    row negated where it was negative."""
+    x = _square_stack(data)
+    flip = np.where(np.linalg.det(x) < 0, -1.0, 1.0)
+    x[..., 0, :] *= flip[..., None]
+    return [x], {}
+
+
 def _solve_sample(data: Any) -> Sample:
     a = _square_stack(data)
     n = a.shape[-1]
@@ -1368,6 +1377,18 @@ register(
         sample=lambda d: ([_square_stack(d)], {}),
         valid=_well_conditioned,
     ),
+    # (torch's top-level names: the same functions, checked under their names too)
+    OpSpec("det", tg.det, sample=lambda d: ([_square_stack(d)], {}), valid=_well_conditioned),
+    OpSpec(
+        "inverse", tg.inverse, sample=lambda d: ([_square_stack(d)], {}), valid=_well_conditioned
+    ),
+    OpSpec(
+        "slogdet",
+        lambda x: tg.slogdet(x).logabsdet,
+        sample=lambda d: ([_square_stack(d)], {}),
+        valid=_well_conditioned,
+    ),
+    OpSpec("logdet", tg.logdet, sample=_positive_det_sample, valid=_well_conditioned),
     OpSpec("linalg.solve", tg.linalg.solve, sample=_solve_sample, valid=_well_conditioned),
     OpSpec(
         "linalg.solve_triangular",

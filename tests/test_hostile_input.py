@@ -1555,6 +1555,29 @@ def test_linalg(name: str, data: Any) -> None:
     check(f"linalg.{name}", fn, (x,), ref=ref, exact_dtype=False)
 
 
+def _logdet_ref(x: Any) -> Any:
+    """torch's logdet from NumPy's slogdet: NaN where det < 0."""
+    sign, logabsdet = np.linalg.slogdet(x)
+    return np.where(sign < 0, np.nan, logabsdet)
+
+
+# torch's top-level names for tg.linalg's functions, and its logdet
+TORCH_LINALG = {
+    "det": (tg.det, np.linalg.det),
+    "inverse": (tg.inverse, np.linalg.inv),
+    "slogdet": (lambda x: tg.slogdet(x).logabsdet, lambda x: np.linalg.slogdet(x)[1]),
+    "logdet": (tg.logdet, _logdet_ref),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TORCH_LINALG))
+@given(data=st.data())
+def test_torch_linalg_names(name: str, data: Any) -> None:
+    x = data.draw(hostile(data.draw(_square_shapes(), label="shape")), label="x")
+    fn, ref = TORCH_LINALG[name]
+    check(name, fn, (x,), ref=ref, exact_dtype=False)
+
+
 def _matrix_shapes() -> st.SearchStrategy:
     """Mostly stacks of any matrices (empty ones too), else any hostile shape."""
     stack = st.tuples(
@@ -3033,7 +3056,7 @@ def _covered() -> set[str]:
     names |= {"softmin", "glu", "prelu", "group_norm", "interpolate", "NLLLoss"}
     names |= set(STATISTICS) | {"quantile", "nanquantile", "percentile", "nanpercentile"}
     names |= {"nancumsum", "nancumprod", "average", "cov", "corrcoef", "inner", "vdot"}
-    names |= {"vander", "convolve", "correlate", "interp"}
+    names |= {"vander", "convolve", "correlate", "interp"} | set(TORCH_LINALG)
     return names
 
 

@@ -21,6 +21,7 @@ from tensorgrad.ops import (
     reductions,
     shape,
     statistics,
+    torch_linalg,
 )
 from tensorgrad.ops.arithmetic import *  # noqa: F403
 from tensorgrad.ops.differences import *  # noqa: F403
@@ -33,6 +34,7 @@ from tensorgrad.ops.matrices import *  # noqa: F403
 from tensorgrad.ops.reductions import *  # noqa: F403
 from tensorgrad.ops.shape import *  # noqa: F403
 from tensorgrad.ops.statistics import *  # noqa: F403
+from tensorgrad.ops.torch_linalg import *  # noqa: F403
 
 FAMILIES: tuple[ModuleType, ...] = (
     arithmetic,
@@ -45,6 +47,7 @@ FAMILIES: tuple[ModuleType, ...] = (
     indexing,
     linalg,
     matrices,
+    torch_linalg,
     losses,
 )
 

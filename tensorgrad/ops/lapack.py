@@ -1,5 +1,6 @@
 """What LAPACK computes for ``tg.linalg``: inv, solve, det, slogdet, cholesky, eigh, eigvalsh,
-batched over the leading axes of stacks of square matrices, differentiable to any order.
+and torch's logdet (``tg.logdet``), batched over the leading axes of stacks of square matrices,
+differentiable to any order.
 
 Each rule is written with ``_mm``, ``_swap`` and the ops of this file, which take arrays or
 Tensors: run on Tensors (``create_graph=True``, nested ``jvp``) they record themselves. With
@@ -27,6 +28,7 @@ __all__ = [
     "solve",
     "det",
     "slogdet",
+    "logdet",
     "cholesky",
     "eigh",
     "eigvalsh",
@@ -522,6 +524,18 @@ def slogdet(x: Any) -> SlogdetResult:
     x = _square(x, "slogdet")
     sign = np.linalg.slogdet(x.data)[0]
     return SlogdetResult(Tensor(np.asarray(sign)), call(LogAbsDet, x))
+
+
+def logdet(x: Any) -> Tensor:
+    """log det x of a square matrix, or of each in a stack, as torch's ``logdet``: log |det x|
+    where det x > 0, -inf where it is 0, NaN where it is negative; the gradient is slogdet's,
+    x^-T, where det x > 0 (0 where NaN: a ``where`` on slogdet's, as torch's), its derivatives
+    of every order and its tangents slogdet's."""
+    from tensorgrad.ops.elementwise import where
+
+    x = _square(x, "logdet")
+    sign = np.linalg.slogdet(x.data)[0]
+    return where(sign < 0, np.full((), np.nan, x.dtype), call(LogAbsDet, x))
 
 
 # ----------------------------------------------------------------------------- cholesky

@@ -1,5 +1,5 @@
-"""tg.linalg's inv, solve, det, slogdet, cholesky, eigh and eigvalsh beyond the registry's finite
-differences:
+"""tg.linalg's inv, solve, det, slogdet, cholesky, eigh and eigvalsh, tg.logdet and torch's
+top-level names, beyond the registry's finite differences:
 NumPy's values and shapes, singular matrices, cholesky's symmetric convention, errors."""
 
 from __future__ import annotations
@@ -504,3 +504,72 @@ def test_triangular_solves() -> None:
     assert np.isinf(zero.data).all()  # (a zero on the diagonal: inf, as torch's)
     with pytest.raises(ValueError, match=r"solve_triangular: b must be matrices \(\.\.\., n, k\)"):
         tg.linalg.solve_triangular(a, np.ones(3), upper=False)
+
+
+def test_logdet_is_torchs_where_det_is_not_positive() -> None:
+    # det 5, -1 and 0: log 5, NaN (its gradient 0, a where on slogdet's, as torch's) and -inf
+    a = np.array([[[2.0, 1.0], [1.0, 3.0]], [[0.0, 1.0], [1.0, 0.0]], [[1.0, 2.0], [2.0, 4.0]]])
+    x = _leaf(a)
+    out = tg.logdet(x)
+    assert out.shape == (3,) and np.isclose(out.data[0], np.log(5.0), rtol=1e-15)
+    assert np.isnan(out.data[1]) and out.data[2] == -np.inf
+    with np.errstate(all="ignore"):
+        out[:2].sum().backward()
+    np.testing.assert_allclose(x.grad.data[0], np.linalg.inv(a[0]).T, rtol=1e-14)
+    assert not x.grad.data[1].any()
+    assert np.isnan(x.grad.data[2]).all()  # (0 times the cofactors over 0: NaN, as torch's)
+    assert tg.logdet(np.zeros((3, 0, 0))).data.tolist() == [0.0, 0.0, 0.0]  # (det 1, as torch)
+    assert tg.logdet(np.eye(2, dtype=np.float32)).dtype == np.float32
+    assert tg.logdet(np.eye(2, dtype=np.int64)).dtype == np.float64
+
+
+def test_logdet_derivatives_of_every_order_and_its_tangents() -> None:
+    a = _spd(2)
+    x = _leaf(a)
+    (g,) = tg.autograd.grad(tg.logdet(x).sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.data, np.linalg.inv(a).swapaxes(-1, -2), rtol=1e-13)
+    assert tg.gradgradcheck(lambda y: tg.logdet(y), (tg.tensor(a, requires_grad=True),))
+    t = RNG.normal(size=a.shape)
+    _, tangent = tg.jvp(tg.logdet, (tg.tensor(a),), (tg.tensor(t),))
+    want = np.einsum("...ij,...ji->...", np.linalg.inv(a), t)
+    np.testing.assert_allclose(tangent.data, want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_logdet_agrees_with_torch(dtype: type) -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    a = rng.normal(size=(4, 3, 3)).astype(dtype)  # (some dets negative: NaN in both)
+    w, v = rng.normal(size=4).astype(dtype), rng.normal(size=a.shape).astype(dtype)
+    x = _leaf(a)
+    out = tg.logdet(x)
+    kept = tg.where(np.isnan(out.data), 0.0, out)
+    (g,) = tg.autograd.grad((kept * w).sum(), x, create_graph=True)
+    (h,) = tg.autograd.grad((g * v).sum(), x)
+    tx = torch.tensor(a, requires_grad=True)
+    tout = torch.logdet(tx)
+    tkept = torch.where(torch.isnan(tout), 0.0, tout)
+    (tgrad,) = torch.autograd.grad((tkept * torch.tensor(w)).sum(), tx, create_graph=True)
+    (th,) = torch.autograd.grad((tgrad * torch.tensor(v)).sum(), tx)
+    rtol, atol = (1e-12, 1e-13) if dtype is np.float64 else (2e-4, 2e-5)
+    assert out.dtype == tout.detach().numpy().dtype
+    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(g.data, tgrad.detach().numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(h.data, th.numpy(), rtol=rtol, atol=atol)
+
+
+def test_torchs_top_level_names_are_the_same_functions() -> None:
+    assert tg.det is tg.linalg.det and tg.inverse is tg.linalg.inv
+    assert tg.slogdet is tg.linalg.slogdet and "logdet" not in tg.linalg.__all__
+    a = RNG.normal(size=(2, 3, 3))
+    x = tg.tensor(a)
+    np.testing.assert_array_equal(x.det().data, tg.linalg.det(a).data)
+    np.testing.assert_array_equal(x.inverse().data, tg.linalg.inv(a).data)
+    np.testing.assert_array_equal(x.logdet().data, tg.logdet(a).data)
+    sign, logabsdet = x.slogdet()
+    np.testing.assert_array_equal(sign.data, np.linalg.slogdet(a)[0])
+    np.testing.assert_array_equal(logabsdet.data, np.linalg.slogdet(a)[1])
+    with pytest.raises(ValueError, match=r"logdet: x must be a square matrix.*\(2, 3\)"):
+        tg.logdet(np.ones((2, 3)))
+    with pytest.raises(TypeError, match="logdet: x of dtype float16"):
+        tg.logdet(np.ones((2, 2), np.float16))

@@ -210,3 +210,15 @@ def test_index_helpers_refuse_what_is_no_size() -> None:
         tg.triu_indices(-1)
     with pytest.raises(TypeError, match="tril_indices_from: arr holds"):
         tg.tril_indices_from(np.array([["a"]]))
+
+
+def test_tril_and_triu_methods_take_numpys_k() -> None:
+    # (Tensor methods keep NumPy's names, as t.sum(axis=...) does; torch's t.tril(1) reads the
+    # same positionally, its keyword diagonal= is refused)
+    a = RNG.normal(size=(2, 3, 4))
+    x = tg.tensor(a)
+    np.testing.assert_array_equal(x.tril().data, np.tril(a))
+    np.testing.assert_array_equal(x.triu(1).data, np.triu(a, 1))
+    np.testing.assert_array_equal(x.tril(k=-1).data, np.tril(a, -1))
+    with pytest.raises(TypeError, match="diagonal"):
+        x.triu(diagonal=1)
