@@ -752,7 +752,31 @@ def float_power(a: Any, b: Any) -> Tensor:
 
 def ldexp(x: Any, i: Any) -> Tensor:
     """x * 2 ** i for integer i (NumPy's; a float i is refused, as there); differentiable in x."""
+    dtype = _exponent_dtype(i)
+    if dtype is not None and (dtype.kind == "f" or not np.can_cast(dtype, np.int64)):
+        # (NumPy's loops take exponents that cast safely to int64: bool, int, uint8-32)
+        raise TypeError(
+            f"ldexp: i of dtype {dtype} is not supported: the exponent must be an integer "
+            "array, as NumPy's (which refuses a float one even when its values are integers); "
+            "cast it with astype(int), or use x * 2.0 ** i"
+        )
     return binary(Ldexp, x, i)
+
+
+def _exponent_dtype(i: Any) -> np.dtype | None:
+    """``ldexp``'s exponent's dtype where it is a number one (else None: the operand checks
+    name the rest)."""
+    if isinstance(i, float):
+        return np.dtype(np.float64)
+    dtype = getattr(i, "dtype", None)  # (a Tensor, an ndarray, a NumPy scalar)
+    if dtype is None and isinstance(i, (list, tuple)):
+        try:
+            dtype = np.asarray(i).dtype
+        except (ValueError, TypeError):
+            return None
+    if not isinstance(dtype, np.dtype) or dtype.kind not in "biuf":
+        return None
+    return dtype
 
 
 def power(a: Any, b: Any) -> Tensor:

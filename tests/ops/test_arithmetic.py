@@ -593,6 +593,33 @@ def test_ldexp_is_exact_and_linear_in_x() -> None:
     assert h.data.tolist() == [[32.0]]
 
 
+@pytest.mark.parametrize(
+    "i, dtype",
+    [
+        (np.array([1.0, 2.0, 3.0]), "float64"),  # (integer-valued: NumPy refuses it too)
+        (2.0, "float64"),
+        (np.float32(2.0), "float32"),
+        (tg.tensor([1.0, 2.0, 3.0], dtype=np.float16), "float16"),
+        ([1.0, 2.0, 3.0], "float64"),
+        (np.array([1, 2, 3], np.uint64), "uint64"),  # (no safe cast to int64, as NumPy's)
+    ],
+)
+def test_ldexp_refuses_an_exponent_numpy_refuses_by_name_and_dtype(i, dtype) -> None:
+    x = tg.tensor([1.5, -3.0, 0.1], requires_grad=True)
+    with pytest.raises(TypeError, match=rf"ldexp: i of dtype {dtype} is not supported"):
+        tg.ldexp(x, i)
+    with pytest.raises(TypeError):  # (NumPy's own refusal)
+        np.ldexp(x.data, np.asarray(i))
+    with pytest.raises(TypeError, match=rf"ldexp: i of dtype {dtype}"):
+        np.ldexp(x, i)  # (dispatched)
+
+
+def test_ldexp_takes_every_exponent_numpy_takes() -> None:
+    x = np.array([1.5, -3.0, 0.1])
+    for i in (2, True, np.array([1, 2, 3], np.uint32), np.array([1, 0, 1], bool), [1, 2, 3]):
+        np.testing.assert_array_equal(tg.ldexp(x, i).data, np.ldexp(x, i))
+
+
 # tensorgrad's names of the new arithmetic functions torch 2.13 has: torch's names
 TORCH_NAMES = {"copysign": "copysign", "fmod": "fmod", "float_power": "float_power"}
 
