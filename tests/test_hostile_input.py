@@ -24,6 +24,7 @@ from hypothesis import given
 
 import tensorgrad as tg
 import tensorgrad.nn.functional as F
+from tensorgrad.ops import recurrent
 from tests.ops.agreement import numpy_insert
 
 ALLOWED = (ValueError, TypeError, IndexError)
@@ -2709,6 +2710,45 @@ def _recurrent(layer: Any) -> Callable[[Any], list]:
 
 
 LAYER_SHAPES = [(2, 3), (3,), (2, 2, 4, 4), (2, 3, 4), (1, 2, 3, 3), (), (0, 3), (2, 4), (1,) * 33]
+
+# the recurrent layers' time loops (tensorgrad.ops.recurrent), called directly: each argument's
+# valid shape for L = 3 steps, a batch of 2 and hidden size 2 (LSTM projected to 1 with w_hr)
+SEQUENCES: dict[str, tuple[Callable[..., Any], dict[str, tuple[int, ...]]]] = {
+    "lstm_sequence": (
+        recurrent.lstm_sequence,
+        {"xp": (3, 2, 8), "h0": (2, 2), "c0": (2, 2), "w_hh": (8, 2)},
+    ),
+    "lstm_sequence (w_hr)": (
+        recurrent.lstm_sequence,
+        {"xp": (3, 2, 8), "h0": (2, 1), "c0": (2, 2), "w_hh": (8, 1), "w_hr": (1, 2)},
+    ),
+    "gru_sequence": (
+        recurrent.gru_sequence,
+        {"xp": (3, 2, 6), "h0": (2, 2), "w_hh": (6, 2), "b_hh": (6,)},
+    ),
+    "rnn_sequence": (recurrent.rnn_sequence, {"xp": (3, 2), "h0": (2,), "w_hh": (2, 2)}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SEQUENCES))
+@given(data=st.data())
+def test_recurrent_time_loops(name: str, data: Any) -> None:
+    # (a direct caller got NumPy's messages, and a zero-length sequence's backward NumPy's
+    # "need at least one array to stack": refused at the forward now, as torch's layers do)
+    fn, shapes = SEQUENCES[name]
+    well_formed = _well_formed(data)
+    args = {}
+    for arg, shape in shapes.items():
+        if not well_formed and data.draw(st.booleans(), label=f"{arg} hostile"):
+            bad = st.sampled_from([(0,) + shape[1:], shape[:-1], shape + (1,), (3,) * len(shape)])
+            args[arg] = data.draw(hostile(data.draw(st.one_of(bad, _shapes()))), label=arg)
+        else:
+            args[arg] = data.draw(_valid(shape), label=arg)
+    out = check(name, fn, (), kwargs=args, may_reject=True)
+    if _accepted(name, out, well_formed):
+        xp_shape = np.shape(_raw(args["xp"]))
+        length, batch = xp_shape[0], xp_shape[1:-1]
+        assert out.shape[:-1] == (length,) + batch
 
 
 @pytest.mark.parametrize("name", sorted(_layers()))

@@ -29,7 +29,13 @@ from tensorgrad.nn.layers import _empty, _positive
 from tensorgrad.nn.module import Module
 from tensorgrad.ops.layers import as_generator, linear, probability
 from tensorgrad.ops.layers import dropout as _dropout
-from tensorgrad.ops.recurrent import gru_sequence, lstm_sequence, rnn_sequence
+from tensorgrad.ops.recurrent import (
+    check_length,
+    check_state,
+    gru_sequence,
+    lstm_sequence,
+    rnn_sequence,
+)
 from tensorgrad.ops.shape import concatenate, moveaxis, stack, swapaxes
 from tensorgrad.tensor import Tensor, flag_arg
 
@@ -57,11 +63,8 @@ def _zeros(shape: tuple[int, ...], dtype: np.dtype) -> Tensor:
 def _check_state(
     layer: Module, name: str, state: Tensor, expected: tuple[int, ...], x: Tensor
 ) -> None:
-    if state.shape != expected:
-        raise ValueError(
-            f"{layer!r}: expected {name} of shape {expected} for an input of shape {x.shape}, "
-            f"got {state.shape}"
-        )
+    """``check_state`` (the time loops' own) naming the layer and the input's shape."""
+    check_state(layer, name, state.shape, expected, f"an input of shape {x.shape}")
 
 
 # ----------------------------------------------------------------------------- layers
@@ -168,8 +171,7 @@ class RNNBase(Module):
                 f"{self!r}: expected input of shape {layout.format(n=self.input_size)} or "
                 f"(L, {self.input_size}), got {x.shape}"
             )
-        if x.shape[1 if x.ndim == 3 and self.batch_first else 0] == 0:
-            raise ValueError(f"{self!r}: the input's sequence length is 0 (shape {x.shape})")
+        check_length(self, "the input's", x.shape, 1 if x.ndim == 3 and self.batch_first else 0)
         return x
 
     def _initial(self, x: Tensor, hx: Any) -> tuple[Tensor | None, Tensor | None]:

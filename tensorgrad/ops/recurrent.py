@@ -24,12 +24,75 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad._dtypes import check_args, to_tensor
 from tensorgrad.ops._base import Op, call
 from tensorgrad.ops.elementwise import Relu, Sigmoid, Tanh, _relu_slope, _selected
 from tensorgrad.ops.linalg import _mm, _product
-from tensorgrad.tensor import Tensor
+from tensorgrad.tensor import Tensor, flag_arg
 
 __all__ = ["lstm_sequence", "gru_sequence", "rnn_sequence"]
+
+
+# ----------------------------------------------------------------------------- argument checks
+# (shared with the layers and cells of tensorgrad.nn.recurrent, which check their own input
+# and states with these before calling the functions below)
+
+
+def check_state(where: object, name: str, shape: tuple, expected: tuple, given: str) -> None:
+    """ValueError naming ``where`` (a function's name, or a layer, by its repr: made only for
+    the message), the state ``name``, the shape expected for ``given`` (what fixed it: the
+    input, the weights) and the one got."""
+    if shape != expected:
+        raise ValueError(f"{where}: expected {name} of shape {expected} for {given}, got {shape}")
+
+
+def check_length(where: object, whose: str, shape: tuple, axis: int = 0) -> None:
+    """ValueError naming ``where`` (as ``check_state``'s) for a sequence of length 0 (the time
+    ``axis`` of ``shape``), as torch's layers refuse one ("Expected sequence length to be
+    larger than 0")."""
+    if shape[axis] == 0:
+        raise ValueError(f"{where}: {whose} sequence length is 0 (shape {shape})")
+
+
+def _sequence_args(where: str, gates: int, args: dict, square: bool = True) -> tuple:
+    """The arguments of a ``*_sequence`` function as Tensors, checked: xp (L, ..., gates * H)
+    with L > 0, W_hh (gates * H, P), P = H unless ``square`` is False (LSTM's projection),
+    the states (..., .) and W_hr, b_hh by name; their promoted dtype floating. Returns the
+    Tensors, by name."""
+    size = "hidden_size" if gates == 1 else f"{gates} * hidden_size"
+    check_args(where, optional=("w_hr",), **args)
+    ts = {k: None if v is None else to_tensor(v, where, k) for k, v in args.items()}
+    xp, w = ts["xp"], ts["w_hh"]
+    if xp.ndim < 2:
+        raise ValueError(
+            f"{where}: xp must be the input's projections (L, ..., {size}), at "
+            f"least 2-D, got shape {xp.shape}"
+        )
+    check_length(where, "xp's", xp.shape)
+    if w.ndim != 2 or w.shape[0] % gates:
+        raise ValueError(f"{where}: w_hh must be a matrix ({size}, hidden), got shape {w.shape}")
+    n, p = w.shape[0] // gates, w.shape[1]
+    if square and p != n:
+        raise ValueError(f"{where}: w_hh must be ({size}, hidden_size), got shape {w.shape}")
+    if xp.shape[-1] != w.shape[0]:
+        raise ValueError(
+            f"{where}: xp of shape {xp.shape} and w_hh of shape {w.shape} do not match (xp's "
+            f"last axis must be w_hh's {w.shape[0]} rows)"
+        )
+    given = f"xp of shape {xp.shape} and w_hh of shape {w.shape}"
+    batch = xp.shape[1:-1]
+    wanted = {"h0": batch + (p,), "c0": batch + (n,), "w_hr": (p, n), "b_hh": (gates * n,)}
+    for k, t in ts.items():
+        if k in wanted and t is not None:
+            check_state(where, k, t.shape, wanted[k], given)
+    dtype = np.result_type(*(t.dtype for t in ts.values() if t is not None))
+    if dtype.kind != "f":
+        kinds = ", ".join(f"{k} {t.dtype}" for k, t in ts.items() if t is not None)
+        raise TypeError(
+            f"{where}: no floating-point operand ({kinds}): the recurrence computes in the "
+            "dtype they promote to, as the layers do (their weights are floating)"
+        )
+    return ts
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -257,7 +320,13 @@ class ProjectedLSTMSequence(LSTMSequence):
 def lstm_sequence(
     xp: Any, h0: Any, c0: Any, w_hh: Any, w_hr: Any = None, reverse: bool = False
 ) -> Tensor:
-    """Every step of an LSTM layer, h_t and c_t packed (L, ..., P + H) (``LSTMSequence``)."""
+    """Every step of an LSTM layer, h_t and c_t packed (L, ..., P + H) (``LSTMSequence``):
+    xp (L, ..., 4H) with L > 0, h0 (..., P), c0 (..., H), w_hh (4H, P), w_hr (P, H) or None
+    (then P = H), checked (ValueError naming the argument and both shapes)."""
+    args = {"xp": xp, "h0": h0, "c0": c0, "w_hh": w_hh, "w_hr": w_hr}
+    ts = _sequence_args("lstm_sequence", 4, args, square=w_hr is None)
+    xp, h0, c0, w_hh, w_hr = ts.values()
+    reverse = flag_arg(reverse, "reverse", "lstm_sequence")
     if w_hr is None:
         return call(LSTMSequence, xp, h0, c0, w_hh, reverse=reverse)
     return call(ProjectedLSTMSequence, xp, h0, c0, w_hh, w_hr, reverse=reverse)
@@ -373,7 +442,13 @@ class GRUSequence(Op):
 
 
 def gru_sequence(xp: Any, h0: Any, w_hh: Any, b_hh: Any, reverse: bool = False) -> Tensor:
-    """Every step of a GRU layer, h_t (L, ..., H) (``GRUSequence``)."""
+    """Every step of a GRU layer, h_t (L, ..., H) (``GRUSequence``): xp (L, ..., 3H) with
+    L > 0, h0 (..., H), w_hh (3H, H), b_hh (3H,), checked (ValueError naming the argument and
+    both shapes)."""
+    args = {"xp": xp, "h0": h0, "w_hh": w_hh, "b_hh": b_hh}
+    ts = _sequence_args("gru_sequence", 3, args)
+    xp, h0, w_hh, b_hh = ts.values()
+    reverse = flag_arg(reverse, "reverse", "gru_sequence")
     return call(GRUSequence, xp, h0, w_hh, b_hh, reverse=reverse)
 
 
@@ -443,5 +518,11 @@ class RNNSequence(Op):
 
 
 def rnn_sequence(xp: Any, h0: Any, w_hh: Any, relu: bool = False, reverse: bool = False) -> Tensor:
-    """Every step of an Elman RNN layer, h_t (L, ..., H) (``RNNSequence``)."""
+    """Every step of an Elman RNN layer, h_t (L, ..., H) (``RNNSequence``): xp (L, ..., H)
+    with L > 0, h0 (..., H), w_hh (H, H), checked (ValueError naming the argument and both
+    shapes)."""
+    ts = _sequence_args("rnn_sequence", 1, {"xp": xp, "h0": h0, "w_hh": w_hh})
+    xp, h0, w_hh = ts.values()
+    relu = flag_arg(relu, "relu", "rnn_sequence")
+    reverse = flag_arg(reverse, "reverse", "rnn_sequence")
     return call(RNNSequence, xp, h0, w_hh, reverse=reverse, relu=relu)

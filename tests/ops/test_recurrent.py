@@ -173,3 +173,118 @@ def test_gates_past_the_exponentials_range_are_sigmoids_subnormals_without_a_war
     np.testing.assert_array_equal(out[0], np.concatenate([h, c]))
     if dtype != np.float16:
         assert 0 < h[0] < np.finfo(dtype).tiny  # (a subnormal)
+
+
+def _ones(*shape: int) -> tg.Tensor:
+    return tg.tensor(np.full(shape, 0.1), requires_grad=True)
+
+
+@pytest.mark.parametrize(
+    "call, error, pattern",
+    [
+        # (torch 2.13's layers: "Expected sequence length to be larger than 0"; here the
+        # forward refused nothing and the backward raised NumPy's "need at least one array")
+        (
+            lambda: recurrent.lstm_sequence(_ones(0, 2, 8), _ones(2, 2), _ones(2, 2), _ones(8, 2)),
+            ValueError,
+            r"lstm_sequence: xp's sequence length is 0 \(shape \(0, 2, 8\)\)",
+        ),
+        (
+            lambda: recurrent.gru_sequence(_ones(0, 6), _ones(2), _ones(6, 2), _ones(6)),
+            ValueError,
+            r"gru_sequence: xp's sequence length is 0",
+        ),
+        (
+            lambda: recurrent.rnn_sequence(_ones(0, 1, 2), _ones(1, 2), _ones(2, 2)),
+            ValueError,
+            r"rnn_sequence: xp's sequence length is 0",
+        ),
+        (
+            lambda: recurrent.lstm_sequence(_ones(8), _ones(2), _ones(2), _ones(8, 2)),
+            ValueError,
+            r"lstm_sequence: xp must be .*\(L, \.\.\., 4 \* hidden_size\).*got shape \(8,\)",
+        ),
+        (
+            lambda: recurrent.lstm_sequence(_ones(3, 2, 6), _ones(2, 2), _ones(2, 2), _ones(8, 2)),
+            ValueError,
+            r"lstm_sequence: xp of shape \(3, 2, 6\) and w_hh of shape \(8, 2\) do not match",
+        ),
+        (
+            lambda: recurrent.lstm_sequence(_ones(3, 2, 8), _ones(3, 2), _ones(2, 2), _ones(8, 2)),
+            ValueError,
+            r"lstm_sequence: expected h0 of shape \(2, 2\) for xp of shape \(3, 2, 8\) and w_hh "
+            r"of shape \(8, 2\), got \(3, 2\)",
+        ),
+        (
+            lambda: recurrent.lstm_sequence(_ones(3, 2, 8), _ones(2, 2), _ones(2, 3), _ones(8, 2)),
+            ValueError,
+            r"lstm_sequence: expected c0 of shape \(2, 2\) .*got \(2, 3\)",
+        ),
+        (
+            lambda: recurrent.lstm_sequence(
+                _ones(3, 2, 8), _ones(2, 1), _ones(2, 2), _ones(8, 1), _ones(2, 2)
+            ),
+            ValueError,
+            r"lstm_sequence: expected w_hr of shape \(1, 2\) .*got \(2, 2\)",
+        ),
+        (
+            lambda: recurrent.lstm_sequence(_ones(3, 2, 8), _ones(2, 1), _ones(2, 2), _ones(8, 1)),
+            ValueError,
+            r"lstm_sequence: w_hh must be \(4 \* hidden_size, hidden_size\), got shape \(8, 1\)",
+        ),
+        (
+            lambda: recurrent.gru_sequence(_ones(3, 6), _ones(2), _ones(6, 2), _ones(8)),
+            ValueError,
+            r"gru_sequence: expected b_hh of shape \(6,\) .*got \(8,\)",
+        ),
+        (
+            lambda: recurrent.gru_sequence(_ones(3, 6), _ones(2), _ones(7, 2), _ones(6)),
+            ValueError,
+            r"gru_sequence: w_hh must be a matrix \(3 \* hidden_size, hidden\), got shape \(7, 2\)",
+        ),
+        (
+            lambda: recurrent.rnn_sequence(_ones(3, 2), _ones(2), _ones(2, 3)),
+            ValueError,
+            r"rnn_sequence: w_hh must be \(hidden_size, hidden_size\), got shape \(2, 3\)",
+        ),
+        (
+            lambda: recurrent.rnn_sequence(
+                np.ones((3, 2), int), np.ones(2, int), np.eye(2, dtype=int)
+            ),
+            TypeError,
+            r"rnn_sequence: no floating-point operand \(xp int64, h0 int64, w_hh int64\)",
+        ),
+        (
+            lambda: recurrent.rnn_sequence(_ones(3, 2), "h", _ones(2, 2)),
+            TypeError,
+            r"rnn_sequence: h0 holds str",
+        ),
+        (
+            lambda: recurrent.rnn_sequence(_ones(3, 2), _ones(2), _ones(2, 2), relu="yes"),
+            TypeError,
+            r"rnn_sequence: relu must be a bool, got 'yes'",
+        ),
+        (
+            lambda: recurrent.gru_sequence(_ones(3, 6), _ones(2), _ones(6, 2), _ones(6), reverse=1),
+            TypeError,
+            r"gru_sequence: reverse must be a bool, got 1",
+        ),
+    ],
+)
+def test_direct_calls_are_checked_naming_the_function_argument_and_shapes(
+    call, error, pattern
+) -> None:
+    with pytest.raises(error, match=pattern):
+        call()
+
+
+def test_integer_operands_promote_with_floating_weights_as_the_layers_inputs_do() -> None:
+    rng = np.random.default_rng(3)
+    xp, w = rng.integers(-2, 3, (3, 2, 2)), rng.uniform(-1, 1, (2, 2))
+    out = recurrent.rnn_sequence(xp, np.zeros((2, 2), int), w)
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(
+        out.data, recurrent.rnn_sequence(xp.astype(float), np.zeros((2, 2)), w).data
+    )
+    # an empty batch is fine (torch's layers take one), an empty sequence is not
+    assert recurrent.rnn_sequence(np.zeros((3, 0, 2)), np.zeros((0, 2)), w).shape == (3, 0, 2)
