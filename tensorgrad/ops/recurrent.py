@@ -79,14 +79,14 @@ def _sequence_args(where: str, gates: int, args: dict, square: bool = True) -> t
             f"{where}: xp of shape {xp.shape} and w_hh of shape {w.shape} do not match (xp's "
             f"last axis must be w_hh's {w.shape[0]} rows)"
         )
-    given = f"xp of shape {xp.shape} and w_hh of shape {w.shape}"
     batch = xp.shape[1:-1]
     wanted = {"h0": batch + (p,), "c0": batch + (n,), "w_hr": (p, n), "b_hh": (gates * n,)}
     for k, t in ts.items():
-        if k in wanted and t is not None:
+        if k in wanted and t is not None and t.shape != wanted[k]:
+            given = f"xp of shape {xp.shape} and w_hh of shape {w.shape}"
             check_state(where, k, t.shape, wanted[k], given)
-    dtype = np.result_type(*(t.dtype for t in ts.values() if t is not None))
-    if dtype.kind != "f":
+    dtypes = [t.dtype for t in ts.values() if t is not None]
+    if any(d.kind != "f" for d in dtypes) and np.result_type(*dtypes).kind != "f":
         kinds = ", ".join(f"{k} {t.dtype}" for k, t in ts.items() if t is not None)
         raise TypeError(
             f"{where}: no floating-point operand ({kinds}): the recurrence computes in the "
