@@ -508,6 +508,7 @@ floor ceil trunc rint fix sinc i0""".split()
 NEW_BINARY = "arctan2 hypot logaddexp logaddexp2 copysign fmod heaviside float_power".split()
 
 
+@pytest.mark.filterwarnings("ignore:numpy.fix is deprecated:DeprecationWarning")  # (NumPy 2.5)
 @pytest.mark.parametrize("name", NEW_UNARY)
 @pytest.mark.parametrize("dtype", [np.bool_, np.int8, np.uint8, np.int16, np.int64, np.float16])
 def test_new_unary_functions_keep_numpys_dtypes(name: str, dtype: type) -> None:
@@ -699,6 +700,7 @@ def test_degree_conversions_are_linear() -> None:
         np.testing.assert_allclose(t.data, np.array([3.0, 0.0, -1.0]) * c, rtol=1e-15)
 
 
+@pytest.mark.filterwarnings("ignore:numpy.fix is deprecated:DeprecationWarning")  # (NumPy 2.5)
 @pytest.mark.parametrize("name", ["floor", "ceil", "trunc", "rint", "fix"])
 def test_rounding_functions_have_gradient_zero_and_keep_integers(name: str) -> None:
     f = getattr(tg, name)
