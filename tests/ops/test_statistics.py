@@ -349,6 +349,21 @@ def test_a_row_with_nan_gives_nan_and_its_gradient_to_a_nan_entry() -> None:
         np.testing.assert_array_equal(x.grad.data[0], [0, 1, 0])
 
 
+def test_a_nan_anywhere_in_a_long_row_is_found() -> None:
+    # (np.argpartition orders short rows fully: only a longer one shows that the last place,
+    # where a NaN goes, must be among the places partitioned)
+    rng = np.random.default_rng(0)
+    for where_nan in (0, 7, 20, 39):
+        x = rng.normal(size=(3, 40))
+        x[1, where_nan] = NAN
+        for fn in (
+            lambda m, a: m.median(a, axis=1),
+            lambda m, a: m.quantile(a, [0.1, 0.5], axis=1),
+            lambda m, a: m.percentile(a, 20.0, axis=1, method="lower"),
+        ):
+            _same(fn(tg, x), fn(np, x))
+
+
 def _subgradient_check(fn: Any, x: np.ndarray) -> None:
     """At ties, the gradient equals the gradient of some tie-breaking (the entries moved 1e-9
     apart in the order of a permutation): one of the one-sided derivatives, a subgradient; or
@@ -389,6 +404,45 @@ def test_nanmax_ties_share_and_nans_get_nothing() -> None:
     out.backward(np.ones(2))
     np.testing.assert_array_equal(out.data, [3.0, NAN])
     np.testing.assert_array_equal(x.grad.data, [[0, 0.5, 0, 0.5], [0, 0, 0, 0]])
+
+
+def test_nanmax_of_only_nans_has_gradient_zero_under_create_graph() -> None:
+    # (with create_graph the share is computed on Tensors: 0 / 0 there must not appear)
+    x = tg.tensor([[1.0, 3.0, 3.0], [NAN, NAN, NAN]], requires_grad=True)
+    for fn in (tg.nanmax, tg.nanmin):
+        out = _quiet(fn, x, axis=1)
+        (g,) = tg.autograd.grad(out, [x], tg.ones(2), create_graph=True)
+        assert np.all(g.data[1] == 0), fn
+
+
+def test_nanargmax_names_itself_for_one_slice_of_only_nans() -> None:
+    x = np.array([[1.0, 2.0], [NAN, NAN]])
+    for name in ("nanargmax", "nanargmin"):
+        with pytest.raises(ValueError, match=f"{name}: All-NaN slice"):
+            getattr(tg, name)(x, axis=1)
+
+
+def test_corrcoef_is_clipped_where_rounding_passes_1() -> None:
+    # (unclipped, the correlation of these rows is 1 + 2.2e-16, as NumPy's before its clip)
+    a = np.array([1.3, 0.95, -0.7])
+    m = np.stack([a, 3 * a + 1])
+    got = tg.corrcoef(m)
+    _same(got, np.corrcoef(m))
+    assert np.all(np.abs(got.data) <= 1)
+
+
+def test_nanquantile_ties_go_to_the_earlier_entry_at_the_lower_place() -> None:
+    # (the stable sort the docstring promises; a row long enough that an unstable sort would
+    # move tied entries: 0 and 1 alternate, so the 0.3 quantile (nearest) is a 0)
+    x = np.tile([1.0, 0.0], 20)
+    x[5] = NAN
+    t = tg.tensor(x, requires_grad=True)
+    tg.nanquantile(t, 0.3, method="nearest").backward()
+    zeros = np.flatnonzero(x == 0)
+    rank = int(np.around(0.3 * (np.sum(~np.isnan(x)) - 1)))  # (the place among the sorted)
+    want = np.zeros_like(x)
+    want[zeros[rank]] = 1
+    np.testing.assert_array_equal(t.grad.data, want)
 
 
 def test_cov_and_corrcoef_gradients_as_torch() -> None:
