@@ -859,12 +859,16 @@ def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: float = 0) -> Te
     return _spread(Std, "std", x, axis, keepdims, ddof)
 
 
-def _spread(cls: type, name: str, x: Any, axis: Any, keepdims: bool, ddof: Any) -> Tensor:
+def _ddof_arg(ddof: Any, name: str) -> int | float:
+    """``ddof`` checked (a finite real number, not a bool), an int where it is whole."""
     real = isinstance(ddof, (int, float, np.integer, np.floating)) and not isinstance(ddof, bool)
     if not real or not math.isfinite(ddof):
         raise TypeError(f"{name}: ddof must be a finite real number, got {ddof!r}")
-    ddof = int(ddof) if float(ddof).is_integer() else float(ddof)
-    return _reduce(cls, name, x, axis, keepdims, ddof=ddof)
+    return int(ddof) if float(ddof).is_integer() else float(ddof)
+
+
+def _spread(cls: type, name: str, x: Any, axis: Any, keepdims: bool, ddof: Any) -> Tensor:
+    return _reduce(cls, name, x, axis, keepdims, ddof=_ddof_arg(ddof, name))
 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:

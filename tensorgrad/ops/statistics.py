@@ -37,6 +37,7 @@ from tensorgrad.ops.reductions import (
     Var,
     _arg,
     _check_keepdims,
+    _ddof_arg,
     _Extreme,
     _nonempty,
     _reduce,
@@ -196,15 +197,6 @@ def nanmean(a: Any, axis: Any = None, dtype: Any = None, *, keepdims: bool = Fal
         _warn("Mean of empty slice")
         out = where(empty, np.nan, out)
     return _cast(out, dtype)
-
-
-def _ddof_arg(ddof: Any, name: str) -> Any:
-    real = isinstance(ddof, (int, float, np.integer, np.floating)) and not isinstance(
-        ddof, (bool, np.bool_)
-    )
-    if not real or not math.isfinite(ddof):
-        raise TypeError(f"{name}: ddof must be a finite real number, got {ddof!r}")
-    return int(ddof) if float(ddof).is_integer() else float(ddof)
 
 
 def _nan_spread(name: str, a: Any, axis: Any, dtype: Any, ddof: Any, keepdims: Any) -> Any:
