@@ -488,6 +488,15 @@ def _order_setup(name: str, a: Any, axis: Any, keepdims: Any) -> tuple:
     return x, axes, bool(keepdims)
 
 
+def _nan_order(data: np.ndarray, places: np.ndarray) -> np.ndarray:
+    """Indices putting each row of ``data`` (R, n), which holds a NaN, in order at ``places``
+    (NaNs last): one row partitioned there by np.argpartition (a stable sort of 10 ** 6
+    entries took 4x its time); several rows (each its own places) sorted, stably."""
+    if data.shape[0] == 1:
+        return np.argpartition(data, np.unique(places), axis=1)
+    return np.argsort(data, axis=1, kind="stable")
+
+
 def _quantile(
     name: str, a: Any, q: Any, axis: Any, method: Any, keepdims: Any, percent: bool, skip_nan: bool
 ) -> Tensor:
@@ -498,7 +507,7 @@ def _quantile(
     q, weak = _q_arg(q, name, percent)
     if skip_nan and x.size == 0:  # (NumPy's nanquantile: the nanmean of nothing, q and method
         return nanmean(x, axis, keepdims=keepdims)  # unused)
-    if skip_nan and x.dtype.kind != "f":
+    if skip_nan and (x.dtype.kind != "f" or not np.isnan(x.data).any()):
         skip_nan = False  # (nothing to skip: NumPy's quantile)
     method = _method_arg(method, name)
     n = math.prod(x.shape[i] for i in axes)
@@ -517,9 +526,9 @@ def _quantile(
     shape = (q.size, data.shape[0])  # (Q, R): a quantile's positions in each row
     if skip_nan:
         # NaNs sort last: each row's quantiles are those of its count of other entries
-        order = np.argsort(data, axis=1, kind="stable")
         count = np.sum(~np.isnan(data), axis=1)
         lo, hi, gamma = _positions(np.maximum(count, 1)[None, :], q.reshape(-1, 1), method)
+        order = _nan_order(data, lo if hi is None else np.concatenate([lo, hi]))
     else:
         count = None
         lo, hi, gamma = _positions(np.asarray(n), q.reshape(-1, 1), method)
@@ -570,8 +579,8 @@ def nanquantile(
     a: Any, q: Any, axis: Any = None, *, method: str = "linear", keepdims: bool = False
 ) -> Tensor:
     """``quantile`` of the entries that are not NaN (they get gradient 0), as NumPy's: NaN, with
-    its warning, for a slice of only NaNs; among tied entries the earlier one takes the lower
-    sorted position (a stable sort)."""
+    its warning, for a slice of only NaNs; ties as ``_nan_order`` puts them (``quantile``'s
+    where there is no NaN)."""
     return _quantile("nanquantile", a, q, axis, method, keepdims, False, True)
 
 
@@ -607,18 +616,20 @@ def median(a: Any, axis: Any = None, *, keepdims: bool = False) -> Tensor:
 
 def nanmedian(a: Any, axis: Any = None, *, keepdims: bool = False) -> Tensor:
     """``median`` of the entries that are not NaN (they get gradient 0), as NumPy's: NaN, with
-    its warning, for a slice of only NaNs; among tied entries the earlier one takes the lower
-    sorted position (a stable sort)."""
+    its warning, for a slice of only NaNs; ties as ``_nan_order`` puts them (``median``'s
+    where there is no NaN)."""
     x, axes, keepdims = _order_setup("nanmedian", a, axis, keepdims)
     if x.dtype.kind != "f":
         return median(x, axis, keepdims=keepdims)
     if x.size == 0:  # (NumPy's: the nanmean of nothing)
         return nanmean(x, axis, keepdims=keepdims)
+    if not np.isnan(x.data).any():
+        return median(x, axis, keepdims=keepdims)
     rows = _rows(x, axes)
     data = rows.data
-    order = np.argsort(data, axis=1, kind="stable")
     count = np.sum(~np.isnan(data), axis=1)
     lo, hi = np.maximum(count - 1, 0) // 2, count // 2  # (the middle two, or one twice)
+    order = _nan_order(data, np.concatenate([lo, hi]))
     index = np.arange(data.shape[0])
     low = _gather(rows, order[index, lo][:, None])
     high = _gather(rows, order[index, hi][:, None])

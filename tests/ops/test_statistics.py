@@ -431,18 +431,43 @@ def test_corrcoef_is_clipped_where_rounding_passes_1() -> None:
     assert np.all(np.abs(got.data) <= 1)
 
 
-def test_nanquantile_ties_go_to_the_earlier_entry_at_the_lower_place() -> None:
-    # (the stable sort the docstring promises; a row long enough that an unstable sort would
-    # move tied entries: 0 and 1 alternate, so the 0.3 quantile (nearest) is a 0)
-    x = np.tile([1.0, 0.0], 20)
-    x[5] = NAN
+def test_nanquantile_ties_over_rows_go_to_the_earlier_entry_at_the_lower_place() -> None:
+    # (rows holding NaNs, each its own places: the stable sort the docs promise; rows long enough
+    # that an unstable sort would move tied entries: 0 and 1 alternate, so the 0.3 quantile
+    # (nearest) is a 0)
+    x = np.tile([1.0, 0.0], (2, 20))
+    x[0, 5] = x[1, [2, 9, 30]] = NAN
     t = tg.tensor(x, requires_grad=True)
-    tg.nanquantile(t, 0.3, method="nearest").backward()
-    zeros = np.flatnonzero(x == 0)
-    rank = int(np.around(0.3 * (np.sum(~np.isnan(x)) - 1)))  # (the place among the sorted)
+    tg.nanquantile(t, 0.3, axis=1, method="nearest").sum().backward()
     want = np.zeros_like(x)
-    want[zeros[rank]] = 1
+    for row in range(2):
+        zeros = np.flatnonzero(x[row] == 0)
+        rank = int(np.around(0.3 * (np.sum(~np.isnan(x[row])) - 1)))  # (its sorted place)
+        want[row, zeros[rank]] = 1
     np.testing.assert_array_equal(t.grad.data, want)
+
+
+@pytest.mark.parametrize("nan", [False, True])
+def test_nan_order_statistics_of_one_row_partition_it(nan: bool) -> None:
+    # (one row, or data without a NaN, takes np.argpartition's order, not a sort of the
+    # whole: values NumPy's, the gradient on one entry of each tied value's run)
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 5, size=(30, 41)).astype(float)
+    if nan:
+        x[rng.random(x.shape) < 0.1] = NAN
+    for fn in (
+        lambda m, a: m.nanmedian(a),
+        lambda m, a: m.nanquantile(a, [0.1, 0.5, 0.93]),
+        lambda m, a: m.nanpercentile(a, 30.0, method="midpoint"),
+    ):
+        _same(fn(tg, x), fn(np, x))
+        t = tg.tensor(x, requires_grad=True)
+        fn(tg, t).sum().backward()
+        g = t.grad.data
+        assert np.all(g[np.isnan(x)] == 0)
+        assert np.isclose(g.sum(), np.size(fn(np, x)))
+        for value in np.unique(x[~np.isnan(x)]):  # (each place on one entry: lo and hi at most)
+            assert np.count_nonzero(g[x == value]) <= 2
 
 
 def test_cov_and_corrcoef_gradients_as_torch() -> None:
