@@ -156,7 +156,7 @@ def _rows(x, axis):
     with what ``_unrows`` needs to put it back."""
     keep = [a for a in range(x.ndim) if a not in axis]
     order = keep + list(axis)
-    moved = np.transpose(x, order)
+    moved = x if order == list(range(x.ndim)) else np.transpose(x, order)  # (Tensors: recorded)
     n = _count(x.shape, axis)
     return np.reshape(moved, (math.prod(moved.shape[: len(keep)]), n)), (moved.shape, order)
 

@@ -41,6 +41,7 @@ from tensorgrad.ops.reductions import (
     _Extreme,
     _nonempty,
     _reduce,
+    _rows,
     _running,
     _spread,
     cumprod,
@@ -434,16 +435,6 @@ def _lerp(a: Tensor, b: Tensor, t: np.ndarray, weak: bool) -> Tensor:
     return where(upper, b - diff * s, a + diff * t)
 
 
-def _rows(x: Tensor, axes: tuple) -> Tensor:
-    """``x`` as (rows, n): the kept axes, in order, flattened into rows, the reduced ones into
-    the last axis (a transpose and a reshape, recorded)."""
-    keep = [i for i in range(x.ndim) if i not in axes]
-    order = keep + list(axes)
-    moved = x if order == list(range(x.ndim)) else transpose(x, order)
-    n = math.prod(x.shape[a] for a in axes)
-    return reshape(moved, (math.prod(x.shape[i] for i in keep), n))
-
-
 def _gather(rows: Tensor, index: np.ndarray) -> Tensor:
     """``rows`` (R, n) at ``index`` (R, k) along each row: a gather whose gradient goes back to
     each entry's place."""
@@ -521,7 +512,7 @@ def _quantile(
             f"{name}: method {method!r} interpolates, which bools cannot (NumPy refuses their "
             "subtraction); use a method that takes entries, such as 'lower' or 'nearest'"
         )
-    rows = _rows(x, axes)
+    rows = _rows(x, axes)[0]
     data = rows.data
     shape = (q.size, data.shape[0])  # (Q, R): a quantile's positions in each row
     if skip_nan:
@@ -600,7 +591,7 @@ def median(a: Any, axis: Any = None, *, keepdims: bool = False) -> Tensor:
     n = math.prod(x.shape[i] for i in axes)
     if n == 0:  # (NumPy's: the mean of nothing, NaN with its warnings)
         return _reduce(Mean, "median", x, axes, keepdims)
-    rows = _rows(x, axes)
+    rows = _rows(x, axes)[0]
     data = rows.data
     kth = [(n - 1) // 2, n // 2]
     nan_check = x.dtype.kind == "f"
@@ -625,7 +616,7 @@ def nanmedian(a: Any, axis: Any = None, *, keepdims: bool = False) -> Tensor:
         return nanmean(x, axis, keepdims=keepdims)
     if not np.isnan(x.data).any():
         return median(x, axis, keepdims=keepdims)
-    rows = _rows(x, axes)
+    rows = _rows(x, axes)[0]
     data = rows.data
     count = np.sum(~np.isnan(data), axis=1)
     lo, hi = np.maximum(count - 1, 0) // 2, count // 2  # (the middle two, or one twice)
