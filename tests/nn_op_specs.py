@@ -863,49 +863,55 @@ register(
 from tensorgrad.ops import recurrent  # noqa: E402
 
 
-def _sequence_shapes(data: Any) -> tuple[int, tuple[int, ...], int]:
-    """L steps, a batch of () (unbatched) or (N,), H units."""
+def _sequence_shapes(data: Any) -> tuple[tuple[int, ...], tuple[int, ...], int, dict]:
+    """The leading axes of xp: (L,) + the batch, () (unbatched) or (N,); or packed (a
+    PackedSequence's data), (sum(batch_sizes),) and a batch of (batch_sizes[0],); H units;
+    the kwargs (``batch_sizes`` if packed)."""
     steps = _ints(data, 1, 3, "L")
+    n = _ints(data, 1, 2, "H")
+    if data.draw(st.booleans(), label="packed"):
+        sizes = sorted((_ints(data, 1, 3, "batch size") for _ in range(steps)), reverse=True)
+        return (sum(sizes),), (sizes[0],), n, {"batch_sizes": tuple(sizes)}
     batch = data.draw(st.sampled_from([(), (1,), (2,)]), label="batch")
-    return steps, batch, _ints(data, 1, 2, "H")
+    return (steps, *batch), batch, n, {}
 
 
 def _lstm_sample(data: Any) -> Sample:
     """xp (L, ..., 4H), h0 (..., P), c0 (..., H), W_hh (4H, P), maybe W_hr (P, H) with P < H."""
-    steps, batch, n = _sequence_shapes(data)
+    lead, batch, n, packed = _sequence_shapes(data)
     p = 1 if n == 2 and data.draw(st.booleans(), label="projected") else n
     args = [
-        draw_array(data, (steps, *batch, 4 * n), -2.0, 2.0),
+        draw_array(data, (*lead, 4 * n), -2.0, 2.0),
         draw_array(data, batch + (p,), -1.0, 1.0),
         draw_array(data, batch + (n,), -1.0, 1.0),
         draw_array(data, (4 * n, p), -1.0, 1.0),
     ]
     if p < n:
         args.append(draw_array(data, (p, n), -1.0, 1.0))
-    return args, {"reverse": data.draw(st.booleans(), label="reverse")}
+    return args, {"reverse": data.draw(st.booleans(), label="reverse"), **packed}
 
 
 def _gru_sample(data: Any) -> Sample:
     """xp (L, ..., 3H), h0 (..., H), W_hh (3H, H), b_hh (3H,)."""
-    steps, batch, n = _sequence_shapes(data)
+    lead, batch, n, packed = _sequence_shapes(data)
     args = [
-        draw_array(data, (steps, *batch, 3 * n), -2.0, 2.0),
+        draw_array(data, (*lead, 3 * n), -2.0, 2.0),
         draw_array(data, batch + (n,), -1.0, 1.0),
         draw_array(data, (3 * n, n), -1.0, 1.0),
         draw_array(data, (3 * n,), -1.0, 1.0),
     ]
-    return args, {"reverse": data.draw(st.booleans(), label="reverse")}
+    return args, {"reverse": data.draw(st.booleans(), label="reverse"), **packed}
 
 
 def _rnn_sample(data: Any) -> Sample:
     """xp (L, ..., H), h0 (..., H), W_hh (H, H); tanh or relu."""
-    steps, batch, n = _sequence_shapes(data)
+    lead, batch, n, packed = _sequence_shapes(data)
     args = [
-        draw_array(data, (steps, *batch, n), -2.0, 2.0),
+        draw_array(data, (*lead, n), -2.0, 2.0),
         draw_array(data, batch + (n,), -1.0, 1.0),
         draw_array(data, (n, n), -1.0, 1.0),
     ]
-    kwargs = {"relu": data.draw(st.booleans(), label="relu")}
+    kwargs = {"relu": data.draw(st.booleans(), label="relu"), **packed}
     return args, {**kwargs, "reverse": data.draw(st.booleans(), label="reverse")}
 
 
@@ -915,8 +921,7 @@ def _off_relus_kink(args: list[Any], kwargs: dict[str, Any]) -> bool:
         return True
     xp, h0, w = args
     out = recurrent.rnn_sequence(xp, h0, w, **kwargs).data
-    first = h0[None]
-    before = np.concatenate([out[1:], first] if kwargs["reverse"] else [first, out[:-1]])
+    before = recurrent._before(out, h0, kwargs["reverse"], kwargs.get("batch_sizes"))
     return bool(np.all(np.abs(xp + before @ w.T) > 1e-3))
 
 

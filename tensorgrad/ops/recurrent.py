@@ -15,10 +15,19 @@ adjoints are one matmul over all the steps. The rules are written with operators
 that take arrays or Tensors, so that run on Tensors (``create_graph``, forward mode over a
 recorded graph) they record themselves: derivatives of any order follow (there the steps are
 sliced by halves, ``_by_step``, so that a backward through a recorded rule is O(size * log L)).
+
+Packed sequences (``batch_sizes``, torch's ``PackedSequence`` layout): xp is then
+(sum(batch_sizes), G * H), the rows of each step after those of the step before, and step t
+runs the first batch_sizes[t] rows of the state (batch_sizes non-increasing, the sequences
+sorted by decreasing length); the others keep their state. The same loops run it: a step
+starts from the previous step's state, its first rows, or (a sequence whose first step in the
+recurrence's order this is: the reverse direction) the initial state's (``_state_in``); the
+rules carry the state's adjoint the other way (``_carry``).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -54,11 +63,33 @@ def check_length(where: object, whose: str, shape: tuple, axis: int = 0) -> None
         raise ValueError(f"{where}: {whose} sequence length is 0 (shape {shape})")
 
 
-def _sequence_args(where: str, gates: int, args: dict, square: bool = True) -> tuple:
+def _batch_sizes_arg(where: str, batch_sizes: Any) -> tuple[int, ...] | None:
+    """``batch_sizes`` as a tuple of ints (None stays None): 1-D, integers, positive and
+    non-increasing, else a ValueError (TypeError for non-integers) naming ``where``."""
+    if batch_sizes is None:
+        return None
+    b = np.asarray(batch_sizes.data if isinstance(batch_sizes, Tensor) else batch_sizes)
+    if b.dtype.kind not in "iu" or b.ndim != 1:
+        raise TypeError(
+            f"{where}: batch_sizes must be a 1-D sequence of ints, got {b.dtype} of shape {b.shape}"
+        )
+    if len(b) == 0 or b.min() <= 0 or np.any(np.diff(b) > 0):
+        raise ValueError(
+            f"{where}: batch_sizes must be positive and non-increasing (a PackedSequence's), "
+            f"got {b.tolist()}"
+        )
+    return tuple(b.tolist())
+
+
+def _sequence_args(
+    where: str, gates: int, args: dict, square: bool = True, batch_sizes: Any = None
+) -> tuple:
     """The arguments of a ``*_sequence`` function as Tensors, checked: xp (L, ..., gates * H)
-    with L > 0, W_hh (gates * H, P), P = H unless ``square`` is False (LSTM's projection),
-    the states (..., .) and W_hr, b_hh by name; their promoted dtype floating. Returns the
-    Tensors, by name."""
+    with L > 0 (or packed, (sum(batch_sizes), gates * H)), W_hh (gates * H, P), P = H unless
+    ``square`` is False (LSTM's projection), the states (..., .) and W_hr, b_hh by name; their
+    promoted dtype floating. Returns the Tensors, by name, and the batch sizes (a tuple or
+    None)."""
+    bs = _batch_sizes_arg(where, batch_sizes)
     size = "hidden_size" if gates == 1 else f"{gates} * hidden_size"
     check_args(where, optional=("w_hr",), **args)
     ts = {k: None if v is None else to_tensor(v, where, k) for k, v in args.items()}
@@ -69,6 +100,11 @@ def _sequence_args(where: str, gates: int, args: dict, square: bool = True) -> t
             f"least 2-D, got shape {xp.shape}"
         )
     check_length(where, "xp's", xp.shape)
+    if bs is not None and (xp.ndim != 2 or len(xp) != sum(bs)):
+        raise ValueError(
+            f"{where}: packed xp must be (sum(batch_sizes), {size}) = ({sum(bs)}, .), got "
+            f"shape {xp.shape}"
+        )
     if w.ndim != 2 or w.shape[0] % gates:
         raise ValueError(f"{where}: w_hh must be a matrix ({size}, hidden), got shape {w.shape}")
     n, p = w.shape[0] // gates, w.shape[1]
@@ -79,11 +115,13 @@ def _sequence_args(where: str, gates: int, args: dict, square: bool = True) -> t
             f"{where}: xp of shape {xp.shape} and w_hh of shape {w.shape} do not match (xp's "
             f"last axis must be w_hh's {w.shape[0]} rows)"
         )
-    batch = xp.shape[1:-1]
+    batch = xp.shape[1:-1] if bs is None else bs[:1]
     wanted = {"h0": batch + (p,), "c0": batch + (n,), "w_hr": (p, n), "b_hh": (gates * n,)}
     for k, t in ts.items():
         if k in wanted and t is not None and t.shape != wanted[k]:
             given = f"xp of shape {xp.shape} and w_hh of shape {w.shape}"
+            if bs is not None:
+                given += f" (batch_sizes[0] = {bs[0]})"
             check_state(where, k, t.shape, wanted[k], given)
     dtypes = [t.dtype for t in ts.values() if t is not None]
     if any(d.kind != "f" for d in dtypes) and np.result_type(*dtypes).kind != "f":
@@ -92,7 +130,7 @@ def _sequence_args(where: str, gates: int, args: dict, square: bool = True) -> t
             f"{where}: no floating-point operand ({kinds}): the recurrence computes in the "
             "dtype they promote to, as the layers do (their weights are floating)"
         )
-    return ts
+    return ts, bs
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -103,20 +141,104 @@ def _steps(n: int, reverse: bool) -> range:
     return range(n - 1, -1, -1) if reverse else range(n)
 
 
-def _before(states: Any, first: Any, reverse: bool) -> Any:
+def _spans(steps: int, batch_sizes: tuple | None) -> Any:
+    """Each step's index into a sequence: t (L, ...), or (packed) the slice of step t's rows."""
+    if batch_sizes is None:
+        return range(steps)
+    ends = list(itertools.accumulate(batch_sizes, initial=0))
+    return [slice(a, b) for a, b in zip(ends, ends[1:])]
+
+
+def _state_in(h: Any, first: Any, k: int | None) -> Any:
+    """The state a step of ``k`` rows (None: not packed) starts from, given the state ``h``
+    the step before it (in the recurrence's order) left, of m rows: its first k if m >= k,
+    else with the rows m:k of the initial state ``first`` (packed, in the reverse direction
+    the sequences of k rows but not of m start at this step)."""
+    if k is None or len(h) == k:
+        return h
+    if len(h) > k:
+        return h[:k]
+    return np.concatenate([h, first[len(h) : k]])
+
+
+def _carry(d: Any, dh: Any, spill: list) -> Any:
+    """A step's own adjoint ``d`` (k rows) plus ``dh`` carried back from the step after it in
+    the recurrence's order (m rows, None at the first one the rule visits): packed, m < k in
+    the forward direction (rows m:k ended here), and m > k in the reverse one, where rows k:m
+    began at that step, from the initial state: appended to ``spill`` (``_first``)."""
+    if dh is None:
+        return d
+    k, m = len(d), len(dh)
+    if m == k:
+        return d + dh
+    if m > k:
+        spill.append(dh[k:])
+        return d + dh[:k]
+    return np.concatenate([d[:m] + dh, d[m:]])
+
+
+def _first(dh: Any, spill: list) -> Any:
+    """The initial state's adjoint: ``dh`` carried past the last step the rule visits, and the
+    rows ``_carry`` spilled (last spilled the next rows)."""
+    return np.concatenate([dh, *spill[::-1]]) if spill else dh
+
+
+def _joined(steps: list, batch_sizes: tuple | None) -> Any:
+    """Per-step values as one sequence: stacked (L, ...), or packed, their rows one after
+    another."""
+    return np.stack(steps) if batch_sizes is None else np.concatenate(steps)
+
+
+def _previous_rows(batch_sizes: tuple, reverse: bool) -> np.ndarray:
+    """For packed data, the row of each step's previous state in [first; states] (the initial
+    state's B rows, then the T steps'): the step before's same row in the forward direction,
+    in the reverse one the step after's, or the initial state's for a sequence that begins
+    there."""
+    ends = list(itertools.accumulate(batch_sizes, initial=0))
+    b, steps = batch_sizes[0], len(batch_sizes)
+    idx = np.empty(ends[-1], np.intp)
+    for t, k in enumerate(batch_sizes):
+        rows = np.arange(k)
+        if not reverse:
+            idx[ends[t] : ends[t + 1]] = rows + (b + ends[t - 1] if t else 0)
+        else:
+            m = batch_sizes[t + 1] if t + 1 < steps else 0
+            idx[ends[t] : ends[t + 1]] = np.where(rows < m, rows + b + ends[t + 1], rows)
+    return idx
+
+
+def _before(states: Any, first: Any, reverse: bool, batch_sizes: tuple | None = None) -> Any:
     """Each step's previous state (L, ...): ``first`` then ``states`` shifted by one step, in
-    the recurrence's direction."""
+    the recurrence's direction (packed: ``_previous_rows``)."""
+    if batch_sizes is not None:
+        return np.concatenate([first, states])[_previous_rows(batch_sizes, reverse)]
     if reverse:
         return np.concatenate([states[1:], first[None]])
     return np.concatenate([first[None], states[:-1]])
 
 
-def _by_step(*seqs: Any) -> list:
+def _by_step(*seqs: Any, spans: Any = None) -> list:
     """Each of ``seqs`` (L, ...) indexable by step: an array as it is (its steps are views), a
     Tensor as the list of its steps, sliced by halves. (A recorded slice's adjoint is as large
     as what it slices: L slices of the whole would cost O(L * size) in a backward through the
-    recorded rule, L slices by halves O(size * log L).)"""
+    recorded rule, L slices by halves O(size * log L).) Packed (``spans`` a list of slices,
+    ``_spans``), every one as the list of its steps' rows."""
+    if isinstance(spans, list):
+        return [_packed_steps(x, spans) for x in seqs]
     return [_halves(x) if isinstance(x, Tensor) else x for x in seqs]
+
+
+def _packed_steps(x: Any, spans: list, start: int = 0) -> Any:
+    """The steps of packed ``x`` (its rows from ``spans[0].start - start``), a Tensor's sliced
+    by halves (as ``_halves``)."""
+    if x is None:
+        return None
+    if not isinstance(x, Tensor) or len(spans) <= 4:
+        return [x[s.start - start : s.stop - start] for s in spans]
+    half = len(spans) // 2
+    cut = spans[half].start - start
+    left, right = spans[:half], spans[half:]
+    return _packed_steps(x[:cut], left, start) + _packed_steps(x[cut:], right, start + cut)
 
 
 def _halves(x: Tensor) -> list:
@@ -185,39 +307,48 @@ class LSTMSequence(Op):
     """every step of an LSTM layer (gates i, f, g, o, torch's order): from xp (L, ..., 4H),
     h0 (..., P), c0 (..., H) and W_hh (4H, P) (and W_hr (P, H) for ``ProjectedLSTMSequence``),
     h_t and c_t of each step packed in (L, ..., P + H), where c_t = f c_{t-1} + i g and
-    h_t = o tanh(c_t) (times W_hr^T if projected)"""
+    h_t = o tanh(c_t) (times W_hr^T if projected); packed with ``batch_sizes`` (xp
+    (sum(batch_sizes), 4H), the states (B, .), B = batch_sizes[0])"""
 
-    __slots__ = ("reverse", "kept")
+    __slots__ = ("reverse", "batch_sizes", "kept")
     save_inputs = (0, 1, 2, 3)
     save_output = True
     frees = ("kept",)
     label = "lstm"
 
-    def __init__(self, reverse: bool = False) -> None:
+    def __init__(self, reverse: bool = False, batch_sizes: tuple | None = None) -> None:
         self.reverse = reverse
+        self.batch_sizes = batch_sizes
 
     def forward(self, xp, h0, c0, w, w_hr=None):
+        bs = self.batch_sizes
+        steps = len(xp) if bs is None else len(bs)
+        at = _spans(steps, bs)
         n, p = c0.shape[-1], h0.shape[-1]
         dtype = np.result_type(xp, h0, c0, w, *(() if w_hr is None else (w_hr,)))
         out = np.empty(xp.shape[:-1] + (p + n,), dtype)
         # (kept for the rules: the four gates' sigmoids, g = tanh of its own, tanh(c_t))
         acts = np.empty(xp.shape, dtype)
         gs, tcs = np.empty(out.shape[:-1] + (n,), dtype), np.empty(out.shape[:-1] + (n,), dtype)
-        h, c, wt = h0.astype(dtype, copy=False), c0, w.T
+        h = h0 = h0.astype(dtype, copy=False)
+        c, wt = c0, w.T
         overflowed: list = []
         with np.errstate(over="call", call=lambda *_: overflowed.append(True)):
-            for t in _steps(len(xp), self.reverse):
+            for t in _steps(steps, self.reverse):
+                if bs is not None:
+                    h, c = _state_in(h, h0, bs[t]), _state_in(c, c0, bs[t])
+                s = at[t]
                 gates = _product(h, wt)
-                gates += xp[t]
-                act = _sigmoid_into(gates, acts[t], overflowed)  # (g's part unused)
-                g = np.tanh(gates[..., 2 * n : 3 * n], out=gs[t])
+                gates += xp[s]
+                act = _sigmoid_into(gates, acts[s], overflowed)  # (g's part unused)
+                g = np.tanh(gates[..., 2 * n : 3 * n], out=gs[s])
                 c = act[..., n : 2 * n] * c
                 c += act[..., :n] * g
-                h = act[..., 3 * n :] * np.tanh(c, out=tcs[t])
+                h = act[..., 3 * n :] * np.tanh(c, out=tcs[s])
                 if w_hr is not None:
                     h = _product(h, w_hr.T)
-                out[t, ..., :p] = h
-                out[t, ..., p:] = c
+                out[s, ..., :p] = h
+                out[s, ..., p:] = c
         self.kept = (acts, gs, tcs)
         return out
 
@@ -232,15 +363,15 @@ class LSTMSequence(Op):
         """Every step's h_{t-1}, c_{t-1}, gates i, f, g, o and tanh(c_t): the forward's (see
         ``_kept``), or recomputed on Tensors."""
         n, p = c0.shape[-1], h0.shape[-1]
-        cs = out[..., p:]
-        h_prev = _before(out[..., :p], h0, self.reverse)
+        cs, bs = out[..., p:], self.batch_sizes
+        h_prev = _before(out[..., :p], h0, self.reverse, bs)
         act, g, tc = _kept(self, out)
         if act is None:
             pre = xp + _times(h_prev, w.T)
             act = Sigmoid.apply(pre)
             g, tc = Tanh.apply(pre[..., 2 * n : 3 * n]), Tanh.apply(cs)
         i, f, o = act[..., :n], act[..., n : 2 * n], act[..., 3 * n :]
-        return h_prev, _before(cs, c0, self.reverse), i, f, g, o, tc
+        return h_prev, _before(cs, c0, self.reverse, bs), i, f, g, o, tc
 
     def generate_adjoints(self, adjoints, delta, *args):
         xp, h0, c0, w, w_hr, out = self._unpack(args)
@@ -252,33 +383,35 @@ class LSTMSequence(Op):
         slopes = np.concatenate(
             [g * i * (1 - i), c_prev * f * (1 - f), i * (1 - g * g), tc * o * (1 - o)], axis=-1
         )
+        bs = self.batch_sizes
+        steps = len(xp) if bs is None else len(bs)
         d_h, d_c, through_h, slopes, f = _by_step(
-            delta[..., :p], delta[..., p:], through_h, slopes, f
+            delta[..., :p], delta[..., p:], through_h, slopes, f, spans=_spans(steps, bs)
         )
-        d_pre: list = [None] * len(xp)
-        d_hs: list = [None] * len(xp)  # (dL/dh_t, for W_hr's adjoint)
+        d_pre: list = [None] * steps
+        d_hs: list = [None] * steps  # (dL/dh_t, for W_hr's adjoint)
         dh = dc = None  # (from the step after, in the recurrence's order)
-        for t in _steps(len(xp), not self.reverse):
-            dh_t = d_h[t] if dh is None else d_h[t] + dh
+        spill_h: list = []
+        spill_c: list = []
+        for t in _steps(steps, not self.reverse):
+            dh_t = _carry(d_h[t], dh, spill_h)
             dm = dh_t if w_hr is None else _mm(dh_t, w_hr)
-            dc_t = d_c[t] + dm * through_h[t]
-            if dc is not None:
-                dc_t = dc_t + dc
+            dc_t = _carry(d_c[t] + dm * through_h[t], dc, spill_c)
             d_pre[t] = np.concatenate([dc_t, dc_t, dc_t, dm], axis=-1) * slopes[t]
             d_hs[t] = dh_t
             dh, dc = _mm(d_pre[t], w), dc_t * f[t]
         edges = self.edges
-        d_pre = np.stack(d_pre)
+        d_pre = _joined(d_pre, bs)
         if edges[0] is not None:
             adjoints[0] = d_pre
         if edges[1] is not None:
-            adjoints[1] = dh
+            adjoints[1] = _first(dh, spill_h)
         if edges[2] is not None:
-            adjoints[2] = dc
+            adjoints[2] = _first(dc, spill_c)
         if edges[3] is not None:
             adjoints[3] = _mm(_rows(d_pre).T, _rows(h_prev))
         if len(edges) > 4 and edges[4] is not None:
-            adjoints[4] = _mm(_rows(np.stack(d_hs)).T, _rows(o * tc))
+            adjoints[4] = _mm(_rows(_joined(d_hs, bs)).T, _rows(o * tc))
 
     def jvp(self, tangents, *args):
         xp, h0, c0, w, w_hr, out = self._unpack(args)
@@ -290,12 +423,17 @@ class LSTMSequence(Op):
         through_h = o * (1 - tc * tc)
         fixed = t_xp + _times(h_prev, t_w.T)  # (the pre-activations' tangents but h_{t-1}'s)
         m_hr = None if w_hr is None else _times(o * tc, t_hr[0].T)
+        bs = self.batch_sizes
+        steps = len(xp) if bs is None else len(bs)
         fixed, slopes, g, c_prev, i, f, tc, through_h, m_hr = _by_step(
-            fixed, slopes, g, c_prev, i, f, tc, through_h, m_hr
+            fixed, slopes, g, c_prev, i, f, tc, through_h, m_hr, spans=_spans(steps, bs)
         )
-        d_hs: list = [None] * len(xp)
-        d_cs: list = [None] * len(xp)
-        for t in _steps(len(xp), self.reverse):
+        d_hs: list = [None] * steps
+        d_cs: list = [None] * steps
+        t_h0, t_c0 = dh, dc
+        for t in _steps(steps, self.reverse):
+            if bs is not None:
+                dh, dc = _state_in(dh, t_h0, bs[t]), _state_in(dc, t_c0, bs[t])
             s = (fixed[t] + _mm(dh, w.T)) * slopes[t]
             dc = (
                 s[..., :n] * g[t]
@@ -307,7 +445,7 @@ class LSTMSequence(Op):
             if w_hr is not None:
                 dh = _mm(dh, w_hr.T) + m_hr[t]
             d_hs[t], d_cs[t] = dh, dc
-        return np.concatenate([np.stack(d_hs), np.stack(d_cs)], axis=-1)
+        return np.concatenate([_joined(d_hs, bs), _joined(d_cs, bs)], axis=-1)
 
 
 class ProjectedLSTMSequence(LSTMSequence):
@@ -318,18 +456,26 @@ class ProjectedLSTMSequence(LSTMSequence):
 
 
 def lstm_sequence(
-    xp: Any, h0: Any, c0: Any, w_hh: Any, w_hr: Any = None, reverse: bool = False
+    xp: Any,
+    h0: Any,
+    c0: Any,
+    w_hh: Any,
+    w_hr: Any = None,
+    reverse: bool = False,
+    batch_sizes: Any = None,
 ) -> Tensor:
     """Every step of an LSTM layer, h_t and c_t packed (L, ..., P + H) (``LSTMSequence``):
     xp (L, ..., 4H) with L > 0, h0 (..., P), c0 (..., H), w_hh (4H, P), w_hr (P, H) or None
-    (then P = H), checked (ValueError naming the argument and both shapes)."""
+    (then P = H), checked (ValueError naming the argument and both shapes). With
+    ``batch_sizes`` (a PackedSequence's), xp is packed, (sum(batch_sizes), 4H), h0 and c0
+    (batch_sizes[0], .), and so is the result, (sum(batch_sizes), P + H)."""
     args = {"xp": xp, "h0": h0, "c0": c0, "w_hh": w_hh, "w_hr": w_hr}
-    ts = _sequence_args("lstm_sequence", 4, args, square=w_hr is None)
+    ts, bs = _sequence_args("lstm_sequence", 4, args, w_hr is None, batch_sizes)
     xp, h0, c0, w_hh, w_hr = ts.values()
     reverse = flag_arg(reverse, "reverse", "lstm_sequence")
     if w_hr is None:
-        return call(LSTMSequence, xp, h0, c0, w_hh, reverse=reverse)
-    return call(ProjectedLSTMSequence, xp, h0, c0, w_hh, w_hr, reverse=reverse)
+        return call(LSTMSequence, xp, h0, c0, w_hh, reverse=reverse, batch_sizes=bs)
+    return call(ProjectedLSTMSequence, xp, h0, c0, w_hh, w_hr, reverse=reverse, batch_sizes=bs)
 
 
 # ----------------------------------------------------------------------------- GRU
@@ -338,41 +484,50 @@ def lstm_sequence(
 class GRUSequence(Op):
     """every step of a GRU layer (gates r, z, n, torch's order): from xp (L, ..., 3H) (x W_ih^T
     + b_ih), h0 (..., H), W_hh (3H, H) and b_hh (3H,), h_t of each step (L, ..., H), where with
-    a = W_hh h_{t-1} + b_hh, n = tanh(xp_n + r a_n) and h_t = n + z (h_{t-1} - n)"""
+    a = W_hh h_{t-1} + b_hh, n = tanh(xp_n + r a_n) and h_t = n + z (h_{t-1} - n); packed with
+    ``batch_sizes`` as ``LSTMSequence``"""
 
-    __slots__ = ("reverse", "kept")
+    __slots__ = ("reverse", "batch_sizes", "kept")
     save_inputs = (0, 1, 2, 3)
     save_output = True
     frees = ("kept",)
     label = "gru"
 
-    def __init__(self, reverse: bool = False) -> None:
+    def __init__(self, reverse: bool = False, batch_sizes: tuple | None = None) -> None:
         self.reverse = reverse
+        self.batch_sizes = batch_sizes
 
     def forward(self, xp, h0, w, b):
         n = h0.shape[-1]
+        bs = self.batch_sizes
+        steps = len(xp) if bs is None else len(bs)
+        at = _spans(steps, bs)
         dtype = np.result_type(xp, h0, w, b)
         out = np.empty(xp.shape[:-1] + (n,), dtype)
         # (kept for the rules: W_hn h_{t-1} + b_hn, the gates r and z, and n)
         a_ns = np.empty(out.shape, dtype)
         rzs, news = np.empty(out.shape[:-1] + (2 * n,), dtype), np.empty(out.shape, dtype)
-        h, wt = h0.astype(dtype, copy=False), w.T
+        h = h0 = h0.astype(dtype, copy=False)
+        wt = w.T
         overflowed: list = []
         with np.errstate(over="call", call=lambda *_: overflowed.append(True)):
-            for t in _steps(len(xp), self.reverse):
+            for t in _steps(steps, self.reverse):
+                if bs is not None:
+                    h = _state_in(h, h0, bs[t])
+                s = at[t]
                 a = _product(h, wt)
                 a += b
-                x = xp[t]
+                x = xp[s]
                 pre = a[..., : 2 * n] + x[..., : 2 * n]
-                rz = _sigmoid_into(pre, rzs[t], overflowed)
-                a_n = a_ns[t] = a[..., 2 * n :]
+                rz = _sigmoid_into(pre, rzs[s], overflowed)
+                a_n = a_ns[s] = a[..., 2 * n :]
                 pre = rz[..., :n] * a_n
                 pre += x[..., 2 * n :]
-                new = np.tanh(pre, out=news[t])
+                new = np.tanh(pre, out=news[s])
                 h = h - new
                 h *= rz[..., n:]
                 h += new
-                out[t] = h
+                out[s] = h
         self.kept = (a_ns, rzs, news)
         return out
 
@@ -380,7 +535,7 @@ class GRUSequence(Op):
         """Every step's h_{t-1}, W_hn h_{t-1} + b_hn, gates r, z and n: the forward's (see
         ``_kept``), or recomputed on Tensors."""
         n = h0.shape[-1]
-        h_prev = _before(out, h0, self.reverse)
+        h_prev = _before(out, h0, self.reverse, self.batch_sizes)
         a_n, rz, new = _kept(self, out)
         if a_n is None:
             a = _times(h_prev, w.T) + b
@@ -398,22 +553,27 @@ class GRUSequence(Op):
         to_z = (h_prev - new) * z * (1 - z)
         slopes_x = np.concatenate([to_r, to_z, to_n], axis=-1)
         slopes_a = np.concatenate([to_r, to_z, to_n * r], axis=-1)
-        delta, slopes_x, slopes_a, z = _by_step(delta, slopes_x, slopes_a, z)
-        d_x: list = [None] * len(xp)
-        d_a: list = [None] * len(xp)
+        bs = self.batch_sizes
+        steps = len(xp) if bs is None else len(bs)
+        delta, slopes_x, slopes_a, z = _by_step(
+            delta, slopes_x, slopes_a, z, spans=_spans(steps, bs)
+        )
+        d_x: list = [None] * steps
+        d_a: list = [None] * steps
         dh = None
-        for t in _steps(len(xp), not self.reverse):
-            dh_t = delta[t] if dh is None else delta[t] + dh
+        spill: list = []
+        for t in _steps(steps, not self.reverse):
+            dh_t = _carry(delta[t], dh, spill)
             three = np.concatenate([dh_t, dh_t, dh_t], axis=-1)
             d_x[t], d_a[t] = three * slopes_x[t], three * slopes_a[t]
             dh = dh_t * z[t] + _mm(d_a[t], w)
         edges = self.edges
         if edges[0] is not None:
-            adjoints[0] = np.stack(d_x)
+            adjoints[0] = _joined(d_x, bs)
         if edges[1] is not None:
-            adjoints[1] = dh
+            adjoints[1] = _first(dh, spill)
         if edges[2] is not None or edges[3] is not None:
-            d_a = _rows(np.stack(d_a))
+            d_a = _rows(_joined(d_a, bs))
             if edges[2] is not None:
                 adjoints[2] = _mm(d_a.T, _rows(h_prev))
             if edges[3] is not None:
@@ -425,11 +585,16 @@ class GRUSequence(Op):
         h_prev, a_n, r, z, new = self._gates(xp, h0, w, b, out)
         slopes = np.concatenate([r * (1 - r), z * (1 - z)], axis=-1)
         fixed = _times(h_prev, t_w.T) + t_b  # (a's tangents but h_{t-1}'s)
+        bs = self.batch_sizes
+        steps = len(xp) if bs is None else len(bs)
         fixed, t_xp, slopes, a_n, r, new, h_prev, z = _by_step(
-            fixed, t_xp, slopes, a_n, r, new, h_prev, z
+            fixed, t_xp, slopes, a_n, r, new, h_prev, z, spans=_spans(steps, bs)
         )
-        d_hs: list = [None] * len(xp)
-        for t in _steps(len(xp), self.reverse):
+        d_hs: list = [None] * steps
+        t_h0 = dh
+        for t in _steps(steps, self.reverse):
+            if bs is not None:
+                dh = _state_in(dh, t_h0, bs[t])
             da = fixed[t] + _mm(dh, w.T)
             x = t_xp[t]
             s = (x[..., : 2 * n] + da[..., : 2 * n]) * slopes[t]
@@ -438,18 +603,20 @@ class GRUSequence(Op):
             )
             dh = dn + s[..., n:] * (h_prev[t] - new[t]) + z[t] * (dh - dn)
             d_hs[t] = dh
-        return np.stack(d_hs)
+        return _joined(d_hs, bs)
 
 
-def gru_sequence(xp: Any, h0: Any, w_hh: Any, b_hh: Any, reverse: bool = False) -> Tensor:
+def gru_sequence(
+    xp: Any, h0: Any, w_hh: Any, b_hh: Any, reverse: bool = False, batch_sizes: Any = None
+) -> Tensor:
     """Every step of a GRU layer, h_t (L, ..., H) (``GRUSequence``): xp (L, ..., 3H) with
     L > 0, h0 (..., H), w_hh (3H, H), b_hh (3H,), checked (ValueError naming the argument and
-    both shapes)."""
+    both shapes). With ``batch_sizes``, packed as ``lstm_sequence``'s."""
     args = {"xp": xp, "h0": h0, "w_hh": w_hh, "b_hh": b_hh}
-    ts = _sequence_args("gru_sequence", 3, args)
+    ts, bs = _sequence_args("gru_sequence", 3, args, batch_sizes=batch_sizes)
     xp, h0, w_hh, b_hh = ts.values()
     reverse = flag_arg(reverse, "reverse", "gru_sequence")
-    return call(GRUSequence, xp, h0, w_hh, b_hh, reverse=reverse)
+    return call(GRUSequence, xp, h0, w_hh, b_hh, reverse=reverse, batch_sizes=bs)
 
 
 # ----------------------------------------------------------------------------- Elman RNN
@@ -458,29 +625,38 @@ def gru_sequence(xp: Any, h0: Any, w_hh: Any, b_hh: Any, reverse: bool = False) 
 class RNNSequence(Op):
     """every step of an Elman RNN layer: from xp (L, ..., H) (x W_ih^T and both biases),
     h0 (..., H) and W_hh (H, H), h_t = act(xp_t + W_hh h_{t-1}) of each step (L, ..., H), act
-    tanh or (``relu``) relu"""
+    tanh or (``relu``) relu; packed with ``batch_sizes`` as ``LSTMSequence``"""
 
-    __slots__ = ("reverse", "relu")
+    __slots__ = ("reverse", "relu", "batch_sizes")
     save_inputs = (0, 1, 2)
     save_output = True
     label = "rnn"
 
-    def __init__(self, reverse: bool = False, relu: bool = False) -> None:
+    def __init__(
+        self, reverse: bool = False, relu: bool = False, batch_sizes: tuple | None = None
+    ) -> None:
         self.reverse = reverse
         self.relu = relu
+        self.batch_sizes = batch_sizes
 
     def forward(self, xp, h0, w):
         dtype = np.result_type(xp, h0, w)
         out = np.empty(xp.shape[:-1] + h0.shape[-1:], dtype)
-        h, wt = h0.astype(dtype, copy=False), w.T
-        for t in _steps(len(xp), self.reverse):
+        h = h0 = h0.astype(dtype, copy=False)
+        wt, bs = w.T, self.batch_sizes
+        steps = len(xp) if bs is None else len(bs)
+        at = _spans(steps, bs)
+        for t in _steps(steps, self.reverse):
+            if bs is not None:
+                h = _state_in(h, h0, bs[t])
+            s = at[t]
             pre = _product(h, wt)
-            pre += xp[t]
+            pre += xp[s]
             if self.relu:
-                out[t] = Relu.apply(pre)
+                out[s] = Relu.apply(pre)
             else:
-                np.tanh(pre, out=out[t])
-            h = out[t]
+                np.tanh(pre, out=out[s])
+            h = out[s]
         return out
 
     def _slopes(self, out):
@@ -488,41 +664,57 @@ class RNNSequence(Op):
         return _relu_slope(out) if self.relu else 1 - out * out
 
     def generate_adjoints(self, adjoints, delta, xp, h0, w, out):
-        delta, slopes = _by_step(delta, self._slopes(out))
-        d_pre: list = [None] * len(xp)
+        bs = self.batch_sizes
+        steps = len(xp) if bs is None else len(bs)
+        delta, slopes = _by_step(delta, self._slopes(out), spans=_spans(steps, bs))
+        d_pre: list = [None] * steps
         dh = None
-        for t in _steps(len(xp), not self.reverse):
-            dh_t = delta[t] if dh is None else delta[t] + dh
+        spill: list = []
+        for t in _steps(steps, not self.reverse):
+            dh_t = _carry(delta[t], dh, spill)
             # (relu's 0 slope selects: exactly 0 even where an inf comes in, as its own rule)
             d_pre[t] = _selected(dh_t, slopes[t]) if self.relu else dh_t * slopes[t]
             dh = _mm(d_pre[t], w)
         edges = self.edges
-        d_pre = np.stack(d_pre)
+        d_pre = _joined(d_pre, bs)
         if edges[0] is not None:
             adjoints[0] = d_pre
         if edges[1] is not None:
-            adjoints[1] = dh
+            adjoints[1] = _first(dh, spill)
         if edges[2] is not None:
-            adjoints[2] = _mm(_rows(d_pre).T, _rows(_before(out, h0, self.reverse)))
+            adjoints[2] = _mm(_rows(d_pre).T, _rows(_before(out, h0, self.reverse, bs)))
 
     def jvp(self, tangents, xp, h0, w, out):
         t_xp, dh, t_w = _zero_tangents(tangents, (xp, h0, w))
+        bs = self.batch_sizes
+        steps = len(xp) if bs is None else len(bs)
         slopes = self._slopes(out)
-        fixed = t_xp + _times(_before(out, h0, self.reverse), t_w.T)
-        fixed, slopes = _by_step(fixed, slopes)
-        d_hs: list = [None] * len(xp)
-        for t in _steps(len(xp), self.reverse):
+        fixed = t_xp + _times(_before(out, h0, self.reverse, bs), t_w.T)
+        fixed, slopes = _by_step(fixed, slopes, spans=_spans(steps, bs))
+        d_hs: list = [None] * steps
+        t_h0 = dh
+        for t in _steps(steps, self.reverse):
+            if bs is not None:
+                dh = _state_in(dh, t_h0, bs[t])
             pre = fixed[t] + _mm(dh, w.T)
             dh = d_hs[t] = _selected(pre, slopes[t]) if self.relu else pre * slopes[t]
-        return np.stack(d_hs)
+        return _joined(d_hs, bs)
 
 
-def rnn_sequence(xp: Any, h0: Any, w_hh: Any, relu: bool = False, reverse: bool = False) -> Tensor:
+def rnn_sequence(
+    xp: Any,
+    h0: Any,
+    w_hh: Any,
+    relu: bool = False,
+    reverse: bool = False,
+    batch_sizes: Any = None,
+) -> Tensor:
     """Every step of an Elman RNN layer, h_t (L, ..., H) (``RNNSequence``): xp (L, ..., H)
     with L > 0, h0 (..., H), w_hh (H, H), checked (ValueError naming the argument and both
-    shapes)."""
-    ts = _sequence_args("rnn_sequence", 1, {"xp": xp, "h0": h0, "w_hh": w_hh})
+    shapes). With ``batch_sizes``, packed as ``lstm_sequence``'s."""
+    args = {"xp": xp, "h0": h0, "w_hh": w_hh}
+    ts, bs = _sequence_args("rnn_sequence", 1, args, batch_sizes=batch_sizes)
     xp, h0, w_hh = ts.values()
     relu = flag_arg(relu, "relu", "rnn_sequence")
     reverse = flag_arg(reverse, "reverse", "rnn_sequence")
-    return call(RNNSequence, xp, h0, w_hh, reverse=reverse, relu=relu)
+    return call(RNNSequence, xp, h0, w_hh, reverse=reverse, relu=relu, batch_sizes=bs)

@@ -288,3 +288,109 @@ def test_integer_operands_promote_with_floating_weights_as_the_layers_inputs_do(
     )
     # an empty batch is fine (torch's layers take one), an empty sequence is not
     assert recurrent.rnn_sequence(np.zeros((3, 0, 2)), np.zeros((0, 2)), w).shape == (3, 0, 2)
+
+
+# ----------------------------------------------------------------------------- packed sequences
+
+
+def _packed_case(rng: np.random.Generator, batch_sizes: tuple, name: str) -> list:
+    """Packed arrays for ``name`` (one of ``_cases``'s), xp (sum(batch_sizes), G)."""
+    n, b, rows = 3, batch_sizes[0], sum(batch_sizes)
+    u = lambda *shape: rng.uniform(-1, 1, shape)  # noqa: E731
+    if name == "lstm":
+        return [u(rows, 4 * n), u(b, n), u(b, n), u(4 * n, n)]
+    if name == "lstm_proj":
+        return [u(rows, 4 * n), u(b, 2), u(b, n), u(4 * n, 2), u(2, n)]
+    if name == "gru":
+        return [u(rows, 3 * n), u(b, n), u(3 * n, n), u(3 * n)]
+    return [u(rows, n), u(b, n), u(n, n)]
+
+
+@pytest.mark.parametrize("batch_sizes", [(3, 3, 2, 1), (2, 2, 2), (1,), (4, 1, 1)])
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("name", ["lstm", "lstm_proj", "gru", "rnn_tanh", "rnn_relu"])
+def test_packed_sequences_run_each_sequence_as_its_own_dense_call(
+    name: str, reverse: bool, batch_sizes: tuple
+) -> None:
+    # sequence b has the steps t with batch_sizes[t] > b, its row at step t is row b of the
+    # step's rows; its states, and every gradient, are those of the dense op on it alone (the
+    # reverse direction starting at its own last step)
+    rng = np.random.default_rng(len(batch_sizes))
+    args = _packed_case(rng, batch_sizes, name)
+    relu = name == "rnn_relu" if name.startswith("rnn") else None
+    ends = np.cumsum((0,) + batch_sizes)
+    leaves = [tg.tensor(a, requires_grad=True) for a in args]
+    if name.startswith("lstm"):
+        out = recurrent.lstm_sequence(*leaves, reverse=reverse, batch_sizes=batch_sizes)
+    elif name == "gru":
+        out = recurrent.gru_sequence(*leaves, reverse=reverse, batch_sizes=batch_sizes)
+    else:
+        out = recurrent.rnn_sequence(*leaves, relu=relu, reverse=reverse, batch_sizes=batch_sizes)
+    cotangent = rng.standard_normal(out.shape)
+    grads = tg.autograd.grad(out, leaves, cotangent)
+    expected = [np.zeros_like(a) for a in args]
+    for b in range(batch_sizes[0]):
+        rows = [ends[t] + b for t in range(len(batch_sizes)) if batch_sizes[t] > b]
+        per_row = {1, 2} if name.startswith("lstm") else {1}
+        own = [
+            tg.tensor(a[rows] if i == 0 else a[b] if i in per_row else a, requires_grad=True)
+            for i, a in enumerate(args)
+        ]
+        dense = _run(name, own, reverse, relu)
+        np.testing.assert_allclose(out.data[rows], dense.data, rtol=1e-12, atol=1e-12)
+        for i, g in enumerate(tg.autograd.grad(dense, own, cotangent[rows])):
+            if i == 0:
+                expected[0][rows] += g.data
+            elif i in per_row:
+                expected[i][b] += g.data
+            else:
+                expected[i] += g.data
+    for g, e in zip(grads, expected):
+        np.testing.assert_allclose(g.data, e, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "call, error, pattern",
+    [
+        (
+            lambda: recurrent.rnn_sequence(
+                _ones(5, 2), _ones(3, 2), _ones(2, 2), batch_sizes=[2, 3]
+            ),
+            ValueError,
+            r"rnn_sequence: batch_sizes must be positive and non-increasing .*got \[2, 3\]",
+        ),
+        (
+            lambda: recurrent.rnn_sequence(
+                _ones(2, 2), _ones(2, 2), _ones(2, 2), batch_sizes=[2, 0]
+            ),
+            ValueError,
+            r"rnn_sequence: batch_sizes must be positive",
+        ),
+        (
+            lambda: recurrent.gru_sequence(
+                _ones(4, 6), _ones(2, 2), _ones(6, 2), _ones(6), batch_sizes=[2.0, 2.0]
+            ),
+            TypeError,
+            r"gru_sequence: batch_sizes must be a 1-D sequence of ints, got float64",
+        ),
+        (
+            lambda: recurrent.lstm_sequence(
+                _ones(4, 8), _ones(2, 2), _ones(2, 2), _ones(8, 2), batch_sizes=[2, 1]
+            ),
+            ValueError,
+            r"lstm_sequence: packed xp must be \(sum\(batch_sizes\), 4 \* hidden_size\) = "
+            r"\(3, \.\), got shape \(4, 8\)",
+        ),
+        (
+            lambda: recurrent.lstm_sequence(
+                _ones(3, 8), _ones(3, 2), _ones(2, 2), _ones(8, 2), batch_sizes=[2, 1]
+            ),
+            ValueError,
+            r"lstm_sequence: expected h0 of shape \(2, 2\) for xp of shape \(3, 8\) and w_hh of "
+            r"shape \(8, 2\) \(batch_sizes\[0\] = 2\), got \(3, 2\)",
+        ),
+    ],
+)
+def test_packed_calls_are_checked(call, error, pattern) -> None:
+    with pytest.raises(error, match=pattern):
+        call()
