@@ -27,6 +27,7 @@ from tensorgrad._dtypes import check_float_dtype, to_tensor
 from tensorgrad.nn import init
 from tensorgrad.nn.layers import _empty, _positive
 from tensorgrad.nn.module import Module
+from tensorgrad.nn.utils.rnn import PackedSequence
 from tensorgrad.ops.layers import as_generator, linear, probability
 from tensorgrad.ops.layers import dropout as _dropout
 from tensorgrad.ops.recurrent import (
@@ -61,10 +62,12 @@ def _zeros(shape: tuple[int, ...], dtype: np.dtype) -> Tensor:
 
 
 def _check_state(
-    layer: Module, name: str, state: Tensor, expected: tuple[int, ...], x: Tensor
+    layer: Module, name: str, state: Tensor, expected: tuple[int, ...], x: Any
 ) -> None:
-    """``check_state`` (the time loops' own) naming the layer and the input's shape."""
-    check_state(layer, name, state.shape, expected, f"an input of shape {x.shape}")
+    """``check_state`` (the time loops' own) naming the layer and the input's shape (or
+    ``x`` itself if a string: what fixed the shape)."""
+    given = x if isinstance(x, str) else f"an input of shape {x.shape}"
+    check_state(layer, name, state.shape, expected, given)
 
 
 # ----------------------------------------------------------------------------- layers
@@ -174,11 +177,15 @@ class RNNBase(Module):
         check_length(self, "the input's", x.shape, 1 if x.ndim == 3 and self.batch_first else 0)
         return x
 
-    def _initial(self, x: Tensor, hx: Any) -> tuple[Tensor | None, Tensor | None]:
-        """(h0, c0), checked (None where not given; c0 for LSTM only)."""
+    def _initial(
+        self, x: Tensor, hx: Any, given: str | None = None
+    ) -> tuple[Tensor | None, Tensor | None]:
+        """(h0, c0), checked (None where not given; c0 for LSTM only) against the states of
+        the input ``x`` (named as ``given`` in errors if that is given)."""
         if hx is None:
             return None, None
         h_shape, c_shape = self._state_shapes(x)
+        x = x if given is None else given
         layer = type(self).__name__
         if self.mode == "LSTM":
             if not isinstance(hx, (tuple, list)) or len(hx) != 2:
@@ -193,10 +200,15 @@ class RNNBase(Module):
         _check_state(self, "h0", h0, h_shape, x)
         return h0, None
 
-    def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Any]:
+    def forward(self, input: Any, hx: Any = None) -> tuple[Any, Any]:
         """``(output, h_n)`` (``(output, (h_n, c_n))`` for LSTM), torch's shapes: output
         (L, N, D * H_out) ((N, L, D * H_out) with ``batch_first``; (L, D * H_out) unbatched),
-        h_n (D * num_layers, N, H_out) and c_n (D * num_layers, N, hidden_size)."""
+        h_n (D * num_layers, N, H_out) and c_n (D * num_layers, N, hidden_size). A
+        ``PackedSequence`` input gives a PackedSequence output (``batch_first`` does not apply)
+        and the states at each sequence's own last step, in the batch's order (``hx`` too is in
+        that order), as torch's."""
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         x = self._check_input(input)
         h0, c0 = self._initial(x, hx)
         swap = x.ndim == 3 and self.batch_first
@@ -234,6 +246,61 @@ class RNNBase(Module):
             return output, (h_n, stack(finals_c, axis=0))
         return output, h_n
 
+    def _forward_packed(self, input: PackedSequence, hx: Any) -> tuple[PackedSequence, Any]:
+        """``forward`` of a PackedSequence: each layer and direction one time loop over the
+        packed rows (``batch_sizes`` given to it), the final states gathered from each
+        sequence's last step (the forward direction's; step 0 is every sequence's last in the
+        reverse one), sorted to the batch's order and back as ``sorted_indices`` says."""
+        data = to_tensor(input.data, type(self).__name__, "input.data")
+        if data.ndim != 2 or data.shape[-1] != self.input_size:
+            raise ValueError(
+                f"{self!r}: expected a PackedSequence of data (sum(batch_sizes), "
+                f"{self.input_size}), got {data.shape}"
+            )
+        sizes = tuple(input.batch_sizes.data.tolist())
+        batch = sizes[0]
+        like = data[:batch][:, None] if self.batch_first else data[:batch][None]  # (1 step)
+        given = f"a PackedSequence of batch_sizes {list(sizes)}"
+        h0, c0 = self._initial(like, hx, given)
+        order, unsort = input.sorted_indices, input.unsorted_indices
+        if order is not None:
+            h0 = None if h0 is None else h0[:, order.data]
+            c0 = None if c0 is None else c0[:, order.data]
+        h_shape, c_shape = self._state_shapes(like)
+        dtype = np.result_type(data.dtype, self.weight_ih_l0.dtype)
+        directions = 2 if self.bidirectional else 1
+        p = self.proj_size or self.hidden_size
+        # (the forward direction's last row of each sorted sequence b: step len_b - 1's row b)
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        lengths = (np.array(sizes)[None, :] > np.arange(batch)[:, None]).sum(axis=1)
+        last_rows = starts[lengths - 1] + np.arange(batch)
+        seq, finals_h, finals_c = data, [], []
+        outs: list[Tensor] = []
+        for layer in range(self.num_layers):
+            if layer:
+                seq = self._joined(outs, bool(self.dropout and self.training))
+            outs = []
+            for direction in range(directions):
+                k = layer * directions + direction
+                h = _zeros(h_shape[1:], dtype) if h0 is None else h0[k]
+                c = None
+                if self.mode == "LSTM":
+                    c = _zeros(c_shape[1:], dtype) if c0 is None else c0[k]
+                names = self._all_weights[k]
+                states = self._direction(seq, names, h, c, direction == 1, sizes)
+                ends = states[:batch] if direction else states[last_rows]
+                outs.append(states[..., :p] if self.mode == "LSTM" else states)
+                finals_h.append(ends[..., :p] if self.mode == "LSTM" else ends)
+                if self.mode == "LSTM":
+                    finals_c.append(ends[..., p:])
+        output = PackedSequence(self._joined(outs, False), input.batch_sizes, order, unsort)
+        h_n = stack(finals_h, axis=0)
+        c_n = stack(finals_c, axis=0) if self.mode == "LSTM" else None
+        if unsort is not None:
+            h_n = h_n[:, unsort.data]
+            c_n = None if c_n is None else c_n[:, unsort.data]
+        return output, ((h_n, c_n) if self.mode == "LSTM" else h_n)
+
     def _joined(self, outs: list[Tensor], drop: bool) -> Tensor:
         """The directions' outputs side by side (L, ..., D * H_out), with dropout if ``drop``.
 
@@ -249,22 +316,32 @@ class RNNBase(Module):
         return moveaxis(both, 1, -2).reshape(shape[:-1] + (len(outs) * shape[-1],))
 
     def _direction(
-        self, seq: Tensor, names: list[str], h: Tensor, c: Tensor | None, rev: bool
+        self,
+        seq: Tensor,
+        names: list[str],
+        h: Tensor,
+        c: Tensor | None,
+        rev: bool,
+        batch_sizes: tuple[int, ...] | None = None,
     ) -> Tensor:
-        """One layer in one direction over the sequence ``seq`` (L, ..., in): every step's
-        states in time order ((L, ..., H_out + hidden_size), h and c packed, for LSTM)."""
+        """One layer in one direction over the sequence ``seq`` (L, ..., in), or packed
+        ((sum(batch_sizes), in) with ``batch_sizes``): every step's states in time order
+        ((L, ..., H_out + hidden_size), h and c side by side, for LSTM; packed likewise)."""
+        bs = batch_sizes
         params = [getattr(self, n) for n in names]
         w_ih, w_hh = params[0], params[1]
         b_ih, b_hh = (params[2], params[3]) if self.bias else (None, None)
         if self.mode == "GRU":
             if b_hh is None:
                 b_hh = np.zeros(w_hh.shape[:1], w_hh.dtype)  # (a constant)
-            return gru_sequence(_projected(seq, w_ih, b_ih), h, w_hh, b_hh, reverse=rev)
+            xp = _projected(seq, w_ih, b_ih)
+            return gru_sequence(xp, h, w_hh, b_hh, reverse=rev, batch_sizes=bs)
         xp = _projected(seq, w_ih, None if b_ih is None else b_ih + b_hh)
         if self.mode == "LSTM":
             w_hr = params[-1] if self.proj_size else None
-            return lstm_sequence(xp, h, c, w_hh, w_hr, reverse=rev)
-        return rnn_sequence(xp, h, w_hh, relu=self.mode == "RNN_RELU", reverse=rev)
+            return lstm_sequence(xp, h, c, w_hh, w_hr, reverse=rev, batch_sizes=bs)
+        relu = self.mode == "RNN_RELU"
+        return rnn_sequence(xp, h, w_hh, relu=relu, reverse=rev, batch_sizes=bs)
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"

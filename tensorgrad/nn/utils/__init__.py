@@ -1,4 +1,5 @@
-"""Gradient utilities: ``clip_grad_norm_`` and ``clip_grad_value_``, as ``torch.nn.utils``."""
+"""Gradient utilities: ``clip_grad_norm_`` and ``clip_grad_value_``, as ``torch.nn.utils``; and
+its submodule ``rnn`` (packed and padded sequences)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 
 from tensorgrad._dtypes import get_default_dtype
 from tensorgrad.nn._inplace import assign, grad_array
+from tensorgrad.nn.utils import rnn  # noqa: F401  (tg.nn.utils.rnn, as torch.nn.utils.rnn)
 from tensorgrad.optim.optimizer import _implementation_flags
 from tensorgrad.tensor import Tensor, number_arg
 
