@@ -935,3 +935,124 @@ register(
         valid=_off_relus_kink,
     ),
 )
+
+
+# ----------------------------------------------------------------------------- packed sequences
+# (tg.nn.utils.rnn: named by their place in the package; each spec's function returns the
+# Tensor the gradients flow through: a PackedSequence's data, the padded batch, the list's
+# sequences joined)
+
+from tensorgrad.nn.utils import rnn as packing  # noqa: E402
+from tensorgrad.ops.shape import concatenate as _concatenate  # noqa: E402
+
+
+def _lengths_sample(data: Any, batch: int, steps: int) -> list[int]:
+    return [_ints(data, 1, steps, "length") for _ in range(batch)]
+
+
+def _padded_sample(data: Any) -> Sample:
+    """A padded batch (L, B, *) or (B, L, *), lengths (one of them L), sorted or not."""
+    steps, batch = _ints(data, 1, 3, "L"), _ints(data, 1, 3, "B")
+    batch_first = data.draw(st.booleans(), label="batch_first")
+    trailing = data.draw(st.sampled_from([(), (2,)]), label="trailing")
+    lengths = _lengths_sample(data, batch, steps)
+    lengths[data.draw(st.integers(0, batch - 1), label="longest")] = steps
+    enforce_sorted = data.draw(st.booleans(), label="enforce_sorted")
+    if enforce_sorted:
+        lengths = sorted(lengths, reverse=True)
+    shape = ((batch, steps) if batch_first else (steps, batch)) + trailing
+    kwargs = {"lengths": lengths, "batch_first": batch_first, "enforce_sorted": enforce_sorted}
+    return [draw_array(data, shape, -2.0, 2.0)], kwargs
+
+
+def _packed_sample(data: Any) -> Sample:
+    """A PackedSequence's data and fields (maybe a permutation), pad_packed_sequence's flags."""
+    steps = _ints(data, 1, 3, "L")
+    sizes = sorted((_ints(data, 1, 3, "batch size") for _ in range(steps)), reverse=True)
+    trailing = data.draw(st.sampled_from([(), (2,)]), label="trailing")
+    order = data.draw(st.permutations(range(sizes[0])), label="sorted_indices")
+    kwargs: dict[str, Any] = {"batch_sizes": sizes, "sorted_indices": order}
+    if data.draw(st.booleans(), label="sorted"):
+        kwargs["sorted_indices"] = None
+    kwargs["batch_first"] = data.draw(st.booleans(), label="batch_first")
+    kwargs["padding_value"] = data.draw(st.sampled_from([0.0, -1.5]), label="padding_value")
+    kwargs["total_length"] = data.draw(st.sampled_from([None, steps + 1]), label="total_length")
+    return [draw_array(data, (sum(sizes),) + trailing, -2.0, 2.0)], kwargs
+
+
+def _sequences_sample(data: Any) -> Sample:
+    """1 to 3 sequences (L_i, *) of one trailing shape."""
+    trailing = data.draw(st.sampled_from([(), (2,)]), label="trailing")
+    count = _ints(data, 1, 3, "B")
+    args = [
+        draw_array(data, (_ints(data, 1, 3, "L_i"),) + trailing, -2.0, 2.0) for _ in range(count)
+    ]
+    return args, {}
+
+
+def _pad_sequence_sample(data: Any) -> Sample:
+    args, _ = _sequences_sample(data)
+    kwargs = {
+        "batch_first": data.draw(st.booleans(), label="batch_first"),
+        "padding_value": data.draw(st.sampled_from([0.0, 2.5]), label="padding_value"),
+        "padding_side": data.draw(st.sampled_from(["right", "left"]), label="padding_side"),
+    }
+    return args, kwargs
+
+
+def _pack_sequence_sample(data: Any) -> Sample:
+    args, _ = _sequences_sample(data)
+    if data.draw(st.booleans(), label="enforce_sorted"):
+        args = sorted(args, key=len, reverse=True)
+        return args, {"enforce_sorted": True}
+    return args, {"enforce_sorted": False}
+
+
+def _unpad_sample(data: Any) -> Sample:
+    args, kwargs = _padded_sample(data)
+    return args, {"lengths": kwargs["lengths"], "batch_first": kwargs["batch_first"]}
+
+
+def _unpack_sample(data: Any) -> Sample:
+    args, kwargs = _packed_sample(data)
+    return args, {k: kwargs[k] for k in ("batch_sizes", "sorted_indices")}
+
+
+def _pack_padded(x: Any, **kwargs: Any) -> Any:
+    return packing.pack_padded_sequence(x, **kwargs).data
+
+
+def _pad_packed(data: Any, batch_sizes: Any, sorted_indices: Any, **kwargs: Any) -> Any:
+    sequence = packing.PackedSequence(data, batch_sizes, sorted_indices)
+    return packing.pad_packed_sequence(sequence, **kwargs)[0]
+
+
+def _unpack(data: Any, batch_sizes: Any, sorted_indices: Any) -> Any:
+    sequence = packing.PackedSequence(data, batch_sizes, sorted_indices)
+    return _concatenate(packing.unpack_sequence(sequence))
+
+
+register(
+    OpSpec("nn.utils.rnn.pack_padded_sequence", _pack_padded, sample=_padded_sample),
+    OpSpec("nn.utils.rnn.pad_packed_sequence", _pad_packed, sample=_packed_sample),
+    OpSpec(
+        "nn.utils.rnn.pad_sequence",
+        lambda *seqs, **kwargs: packing.pad_sequence(list(seqs), **kwargs),
+        sample=_pad_sequence_sample,
+    ),
+    OpSpec(
+        "nn.utils.rnn.pack_sequence",
+        lambda *seqs, **kwargs: packing.pack_sequence(list(seqs), **kwargs).data,
+        sample=_pack_sequence_sample,
+    ),
+    OpSpec(
+        "nn.utils.rnn.unpack_sequence",
+        _unpack,
+        sample=_unpack_sample,
+    ),
+    OpSpec(
+        "nn.utils.rnn.unpad_sequence",
+        lambda x, **kwargs: _concatenate(packing.unpad_sequence(x, **kwargs)),
+        sample=_unpad_sample,
+    ),
+)

@@ -3231,3 +3231,140 @@ def test_python_ints_a_tensor_casts_stay_taken() -> None:
     assert (tg.tensor([1.0], dtype=np.float32) * 10**20).dtype == np.float32
     assert (tg.tensor([1], dtype=np.uint64) + (2**64 - 2)).item() == 2**64 - 1
     assert tg.abs(-(2**63)).dtype == np.int64
+
+
+# ----------------------------------------------------------------------------- packed sequences
+# (tg.nn.utils.rnn: torch 2.13's conditions, its messages where it has them, named by function;
+# torch reads past the input's end for a length longer than it, refused here)
+
+_PADDED = np.ones((4, 3, 2))
+
+
+def _packed() -> Any:
+    return tg.nn.utils.rnn.pack_padded_sequence(_PADDED, [3, 2, 1])
+
+
+PACKING_ERRORS = {
+    "pack_padded_sequence": [
+        (lambda R: R.pack_padded_sequence(_PADDED, [2, 3, 1]), ValueError, "must be sorted in"),
+        (
+            lambda R: R.pack_padded_sequence(_PADDED, [3, 2]),
+            ValueError,
+            r"Expected `len\(lengths\)` to be equal to batch_size, but got 2 \(batch_size=3\)",
+        ),
+        (lambda R: R.pack_padded_sequence(_PADDED, [3, 2, 0]), ValueError, "greater than 0"),
+        (
+            lambda R: R.pack_padded_sequence(_PADDED, [5, 2, 1]),
+            ValueError,
+            r"a sequence of length 5 in an input of 4 steps \(shape \(4, 3, 2\)",
+        ),
+        (lambda R: R.pack_padded_sequence(np.ones(4), [3]), ValueError, "at least 2-D"),
+        (lambda R: R.pack_padded_sequence(_PADDED, [[3, 2, 1]]), ValueError, "lengths must be 1-D"),
+        (lambda R: R.pack_padded_sequence(_PADDED, [2.5, 2, 1]), TypeError, "hold integers"),
+        (lambda R: R.pack_padded_sequence(_PADDED, "abc"), TypeError, "hold integers"),
+        (
+            lambda R: R.pack_padded_sequence(_PADDED, [3, 2, 1], batch_first="yes"),
+            TypeError,
+            "batch_first must be a bool",
+        ),
+        (lambda R: R.pack_padded_sequence("x", [3]), TypeError, "input holds str"),
+    ],
+    "pad_packed_sequence": [
+        (lambda R: R.pad_packed_sequence(_PADDED), TypeError, "must be a PackedSequence"),
+        (
+            lambda R: R.pad_packed_sequence(_packed(), total_length=2),
+            ValueError,
+            "but got total_length=2 and max sequence length being 3",
+        ),
+        (
+            lambda R: R.pad_packed_sequence(_packed(), total_length=5.0),
+            TypeError,
+            "total_length must be an int",
+        ),
+        (
+            lambda R: R.pad_packed_sequence(_packed(), padding_value="a"),
+            TypeError,
+            "padding_value must be a number",
+        ),
+    ],
+    "pad_sequence": [
+        (lambda R: R.pad_sequence([]), ValueError, "received an empty list of sequences"),
+        (
+            lambda R: R.pad_sequence([np.ones((2, 3)), np.ones((3, 2))]),
+            ValueError,
+            r"sequences\[1\] of shape \(3, 2\) and sequences\[0\] of shape \(2, 3\) differ",
+        ),
+        (
+            lambda R: R.pad_sequence([np.ones(2)], padding_side="middle"),
+            ValueError,
+            "Expected padding_side to be one of left or right, but got 'middle'",
+        ),
+        (lambda R: R.pad_sequence([np.ones(())]), ValueError, r"sequences\[0\] must be at least"),
+        (lambda R: R.pad_sequence(5), TypeError, "must be an iterable of tensors, got int"),
+    ],
+    "pack_sequence": [
+        (lambda R: R.pack_sequence([]), ValueError, "received an empty list"),
+        (
+            lambda R: R.pack_sequence([np.ones(0), np.ones(3)], enforce_sorted=False),
+            ValueError,
+            "greater than 0",
+        ),
+        (lambda R: R.pack_sequence([np.ones(2), np.ones(3)]), ValueError, "must be sorted in"),
+    ],
+    "unpack_sequence": [
+        (lambda R: R.unpack_sequence([np.ones(2)]), TypeError, "must be a PackedSequence"),
+    ],
+    "unpad_sequence": [
+        (
+            lambda R: R.unpad_sequence(np.ones((4, 3)), [2, 4]),
+            ValueError,
+            r"2 lengths for a batch of 3 \(padded_sequences of shape \(4, 3\)",
+        ),
+        (lambda R: R.unpad_sequence(np.ones((4, 3)), [2, -1, 1]), ValueError, "non-negative"),
+        (lambda R: R.unpad_sequence(np.ones(4), [2]), ValueError, "at least 2-D"),
+    ],
+    "PackedSequence": [
+        (
+            lambda R: R.PackedSequence(np.ones((3, 2)), [1, 2]),
+            ValueError,
+            r"batch_sizes must be positive and non-increasing, got \[1, 2\]",
+        ),
+        (
+            lambda R: R.PackedSequence(np.ones((4, 2)), [2, 1]),
+            ValueError,
+            r"data of shape \(4, 2\) must have sum\(batch_sizes\) = 3 rows",
+        ),
+        (
+            lambda R: R.PackedSequence(np.ones((3, 2)), [2, 1], [0, 0]),
+            ValueError,
+            r"sorted_indices must be a permutation of range\(2\)",
+        ),
+        (lambda R: R.PackedSequence(np.ones((3, 2))), TypeError, "batch_sizes is required"),
+        (lambda R: _packed().to(device="cuda"), ValueError, "only the 'cpu' device"),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    "name, call, error, pattern",
+    [(name, *case) for name, cases in PACKING_ERRORS.items() for case in cases],
+)
+def test_packing_refuses_bad_input_naming_the_function(name, call, error, pattern) -> None:
+    with pytest.raises(error, match=f"{name}(.to)?: .*{pattern}"):
+        call(tg.nn.utils.rnn)
+
+
+def test_packing_is_covered() -> None:
+    assert set(PACKING_ERRORS) == set(tg.nn.utils.rnn.__all__)
+
+
+def test_recurrent_layers_check_a_packed_input() -> None:
+    pack = tg.nn.utils.rnn.pack_sequence
+    with pytest.raises(ValueError, match=r"LSTM\(3, 4\): expected a PackedSequence of data "):
+        tg.nn.LSTM(3, 4)(pack([np.ones((2, 2))]))
+    with pytest.raises(
+        ValueError,
+        match=r"GRU\(2, 4\): expected h0 of shape \(1, 2, 4\) for a PackedSequence of "
+        r"batch_sizes \[2, 1\], got \(1, 3, 4\)",
+    ):
+        tg.nn.GRU(2, 4)(pack([np.ones((2, 2)), np.ones((1, 2))]), np.zeros((1, 3, 4)))

@@ -128,12 +128,12 @@ def _int_array(values: Any, where: str, name: str) -> np.ndarray:
         a = np.asarray(a)
     except (TypeError, ValueError):
         a = np.asarray(a, dtype=object)
-    if a.ndim != 1:
-        raise ValueError(f"{where}: {name} must be 1-D, got shape {a.shape}")
     if a.dtype.kind == "f" and np.all(np.isfinite(a)) and np.all(a == np.trunc(a)):
         a = a.astype(np.int64)
-    if a.dtype.kind not in "iu":
+    if a.dtype.kind not in "iu" and a.size:
         raise TypeError(f"{where}: {name} must hold integers, got {a.dtype}: {a.tolist()}")
+    if a.ndim != 1:
+        raise ValueError(f"{where}: {name} must be 1-D, got shape {a.shape}")
     return a.astype(np.int64)
 
 

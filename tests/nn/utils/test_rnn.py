@@ -14,6 +14,121 @@ import tensorgrad as tg
 from tensorgrad import nn
 from tensorgrad.nn.utils import rnn
 
+# ----------------------------------------------------------------------------- the functions
+
+
+def _same(ours, theirs) -> None:
+    """Equal values, shapes and dtypes (float64 or int64), or both None."""
+    if theirs is None:
+        assert ours is None
+        return
+    expected = theirs.detach().numpy()
+    assert ours.dtype == expected.dtype and ours.shape == expected.shape
+    np.testing.assert_array_equal(ours.data, expected)
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("lengths", [[5, 3, 3, 1], [2, 5, 2, 4], [3, 3, 3, 3]])
+def test_packing_and_padding_are_torchs(batch_first: bool, lengths: list[int]) -> None:
+    # data, batch_sizes, the indices (ties in batch order, as torch's sort gives them), the
+    # padded batch and lengths (total_length, padding_value), the unpacked sequences, and the
+    # input's gradient through packing and padding back
+    torch = pytest.importorskip("torch")
+    R = torch.nn.utils.rnn
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 5, 2) if batch_first else (5, 4, 2))
+    v = rng.standard_normal((4, 7, 2) if batch_first else (7, 4, 2))
+    sort = lengths != sorted(lengths, reverse=True)
+    for enforce_sorted in [False] if sort else [True, False]:
+        xt, xg = torch.tensor(x, requires_grad=True), tg.tensor(x, requires_grad=True)
+        theirs = R.pack_padded_sequence(xt, lengths, batch_first, enforce_sorted)
+        ours = rnn.pack_padded_sequence(xg, lengths, batch_first, enforce_sorted)
+        for a, b in zip(ours, theirs):
+            _same(a, b)
+        padded_t, lengths_t = R.pad_packed_sequence(theirs, batch_first, -3.0, 7)
+        padded, lengths_g = rnn.pad_packed_sequence(ours, batch_first, -3.0, 7)
+        _same(padded, padded_t)
+        _same(lengths_g, lengths_t)
+        for a, b in zip(rnn.unpack_sequence(ours), R.unpack_sequence(theirs), strict=True):
+            _same(a, b)
+        (padded_t * torch.tensor(v)).sum().backward()
+        (padded * v).sum().backward()
+        _same(xg.grad, xt.grad)
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_pad_sequence_unpad_sequence_and_pack_sequence_are_torchs(batch_first: bool) -> None:
+    torch = pytest.importorskip("torch")
+    R = torch.nn.utils.rnn
+    rng = np.random.default_rng(1)
+    seqs = [rng.standard_normal((n, 3)) for n in (2, 4, 1)]
+    seqs_t = [torch.tensor(s, requires_grad=True) for s in seqs]
+    seqs_g = [tg.tensor(s, requires_grad=True) for s in seqs]
+    for side in ("left", "right"):
+        theirs = R.pad_sequence(seqs_t, batch_first, 1.5, side)
+        ours = rnn.pad_sequence(seqs_g, batch_first, 1.5, side)
+        _same(ours, theirs)
+        v = rng.standard_normal(theirs.shape)
+        (theirs * torch.tensor(v)).sum().backward()
+        (ours * v).sum().backward()
+        for a, b in zip(seqs_g, seqs_t):
+            _same(a.grad, b.grad)
+    padded = R.pad_sequence(seqs_t, batch_first)
+    lengths = [2, 4, 1]
+    ours = rnn.unpad_sequence(padded.detach().numpy().copy(), lengths, batch_first)
+    # (torch's transposes its input in place without batch_first: called second)
+    theirs = R.unpad_sequence(padded, torch.tensor(lengths), batch_first)
+    for a, b in zip(ours, theirs, strict=True):
+        _same(a, b)
+    for enforce_sorted in (False, True):
+        order = sorted(range(3), key=lambda i: -len(seqs[i])) if enforce_sorted else range(3)
+        theirs = R.pack_sequence([seqs_t[i] for i in order], enforce_sorted)
+        ours = rnn.pack_sequence([seqs_g[i] for i in order], enforce_sorted)
+        for a, b in zip(ours, theirs):
+            _same(a, b)
+
+
+def test_packed_sequence_is_torchs_named_tuple() -> None:
+    packed = rnn.pack_sequence([np.ones((1, 2)), np.ones((3, 2), np.float32)], False)
+    data, batch_sizes, sorted_indices, unsorted_indices = packed
+    assert packed._fields == ("data", "batch_sizes", "sorted_indices", "unsorted_indices")
+    assert data.dtype == np.float64  # (pad_sequence: the first sequence's dtype, as torch's)
+    assert batch_sizes.tolist() == [2, 1, 1] and batch_sizes.dtype == np.int64
+    assert sorted_indices.tolist() == [1, 0] and unsorted_indices.tolist() == [1, 0]
+    # unsorted_indices made from sorted_indices when not given, as torch's
+    again = rnn.PackedSequence(data, batch_sizes, tg.tensor([1, 0]))
+    assert again.unsorted_indices.tolist() == [1, 0]
+    assert packed.float().data.dtype == np.float32 and packed.to("cpu") is packed
+    assert packed.double().batch_sizes is packed.batch_sizes
+    assert not packed.is_cuda
+    # float32 in, float32 out and gradients, through the layers too
+    seqs = [tg.tensor(np.ones((n, 2), np.float32), requires_grad=True) for n in (3, 1)]
+    out, (h, c) = nn.LSTM(2, 3)(rnn.pack_sequence(seqs))
+    assert out.data.dtype == h.dtype == c.dtype == np.float32
+    (rnn.pad_packed_sequence(out)[0].sum() + h.sum()).backward()
+    assert all(s.grad.dtype == np.float32 for s in seqs)
+
+
+def test_pad_and_pack_round_trips() -> None:
+    rng = np.random.default_rng(2)
+    seqs = [rng.standard_normal((n, 2, 2)) for n in (3, 1, 4, 4)]
+    packed = rnn.pack_sequence(seqs, enforce_sorted=False)
+    for a, b in zip(rnn.unpack_sequence(packed), seqs, strict=True):
+        np.testing.assert_array_equal(a.data, b)
+    padded, lengths = rnn.pad_packed_sequence(packed, batch_first=True)
+    np.testing.assert_array_equal(padded.data, rnn.pad_sequence(seqs, batch_first=True).data)
+    assert lengths.tolist() == [3, 1, 4, 4]
+    again = rnn.pack_padded_sequence(padded, lengths, batch_first=True, enforce_sorted=False)
+    np.testing.assert_array_equal(again.data.data, packed.data.data)
+    for a, b in zip(rnn.unpad_sequence(padded, lengths, batch_first=True), seqs, strict=True):
+        np.testing.assert_array_equal(a.data, b)
+    left = rnn.pad_sequence(seqs, padding_value=7.0, padding_side="left")
+    assert left.shape == (4, 4, 2, 2) and np.all(left.data[:3, 1] == 7.0)
+    np.testing.assert_array_equal(left.data[3:, 1], seqs[1])
+
+
+# ----------------------------------------------------------------------------- the layers
+
 LAYERS = ["LSTM", "GRU", "RNN_TANH", "RNN_RELU", "LSTM_PROJ"]
 
 
