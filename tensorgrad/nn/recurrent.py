@@ -259,7 +259,7 @@ class RNNBase(Module):
             )
         sizes = tuple(input.batch_sizes.data.tolist())
         batch = sizes[0]
-        like = data[:batch][:, None] if self.batch_first else data[:batch][None]  # (1 step)
+        like = np.empty((batch, 1, 0) if self.batch_first else (1, batch, 0))  # (its shape)
         given = f"a PackedSequence of batch_sizes {list(sizes)}"
         h0, c0 = self._initial(like, hx, given)
         order, unsort = input.sorted_indices, input.unsorted_indices
