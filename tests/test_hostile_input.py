@@ -3286,6 +3286,20 @@ PACKING_ERRORS = {
             TypeError,
             "padding_value must be a number",
         ),
+        (
+            lambda R: R.pad_packed_sequence(
+                _packed(), padding_value=tg.tensor(1.0, requires_grad=True)
+            ),
+            TypeError,
+            "padding_value is a Tensor that requires grad",
+        ),
+        (
+            lambda R: R.pad_packed_sequence(
+                R.pack_sequence([np.ones(2, int), np.ones(1, int)]), padding_value=np.nan
+            ),
+            ValueError,
+            "padding_value nan does not fit data of dtype int64",
+        ),
     ],
     "pad_sequence": [
         (lambda R: R.pad_sequence([]), ValueError, "received an empty list of sequences"),

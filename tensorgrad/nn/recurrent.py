@@ -11,7 +11,8 @@ one matmul (W_ih x + b_ih, and b_hh but for GRU, whose b_hn is inside r (W_hn h 
 one op for the whole time loop (``tensorgrad.ops.recurrent``: its forward, adjoint and tangent
 rules each run the recurrence in NumPy, and record themselves for higher orders), whose packed
 states are sliced once. The cells are that op over one step, so a layer and its cell stepped
-give the same values.
+give the same values. A ``PackedSequence`` (``tensorgrad.nn.utils.rnn``) runs through the same
+ops, given its ``batch_sizes``: step t runs the first batch_sizes[t] packed rows.
 """
 
 from __future__ import annotations

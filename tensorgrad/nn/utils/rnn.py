@@ -12,7 +12,6 @@ with a constant row of ``padding_value`` where it pads), so gradients of any ord
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
@@ -20,7 +19,7 @@ import numpy as np
 
 from tensorgrad._dtypes import to_tensor
 from tensorgrad.ops.shape import concatenate
-from tensorgrad.tensor import Tensor, flag_arg
+from tensorgrad.tensor import Tensor, flag_arg, number_arg
 
 __all__ = [
     "PackedSequence",
@@ -187,13 +186,13 @@ def _sequences(sequences: Any, where: str) -> list[Tensor]:
 def _padded_gather(source: Tensor, idx: np.ndarray, padding_value: Any, where: str) -> Tensor:
     """``source``'s rows by ``idx`` (same shape as the result's leading axes), the index
     ``len(source)`` taking a constant row of ``padding_value`` (source's dtype)."""
-    value = operator.index(padding_value) if isinstance(padding_value, bool) else padding_value
-    if isinstance(value, Tensor):
-        value = value.item()
+    value = number_arg(padding_value, "padding_value", where, bools=True)
     try:
         pad = np.full((1,) + source.shape[1:], value, dtype=source.dtype)
-    except (TypeError, ValueError, OverflowError) as e:
-        raise TypeError(f"{where}: padding_value must be a number, got {padding_value!r}") from e
+    except (ValueError, OverflowError) as e:  # (NaN or inf for integers)
+        raise ValueError(
+            f"{where}: padding_value {padding_value!r} does not fit data of dtype {source.dtype}"
+        ) from e
     if not np.any(idx == len(source)):
         return source[idx]
     return concatenate([source, pad])[idx]
