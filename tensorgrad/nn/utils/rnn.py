@@ -187,12 +187,14 @@ def _padded_gather(source: Tensor, idx: np.ndarray, padding_value: Any, where: s
     """``source``'s rows by ``idx`` (same shape as the result's leading axes), the index
     ``len(source)`` taking a constant row of ``padding_value`` (source's dtype)."""
     value = number_arg(padding_value, "padding_value", where, bools=True)
-    try:
-        pad = np.full((1,) + source.shape[1:], value, dtype=source.dtype)
-    except (ValueError, OverflowError) as e:  # (NaN or inf for integers)
-        raise ValueError(
-            f"{where}: padding_value {padding_value!r} does not fit data of dtype {source.dtype}"
-        ) from e
+    if source.dtype.kind in "iu":
+        info = np.iinfo(source.dtype)
+        if not (np.isfinite(value) and info.min <= value <= info.max):
+            raise ValueError(
+                f"{where}: padding_value {padding_value!r} does not fit data of dtype "
+                f"{source.dtype}"
+            )
+    pad = np.full((1,) + source.shape[1:], value, dtype=source.dtype)
     if not np.any(idx == len(source)):
         return source[idx]
     return concatenate([source, pad])[idx]
