@@ -1,4 +1,5 @@
-"""Normalisation: layer_norm, batch_norm and group_norm, built on one fused ``Standardize`` op.
+"""Normalisation: layer_norm, batch_norm and group_norm, built on one fused ``Standardize`` op
+(group_norm of float32 and float64 on its own ``GroupNorm`` op, with the affine folded in).
 
 ``Standardize`` maps x to (x - mean) / sqrt(var + eps) over some axes (biased variance, as torch
 normalises). Its Jacobian is symmetric, rstd * (I - 1/n - xhat xhat^T / n) along the reduced
@@ -9,6 +10,7 @@ functions of x and higher derivatives are exact.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +19,7 @@ import numpy as np
 from tensorgrad._dtypes import check_args, half_in_float32, is_half
 from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import Op
+from tensorgrad.ops.linalg import _mm
 from tensorgrad.tensor import Tensor, constant_arg, flag_arg, number_arg
 
 __all__ = ["layer_norm", "batch_norm", "group_norm"]
@@ -74,6 +77,10 @@ class Standardize(Op):
 
 def _shape(x: Any) -> tuple[int, ...]:
     return tuple(np.shape(x.data if isinstance(x, Tensor) else x))
+
+
+def _dtype(x: Any) -> np.dtype:
+    return x.dtype if isinstance(x, (Tensor, np.ndarray)) else np.asarray(x).dtype
 
 
 def _normalized_shape(value: Any) -> tuple[int, ...]:
@@ -253,6 +260,169 @@ def _update_running(stats: tuple, running_mean: Any, running_var: Any, momentum:
         assign(running_var, (1 - momentum) * old + momentum * var * (n / (n - 1)))
 
 
+# ----------------------------------------------------------------------------- group norm
+
+
+def _rowsum(a: Any) -> Any:
+    """The sums of the rows of a 2-D ``a``, as its product with ones (BLAS: a quarter of
+    ``a.sum(axis=1)``'s time on 1,024 float32 rows of 1,024)."""
+    return _mm(a, np.ones(a.shape[1], a.dtype))
+
+
+def _rowdot(a: Any, b: Any) -> Any:
+    """The dot products of the rows of two 2-D arrays of one shape, as R products of 1 x K by
+    K x 1 (BLAS: 0.7x ``einsum('ij,ij->i')``'s time on 1,024 float32 rows of 1,024)."""
+    r, k = a.shape
+    return np.reshape(_mm(np.reshape(a, (r, 1, k)), np.reshape(b, (r, k, 1))), (r,))
+
+
+class GroupNorm(Op):
+    """group_norm of x (N, C, ...) over G groups of channels, plus an optional bias (C,), in
+    one node (``GroupNormAffine``: times a weight (C,) before the bias).
+
+    With xhat = (x - mean) * rstd over each group's (N G, K) row, the rules are the
+    ``Standardize`` rule's with the per-channel affine folded into per-row coefficients: every
+    full-size step is one pass of a product or sum by a row's number, and the reductions over
+    rows are BLAS products (``_rowsum``, ``_rowdot``), 3x the speed of the composition.
+    """
+
+    __slots__ = ("groups", "eps", "bias", "stats")
+    save_inputs = (0,)
+    frees = ("stats",)
+
+    def __init__(self, groups: int, eps: float, bias: bool) -> None:
+        self.groups = groups
+        self.eps = eps
+        self.bias = bias
+
+    def _sizes(self, shape: tuple) -> tuple[int, int, int, int, int]:
+        n, c = shape[:2]
+        hw = math.prod(shape[2:])
+        return n, c, self.groups, hw, c // self.groups * hw
+
+    def _params(self, params: tuple) -> tuple[Any, Any]:
+        weight = params[0] if type(self) is GroupNormAffine else None
+        return weight, params[-1] if self.bias else None
+
+    def _moments(self, x: Any) -> tuple[Any, Any, Any]:
+        """(centred, d, rstd) of x's (N G, K) rows, xhat = (centred - d) * rstd: the forward's,
+        or, on Tensors, functions of x (d None) so that higher derivatives are exact."""
+        stats = getattr(self, "stats", None)
+        if type(x) is np.ndarray and stats is not None:
+            return stats
+        n, c, g, hw, k = self._sizes(x.shape)
+        rows = np.reshape(x, (n * g, k))
+        centred = rows - np.reshape(_rowsum(rows) / k, (n * g, 1))
+        return centred, None, 1 / np.sqrt(_rowdot(centred, centred) / k + self.eps)
+
+    def forward(self, x, *params):
+        w, b = self._params(params)
+        n, c, g, hw, k = self._sizes(x.shape)
+        rows = x.reshape(n * g, k)
+        centred = rows - (_rowsum(rows) / k)[:, None]
+        # (d: the mean of the rows centred by the rounded mean, a corrected two-pass mean and
+        # variance; more exact than NumPy's pairwise mean, at a third of its time)
+        d = _rowsum(centred) / k
+        rstd = 1 / np.sqrt(_rowdot(centred, centred) / k - d * d + self.eps)
+        self.stats = (centred, d, rstd)
+        if w is None and b is None:
+            y = centred * rstd[:, None]
+            y -= (d * rstd)[:, None]
+            return y.reshape(x.shape)
+        if w is None:
+            scale = np.repeat(rstd, c // g)
+        else:
+            scale = (rstd.reshape(n, g, 1) * w.reshape(g, c // g)).reshape(n * c)
+        shift = np.repeat(d, c // g) * -scale
+        if b is not None:
+            shift = (shift.reshape(n, c) + b).reshape(n * c)
+        y = np.empty(x.shape, np.result_type(centred, scale))
+        rows = y.reshape(n * c, hw)
+        np.multiply(centred.reshape(n * c, hw), scale[:, None], out=rows)
+        rows += shift[:, None]
+        return y
+
+    def generate_adjoints(self, adjoints, delta, x, w=None):
+        n, c, g, hw, k = self._sizes(x.shape)
+        centred, d, rstd = self._moments(x)
+        rows = np.reshape(delta, (n * c, hw))
+        sums = np.sum(rows, axis=1)  # (sum of delta, per sample and channel)
+        dots = _rowdot(rows, np.reshape(centred, (n * c, hw)))
+        if d is not None:
+            dots = dots - np.repeat(d, c // g) * sums
+        sums = np.reshape(sums, (n, g, c // g))
+        dots = np.reshape(dots, (n, g, c // g)) * np.reshape(rstd, (n, g, 1))  # (of delta xhat)
+        edges = self.edges
+        if self.bias and edges[-1] is not None:
+            adjoints[len(edges) - 1] = np.sum(np.reshape(sums, (n, c)), axis=0)
+        if w is not None and edges[1] is not None:
+            adjoints[1] = np.sum(np.reshape(dots, (n, c)), axis=0)
+        if edges[0] is not None:
+            # rstd (v - mean(v) - xhat mean(v xhat)) of v = w delta, over each group
+            if w is not None:
+                w = np.reshape(w, (1, g, c // g))
+                sums, dots = sums * w, dots * w
+            mean_v = np.reshape(np.sum(sums, axis=2), (n * g,)) / k
+            coef = -rstd * rstd * np.reshape(np.sum(dots, axis=2), (n * g,)) / k
+            adjoints[0] = self._combine(delta, rstd, w, centred, d, coef, -rstd * mean_v, x.shape)
+
+    def jvp(self, tangents, x, w=None):
+        n, c, g, hw, k = self._sizes(x.shape)
+        centred, d, rstd = self._moments(x)
+        tx, tw = tangents[0], tangents[1] if w is not None else None
+        bshape = (c,) + (1,) * (len(x.shape) - 2)
+        terms = []
+        if tx is not None:  # (the Jacobian of xhat is symmetric: the adjoint's formula)
+            rows = np.reshape(tx, (n * g, k))
+            mean_t = _rowsum(rows) / k
+            mean_tc = _rowdot(rows, centred) / k
+            if d is not None:
+                mean_tc = mean_tc - d * mean_t
+            coef = -rstd * rstd * rstd * mean_tc
+            t = self._combine(tx, rstd, None, centred, d, coef, -rstd * mean_t, x.shape)
+            terms.append(t if w is None else t * np.reshape(w, bshape))
+        if tw is not None:
+            xhat = centred if d is None else centred - d[:, None]
+            xhat = np.reshape(xhat * np.reshape(rstd, (n * g, 1)), x.shape)
+            terms.append(xhat * np.reshape(tw, bshape))
+        if self.bias and tangents[-1] is not None:
+            terms.append(np.reshape(tangents[-1], bshape))
+        out = terms[0]
+        for t in terms[1:]:
+            out = out + t
+        return out
+
+    def _combine(self, v, rstd, w, centred, d, coef, shift, shape):
+        """rstd w v + coef (centred - d) + shift over the (N G, K) rows (w (1, G, C / G) or
+        None, the others one number per row), in x's shape."""
+        n, c, g, hw, k = self._sizes(shape)
+        if d is not None:
+            shift = shift - coef * d
+        coef, shift = np.reshape(coef, (n * g, 1)), np.reshape(shift, (n * g, 1))
+        if w is None:
+            rows, scale = (n * g, k), np.reshape(rstd, (n * g, 1))
+        else:
+            rows, scale = (n * c, hw), np.reshape(np.reshape(rstd, (n, g, 1)) * w, (n * c, 1))
+        if isinstance(v, Tensor) or isinstance(centred, Tensor):
+            first = np.reshape(np.reshape(v, rows) * scale, (n * g, k))
+            return np.reshape(first + (centred * coef + shift), shape)
+        # (on arrays: two full-size temporaries fewer, and a result that owns its memory, which
+        # the engine then need not copy into a leaf's .grad)
+        out = np.empty(shape, np.result_type(v, scale))
+        np.multiply(np.reshape(v, rows), scale, out=out.reshape(rows))
+        rest = centred * coef
+        rest += shift
+        grouped = out.reshape(n * g, k)
+        grouped += rest
+        return out
+
+
+class GroupNormAffine(GroupNorm):
+    """group_norm with a weight: inputs x, weight and, with ``bias``, the bias"""
+
+    save_inputs = (0, 1)
+
+
 def group_norm(
     input: Any,
     num_groups: int,
@@ -262,8 +432,10 @@ def group_norm(
 ) -> Tensor:
     """Normalise each of ``num_groups`` groups of channels (axis 1 of an (N, C, ...) tensor,
     split into equal consecutive groups) over its channels and spatial axes, then scale by
-    ``weight`` and shift by ``bias`` (each of shape (C,)), as torch's ``group_norm``: layer
-    norm's ``Standardize`` over an (N, G, C / G * ...) view (biased variance)."""
+    ``weight`` and shift by ``bias`` (each of shape (C,)), as torch's ``group_norm`` (biased
+    variance): one ``GroupNorm`` node for float32 and float64 (weight and bias of the input's
+    dtype); else (float16, mixed dtypes, no entries) layer norm's ``Standardize`` over an (N, G,
+    C / G * ...) view, then the affine."""
     from tensorgrad.ops.shape import reshape
 
     check_args("group_norm", ("weight", "bias"), input=input, weight=weight, bias=bias)
@@ -288,10 +460,21 @@ def group_norm(
                 f"of shape {shape}, got {_shape(p)}"
             )
     eps = number_arg(eps, "eps", "group_norm")
-    if (input.dtype if isinstance(input, Tensor) else np.asarray(input).dtype).kind in "biu":
+    dtype = _dtype(input)
+    if dtype.kind in "biu":
         from tensorgrad.ops.arithmetic import astype
 
         input = astype(input, np.float64)
+    elif (
+        dtype.type in (np.float32, np.float64)
+        and all(p is None or _dtype(p) == dtype for p in (weight, bias))
+        and math.prod(shape)
+    ):
+        from tensorgrad.ops._base import apply
+
+        op = (GroupNorm if weight is None else GroupNormAffine)(g, float(eps), bias is not None)
+        return apply(op, tuple(p for p in (input, weight, bias) if p is not None))
+    # (float16, mixed dtypes, no entries: as a composition, Standardize then the affine)
     per = c // g * int(np.prod(shape[2:], dtype=np.int64))
     y, _ = _standardize(reshape(input, (shape[0], g, per)), (2,), eps)
     y = reshape(y, shape)
