@@ -96,6 +96,61 @@ def test_interpolate_gradients_are_the_forwards_adjoint():
         np.testing.assert_allclose(grad.ravel(), matrix @ g, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("align", [False, True])
+@pytest.mark.parametrize(
+    ("shape", "size", "mode"),
+    [
+        ((2, 3, 5, 4), (9, 7), "bilinear"),
+        ((2, 3, 6), 4, "linear"),
+        ((1, 2, 3, 3), (3, 8), "bilinear"),
+    ],
+)
+def test_interpolate_dense_products_are_the_gathers_and_scatters(
+    monkeypatch, shape, size, mode, align
+):
+    """Both ways through ``Lerp`` (the interpolation matrix's products, or with the size bound
+    at 0 the gathers and scatters) agree to rounding, in float32 and float64."""
+    from tensorgrad.ops import resample
+
+    rng = np.random.default_rng(2)
+    for dtype, tol in ((np.float64, 1e-14), (np.float32, 3e-7)):
+        x = rng.standard_normal(shape).astype(dtype)
+        results = []
+        for bound in (resample._DENSE_MAX, 0):
+            monkeypatch.setattr(resample, "_DENSE_MAX", bound)
+            t = tg.tensor(x, requires_grad=True)
+            y = F.interpolate(t, size=size, mode=mode, align_corners=align)
+            delta = np.cos(np.arange(y.size)).reshape(y.shape).astype(dtype)
+            (g,) = tg.autograd.grad(y, [t], delta)
+            assert y.dtype == g.dtype == dtype
+            results.append((y.data, g.data))
+        for a, b in zip(*results):
+            np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
+def test_interpolate_keeps_an_inf_or_nan_local_as_torch():
+    """A product with the dense matrix would spread an inf or NaN along its whole line (0 * inf
+    is NaN): such input and such gradients take the gathers and scatters."""
+    x = np.arange(20.0).reshape(1, 1, 4, 5)
+    x[0, 0, 1, 2] = np.inf
+    t = tg.tensor(x, requires_grad=True)
+    y = F.interpolate(t, size=(8, 10), mode="bilinear")
+    bad = ~np.isfinite(y.data[0, 0])
+    assert 0 < bad.sum() <= 20  # (of 8 x 10 outputs: only those next to the inf)
+    assert np.isfinite(y.data[0, 0, :, 0]).all() and np.isfinite(y.data[0, 0, 6:]).all()
+    delta = np.ones(y.shape)
+    delta[0, 0, 0, 0] = np.nan
+    (g,) = tg.autograd.grad(y, [t], delta)
+    # (output (0, 0) reads inputs 0 and 1 of each axis, one of them with weight 0)
+    assert np.isnan(g.data[0, 0, :2, :2]).all() and np.isnan(g.data).sum() == 4
+    torch = pytest.importorskip("torch")
+    tt = torch.tensor(x, requires_grad=True)
+    ty = torch.nn.functional.interpolate(tt, size=(8, 10), mode="bilinear")
+    np.testing.assert_array_equal(np.isfinite(y.data), np.isfinite(ty.detach().numpy()))
+    (tgrad,) = torch.autograd.grad(ty, [tt], torch.tensor(delta))
+    np.testing.assert_array_equal(np.isnan(g.data), np.isnan(tgrad.numpy()))
+
+
 def test_interpolate_refusals_are_torchs():
     x = tg.zeros((1, 1, 4))
     with pytest.raises(ValueError, match="align_corners"):
