@@ -470,10 +470,11 @@ def group_norm(
         and all(p is None or _dtype(p) == dtype for p in (weight, bias))
         and math.prod(shape)
     ):
-        from tensorgrad.ops._base import apply
+        from tensorgrad.ops._base import call
 
-        op = (GroupNorm if weight is None else GroupNormAffine)(g, float(eps), bias is not None)
-        return apply(op, tuple(p for p in (input, weight, bias) if p is not None))
+        inputs = (p for p in (input, weight, bias) if p is not None)
+        cls = GroupNorm if weight is None else GroupNormAffine
+        return call(cls, *inputs, groups=g, eps=float(eps), bias=bias is not None)
     # (float16, mixed dtypes, no entries: as a composition, Standardize then the affine)
     per = c // g * int(np.prod(shape[2:], dtype=np.int64))
     y, _ = _standardize(reshape(input, (shape[0], g, per)), (2,), eps)

@@ -328,3 +328,9 @@ def test_group_norm_agrees_with_torch_in_float32() -> None:
     np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-5, atol=1e-5)
     for g, t in zip(grads, tgrads):
         np.testing.assert_allclose(g.data, t.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_group_norm_of_arrays_returns_a_tensor() -> None:
+    # (the fused op's apply returned its forward's ndarray for ndarray input)
+    out = F.group_norm(np.arange(12.0).reshape(1, 4, 3), 2, np.ones(4), np.zeros(4))
+    assert isinstance(out, tg.Tensor) and out.shape == (1, 4, 3)
