@@ -394,3 +394,37 @@ def test_packed_sequences_run_each_sequence_as_its_own_dense_call(
 def test_packed_calls_are_checked(call, error, pattern) -> None:
     with pytest.raises(error, match=pattern):
         call()
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("name", ["lstm_proj", "gru", "rnn_tanh"])
+def test_packed_second_order_and_recorded_tangents_past_four_steps(
+    name: str, reverse: bool
+) -> None:
+    # more than four packed steps: the recorded rules (create_graph, forward mode over a
+    # recorded graph) slice them by halves (_packed_steps), which the registry's samples (at
+    # most 3 steps) and the layers' tests (3 steps) do not reach
+    batch_sizes = (3, 3, 2, 2, 2, 1, 1)
+    rng = np.random.default_rng(11)
+    args = [tg.tensor(a, requires_grad=True) for a in _packed_case(rng, batch_sizes, name)]
+
+    def f(*a):
+        if name.startswith("lstm"):
+            return recurrent.lstm_sequence(*a, reverse=reverse, batch_sizes=batch_sizes)
+        if name == "gru":
+            return recurrent.gru_sequence(*a, reverse=reverse, batch_sizes=batch_sizes)
+        return recurrent.rnn_sequence(*a, reverse=reverse, batch_sizes=batch_sizes)
+
+    assert tg.gradgradcheck(f, tuple(args))
+    # hvp runs the tangent rule, then a reverse pass through the rules it recorded
+    v = tuple(tg.tensor(rng.standard_normal(a.shape)) for a in args)
+    cot = rng.standard_normal(f(*args).shape)
+    _, hv = tg.hvp(lambda *a: (f(*a) * cot).sum(), tuple(a.detach() for a in args), v)
+
+    def grads(shift):
+        ins = [tg.tensor(a.data + shift * t.data, requires_grad=True) for a, t in zip(args, v)]
+        return tg.autograd.grad((f(*ins) * cot).sum(), ins)
+
+    eps = 1e-6
+    for h, gp, gm in zip(hv, grads(eps), grads(-eps)):
+        np.testing.assert_allclose(h.data, (gp.data - gm.data) / (2 * eps), rtol=1e-5, atol=1e-7)
