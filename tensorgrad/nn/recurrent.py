@@ -213,11 +213,23 @@ class RNNBase(Module):
         x = self._check_input(input)
         h0, c0 = self._initial(x, hx)
         swap = x.ndim == 3 and self.batch_first
-        h_shape, c_shape = self._state_shapes(x)
         dtype = np.result_type(x.dtype, self.weight_ih_l0.dtype)
+        seq = swapaxes(x, 0, 1) if swap else x  # (time first)
+        # (the reverse direction ends at step 0)
+        output, h_n, c_n = self._layers(seq, h0, c0, x, dtype, lambda s, rev: s[0 if rev else -1])
+        if swap:
+            output = swapaxes(output, 0, 1)
+        return output, ((h_n, c_n) if self.mode == "LSTM" else h_n)
+
+    def _layers(
+        self, seq: Tensor, h0: Any, c0: Any, like: Any, dtype: Any, last: Any, sizes: Any = None
+    ) -> tuple[Tensor, Tensor, Tensor | None]:
+        """Every layer and direction over the time-first ``seq`` (packed: ``sizes``, the batch
+        sizes): the last layer's output, h_n and c_n (None but for LSTM), ``last(states,
+        reverse)`` taking each direction's final states; ``like`` gives the states' shapes."""
+        h_shape, c_shape = self._state_shapes(like)
         directions = 2 if self.bidirectional else 1
         p = self.proj_size or self.hidden_size
-        seq = swapaxes(x, 0, 1) if swap else x  # (time first)
         finals_h, finals_c = [], []
         outs: list[Tensor] = []
         for layer in range(self.num_layers):
@@ -230,22 +242,18 @@ class RNNBase(Module):
                 c = None
                 if self.mode == "LSTM":
                     c = _zeros(c_shape[1:], dtype) if c0 is None else c0[k]
-                states = self._direction(seq, self._all_weights[k], h, c, direction == 1)
-                last = 0 if direction else -1  # (the reverse direction ends at step 0)
+                names = self._all_weights[k]
+                states = self._direction(seq, names, h, c, direction == 1, sizes)
+                ends = last(states, direction == 1)
                 if self.mode == "LSTM":
                     outs.append(states[..., :p])
-                    finals_h.append(states[last, ..., :p])
-                    finals_c.append(states[last, ..., p:])
+                    finals_h.append(ends[..., :p])
+                    finals_c.append(ends[..., p:])
                 else:
                     outs.append(states)
-                    finals_h.append(states[last])
-        output = self._joined(outs, False)
-        if swap:
-            output = swapaxes(output, 0, 1)
-        h_n = stack(finals_h, axis=0)
-        if self.mode == "LSTM":
-            return output, (h_n, stack(finals_c, axis=0))
-        return output, h_n
+                    finals_h.append(ends)
+        c_n = stack(finals_c, axis=0) if self.mode == "LSTM" else None
+        return self._joined(outs, False), stack(finals_h, axis=0), c_n
 
     def _forward_packed(self, input: PackedSequence, hx: Any) -> tuple[PackedSequence, Any]:
         """``forward`` of a PackedSequence: each layer and direction one time loop over the
@@ -267,36 +275,16 @@ class RNNBase(Module):
         if order is not None:
             h0 = None if h0 is None else h0[:, order.data]
             c0 = None if c0 is None else c0[:, order.data]
-        h_shape, c_shape = self._state_shapes(like)
         dtype = np.result_type(data.dtype, self.weight_ih_l0.dtype)
-        directions = 2 if self.bidirectional else 1
-        p = self.proj_size or self.hidden_size
-        # (the forward direction's last row of each sorted sequence b: step len_b - 1's row b)
+        # (the forward direction's last row of each sorted sequence b: step len_b - 1's row b;
+        # step 0 is every sequence's last in the reverse one)
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         lengths = (np.array(sizes)[None, :] > np.arange(batch)[:, None]).sum(axis=1)
         last_rows = starts[lengths - 1] + np.arange(batch)
-        seq, finals_h, finals_c = data, [], []
-        outs: list[Tensor] = []
-        for layer in range(self.num_layers):
-            if layer:
-                seq = self._joined(outs, bool(self.dropout and self.training))
-            outs = []
-            for direction in range(directions):
-                k = layer * directions + direction
-                h = _zeros(h_shape[1:], dtype) if h0 is None else h0[k]
-                c = None
-                if self.mode == "LSTM":
-                    c = _zeros(c_shape[1:], dtype) if c0 is None else c0[k]
-                names = self._all_weights[k]
-                states = self._direction(seq, names, h, c, direction == 1, sizes)
-                ends = states[:batch] if direction else states[last_rows]
-                outs.append(states[..., :p] if self.mode == "LSTM" else states)
-                finals_h.append(ends[..., :p] if self.mode == "LSTM" else ends)
-                if self.mode == "LSTM":
-                    finals_c.append(ends[..., p:])
-        output = PackedSequence(self._joined(outs, False), input.batch_sizes, order, unsort)
-        h_n = stack(finals_h, axis=0)
-        c_n = stack(finals_c, axis=0) if self.mode == "LSTM" else None
+        joined, h_n, c_n = self._layers(
+            data, h0, c0, like, dtype, lambda s, rev: s[:batch] if rev else s[last_rows], sizes
+        )
+        output = PackedSequence(joined, input.batch_sizes, order, unsort)
         if unsort is not None:
             h_n = h_n[:, unsort.data]
             c_n = None if c_n is None else c_n[:, unsort.data]

@@ -182,7 +182,9 @@ class Lerp(Op):
 
     def _gather(self, x):
         w0, w1 = self._weights(x.ndim)
-        return np.take(x, self.i0, axis=self.axis) * w0 + np.take(x, self.i1, axis=self.axis) * w1
+        with np.errstate(invalid="ignore"):  # (an inf times a weight 0: NaN, as torch's, silent)
+            a, b = np.take(x, self.i0, axis=self.axis), np.take(x, self.i1, axis=self.axis)
+            return a * w0 + b * w1
 
     def _scatter(self, d):
         from tensorgrad.ops.indexing import _summed_along

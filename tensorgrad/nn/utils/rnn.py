@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from tensorgrad._dtypes import to_tensor
+from tensorgrad.ops.recurrent import _batch_sizes_arg
 from tensorgrad.ops.shape import concatenate
 from tensorgrad.tensor import Tensor, flag_arg, number_arg
 
@@ -61,10 +62,7 @@ class PackedSequence(_Fields):
             raise TypeError(f"{where}: batch_sizes is required")
         data = to_tensor(data, where, "data")
         sizes = _int_array(batch_sizes, where, "batch_sizes")
-        if len(sizes) == 0 or sizes.min() <= 0 or np.any(np.diff(sizes) > 0):
-            raise ValueError(
-                f"{where}: batch_sizes must be positive and non-increasing, got {sizes.tolist()}"
-            )
+        _batch_sizes_arg(where, sizes)  # (positive and non-increasing, as the time loops check)
         if data.ndim == 0 or len(data) != sizes.sum():
             raise ValueError(
                 f"{where}: data of shape {data.shape} must have sum(batch_sizes) = "
