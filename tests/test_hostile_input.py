@@ -526,6 +526,20 @@ def test_cumsum(data: Any) -> None:
     check("cumsum", tg.cumsum, (x,), {"axis": axis}, ref=ref)
 
 
+def _running_widened(fn: Callable[..., Any], x: Any, axis: Any, dtype: Any) -> Any:
+    """NumPy's running ``fn`` (cumprod, nancumsum...) with float16 and float32 accumulated wider
+    and rounded once, as tensorgrad's and torch's (documented; NumPy's stays in their dtype)."""
+    if isinstance(axis, tuple):
+        raise TypeError
+    a = np.asarray(x)
+    axis = _np_axis(axis, a)
+    target = a.dtype if dtype is None else np.dtype(dtype)
+    wide = {np.float16: np.float32, np.float32: np.float64}.get(target.type)
+    if wide is not None:
+        return fn(a.astype(target), axis=axis, dtype=wide).astype(target)
+    return fn(a, axis=axis, dtype=dtype)
+
+
 @given(data=st.data())
 def test_cumprod(data: Any) -> None:
     x = data.draw(hostile(), label="x")
@@ -536,17 +550,7 @@ def test_cumprod(data: Any) -> None:
     )
 
     def ref(x: Any, axis: Any, dtype: Any) -> Any:
-        if isinstance(axis, tuple):
-            raise TypeError
-        a = np.asarray(x)
-        axis = _np_axis(axis, a)
-        # (float16 and float32 products accumulated wider and rounded once, as torch's:
-        # documented, NumPy's own running product stays in their dtype)
-        target = a.dtype if dtype is None else np.dtype(dtype)
-        wide = {np.float16: np.float32, np.float32: np.float64}.get(target.type)
-        if wide is not None:
-            return np.cumprod(a.astype(target), axis=axis, dtype=wide).astype(target)
-        return np.cumprod(a, axis=axis, dtype=dtype)
+        return _running_widened(np.cumprod, x, axis, dtype)
 
     check("cumprod", tg.cumprod, (x,), {"axis": axis, "dtype": dtype}, ref=ref)
 
@@ -663,17 +667,7 @@ def test_nan_running(name: str, data: Any) -> None:
     dtype = data.draw(st.sampled_from([None, None, np.float64, np.float32, np.int64, "nope"]))
 
     def ref(x: Any, axis: Any, dtype: Any) -> Any:
-        if isinstance(axis, tuple):
-            raise TypeError
-        a = np.asarray(x)
-        axis = _np_axis(axis, a)
-        # (float16 and float32 accumulated wider and rounded once, as tensorgrad's cumsum and
-        # cumprod, torch's: documented)
-        target = a.dtype if dtype is None else np.dtype(dtype)
-        wide = {np.float16: np.float32, np.float32: np.float64}.get(target.type)
-        if wide is not None:
-            return getattr(np, name)(a.astype(target), axis=axis, dtype=wide).astype(target)
-        return getattr(np, name)(a, axis=axis, dtype=dtype)
+        return _running_widened(getattr(np, name), x, axis, dtype)
 
     check(name, getattr(tg, name), (x,), {"axis": axis, "dtype": dtype}, ref=ref)
 
@@ -3341,7 +3335,7 @@ PACKING_ERRORS = {
         (
             lambda R: R.PackedSequence(np.ones((3, 2)), [1, 2]),
             ValueError,
-            r"batch_sizes must be positive and non-increasing, got \[1, 2\]",
+            r"batch_sizes must be positive and non-increasing .*got \[1, 2\]",
         ),
         (
             lambda R: R.PackedSequence(np.ones((4, 2)), [2, 1]),
