@@ -28,7 +28,7 @@ from tensorgrad._dtypes import check_float_dtype, to_tensor
 from tensorgrad.nn import init
 from tensorgrad.nn.layers import _empty, _positive
 from tensorgrad.nn.module import Module
-from tensorgrad.nn.utils.rnn import PackedSequence
+from tensorgrad.nn.utils.rnn import PackedSequence, _packed_layout
 from tensorgrad.ops.layers import as_generator, linear, probability
 from tensorgrad.ops.layers import dropout as _dropout
 from tensorgrad.ops.recurrent import (
@@ -278,8 +278,7 @@ class RNNBase(Module):
         dtype = np.result_type(data.dtype, self.weight_ih_l0.dtype)
         # (the forward direction's last row of each sorted sequence b: step len_b - 1's row b;
         # step 0 is every sequence's last in the reverse one)
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        lengths = (np.array(sizes)[None, :] > np.arange(batch)[:, None]).sum(axis=1)
+        starts, lengths = _packed_layout(sizes)
         last_rows = starts[lengths - 1] + np.arange(batch)
         joined, h_n, c_n = self._layers(
             data, h0, c0, like, dtype, lambda s, rev: s[:batch] if rev else s[last_rows], sizes

@@ -141,12 +141,13 @@ def _steps(n: int, reverse: bool) -> range:
     return range(n - 1, -1, -1) if reverse else range(n)
 
 
-def _spans(steps: int, batch_sizes: tuple | None) -> Any:
-    """Each step's index into a sequence: t (L, ...), or (packed) the slice of step t's rows."""
+def _spans(xp: Any, batch_sizes: tuple | None) -> tuple[int, Any]:
+    """The count of steps of ``xp`` and each step's index into a sequence: t (xp (L, ...)), or
+    (packed) the slice of step t's rows."""
     if batch_sizes is None:
-        return range(steps)
+        return len(xp), range(len(xp))
     ends = list(itertools.accumulate(batch_sizes, initial=0))
-    return [slice(a, b) for a, b in zip(ends, ends[1:])]
+    return len(batch_sizes), [slice(a, b) for a, b in zip(ends, ends[1:])]
 
 
 def _state_in(h: Any, first: Any, k: int | None) -> Any:
@@ -322,8 +323,7 @@ class LSTMSequence(Op):
 
     def forward(self, xp, h0, c0, w, w_hr=None):
         bs = self.batch_sizes
-        steps = len(xp) if bs is None else len(bs)
-        at = _spans(steps, bs)
+        steps, at = _spans(xp, bs)
         n, p = c0.shape[-1], h0.shape[-1]
         dtype = np.result_type(xp, h0, c0, w, *(() if w_hr is None else (w_hr,)))
         out = np.empty(xp.shape[:-1] + (p + n,), dtype)
@@ -384,9 +384,9 @@ class LSTMSequence(Op):
             [g * i * (1 - i), c_prev * f * (1 - f), i * (1 - g * g), tc * o * (1 - o)], axis=-1
         )
         bs = self.batch_sizes
-        steps = len(xp) if bs is None else len(bs)
+        steps, spans = _spans(xp, bs)
         d_h, d_c, through_h, slopes, f = _by_step(
-            delta[..., :p], delta[..., p:], through_h, slopes, f, spans=_spans(steps, bs)
+            delta[..., :p], delta[..., p:], through_h, slopes, f, spans=spans
         )
         d_pre: list = [None] * steps
         d_hs: list = [None] * steps  # (dL/dh_t, for W_hr's adjoint)
@@ -424,9 +424,9 @@ class LSTMSequence(Op):
         fixed = t_xp + _times(h_prev, t_w.T)  # (the pre-activations' tangents but h_{t-1}'s)
         m_hr = None if w_hr is None else _times(o * tc, t_hr[0].T)
         bs = self.batch_sizes
-        steps = len(xp) if bs is None else len(bs)
+        steps, spans = _spans(xp, bs)
         fixed, slopes, g, c_prev, i, f, tc, through_h, m_hr = _by_step(
-            fixed, slopes, g, c_prev, i, f, tc, through_h, m_hr, spans=_spans(steps, bs)
+            fixed, slopes, g, c_prev, i, f, tc, through_h, m_hr, spans=spans
         )
         d_hs: list = [None] * steps
         d_cs: list = [None] * steps
@@ -500,8 +500,7 @@ class GRUSequence(Op):
     def forward(self, xp, h0, w, b):
         n = h0.shape[-1]
         bs = self.batch_sizes
-        steps = len(xp) if bs is None else len(bs)
-        at = _spans(steps, bs)
+        steps, at = _spans(xp, bs)
         dtype = np.result_type(xp, h0, w, b)
         out = np.empty(xp.shape[:-1] + (n,), dtype)
         # (kept for the rules: W_hn h_{t-1} + b_hn, the gates r and z, and n)
@@ -554,10 +553,8 @@ class GRUSequence(Op):
         slopes_x = np.concatenate([to_r, to_z, to_n], axis=-1)
         slopes_a = np.concatenate([to_r, to_z, to_n * r], axis=-1)
         bs = self.batch_sizes
-        steps = len(xp) if bs is None else len(bs)
-        delta, slopes_x, slopes_a, z = _by_step(
-            delta, slopes_x, slopes_a, z, spans=_spans(steps, bs)
-        )
+        steps, spans = _spans(xp, bs)
+        delta, slopes_x, slopes_a, z = _by_step(delta, slopes_x, slopes_a, z, spans=spans)
         d_x: list = [None] * steps
         d_a: list = [None] * steps
         dh = None
@@ -586,9 +583,9 @@ class GRUSequence(Op):
         slopes = np.concatenate([r * (1 - r), z * (1 - z)], axis=-1)
         fixed = _times(h_prev, t_w.T) + t_b  # (a's tangents but h_{t-1}'s)
         bs = self.batch_sizes
-        steps = len(xp) if bs is None else len(bs)
+        steps, spans = _spans(xp, bs)
         fixed, t_xp, slopes, a_n, r, new, h_prev, z = _by_step(
-            fixed, t_xp, slopes, a_n, r, new, h_prev, z, spans=_spans(steps, bs)
+            fixed, t_xp, slopes, a_n, r, new, h_prev, z, spans=spans
         )
         d_hs: list = [None] * steps
         t_h0 = dh
@@ -644,8 +641,7 @@ class RNNSequence(Op):
         out = np.empty(xp.shape[:-1] + h0.shape[-1:], dtype)
         h = h0 = h0.astype(dtype, copy=False)
         wt, bs = w.T, self.batch_sizes
-        steps = len(xp) if bs is None else len(bs)
-        at = _spans(steps, bs)
+        steps, at = _spans(xp, bs)
         for t in _steps(steps, self.reverse):
             if bs is not None:
                 h = _state_in(h, h0, bs[t])
@@ -665,8 +661,8 @@ class RNNSequence(Op):
 
     def generate_adjoints(self, adjoints, delta, xp, h0, w, out):
         bs = self.batch_sizes
-        steps = len(xp) if bs is None else len(bs)
-        delta, slopes = _by_step(delta, self._slopes(out), spans=_spans(steps, bs))
+        steps, spans = _spans(xp, bs)
+        delta, slopes = _by_step(delta, self._slopes(out), spans=spans)
         d_pre: list = [None] * steps
         dh = None
         spill: list = []
@@ -687,10 +683,10 @@ class RNNSequence(Op):
     def jvp(self, tangents, xp, h0, w, out):
         t_xp, dh, t_w = _zero_tangents(tangents, (xp, h0, w))
         bs = self.batch_sizes
-        steps = len(xp) if bs is None else len(bs)
+        steps, spans = _spans(xp, bs)
         slopes = self._slopes(out)
         fixed = t_xp + _times(_before(out, h0, self.reverse, bs), t_w.T)
-        fixed, slopes = _by_step(fixed, slopes, spans=_spans(steps, bs))
+        fixed, slopes = _by_step(fixed, slopes, spans=spans)
         d_hs: list = [None] * steps
         t_h0 = dh
         for t in _steps(steps, self.reverse):

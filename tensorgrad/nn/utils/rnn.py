@@ -201,6 +201,15 @@ def _padded_gather(source: Tensor, idx: np.ndarray, padding_value: Any, where: s
 # ----------------------------------------------------------------------------- packing
 
 
+def _packed_layout(batch_sizes: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``(starts, lengths)`` of packed data: the first row of each step, and the length of
+    each sorted sequence (sequence b has the steps t with batch_sizes[t] > b, its rows
+    starts[t] + b)."""
+    sizes = np.asarray(batch_sizes)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    return starts, (sizes[None, :] > np.arange(sizes[0])[:, None]).sum(axis=1)
+
+
 def _pack(x: Tensor, lengths: np.ndarray, batch_first: bool, enforce_sorted: bool, where: str):
     """``pack_padded_sequence`` of checked arguments."""
     if enforce_sorted:
@@ -277,7 +286,7 @@ def pad_packed_sequence(
             )
         steps = int(total_length)
     batch = int(sizes[0])
-    lengths = (sizes[None, :] > np.arange(batch)[:, None]).sum(axis=1)  # (sorted order)
+    lengths = _packed_layout(sizes)[1]  # (sorted order)
     idx = np.full((steps, batch), len(data), np.intp)
     idx[np.nonzero(np.arange(steps)[:, None] < lengths[None, :])] = np.arange(len(data))
     unsorted = sequence.unsorted_indices
@@ -338,11 +347,10 @@ def unpack_sequence(packed_sequences: PackedSequence) -> list[Tensor]:
             f"{type(packed_sequences).__name__}"
         )
     data, sizes = packed_sequences.data, packed_sequences.batch_sizes.data
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    starts = _packed_layout(sizes)[0]
     batch = int(sizes[0])
     unsorted = packed_sequences.unsorted_indices
     order = np.arange(batch) if unsorted is None else unsorted.data
-    # (sorted sequence b has the steps t with batch_sizes[t] > b, its rows starts[t] + b)
     return [data[starts[sizes > b] + b] for b in order]
 
 
