@@ -3318,6 +3318,11 @@ PACKING_ERRORS = {
             "greater than 0",
         ),
         (lambda R: R.pack_sequence([np.ones(2), np.ones(3)]), ValueError, "must be sorted in"),
+        (
+            lambda R: R.pack_sequence(tg.tensor(1.0)),
+            TypeError,
+            "must be an iterable of tensors, got a 0-d Tensor",
+        ),
     ],
     "unpack_sequence": [
         (lambda R: R.unpack_sequence([np.ones(2)]), TypeError, "must be a PackedSequence"),

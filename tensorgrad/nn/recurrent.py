@@ -63,11 +63,10 @@ def _zeros(shape: tuple[int, ...], dtype: np.dtype) -> Tensor:
 
 
 def _check_state(
-    layer: Module, name: str, state: Tensor, expected: tuple[int, ...], x: Any
+    layer: Module, name: str, state: Tensor, expected: tuple[int, ...], given: str
 ) -> None:
-    """``check_state`` (the time loops' own) naming the layer and the input's shape (or
-    ``x`` itself if a string: what fixed the shape)."""
-    given = x if isinstance(x, str) else f"an input of shape {x.shape}"
+    """``check_state`` (the time loops' own) naming the layer and ``given``, what fixed the
+    expected shape."""
     check_state(layer, name, state.shape, expected, given)
 
 
@@ -162,8 +161,8 @@ class RNNBase(Module):
         return [[getattr(self, n) for n in names] for names in self._all_weights]
 
     # ---------------------------------------------------------------- forward
-    def _state_shapes(self, x: Tensor) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        batch = (x.shape[0 if self.batch_first else 1],) if x.ndim == 3 else ()
+    def _state_shapes(self, batch: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The shapes of h0 and c0 for a batch of shape ``batch`` (``()`` unbatched)."""
         lead = ((2 if self.bidirectional else 1) * self.num_layers,) + batch
         return lead + (self.proj_size or self.hidden_size,), lead + (self.hidden_size,)
 
@@ -179,26 +178,25 @@ class RNNBase(Module):
         return x
 
     def _initial(
-        self, x: Tensor, hx: Any, given: str | None = None
+        self, batch: tuple[int, ...], hx: Any, given: str
     ) -> tuple[Tensor | None, Tensor | None]:
         """(h0, c0), checked (None where not given; c0 for LSTM only) against the states of
-        the input ``x`` (named as ``given`` in errors if that is given)."""
+        a batch of shape ``batch``, fixed by what ``given`` names in errors."""
         if hx is None:
             return None, None
-        h_shape, c_shape = self._state_shapes(x)
-        x = x if given is None else given
+        h_shape, c_shape = self._state_shapes(batch)
         layer = type(self).__name__
         if self.mode == "LSTM":
             if not isinstance(hx, (tuple, list)) or len(hx) != 2:
                 raise TypeError(f"{self!r}: hx must be a pair (h0, c0), got {type(hx).__name__}")
             h0, c0 = to_tensor(hx[0], layer, "h0"), to_tensor(hx[1], layer, "c0")
-            _check_state(self, "h0", h0, h_shape, x)
-            _check_state(self, "c0", c0, c_shape, x)
+            _check_state(self, "h0", h0, h_shape, given)
+            _check_state(self, "c0", c0, c_shape, given)
             return h0, c0
         if isinstance(hx, (tuple, list)):
             raise TypeError(f"{self!r}: hx must be a tensor h0, got a {type(hx).__name__}")
         h0 = to_tensor(hx, layer, "h0")
-        _check_state(self, "h0", h0, h_shape, x)
+        _check_state(self, "h0", h0, h_shape, given)
         return h0, None
 
     def forward(self, input: Any, hx: Any = None) -> tuple[Any, Any]:
@@ -211,23 +209,33 @@ class RNNBase(Module):
         if isinstance(input, PackedSequence):
             return self._forward_packed(input, hx)
         x = self._check_input(input)
-        h0, c0 = self._initial(x, hx)
+        batch = (x.shape[0 if self.batch_first else 1],) if x.ndim == 3 else ()
+        h0, c0 = self._initial(batch, hx, f"an input of shape {x.shape}")
         swap = x.ndim == 3 and self.batch_first
         dtype = np.result_type(x.dtype, self.weight_ih_l0.dtype)
         seq = swapaxes(x, 0, 1) if swap else x  # (time first)
         # (the reverse direction ends at step 0)
-        output, h_n, c_n = self._layers(seq, h0, c0, x, dtype, lambda s, rev: s[0 if rev else -1])
+        output, h_n, c_n = self._layers(
+            seq, h0, c0, batch, dtype, lambda s, rev: s[0 if rev else -1]
+        )
         if swap:
             output = swapaxes(output, 0, 1)
         return output, ((h_n, c_n) if self.mode == "LSTM" else h_n)
 
     def _layers(
-        self, seq: Tensor, h0: Any, c0: Any, like: Any, dtype: Any, last: Any, sizes: Any = None
+        self,
+        seq: Tensor,
+        h0: Any,
+        c0: Any,
+        batch: tuple[int, ...],
+        dtype: Any,
+        last: Any,
+        sizes: Any = None,
     ) -> tuple[Tensor, Tensor, Tensor | None]:
-        """Every layer and direction over the time-first ``seq`` (packed: ``sizes``, the batch
-        sizes): the last layer's output, h_n and c_n (None but for LSTM), ``last(states,
-        reverse)`` taking each direction's final states; ``like`` gives the states' shapes."""
-        h_shape, c_shape = self._state_shapes(like)
+        """Every layer and direction over the time-first ``seq`` of a batch of shape ``batch``
+        (packed: ``sizes``, the batch sizes): the last layer's output, h_n and c_n (None but for
+        LSTM), ``last(states, reverse)`` taking each direction's final states."""
+        h_shape, c_shape = self._state_shapes(batch)
         directions = 2 if self.bidirectional else 1
         p = self.proj_size or self.hidden_size
         finals_h, finals_c = [], []
@@ -268,9 +276,7 @@ class RNNBase(Module):
             )
         sizes = tuple(input.batch_sizes.data.tolist())
         batch = sizes[0]
-        like = np.empty((batch, 1, 0) if self.batch_first else (1, batch, 0))  # (its shape)
-        given = f"a PackedSequence of batch_sizes {list(sizes)}"
-        h0, c0 = self._initial(like, hx, given)
+        h0, c0 = self._initial((batch,), hx, f"a PackedSequence of batch_sizes {list(sizes)}")
         order, unsort = input.sorted_indices, input.unsorted_indices
         if order is not None:
             h0 = None if h0 is None else h0[:, order.data]
@@ -281,7 +287,7 @@ class RNNBase(Module):
         starts, lengths = _packed_layout(sizes)
         last_rows = starts[lengths - 1] + np.arange(batch)
         joined, h_n, c_n = self._layers(
-            data, h0, c0, like, dtype, lambda s, rev: s[:batch] if rev else s[last_rows], sizes
+            data, h0, c0, (batch,), dtype, lambda s, rev: s[:batch] if rev else s[last_rows], sizes
         )
         output = PackedSequence(joined, input.batch_sizes, order, unsort)
         if unsort is not None:
@@ -517,7 +523,7 @@ class RNNCellBase(Module):
             states = [hx]
         states = [to_tensor(s, layer, n) for s, n in zip(states, names)]
         for s, n in zip(states, names):
-            _check_state(self, n, s, shape, x)
+            _check_state(self, n, s, shape, f"an input of shape {x.shape}")
         return x, states
 
     def _projected(self, x: Tensor, fold: bool = True) -> Tensor:

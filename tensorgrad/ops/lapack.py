@@ -19,7 +19,7 @@ import numpy as np
 
 from tensorgrad._dtypes import to_tensor
 from tensorgrad._shapes import unbroadcast
-from tensorgrad.ops._base import Op, call
+from tensorgrad.ops._base import Op, apply, call
 from tensorgrad.ops.linalg import _mm, _svd, _swap, matmul
 from tensorgrad.tensor import Tensor, is_int
 
@@ -480,12 +480,14 @@ def det(x: Any) -> Tensor:
 
 
 class LogAbsDet(Op):
-    """log |det x| of each matrix"""
+    """log |det x| of each matrix (LAPACK's sign of det x kept in ``sign`` for the caller)"""
 
+    __slots__ = ("sign",)
     save_inputs = (0,)
 
     def forward(self, x):
-        return np.asarray(np.linalg.slogdet(x)[1])
+        self.sign, value = np.linalg.slogdet(x)
+        return np.asarray(value)
 
     def generate_adjoints(self, adjoints, delta, x):
         adjoints[0] = delta[..., None, None] * _inverse_t(x)
@@ -521,9 +523,16 @@ def slogdet(x: Any) -> SlogdetResult:
     stack, without over- or underflow; the sign is a constant (0 for a singular matrix, whose
     logabsdet is -inf and whose gradient inf and NaN, as torch's; LinAlgError under
     create_graph, as torch's)."""
-    x = _square(x, "slogdet")
-    sign = np.linalg.slogdet(x.data)[0]
-    return SlogdetResult(Tensor(np.asarray(sign)), call(LogAbsDet, x))
+    sign, value = _sign_and_log_abs_det(_square(x, "slogdet"))
+    return SlogdetResult(Tensor(sign), value)
+
+
+def _sign_and_log_abs_det(x: Tensor) -> tuple[np.ndarray, Tensor]:
+    """det x's sign (an array) and ``LogAbsDet`` of x, from one LAPACK call."""
+    op = LogAbsDet()
+    out = apply(op, (x,))
+    sign, op.sign = np.asarray(op.sign), None
+    return sign, out
 
 
 def logdet(x: Any) -> Tensor:
@@ -534,8 +543,8 @@ def logdet(x: Any) -> Tensor:
     from tensorgrad.ops.elementwise import where
 
     x = _square(x, "logdet")
-    sign = np.linalg.slogdet(x.data)[0]
-    return where(sign < 0, np.full((), np.nan, x.dtype), call(LogAbsDet, x))
+    sign, value = _sign_and_log_abs_det(x)
+    return where(sign < 0, np.full((), np.nan, x.dtype), value)
 
 
 # ----------------------------------------------------------------------------- cholesky

@@ -162,7 +162,9 @@ def _sequences(sequences: Any, where: str) -> list[Tensor]:
     """``sequences`` (an iterable of (L_i, *) arrays or Tensors, a Tensor's rows) as Tensors
     of one trailing shape, checked."""
     if isinstance(sequences, Tensor):
-        sequences = [sequences[i] for i in range(len(sequences))] if sequences.ndim else 0
+        if not sequences.ndim:
+            raise TypeError(f"{where}: sequences must be an iterable of tensors, got a 0-d Tensor")
+        sequences = [sequences[i] for i in range(len(sequences))]
     if not isinstance(sequences, Iterable) or isinstance(sequences, (str, bytes)):
         raise TypeError(
             f"{where}: sequences must be an iterable of tensors, got {type(sequences).__name__}"
