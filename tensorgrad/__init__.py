@@ -11,7 +11,14 @@ from tensorgrad import _numpy_interop, ops
 from tensorgrad import tensor as _tensor_module
 from tensorgrad._dtypes import get_default_dtype, set_default_dtype
 from tensorgrad._version import __version__
-from tensorgrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from tensorgrad.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from tensorgrad.tensor import Tensor
 
 _tensor_module._ops = ops
@@ -89,6 +96,8 @@ __all__ = [
     "enable_grad",
     "set_grad_enabled",
     "is_grad_enabled",
+    "inference_mode",
+    "is_inference_mode_enabled",
     "autograd",
     "linalg",
     "detect_anomaly",

@@ -36,6 +36,7 @@ class _State(threading.local):
         # that transform (``autograd._run_hooks``), as torch.func's inner-level hooks
         self.hook_scopes: list = []
         self.reverse_scope: Any = None
+        self.inference = False  # inside ``inference_mode()`` (read by is_inference_mode_enabled)
 
 
 STATE = _State()
@@ -51,23 +52,28 @@ class _GradModeContext:
 
     enabled: bool
 
-    def __enter__(self) -> None:
-        self._prev = STATE.grad_enabled
+    def _switch(self) -> Any:
+        """Set this mode; return what ``_restore`` needs to undo it."""
+        prev = STATE.grad_enabled
         STATE.grad_enabled = self.enabled
+        return prev
+
+    def _restore(self, prev: Any) -> None:
+        STATE.grad_enabled = prev
+
+    def __enter__(self) -> None:
+        self._prev = self._switch()
 
     def __exit__(self, *exc: object) -> None:
-        STATE.grad_enabled = self._prev
+        self._restore(self._prev)
 
     def __call__(self, fn: F) -> F:
-        enabled = self.enabled
-
         def run(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-            prev = STATE.grad_enabled
-            STATE.grad_enabled = enabled
+            prev = self._switch()
             try:
                 return call(*args, **kwargs)
             finally:
-                STATE.grad_enabled = prev
+                self._restore(prev)
 
         if inspect.isgeneratorfunction(fn):
             # NOTE: a generator runs in steps: the mode holds during each step, and the
@@ -136,3 +142,43 @@ class set_grad_enabled(_GradModeContext):
     def __call__(self, fn: F) -> F:
         STATE.grad_enabled = self._prev  # a decorator switches only while ``fn`` runs
         return super().__call__(fn)
+
+
+class inference_mode(_GradModeContext):
+    """torch's ``inference_mode(mode=True)``: as ``no_grad`` (``mode=False``: grad mode on, as
+    torch's), a context manager and a decorator (with or without parentheses).
+
+    NOTE: tensors made inside are ordinary tensors: torch refuses to record them in a graph
+    later, or to write into them in place outside; code that runs under torch runs here."""
+
+    def __new__(cls, mode: Any = True) -> Any:
+        if callable(mode):  # (``@tg.inference_mode``: the function in mode's place)
+            return super().__new__(cls)._with(True)(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode: Any = True) -> None:
+        self._with(mode)
+
+    def _with(self, mode: Any) -> inference_mode:
+        if not isinstance(mode, (bool, np.bool_)):
+            raise TypeError(f"inference_mode: mode must be a bool, got {mode!r}")
+        self.mode = bool(mode)
+        self.enabled = not self.mode
+        return self
+
+    def _switch(self) -> Any:
+        prev = STATE.grad_enabled, STATE.inference
+        STATE.grad_enabled, STATE.inference = not self.mode, self.mode
+        return prev
+
+    def _restore(self, prev: Any) -> None:
+        STATE.grad_enabled, STATE.inference = prev
+
+    def clone(self) -> inference_mode:
+        """A new context with the same mode (torch's decorators' ``clone``)."""
+        return inference_mode(self.mode)
+
+
+def is_inference_mode_enabled() -> bool:
+    """Whether this thread is inside ``inference_mode()``."""
+    return STATE.inference

@@ -683,6 +683,59 @@ def test_set_grad_enabled_as_decorator_and_twice_as_context() -> None:
         tg.set_grad_enabled("yes")
 
 
+def _modes(lib: Any) -> list[tuple[bool, bool]]:
+    """(grad enabled, inference mode enabled) in each of a few nestings of ``lib``'s modes."""
+
+    def read() -> tuple[bool, bool]:
+        return lib.is_grad_enabled(), lib.is_inference_mode_enabled()
+
+    seen = [read()]
+    with lib.inference_mode():
+        seen.append(read())
+        with lib.inference_mode(False):
+            seen.append(read())
+        seen.append(read())
+    with lib.no_grad(), lib.inference_mode(False):  # (mode False turns grad mode on)
+        seen.append(read())
+
+    @lib.inference_mode
+    def bare() -> tuple[bool, bool]:
+        return read()
+
+    @lib.inference_mode()
+    def steps() -> Any:
+        yield read()
+
+    seen += [bare(), *steps(), read()]
+    return seen
+
+
+def test_inference_mode_is_no_grad_with_torchs_nesting() -> None:
+    x = tg.ones(3, requires_grad=True)
+    with tg.inference_mode():
+        y = x * 2.0
+    assert not y.requires_grad and y.grad_fn is None
+    (x * y).sum().backward()  # (torch refuses an inference tensor here; ours is ordinary)
+    np.testing.assert_array_equal(x.grad.data, 2.0)
+    assert _modes(tg) == [
+        (True, False),
+        (False, True),
+        (True, False),
+        (False, True),
+        (True, False),
+        (False, True),
+        (False, True),
+        (True, False),
+    ]
+    with pytest.raises(TypeError, match="inference_mode: mode must be a bool, got 1"):
+        tg.inference_mode(1)
+
+
+def test_inference_mode_nests_as_torchs() -> None:
+    torch = pytest.importorskip("torch")
+    assert _modes(tg) == _modes(torch)
+
+
 def test_grad_mode_decorators_bare_and_on_generators() -> None:
     @tg.no_grad
     def plain() -> bool:

@@ -3040,6 +3040,8 @@ NOT_OPS = {
     "enable_grad",
     "set_grad_enabled",
     "is_grad_enabled",
+    "inference_mode",  # (its mode's check: test_autograd.py)
+    "is_inference_mode_enabled",
     "detect_anomaly",
     "get_default_dtype",
     "GradcheckError",
