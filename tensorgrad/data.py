@@ -1,4 +1,5 @@
-"""Datasets and mini-batch loading: ``TensorDataset`` and ``DataLoader``, as in PyTorch.
+"""Datasets and mini-batch loading, as in PyTorch: ``Dataset``, ``TensorDataset``, ``Subset``,
+``ConcatDataset``, ``random_split`` and ``DataLoader``.
 
 Batches of a ``TensorDataset`` are gathered with one integer-array index per tensor (a single
 NumPy fancy-index copy), never by stacking rows in a Python loop.
@@ -6,8 +7,11 @@ NumPy fancy-index copy), never by stacking rows in a Python loop.
 
 from __future__ import annotations
 
+import bisect
 import copy
-from collections.abc import Iterator, Sequence
+import math
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -16,7 +20,7 @@ from tensorgrad._dtypes import native
 from tensorgrad.factories import default_rng, seeded_generator
 from tensorgrad.tensor import Tensor, carries_derivative
 
-__all__ = ["TensorDataset", "DataLoader"]
+__all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "DataLoader"]
 
 
 def _wrap(array: np.ndarray) -> Tensor:
@@ -25,7 +29,18 @@ def _wrap(array: np.ndarray) -> Tensor:
     return Tensor._make(native(array))
 
 
-class TensorDataset:
+class Dataset:
+    """torch's map-style dataset base: a subclass gives ``__getitem__`` (and ``__len__`` for a
+    DataLoader); ``a + b`` concatenates two datasets."""
+
+    def __getitem__(self, index: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
+
+    def __add__(self, other: Any) -> ConcatDataset:
+        return ConcatDataset([self, other])
+
+
+class TensorDataset(Dataset):
     """Samples are the rows (first-axis entries) of several Tensors or arrays of equal length.
 
     ``dataset[i]`` returns a tuple with row ``i`` of each tensor, as Tensors. ``i`` may be an
@@ -75,6 +90,108 @@ class TensorDataset:
         return self[np.asarray(indices, dtype=np.intp)]
 
 
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``, in that order (a view: nothing is copied)."""
+
+    def __init__(self, dataset: Any, indices: Sequence[int]) -> None:
+        self.dataset = dataset
+        self.indices = indices
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, list):  # (a batch's indices: torch's too)
+            return self.dataset[[self.indices[i] for i in index]]
+        return self.dataset[self.indices[index]]
+
+    def __getitems__(self, indices: list[int]) -> list[Any]:
+        """A batch's samples: through the dataset's own ``__getitems__`` if it has one."""
+        batched = getattr(self.dataset, "__getitems__", None)
+        if callable(batched):
+            return batched([self.indices[i] for i in indices])
+        return [self.dataset[self.indices[i]] for i in indices]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class ConcatDataset(Dataset):
+    """Several datasets one after another (``cumulative_sizes``: the running totals of their
+    lengths); negative indices count from the end, as a list's."""
+
+    def __init__(self, datasets: Iterable[Any]) -> None:
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset: datasets must not be empty")
+        total, sizes = 0, []
+        for i, d in enumerate(self.datasets):
+            if not hasattr(d, "__len__") or not hasattr(d, "__getitem__"):
+                raise TypeError(
+                    f"ConcatDataset: datasets[{i}] must have a length and be indexable, got "
+                    f"{type(d).__name__}"
+                )
+            total += len(d)
+            sizes.append(total)
+        self.cumulative_sizes = sizes
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index: int) -> Any:
+        n = len(self)
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            raise TypeError(f"ConcatDataset: an index must be an int, got {index!r}")
+        if not -n <= index < n:
+            raise IndexError(f"ConcatDataset: index {index} is out of range for length {n}")
+        index = int(index) % n
+        k = bisect.bisect_right(self.cumulative_sizes, index)
+        return self.datasets[k][index - (self.cumulative_sizes[k - 1] if k else 0)]
+
+
+def random_split(
+    dataset: Any, lengths: Sequence[int | float], rng: np.random.Generator | int | None = None
+) -> list[Subset]:
+    """``dataset`` cut at random into disjoint ``Subset`` s of the given lengths (ints summing
+    to its length, or fractions summing to 1: each the floor of its share, the rest of the
+    samples given one each to the first parts, as torch's), from one permutation drawn from
+    ``rng`` (a Generator or an int seed; tensorgrad's generator by default)."""
+    gen = seeded_generator(rng, "random_split")
+    n = len(dataset)
+    lengths = list(lengths)
+    for i, k in enumerate(lengths):
+        if isinstance(k, bool) or not isinstance(k, (int, float, np.integer, np.floating)):
+            raise TypeError(f"random_split: lengths[{i}] must be an int or a float, got {k!r}")
+    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
+        for i, f in enumerate(lengths):
+            if not 0 <= f <= 1:
+                raise ValueError(f"random_split: the fraction lengths[{i}] = {f} is not in [0, 1]")
+        counts = [math.floor(n * f) for f in lengths]
+        for i in range(n - sum(counts)):
+            counts[i % len(counts)] += 1
+        for i, k in enumerate(counts):
+            if k == 0:
+                warnings.warn(
+                    f"random_split: the part at index {i} is empty", UserWarning, stacklevel=2
+                )
+    else:
+        counts = []
+        for i, k in enumerate(lengths):
+            if not float(k).is_integer() or k < 0:
+                raise ValueError(
+                    f"random_split: lengths must be counts of at least 0 or fractions summing "
+                    f"to 1, got lengths[{i}] = {k}"
+                )
+            counts.append(int(k))
+        if sum(counts) != n:
+            raise ValueError(
+                f"random_split: the lengths sum to {sum(counts)}, the dataset's length is {n}"
+            )
+    order = (gen if gen is not None else default_rng()).permutation(n).tolist()
+    parts, start = [], 0
+    for k in counts:
+        parts.append(Subset(dataset, order[start : start + k]))
+        start += k
+    return parts
+
+
 def _collate(samples: list[Any]) -> Any:
     """Stack a list of samples (Tensors, arrays, numbers, or tuples or dicts of these) into a
     batch, as torch's default collate (a list of fields, a dict of its type); samples that
@@ -121,6 +238,26 @@ def _collate(samples: list[Any]) -> Any:
             f"a {type(first).__name__}); tensors hold bool, integer or floating data"
         )
     return _wrap(batch)
+
+
+def _gatherable(dataset: Any) -> tuple[TensorDataset | None, np.ndarray | None]:
+    """The plain TensorDataset beneath ``dataset`` (itself, or through plain Subsets) and the
+    rows its samples are (None: all, in order), so that a batch is one gather; (None, None)
+    for a dataset whose samples go through its own code. (A subclass's own __getitem__, a
+    per-sample transform, is called per sample, and its own __getitems__ for the batch's
+    indices, as torch's.)"""
+    picks = None
+    while type(dataset) is Subset:
+        at = np.asarray(dataset.indices, dtype=np.intp)
+        picks = at if picks is None else at[picks]
+        dataset = dataset.dataset
+    kind = type(dataset)
+    plain = (
+        issubclass(kind, TensorDataset)
+        and kind.__getitem__ is TensorDataset.__getitem__
+        and not hasattr(kind, "__getitems__")
+    )
+    return (dataset, picks) if plain else (None, None)
 
 
 class DataLoader:
@@ -174,20 +311,13 @@ class DataLoader:
             order = (self.rng if self.rng is not None else default_rng()).permutation(n)
         else:
             order = np.arange(n)
-        # (a subclass's own __getitem__, a per-sample transform, is called per sample, and its
-        # own __getitems__ for the batch's indices, as torch)
-        kind = type(self.dataset)
-        whole = (
-            issubclass(kind, TensorDataset)
-            and kind.__getitem__ is TensorDataset.__getitem__
-            and not hasattr(kind, "__getitems__")
-        )
-        batched = None if whole else getattr(self.dataset, "__getitems__", None)
+        rows, picks = _gatherable(self.dataset)
+        batched = None if rows is not None else getattr(self.dataset, "__getitems__", None)
         stop = n - n % self.batch_size if self.drop_last else n
         for start in range(0, stop, self.batch_size):
             idx = order[start : start + self.batch_size]
-            if whole:  # (a list of the tensors' rows, as torch's collate of their tuples)
-                yield list(self.dataset._batch(idx))
+            if rows is not None:  # (a list of the tensors' rows, as torch's collate of tuples)
+                yield list(rows._batch(idx if picks is None else picks[idx]))
             elif batched is not None:  # (a list of samples, as torch's fetcher reads it)
                 yield _collate(list(batched(idx.tolist())))
             else:

@@ -1,4 +1,6 @@
-"""tg.data: TensorDataset and DataLoader."""
+"""tg.data: the datasets, random_split and DataLoader."""
+
+import warnings
 
 import numpy as np
 import pytest
@@ -351,3 +353,88 @@ def test_rows_of_big_endian_arrays_are_native_tensors():
     assert x.dtype == np.float32 and x.dtype.isnative and y.dtype == np.int64
     (xb, yb) = next(iter(DataLoader(ds, batch_size=2)))
     assert xb.dtype == np.float32 and xb.dtype.isnative and yb.data.tolist() == [0, 1]
+
+
+# ----------------------------------------------------------------------------- splits and views
+
+
+@pytest.mark.parametrize(
+    "lengths",
+    [[0.3, 0.3, 0.4], [0.33, 0.33, 0.34], [0.05, 0.95], [0.25] * 4, [3, 7], [0.1, 0.1, 0.8]],
+)
+def test_random_split_lengths_are_torchs(lengths):
+    torch = pytest.importorskip("torch")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (an empty part warns in both)
+        theirs = [len(p) for p in torch.utils.data.random_split(range(10), lengths)]
+        parts = tg.data.random_split(range(10), lengths, rng=0)
+    assert [len(p) for p in parts] == theirs
+    taken = sorted(i for p in parts for i in p.indices)
+    assert taken == list(range(10))  # (disjoint, and every sample once)
+
+
+def test_random_split_is_seeded_and_checks_its_lengths():
+    a = [p.indices for p in tg.data.random_split(range(10), [4, 6], rng=3)]
+    assert a == [p.indices for p in tg.data.random_split(range(10), [4, 6], rng=3)]
+    tg.manual_seed(1)
+    b = [p.indices for p in tg.data.random_split(range(10), [0.5, 0.5])]
+    tg.manual_seed(1)
+    assert b == [p.indices for p in tg.data.random_split(range(10), [0.5, 0.5])]
+    with pytest.warns(UserWarning, match="part at index 1 is empty"):
+        tg.data.random_split(range(2), [0.1, 0.1, 0.8], rng=0)
+    with pytest.raises(ValueError, match="the lengths sum to 11, the dataset's length is 10"):
+        tg.data.random_split(range(10), [3, 8])
+    with pytest.raises(ValueError, match=r"lengths\[0\] = -1"):
+        tg.data.random_split(range(10), [-1, 11])
+    with pytest.raises(ValueError, match=r"lengths\[0\] = 1.5"):
+        tg.data.random_split(range(10), [1.5, -0.5])
+    with pytest.raises(TypeError, match=r"lengths\[1\] must be an int or a float, got 'a'"):
+        tg.data.random_split(range(10), [0.5, "a"])
+    with pytest.raises(TypeError, match="random_split: rng must be"):
+        tg.data.random_split(range(10), [5, 5], rng="x")
+
+
+def test_subset_and_concat_dataset_index_as_torchs():
+    s = tg.data.Subset(list(range(10)), [1, 3])
+    assert (s[0], s[1], len(s), s.__getitems__([1, 0])) == (1, 3, 2, [3, 1])
+    with pytest.raises(IndexError):
+        s[2]
+    c = tg.data.ConcatDataset([[1, 2], [3, 4, 5]])
+    assert (len(c), c[3], c[-1], c[-5], c.cumulative_sizes) == (5, 4, 5, 1, [2, 5])
+    with pytest.raises(IndexError, match="index 5 is out of range for length 5"):
+        c[5]
+    with pytest.raises(IndexError, match="index -6 is out of range for length 5"):
+        c[-6]
+    with pytest.raises(ValueError, match="datasets must not be empty"):
+        tg.data.ConcatDataset([])
+    with pytest.raises(TypeError, match=r"datasets\[1\] must have a length and be indexable"):
+        tg.data.ConcatDataset([range(3), 5])
+
+    class Squares(tg.data.Dataset):
+        def __getitem__(self, i):
+            return i * i
+
+        def __len__(self):
+            return 3
+
+    both = Squares() + Squares()
+    assert isinstance(both, tg.data.ConcatDataset) and [both[i] for i in range(6)] == [0, 1, 4] * 2
+    assert isinstance(TensorDataset(np.zeros(2)), tg.data.Dataset)
+    with pytest.raises(NotImplementedError, match="Dataset must implement __getitem__"):
+        tg.data.Dataset()[0]
+
+
+def test_loader_over_splits_of_a_tensor_dataset_gathers_their_rows():
+    X = np.arange(20.0).reshape(10, 2)
+    ds = TensorDataset(X, np.arange(10))
+    train, _ = tg.data.random_split(ds, [6, 4], rng=0)
+    inner = tg.data.Subset(train, [5, 0, 2])  # (a subset of a subset)
+    for part in (train, inner):
+        rows = [part.dataset.indices[i] for i in part.indices] if part is inner else part.indices
+        batches = list(DataLoader(part, batch_size=4))
+        got = np.concatenate([b[1].data for b in batches]).tolist()
+        assert got == list(rows)
+        np.testing.assert_array_equal(np.concatenate([b[0].data for b in batches]), X[rows])
+    # a dataset of its own code beneath a Subset: its samples are collated
+    words = tg.data.Subset(["ab", "cd", "ef"], [2, 0])
+    assert next(iter(DataLoader(words, batch_size=2))) == ["ef", "ab"]
