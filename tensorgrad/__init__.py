@@ -59,6 +59,8 @@ from tensorgrad.ops import OPS as _OPS  # noqa: E402
 
 # (the registry's own names and the transforms' internal stand-in stay in tg.ops)
 del OPS, NO_GRADIENT, FAMILIES, alias  # noqa: F821
+# tg.autograd.functional: torch.autograd.functional's API
+from tensorgrad.autograd import functional as _autograd_functional  # noqa: E402, F401
 from tensorgrad.serialization import CheckpointError, load, save  # noqa: E402
 from tensorgrad.transforms import (  # noqa: E402
     grad,
