@@ -38,13 +38,22 @@ def _as_tuple(x: Any, what: str, fn: str) -> tuple[bool, tuple[Tensor, ...]]:
     return tupled, tuple(out)
 
 
-def _float_inputs(inputs: tuple[Tensor, ...], fn: str) -> None:
-    for i, t in enumerate(inputs):
+def _inputs(inputs: Any, fn: str) -> tuple[bool, tuple[Tensor, ...]]:
+    """``_as_tuple`` of the inputs, each checked to be floating."""
+    tupled, ins = _as_tuple(inputs, "inputs", fn)
+    for i, t in enumerate(ins):
         if t.dtype.kind != "f":
             raise TypeError(
                 f"{fn}: inputs[{i}] has dtype {t.dtype}; only floating-point inputs can be "
                 "differentiated"
             )
+    return tupled, ins
+
+
+def _arguments(inputs: tuple[Tensor, ...], create_graph: bool) -> tuple[Tensor, ...]:
+    """What a transform is called with: the inputs, detached unless ``create_graph`` (so
+    that no graph is recorded for results that are detached anyway)."""
+    return inputs if create_graph else tuple(t.detach() for t in inputs)
 
 
 def _leaves(inputs: tuple[Tensor, ...], create_graph: bool) -> tuple[Tensor, ...]:
@@ -149,8 +158,7 @@ def jacobian(
     from tensorgrad.transforms import jacfwd, jacrev
 
     _check_strategy(strategy, strict, "jacobian", "strategy")
-    tupled, ins = _as_tuple(inputs, "inputs", "jacobian")
-    _float_inputs(ins, "jacobian")
+    tupled, ins = _inputs(inputs, "jacobian")
     if strict:
         _check_linked(func, ins, "jacobian")
 
@@ -162,7 +170,7 @@ def jacobian(
         return out
 
     transform = jacrev if strategy == "reverse-mode" else jacfwd
-    args = ins if create_graph else tuple(t.detach() for t in ins)
+    args = _arguments(ins, create_graph)
     found = transform(checked, argnums=tuple(range(len(ins))))(*args)
     if not tupled:  # (one input: its Jacobian itself, per output)
         found = tuple(f[0] for f in found) if outs_tupled[0] else found[0]
@@ -183,8 +191,7 @@ def hessian(
     from tensorgrad.transforms import grad, jacfwd, jacrev
 
     _check_strategy(outer_jacobian_strategy, strict, "hessian", "outer_jacobian_strategy")
-    tupled, ins = _as_tuple(inputs, "inputs", "hessian")
-    _float_inputs(ins, "hessian")
+    tupled, ins = _inputs(inputs, "hessian")
     argnums = tuple(range(len(ins)))
 
     def scalar(*args: Tensor) -> Tensor:
@@ -193,7 +200,7 @@ def hessian(
     if strict:
         _check_curved(scalar, ins, "hessian")
     outer = jacrev if outer_jacobian_strategy == "reverse-mode" else jacfwd
-    args = ins if create_graph else tuple(t.detach() for t in ins)
+    args = _arguments(ins, create_graph)
     found = outer(grad(scalar, argnums=argnums), argnums=argnums)(*args)
     return _done(found if tupled else found[0][0], create_graph)
 
@@ -230,8 +237,7 @@ def vjp(
     the outputs; None for one one-element output)."""
     from tensorgrad.autograd import grad
 
-    tupled, ins = _as_tuple(inputs, "inputs", "vjp")
-    _float_inputs(ins, "vjp")
+    tupled, ins = _inputs(inputs, "vjp")
     leaves = _leaves(ins, create_graph)
     with enable_grad():
         out_tupled, outs = _outputs(func(*leaves), "vjp")
@@ -273,12 +279,11 @@ def jvp(
     outputs (``v`` as the inputs; None for one one-element input)."""
     from tensorgrad.transforms import jvp as forward
 
-    tupled, ins = _as_tuple(inputs, "inputs", "jvp")
-    _float_inputs(ins, "jvp")
+    tupled, ins = _inputs(inputs, "jvp")
     vs = _vector(v, ins, tupled, "jvp", "input")
     if strict:
         _check_linked(func, ins, "jvp")
-    args = ins if create_graph else tuple(t.detach() for t in ins)
+    args = _arguments(ins, create_graph)
     out, tangent = forward(lambda *a: _checked_outputs(func(*a), "jvp"), args, vs)
     return _done(out, create_graph), _done(tangent, create_graph)
 
@@ -299,8 +304,7 @@ def hvp(
     shaped as the inputs, as ``v`` is (None for one one-element input)."""
     from tensorgrad.transforms import hvp as forward_over_reverse
 
-    tupled, ins = _as_tuple(inputs, "inputs", "hvp")
-    _float_inputs(ins, "hvp")
+    tupled, ins = _inputs(inputs, "hvp")
     vs = _vector(v, ins, tupled, "hvp", "input")
 
     given: list[Tensor] = []
@@ -312,7 +316,7 @@ def hvp(
 
     if strict:
         _check_curved(scalar, ins, "hvp")
-    args = ins if create_graph else tuple(t.detach() for t in ins)
+    args = _arguments(ins, create_graph)
     _, found = forward_over_reverse(scalar, args, vs)
     return _done(given[-1], create_graph), _done(_shaped(found, tupled), create_graph)
 
@@ -328,8 +332,7 @@ def vhp(
     gradient of ``g . v``, g the gradient), shaped as the inputs, as ``v`` is."""
     from tensorgrad.autograd import grad
 
-    tupled, ins = _as_tuple(inputs, "inputs", "vhp")
-    _float_inputs(ins, "vhp")
+    tupled, ins = _inputs(inputs, "vhp")
     vs = _vector(v, ins, tupled, "vhp", "input")
 
     def scalar(*args: Tensor) -> Tensor:
