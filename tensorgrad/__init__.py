@@ -28,6 +28,7 @@ from tensorgrad import (  # noqa: E402  # noqa: E402
     autograd,  # noqa: E402
     data,
     datasets,
+    distributions,
     linalg,
     nn,
     notebook,
@@ -118,6 +119,7 @@ __all__ = [
     "nn",
     "optim",
     "data",
+    "distributions",
     "datasets",
     "save",
     "load",

@@ -3034,6 +3034,7 @@ NOT_OPS = {
     "optim",
     "data",
     "datasets",
+    "distributions",  # (its checks: tests/test_distributions.py)
     "viz",
     "notebook",
     "no_grad",
