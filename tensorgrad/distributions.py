@@ -233,6 +233,10 @@ class Normal(Distribution):
         value = self._value(value, "cdf", self.loc.dtype)
         return 0.5 * (1 + _ops().erf((value - self.loc) / (self.scale * math.sqrt(2))))
 
+    def icdf(self, value: Any) -> Tensor:
+        value = self._value(value, "icdf", self.loc.dtype)
+        return self.loc + self.scale * _ops().erfinv(2 * value - 1) * math.sqrt(2)
+
     def entropy(self) -> Tensor:
         return 0.5 + 0.5 * math.log(2 * math.pi) + _ops().log(self.scale)
 

@@ -242,6 +242,7 @@ UNARY = {
     "trunc": {"valid": _not_near(*_INTEGERS)},
     "fix": {"valid": _not_near(*_INTEGERS)},
     "erf": {"low": -4.0, "high": 4.0},
+    "erfinv": {"domains": {0: (-0.95, 0.95)}},
     "i0": {"low": -4.0, "high": 4.0},
     "negative": {},
     "flatten": {},

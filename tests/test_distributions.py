@@ -14,6 +14,7 @@ LOC, SCALE = RNG.standard_normal((2, 3)), RNG.random(3) + 0.5
 LOW, HIGH = RNG.standard_normal(3), RNG.standard_normal(3) + 3.0
 PROBS = np.array([0.1, 0.3, 0.95, 0.7])
 CAT = RNG.random((2, 4)) + 0.1
+PROBABILITIES = RNG.uniform(0.02, 0.98, (4, 2, 3))
 VALUES = {
     "normal": RNG.standard_normal((4, 2, 3)),
     "uniform": LOW + RNG.random((5, 3)) * (HIGH - LOW),
@@ -55,8 +56,8 @@ QUANTITIES = [
 ]
 
 
-def _value(kind: str) -> np.ndarray:
-    return VALUES[kind.split("_")[0]]
+def _value(kind: str, name: str = "") -> np.ndarray:
+    return PROBABILITIES if name == "icdf" else VALUES[kind.split("_")[0]]
 
 
 def _cases() -> list:
@@ -67,13 +68,15 @@ def _cases() -> list:
                 continue  # (NaN moments: checked apart)
             cases.append((kind, name))
         if kind in ("normal", "uniform"):
-            cases.append((kind, "cdf"))
+            cases += [(kind, "cdf"), (kind, "icdf")]
     return cases
 
 
 def _quantity(name: str) -> Any:
     if name == "cdf":
         return lambda d, v: d.cdf(v)
+    if name == "icdf":
+        return lambda d, v: d.icdf(v)
     return dict(QUANTITIES)[name]
 
 
@@ -83,8 +86,8 @@ def test_values_and_gradients_are_torchs(kind: str, name: str) -> None:
     fn = _quantity(name)
     ours = [tg.tensor(p, requires_grad=True) for p in PARAMS[kind]]
     theirs = [torch.tensor(p, requires_grad=True) for p in PARAMS[kind]]
-    a = fn(_make(D, kind, ours), tg.tensor(_value(kind)))
-    b = fn(_make(torch.distributions, kind, theirs), torch.tensor(_value(kind)))
+    a = fn(_make(D, kind, ours), tg.tensor(_value(kind, name)))
+    b = fn(_make(torch.distributions, kind, theirs), torch.tensor(_value(kind, name)))
     assert a.shape == tuple(b.shape)
     np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=1e-12, atol=1e-14)
     weights = RNG.standard_normal(a.shape)
@@ -99,7 +102,7 @@ def test_values_and_gradients_are_torchs(kind: str, name: str) -> None:
 @pytest.mark.parametrize(("kind", "name"), _cases())
 def test_first_and_second_derivatives_against_finite_differences(kind: str, name: str) -> None:
     fn = _quantity(name)
-    value = tg.tensor(_value(kind))
+    value = tg.tensor(_value(kind, name))
     params = [tg.tensor(p, requires_grad=True) for p in PARAMS[kind]]
 
     def f(*ps: tg.Tensor) -> tg.Tensor:
@@ -257,9 +260,9 @@ def test_bad_arguments_are_named() -> None:
             "no rule for Normal and Uniform",
         ),
         (
-            lambda: D.Normal(0.0, 1.0).icdf(0.5),
+            lambda: D.Bernoulli(0.5).icdf(0.5),
             NotImplementedError,
-            "Normal does not implement icdf",
+            "Bernoulli does not implement icdf",
         ),
     ]
     for call, kind, message in cases:

@@ -277,6 +277,27 @@ def _erf(x: Any) -> Any:
     return out.astype(x.dtype) if x.dtype.kind == "f" else out
 
 
+def _erfinv_one(v: float) -> float:
+    """erfinv by bisection on math.erf (or math.erfc past 0.5, relatively accurate there)."""
+    a = abs(v)
+    if not a <= 1:
+        return math.nan
+    if a == 1:
+        return math.copysign(math.inf, v)
+    rest = 1.0 - a
+    lo, hi = 0.0, 6.0
+    while hi - lo > 0 and lo < (mid := (lo + hi) / 2) < hi:
+        below = math.erf(mid) < a if a < 0.5 else math.erfc(mid) > rest
+        lo, hi = (mid, hi) if below else (lo, mid)
+    return math.copysign(lo, v)
+
+
+def _erfinv(x: Any) -> Any:
+    x = np.asarray(x)
+    out = np.vectorize(_erfinv_one, otypes=[np.float64])(x.astype(np.float64))
+    return out.astype(x.dtype) if x.dtype.kind == "f" else out
+
+
 def _gelu(x: Any) -> Any:
     x = np.asarray(x)
     return x * 0.5 * (1 + _erf(x / np.sqrt(2)))
@@ -331,6 +352,7 @@ UNARY_OWN: dict[str, Callable[..., Any]] = {
     "sigmoid": _sigmoid,
     "softplus": lambda x: np.logaddexp(0, x),
     "erf": _erf,
+    "erfinv": _erfinv,
     "gelu": _gelu,
 }
 

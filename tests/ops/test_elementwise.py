@@ -107,6 +107,7 @@ ACTIVATIONS = {
     "sigmoid": tg.sigmoid,
     "softplus": tg.softplus,
     "erf": tg.erf,
+    "erfinv": tg.erfinv,
     "gelu": tg.gelu,
     "gelu_tanh": lambda x: tg.gelu(x, approximate="tanh"),
 }
@@ -779,3 +780,29 @@ def test_sinc_and_i0_take_python_numbers(fn) -> None:
     for v in (0.5, 1, True, 0.0):
         got = fn(v)
         assert got.dtype == np.float64 and got.item() == getattr(np, fn.__name__)(v)
+
+
+def test_erfinv_inverts_erf_and_has_torchs_ends() -> None:
+    rng = np.random.default_rng(0)
+    y = np.concatenate([rng.uniform(-1, 1, 2000), 1 - 10 ** rng.uniform(-16, -1, 500)])
+    x = tg.erfinv(tg.tensor(y)).data
+    # erf's round trip: within erf's own rounding and the slope's amplification of it
+    back = tg.erf(tg.tensor(x)).data
+    assert np.all(np.abs(back - y) <= 2 * np.spacing(np.abs(y)) + 1e-300)
+    ends = tg.erfinv(tg.tensor([1.0, -1.0, 1.5, -2.0, np.nan, 0.0, -0.0])).data
+    np.testing.assert_array_equal(ends[:2], [np.inf, -np.inf])
+    assert np.isnan(ends[2:5]).all() and np.signbit(ends[6]) and not np.signbit(ends[5])
+    assert tg.erfinv(tg.tensor(y.astype(np.float32))).dtype == np.float32
+
+
+def test_erfinv_is_torchs() -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    y = np.concatenate([rng.uniform(-1, 1, 2000), 1 - 10 ** rng.uniform(-16, -1, 500)])
+    for dtype, ulps in ((np.float64, 2), (np.float32, 1)):
+        theirs = torch.erfinv(torch.tensor(y.astype(dtype))).numpy()
+        ours = tg.erfinv(tg.tensor(y.astype(dtype))).data
+        finite = np.isfinite(theirs)  # (float32 rounds the nearest to 1 onto 1: inf)
+        np.testing.assert_array_equal(ours[~finite], theirs[~finite])
+        gap = np.abs(ours[finite] - theirs[finite]) / np.spacing(np.abs(theirs[finite]))
+        assert gap.max() <= ulps
