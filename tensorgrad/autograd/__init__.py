@@ -795,3 +795,13 @@ def _add(adjoints: dict, owned: set, key: Any, g: Any) -> None:
         # summed into in place, so keep it as an array we own.
         adjoints[key] = total if type(total) is ndarray else asarray(total)
         owned.add(key)
+
+
+def __getattr__(name: str) -> Any:
+    """``Function``, ``FunctionCtx`` and ``once_differentiable`` from ``autograd.function``
+    (loaded on first use: it builds on the ops, which import this module)."""
+    if name in ("Function", "FunctionCtx", "once_differentiable"):
+        from tensorgrad.autograd import function
+
+        return getattr(function, name)
+    raise AttributeError(f"module 'tensorgrad.autograd' has no attribute {name!r}")
