@@ -676,6 +676,18 @@ def _fix(x: Any, out: Any = None) -> Any:
     return ops.fix(x)
 
 
+def _nan_to_num(
+    x: Any, copy: bool = True, nan: float = 0.0, posinf: Any = None, neginf: Any = None
+) -> Tensor:
+    """np.nan_to_num: a new tensor (a tensor is not rewritten in place: copy=False refused)."""
+    if copy is not True:
+        raise TypeError(
+            "np.nan_to_num: copy=False (in place) is not supported on tensorgrad Tensors; use "
+            "the returned tensor"
+        )
+    return ops.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+
 FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.round: _round,
     np.around: _round,
@@ -821,6 +833,9 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.allclose: _on_data(np.allclose),
     np.isclose: lambda *args, **kwargs: _constant(np.isclose, *args, **kwargs),
     np.array_equal: _on_data(np.array_equal),
+    np.nan_to_num: _nan_to_num,
+    np.isposinf: lambda *args, **kwargs: _constant(np.isposinf, *args, **kwargs),
+    np.isneginf: lambda *args, **kwargs: _constant(np.isneginf, *args, **kwargs),
 }
 
 

@@ -252,6 +252,13 @@ for _name, _extra in UNARY.items():
 
 register(
     OpSpec(
+        "nan_to_num",
+        tg.nan_to_num,
+        kwargs=lambda d, s: {"nan": d.draw(st.sampled_from([0.0, -1.5]))},
+    ),
+)
+register(
+    OpSpec(
         "gelu",
         tg.gelu,
         low=-4,
@@ -1889,3 +1896,34 @@ register(
     # is 1e6 to 1e10 there: the rounding of the finite differences' sums is 1e-6 of an entry)
     OpSpec("i0", tg.i0, low=16.0, high=26.0, rtol=1e-4),
 )
+
+
+class _ScaledProductAndSum(tg.autograd.Function):
+    """A custom function for the registry: (s x y, x + y) of broadcasting x and y, its output
+    saved, its gradients left broadcast (summed back by the engine, as torch's), a jvp."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, y: Any, s: float) -> tuple:
+        product = s * x * y
+        ctx.save_for_backward(x, y, product)
+        ctx.s = s
+        return product, x + y
+
+    @staticmethod
+    def backward(ctx: Any, g_product: Any, g_sum: Any) -> tuple:
+        x, y, product = ctx.saved_tensors
+        # (through the saved output: x's is product / x times g, written without a quotient)
+        return g_product * ctx.s * y + g_sum, g_product * ctx.s * x + g_sum, None
+
+    @staticmethod
+    def jvp(ctx: Any, tx: Any, ty: Any, _: None) -> tuple:
+        x, y, _product = ctx.saved_tensors
+        return ctx.s * (tx * y + x * ty), tx + ty
+
+
+def _custom_function(x: Any, y: Any) -> Any:
+    product, total = _ScaledProductAndSum.apply(x, y, 1.5)
+    return product * total
+
+
+register(OpSpec("autograd.Function", _custom_function, arity=2))

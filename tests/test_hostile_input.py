@@ -346,6 +346,12 @@ UNARY_NUMPY: dict[str, Callable[..., Any]] = {
     "fix": np.fix,
     "sinc": np.sinc,
     "i0": np.i0,
+    "nan_to_num": np.nan_to_num,
+    "isnan": np.isnan,
+    "isinf": np.isinf,
+    "isfinite": np.isfinite,
+    "isposinf": np.isposinf,
+    "isneginf": np.isneginf,
 }
 # our own formulas: shapes and values are checked, dtypes may legitimately differ for ints
 UNARY_OWN: dict[str, Callable[..., Any]] = {
@@ -370,7 +376,8 @@ BINARY_NUMPY: dict[str, Callable[..., Any]] = {
     name: getattr(np, name)
     for name in """add subtract multiply divide floor_divide remainder power maximum minimum less
     less_equal greater greater_equal equal not_equal logical_and logical_or logical_xor matmul dot
-    outer arctan2 hypot logaddexp logaddexp2 copysign fmod heaviside float_power ldexp""".split()
+    outer arctan2 hypot logaddexp logaddexp2 copysign fmod heaviside float_power ldexp
+    isclose""".split()
 }
 
 
@@ -3063,6 +3070,7 @@ NOT_OPS = {
     "enable_grad",
     "set_grad_enabled",
     "is_grad_enabled",
+    "allclose",  # (a Python bool, isclose's: tests/ops/test_predicates.py)
     "inference_mode",  # (its mode's check: test_autograd.py)
     "is_inference_mode_enabled",
     "detect_anomaly",

@@ -22,9 +22,10 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad._shapes import unbroadcast
 from tensorgrad.grad_mode import STATE, no_grad
 from tensorgrad.ops._base import Op, apply
-from tensorgrad.tensor import Tensor, make_tensor
+from tensorgrad.tensor import Tensor
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable"]
 
@@ -79,7 +80,16 @@ class FunctionCtx:
 class _FunctionNode(Op):
     """The graph node of one ``Function.apply``: its inputs are the Tensor arguments."""
 
-    __slots__ = ("fn", "ctx", "packing", "saved_kinds", "out_arrays")
+    __slots__ = (
+        "fn",
+        "ctx",
+        "packing",
+        "saved_kinds",
+        "out_arrays",
+        "call_saved",
+        "call_out",
+        "plain",
+    )
     trims = True
     frees = ("saved_kinds", "ctx")
     label = "Function"
@@ -92,33 +102,52 @@ class _FunctionNode(Op):
         return tuple(t for kind, t in self.saved_kinds if kind == "tensor")
 
     def saved_tensors(self) -> tuple:
-        """``ctx.saved_tensors`` as ``backward`` sees it."""
-        recorded = STATE.grad_enabled
+        """``ctx.saved_tensors`` as the running rule sees it: plain Tensors of the engine's
+        arrays, or the engine's Tensors (an input as itself, the output connected to this node,
+        tangents riding), as the engine hands a node's saved values to its rules."""
         if self.saved_kinds is None:
             raise RuntimeError(
                 f"{self.fn.__name__}: its saved tensors were freed by a backward (use "
                 "retain_graph=True to backward twice)"
             )
+        given, plain = self.call_saved, self.plain
         out: list = []
         packed = None
+        j = 0
         for kind, value in self.saved_kinds:
             if kind == "none":
                 out.append(None)
             elif kind == "tensor":
-                out.append(value if recorded else _plain(value))
-            else:  # ("output", k): the output, connected to this node when recording
+                if given is not None:
+                    value = given[j]
+                j += 1
+                out.append(_as_tensor(value, plain))
+            else:  # ("output", k)
                 if packed is None:
-                    if self.out_data is None:
-                        raise RuntimeError(f"{self.fn.__name__}: saved tensors were freed")
-                    packed = (
-                        make_tensor(self.out_data, self, True)
-                        if recorded
-                        else Tensor._make(self.out_data)
-                    )
+                    whole = self.out_data if self.call_out is None else self.call_out
+                    packed = _as_tensor(whole, plain)
                 out.append(_unpacked(packed, self.packing, value))
         return tuple(out)
 
+    def _enter(self, saved: tuple, plain: bool, from_engine: bool) -> None:
+        """Keep what the engine handed a rule, for ``saved_tensors`` while it runs."""
+        n = sum(kind == "tensor" for kind, _ in self.saved_kinds)
+        self.plain = plain
+        self.call_saved = saved[:n] if from_engine else None
+        self.call_out = saved[-1] if self.save_output and saved else None
+
+    def _leave(self) -> None:
+        self.call_saved = self.call_out = None
+        self.plain = True
+
     def generate_adjoints(self, adjoints, delta, *saved):
+        self._enter(saved, not isinstance(delta, Tensor), True)
+        try:
+            self._adjoints(adjoints, delta)
+        finally:
+            self._leave()
+
+    def _adjoints(self, adjoints, delta):
         fn = self.fn
         grads = _split(delta if isinstance(delta, Tensor) else Tensor._make(delta), self.packing)
         result = fn.backward(self.ctx, *grads)
@@ -137,9 +166,25 @@ class _FunctionNode(Op):
                 continue
             if not isinstance(g, Tensor):
                 g = Tensor(np.asarray(g))
+            shape = self.packing["input_shapes"][k][0]
+            if g.shape != shape:  # (a broadcast gradient is summed back, as torch's sum_to)
+                if not _broadcasts_to(shape, g.shape):
+                    raise RuntimeError(
+                        f"{fn.__name__}.backward returned a gradient of shape {g.shape} for "
+                        f"argument {i}, of shape {shape}"
+                    )
+                g = unbroadcast(g, shape)
             adjoints[k] = g if as_tensors else g.data
 
     def jvp(self, tangents, *saved):
+        plain = all(t is None or type(t) is np.ndarray for t in tangents)
+        self._enter(saved, plain, False)
+        try:
+            return self._tangent(tangents)
+        finally:
+            self._leave()
+
+    def _tangent(self, tangents):
         fn = self.fn
         if not _overrides(fn, "jvp"):
             raise RuntimeError(
@@ -165,9 +210,20 @@ class _FunctionNode(Op):
         return _pack(chosen, packing, tangent=True)
 
 
-def _plain(t: Tensor) -> Tensor:
-    """``t``'s values without its graph (what an unrecorded backward computes with)."""
-    return t if not t._requires_grad else Tensor._make(t.data)
+def _broadcasts_to(shape: tuple, big: tuple) -> bool:
+    """Whether ``shape`` broadcasts to ``big`` (so that ``big`` sums back to it)."""
+    try:
+        return np.broadcast_shapes(shape, big) == big
+    except ValueError:
+        return False
+
+
+def _as_tensor(value: Any, plain: bool) -> Tensor:
+    """A saved value for the user's rule: an array as a plain Tensor; a Tensor as itself, or
+    (``plain``: the engine computes on arrays) its values alone, without graph or tangents."""
+    if isinstance(value, Tensor):
+        return Tensor._make(value.data) if plain else value
+    return Tensor._make(value)
 
 
 def _overrides(fn: type, name: str) -> bool:
@@ -189,12 +245,12 @@ def _unpacked(packed: Tensor, packing: dict, k: int) -> Tensor:
 
 
 def _pack(outputs: list[Tensor], packing: dict, tangent: bool = False) -> Any:
-    """The differentiable outputs as one array (one output as itself)."""
+    """The differentiable outputs as one array (one output as itself); their tangents as one
+    Tensor, recorded or carrying lower-level tangents as the rule's results do."""
     if packing["single"]:
-        out = outputs[0]
-        return out.data if not tangent or not out._requires_grad else out
+        return outputs[0] if tangent else outputs[0].data
     dtype = packing["packed_dtype"]
-    if tangent and any(o._requires_grad for o in outputs):
+    if tangent:
         from tensorgrad.ops.shape import concatenate
 
         return concatenate([o.astype(dtype).reshape(-1) for o in outputs])
@@ -258,30 +314,37 @@ class Function:
             raise NotImplementedError(f"{name} must define backward")
         chosen = [outs[k] for k in differentiable]
         packing = _packing(chosen, args, positions, differentiable)
-        node = _node_type(cls)()
-        node.fn, node.ctx, node.packing = cls, ctx, packing
-        node.saved_kinds = _saved_kinds(ctx, chosen)
+        kinds = _saved_kinds(ctx, chosen)
+        saves_output = any(kind == "output" for kind, _ in kinds)
+        node = _node_type(cls, saves_output)()
+        node.fn, node.ctx, node.packing, node.saved_kinds = cls, ctx, packing, kinds
         node.out_arrays = _pack(chosen, packing)
+        # (a jvp runs inside apply, before apply records the output: its values meanwhile)
+        node.out_data = node.out_arrays
+        node.call_saved = node.call_out = None
+        node.plain = True
         ctx._node = weakref.ref(node)
         packed = apply(node, tuple(args[i] for i in positions))
         node.out_arrays = None
-        if node.saved_kinds and any(kind == "output" for kind, _ in node.saved_kinds):
-            # (the outputs' values, for saved_tensors: kept by the node, as a saved output)
-            node.out_data = packed.data
         results = list(outs)
         for k, value in zip(differentiable, _split(packed, packing)):
             results[k] = value
         return tuple(results) if isinstance(output, tuple) else results[0]
 
 
-def _node_type(fn: type) -> type:
+def _node_type(fn: type, saves_output: bool) -> type:
     """The node class of ``fn``'s applications, named as torch's (``MyExpBackward``), so that
-    ``grad_fn`` and errors name the function."""
-    made = fn.__dict__.get("_tg_node_type")
+    ``grad_fn`` and errors name the function; one that saves its output (the engine then keeps
+    it, checks its version and hands it to the rules) if ``saves_output``."""
+    made = fn.__dict__.get("_tg_node_types")
     if made is None:
-        made = type(f"{fn.__name__}Backward", (_FunctionNode,), {"label": fn.__name__})
-        fn._tg_node_type = made
-    return made
+        name, label = f"{fn.__name__}Backward", fn.__name__
+        made = (
+            type(name, (_FunctionNode,), {"label": label}),
+            type(name, (_FunctionNode,), {"label": label, "save_output": True}),
+        )
+        fn._tg_node_types = made
+    return made[saves_output]
 
 
 def _packing(chosen: list[Tensor], args: tuple, positions: tuple, differentiable: list) -> dict:

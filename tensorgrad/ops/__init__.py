@@ -18,6 +18,7 @@ from tensorgrad.ops import (
     losses,
     manipulation,
     matrices,
+    predicates,
     reductions,
     shape,
     statistics,
@@ -31,6 +32,7 @@ from tensorgrad.ops.linalg import *  # noqa: F403
 from tensorgrad.ops.losses import *  # noqa: F403
 from tensorgrad.ops.manipulation import *  # noqa: F403
 from tensorgrad.ops.matrices import *  # noqa: F403
+from tensorgrad.ops.predicates import *  # noqa: F403
 from tensorgrad.ops.reductions import *  # noqa: F403
 from tensorgrad.ops.shape import *  # noqa: F403
 from tensorgrad.ops.statistics import *  # noqa: F403
@@ -39,6 +41,7 @@ from tensorgrad.ops.torch_linalg import *  # noqa: F403
 FAMILIES: tuple[ModuleType, ...] = (
     arithmetic,
     elementwise,
+    predicates,
     reductions,
     differences,
     statistics,
@@ -60,7 +63,8 @@ OPS: dict[str, Callable[..., Any]] = {
 NO_GRADIENT = frozenset(
     """less less_equal greater greater_equal equal not_equal logical_and logical_or logical_xor
     logical_not argmax argmin argsort tril_indices triu_indices tril_indices_from
-    triu_indices_from diag_indices diag_indices_from nanargmax nanargmin""".split()
+    triu_indices_from diag_indices diag_indices_from nanargmax nanargmin isnan isinf isfinite
+    isposinf isneginf isclose allclose""".split()
 )
 
 __all__ = sorted(OPS) + ["OPS", "NO_GRADIENT", "FAMILIES"]
