@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from tensorgrad.optim import lr_scheduler
-from tensorgrad.optim.algorithms import SGD, Adam, AdamW, RMSprop
+from tensorgrad.optim.algorithms import (
+    SGD,
+    Adadelta,
+    Adagrad,
+    Adam,
+    Adamax,
+    AdamW,
+    NAdam,
+    RAdam,
+    RMSprop,
+)
 from tensorgrad.optim.lr_scheduler import (
     ChainedScheduler,
     ConstantLR,
@@ -25,6 +35,11 @@ __all__ = [
     "Adam",
     "AdamW",
     "RMSprop",
+    "Adagrad",
+    "Adamax",
+    "NAdam",
+    "RAdam",
+    "Adadelta",
     "lr_scheduler",
     "LRScheduler",
     "StepLR",

@@ -1,4 +1,5 @@
-"""SGD, Adam, AdamW and RMSprop with PyTorch's update formulas and defaults.
+"""SGD, Adam, AdamW, RMSprop, Adagrad, Adamax, NAdam, RAdam and Adadelta with PyTorch's update
+formulas and defaults.
 
 Each ``_update`` is a pure function of (parameter, gradient, state, group) that returns new
 arrays; the base class writes them (see ``optimizer.py``). Arithmetic stays in the parameter's
@@ -24,7 +25,7 @@ from tensorgrad.optim.optimizer import (
 )
 from tensorgrad.tensor import is_number
 
-__all__ = ["SGD", "Adam", "AdamW", "RMSprop"]
+__all__ = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adamax", "NAdam", "RAdam", "Adadelta"]
 
 
 def _buffer(state: State, key: str, p: np.ndarray) -> np.ndarray:
@@ -33,6 +34,26 @@ def _buffer(state: State, key: str, p: np.ndarray) -> np.ndarray:
     p, on every step."""
     buf = state.get(key)
     return np.zeros_like(p) if buf is None else buf
+
+
+def _betas(betas: Any) -> Any:
+    """A list of betas as the tuple the groups keep (anything else as given, for the check)."""
+    return tuple(betas) if isinstance(betas, (list, tuple)) else betas
+
+
+def _check_betas(name: str, betas: Any) -> None:
+    """Adam's, Adamax's, NAdam's and RAdam's ``betas``: two numbers in [0, 1), as torch."""
+    if not isinstance(betas, (tuple, list)) or not all(is_number(b) for b in betas):
+        raise TypeError(f"{name}: betas must be two numbers, got {betas!r}")
+    if len(betas) != 2 or not all(0.0 <= float(b) < 1.0 for b in betas):
+        raise ValueError(f"{name}: betas must be two numbers in [0, 1), got {betas!r}")
+
+
+def _decoupled(name: str, value: Any) -> bool:
+    """``decoupled_weight_decay`` (Adam, NAdam, RAdam): a bool."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: decoupled_weight_decay must be a bool, got {value!r}")
+    return bool(value)
 
 
 def _in_place(p: np.ndarray, *arrays: np.ndarray) -> bool:
@@ -186,34 +207,24 @@ class Adam(Optimizer):
         decoupled_weight_decay: bool = False,
     ) -> None:
         name = type(self).__name__
-        if not isinstance(decoupled_weight_decay, (bool, np.bool_)):
-            raise TypeError(
-                f"{name}: decoupled_weight_decay must be a bool, got {decoupled_weight_decay!r}"
-            )
         flags = dict(
             foreach=foreach, capturable=capturable, differentiable=differentiable, fused=fused
         )
         defaults = dict(
             lr=lr,
-            betas=tuple(betas) if isinstance(betas, (list, tuple)) else betas,
+            betas=_betas(betas),
             eps=eps,
             weight_decay=weight_decay,
             amsgrad=amsgrad,
             maximize=maximize,
             **_implementation_flags(name, flags),
-            decoupled_weight_decay=bool(decoupled_weight_decay),
+            decoupled_weight_decay=_decoupled(name, decoupled_weight_decay),
         )
         super().__init__(params, defaults)
 
     def _validate(self, group: dict[str, Any], started: bool = False) -> None:
         super()._validate(group, started)
-        betas = group["betas"]
-        if not isinstance(betas, (tuple, list)) or not all(is_number(b) for b in betas):
-            raise TypeError(f"{type(self).__name__}: betas must be two numbers, got {betas!r}")
-        if len(betas) != 2 or not all(0.0 <= float(b) < 1.0 for b in betas):
-            raise ValueError(
-                f"{type(self).__name__}: betas must be two numbers in [0, 1), got {betas!r}"
-            )
+        _check_betas(type(self).__name__, group["betas"])
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: State, group: dict) -> tuple:
         lr, (beta1, beta2), eps, wd = (
@@ -389,3 +400,315 @@ class RMSprop(Optimizer):
             return p - (lr * g) / avg, new  # (torch's addcdiv: g / avg may overflow)
         change = np.divide(np.multiply(lr, g), avg, out=avg)
         return np.subtract(p, change, out=change), new
+
+
+class Adagrad(Optimizer):
+    """Adagrad, as torch: ``sum = sum + g * g`` (from ``initial_accumulator_value``) and
+    ``p = p - clr * g / (sqrt(sum) + eps)`` with ``clr = lr / (1 + (step - 1) * lr_decay)``.
+
+    The sum starts at the group's ``initial_accumulator_value`` on a parameter's first step;
+    torch fills it for every group from the constructor's value (a group's own is ignored
+    there), and at construction, so its state dict before any step holds zero steps.
+    """
+
+    _load_defaults = {**Optimizer._load_defaults, "maximize": False, "fused": None}
+    _buffers = ("sum",)
+    _state_keys = ("step", "sum")
+    _nonnegative = ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps")
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+        foreach: bool | None = None,
+        *,
+        maximize: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
+    ) -> None:
+        flags = dict(foreach=foreach, differentiable=differentiable, fused=fused)
+        defaults = dict(
+            lr=lr,
+            lr_decay=lr_decay,
+            eps=eps,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            maximize=maximize,
+            **_implementation_flags("Adagrad", flags),
+        )
+        super().__init__(params, defaults)
+
+    def _update(self, p: np.ndarray, g: np.ndarray, state: State, group: dict) -> tuple:
+        if group["maximize"]:
+            g = -g
+        if group["weight_decay"]:
+            g = g + group["weight_decay"] * p
+        step, stored = _next_step(state.get("step"))
+        total = state.get("sum")
+        if total is None:
+            total = np.full_like(p, group["initial_accumulator_value"])
+        total = total + g * g
+        clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
+        # (torch's addcdiv: (-clr * g) / std)
+        return p + (-clr * g) / (np.sqrt(total) + group["eps"]), {
+            **state,
+            "step": stored,
+            "sum": total,
+        }
+
+
+class Adamax(Optimizer):
+    """Adamax (Adam with the infinity norm), as torch: ``exp_inf = max(beta2 * exp_inf,
+    |g| + eps)`` and ``p = p - lr / (1 - beta1**step) * exp_avg / exp_inf``."""
+
+    _load_defaults = {**Optimizer._load_defaults, "maximize": False, "capturable": False}
+    _buffers = ("exp_avg", "exp_inf")
+    _state_keys = ("step", "exp_avg", "exp_inf")
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        foreach: bool | None = None,
+        *,
+        maximize: bool = False,
+        differentiable: bool = False,
+        capturable: bool = False,
+    ) -> None:
+        flags = dict(foreach=foreach, differentiable=differentiable, capturable=capturable)
+        defaults = dict(
+            lr=lr,
+            betas=_betas(betas),
+            eps=eps,
+            weight_decay=weight_decay,
+            maximize=maximize,
+            **_implementation_flags("Adamax", flags),
+        )
+        super().__init__(params, defaults)
+
+    def _validate(self, group: dict[str, Any], started: bool = False) -> None:
+        super()._validate(group, started)
+        _check_betas("Adamax", group["betas"])
+
+    def _update(self, p: np.ndarray, g: np.ndarray, state: State, group: dict) -> tuple:
+        beta1, beta2 = group["betas"]
+        if group["maximize"]:
+            g = -g
+        if group["weight_decay"]:
+            g = g + group["weight_decay"] * p
+        step, stored = _next_step(state.get("step"))
+        m = _lerp(_buffer(state, "exp_avg", p), g, 1 - beta1)
+        u = np.maximum(beta2 * _buffer(state, "exp_inf", p), np.abs(g) + group["eps"])
+        clr = group["lr"] / (1 - beta1**step)
+        new = {**state, "step": stored, "exp_avg": m, "exp_inf": u}
+        return p + (-clr * m) / u, new  # (torch's addcdiv order)
+
+
+class NAdam(Optimizer):
+    """NAdam (Adam with Nesterov momentum, Dozat), as torch: the momentum coefficient
+    ``mu_t = beta1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))``, their running product kept
+    as ``mu_product``; ``decoupled_weight_decay=True`` decays as AdamW (torch's NAdamW)."""
+
+    _load_defaults = {
+        **Optimizer._load_defaults,
+        "maximize": False,
+        "capturable": False,
+        "decoupled_weight_decay": False,
+    }
+    _buffers = ("exp_avg", "exp_avg_sq")
+    _state_keys = ("step", "mu_product", "exp_avg", "exp_avg_sq")
+    _scalars = ("mu_product",)
+    _nonnegative = ("lr", "eps", "weight_decay", "momentum_decay")
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum_decay: float = 4e-3,
+        decoupled_weight_decay: bool = False,
+        *,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+    ) -> None:
+        flags = dict(foreach=foreach, capturable=capturable, differentiable=differentiable)
+        defaults = dict(
+            lr=lr,
+            betas=_betas(betas),
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum_decay=momentum_decay,
+            decoupled_weight_decay=_decoupled("NAdam", decoupled_weight_decay),
+            maximize=maximize,
+            **_implementation_flags("NAdam", flags),
+        )
+        super().__init__(params, defaults)
+
+    def _validate(self, group: dict[str, Any], started: bool = False) -> None:
+        super()._validate(group, started)
+        _check_betas("NAdam", group["betas"])
+
+    def _update(self, p: np.ndarray, g: np.ndarray, state: State, group: dict) -> tuple:
+        lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
+        if group["maximize"]:
+            g = -g
+        if wd and group["decoupled_weight_decay"]:
+            p = p * (1 - lr * wd)
+        elif wd:
+            g = g + wd * p
+        step, stored = _next_step(state.get("step"))
+        mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * group["momentum_decay"]))
+        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * group["momentum_decay"]))
+        # (kept in p's dtype, as torch's 0-d tensor in the default dtype; the coefficients
+        # below are Python floats of its value, as torch's)
+        product = state.get("mu_product")
+        mu_product = float(np.asarray(product * mu if product is not None else mu, p.dtype))
+        m = _lerp(_buffer(state, "exp_avg", p), g, 1 - beta1)
+        v = _average_of_squares(_buffer(state, "exp_avg_sq", p), g, beta2, False)
+        denom = np.sqrt(v / (1 - beta2**step)) + group["eps"]
+        p = p + (-lr * (1.0 - mu) / (1.0 - mu_product) * g) / denom
+        p = p + ((-lr * mu_next) / (1.0 - mu_product * mu_next) * m) / denom
+        new = {
+            **state,
+            "step": stored,
+            "mu_product": np.asarray(mu_product, p.dtype),
+            "exp_avg": m,
+            "exp_avg_sq": v,
+        }
+        return p, new
+
+
+class RAdam(Optimizer):
+    """RAdam (rectified Adam, Liu et al.), as torch: while the approximated length of the
+    simple moving average ``rho_t`` is 5 or less the step is momentum SGD on the
+    bias-corrected first moment; then Adam's step times the variance rectification.
+    ``decoupled_weight_decay=True`` decays as AdamW."""
+
+    _load_defaults = {
+        **Optimizer._load_defaults,
+        "maximize": False,
+        "capturable": False,
+        "decoupled_weight_decay": False,
+    }
+    _buffers = ("exp_avg", "exp_avg_sq")
+    _state_keys = ("step", "exp_avg", "exp_avg_sq")
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        decoupled_weight_decay: bool = False,
+        *,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+    ) -> None:
+        flags = dict(foreach=foreach, capturable=capturable, differentiable=differentiable)
+        defaults = dict(
+            lr=lr,
+            betas=_betas(betas),
+            eps=eps,
+            weight_decay=weight_decay,
+            maximize=maximize,
+            **_implementation_flags("RAdam", flags),
+            decoupled_weight_decay=_decoupled("RAdam", decoupled_weight_decay),
+        )
+        super().__init__(params, defaults)
+
+    def _validate(self, group: dict[str, Any], started: bool = False) -> None:
+        super()._validate(group, started)
+        _check_betas("RAdam", group["betas"])
+
+    def _update(self, p: np.ndarray, g: np.ndarray, state: State, group: dict) -> tuple:
+        lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
+        if group["maximize"]:
+            g = -g
+        if wd and group["decoupled_weight_decay"]:
+            p = p * (1 - lr * wd)
+        elif wd:
+            g = g + wd * p
+        step, stored = _next_step(state.get("step"))
+        m = _lerp(_buffer(state, "exp_avg", p), g, 1 - beta1)
+        v = _average_of_squares(_buffer(state, "exp_avg_sq", p), g, beta2, False)
+        new = {**state, "step": stored, "exp_avg": m, "exp_avg_sq": v}
+        corrected = m / (1 - beta1**step)
+        bias_correction2 = 1 - beta2**step
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 * step * beta2**step / bias_correction2
+        if rho_t <= 5.0:
+            return p - corrected * lr, new
+        rect = (
+            (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+        ) ** 0.5
+        adaptive = bias_correction2**0.5 / (np.sqrt(v) + group["eps"])
+        return p - corrected * lr * adaptive * rect, new
+
+
+class Adadelta(Optimizer):
+    """Adadelta (Zeiler), as torch: ``square_avg = rho * square_avg + (1 - rho) * g**2``,
+    ``delta = sqrt(acc_delta + eps) / sqrt(square_avg + eps) * g``, ``acc_delta = rho *
+    acc_delta + (1 - rho) * delta**2`` and ``p = p - lr * delta`` (``lr`` scales the step,
+    1.0 by default)."""
+
+    _load_defaults = {**Optimizer._load_defaults, "maximize": False, "capturable": False}
+    _buffers = ("square_avg", "acc_delta")
+    _state_keys = ("step", "square_avg", "acc_delta")
+    _nonnegative = ("lr", "rho", "eps", "weight_decay")
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1.0,
+        rho: float = 0.9,
+        eps: float = 1e-6,
+        weight_decay: float = 0.0,
+        foreach: bool | None = None,
+        *,
+        capturable: bool = False,
+        maximize: bool = False,
+        differentiable: bool = False,
+    ) -> None:
+        flags = dict(capturable=capturable, foreach=foreach, differentiable=differentiable)
+        defaults = dict(
+            lr=lr,
+            rho=rho,
+            eps=eps,
+            weight_decay=weight_decay,
+            maximize=maximize,
+            **_implementation_flags("Adadelta", flags),
+        )
+        super().__init__(params, defaults)
+
+    def _validate(self, group: dict[str, Any], started: bool = False) -> None:
+        super()._validate(group, started)
+        if not float(group["rho"]) <= 1.0:
+            raise ValueError(f"Adadelta: rho must be in [0, 1], got {group['rho']!r}")
+
+    def _update(self, p: np.ndarray, g: np.ndarray, state: State, group: dict) -> tuple:
+        rho, eps = group["rho"], group["eps"]
+        if group["maximize"]:
+            g = -g
+        if group["weight_decay"]:
+            g = g + group["weight_decay"] * p
+        sq = _average_of_squares(_buffer(state, "square_avg", p), g, rho, False)
+        acc = _buffer(state, "acc_delta", p)
+        delta = np.sqrt(acc + eps) / np.sqrt(sq + eps) * g
+        acc = _average_of_squares(acc, delta, rho, False)
+        new = {**state, "step": _next_step(state.get("step"))[1], "square_avg": sq}
+        new["acc_delta"] = acc
+        return p + -group["lr"] * delta, new

@@ -141,6 +141,11 @@ class Optimizer:
     # whatever the group's settings (an option switched on later starts its own buffers from
     # zeros, as its first step would)
     _state_keys: tuple[str, ...] = ()
+    # the state entries that hold one number (NAdam's mu_product), however p is shaped
+    _scalars: tuple[str, ...] = ()
+    # the hyperparameters that must be numbers >= 0 (an lr a schedule took below 0 passes in
+    # a step or a load)
+    _nonnegative: tuple[str, ...] = ("lr", "eps", "weight_decay", "momentum", "alpha")
     # how many times ``load_state_dict`` succeeded (a schedule built over a loaded state undoes
     # its construction's change on its own load, unless the optimizer was loaded again since)
     _loads = 0
@@ -194,7 +199,7 @@ class Optimizer:
         a step or a load, where a negative lr passes, as torch (a schedule can take it a hair
         below 0; torch checks it in the constructor only, tensorgrad in a new group too)."""
         name = type(self).__name__
-        for key in ("lr", "eps", "weight_decay", "momentum", "alpha"):
+        for key in self._nonnegative:
             if key not in group:
                 continue
             value = group[key]
@@ -381,6 +386,11 @@ class Optimizer:
                     raise TypeError(
                         f"{name}.load_state_dict: state {k!r} of parameter {key} has dtype "
                         f"{v.dtype}, expected numbers"
+                    )
+                if k in self._scalars and v.ndim:
+                    raise ValueError(
+                        f"{name}.load_state_dict: state {k!r} of parameter {key} has shape "
+                        f"{v.shape}, expected one number (shape ())"
                     )
                 if v.shape != p.shape and (v.ndim or k in self._buffers):
                     # (a 0-d buffer would be spread over p; another 0-d entry is a scalar)

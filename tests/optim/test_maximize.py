@@ -1,4 +1,4 @@
-"""``maximize=True`` (gradient ascent) for SGD, Adam, AdamW and RMSprop, as torch: the gradient is
+"""``maximize=True`` (gradient ascent) for every optimizer, as torch: the gradient is
 negated first, before weight decay, momentum and the moment estimates see it."""
 
 from __future__ import annotations
@@ -25,6 +25,12 @@ OPTIONS = [
     ("RMSprop", {"lr": 0.01}),
     ("RMSprop", {"lr": 0.01, "alpha": 0.9, "momentum": 0.8, "weight_decay": 0.1}),
     ("RMSprop", {"lr": 0.01, "centered": True, "momentum": 0.5}),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.1, "weight_decay": 0.1}),
+    ("Adamax", {"lr": 0.01, "weight_decay": 0.1}),
+    ("NAdam", {"lr": 0.01, "weight_decay": 0.1}),
+    ("NAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("RAdam", {"lr": 0.01, "betas": (0.5, 0.9), "weight_decay": 0.1}),
+    ("Adadelta", {"weight_decay": 0.1}),
 ]
 
 
