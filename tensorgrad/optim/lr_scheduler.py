@@ -1,6 +1,7 @@
 """Learning-rate schedulers, as ``torch.optim.lr_scheduler``: ``StepLR``, ``MultiStepLR``,
-``ExponentialLR``, ``LinearLR``, ``ConstantLR``, ``CosineAnnealingLR``, ``LambdaLR`` and
-``ReduceLROnPlateau``, and the combinators ``SequentialLR`` and ``ChainedScheduler``.
+``ExponentialLR``, ``LinearLR``, ``ConstantLR``, ``CosineAnnealingLR``, ``LambdaLR``,
+``PolynomialLR``, ``CosineAnnealingWarmRestarts``, ``OneCycleLR`` and ``ReduceLROnPlateau``,
+and the combinators ``SequentialLR`` and ``ChainedScheduler``.
 
 Call ``scheduler.step()`` once per epoch after ``optimizer.step()`` (``ReduceLROnPlateau``:
 ``scheduler.step(metric)``). Schedules chain as torch's: each step carries a group's current
@@ -37,7 +38,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from tensorgrad.optim.optimizer import Optimizer
-from tensorgrad.tensor import is_number
+from tensorgrad.tensor import flag_arg, is_number
 
 __all__ = [
     "LRScheduler",
@@ -51,6 +52,9 @@ __all__ = [
     "ConstantLR",
     "SequentialLR",
     "ChainedScheduler",
+    "PolynomialLR",
+    "CosineAnnealingWarmRestarts",
+    "OneCycleLR",
 ]
 
 
@@ -581,6 +585,319 @@ class CosineAnnealingLR(LRScheduler):
             return lr + (base - low) * (1 - math.cos(math.pi / t)) / 2
         ratio = (1 + math.cos(math.pi * epoch / t)) / (1 + math.cos(math.pi * (epoch - 1) / t))
         return low + (lr - low) * ratio
+
+
+class PolynomialLR(LRScheduler):
+    """``lr = base_lr * (1 - min(epoch, total_iters) / total_iters) ** power``: to 0 over
+    ``total_iters`` epochs, then 0."""
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        total_iters: int = 5,
+        power: float = 1.0,
+        last_epoch: int = -1,
+    ) -> None:
+        # (torch checks neither: total_iters 0 divides by zero, a negative power makes the
+        # last epoch's rate infinite)
+        self.total_iters = _integer(total_iters, "total_iters", "PolynomialLR", 1)
+        self.power = _nonnegative(power, "power", "PolynomialLR")
+        super().__init__(optimizer, last_epoch)
+
+    _entries = {"total_iters": _counter(1), "power": _nonnegative}
+
+    def _rate(self, base: float, epoch: int) -> float:
+        return base * (1.0 - min(self.total_iters, epoch) / self.total_iters) ** self.power
+
+    def _chained(self, lr: float, base: float, epoch: int) -> float:
+        n = self.total_iters
+        if epoch == 0 or epoch > n:
+            return lr
+        return lr * ((1.0 - epoch / n) / (1.0 - (epoch - 1) / n)) ** self.power
+
+
+def _cycle(epoch: float, first: int, mult: int) -> tuple[float, int]:
+    """CosineAnnealingWarmRestarts' place at ``epoch``: the epochs since the last restart and
+    the length of the cycle, counted in integers (torch takes the cycle's number from a
+    floating logarithm, one cycle early where it rounds down at a restart: T_0=1, T_mult=3 at
+    epoch 121 gives the end of the cycle, eta_min, where this gives its start)."""
+    if mult == 1:
+        return epoch % first, first
+    start, length = 0, first
+    while epoch >= start + length:
+        start, length = start + length, length * mult
+    return epoch - start, length
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """SGDR (Loshchilov and Hutter): ``lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur
+    / T_i)) / 2``, where ``T_cur`` counts the epochs since the last restart and a restart comes
+    after ``T_i`` epochs, ``T_0`` at first, then ``T_mult`` times longer each time. ``step()``
+    advances one epoch; ``step(epoch)`` goes to ``epoch``, which may be a fraction (as torch:
+    ``step(epoch + i / iters)`` once per batch)."""
+
+    chainable = False  # (as torch's: the rate comes from base_lr and the place in the cycle)
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        T_0: int,
+        T_mult: int = 1,
+        eta_min: float = 0.0,
+        last_epoch: int = -1,
+    ) -> None:
+        name = "CosineAnnealingWarmRestarts"
+        self.T_0 = _integer(T_0, "T_0", name, 1)
+        self.T_i = self.T_0
+        self.T_mult = _integer(T_mult, "T_mult", name, 1)
+        self.eta_min = _nonnegative(eta_min, "eta_min", name)
+        self.T_cur: float = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    _entries = {
+        "T_0": _counter(1),
+        "T_mult": _counter(1),
+        "T_i": _positive,
+        "eta_min": _nonnegative,
+        "T_cur": lambda value, name, owner: _number(value, name, owner, -1.0),
+    }
+
+    def _rate(self, base: float, epoch: int) -> float:
+        # (torch's order of operations, for its bits)
+        cos = 1 + math.cos(math.pi * self.T_cur / self.T_i)
+        return self.eta_min + (base - self.eta_min) * cos / 2
+
+    def step(self, epoch: float | None = None) -> None:
+        """Advance one epoch, or go to ``epoch`` (a number >= 0, a fraction too; not
+        deprecated here, as torch's)."""
+        if epoch is None:
+            self._step(self.last_epoch + 1, closed=False)
+            return
+        epoch = _number(epoch, "epoch", "CosineAnnealingWarmRestarts.step", 0.0)
+        self._step(math.floor(epoch), closed=True, at=epoch)
+
+    def _step(
+        self,
+        epoch: int,
+        closed: bool,
+        keep: bool = False,
+        resumed: bool = False,
+        at: float | None = None,
+    ) -> None:
+        before = (self.T_cur, self.T_i)
+        if at is None and not (closed or resumed) and self.last_epoch >= 0:
+            self.T_cur = self.T_cur + 1  # (torch's count: after step(2.5), step() is 3.5)
+            if self.T_cur >= self.T_i:
+                self.T_cur, self.T_i = self.T_cur % self.T_i, self.T_i * self.T_mult
+        else:  # (the first epoch, a jump, or a resumed schedule: its place at that epoch)
+            place = max(epoch if at is None else at, 0)
+            self.T_cur, self.T_i = _cycle(place, self.T_0, self.T_mult)
+        try:
+            super()._step(max(epoch, 0) if at is None else epoch, closed, keep, resumed)
+        except BaseException:
+            self.T_cur, self.T_i = before
+            raise
+
+
+_PHASE_KEYS = frozenset(("end_step", "start_lr", "end_lr", "start_momentum", "end_momentum"))
+
+
+def _phases(value: Any, name: str, owner: str) -> list[dict[str, Any]]:
+    """OneCycleLR's phases: dicts of an ``end_step`` and the group keys they go between."""
+    ok = isinstance(value, (list, tuple)) and value
+    ok = ok and all(isinstance(p, Mapping) and set(p) == _PHASE_KEYS for p in value)
+    if not (ok and all(is_number(p["end_step"]) for p in value)):
+        raise TypeError(f"{owner}: {name} must be a list of phases, got {value!r:.80}")
+    return [dict(p) for p in value]
+
+
+def _strategy(value: Any, name: str, owner: str) -> str:
+    if value not in ("cos", "linear"):
+        raise ValueError(f"{owner}: anneal_strategy must be 'cos' or 'linear', got {value!r}")
+    return value
+
+
+def _per_group(value: Any, name: str, optimizer: Optimizer, owner: str) -> list[float]:
+    """One number per parameter group: a list of as many, or one number for all."""
+    n = len(optimizer.param_groups)
+    if isinstance(value, (list, tuple)):
+        if len(value) != n:
+            raise ValueError(f"{owner}: expected {n} values for {name}, got {len(value)}")
+        return [_number(v, name, owner, 0.0) for v in value]
+    return [_number(value, name, owner, 0.0)] * n
+
+
+def _greater_than_0(value: Any, name: str, owner: str) -> float:
+    number = _number(value, name, owner, 0.0)
+    if number <= 0:
+        raise ValueError(f"{owner}: {name} must be a number > 0, got {value!r}")
+    return number
+
+
+class OneCycleLR(LRScheduler):
+    """The 1cycle policy (Smith and Topin), as torch's: over ``total_steps`` steps (or
+    ``epochs * steps_per_epoch``) the rate rises from ``max_lr / div_factor`` to ``max_lr`` for
+    ``pct_start`` of them, then falls to ``max_lr / div_factor / final_div_factor``
+    (``three_phase``: back to the start first, in as many steps as it rose, then to the end),
+    annealed by a cosine (``'cos'``) or linearly; with ``cycle_momentum`` the momentum (SGD's
+    and RMSprop's ``momentum``, or the first of ``betas``) goes the other way, between
+    ``max_momentum`` and ``base_momentum``. Meant to step once per batch. The groups keep
+    ``initial_lr``, ``max_lr``, ``min_lr`` (and ``max_momentum``, ``base_momentum``), as
+    torch's."""
+
+    chainable = False  # (as torch's: each rate comes from the groups' keys above)
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        max_lr: float | list[float],
+        total_steps: int | None = None,
+        epochs: int | None = None,
+        steps_per_epoch: int | None = None,
+        pct_start: float = 0.3,
+        anneal_strategy: str = "cos",
+        cycle_momentum: bool = True,
+        base_momentum: float | list[float] = 0.85,
+        max_momentum: float | list[float] = 0.95,
+        div_factor: float = 25.0,
+        final_div_factor: float = 1e4,
+        three_phase: bool = False,
+        last_epoch: int = -1,
+    ) -> None:
+        name = "OneCycleLR"
+        _check_optimizer(optimizer, name)
+        if total_steps is not None:
+            total = _integer(total_steps, "total_steps", name, 1)
+        elif epochs is not None and steps_per_epoch is not None:
+            total = _integer(epochs, "epochs", name, 1)
+            total *= _integer(steps_per_epoch, "steps_per_epoch", name, 1)
+        else:
+            raise ValueError(f"{name}: give total_steps, or epochs and steps_per_epoch")
+        pct = _unit(pct_start, "pct_start", name)
+        self._anneal_func_type = _strategy(anneal_strategy, "anneal_strategy", name)
+        max_lrs = _per_group(max_lr, "max_lr", optimizer, name)
+        div = _greater_than_0(div_factor, "div_factor", name)
+        final = _greater_than_0(final_div_factor, "final_div_factor", name)
+        cycle_momentum = flag_arg(cycle_momentum, "cycle_momentum", name)
+        three_phase = flag_arg(three_phase, "three_phase", name)
+        _integer(last_epoch, "last_epoch", name, -1)  # (before the groups change)
+        if cycle_momentum:
+            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+                raise ValueError(
+                    f"{name}: cycle_momentum needs an optimizer with momentum or betas, got "
+                    f"{type(optimizer).__name__} (pass cycle_momentum=False)"
+                )
+            self.use_beta1 = "betas" in optimizer.defaults
+            tops = _per_group(max_momentum, "max_momentum", optimizer, name)
+            bottoms = _per_group(base_momentum, "base_momentum", optimizer, name)
+        self.total_steps = total
+        self.cycle_momentum = cycle_momentum
+        up = float(pct * total) - 1
+        ends = [up, float(2 * pct * total) - 2, total - 1] if three_phase else [up, total - 1]
+        lrs = ["initial_lr", "max_lr", "initial_lr", "min_lr"] if three_phase else []
+        lrs = lrs or ["initial_lr", "max_lr", "min_lr"]
+        moms = ["max_momentum", "base_momentum", "max_momentum", "max_momentum"][: len(lrs)]
+        self._schedule_phases = [
+            {
+                "end_step": end,
+                "start_lr": lrs[i],
+                "end_lr": lrs[i + 1],
+                "start_momentum": moms[i],
+                "end_momentum": moms[i + 1],
+            }
+            for i, end in enumerate(ends)
+        ]
+        # (what the construction changes in the groups, for _undo_construction)
+        changed = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum")
+        changed += ("betas", "momentum") if cycle_momentum else ()
+        before = [{k: g[k] for k in changed if k in g} for g in optimizer.param_groups]
+        if last_epoch == -1:  # (resumed, the groups hold them: a loaded optimizer's)
+            for g, top in zip(optimizer.param_groups, max_lrs, strict=True):
+                g["initial_lr"] = top / div
+                g["max_lr"] = top
+                g["min_lr"] = g["initial_lr"] / final
+            if cycle_momentum:
+                for g, top, bottom in zip(optimizer.param_groups, tops, bottoms, strict=True):
+                    self._set_momentum(g, top)
+                    g["max_momentum"], g["base_momentum"] = top, bottom
+        super().__init__(optimizer, last_epoch)
+        self._undo.groups = before  # type: ignore[union-attr]
+
+    _entries = {
+        "total_steps": _counter(1),
+        "_schedule_phases": _phases,
+        "_anneal_func_type": _strategy,
+        "cycle_momentum": lambda value, name, owner: flag_arg(value, name, owner),
+    }
+
+    def _undo_construction(self) -> None:
+        # (as the rates: built over a loaded optimizer and loaded before its next step, the
+        # groups' momenta and the keys above go back to the loaded ones)
+        undo = self.__dict__.get("_undo")
+        built = self.optimizer._built
+        if undo is not None and built and undo.loads == self.optimizer._loads:
+            for g, keys in zip(self.optimizer.param_groups, undo.groups):
+                g.update(keys)
+        super()._undo_construction()
+
+    def _set_momentum(self, group: dict[str, Any], value: float) -> None:
+        if self.use_beta1:
+            group["betas"] = (value, *group["betas"][1:])
+        else:
+            group["momentum"] = value
+
+    def _anneal(self, start: float, end: float, pct: float) -> float:
+        # (torch's orders of operations, for its bits)
+        if self._anneal_func_type == "cos":
+            return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+        return (end - start) * pct + start
+
+    def _schedule(self, step: int) -> list[tuple[float, float | None]]:
+        """Each group's rate and momentum (None without cycle_momentum) at ``step``."""
+        name = "OneCycleLR.step"
+        if step > self.total_steps:
+            raise ValueError(
+                f"{name}: tried to step {step} times; the schedule has total_steps="
+                f"{self.total_steps}"
+            )
+        phases = self._schedule_phases
+        keys = {p[k] for p in phases for k in ("start_lr", "end_lr")}
+        if self.cycle_momentum:
+            keys |= {p[k] for p in phases for k in ("start_momentum", "end_momentum")}
+        out = []
+        for i, g in enumerate(self.optimizer.param_groups):
+            missing = sorted(k for k in keys if k not in g)
+            if missing:
+                raise KeyError(
+                    f"{name}: param_groups[{i}] has no {', '.join(map(repr, missing))} (a group "
+                    "added after the schedule was made, or an optimizer's state not loaded)"
+                )
+            start = 0.0
+            for j, phase in enumerate(phases):
+                end = phase["end_step"]
+                if step <= end or j == len(phases) - 1:
+                    # (a phase of no steps gives its end: torch divides by zero there)
+                    pct = (step - start) / (end - start) if end != start else 1.0
+                    lr = self._anneal(g[phase["start_lr"]], g[phase["end_lr"]], pct)
+                    momentum = None
+                    if self.cycle_momentum:
+                        momentum = self._anneal(
+                            g[phase["start_momentum"]], g[phase["end_momentum"]], pct
+                        )
+                    break
+                start = end
+            out.append((lr, momentum))
+        return out
+
+    def _rates(self, epoch: int, bases: list[Any]) -> list[float]:
+        return [lr for lr, _ in self._schedule(epoch)]
+
+    def _step(self, epoch: int, closed: bool, keep: bool = False, resumed: bool = False) -> None:
+        momenta = [m for _, m in self._schedule(epoch)]  # (raises before anything changes)
+        super()._step(epoch, closed, keep, resumed)
+        if self.cycle_momentum:
+            for g, m in zip(self.optimizer.param_groups, momenta, strict=True):
+                self._set_momentum(g, m)
 
 
 class LambdaLR(LRScheduler):

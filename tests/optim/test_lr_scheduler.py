@@ -6,6 +6,7 @@ dependency.)"""
 from __future__ import annotations
 
 import math
+import warnings
 from fractions import Fraction
 
 import numpy as np
@@ -145,6 +146,9 @@ def _factories():
         "LinearLR": lambda o: optim.LinearLR(o, start_factor=0.1, end_factor=0.6, total_iters=9),
         "CosineAnnealingLR": lambda o: optim.CosineAnnealingLR(o, T_max=7, eta_min=0.01),
         "LambdaLR": lambda o: optim.LambdaLR(o, [lambda e: 0.8**e, Warmup(6)]),
+        "PolynomialLR": lambda o: optim.PolynomialLR(o, total_iters=8, power=1.5),
+        "CosineAnnealingWarmRestarts": lambda o: optim.CosineAnnealingWarmRestarts(o, 2, 2, 0.01),
+        "OneCycleLR": lambda o: optim.OneCycleLR(o, [1.0, 0.3], total_steps=20, three_phase=True),
     }
 
 
@@ -973,3 +977,239 @@ def test_sequential_over_a_resumed_first_part_that_keeps_the_rate(make, want) ->
         s.step()
         lrs.append(opt.param_groups[0]["lr"])
     np.testing.assert_allclose(lrs, want, rtol=1e-5)
+
+
+# --------------------------------------- PolynomialLR, CosineAnnealingWarmRestarts, OneCycleLR
+
+CYCLES = [
+    ("PolynomialLR", "SGD", {}, {"total_iters": 7, "power": 2.0}, 12, None),
+    ("PolynomialLR", "SGD", {}, {}, 8, None),
+    ("PolynomialLR", "SGD", {}, {"total_iters": 10, "power": 0.5}, 14, None),
+    ("CosineAnnealingWarmRestarts", "SGD", {}, {"T_0": 3}, 20, None),
+    ("CosineAnnealingWarmRestarts", "SGD", {}, {"T_0": 2, "T_mult": 2, "eta_min": 0.01}, 40, None),
+    # step(epoch) with fractions, and interleaved with step()
+    ("CosineAnnealingWarmRestarts", "SGD", {}, {"T_0": 2, "T_mult": 3}, 40, lambda i: i * 0.37),
+    ("CosineAnnealingWarmRestarts", "SGD", {}, {"T_0": 5, "eta_min": 0.01}, 40, lambda i: i * 0.37),
+    (
+        "CosineAnnealingWarmRestarts",
+        "SGD",
+        {},
+        {"T_0": 3, "T_mult": 2},
+        40,
+        lambda i: None if i % 3 else i * 0.5,
+    ),
+    ("OneCycleLR", "SGD", {"momentum": 0.9}, {"max_lr": [0.5, 1.0], "total_steps": 50}, 50, None),
+    (
+        "OneCycleLR",
+        "SGD",
+        {"momentum": 0.9},
+        {"max_lr": 0.5, "epochs": 4, "steps_per_epoch": 7, "anneal_strategy": "linear"},
+        28,
+        None,
+    ),
+    ("OneCycleLR", "Adam", {}, {"max_lr": 0.5, "total_steps": 40, "three_phase": True}, 40, None),
+    (
+        "OneCycleLR",
+        "Adam",
+        {},
+        {"max_lr": [0.5, 0.2], "total_steps": 40, "three_phase": True}
+        | {"anneal_strategy": "linear", "pct_start": 0.25, "div_factor": 10.0}
+        | {"final_div_factor": 100.0, "base_momentum": [0.8, 0.7], "max_momentum": 0.9},
+        40,
+        None,
+    ),
+    ("OneCycleLR", "RMSprop", {"momentum": 0.5}, {"max_lr": 0.5, "total_steps": 33}, 33, None),
+    (
+        "OneCycleLR",
+        "Adagrad",
+        {},
+        {"max_lr": 0.5, "total_steps": 33, "cycle_momentum": False},
+        33,
+        None,
+    ),
+]
+
+
+def _momenta(opt) -> list:
+    return [g["betas"][0] if "betas" in g else g.get("momentum") for g in opt.param_groups]
+
+
+@pytest.mark.parametrize(("kind", "name", "okw", "skw", "steps", "epochs"), CYCLES, ids=str)
+def test_cycles_rates_and_momenta_are_torchs(kind, name, okw, skw, steps, epochs) -> None:
+    # the full schedule, two groups: every rate (and momentum) against torch 2.13's
+    torch = pytest.importorskip("torch")
+
+    def build(lib, make_param):
+        groups = [{"params": [make_param()], "lr": lr} for lr in (0.1, 1.0)]
+        opt = getattr(lib.optim, name)(groups, lr=0.1, **okw)
+        return opt, getattr(lib.optim.lr_scheduler, kind)(opt, **skw)
+
+    ours = build(tg, lambda: tg.tensor(np.zeros(2), requires_grad=True))
+    theirs = build(torch, lambda: torch.zeros(2, requires_grad=True))
+    for i in range(steps + 1):
+        got = [g["lr"] for g in ours[0].param_groups]
+        want = [g["lr"] for g in theirs[0].param_groups]
+        rtol = 1e-14 if kind == "PolynomialLR" else 0  # (its closed form: a few units last place)
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=0, err_msg=f"step {i}")
+        assert ours[1].get_last_lr() == got
+        assert _momenta(ours[0]) == _momenta(theirs[0]), i
+        if i == steps:
+            break
+        epoch = epochs(i) if epochs else None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (torch's step(epoch) deprecations)
+            for _, sched in (ours, theirs):
+                sched.step() if epoch is None else sched.step(epoch)
+
+
+def test_polynomial_lr_closed_form() -> None:
+    got = _sequence(optim.PolynomialLR(_opt(1.0, 0.5), total_iters=4, power=2.0), 7)
+    want = [(1 - min(t, 4) / 4) ** 2 for t in range(7)]
+    np.testing.assert_allclose(got, np.array([want, [w / 2 for w in want]]).T, rtol=1e-15)
+    assert got[4:].tolist() == [[0.0, 0.0]] * 3
+
+
+def test_warm_restarts_by_hand_and_fractional_epochs() -> None:
+    sched = optim.CosineAnnealingWarmRestarts(_opt(1.0), T_0=2, T_mult=2, eta_min=0.1)
+    got = _sequence(sched, 8)[:, 0]
+    places = [(0, 2), (1, 2), (0, 4), (1, 4), (2, 4), (3, 4), (0, 8), (1, 8)]
+    want = [0.1 + 0.9 * (1 + math.cos(math.pi * c / n)) / 2 for c, n in places]
+    np.testing.assert_allclose(got, want, rtol=1e-15)
+    sched.step(2.5)  # (a fraction of an epoch: not deprecated, as torch's)
+    assert (sched.T_cur, sched.T_i, sched.last_epoch) == (0.5, 4, 2)
+    sched.step()  # (carries the fraction on, as torch: 3.5)
+    assert (sched.T_cur, sched.T_i, sched.last_epoch) == (1.5, 4, 3)
+    with pytest.raises(ValueError, match="CosineAnnealingWarmRestarts.step: epoch"):
+        sched.step(-1.0)
+    assert (sched.T_cur, sched.last_epoch) == (1.5, 3)
+
+
+def test_warm_restarts_count_cycles_in_integers() -> None:
+    # torch 2.13 takes the cycle from a floating logarithm: at epoch 121 with T_0=1, T_mult=3
+    # (a restart) it rounds one cycle down and gives the previous cycle's end, eta_min
+    sched = optim.CosineAnnealingWarmRestarts(_opt(1.0), T_0=1, T_mult=3)
+    sched.step(121)
+    assert (sched.T_cur, sched.T_i, sched.get_last_lr()) == (0, 243, [1.0])
+    # resumed with last_epoch, the place in the cycle of that epoch (torch's counts from
+    # last_epoch as if in the first cycle: T_cur 3 of 10 here)
+    opt = _opt(1.0)
+    opt.param_groups[0]["initial_lr"] = 1.0
+    sched = optim.CosineAnnealingWarmRestarts(opt, T_0=5, T_mult=2, last_epoch=12)
+    assert (sched.T_cur, sched.T_i) == (8, 10)
+    assert sched.get_last_lr() == [(1 + math.cos(math.pi * 8 / 10)) / 2]
+
+
+def test_one_cycle_sets_the_groups_keys_and_momentum_as_torchs() -> None:
+    opt = optim.SGD([nn.Parameter(np.zeros(1))], lr=0.1, momentum=0.5)
+    sched = optim.OneCycleLR(opt, max_lr=1.0, total_steps=10)
+    g = opt.param_groups[0]
+    assert (g["initial_lr"], g["max_lr"], g["min_lr"]) == (1 / 25, 1.0, 1 / 25 / 1e4)
+    # (torch's cosine, end + (start - end) / 2 * (cos + 1), is start to rounding at step 0)
+    assert g["lr"] == pytest.approx(1 / 25, rel=1e-14)
+    assert (g["momentum"], g["max_momentum"], g["base_momentum"]) == (
+        0.95,
+        0.95,
+        0.85,
+    )
+    for _ in range(10):  # (the last step is one past the schedule, as torch allows)
+        sched.step()
+    before = (sched.state_dict(), dict(g))
+    with pytest.raises(ValueError, match="tried to step 11 times.*total_steps=10"):
+        sched.step()
+    assert sched.state_dict() == before[0] and g == before[1]
+    adam = optim.Adam([nn.Parameter(np.zeros(1))], betas=(0.5, 0.9))
+    optim.OneCycleLR(adam, 1.0, total_steps=10, max_momentum=0.8)
+    assert adam.param_groups[0]["betas"] == (0.8, 0.9)
+
+
+def test_one_cycle_phase_of_no_steps_gives_its_end() -> None:
+    # pct_start * total_steps = 1: the warm-up is step 0 alone (torch divides by zero there)
+    opt = optim.SGD([nn.Parameter(np.zeros(1))], lr=0.1, momentum=0.9)
+    sched = optim.OneCycleLR(opt, max_lr=1.0, total_steps=10, pct_start=0.1)
+    assert sched.get_last_lr() == [1.0] and opt.param_groups[0]["momentum"] == 0.85
+    sched.step()
+    assert 0 < sched.get_last_lr()[0] < 1.0
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "pattern"),
+    [
+        (lambda o: optim.PolynomialLR(o, total_iters=0), ValueError, "PolynomialLR: total_iters"),
+        (lambda o: optim.PolynomialLR(o, power=-1.0), ValueError, "PolynomialLR: power"),
+        (lambda o: optim.PolynomialLR(o, power="2"), TypeError, "PolynomialLR: power"),
+        (
+            lambda o: optim.CosineAnnealingWarmRestarts(o, 0),
+            ValueError,
+            "CosineAnnealingWarmRestarts: T_0 must be an int >= 1, got 0",
+        ),
+        (lambda o: optim.CosineAnnealingWarmRestarts(o, 2.0), TypeError, "T_0 must be an int"),
+        (lambda o: optim.CosineAnnealingWarmRestarts(o, 2, 0), ValueError, "T_mult"),
+        (lambda o: optim.CosineAnnealingWarmRestarts(o, 2, 1.5), TypeError, "T_mult"),
+        (lambda o: optim.CosineAnnealingWarmRestarts(o, 2, eta_min="0"), TypeError, "eta_min"),
+        (lambda o: optim.OneCycleLR(o, 1.0), ValueError, "OneCycleLR: give total_steps, or"),
+        (lambda o: optim.OneCycleLR(o, 1.0, epochs=3), ValueError, "give total_steps"),
+        (lambda o: optim.OneCycleLR(o, 1.0, 0), ValueError, "OneCycleLR: total_steps .* got 0"),
+        (lambda o: optim.OneCycleLR(o, 1.0, 2.5), TypeError, "OneCycleLR: total_steps"),
+        (
+            lambda o: optim.OneCycleLR(o, 1.0, epochs=2, steps_per_epoch=0),
+            ValueError,
+            "OneCycleLR: steps_per_epoch must be an int >= 1, got 0",
+        ),
+        (lambda o: optim.OneCycleLR(o, [1.0], 10), ValueError, "expected 2 values for max_lr"),
+        (lambda o: optim.OneCycleLR(o, 1.0, 10, pct_start=1.5), ValueError, "pct_start"),
+        (
+            lambda o: optim.OneCycleLR(o, 1.0, 10, anneal_strategy="exp"),
+            ValueError,
+            "anneal_strategy must be 'cos' or 'linear', got 'exp'",
+        ),
+        (lambda o: optim.OneCycleLR(o, 1.0, 10, div_factor=0), ValueError, "div_factor"),
+        (lambda o: optim.OneCycleLR(o, 1.0, 10, three_phase="yes"), TypeError, "three_phase"),
+        (lambda o: optim.OneCycleLR(o, 1.0, 10, base_momentum=[0.9]), ValueError, "base_mom"),
+        (lambda o: optim.OneCycleLR(o, 1.0, 10, last_epoch=-3), ValueError, "last_epoch"),
+    ],
+)
+def test_cycles_malformed_arguments_are_named_and_change_nothing(make, error, pattern) -> None:
+    opt = _opt(0.5, 0.2)
+    before = [dict(g) for g in opt.param_groups]
+    with pytest.raises(error, match=pattern):
+        make(opt)
+    assert [dict(g) for g in opt.param_groups] == before
+
+
+def test_one_cycle_cycle_momentum_needs_momentum_or_betas() -> None:
+    opt = optim.Adagrad([nn.Parameter(np.zeros(1))])
+    with pytest.raises(ValueError, match="OneCycleLR: cycle_momentum needs an optimizer with"):
+        optim.OneCycleLR(opt, 1.0, 10)
+    assert "initial_lr" not in opt.param_groups[0]
+    optim.OneCycleLR(opt, 1.0, 10, cycle_momentum=False)
+
+
+def test_one_cycle_built_after_the_optimizers_load_resumes_its_momentum() -> None:
+    # (the construction sets the momentum of step 0, as the rate: both are taken back by the
+    # scheduler's load, so the next optimizer step uses the saved ones)
+    opt = optim.SGD([nn.Parameter(np.zeros(1))], lr=0.1, momentum=0.9)
+    sched = optim.OneCycleLR(opt, 1.0, total_steps=10)
+    for _ in range(4):
+        sched.step()
+    saved = (opt.state_dict(), sched.state_dict())
+    other = optim.SGD([nn.Parameter(np.zeros(1))], lr=0.1, momentum=0.9)
+    other.load_state_dict(saved[0])
+    resumed = optim.OneCycleLR(other, 1.0, total_steps=10)
+    resumed.load_state_dict(saved[1])
+    assert other.param_groups[0] == {
+        **opt.param_groups[0],
+        "params": other.param_groups[0]["params"],
+    }
+    sched.step()
+    resumed.step()
+    assert _momenta(other) == _momenta(opt) and resumed.get_last_lr() == sched.get_last_lr()
+
+
+def test_one_cycle_load_checks_its_phases() -> None:
+    sched = optim.OneCycleLR(_opt(0.5, 0.2), [1.0, 1.0], total_steps=10)
+    before = sched.state_dict()
+    with pytest.raises(TypeError, match="OneCycleLR.load_state_dict: _schedule_phases"):
+        sched.load_state_dict({**before, "_schedule_phases": [{"end_step": 3}]})
+    with pytest.raises(ValueError, match="anneal_strategy must be 'cos' or 'linear'"):
+        sched.load_state_dict({**before, "_anneal_func_type": "exp"})
+    assert sched.state_dict() == before
