@@ -37,7 +37,13 @@ from tensorgrad.nn.activation import (
     Tanh,
 )
 from tensorgrad.nn.attention import MultiheadAttention
-from tensorgrad.nn.containers import ModuleDict, ModuleList, Sequential
+from tensorgrad.nn.containers import (
+    ModuleDict,
+    ModuleList,
+    ParameterDict,
+    ParameterList,
+    Sequential,
+)
 from tensorgrad.nn.layers import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
@@ -94,6 +100,8 @@ __all__ = [
     "Sequential",
     "ModuleList",
     "ModuleDict",
+    "ParameterList",
+    "ParameterDict",
     "Identity",
     "Linear",
     "Conv1d",

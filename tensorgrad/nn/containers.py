@@ -1,4 +1,4 @@
-"""Containers: Sequential, ModuleList, ModuleDict, as in PyTorch."""
+"""Containers: Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict, as in PyTorch."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad.nn.module import Module
-from tensorgrad.tensor import is_int
+from tensorgrad.nn.module import Module, Parameter
+from tensorgrad.tensor import Tensor, is_int
 
-__all__ = ["Sequential", "ModuleList", "ModuleDict"]
+__all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
 
 def _index(i: int, n: int, what: str) -> int:
@@ -300,3 +300,193 @@ class ModuleDict(Module):
             self._check_name(k, "module", self._modules)
         for k, m in pairs:
             self[k] = m
+
+
+# ----------------------------------------------------------------------------- parameters
+
+
+def _parameter(value: Any, what: str) -> Parameter | None:
+    """``value`` as a container's entry: a Parameter as it is, another Tensor made a Parameter
+    (as torch's containers do; ``Parameter(t)`` copies ``t``'s data, see ``Parameter``), None a
+    placeholder; anything else refused (torch keeps other objects as plain attributes)."""
+    if value is None or isinstance(value, Parameter):
+        return value
+    if isinstance(value, Tensor):
+        return Parameter(value)
+    raise TypeError(f"{what}: expected a Parameter, a Tensor or None, got {type(value).__name__}")
+
+
+def _parameter_lines(container: Module, keys: Iterable[Any]) -> str:
+    """One line per entry, ``(key): Parameter containing: [float32 of shape (2, 3)]``, as
+    torch's ``extra_repr`` of its parameter containers."""
+    lines = []
+    for k in keys:
+        p = container._parameters[str(k)]
+        text = "None" if p is None else f"Parameter containing: [{p.dtype} of shape {p.shape}]"
+        lines.append(f"({k}): {text}")
+    return "\n".join(lines)
+
+
+class ParameterList(Module):
+    """A list of parameters, registered as ``"0"``, ``"1"``... so that ``parameters()``,
+    ``state_dict``, ``to`` and ``zero_grad`` see them, as ``torch.nn.ParameterList``."""
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        super().__init__()
+        if values is not None:
+            self.extend(values)
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[Parameter]:
+        return iter(list(self._parameters.values()))
+
+    def __getitem__(self, i: int | slice) -> Any:
+        values = list(self._parameters.values())
+        if isinstance(i, slice):
+            return ParameterList(values[i])
+        return values[_index(i, len(values), "ParameterList")]
+
+    def __setitem__(self, i: int, value: Any) -> None:
+        """Replace the entry at position ``i`` (a Tensor is made a Parameter)."""
+        i = _index(i, len(self), "ParameterList")
+        self._parameters[str(i)] = _parameter(value, "ParameterList")
+
+    def append(self, value: Any) -> ParameterList:
+        self.register_parameter(str(len(self)), _parameter(value, "ParameterList.append"))
+        return self
+
+    def extend(self, values: Iterable[Any]) -> ParameterList:
+        if isinstance(values, Tensor) or not isinstance(values, Iterable):
+            raise TypeError(
+                f"ParameterList.extend: expected an iterable of parameters, got "
+                f"{type(values).__name__}"
+            )
+        values = [_parameter(v, "ParameterList.extend") for v in values]  # (all checked first)
+        for v in values:
+            self.append(v)
+        return self
+
+    def __iadd__(self, values: Iterable[Any]) -> ParameterList:
+        return self.extend(values)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("ParameterList should not be called")
+
+    def extra_repr(self) -> str:
+        return _parameter_lines(self, range(len(self)))
+
+
+class ParameterDict(Module):
+    """A dict of parameters registered under their (string) keys, as
+    ``torch.nn.ParameterDict``: ``parameters()``, ``state_dict``, ``to`` and ``zero_grad`` see
+    them; a key must be a valid parameter name (no ``.``, not one of the dict's methods)."""
+
+    def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None):
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key: str) -> Parameter:
+        return self._parameters[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.register_parameter(key, _parameter(value, "ParameterDict"))
+
+    def __delitem__(self, key: str) -> None:
+        del self._parameters[key]
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._parameters))
+
+    def __reversed__(self) -> Iterator[str]:
+        return reversed(list(self._parameters))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._parameters
+
+    def keys(self) -> Iterable[str]:
+        return self._parameters.keys()
+
+    def values(self) -> Iterable[Parameter]:
+        return self._parameters.values()
+
+    def items(self) -> Iterable[tuple[str, Parameter]]:
+        return self._parameters.items()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._parameters.get(key, default)
+
+    def pop(self, key: str) -> Parameter:
+        """Remove ``key`` and return its parameter (``KeyError`` if absent)."""
+        value = self[key]
+        del self[key]
+        return value
+
+    def popitem(self) -> tuple[str, Parameter]:
+        """Remove and return the last inserted ``(key, parameter)`` (``KeyError`` if empty)."""
+        if not self._parameters:
+            raise KeyError("ParameterDict.popitem: the dict is empty")
+        return self._parameters.popitem()
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def clear(self) -> None:
+        self._parameters.clear()
+
+    def copy(self) -> ParameterDict:
+        """A new ParameterDict holding the same parameter objects."""
+        return ParameterDict(list(self.items()))
+
+    def fromkeys(self, keys: Iterable[str], default: Any = None) -> ParameterDict:
+        """A new ParameterDict with ``keys``, each holding ``default``."""
+        return ParameterDict((k, default) for k in keys)
+
+    def update(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
+        """Add the entries of a mapping (another ``ParameterDict`` too) or of ``(key, value)``
+        pairs; all are checked before any is added."""
+        if isinstance(parameters, (Mapping, ParameterDict)):
+            pairs = list(parameters.items())
+        else:
+            try:
+                pairs = [tuple(p) for p in parameters]
+            except TypeError:
+                raise TypeError(
+                    f"ParameterDict.update: expected a mapping or (key, value) pairs, got "
+                    f"{type(parameters).__name__}"
+                ) from None
+            for i, p in enumerate(pairs):
+                if len(p) != 2:
+                    raise ValueError(
+                        f"ParameterDict.update: element {i} has {len(p)} items; pairs must be "
+                        "(key, value)"
+                    )
+        pairs = [(k, _parameter(v, "ParameterDict.update")) for k, v in pairs]
+        for k, _ in pairs:
+            self._check_name(k, "parameter", self._parameters)
+        for k, v in pairs:
+            self.register_parameter(k, v)
+
+    def __or__(self, other: ParameterDict) -> ParameterDict:
+        if not isinstance(other, ParameterDict):
+            return NotImplemented
+        out = self.copy()
+        out.update(other)
+        return out
+
+    def __ior__(self, other: ParameterDict) -> ParameterDict:
+        self.update(other)
+        return self
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("ParameterDict should not be called")
+
+    def extra_repr(self) -> str:
+        return _parameter_lines(self, self._parameters)
