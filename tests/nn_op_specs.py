@@ -795,6 +795,27 @@ def _group_norm(x: Any, g: int, weight: Any = None, bias: Any = None, eps: float
     return F.group_norm(x, g, weight, bias, eps)
 
 
+def _rms_norm_sample(data: Any) -> Sample:
+    lead = tuple(_ints(data, 1, 3, f"lead{i}") for i in range(_ints(data, 0, 2, "nlead")))
+    ns = tuple(_ints(data, 1, 4, f"ns{i}") for i in range(_ints(data, 1, 2, "nns")))
+    args: list[Any] = [draw_array(data, lead + ns, -2.0, 2.0), ns]
+    if data.draw(st.booleans(), label="weight"):
+        args.append(draw_array(data, ns, 0.5, 1.5))
+    eps = data.draw(st.sampled_from([None, 1e-5, 0.1]), label="eps")
+    return args, {"eps": eps}
+
+
+def _rms_norm(x: Any, ns: tuple, weight: Any = None, eps: float | None = None) -> Any:
+    return F.rms_norm(x, ns, weight, eps)
+
+
+def _rms_spread(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """Rows of a tiny root mean square have huge second derivatives: keep them away."""
+    x = np.asarray(args[0])
+    axes = tuple(range(x.ndim - len(args[1]), x.ndim))
+    return bool(np.all(np.sqrt(np.mean(x * x, axis=axes)) > 0.3))
+
+
 def _group_spread(args: list[Any], kwargs: dict[str, Any]) -> bool:
     x = np.asarray(args[0])
     grouped = x.reshape(x.shape[0], args[1], -1)
@@ -832,6 +853,7 @@ register(
     OpSpec(
         "group_norm", _group_norm, sample=_group_norm_sample, valid=_group_spread, atol=_NORM_ATOL
     ),
+    OpSpec("rms_norm", _rms_norm, sample=_rms_norm_sample, valid=_rms_spread, atol=_NORM_ATOL),
     OpSpec(
         "hardtanh",
         F.hardtanh,

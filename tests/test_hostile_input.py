@@ -2712,6 +2712,7 @@ def _layers() -> dict[str, Callable[[], Any]]:
         "SELU": nn.SELU,
         "CELU": lambda: nn.CELU(0.5),
         "Softmin": lambda: nn.Softmin(-1),
+        "RMSNorm": lambda: nn.RMSNorm(3),
     }
 
 
@@ -2961,6 +2962,9 @@ def test_functional_pairs_and_one_hot(data: Any) -> None:
     groups = data.draw(st.sampled_from([1, 2, 3, 0, -1, 1.5]), label="num_groups")
     check("group_norm", F.group_norm, (a, groups), may_reject=True)
     check("group_norm", F.group_norm, (a, 1, b, b), may_reject=True)
+    ns = data.draw(st.sampled_from([3, (2, 3), (), -1, 1.5, "a", (0,)]), label="normalized_shape")
+    check("rms_norm", F.rms_norm, (a, ns), may_reject=True)
+    check("rms_norm", F.rms_norm, (a, np.shape(_raw(a))[-1:], b), {"eps": 1e-6}, may_reject=True)
 
 
 @given(data=st.data())
@@ -3012,6 +3016,9 @@ def test_interpolate(data: Any) -> None:
         lambda: tg.nn.Softmax(dim=1.5),
         lambda: tg.nn.GroupNorm(2, 3),
         lambda: tg.nn.GroupNorm(0, 3),
+        lambda: tg.nn.RMSNorm(-1),
+        lambda: tg.nn.RMSNorm(3, eps="a"),
+        lambda: tg.nn.RMSNorm(3, elementwise_affine="yes"),
         lambda: tg.nn.Hardtanh(2.0, 1.0),
         lambda: tg.nn.CELU(0.0),
         lambda: tg.nn.PReLU(-1),
@@ -3120,7 +3127,7 @@ def _covered() -> set[str]:
     names |= {"triu_indices_from", "diag_indices", "diag_indices_from"}
     names |= set(MORE_LOSSES) | {module for _, module, _ in MORE_LOSSES.values()}
     names |= set(_attention_layers())
-    names |= {"softmin", "glu", "prelu", "group_norm", "interpolate", "NLLLoss"}
+    names |= {"softmin", "glu", "prelu", "group_norm", "interpolate", "NLLLoss", "rms_norm"}
     names |= set(STATISTICS) | {"quantile", "nanquantile", "percentile", "nanpercentile"}
     names |= {"nancumsum", "nancumprod", "average", "cov", "corrcoef", "inner", "vdot"}
     names |= {"vander", "convolve", "correlate", "interp"} | set(TORCH_LINALG)

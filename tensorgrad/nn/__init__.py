@@ -66,6 +66,7 @@ from tensorgrad.nn.layers import (
     Linear,
     MaxPool1d,
     MaxPool2d,
+    RMSNorm,
     Unflatten,
     Upsample,
 )
@@ -180,4 +181,5 @@ __all__ = [
     "SELU",
     "CELU",
     "Softmin",
+    "RMSNorm",
 ]

@@ -53,6 +53,7 @@ __all__ = [
     "GroupNorm",
     "Unflatten",
     "Upsample",
+    "RMSNorm",
 ]
 
 
@@ -845,6 +846,59 @@ class LayerNorm(Module):
 
     def reset_parameters(self) -> None:
         """Weight 1 and bias 0, as at construction."""
+        _reset_affine(self)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        )
+
+
+def _normalized_shape_arg(ns: Any, layer: str) -> tuple[int, ...]:
+    """A norm layer's ``normalized_shape``: an int or a sequence of non-negative ints."""
+    if isinstance(ns, (int, np.integer)) and not isinstance(ns, bool):
+        ns = (ns,)
+    elif not isinstance(ns, (Sequence, np.ndarray)):
+        raise TypeError(
+            f"{layer}: normalized_shape must be an int or a sequence of ints, got {ns!r}"
+        )
+    return tuple(_positive(n, "normalized_shape", layer, 0) for n in ns)
+
+
+class RMSNorm(Module):
+    """Root-mean-square normalisation over the trailing ``normalized_shape`` axes, as
+    ``torch.nn.RMSNorm``: ``eps=None`` is the machine epsilon of the computation's type (see
+    ``F.rms_norm``); with ``elementwise_affine``, a ``weight`` of ones."""
+
+    def __init__(
+        self,
+        normalized_shape: int | Sequence[int],
+        eps: float | None = None,
+        elementwise_affine: bool = True,
+        dtype: Any = np.float32,
+    ) -> None:
+        super().__init__()
+        self.normalized_shape = _normalized_shape_arg(normalized_shape, "RMSNorm")
+        self.eps = None if eps is None else number_arg(eps, "eps", "RMSNorm")
+        self.elementwise_affine = flag_arg(elementwise_affine, "elementwise_affine", "RMSNorm")
+        d = check_float_dtype(dtype, "RMSNorm")
+        _affine_parameters(
+            self, self.normalized_shape, self.elementwise_affine, False, d, "RMSNorm"
+        )
+
+    def forward(self, x: Any) -> Tensor:
+        if not isinstance(x, Tensor):
+            x = to_tensor(x, type(self).__name__)
+        k = len(self.normalized_shape)
+        if x.ndim < k or x.shape[x.ndim - k :] != self.normalized_shape:
+            raise ValueError(
+                f"{self!r}: expected input of shape (..., "
+                f"{', '.join(map(str, self.normalized_shape))}), got {x.shape}"
+            )
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def reset_parameters(self) -> None:
+        """Weight 1, as at construction."""
         _reset_affine(self)
 
     def extra_repr(self) -> str:

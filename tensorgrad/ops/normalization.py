@@ -22,7 +22,7 @@ from tensorgrad.ops._base import Op
 from tensorgrad.ops.linalg import _mm
 from tensorgrad.tensor import Tensor, constant_arg, flag_arg, number_arg
 
-__all__ = ["layer_norm", "batch_norm", "group_norm"]
+__all__ = ["layer_norm", "batch_norm", "group_norm", "rms_norm"]
 
 
 class Standardize(Op):
@@ -83,9 +83,9 @@ def _dtype(x: Any) -> np.dtype:
     return x.dtype if isinstance(x, (Tensor, np.ndarray)) else np.asarray(x).dtype
 
 
-def _normalized_shape(value: Any) -> tuple[int, ...]:
-    """``layer_norm``'s ``normalized_shape`` as a tuple of ints (1.5 and True refused, not read
-    as 1)."""
+def _normalized_shape(value: Any, op: str = "layer_norm") -> tuple[int, ...]:
+    """``op``'s ``normalized_shape`` as a tuple of ints (1.5 and True refused, not read as
+    1)."""
     if type(value) is tuple and all(type(n) is int for n in value):
         return value  # (a layer's own, checked when it was made)
     from tensorgrad.ops.shape import _ints
@@ -94,7 +94,7 @@ def _normalized_shape(value: Any) -> tuple[int, ...]:
         return _ints((value,) if isinstance(value, (int, np.integer)) else value)
     except (TypeError, ValueError):
         raise TypeError(
-            f"layer_norm: normalized_shape must be an int or a sequence of ints, got {value!r}"
+            f"{op}: normalized_shape must be an int or a sequence of ints, got {value!r}"
         ) from None
 
 
@@ -132,6 +132,51 @@ def layer_norm(
     if bias is not None:
         y = y + bias
     return y
+
+
+def _trailing_axes(input: Any, normalized_shape: Any, params: dict, op: str) -> tuple:
+    """The axes of ``input`` that ``normalized_shape`` (checked) names, its last ones; each of
+    ``params`` (name: value or None) must have that shape."""
+    ns = _normalized_shape(normalized_shape, op)
+    shape = _shape(input)
+    if not ns or len(ns) > len(shape) or shape[len(shape) - len(ns) :] != ns:
+        raise ValueError(f"{op}: input of shape {shape} does not end with normalized_shape {ns}")
+    for name, p in params.items():
+        if p is not None and _shape(p) != ns:
+            raise ValueError(f"{op}: {name} must have shape {ns}, got {_shape(p)}")
+    return tuple(range(len(shape) - len(ns), len(shape)))
+
+
+def rms_norm(
+    input: Any,
+    normalized_shape: int | Sequence[int],
+    weight: Any = None,
+    eps: float | None = None,
+) -> Tensor:
+    """x / sqrt(mean(x**2) + eps) over the trailing ``normalized_shape`` axes, times ``weight``
+    (of shape ``normalized_shape``), as torch's ``rms_norm``: ``eps=None`` is the machine
+    epsilon of the computation's type (float64's for float64, float32's for float32 and
+    float16, which is computed in float32 and rounded once); the result has the input's dtype
+    (integers: float64). A composition of recorded ops, so every order of derivative and
+    forward mode follow."""
+    from tensorgrad.ops.arithmetic import astype
+    from tensorgrad.ops.elementwise import sqrt
+    from tensorgrad.ops.reductions import mean
+
+    check_args("rms_norm", ("weight",), input=input, weight=weight)
+    axes = _trailing_axes(input, normalized_shape, {"weight": weight}, "rms_norm")
+    if eps is not None:
+        eps = number_arg(eps, "eps", "rms_norm")
+    dtype = _dtype(input)
+    out_dtype = dtype if dtype.kind in "fc" else np.dtype(np.float64)
+    work = np.float32 if out_dtype.type is np.float16 else out_dtype.type
+    x = input if dtype == work else astype(input, work)
+    if eps is None:
+        eps = float(np.finfo(np.float64 if work is np.float64 else np.float32).eps)
+    y = x * (1 / sqrt(mean(x * x, axis=axes, keepdims=True) + eps))  # (one full-size product)
+    if weight is not None:
+        y = y * weight
+    return y if y.dtype == out_dtype else astype(y, out_dtype)
 
 
 def batch_norm(

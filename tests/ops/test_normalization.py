@@ -334,3 +334,58 @@ def test_group_norm_of_arrays_returns_a_tensor() -> None:
     # (the fused op's apply returned its forward's ndarray for ndarray input)
     out = F.group_norm(np.arange(12.0).reshape(1, 4, 3), 2, np.ones(4), np.zeros(4))
     assert isinstance(out, tg.Tensor) and out.shape == (1, 4, 3)
+
+
+def test_rms_norm_agrees_with_torch() -> None:
+    """Values and gradients of x, weight within rounding of torch 2.13's, eps=None as torch's
+    (float32's machine epsilon for float32 and float16, float64's for float64)."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(7)
+    for dtype, tol in ((np.float64, 1e-13), (np.float32, 2e-5)):
+        x = rng.standard_normal((3, 4, 5)).astype(dtype)
+        x[0, 0] *= 1e-4  # (a small row: there eps matters)
+        w = rng.standard_normal((4, 5)).astype(dtype)
+        delta = rng.standard_normal(x.shape).astype(dtype)
+        for eps in (None, 1e-3):
+            for weight in (w, None):
+                ins = [tg.tensor(a, requires_grad=True) for a in (x, weight) if a is not None]
+                y = F.rms_norm(ins[0], (4, 5), ins[1] if len(ins) > 1 else None, eps)
+                grads = tg.autograd.grad(y, ins, delta)
+                tins = [torch.tensor(a, requires_grad=True) for a in (x, weight) if a is not None]
+                ty = torch.rms_norm(tins[0], [4, 5], tins[1] if len(tins) > 1 else None, eps)
+                tgrads = torch.autograd.grad(ty, tins, torch.tensor(delta))
+                assert y.dtype == dtype
+                np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=tol, atol=tol)
+                for g, t in zip(grads, tgrads):
+                    np.testing.assert_allclose(g.data, t.numpy(), rtol=tol, atol=tol)
+    half = rng.standard_normal((2, 6)).astype(np.float16) * np.float16(0.01)
+    want = torch.rms_norm(torch.tensor(half), [6]).numpy()
+    np.testing.assert_array_equal(F.rms_norm(half, 6).data, want)  # (float32 inside, rounded once)
+    # a wider weight: the input's dtype, as torch's
+    assert F.rms_norm(x.astype(np.float32), (4, 5), w.astype(np.float64)).dtype == np.float32
+
+
+def test_rms_norm_checks_its_arguments() -> None:
+    x = tg.tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"rms_norm: input of shape \(2, 3\) does not end with"):
+        F.rms_norm(x, 4)
+    with pytest.raises(ValueError, match=r"rms_norm: weight must have shape \(3,\), got \(2,\)"):
+        F.rms_norm(x, 3, np.ones(2))
+    with pytest.raises(TypeError, match="rms_norm: normalized_shape must be an int"):
+        F.rms_norm(x, 1.5)
+    with pytest.raises(ValueError, match="rms_norm: input of shape"):
+        F.rms_norm(x, ())
+    assert F.rms_norm(np.ones((2, 3), np.int64), 3).dtype == np.float64
+    assert F.rms_norm(np.ones((0, 3)), 3).shape == (0, 3)
+
+
+def test_rms_norm_layer_as_torchs() -> None:
+    torch = pytest.importorskip("torch")
+    ours, theirs = tg.nn.RMSNorm((2, 3)), torch.nn.RMSNorm((2, 3))
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["weight"]
+    assert repr(ours) == "RMSNorm((2, 3), eps=None, elementwise_affine=True)" == repr(theirs)
+    assert not list(tg.nn.RMSNorm(3, elementwise_affine=False).parameters())
+    x = np.random.default_rng(0).standard_normal((4, 2, 3)).astype(np.float32)
+    np.testing.assert_allclose(ours(x).data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-6)
+    with pytest.raises(ValueError, match=r"RMSNorm.*expected input of shape \(\.\.\., 2, 3\)"):
+        ours(np.ones((2, 3, 2)))
