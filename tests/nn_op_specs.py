@@ -816,6 +816,30 @@ def _rms_spread(args: list[Any], kwargs: dict[str, Any]) -> bool:
     return bool(np.all(np.sqrt(np.mean(x * x, axis=axes)) > 0.3))
 
 
+def _instance_norm_sample(data: Any) -> Sample:
+    c = _ints(data, 1, 3, "C")
+    spatial = tuple(_ints(data, 1, 3, f"s{i}") for i in range(_ints(data, 1, 2, "nspatial")))
+    if int(np.prod(spatial)) < 2:  # (one entry per instance: refused in training, as torch)
+        spatial = (2,) + spatial[1:]
+    x = draw_array(data, (_ints(data, 1, 2, "N"), c) + spatial, -2.0, 2.0)
+    args: list[Any] = [x]
+    if data.draw(st.booleans(), label="affine"):
+        args += [draw_array(data, (c,), 0.5, 1.5), draw_array(data, (c,), -1.0, 1.0)]
+    return args, {"use_input_stats": data.draw(st.booleans(), label="use_input_stats")}
+
+
+def _instance_norm(x: Any, weight: Any = None, bias: Any = None, use_input_stats: bool = True):
+    """instance_norm of the instance's statistics, or of fixed running ones (constants)."""
+    c = np.shape(x.data if hasattr(x, "data") else x)[1]
+    mean, var = (None, None) if use_input_stats else (np.linspace(-1, 1, c), np.linspace(1, 2, c))
+    return F.instance_norm(x, mean, var, weight, bias, use_input_stats)
+
+
+def _instance_spread(args: list[Any], kwargs: dict[str, Any]) -> bool:
+    x = np.asarray(args[0])
+    return bool(np.all(np.std(x.reshape(x.shape[:2] + (-1,)), axis=2) > 0.2))
+
+
 def _group_spread(args: list[Any], kwargs: dict[str, Any]) -> bool:
     x = np.asarray(args[0])
     grouped = x.reshape(x.shape[0], args[1], -1)
@@ -854,6 +878,13 @@ register(
         "group_norm", _group_norm, sample=_group_norm_sample, valid=_group_spread, atol=_NORM_ATOL
     ),
     OpSpec("rms_norm", _rms_norm, sample=_rms_norm_sample, valid=_rms_spread, atol=_NORM_ATOL),
+    OpSpec(
+        "instance_norm",
+        _instance_norm,
+        sample=_instance_norm_sample,
+        valid=_instance_spread,
+        atol=_NORM_ATOL,
+    ),
     OpSpec(
         "hardtanh",
         F.hardtanh,

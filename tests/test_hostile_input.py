@@ -2713,6 +2713,8 @@ def _layers() -> dict[str, Callable[[], Any]]:
         "CELU": lambda: nn.CELU(0.5),
         "Softmin": lambda: nn.Softmin(-1),
         "RMSNorm": lambda: nn.RMSNorm(3),
+        "InstanceNorm1d": lambda: nn.InstanceNorm1d(3, affine=True, track_running_stats=True),
+        "InstanceNorm2d": lambda: nn.InstanceNorm2d(2, affine=True),
     }
 
 
@@ -2964,6 +2966,11 @@ def test_functional_pairs_and_one_hot(data: Any) -> None:
     check("group_norm", F.group_norm, (a, 1, b, b), may_reject=True)
     ns = data.draw(st.sampled_from([3, (2, 3), (), -1, 1.5, "a", (0,)]), label="normalized_shape")
     check("rms_norm", F.rms_norm, (a, ns), may_reject=True)
+    check("instance_norm", F.instance_norm, (a,), may_reject=True)
+    check("instance_norm", F.instance_norm, (a, None, None, b, b), may_reject=True)
+    # (running statistics given are updated in place with use_input_stats: not given here)
+    flag = data.draw(st.sampled_from([False, "no"]), label="use_input_stats")
+    check("instance_norm", F.instance_norm, (a, b, b), {"use_input_stats": flag}, may_reject=True)
     check("rms_norm", F.rms_norm, (a, np.shape(_raw(a))[-1:], b), {"eps": 1e-6}, may_reject=True)
 
 
@@ -3017,6 +3024,9 @@ def test_interpolate(data: Any) -> None:
         lambda: tg.nn.GroupNorm(2, 3),
         lambda: tg.nn.GroupNorm(0, 3),
         lambda: tg.nn.RMSNorm(-1),
+        lambda: tg.nn.InstanceNorm1d(0),
+        lambda: tg.nn.InstanceNorm2d(3, affine="yes"),
+        lambda: tg.nn.InstanceNorm2d(3, momentum="a"),
         lambda: tg.nn.RMSNorm(3, eps="a"),
         lambda: tg.nn.RMSNorm(3, elementwise_affine="yes"),
         lambda: tg.nn.Hardtanh(2.0, 1.0),
@@ -3128,6 +3138,7 @@ def _covered() -> set[str]:
     names |= set(MORE_LOSSES) | {module for _, module, _ in MORE_LOSSES.values()}
     names |= set(_attention_layers())
     names |= {"softmin", "glu", "prelu", "group_norm", "interpolate", "NLLLoss", "rms_norm"}
+    names |= {"instance_norm"}
     names |= set(STATISTICS) | {"quantile", "nanquantile", "percentile", "nanpercentile"}
     names |= {"nancumsum", "nancumprod", "average", "cov", "corrcoef", "inner", "vdot"}
     names |= {"vander", "convolve", "correlate", "interp"} | set(TORCH_LINALG)

@@ -62,6 +62,8 @@ from tensorgrad.nn.layers import (
     Flatten,
     GroupNorm,
     Identity,
+    InstanceNorm1d,
+    InstanceNorm2d,
     LayerNorm,
     Linear,
     MaxPool1d,
@@ -182,4 +184,6 @@ __all__ = [
     "CELU",
     "Softmin",
     "RMSNorm",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
 ]

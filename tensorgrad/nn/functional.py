@@ -62,7 +62,7 @@ from tensorgrad.ops.losses import (
     mse_loss,
     nll_loss,
 )
-from tensorgrad.ops.normalization import batch_norm, layer_norm, rms_norm
+from tensorgrad.ops.normalization import batch_norm, instance_norm, layer_norm, rms_norm
 from tensorgrad.ops.normalization import group_norm as _group_norm
 from tensorgrad.ops.reductions import norm, sum
 from tensorgrad.ops.resample import interpolate as _interpolate
@@ -136,6 +136,7 @@ __all__ = [
     "celu",
     "softmin",
     "rms_norm",
+    "instance_norm",
 ]
 
 

@@ -54,6 +54,8 @@ __all__ = [
     "Unflatten",
     "Upsample",
     "RMSNorm",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
 ]
 
 
@@ -806,6 +808,90 @@ class BatchNorm2d(_BatchNorm):
 
     _input_dims = (4,)
     _input_text = "(N, {c}, H, W)"
+
+
+class _InstanceNorm(_BatchNorm):
+    """Instance normalisation (see ``F.instance_norm``), as torch's ``_InstanceNorm``: the
+    statistics of each sample's channel in training, and in evaluation too unless
+    ``track_running_stats`` (then the running ones, updated in training; ``momentum=None`` is 0
+    here, as torch's: no cumulative average). ``num_batches_tracked`` is kept but not counted,
+    as torch's."""
+
+    _spatial = 1
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = False,
+        track_running_stats: bool = False,
+        dtype: Any = np.float32,
+        *,
+        bias: bool = True,
+    ) -> None:
+        name = type(self).__name__
+        affine = flag_arg(affine, "affine", name)
+        track_running_stats = flag_arg(track_running_stats, "track_running_stats", name)
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype, bias=bias)
+
+    def forward(self, x: Any) -> Tensor:
+        import warnings
+
+        if not isinstance(x, Tensor):
+            x = to_tensor(x, type(self).__name__)
+        dims = (self._spatial + 1, self._spatial + 2)
+        if x.ndim not in dims:
+            raise ValueError(
+                f"{self!r}: expected {dims[0]}-D (unbatched) or {dims[1]}-D input, got shape "
+                f"{x.shape}"
+            )
+        unbatched = x.ndim == dims[0]
+        c = x.shape[0 if unbatched else 1]
+        if c != self.num_features:
+            if self.affine or self.track_running_stats:  # (torch: a running statistic's shape
+                raise ValueError(  # error later for the second)
+                    f"{self!r}: expected input with {self.num_features} channels, got shape "
+                    f"{x.shape}"
+                )
+            warnings.warn(  # (as torch's: num_features is not used then)
+                f"{type(self).__name__}: the input's {c} channels do not match num_features "
+                f"({self.num_features}), which is not used because affine=False",
+                stacklevel=3,
+            )
+        if unbatched:
+            x = x[None]
+        out = F.instance_norm(
+            x,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            self.training or not self.track_running_stats,
+            0.0 if self.momentum is None else self.momentum,
+            self.eps,
+        )
+        return out[0] if unbatched else out
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
+        )
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalisation of (N, C, L) or unbatched (C, L) input, as
+    ``torch.nn.InstanceNorm1d`` (``affine`` and ``track_running_stats`` default to False)."""
+
+    _spatial = 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalisation of (N, C, H, W) or unbatched (C, H, W) input, as
+    ``torch.nn.InstanceNorm2d``."""
+
+    _spatial = 2
 
 
 class LayerNorm(Module):

@@ -22,7 +22,7 @@ from tensorgrad.ops._base import Op
 from tensorgrad.ops.linalg import _mm
 from tensorgrad.tensor import Tensor, constant_arg, flag_arg, number_arg
 
-__all__ = ["layer_norm", "batch_norm", "group_norm", "rms_norm"]
+__all__ = ["layer_norm", "batch_norm", "group_norm", "rms_norm", "instance_norm"]
 
 
 class Standardize(Op):
@@ -179,6 +179,30 @@ def rms_norm(
     return y if y.dtype == out_dtype else astype(y, out_dtype)
 
 
+def _check_running(running_mean: Any, running_var: Any, c: int, training: bool, op: str) -> None:
+    """Check ``op``'s running statistics (both or neither; Tensors or arrays of shape (C,),
+    floating and writable if ``training`` writes them), before either is written."""
+    if (running_mean is None) != (running_var is None):  # (as torch: one alone is refused)
+        raise ValueError(f"{op}: running_mean and running_var must both be None or neither be None")
+    for name, p in (("running_mean", running_mean), ("running_var", running_var)):
+        if p is None:
+            continue
+        if not isinstance(p, (Tensor, np.ndarray)):  # (they are written in place: as torch)
+            raise TypeError(f"{op}: {name} must be a Tensor or an ndarray, got {type(p).__name__}")
+        if _shape(p) != (c,):
+            raise ValueError(f"{op}: {name} must have shape ({c},), got {_shape(p)}")
+        data = constant_arg(p, name, op)  # (statistics, never differentiated: as torch)
+        if data.dtype.kind not in "biuf":
+            raise TypeError(f"{op}: {name} must hold numbers, got dtype {data.dtype}")
+        if training and data.dtype.kind != "f":  # (averages written into ints: truncated)
+            raise TypeError(
+                f"{op}: {name} has dtype {data.dtype}, and training writes averages into it in "
+                "place: it must be floating"
+            )
+        if training and not data.flags.writeable:  # (refused before either is written)
+            raise ValueError(f"{op}: {name} is read-only, and training updates it in place")
+
+
 def batch_norm(
     input: Any,
     running_mean: Any,
@@ -211,29 +235,7 @@ def batch_norm(
     for name, p in (("weight", weight), ("bias", bias)):
         if p is not None and _shape(p) != (c,):
             raise ValueError(f"batch_norm: {name} must have shape ({c},), got {_shape(p)}")
-    if (running_mean is None) != (running_var is None):  # (as torch: one alone is refused)
-        raise ValueError(
-            "batch_norm: running_mean and running_var must both be None or neither be None"
-        )
-    for name, p in (("running_mean", running_mean), ("running_var", running_var)):
-        if p is None:
-            continue
-        if not isinstance(p, (Tensor, np.ndarray)):  # (they are written in place: as torch)
-            raise TypeError(
-                f"batch_norm: {name} must be a Tensor or an ndarray, got {type(p).__name__}"
-            )
-        if _shape(p) != (c,):
-            raise ValueError(f"batch_norm: {name} must have shape ({c},), got {_shape(p)}")
-        data = constant_arg(p, name, "batch_norm")  # (statistics, never differentiated: as torch)
-        if data.dtype.kind not in "biuf":
-            raise TypeError(f"batch_norm: {name} must hold numbers, got dtype {data.dtype}")
-        if training and data.dtype.kind != "f":  # (averages written into ints: truncated)
-            raise TypeError(
-                f"batch_norm: {name} has dtype {data.dtype}, and training writes averages into "
-                "it in place: it must be floating"
-            )
-        if training and not data.flags.writeable:  # (refused before either is written)
-            raise ValueError(f"batch_norm: {name} is read-only, and training updates it in place")
+    _check_running(running_mean, running_var, c, training, "batch_norm")
     eps = number_arg(eps, "eps", "batch_norm")
     momentum = number_arg(momentum, "momentum", "batch_norm")
     if training and eps <= 0:  # (as torch: a batch's variance can be 0; NaN is taken, as torch)
@@ -525,3 +527,67 @@ def group_norm(
     y, _ = _standardize(reshape(input, (shape[0], g, per)), (2,), eps)
     y = reshape(y, shape)
     return _affine(y, weight, bias, (1, c) + (1,) * (len(shape) - 2))
+
+
+# ----------------------------------------------------------------------------- instance norm
+
+
+def instance_norm(
+    input: Any,
+    running_mean: Any = None,
+    running_var: Any = None,
+    weight: Any = None,
+    bias: Any = None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each channel of each sample of an (N, C, ...) tensor over its spatial axes,
+    then scale by ``weight`` and shift by ``bias`` (each (C,)), as torch's ``instance_norm``.
+
+    ``use_input_stats=True``: ``group_norm`` with one channel per group; given running
+    statistics, they are updated in place as torch's, with the batch's average of the
+    per-instance means and of the per-instance *unbiased* variances: ``running = (1 - momentum)
+    * running + momentum * average``. ``use_input_stats=False``: the running statistics as
+    constants, as ``batch_norm`` in evaluation."""
+    check_args("instance_norm", ("weight", "bias"), input=input, weight=weight, bias=bias)
+    use_input_stats = flag_arg(use_input_stats, "use_input_stats", "instance_norm")
+    shape = _shape(input)
+    if len(shape) < 2:
+        raise ValueError(f"instance_norm: input must be (N, C, ...), got shape {shape}")
+    c = shape[1]
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and _shape(p) != (c,):
+            raise ValueError(
+                f"instance_norm: {name} must have shape ({c},), one entry per channel of the "
+                f"input of shape {shape}, got {_shape(p)}"
+            )
+    _check_running(running_mean, running_var, c, use_input_stats, "instance_norm")
+    eps = number_arg(eps, "eps", "instance_norm")
+    momentum = number_arg(momentum, "momentum", "instance_norm")
+    if eps < 0:
+        raise ValueError(f"instance_norm: eps must be non-negative, got {eps!r}")
+    if not use_input_stats:
+        if running_mean is None:
+            raise ValueError(
+                "instance_norm: use_input_stats=False needs running_mean and running_var"
+            )
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    count = math.prod(shape[2:])
+    if count == 1:
+        raise ValueError(
+            f"instance_norm: expected more than 1 spatial element when training, got input "
+            f"shape {shape}"
+        )
+    y = group_norm(input, c, weight, bias, eps)
+    if running_mean is not None and count and shape[0] and not STATE.replay:
+        x = np.asarray(input.data if isinstance(input, Tensor) else input)
+        if x.dtype.kind != "f":
+            x = x.astype(np.float64)
+        rows = x.reshape(shape[0], c, count)
+        mean = rows.mean(axis=2)
+        centred = rows - mean[..., None]
+        var = np.einsum("nck,nck->nc", centred, centred) / count  # (biased: scaled below)
+        _update_running((mean.mean(axis=0), var.mean(axis=0)), running_mean, running_var,
+                        momentum, count)  # fmt: skip
+    return y

@@ -771,3 +771,40 @@ def test_conv_and_pool_sizes_pinned_by_a_mutation_run() -> None:
     assert nn.MaxPool1d(4, 3, ceil_mode=True)(x).shape == (1, 2, 2)  # (ceil_mode passed on)
     edges = nn.AvgPool1d(3, 1, 1, count_include_pad=False)(x).data[0, 0, [0, -1]]
     np.testing.assert_allclose(edges, [0.5, 4.5])  # (count_include_pad passed on)
+
+
+@pytest.mark.parametrize(
+    "name, shape",
+    [("InstanceNorm1d", (3, 4, 6)), ("InstanceNorm1d", (4, 6)),
+     ("InstanceNorm2d", (3, 4, 3, 2)), ("InstanceNorm2d", (4, 3, 2))],
+)  # fmt: skip
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"affine": True}, {"track_running_stats": True},
+     {"affine": True, "track_running_stats": True, "momentum": None}],
+)  # fmt: skip
+def test_instance_norm_layers_as_torchs(name, shape, kwargs) -> None:
+    """Values, reprs, state dict keys and running statistics (training twice, then evaluation)
+    as torch 2.13's layers, batched and unbatched."""
+    torch = pytest.importorskip("torch")
+    ours = getattr(nn, name)(4, dtype=np.float64, **kwargs)
+    theirs = getattr(torch.nn, name)(4, dtype=torch.float64, **kwargs)
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    x = np.random.default_rng(3).standard_normal(shape)
+    for training in (True, True, False):
+        ours.train(training)
+        theirs.train(training)
+        got, want = ours(x).data, theirs(torch.tensor(x)).detach().numpy()
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-14)
+        for key, value in ours.state_dict().items():
+            np.testing.assert_allclose(value.data, theirs.state_dict()[key].numpy(), atol=1e-15)
+
+
+def test_instance_norm_layer_checks_its_input() -> None:
+    with pytest.raises(ValueError, match=r"InstanceNorm2d\(.*expected 3-D \(unbatched\) or 4-D"):
+        nn.InstanceNorm2d(3)(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"InstanceNorm1d\(.*expected input with 3 channels"):
+        nn.InstanceNorm1d(3, affine=True)(np.ones((2, 4, 5)))
+    with pytest.warns(UserWarning, match="do not match num_features"):  # (as torch's)
+        assert nn.InstanceNorm1d(3)(np.ones((2, 4, 5))).shape == (2, 4, 5)

@@ -389,3 +389,50 @@ def test_rms_norm_layer_as_torchs() -> None:
     np.testing.assert_allclose(ours(x).data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-6)
     with pytest.raises(ValueError, match=r"RMSNorm.*expected input of shape \(\.\.\., 2, 3\)"):
         ours(np.ones((2, 3, 2)))
+
+
+def test_instance_norm_agrees_with_torch_and_updates_running_statistics_as_torchs() -> None:
+    torch = pytest.importorskip("torch")
+    tnf = torch.nn.functional
+    rng = np.random.default_rng(11)
+    for shape in ((3, 4, 5), (2, 4, 3, 2)):
+        x = rng.standard_normal(shape)
+        w, b, delta = rng.standard_normal(4), rng.standard_normal(4), rng.standard_normal(shape)
+        mean, var = rng.standard_normal(4), rng.uniform(0.5, 2.0, 4)
+        ours, theirs = (mean.copy(), var.copy()), (torch.tensor(mean), torch.tensor(var))
+        for use_input_stats in (True, False):
+            ins = [tg.tensor(a, requires_grad=True) for a in (x, w, b)]
+            y = F.instance_norm(ins[0], *ours, ins[1], ins[2], use_input_stats, 0.3)
+            tins = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+            ty = tnf.instance_norm(tins[0], *theirs, tins[1], tins[2], use_input_stats, 0.3)
+            np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=0, atol=1e-14)
+            grads = tg.autograd.grad(y, ins, delta)
+            tgrads = torch.autograd.grad(ty, tins, torch.tensor(delta))
+            for g, t in zip(grads, tgrads):
+                np.testing.assert_allclose(g.data, t.numpy(), rtol=0, atol=1e-13)
+            for a, t in zip(ours, theirs):  # (the running statistics, as torch writes them)
+                np.testing.assert_allclose(a, t.numpy(), rtol=0, atol=1e-15)
+    x32 = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    want = tnf.instance_norm(torch.tensor(x32)).numpy()
+    np.testing.assert_allclose(F.instance_norm(x32).data, want, rtol=0, atol=2e-6)
+
+
+def test_instance_norm_checks_its_arguments_before_writing() -> None:
+    x = tg.tensor(np.random.default_rng(0).standard_normal((2, 3, 4)))
+    mean, var = np.zeros(3), np.ones(3)
+    with pytest.raises(ValueError, match=r"instance_norm: expected more than 1 spatial element"):
+        F.instance_norm(np.ones((2, 3, 1)), mean, var)
+    with pytest.raises(ValueError, match=r"instance_norm: weight must have shape \(3,\)"):
+        F.instance_norm(x, mean, var, np.ones(2))
+    with pytest.raises(ValueError, match=r"instance_norm: running_var must have shape \(3,\)"):
+        F.instance_norm(x, mean, np.ones(4))
+    with pytest.raises(ValueError, match="instance_norm: running_mean and running_var must both"):
+        F.instance_norm(x, mean)
+    with pytest.raises(ValueError, match="instance_norm: use_input_stats=False needs running"):
+        F.instance_norm(x, use_input_stats=False)
+    with pytest.raises(TypeError, match="instance_norm: use_input_stats must be a bool"):
+        F.instance_norm(x, use_input_stats="no")
+    with pytest.raises(ValueError, match=r"instance_norm: input must be \(N, C, ...\)"):
+        F.instance_norm(np.ones(3))
+    assert not mean.any() and (var == 1).all()  # (nothing written by a refused call)
+    assert F.instance_norm(np.arange(8).reshape(1, 2, 4)).dtype == np.float64
