@@ -840,6 +840,39 @@ def _instance_spread(args: list[Any], kwargs: dict[str, Any]) -> bool:
     return bool(np.all(np.std(x.reshape(x.shape[:2] + (-1,)), axis=2) > 0.2))
 
 
+def _pixel_shuffle_sample(data: Any) -> Sample:
+    r = _ints(data, 1, 3, "r")
+    lead = tuple(_ints(data, 1, 2, f"lead{i}") for i in range(_ints(data, 0, 2, "nlead")))
+    shape = lead + (_ints(data, 1, 2, "C") * r * r, _ints(data, 1, 2, "H"), _ints(data, 1, 2, "W"))
+    return [draw_array(data, shape, -2.0, 2.0)], {"upscale_factor": r}
+
+
+def _pixel_unshuffle_sample(data: Any) -> Sample:
+    r = _ints(data, 1, 3, "r")
+    lead = tuple(_ints(data, 1, 2, f"lead{i}") for i in range(_ints(data, 0, 1, "nlead")))
+    shape = lead + (_ints(data, 1, 2, "C"), _ints(data, 1, 2, "H") * r, _ints(data, 1, 2, "W") * r)
+    return [draw_array(data, shape, -2.0, 2.0)], {"downscale_factor": r}
+
+
+def _channel_dropout_sample(ndims: tuple[int, int]) -> Any:
+    def sample(data: Any) -> Sample:
+        nd = data.draw(st.sampled_from(ndims), label="ndim")
+        shape = tuple(_ints(data, 1, 3, f"d{k}") for k in range(nd))
+        p = data.draw(st.sampled_from([0.0, 0.25, 0.5, 0.9]), label="p")
+        return [draw_array(data, shape, -2.0, 2.0)], {"p": p}
+
+    return sample
+
+
+def _dropout1d(x: Any, p: float) -> Any:
+    # (a fresh generator with a fixed seed per call: every call draws the same mask)
+    return F.dropout1d(x, p, training=True, rng=np.random.default_rng(1234))
+
+
+def _dropout2d(x: Any, p: float) -> Any:
+    return F.dropout2d(x, p, training=True, rng=np.random.default_rng(1234))
+
+
 def _group_spread(args: list[Any], kwargs: dict[str, Any]) -> bool:
     x = np.asarray(args[0])
     grouped = x.reshape(x.shape[0], args[1], -1)
@@ -878,6 +911,10 @@ register(
         "group_norm", _group_norm, sample=_group_norm_sample, valid=_group_spread, atol=_NORM_ATOL
     ),
     OpSpec("rms_norm", _rms_norm, sample=_rms_norm_sample, valid=_rms_spread, atol=_NORM_ATOL),
+    OpSpec("pixel_shuffle", F.pixel_shuffle, sample=_pixel_shuffle_sample),
+    OpSpec("pixel_unshuffle", F.pixel_unshuffle, sample=_pixel_unshuffle_sample),
+    OpSpec("dropout1d", _dropout1d, sample=_channel_dropout_sample((2, 3))),
+    OpSpec("dropout2d", _dropout2d, sample=_channel_dropout_sample((4,))),
     OpSpec(
         "instance_norm",
         _instance_norm,

@@ -2715,7 +2715,24 @@ def _layers() -> dict[str, Callable[[], Any]]:
         "RMSNorm": lambda: nn.RMSNorm(3),
         "InstanceNorm1d": lambda: nn.InstanceNorm1d(3, affine=True, track_running_stats=True),
         "InstanceNorm2d": lambda: nn.InstanceNorm2d(2, affine=True),
+        "PixelShuffle": lambda: nn.PixelShuffle(2),
+        "PixelUnshuffle": lambda: nn.PixelUnshuffle(2),
+        "Dropout1d": lambda: nn.Dropout1d(0.5, rng=np.random.default_rng(0)),
+        "Dropout2d": lambda: nn.Dropout2d(0.5, rng=np.random.default_rng(0)),
+        "ZeroPad2d": lambda: nn.ZeroPad2d((1, 0, 2, 1)),
+        "ConstantPad1d": lambda: nn.ConstantPad1d(2, 1.5),
+        "ConstantPad2d": lambda: nn.ConstantPad2d((0, 1, 1, 0), -1.0),
+        "ReflectionPad1d": lambda: nn.ReflectionPad1d(1),
+        "ReflectionPad2d": lambda: nn.ReflectionPad2d((1, 1, 0, 1)),
+        "ReplicationPad1d": lambda: nn.ReplicationPad1d((2, 0)),
+        "ReplicationPad2d": lambda: nn.ReplicationPad2d(1),
+        "CosineSimilarity": lambda: _pair(nn.CosineSimilarity(dim=-1)),
     }
+
+
+def _pair(layer: Any) -> Callable[[Any], Any]:
+    """A layer of two inputs given the one hostile input twice."""
+    return lambda x: layer(x, x)
 
 
 def _recurrent(layer: Any) -> Callable[[Any], list]:
@@ -2968,6 +2985,14 @@ def test_functional_pairs_and_one_hot(data: Any) -> None:
     check("rms_norm", F.rms_norm, (a, ns), may_reject=True)
     check("instance_norm", F.instance_norm, (a,), may_reject=True)
     check("instance_norm", F.instance_norm, (a, None, None, b, b), may_reject=True)
+    factor = data.draw(st.sampled_from([1, 2, 3, 0, -1, 1.5, True]), label="factor")
+    check("pixel_shuffle", F.pixel_shuffle, (a, factor), may_reject=True)
+    check("pixel_unshuffle", F.pixel_unshuffle, (a, factor), may_reject=True)
+    p = data.draw(st.sampled_from([0.0, 0.5, 1.0, 1.5, -0.1, "a"]), label="p")
+    check("dropout1d", F.dropout1d, (a, p), {"rng": 0}, may_reject=True)
+    with warnings.catch_warnings():  # (3-D input: torch's warning)
+        warnings.simplefilter("ignore", UserWarning)
+        check("dropout2d", F.dropout2d, (a, p), {"rng": 0}, may_reject=True)
     # (running statistics given are updated in place with use_input_stats: not given here)
     flag = data.draw(st.sampled_from([False, "no"]), label="use_input_stats")
     check("instance_norm", F.instance_norm, (a, b, b), {"use_input_stats": flag}, may_reject=True)
@@ -3025,6 +3050,13 @@ def test_interpolate(data: Any) -> None:
         lambda: tg.nn.GroupNorm(0, 3),
         lambda: tg.nn.RMSNorm(-1),
         lambda: tg.nn.InstanceNorm1d(0),
+        lambda: tg.nn.PixelShuffle(0),
+        lambda: tg.nn.PixelUnshuffle(1.5),
+        lambda: tg.nn.Dropout2d(1.5),
+        lambda: tg.nn.ZeroPad2d((1, 2)),
+        lambda: tg.nn.ConstantPad1d(1.5),
+        lambda: tg.nn.ConstantPad2d(1, "a"),
+        lambda: tg.nn.ReflectionPad2d("a"),
         lambda: tg.nn.InstanceNorm2d(3, affine="yes"),
         lambda: tg.nn.InstanceNorm2d(3, momentum="a"),
         lambda: tg.nn.RMSNorm(3, eps="a"),
@@ -3138,7 +3170,7 @@ def _covered() -> set[str]:
     names |= set(MORE_LOSSES) | {module for _, module, _ in MORE_LOSSES.values()}
     names |= set(_attention_layers())
     names |= {"softmin", "glu", "prelu", "group_norm", "interpolate", "NLLLoss", "rms_norm"}
-    names |= {"instance_norm"}
+    names |= {"instance_norm", "pixel_shuffle", "pixel_unshuffle", "dropout1d", "dropout2d"}
     names |= set(STATISTICS) | {"quantile", "nanquantile", "percentile", "nanpercentile"}
     names |= {"nancumsum", "nancumprod", "average", "cov", "corrcoef", "inner", "vdot"}
     names |= {"vander", "convolve", "correlate", "interp"} | set(TORCH_LINALG)

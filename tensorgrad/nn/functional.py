@@ -53,7 +53,7 @@ from tensorgrad.ops.conv import (
     max_pool2d,
 )
 from tensorgrad.ops.elementwise import clip, where
-from tensorgrad.ops.layers import dropout, embedding, linear
+from tensorgrad.ops.layers import dropout, dropout1d, dropout2d, embedding, linear
 from tensorgrad.ops.losses import (
     _data,
     binary_cross_entropy,
@@ -137,6 +137,10 @@ __all__ = [
     "softmin",
     "rms_norm",
     "instance_norm",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "dropout1d",
+    "dropout2d",
 ]
 
 
@@ -664,3 +668,65 @@ def interpolate(
     return _interpolate(
         input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias
     )
+
+
+# ----------------------------------------------------------------------------- pixel shuffle
+# (a reshape, a transpose and a reshape: every order of derivative and forward mode follow)
+
+
+def _factor(value: Any, name: str, op: str) -> int:
+    if not is_int(value):
+        raise TypeError(f"{op}: {name} must be an int, got {value!r}")
+    if value <= 0:
+        raise ValueError(f"{op}: expects a positive {name}, got {value}")
+    return int(value)
+
+
+def pixel_shuffle(input: Any, upscale_factor: int) -> Tensor:
+    """(*, C r^2, H, W) to (*, C, H r, W r): each group of r^2 channels spread over an r x r
+    block of pixels, as torch's ``pixel_shuffle``."""
+    from tensorgrad._dtypes import to_tensor
+    from tensorgrad.ops.shape import transpose
+
+    x = to_tensor(input, "pixel_shuffle")
+    r = _factor(upscale_factor, "upscale_factor", "pixel_shuffle")
+    if x.ndim < 3:
+        raise ValueError(
+            f"pixel_shuffle: expects input of at least 3 dimensions (*, C, H, W), got shape "
+            f"{x.shape}"
+        )
+    *lead, c, h, w = x.shape
+    if c % (r * r):
+        raise ValueError(
+            f"pixel_shuffle: the channels of the input of shape {x.shape} (axis -3) must be "
+            f"divisible by upscale_factor**2 = {r * r}"
+        )
+    n = len(lead)
+    y = reshape(x, (*lead, c // (r * r), r, r, h, w))
+    y = transpose(y, (*range(n), n, n + 3, n + 1, n + 4, n + 2))
+    return reshape(y, (*lead, c // (r * r), h * r, w * r))
+
+
+def pixel_unshuffle(input: Any, downscale_factor: int) -> Tensor:
+    """(*, C, H r, W r) to (*, C r^2, H, W), the inverse of ``pixel_shuffle``, as torch's
+    ``pixel_unshuffle``."""
+    from tensorgrad._dtypes import to_tensor
+    from tensorgrad.ops.shape import transpose
+
+    x = to_tensor(input, "pixel_unshuffle")
+    r = _factor(downscale_factor, "downscale_factor", "pixel_unshuffle")
+    if x.ndim < 3:
+        raise ValueError(
+            f"pixel_unshuffle: expects input of at least 3 dimensions (*, C, H, W), got shape "
+            f"{x.shape}"
+        )
+    *lead, c, h, w = x.shape
+    if h % r or w % r:
+        raise ValueError(
+            f"pixel_unshuffle: the height and width of the input of shape {x.shape} must be "
+            f"divisible by downscale_factor = {r}"
+        )
+    n = len(lead)
+    y = reshape(x, (*lead, c, h // r, r, w // r, r))
+    y = transpose(y, (*range(n), n, n + 2, n + 4, n + 1, n + 3))
+    return reshape(y, (*lead, c * r * r, h // r, w // r))

@@ -56,6 +56,17 @@ __all__ = [
     "RMSNorm",
     "InstanceNorm1d",
     "InstanceNorm2d",
+    "PixelShuffle",
+    "PixelUnshuffle",
+    "Dropout1d",
+    "Dropout2d",
+    "ZeroPad2d",
+    "ConstantPad1d",
+    "ConstantPad2d",
+    "ReflectionPad1d",
+    "ReflectionPad2d",
+    "ReplicationPad1d",
+    "ReplicationPad2d",
 ]
 
 
@@ -700,6 +711,30 @@ class Dropout(Module):
         return f"p={self.p}"
 
 
+class _DropoutNd(Dropout):
+    _fn = staticmethod(F.dropout1d)
+
+    def forward(self, x: Any) -> Tensor:
+        return type(self)._fn(x, self.p, self.training, rng=self.rng)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout1d(_DropoutNd):
+    """Zero whole channels of (N, C, L) or (C, L) input with probability ``p`` in training
+    mode (scaling the rest by 1/(1-p)), as ``torch.nn.Dropout1d``; the identity in eval mode."""
+
+    _fn = staticmethod(F.dropout1d)
+
+
+class Dropout2d(_DropoutNd):
+    """Zero whole channels of (N, C, H, W) input with probability ``p`` in training mode, as
+    ``torch.nn.Dropout2d`` (3-D input is read as (N, C, L), with torch's warning)."""
+
+    _fn = staticmethod(F.dropout2d)
+
+
 def _reset_affine(norm: Module) -> None:
     if norm.weight is not None:
         init.ones_(norm.weight)
@@ -1193,3 +1228,127 @@ class Upsample(Module):
         else:
             info = f"size={self.size!r}"
         return f"{info}, mode={self.mode!r}"
+
+
+class PixelShuffle(Module):
+    """``F.pixel_shuffle`` by ``upscale_factor``, as ``torch.nn.PixelShuffle``."""
+
+    def __init__(self, upscale_factor: int) -> None:
+        super().__init__()
+        self.upscale_factor = F._factor(upscale_factor, "upscale_factor", "PixelShuffle")
+
+    def forward(self, x: Any) -> Tensor:
+        return F.pixel_shuffle(x, self.upscale_factor)
+
+    def extra_repr(self) -> str:
+        return f"upscale_factor={self.upscale_factor}"
+
+
+class PixelUnshuffle(Module):
+    """``F.pixel_unshuffle`` by ``downscale_factor``, as ``torch.nn.PixelUnshuffle``."""
+
+    def __init__(self, downscale_factor: int) -> None:
+        super().__init__()
+        self.downscale_factor = F._factor(downscale_factor, "downscale_factor", "PixelUnshuffle")
+
+    def forward(self, x: Any) -> Tensor:
+        return F.pixel_unshuffle(x, self.downscale_factor)
+
+    def extra_repr(self) -> str:
+        return f"downscale_factor={self.downscale_factor}"
+
+
+class _PadNd(Module):
+    """``F.pad`` of the last ``_n`` axes by ``padding`` (an int for every side, or 2 ``_n``
+    ints: left, right, top, bottom), in ``_mode``."""
+
+    _n = 1
+    _mode = "constant"
+
+    def __init__(self, padding: int | Sequence[int], value: float = 0.0) -> None:
+        super().__init__()
+        name, k = type(self).__name__, 2 * self._n
+        if is_int(padding):
+            padding = (int(padding),) * k
+        elif not isinstance(padding, (tuple, list)) or not all(is_int(p) for p in padding):
+            raise TypeError(
+                f"{name}: padding must be an int or a tuple of {k} ints, got {padding!r}"
+            )
+        elif len(padding) != k:
+            raise ValueError(
+                f"{name}: padding must be an int or a tuple of {k} ints, got {padding!r}"
+            )
+        self.padding = tuple(int(p) for p in padding)
+        self.value = number_arg(value, "value", name)
+
+    def forward(self, x: Any) -> Tensor:
+        if not isinstance(x, Tensor):
+            x = to_tensor(x, type(self).__name__)
+        if self._mode != "constant" and x.ndim not in (self._n + 1, self._n + 2):
+            raise ValueError(
+                f"{self!r}: expected {self._n + 1}-D (unbatched) or {self._n + 2}-D input, got "
+                f"shape {x.shape}"
+            )
+        if self._mode == "constant":
+            return F.pad(x, self.padding, value=self.value)
+        return F.pad(x, self.padding, mode=self._mode)
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+
+class _ConstantPadNd(_PadNd):
+    def extra_repr(self) -> str:
+        return f"padding={self.padding}, value={self.value}"
+
+
+class ConstantPad1d(_ConstantPadNd):
+    """Pad the last axis with ``value``, as ``torch.nn.ConstantPad1d``."""
+
+
+class ConstantPad2d(_ConstantPadNd):
+    """Pad the last two axes with ``value``, as ``torch.nn.ConstantPad2d``."""
+
+    _n = 2
+
+
+class ZeroPad2d(_PadNd):
+    """Pad the last two axes with zeros, as ``torch.nn.ZeroPad2d``."""
+
+    _n = 2
+
+    def __init__(self, padding: int | Sequence[int]) -> None:
+        super().__init__(padding, 0.0)
+
+
+class _MirrorPadNd(_PadNd):
+    def __init__(self, padding: int | Sequence[int]) -> None:
+        super().__init__(padding)
+
+
+class ReflectionPad1d(_MirrorPadNd):
+    """Pad the last axis of (C, W) or (N, C, W) input with its reflection (the edge not
+    repeated), as ``torch.nn.ReflectionPad1d``; each width below the axis's size."""
+
+    _mode = "reflect"
+
+
+class ReflectionPad2d(_MirrorPadNd):
+    """Pad the last two axes of (C, H, W) or (N, C, H, W) input with their reflection, as
+    ``torch.nn.ReflectionPad2d``."""
+
+    _n, _mode = 2, "reflect"
+
+
+class ReplicationPad1d(_MirrorPadNd):
+    """Pad the last axis of (C, W) or (N, C, W) input with copies of its edge, as
+    ``torch.nn.ReplicationPad1d``."""
+
+    _mode = "replicate"
+
+
+class ReplicationPad2d(_MirrorPadNd):
+    """Pad the last two axes of (C, H, W) or (N, C, H, W) input with copies of their edges, as
+    ``torch.nn.ReplicationPad2d``."""
+
+    _n, _mode = 2, "replicate"

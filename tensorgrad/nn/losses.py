@@ -42,6 +42,7 @@ MODULES = [
     "MultiMarginLoss",
     "CosineEmbeddingLoss",
     "PairwiseDistance",
+    "CosineSimilarity",
     "TripletMarginLoss",
     "PoissonNLLLoss",
     "GaussianNLLLoss",
@@ -414,6 +415,19 @@ class PairwiseDistance(Module):
 
     def forward(self, x1: Any, x2: Any) -> Tensor:
         return pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
+
+
+class CosineSimilarity(Module):
+    """``F.cosine_similarity`` along ``dim`` with its ``eps``, as ``torch.nn.CosineSimilarity``."""
+
+    def __init__(self, dim: int = 1, eps: float = 1e-8) -> None:
+        super().__init__()
+        self.dim, self.eps = dim, eps
+
+    def forward(self, x1: Any, x2: Any) -> Tensor:
+        from tensorgrad.nn.functional import cosine_similarity
+
+        return cosine_similarity(x1, x2, self.dim, self.eps)
 
 
 class TripletMarginLoss(_Loss):

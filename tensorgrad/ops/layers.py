@@ -24,7 +24,7 @@ from tensorgrad.ops.indexing import rows_summed
 from tensorgrad.ops.linalg import _mm, _outer, _product
 from tensorgrad.tensor import Tensor, flag_arg, is_int, number_arg
 
-__all__ = ["linear", "dropout", "embedding"]
+__all__ = ["linear", "dropout", "dropout1d", "dropout2d", "embedding"]
 
 
 def _shape(x: Any) -> tuple[int, ...]:
@@ -211,11 +211,65 @@ def dropout(
     x = to_tensor(input, "dropout")
     if not training or p == 0:
         return x
-    gen = as_generator(rng, "dropout")
-    keep = gen.random(x.shape) >= p
+    return call(Dropout, x, mask=_mask(x, p, as_generator(rng, "dropout"), x.shape))
+
+
+def _mask(x: Tensor, p: float, gen: np.random.Generator, shape: tuple) -> ndarray:
+    """A mask of ``shape`` (x's, or broadcast to it), each entry kept with probability 1 - p
+    and then 1 / (1 - p), else 0, in x's floating dtype."""
+    keep = gen.random(shape) >= p
     scale = 0.0 if p == 1 else 1.0 / (1.0 - float(p))
-    mask = (keep * scale).astype(x.dtype if x.dtype.kind == "f" else np.float64)
-    return call(Dropout, x, mask=mask)
+    return (keep * scale).astype(x.dtype if x.dtype.kind == "f" else np.float64)
+
+
+def _channel_dropout(input: Any, p: Any, training: Any, rng: Any, op: str, dims: tuple) -> Tensor:
+    """``dropout`` of whole channels: one draw per sample and channel (axes 0 and 1 of a
+    batched input of ``dims[1]`` dimensions, axis 0 of an unbatched one of ``dims[0]``)."""
+    p = probability(p, op)
+    training = flag_arg(training, "training", op)
+    x = to_tensor(input, op)
+    if x.ndim not in dims:
+        raise ValueError(f"{op}: expected {dims[0]}-D or {dims[1]}-D input, got shape {x.shape}")
+    if not training or p == 0:
+        return x
+    lead = 2 if x.ndim == dims[1] or op == "dropout2d" else 1  # (dropout2d: 3-D is (N, C, L))
+    shape = x.shape[:lead] + (1,) * (x.ndim - lead)
+    return call(Dropout, x, mask=_mask(x, p, as_generator(rng, op), shape))
+
+
+def dropout1d(
+    input: Any,
+    p: float = 0.5,
+    training: bool = True,
+    inplace: bool = False,
+    rng: np.random.Generator | int | None = None,
+) -> Tensor:
+    """Zero whole channels of (N, C, L) or unbatched (C, L) input with probability ``p`` and
+    scale the rest by 1 / (1 - p), as torch's ``dropout1d`` (``rng`` and ``inplace`` as
+    ``dropout``'s)."""
+    return _channel_dropout(input, p, training, rng, "dropout1d", (2, 3))
+
+
+def dropout2d(
+    input: Any,
+    p: float = 0.5,
+    training: bool = True,
+    inplace: bool = False,
+    rng: np.random.Generator | int | None = None,
+) -> Tensor:
+    """Zero whole channels of (N, C, H, W) input with probability ``p`` and scale the rest by
+    1 / (1 - p), as torch's ``dropout2d``; 3-D input is read as (N, C, L), with torch's
+    warning (other ranks are refused, where torch warns)."""
+    if np.ndim(input.data if isinstance(input, Tensor) else input) == 3:
+        import warnings
+
+        warnings.warn(
+            "dropout2d: received a 3-D input, read as (N, C, L) with channel-wise 1-D dropout, "
+            "as torch does (torch may read it as unbatched (C, H, W) in a future release); use "
+            "dropout1d for 1-D channel-wise dropout",
+            stacklevel=2,
+        )
+    return _channel_dropout(input, p, training, rng, "dropout2d", (3, 4))
 
 
 # ----------------------------------------------------------------------------- embedding

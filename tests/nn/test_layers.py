@@ -808,3 +808,102 @@ def test_instance_norm_layer_checks_its_input() -> None:
         nn.InstanceNorm1d(3, affine=True)(np.ones((2, 4, 5)))
     with pytest.warns(UserWarning, match="do not match num_features"):  # (as torch's)
         assert nn.InstanceNorm1d(3)(np.ones((2, 4, 5))).shape == (2, 4, 5)
+
+
+_THIN_LAYERS = [
+    ("ZeroPad2d", (1,), (2, 3, 4)),
+    ("ZeroPad2d", ((1, 2, 0, 3),), (1, 2, 3, 4)),
+    ("ZeroPad2d", ((-1, 2, 0, -1),), (1, 2, 3, 4)),  # (negative: a crop, as torch)
+    ("ConstantPad1d", (2, 3.5), (2, 3, 4)),
+    ("ConstantPad2d", ((1, 0, 2, 0), 1.0), (3, 4)),
+    ("ReflectionPad1d", (1,), (2, 3)),
+    ("ReflectionPad2d", ((1, 1, 2, 0),), (1, 2, 3, 4)),
+    ("ReplicationPad1d", ((2, 1),), (1, 2, 3)),
+    ("ReplicationPad2d", (1,), (2, 3, 4)),
+    ("PixelShuffle", (2,), (1, 8, 2, 3)),
+    ("PixelShuffle", (3,), (2, 1, 9, 2, 1)),
+    ("PixelUnshuffle", (2,), (1, 2, 4, 6)),
+    ("PixelUnshuffle", (3,), (2, 3, 3)),
+]
+
+
+@pytest.mark.parametrize("name, args, shape", _THIN_LAYERS)
+def test_padding_and_pixel_shuffle_layers_as_torchs(name, args, shape) -> None:
+    """Values, gradients (of a random cotangent) and reprs those of torch 2.13's layers."""
+    torch = pytest.importorskip("torch")
+    ours, theirs = getattr(nn, name)(*args), getattr(torch.nn, name)(*args)
+    assert repr(ours) == repr(theirs)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape)
+    xt, tx = tg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, ty = ours(xt), theirs(tx)
+    np.testing.assert_array_equal(y.data, ty.detach().numpy())
+    v = rng.standard_normal(y.shape)
+    y.backward(v)
+    ty.backward(torch.tensor(v))
+    np.testing.assert_allclose(xt.grad.data, tx.grad.numpy(), rtol=0, atol=1e-15)
+
+
+def test_padding_layers_check_their_arguments_and_input() -> None:
+    with pytest.raises(ValueError, match=r"ZeroPad2d: padding must be an int or a tuple of 4"):
+        nn.ZeroPad2d((1, 2))
+    with pytest.raises(TypeError, match=r"ConstantPad1d: padding must be an int or a tuple"):
+        nn.ConstantPad1d(1.5, 0.0)
+    with pytest.raises(ValueError, match=r"ReflectionPad2d\(.*expected 3-D \(unbatched\) or 4-D"):
+        nn.ReflectionPad2d(1)(np.ones((3, 3)))
+    with pytest.raises(ValueError, match=r"pad: mode='reflect' pads \(2, 2\) along axis 1"):
+        nn.ReflectionPad1d(2)(np.ones((3, 2)))
+    with pytest.raises(ValueError, match=r"pixel_shuffle: the channels of the input of shape"):
+        nn.PixelShuffle(2)(np.ones((1, 6, 2, 2)))
+    with pytest.raises(ValueError, match=r"pixel_unshuffle: the height and width"):
+        nn.PixelUnshuffle(2)(np.ones((1, 1, 3, 2)))
+    with pytest.raises(ValueError, match=r"pixel_shuffle: expects a positive upscale_factor"):
+        F.pixel_shuffle(np.ones((1, 4, 2, 2)), 0)
+    with pytest.raises(ValueError, match=r"pixel_shuffle: expects input of at least 3 dim"):
+        F.pixel_shuffle(np.ones((4, 2)), 2)
+
+
+@pytest.mark.parametrize(
+    "fn, shape, lead",
+    [(F.dropout1d, (40, 30, 5), 2), (F.dropout1d, (300, 6), 1), (F.dropout2d, (20, 30, 3, 2), 2)],
+)
+def test_channel_dropout_zeroes_whole_channels(fn, shape, lead) -> None:
+    """One draw per (sample, channel) (per channel for unbatched dropout1d): a kept channel
+    scaled by 1 / (1 - p) throughout, about p of them zero; eval mode and p=0 the identity."""
+    x = tg.tensor(np.ones(shape))
+    y = fn(x, 0.25, rng=np.random.default_rng(4)).data
+    per_channel = y.reshape(shape[:lead] + (-1,))
+    assert (per_channel == per_channel[..., :1]).all()
+    assert set(np.unique(y)) <= {0.0, 1 / 0.75}
+    dropped = per_channel[..., 0] == 0
+    assert abs(dropped.mean() - 0.25) < 4 * np.sqrt(0.25 * 0.75 / dropped.size)  # (4 sigma)
+    assert fn(x, 0.25, training=False) is x and fn(x, 0.0) is x
+    again = fn(x, 0.25, rng=np.random.default_rng(4)).data
+    np.testing.assert_array_equal(y, again)  # (seeded: reproducible)
+
+
+def test_channel_dropout_layers_and_checks() -> None:
+    torch = pytest.importorskip("torch")
+    for name in ("Dropout1d", "Dropout2d"):
+        assert repr(getattr(nn, name)(0.2)) == repr(getattr(torch.nn, name)(0.2))
+    layer = nn.Dropout2d(0.5, rng=0)
+    x = tg.tensor(np.ones((2, 3, 2, 2)))
+    assert layer(x).shape == x.shape
+    assert layer.eval()(x) is x
+    with pytest.raises(ValueError, match=r"dropout1d: expected 2-D or 3-D input, got shape"):
+        F.dropout1d(np.ones((2, 2, 2, 2)))
+    with pytest.raises(ValueError, match=r"dropout2d: expected 3-D or 4-D input, got shape"):
+        F.dropout2d(np.ones((2, 2)))
+    with pytest.warns(UserWarning, match="dropout2d: received a 3-D input, read as"):
+        y = F.dropout2d(np.ones((3, 4, 5)), 0.5, rng=1).data  # (channel-wise 1-D, as torch)
+    assert (y == y[..., :1]).all()
+
+
+def test_cosine_similarity_layer_as_torchs() -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(2)
+    a, b = rng.standard_normal((3, 4, 2)), rng.standard_normal((3, 4, 2))
+    ours, theirs = nn.CosineSimilarity(dim=1, eps=1e-6), torch.nn.CosineSimilarity(1, 1e-6)
+    assert repr(ours) == repr(theirs) == "CosineSimilarity()"
+    want = theirs(torch.tensor(a), torch.tensor(b)).numpy()
+    np.testing.assert_allclose(ours(a, b).data, want, rtol=0, atol=1e-15)
