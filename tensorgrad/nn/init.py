@@ -30,6 +30,8 @@ __all__ = [
     "xavier_normal_",
     "kaiming_uniform_",
     "kaiming_normal_",
+    "orthogonal_",
+    "trunc_normal_",
 ]
 
 
@@ -197,3 +199,87 @@ def kaiming_normal_(
         return tensor
     std = _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_normal_")
     return normal_(tensor, 0.0, std, rng=rng)
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1.0, rng: Any = None) -> Tensor:
+    """A (semi-)orthogonal matrix times ``gain``, as torch's ``orthogonal_``: the tensor is
+    viewed as (rows, the rest flattened); the Q of the QR decomposition of a standard normal
+    matrix (of its transpose when wider than tall), each column's sign made that of R's
+    diagonal entry so that Q is drawn uniformly (Haar). Rows (or columns, whichever are
+    fewer) come out orthonormal times ``gain``. A zero-element tensor is left as it is."""
+    shape = _target(tensor, "orthogonal_", floating=True).shape
+    if len(shape) < 2:
+        raise ValueError(
+            f"orthogonal_: only tensors of 2 or more dimensions are supported, got shape {shape}"
+        )
+    gain = number_arg(gain, "gain", "orthogonal_", bools=True)
+    if tensor.size == 0:
+        return tensor
+    rows = shape[0]
+    cols = tensor.size // rows
+    flat = as_generator(rng, "orthogonal_").standard_normal((rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q = q * np.where(np.diagonal(r) < 0, -1.0, 1.0)  # (the column signs: a Haar draw)
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, (gain * q).reshape(shape))
+
+
+def trunc_normal_(
+    tensor: Tensor,
+    mean: float = 0.0,
+    std: float = 1.0,
+    a: float = -2.0,
+    b: float = 2.0,
+    rng: Any = None,
+) -> Tensor:
+    """Fill with N(mean, std**2) truncated to [a, b] (either may be infinite), as torch's
+    ``trunc_normal_``: the same distribution, drawn exactly by rejection (``_truncated``) also
+    far in a tail, where torch's inverse-CDF draw loses accuracy and warns (no warning here)."""
+    _target(tensor, "trunc_normal_", floating=True)
+    for name, value in (("mean", mean), ("a", a), ("b", b)):
+        if not is_number(value) or math.isnan(float(value)):
+            raise ValueError(f"trunc_normal_: {name} must be a number, got {value!r}")
+    if not is_number(std) or not 0 < float(std) < math.inf:
+        raise ValueError(f"trunc_normal_: std must be a positive finite number, got {std!r}")
+    mean, std, a, b = (float(v) for v in (mean, std, a, b))
+    if not math.isfinite(mean):
+        raise ValueError(f"trunc_normal_: mean must be finite, got {mean!r}")
+    if not a < b:
+        raise ValueError(f"trunc_normal_: expects a < b, got a={a}, b={b}")
+    gen = as_generator(rng, "trunc_normal_")
+    z = _truncated(gen, (a - mean) / std, (b - mean) / std, tensor.size)
+    return _fill(tensor, np.clip(mean + std * z, a, b).reshape(tensor.shape))
+
+
+def _truncated(gen: np.random.Generator, lo: float, hi: float, n: int) -> np.ndarray:
+    """``n`` draws of a standard normal truncated to [lo, hi], by rejection from a proposal
+    whose acceptance is at least about a third wherever the interval lies: the normal itself
+    for a wide interval around 0, a uniform one for a narrow one, and for an interval on one
+    side of 0 an exponential from its near end with rate (lo + sqrt(lo^2 + 4)) / 2 (Robert,
+    1995), truncated to the interval."""
+    if hi <= 0:  # (the lower side: the mirror image of the upper)
+        return -_truncated(gen, -hi, -lo, n)
+    out = np.empty(n)
+    todo = np.arange(n)
+    while todo.size:
+        k = 2 * todo.size + 16  # (enough for the rest, most likely)
+        if lo < 0 and hi - lo >= 1:  # around 0, wide: P(lo <= Z <= hi) >= P(0 <= Z <= 1)
+            z = gen.standard_normal(k)
+            z = z[(z >= lo) & (z <= hi)]
+        elif lo < 0:  # around 0, narrow: uniform, accepted with exp(-z^2 / 2) >= exp(-1 / 2)
+            z = gen.uniform(lo, hi, k)
+            z = z[gen.random(k) < np.exp(-z * z / 2)]
+        else:  # in the upper tail: lo + a truncated exponential
+            rate = (lo + math.sqrt(lo * lo + 4)) / 2
+            reach = -math.expm1(-rate * (hi - lo))  # (its probability of [lo, hi])
+            z = lo - np.log1p(-reach * gen.random(k)) / rate
+            peak = min(rate, hi)  # (where the ratio of the densities is largest)
+            z = z[gen.random(k) < np.exp(((peak - rate) ** 2 - (z - rate) ** 2) / 2)]
+            z = z[(z >= lo) & (z <= hi)]
+        z = z[: todo.size]
+        out[todo[: z.size]] = z
+        todo = todo[z.size :]
+    return out

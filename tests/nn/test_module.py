@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -945,3 +946,99 @@ def test_moduledict_takes_none_as_a_placeholder_as_torch() -> None:
     assert list(tg.nn.ModuleDict(d).keys()) == ["a", "n", "b", "c"]
     with pytest.raises(TypeError, match="not a Module"):
         d["c"] = 3
+
+
+@pytest.mark.parametrize("shape", [(5, 5), (3, 7), (7, 3), (4, 2, 3, 3), (1, 4), (6, 1)])
+def test_orthogonal_init_gives_orthonormal_rows_or_columns_times_gain(shape) -> None:
+    w = nn.Parameter(np.zeros(shape, np.float64))
+    version = w.version
+    assert nn.init.orthogonal_(w, gain=2.0, rng=0) is w and w.version == version + 1
+    m = w.data.reshape(shape[0], -1)
+    small = m @ m.T if m.shape[0] <= m.shape[1] else m.T @ m
+    np.testing.assert_allclose(small, 4 * np.eye(len(small)), atol=1e-12)
+    a, b = nn.Parameter(np.zeros(shape, np.float32)), nn.Parameter(np.zeros(shape, np.float32))
+    nn.init.orthogonal_(a, rng=3)
+    nn.init.orthogonal_(b, rng=3)
+    np.testing.assert_array_equal(a.data, b.data)  # (seeded: reproducible)
+    assert a.dtype == np.float32
+
+
+def test_orthogonal_init_is_haar_distributed() -> None:
+    # a Haar-distributed orthogonal n x n matrix: each entry has mean 0 and variance 1 / n, and
+    # (the sign correction) the diagonal as likely negative as positive
+    n, draws = 4, 2000
+    rng = np.random.default_rng(5)
+    w = nn.Parameter(np.zeros((n, n)))
+    mats = np.stack([nn.init.orthogonal_(w, rng=rng).data.copy() for _ in range(draws)])
+    assert abs(mats.mean()) < 4 * np.sqrt(1 / n / mats.size)
+    np.testing.assert_allclose(mats.var(axis=0), 1 / n, rtol=0.15)
+    assert abs((mats[:, 0, 0] > 0).mean() - 0.5) < 4 * np.sqrt(0.25 / draws)
+
+
+def test_orthogonal_init_checks_and_an_empty_tensor() -> None:
+    with pytest.raises(ValueError, match=r"orthogonal_: only tensors of 2 or more dimensions"):
+        nn.init.orthogonal_(nn.Parameter(np.zeros(3)))
+    with pytest.raises(TypeError, match="orthogonal_: expected a floating-point tensor"):
+        nn.init.orthogonal_(tg.tensor(np.zeros((2, 2), np.int64)))
+    empty = nn.Parameter(np.zeros((0, 3)))
+    assert nn.init.orthogonal_(empty) is empty
+
+
+def _truncated_moments(mean, std, a, b):
+    """The mean and standard deviation of N(mean, std^2) truncated to [a, b] (finite)."""
+    lo, hi = (a - mean) / std, (b - mean) / std
+    pdf = [np.exp(-z * z / 2) / np.sqrt(2 * np.pi) for z in (lo, hi)]
+    if lo > 0:  # (by the tail's complementary error functions: no cancellation)
+        mass = 0.5 * (math.erfc(lo / np.sqrt(2)) - math.erfc(hi / np.sqrt(2)))
+    else:
+        mass = 0.5 * (math.erfc(-hi / np.sqrt(2)) - math.erfc(-lo / np.sqrt(2)))
+    m = (pdf[0] - pdf[1]) / mass
+    var = 1 + (lo * pdf[0] - hi * pdf[1]) / mass - m * m
+    return mean + std * m, std * np.sqrt(var)
+
+
+@pytest.mark.parametrize(
+    "mean, std, a, b",
+    [(0.0, 1.0, -2.0, 2.0), (0.5, 0.02, 0.47, 0.6), (0.0, 1.0, 3.0, 4.0), (1.0, 2.0, -30.0, -20.0),
+     (0.0, 1.0, -0.1, 0.05), (0.0, 1.0, 8.0, 8.5)],
+)  # fmt: skip
+def test_trunc_normal_init_has_the_truncated_distribution(mean, std, a, b) -> None:
+    """Within [a, b], and the truncated normal's mean and standard deviation (also far in a
+    tail, where torch's draw warns); seeded draws reproducible."""
+    w = nn.Parameter(np.zeros((200, 300)))
+    nn.init.trunc_normal_(w, mean, std, a, b, rng=0)
+    want_mean, want_std = _truncated_moments(mean, std, a, b)
+    assert a <= w.data.min() and w.data.max() <= b
+    assert abs(w.data.mean() - want_mean) < 5 * want_std / np.sqrt(w.size)
+    assert abs(w.data.std() / want_std - 1) < 0.02
+    again = nn.Parameter(np.zeros((200, 300)))
+    np.testing.assert_array_equal(nn.init.trunc_normal_(again, mean, std, a, b, rng=0).data, w.data)
+
+
+def test_trunc_normal_init_checks_its_arguments() -> None:
+    w = nn.Parameter(np.zeros((2, 3), np.float32))
+    with pytest.raises(ValueError, match=r"trunc_normal_: expects a < b, got a=1.0, b=1.0"):
+        nn.init.trunc_normal_(w, a=1.0, b=1.0)
+    with pytest.raises(ValueError, match="trunc_normal_: std must be a positive finite number"):
+        nn.init.trunc_normal_(w, std=0.0)
+    with pytest.raises(ValueError, match="trunc_normal_: mean must be a number"):
+        nn.init.trunc_normal_(w, mean="a")
+    with pytest.raises(TypeError, match="trunc_normal_: expected a floating-point tensor"):
+        nn.init.trunc_normal_(tg.tensor(np.zeros(2, np.int64)))
+    assert not w.data.any()
+    nn.init.trunc_normal_(w, b=np.inf, rng=1)  # (an infinite bound, as torch's)
+    assert w.dtype == np.float32 and w.data.min() >= -2
+
+
+def test_orthogonal_and_trunc_normal_match_torchs_properties() -> None:
+    torch = pytest.importorskip("torch")
+    ours, theirs = nn.Parameter(np.zeros((3, 5))), torch.empty(3, 5)
+    nn.init.orthogonal_(ours, gain=1.5, rng=0)
+    torch.nn.init.orthogonal_(theirs, gain=1.5)
+    np.testing.assert_allclose(ours.data @ ours.data.T, (theirs @ theirs.T).numpy(), atol=1e-6)
+    w = nn.Parameter(np.zeros((100, 100)))
+    t = torch.empty(100, 100)
+    nn.init.trunc_normal_(w, 0.1, 0.5, -0.2, 0.9, rng=0)
+    torch.nn.init.trunc_normal_(t, 0.1, 0.5, -0.2, 0.9)
+    assert abs(w.data.mean() - t.mean().item()) < 0.01
+    assert abs(w.data.std() - t.std().item()) < 0.01
