@@ -240,8 +240,10 @@ def trunc_normal_(
     far in a tail, where torch's inverse-CDF draw loses accuracy and warns (no warning here)."""
     _target(tensor, "trunc_normal_", floating=True)
     for name, value in (("mean", mean), ("a", a), ("b", b)):
-        if not is_number(value) or math.isnan(float(value)):
-            raise ValueError(f"trunc_normal_: {name} must be a number, got {value!r}")
+        if not is_number(value):
+            raise TypeError(f"trunc_normal_: {name} must be a number, got {value!r}")
+        if math.isnan(float(value)):
+            raise ValueError(f"trunc_normal_: {name} must not be NaN")
     if not is_number(std) or not 0 < float(std) < math.inf:
         raise ValueError(f"trunc_normal_: std must be a positive finite number, got {std!r}")
     mean, std, a, b = (float(v) for v in (mean, std, a, b))

@@ -1021,10 +1021,12 @@ def test_trunc_normal_init_checks_its_arguments() -> None:
         nn.init.trunc_normal_(w, a=1.0, b=1.0)
     with pytest.raises(ValueError, match="trunc_normal_: std must be a positive finite number"):
         nn.init.trunc_normal_(w, std=0.0)
-    with pytest.raises(ValueError, match="trunc_normal_: mean must be a number"):
+    with pytest.raises(TypeError, match="trunc_normal_: mean must be a number"):
         nn.init.trunc_normal_(w, mean="a")
     with pytest.raises(TypeError, match="trunc_normal_: expected a floating-point tensor"):
         nn.init.trunc_normal_(tg.tensor(np.zeros(2, np.int64)))
+    with pytest.raises(ValueError, match="trunc_normal_: b must not be NaN"):
+        nn.init.trunc_normal_(w, b=np.nan)
     assert not w.data.any()
     nn.init.trunc_normal_(w, b=np.inf, rng=1)  # (an infinite bound, as torch's)
     assert w.dtype == np.float32 and w.data.min() >= -2
