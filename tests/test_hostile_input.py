@@ -2726,11 +2726,11 @@ def _layers() -> dict[str, Callable[[], Any]]:
         "ReflectionPad2d": lambda: nn.ReflectionPad2d((1, 1, 0, 1)),
         "ReplicationPad1d": lambda: nn.ReplicationPad1d((2, 0)),
         "ReplicationPad2d": lambda: nn.ReplicationPad2d(1),
-        "CosineSimilarity": lambda: _pair(nn.CosineSimilarity(dim=-1)),
+        "CosineSimilarity": lambda: _twice(nn.CosineSimilarity(dim=-1)),
     }
 
 
-def _pair(layer: Any) -> Callable[[Any], Any]:
+def _twice(layer: Any) -> Callable[[Any], Any]:
     """A layer of two inputs given the one hostile input twice."""
     return lambda x: layer(x, x)
 

@@ -700,9 +700,10 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, inplace: bool = False, rng: Any = None) -> None:
         super().__init__()
-        self.p = probability(p, "Dropout")
+        name = type(self).__name__
+        self.p = probability(p, name)
         self.inplace = inplace
-        self.rng = None if rng is None else as_generator(rng, "Dropout")
+        self.rng = None if rng is None else as_generator(rng, name)
 
     def forward(self, x: Any) -> Tensor:
         return F.dropout(x, self.p, self.training, rng=self.rng)

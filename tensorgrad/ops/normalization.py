@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorgrad._dtypes import check_args, half_in_float32, is_half
+from tensorgrad._dtypes import check_args, half_in_float32, is_half, to_tensor
 from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import Op
 from tensorgrad.ops.linalg import _mm
@@ -164,6 +164,7 @@ def rms_norm(
     from tensorgrad.ops.reductions import mean
 
     check_args("rms_norm", ("weight",), input=input, weight=weight)
+    input = to_tensor(input, "rms_norm")
     axes = _trailing_axes(input, normalized_shape, {"weight": weight}, "rms_norm")
     if eps is not None:
         eps = number_arg(eps, "eps", "rms_norm")
@@ -582,8 +583,8 @@ def instance_norm(
     y = group_norm(input, c, weight, bias, eps)
     if running_mean is not None and count and shape[0] and not STATE.replay:
         x = np.asarray(input.data if isinstance(input, Tensor) else input)
-        if x.dtype.kind != "f":
-            x = x.astype(np.float64)
+        if x.dtype.kind != "f" or x.dtype.itemsize < 4:  # (float16: squares overflow at 256)
+            x = x.astype(np.float64 if x.dtype.kind != "f" else np.float32)
         rows = x.reshape(shape[0], c, count)
         mean = rows.mean(axis=2)
         centred = rows - mean[..., None]
