@@ -2,10 +2,11 @@
 around packing: the padded batch run densely, and one call per sequence.
 
 ``python -m benchmarks.packed_recurrent [lstm gru rnn] [--rounds 10]`` runs each layer
-(2 layers, bidirectional, input 32, hidden 64, float32, one thread) forward + backward on 16
-sequences of lengths 8 to 50 (torch's weights loaded into tensorgrad's layer), and prints per
-call the smallest mean CPU time over rounds (as ``benchmarks.recurrent``), and the largest
-difference of the padded outputs and the input's gradients. Needs torch.
+(2 layers, bidirectional, input 32, hidden 64, float32, one thread) forward + backward, and
+forward under no_grad, on 16 sequences of lengths 8 to 50 (torch's weights loaded into
+tensorgrad's layer), and prints per call the smallest mean CPU time over rounds (as
+``benchmarks.recurrent``), and the largest difference of the padded outputs and the input's
+gradients. Needs torch.
 """
 
 from __future__ import annotations
@@ -57,7 +58,18 @@ def run(name: str, rounds: int) -> str:
         for b, n in enumerate(lengths):
             ours(x_g[:n, b])[0].backward(v[:n, b])
 
+    def ours_forward() -> None:
+        with tg.no_grad():
+            packed = rnn.pack_padded_sequence(x_g, lengths, enforce_sorted=False)
+            rnn.pad_packed_sequence(ours(packed)[0])
+
+    def theirs_forward() -> None:
+        with torch.no_grad():
+            packed = torch.nn.utils.rnn.pack_padded_sequence(x_t, lengths, enforce_sorted=False)
+            torch.nn.utils.rnn.pad_packed_sequence(theirs(packed)[0])
+
     packed = _race(ours_packed, theirs_packed, 1, rounds)
+    forward = _race(ours_forward, theirs_forward, 1, rounds)
     padded = _race(ours_padded, ours_each, 1, rounds)
     x_t.grad, x_g.grad = None, None
     ours_packed(), theirs_packed()
@@ -73,7 +85,9 @@ def run(name: str, rounds: int) -> str:
         f"{kind}(32, 64, num_layers=2, bidirectional=True), 16 sequences of 8 to 50 steps, "
         f"forward+backward: packed {packed[0] * 1e3:.2f} ms vs torch's packed "
         f"{packed[1] * 1e3:.2f} ms ({packed[0] / packed[1]:.2f}x); tensorgrad padded "
-        f"{padded[0] * 1e3:.2f} ms, one call per sequence {padded[1] * 1e3:.2f} ms; "
+        f"{padded[0] * 1e3:.2f} ms, one call per sequence {padded[1] * 1e3:.2f} ms; no_grad "
+        f"forward: packed {forward[0] * 1e3:.2f} ms vs torch's {forward[1] * 1e3:.2f} ms "
+        f"({forward[0] / forward[1]:.2f}x); "
         f"max |diff| {diff:.1e}, input gradients {grad_diff:.1e}"
     )
 

@@ -1,11 +1,12 @@
 """The recurrent layers against torch's: forward + backward, and forward under no_grad.
 
-``python -m benchmarks.recurrent [lstm gru rnn lstm_large] [--rounds 15]`` runs each layer on
-float32 input of its shape, torch's weights loaded into tensorgrad's layer, one thread, and
-prints per call the smallest mean over rounds of the process's CPU time (on a shared machine CPU
-time leaves out the time spent waiting for the core; tensorgrad and torch alternate round by
-round, so that both see the same load), the ratio, and the largest difference of their outputs
-and gradients. Needs torch (not a dependency of tensorgrad).
+``python -m benchmarks.recurrent [case ...] [--rounds 15]`` (cases: lstm gru rnn lstm_large
+lstm_128 gru_128 rnn_128 lstm_128_bi) runs each layer on float32 input of its shape, torch's
+weights loaded into tensorgrad's layer, one thread, and prints per call the smallest mean over
+rounds of the process's CPU time (on a shared machine CPU time leaves out the time spent waiting
+for the core; tensorgrad and torch alternate round by round, so that both see the same load),
+the ratio, and the largest difference of their outputs and gradients. Needs torch (not a
+dependency of tensorgrad).
 """
 
 from __future__ import annotations
@@ -16,12 +17,17 @@ from collections.abc import Callable
 
 import numpy as np
 
-# (name: layer, input_size, hidden_size, num_layers, input shape (L, N, H_in), calls a round)
+# (name: layer, input_size, hidden_size, num_layers, input shape (L, N, H_in), calls a round,
+# bidirectional)
 CASES = {
-    "lstm": ("LSTM", 32, 64, 2, (50, 16, 32), 5),
-    "gru": ("GRU", 32, 64, 2, (50, 16, 32), 5),
-    "rnn": ("RNN", 32, 64, 2, (50, 16, 32), 5),
-    "lstm_large": ("LSTM", 128, 256, 1, (100, 32, 128), 2),
+    "lstm": ("LSTM", 32, 64, 2, (50, 16, 32), 5, False),
+    "gru": ("GRU", 32, 64, 2, (50, 16, 32), 5, False),
+    "rnn": ("RNN", 32, 64, 2, (50, 16, 32), 5, False),
+    "lstm_large": ("LSTM", 128, 256, 1, (100, 32, 128), 2, False),
+    "lstm_128": ("LSTM", 64, 128, 1, (50, 32, 64), 5, False),
+    "gru_128": ("GRU", 64, 128, 1, (50, 32, 64), 5, False),
+    "rnn_128": ("RNN", 64, 128, 1, (50, 32, 64), 5, False),
+    "lstm_128_bi": ("LSTM", 64, 128, 2, (50, 32, 64), 2, True),
 }
 
 
@@ -49,12 +55,14 @@ def run(name: str, rounds: int) -> str:
     from tensorgrad import nn
 
     torch.set_num_threads(1)
-    kind, n_in, hidden, layers, shape, calls = CASES[name]
+    kind, n_in, hidden, layers, shape, calls, bidirectional = CASES[name]
     rng = np.random.default_rng(0)
     x = rng.standard_normal(shape).astype(np.float32)
-    cotangent = rng.standard_normal(shape[:2] + (hidden,)).astype(np.float32)
-    theirs = getattr(torch.nn, kind)(n_in, hidden, num_layers=layers)
-    ours = getattr(nn, kind)(n_in, hidden, num_layers=layers)
+    width = hidden * (2 if bidirectional else 1)
+    cotangent = rng.standard_normal(shape[:2] + (width,)).astype(np.float32)
+    flags = {"num_layers": layers, "bidirectional": bidirectional}
+    theirs = getattr(torch.nn, kind)(n_in, hidden, **flags)
+    ours = getattr(nn, kind)(n_in, hidden, **flags)
     ours.load_state_dict({k: v.detach().numpy().copy() for k, v in theirs.state_dict().items()})
     x_t, x_g = torch.tensor(x, requires_grad=True), tg.tensor(x, requires_grad=True)
     v_t = torch.tensor(cotangent)
@@ -86,7 +94,8 @@ def run(name: str, rounds: int) -> str:
         (p.grad, q.grad) for p, q in zip(theirs.parameters(), ours.parameters())
     ]
     grad_diff = max(float(np.abs(a.numpy() - b.data).max()) for a, b in grads)
-    label = f"{kind}({n_in}, {hidden}, num_layers={layers}) on {shape}"
+    both_ways = ", bidirectional=True" if bidirectional else ""
+    label = f"{kind}({n_in}, {hidden}, num_layers={layers}{both_ways}) on {shape}"
     cells = [f"{k}: {a * 1e3:.2f} ms vs {b * 1e3:.2f} ms ({a / b:.2f}x)" for k, (a, b) in
              (("forward+backward", both), ("no_grad forward", forward))]  # fmt: skip
     return f"{label}: " + ", ".join(cells) + f"; max |diff| {diff:.1e}, gradients {grad_diff:.1e}"
