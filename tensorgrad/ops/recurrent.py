@@ -15,6 +15,9 @@ adjoints are one matmul over all the steps. The rules are written with operators
 that take arrays or Tensors, so that run on Tensors (``create_graph``, forward mode over a
 recorded graph) they record themselves: derivatives of any order follow (there the steps are
 sliced by halves, ``_by_step``, so that a backward through a recorded rule is O(size * log L)).
+An op that no rule will run for (not recorded, no tangent: ``_keeps``, decided by the public
+function) keeps no gates: its forward writes each step's into one step's buffers, with the
+same ufuncs on the same layouts, so the same bits.
 
 Packed sequences (``batch_sizes``, torch's ``PackedSequence`` layout): xp is then
 (sum(batch_sizes), G * H), the rows of each step after those of the step before, and step t
@@ -34,8 +37,9 @@ from typing import Any
 import numpy as np
 
 from tensorgrad._dtypes import check_args, to_tensor
+from tensorgrad.grad_mode import STATE
 from tensorgrad.ops._base import Op, call
-from tensorgrad.ops.elementwise import Relu, Sigmoid, Tanh, _relu_slope, _selected
+from tensorgrad.ops.elementwise import Sigmoid, Tanh, _relu_slope, _selected
 from tensorgrad.ops.linalg import _mm, _product
 from tensorgrad.tensor import Tensor, flag_arg
 
@@ -281,6 +285,44 @@ def _sigmoid_into(x: np.ndarray, out: np.ndarray, overflowed: list) -> np.ndarra
     return out
 
 
+def _keeps(ts: dict) -> bool:
+    """Whether an op on the Tensors ``ts`` (None: absent) will run a rule, so that its forward
+    must keep every step's gates: it is recorded (grad mode on, an input requiring grad) or
+    pushes tangents (an input carrying one), as ``apply`` decides after the forward. Else the
+    forward writes them into one step's buffers, reused by every step."""
+    grad = STATE.grad_enabled
+    return any(
+        t is not None and ((grad and t._requires_grad) or t._fw is not None) for t in ts.values()
+    )
+
+
+def _buffers(keep: bool, xp: Any, batch_sizes: tuple | None, widths: tuple, dtype: Any) -> list:
+    """Arrays for a forward's per-step values of the given last-axis ``widths``: the whole
+    sequence's, xp's shape but its last axis, kept for the rules; or (not ``keep``) one
+    step's, of the most rows a step has, which every step writes over (``_at``)."""
+    if keep:
+        lead = xp.shape[:-1]
+    else:
+        lead = xp.shape[1:-1] if batch_sizes is None else batch_sizes[:1]
+    return [np.empty(lead + (w,), dtype) for w in widths]
+
+
+def _at(arrays: list, keep: bool, s: Any, k: int | None) -> list:
+    """Step ``s``'s part of each of ``_buffers``' ``arrays`` (a step of ``k`` rows, None: not
+    packed): its index into the sequence's, or the first k rows of a step's."""
+    if keep:
+        return [a[s] for a in arrays]
+    return arrays if k is None else [a[:k] for a in arrays]
+
+
+def _product_into(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``_product(a, b)`` written into ``out``."""
+    if out.dtype.itemsize < 4:  # (float16: _product's own path)
+        out[...] = _product(a, b)
+        return out
+    return np.matmul(a, b, out=out)
+
+
 def _kept(op: Op, out: Any) -> tuple:
     """The arrays (L, ...) of every step's gates the forward of ``op`` kept for its rules, or
     Nones when the rules run on Tensors.
@@ -311,45 +353,56 @@ class LSTMSequence(Op):
     h_t = o tanh(c_t) (times W_hr^T if projected); packed with ``batch_sizes`` (xp
     (sum(batch_sizes), 4H), the states (B, .), B = batch_sizes[0])"""
 
-    __slots__ = ("reverse", "batch_sizes", "kept")
+    __slots__ = ("reverse", "batch_sizes", "keep", "kept")
     save_inputs = (0, 1, 2, 3)
     save_output = True
     frees = ("kept",)
     label = "lstm"
 
-    def __init__(self, reverse: bool = False, batch_sizes: tuple | None = None) -> None:
+    def __init__(
+        self, reverse: bool = False, batch_sizes: tuple | None = None, keep: bool = True
+    ) -> None:
         self.reverse = reverse
         self.batch_sizes = batch_sizes
+        self.keep = keep  # (whether the forward keeps every step's gates: ``_keeps``)
 
     def forward(self, xp, h0, c0, w, w_hr=None):
-        bs = self.batch_sizes
+        bs, keep = self.batch_sizes, self.keep
         steps, at = _spans(xp, bs)
         n, p = c0.shape[-1], h0.shape[-1]
         dtype = np.result_type(xp, h0, c0, w, *(() if w_hr is None else (w_hr,)))
         out = np.empty(xp.shape[:-1] + (p + n,), dtype)
-        # (kept for the rules: the four gates' sigmoids, g = tanh of its own, tanh(c_t))
-        acts = np.empty(xp.shape, dtype)
-        gs, tcs = np.empty(out.shape[:-1] + (n,), dtype), np.empty(out.shape[:-1] + (n,), dtype)
+        # (for the rules, kept: the four gates' sigmoids, g = tanh of its own, tanh(c_t); the
+        # pre-activations, and o tanh(c_t) if projected, a step's own)
+        acts, gs, tcs = _buffers(keep, xp, bs, (4 * n, n, n), dtype)
+        pres, ots = _buffers(False, xp, bs, (4 * n, n), dtype)
         h = h0 = h0.astype(dtype, copy=False)
-        c, wt = c0, w.T
+        c = c0 = c0.astype(dtype, copy=False)
+        wt, hr = w.T, None if w_hr is None else w_hr.T
         overflowed: list = []
         with np.errstate(over="call", call=lambda *_: overflowed.append(True)):
             for t in _steps(steps, self.reverse):
+                k = None
                 if bs is not None:
-                    h, c = _state_in(h, h0, bs[t]), _state_in(c, c0, bs[t])
+                    k = bs[t]
+                    h, c = _state_in(h, h0, k), _state_in(c, c0, k)
                 s = at[t]
-                gates = _product(h, wt)
+                act, g, tc = _at((acts, gs, tcs), keep, s, k)
+                gates, ot = _at((pres, ots), False, s, k)
+                _product_into(h, wt, gates)
                 gates += xp[s]
-                act = _sigmoid_into(gates, acts[s], overflowed)  # (g's part unused)
-                g = np.tanh(gates[..., 2 * n : 3 * n], out=gs[s])
-                c = act[..., n : 2 * n] * c
-                c += act[..., :n] * g
-                h = act[..., 3 * n :] * np.tanh(c, out=tcs[s])
-                if w_hr is not None:
-                    h = _product(h, w_hr.T)
-                out[s, ..., :p] = h
-                out[s, ..., p:] = c
-        self.kept = (acts, gs, tcs)
+                _sigmoid_into(gates, act, overflowed)  # (g's part unused)
+                np.tanh(gates[..., 2 * n : 3 * n], out=g)
+                ig = np.multiply(act[..., :n], g, out=gates[..., :n])
+                c = np.multiply(act[..., n : 2 * n], c, out=out[s, ..., p:])
+                c += ig
+                np.tanh(c, out=tc)
+                h = out[s, ..., :p]
+                if hr is None:
+                    np.multiply(act[..., 3 * n :], tc, out=h)
+                else:
+                    _product_into(np.multiply(act[..., 3 * n :], tc, out=ot), hr, h)
+        self.kept = (acts, gs, tcs) if keep else None
         return out
 
     def _unpack(self, args: tuple) -> tuple:
@@ -473,9 +526,10 @@ def lstm_sequence(
     ts, bs = _sequence_args("lstm_sequence", 4, args, w_hr is None, batch_sizes)
     xp, h0, c0, w_hh, w_hr = ts.values()
     reverse = flag_arg(reverse, "reverse", "lstm_sequence")
+    params = {"reverse": reverse, "batch_sizes": bs, "keep": _keeps(ts)}
     if w_hr is None:
-        return call(LSTMSequence, xp, h0, c0, w_hh, reverse=reverse, batch_sizes=bs)
-    return call(ProjectedLSTMSequence, xp, h0, c0, w_hh, w_hr, reverse=reverse, batch_sizes=bs)
+        return call(LSTMSequence, xp, h0, c0, w_hh, **params)
+    return call(ProjectedLSTMSequence, xp, h0, c0, w_hh, w_hr, **params)
 
 
 # ----------------------------------------------------------------------------- GRU
@@ -487,47 +541,58 @@ class GRUSequence(Op):
     a = W_hh h_{t-1} + b_hh, n = tanh(xp_n + r a_n) and h_t = n + z (h_{t-1} - n); packed with
     ``batch_sizes`` as ``LSTMSequence``"""
 
-    __slots__ = ("reverse", "batch_sizes", "kept")
+    __slots__ = ("reverse", "batch_sizes", "keep", "kept")
     save_inputs = (0, 1, 2, 3)
     save_output = True
     frees = ("kept",)
     label = "gru"
 
-    def __init__(self, reverse: bool = False, batch_sizes: tuple | None = None) -> None:
+    def __init__(
+        self, reverse: bool = False, batch_sizes: tuple | None = None, keep: bool = True
+    ) -> None:
         self.reverse = reverse
         self.batch_sizes = batch_sizes
+        self.keep = keep  # (as LSTMSequence's)
 
     def forward(self, xp, h0, w, b):
         n = h0.shape[-1]
-        bs = self.batch_sizes
+        bs, keep = self.batch_sizes, self.keep
         steps, at = _spans(xp, bs)
         dtype = np.result_type(xp, h0, w, b)
         out = np.empty(xp.shape[:-1] + (n,), dtype)
-        # (kept for the rules: W_hn h_{t-1} + b_hn, the gates r and z, and n)
-        a_ns = np.empty(out.shape, dtype)
-        rzs, news = np.empty(out.shape[:-1] + (2 * n,), dtype), np.empty(out.shape, dtype)
+        # (for the rules, kept: the gates r and z, and n (W_hn h_{t-1} + b_hn too, copied
+        # from a step's own W_hh h_{t-1} + b_hh))
+        rzs, news = _buffers(keep, xp, bs, (2 * n, n), dtype)
+        a_ns = _buffers(True, xp, bs, (n,), dtype)[0] if keep else None
+        (whole,) = _buffers(False, xp, bs, (3 * n,), dtype)
         h = h0 = h0.astype(dtype, copy=False)
         wt = w.T
         overflowed: list = []
         with np.errstate(over="call", call=lambda *_: overflowed.append(True)):
             for t in _steps(steps, self.reverse):
+                k = None
                 if bs is not None:
-                    h = _state_in(h, h0, bs[t])
+                    k = bs[t]
+                    h = _state_in(h, h0, k)
                 s = at[t]
-                a = _product(h, wt)
+                rz, new = _at((rzs, news), keep, s, k)
+                (a,) = _at((whole,), False, s, k)
+                _product_into(h, wt, a)
                 a += b
                 x = xp[s]
-                pre = a[..., : 2 * n] + x[..., : 2 * n]
-                rz = _sigmoid_into(pre, rzs[s], overflowed)
-                a_n = a_ns[s] = a[..., 2 * n :]
-                pre = rz[..., :n] * a_n
-                pre += x[..., 2 * n :]
-                new = np.tanh(pre, out=news[s])
-                h = h - new
+                pre = a[..., : 2 * n]
+                pre += x[..., : 2 * n]
+                _sigmoid_into(pre, rz, overflowed)
+                a_n = a[..., 2 * n :]
+                if keep:
+                    a_ns[s] = a_n
+                np.multiply(rz[..., :n], a_n, out=new)
+                new += x[..., 2 * n :]
+                np.tanh(new, out=new)
+                h = np.subtract(h, new, out=out[s])
                 h *= rz[..., n:]
                 h += new
-                out[s] = h
-        self.kept = (a_ns, rzs, news)
+        self.kept = (a_ns, rzs, news) if keep else None
         return out
 
     def _gates(self, xp, h0, w, b, out):
@@ -613,7 +678,7 @@ def gru_sequence(
     ts, bs = _sequence_args("gru_sequence", 3, args, batch_sizes=batch_sizes)
     xp, h0, w_hh, b_hh = ts.values()
     reverse = flag_arg(reverse, "reverse", "gru_sequence")
-    return call(GRUSequence, xp, h0, w_hh, b_hh, reverse=reverse, batch_sizes=bs)
+    return call(GRUSequence, xp, h0, w_hh, b_hh, reverse=reverse, batch_sizes=bs, keep=_keeps(ts))
 
 
 # ----------------------------------------------------------------------------- Elman RNN
@@ -642,17 +707,23 @@ class RNNSequence(Op):
         h = h0 = h0.astype(dtype, copy=False)
         wt, bs = w.T, self.batch_sizes
         steps, at = _spans(xp, bs)
+        (pres,) = _buffers(False, xp, bs, h0.shape[-1:], dtype)
+        # (relu as Relu's forward, written into the output: for float32 the max against a row
+        # of zeros, not the scalar)
+        zero = np.zeros(h0.shape[-1:], dtype) if dtype == np.float32 else 0
         for t in _steps(steps, self.reverse):
+            k = None
             if bs is not None:
-                h = _state_in(h, h0, bs[t])
+                k = bs[t]
+                h = _state_in(h, h0, k)
             s = at[t]
-            pre = _product(h, wt)
+            (pre,) = _at((pres,), False, s, k)
+            _product_into(h, wt, pre)
             pre += xp[s]
             if self.relu:
-                out[s] = Relu.apply(pre)
+                h = np.maximum(pre, zero, out=out[s])
             else:
-                np.tanh(pre, out=out[s])
-            h = out[s]
+                h = np.tanh(pre, out=out[s])
         return out
 
     def _slopes(self, out):

@@ -846,6 +846,35 @@ def test_dropout_with_one_layer_warns_as_torch() -> None:
         nn.GRU(3, 4, num_layers=2, dropout=0.3)
 
 
+@pytest.mark.parametrize("packed", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "kind, kwargs",
+    [("LSTM", {}), ("LSTM", {"proj_size": 3}), ("GRU", {}), ("RNN", {"nonlinearity": "relu"})],
+)
+def test_no_grad_gives_the_recorded_forwards_bits(kind, kwargs, dtype, packed) -> None:
+    # under no_grad the time loops keep no gates for rules (ops.recurrent._keeps): the same
+    # outputs and final states to the bit, both directions of both layers
+    from tensorgrad.nn.utils import rnn
+
+    layer = getattr(nn, kind)(4, 5, num_layers=2, bidirectional=True, dtype=dtype, rng=0, **kwargs)
+    x = tg.tensor(np.random.default_rng(1).standard_normal((6, 3, 4)).astype(dtype) * 2)
+
+    def run():
+        inp = rnn.pack_padded_sequence(x, [4, 6, 1], enforce_sorted=False) if packed else x
+        out, state = layer(inp)
+        out = rnn.pad_packed_sequence(out)[0] if packed else out
+        return [out, *(state if kind == "LSTM" else (state,))]
+
+    recorded = run()
+    with tg.no_grad():
+        quiet = run()
+    assert all(t.requires_grad for t in recorded)
+    for a, b in zip(quiet, recorded):
+        assert not a.requires_grad and a.dtype == dtype
+        assert a.data.tobytes() == b.data.tobytes()
+
+
 def test_initial_states_default_to_zeros_and_keep_their_gradients() -> None:
     layer = nn.LSTM(2, 3, num_layers=2, dtype=np.float64, rng=0)
     x = tg.tensor(np.random.default_rng(0).standard_normal((4, 2)))

@@ -137,6 +137,87 @@ def test_backward_frees_the_kept_gates(name, args, reverse, relu) -> None:
     assert node.released and getattr(node, "kept", None) is None
 
 
+def _sequence(name: str, args: list, reverse: bool, batch_sizes: tuple | None):
+    """``name``'s op (one of ``_cases``') on ``args``, packed if ``batch_sizes``."""
+    kwargs = {"reverse": reverse, "batch_sizes": batch_sizes}
+    if name.startswith("lstm"):
+        return recurrent.lstm_sequence(*args, **kwargs)
+    if name == "gru":
+        return recurrent.gru_sequence(*args, **kwargs)
+    return recurrent.rnn_sequence(*args, relu=name == "rnn_relu", **kwargs)
+
+
+@pytest.mark.parametrize("batch_sizes", [None, (4, 4, 3, 1, 1)])
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ["lstm", "lstm_proj", "gru", "rnn_tanh", "rnn_relu"])
+def test_unrecorded_forwards_keep_no_gates_and_give_the_recorded_bits(
+    name: str, dtype: type, reverse: bool, batch_sizes: tuple | None
+) -> None:
+    # an op that will not be recorded (no_grad, or no input requiring grad) and pushes no
+    # tangent writes every step's gates into one step's buffers: the same bits as the recorded
+    # op's, which keeps them all for its rules
+    rng = np.random.default_rng(3)
+    # (dense: 5 steps of 4 rows, the packed case's xp reshaped)
+    args = _packed_case(rng, batch_sizes or (4,) * 5, name)
+    if batch_sizes is None:
+        args[0] = args[0].reshape(5, 4, -1)
+    args = [(3 * a).astype(dtype) for a in args]
+    leaves = [tg.tensor(a, requires_grad=True) for a in args]
+    recorded = _sequence(name, leaves, reverse, batch_sizes)
+    assert recorded.requires_grad
+    if not name.startswith("rnn"):
+        assert recorded.grad_fn.kept is not None
+    with tg.no_grad():
+        quiet = _sequence(name, leaves, reverse, batch_sizes)
+    plain = _sequence(name, [tg.tensor(a) for a in args], reverse, batch_sizes)
+    for out in (quiet, plain):
+        assert not out.requires_grad and out.dtype == dtype
+        assert out.data.tobytes() == recorded.data.tobytes()
+    # forward mode under no_grad keeps them (its tangent rule reads them): the tangents of the
+    # recorded op's
+    us = [rng.standard_normal(a.shape).astype(dtype) for a in args]
+    f = lambda *xs: _sequence(name, list(xs), reverse, batch_sizes)  # noqa: E731
+    _, tangent = tg.jvp(f, args, us)
+    with tg.no_grad():
+        _, quiet_tangent = tg.jvp(f, args, us)
+    assert quiet_tangent.data.tobytes() == tangent.data.tobytes()
+
+
+@pytest.mark.parametrize("packed", [False, True])
+@pytest.mark.parametrize("name", ["lstm", "lstm_proj", "gru", "rnn_tanh"])
+def test_unrecorded_forwards_allocate_no_more_than_the_output_and_a_steps_buffers(
+    name: str, packed: bool
+) -> None:
+    import tracemalloc
+
+    rng = np.random.default_rng(4)
+    n, b, steps = 32, 8, 30
+    gates = {"lstm": 4, "gru": 3}.get(name[:4], 1)
+    xp = rng.uniform(-1, 1, (steps * b, gates * n))
+    states = [rng.uniform(-1, 1, (b, n)) for _ in range(2 if name.startswith("lstm") else 1)]
+    w = rng.uniform(-0.3, 0.3, (gates * n, n))
+    rest = {"lstm": [], "lstm_proj": [rng.uniform(-1, 1, (n, n))], "gru": [xp[0, : 3 * n]]}
+    args = [xp if packed else xp.reshape(steps, b, -1), *states, w, *rest.get(name, [])]
+    leaves = [tg.tensor(a, requires_grad=True) for a in args]
+    batch_sizes = (b,) * steps if packed else None
+    tracemalloc.start()
+    try:
+        with tg.no_grad():
+            out = _sequence(name, leaves, False, batch_sizes)
+        peak = tracemalloc.get_traced_memory()[1]
+        del out
+        tracemalloc.reset_peak()
+        out = _sequence(name, leaves, False, batch_sizes)
+        peak_recorded = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    size, step = out.data.nbytes, xp.nbytes // steps
+    assert peak < size + 4 * step + 8192  # (the output, a step's buffers, and some objects)
+    if not name.startswith("rnn"):  # (the gates kept: 2 to 3 times the output's size)
+        assert peak_recorded > 2.5 * size
+
+
 def test_float32_stays_float32_and_mixed_dtypes_promote() -> None:
     rng = np.random.default_rng(2)
     xp = rng.uniform(-1, 1, (3, 2, 8)).astype(np.float32)
