@@ -9,6 +9,7 @@ from __future__ import annotations
 # (ops and the NumPy protocols import tensor; they are bound into it next)
 from tensorgrad import _numpy_interop, ops
 from tensorgrad import tensor as _tensor_module
+from tensorgrad._device import device
 from tensorgrad._dtypes import get_default_dtype, set_default_dtype
 from tensorgrad._version import __version__
 from tensorgrad.grad_mode import (
@@ -95,6 +96,7 @@ __all__ = [
     "manual_seed",
     "set_default_dtype",
     "get_default_dtype",
+    "device",
     "no_grad",
     "enable_grad",
     "set_grad_enabled",

@@ -1,5 +1,6 @@
 """Tensor constructors: tensor, from_numpy, zeros, ones, full, empty, arange, linspace, eye,
-zeros_like, ones_like, rand, randn, and the global seed for the random ones."""
+zeros_like, ones_like, rand, randn, and the global seed for the random ones. Each but
+from_numpy takes torch's ``device=`` for ports: None or the CPU, checked first."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from tensorgrad._device import check_device
 from tensorgrad._dtypes import (
     as_array,
     below,
@@ -75,10 +77,15 @@ def seeded_generator(rng: Any, owner: str) -> np.random.Generator | None:
 
 
 def tensor(
-    data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
+    data: Any,
+    requires_grad: bool = False,
+    dtype: Any = None,
+    name: str | None = None,
+    *,
+    device: Any = None,
 ) -> Tensor:
     """A new Tensor holding a copy of ``data`` (same as ``Tensor(...)``)."""
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name, device=device)
 
 
 def from_numpy(array: np.ndarray, requires_grad: bool = False) -> Tensor:
@@ -139,8 +146,11 @@ def _dtype(dtype: Any, where: str) -> np.dtype:
     return get_default_dtype() if dtype is None else check_dtype(dtype, f"{where}: dtype")
 
 
-def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros(
+    *shape: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None
+) -> Tensor:
     """A tensor of zeros; ``zeros(2, 3)`` and ``zeros((2, 3))`` both work."""
+    check_device(device, "zeros")
     return _finish(
         _alloc("zeros", np.zeros, _shape(shape, "zeros"), dtype=_dtype(dtype, "zeros")),
         requires_grad,
@@ -148,8 +158,9 @@ def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor
     )
 
 
-def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """A tensor of ones."""
+    check_device(device, "ones")
     return _finish(
         _alloc("ones", np.ones, _shape(shape, "ones"), dtype=_dtype(dtype, "ones")),
         requires_grad,
@@ -157,8 +168,11 @@ def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     )
 
 
-def empty(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def empty(
+    *shape: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None
+) -> Tensor:
     """An uninitialised tensor."""
+    check_device(device, "empty")
     return _finish(
         _alloc("empty", np.empty, _shape(shape, "empty"), dtype=_dtype(dtype, "empty")),
         requires_grad,
@@ -166,9 +180,17 @@ def empty(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor
     )
 
 
-def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def full(
+    shape: Any,
+    fill_value: Any,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    *,
+    device: Any = None,
+) -> Tensor:
     """A tensor of ``shape`` filled with ``fill_value``: a number, a 0-d tensor or array, or
     (as ``np.full``) values that broadcast to ``shape``."""
+    check_device(device, "full")
     shp = _shape((shape,) if np.ndim(shape) == 0 else tuple(shape), "full")
     # (as torch: a fill that requires grad would silently drop its graph; broadcast_to is the
     # differentiable fill)
@@ -198,8 +220,11 @@ def arange(
     step: float = 1,
     dtype: Any = None,
     requires_grad: bool = False,
+    *,
+    device: Any = None,
 ) -> Tensor:
     """Evenly spaced values in [start, stop), as ``np.arange`` (integers stay integer)."""
+    check_device(device, "arange")
     start, stop, step = (
         constant_arg(v, n, "arange") for v, n in ((start, "start"), (stop, "stop"), (step, "step"))
     )
@@ -306,9 +331,16 @@ def _arange_count(start: Any, stop: Any, step: Any) -> int | None:
 
 
 def linspace(
-    start: float, stop: float, num: int = 50, dtype: Any = None, requires_grad: bool = False
+    start: float,
+    stop: float,
+    num: int = 50,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    *,
+    device: Any = None,
 ) -> Tensor:
     """``num`` evenly spaced values from start to stop inclusive."""
+    check_device(device, "linspace")
     if not isinstance(num, (int, np.integer)) or num < 0:
         raise ValueError(f"linspace: num must be a non-negative int, got {num!r}")
     start, stop = constant_arg(start, "start", "linspace"), constant_arg(stop, "stop", "linspace")
@@ -330,10 +362,17 @@ def linspace(
 
 
 def eye(
-    n: int, m: int | None = None, k: int = 0, dtype: Any = None, requires_grad: bool = False
+    n: int,
+    m: int | None = None,
+    k: int = 0,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    *,
+    device: Any = None,
 ) -> Tensor:
     """Ones on the ``k``-th diagonal of an n x m matrix (the main one, above it for k > 0), as
     ``np.eye``."""
+    check_device(device, "eye")
     shape = _shape((n, n) if m is None else (n, m), "eye")
     if not isinstance(k, (int, np.integer)) or isinstance(k, (bool, np.bool_)):
         raise TypeError(f"eye: k must be an int, got {k!r}")
@@ -342,16 +381,22 @@ def eye(
     return _finish(data, requires_grad, "eye")
 
 
-def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros_like(
+    x: Any, dtype: Any = None, requires_grad: bool = False, *, device: Any = None
+) -> Tensor:
     """Zeros with the shape (and dtype, unless given) of ``x``."""
+    check_device(device, "zeros_like")
     data = x.data if isinstance(x, Tensor) else as_array(x, copy=False, what="zeros_like: x")
     check_dtype(data.dtype, "zeros_like: x")
     dtype = check_dtype(data.dtype if dtype is None else dtype, "zeros_like: dtype")
     return _finish(np.zeros(data.shape, dtype=dtype), requires_grad, "zeros_like")
 
 
-def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones_like(
+    x: Any, dtype: Any = None, requires_grad: bool = False, *, device: Any = None
+) -> Tensor:
     """Ones with the shape (and dtype, unless given) of ``x``."""
+    check_device(device, "ones_like")
     data = x.data if isinstance(x, Tensor) else as_array(x, copy=False, what="ones_like: x")
     check_dtype(data.dtype, "ones_like: x")
     dtype = check_dtype(data.dtype if dtype is None else dtype, "ones_like: dtype")
@@ -369,16 +414,30 @@ def _float_dtype(dtype: Any, what: str) -> np.dtype:
     return get_default_dtype() if dtype is None else check_float_dtype(dtype, what)
 
 
-def rand(*shape: Any, rng: Any = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def rand(
+    *shape: Any,
+    rng: Any = None,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    device: Any = None,
+) -> Tensor:
     """Uniform samples in [0, 1)."""
+    check_device(device, "rand")
     d = _float_dtype(dtype, "rand")
     flag_arg(requires_grad, "requires_grad", "rand")  # (before drawing: a refusal draws nothing)
     data = below(_alloc("rand", _rng(rng, "rand").random, _shape(shape, "rand")), 1.0, d)
     return _finish(data, requires_grad, "rand")
 
 
-def randn(*shape: Any, rng: Any = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def randn(
+    *shape: Any,
+    rng: Any = None,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    device: Any = None,
+) -> Tensor:
     """Standard normal samples."""
+    check_device(device, "randn")
     d = _float_dtype(dtype, "randn")
     flag_arg(requires_grad, "requires_grad", "randn")  # (before drawing: a refusal draws nothing)
     draw = _rng(rng, "randn").standard_normal

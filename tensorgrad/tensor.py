@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tensorgrad._device import CPU, check_device, to_arguments
+from tensorgrad._device import device as _Device
 from tensorgrad._dtypes import as_array, check_dtype
 from tensorgrad.grad_mode import STATE
 
@@ -93,12 +95,16 @@ class Tensor:
         requires_grad: bool = False,
         dtype: Any = None,
         name: str | None = None,
+        *,
+        device: Any = None,
     ) -> None:
         if isinstance(data, Tensor):
             data = data.data
         where = "tensor" if type(self) is Tensor else type(self).__name__  # (Parameter)
         if dtype is not None:
             dtype = check_dtype(dtype, f"{where}: dtype")
+        if device is not None:
+            check_device(device, where)
         self.data = as_array(data, dtype=dtype, copy=True)
         self._grad = None
         self._requires_grad = False
@@ -136,6 +142,12 @@ class Tensor:
     @property
     def dtype(self) -> np.dtype:
         return self.data.dtype
+
+    @property
+    def device(self) -> _Device:
+        """Where the data lives: always ``tg.device("cpu")``, for code ported from torch
+        (``tg.zeros(3, device=x.device)``, ``x.device.type == "cpu"``)."""
+        return CPU
 
     @property
     def T(self) -> Tensor:
@@ -374,6 +386,47 @@ class Tensor:
     def astype(self, dtype: Any) -> Tensor:
         """A copy converted to ``dtype`` (differentiable between floating dtypes)."""
         return _ops.astype(self, dtype)
+
+    # (torch's names for the conversions a port meets, over ``astype``; each returns self when
+    # the dtype is already right, as torch's; ``float()``, ``long()``... are installed below)
+    def to(
+        self,
+        *args: Any,
+        dtype: Any = None,
+        device: Any = None,
+        non_blocking: bool = False,
+        copy: bool = False,
+    ) -> Tensor:
+        """torch's ``to``: ``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other)``
+        (other's dtype), by position or keyword; the device must be the CPU, the only one.
+        Self when the dtype is already right (unless ``copy``), else ``astype``: differentiable
+        between floating dtypes, a step function to integer and bool dtypes. ``non_blocking``
+        is accepted for ports and changes nothing."""
+        return self._to("Tensor.to", args, dtype, device, non_blocking, copy)
+
+    def _to(
+        self, where: str, args: tuple, dtype: Any, device: Any, non_blocking: Any, copy: Any
+    ) -> Tensor:
+        """``to`` with its errors naming ``where`` (``PackedSequence.to`` converts its data)."""
+        target = to_arguments(where, args, dtype, device, Tensor)
+        flag_arg(non_blocking, "non_blocking", where)
+        if flag_arg(copy, "copy", where):
+            return _ops.astype(self, self.data.dtype if target is None else target)
+        return self if target is None else self._as(target)
+
+    def _as(self, dtype: Any) -> Tensor:
+        return self if self.data.dtype == dtype else _ops.astype(self, dtype)
+
+    def type_as(self, other: Any) -> Tensor:
+        """This tensor in ``other``'s dtype (a Tensor or an ndarray), as torch's: self if it
+        already is."""
+        if not isinstance(other, (Tensor, np.ndarray)):
+            raise TypeError(f"type_as: other must be a Tensor, got {type(other).__name__}")
+        return self._as(other.dtype)
+
+    def cpu(self) -> Tensor:
+        """Self: the data is on the CPU already (for ports of torch's ``x.cpu()``)."""
+        return self
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if dtype is not None and np.dtype(dtype) != self.data.dtype:
@@ -770,3 +823,30 @@ TENSOR_METHODS = (
 
 for _name in TENSOR_METHODS:
     setattr(Tensor, _name, _method(_name))
+
+
+def _conversion(name: str, dtype: type) -> Callable[[Tensor], Tensor]:
+    def method(self: Tensor) -> Tensor:
+        return self._as(dtype)
+
+    flows = "gradients flow back" if np.dtype(dtype).kind == "f" else "no gradient flows through"
+    method.__name__ = name
+    method.__qualname__ = f"Tensor.{name}"
+    method.__doc__ = (
+        f"As {np.dtype(dtype)}, self if it is already, as torch's ``{name}()`` ({flows})."
+    )
+    return method
+
+
+# torch's dtype conversions, installed here rather than in the class body: methods named
+# ``float``, ``int`` and ``bool`` there would shadow the builtins in its annotations for type
+# checkers
+for _name, _dtype in (
+    ("half", np.float16),
+    ("float", np.float32),
+    ("double", np.float64),
+    ("long", np.int64),
+    ("int", np.int32),
+    ("bool", np.bool_),
+):
+    setattr(Tensor, _name, _conversion(_name, _dtype))

@@ -314,3 +314,42 @@ def test_rand_and_randn_take_an_int_seed_as_the_layers_and_dropout_do() -> None:
             f(2, rng=-1)
         with pytest.raises(TypeError, match=f"^{f.__name__}: rng must be a numpy"):
             f(2, rng="a")
+
+
+FACTORIES = {
+    "tensor": lambda **kw: tg.tensor([1.0, 2.0], **kw),
+    "Tensor": lambda **kw: tg.Tensor([1.0, 2.0], **kw),
+    "zeros": lambda **kw: tg.zeros(2, 3, **kw),
+    "ones": lambda **kw: tg.ones((2,), **kw),
+    "empty": lambda **kw: tg.empty(2, **kw),
+    "full": lambda **kw: tg.full((2,), 1.5, **kw),
+    "arange": lambda **kw: tg.arange(3, **kw),
+    "linspace": lambda **kw: tg.linspace(0, 1, 5, **kw),
+    "eye": lambda **kw: tg.eye(2, **kw),
+    "zeros_like": lambda **kw: tg.zeros_like(np.ones(2), **kw),
+    "ones_like": lambda **kw: tg.ones_like(tg.ones(2), **kw),
+    "rand": lambda **kw: tg.rand(2, rng=0, **kw),
+    "randn": lambda **kw: tg.randn(2, rng=0, **kw),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_factories_take_torchs_device_the_cpu_only(name) -> None:
+    make = FACTORIES[name]
+    plain = make()
+    for device in (None, "cpu", "cpu:0", tg.device("cpu"), plain.device):
+        out = make(device=device)
+        assert out.device == tg.device("cpu") and out.dtype == plain.dtype
+        if name not in ("empty", "rand", "randn"):
+            np.testing.assert_array_equal(out.data, plain.data)
+    where = "tensor" if name == "Tensor" else name
+    for device in ("cuda", "cuda:0", "mps", "bogus", 0, tg.device("meta")):
+        with pytest.raises(ValueError, match=f"^{where}: tensorgrad runs on the CPU only, got "):
+            make(device=device)
+
+
+def test_factories_take_a_torch_device() -> None:
+    torch = pytest.importorskip("torch")
+    assert tg.zeros(2, device=torch.device("cpu")).shape == (2,)
+    with pytest.raises(ValueError, match=r"zeros: tensorgrad runs on the CPU only, got device"):
+        tg.zeros(2, device=torch.device("cuda"))

@@ -2637,6 +2637,19 @@ def test_manual_seed(seed: Any) -> None:
         ref(seed)
 
 
+@pytest.mark.parametrize(
+    "args",
+    [(None,), (3,), (1.5,), (True,), ([],), ("gpu",), ("",), ("cuda:x",), ("cpu:-1",)]
+    + [(np.float32,), ("cpu", -1), ("cpu", 1.0), ("cpu", True), ("cpu:0", 0), ("cpu", "0")],
+)
+def test_device(args: tuple) -> None:
+    # (tg.device names a device as torch's does; a tensor's device argument: test_factories.py)
+    with pytest.raises(ALLOWED, match="^device: "):
+        tg.device(*args)
+    for ok in ("cpu", "cuda:1", "xpu"):
+        assert str(tg.device(ok)) == ok
+
+
 @pytest.mark.parametrize("dtype", [np.float32, "float64", int, bool, complex, object, "nope", None])
 def test_set_default_dtype(dtype: Any) -> None:
     before = tg.get_default_dtype()
@@ -3147,6 +3160,7 @@ def _covered() -> set[str]:
     names = set(UNARY_NUMPY) | set(UNARY_OWN) | set(BINARY_NUMPY) | set(REDUCTIONS)
     names |= {"Tensor", "tensor", "from_numpy", "zeros", "ones", "empty", "rand", "randn"}
     names |= {"full", "zeros_like", "ones_like", "arange", "linspace", "eye", "manual_seed"}
+    names |= {"device"}
     names |= {"set_default_dtype", "where", "clip", "astype", "cumsum", "getitem", "take"}
     names |= {"reshape", "broadcast_to", "transpose", "swapaxes", "moveaxis", "expand_dims"}
     names |= {"squeeze", "flip", "tile", "repeat", "concatenate", "stack", "split", "pad"}
@@ -3437,7 +3451,7 @@ PACKING_ERRORS = {
             r"sorted_indices must be a permutation of range\(2\)",
         ),
         (lambda R: R.PackedSequence(np.ones((3, 2))), TypeError, "batch_sizes is required"),
-        (lambda R: _packed().to(device="cuda"), ValueError, "only the 'cpu' device"),
+        (lambda R: _packed().to(device="cuda"), ValueError, "CPU only, got 'cuda'"),
     ],
 }
 

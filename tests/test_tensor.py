@@ -434,3 +434,191 @@ def test_comparing_with_a_ragged_list_of_numbers_raises_as_numpy() -> None:
     with pytest.raises(TypeError, match="equal: argument 1 holds list data"):
         tg.tensor([1.0, 2.0, 3.0]) == [[1], [1, 2]]  # noqa: B015
     assert not (tg.tensor([1.0, 2.0]) == "a").data.any()
+
+
+# ------------------------------------------------------------------ torch's conversions
+
+
+CONVERSIONS = {
+    "half": np.float16,
+    "float": np.float32,
+    "double": np.float64,
+    "long": np.int64,
+    "int": np.int32,
+    "bool": np.bool_,
+}
+SOURCES = [np.float16, np.float32, np.float64, np.int32, np.int64, np.bool_]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("name", sorted(CONVERSIONS))
+def test_dtype_methods_return_self_when_nothing_changes_else_a_converted_copy(name, source):
+    data = np.array([0.0, 1.5, -2.0, 3.0]).astype(source)
+    x = tg.tensor(data, requires_grad=data.dtype.kind == "f")
+    out = getattr(x, name)()
+    target = np.dtype(CONVERSIONS[name])
+    assert out.dtype == target
+    assert (out is x) == (data.dtype == target)  # (torch's: self when the dtype is right)
+    np.testing.assert_array_equal(out.data, data.astype(target))
+    if out is not x:
+        assert not np.shares_memory(out.data, x.data)
+        # (between floating dtypes gradients flow, as torch's; to integer or bool none do)
+        assert out.requires_grad == (x.requires_grad and target.kind == "f")
+    assert x.dtype == data.dtype  # (x itself unchanged)
+
+
+def test_conversions_are_differentiable_between_floating_dtypes_to_any_order():
+    x = tg.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    y = (x.float() ** 3).sum()
+    (g,) = tg.autograd.grad(y, [x], create_graph=True)
+    assert g.dtype == np.float64  # (the adjoint cast back to x's dtype)
+    np.testing.assert_allclose(g.data, 3 * x.data**2, rtol=1e-6)
+    (h,) = tg.autograd.grad(g.sum(), [x])
+    np.testing.assert_allclose(h.data, 6 * x.data, rtol=1e-6)
+    _, tangent = tg.jvp(lambda v: v.to(np.float32) * 2, (x,), (tg.ones(3),))
+    assert tangent.dtype == np.float32 and np.all(tangent.data == 2)
+    assert x.long().grad_fn is None and not x.long().requires_grad
+
+
+def test_to_takes_torchs_forms():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    cpu = tg.device("cpu")
+    for same in (
+        x.to(),
+        x.to("cpu"),
+        x.to("cpu:0"),
+        x.to(cpu),
+        x.to(x.device),
+        x.to(device="cpu"),
+        x.to(np.float64),
+        x.to(dtype=np.float64),
+        x.to("cpu", np.float64),
+        x.to(cpu, dtype=np.float64),
+        x.to(device=cpu, dtype="float64"),
+        x.to(x),
+        x.to(np.float64, non_blocking=True),
+        x.cpu(),
+        x.type_as(x),
+        x.type_as(np.zeros(1)),
+    ):
+        assert same is x
+    for out in (
+        x.to(np.float32),
+        x.to("cpu", np.float32),
+        x.to(device="cpu", dtype=np.float32),
+        x.to(tg.zeros(1, dtype=np.float32)),
+        x.type_as(tg.zeros(1, dtype=np.float32)),
+        x.type_as(np.zeros(1, np.float32)),
+    ):
+        assert out.dtype == np.float32 and out.grad_fn is not None
+    assert x.to(tg.tensor([1, 2])).dtype == np.int64
+    copied = x.to(copy=True)  # (a new tensor still in the graph, as torch's)
+    assert copied is not x and copied.grad_fn is not None and copied.dtype == x.dtype
+    assert not np.shares_memory(copied.data, x.data)
+    assert x.to(np.float64, copy=True) is not x
+    (g,) = tg.autograd.grad((copied * x.to(np.float32)).sum(), [x])
+    np.testing.assert_allclose(g.data, 2 * x.data)
+
+
+def test_to_refuses_what_it_cannot_do_and_changes_nothing():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    calls = [
+        (
+            lambda: x.to("cuda"),
+            ValueError,
+            "Tensor.to: tensorgrad runs on the CPU only, got 'cuda'",
+        ),
+        (lambda: x.to(device="cuda:0"), ValueError, "CPU only, got 'cuda:0'"),
+        (lambda: x.to(tg.device("mps")), ValueError, r"CPU only, got device\(type='mps'\)"),
+        (lambda: x.to("cuda", np.float32), ValueError, "CPU only"),
+        (lambda: x.to("bogus"), TypeError, "Tensor.to: expected a dtype or the 'cpu' device"),
+        (lambda: x.to(3), TypeError, "Tensor.to: expected a dtype or the 'cpu' device, got 3"),
+        (lambda: x.to(complex), TypeError, "Tensor.to: dtype: tensors hold bool, integer or"),
+        (lambda: x.to(np.float32, np.float64), TypeError, r"Tensor.to: expected \(device, dtype\)"),
+        (lambda: x.to(np.float32, dtype=np.float32), TypeError, r"expected \(device, dtype\)"),
+        (lambda: x.to("cpu", device="cpu"), TypeError, "the device was given twice"),
+        (lambda: x.to(x, np.float32), TypeError, "to\\(other\\) takes other's dtype and device"),
+        (lambda: x.to(copy="yes"), TypeError, "Tensor.to: copy must be a bool"),
+        (lambda: x.to(non_blocking=1), TypeError, "Tensor.to: non_blocking must be a bool"),
+        (lambda: x.type_as(3.0), TypeError, "type_as: other must be a Tensor, got float"),
+    ]
+    for call, error, message in calls:
+        with pytest.raises(error, match=message):
+            call()
+    assert x.dtype == np.float64 and x.requires_grad and x.is_leaf and x.grad is None
+
+
+def test_the_device_idioms_of_torch_ports():
+    x = tg.tensor([1.0, 2.0])
+    d = x.device
+    assert d == tg.device("cpu") and d.type == "cpu" and d.index is None
+    assert str(d) == "cpu" and repr(d) == "device(type='cpu')" and f"{d}" == "cpu"
+    assert d != "cpu"  # (a device equals devices only, as torch's: compare d.type or str(d))
+    assert d != tg.device("cpu:0") and tg.device("cpu", 0) == tg.device("cpu:0")
+    assert {d: 1}[tg.device("cpu")] == 1
+    assert pickle.loads(pickle.dumps(tg.device("cuda:1"))) == tg.device("cuda", 1)
+    cuda = tg.device("cuda:1")  # (named, as ``device("cuda" if ... else "cpu")``; not used)
+    assert (cuda.type, cuda.index, str(cuda)) == ("cuda", 1, "cuda:1")
+    assert tg.zeros(3, device=x.device).device == d
+    for bad, error in ((None, TypeError), (3, TypeError), ("gpu", ValueError), ("", ValueError)):
+        with pytest.raises(error, match="device: "):
+            tg.device(bad)
+    for bad in (("cuda:-1",), ("cuda:x",), ("cuda", -1), ("cuda", True), ("cpu:0", 1)):
+        with pytest.raises(ValueError, match="device: "):
+            tg.device(*bad)
+
+
+def test_conversions_and_devices_agree_with_torch():
+    torch = pytest.importorskip("torch")
+    torch_dtypes = {
+        np.float16: torch.float16,
+        np.float32: torch.float32,
+        np.float64: torch.float64,
+        np.int32: torch.int32,
+        np.int64: torch.int64,
+        np.bool_: torch.bool,
+    }
+    data = np.array([0.0, 1.5, -2.5, 3.0])
+    for source in SOURCES:
+        for name in CONVERSIONS:
+            floating = np.dtype(source).kind == "f"
+            x = tg.tensor(data.astype(source), requires_grad=floating)
+            p = torch.tensor(data.astype(source), requires_grad=floating)
+            out, pout = getattr(x, name)(), getattr(p, name)()
+            assert (out is x) == (pout is p), (source, name)
+            assert torch_dtypes[out.dtype.type] == pout.dtype
+            assert out.requires_grad == pout.requires_grad, (source, name)
+            np.testing.assert_array_equal(out.data, pout.detach().numpy())
+            if out.requires_grad and out is not x:
+                (g,) = tg.autograd.grad((out * out).sum(), [x])
+                (pg,) = torch.autograd.grad((pout * pout).sum(), [p])
+                np.testing.assert_array_equal(g.data, pg.numpy())
+    x, p = tg.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    forms = [
+        ((), {}),
+        (("cpu",), {}),
+        ((), {"device": "cpu"}),
+        ((np.float32,), {}),
+        (("cpu", np.float32), {}),
+        ((np.float64,), {"copy": True}),
+        ((), {"dtype": np.float16, "non_blocking": True}),
+    ]
+    for args, kwargs in forms:
+        targs = tuple(torch_dtypes.get(a, a) for a in args)
+        tkwargs = {k: torch_dtypes.get(v, v) for k, v in kwargs.items()}
+        out, pout = x.to(*args, **kwargs), p.to(*targs, **tkwargs)
+        assert (out is x) == (pout is p) and torch_dtypes[out.dtype.type] == pout.dtype
+        assert out.requires_grad == pout.requires_grad and (out.grad_fn is None) == (
+            pout.grad_fn is None
+        )
+    assert (x.cpu() is x) == (p.cpu() is p)
+    names = ["cpu", "cpu:0", "cuda", "cuda:1", "mps", "meta", "xpu:3"]
+    for s in names:
+        d, pd = tg.device(s), torch.device(s)
+        assert (str(d), repr(d), d.type, d.index) == (str(pd), repr(pd), pd.type, pd.index)
+        assert (d == s) == (pd == s)
+        for t in names:
+            assert (d == tg.device(t)) == (pd == torch.device(t))
+    assert repr(tg.device("cuda", 1)) == repr(torch.device("cuda", 1))
+    assert str(x.device) == str(p.device) and x.device == p.device  # (a torch.device compares)
+    assert tg.zeros(2, device=p.device).device == x.device

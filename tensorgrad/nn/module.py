@@ -15,9 +15,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from tensorgrad._device import to_arguments
 from tensorgrad._dtypes import native
 from tensorgrad.nn._inplace import assign_all, zero_grads
-from tensorgrad.tensor import Tensor, bump_version
+from tensorgrad.tensor import Tensor, bump_version, flag_arg
 
 __all__ = ["Module", "Parameter", "IncompatibleKeys"]
 
@@ -51,15 +52,6 @@ def _sharing(kind: type, value: Any) -> Tensor:
     if isinstance(value, Tensor):
         t._version = value._cell()
     return t
-
-
-def _device_kind(value: Any) -> str | None:
-    """The kind of a device as torch names one ("cpu", "cuda" of "cuda:0"..., also of a
-    torch.device), or None for anything else."""
-    if type(value).__name__ != "device" and not isinstance(value, str):
-        return None
-    kind = str(value).split(":")[0]
-    return kind if kind in ("cpu", "cuda", "mps", "meta") else None
 
 
 class IncompatibleKeys(NamedTuple):
@@ -328,31 +320,18 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
-    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Module:
+    def to(
+        self, *args: Any, dtype: Any = None, device: Any = None, non_blocking: bool = False
+    ) -> Module:
         """Convert every floating parameter and buffer (and gradient) to ``dtype`` in place.
 
-        As torch's ``to(device, dtype)``, ``to(dtype)`` or ``to(device)``, by position or
-        keyword: ``None`` changes nothing, nor does the CPU (``"cpu"``), the only device."""
-        positional = list(args)
-        if positional and _device_kind(positional[0]):
-            device = str(positional.pop(0))
-        if len(positional) > 1 or (positional and dtype is not None):
-            raise TypeError(
-                f"Module.to: expected (device, dtype), (dtype) or (device) and keywords, got "
-                f"{args!r} and dtype={dtype!r}"
-            )
-        if positional:
-            dtype = positional[0]
-        if device is not None and _device_kind(device) != "cpu":
-            raise ValueError(f"Module.to: tensorgrad runs on the CPU only, got {device!r}")
-        if dtype is None:
+        As torch's ``to(device, dtype)``, ``to(dtype)``, ``to(device)`` or ``to(tensor)`` (its
+        dtype), by position or keyword: ``None`` changes nothing, nor does the CPU (``"cpu"``),
+        the only device; ``non_blocking`` is accepted for ports and changes nothing."""
+        target = to_arguments("Module.to", args, dtype, device, Tensor, "floating dtype")
+        flag_arg(non_blocking, "non_blocking", "Module.to")
+        if target is None:
             return self
-        try:
-            target = np.dtype(dtype)
-        except TypeError:
-            raise TypeError(
-                f"Module.to: expected a floating dtype or the 'cpu' device, got {dtype!r}"
-            ) from None
         if target.kind != "f":
             raise TypeError(f"Module.to: expected a floating dtype, got {target}")
         for m in self.modules():

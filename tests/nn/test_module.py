@@ -814,6 +814,18 @@ def test_to_none_and_to_the_cpu_change_nothing_as_torch():
     assert m.weight.dtype == np.float64
 
 
+def test_module_to_takes_a_tensors_dtype_and_non_blocking_as_torch():
+    # (torch's Module.to(tensor); the argument forms are Tensor.to's, read in one place)
+    m = nn.Linear(2, 2, rng=0)
+    assert m.to(tg.zeros(1, dtype=np.float64)) is m and m.weight.dtype == np.float64
+    assert m.to(tg.device("cpu"), np.float32, non_blocking=True).weight.dtype == np.float32
+    with pytest.raises(TypeError, match="Module.to: expected a floating dtype, got int64"):
+        m.to(tg.tensor([1]))
+    with pytest.raises(ValueError, match=r"Module.to: .*CPU only, got device\(type='mps'\)"):
+        m.to(tg.device("mps"), np.float64)
+    assert m.weight.dtype == np.float32
+
+
 def test_container_indices_and_module_dict_update_are_checked_first():
     md = nn.ModuleDict({"a": nn.ReLU()})
     with pytest.raises(KeyError, match="contain no '.'"):

@@ -91,18 +91,18 @@ class PackedSequence(_Fields):
         """False, as torch's for memory that is not pinned."""
         return False
 
-    def to(self, dtype: Any = None, device: Any = None) -> PackedSequence:
-        """``data`` in ``dtype`` (None: as it is), the rest kept; ``device`` None or "cpu"
-        (the only one here), as ``Module.to``."""
-        if isinstance(dtype, str) and dtype == "cpu" and device is None:
-            dtype, device = None, "cpu"
-        if device not in (None, "cpu"):
-            raise ValueError(
-                f"PackedSequence.to: only the 'cpu' device exists here, got {device!r}"
-            )
-        if dtype is None or np.dtype(dtype) == self.data.dtype:
-            return self
-        return type(self)(self.data.astype(dtype), *self[1:])
+    def to(
+        self,
+        *args: Any,
+        dtype: Any = None,
+        device: Any = None,
+        non_blocking: bool = False,
+        copy: bool = False,
+    ) -> PackedSequence:
+        """``data`` converted as ``Tensor.to`` converts it (its forms and keywords; the CPU is
+        the only device), the rest kept; self when ``data`` is unchanged, as torch's."""
+        data = self.data._to("PackedSequence.to", args, dtype, device, non_blocking, copy)
+        return self if data is self.data else type(self)(data, *self[1:])
 
     def float(self) -> PackedSequence:
         """``data`` as float32."""
