@@ -36,7 +36,7 @@ class device:  # noqa: N801  (torch's name: ``torch.device`` becomes ``tg.device
                 f"device: expected a device string such as 'cpu' or 'cuda:0', got {type!r}"
             )
         kind, colon, number = type.partition(":")
-        if kind not in _KINDS or (colon and not number.isdigit()):
+        if kind not in _KINDS or (colon and not (number.isascii() and number.isdigit())):
             raise ValueError(
                 f"device: expected one of {', '.join(_KINDS)}, optionally with ':index', got "
                 f"{type!r}"

@@ -2639,7 +2639,7 @@ def test_manual_seed(seed: Any) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [(None,), (3,), (1.5,), (True,), ([],), ("gpu",), ("",), ("cuda:x",), ("cpu:-1",)]
+    [(None,), (3,), (1.5,), (True,), ([],), ("gpu",), ("",), ("cuda:x",), ("cpu:-1",), ("cpu:²",)]
     + [(np.float32,), ("cpu", -1), ("cpu", 1.0), ("cpu", True), ("cpu:0", 0), ("cpu", "0")],
 )
 def test_device(args: tuple) -> None:
