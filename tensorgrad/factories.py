@@ -85,7 +85,9 @@ def tensor(
     device: Any = None,
 ) -> Tensor:
     """A new Tensor holding a copy of ``data`` (same as ``Tensor(...)``)."""
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name, device=device)
+    if device is not None:  # (checked here: the common call passes Tensor one keyword fewer)
+        check_device(device, "tensor")
+    return Tensor(data, requires_grad, dtype, name)  # (by position: the quicker call)
 
 
 def from_numpy(array: np.ndarray, requires_grad: bool = False) -> Tensor:
