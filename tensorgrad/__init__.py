@@ -6,6 +6,8 @@ derivatives of any order; function transforms; small neural nets. Only NumPy at 
 
 from __future__ import annotations
 
+import numpy as _np
+
 # (ops and the NumPy protocols import tensor; they are bound into it next)
 from tensorgrad import _numpy_interop, ops
 from tensorgrad import tensor as _tensor_module
@@ -27,6 +29,7 @@ _tensor_module._interop = _numpy_interop
 
 from tensorgrad import (  # noqa: E402  # noqa: E402
     autograd,  # noqa: E402
+    cuda,
     data,
     datasets,
     distributions,
@@ -77,6 +80,13 @@ from tensorgrad.transforms import (  # noqa: E402
 
 _FUNCTIONS = sorted(set(_OPS) - {"alias"})
 
+# NumPy's dtypes under their names (also torch's spellings of them): tg.float32 is np.float32
+float16, float32, float64 = _np.float16, _np.float32, _np.float64
+int8, int16, int32, int64, uint8 = _np.int8, _np.int16, _np.int32, _np.int64, _np.uint8
+bool_ = _np.bool_
+finfo, iinfo = _np.finfo, _np.iinfo
+_DTYPES = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool_"]
+
 __all__ = [
     "__version__",
     "Tensor",
@@ -123,9 +133,13 @@ __all__ = [
     "data",
     "distributions",
     "datasets",
+    "cuda",
     "save",
     "load",
     "viz",
     "notebook",
+    *_DTYPES,
+    "finfo",
+    "iinfo",
     *_FUNCTIONS,
 ]

@@ -3126,6 +3126,19 @@ NOT_OPS = {
     "data",
     "datasets",
     "distributions",  # (its checks: tests/test_distributions.py)
+    "cuda",  # (is_available and device_count take nothing)
+    # NumPy's dtypes and finfo/iinfo under their own names (tg.float32 is np.float32)
+    "float16",
+    "float32",
+    "float64",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "bool_",
+    "finfo",
+    "iinfo",
     "viz",
     "notebook",
     "no_grad",
