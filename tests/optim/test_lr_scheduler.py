@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import warnings
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import pytest
@@ -1034,7 +1035,13 @@ def _momenta(opt) -> list:
     return [g["betas"][0] if "betas" in g else g.get("momentum") for g in opt.param_groups]
 
 
-@pytest.mark.parametrize(("kind", "name", "okw", "skw", "steps", "epochs"), CYCLES, ids=str)
+def _case_id(value: Any) -> str:
+    """A parameter's id, the same in every process (a function's repr holds its address, and
+    pytest-xdist's workers must collect the same ids)."""
+    return "epochs" if callable(value) else str(value)
+
+
+@pytest.mark.parametrize(("kind", "name", "okw", "skw", "steps", "epochs"), CYCLES, ids=_case_id)
 def test_cycles_rates_and_momenta_are_torchs(kind, name, okw, skw, steps, epochs) -> None:
     # the full schedule, two groups: every rate (and momentum) against torch 2.13's
     torch = pytest.importorskip("torch")
