@@ -141,7 +141,12 @@ class _FunctionNode(Op):
         self.plain = True
 
     def generate_adjoints(self, adjoints, delta, *saved):
-        self._enter(saved, not isinstance(delta, Tensor), True)
+        # (Tensors where tangents ride on the saved values, whatever the delta: forward over
+        # reverse without create_graph hands an array delta with Tensor saved values)
+        on_tensors = isinstance(delta, Tensor) or any(isinstance(x, Tensor) for x in saved)
+        if on_tensors and not isinstance(delta, Tensor):
+            delta = Tensor._make(delta)
+        self._enter(saved, not on_tensors, True)
         try:
             self._adjoints(adjoints, delta)
         finally:

@@ -202,3 +202,10 @@ def test_errors_name_the_function() -> None:
         x2 += 1.0  # (a saved input written in place before the backward)
     with pytest.raises(RuntimeError, match="modified by an in-place operation"):
         y.sum().backward()
+
+
+def test_forward_over_reverse_without_create_graph() -> None:
+    """The tangents ride on the saved values while the delta is an array (the review's case)."""
+    x = tg.tensor(np.array([1.0, 2.0, -0.5]))
+    _, hv = tg.jvp(tg.grad(lambda a: Cube.apply(a, 1.0).sum()), (x,), (tg.ones(3),))
+    np.testing.assert_allclose(hv.data, 6 * x.data)  # (the review's case gave zeros)
