@@ -10,7 +10,7 @@ import numpy as np
 
 from tensorgrad._shapes import broadcast_shapes
 from tensorgrad.ops._base import Op, _data, apply, call
-from tensorgrad.tensor import Tensor, make_tensor
+from tensorgrad.tensor import Tensor, flag_arg, make_tensor
 
 __all__ = [
     "isnan",
@@ -52,12 +52,16 @@ isposinf = _test(np.isposinf, "is +inf")
 isneginf = _test(np.isneginf, "is -inf")
 
 
+def _scalar(value: Any, arg: str, where: str) -> None:
+    """TypeError unless ``value`` is a Python or NumPy int or float (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{where}: {arg} must be a number, got {value!r}")
+
+
 def _tolerances(name: str, rtol: Any, atol: Any, equal_nan: Any) -> None:
-    for arg, value in (("rtol", rtol), ("atol", atol)):
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise TypeError(f"{name}: {arg} must be a number, got {value!r}")
-    if not isinstance(equal_nan, (bool, np.bool_)):
-        raise TypeError(f"{name}: equal_nan must be a bool, got {equal_nan!r}")
+    _scalar(rtol, "rtol", name)
+    _scalar(atol, "atol", name)
+    flag_arg(equal_nan, "equal_nan", name)
 
 
 class IsClose(Op):
@@ -122,9 +126,8 @@ def nan_to_num(x: Any, nan: float = 0.0, posinf: Any = None, neginf: Any = None)
     """NaN, +inf and -inf in ``x`` replaced by ``nan``, ``posinf`` and ``neginf`` (None: the
     dtype's largest and lowest finite values), as NumPy's and torch's; the gradient is 1 where
     ``x`` is finite, else 0; integer data comes back unchanged."""
-    for arg, value in (("nan", nan), ("posinf", posinf), ("neginf", neginf)):
-        if value is None and arg != "nan":
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise TypeError(f"nan_to_num: {arg} must be a number, got {value!r}")
+    _scalar(nan, "nan", "nan_to_num")
+    for arg, value in (("posinf", posinf), ("neginf", neginf)):
+        if value is not None:
+            _scalar(value, arg, "nan_to_num")
     return call(NanToNum, x, nan=nan, posinf=posinf, neginf=neginf)
